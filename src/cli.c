@@ -1,0 +1,90 @@
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *flag, *env, *arg, *help;
+} opts[OPT_COUNT] = {
+    [OPT_DATA] = {"data", "PHR_DATA", "DIR", "data directory: the store (phr.db) and, by default, the master key"},
+    [OPT_KEY] = {"key", "PHR_MASTER_KEY", "FILE", "master key file (default DIR/master.key); keep it apart from backups of the store"},
+    [OPT_LISTEN] = {"listen", "PHR_LISTEN", "IP:PORT", "address to serve on (default 127.0.0.1:8080)"},
+    [OPT_THREADS] = {"threads", "PHR_THREADS", "N", "HTTP worker threads (default 2)"},
+    [OPT_PUBLIC_URL] = {"public-url", "PHR_PUBLIC_URL", "URL", "base URL clients use, for absolute links (default from Host)"},
+    [OPT_DEMO] = {"demo", "PHR_DEMO", NULL, "load the demo person and synthetic vitals if absent"},
+    [OPT_LOG_LEVEL] = {"log-level", "PHR_LOG_LEVEL", "LEVEL", "debug, info, warn or error (default info)"},
+    [OPT_SESSION_IDLE] = {"session-idle", "PHR_SESSION_IDLE_SECONDS", "SECONDS", "idle time after which a session ends (default 1800)"},
+    [OPT_SESSION_MAX] = {"session-max", "PHR_SESSION_MAX_SECONDS", "SECONDS", "lifetime of a session (default 43200)"},
+    [OPT_LOCK_AFTER] = {"login-lock-after", "PHR_LOGIN_LOCK_AFTER", "N", "failed logins that lock a login (default 5)"},
+    [OPT_LOCK_SECONDS] = {"login-lock-seconds", "PHR_LOGIN_LOCK_SECONDS", "SECONDS", "how long a login stays locked (default 900)"},
+    [OPT_LOGIN_DELAY] = {"login-delay-ms", "PHR_LOGIN_DELAY_MS", "MS", "wait after the first failure, doubling with each (default 1000; 0 off)"},
+    [OPT_MAX_BODY] = {"max-body", "PHR_MAX_BODY", "BYTES", "largest FHIR request body (default 262144)"},
+};
+
+int cli_parse(int argc, char **argv, unsigned allowed, struct cli *out)
+{
+    struct option lo[OPT_COUNT + 2];
+    int n = 0;
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < OPT_COUNT; i++) {
+        if (!(allowed & (1u << i)))
+            continue;
+        lo[n].name = opts[i].flag;
+        lo[n].has_arg = opts[i].arg ? required_argument : no_argument;
+        lo[n].flag = NULL;
+        lo[n].val = 1000 + i;
+        n++;
+        const char *e = getenv(opts[i].env);
+        if (e && *e)
+            out->val[i] = e;
+    }
+    lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    lo[n] = (struct option){NULL, 0, NULL, 0};
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+        if (c == 'h') {
+            out->help = 1;
+        } else if (c >= 1000 && c < 1000 + OPT_COUNT) {
+            out->val[c - 1000] = opts[c - 1000].arg ? optarg : "1";
+        } else {
+            fprintf(stderr, "phr: unknown or incomplete option '%s' (see --help)\n", argv[optind - 1]);
+            return -1;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "phr: unexpected argument '%s' (see --help)\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+void cli_usage(const char *command, const char *summary, unsigned allowed)
+{
+    printf("usage: phr %s [options]\n\n%s\n\noptions (each also read from its environment variable):\n", command, summary);
+    for (int i = 0; i < OPT_COUNT; i++) {
+        if (!(allowed & (1u << i)))
+            continue;
+        char left[64];
+        snprintf(left, sizeof left, "--%s%s%s", opts[i].flag, opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
+        printf("  %-28s %s\n  %-28s [%s]\n", left, opts[i].help, "", opts[i].env);
+    }
+}
+
+long cli_number(const struct cli *c, enum opt_id id, long dflt, long min, long max)
+{
+    const char *v = c->val[id];
+    if (!v)
+        return dflt;
+    char *end;
+    long n = strtol(v, &end, 10);
+    if (*v == '\0' || *end || n < min || n > max) {
+        fprintf(stderr, "phr: --%s (%s) must be a whole number from %ld to %ld, not '%s'\n", opts[id].flag,
+                opts[id].env, min, max, v);
+        return -1;
+    }
+    return n;
+}

@@ -1,0 +1,25 @@
+/* Command-line options shared by the commands: each has a --flag and a
+ * PHR_* environment variable; the flag wins. */
+#ifndef PHR_CLI_H
+#define PHR_CLI_H
+
+enum opt_id {
+    OPT_DATA, OPT_KEY, OPT_LISTEN, OPT_THREADS, OPT_PUBLIC_URL, OPT_DEMO, OPT_LOG_LEVEL,
+    OPT_SESSION_IDLE, OPT_SESSION_MAX, OPT_LOCK_AFTER, OPT_LOCK_SECONDS, OPT_LOGIN_DELAY,
+    OPT_MAX_BODY,
+    OPT_COUNT
+};
+
+struct cli {
+    const char *val[OPT_COUNT];
+    int help;
+};
+
+/* Parses argv for the options `allowed` (a bitmask of 1 << opt_id).
+ * Returns 0, or -1 after printing the problem. */
+int cli_parse(int argc, char **argv, unsigned allowed, struct cli *out);
+void cli_usage(const char *command, const char *summary, unsigned allowed);
+/* A whole number within [min, max], or -1 after printing why. */
+long cli_number(const struct cli *c, enum opt_id id, long dflt, long min, long max);
+
+#endif

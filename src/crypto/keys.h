@@ -1,0 +1,35 @@
+/* The master key: one file, outside the database, mode 0600, loaded in one
+ * place into guarded memory and wiped on every path. It never leaves this
+ * module: callers ask it to wrap and unwrap persons' data keys.
+ *
+ * File format: the 8 magic bytes "PHRMKEY1" followed by 32 key bytes. */
+#ifndef PHR_KEYS_H
+#define PHR_KEYS_H
+
+#include <stddef.h>
+
+#define DATA_KEY_BYTES 32
+/* Wrapped data key: 24-byte nonce + 32-byte key + 16-byte tag. */
+#define WRAPPED_KEY_BYTES (24 + DATA_KEY_BYTES + 16)
+#define KEY_ID_LEN 16   /* hex chars */
+
+struct master_key;
+
+/* Creates a new random key file; PHR_EEXIST if path exists (never overwrites). */
+int mkey_create(const char *path);
+/* Loads a key file; PHR_EPERM if group or others can read or write it. */
+int mkey_load(const char *path, struct master_key **out);
+void mkey_free(struct master_key *mk);
+/* A short public fingerprint naming which master key wrapped a data key. */
+const char *mkey_id(const struct master_key *mk);
+
+/* A fresh random data key for a person, wrapped; the plaintext is not kept. */
+int mkey_new_data_key(const struct master_key *mk, const char *person_id,
+                      unsigned char wrapped[WRAPPED_KEY_BYTES]);
+/* Unwraps into key (caller wipes it with sodium_memzero after use). The
+ * person id is bound as associated data, so a key row moved to another
+ * person fails to unwrap. */
+int mkey_unwrap(const struct master_key *mk, const char *person_id,
+                const unsigned char wrapped[WRAPPED_KEY_BYTES], unsigned char key[DATA_KEY_BYTES]);
+
+#endif

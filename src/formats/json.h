@@ -1,0 +1,18 @@
+/* Parsing untrusted JSON: strict RFC 8259, valid UTF-8, bounded depth, and
+ * nothing after the value. */
+#ifndef PHR_JSON_H
+#define PHR_JSON_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "formats/outcome.h"
+
+#define JSON_MAX_DEPTH 32
+
+/* Returns a new object, or NULL with is filled (400, "structure"). */
+json_object *json_parse_strict(const char *text, size_t len, struct issue *is);
+/* The string member `key` of o, or NULL if absent or not a string. */
+const char *json_get_str(json_object *o, const char *key);
+
+#endif

@@ -1,0 +1,140 @@
+#include "formats/search.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/fhirtime.h"
+#include "formats/vitals.h"
+
+static int parse_int(const char *s, long min, long max, long *out)
+{
+    char *end;
+    if (!*s || strlen(s) > 12)
+        return -1;
+    long v = strtol(s, &end, 10);
+    if (*end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int copy_bounded(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (n >= cap)
+        return -1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return 0;
+}
+
+/* token: [system|]code */
+static int parse_token(const char *v, char *sys, size_t syscap, char *code, size_t codecap,
+                       const char **sys_out)
+{
+    if (strchr(v, ','))
+        return -1;
+    const char *bar = strchr(v, '|');
+    *sys_out = NULL;
+    if (bar) {
+        if (bar != v) {
+            if (copy_bounded(sys, syscap, v, (size_t)(bar - v)))
+                return -1;
+            *sys_out = sys;
+        }
+        v = bar + 1;
+    }
+    if (!*v)
+        return -1;
+    return copy_bounded(code, codecap, v, strlen(v));
+}
+
+static int parse_date(const char *v, int tz, struct record_query *q, struct issue *is)
+{
+    static const struct { const char *p; enum date_op op; } prefixes[] = {
+        {"eq", DATE_EQ}, {"ne", DATE_NE}, {"ge", DATE_GE}, {"le", DATE_LE}, {"gt", DATE_GT}, {"lt", DATE_LT},
+    };
+    enum date_op op = DATE_EQ;
+    if (v[0] >= 'a' && v[0] <= 'z') {
+        size_t i;
+        for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+            if (strncmp(v, prefixes[i].p, 2) == 0)
+                break;
+        if (i == sizeof prefixes / sizeof prefixes[0])
+            return issue_set(is, 400, "invalid", "date",
+                             "date prefix must be one of eq, ne, ge, le, gt, lt (sa, eb, ap are not supported)");
+        op = prefixes[i].op;
+        v += 2;
+    }
+    if (q->ndates == QUERY_MAX_DATES)
+        return issue_set(is, 400, "invalid", "date", "at most %d date parameters", QUERY_MAX_DATES);
+    int64_t lo, hi;
+    if (fhirtime_parse(v, FHIRTIME_SEARCH, tz, &lo, &hi) != 0)
+        return issue_set(is, 400, "invalid", "date", "date '%.40s' is not a FHIR date or dateTime", v);
+    q->dates[q->ndates].op = op;
+    q->dates[q->ndates].lo = lo;
+    q->dates[q->ndates].hi = hi;
+    q->ndates++;
+    return 0;
+}
+
+int search_parse(const struct search_arg *args, int n, int tz, struct search_params *out, struct issue *is)
+{
+    memset(out, 0, sizeof *out);
+    struct record_query *q = &out->q;
+    q->resource_type = "Observation";
+    q->count = SEARCH_DEFAULT_COUNT;
+    q->sort_desc = 1;
+    int seen_code = 0, seen_cat = 0, seen_patient = 0;
+
+    for (int i = 0; i < n; i++) {
+        const char *k = args[i].key, *v = args[i].value ? args[i].value : "";
+        long num;
+        if (strcmp(k, "patient") == 0 || strcmp(k, "subject") == 0) {
+            if (seen_patient++)
+                return issue_set(is, 400, "invalid", k, "give the patient once");
+            out->patient = strncmp(v, "Patient/", 8) == 0 ? v + 8 : v;
+            if (!*out->patient)
+                return issue_set(is, 400, "invalid", k, "patient must name a Patient id");
+        } else if (strcmp(k, "code") == 0) {
+            const char *sys;
+            if (seen_code++ || parse_token(v, out->system, sizeof out->system, out->code, sizeof out->code, &sys))
+                return issue_set(is, 400, "invalid", "code",
+                                 "code must be one token, [system|]code (e.g. http://loinc.org|85354-9)");
+            q->code = out->code;
+            q->code_system = sys;
+        } else if (strcmp(k, "category") == 0) {
+            const char *sys;
+            char ignored[256];
+            if (seen_cat++ || parse_token(v, ignored, sizeof ignored, out->category, sizeof out->category, &sys) ||
+                (sys && strcmp(sys, OBS_CATEGORY) != 0))
+                return issue_set(is, 400, "invalid", "category",
+                                 "category must be one observation-category code (e.g. vital-signs)");
+            q->category = out->category;
+        } else if (strcmp(k, "date") == 0) {
+            if (parse_date(v, tz, q, is))
+                return -1;
+        } else if (strcmp(k, "_count") == 0) {
+            if (parse_int(v, 0, SEARCH_MAX_COUNT, &num))
+                return issue_set(is, 400, "invalid", "_count", "_count must be a whole number from 0 to %d", SEARCH_MAX_COUNT);
+            q->count = (int)num;
+        } else if (strcmp(k, "_offset") == 0) {
+            if (parse_int(v, 0, SEARCH_MAX_OFFSET, &num))
+                return issue_set(is, 400, "invalid", "_offset", "_offset must be a whole number from 0 to %d", SEARCH_MAX_OFFSET);
+            q->offset = (int)num;
+        } else if (strcmp(k, "_sort") == 0) {
+            if (strcmp(v, "date") == 0)
+                q->sort_desc = 0;
+            else if (strcmp(v, "-date") == 0)
+                q->sort_desc = 1;
+            else
+                return issue_set(is, 400, "invalid", "_sort", "_sort must be date or -date");
+        } else if (strcmp(k, "_format") == 0) {
+            if (strcmp(v, "json") != 0 && strcmp(v, "application/fhir+json") != 0)
+                return issue_set(is, 406, "not-supported", "_format", "only JSON is served");
+        } else {
+            return issue_set(is, 400, "not-supported", k,
+                             "unknown search parameter '%.40s' (supported: patient, code, date, category, _count, _sort, _offset)", k);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,27 @@
+/* FHIR search parameters for Observation, parsed into a store query.
+ * Unknown parameters are refused (strict handling), so that a client never
+ * mistakes an ignored filter for an applied one. */
+#ifndef PHR_SEARCH_H
+#define PHR_SEARCH_H
+
+#include "formats/outcome.h"
+#include "store/store.h"
+
+#define SEARCH_DEFAULT_COUNT 50
+#define SEARCH_MAX_COUNT 500
+#define SEARCH_MAX_OFFSET 1000000
+
+struct search_arg {
+    const char *key, *value;
+};
+
+struct search_params {
+    struct record_query q;
+    const char *patient;          /* the patient id named, NULL if none */
+    char system[256], code[65], category[65];
+};
+
+int search_parse(const struct search_arg *args, int n, int tz_offset_min, struct search_params *out,
+                 struct issue *is);
+
+#endif

@@ -1,0 +1,474 @@
+#include "formats/vitals.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "formats/fhirtime.h"
+#include "formats/json.h"
+#include "util/clock.h"
+
+/* A UCUM unit accepted for a kind, and how to bring a value in it to the
+ * kind's canonical unit: canonical = (value + offset) * factor. */
+struct unit {
+    const char *ucum;
+    double factor, offset;
+};
+
+struct kind_rule {
+    struct vital_kind k;
+    struct unit units[4];
+    double min, max;          /* plausible range in the canonical (first) unit */
+    int panel;                /* blood pressure: values in components */
+};
+
+#define BP_SYSTOLIC "8480-6"
+#define BP_DIASTOLIC "8462-4"
+
+/* Plausibility ranges: outside them a value is a typing or device error,
+ * not a measurement of a living person (e.g. systolic 0 or 900 mmHg). */
+static const struct kind_rule rules[] = {
+    {{"85354-9", "Blood pressure panel"}, {{"mm[Hg]", 1, 0}}, 0, 0, 1},
+    {{"29463-7", "Body weight"}, {{"kg", 1, 0}, {"g", 0.001, 0}, {"[lb_av]", 0.45359237, 0}}, 0.2, 500, 0},
+    {{"8302-2", "Body height"}, {{"cm", 1, 0}, {"m", 100, 0}, {"[in_i]", 2.54, 0}}, 20, 300, 0},
+    {{"39156-5", "Body mass index (BMI)"}, {{"kg/m2", 1, 0}}, 5, 150, 0},
+    {{"8310-5", "Body temperature"}, {{"Cel", 1, 0}, {"[degF]", 5.0 / 9.0, -32}}, 25, 45, 0},
+    {{"59408-5", "Oxygen saturation by pulse oximetry"}, {{"%", 1, 0}}, 40, 100, 0},
+    {{"2708-6", "Oxygen saturation in arterial blood"}, {{"%", 1, 0}}, 40, 100, 0},
+    {{"8867-4", "Heart rate"}, {{"/min", 1, 0}}, 20, 300, 0},
+    {{"2339-0", "Glucose [Mass/volume] in Blood"}, {{"mg/dL", 1, 0}}, 10, 1500, 0},
+    {{"41653-7", "Glucose [Mass/volume] in Capillary blood by Glucometer"}, {{"mg/dL", 1, 0}}, 10, 1500, 0},
+    {{"15074-8", "Glucose [Moles/volume] in Blood"}, {{"mmol/L", 1, 0}}, 0.5, 85, 0},
+    {{"55423-8", "Number of steps in unspecified time Pedometer"}, {{"{steps}", 1, 0}, {"/d", 1, 0}}, 0, 300000, 0},
+};
+#define NRULES (int)(sizeof rules / sizeof rules[0])
+
+static const struct { const char *code; double min, max; const char *name; } bp_parts[] = {
+    {BP_SYSTOLIC, 40, 300, "systolic"},
+    {BP_DIASTOLIC, 20, 200, "diastolic"},
+};
+
+static struct vital_kind kinds[NRULES];
+
+const struct vital_kind *vitals_kinds(int *n)
+{
+    for (int i = 0; i < NRULES; i++)
+        kinds[i] = rules[i].k;
+    *n = NRULES;
+    return kinds;
+}
+
+/* The Observation elements of FHIR R4, and what this service does with each. */
+enum elem_use { E_OK, E_UNSUPPORTED };
+static const struct {
+    const char *name;
+    json_type type;
+    enum elem_use use;
+} elements[] = {
+    {"resourceType", json_type_string, E_OK}, {"id", json_type_string, E_OK},
+    {"meta", json_type_object, E_OK}, {"language", json_type_string, E_OK},
+    {"text", json_type_object, E_OK}, {"extension", json_type_array, E_OK},
+    {"identifier", json_type_array, E_OK}, {"basedOn", json_type_array, E_OK},
+    {"partOf", json_type_array, E_OK}, {"status", json_type_string, E_OK},
+    {"category", json_type_array, E_OK}, {"code", json_type_object, E_OK},
+    {"subject", json_type_object, E_OK}, {"focus", json_type_array, E_OK},
+    {"encounter", json_type_object, E_OK}, {"effectiveDateTime", json_type_string, E_OK},
+    {"effectivePeriod", json_type_object, E_OK}, {"effectiveInstant", json_type_string, E_OK},
+    {"issued", json_type_string, E_OK}, {"performer", json_type_array, E_OK},
+    {"valueQuantity", json_type_object, E_OK}, {"dataAbsentReason", json_type_object, E_UNSUPPORTED},
+    {"interpretation", json_type_array, E_OK}, {"note", json_type_array, E_OK},
+    {"bodySite", json_type_object, E_OK}, {"method", json_type_object, E_OK},
+    {"specimen", json_type_object, E_OK}, {"device", json_type_object, E_OK},
+    {"referenceRange", json_type_array, E_OK}, {"hasMember", json_type_array, E_UNSUPPORTED},
+    {"derivedFrom", json_type_array, E_OK}, {"component", json_type_array, E_OK},
+    {"implicitRules", json_type_string, E_UNSUPPORTED},
+    {"modifierExtension", json_type_array, E_UNSUPPORTED},
+    {"contained", json_type_array, E_UNSUPPORTED},
+    {"effectiveTiming", json_type_object, E_UNSUPPORTED},
+};
+
+static const char *const value_types[] = {
+    "valueCodeableConcept", "valueString", "valueBoolean", "valueInteger", "valueRange",
+    "valueRatio", "valueSampledData", "valueTime", "valueDateTime", "valuePeriod",
+};
+
+static const char *type_name(json_type t)
+{
+    switch (t) {
+    case json_type_object: return "an object";
+    case json_type_array: return "an array";
+    case json_type_string: return "a string";
+    default: return "a value of another type";
+    }
+}
+
+static int check_elements(json_object *o, struct issue *is)
+{
+    json_object_object_foreach(o, key, val) {
+        size_t i;
+        for (i = 0; i < sizeof elements / sizeof elements[0]; i++)
+            if (strcmp(key, elements[i].name) == 0)
+                break;
+        if (i == sizeof elements / sizeof elements[0]) {
+            for (size_t v = 0; v < sizeof value_types / sizeof value_types[0]; v++)
+                if (strcmp(key, value_types[v]) == 0)
+                    return issue_set(is, 422, "not-supported", key,
+                                     "vital-sign observations carry valueQuantity, not %s", key);
+            return issue_set(is, 400, "structure", NULL, "unknown element '%.60s' in Observation", key);
+        }
+        if (elements[i].use == E_UNSUPPORTED)
+            return issue_set(is, 422, "not-supported", key, "element '%s' is not supported by this service", key);
+        if (!json_object_is_type(val, elements[i].type))
+            return issue_set(is, 400, "structure", key, "'%s' must be %s", key, type_name(elements[i].type));
+    }
+    return 0;
+}
+
+static int find_kind(json_object *code, const struct kind_rule **out, struct issue *is)
+{
+    json_object *coding;
+    if (!json_object_object_get_ex(code, "coding", &coding) || !json_object_is_type(coding, json_type_array) ||
+        json_object_array_length(coding) == 0)
+        return issue_set(is, 400, "required", "Observation.code.coding", "code.coding is required and must be a non-empty array");
+    size_t n = json_object_array_length(coding);
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(coding, i);
+        if (!json_object_is_type(c, json_type_object))
+            return issue_set(is, 400, "structure", "Observation.code.coding", "each coding must be an object");
+        const char *sys = json_get_str(c, "system"), *cd = json_get_str(c, "code");
+        if (!sys || !cd || strcmp(sys, LOINC) != 0)
+            continue;
+        for (int r = 0; r < NRULES; r++)
+            if (strcmp(cd, rules[r].k.code) == 0) {
+                *out = &rules[r];
+                return 0;
+            }
+    }
+    return issue_set(is, 422, "code-invalid", "Observation.code",
+                     "no supported vital-sign code: use a LOINC code for blood pressure (85354-9), body "
+                     "weight (29463-7), height (8302-2), BMI (39156-5), temperature (8310-5), SpO2 (59408-5), "
+                     "heart rate (8867-4), glucose (2339-0, 41653-7, 15074-8) or steps (55423-8)");
+}
+
+static int check_quantity(json_object *q, const struct unit *units, double min, double max,
+                          const char *what, const char *path, struct issue *is)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(q, "value", &v))
+        return issue_set(is, 400, "required", path, "%s: valueQuantity.value is required", what);
+    if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
+        return issue_set(is, 400, "structure", path, "%s: value must be a JSON number", what);
+    double x = json_object_get_double(v);
+    if (!isfinite(x))
+        return issue_set(is, 400, "value", path, "%s: value is not a finite number", what);
+    const char *sys = json_get_str(q, "system"), *code = json_get_str(q, "code");
+    if (!sys || strcmp(sys, UCUM) != 0 || !code)
+        return issue_set(is, 400, "required", path, "%s: the unit must be given as a UCUM code (system %s)", what, UCUM);
+    for (int i = 0; i < 4 && units[i].ucum; i++) {
+        if (strcmp(code, units[i].ucum) != 0)
+            continue;
+        double c = (x + units[i].offset) * units[i].factor;
+        if (c < min || c > max)
+            return issue_set(is, 422, "value", path, "%s: %g %s is outside the plausible range (%g to %g %s)",
+                             what, x, code, (min / units[i].factor) - units[i].offset,
+                             (max / units[i].factor) - units[i].offset, code);
+        return 0;
+    }
+    return issue_set(is, 422, "code-invalid", path, "%s: unit '%.32s' is not accepted (use %s)", what, code, units[0].ucum);
+}
+
+static int check_bp(json_object *o, struct issue *is)
+{
+    json_object *comps, *vq;
+    if (json_object_object_get_ex(o, "valueQuantity", &vq))
+        return issue_set(is, 400, "structure", "Observation.valueQuantity",
+                         "a blood pressure panel carries its values in component, not valueQuantity");
+    if (!json_object_object_get_ex(o, "component", &comps))
+        return issue_set(is, 400, "required", "Observation.component",
+                         "a blood pressure panel needs systolic (8480-6) and diastolic (8462-4) components");
+    double val[2] = {0, 0};
+    int seen[2] = {0, 0};
+    static const struct unit mmhg[] = {{"mm[Hg]", 1, 0}};
+    size_t n = json_object_array_length(comps);
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(comps, i), *code, *q;
+        if (!json_object_is_type(c, json_type_object) || !json_object_object_get_ex(c, "code", &code) ||
+            !json_object_is_type(code, json_type_object))
+            return issue_set(is, 400, "structure", "Observation.component", "each component needs a code object");
+        json_object *coding;
+        int which = -1;
+        if (json_object_object_get_ex(code, "coding", &coding) && json_object_is_type(coding, json_type_array))
+            for (size_t k = 0; k < json_object_array_length(coding) && which < 0; k++) {
+                json_object *cd = json_object_array_get_idx(coding, k);
+                const char *sys = json_object_is_type(cd, json_type_object) ? json_get_str(cd, "system") : NULL;
+                const char *c2 = sys ? json_get_str(cd, "code") : NULL;
+                for (int p = 0; c2 && p < 2; p++)
+                    if (strcmp(sys, LOINC) == 0 && strcmp(c2, bp_parts[p].code) == 0)
+                        which = p;
+            }
+        if (which < 0)
+            return issue_set(is, 422, "code-invalid", "Observation.component.code",
+                             "blood pressure components must be systolic (8480-6) or diastolic (8462-4)");
+        if (seen[which])
+            return issue_set(is, 400, "structure", "Observation.component", "%s pressure is given twice", bp_parts[which].name);
+        if (!json_object_object_get_ex(c, "valueQuantity", &q) || !json_object_is_type(q, json_type_object))
+            return issue_set(is, 400, "required", "Observation.component.valueQuantity",
+                             "%s pressure needs a valueQuantity", bp_parts[which].name);
+        if (check_quantity(q, mmhg, bp_parts[which].min, bp_parts[which].max, bp_parts[which].name,
+                           "Observation.component.valueQuantity", is))
+            return -1;
+        json_object *v;
+        json_object_object_get_ex(q, "value", &v);
+        val[which] = json_object_get_double(v);
+        seen[which] = 1;
+    }
+    if (!seen[0] || !seen[1])
+        return issue_set(is, 400, "required", "Observation.component",
+                         "a blood pressure panel needs both systolic (8480-6) and diastolic (8462-4)");
+    if (val[0] <= val[1])
+        return issue_set(is, 422, "value", "Observation.component",
+                         "systolic pressure (%g) must be higher than diastolic (%g)", val[0], val[1]);
+    return 0;
+}
+
+static int check_effective(json_object *o, int64_t now_ms, int tz, struct vital *out, struct issue *is)
+{
+    const char *dt = json_get_str(o, "effectiveDateTime");
+    const char *inst = json_get_str(o, "effectiveInstant");
+    json_object *per = NULL;
+    json_object_object_get_ex(o, "effectivePeriod", &per);
+    int given = (dt != NULL) + (inst != NULL) + (per != NULL);
+    if (given == 0)
+        return issue_set(is, 400, "required", "Observation.effective[x]",
+                         "effectiveDateTime (or effectivePeriod) is required: when was this measured?");
+    if (given > 1)
+        return issue_set(is, 400, "structure", "Observation.effective[x]", "give only one effective[x]");
+    int64_t lo, hi, lo2, hi2;
+    if (dt || inst) {
+        if (fhirtime_parse(dt ? dt : inst, FHIRTIME_DATETIME, tz, &lo, &hi) != 0)
+            return issue_set(is, 400, "value", dt ? "Observation.effectiveDateTime" : "Observation.effectiveInstant",
+                             "not a valid FHIR dateTime (e.g. 2026-11-24T08:30:00+09:00)");
+    } else {
+        const char *s = json_get_str(per, "start"), *e = json_get_str(per, "end");
+        if (!s || fhirtime_parse(s, FHIRTIME_DATETIME, tz, &lo, &hi) != 0)
+            return issue_set(is, 400, "value", "Observation.effectivePeriod.start", "effectivePeriod.start must be a valid dateTime");
+        if (e) {
+            if (fhirtime_parse(e, FHIRTIME_DATETIME, tz, &lo2, &hi2) != 0)
+                return issue_set(is, 400, "value", "Observation.effectivePeriod.end", "effectivePeriod.end must be a valid dateTime");
+            if (hi2 < lo)
+                return issue_set(is, 422, "value", "Observation.effectivePeriod", "the period ends before it starts");
+            hi = hi2;
+        }
+    }
+    /* A small allowance for clocks that run ahead. */
+    if (lo > now_ms + 10 * 60 * 1000)
+        return issue_set(is, 422, "value", "Observation.effective[x]", "the measurement time lies in the future");
+    out->eff_lo = lo;
+    out->eff_hi = hi;
+    return 0;
+}
+
+static int check_subject(json_object *o, struct vital *out, struct issue *is)
+{
+    json_object *subj;
+    if (!json_object_object_get_ex(o, "subject", &subj))
+        return 0;
+    const char *ref = json_get_str(subj, "reference");
+    if (!ref || strncmp(ref, "Patient/", 8) != 0 || ref[8] == '\0')
+        return issue_set(is, 400, "value", "Observation.subject", "subject must be a reference to Patient/<id>");
+    out->subject = ref + 8;
+    return 0;
+}
+
+static int check_source(json_object *o, struct vital *out, struct issue *is)
+{
+    json_object *meta, *tags;
+    out->source = "self-measured";
+    if (!json_object_object_get_ex(o, "meta", &meta) || !json_object_object_get_ex(meta, "tag", &tags))
+        return 0;
+    if (!json_object_is_type(tags, json_type_array))
+        return issue_set(is, 400, "structure", "Observation.meta.tag", "meta.tag must be an array");
+    for (size_t i = 0; i < json_object_array_length(tags); i++) {
+        json_object *t = json_object_array_get_idx(tags, i);
+        const char *sys = json_object_is_type(t, json_type_object) ? json_get_str(t, "system") : NULL;
+        if (!sys || strcmp(sys, PHR_SYS_SOURCE) != 0)
+            continue;
+        const char *code = json_get_str(t, "code");
+        if (code && strcmp(code, "self-measured") == 0)
+            out->source = "self-measured";
+        else if (code && strcmp(code, "device") == 0)
+            out->source = "device";
+        else
+            return issue_set(is, 422, "code-invalid", "Observation.meta.tag",
+                             "vital signs recorded through this API have source 'self-measured' or 'device'");
+    }
+    return 0;
+}
+
+static int check_status(json_object *o, struct issue *is)
+{
+    static const char *const ok[] = {"registered", "preliminary", "final", "amended", "corrected"};
+    const char *st = json_get_str(o, "status");
+    if (!st)
+        return issue_set(is, 400, "required", "Observation.status", "status is required (e.g. \"final\")");
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (strcmp(st, ok[i]) == 0)
+            return 0;
+    return issue_set(is, 422, "code-invalid", "Observation.status",
+                     "status '%.32s' is not accepted for a new measurement", st);
+}
+
+int vitals_parse(const char *text, size_t len, int64_t now_ms, int tz_offset_min,
+                 struct vital *out, struct issue *is)
+{
+    memset(out, 0, sizeof *out);
+    json_object *o = json_parse_strict(text, len, is), *code;
+    if (!o)
+        return -1;
+    const struct kind_rule *rule = NULL;
+    if (!json_object_is_type(o, json_type_object)) {
+        issue_set(is, 400, "structure", NULL, "the body must be a JSON object (a FHIR resource)");
+        goto fail;
+    }
+    const char *rt = json_get_str(o, "resourceType");
+    if (!rt || strcmp(rt, "Observation") != 0) {
+        issue_set(is, 400, "invalid", "resourceType", "resourceType must be \"Observation\"");
+        goto fail;
+    }
+    if (check_elements(o, is) || check_status(o, is))
+        goto fail;
+    if (!json_object_object_get_ex(o, "code", &code)) {
+        issue_set(is, 400, "required", "Observation.code", "code is required");
+        goto fail;
+    }
+    if (find_kind(code, &rule, is))
+        goto fail;
+    if (rule->panel) {
+        if (check_bp(o, is))
+            goto fail;
+    } else {
+        json_object *q, *comps;
+        if (json_object_object_get_ex(o, "component", &comps)) {
+            issue_set(is, 422, "not-supported", "Observation.component", "%s carries no components", rule->k.display);
+            goto fail;
+        }
+        if (!json_object_object_get_ex(o, "valueQuantity", &q)) {
+            issue_set(is, 400, "required", "Observation.valueQuantity", "%s needs a valueQuantity", rule->k.display);
+            goto fail;
+        }
+        if (check_quantity(q, rule->units, rule->min, rule->max, rule->k.display, "Observation.valueQuantity", is))
+            goto fail;
+    }
+    if (check_effective(o, now_ms, tz_offset_min, out, is) || check_subject(o, out, is) ||
+        check_source(o, out, is))
+        goto fail;
+    out->resource = o;
+    out->kind = &rule->k;
+    return 0;
+fail:
+    json_object_put(o);
+    memset(out, 0, sizeof *out);
+    return -1;
+}
+
+static json_object *coding(const char *system, const char *code, const char *display)
+{
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "system", json_object_new_string(system));
+    json_object_object_add(c, "code", json_object_new_string(code));
+    if (display)
+        json_object_object_add(c, "display", json_object_new_string(display));
+    return c;
+}
+
+static void ensure_category(json_object *o)
+{
+    json_object *cats;
+    if (!json_object_object_get_ex(o, "category", &cats)) {
+        cats = json_object_new_array();
+        json_object_object_add(o, "category", cats);
+    }
+    for (size_t i = 0; i < json_object_array_length(cats); i++) {
+        json_object *cc = json_object_array_get_idx(cats, i), *cod;
+        if (!json_object_object_get_ex(cc, "coding", &cod) || !json_object_is_type(cod, json_type_array))
+            continue;
+        for (size_t k = 0; k < json_object_array_length(cod); k++) {
+            json_object *c = json_object_array_get_idx(cod, k);
+            const char *sys = json_get_str(c, "system"), *code = json_get_str(c, "code");
+            if (sys && code && strcmp(sys, OBS_CATEGORY) == 0 && strcmp(code, "vital-signs") == 0)
+                return;
+        }
+    }
+    json_object *cc = json_object_new_object(), *arr = json_object_new_array();
+    json_object_array_add(arr, coding(OBS_CATEGORY, "vital-signs", "Vital Signs"));
+    json_object_object_add(cc, "coding", arr);
+    json_object_array_add(cats, cc);
+}
+
+static json_object *ext_str(const char *url, const char *kind, const char *v)
+{
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, "url", json_object_new_string(url));
+    json_object_object_add(e, kind, json_object_new_string(v));
+    return e;
+}
+
+int vitals_finalise(struct vital *v, const char *id, int version, const char *person_id,
+                    const struct provenance *prov, struct buf *out)
+{
+    json_object *o = v->resource, *old_meta, *profile = NULL;
+    char ver[16], when[32], ref[64];
+    snprintf(ver, sizeof ver, "%d", version);
+    clock_format_ms(prov->recorded_at, when);
+    snprintf(ref, sizeof ref, "Patient/%s", person_id);
+
+    if (json_object_object_get_ex(o, "meta", &old_meta) && json_object_object_get_ex(old_meta, "profile", &profile))
+        json_object_get(profile);
+    json_object *meta = json_object_new_object();
+    json_object_object_add(meta, "versionId", json_object_new_string(ver));
+    json_object_object_add(meta, "lastUpdated", json_object_new_string(when));
+    json_object_object_add(meta, "source", json_object_new_string(prov->channel));
+    if (profile)
+        json_object_object_add(meta, "profile", profile);
+    json_object *tags = json_object_new_array();
+    /* R1.1 category 3: measured or recorded by the person. */
+    json_object_array_add(tags, coding(PHR_SYS_DATA_CATEGORY, "3", "self-measured or self-recorded"));
+    json_object_array_add(tags, coding(PHR_SYS_SOURCE, v->source, NULL));
+    json_object_object_add(meta, "tag", tags);
+    json_object_object_add(o, "meta", meta);
+    json_object_object_add(o, "id", json_object_new_string(id));
+
+    json_object *subj = json_object_new_object();
+    json_object_object_add(subj, "reference", json_object_new_string(ref));
+    json_object_object_add(o, "subject", subj);
+    ensure_category(o);
+
+    json_object *exts, *pe = json_object_new_object(), *sub = json_object_new_array();
+    if (!json_object_object_get_ex(o, "extension", &exts)) {
+        exts = json_object_new_array();
+        json_object_object_add(o, "extension", exts);
+    }
+    for (size_t i = json_object_array_length(exts); i-- > 0;) {
+        const char *url = json_get_str(json_object_array_get_idx(exts, i), "url");
+        if (url && strcmp(url, PHR_EXT_PROVENANCE) == 0)
+            json_object_array_del_idx(exts, i, 1); /* the server's word, not the client's */
+    }
+    json_object_array_add(sub, ext_str("recordedBy", "valueString", prov->recorded_by));
+    json_object_array_add(sub, ext_str("recorded", "valueInstant", when));
+    json_object_array_add(sub, ext_str("channel", "valueString", prov->channel));
+    json_object_array_add(sub, ext_str("originalSha256", "valueString", prov->original_sha256_hex));
+    json_object_object_add(pe, "url", json_object_new_string(PHR_EXT_PROVENANCE));
+    json_object_object_add(pe, "extension", sub);
+    json_object_array_add(exts, pe);
+
+    size_t n;
+    const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    return s ? buf_append(out, s, n) : -1;
+}
+
+void vital_free(struct vital *v)
+{
+    if (v->resource)
+        json_object_put(v->resource);
+    memset(v, 0, sizeof *v);
+}

@@ -1,0 +1,58 @@
+/* Self-measured vital signs as FHIR R4 Observations (HL7 vital-signs
+ * profiles, JP Core): validation of what a client submits, and the record
+ * the service stores and serves.
+ *
+ * Pure functions: no I/O, no globals beyond constant tables. */
+#ifndef PHR_VITALS_H
+#define PHR_VITALS_H
+
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "formats/outcome.h"
+#include "util/buf.h"
+
+#define LOINC "http://loinc.org"
+#define UCUM "http://unitsofmeasure.org"
+#define OBS_CATEGORY "http://terminology.hl7.org/CodeSystem/observation-category"
+/* Project-local code systems for R1.1's category and source. */
+#define PHR_SYS_DATA_CATEGORY "urn:phr:data-category"
+#define PHR_SYS_SOURCE "urn:phr:source"
+#define PHR_EXT_PROVENANCE "urn:phr:provenance"
+
+struct vital_kind {
+    const char *code;         /* LOINC */
+    const char *display;
+};
+
+struct vital {
+    json_object *resource;    /* owned; becomes the stored resource */
+    const struct vital_kind *kind;
+    const char *subject;      /* id named by subject.reference, or NULL */
+    const char *source;       /* R1.1 source: "self-measured" or "device" */
+    int64_t eff_lo, eff_hi;
+};
+
+/* Validates a submitted Observation. now_ms bounds how far in the future an
+ * effective time may lie. On failure returns -1 with is filled. */
+int vitals_parse(const char *text, size_t len, int64_t now_ms, int tz_offset_min,
+                 struct vital *out, struct issue *is);
+
+struct provenance {
+    const char *recorded_by;   /* "person:<id>" or "system:<name>" */
+    const char *channel;       /* "fhir-api", "demo-loader", ... */
+    const char *original_sha256_hex;
+    int64_t recorded_at;
+};
+
+/* Turns the validated resource into the stored one: server-assigned id and
+ * meta, subject set to the person, vital-signs category ensured, R1.1
+ * category/source tags and provenance. Writes it to out. */
+int vitals_finalise(struct vital *v, const char *id, int version, const char *person_id,
+                    const struct provenance *prov, struct buf *out);
+void vital_free(struct vital *v);
+
+/* The list of supported kinds, for the CapabilityStatement and errors. */
+const struct vital_kind *vitals_kinds(int *n);
+
+#endif

@@ -1,0 +1,26 @@
+/* Shared by the http/ files only. */
+#ifndef PHR_HTTP_INTERNAL_H
+#define PHR_HTTP_INTERNAL_H
+
+#include <pthread.h>
+#include <microhttpd.h>
+
+#include "http/request.h"
+#include "http/server.h"
+
+struct server {
+    struct MHD_Daemon *daemon;
+    struct service *svc;
+    struct server_config cfg;
+    char public_url[200];
+    pthread_mutex_t lock;
+    pthread_cond_t idle;
+    unsigned inflight;
+};
+
+void routes_api(struct request *r);
+void routes_fhir(struct request *r);
+/* GET / : a page saying the service is up (the portal is another module). */
+void routes_root(struct request *r);
+
+#endif

@@ -1,0 +1,168 @@
+#include "http/internal.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/ids.h"
+#include "util/log.h"
+
+struct request *req_new(struct server *srv, struct MHD_Connection *c, const char *method, const char *path)
+{
+    struct request *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->conn = c;
+    r->srv = srv;
+    r->svc = srv->svc;
+    r->method = method;
+    r->path = path;
+    r->t0 = clock_mono_ms();
+    r->route = "(unrouted)";
+    r->state = RQ_READING;
+    id_request(r->id);
+    buf_init(&r->body);
+    buf_init(&r->resp);
+    buf_init(&r->headers);
+    r->body_limit = srv->cfg.max_body_api;
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(r->client, sizeof r->client, "?");
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, r->client, sizeof r->client);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, r->client, sizeof r->client);
+    }
+    r->actor.kind = ACTOR_ANONYMOUS;
+    r->actor.client = r->client;
+    r->actor.request_id = r->id;
+    return r;
+}
+
+void req_free(struct request *r)
+{
+    if (!r)
+        return;
+    op_free(r->op);
+    buf_wipe(&r->body);   /* may hold a password or health data */
+    buf_wipe(&r->resp);
+    buf_free(&r->headers);
+    free(r);
+}
+
+const char *req_header(struct request *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_arg(struct request *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int req_add_header(struct request *r, const char *name, const char *value)
+{
+    return buf_append(&r->headers, name, strlen(name) + 1) || buf_append(&r->headers, value, strlen(value) + 1);
+}
+
+void req_reply(struct request *r, int status, const char *ctype)
+{
+    r->status = status;
+    r->ctype = ctype;
+    r->state = RQ_DONE;
+}
+
+void req_outcome(struct request *r, const struct issue *is)
+{
+    r->resp.len = 0;
+    outcome_write(is, &r->resp);
+    req_reply(r, is->status ? is->status : 400, "application/fhir+json; charset=utf-8");
+}
+
+void req_problem(struct request *r, int status, const char *title, const char *detail)
+{
+    r->resp.len = 0;
+    problem_write(status, title, detail, &r->resp);
+    req_reply(r, status, "application/problem+json; charset=utf-8");
+}
+
+static void op_finished(struct op *op, void *arg)
+{
+    (void)op;
+    struct request *r = arg;
+    /* On the writer thread: only wake the connection; the answer is
+     * written on the connection's own thread. */
+    MHD_resume_connection(r->conn);
+}
+
+void req_submit(struct request *r, struct op *op, void (*finish)(struct request *r))
+{
+    r->op = op;
+    r->finish = finish;
+    r->state = RQ_PENDING;
+    /* Suspend before submitting: the op may finish before this returns,
+     * and a resume must never precede its suspend. */
+    MHD_suspend_connection(r->conn);
+    int err = op_submit(r->svc, op, op_finished, r);
+    if (err) {
+        /* Answered on resume, like any other pending request; finish is
+         * NULL, so the handler sends this answer as it stands. */
+        r->finish = NULL;
+        req_problem(r, 503, "Service Unavailable",
+                    err == PHR_ESHUTDOWN ? "the service is stopping" : "try again");
+        r->state = RQ_PENDING;
+        MHD_resume_connection(r->conn);
+    }
+}
+
+static const char *cookie_token(struct request *r)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "phr_session");
+}
+
+int req_authenticate(struct request *r)
+{
+    const char *token = NULL;
+    const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (h && strncasecmp(h, "Bearer ", 7) == 0)
+        token = h + 7;
+    else
+        token = cookie_token(r);
+    if (!token)
+        return PHR_ENOTFOUND;
+    int err = service_authenticate(r->svc, token, &r->auth);
+    if (err)
+        return err;
+    r->actor.kind = ACTOR_PERSON;
+    snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.person_id);
+    return PHR_OK;
+}
+
+int req_is_tls(struct request *r)
+{
+    (void)r;
+    return 0; /* TLS termination is configured with the deployment (docs/deploying.md) */
+}
+
+const char *req_base_url(struct request *r)
+{
+    if (r->base_url[0])
+        return r->base_url;
+    if (r->srv->public_url[0]) {
+        snprintf(r->base_url, sizeof r->base_url, "%s/fhir", r->srv->public_url);
+        return r->base_url;
+    }
+    /* Reflect only a plausible host[:port]; anything else gets the listen address. */
+    static const char host_chars[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]";
+    const char *host = req_header(r, MHD_HTTP_HEADER_HOST);
+    if (!host || strlen(host) > 200 || strspn(host, host_chars) != strlen(host))
+        host = r->srv->cfg.listen;
+    snprintf(r->base_url, sizeof r->base_url, "http://%s/fhir", host);
+    return r->base_url;
+}

@@ -1,0 +1,68 @@
+/* One HTTP request from arrival to answer, and the helpers routes use to
+ * answer. Routes either answer at once (req_reply*) or hand an op to the
+ * service with req_submit(): the connection is then suspended and resumed
+ * when the op has committed, and `finish` writes the answer. */
+#ifndef PHR_REQUEST_H
+#define PHR_REQUEST_H
+
+#include <microhttpd.h>
+
+#include "service/service.h"
+#include "util/buf.h"
+
+struct server;
+
+enum req_state { RQ_READING, RQ_PENDING, RQ_DONE };
+
+struct request {
+    struct MHD_Connection *conn;
+    struct server *srv;
+    struct service *svc;
+    const char *method, *path;
+    char id[17];
+    char client[64];
+    char base_url[320];            /* computed on first use */
+    double t0;
+    const char *route;             /* the route template, for logs */
+    enum req_state state;
+
+    struct buf body;
+    size_t body_limit;
+
+    struct actor actor;            /* anonymous until authenticated */
+    struct auth auth;
+
+    struct op *op;
+    void (*finish)(struct request *r);
+
+    int status;
+    const char *ctype;
+    struct buf resp;
+    struct buf headers;            /* "Name\0Value\0" pairs added to the answer */
+};
+
+struct request *req_new(struct server *srv, struct MHD_Connection *c, const char *method, const char *path);
+void req_free(struct request *r);
+
+const char *req_header(struct request *r, const char *name);
+const char *req_arg(struct request *r, const char *name);
+int req_add_header(struct request *r, const char *name, const char *value);
+
+void req_reply(struct request *r, int status, const char *ctype);
+/* Answers with a FHIR OperationOutcome for is. */
+void req_outcome(struct request *r, const struct issue *is);
+/* Answers with RFC 9457 problem+json. */
+void req_problem(struct request *r, int status, const char *title, const char *detail);
+
+/* Suspends the connection and submits op; finish(r) runs on resume. */
+void req_submit(struct request *r, struct op *op, void (*finish)(struct request *r));
+
+/* Authenticates from "Authorization: Bearer" or the session cookie.
+ * PHR_OK, or PHR_ENOTFOUND / PHR_EPERM (expired) with nothing set. */
+int req_authenticate(struct request *r);
+
+/* The public base URL ("http://host:port") for absolute links. */
+const char *req_base_url(struct request *r);
+int req_is_tls(struct request *r);
+
+#endif

@@ -1,0 +1,278 @@
+/* libmicrohttpd glue: the access handler's state machine, answers with the
+ * security headers, the request log line, and graceful shutdown.
+ *
+ * libmicrohttpd calls the access handler several times per request: once
+ * when the headers are in (we only set up state: answering on the first
+ * call would make it close the connection), once per body chunk, once when
+ * the body is complete (we route), and once more after a suspended
+ * connection is resumed (we answer). */
+#include "http/internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <stdarg.h>
+
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+
+void server_config_defaults(struct server_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->listen = "127.0.0.1:8080";
+    cfg->threads = 2;
+    cfg->connection_limit = 4096;
+    cfg->connection_timeout_s = 60;
+    cfg->max_body_api = 16 * 1024;
+    cfg->max_body_fhir = 256 * 1024;
+}
+
+static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                          "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+static enum MHD_Result queue(struct request *r)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(r->resp.len, r->resp.data ? r->resp.data : "",
+                                                                 MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    if (r->ctype)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
+    MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Request-Id", r->id);
+    for (size_t off = 0; off < r->headers.len;) {
+        const char *name = r->headers.data + off;
+        const char *value = name + strlen(name) + 1;
+        MHD_add_response_header(resp, name, value);
+        off = (size_t)(value - r->headers.data) + strlen(value) + 1;
+    }
+    enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    /* The copy is queued; the plaintext need not wait for the free. */
+    buf_wipe(&r->resp);
+    return ok;
+}
+
+static void route(struct request *r)
+{
+    const char *p = r->path;
+    if (strncmp(p, "/fhir/", 6) == 0 || strcmp(p, "/fhir") == 0)
+        routes_fhir(r);
+    else if (strncmp(p, "/api/", 5) == 0)
+        routes_api(r);
+    else
+        routes_root(r);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    struct server *srv = cls;
+    struct request *r = *con_cls;
+
+    if (!r) {
+        r = req_new(srv, c, method, url);
+        if (!r)
+            return MHD_NO;
+        if (strncmp(url, "/fhir", 5) == 0)
+            r->body_limit = srv->cfg.max_body_fhir;
+        *con_cls = r;
+        pthread_mutex_lock(&srv->lock);
+        srv->inflight++;
+        pthread_mutex_unlock(&srv->lock);
+        return MHD_YES;
+    }
+    if (r->state == RQ_READING && *upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (r->body.len + n > r->body_limit) {
+            char detail[96];
+            snprintf(detail, sizeof detail, "the body is larger than %zu bytes", r->body_limit);
+            r->route = "(body too large)";
+            if (strncmp(url, "/fhir", 5) == 0) {
+                struct issue is;
+                issue_set(&is, 413, "too-long", NULL, "%s", detail);
+                req_outcome(r, &is);
+            } else {
+                req_problem(r, 413, "Content Too Large", detail);
+            }
+            return queue(r); /* libmicrohttpd closes the connection after this answer */
+        }
+        if (buf_append(&r->body, upload, n) != 0)
+            return MHD_NO;
+        return MHD_YES;
+    }
+    if (r->state == RQ_READING) {
+        route(r);
+        if (r->state == RQ_PENDING)
+            return MHD_YES;
+    } else if (r->state == RQ_PENDING) {
+        if (r->finish)
+            r->finish(r);
+        r->state = RQ_DONE;
+    } else {
+        return MHD_YES; /* the answer is queued already */
+    }
+    return queue(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)c;
+    struct server *srv = cls;
+    struct request *r = *con_cls;
+    if (!r)
+        return;
+    int status = r->status;
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && status == 0)
+        status = 499; /* the client went away before an answer */
+    log_request(r->id, r->method, r->route, status, clock_mono_ms() - r->t0, r->client);
+    req_free(r);
+    *con_cls = NULL;
+    pthread_mutex_lock(&srv->lock);
+    if (--srv->inflight == 0)
+        pthread_cond_broadcast(&srv->idle);
+    pthread_mutex_unlock(&srv->lock);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[256];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    log_event(LOG_WARN, "http.mhd", "message", msg, NULL);
+}
+
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+    char host[128];
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || strlen(colon + 1) == 0 || strlen(colon + 1) > 5)
+        return -1;
+    size_t hl = (size_t)(colon - s);
+    if (s[0] == '[') {
+        if (hl < 3 || s[hl - 1] != ']')
+            return -1;
+        s++;
+        hl -= 2;
+    }
+    if (hl >= sizeof host)
+        return -1;
+    memcpy(host, s, hl);
+    host[hl] = '\0';
+    char *end;
+    long port = strtol(colon + 1, &end, 10);
+    if (*end || port < 1 || port > 65535)
+        return -1;
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+        in4->sin_family = AF_INET;
+        in4->sin_port = htons((uint16_t)port);
+        *len = sizeof *in4;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        *len = sizeof *in6;
+        return 0;
+    }
+    return -1;
+}
+
+int server_start(struct service *svc, const struct server_config *cfg, struct server **out)
+{
+    *out = NULL;
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    if (parse_listen(cfg->listen, &ss, &sslen) != 0) {
+        log_event(LOG_ERROR, "http.start", "error", "listen address must be IP:PORT (e.g. 127.0.0.1:8080)",
+                  "listen", cfg->listen, NULL);
+        return PHR_EINVAL;
+    }
+    struct server *srv = calloc(1, sizeof *srv);
+    if (!srv)
+        return PHR_ENOMEM;
+    srv->svc = svc;
+    srv->cfg = *cfg;
+    if (cfg->public_url) {
+        snprintf(srv->public_url, sizeof srv->public_url, "%s", cfg->public_url);
+        size_t n = strlen(srv->public_url);
+        while (n && srv->public_url[n - 1] == '/')
+            srv->public_url[--n] = '\0';
+    }
+    pthread_mutex_init(&srv->lock, NULL);
+    pthread_cond_init(&srv->idle, NULL);
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    srv->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, srv,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 2),
+        MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
+        /* Room for large headers (cookies, long search URLs) per connection. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_END);
+    if (!srv->daemon) {
+        log_event(LOG_ERROR, "http.start", "error", "could not listen", "listen", cfg->listen, NULL);
+        pthread_mutex_destroy(&srv->lock);
+        pthread_cond_destroy(&srv->idle);
+        free(srv);
+        return PHR_EIO;
+    }
+    *out = srv;
+    return PHR_OK;
+}
+
+void server_stop(struct server *srv, unsigned drain_ms)
+{
+    if (!srv)
+        return;
+    MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += drain_ms / 1000;
+    until.tv_nsec += (long)(drain_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&srv->lock);
+    while (srv->inflight > 0)
+        if (pthread_cond_timedwait(&srv->idle, &srv->lock, &until) == ETIMEDOUT)
+            break;
+    unsigned left = srv->inflight;
+    pthread_mutex_unlock(&srv->lock);
+    if (left) {
+        char n[16];
+        snprintf(n, sizeof n, "%u", left);
+        log_event(LOG_WARN, "http.stop", "unfinished_requests", n, NULL);
+    }
+    MHD_stop_daemon(srv->daemon);
+    pthread_mutex_destroy(&srv->lock);
+    pthread_cond_destroy(&srv->idle);
+    free(srv);
+}

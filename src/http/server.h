@@ -1,0 +1,25 @@
+/* The HTTP server: libmicrohttpd with its epoll thread pool. */
+#ifndef PHR_SERVER_H
+#define PHR_SERVER_H
+
+#include <stddef.h>
+
+#include "service/service.h"
+
+struct server_config {
+    const char *listen;            /* "127.0.0.1:8080", "[::1]:8080" */
+    const char *public_url;        /* base for absolute links; NULL: from Host */
+    unsigned threads;
+    unsigned connection_limit;
+    unsigned connection_timeout_s;
+    size_t max_body_api, max_body_fhir;
+};
+
+void server_config_defaults(struct server_config *cfg);
+
+struct server;
+int server_start(struct service *svc, const struct server_config *cfg, struct server **out);
+/* Stops accepting, lets requests in flight finish (up to drain_ms), stops. */
+void server_stop(struct server *srv, unsigned drain_ms);
+
+#endif

@@ -1,0 +1,318 @@
+/* phr: the PHR service's one binary. Each command is a few lines here that
+ * call the same service/ functions the HTTP API calls. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "audit/audit.h"
+#include "cli.h"
+#include "crypto/keys.h"
+#include "http/server.h"
+#include "service/service.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define BIT(o) (1u << (o))
+#define STORE_OPTS (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_LOG_LEVEL))
+#define SERVE_OPTS                                                                                            \
+    (STORE_OPTS | BIT(OPT_LISTEN) | BIT(OPT_THREADS) | BIT(OPT_PUBLIC_URL) | BIT(OPT_DEMO) |                 \
+     BIT(OPT_SESSION_IDLE) | BIT(OPT_SESSION_MAX) | BIT(OPT_LOCK_AFTER) | BIT(OPT_LOCK_SECONDS) |             \
+     BIT(OPT_LOGIN_DELAY) | BIT(OPT_MAX_BODY))
+
+struct paths {
+    struct buf db, key;
+};
+
+static int paths_for(const struct cli *c, struct paths *p)
+{
+    buf_init(&p->db);
+    buf_init(&p->key);
+    if (!c->val[OPT_DATA]) {
+        fprintf(stderr, "phr: --data DIR (or PHR_DATA) is required\n");
+        return -1;
+    }
+    if (buf_printf(&p->db, "%s/phr.db", c->val[OPT_DATA]))
+        return -1;
+    if (c->val[OPT_KEY] ? buf_puts(&p->key, c->val[OPT_KEY]) : buf_printf(&p->key, "%s/master.key", c->val[OPT_DATA]))
+        return -1;
+    return 0;
+}
+
+static void paths_free(struct paths *p)
+{
+    buf_free(&p->db);
+    buf_free(&p->key);
+}
+
+static void set_log_level(const struct cli *c)
+{
+    const char *l = c->val[OPT_LOG_LEVEL];
+    if (!l)
+        return;
+    static const char *const names[] = {"debug", "info", "warn", "error"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(l, names[i]) == 0)
+            log_set_level((enum log_level)i);
+}
+
+static int cmd_init(int argc, char **argv)
+{
+    struct cli c;
+    struct paths p;
+    int rc = 1;
+    if (cli_parse(argc, argv, STORE_OPTS, &c))
+        return 2;
+    if (c.help) {
+        cli_usage("init", "Creates the data directory, the store and the master key (mode 0600).\n"
+                          "Refuses to overwrite an existing key or store.", STORE_OPTS);
+        return 0;
+    }
+    if (paths_for(&c, &p))
+        goto out;
+    if (mkdir(c.val[OPT_DATA], 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "phr init: cannot create %s: %s\n", c.val[OPT_DATA], strerror(errno));
+        goto out;
+    }
+    if (access(p.db.data, F_OK) == 0) {
+        fprintf(stderr, "phr init: %s exists already; refusing to initialise over it\n", p.db.data);
+        goto out;
+    }
+    int err = mkey_create(p.key.data);
+    if (err == PHR_EEXIST) {
+        fprintf(stderr, "phr init: refusing to overwrite the existing master key %s\n", p.key.data);
+        goto out;
+    }
+    if (err) {
+        fprintf(stderr, "phr init: cannot write the master key %s: %s\n", p.key.data, phr_strerror(err));
+        goto out;
+    }
+    struct store *st;
+    if ((err = store_open(p.db.data, STORE_CREATE, &st)) != PHR_OK) {
+        fprintf(stderr, "phr init: cannot create the store %s: %s\n", p.db.data, phr_strerror(err));
+        goto out;
+    }
+    store_close(st);
+    printf("initialised: store %s, master key %s\n", p.db.data, p.key.data);
+    rc = 0;
+out:
+    paths_free(&p);
+    return rc;
+}
+
+static int open_service(const struct cli *c, const struct paths *p, struct service **svc)
+{
+    struct service_config cfg;
+    service_config_defaults(&cfg);
+    cfg.db_path = p->db.data;
+    cfg.key_path = p->key.data;
+    long idle = cli_number(c, OPT_SESSION_IDLE, 1800, 1, 86400 * 30);
+    long max = cli_number(c, OPT_SESSION_MAX, 43200, 1, 86400 * 90);
+    long after = cli_number(c, OPT_LOCK_AFTER, 5, 1, 1000);
+    long lock = cli_number(c, OPT_LOCK_SECONDS, 900, 0, 86400 * 30);
+    long delay = cli_number(c, OPT_LOGIN_DELAY, 1000, 0, 600000);
+    if (idle < 0 || max < 0 || after < 0 || lock < 0 || delay < 0)
+        return PHR_EINVAL;
+    cfg.session_idle_ms = idle * 1000;
+    cfg.session_max_ms = max * 1000;
+    cfg.login_lock_after = (int)after;
+    cfg.login_lock_ms = lock * 1000;
+    cfg.login_delay_ms = delay;
+    if (access(p->db.data, F_OK) != 0) {
+        fprintf(stderr, "phr: no store at %s: run 'phr init --data %s' first\n", p->db.data, c->val[OPT_DATA]);
+        return PHR_ENOTFOUND;
+    }
+    int err = service_open(&cfg, svc);
+    if (err == PHR_EPERM)
+        fprintf(stderr, "phr: the master key %s is readable by others: chmod 600 it\n", p->key.data);
+    else if (err == PHR_EVERSION)
+        fprintf(stderr, "phr: the store %s was written by a newer phr; refusing to open it\n", p->db.data);
+    else if (err)
+        fprintf(stderr, "phr: cannot open the service: %s\n", phr_strerror(err));
+    return err;
+}
+
+static int load_demo(struct service *svc)
+{
+    int created;
+    int err = demo_load(svc, &created);
+    if (err) {
+        fprintf(stderr, "phr: loading the demo data failed: %s\n", phr_strerror(err));
+        return err;
+    }
+    if (created)
+        fprintf(stderr, "phr: demo person loaded: login %s, password %s\n", DEMO_LOGIN, DEMO_PASSWORD);
+    return PHR_OK;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    struct cli c;
+    struct paths p;
+    struct service *svc = NULL;
+    struct server *srv = NULL;
+    int rc = 1;
+    if (cli_parse(argc, argv, SERVE_OPTS, &c))
+        return 2;
+    if (c.help) {
+        cli_usage("serve", "Serves the FHIR and JSON APIs until SIGTERM or SIGINT, then finishes the\n"
+                           "requests in flight and closes the store.", SERVE_OPTS);
+        return 0;
+    }
+    set_log_level(&c);
+    if (paths_for(&c, &p))
+        goto out;
+    struct server_config scfg;
+    server_config_defaults(&scfg);
+    if (c.val[OPT_LISTEN])
+        scfg.listen = c.val[OPT_LISTEN];
+    scfg.public_url = c.val[OPT_PUBLIC_URL];
+    long threads = cli_number(&c, OPT_THREADS, 2, 1, 256);
+    long body = cli_number(&c, OPT_MAX_BODY, 262144, 1024, 64L * 1024 * 1024);
+    if (threads < 0 || body < 0)
+        goto out;
+    scfg.threads = (unsigned)threads;
+    scfg.max_body_fhir = (size_t)body;
+
+    /* Signals are taken by sigwait() below, on this thread only. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (open_service(&c, &p, &svc) != PHR_OK)
+        goto out;
+    if (c.val[OPT_DEMO] && load_demo(svc) != PHR_OK)
+        goto out;
+    if (server_start(svc, &scfg, &srv) != PHR_OK) {
+        fprintf(stderr, "phr serve: cannot listen on %s\n", scfg.listen);
+        goto out;
+    }
+    log_event(LOG_INFO, "serve.ready", "listen", scfg.listen, "version", PHR_VERSION, NULL);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_event(LOG_INFO, "serve.stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    rc = 0;
+out:
+    server_stop(srv, 10000);
+    service_close(svc);
+    if (rc == 0)
+        log_event(LOG_INFO, "serve.stopped", NULL);
+    paths_free(&p);
+    return rc;
+}
+
+static int cmd_demo(int argc, char **argv)
+{
+    struct cli c;
+    struct paths p;
+    struct service *svc = NULL;
+    int rc = 1;
+    if (cli_parse(argc, argv, STORE_OPTS, &c))
+        return 2;
+    if (c.help) {
+        cli_usage("demo", "Loads the demo person and about three months of synthetic vitals, once.", STORE_OPTS);
+        return 0;
+    }
+    set_log_level(&c);
+    if (paths_for(&c, &p) == 0 && open_service(&c, &p, &svc) == PHR_OK && load_demo(svc) == PHR_OK)
+        rc = 0;
+    service_close(svc);
+    paths_free(&p);
+    return rc;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+    struct cli c;
+    struct paths p;
+    int rc = 1;
+    if (argc < 2 || strcmp(argv[1], "verify") != 0) {
+        fprintf(stderr, "usage: phr audit verify --data DIR\n");
+        return 2;
+    }
+    if (cli_parse(argc - 1, argv + 1, STORE_OPTS, &c))
+        return 2;
+    if (c.help) {
+        cli_usage("audit verify", "Checks the handling history's hash chain end to end and names the\n"
+                                  "first broken entry. Exit status 0: intact; 1: broken or unreadable.", STORE_OPTS);
+        return 0;
+    }
+    set_log_level(&c);
+    if (paths_for(&c, &p))
+        goto out;
+    struct store *st;
+    int err = store_open(p.db.data, STORE_READONLY, &st);
+    if (err) {
+        fprintf(stderr, "phr audit verify: cannot open %s: %s\n", p.db.data, phr_strerror(err));
+        goto out;
+    }
+    struct audit_report rep;
+    err = audit_verify(st, &rep);
+    store_close(st);
+    if (err == PHR_OK) {
+        printf("audit chain intact: %lld entries verified\n", (long long)rep.entries);
+        rc = 0;
+    } else if (err == PHR_ECRYPTO) {
+        printf("audit chain BROKEN at entry %lld: %s (%lld entries before it verified)\n",
+               (long long)rep.first_bad_seq, rep.problem, (long long)rep.entries);
+    } else {
+        fprintf(stderr, "phr audit verify: cannot read the audit log: %s\n", phr_strerror(err));
+    }
+out:
+    paths_free(&p);
+    return rc;
+}
+
+static void usage(void)
+{
+    printf("phr %s: a Personal Health Record service\n\n"
+           "usage: phr <command> [options]\n\n"
+           "commands:\n"
+           "  init          create the store and the master key\n"
+           "  serve         serve the FHIR and JSON APIs\n"
+           "  demo          load the demo person with synthetic vitals\n"
+           "  audit verify  check the handling history's hash chain\n"
+           "  help          this text; 'phr <command> --help' for a command's options\n"
+           "  version       print the version\n",
+           PHR_VERSION);
+}
+
+int main(int argc, char **argv)
+{
+    if (sodium_init() < 0) {
+        fprintf(stderr, "phr: libsodium failed to initialise\n");
+        return 1;
+    }
+    if (argc < 2) {
+        usage();
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+        printf("phr %s\n", PHR_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage();
+        return 0;
+    }
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 1, argv + 1);
+    if (strcmp(cmd, "demo") == 0)
+        return cmd_demo(argc - 1, argv + 1);
+    if (strcmp(cmd, "audit") == 0)
+        return cmd_audit(argc - 1, argv + 1);
+    fprintf(stderr, "phr: unknown command '%s' (try 'phr help')\n", cmd);
+    return 2;
+}

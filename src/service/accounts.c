@@ -1,0 +1,303 @@
+/* Accounts of persons: sign-up, login with throttling and lock-out,
+ * sessions kept in the store, logout (R2.4). */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "crypto/password.h"
+#include "service/internal.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+#define LOGIN_MIN 3
+#define LOGIN_MAX 128
+
+/* Logins compare case-insensitively in ASCII; other bytes are kept as they
+ * are. Control characters and spaces are refused. */
+static int normalise_login(const char *in, char out[LOGIN_MAX + 1], struct issue *is)
+{
+    size_t n = strlen(in);
+    if (n < LOGIN_MIN || n > LOGIN_MAX)
+        return issue_set(is, 400, "invalid", "login", "login must be 3 to 128 bytes");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c <= 0x20 || c == 0x7f)
+            return issue_set(is, 400, "invalid", "login", "login must not contain spaces or control characters");
+        out[i] = (char)(c < 0x80 ? tolower(c) : c);
+    }
+    out[n] = '\0';
+    return 0;
+}
+
+/* --- sign-up --- */
+
+struct signup_op {
+    struct op op;
+    char login[LOGIN_MAX + 1];
+    char pw_hash[PASSWORD_HASH_MAX];
+    unsigned char wrapped[WRAPPED_KEY_BYTES];
+    char key_id[KEY_ID_LEN + 1];
+};
+
+static void found_login(void *arg, const struct person_row *p)
+{
+    (void)p;
+    *(int *)arg = 1;
+}
+
+static int signup_commit(struct op *o, struct store *st)
+{
+    struct signup_op *s = (struct signup_op *)o;
+    int exists = 0;
+    int err = st->ops->person_by_login(st, s->login, found_login, &exists);
+    if (err && err != PHR_ENOTFOUND)
+        return err;
+    if (exists) {
+        o->res.err = PHR_ECONFLICT;
+        issue_set(&o->res.issue, 409, "duplicate", "login", "this login cannot be used; choose another");
+        return gate_record(st, &o->actor, ACT_ACCOUNT_SIGNUP, NULL, NULL, GATE_DENY);
+    }
+    struct person_row p = {
+        .id = o->res.id,
+        .login = s->login,
+        .pw_hash = s->pw_hash,
+        .status = "active",
+        .created_at = clock_now_ms(),
+        .master_key_id = s->key_id,
+        .wrapped_key = s->wrapped,
+        .wrapped_key_len = WRAPPED_KEY_BYTES,
+    };
+    if ((err = st->ops->person_insert(st, &p)) != PHR_OK)
+        return err;
+    return gate_record(st, &o->actor, ACT_ACCOUNT_SIGNUP, o->res.id, NULL, GATE_ALLOW);
+}
+
+static int signup_render(struct op *o, struct buf *out)
+{
+    return buf_puts(out, "{\"person_id\":") || buf_json_str(out, o->res.id) || buf_puts(out, "}") ? PHR_ENOMEM : PHR_OK;
+}
+
+static void signup_destroy(struct op *o)
+{
+    struct signup_op *s = (struct signup_op *)o;
+    sodium_memzero(s->pw_hash, sizeof s->pw_hash);
+}
+
+static const struct op_ops signup_ops = {signup_commit, signup_render, signup_destroy};
+
+int accounts_signup(struct service *svc, const struct actor *a, const char *login, const char *password,
+                    size_t pwlen, struct op **out, struct issue *is)
+{
+    *out = NULL;
+    struct signup_op *s = calloc(1, sizeof *s);
+    if (!s)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    if (normalise_login(login, s->login, is))
+        goto fail;
+    const char *why = password_rules_check(password, pwlen, s->login);
+    if (why) {
+        issue_set(is, 400, "invalid", "password", "%s", why);
+        goto fail;
+    }
+    int err = password_hash(password, pwlen, s->pw_hash);
+    if (err) {
+        issue_set(is, 503, "transient", NULL, "too many sign-ins at once; try again in a few seconds");
+        goto fail;
+    }
+    op_init(&s->op, svc, &signup_ops, a);
+    id_uuid(s->op.res.id);
+    mkey_new_data_key(svc->mk, s->op.res.id, s->wrapped);
+    snprintf(s->key_id, sizeof s->key_id, "%s", mkey_id(svc->mk));
+    *out = &s->op;
+    return 0;
+fail:
+    sodium_memzero(s, sizeof *s);
+    free(s);
+    return -1;
+}
+
+/* --- login --- */
+
+struct login_op {
+    struct op op;
+    char login[LOGIN_MAX + 1];
+    char person_id[ID_LEN + 1];   /* "" if no account has this login */
+    int verified;
+    int throttled;
+    unsigned char token_hash[32];
+    int64_t now;
+};
+
+static int login_commit(struct op *o, struct store *st)
+{
+    struct login_op *l = (struct login_op *)o;
+    const struct service_config *cfg = &o->svc->cfg;
+    const char *subject = l->person_id[0] ? l->person_id : NULL;
+    int err;
+    if (l->verified) {
+        struct session_row s = {
+            .token_hash = l->token_hash,
+            .person_id = l->person_id,
+            .created_at = l->now,
+            .last_seen_at = l->now,
+            .expires_at = l->now + cfg->session_max_ms,
+        };
+        if ((err = st->ops->session_insert(st, &s)) || (err = st->ops->throttle_clear(st, l->login)))
+            return err;
+        o->res.expires_at = s.expires_at;
+        return gate_record(st, &o->actor, ACT_ACCOUNT_LOGIN, subject, NULL, GATE_ALLOW);
+    }
+    if (!l->throttled) {
+        /* Counted here, inside the transaction, so concurrent failures all count. */
+        struct throttle_row t;
+        err = st->ops->throttle_get(st, l->login, &t);
+        if (err && err != PHR_ENOTFOUND)
+            return err;
+        t.failures++;
+        t.last_failure_at = l->now;
+        if (t.failures >= cfg->login_lock_after)
+            t.locked_until = l->now + cfg->login_lock_ms;
+        if ((err = st->ops->throttle_put(st, l->login, &t)))
+            return err;
+    }
+    return gate_record(st, &o->actor, ACT_ACCOUNT_LOGIN, subject, NULL, GATE_DENY);
+}
+
+static int login_render(struct op *o, struct buf *out)
+{
+    char exp[32];
+    clock_format_ms(o->res.expires_at, exp);
+    return buf_puts(out, "{\"token\":") || buf_json_str(out, o->res.token) || buf_puts(out, ",\"person_id\":") ||
+                   buf_json_str(out, o->res.id) || buf_printf(out, ",\"expires_at\":\"%s\"}", exp)
+               ? PHR_ENOMEM
+               : PHR_OK;
+}
+
+static const struct op_ops login_ops = {login_commit, login_render, NULL};
+
+struct login_lookup {
+    char id[ID_LEN + 1];
+    char hash[PASSWORD_HASH_MAX];
+};
+
+static void got_login(void *arg, const struct person_row *p)
+{
+    struct login_lookup *l = arg;
+    snprintf(l->id, sizeof l->id, "%s", p->id);
+    snprintf(l->hash, sizeof l->hash, "%s", p->pw_hash);
+}
+
+static int64_t throttle_wait_ms(const struct service_config *cfg, const struct throttle_row *t, int64_t now)
+{
+    if (t->locked_until > now)
+        return t->locked_until - now;
+    if (t->failures <= 0 || cfg->login_delay_ms <= 0)
+        return 0;
+    int shift = t->failures - 1 > 10 ? 10 : t->failures - 1;
+    int64_t until = t->last_failure_at + (cfg->login_delay_ms << shift);
+    return until > now ? until - now : 0;
+}
+
+int accounts_login(struct service *svc, const struct actor *a, const char *login, const char *password,
+                   size_t pwlen, struct op **out, struct issue *is)
+{
+    *out = NULL;
+    struct login_op *l = calloc(1, sizeof *l);
+    struct login_lookup found = {{0}, {0}};
+    struct store *rd = NULL;
+    if (!l)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    if (normalise_login(login, l->login, is))
+        goto fail;
+    if (pwlen == 0 || pwlen > PASSWORD_MAX_LEN) {
+        issue_set(is, 400, "invalid", "password", "password is required");
+        goto fail;
+    }
+    if (service_reader(svc, &rd) != PHR_OK) {
+        issue_set(is, 503, "transient", NULL, "the store is not available");
+        goto fail;
+    }
+    struct throttle_row t;
+    l->now = clock_now_ms();
+    int err = rd->ops->throttle_get(rd, l->login, &t);
+    int err2 = rd->ops->person_by_login(rd, l->login, got_login, &found);
+    service_reader_done(svc, rd);
+    if ((err && err != PHR_ENOTFOUND) || (err2 && err2 != PHR_ENOTFOUND)) {
+        issue_set(is, 503, "transient", NULL, "the store is not available");
+        goto fail;
+    }
+    op_init(&l->op, svc, &login_ops, a);
+    snprintf(l->person_id, sizeof l->person_id, "%s", found.id);
+    int64_t wait = throttle_wait_ms(&svc->cfg, &t, l->now);
+    if (wait > 0) {
+        /* Same answer for every login, existing or not. */
+        l->throttled = 1;
+        l->op.res.err = PHR_EBUSY;
+        l->op.res.retry_after_s = (wait + 999) / 1000;
+        issue_set(&l->op.res.issue, 429, "throttled", NULL, "too many failed attempts; try again later");
+    } else {
+        int ok;
+        if (found.id[0])
+            ok = password_verify(found.hash, password, pwlen);
+        else {
+            password_dummy_verify(password, pwlen);
+            ok = PHR_EPERM;
+        }
+        if (ok == PHR_EBUSY) {
+            issue_set(is, 503, "transient", NULL, "too many sign-ins at once; try again in a few seconds");
+            goto fail;
+        }
+        if (ok == PHR_OK) {
+            unsigned char raw[32];
+            randombytes_buf(raw, sizeof raw);
+            sodium_bin2base64(l->op.res.token, sizeof l->op.res.token, raw, sizeof raw,
+                              sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+            sodium_memzero(raw, sizeof raw);
+            crypto_hash_sha256(l->token_hash, (const unsigned char *)l->op.res.token, strlen(l->op.res.token));
+            snprintf(l->op.res.id, sizeof l->op.res.id, "%s", found.id);
+            l->verified = 1;
+        } else {
+            l->op.res.err = PHR_EPERM;
+            issue_set(&l->op.res.issue, 401, "login", NULL, "the login or the password is wrong");
+        }
+    }
+    sodium_memzero(&found, sizeof found);
+    *out = &l->op;
+    return 0;
+fail:
+    sodium_memzero(&found, sizeof found);
+    free(l);
+    return -1;
+}
+
+/* --- logout --- */
+
+struct logout_op {
+    struct op op;
+    unsigned char token_hash[32];
+    char person_id[ID_LEN + 1];
+};
+
+static int logout_commit(struct op *o, struct store *st)
+{
+    struct logout_op *l = (struct logout_op *)o;
+    int err = st->ops->session_delete(st, l->token_hash);
+    return err ? err : gate_record(st, &o->actor, ACT_ACCOUNT_LOGOUT, l->person_id, NULL, GATE_ALLOW);
+}
+
+static const struct op_ops logout_ops = {logout_commit, NULL, NULL};
+
+int accounts_logout(struct service *svc, const struct actor *a, const struct auth *auth, struct op **out,
+                    struct issue *is)
+{
+    struct logout_op *l = calloc(1, sizeof *l);
+    if (!l)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    op_init(&l->op, svc, &logout_ops, a);
+    memcpy(l->token_hash, auth->token_hash, 32);
+    snprintf(l->person_id, sizeof l->person_id, "%s", auth->person_id);
+    *out = &l->op;
+    return 0;
+}

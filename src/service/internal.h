@@ -1,0 +1,46 @@
+/* Shared by the service's own files only: the op machinery. */
+#ifndef PHR_SERVICE_INTERNAL_H
+#define PHR_SERVICE_INTERNAL_H
+
+#include "crypto/keys.h"
+#include "service/service.h"
+#include "store/store.h"
+#include "store/writer.h"
+
+struct service {
+    struct service_config cfg;
+    struct master_key *mk;
+    struct writer *writer;
+    struct store_pool *readers;
+};
+
+struct op_ops {
+    /* On the writer thread, in the batch transaction. */
+    int (*commit)(struct op *op, struct store *st);
+    /* On the caller's thread after done; NULL: empty body. */
+    int (*render)(struct op *op, struct buf *out);
+    /* Frees what the concrete op owns (not the op itself). */
+    void (*destroy)(struct op *op);
+};
+
+struct op {
+    struct job job;               /* first: the writer sees a job */
+    struct service *svc;
+    const struct op_ops *ops;
+    op_done_fn done;
+    void *done_arg;
+    struct actor actor;           /* a copy: the op outlives the caller's frame */
+    char client[64], request_id[17];
+    struct op_result res;
+};
+
+/* Initialises the common part; the op's own struct begins with struct op. */
+void op_init(struct op *op, struct service *svc, const struct op_ops *ops, const struct actor *a);
+/* A read connection for the duration of a prepare step. */
+int service_reader(struct service *svc, struct store **out);
+void service_reader_done(struct service *svc, struct store *st);
+/* The person's unwrapped data key (caller wipes it). */
+int service_data_key(struct service *svc, struct store *rd, const char *person_id,
+                     unsigned char key[DATA_KEY_BYTES]);
+
+#endif

@@ -1,0 +1,247 @@
+#include "service/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "crypto/password.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+
+void service_config_defaults(struct service_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->session_idle_ms = 30LL * 60 * 1000;
+    cfg->session_max_ms = 12LL * 3600 * 1000;
+    cfg->login_lock_after = 5;
+    cfg->login_lock_ms = 15LL * 60 * 1000;
+    cfg->login_delay_ms = 1000;
+    cfg->tz_offset_min = 9 * 60;
+    cfg->read_connections = 16;
+    cfg->max_batch = 256;
+    cfg->hash_concurrency = 2;
+}
+
+int service_open(const struct service_config *cfg, struct service **out)
+{
+    *out = NULL;
+    if (sodium_init() < 0)
+        return PHR_EIO;
+    struct service *svc = calloc(1, sizeof *svc);
+    if (!svc)
+        return PHR_ENOMEM;
+    svc->cfg = *cfg;
+    int err = mkey_load(cfg->key_path, &svc->mk);
+    if (err) {
+        log_event(LOG_ERROR, "service.open", "step", "master key", "path", cfg->key_path, "error",
+                  phr_strerror(err), NULL);
+        goto fail;
+    }
+    if ((err = password_init(cfg->hash_concurrency, 5000)) != PHR_OK)
+        goto fail;
+    /* The writer opens first: it creates and migrates the schema. */
+    if ((err = writer_start(cfg->db_path, cfg->max_batch, &svc->writer)) != PHR_OK) {
+        log_event(LOG_ERROR, "service.open", "step", "store", "error", phr_strerror(err), NULL);
+        goto fail;
+    }
+    if ((err = store_pool_create(cfg->db_path, cfg->read_connections, &svc->readers)) != PHR_OK)
+        goto fail;
+    *out = svc;
+    return PHR_OK;
+fail:
+    service_close(svc);
+    return err;
+}
+
+void service_close(struct service *svc)
+{
+    if (!svc)
+        return;
+    writer_stop(svc->writer);
+    store_pool_destroy(svc->readers);
+    password_shutdown();
+    mkey_free(svc->mk);
+    free(svc);
+}
+
+const struct service_config *service_config(const struct service *svc)
+{
+    return &svc->cfg;
+}
+
+int service_reader(struct service *svc, struct store **out)
+{
+    return store_pool_get(svc->readers, out);
+}
+
+void service_reader_done(struct service *svc, struct store *st)
+{
+    store_pool_put(svc->readers, st);
+}
+
+struct key_lookup {
+    unsigned char wrapped[WRAPPED_KEY_BYTES];
+    int ok;
+};
+
+static void got_person(void *arg, const struct person_row *p)
+{
+    struct key_lookup *k = arg;
+    if (p->wrapped_key_len == WRAPPED_KEY_BYTES) {
+        memcpy(k->wrapped, p->wrapped_key, WRAPPED_KEY_BYTES);
+        k->ok = 1;
+    }
+}
+
+int service_data_key(struct service *svc, struct store *rd, const char *person_id,
+                     unsigned char key[DATA_KEY_BYTES])
+{
+    struct key_lookup k = {.ok = 0};
+    int err = rd->ops->person_by_id(rd, person_id, got_person, &k);
+    if (err)
+        return err;
+    if (!k.ok)
+        return PHR_EIO;
+    return mkey_unwrap(svc->mk, person_id, k.wrapped, key);
+}
+
+/* --- ops --- */
+
+static int op_run(struct job *j, struct store *st)
+{
+    struct op *op = (struct op *)j;
+    return op->ops->commit(op, st);
+}
+
+static void op_job_done(struct job *j)
+{
+    struct op *op = (struct op *)j;
+    /* A failed commit overrides whatever the op had decided. */
+    if (j->rc != PHR_OK && op->res.err == PHR_OK) {
+        op->res.err = j->rc;
+        issue_set(&op->res.issue, 503, "transient", NULL, "the store could not commit; nothing was changed");
+    }
+    op->done(op, op->done_arg);
+}
+
+void op_init(struct op *op, struct service *svc, const struct op_ops *ops, const struct actor *a)
+{
+    op->job.run = op_run;
+    op->job.done = op_job_done;
+    op->svc = svc;
+    op->ops = ops;
+    op->actor = *a;
+    snprintf(op->client, sizeof op->client, "%s", a->client ? a->client : "");
+    snprintf(op->request_id, sizeof op->request_id, "%s", a->request_id ? a->request_id : "");
+    op->actor.client = op->client;
+    op->actor.request_id = op->request_id;
+}
+
+int op_submit(struct service *svc, struct op *op, op_done_fn done, void *arg)
+{
+    op->done = done;
+    op->done_arg = arg;
+    return writer_submit(svc->writer, &op->job);
+}
+
+int op_wait(struct service *svc, struct op *op)
+{
+    op->job.run = op_run;
+    int rc = writer_call(svc->writer, &op->job);
+    if (rc != PHR_OK && op->res.err == PHR_OK)
+        op->res.err = rc;
+    return op->res.err;
+}
+
+const struct op_result *op_result(const struct op *op)
+{
+    return &op->res;
+}
+
+int op_render(struct op *op, struct buf *out)
+{
+    return op->ops->render ? op->ops->render(op, out) : PHR_OK;
+}
+
+void op_free(struct op *op)
+{
+    if (!op)
+        return;
+    if (op->ops->destroy)
+        op->ops->destroy(op);
+    sodium_memzero(op->res.token, sizeof op->res.token);
+    free(op);
+}
+
+/* --- sessions --- */
+
+struct session_lookup {
+    struct auth *out;
+    int64_t created_at, last_seen_at, expires_at;
+};
+
+static void got_session(void *arg, const struct session_row *s)
+{
+    struct session_lookup *l = arg;
+    snprintf(l->out->person_id, sizeof l->out->person_id, "%s", s->person_id);
+    l->created_at = s->created_at;
+    l->last_seen_at = s->last_seen_at;
+    l->expires_at = s->expires_at;
+}
+
+struct touch_job {
+    struct job job;
+    unsigned char hash[32];
+    int64_t now;
+};
+
+static int touch_run(struct job *j, struct store *st)
+{
+    struct touch_job *t = (struct touch_job *)j;
+    return st->ops->session_touch(st, t->hash, t->now);
+}
+
+static void touch_done(struct job *j)
+{
+    free(j);
+}
+
+int service_authenticate(struct service *svc, const char *token, struct auth *out)
+{
+    memset(out, 0, sizeof *out);
+    size_t n = strlen(token);
+    if (n < 20 || n > 128)
+        return PHR_ENOTFOUND;
+    crypto_hash_sha256(out->token_hash, (const unsigned char *)token, n);
+    struct store *rd;
+    int err = service_reader(svc, &rd);
+    if (err)
+        return err;
+    struct session_lookup l = {.out = out};
+    err = rd->ops->session_get(rd, out->token_hash, got_session, &l);
+    service_reader_done(svc, rd);
+    if (err)
+        return err;
+    int64_t now = clock_now_ms();
+    if (now >= l.expires_at || now - l.last_seen_at >= svc->cfg.session_idle_ms) {
+        out->person_id[0] = '\0';
+        return PHR_EPERM;
+    }
+    /* Idle expiry needs last use, but a write per request would cost a
+     * commit: the session is touched at most once a minute, off the
+     * request's path. */
+    if (now - l.last_seen_at > 60000) {
+        struct touch_job *t = calloc(1, sizeof *t);
+        if (t) {
+            t->job.run = touch_run;
+            t->job.done = touch_done;
+            memcpy(t->hash, out->token_hash, 32);
+            t->now = now;
+            if (writer_submit(svc->writer, &t->job) != PHR_OK)
+                free(t);
+        }
+    }
+    return PHR_OK;
+}

@@ -1,0 +1,101 @@
+/* The use cases of the PHR service, shared by the HTTP API and the CLI.
+ *
+ * A use case runs in three steps:
+ *  1. prepare, on the caller's thread: validate, read what is needed from a
+ *     read connection, decide at the gate, seal — then return an op;
+ *  2. commit, on the writer thread: the op's store writes and its audit
+ *     entry, in one transaction batched with other ops (op_submit);
+ *  3. render, on the caller's thread again once `done` has been called:
+ *     open sealed bodies and write the answer (op_render).
+ * Nothing a client sees is rendered before its audit entry is durable. */
+#ifndef PHR_SERVICE_H
+#define PHR_SERVICE_H
+
+#include <stdint.h>
+
+#include "access/gate.h"
+#include "formats/outcome.h"
+#include "formats/search.h"
+#include "util/buf.h"
+
+struct service_config {
+    const char *db_path;
+    const char *key_path;
+    int64_t session_idle_ms;      /* a session unused this long expires */
+    int64_t session_max_ms;       /* and every session expires this long after login */
+    int login_lock_after;         /* consecutive failures that lock a login */
+    int64_t login_lock_ms;        /* for this long */
+    int64_t login_delay_ms;       /* after n failures, wait delay * 2^(n-1) before the next try */
+    int tz_offset_min;            /* zone of date-only values: +540 (Japan) */
+    unsigned read_connections;
+    unsigned max_batch;
+    unsigned hash_concurrency;    /* Argon2id hashes at once */
+};
+
+void service_config_defaults(struct service_config *cfg);
+
+struct service;
+int service_open(const struct service_config *cfg, struct service **out);
+void service_close(struct service *svc);
+const struct service_config *service_config(const struct service *svc);
+
+/* What an op produced, readable after `done`. */
+struct op_result {
+    int err;                      /* PHR_OK or the PHR_* reason */
+    struct issue issue;           /* why, when err is not PHR_OK */
+    char id[ID_LEN + 1];          /* created person or record id */
+    int version;
+    char token[64];               /* login: the session token (secret) */
+    int64_t expires_at;
+    int64_t retry_after_s;        /* PHR_EBUSY: when to try again */
+};
+
+struct op;
+typedef void (*op_done_fn)(struct op *op, void *arg);
+
+/* Queues op; done(op, arg) is called on the writer thread after commit and
+ * must not block. PHR_ESHUTDOWN if the service is stopping. */
+int op_submit(struct service *svc, struct op *op, op_done_fn done, void *arg);
+/* Queues op and waits for it (CLI). */
+int op_wait(struct service *svc, struct op *op);
+const struct op_result *op_result(const struct op *op);
+/* The answer's body; called once, after done, on the caller's thread. */
+int op_render(struct op *op, struct buf *out);
+void op_free(struct op *op);
+
+/* The signed-in person behind a session token, if the session is alive. */
+struct auth {
+    char person_id[ID_LEN + 1];
+    unsigned char token_hash[32];
+};
+/* PHR_OK, PHR_ENOTFOUND (no such session) or PHR_EPERM (expired). */
+int service_authenticate(struct service *svc, const char *token, struct auth *out);
+
+/* Accounts (R2.4). Synchronous failures return -1 with is filled. */
+int accounts_signup(struct service *svc, const struct actor *a, const char *login, const char *password,
+                    size_t pwlen, struct op **out, struct issue *is);
+int accounts_login(struct service *svc, const struct actor *a, const char *login, const char *password,
+                   size_t pwlen, struct op **out, struct issue *is);
+int accounts_logout(struct service *svc, const struct actor *a, const struct auth *auth, struct op **out,
+                    struct issue *is);
+
+/* Records (R1.1, R1.2, R3.12, R4.1). Every one passes the gate. */
+int records_create(struct service *svc, const struct actor *a, const char *subject, const char *body,
+                   size_t len, const char *channel, struct op **out, struct issue *is);
+int records_update(struct service *svc, const struct actor *a, const char *id, int if_match,
+                   const char *body, size_t len, const char *channel, struct op **out, struct issue *is);
+/* version 0: the current version. */
+int records_read(struct service *svc, const struct actor *a, const char *id, int version, struct op **out,
+                 struct issue *is);
+int records_history(struct service *svc, const struct actor *a, const char *id, const char *base_url,
+                    struct op **out, struct issue *is);
+/* self_url: the request's URL without _offset, for the Bundle's links. */
+int records_search(struct service *svc, const struct actor *a, const struct search_params *p,
+                   const char *base_url, const char *self_url, struct op **out, struct issue *is);
+
+/* Loads the demo person and a few months of synthetic vitals, once. */
+int demo_load(struct service *svc, int *created);
+#define DEMO_LOGIN "demo@example.jp"
+#define DEMO_PASSWORD "phr-demo-2026"
+
+#endif

@@ -1,0 +1,750 @@
+/* The embedded SQLite backend of store.h.
+ *
+ * Durability: WAL with synchronous=FULL, so a COMMIT that returned is on
+ * disk. Speed comes from the writer batching many requests into one
+ * transaction, never from weaker settings. Statements are prepared once per
+ * connection and kept. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "store/migrations.h"
+#include "store/sqlite.h"
+#include "store/store.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/log.h"
+
+enum stmt_id {
+    S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+    S_PERSON_INSERT, S_KEY_INSERT, S_PERSON_BY_LOGIN, S_PERSON_BY_ID,
+    S_SESSION_INSERT, S_SESSION_GET, S_SESSION_TOUCH, S_SESSION_DELETE,
+    S_THROTTLE_GET, S_THROTTLE_PUT, S_THROTTLE_CLEAR,
+    S_RECORD_INSERT, S_RECORD_GET_CURRENT, S_RECORD_GET_VERSION, S_RECORD_SUPERSEDE,
+    S_RECORD_HISTORY,
+    S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SCAN,
+    S_COUNT
+};
+
+#define PERSON_COLS "p.id, p.login, p.pw_hash, p.status, p.created_at, k.master_key_id, k.wrapped"
+#define RECORD_COLS                                                                            \
+    "id, version, person_id, resource_type, code_system, code, category, effective_start,"   \
+    " effective_end, data_category, source, recorded_at, recorded_by, channel, original_mac," \
+    " alg, body, original, current"
+#define AUDIT_COLS \
+    "seq, at, actor, role, action, subject, records, reason, client, result, request_id, prev_hash, hash"
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_SAVEPOINT] = "SAVEPOINT job",
+    [S_RELEASE] = "RELEASE job",
+    [S_ROLLBACK_TO] = "ROLLBACK TO job",
+    [S_PERSON_INSERT] = "INSERT INTO persons(id, login, pw_hash, status, created_at) VALUES(?,?,?,?,?)",
+    [S_KEY_INSERT] = "INSERT INTO data_keys(person_id, master_key_id, wrapped) VALUES(?,?,?)",
+    [S_PERSON_BY_LOGIN] = "SELECT " PERSON_COLS " FROM persons p JOIN data_keys k ON k.person_id = p.id"
+                          " WHERE p.login = ?",
+    [S_PERSON_BY_ID] = "SELECT " PERSON_COLS " FROM persons p JOIN data_keys k ON k.person_id = p.id"
+                       " WHERE p.id = ?",
+    [S_SESSION_INSERT] = "INSERT INTO sessions(token_hash, person_id, created_at, last_seen_at, expires_at)"
+                         " VALUES(?,?,?,?,?)",
+    [S_SESSION_GET] = "SELECT token_hash, person_id, created_at, last_seen_at, expires_at FROM sessions"
+                      " WHERE token_hash = ?",
+    [S_SESSION_TOUCH] = "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?",
+    [S_SESSION_DELETE] = "DELETE FROM sessions WHERE token_hash = ?",
+    [S_THROTTLE_GET] = "SELECT failures, last_failure_at, locked_until FROM login_throttle WHERE login = ?",
+    [S_THROTTLE_PUT] = "INSERT INTO login_throttle(login, failures, last_failure_at, locked_until)"
+                       " VALUES(?,?,?,?) ON CONFLICT(login) DO UPDATE SET failures = excluded.failures,"
+                       " last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
+    [S_THROTTLE_CLEAR] = "DELETE FROM login_throttle WHERE login = ?",
+    [S_RECORD_INSERT] = "INSERT INTO records(" RECORD_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_RECORD_GET_CURRENT] = "SELECT " RECORD_COLS " FROM records WHERE id = ? AND current = 1",
+    [S_RECORD_GET_VERSION] = "SELECT " RECORD_COLS " FROM records WHERE id = ? AND version = ?",
+    [S_RECORD_SUPERSEDE] = "UPDATE records SET current = 0 WHERE id = ? AND version = ? AND current = 1",
+    [S_RECORD_HISTORY] = "SELECT " RECORD_COLS " FROM records WHERE id = ? ORDER BY version DESC",
+    [S_AUDIT_INSERT] = "INSERT INTO audit(" AUDIT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+    [S_AUDIT_SCAN] = "SELECT " AUDIT_COLS " FROM audit WHERE seq >= ? ORDER BY seq",
+};
+
+struct sqlite_store {
+    struct store base;
+    sqlite3 *db;
+    sqlite3_stmt *stmt[S_COUNT];
+};
+
+static struct sqlite_store *S(struct store *st)
+{
+    return (struct sqlite_store *)st;
+}
+
+static int map_rc(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return PHR_OK;
+    case SQLITE_NOMEM:
+        return PHR_ENOMEM;
+    case SQLITE_CONSTRAINT:
+        return PHR_ECONFLICT;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return PHR_EBUSY;
+    default:
+        return PHR_EIO;
+    }
+}
+
+static int fail(struct sqlite_store *s, int rc, const char *what)
+{
+    int err = map_rc(rc);
+    if (err != PHR_ECONFLICT)
+        log_event(LOG_ERROR, "store.sqlite", "op", what, "error", sqlite3_errmsg(s->db), NULL);
+    return err;
+}
+
+static sqlite3_stmt *prep(struct sqlite_store *s, enum stmt_id id)
+{
+    sqlite3_stmt *st = s->stmt[id];
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        return st;
+    }
+    if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        log_event(LOG_ERROR, "store.sqlite", "op", "prepare", "error", sqlite3_errmsg(s->db), NULL);
+        return NULL;
+    }
+    s->stmt[id] = st;
+    return st;
+}
+
+/* Runs a statement that returns no rows. */
+static int exec_stmt(struct sqlite_store *s, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    int err = rc == SQLITE_DONE ? PHR_OK : fail(s, rc, what);
+    sqlite3_reset(st);
+    return err;
+}
+
+static int simple(struct store *st, enum stmt_id id, const char *what)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, id);
+    return q ? exec_stmt(s, q, what) : PHR_EIO;
+}
+
+static int s_begin(struct store *st) { return simple(st, S_BEGIN, "begin"); }
+static int s_commit(struct store *st) { return simple(st, S_COMMIT, "commit"); }
+static int s_rollback(struct store *st) { return simple(st, S_ROLLBACK, "rollback"); }
+static int s_savepoint(struct store *st) { return simple(st, S_SAVEPOINT, "savepoint"); }
+static int s_release(struct store *st) { return simple(st, S_RELEASE, "release"); }
+static int s_rollback_to(struct store *st) { return simple(st, S_ROLLBACK_TO, "rollback_to"); }
+
+static void bind_text(sqlite3_stmt *q, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+static const char *col_text(sqlite3_stmt *q, int i)
+{
+    return (const char *)sqlite3_column_text(q, i);
+}
+
+static int s_person_insert(struct store *st, const struct person_row *p)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_PERSON_INSERT);
+    if (!q)
+        return PHR_EIO;
+    bind_text(q, 1, p->id);
+    bind_text(q, 2, p->login);
+    bind_text(q, 3, p->pw_hash);
+    bind_text(q, 4, p->status);
+    sqlite3_bind_int64(q, 5, p->created_at);
+    int err = exec_stmt(s, q, "person_insert");
+    if (err)
+        return err;
+    q = prep(s, S_KEY_INSERT);
+    if (!q)
+        return PHR_EIO;
+    bind_text(q, 1, p->id);
+    bind_text(q, 2, p->master_key_id);
+    sqlite3_bind_blob(q, 3, p->wrapped_key, (int)p->wrapped_key_len, SQLITE_STATIC);
+    return exec_stmt(s, q, "key_insert");
+}
+
+static int person_lookup(struct store *st, enum stmt_id id, const char *key,
+                         void (*cb)(void *, const struct person_row *), void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, id);
+    if (!q)
+        return PHR_EIO;
+    bind_text(q, 1, key);
+    int rc = sqlite3_step(q);
+    int err = PHR_OK;
+    if (rc == SQLITE_ROW) {
+        struct person_row p = {
+            .id = col_text(q, 0),
+            .login = col_text(q, 1),
+            .pw_hash = col_text(q, 2),
+            .status = col_text(q, 3),
+            .created_at = sqlite3_column_int64(q, 4),
+            .master_key_id = col_text(q, 5),
+            .wrapped_key = sqlite3_column_blob(q, 6),
+            .wrapped_key_len = (size_t)sqlite3_column_bytes(q, 6),
+        };
+        cb(arg, &p);
+    } else {
+        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : fail(s, rc, "person_lookup");
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+static int s_person_by_login(struct store *st, const char *login,
+                             void (*cb)(void *, const struct person_row *), void *arg)
+{
+    return person_lookup(st, S_PERSON_BY_LOGIN, login, cb, arg);
+}
+
+static int s_person_by_id(struct store *st, const char *id,
+                          void (*cb)(void *, const struct person_row *), void *arg)
+{
+    return person_lookup(st, S_PERSON_BY_ID, id, cb, arg);
+}
+
+static int s_session_insert(struct store *st, const struct session_row *r)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_SESSION_INSERT);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_blob(q, 1, r->token_hash, SHA256_BYTES, SQLITE_STATIC);
+    bind_text(q, 2, r->person_id);
+    sqlite3_bind_int64(q, 3, r->created_at);
+    sqlite3_bind_int64(q, 4, r->last_seen_at);
+    sqlite3_bind_int64(q, 5, r->expires_at);
+    return exec_stmt(s, q, "session_insert");
+}
+
+static int s_session_get(struct store *st, const unsigned char hash[SHA256_BYTES],
+                         void (*cb)(void *, const struct session_row *), void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_SESSION_GET);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_blob(q, 1, hash, SHA256_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    int err = PHR_OK;
+    if (rc == SQLITE_ROW) {
+        struct session_row r = {
+            .token_hash = sqlite3_column_blob(q, 0),
+            .person_id = col_text(q, 1),
+            .created_at = sqlite3_column_int64(q, 2),
+            .last_seen_at = sqlite3_column_int64(q, 3),
+            .expires_at = sqlite3_column_int64(q, 4),
+        };
+        cb(arg, &r);
+    } else {
+        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : fail(s, rc, "session_get");
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+static int s_session_touch(struct store *st, const unsigned char hash[SHA256_BYTES], int64_t now)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_SESSION_TOUCH);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_int64(q, 1, now);
+    sqlite3_bind_blob(q, 2, hash, SHA256_BYTES, SQLITE_STATIC);
+    return exec_stmt(s, q, "session_touch");
+}
+
+static int s_session_delete(struct store *st, const unsigned char hash[SHA256_BYTES])
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_SESSION_DELETE);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_blob(q, 1, hash, SHA256_BYTES, SQLITE_STATIC);
+    return exec_stmt(s, q, "session_delete");
+}
+
+static int s_throttle_get(struct store *st, const char *login, struct throttle_row *out)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_THROTTLE_GET);
+    if (!q)
+        return PHR_EIO;
+    bind_text(q, 1, login);
+    int rc = sqlite3_step(q);
+    int err = PHR_OK;
+    if (rc == SQLITE_ROW) {
+        out->failures = sqlite3_column_int(q, 0);
+        out->last_failure_at = sqlite3_column_int64(q, 1);
+        out->locked_until = sqlite3_column_int64(q, 2);
+    } else {
+        memset(out, 0, sizeof *out);
+        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : fail(s, rc, "throttle_get");
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+static int s_throttle_put(struct store *st, const char *login, const struct throttle_row *t)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_THROTTLE_PUT);
+    if (!q)
+        return PHR_EIO;
+    bind_text(q, 1, login);
+    sqlite3_bind_int(q, 2, t->failures);
+    sqlite3_bind_int64(q, 3, t->last_failure_at);
+    sqlite3_bind_int64(q, 4, t->locked_until);
+    return exec_stmt(s, q, "throttle_put");
+}
+
+static int s_throttle_clear(struct store *st, const char *login)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_THROTTLE_CLEAR);
+    if (!q)
+        return PHR_EIO;
+    bind_text(q, 1, login);
+    return exec_stmt(s, q, "throttle_clear");
+}
+
+static int s_record_insert(struct store *st, const struct record_row *r)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_RECORD_INSERT);
+    if (!q)
+        return PHR_EIO;
+    bind_text(q, 1, r->id);
+    sqlite3_bind_int(q, 2, r->version);
+    bind_text(q, 3, r->person_id);
+    bind_text(q, 4, r->resource_type);
+    bind_text(q, 5, r->code_system);
+    bind_text(q, 6, r->code);
+    bind_text(q, 7, r->category);
+    sqlite3_bind_int64(q, 8, r->effective_start);
+    sqlite3_bind_int64(q, 9, r->effective_end);
+    sqlite3_bind_int(q, 10, r->data_category);
+    bind_text(q, 11, r->source);
+    sqlite3_bind_int64(q, 12, r->recorded_at);
+    bind_text(q, 13, r->recorded_by);
+    bind_text(q, 14, r->channel);
+    sqlite3_bind_blob(q, 15, r->original_mac, SHA256_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int(q, 16, r->alg);
+    sqlite3_bind_blob(q, 17, r->body, (int)r->body_len, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 18, r->original, (int)r->original_len, SQLITE_STATIC);
+    sqlite3_bind_int(q, 19, r->current);
+    return exec_stmt(s, q, "record_insert");
+}
+
+static void row_to_record(sqlite3_stmt *q, struct record_row *r)
+{
+    r->id = col_text(q, 0);
+    r->version = sqlite3_column_int(q, 1);
+    r->person_id = col_text(q, 2);
+    r->resource_type = col_text(q, 3);
+    r->code_system = col_text(q, 4);
+    r->code = col_text(q, 5);
+    r->category = col_text(q, 6);
+    r->effective_start = sqlite3_column_int64(q, 7);
+    r->effective_end = sqlite3_column_int64(q, 8);
+    r->data_category = sqlite3_column_int(q, 9);
+    r->source = col_text(q, 10);
+    r->recorded_at = sqlite3_column_int64(q, 11);
+    r->recorded_by = col_text(q, 12);
+    r->channel = col_text(q, 13);
+    r->original_mac = sqlite3_column_blob(q, 14);
+    r->alg = sqlite3_column_int(q, 15);
+    r->body = sqlite3_column_blob(q, 16);
+    r->body_len = (size_t)sqlite3_column_bytes(q, 16);
+    r->original = sqlite3_column_blob(q, 17);
+    r->original_len = (size_t)sqlite3_column_bytes(q, 17);
+    r->current = sqlite3_column_int(q, 18);
+}
+
+/* Steps q to the end, handing each row to cb; a non-zero cb result stops
+ * the scan and is returned. `found` counts the rows seen. */
+static int each_record(struct sqlite_store *s, sqlite3_stmt *q, record_cb cb, void *arg, int *found)
+{
+    int rc, err = PHR_OK;
+    *found = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct record_row r;
+        row_to_record(q, &r);
+        (*found)++;
+        if ((err = cb(arg, &r)) != 0)
+            break;
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = fail(s, rc, "record_scan");
+    sqlite3_reset(q);
+    return err;
+}
+
+static int s_record_get(struct store *st, const char *id, int version, record_cb cb, void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, version ? S_RECORD_GET_VERSION : S_RECORD_GET_CURRENT);
+    if (!q)
+        return PHR_EIO;
+    bind_text(q, 1, id);
+    if (version)
+        sqlite3_bind_int(q, 2, version);
+    int found;
+    int err = each_record(s, q, cb, arg, &found);
+    return err ? err : found ? PHR_OK : PHR_ENOTFOUND;
+}
+
+static int s_record_supersede(struct store *st, const char *id, int version)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_RECORD_SUPERSEDE);
+    if (!q)
+        return PHR_EIO;
+    bind_text(q, 1, id);
+    sqlite3_bind_int(q, 2, version);
+    int err = exec_stmt(s, q, "record_supersede");
+    if (!err && sqlite3_changes(s->db) != 1)
+        err = PHR_ECONFLICT;
+    return err;
+}
+
+static int s_record_history(struct store *st, const char *id, record_cb cb, void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_RECORD_HISTORY);
+    if (!q)
+        return PHR_EIO;
+    bind_text(q, 1, id);
+    int found;
+    int err = each_record(s, q, cb, arg, &found);
+    return err ? err : found ? PHR_OK : PHR_ENOTFOUND;
+}
+
+/* Builds the WHERE clause of a search; parameters are bound in the same
+ * order by bind_query. The date predicates follow FHIR's range semantics
+ * (the record's [start, end] against the parameter's [lo, hi]). */
+static int where_clause(const struct record_query *q, struct buf *sql)
+{
+    int err = buf_puts(sql, " WHERE current = 1 AND person_id = ? AND resource_type = ?");
+    if (q->code)
+        err |= buf_puts(sql, " AND code = ?");
+    if (q->code_system)
+        err |= buf_puts(sql, " AND code_system = ?");
+    if (q->category)
+        err |= buf_puts(sql, " AND category = ?");
+    for (int i = 0; i < q->ndates; i++) {
+        static const char *const pred[] = {
+            [DATE_EQ] = " AND effective_start >= ? AND effective_end <= ?",
+            [DATE_NE] = " AND NOT (effective_start >= ? AND effective_end <= ?)",
+            [DATE_GE] = " AND effective_end >= ?",
+            [DATE_LE] = " AND effective_start <= ?",
+            [DATE_GT] = " AND effective_end > ?",
+            [DATE_LT] = " AND effective_start < ?",
+        };
+        err |= buf_puts(sql, pred[q->dates[i].op]);
+    }
+    return err ? PHR_ENOMEM : PHR_OK;
+}
+
+static void bind_query(sqlite3_stmt *st, const struct record_query *q)
+{
+    int i = 1;
+    bind_text(st, i++, q->person_id);
+    bind_text(st, i++, q->resource_type);
+    if (q->code)
+        bind_text(st, i++, q->code);
+    if (q->code_system)
+        bind_text(st, i++, q->code_system);
+    if (q->category)
+        bind_text(st, i++, q->category);
+    for (int d = 0; d < q->ndates; d++) {
+        const struct date_cond *c = &q->dates[d];
+        switch (c->op) {
+        case DATE_EQ:
+        case DATE_NE:
+            sqlite3_bind_int64(st, i++, c->lo);
+            sqlite3_bind_int64(st, i++, c->hi);
+            break;
+        case DATE_GE:
+        case DATE_LT:
+            sqlite3_bind_int64(st, i++, c->lo);
+            break;
+        case DATE_LE:
+        case DATE_GT:
+            sqlite3_bind_int64(st, i++, c->hi);
+            break;
+        }
+    }
+}
+
+static int s_record_search(struct store *st, const struct record_query *q, record_cb cb, void *arg)
+{
+    struct sqlite_store *s = S(st);
+    struct buf sql;
+    buf_init(&sql);
+    sqlite3_stmt *stmt = NULL;
+    int err = buf_puts(&sql, "SELECT " RECORD_COLS " FROM records") ? PHR_ENOMEM : PHR_OK;
+    if (!err)
+        err = where_clause(q, &sql);
+    if (!err && buf_printf(&sql, " ORDER BY effective_start %s, id LIMIT %d OFFSET %d",
+                           q->sort_desc ? "DESC" : "ASC", q->count, q->offset))
+        err = PHR_ENOMEM;
+    if (err)
+        goto out;
+    if (sqlite3_prepare_v2(s->db, sql.data, -1, &stmt, NULL) != SQLITE_OK) {
+        err = fail(s, sqlite3_errcode(s->db), "record_search");
+        goto out;
+    }
+    bind_query(stmt, q);
+    int found;
+    err = each_record(s, stmt, cb, arg, &found);
+out:
+    sqlite3_finalize(stmt);
+    buf_free(&sql);
+    return err;
+}
+
+static int s_record_count(struct store *st, const struct record_query *q, int64_t *n)
+{
+    struct sqlite_store *s = S(st);
+    struct buf sql;
+    buf_init(&sql);
+    sqlite3_stmt *stmt = NULL;
+    int err = buf_puts(&sql, "SELECT count(*) FROM records") ? PHR_ENOMEM : where_clause(q, &sql);
+    if (err)
+        goto out;
+    if (sqlite3_prepare_v2(s->db, sql.data, -1, &stmt, NULL) != SQLITE_OK) {
+        err = fail(s, sqlite3_errcode(s->db), "record_count");
+        goto out;
+    }
+    bind_query(stmt, q);
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(stmt, 0);
+    else
+        err = fail(s, rc, "record_count");
+out:
+    sqlite3_finalize(stmt);
+    buf_free(&sql);
+    return err;
+}
+
+static int s_audit_insert(struct store *st, const struct audit_row *a)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_AUDIT_INSERT);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_int64(q, 1, a->seq);
+    sqlite3_bind_int64(q, 2, a->at);
+    bind_text(q, 3, a->actor);
+    bind_text(q, 4, a->role);
+    bind_text(q, 5, a->action);
+    bind_text(q, 6, a->subject);
+    bind_text(q, 7, a->records);
+    bind_text(q, 8, a->reason);
+    bind_text(q, 9, a->client);
+    bind_text(q, 10, a->result);
+    bind_text(q, 11, a->request_id);
+    sqlite3_bind_blob(q, 12, a->prev_hash, SHA256_BYTES, SQLITE_STATIC);
+    sqlite3_bind_blob(q, 13, a->hash, SHA256_BYTES, SQLITE_STATIC);
+    return exec_stmt(s, q, "audit_insert");
+}
+
+static int s_audit_last(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES])
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_AUDIT_LAST);
+    if (!q)
+        return PHR_EIO;
+    int rc = sqlite3_step(q);
+    int err = PHR_OK;
+    if (rc == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(q, 0);
+        if (sqlite3_column_bytes(q, 1) == SHA256_BYTES)
+            memcpy(hash, sqlite3_column_blob(q, 1), SHA256_BYTES);
+        else
+            err = PHR_EIO;
+    } else {
+        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : fail(s, rc, "audit_last");
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+static int s_audit_scan(struct store *st, int64_t from_seq, audit_cb cb, void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_AUDIT_SCAN);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_int64(q, 1, from_seq);
+    int rc, err = PHR_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int plen = sqlite3_column_bytes(q, 11), hlen = sqlite3_column_bytes(q, 12);
+        struct audit_row a = {
+            .seq = sqlite3_column_int64(q, 0),
+            .at = sqlite3_column_int64(q, 1),
+            .actor = col_text(q, 2),
+            .role = col_text(q, 3),
+            .action = col_text(q, 4),
+            .subject = col_text(q, 5),
+            .records = col_text(q, 6),
+            .reason = col_text(q, 7),
+            .client = col_text(q, 8),
+            .result = col_text(q, 9),
+            .request_id = col_text(q, 10),
+            .prev_hash = plen == SHA256_BYTES ? sqlite3_column_blob(q, 11) : NULL,
+            .hash = hlen == SHA256_BYTES ? sqlite3_column_blob(q, 12) : NULL,
+        };
+        if ((err = cb(arg, &a)) != 0)
+            break;
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = fail(s, rc, "audit_scan");
+    sqlite3_reset(q);
+    return err;
+}
+
+static void s_close(struct store *st)
+{
+    struct sqlite_store *s = S(st);
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(s->stmt[i]);
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static const struct store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = s_close,
+    .begin = s_begin,
+    .commit = s_commit,
+    .rollback = s_rollback,
+    .savepoint = s_savepoint,
+    .release = s_release,
+    .rollback_to = s_rollback_to,
+    .person_insert = s_person_insert,
+    .person_by_login = s_person_by_login,
+    .person_by_id = s_person_by_id,
+    .session_insert = s_session_insert,
+    .session_get = s_session_get,
+    .session_touch = s_session_touch,
+    .session_delete = s_session_delete,
+    .throttle_get = s_throttle_get,
+    .throttle_put = s_throttle_put,
+    .throttle_clear = s_throttle_clear,
+    .record_insert = s_record_insert,
+    .record_get = s_record_get,
+    .record_supersede = s_record_supersede,
+    .record_history = s_record_history,
+    .record_search = s_record_search,
+    .record_count = s_record_count,
+    .audit_insert = s_audit_insert,
+    .audit_last = s_audit_last,
+    .audit_scan = s_audit_scan,
+};
+
+static int pragma_int(sqlite3 *db, const char *sql, int *out)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+        return PHR_EIO;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? PHR_OK : PHR_EIO;
+}
+
+static int migrate(sqlite3 *db)
+{
+    int have = 0;
+    if (pragma_int(db, "PRAGMA user_version", &have) != PHR_OK)
+        return PHR_EIO;
+    if (have > sqlite_migration_count)
+        return PHR_EVERSION;
+    for (int v = have; v < sqlite_migration_count; v++) {
+        char *msg = NULL;
+        char setv[48];
+        snprintf(setv, sizeof setv, "PRAGMA user_version = %d", v + 1);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, sqlite_migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, setv, NULL, NULL, &msg) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+            char vs[16];
+            snprintf(vs, sizeof vs, "%d", v + 1);
+            log_event(LOG_ERROR, "store.migrate", "to_version", vs, "error", msg ? msg : "?", NULL);
+            sqlite3_free(msg);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return PHR_EIO;
+        }
+        char vs[16];
+        snprintf(vs, sizeof vs, "%d", v + 1);
+        log_event(LOG_INFO, "store.migrate", "to_version", vs, NULL);
+    }
+    return PHR_OK;
+}
+
+int sqlite_store_open(const char *path, int flags, struct store **out)
+{
+    *out = NULL;
+    struct sqlite_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return PHR_ENOMEM;
+    s->base.ops = &sqlite_ops;
+    int oflags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE;
+    oflags |= (flags & STORE_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (flags & STORE_CREATE)
+        oflags |= SQLITE_OPEN_CREATE;
+    int err = PHR_EIO;
+    if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
+        err = sqlite3_errcode(s->db) == SQLITE_CANTOPEN ? PHR_ENOTFOUND : PHR_EIO;
+        goto fail;
+    }
+    sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    sqlite3_busy_timeout(s->db, 10000);
+    if (!(flags & STORE_READONLY)) {
+        if (sqlite3_exec(s->db,
+                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                         " PRAGMA foreign_keys = ON; PRAGMA secure_delete = FAST;",
+                         NULL, NULL, NULL) != SQLITE_OK)
+            goto fail;
+        if ((err = migrate(s->db)) != PHR_OK)
+            goto fail;
+    } else {
+        int have = 0;
+        if (pragma_int(s->db, "PRAGMA user_version", &have) != PHR_OK)
+            goto fail;
+        if (have > sqlite_migration_count) {
+            err = PHR_EVERSION;
+            goto fail;
+        }
+    }
+    *out = &s->base;
+    return PHR_OK;
+fail:
+    sqlite3_close(s->db);
+    free(s);
+    return err;
+}

@@ -1,0 +1,155 @@
+/* The store: every durable fact lives behind this one interface.
+ *
+ * A `struct store` is one connection to one backend. The backend is chosen
+ * by store_open() from the location: a path (or "sqlite:PATH") is the
+ * embedded SQLite store; PostgreSQL will sit behind the same operations.
+ * Nothing above this layer writes SQL, and nothing here knows HTTP.
+ *
+ * Rows handed out by the read operations point into the backend's memory
+ * and are valid only during the callback (or until the next call on the
+ * same connection for the *_get operations with a callback). Operations
+ * return 0 or a PHR_* code from util/err.h; "absent" is PHR_ENOTFOUND.
+ *
+ * Writes happen only on the writer's connection (store/writer.h), inside
+ * the batch transaction it manages; readers use connections from a pool. */
+#ifndef PHR_STORE_H
+#define PHR_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHA256_BYTES 32
+
+struct person_row {
+    const char *id;
+    const char *login;
+    const char *pw_hash;
+    const char *status;          /* "active" */
+    int64_t created_at;
+    const char *master_key_id;   /* which master key wrapped the data key */
+    const unsigned char *wrapped_key;
+    size_t wrapped_key_len;
+};
+
+struct session_row {
+    const unsigned char *token_hash; /* SHA-256 of the token: the token itself is never stored */
+    const char *person_id;
+    int64_t created_at, last_seen_at, expires_at;
+};
+
+struct throttle_row {
+    int failures;
+    int64_t last_failure_at, locked_until;
+};
+
+/* One version of one record. Index columns are the only plaintext. */
+struct record_row {
+    const char *id;
+    int version;
+    const char *person_id;
+    const char *resource_type;
+    const char *code_system, *code, *category;
+    int64_t effective_start, effective_end;   /* ms, inclusive range */
+    int data_category;                        /* R1.1: 1, 2 or 3 */
+    const char *source;                       /* R1.1: self-measured, device, ... */
+    int64_t recorded_at;
+    const char *recorded_by, *channel;
+    const unsigned char *original_mac;        /* keyed, see crypto/seal.h */
+    int alg;
+    const unsigned char *body, *original;     /* sealed */
+    size_t body_len, original_len;
+    int current;
+};
+
+enum date_op { DATE_EQ, DATE_NE, DATE_GE, DATE_LE, DATE_GT, DATE_LT };
+#define QUERY_MAX_DATES 4
+
+struct date_cond {
+    enum date_op op;
+    int64_t lo, hi;
+};
+
+struct record_query {
+    const char *person_id;
+    const char *resource_type;
+    const char *code_system, *code;   /* NULL: any */
+    const char *category;             /* NULL: any */
+    struct date_cond dates[QUERY_MAX_DATES];
+    int ndates;
+    int sort_desc;
+    int count, offset;
+};
+
+struct audit_row {
+    int64_t seq;
+    int64_t at;
+    const char *actor, *role, *action, *subject, *records, *reason, *client, *result, *request_id;
+    const unsigned char *prev_hash, *hash;
+};
+
+typedef int (*record_cb)(void *arg, const struct record_row *r);
+typedef int (*audit_cb)(void *arg, const struct audit_row *a);
+
+struct store;
+
+struct store_ops {
+    const char *name;
+    void (*close)(struct store *st);
+    int (*begin)(struct store *st);
+    int (*commit)(struct store *st);
+    int (*rollback)(struct store *st);
+    int (*savepoint)(struct store *st);
+    int (*release)(struct store *st);
+    int (*rollback_to)(struct store *st);
+
+    int (*person_insert)(struct store *st, const struct person_row *p);
+    int (*person_by_login)(struct store *st, const char *login, void (*cb)(void *, const struct person_row *), void *arg);
+    int (*person_by_id)(struct store *st, const char *id, void (*cb)(void *, const struct person_row *), void *arg);
+
+    int (*session_insert)(struct store *st, const struct session_row *s);
+    int (*session_get)(struct store *st, const unsigned char hash[SHA256_BYTES], void (*cb)(void *, const struct session_row *), void *arg);
+    int (*session_touch)(struct store *st, const unsigned char hash[SHA256_BYTES], int64_t now);
+    int (*session_delete)(struct store *st, const unsigned char hash[SHA256_BYTES]);
+
+    int (*throttle_get)(struct store *st, const char *login, struct throttle_row *out);
+    int (*throttle_put)(struct store *st, const char *login, const struct throttle_row *t);
+    int (*throttle_clear)(struct store *st, const char *login);
+
+    int (*record_insert)(struct store *st, const struct record_row *r);
+    /* version 0: the current version. */
+    int (*record_get)(struct store *st, const char *id, int version, record_cb cb, void *arg);
+    /* Marks the current version `version` of id as superseded; PHR_ECONFLICT
+     * if it is not the current one. */
+    int (*record_supersede)(struct store *st, const char *id, int version);
+    int (*record_history)(struct store *st, const char *id, record_cb cb, void *arg);
+    int (*record_search)(struct store *st, const struct record_query *q, record_cb cb, void *arg);
+    int (*record_count)(struct store *st, const struct record_query *q, int64_t *n);
+
+    int (*audit_insert)(struct store *st, const struct audit_row *a);
+    int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);
+    int (*audit_scan)(struct store *st, int64_t from_seq, audit_cb cb, void *arg);
+};
+
+struct store {
+    const struct store_ops *ops;
+};
+
+enum { STORE_READONLY = 1, STORE_CREATE = 2 };
+
+/* Opens (with STORE_CREATE: creates) and migrates the schema up to the
+ * version this binary knows. PHR_EVERSION if the store is newer. */
+int store_open(const char *location, int flags, struct store **out);
+
+static inline void store_close(struct store *st) { if (st) st->ops->close(st); }
+static inline int store_begin(struct store *st) { return st->ops->begin(st); }
+static inline int store_commit(struct store *st) { return st->ops->commit(st); }
+static inline int store_rollback(struct store *st) { return st->ops->rollback(st); }
+
+/* A bounded set of read connections shared by request threads. */
+struct store_pool;
+int store_pool_create(const char *location, unsigned max, struct store_pool **out);
+int store_pool_get(struct store_pool *p, struct store **out);
+void store_pool_put(struct store_pool *p, struct store *st);
+void store_pool_destroy(struct store_pool *p);
+
+#endif

@@ -1,0 +1,34 @@
+/* A growable byte buffer: the one way this program builds text of unknown
+ * length (responses, log lines, SQL-free JSON), so that no fixed buffer ever
+ * meets outside input. Every append returns 0 or -1 on allocation failure;
+ * after a failure the buffer stays valid and keeps what it had. */
+#ifndef PHR_BUF_H
+#define PHR_BUF_H
+
+#include <stddef.h>
+
+struct buf {
+    char *data;     /* always NUL-terminated when len > 0 or after buf_cstr */
+    size_t len;
+    size_t cap;
+};
+
+void buf_init(struct buf *b);
+void buf_free(struct buf *b);
+/* Frees the contents after overwriting them: for buffers that held secrets
+ * or health data in plaintext. */
+void buf_wipe(struct buf *b);
+int buf_reserve(struct buf *b, size_t extra);
+int buf_append(struct buf *b, const void *p, size_t n);
+int buf_puts(struct buf *b, const char *s);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s as the body of a JSON string (no quotes added). */
+int buf_json_escape(struct buf *b, const char *s, size_t n);
+/* Appends "s" with quotes, JSON-escaped. */
+int buf_json_str(struct buf *b, const char *s);
+/* Returns a NUL-terminated view (an empty buffer gives ""). */
+const char *buf_cstr(struct buf *b);
+/* Hands the storage to the caller (free() it); the buffer is left empty. */
+char *buf_steal(struct buf *b, size_t *len);
+
+#endif

@@ -1,0 +1,35 @@
+#include "util/clock.h"
+
+#include <stdio.h>
+#include <time.h>
+
+int64_t clock_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double clock_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void clock_format_ms(int64_t ms, char out[32])
+{
+    time_t s = (time_t)(ms / 1000);
+    int frac = (int)(ms % 1000);
+    if (frac < 0) {
+        frac += 1000;
+        s -= 1;
+    }
+    struct tm tm;
+    gmtime_r(&s, &tm);
+    /* Years are clamped to four digits, which also bounds the length. */
+    int year = tm.tm_year + 1900;
+    year = year < 0 ? 0 : year > 9999 ? 9999 : year;
+    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
+             tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100, frac % 1000);
+}
