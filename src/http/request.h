@@ -28,6 +28,8 @@ struct request {
 
     struct buf body;
     size_t body_limit;
+    int too_large;                 /* the rest of the body is discarded */
+    size_t discarded;
 
     struct actor actor;            /* anonymous until authenticated */
     struct auth auth;

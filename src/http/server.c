@@ -63,6 +63,23 @@ static enum MHD_Result queue(struct request *r)
     return ok;
 }
 
+/* Bodies larger than this are cut off by closing the connection. */
+#define DISCARD_MAX (64u * 1024 * 1024)
+
+static void too_large(struct request *r)
+{
+    char detail[96];
+    snprintf(detail, sizeof detail, "the body is larger than %zu bytes", r->body_limit);
+    r->route = "(body too large)";
+    if (strncmp(r->path, "/fhir", 5) == 0) {
+        struct issue is;
+        issue_set(&is, 413, "too-long", NULL, "%s", detail);
+        req_outcome(r, &is);
+    } else {
+        req_problem(r, 413, "Content Too Large", detail);
+    }
+}
+
 static void route(struct request *r)
 {
     const char *p = r->path;
@@ -96,25 +113,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->state == RQ_READING && *upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
+        if (r->too_large) {
+            /* Read and drop the rest so that the client can read the 413;
+             * past a hard bound, just close. */
+            r->discarded += n;
+            return r->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
+        }
         if (r->body.len + n > r->body_limit) {
-            char detail[96];
-            snprintf(detail, sizeof detail, "the body is larger than %zu bytes", r->body_limit);
-            r->route = "(body too large)";
-            if (strncmp(url, "/fhir", 5) == 0) {
-                struct issue is;
-                issue_set(&is, 413, "too-long", NULL, "%s", detail);
-                req_outcome(r, &is);
-            } else {
-                req_problem(r, 413, "Content Too Large", detail);
-            }
-            return queue(r); /* libmicrohttpd closes the connection after this answer */
+            r->too_large = 1;
+            buf_wipe(&r->body);
+            return MHD_YES;
         }
         if (buf_append(&r->body, upload, n) != 0)
             return MHD_NO;
         return MHD_YES;
     }
     if (r->state == RQ_READING) {
-        route(r);
+        if (r->too_large)
+            too_large(r);
+        else
+            route(r);
         if (r->state == RQ_PENDING)
             return MHD_YES;
     } else if (r->state == RQ_PENDING) {

@@ -147,7 +147,11 @@ static int login_commit(struct op *o, struct store *st)
         if ((err = st->ops->session_insert(st, &s)) || (err = st->ops->throttle_clear(st, l->login)))
             return err;
         o->res.expires_at = s.expires_at;
-        return gate_record(st, &o->actor, ACT_ACCOUNT_LOGIN, subject, NULL, GATE_ALLOW);
+        /* Signed in, the person is the actor of their own login. */
+        struct actor who = o->actor;
+        who.kind = ACTOR_PERSON;
+        snprintf(who.id, sizeof who.id, "%s", l->person_id);
+        return gate_record(st, &who, ACT_ACCOUNT_LOGIN, subject, NULL, GATE_ALLOW);
     }
     if (!l->throttled) {
         /* Counted here, inside the transaction, so concurrent failures all count. */

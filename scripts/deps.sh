@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian packages phr needs, only those that are missing.
+#   scripts/deps.sh build   compiler, meson, libraries
+#   scripts/deps.sh test    the above plus cmocka, sqlite3 and Node.js
+#   scripts/deps.sh bench   the above plus wrk
+set -euo pipefail
+
+want=(gcc pkg-config meson ninja-build libmicrohttpd-dev libjson-c-dev libsqlite3-dev libsodium-dev)
+case "${1:-build}" in
+  build) ;;
+  test)  want+=(libcmocka-dev sqlite3) ;;
+  bench) want+=(libcmocka-dev sqlite3 wrk) ;;
+  *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js runs the black-box API tests; any Node >= 18 will do.
+if [[ "${1:-build}" != build ]] && ! command -v node >/dev/null 2>&1; then
+  missing+=(nodejs)
+fi
+
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}" >&2
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,143 @@
+// Starts the real phr binary on a temporary data directory and speaks HTTP
+// to it. The binary is the sanitizer build (PHR_BIN, set by scripts/test.sh).
+import { spawn, execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+export const BIN = process.env.PHR_BIN || new URL('../../build-asan/phr', import.meta.url).pathname;
+
+export function newDataDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'phr-api-'));
+  execFileSync(BIN, ['init', '--data', join(dir, 'data')], { stdio: 'pipe' });
+  return { root: dir, data: join(dir, 'data') };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startServer({ env = {}, data, args = [] } = {}) {
+  const dirs = data ? { root: null, data } : newDataDir();
+  const port = await freePort();
+  const proc = spawn(BIN, ['serve', '--data', dirs.data, '--listen', `127.0.0.1:${port}`, ...args], {
+    env: { ...process.env, PHR_LOGIN_DELAY_MS: '0', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const logs = [];
+  let buffered = '';
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start:\n' + logs.join('\n'))), 60000);
+    proc.stderr.on('data', (chunk) => {
+      buffered += chunk;
+      let i;
+      while ((i = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, i);
+        buffered = buffered.slice(i + 1);
+        logs.push(line);
+        if (line.includes('"serve.ready"')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      }
+    });
+    exited.then(({ code }) => reject(new Error(`server exited (${code}) before ready:\n${logs.join('\n')}`)));
+  });
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    data: dirs.data,
+    logs,
+    proc,
+    // Stops with SIGTERM and asserts a clean exit: under ASan a leak or an
+    // error at shutdown makes the exit status non-zero.
+    async stop({ keep = false } = {}) {
+      proc.kill('SIGTERM');
+      const { code, signal } = await exited;
+      assert.equal(signal, null, `server died by ${signal}:\n${logs.slice(-30).join('\n')}`);
+      assert.equal(code, 0, `server exit status ${code}:\n${logs.slice(-30).join('\n')}`);
+      if (!keep && dirs.root) rmSync(dirs.root, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function call(srv, method, path, { token, body, json = true, headers = {} } = {}) {
+  const h = { ...headers };
+  if (token) h.authorization = `Bearer ${token}`;
+  let payload = body;
+  if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) payload = JSON.stringify(body);
+  if (payload !== undefined && !h['content-type']) h['content-type'] = path.startsWith('/fhir') ? 'application/fhir+json' : 'application/json';
+  const res = await fetch(srv.url + path, { method, headers: h, body: payload });
+  const text = await res.text();
+  let data = null;
+  if (json && text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  return { status: res.status, headers: res.headers, text, body: data };
+}
+
+let counter = 0;
+export function uniqueLogin(prefix = 'user') {
+  counter += 1;
+  return `${prefix}-${process.pid}-${counter}@example.jp`;
+}
+
+export const PASSWORD = 'a long enough passphrase';
+
+export async function signupAndLogin(srv, login = uniqueLogin()) {
+  const s = await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } });
+  assert.equal(s.status, 201, s.text);
+  const l = await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } });
+  assert.equal(l.status, 200, l.text);
+  return { login, token: l.body.token, personId: l.body.person_id };
+}
+
+export function bloodPressure(sys, dia, when = '2026-11-01T07:30:00+09:00', extra = {}) {
+  return {
+    resourceType: 'Observation',
+    status: 'final',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+    code: { coding: [{ system: 'http://loinc.org', code: '85354-9', display: 'Blood pressure panel' }] },
+    effectiveDateTime: when,
+    component: [
+      { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] },
+        valueQuantity: { value: sys, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
+      { code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] },
+        valueQuantity: { value: dia, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } },
+    ],
+    ...extra,
+  };
+}
+
+export function quantity(code, value, unit, when = '2026-11-01T07:30:00+09:00', extra = {}) {
+  return {
+    resourceType: 'Observation',
+    status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code }] },
+    effectiveDateTime: when,
+    valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
+    ...extra,
+  };
+}
+
+// Runs SQL against a data directory's store with Debian's sqlite3 tool.
+export function sql(data, statement) {
+  const r = spawnSync('sqlite3', [join(data, 'phr.db'), statement], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+export function phr(args, opts = {}) {
+  return spawnSync(BIN, args, { encoding: 'utf8', ...opts });
+}

@@ -1,0 +1,95 @@
+// The binary's life: init, refusals at start-up, graceful shutdown that
+// finishes requests in flight, durability across restarts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, call, signupAndLogin, bloodPressure, newDataDir, sql, phr } from './helpers.mjs';
+
+test('phr --version and help explain themselves', () => {
+  assert.match(phr(['--version']).stdout, /^phr \d+\.\d+\.\d+/);
+  const help = phr(['help']);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /serve/);
+  const serveHelp = phr(['serve', '--help']);
+  assert.match(serveHelp.stdout, /--listen/);
+  assert.match(serveHelp.stdout, /PHR_LISTEN/);
+  assert.equal(phr(['frobnicate']).status, 2);
+  assert.equal(phr(['serve', '--no-such-flag']).status, 2);
+});
+
+test('R2.5 init creates a 0600 key and refuses to overwrite one', () => {
+  const root = mkdtempSync(join(tmpdir(), 'phr-init-'));
+  const data = join(root, 'data');
+  assert.equal(phr(['init', '--data', data]).status, 0);
+  const again = phr(['init', '--data', data]);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /refusing/);
+  const keyOnly = join(root, 'other');
+  assert.equal(phr(['init', '--data', keyOnly, '--key', join(data, 'master.key')]).status, 1);
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('R2.5 serve refuses a master key readable by others, and a missing store', () => {
+  const { root, data } = newDataDir();
+  chmodSync(join(data, 'master.key'), 0o644);
+  const r = phr(['serve', '--data', data, '--listen', '127.0.0.1:1']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /readable by others/);
+  const missing = phr(['serve', '--data', join(root, 'nowhere')]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /phr init/);
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('a store written by a newer phr is refused', () => {
+  const { root, data } = newDataDir();
+  sql(data, 'PRAGMA user_version = 999');
+  const r = phr(['serve', '--data', data]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /newer phr/);
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('SIGTERM finishes requests in flight; every acknowledged record survives a restart', async () => {
+  const srv = await startServer();
+  const me = await signupAndLogin(srv);
+  const posts = [];
+  for (let i = 0; i < 40; i++) {
+    posts.push(call(srv, 'POST', '/fhir/Observation', { token: me.token, body: bloodPressure(110 + (i % 50), 70) }));
+  }
+  await new Promise((r) => setTimeout(r, 5));
+  const stopping = srv.stop({ keep: true });
+  const results = await Promise.allSettled(posts);
+  await stopping;
+  const acknowledged = results.filter((r) => r.status === 'fulfilled' && r.value.status === 201).map((r) => r.value.body.id);
+  for (const r of results) {
+    if (r.status === 'fulfilled') assert.ok([201, 503].includes(r.value.status), `status ${r.value.status}`);
+  }
+  assert.ok(acknowledged.length > 0);
+  const again = await startServer({ data: srv.data });
+  const login = await call(again, 'POST', '/api/v1/login', { body: { login: me.login, password: 'a long enough passphrase' } });
+  for (const id of acknowledged) {
+    const r = await call(again, 'GET', `/fhir/Observation/${id}`, { token: login.body.token });
+    assert.equal(r.status, 200);
+  }
+  await again.stop();
+  assert.equal(phr(['audit', 'verify', '--data', srv.data]).status, 0);
+});
+
+test('demo data loads once and the demo person can sign in', async () => {
+  const srv = await startServer({ args: ['--demo'] });
+  const r = await call(srv, 'POST', '/api/v1/login', { body: { login: 'demo@example.jp', password: 'phr-demo-2026' } });
+  assert.equal(r.status, 200);
+  const all = await call(srv, 'GET', '/fhir/Observation?_count=0', { token: r.body.token });
+  assert.ok(all.body.total >= 400);
+  const bp = await call(srv, 'GET', '/fhir/Observation?code=85354-9&_count=1', { token: r.body.token });
+  assert.equal(bp.body.entry[0].resource.code.coding[0].code, '85354-9');
+  await srv.stop({ keep: true });
+  const again = await startServer({ data: srv.data, args: ['--demo'] });
+  const r2 = await call(again, 'POST', '/api/v1/login', { body: { login: 'demo@example.jp', password: 'phr-demo-2026' } });
+  const all2 = await call(again, 'GET', '/fhir/Observation?_count=0', { token: r2.body.token });
+  assert.equal(all2.body.total, all.body.total);
+  await again.stop();
+});

@@ -1,0 +1,177 @@
+// Vital-sign Observations over FHIR (R1.1, R1.2, R3.12, R4.1): create, read,
+// correct with history, search, and every refusal changing nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { startServer, call, signupAndLogin, bloodPressure, quantity, sql } from './helpers.mjs';
+
+let srv, me;
+before(async () => {
+  srv = await startServer();
+  me = await signupAndLogin(srv);
+});
+after(async () => srv.stop());
+
+const count = (token) => call(srv, 'GET', '/fhir/Observation?_count=0', { token }).then((r) => r.body.total);
+
+test('R1.1 R1.2 a blood pressure is created with category, source and provenance', async () => {
+  const body = JSON.stringify(bloodPressure(128, 82));
+  const r = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.headers.get('content-type'), 'application/fhir+json; charset=utf-8');
+  assert.equal(r.headers.get('etag'), 'W/"1"');
+  assert.match(r.headers.get('location'), new RegExp(`/fhir/Observation/${r.body.id}/_history/1$`));
+  const o = r.body;
+  assert.equal(o.subject.reference, `Patient/${me.personId}`);
+  assert.equal(o.meta.versionId, '1');
+  const tags = Object.fromEntries(o.meta.tag.map((t) => [t.system, t.code]));
+  assert.equal(tags['urn:phr:data-category'], '3');
+  assert.equal(tags['urn:phr:source'], 'self-measured');
+  const prov = o.extension.find((e) => e.url === 'urn:phr:provenance');
+  const sub = Object.fromEntries(prov.extension.map((e) => [e.url, e.valueString ?? e.valueInstant]));
+  assert.equal(sub.recordedBy, `person:${me.personId}`);
+  assert.equal(sub.channel, 'fhir-api');
+  assert.equal(sub.originalSha256, createHash('sha256').update(body).digest('hex'));
+  const read = await call(srv, 'GET', `/fhir/Observation/${o.id}`, { token: me.token });
+  assert.equal(read.status, 200);
+  assert.deepEqual(read.body, o);
+});
+
+test('R1.2 every supported kind is accepted; decimals keep their precision', async () => {
+  const kinds = [
+    quantity('29463-7', 68.4, 'kg'), quantity('8302-2', 171.5, 'cm'), quantity('39156-5', 23.3, 'kg/m2'),
+    quantity('8310-5', 36.6, 'Cel'), quantity('59408-5', 98, '%'), quantity('8867-4', 62, '/min'),
+    quantity('41653-7', 104, 'mg/dL'), quantity('15074-8', 5.6, 'mmol/L'), quantity('55423-8', 8421, '{steps}'),
+  ];
+  for (const k of kinds) {
+    const r = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: k });
+    assert.equal(r.status, 201, `${k.code.coding[0].code}: ${r.text}`);
+  }
+  const raw = JSON.stringify(quantity('29463-7', 0, 'kg')).replace('"value":0', '"value":70.50');
+  const r = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: raw });
+  assert.equal(r.status, 201);
+  assert.match(r.text, /"value":70\.50/);
+});
+
+test('R2.9 bad input gets a 4xx OperationOutcome and stores nothing', async () => {
+  const before = await count(me.token);
+  const auditBefore = sql(srv.data, 'SELECT count(*) FROM audit');
+  const cases = [
+    [JSON.stringify(bloodPressure(0, 80)), 422, /systolic/],
+    [JSON.stringify(bloodPressure(900, 80)), 422, /plausible range/],
+    ['{"resourceType": "Observation", ', 400, /malformed JSON/],
+    [JSON.stringify({ ...quantity('29463-7', '70', 'kg') }), 400, /JSON number/],
+    [JSON.stringify(quantity('12345-6', 70, 'kg')), 422, /no supported vital-sign code/],
+    [JSON.stringify(quantity('29463-7', 70, 'stone')), 422, /unit 'stone'/],
+    [JSON.stringify({ resourceType: 'Patient' }), 400, /Observation/],
+    [JSON.stringify({ ...quantity('29463-7', 70, 'kg'), colour: 'red' }), 400, /unknown element 'colour'/],
+    [JSON.stringify(quantity('29463-7', 70, 'kg', '2999-01-01T00:00:00Z')), 422, /future/],
+    [JSON.stringify({ ...quantity('29463-7', 70, 'kg'), note: [{ text: 'x'.repeat(300000) }] }), 413, /larger than/],
+  ];
+  for (const [body, status, says] of cases) {
+    const r = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body });
+    assert.equal(r.status, status, r.text.slice(0, 300));
+    assert.equal(r.body.resourceType, 'OperationOutcome');
+    assert.match(r.body.issue[0].diagnostics, says);
+  }
+  const wrongType = await call(srv, 'POST', '/fhir/Observation', {
+    token: me.token, body: JSON.stringify(quantity('29463-7', 70, 'kg')), headers: { 'content-type': 'text/plain' },
+  });
+  assert.equal(wrongType.status, 415);
+  assert.equal(await count(me.token), before);
+  // Refused input touched no one's data: only the two count searches were audited.
+  assert.equal(Number(sql(srv.data, 'SELECT count(*) FROM audit')), Number(auditBefore) + 1);
+});
+
+test('R3.12 a correction keeps the earlier version; history and vread show both', async () => {
+  const c = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: quantity('29463-7', 70.2, 'kg') });
+  const id = c.body.id;
+  const fixed = { ...quantity('29463-7', 72.0, 'kg'), id, status: 'corrected' };
+  const u = await call(srv, 'PUT', `/fhir/Observation/${id}`, { token: me.token, body: fixed, headers: { 'if-match': 'W/"1"' } });
+  assert.equal(u.status, 200, u.text);
+  assert.equal(u.body.meta.versionId, '2');
+  assert.equal(u.headers.get('etag'), 'W/"2"');
+  const stale = await call(srv, 'PUT', `/fhir/Observation/${id}`, { token: me.token, body: fixed, headers: { 'if-match': 'W/"1"' } });
+  assert.equal(stale.status, 412);
+  const mismatch = await call(srv, 'PUT', `/fhir/Observation/${id}`, { token: me.token, body: { ...fixed, id: 'other' } });
+  assert.equal(mismatch.status, 400);
+  const h = await call(srv, 'GET', `/fhir/Observation/${id}/_history`, { token: me.token });
+  assert.equal(h.status, 200);
+  assert.equal(h.body.type, 'history');
+  assert.deepEqual(h.body.entry.map((e) => e.resource.meta.versionId), ['2', '1']);
+  const v1 = await call(srv, 'GET', `/fhir/Observation/${id}/_history/1`, { token: me.token });
+  assert.equal(v1.body.valueQuantity.value, 70.2);
+  const cur = await call(srv, 'GET', `/fhir/Observation/${id}`, { token: me.token });
+  assert.equal(cur.body.valueQuantity.value, 72);
+  assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}/_history/3`, { token: me.token })).status, 404);
+});
+
+test('R1.2 search by code, date range, category, with sorting and paging', async () => {
+  const p = await signupAndLogin(srv);
+  for (let d = 1; d <= 9; d++) {
+    const when = `2026-10-0${d}T08:00:00+09:00`;
+    assert.equal((await call(srv, 'POST', '/fhir/Observation', { token: p.token, body: bloodPressure(120 + d, 80, when) })).status, 201);
+    assert.equal((await call(srv, 'POST', '/fhir/Observation', { token: p.token, body: quantity('29463-7', 60 + d, 'kg', when) })).status, 201);
+  }
+  const all = await call(srv, 'GET', '/fhir/Observation', { token: p.token });
+  assert.equal(all.body.type, 'searchset');
+  assert.equal(all.body.total, 18);
+  const bp = await call(srv, 'GET', '/fhir/Observation?code=http://loinc.org|85354-9&_sort=date', { token: p.token });
+  assert.equal(bp.body.total, 9);
+  assert.equal(bp.body.entry[0].resource.component[0].valueQuantity.value, 121);
+  const range = await call(srv, 'GET', '/fhir/Observation?code=29463-7&date=ge2026-10-03&date=lt2026-10-06', { token: p.token });
+  assert.deepEqual(range.body.entry.map((e) => e.resource.valueQuantity.value), [65, 64, 63]);
+  const day = await call(srv, 'GET', '/fhir/Observation?date=2026-10-04', { token: p.token });
+  assert.equal(day.body.total, 2);
+  const gt = await call(srv, 'GET', '/fhir/Observation?code=29463-7&date=gt2026-10-08T08:00:00%2B09:00', { token: p.token });
+  assert.equal(gt.body.total, 1);
+  const le = await call(srv, 'GET', '/fhir/Observation?code=29463-7&date=le2026-10-02', { token: p.token });
+  assert.equal(le.body.total, 2);
+  const cat = await call(srv, 'GET', '/fhir/Observation?category=vital-signs&_count=0', { token: p.token });
+  assert.equal(cat.body.total, 18);
+  const own = await call(srv, 'GET', `/fhir/Observation?patient=Patient/${p.personId}&_count=0`, { token: p.token });
+  assert.equal(own.body.total, 18);
+  // Paging: next links walk the whole set without repeats.
+  const seen = new Set();
+  let path = '/fhir/Observation?_count=5';
+  let pages = 0;
+  while (path) {
+    const page = await call(srv, 'GET', path, { token: p.token });
+    assert.equal(page.status, 200);
+    for (const e of page.body.entry) seen.add(e.resource.id);
+    const next = page.body.link.find((l) => l.relation === 'next');
+    path = next ? new URL(next.url).pathname + new URL(next.url).search : null;
+    pages += 1;
+  }
+  assert.equal(pages, 4);
+  assert.equal(seen.size, 18);
+  for (const bad of ['?_count=9999', '?date=2026-13-01', '?foo=bar', '?_sort=value', '?code=a,b']) {
+    const r = await call(srv, 'GET', `/fhir/Observation${bad}`, { token: p.token });
+    assert.equal(r.status, 400, bad);
+    assert.equal(r.body.resourceType, 'OperationOutcome');
+  }
+});
+
+test('R1.2 the CapabilityStatement states what is served', async () => {
+  const r = await call(srv, 'GET', '/fhir/metadata');
+  assert.equal(r.status, 200);
+  assert.equal(r.body.resourceType, 'CapabilityStatement');
+  assert.equal(r.body.fhirVersion, '4.0.1');
+  const obs = r.body.rest[0].resource.find((x) => x.type === 'Observation');
+  assert.deepEqual(obs.interaction.map((i) => i.code).sort(), ['create', 'history-instance', 'read', 'search-type', 'update', 'vread']);
+  assert.deepEqual(obs.searchParam.map((s) => s.name).sort(), ['_count', '_offset', '_sort', 'category', 'code', 'date', 'patient']);
+  assert.equal(r.body.rest[0].resource.length, 1);
+});
+
+test('responses carry the security headers', async () => {
+  for (const path of ['/', '/fhir/metadata', '/api/v1/health']) {
+    const r = await call(srv, 'GET', path, { json: false });
+    assert.match(r.headers.get('content-security-policy'), /default-src 'self'/);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(r.headers.get('x-frame-options'), 'DENY');
+    assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+  }
+  const home = await call(srv, 'GET', '/', { json: false });
+  assert.equal(home.status, 200);
+  assert.match(home.text, /稼働中/);
+});

@@ -1,0 +1,175 @@
+/* audit/: the handling-history hash chain (R2.3). Entries are altered,
+ * deleted and reordered in the database file and verify must say where. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "audit/audit.h"
+#include "helpers.h"
+#include "store/store.h"
+#include "util/err.h"
+
+struct fixture {
+    char *dir, *db;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    f->dir = tmpdir_new();
+    f->db = path_in(f->dir, "phr.db");
+    struct store *st;
+    assert_int_equal(store_open(f->db, STORE_CREATE, &st), PHR_OK);
+    assert_int_equal(store_begin(st), PHR_OK);
+    for (int i = 0; i < 10; i++) {
+        struct audit_row e = {.at = 1700000000000 + i, .actor = "person:a", .role = "person",
+                              .action = "record.read", .subject = "a", .records = "r1,r2",
+                              .client = "127.0.0.1", .result = i % 3 ? "allow" : "deny", .request_id = "x"};
+        assert_int_equal(audit_append(st, &e), PHR_OK);
+    }
+    assert_int_equal(store_commit(st), PHR_OK);
+    store_close(st);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    free(f->db);
+    tmpdir_remove(f->dir);
+    free(f);
+    return 0;
+}
+
+static int verify(struct fixture *f, struct audit_report *rep)
+{
+    struct store *st;
+    assert_int_equal(store_open(f->db, STORE_READONLY, &st), PHR_OK);
+    int rc = audit_verify(st, rep);
+    store_close(st);
+    return rc;
+}
+
+static void tamper(struct fixture *f, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;", NULL, NULL, &msg);
+    sqlite3_free(msg);
+    assert_int_equal(rc, SQLITE_OK);
+    rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK)
+        fprintf(stderr, "tamper failed: %s\n", msg);
+    sqlite3_free(msg);
+    assert_int_equal(rc, SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void intact_chain_verifies(void **state)
+{
+    struct audit_report rep;
+    assert_int_equal(verify(*state, &rep), PHR_OK);
+    assert_int_equal(rep.entries, 10);
+    assert_int_equal(rep.first_bad_seq, 0);
+}
+
+static void altered_entry_is_named(void **state)
+{
+    struct audit_report rep;
+    tamper(*state, "UPDATE audit SET result = 'allow' WHERE seq = 4");
+    assert_int_equal(verify(*state, &rep), PHR_ECRYPTO);
+    assert_int_equal(rep.first_bad_seq, 4);
+    assert_int_equal(rep.entries, 3);
+}
+
+static void altered_entry_with_recomputed_hash_breaks_next_link(void **state)
+{
+    struct fixture *f = *state;
+    /* Rewrite entry 5 and give it a correct hash over its predecessor:
+     * entry 6's link still names the old hash. */
+    struct store *st;
+    assert_int_equal(store_open(f->db, STORE_READONLY, &st), PHR_OK);
+    store_close(st);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT hash FROM audit WHERE seq = 4", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    unsigned char prev[32], h[32];
+    memcpy(prev, sqlite3_column_blob(q, 0), 32);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    struct audit_row e = {.seq = 5, .at = 1700000000004, .actor = "person:a", .role = "person",
+                          .action = "record.read", .subject = "a", .records = "r9",
+                          .client = "127.0.0.1", .result = "allow", .request_id = "x"};
+    audit_hash(prev, &e, h);
+    char hex[65], sql[512];
+    sodium_bin2hex(hex, sizeof hex, h, 32);
+    snprintf(sql, sizeof sql, "UPDATE audit SET records = 'r9', hash = X'%s' WHERE seq = 5", hex);
+    tamper(f, sql);
+    struct audit_report rep;
+    assert_int_equal(verify(f, &rep), PHR_ECRYPTO);
+    assert_int_equal(rep.first_bad_seq, 6);
+}
+
+static void deleted_entry_is_named(void **state)
+{
+    struct audit_report rep;
+    tamper(*state, "DELETE FROM audit WHERE seq = 7");
+    assert_int_equal(verify(*state, &rep), PHR_ECRYPTO);
+    assert_int_equal(rep.first_bad_seq, 7);
+}
+
+static void reordered_entries_are_named(void **state)
+{
+    struct audit_report rep;
+    tamper(*state, "UPDATE audit SET seq = 100 WHERE seq = 2; UPDATE audit SET seq = 2 WHERE seq = 3;"
+                   " UPDATE audit SET seq = 3 WHERE seq = 100;");
+    assert_int_equal(verify(*state, &rep), PHR_ECRYPTO);
+    assert_int_equal(rep.first_bad_seq, 2);
+}
+
+static void triggers_refuse_update_and_delete(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "UPDATE audit SET result = 'x' WHERE seq = 1", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit WHERE seq = 1", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    struct audit_report rep;
+    assert_int_equal(verify(f, &rep), PHR_OK);
+}
+
+static void null_and_empty_fields_hash_differently(void **state)
+{
+    (void)state;
+    unsigned char prev[32] = {0}, a[32], b[32];
+    struct audit_row e = {.seq = 1, .at = 1, .actor = "x", .role = "r", .action = "a", .result = "allow"};
+    audit_hash(prev, &e, a);
+    e.reason = "";
+    audit_hash(prev, &e, b);
+    assert_memory_not_equal(a, b, 32);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(intact_chain_verifies, setup, teardown),
+        cmocka_unit_test_setup_teardown(altered_entry_is_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(altered_entry_with_recomputed_hash_breaks_next_link, setup, teardown),
+        cmocka_unit_test_setup_teardown(deleted_entry_is_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(reordered_entries_are_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(triggers_refuse_update_and_delete, setup, teardown),
+        cmocka_unit_test(null_and_empty_fields_hash_differently),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,248 @@
+/* store/: the SQLite backend through the store interface: migrations,
+ * persons, sessions, records with versions, search by date range. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "helpers.h"
+#include "store/store.h"
+#include "util/err.h"
+
+struct fixture {
+    char *dir, *db;
+    struct store *st;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    f->dir = tmpdir_new();
+    f->db = path_in(f->dir, "phr.db");
+    assert_int_equal(store_open(f->db, STORE_CREATE, &f->st), PHR_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    store_close(f->st);
+    free(f->db);
+    tmpdir_remove(f->dir);
+    free(f);
+    return 0;
+}
+
+static const unsigned char WRAPPED[72] = {1};
+static const unsigned char MAC[32] = {2};
+
+static void add_person(struct store *st, const char *id, const char *login)
+{
+    struct person_row p = {.id = id, .login = login, .pw_hash = "h", .status = "active", .created_at = 1,
+                           .master_key_id = "k", .wrapped_key = WRAPPED, .wrapped_key_len = sizeof WRAPPED};
+    assert_int_equal(st->ops->person_insert(st, &p), PHR_OK);
+}
+
+static void add_record(struct store *st, const char *id, int version, const char *person, const char *code,
+                       int64_t start, int current)
+{
+    struct record_row r = {.id = id, .version = version, .person_id = person, .resource_type = "Observation",
+                           .code_system = "http://loinc.org", .code = code, .category = "vital-signs",
+                           .effective_start = start, .effective_end = start + 999, .data_category = 3,
+                           .source = "self-measured", .recorded_at = 5, .recorded_by = "person:x",
+                           .channel = "test", .original_mac = MAC, .alg = 1,
+                           .body = (const unsigned char *)"sealed", .body_len = 6,
+                           .original = (const unsigned char *)"orig", .original_len = 4, .current = current};
+    assert_int_equal(st->ops->record_insert(st, &r), PHR_OK);
+}
+
+static void person_cb(void *arg, const struct person_row *p)
+{
+    snprintf(arg, 64, "%s", p->id);
+}
+
+static void persons_unique_by_login(void **state)
+{
+    struct store *st = ((struct fixture *)*state)->st;
+    add_person(st, "p1", "alice");
+    struct person_row dup = {.id = "p2", .login = "alice", .pw_hash = "h", .status = "active",
+                             .master_key_id = "k", .wrapped_key = WRAPPED, .wrapped_key_len = 72};
+    assert_int_equal(st->ops->person_insert(st, &dup), PHR_ECONFLICT);
+    char got[64] = "";
+    assert_int_equal(st->ops->person_by_login(st, "alice", person_cb, got), PHR_OK);
+    assert_string_equal(got, "p1");
+    assert_int_equal(st->ops->person_by_login(st, "bob", person_cb, got), PHR_ENOTFOUND);
+    assert_int_equal(st->ops->person_by_id(st, "p1", person_cb, got), PHR_OK);
+}
+
+static void session_cb(void *arg, const struct session_row *s)
+{
+    *(int64_t *)arg = s->expires_at;
+}
+
+static void sessions(void **state)
+{
+    struct store *st = ((struct fixture *)*state)->st;
+    add_person(st, "p1", "alice");
+    unsigned char h[32] = {7};
+    struct session_row s = {.token_hash = h, .person_id = "p1", .created_at = 1, .last_seen_at = 1, .expires_at = 99};
+    assert_int_equal(st->ops->session_insert(st, &s), PHR_OK);
+    int64_t exp = 0;
+    assert_int_equal(st->ops->session_get(st, h, session_cb, &exp), PHR_OK);
+    assert_int_equal(exp, 99);
+    assert_int_equal(st->ops->session_touch(st, h, 50), PHR_OK);
+    assert_int_equal(st->ops->session_delete(st, h), PHR_OK);
+    assert_int_equal(st->ops->session_get(st, h, session_cb, &exp), PHR_ENOTFOUND);
+}
+
+static void throttle(void **state)
+{
+    struct store *st = ((struct fixture *)*state)->st;
+    struct throttle_row t;
+    assert_int_equal(st->ops->throttle_get(st, "x", &t), PHR_ENOTFOUND);
+    t = (struct throttle_row){.failures = 3, .last_failure_at = 10, .locked_until = 20};
+    assert_int_equal(st->ops->throttle_put(st, "x", &t), PHR_OK);
+    t.failures = 4;
+    assert_int_equal(st->ops->throttle_put(st, "x", &t), PHR_OK);
+    memset(&t, 0, sizeof t);
+    assert_int_equal(st->ops->throttle_get(st, "x", &t), PHR_OK);
+    assert_int_equal(t.failures, 4);
+    assert_int_equal(st->ops->throttle_clear(st, "x"), PHR_OK);
+    assert_int_equal(st->ops->throttle_get(st, "x", &t), PHR_ENOTFOUND);
+}
+
+struct collected {
+    char ids[16][40];
+    int versions[16];
+    int n;
+};
+
+static int collect(void *arg, const struct record_row *r)
+{
+    struct collected *c = arg;
+    snprintf(c->ids[c->n], 40, "%s", r->id);
+    c->versions[c->n] = r->version;
+    c->n++;
+    return 0;
+}
+
+static void versions_and_history(void **state)
+{
+    struct store *st = ((struct fixture *)*state)->st;
+    add_person(st, "p1", "alice");
+    add_record(st, "r1", 1, "p1", "29463-7", 1000, 1);
+    assert_int_equal(st->ops->record_supersede(st, "r1", 1), PHR_OK);
+    /* Superseding a version that is no longer current is a conflict. */
+    assert_int_equal(st->ops->record_supersede(st, "r1", 1), PHR_ECONFLICT);
+    add_record(st, "r1", 2, "p1", "29463-7", 1000, 1);
+    struct collected c = {.n = 0};
+    assert_int_equal(st->ops->record_get(st, "r1", 0, collect, &c), PHR_OK);
+    assert_int_equal(c.versions[0], 2);
+    c.n = 0;
+    assert_int_equal(st->ops->record_get(st, "r1", 1, collect, &c), PHR_OK);
+    assert_int_equal(c.versions[0], 1);
+    c.n = 0;
+    assert_int_equal(st->ops->record_history(st, "r1", collect, &c), PHR_OK);
+    assert_int_equal(c.n, 2);
+    assert_int_equal(c.versions[0], 2);
+    assert_int_equal(st->ops->record_get(st, "nope", 0, collect, &c), PHR_ENOTFOUND);
+}
+
+static void search_by_person_code_and_dates(void **state)
+{
+    struct store *st = ((struct fixture *)*state)->st;
+    add_person(st, "p1", "alice");
+    add_person(st, "p2", "bob");
+    for (int i = 0; i < 5; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "a%d", i);
+        add_record(st, id, 1, "p1", i % 2 ? "29463-7" : "85354-9", 1000 * (i + 1) * 1000, 1);
+    }
+    add_record(st, "b0", 1, "p2", "85354-9", 3000000, 1);
+    struct record_query q = {.person_id = "p1", .resource_type = "Observation", .count = 10, .sort_desc = 0};
+    struct collected c = {.n = 0};
+    int64_t n;
+    assert_int_equal(st->ops->record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(c.n, 5);
+    assert_string_equal(c.ids[0], "a0");
+    q.code = "85354-9";
+    assert_int_equal(st->ops->record_count(st, &q, &n), PHR_OK);
+    assert_int_equal(n, 3);
+    /* ge 2,000,000 and lt 4,000,000: a2 (3,000,000) only, of the BP ones. */
+    q.dates[0] = (struct date_cond){DATE_GE, 2000000, 2000999};
+    q.dates[1] = (struct date_cond){DATE_LT, 4000000, 4000999};
+    q.ndates = 2;
+    c.n = 0;
+    assert_int_equal(st->ops->record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.ids[0], "a2");
+    /* eq: the record's range must lie within the parameter's. */
+    q.ndates = 1;
+    q.dates[0] = (struct date_cond){DATE_EQ, 4999000, 5001000};
+    q.code = NULL;
+    c.n = 0;
+    assert_int_equal(st->ops->record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.ids[0], "a4");
+    /* paging */
+    q.ndates = 0;
+    q.count = 2;
+    q.offset = 4;
+    c.n = 0;
+    assert_int_equal(st->ops->record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(c.n, 1);
+}
+
+static void newer_schema_refused(void **state)
+{
+    struct fixture *f = *state;
+    store_close(f->st);
+    f->st = NULL;
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    struct store *st = NULL;
+    assert_int_equal(store_open(f->db, 0, &st), PHR_EVERSION);
+    assert_int_equal(store_open(f->db, STORE_READONLY, &st), PHR_EVERSION);
+    assert_null(st);
+}
+
+static void audit_log_is_append_only(void **state)
+{
+    struct store *st = ((struct fixture *)*state)->st;
+    unsigned char h[32] = {0};
+    struct audit_row a = {.seq = 1, .at = 1, .actor = "a", .role = "r", .action = "x", .result = "allow",
+                          .prev_hash = h, .hash = h};
+    assert_int_equal(st->ops->audit_insert(st, &a), PHR_OK);
+    int64_t seq;
+    assert_int_equal(st->ops->audit_last(st, &seq, h), PHR_OK);
+    assert_int_equal(seq, 1);
+}
+
+static void missing_store_not_created_without_flag(void **state)
+{
+    struct fixture *f = *state;
+    char *p = path_in(f->dir, "absent.db");
+    struct store *st = NULL;
+    assert_int_equal(store_open(p, 0, &st), PHR_ENOTFOUND);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(persons_unique_by_login, setup, teardown),
+        cmocka_unit_test_setup_teardown(sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(throttle, setup, teardown),
+        cmocka_unit_test_setup_teardown(versions_and_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(search_by_person_code_and_dates, setup, teardown),
+        cmocka_unit_test_setup_teardown(newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(audit_log_is_append_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(missing_store_not_created_without_flag, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
