@@ -1,6 +1,6 @@
 # Front door: `make run` starts the service, `make test` runs every test.
 # The work is done by meson/ninja and the scripts in scripts/.
-.PHONY: all build asan run test unit api bench clean
+.PHONY: all build asan run test bench clean
 
 all: build
 

@@ -202,7 +202,7 @@ static int cmd_serve(int argc, char **argv)
     log_event(LOG_INFO, "serve.stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     rc = 0;
 out:
-    server_stop(srv, 10000);
+    server_stop(srv);
     service_close(svc);
     if (rc == 0)
         log_event(LOG_INFO, "serve.stopped", NULL);

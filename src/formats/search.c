@@ -128,12 +128,17 @@ int search_parse(const struct search_arg *args, int n, int tz, struct search_par
                 q->sort_desc = 1;
             else
                 return issue_set(is, 400, "invalid", "_sort", "_sort must be date or -date");
+        } else if (strcmp(k, "_total") == 0) {
+            if (strcmp(v, "accurate") == 0)
+                out->total_accurate = 1;
+            else if (strcmp(v, "none") != 0 && strcmp(v, "estimate") != 0)
+                return issue_set(is, 400, "invalid", "_total", "_total must be none, estimate or accurate");
         } else if (strcmp(k, "_format") == 0) {
             if (strcmp(v, "json") != 0 && strcmp(v, "application/fhir+json") != 0)
                 return issue_set(is, 406, "not-supported", "_format", "only JSON is served");
         } else {
             return issue_set(is, 400, "not-supported", k,
-                             "unknown search parameter '%.40s' (supported: patient, code, date, category, _count, _sort, _offset)", k);
+                             "unknown search parameter '%.40s' (supported: patient, code, date, category, _count, _sort, _offset, _total)", k);
         }
     }
     return 0;

@@ -18,6 +18,7 @@ struct search_arg {
 struct search_params {
     struct record_query q;
     const char *patient;          /* the patient id named, NULL if none */
+    int total_accurate;           /* _total=accurate: count every match */
     char system[256], code[65], category[65];
 };
 

@@ -13,9 +13,13 @@ struct server {
     struct service *svc;
     struct server_config cfg;
     char public_url[200];
+    /* Shutdown may stop the daemon only when no connection is suspended
+     * (libmicrohttpd aborts otherwise): once `stopping` is set no request
+     * suspends, and stop waits for `suspended` to reach zero. */
     pthread_mutex_t lock;
     pthread_cond_t idle;
-    unsigned inflight;
+    unsigned suspended;
+    int stopping;
 };
 
 void routes_api(struct request *r);

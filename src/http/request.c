@@ -100,9 +100,29 @@ static void op_finished(struct op *op, void *arg)
     MHD_resume_connection(r->conn);
 }
 
+void req_fail(struct request *r, int status, const char *code, const char *title, const char *detail)
+{
+    if (strncmp(r->path, "/fhir", 5) == 0) {
+        struct issue is;
+        issue_set(&is, status, code, NULL, "%s", detail);
+        req_outcome(r, &is);
+    } else {
+        req_problem(r, status, title, detail);
+    }
+}
+
 void req_submit(struct request *r, struct op *op, void (*finish)(struct request *r))
 {
+    struct server *srv = r->srv;
     r->op = op;
+    pthread_mutex_lock(&srv->lock);
+    if (srv->stopping) {
+        pthread_mutex_unlock(&srv->lock);
+        req_fail(r, 503, "transient", "Service Unavailable", "the service is stopping; nothing was done");
+        return;
+    }
+    srv->suspended++;
+    pthread_mutex_unlock(&srv->lock);
     r->finish = finish;
     r->state = RQ_PENDING;
     /* Suspend before submitting: the op may finish before this returns,
@@ -113,11 +133,20 @@ void req_submit(struct request *r, struct op *op, void (*finish)(struct request 
         /* Answered on resume, like any other pending request; finish is
          * NULL, so the handler sends this answer as it stands. */
         r->finish = NULL;
-        req_problem(r, 503, "Service Unavailable",
-                    err == PHR_ESHUTDOWN ? "the service is stopping" : "try again");
+        req_fail(r, 503, "transient", "Service Unavailable",
+                 err == PHR_ESHUTDOWN ? "the service is stopping; nothing was done" : "try again");
         r->state = RQ_PENDING;
         MHD_resume_connection(r->conn);
     }
+}
+
+void req_resumed(struct request *r)
+{
+    struct server *srv = r->srv;
+    pthread_mutex_lock(&srv->lock);
+    if (--srv->suspended == 0)
+        pthread_cond_broadcast(&srv->idle);
+    pthread_mutex_unlock(&srv->lock);
 }
 
 static const char *cookie_token(struct request *r)

@@ -55,6 +55,11 @@ void req_reply(struct request *r, int status, const char *ctype);
 void req_outcome(struct request *r, const struct issue *is);
 /* Answers with RFC 9457 problem+json. */
 void req_problem(struct request *r, int status, const char *title, const char *detail);
+/* Answers in the format of the request's API: an OperationOutcome under
+ * /fhir (issue type `code`), problem+json elsewhere (`title`). */
+void req_fail(struct request *r, int status, const char *code, const char *title, const char *detail);
+/* Called by the handler when a suspended request is resumed. */
+void req_resumed(struct request *r);
 
 /* Suspends the connection and submits op; finish(r) runs on resume. */
 void req_submit(struct request *r, struct op *op, void (*finish)(struct request *r));

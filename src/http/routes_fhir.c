@@ -50,7 +50,9 @@ static void capability(struct request *r)
                 "{\"name\":\"category\",\"type\":\"token\"},"
                 "{\"name\":\"_count\",\"type\":\"number\"},"
                 "{\"name\":\"_sort\",\"type\":\"string\",\"documentation\":\"date or -date\"},"
-                "{\"name\":\"_offset\",\"type\":\"number\",\"documentation\":\"paging, as in next links\"}]}]}]}");
+                "{\"name\":\"_offset\",\"type\":\"number\",\"documentation\":\"paging, as in next links\"},"
+                "{\"name\":\"_total\",\"type\":\"token\",\"documentation\":\"accurate counts every match; "
+                "otherwise total is given on the last page\"}]}]}]}");
     req_reply(r, 200, FHIR_TYPE);
 }
 

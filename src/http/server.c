@@ -71,13 +71,7 @@ static void too_large(struct request *r)
     char detail[96];
     snprintf(detail, sizeof detail, "the body is larger than %zu bytes", r->body_limit);
     r->route = "(body too large)";
-    if (strncmp(r->path, "/fhir", 5) == 0) {
-        struct issue is;
-        issue_set(&is, 413, "too-long", NULL, "%s", detail);
-        req_outcome(r, &is);
-    } else {
-        req_problem(r, 413, "Content Too Large", detail);
-    }
+    req_fail(r, 413, "too-long", "Content Too Large", detail);
 }
 
 static void route(struct request *r)
@@ -105,9 +99,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (strncmp(url, "/fhir", 5) == 0)
             r->body_limit = srv->cfg.max_body_fhir;
         *con_cls = r;
-        pthread_mutex_lock(&srv->lock);
-        srv->inflight++;
-        pthread_mutex_unlock(&srv->lock);
         return MHD_YES;
     }
     if (r->state == RQ_READING && *upload_size) {
@@ -136,6 +127,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (r->state == RQ_PENDING)
             return MHD_YES;
     } else if (r->state == RQ_PENDING) {
+        req_resumed(r);
         if (r->finish)
             r->finish(r);
         r->state = RQ_DONE;
@@ -148,7 +140,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     (void)c;
-    struct server *srv = cls;
+    (void)cls;
     struct request *r = *con_cls;
     if (!r)
         return;
@@ -158,10 +150,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     log_request(r->id, r->method, r->route, status, clock_mono_ms() - r->t0, r->client);
     req_free(r);
     *con_cls = NULL;
-    pthread_mutex_lock(&srv->lock);
-    if (--srv->inflight == 0)
-        pthread_cond_broadcast(&srv->idle);
-    pthread_mutex_unlock(&srv->lock);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -263,32 +251,30 @@ int server_start(struct service *svc, const struct server_config *cfg, struct se
     return PHR_OK;
 }
 
-void server_stop(struct server *srv, unsigned drain_ms)
+void server_stop(struct server *srv)
 {
     if (!srv)
         return;
     MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += drain_ms / 1000;
-    until.tv_nsec += (long)(drain_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    /* Requests waiting on the writer finish; later ones are refused. The
+     * writer answers every job it holds within its busy timeout, so the
+     * wait ends; a slow disk is reported, not cut short, because stopping
+     * the daemon under a suspended connection would abort the process. */
     pthread_mutex_lock(&srv->lock);
-    while (srv->inflight > 0)
-        if (pthread_cond_timedwait(&srv->idle, &srv->lock, &until) == ETIMEDOUT)
-            break;
-    unsigned left = srv->inflight;
-    pthread_mutex_unlock(&srv->lock);
-    if (left) {
-        char n[16];
-        snprintf(n, sizeof n, "%u", left);
-        log_event(LOG_WARN, "http.stop", "unfinished_requests", n, NULL);
+    srv->stopping = 1;
+    while (srv->suspended > 0) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 10;
+        if (pthread_cond_timedwait(&srv->idle, &srv->lock, &until) == ETIMEDOUT) {
+            char n[16];
+            snprintf(n, sizeof n, "%u", srv->suspended);
+            log_event(LOG_WARN, "http.stop", "waiting_for_requests", n, NULL);
+        }
     }
+    pthread_mutex_unlock(&srv->lock);
     MHD_stop_daemon(srv->daemon);
     pthread_mutex_destroy(&srv->lock);
     pthread_cond_destroy(&srv->idle);

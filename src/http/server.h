@@ -19,7 +19,8 @@ void server_config_defaults(struct server_config *cfg);
 
 struct server;
 int server_start(struct service *svc, const struct server_config *cfg, struct server **out);
-/* Stops accepting, lets requests in flight finish (up to drain_ms), stops. */
-void server_stop(struct server *srv, unsigned drain_ms);
+/* Stops accepting, lets the requests waiting on the store finish (refusing
+ * later ones with 503), then stops. */
+void server_stop(struct server *srv);
 
 #endif

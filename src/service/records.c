@@ -183,7 +183,7 @@ int records_create(struct service *svc, const struct actor *a, const char *subje
                   "you can record data only about yourself");
         goto done;
     }
-    id_uuid(w->op.res.id);
+    id_uuid7(w->op.res.id);
     w->op.res.version = 1;
     if (service_reader(svc, &rd) != PHR_OK) {
         issue_set(is, 503, "transient", NULL, "the store is not available");
@@ -307,7 +307,9 @@ struct read_op {
     char subject[ID_LEN + 1];
     struct sealed *rows;
     size_t nrows, cap;
-    int64_t total;
+    int64_t total;                 /* -1: not counted */
+    int more;                      /* search: a further page exists */
+    size_t limit;                  /* search: rows to keep (the page) */
     struct buf ids;                /* for the audit entry */
     char base_url[256], self_url[1024];
     int offset, count;
@@ -323,6 +325,10 @@ static int read_commit(struct op *o, struct store *st)
 static int keep_row(void *arg, const struct record_row *row)
 {
     struct read_op *r = arg;
+    if (r->limit && r->nrows == r->limit) {
+        r->more = 1; /* the one row past the page: proof of a next page */
+        return PHR_OK;
+    }
     if (r->nrows == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 8;
         struct sealed *p = realloc(r->rows, cap * sizeof *p);
@@ -388,15 +394,19 @@ static int bundle_render(struct op *o, struct buf *out)
     int err = PHR_OK;
     if (r->nrows && (err = with_key(r, key)) != PHR_OK)
         return err;
-    if (buf_printf(out, "{\"resourceType\":\"Bundle\",\"type\":\"%s\",\"total\":%lld,\"link\":[",
-                   search ? "searchset" : "history", (long long)(search ? r->total : (int64_t)r->nrows)))
+    int64_t total = search ? r->total : (int64_t)r->nrows;
+    if (buf_printf(out, "{\"resourceType\":\"Bundle\",\"type\":\"%s\",", search ? "searchset" : "history"))
+        goto nomem;
+    if (total >= 0 && buf_printf(out, "\"total\":%lld,", (long long)total))
+        goto nomem;
+    if (buf_puts(out, "\"link\":["))
         goto nomem;
     if (search) {
         const char *sep = strchr(r->self_url, '?') ? "&" : "?";
         if (buf_puts(out, "{\"relation\":\"self\",\"url\":") || buf_json_str(out, r->self_url) ||
             buf_printf(out, "}"))
             goto nomem;
-        if ((int64_t)r->offset + r->count < r->total && r->count > 0) {
+        if (r->more) {
             struct buf next;
             buf_init(&next);
             int e = buf_printf(&next, "%s%s_offset=%d", r->self_url, sep, r->offset + r->count) ||
@@ -535,9 +545,21 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
         op_free(&r->op);
         return issue_set(is, 503, "transient", NULL, "the store is not available");
     }
-    int err = rd->ops->record_count(rd, &q, &r->total);
-    if (!err && q.count > 0)
+    /* Counting every match costs a scan of the person's whole index range,
+     * so the total is given when asked for (_total=accurate) or when it is
+     * known anyway: on the last page. One row past the page says whether
+     * there is a next one. */
+    int err = PHR_OK;
+    r->total = -1;
+    if (p->total_accurate || q.count == 0)
+        err = rd->ops->record_count(rd, &q, &r->total);
+    if (!err && q.count > 0) {
+        r->limit = (size_t)q.count;
+        q.count++;
         err = rd->ops->record_search(rd, &q, keep_row, r);
+        if (!err && !r->more && r->total < 0)
+            r->total = (int64_t)q.offset + (int64_t)r->nrows;
+    }
     service_reader_done(svc, rd);
     if (err) {
         op_free(&r->op);

@@ -59,8 +59,18 @@ void service_close(struct service *svc)
 {
     if (!svc)
         return;
-    writer_stop(svc->writer);
+    if (svc->writer) {
+        struct writer_stats ws;
+        char b[24], j[24];
+        writer_get_stats(svc->writer, &ws);
+        snprintf(b, sizeof b, "%llu", (unsigned long long)ws.batches);
+        snprintf(j, sizeof j, "%llu", (unsigned long long)ws.jobs);
+        log_event(LOG_INFO, "store.writer", "batches", b, "jobs", j, NULL);
+    }
+    /* Readers first: the writer's connection, closing last, checkpoints the
+     * WAL into the database file and removes it. */
     store_pool_destroy(svc->readers);
+    writer_stop(svc->writer);
     password_shutdown();
     mkey_free(svc->mk);
     free(svc);

@@ -51,10 +51,14 @@ static const char m1_initial[] =
     " original BLOB NOT NULL,"
     " current INTEGER NOT NULL,"
     " PRIMARY KEY (id, version));"
-    "CREATE INDEX records_by_person ON records(person_id, resource_type, effective_start)"
-    " WHERE current = 1;"
-    "CREATE INDEX records_by_code ON records(person_id, code, effective_start)"
-    " WHERE current = 1;"
+    /* One search index, in date order per person, covering every search
+     * filter, so that filtering and counting never read a sealed row
+     * (`current` is listed so that SQLite sees it as covering). A second
+     * index keyed by code would make code searches seek instead of scan,
+     * but every insert would dirty one more random page: measured, it cost
+     * more at ingest than it saved at search (docs/benchmarks.md). */
+    "CREATE INDEX records_search ON records(person_id, resource_type, effective_start,"
+    " effective_end, code, code_system, category, current) WHERE current = 1;"
     "CREATE TABLE audit("
     " seq INTEGER PRIMARY KEY,"
     " at INTEGER NOT NULL,"

@@ -4,6 +4,7 @@
  * disk. Speed comes from the writer batching many requests into one
  * transaction, never from weaker settings. Statements are prepared once per
  * connection and kept. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,10 +70,31 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_AUDIT_SCAN] = "SELECT " AUDIT_COLS " FROM audit WHERE seq >= ? ORDER BY seq",
 };
 
+/* WAL checkpoints copy committed pages into the database file and fsync
+ * it. SQLite's automatic checkpoint runs inside the COMMIT that crosses the
+ * threshold, stalling every request in that batch; on the writer's
+ * connection a thread of its own runs them instead, in PASSIVE mode, which
+ * never blocks the writer. Durability is unchanged: a commit is durable
+ * once the WAL is synced, whether or not it has been checkpointed. */
+#define CHECKPOINT_PAGES 1000
+/* Past this the writer itself finishes the checkpoint and restarts the log
+ * (waiting briefly for readers), so that the WAL cannot grow without bound
+ * while the background checkpoints chase a moving end. */
+#define CHECKPOINT_RESTART_PAGES 16384
+
+struct checkpointer {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    int pending, stop;
+    sqlite3 *db;
+};
+
 struct sqlite_store {
     struct store base;
     sqlite3 *db;
     sqlite3_stmt *stmt[S_COUNT];
+    struct checkpointer *ckpt;
 };
 
 static struct sqlite_store *S(struct store *st)
@@ -506,8 +528,8 @@ static int s_record_search(struct store *st, const struct record_query *q, recor
     int err = buf_puts(&sql, "SELECT " RECORD_COLS " FROM records") ? PHR_ENOMEM : PHR_OK;
     if (!err)
         err = where_clause(q, &sql);
-    if (!err && buf_printf(&sql, " ORDER BY effective_start %s, id LIMIT %d OFFSET %d",
-                           q->sort_desc ? "DESC" : "ASC", q->count, q->offset))
+    if (!err && buf_printf(&sql, " ORDER BY effective_start %s, rowid %s LIMIT %d OFFSET %d",
+                           q->sort_desc ? "DESC" : "ASC", q->sort_desc ? "DESC" : "ASC", q->count, q->offset))
         err = PHR_ENOMEM;
     if (err)
         goto out;
@@ -626,9 +648,93 @@ static int s_audit_scan(struct store *st, int64_t from_seq, audit_cb cb, void *a
     return err;
 }
 
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)name;
+    struct checkpointer *c = arg;
+    if (pages >= CHECKPOINT_RESTART_PAGES) {
+        int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            log_event(LOG_WARN, "store.checkpoint", "mode", "restart", "error", sqlite3_errmsg(db), NULL);
+        return SQLITE_OK;
+    }
+    if (pages >= CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&c->lock);
+        c->pending = 1;
+        pthread_cond_signal(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+    }
+    return SQLITE_OK;
+}
+
+static void *checkpoint_main(void *arg)
+{
+    struct checkpointer *c = arg;
+    for (;;) {
+        pthread_mutex_lock(&c->lock);
+        while (!c->pending && !c->stop)
+            pthread_cond_wait(&c->wake, &c->lock);
+        int stop = c->stop;
+        c->pending = 0;
+        pthread_mutex_unlock(&c->lock);
+        if (stop)
+            break;
+        int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+            log_event(LOG_WARN, "store.checkpoint", "error", sqlite3_errmsg(c->db), NULL);
+    }
+    return NULL;
+}
+
+static void checkpointer_stop(struct checkpointer *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stop = 1;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    sqlite3_close(c->db);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->wake);
+    free(c);
+}
+
+static int checkpointer_start(struct sqlite_store *s, const char *path)
+{
+    struct checkpointer *c = calloc(1, sizeof *c);
+    if (!c)
+        return PHR_ENOMEM;
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+        sqlite3_exec(c->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_close(c->db);
+        free(c);
+        return PHR_EIO;
+    }
+    sqlite3_busy_timeout(c->db, 1000);
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    if (pthread_create(&c->thread, NULL, checkpoint_main, c) != 0) {
+        sqlite3_close(c->db);
+        pthread_mutex_destroy(&c->lock);
+        pthread_cond_destroy(&c->wake);
+        free(c);
+        return PHR_EIO;
+    }
+    s->ckpt = c;
+    /* Replaces the automatic checkpoint on this connection. */
+    sqlite3_wal_hook(s->db, wal_hook, c);
+    return PHR_OK;
+}
+
 static void s_close(struct store *st)
 {
     struct sqlite_store *s = S(st);
+    if (s->ckpt) {
+        sqlite3_wal_hook(s->db, NULL, NULL);
+        checkpointer_stop(s->ckpt);
+    }
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
     sqlite3_close(s->db);
@@ -706,9 +812,21 @@ static int migrate(sqlite3 *db)
     return PHR_OK;
 }
 
+/* Process-wide settings, before any connection exists: SQLite's memory
+ * statistics take a global mutex on every allocation, which every request
+ * thread would contend for. */
+static pthread_once_t configured = PTHREAD_ONCE_INIT;
+
+static void configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+}
+
 int sqlite_store_open(const char *path, int flags, struct store **out)
 {
     *out = NULL;
+    pthread_once(&configured, configure);
     struct sqlite_store *s = calloc(1, sizeof *s);
     if (!s)
         return PHR_ENOMEM;
@@ -727,10 +845,13 @@ int sqlite_store_open(const char *path, int flags, struct store **out)
     if (!(flags & STORE_READONLY)) {
         if (sqlite3_exec(s->db,
                          "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                         " PRAGMA foreign_keys = ON; PRAGMA secure_delete = FAST;",
+                         " PRAGMA foreign_keys = ON; PRAGMA secure_delete = FAST;"
+                         " PRAGMA journal_size_limit = 67108864;",
                          NULL, NULL, NULL) != SQLITE_OK)
             goto fail;
         if ((err = migrate(s->db)) != PHR_OK)
+            goto fail;
+        if ((flags & STORE_WRITER) && (err = checkpointer_start(s, path)) != PHR_OK)
             goto fail;
     } else {
         int have = 0;

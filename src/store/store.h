@@ -134,7 +134,13 @@ struct store {
     const struct store_ops *ops;
 };
 
-enum { STORE_READONLY = 1, STORE_CREATE = 2 };
+enum {
+    STORE_READONLY = 1,
+    STORE_CREATE = 2,
+    /* The writer's connection: the backend may move housekeeping (SQLite's
+     * WAL checkpoints) off the commit path. */
+    STORE_WRITER = 4,
+};
 
 /* Opens (with STORE_CREATE: creates) and migrates the schema up to the
  * version this binary knows. PHR_EVERSION if the store is newer. */

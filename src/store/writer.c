@@ -91,7 +91,7 @@ int writer_start(const char *location, unsigned max_batch, struct writer **out)
     struct writer *w = calloc(1, sizeof *w);
     if (!w)
         return PHR_ENOMEM;
-    int err = store_open(location, 0, &w->st);
+    int err = store_open(location, STORE_WRITER, &w->st);
     if (err) {
         free(w);
         return err;

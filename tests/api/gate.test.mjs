@@ -78,6 +78,9 @@ test('R2.3 without a session nothing is served', async () => {
 test('R2.3 every allowed access is in the handling history, with no health values', async () => {
   const allowed = sql(srv.data, `SELECT action FROM audit WHERE actor = 'person:${alice.personId}' AND result = 'allow' ORDER BY seq`);
   assert.deepEqual(allowed.split('\n'), ['account.login', 'record.create', 'record.read', 'record.search']);
-  const dump = sql(srv.data, 'SELECT * FROM audit');
-  assert.doesNotMatch(dump, /131|85354|mm\[Hg\]/);
+  // Text columns, with ids and addresses taken out, hold no value or code.
+  const dump = sql(srv.data, "SELECT actor, role, action, subject, records, reason, client, result FROM audit")
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'ID')
+    .replace(/127\.0\.0\.1/g, 'IP');
+  assert.doesNotMatch(dump, /131|85|85354|mm\[Hg\]|Observation|final/);
 });

@@ -55,24 +55,40 @@ test('a store written by a newer phr is refused', () => {
 test('SIGTERM finishes requests in flight; every acknowledged record survives a restart', async () => {
   const srv = await startServer();
   const me = await signupAndLogin(srv);
-  const posts = [];
-  for (let i = 0; i < 40; i++) {
-    posts.push(call(srv, 'POST', '/fhir/Observation', { token: me.token, body: bloodPressure(110 + (i % 50), 70) }));
-  }
-  await new Promise((r) => setTimeout(r, 5));
-  const stopping = srv.stop({ keep: true });
-  const results = await Promise.allSettled(posts);
-  await stopping;
-  const acknowledged = results.filter((r) => r.status === 'fulfilled' && r.value.status === 201).map((r) => r.value.body.id);
-  for (const r of results) {
-    if (r.status === 'fulfilled') assert.ok([201, 503].includes(r.value.status), `status ${r.value.status}`);
-  }
-  assert.ok(acknowledged.length > 0);
+  const acknowledged = [];
+  const answeredAfterSignal = [];
+  let signalled = false;
+  let ok = 0;
+  let stopping;
+  // Eight clients post without pause; after ten successes the server is
+  // told to stop while the clients keep going.
+  const client = async () => {
+    for (;;) {
+      const sentBeforeSignal = !signalled;
+      let r;
+      try {
+        r = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: bloodPressure(120, 80) });
+      } catch {
+        return; // the listener is closed: the server is going away
+      }
+      assert.ok([201, 503].includes(r.status), `unexpected ${r.status}: ${r.text}`);
+      if (r.status === 201) acknowledged.push(r.body.id);
+      if (sentBeforeSignal && signalled) answeredAfterSignal.push(r.status);
+      if (r.status === 503) return;
+      if (++ok === 10 && !signalled) {
+        signalled = true;
+        stopping = srv.stop({ keep: true });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, client));
+  await stopping; // asserts a clean exit (no abort, no leak)
+  assert.ok(answeredAfterSignal.length > 0, 'requests in flight at SIGTERM were answered');
   const again = await startServer({ data: srv.data });
   const login = await call(again, 'POST', '/api/v1/login', { body: { login: me.login, password: 'a long enough passphrase' } });
   for (const id of acknowledged) {
     const r = await call(again, 'GET', `/fhir/Observation/${id}`, { token: login.body.token });
-    assert.equal(r.status, 200);
+    assert.equal(r.status, 200, `acknowledged record ${id} is missing after restart`);
   }
   await again.stop();
   assert.equal(phr(['audit', 'verify', '--data', srv.data]).status, 0);

@@ -127,6 +127,14 @@ test('R1.2 search by code, date range, category, with sorting and paging', async
   assert.equal(gt.body.total, 1);
   const le = await call(srv, 'GET', '/fhir/Observation?code=29463-7&date=le2026-10-02', { token: p.token });
   assert.equal(le.body.total, 2);
+  // total is counted on request, and given anyway on the last page.
+  const first = await call(srv, 'GET', '/fhir/Observation?_count=5', { token: p.token });
+  assert.equal(first.body.total, undefined);
+  const counted = await call(srv, 'GET', '/fhir/Observation?_count=5&_total=accurate', { token: p.token });
+  assert.equal(counted.body.total, 18);
+  const last = await call(srv, 'GET', '/fhir/Observation?_count=5&_offset=15', { token: p.token });
+  assert.equal(last.body.total, 18);
+  assert.equal(last.body.link.find((l) => l.relation === 'next'), undefined);
   const cat = await call(srv, 'GET', '/fhir/Observation?category=vital-signs&_count=0', { token: p.token });
   assert.equal(cat.body.total, 18);
   const own = await call(srv, 'GET', `/fhir/Observation?patient=Patient/${p.personId}&_count=0`, { token: p.token });
@@ -159,7 +167,7 @@ test('R1.2 the CapabilityStatement states what is served', async () => {
   assert.equal(r.body.fhirVersion, '4.0.1');
   const obs = r.body.rest[0].resource.find((x) => x.type === 'Observation');
   assert.deepEqual(obs.interaction.map((i) => i.code).sort(), ['create', 'history-instance', 'read', 'search-type', 'update', 'vread']);
-  assert.deepEqual(obs.searchParam.map((s) => s.name).sort(), ['_count', '_offset', '_sort', 'category', 'code', 'date', 'patient']);
+  assert.deepEqual(obs.searchParam.map((s) => s.name).sort(), ['_count', '_offset', '_sort', '_total', 'category', 'code', 'date', 'patient']);
   assert.equal(r.body.rest[0].resource.length, 1);
 });
 

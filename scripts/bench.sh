@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# bench/ingest (README: make bench): phr against the limits measured in the
+# same run on the same machine. Loopback only; every load is bounded in time.
+#   PHR_BENCH_SECONDS (default 10), PHR_BENCH_CONNECTIONS (default 64),
+#   PHR_BENCH_PERSONS (default 64)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEPS=bench scripts/build.sh release >/dev/null
+secs=${PHR_BENCH_SECONDS:-10}
+conns=${PHR_BENCH_CONNECTIONS:-64}
+persons=${PHR_BENCH_PERSONS:-64}
+threads=2
+work=$(mktemp -d /tmp/phr-bench-XXXXXX)
+port=18080
+bare_port=18081
+ulimit -n 8192
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+wrk_run() { # script-or-empty url -> prints "rps p50 p99 non2xx"
+  local out
+  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency ${1:+-s "$1"} "$2" -- "$work/tokens" 2>&1)
+  local rps p50 p99 bad
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  bad=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  echo "$rps $p50 $p99 ${bad:-0}"
+}
+
+echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB, kernel $(uname -r)"
+echo "load: ${conns} keep-alive connections, ${secs}s per phase, ${persons} persons, wrk -t2"
+echo
+
+build/phr init --data "$work/data" >/dev/null
+build/phr serve --data "$work/data" --listen "127.0.0.1:$port" --threads "$threads" --log-level warn 2>"$work/phr.log" &
+pids+=($!)
+phr_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.1; done
+node bench/setup.mjs "http://127.0.0.1:$port" "$persons" > "$work/tokens"
+
+read -r post_rps post_p50 post_p99 post_bad < <(wrk_run bench/post.lua "http://127.0.0.1:$port")
+read -r search_rps search_p50 search_p99 search_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port")
+rss_peak=$(awk '/VmHWM/ {print $2}' "/proc/$phr_pid/status")
+read -r idle_rss idle_open < <(node bench/idle.mjs 127.0.0.1 "$port" 1000 "$phr_pid")
+records=$(sqlite3 "$work/data/phr.db" "SELECT count(*) FROM records")
+audits=$(sqlite3 "$work/data/phr.db" "SELECT count(*) FROM audit")
+read -r body_len orig_len < <(sqlite3 -separator ' ' "$work/data/phr.db" \
+  "SELECT CAST(avg(length(body)) AS INT), CAST(avg(length(original)) AS INT) FROM records")
+kill -TERM "$phr_pid"; wait "$phr_pid" || true
+
+# The limits, measured now on the same machine.
+raw_rps=$(build/bench/raw_sqlite "$work/raw.db" 20000 "$body_len" "$orig_len" 100)
+build/bench/bare_http "$bare_port" "$threads" > "$work/bare.out" &
+pids+=($!)
+bare_pid=$!
+for _ in $(seq 50); do grep -q ready "$work/bare.out" 2>/dev/null && break; sleep 0.1; done
+read -r bare_rps bare_p50 bare_p99 _ < <(wrk_run "" "http://127.0.0.1:$bare_port/")
+kill -TERM "$bare_pid"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+printf '%-34s %12s %10s %10s %s\n' "phase" "requests/s" "p50" "p99" "ratio to its limit"
+printf '%-34s %12s %10s %10s %s\n' "create Observation (POST /fhir)" "$post_rps" "$post_p50" "$post_p99" \
+  "$(ratio "$post_rps" "$raw_rps") of raw SQLite inserts (${raw_rps} rows/s)"
+printf '%-34s %12s %10s %10s %s\n' "search Observations (10 per page)" "$search_rps" "$search_p50" "$search_p99" \
+  "$(ratio "$search_rps" "$bare_rps") of a bare libmicrohttpd responder"
+printf '%-34s %12s %10s %10s\n' "limit: raw SQLite, 100 rows/commit" "$raw_rps" "-" "-"
+printf '%-34s %12s %10s %10s\n' "limit: bare libmicrohttpd" "$bare_rps" "$bare_p50" "$bare_p99"
+echo
+echo "non-2xx answers: create ${post_bad}, search ${search_bad}"
+echo "stored: ${records} records, ${audits} audit entries; sealed row: body ${body_len} B, original ${orig_len} B"
+echo "server peak RSS under load: $((rss_peak / 1024)) MB"
+echo "server RSS with ${idle_open} idle connections open: $((idle_rss / 1024)) MB"
