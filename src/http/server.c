@@ -144,6 +144,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     struct request *r = *con_cls;
     if (!r)
         return;
+    /* A client that left while its request waited on the writer is only
+     * noticed on resume, and then the handler is not called again: the
+     * request is no longer suspended, and stop must not wait for it. */
+    if (r->state == RQ_PENDING)
+        req_resumed(r);
     int status = r->status;
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && status == 0)
         status = 499; /* the client went away before an answer */

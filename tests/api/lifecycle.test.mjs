@@ -109,3 +109,34 @@ test('demo data loads once and the demo person can sign in', async () => {
   assert.equal(all2.body.total, all.body.total);
   await again.stop();
 });
+
+test('SIGTERM stops promptly after clients vanished while their requests waited on the writer', async () => {
+  const { connect } = await import('node:net');
+  const srv = await startServer();
+  const me = await signupAndLogin(srv);
+  const body = JSON.stringify(bloodPressure(118, 76));
+  const port = Number(new URL(srv.url).port);
+  // Each client sends a whole request and hangs up at once, so the answer
+  // finds no one when the writer has committed.
+  await Promise.all(Array.from({ length: 40 }, () => new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1', () => {
+      s.end(`POST /fhir/Observation HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${me.token}\r\n` +
+        `Content-Type: application/fhir+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      s.destroy();
+      resolve();
+    });
+    s.on('error', resolve);
+  })));
+  await new Promise((r) => setTimeout(r, 500));
+  const gone = srv.logs.filter((l) => l.includes('"status":499')).length;
+  // Without the fix the server waits for ever ("http.stop" every 10 s).
+  let timer;
+  const hung = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      srv.proc.kill('SIGKILL');
+      reject(new Error(`stop hung on vanished clients (${gone} left early)`));
+    }, 25000);
+  });
+  await Promise.race([srv.stop(), hung]).finally(() => clearTimeout(timer));
+  assert.ok(!srv.logs.some((l) => l.includes('waiting_for_requests')), 'stop waited on vanished clients');
+});
