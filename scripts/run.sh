@@ -9,5 +9,8 @@ data=${PHR_DATA:-data}
 if [[ ! -f $data/phr.db ]]; then
   "$bin" init --data "$data"
 fi
+# The shipped demo terms, summary, privacy policy and purposes of use; a
+# provider publishes its own. Publishing an unchanged manifest changes nothing.
+"$bin" policy publish --data "$data" --manifest policies/policy.json --log-level warn >/dev/null
 echo "serving on http://${PHR_LISTEN:-127.0.0.1:8080} (Ctrl-C stops)" >&2
 exec "$bin" serve --data "$data" --listen "${PHR_LISTEN:-127.0.0.1:8080}" --demo

@@ -21,6 +21,13 @@ static const struct {
     [OPT_LOCK_SECONDS] = {"login-lock-seconds", "PHR_LOGIN_LOCK_SECONDS", "SECONDS", "how long a login stays locked (default 900)"},
     [OPT_LOGIN_DELAY] = {"login-delay-ms", "PHR_LOGIN_DELAY_MS", "MS", "wait after the first failure, doubling with each (default 1000; 0 off)"},
     [OPT_MAX_BODY] = {"max-body", "PHR_MAX_BODY", "BYTES", "largest FHIR request body (default 262144)"},
+    [OPT_MANIFEST] = {"manifest", "PHR_POLICY_MANIFEST", "FILE", "policy manifest (policy.json); texts are read beside it"},
+    [OPT_DRY_RUN] = {"dry-run", "PHR_DRY_RUN", NULL, "show what would change and change nothing"},
+    [OPT_LOGIN] = {"login", "PHR_PERSON_LOGIN", "LOGIN", "the person, by their login"},
+    [OPT_PURPOSE] = {"purpose", "PHR_PURPOSE", "CODE", "purpose of use, or * for every purpose (suspend, lift)"},
+    [OPT_DECISION] = {"decision", "PHR_DECISION", "D", "grant, refuse or withdraw"},
+    [OPT_CHANNEL] = {"channel", "PHR_CHANNEL", "C", "how the person asked: phone, mail or counter"},
+    [OPT_BY] = {"by", "PHR_RECORDED_BY", "NAME", "who took the request (kept in the ledger)"},
 };
 
 int cli_parse(int argc, char **argv, unsigned allowed, struct cli *out)

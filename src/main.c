@@ -11,6 +11,7 @@
 
 #include "audit/audit.h"
 #include "cli.h"
+#include "commands.h"
 #include "crypto/keys.h"
 #include "http/server.h"
 #include "service/service.h"
@@ -19,18 +20,12 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#define BIT(o) (1u << (o))
-#define STORE_OPTS (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_LOG_LEVEL))
 #define SERVE_OPTS                                                                                            \
     (STORE_OPTS | BIT(OPT_LISTEN) | BIT(OPT_THREADS) | BIT(OPT_PUBLIC_URL) | BIT(OPT_DEMO) |                 \
      BIT(OPT_SESSION_IDLE) | BIT(OPT_SESSION_MAX) | BIT(OPT_LOCK_AFTER) | BIT(OPT_LOCK_SECONDS) |             \
      BIT(OPT_LOGIN_DELAY) | BIT(OPT_MAX_BODY))
 
-struct paths {
-    struct buf db, key;
-};
-
-static int paths_for(const struct cli *c, struct paths *p)
+int paths_for(const struct cli *c, struct paths *p)
 {
     buf_init(&p->db);
     buf_init(&p->key);
@@ -45,13 +40,13 @@ static int paths_for(const struct cli *c, struct paths *p)
     return 0;
 }
 
-static void paths_free(struct paths *p)
+void paths_free(struct paths *p)
 {
     buf_free(&p->db);
     buf_free(&p->key);
 }
 
-static void set_log_level(const struct cli *c)
+void set_log_level(const struct cli *c)
 {
     const char *l = c->val[OPT_LOG_LEVEL];
     if (!l)
@@ -106,7 +101,7 @@ out:
     return rc;
 }
 
-static int open_service(const struct cli *c, const struct paths *p, struct service **svc)
+int open_service(const struct cli *c, const struct paths *p, struct service **svc)
 {
     struct service_config cfg;
     service_config_defaults(&cfg);
@@ -281,6 +276,9 @@ static void usage(void)
            "  serve         serve the FHIR and JSON APIs\n"
            "  demo          load the demo person with synthetic vitals\n"
            "  audit verify  check the handling history's hash chain\n"
+           "  policy publish  publish terms, summary, privacy policy and purposes of use\n"
+           "  consent show|record|suspend|lift  a person's consents, for inquiries and\n"
+           "                requests made by phone, mail or at a counter\n"
            "  help          this text; 'phr <command> --help' for a command's options\n"
            "  version       print the version\n",
            PHR_VERSION);
@@ -313,6 +311,10 @@ int main(int argc, char **argv)
         return cmd_demo(argc - 1, argv + 1);
     if (strcmp(cmd, "audit") == 0)
         return cmd_audit(argc - 1, argv + 1);
+    if (strcmp(cmd, "policy") == 0)
+        return cmd_policy(argc - 1, argv + 1);
+    if (strcmp(cmd, "consent") == 0)
+        return cmd_consent(argc - 1, argv + 1);
     fprintf(stderr, "phr: unknown command '%s' (try 'phr help')\n", cmd);
     return 2;
 }

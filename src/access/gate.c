@@ -5,6 +5,7 @@
 
 #include "audit/audit.h"
 #include "util/clock.h"
+#include "util/err.h"
 
 static const char *const action_names[] = {
     [ACT_RECORD_CREATE] = "record.create",
@@ -15,6 +16,11 @@ static const char *const action_names[] = {
     [ACT_ACCOUNT_SIGNUP] = "account.signup",
     [ACT_ACCOUNT_LOGIN] = "account.login",
     [ACT_ACCOUNT_LOGOUT] = "account.logout",
+    [ACT_POLICY_PUBLISH] = "policy.publish",
+    [ACT_CONSENT_RECORD] = "consent.record",
+    [ACT_CONSENT_READ] = "consent.read",
+    [ACT_USE_SUSPEND] = "use.suspend",
+    [ACT_USE_LIFT] = "use.lift",
 };
 
 const char *gate_action_name(enum action act)
@@ -27,8 +33,24 @@ static int is_record_action(enum action act)
     return act <= ACT_RECORD_HISTORY;
 }
 
+static int is_consent_action(enum action act)
+{
+    return act == ACT_CONSENT_RECORD || act == ACT_CONSENT_READ || act == ACT_USE_SUSPEND || act == ACT_USE_LIFT;
+}
+
 enum decision gate_decide(const struct actor *a, enum action act, const char *subject)
 {
+    if (act == ACT_POLICY_PUBLISH)
+        return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY; /* the operator, at the command line */
+    if (is_consent_action(act)) {
+        /* A person decides for themselves; the operator's command line
+         * records a decision taken by phone or mail (channel and name kept). */
+        if (!subject)
+            return GATE_DENY;
+        if (a->kind == ACTOR_PERSON)
+            return strcmp(a->id, subject) == 0 ? GATE_ALLOW : GATE_DENY;
+        return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY;
+    }
     if (!is_record_action(act))
         return GATE_ALLOW; /* account actions are checked by the account service */
     if (!subject)
@@ -45,6 +67,47 @@ enum decision gate_decide(const struct actor *a, enum action act, const char *su
         break;
     }
     return GATE_DENY;
+}
+
+enum decision gate_decide_use(const struct actor *a, enum action act, const struct consent_facts *f,
+                              enum use_refusal *why)
+{
+    *why = USE_OK;
+    if (act != ACT_RECORD_CREATE) {
+        /* Reading, searching and correcting one's own records are the
+         * person's rights (disclosure, correction): no consent gates them,
+         * and gate_decide() has already limited them to the person. */
+        return is_record_action(act) && a->kind == ACTOR_PERSON ? GATE_ALLOW : GATE_DENY;
+    }
+    if (f->required_in_force == 0)
+        *why = USE_NO_POLICY;
+    else if (f->missing[0])
+        *why = USE_NO_CONSENT;
+    else if (f->suspended_all)
+        *why = USE_SUSPENDED;
+    return *why == USE_OK ? GATE_ALLOW : GATE_DENY;
+}
+
+int gate_check(struct store *st, const struct actor *a, enum action act, const char *subject,
+               enum decision *d, enum use_refusal *why, char reason[GATE_REASON_LEN])
+{
+    reason[0] = '\0';
+    *why = USE_OK;
+    *d = gate_decide(a, act, subject);
+    if (*d == GATE_DENY || !is_record_action(act))
+        return PHR_OK;
+    struct consent_facts f;
+    int err = st->ops->consent_facts(st, subject, &f);
+    if (err)
+        return err;
+    *d = gate_decide_use(a, act, &f, why);
+    switch (*why) {
+    case USE_OK: break;
+    case USE_NO_POLICY: snprintf(reason, GATE_REASON_LEN, "no-policy"); break;
+    case USE_NO_CONSENT: snprintf(reason, GATE_REASON_LEN, "no-consent:%s", f.missing); break;
+    case USE_SUSPENDED: snprintf(reason, GATE_REASON_LEN, "suspended"); break;
+    }
+    return PHR_OK;
 }
 
 void gate_actor_name(const struct actor *a, char out[64])
@@ -73,7 +136,7 @@ static const char *role_of(const struct actor *a)
 }
 
 int gate_record(struct store *st, const struct actor *a, enum action act, const char *subject,
-                const char *records, enum decision d)
+                const char *records, const char *reason, enum decision d)
 {
     char actor[64];
     gate_actor_name(a, actor);
@@ -84,7 +147,7 @@ int gate_record(struct store *st, const struct actor *a, enum action act, const 
         .action = action_names[act],
         .subject = subject,
         .records = records,
-        .reason = NULL,
+        .reason = reason,
         .client = a->client,
         .result = d == GATE_ALLOW ? "allow" : "deny",
         .request_id = a->request_id,

@@ -1,11 +1,15 @@
-/* THE gate (design.md invariant 1): the one function that decides whether
- * an actor may perform an action on a person's records, and the one way a
+/* THE gate (design.md invariant 1): the one place that decides whether an
+ * actor may perform an action on a person's data, and the one way a
  * decision reaches the handling history.
  *
- * Service code decides with gate_decide() before it touches a record and
- * hands the decision to gate_record() inside the transaction that carries
- * out (or refuses) the action, so the audit entry commits with the change.
- * Denials are recorded too. */
+ * A decision has two stages. gate_decide() is identity: whose data is it,
+ * and may this actor reach it at all. gate_decide_use() is consent: may
+ * the data be acquired or used now, given the subject's consent ledger and
+ * suspensions. gate_check() runs both inside the transaction that carries
+ * out (or refuses) the action, reading the consent facts on that same
+ * connection, so a withdrawal committed before it is always seen; service
+ * code then hands the decision to gate_record(), and the audit entry
+ * commits with the change. Denials are recorded too. */
 #ifndef PHR_GATE_H
 #define PHR_GATE_H
 
@@ -30,6 +34,11 @@ enum action {
     ACT_ACCOUNT_SIGNUP,
     ACT_ACCOUNT_LOGIN,
     ACT_ACCOUNT_LOGOUT,
+    ACT_POLICY_PUBLISH,
+    ACT_CONSENT_RECORD,
+    ACT_CONSENT_READ,
+    ACT_USE_SUSPEND,
+    ACT_USE_LIFT,
 };
 
 enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };
@@ -38,10 +47,32 @@ enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };
  * that names nothing). Pure: reads nothing, writes nothing. */
 enum decision gate_decide(const struct actor *a, enum action act, const char *subject);
 
+#define GATE_REASON_LEN 80
+
+/* Why a use was refused; also the audit entry's reason. */
+enum use_refusal {
+    USE_OK,
+    USE_NO_POLICY,       /* no required purpose is published: nothing may be acquired */
+    USE_NO_CONSENT,      /* a required purpose lacks a grant covering its current version */
+    USE_SUSPENDED,       /* the person suspended use of their data */
+};
+
+/* The consent stage, pure. Acquiring a record needs every required purpose
+ * granted at a version its last material change allows, and no suspension;
+ * a person's own reading and correcting needs neither (their rights). */
+enum decision gate_decide_use(const struct actor *a, enum action act, const struct consent_facts *f,
+                              enum use_refusal *why);
+
+/* Both stages on st, inside the acting transaction. reason is
+ * set to the audit reason for a refusal ("" when allowed), such as
+ * "no-consent:service". */
+int gate_check(struct store *st, const struct actor *a, enum action act, const char *subject,
+               enum decision *d, enum use_refusal *why, char reason[GATE_REASON_LEN]);
+
 /* Appends the handling-history entry for a decision. records: the record
- * ids concerned, comma-separated, or NULL. */
+ * ids concerned, comma-separated, or NULL; reason: why, or NULL. */
 int gate_record(struct store *st, const struct actor *a, enum action act, const char *subject,
-                const char *records, enum decision d);
+                const char *records, const char *reason, enum decision d);
 
 const char *gate_action_name(enum action act);
 /* "person:<id>", "system:<name>" or "anonymous"; out must hold 64. */

@@ -91,6 +91,46 @@ void req_problem(struct request *r, int status, const char *title, const char *d
     req_reply(r, status, "application/problem+json; charset=utf-8");
 }
 
+int req_is_json(struct request *r)
+{
+    const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    return ct && strncasecmp(ct, "application/json", 16) == 0;
+}
+
+void req_problem_issue(struct request *r, const struct issue *is)
+{
+    static const struct { int status; const char *title; } titles[] = {
+        {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"},
+        {409, "Conflict"}, {413, "Content Too Large"}, {415, "Unsupported Media Type"},
+        {422, "Unprocessable Content"}, {429, "Too Many Requests"}, {500, "Internal Server Error"},
+        {503, "Service Unavailable"},
+    };
+    const char *title = "Error";
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
+        if (titles[i].status == is->status)
+            title = titles[i].title;
+    req_problem(r, is->status, title, is->diagnostics);
+}
+
+void req_answer_json(struct request *r, int ok_status)
+{
+    const struct op_result *res = op_result(r->op);
+    if (res->err) {
+        if (res->retry_after_s > 0) {
+            char s[24];
+            snprintf(s, sizeof s, "%lld", (long long)res->retry_after_s);
+            req_add_header(r, "Retry-After", s);
+        }
+        req_problem_issue(r, &res->issue);
+        return;
+    }
+    if (op_render(r->op, &r->resp) != PHR_OK) {
+        req_problem(r, 500, "Internal Server Error", "the answer could not be written");
+        return;
+    }
+    req_reply(r, ok_status, r->resp.len ? "application/json; charset=utf-8" : NULL);
+}
+
 static void op_finished(struct op *op, void *arg)
 {
     (void)op;

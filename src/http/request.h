@@ -55,6 +55,13 @@ void req_reply(struct request *r, int status, const char *ctype);
 void req_outcome(struct request *r, const struct issue *is);
 /* Answers with RFC 9457 problem+json. */
 void req_problem(struct request *r, int status, const char *title, const char *detail);
+/* The body is declared application/json. */
+int req_is_json(struct request *r);
+/* Answers with problem+json for is. */
+void req_problem_issue(struct request *r, const struct issue *is);
+/* The finish step of a JSON API op: its problem, or its rendered answer
+ * with ok_status. */
+void req_answer_json(struct request *r, int ok_status);
 /* Answers in the format of the request's API: an OperationOutcome under
  * /fhir (issue type `code`), problem+json elsewhere (`title`). */
 void req_fail(struct request *r, int status, const char *code, const char *title, const char *detail);

@@ -12,37 +12,17 @@
 #define JSON_TYPE "application/json; charset=utf-8"
 #define SESSION_COOKIE "phr_session"
 
-static int is_json(struct request *r)
-{
-    const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-    return ct && strncasecmp(ct, "application/json", 16) == 0;
-}
-
-static void problem_from_issue(struct request *r, const struct issue *is)
-{
-    static const struct { int status; const char *title; } titles[] = {
-        {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"},
-        {409, "Conflict"}, {413, "Content Too Large"}, {415, "Unsupported Media Type"},
-        {429, "Too Many Requests"}, {500, "Internal Server Error"}, {503, "Service Unavailable"},
-    };
-    const char *title = "Error";
-    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
-        if (titles[i].status == is->status)
-            title = titles[i].title;
-    req_problem(r, is->status, title, is->diagnostics);
-}
-
 /* Reads {"login": "...", "password": "..."}. */
 static json_object *credentials(struct request *r, const char **login, const char **pw, size_t *pwlen)
 {
     struct issue is;
-    if (!is_json(r)) {
+    if (!req_is_json(r)) {
         req_problem(r, 415, "Unsupported Media Type", "send application/json");
         return NULL;
     }
     json_object *o = json_parse_strict(r->body.data ? r->body.data : "", r->body.len, &is);
     if (!o) {
-        problem_from_issue(r, &is);
+        req_problem_issue(r, &is);
         return NULL;
     }
     json_object *pv;
@@ -61,28 +41,9 @@ static json_object *credentials(struct request *r, const char **login, const cha
     return o;
 }
 
-static void finish_plain(struct request *r, int ok_status)
-{
-    const struct op_result *res = op_result(r->op);
-    if (res->err) {
-        if (res->retry_after_s > 0) {
-            char s[24];
-            snprintf(s, sizeof s, "%lld", (long long)res->retry_after_s);
-            req_add_header(r, "Retry-After", s);
-        }
-        problem_from_issue(r, &res->issue);
-        return;
-    }
-    if (op_render(r->op, &r->resp) != PHR_OK) {
-        req_problem(r, 500, "Internal Server Error", "the answer could not be written");
-        return;
-    }
-    req_reply(r, ok_status, r->resp.len ? JSON_TYPE : NULL);
-}
-
 static void finish_signup(struct request *r)
 {
-    finish_plain(r, 201);
+    req_answer_json(r, 201);
 }
 
 static void finish_login(struct request *r)
@@ -97,13 +58,13 @@ static void finish_login(struct request *r)
             req_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, c.data);
         buf_wipe(&c);
     }
-    finish_plain(r, 200);
+    req_answer_json(r, 200);
 }
 
 static void finish_logout(struct request *r)
 {
     req_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    finish_plain(r, 204);
+    req_answer_json(r, 204);
 }
 
 static void signup_or_login(struct request *r, int signup)
@@ -121,7 +82,7 @@ static void signup_or_login(struct request *r, int signup)
     explicit_bzero((char *)pw, pwlen);
     json_object_put(o);
     if (rc != 0) {
-        problem_from_issue(r, &is);
+        req_problem_issue(r, &is);
         return;
     }
     req_submit(r, op, signup ? finish_signup : finish_login);
@@ -158,9 +119,11 @@ void routes_api(struct request *r)
             struct op *op;
             struct issue is;
             if (accounts_logout(r->svc, &r->actor, &r->auth, &op, &is) != 0)
-                return problem_from_issue(r, &is);
+                return req_problem_issue(r, &is);
             return req_submit(r, op, finish_logout);
         }
+    } else if (strcmp(p, "/api/v1/policies") == 0 || strncmp(p, "/api/v1/me/", 11) == 0) {
+        return routes_consent(r);
     } else {
         r->route = "/api/(unknown)";
         return req_problem(r, 404, "Not Found", "no such API endpoint");

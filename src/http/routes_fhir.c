@@ -52,7 +52,10 @@ static void capability(struct request *r)
                 "{\"name\":\"_sort\",\"type\":\"string\",\"documentation\":\"date or -date\"},"
                 "{\"name\":\"_offset\",\"type\":\"number\",\"documentation\":\"paging, as in next links\"},"
                 "{\"name\":\"_total\",\"type\":\"token\",\"documentation\":\"accurate counts every match; "
-                "otherwise total is given on the last page\"}]}]}]}");
+                "otherwise total is given on the last page\"}]},"
+                "{\"type\":\"Consent\",\"documentation\":\"The person's consent ledger, one Consent per decision; "
+                "decisions are made with POST /api/v1/me/consents.\",\"interaction\":[{\"code\":\"search-type\"}],"
+                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]}]}]}");
     req_reply(r, 200, FHIR_TYPE);
 }
 
@@ -274,6 +277,23 @@ static void observation(struct request *r, const char *rest)
     outcome(r, 404, "not-found", "no such resource path");
 }
 
+/* The consent ledger as Consent resources; patient defaults to oneself and
+ * names nobody else (404, as for records). */
+static void consents(struct request *r)
+{
+    r->route = "/fhir/Consent";
+    if (strcmp(r->method, "GET") != 0)
+        return outcome(r, 405, "not-supported", "consents are read with GET; decide with POST /api/v1/me/consents");
+    const char *patient = req_arg(r, "patient");
+    if (patient && strncmp(patient, "Patient/", 8) == 0)
+        patient += 8;
+    struct op *op;
+    struct issue is;
+    if (consent_read(r->svc, &r->actor, patient ? patient : r->auth.person_id, 1, req_base_url(r), &op, &is) != 0)
+        return req_outcome(r, &is);
+    req_submit(r, op, finish_read);
+}
+
 void routes_fhir(struct request *r)
 {
     const char *p = r->path + 5; /* after "/fhir" */
@@ -292,6 +312,8 @@ void routes_fhir(struct request *r)
     }
     if (strncmp(p, "/Observation", 12) == 0 && (p[12] == '\0' || p[12] == '/'))
         return observation(r, p + 12);
+    if (strcmp(p, "/Consent") == 0)
+        return consents(r);
     r->route = "/fhir/(unknown)";
     outcome(r, 404, "not-supported", "this resource type is not served (see /fhir/metadata)");
 }

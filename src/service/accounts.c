@@ -57,7 +57,7 @@ static int signup_commit(struct op *o, struct store *st)
     if (exists) {
         o->res.err = PHR_ECONFLICT;
         issue_set(&o->res.issue, 409, "duplicate", "login", "this login cannot be used; choose another");
-        return gate_record(st, &o->actor, ACT_ACCOUNT_SIGNUP, NULL, NULL, GATE_DENY);
+        return gate_record(st, &o->actor, ACT_ACCOUNT_SIGNUP, NULL, NULL, NULL, GATE_DENY);
     }
     struct person_row p = {
         .id = o->res.id,
@@ -71,7 +71,7 @@ static int signup_commit(struct op *o, struct store *st)
     };
     if ((err = st->ops->person_insert(st, &p)) != PHR_OK)
         return err;
-    return gate_record(st, &o->actor, ACT_ACCOUNT_SIGNUP, o->res.id, NULL, GATE_ALLOW);
+    return gate_record(st, &o->actor, ACT_ACCOUNT_SIGNUP, o->res.id, NULL, NULL, GATE_ALLOW);
 }
 
 static int signup_render(struct op *o, struct buf *out)
@@ -151,7 +151,7 @@ static int login_commit(struct op *o, struct store *st)
         struct actor who = o->actor;
         who.kind = ACTOR_PERSON;
         snprintf(who.id, sizeof who.id, "%s", l->person_id);
-        return gate_record(st, &who, ACT_ACCOUNT_LOGIN, subject, NULL, GATE_ALLOW);
+        return gate_record(st, &who, ACT_ACCOUNT_LOGIN, subject, NULL, NULL, GATE_ALLOW);
     }
     if (!l->throttled) {
         /* Counted here, inside the transaction, so concurrent failures all count. */
@@ -166,7 +166,7 @@ static int login_commit(struct op *o, struct store *st)
         if ((err = st->ops->throttle_put(st, l->login, &t)))
             return err;
     }
-    return gate_record(st, &o->actor, ACT_ACCOUNT_LOGIN, subject, NULL, GATE_DENY);
+    return gate_record(st, &o->actor, ACT_ACCOUNT_LOGIN, subject, NULL, NULL, GATE_DENY);
 }
 
 static int login_render(struct op *o, struct buf *out)
@@ -288,7 +288,7 @@ static int logout_commit(struct op *o, struct store *st)
 {
     struct logout_op *l = (struct logout_op *)o;
     int err = st->ops->session_delete(st, l->token_hash);
-    return err ? err : gate_record(st, &o->actor, ACT_ACCOUNT_LOGOUT, l->person_id, NULL, GATE_ALLOW);
+    return err ? err : gate_record(st, &o->actor, ACT_ACCOUNT_LOGOUT, l->person_id, NULL, NULL, GATE_ALLOW);
 }
 
 static const struct op_ops logout_ops = {logout_commit, NULL, NULL};
@@ -304,4 +304,32 @@ int accounts_logout(struct service *svc, const struct actor *a, const struct aut
     snprintf(l->person_id, sizeof l->person_id, "%s", auth->person_id);
     *out = &l->op;
     return 0;
+}
+
+struct found_id {
+    char id[ID_LEN + 1];
+};
+
+static void got_id(void *arg, const struct person_row *p)
+{
+    struct found_id *f = arg;
+    snprintf(f->id, sizeof f->id, "%s", p->id);
+}
+
+int accounts_person_id(struct service *svc, const char *login, char out[ID_LEN + 1])
+{
+    char norm[LOGIN_MAX + 1];
+    struct issue is;
+    struct found_id f = {""};
+    if (normalise_login(login, norm, &is))
+        return PHR_EINVAL;
+    struct store *rd;
+    int err = service_reader(svc, &rd);
+    if (err)
+        return err;
+    err = rd->ops->person_by_login(rd, norm, got_id, &f);
+    service_reader_done(svc, rd);
+    if (!err)
+        memcpy(out, f.id, sizeof f.id);
+    return err;
 }

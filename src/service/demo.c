@@ -74,6 +74,41 @@ static void exists_cb(void *arg, const struct person_row *p)
     *(int *)arg = 1;
 }
 
+/* The demo person consents as a person would: to every purpose in force,
+ * required or not, except marketing, with the texts in force shown. */
+struct demo_consent {
+    struct consent_request req;
+};
+
+static int want_purpose(void *arg, const struct purpose_row *p)
+{
+    struct demo_consent *d = arg;
+    if (!strcmp(p->change, "retired") || d->req.ndecisions == CONSENT_MAX_DECISIONS)
+        return PHR_OK;
+    struct consent_decision *c = &d->req.decisions[d->req.ndecisions++];
+    snprintf(c->purpose, sizeof c->purpose, "%s", p->code);
+    snprintf(c->decision, sizeof c->decision, "%s", strcmp(p->code, "marketing") ? "grant" : "refuse");
+    return PHR_OK;
+}
+
+static int demo_consents(struct service *svc, struct demo_consent *d)
+{
+    memset(d, 0, sizeof *d);
+    struct store *rd;
+    int err = service_reader(svc, &rd);
+    if (err)
+        return err;
+    err = rd->ops->purpose_current(rd, want_purpose, d);
+    service_reader_done(svc, rd);
+    if (!err)
+        err = policy_current_hashes(svc, d->req.shown, CONSENT_MAX_SHOWN, &d->req.nshown);
+    if (!err && (d->req.ndecisions == 0 || d->req.nshown == 0)) {
+        log_event(LOG_ERROR, "demo.load", "error", "no policies are published: run 'phr policy publish' first", NULL);
+        return PHR_ENOTFOUND;
+    }
+    return err;
+}
+
 int demo_load(struct service *svc, int *created)
 {
     *created = 0;
@@ -88,6 +123,9 @@ int demo_load(struct service *svc, int *created)
     if (exists)
         return PHR_OK;
 
+    struct demo_consent dc;
+    if ((err = demo_consents(svc, &dc)) != PHR_OK)
+        return err;
     struct actor anon = {.kind = ACTOR_ANONYMOUS, .client = "cli", .request_id = "demo"};
     struct op *op;
     struct issue is;
@@ -96,6 +134,17 @@ int demo_load(struct service *svc, int *created)
     err = op_wait(svc, op);
     char person[ID_LEN + 1];
     snprintf(person, sizeof person, "%s", op_result(op)->id);
+    op_free(op);
+    if (err)
+        return err;
+
+    struct actor me = {.kind = ACTOR_PERSON, .client = "cli", .request_id = "demo"};
+    snprintf(me.id, sizeof me.id, "%s", person);
+    if (consent_record(svc, &me, person, &dc.req, "demo", NULL, &op, &is) != 0)
+        return PHR_EINVAL;
+    err = op_wait(svc, op);
+    if (!err && op_result(op)->err)
+        err = op_result(op)->err;
     op_free(op);
     if (err)
         return err;

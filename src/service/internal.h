@@ -43,4 +43,14 @@ void service_reader_done(struct service *svc, struct store *st);
 int service_data_key(struct service *svc, struct store *rd, const char *person_id,
                      unsigned char key[DATA_KEY_BYTES]);
 
+/* A refusal decided in an op's commit: the op answers it (status, FHIR
+ * issue code, message) and nothing is written. Returns PHR_OK, for
+ * `return op_refuse(...)` from a commit function. */
+int op_refuse(struct op *o, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Appends a purpose as a JSON object left open, so that callers can add
+ * members before closing it. */
+int policy_render_purpose(struct buf *b, const struct purpose_row *p);
+
 #endif

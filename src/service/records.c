@@ -25,6 +25,32 @@ static void deny_not_found(struct op *o, const char *what)
     issue_set(&o->res.issue, 404, "not-found", NULL, "%s", what);
 }
 
+/* A refusal by the consent stage: 403, since the data is the person's own
+ * (nothing leaks), with what they can do about it. */
+static void refuse_use(struct op *o, enum use_refusal why, const char *reason)
+{
+    o->res.err = PHR_EPERM;
+    o->res.id[0] = '\0';
+    switch (why) {
+    case USE_NO_POLICY:
+        issue_set(&o->res.issue, 403, "forbidden", NULL,
+                  "the service has not published its terms and purposes of use yet; nothing can be recorded");
+        break;
+    case USE_NO_CONSENT:
+        issue_set(&o->res.issue, 403, "forbidden", NULL,
+                  "consent to the required purpose of use '%s' (its current version) is needed before data "
+                  "can be recorded; see GET /api/v1/policies and POST /api/v1/me/consents",
+                  reason + strlen("no-consent:"));
+        break;
+    case USE_SUSPENDED:
+        issue_set(&o->res.issue, 403, "suspended", NULL,
+                  "use of this person's data is suspended; lift the suspension to record new data");
+        break;
+    case USE_OK:
+        break;
+    }
+}
+
 /* --- create and update --- */
 
 struct write_op {
@@ -44,8 +70,18 @@ static int write_commit(struct op *o, struct store *st)
     struct write_op *w = (struct write_op *)o;
     const char *subject = w->subject[0] ? w->subject : NULL;
     if (w->d == GATE_DENY)
-        return gate_record(st, &o->actor, w->act, subject, o->res.id[0] ? o->res.id : NULL, GATE_DENY);
-    int err;
+        return gate_record(st, &o->actor, w->act, subject, o->res.id[0] ? o->res.id : NULL, NULL, GATE_DENY);
+    /* Decided again here, on the writer's connection: a withdrawal or a
+     * suspension that committed before this job is always seen. */
+    enum use_refusal why;
+    char reason[GATE_REASON_LEN];
+    int err = gate_check(st, &o->actor, w->act, subject, &w->d, &why, reason);
+    if (err)
+        return err;
+    if (w->d == GATE_DENY) {
+        refuse_use(o, why, reason);
+        return gate_record(st, &o->actor, w->act, subject, NULL, reason, GATE_DENY);
+    }
     if (w->supersede) {
         err = st->ops->record_supersede(st, w->row.id, w->supersede);
         if (err == PHR_ECONFLICT) {
@@ -60,7 +96,7 @@ static int write_commit(struct op *o, struct store *st)
     }
     if ((err = st->ops->record_insert(st, &w->row)) != PHR_OK)
         return err;
-    return gate_record(st, &o->actor, w->act, subject, w->row.id, GATE_ALLOW);
+    return gate_record(st, &o->actor, w->act, subject, w->row.id, NULL, GATE_ALLOW);
 }
 
 static int write_render(struct op *o, struct buf *out)
@@ -319,7 +355,7 @@ static int read_commit(struct op *o, struct store *st)
 {
     struct read_op *r = (struct read_op *)o;
     return gate_record(st, &o->actor, r->act, r->subject[0] ? r->subject : NULL,
-                       r->ids.len ? r->ids.data : NULL, r->d);
+                       r->ids.len ? r->ids.data : NULL, NULL, r->d);
 }
 
 static int keep_row(void *arg, const struct record_row *row)

@@ -1,5 +1,6 @@
 #include "service/internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,18 @@ int op_wait(struct service *svc, struct op *op)
     if (rc != PHR_OK && op->res.err == PHR_OK)
         op->res.err = rc;
     return op->res.err;
+}
+
+int op_refuse(struct op *o, int status, const char *code, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    o->res.err = PHR_EINVAL;
+    issue_set(&o->res.issue, status, code, NULL, "%s", msg);
+    return PHR_OK;
 }
 
 const struct op_result *op_result(const struct op *op)

@@ -15,6 +15,7 @@
 
 #include "access/gate.h"
 #include "formats/outcome.h"
+#include "formats/policy.h"
 #include "formats/search.h"
 #include "util/buf.h"
 
@@ -79,6 +80,8 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
 int accounts_logout(struct service *svc, const struct actor *a, const struct auth *auth, struct op **out,
                     struct issue *is);
 
+/* The person id behind a login (operators' commands); PHR_ENOTFOUND. */
+int accounts_person_id(struct service *svc, const char *login, char out[ID_LEN + 1]);
 /* Records (R1.1, R1.2, R3.12, R4.1). Every one passes the gate. */
 int records_create(struct service *svc, const struct actor *a, const char *subject, const char *body,
                    size_t len, const char *channel, struct op **out, struct issue *is);
@@ -93,6 +96,28 @@ int records_history(struct service *svc, const struct actor *a, const char *id, 
 int records_search(struct service *svc, const struct actor *a, const struct search_params *p,
                    const char *base_url, const char *self_url, struct op **out, struct issue *is);
 
+/* Policies and consent (R3.1-R3.6, R3.9). */
+/* Publishes what in set differs from the store (all of it or nothing);
+ * dry_run only reports. The set must outlive the op. */
+int policy_publish(struct service *svc, const struct actor *a, const struct policy_set *set, int dry_run,
+                   struct op **out, struct issue *is);
+/* The documents and purposes in force, as JSON: public, not audited. */
+int policy_current(struct service *svc, struct buf *out);
+/* The SHA-256 of every document text in force (for a decision taken
+ * outside the service, where the operator attests they were presented). */
+int policy_current_hashes(struct service *svc, char (*out)[65], size_t max, size_t *n);
+/* Appends the decisions to subject's ledger. channel: portal, api, phone,
+ * mail, counter; recorded_by: who took a request made outside the service
+ * (NULL: the actor). */
+int consent_record(struct service *svc, const struct actor *a, const char *subject, const struct consent_request *req,
+                   const char *channel, const char *recorded_by, struct op **out, struct issue *is);
+/* The subject's purposes, decisions and suspensions as JSON, or (fhir) the
+ * ledger as a searchset Bundle of Consent resources. */
+int consent_read(struct service *svc, const struct actor *a, const char *subject, int fhir, const char *base_url,
+                 struct op **out, struct issue *is);
+/* Suspends (or lifts) use of subject's data for purpose, "*" for all. */
+int use_suspend(struct service *svc, const struct actor *a, const char *subject, const char *purpose, int lift,
+                const char *channel, const char *recorded_by, struct op **out, struct issue *is);
 /* Loads the demo person and a few months of synthetic vitals, once. */
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"

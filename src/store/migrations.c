@@ -80,5 +80,89 @@ static const char m1_initial[] =
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
 
-const char *const sqlite_migrations[] = {m1_initial};
+/* Consent by construction (R3.1-R3.7, R3.9). Ledgers are append-only and
+ * are the truth; the *_state tables are their indexed projection, written in
+ * the same transaction as the ledger row, so that the gate reads one row
+ * instead of replaying history on every request. */
+static const char m2_consent[] =
+    /* Policy texts exactly as shown, one row per kind, version and language. */
+    "CREATE TABLE documents("
+    " kind TEXT NOT NULL CHECK (kind IN ('terms', 'summary', 'privacy')),"
+    " version INTEGER NOT NULL,"
+    " lang TEXT NOT NULL,"
+    " title TEXT NOT NULL,"
+    " body TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL,"
+    " effective_at INTEGER NOT NULL,"
+    " published_at INTEGER NOT NULL,"
+    " PRIMARY KEY (kind, version, lang));"
+    /* Every version of every purpose of use. `change` says how this version
+     * differs from the one before: a material change (Q3-4) needs consent
+     * again, a minor one carries consent over. */
+    "CREATE TABLE purposes("
+    " code TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " required INTEGER NOT NULL CHECK (required IN (0, 1)),"
+    " title_ja TEXT NOT NULL, title_en TEXT,"
+    " description_ja TEXT NOT NULL, description_en TEXT,"
+    " change TEXT NOT NULL CHECK (change IN ('initial', 'material', 'minor', 'retired')),"
+    " published_at INTEGER NOT NULL,"
+    " PRIMARY KEY (code, version));"
+    /* The current version of each purpose and the oldest version a consent
+     * may name and still cover it (the last material change). */
+    "CREATE TABLE purpose_current("
+    " code TEXT PRIMARY KEY,"
+    " version INTEGER NOT NULL,"
+    " covered_from INTEGER NOT NULL,"
+    " required INTEGER NOT NULL,"
+    " retired INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE consents("
+    " seq INTEGER PRIMARY KEY,"
+    " person_id TEXT NOT NULL,"
+    " purpose TEXT NOT NULL,"
+    " purpose_version INTEGER NOT NULL,"
+    " decision TEXT NOT NULL CHECK (decision IN ('grant', 'refuse', 'withdraw')),"
+    " at INTEGER NOT NULL,"
+    " channel TEXT NOT NULL,"
+    " recorded_by TEXT NOT NULL,"
+    " documents TEXT NOT NULL,"
+    " FOREIGN KEY (purpose, purpose_version) REFERENCES purposes(code, version));"
+    "CREATE INDEX consents_by_person ON consents(person_id, seq);"
+    "CREATE TABLE consent_state("
+    " person_id TEXT NOT NULL,"
+    " purpose TEXT NOT NULL,"
+    " purpose_version INTEGER NOT NULL,"
+    " decision TEXT NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " PRIMARY KEY (person_id, purpose)) WITHOUT ROWID;"
+    /* Suspension of use (R3.9): purpose '*' is every purpose. */
+    "CREATE TABLE suspensions("
+    " seq INTEGER PRIMARY KEY,"
+    " person_id TEXT NOT NULL,"
+    " purpose TEXT NOT NULL,"
+    " action TEXT NOT NULL CHECK (action IN ('suspend', 'lift')),"
+    " at INTEGER NOT NULL,"
+    " channel TEXT NOT NULL,"
+    " recorded_by TEXT NOT NULL);"
+    "CREATE INDEX suspensions_by_person ON suspensions(person_id, seq);"
+    "CREATE TABLE suspension_state("
+    " person_id TEXT NOT NULL,"
+    " purpose TEXT NOT NULL,"
+    " since INTEGER NOT NULL,"
+    " PRIMARY KEY (person_id, purpose)) WITHOUT ROWID;"
+    "CREATE TRIGGER consents_no_update BEFORE UPDATE ON consents"
+    " BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;"
+    "CREATE TRIGGER consents_no_delete BEFORE DELETE ON consents"
+    " BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;"
+    "CREATE TRIGGER suspensions_no_update BEFORE UPDATE ON suspensions"
+    " BEGIN SELECT RAISE(ABORT, 'the suspension ledger is append-only'); END;"
+    "CREATE TRIGGER suspensions_no_delete BEFORE DELETE ON suspensions"
+    " BEGIN SELECT RAISE(ABORT, 'the suspension ledger is append-only'); END;"
+    "CREATE TRIGGER documents_no_update BEFORE UPDATE ON documents"
+    " BEGIN SELECT RAISE(ABORT, 'a published document is never changed'); END;"
+    "CREATE TRIGGER purposes_no_update BEFORE UPDATE ON purposes"
+    " BEGIN SELECT RAISE(ABORT, 'a published purpose is never changed'); END;";
+
+const char *const sqlite_migrations[] = {m1_initial, m2_consent};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -12,6 +12,7 @@
 
 #include "store/migrations.h"
 #include "store/sqlite.h"
+#include "store/sqlite_internal.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -27,6 +28,7 @@ enum stmt_id {
     S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SCAN,
     S_COUNT
 };
+_Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
 
 #define PERSON_COLS "p.id, p.login, p.pw_hash, p.status, p.created_at, k.master_key_id, k.wrapped"
 #define RECORD_COLS                                                                            \
@@ -90,13 +92,6 @@ struct checkpointer {
     sqlite3 *db;
 };
 
-struct sqlite_store {
-    struct store base;
-    sqlite3 *db;
-    sqlite3_stmt *stmt[S_COUNT];
-    struct checkpointer *ckpt;
-};
-
 static struct sqlite_store *S(struct store *st)
 {
     return (struct sqlite_store *)st;
@@ -121,7 +116,7 @@ static int map_rc(int rc)
     }
 }
 
-static int fail(struct sqlite_store *s, int rc, const char *what)
+int sq_fail(struct sqlite_store *s, int rc, const char *what)
 {
     int err = map_rc(rc);
     if (err != PHR_ECONFLICT)
@@ -129,27 +124,31 @@ static int fail(struct sqlite_store *s, int rc, const char *what)
     return err;
 }
 
-static sqlite3_stmt *prep(struct sqlite_store *s, enum stmt_id id)
+sqlite3_stmt *sq_prep(struct sqlite_store *s, sqlite3_stmt **slot, const char *sql)
 {
-    sqlite3_stmt *st = s->stmt[id];
+    sqlite3_stmt *st = *slot;
     if (st) {
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
         return st;
     }
-    if (sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
         log_event(LOG_ERROR, "store.sqlite", "op", "prepare", "error", sqlite3_errmsg(s->db), NULL);
         return NULL;
     }
-    s->stmt[id] = st;
+    *slot = st;
     return st;
 }
 
-/* Runs a statement that returns no rows. */
-static int exec_stmt(struct sqlite_store *s, sqlite3_stmt *st, const char *what)
+static sqlite3_stmt *prep(struct sqlite_store *s, enum stmt_id id)
+{
+    return sq_prep(s, &s->stmt[id], stmt_sql[id]);
+}
+
+int sq_exec(struct sqlite_store *s, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
-    int err = rc == SQLITE_DONE ? PHR_OK : fail(s, rc, what);
+    int err = rc == SQLITE_DONE ? PHR_OK : sq_fail(s, rc, what);
     sqlite3_reset(st);
     return err;
 }
@@ -158,7 +157,7 @@ static int simple(struct store *st, enum stmt_id id, const char *what)
 {
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = prep(s, id);
-    return q ? exec_stmt(s, q, what) : PHR_EIO;
+    return q ? sq_exec(s, q, what) : PHR_EIO;
 }
 
 static int s_begin(struct store *st) { return simple(st, S_BEGIN, "begin"); }
@@ -168,7 +167,7 @@ static int s_savepoint(struct store *st) { return simple(st, S_SAVEPOINT, "savep
 static int s_release(struct store *st) { return simple(st, S_RELEASE, "release"); }
 static int s_rollback_to(struct store *st) { return simple(st, S_ROLLBACK_TO, "rollback_to"); }
 
-static void bind_text(sqlite3_stmt *q, int i, const char *v)
+void sq_bind_text(sqlite3_stmt *q, int i, const char *v)
 {
     if (v)
         sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
@@ -176,7 +175,7 @@ static void bind_text(sqlite3_stmt *q, int i, const char *v)
         sqlite3_bind_null(q, i);
 }
 
-static const char *col_text(sqlite3_stmt *q, int i)
+const char *sq_text(sqlite3_stmt *q, int i)
 {
     return (const char *)sqlite3_column_text(q, i);
 }
@@ -187,21 +186,21 @@ static int s_person_insert(struct store *st, const struct person_row *p)
     sqlite3_stmt *q = prep(s, S_PERSON_INSERT);
     if (!q)
         return PHR_EIO;
-    bind_text(q, 1, p->id);
-    bind_text(q, 2, p->login);
-    bind_text(q, 3, p->pw_hash);
-    bind_text(q, 4, p->status);
+    sq_bind_text(q, 1, p->id);
+    sq_bind_text(q, 2, p->login);
+    sq_bind_text(q, 3, p->pw_hash);
+    sq_bind_text(q, 4, p->status);
     sqlite3_bind_int64(q, 5, p->created_at);
-    int err = exec_stmt(s, q, "person_insert");
+    int err = sq_exec(s, q, "person_insert");
     if (err)
         return err;
     q = prep(s, S_KEY_INSERT);
     if (!q)
         return PHR_EIO;
-    bind_text(q, 1, p->id);
-    bind_text(q, 2, p->master_key_id);
+    sq_bind_text(q, 1, p->id);
+    sq_bind_text(q, 2, p->master_key_id);
     sqlite3_bind_blob(q, 3, p->wrapped_key, (int)p->wrapped_key_len, SQLITE_STATIC);
-    return exec_stmt(s, q, "key_insert");
+    return sq_exec(s, q, "key_insert");
 }
 
 static int person_lookup(struct store *st, enum stmt_id id, const char *key,
@@ -211,23 +210,23 @@ static int person_lookup(struct store *st, enum stmt_id id, const char *key,
     sqlite3_stmt *q = prep(s, id);
     if (!q)
         return PHR_EIO;
-    bind_text(q, 1, key);
+    sq_bind_text(q, 1, key);
     int rc = sqlite3_step(q);
     int err = PHR_OK;
     if (rc == SQLITE_ROW) {
         struct person_row p = {
-            .id = col_text(q, 0),
-            .login = col_text(q, 1),
-            .pw_hash = col_text(q, 2),
-            .status = col_text(q, 3),
+            .id = sq_text(q, 0),
+            .login = sq_text(q, 1),
+            .pw_hash = sq_text(q, 2),
+            .status = sq_text(q, 3),
             .created_at = sqlite3_column_int64(q, 4),
-            .master_key_id = col_text(q, 5),
+            .master_key_id = sq_text(q, 5),
             .wrapped_key = sqlite3_column_blob(q, 6),
             .wrapped_key_len = (size_t)sqlite3_column_bytes(q, 6),
         };
         cb(arg, &p);
     } else {
-        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : fail(s, rc, "person_lookup");
+        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : sq_fail(s, rc, "person_lookup");
     }
     sqlite3_reset(q);
     return err;
@@ -252,11 +251,11 @@ static int s_session_insert(struct store *st, const struct session_row *r)
     if (!q)
         return PHR_EIO;
     sqlite3_bind_blob(q, 1, r->token_hash, SHA256_BYTES, SQLITE_STATIC);
-    bind_text(q, 2, r->person_id);
+    sq_bind_text(q, 2, r->person_id);
     sqlite3_bind_int64(q, 3, r->created_at);
     sqlite3_bind_int64(q, 4, r->last_seen_at);
     sqlite3_bind_int64(q, 5, r->expires_at);
-    return exec_stmt(s, q, "session_insert");
+    return sq_exec(s, q, "session_insert");
 }
 
 static int s_session_get(struct store *st, const unsigned char hash[SHA256_BYTES],
@@ -272,14 +271,14 @@ static int s_session_get(struct store *st, const unsigned char hash[SHA256_BYTES
     if (rc == SQLITE_ROW) {
         struct session_row r = {
             .token_hash = sqlite3_column_blob(q, 0),
-            .person_id = col_text(q, 1),
+            .person_id = sq_text(q, 1),
             .created_at = sqlite3_column_int64(q, 2),
             .last_seen_at = sqlite3_column_int64(q, 3),
             .expires_at = sqlite3_column_int64(q, 4),
         };
         cb(arg, &r);
     } else {
-        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : fail(s, rc, "session_get");
+        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : sq_fail(s, rc, "session_get");
     }
     sqlite3_reset(q);
     return err;
@@ -293,7 +292,7 @@ static int s_session_touch(struct store *st, const unsigned char hash[SHA256_BYT
         return PHR_EIO;
     sqlite3_bind_int64(q, 1, now);
     sqlite3_bind_blob(q, 2, hash, SHA256_BYTES, SQLITE_STATIC);
-    return exec_stmt(s, q, "session_touch");
+    return sq_exec(s, q, "session_touch");
 }
 
 static int s_session_delete(struct store *st, const unsigned char hash[SHA256_BYTES])
@@ -303,7 +302,7 @@ static int s_session_delete(struct store *st, const unsigned char hash[SHA256_BY
     if (!q)
         return PHR_EIO;
     sqlite3_bind_blob(q, 1, hash, SHA256_BYTES, SQLITE_STATIC);
-    return exec_stmt(s, q, "session_delete");
+    return sq_exec(s, q, "session_delete");
 }
 
 static int s_throttle_get(struct store *st, const char *login, struct throttle_row *out)
@@ -312,7 +311,7 @@ static int s_throttle_get(struct store *st, const char *login, struct throttle_r
     sqlite3_stmt *q = prep(s, S_THROTTLE_GET);
     if (!q)
         return PHR_EIO;
-    bind_text(q, 1, login);
+    sq_bind_text(q, 1, login);
     int rc = sqlite3_step(q);
     int err = PHR_OK;
     if (rc == SQLITE_ROW) {
@@ -321,7 +320,7 @@ static int s_throttle_get(struct store *st, const char *login, struct throttle_r
         out->locked_until = sqlite3_column_int64(q, 2);
     } else {
         memset(out, 0, sizeof *out);
-        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : fail(s, rc, "throttle_get");
+        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : sq_fail(s, rc, "throttle_get");
     }
     sqlite3_reset(q);
     return err;
@@ -333,11 +332,11 @@ static int s_throttle_put(struct store *st, const char *login, const struct thro
     sqlite3_stmt *q = prep(s, S_THROTTLE_PUT);
     if (!q)
         return PHR_EIO;
-    bind_text(q, 1, login);
+    sq_bind_text(q, 1, login);
     sqlite3_bind_int(q, 2, t->failures);
     sqlite3_bind_int64(q, 3, t->last_failure_at);
     sqlite3_bind_int64(q, 4, t->locked_until);
-    return exec_stmt(s, q, "throttle_put");
+    return sq_exec(s, q, "throttle_put");
 }
 
 static int s_throttle_clear(struct store *st, const char *login)
@@ -346,8 +345,8 @@ static int s_throttle_clear(struct store *st, const char *login)
     sqlite3_stmt *q = prep(s, S_THROTTLE_CLEAR);
     if (!q)
         return PHR_EIO;
-    bind_text(q, 1, login);
-    return exec_stmt(s, q, "throttle_clear");
+    sq_bind_text(q, 1, login);
+    return sq_exec(s, q, "throttle_clear");
 }
 
 static int s_record_insert(struct store *st, const struct record_row *r)
@@ -356,44 +355,44 @@ static int s_record_insert(struct store *st, const struct record_row *r)
     sqlite3_stmt *q = prep(s, S_RECORD_INSERT);
     if (!q)
         return PHR_EIO;
-    bind_text(q, 1, r->id);
+    sq_bind_text(q, 1, r->id);
     sqlite3_bind_int(q, 2, r->version);
-    bind_text(q, 3, r->person_id);
-    bind_text(q, 4, r->resource_type);
-    bind_text(q, 5, r->code_system);
-    bind_text(q, 6, r->code);
-    bind_text(q, 7, r->category);
+    sq_bind_text(q, 3, r->person_id);
+    sq_bind_text(q, 4, r->resource_type);
+    sq_bind_text(q, 5, r->code_system);
+    sq_bind_text(q, 6, r->code);
+    sq_bind_text(q, 7, r->category);
     sqlite3_bind_int64(q, 8, r->effective_start);
     sqlite3_bind_int64(q, 9, r->effective_end);
     sqlite3_bind_int(q, 10, r->data_category);
-    bind_text(q, 11, r->source);
+    sq_bind_text(q, 11, r->source);
     sqlite3_bind_int64(q, 12, r->recorded_at);
-    bind_text(q, 13, r->recorded_by);
-    bind_text(q, 14, r->channel);
+    sq_bind_text(q, 13, r->recorded_by);
+    sq_bind_text(q, 14, r->channel);
     sqlite3_bind_blob(q, 15, r->original_mac, SHA256_BYTES, SQLITE_STATIC);
     sqlite3_bind_int(q, 16, r->alg);
     sqlite3_bind_blob(q, 17, r->body, (int)r->body_len, SQLITE_STATIC);
     sqlite3_bind_blob(q, 18, r->original, (int)r->original_len, SQLITE_STATIC);
     sqlite3_bind_int(q, 19, r->current);
-    return exec_stmt(s, q, "record_insert");
+    return sq_exec(s, q, "record_insert");
 }
 
 static void row_to_record(sqlite3_stmt *q, struct record_row *r)
 {
-    r->id = col_text(q, 0);
+    r->id = sq_text(q, 0);
     r->version = sqlite3_column_int(q, 1);
-    r->person_id = col_text(q, 2);
-    r->resource_type = col_text(q, 3);
-    r->code_system = col_text(q, 4);
-    r->code = col_text(q, 5);
-    r->category = col_text(q, 6);
+    r->person_id = sq_text(q, 2);
+    r->resource_type = sq_text(q, 3);
+    r->code_system = sq_text(q, 4);
+    r->code = sq_text(q, 5);
+    r->category = sq_text(q, 6);
     r->effective_start = sqlite3_column_int64(q, 7);
     r->effective_end = sqlite3_column_int64(q, 8);
     r->data_category = sqlite3_column_int(q, 9);
-    r->source = col_text(q, 10);
+    r->source = sq_text(q, 10);
     r->recorded_at = sqlite3_column_int64(q, 11);
-    r->recorded_by = col_text(q, 12);
-    r->channel = col_text(q, 13);
+    r->recorded_by = sq_text(q, 12);
+    r->channel = sq_text(q, 13);
     r->original_mac = sqlite3_column_blob(q, 14);
     r->alg = sqlite3_column_int(q, 15);
     r->body = sqlite3_column_blob(q, 16);
@@ -417,7 +416,7 @@ static int each_record(struct sqlite_store *s, sqlite3_stmt *q, record_cb cb, vo
             break;
     }
     if (!err && rc != SQLITE_DONE)
-        err = fail(s, rc, "record_scan");
+        err = sq_fail(s, rc, "record_scan");
     sqlite3_reset(q);
     return err;
 }
@@ -428,7 +427,7 @@ static int s_record_get(struct store *st, const char *id, int version, record_cb
     sqlite3_stmt *q = prep(s, version ? S_RECORD_GET_VERSION : S_RECORD_GET_CURRENT);
     if (!q)
         return PHR_EIO;
-    bind_text(q, 1, id);
+    sq_bind_text(q, 1, id);
     if (version)
         sqlite3_bind_int(q, 2, version);
     int found;
@@ -442,9 +441,9 @@ static int s_record_supersede(struct store *st, const char *id, int version)
     sqlite3_stmt *q = prep(s, S_RECORD_SUPERSEDE);
     if (!q)
         return PHR_EIO;
-    bind_text(q, 1, id);
+    sq_bind_text(q, 1, id);
     sqlite3_bind_int(q, 2, version);
-    int err = exec_stmt(s, q, "record_supersede");
+    int err = sq_exec(s, q, "record_supersede");
     if (!err && sqlite3_changes(s->db) != 1)
         err = PHR_ECONFLICT;
     return err;
@@ -456,7 +455,7 @@ static int s_record_history(struct store *st, const char *id, record_cb cb, void
     sqlite3_stmt *q = prep(s, S_RECORD_HISTORY);
     if (!q)
         return PHR_EIO;
-    bind_text(q, 1, id);
+    sq_bind_text(q, 1, id);
     int found;
     int err = each_record(s, q, cb, arg, &found);
     return err ? err : found ? PHR_OK : PHR_ENOTFOUND;
@@ -491,14 +490,14 @@ static int where_clause(const struct record_query *q, struct buf *sql)
 static void bind_query(sqlite3_stmt *st, const struct record_query *q)
 {
     int i = 1;
-    bind_text(st, i++, q->person_id);
-    bind_text(st, i++, q->resource_type);
+    sq_bind_text(st, i++, q->person_id);
+    sq_bind_text(st, i++, q->resource_type);
     if (q->code)
-        bind_text(st, i++, q->code);
+        sq_bind_text(st, i++, q->code);
     if (q->code_system)
-        bind_text(st, i++, q->code_system);
+        sq_bind_text(st, i++, q->code_system);
     if (q->category)
-        bind_text(st, i++, q->category);
+        sq_bind_text(st, i++, q->category);
     for (int d = 0; d < q->ndates; d++) {
         const struct date_cond *c = &q->dates[d];
         switch (c->op) {
@@ -534,7 +533,7 @@ static int s_record_search(struct store *st, const struct record_query *q, recor
     if (err)
         goto out;
     if (sqlite3_prepare_v2(s->db, sql.data, -1, &stmt, NULL) != SQLITE_OK) {
-        err = fail(s, sqlite3_errcode(s->db), "record_search");
+        err = sq_fail(s, sqlite3_errcode(s->db), "record_search");
         goto out;
     }
     bind_query(stmt, q);
@@ -556,7 +555,7 @@ static int s_record_count(struct store *st, const struct record_query *q, int64_
     if (err)
         goto out;
     if (sqlite3_prepare_v2(s->db, sql.data, -1, &stmt, NULL) != SQLITE_OK) {
-        err = fail(s, sqlite3_errcode(s->db), "record_count");
+        err = sq_fail(s, sqlite3_errcode(s->db), "record_count");
         goto out;
     }
     bind_query(stmt, q);
@@ -564,7 +563,7 @@ static int s_record_count(struct store *st, const struct record_query *q, int64_
     if (rc == SQLITE_ROW)
         *n = sqlite3_column_int64(stmt, 0);
     else
-        err = fail(s, rc, "record_count");
+        err = sq_fail(s, rc, "record_count");
 out:
     sqlite3_finalize(stmt);
     buf_free(&sql);
@@ -579,18 +578,18 @@ static int s_audit_insert(struct store *st, const struct audit_row *a)
         return PHR_EIO;
     sqlite3_bind_int64(q, 1, a->seq);
     sqlite3_bind_int64(q, 2, a->at);
-    bind_text(q, 3, a->actor);
-    bind_text(q, 4, a->role);
-    bind_text(q, 5, a->action);
-    bind_text(q, 6, a->subject);
-    bind_text(q, 7, a->records);
-    bind_text(q, 8, a->reason);
-    bind_text(q, 9, a->client);
-    bind_text(q, 10, a->result);
-    bind_text(q, 11, a->request_id);
+    sq_bind_text(q, 3, a->actor);
+    sq_bind_text(q, 4, a->role);
+    sq_bind_text(q, 5, a->action);
+    sq_bind_text(q, 6, a->subject);
+    sq_bind_text(q, 7, a->records);
+    sq_bind_text(q, 8, a->reason);
+    sq_bind_text(q, 9, a->client);
+    sq_bind_text(q, 10, a->result);
+    sq_bind_text(q, 11, a->request_id);
     sqlite3_bind_blob(q, 12, a->prev_hash, SHA256_BYTES, SQLITE_STATIC);
     sqlite3_bind_blob(q, 13, a->hash, SHA256_BYTES, SQLITE_STATIC);
-    return exec_stmt(s, q, "audit_insert");
+    return sq_exec(s, q, "audit_insert");
 }
 
 static int s_audit_last(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES])
@@ -608,7 +607,7 @@ static int s_audit_last(struct store *st, int64_t *seq, unsigned char hash[SHA25
         else
             err = PHR_EIO;
     } else {
-        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : fail(s, rc, "audit_last");
+        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : sq_fail(s, rc, "audit_last");
     }
     sqlite3_reset(q);
     return err;
@@ -627,15 +626,15 @@ static int s_audit_scan(struct store *st, int64_t from_seq, audit_cb cb, void *a
         struct audit_row a = {
             .seq = sqlite3_column_int64(q, 0),
             .at = sqlite3_column_int64(q, 1),
-            .actor = col_text(q, 2),
-            .role = col_text(q, 3),
-            .action = col_text(q, 4),
-            .subject = col_text(q, 5),
-            .records = col_text(q, 6),
-            .reason = col_text(q, 7),
-            .client = col_text(q, 8),
-            .result = col_text(q, 9),
-            .request_id = col_text(q, 10),
+            .actor = sq_text(q, 2),
+            .role = sq_text(q, 3),
+            .action = sq_text(q, 4),
+            .subject = sq_text(q, 5),
+            .records = sq_text(q, 6),
+            .reason = sq_text(q, 7),
+            .client = sq_text(q, 8),
+            .result = sq_text(q, 9),
+            .request_id = sq_text(q, 10),
             .prev_hash = plen == SHA256_BYTES ? sqlite3_column_blob(q, 11) : NULL,
             .hash = hlen == SHA256_BYTES ? sqlite3_column_blob(q, 12) : NULL,
         };
@@ -643,7 +642,7 @@ static int s_audit_scan(struct store *st, int64_t from_seq, audit_cb cb, void *a
             break;
     }
     if (!err && rc != SQLITE_DONE)
-        err = fail(s, rc, "audit_scan");
+        err = sq_fail(s, rc, "audit_scan");
     sqlite3_reset(q);
     return err;
 }
@@ -737,6 +736,8 @@ static void s_close(struct store *st)
     }
     for (int i = 0; i < S_COUNT; i++)
         sqlite3_finalize(s->stmt[i]);
+    for (int i = 0; i < SQ_CONSENT_STMTS; i++)
+        sqlite3_finalize(s->consent_stmt[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -766,6 +767,16 @@ static const struct store_ops sqlite_ops = {
     .record_history = s_record_history,
     .record_search = s_record_search,
     .record_count = s_record_count,
+    .document_insert = sqc_document_insert,
+    .document_current = sqc_document_current,
+    .purpose_insert = sqc_purpose_insert,
+    .purpose_current = sqc_purpose_current,
+    .consent_append = sqc_consent_append,
+    .consent_history = sqc_consent_history,
+    .consent_state = sqc_consent_state,
+    .consent_facts = sqc_consent_facts,
+    .suspension_append = sqc_suspension_append,
+    .suspension_history = sqc_suspension_history,
     .audit_insert = s_audit_insert,
     .audit_last = s_audit_last,
     .audit_scan = s_audit_scan,

@@ -13,7 +13,7 @@ int store_open(const char *location, int flags, struct store **out)
     if (strncmp(location, "sqlite:", 7) == 0)
         location += 7;
     else if (strncmp(location, "postgresql:", 11) == 0 || strncmp(location, "postgres:", 9) == 0)
-        return PHR_EINVAL; /* not built yet: see docs/operations.md */
+        return PHR_EINVAL; /* not built yet: see docs/status.md */
     return sqlite_store_open(location, flags, out);
 }
 

@@ -87,6 +87,53 @@ struct audit_row {
     const unsigned char *prev_hash, *hash;
 };
 
+/* Consent (R3.1-R3.6, R3.9). Documents and purposes are published, never
+ * changed; consents and suspensions are ledgers, and their current state is
+ * kept beside them by the same operation that appends. */
+struct document_row {
+    const char *kind;            /* terms, summary, privacy */
+    int version;
+    const char *lang;            /* ja, en */
+    const char *title, *body;
+    const char *sha256;          /* hex, of body exactly as shown */
+    int64_t effective_at, published_at;
+};
+
+struct purpose_row {
+    const char *code;
+    int version;
+    int required;
+    const char *title_ja, *title_en, *description_ja, *description_en;
+    const char *change;          /* initial, material, minor, retired */
+    int64_t published_at;
+    int covered_from;            /* current rows: oldest version a consent may name */
+};
+
+struct consent_row {
+    int64_t seq;
+    const char *person_id, *purpose;
+    int purpose_version;
+    const char *decision;        /* grant, refuse, withdraw */
+    int64_t at;
+    const char *channel, *recorded_by;
+    const char *documents;       /* "kind:version:lang:sha256,…" shown when deciding */
+};
+
+struct suspension_row {
+    int64_t seq;
+    const char *person_id, *purpose; /* "*": every purpose */
+    const char *action;              /* suspend, lift */
+    int64_t at;
+    const char *channel, *recorded_by;
+};
+
+/* What the gate needs to know about one person's consent, in one read. */
+struct consent_facts {
+    int required_in_force;       /* required purposes published and not retired */
+    char missing[64];            /* a required purpose without a covering grant, "" if none */
+    int suspended_all;           /* use suspended for every purpose */
+};
+
 typedef int (*record_cb)(void *arg, const struct record_row *r);
 typedef int (*audit_cb)(void *arg, const struct audit_row *a);
 
@@ -124,6 +171,26 @@ struct store_ops {
     int (*record_history)(struct store *st, const char *id, record_cb cb, void *arg);
     int (*record_search)(struct store *st, const struct record_query *q, record_cb cb, void *arg);
     int (*record_count)(struct store *st, const struct record_query *q, int64_t *n);
+
+    int (*document_insert)(struct store *st, const struct document_row *d);
+    /* The newest version of each kind and language. */
+    int (*document_current)(struct store *st, int (*cb)(void *, const struct document_row *), void *arg);
+    /* Inserts a version and moves the purpose's current row to it. */
+    int (*purpose_insert)(struct store *st, const struct purpose_row *p);
+    /* Current versions, retired ones included, by code. */
+    int (*purpose_current)(struct store *st, int (*cb)(void *, const struct purpose_row *), void *arg);
+    int (*consent_append)(struct store *st, const struct consent_row *c);
+    /* One person's ledger, oldest first. */
+    int (*consent_history)(struct store *st, const char *person_id,
+                           int (*cb)(void *, const struct consent_row *), void *arg);
+    /* One person's latest decision per purpose. */
+    int (*consent_state)(struct store *st, const char *person_id,
+                         int (*cb)(void *, const struct consent_row *), void *arg);
+    int (*consent_facts)(struct store *st, const char *person_id, struct consent_facts *out);
+    /* PHR_ECONFLICT: suspending what is suspended, lifting what is not. */
+    int (*suspension_append)(struct store *st, const struct suspension_row *r);
+    int (*suspension_history)(struct store *st, const char *person_id,
+                              int (*cb)(void *, const struct suspension_row *), void *arg);
 
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);

@@ -77,7 +77,7 @@ test('R2.3 without a session nothing is served', async () => {
 
 test('R2.3 every allowed access is in the handling history, with no health values', async () => {
   const allowed = sql(srv.data, `SELECT action FROM audit WHERE actor = 'person:${alice.personId}' AND result = 'allow' ORDER BY seq`);
-  assert.deepEqual(allowed.split('\n'), ['account.login', 'record.create', 'record.read', 'record.search']);
+  assert.deepEqual(allowed.split('\n'), ['account.login', 'consent.record', 'record.create', 'record.read', 'record.search']);
   // Text columns, with ids and addresses taken out, hold no value or code.
   const dump = sql(srv.data, "SELECT actor, role, action, subject, records, reason, client, result FROM audit")
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, 'ID')

@@ -9,9 +9,14 @@ import assert from 'node:assert/strict';
 
 export const BIN = process.env.PHR_BIN || new URL('../../build-asan/phr', import.meta.url).pathname;
 
-export function newDataDir() {
+export const MANIFEST = new URL('../../policies/policy.json', import.meta.url).pathname;
+
+// A fresh store with the shipped demo policies published, unless
+// { publish: false }.
+export function newDataDir({ publish = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'phr-api-'));
   execFileSync(BIN, ['init', '--data', join(dir, 'data')], { stdio: 'pipe' });
+  if (publish) execFileSync(BIN, ['policy', 'publish', '--data', join(dir, 'data'), '--manifest', MANIFEST], { stdio: 'pipe' });
   return { root: dir, data: join(dir, 'data') };
 }
 
@@ -27,8 +32,8 @@ function freePort() {
   });
 }
 
-export async function startServer({ env = {}, data, args = [] } = {}) {
-  const dirs = data ? { root: null, data } : newDataDir();
+export async function startServer({ env = {}, data, args = [], publish = true } = {}) {
+  const dirs = data ? { root: null, data } : newDataDir({ publish });
   const port = await freePort();
   const proc = spawn(BIN, ['serve', '--data', dirs.data, '--listen', `127.0.0.1:${port}`, ...args], {
     env: { ...process.env, PHR_LOGIN_DELAY_MS: '0', ...env },
@@ -95,12 +100,32 @@ export function uniqueLogin(prefix = 'user') {
 
 export const PASSWORD = 'a long enough passphrase';
 
-export async function signupAndLogin(srv, login = uniqueLogin()) {
+// The hashes of the texts in force, as a client shows them before asking.
+export async function shownHashes(srv) {
+  const p = await call(srv, 'GET', '/api/v1/policies');
+  assert.equal(p.status, 200, p.text);
+  return p.body.documents.map((d) => d.sha256);
+}
+
+export async function decide(srv, token, decisions, shown) {
+  return call(srv, 'POST', '/api/v1/me/consents', {
+    token, body: { decisions, shown: shown ?? await shownHashes(srv) },
+  });
+}
+
+// Signs up and logs in; unless { consent: false }, grants the required
+// purposes as a person does after reading the summary.
+export async function signupAndLogin(srv, login = uniqueLogin(), { consent = true } = {}) {
   const s = await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } });
   assert.equal(s.status, 201, s.text);
   const l = await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } });
   assert.equal(l.status, 200, l.text);
-  return { login, token: l.body.token, personId: l.body.person_id };
+  const me = { login, token: l.body.token, personId: l.body.person_id };
+  if (consent) {
+    const c = await decide(srv, me.token, [{ purpose: 'service', decision: 'grant' }]);
+    assert.equal(c.status, 201, c.text);
+  }
+  return me;
 }
 
 export function bloodPressure(sys, dia, when = '2026-11-01T07:30:00+09:00', extra = {}) {

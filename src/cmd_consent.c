@@ -1,0 +1,259 @@
+/* The operator's commands for policies and consent:
+ *   phr policy publish --manifest FILE [--dry-run]
+ *   phr consent show   --login L
+ *   phr consent record --login L --purpose P --decision D --channel C --by NAME
+ *   phr consent suspend|lift --login L --purpose P|'*' --channel C --by NAME
+ * They call the same service functions as the HTTP API, as the operator
+ * (a system actor), and each is in the handling history. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "util/err.h"
+
+#define MANIFEST_MAX (256 * 1024)
+
+/* Reads a whole file of at most max bytes; NULL after printing why. */
+static char *read_file(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "phr: cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char *data = malloc(max + 1);
+    size_t n = data ? fread(data, 1, max + 1, f) : 0;
+    int bad = !data || ferror(f);
+    fclose(f);
+    if (bad || n > max) {
+        fprintf(stderr, "phr: %s: %s\n", path, bad ? "cannot be read" : "too large");
+        free(data);
+        return NULL;
+    }
+    data[n] = '\0';
+    *len = n;
+    return data;
+}
+
+static int load_manifest(const char *path, struct policy_set *set)
+{
+    size_t len;
+    char *json = read_file(path, MANIFEST_MAX, &len);
+    if (!json)
+        return -1;
+    struct issue is;
+    int rc = policy_parse(json, len, set, &is);
+    free(json);
+    if (rc) {
+        fprintf(stderr, "phr policy publish: %s: %s\n", path, is.diagnostics);
+        return -1;
+    }
+    const char *slash = strrchr(path, '/');
+    int dirlen = slash ? (int)(slash - path) : 1;
+    const char *dir = slash ? path : ".";
+    for (size_t i = 0; i < set->ndocs; i++) {
+        struct buf p;
+        buf_init(&p);
+        if (buf_printf(&p, "%.*s/%s", dirlen, dir, set->docs[i].file)) {
+            buf_free(&p);
+            return -1;
+        }
+        set->docs[i].body = read_file(p.data, POLICY_TEXT_MAX, &set->docs[i].body_len);
+        buf_free(&p);
+        if (!set->docs[i].body)
+            return -1;
+    }
+    return 0;
+}
+
+/* Runs an op to completion and prints its answer or its refusal. */
+static int run_op(struct service *svc, struct op *op, const char *what)
+{
+    int err = op_wait(svc, op);
+    const struct op_result *res = op_result(op);
+    int rc = 1;
+    if (res->err && res->issue.diagnostics[0]) {
+        fprintf(stderr, "phr %s: %s\n", what, res->issue.diagnostics);
+    } else if (err || res->err) {
+        fprintf(stderr, "phr %s: %s\n", what, phr_strerror(err ? err : res->err));
+    } else {
+        struct buf out;
+        buf_init(&out);
+        if (op_render(op, &out) == PHR_OK) {
+            if (out.len)
+                printf("%s\n", out.data);
+            rc = 0;
+        }
+        buf_free(&out);
+    }
+    op_free(op);
+    return rc;
+}
+
+static struct actor operator_actor(const char *name)
+{
+    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
+    snprintf(a.id, sizeof a.id, "%s", name);
+    return a;
+}
+
+#define PUBLISH_OPTS (STORE_OPTS | BIT(OPT_MANIFEST) | BIT(OPT_DRY_RUN))
+
+int cmd_policy(int argc, char **argv)
+{
+    struct cli c;
+    struct paths p;
+    struct policy_set set = {0};
+    struct service *svc = NULL;
+    int rc = 1;
+    if (argc < 2 || strcmp(argv[1], "publish") != 0) {
+        fprintf(stderr, "usage: phr policy publish --data DIR --manifest FILE [--dry-run]\n");
+        return 2;
+    }
+    if (cli_parse(argc - 1, argv + 1, PUBLISH_OPTS, &c))
+        return 2;
+    if (c.help) {
+        cli_usage("policy publish",
+                  "Publishes the terms of service, their summary, the privacy policy and the purposes\n"
+                  "of use listed in a manifest (see policies/policy.json). Only what changed gets a new\n"
+                  "version. A changed purpose must be marked \"change\": \"material\" (everyone must\n"
+                  "consent again before further use) or \"minor\" (consent carries over; persons are\n"
+                  "told). All of it is published, or nothing.",
+                  PUBLISH_OPTS);
+        return 0;
+    }
+    set_log_level(&c);
+    if (!c.val[OPT_MANIFEST]) {
+        fprintf(stderr, "phr policy publish: --manifest FILE is required\n");
+        return 2;
+    }
+    if (paths_for(&c, &p))
+        goto out;
+    if (load_manifest(c.val[OPT_MANIFEST], &set) || open_service(&c, &p, &svc) != PHR_OK)
+        goto out;
+    struct actor a = operator_actor("operator");
+    struct op *op;
+    struct issue is;
+    if (policy_publish(svc, &a, &set, c.val[OPT_DRY_RUN] != NULL, &op, &is) != 0) {
+        fprintf(stderr, "phr policy publish: %s\n", is.diagnostics);
+        goto out;
+    }
+    rc = run_op(svc, op, "policy publish");
+out:
+    service_close(svc);
+    policy_free(&set);
+    paths_free(&p);
+    return rc;
+}
+
+#define CONSENT_OPTS (STORE_OPTS | BIT(OPT_LOGIN) | BIT(OPT_PURPOSE) | BIT(OPT_DECISION) | BIT(OPT_CHANNEL) | BIT(OPT_BY))
+
+static int check_request_opts(const struct cli *c, int needs_decision)
+{
+    const char *ch = c->val[OPT_CHANNEL];
+    if (!c->val[OPT_PURPOSE] || (needs_decision && !c->val[OPT_DECISION]) || !ch || !c->val[OPT_BY]) {
+        fprintf(stderr, "phr consent: --purpose,%s --channel and --by are required\n",
+                needs_decision ? " --decision," : "");
+        return -1;
+    }
+    if (strcmp(ch, "phone") && strcmp(ch, "mail") && strcmp(ch, "counter")) {
+        fprintf(stderr, "phr consent: --channel must be phone, mail or counter\n");
+        return -1;
+    }
+    if (strlen(c->val[OPT_BY]) > 48) {
+        fprintf(stderr, "phr consent: --by is at most 48 bytes\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int consent_op(struct service *svc, const struct cli *c, const char *sub, const char *person, struct op **op)
+{
+    struct actor a = operator_actor("operator");
+    struct issue is;
+    char by[64];
+    snprintf(by, sizeof by, "operator:%s", c->val[OPT_BY] ? c->val[OPT_BY] : "");
+    int rc;
+    if (!strcmp(sub, "show")) {
+        rc = consent_read(svc, &a, person, 0, NULL, op, &is);
+    } else if (!strcmp(sub, "record")) {
+        struct consent_request req = {0};
+        size_t n = strlen(c->val[OPT_PURPOSE]), m = strlen(c->val[OPT_DECISION]);
+        if (n >= sizeof req.decisions[0].purpose || m >= sizeof req.decisions[0].decision) {
+            fprintf(stderr, "phr consent: --purpose or --decision is too long\n");
+            return -1;
+        }
+        memcpy(req.decisions[0].purpose, c->val[OPT_PURPOSE], n + 1);
+        memcpy(req.decisions[0].decision, c->val[OPT_DECISION], m + 1);
+        req.ndecisions = 1;
+        /* Outside the service the operator presented the texts in force
+         * (read out, mailed, handed over); the ledger names them. */
+        if (policy_current_hashes(svc, req.shown, CONSENT_MAX_SHOWN, &req.nshown) != PHR_OK) {
+            fprintf(stderr, "phr consent: the policies in force could not be read\n");
+            return -1;
+        }
+        if (!purpose_code_valid(req.decisions[0].purpose) ||
+            (strcmp(req.decisions[0].decision, "grant") && strcmp(req.decisions[0].decision, "refuse") &&
+             strcmp(req.decisions[0].decision, "withdraw"))) {
+            fprintf(stderr, "phr consent: --purpose must be a purpose code and --decision grant, refuse or withdraw\n");
+            return -1;
+        }
+        rc = consent_record(svc, &a, person, &req, c->val[OPT_CHANNEL], by, op, &is);
+    } else {
+        rc = use_suspend(svc, &a, person, c->val[OPT_PURPOSE], !strcmp(sub, "lift"), c->val[OPT_CHANNEL], by, op, &is);
+    }
+    if (rc)
+        fprintf(stderr, "phr consent %s: %s\n", sub, is.diagnostics);
+    return rc;
+}
+
+int cmd_consent(int argc, char **argv)
+{
+    struct cli c;
+    struct paths p;
+    struct service *svc = NULL;
+    int rc = 1;
+    const char *sub = argc >= 2 ? argv[1] : "";
+    if (strcmp(sub, "show") && strcmp(sub, "record") && strcmp(sub, "suspend") && strcmp(sub, "lift")) {
+        fprintf(stderr, "usage: phr consent show|record|suspend|lift --data DIR --login LOGIN [options]\n");
+        return 2;
+    }
+    if (cli_parse(argc - 1, argv + 1, CONSENT_OPTS, &c))
+        return 2;
+    if (c.help) {
+        cli_usage("consent show|record|suspend|lift",
+                  "show: a person's purposes, decisions and suspensions, with dates, to answer an inquiry.\n"
+                  "record: a decision the person made by phone, mail or at a counter (--purpose,\n"
+                  "  --decision, --channel, --by); the texts in force are recorded as presented.\n"
+                  "suspend / lift: stop or resume use of the person's data for --purpose ('*': all).\n"
+                  "Every command is recorded in the handling history.",
+                  CONSENT_OPTS);
+        return 0;
+    }
+    set_log_level(&c);
+    if (!c.val[OPT_LOGIN]) {
+        fprintf(stderr, "phr consent: --login is required\n");
+        return 2;
+    }
+    if (strcmp(sub, "show") && check_request_opts(&c, !strcmp(sub, "record")))
+        return 2;
+    if (paths_for(&c, &p))
+        goto out;
+    if (open_service(&c, &p, &svc) != PHR_OK)
+        goto out;
+    char person[ID_LEN + 1];
+    int err = accounts_person_id(svc, c.val[OPT_LOGIN], person);
+    if (err) {
+        fprintf(stderr, "phr consent: %s\n", err == PHR_ENOTFOUND ? "no person has this login" : phr_strerror(err));
+        goto out;
+    }
+    struct op *op;
+    if (consent_op(svc, &c, sub, person, &op) == 0)
+        rc = run_op(svc, op, sub);
+out:
+    service_close(svc);
+    paths_free(&p);
+    return rc;
+}

@@ -1,0 +1,27 @@
+/* Shared by the command files (main.c, cmd_consent.c): finding the store
+ * and the key from the options, and opening the service. */
+#ifndef PHR_COMMANDS_H
+#define PHR_COMMANDS_H
+
+#include "cli.h"
+#include "service/service.h"
+#include "util/buf.h"
+
+#define BIT(o) (1u << (o))
+#define STORE_OPTS (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_LOG_LEVEL))
+
+struct paths {
+    struct buf db, key;
+};
+
+/* DIR/phr.db and the key path; -1 after printing why. */
+int paths_for(const struct cli *c, struct paths *p);
+void paths_free(struct paths *p);
+void set_log_level(const struct cli *c);
+/* Opens the service on an existing store, printing why not. */
+int open_service(const struct cli *c, const struct paths *p, struct service **svc);
+
+int cmd_policy(int argc, char **argv);
+int cmd_consent(int argc, char **argv);
+
+#endif

@@ -1,0 +1,24 @@
+/* A consent ledger entry as a FHIR R4 Consent resource (emit only). */
+#ifndef PHR_CONSENT_FHIR_H
+#define PHR_CONSENT_FHIR_H
+
+#include <stdint.h>
+
+#include "util/buf.h"
+
+struct consent_entry {
+    int64_t seq;
+    const char *person_id, *purpose;
+    int purpose_version;
+    const char *decision;        /* grant, refuse, withdraw */
+    int64_t at;
+    const char *channel, *recorded_by;
+    const char *documents;       /* "kind:version:lang:sha256,…" */
+    int latest;                  /* the entry in force for its purpose */
+};
+
+/* Appends the resource. Status: the latest grant is active, the latest
+ * refusal or withdrawal rejected, every earlier entry inactive. */
+int consent_fhir_write(struct buf *out, const struct consent_entry *e);
+
+#endif

@@ -1,0 +1,293 @@
+#include "formats/policy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/fhirtime.h"
+#include "formats/json.h"
+
+#define JST_OFFSET_MIN (9 * 60)
+
+int purpose_code_valid(const char *c)
+{
+    size_t n = strlen(c);
+    if (n == 0 || n > PURPOSE_CODE_MAX || c[0] < 'a' || c[0] > 'z')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((c[i] >= 'a' && c[i] <= 'z') || (c[i] >= '0' && c[i] <= '9') || c[i] == '-'))
+            return 0;
+    return 1;
+}
+
+/* Well-formed UTF-8 without NUL: shown texts are stored and hashed as is. */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        size_t k;
+        unsigned min, cp;
+        if (c == 0)
+            return 0;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            k = 1, min = 0x80, cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            k = 2, min = 0x800, cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            k = 3, min = 0x10000, cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (n - i <= k)
+            return 0; /* the sequence runs past the end */
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + j] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+static const char *lang_str(json_object *o, const char *lang)
+{
+    json_object *v;
+    if (!o || !json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, lang, &v) ||
+        !json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
+        return NULL;
+    return json_object_get_string(v);
+}
+
+static int parse_doc(json_object *o, size_t i, struct policy_doc *d, struct issue *is)
+{
+    if (!json_object_is_type(o, json_type_object))
+        return issue_set(is, 400, "structure", NULL, "documents[%zu] must be an object", i);
+    d->kind = json_get_str(o, "kind");
+    d->lang = json_get_str(o, "lang");
+    d->title = json_get_str(o, "title");
+    d->file = json_get_str(o, "file");
+    const char *eff = json_get_str(o, "effective");
+    if (!d->kind || (strcmp(d->kind, "terms") && strcmp(d->kind, "summary") && strcmp(d->kind, "privacy")))
+        return issue_set(is, 422, "value", NULL, "documents[%zu].kind must be terms, summary or privacy", i);
+    if (!d->lang || (strcmp(d->lang, "ja") && strcmp(d->lang, "en")))
+        return issue_set(is, 422, "value", NULL, "documents[%zu].lang must be ja or en", i);
+    if (!d->title || !*d->title)
+        return issue_set(is, 422, "required", NULL, "documents[%zu].title is required", i);
+    if (!d->file || !*d->file || strstr(d->file, "..") || d->file[0] == '/')
+        return issue_set(is, 422, "value", NULL,
+                         "documents[%zu].file must name a file beside the manifest (no '..', not absolute)", i);
+    int64_t hi;
+    if (!eff || strlen(eff) != 10 || fhirtime_parse(eff, FHIRTIME_DATETIME, JST_OFFSET_MIN, &d->effective_at, &hi))
+        return issue_set(is, 422, "value", NULL, "documents[%zu].effective must be a date, YYYY-MM-DD", i);
+    return 0;
+}
+
+static int parse_purpose(json_object *o, size_t i, struct policy_purpose *p, struct issue *is)
+{
+    if (!json_object_is_type(o, json_type_object))
+        return issue_set(is, 400, "structure", NULL, "purposes[%zu] must be an object", i);
+    json_object *v, *title = NULL, *desc = NULL;
+    p->code = json_get_str(o, "code");
+    if (!p->code || !purpose_code_valid(p->code))
+        return issue_set(is, 422, "value", NULL,
+                         "purposes[%zu].code must be 1-32 lower-case letters, digits or '-', starting with a letter", i);
+    if (!json_object_object_get_ex(o, "required", &v) || !json_object_is_type(v, json_type_boolean))
+        return issue_set(is, 422, "required", NULL, "purposes[%zu].required must be true or false", i);
+    p->required = json_object_get_boolean(v);
+    json_object_object_get_ex(o, "title", &title);
+    json_object_object_get_ex(o, "description", &desc);
+    p->title_ja = lang_str(title, "ja");
+    p->title_en = lang_str(title, "en");
+    p->description_ja = lang_str(desc, "ja");
+    p->description_en = lang_str(desc, "en");
+    if (!p->title_ja || !p->description_ja)
+        return issue_set(is, 422, "required", NULL,
+                         "purposes[%zu] (%s) needs title.ja and description.ja: purposes are stated in Japanese first",
+                         i, p->code);
+    p->change = json_get_str(o, "change");
+    if (p->change && strcmp(p->change, "material") && strcmp(p->change, "minor"))
+        return issue_set(is, 422, "value", NULL, "purposes[%zu].change must be material or minor", i);
+    if (json_object_object_get_ex(o, "retired", &v)) {
+        if (!json_object_is_type(v, json_type_boolean))
+            return issue_set(is, 422, "value", NULL, "purposes[%zu].retired must be true or false", i);
+        p->retired = json_object_get_boolean(v);
+    }
+    return 0;
+}
+
+int policy_parse(const char *json, size_t len, struct policy_set *out, struct issue *is)
+{
+    memset(out, 0, sizeof *out);
+    out->root = json_parse_strict(json, len, is);
+    if (!out->root)
+        return -1;
+    json_object *docs, *purposes;
+    if (!json_object_is_type(out->root, json_type_object) ||
+        !json_object_object_get_ex(out->root, "documents", &docs) || !json_object_is_type(docs, json_type_array) ||
+        !json_object_object_get_ex(out->root, "purposes", &purposes) ||
+        !json_object_is_type(purposes, json_type_array)) {
+        issue_set(is, 400, "structure", NULL, "a policy manifest is an object with arrays 'documents' and 'purposes'");
+        goto fail;
+    }
+    size_t nd = json_object_array_length(docs), np = json_object_array_length(purposes);
+    if (nd > 16 || np > 64) {
+        issue_set(is, 422, "too-costly", NULL, "at most 16 documents and 64 purposes");
+        goto fail;
+    }
+    out->docs = calloc(nd ? nd : 1, sizeof *out->docs);
+    out->purposes = calloc(np ? np : 1, sizeof *out->purposes);
+    if (!out->docs || !out->purposes) {
+        issue_set(is, 500, "exception", NULL, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < nd; i++, out->ndocs++) {
+        struct policy_doc *d = &out->docs[i];
+        if (parse_doc(json_object_array_get_idx(docs, i), i, d, is))
+            goto fail;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(out->docs[j].kind, d->kind) && !strcmp(out->docs[j].lang, d->lang)) {
+                issue_set(is, 422, "value", NULL, "documents: %s (%s) is listed twice", d->kind, d->lang);
+                goto fail;
+            }
+    }
+    static const char *const kinds[] = {"terms", "summary", "privacy"};
+    for (size_t k = 0; k < 3; k++) {
+        size_t j = 0;
+        while (j < out->ndocs && (strcmp(out->docs[j].kind, kinds[k]) || strcmp(out->docs[j].lang, "ja")))
+            j++;
+        if (j == out->ndocs) {
+            issue_set(is, 422, "required", NULL, "documents: the Japanese %s is required", kinds[k]);
+            goto fail;
+        }
+    }
+    for (size_t i = 0; i < np; i++, out->npurposes++) {
+        if (parse_purpose(json_object_array_get_idx(purposes, i), i, &out->purposes[i], is))
+            goto fail;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(out->purposes[j].code, out->purposes[i].code)) {
+                issue_set(is, 422, "value", NULL, "purposes: %s is listed twice", out->purposes[i].code);
+                goto fail;
+            }
+    }
+    size_t required = 0;
+    for (size_t i = 0; i < out->npurposes; i++)
+        required += out->purposes[i].required && !out->purposes[i].retired;
+    if (required == 0) {
+        issue_set(is, 422, "required", NULL,
+                  "at least one purpose must be required (the service itself), or nothing could ever be recorded");
+        goto fail;
+    }
+    return 0;
+fail:
+    policy_free(out);
+    return -1;
+}
+
+int policy_check_text(const struct policy_doc *d, struct issue *is)
+{
+    if (d->body_len == 0)
+        return issue_set(is, 422, "required", NULL, "%s: the file is empty", d->file);
+    if (d->body_len > POLICY_TEXT_MAX)
+        return issue_set(is, 422, "too-costly", NULL, "%s: larger than 1 MiB", d->file);
+    if (!utf8_valid((const unsigned char *)d->body, d->body_len))
+        return issue_set(is, 422, "value", NULL, "%s: not UTF-8 text (or contains NUL)", d->file);
+    return 0;
+}
+
+void policy_free(struct policy_set *set)
+{
+    for (size_t i = 0; i < set->ndocs; i++)
+        free(set->docs[i].body);
+    free(set->docs);
+    free(set->purposes);
+    json_object_put(set->root);
+    memset(set, 0, sizeof *set);
+}
+
+static int is_sha256_hex(const char *s)
+{
+    if (strlen(s) != 64)
+        return 0;
+    for (size_t i = 0; i < 64; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+int consent_request_parse(const char *json, size_t len, struct consent_request *out, struct issue *is)
+{
+    memset(out, 0, sizeof *out);
+    json_object *root = json_parse_strict(json, len, is);
+    if (!root)
+        return -1;
+    int rc = -1;
+    json_object *decisions, *shown = NULL;
+    if (!json_object_is_type(root, json_type_object) ||
+        !json_object_object_get_ex(root, "decisions", &decisions) ||
+        !json_object_is_type(decisions, json_type_array)) {
+        issue_set(is, 400, "structure", NULL, "send {\"decisions\": [{\"purpose\", \"decision\"}], \"shown\": [sha256, ...]}");
+        goto out;
+    }
+    size_t n = json_object_array_length(decisions);
+    if (n == 0 || n > CONSENT_MAX_DECISIONS) {
+        issue_set(is, 422, "value", NULL, "decisions must hold 1 to %d entries", CONSENT_MAX_DECISIONS);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *d = json_object_array_get_idx(decisions, i), *v;
+        struct consent_decision *c = &out->decisions[i];
+        const char *purpose = json_object_is_type(d, json_type_object) ? json_get_str(d, "purpose") : NULL;
+        const char *decision = json_object_is_type(d, json_type_object) ? json_get_str(d, "decision") : NULL;
+        if (!purpose || !purpose_code_valid(purpose)) {
+            issue_set(is, 422, "value", NULL, "decisions[%zu].purpose must be a purpose code", i);
+            goto out;
+        }
+        if (!decision || (strcmp(decision, "grant") && strcmp(decision, "refuse") && strcmp(decision, "withdraw"))) {
+            issue_set(is, 422, "value", NULL, "decisions[%zu].decision must be grant, refuse or withdraw", i);
+            goto out;
+        }
+        if (json_object_object_get_ex(d, "version", &v)) {
+            if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
+                json_object_get_int64(v) > 1000000) {
+                issue_set(is, 422, "value", NULL, "decisions[%zu].version must be a positive integer", i);
+                goto out;
+            }
+            c->version = (int)json_object_get_int64(v);
+        }
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(out->decisions[j].purpose, purpose)) {
+                issue_set(is, 422, "value", NULL, "decisions: purpose %s appears twice", purpose);
+                goto out;
+            }
+        memcpy(c->purpose, purpose, strlen(purpose) + 1);
+        memcpy(c->decision, decision, strlen(decision) + 1);
+        out->ndecisions++;
+    }
+    if (json_object_object_get_ex(root, "shown", &shown)) {
+        size_t m = json_object_is_type(shown, json_type_array) ? json_object_array_length(shown) : 0;
+        if (!json_object_is_type(shown, json_type_array) || m > CONSENT_MAX_SHOWN) {
+            issue_set(is, 422, "value", NULL, "shown must be an array of at most %d SHA-256 values", CONSENT_MAX_SHOWN);
+            goto out;
+        }
+        for (size_t i = 0; i < m; i++) {
+            json_object *h = json_object_array_get_idx(shown, i);
+            const char *s = json_object_is_type(h, json_type_string) ? json_object_get_string(h) : NULL;
+            if (!s || !is_sha256_hex(s)) {
+                issue_set(is, 422, "value", NULL, "shown[%zu] must be a SHA-256 in lower-case hex", i);
+                goto out;
+            }
+            memcpy(out->shown[i], s, 65);
+            out->nshown++;
+        }
+    }
+    rc = 0;
+out:
+    json_object_put(root);
+    return rc;
+}

@@ -1,0 +1,114 @@
+/* /api/v1/policies (public) and the signed-in person's consent endpoints:
+ * /api/v1/me/consents and /api/v1/me/suspensions (R3.1-R3.3, R3.6, R3.9). */
+#include <string.h>
+#include <json-c/json.h>
+
+#include "formats/json.h"
+#include "http/internal.h"
+#include "util/err.h"
+
+/* The channel a decision came through, kept in the ledger: the portal
+ * signs in with the session cookie, API clients send a bearer token. */
+static const char *channel(struct request *r)
+{
+    return req_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ? "api" : "portal";
+}
+
+static void finish_ok(struct request *r)
+{
+    req_answer_json(r, 200);
+}
+
+static void finish_created(struct request *r)
+{
+    req_answer_json(r, 201);
+}
+
+static void finish_no_content(struct request *r)
+{
+    req_answer_json(r, 204);
+}
+
+static void policies(struct request *r)
+{
+    if (policy_current(r->svc, &r->resp) != PHR_OK) {
+        r->resp.len = 0;
+        return req_problem(r, 503, "Service Unavailable", "the policies could not be read");
+    }
+    req_reply(r, 200, "application/json; charset=utf-8");
+}
+
+static void record_consents(struct request *r)
+{
+    if (!req_is_json(r))
+        return req_problem(r, 415, "Unsupported Media Type", "send application/json");
+    struct consent_request req;
+    struct issue is;
+    struct op *op;
+    if (consent_request_parse(buf_cstr(&r->body), r->body.len, &req, &is) != 0 ||
+        consent_record(r->svc, &r->actor, r->auth.person_id, &req, channel(r), NULL, &op, &is) != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, finish_created);
+}
+
+static void suspend(struct request *r)
+{
+    if (!req_is_json(r))
+        return req_problem(r, 415, "Unsupported Media Type", "send application/json");
+    struct issue is;
+    json_object *o = json_parse_strict(buf_cstr(&r->body), r->body.len, &is);
+    if (!o)
+        return req_problem_issue(r, &is);
+    const char *purpose = json_object_is_type(o, json_type_object) ? json_get_str(o, "purpose") : NULL;
+    const char *action = json_object_is_type(o, json_type_object) ? json_get_str(o, "action") : NULL;
+    if (!purpose || !action || (strcmp(action, "suspend") && strcmp(action, "lift"))) {
+        json_object_put(o);
+        return req_problem(r, 422, "Unprocessable Content",
+                           "send {\"purpose\": a purpose code or \"*\", \"action\": \"suspend\" or \"lift\"}");
+    }
+    struct op *op;
+    int rc = use_suspend(r->svc, &r->actor, r->auth.person_id, purpose, strcmp(action, "lift") == 0, channel(r),
+                         NULL, &op, &is);
+    json_object_put(o);
+    if (rc != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, finish_no_content);
+}
+
+void routes_consent(struct request *r)
+{
+    const char *p = r->path;
+    int get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
+    if (strcmp(p, "/api/v1/policies") == 0) {
+        r->route = "/api/v1/policies";
+        return get ? policies(r) : req_problem(r, 405, "Method Not Allowed", "policies are read with GET");
+    }
+    int auth = req_authenticate(r);
+    if (auth != PHR_OK) {
+        r->route = "/api/v1/me/(unauthenticated)";
+        return req_problem(r, 401, "Unauthorized",
+                           auth == PHR_EPERM ? "the session has expired; sign in again" : "sign in first");
+    }
+    struct op *op;
+    struct issue is;
+    if (strcmp(p, "/api/v1/me/consents") == 0) {
+        r->route = "/api/v1/me/consents";
+        if (get) {
+            if (consent_read(r->svc, &r->actor, r->auth.person_id, 0, NULL, &op, &is) != 0)
+                return req_problem_issue(r, &is);
+            return req_submit(r, op, finish_ok);
+        }
+        if (post)
+            return record_consents(r);
+        return req_problem(r, 405, "Method Not Allowed", "use GET to read or POST to decide");
+    }
+    if (strcmp(p, "/api/v1/me/suspensions") == 0) {
+        r->route = "/api/v1/me/suspensions";
+        if (post)
+            return suspend(r);
+        return req_problem(r, 405, "Method Not Allowed",
+                           "suspend or lift with POST; GET /api/v1/me/consents shows suspensions");
+    }
+    r->route = "/api/v1/me/(unknown)";
+    req_problem(r, 404, "Not Found", "no such API endpoint");
+}

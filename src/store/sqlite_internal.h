@@ -1,0 +1,50 @@
+/* Shared by the SQLite backend's files only (sqlite.c and one file per
+ * further group of operations): the connection and the statement helpers. */
+#ifndef PHR_STORE_SQLITE_INTERNAL_H
+#define PHR_STORE_SQLITE_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+#define SQ_CORE_STMTS 32    /* sqlite.c's statements */
+#define SQ_CONSENT_STMTS 24 /* sqlite_consent.c's statements */
+
+struct checkpointer;
+
+struct sqlite_store {
+    struct store base;
+    sqlite3 *db;
+    sqlite3_stmt *stmt[SQ_CORE_STMTS];
+    sqlite3_stmt *consent_stmt[SQ_CONSENT_STMTS];
+    struct checkpointer *ckpt;
+};
+
+/* The statement in *slot, prepared on first use and kept; reset and
+ * unbound on every later use. NULL (logged) if it does not prepare. */
+sqlite3_stmt *sq_prep(struct sqlite_store *s, sqlite3_stmt **slot, const char *sql);
+/* Steps a statement that returns no rows; PHR_OK or the mapped error. */
+int sq_exec(struct sqlite_store *s, sqlite3_stmt *st, const char *what);
+/* Maps and logs a failed step (a constraint violation is not logged:
+ * callers expect PHR_ECONFLICT). */
+int sq_fail(struct sqlite_store *s, int rc, const char *what);
+/* NULL binds SQL NULL. The text must outlive the step. */
+void sq_bind_text(sqlite3_stmt *q, int i, const char *v);
+const char *sq_text(sqlite3_stmt *q, int i);
+
+/* sqlite_consent.c: the consent operations of store_ops. */
+int sqc_document_insert(struct store *st, const struct document_row *d);
+int sqc_document_current(struct store *st, int (*cb)(void *, const struct document_row *), void *arg);
+int sqc_purpose_insert(struct store *st, const struct purpose_row *p);
+int sqc_purpose_current(struct store *st, int (*cb)(void *, const struct purpose_row *), void *arg);
+int sqc_consent_append(struct store *st, const struct consent_row *c);
+int sqc_consent_history(struct store *st, const char *person_id,
+                        int (*cb)(void *, const struct consent_row *), void *arg);
+int sqc_consent_state(struct store *st, const char *person_id,
+                      int (*cb)(void *, const struct consent_row *), void *arg);
+int sqc_consent_facts(struct store *st, const char *person_id, struct consent_facts *out);
+int sqc_suspension_append(struct store *st, const struct suspension_row *r);
+int sqc_suspension_history(struct store *st, const char *person_id,
+                           int (*cb)(void *, const struct suspension_row *), void *arg);
+
+#endif

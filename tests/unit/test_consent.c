@@ -1,0 +1,316 @@
+/* Consent: the gate's decision table (exhaustive over actor, action, whose
+ * data and the consent facts), the store's ledger and derived state, and
+ * the parsing of manifests and consent requests. R3.2, R3.3, R3.5, R3.6,
+ * R3.9. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "access/gate.h"
+#include "formats/policy.h"
+#include "helpers.h"
+#include "store/store.h"
+#include "util/err.h"
+
+#define ME "00000000-0000-4000-8000-000000000001"
+#define OTHER "00000000-0000-4000-8000-000000000002"
+
+/* --- the decision table --- */
+
+static enum decision expected(enum actor_kind k, enum action act, int own, const struct consent_facts *f,
+                              enum use_refusal *why)
+{
+    *why = USE_OK;
+    int record = act <= ACT_RECORD_HISTORY;
+    if (!record)
+        return GATE_DENY; /* not reached: the table below covers record actions */
+    if (k == ACTOR_ANONYMOUS)
+        return GATE_DENY;
+    if (k == ACTOR_PERSON && !own)
+        return GATE_DENY;
+    if (k == ACTOR_SYSTEM && act != ACT_RECORD_CREATE)
+        return GATE_DENY;
+    if (act != ACT_RECORD_CREATE)
+        return GATE_ALLOW; /* the person's own reading and correcting: their rights */
+    if (f->required_in_force == 0)
+        *why = USE_NO_POLICY;
+    else if (f->missing[0])
+        *why = USE_NO_CONSENT;
+    else if (f->suspended_all)
+        *why = USE_SUSPENDED;
+    return *why == USE_OK ? GATE_ALLOW : GATE_DENY;
+}
+
+static void decision_table(void **state)
+{
+    (void)state;
+    enum actor_kind kinds[] = {ACTOR_ANONYMOUS, ACTOR_PERSON, ACTOR_SYSTEM};
+    enum action acts[] = {ACT_RECORD_CREATE, ACT_RECORD_READ, ACT_RECORD_SEARCH, ACT_RECORD_UPDATE,
+                          ACT_RECORD_HISTORY};
+    int cases = 0;
+    for (size_t k = 0; k < 3; k++)
+        for (size_t a = 0; a < 5; a++)
+            for (int own = 0; own < 2; own++)
+                for (int in_force = 0; in_force < 2; in_force++)
+                    for (int missing = 0; missing < 2; missing++)
+                        for (int suspended = 0; suspended < 2; suspended++) {
+                            struct actor actor = {.kind = kinds[k]};
+                            snprintf(actor.id, sizeof actor.id, "%s", kinds[k] == ACTOR_SYSTEM ? "loader" : ME);
+                            struct consent_facts f = {.required_in_force = in_force, .suspended_all = suspended};
+                            snprintf(f.missing, sizeof f.missing, "%s", missing ? "service" : "");
+                            enum use_refusal want_why, why = USE_OK;
+                            enum decision want = expected(kinds[k], acts[a], own, &f, &want_why);
+                            const char *subject = own ? ME : OTHER;
+                            enum decision got = gate_decide(&actor, acts[a], subject);
+                            if (got == GATE_ALLOW)
+                                got = gate_decide_use(&actor, acts[a], &f, &why);
+                            if (got != want || why != want_why)
+                                fail_msg("kind %d act %d own %d in_force %d missing %d suspended %d: "
+                                         "got %d (why %d), want %d (why %d)",
+                                         (int)kinds[k], (int)acts[a], own, in_force, missing, suspended, got,
+                                         (int)why, want, (int)want_why);
+                            cases++;
+                        }
+    assert_int_equal(cases, 3 * 5 * 2 * 2 * 2 * 2);
+}
+
+static void consent_actions(void **state)
+{
+    (void)state;
+    struct actor person = {.kind = ACTOR_PERSON}, sys = {.kind = ACTOR_SYSTEM}, anon = {.kind = ACTOR_ANONYMOUS};
+    snprintf(person.id, sizeof person.id, ME);
+    enum action acts[] = {ACT_CONSENT_RECORD, ACT_CONSENT_READ, ACT_USE_SUSPEND, ACT_USE_LIFT};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(gate_decide(&person, acts[i], ME), GATE_ALLOW);
+        assert_int_equal(gate_decide(&person, acts[i], OTHER), GATE_DENY);
+        assert_int_equal(gate_decide(&person, acts[i], NULL), GATE_DENY);
+        assert_int_equal(gate_decide(&sys, acts[i], OTHER), GATE_ALLOW);
+        assert_int_equal(gate_decide(&anon, acts[i], ME), GATE_DENY);
+    }
+    assert_int_equal(gate_decide(&person, ACT_POLICY_PUBLISH, NULL), GATE_DENY);
+    assert_int_equal(gate_decide(&anon, ACT_POLICY_PUBLISH, NULL), GATE_DENY);
+    assert_int_equal(gate_decide(&sys, ACT_POLICY_PUBLISH, NULL), GATE_ALLOW);
+}
+
+/* --- the store: ledger, derived state, facts --- */
+
+struct fixture {
+    char *dir, *db;
+    struct store *st;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof *f);
+    f->dir = tmpdir_new();
+    f->db = path_in(f->dir, "phr.db");
+    assert_int_equal(store_open(f->db, STORE_CREATE, &f->st), PHR_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    store_close(f->st);
+    free(f->db);
+    tmpdir_remove(f->dir);
+    free(f);
+    return 0;
+}
+
+static void purpose(struct store *st, const char *code, int version, int required, const char *change)
+{
+    struct purpose_row p = {.code = code, .version = version, .required = required, .title_ja = "t",
+                            .description_ja = "d", .change = change, .published_at = 1};
+    assert_int_equal(st->ops->purpose_insert(st, &p), PHR_OK);
+}
+
+static int decide(struct store *st, const char *person, const char *code, int version, const char *decision)
+{
+    struct consent_row c = {.person_id = person, .purpose = code, .purpose_version = version, .decision = decision,
+                            .at = 5, .channel = "api", .recorded_by = "person", .documents = ""};
+    return st->ops->consent_append(st, &c);
+}
+
+static struct consent_facts facts(struct store *st, const char *person)
+{
+    struct consent_facts f;
+    assert_int_equal(st->ops->consent_facts(st, person, &f), PHR_OK);
+    return f;
+}
+
+static void facts_follow_the_ledger(void **state)
+{
+    struct store *st = ((struct fixture *)*state)->st;
+    struct consent_facts f = facts(st, ME);
+    assert_int_equal(f.required_in_force, 0);
+    purpose(st, "service", 1, 1, "initial");
+    purpose(st, "ai", 1, 0, "initial");
+    f = facts(st, ME);
+    assert_int_equal(f.required_in_force, 1);
+    assert_string_equal(f.missing, "service");
+    assert_int_equal(decide(st, ME, "ai", 1, "grant"), PHR_OK);
+    assert_string_equal(facts(st, ME).missing, "service");
+    assert_int_equal(decide(st, ME, "service", 1, "grant"), PHR_OK);
+    assert_string_equal(facts(st, ME).missing, "");
+    assert_string_equal(facts(st, OTHER).missing, "service");
+    /* A minor change carries the grant over; a material one does not. */
+    purpose(st, "service", 2, 1, "minor");
+    assert_string_equal(facts(st, ME).missing, "");
+    purpose(st, "service", 3, 1, "material");
+    assert_string_equal(facts(st, ME).missing, "service");
+    assert_int_equal(decide(st, ME, "service", 3, "grant"), PHR_OK);
+    assert_string_equal(facts(st, ME).missing, "");
+    /* Withdrawal: the latest entry decides. */
+    assert_int_equal(decide(st, ME, "service", 3, "withdraw"), PHR_OK);
+    assert_string_equal(facts(st, ME).missing, "service");
+    /* A retired required purpose is no longer in force. */
+    purpose(st, "service", 4, 1, "retired");
+    assert_int_equal(facts(st, ME).required_in_force, 0);
+}
+
+static void suspensions_toggle(void **state)
+{
+    struct store *st = ((struct fixture *)*state)->st;
+    struct suspension_row s = {.person_id = ME, .purpose = "*", .action = "suspend", .at = 1, .channel = "api",
+                               .recorded_by = "person"};
+    assert_int_equal(st->ops->suspension_append(st, &s), PHR_OK);
+    assert_int_equal(facts(st, ME).suspended_all, 1);
+    assert_int_equal(facts(st, OTHER).suspended_all, 0);
+    assert_int_equal(st->ops->suspension_append(st, &s), PHR_ECONFLICT);
+    s.action = "lift";
+    assert_int_equal(st->ops->suspension_append(st, &s), PHR_OK);
+    assert_int_equal(facts(st, ME).suspended_all, 0);
+    assert_int_equal(st->ops->suspension_append(st, &s), PHR_ECONFLICT);
+}
+
+static void unknown_purpose_version_is_refused(void **state)
+{
+    struct store *st = ((struct fixture *)*state)->st;
+    purpose(st, "service", 1, 1, "initial");
+    assert_int_equal(decide(st, ME, "service", 2, "grant"), PHR_ECONFLICT);
+    assert_int_equal(decide(st, ME, "nothing", 1, "grant"), PHR_ECONFLICT);
+}
+
+/* --- parsing --- */
+
+static const char MANIFEST[] =
+    "{\"documents\":["
+    "{\"kind\":\"terms\",\"lang\":\"ja\",\"title\":\"規約\",\"file\":\"t.md\",\"effective\":\"2026-12-01\"},"
+    "{\"kind\":\"summary\",\"lang\":\"ja\",\"title\":\"概要\",\"file\":\"s.md\",\"effective\":\"2026-12-01\"},"
+    "{\"kind\":\"privacy\",\"lang\":\"ja\",\"title\":\"方針\",\"file\":\"p.md\",\"effective\":\"2026-12-01\"}],"
+    "\"purposes\":[{\"code\":\"service\",\"required\":true,\"title\":{\"ja\":\"提供\"},\"description\":{\"ja\":\"説明\"}}]}";
+
+static int parse_with(const char *from, const char *to, struct issue *is)
+{
+    char text[2048];
+    const char *at = strstr(MANIFEST, from);
+    assert_non_null(at);
+    snprintf(text, sizeof text, "%.*s%s%s", (int)(at - MANIFEST), MANIFEST, to, at + strlen(from));
+    struct policy_set set;
+    int rc = policy_parse(text, strlen(text), &set, is);
+    if (rc == 0)
+        policy_free(&set);
+    return rc;
+}
+
+static void manifest_parsing(void **state)
+{
+    (void)state;
+    struct policy_set set;
+    struct issue is;
+    assert_int_equal(policy_parse(MANIFEST, strlen(MANIFEST), &set, &is), 0);
+    assert_int_equal(set.ndocs, 3);
+    assert_int_equal(set.npurposes, 1);
+    assert_int_equal(set.docs[0].effective_at, 1796050800000LL); /* 2026-12-01T00:00+09:00 */
+    policy_free(&set);
+    static const struct { const char *from, *to, *why; } bad[] = {
+        {"\"kind\":\"terms\"", "\"kind\":\"rules\"", "terms, summary or privacy"},
+        {"\"lang\":\"ja\",\"title\":\"規約\"", "\"lang\":\"fr\",\"title\":\"規約\"", "ja or en"},
+        {"\"file\":\"t.md\"", "\"file\":\"../etc/passwd\"", "no '..'"},
+        {"\"file\":\"t.md\"", "\"file\":\"/etc/passwd\"", "not absolute"},
+        {"\"effective\":\"2026-12-01\"},{\"kind\":\"summary\"", "\"effective\":\"soon\"},{\"kind\":\"summary\"",
+         "YYYY-MM-DD"},
+        {"{\"kind\":\"privacy\"", "{\"kind\":\"summary\"", "listed twice"},
+        {"\"code\":\"service\"", "\"code\":\"Service!\"", "lower-case"},
+        {"\"required\":true", "\"required\":\"yes\"", "true or false"},
+        {"\"required\":true", "\"required\":false", "at least one purpose must be required"},
+        {"\"title\":{\"ja\":\"提供\"}", "\"title\":{\"en\":\"x\"}", "Japanese first"},
+        {"\"description\":{\"ja\":\"説明\"}}", "\"description\":{\"ja\":\"説明\"},\"change\":\"big\"}", "material or minor"},
+        {"\"purposes\":[", "\"purposes\":{", "malformed"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&is, 0, sizeof is);
+        if (parse_with(bad[i].from, bad[i].to, &is) != -1)
+            fail_msg("case %zu accepted", i);
+        if (!strstr(is.diagnostics, bad[i].why))
+            fail_msg("case %zu: '%s' does not say '%s'", i, is.diagnostics, bad[i].why);
+    }
+}
+
+static void texts_are_checked(void **state)
+{
+    (void)state;
+    struct issue is;
+    struct policy_doc d = {.file = "t.md"};
+    d.body = "規約";
+    d.body_len = strlen(d.body);
+    assert_int_equal(policy_check_text(&d, &is), 0);
+    static const char *const bad[] = {"\xff", "a\0b", "\xe3\x81", "\xc0\xaf", "\xed\xa0\x80"};
+    static const size_t lens[] = {1, 3, 2, 2, 3};
+    for (size_t i = 0; i < 5; i++) {
+        d.body = (char *)bad[i];
+        d.body_len = lens[i];
+        assert_int_equal(policy_check_text(&d, &is), -1);
+        assert_non_null(strstr(is.diagnostics, "UTF-8"));
+    }
+    d.body_len = 0;
+    assert_int_equal(policy_check_text(&d, &is), -1);
+}
+
+static void consent_requests(void **state)
+{
+    (void)state;
+    struct consent_request r;
+    struct issue is;
+    const char *ok = "{\"decisions\":[{\"purpose\":\"service\",\"decision\":\"grant\",\"version\":2},"
+                     "{\"purpose\":\"ai\",\"decision\":\"refuse\"}],\"shown\":[\"" /* 64 hex */
+                     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"]}";
+    assert_int_equal(consent_request_parse(ok, strlen(ok), &r, &is), 0);
+    assert_int_equal(r.ndecisions, 2);
+    assert_int_equal(r.decisions[0].version, 2);
+    assert_int_equal(r.decisions[1].version, 0);
+    assert_string_equal(r.decisions[1].decision, "refuse");
+    assert_int_equal(r.nshown, 1);
+    static const char *const bad[] = {
+        "{}", "[]", "{\"decisions\":[]}", "{\"decisions\":[{\"purpose\":\"x\"}]}",
+        "{\"decisions\":[{\"purpose\":\"x\",\"decision\":\"grant\",\"version\":0}]}",
+        "{\"decisions\":[{\"purpose\":\"x\",\"decision\":\"grant\",\"version\":\"1\"}]}",
+        "{\"decisions\":[{\"purpose\":\"X Y\",\"decision\":\"grant\"}]}",
+        "{\"decisions\":[{\"purpose\":\"x\",\"decision\":\"grant\"}],\"shown\":\"abc\"}",
+        "{\"decisions\":[{\"purpose\":\"x\",\"decision\":\"grant\"}],\"shown\":[\"ABC\"]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (consent_request_parse(bad[i], strlen(bad[i]), &r, &is) != -1)
+            fail_msg("accepted: %s", bad[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(decision_table),
+        cmocka_unit_test(consent_actions),
+        cmocka_unit_test_setup_teardown(facts_follow_the_ledger, setup, teardown),
+        cmocka_unit_test_setup_teardown(suspensions_toggle, setup, teardown),
+        cmocka_unit_test_setup_teardown(unknown_purpose_version_is_refused, setup, teardown),
+        cmocka_unit_test(manifest_parsing),
+        cmocka_unit_test(texts_are_checked),
+        cmocka_unit_test(consent_requests),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
