@@ -28,7 +28,15 @@ static const struct {
     [OPT_DECISION] = {"decision", "PHR_DECISION", "D", "grant, refuse or withdraw"},
     [OPT_CHANNEL] = {"channel", "PHR_CHANNEL", "C", "how the person asked: phone, mail or counter"},
     [OPT_BY] = {"by", "PHR_RECORDED_BY", "NAME", "who took the request (kept in the ledger)"},
+    [OPT_NAME] = {"name", "PHR_RECIPIENT_NAME", "NAME", "the organisation's or group's name"},
+    [OPT_ADDRESS] = {"address", "PHR_RECIPIENT_ADDRESS", "TEXT", "the organisation's address"},
+    [OPT_COUNTRY] = {"country", "PHR_RECIPIENT_COUNTRY", "CC", "its country, ISO 3166 alpha-2 (JP, US, ...)"},
+    [OPT_CONTACT] = {"contact", "PHR_RECIPIENT_CONTACT", "TEXT", "whom to contact there"},
+    [OPT_GROUP] = {"group", "PHR_RECIPIENT_GROUP", "CODE", "recipient group code"},
+    [OPT_RECIPIENT] = {"recipient", "PHR_RECIPIENT", "ID", "recipient id (as printed by 'phr recipient add')"},
 };
+
+_Static_assert(OPT_COUNT <= 32, "options are a 32-bit mask");
 
 int cli_parse(int argc, char **argv, unsigned allowed, struct cli *out)
 {

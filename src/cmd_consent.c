@@ -1,8 +1,11 @@
-/* The operator's commands for policies and consent:
+/* The operator's commands for policies, consent and recipients:
  *   phr policy publish --manifest FILE [--dry-run]
  *   phr consent show   --login L
  *   phr consent record --login L --purpose P --decision D --channel C --by NAME
  *   phr consent suspend|lift --login L --purpose P|'*' --channel C --by NAME
+ *   phr recipient add --name N --address A --country CC --contact C
+ *   phr recipient group --group CODE --name N
+ *   phr recipient join|leave --group CODE --recipient ID
  * They call the same service functions as the HTTP API, as the operator
  * (a system actor), and each is in the handling history. */
 #include <errno.h>
@@ -252,6 +255,62 @@ int cmd_consent(int argc, char **argv)
     struct op *op;
     if (consent_op(svc, &c, sub, person, &op) == 0)
         rc = run_op(svc, op, sub);
+out:
+    service_close(svc);
+    paths_free(&p);
+    return rc;
+}
+
+#define RECIPIENT_OPTS                                                                                       \
+    (STORE_OPTS | BIT(OPT_NAME) | BIT(OPT_ADDRESS) | BIT(OPT_COUNTRY) | BIT(OPT_CONTACT) | BIT(OPT_GROUP) |   \
+     BIT(OPT_RECIPIENT))
+
+int cmd_recipient(int argc, char **argv)
+{
+    struct cli c;
+    struct paths p;
+    struct service *svc = NULL;
+    int rc = 1;
+    const char *sub = argc >= 2 ? argv[1] : "";
+    if (strcmp(sub, "add") && strcmp(sub, "group") && strcmp(sub, "join") && strcmp(sub, "leave")) {
+        fprintf(stderr, "usage: phr recipient add|group|join|leave --data DIR [options]\n");
+        return 2;
+    }
+    if (cli_parse(argc - 1, argv + 1, RECIPIENT_OPTS, &c))
+        return 2;
+    if (c.help) {
+        cli_usage("recipient add|group|join|leave",
+                  "add: an outside organisation that may receive data (--name, --address, --country,\n"
+                  "  --contact); prints its client id and secret, once: hand them over securely.\n"
+                  "group: a recipient group (--group, --name) that a purpose of use can name.\n"
+                  "join / leave: change a group's membership (--group, --recipient). A member added to a\n"
+                  "  group is covered by consents that name the group; a recipient abroad only by\n"
+                  "  consents that name its country. Every change is in the handling history.",
+                  RECIPIENT_OPTS);
+        return 0;
+    }
+    set_log_level(&c);
+    if (paths_for(&c, &p))
+        goto out;
+    if (open_service(&c, &p, &svc) != PHR_OK)
+        goto out;
+    struct actor a = operator_actor("operator");
+    struct op *op;
+    struct issue is;
+    int made;
+    if (!strcmp(sub, "add"))
+        made = recipient_add(svc, &a, c.val[OPT_NAME], c.val[OPT_ADDRESS], c.val[OPT_COUNTRY], c.val[OPT_CONTACT],
+                             &op, &is);
+    else if (!strcmp(sub, "group"))
+        made = recipient_group_add(svc, &a, c.val[OPT_GROUP], c.val[OPT_NAME], &op, &is);
+    else
+        made = recipient_group_change(svc, &a, c.val[OPT_GROUP], c.val[OPT_RECIPIENT], !strcmp(sub, "leave"), &op,
+                                      &is);
+    if (made != 0) {
+        fprintf(stderr, "phr recipient %s: %s\n", sub, is.diagnostics);
+        goto out;
+    }
+    rc = run_op(svc, op, sub);
 out:
     service_close(svc);
     paths_free(&p);

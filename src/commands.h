@@ -23,5 +23,6 @@ int open_service(const struct cli *c, const struct paths *p, struct service **sv
 
 int cmd_policy(int argc, char **argv);
 int cmd_consent(int argc, char **argv);
+int cmd_recipient(int argc, char **argv);
 
 #endif

@@ -21,6 +21,9 @@ static const char *const action_names[] = {
     [ACT_CONSENT_READ] = "consent.read",
     [ACT_USE_SUSPEND] = "use.suspend",
     [ACT_USE_LIFT] = "use.lift",
+    [ACT_RECIPIENT_MANAGE] = "recipient.manage",
+    [ACT_CLIENT_TOKEN] = "client.token",
+    [ACT_PROVISION_READ] = "provision.read",
 };
 
 const char *gate_action_name(enum action act)
@@ -40,8 +43,12 @@ static int is_consent_action(enum action act)
 
 enum decision gate_decide(const struct actor *a, enum action act, const char *subject)
 {
-    if (act == ACT_POLICY_PUBLISH)
+    if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE)
         return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY; /* the operator, at the command line */
+    if (act == ACT_PROVISION_READ)
+        return subject && (a->kind == ACTOR_SYSTEM || (a->kind == ACTOR_PERSON && strcmp(a->id, subject) == 0))
+                   ? GATE_ALLOW
+                   : GATE_DENY;
     if (is_consent_action(act)) {
         /* A person decides for themselves; the operator's command line
          * records a decision taken by phone or mail (channel and name kept). */
@@ -63,49 +70,64 @@ enum decision gate_decide(const struct actor *a, enum action act, const char *su
         /* Start-up and import jobs write records on a person's behalf; they
          * never read them back. */
         return act == ACT_RECORD_CREATE ? GATE_ALLOW : GATE_DENY;
+    case ACTOR_RECIPIENT:
+        /* Reading only; whether this person's data may be provided is the
+         * use stage's question. */
+        return act == ACT_RECORD_READ || act == ACT_RECORD_SEARCH ? GATE_ALLOW : GATE_DENY;
     case ACTOR_ANONYMOUS:
         break;
     }
     return GATE_DENY;
 }
 
-enum decision gate_decide_use(const struct actor *a, enum action act, const struct consent_facts *f,
+enum decision gate_decide_use(const struct actor *a, enum action act, const struct gate_facts *f,
                               enum use_refusal *why)
 {
     *why = USE_OK;
+    if (a->kind == ACTOR_RECIPIENT) {
+        if (!f->basis.found)
+            *why = USE_NO_PROVISION;
+        return f->basis.found && (act == ACT_RECORD_READ || act == ACT_RECORD_SEARCH) ? GATE_ALLOW : GATE_DENY;
+    }
     if (act != ACT_RECORD_CREATE) {
         /* Reading, searching and correcting one's own records are the
          * person's rights (disclosure, correction): no consent gates them,
          * and gate_decide() has already limited them to the person. */
         return is_record_action(act) && a->kind == ACTOR_PERSON ? GATE_ALLOW : GATE_DENY;
     }
-    if (f->required_in_force == 0)
+    if (f->consent.required_in_force == 0)
         *why = USE_NO_POLICY;
-    else if (f->missing[0])
+    else if (f->consent.missing[0])
         *why = USE_NO_CONSENT;
-    else if (f->suspended_all)
+    else if (f->consent.suspended_all)
         *why = USE_SUSPENDED;
     return *why == USE_OK ? GATE_ALLOW : GATE_DENY;
 }
 
-int gate_check(struct store *st, const struct actor *a, enum action act, const char *subject,
-               enum decision *d, enum use_refusal *why, char reason[GATE_REASON_LEN])
+int gate_check(struct store *st, const struct actor *a, enum action act, const char *subject, const char *kind,
+               struct gate_result *out)
 {
-    reason[0] = '\0';
-    *why = USE_OK;
-    *d = gate_decide(a, act, subject);
-    if (*d == GATE_DENY || !is_record_action(act))
+    memset(out, 0, sizeof *out);
+    out->d = gate_decide(a, act, subject);
+    if (out->d == GATE_DENY || !is_record_action(act))
         return PHR_OK;
-    struct consent_facts f;
-    int err = st->ops->consent_facts(st, subject, &f);
+    struct gate_facts f;
+    memset(&f, 0, sizeof f);
+    int err = a->kind == ACTOR_RECIPIENT ? st->ops->provision_basis(st, a->id, subject, kind, &f.basis)
+                                         : st->ops->consent_facts(st, subject, &f.consent);
     if (err)
         return err;
-    *d = gate_decide_use(a, act, &f, why);
-    switch (*why) {
-    case USE_OK: break;
-    case USE_NO_POLICY: snprintf(reason, GATE_REASON_LEN, "no-policy"); break;
-    case USE_NO_CONSENT: snprintf(reason, GATE_REASON_LEN, "no-consent:%s", f.missing); break;
-    case USE_SUSPENDED: snprintf(reason, GATE_REASON_LEN, "suspended"); break;
+    out->d = gate_decide_use(a, act, &f, &out->why);
+    out->basis = f.basis;
+    switch (out->why) {
+    case USE_OK:
+        if (f.basis.found)
+            snprintf(out->reason, GATE_REASON_LEN, "purpose:%s", f.basis.purpose);
+        break;
+    case USE_NO_POLICY: snprintf(out->reason, GATE_REASON_LEN, "no-policy"); break;
+    case USE_NO_CONSENT: snprintf(out->reason, GATE_REASON_LEN, "no-consent:%s", f.consent.missing); break;
+    case USE_SUSPENDED: snprintf(out->reason, GATE_REASON_LEN, "suspended"); break;
+    case USE_NO_PROVISION: snprintf(out->reason, GATE_REASON_LEN, "no-provision-basis"); break;
     }
     return PHR_OK;
 }
@@ -119,6 +141,9 @@ void gate_actor_name(const struct actor *a, char out[64])
     case ACTOR_SYSTEM:
         snprintf(out, 64, "system:%s", a->id);
         return;
+    case ACTOR_RECIPIENT:
+        snprintf(out, 64, "recipient:%s", a->id);
+        return;
     case ACTOR_ANONYMOUS:
         break;
     }
@@ -130,6 +155,7 @@ static const char *role_of(const struct actor *a)
     switch (a->kind) {
     case ACTOR_PERSON: return "person";
     case ACTOR_SYSTEM: return "system";
+    case ACTOR_RECIPIENT: return "recipient";
     case ACTOR_ANONYMOUS: break;
     }
     return "anonymous";

@@ -16,11 +16,11 @@
 #include "store/store.h"
 #include "util/ids.h"
 
-enum actor_kind { ACTOR_ANONYMOUS, ACTOR_PERSON, ACTOR_SYSTEM };
+enum actor_kind { ACTOR_ANONYMOUS, ACTOR_PERSON, ACTOR_SYSTEM, ACTOR_RECIPIENT };
 
 struct actor {
     enum actor_kind kind;
-    char id[ID_LEN + 1];          /* person id, or the system job's name */
+    char id[ID_LEN + 1];          /* person or recipient id, or the system job's name */
     const char *client;           /* client address, "cli" for the command line */
     const char *request_id;
 };
@@ -39,6 +39,9 @@ enum action {
     ACT_CONSENT_READ,
     ACT_USE_SUSPEND,
     ACT_USE_LIFT,
+    ACT_RECIPIENT_MANAGE,
+    ACT_CLIENT_TOKEN,
+    ACT_PROVISION_READ,
 };
 
 enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };
@@ -55,19 +58,36 @@ enum use_refusal {
     USE_NO_POLICY,       /* no required purpose is published: nothing may be acquired */
     USE_NO_CONSENT,      /* a required purpose lacks a grant covering its current version */
     USE_SUSPENDED,       /* the person suspended use of their data */
+    USE_NO_PROVISION,    /* no purpose in force covers giving this to this recipient now */
 };
 
-/* The consent stage, pure. Acquiring a record needs every required purpose
+/* What the use stage decides on, read from the store for the subject. */
+struct gate_facts {
+    struct consent_facts consent;
+    /* Recipients only: the purpose in force that names a group the
+     * recipient belongs to and the kind asked for, granted by the person
+     * (naming the recipient's country if abroad), not suspended. */
+    struct provision_basis basis;
+};
+
+/* The use stage, pure. Acquiring a record needs every required purpose
  * granted at a version its last material change allows, and no suspension;
- * a person's own reading and correcting needs neither (their rights). */
-enum decision gate_decide_use(const struct actor *a, enum action act, const struct consent_facts *f,
+ * a person's own reading and correcting needs neither (their rights); a
+ * recipient reads only on a provision basis. */
+enum decision gate_decide_use(const struct actor *a, enum action act, const struct gate_facts *f,
                               enum use_refusal *why);
 
-/* Both stages on st, inside the acting transaction. reason is
- * set to the audit reason for a refusal ("" when allowed), such as
- * "no-consent:service". */
-int gate_check(struct store *st, const struct actor *a, enum action act, const char *subject,
-               enum decision *d, enum use_refusal *why, char reason[GATE_REASON_LEN]);
+struct gate_result {
+    enum decision d;
+    enum use_refusal why;
+    char reason[GATE_REASON_LEN];  /* for the audit entry: "no-consent:service", "purpose:…" */
+    struct provision_basis basis;  /* recipients: the consent relied on */
+};
+
+/* Both stages on st, inside the acting transaction: may actor a do act on
+ * subject's data of this kind ("Observation") now? */
+int gate_check(struct store *st, const struct actor *a, enum action act, const char *subject, const char *kind,
+               struct gate_result *out);
 
 /* Appends the handling-history entry for a decision. records: the record
  * ids concerned, comma-separated, or NULL; reason: why, or NULL. */

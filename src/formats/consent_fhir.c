@@ -46,3 +46,33 @@ int consent_fhir_write(struct buf *out, const struct consent_entry *e)
         return -1;
     return 0;
 }
+
+int provision_fhir_write(struct buf *out, const struct provision_entry *e)
+{
+    char at[32];
+    clock_format_ms(e->at, at);
+    if (buf_printf(out, "{\"resourceType\":\"Provenance\",\"id\":\"p%lld\",\"target\":[", (long long)e->seq))
+        return -1;
+    const char *p = e->items;
+    int first = 1;
+    while (p && *p) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (buf_puts(out, first ? "{\"reference\":\"Observation/" : ",{\"reference\":\"Observation/") ||
+            buf_json_escape(out, p, n) || buf_puts(out, "\"}"))
+            return -1;
+        first = 0;
+        p = end ? end + 1 : NULL;
+    }
+    if (buf_printf(out, "],\"recorded\":\"%s\",\"policy\":[\"" PURPOSE_SYSTEM ":", at) ||
+        buf_json_escape(out, e->purpose, strlen(e->purpose)) ||
+        buf_printf(out, ":%d\",\"urn:phr:consent:c%lld\"],", e->purpose_version, (long long)e->consent_seq) ||
+        buf_puts(out, "\"activity\":{\"coding\":[{\"system\":"
+                      "\"http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle\",\"code\":\"disclose\"}]},"
+                      "\"agent\":[{\"type\":{\"text\":\"recipient\"},\"who\":{\"display\":") ||
+        buf_json_str(out, e->recipient_name ? e->recipient_name : "(unknown recipient)") ||
+        buf_puts(out, "},\"extension\":[{\"url\":\"urn:phr:recipient-country\",\"valueCode\":") ||
+        buf_json_str(out, e->recipient_country ? e->recipient_country : "") || buf_puts(out, "}]}]}"))
+        return -1;
+    return 0;
+}

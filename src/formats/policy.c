@@ -88,6 +88,51 @@ static int parse_doc(json_object *o, size_t i, struct policy_doc *d, struct issu
     return 0;
 }
 
+static int resource_type_valid(const char *t)
+{
+    size_t n = strlen(t);
+    if (n < 2 || n > 64 || t[0] < 'A' || t[0] > 'Z')
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z')))
+            return 0;
+    return 1;
+}
+
+/* A provision purpose names a recipient group and the kinds of data it
+ * provides; both or neither. */
+static int parse_provision(json_object *o, size_t i, struct policy_purpose *p, struct issue *is)
+{
+    json_object *kinds;
+    int has_kinds = json_object_object_get_ex(o, "kinds", &kinds);
+    p->recipient_group = json_get_str(o, "recipient_group");
+    if (!p->recipient_group && !has_kinds)
+        return 0;
+    if (!p->recipient_group || !purpose_code_valid(p->recipient_group))
+        return issue_set(is, 422, "value", NULL, "purposes[%zu].recipient_group must be a group code", i);
+    size_t n = has_kinds && json_object_is_type(kinds, json_type_array) ? json_object_array_length(kinds) : 0;
+    if (n == 0 || n > 16)
+        return issue_set(is, 422, "value", NULL,
+                         "purposes[%zu].kinds must list 1 to 16 FHIR resource types provided to the group", i);
+    /* Each type is at most 64 bytes, plus a comma or the final NUL. */
+    p->kinds = calloc(n, 65);
+    if (!p->kinds)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    size_t len = 0;
+    for (size_t k = 0; k < n; k++) {
+        json_object *t = json_object_array_get_idx(kinds, k);
+        const char *s = json_object_is_type(t, json_type_string) ? json_object_get_string(t) : NULL;
+        if (!s || !resource_type_valid(s))
+            return issue_set(is, 422, "value", NULL, "purposes[%zu].kinds[%zu] must be a FHIR resource type", i, k);
+        if (k)
+            p->kinds[len++] = ',';
+        memcpy(p->kinds + len, s, strlen(s));
+        len += strlen(s);
+    }
+    p->kinds[len] = '\0';
+    return 0;
+}
+
 static int parse_purpose(json_object *o, size_t i, struct policy_purpose *p, struct issue *is)
 {
     if (!json_object_is_type(o, json_type_object))
@@ -118,7 +163,7 @@ static int parse_purpose(json_object *o, size_t i, struct policy_purpose *p, str
             return issue_set(is, 422, "value", NULL, "purposes[%zu].retired must be true or false", i);
         p->retired = json_object_get_boolean(v);
     }
-    return 0;
+    return parse_provision(o, i, p, is);
 }
 
 int policy_parse(const char *json, size_t len, struct policy_set *out, struct issue *is)
@@ -166,7 +211,8 @@ int policy_parse(const char *json, size_t len, struct policy_set *out, struct is
             goto fail;
         }
     }
-    for (size_t i = 0; i < np; i++, out->npurposes++) {
+    for (size_t i = 0; i < np; i++) {
+        out->npurposes++; /* counted first: a failed parse may hold an allocation */
         if (parse_purpose(json_object_array_get_idx(purposes, i), i, &out->purposes[i], is))
             goto fail;
         for (size_t j = 0; j < i; j++)
@@ -205,6 +251,8 @@ void policy_free(struct policy_set *set)
     for (size_t i = 0; i < set->ndocs; i++)
         free(set->docs[i].body);
     free(set->docs);
+    for (size_t i = 0; i < set->npurposes; i++)
+        free(set->purposes[i].kinds);
     free(set->purposes);
     json_object_put(set->root);
     memset(set, 0, sizeof *set);
@@ -218,6 +266,30 @@ static int is_sha256_hex(const char *s)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
             return 0;
     return 1;
+}
+
+/* ISO 3166-1 alpha-2 codes of the foreign countries a consent names. */
+static int parse_countries(json_object *v, size_t i, struct consent_decision *c, struct issue *is)
+{
+    size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+    if (!json_object_is_type(v, json_type_array) || n > CONSENT_MAX_COUNTRIES)
+        return issue_set(is, 422, "value", NULL, "decisions[%zu].countries must be an array of at most %d codes", i,
+                         CONSENT_MAX_COUNTRIES);
+    size_t len = 0;
+    for (size_t k = 0; k < n; k++) {
+        json_object *e = json_object_array_get_idx(v, k);
+        const char *s = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
+        if (!s || strlen(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' || !strcmp(s, "JP"))
+            return issue_set(is, 422, "value", NULL,
+                             "decisions[%zu].countries[%zu] must be a foreign country's ISO 3166 code, such as \"US\"",
+                             i, k);
+        if (k)
+            c->countries[len++] = ',';
+        memcpy(c->countries + len, s, 2);
+        len += 2;
+    }
+    c->countries[len] = '\0';
+    return 0;
 }
 
 int consent_request_parse(const char *json, size_t len, struct consent_request *out, struct issue *is)
@@ -260,6 +332,8 @@ int consent_request_parse(const char *json, size_t len, struct consent_request *
             }
             c->version = (int)json_object_get_int64(v);
         }
+        if (json_object_object_get_ex(d, "countries", &v) && parse_countries(v, i, c, is))
+            goto out;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(out->decisions[j].purpose, purpose)) {
                 issue_set(is, 422, "value", NULL, "decisions: purpose %s appears twice", purpose);

@@ -33,6 +33,8 @@ struct policy_purpose {
     const char *title_ja, *title_en, *description_ja, *description_en;
     const char *change;          /* material, minor, or NULL when not marked */
     int retired;
+    const char *recipient_group; /* provision: the recipient group (a code), else NULL */
+    char *kinds;                 /* provision: "Observation,…" (owned), else NULL */
 };
 
 struct policy_set {
@@ -52,10 +54,13 @@ void policy_free(struct policy_set *set);
 #define CONSENT_MAX_DECISIONS 32
 #define CONSENT_MAX_SHOWN 12
 
+#define CONSENT_MAX_COUNTRIES 8
+
 struct consent_decision {
     char purpose[PURPOSE_CODE_MAX + 1];
     int version;                 /* 0: not given (the current one) */
     char decision[9];            /* grant, refuse, withdraw */
+    char countries[CONSENT_MAX_COUNTRIES * 3]; /* foreign countries named: "US,SG" */
 };
 
 struct consent_request {
@@ -65,7 +70,8 @@ struct consent_request {
     size_t nshown;
 };
 
-/* {"decisions":[{"purpose","version"?,"decision"}], "shown":["<sha256>",...]} */
+/* {"decisions":[{"purpose","version"?,"decision","countries"?:["US"]}],
+ *  "shown":["<sha256>",...]} */
 int consent_request_parse(const char *json, size_t len, struct consent_request *out, struct issue *is);
 /* A purpose code: 1-32 of [a-z0-9-], starting with a letter. */
 int purpose_code_valid(const char *code);

@@ -207,8 +207,8 @@ int req_authenticate(struct request *r)
     int err = service_authenticate(r->svc, token, &r->auth);
     if (err)
         return err;
-    r->actor.kind = ACTOR_PERSON;
-    snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.person_id);
+    r->actor.kind = r->auth.person_id[0] ? ACTOR_PERSON : ACTOR_RECIPIENT;
+    snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.person_id[0] ? r->auth.person_id : r->auth.recipient_id);
     return PHR_OK;
 }
 

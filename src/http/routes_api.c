@@ -122,7 +122,8 @@ void routes_api(struct request *r)
                 return req_problem_issue(r, &is);
             return req_submit(r, op, finish_logout);
         }
-    } else if (strcmp(p, "/api/v1/policies") == 0 || strncmp(p, "/api/v1/me/", 11) == 0) {
+    } else if (strcmp(p, "/api/v1/policies") == 0 || strcmp(p, "/api/v1/token") == 0 ||
+               strncmp(p, "/api/v1/me/", 11) == 0) {
         return routes_consent(r);
     } else {
         r->route = "/api/(unknown)";

@@ -1,5 +1,6 @@
-/* /api/v1/policies (public) and the signed-in person's consent endpoints:
- * /api/v1/me/consents and /api/v1/me/suspensions (R3.1-R3.3, R3.6, R3.9). */
+/* /api/v1/policies and /api/v1/token (public), and the signed-in person's
+ * consent endpoints: /api/v1/me/consents, /api/v1/me/suspensions and
+ * /api/v1/me/provisions (R3.1-R3.3, R3.6, R3.7, R3.9). */
 #include <string.h>
 #include <json-c/json.h>
 
@@ -75,6 +76,27 @@ static void suspend(struct request *r)
     req_submit(r, op, finish_no_content);
 }
 
+/* A recipient's client exchanges its credentials for a bearer token. */
+static void token(struct request *r)
+{
+    if (!req_is_json(r))
+        return req_problem(r, 415, "Unsupported Media Type", "send application/json");
+    struct issue is;
+    json_object *o = json_parse_strict(buf_cstr(&r->body), r->body.len, &is);
+    if (!o)
+        return req_problem_issue(r, &is);
+    const char *id = json_object_is_type(o, json_type_object) ? json_get_str(o, "client_id") : NULL;
+    const char *secret = json_object_is_type(o, json_type_object) ? json_get_str(o, "client_secret") : NULL;
+    struct op *op;
+    int rc = recipient_token(r->svc, &r->actor, id, secret, &op, &is);
+    if (secret)
+        explicit_bzero((char *)secret, strlen(secret));
+    json_object_put(o);
+    if (rc != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, finish_ok);
+}
+
 void routes_consent(struct request *r)
 {
     const char *p = r->path;
@@ -83,14 +105,30 @@ void routes_consent(struct request *r)
         r->route = "/api/v1/policies";
         return get ? policies(r) : req_problem(r, 405, "Method Not Allowed", "policies are read with GET");
     }
+    if (strcmp(p, "/api/v1/token") == 0) {
+        r->route = "/api/v1/token";
+        return post ? token(r) : req_problem(r, 405, "Method Not Allowed", "ask for a token with POST");
+    }
     int auth = req_authenticate(r);
     if (auth != PHR_OK) {
         r->route = "/api/v1/me/(unauthenticated)";
         return req_problem(r, 401, "Unauthorized",
                            auth == PHR_EPERM ? "the session has expired; sign in again" : "sign in first");
     }
+    if (!r->auth.person_id[0]) {
+        r->route = "/api/v1/me/(not a person)";
+        return req_problem(r, 403, "Forbidden", "these endpoints are for the person whose data it is");
+    }
     struct op *op;
     struct issue is;
+    if (strcmp(p, "/api/v1/me/provisions") == 0) {
+        r->route = "/api/v1/me/provisions";
+        if (!get)
+            return req_problem(r, 405, "Method Not Allowed", "provision records are read with GET");
+        if (provisions_read(r->svc, &r->actor, r->auth.person_id, 0, NULL, &op, &is) != 0)
+            return req_problem_issue(r, &is);
+        return req_submit(r, op, finish_ok);
+    }
     if (strcmp(p, "/api/v1/me/consents") == 0) {
         r->route = "/api/v1/me/consents";
         if (get) {

@@ -33,7 +33,8 @@ static void capability(struct request *r)
                 "\"rest\":[{\"mode\":\"server\",\"security\":{\"cors\":false,\"service\":[{\"coding\":[{"
                 "\"system\":\"http://terminology.hl7.org/CodeSystem/restful-security-service\",\"code\":\"Basic\"}],"
                 "\"text\":\"Bearer session token from POST /api/v1/login\"}],"
-                "\"description\":\"A person reaches only their own records.\"},"
+                "\"description\":\"A person reaches only their own records; a recipient (client credentials, "
+                "POST /api/v1/token) reads only what a live consent provides to it.\"},"
                 "\"resource\":[{\"type\":\"Observation\","
                 "\"supportedProfile\":[\"http://hl7.org/fhir/StructureDefinition/vitalsigns\","
                 "\"http://jpfhir.jp/fhir/core/StructureDefinition/JP_Observation_VitalSigns\"],"
@@ -55,6 +56,9 @@ static void capability(struct request *r)
                 "otherwise total is given on the last page\"}]},"
                 "{\"type\":\"Consent\",\"documentation\":\"The person's consent ledger, one Consent per decision; "
                 "decisions are made with POST /api/v1/me/consents.\",\"interaction\":[{\"code\":\"search-type\"}],"
+                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
+                "{\"type\":\"Provenance\",\"documentation\":\"Provision records: which records went to which "
+                "recipient, when, under which purpose and consent.\",\"interaction\":[{\"code\":\"search-type\"}],"
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]}]}]}");
     req_reply(r, 200, FHIR_TYPE);
 }
@@ -294,6 +298,22 @@ static void consents(struct request *r)
     req_submit(r, op, finish_read);
 }
 
+/* Provision records as Provenance: to whom the person's records went. */
+static void provenance(struct request *r)
+{
+    r->route = "/fhir/Provenance";
+    if (strcmp(r->method, "GET") != 0)
+        return outcome(r, 405, "not-supported", "provision records are read with GET");
+    const char *patient = req_arg(r, "patient");
+    if (patient && strncmp(patient, "Patient/", 8) == 0)
+        patient += 8;
+    struct op *op;
+    struct issue is;
+    if (provisions_read(r->svc, &r->actor, patient ? patient : r->auth.person_id, 1, req_base_url(r), &op, &is) != 0)
+        return req_outcome(r, &is);
+    req_submit(r, op, finish_read);
+}
+
 void routes_fhir(struct request *r)
 {
     const char *p = r->path + 5; /* after "/fhir" */
@@ -314,6 +334,8 @@ void routes_fhir(struct request *r)
         return observation(r, p + 12);
     if (strcmp(p, "/Consent") == 0)
         return consents(r);
+    if (strcmp(p, "/Provenance") == 0)
+        return provenance(r);
     r->route = "/fhir/(unknown)";
     outcome(r, 404, "not-supported", "this resource type is not served (see /fhir/metadata)");
 }

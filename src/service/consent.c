@@ -185,7 +185,7 @@ static int record_commit(struct op *o, struct store *st)
         struct consent_row row = {
             .person_id = r->subject, .purpose = d->purpose, .purpose_version = d->version,
             .decision = d->decision, .at = now, .channel = r->channel, .recorded_by = r->recorded_by,
-            .documents = r->documents.len ? r->documents.data : "",
+            .documents = r->documents.len ? r->documents.data : "", .countries = d->countries,
         };
         if ((err = st->ops->consent_append(st, &row)) != PHR_OK)
             goto out;

@@ -43,6 +43,7 @@ static void read_destroy(struct op *o)
 static const struct op_ops read_ops = {read_commit, read_render, read_destroy};
 
 /* The person's ledger, kept to render each purpose beside its latest entry. */
+#define STRINGS 7 /* the string members of a consent_row */
 struct ledger {
     struct consent_row *rows;
     char **strings;              /* the copies the rows point into */
@@ -66,7 +67,7 @@ static int got_entry(void *arg, const struct consent_row *c)
         if (!p)
             return PHR_ENOMEM;
         l->rows = p;
-        char **q = realloc(l->strings, cap * 6 * sizeof *q);
+        char **q = realloc(l->strings, cap * STRINGS * sizeof *q);
         if (!q)
             return PHR_ENOMEM;
         l->strings = q;
@@ -74,7 +75,7 @@ static int got_entry(void *arg, const struct consent_row *c)
     }
     int fail = 0;
     struct consent_row *x = &l->rows[l->n];
-    char **s = &l->strings[l->n * 6];
+    char **s = &l->strings[l->n * STRINGS];
     *x = *c;
     x->person_id = s[0] = keep(c->person_id, &fail);
     x->purpose = s[1] = keep(c->purpose, &fail);
@@ -82,13 +83,14 @@ static int got_entry(void *arg, const struct consent_row *c)
     x->channel = s[3] = keep(c->channel, &fail);
     x->recorded_by = s[4] = keep(c->recorded_by, &fail);
     x->documents = s[5] = keep(c->documents, &fail);
+    x->countries = s[6] = keep(c->countries, &fail);
     l->n++;
     return fail ? PHR_ENOMEM : PHR_OK;
 }
 
 static void ledger_free(struct ledger *l)
 {
-    for (size_t i = 0; i < l->n * 6; i++)
+    for (size_t i = 0; i < l->n * STRINGS; i++)
         free(l->strings[i]);
     free(l->strings);
     free(l->rows);
@@ -151,7 +153,8 @@ static int render_entry_json(struct buf *b, const struct consent_row *e, int fir
            buf_printf(b, ",\"version\":%d,\"decision\":\"%s\",\"at\":\"%s\",\"channel\":", e->purpose_version,
                       e->decision, at) ||
            buf_json_str(b, e->channel) || buf_puts(b, ",\"recorded_by\":") || buf_json_str(b, e->recorded_by) ||
-           buf_puts(b, ",\"documents\":") || buf_json_str(b, e->documents) || buf_puts(b, "}");
+           buf_puts(b, ",\"documents\":") || buf_json_str(b, e->documents) || buf_puts(b, ",\"countries\":") ||
+           buf_json_str(b, e->countries) || buf_puts(b, "}");
 }
 
 struct susp_ctx {

@@ -26,7 +26,7 @@ struct cur_doc {
 struct cur_purpose {
     char code[PURPOSE_CODE_MAX + 1];
     int version, required, retired, seen;
-    char *title_ja, *title_en, *description_ja, *description_en;
+    char *title_ja, *title_en, *description_ja, *description_en, *recipient_group, *kinds;
 };
 
 struct current {
@@ -68,7 +68,9 @@ static int got_purpose(void *arg, const struct purpose_row *p)
     x->title_en = dup_or_null(p->title_en);
     x->description_ja = dup_or_null(p->description_ja);
     x->description_en = dup_or_null(p->description_en);
-    if (!x->title_ja || !x->description_ja)
+    x->recipient_group = dup_or_null(p->recipient_group);
+    x->kinds = dup_or_null(p->kinds);
+    if (!x->title_ja || !x->description_ja || (p->recipient_group && !x->recipient_group) || (p->kinds && !x->kinds))
         return PHR_ENOMEM;
     return PHR_OK;
 }
@@ -80,6 +82,8 @@ static void current_free(struct current *c)
         free(c->purposes[i].title_en);
         free(c->purposes[i].description_ja);
         free(c->purposes[i].description_en);
+        free(c->purposes[i].recipient_group);
+        free(c->purposes[i].kinds);
     }
     c->npurposes = 0;
 }
@@ -182,7 +186,8 @@ static int purpose_changed(const struct policy_purpose *s, const struct cur_purp
 {
     return s->required != c->required || !same_str(s->title_ja, c->title_ja) ||
            !same_str(s->title_en, c->title_en) || !same_str(s->description_ja, c->description_ja) ||
-           !same_str(s->description_en, c->description_en);
+           !same_str(s->description_en, c->description_en) || !same_str(s->recipient_group, c->recipient_group) ||
+           !same_str(s->kinds, c->kinds);
 }
 
 /* Decides every purpose's change first, writing nothing, so that one
@@ -261,6 +266,7 @@ static int publish_commit(struct op *o, struct store *st)
             .title_ja = s->title_ja, .title_en = s->title_en,
             .description_ja = s->description_ja, .description_en = s->description_en,
             .change = changes[i], .published_at = now,
+            .recipient_group = s->recipient_group, .kinds = s->kinds,
         };
         if (!p->dry_run && (err = st->ops->purpose_insert(st, &row)) != PHR_OK)
             goto out;
@@ -355,6 +361,9 @@ int policy_render_purpose(struct buf *b, const struct purpose_row *p)
                    p->covered_from, p->required ? "true" : "false") ||
         buf_json_str(b, p->change) || lang_pair(b, "title", p->title_ja, p->title_en) ||
         lang_pair(b, "description", p->description_ja, p->description_en))
+        return PHR_ENOMEM;
+    if (p->recipient_group && (buf_puts(b, ",\"recipient_group\":") || buf_json_str(b, p->recipient_group) ||
+                               buf_puts(b, ",\"kinds\":") || buf_json_str(b, p->kinds ? p->kinds : "")))
         return PHR_ENOMEM;
     return PHR_OK;
 }

@@ -47,6 +47,7 @@ static void refuse_use(struct op *o, enum use_refusal why, const char *reason)
                   "use of this person's data is suspended; lift the suspension to record new data");
         break;
     case USE_OK:
+    case USE_NO_PROVISION:
         break;
     }
 }
@@ -73,14 +74,14 @@ static int write_commit(struct op *o, struct store *st)
         return gate_record(st, &o->actor, w->act, subject, o->res.id[0] ? o->res.id : NULL, NULL, GATE_DENY);
     /* Decided again here, on the writer's connection: a withdrawal or a
      * suspension that committed before this job is always seen. */
-    enum use_refusal why;
-    char reason[GATE_REASON_LEN];
-    int err = gate_check(st, &o->actor, w->act, subject, &w->d, &why, reason);
+    struct gate_result g;
+    int err = gate_check(st, &o->actor, w->act, subject, w->row.resource_type, &g);
     if (err)
         return err;
+    w->d = g.d;
     if (w->d == GATE_DENY) {
-        refuse_use(o, why, reason);
-        return gate_record(st, &o->actor, w->act, subject, NULL, reason, GATE_DENY);
+        refuse_use(o, g.why, g.reason);
+        return gate_record(st, &o->actor, w->act, subject, NULL, g.reason, GATE_DENY);
     }
     if (w->supersede) {
         err = st->ops->record_supersede(st, w->row.id, w->supersede);
@@ -351,11 +352,51 @@ struct read_op {
     int offset, count;
 };
 
+static void drop_rows(struct read_op *r)
+{
+    for (size_t i = 0; i < r->nrows; i++)
+        free(r->rows[i].body);
+    r->nrows = 0;
+    r->more = 0;
+    r->total = 0;
+}
+
+/* A recipient's read is a provision: decided here, on the writer's
+ * connection, so that a withdrawal or suspension committed before it is
+ * always seen (also between two pages), and recorded with the consent it
+ * relies on (R3.7) in the same transaction as its audit entry. */
+static int provide(struct read_op *r, struct store *st, const char *subject)
+{
+    struct op *o = &r->op;
+    struct gate_result g;
+    int err = gate_check(st, &o->actor, r->act, subject, "Observation", &g);
+    if (err)
+        return err;
+    r->d = g.d;
+    if (g.d == GATE_DENY) {
+        drop_rows(r);
+        deny_not_found(o, "no such patient, or no consent to provide their data to you");
+        return gate_record(st, &o->actor, r->act, subject, NULL, g.reason, GATE_DENY);
+    }
+    if (r->nrows) {
+        struct provision_row p = {
+            .at = clock_now_ms(), .recipient_id = o->actor.id, .person_id = subject,
+            .purpose = g.basis.purpose, .purpose_version = g.basis.purpose_version,
+            .consent_seq = g.basis.consent_seq, .items = r->ids.data, .request_id = o->actor.request_id,
+        };
+        if ((err = st->ops->provision_insert(st, &p)) != PHR_OK)
+            return err;
+    }
+    return gate_record(st, &o->actor, r->act, subject, r->ids.len ? r->ids.data : NULL, g.reason, GATE_ALLOW);
+}
+
 static int read_commit(struct op *o, struct store *st)
 {
     struct read_op *r = (struct read_op *)o;
-    return gate_record(st, &o->actor, r->act, r->subject[0] ? r->subject : NULL,
-                       r->ids.len ? r->ids.data : NULL, NULL, r->d);
+    const char *subject = r->subject[0] ? r->subject : NULL;
+    if (r->d == GATE_ALLOW && o->actor.kind == ACTOR_RECIPIENT)
+        return provide(r, st, subject);
+    return gate_record(st, &o->actor, r->act, subject, r->ids.len ? r->ids.data : NULL, NULL, r->d);
 }
 
 static int keep_row(void *arg, const struct record_row *row)
@@ -563,6 +604,10 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
         return issue_set(is, 500, "exception", NULL, "out of memory");
     snprintf(r->base_url, sizeof r->base_url, "%s", base_url);
     snprintf(r->self_url, sizeof r->self_url, "%s", self_url);
+    if (a->kind == ACTOR_RECIPIENT && !p->patient) {
+        op_free(&r->op);
+        return issue_set(is, 400, "required", "patient", "a recipient searches one person at a time: give patient");
+    }
     const char *subject = p->patient ? p->patient : (a->kind == ACTOR_PERSON ? a->id : NULL);
     if (subject && strlen(subject) <= ID_LEN)
         snprintf(r->subject, sizeof r->subject, "%s", subject);

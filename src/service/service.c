@@ -244,6 +244,17 @@ int service_authenticate(struct service *svc, const char *token, struct auth *ou
         return err;
     struct session_lookup l = {.out = out};
     err = rd->ops->session_get(rd, out->token_hash, got_session, &l);
+    if (err == PHR_ENOTFOUND) {
+        /* Not a person's session: perhaps a recipient's client token. */
+        int64_t expires_at = 0;
+        err = rd->ops->client_token_get(rd, out->token_hash, out->recipient_id, &expires_at);
+        service_reader_done(svc, rd);
+        if (!err && clock_now_ms() >= expires_at) {
+            out->recipient_id[0] = '\0';
+            return PHR_EPERM;
+        }
+        return err;
+    }
     service_reader_done(svc, rd);
     if (err)
         return err;

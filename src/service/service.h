@@ -64,9 +64,11 @@ const struct op_result *op_result(const struct op *op);
 int op_render(struct op *op, struct buf *out);
 void op_free(struct op *op);
 
-/* The signed-in person behind a session token, if the session is alive. */
+/* Who is behind a bearer token or session: a signed-in person, or a
+ * recipient's API client (then person_id is empty). */
 struct auth {
     char person_id[ID_LEN + 1];
+    char recipient_id[ID_LEN + 1];
     unsigned char token_hash[32];
 };
 /* PHR_OK, PHR_ENOTFOUND (no such session) or PHR_EPERM (expired). */
@@ -118,6 +120,20 @@ int consent_read(struct service *svc, const struct actor *a, const char *subject
 /* Suspends (or lifts) use of subject's data for purpose, "*" for all. */
 int use_suspend(struct service *svc, const struct actor *a, const char *subject, const char *purpose, int lift,
                 const char *channel, const char *recorded_by, struct op **out, struct issue *is);
+/* Recipients and provision (R3.4, R3.7); operator commands except the
+ * token, which a recipient's client asks for. */
+int recipient_add(struct service *svc, const struct actor *a, const char *name, const char *address,
+                  const char *country, const char *contact, struct op **out, struct issue *is);
+int recipient_group_add(struct service *svc, const struct actor *a, const char *code, const char *name,
+                        struct op **out, struct issue *is);
+int recipient_group_change(struct service *svc, const struct actor *a, const char *group, const char *recipient,
+                           int leave, struct op **out, struct issue *is);
+/* Client credentials: a bearer token for the recipient, or 401. */
+int recipient_token(struct service *svc, const struct actor *a, const char *client_id, const char *secret,
+                    struct op **out, struct issue *is);
+/* subject's provision records, as JSON or (fhir) a Bundle of Provenance. */
+int provisions_read(struct service *svc, const struct actor *a, const char *subject, int fhir, const char *base_url,
+                    struct op **out, struct issue *is);
 /* Loads the demo person and a few months of synthetic vitals, once. */
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"

@@ -80,10 +80,11 @@ static const char m1_initial[] =
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
 
-/* Consent by construction (R3.1-R3.7, R3.9). Ledgers are append-only and
- * are the truth; the *_state tables are their indexed projection, written in
- * the same transaction as the ledger row, so that the gate reads one row
- * instead of replaying history on every request. */
+/* Consent by construction (R3.1-R3.7, R3.9): policies, the consent ledger,
+ * suspensions, recipients and provision records. Ledgers are append-only and
+ * are the truth; the *_state and *_members tables are their indexed
+ * projection, written in the same transaction as the ledger row, so that the
+ * gate reads one row instead of replaying history on every request. */
 static const char m2_consent[] =
     /* Policy texts exactly as shown, one row per kind, version and language. */
     "CREATE TABLE documents("
@@ -107,6 +108,10 @@ static const char m2_consent[] =
     " description_ja TEXT NOT NULL, description_en TEXT,"
     " change TEXT NOT NULL CHECK (change IN ('initial', 'material', 'minor', 'retired')),"
     " published_at INTEGER NOT NULL,"
+    /* Third-party provision (R3.4): the recipient group the purpose names,
+     * and the kinds of data ("Observation,…") it provides; NULL otherwise. */
+    " recipient_group TEXT,"
+    " kinds TEXT,"
     " PRIMARY KEY (code, version));"
     /* The current version of each purpose and the oldest version a consent
      * may name and still cover it (the last material change). */
@@ -126,6 +131,9 @@ static const char m2_consent[] =
     " channel TEXT NOT NULL,"
     " recorded_by TEXT NOT NULL,"
     " documents TEXT NOT NULL,"
+    /* Foreign countries (ISO 3166 alpha-2, "US,SG") named when consenting
+     * to provision abroad (Q3-5). */
+    " countries TEXT NOT NULL DEFAULT '',"
     " FOREIGN KEY (purpose, purpose_version) REFERENCES purposes(code, version));"
     "CREATE INDEX consents_by_person ON consents(person_id, seq);"
     "CREATE TABLE consent_state("
@@ -151,6 +159,55 @@ static const char m2_consent[] =
     " purpose TEXT NOT NULL,"
     " since INTEGER NOT NULL,"
     " PRIMARY KEY (person_id, purpose)) WITHOUT ROWID;"
+    /* Recipients of third-party provision, who sign in as API clients. */
+    "CREATE TABLE recipients("
+    " id TEXT PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " address TEXT NOT NULL,"
+    " country TEXT NOT NULL,"
+    " contact TEXT NOT NULL,"
+    " secret_hash BLOB NOT NULL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE client_tokens("
+    " token_hash BLOB PRIMARY KEY,"
+    " recipient_id TEXT NOT NULL REFERENCES recipients(id),"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL);"
+    "CREATE TABLE recipient_groups("
+    " code TEXT PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL);"
+    /* Membership history (Q3-3) and its current state. */
+    "CREATE TABLE group_changes("
+    " seq INTEGER PRIMARY KEY,"
+    " group_code TEXT NOT NULL REFERENCES recipient_groups(code),"
+    " recipient_id TEXT NOT NULL REFERENCES recipients(id),"
+    " action TEXT NOT NULL CHECK (action IN ('join', 'leave')),"
+    " at INTEGER NOT NULL);"
+    "CREATE TABLE group_members("
+    " group_code TEXT NOT NULL,"
+    " recipient_id TEXT NOT NULL,"
+    " since INTEGER NOT NULL,"
+    " PRIMARY KEY (group_code, recipient_id)) WITHOUT ROWID;"
+    /* Provision records (R3.7, APPI Art.29): kept for the retention period,
+     * then erased by retention; never changed. */
+    "CREATE TABLE provisions("
+    " seq INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " recipient_id TEXT NOT NULL,"
+    " person_id TEXT NOT NULL,"
+    " purpose TEXT NOT NULL,"
+    " purpose_version INTEGER NOT NULL,"
+    " consent_seq INTEGER NOT NULL,"
+    " items TEXT NOT NULL,"
+    " request_id TEXT);"
+    "CREATE INDEX provisions_by_person ON provisions(person_id, seq);"
+    "CREATE TRIGGER provisions_no_update BEFORE UPDATE ON provisions"
+    " BEGIN SELECT RAISE(ABORT, 'a provision record is never changed'); END;"
+    "CREATE TRIGGER group_changes_no_update BEFORE UPDATE ON group_changes"
+    " BEGIN SELECT RAISE(ABORT, 'the membership history is append-only'); END;"
+    "CREATE TRIGGER group_changes_no_delete BEFORE DELETE ON group_changes"
+    " BEGIN SELECT RAISE(ABORT, 'the membership history is append-only'); END;"
     "CREATE TRIGGER consents_no_update BEFORE UPDATE ON consents"
     " BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;"
     "CREATE TRIGGER consents_no_delete BEFORE DELETE ON consents"

@@ -738,6 +738,8 @@ static void s_close(struct store *st)
         sqlite3_finalize(s->stmt[i]);
     for (int i = 0; i < SQ_CONSENT_STMTS; i++)
         sqlite3_finalize(s->consent_stmt[i]);
+    for (int i = 0; i < SQ_RECIPIENT_STMTS; i++)
+        sqlite3_finalize(s->recipient_stmt[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -777,6 +779,15 @@ static const struct store_ops sqlite_ops = {
     .consent_facts = sqc_consent_facts,
     .suspension_append = sqc_suspension_append,
     .suspension_history = sqc_suspension_history,
+    .recipient_insert = sqr_recipient_insert,
+    .recipient_get = sqr_recipient_get,
+    .group_insert = sqr_group_insert,
+    .group_change = sqr_group_change,
+    .client_token_insert = sqr_client_token_insert,
+    .client_token_get = sqr_client_token_get,
+    .provision_basis = sqr_provision_basis,
+    .provision_insert = sqr_provision_insert,
+    .provision_list = sqr_provision_list,
     .audit_insert = s_audit_insert,
     .audit_last = s_audit_last,
     .audit_scan = s_audit_scan,

@@ -20,7 +20,8 @@ enum {
 _Static_assert(C_COUNT <= SQ_CONSENT_STMTS, "raise SQ_CONSENT_STMTS");
 
 #define DOC_COLS "kind, version, lang, title, body, sha256, effective_at, published_at"
-#define CONSENT_COLS "seq, person_id, purpose, purpose_version, decision, at, channel, recorded_by, documents"
+#define CONSENT_COLS \
+    "seq, person_id, purpose, purpose_version, decision, at, channel, recorded_by, documents, countries"
 #define SUSP_COLS "seq, person_id, purpose, action, at, channel, recorded_by"
 
 static const char *const sql[C_COUNT] = {
@@ -29,7 +30,8 @@ static const char *const sql[C_COUNT] = {
                       " (SELECT max(version) FROM documents e WHERE e.kind = d.kind AND e.lang = d.lang)"
                       " ORDER BY kind, lang",
     [C_PURPOSE_INSERT] = "INSERT INTO purposes(code, version, required, title_ja, title_en, description_ja,"
-                         " description_en, change, published_at) VALUES(?,?,?,?,?,?,?,?,?)",
+                         " description_en, change, published_at, recipient_group, kinds)"
+                         " VALUES(?,?,?,?,?,?,?,?,?,?,?)",
     /* A minor change keeps the version consents must reach; any other moves it. */
     [C_PURPOSE_CURRENT_PUT] = "INSERT INTO purpose_current(code, version, covered_from, required, retired)"
                               " VALUES(?1, ?2, ?2, ?3, ?4 = 'retired') ON CONFLICT(code) DO UPDATE SET"
@@ -37,18 +39,18 @@ static const char *const sql[C_COUNT] = {
                               " retired = excluded.retired, covered_from = CASE WHEN ?4 = 'minor'"
                               " THEN covered_from ELSE excluded.version END",
     [C_PURPOSE_CURRENT] = "SELECT p.code, p.version, p.required, p.title_ja, p.title_en, p.description_ja,"
-                          " p.description_en, p.change, p.published_at, c.covered_from"
+                          " p.description_en, p.change, p.published_at, c.covered_from, p.recipient_group, p.kinds"
                           " FROM purpose_current c JOIN purposes p ON p.code = c.code AND p.version = c.version"
                           " ORDER BY c.rowid",
     [C_CONSENT_INSERT] = "INSERT INTO consents(person_id, purpose, purpose_version, decision, at, channel,"
-                         " recorded_by, documents) VALUES(?,?,?,?,?,?,?,?)",
+                         " recorded_by, documents, countries) VALUES(?,?,?,?,?,?,?,?,?)",
     [C_CONSENT_STATE_PUT] = "INSERT INTO consent_state(person_id, purpose, purpose_version, decision, at, seq)"
                             " VALUES(?,?,?,?,?,?) ON CONFLICT(person_id, purpose) DO UPDATE SET"
                             " purpose_version = excluded.purpose_version, decision = excluded.decision,"
                             " at = excluded.at, seq = excluded.seq",
     [C_CONSENT_HISTORY] = "SELECT " CONSENT_COLS " FROM consents WHERE person_id = ? ORDER BY seq",
     [C_CONSENT_STATE] = "SELECT l.seq, l.person_id, l.purpose, l.purpose_version, l.decision, l.at, l.channel,"
-                        " l.recorded_by, l.documents FROM consent_state c JOIN consents l ON l.seq = c.seq"
+                        " l.recorded_by, l.documents, l.countries FROM consent_state c JOIN consents l ON l.seq = c.seq"
                         " WHERE c.person_id = ? ORDER BY l.purpose",
     /* Everything the gate asks about a person, in one step. */
     [C_FACTS] = "SELECT (SELECT count(*) FROM purpose_current WHERE required = 1 AND retired = 0),"
@@ -56,7 +58,8 @@ static const char *const sql[C_COUNT] = {
                 "   ON c.person_id = ?1 AND c.purpose = p.code"
                 "   WHERE p.required = 1 AND p.retired = 0 AND (c.decision IS NULL OR c.decision <> 'grant'"
                 "   OR c.purpose_version < p.covered_from) ORDER BY p.rowid LIMIT 1),"
-                " EXISTS (SELECT 1 FROM suspension_state WHERE person_id = ?1 AND purpose = '*')",
+                " EXISTS (SELECT 1 FROM suspension_state x WHERE x.person_id = ?1 AND (x.purpose = '*'"
+                "   OR x.purpose IN (SELECT code FROM purpose_current WHERE required = 1 AND retired = 0)))",
     [C_SUSP_IS] = "SELECT 1 FROM suspension_state WHERE person_id = ? AND purpose = ?",
     [C_SUSP_INSERT] = "INSERT INTO suspensions(person_id, purpose, action, at, channel, recorded_by)"
                       " VALUES(?,?,?,?,?,?)",
@@ -151,6 +154,8 @@ int sqc_purpose_insert(struct store *st, const struct purpose_row *p)
     sq_bind_text(q, 7, p->description_en);
     sq_bind_text(q, 8, p->change);
     sqlite3_bind_int64(q, 9, p->published_at);
+    sq_bind_text(q, 10, p->recipient_group);
+    sq_bind_text(q, 11, p->kinds);
     int err = sq_exec(s, q, "purpose_insert");
     if (err)
         return err;
@@ -182,6 +187,8 @@ static int purpose_row(sqlite3_stmt *q, const void *sink)
         .change = sq_text(q, 7),
         .published_at = sqlite3_column_int64(q, 8),
         .covered_from = sqlite3_column_int(q, 9),
+        .recipient_group = sq_text(q, 10),
+        .kinds = sq_text(q, 11),
     };
     return k->cb(k->arg, &p);
 }
@@ -207,6 +214,7 @@ int sqc_consent_append(struct store *st, const struct consent_row *c)
     sq_bind_text(q, 6, c->channel);
     sq_bind_text(q, 7, c->recorded_by);
     sq_bind_text(q, 8, c->documents);
+    sq_bind_text(q, 9, c->countries ? c->countries : "");
     int err = sq_exec(s, q, "consent_insert");
     if (err)
         return err;
@@ -240,6 +248,7 @@ static int consent_row(sqlite3_stmt *q, const void *sink)
         .channel = sq_text(q, 6),
         .recorded_by = sq_text(q, 7),
         .documents = sq_text(q, 8),
+        .countries = sq_text(q, 9),
     };
     return k->cb(k->arg, &c);
 }

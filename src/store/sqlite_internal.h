@@ -9,6 +9,7 @@
 
 #define SQ_CORE_STMTS 32    /* sqlite.c's statements */
 #define SQ_CONSENT_STMTS 24 /* sqlite_consent.c's statements */
+#define SQ_RECIPIENT_STMTS 16 /* sqlite_recipients.c's statements */
 
 struct checkpointer;
 
@@ -17,6 +18,7 @@ struct sqlite_store {
     sqlite3 *db;
     sqlite3_stmt *stmt[SQ_CORE_STMTS];
     sqlite3_stmt *consent_stmt[SQ_CONSENT_STMTS];
+    sqlite3_stmt *recipient_stmt[SQ_RECIPIENT_STMTS];
     struct checkpointer *ckpt;
 };
 
@@ -46,5 +48,20 @@ int sqc_consent_facts(struct store *st, const char *person_id, struct consent_fa
 int sqc_suspension_append(struct store *st, const struct suspension_row *r);
 int sqc_suspension_history(struct store *st, const char *person_id,
                            int (*cb)(void *, const struct suspension_row *), void *arg);
+
+/* sqlite_recipients.c: recipients, groups, client tokens and provisions. */
+int sqr_recipient_insert(struct store *st, const struct recipient_row *r);
+int sqr_recipient_get(struct store *st, const char *id, int (*cb)(void *, const struct recipient_row *), void *arg);
+int sqr_group_insert(struct store *st, const char *code, const char *name, int64_t at);
+int sqr_group_change(struct store *st, const char *group, const char *recipient, const char *action, int64_t at);
+int sqr_client_token_insert(struct store *st, const unsigned char hash[SHA256_BYTES], const char *recipient,
+                            int64_t created_at, int64_t expires_at);
+int sqr_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES], char *recipient,
+                         int64_t *expires_at);
+int sqr_provision_basis(struct store *st, const char *recipient, const char *person, const char *kind,
+                        struct provision_basis *out);
+int sqr_provision_insert(struct store *st, const struct provision_row *p);
+int sqr_provision_list(struct store *st, const char *person, int (*cb)(void *, const struct provision_row *),
+                       void *arg);
 
 #endif

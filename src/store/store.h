@@ -107,6 +107,8 @@ struct purpose_row {
     const char *change;          /* initial, material, minor, retired */
     int64_t published_at;
     int covered_from;            /* current rows: oldest version a consent may name */
+    const char *recipient_group; /* provision purposes: the group provided to, else NULL */
+    const char *kinds;           /* provision purposes: "Observation,…", else NULL */
 };
 
 struct consent_row {
@@ -117,6 +119,7 @@ struct consent_row {
     int64_t at;
     const char *channel, *recorded_by;
     const char *documents;       /* "kind:version:lang:sha256,…" shown when deciding */
+    const char *countries;       /* foreign countries named, "US,SG", or "" */
 };
 
 struct suspension_row {
@@ -131,7 +134,35 @@ struct suspension_row {
 struct consent_facts {
     int required_in_force;       /* required purposes published and not retired */
     char missing[64];            /* a required purpose without a covering grant, "" if none */
-    int suspended_all;           /* use suspended for every purpose */
+    int suspended_all;           /* use suspended for every purpose, or for a required one */
+};
+
+/* Third-party provision (R3.4, R3.7). */
+struct recipient_row {
+    const char *id, *name, *address;
+    const char *country;         /* ISO 3166 alpha-2 */
+    const char *contact;
+    const unsigned char *secret_hash; /* SHA-256 of the client secret */
+    int64_t created_at;
+};
+
+/* The basis for providing one person's data of one kind to one recipient
+ * now, if there is one: the purpose and the consent relied on. */
+struct provision_basis {
+    int found;
+    char purpose[64];
+    int purpose_version;
+    int64_t consent_seq;
+};
+
+struct provision_row {
+    int64_t seq, at;
+    const char *recipient_id, *person_id, *purpose;
+    int purpose_version;
+    int64_t consent_seq;
+    const char *items;           /* record ids, comma-separated */
+    const char *request_id;
+    const char *recipient_name, *recipient_country; /* on reading */
 };
 
 typedef int (*record_cb)(void *arg, const struct record_row *r);
@@ -191,6 +222,25 @@ struct store_ops {
     int (*suspension_append)(struct store *st, const struct suspension_row *r);
     int (*suspension_history)(struct store *st, const char *person_id,
                               int (*cb)(void *, const struct suspension_row *), void *arg);
+
+    int (*recipient_insert)(struct store *st, const struct recipient_row *r);
+    int (*recipient_get)(struct store *st, const char *id, int (*cb)(void *, const struct recipient_row *), void *arg);
+    /* PHR_ECONFLICT if the group exists. */
+    int (*group_insert)(struct store *st, const char *code, const char *name, int64_t at);
+    /* join or leave; PHR_ECONFLICT if already (not) a member, PHR_ENOTFOUND
+     * if the group or the recipient does not exist. */
+    int (*group_change)(struct store *st, const char *group, const char *recipient, const char *action, int64_t at);
+    int (*client_token_insert)(struct store *st, const unsigned char hash[SHA256_BYTES], const char *recipient,
+                               int64_t created_at, int64_t expires_at);
+    /* out holds 37 bytes. PHR_ENOTFOUND if unknown. */
+    int (*client_token_get)(struct store *st, const unsigned char hash[SHA256_BYTES], char *recipient,
+                            int64_t *expires_at);
+    int (*provision_basis)(struct store *st, const char *recipient, const char *person, const char *kind,
+                           struct provision_basis *out);
+    int (*provision_insert)(struct store *st, const struct provision_row *p);
+    /* One person's provision records, oldest first, with the recipient. */
+    int (*provision_list)(struct store *st, const char *person, int (*cb)(void *, const struct provision_row *),
+                          void *arg);
 
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);

@@ -21,61 +21,69 @@
 
 /* --- the decision table --- */
 
-static enum decision expected(enum actor_kind k, enum action act, int own, const struct consent_facts *f,
+static enum decision expected(enum actor_kind k, enum action act, int own, const struct gate_facts *f,
                               enum use_refusal *why)
 {
     *why = USE_OK;
-    int record = act <= ACT_RECORD_HISTORY;
-    if (!record)
-        return GATE_DENY; /* not reached: the table below covers record actions */
     if (k == ACTOR_ANONYMOUS)
         return GATE_DENY;
+    if (k == ACTOR_RECIPIENT) {
+        if (act != ACT_RECORD_READ && act != ACT_RECORD_SEARCH)
+            return GATE_DENY;
+        if (!f->basis.found)
+            *why = USE_NO_PROVISION;
+        return f->basis.found ? GATE_ALLOW : GATE_DENY;
+    }
     if (k == ACTOR_PERSON && !own)
         return GATE_DENY;
     if (k == ACTOR_SYSTEM && act != ACT_RECORD_CREATE)
         return GATE_DENY;
     if (act != ACT_RECORD_CREATE)
         return GATE_ALLOW; /* the person's own reading and correcting: their rights */
-    if (f->required_in_force == 0)
+    if (f->consent.required_in_force == 0)
         *why = USE_NO_POLICY;
-    else if (f->missing[0])
+    else if (f->consent.missing[0])
         *why = USE_NO_CONSENT;
-    else if (f->suspended_all)
+    else if (f->consent.suspended_all)
         *why = USE_SUSPENDED;
     return *why == USE_OK ? GATE_ALLOW : GATE_DENY;
 }
 
+/* Every actor kind, record action, own or someone else's data, policy in
+ * force or not, required consent missing or not, suspended or not, and a
+ * provision basis found or not. */
 static void decision_table(void **state)
 {
     (void)state;
-    enum actor_kind kinds[] = {ACTOR_ANONYMOUS, ACTOR_PERSON, ACTOR_SYSTEM};
+    enum actor_kind kinds[] = {ACTOR_ANONYMOUS, ACTOR_PERSON, ACTOR_SYSTEM, ACTOR_RECIPIENT};
     enum action acts[] = {ACT_RECORD_CREATE, ACT_RECORD_READ, ACT_RECORD_SEARCH, ACT_RECORD_UPDATE,
                           ACT_RECORD_HISTORY};
     int cases = 0;
-    for (size_t k = 0; k < 3; k++)
-        for (size_t a = 0; a < 5; a++)
-            for (int own = 0; own < 2; own++)
-                for (int in_force = 0; in_force < 2; in_force++)
-                    for (int missing = 0; missing < 2; missing++)
-                        for (int suspended = 0; suspended < 2; suspended++) {
-                            struct actor actor = {.kind = kinds[k]};
-                            snprintf(actor.id, sizeof actor.id, "%s", kinds[k] == ACTOR_SYSTEM ? "loader" : ME);
-                            struct consent_facts f = {.required_in_force = in_force, .suspended_all = suspended};
-                            snprintf(f.missing, sizeof f.missing, "%s", missing ? "service" : "");
-                            enum use_refusal want_why, why = USE_OK;
-                            enum decision want = expected(kinds[k], acts[a], own, &f, &want_why);
-                            const char *subject = own ? ME : OTHER;
-                            enum decision got = gate_decide(&actor, acts[a], subject);
-                            if (got == GATE_ALLOW)
-                                got = gate_decide_use(&actor, acts[a], &f, &why);
-                            if (got != want || why != want_why)
-                                fail_msg("kind %d act %d own %d in_force %d missing %d suspended %d: "
-                                         "got %d (why %d), want %d (why %d)",
-                                         (int)kinds[k], (int)acts[a], own, in_force, missing, suspended, got,
-                                         (int)why, want, (int)want_why);
-                            cases++;
-                        }
-    assert_int_equal(cases, 3 * 5 * 2 * 2 * 2 * 2);
+    for (int bits = 0; bits < 4 * 5 * 32; bits++) {
+        size_t k = (size_t)bits / 160, a = (size_t)(bits / 32) % 5;
+        int own = bits & 1, in_force = (bits >> 1) & 1, missing = (bits >> 2) & 1, suspended = (bits >> 3) & 1,
+            basis = (bits >> 4) & 1;
+        struct actor actor = {.kind = kinds[k]};
+        snprintf(actor.id, sizeof actor.id, "%s", kinds[k] == ACTOR_SYSTEM ? "loader" : ME);
+        struct gate_facts f;
+        memset(&f, 0, sizeof f);
+        f.consent.required_in_force = in_force;
+        f.consent.suspended_all = suspended;
+        snprintf(f.consent.missing, sizeof f.consent.missing, "%s", missing ? "service" : "");
+        f.basis.found = basis;
+        enum use_refusal want_why, why = USE_OK;
+        enum decision want = expected(kinds[k], acts[a], own, &f, &want_why);
+        enum decision got = gate_decide(&actor, acts[a], own ? ME : OTHER);
+        if (got == GATE_ALLOW)
+            got = gate_decide_use(&actor, acts[a], &f, &why);
+        if (got != want || why != want_why)
+            fail_msg("kind %d act %d own %d in_force %d missing %d suspended %d basis %d: "
+                     "got %d (why %d), want %d (why %d)",
+                     (int)kinds[k], (int)acts[a], own, in_force, missing, suspended, basis, got, (int)why, want,
+                     (int)want_why);
+        cases++;
+    }
+    assert_int_equal(cases, 4 * 5 * 2 * 2 * 2 * 2 * 2);
 }
 
 static void consent_actions(void **state)

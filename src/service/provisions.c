@@ -1,0 +1,112 @@
+/* A person's provision records (R3.7, APPI Art.33(5)): to whom, when, which
+ * records, under which purpose and consent. Reading them is audited. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/consent_fhir.h"
+#include "service/internal.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+struct list_op {
+    struct op op;
+    enum decision d;
+    char subject[ID_LEN + 1];
+    struct buf out;
+};
+
+static int list_commit(struct op *o, struct store *st)
+{
+    struct list_op *l = (struct list_op *)o;
+    return gate_record(st, &o->actor, ACT_PROVISION_READ, l->subject[0] ? l->subject : NULL, NULL, NULL, l->d);
+}
+
+static int list_render(struct op *o, struct buf *out)
+{
+    struct list_op *l = (struct list_op *)o;
+    return buf_append(out, l->out.data, l->out.len) ? PHR_ENOMEM : PHR_OK;
+}
+
+static void list_destroy(struct op *o)
+{
+    buf_free(&((struct list_op *)o)->out);
+}
+
+static const struct op_ops list_ops = {list_commit, list_render, list_destroy};
+
+struct render_ctx {
+    struct buf *b;
+    const char *base_url;
+    int fhir;
+    size_t n;
+};
+
+static int render_one(void *arg, const struct provision_row *p)
+{
+    struct render_ctx *c = arg;
+    struct buf *b = c->b;
+    if (c->n++ && buf_puts(b, ","))
+        return PHR_ENOMEM;
+    if (c->fhir) {
+        struct provision_entry e = {
+            .seq = p->seq, .at = p->at, .purpose = p->purpose, .purpose_version = p->purpose_version,
+            .consent_seq = p->consent_seq, .items = p->items, .recipient_name = p->recipient_name,
+            .recipient_country = p->recipient_country,
+        };
+        return buf_printf(b, "{\"fullUrl\":\"%s/Provenance/p%lld\",\"resource\":", c->base_url, (long long)p->seq) ||
+                       provision_fhir_write(b, &e) || buf_puts(b, ",\"search\":{\"mode\":\"match\"}}")
+                   ? PHR_ENOMEM
+                   : PHR_OK;
+    }
+    char at[32];
+    clock_format_ms(p->at, at);
+    return buf_printf(b, "{\"seq\":%lld,\"at\":\"%s\",\"recipient\":{\"id\":", (long long)p->seq, at) ||
+                   buf_json_str(b, p->recipient_id) || buf_puts(b, ",\"name\":") ||
+                   buf_json_str(b, p->recipient_name ? p->recipient_name : "") || buf_puts(b, ",\"country\":") ||
+                   buf_json_str(b, p->recipient_country ? p->recipient_country : "") ||
+                   buf_puts(b, "},\"purpose\":") || buf_json_str(b, p->purpose) ||
+                   buf_printf(b, ",\"purpose_version\":%d,\"consent_seq\":%lld,\"items\":", p->purpose_version,
+                              (long long)p->consent_seq) ||
+                   buf_json_str(b, p->items) || buf_puts(b, "}")
+               ? PHR_ENOMEM
+               : PHR_OK;
+}
+
+int provisions_read(struct service *svc, const struct actor *a, const char *subject, int fhir, const char *base_url,
+                    struct op **out, struct issue *is)
+{
+    *out = NULL;
+    struct list_op *l = calloc(1, sizeof *l);
+    if (!l)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    op_init(&l->op, svc, &list_ops, a);
+    buf_init(&l->out);
+    if (subject && strlen(subject) <= ID_LEN)
+        snprintf(l->subject, sizeof l->subject, "%s", subject);
+    l->d = gate_decide(a, ACT_PROVISION_READ, l->subject[0] ? l->subject : NULL);
+    *out = &l->op;
+    if (l->d == GATE_DENY) {
+        l->op.res.err = PHR_ENOTFOUND;
+        issue_set(&l->op.res.issue, 404, "not-found", NULL, "no such patient");
+        return 0;
+    }
+    struct render_ctx c = {&l->out, base_url ? base_url : "", fhir, 0};
+    struct store *rd;
+    int err = service_reader(svc, &rd);
+    if (!err) {
+        err = buf_puts(&l->out, fhir ? "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":["
+                                     : "{\"provisions\":[")
+                  ? PHR_ENOMEM
+                  : rd->ops->provision_list(rd, l->subject, render_one, &c);
+        service_reader_done(svc, rd);
+    }
+    if (!err && (fhir ? buf_printf(&l->out, "],\"total\":%zu}", c.n) : buf_puts(&l->out, "]}")))
+        err = PHR_ENOMEM;
+    if (err) {
+        op_free(&l->op);
+        *out = NULL;
+        return issue_set(is, 503, "transient", NULL, "the provision records could not be read");
+    }
+    return 0;
+}

@@ -1,0 +1,254 @@
+/* Recipients of third-party provision (R3.4): outside organisations as data,
+ * their groups with a membership history, and their API clients' tokens.
+ *
+ * A recipient's client secret is 32 random bytes shown once to the
+ * operator; only its SHA-256 is stored (a full-entropy secret needs no slow
+ * hash). Tokens are random too and stored hashed, like persons' sessions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "service/internal.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+#define CLIENT_TOKEN_MS (60LL * 60 * 1000)
+
+/* --- operator changes: add a recipient, a group, a membership --- */
+
+struct manage_op {
+    struct op op;
+    int kind;                    /* 0 recipient, 1 group, 2 join, 3 leave */
+    char id[ID_LEN + 1], group[PURPOSE_CODE_MAX + 1], country[3];
+    char *name, *address, *contact;
+    char secret[65];             /* shown once, hex */
+    unsigned char secret_hash[32];
+};
+
+static int manage_commit(struct op *o, struct store *st)
+{
+    struct manage_op *m = (struct manage_op *)o;
+    int64_t now = clock_now_ms();
+    int err;
+    char what[96];
+    switch (m->kind) {
+    case 0: {
+        struct recipient_row r = {.id = m->id, .name = m->name, .address = m->address, .country = m->country,
+                                  .contact = m->contact, .secret_hash = m->secret_hash, .created_at = now};
+        err = st->ops->recipient_insert(st, &r);
+        snprintf(what, sizeof what, "recipient:%s", m->id);
+        break;
+    }
+    case 1:
+        err = st->ops->group_insert(st, m->group, m->name, now);
+        if (err == PHR_ECONFLICT)
+            return op_refuse(o, 409, "duplicate", "group %s exists already", m->group);
+        snprintf(what, sizeof what, "group:%s", m->group);
+        break;
+    default:
+        err = st->ops->group_change(st, m->group, m->id, m->kind == 2 ? "join" : "leave", now);
+        if (err == PHR_ENOTFOUND)
+            return op_refuse(o, 404, "not-found", "no group %s or no recipient %s", m->group, m->id);
+        if (err == PHR_ECONFLICT)
+            return op_refuse(o, 409, "conflict", m->kind == 2 ? "%s is in group %s already" : "%s is not in group %s",
+                             m->id, m->group);
+        snprintf(what, sizeof what, "%s:%s:%s", m->kind == 2 ? "join" : "leave", m->group, m->id);
+        break;
+    }
+    if (err)
+        return err;
+    return gate_record(st, &o->actor, ACT_RECIPIENT_MANAGE, NULL, what, NULL, GATE_ALLOW);
+}
+
+static int manage_render(struct op *o, struct buf *out)
+{
+    struct manage_op *m = (struct manage_op *)o;
+    if (m->kind != 0)
+        return PHR_OK;
+    return buf_puts(out, "{\"id\":") || buf_json_str(out, m->id) || buf_puts(out, ",\"client_id\":") ||
+                   buf_json_str(out, m->id) || buf_puts(out, ",\"client_secret\":") ||
+                   buf_json_str(out, m->secret) || buf_puts(out, "}")
+               ? PHR_ENOMEM
+               : PHR_OK;
+}
+
+static void manage_destroy(struct op *o)
+{
+    struct manage_op *m = (struct manage_op *)o;
+    sodium_memzero(m->secret, sizeof m->secret);
+    free(m->name);
+    free(m->address);
+    free(m->contact);
+}
+
+static const struct op_ops manage_ops = {manage_commit, manage_render, manage_destroy};
+
+static struct manage_op *manage_new(struct service *svc, const struct actor *a, int kind, struct issue *is)
+{
+    if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY) {
+        issue_set(is, 403, "forbidden", NULL, "only the operator manages recipients");
+        return NULL;
+    }
+    struct manage_op *m = calloc(1, sizeof *m);
+    if (!m) {
+        issue_set(is, 500, "exception", NULL, "out of memory");
+        return NULL;
+    }
+    op_init(&m->op, svc, &manage_ops, a);
+    m->kind = kind;
+    return m;
+}
+
+static int text_ok(const char *s, size_t max)
+{
+    return s && *s && strlen(s) <= max;
+}
+
+int recipient_add(struct service *svc, const struct actor *a, const char *name, const char *address,
+                  const char *country, const char *contact, struct op **out, struct issue *is)
+{
+    *out = NULL;
+    if (!text_ok(name, 200) || !text_ok(address, 400) || !text_ok(contact, 200))
+        return issue_set(is, 422, "required", NULL, "name, address and contact are required (at most 200-400 bytes)");
+    if (!country || strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' ||
+        country[1] > 'Z')
+        return issue_set(is, 422, "value", NULL, "country must be an ISO 3166 alpha-2 code such as JP or US");
+    struct manage_op *m = manage_new(svc, a, 0, is);
+    if (!m)
+        return -1;
+    id_uuid(m->id);
+    memcpy(m->country, country, 3);
+    m->name = strdup(name);
+    m->address = strdup(address);
+    m->contact = strdup(contact);
+    if (!m->name || !m->address || !m->contact) {
+        op_free(&m->op);
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    }
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(m->secret, sizeof m->secret, raw, sizeof raw);
+    crypto_hash_sha256(m->secret_hash, (const unsigned char *)m->secret, 64);
+    sodium_memzero(raw, sizeof raw);
+    *out = &m->op;
+    return 0;
+}
+
+int recipient_group_add(struct service *svc, const struct actor *a, const char *code, const char *name,
+                        struct op **out, struct issue *is)
+{
+    *out = NULL;
+    if (!code || !purpose_code_valid(code) || !text_ok(name, 200))
+        return issue_set(is, 422, "value", NULL, "a group needs a code (lower-case letters, digits, '-') and a name");
+    struct manage_op *m = manage_new(svc, a, 1, is);
+    if (!m)
+        return -1;
+    snprintf(m->group, sizeof m->group, "%s", code);
+    if (!(m->name = strdup(name))) {
+        op_free(&m->op);
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    }
+    *out = &m->op;
+    return 0;
+}
+
+int recipient_group_change(struct service *svc, const struct actor *a, const char *group, const char *recipient,
+                           int leave, struct op **out, struct issue *is)
+{
+    *out = NULL;
+    if (!group || !purpose_code_valid(group) || !recipient || !id_is_uuid(recipient))
+        return issue_set(is, 422, "value", NULL, "a group code and a recipient id are required");
+    struct manage_op *m = manage_new(svc, a, leave ? 3 : 2, is);
+    if (!m)
+        return -1;
+    snprintf(m->group, sizeof m->group, "%s", group);
+    snprintf(m->id, sizeof m->id, "%s", recipient);
+    *out = &m->op;
+    return 0;
+}
+
+/* --- client credentials --- */
+
+struct token_op {
+    struct op op;
+    char client[ID_LEN + 1];
+    unsigned char presented[32];
+    char token[65];
+    unsigned char token_hash[32];
+};
+
+struct stored_secret {
+    unsigned char hash[32];
+    int found;
+};
+
+static int got_recipient(void *arg, const struct recipient_row *r)
+{
+    struct stored_secret *s = arg;
+    memcpy(s->hash, r->secret_hash, 32);
+    s->found = 1;
+    return PHR_OK;
+}
+
+static int token_commit(struct op *o, struct store *st)
+{
+    struct token_op *t = (struct token_op *)o;
+    struct stored_secret s = {{0}, 0};
+    int err = id_is_uuid(t->client) ? st->ops->recipient_get(st, t->client, got_recipient, &s) : PHR_ENOTFOUND;
+    if (err && err != PHR_ENOTFOUND)
+        return err;
+    /* Compared even when the client is unknown, so that timing says nothing. */
+    int ok = sodium_memcmp(s.hash, t->presented, 32) == 0 && s.found;
+    if (!ok) {
+        o->res.err = PHR_EPERM;
+        issue_set(&o->res.issue, 401, "login", NULL, "invalid client credentials");
+        return gate_record(st, &o->actor, ACT_CLIENT_TOKEN, NULL, s.found ? t->client : NULL, NULL, GATE_DENY);
+    }
+    int64_t now = clock_now_ms();
+    if ((err = st->ops->client_token_insert(st, t->token_hash, t->client, now, now + CLIENT_TOKEN_MS)) != PHR_OK)
+        return err;
+    struct actor who = o->actor;
+    who.kind = ACTOR_RECIPIENT;
+    snprintf(who.id, sizeof who.id, "%s", t->client);
+    return gate_record(st, &who, ACT_CLIENT_TOKEN, NULL, NULL, NULL, GATE_ALLOW);
+}
+
+static int token_render(struct op *o, struct buf *out)
+{
+    struct token_op *t = (struct token_op *)o;
+    return buf_puts(out, "{\"access_token\":\"") || buf_puts(out, t->token) ||
+                   buf_printf(out, "\",\"token_type\":\"Bearer\",\"expires_in\":%lld}", CLIENT_TOKEN_MS / 1000)
+               ? PHR_ENOMEM
+               : PHR_OK;
+}
+
+static void token_destroy(struct op *o)
+{
+    struct token_op *t = (struct token_op *)o;
+    sodium_memzero(t->token, sizeof t->token);
+    sodium_memzero(t->presented, sizeof t->presented);
+}
+
+static const struct op_ops token_ops = {token_commit, token_render, token_destroy};
+
+int recipient_token(struct service *svc, const struct actor *a, const char *client_id, const char *secret,
+                    struct op **out, struct issue *is)
+{
+    *out = NULL;
+    if (!client_id || !secret || strlen(client_id) > ID_LEN || strlen(secret) > 128)
+        return issue_set(is, 400, "invalid", NULL, "send {\"client_id\": ..., \"client_secret\": ...}");
+    struct token_op *t = calloc(1, sizeof *t);
+    if (!t)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    op_init(&t->op, svc, &token_ops, a);
+    snprintf(t->client, sizeof t->client, "%s", client_id);
+    crypto_hash_sha256(t->presented, (const unsigned char *)secret, strlen(secret));
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(t->token, sizeof t->token, raw, sizeof raw);
+    sodium_memzero(raw, sizeof raw);
+    crypto_hash_sha256(t->token_hash, (const unsigned char *)t->token, 64);
+    *out = &t->op;
+    return 0;
+}

@@ -1,0 +1,264 @@
+/* Recipients of third-party provision, their groups and client tokens, and
+ * the provision records (R3.4, R3.7) of the SQLite backend.
+ *
+ * The basis for a provision is found in one statement: a purpose in force
+ * that names a group the recipient belongs to now and the kind of data
+ * asked for, granted by the person at a version that still covers it, not
+ * suspended, and, for a recipient abroad, granted naming its country. */
+#include <stdio.h>
+#include <string.h>
+
+#include "store/sqlite_internal.h"
+#include "util/err.h"
+
+enum {
+    R_INSERT, R_GET, G_INSERT, G_IS, G_EXISTS, G_CHANGE, G_JOIN, G_LEAVE,
+    T_INSERT, T_GET, P_BASIS, P_INSERT, P_LIST,
+    R_COUNT
+};
+_Static_assert(R_COUNT <= SQ_RECIPIENT_STMTS, "raise SQ_RECIPIENT_STMTS");
+
+static const char *const sql[R_COUNT] = {
+    [R_INSERT] = "INSERT INTO recipients(id, name, address, country, contact, secret_hash, created_at)"
+                 " VALUES(?,?,?,?,?,?,?)",
+    [R_GET] = "SELECT id, name, address, country, contact, secret_hash, created_at FROM recipients WHERE id = ?",
+    [G_INSERT] = "INSERT INTO recipient_groups(code, name, created_at) VALUES(?,?,?)",
+    [G_IS] = "SELECT 1 FROM group_members WHERE group_code = ? AND recipient_id = ?",
+    [G_EXISTS] = "SELECT (SELECT count(*) FROM recipient_groups WHERE code = ?1)"
+                 " + (SELECT count(*) FROM recipients WHERE id = ?2)",
+    [G_CHANGE] = "INSERT INTO group_changes(group_code, recipient_id, action, at) VALUES(?,?,?,?)",
+    [G_JOIN] = "INSERT INTO group_members(group_code, recipient_id, since) VALUES(?,?,?)",
+    [G_LEAVE] = "DELETE FROM group_members WHERE group_code = ? AND recipient_id = ?",
+    [T_INSERT] = "INSERT INTO client_tokens(token_hash, recipient_id, created_at, expires_at) VALUES(?,?,?,?)",
+    [T_GET] = "SELECT recipient_id, expires_at FROM client_tokens WHERE token_hash = ?",
+    [P_BASIS] = "SELECT p.code, p.version, s.seq FROM purpose_current p"
+                " JOIN purposes v ON v.code = p.code AND v.version = p.version"
+                " JOIN group_members m ON m.group_code = v.recipient_group AND m.recipient_id = ?1"
+                " JOIN recipients r ON r.id = ?1"
+                " JOIN consent_state s ON s.person_id = ?2 AND s.purpose = p.code AND s.decision = 'grant'"
+                "   AND s.purpose_version >= p.covered_from"
+                " JOIN consents c ON c.seq = s.seq"
+                " WHERE p.retired = 0"
+                "   AND instr(',' || v.kinds || ',', ',' || ?3 || ',') > 0"
+                "   AND (r.country = 'JP' OR instr(',' || c.countries || ',', ',' || r.country || ',') > 0)"
+                "   AND NOT EXISTS (SELECT 1 FROM suspension_state x WHERE x.person_id = ?2"
+                "     AND x.purpose IN ('*', p.code))"
+                " ORDER BY p.rowid LIMIT 1",
+    [P_INSERT] = "INSERT INTO provisions(at, recipient_id, person_id, purpose, purpose_version, consent_seq, items,"
+                 " request_id) VALUES(?,?,?,?,?,?,?,?)",
+    [P_LIST] = "SELECT p.seq, p.at, p.recipient_id, p.person_id, p.purpose, p.purpose_version, p.consent_seq,"
+               " p.items, p.request_id, r.name, r.country FROM provisions p"
+               " LEFT JOIN recipients r ON r.id = p.recipient_id WHERE p.person_id = ? ORDER BY p.seq",
+};
+
+static struct sqlite_store *S(struct store *st)
+{
+    return (struct sqlite_store *)st;
+}
+
+static sqlite3_stmt *prep(struct sqlite_store *s, int id)
+{
+    return sq_prep(s, &s->recipient_stmt[id], sql[id]);
+}
+
+int sqr_recipient_insert(struct store *st, const struct recipient_row *r)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, R_INSERT);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, r->id);
+    sq_bind_text(q, 2, r->name);
+    sq_bind_text(q, 3, r->address);
+    sq_bind_text(q, 4, r->country);
+    sq_bind_text(q, 5, r->contact);
+    sqlite3_bind_blob(q, 6, r->secret_hash, SHA256_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 7, r->created_at);
+    return sq_exec(s, q, "recipient_insert");
+}
+
+int sqr_recipient_get(struct store *st, const char *id, int (*cb)(void *, const struct recipient_row *), void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, R_GET);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, id);
+    int rc = sqlite3_step(q), err;
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(q, 5) == SHA256_BYTES) {
+        struct recipient_row r = {
+            .id = sq_text(q, 0), .name = sq_text(q, 1), .address = sq_text(q, 2), .country = sq_text(q, 3),
+            .contact = sq_text(q, 4), .secret_hash = sqlite3_column_blob(q, 5),
+            .created_at = sqlite3_column_int64(q, 6),
+        };
+        err = cb(arg, &r);
+    } else {
+        err = rc == SQLITE_DONE || rc == SQLITE_ROW ? PHR_ENOTFOUND : sq_fail(s, rc, "recipient_get");
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+int sqr_group_insert(struct store *st, const char *code, const char *name, int64_t at)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, G_INSERT);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, code);
+    sq_bind_text(q, 2, name);
+    sqlite3_bind_int64(q, 3, at);
+    return sq_exec(s, q, "group_insert");
+}
+
+/* Steps a one-row, one-integer query. */
+static int one_int(struct sqlite_store *s, sqlite3_stmt *q, const char *what, int *out)
+{
+    int rc = sqlite3_step(q), err = PHR_OK;
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int(q, 0);
+    else if (rc == SQLITE_DONE)
+        *out = 0;
+    else
+        err = sq_fail(s, rc, what);
+    sqlite3_reset(q);
+    return err;
+}
+
+int sqr_group_change(struct store *st, const char *group, const char *recipient, const char *action, int64_t at)
+{
+    struct sqlite_store *s = S(st);
+    int join = strcmp(action, "join") == 0, n = 0, member = 0, err;
+    sqlite3_stmt *q = prep(s, G_EXISTS);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, group);
+    sq_bind_text(q, 2, recipient);
+    if ((err = one_int(s, q, "group_exists", &n)) != PHR_OK)
+        return err;
+    if (n != 2)
+        return PHR_ENOTFOUND;
+    if (!(q = prep(s, G_IS)))
+        return PHR_EIO;
+    sq_bind_text(q, 1, group);
+    sq_bind_text(q, 2, recipient);
+    if ((err = one_int(s, q, "group_is", &member)) != PHR_OK)
+        return err;
+    if (member == join)
+        return PHR_ECONFLICT;
+    if (!(q = prep(s, G_CHANGE)))
+        return PHR_EIO;
+    sq_bind_text(q, 1, group);
+    sq_bind_text(q, 2, recipient);
+    sq_bind_text(q, 3, action);
+    sqlite3_bind_int64(q, 4, at);
+    if ((err = sq_exec(s, q, "group_change")) != PHR_OK)
+        return err;
+    if (!(q = prep(s, join ? G_JOIN : G_LEAVE)))
+        return PHR_EIO;
+    sq_bind_text(q, 1, group);
+    sq_bind_text(q, 2, recipient);
+    if (join)
+        sqlite3_bind_int64(q, 3, at);
+    return sq_exec(s, q, "group_members");
+}
+
+int sqr_client_token_insert(struct store *st, const unsigned char hash[SHA256_BYTES], const char *recipient,
+                            int64_t created_at, int64_t expires_at)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, T_INSERT);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_blob(q, 1, hash, SHA256_BYTES, SQLITE_STATIC);
+    sq_bind_text(q, 2, recipient);
+    sqlite3_bind_int64(q, 3, created_at);
+    sqlite3_bind_int64(q, 4, expires_at);
+    return sq_exec(s, q, "client_token_insert");
+}
+
+int sqr_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES], char *recipient,
+                         int64_t *expires_at)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, T_GET);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_blob(q, 1, hash, SHA256_BYTES, SQLITE_STATIC);
+    int rc = sqlite3_step(q), err = PHR_OK;
+    if (rc == SQLITE_ROW) {
+        snprintf(recipient, 37, "%s", sq_text(q, 0));
+        *expires_at = sqlite3_column_int64(q, 1);
+    } else {
+        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : sq_fail(s, rc, "client_token_get");
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+int sqr_provision_basis(struct store *st, const char *recipient, const char *person, const char *kind,
+                        struct provision_basis *out)
+{
+    struct sqlite_store *s = S(st);
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *q = prep(s, P_BASIS);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, recipient);
+    sq_bind_text(q, 2, person);
+    sq_bind_text(q, 3, kind);
+    int rc = sqlite3_step(q), err = PHR_OK;
+    if (rc == SQLITE_ROW) {
+        out->found = 1;
+        snprintf(out->purpose, sizeof out->purpose, "%s", sq_text(q, 0));
+        out->purpose_version = sqlite3_column_int(q, 1);
+        out->consent_seq = sqlite3_column_int64(q, 2);
+    } else if (rc != SQLITE_DONE) {
+        err = sq_fail(s, rc, "provision_basis");
+    }
+    sqlite3_reset(q);
+    return err;
+}
+
+int sqr_provision_insert(struct store *st, const struct provision_row *p)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, P_INSERT);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_int64(q, 1, p->at);
+    sq_bind_text(q, 2, p->recipient_id);
+    sq_bind_text(q, 3, p->person_id);
+    sq_bind_text(q, 4, p->purpose);
+    sqlite3_bind_int(q, 5, p->purpose_version);
+    sqlite3_bind_int64(q, 6, p->consent_seq);
+    sq_bind_text(q, 7, p->items);
+    sq_bind_text(q, 8, p->request_id);
+    return sq_exec(s, q, "provision_insert");
+}
+
+int sqr_provision_list(struct store *st, const char *person, int (*cb)(void *, const struct provision_row *),
+                       void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, P_LIST);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, person);
+    int rc, err = PHR_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct provision_row p = {
+            .seq = sqlite3_column_int64(q, 0), .at = sqlite3_column_int64(q, 1),
+            .recipient_id = sq_text(q, 2), .person_id = sq_text(q, 3), .purpose = sq_text(q, 4),
+            .purpose_version = sqlite3_column_int(q, 5), .consent_seq = sqlite3_column_int64(q, 6),
+            .items = sq_text(q, 7), .request_id = sq_text(q, 8), .recipient_name = sq_text(q, 9),
+            .recipient_country = sq_text(q, 10),
+        };
+        if ((err = cb(arg, &p)) != PHR_OK)
+            break;
+    }
+    if (err == PHR_OK && rc != SQLITE_DONE)
+        err = sq_fail(s, rc, "provision_list");
+    sqlite3_reset(q);
+    return err;
+}

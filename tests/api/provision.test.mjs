@@ -1,0 +1,162 @@
+// Third-party provision (R3.4, R3.6, R3.7, R3.9): recipients and groups as
+// data, client credentials, reading only under a live consent that covers
+// the recipient (group membership, country), provision records disclosed to
+// the person, and withdrawal or suspension stopping provision between pages.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide } from './helpers.mjs';
+
+let srv;
+const run = (...args) => {
+  const r = phr([...args, '--data', srv.data, '--log-level', 'warn']);
+  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r.stdout ? JSON.parse(r.stdout) : null;
+};
+const recipient = (name, country) =>
+  run('recipient', 'add', '--name', name, '--address', '1-1 Chiyoda, Tokyo', '--country', country, '--contact', 'desk@example.jp');
+const tokenFor = async (r) => {
+  const t = await call(srv, 'POST', '/api/v1/token', { body: { client_id: r.client_id, client_secret: r.client_secret } });
+  assert.equal(t.status, 200, t.text);
+  assert.equal(t.body.token_type, 'Bearer');
+  return t.body.access_token;
+};
+const observations = (token, person, extra = '') => call(srv, 'GET', `/fhir/Observation?patient=${person.personId}${extra}`, { token });
+const provisionCount = (person) => Number(sql(srv.data, `SELECT count(*) FROM provisions WHERE person_id = '${person.personId}'`));
+
+let clinic, clinicToken, alice, bob;
+before(async () => {
+  srv = await startServer();
+  run('recipient', 'group', '--group', 'demo-partners', '--name', 'Demo Health Partners');
+  clinic = recipient('Clinic A', 'JP');
+  run('recipient', 'join', '--group', 'demo-partners', '--recipient', clinic.id);
+  clinicToken = await tokenFor(clinic);
+  alice = await signupAndLogin(srv);
+  bob = await signupAndLogin(srv);
+  assert.equal((await decide(srv, alice.token, [{ purpose: 'provision-partners', decision: 'grant' }])).status, 201);
+  for (let i = 0; i < 3; i++) {
+    const r = await call(srv, 'POST', '/fhir/Observation', { token: alice.token, body: bloodPressure(120 + i, 80, `2026-11-0${i + 1}T07:00:00+09:00`) });
+    assert.equal(r.status, 201);
+  }
+  await call(srv, 'POST', '/fhir/Observation', { token: bob.token, body: bloodPressure(140, 90) });
+});
+after(async () => { await srv.stop(); });
+
+test('R3.4 client credentials: a token for the right secret; a wrong one is refused and audited', async () => {
+  const bad = await call(srv, 'POST', '/api/v1/token', { body: { client_id: clinic.client_id, client_secret: 'x'.repeat(64) } });
+  assert.equal(bad.status, 401);
+  const unknown = await call(srv, 'POST', '/api/v1/token', { body: { client_id: '00000000-0000-4000-8000-000000000000', client_secret: clinic.client_secret } });
+  assert.equal(unknown.status, 401);
+  assert.equal(unknown.body.detail, bad.body.detail, 'the same answer whether or not the client exists');
+  const denied = sql(srv.data, "SELECT count(*) FROM audit WHERE action = 'client.token' AND result = 'deny'");
+  assert.equal(denied, '2');
+  const stored = sql(srv.data, `SELECT hex(secret_hash) FROM recipients WHERE id = '${clinic.id}'`);
+  assert.doesNotMatch(stored.toLowerCase(), new RegExp(clinic.client_secret));
+});
+
+test('R3.4 R3.7 a recipient reads a consenting person\'s records; the provision is recorded and disclosed to the person', async () => {
+  const r = await observations(clinicToken, alice);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.entry.length, 3);
+  assert.equal(provisionCount(alice), 1);
+  const audit = sql(srv.data, `SELECT reason FROM audit WHERE actor = 'recipient:${clinic.id}' AND action = 'record.search' ORDER BY seq DESC LIMIT 1`);
+  assert.equal(audit, 'purpose:provision-partners');
+  const one = await call(srv, 'GET', `/fhir/Observation/${r.body.entry[0].resource.id}`, { token: clinicToken });
+  assert.equal(one.status, 200);
+  assert.equal(provisionCount(alice), 2);
+
+  const mine = await call(srv, 'GET', '/api/v1/me/provisions', { token: alice.token });
+  assert.equal(mine.status, 200, mine.text);
+  const p = mine.body.provisions[0];
+  assert.equal(p.recipient.name, 'Clinic A');
+  assert.equal(p.recipient.country, 'JP');
+  assert.equal(p.purpose, 'provision-partners');
+  assert.equal(p.items.split(',').length, 3);
+  const consentSeq = sql(srv.data, `SELECT seq FROM consents WHERE person_id = '${alice.personId}' AND purpose = 'provision-partners'`);
+  assert.equal(String(p.consent_seq), consentSeq, 'the consent relied on is named');
+  const prov = await call(srv, 'GET', '/fhir/Provenance', { token: alice.token });
+  assert.equal(prov.status, 200);
+  assert.equal(prov.body.entry[0].resource.resourceType, 'Provenance');
+  assert.equal(prov.body.entry[0].resource.target.length, 3);
+  assert.equal(prov.body.entry[0].resource.agent[0].who.display, 'Clinic A');
+  // Nobody else sees them.
+  assert.equal((await call(srv, 'GET', `/fhir/Provenance?patient=${alice.personId}`, { token: bob.token })).status, 404);
+});
+
+test('R3.4 without consent, or for anything but reading, a recipient gets nothing and the attempt is audited', async () => {
+  const r = await observations(clinicToken, bob);
+  assert.equal(r.status, 404);
+  assert.equal(provisionCount(bob), 0);
+  const reason = sql(srv.data, `SELECT reason FROM audit WHERE actor = 'recipient:${clinic.id}' AND subject = '${bob.personId}' AND result = 'deny'`);
+  assert.equal(reason, 'no-provision-basis');
+  assert.equal((await call(srv, 'GET', '/fhir/Observation', { token: clinicToken })).status, 400);
+  const before = Number(sql(srv.data, 'SELECT count(*) FROM records'));
+  const write = await call(srv, 'POST', '/fhir/Observation', { token: clinicToken, body: { ...bloodPressure(120, 80), subject: { reference: `Patient/${alice.personId}` } } });
+  assert.equal(write.status, 403, write.text);
+  assert.equal(Number(sql(srv.data, 'SELECT count(*) FROM records')), before);
+  assert.equal((await call(srv, 'GET', '/api/v1/me/consents', { token: clinicToken })).status, 403);
+  assert.equal((await call(srv, 'GET', `/fhir/Consent?patient=${alice.personId}`, { token: clinicToken })).status, 404);
+});
+
+test('R3.4 Q3-3 a member added to the consented group is covered; one outside it, or gone from it, is not', async () => {
+  const lab = recipient('Lab B', 'JP');
+  const labToken = await tokenFor(lab);
+  assert.equal((await observations(labToken, alice)).status, 404);
+  run('recipient', 'join', '--group', 'demo-partners', '--recipient', lab.id);
+  assert.equal((await observations(labToken, alice)).status, 200, 'no new consent needed inside the group');
+  run('recipient', 'leave', '--group', 'demo-partners', '--recipient', lab.id);
+  assert.equal((await observations(labToken, alice)).status, 404);
+  const again = phr(['recipient', 'leave', '--group', 'demo-partners', '--recipient', lab.id, '--data', srv.data]);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /not in group/);
+  const history = sql(srv.data, `SELECT action FROM group_changes WHERE recipient_id = '${lab.id}' ORDER BY seq`);
+  assert.deepEqual(history.split('\n'), ['join', 'leave']);
+});
+
+test('R3.4 Q3-5 a recipient abroad is provided only under a consent that names its country', async () => {
+  const us = recipient('Research Inc.', 'US');
+  run('recipient', 'join', '--group', 'demo-partners', '--recipient', us.id);
+  const usToken = await tokenFor(us);
+  assert.equal((await observations(usToken, alice)).status, 404);
+  const g = await decide(srv, alice.token, [{ purpose: 'provision-partners', decision: 'grant', countries: ['US'] }]);
+  assert.equal(g.status, 201, g.text);
+  assert.equal((await observations(usToken, alice)).status, 200);
+  assert.equal((await observations(clinicToken, alice)).status, 200, 'domestic members stay covered');
+  const bad = await decide(srv, alice.token, [{ purpose: 'provision-partners', decision: 'grant', countries: ['usa'] }]);
+  assert.equal(bad.status, 422);
+  run('recipient', 'leave', '--group', 'demo-partners', '--recipient', us.id);
+});
+
+test('R3.6 a withdrawal between two pages stops the provision at once', async () => {
+  const first = await observations(clinicToken, alice, '&_count=1');
+  assert.equal(first.status, 200);
+  const next = first.body.link.find((l) => l.relation === 'next');
+  assert.ok(next, 'a next page');
+  assert.equal((await decide(srv, alice.token, [{ purpose: 'provision-partners', decision: 'withdraw' }])).status, 201);
+  const path = next.url.slice(next.url.indexOf('/fhir'));
+  const second = await call(srv, 'GET', path, { token: clinicToken });
+  assert.equal(second.status, 404);
+  assert.equal(second.body.resourceType, 'OperationOutcome');
+  const last = sql(srv.data, `SELECT result || ' ' || reason FROM audit WHERE actor = 'recipient:${clinic.id}' ORDER BY seq DESC LIMIT 1`);
+  assert.equal(last, 'deny no-provision-basis');
+  assert.equal((await decide(srv, alice.token, [{ purpose: 'provision-partners', decision: 'grant' }])).status, 201);
+  assert.equal((await observations(clinicToken, alice)).status, 200);
+});
+
+test('R3.9 suspending the provision purpose (or everything) stops provision; lifting resumes it', async () => {
+  const suspend = (purpose, action) => call(srv, 'POST', '/api/v1/me/suspensions', { token: alice.token, body: { purpose, action } });
+  assert.equal((await suspend('provision-partners', 'suspend')).status, 204);
+  assert.equal((await observations(clinicToken, alice)).status, 404);
+  // Suspending an optional purpose does not stop the person's own use.
+  assert.equal((await call(srv, 'POST', '/fhir/Observation', { token: alice.token, body: bloodPressure(118, 77) })).status, 201);
+  assert.equal((await suspend('provision-partners', 'lift')).status, 204);
+  assert.equal((await observations(clinicToken, alice)).status, 200);
+  assert.equal((await suspend('*', 'suspend')).status, 204);
+  assert.equal((await observations(clinicToken, alice)).status, 404);
+  assert.equal((await suspend('*', 'lift')).status, 204);
+});
+
+test('R3.7 provision records are never changed', () => {
+  assert.throws(() => sql(srv.data, "UPDATE provisions SET items = ''"), /never changed/);
+  assert.throws(() => sql(srv.data, 'DELETE FROM group_changes'), /append-only/);
+  assert.equal(phr(['audit', 'verify', '--data', srv.data]).status, 0);
+});
