@@ -1,10 +1,10 @@
 -- wrk script: POST blood-pressure Observations, each request as the next
--- person in the tokens file (one bearer token per line).
+-- person in the tokens file ("token record-id" a line).
 local tokens = {}
 local n = 0
 
 function init(args)
-  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  for line in io.lines(args[1]) do tokens[#tokens + 1] = line:match("^(%S+)") end
 end
 
 function request()

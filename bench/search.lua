@@ -3,7 +3,7 @@ local tokens = {}
 local n = 0
 
 function init(args)
-  for line in io.lines(args[1]) do tokens[#tokens + 1] = line end
+  for line in io.lines(args[1]) do tokens[#tokens + 1] = line:match("^(%S+)") end
 end
 
 function request()

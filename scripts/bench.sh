@@ -34,6 +34,7 @@ echo "load: ${conns} keep-alive connections, ${secs}s per phase, ${persons} pers
 echo
 
 build/phr init --data "$work/data" >/dev/null
+build/phr policy publish --data "$work/data" --manifest policies/policy.json --log-level warn >/dev/null
 build/phr serve --data "$work/data" --listen "127.0.0.1:$port" --threads "$threads" --log-level warn 2>"$work/phr.log" &
 pids+=($!)
 phr_pid=$!
@@ -42,6 +43,7 @@ node bench/setup.mjs "http://127.0.0.1:$port" "$persons" > "$work/tokens"
 
 read -r post_rps post_p50 post_p99 post_bad < <(wrk_run bench/post.lua "http://127.0.0.1:$port")
 read -r search_rps search_p50 search_p99 search_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port")
+read -r read_rps read_p50 read_p99 read_bad < <(wrk_run bench/read.lua "http://127.0.0.1:$port")
 rss_peak=$(awk '/VmHWM/ {print $2}' "/proc/$phr_pid/status")
 read -r idle_rss idle_open < <(node bench/idle.mjs 127.0.0.1 "$port" 1000 "$phr_pid")
 records=$(sqlite3 "$work/data/phr.db" "SELECT count(*) FROM records")
@@ -58,6 +60,12 @@ bare_pid=$!
 for _ in $(seq 50); do grep -q ready "$work/bare.out" 2>/dev/null && break; sleep 0.1; done
 read -r bare_rps bare_p50 bare_p99 _ < <(wrk_run "" "http://127.0.0.1:$bare_port/")
 kill -TERM "$bare_pid"
+mkdir "$work/gate"
+gate_out=$(build/bench/gate "$work/gate" 2000 100000 2>/dev/null)
+facts_us=$(awk '/consent facts/ {print $(NF-1)}' <<<"$gate_out")
+basis_us=$(awk '/provision basis/ {print $(NF-5)}' <<<"$gate_out")
+# A read request's cost: the two cores' time divided among the reads served.
+read_us=$(awk -v r="$read_rps" -v c="$(nproc)" 'BEGIN { printf "%.1f", c * 1e6 / r }')
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 printf '%-34s %12s %10s %10s %s\n' "phase" "requests/s" "p50" "p99" "ratio to its limit"
@@ -65,10 +73,18 @@ printf '%-34s %12s %10s %10s %s\n' "create Observation (POST /fhir)" "$post_rps"
   "$(ratio "$post_rps" "$raw_rps") of raw SQLite inserts (${raw_rps} rows/s)"
 printf '%-34s %12s %10s %10s %s\n' "search Observations (10 per page)" "$search_rps" "$search_p50" "$search_p99" \
   "$(ratio "$search_rps" "$bare_rps") of a bare libmicrohttpd responder"
+printf '%-34s %12s %10s %10s %s\n' "read one Observation by id" "$read_rps" "$read_p50" "$read_p99" \
+  "$(ratio "$read_rps" "$bare_rps") of a bare libmicrohttpd responder"
 printf '%-34s %12s %10s %10s\n' "limit: raw SQLite, 100 rows/commit" "$raw_rps" "-" "-"
 printf '%-34s %12s %10s %10s\n' "limit: bare libmicrohttpd" "$bare_rps" "$bare_p50" "$bare_p99"
 echo
-echo "non-2xx answers: create ${post_bad}, search ${search_bad}"
+echo "non-2xx answers: create ${post_bad}, search ${search_bad}, read ${read_bad}"
 echo "stored: ${records} records, ${audits} audit entries; sealed row: body ${body_len} B, original ${orig_len} B"
 echo "server peak RSS under load: $((rss_peak / 1024)) MB"
 echo "server RSS with ${idle_open} idle connections open: $((idle_rss / 1024)) MB"
+echo
+echo "the gate (bench/gate: 20 purposes, 1,000 recipients, 2,000 persons), per decision,"
+echo "as a share of a read request's CPU time (${read_us} us = $(nproc) cores / reads per second; target < 0.05):"
+printf '  %-40s %8s us  %s\n' "consent facts (a person's acquisition)" "$facts_us" "$(ratio "$facts_us" "$read_us")"
+printf '  %-40s %8s us  %s\n' "provision basis (a recipient's read)" "$basis_us" "$(ratio "$basis_us" "$read_us")"
+printf '%s\n' "$gate_out" | sed 's/^/  /'

@@ -189,6 +189,8 @@ static const char m2_consent[] =
     " recipient_id TEXT NOT NULL,"
     " since INTEGER NOT NULL,"
     " PRIMARY KEY (group_code, recipient_id)) WITHOUT ROWID;"
+    "CREATE INDEX group_members_by_recipient ON group_members(recipient_id);"
+    "CREATE INDEX purposes_by_group ON purposes(recipient_group) WHERE recipient_group IS NOT NULL;"
     /* Provision records (R3.7, APPI Art.29): kept for the retention period,
      * then erased by retention; never changed. */
     "CREATE TABLE provisions("
