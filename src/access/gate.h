@@ -5,7 +5,8 @@
  * A decision has two stages. gate_decide() is identity: whose data is it,
  * and may this actor reach it at all. gate_decide_use() is consent: may
  * the data be acquired or used now, given the subject's consent ledger and
- * suspensions. gate_check() runs both inside the transaction that carries
+ * suspensions, or provided to this recipient (group, kind, country).
+ * gate_check() runs both inside the transaction that carries
  * out (or refuses) the action, reading the consent facts on that same
  * connection, so a withdrawal committed before it is always seen; service
  * code then hands the decision to gate_record(), and the audit entry

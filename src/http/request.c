@@ -215,7 +215,7 @@ int req_authenticate(struct request *r)
 int req_is_tls(struct request *r)
 {
     (void)r;
-    return 0; /* TLS termination is configured with the deployment (docs/deploying.md) */
+    return 0; /* TLS is terminated by a reverse proxy (docs/operating.md) */
 }
 
 const char *req_base_url(struct request *r)

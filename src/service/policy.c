@@ -142,10 +142,16 @@ static int publish_docs(struct publish_op *p, struct store *st, const struct cur
 {
     static const char *const kinds[] = {"terms", "summary", "privacy"};
     for (size_t k = 0; k < 3; k++) {
-        int changed = 0, version = 0;
+        int changed = 0, version = 0, in_store = 0, in_set = 0;
         for (size_t i = 0; i < c->ndocs; i++)
-            if (!strcmp(c->docs[i].kind, kinds[k]) && c->docs[i].version > version)
+            if (!strcmp(c->docs[i].kind, kinds[k])) {
                 version = c->docs[i].version;
+                in_store++;
+            }
+        for (size_t i = 0; i < p->set->ndocs; i++)
+            in_set += !strcmp(p->set->docs[i].kind, kinds[k]);
+        if (in_set != in_store)
+            changed = 1; /* a translation added or dropped */
         for (size_t i = 0; i < p->set->ndocs; i++) {
             const struct policy_doc *d = &p->set->docs[i];
             if (strcmp(d->kind, kinds[k]))
@@ -155,7 +161,7 @@ static int publish_docs(struct publish_op *p, struct store *st, const struct cur
             size_t j = 0;
             while (j < c->ndocs && (strcmp(c->docs[j].kind, d->kind) || strcmp(c->docs[j].lang, d->lang)))
                 j++;
-            if (j == c->ndocs || strcmp(c->docs[j].sha256, sha) || c->docs[j].version != version)
+            if (j == c->ndocs || strcmp(c->docs[j].sha256, sha))
                 changed = 1;
         }
         if (!changed)

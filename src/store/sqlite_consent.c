@@ -26,8 +26,10 @@ _Static_assert(C_COUNT <= SQ_CONSENT_STMTS, "raise SQ_CONSENT_STMTS");
 
 static const char *const sql[C_COUNT] = {
     [C_DOC_INSERT] = "INSERT INTO documents(" DOC_COLS ") VALUES(?,?,?,?,?,?,?,?)",
+    /* A version of a kind is the set of its translations: one dropped from
+     * a new version is no longer in force. */
     [C_DOC_CURRENT] = "SELECT " DOC_COLS " FROM documents d WHERE version ="
-                      " (SELECT max(version) FROM documents e WHERE e.kind = d.kind AND e.lang = d.lang)"
+                      " (SELECT max(version) FROM documents e WHERE e.kind = d.kind)"
                       " ORDER BY kind, lang",
     [C_PURPOSE_INSERT] = "INSERT INTO purposes(code, version, required, title_ja, title_en, description_ja,"
                          " description_en, change, published_at, recipient_group, kinds)"

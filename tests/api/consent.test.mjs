@@ -224,6 +224,33 @@ test('R3.5 a minor change carries consent over with a notice; a material one sto
   rmSync(m.dir, { recursive: true, force: true });
 });
 
+test('R3.1 a changed text gets a new version of its kind only; a dropped translation is no longer in force; old hashes no longer count', async () => {
+  const me = await signupAndLogin(srv, undefined, { consent: false });
+  // What a Japanese reader was shown before the change.
+  const oldShown = (await call(srv, 'GET', '/api/v1/policies')).body.documents.filter((d) => d.lang === 'ja').map((d) => d.sha256);
+  const m = manifestCopy();
+  writeFileSync(join(m.dir, 'terms.ja.md'), readFileSync(join(m.dir, 'terms.ja.md'), 'utf8') + '\n第8条（準拠法）日本法に準拠します。\n');
+  m.json.documents = m.json.documents.filter((d) => !(d.kind === 'privacy' && d.lang === 'en'));
+  // The purposes exactly as in force now (earlier tests changed some).
+  m.json.purposes = (await call(srv, 'GET', '/api/v1/policies')).body.purposes.map((p) => ({
+    code: p.code, required: p.required, title: p.title, description: p.description,
+    ...(p.recipient_group ? { recipient_group: p.recipient_group, kinds: p.kinds.split(',') } : {}),
+  }));
+  writeFileSync(m.path, JSON.stringify(m.json));
+  const r = publish(m.path);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).changes.map((c) => `${c.document}:${c.version}`), ['terms:2', 'privacy:2']);
+  const docs = (await call(srv, 'GET', '/api/v1/policies')).body.documents.map((d) => `${d.kind}/${d.lang}:${d.version}`).sort();
+  assert.deepEqual(docs, ['privacy/ja:2', 'summary/en:1', 'summary/ja:1', 'terms/en:2', 'terms/ja:2']);
+  const stale = await decide(srv, me.token, [{ purpose: 'service', decision: 'grant' }], oldShown);
+  assert.equal(stale.status, 422, 'a text no longer in force does not count as shown');
+  assert.match(stale.body.detail, /terms, summary and privacy policy shown/);
+  assert.equal((await decide(srv, me.token, [{ purpose: 'service', decision: 'grant' }])).status, 201);
+  assert.equal(publish(m.path).status, 0);
+  assert.equal(sql(srv.data, "SELECT max(version) FROM documents WHERE kind = 'terms'"), '2', 'republishing changes nothing');
+  rmSync(m.dir, { recursive: true, force: true });
+});
+
 test('R3.9 suspension of use stops acquisition while the person keeps reading; it can be lifted; both are recorded', async () => {
   const me = await signupAndLogin(srv);
   await decide(srv, me.token, [{ purpose: 'service', decision: 'grant' }]);
