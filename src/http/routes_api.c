@@ -116,6 +116,8 @@ void routes_api(struct request *r)
         if (post) {
             if (req_authenticate(r) != PHR_OK)
                 return req_problem(r, 401, "Unauthorized", "not signed in");
+            if (!r->auth.person_id[0])
+                return req_problem(r, 403, "Forbidden", "a client token is not a session; it expires by itself");
             struct op *op;
             struct issue is;
             if (accounts_logout(r->svc, &r->actor, &r->auth, &op, &is) != 0)

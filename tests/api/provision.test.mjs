@@ -94,6 +94,7 @@ test('R3.4 without consent, or for anything but reading, a recipient gets nothin
   assert.equal(write.status, 403, write.text);
   assert.equal(Number(sql(srv.data, 'SELECT count(*) FROM records')), before);
   assert.equal((await call(srv, 'GET', '/api/v1/me/consents', { token: clinicToken })).status, 403);
+  assert.equal((await call(srv, 'POST', '/api/v1/logout', { token: clinicToken })).status, 403);
   assert.equal((await call(srv, 'GET', `/fhir/Consent?patient=${alice.personId}`, { token: clinicToken })).status, 404);
 });
 
