@@ -205,6 +205,86 @@ static void unknown_purpose_version_is_refused(void **state)
     assert_int_equal(decide(st, ME, "nothing", 1, "grant"), PHR_ECONFLICT);
 }
 
+/* The provision basis over every combination of: the recipient's
+ * membership, its country, the person's latest decision (none, grant,
+ * grant of a version a material change has passed, refuse, withdraw), the
+ * countries the grant names, a suspension (none, all, this purpose,
+ * another purpose) and the kind asked for. */
+static void provision_basis_table(void **state)
+{
+    struct store *st = ((struct fixture *)*state)->st;
+    purpose(st, "service", 1, 1, "initial");
+    struct purpose_row pr = {.code = "share", .version = 1, .required = 0, .title_ja = "t", .description_ja = "d",
+                             .change = "initial", .published_at = 1, .recipient_group = "partners",
+                             .kinds = "Observation"};
+    assert_int_equal(st->ops->purpose_insert(st, &pr), PHR_OK);
+    pr.version = 2;
+    pr.change = "material";
+    assert_int_equal(st->ops->purpose_insert(st, &pr), PHR_OK);
+    assert_int_equal(st->ops->group_insert(st, "partners", "Partners", 1), PHR_OK);
+    static const unsigned char hash[32] = {0};
+    const char *recipients[2][2] = {{"00000000-0000-4000-8000-0000000000a0", "00000000-0000-4000-8000-0000000000a1"},
+                                    {"00000000-0000-4000-8000-0000000000b0", "00000000-0000-4000-8000-0000000000b1"}};
+    for (int member = 0; member < 2; member++)
+        for (int abroad = 0; abroad < 2; abroad++) {
+            struct recipient_row r = {.id = recipients[member][abroad], .name = "r", .address = "a",
+                                      .country = abroad ? "US" : "JP", .contact = "c", .secret_hash = hash,
+                                      .created_at = 1};
+            assert_int_equal(st->ops->recipient_insert(st, &r), PHR_OK);
+            if (member)
+                assert_int_equal(st->ops->group_change(st, "partners", r.id, "join", 1), PHR_OK);
+        }
+    static const char *const decisions[] = {NULL, "grant", "grant-stale", "refuse", "withdraw"};
+    static const char *const suspensions[] = {NULL, "*", "share", "service"};
+    int n = 0, allowed = 0;
+    for (int d = 0; d < 5; d++)
+        for (int names_us = 0; names_us < 2; names_us++)
+            for (int sus = 0; sus < 4; sus++) {
+                char person[ID_LEN + 1];
+                snprintf(person, sizeof person, "10000000-0000-4000-8000-%012d", n++);
+                if (decisions[d]) {
+                    int stale = !strcmp(decisions[d], "grant-stale");
+                    if (!strcmp(decisions[d], "withdraw"))
+                        assert_int_equal(decide(st, person, "share", 2, "grant"), PHR_OK);
+                    struct consent_row c = {.person_id = person, .purpose = "share", .purpose_version = stale ? 1 : 2,
+                                            .decision = stale ? "grant" : decisions[d], .at = 5, .channel = "api",
+                                            .recorded_by = "p", .documents = "", .countries = names_us ? "US" : ""};
+                    assert_int_equal(st->ops->consent_append(st, &c), PHR_OK);
+                }
+                if (suspensions[sus]) {
+                    struct suspension_row x = {.person_id = person, .purpose = suspensions[sus], .action = "suspend",
+                                               .at = 6, .channel = "api", .recorded_by = "p"};
+                    assert_int_equal(st->ops->suspension_append(st, &x), PHR_OK);
+                }
+                for (int member = 0; member < 2; member++)
+                    for (int abroad = 0; abroad < 2; abroad++)
+                        for (int other_kind = 0; other_kind < 2; other_kind++) {
+                            int want = member && decisions[d] && !strcmp(decisions[d], "grant") &&
+                                       (!abroad || names_us) && (!suspensions[sus] || !strcmp(suspensions[sus], "service")) &&
+                                       !other_kind;
+                            struct provision_basis b;
+                            assert_int_equal(st->ops->provision_basis(st, recipients[member][abroad], person,
+                                                                      other_kind ? "Immunization" : "Observation", &b),
+                                             PHR_OK);
+                            if (b.found != want)
+                                fail_msg("decision %s names_us %d suspended %s member %d abroad %d kind %d: found %d",
+                                         decisions[d] ? decisions[d] : "none", names_us,
+                                         suspensions[sus] ? suspensions[sus] : "none", member, abroad, other_kind,
+                                         b.found);
+                            if (b.found) {
+                                assert_string_equal(b.purpose, "share");
+                                assert_int_equal(b.purpose_version, 2);
+                                allowed++;
+                            }
+                        }
+            }
+    assert_int_equal(n, 40);
+    /* Granted, and not suspended (or only "service" suspended): 2 x 2
+     * persons; the domestic member reads all 4, the member abroad the 2
+     * whose grant names US. */
+    assert_int_equal(allowed, 4 + 2);
+}
+
 /* --- parsing --- */
 
 static const char MANIFEST[] =
@@ -316,6 +396,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(facts_follow_the_ledger, setup, teardown),
         cmocka_unit_test_setup_teardown(suspensions_toggle, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_purpose_version_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(provision_basis_table, setup, teardown),
         cmocka_unit_test(manifest_parsing),
         cmocka_unit_test(texts_are_checked),
         cmocka_unit_test(consent_requests),
