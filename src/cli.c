@@ -34,6 +34,9 @@ static const struct {
     [OPT_CONTACT] = {"contact", "PHR_RECIPIENT_CONTACT", "TEXT", "whom to contact there"},
     [OPT_GROUP] = {"group", "PHR_RECIPIENT_GROUP", "CODE", "recipient group code"},
     [OPT_RECIPIENT] = {"recipient", "PHR_RECIPIENT", "ID", "recipient id (as printed by 'phr recipient add')"},
+    [OPT_AUDIT_KEY] = {"audit-key", "PHR_AUDIT_KEY", "FILE", "key that signs audit checkpoints (default DIR/audit.key); keep it apart from backups"},
+    [OPT_AUDIT_PUB] = {"audit-pub", "PHR_AUDIT_PUB", "HEX", "trusted audit public key(s), comma-separated (default: from --audit-key)"},
+    [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 
 _Static_assert(OPT_COUNT <= 32, "options are a 32-bit mask");

@@ -1,4 +1,4 @@
-/* Shared by the command files (main.c, cmd_consent.c): finding the store
+/* Shared by the command files (main.c, cmd_*.c): finding the store
  * and the key from the options, and opening the service. */
 #ifndef PHR_COMMANDS_H
 #define PHR_COMMANDS_H
@@ -8,10 +8,10 @@
 #include "util/buf.h"
 
 #define BIT(o) (1u << (o))
-#define STORE_OPTS (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_LOG_LEVEL))
+#define STORE_OPTS (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_AUDIT_KEY) | BIT(OPT_LOG_LEVEL))
 
 struct paths {
-    struct buf db, key;
+    struct buf db, key, audit_key;
 };
 
 /* DIR/phr.db and the key path; -1 after printing why. */
@@ -24,5 +24,6 @@ int open_service(const struct cli *c, const struct paths *p, struct service **sv
 int cmd_policy(int argc, char **argv);
 int cmd_consent(int argc, char **argv);
 int cmd_recipient(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #endif

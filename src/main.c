@@ -9,10 +9,10 @@
 #include <unistd.h>
 #include <sodium.h>
 
-#include "audit/audit.h"
 #include "cli.h"
 #include "commands.h"
 #include "crypto/keys.h"
+#include "crypto/sign.h"
 #include "http/server.h"
 #include "service/service.h"
 #include "store/store.h"
@@ -23,12 +23,13 @@
 #define SERVE_OPTS                                                                                            \
     (STORE_OPTS | BIT(OPT_LISTEN) | BIT(OPT_THREADS) | BIT(OPT_PUBLIC_URL) | BIT(OPT_DEMO) |                 \
      BIT(OPT_SESSION_IDLE) | BIT(OPT_SESSION_MAX) | BIT(OPT_LOCK_AFTER) | BIT(OPT_LOCK_SECONDS) |             \
-     BIT(OPT_LOGIN_DELAY) | BIT(OPT_MAX_BODY))
+     BIT(OPT_LOGIN_DELAY) | BIT(OPT_MAX_BODY) | BIT(OPT_CHECKPOINT))
 
 int paths_for(const struct cli *c, struct paths *p)
 {
     buf_init(&p->db);
     buf_init(&p->key);
+    buf_init(&p->audit_key);
     if (!c->val[OPT_DATA]) {
         fprintf(stderr, "phr: --data DIR (or PHR_DATA) is required\n");
         return -1;
@@ -37,6 +38,9 @@ int paths_for(const struct cli *c, struct paths *p)
         return -1;
     if (c->val[OPT_KEY] ? buf_puts(&p->key, c->val[OPT_KEY]) : buf_printf(&p->key, "%s/master.key", c->val[OPT_DATA]))
         return -1;
+    if (c->val[OPT_AUDIT_KEY] ? buf_puts(&p->audit_key, c->val[OPT_AUDIT_KEY])
+                              : buf_printf(&p->audit_key, "%s/audit.key", c->val[OPT_DATA]))
+        return -1;
     return 0;
 }
 
@@ -44,6 +48,7 @@ void paths_free(struct paths *p)
 {
     buf_free(&p->db);
     buf_free(&p->key);
+    buf_free(&p->audit_key);
 }
 
 void set_log_level(const struct cli *c)
@@ -65,8 +70,8 @@ static int cmd_init(int argc, char **argv)
     if (cli_parse(argc, argv, STORE_OPTS, &c))
         return 2;
     if (c.help) {
-        cli_usage("init", "Creates the data directory, the store and the master key (mode 0600).\n"
-                          "Refuses to overwrite an existing key or store.", STORE_OPTS);
+        cli_usage("init", "Creates the data directory, the store, the master key and the audit signing\n"
+                          "key (both mode 0600). Refuses to overwrite an existing key or store.", STORE_OPTS);
         return 0;
     }
     if (paths_for(&c, &p))
@@ -88,13 +93,19 @@ static int cmd_init(int argc, char **argv)
         fprintf(stderr, "phr init: cannot write the master key %s: %s\n", p.key.data, phr_strerror(err));
         goto out;
     }
+    err = sign_key_create(p.audit_key.data);
+    if (err) {
+        fprintf(stderr, "phr init: %s the audit key %s\n",
+                err == PHR_EEXIST ? "refusing to overwrite" : "cannot write", p.audit_key.data);
+        goto out;
+    }
     struct store *st;
     if ((err = store_open(p.db.data, STORE_CREATE, &st)) != PHR_OK) {
         fprintf(stderr, "phr init: cannot create the store %s: %s\n", p.db.data, phr_strerror(err));
         goto out;
     }
     store_close(st);
-    printf("initialised: store %s, master key %s\n", p.db.data, p.key.data);
+    printf("initialised: store %s, master key %s, audit key %s\n", p.db.data, p.key.data, p.audit_key.data);
     rc = 0;
 out:
     paths_free(&p);
@@ -107,6 +118,11 @@ int open_service(const struct cli *c, const struct paths *p, struct service **sv
     service_config_defaults(&cfg);
     cfg.db_path = p->db.data;
     cfg.key_path = p->key.data;
+    cfg.audit_key_path = p->audit_key.data;
+    long ckpt = cli_number(c, OPT_CHECKPOINT, 60, 0, 86400);
+    if (ckpt < 0)
+        return PHR_EINVAL;
+    cfg.checkpoint_interval_ms = ckpt * 1000;
     long idle = cli_number(c, OPT_SESSION_IDLE, 1800, 1, 86400 * 30);
     long max = cli_number(c, OPT_SESSION_MAX, 43200, 1, 86400 * 90);
     long after = cli_number(c, OPT_LOCK_AFTER, 5, 1, 1000);
@@ -125,7 +141,11 @@ int open_service(const struct cli *c, const struct paths *p, struct service **sv
     }
     int err = service_open(&cfg, svc);
     if (err == PHR_EPERM)
-        fprintf(stderr, "phr: the master key %s is readable by others: chmod 600 it\n", p->key.data);
+        fprintf(stderr, "phr: a key file (%s or %s) is readable by others: chmod 600 it\n", p->key.data,
+                p->audit_key.data);
+    else if (err == PHR_ENOTFOUND)
+        fprintf(stderr, "phr: a key file is missing (%s, %s); an audit key for an older store is made with "
+                        "'phr audit keygen'\n", p->key.data, p->audit_key.data);
     else if (err == PHR_EVERSION)
         fprintf(stderr, "phr: the store %s was written by a newer phr; refusing to open it\n", p->db.data);
     else if (err)
@@ -225,48 +245,6 @@ static int cmd_demo(int argc, char **argv)
     return rc;
 }
 
-static int cmd_audit(int argc, char **argv)
-{
-    struct cli c;
-    struct paths p;
-    int rc = 1;
-    if (argc < 2 || strcmp(argv[1], "verify") != 0) {
-        fprintf(stderr, "usage: phr audit verify --data DIR\n");
-        return 2;
-    }
-    if (cli_parse(argc - 1, argv + 1, STORE_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("audit verify", "Checks the handling history's hash chain end to end and names the\n"
-                                  "first broken entry. Exit status 0: intact; 1: broken or unreadable.", STORE_OPTS);
-        return 0;
-    }
-    set_log_level(&c);
-    if (paths_for(&c, &p))
-        goto out;
-    struct store *st;
-    int err = store_open(p.db.data, STORE_READONLY, &st);
-    if (err) {
-        fprintf(stderr, "phr audit verify: cannot open %s: %s\n", p.db.data, phr_strerror(err));
-        goto out;
-    }
-    struct audit_report rep;
-    err = audit_verify(st, &rep);
-    store_close(st);
-    if (err == PHR_OK) {
-        printf("audit chain intact: %lld entries verified\n", (long long)rep.entries);
-        rc = 0;
-    } else if (err == PHR_ECRYPTO) {
-        printf("audit chain BROKEN at entry %lld: %s (%lld entries before it verified)\n",
-               (long long)rep.first_bad_seq, rep.problem, (long long)rep.entries);
-    } else {
-        fprintf(stderr, "phr audit verify: cannot read the audit log: %s\n", phr_strerror(err));
-    }
-out:
-    paths_free(&p);
-    return rc;
-}
-
 static void usage(void)
 {
     printf("phr %s: a Personal Health Record service\n\n"
@@ -275,7 +253,7 @@ static void usage(void)
            "  init          create the store and the master key\n"
            "  serve         serve the FHIR and JSON APIs\n"
            "  demo          load the demo person with synthetic vitals\n"
-           "  audit verify  check the handling history's hash chain\n"
+           "  audit verify|pubkey|keygen  check the handling history and its signed checkpoints\n"
            "  policy publish  publish terms, summary, privacy policy and purposes of use\n"
            "  consent show|record|suspend|lift  a person's consents, for inquiries and\n"
            "                requests made by phone, mail or at a counter\n"

@@ -1,19 +1,15 @@
 #include "crypto/keys.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <sodium.h>
 
+#include "crypto/keyfile.h"
 #include "util/buf.h"
 #include "util/err.h"
 
 #define MAGIC "PHRMKEY1"
-#define MAGIC_LEN 8
 #define KEY_BYTES crypto_aead_xchacha20poly1305_ietf_KEYBYTES
 
 struct master_key {
@@ -21,101 +17,32 @@ struct master_key {
     char id[KEY_ID_LEN + 1];
 };
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 int mkey_create(const char *path)
 {
-    int rc = PHR_EIO;
-    unsigned char file[MAGIC_LEN + KEY_BYTES];
-    struct buf tmp;
-    buf_init(&tmp);
-    int fd = -1;
-
-    if (access(path, F_OK) == 0)
-        return PHR_EEXIST;
-    if (buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid()) != 0)
-        return PHR_ENOMEM;
-    memcpy(file, MAGIC, MAGIC_LEN);
-    randombytes_buf(file + MAGIC_LEN, KEY_BYTES);
-
-    fd = open(tmp.data, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        goto out;
-    if (write_all(fd, file, sizeof file) != 0 || fsync(fd) != 0)
-        goto out;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto out;
-    }
-    fd = -1;
-    /* link(2) fails if the target exists: no window in which a concurrent
-     * init could replace a key that has already wrapped data keys. */
-    if (link(tmp.data, path) != 0) {
-        rc = errno == EEXIST ? PHR_EEXIST : PHR_EIO;
-        goto out;
-    }
-    rc = PHR_OK;
-out:
-    sodium_memzero(file, sizeof file);
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp.data);
-    buf_free(&tmp);
+    unsigned char key[KEY_BYTES];
+    randombytes_buf(key, sizeof key);
+    int rc = keyfile_create(path, MAGIC, key, sizeof key);
+    sodium_memzero(key, sizeof key);
     return rc;
 }
 
 int mkey_load(const char *path, struct master_key **out)
 {
-    int rc = PHR_EIO;
-    unsigned char file[MAGIC_LEN + KEY_BYTES + 1];
-    struct master_key *mk = NULL;
-    ssize_t n = 0;
-    struct stat st;
-
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return errno == ENOENT ? PHR_ENOTFOUND : PHR_EIO;
-    if (fstat(fd, &st) != 0)
-        goto out;
-    if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
-        rc = PHR_EPERM;
-        goto out;
+    struct master_key *mk = sodium_malloc(sizeof *mk);
+    if (!mk)
+        return PHR_ENOMEM;
+    int rc = keyfile_read(path, MAGIC, mk->key, KEY_BYTES);
+    if (rc) {
+        sodium_free(mk);
+        return rc;
     }
-    n = read(fd, file, sizeof file);
-    if (n != MAGIC_LEN + KEY_BYTES || memcmp(file, MAGIC, MAGIC_LEN) != 0) {
-        rc = PHR_EINVAL;
-        goto out;
-    }
-    mk = sodium_malloc(sizeof *mk);
-    if (!mk) {
-        rc = PHR_ENOMEM;
-        goto out;
-    }
-    memcpy(mk->key, file + MAGIC_LEN, KEY_BYTES);
     unsigned char fp[8];
     crypto_generichash(fp, sizeof fp, mk->key, KEY_BYTES, (const unsigned char *)"phr-key-id", 10);
     sodium_bin2hex(mk->id, sizeof mk->id, fp, sizeof fp);
     sodium_mprotect_readonly(mk);
     *out = mk;
-    rc = PHR_OK;
-out:
-    sodium_memzero(file, sizeof file);
-    close(fd);
-    return rc;
+    return PHR_OK;
 }
 
 void mkey_free(struct master_key *mk)

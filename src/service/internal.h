@@ -3,13 +3,18 @@
 #define PHR_SERVICE_INTERNAL_H
 
 #include "crypto/keys.h"
+#include "crypto/sign.h"
 #include "service/service.h"
 #include "store/store.h"
 #include "store/writer.h"
 
+struct checkpointing;
+
 struct service {
     struct service_config cfg;
     struct master_key *mk;
+    struct sign_key *audit_key;
+    struct checkpointing *checkpointing;
     struct writer *writer;
     struct store_pool *readers;
 };
@@ -42,6 +47,12 @@ void service_reader_done(struct service *svc, struct store *st);
 /* The person's unwrapped data key (caller wipes it). */
 int service_data_key(struct service *svc, struct store *rd, const char *person_id,
                      unsigned char key[DATA_KEY_BYTES]);
+
+/* service/checkpoints.c: the periodic checkpoint thread (none when the
+ * interval is 0) and one checkpoint made and waited for. */
+int checkpointing_start(struct service *svc, struct checkpointing **out);
+void checkpointing_stop(struct checkpointing *k);
+int service_checkpoint_now(struct service *svc);
 
 /* A refusal decided in an op's commit: the op answers it (status, FHIR
  * issue code, message) and nothing is written. Returns PHR_OK, for

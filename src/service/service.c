@@ -23,6 +23,7 @@ void service_config_defaults(struct service_config *cfg)
     cfg->read_connections = 16;
     cfg->max_batch = 256;
     cfg->hash_concurrency = 2;
+    cfg->checkpoint_interval_ms = 60 * 1000;
 }
 
 int service_open(const struct service_config *cfg, struct service **out)
@@ -40,6 +41,11 @@ int service_open(const struct service_config *cfg, struct service **out)
                   phr_strerror(err), NULL);
         goto fail;
     }
+    if ((err = sign_key_load(cfg->audit_key_path, &svc->audit_key)) != PHR_OK) {
+        log_event(LOG_ERROR, "service.open", "step", "audit key", "path", cfg->audit_key_path, "error",
+                  phr_strerror(err), NULL);
+        goto fail;
+    }
     if ((err = password_init(cfg->hash_concurrency, 5000)) != PHR_OK)
         goto fail;
     /* The writer opens first: it creates and migrates the schema. */
@@ -48,6 +54,8 @@ int service_open(const struct service_config *cfg, struct service **out)
         goto fail;
     }
     if ((err = store_pool_create(cfg->db_path, cfg->read_connections, &svc->readers)) != PHR_OK)
+        goto fail;
+    if ((err = checkpointing_start(svc, &svc->checkpointing)) != PHR_OK)
         goto fail;
     *out = svc;
     return PHR_OK;
@@ -60,6 +68,11 @@ void service_close(struct service *svc)
 {
     if (!svc)
         return;
+    checkpointing_stop(svc->checkpointing);
+    /* The last head is signed before the writer closes: a stopped service
+     * leaves no unsigned tail. */
+    if (svc->writer && svc->audit_key)
+        service_checkpoint_now(svc);
     if (svc->writer) {
         struct writer_stats ws;
         char b[24], j[24];
@@ -74,6 +87,7 @@ void service_close(struct service *svc)
     writer_stop(svc->writer);
     password_shutdown();
     mkey_free(svc->mk);
+    sign_key_free(svc->audit_key);
     free(svc);
 }
 

@@ -22,6 +22,8 @@
 struct service_config {
     const char *db_path;
     const char *key_path;
+    const char *audit_key_path;   /* Ed25519 key that signs checkpoints */
+    int64_t checkpoint_interval_ms; /* 0: only when the service closes */
     int64_t session_idle_ms;      /* a session unused this long expires */
     int64_t session_max_ms;       /* and every session expires this long after login */
     int login_lock_after;         /* consecutive failures that lock a login */

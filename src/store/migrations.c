@@ -223,5 +223,21 @@ static const char m2_consent[] =
     "CREATE TRIGGER purposes_no_update BEFORE UPDATE ON purposes"
     " BEGIN SELECT RAISE(ABORT, 'a published purpose is never changed'); END;";
 
-const char *const sqlite_migrations[] = {m1_initial, m2_consent};
+/* Signed checkpoints of the handling history (R2.3, design invariant 4):
+ * the chain head at a moment, signed with a key kept outside the database,
+ * so that cutting entries off the end is detected. */
+static const char m3_checkpoints[] =
+    "CREATE TABLE audit_checkpoints("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " audit_seq INTEGER NOT NULL,"
+    " head_hash BLOB NOT NULL,"
+    " key_id TEXT NOT NULL,"
+    " signature BLOB NOT NULL);"
+    "CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints"
+    " BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
+    "CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints"
+    " BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;";
+
+const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

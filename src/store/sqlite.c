@@ -26,6 +26,7 @@ enum stmt_id {
     S_RECORD_INSERT, S_RECORD_GET_CURRENT, S_RECORD_GET_VERSION, S_RECORD_SUPERSEDE,
     S_RECORD_HISTORY,
     S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SCAN,
+    S_CKPT_INSERT, S_CKPT_SCAN, S_CKPT_LAST,
     S_COUNT
 };
 _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
@@ -70,6 +71,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_AUDIT_INSERT] = "INSERT INTO audit(" AUDIT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [S_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     [S_AUDIT_SCAN] = "SELECT " AUDIT_COLS " FROM audit WHERE seq >= ? ORDER BY seq",
+    [S_CKPT_INSERT] = "INSERT INTO audit_checkpoints(at, audit_seq, head_hash, key_id, signature) VALUES(?,?,?,?,?)",
+    [S_CKPT_SCAN] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints ORDER BY id",
+    [S_CKPT_LAST] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints"
+                    " ORDER BY id DESC LIMIT 1",
 };
 
 /* WAL checkpoints copy committed pages into the database file and fsync
@@ -727,6 +732,47 @@ static int checkpointer_start(struct sqlite_store *s, const char *path)
     return PHR_OK;
 }
 
+static int s_checkpoint_insert(struct store *st, const struct checkpoint_row *c)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_CKPT_INSERT);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_int64(q, 1, c->at);
+    sqlite3_bind_int64(q, 2, c->audit_seq);
+    sqlite3_bind_blob(q, 3, c->head_hash, SHA256_BYTES, SQLITE_STATIC);
+    sq_bind_text(q, 4, c->key_id);
+    sqlite3_bind_blob(q, 5, c->signature, 64, SQLITE_STATIC);
+    return sq_exec(s, q, "checkpoint_insert");
+}
+
+static int s_checkpoint_scan(struct store *st, int last, checkpoint_cb cb, void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, last ? S_CKPT_LAST : S_CKPT_SCAN);
+    if (!q)
+        return PHR_EIO;
+    int rc, err = PHR_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        /* A malformed row is handed on with NULL blobs: verification
+         * reports it instead of the store hiding it. */
+        struct checkpoint_row c = {
+            .id = sqlite3_column_int64(q, 0),
+            .at = sqlite3_column_int64(q, 1),
+            .audit_seq = sqlite3_column_int64(q, 2),
+            .head_hash = sqlite3_column_bytes(q, 3) == SHA256_BYTES ? sqlite3_column_blob(q, 3) : NULL,
+            .key_id = sq_text(q, 4),
+            .signature = sqlite3_column_bytes(q, 5) == 64 ? sqlite3_column_blob(q, 5) : NULL,
+        };
+        if ((err = cb(arg, &c)) != PHR_OK)
+            break;
+    }
+    if (err == PHR_OK && rc != SQLITE_DONE)
+        err = sq_fail(s, rc, "checkpoint_scan");
+    sqlite3_reset(q);
+    return err;
+}
+
 static void s_close(struct store *st)
 {
     struct sqlite_store *s = S(st);
@@ -791,6 +837,8 @@ static const struct store_ops sqlite_ops = {
     .audit_insert = s_audit_insert,
     .audit_last = s_audit_last,
     .audit_scan = s_audit_scan,
+    .checkpoint_insert = s_checkpoint_insert,
+    .checkpoint_scan = s_checkpoint_scan,
 };
 
 static int pragma_int(sqlite3 *db, const char *sql, int *out)

@@ -165,8 +165,17 @@ struct provision_row {
     const char *recipient_name, *recipient_country; /* on reading */
 };
 
+struct checkpoint_row {
+    int64_t id, at;
+    int64_t audit_seq;                 /* the last entry covered */
+    const unsigned char *head_hash;    /* that entry's hash */
+    const char *key_id;
+    const unsigned char *signature;    /* Ed25519, 64 bytes */
+};
+
 typedef int (*record_cb)(void *arg, const struct record_row *r);
 typedef int (*audit_cb)(void *arg, const struct audit_row *a);
+typedef int (*checkpoint_cb)(void *arg, const struct checkpoint_row *c);
 
 struct store;
 
@@ -245,6 +254,9 @@ struct store_ops {
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);
     int (*audit_scan)(struct store *st, int64_t from_seq, audit_cb cb, void *arg);
+    int (*checkpoint_insert)(struct store *st, const struct checkpoint_row *c);
+    /* All checkpoints in order; or (last) only the newest. */
+    int (*checkpoint_scan)(struct store *st, int last, checkpoint_cb cb, void *arg);
 };
 
 struct store {

@@ -2,10 +2,10 @@
 // altered, deleted or reordered entry is found and named.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, newDataDir } from './helpers.mjs';
 
 async function activity() {
   const srv = await startServer();
@@ -25,6 +25,7 @@ function copyOf(data) {
 }
 
 const UNLOCK = 'DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;';
+// (The checkpoints' own triggers stay: the attacker here cuts entries only.)
 
 test('R2.3 audit verify passes on an intact chain and fails on tampering, naming the entry', async () => {
   const data = await activity();
@@ -57,4 +58,57 @@ test('R2.3 the store itself refuses updates and deletes of audit entries', async
   assert.throws(() => sql(data, "UPDATE audit SET result = 'allow' WHERE seq = 1"), /append-only/);
   assert.throws(() => sql(data, 'DELETE FROM audit WHERE seq = 1'), /append-only/);
   rmSync(join(data, '..'), { recursive: true, force: true });
+});
+
+test('R2.3 checkpoints signed at shutdown detect a cut-off tail; auditors verify with the public key alone', async () => {
+  const data = await activity();
+  const ok = phr(['audit', 'verify', '--data', data]);
+  assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  const n = Number(sql(data, 'SELECT count(*) FROM audit'));
+  assert.match(ok.stdout, new RegExp(`intact: ${n} entries verified, [1-9]\\d* signed checkpoints \\(the newest signs entry ${n}; 0 entries after it not yet signed\\)`));
+  assert.match(ok.stdout, /entries\/s/);
+
+  const pub = phr(['audit', 'pubkey', '--data', data]);
+  assert.equal(pub.status, 0);
+  const hex = pub.stdout.trim();
+  assert.match(hex, /^[0-9a-f]{64}$/);
+  const auditor = phr(['audit', 'verify', '--data', data, '--audit-key', '/nonexistent', '--audit-pub', hex]);
+  assert.equal(auditor.status, 0, auditor.stderr);
+  const stranger = phr(['audit', 'verify', '--data', data, '--audit-pub', 'ab'.repeat(32)]);
+  assert.equal(stranger.status, 1);
+  assert.match(stranger.stdout, /does not verify with a trusted audit key/);
+
+  const dir = copyOf(data);
+  sql(dir, `${UNLOCK} DELETE FROM audit WHERE seq > ${n - 2};`);
+  const cut = phr(['audit', 'verify', '--data', dir]);
+  assert.equal(cut.status, 1);
+  assert.match(cut.stdout, new RegExp(`truncated: checkpoint \\d+ signed the chain up to entry ${n}, but it ends at entry ${n - 2}`));
+  rmSync(dir, { recursive: true, force: true });
+  assert.throws(() => sql(data, 'DELETE FROM audit_checkpoints'), /append-only/);
+  rmSync(join(data, '..'), { recursive: true, force: true });
+});
+
+test('R2.5 the audit key is made at init with mode 0600; serve refuses to run without it and says how to make one', async () => {
+  const { root, data } = newDataDir();
+  assert.equal(statSync(join(data, 'audit.key')).mode & 0o777, 0o600);
+  rmSync(join(data, 'audit.key'));
+  const r = phr(['serve', '--data', data, '--listen', '127.0.0.1:1']);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /phr audit keygen/);
+  assert.equal(phr(['audit', 'keygen', '--data', data]).status, 0);
+  const again = phr(['audit', 'keygen', '--data', data]);
+  assert.equal(again.status, 1);
+  assert.match(again.stderr, /refusing to overwrite/);
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('R2.3 a checkpoint is logged with its head while serving: a witness outside the database', async () => {
+  const srv = await startServer({ args: ['--checkpoint-seconds', '1'] });
+  await signupAndLogin(srv);
+  await new Promise((r) => setTimeout(r, 1500));
+  const line = srv.logs.find((l) => l.includes('"audit.checkpoint"'));
+  assert.ok(line, 'a periodic checkpoint was made');
+  const { seq, hash } = JSON.parse(line);
+  assert.equal(sql(srv.data, `SELECT hex(hash) FROM audit WHERE seq = ${seq}`).toLowerCase(), hash);
+  await srv.stop();
 });
