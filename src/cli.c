@@ -36,18 +36,26 @@ static const struct {
     [OPT_RECIPIENT] = {"recipient", "PHR_RECIPIENT", "ID", "recipient id (as printed by 'phr recipient add')"},
     [OPT_AUDIT_KEY] = {"audit-key", "PHR_AUDIT_KEY", "FILE", "key that signs audit checkpoints (default DIR/audit.key); keep it apart from backups"},
     [OPT_AUDIT_PUB] = {"audit-pub", "PHR_AUDIT_PUB", "HEX", "trusted audit public key(s), comma-separated (default: from --audit-key)"},
+    [OPT_ACTOR] = {"actor", "PHR_AUDIT_ACTOR", "ACTOR", "who acted: person:<id>, recipient:<id>, system:<name>, anonymous"},
+    [OPT_PERSON] = {"person", "PHR_AUDIT_PERSON", "ID", "whose data: the person id"},
+    [OPT_ACTION] = {"action", "PHR_AUDIT_ACTION", "ACTION", "record.read, consent.record, ... (see docs/audit.md)"},
+    [OPT_RESULT] = {"result", "PHR_AUDIT_RESULT", "R", "allow or deny"},
+    [OPT_CLIENT] = {"client", "PHR_AUDIT_CLIENT", "ADDR", "the client address"},
+    [OPT_FROM] = {"from", "PHR_AUDIT_FROM", "TIME", "from this time (2026-11-24, 2026-11-24T09:00+09:00)"},
+    [OPT_TO] = {"to", "PHR_AUDIT_TO", "TIME", "up to the end of this time"},
+    [OPT_FORMAT] = {"format", "PHR_AUDIT_FORMAT", "F", "text (default) or jsonl"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 
-_Static_assert(OPT_COUNT <= 32, "options are a 32-bit mask");
+_Static_assert(OPT_COUNT <= 64, "options are a 64-bit mask");
 
-int cli_parse(int argc, char **argv, unsigned allowed, struct cli *out)
+int cli_parse(int argc, char **argv, uint64_t allowed, struct cli *out)
 {
     struct option lo[OPT_COUNT + 2];
     int n = 0;
     memset(out, 0, sizeof *out);
     for (int i = 0; i < OPT_COUNT; i++) {
-        if (!(allowed & (1u << i)))
+        if (!(allowed & ((uint64_t)1 << i)))
             continue;
         lo[n].name = opts[i].flag;
         lo[n].has_arg = opts[i].arg ? required_argument : no_argument;
@@ -80,11 +88,11 @@ int cli_parse(int argc, char **argv, unsigned allowed, struct cli *out)
     return 0;
 }
 
-void cli_usage(const char *command, const char *summary, unsigned allowed)
+void cli_usage(const char *command, const char *summary, uint64_t allowed)
 {
     printf("usage: phr %s [options]\n\n%s\n\noptions (each also read from its environment variable):\n", command, summary);
     for (int i = 0; i < OPT_COUNT; i++) {
-        if (!(allowed & (1u << i)))
+        if (!(allowed & ((uint64_t)1 << i)))
             continue;
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", opts[i].flag, opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");

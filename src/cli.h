@@ -3,12 +3,15 @@
 #ifndef PHR_CLI_H
 #define PHR_CLI_H
 
+#include <stdint.h>
+
 enum opt_id {
     OPT_DATA, OPT_KEY, OPT_LISTEN, OPT_THREADS, OPT_PUBLIC_URL, OPT_DEMO, OPT_LOG_LEVEL,
     OPT_SESSION_IDLE, OPT_SESSION_MAX, OPT_LOCK_AFTER, OPT_LOCK_SECONDS, OPT_LOGIN_DELAY,
     OPT_MAX_BODY, OPT_MANIFEST, OPT_DRY_RUN, OPT_LOGIN, OPT_PURPOSE, OPT_DECISION, OPT_CHANNEL, OPT_BY,
     OPT_NAME, OPT_ADDRESS, OPT_COUNTRY, OPT_CONTACT, OPT_GROUP, OPT_RECIPIENT,
     OPT_AUDIT_KEY, OPT_AUDIT_PUB, OPT_CHECKPOINT,
+    OPT_ACTOR, OPT_PERSON, OPT_ACTION, OPT_RESULT, OPT_CLIENT, OPT_FROM, OPT_TO, OPT_FORMAT,
     OPT_COUNT
 };
 
@@ -19,8 +22,8 @@ struct cli {
 
 /* Parses argv for the options `allowed` (a bitmask of 1 << opt_id).
  * Returns 0, or -1 after printing the problem. */
-int cli_parse(int argc, char **argv, unsigned allowed, struct cli *out);
-void cli_usage(const char *command, const char *summary, unsigned allowed);
+int cli_parse(int argc, char **argv, uint64_t allowed, struct cli *out);
+void cli_usage(const char *command, const char *summary, uint64_t allowed);
 /* A whole number within [min, max], or -1 after printing why. */
 long cli_number(const struct cli *c, enum opt_id id, long dflt, long min, long max);
 

@@ -1,7 +1,12 @@
 /* The handling history at the command line:
  *   phr audit verify [--audit-pub HEX,...]   the chain and every signed checkpoint
  *   phr audit pubkey                         the audit key's public half, for auditors
- *   phr audit keygen                         an audit key for a store made before it existed */
+ *   phr audit keygen                         an audit key for a store made before it existed
+ *   phr audit query  [filters] [--format jsonl]   entries matching the filters
+ *   phr audit export [filters]                    the same as JSON lines with their hashes
+ *   phr audit trace  --actor A | --client C [--from --to]
+ *                                            which persons and records were touched */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +14,7 @@
 
 #include "audit/audit.h"
 #include "commands.h"
+#include "formats/fhirtime.h"
 #include "crypto/sign.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -119,32 +125,271 @@ static int keygen(const struct paths *p)
     return 0;
 }
 
+#define QUERY_OPTS                                                                                           \
+    (STORE_OPTS | BIT(OPT_ACTOR) | BIT(OPT_PERSON) | BIT(OPT_ACTION) | BIT(OPT_RESULT) | BIT(OPT_CLIENT) |     \
+     BIT(OPT_FROM) | BIT(OPT_TO) | BIT(OPT_FORMAT))
+#define JST_MIN (9 * 60)
+
+static int parse_filter(const struct cli *c, struct audit_filter *f)
+{
+    memset(f, 0, sizeof *f);
+    f->to = INT64_MAX;
+    int64_t lo, hi;
+    if (c->val[OPT_FROM]) {
+        if (fhirtime_parse(c->val[OPT_FROM], FHIRTIME_SEARCH, JST_MIN, &lo, &hi)) {
+            fprintf(stderr, "phr audit: --from must be a date or time such as 2026-11-24 or 2026-11-24T09:00+09:00\n");
+            return -1;
+        }
+        f->from = lo;
+    }
+    if (c->val[OPT_TO]) {
+        if (fhirtime_parse(c->val[OPT_TO], FHIRTIME_SEARCH, JST_MIN, &lo, &hi)) {
+            fprintf(stderr, "phr audit: --to must be a date or time such as 2026-11-24 or 2026-11-24T18:00+09:00\n");
+            return -1;
+        }
+        f->to = hi;
+    }
+    if (f->from > f->to) {
+        fprintf(stderr, "phr audit: --from is after --to\n");
+        return -1;
+    }
+    f->actor = c->val[OPT_ACTOR];
+    f->subject = c->val[OPT_PERSON];
+    f->action = c->val[OPT_ACTION];
+    f->result = c->val[OPT_RESULT];
+    f->client = c->val[OPT_CLIENT];
+    if (f->result && strcmp(f->result, "allow") && strcmp(f->result, "deny")) {
+        fprintf(stderr, "phr audit: --result is allow or deny\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void put_json_field(struct buf *b, const char *key, const char *v)
+{
+    buf_printf(b, ",\"%s\":", key);
+    if (v)
+        buf_json_str(b, v);
+    else
+        buf_puts(b, "null");
+}
+
+/* One entry as a JSON line with everything needed to recompute its hash
+ * (docs/audit.md; scripts/verify-audit-export.mjs does it independently). */
+static int print_jsonl(void *arg, const struct audit_row *a)
+{
+    (void)arg;
+    struct buf b;
+    buf_init(&b);
+    char at[32], prev[2 * SHA256_BYTES + 1] = "", hash[2 * SHA256_BYTES + 1] = "";
+    clock_format_ms(a->at, at);
+    if (a->prev_hash)
+        sodium_bin2hex(prev, sizeof prev, a->prev_hash, SHA256_BYTES);
+    if (a->hash)
+        sodium_bin2hex(hash, sizeof hash, a->hash, SHA256_BYTES);
+    buf_printf(&b, "{\"seq\":%lld,\"at_ms\":%lld,\"at\":\"%s\"", (long long)a->seq, (long long)a->at, at);
+    put_json_field(&b, "actor", a->actor);
+    put_json_field(&b, "role", a->role);
+    put_json_field(&b, "action", a->action);
+    put_json_field(&b, "subject", a->subject);
+    put_json_field(&b, "records", a->records);
+    put_json_field(&b, "reason", a->reason);
+    put_json_field(&b, "client", a->client);
+    put_json_field(&b, "result", a->result);
+    put_json_field(&b, "request_id", a->request_id);
+    buf_printf(&b, ",\"prev_hash\":\"%s\",\"hash\":\"%s\"}\n", prev, hash);
+    int err = b.data && fwrite(b.data, 1, b.len, stdout) == b.len ? PHR_OK : PHR_EIO;
+    buf_free(&b);
+    return err;
+}
+
+static int print_text(void *arg, const struct audit_row *a)
+{
+    (void)arg;
+    char at[32];
+    clock_format_ms(a->at, at);
+    printf("%8lld %s %-5s %-16s %s subject=%s client=%s", (long long)a->seq, at, a->result ? a->result : "-",
+           a->action ? a->action : "-", a->actor ? a->actor : "-", a->subject ? a->subject : "-",
+           a->client ? a->client : "-");
+    if (a->records)
+        printf(" records=%s", a->records);
+    if (a->reason)
+        printf(" reason=%s", a->reason);
+    printf("\n");
+    return ferror(stdout) ? PHR_EIO : PHR_OK;
+}
+
+/* Incident tracing: per person touched, how often, which records, how many
+ * refused; and the actions seen. */
+#define TRACE_MAX 4096
+
+struct trace {
+    struct {
+        char person[ID_LEN + 1];
+        long allowed, denied;
+        struct buf records;
+    } p[TRACE_MAX];
+    size_t n;
+    long entries, unnamed;
+    int overflow;
+};
+
+static int trace_row(void *arg, const struct audit_row *a)
+{
+    struct trace *t = arg;
+    t->entries++;
+    if (!a->subject || strlen(a->subject) > ID_LEN) {
+        t->unnamed++;
+        return PHR_OK;
+    }
+    size_t i = 0;
+    while (i < t->n && strcmp(t->p[i].person, a->subject))
+        i++;
+    if (i == t->n) {
+        if (t->n == TRACE_MAX) {
+            t->overflow = 1;
+            return PHR_OK;
+        }
+        snprintf(t->p[i].person, sizeof t->p[i].person, "%s", a->subject);
+        buf_init(&t->p[i].records);
+        t->n++;
+    }
+    int allowed = a->result && !strcmp(a->result, "allow");
+    if (allowed)
+        t->p[i].allowed++;
+    else
+        t->p[i].denied++;
+    if (allowed && a->records && a->action && !strncmp(a->action, "record.", 7) &&
+        ((t->p[i].records.len && buf_puts(&t->p[i].records, ",")) || buf_puts(&t->p[i].records, a->records)))
+        return PHR_ENOMEM;
+    return PHR_OK;
+}
+
+static int trace_print(struct trace *t, const struct audit_filter *f)
+{
+    char from[32], to[32];
+    clock_format_ms(f->from, from);
+    clock_format_ms(f->to == INT64_MAX ? clock_now_ms() : f->to, to);
+    struct buf b;
+    buf_init(&b);
+    buf_puts(&b, "{\"actor\":");
+    if (f->actor)
+        buf_json_str(&b, f->actor);
+    else
+        buf_puts(&b, "null");
+    put_json_field(&b, "client", f->client);
+    buf_printf(&b, ",\"from\":\"%s\",\"to\":\"%s\",\"entries\":%ld,\"without_person\":%ld,\"persons\":[", from, to,
+               t->entries, t->unnamed);
+    for (size_t i = 0; i < t->n; i++) {
+        buf_printf(&b, "%s{\"person\":\"%s\",\"allowed\":%ld,\"denied\":%ld,\"records\":[", i ? "," : "",
+                   t->p[i].person, t->p[i].allowed, t->p[i].denied);
+        const char *r = t->p[i].records.len ? t->p[i].records.data : "";
+        int first = 1;
+        while (*r) {
+            size_t len = strcspn(r, ",");
+            buf_puts(&b, first ? "\"" : ",\"");
+            buf_json_escape(&b, r, len);
+            buf_puts(&b, "\"");
+            first = 0;
+            r += len + (r[len] == ',');
+        }
+        buf_puts(&b, "]}");
+        buf_free(&t->p[i].records);
+    }
+    buf_printf(&b, "],\"truncated\":%s}\n", t->overflow ? "true" : "false");
+    int rc = b.data && fwrite(b.data, 1, b.len, stdout) == b.len ? 0 : 1;
+    buf_free(&b);
+    return rc;
+}
+
+static int client_ok(const char *client)
+{
+    if (client && strlen(client) > 63) {
+        fprintf(stderr, "phr audit: --client is an address (at most 63 bytes)\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int read_history(const struct cli *c, const struct paths *p, const char *sub)
+{
+    struct audit_filter f;
+    if (parse_filter(c, &f))
+        return 2;
+    int is_trace = !strcmp(sub, "trace");
+    if (is_trace && !f.actor && !f.client) {
+        fprintf(stderr, "phr audit trace: give --actor or --client (and --from, --to)\n");
+        return 2;
+    }
+    const char *fmt = c->val[OPT_FORMAT];
+    if (fmt && strcmp(fmt, "text") && strcmp(fmt, "jsonl")) {
+        fprintf(stderr, "phr audit: --format is text or jsonl\n");
+        return 2;
+    }
+    if (client_ok(f.client) != 0)
+        return 2;
+    struct service *svc = NULL;
+    if (open_service(c, p, &svc) != PHR_OK)
+        return 1;
+    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
+    snprintf(a.id, sizeof a.id, "operator");
+    struct trace *t = is_trace ? calloc(1, sizeof *t) : NULL;
+    int err;
+    if (is_trace && !t)
+        err = PHR_ENOMEM;
+    else if (is_trace)
+        err = audit_read(svc, &a, "trace", &f, trace_row, t);
+    else if (!strcmp(sub, "export") || (fmt && !strcmp(fmt, "jsonl")))
+        err = audit_read(svc, &a, sub, &f, print_jsonl, NULL);
+    else
+        err = audit_read(svc, &a, sub, &f, print_text, NULL);
+    int rc = err ? 1 : 0;
+    if (err)
+        fprintf(stderr, "phr audit %s: %s\n", sub, phr_strerror(err));
+    else if (is_trace)
+        rc = trace_print(t, &f);
+    free(t);
+    service_close(svc);
+    return rc;
+}
+
 int cmd_audit(int argc, char **argv)
 {
     struct cli c;
     struct paths p;
     const char *sub = argc >= 2 ? argv[1] : "";
     int is_verify = !strcmp(sub, "verify");
-    if (!is_verify && strcmp(sub, "pubkey") && strcmp(sub, "keygen")) {
-        fprintf(stderr, "usage: phr audit verify|pubkey|keygen --data DIR\n");
+    int is_read = !strcmp(sub, "query") || !strcmp(sub, "export") || !strcmp(sub, "trace");
+    if (!is_verify && !is_read && strcmp(sub, "pubkey") && strcmp(sub, "keygen")) {
+        fprintf(stderr, "usage: phr audit verify|query|export|trace|pubkey|keygen --data DIR\n");
         return 2;
     }
-    if (cli_parse(argc - 1, argv + 1, is_verify ? VERIFY_OPTS : STORE_OPTS, &c))
+    uint64_t opts = is_verify ? VERIFY_OPTS : is_read ? QUERY_OPTS : STORE_OPTS;
+    if (cli_parse(argc - 1, argv + 1, opts, &c))
         return 2;
     if (c.help) {
-        cli_usage("audit verify|pubkey|keygen",
+        cli_usage("audit verify|query|export|trace|pubkey|keygen",
                   "verify: checks the handling history's hash chain end to end and every signed\n"
                   "  checkpoint against it: an altered, removed, reordered or cut-off entry is found\n"
                   "  and named. Exit status 0: intact; 1: broken or unreadable.\n"
+                  "query: the entries matching every filter given, in time order (--format jsonl).\n"
+                  "export: the same as JSON lines with each entry's hashes, for independent checking\n"
+                  "  (scripts/verify-audit-export.mjs).\n"
+                  "trace: which persons and records an actor (--actor) or a client address\n"
+                  "  (--client) touched between --from and --to, as JSON.\n"
+                  "  query, export and trace are themselves recorded in the history.\n"
                   "pubkey: prints the audit key's public half, which is all an auditor needs.\n"
                   "keygen: creates the audit key for a store initialised before it existed.",
-                  is_verify ? VERIFY_OPTS : STORE_OPTS);
+                  opts);
         return 0;
     }
     set_log_level(&c);
     int rc = 1;
     if (paths_for(&c, &p) == 0)
-        rc = is_verify ? verify(&c, &p) : !strcmp(sub, "pubkey") ? pubkey(&p) : keygen(&p);
+        rc = is_verify ? verify(&c, &p)
+             : is_read ? read_history(&c, &p, sub)
+             : !strcmp(sub, "pubkey") ? pubkey(&p)
+                                      : keygen(&p);
     paths_free(&p);
     return rc;
 }

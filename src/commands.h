@@ -7,7 +7,7 @@
 #include "service/service.h"
 #include "util/buf.h"
 
-#define BIT(o) (1u << (o))
+#define BIT(o) ((uint64_t)1 << (o))
 #define STORE_OPTS (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_AUDIT_KEY) | BIT(OPT_LOG_LEVEL))
 
 struct paths {

@@ -24,6 +24,7 @@ static const char *const action_names[] = {
     [ACT_RECIPIENT_MANAGE] = "recipient.manage",
     [ACT_CLIENT_TOKEN] = "client.token",
     [ACT_PROVISION_READ] = "provision.read",
+    [ACT_AUDIT_READ] = "audit.read",
 };
 
 const char *gate_action_name(enum action act)
@@ -43,7 +44,7 @@ static int is_consent_action(enum action act)
 
 enum decision gate_decide(const struct actor *a, enum action act, const char *subject)
 {
-    if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE)
+    if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE || act == ACT_AUDIT_READ)
         return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY; /* the operator, at the command line */
     if (act == ACT_PROVISION_READ)
         return subject && (a->kind == ACTOR_SYSTEM || (a->kind == ACTOR_PERSON && strcmp(a->id, subject) == 0))

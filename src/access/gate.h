@@ -43,6 +43,7 @@ enum action {
     ACT_RECIPIENT_MANAGE,
     ACT_CLIENT_TOKEN,
     ACT_PROVISION_READ,
+    ACT_AUDIT_READ,
 };
 
 enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };

@@ -136,6 +136,11 @@ int recipient_token(struct service *svc, const struct actor *a, const char *clie
 /* subject's provision records, as JSON or (fhir) a Bundle of Provenance. */
 int provisions_read(struct service *svc, const struct actor *a, const char *subject, int fhir, const char *base_url,
                     struct op **out, struct issue *is);
+/* The handling history for auditors (R2.3, R2.8): the read is recorded
+ * first (kind: "query", "export", "trace" and the filter), then every
+ * matching entry goes to cb in time order. PHR_EPERM if a may not. */
+int audit_read(struct service *svc, const struct actor *a, const char *kind, const struct audit_filter *f,
+               audit_cb cb, void *arg);
 /* Loads the demo person and a few months of synthetic vitals, once. */
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"

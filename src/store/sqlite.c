@@ -26,7 +26,7 @@ enum stmt_id {
     S_RECORD_INSERT, S_RECORD_GET_CURRENT, S_RECORD_GET_VERSION, S_RECORD_SUPERSEDE,
     S_RECORD_HISTORY,
     S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SCAN,
-    S_CKPT_INSERT, S_CKPT_SCAN, S_CKPT_LAST,
+    S_CKPT_INSERT, S_CKPT_SCAN, S_CKPT_LAST, S_AUDIT_QUERY,
     S_COUNT
 };
 _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
@@ -71,6 +71,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_AUDIT_INSERT] = "INSERT INTO audit(" AUDIT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [S_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
     [S_AUDIT_SCAN] = "SELECT " AUDIT_COLS " FROM audit WHERE seq >= ? ORDER BY seq",
+    [S_AUDIT_QUERY] = "SELECT " AUDIT_COLS " FROM audit WHERE at >= ?1 AND at <= ?2"
+                      " AND (?3 IS NULL OR actor = ?3) AND (?4 IS NULL OR subject = ?4)"
+                      " AND (?5 IS NULL OR action = ?5) AND (?6 IS NULL OR result = ?6)"
+                      " AND (?7 IS NULL OR client = ?7) ORDER BY at, seq",
     [S_CKPT_INSERT] = "INSERT INTO audit_checkpoints(at, audit_seq, head_hash, key_id, signature) VALUES(?,?,?,?,?)",
     [S_CKPT_SCAN] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints ORDER BY id",
     [S_CKPT_LAST] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints"
@@ -618,13 +622,9 @@ static int s_audit_last(struct store *st, int64_t *seq, unsigned char hash[SHA25
     return err;
 }
 
-static int s_audit_scan(struct store *st, int64_t from_seq, audit_cb cb, void *arg)
+/* Hands every row of an audit query to cb. */
+static int audit_rows(struct sqlite_store *s, sqlite3_stmt *q, const char *what, audit_cb cb, void *arg)
 {
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_AUDIT_SCAN);
-    if (!q)
-        return PHR_EIO;
-    sqlite3_bind_int64(q, 1, from_seq);
     int rc, err = PHR_OK;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         int plen = sqlite3_column_bytes(q, 11), hlen = sqlite3_column_bytes(q, 12);
@@ -647,9 +647,35 @@ static int s_audit_scan(struct store *st, int64_t from_seq, audit_cb cb, void *a
             break;
     }
     if (!err && rc != SQLITE_DONE)
-        err = sq_fail(s, rc, "audit_scan");
+        err = sq_fail(s, rc, what);
     sqlite3_reset(q);
     return err;
+}
+
+static int s_audit_scan(struct store *st, int64_t from_seq, audit_cb cb, void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_AUDIT_SCAN);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_int64(q, 1, from_seq);
+    return audit_rows(s, q, "audit_scan", cb, arg);
+}
+
+static int s_audit_query(struct store *st, const struct audit_filter *f, audit_cb cb, void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_AUDIT_QUERY);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_int64(q, 1, f->from);
+    sqlite3_bind_int64(q, 2, f->to);
+    sq_bind_text(q, 3, f->actor);
+    sq_bind_text(q, 4, f->subject);
+    sq_bind_text(q, 5, f->action);
+    sq_bind_text(q, 6, f->result);
+    sq_bind_text(q, 7, f->client);
+    return audit_rows(s, q, "audit_query", cb, arg);
 }
 
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
@@ -837,6 +863,7 @@ static const struct store_ops sqlite_ops = {
     .audit_insert = s_audit_insert,
     .audit_last = s_audit_last,
     .audit_scan = s_audit_scan,
+    .audit_query = s_audit_query,
     .checkpoint_insert = s_checkpoint_insert,
     .checkpoint_scan = s_checkpoint_scan,
 };

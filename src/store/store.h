@@ -173,6 +173,12 @@ struct checkpoint_row {
     const unsigned char *signature;    /* Ed25519, 64 bytes */
 };
 
+/* Entries matching every field given (NULL: any), from..to inclusive. */
+struct audit_filter {
+    const char *actor, *subject, *action, *result, *client;
+    int64_t from, to;
+};
+
 typedef int (*record_cb)(void *arg, const struct record_row *r);
 typedef int (*audit_cb)(void *arg, const struct audit_row *a);
 typedef int (*checkpoint_cb)(void *arg, const struct checkpoint_row *c);
@@ -254,6 +260,8 @@ struct store_ops {
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);
     int (*audit_scan)(struct store *st, int64_t from_seq, audit_cb cb, void *arg);
+    /* In time order. */
+    int (*audit_query)(struct store *st, const struct audit_filter *f, audit_cb cb, void *arg);
     int (*checkpoint_insert)(struct store *st, const struct checkpoint_row *c);
     /* All checkpoints in order; or (last) only the newest. */
     int (*checkpoint_scan)(struct store *st, int last, checkpoint_cb cb, void *arg);

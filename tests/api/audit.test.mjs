@@ -1,6 +1,7 @@
 // phr audit verify (R2.3): the chain verifies after real activity, and an
 // altered, deleted or reordered entry is found and named.
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,4 +112,50 @@ test('R2.3 a checkpoint is logged with its head while serving: a witness outside
   const { seq, hash } = JSON.parse(line);
   assert.equal(sql(srv.data, `SELECT hex(hash) FROM audit WHERE seq = ${seq}`).toLowerCase(), hash);
   await srv.stop();
+});
+
+test('R2.3 R2.8 auditors query, export and trace the history; every reading of it is itself recorded', async () => {
+  const srv = await startServer();
+  const a = await signupAndLogin(srv);
+  const b = await signupAndLogin(srv);
+  const r = await call(srv, 'POST', '/fhir/Observation', { token: a.token, body: bloodPressure(120, 80) });
+  await call(srv, 'GET', `/fhir/Observation/${r.body.id}`, { token: b.token }); // b probes a's record
+  await call(srv, 'GET', `/fhir/Observation/${r.body.id}`, { token: a.token });
+  await srv.stop({ keep: true });
+  const data = srv.data;
+  const audit = (...args) => phr(['audit', ...args, '--data', data, '--log-level', 'warn']);
+
+  const trace = audit('trace', '--actor', `person:${b.personId}`, '--from', '2026-01-01');
+  assert.equal(trace.status, 0, trace.stderr);
+  const t = JSON.parse(trace.stdout);
+  const probed = t.persons.find((p) => p.person === a.personId);
+  assert.equal(probed.denied, 1, 'b\'s attempt on a\'s record is traced to a');
+  assert.equal(probed.allowed, 0);
+  const own = JSON.parse(audit('trace', '--actor', `person:${a.personId}`).stdout);
+  assert.ok(own.persons.find((p) => p.person === a.personId).records.includes(r.body.id));
+  const byClient = JSON.parse(audit('trace', '--client', '127.0.0.1').stdout);
+  assert.ok(byClient.persons.length >= 2);
+
+  const denies = audit('query', '--result', 'deny', '--format', 'jsonl').stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(denies.length >= 1 && denies.every((e) => e.result === 'deny'));
+  assert.ok(denies.some((e) => e.actor === `person:${b.personId}` && e.records === r.body.id));
+
+  const exp = audit('export');
+  assert.equal(exp.status, 0);
+  const check = spawnSync('node', [new URL('../../scripts/verify-audit-export.mjs', import.meta.url).pathname], { input: exp.stdout, encoding: 'utf8' });
+  assert.equal(check.status, 0, check.stdout);
+  const forged = exp.stdout.replace(`"result":"deny"`, `"result":"allow"`);
+  const bad = spawnSync('node', [new URL('../../scripts/verify-audit-export.mjs', import.meta.url).pathname], { input: forged, encoding: 'utf8' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stdout, /does not match its hash/);
+
+  const reads = () => sql(data, "SELECT records FROM audit WHERE action = 'audit.read' ORDER BY seq").split('\n');
+  assert.deepEqual(reads().map((x) => x.split(' ')[0]), ['trace', 'trace', 'trace', 'query', 'export']);
+  assert.match(reads()[0], new RegExp(`^trace from=2025-12-31T15:00:00.000Z to=open actor=person:${b.personId}$`));
+  // Refused filters read nothing and record nothing.
+  assert.equal(audit('query', '--from', 'yesterday').status, 2);
+  assert.equal(audit('trace').status, 2);
+  assert.equal(reads().length, 5);
+  assert.equal(phr(['audit', 'verify', '--data', data]).status, 0);
+  rmSync(join(data, '..'), { recursive: true, force: true });
 });
