@@ -25,6 +25,7 @@ static const char *const action_names[] = {
     [ACT_CLIENT_TOKEN] = "client.token",
     [ACT_PROVISION_READ] = "provision.read",
     [ACT_AUDIT_READ] = "audit.read",
+    [ACT_ACCESS_LOG_READ] = "access-log.read",
 };
 
 const char *gate_action_name(enum action act)
@@ -46,7 +47,7 @@ enum decision gate_decide(const struct actor *a, enum action act, const char *su
 {
     if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE || act == ACT_AUDIT_READ)
         return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY; /* the operator, at the command line */
-    if (act == ACT_PROVISION_READ)
+    if (act == ACT_PROVISION_READ || act == ACT_ACCESS_LOG_READ)
         return subject && (a->kind == ACTOR_SYSTEM || (a->kind == ACTOR_PERSON && strcmp(a->id, subject) == 0))
                    ? GATE_ALLOW
                    : GATE_DENY;

@@ -44,6 +44,7 @@ enum action {
     ACT_CLIENT_TOKEN,
     ACT_PROVISION_READ,
     ACT_AUDIT_READ,
+    ACT_ACCESS_LOG_READ,
 };
 
 enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };

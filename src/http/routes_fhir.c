@@ -59,6 +59,9 @@ static void capability(struct request *r)
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
                 "{\"type\":\"Provenance\",\"documentation\":\"Provision records: which records went to which "
                 "recipient, when, under which purpose and consent.\",\"interaction\":[{\"code\":\"search-type\"}],"
+                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
+                "{\"type\":\"AuditEvent\",\"documentation\":\"Who else touched the person's data, newest first "
+                "(at most 500); actors are shown by role.\",\"interaction\":[{\"code\":\"search-type\"}],"
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]}]}]}");
     req_reply(r, 200, FHIR_TYPE);
 }
@@ -314,6 +317,23 @@ static void provenance(struct request *r)
     req_submit(r, op, finish_read);
 }
 
+/* Who else touched the person's data: staff, the operator, recipients,
+ * other persons' refused attempts. */
+static void audit_events(struct request *r)
+{
+    r->route = "/fhir/AuditEvent";
+    if (strcmp(r->method, "GET") != 0)
+        return outcome(r, 405, "not-supported", "the handling history is read with GET");
+    const char *patient = req_arg(r, "patient");
+    if (patient && strncmp(patient, "Patient/", 8) == 0)
+        patient += 8;
+    struct op *op;
+    struct issue is;
+    if (access_log_read(r->svc, &r->actor, patient ? patient : r->auth.person_id, req_base_url(r), &op, &is) != 0)
+        return req_outcome(r, &is);
+    req_submit(r, op, finish_read);
+}
+
 void routes_fhir(struct request *r)
 {
     const char *p = r->path + 5; /* after "/fhir" */
@@ -336,6 +356,8 @@ void routes_fhir(struct request *r)
         return consents(r);
     if (strcmp(p, "/Provenance") == 0)
         return provenance(r);
+    if (strcmp(p, "/AuditEvent") == 0)
+        return audit_events(r);
     r->route = "/fhir/(unknown)";
     outcome(r, 404, "not-supported", "this resource type is not served (see /fhir/metadata)");
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/auditevent.h"
 #include "service/internal.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -67,4 +68,88 @@ int audit_read(struct service *svc, const struct actor *a, const char *kind, con
     err = rd->ops->audit_query(rd, f, cb, arg);
     service_reader_done(svc, rd);
     return err;
+}
+
+/* --- a person's view: who else touched my data --- */
+
+#define ACCESS_LOG_MAX 500
+
+struct access_op {
+    struct op op;
+    enum decision d;
+    char subject[ID_LEN + 1];
+    struct buf out;
+};
+
+static int access_commit(struct op *o, struct store *st)
+{
+    struct access_op *x = (struct access_op *)o;
+    return gate_record(st, &o->actor, ACT_ACCESS_LOG_READ, x->subject[0] ? x->subject : NULL, NULL, NULL, x->d);
+}
+
+static int access_render(struct op *o, struct buf *out)
+{
+    struct access_op *x = (struct access_op *)o;
+    return buf_append(out, x->out.data, x->out.len) ? PHR_ENOMEM : PHR_OK;
+}
+
+static void access_destroy(struct op *o)
+{
+    buf_free(&((struct access_op *)o)->out);
+}
+
+static const struct op_ops access_ops = {access_commit, access_render, access_destroy};
+
+struct access_ctx {
+    struct buf *b;
+    const char *base_url;
+    size_t n;
+};
+
+static int access_row(void *arg, const struct audit_row *a)
+{
+    struct access_ctx *c = arg;
+    return (c->n++ && buf_puts(c->b, ",")) ||
+                   buf_printf(c->b, "{\"fullUrl\":\"%s/AuditEvent/a%lld\",\"resource\":", c->base_url,
+                              (long long)a->seq) ||
+                   auditevent_write(c->b, a) || buf_puts(c->b, ",\"search\":{\"mode\":\"match\"}}")
+               ? PHR_ENOMEM
+               : PHR_OK;
+}
+
+int access_log_read(struct service *svc, const struct actor *a, const char *subject, const char *base_url,
+                    struct op **out, struct issue *is)
+{
+    *out = NULL;
+    struct access_op *x = calloc(1, sizeof *x);
+    if (!x)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    op_init(&x->op, svc, &access_ops, a);
+    buf_init(&x->out);
+    if (subject && strlen(subject) <= ID_LEN)
+        snprintf(x->subject, sizeof x->subject, "%s", subject);
+    x->d = gate_decide(a, ACT_ACCESS_LOG_READ, x->subject[0] ? x->subject : NULL);
+    *out = &x->op;
+    if (x->d == GATE_DENY) {
+        x->op.res.err = PHR_ENOTFOUND;
+        issue_set(&x->op.res.issue, 404, "not-found", NULL, "no such patient");
+        return 0;
+    }
+    struct access_ctx c = {&x->out, base_url, 0};
+    struct store *rd;
+    int err = service_reader(svc, &rd);
+    if (!err) {
+        err = buf_puts(&x->out, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[")
+                  ? PHR_ENOMEM
+                  : rd->ops->audit_by_others(rd, x->subject, ACCESS_LOG_MAX, access_row, &c);
+        service_reader_done(svc, rd);
+    }
+    if (!err && buf_printf(&x->out, "],\"total\":%zu}", c.n))
+        err = PHR_ENOMEM;
+    if (err) {
+        op_free(&x->op);
+        *out = NULL;
+        return issue_set(is, 503, "transient", NULL, "the handling history could not be read");
+    }
+    return 0;
 }

@@ -141,6 +141,10 @@ int provisions_read(struct service *svc, const struct actor *a, const char *subj
  * matching entry goes to cb in time order. PHR_EPERM if a may not. */
 int audit_read(struct service *svc, const struct actor *a, const char *kind, const struct audit_filter *f,
                audit_cb cb, void *arg);
+/* A person's view of who else touched their data (R2.3): the newest 500
+ * entries by anyone but them, as a Bundle of AuditEvent. */
+int access_log_read(struct service *svc, const struct actor *a, const char *subject, const char *base_url,
+                    struct op **out, struct issue *is);
 /* Loads the demo person and a few months of synthetic vitals, once. */
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"

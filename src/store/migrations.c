@@ -239,6 +239,10 @@ static const char m3_checkpoints[] =
      * appended in time order, so this index only ever grows at its end:
      * cheap beside the random pages an index by actor would dirty. */
     "CREATE INDEX audit_by_time ON audit(at);"
+    /* A person's view of who else touched their data (AuditEvent). Only
+     * entries by someone other than the person are indexed: few, so the
+     * index costs the ingest path nothing. */
+    "CREATE INDEX audit_by_others ON audit(subject, seq) WHERE actor <> 'person:' || subject;"
     "CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints"
     " BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;"
     "CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints"

@@ -26,7 +26,7 @@ enum stmt_id {
     S_RECORD_INSERT, S_RECORD_GET_CURRENT, S_RECORD_GET_VERSION, S_RECORD_SUPERSEDE,
     S_RECORD_HISTORY,
     S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SCAN,
-    S_CKPT_INSERT, S_CKPT_SCAN, S_CKPT_LAST, S_AUDIT_QUERY,
+    S_CKPT_INSERT, S_CKPT_SCAN, S_CKPT_LAST, S_AUDIT_QUERY, S_AUDIT_OTHERS,
     S_COUNT
 };
 _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
@@ -75,6 +75,8 @@ static const char *const stmt_sql[S_COUNT] = {
                       " AND (?3 IS NULL OR actor = ?3) AND (?4 IS NULL OR subject = ?4)"
                       " AND (?5 IS NULL OR action = ?5) AND (?6 IS NULL OR result = ?6)"
                       " AND (?7 IS NULL OR client = ?7) ORDER BY at, seq",
+    [S_AUDIT_OTHERS] = "SELECT " AUDIT_COLS " FROM audit WHERE subject = ?1 AND actor <> 'person:' || subject"
+                       " ORDER BY seq DESC LIMIT ?2",
     [S_CKPT_INSERT] = "INSERT INTO audit_checkpoints(at, audit_seq, head_hash, key_id, signature) VALUES(?,?,?,?,?)",
     [S_CKPT_SCAN] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints ORDER BY id",
     [S_CKPT_LAST] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints"
@@ -758,6 +760,17 @@ static int checkpointer_start(struct sqlite_store *s, const char *path)
     return PHR_OK;
 }
 
+static int s_audit_by_others(struct store *st, const char *person, int limit, audit_cb cb, void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_AUDIT_OTHERS);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, person);
+    sqlite3_bind_int(q, 2, limit);
+    return audit_rows(s, q, "audit_by_others", cb, arg);
+}
+
 static int s_checkpoint_insert(struct store *st, const struct checkpoint_row *c)
 {
     struct sqlite_store *s = S(st);
@@ -864,6 +877,7 @@ static const struct store_ops sqlite_ops = {
     .audit_last = s_audit_last,
     .audit_scan = s_audit_scan,
     .audit_query = s_audit_query,
+    .audit_by_others = s_audit_by_others,
     .checkpoint_insert = s_checkpoint_insert,
     .checkpoint_scan = s_checkpoint_scan,
 };

@@ -262,6 +262,8 @@ struct store_ops {
     int (*audit_scan)(struct store *st, int64_t from_seq, audit_cb cb, void *arg);
     /* In time order. */
     int (*audit_query)(struct store *st, const struct audit_filter *f, audit_cb cb, void *arg);
+    /* Entries about a person by anyone else, newest first, at most limit. */
+    int (*audit_by_others)(struct store *st, const char *person, int limit, audit_cb cb, void *arg);
     int (*checkpoint_insert)(struct store *st, const struct checkpoint_row *c);
     /* All checkpoints in order; or (last) only the newest. */
     int (*checkpoint_scan)(struct store *st, int last, checkpoint_cb cb, void *arg);

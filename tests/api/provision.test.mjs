@@ -156,6 +156,28 @@ test('R3.9 suspending the provision purpose (or everything) stops provision; lif
   assert.equal((await suspend('*', 'lift')).status, 204);
 });
 
+test('R2.3 the person sees who else touched their data, by role, and nobody else sees it', async () => {
+  await call(srv, 'GET', `/fhir/Observation?patient=${alice.personId}`, { token: bob.token }); // a refused probe
+  const r = await call(srv, 'GET', '/fhir/AuditEvent', { token: alice.token });
+  assert.equal(r.status, 200, r.text);
+  const events = r.body.entry.map((e) => e.resource);
+  assert.ok(events.length > 0);
+  assert.ok(events.every((e) => e.resourceType === 'AuditEvent'));
+  const agents = new Set(events.map((e) => e.agent[0].type.text));
+  assert.ok(agents.has('a recipient of provision'));
+  assert.ok(agents.has('another person'));
+  const read = events.find((e) => e.agent[0].type.text === 'a recipient of provision' && e.outcome === '0' && e.subtype[0].code === 'record.search');
+  assert.ok(read.entity.some((x) => x.what.reference.startsWith('Observation/')));
+  const probe = events.find((e) => e.agent[0].type.text === 'another person');
+  assert.equal(probe.outcome, '4');
+  assert.ok(!JSON.stringify(events).includes(bob.personId), 'other people are not named');
+  assert.ok(!JSON.stringify(events).includes(clinic.id), 'recipients are shown by role');
+  const times = events.map((e) => e.recorded);
+  assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
+  assert.equal((await call(srv, 'GET', `/fhir/AuditEvent?patient=${alice.personId}`, { token: bob.token })).status, 404);
+  assert.equal((await call(srv, 'GET', `/fhir/AuditEvent?patient=${alice.personId}`, { token: clinicToken })).status, 404);
+});
+
 test('R3.7 provision records are never changed', () => {
   assert.throws(() => sql(srv.data, "UPDATE provisions SET items = ''"), /never changed/);
   assert.throws(() => sql(srv.data, 'DELETE FROM group_changes'), /append-only/);
