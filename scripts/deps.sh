@@ -5,7 +5,7 @@
 #   scripts/deps.sh bench   the above plus wrk
 set -euo pipefail
 
-want=(gcc pkg-config meson ninja-build libmicrohttpd-dev libjson-c-dev libsqlite3-dev libsodium-dev)
+want=(gcc pkg-config meson ninja-build libmicrohttpd-dev libjson-c-dev libsqlite3-dev libsodium-dev liboath-dev)
 case "${1:-build}" in
   build) ;;
   test)  want+=(libcmocka-dev sqlite3) ;;

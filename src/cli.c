@@ -44,6 +44,7 @@ static const struct {
     [OPT_FROM] = {"from", "PHR_AUDIT_FROM", "TIME", "from this time (2026-11-24, 2026-11-24T09:00+09:00)"},
     [OPT_TO] = {"to", "PHR_AUDIT_TO", "TIME", "up to the end of this time"},
     [OPT_FORMAT] = {"format", "PHR_AUDIT_FORMAT", "F", "text (default) or jsonl"},
+    [OPT_ROLE] = {"role", "PHR_STAFF_ROLE", "ROLE", "security-officer, asset-manager, handler or auditor"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 

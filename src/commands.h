@@ -25,5 +25,6 @@ int cmd_policy(int argc, char **argv);
 int cmd_consent(int argc, char **argv);
 int cmd_recipient(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_staff(int argc, char **argv);
 
 #endif

@@ -258,6 +258,7 @@ static void usage(void)
            "  consent show|record|suspend|lift  a person's consents, for inquiries and\n"
            "                requests made by phone, mail or at a counter\n"
            "  recipient add|group|join|leave  outside organisations that receive data, and their groups\n"
+           "  staff add|list|disable|enable|role  staff accounts, roles and their second factor\n"
            "  help          this text; 'phr <command> --help' for a command's options\n"
            "  version       print the version\n",
            PHR_VERSION);
@@ -296,6 +297,8 @@ int main(int argc, char **argv)
         return cmd_consent(argc - 1, argv + 1);
     if (strcmp(cmd, "recipient") == 0)
         return cmd_recipient(argc - 1, argv + 1);
+    if (strcmp(cmd, "staff") == 0)
+        return cmd_staff(argc - 1, argv + 1);
     fprintf(stderr, "phr: unknown command '%s' (try 'phr help')\n", cmd);
     return 2;
 }

@@ -26,6 +26,10 @@ static const char *const action_names[] = {
     [ACT_PROVISION_READ] = "provision.read",
     [ACT_AUDIT_READ] = "audit.read",
     [ACT_ACCESS_LOG_READ] = "access-log.read",
+    [ACT_STAFF_MANAGE] = "staff.manage",
+    [ACT_STAFF_LOGIN] = "staff.login",
+    [ACT_STAFF_LOGOUT] = "staff.logout",
+    [ACT_REASON_OPEN] = "staff.reason",
 };
 
 const char *gate_action_name(enum action act)
@@ -38,6 +42,11 @@ static int is_record_action(enum action act)
     return act <= ACT_RECORD_HISTORY;
 }
 
+static int is_staff(const struct actor *a, const char *role)
+{
+    return a->kind == ACTOR_STAFF && strcmp(a->role, role) == 0;
+}
+
 static int is_consent_action(enum action act)
 {
     return act == ACT_CONSENT_RECORD || act == ACT_CONSENT_READ || act == ACT_USE_SUSPEND || act == ACT_USE_LIFT;
@@ -45,8 +54,18 @@ static int is_consent_action(enum action act)
 
 enum decision gate_decide(const struct actor *a, enum action act, const char *subject)
 {
-    if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE || act == ACT_AUDIT_READ)
+    if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE)
         return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY; /* the operator, at the command line */
+    if (act == ACT_AUDIT_READ)
+        return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_SECURITY_OFFICER) || is_staff(a, ROLE_AUDITOR)
+                   ? GATE_ALLOW
+                   : GATE_DENY;
+    if (act == ACT_STAFF_MANAGE)
+        return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_ASSET_MANAGER) ? GATE_ALLOW : GATE_DENY;
+    if (act == ACT_STAFF_LOGIN || act == ACT_STAFF_LOGOUT)
+        return GATE_ALLOW; /* decided by the staff service: password, second factor, status */
+    if (act == ACT_REASON_OPEN)
+        return subject && is_staff(a, ROLE_HANDLER) ? GATE_ALLOW : GATE_DENY;
     if (act == ACT_PROVISION_READ || act == ACT_ACCESS_LOG_READ)
         return subject && (a->kind == ACTOR_SYSTEM || (a->kind == ACTOR_PERSON && strcmp(a->id, subject) == 0))
                    ? GATE_ALLOW
@@ -76,6 +95,12 @@ enum decision gate_decide(const struct actor *a, enum action act, const char *su
         /* Reading only; whether this person's data may be provided is the
          * use stage's question. */
         return act == ACT_RECORD_READ || act == ACT_RECORD_SEARCH ? GATE_ALLOW : GATE_DENY;
+    case ACTOR_STAFF:
+        /* Handlers read (never write) a person's records; whether they may
+         * now is the use stage's question (their reason). Other roles
+         * never see health data. */
+        return is_staff(a, ROLE_HANDLER) && act != ACT_RECORD_CREATE && act != ACT_RECORD_UPDATE ? GATE_ALLOW
+                                                                                                  : GATE_DENY;
     case ACTOR_ANONYMOUS:
         break;
     }
@@ -86,6 +111,11 @@ enum decision gate_decide_use(const struct actor *a, enum action act, const stru
                               enum use_refusal *why)
 {
     *why = USE_OK;
+    if (a->kind == ACTOR_STAFF) {
+        if (!f->reason_ok)
+            *why = USE_NO_REASON;
+        return f->reason_ok ? GATE_ALLOW : GATE_DENY;
+    }
     if (a->kind == ACTOR_RECIPIENT) {
         if (!f->basis.found)
             *why = USE_NO_PROVISION;
@@ -106,6 +136,32 @@ enum decision gate_decide_use(const struct actor *a, enum action act, const stru
     return *why == USE_OK ? GATE_ALLOW : GATE_DENY;
 }
 
+struct reason_lookup {
+    const struct actor *a;
+    const char *subject;
+    struct gate_facts *f;
+};
+
+static int got_reason(void *arg, const struct reason_row *r)
+{
+    struct reason_lookup *l = arg;
+    l->f->reason_ok = strcmp(r->staff_id, l->a->id) == 0 && strcmp(r->person_id, l->subject) == 0 &&
+                      clock_now_ms() < r->expires_at;
+    if (l->f->reason_ok)
+        snprintf(l->f->reason_text, sizeof l->f->reason_text, "%s", r->reason);
+    return PHR_OK;
+}
+
+/* A handler's reason: theirs, naming this person, not expired. */
+static int check_reason(struct store *st, const struct actor *a, const char *subject, struct gate_facts *f)
+{
+    if (!a->reason_id || !*a->reason_id || strlen(a->reason_id) > ID_LEN)
+        return PHR_OK;
+    struct reason_lookup l = {a, subject, f};
+    int err = st->ops->reason_get(st, a->reason_id, got_reason, &l);
+    return err == PHR_ENOTFOUND ? PHR_OK : err;
+}
+
 int gate_check(struct store *st, const struct actor *a, enum action act, const char *subject, const char *kind,
                struct gate_result *out)
 {
@@ -116,6 +172,7 @@ int gate_check(struct store *st, const struct actor *a, enum action act, const c
     struct gate_facts f;
     memset(&f, 0, sizeof f);
     int err = a->kind == ACTOR_RECIPIENT ? st->ops->provision_basis(st, a->id, subject, kind, &f.basis)
+              : a->kind == ACTOR_STAFF   ? check_reason(st, a, subject, &f)
                                          : st->ops->consent_facts(st, subject, &f.consent);
     if (err)
         return err;
@@ -130,7 +187,10 @@ int gate_check(struct store *st, const struct actor *a, enum action act, const c
     case USE_NO_CONSENT: snprintf(out->reason, GATE_REASON_LEN, "no-consent:%s", f.consent.missing); break;
     case USE_SUSPENDED: snprintf(out->reason, GATE_REASON_LEN, "suspended"); break;
     case USE_NO_PROVISION: snprintf(out->reason, GATE_REASON_LEN, "no-provision-basis"); break;
+    case USE_NO_REASON: snprintf(out->reason, GATE_REASON_LEN, "no-reason"); break;
     }
+    if (out->why == USE_OK && a->kind == ACTOR_STAFF)
+        snprintf(out->reason, GATE_REASON_LEN, "reason:%s", f.reason_text);
     return PHR_OK;
 }
 
@@ -146,6 +206,9 @@ void gate_actor_name(const struct actor *a, char out[64])
     case ACTOR_RECIPIENT:
         snprintf(out, 64, "recipient:%s", a->id);
         return;
+    case ACTOR_STAFF:
+        snprintf(out, 64, "staff:%s", a->id);
+        return;
     case ACTOR_ANONYMOUS:
         break;
     }
@@ -158,6 +221,7 @@ static const char *role_of(const struct actor *a)
     case ACTOR_PERSON: return "person";
     case ACTOR_SYSTEM: return "system";
     case ACTOR_RECIPIENT: return "recipient";
+    case ACTOR_STAFF: return a->role;
     case ACTOR_ANONYMOUS: break;
     }
     return "anonymous";

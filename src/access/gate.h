@@ -17,11 +17,19 @@
 #include "store/store.h"
 #include "util/ids.h"
 
-enum actor_kind { ACTOR_ANONYMOUS, ACTOR_PERSON, ACTOR_SYSTEM, ACTOR_RECIPIENT };
+enum actor_kind { ACTOR_ANONYMOUS, ACTOR_PERSON, ACTOR_SYSTEM, ACTOR_RECIPIENT, ACTOR_STAFF };
+
+/* Staff roles (R2.1): each grants a fixed set of actions, nothing else. */
+#define ROLE_SECURITY_OFFICER "security-officer" /* 責任者: the handling history, incidents */
+#define ROLE_ASSET_MANAGER "asset-manager"       /* 情報資産の管理者: staff accounts and roles */
+#define ROLE_HANDLER "handler"                   /* 取扱者: a person's data, under a stated reason */
+#define ROLE_AUDITOR "auditor"                   /* 監査者: the handling history, never health data */
 
 struct actor {
     enum actor_kind kind;
-    char id[ID_LEN + 1];          /* person or recipient id, or the system job's name */
+    char id[ID_LEN + 1];          /* person, recipient or staff id, or the system job's name */
+    char role[20];                /* staff only */
+    const char *reason_id;        /* staff only: the access reason the request is made under */
     const char *client;           /* client address, "cli" for the command line */
     const char *request_id;
 };
@@ -45,6 +53,10 @@ enum action {
     ACT_PROVISION_READ,
     ACT_AUDIT_READ,
     ACT_ACCESS_LOG_READ,
+    ACT_STAFF_MANAGE,
+    ACT_STAFF_LOGIN,
+    ACT_STAFF_LOGOUT,
+    ACT_REASON_OPEN,
 };
 
 enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };
@@ -53,7 +65,7 @@ enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };
  * that names nothing). Pure: reads nothing, writes nothing. */
 enum decision gate_decide(const struct actor *a, enum action act, const char *subject);
 
-#define GATE_REASON_LEN 80
+#define GATE_REASON_LEN 160
 
 /* Why a use was refused; also the audit entry's reason. */
 enum use_refusal {
@@ -62,6 +74,7 @@ enum use_refusal {
     USE_NO_CONSENT,      /* a required purpose lacks a grant covering its current version */
     USE_SUSPENDED,       /* the person suspended use of their data */
     USE_NO_PROVISION,    /* no purpose in force covers giving this to this recipient now */
+    USE_NO_REASON,       /* staff: no live reason of theirs names this person */
 };
 
 /* What the use stage decides on, read from the store for the subject. */
@@ -71,19 +84,24 @@ struct gate_facts {
      * recipient belongs to and the kind asked for, granted by the person
      * (naming the recipient's country if abroad), not suspended. */
     struct provision_basis basis;
+    /* Staff only: the reason the request names is theirs, names this
+     * person, and has not expired. */
+    int reason_ok;
+    char reason_text[128];
 };
 
 /* The use stage, pure. Acquiring a record needs every required purpose
  * granted at a version its last material change allows, and no suspension;
  * a person's own reading and correcting needs neither (their rights); a
- * recipient reads only on a provision basis. */
+ * recipient reads only on a provision basis; a handler only under a live
+ * reason of their own that names the person. */
 enum decision gate_decide_use(const struct actor *a, enum action act, const struct gate_facts *f,
                               enum use_refusal *why);
 
 struct gate_result {
     enum decision d;
     enum use_refusal why;
-    char reason[GATE_REASON_LEN];  /* for the audit entry: "no-consent:service", "purpose:…" */
+    char reason[GATE_REASON_LEN];  /* for the audit entry: "no-consent:service", "purpose:…", "reason:…" */
     struct provision_basis basis;  /* recipients: the consent relied on */
 };
 
@@ -98,7 +116,8 @@ int gate_record(struct store *st, const struct actor *a, enum action act, const 
                 const char *records, const char *reason, enum decision d);
 
 const char *gate_action_name(enum action act);
-/* "person:<id>", "system:<name>" or "anonymous"; out must hold 64. */
+/* "person:<id>", "staff:<id>", "recipient:<id>", "system:<name>" or
+ * "anonymous"; out must hold 64. */
 void gate_actor_name(const struct actor *a, char out[64]);
 
 #endif

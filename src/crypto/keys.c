@@ -101,3 +101,24 @@ int mkey_unwrap(const struct master_key *mk, const char *person_id,
     }
     return PHR_OK;
 }
+
+void mkey_seal(const struct master_key *mk, const char *ad, const unsigned char *plain, size_t len,
+               unsigned char *out)
+{
+    randombytes_buf(out, 24);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + 24, NULL, plain, len, (const unsigned char *)ad, strlen(ad),
+                                               NULL, out, mk->key);
+}
+
+int mkey_open(const struct master_key *mk, const char *ad, const unsigned char *sealed, size_t len,
+              unsigned char *out)
+{
+    if (len < MKEY_SEAL_OVERHEAD)
+        return PHR_ECRYPTO;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(out, NULL, NULL, sealed + 24, len - 24,
+                                                   (const unsigned char *)ad, strlen(ad), sealed, mk->key) != 0) {
+        sodium_memzero(out, len - MKEY_SEAL_OVERHEAD);
+        return PHR_ECRYPTO;
+    }
+    return PHR_OK;
+}

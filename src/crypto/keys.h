@@ -32,4 +32,14 @@ int mkey_new_data_key(const struct master_key *mk, const char *person_id,
 int mkey_unwrap(const struct master_key *mk, const char *person_id,
                 const unsigned char wrapped[WRAPPED_KEY_BYTES], unsigned char key[DATA_KEY_BYTES]);
 
+/* Small secrets kept in the store under the master key directly (a staff
+ * member's TOTP key), bound to ad so that a sealed value moved to another
+ * row does not open. out holds len + MKEY_SEAL_OVERHEAD bytes. */
+#define MKEY_SEAL_OVERHEAD (24 + 16)
+void mkey_seal(const struct master_key *mk, const char *ad, const unsigned char *plain, size_t len,
+               unsigned char *out);
+/* PHR_ECRYPTO if it does not open; out holds len - MKEY_SEAL_OVERHEAD. */
+int mkey_open(const struct master_key *mk, const char *ad, const unsigned char *sealed, size_t len,
+              unsigned char *out);
+
 #endif

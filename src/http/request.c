@@ -207,8 +207,18 @@ int req_authenticate(struct request *r)
     int err = service_authenticate(r->svc, token, &r->auth);
     if (err)
         return err;
-    r->actor.kind = r->auth.person_id[0] ? ACTOR_PERSON : ACTOR_RECIPIENT;
-    snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.person_id[0] ? r->auth.person_id : r->auth.recipient_id);
+    if (r->auth.person_id[0]) {
+        r->actor.kind = ACTOR_PERSON;
+        snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.person_id);
+    } else if (r->auth.staff_id[0]) {
+        r->actor.kind = ACTOR_STAFF;
+        snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.staff_id);
+        snprintf(r->actor.role, sizeof r->actor.role, "%s", r->auth.staff_role);
+        r->actor.reason_id = req_header(r, "X-PHR-Reason");
+    } else {
+        r->actor.kind = ACTOR_RECIPIENT;
+        snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.recipient_id);
+    }
     return PHR_OK;
 }
 

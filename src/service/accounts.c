@@ -12,11 +12,10 @@
 #include "util/err.h"
 
 #define LOGIN_MIN 3
-#define LOGIN_MAX 128
 
 /* Logins compare case-insensitively in ASCII; other bytes are kept as they
  * are. Control characters and spaces are refused. */
-static int normalise_login(const char *in, char out[LOGIN_MAX + 1], struct issue *is)
+int normalise_login(const char *in, char out[LOGIN_MAX + 1], struct issue *is)
 {
     size_t n = strlen(in);
     if (n < LOGIN_MIN || n > LOGIN_MAX)
@@ -153,19 +152,8 @@ static int login_commit(struct op *o, struct store *st)
         snprintf(who.id, sizeof who.id, "%s", l->person_id);
         return gate_record(st, &who, ACT_ACCOUNT_LOGIN, subject, NULL, NULL, GATE_ALLOW);
     }
-    if (!l->throttled) {
-        /* Counted here, inside the transaction, so concurrent failures all count. */
-        struct throttle_row t;
-        err = st->ops->throttle_get(st, l->login, &t);
-        if (err && err != PHR_ENOTFOUND)
-            return err;
-        t.failures++;
-        t.last_failure_at = l->now;
-        if (t.failures >= cfg->login_lock_after)
-            t.locked_until = l->now + cfg->login_lock_ms;
-        if ((err = st->ops->throttle_put(st, l->login, &t)))
-            return err;
-    }
+    if (!l->throttled && (err = throttle_fail(st, cfg, l->login, l->now)) != PHR_OK)
+        return err;
     return gate_record(st, &o->actor, ACT_ACCOUNT_LOGIN, subject, NULL, NULL, GATE_DENY);
 }
 
@@ -193,7 +181,21 @@ static void got_login(void *arg, const struct person_row *p)
     snprintf(l->hash, sizeof l->hash, "%s", p->pw_hash);
 }
 
-static int64_t throttle_wait_ms(const struct service_config *cfg, const struct throttle_row *t, int64_t now)
+/* Counted inside the transaction, so concurrent failures all count. */
+int throttle_fail(struct store *st, const struct service_config *cfg, const char *key, int64_t now)
+{
+    struct throttle_row t;
+    int err = st->ops->throttle_get(st, key, &t);
+    if (err && err != PHR_ENOTFOUND)
+        return err;
+    t.failures++;
+    t.last_failure_at = now;
+    if (t.failures >= cfg->login_lock_after)
+        t.locked_until = now + cfg->login_lock_ms;
+    return st->ops->throttle_put(st, key, &t);
+}
+
+int64_t throttle_wait_ms(const struct service_config *cfg, const struct throttle_row *t, int64_t now)
 {
     if (t->locked_until > now)
         return t->locked_until - now;

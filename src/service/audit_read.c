@@ -46,28 +46,52 @@ static int describe(struct buf *b, const char *kind, const struct audit_filter *
     return 0;
 }
 
-int audit_read(struct service *svc, const struct actor *a, const char *kind, const struct audit_filter *f,
-               audit_cb cb, void *arg)
+int audit_read_begin(struct service *svc, const struct actor *a, const char *kind, const struct audit_filter *f,
+                     struct op **out)
 {
+    *out = NULL;
     struct note_op *n = calloc(1, sizeof *n);
     if (!n)
         return PHR_ENOMEM;
     op_init(&n->op, svc, &note_ops, a);
     buf_init(&n->what);
     n->d = gate_decide(a, ACT_AUDIT_READ, NULL);
-    int err = describe(&n->what, kind, f) ? PHR_ENOMEM : op_wait(svc, &n->op);
-    enum decision d = n->d;
-    op_free(&n->op);
-    if (err)
-        return err;
-    if (d == GATE_DENY)
-        return PHR_EPERM;
+    if (describe(&n->what, kind, f)) {
+        op_free(&n->op);
+        return PHR_ENOMEM;
+    }
+    if (n->d == GATE_DENY) {
+        n->op.res.err = PHR_EPERM;
+        issue_set(&n->op.res.issue, 403, "forbidden", NULL,
+                  "the handling history is read by the security officer and auditors only");
+    }
+    *out = &n->op;
+    return PHR_OK;
+}
+
+int audit_read_rows(struct service *svc, const struct audit_filter *f, audit_cb cb, void *arg)
+{
     struct store *rd;
-    if ((err = service_reader(svc, &rd)) != PHR_OK)
+    int err = service_reader(svc, &rd);
+    if (err)
         return err;
     err = rd->ops->audit_query(rd, f, cb, arg);
     service_reader_done(svc, rd);
     return err;
+}
+
+int audit_read(struct service *svc, const struct actor *a, const char *kind, const struct audit_filter *f,
+               audit_cb cb, void *arg)
+{
+    struct op *op;
+    int err = audit_read_begin(svc, a, kind, f, &op);
+    if (err)
+        return err;
+    err = op_wait(svc, op);
+    if (!err && op_result(op)->err)
+        err = op_result(op)->err;
+    op_free(op);
+    return err ? err : audit_read_rows(svc, f, cb, arg);
 }
 
 /* --- a person's view: who else touched my data --- */

@@ -35,7 +35,7 @@ struct op {
     op_done_fn done;
     void *done_arg;
     struct actor actor;           /* a copy: the op outlives the caller's frame */
-    char client[64], request_id[17];
+    char client[64], request_id[17], reason_id[ID_LEN + 1];
     struct op_result res;
 };
 
@@ -59,6 +59,13 @@ int service_checkpoint_now(struct service *svc);
  * `return op_refuse(...)` from a commit function. */
 int op_refuse(struct op *o, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* service/accounts.c, shared with staff sign-in: login names, and the
+ * slow-down and lock-out of repeated failures (keyed by login name). */
+#define LOGIN_MAX 128
+int normalise_login(const char *in, char out[LOGIN_MAX + 1], struct issue *is);
+int64_t throttle_wait_ms(const struct service_config *cfg, const struct throttle_row *t, int64_t now);
+int throttle_fail(struct store *st, const struct service_config *cfg, const char *key, int64_t now);
 
 /* Appends a purpose as a JSON object left open, so that callers can add
  * members before closing it. */

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "crypto/password.h"
+#include "crypto/totp.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -24,6 +25,9 @@ void service_config_defaults(struct service_config *cfg)
     cfg->max_batch = 256;
     cfg->hash_concurrency = 2;
     cfg->checkpoint_interval_ms = 60 * 1000;
+    cfg->staff_session_idle_ms = 15LL * 60 * 1000;
+    cfg->staff_session_max_ms = 8LL * 3600 * 1000;
+    cfg->staff_inactive_ms = 90LL * 86400 * 1000;
 }
 
 int service_open(const struct service_config *cfg, struct service **out)
@@ -46,7 +50,7 @@ int service_open(const struct service_config *cfg, struct service **out)
                   phr_strerror(err), NULL);
         goto fail;
     }
-    if ((err = password_init(cfg->hash_concurrency, 5000)) != PHR_OK)
+    if ((err = password_init(cfg->hash_concurrency, 5000)) != PHR_OK || (err = totp_init()) != PHR_OK)
         goto fail;
     /* The writer opens first: it creates and migrates the schema. */
     if ((err = writer_start(cfg->db_path, cfg->max_batch, &svc->writer)) != PHR_OK) {
@@ -162,6 +166,10 @@ void op_init(struct op *op, struct service *svc, const struct op_ops *ops, const
     snprintf(op->request_id, sizeof op->request_id, "%s", a->request_id ? a->request_id : "");
     op->actor.client = op->client;
     op->actor.request_id = op->request_id;
+    /* An over-long reason id names no reason; it is kept empty, not cut. */
+    if (a->reason_id && strlen(a->reason_id) < sizeof op->reason_id)
+        snprintf(op->reason_id, sizeof op->reason_id, "%s", a->reason_id);
+    op->actor.reason_id = op->reason_id[0] ? op->reason_id : NULL;
 }
 
 int op_submit(struct service *svc, struct op *op, op_done_fn done, void *arg)
@@ -232,17 +240,75 @@ struct touch_job {
     struct job job;
     unsigned char hash[32];
     int64_t now;
+    int staff;
 };
 
 static int touch_run(struct job *j, struct store *st)
 {
     struct touch_job *t = (struct touch_job *)j;
-    return st->ops->session_touch(st, t->hash, t->now);
+    return t->staff ? st->ops->staff_session_touch(st, t->hash, t->now) : st->ops->session_touch(st, t->hash, t->now);
 }
 
 static void touch_done(struct job *j)
 {
     free(j);
+}
+
+/* Idle expiry needs last use, but a write per request would cost a commit:
+ * a session is touched at most once a minute, off the request's path. */
+static void touch_later(struct service *svc, const unsigned char hash[32], int64_t now, int staff)
+{
+    struct touch_job *t = calloc(1, sizeof *t);
+    if (!t)
+        return;
+    t->job.run = touch_run;
+    t->job.done = touch_done;
+    memcpy(t->hash, hash, 32);
+    t->now = now;
+    t->staff = staff;
+    if (writer_submit(svc->writer, &t->job) != PHR_OK)
+        free(t);
+}
+
+struct staff_status {
+    char role[20];
+    int active;
+};
+
+static int got_staff_status(void *arg, const struct staff_row *r)
+{
+    struct staff_status *s = arg;
+    snprintf(s->role, sizeof s->role, "%s", r->role);
+    s->active = strcmp(r->status, "active") == 0;
+    return PHR_OK;
+}
+
+/* Not a person's session: a staff member's (whose role is read fresh, so
+ * a changed role applies at once) or a recipient's client token. */
+static int other_token(struct service *svc, struct store *rd, struct auth *out)
+{
+    int64_t now = clock_now_ms(), last_seen = 0, expires_at = 0;
+    int err = rd->ops->staff_session_get(rd, out->token_hash, out->staff_id, &last_seen, &expires_at);
+    if (err == PHR_OK) {
+        struct staff_status s = {"", 0};
+        err = rd->ops->staff_get(rd, out->staff_id, 1, got_staff_status, &s);
+        if (err || !s.active || now >= expires_at || now - last_seen >= svc->cfg.staff_session_idle_ms) {
+            out->staff_id[0] = '\0';
+            return err && err != PHR_ENOTFOUND ? err : PHR_EPERM;
+        }
+        snprintf(out->staff_role, sizeof out->staff_role, "%s", s.role);
+        if (now - last_seen > 60000)
+            touch_later(svc, out->token_hash, now, 1);
+        return PHR_OK;
+    }
+    if (err != PHR_ENOTFOUND)
+        return err;
+    err = rd->ops->client_token_get(rd, out->token_hash, out->recipient_id, &expires_at);
+    if (!err && now >= expires_at) {
+        out->recipient_id[0] = '\0';
+        return PHR_EPERM;
+    }
+    return err;
 }
 
 int service_authenticate(struct service *svc, const char *token, struct auth *out)
@@ -259,14 +325,8 @@ int service_authenticate(struct service *svc, const char *token, struct auth *ou
     struct session_lookup l = {.out = out};
     err = rd->ops->session_get(rd, out->token_hash, got_session, &l);
     if (err == PHR_ENOTFOUND) {
-        /* Not a person's session: perhaps a recipient's client token. */
-        int64_t expires_at = 0;
-        err = rd->ops->client_token_get(rd, out->token_hash, out->recipient_id, &expires_at);
+        err = other_token(svc, rd, out);
         service_reader_done(svc, rd);
-        if (!err && clock_now_ms() >= expires_at) {
-            out->recipient_id[0] = '\0';
-            return PHR_EPERM;
-        }
         return err;
     }
     service_reader_done(svc, rd);
@@ -277,19 +337,7 @@ int service_authenticate(struct service *svc, const char *token, struct auth *ou
         out->person_id[0] = '\0';
         return PHR_EPERM;
     }
-    /* Idle expiry needs last use, but a write per request would cost a
-     * commit: the session is touched at most once a minute, off the
-     * request's path. */
-    if (now - l.last_seen_at > 60000) {
-        struct touch_job *t = calloc(1, sizeof *t);
-        if (t) {
-            t->job.run = touch_run;
-            t->job.done = touch_done;
-            memcpy(t->hash, out->token_hash, 32);
-            t->now = now;
-            if (writer_submit(svc->writer, &t->job) != PHR_OK)
-                free(t);
-        }
-    }
+    if (now - l.last_seen_at > 60000)
+        touch_later(svc, out->token_hash, now, 0);
     return PHR_OK;
 }

@@ -24,6 +24,9 @@ struct service_config {
     const char *key_path;
     const char *audit_key_path;   /* Ed25519 key that signs checkpoints */
     int64_t checkpoint_interval_ms; /* 0: only when the service closes */
+    int64_t staff_session_idle_ms;  /* staff sessions end sooner than persons' */
+    int64_t staff_session_max_ms;
+    int64_t staff_inactive_ms;      /* a staff account unused this long is disabled */
     int64_t session_idle_ms;      /* a session unused this long expires */
     int64_t session_max_ms;       /* and every session expires this long after login */
     int login_lock_after;         /* consecutive failures that lock a login */
@@ -66,11 +69,13 @@ const struct op_result *op_result(const struct op *op);
 int op_render(struct op *op, struct buf *out);
 void op_free(struct op *op);
 
-/* Who is behind a bearer token or session: a signed-in person, or a
- * recipient's API client (then person_id is empty). */
+/* Who is behind a bearer token or session: a signed-in person, a staff
+ * member, or a recipient's API client (one of the ids is set). */
 struct auth {
     char person_id[ID_LEN + 1];
     char recipient_id[ID_LEN + 1];
+    char staff_id[ID_LEN + 1];
+    char staff_role[20];
     unsigned char token_hash[32];
 };
 /* PHR_OK, PHR_ENOTFOUND (no such session) or PHR_EPERM (expired). */
@@ -141,10 +146,33 @@ int provisions_read(struct service *svc, const struct actor *a, const char *subj
  * matching entry goes to cb in time order. PHR_EPERM if a may not. */
 int audit_read(struct service *svc, const struct actor *a, const char *kind, const struct audit_filter *f,
                audit_cb cb, void *arg);
+/* The same in two steps, for a request that must not wait: the op that
+ * records the reading (its result says whether a may), then the rows. */
+int audit_read_begin(struct service *svc, const struct actor *a, const char *kind, const struct audit_filter *f,
+                     struct op **out);
+int audit_read_rows(struct service *svc, const struct audit_filter *f, audit_cb cb, void *arg);
 /* A person's view of who else touched their data (R2.3): the newest 500
  * entries by anyone but them, as a Bundle of AuditEvent. */
 int access_log_read(struct service *svc, const struct actor *a, const char *subject, const char *base_url,
                     struct op **out, struct issue *is);
+/* Staff (R2.1, R2.2, R2.4). staff_add's answer holds the first password,
+ * the TOTP provisioning URI and the recovery codes: shown once. */
+int staff_add(struct service *svc, const struct actor *a, const char *login, const char *role, struct op **out,
+              struct issue *is);
+/* action: disable, enable, or role (with role). */
+int staff_change(struct service *svc, const struct actor *a, const char *login, const char *action, const char *role,
+                 struct op **out, struct issue *is);
+/* otp: the current TOTP code; or recovery: an unused recovery code. */
+int staff_login(struct service *svc, const struct actor *a, const char *login, const char *password, size_t pwlen,
+                const char *otp, const char *recovery, struct op **out, struct issue *is);
+/* A handler states why they open person's data; the answer's reason_id is
+ * sent with each request made under it (X-PHR-Reason), for 30 minutes. */
+int staff_reason(struct service *svc, const struct actor *a, const char *person, const char *reason, struct op **out,
+                 struct issue *is);
+/* Ends every session of the signed-in staff member. */
+int staff_logout(struct service *svc, const struct actor *a, struct op **out, struct issue *is);
+/* Lists staff as JSON (operator's command). */
+int staff_list(struct service *svc, struct buf *out);
 /* Loads the demo person and a few months of synthetic vitals, once. */
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"

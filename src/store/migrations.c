@@ -248,5 +248,40 @@ static const char m3_checkpoints[] =
     "CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints"
     " BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;";
 
-const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints};
+/* Staff (R2.1, R2.2, R2.4): accounts apart from persons', a fixed role
+ * each, a TOTP key sealed under the master key, recovery codes and
+ * sessions stored hashed, and the reasons under which a handler may open a
+ * person's data. */
+static const char m4_staff[] =
+    "CREATE TABLE staff("
+    " id TEXT PRIMARY KEY,"
+    " login TEXT NOT NULL UNIQUE,"
+    " pw_hash TEXT NOT NULL,"
+    " role TEXT NOT NULL CHECK (role IN ('security-officer', 'asset-manager', 'handler', 'auditor')),"
+    " totp_sealed BLOB NOT NULL,"
+    " totp_last_step INTEGER NOT NULL DEFAULT 0,"
+    " status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),"
+    " created_at INTEGER NOT NULL,"
+    " last_login_at INTEGER,"
+    " disabled_reason TEXT);"
+    "CREATE TABLE staff_recovery("
+    " staff_id TEXT NOT NULL REFERENCES staff(id),"
+    " code_hash BLOB NOT NULL,"
+    " used_at INTEGER,"
+    " PRIMARY KEY (staff_id, code_hash)) WITHOUT ROWID;"
+    "CREATE TABLE staff_sessions("
+    " token_hash BLOB PRIMARY KEY,"
+    " staff_id TEXT NOT NULL REFERENCES staff(id),"
+    " created_at INTEGER NOT NULL,"
+    " last_seen_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL);"
+    "CREATE TABLE access_reasons("
+    " id TEXT PRIMARY KEY,"
+    " staff_id TEXT NOT NULL REFERENCES staff(id),"
+    " person_id TEXT NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL);";
+
+const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -825,6 +825,8 @@ static void s_close(struct store *st)
         sqlite3_finalize(s->consent_stmt[i]);
     for (int i = 0; i < SQ_RECIPIENT_STMTS; i++)
         sqlite3_finalize(s->recipient_stmt[i]);
+    for (int i = 0; i < SQ_STAFF_STMTS; i++)
+        sqlite3_finalize(s->staff_stmt[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -873,6 +875,19 @@ static const struct store_ops sqlite_ops = {
     .provision_basis = sqr_provision_basis,
     .provision_insert = sqr_provision_insert,
     .provision_list = sqr_provision_list,
+    .staff_insert = sqs_staff_insert,
+    .staff_get = sqs_staff_get,
+    .staff_list = sqs_staff_list,
+    .staff_logged_in = sqs_staff_logged_in,
+    .staff_update = sqs_staff_update,
+    .staff_recovery_insert = sqs_staff_recovery_insert,
+    .staff_recovery_use = sqs_staff_recovery_use,
+    .staff_session_insert = sqs_staff_session_insert,
+    .staff_session_get = sqs_staff_session_get,
+    .staff_session_touch = sqs_staff_session_touch,
+    .staff_sessions_end = sqs_staff_sessions_end,
+    .reason_insert = sqs_reason_insert,
+    .reason_get = sqs_reason_get,
     .audit_insert = s_audit_insert,
     .audit_last = s_audit_last,
     .audit_scan = s_audit_scan,

@@ -10,6 +10,7 @@
 #define SQ_CORE_STMTS 32    /* sqlite.c's statements */
 #define SQ_CONSENT_STMTS 24 /* sqlite_consent.c's statements */
 #define SQ_RECIPIENT_STMTS 16 /* sqlite_recipients.c's statements */
+#define SQ_STAFF_STMTS 16 /* sqlite_staff.c's statements */
 
 struct checkpointer;
 
@@ -19,6 +20,7 @@ struct sqlite_store {
     sqlite3_stmt *stmt[SQ_CORE_STMTS];
     sqlite3_stmt *consent_stmt[SQ_CONSENT_STMTS];
     sqlite3_stmt *recipient_stmt[SQ_RECIPIENT_STMTS];
+    sqlite3_stmt *staff_stmt[SQ_STAFF_STMTS];
     struct checkpointer *ckpt;
 };
 
@@ -63,5 +65,24 @@ int sqr_provision_basis(struct store *st, const char *recipient, const char *per
 int sqr_provision_insert(struct store *st, const struct provision_row *p);
 int sqr_provision_list(struct store *st, const char *person, int (*cb)(void *, const struct provision_row *),
                        void *arg);
+
+/* sqlite_staff.c: staff, their recovery codes, sessions and reasons. */
+int sqs_staff_insert(struct store *st, const struct staff_row *r);
+int sqs_staff_get(struct store *st, const char *key, int by_id, int (*cb)(void *, const struct staff_row *),
+                  void *arg);
+int sqs_staff_list(struct store *st, int (*cb)(void *, const struct staff_row *), void *arg);
+int sqs_staff_logged_in(struct store *st, const char *id, int64_t at, int64_t totp_step);
+int sqs_staff_update(struct store *st, const char *id, const char *status, const char *reason, const char *role);
+int sqs_staff_recovery_insert(struct store *st, const char *staff_id, const unsigned char hash[SHA256_BYTES]);
+int sqs_staff_recovery_use(struct store *st, const char *staff_id, const unsigned char hash[SHA256_BYTES],
+                           int64_t at);
+int sqs_staff_session_insert(struct store *st, const unsigned char hash[SHA256_BYTES], const char *staff_id,
+                             int64_t created_at, int64_t expires_at);
+int sqs_staff_session_get(struct store *st, const unsigned char hash[SHA256_BYTES], char *staff_id,
+                          int64_t *last_seen_at, int64_t *expires_at);
+int sqs_staff_session_touch(struct store *st, const unsigned char hash[SHA256_BYTES], int64_t now);
+int sqs_staff_sessions_end(struct store *st, const char *staff_id);
+int sqs_reason_insert(struct store *st, const struct reason_row *r);
+int sqs_reason_get(struct store *st, const char *id, int (*cb)(void *, const struct reason_row *), void *arg);
 
 #endif

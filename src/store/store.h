@@ -173,6 +173,23 @@ struct checkpoint_row {
     const unsigned char *signature;    /* Ed25519, 64 bytes */
 };
 
+/* Staff (R2.1, R2.2, R2.4). */
+struct staff_row {
+    const char *id, *login, *pw_hash;
+    const char *role;                  /* security-officer, asset-manager, handler, auditor */
+    const unsigned char *totp_sealed;  /* under the master key, see crypto/keys.h */
+    size_t totp_sealed_len;
+    int64_t totp_last_step;
+    const char *status;                /* active, disabled */
+    int64_t created_at, last_login_at; /* last_login_at 0: never */
+    const char *disabled_reason;
+};
+
+struct reason_row {
+    const char *id, *staff_id, *person_id, *reason;
+    int64_t created_at, expires_at;
+};
+
 /* Entries matching every field given (NULL: any), from..to inclusive. */
 struct audit_filter {
     const char *actor, *subject, *action, *result, *client;
@@ -256,6 +273,28 @@ struct store_ops {
     /* One person's provision records, oldest first, with the recipient. */
     int (*provision_list)(struct store *st, const char *person, int (*cb)(void *, const struct provision_row *),
                           void *arg);
+
+    int (*staff_insert)(struct store *st, const struct staff_row *s);
+    /* by login, or (by_id) by id. PHR_ENOTFOUND. */
+    int (*staff_get)(struct store *st, const char *key, int by_id, int (*cb)(void *, const struct staff_row *),
+                     void *arg);
+    int (*staff_list)(struct store *st, int (*cb)(void *, const struct staff_row *), void *arg);
+    int (*staff_logged_in)(struct store *st, const char *id, int64_t at, int64_t totp_step);
+    /* status and reason (NULL to keep the role), or a new role (status NULL). */
+    int (*staff_update)(struct store *st, const char *id, const char *status, const char *reason, const char *role);
+    int (*staff_recovery_insert)(struct store *st, const char *staff_id, const unsigned char hash[SHA256_BYTES]);
+    /* Marks an unused code used; PHR_ENOTFOUND if there is none such. */
+    int (*staff_recovery_use)(struct store *st, const char *staff_id, const unsigned char hash[SHA256_BYTES],
+                              int64_t at);
+    int (*staff_session_insert)(struct store *st, const unsigned char hash[SHA256_BYTES], const char *staff_id,
+                                int64_t created_at, int64_t expires_at);
+    /* out holds 37 bytes. */
+    int (*staff_session_get)(struct store *st, const unsigned char hash[SHA256_BYTES], char *staff_id,
+                             int64_t *last_seen_at, int64_t *expires_at);
+    int (*staff_session_touch)(struct store *st, const unsigned char hash[SHA256_BYTES], int64_t now);
+    int (*staff_sessions_end)(struct store *st, const char *staff_id);
+    int (*reason_insert)(struct store *st, const struct reason_row *r);
+    int (*reason_get)(struct store *st, const char *id, int (*cb)(void *, const struct reason_row *), void *arg);
 
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);

@@ -4,14 +4,17 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <cmocka.h>
 #include <sodium.h>
 
 #include "crypto/keys.h"
+#include "crypto/totp.h"
 #include "crypto/password.h"
 #include "crypto/seal.h"
 #include "helpers.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 static void master_key_created_0600_and_never_overwritten(void **state)
@@ -142,6 +145,54 @@ static void password_rules(void **state)
     assert_null(password_rules_check("a fine passphrase", 17, "someone"));
 }
 
+/* RFC 6238 appendix B, HMAC-SHA1, 8 digits. */
+static void totp_rfc6238_vectors(void **state)
+{
+    (void)state;
+    assert_int_equal(totp_init(), PHR_OK);
+    const unsigned char *secret = (const unsigned char *)"12345678901234567890";
+    static const struct { int64_t t; const char *code; } v[] = {
+        {59, "94287082"}, {1111111109, "07081804"}, {1111111111, "14050471"},
+        {1234567890, "89005924"}, {2000000000, "69279037"}, {20000000000, "65353130"},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char out[9];
+        assert_int_equal(totp_code(secret, 20, v[i].t, 8, out), PHR_OK);
+        assert_string_equal(out, v[i].code);
+    }
+}
+
+/* A code is accepted within one step either side, and once. */
+static void totp_accepts_once(void **state)
+{
+    (void)state;
+    unsigned char secret[TOTP_SECRET_BYTES];
+    totp_new_secret(secret);
+    int64_t now = 1800000000;
+    char code[9], late[9];
+    assert_int_equal(totp_code(secret, sizeof secret, now, 6, code), PHR_OK);
+    uint64_t step = 0, again = 0;
+    assert_int_equal(totp_check(secret, now, code, 0, &step), 0);
+    assert_int_equal(step, (uint64_t)(now / 30));
+    assert_int_equal(totp_check(secret, now, code, step, &again), -1); /* replayed */
+    assert_int_equal(totp_check(secret, now + 30, code, 0, &again), 0); /* clock skew: one step */
+    assert_int_equal(totp_check(secret, now + 90, code, 0, &again), -1); /* too old */
+    assert_int_equal(totp_code(secret, sizeof secret, now + 30, 6, late), PHR_OK);
+    assert_int_equal(totp_check(secret, now, late, step, &again), 0); /* the next step, after the last used */
+    assert_int_equal(totp_check(secret, now, "12345", 0, &again), -1);
+    assert_int_equal(totp_check(secret, now, "12a456", 0, &again), -1);
+    assert_int_equal(totp_check(secret, now, NULL, 0, &again), -1);
+    struct buf uri;
+    buf_init(&uri);
+    assert_int_equal(totp_uri(secret, "PHR", "sato@example.jp", &uri), PHR_OK);
+    assert_non_null(strstr(uri.data, "otpauth://totp/PHR:sato@example.jp?secret="));
+    /* 20 bytes are 32 base32 characters, unpadded, as authenticator apps expect. */
+    const char *b32 = strstr(uri.data, "secret=") + 7;
+    assert_int_equal(strspn(b32, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), 32);
+    assert_int_equal(b32[32], '&');
+    buf_wipe(&uri);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -154,6 +205,8 @@ int main(void)
         cmocka_unit_test(seal_roundtrip_and_tamper),
         cmocka_unit_test(password_hash_verify),
         cmocka_unit_test(password_rules),
+        cmocka_unit_test(totp_rfc6238_vectors),
+        cmocka_unit_test(totp_accepts_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

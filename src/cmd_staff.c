@@ -1,0 +1,99 @@
+/* Staff accounts at the command line, for the operator (and the first
+ * information-asset manager):
+ *   phr staff add --login L --role R     prints the first password, the TOTP
+ *                                        provisioning URI and recovery codes, once
+ *   phr staff list
+ *   phr staff disable|enable --login L
+ *   phr staff role --login L --role R */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "util/err.h"
+
+#define STAFF_OPTS (STORE_OPTS | BIT(OPT_LOGIN) | BIT(OPT_ROLE))
+
+static int run(struct service *svc, struct op *op, const char *what)
+{
+    int err = op_wait(svc, op);
+    const struct op_result *res = op_result(op);
+    int rc = 1;
+    if (res->err && res->issue.diagnostics[0]) {
+        fprintf(stderr, "phr staff %s: %s\n", what, res->issue.diagnostics);
+    } else if (err || res->err) {
+        fprintf(stderr, "phr staff %s: %s\n", what, phr_strerror(err ? err : res->err));
+    } else {
+        struct buf out;
+        buf_init(&out);
+        if (op_render(op, &out) == PHR_OK) {
+            if (out.len)
+                printf("%s\n", out.data);
+            rc = 0;
+        }
+        buf_wipe(&out); /* it may hold a password and recovery codes */
+    }
+    op_free(op);
+    return rc;
+}
+
+int cmd_staff(int argc, char **argv)
+{
+    struct cli c;
+    struct paths p;
+    struct service *svc = NULL;
+    const char *sub = argc >= 2 ? argv[1] : "";
+    if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "disable") && strcmp(sub, "enable") &&
+        strcmp(sub, "role")) {
+        fprintf(stderr, "usage: phr staff add|list|disable|enable|role --data DIR [--login L] [--role R]\n");
+        return 2;
+    }
+    if (cli_parse(argc - 1, argv + 1, STAFF_OPTS, &c))
+        return 2;
+    if (c.help) {
+        cli_usage("staff add|list|disable|enable|role",
+                  "Staff accounts, apart from persons'. Roles: security-officer (the handling history,\n"
+                  "incidents), asset-manager (staff accounts), handler (a person's data, under a stated\n"
+                  "reason), auditor (the handling history, never health data).\n"
+                  "add prints the first password, the TOTP provisioning URI (for an authenticator app)\n"
+                  "and ten recovery codes: once, never again. Staff sign in with POST /api/v1/staff/login.\n"
+                  "Accounts unused for 90 days are disabled at their next attempt; enable re-opens them.\n"
+                  "Every change is in the handling history.",
+                  STAFF_OPTS);
+        return 0;
+    }
+    set_log_level(&c);
+    int rc = 1;
+    if (strcmp(sub, "list") && !c.val[OPT_LOGIN]) {
+        fprintf(stderr, "phr staff %s: --login is required\n", sub);
+        return 2;
+    }
+    if (paths_for(&c, &p))
+        goto out;
+    if (open_service(&c, &p, &svc) != PHR_OK)
+        goto out;
+    if (!strcmp(sub, "list")) {
+        struct buf b;
+        buf_init(&b);
+        if (staff_list(svc, &b) == PHR_OK) {
+            printf("%s\n", buf_cstr(&b));
+            rc = 0;
+        }
+        buf_free(&b);
+        goto out;
+    }
+    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
+    snprintf(a.id, sizeof a.id, "operator");
+    struct op *op;
+    struct issue is;
+    int made = !strcmp(sub, "add") ? staff_add(svc, &a, c.val[OPT_LOGIN], c.val[OPT_ROLE], &op, &is)
+                                   : staff_change(svc, &a, c.val[OPT_LOGIN], sub, c.val[OPT_ROLE], &op, &is);
+    if (made != 0) {
+        fprintf(stderr, "phr staff %s: %s\n", sub, is.diagnostics);
+        goto out;
+    }
+    rc = run(svc, op, sub);
+out:
+    service_close(svc);
+    paths_free(&p);
+    return rc;
+}

@@ -1,0 +1,220 @@
+/* /api/v1/staff/... and /api/v1/audit: staff sign-in with a second factor,
+ * a handler's access reasons, and the handling history for the security
+ * officer and auditors (R2.1-R2.3, R2.8). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "formats/fhirtime.h"
+#include "formats/json.h"
+#include "http/internal.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+#define AUDIT_PAGE_MAX 1000
+
+static void finish_ok(struct request *r)
+{
+    req_answer_json(r, 200);
+}
+
+static void finish_no_content(struct request *r)
+{
+    req_answer_json(r, 204);
+}
+
+static void finish_created(struct request *r)
+{
+    req_answer_json(r, 201);
+}
+
+static json_object *body(struct request *r)
+{
+    if (!req_is_json(r)) {
+        req_problem(r, 415, "Unsupported Media Type", "send application/json");
+        return NULL;
+    }
+    struct issue is;
+    json_object *o = json_parse_strict(buf_cstr(&r->body), r->body.len, &is);
+    if (!o)
+        req_problem_issue(r, &is);
+    else if (!json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        req_problem(r, 400, "Bad Request", "send a JSON object");
+        return NULL;
+    }
+    return o;
+}
+
+static void login(struct request *r)
+{
+    json_object *o = body(r);
+    if (!o)
+        return;
+    json_object *pv;
+    const char *pw = NULL;
+    size_t pwlen = 0;
+    if (json_object_object_get_ex(o, "password", &pv) && json_object_is_type(pv, json_type_string)) {
+        pw = json_object_get_string(pv);
+        pwlen = (size_t)json_object_get_string_len(pv);
+    }
+    struct op *op;
+    struct issue is;
+    int rc = staff_login(r->svc, &r->actor, json_get_str(o, "login"), pw, pwlen, json_get_str(o, "otp"),
+                         json_get_str(o, "recovery_code"), &op, &is);
+    /* json-c's strings are the secrets in plaintext: wipe before release. */
+    if (pw)
+        explicit_bzero((char *)pw, pwlen);
+    const char *rec = json_get_str(o, "recovery_code");
+    if (rec)
+        explicit_bzero((char *)rec, strlen(rec));
+    json_object_put(o);
+    if (rc != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, finish_ok);
+}
+
+static void reasons(struct request *r)
+{
+    json_object *o = body(r);
+    if (!o)
+        return;
+    struct op *op;
+    struct issue is;
+    int rc = staff_reason(r->svc, &r->actor, json_get_str(o, "person"), json_get_str(o, "reason"), &op, &is);
+    json_object_put(o);
+    if (rc != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, finish_created);
+}
+
+/* The filter from the query string; -1 after answering 400. */
+static int audit_filter_from(struct request *r, struct audit_filter *f, long *limit)
+{
+    memset(f, 0, sizeof *f);
+    f->to = INT64_MAX;
+    const char *from = req_arg(r, "from"), *to = req_arg(r, "to"), *lim = req_arg(r, "limit");
+    int64_t lo, hi;
+    if (from && fhirtime_parse(from, FHIRTIME_SEARCH, 9 * 60, &f->from, &hi)) {
+        req_problem(r, 400, "Bad Request", "from must be a date or time, such as 2026-11-24");
+        return -1;
+    }
+    if (to && fhirtime_parse(to, FHIRTIME_SEARCH, 9 * 60, &lo, &f->to)) {
+        req_problem(r, 400, "Bad Request", "to must be a date or time, such as 2026-11-24");
+        return -1;
+    }
+    char *end = NULL;
+    *limit = lim ? strtol(lim, &end, 10) : 100;
+    if ((lim && (*end || end == lim)) || *limit < 1 || *limit > AUDIT_PAGE_MAX) {
+        req_problem(r, 400, "Bad Request", "limit is 1 to 1000");
+        return -1;
+    }
+    f->actor = req_arg(r, "actor");
+    f->subject = req_arg(r, "person");
+    f->action = req_arg(r, "action");
+    f->result = req_arg(r, "result");
+    f->client = req_arg(r, "client");
+    return 0;
+}
+
+struct page {
+    struct buf *b;
+    long limit, n;
+    int more;
+};
+
+static int audit_json(void *arg, const struct audit_row *a)
+{
+    struct page *p = arg;
+    if (p->n == p->limit) {
+        p->more = 1;
+        return 1; /* stop: the page is full */
+    }
+    char at[32];
+    clock_format_ms(a->at, at);
+    struct buf *b = p->b;
+    const char *keys[] = {"actor", "role", "action", "subject", "records", "reason", "client", "result",
+                          "request_id"};
+    const char *vals[] = {a->actor, a->role, a->action, a->subject, a->records, a->reason, a->client, a->result,
+                          a->request_id};
+    if ((p->n++ && buf_puts(b, ",")) || buf_printf(b, "{\"seq\":%lld,\"at\":\"%s\"", (long long)a->seq, at))
+        return PHR_ENOMEM;
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (buf_printf(b, ",\"%s\":", keys[i]) || (vals[i] ? buf_json_str(b, vals[i]) : buf_puts(b, "null")))
+            return PHR_ENOMEM;
+    return buf_puts(b, "}") ? PHR_ENOMEM : PHR_OK;
+}
+
+static void finish_audit(struct request *r)
+{
+    const struct op_result *res = op_result(r->op);
+    if (res->err)
+        return req_problem_issue(r, &res->issue);
+    struct audit_filter f;
+    long limit;
+    if (audit_filter_from(r, &f, &limit))
+        return;
+    struct page p = {&r->resp, limit, 0, 0};
+    buf_puts(&r->resp, "{\"entries\":[");
+    int err = audit_read_rows(r->svc, &f, audit_json, &p);
+    if (err && err != 1) {
+        r->resp.len = 0;
+        return req_problem(r, 503, "Service Unavailable", "the handling history could not be read");
+    }
+    buf_printf(&r->resp, "],\"more\":%s}", p.more ? "true" : "false");
+    req_reply(r, 200, "application/json; charset=utf-8");
+}
+
+static void audit(struct request *r)
+{
+    struct audit_filter f;
+    long limit;
+    if (audit_filter_from(r, &f, &limit))
+        return;
+    struct op *op;
+    if (audit_read_begin(r->svc, &r->actor, "query", &f, &op) != PHR_OK)
+        return req_problem(r, 500, "Internal Server Error", "out of memory");
+    req_submit(r, op, finish_audit);
+}
+
+void routes_staff(struct request *r)
+{
+    const char *p = r->path;
+    int get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
+    if (strcmp(p, "/api/v1/staff/login") == 0) {
+        r->route = "/api/v1/staff/login";
+        return post ? login(r) : req_problem(r, 405, "Method Not Allowed", "sign in with POST");
+    }
+    int auth = req_authenticate(r);
+    if (auth != PHR_OK) {
+        r->route = "/api/v1/staff/(unauthenticated)";
+        return req_problem(r, 401, "Unauthorized",
+                           auth == PHR_EPERM ? "the session has expired or the account is disabled; sign in again"
+                                             : "sign in first");
+    }
+    if (strcmp(p, "/api/v1/audit") == 0) {
+        r->route = "/api/v1/audit";
+        return get ? audit(r) : req_problem(r, 405, "Method Not Allowed", "the handling history is read with GET");
+    }
+    if (r->actor.kind != ACTOR_STAFF) {
+        r->route = "/api/v1/staff/(not staff)";
+        return req_problem(r, 403, "Forbidden", "for staff only");
+    }
+    if (strcmp(p, "/api/v1/staff/logout") == 0) {
+        r->route = "/api/v1/staff/logout";
+        if (!post)
+            return req_problem(r, 405, "Method Not Allowed", "sign out with POST");
+        struct op *op;
+        struct issue is;
+        if (staff_logout(r->svc, &r->actor, &op, &is) != 0)
+            return req_problem_issue(r, &is);
+        return req_submit(r, op, finish_no_content);
+    }
+    if (strcmp(p, "/api/v1/staff/reasons") == 0) {
+        r->route = "/api/v1/staff/reasons";
+        return post ? reasons(r) : req_problem(r, 405, "Method Not Allowed", "state a reason with POST");
+    }
+    r->route = "/api/v1/staff/(unknown)";
+    req_problem(r, 404, "Not Found", "no such API endpoint");
+}

@@ -1,0 +1,254 @@
+// Staff (R2.1, R2.2, R2.4): accounts made by the operator, sign-in with a
+// mandatory TOTP second factor or a one-time recovery code, reason-bound
+// access for handlers, auditors who read the handling history and never
+// health data, disabling (by hand and after inactivity) that takes effect at
+// once; and the authorization matrix: every route against every kind of
+// actor, each denial audited.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide } from './helpers.mjs';
+
+let srv;
+const run = (...args) => {
+  const r = phr([...args, '--data', srv.data, '--log-level', 'warn']);
+  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r.stdout ? JSON.parse(r.stdout) : null;
+};
+
+function base32(s) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of s) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  return Buffer.from(bytes);
+}
+
+// RFC 6238 as an authenticator app computes it.
+function totp(uri) {
+  const secret = base32(new URL(uri).searchParams.get('secret'));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const h = createHmac('sha1', secret).update(counter).digest();
+  const o = h[h.length - 1] & 15;
+  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+const staff = {};
+// Signs in with the current code. Each code is accepted once, so tests
+// that sign in repeatedly forget the last step used (the replay test below
+// does not); the code is always the current one, so a step boundary
+// between here and the server stays within the ±1 step window.
+async function signIn(who) {
+  const s = staff[who];
+  sql(srv.data, `UPDATE staff SET totp_last_step = 0 WHERE id = '${s.id}'`);
+  return call(srv, 'POST', '/api/v1/staff/login', { body: { login: s.login, password: s.password, otp: totp(s.totp_uri) } });
+}
+
+let alice, bob, record;
+before(async () => {
+  srv = await startServer();
+  for (const role of ['handler', 'auditor', 'asset-manager', 'security-officer']) {
+    staff[role] = run('staff', 'add', '--login', `${role}@provider.example.jp`, '--role', role);
+  }
+  alice = await signupAndLogin(srv);
+  bob = await signupAndLogin(srv);
+  record = (await call(srv, 'POST', '/fhir/Observation', { token: alice.token, body: bloodPressure(122, 81) })).body;
+  for (const role of ['handler', 'auditor', 'asset-manager', 'security-officer']) {
+    const r = await signIn(role);
+    assert.equal(r.status, 200, `${role}: ${r.text}`);
+    staff[role].token = r.body.token;
+  }
+});
+after(async () => { await srv.stop(); });
+
+test('R2.4 staff sign in with a password and a TOTP code; a wrong code, a replayed code or no code is refused', async () => {
+  const h = staff.handler;
+  const login = (otp, password = h.password) => call(srv, 'POST', '/api/v1/staff/login', { body: { login: h.login, password, otp } });
+  sql(srv.data, `UPDATE staff SET totp_last_step = 0 WHERE id = '${h.id}'`);
+  const code = totp(h.totp_uri);
+  const ok = await login(code);
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.body.role, 'handler');
+  const replay = await login(code);
+  assert.equal(replay.status, 401, 'a code is used once');
+  const wrong = await login('000000');
+  assert.equal(wrong.status, 401);
+  const none = await login(undefined);
+  assert.equal(none.status, 401);
+  sql(srv.data, `UPDATE staff SET totp_last_step = 0 WHERE id = '${h.id}'`);
+  const badpw = await login(totp(h.totp_uri), 'not the password');
+  assert.equal(badpw.status, 401);
+  assert.equal(badpw.body.detail, wrong.body.detail, 'the answer does not say which factor failed');
+  const denied = Number(sql(srv.data, "SELECT count(*) FROM audit WHERE action = 'staff.login' AND result = 'deny'"));
+  assert.ok(denied >= 4);
+  // A person's login is not a staff login.
+  const person = await call(srv, 'POST', '/api/v1/staff/login', { body: { login: alice.login, password: 'a long enough passphrase', otp: '123456' } });
+  assert.equal(person.status, 401);
+});
+
+test('R2.4 a recovery code stands in for the second factor, once', async () => {
+  const a = staff.auditor;
+  const code = a.recovery_codes[0];
+  const r = await call(srv, 'POST', '/api/v1/staff/login', { body: { login: a.login, password: a.password, recovery_code: code } });
+  assert.equal(r.status, 200, r.text);
+  const again = await call(srv, 'POST', '/api/v1/staff/login', { body: { login: a.login, password: a.password, recovery_code: code } });
+  assert.equal(again.status, 401);
+  assert.equal(sql(srv.data, `SELECT count(*) FROM staff_recovery WHERE used_at IS NOT NULL`), '1');
+  assert.doesNotMatch(sql(srv.data, 'SELECT hex(code_hash) FROM staff_recovery').toLowerCase(), new RegExp(code));
+});
+
+test('R2.2 a handler opens a person\'s data only under a reason of theirs that names the person; each access records it', async () => {
+  const h = staff.handler;
+  const read = (reason, person = alice) => call(srv, 'GET', `/fhir/Observation?patient=${person.personId}`, {
+    token: h.token, headers: reason ? { 'x-phr-reason': reason } : {},
+  });
+  const none = await read();
+  assert.equal(none.status, 403);
+  assert.match(none.body.issue[0].diagnostics, /X-PHR-Reason/);
+  const opened = await call(srv, 'POST', '/api/v1/staff/reasons', { token: h.token, body: { person: alice.personId, reason: 'inquiry #4711 by phone' } });
+  assert.equal(opened.status, 201, opened.text);
+  const ok = await read(opened.body.reason_id);
+  assert.equal(ok.status, 200, ok.text);
+  assert.equal(ok.body.entry.length, 1);
+  assert.equal((await read(opened.body.reason_id, bob)).status, 403, 'the reason names alice, not bob');
+  const entries = sql(srv.data, `SELECT result || ' ' || reason FROM audit WHERE actor = 'staff:${h.id}' AND action = 'record.search' ORDER BY seq`).split('\n');
+  assert.deepEqual(entries, ['deny no-reason', 'allow reason:inquiry #4711 by phone', 'deny no-reason']);
+  // Expired: refused from that moment.
+  sql(srv.data, `UPDATE access_reasons SET expires_at = 0 WHERE id = '${opened.body.reason_id}'`);
+  assert.equal((await read(opened.body.reason_id)).status, 403);
+  // Handlers read, never write.
+  const put = await call(srv, 'PUT', `/fhir/Observation/${record.id}`, { token: h.token, headers: { 'x-phr-reason': opened.body.reason_id }, body: { ...bloodPressure(1, 1), id: record.id } });
+  assert.ok([403, 404, 422].includes(put.status));
+  for (const bad of [{ person: 'nobody', reason: 'x ticket' }, { person: alice.personId, reason: 'x' }, { person: alice.personId }]) {
+    assert.equal((await call(srv, 'POST', '/api/v1/staff/reasons', { token: h.token, body: bad })).status, 422);
+  }
+  assert.equal((await call(srv, 'POST', '/api/v1/staff/reasons', { token: staff.auditor.token, body: { person: alice.personId, reason: 'curious' } })).status, 403);
+});
+
+test('R2.3 auditors and the security officer read the handling history; nobody else does', async () => {
+  for (const role of ['auditor', 'security-officer']) {
+    const r = await call(srv, 'GET', `/api/v1/audit?person=${alice.personId}&limit=5`, { token: staff[role].token });
+    assert.equal(r.status, 200, `${role}: ${r.text}`);
+    assert.ok(r.body.entries.length > 0 && r.body.entries.length <= 5);
+    assert.ok(r.body.entries.every((e) => e.subject === alice.personId));
+  }
+  for (const token of [staff.handler.token, staff['asset-manager'].token, alice.token]) {
+    assert.equal((await call(srv, 'GET', '/api/v1/audit', { token })).status, 403);
+  }
+  assert.equal((await call(srv, 'GET', '/api/v1/audit?limit=0', { token: staff.auditor.token })).status, 400);
+  assert.equal((await call(srv, 'GET', '/api/v1/audit?from=soon', { token: staff.auditor.token })).status, 400);
+});
+
+test('R2.1 disabling a staff member ends their session at once; enabling re-opens the account', async () => {
+  const s = staff['security-officer'];
+  assert.equal((await call(srv, 'GET', '/api/v1/audit?limit=1', { token: s.token })).status, 200);
+  run('staff', 'disable', '--login', s.login);
+  assert.equal((await call(srv, 'GET', '/api/v1/audit?limit=1', { token: s.token })).status, 401);
+  const refused = await signIn('security-officer');
+  assert.equal(refused.status, 403);
+  assert.match(refused.body.detail, /disabled/);
+  run('staff', 'enable', '--login', s.login);
+  const back = await signIn('security-officer');
+  assert.equal(back.status, 200, back.text);
+  s.token = back.body.token;
+  const changes = sql(srv.data, "SELECT records FROM audit WHERE action = 'staff.manage' AND records LIKE 'disable:%' OR records LIKE 'enable:%'");
+  assert.match(changes, /disable:/);
+  assert.match(changes, /enable:/);
+});
+
+test('R2.4 a staff account unused for 90 days is disabled at its next attempt, and the attempt is refused', async () => {
+  const m = staff['asset-manager'];
+  sql(srv.data, `UPDATE staff SET last_login_at = ${Date.now() - 91 * 86400000} WHERE id = '${m.id}'`);
+  const r = await signIn('asset-manager');
+  assert.equal(r.status, 403);
+  assert.match(r.body.detail, /unused too long/);
+  const list = run('staff', 'list');
+  const row = list.find((x) => x.id === m.id);
+  assert.equal(row.status, 'disabled');
+  assert.match(row.disabled_reason, /unused for more than 90 days/);
+  assert.match(sql(srv.data, "SELECT actor || ' ' || records FROM audit WHERE records LIKE '%inactive%'"), /system:inactivity disable:/);
+});
+
+test('R2.1 staff add refuses a duplicate login and an unknown role; roles can be changed', () => {
+  const dup = phr(['staff', 'add', '--login', staff.handler.login, '--role', 'handler', '--data', srv.data]);
+  assert.equal(dup.status, 1);
+  assert.match(dup.stderr, /exists already/);
+  const role = phr(['staff', 'add', '--login', 'x@provider.example.jp', '--role', 'admin', '--data', srv.data]);
+  assert.equal(role.status, 1);
+  assert.match(role.stderr, /security-officer, asset-manager, handler or auditor/);
+  const stored = sql(srv.data, `SELECT hex(totp_sealed) FROM staff WHERE id = '${staff.handler.id}'`).toLowerCase();
+  const secretHex = base32(new URL(staff.handler.totp_uri).searchParams.get('secret')).toString('hex');
+  assert.ok(!stored.includes(secretHex), 'the TOTP key is sealed at rest');
+});
+
+// Every route against every kind of actor. Expected: the status, and for
+// each refusal by the gate (403/404) an audit entry for that actor.
+test('R2.1 R2.2 R2.3 authorization matrix: every route × every actor kind; every denial is audited', async () => {
+  const clinicGroup = phr(['recipient', 'group', '--group', 'demo-partners', '--name', 'Partners', '--data', srv.data]);
+  assert.equal(clinicGroup.status, 0, clinicGroup.stderr);
+  const clinic = run('recipient', 'add', '--name', 'Clinic', '--address', 'Tokyo', '--country', 'JP', '--contact', 'c');
+  run('recipient', 'join', '--group', 'demo-partners', '--recipient', clinic.id);
+  const ct = await call(srv, 'POST', '/api/v1/token', { body: { client_id: clinic.client_id, client_secret: clinic.client_secret } });
+  const carol = await signupAndLogin(srv); // consents to provision
+  await decide(srv, carol.token, [{ purpose: 'provision-partners', decision: 'grant' }]);
+  const carolRec = (await call(srv, 'POST', '/fhir/Observation', { token: carol.token, body: bloodPressure(118, 76) })).body;
+  const reason = (await call(srv, 'POST', '/api/v1/staff/reasons', { token: staff.handler.token, body: { person: carol.personId, reason: 'ticket 99' } })).body.reason_id;
+  const expired = await signupAndLogin(srv);
+  sql(srv.data, `UPDATE sessions SET expires_at = 0 WHERE person_id = '${expired.personId}'`);
+
+  const P = carol.personId;
+  const actors = {
+    anonymous: {},
+    owner: { token: carol.token },
+    'other person': { token: bob.token },
+    'handler, no reason': { token: staff.handler.token },
+    'handler, reason': { token: staff.handler.token, headers: { 'x-phr-reason': reason } },
+    auditor: { token: staff.auditor.token },
+    'security officer': { token: staff['security-officer'].token },
+    'recipient, consent': { token: ct.body.access_token },
+    'expired session': { token: expired.token },
+  };
+  const routes = [
+    ['GET', `/fhir/Observation?patient=${P}`],
+    ['GET', `/fhir/Observation/${carolRec.id}`],
+    ['GET', `/fhir/Observation/${carolRec.id}/_history`],
+    ['POST', '/fhir/Observation', { ...bloodPressure(120, 80), subject: { reference: `Patient/${P}` } }],
+    ['GET', `/fhir/Consent?patient=${P}`],
+    ['GET', `/fhir/Provenance?patient=${P}`],
+    ['GET', `/fhir/AuditEvent?patient=${P}`],
+    ['GET', '/api/v1/me/consents'],
+    ['GET', '/api/v1/audit?limit=1'],
+    ['POST', '/api/v1/staff/reasons', { person: P, reason: 'matrix check' }],
+  ];
+  // rows: routes; columns: actors in the order above.
+  const expected = [
+    [401, 200, 404, 403, 200, 404, 404, 200, 401],
+    [401, 200, 404, 403, 200, 404, 404, 200, 401],
+    [401, 200, 404, 403, 200, 404, 404, 404, 401],
+    [401, 201, 403, 403, 403, 403, 403, 403, 401],
+    [401, 200, 404, 404, 404, 404, 404, 404, 401],
+    [401, 200, 404, 404, 404, 404, 404, 404, 401],
+    [401, 200, 404, 404, 404, 404, 404, 404, 401],
+    [401, 200, 200, 403, 403, 403, 403, 403, 401],
+    [401, 403, 403, 403, 403, 200, 200, 403, 401],
+    [401, 403, 403, 201, 201, 403, 403, 403, 401],
+  ];
+  const names = Object.keys(actors);
+  const failures = [];
+  for (const [i, [method, path, body]] of routes.entries()) {
+    for (const [j, name] of names.entries()) {
+      const a = actors[name];
+      const before = Number(sql(srv.data, 'SELECT count(*) FROM audit WHERE result = \'deny\''));
+      const r = await call(srv, method, path, { token: a.token, headers: a.headers ?? {}, body });
+      if (r.status !== expected[i][j]) failures.push(`${method} ${path} as ${name}: ${r.status}, expected ${expected[i][j]}`);
+      const gateDenial = (r.status === 403 || r.status === 404) && !path.startsWith('/api/v1/me/') && !path.startsWith('/api/v1/staff/reasons');
+      if (gateDenial) {
+        const after = Number(sql(srv.data, 'SELECT count(*) FROM audit WHERE result = \'deny\''));
+        if (after !== before + 1) failures.push(`${method} ${path} as ${name}: ${r.status} without an audit entry`);
+      }
+    }
+  }
+  assert.deepEqual(failures, []);
+});
