@@ -194,14 +194,34 @@ static const char *cookie_token(struct request *r)
     return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "phr_session");
 }
 
+/* A request signed in by cookie that changes something must come from
+ * this site's own pages (CSRF, R2.9): the browser says so in
+ * Sec-Fetch-Site, or older ones in Origin. API clients send a bearer token
+ * and are not concerned. */
+static int same_site(struct request *r)
+{
+    const char *m = r->method;
+    if (!strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS"))
+        return 1;
+    const char *site = req_header(r, "Sec-Fetch-Site");
+    if (site)
+        return !strcmp(site, "same-origin");
+    const char *origin = req_header(r, "Origin");
+    if (!origin)
+        return 0;
+    const char *base = req_base_url(r); /* "http://host:port/fhir" */
+    size_t n = strlen(origin);
+    return strncmp(base, origin, n) == 0 && base[n] == '/';
+}
+
 int req_authenticate(struct request *r)
 {
     const char *token = NULL;
     const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
     if (h && strncasecmp(h, "Bearer ", 7) == 0)
         token = h + 7;
-    else
-        token = cookie_token(r);
+    else if ((token = cookie_token(r)) != NULL && !same_site(r))
+        return PHR_EINVAL;
     if (!token)
         return PHR_ENOTFOUND;
     int err = service_authenticate(r->svc, token, &r->auth);
@@ -220,6 +240,21 @@ int req_authenticate(struct request *r)
         snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.recipient_id);
     }
     return PHR_OK;
+}
+
+void req_auth_refused(struct request *r, int err)
+{
+    if (err == PHR_EINVAL) {
+        req_fail(r, 403, "forbidden", "Forbidden",
+                 "a request signed in by cookie that changes something must come from this site's pages; "
+                 "API clients send Authorization: Bearer");
+        return;
+    }
+    if (strncmp(r->path, "/fhir", 5) == 0)
+        req_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    req_fail(r, 401, "login", "Unauthorized",
+             err == PHR_EPERM ? "the session has expired (or the account is disabled); sign in again"
+                              : "sign in first (POST /api/v1/login)");
 }
 
 int req_is_tls(struct request *r)

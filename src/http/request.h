@@ -72,8 +72,12 @@ void req_resumed(struct request *r);
 void req_submit(struct request *r, struct op *op, void (*finish)(struct request *r));
 
 /* Authenticates from "Authorization: Bearer" or the session cookie.
- * PHR_OK, or PHR_ENOTFOUND / PHR_EPERM (expired) with nothing set. */
+ * PHR_OK; or, with nothing set, PHR_ENOTFOUND (none or unknown), PHR_EPERM
+ * (expired, disabled) or PHR_EINVAL (a cookie-signed change from another
+ * site). */
 int req_authenticate(struct request *r);
+/* Answers a failed req_authenticate: 401, or 403 for a cross-site change. */
+void req_auth_refused(struct request *r, int err);
 
 /* The public base URL ("http://host:port") for absolute links. */
 const char *req_base_url(struct request *r);

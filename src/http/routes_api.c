@@ -114,8 +114,9 @@ void routes_api(struct request *r)
     } else if (strcmp(p, "/api/v1/logout") == 0) {
         r->route = "/api/v1/logout";
         if (post) {
-            if (req_authenticate(r) != PHR_OK)
-                return req_problem(r, 401, "Unauthorized", "not signed in");
+            int auth = req_authenticate(r);
+            if (auth != PHR_OK)
+                return req_auth_refused(r, auth);
             if (!r->auth.person_id[0])
                 return req_problem(r, 403, "Forbidden", "a client token is not a session; it expires by itself");
             struct op *op;

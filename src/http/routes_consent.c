@@ -112,8 +112,7 @@ void routes_consent(struct request *r)
     int auth = req_authenticate(r);
     if (auth != PHR_OK) {
         r->route = "/api/v1/me/(unauthenticated)";
-        return req_problem(r, 401, "Unauthorized",
-                           auth == PHR_EPERM ? "the session has expired; sign in again" : "sign in first");
+        return req_auth_refused(r, auth);
     }
     if (!r->auth.person_id[0]) {
         r->route = "/api/v1/me/(not a person)";

@@ -346,9 +346,7 @@ void routes_fhir(struct request *r)
     int auth = req_authenticate(r);
     if (auth != PHR_OK) {
         r->route = "/fhir/(unauthenticated)";
-        req_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-        return outcome(r, 401, "login",
-                       auth == PHR_EPERM ? "the session has expired; sign in again" : "sign in first (POST /api/v1/login)");
+        return req_auth_refused(r, auth);
     }
     if (strncmp(p, "/Observation", 12) == 0 && (p[12] == '\0' || p[12] == '/'))
         return observation(r, p + 12);

@@ -189,9 +189,7 @@ void routes_staff(struct request *r)
     int auth = req_authenticate(r);
     if (auth != PHR_OK) {
         r->route = "/api/v1/staff/(unauthenticated)";
-        return req_problem(r, 401, "Unauthorized",
-                           auth == PHR_EPERM ? "the session has expired or the account is disabled; sign in again"
-                                             : "sign in first");
+        return req_auth_refused(r, auth);
     }
     if (strcmp(p, "/api/v1/audit") == 0) {
         r->route = "/api/v1/audit";

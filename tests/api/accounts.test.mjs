@@ -2,7 +2,7 @@
 // and answers that never tell whether an account exists.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, call, uniqueLogin, PASSWORD, signupAndLogin, sql } from './helpers.mjs';
+import { startServer, call, uniqueLogin, PASSWORD, signupAndLogin, sql, bloodPressure } from './helpers.mjs';
 
 let srv;
 before(async () => {
@@ -124,4 +124,23 @@ test('R2.4 after a failure the next attempt must wait (slow-down)', async () => 
   } finally {
     await slow.stop();
   }
+});
+
+test('R2.9 a change signed in by cookie must come from this site (CSRF); bearer clients are not concerned', async () => {
+  const me = await signupAndLogin(srv);
+  const l = await call(srv, 'POST', '/api/v1/login', { body: { login: me.login, password: PASSWORD } });
+  const cookie = l.headers.get('set-cookie').split(';')[0];
+  const count = () => Number(sql(srv.data, `SELECT count(*) FROM records WHERE person_id = '${me.personId}'`));
+  const post = (headers) => call(srv, 'POST', '/fhir/Observation', { headers: { cookie, ...headers }, body: bloodPressure(119, 79) });
+  for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://evil.example' }, {}]) {
+    const r = await post(headers);
+    assert.equal(r.status, 403, JSON.stringify(headers));
+    assert.match(r.body.issue[0].diagnostics, /must come from this site's pages/);
+  }
+  assert.equal(count(), 0, 'nothing was recorded');
+  assert.equal((await post({ 'sec-fetch-site': 'same-origin' })).status, 201);
+  assert.equal((await post({ origin: srv.url })).status, 201);
+  assert.equal((await call(srv, 'GET', '/fhir/Observation', { headers: { cookie, 'sec-fetch-site': 'cross-site' } })).status, 200, 'reading is not a change');
+  assert.equal((await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: bloodPressure(118, 78) })).status, 201);
+  assert.equal(count(), 3);
 });
