@@ -45,6 +45,10 @@ static const struct {
     [OPT_TO] = {"to", "PHR_AUDIT_TO", "TIME", "up to the end of this time"},
     [OPT_FORMAT] = {"format", "PHR_AUDIT_FORMAT", "F", "text (default) or jsonl"},
     [OPT_ROLE] = {"role", "PHR_STAFF_ROLE", "ROLE", "security-officer, asset-manager, handler or auditor"},
+    [OPT_WHAT] = {"what", "PHR_INCIDENT_WHAT", "TEXT", "what happened (no health values)"},
+    [OPT_FOUND] = {"found", "PHR_INCIDENT_FOUND", "TIME", "when it was found (2026-11-24T10:30+09:00)"},
+    [OPT_TOLD] = {"told", "PHR_INCIDENT_TOLD", "TEXT", "who was told, and when"},
+    [OPT_INCIDENT] = {"incident", "PHR_INCIDENT", "ID", "the incident a note adds to"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 

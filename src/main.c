@@ -259,6 +259,8 @@ static void usage(void)
            "                requests made by phone, mail or at a counter\n"
            "  recipient add|group|join|leave  outside organisations that receive data, and their groups\n"
            "  staff add|list|disable|enable|role  staff accounts, roles and their second factor\n"
+           "  inventory     every data item held, from the live schema (Markdown or JSON)\n"
+           "  incident add|note|list  incident records: what, when found, who was told\n"
            "  help          this text; 'phr <command> --help' for a command's options\n"
            "  version       print the version\n",
            PHR_VERSION);
@@ -299,6 +301,10 @@ int main(int argc, char **argv)
         return cmd_recipient(argc - 1, argv + 1);
     if (strcmp(cmd, "staff") == 0)
         return cmd_staff(argc - 1, argv + 1);
+    if (strcmp(cmd, "inventory") == 0)
+        return cmd_inventory(argc - 1, argv + 1);
+    if (strcmp(cmd, "incident") == 0)
+        return cmd_incident(argc - 1, argv + 1);
     fprintf(stderr, "phr: unknown command '%s' (try 'phr help')\n", cmd);
     return 2;
 }

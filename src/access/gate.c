@@ -30,6 +30,7 @@ static const char *const action_names[] = {
     [ACT_STAFF_LOGIN] = "staff.login",
     [ACT_STAFF_LOGOUT] = "staff.logout",
     [ACT_REASON_OPEN] = "staff.reason",
+    [ACT_INCIDENT_RECORD] = "incident.record",
 };
 
 const char *gate_action_name(enum action act)
@@ -56,6 +57,8 @@ enum decision gate_decide(const struct actor *a, enum action act, const char *su
 {
     if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE)
         return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY; /* the operator, at the command line */
+    if (act == ACT_INCIDENT_RECORD)
+        return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_SECURITY_OFFICER) ? GATE_ALLOW : GATE_DENY;
     if (act == ACT_AUDIT_READ)
         return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_SECURITY_OFFICER) || is_staff(a, ROLE_AUDITOR)
                    ? GATE_ALLOW

@@ -57,6 +57,7 @@ enum action {
     ACT_STAFF_LOGIN,
     ACT_STAFF_LOGOUT,
     ACT_REASON_OPEN,
+    ACT_INCIDENT_RECORD,
 };
 
 enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };

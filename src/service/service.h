@@ -173,6 +173,14 @@ int staff_reason(struct service *svc, const struct actor *a, const char *person,
 int staff_logout(struct service *svc, const struct actor *a, struct op **out, struct issue *is);
 /* Lists staff as JSON (operator's command). */
 int staff_list(struct service *svc, struct buf *out);
+/* The data inventory (R2.6) from the live schema, as JSON or Markdown.
+ * *unclassified: tables nobody has described (the inventory is then wrong). */
+int inventory(struct service *svc, int markdown, struct buf *out, int *unclassified);
+/* Incident records (R2.8). refers_to: 0 for a new incident, or the id of
+ * the incident a note adds to. found_at: ms, 0 if not given. */
+int incident_add(struct service *svc, const struct actor *a, int64_t refers_to, int64_t found_at, const char *what,
+                 const char *told, struct op **out, struct issue *is);
+int incident_list(struct service *svc, struct buf *out);
 /* Loads the demo person and a few months of synthetic vitals, once. */
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"

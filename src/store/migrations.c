@@ -283,5 +283,21 @@ static const char m4_staff[] =
     " created_at INTEGER NOT NULL,"
     " expires_at INTEGER NOT NULL);";
 
-const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff};
+/* Incident records (R2.8): what happened, when it was found, who was told;
+ * later notes refer to the first record. Never changed. */
+static const char m5_incidents[] =
+    "CREATE TABLE incidents("
+    " id INTEGER PRIMARY KEY,"
+    " refers_to INTEGER REFERENCES incidents(id),"
+    " recorded_at INTEGER NOT NULL,"
+    " recorded_by TEXT NOT NULL,"
+    " found_at INTEGER,"
+    " what TEXT NOT NULL,"
+    " told TEXT);"
+    "CREATE TRIGGER incidents_no_update BEFORE UPDATE ON incidents"
+    " BEGIN SELECT RAISE(ABORT, 'incident records are append-only'); END;"
+    "CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents"
+    " BEGIN SELECT RAISE(ABORT, 'incident records are append-only'); END;";
+
+const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

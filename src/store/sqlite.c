@@ -27,6 +27,7 @@ enum stmt_id {
     S_RECORD_HISTORY,
     S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SCAN,
     S_CKPT_INSERT, S_CKPT_SCAN, S_CKPT_LAST, S_AUDIT_QUERY, S_AUDIT_OTHERS,
+    S_INCIDENT_INSERT, S_INCIDENT_LIST, S_SCHEMA,
     S_COUNT
 };
 _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
@@ -77,6 +78,11 @@ static const char *const stmt_sql[S_COUNT] = {
                       " AND (?7 IS NULL OR client = ?7) ORDER BY at, seq",
     [S_AUDIT_OTHERS] = "SELECT " AUDIT_COLS " FROM audit WHERE subject = ?1 AND actor <> 'person:' || subject"
                        " ORDER BY seq DESC LIMIT ?2",
+    [S_INCIDENT_INSERT] = "INSERT INTO incidents(refers_to, recorded_at, recorded_by, found_at, what, told)"
+                          " VALUES(?,?,?,?,?,?)",
+    [S_INCIDENT_LIST] = "SELECT id, refers_to, recorded_at, recorded_by, found_at, what, told FROM incidents ORDER BY id",
+    [S_SCHEMA] = "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p"
+                 " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid",
     [S_CKPT_INSERT] = "INSERT INTO audit_checkpoints(at, audit_seq, head_hash, key_id, signature) VALUES(?,?,?,?,?)",
     [S_CKPT_SCAN] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints ORDER BY id",
     [S_CKPT_LAST] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints"
@@ -771,6 +777,66 @@ static int s_audit_by_others(struct store *st, const char *person, int limit, au
     return audit_rows(s, q, "audit_by_others", cb, arg);
 }
 
+static int s_incident_insert(struct store *st, const struct incident_row *r, int64_t *id)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_INCIDENT_INSERT);
+    if (!q)
+        return PHR_EIO;
+    if (r->refers_to)
+        sqlite3_bind_int64(q, 1, r->refers_to);
+    sqlite3_bind_int64(q, 2, r->recorded_at);
+    sq_bind_text(q, 3, r->recorded_by);
+    if (r->found_at)
+        sqlite3_bind_int64(q, 4, r->found_at);
+    sq_bind_text(q, 5, r->what);
+    sq_bind_text(q, 6, r->told);
+    int err = sq_exec(s, q, "incident_insert");
+    if (err == PHR_ECONFLICT)
+        return PHR_ENOTFOUND; /* the foreign key: no such incident */
+    if (!err)
+        *id = sqlite3_last_insert_rowid(s->db);
+    return err;
+}
+
+static int s_incident_list(struct store *st, int (*cb)(void *, const struct incident_row *), void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_INCIDENT_LIST);
+    if (!q)
+        return PHR_EIO;
+    int rc, err = PHR_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct incident_row r = {
+            .id = sqlite3_column_int64(q, 0), .refers_to = sqlite3_column_int64(q, 1),
+            .recorded_at = sqlite3_column_int64(q, 2), .recorded_by = sq_text(q, 3),
+            .found_at = sqlite3_column_int64(q, 4), .what = sq_text(q, 5), .told = sq_text(q, 6),
+        };
+        if ((err = cb(arg, &r)) != PHR_OK)
+            break;
+    }
+    if (err == PHR_OK && rc != SQLITE_DONE)
+        err = sq_fail(s, rc, "incident_list");
+    sqlite3_reset(q);
+    return err;
+}
+
+static int s_schema_columns(struct store *st, int (*cb)(void *, const char *, const char *), void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_SCHEMA);
+    if (!q)
+        return PHR_EIO;
+    int rc, err = PHR_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if ((err = cb(arg, sq_text(q, 0), sq_text(q, 1))) != PHR_OK)
+            break;
+    if (err == PHR_OK && rc != SQLITE_DONE)
+        err = sq_fail(s, rc, "schema_columns");
+    sqlite3_reset(q);
+    return err;
+}
+
 static int s_checkpoint_insert(struct store *st, const struct checkpoint_row *c)
 {
     struct sqlite_store *s = S(st);
@@ -888,6 +954,9 @@ static const struct store_ops sqlite_ops = {
     .staff_sessions_end = sqs_staff_sessions_end,
     .reason_insert = sqs_reason_insert,
     .reason_get = sqs_reason_get,
+    .incident_insert = s_incident_insert,
+    .incident_list = s_incident_list,
+    .schema_columns = s_schema_columns,
     .audit_insert = s_audit_insert,
     .audit_last = s_audit_last,
     .audit_scan = s_audit_scan,

@@ -190,6 +190,12 @@ struct reason_row {
     int64_t created_at, expires_at;
 };
 
+struct incident_row {
+    int64_t id, refers_to;        /* refers_to 0: a new incident */
+    int64_t recorded_at, found_at; /* found_at 0: not given */
+    const char *recorded_by, *what, *told;
+};
+
 /* Entries matching every field given (NULL: any), from..to inclusive. */
 struct audit_filter {
     const char *actor, *subject, *action, *result, *client;
@@ -295,6 +301,12 @@ struct store_ops {
     int (*staff_sessions_end)(struct store *st, const char *staff_id);
     int (*reason_insert)(struct store *st, const struct reason_row *r);
     int (*reason_get)(struct store *st, const char *id, int (*cb)(void *, const struct reason_row *), void *arg);
+
+    /* PHR_ENOTFOUND if refers_to names no incident. */
+    int (*incident_insert)(struct store *st, const struct incident_row *r, int64_t *id);
+    int (*incident_list)(struct store *st, int (*cb)(void *, const struct incident_row *), void *arg);
+    /* Every column of every table, from the live schema (the inventory). */
+    int (*schema_columns)(struct store *st, int (*cb)(void *, const char *table, const char *column), void *arg);
 
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);

@@ -1,0 +1,255 @@
+/* The data inventory (R2.6): every data item held, read from the live
+ * schema, with where it is, how it is protected, which purposes cover it,
+ * who can reach it and how long it is kept.
+ *
+ * The list of items is the schema itself; what this file adds is what the
+ * schema cannot say. A table or column the descriptions below do not know
+ * is reported as unclassified and makes the inventory fail, so a migration
+ * cannot add data that nobody has accounted for. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "service/internal.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+struct item {
+    const char *table;
+    const char *ja, *en;
+    const char *category;       /* health, account, consent, provision, staff, audit, security, policy */
+    int person_data;            /* about an identifiable person */
+    const char *sealed;         /* columns encrypted at rest, comma-separated */
+    const char *hashed;         /* columns stored only as a hash */
+    const char *reach;          /* who can reach it, by role */
+    const char *retention;
+};
+
+static const struct item items[] = {
+    {"records", "健康記録（バイタル等）：本文と原本は暗号化", "Health records (vitals): body and original sealed", "health", 1,
+     "body,original", "original_mac", "the person; handlers under a stated reason; recipients under a live consent",
+     "until the person erases them (erasure and automatic retention: issue 5)"},
+    {"data_keys", "利用者ごとのデータ鍵（マスター鍵でラップ）", "Per-person data keys, wrapped by the master key", "security", 1,
+     "wrapped", "", "the service only", "as long as the person's records; destroyed on erasure (issue 5)"},
+    {"persons", "利用者アカウント", "Person accounts", "account", 1, "", "pw_hash", "the person; the service",
+     "until the account is erased (issue 5)"},
+    {"sessions", "利用者のセッション", "Person sessions", "account", 1, "", "token_hash", "the service",
+     "until logout or expiry (idle 30 min, 12 h); pruned by retention (issue 5)"},
+    {"login_throttle", "ログイン失敗の回数", "Failed sign-in counts", "security", 0, "", "",
+     "the service", "until a successful sign-in; pruned by retention (issue 5)"},
+    {"documents", "利用規約・概要・プライバシーポリシーの全版", "Every version of the terms, summary and privacy policy",
+     "policy", 0, "", "", "everyone (public)", "kept: consents name the texts shown"},
+    {"purposes", "利用目的の全版", "Every version of the purposes of use", "policy", 0, "", "", "everyone (public)",
+     "kept: consents name the versions"},
+    {"purpose_current", "現在の利用目的（導出）", "Purposes in force (derived)", "policy", 0, "", "", "everyone (public)",
+     "as the purposes"},
+    {"consents", "同意の台帳（追記のみ）", "The consent ledger (append-only)", "consent", 1, "", "",
+     "the person; the operator answering an inquiry", "kept as evidence of consent (retention: issue 5)"},
+    {"consent_state", "現在の同意状態（台帳から導出）", "Current consent state (derived from the ledger)", "consent", 1, "", "",
+     "the gate", "as the ledger"},
+    {"suspensions", "利用停止の台帳（追記のみ）", "The suspension ledger (append-only)", "consent", 1, "", "",
+     "the person; the operator", "as the consent ledger"},
+    {"suspension_state", "現在の利用停止（導出）", "Suspensions in force (derived)", "consent", 1, "", "", "the gate",
+     "as the ledger"},
+    {"recipients", "第三者提供先の事業者", "Recipient organisations", "provision", 0, "", "secret_hash",
+     "the operator", "while they receive data, and as long as provision records name them"},
+    {"client_tokens", "提供先クライアントのトークン", "Recipients' client tokens", "security", 0, "", "token_hash",
+     "the service", "one hour; pruned by retention (issue 5)"},
+    {"recipient_groups", "提供先の団体", "Recipient groups", "provision", 0, "", "", "the operator", "kept"},
+    {"group_changes", "団体の構成の履歴（追記のみ）", "Group membership history (append-only)", "provision", 0, "", "",
+     "the operator", "kept"},
+    {"group_members", "団体の現在の構成（導出）", "Current group membership (derived)", "provision", 0, "", "", "the gate",
+     "as the history"},
+    {"provisions", "第三者提供の記録（個人情報保護法第29条）", "Provision records (APPI Art. 29)", "provision", 1, "", "",
+     "the person; auditors", "3 years, then erased (retention: issue 5)"},
+    {"audit", "取扱い履歴（ハッシュチェーン、健康値なし）", "The handling history (hash chain, no health values)", "audit", 1,
+     "", "", "security officer; auditors; the person (others' accesses, by role)",
+     "kept; entries refer to a random person id"},
+    {"audit_checkpoints", "取扱い履歴の署名付きチェックポイント", "Signed checkpoints of the handling history", "audit", 0, "",
+     "", "auditors (with the public key)", "kept"},
+    {"staff", "職員アカウント（TOTP 鍵はマスター鍵で封印）", "Staff accounts (TOTP key sealed by the master key)", "staff", 0,
+     "totp_sealed", "pw_hash", "asset manager (the operator)", "while employed; disabled after 90 days unused"},
+    {"staff_recovery", "職員のリカバリーコード", "Staff recovery codes", "staff", 0, "", "code_hash", "the service",
+     "until used or the account is removed"},
+    {"staff_sessions", "職員のセッション", "Staff sessions", "staff", 0, "", "token_hash", "the service",
+     "until logout or expiry (idle 15 min, 8 h)"},
+    {"access_reasons", "取扱者のアクセス理由", "Handlers' access reasons", "staff", 1, "", "",
+     "security officer; auditors (via the handling history)", "kept with the handling history they explain"},
+    {"incidents", "インシデントの記録（追記のみ）", "Incident records (append-only)", "security", 0, "", "",
+     "the operator; security officer", "kept"},
+};
+
+static const struct item *find(const char *table)
+{
+    for (size_t i = 0; i < sizeof items / sizeof items[0]; i++)
+        if (!strcmp(items[i].table, table))
+            return &items[i];
+    return NULL;
+}
+
+static int listed(const char *list, const char *column)
+{
+    size_t n = strlen(column);
+    for (const char *p = list; p && *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && !strncmp(p, column, n))
+            return 1;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+struct table_cols {
+    char name[64];
+    struct buf cols;             /* JSON array body */
+    struct buf md;               /* Markdown list */
+};
+
+struct collect {
+    struct table_cols *t;
+    size_t n, cap;
+    int unclassified;
+    struct buf problems;
+};
+
+static int got_column(void *arg, const char *table, const char *column)
+{
+    struct collect *c = arg;
+    if (!c->n || strcmp(c->t[c->n - 1].name, table)) {
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? c->cap * 2 : 32;
+            struct table_cols *p = realloc(c->t, cap * sizeof *p);
+            if (!p)
+                return PHR_ENOMEM;
+            c->t = p;
+            c->cap = cap;
+        }
+        struct table_cols *t = &c->t[c->n++];
+        snprintf(t->name, sizeof t->name, "%s", table);
+        buf_init(&t->cols);
+        buf_init(&t->md);
+        if (!find(table)) {
+            c->unclassified++;
+            if (buf_printf(&c->problems, "%stable %s", c->problems.len ? ", " : "", table))
+                return PHR_ENOMEM;
+        }
+    }
+    struct table_cols *t = &c->t[c->n - 1];
+    const struct item *it = find(table);
+    const char *prot = !it ? "unclassified" : listed(it->sealed, column) ? "sealed" : listed(it->hashed, column) ? "hashed"
+                                                                                                                : "plain";
+    if ((t->cols.len && buf_puts(&t->cols, ",")) || buf_printf(&t->cols, "{\"name\":\"%s\",\"protection\":\"%s\"}", column, prot) ||
+        buf_printf(&t->md, "%s`%s`%s", t->md.len ? ", " : "", column, !strcmp(prot, "plain") ? "" : !strcmp(prot, "sealed") ? " (sealed)" : !strcmp(prot, "hashed") ? " (hashed)" : " (UNCLASSIFIED)"))
+        return PHR_ENOMEM;
+    return PHR_OK;
+}
+
+struct purposes_ctx {
+    struct buf *all, *provision;
+};
+
+static int got_purpose(void *arg, const struct purpose_row *p)
+{
+    struct purposes_ctx *c = arg;
+    if (!strcmp(p->change, "retired"))
+        return PHR_OK;
+    struct buf *b = p->recipient_group ? c->provision : c->all;
+    return (b->len && buf_puts(b, ",")) || buf_puts(b, p->code) ? PHR_ENOMEM : PHR_OK;
+}
+
+/* The purposes that cover a category of data. */
+static const char *purposes_for(const struct item *it, struct buf *all, struct buf *provision, struct buf *tmp)
+{
+    tmp->len = 0;
+    if (!strcmp(it->category, "health")) {
+        if (buf_puts(tmp, buf_cstr(all)) ||
+            (provision->len && buf_printf(tmp, "%s%s", tmp->len ? "," : "", buf_cstr(provision))))
+            return "(out of memory)";
+        return buf_cstr(tmp);
+    }
+    if (!strcmp(it->category, "provision"))
+        return buf_cstr(provision);
+    if (it->person_data)
+        return "service";
+    return "";
+}
+
+static void collect_free(struct collect *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        buf_free(&c->t[i].cols);
+        buf_free(&c->t[i].md);
+    }
+    free(c->t);
+    buf_free(&c->problems);
+}
+
+int inventory(struct service *svc, int markdown, struct buf *out, int *unclassified)
+{
+    struct collect c = {0};
+    struct buf all, provision, tmp;
+    buf_init(&all);
+    buf_init(&provision);
+    buf_init(&tmp);
+    buf_init(&c.problems);
+    struct purposes_ctx pc = {&all, &provision};
+    struct store *rd;
+    int err = service_reader(svc, &rd);
+    if (err)
+        return err;
+    err = rd->ops->schema_columns(rd, got_column, &c);
+    if (!err)
+        err = rd->ops->purpose_current(rd, got_purpose, &pc);
+    service_reader_done(svc, rd);
+    *unclassified = c.unclassified;
+    char now[32];
+    int bad = 0;
+    clock_format_ms(clock_now_ms(), now);
+    if (!err && markdown) {
+        bad |= buf_printf(out, "# データ項目の一覧 / Data inventory\n\nGenerated from the live schema at %s.\n\n", now);
+        for (size_t i = 0; i < c.n; i++) {
+            const struct item *it = find(c.t[i].name);
+            if (!it) {
+                bad |= buf_printf(out, "## `%s` — UNCLASSIFIED\n\nColumns: %s\n\n", c.t[i].name, buf_cstr(&c.t[i].md));
+                continue;
+            }
+            const char *purp = purposes_for(it, &all, &provision, &tmp);
+            bad |= buf_printf(out,
+                       "## `%s` — %s / %s\n\n- category: %s%s\n- columns: %s\n- purposes: %s\n- reached by: %s\n"
+                       "- retention: %s\n\n",
+                       it->table, it->ja, it->en, it->category, it->person_data ? " (about a person)" : "",
+                       buf_cstr(&c.t[i].md), *purp ? purp : "-", it->reach, it->retention);
+        }
+        if (c.unclassified)
+            bad |= buf_printf(out, "**Unclassified:** %s\n", buf_cstr(&c.problems));
+    } else if (!err) {
+        bad |= buf_printf(out, "{\"generated_at\":\"%s\",\"items\":[", now);
+        for (size_t i = 0; i < c.n; i++) {
+            const struct item *it = find(c.t[i].name);
+            bad |= buf_printf(out, "%s{\"table\":\"%s\",\"classified\":%s,\"columns\":[%s]", i ? "," : "", c.t[i].name,
+                       it ? "true" : "false", buf_cstr(&c.t[i].cols));
+            if (it) {
+                bad |= buf_puts(out, ",\"description\":{\"ja\":");
+                bad |= buf_json_str(out, it->ja);
+                bad |= buf_puts(out, ",\"en\":");
+                bad |= buf_json_str(out, it->en);
+                bad |= buf_printf(out, "},\"category\":\"%s\",\"person_data\":%s,\"purposes\":", it->category,
+                           it->person_data ? "true" : "false");
+                bad |= buf_json_str(out, purposes_for(it, &all, &provision, &tmp));
+                bad |= buf_puts(out, ",\"reached_by\":");
+                bad |= buf_json_str(out, it->reach);
+                bad |= buf_puts(out, ",\"retention\":");
+                bad |= buf_json_str(out, it->retention);
+            }
+            bad |= buf_puts(out, "}");
+        }
+        bad |= buf_printf(out, "],\"unclassified\":%d}", c.unclassified);
+    }
+    if (!err && bad)
+        err = PHR_ENOMEM;
+    collect_free(&c);
+    buf_free(&all);
+    buf_free(&provision);
+    buf_free(&tmp);
+    return err;
+}
