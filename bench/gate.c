@@ -69,6 +69,8 @@ static void populate(struct store *st, struct fixture *f, int persons)
                                     .country = r % 10 ? "JP" : "US", .contact = "c", .secret_hash = hash,
                                     .created_at = 1};
         check(st->ops->recipient_insert(st, &row), "recipient");
+        struct agreement_row ag = {.recipient_id = f->recipients[r], .version = "v1", .signed_on = 1, .recorded_at = 1};
+        check(st->ops->agreement_insert(st, &ag), "agreement");
         char group[16];
         snprintf(group, sizeof group, "group-%02d", r % GROUPS);
         check(st->ops->group_change(st, group, f->recipients[r], "join", 1), "join");
@@ -179,7 +181,7 @@ int main(int argc, char **argv)
         if (i % 256 == 0)
             check(store_begin(w), "begin");
         check(w->ops->provision_basis(w, f.recipients[(i * 7) % RECIPIENTS], f.persons[i % persons], "Observation",
-                                      &pb),
+                                      clock_now_ms(), &pb),
               "basis");
         allowed += pb.found;
         if (i % 256 == 255 || i == iters - 1)

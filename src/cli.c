@@ -49,6 +49,11 @@ static const struct {
     [OPT_FOUND] = {"found", "PHR_INCIDENT_FOUND", "TIME", "when it was found (2026-11-24T10:30+09:00)"},
     [OPT_TOLD] = {"told", "PHR_INCIDENT_TOLD", "TEXT", "who was told, and when"},
     [OPT_INCIDENT] = {"incident", "PHR_INCIDENT", "ID", "the incident a note adds to"},
+    [OPT_SIGNED] = {"signed", "PHR_AGREEMENT_SIGNED", "DATE", "the date the agreement was signed"},
+    [OPT_VERSION] = {"agreement-version", "PHR_AGREEMENT_VERSION", "V", "the agreement's version or number"},
+    [OPT_CERT] = {"certification", "PHR_CERTIFICATION", "NAME", "ISMS, Pマーク, ... held by the organisation"},
+    [OPT_CERT_EXPIRES] = {"cert-expires", "PHR_CERT_EXPIRES", "DATE", "when that certification expires"},
+    [OPT_ENDED] = {"ended", "PHR_AGREEMENT_ENDED", NULL, "the agreement was terminated: provide nothing more"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 

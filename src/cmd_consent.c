@@ -6,6 +6,8 @@
  *   phr recipient add --name N --address A --country CC --contact C
  *   phr recipient group --group CODE --name N
  *   phr recipient join|leave --group CODE --recipient ID
+ *   phr recipient agreement --recipient ID --signed DATE --agreement-version V
+ *                           [--certification C --cert-expires DATE] [--ended]
  * They call the same service functions as the HTTP API, as the operator
  * (a system actor), and each is in the handling history. */
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "formats/fhirtime.h"
 #include "util/err.h"
 
 #define MANIFEST_MAX (256 * 1024)
@@ -263,7 +266,19 @@ out:
 
 #define RECIPIENT_OPTS                                                                                       \
     (STORE_OPTS | BIT(OPT_NAME) | BIT(OPT_ADDRESS) | BIT(OPT_COUNTRY) | BIT(OPT_CONTACT) | BIT(OPT_GROUP) |   \
-     BIT(OPT_RECIPIENT))
+     BIT(OPT_RECIPIENT) | BIT(OPT_SIGNED) | BIT(OPT_VERSION) | BIT(OPT_CERT) | BIT(OPT_CERT_EXPIRES) |       \
+     BIT(OPT_ENDED))
+
+/* A date option as ms (the start of the day in Japan); 0 if absent, -1 if bad. */
+static int64_t date_opt(const struct cli *c, enum opt_id id)
+{
+    int64_t lo, hi;
+    if (!c->val[id])
+        return 0;
+    if (fhirtime_parse(c->val[id], FHIRTIME_SEARCH, 9 * 60, &lo, &hi) || lo <= 0)
+        return -1;
+    return lo;
+}
 
 int cmd_recipient(int argc, char **argv)
 {
@@ -272,20 +287,25 @@ int cmd_recipient(int argc, char **argv)
     struct service *svc = NULL;
     int rc = 1;
     const char *sub = argc >= 2 ? argv[1] : "";
-    if (strcmp(sub, "add") && strcmp(sub, "group") && strcmp(sub, "join") && strcmp(sub, "leave")) {
-        fprintf(stderr, "usage: phr recipient add|group|join|leave --data DIR [options]\n");
+    if (strcmp(sub, "add") && strcmp(sub, "group") && strcmp(sub, "join") && strcmp(sub, "leave") &&
+        strcmp(sub, "agreement")) {
+        fprintf(stderr, "usage: phr recipient add|group|join|leave|agreement --data DIR [options]\n");
         return 2;
     }
     if (cli_parse(argc - 1, argv + 1, RECIPIENT_OPTS, &c))
         return 2;
     if (c.help) {
-        cli_usage("recipient add|group|join|leave",
+        cli_usage("recipient add|group|join|leave|agreement",
                   "add: an outside organisation that may receive data (--name, --address, --country,\n"
                   "  --contact); prints its client id and secret, once: hand them over securely.\n"
                   "group: a recipient group (--group, --name) that a purpose of use can name.\n"
                   "join / leave: change a group's membership (--group, --recipient). A member added to a\n"
                   "  group is covered by consents that name the group; a recipient abroad only by\n"
-                  "  consents that name its country. Every change is in the handling history.",
+                  "  consents that name its country.\n"
+                  "agreement: the agreement with a recipient (--recipient, --signed, --agreement-version,\n"
+                  "  optionally --certification and --cert-expires; --ended when terminated). Nothing\n"
+                  "  is provided to a recipient without an agreement in force.\n"
+                  "Every change is in the handling history.",
                   RECIPIENT_OPTS);
         return 0;
     }
@@ -298,7 +318,15 @@ int cmd_recipient(int argc, char **argv)
     struct op *op;
     struct issue is;
     int made;
-    if (!strcmp(sub, "add"))
+    int64_t signed_on = date_opt(&c, OPT_SIGNED), expires = date_opt(&c, OPT_CERT_EXPIRES);
+    if (signed_on < 0 || expires < 0) {
+        fprintf(stderr, "phr recipient agreement: --signed and --cert-expires are dates, such as 2026-11-01\n");
+        goto out;
+    }
+    if (!strcmp(sub, "agreement"))
+        made = recipient_agreement(svc, &a, c.val[OPT_RECIPIENT], signed_on, c.val[OPT_VERSION], c.val[OPT_CERT],
+                                   expires, c.val[OPT_ENDED] != NULL, &op, &is);
+    else if (!strcmp(sub, "add"))
         made = recipient_add(svc, &a, c.val[OPT_NAME], c.val[OPT_ADDRESS], c.val[OPT_COUNTRY], c.val[OPT_CONTACT],
                              &op, &is);
     else if (!strcmp(sub, "group"))

@@ -53,6 +53,8 @@ static const struct item items[] = {
      "as the ledger"},
     {"recipients", "第三者提供先の事業者", "Recipient organisations", "provision", 0, "", "secret_hash",
      "the operator", "while they receive data, and as long as provision records name them"},
+    {"agreements", "提供先との契約・認証（追記のみ）", "Agreements and certifications of recipients (append-only)",
+     "provision", 0, "", "", "the operator; auditors", "kept"},
     {"client_tokens", "提供先クライアントのトークン", "Recipients' client tokens", "security", 0, "", "token_hash",
      "the service", "one hour; pruned by retention (issue 5)"},
     {"recipient_groups", "提供先の団体", "Recipient groups", "provision", 0, "", "", "the operator", "kept"},

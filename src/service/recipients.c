@@ -168,6 +168,61 @@ int recipient_group_change(struct service *svc, const struct actor *a, const cha
     return 0;
 }
 
+/* --- agreements (R2.7) --- */
+
+struct agreement_op {
+    struct op op;
+    char recipient[ID_LEN + 1], version[64], certification[64];
+    int64_t signed_on, cert_expires;
+    int ended;
+};
+
+static int agreement_commit(struct op *o, struct store *st)
+{
+    struct agreement_op *g = (struct agreement_op *)o;
+    struct agreement_row a = {.recipient_id = g->recipient, .version = g->version, .signed_on = g->signed_on,
+                              .certification = g->certification[0] ? g->certification : NULL,
+                              .cert_expires = g->cert_expires, .ended = g->ended, .recorded_at = clock_now_ms()};
+    int err = st->ops->agreement_insert(st, &a);
+    if (err == PHR_ENOTFOUND)
+        return op_refuse(o, 404, "not-found", "no recipient %s", g->recipient);
+    if (err)
+        return err;
+    char what[120];
+    snprintf(what, sizeof what, "%s:%s:%s", g->ended ? "agreement-ended" : "agreement", g->recipient, g->version);
+    return gate_record(st, &o->actor, ACT_RECIPIENT_MANAGE, NULL, what, NULL, GATE_ALLOW);
+}
+
+static const struct op_ops agreement_ops = {agreement_commit, NULL, NULL};
+
+int recipient_agreement(struct service *svc, const struct actor *a, const char *recipient, int64_t signed_on,
+                        const char *version, const char *certification, int64_t cert_expires, int ended,
+                        struct op **out, struct issue *is)
+{
+    *out = NULL;
+    if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
+        return issue_set(is, 403, "forbidden", NULL, "only the operator records agreements");
+    if (!recipient || !id_is_uuid(recipient))
+        return issue_set(is, 422, "value", NULL, "a recipient id is required");
+    if (!version || !*version || strlen(version) > 63 || signed_on <= 0)
+        return issue_set(is, 422, "value", NULL, "the agreement's signing date and version are required");
+    if (certification && strlen(certification) > 63)
+        return issue_set(is, 422, "value", NULL, "certification is at most 63 bytes");
+    struct agreement_op *g = calloc(1, sizeof *g);
+    if (!g)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    op_init(&g->op, svc, &agreement_ops, a);
+    snprintf(g->recipient, sizeof g->recipient, "%s", recipient);
+    snprintf(g->version, sizeof g->version, "%s", version);
+    if (certification)
+        snprintf(g->certification, sizeof g->certification, "%s", certification);
+    g->signed_on = signed_on;
+    g->cert_expires = cert_expires;
+    g->ended = ended;
+    *out = &g->op;
+    return 0;
+}
+
 /* --- client credentials --- */
 
 struct token_op {

@@ -135,6 +135,11 @@ int recipient_group_add(struct service *svc, const struct actor *a, const char *
                         struct op **out, struct issue *is);
 int recipient_group_change(struct service *svc, const struct actor *a, const char *group, const char *recipient,
                            int leave, struct op **out, struct issue *is);
+/* Records an agreement with a recipient (R2.7); the newest decides whether
+ * anything may be provided to it. cert_expires 0: none stated. */
+int recipient_agreement(struct service *svc, const struct actor *a, const char *recipient, int64_t signed_on,
+                        const char *version, const char *certification, int64_t cert_expires, int ended,
+                        struct op **out, struct issue *is);
 /* Client credentials: a bearer token for the recipient, or 401. */
 int recipient_token(struct service *svc, const struct actor *a, const char *client_id, const char *secret,
                     struct op **out, struct issue *is);

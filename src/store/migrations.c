@@ -299,5 +299,25 @@ static const char m5_incidents[] =
     "CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents"
     " BEGIN SELECT RAISE(ABORT, 'incident records are append-only'); END;";
 
-const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents};
+/* Agreements with outside organisations (R2.7): provision only to a
+ * recipient with an agreement on record, whose certification (ISMS, Pマーク)
+ * if stated has not expired. The newest entry is the one in force. */
+static const char m6_agreements[] =
+    "CREATE TABLE agreements("
+    " seq INTEGER PRIMARY KEY,"
+    " recipient_id TEXT NOT NULL REFERENCES recipients(id),"
+    " signed_on INTEGER NOT NULL,"
+    " version TEXT NOT NULL,"
+    " certification TEXT,"
+    " cert_expires INTEGER,"
+    " ended INTEGER NOT NULL DEFAULT 0,"
+    " recorded_at INTEGER NOT NULL);"
+    "CREATE INDEX agreements_by_recipient ON agreements(recipient_id, seq);"
+    "CREATE TRIGGER agreements_no_update BEFORE UPDATE ON agreements"
+    " BEGIN SELECT RAISE(ABORT, 'agreements are append-only'); END;"
+    "CREATE TRIGGER agreements_no_delete BEFORE DELETE ON agreements"
+    " BEGIN SELECT RAISE(ABORT, 'agreements are append-only'); END;";
+
+const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
+                                         m6_agreements};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -939,6 +939,7 @@ static const struct store_ops sqlite_ops = {
     .client_token_insert = sqr_client_token_insert,
     .client_token_get = sqr_client_token_get,
     .provision_basis = sqr_provision_basis,
+    .agreement_insert = sqr_agreement_insert,
     .provision_insert = sqr_provision_insert,
     .provision_list = sqr_provision_list,
     .staff_insert = sqs_staff_insert,

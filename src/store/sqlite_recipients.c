@@ -4,7 +4,8 @@
  * The basis for a provision is found in one statement: a purpose in force
  * that names a group the recipient belongs to now and the kind of data
  * asked for, granted by the person at a version that still covers it, not
- * suspended, and, for a recipient abroad, granted naming its country. */
+ * suspended, and, for a recipient abroad, granted naming its country; and
+ * an agreement with the recipient in force. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,7 +14,7 @@
 
 enum {
     R_INSERT, R_GET, G_INSERT, G_IS, G_EXISTS, G_CHANGE, G_JOIN, G_LEAVE,
-    T_INSERT, T_GET, P_BASIS, P_INSERT, P_LIST,
+    T_INSERT, T_GET, P_BASIS, P_INSERT, P_LIST, A_INSERT,
     R_COUNT
 };
 _Static_assert(R_COUNT <= SQ_RECIPIENT_STMTS, "raise SQ_RECIPIENT_STMTS");
@@ -46,7 +47,11 @@ static const char *const sql[R_COUNT] = {
                 "   AND (r.country = 'JP' OR instr(',' || c.countries || ',', ',' || r.country || ',') > 0)"
                 "   AND NOT EXISTS (SELECT 1 FROM suspension_state x WHERE x.person_id = ?2"
                 "     AND x.purpose IN ('*', p.code))"
+                "   AND EXISTS (SELECT 1 FROM agreements g WHERE g.seq = (SELECT max(seq) FROM agreements"
+                "     WHERE recipient_id = ?1) AND g.ended = 0 AND (g.cert_expires IS NULL OR g.cert_expires > ?4))"
                 " LIMIT 1",
+    [A_INSERT] = "INSERT INTO agreements(recipient_id, signed_on, version, certification, cert_expires, ended,"
+                 " recorded_at) VALUES(?,?,?,?,?,?,?)",
     [P_INSERT] = "INSERT INTO provisions(at, recipient_id, person_id, purpose, purpose_version, consent_seq, items,"
                  " request_id) VALUES(?,?,?,?,?,?,?,?)",
     [P_LIST] = "SELECT p.seq, p.at, p.recipient_id, p.person_id, p.purpose, p.purpose_version, p.consent_seq,"
@@ -199,7 +204,7 @@ int sqr_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES
     return err;
 }
 
-int sqr_provision_basis(struct store *st, const char *recipient, const char *person, const char *kind,
+int sqr_provision_basis(struct store *st, const char *recipient, const char *person, const char *kind, int64_t now,
                         struct provision_basis *out)
 {
     struct sqlite_store *s = S(st);
@@ -210,6 +215,7 @@ int sqr_provision_basis(struct store *st, const char *recipient, const char *per
     sq_bind_text(q, 1, recipient);
     sq_bind_text(q, 2, person);
     sq_bind_text(q, 3, kind);
+    sqlite3_bind_int64(q, 4, now);
     int rc = sqlite3_step(q), err = PHR_OK;
     if (rc == SQLITE_ROW) {
         out->found = 1;
@@ -221,6 +227,26 @@ int sqr_provision_basis(struct store *st, const char *recipient, const char *per
     }
     sqlite3_reset(q);
     return err;
+}
+
+int sqr_agreement_insert(struct store *st, const struct agreement_row *a)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, A_INSERT);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, a->recipient_id);
+    sqlite3_bind_int64(q, 2, a->signed_on);
+    sq_bind_text(q, 3, a->version);
+    sq_bind_text(q, 4, a->certification);
+    if (a->cert_expires)
+        sqlite3_bind_int64(q, 5, a->cert_expires);
+    else
+        sqlite3_bind_null(q, 5);
+    sqlite3_bind_int(q, 6, a->ended);
+    sqlite3_bind_int64(q, 7, a->recorded_at);
+    int err = sq_exec(s, q, "agreement_insert");
+    return err == PHR_ECONFLICT ? PHR_ENOTFOUND : err; /* the foreign key: no such recipient */
 }
 
 int sqr_provision_insert(struct store *st, const struct provision_row *p)

@@ -146,8 +146,19 @@ struct recipient_row {
     int64_t created_at;
 };
 
+struct agreement_row {
+    const char *recipient_id, *version;
+    int64_t signed_on;            /* ms */
+    const char *certification;    /* "ISMS", "Pマーク", or NULL */
+    int64_t cert_expires;         /* ms, 0: none stated */
+    int ended;                    /* the agreement was terminated */
+    int64_t recorded_at;
+};
+
 /* The basis for providing one person's data of one kind to one recipient
- * now, if there is one: the purpose and the consent relied on. */
+ * now, if there is one: the purpose and the consent relied on. The
+ * recipient's newest agreement must be in force (not ended, certification
+ * not expired at now). */
 struct provision_basis {
     int found;
     char purpose[64];
@@ -274,7 +285,9 @@ struct store_ops {
     int (*client_token_get)(struct store *st, const unsigned char hash[SHA256_BYTES], char *recipient,
                             int64_t *expires_at);
     int (*provision_basis)(struct store *st, const char *recipient, const char *person, const char *kind,
-                           struct provision_basis *out);
+                           int64_t now, struct provision_basis *out);
+    /* PHR_ENOTFOUND if the recipient does not exist. */
+    int (*agreement_insert)(struct store *st, const struct agreement_row *a);
     int (*provision_insert)(struct store *st, const struct provision_row *p);
     /* One person's provision records, oldest first, with the recipient. */
     int (*provision_list)(struct store *st, const char *person, int (*cb)(void *, const struct provision_row *),

@@ -12,8 +12,13 @@ const run = (...args) => {
   assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
   return r.stdout ? JSON.parse(r.stdout) : null;
 };
-const recipient = (name, country) =>
-  run('recipient', 'add', '--name', name, '--address', '1-1 Chiyoda, Tokyo', '--country', country, '--contact', 'desk@example.jp');
+// A recipient with an agreement on record (R2.7), as the operator sets one up.
+const recipient = (name, country) => {
+  const r = run('recipient', 'add', '--name', name, '--address', '1-1 Chiyoda, Tokyo', '--country', country, '--contact', 'desk@example.jp');
+  run('recipient', 'agreement', '--recipient', r.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-2026-1',
+    '--certification', 'Pマーク', '--cert-expires', '2028-03-31');
+  return r;
+};
 const tokenFor = async (r) => {
   const t = await call(srv, 'POST', '/api/v1/token', { body: { client_id: r.client_id, client_secret: r.client_secret } });
   assert.equal(t.status, 200, t.text);
@@ -176,6 +181,26 @@ test('R2.3 the person sees who else touched their data, by role, and nobody else
   assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
   assert.equal((await call(srv, 'GET', `/fhir/AuditEvent?patient=${alice.personId}`, { token: bob.token })).status, 404);
   assert.equal((await call(srv, 'GET', `/fhir/AuditEvent?patient=${alice.personId}`, { token: clinicToken })).status, 404);
+});
+
+test('R2.7 nothing is provided to a recipient without an agreement in force: none, ended, or an expired certification', async () => {
+  const bare = run('recipient', 'add', '--name', 'No Agreement KK', '--address', 'Osaka', '--country', 'JP', '--contact', 'x');
+  run('recipient', 'join', '--group', 'demo-partners', '--recipient', bare.id);
+  const token = await tokenFor(bare);
+  assert.equal((await observations(token, alice)).status, 404, 'a member of the group, but no agreement');
+  run('recipient', 'agreement', '--recipient', bare.id, '--signed', '2026-11-01', '--agreement-version', 'v1',
+    '--certification', 'ISMS', '--cert-expires', '2026-01-01');
+  assert.equal((await observations(token, alice)).status, 404, 'the certification has expired');
+  run('recipient', 'agreement', '--recipient', bare.id, '--signed', '2026-11-02', '--agreement-version', 'v2');
+  assert.equal((await observations(token, alice)).status, 200);
+  run('recipient', 'agreement', '--recipient', bare.id, '--signed', '2026-11-03', '--agreement-version', 'v2', '--ended');
+  assert.equal((await observations(token, alice)).status, 404, 'terminated');
+  const missing = phr(['recipient', 'agreement', '--recipient', '00000000-0000-4000-8000-000000000000', '--signed', '2026-11-01',
+    '--agreement-version', 'v1', '--data', srv.data]);
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /no recipient/);
+  assert.throws(() => sql(srv.data, 'DELETE FROM agreements'), /append-only/);
+  run('recipient', 'leave', '--group', 'demo-partners', '--recipient', bare.id);
 });
 
 test('R3.7 provision records are never changed', () => {

@@ -189,6 +189,7 @@ test('R2.1 R2.2 R2.3 authorization matrix: every route × every actor kind; ever
   const clinicGroup = phr(['recipient', 'group', '--group', 'demo-partners', '--name', 'Partners', '--data', srv.data]);
   assert.equal(clinicGroup.status, 0, clinicGroup.stderr);
   const clinic = run('recipient', 'add', '--name', 'Clinic', '--address', 'Tokyo', '--country', 'JP', '--contact', 'c');
+  run('recipient', 'agreement', '--recipient', clinic.id, '--signed', '2026-11-01', '--agreement-version', 'v1');
   run('recipient', 'join', '--group', 'demo-partners', '--recipient', clinic.id);
   const ct = await call(srv, 'POST', '/api/v1/token', { body: { client_id: clinic.client_id, client_secret: clinic.client_secret } });
   const carol = await signupAndLogin(srv); // consents to provision

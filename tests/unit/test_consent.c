@@ -18,6 +18,7 @@
 
 #define ME "00000000-0000-4000-8000-000000000001"
 #define OTHER "00000000-0000-4000-8000-000000000002"
+#define NOW 1800000000000LL
 
 /* --- the decision table --- */
 
@@ -231,6 +232,8 @@ static void provision_basis_table(void **state)
                                       .country = abroad ? "US" : "JP", .contact = "c", .secret_hash = hash,
                                       .created_at = 1};
             assert_int_equal(st->ops->recipient_insert(st, &r), PHR_OK);
+            struct agreement_row ag = {.recipient_id = r.id, .version = "v1", .signed_on = 1, .recorded_at = 1};
+            assert_int_equal(st->ops->agreement_insert(st, &ag), PHR_OK);
             if (member)
                 assert_int_equal(st->ops->group_change(st, "partners", r.id, "join", 1), PHR_OK);
         }
@@ -264,7 +267,8 @@ static void provision_basis_table(void **state)
                                        !other_kind;
                             struct provision_basis b;
                             assert_int_equal(st->ops->provision_basis(st, recipients[member][abroad], person,
-                                                                      other_kind ? "Immunization" : "Observation", &b),
+                                                                      other_kind ? "Immunization" : "Observation",
+                                                                      NOW, &b),
                                              PHR_OK);
                             if (b.found != want)
                                 fail_msg("decision %s names_us %d suspended %s member %d abroad %d kind %d: found %d",
@@ -283,6 +287,43 @@ static void provision_basis_table(void **state)
      * persons; the domestic member reads all 4, the member abroad the 2
      * whose grant names US. */
     assert_int_equal(allowed, 4 + 2);
+}
+
+/* R2.7: the recipient's newest agreement decides: none, ended, or with an
+ * expired certification, and nothing is provided. */
+static void provision_needs_an_agreement(void **state)
+{
+    struct store *st = ((struct fixture *)*state)->st;
+    purpose(st, "service", 1, 1, "initial");
+    struct purpose_row pr = {.code = "share", .version = 1, .title_ja = "t", .description_ja = "d", .change = "initial",
+                             .published_at = 1, .recipient_group = "partners", .kinds = "Observation"};
+    assert_int_equal(st->ops->purpose_insert(st, &pr), PHR_OK);
+    assert_int_equal(st->ops->group_insert(st, "partners", "Partners", 1), PHR_OK);
+    static const unsigned char hash[32] = {0};
+    const char *rid = "00000000-0000-4000-8000-0000000000c0";
+    struct recipient_row r = {.id = rid, .name = "r", .address = "a", .country = "JP", .contact = "c",
+                              .secret_hash = hash, .created_at = 1};
+    assert_int_equal(st->ops->recipient_insert(st, &r), PHR_OK);
+    assert_int_equal(st->ops->group_change(st, "partners", rid, "join", 1), PHR_OK);
+    assert_int_equal(decide(st, ME, "share", 1, "grant"), PHR_OK);
+    struct provision_basis b;
+    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NOW, &b), PHR_OK);
+    assert_int_equal(b.found, 0); /* no agreement yet */
+    struct agreement_row a = {.recipient_id = rid, .version = "v1", .signed_on = 1, .certification = "Pマーク",
+                              .cert_expires = NOW + 1000, .recorded_at = 2};
+    assert_int_equal(st->ops->agreement_insert(st, &a), PHR_OK);
+    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NOW, &b), PHR_OK);
+    assert_int_equal(b.found, 1);
+    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NOW + 1000, &b), PHR_OK);
+    assert_int_equal(b.found, 0); /* the certification has expired */
+    a.cert_expires = 0;
+    a.ended = 1;
+    a.recorded_at = 3;
+    assert_int_equal(st->ops->agreement_insert(st, &a), PHR_OK);
+    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NOW, &b), PHR_OK);
+    assert_int_equal(b.found, 0); /* ended */
+    a.recipient_id = "00000000-0000-4000-8000-0000000000ff";
+    assert_int_equal(st->ops->agreement_insert(st, &a), PHR_ENOTFOUND);
 }
 
 /* --- parsing --- */
@@ -397,6 +438,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(suspensions_toggle, setup, teardown),
         cmocka_unit_test_setup_teardown(unknown_purpose_version_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(provision_basis_table, setup, teardown),
+        cmocka_unit_test_setup_teardown(provision_needs_an_agreement, setup, teardown),
         cmocka_unit_test(manifest_parsing),
         cmocka_unit_test(texts_are_checked),
         cmocka_unit_test(consent_requests),
