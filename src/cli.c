@@ -54,6 +54,8 @@ static const struct {
     [OPT_CERT] = {"certification", "PHR_CERTIFICATION", "NAME", "ISMS, Pマーク, ... held by the organisation"},
     [OPT_CERT_EXPIRES] = {"cert-expires", "PHR_CERT_EXPIRES", "DATE", "when that certification expires"},
     [OPT_ENDED] = {"ended", "PHR_AGREEMENT_ENDED", NULL, "the agreement was terminated: provide nothing more"},
+    [OPT_OLD_KEYS] = {"old-keys", "PHR_OLD_MASTER_KEYS", "FILE,...", "master keys being rotated away from: still opened, never used to wrap"},
+    [OPT_OUT] = {"out", "PHR_KEY_OUT", "FILE", "where to write the new key (mode 0600; never overwritten)"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 

@@ -8,7 +8,7 @@
 #include "util/buf.h"
 
 #define BIT(o) ((uint64_t)1 << (o))
-#define STORE_OPTS (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_AUDIT_KEY) | BIT(OPT_LOG_LEVEL))
+#define STORE_OPTS (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_OLD_KEYS) | BIT(OPT_AUDIT_KEY) | BIT(OPT_LOG_LEVEL))
 
 struct paths {
     struct buf db, key, audit_key;
@@ -28,5 +28,6 @@ int cmd_audit(int argc, char **argv);
 int cmd_staff(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
+int cmd_keys(int argc, char **argv);
 
 #endif

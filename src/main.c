@@ -119,6 +119,7 @@ int open_service(const struct cli *c, const struct paths *p, struct service **sv
     cfg.db_path = p->db.data;
     cfg.key_path = p->key.data;
     cfg.audit_key_path = p->audit_key.data;
+    cfg.old_key_paths = c->val[OPT_OLD_KEYS];
     long ckpt = cli_number(c, OPT_CHECKPOINT, 60, 0, 86400);
     if (ckpt < 0)
         return PHR_EINVAL;
@@ -261,6 +262,7 @@ static void usage(void)
            "  staff add|list|disable|enable|role  staff accounts, roles and their second factor\n"
            "  inventory     every data item held, from the live schema (Markdown or JSON)\n"
            "  incident add|note|list  incident records: what, when found, who was told\n"
+           "  keys new|rotate  make a new master key; re-wrap every data key under it\n"
            "  help          this text; 'phr <command> --help' for a command's options\n"
            "  version       print the version\n",
            PHR_VERSION);
@@ -305,6 +307,8 @@ int main(int argc, char **argv)
         return cmd_inventory(argc - 1, argv + 1);
     if (strcmp(cmd, "incident") == 0)
         return cmd_incident(argc - 1, argv + 1);
+    if (strcmp(cmd, "keys") == 0)
+        return cmd_keys(argc - 1, argv + 1);
     fprintf(stderr, "phr: unknown command '%s' (try 'phr help')\n", cmd);
     return 2;
 }

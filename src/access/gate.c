@@ -31,6 +31,7 @@ static const char *const action_names[] = {
     [ACT_STAFF_LOGOUT] = "staff.logout",
     [ACT_REASON_OPEN] = "staff.reason",
     [ACT_INCIDENT_RECORD] = "incident.record",
+    [ACT_KEYS_ROTATE] = "keys.rotate",
 };
 
 const char *gate_action_name(enum action act)
@@ -55,7 +56,7 @@ static int is_consent_action(enum action act)
 
 enum decision gate_decide(const struct actor *a, enum action act, const char *subject)
 {
-    if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE)
+    if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE || act == ACT_KEYS_ROTATE)
         return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY; /* the operator, at the command line */
     if (act == ACT_INCIDENT_RECORD)
         return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_SECURITY_OFFICER) ? GATE_ALLOW : GATE_DENY;

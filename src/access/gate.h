@@ -58,6 +58,7 @@ enum action {
     ACT_STAFF_LOGOUT,
     ACT_REASON_OPEN,
     ACT_INCIDENT_RECORD,
+    ACT_KEYS_ROTATE,
 };
 
 enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };

@@ -122,3 +122,25 @@ int mkey_open(const struct master_key *mk, const char *ad, const unsigned char *
     }
     return PHR_OK;
 }
+
+int mkey_rewrap(const struct master_key *from, const struct master_key *to, const char *person_id,
+                const unsigned char wrapped[WRAPPED_KEY_BYTES], unsigned char out[WRAPPED_KEY_BYTES])
+{
+    unsigned char dk[DATA_KEY_BYTES];
+    int err = mkey_unwrap(from, person_id, wrapped, dk);
+    if (err)
+        return err;
+    struct buf ad;
+    buf_init(&ad);
+    ad_for(person_id, &ad);
+    if (!ad.data) {
+        sodium_memzero(dk, sizeof dk);
+        return PHR_ENOMEM;
+    }
+    randombytes_buf(out, 24);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(out + 24, NULL, dk, sizeof dk, (unsigned char *)ad.data, ad.len, NULL,
+                                               out, to->key);
+    sodium_memzero(dk, sizeof dk);
+    buf_free(&ad);
+    return PHR_OK;
+}

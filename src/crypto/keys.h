@@ -32,6 +32,11 @@ int mkey_new_data_key(const struct master_key *mk, const char *person_id,
 int mkey_unwrap(const struct master_key *mk, const char *person_id,
                 const unsigned char wrapped[WRAPPED_KEY_BYTES], unsigned char key[DATA_KEY_BYTES]);
 
+/* Master-key rotation: wrapped (by from) becomes out (by to), for the same
+ * person; the data key itself does not change, so no record is touched. */
+int mkey_rewrap(const struct master_key *from, const struct master_key *to, const char *person_id,
+                const unsigned char wrapped[WRAPPED_KEY_BYTES], unsigned char out[WRAPPED_KEY_BYTES]);
+
 /* Small secrets kept in the store under the master key directly (a staff
  * member's TOTP key), bound to ad so that a sealed value moved to another
  * row does not open. out holds len + MKEY_SEAL_OVERHEAD bytes. */

@@ -10,9 +10,13 @@
 
 struct checkpointing;
 
+#define MAX_OLD_KEYS 4
+
 struct service {
     struct service_config cfg;
-    struct master_key *mk;
+    struct master_key *mk;                      /* wraps new data keys */
+    struct master_key *old_keys[MAX_OLD_KEYS];  /* still open what they wrapped, until rotated away */
+    size_t nold;
     struct sign_key *audit_key;
     struct checkpointing *checkpointing;
     struct writer *writer;
@@ -44,6 +48,11 @@ void op_init(struct op *op, struct service *svc, const struct op_ops *ops, const
 /* A read connection for the duration of a prepare step. */
 int service_reader(struct service *svc, struct store **out);
 void service_reader_done(struct service *svc, struct store *st);
+/* The loaded master key with this id (current or old), or NULL. */
+const struct master_key *service_key_by_id(const struct service *svc, const char *id);
+/* Opens a secret sealed under any loaded master key (a staff TOTP key). */
+int service_open_sealed(const struct service *svc, const char *ad, const unsigned char *sealed, size_t len,
+                        unsigned char *out);
 /* The person's unwrapped data key (caller wipes it). */
 int service_data_key(struct service *svc, struct store *rd, const char *person_id,
                      unsigned char key[DATA_KEY_BYTES]);

@@ -30,6 +30,28 @@ void service_config_defaults(struct service_config *cfg)
     cfg->staff_inactive_ms = 90LL * 86400 * 1000;
 }
 
+/* Loads the comma-separated old keys. */
+static int load_old_keys(struct service *svc, const char *paths)
+{
+    while (paths && *paths) {
+        size_t n = strcspn(paths, ",");
+        char path[4096];
+        if (n == 0 || n >= sizeof path || svc->nold == MAX_OLD_KEYS)
+            return PHR_EINVAL;
+        memcpy(path, paths, n);
+        path[n] = '\0';
+        int err = mkey_load(path, &svc->old_keys[svc->nold]);
+        if (err) {
+            log_event(LOG_ERROR, "service.open", "step", "old master key", "path", path, "error", phr_strerror(err),
+                      NULL);
+            return err;
+        }
+        svc->nold++;
+        paths += n + (paths[n] == ',');
+    }
+    return PHR_OK;
+}
+
 int service_open(const struct service_config *cfg, struct service **out)
 {
     *out = NULL;
@@ -45,6 +67,8 @@ int service_open(const struct service_config *cfg, struct service **out)
                   phr_strerror(err), NULL);
         goto fail;
     }
+    if ((err = load_old_keys(svc, cfg->old_key_paths)) != PHR_OK)
+        goto fail;
     if ((err = sign_key_load(cfg->audit_key_path, &svc->audit_key)) != PHR_OK) {
         log_event(LOG_ERROR, "service.open", "step", "audit key", "path", cfg->audit_key_path, "error",
                   phr_strerror(err), NULL);
@@ -91,6 +115,8 @@ void service_close(struct service *svc)
     writer_stop(svc->writer);
     password_shutdown();
     mkey_free(svc->mk);
+    for (size_t i = 0; i < svc->nold; i++)
+        mkey_free(svc->old_keys[i]);
     sign_key_free(svc->audit_key);
     free(svc);
 }
@@ -112,6 +138,7 @@ void service_reader_done(struct service *svc, struct store *st)
 
 struct key_lookup {
     unsigned char wrapped[WRAPPED_KEY_BYTES];
+    char key_id[KEY_ID_LEN + 1];
     int ok;
 };
 
@@ -120,6 +147,7 @@ static void got_person(void *arg, const struct person_row *p)
     struct key_lookup *k = arg;
     if (p->wrapped_key_len == WRAPPED_KEY_BYTES) {
         memcpy(k->wrapped, p->wrapped_key, WRAPPED_KEY_BYTES);
+        snprintf(k->key_id, sizeof k->key_id, "%s", p->master_key_id ? p->master_key_id : "");
         k->ok = 1;
     }
 }
@@ -133,7 +161,33 @@ int service_data_key(struct service *svc, struct store *rd, const char *person_i
         return err;
     if (!k.ok)
         return PHR_EIO;
-    return mkey_unwrap(svc->mk, person_id, k.wrapped, key);
+    const struct master_key *mk = service_key_by_id(svc, k.key_id);
+    if (!mk) {
+        log_event(LOG_ERROR, "keys.missing", "key_id", k.key_id, "hint", "give the old key with --old-keys", NULL);
+        return PHR_ECRYPTO;
+    }
+    return mkey_unwrap(mk, person_id, k.wrapped, key);
+}
+
+const struct master_key *service_key_by_id(const struct service *svc, const char *id)
+{
+    if (!strcmp(mkey_id(svc->mk), id))
+        return svc->mk;
+    for (size_t i = 0; i < svc->nold; i++)
+        if (!strcmp(mkey_id(svc->old_keys[i]), id))
+            return svc->old_keys[i];
+    return NULL;
+}
+
+int service_open_sealed(const struct service *svc, const char *ad, const unsigned char *sealed, size_t len,
+                        unsigned char *out)
+{
+    if (mkey_open(svc->mk, ad, sealed, len, out) == PHR_OK)
+        return PHR_OK;
+    for (size_t i = 0; i < svc->nold; i++)
+        if (mkey_open(svc->old_keys[i], ad, sealed, len, out) == PHR_OK)
+            return PHR_OK;
+    return PHR_ECRYPTO;
 }
 
 /* --- ops --- */

@@ -22,6 +22,7 @@
 struct service_config {
     const char *db_path;
     const char *key_path;
+    const char *old_key_paths;    /* comma-separated: keys being rotated away from */
     const char *audit_key_path;   /* Ed25519 key that signs checkpoints */
     int64_t checkpoint_interval_ms; /* 0: only when the service closes */
     int64_t staff_session_idle_ms;  /* staff sessions end sooner than persons' */
@@ -186,6 +187,11 @@ int inventory(struct service *svc, int markdown, struct buf *out, int *unclassif
 int incident_add(struct service *svc, const struct actor *a, int64_t refers_to, int64_t found_at, const char *what,
                  const char *told, struct op **out, struct issue *is);
 int incident_list(struct service *svc, struct buf *out);
+/* Master-key rotation (R2.5): re-wraps every data key and staff TOTP key
+ * not under the current key, in batches, while the service may run.
+ * progress(done, total) is called after each batch. */
+int keys_rotate(struct service *svc, const struct actor *a, void (*progress)(int64_t done, int64_t total),
+                int64_t *rewrapped, struct issue *is);
 /* Loads the demo person and a few months of synthetic vitals, once. */
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"

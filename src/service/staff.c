@@ -329,7 +329,7 @@ static int second_factor(struct service *svc, struct login_op *l, const char *ot
     char ad[64];
     totp_ad(ad, l->f.id);
     if (l->f.totp_sealed_len != TOTP_SEALED_BYTES ||
-        mkey_open(svc->mk, ad, l->f.totp_sealed, l->f.totp_sealed_len, secret) != PHR_OK)
+        service_open_sealed(svc, ad, l->f.totp_sealed, l->f.totp_sealed_len, secret) != PHR_OK)
         return -1;
     int rc = totp_check(secret, l->now / 1000, otp, (uint64_t)l->f.totp_last_step, &l->step);
     sodium_memzero(secret, sizeof secret);

@@ -28,6 +28,7 @@ enum stmt_id {
     S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SCAN,
     S_CKPT_INSERT, S_CKPT_SCAN, S_CKPT_LAST, S_AUDIT_QUERY, S_AUDIT_OTHERS,
     S_INCIDENT_INSERT, S_INCIDENT_LIST, S_SCHEMA,
+    S_KEYS_OTHER, S_KEYS_COUNT_OTHER, S_KEY_UPDATE, S_TOTP_UPDATE,
     S_COUNT
 };
 _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
@@ -83,6 +84,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_INCIDENT_LIST] = "SELECT id, refers_to, recorded_at, recorded_by, found_at, what, told FROM incidents ORDER BY id",
     [S_SCHEMA] = "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p"
                  " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid",
+    [S_KEYS_OTHER] = "SELECT person_id, master_key_id, wrapped FROM data_keys WHERE master_key_id <> ? LIMIT ?",
+    [S_KEYS_COUNT_OTHER] = "SELECT count(*) FROM data_keys WHERE master_key_id <> ?",
+    [S_KEY_UPDATE] = "UPDATE data_keys SET master_key_id = ?2, wrapped = ?3 WHERE person_id = ?1",
+    [S_TOTP_UPDATE] = "UPDATE staff SET totp_sealed = ?2 WHERE id = ?1",
     [S_CKPT_INSERT] = "INSERT INTO audit_checkpoints(at, audit_seq, head_hash, key_id, signature) VALUES(?,?,?,?,?)",
     [S_CKPT_SCAN] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints ORDER BY id",
     [S_CKPT_LAST] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints"
@@ -837,6 +842,66 @@ static int s_schema_columns(struct store *st, int (*cb)(void *, const char *, co
     return err;
 }
 
+static int s_data_keys_other(struct store *st, const char *key_id, int limit,
+                             int (*cb)(void *, const char *, const char *, const unsigned char *, size_t), void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_KEYS_OTHER);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, key_id);
+    sqlite3_bind_int(q, 2, limit);
+    int rc, err = PHR_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        if ((err = cb(arg, sq_text(q, 0), sq_text(q, 1), sqlite3_column_blob(q, 2),
+                      (size_t)sqlite3_column_bytes(q, 2))) != PHR_OK)
+            break;
+    if (err == PHR_OK && rc != SQLITE_DONE)
+        err = sq_fail(s, rc, "data_keys_other");
+    sqlite3_reset(q);
+    return err;
+}
+
+static int s_data_keys_count_other(struct store *st, const char *key_id, int64_t *n)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_KEYS_COUNT_OTHER);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, key_id);
+    int rc = sqlite3_step(q), err = PHR_OK;
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(q, 0);
+    else
+        err = sq_fail(s, rc, "data_keys_count_other");
+    sqlite3_reset(q);
+    return err;
+}
+
+static int s_data_key_update(struct store *st, const char *person_id, const char *key_id,
+                             const unsigned char *wrapped, size_t len)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_KEY_UPDATE);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, person_id);
+    sq_bind_text(q, 2, key_id);
+    sqlite3_bind_blob(q, 3, wrapped, (int)len, SQLITE_STATIC);
+    return sq_exec(s, q, "data_key_update");
+}
+
+static int s_staff_totp_update(struct store *st, const char *staff_id, const unsigned char *sealed, size_t len)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_TOTP_UPDATE);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, staff_id);
+    sqlite3_bind_blob(q, 2, sealed, (int)len, SQLITE_STATIC);
+    return sq_exec(s, q, "staff_totp_update");
+}
+
 static int s_checkpoint_insert(struct store *st, const struct checkpoint_row *c)
 {
     struct sqlite_store *s = S(st);
@@ -958,6 +1023,10 @@ static const struct store_ops sqlite_ops = {
     .incident_insert = s_incident_insert,
     .incident_list = s_incident_list,
     .schema_columns = s_schema_columns,
+    .data_keys_other = s_data_keys_other,
+    .data_keys_count_other = s_data_keys_count_other,
+    .data_key_update = s_data_key_update,
+    .staff_totp_update = s_staff_totp_update,
     .audit_insert = s_audit_insert,
     .audit_last = s_audit_last,
     .audit_scan = s_audit_scan,

@@ -321,6 +321,17 @@ struct store_ops {
     /* Every column of every table, from the live schema (the inventory). */
     int (*schema_columns)(struct store *st, int (*cb)(void *, const char *table, const char *column), void *arg);
 
+    /* Master-key rotation: data keys not wrapped by key_id (at most limit),
+     * their count, and a re-wrapped key written back. */
+    int (*data_keys_other)(struct store *st, const char *key_id, int limit,
+                           int (*cb)(void *, const char *person_id, const char *key_id, const unsigned char *wrapped,
+                                     size_t len),
+                           void *arg);
+    int (*data_keys_count_other)(struct store *st, const char *key_id, int64_t *n);
+    int (*data_key_update)(struct store *st, const char *person_id, const char *key_id, const unsigned char *wrapped,
+                           size_t len);
+    int (*staff_totp_update)(struct store *st, const char *staff_id, const unsigned char *sealed, size_t len);
+
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);
     int (*audit_scan)(struct store *st, int64_t from_seq, audit_cb cb, void *arg);
