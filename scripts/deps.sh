@@ -8,8 +8,8 @@ set -euo pipefail
 want=(gcc pkg-config meson ninja-build libmicrohttpd-dev libjson-c-dev libsqlite3-dev libsodium-dev liboath-dev)
 case "${1:-build}" in
   build) ;;
-  test)  want+=(libcmocka-dev sqlite3) ;;
-  bench) want+=(libcmocka-dev sqlite3 wrk) ;;
+  test)  want+=(libcmocka-dev sqlite3 openssl) ;;
+  bench) want+=(libcmocka-dev sqlite3 openssl wrk) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 

@@ -56,6 +56,9 @@ static const struct {
     [OPT_ENDED] = {"ended", "PHR_AGREEMENT_ENDED", NULL, "the agreement was terminated: provide nothing more"},
     [OPT_OLD_KEYS] = {"old-keys", "PHR_OLD_MASTER_KEYS", "FILE,...", "master keys being rotated away from: still opened, never used to wrap"},
     [OPT_OUT] = {"out", "PHR_KEY_OUT", "FILE", "where to write the new key (mode 0600; never overwritten)"},
+    [OPT_TLS_CERT] = {"tls-cert", "PHR_TLS_CERT", "FILE", "PEM certificate (chain): serve HTTPS yourself (else use a reverse proxy)"},
+    [OPT_TLS_KEY] = {"tls-key", "PHR_TLS_KEY", "FILE", "its PEM private key; mode 0600"},
+    [OPT_PER_IP] = {"per-ip-connections", "PHR_PER_IP_CONNECTIONS", "N", "connections one client address may hold (default 256)"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 

@@ -23,7 +23,8 @@
 #define SERVE_OPTS                                                                                            \
     (STORE_OPTS | BIT(OPT_LISTEN) | BIT(OPT_THREADS) | BIT(OPT_PUBLIC_URL) | BIT(OPT_DEMO) |                 \
      BIT(OPT_SESSION_IDLE) | BIT(OPT_SESSION_MAX) | BIT(OPT_LOCK_AFTER) | BIT(OPT_LOCK_SECONDS) |             \
-     BIT(OPT_LOGIN_DELAY) | BIT(OPT_MAX_BODY) | BIT(OPT_CHECKPOINT))
+     BIT(OPT_LOGIN_DELAY) | BIT(OPT_MAX_BODY) | BIT(OPT_CHECKPOINT) | BIT(OPT_TLS_CERT) | BIT(OPT_TLS_KEY) |      \
+     BIT(OPT_PER_IP))
 
 int paths_for(const struct cli *c, struct paths *p)
 {
@@ -167,13 +168,44 @@ static int load_demo(struct service *svc)
     return PHR_OK;
 }
 
+/* Reads a PEM file for TLS; a private key must not be readable by others. */
+static int read_pem(const char *path, int secret, struct buf *out)
+{
+    struct stat st;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "phr serve: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fileno(f), &st) != 0 || (secret && (st.st_mode & 077))) {
+        fprintf(stderr, "phr serve: %s is readable by others: chmod 600 it\n", path);
+        fclose(f);
+        return -1;
+    }
+    char chunk[4096];
+    size_t n;
+    int rc = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && rc == 0)
+        rc = out->len + n > 1024 * 1024 || buf_append(out, chunk, n) ? -1 : 0;
+    explicit_bzero(chunk, sizeof chunk);
+    if (ferror(f) || rc || out->len == 0) {
+        fprintf(stderr, "phr serve: cannot read %s\n", path);
+        rc = -1;
+    }
+    fclose(f);
+    return rc;
+}
+
 static int cmd_serve(int argc, char **argv)
 {
     struct cli c;
     struct paths p;
     struct service *svc = NULL;
     struct server *srv = NULL;
+    struct buf tls_cert, tls_key;
     int rc = 1;
+    buf_init(&tls_cert);
+    buf_init(&tls_key);
     if (cli_parse(argc, argv, SERVE_OPTS, &c))
         return 2;
     if (c.help) {
@@ -195,6 +227,20 @@ static int cmd_serve(int argc, char **argv)
         goto out;
     scfg.threads = (unsigned)threads;
     scfg.max_body_fhir = (size_t)body;
+    long per_ip = cli_number(&c, OPT_PER_IP, 256, 1, 65535);
+    if (per_ip < 0)
+        goto out;
+    scfg.per_ip_limit = (unsigned)per_ip;
+    if (!c.val[OPT_TLS_CERT] != !c.val[OPT_TLS_KEY]) {
+        fprintf(stderr, "phr serve: --tls-cert and --tls-key go together\n");
+        goto out;
+    }
+    if (c.val[OPT_TLS_CERT]) {
+        if (read_pem(c.val[OPT_TLS_CERT], 0, &tls_cert) || read_pem(c.val[OPT_TLS_KEY], 1, &tls_key))
+            goto out;
+        scfg.tls_cert_pem = buf_cstr(&tls_cert);
+        scfg.tls_key_pem = buf_cstr(&tls_key);
+    }
 
     /* Signals are taken by sigwait() below, on this thread only. */
     sigset_t set;
@@ -222,6 +268,8 @@ out:
     service_close(svc);
     if (rc == 0)
         log_event(LOG_INFO, "serve.stopped", NULL);
+    buf_free(&tls_cert);
+    buf_wipe(&tls_key);
     paths_free(&p);
     return rc;
 }

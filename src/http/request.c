@@ -259,8 +259,7 @@ void req_auth_refused(struct request *r, int err)
 
 int req_is_tls(struct request *r)
 {
-    (void)r;
-    return 0; /* TLS is terminated by a reverse proxy (docs/operating.md) */
+    return r->srv->cfg.tls_cert_pem != NULL;
 }
 
 const char *req_base_url(struct request *r)
@@ -277,6 +276,6 @@ const char *req_base_url(struct request *r)
     const char *host = req_header(r, MHD_HTTP_HEADER_HOST);
     if (!host || strlen(host) > 200 || strspn(host, host_chars) != strlen(host))
         host = r->srv->cfg.listen;
-    snprintf(r->base_url, sizeof r->base_url, "http://%s/fhir", host);
+    snprintf(r->base_url, sizeof r->base_url, "%s://%s/fhir", req_is_tls(r) ? "https" : "http", host);
     return r->base_url;
 }

@@ -28,6 +28,7 @@ void server_config_defaults(struct server_config *cfg)
     cfg->listen = "127.0.0.1:8080";
     cfg->threads = 2;
     cfg->connection_limit = 4096;
+    cfg->per_ip_limit = 256;
     cfg->connection_timeout_s = 60;
     cfg->max_body_api = 16 * 1024;
     cfg->max_body_fhir = 256 * 1024;
@@ -50,6 +51,8 @@ static enum MHD_Result queue(struct request *r)
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Request-Id", r->id);
+    if (r->srv->cfg.tls_cert_pem)
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     for (size_t off = 0; off < r->headers.len;) {
         const char *name = r->headers.data + off;
         const char *value = name + strlen(name) + 1;
@@ -233,17 +236,31 @@ int server_start(struct service *svc, const struct server_config *cfg, struct se
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    /* TLS through libmicrohttpd's GnuTLS, when a certificate is given. */
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cfg->tls_cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)cfg->tls_key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (cfg->tls_cert_pem)
+        flags |= MHD_USE_TLS;
+    else
+        tls[0].option = MHD_OPTION_END;
     srv->daemon = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, srv,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads ? cfg->threads : 2),
         MHD_OPTION_CONNECTION_LIMIT, cfg->connection_limit,
+        /* One address cannot take every connection (R2.9). */
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
-        /* Room for large headers (cookies, long search URLs) per connection. */
+        /* Room for large headers (cookies, long search URLs) per connection;
+         * a request whose headers do not fit is refused by libmicrohttpd. */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_ARRAY, tls,
         MHD_OPTION_END);
     if (!srv->daemon) {
         log_event(LOG_ERROR, "http.start", "error", "could not listen", "listen", cfg->listen, NULL);

@@ -11,7 +11,10 @@ struct server_config {
     const char *public_url;        /* base for absolute links; NULL: from Host */
     unsigned threads;
     unsigned connection_limit;
+    unsigned per_ip_limit;         /* connections from one address */
     unsigned connection_timeout_s;
+    const char *tls_cert_pem;      /* with tls_key_pem: serve HTTPS; NULL: plain HTTP */
+    const char *tls_key_pem;
     size_t max_body_api, max_body_fhir;
 };
 
