@@ -71,18 +71,18 @@ int cmd_staff(int argc, char **argv)
         goto out;
     if (open_service(&c, &p, &svc) != PHR_OK)
         goto out;
+    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
+    snprintf(a.id, sizeof a.id, "operator");
     if (!strcmp(sub, "list")) {
         struct buf b;
         buf_init(&b);
-        if (staff_list(svc, &b) == PHR_OK) {
+        if (staff_list(svc, &a, &b) == PHR_OK) {
             printf("%s\n", buf_cstr(&b));
             rc = 0;
         }
         buf_free(&b);
         goto out;
     }
-    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
-    snprintf(a.id, sizeof a.id, "operator");
     struct op *op;
     struct issue is;
     int made = !strcmp(sub, "add") ? staff_add(svc, &a, c.val[OPT_LOGIN], c.val[OPT_ROLE], &op, &is)

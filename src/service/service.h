@@ -177,8 +177,8 @@ int staff_reason(struct service *svc, const struct actor *a, const char *person,
                  struct issue *is);
 /* Ends every session of the signed-in staff member. */
 int staff_logout(struct service *svc, const struct actor *a, struct op **out, struct issue *is);
-/* Lists staff as JSON (operator's command). */
-int staff_list(struct service *svc, struct buf *out);
+/* Lists staff as JSON; PHR_EPERM unless a manages staff. */
+int staff_list(struct service *svc, const struct actor *a, struct buf *out);
 /* The data inventory (R2.6) from the live schema, as JSON or Markdown.
  * *unclassified: tables nobody has described (the inventory is then wrong). */
 int inventory(struct service *svc, int markdown, struct buf *out, int *unclassified);

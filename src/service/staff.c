@@ -518,8 +518,10 @@ static int list_one(void *arg, const struct staff_row *r)
                : PHR_OK;
 }
 
-int staff_list(struct service *svc, struct buf *out)
+int staff_list(struct service *svc, const struct actor *a, struct buf *out)
 {
+    if (gate_decide(a, ACT_STAFF_MANAGE, NULL) == GATE_DENY)
+        return PHR_EPERM;
     struct store *rd;
     int err = service_reader(svc, &rd);
     if (err)

@@ -99,6 +99,27 @@ test('R2.4 a recovery code stands in for the second factor, once', async () => {
   assert.doesNotMatch(sql(srv.data, 'SELECT hex(code_hash) FROM staff_recovery').toLowerCase(), new RegExp(code));
 });
 
+test('R2.1 an information-asset manager manages staff over the API; nobody else can', async () => {
+  const m = staff['asset-manager'];
+  const add = await call(srv, 'POST', '/api/v1/staff/accounts', { token: m.token, body: { action: 'add', login: 'new@provider.example.jp', role: 'handler' } });
+  assert.equal(add.status, 201, add.text);
+  assert.match(add.body.totp_uri, /^otpauth:\/\/totp\//);
+  assert.equal(add.body.recovery_codes.length, 10);
+  const list = await call(srv, 'GET', '/api/v1/staff/accounts', { token: m.token });
+  assert.equal(list.status, 200);
+  assert.ok(list.body.some((x) => x.login === 'new@provider.example.jp' && x.status === 'active'));
+  assert.ok(!list.text.includes('pw_hash') && !list.text.includes(add.body.password));
+  const off = await call(srv, 'POST', '/api/v1/staff/accounts', { token: m.token, body: { action: 'disable', login: 'new@provider.example.jp' } });
+  assert.equal(off.status, 204);
+  const bad = await call(srv, 'POST', '/api/v1/staff/accounts', { token: m.token, body: { action: 'role', login: 'new@provider.example.jp', role: 'root' } });
+  assert.equal(bad.status, 422);
+  for (const token of [staff.handler.token, staff.auditor.token, alice.token]) {
+    assert.equal((await call(srv, 'GET', '/api/v1/staff/accounts', { token })).status, 403);
+    assert.equal((await call(srv, 'POST', '/api/v1/staff/accounts', { token, body: { action: 'add', login: 'x@provider.example.jp', role: 'auditor' } })).status, 403);
+  }
+  assert.match(sql(srv.data, `SELECT group_concat(records) FROM audit WHERE action = 'staff.manage' AND actor = 'staff:${m.id}'`), /add:.*disable:/);
+});
+
 test('R2.2 a handler opens a person\'s data only under a reason of theirs that names the person; each access records it', async () => {
   const h = staff.handler;
   const read = (reason, person = alice) => call(srv, 'GET', `/fhir/Observation?patient=${person.personId}`, {
