@@ -59,6 +59,7 @@ static const struct {
     [OPT_TLS_CERT] = {"tls-cert", "PHR_TLS_CERT", "FILE", "PEM certificate (chain): serve HTTPS yourself (else use a reverse proxy)"},
     [OPT_TLS_KEY] = {"tls-key", "PHR_TLS_KEY", "FILE", "its PEM private key; mode 0600"},
     [OPT_PER_IP] = {"per-ip-connections", "PHR_PER_IP_CONNECTIONS", "N", "connections one client address may hold (default 256)"},
+    [OPT_CLIENT_LOCK] = {"client-lock-after", "PHR_CLIENT_LOCK_AFTER", "N", "failed sign-ins from one client address, any login, that lock it out (default 30)"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 

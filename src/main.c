@@ -24,7 +24,7 @@
     (STORE_OPTS | BIT(OPT_LISTEN) | BIT(OPT_THREADS) | BIT(OPT_PUBLIC_URL) | BIT(OPT_DEMO) |                 \
      BIT(OPT_SESSION_IDLE) | BIT(OPT_SESSION_MAX) | BIT(OPT_LOCK_AFTER) | BIT(OPT_LOCK_SECONDS) |             \
      BIT(OPT_LOGIN_DELAY) | BIT(OPT_MAX_BODY) | BIT(OPT_CHECKPOINT) | BIT(OPT_TLS_CERT) | BIT(OPT_TLS_KEY) |      \
-     BIT(OPT_PER_IP))
+     BIT(OPT_PER_IP) | BIT(OPT_CLIENT_LOCK))
 
 int paths_for(const struct cli *c, struct paths *p)
 {
@@ -128,10 +128,12 @@ int open_service(const struct cli *c, const struct paths *p, struct service **sv
     long idle = cli_number(c, OPT_SESSION_IDLE, 1800, 1, 86400 * 30);
     long max = cli_number(c, OPT_SESSION_MAX, 43200, 1, 86400 * 90);
     long after = cli_number(c, OPT_LOCK_AFTER, 5, 1, 1000);
+    long client_after = cli_number(c, OPT_CLIENT_LOCK, 30, 1, 100000);
     long lock = cli_number(c, OPT_LOCK_SECONDS, 900, 0, 86400 * 30);
     long delay = cli_number(c, OPT_LOGIN_DELAY, 1000, 0, 600000);
-    if (idle < 0 || max < 0 || after < 0 || lock < 0 || delay < 0)
+    if (idle < 0 || max < 0 || after < 0 || lock < 0 || delay < 0 || client_after < 0)
         return PHR_EINVAL;
+    cfg.client_lock_after = (int)client_after;
     cfg.session_idle_ms = idle * 1000;
     cfg.session_max_ms = max * 1000;
     cfg.login_lock_after = (int)after;

@@ -152,7 +152,7 @@ static int login_commit(struct op *o, struct store *st)
         snprintf(who.id, sizeof who.id, "%s", l->person_id);
         return gate_record(st, &who, ACT_ACCOUNT_LOGIN, subject, NULL, NULL, GATE_ALLOW);
     }
-    if (!l->throttled && (err = throttle_fail(st, cfg, l->login, l->now)) != PHR_OK)
+    if (!l->throttled && (err = throttle_fail(st, cfg, l->login, o->actor.client, l->now)) != PHR_OK)
         return err;
     return gate_record(st, &o->actor, ACT_ACCOUNT_LOGIN, subject, NULL, NULL, GATE_DENY);
 }
@@ -181,8 +181,7 @@ static void got_login(void *arg, const struct person_row *p)
     snprintf(l->hash, sizeof l->hash, "%s", p->pw_hash);
 }
 
-/* Counted inside the transaction, so concurrent failures all count. */
-int throttle_fail(struct store *st, const struct service_config *cfg, const char *key, int64_t now)
+static int count_failure(struct store *st, const char *key, int lock_after, int64_t lock_ms, int64_t now)
 {
     struct throttle_row t;
     int err = st->ops->throttle_get(st, key, &t);
@@ -190,9 +189,37 @@ int throttle_fail(struct store *st, const struct service_config *cfg, const char
         return err;
     t.failures++;
     t.last_failure_at = now;
-    if (t.failures >= cfg->login_lock_after)
-        t.locked_until = now + cfg->login_lock_ms;
+    if (t.failures >= lock_after)
+        t.locked_until = now + lock_ms;
     return st->ops->throttle_put(st, key, &t);
+}
+
+/* The key under which one client address's failures are counted. */
+static void client_key(const char *client, char out[80])
+{
+    snprintf(out, 80, "client:%.64s", client && *client ? client : "unknown");
+}
+
+/* Counted inside the transaction, so concurrent failures all count: once
+ * for the login name, once for the client address (many names tried from
+ * one address: credential stuffing). */
+int throttle_fail(struct store *st, const struct service_config *cfg, const char *key, const char *client,
+                  int64_t now)
+{
+    char ck[80];
+    client_key(client, ck);
+    int err = count_failure(st, key, cfg->login_lock_after, cfg->login_lock_ms, now);
+    return err ? err : count_failure(st, ck, cfg->client_lock_after, cfg->login_lock_ms, now);
+}
+
+int64_t throttle_client_wait_ms(struct store *rd, const char *client, int64_t now)
+{
+    char ck[80];
+    struct throttle_row t;
+    client_key(client, ck);
+    if (rd->ops->throttle_get(rd, ck, &t) != PHR_OK)
+        return 0;
+    return t.locked_until > now ? t.locked_until - now : 0;
 }
 
 int64_t throttle_wait_ms(const struct service_config *cfg, const struct throttle_row *t, int64_t now)
@@ -229,6 +256,7 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
     l->now = clock_now_ms();
     int err = rd->ops->throttle_get(rd, l->login, &t);
     int err2 = rd->ops->person_by_login(rd, l->login, got_login, &found);
+    int64_t client_wait = throttle_client_wait_ms(rd, a->client, l->now);
     service_reader_done(svc, rd);
     if ((err && err != PHR_ENOTFOUND) || (err2 && err2 != PHR_ENOTFOUND)) {
         issue_set(is, 503, "transient", NULL, "the store is not available");
@@ -237,6 +265,8 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
     op_init(&l->op, svc, &login_ops, a);
     snprintf(l->person_id, sizeof l->person_id, "%s", found.id);
     int64_t wait = throttle_wait_ms(&svc->cfg, &t, l->now);
+    if (client_wait > wait)
+        wait = client_wait;
     if (wait > 0) {
         /* Same answer for every login, existing or not. */
         l->throttled = 1;

@@ -70,11 +70,15 @@ int op_refuse(struct op *o, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* service/accounts.c, shared with staff sign-in: login names, and the
- * slow-down and lock-out of repeated failures (keyed by login name). */
+ * slow-down and lock-out of repeated failures, per login name and per
+ * client address, kept in the store so that every instance sees them. */
 #define LOGIN_MAX 128
 int normalise_login(const char *in, char out[LOGIN_MAX + 1], struct issue *is);
 int64_t throttle_wait_ms(const struct service_config *cfg, const struct throttle_row *t, int64_t now);
-int throttle_fail(struct store *st, const struct service_config *cfg, const char *key, int64_t now);
+int throttle_fail(struct store *st, const struct service_config *cfg, const char *key, const char *client,
+                  int64_t now);
+/* How long the client address is locked out after too many failures. */
+int64_t throttle_client_wait_ms(struct store *rd, const char *client, int64_t now);
 
 /* Appends a purpose as a JSON object left open, so that callers can add
  * members before closing it. */

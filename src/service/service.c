@@ -18,6 +18,7 @@ void service_config_defaults(struct service_config *cfg)
     cfg->session_idle_ms = 30LL * 60 * 1000;
     cfg->session_max_ms = 12LL * 3600 * 1000;
     cfg->login_lock_after = 5;
+    cfg->client_lock_after = 30;
     cfg->login_lock_ms = 15LL * 60 * 1000;
     cfg->login_delay_ms = 1000;
     cfg->tz_offset_min = 9 * 60;

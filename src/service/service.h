@@ -31,6 +31,7 @@ struct service_config {
     int64_t session_idle_ms;      /* a session unused this long expires */
     int64_t session_max_ms;       /* and every session expires this long after login */
     int login_lock_after;         /* consecutive failures that lock a login */
+    int client_lock_after;        /* failures from one client address, any login, that lock it out */
     int64_t login_lock_ms;        /* for this long */
     int64_t login_delay_ms;       /* after n failures, wait delay * 2^(n-1) before the next try */
     int tz_offset_min;            /* zone of date-only values: +540 (Japan) */

@@ -289,7 +289,7 @@ static int login_commit(struct op *o, struct store *st)
         return gate_record(st, &who, ACT_STAFF_LOGIN, NULL, NULL, l->use_recovery ? "recovery-code" : NULL,
                            GATE_ALLOW);
     }
-    if (!l->throttled && (err = throttle_fail(st, cfg, l->key, l->now)) != PHR_OK)
+    if (!l->throttled && (err = throttle_fail(st, cfg, l->key, o->actor.client, l->now)) != PHR_OK)
         return err;
     return gate_record(st, &o->actor, ACT_STAFF_LOGIN, NULL, l->f.found ? l->f.id : NULL, NULL, GATE_DENY);
 }
@@ -358,6 +358,7 @@ int staff_login(struct service *svc, const struct actor *a, const char *login, c
     }
     int err = rd->ops->throttle_get(rd, l->key, &t);
     int err2 = rd->ops->staff_get(rd, norm, 0, got_staff, &l->f);
+    int64_t client_wait = throttle_client_wait_ms(rd, a->client, l->now);
     service_reader_done(svc, rd);
     if ((err && err != PHR_ENOTFOUND) || (err2 && err2 != PHR_ENOTFOUND)) {
         free(l);
@@ -365,6 +366,8 @@ int staff_login(struct service *svc, const struct actor *a, const char *login, c
     }
     op_init(&l->op, svc, &login_ops, a);
     int64_t wait = throttle_wait_ms(&svc->cfg, &t, l->now);
+    if (client_wait > wait)
+        wait = client_wait;
     if (wait > 0) {
         l->throttled = 1;
         l->op.res.err = PHR_EBUSY;

@@ -144,3 +144,17 @@ test('R2.9 a change signed in by cookie must come from this site (CSRF); bearer 
   assert.equal((await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: bloodPressure(118, 78) })).status, 201);
   assert.equal(count(), 3);
 });
+
+test('R2.9 many logins tried from one address lock that address out, in the store, whatever the login', async () => {
+  const s = await startServer({ env: { PHR_CLIENT_LOCK_AFTER: '4', PHR_LOGIN_LOCK_AFTER: '100' } });
+  const real = await signupAndLogin(s);
+  for (let i = 0; i < 4; i++) {
+    const r = await call(s, 'POST', '/api/v1/login', { body: { login: uniqueLogin('stuffing'), password: 'wrong password!' } });
+    assert.equal(r.status, 401);
+  }
+  const locked = await call(s, 'POST', '/api/v1/login', { body: { login: real.login, password: PASSWORD } });
+  assert.equal(locked.status, 429, 'even the right password, from this address, waits');
+  assert.ok(Number(locked.headers.get('retry-after')) > 0);
+  assert.match(sql(s.data, "SELECT login || ' ' || failures FROM login_throttle WHERE login LIKE 'client:%'"), /^client:127\.0\.0\.1 4$/);
+  await s.stop();
+});
