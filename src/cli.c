@@ -60,6 +60,7 @@ static const struct {
     [OPT_TLS_KEY] = {"tls-key", "PHR_TLS_KEY", "FILE", "its PEM private key; mode 0600"},
     [OPT_PER_IP] = {"per-ip-connections", "PHR_PER_IP_CONNECTIONS", "N", "connections one client address may hold (default 256)"},
     [OPT_CLIENT_LOCK] = {"client-lock-after", "PHR_CLIENT_LOCK_AFTER", "N", "failed sign-ins from one client address, any login, that lock it out (default 30)"},
+    [OPT_KIND] = {"kind", "PHR_ORG_KIND", "KIND", "recipient (default), processor (委託先) or partner"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 

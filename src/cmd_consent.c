@@ -3,7 +3,8 @@
  *   phr consent show   --login L
  *   phr consent record --login L --purpose P --decision D --channel C --by NAME
  *   phr consent suspend|lift --login L --purpose P|'*' --channel C --by NAME
- *   phr recipient add --name N --address A --country CC --contact C
+ *   phr recipient add [--kind recipient|processor|partner] --name N --address A --country CC --contact C
+ *   phr recipient list
  *   phr recipient group --group CODE --name N
  *   phr recipient join|leave --group CODE --recipient ID
  *   phr recipient agreement --recipient ID --signed DATE --agreement-version V
@@ -267,7 +268,7 @@ out:
 #define RECIPIENT_OPTS                                                                                       \
     (STORE_OPTS | BIT(OPT_NAME) | BIT(OPT_ADDRESS) | BIT(OPT_COUNTRY) | BIT(OPT_CONTACT) | BIT(OPT_GROUP) |   \
      BIT(OPT_RECIPIENT) | BIT(OPT_SIGNED) | BIT(OPT_VERSION) | BIT(OPT_CERT) | BIT(OPT_CERT_EXPIRES) |       \
-     BIT(OPT_ENDED))
+     BIT(OPT_ENDED) | BIT(OPT_KIND))
 
 /* A date option as ms (the start of the day in Japan); 0 if absent, -1 if bad. */
 static int64_t date_opt(const struct cli *c, enum opt_id id)
@@ -288,16 +289,18 @@ int cmd_recipient(int argc, char **argv)
     int rc = 1;
     const char *sub = argc >= 2 ? argv[1] : "";
     if (strcmp(sub, "add") && strcmp(sub, "group") && strcmp(sub, "join") && strcmp(sub, "leave") &&
-        strcmp(sub, "agreement")) {
-        fprintf(stderr, "usage: phr recipient add|group|join|leave|agreement --data DIR [options]\n");
+        strcmp(sub, "agreement") && strcmp(sub, "list")) {
+        fprintf(stderr, "usage: phr recipient add|list|group|join|leave|agreement --data DIR [options]\n");
         return 2;
     }
     if (cli_parse(argc - 1, argv + 1, RECIPIENT_OPTS, &c))
         return 2;
     if (c.help) {
-        cli_usage("recipient add|group|join|leave|agreement",
-                  "add: an outside organisation that may receive data (--name, --address, --country,\n"
-                  "  --contact); prints its client id and secret, once: hand them over securely.\n"
+        cli_usage("recipient add|list|group|join|leave|agreement",
+                  "add: an outside organisation (--name, --address, --country, --contact): a recipient\n"
+                  "  of provision (prints its client id and secret, once: hand them over securely), a\n"
+                  "  processor (委託先) or a partner (--kind).\n"
+                  "list: the registry, each organisation with its newest agreement and certification.\n"
                   "group: a recipient group (--group, --name) that a purpose of use can name.\n"
                   "join / leave: change a group's membership (--group, --recipient). A member added to a\n"
                   "  group is covered by consents that name the group; a recipient abroad only by\n"
@@ -318,6 +321,16 @@ int cmd_recipient(int argc, char **argv)
     struct op *op;
     struct issue is;
     int made;
+    if (!strcmp(sub, "list")) {
+        struct buf b;
+        buf_init(&b);
+        if (recipient_list(svc, &a, &b) == PHR_OK) {
+            printf("%s\n", buf_cstr(&b));
+            rc = 0;
+        }
+        buf_free(&b);
+        goto out;
+    }
     int64_t signed_on = date_opt(&c, OPT_SIGNED), expires = date_opt(&c, OPT_CERT_EXPIRES);
     if (signed_on < 0 || expires < 0) {
         fprintf(stderr, "phr recipient agreement: --signed and --cert-expires are dates, such as 2026-11-01\n");
@@ -327,7 +340,7 @@ int cmd_recipient(int argc, char **argv)
         made = recipient_agreement(svc, &a, c.val[OPT_RECIPIENT], signed_on, c.val[OPT_VERSION], c.val[OPT_CERT],
                                    expires, c.val[OPT_ENDED] != NULL, &op, &is);
     else if (!strcmp(sub, "add"))
-        made = recipient_add(svc, &a, c.val[OPT_NAME], c.val[OPT_ADDRESS], c.val[OPT_COUNTRY], c.val[OPT_CONTACT],
+        made = recipient_add(svc, &a, c.val[OPT_KIND], c.val[OPT_NAME], c.val[OPT_ADDRESS], c.val[OPT_COUNTRY], c.val[OPT_CONTACT],
                              &op, &is);
     else if (!strcmp(sub, "group"))
         made = recipient_group_add(svc, &a, c.val[OPT_GROUP], c.val[OPT_NAME], &op, &is);

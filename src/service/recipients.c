@@ -19,8 +19,8 @@
 
 struct manage_op {
     struct op op;
-    int kind;                    /* 0 recipient, 1 group, 2 join, 3 leave */
-    char id[ID_LEN + 1], group[PURPOSE_CODE_MAX + 1], country[3];
+    int op_kind;                 /* 0 organisation, 1 group, 2 join, 3 leave */
+    char id[ID_LEN + 1], group[PURPOSE_CODE_MAX + 1], country[3], kind[12];
     char *name, *address, *contact;
     char secret[65];             /* shown once, hex */
     unsigned char secret_hash[32];
@@ -32,12 +32,13 @@ static int manage_commit(struct op *o, struct store *st)
     int64_t now = clock_now_ms();
     int err;
     char what[96];
-    switch (m->kind) {
+    switch (m->op_kind) {
     case 0: {
         struct recipient_row r = {.id = m->id, .name = m->name, .address = m->address, .country = m->country,
-                                  .contact = m->contact, .secret_hash = m->secret_hash, .created_at = now};
+                                  .contact = m->contact, .secret_hash = m->secret_hash, .created_at = now,
+                                  .kind = m->kind};
         err = st->ops->recipient_insert(st, &r);
-        snprintf(what, sizeof what, "recipient:%s", m->id);
+        snprintf(what, sizeof what, "%s:%s", m->kind, m->id);
         break;
     }
     case 1:
@@ -47,13 +48,13 @@ static int manage_commit(struct op *o, struct store *st)
         snprintf(what, sizeof what, "group:%s", m->group);
         break;
     default:
-        err = st->ops->group_change(st, m->group, m->id, m->kind == 2 ? "join" : "leave", now);
+        err = st->ops->group_change(st, m->group, m->id, m->op_kind == 2 ? "join" : "leave", now);
         if (err == PHR_ENOTFOUND)
             return op_refuse(o, 404, "not-found", "no group %s or no recipient %s", m->group, m->id);
         if (err == PHR_ECONFLICT)
-            return op_refuse(o, 409, "conflict", m->kind == 2 ? "%s is in group %s already" : "%s is not in group %s",
+            return op_refuse(o, 409, "conflict", m->op_kind == 2 ? "%s is in group %s already" : "%s is not in group %s",
                              m->id, m->group);
-        snprintf(what, sizeof what, "%s:%s:%s", m->kind == 2 ? "join" : "leave", m->group, m->id);
+        snprintf(what, sizeof what, "%s:%s:%s", m->op_kind == 2 ? "join" : "leave", m->group, m->id);
         break;
     }
     if (err)
@@ -64,8 +65,14 @@ static int manage_commit(struct op *o, struct store *st)
 static int manage_render(struct op *o, struct buf *out)
 {
     struct manage_op *m = (struct manage_op *)o;
-    if (m->kind != 0)
+    if (m->op_kind != 0)
         return PHR_OK;
+    /* Only recipients sign in as API clients: the others get no secret. */
+    if (strcmp(m->kind, "recipient"))
+        return buf_puts(out, "{\"id\":") || buf_json_str(out, m->id) || buf_puts(out, ",\"kind\":") ||
+                       buf_json_str(out, m->kind) || buf_puts(out, "}")
+                   ? PHR_ENOMEM
+                   : PHR_OK;
     return buf_puts(out, "{\"id\":") || buf_json_str(out, m->id) || buf_puts(out, ",\"client_id\":") ||
                    buf_json_str(out, m->id) || buf_puts(out, ",\"client_secret\":") ||
                    buf_json_str(out, m->secret) || buf_puts(out, "}")
@@ -84,7 +91,7 @@ static void manage_destroy(struct op *o)
 
 static const struct op_ops manage_ops = {manage_commit, manage_render, manage_destroy};
 
-static struct manage_op *manage_new(struct service *svc, const struct actor *a, int kind, struct issue *is)
+static struct manage_op *manage_new(struct service *svc, const struct actor *a, int op_kind, struct issue *is)
 {
     if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY) {
         issue_set(is, 403, "forbidden", NULL, "only the operator manages recipients");
@@ -96,7 +103,7 @@ static struct manage_op *manage_new(struct service *svc, const struct actor *a, 
         return NULL;
     }
     op_init(&m->op, svc, &manage_ops, a);
-    m->kind = kind;
+    m->op_kind = op_kind;
     return m;
 }
 
@@ -105,10 +112,14 @@ static int text_ok(const char *s, size_t max)
     return s && *s && strlen(s) <= max;
 }
 
-int recipient_add(struct service *svc, const struct actor *a, const char *name, const char *address,
-                  const char *country, const char *contact, struct op **out, struct issue *is)
+int recipient_add(struct service *svc, const struct actor *a, const char *kind, const char *name,
+                  const char *address, const char *country, const char *contact, struct op **out, struct issue *is)
 {
     *out = NULL;
+    if (!kind)
+        kind = "recipient";
+    if (strcmp(kind, "recipient") && strcmp(kind, "processor") && strcmp(kind, "partner"))
+        return issue_set(is, 422, "value", NULL, "kind is recipient, processor or partner");
     if (!text_ok(name, 200) || !text_ok(address, 400) || !text_ok(contact, 200))
         return issue_set(is, 422, "required", NULL, "name, address and contact are required (at most 200-400 bytes)");
     if (!country || strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' ||
@@ -119,6 +130,7 @@ int recipient_add(struct service *svc, const struct actor *a, const char *name, 
         return -1;
     id_uuid(m->id);
     memcpy(m->country, country, 3);
+    snprintf(m->kind, sizeof m->kind, "%s", kind);
     m->name = strdup(name);
     m->address = strdup(address);
     m->contact = strdup(contact);
@@ -242,7 +254,7 @@ static int got_recipient(void *arg, const struct recipient_row *r)
 {
     struct stored_secret *s = arg;
     memcpy(s->hash, r->secret_hash, 32);
-    s->found = 1;
+    s->found = !strcmp(r->kind, "recipient"); /* processors and partners never sign in */
     return PHR_OK;
 }
 
@@ -306,4 +318,52 @@ int recipient_token(struct service *svc, const struct actor *a, const char *clie
     crypto_hash_sha256(t->token_hash, (const unsigned char *)t->token, 64);
     *out = &t->op;
     return 0;
+}
+
+/* --- the registry --- */
+
+struct list_ctx {
+    struct buf *b;
+    int n;
+};
+
+static int list_one(void *arg, const struct recipient_row *r)
+{
+    struct list_ctx *c = arg;
+    struct buf *b = c->b;
+    char signed_on[32] = "", expires[32] = "";
+    if (r->agreement_version)
+        clock_format_ms(r->signed_on, signed_on);
+    if (r->cert_expires)
+        clock_format_ms(r->cert_expires, expires);
+    if ((c->n++ && buf_puts(b, ",")) || buf_puts(b, "{\"id\":") || buf_json_str(b, r->id) ||
+        buf_puts(b, ",\"kind\":") || buf_json_str(b, r->kind) || buf_puts(b, ",\"name\":") ||
+        buf_json_str(b, r->name) || buf_puts(b, ",\"country\":") || buf_json_str(b, r->country) ||
+        buf_puts(b, ",\"address\":") || buf_json_str(b, r->address) || buf_puts(b, ",\"contact\":") ||
+        buf_json_str(b, r->contact) || buf_puts(b, ",\"agreement\":"))
+        return PHR_ENOMEM;
+    if (!r->agreement_version)
+        return buf_puts(b, "null}") ? PHR_ENOMEM : PHR_OK;
+    return buf_puts(b, "{\"version\":") || buf_json_str(b, r->agreement_version) ||
+                   buf_printf(b, ",\"signed_on\":\"%s\",\"ended\":%s,\"certification\":", signed_on,
+                              r->agreement_ended ? "true" : "false") ||
+                   (r->certification ? buf_json_str(b, r->certification) : buf_puts(b, "null")) ||
+                   buf_puts(b, ",\"cert_expires\":") ||
+                   (expires[0] ? buf_json_str(b, expires) : buf_puts(b, "null")) || buf_puts(b, "}}")
+               ? PHR_ENOMEM
+               : PHR_OK;
+}
+
+int recipient_list(struct service *svc, const struct actor *a, struct buf *out)
+{
+    if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
+        return PHR_EPERM;
+    struct store *rd;
+    int err = service_reader(svc, &rd);
+    if (err)
+        return err;
+    struct list_ctx c = {out, 0};
+    err = buf_puts(out, "[") ? PHR_ENOMEM : rd->ops->recipient_list(rd, list_one, &c);
+    service_reader_done(svc, rd);
+    return err ? err : buf_puts(out, "]") ? PHR_ENOMEM : PHR_OK;
 }

@@ -129,10 +129,14 @@ int consent_read(struct service *svc, const struct actor *a, const char *subject
 /* Suspends (or lifts) use of subject's data for purpose, "*" for all. */
 int use_suspend(struct service *svc, const struct actor *a, const char *subject, const char *purpose, int lift,
                 const char *channel, const char *recorded_by, struct op **out, struct issue *is);
-/* Recipients and provision (R3.4, R3.7); operator commands except the
- * token, which a recipient's client asks for. */
-int recipient_add(struct service *svc, const struct actor *a, const char *name, const char *address,
-                  const char *country, const char *contact, struct op **out, struct issue *is);
+/* Outside organisations (R2.7) and provision (R3.4, R3.7); operator
+ * commands except the token, which a recipient's client asks for. kind:
+ * recipient (gets client credentials), processor or partner (NULL:
+ * recipient). */
+int recipient_add(struct service *svc, const struct actor *a, const char *kind, const char *name,
+                  const char *address, const char *country, const char *contact, struct op **out, struct issue *is);
+/* The registry as JSON, each with its newest agreement. */
+int recipient_list(struct service *svc, const struct actor *a, struct buf *out);
 int recipient_group_add(struct service *svc, const struct actor *a, const char *code, const char *name,
                         struct op **out, struct issue *is);
 int recipient_group_change(struct service *svc, const struct actor *a, const char *group, const char *recipient,

@@ -318,6 +318,13 @@ static const char m6_agreements[] =
     "CREATE TRIGGER agreements_no_delete BEFORE DELETE ON agreements"
     " BEGIN SELECT RAISE(ABORT, 'agreements are append-only'); END;";
 
+/* The registry of outside organisations (R2.7): besides recipients of
+ * provision, processors (委託先) and partners, with the same agreements;
+ * only recipients get client credentials and receive data. */
+static const char m7_organisations[] =
+    "ALTER TABLE recipients ADD COLUMN kind TEXT NOT NULL DEFAULT 'recipient'"
+    " CHECK (kind IN ('recipient', 'processor', 'partner'));";
+
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
-                                         m6_agreements};
+                                         m6_agreements, m7_organisations};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

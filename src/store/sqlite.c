@@ -999,6 +999,7 @@ static const struct store_ops sqlite_ops = {
     .suspension_history = sqc_suspension_history,
     .recipient_insert = sqr_recipient_insert,
     .recipient_get = sqr_recipient_get,
+    .recipient_list = sqr_recipient_list,
     .group_insert = sqr_group_insert,
     .group_change = sqr_group_change,
     .client_token_insert = sqr_client_token_insert,

@@ -53,6 +53,7 @@ int sqc_suspension_history(struct store *st, const char *person_id,
 
 /* sqlite_recipients.c: recipients, groups, client tokens and provisions. */
 int sqr_recipient_insert(struct store *st, const struct recipient_row *r);
+int sqr_recipient_list(struct store *st, int (*cb)(void *, const struct recipient_row *), void *arg);
 int sqr_recipient_get(struct store *st, const char *id, int (*cb)(void *, const struct recipient_row *), void *arg);
 int sqr_group_insert(struct store *st, const char *code, const char *name, int64_t at);
 int sqr_group_change(struct store *st, const char *group, const char *recipient, const char *action, int64_t at);

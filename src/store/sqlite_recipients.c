@@ -13,16 +13,19 @@
 #include "util/err.h"
 
 enum {
-    R_INSERT, R_GET, G_INSERT, G_IS, G_EXISTS, G_CHANGE, G_JOIN, G_LEAVE,
+    R_INSERT, R_GET, R_LIST, G_INSERT, G_IS, G_EXISTS, G_CHANGE, G_JOIN, G_LEAVE,
     T_INSERT, T_GET, P_BASIS, P_INSERT, P_LIST, A_INSERT,
     R_COUNT
 };
 _Static_assert(R_COUNT <= SQ_RECIPIENT_STMTS, "raise SQ_RECIPIENT_STMTS");
 
 static const char *const sql[R_COUNT] = {
-    [R_INSERT] = "INSERT INTO recipients(id, name, address, country, contact, secret_hash, created_at)"
-                 " VALUES(?,?,?,?,?,?,?)",
-    [R_GET] = "SELECT id, name, address, country, contact, secret_hash, created_at FROM recipients WHERE id = ?",
+    [R_INSERT] = "INSERT INTO recipients(id, name, address, country, contact, secret_hash, created_at, kind)"
+                 " VALUES(?,?,?,?,?,?,?,?)",
+    [R_GET] = "SELECT id, name, address, country, contact, secret_hash, created_at, kind FROM recipients WHERE id = ?",
+    [R_LIST] = "SELECT r.id, r.name, r.address, r.country, r.contact, r.created_at, r.kind, a.version, a.signed_on,"
+               " a.certification, a.cert_expires, a.ended FROM recipients r LEFT JOIN agreements a ON a.seq ="
+               " (SELECT max(seq) FROM agreements WHERE recipient_id = r.id) ORDER BY r.kind, r.name",
     [G_INSERT] = "INSERT INTO recipient_groups(code, name, created_at) VALUES(?,?,?)",
     [G_IS] = "SELECT 1 FROM group_members WHERE group_code = ? AND recipient_id = ?",
     [G_EXISTS] = "SELECT (SELECT count(*) FROM recipient_groups WHERE code = ?1)"
@@ -41,7 +44,7 @@ static const char *const sql[R_COUNT] = {
                 " CROSS JOIN consent_state s ON s.person_id = ?2 AND s.purpose = p.code AND s.decision = 'grant'"
                 "   AND s.purpose_version >= p.covered_from"
                 " CROSS JOIN consents c ON c.seq = s.seq"
-                " CROSS JOIN recipients r ON r.id = m.recipient_id"
+                " CROSS JOIN recipients r ON r.id = m.recipient_id AND r.kind = 'recipient'"
                 " WHERE m.recipient_id = ?1"
                 "   AND instr(',' || v.kinds || ',', ',' || ?3 || ',') > 0"
                 "   AND (r.country = 'JP' OR instr(',' || c.countries || ',', ',' || r.country || ',') > 0)"
@@ -82,6 +85,7 @@ int sqr_recipient_insert(struct store *st, const struct recipient_row *r)
     sq_bind_text(q, 5, r->contact);
     sqlite3_bind_blob(q, 6, r->secret_hash, SHA256_BYTES, SQLITE_STATIC);
     sqlite3_bind_int64(q, 7, r->created_at);
+    sq_bind_text(q, 8, r->kind ? r->kind : "recipient");
     return sq_exec(s, q, "recipient_insert");
 }
 
@@ -97,12 +101,36 @@ int sqr_recipient_get(struct store *st, const char *id, int (*cb)(void *, const 
         struct recipient_row r = {
             .id = sq_text(q, 0), .name = sq_text(q, 1), .address = sq_text(q, 2), .country = sq_text(q, 3),
             .contact = sq_text(q, 4), .secret_hash = sqlite3_column_blob(q, 5),
-            .created_at = sqlite3_column_int64(q, 6),
+            .created_at = sqlite3_column_int64(q, 6), .kind = sq_text(q, 7),
         };
         err = cb(arg, &r);
     } else {
         err = rc == SQLITE_DONE || rc == SQLITE_ROW ? PHR_ENOTFOUND : sq_fail(s, rc, "recipient_get");
     }
+    sqlite3_reset(q);
+    return err;
+}
+
+int sqr_recipient_list(struct store *st, int (*cb)(void *, const struct recipient_row *), void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, R_LIST);
+    if (!q)
+        return PHR_EIO;
+    int rc, err = PHR_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct recipient_row r = {
+            .id = sq_text(q, 0), .name = sq_text(q, 1), .address = sq_text(q, 2), .country = sq_text(q, 3),
+            .contact = sq_text(q, 4), .created_at = sqlite3_column_int64(q, 5), .kind = sq_text(q, 6),
+            .agreement_version = sq_text(q, 7), .signed_on = sqlite3_column_int64(q, 8),
+            .certification = sq_text(q, 9), .cert_expires = sqlite3_column_int64(q, 10),
+            .agreement_ended = sqlite3_column_int(q, 11),
+        };
+        if ((err = cb(arg, &r)) != PHR_OK)
+            break;
+    }
+    if (err == PHR_OK && rc != SQLITE_DONE)
+        err = sq_fail(s, rc, "recipient_list");
     sqlite3_reset(q);
     return err;
 }

@@ -138,12 +138,19 @@ struct consent_facts {
 };
 
 /* Third-party provision (R3.4, R3.7). */
+/* An outside organisation (R2.7): a recipient of provision, a processor
+ * (委託先) or a partner. */
 struct recipient_row {
     const char *id, *name, *address;
     const char *country;         /* ISO 3166 alpha-2 */
     const char *contact;
     const unsigned char *secret_hash; /* SHA-256 of the client secret */
     int64_t created_at;
+    const char *kind;            /* recipient, processor, partner */
+    /* On listing: the newest agreement, if any. */
+    const char *agreement_version, *certification;
+    int64_t signed_on, cert_expires;
+    int agreement_ended;
 };
 
 struct agreement_row {
@@ -274,6 +281,8 @@ struct store_ops {
 
     int (*recipient_insert)(struct store *st, const struct recipient_row *r);
     int (*recipient_get)(struct store *st, const char *id, int (*cb)(void *, const struct recipient_row *), void *arg);
+    /* Every organisation with its newest agreement. */
+    int (*recipient_list)(struct store *st, int (*cb)(void *, const struct recipient_row *), void *arg);
     /* PHR_ECONFLICT if the group exists. */
     int (*group_insert)(struct store *st, const char *code, const char *name, int64_t at);
     /* join or leave; PHR_ECONFLICT if already (not) a member, PHR_ENOTFOUND

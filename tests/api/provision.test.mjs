@@ -203,6 +203,26 @@ test('R2.7 nothing is provided to a recipient without an agreement in force: non
   run('recipient', 'leave', '--group', 'demo-partners', '--recipient', bare.id);
 });
 
+test('R2.7 the registry of outside organisations: processors and partners with agreements; only recipients sign in', async () => {
+  const proc = run('recipient', 'add', '--kind', 'processor', '--name', 'Cloud Hosting KK', '--address', 'Tokyo', '--country', 'JP', '--contact', 'ops@cloud.example.jp');
+  assert.equal(proc.kind, 'processor');
+  assert.equal(proc.client_secret, undefined, 'a processor gets no client credentials');
+  run('recipient', 'agreement', '--recipient', proc.id, '--signed', '2026-10-01', '--agreement-version', '委託契約 2026',
+    '--certification', 'ISMS', '--cert-expires', '2027-09-30');
+  assert.equal(phr(['recipient', 'add', '--kind', 'friend', '--name', 'x', '--address', 'x', '--country', 'JP', '--contact', 'x', '--data', srv.data]).status, 1);
+  const list = run('recipient', 'list');
+  const p = list.find((o) => o.id === proc.id);
+  assert.equal(p.agreement.version, '委託契約 2026');
+  assert.equal(p.agreement.certification, 'ISMS');
+  assert.equal(p.agreement.cert_expires, '2027-09-29T15:00:00.000Z');
+  assert.ok(list.find((o) => o.id === clinic.id && o.kind === 'recipient' && o.agreement));
+  // Even in the group, a processor is never provided data and never signs in.
+  run('recipient', 'join', '--group', 'demo-partners', '--recipient', proc.id);
+  const t = await call(srv, 'POST', '/api/v1/token', { body: { client_id: proc.id, client_secret: 'x'.repeat(64) } });
+  assert.equal(t.status, 401);
+  run('recipient', 'leave', '--group', 'demo-partners', '--recipient', proc.id);
+});
+
 test('R3.7 provision records are never changed', () => {
   assert.throws(() => sql(srv.data, "UPDATE provisions SET items = ''"), /never changed/);
   assert.throws(() => sql(srv.data, 'DELETE FROM group_changes'), /append-only/);
