@@ -61,6 +61,8 @@ static const struct {
     [OPT_PER_IP] = {"per-ip-connections", "PHR_PER_IP_CONNECTIONS", "N", "connections one client address may hold (default 256)"},
     [OPT_CLIENT_LOCK] = {"client-lock-after", "PHR_CLIENT_LOCK_AFTER", "N", "failed sign-ins from one client address, any login, that lock it out (default 30)"},
     [OPT_KIND] = {"kind", "PHR_ORG_KIND", "KIND", "recipient (default), processor (委託先) or partner"},
+    [OPT_RATE_ADDRESS] = {"rate-per-address", "PHR_RATE_PER_ADDRESS", "N", "requests a minute from one client address (default 6000; 0 no limit)"},
+    [OPT_RATE_ACCOUNT] = {"rate-per-account", "PHR_RATE_PER_ACCOUNT", "N", "requests a minute by one signed-in account (default 1200; 0 no limit)"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 

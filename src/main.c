@@ -24,7 +24,7 @@
     (STORE_OPTS | BIT(OPT_LISTEN) | BIT(OPT_THREADS) | BIT(OPT_PUBLIC_URL) | BIT(OPT_DEMO) |                 \
      BIT(OPT_SESSION_IDLE) | BIT(OPT_SESSION_MAX) | BIT(OPT_LOCK_AFTER) | BIT(OPT_LOCK_SECONDS) |             \
      BIT(OPT_LOGIN_DELAY) | BIT(OPT_MAX_BODY) | BIT(OPT_CHECKPOINT) | BIT(OPT_TLS_CERT) | BIT(OPT_TLS_KEY) |      \
-     BIT(OPT_PER_IP) | BIT(OPT_CLIENT_LOCK))
+     BIT(OPT_PER_IP) | BIT(OPT_CLIENT_LOCK) | BIT(OPT_RATE_ADDRESS) | BIT(OPT_RATE_ACCOUNT))
 
 int paths_for(const struct cli *c, struct paths *p)
 {
@@ -233,6 +233,12 @@ static int cmd_serve(int argc, char **argv)
     if (per_ip < 0)
         goto out;
     scfg.per_ip_limit = (unsigned)per_ip;
+    long rate_addr = cli_number(&c, OPT_RATE_ADDRESS, 6000, 0, 10000000);
+    long rate_acct = cli_number(&c, OPT_RATE_ACCOUNT, 1200, 0, 10000000);
+    if (rate_addr < 0 || rate_acct < 0)
+        goto out;
+    scfg.rate_per_address = (unsigned)rate_addr;
+    scfg.rate_per_account = (unsigned)rate_acct;
     if (!c.val[OPT_TLS_CERT] != !c.val[OPT_TLS_KEY]) {
         fprintf(stderr, "phr serve: --tls-cert and --tls-key go together\n");
         goto out;

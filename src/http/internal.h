@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <microhttpd.h>
 
+#include "http/ratelimit.h"
 #include "http/request.h"
 #include "http/server.h"
 
@@ -20,6 +21,7 @@ struct server {
     pthread_cond_t idle;
     unsigned suspended;
     int stopping;
+    struct ratelimit *by_address, *by_account;
 };
 
 void routes_api(struct request *r);

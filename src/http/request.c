@@ -227,6 +227,10 @@ int req_authenticate(struct request *r)
     int err = service_authenticate(r->svc, token, &r->auth);
     if (err)
         return err;
+    char key[128];
+    snprintf(key, sizeof key, "account:%s%s%s", r->auth.person_id, r->auth.staff_id, r->auth.recipient_id);
+    if ((r->retry_after_s = ratelimit_hit(r->srv->by_account, key, clock_now_ms())) != 0)
+        return PHR_EBUSY;
     if (r->auth.person_id[0]) {
         r->actor.kind = ACTOR_PERSON;
         snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.person_id);
@@ -242,8 +246,18 @@ int req_authenticate(struct request *r)
     return PHR_OK;
 }
 
+void req_too_many(struct request *r, int retry_after_s)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", retry_after_s);
+    req_add_header(r, "Retry-After", v);
+    req_fail(r, 429, "throttled", "Too Many Requests", "too many requests; slow down and try again later");
+}
+
 void req_auth_refused(struct request *r, int err)
 {
+    if (err == PHR_EBUSY)
+        return req_too_many(r, r->retry_after_s);
     if (err == PHR_EINVAL) {
         req_fail(r, 403, "forbidden", "Forbidden",
                  "a request signed in by cookie that changes something must come from this site's pages; "

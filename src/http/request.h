@@ -35,6 +35,7 @@ struct request {
     struct auth auth;
 
     struct op *op;
+    int retry_after_s;             /* set when a rate limit refuses the request */
     void (*finish)(struct request *r);
 
     int status;
@@ -73,11 +74,14 @@ void req_submit(struct request *r, struct op *op, void (*finish)(struct request 
 
 /* Authenticates from "Authorization: Bearer" or the session cookie.
  * PHR_OK; or, with nothing set, PHR_ENOTFOUND (none or unknown), PHR_EPERM
- * (expired, disabled) or PHR_EINVAL (a cookie-signed change from another
- * site). */
+ * (expired, disabled), PHR_EINVAL (a cookie-signed change from another
+ * site) or PHR_EBUSY (the account's request rate is exceeded). */
 int req_authenticate(struct request *r);
-/* Answers a failed req_authenticate: 401, or 403 for a cross-site change. */
+/* Answers a failed req_authenticate: 401, 403 for a cross-site change,
+ * 429 when the account's rate limit is reached. */
 void req_auth_refused(struct request *r, int err);
+/* 429 with Retry-After. */
+void req_too_many(struct request *r, int retry_after_s);
 
 /* The public base URL ("http://host:port") for absolute links. */
 const char *req_base_url(struct request *r);

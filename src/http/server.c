@@ -29,6 +29,8 @@ void server_config_defaults(struct server_config *cfg)
     cfg->threads = 2;
     cfg->connection_limit = 4096;
     cfg->per_ip_limit = 256;
+    cfg->rate_per_address = 6000;
+    cfg->rate_per_account = 1200;
     cfg->connection_timeout_s = 60;
     cfg->max_body_api = 16 * 1024;
     cfg->max_body_fhir = 256 * 1024;
@@ -80,6 +82,13 @@ static void too_large(struct request *r)
 static void route(struct request *r)
 {
     const char *p = r->path;
+    char key[80];
+    snprintf(key, sizeof key, "address:%s", r->client);
+    int retry = ratelimit_hit(r->srv->by_address, key, clock_now_ms());
+    if (retry) {
+        r->route = "(rate limited)";
+        return req_too_many(r, retry);
+    }
     if (strncmp(p, "/fhir/", 6) == 0 || strcmp(p, "/fhir") == 0)
         routes_fhir(r);
     else if (strncmp(p, "/api/", 5) == 0)
@@ -231,6 +240,12 @@ int server_start(struct service *svc, const struct server_config *cfg, struct se
         while (n && srv->public_url[n - 1] == '/')
             srv->public_url[--n] = '\0';
     }
+    if (ratelimit_create(cfg->rate_per_address, &srv->by_address) != PHR_OK ||
+        ratelimit_create(cfg->rate_per_account, &srv->by_account) != PHR_OK) {
+        ratelimit_free(srv->by_address);
+        free(srv);
+        return PHR_ENOMEM;
+    }
     pthread_mutex_init(&srv->lock, NULL);
     pthread_cond_init(&srv->idle, NULL);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
@@ -264,6 +279,8 @@ int server_start(struct service *svc, const struct server_config *cfg, struct se
         MHD_OPTION_END);
     if (!srv->daemon) {
         log_event(LOG_ERROR, "http.start", "error", "could not listen", "listen", cfg->listen, NULL);
+        ratelimit_free(srv->by_address);
+        ratelimit_free(srv->by_account);
         pthread_mutex_destroy(&srv->lock);
         pthread_cond_destroy(&srv->idle);
         free(srv);
@@ -298,6 +315,8 @@ void server_stop(struct server *srv)
     }
     pthread_mutex_unlock(&srv->lock);
     MHD_stop_daemon(srv->daemon);
+    ratelimit_free(srv->by_address);
+    ratelimit_free(srv->by_account);
     pthread_mutex_destroy(&srv->lock);
     pthread_cond_destroy(&srv->idle);
     free(srv);

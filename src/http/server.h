@@ -12,6 +12,8 @@ struct server_config {
     unsigned threads;
     unsigned connection_limit;
     unsigned per_ip_limit;         /* connections from one address */
+    unsigned rate_per_address;     /* requests a minute from one address; 0: no limit */
+    unsigned rate_per_account;     /* requests a minute by one signed-in account; 0: no limit */
     unsigned connection_timeout_s;
     const char *tls_cert_pem;      /* with tls_key_pem: serve HTTPS; NULL: plain HTTP */
     const char *tls_key_pem;

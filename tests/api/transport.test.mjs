@@ -9,7 +9,7 @@ import { request } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, newDataDir, phr, uniqueLogin, PASSWORD } from './helpers.mjs';
+import { startServer, call, newDataDir, phr, uniqueLogin, PASSWORD, signupAndLogin } from './helpers.mjs';
 
 function selfSigned() {
   const dir = mkdtempSync(join(tmpdir(), 'phr-tls-'));
@@ -80,5 +80,24 @@ test('R2.9 one client address cannot hold more than its share of connections', a
   for (const s of hold) s.destroy();
   await new Promise((r) => setTimeout(r, 200));
   assert.equal((await call(srv, 'GET', '/api/v1/health')).status, 200, 'and accepted again once they close');
+  await srv.stop();
+});
+
+test('R2.9 request rates are limited per client address and per account, with Retry-After', async () => {
+  // The windows are whole minutes: start just after one begins, so that
+  // the test never straddles two.
+  const intoMinute = Date.now() % 60000;
+  if (intoMinute > 50000) await new Promise((r) => setTimeout(r, 60500 - intoMinute));
+  const srv = await startServer({ args: ['--rate-per-address', '40', '--rate-per-account', '5'] });
+  const me = await signupAndLogin(srv); // its consent decision is the account's first request
+  const statuses = [];
+  for (let i = 0; i < 6; i++) statuses.push((await call(srv, 'GET', '/fhir/Observation', { token: me.token })).status);
+  assert.deepEqual(statuses, [200, 200, 200, 200, 429, 429], 'the account: 5 a minute');
+  const limited = await call(srv, 'GET', '/fhir/Observation', { token: me.token });
+  assert.equal(limited.body.resourceType, 'OperationOutcome');
+  assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+  let status = 200;
+  for (let i = 0; i < 40 && status !== 429; i++) status = (await call(srv, 'GET', '/api/v1/health')).status;
+  assert.equal(status, 429, 'the address: 40 a minute');
   await srv.stop();
 });
