@@ -35,10 +35,10 @@ echo
 
 build/phr init --data "$work/data" >/dev/null
 build/phr policy publish --data "$work/data" --manifest policies/policy.json --log-level warn >/dev/null
-# Every load comes from one address and a few accounts: the rate limits,
-# which guard against exactly that, are off for the measurement.
+# Every load comes from one address and a few accounts: the rate limits and
+# the per-address connection cap, which guard against exactly that, are off.
 build/phr serve --data "$work/data" --listen "127.0.0.1:$port" --threads "$threads" --log-level warn \
-  --rate-per-address 0 --rate-per-account 0 2>"$work/phr.log" &
+  --rate-per-address 0 --rate-per-account 0 --per-ip-connections 4096 2>"$work/phr.log" &
 pids+=($!)
 phr_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.1; done
