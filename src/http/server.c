@@ -240,8 +240,8 @@ int server_start(struct service *svc, const struct server_config *cfg, struct se
         while (n && srv->public_url[n - 1] == '/')
             srv->public_url[--n] = '\0';
     }
-    if (ratelimit_create(cfg->rate_per_address, &srv->by_address) != PHR_OK ||
-        ratelimit_create(cfg->rate_per_account, &srv->by_account) != PHR_OK) {
+    if (ratelimit_create(svc, "address", cfg->rate_per_address, &srv->by_address) != PHR_OK ||
+        ratelimit_create(svc, "account", cfg->rate_per_account, &srv->by_account) != PHR_OK) {
         ratelimit_free(srv->by_address);
         free(srv);
         return PHR_ENOMEM;

@@ -78,6 +78,9 @@ static const struct item items[] = {
      "until logout or expiry (idle 15 min, 8 h)"},
     {"access_reasons", "取扱者のアクセス理由", "Handlers' access reasons", "staff", 1, "", "",
      "security officer; auditors (via the handling history)", "kept with the handling history they explain"},
+    {"rate_counts", "リクエスト数（クライアントアドレス・アカウントのハッシュ別、分単位）",
+     "Request counts per hashed client address or account, per minute", "security", 0, "", "key", "the service",
+     "the current and previous minute; older ones pruned at once"},
     {"incidents", "インシデントの記録（追記のみ）", "Incident records (append-only)", "security", 0, "", "",
      "the operator; security officer", "kept"},
 };

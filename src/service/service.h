@@ -197,6 +197,16 @@ int incident_list(struct service *svc, struct buf *out);
  * progress(done, total) is called after each batch. */
 int keys_rotate(struct service *svc, const struct actor *a, void (*progress)(int64_t done, int64_t total),
                 int64_t *rewrapped, struct issue *is);
+/* Request counts shared between instances (R2.9): adds each delta to its
+ * key's count for its minute and sets total to the count in the store;
+ * forgets minutes before prune_before. Waits for the commit. */
+struct rate_delta {
+    char key[40];
+    int64_t window, delta, total;
+};
+int service_rate_flush(struct service *svc, struct rate_delta *d, size_t n, int64_t prune_before);
+/* Every instance's count for key in window so far (a new key's start). */
+int service_rate_get(struct service *svc, const char *key, int64_t window, int64_t *count);
 /* Loads the demo person and a few months of synthetic vitals, once. */
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"

@@ -325,6 +325,16 @@ static const char m7_organisations[] =
     "ALTER TABLE recipients ADD COLUMN kind TEXT NOT NULL DEFAULT 'recipient'"
     " CHECK (kind IN ('recipient', 'processor', 'partner'));";
 
+/* Request counts per client address and account and per minute, shared
+ * by every instance (R2.9); each instance adds what it counted about once
+ * a second. Old minutes are pruned as they go. */
+static const char m8_rates[] =
+    "CREATE TABLE rate_counts("
+    " key TEXT NOT NULL,"
+    " window INTEGER NOT NULL,"
+    " count INTEGER NOT NULL,"
+    " PRIMARY KEY (key, window)) WITHOUT ROWID;";
+
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
-                                         m6_agreements, m7_organisations};
+                                         m6_agreements, m7_organisations, m8_rates};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

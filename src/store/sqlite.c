@@ -28,7 +28,7 @@ enum stmt_id {
     S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SCAN,
     S_CKPT_INSERT, S_CKPT_SCAN, S_CKPT_LAST, S_AUDIT_QUERY, S_AUDIT_OTHERS,
     S_INCIDENT_INSERT, S_INCIDENT_LIST, S_SCHEMA,
-    S_KEYS_OTHER, S_KEYS_COUNT_OTHER, S_KEY_UPDATE, S_TOTP_UPDATE,
+    S_KEYS_OTHER, S_KEYS_COUNT_OTHER, S_KEY_UPDATE, S_TOTP_UPDATE, S_RATE_ADD, S_RATE_PRUNE, S_RATE_GET,
     S_COUNT
 };
 _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
@@ -88,6 +88,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_KEYS_COUNT_OTHER] = "SELECT count(*) FROM data_keys WHERE master_key_id <> ?",
     [S_KEY_UPDATE] = "UPDATE data_keys SET master_key_id = ?2, wrapped = ?3 WHERE person_id = ?1",
     [S_TOTP_UPDATE] = "UPDATE staff SET totp_sealed = ?2 WHERE id = ?1",
+    [S_RATE_ADD] = "INSERT INTO rate_counts(key, window, count) VALUES(?,?,?) ON CONFLICT(key, window)"
+                   " DO UPDATE SET count = count + excluded.count RETURNING count",
+    [S_RATE_PRUNE] = "DELETE FROM rate_counts WHERE window < ?",
+    [S_RATE_GET] = "SELECT count FROM rate_counts WHERE key = ? AND window = ?",
     [S_CKPT_INSERT] = "INSERT INTO audit_checkpoints(at, audit_seq, head_hash, key_id, signature) VALUES(?,?,?,?,?)",
     [S_CKPT_SCAN] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints ORDER BY id",
     [S_CKPT_LAST] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints"
@@ -902,6 +906,50 @@ static int s_staff_totp_update(struct store *st, const char *staff_id, const uns
     return sq_exec(s, q, "staff_totp_update");
 }
 
+static int s_rate_add(struct store *st, const char *key, int64_t window, int64_t delta, int64_t *total)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_RATE_ADD);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, key);
+    sqlite3_bind_int64(q, 2, window);
+    sqlite3_bind_int64(q, 3, delta);
+    int rc = sqlite3_step(q), err = PHR_OK;
+    if (rc == SQLITE_ROW)
+        *total = sqlite3_column_int64(q, 0);
+    else
+        err = sq_fail(s, rc, "rate_add");
+    sqlite3_reset(q);
+    return err;
+}
+
+static int s_rate_get(struct store *st, const char *key, int64_t window, int64_t *count)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_RATE_GET);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, key);
+    sqlite3_bind_int64(q, 2, window);
+    int rc = sqlite3_step(q), err = PHR_OK;
+    *count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = sq_fail(s, rc, "rate_get");
+    sqlite3_reset(q);
+    return err;
+}
+
+static int s_rate_prune(struct store *st, int64_t before_window)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_RATE_PRUNE);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_int64(q, 1, before_window);
+    return sq_exec(s, q, "rate_prune");
+}
+
 static int s_checkpoint_insert(struct store *st, const struct checkpoint_row *c)
 {
     struct sqlite_store *s = S(st);
@@ -1021,6 +1069,9 @@ static const struct store_ops sqlite_ops = {
     .staff_sessions_end = sqs_staff_sessions_end,
     .reason_insert = sqs_reason_insert,
     .reason_get = sqs_reason_get,
+    .rate_add = s_rate_add,
+    .rate_prune = s_rate_prune,
+    .rate_get = s_rate_get,
     .incident_insert = s_incident_insert,
     .incident_list = s_incident_list,
     .schema_columns = s_schema_columns,

@@ -324,6 +324,11 @@ struct store_ops {
     int (*reason_insert)(struct store *st, const struct reason_row *r);
     int (*reason_get)(struct store *st, const char *id, int (*cb)(void *, const struct reason_row *), void *arg);
 
+    /* Adds delta to key's count for window; *total is the count after. */
+    int (*rate_add)(struct store *st, const char *key, int64_t window, int64_t delta, int64_t *total);
+    int (*rate_prune)(struct store *st, int64_t before_window);
+    /* The count for key in window, 0 if none. */
+    int (*rate_get)(struct store *st, const char *key, int64_t window, int64_t *count);
     /* PHR_ENOTFOUND if refers_to names no incident. */
     int (*incident_insert)(struct store *st, const struct incident_row *r, int64_t *id);
     int (*incident_list)(struct store *st, int (*cb)(void *, const struct incident_row *), void *arg);

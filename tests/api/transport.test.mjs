@@ -9,7 +9,7 @@ import { request } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, newDataDir, phr, uniqueLogin, PASSWORD, signupAndLogin } from './helpers.mjs';
+import { startServer, call, newDataDir, phr, uniqueLogin, PASSWORD, signupAndLogin, sql } from './helpers.mjs';
 
 function selfSigned() {
   const dir = mkdtempSync(join(tmpdir(), 'phr-tls-'));
@@ -100,4 +100,23 @@ test('R2.9 request rates are limited per client address and per account, with Re
   for (let i = 0; i < 40 && status !== 429; i++) status = (await call(srv, 'GET', '/api/v1/health')).status;
   assert.equal(status, 429, 'the address: 40 a minute');
   await srv.stop();
+});
+
+test('R2.9 the request counts are shared through the store: two instances on one store share one limit', async () => {
+  const intoMinute = Date.now() % 60000;
+  if (intoMinute > 45000) await new Promise((r) => setTimeout(r, 60500 - intoMinute));
+  const args = ['--rate-per-address', '30', '--rate-per-account', '0'];
+  const a = await startServer({ args });
+  const b = await startServer({ data: a.data, args });
+  for (let i = 0; i < 20; i++) assert.equal((await call(a, 'GET', '/api/v1/health')).status, 200);
+  await new Promise((r) => setTimeout(r, 2500)); // a's counts reach the store
+  const statuses = [];
+  for (let i = 0; i < 15; i++) statuses.push((await call(b, 'GET', '/api/v1/health')).status);
+  const ok = statuses.filter((s) => s === 200).length;
+  assert.ok(ok <= 11 && ok >= 9, `b allowed ${ok} of 15 after a used 20 of 30: ${statuses}`);
+  assert.equal(statuses.at(-1), 429);
+  const stored = Number(sql(a.data, "SELECT sum(count) FROM rate_counts WHERE key LIKE 'address:%'"));
+  assert.ok(stored >= 20, `${stored} counted in the store`);
+  await b.stop();
+  await a.stop();
 });
