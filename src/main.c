@@ -63,16 +63,49 @@ void set_log_level(const struct cli *c)
             log_set_level((enum log_level)i);
 }
 
+/* The first information-asset manager, made at init (R2.1). */
+static int first_manager(const struct cli *c, const struct paths *p)
+{
+    struct service *svc = NULL;
+    int rc = 1;
+    if (open_service(c, p, &svc) != PHR_OK)
+        return 1;
+    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "init"};
+    snprintf(a.id, sizeof a.id, "operator");
+    struct op *op;
+    struct issue is;
+    if (staff_add(svc, &a, c->val[OPT_LOGIN], ROLE_ASSET_MANAGER, &op, &is) != 0) {
+        fprintf(stderr, "phr init: the first staff account: %s\n", is.diagnostics);
+    } else {
+        int err = op_wait(svc, op);
+        struct buf out;
+        buf_init(&out);
+        if (!err && !op_result(op)->err && op_render(op, &out) == PHR_OK) {
+            printf("%s\n", buf_cstr(&out));
+            rc = 0;
+        } else {
+            fprintf(stderr, "phr init: the first staff account could not be made\n");
+        }
+        buf_wipe(&out);
+        op_free(op);
+    }
+    service_close(svc);
+    return rc;
+}
+
 static int cmd_init(int argc, char **argv)
 {
     struct cli c;
     struct paths p;
     int rc = 1;
-    if (cli_parse(argc, argv, STORE_OPTS, &c))
+    if (cli_parse(argc, argv, STORE_OPTS | BIT(OPT_LOGIN), &c))
         return 2;
     if (c.help) {
         cli_usage("init", "Creates the data directory, the store, the master key and the audit signing\n"
-                          "key (both mode 0600). Refuses to overwrite an existing key or store.", STORE_OPTS);
+                          "key (both mode 0600). Refuses to overwrite an existing key or store.\n"
+                          "--login makes the first information-asset manager and prints their first\n"
+                          "password, TOTP provisioning URI and recovery codes, once.",
+                  STORE_OPTS | BIT(OPT_LOGIN));
         return 0;
     }
     if (paths_for(&c, &p))
@@ -107,7 +140,7 @@ static int cmd_init(int argc, char **argv)
     }
     store_close(st);
     printf("initialised: store %s, master key %s, audit key %s\n", p.db.data, p.key.data, p.audit_key.data);
-    rc = 0;
+    rc = c.val[OPT_LOGIN] ? first_manager(&c, &p) : 0;
 out:
     paths_free(&p);
     return rc;

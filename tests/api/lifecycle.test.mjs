@@ -19,13 +19,19 @@ test('phr --version and help explain themselves', () => {
   assert.equal(phr(['serve', '--no-such-flag']).status, 2);
 });
 
-test('R2.5 init creates a 0600 key and refuses to overwrite one', () => {
+test('R2.5 R2.1 init creates a 0600 key, refuses to overwrite one, and can make the first asset manager', () => {
   const root = mkdtempSync(join(tmpdir(), 'phr-init-'));
   const data = join(root, 'data');
   assert.equal(phr(['init', '--data', data]).status, 0);
   const again = phr(['init', '--data', data]);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /refusing/);
+  const withManager = join(root, 'managed');
+  const m = phr(['init', '--data', withManager, '--login', 'boss@provider.example.jp', '--log-level', 'warn']);
+  assert.equal(m.status, 0, m.stderr);
+  const first = JSON.parse(m.stdout.trim().split('\n').at(-1));
+  assert.equal(first.role, 'asset-manager');
+  assert.match(first.totp_uri, /^otpauth:/);
   const keyOnly = join(root, 'other');
   assert.equal(phr(['init', '--data', keyOnly, '--key', join(data, 'master.key')]).status, 1);
   rmSync(root, { recursive: true, force: true });
