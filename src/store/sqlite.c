@@ -25,10 +25,6 @@ enum stmt_id {
     S_THROTTLE_GET, S_THROTTLE_PUT, S_THROTTLE_CLEAR,
     S_RECORD_INSERT, S_RECORD_GET_CURRENT, S_RECORD_GET_VERSION, S_RECORD_SUPERSEDE,
     S_RECORD_HISTORY,
-    S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SCAN,
-    S_CKPT_INSERT, S_CKPT_SCAN, S_CKPT_LAST, S_AUDIT_QUERY, S_AUDIT_OTHERS,
-    S_INCIDENT_INSERT, S_INCIDENT_LIST, S_SCHEMA,
-    S_KEYS_OTHER, S_KEYS_COUNT_OTHER, S_KEY_UPDATE, S_TOTP_UPDATE, S_RATE_ADD, S_RATE_PRUNE, S_RATE_GET,
     S_COUNT
 };
 _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
@@ -38,8 +34,6 @@ _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
     "id, version, person_id, resource_type, code_system, code, category, effective_start,"   \
     " effective_end, data_category, source, recorded_at, recorded_by, channel, original_mac," \
     " alg, body, original, current"
-#define AUDIT_COLS \
-    "seq, at, actor, role, action, subject, records, reason, client, result, request_id, prev_hash, hash"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -70,32 +64,6 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RECORD_GET_VERSION] = "SELECT " RECORD_COLS " FROM records WHERE id = ? AND version = ?",
     [S_RECORD_SUPERSEDE] = "UPDATE records SET current = 0 WHERE id = ? AND version = ? AND current = 1",
     [S_RECORD_HISTORY] = "SELECT " RECORD_COLS " FROM records WHERE id = ? ORDER BY version DESC",
-    [S_AUDIT_INSERT] = "INSERT INTO audit(" AUDIT_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    [S_AUDIT_LAST] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-    [S_AUDIT_SCAN] = "SELECT " AUDIT_COLS " FROM audit WHERE seq >= ? ORDER BY seq",
-    [S_AUDIT_QUERY] = "SELECT " AUDIT_COLS " FROM audit WHERE at >= ?1 AND at <= ?2"
-                      " AND (?3 IS NULL OR actor = ?3) AND (?4 IS NULL OR subject = ?4)"
-                      " AND (?5 IS NULL OR action = ?5) AND (?6 IS NULL OR result = ?6)"
-                      " AND (?7 IS NULL OR client = ?7) ORDER BY at, seq",
-    [S_AUDIT_OTHERS] = "SELECT " AUDIT_COLS " FROM audit WHERE subject = ?1 AND actor <> 'person:' || subject"
-                       " ORDER BY seq DESC LIMIT ?2",
-    [S_INCIDENT_INSERT] = "INSERT INTO incidents(refers_to, recorded_at, recorded_by, found_at, what, told)"
-                          " VALUES(?,?,?,?,?,?)",
-    [S_INCIDENT_LIST] = "SELECT id, refers_to, recorded_at, recorded_by, found_at, what, told FROM incidents ORDER BY id",
-    [S_SCHEMA] = "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p"
-                 " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid",
-    [S_KEYS_OTHER] = "SELECT person_id, master_key_id, wrapped FROM data_keys WHERE master_key_id <> ? LIMIT ?",
-    [S_KEYS_COUNT_OTHER] = "SELECT count(*) FROM data_keys WHERE master_key_id <> ?",
-    [S_KEY_UPDATE] = "UPDATE data_keys SET master_key_id = ?2, wrapped = ?3 WHERE person_id = ?1",
-    [S_TOTP_UPDATE] = "UPDATE staff SET totp_sealed = ?2 WHERE id = ?1",
-    [S_RATE_ADD] = "INSERT INTO rate_counts(key, window, count) VALUES(?,?,?) ON CONFLICT(key, window)"
-                   " DO UPDATE SET count = count + excluded.count RETURNING count",
-    [S_RATE_PRUNE] = "DELETE FROM rate_counts WHERE window < ?",
-    [S_RATE_GET] = "SELECT count FROM rate_counts WHERE key = ? AND window = ?",
-    [S_CKPT_INSERT] = "INSERT INTO audit_checkpoints(at, audit_seq, head_hash, key_id, signature) VALUES(?,?,?,?,?)",
-    [S_CKPT_SCAN] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints ORDER BY id",
-    [S_CKPT_LAST] = "SELECT id, at, audit_seq, head_hash, key_id, signature FROM audit_checkpoints"
-                    " ORDER BY id DESC LIMIT 1",
 };
 
 /* WAL checkpoints copy committed pages into the database file and fsync
@@ -596,105 +564,6 @@ out:
     return err;
 }
 
-static int s_audit_insert(struct store *st, const struct audit_row *a)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_AUDIT_INSERT);
-    if (!q)
-        return PHR_EIO;
-    sqlite3_bind_int64(q, 1, a->seq);
-    sqlite3_bind_int64(q, 2, a->at);
-    sq_bind_text(q, 3, a->actor);
-    sq_bind_text(q, 4, a->role);
-    sq_bind_text(q, 5, a->action);
-    sq_bind_text(q, 6, a->subject);
-    sq_bind_text(q, 7, a->records);
-    sq_bind_text(q, 8, a->reason);
-    sq_bind_text(q, 9, a->client);
-    sq_bind_text(q, 10, a->result);
-    sq_bind_text(q, 11, a->request_id);
-    sqlite3_bind_blob(q, 12, a->prev_hash, SHA256_BYTES, SQLITE_STATIC);
-    sqlite3_bind_blob(q, 13, a->hash, SHA256_BYTES, SQLITE_STATIC);
-    return sq_exec(s, q, "audit_insert");
-}
-
-static int s_audit_last(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES])
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_AUDIT_LAST);
-    if (!q)
-        return PHR_EIO;
-    int rc = sqlite3_step(q);
-    int err = PHR_OK;
-    if (rc == SQLITE_ROW) {
-        *seq = sqlite3_column_int64(q, 0);
-        if (sqlite3_column_bytes(q, 1) == SHA256_BYTES)
-            memcpy(hash, sqlite3_column_blob(q, 1), SHA256_BYTES);
-        else
-            err = PHR_EIO;
-    } else {
-        err = rc == SQLITE_DONE ? PHR_ENOTFOUND : sq_fail(s, rc, "audit_last");
-    }
-    sqlite3_reset(q);
-    return err;
-}
-
-/* Hands every row of an audit query to cb. */
-static int audit_rows(struct sqlite_store *s, sqlite3_stmt *q, const char *what, audit_cb cb, void *arg)
-{
-    int rc, err = PHR_OK;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int plen = sqlite3_column_bytes(q, 11), hlen = sqlite3_column_bytes(q, 12);
-        struct audit_row a = {
-            .seq = sqlite3_column_int64(q, 0),
-            .at = sqlite3_column_int64(q, 1),
-            .actor = sq_text(q, 2),
-            .role = sq_text(q, 3),
-            .action = sq_text(q, 4),
-            .subject = sq_text(q, 5),
-            .records = sq_text(q, 6),
-            .reason = sq_text(q, 7),
-            .client = sq_text(q, 8),
-            .result = sq_text(q, 9),
-            .request_id = sq_text(q, 10),
-            .prev_hash = plen == SHA256_BYTES ? sqlite3_column_blob(q, 11) : NULL,
-            .hash = hlen == SHA256_BYTES ? sqlite3_column_blob(q, 12) : NULL,
-        };
-        if ((err = cb(arg, &a)) != 0)
-            break;
-    }
-    if (!err && rc != SQLITE_DONE)
-        err = sq_fail(s, rc, what);
-    sqlite3_reset(q);
-    return err;
-}
-
-static int s_audit_scan(struct store *st, int64_t from_seq, audit_cb cb, void *arg)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_AUDIT_SCAN);
-    if (!q)
-        return PHR_EIO;
-    sqlite3_bind_int64(q, 1, from_seq);
-    return audit_rows(s, q, "audit_scan", cb, arg);
-}
-
-static int s_audit_query(struct store *st, const struct audit_filter *f, audit_cb cb, void *arg)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_AUDIT_QUERY);
-    if (!q)
-        return PHR_EIO;
-    sqlite3_bind_int64(q, 1, f->from);
-    sqlite3_bind_int64(q, 2, f->to);
-    sq_bind_text(q, 3, f->actor);
-    sq_bind_text(q, 4, f->subject);
-    sq_bind_text(q, 5, f->action);
-    sq_bind_text(q, 6, f->result);
-    sq_bind_text(q, 7, f->client);
-    return audit_rows(s, q, "audit_query", cb, arg);
-}
-
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
     (void)name;
@@ -775,222 +644,6 @@ static int checkpointer_start(struct sqlite_store *s, const char *path)
     return PHR_OK;
 }
 
-static int s_audit_by_others(struct store *st, const char *person, int limit, audit_cb cb, void *arg)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_AUDIT_OTHERS);
-    if (!q)
-        return PHR_EIO;
-    sq_bind_text(q, 1, person);
-    sqlite3_bind_int(q, 2, limit);
-    return audit_rows(s, q, "audit_by_others", cb, arg);
-}
-
-static int s_incident_insert(struct store *st, const struct incident_row *r, int64_t *id)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_INCIDENT_INSERT);
-    if (!q)
-        return PHR_EIO;
-    if (r->refers_to)
-        sqlite3_bind_int64(q, 1, r->refers_to);
-    sqlite3_bind_int64(q, 2, r->recorded_at);
-    sq_bind_text(q, 3, r->recorded_by);
-    if (r->found_at)
-        sqlite3_bind_int64(q, 4, r->found_at);
-    sq_bind_text(q, 5, r->what);
-    sq_bind_text(q, 6, r->told);
-    int err = sq_exec(s, q, "incident_insert");
-    if (err == PHR_ECONFLICT)
-        return PHR_ENOTFOUND; /* the foreign key: no such incident */
-    if (!err)
-        *id = sqlite3_last_insert_rowid(s->db);
-    return err;
-}
-
-static int s_incident_list(struct store *st, int (*cb)(void *, const struct incident_row *), void *arg)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_INCIDENT_LIST);
-    if (!q)
-        return PHR_EIO;
-    int rc, err = PHR_OK;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        struct incident_row r = {
-            .id = sqlite3_column_int64(q, 0), .refers_to = sqlite3_column_int64(q, 1),
-            .recorded_at = sqlite3_column_int64(q, 2), .recorded_by = sq_text(q, 3),
-            .found_at = sqlite3_column_int64(q, 4), .what = sq_text(q, 5), .told = sq_text(q, 6),
-        };
-        if ((err = cb(arg, &r)) != PHR_OK)
-            break;
-    }
-    if (err == PHR_OK && rc != SQLITE_DONE)
-        err = sq_fail(s, rc, "incident_list");
-    sqlite3_reset(q);
-    return err;
-}
-
-static int s_schema_columns(struct store *st, int (*cb)(void *, const char *, const char *), void *arg)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_SCHEMA);
-    if (!q)
-        return PHR_EIO;
-    int rc, err = PHR_OK;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        if ((err = cb(arg, sq_text(q, 0), sq_text(q, 1))) != PHR_OK)
-            break;
-    if (err == PHR_OK && rc != SQLITE_DONE)
-        err = sq_fail(s, rc, "schema_columns");
-    sqlite3_reset(q);
-    return err;
-}
-
-static int s_data_keys_other(struct store *st, const char *key_id, int limit,
-                             int (*cb)(void *, const char *, const char *, const unsigned char *, size_t), void *arg)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_KEYS_OTHER);
-    if (!q)
-        return PHR_EIO;
-    sq_bind_text(q, 1, key_id);
-    sqlite3_bind_int(q, 2, limit);
-    int rc, err = PHR_OK;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
-        if ((err = cb(arg, sq_text(q, 0), sq_text(q, 1), sqlite3_column_blob(q, 2),
-                      (size_t)sqlite3_column_bytes(q, 2))) != PHR_OK)
-            break;
-    if (err == PHR_OK && rc != SQLITE_DONE)
-        err = sq_fail(s, rc, "data_keys_other");
-    sqlite3_reset(q);
-    return err;
-}
-
-static int s_data_keys_count_other(struct store *st, const char *key_id, int64_t *n)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_KEYS_COUNT_OTHER);
-    if (!q)
-        return PHR_EIO;
-    sq_bind_text(q, 1, key_id);
-    int rc = sqlite3_step(q), err = PHR_OK;
-    if (rc == SQLITE_ROW)
-        *n = sqlite3_column_int64(q, 0);
-    else
-        err = sq_fail(s, rc, "data_keys_count_other");
-    sqlite3_reset(q);
-    return err;
-}
-
-static int s_data_key_update(struct store *st, const char *person_id, const char *key_id,
-                             const unsigned char *wrapped, size_t len)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_KEY_UPDATE);
-    if (!q)
-        return PHR_EIO;
-    sq_bind_text(q, 1, person_id);
-    sq_bind_text(q, 2, key_id);
-    sqlite3_bind_blob(q, 3, wrapped, (int)len, SQLITE_STATIC);
-    return sq_exec(s, q, "data_key_update");
-}
-
-static int s_staff_totp_update(struct store *st, const char *staff_id, const unsigned char *sealed, size_t len)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_TOTP_UPDATE);
-    if (!q)
-        return PHR_EIO;
-    sq_bind_text(q, 1, staff_id);
-    sqlite3_bind_blob(q, 2, sealed, (int)len, SQLITE_STATIC);
-    return sq_exec(s, q, "staff_totp_update");
-}
-
-static int s_rate_add(struct store *st, const char *key, int64_t window, int64_t delta, int64_t *total)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_RATE_ADD);
-    if (!q)
-        return PHR_EIO;
-    sq_bind_text(q, 1, key);
-    sqlite3_bind_int64(q, 2, window);
-    sqlite3_bind_int64(q, 3, delta);
-    int rc = sqlite3_step(q), err = PHR_OK;
-    if (rc == SQLITE_ROW)
-        *total = sqlite3_column_int64(q, 0);
-    else
-        err = sq_fail(s, rc, "rate_add");
-    sqlite3_reset(q);
-    return err;
-}
-
-static int s_rate_get(struct store *st, const char *key, int64_t window, int64_t *count)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_RATE_GET);
-    if (!q)
-        return PHR_EIO;
-    sq_bind_text(q, 1, key);
-    sqlite3_bind_int64(q, 2, window);
-    int rc = sqlite3_step(q), err = PHR_OK;
-    *count = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        err = sq_fail(s, rc, "rate_get");
-    sqlite3_reset(q);
-    return err;
-}
-
-static int s_rate_prune(struct store *st, int64_t before_window)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_RATE_PRUNE);
-    if (!q)
-        return PHR_EIO;
-    sqlite3_bind_int64(q, 1, before_window);
-    return sq_exec(s, q, "rate_prune");
-}
-
-static int s_checkpoint_insert(struct store *st, const struct checkpoint_row *c)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_CKPT_INSERT);
-    if (!q)
-        return PHR_EIO;
-    sqlite3_bind_int64(q, 1, c->at);
-    sqlite3_bind_int64(q, 2, c->audit_seq);
-    sqlite3_bind_blob(q, 3, c->head_hash, SHA256_BYTES, SQLITE_STATIC);
-    sq_bind_text(q, 4, c->key_id);
-    sqlite3_bind_blob(q, 5, c->signature, 64, SQLITE_STATIC);
-    return sq_exec(s, q, "checkpoint_insert");
-}
-
-static int s_checkpoint_scan(struct store *st, int last, checkpoint_cb cb, void *arg)
-{
-    struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, last ? S_CKPT_LAST : S_CKPT_SCAN);
-    if (!q)
-        return PHR_EIO;
-    int rc, err = PHR_OK;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        /* A malformed row is handed on with NULL blobs: verification
-         * reports it instead of the store hiding it. */
-        struct checkpoint_row c = {
-            .id = sqlite3_column_int64(q, 0),
-            .at = sqlite3_column_int64(q, 1),
-            .audit_seq = sqlite3_column_int64(q, 2),
-            .head_hash = sqlite3_column_bytes(q, 3) == SHA256_BYTES ? sqlite3_column_blob(q, 3) : NULL,
-            .key_id = sq_text(q, 4),
-            .signature = sqlite3_column_bytes(q, 5) == 64 ? sqlite3_column_blob(q, 5) : NULL,
-        };
-        if ((err = cb(arg, &c)) != PHR_OK)
-            break;
-    }
-    if (err == PHR_OK && rc != SQLITE_DONE)
-        err = sq_fail(s, rc, "checkpoint_scan");
-    sqlite3_reset(q);
-    return err;
-}
-
 static void s_close(struct store *st)
 {
     struct sqlite_store *s = S(st);
@@ -1006,6 +659,10 @@ static void s_close(struct store *st)
         sqlite3_finalize(s->recipient_stmt[i]);
     for (int i = 0; i < SQ_STAFF_STMTS; i++)
         sqlite3_finalize(s->staff_stmt[i]);
+    for (int i = 0; i < SQ_AUDIT_STMTS; i++)
+        sqlite3_finalize(s->audit_stmt[i]);
+    for (int i = 0; i < SQ_UPKEEP_STMTS; i++)
+        sqlite3_finalize(s->upkeep_stmt[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -1069,23 +726,23 @@ static const struct store_ops sqlite_ops = {
     .staff_sessions_end = sqs_staff_sessions_end,
     .reason_insert = sqs_reason_insert,
     .reason_get = sqs_reason_get,
-    .rate_add = s_rate_add,
-    .rate_prune = s_rate_prune,
-    .rate_get = s_rate_get,
-    .incident_insert = s_incident_insert,
-    .incident_list = s_incident_list,
-    .schema_columns = s_schema_columns,
-    .data_keys_other = s_data_keys_other,
-    .data_keys_count_other = s_data_keys_count_other,
-    .data_key_update = s_data_key_update,
-    .staff_totp_update = s_staff_totp_update,
-    .audit_insert = s_audit_insert,
-    .audit_last = s_audit_last,
-    .audit_scan = s_audit_scan,
-    .audit_query = s_audit_query,
-    .audit_by_others = s_audit_by_others,
-    .checkpoint_insert = s_checkpoint_insert,
-    .checkpoint_scan = s_checkpoint_scan,
+    .rate_add = squ_rate_add,
+    .rate_prune = squ_rate_prune,
+    .rate_get = squ_rate_get,
+    .incident_insert = sqa_incident_insert,
+    .incident_list = sqa_incident_list,
+    .schema_columns = squ_schema_columns,
+    .data_keys_other = squ_data_keys_other,
+    .data_keys_count_other = squ_data_keys_count_other,
+    .data_key_update = squ_data_key_update,
+    .staff_totp_update = squ_staff_totp_update,
+    .audit_insert = sqa_audit_insert,
+    .audit_last = sqa_audit_last,
+    .audit_scan = sqa_audit_scan,
+    .audit_query = sqa_audit_query,
+    .audit_by_others = sqa_audit_by_others,
+    .checkpoint_insert = sqa_checkpoint_insert,
+    .checkpoint_scan = sqa_checkpoint_scan,
 };
 
 static int pragma_int(sqlite3 *db, const char *sql, int *out)

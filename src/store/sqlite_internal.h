@@ -7,10 +7,12 @@
 
 #include "store/store.h"
 
-#define SQ_CORE_STMTS 48    /* sqlite.c's statements */
+#define SQ_CORE_STMTS 24    /* sqlite.c's statements */
 #define SQ_CONSENT_STMTS 24 /* sqlite_consent.c's statements */
 #define SQ_RECIPIENT_STMTS 16 /* sqlite_recipients.c's statements */
 #define SQ_STAFF_STMTS 16 /* sqlite_staff.c's statements */
+#define SQ_AUDIT_STMTS 12 /* sqlite_audit.c's statements */
+#define SQ_UPKEEP_STMTS 10 /* sqlite_upkeep.c's statements */
 
 struct checkpointer;
 
@@ -21,6 +23,8 @@ struct sqlite_store {
     sqlite3_stmt *consent_stmt[SQ_CONSENT_STMTS];
     sqlite3_stmt *recipient_stmt[SQ_RECIPIENT_STMTS];
     sqlite3_stmt *staff_stmt[SQ_STAFF_STMTS];
+    sqlite3_stmt *audit_stmt[SQ_AUDIT_STMTS];
+    sqlite3_stmt *upkeep_stmt[SQ_UPKEEP_STMTS];
     struct checkpointer *ckpt;
 };
 
@@ -86,5 +90,28 @@ int sqs_staff_session_touch(struct store *st, const unsigned char hash[SHA256_BY
 int sqs_staff_sessions_end(struct store *st, const char *staff_id);
 int sqs_reason_insert(struct store *st, const struct reason_row *r);
 int sqs_reason_get(struct store *st, const char *id, int (*cb)(void *, const struct reason_row *), void *arg);
+
+/* sqlite_audit.c: the handling history, checkpoints, incidents. */
+int sqa_audit_insert(struct store *st, const struct audit_row *a);
+int sqa_audit_last(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);
+int sqa_audit_scan(struct store *st, int64_t from_seq, audit_cb cb, void *arg);
+int sqa_audit_query(struct store *st, const struct audit_filter *f, audit_cb cb, void *arg);
+int sqa_audit_by_others(struct store *st, const char *person, int limit, audit_cb cb, void *arg);
+int sqa_incident_insert(struct store *st, const struct incident_row *r, int64_t *id);
+int sqa_incident_list(struct store *st, int (*cb)(void *, const struct incident_row *), void *arg);
+int sqa_checkpoint_insert(struct store *st, const struct checkpoint_row *c);
+int sqa_checkpoint_scan(struct store *st, int last, checkpoint_cb cb, void *arg);
+
+/* sqlite_upkeep.c: the live schema, key rotation's rows, shared request counts. */
+int squ_schema_columns(struct store *st, int (*cb)(void *, const char *, const char *), void *arg);
+int squ_data_keys_other(struct store *st, const char *key_id, int limit,
+                        int (*cb)(void *, const char *, const char *, const unsigned char *, size_t), void *arg);
+int squ_data_keys_count_other(struct store *st, const char *key_id, int64_t *n);
+int squ_data_key_update(struct store *st, const char *person_id, const char *key_id, const unsigned char *wrapped,
+                        size_t len);
+int squ_staff_totp_update(struct store *st, const char *staff_id, const unsigned char *sealed, size_t len);
+int squ_rate_add(struct store *st, const char *key, int64_t window, int64_t delta, int64_t *total);
+int squ_rate_get(struct store *st, const char *key, int64_t window, int64_t *count);
+int squ_rate_prune(struct store *st, int64_t before_window);
 
 #endif
