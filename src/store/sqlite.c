@@ -86,11 +86,6 @@ struct checkpointer {
     sqlite3 *db;
 };
 
-static struct sqlite_store *S(struct store *st)
-{
-    return (struct sqlite_store *)st;
-}
-
 static int map_rc(int rc)
 {
     switch (rc & 0xff) {

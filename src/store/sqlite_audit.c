@@ -34,11 +34,6 @@ static const char *const sql[N_STMTS] = {
                     " ORDER BY id DESC LIMIT 1",
 };
 
-static struct sqlite_store *S(struct store *st)
-{
-    return (struct sqlite_store *)st;
-}
-
 static sqlite3_stmt *prep(struct sqlite_store *s, int id)
 {
     return sq_prep(s, &s->audit_stmt[id], sql[id]);

@@ -75,11 +75,6 @@ static sqlite3_stmt *prep(struct sqlite_store *s, int id)
     return sq_prep(s, &s->consent_stmt[id], sql[id]);
 }
 
-static struct sqlite_store *S(struct store *st)
-{
-    return (struct sqlite_store *)st;
-}
-
 int sqc_document_insert(struct store *st, const struct document_row *d)
 {
     struct sqlite_store *s = S(st);

@@ -28,6 +28,12 @@ struct sqlite_store {
     struct checkpointer *ckpt;
 };
 
+/* The backend's connection behind the interface's handle. */
+static inline struct sqlite_store *S(struct store *st)
+{
+    return (struct sqlite_store *)st;
+}
+
 /* The statement in *slot, prepared on first use and kept; reset and
  * unbound on every later use. NULL (logged) if it does not prepare. */
 sqlite3_stmt *sq_prep(struct sqlite_store *s, sqlite3_stmt **slot, const char *sql);

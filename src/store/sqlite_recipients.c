@@ -62,11 +62,6 @@ static const char *const sql[R_COUNT] = {
                " LEFT JOIN recipients r ON r.id = p.recipient_id WHERE p.person_id = ? ORDER BY p.seq",
 };
 
-static struct sqlite_store *S(struct store *st)
-{
-    return (struct sqlite_store *)st;
-}
-
 static sqlite3_stmt *prep(struct sqlite_store *s, int id)
 {
     return sq_prep(s, &s->recipient_stmt[id], sql[id]);

@@ -38,11 +38,6 @@ static const char *const sql[T_COUNT] = {
     [T_REASON_GET] = "SELECT id, staff_id, person_id, reason, created_at, expires_at FROM access_reasons WHERE id = ?",
 };
 
-static struct sqlite_store *S(struct store *st)
-{
-    return (struct sqlite_store *)st;
-}
-
 static sqlite3_stmt *prep(struct sqlite_store *s, int id)
 {
     return sq_prep(s, &s->staff_stmt[id], sql[id]);

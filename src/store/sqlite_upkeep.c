@@ -25,11 +25,6 @@ static const char *const sql[N_STMTS] = {
     [S_RATE_GET] = "SELECT count FROM rate_counts WHERE key = ? AND window = ?",
 };
 
-static struct sqlite_store *S(struct store *st)
-{
-    return (struct sqlite_store *)st;
-}
-
 static sqlite3_stmt *prep(struct sqlite_store *s, int id)
 {
     return sq_prep(s, &s->upkeep_stmt[id], sql[id]);
