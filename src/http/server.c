@@ -294,9 +294,11 @@ void server_stop(struct server *srv)
 {
     if (!srv)
         return;
+    /* Quiescing stops accepting; the worker threads take the listening
+     * socket out of their epoll sets on their own time, so it is closed
+     * only once the daemon has stopped (closing it now made a worker's
+     * epoll_ctl fail, which libmicrohttpd treats as fatal). */
     MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     /* Requests waiting on the writer finish; later ones are refused. The
      * writer answers every job it holds within its busy timeout, so the
      * wait ends; a slow disk is reported, not cut short, because stopping
@@ -315,6 +317,8 @@ void server_stop(struct server *srv)
     }
     pthread_mutex_unlock(&srv->lock);
     MHD_stop_daemon(srv->daemon);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
     ratelimit_free(srv->by_address);
     ratelimit_free(srv->by_account);
     pthread_mutex_destroy(&srv->lock);
