@@ -75,30 +75,6 @@ static int load_manifest(const char *path, struct policy_set *set)
     return 0;
 }
 
-/* Runs an op to completion and prints its answer or its refusal. */
-static int run_op(struct service *svc, struct op *op, const char *what)
-{
-    int err = op_wait(svc, op);
-    const struct op_result *res = op_result(op);
-    int rc = 1;
-    if (res->err && res->issue.diagnostics[0]) {
-        fprintf(stderr, "phr %s: %s\n", what, res->issue.diagnostics);
-    } else if (err || res->err) {
-        fprintf(stderr, "phr %s: %s\n", what, phr_strerror(err ? err : res->err));
-    } else {
-        struct buf out;
-        buf_init(&out);
-        if (op_render(op, &out) == PHR_OK) {
-            if (out.len)
-                printf("%s\n", out.data);
-            rc = 0;
-        }
-        buf_free(&out);
-    }
-    op_free(op);
-    return rc;
-}
-
 static struct actor operator_actor(const char *name)
 {
     struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};

@@ -101,9 +101,9 @@ int cmd_incident(int argc, char **argv)
         goto out;
     if (open_service(&c, &p, &svc) != PHR_OK)
         goto out;
-    struct buf b;
-    buf_init(&b);
     if (!strcmp(sub, "list")) {
+        struct buf b;
+        buf_init(&b);
         int err = incident_list(svc, &b);
         if (!err)
             printf("%s\n", buf_cstr(&b));
@@ -119,16 +119,7 @@ int cmd_incident(int argc, char **argv)
         fprintf(stderr, "phr incident %s: %s\n", sub, is.diagnostics);
         goto out;
     }
-    int err = op_wait(svc, op);
-    const struct op_result *res = op_result(op);
-    if (err || res->err)
-        fprintf(stderr, "phr incident %s: %s\n", sub, res->err ? res->issue.diagnostics : phr_strerror(err));
-    else if (op_render(op, &b) == PHR_OK) {
-        printf("%s\n", buf_cstr(&b));
-        rc = 0;
-    }
-    buf_free(&b);
-    op_free(op);
+    rc = run_op(svc, op, sub);
 out:
     service_close(svc);
     paths_free(&p);

@@ -13,29 +13,6 @@
 
 #define STAFF_OPTS (STORE_OPTS | BIT(OPT_LOGIN) | BIT(OPT_ROLE))
 
-static int run(struct service *svc, struct op *op, const char *what)
-{
-    int err = op_wait(svc, op);
-    const struct op_result *res = op_result(op);
-    int rc = 1;
-    if (res->err && res->issue.diagnostics[0]) {
-        fprintf(stderr, "phr staff %s: %s\n", what, res->issue.diagnostics);
-    } else if (err || res->err) {
-        fprintf(stderr, "phr staff %s: %s\n", what, phr_strerror(err ? err : res->err));
-    } else {
-        struct buf out;
-        buf_init(&out);
-        if (op_render(op, &out) == PHR_OK) {
-            if (out.len)
-                printf("%s\n", out.data);
-            rc = 0;
-        }
-        buf_wipe(&out); /* it may hold a password and recovery codes */
-    }
-    op_free(op);
-    return rc;
-}
-
 int cmd_staff(int argc, char **argv)
 {
     struct cli c;
@@ -91,7 +68,7 @@ int cmd_staff(int argc, char **argv)
         fprintf(stderr, "phr staff %s: %s\n", sub, is.diagnostics);
         goto out;
     }
-    rc = run(svc, op, sub);
+    rc = run_op(svc, op, sub);
 out:
     service_close(svc);
     paths_free(&p);

@@ -63,32 +63,44 @@ void set_log_level(const struct cli *c)
             log_set_level((enum log_level)i);
 }
 
+int run_op(struct service *svc, struct op *op, const char *what)
+{
+    int err = op_wait(svc, op);
+    const struct op_result *res = op_result(op);
+    int rc = 1;
+    if (res->err && res->issue.diagnostics[0]) {
+        fprintf(stderr, "phr %s: %s\n", what, res->issue.diagnostics);
+    } else if (err || res->err) {
+        fprintf(stderr, "phr %s: %s\n", what, phr_strerror(err ? err : res->err));
+    } else {
+        struct buf out;
+        buf_init(&out);
+        if (op_render(op, &out) == PHR_OK) {
+            if (out.len)
+                printf("%s\n", out.data);
+            rc = 0;
+        }
+        buf_wipe(&out); /* answers may hold secrets shown once */
+    }
+    op_free(op);
+    return rc;
+}
+
 /* The first information-asset manager, made at init (R2.1). */
 static int first_manager(const struct cli *c, const struct paths *p)
 {
     struct service *svc = NULL;
-    int rc = 1;
     if (open_service(c, p, &svc) != PHR_OK)
         return 1;
     struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "init"};
     snprintf(a.id, sizeof a.id, "operator");
     struct op *op;
     struct issue is;
-    if (staff_add(svc, &a, c->val[OPT_LOGIN], ROLE_ASSET_MANAGER, &op, &is) != 0) {
+    int rc = 1;
+    if (staff_add(svc, &a, c->val[OPT_LOGIN], ROLE_ASSET_MANAGER, &op, &is) != 0)
         fprintf(stderr, "phr init: the first staff account: %s\n", is.diagnostics);
-    } else {
-        int err = op_wait(svc, op);
-        struct buf out;
-        buf_init(&out);
-        if (!err && !op_result(op)->err && op_render(op, &out) == PHR_OK) {
-            printf("%s\n", buf_cstr(&out));
-            rc = 0;
-        } else {
-            fprintf(stderr, "phr init: the first staff account could not be made\n");
-        }
-        buf_wipe(&out);
-        op_free(op);
-    }
+    else
+        rc = run_op(svc, op, "init");
     service_close(svc);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "formats/json.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/ids.h"
@@ -95,6 +96,41 @@ int req_is_json(struct request *r)
 {
     const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
     return ct && strncasecmp(ct, "application/json", 16) == 0;
+}
+
+json_object *req_json_object(struct request *r)
+{
+    if (!req_is_json(r)) {
+        req_problem(r, 415, "Unsupported Media Type", "send application/json");
+        return NULL;
+    }
+    struct issue is;
+    json_object *o = json_parse_strict(buf_cstr(&r->body), r->body.len, &is);
+    if (!o) {
+        req_problem_issue(r, &is);
+        return NULL;
+    }
+    if (!json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        req_problem(r, 400, "Bad Request", "send a JSON object");
+        return NULL;
+    }
+    return o;
+}
+
+void req_finish_ok(struct request *r)
+{
+    req_answer_json(r, 200);
+}
+
+void req_finish_created(struct request *r)
+{
+    req_answer_json(r, 201);
+}
+
+void req_finish_no_content(struct request *r)
+{
+    req_answer_json(r, 204);
 }
 
 void req_problem_issue(struct request *r, const struct issue *is)

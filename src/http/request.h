@@ -6,6 +6,7 @@
 #define PHR_REQUEST_H
 
 #include <microhttpd.h>
+#include <json-c/json.h>
 
 #include "service/service.h"
 #include "util/buf.h"
@@ -58,6 +59,13 @@ void req_outcome(struct request *r, const struct issue *is);
 void req_problem(struct request *r, int status, const char *title, const char *detail);
 /* The body is declared application/json. */
 int req_is_json(struct request *r);
+/* The body as a JSON object; NULL after answering 415 or 400. The caller
+ * puts the object. */
+json_object *req_json_object(struct request *r);
+/* Finish steps of JSON API ops: the answer with 200, 201 or 204. */
+void req_finish_ok(struct request *r);
+void req_finish_created(struct request *r);
+void req_finish_no_content(struct request *r);
 /* Answers with problem+json for is. */
 void req_problem_issue(struct request *r, const struct issue *is);
 /* The finish step of a JSON API op: its problem, or its rendered answer

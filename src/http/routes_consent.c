@@ -15,21 +15,6 @@ static const char *channel(struct request *r)
     return req_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ? "api" : "portal";
 }
 
-static void finish_ok(struct request *r)
-{
-    req_answer_json(r, 200);
-}
-
-static void finish_created(struct request *r)
-{
-    req_answer_json(r, 201);
-}
-
-static void finish_no_content(struct request *r)
-{
-    req_answer_json(r, 204);
-}
-
 static void policies(struct request *r)
 {
     if (policy_current(r->svc, &r->resp) != PHR_OK) {
@@ -49,19 +34,17 @@ static void record_consents(struct request *r)
     if (consent_request_parse(buf_cstr(&r->body), r->body.len, &req, &is) != 0 ||
         consent_record(r->svc, &r->actor, r->auth.person_id, &req, channel(r), NULL, &op, &is) != 0)
         return req_problem_issue(r, &is);
-    req_submit(r, op, finish_created);
+    req_submit(r, op, req_finish_created);
 }
 
 static void suspend(struct request *r)
 {
-    if (!req_is_json(r))
-        return req_problem(r, 415, "Unsupported Media Type", "send application/json");
-    struct issue is;
-    json_object *o = json_parse_strict(buf_cstr(&r->body), r->body.len, &is);
+    json_object *o = req_json_object(r);
     if (!o)
-        return req_problem_issue(r, &is);
-    const char *purpose = json_object_is_type(o, json_type_object) ? json_get_str(o, "purpose") : NULL;
-    const char *action = json_object_is_type(o, json_type_object) ? json_get_str(o, "action") : NULL;
+        return;
+    struct issue is;
+    const char *purpose = json_get_str(o, "purpose");
+    const char *action = json_get_str(o, "action");
     if (!purpose || !action || (strcmp(action, "suspend") && strcmp(action, "lift"))) {
         json_object_put(o);
         return req_problem(r, 422, "Unprocessable Content",
@@ -73,20 +56,18 @@ static void suspend(struct request *r)
     json_object_put(o);
     if (rc != 0)
         return req_problem_issue(r, &is);
-    req_submit(r, op, finish_no_content);
+    req_submit(r, op, req_finish_no_content);
 }
 
 /* A recipient's client exchanges its credentials for a bearer token. */
 static void token(struct request *r)
 {
-    if (!req_is_json(r))
-        return req_problem(r, 415, "Unsupported Media Type", "send application/json");
-    struct issue is;
-    json_object *o = json_parse_strict(buf_cstr(&r->body), r->body.len, &is);
+    json_object *o = req_json_object(r);
     if (!o)
-        return req_problem_issue(r, &is);
-    const char *id = json_object_is_type(o, json_type_object) ? json_get_str(o, "client_id") : NULL;
-    const char *secret = json_object_is_type(o, json_type_object) ? json_get_str(o, "client_secret") : NULL;
+        return;
+    struct issue is;
+    const char *id = json_get_str(o, "client_id");
+    const char *secret = json_get_str(o, "client_secret");
     struct op *op;
     int rc = recipient_token(r->svc, &r->actor, id, secret, &op, &is);
     if (secret)
@@ -94,7 +75,7 @@ static void token(struct request *r)
     json_object_put(o);
     if (rc != 0)
         return req_problem_issue(r, &is);
-    req_submit(r, op, finish_ok);
+    req_submit(r, op, req_finish_ok);
 }
 
 void routes_consent(struct request *r)
@@ -126,14 +107,14 @@ void routes_consent(struct request *r)
             return req_problem(r, 405, "Method Not Allowed", "provision records are read with GET");
         if (provisions_read(r->svc, &r->actor, r->auth.person_id, 0, NULL, &op, &is) != 0)
             return req_problem_issue(r, &is);
-        return req_submit(r, op, finish_ok);
+        return req_submit(r, op, req_finish_ok);
     }
     if (strcmp(p, "/api/v1/me/consents") == 0) {
         r->route = "/api/v1/me/consents";
         if (get) {
             if (consent_read(r->svc, &r->actor, r->auth.person_id, 0, NULL, &op, &is) != 0)
                 return req_problem_issue(r, &is);
-            return req_submit(r, op, finish_ok);
+            return req_submit(r, op, req_finish_ok);
         }
         if (post)
             return record_consents(r);

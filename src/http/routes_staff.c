@@ -14,42 +14,9 @@
 
 #define AUDIT_PAGE_MAX 1000
 
-static void finish_ok(struct request *r)
-{
-    req_answer_json(r, 200);
-}
-
-static void finish_no_content(struct request *r)
-{
-    req_answer_json(r, 204);
-}
-
-static void finish_created(struct request *r)
-{
-    req_answer_json(r, 201);
-}
-
-static json_object *body(struct request *r)
-{
-    if (!req_is_json(r)) {
-        req_problem(r, 415, "Unsupported Media Type", "send application/json");
-        return NULL;
-    }
-    struct issue is;
-    json_object *o = json_parse_strict(buf_cstr(&r->body), r->body.len, &is);
-    if (!o)
-        req_problem_issue(r, &is);
-    else if (!json_object_is_type(o, json_type_object)) {
-        json_object_put(o);
-        req_problem(r, 400, "Bad Request", "send a JSON object");
-        return NULL;
-    }
-    return o;
-}
-
 static void login(struct request *r)
 {
-    json_object *o = body(r);
+    json_object *o = req_json_object(r);
     if (!o)
         return;
     json_object *pv;
@@ -72,12 +39,12 @@ static void login(struct request *r)
     json_object_put(o);
     if (rc != 0)
         return req_problem_issue(r, &is);
-    req_submit(r, op, finish_ok);
+    req_submit(r, op, req_finish_ok);
 }
 
 static void reasons(struct request *r)
 {
-    json_object *o = body(r);
+    json_object *o = req_json_object(r);
     if (!o)
         return;
     struct op *op;
@@ -86,7 +53,7 @@ static void reasons(struct request *r)
     json_object_put(o);
     if (rc != 0)
         return req_problem_issue(r, &is);
-    req_submit(r, op, finish_created);
+    req_submit(r, op, req_finish_created);
 }
 
 /* An information-asset manager's work: list staff, add one (the answer
@@ -105,7 +72,7 @@ static void list_accounts(struct request *r)
 
 static void change_account(struct request *r)
 {
-    json_object *o = body(r);
+    json_object *o = req_json_object(r);
     if (!o)
         return;
     const char *action = json_get_str(o, "action");
@@ -118,7 +85,7 @@ static void change_account(struct request *r)
     json_object_put(o);
     if (rc != 0)
         return req_problem_issue(r, &is);
-    req_submit(r, op, add ? finish_created : finish_no_content);
+    req_submit(r, op, add ? req_finish_created : req_finish_no_content);
 }
 
 /* The filter from the query string; -1 after answering 400. */
@@ -239,7 +206,7 @@ void routes_staff(struct request *r)
         struct issue is;
         if (staff_logout(r->svc, &r->actor, &op, &is) != 0)
             return req_problem_issue(r, &is);
-        return req_submit(r, op, finish_no_content);
+        return req_submit(r, op, req_finish_no_content);
     }
     if (strcmp(p, "/api/v1/staff/accounts") == 0) {
         r->route = "/api/v1/staff/accounts";
