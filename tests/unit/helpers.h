@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/store.h"
+
 static inline char *tmpdir_new(void)
 {
     char tmpl[] = "/tmp/phr-unit-XXXXXX";
@@ -29,6 +31,33 @@ static inline char *path_in(const char *dir, const char *name)
     char *p = malloc(n);
     snprintf(p, n, "%s/%s", dir, name);
     return p;
+}
+
+/* A fresh store in a temporary directory, for cmocka setup/teardown:
+ * tests reach it as ((struct store_fixture *)*state)->st. */
+struct store_fixture {
+    char *dir, *db;
+    struct store *st;
+};
+
+static inline int store_fixture_setup(void **state)
+{
+    struct store_fixture *f = calloc(1, sizeof *f);
+    if (!f || !(f->dir = tmpdir_new()) || !(f->db = path_in(f->dir, "phr.db")) ||
+        store_open(f->db, STORE_CREATE, &f->st) != 0)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static inline int store_fixture_teardown(void **state)
+{
+    struct store_fixture *f = *state;
+    store_close(f->st);
+    free(f->db);
+    tmpdir_remove(f->dir);
+    free(f);
+    return 0;
 }
 
 #endif

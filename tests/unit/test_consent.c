@@ -107,31 +107,6 @@ static void consent_actions(void **state)
 
 /* --- the store: ledger, derived state, facts --- */
 
-struct fixture {
-    char *dir, *db;
-    struct store *st;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    f->dir = tmpdir_new();
-    f->db = path_in(f->dir, "phr.db");
-    assert_int_equal(store_open(f->db, STORE_CREATE, &f->st), PHR_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    store_close(f->st);
-    free(f->db);
-    tmpdir_remove(f->dir);
-    free(f);
-    return 0;
-}
-
 static void purpose(struct store *st, const char *code, int version, int required, const char *change)
 {
     struct purpose_row p = {.code = code, .version = version, .required = required, .title_ja = "t",
@@ -155,7 +130,7 @@ static struct consent_facts facts(struct store *st, const char *person)
 
 static void facts_follow_the_ledger(void **state)
 {
-    struct store *st = ((struct fixture *)*state)->st;
+    struct store *st = ((struct store_fixture *)*state)->st;
     struct consent_facts f = facts(st, ME);
     assert_int_equal(f.required_in_force, 0);
     purpose(st, "service", 1, 1, "initial");
@@ -185,7 +160,7 @@ static void facts_follow_the_ledger(void **state)
 
 static void suspensions_toggle(void **state)
 {
-    struct store *st = ((struct fixture *)*state)->st;
+    struct store *st = ((struct store_fixture *)*state)->st;
     struct suspension_row s = {.person_id = ME, .purpose = "*", .action = "suspend", .at = 1, .channel = "api",
                                .recorded_by = "person"};
     assert_int_equal(st->ops->suspension_append(st, &s), PHR_OK);
@@ -200,7 +175,7 @@ static void suspensions_toggle(void **state)
 
 static void unknown_purpose_version_is_refused(void **state)
 {
-    struct store *st = ((struct fixture *)*state)->st;
+    struct store *st = ((struct store_fixture *)*state)->st;
     purpose(st, "service", 1, 1, "initial");
     assert_int_equal(decide(st, ME, "service", 2, "grant"), PHR_ECONFLICT);
     assert_int_equal(decide(st, ME, "nothing", 1, "grant"), PHR_ECONFLICT);
@@ -213,7 +188,7 @@ static void unknown_purpose_version_is_refused(void **state)
  * another purpose) and the kind asked for. */
 static void provision_basis_table(void **state)
 {
-    struct store *st = ((struct fixture *)*state)->st;
+    struct store *st = ((struct store_fixture *)*state)->st;
     purpose(st, "service", 1, 1, "initial");
     struct purpose_row pr = {.code = "share", .version = 1, .required = 0, .title_ja = "t", .description_ja = "d",
                              .change = "initial", .published_at = 1, .recipient_group = "partners",
@@ -293,7 +268,7 @@ static void provision_basis_table(void **state)
  * expired certification, and nothing is provided. */
 static void provision_needs_an_agreement(void **state)
 {
-    struct store *st = ((struct fixture *)*state)->st;
+    struct store *st = ((struct store_fixture *)*state)->st;
     purpose(st, "service", 1, 1, "initial");
     struct purpose_row pr = {.code = "share", .version = 1, .title_ja = "t", .description_ja = "d", .change = "initial",
                              .published_at = 1, .recipient_group = "partners", .kinds = "Observation"};
@@ -434,11 +409,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(decision_table),
         cmocka_unit_test(consent_actions),
-        cmocka_unit_test_setup_teardown(facts_follow_the_ledger, setup, teardown),
-        cmocka_unit_test_setup_teardown(suspensions_toggle, setup, teardown),
-        cmocka_unit_test_setup_teardown(unknown_purpose_version_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(provision_basis_table, setup, teardown),
-        cmocka_unit_test_setup_teardown(provision_needs_an_agreement, setup, teardown),
+        cmocka_unit_test_setup_teardown(facts_follow_the_ledger, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(suspensions_toggle, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(unknown_purpose_version_is_refused, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(provision_basis_table, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(provision_needs_an_agreement, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test(manifest_parsing),
         cmocka_unit_test(texts_are_checked),
         cmocka_unit_test(consent_requests),

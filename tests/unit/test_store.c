@@ -11,31 +11,6 @@
 #include "store/store.h"
 #include "util/err.h"
 
-struct fixture {
-    char *dir, *db;
-    struct store *st;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof *f);
-    f->dir = tmpdir_new();
-    f->db = path_in(f->dir, "phr.db");
-    assert_int_equal(store_open(f->db, STORE_CREATE, &f->st), PHR_OK);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    store_close(f->st);
-    free(f->db);
-    tmpdir_remove(f->dir);
-    free(f);
-    return 0;
-}
-
 static const unsigned char WRAPPED[72] = {1};
 static const unsigned char MAC[32] = {2};
 
@@ -66,7 +41,7 @@ static void person_cb(void *arg, const struct person_row *p)
 
 static void persons_unique_by_login(void **state)
 {
-    struct store *st = ((struct fixture *)*state)->st;
+    struct store *st = ((struct store_fixture *)*state)->st;
     add_person(st, "p1", "alice");
     struct person_row dup = {.id = "p2", .login = "alice", .pw_hash = "h", .status = "active",
                              .master_key_id = "k", .wrapped_key = WRAPPED, .wrapped_key_len = 72};
@@ -85,7 +60,7 @@ static void session_cb(void *arg, const struct session_row *s)
 
 static void sessions(void **state)
 {
-    struct store *st = ((struct fixture *)*state)->st;
+    struct store *st = ((struct store_fixture *)*state)->st;
     add_person(st, "p1", "alice");
     unsigned char h[32] = {7};
     struct session_row s = {.token_hash = h, .person_id = "p1", .created_at = 1, .last_seen_at = 1, .expires_at = 99};
@@ -100,7 +75,7 @@ static void sessions(void **state)
 
 static void throttle(void **state)
 {
-    struct store *st = ((struct fixture *)*state)->st;
+    struct store *st = ((struct store_fixture *)*state)->st;
     struct throttle_row t;
     assert_int_equal(st->ops->throttle_get(st, "x", &t), PHR_ENOTFOUND);
     t = (struct throttle_row){.failures = 3, .last_failure_at = 10, .locked_until = 20};
@@ -131,7 +106,7 @@ static int collect(void *arg, const struct record_row *r)
 
 static void versions_and_history(void **state)
 {
-    struct store *st = ((struct fixture *)*state)->st;
+    struct store *st = ((struct store_fixture *)*state)->st;
     add_person(st, "p1", "alice");
     add_record(st, "r1", 1, "p1", "29463-7", 1000, 1);
     assert_int_equal(st->ops->record_supersede(st, "r1", 1), PHR_OK);
@@ -153,7 +128,7 @@ static void versions_and_history(void **state)
 
 static void search_by_person_code_and_dates(void **state)
 {
-    struct store *st = ((struct fixture *)*state)->st;
+    struct store *st = ((struct store_fixture *)*state)->st;
     add_person(st, "p1", "alice");
     add_person(st, "p2", "bob");
     for (int i = 0; i < 5; i++) {
@@ -198,7 +173,7 @@ static void search_by_person_code_and_dates(void **state)
 
 static void newer_schema_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     store_close(f->st);
     f->st = NULL;
     sqlite3 *db;
@@ -213,7 +188,7 @@ static void newer_schema_refused(void **state)
 
 static void audit_log_is_append_only(void **state)
 {
-    struct store *st = ((struct fixture *)*state)->st;
+    struct store *st = ((struct store_fixture *)*state)->st;
     unsigned char h[32] = {0};
     struct audit_row a = {.seq = 1, .at = 1, .actor = "a", .role = "r", .action = "x", .result = "allow",
                           .prev_hash = h, .hash = h};
@@ -225,7 +200,7 @@ static void audit_log_is_append_only(void **state)
 
 static void missing_store_not_created_without_flag(void **state)
 {
-    struct fixture *f = *state;
+    struct store_fixture *f = *state;
     char *p = path_in(f->dir, "absent.db");
     struct store *st = NULL;
     assert_int_equal(store_open(p, 0, &st), PHR_ENOTFOUND);
@@ -235,14 +210,14 @@ static void missing_store_not_created_without_flag(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(persons_unique_by_login, setup, teardown),
-        cmocka_unit_test_setup_teardown(sessions, setup, teardown),
-        cmocka_unit_test_setup_teardown(throttle, setup, teardown),
-        cmocka_unit_test_setup_teardown(versions_and_history, setup, teardown),
-        cmocka_unit_test_setup_teardown(search_by_person_code_and_dates, setup, teardown),
-        cmocka_unit_test_setup_teardown(newer_schema_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(audit_log_is_append_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(missing_store_not_created_without_flag, setup, teardown),
+        cmocka_unit_test_setup_teardown(persons_unique_by_login, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(sessions, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(throttle, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(versions_and_history, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(search_by_person_code_and_dates, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(newer_schema_refused, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(audit_log_is_append_only, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(missing_store_not_created_without_flag, store_fixture_setup, store_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
