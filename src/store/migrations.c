@@ -335,6 +335,10 @@ static const char m8_rates[] =
     " count INTEGER NOT NULL,"
     " PRIMARY KEY (key, window)) WITHOUT ROWID;";
 
+/* Data keys move to the key store (keys.db, see sqlite.c), copied there by
+ * a step of their own just before this one runs. */
+static const char m9_keystore[] = "DROP TABLE main.data_keys;";
+
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
-                                         m6_agreements, m7_organisations, m8_rates};
+                                         m6_agreements, m7_organisations, m8_rates, m9_keystore};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

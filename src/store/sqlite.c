@@ -43,10 +43,10 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RELEASE] = "RELEASE job",
     [S_ROLLBACK_TO] = "ROLLBACK TO job",
     [S_PERSON_INSERT] = "INSERT INTO persons(id, login, pw_hash, status, created_at) VALUES(?,?,?,?,?)",
-    [S_KEY_INSERT] = "INSERT INTO data_keys(person_id, master_key_id, wrapped) VALUES(?,?,?)",
-    [S_PERSON_BY_LOGIN] = "SELECT " PERSON_COLS " FROM persons p JOIN data_keys k ON k.person_id = p.id"
+    [S_KEY_INSERT] = "INSERT INTO ks.data_keys(person_id, master_key_id, wrapped) VALUES(?,?,?)",
+    [S_PERSON_BY_LOGIN] = "SELECT " PERSON_COLS " FROM persons p JOIN ks.data_keys k ON k.person_id = p.id"
                           " WHERE p.login = ?",
-    [S_PERSON_BY_ID] = "SELECT " PERSON_COLS " FROM persons p JOIN data_keys k ON k.person_id = p.id"
+    [S_PERSON_BY_ID] = "SELECT " PERSON_COLS " FROM persons p JOIN ks.data_keys k ON k.person_id = p.id"
                        " WHERE p.id = ?",
     [S_SESSION_INSERT] = "INSERT INTO sessions(token_hash, person_id, created_at, last_seen_at, expires_at)"
                          " VALUES(?,?,?,?,?)",
@@ -752,6 +752,55 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
     return rc == SQLITE_ROW ? PHR_OK : PHR_EIO;
 }
 
+/* The key store: persons' wrapped data keys in a file of their own
+ * (keys.db beside phr.db), attached to every connection as "ks". Erasing a
+ * person deletes their key here; a copy of phr.db taken before, opened
+ * with the live keys.db, no longer opens their records (crypto-shredding).
+ * secure_delete overwrites the freed bytes; the erasure truncates the WAL. */
+static const char keystore_schema[] =
+    "PRAGMA ks.journal_mode = WAL; PRAGMA ks.synchronous = FULL; PRAGMA ks.secure_delete = ON;"
+    "CREATE TABLE IF NOT EXISTS ks.data_keys("
+    " person_id TEXT PRIMARY KEY,"
+    " master_key_id TEXT NOT NULL,"
+    " wrapped BLOB NOT NULL);";
+
+static int attach_keystore(sqlite3 *db, const char *path, int flags)
+{
+    struct buf where = {0};
+    const char *slash = strrchr(path, '/');
+    int err = PHR_ENOMEM;
+    if (slash ? buf_printf(&where, "%.*s/keys.db", (int)(slash - path), path) : buf_printf(&where, "keys.db"))
+        goto out;
+    err = PHR_EIO;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db, "ATTACH ? AS ks", -1, &q, NULL) != SQLITE_OK)
+        goto out;
+    sqlite3_bind_text(q, 1, where.data, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        log_event(LOG_ERROR, "store.keystore", "path", where.data, "error", sqlite3_errmsg(db), NULL);
+        goto out;
+    }
+    if (!(flags & STORE_READONLY) && sqlite3_exec(db, keystore_schema, NULL, NULL, NULL) != SQLITE_OK) {
+        log_event(LOG_ERROR, "store.keystore", "path", where.data, "error", sqlite3_errmsg(db), NULL);
+        goto out;
+    }
+    err = PHR_OK;
+out:
+    buf_free(&where);
+    return err;
+}
+
+/* Run in a transaction of its own before migration 9 drops the old table:
+ * a transaction spanning two WAL files is atomic per file only, so the
+ * keys must be safe in keys.db before phr.db forgets them. */
+static const char m9_before[] =
+    "BEGIN IMMEDIATE;"
+    "INSERT OR IGNORE INTO ks.data_keys(person_id, master_key_id, wrapped)"
+    " SELECT person_id, master_key_id, wrapped FROM main.data_keys;"
+    "COMMIT;";
+
 static int migrate(sqlite3 *db)
 {
     int have = 0;
@@ -763,7 +812,8 @@ static int migrate(sqlite3 *db)
         char *msg = NULL;
         char setv[48];
         snprintf(setv, sizeof setv, "PRAGMA user_version = %d", v + 1);
-        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+        if ((v + 1 == 9 && sqlite3_exec(db, m9_before, NULL, NULL, &msg) != SQLITE_OK) ||
+            sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(db, sqlite_migrations[v], NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(db, setv, NULL, NULL, &msg) != SQLITE_OK ||
             sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
@@ -816,6 +866,9 @@ int sqlite_store_open(const char *path, int flags, struct store **out)
      * slower decisions, bench/gate). They are small and bounded. */
     if (sqlite3_exec(s->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
+    if ((err = attach_keystore(s->db, path, flags)) != PHR_OK)
+        goto fail;
+    err = PHR_EIO;
     if (!(flags & STORE_READONLY)) {
         if (sqlite3_exec(s->db,
                          "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"

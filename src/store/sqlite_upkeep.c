@@ -13,11 +13,13 @@ enum {
 _Static_assert(N_STMTS <= SQ_UPKEEP_STMTS, "raise SQ_UPKEEP_STMTS");
 
 static const char *const sql[N_STMTS] = {
-    [S_SCHEMA] = "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p"
-                 " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid",
-    [S_KEYS_OTHER] = "SELECT person_id, master_key_id, wrapped FROM data_keys WHERE master_key_id <> ? LIMIT ?",
-    [S_KEYS_COUNT_OTHER] = "SELECT count(*) FROM data_keys WHERE master_key_id <> ?",
-    [S_KEY_UPDATE] = "UPDATE data_keys SET master_key_id = ?2, wrapped = ?3 WHERE person_id = ?1",
+    [S_SCHEMA] = "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name, 'main') p"
+                 " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'"
+                 " UNION ALL SELECT m.name, p.name FROM ks.sqlite_master m JOIN pragma_table_info(m.name, 'ks') p"
+                 " WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1",
+    [S_KEYS_OTHER] = "SELECT person_id, master_key_id, wrapped FROM ks.data_keys WHERE master_key_id <> ? LIMIT ?",
+    [S_KEYS_COUNT_OTHER] = "SELECT count(*) FROM ks.data_keys WHERE master_key_id <> ?",
+    [S_KEY_UPDATE] = "UPDATE ks.data_keys SET master_key_id = ?2, wrapped = ?3 WHERE person_id = ?1",
     [S_TOTP_UPDATE] = "UPDATE staff SET totp_sealed = ?2 WHERE id = ?1",
     [S_RATE_ADD] = "INSERT INTO rate_counts(key, window, count) VALUES(?,?,?) ON CONFLICT(key, window)"
                    " DO UPDATE SET count = count + excluded.count RETURNING count",

@@ -156,10 +156,11 @@ export function quantity(code, value, unit, when = '2026-11-01T07:30:00+09:00', 
   };
 }
 
-// Runs SQL against a data directory's store with Debian's sqlite3 tool.
-export function sql(data, statement) {
+// Runs SQL against a data directory's store (or, with file 'keys.db', its
+// key store) with Debian's sqlite3 tool.
+export function sql(data, statement, file = 'phr.db') {
   // The server may be committing: wait for its lock as the server would.
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(data, 'phr.db'), statement], { encoding: 'utf8' });
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(data, file), statement], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
   return r.stdout.trim();
 }

@@ -27,7 +27,7 @@ test('R2.5 master-key rotation without losing a record, while serving', async ()
   const again = phr(['keys', 'new', '--out', newKey]);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /refusing to overwrite/);
-  const ids = () => sql(data, 'SELECT DISTINCT master_key_id FROM data_keys ORDER BY 1').split('\n');
+  const ids = () => sql(data, 'SELECT DISTINCT master_key_id FROM data_keys ORDER BY 1', 'keys.db').split('\n');
   const [oldId] = ids();
 
   // Serving with the new key current and the old one still accepted.
@@ -38,7 +38,7 @@ test('R2.5 master-key rotation without losing a record, while serving', async ()
   };
   assert.equal((await read(srv, people[0])).status, 200);
   const late = await signupAndLogin(srv);
-  const newId = sql(data, `SELECT master_key_id FROM data_keys WHERE person_id = '${late.personId}'`);
+  const newId = sql(data, `SELECT master_key_id FROM data_keys WHERE person_id = '${late.personId}'`, 'keys.db');
   assert.notEqual(newId, oldId, 'new data keys are wrapped by the new key at once');
 
   const rot = phr(['keys', 'rotate', '--data', data, '--key', newKey, '--old-keys', oldKey, '--log-level', 'warn']);
@@ -72,11 +72,11 @@ test('R2.5 a rotation that meets a key it was not given names it and changes not
   const data = srv.data;
   const a = join(data, 'a.key');
   assert.equal(phr(['keys', 'new', '--out', a]).status, 0);
-  const before = sql(data, 'SELECT master_key_id, hex(wrapped) FROM data_keys');
+  const before = sql(data, 'SELECT master_key_id, hex(wrapped) FROM data_keys', 'keys.db');
   const r = phr(['keys', 'rotate', '--data', data, '--key', a, '--old-keys', a, '--log-level', 'warn']);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /wrapped by master key [0-9a-f]{16}, which is not loaded: give it with --old-keys/);
-  assert.equal(sql(data, 'SELECT master_key_id, hex(wrapped) FROM data_keys'), before);
+  assert.equal(sql(data, 'SELECT master_key_id, hex(wrapped) FROM data_keys', 'keys.db'), before);
   assert.equal(phr(['keys', 'rotate', '--data', data, '--key', a]).status, 2);
   assert.ok(me.personId);
 });

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "helpers.h"
+#include "store/migrations.h"
 #include "store/store.h"
 #include "util/err.h"
 
@@ -186,6 +187,49 @@ static void newer_schema_refused(void **state)
     assert_null(st);
 }
 
+static void got_wrapped(void *arg, const struct person_row *p)
+{
+    assert_int_equal(p->wrapped_key_len, sizeof WRAPPED);
+    memcpy(arg, p->wrapped_key, sizeof WRAPPED);
+}
+
+/* A store of schema 8 kept its data keys in phr.db; opening it moves them
+ * to keys.db before the old table is dropped (R3.10's key store). */
+static void data_keys_move_to_the_key_store(void **state)
+{
+    struct store_fixture *f = *state;
+    store_close(f->st);
+    f->st = NULL;
+    char *old = path_in(f->dir, "old.db");
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
+    for (int v = 0; v < 8; v++)
+        assert_int_equal(sqlite3_exec(db, sqlite_migrations[v], NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "PRAGMA user_version = 8;"
+                                  "INSERT INTO persons VALUES('p1', 'a@example.jp', 'h', 'active', 1);"
+                                  "INSERT INTO data_keys VALUES('p1', 'k', x'01');",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "UPDATE data_keys SET wrapped = ?", -1, &q, NULL), SQLITE_OK);
+    sqlite3_bind_blob(q, 1, WRAPPED, sizeof WRAPPED, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(q), SQLITE_DONE);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+
+    struct store *st = NULL;
+    assert_int_equal(store_open(old, STORE_CREATE, &st), PHR_OK);
+    unsigned char got[sizeof WRAPPED] = {0};
+    assert_int_equal(st->ops->person_by_id(st, "p1", got_wrapped, got), PHR_OK);
+    assert_memory_equal(got, WRAPPED, sizeof WRAPPED);
+    store_close(st);
+    assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(db, "SELECT 1 FROM data_keys", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    free(old);
+}
+
 static void audit_log_is_append_only(void **state)
 {
     struct store *st = ((struct store_fixture *)*state)->st;
@@ -216,6 +260,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(versions_and_history, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(search_by_person_code_and_dates, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(newer_schema_refused, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(data_keys_move_to_the_key_store, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(audit_log_is_append_only, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(missing_store_not_created_without_flag, store_fixture_setup, store_fixture_teardown),
     };
