@@ -32,6 +32,11 @@ static const char *const action_names[] = {
     [ACT_REASON_OPEN] = "staff.reason",
     [ACT_INCIDENT_RECORD] = "incident.record",
     [ACT_KEYS_ROTATE] = "keys.rotate",
+    [ACT_ERASURE_REQUEST] = "erasure.request",
+    [ACT_ERASURE_EXECUTE] = "erasure.execute",
+    [ACT_DISCLOSURE] = "disclosure.read",
+    [ACT_RETENTION_RUN] = "retention.run",
+    [ACT_TERMINATION] = "termination.announce",
 };
 
 const char *gate_action_name(enum action act)
@@ -56,7 +61,8 @@ static int is_consent_action(enum action act)
 
 enum decision gate_decide(const struct actor *a, enum action act, const char *subject)
 {
-    if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE || act == ACT_KEYS_ROTATE)
+    if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE || act == ACT_KEYS_ROTATE ||
+        act == ACT_RETENTION_RUN || act == ACT_TERMINATION)
         return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY; /* the operator, at the command line */
     if (act == ACT_INCIDENT_RECORD)
         return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_SECURITY_OFFICER) ? GATE_ALLOW : GATE_DENY;
@@ -70,7 +76,10 @@ enum decision gate_decide(const struct actor *a, enum action act, const char *su
         return GATE_ALLOW; /* decided by the staff service: password, second factor, status */
     if (act == ACT_REASON_OPEN)
         return subject && is_staff(a, ROLE_HANDLER) ? GATE_ALLOW : GATE_DENY;
-    if (act == ACT_PROVISION_READ || act == ACT_ACCESS_LOG_READ)
+    /* A person's rights are exercised by the person; the operator acts on
+     * a request received by mail or at a counter, and retention erases. */
+    if (act == ACT_PROVISION_READ || act == ACT_ACCESS_LOG_READ || act == ACT_ERASURE_REQUEST ||
+        act == ACT_ERASURE_EXECUTE || act == ACT_DISCLOSURE)
         return subject && (a->kind == ACTOR_SYSTEM || (a->kind == ACTOR_PERSON && strcmp(a->id, subject) == 0))
                    ? GATE_ALLOW
                    : GATE_DENY;

@@ -28,6 +28,8 @@ void routes_api(struct request *r);
 void routes_fhir(struct request *r);
 /* /api/v1/policies and /api/v1/me/...: policies, consents, suspensions. */
 void routes_consent(struct request *r);
+/* /api/v1/me/erasures: called by routes_consent once the person is known. */
+void routes_rights(struct request *r);
 /* /api/v1/staff/... and /api/v1/audit. */
 void routes_staff(struct request *r);
 /* GET / : a page saying the service is up (the portal is another module). */

@@ -137,7 +137,7 @@ void req_problem_issue(struct request *r, const struct issue *is)
 {
     static const struct { int status; const char *title; } titles[] = {
         {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"},
-        {409, "Conflict"}, {413, "Content Too Large"}, {415, "Unsupported Media Type"},
+        {409, "Conflict"}, {410, "Gone"}, {413, "Content Too Large"}, {415, "Unsupported Media Type"},
         {422, "Unprocessable Content"}, {429, "Too Many Requests"}, {500, "Internal Server Error"},
         {503, "Service Unavailable"},
     };

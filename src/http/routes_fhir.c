@@ -91,7 +91,14 @@ static void finish_body(struct request *r, int status)
     const struct op_result *res = op_result(r->op);
     if (res->err)
         return finish_error(r, res);
-    if (op_render(r->op, &r->resp) != PHR_OK) {
+    int err = op_render(r->op, &r->resp);
+    if (err == PHR_ENOTFOUND) {
+        /* The person was erased between the read and the opening: their
+         * key is gone, and so, a moment later, are the rows. */
+        r->resp.len = 0;
+        return outcome(r, 404, "not-found", "no such resource");
+    }
+    if (err != PHR_OK) {
         r->resp.len = 0;
         return outcome(r, 500, "exception", "the record could not be opened");
     }

@@ -80,6 +80,10 @@ int throttle_fail(struct store *st, const struct service_config *cfg, const char
 /* How long the client address is locked out after too many failures. */
 int64_t throttle_client_wait_ms(struct store *rd, const char *client, int64_t now);
 
+/* service/erasure.c: finishes erasures a crash interrupted, and deletes
+ * again the keys of erased persons (a key store restored from a backup). */
+int erasure_resume(struct service *svc);
+
 /* Appends a purpose as a JSON object left open, so that callers can add
  * members before closing it. */
 int policy_render_purpose(struct buf *b, const struct purpose_row *p);

@@ -84,6 +84,10 @@ int service_open(const struct service_config *cfg, struct service **out)
     }
     if ((err = store_pool_create(cfg->db_path, cfg->read_connections, &svc->readers)) != PHR_OK)
         goto fail;
+    if ((err = erasure_resume(svc)) != PHR_OK) {
+        log_event(LOG_ERROR, "service.open", "step", "unfinished erasures", "error", phr_strerror(err), NULL);
+        goto fail;
+    }
     if ((err = checkpointing_start(svc, &svc->checkpointing)) != PHR_OK)
         goto fail;
     *out = svc;

@@ -38,6 +38,7 @@ struct service_config {
     unsigned read_connections;
     unsigned max_batch;
     unsigned hash_concurrency;    /* Argon2id hashes at once */
+    const char *crash_after;      /* tests only: exit right after this step ("erasure.rows", …) */
 };
 
 void service_config_defaults(struct service_config *cfg);
@@ -208,6 +209,17 @@ int service_rate_flush(struct service *svc, struct rate_delta *d, size_t n, int6
 /* Every instance's count for key in window so far (a new key's start). */
 int service_rate_get(struct service *svc, const char *key, int64_t window, int64_t *count);
 /* Loads the demo person and a few months of synthetic vitals, once. */
+/* Erasure on request (R3.10): the request answers (in out, JSON) what would
+ * be erased and kept; the confirmation, with the person's password,
+ * carries it out. codes: comma-separated record codes, "" for all records;
+ * ignored for the account. Blocking: each step commits before the next. */
+int erasure_request(struct service *svc, const struct actor *a, const char *subject, int account, const char *codes,
+                    struct buf *out, struct issue *is);
+int erasure_confirm(struct service *svc, const struct actor *a, const char *subject, const char *id,
+                    const char *password, size_t pwlen, struct buf *out, struct issue *is);
+/* Joins and checks the codes a request names. */
+int erasure_codes_join(const char *const *codes, size_t n, struct buf *out, struct issue *is);
+
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"
 #define DEMO_PASSWORD "phr-demo-2026"

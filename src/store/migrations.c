@@ -339,6 +339,39 @@ static const char m8_rates[] =
  * a step of their own just before this one runs. */
 static const char m9_keystore[] = "DROP TABLE main.data_keys;";
 
+/* A person's rights (R3.10, R3.11): erasure requests and their execution,
+ * which outlive the erased data as the record that it was erased (when,
+ * what, on whose request), and the time of last sign-in that retention's
+ * inactivity rule reads. */
+static const char m10_erasure[] =
+    "CREATE TABLE erasures("
+    " id TEXT PRIMARY KEY,"
+    " person_id TEXT NOT NULL,"
+    " scope TEXT NOT NULL CHECK (scope IN ('account', 'records')),"
+    /* records only: the codes erased, comma-separated; '' for all records */
+    " codes TEXT NOT NULL DEFAULT '',"
+    " requested_at INTEGER NOT NULL,"
+    " requested_by TEXT NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN ('requested', 'erasing', 'done')),"
+    " confirmed_at INTEGER,"
+    " done_at INTEGER,"
+    /* what went, as counts (JSON): never values */
+    " erased TEXT);"
+    "CREATE INDEX erasures_by_person ON erasures(person_id, requested_at);"
+    "CREATE INDEX erasures_unfinished ON erasures(status) WHERE status = 'erasing';"
+    "ALTER TABLE persons ADD COLUMN last_login_at INTEGER;"
+    /* The ledgers stay append-only, except that an erased person's go
+     * with them (the person row is made a tombstone first). */
+    "DROP TRIGGER consents_no_delete;"
+    "CREATE TRIGGER consents_no_delete BEFORE DELETE ON consents"
+    " WHEN NOT EXISTS (SELECT 1 FROM persons WHERE id = OLD.person_id AND status = 'erased')"
+    " BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;"
+    "DROP TRIGGER suspensions_no_delete;"
+    "CREATE TRIGGER suspensions_no_delete BEFORE DELETE ON suspensions"
+    " WHEN NOT EXISTS (SELECT 1 FROM persons WHERE id = OLD.person_id AND status = 'erased')"
+    " BEGIN SELECT RAISE(ABORT, 'the suspension ledger is append-only'); END;";
+
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
-                                         m6_agreements, m7_organisations, m8_rates, m9_keystore};
+                                         m6_agreements, m7_organisations, m8_rates, m9_keystore, m10_erasure};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

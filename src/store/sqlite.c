@@ -658,6 +658,8 @@ static void s_close(struct store *st)
         sqlite3_finalize(s->audit_stmt[i]);
     for (int i = 0; i < SQ_UPKEEP_STMTS; i++)
         sqlite3_finalize(s->upkeep_stmt[i]);
+    for (int i = 0; i < SQ_RIGHTS_STMTS; i++)
+        sqlite3_finalize(s->rights_stmt[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -731,6 +733,15 @@ static const struct store_ops sqlite_ops = {
     .data_keys_count_other = squ_data_keys_count_other,
     .data_key_update = squ_data_key_update,
     .staff_totp_update = squ_staff_totp_update,
+    .erasure_count = sqx_erasure_count,
+    .erasure_insert = sqx_erasure_insert,
+    .erasure_get = sqx_erasure_get,
+    .erasure_unfinished = sqx_erasure_unfinished,
+    .erasure_set = sqx_erasure_set,
+    .erase_records = sqx_erase_records,
+    .erase_account = sqx_erase_account,
+    .erase_data_key = sqx_erase_data_key,
+    .erase_keys_of_erased = sqx_erase_keys_of_erased,
     .audit_insert = sqa_audit_insert,
     .audit_last = sqa_audit_last,
     .audit_scan = sqa_audit_scan,
@@ -756,9 +767,12 @@ static int pragma_int(sqlite3 *db, const char *sql, int *out)
  * (keys.db beside phr.db), attached to every connection as "ks". Erasing a
  * person deletes their key here; a copy of phr.db taken before, opened
  * with the live keys.db, no longer opens their records (crypto-shredding).
- * secure_delete overwrites the freed bytes; the erasure truncates the WAL. */
+ * secure_delete overwrites a deleted key in the file at commit, and the
+ * rollback journal (not WAL) keeps no copy once the commit is done: a WAL
+ * would hold the page with the key until its next checkpoint. Keys are
+ * written seldom (sign-up, erasure, rotation), so the journal costs little. */
 static const char keystore_schema[] =
-    "PRAGMA ks.journal_mode = WAL; PRAGMA ks.synchronous = FULL; PRAGMA ks.secure_delete = ON;"
+    "PRAGMA ks.journal_mode = DELETE; PRAGMA ks.synchronous = FULL; PRAGMA ks.secure_delete = ON;"
     "CREATE TABLE IF NOT EXISTS ks.data_keys("
     " person_id TEXT PRIMARY KEY,"
     " master_key_id TEXT NOT NULL,"
@@ -871,9 +885,9 @@ int sqlite_store_open(const char *path, int flags, struct store **out)
     err = PHR_EIO;
     if (!(flags & STORE_READONLY)) {
         if (sqlite3_exec(s->db,
-                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                         " PRAGMA foreign_keys = ON; PRAGMA secure_delete = FAST;"
-                         " PRAGMA journal_size_limit = 67108864;",
+                         "PRAGMA main.journal_mode = WAL; PRAGMA main.synchronous = FULL;"
+                         " PRAGMA foreign_keys = ON; PRAGMA main.secure_delete = FAST;"
+                         " PRAGMA main.journal_size_limit = 67108864;",
                          NULL, NULL, NULL) != SQLITE_OK)
             goto fail;
         if ((err = migrate(s->db)) != PHR_OK)

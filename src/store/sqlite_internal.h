@@ -13,6 +13,7 @@
 #define SQ_STAFF_STMTS 16 /* sqlite_staff.c's statements */
 #define SQ_AUDIT_STMTS 12 /* sqlite_audit.c's statements */
 #define SQ_UPKEEP_STMTS 10 /* sqlite_upkeep.c's statements */
+#define SQ_RIGHTS_STMTS 20 /* sqlite_rights.c's statements */
 
 struct checkpointer;
 
@@ -25,6 +26,7 @@ struct sqlite_store {
     sqlite3_stmt *staff_stmt[SQ_STAFF_STMTS];
     sqlite3_stmt *audit_stmt[SQ_AUDIT_STMTS];
     sqlite3_stmt *upkeep_stmt[SQ_UPKEEP_STMTS];
+    sqlite3_stmt *rights_stmt[SQ_RIGHTS_STMTS];
     struct checkpointer *ckpt;
 };
 
@@ -119,5 +121,17 @@ int squ_staff_totp_update(struct store *st, const char *staff_id, const unsigned
 int squ_rate_add(struct store *st, const char *key, int64_t window, int64_t delta, int64_t *total);
 int squ_rate_get(struct store *st, const char *key, int64_t window, int64_t *count);
 int squ_rate_prune(struct store *st, int64_t before_window);
+
+/* sqlite_rights.c: erasure. */
+int sqx_erasure_count(struct store *st, const char *person, int account, const char *codes,
+                      struct erasure_counts *out);
+int sqx_erasure_insert(struct store *st, const struct erasure_row *e);
+int sqx_erasure_get(struct store *st, const char *id, int (*cb)(void *, const struct erasure_row *), void *arg);
+int sqx_erasure_unfinished(struct store *st, int (*cb)(void *, const struct erasure_row *), void *arg);
+int sqx_erasure_set(struct store *st, const char *id, const char *status, int64_t at, const char *erased);
+int sqx_erase_records(struct store *st, const char *person, const char *codes, int64_t *n);
+int sqx_erase_account(struct store *st, const char *person);
+int sqx_erase_data_key(struct store *st, const char *person);
+int sqx_erase_keys_of_erased(struct store *st, int64_t *n);
 
 #endif

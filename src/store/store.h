@@ -224,6 +224,21 @@ typedef int (*record_cb)(void *arg, const struct record_row *r);
 typedef int (*audit_cb)(void *arg, const struct audit_row *a);
 typedef int (*checkpoint_cb)(void *arg, const struct checkpoint_row *c);
 
+/* An erasure on request (R3.10): requested, then (confirmed) erasing, then
+ * done. scope "account" or "records" (codes: comma-separated, "" = all). */
+struct erasure_row {
+    const char *id, *person_id, *scope, *codes, *requested_by, *status, *erased;
+    int64_t requested_at, expires_at, confirmed_at, done_at;
+};
+
+/* What an erasure would remove, and what the law makes it keep. */
+struct erasure_counts {
+    int64_t records, versions;                 /* distinct records, all their versions */
+    int64_t consents, suspensions, sessions;   /* account scope only */
+    int64_t provisions, audit;                 /* kept: provision records, handling history */
+    int64_t last_provision_at;                 /* 0 if none */
+};
+
 struct store;
 
 struct store_ops {
@@ -345,6 +360,25 @@ struct store_ops {
     int (*data_key_update)(struct store *st, const char *person_id, const char *key_id, const unsigned char *wrapped,
                            size_t len);
     int (*staff_totp_update)(struct store *st, const char *staff_id, const unsigned char *sealed, size_t len);
+
+    /* Erasure: what a scope covers; the request's row and its status; the
+     * person's rows (records only, or the account: all but the handling
+     * history, provision records and the erasure rows, the person row
+     * left as a tombstone without login or password); their data key. */
+    int (*erasure_count)(struct store *st, const char *person, int account, const char *codes,
+                         struct erasure_counts *out);
+    int (*erasure_insert)(struct store *st, const struct erasure_row *e);
+    /* PHR_ENOTFOUND. */
+    int (*erasure_get)(struct store *st, const char *id, int (*cb)(void *, const struct erasure_row *), void *arg);
+    /* Unfinished (status "erasing") erasures, oldest first. */
+    int (*erasure_unfinished)(struct store *st, int (*cb)(void *, const struct erasure_row *), void *arg);
+    int (*erasure_set)(struct store *st, const char *id, const char *status, int64_t at, const char *erased);
+    int (*erase_records)(struct store *st, const char *person, const char *codes, int64_t *n);
+    int (*erase_account)(struct store *st, const char *person);
+    int (*erase_data_key)(struct store *st, const char *person);
+    /* Deletes the key of every person whose account erasure is done: a key
+     * store restored from a backup forgets them again. *n: keys deleted. */
+    int (*erase_keys_of_erased)(struct store *st, int64_t *n);
 
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);

@@ -1,0 +1,106 @@
+/* A signed-in person's rights: erasure on request (R3.10) at
+ * /api/v1/me/erasures. Reached through routes_consent, which has
+ * authenticated the person. */
+#include <string.h>
+#include <json-c/json.h>
+
+#include "formats/json.h"
+#include "http/internal.h"
+#include "util/err.h"
+
+#define ERASURES "/api/v1/me/erasures"
+
+static void reply_json(struct request *r, int status, const struct issue *is, int rc)
+{
+    if (rc != 0) {
+        r->resp.len = 0;
+        return req_problem_issue(r, is);
+    }
+    req_reply(r, status, "application/json; charset=utf-8");
+}
+
+/* {"scope": "account"} or {"scope": "records", "codes": ["85354-9", …]}
+ * (no codes: every record). */
+static void request_erasure(struct request *r)
+{
+    json_object *o = req_json_object(r);
+    if (!o)
+        return;
+    struct issue is;
+    struct buf codes = {0};
+    const char *scope = json_get_str(o, "scope");
+    json_object *list = NULL;
+    int account = scope && strcmp(scope, "account") == 0;
+    int rc = -1;
+    if (!scope || (!account && strcmp(scope, "records"))) {
+        issue_set(&is, 422, "value", "scope", "send {\"scope\": \"account\"} or {\"scope\": \"records\", \"codes\": [...]}");
+        goto out;
+    }
+    if (json_object_object_get_ex(o, "codes", &list)) {
+        if (account || !json_object_is_type(list, json_type_array) || json_object_array_length(list) == 0) {
+            issue_set(&is, 422, "value", "codes", "codes is a non-empty list of record codes, for scope \"records\"");
+            goto out;
+        }
+        size_t n = json_object_array_length(list);
+        const char *c[33];
+        if (n > 32) {
+            issue_set(&is, 422, "value", "codes", "at most 32 codes at once");
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            json_object *e = json_object_array_get_idx(list, i);
+            if (!json_object_is_type(e, json_type_string)) {
+                issue_set(&is, 422, "value", "codes", "each code is a string");
+                goto out;
+            }
+            c[i] = json_object_get_string(e);
+        }
+        if (erasure_codes_join(c, n, &codes, &is) != 0)
+            goto out;
+    }
+    rc = erasure_request(r->svc, &r->actor, r->auth.person_id, account, buf_cstr(&codes), &r->resp, &is);
+out:
+    json_object_put(o);
+    buf_free(&codes);
+    reply_json(r, 201, &is, rc);
+}
+
+static void confirm_erasure(struct request *r, const char *id)
+{
+    json_object *o = req_json_object(r);
+    if (!o)
+        return;
+    struct issue is;
+    const char *pw = json_get_str(o, "password");
+    int rc;
+    if (!pw)
+        rc = issue_set(&is, 422, "required", "password", "confirm with {\"password\": your password}");
+    else
+        rc = erasure_confirm(r->svc, &r->actor, r->auth.person_id, id, pw, strlen(pw), &r->resp, &is);
+    if (pw)
+        explicit_bzero((char *)pw, strlen(pw));
+    json_object_put(o);
+    reply_json(r, 200, &is, rc);
+}
+
+void routes_rights(struct request *r)
+{
+    const char *p = r->path;
+    int post = strcmp(r->method, "POST") == 0;
+    if (strcmp(p, ERASURES) == 0) {
+        r->route = ERASURES;
+        return post ? request_erasure(r) : req_problem(r, 405, "Method Not Allowed", "ask for an erasure with POST");
+    }
+    size_t n = strlen(ERASURES "/");
+    const char *tail = p + n;
+    size_t idlen = strcspn(tail, "/");
+    if (strncmp(p, ERASURES "/", n) == 0 && idlen == 36 && strcmp(tail + idlen, "/confirm") == 0) {
+        r->route = ERASURES "/{id}/confirm";
+        char id[37];
+        memcpy(id, tail, 36);
+        id[36] = '\0';
+        return post ? confirm_erasure(r, id) : req_problem(r, 405, "Method Not Allowed", "confirm with POST");
+    }
+    r->route = "/api/v1/me/(unknown)";
+    req_problem(r, 404, "Not Found", "no such API endpoint");
+}
