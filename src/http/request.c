@@ -50,6 +50,10 @@ void req_free(struct request *r)
     if (!r)
         return;
     op_free(r->op);
+    if (r->stream) {
+        r->stream->close(r->stream->ctx);
+        free(r->stream);
+    }
     buf_wipe(&r->body);   /* may hold a password or health data */
     buf_wipe(&r->resp);
     buf_free(&r->headers);
@@ -76,6 +80,19 @@ void req_reply(struct request *r, int status, const char *ctype)
     r->status = status;
     r->ctype = ctype;
     r->state = RQ_DONE;
+}
+
+void req_stream(struct request *r, int status, const char *ctype, int (*next)(void *, struct buf *),
+                void (*close)(void *), void *ctx)
+{
+    struct stream *st = calloc(1, sizeof *st);
+    if (!st) {
+        close(ctx);
+        return req_problem(r, 500, "Internal Server Error", "out of memory");
+    }
+    *st = (struct stream){.next = next, .close = close, .ctx = ctx};
+    r->stream = st;
+    req_reply(r, status, ctype);
 }
 
 void req_outcome(struct request *r, const struct issue *is)

@@ -43,6 +43,18 @@ struct request {
     const char *ctype;
     struct buf resp;
     struct buf headers;            /* "Name\0Value\0" pairs added to the answer */
+    struct stream *stream;         /* a body produced piece by piece, or NULL */
+};
+
+/* A body too large to build in memory: next appends the next piece to out
+ * and returns 1, or 0 at the end, or <0 on failure (the connection is then
+ * cut, so the client sees an incomplete body); close frees ctx. */
+struct stream {
+    int (*next)(void *ctx, struct buf *out);
+    void (*close)(void *ctx);
+    void *ctx;
+    struct buf pending;
+    size_t off;
 };
 
 struct request *req_new(struct server *srv, struct MHD_Connection *c, const char *method, const char *path);
@@ -53,6 +65,9 @@ const char *req_arg(struct request *r, const char *name);
 int req_add_header(struct request *r, const char *name, const char *value);
 
 void req_reply(struct request *r, int status, const char *ctype);
+/* Answers with a streamed body; the stream takes ctx (closed on every path). */
+void req_stream(struct request *r, int status, const char *ctype, int (*next)(void *, struct buf *),
+                void (*close)(void *), void *ctx);
 /* Answers with a FHIR OperationOutcome for is. */
 void req_outcome(struct request *r, const struct issue *is);
 /* Answers with RFC 9457 problem+json. */

@@ -1,5 +1,5 @@
-/* A signed-in person's rights: erasure on request (R3.10) at
- * /api/v1/me/erasures. Reached through routes_consent, which has
+/* A signed-in person's rights: disclosure (R3.8) at /api/v1/me/disclosure
+ * and erasure on request (R3.10) at /api/v1/me/erasures. Reached through routes_consent, which has
  * authenticated the person. */
 #include <string.h>
 #include <json-c/json.h>
@@ -83,10 +83,38 @@ static void confirm_erasure(struct request *r, const char *id)
     reply_json(r, 200, &is, rc);
 }
 
+static int disclosure_piece(void *ctx, struct buf *out)
+{
+    return disclosure_next(ctx, out);
+}
+
+static void disclosure_end(void *ctx)
+{
+    disclosure_close(ctx);
+}
+
+static void disclosure(struct request *r)
+{
+    struct disclosure *d;
+    struct issue is;
+    if (disclosure_open(r->svc, &r->actor, r->auth.person_id, &d, &is) != 0)
+        return req_problem_issue(r, &is);
+    if (req_add_header(r, "Content-Disposition", "attachment; filename=\"phr-disclosure.json\"") != 0) {
+        disclosure_close(d);
+        return req_problem(r, 500, "Internal Server Error", "out of memory");
+    }
+    req_stream(r, 200, "application/json; charset=utf-8", disclosure_piece, disclosure_end, d);
+}
+
 void routes_rights(struct request *r)
 {
     const char *p = r->path;
     int post = strcmp(r->method, "POST") == 0;
+    if (strcmp(p, "/api/v1/me/disclosure") == 0) {
+        r->route = "/api/v1/me/disclosure";
+        return strcmp(r->method, "GET") == 0 ? disclosure(r)
+                                             : req_problem(r, 405, "Method Not Allowed", "read the disclosure with GET");
+    }
     if (strcmp(p, ERASURES) == 0) {
         r->route = ERASURES;
         return post ? request_erasure(r) : req_problem(r, 405, "Method Not Allowed", "ask for an erasure with POST");

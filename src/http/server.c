@@ -39,10 +39,47 @@ void server_config_defaults(struct server_config *cfg)
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
                           "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/* Refills the stream's pending piece when it is used up. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    struct stream *st = cls;
+    while (st->off == st->pending.len) {
+        buf_wipe(&st->pending);
+        st->off = 0;
+        int more = st->next(st->ctx, &st->pending);
+        if (more < 0)
+            return MHD_CONTENT_READER_END_WITH_ERROR;
+        if (more == 0 && st->pending.len == 0)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    size_t n = st->pending.len - st->off;
+    if (n > max)
+        n = max;
+    memcpy(out, st->pending.data + st->off, n);
+    st->off += n;
+    return (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+    struct stream *st = cls;
+    st->close(st->ctx);
+    buf_wipe(&st->pending);
+    free(st);
+}
+
 static enum MHD_Result queue(struct request *r)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(r->resp.len, r->resp.data ? r->resp.data : "",
-                                                                 MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp;
+    if (r->stream) {
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, r->stream, stream_free);
+        if (!resp)
+            stream_free(r->stream);
+        r->stream = NULL;
+    } else {
+        resp = MHD_create_response_from_buffer(r->resp.len, r->resp.data ? r->resp.data : "", MHD_RESPMEM_MUST_COPY);
+    }
     if (!resp)
         return MHD_NO;
     if (r->ctype)

@@ -201,6 +201,16 @@ static int render_json(struct store *rd, const char *subject, const struct ledge
     return buf_printf(b, "],\"suspended_all\":%s}", f.suspended_all ? "true" : "false") ? PHR_ENOMEM : PHR_OK;
 }
 
+int consent_render_json(struct store *rd, const char *subject, struct buf *b)
+{
+    struct ledger l = {0};
+    int err = rd->ops->consent_history(rd, subject, got_entry, &l);
+    if (!err)
+        err = render_json(rd, subject, &l, b);
+    ledger_free(&l);
+    return err;
+}
+
 static int render_fhir(const struct ledger *l, const char *base_url, struct buf *b)
 {
     if (buf_printf(b, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":%zu,\"entry\":[", l->n))
@@ -248,11 +258,15 @@ int consent_read(struct service *svc, const struct actor *a, const char *subject
         *out = NULL;
         return issue_set(is, 503, "transient", NULL, "the store is not available");
     }
-    err = rd->ops->consent_history(rd, r->subject, got_entry, &l);
-    if (!err)
-        err = fhir ? render_fhir(&l, base_url ? base_url : "", &r->out) : render_json(rd, r->subject, &l, &r->out);
+    if (fhir) {
+        err = rd->ops->consent_history(rd, r->subject, got_entry, &l);
+        if (!err)
+            err = render_fhir(&l, base_url ? base_url : "", &r->out);
+        ledger_free(&l);
+    } else {
+        err = consent_render_json(rd, r->subject, &r->out);
+    }
     service_reader_done(svc, rd);
-    ledger_free(&l);
     if (err) {
         op_free(&r->op);
         *out = NULL;

@@ -57,6 +57,9 @@ int service_open_sealed(const struct service *svc, const char *ad, const unsigne
 int service_data_key(struct service *svc, struct store *rd, const char *person_id,
                      unsigned char key[DATA_KEY_BYTES]);
 
+/* The associated data a record's part ("body", "original") is sealed with. */
+void record_ad(char out[96], const char *id, int version, const char *part);
+
 /* service/checkpoints.c: the periodic checkpoint thread (none when the
  * interval is 0) and one checkpoint made and waited for. */
 int checkpointing_start(struct service *svc, struct checkpointing **out);
@@ -79,6 +82,12 @@ int throttle_fail(struct store *st, const struct service_config *cfg, const char
                   int64_t now);
 /* How long the client address is locked out after too many failures. */
 int64_t throttle_client_wait_ms(struct store *rd, const char *client, int64_t now);
+
+/* The person's consent state and ledger, and their provision records, as
+ * the JSON of /api/v1/me/consents and /api/v1/me/provisions (read on rd;
+ * also the disclosure's sections). */
+int consent_render_json(struct store *rd, const char *subject, struct buf *b);
+int provisions_render_json(struct store *rd, const char *subject, struct buf *b);
 
 /* service/erasure.c: finishes erasures a crash interrupted, and deletes
  * again the keys of erased persons (a key store restored from a backup). */

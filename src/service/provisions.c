@@ -73,6 +73,22 @@ static int render_one(void *arg, const struct provision_row *p)
                : PHR_OK;
 }
 
+static int render_list(struct store *rd, const char *subject, const char *base_url, int fhir, struct buf *b)
+{
+    struct render_ctx c = {b, base_url, fhir, 0};
+    if (buf_puts(b, fhir ? "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[" : "{\"provisions\":["))
+        return PHR_ENOMEM;
+    int err = rd->ops->provision_list(rd, subject, render_one, &c);
+    if (!err && (fhir ? buf_printf(b, "],\"total\":%zu}", c.n) : buf_puts(b, "]}")))
+        err = PHR_ENOMEM;
+    return err;
+}
+
+int provisions_render_json(struct store *rd, const char *subject, struct buf *b)
+{
+    return render_list(rd, subject, "", 0, b);
+}
+
 int provisions_read(struct service *svc, const struct actor *a, const char *subject, int fhir, const char *base_url,
                     struct op **out, struct issue *is)
 {
@@ -91,18 +107,13 @@ int provisions_read(struct service *svc, const struct actor *a, const char *subj
         issue_set(&l->op.res.issue, 404, "not-found", NULL, "no such patient");
         return 0;
     }
-    struct render_ctx c = {&l->out, base_url ? base_url : "", fhir, 0};
     struct store *rd;
     int err = service_reader(svc, &rd);
     if (!err) {
-        err = buf_puts(&l->out, fhir ? "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":["
-                                     : "{\"provisions\":[")
-                  ? PHR_ENOMEM
-                  : rd->ops->provision_list(rd, l->subject, render_one, &c);
+        err = fhir ? render_list(rd, l->subject, base_url ? base_url : "", 1, &l->out)
+                   : provisions_render_json(rd, l->subject, &l->out);
         service_reader_done(svc, rd);
     }
-    if (!err && (fhir ? buf_printf(&l->out, "],\"total\":%zu}", c.n) : buf_puts(&l->out, "]}")))
-        err = PHR_ENOMEM;
     if (err) {
         op_free(&l->op);
         *out = NULL;

@@ -14,7 +14,7 @@
 
 #define CATEGORY_VITALS "vital-signs"
 
-static void record_ad(char out[96], const char *id, int version, const char *part)
+void record_ad(char out[96], const char *id, int version, const char *part)
 {
     snprintf(out, 96, "phr-record:%s:%d:%s", id, version, part);
 }

@@ -209,6 +209,16 @@ int service_rate_flush(struct service *svc, struct rate_delta *d, size_t n, int6
 /* Every instance's count for key in window so far (a new key's start). */
 int service_rate_get(struct service *svc, const char *key, int64_t window, int64_t *count);
 /* Loads the demo person and a few months of synthetic vitals, once. */
+/* Disclosure (R3.8): everything held about the person as one JSON
+ * document, produced a piece at a time from one consistent snapshot.
+ * disclosure_next appends the next piece: 1 while more follows, 0 at the
+ * end, <0 on failure. */
+struct disclosure;
+int disclosure_open(struct service *svc, const struct actor *a, const char *subject, struct disclosure **out,
+                    struct issue *is);
+int disclosure_next(struct disclosure *d, struct buf *out);
+void disclosure_close(struct disclosure *d);
+
 /* Erasure on request (R3.10): the request answers (in out, JSON) what would
  * be erased and kept; the confirmation, with the person's password,
  * carries it out. codes: comma-separated record codes, "" for all records;

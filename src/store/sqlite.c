@@ -19,12 +19,12 @@
 #include "util/log.h"
 
 enum stmt_id {
-    S_BEGIN, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
+    S_BEGIN, S_BEGIN_READ, S_COMMIT, S_ROLLBACK, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO,
     S_PERSON_INSERT, S_KEY_INSERT, S_PERSON_BY_LOGIN, S_PERSON_BY_ID,
     S_SESSION_INSERT, S_SESSION_GET, S_SESSION_TOUCH, S_SESSION_DELETE,
     S_THROTTLE_GET, S_THROTTLE_PUT, S_THROTTLE_CLEAR,
     S_RECORD_INSERT, S_RECORD_GET_CURRENT, S_RECORD_GET_VERSION, S_RECORD_SUPERSEDE,
-    S_RECORD_HISTORY,
+    S_RECORD_HISTORY, S_RECORD_PAGE,
     S_COUNT
 };
 _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
@@ -37,6 +37,7 @@ _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_BEGIN_READ] = "BEGIN DEFERRED",
     [S_COMMIT] = "COMMIT",
     [S_ROLLBACK] = "ROLLBACK",
     [S_SAVEPOINT] = "SAVEPOINT job",
@@ -64,6 +65,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RECORD_GET_VERSION] = "SELECT " RECORD_COLS " FROM records WHERE id = ? AND version = ?",
     [S_RECORD_SUPERSEDE] = "UPDATE records SET current = 0 WHERE id = ? AND version = ? AND current = 1",
     [S_RECORD_HISTORY] = "SELECT " RECORD_COLS " FROM records WHERE id = ? ORDER BY version DESC",
+    [S_RECORD_PAGE] = "SELECT " RECORD_COLS ", rowid FROM records WHERE person_id = ? AND rowid > ?"
+                      " ORDER BY rowid LIMIT ?",
 };
 
 /* WAL checkpoints copy committed pages into the database file and fsync
@@ -150,6 +153,7 @@ static int simple(struct store *st, enum stmt_id id, const char *what)
 }
 
 static int s_begin(struct store *st) { return simple(st, S_BEGIN, "begin"); }
+static int s_begin_read(struct store *st) { return simple(st, S_BEGIN_READ, "begin_read"); }
 static int s_commit(struct store *st) { return simple(st, S_COMMIT, "commit"); }
 static int s_rollback(struct store *st) { return simple(st, S_ROLLBACK, "rollback"); }
 static int s_savepoint(struct store *st) { return simple(st, S_SAVEPOINT, "savepoint"); }
@@ -424,6 +428,33 @@ static int s_record_get(struct store *st, const char *id, int version, record_cb
     return err ? err : found ? PHR_OK : PHR_ENOTFOUND;
 }
 
+/* In rowid order, which is the order of writing: a scan of the table from
+ * the cursor on, one pass for a whole disclosure however it is paged. */
+static int s_record_page(struct store *st, const char *person, int64_t after, int limit, record_cb cb, void *arg,
+                         int64_t *last)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_RECORD_PAGE);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, person);
+    sqlite3_bind_int64(q, 2, after);
+    sqlite3_bind_int(q, 3, limit);
+    int rc, err = PHR_OK;
+    *last = after;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct record_row r;
+        row_to_record(q, &r);
+        *last = sqlite3_column_int64(q, 19);
+        if ((err = cb(arg, &r)) != 0)
+            break;
+    }
+    if (!err && rc != SQLITE_DONE)
+        err = sq_fail(s, rc, "record_page");
+    sqlite3_reset(q);
+    return err;
+}
+
 static int s_record_supersede(struct store *st, const char *id, int version)
 {
     struct sqlite_store *s = S(st);
@@ -668,6 +699,7 @@ static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = s_close,
     .begin = s_begin,
+    .begin_read = s_begin_read,
     .commit = s_commit,
     .rollback = s_rollback,
     .savepoint = s_savepoint,
@@ -733,6 +765,8 @@ static const struct store_ops sqlite_ops = {
     .data_keys_count_other = squ_data_keys_count_other,
     .data_key_update = squ_data_key_update,
     .staff_totp_update = squ_staff_totp_update,
+    .record_page = s_record_page,
+    .audit_about = sqa_audit_about,
     .erasure_count = sqx_erasure_count,
     .erasure_insert = sqx_erasure_insert,
     .erasure_get = sqx_erasure_get,

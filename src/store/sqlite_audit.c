@@ -10,7 +10,7 @@
     "seq, at, actor, role, action, subject, records, reason, client, result, request_id, prev_hash, hash"
 
 enum {
-    S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SCAN, S_AUDIT_QUERY, S_AUDIT_OTHERS, S_INCIDENT_INSERT, S_INCIDENT_LIST, S_CKPT_INSERT, S_CKPT_SCAN, S_CKPT_LAST,
+    S_AUDIT_INSERT, S_AUDIT_LAST, S_AUDIT_SCAN, S_AUDIT_QUERY, S_AUDIT_OTHERS, S_AUDIT_ABOUT, S_INCIDENT_INSERT, S_INCIDENT_LIST, S_CKPT_INSERT, S_CKPT_SCAN, S_CKPT_LAST,
     N_STMTS
 };
 _Static_assert(N_STMTS <= SQ_AUDIT_STMTS, "raise SQ_AUDIT_STMTS");
@@ -25,6 +25,8 @@ static const char *const sql[N_STMTS] = {
                       " AND (?7 IS NULL OR client = ?7) ORDER BY at, seq",
     [S_AUDIT_OTHERS] = "SELECT " AUDIT_COLS " FROM audit WHERE subject = ?1 AND actor <> 'person:' || subject"
                        " ORDER BY seq DESC LIMIT ?2",
+    [S_AUDIT_ABOUT] = "SELECT " AUDIT_COLS " FROM audit WHERE subject = ?1 AND actor <> 'person:' || subject"
+                      " AND seq > ?2 ORDER BY seq LIMIT ?3",
     [S_INCIDENT_INSERT] = "INSERT INTO incidents(refers_to, recorded_at, recorded_by, found_at, what, told)"
                           " VALUES(?,?,?,?,?,?)",
     [S_INCIDENT_LIST] = "SELECT id, refers_to, recorded_at, recorded_by, found_at, what, told FROM incidents ORDER BY id",
@@ -147,6 +149,18 @@ int sqa_audit_by_others(struct store *st, const char *person, int limit, audit_c
     sq_bind_text(q, 1, person);
     sqlite3_bind_int(q, 2, limit);
     return audit_rows(s, q, "audit_by_others", cb, arg);
+}
+
+int sqa_audit_about(struct store *st, const char *person, int64_t after_seq, int limit, audit_cb cb, void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_AUDIT_ABOUT);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, person);
+    sqlite3_bind_int64(q, 2, after_seq);
+    sqlite3_bind_int(q, 3, limit);
+    return audit_rows(s, q, "audit_about", cb, arg);
 }
 
 int sqa_incident_insert(struct store *st, const struct incident_row *r, int64_t *id)

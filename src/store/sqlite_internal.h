@@ -105,6 +105,7 @@ int sqa_audit_last(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYT
 int sqa_audit_scan(struct store *st, int64_t from_seq, audit_cb cb, void *arg);
 int sqa_audit_query(struct store *st, const struct audit_filter *f, audit_cb cb, void *arg);
 int sqa_audit_by_others(struct store *st, const char *person, int limit, audit_cb cb, void *arg);
+int sqa_audit_about(struct store *st, const char *person, int64_t after_seq, int limit, audit_cb cb, void *arg);
 int sqa_incident_insert(struct store *st, const struct incident_row *r, int64_t *id);
 int sqa_incident_list(struct store *st, int (*cb)(void *, const struct incident_row *), void *arg);
 int sqa_checkpoint_insert(struct store *st, const struct checkpoint_row *c);

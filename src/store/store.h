@@ -245,6 +245,9 @@ struct store_ops {
     const char *name;
     void (*close)(struct store *st);
     int (*begin)(struct store *st);
+    /* A read transaction: every read until commit sees one snapshot (of
+     * each file as first read; the key store is read before it). */
+    int (*begin_read)(struct store *st);
     int (*commit)(struct store *st);
     int (*rollback)(struct store *st);
     int (*savepoint)(struct store *st);
@@ -273,6 +276,10 @@ struct store_ops {
     int (*record_history)(struct store *st, const char *id, record_cb cb, void *arg);
     int (*record_search)(struct store *st, const struct record_query *q, record_cb cb, void *arg);
     int (*record_count)(struct store *st, const struct record_query *q, int64_t *n);
+    /* Every version of a person's records written after cursor `after`
+     * (0: from the start), at most limit; *last: the cursor to go on from. */
+    int (*record_page)(struct store *st, const char *person, int64_t after, int limit, record_cb cb, void *arg,
+                       int64_t *last);
 
     int (*document_insert)(struct store *st, const struct document_row *d);
     /* The newest version of each kind and language. */
@@ -387,6 +394,8 @@ struct store_ops {
     int (*audit_query)(struct store *st, const struct audit_filter *f, audit_cb cb, void *arg);
     /* Entries about a person by anyone else, newest first, at most limit. */
     int (*audit_by_others)(struct store *st, const char *person, int limit, audit_cb cb, void *arg);
+    /* The same entries oldest first, after seq after_seq, at most limit. */
+    int (*audit_about)(struct store *st, const char *person, int64_t after_seq, int limit, audit_cb cb, void *arg);
     int (*checkpoint_insert)(struct store *st, const struct checkpoint_row *c);
     /* All checkpoints in order; or (last) only the newest. */
     int (*checkpoint_scan)(struct store *st, int last, checkpoint_cb cb, void *arg);
