@@ -63,6 +63,14 @@ static const struct {
     [OPT_KIND] = {"kind", "PHR_ORG_KIND", "KIND", "recipient (default), processor (委託先) or partner"},
     [OPT_RATE_ADDRESS] = {"rate-per-address", "PHR_RATE_PER_ADDRESS", "N", "requests a minute from one client address (default 6000; 0 no limit)"},
     [OPT_RATE_ACCOUNT] = {"rate-per-account", "PHR_RATE_PER_ACCOUNT", "N", "requests a minute by one signed-in account (default 1200; 0 no limit)"},
+    [OPT_AS_OF] = {"as-of", "PHR_RETENTION_AS_OF", "TIME", "apply the rules as of this time instead of now (tests, planning)"},
+    [OPT_INACTIVE_DAYS] = {"inactive-days", "PHR_INACTIVE_DAYS", "DAYS", "tell a person not signed in for this long, then erase (default 1826, 5 years; 0 never)"},
+    [OPT_NOTICE_DAYS] = {"notice-days", "PHR_NOTICE_DAYS", "DAYS", "days between that notice and the erasure (default 90)"},
+    [OPT_PROVISION_DAYS] = {"provision-days", "PHR_PROVISION_DAYS", "DAYS", "keep provision records this long (default 1095, 3 years)"},
+    [OPT_RETENTION_HOURS] = {"retention-hours", "PHR_RETENTION_HOURS", "HOURS", "serve applies retention this often (default 24; 0: only 'phr retention run')"},
+    [OPT_NOTICE_SINK] = {"notice-sink", "PHR_NOTICE_SINK", "SINK", "where notices to persons go: log (default) or file:PATH (JSON lines, for a mailer)"},
+    [OPT_EXPORT_UNTIL] = {"export-until", "PHR_EXPORT_UNTIL", "DATE", "persons may export their data until this date"},
+    [OPT_ERASE_AFTER] = {"erase-after", "PHR_ERASE_AFTER", "DATE", "after this date retention erases every account"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 
@@ -132,4 +140,9 @@ long cli_number(const struct cli *c, enum opt_id id, long dflt, long min, long m
         return -1;
     }
     return n;
+}
+
+const char *cli_flag_name(enum opt_id id)
+{
+    return opts[id].flag;
 }

@@ -15,9 +15,12 @@ enum opt_id {
     OPT_WHAT, OPT_FOUND, OPT_TOLD, OPT_INCIDENT,
     OPT_SIGNED, OPT_VERSION, OPT_CERT, OPT_CERT_EXPIRES, OPT_ENDED, OPT_OLD_KEYS, OPT_OUT,
     OPT_TLS_CERT, OPT_TLS_KEY, OPT_PER_IP, OPT_CLIENT_LOCK, OPT_KIND, OPT_RATE_ADDRESS,
-    OPT_RATE_ACCOUNT,
+    OPT_RATE_ACCOUNT, OPT_AS_OF, OPT_INACTIVE_DAYS, OPT_NOTICE_DAYS, OPT_PROVISION_DAYS, OPT_RETENTION_HOURS,
+    OPT_NOTICE_SINK, OPT_EXPORT_UNTIL, OPT_ERASE_AFTER,
     OPT_COUNT
 };
+/* Options are chosen by a 64-bit mask. */
+_Static_assert(OPT_COUNT <= 64, "the option mask is full: widen it");
 
 struct cli {
     const char *val[OPT_COUNT];
@@ -28,6 +31,8 @@ struct cli {
  * Returns 0, or -1 after printing the problem. */
 int cli_parse(int argc, char **argv, uint64_t allowed, struct cli *out);
 void cli_usage(const char *command, const char *summary, uint64_t allowed);
+/* The option's flag, without the dashes. */
+const char *cli_flag_name(enum opt_id id);
 /* A whole number within [min, max], or -1 after printing why. */
 long cli_number(const struct cli *c, enum opt_id id, long dflt, long min, long max);
 

@@ -246,17 +246,6 @@ out:
      BIT(OPT_RECIPIENT) | BIT(OPT_SIGNED) | BIT(OPT_VERSION) | BIT(OPT_CERT) | BIT(OPT_CERT_EXPIRES) |       \
      BIT(OPT_ENDED) | BIT(OPT_KIND))
 
-/* A date option as ms (the start of the day in Japan); 0 if absent, -1 if bad. */
-static int64_t date_opt(const struct cli *c, enum opt_id id)
-{
-    int64_t lo, hi;
-    if (!c->val[id])
-        return 0;
-    if (fhirtime_parse(c->val[id], FHIRTIME_SEARCH, 9 * 60, &lo, &hi) || lo <= 0)
-        return -1;
-    return lo;
-}
-
 int cmd_recipient(int argc, char **argv)
 {
     struct cli c;
@@ -307,11 +296,9 @@ int cmd_recipient(int argc, char **argv)
         buf_free(&b);
         goto out;
     }
-    int64_t signed_on = date_opt(&c, OPT_SIGNED), expires = date_opt(&c, OPT_CERT_EXPIRES);
-    if (signed_on < 0 || expires < 0) {
-        fprintf(stderr, "phr recipient agreement: --signed and --cert-expires are dates, such as 2026-11-01\n");
+    int64_t signed_on = date_option(&c, OPT_SIGNED), expires = date_option(&c, OPT_CERT_EXPIRES);
+    if (signed_on < 0 || expires < 0)
         goto out;
-    }
     if (!strcmp(sub, "agreement"))
         made = recipient_agreement(svc, &a, c.val[OPT_RECIPIENT], signed_on, c.val[OPT_VERSION], c.val[OPT_CERT],
                                    expires, c.val[OPT_ENDED] != NULL, &op, &is);

@@ -10,6 +10,11 @@
 #define BIT(o) ((uint64_t)1 << (o))
 #define STORE_OPTS (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_OLD_KEYS) | BIT(OPT_AUDIT_KEY) | BIT(OPT_LOG_LEVEL))
 
+/* The retention rules, read by serve and by 'phr retention run'. */
+#define RETENTION_OPTS                                                                                       \
+    (BIT(OPT_INACTIVE_DAYS) | BIT(OPT_NOTICE_DAYS) | BIT(OPT_PROVISION_DAYS) | BIT(OPT_RETENTION_HOURS) |      \
+     BIT(OPT_NOTICE_SINK))
+
 struct paths {
     struct buf db, key, audit_key;
 };
@@ -33,5 +38,11 @@ int cmd_staff(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
+int cmd_retention(int argc, char **argv);
+int cmd_termination(int argc, char **argv);
+
+/* A date or time option as ms (a date: its start in Japan); 0 if absent,
+ * -1 (printed) if it does not parse. */
+int64_t date_option(const struct cli *c, enum opt_id id);
 
 #endif

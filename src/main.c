@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "crypto/keys.h"
 #include "crypto/sign.h"
+#include "formats/fhirtime.h"
 #include "http/server.h"
 #include "service/service.h"
 #include "store/store.h"
@@ -24,7 +25,7 @@
     (STORE_OPTS | BIT(OPT_LISTEN) | BIT(OPT_THREADS) | BIT(OPT_PUBLIC_URL) | BIT(OPT_DEMO) |                 \
      BIT(OPT_SESSION_IDLE) | BIT(OPT_SESSION_MAX) | BIT(OPT_LOCK_AFTER) | BIT(OPT_LOCK_SECONDS) |             \
      BIT(OPT_LOGIN_DELAY) | BIT(OPT_MAX_BODY) | BIT(OPT_CHECKPOINT) | BIT(OPT_TLS_CERT) | BIT(OPT_TLS_KEY) |      \
-     BIT(OPT_PER_IP) | BIT(OPT_CLIENT_LOCK) | BIT(OPT_RATE_ADDRESS) | BIT(OPT_RATE_ACCOUNT))
+     BIT(OPT_PER_IP) | BIT(OPT_CLIENT_LOCK) | BIT(OPT_RATE_ADDRESS) | BIT(OPT_RATE_ACCOUNT) | RETENTION_OPTS)
 
 int paths_for(const struct cli *c, struct paths *p)
 {
@@ -158,6 +159,19 @@ out:
     return rc;
 }
 
+int64_t date_option(const struct cli *c, enum opt_id id)
+{
+    int64_t lo, hi;
+    if (!c->val[id])
+        return 0;
+    if (fhirtime_parse(c->val[id], FHIRTIME_SEARCH, 9 * 60, &lo, &hi) || lo <= 0) {
+        fprintf(stderr, "phr: --%s: not a date or time (2026-11-24, 2026-11-24T09:00+09:00)\n",
+                cli_flag_name(id));
+        return -1;
+    }
+    return lo;
+}
+
 int open_service(const struct cli *c, const struct paths *p, struct service **svc)
 {
     struct service_config cfg;
@@ -177,8 +191,18 @@ int open_service(const struct cli *c, const struct paths *p, struct service **sv
     long client_after = cli_number(c, OPT_CLIENT_LOCK, 30, 1, 100000);
     long lock = cli_number(c, OPT_LOCK_SECONDS, 900, 0, 86400 * 30);
     long delay = cli_number(c, OPT_LOGIN_DELAY, 1000, 0, 600000);
-    if (idle < 0 || max < 0 || after < 0 || lock < 0 || delay < 0 || client_after < 0)
+    long inactive = cli_number(c, OPT_INACTIVE_DAYS, 1826, 0, 36500);
+    long notice = cli_number(c, OPT_NOTICE_DAYS, 90, 1, 3650);
+    long provision = cli_number(c, OPT_PROVISION_DAYS, 1095, 1095, 36500);
+    long hours = cli_number(c, OPT_RETENTION_HOURS, 24, 0, 24 * 365);
+    if (idle < 0 || max < 0 || after < 0 || lock < 0 || delay < 0 || client_after < 0 || inactive < 0 ||
+        notice < 0 || provision < 0 || hours < 0)
         return PHR_EINVAL;
+    cfg.inactive_after_ms = inactive * 86400000LL;
+    cfg.inactive_notice_ms = notice * 86400000LL;
+    cfg.provision_keep_ms = provision * 86400000LL;
+    cfg.retention_interval_ms = hours * 3600000LL;
+    cfg.notice_sink = c->val[OPT_NOTICE_SINK];
     cfg.client_lock_after = (int)client_after;
     cfg.session_idle_ms = idle * 1000;
     cfg.session_max_ms = max * 1000;
@@ -368,6 +392,8 @@ static void usage(void)
            "  incident add|note|list  incident records: what, when found, who was told\n"
            "  inventory     every data item held, from the live schema (Markdown or JSON)\n"
            "  keys new|rotate       a new master key; re-wrap every data key under it\n"
+           "  retention run         apply the retention rules once (--dry-run: show what would go)\n"
+           "  termination announce  announce the end of the service: notices, export period, erasure\n"
            "  help          this text; 'phr <command> --help' for a command's options\n"
            "  version       print the version\n",
            PHR_VERSION);
@@ -414,6 +440,10 @@ int main(int argc, char **argv)
         return cmd_incident(argc - 1, argv + 1);
     if (strcmp(cmd, "keys") == 0)
         return cmd_keys(argc - 1, argv + 1);
+    if (strcmp(cmd, "retention") == 0)
+        return cmd_retention(argc - 1, argv + 1);
+    if (strcmp(cmd, "termination") == 0)
+        return cmd_termination(argc - 1, argv + 1);
     fprintf(stderr, "phr: unknown command '%s' (try 'phr help')\n", cmd);
     return 2;
 }

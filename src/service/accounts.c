@@ -53,6 +53,14 @@ static int signup_commit(struct op *o, struct store *st)
     int err = st->ops->person_by_login(st, s->login, found_login, &exists);
     if (err && err != PHR_ENOTFOUND)
         return err;
+    struct termination_row t;
+    if ((err = st->ops->termination_get(st, &t)) == PHR_OK) {
+        o->res.err = PHR_EPERM;
+        issue_set(&o->res.issue, 403, "forbidden", NULL, "the service is closing; new sign-ups have stopped");
+        return gate_record(st, &o->actor, ACT_ACCOUNT_SIGNUP, NULL, NULL, "termination", GATE_DENY);
+    }
+    if (err != PHR_ENOTFOUND)
+        return err;
     if (exists) {
         o->res.err = PHR_ECONFLICT;
         issue_set(&o->res.issue, 409, "duplicate", "login", "this login cannot be used; choose another");
@@ -127,7 +135,18 @@ struct login_op {
     int throttled;
     unsigned char token_hash[32];
     int64_t now;
+    struct buf notices;           /* the person's open notices, as a JSON array's members */
+    size_t nnotices;
 };
+
+/* Notices are shown at sign-in; signing in resolves an inactivity notice
+ * (the account stays), which is said in the same answer. */
+static int add_notice(void *arg, const struct notice_row *n)
+{
+    struct login_op *l = arg;
+    int resolved = strcmp(n->kind, "inactivity") == 0;
+    return notice_render(&l->notices, n, resolved, l->nnotices++ == 0) ? PHR_ENOMEM : PHR_OK;
+}
 
 static int login_commit(struct op *o, struct store *st)
 {
@@ -143,7 +162,10 @@ static int login_commit(struct op *o, struct store *st)
             .last_seen_at = l->now,
             .expires_at = l->now + cfg->session_max_ms,
         };
-        if ((err = st->ops->session_insert(st, &s)) || (err = st->ops->throttle_clear(st, l->login)))
+        if ((err = st->ops->session_insert(st, &s)) || (err = st->ops->throttle_clear(st, l->login)) ||
+            (err = st->ops->person_logged_in(st, l->person_id, l->now)) ||
+            (err = st->ops->notices_open(st, l->person_id, NULL, add_notice, l)) ||
+            (err = st->ops->notices_resolve(st, l->person_id, "inactivity", l->now)))
             return err;
         o->res.expires_at = s.expires_at;
         /* Signed in, the person is the actor of their own login. */
@@ -161,13 +183,20 @@ static int login_render(struct op *o, struct buf *out)
 {
     char exp[32];
     clock_format_ms(o->res.expires_at, exp);
+    struct login_op *l = (struct login_op *)o;
     return buf_puts(out, "{\"token\":") || buf_json_str(out, o->res.token) || buf_puts(out, ",\"person_id\":") ||
-                   buf_json_str(out, o->res.id) || buf_printf(out, ",\"expires_at\":\"%s\"}", exp)
+                   buf_json_str(out, o->res.id) || buf_printf(out, ",\"expires_at\":\"%s\",\"notices\":[", exp) ||
+                   buf_append(out, l->notices.data, l->notices.len) || buf_puts(out, "]}")
                ? PHR_ENOMEM
                : PHR_OK;
 }
 
-static const struct op_ops login_ops = {login_commit, login_render, NULL};
+static void login_destroy(struct op *o)
+{
+    buf_free(&((struct login_op *)o)->notices);
+}
+
+static const struct op_ops login_ops = {login_commit, login_render, login_destroy};
 
 struct login_lookup {
     char id[ID_LEN + 1];

@@ -87,7 +87,16 @@ int disclosure_open(struct service *svc, const struct actor *a, const char *subj
         free(d);
         return issue_set(is, 503, "transient", NULL, "the store is not available");
     }
-    int err = d->rd->ops->person_by_id(d->rd, subject, got_person, d);
+    struct termination_row t;
+    int err = d->rd->ops->termination_get(d->rd, &t);
+    if (err == PHR_OK && t.export_until < clock_now_ms()) {
+        disclosure_close(d);
+        char until[32];
+        clock_format_ms(t.export_until, until);
+        return issue_set(is, 410, "expired", NULL, "the service is closing; the export period ended on %.10s", until);
+    }
+    if (err == PHR_ENOTFOUND || err == PHR_OK)
+        err = d->rd->ops->person_by_id(d->rd, subject, got_person, d);
     if (!err)
         err = service_data_key(svc, d->rd, subject, d->key);
     if (!err && (err = writer_call(svc->writer, &job.job)) == PHR_OK &&

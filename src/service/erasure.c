@@ -239,6 +239,32 @@ static int execute(struct erasure_job *e)
     return finish_account(e);
 }
 
+/* Retention and termination: the whole account, with no request step. */
+static int system_erasure(struct erasure_job *e, struct store *st)
+{
+    struct erasure_row row = {
+        .id = e->id, .person_id = e->person, .scope = "account", .codes = "", .requested_by = e->login,
+        .status = "requested", .requested_at = e->now, .expires_at = e->now,
+    };
+    int err = st->ops->erasure_insert(st, &row);
+    return err ? err : erase_rows(e, st);
+}
+
+int erasure_account_now(struct service *svc, const struct actor *a, const char *person, const char *why)
+{
+    struct erasure_job e = {.svc = svc, .actor = a, .account = 1, .codes = "", .now = clock_now_ms()};
+    id_uuid(e.id);
+    snprintf(e.person, sizeof e.person, "%s", person);
+    char who[64];
+    gate_actor_name(a, who);
+    snprintf(e.login, sizeof e.login, "%s (%s)", who, why);
+    int err = run_job(&e, system_erasure);
+    if (err)
+        return err;
+    crash_point(svc, "erasure.rows");
+    return finish_account(&e);
+}
+
 static int wrong_password(struct erasure_job *e, struct store *st)
 {
     int err = throttle_fail(st, &e->svc->cfg, e->login, e->actor->client, e->now);

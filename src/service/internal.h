@@ -8,7 +8,7 @@
 #include "store/store.h"
 #include "store/writer.h"
 
-struct checkpointing;
+struct ticker;
 
 #define MAX_OLD_KEYS 4
 
@@ -18,7 +18,8 @@ struct service {
     struct master_key *old_keys[MAX_OLD_KEYS];  /* still open what they wrapped, until rotated away */
     size_t nold;
     struct sign_key *audit_key;
-    struct checkpointing *checkpointing;
+    struct ticker *checkpointing;   /* signed checkpoints, every interval */
+    struct ticker *retention;       /* retention rules, every interval */
     struct writer *writer;
     struct store_pool *readers;
 };
@@ -62,8 +63,11 @@ void record_ad(char out[96], const char *id, int version, const char *part);
 
 /* service/checkpoints.c: the periodic checkpoint thread (none when the
  * interval is 0) and one checkpoint made and waited for. */
-int checkpointing_start(struct service *svc, struct checkpointing **out);
-void checkpointing_stop(struct checkpointing *k);
+int checkpointing_start(struct service *svc, struct ticker **out);
+/* service/retention.c: the scheduled retention run (none when the interval
+ * is 0), and a notice as JSON (first: no leading comma). */
+int retention_start(struct service *svc, struct ticker **out);
+int notice_render(struct buf *b, const struct notice_row *n, int resolved, int first);
 int service_checkpoint_now(struct service *svc);
 
 /* A refusal decided in an op's commit: the op answers it (status, FHIR
@@ -92,6 +96,9 @@ int provisions_render_json(struct store *rd, const char *subject, struct buf *b)
 /* service/erasure.c: finishes erasures a crash interrupted, and deletes
  * again the keys of erased persons (a key store restored from a backup). */
 int erasure_resume(struct service *svc);
+/* Erases a whole account at once (retention, termination): why is kept as
+ * who asked ("retention:inactive"). */
+int erasure_account_now(struct service *svc, const struct actor *a, const char *person, const char *why);
 
 /* Appends a purpose as a JSON object left open, so that callers can add
  * members before closing it. */

@@ -11,6 +11,7 @@
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/ticker.h"
 
 void service_config_defaults(struct service_config *cfg)
 {
@@ -29,6 +30,9 @@ void service_config_defaults(struct service_config *cfg)
     cfg->staff_session_idle_ms = 15LL * 60 * 1000;
     cfg->staff_session_max_ms = 8LL * 3600 * 1000;
     cfg->staff_inactive_ms = 90LL * 86400 * 1000;
+    cfg->inactive_after_ms = 5LL * 365 * 86400 * 1000;
+    cfg->inactive_notice_ms = 90LL * 86400 * 1000;
+    cfg->provision_keep_ms = 3LL * 365 * 86400 * 1000;
 }
 
 /* Loads the comma-separated old keys. */
@@ -88,7 +92,8 @@ int service_open(const struct service_config *cfg, struct service **out)
         log_event(LOG_ERROR, "service.open", "step", "unfinished erasures", "error", phr_strerror(err), NULL);
         goto fail;
     }
-    if ((err = checkpointing_start(svc, &svc->checkpointing)) != PHR_OK)
+    if ((err = checkpointing_start(svc, &svc->checkpointing)) != PHR_OK ||
+        (err = retention_start(svc, &svc->retention)) != PHR_OK)
         goto fail;
     *out = svc;
     return PHR_OK;
@@ -101,7 +106,8 @@ void service_close(struct service *svc)
 {
     if (!svc)
         return;
-    checkpointing_stop(svc->checkpointing);
+    ticker_stop(svc->retention);
+    ticker_stop(svc->checkpointing);
     /* The last head is signed before the writer closes: a stopped service
      * leaves no unsigned tail. */
     if (svc->writer && svc->audit_key)

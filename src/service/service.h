@@ -39,6 +39,12 @@ struct service_config {
     unsigned max_batch;
     unsigned hash_concurrency;    /* Argon2id hashes at once */
     const char *crash_after;      /* tests only: exit right after this step ("erasure.rows", …) */
+    /* Retention (R3.11): see service/retention.c. */
+    int64_t inactive_after_ms;    /* not signed in this long: told, then erased; 0: never */
+    int64_t inactive_notice_ms;   /* between that notice and the erasure */
+    int64_t provision_keep_ms;    /* provision records are kept this long */
+    int64_t retention_interval_ms; /* serve applies the rules this often; 0: only `phr retention run` */
+    const char *notice_sink;      /* "log" (default) or "file:PATH" */
 };
 
 void service_config_defaults(struct service_config *cfg);
@@ -229,6 +235,16 @@ int erasure_confirm(struct service *svc, const struct actor *a, const char *subj
                     const char *password, size_t pwlen, struct buf *out, struct issue *is);
 /* Joins and checks the codes a request names. */
 int erasure_codes_join(const char *const *codes, size_t n, struct buf *out, struct issue *is);
+
+/* Retention (R3.11): applies the rules as of a moment (ms), or (dry) only
+ * answers what they would do; out: the plan as JSON, the same either way. */
+int retention_run(struct service *svc, const struct actor *a, int64_t as_of, int dry, struct buf *out,
+                  struct issue *is);
+/* Service termination (R4.5): recorded once; every person is told; sign-up
+ * stops; disclosure stays open until export_until; retention erases every
+ * account after erase_after. */
+int termination_announce(struct service *svc, const struct actor *a, int64_t export_until, int64_t erase_after,
+                         struct buf *out, struct issue *is);
 
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"

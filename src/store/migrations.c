@@ -372,6 +372,37 @@ static const char m10_erasure[] =
     " WHEN NOT EXISTS (SELECT 1 FROM persons WHERE id = OLD.person_id AND status = 'erased')"
     " BEGIN SELECT RAISE(ABORT, 'the suspension ledger is append-only'); END;";
 
+/* Retention (R3.11) and service termination (R4.5): notices to persons
+ * (shown at sign-in and handed to the notice hook), the announced
+ * termination, and a row per retention run (the checksheet's evidence that
+ * retention ran). */
+static const char m11_retention[] =
+    "CREATE TABLE notices("
+    " id INTEGER PRIMARY KEY,"
+    " person_id TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('inactivity', 'termination')),"
+    " at INTEGER NOT NULL,"
+    /* the data is erased after this unless the person signs in (inactivity) */
+    " erase_after INTEGER,"
+    " resolved_at INTEGER);"
+    "CREATE INDEX notices_open ON notices(person_id, kind) WHERE resolved_at IS NULL;"
+    "CREATE TABLE terminations("
+    " id INTEGER PRIMARY KEY,"
+    " announced_at INTEGER NOT NULL,"
+    " announced_by TEXT NOT NULL,"
+    " export_until INTEGER NOT NULL,"
+    " erase_after INTEGER NOT NULL);"
+    "CREATE TABLE retention_runs("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " as_of INTEGER NOT NULL,"
+    " summary TEXT NOT NULL);"
+    "CREATE TRIGGER retention_runs_no_update BEFORE UPDATE ON retention_runs"
+    " BEGIN SELECT RAISE(ABORT, 'a retention run is never changed'); END;"
+    "CREATE TRIGGER terminations_no_update BEFORE UPDATE ON terminations"
+    " BEGIN SELECT RAISE(ABORT, 'an announced termination is never changed'); END;";
+
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
-                                         m6_agreements, m7_organisations, m8_rates, m9_keystore, m10_erasure};
+                                         m6_agreements, m7_organisations, m8_rates, m9_keystore, m10_erasure,
+                                         m11_retention};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

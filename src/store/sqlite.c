@@ -691,6 +691,8 @@ static void s_close(struct store *st)
         sqlite3_finalize(s->upkeep_stmt[i]);
     for (int i = 0; i < SQ_RIGHTS_STMTS; i++)
         sqlite3_finalize(s->rights_stmt[i]);
+    for (int i = 0; i < SQ_RETENTION_STMTS; i++)
+        sqlite3_finalize(s->retention_stmt[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -766,6 +768,17 @@ static const struct store_ops sqlite_ops = {
     .data_key_update = squ_data_key_update,
     .staff_totp_update = squ_staff_totp_update,
     .record_page = s_record_page,
+    .persons_inactive = sqt_persons_inactive,
+    .persons_active = sqt_persons_active,
+    .notice_insert = sqt_notice_insert,
+    .notices_open = sqt_notices_open,
+    .notices_resolve = sqt_notices_resolve,
+    .person_logged_in = sqt_person_logged_in,
+    .retention_prune = sqt_retention_prune,
+    .termination_insert = sqt_termination_insert,
+    .termination_get = sqt_termination_get,
+    .retention_run_insert = sqt_retention_run_insert,
+    .retention_run_last = sqt_retention_run_last,
     .audit_about = sqa_audit_about,
     .erasure_count = sqx_erasure_count,
     .erasure_insert = sqx_erasure_insert,

@@ -14,6 +14,7 @@
 #define SQ_AUDIT_STMTS 12 /* sqlite_audit.c's statements */
 #define SQ_UPKEEP_STMTS 10 /* sqlite_upkeep.c's statements */
 #define SQ_RIGHTS_STMTS 20 /* sqlite_rights.c's statements */
+#define SQ_RETENTION_STMTS 24 /* sqlite_retention.c's statements */
 
 struct checkpointer;
 
@@ -27,6 +28,7 @@ struct sqlite_store {
     sqlite3_stmt *audit_stmt[SQ_AUDIT_STMTS];
     sqlite3_stmt *upkeep_stmt[SQ_UPKEEP_STMTS];
     sqlite3_stmt *rights_stmt[SQ_RIGHTS_STMTS];
+    sqlite3_stmt *retention_stmt[SQ_RETENTION_STMTS];
     struct checkpointer *ckpt;
 };
 
@@ -134,5 +136,19 @@ int sqx_erase_records(struct store *st, const char *person, const char *codes, i
 int sqx_erase_account(struct store *st, const char *person);
 int sqx_erase_data_key(struct store *st, const char *person);
 int sqx_erase_keys_of_erased(struct store *st, int64_t *n);
+
+/* sqlite_retention.c: retention and termination. */
+int sqt_persons_inactive(struct store *st, int64_t before, int (*cb)(void *, const char *), void *arg);
+int sqt_persons_active(struct store *st, int (*cb)(void *, const char *), void *arg);
+int sqt_notice_insert(struct store *st, const struct notice_row *n);
+int sqt_notices_open(struct store *st, const char *person, const char *kind,
+                     int (*cb)(void *, const struct notice_row *), void *arg);
+int sqt_notices_resolve(struct store *st, const char *person, const char *kind, int64_t at);
+int sqt_person_logged_in(struct store *st, const char *person, int64_t at);
+int sqt_retention_prune(struct store *st, const struct prune_limits *l, int dry, struct prune_counts *out);
+int sqt_termination_insert(struct store *st, const struct termination_row *t);
+int sqt_termination_get(struct store *st, struct termination_row *out);
+int sqt_retention_run_insert(struct store *st, int64_t at, int64_t as_of, const char *summary);
+int sqt_retention_run_last(struct store *st, int64_t *at);
 
 #endif

@@ -239,6 +239,27 @@ struct erasure_counts {
     int64_t last_provision_at;                 /* 0 if none */
 };
 
+/* A notice to a person (R3.11, R4.5): kind "inactivity" (erase_after: the
+ * data goes then unless they sign in) or "termination". */
+struct notice_row {
+    int64_t id;
+    const char *person_id, *kind;
+    int64_t at, erase_after, resolved_at;
+};
+
+struct termination_row {
+    int64_t announced_at, export_until, erase_after;
+    const char *announced_by;
+};
+
+/* What retention prunes: rows older than these (ms since the epoch). */
+struct prune_limits {
+    int64_t now, provisions_before, throttle_before, rates_before;
+};
+struct prune_counts {
+    int64_t provisions, sessions, staff_sessions, client_tokens, throttles, rates;
+};
+
 struct store;
 
 struct store_ops {
@@ -386,6 +407,25 @@ struct store_ops {
     /* Deletes the key of every person whose account erasure is done: a key
      * store restored from a backup forgets them again. *n: keys deleted. */
     int (*erase_keys_of_erased)(struct store *st, int64_t *n);
+
+    /* Retention and termination. Active persons not seen since before (and
+     * not yet told); every active person; notices; the time of sign-in. */
+    int (*persons_inactive)(struct store *st, int64_t before, int (*cb)(void *, const char *person), void *arg);
+    int (*persons_active)(struct store *st, int (*cb)(void *, const char *person), void *arg);
+    int (*notice_insert)(struct store *st, const struct notice_row *n);
+    /* Open notices of a person (kind ignored), or (person NULL) of a kind. */
+    int (*notices_open)(struct store *st, const char *person, const char *kind,
+                        int (*cb)(void *, const struct notice_row *), void *arg);
+    int (*notices_resolve)(struct store *st, const char *person, const char *kind, int64_t at);
+    int (*person_logged_in)(struct store *st, const char *person, int64_t at);
+    /* Deletes (dry: counts) provision records, expired sessions, tokens,
+     * stale throttle and rate rows. */
+    int (*retention_prune)(struct store *st, const struct prune_limits *l, int dry, struct prune_counts *out);
+    int (*termination_insert)(struct store *st, const struct termination_row *t);
+    /* The latest announcement; PHR_ENOTFOUND if none. */
+    int (*termination_get)(struct store *st, struct termination_row *out);
+    int (*retention_run_insert)(struct store *st, int64_t at, int64_t as_of, const char *summary);
+    int (*retention_run_last)(struct store *st, int64_t *at);
 
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);
