@@ -82,6 +82,20 @@ static int parse_doc(json_object *o, size_t i, struct policy_doc *d, struct issu
     if (!d->file || !*d->file || strstr(d->file, "..") || d->file[0] == '/')
         return issue_set(is, 422, "value", NULL,
                          "documents[%zu].file must name a file beside the manifest (no '..', not absolute)", i);
+    /* The terms state from day one how long persons may export their data
+     * when the service ends (Q4-2); the figure is kept beside the text so
+     * that an announced termination can be held to it. */
+    json_object *days;
+    int has_days = json_object_object_get_ex(o, "export_period_days", &days);
+    if (!strcmp(d->kind, "terms")) {
+        if (!has_days || !json_object_is_type(days, json_type_int) || json_object_get_int64(days) < 30 ||
+            json_object_get_int64(days) > 3650)
+            return issue_set(is, 422, "required", NULL,
+                             "documents[%zu].export_period_days is required for the terms: 30 to 3650 days", i);
+        d->export_days = (int)json_object_get_int64(days);
+    } else if (has_days) {
+        return issue_set(is, 422, "value", NULL, "documents[%zu].export_period_days belongs to the terms only", i);
+    }
     int64_t hi;
     if (!eff || strlen(eff) != 10 || fhirtime_parse(eff, FHIRTIME_DATETIME, JST_OFFSET_MIN, &d->effective_at, &hi))
         return issue_set(is, 422, "value", NULL, "documents[%zu].effective must be a date, YYYY-MM-DD", i);

@@ -23,6 +23,7 @@ struct policy_doc {
     const char *title;
     const char *file;            /* relative to the manifest */
     int64_t effective_at;        /* ms, start of the effective day in Japan */
+    int export_days;             /* terms only: the export period promised on termination (R4.5) */
     char *body;                  /* filled by the caller; owned by the set */
     size_t body_len;
 };

@@ -20,7 +20,7 @@
 
 struct cur_doc {
     char kind[16], lang[4], sha256[65];
-    int version;
+    int version, export_days;
 };
 
 struct cur_purpose {
@@ -46,6 +46,7 @@ static int got_doc(void *arg, const struct document_row *d)
     snprintf(x->lang, sizeof x->lang, "%s", d->lang);
     snprintf(x->sha256, sizeof x->sha256, "%s", d->sha256);
     x->version = d->version;
+    x->export_days = d->export_days;
     return PHR_OK;
 }
 
@@ -161,7 +162,7 @@ static int publish_docs(struct publish_op *p, struct store *st, const struct cur
             size_t j = 0;
             while (j < c->ndocs && (strcmp(c->docs[j].kind, d->kind) || strcmp(c->docs[j].lang, d->lang)))
                 j++;
-            if (j == c->ndocs || strcmp(c->docs[j].sha256, sha))
+            if (j == c->ndocs || strcmp(c->docs[j].sha256, sha) || c->docs[j].export_days != d->export_days)
                 changed = 1;
         }
         if (!changed)
@@ -176,6 +177,7 @@ static int publish_docs(struct publish_op *p, struct store *st, const struct cur
             struct document_row row = {
                 .kind = d->kind, .version = version, .lang = d->lang, .title = d->title,
                 .body = d->body, .sha256 = sha, .effective_at = d->effective_at, .published_at = now,
+                .export_days = d->export_days,
             };
             int err = st->ops->document_insert(st, &row);
             if (err)
@@ -355,6 +357,7 @@ static int render_doc(void *arg, const struct document_row *d)
         buf_printf(r->b, ",\"version\":%d,\"lang\":", d->version) || buf_json_str(r->b, d->lang) ||
         buf_puts(r->b, ",\"title\":") || buf_json_str(r->b, d->title) || buf_puts(r->b, ",\"sha256\":") ||
         buf_json_str(r->b, d->sha256) || buf_puts(r->b, ",\"effective\":") || buf_json_str(r->b, eff) ||
+        (d->export_days && buf_printf(r->b, ",\"export_period_days\":%d", d->export_days)) ||
         buf_puts(r->b, ",\"text\":") || buf_json_str(r->b, d->body) || buf_puts(r->b, "}"))
         return PHR_ENOMEM;
     return PHR_OK;

@@ -297,8 +297,16 @@ struct announce_job {
     const struct actor *a;
     struct termination_row t;
     struct buf persons;
-    int exists;
+    int exists, promised_days;
 };
+
+static int got_terms(void *arg, const struct document_row *d)
+{
+    struct announce_job *x = arg;
+    if (!strcmp(d->kind, "terms") && d->export_days > x->promised_days)
+        x->promised_days = d->export_days;
+    return PHR_OK;
+}
 
 static int announce_run(struct job *j, struct store *st)
 {
@@ -309,6 +317,11 @@ static int announce_run(struct job *j, struct store *st)
         x->exists = !err;
         return err ? err : PHR_ECONFLICT;
     }
+    /* The terms promised an export period (Q4-2): the announcement keeps it. */
+    if ((err = st->ops->document_current(st, got_terms, x)) != PHR_OK)
+        return err;
+    if (x->t.export_until < x->t.announced_at + x->promised_days * 86400000LL)
+        return PHR_EINVAL;
     if ((err = st->ops->termination_insert(st, &x->t)) != PHR_OK ||
         (err = st->ops->persons_active(st, add_id, &x->persons)) != PHR_OK)
         return err;
@@ -344,6 +357,10 @@ int termination_announce(struct service *svc, const struct actor *a, int64_t exp
     int rc = -1;
     if (x.exists)
         issue_set(is, 409, "conflict", NULL, "a termination has been announced already");
+    else if (err == PHR_EINVAL)
+        issue_set(is, 422, "value", NULL,
+                  "the terms promise an export period of %d days: --export-until must be at least that far ahead",
+                  x.promised_days);
     else if (err)
         issue_set(is, 503, "transient", NULL, "the announcement could not be recorded; nothing was changed");
     else {

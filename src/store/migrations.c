@@ -400,7 +400,9 @@ static const char m11_retention[] =
     "CREATE TRIGGER retention_runs_no_update BEFORE UPDATE ON retention_runs"
     " BEGIN SELECT RAISE(ABORT, 'a retention run is never changed'); END;"
     "CREATE TRIGGER terminations_no_update BEFORE UPDATE ON terminations"
-    " BEGIN SELECT RAISE(ABORT, 'an announced termination is never changed'); END;";
+    " BEGIN SELECT RAISE(ABORT, 'an announced termination is never changed'); END;"
+    /* terms only: the export period promised on termination (Q4-2) */
+    "ALTER TABLE documents ADD COLUMN export_days INTEGER;";
 
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
                                          m6_agreements, m7_organisations, m8_rates, m9_keystore, m10_erasure,

@@ -19,13 +19,13 @@ enum {
 };
 _Static_assert(C_COUNT <= SQ_CONSENT_STMTS, "raise SQ_CONSENT_STMTS");
 
-#define DOC_COLS "kind, version, lang, title, body, sha256, effective_at, published_at"
+#define DOC_COLS "kind, version, lang, title, body, sha256, effective_at, published_at, export_days"
 #define CONSENT_COLS \
     "seq, person_id, purpose, purpose_version, decision, at, channel, recorded_by, documents, countries"
 #define SUSP_COLS "seq, person_id, purpose, action, at, channel, recorded_by"
 
 static const char *const sql[C_COUNT] = {
-    [C_DOC_INSERT] = "INSERT INTO documents(" DOC_COLS ") VALUES(?,?,?,?,?,?,?,?)",
+    [C_DOC_INSERT] = "INSERT INTO documents(" DOC_COLS ") VALUES(?,?,?,?,?,?,?,?,?)",
     /* A version of a kind is the set of its translations: one dropped from
      * a new version is no longer in force. */
     [C_DOC_CURRENT] = "SELECT " DOC_COLS " FROM documents d WHERE version ="
@@ -89,6 +89,8 @@ int sqc_document_insert(struct store *st, const struct document_row *d)
     sq_bind_text(q, 6, d->sha256);
     sqlite3_bind_int64(q, 7, d->effective_at);
     sqlite3_bind_int64(q, 8, d->published_at);
+    if (d->export_days)
+        sqlite3_bind_int(q, 9, d->export_days);
     return sq_exec(s, q, "document_insert");
 }
 
@@ -123,6 +125,7 @@ static int doc_row(sqlite3_stmt *q, const void *sink)
         .title = sq_text(q, 3),
         .body = sq_text(q, 4),
         .sha256 = sq_text(q, 5),
+        .export_days = sqlite3_column_int(q, 8),
         .effective_at = sqlite3_column_int64(q, 6),
         .published_at = sqlite3_column_int64(q, 7),
     };

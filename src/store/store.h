@@ -97,6 +97,7 @@ struct document_row {
     const char *title, *body;
     const char *sha256;          /* hex, of body exactly as shown */
     int64_t effective_at, published_at;
+    int export_days;             /* terms: the export period on termination; 0 otherwise */
 };
 
 struct purpose_row {

@@ -80,13 +80,20 @@ test('R3.11 inactive persons are told, then erased unless they sign in; provisio
   }
 });
 
-test('R4.5 termination: persons are told, sign-up stops, export stays open, then retention erases everyone', async () => {
+test('R4.5 termination: held to the export period the terms promised; persons are told, sign-up stops, export stays open, then retention erases everyone', async () => {
   const srv = await startServer();
   try {
     const me = await signupAndLogin(srv);
     const bad = phr(['termination', 'announce', '--data', srv.data, '--export-until', '2020-01-01', '--erase-after', '2020-02-01']);
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /in the future/);
+    const policies = await call(srv, 'GET', '/api/v1/policies');
+    const terms = policies.body.documents.filter((d) => d.kind === 'terms');
+    assert.deepEqual(terms.map((d) => d.export_period_days), [90, 90], 'the terms state the export period from day one');
+    const soon = new Date(Date.now() + 10 * 86400000).toISOString().slice(0, 10);
+    const tooShort = phr(['termination', 'announce', '--data', srv.data, '--export-until', soon, '--erase-after', '2099-03-31']);
+    assert.equal(tooShort.status, 1);
+    assert.match(tooShort.stderr, /export period of 90 days/);
     const ok = phr(['termination', 'announce', '--data', srv.data, '--export-until', '2099-01-31', '--erase-after', '2099-03-31', '--log-level', 'warn']);
     assert.equal(ok.status, 0, ok.stderr);
     assert.deepEqual(JSON.parse(ok.stdout), { announced: true, persons_notified: 1 });

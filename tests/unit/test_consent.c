@@ -305,7 +305,8 @@ static void provision_needs_an_agreement(void **state)
 
 static const char MANIFEST[] =
     "{\"documents\":["
-    "{\"kind\":\"terms\",\"lang\":\"ja\",\"title\":\"規約\",\"file\":\"t.md\",\"effective\":\"2026-12-01\"},"
+    "{\"kind\":\"terms\",\"lang\":\"ja\",\"title\":\"規約\",\"file\":\"t.md\",\"effective\":\"2026-12-01\","
+    "\"export_period_days\":90},"
     "{\"kind\":\"summary\",\"lang\":\"ja\",\"title\":\"概要\",\"file\":\"s.md\",\"effective\":\"2026-12-01\"},"
     "{\"kind\":\"privacy\",\"lang\":\"ja\",\"title\":\"方針\",\"file\":\"p.md\",\"effective\":\"2026-12-01\"}],"
     "\"purposes\":[{\"code\":\"service\",\"required\":true,\"title\":{\"ja\":\"提供\"},\"description\":{\"ja\":\"説明\"}}]}";
@@ -332,15 +333,18 @@ static void manifest_parsing(void **state)
     assert_int_equal(set.ndocs, 3);
     assert_int_equal(set.npurposes, 1);
     assert_int_equal(set.docs[0].effective_at, 1796050800000LL); /* 2026-12-01T00:00+09:00 */
+    assert_int_equal(set.docs[0].export_days, 90);
     policy_free(&set);
     static const struct { const char *from, *to, *why; } bad[] = {
         {"\"kind\":\"terms\"", "\"kind\":\"rules\"", "terms, summary or privacy"},
         {"\"lang\":\"ja\",\"title\":\"規約\"", "\"lang\":\"fr\",\"title\":\"規約\"", "ja or en"},
         {"\"file\":\"t.md\"", "\"file\":\"../etc/passwd\"", "no '..'"},
         {"\"file\":\"t.md\"", "\"file\":\"/etc/passwd\"", "not absolute"},
-        {"\"effective\":\"2026-12-01\"},{\"kind\":\"summary\"", "\"effective\":\"soon\"},{\"kind\":\"summary\"",
-         "YYYY-MM-DD"},
+        {"\"effective\":\"2026-12-01\",\"export", "\"effective\":\"soon\",\"export", "YYYY-MM-DD"},
         {"{\"kind\":\"privacy\"", "{\"kind\":\"summary\"", "listed twice"},
+        {"\"export_period_days\":90", "\"export_period_days\":7", "30 to 3650 days"},
+        {",\"export_period_days\":90", "", "export_period_days is required for the terms"},
+        {"\"file\":\"s.md\"", "\"file\":\"s.md\",\"export_period_days\":90", "terms only"},
         {"\"code\":\"service\"", "\"code\":\"Service!\"", "lower-case"},
         {"\"required\":true", "\"required\":\"yes\"", "true or false"},
         {"\"required\":true", "\"required\":false", "at least one purpose must be required"},
