@@ -228,3 +228,37 @@ test('R3.7 provision records are never changed', () => {
   assert.throws(() => sql(srv.data, 'DELETE FROM group_changes'), /append-only/);
   assert.equal(phr(['audit', 'verify', '--data', srv.data]).status, 0);
 });
+
+test('R3.10 R3.7 an erasure while a recipient reads: every answer is whole or a clean refusal; provision records stay', async () => {
+  const carol = await signupAndLogin(srv);
+  assert.equal((await decide(srv, carol.token, [{ purpose: 'provision-partners', decision: 'grant' }])).status, 201);
+  const ids = [];
+  for (let i = 0; i < 12; i++) {
+    const r = await call(srv, 'POST', '/fhir/Observation', { token: carol.token, body: bloodPressure(130 + i, 85, `2026-11-${String(i + 1).padStart(2, '0')}T07:00:00+09:00`) });
+    ids.push(r.body.id);
+  }
+  assert.equal((await observations(clinicToken, carol)).status, 200);
+  const p = await call(srv, 'POST', '/api/v1/me/erasures', { token: carol.token, body: { scope: 'account' } });
+  assert.equal(p.status, 201, p.text);
+  assert.ok(p.body.will_keep.provision_records >= 1, 'the person is told the provision records stay');
+  assert.match(p.body.will_keep.provision_records_until, /^20\d\d-\d\d-\d\d$/);
+
+  const reads = [];
+  for (let i = 0; i < 40; i++) {
+    reads.push(i % 2 ? observations(clinicToken, carol) : call(srv, 'GET', `/fhir/Observation/${ids[i % ids.length]}`, { token: clinicToken }));
+    if (i === 10) reads.push(call(srv, 'POST', `/api/v1/me/erasures/${p.body.id}/confirm`, { token: carol.token, body: { password: 'a long enough passphrase' } }));
+  }
+  const answers = await Promise.all(reads);
+  const erasure = answers[11];
+  assert.equal(erasure.status, 200, erasure.text);
+  for (const a of answers.filter((x) => x !== erasure)) {
+    assert.ok([200, 403, 404].includes(a.status), `status ${a.status}: ${a.text}`);
+    if (a.status !== 200) continue;
+    const resources = a.body.resourceType === 'Bundle' ? a.body.entry.map((e) => e.resource) : [a.body];
+    if (a.body.resourceType === 'Bundle') assert.equal(resources.length, 12, 'a page is whole, never half-erased');
+    for (const r of resources) assert.ok(r.component[0].valueQuantity.value >= 130);
+  }
+  const after = await observations(clinicToken, carol);
+  assert.notEqual(after.status, 200);
+  assert.ok(provisionCount(carol) >= 1, 'provision records stay for their retention period');
+});
