@@ -74,7 +74,8 @@ int disclosure_open(struct service *svc, const struct actor *a, const char *subj
     enum decision dec = subject && strlen(subject) <= ID_LEN ? gate_decide(a, ACT_DISCLOSURE, subject) : GATE_DENY;
     struct audit_job job = {.job = {.run = audit_run}, .a = a, .subject = subject, .d = dec};
     if (dec == GATE_DENY) {
-        writer_call(svc->writer, &job.job);
+        if (writer_call(svc->writer, &job.job) != PHR_OK)
+            return issue_set(is, 503, "transient", NULL, "the store is not available");
         return issue_set(is, 404, "not-found", NULL, "no such person");
     }
     struct disclosure *d = calloc(1, sizeof *d);

@@ -30,7 +30,6 @@
 #include "util/log.h"
 
 #define REQUEST_TTL_MS (30LL * 60 * 1000)
-#define PROVISION_KEPT_MS (3LL * 365 * 24 * 3600 * 1000)
 #define CODES_MAX 32
 #define CODE_LEN_MAX 64
 
@@ -138,7 +137,7 @@ static int render_preview(const struct erasure_job *e, struct buf *b)
 {
     char expires[32], until[32];
     clock_format_ms(e->now + REQUEST_TTL_MS, expires);
-    clock_format_ms(e->counts.last_provision_at + PROVISION_KEPT_MS, until);
+    clock_format_ms(e->counts.last_provision_at + e->svc->cfg.provision_keep_ms, until);
     const struct erasure_counts *c = &e->counts;
     return buf_printf(b, "{\"id\":\"%s\",\"status\":\"requested\",\"scope\":\"%s\",\"codes\":", e->id,
                       e->account ? "account" : "records") ||
@@ -347,7 +346,8 @@ int erasure_confirm(struct service *svc, const struct actor *a, const char *subj
         goto out;
     }
     if (ok != PHR_OK) {
-        run_job(&e, wrong_password);
+        if (run_job(&e, wrong_password) != PHR_OK)
+            log_event(LOG_ERROR, "erasure.refusal_unrecorded", "erasure", id, NULL);
         issue_set(is, 403, "security", "password", "the password is wrong; nothing was erased");
         goto out;
     }
