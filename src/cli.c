@@ -71,18 +71,24 @@ static const struct {
     [OPT_NOTICE_SINK] = {"notice-sink", "PHR_NOTICE_SINK", "SINK", "where notices to persons go: log (default) or file:PATH (JSON lines, for a mailer)"},
     [OPT_EXPORT_UNTIL] = {"export-until", "PHR_EXPORT_UNTIL", "DATE", "persons may export their data until this date"},
     [OPT_ERASE_AFTER] = {"erase-after", "PHR_ERASE_AFTER", "DATE", "after this date retention erases every account"},
+    [OPT_ITEMS] = {"items", "PHR_CHECKSHEET_ITEMS", "FILE", "the checksheet's items file (checksheet/items.json)"},
+    [OPT_ITEM] = {"item", "PHR_CHECKSHEET_ITEM", "ID", "the checksheet item answered"},
+    [OPT_STATUS] = {"status", "PHR_CHECKSHEET_STATUS", "STATUS", "implemented, equivalent, not-implemented or not-applicable"},
+    [OPT_DATE] = {"date", "PHR_CHECKSHEET_DATE", "DATE", "the date the answer was established (the review, the audit, the certificate)"},
+    [OPT_DOCUMENT] = {"document", "PHR_CHECKSHEET_DOCUMENT", "REF", "the document that shows it (rules v3, audit report 2026-10)"},
+    [OPT_REASON] = {"reason", "PHR_CHECKSHEET_REASON", "TEXT", "why it is not implemented (required then)"},
+    [OPT_ID] = {"id", "PHR_CHECKSHEET_ID", "N", "the assessment's number"},
+    [OPT_APPROVER] = {"approver", "PHR_CHECKSHEET_APPROVER", "NAME", "the security officer who answers or approves"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 
-_Static_assert(OPT_COUNT <= 64, "options are a 64-bit mask");
-
-int cli_parse(int argc, char **argv, uint64_t allowed, struct cli *out)
+int cli_parse(int argc, char **argv, opt_mask allowed, struct cli *out)
 {
     struct option lo[OPT_COUNT + 2];
     int n = 0;
     memset(out, 0, sizeof *out);
     for (int i = 0; i < OPT_COUNT; i++) {
-        if (!(allowed & ((uint64_t)1 << i)))
+        if (!(allowed & ((opt_mask)1 << i)))
             continue;
         lo[n].name = opts[i].flag;
         lo[n].has_arg = opts[i].arg ? required_argument : no_argument;
@@ -115,11 +121,11 @@ int cli_parse(int argc, char **argv, uint64_t allowed, struct cli *out)
     return 0;
 }
 
-void cli_usage(const char *command, const char *summary, uint64_t allowed)
+void cli_usage(const char *command, const char *summary, opt_mask allowed)
 {
     printf("usage: phr %s [options]\n\n%s\n\noptions (each also read from its environment variable):\n", command, summary);
     for (int i = 0; i < OPT_COUNT; i++) {
-        if (!(allowed & ((uint64_t)1 << i)))
+        if (!(allowed & ((opt_mask)1 << i)))
             continue;
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", opts[i].flag, opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");

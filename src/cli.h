@@ -16,11 +16,14 @@ enum opt_id {
     OPT_SIGNED, OPT_VERSION, OPT_CERT, OPT_CERT_EXPIRES, OPT_ENDED, OPT_OLD_KEYS, OPT_OUT,
     OPT_TLS_CERT, OPT_TLS_KEY, OPT_PER_IP, OPT_CLIENT_LOCK, OPT_KIND, OPT_RATE_ADDRESS,
     OPT_RATE_ACCOUNT, OPT_AS_OF, OPT_INACTIVE_DAYS, OPT_NOTICE_DAYS, OPT_PROVISION_DAYS, OPT_RETENTION_HOURS,
-    OPT_NOTICE_SINK, OPT_EXPORT_UNTIL, OPT_ERASE_AFTER,
+    OPT_NOTICE_SINK, OPT_EXPORT_UNTIL, OPT_ERASE_AFTER, OPT_ITEMS, OPT_ITEM, OPT_STATUS, OPT_DATE, OPT_DOCUMENT,
+    OPT_REASON, OPT_ID, OPT_APPROVER,
     OPT_COUNT
 };
-/* Options are chosen by a 64-bit mask. */
-_Static_assert(OPT_COUNT <= 64, "the option mask is full: widen it");
+/* A command's options, as a set of bits (BIT(OPT_…) | …). GCC's and
+ * Clang's 128-bit integer keeps the sets plain constant expressions. */
+typedef unsigned __int128 opt_mask;
+_Static_assert(OPT_COUNT <= 128, "the option mask is full: widen it");
 
 struct cli {
     const char *val[OPT_COUNT];
@@ -29,8 +32,8 @@ struct cli {
 
 /* Parses argv for the options `allowed` (a bitmask of 1 << opt_id).
  * Returns 0, or -1 after printing the problem. */
-int cli_parse(int argc, char **argv, uint64_t allowed, struct cli *out);
-void cli_usage(const char *command, const char *summary, uint64_t allowed);
+int cli_parse(int argc, char **argv, opt_mask allowed, struct cli *out);
+void cli_usage(const char *command, const char *summary, opt_mask allowed);
 /* The option's flag, without the dashes. */
 const char *cli_flag_name(enum opt_id id);
 /* A whole number within [min, max], or -1 after printing why. */

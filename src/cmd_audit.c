@@ -364,7 +364,7 @@ int cmd_audit(int argc, char **argv)
         fprintf(stderr, "usage: phr audit verify|query|export|trace|pubkey|keygen --data DIR\n");
         return 2;
     }
-    uint64_t opts = is_verify ? VERIFY_OPTS : is_read ? QUERY_OPTS : STORE_OPTS;
+    opt_mask opts = is_verify ? VERIFY_OPTS : is_read ? QUERY_OPTS : STORE_OPTS;
     if (cli_parse(argc - 1, argv + 1, opts, &c))
         return 2;
     if (c.help) {

@@ -22,32 +22,10 @@
 
 #define MANIFEST_MAX (256 * 1024)
 
-/* Reads a whole file of at most max bytes; NULL after printing why. */
-static char *read_file(const char *path, size_t max, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "phr: cannot open %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    char *data = malloc(max + 1);
-    size_t n = data ? fread(data, 1, max + 1, f) : 0;
-    int bad = !data || ferror(f);
-    fclose(f);
-    if (bad || n > max) {
-        fprintf(stderr, "phr: %s: %s\n", path, bad ? "cannot be read" : "too large");
-        free(data);
-        return NULL;
-    }
-    data[n] = '\0';
-    *len = n;
-    return data;
-}
-
 static int load_manifest(const char *path, struct policy_set *set)
 {
     size_t len;
-    char *json = read_file(path, MANIFEST_MAX, &len);
+    char *json = read_small_file(path, MANIFEST_MAX, &len);
     if (!json)
         return -1;
     struct issue is;
@@ -67,7 +45,7 @@ static int load_manifest(const char *path, struct policy_set *set)
             buf_free(&p);
             return -1;
         }
-        set->docs[i].body = read_file(p.data, POLICY_TEXT_MAX, &set->docs[i].body_len);
+        set->docs[i].body = read_small_file(p.data, POLICY_TEXT_MAX, &set->docs[i].body_len);
         buf_free(&p);
         if (!set->docs[i].body)
             return -1;

@@ -7,7 +7,7 @@
 #include "service/service.h"
 #include "util/buf.h"
 
-#define BIT(o) ((uint64_t)1 << (o))
+#define BIT(o) ((opt_mask)1 << (o))
 #define STORE_OPTS (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_OLD_KEYS) | BIT(OPT_AUDIT_KEY) | BIT(OPT_LOG_LEVEL))
 
 /* The retention rules, read by serve and by 'phr retention run'. */
@@ -40,7 +40,11 @@ int cmd_incident(int argc, char **argv);
 int cmd_keys(int argc, char **argv);
 int cmd_retention(int argc, char **argv);
 int cmd_termination(int argc, char **argv);
+int cmd_checksheet(int argc, char **argv);
 
+/* Reads a whole file of at most max bytes (NUL-terminated; free() it);
+ * NULL after printing why. */
+char *read_small_file(const char *path, size_t max, size_t *len);
 /* A date or time option as ms (a date: its start in Japan); 0 if absent,
  * -1 (printed) if it does not parse. */
 int64_t date_option(const struct cli *c, enum opt_id id);

@@ -159,6 +159,27 @@ out:
     return rc;
 }
 
+char *read_small_file(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "phr: cannot open %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    char *data = malloc(max + 1);
+    size_t n = data ? fread(data, 1, max + 1, f) : 0;
+    int bad = !data || ferror(f);
+    fclose(f);
+    if (bad || n > max) {
+        fprintf(stderr, "phr: %s: %s\n", path, bad ? "cannot be read" : "too large");
+        free(data);
+        return NULL;
+    }
+    data[n] = '\0';
+    *len = n;
+    return data;
+}
+
 int64_t date_option(const struct cli *c, enum opt_id id)
 {
     int64_t lo, hi;
@@ -394,6 +415,8 @@ static void usage(void)
            "  keys new|rotate       a new master key; re-wrap every data key under it\n"
            "  retention run         apply the retention rules once (--dry-run: show what would go)\n"
            "  termination announce  announce the end of the service: notices, export period, erasure\n"
+           "  checksheet assess|answer|approve|list\n"
+           "                the guideline checksheet: computed evidence, answers, approval publishes it\n"
            "  help          this text; 'phr <command> --help' for a command's options\n"
            "  version       print the version\n",
            PHR_VERSION);
@@ -444,6 +467,8 @@ int main(int argc, char **argv)
         return cmd_retention(argc - 1, argv + 1);
     if (strcmp(cmd, "termination") == 0)
         return cmd_termination(argc - 1, argv + 1);
+    if (strcmp(cmd, "checksheet") == 0)
+        return cmd_checksheet(argc - 1, argv + 1);
     fprintf(stderr, "phr: unknown command '%s' (try 'phr help')\n", cmd);
     return 2;
 }

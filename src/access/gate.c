@@ -37,6 +37,7 @@ static const char *const action_names[] = {
     [ACT_DISCLOSURE] = "disclosure.read",
     [ACT_RETENTION_RUN] = "retention.run",
     [ACT_TERMINATION] = "termination.announce",
+    [ACT_CHECKSHEET] = "checksheet.manage",
 };
 
 const char *gate_action_name(enum action act)
@@ -64,7 +65,7 @@ enum decision gate_decide(const struct actor *a, enum action act, const char *su
     if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE || act == ACT_KEYS_ROTATE ||
         act == ACT_RETENTION_RUN || act == ACT_TERMINATION)
         return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY; /* the operator, at the command line */
-    if (act == ACT_INCIDENT_RECORD)
+    if (act == ACT_INCIDENT_RECORD || act == ACT_CHECKSHEET)
         return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_SECURITY_OFFICER) ? GATE_ALLOW : GATE_DENY;
     if (act == ACT_AUDIT_READ)
         return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_SECURITY_OFFICER) || is_staff(a, ROLE_AUDITOR)

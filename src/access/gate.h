@@ -64,6 +64,7 @@ enum action {
     ACT_DISCLOSURE,
     ACT_RETENTION_RUN,
     ACT_TERMINATION,
+    ACT_CHECKSHEET,
 };
 
 enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };

@@ -34,5 +34,7 @@ void routes_rights(struct request *r);
 void routes_staff(struct request *r);
 /* GET / : a page saying the service is up (the portal is another module). */
 void routes_root(struct request *r);
+/* The public pages (the checksheet); 0 if the path is none of them. */
+int routes_public(struct request *r);
 
 #endif

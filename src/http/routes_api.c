@@ -139,6 +139,8 @@ void routes_api(struct request *r)
 
 void routes_root(struct request *r)
 {
+    if (routes_public(r))
+        return;
     if (strcmp(r->path, "/") != 0) {
         r->route = "(not found)";
         buf_puts(&r->resp, "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>404</title>"
@@ -154,6 +156,8 @@ void routes_root(struct request *r)
              "<p lang=\"en\">The PHR service is running.</p>\n"
              "<ul><li>FHIR API: <a href=\"/fhir/metadata\">/fhir/metadata</a></li>"
              "<li>Health: <a href=\"/api/v1/health\">/api/v1/health</a></li></ul>\n"
+             "<footer><a href=\"/api/v1/policies\">利用規約・プライバシーポリシー / Terms and privacy policy</a>"
+             " ・ <a href=\"/checksheet\">チェックシート / Checksheet</a></footer>\n"
              "<p>version " PHR_VERSION "</p>\n</body>\n</html>\n");
     req_reply(r, 200, "text/html; charset=utf-8");
 }

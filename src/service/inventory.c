@@ -91,6 +91,12 @@ static const struct item items[] = {
      "policy", 0, "", "", "everyone (notices); the operator", "kept"},
     {"retention_runs", "保存期間ルールの実行記録（件数のみ）", "Retention runs (counts only)", "audit", 0, "", "",
      "the operator; auditors", "kept (evidence that retention ran)"},
+    {"checksheet_answers", "チェックシートの組織的項目への責任者の回答（追記のみ）",
+     "The security officer's answers to the checksheet's organisational items (append-only)", "audit", 0, "", "",
+     "the operator; security officer", "kept"},
+    {"checksheet_assessments", "チェックシートの点検結果（承認されたものは公開）",
+     "Checksheet assessments (approved ones are public)", "audit", 0, "", "", "everyone, once approved",
+     "kept (the published history)"},
     {"incidents", "インシデントの記録（追記のみ）", "Incident records (append-only)", "security", 0, "", "",
      "the operator; security officer", "kept"},
 };

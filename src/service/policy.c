@@ -403,7 +403,8 @@ int policy_current(struct service *svc, struct buf *out)
         err = PHR_ENOMEM;
     if (!err)
         err = rd->ops->purpose_current(rd, render_purpose, &r);
-    if (!err && buf_puts(out, "]}"))
+    /* The checksheet is published beside the terms and the privacy policy (Q5-2). */
+    if (!err && buf_puts(out, "],\"checksheet\":{\"html\":\"/checksheet\",\"json\":\"/checksheet.json\"}}"))
         err = PHR_ENOMEM;
     service_reader_done(svc, rd);
     return err;

@@ -246,6 +246,21 @@ int retention_run(struct service *svc, const struct actor *a, int64_t as_of, int
 int termination_announce(struct service *svc, const struct actor *a, int64_t export_until, int64_t erase_after,
                          struct buf *out, struct issue *is);
 
+/* The checksheet (R5.1-R5.3). assess: from the items file's text, every
+ * item answered (computed checks run now), stored as a draft; out: its id
+ * and the sheet. answer: the security officer's answer to an
+ * organisational item. approve: publishes a draft. published: the newest
+ * approved sheet (id 0) or that one, with the others listed, as JSON
+ * (caller puts it); PHR_ENOTFOUND if it is not approved. list: all, JSON. */
+int checksheet_assess(struct service *svc, const struct actor *a, const char *items_json, size_t len,
+                      struct buf *out, struct issue *is);
+int checksheet_answer(struct service *svc, const struct actor *a, const char *item, const char *status,
+                      int64_t answered_on, const char *document, const char *reason, const char *by,
+                      struct issue *is);
+int checksheet_approve(struct service *svc, const struct actor *a, int64_t id, const char *by, struct issue *is);
+int checksheet_published(struct service *svc, int64_t id, struct json_object **out);
+int checksheet_list(struct service *svc, struct buf *out);
+
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"
 #define DEMO_PASSWORD "phr-demo-2026"

@@ -404,7 +404,39 @@ static const char m11_retention[] =
     /* terms only: the export period promised on termination (Q4-2) */
     "ALTER TABLE documents ADD COLUMN export_days INTEGER;";
 
+/* The checksheet (R5.1-R5.3): the security officer's answers to the
+ * organisational items, and every assessment as it was made. An
+ * assessment is never changed, except once: its approval, which publishes
+ * it. */
+static const char m12_checksheet[] =
+    "CREATE TABLE checksheet_answers("
+    " id INTEGER PRIMARY KEY,"
+    " item TEXT NOT NULL,"
+    " status TEXT NOT NULL CHECK (status IN ('implemented', 'equivalent', 'not-implemented', 'not-applicable')),"
+    " reason TEXT,"
+    " answered_on INTEGER NOT NULL,"
+    " document TEXT,"
+    " answered_by TEXT NOT NULL,"
+    " at INTEGER NOT NULL);"
+    "CREATE INDEX checksheet_answers_by_item ON checksheet_answers(item, id);"
+    "CREATE TABLE checksheet_assessments("
+    " id INTEGER PRIMARY KEY,"
+    " guideline_version TEXT NOT NULL,"
+    " items_sha256 TEXT NOT NULL,"
+    " assessed_at INTEGER NOT NULL,"
+    " body TEXT NOT NULL,"
+    " approved_at INTEGER,"
+    " approved_by TEXT);"
+    "CREATE TRIGGER checksheet_answers_no_change BEFORE UPDATE ON checksheet_answers"
+    " BEGIN SELECT RAISE(ABORT, 'an answer is never changed: answer again'); END;"
+    "CREATE TRIGGER checksheet_assessments_no_delete BEFORE DELETE ON checksheet_assessments"
+    " BEGIN SELECT RAISE(ABORT, 'an assessment is kept'); END;"
+    "CREATE TRIGGER checksheet_assessments_approve_once BEFORE UPDATE ON checksheet_assessments"
+    " WHEN OLD.approved_at IS NOT NULL OR NEW.body IS NOT OLD.body OR NEW.assessed_at IS NOT OLD.assessed_at"
+    " OR NEW.guideline_version IS NOT OLD.guideline_version OR NEW.items_sha256 IS NOT OLD.items_sha256"
+    " BEGIN SELECT RAISE(ABORT, 'an assessment is never changed, only approved once'); END;";
+
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
                                          m6_agreements, m7_organisations, m8_rates, m9_keystore, m10_erasure,
-                                         m11_retention};
+                                         m11_retention, m12_checksheet};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -693,6 +693,8 @@ static void s_close(struct store *st)
         sqlite3_finalize(s->rights_stmt[i]);
     for (int i = 0; i < SQ_RETENTION_STMTS; i++)
         sqlite3_finalize(s->retention_stmt[i]);
+    for (int i = 0; i < SQ_CHECKSHEET_STMTS; i++)
+        sqlite3_finalize(s->checksheet_stmt[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -779,6 +781,13 @@ static const struct store_ops sqlite_ops = {
     .termination_get = sqt_termination_get,
     .retention_run_insert = sqt_retention_run_insert,
     .retention_run_last = sqt_retention_run_last,
+    .checksheet_facts = sqk_checksheet_facts,
+    .checksheet_answer_insert = sqk_answer_insert,
+    .checksheet_answers_latest = sqk_answers_latest,
+    .assessment_insert = sqk_assessment_insert,
+    .assessment_approve = sqk_assessment_approve,
+    .assessment_get = sqk_assessment_get,
+    .assessment_list = sqk_assessment_list,
     .audit_about = sqa_audit_about,
     .erasure_count = sqx_erasure_count,
     .erasure_insert = sqx_erasure_insert,

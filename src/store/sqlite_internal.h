@@ -15,6 +15,7 @@
 #define SQ_UPKEEP_STMTS 10 /* sqlite_upkeep.c's statements */
 #define SQ_RIGHTS_STMTS 20 /* sqlite_rights.c's statements */
 #define SQ_RETENTION_STMTS 24 /* sqlite_retention.c's statements */
+#define SQ_CHECKSHEET_STMTS 8 /* sqlite_checksheet.c's statements */
 
 struct checkpointer;
 
@@ -29,6 +30,7 @@ struct sqlite_store {
     sqlite3_stmt *upkeep_stmt[SQ_UPKEEP_STMTS];
     sqlite3_stmt *rights_stmt[SQ_RIGHTS_STMTS];
     sqlite3_stmt *retention_stmt[SQ_RETENTION_STMTS];
+    sqlite3_stmt *checksheet_stmt[SQ_CHECKSHEET_STMTS];
     struct checkpointer *ckpt;
 };
 
@@ -150,5 +152,15 @@ int sqt_termination_insert(struct store *st, const struct termination_row *t);
 int sqt_termination_get(struct store *st, struct termination_row *out);
 int sqt_retention_run_insert(struct store *st, int64_t at, int64_t as_of, const char *summary);
 int sqt_retention_run_last(struct store *st, int64_t *at);
+
+/* sqlite_checksheet.c: the checksheet's facts, answers and assessments. */
+int sqk_checksheet_facts(struct store *st, int64_t provisions_since, struct checksheet_facts *f);
+int sqk_answer_insert(struct store *st, const struct checksheet_answer_row *a);
+int sqk_answers_latest(struct store *st, int (*cb)(void *, const struct checksheet_answer_row *), void *arg);
+int sqk_assessment_insert(struct store *st, const struct assessment_row *a, int64_t *id);
+int sqk_assessment_approve(struct store *st, int64_t id, int64_t at, const char *by);
+int sqk_assessment_get(struct store *st, int64_t id, int (*cb)(void *, const struct assessment_row *), void *arg);
+int sqk_assessment_list(struct store *st, int approved_only, int (*cb)(void *, const struct assessment_row *),
+                        void *arg);
 
 #endif

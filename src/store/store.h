@@ -261,6 +261,30 @@ struct prune_counts {
     int64_t provisions, sessions, staff_sessions, client_tokens, throttles, rates;
 };
 
+/* The checksheet (R5.1-R5.3): what it computes from the store itself. */
+struct checksheet_facts {
+    int64_t records, records_unsealed;
+    int64_t persons, persons_without_key, persons_without_consent;
+    int64_t staff_active, staff_without_mfa, security_officers, asset_managers, auditors, handlers;
+    int64_t recipient_reads, reads_without_provision_record;
+    int64_t last_retention_at;   /* 0: never */
+    int64_t erasures_done, erasures_unfinished;
+    int64_t terms_export_days;   /* of the terms in force; 0: none */
+    int64_t document_kinds, purposes;
+};
+
+/* The security officer's answer to an organisational item. */
+struct checksheet_answer_row {
+    const char *item, *status, *reason, *document, *answered_by;
+    int64_t answered_on, at;
+};
+
+struct assessment_row {
+    int64_t id;
+    const char *guideline_version, *items_sha256, *body, *approved_by;
+    int64_t assessed_at, approved_at;   /* approved_at 0: a draft, never public */
+};
+
 struct store;
 
 struct store_ops {
@@ -427,6 +451,20 @@ struct store_ops {
     int (*termination_get)(struct store *st, struct termination_row *out);
     int (*retention_run_insert)(struct store *st, int64_t at, int64_t as_of, const char *summary);
     int (*retention_run_last)(struct store *st, int64_t *at);
+
+    /* The checksheet: facts (reads by recipients since provisions_since
+     * must each have a provision record), answers (the latest per item),
+     * assessments (approve: PHR_ECONFLICT if approved already or absent;
+     * list: newest first). */
+    int (*checksheet_facts)(struct store *st, int64_t provisions_since, struct checksheet_facts *out);
+    int (*checksheet_answer_insert)(struct store *st, const struct checksheet_answer_row *a);
+    int (*checksheet_answers_latest)(struct store *st, int (*cb)(void *, const struct checksheet_answer_row *),
+                                     void *arg);
+    int (*assessment_insert)(struct store *st, const struct assessment_row *a, int64_t *id);
+    int (*assessment_approve)(struct store *st, int64_t id, int64_t at, const char *by);
+    int (*assessment_get)(struct store *st, int64_t id, int (*cb)(void *, const struct assessment_row *), void *arg);
+    int (*assessment_list)(struct store *st, int approved_only, int (*cb)(void *, const struct assessment_row *),
+                           void *arg);
 
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);

@@ -1,0 +1,52 @@
+/* Public pages: the published checksheet (R5.3, Q5-2) at /checksheet (the
+ * newest approved one) and /checksheet/{id}, as HTML or, with ".json", as
+ * JSON for machines. A draft is never public: it answers 404. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/checksheet_html.h"
+#include "http/internal.h"
+#include "util/err.h"
+
+static void checksheet(struct request *r, int64_t id, int json)
+{
+    json_object *sheet;
+    int err = checksheet_published(r->svc, id, &sheet);
+    if (err == PHR_ENOTFOUND)
+        return req_problem(r, 404, "Not Found", "no checksheet has been approved and published with that number");
+    if (err)
+        return req_problem(r, 503, "Service Unavailable", "the checksheet could not be read");
+    int bad = json ? buf_puts(&r->resp, json_object_to_json_string_ext(sheet, JSON_C_TO_STRING_PLAIN |
+                                                                                 JSON_C_TO_STRING_NOSLASHESCAPE))
+                   : checksheet_html(sheet, &r->resp);
+    json_object_put(sheet);
+    if (bad)
+        return req_problem(r, 500, "Internal Server Error", "out of memory");
+    req_reply(r, 200, json ? "application/json; charset=utf-8" : "text/html; charset=utf-8");
+}
+
+/* "/checksheet", "/checksheet.json", "/checksheet/7", "/checksheet/7.json" */
+int routes_public(struct request *r)
+{
+    const char *p = r->path;
+    if (strncmp(p, "/checksheet", 11) != 0)
+        return 0;
+    const char *rest = p + 11;
+    int64_t id = 0;
+    if (*rest == '/') {
+        char *end;
+        id = strtoll(rest + 1, &end, 10);
+        if (id <= 0 || end == rest + 1)
+            return 0;
+        rest = end;
+    }
+    int json = strcmp(rest, ".json") == 0;
+    if (*rest && !json)
+        return 0;
+    r->route = id ? "/checksheet/{id}" : "/checksheet";
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
+        req_problem(r, 405, "Method Not Allowed", "the checksheet is read with GET");
+    else
+        checksheet(r, id, json);
+    return 1;
+}

@@ -1,0 +1,614 @@
+/* The checksheet (R5.1-R5.3, R1.3; guideline 5 and 6, Q2-1, Q5-1, Q5-2,
+ * Q6-1): the self-assessment as data.
+ *
+ * The items (id, clause, question, and for some the name of a check) come
+ * from a versioned data file (checksheet/items.json), so that the official
+ * wording replaces ours without code changes. An assessment answers every
+ * item: a check is computed from the store and the running configuration
+ * at that moment, never typed; the other items take the security
+ * officer's latest answer (status, date, document), and an item nobody
+ * answered is "not implemented". The reasons for every item not
+ * implemented are gathered at the end (Q2-1). An assessment is stored as
+ * made and is public only once approved; a new guideline version in the
+ * items file simply makes a new assessment (Q6-1). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include <json-c/json.h>
+
+#include "access/gate.h"
+#include "audit/audit.h"
+#include "formats/json.h"
+#include "service/internal.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+#define ITEMS_FORMAT "phr-checksheet-items/1"
+#define SHEET_FORMAT "phr-checksheet/1"
+#define ITEMS_MAX 400
+
+static const char *const statuses[] = {"implemented", "equivalent", "not-implemented", "not-applicable"};
+
+struct result {
+    const char *status;
+    char evidence[400];
+    char reason[300];
+};
+
+struct context {
+    struct service *svc;
+    struct store *rd;
+    struct checksheet_facts f;
+    int64_t now;
+};
+
+#define SAY(r, ...) snprintf((r)->evidence, sizeof (r)->evidence, __VA_ARGS__)
+#define WHY(r, ...) snprintf((r)->reason, sizeof (r)->reason, __VA_ARGS__)
+
+static void medical_cooperation(struct context *c, struct result *r)
+{
+    (void)c;
+    r->status = "not-applicable";
+    SAY(r, "This deployment offers no medical-institution cooperation functions (this build has none): category (3) "
+           "information is out of scope (R1.3).");
+}
+
+static void staff_roles(struct context *c, struct result *r)
+{
+    const struct checksheet_facts *f = &c->f;
+    SAY(r, "Active staff by role: security officer %lld, information-asset manager %lld, handler %lld, auditor %lld.",
+        (long long)f->security_officers, (long long)f->asset_managers, (long long)f->handlers, (long long)f->auditors);
+    r->status = f->security_officers && f->asset_managers && f->auditors ? "implemented" : "not-implemented";
+    if (*r->status == 'n')
+        WHY(r, "A role is not staffed:%s%s%s", f->security_officers ? "" : " security officer",
+            f->asset_managers ? "" : " information-asset manager", f->auditors ? "" : " auditor");
+}
+
+static void inventory_complete(struct context *c, struct result *r)
+{
+    struct buf out = {0};
+    int unclassified = -1;
+    int err = inventory(c->svc, 0, &out, &unclassified);
+    buf_free(&out);
+    if (err) {
+        r->status = "not-implemented";
+        WHY(r, "The inventory could not be generated: %s.", phr_strerror(err));
+        return;
+    }
+    r->status = unclassified == 0 ? "implemented" : "not-implemented";
+    SAY(r, "The inventory is generated from the live schema (phr inventory); %d table(s) undescribed.", unclassified);
+    if (unclassified)
+        WHY(r, "%d table(s) of the store are not described in the inventory.", unclassified);
+}
+
+static void second_factor(struct context *c, struct result *r)
+{
+    const struct checksheet_facts *f = &c->f;
+    r->status = f->staff_without_mfa == 0 ? "implemented" : "not-implemented";
+    SAY(r, "%lld active staff account(s), %lld without a second factor; staff sign in with TOTP or a recovery code, "
+           "roles grant fixed actions (default deny).",
+        (long long)f->staff_active, (long long)f->staff_without_mfa);
+    if (f->staff_without_mfa)
+        WHY(r, "%lld active staff account(s) have no second factor.", (long long)f->staff_without_mfa);
+}
+
+static void audit_chain(struct context *c, struct result *r)
+{
+    unsigned char pk[1][SIGN_PUBLIC_BYTES];
+    struct audit_report rep;
+    sign_key_public(c->svc->audit_key, pk[0]);
+    int err = audit_verify(c->rd, (const unsigned char(*)[SIGN_PUBLIC_BYTES])pk, 1, &rep);
+    if (err == PHR_OK) {
+        r->status = "implemented";
+        SAY(r, "The handling history verifies: %lld entries, %lld signed checkpoints (the newest signs entry %lld).",
+            (long long)rep.entries, (long long)rep.checkpoints, (long long)rep.signed_seq);
+        return;
+    }
+    r->status = "not-implemented";
+    SAY(r, "The handling history does not verify.");
+    if (rep.first_bad_seq)
+        WHY(r, "The handling history is broken at entry %lld: %s.", (long long)rep.first_bad_seq, rep.problem);
+    else
+        WHY(r, "The handling history does not verify: %s.", err == PHR_ECRYPTO ? rep.problem : phr_strerror(err));
+}
+
+static void at_rest(struct context *c, struct result *r)
+{
+    const struct checksheet_facts *f = &c->f;
+    int ok = f->records_unsealed == 0 && f->persons_without_key == 0;
+    r->status = ok ? "implemented" : "not-implemented";
+    SAY(r, "%lld record version(s) sealed (XChaCha20-Poly1305) under per-person data keys; data keys in keys.db, "
+           "wrapped by a master key kept in a file outside the database.",
+        (long long)f->records);
+    if (!ok)
+        WHY(r, "%lld record version(s) not sealed; %lld person(s) without a data key.", (long long)f->records_unsealed,
+            (long long)f->persons_without_key);
+}
+
+static void policies_published(struct context *c, struct result *r)
+{
+    const struct checksheet_facts *f = &c->f;
+    int ok = f->document_kinds == 3 && f->purposes > 0;
+    r->status = ok ? "implemented" : "not-implemented";
+    SAY(r, "Published and versioned: %lld of 3 documents (terms, summary, privacy policy), %lld purpose(s) of use.",
+        (long long)f->document_kinds, (long long)f->purposes);
+    if (!ok)
+        WHY(r, "The terms, their summary, the privacy policy or the purposes of use are not all published.");
+}
+
+static void consent_before_data(struct context *c, struct result *r)
+{
+    const struct checksheet_facts *f = &c->f;
+    r->status = f->persons_without_consent == 0 ? "implemented" : "not-implemented";
+    SAY(r, "%lld active person(s); records are accepted only under a grant of every required purpose; %lld person(s) "
+           "hold records without one.",
+        (long long)f->persons, (long long)f->persons_without_consent);
+    if (f->persons_without_consent)
+        WHY(r, "%lld person(s) hold records without a live consent to every required purpose.",
+            (long long)f->persons_without_consent);
+}
+
+static void consent_withdrawal(struct context *c, struct result *r)
+{
+    (void)c;
+    r->status = "implemented";
+    SAY(r, "Withdrawal and suspension are checked by the gate inside the transaction of every use and provision, so "
+           "that a use committed after them is refused (tests: the gate's decision table).");
+}
+
+static void provision_records(struct context *c, struct result *r)
+{
+    const struct checksheet_facts *f = &c->f;
+    r->status = f->reads_without_provision_record == 0 ? "implemented" : "not-implemented";
+    SAY(r, "%lld read(s) by recipients within the provision records' retention, %lld without a provision record.",
+        (long long)f->recipient_reads, (long long)f->reads_without_provision_record);
+    if (f->reads_without_provision_record)
+        WHY(r, "%lld provision(s) to recipients have no provision record.", (long long)f->reads_without_provision_record);
+}
+
+static void erasure_available(struct context *c, struct result *r)
+{
+    const struct checksheet_facts *f = &c->f;
+    r->status = f->erasures_unfinished == 0 ? "implemented" : "not-implemented";
+    SAY(r, "Erasure on request in two steps, by data kind or the whole account; an account's data key is destroyed "
+           "(crypto-shredding). %lld erasure(s) done, %lld unfinished.",
+        (long long)f->erasures_done, (long long)f->erasures_unfinished);
+    if (f->erasures_unfinished)
+        WHY(r, "%lld erasure(s) are not finished.", (long long)f->erasures_unfinished);
+}
+
+static void retention_ran(struct context *c, struct result *r)
+{
+    const struct checksheet_facts *f = &c->f;
+    int64_t period = c->svc->cfg.retention_interval_ms > 0 ? c->svc->cfg.retention_interval_ms : 86400000LL;
+    char last[32];
+    clock_format_ms(f->last_retention_at, last);
+    int ok = f->last_retention_at && f->last_retention_at >= c->now - 2 * period;
+    r->status = ok ? "implemented" : "not-implemented";
+    if (f->last_retention_at)
+        SAY(r, "Retention rules (inactivity, provision records after 3 years, expired sessions) last ran at %s.", last);
+    else
+        SAY(r, "Retention rules are configured; they have never run.");
+    if (!ok)
+        WHY(r, "Retention has not run within twice its period (%lld hours).", (long long)(period / 3600000));
+}
+
+static void export_formats(struct context *c, struct result *r)
+{
+    (void)c;
+    r->status = "not-implemented";
+    SAY(r, "Available: the disclosure archive (JSON: every record with its original, consents, provisions) and FHIR R4 "
+           "JSON (Observation, Consent, Provenance, AuditEvent).");
+    WHY(r, "Export as HL7 CDA, JAHIS text and SPHR packages is not built yet.");
+}
+
+static void export_period(struct context *c, struct result *r)
+{
+    const struct checksheet_facts *f = &c->f;
+    r->status = f->terms_export_days > 0 ? "implemented" : "not-implemented";
+    SAY(r, "The terms in force state an export period of %lld day(s); an announced termination is held to it and "
+           "persons are told at sign-in and through the notice hook.",
+        (long long)f->terms_export_days);
+    if (!f->terms_export_days)
+        WHY(r, "The terms in force do not state the export period.");
+}
+
+static const struct {
+    const char *name;
+    void (*fn)(struct context *, struct result *);
+} checks[] = {
+    {"deployment.medical_cooperation", medical_cooperation},
+    {"staff.roles", staff_roles},
+    {"inventory.complete", inventory_complete},
+    {"staff.second_factor", second_factor},
+    {"audit.chain", audit_chain},
+    {"crypto.at_rest", at_rest},
+    {"policies.published", policies_published},
+    {"consent.before_data", consent_before_data},
+    {"consent.withdrawal", consent_withdrawal},
+    {"provision.records", provision_records},
+    {"erasure.available", erasure_available},
+    {"retention.ran", retention_ran},
+    {"export.formats", export_formats},
+    {"termination.export_period", export_period},
+};
+
+static int find_check(const char *name)
+{
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
+        if (!strcmp(checks[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+static int status_valid(const char *s)
+{
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        if (!strcmp(statuses[i], s))
+            return 1;
+    return 0;
+}
+
+/* --- the items file --- */
+
+static const char *lang_str(json_object *o, const char *key, const char *lang)
+{
+    json_object *m;
+    return json_object_object_get_ex(o, key, &m) && json_object_is_type(m, json_type_object) ? json_get_str(m, lang)
+                                                                                              : NULL;
+}
+
+/* Checks the file; returns the items array (borrowed from root). */
+static json_object *items_check(json_object *root, struct issue *is)
+{
+    json_object *g, *items;
+    const char *fmt = json_get_str(root, "format");
+    if (!fmt || strcmp(fmt, ITEMS_FORMAT)) {
+        issue_set(is, 422, "value", "format", "the items file's format must be \"" ITEMS_FORMAT "\"");
+        return NULL;
+    }
+    if (!json_object_object_get_ex(root, "guideline", &g) || !json_get_str(g, "title") || !json_get_str(g, "version")) {
+        issue_set(is, 422, "required", "guideline", "the items file must name the guideline: title and version");
+        return NULL;
+    }
+    if (!lang_str(root, "wording", "ja")) {
+        issue_set(is, 422, "required", "wording", "the items file must say whose wording it is (wording.ja)");
+        return NULL;
+    }
+    if (!json_object_object_get_ex(root, "items", &items) || !json_object_is_type(items, json_type_array) ||
+        json_object_array_length(items) == 0 || json_object_array_length(items) > ITEMS_MAX) {
+        issue_set(is, 422, "required", "items", "items must be a list of 1 to %d items", ITEMS_MAX);
+        return NULL;
+    }
+    size_t n = json_object_array_length(items);
+    for (size_t i = 0; i < n; i++) {
+        json_object *it = json_object_array_get_idx(items, i);
+        const char *id = json_get_str(it, "id"), *check = json_get_str(it, "check");
+        if (!id || !*id || strlen(id) > 32 || !json_get_str(it, "clause") || !lang_str(it, "question", "ja")) {
+            issue_set(is, 422, "required", "items", "items[%zu] needs an id (at most 32), a clause and question.ja", i);
+            return NULL;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(id, json_get_str(json_object_array_get_idx(items, j), "id"))) {
+                issue_set(is, 422, "value", "items", "item %s is listed twice", id);
+                return NULL;
+            }
+        if (check && find_check(check) < 0) {
+            issue_set(is, 422, "value", "items", "item %s names an unknown check '%s'", id, check);
+            return NULL;
+        }
+    }
+    return items;
+}
+
+/* --- assessing --- */
+
+struct answers {
+    json_object *by_item;   /* item id -> {status, reason, date, document, answered_by} */
+};
+
+static int got_answer(void *arg, const struct checksheet_answer_row *a)
+{
+    struct answers *s = arg;
+    char on[32];
+    clock_format_ms(a->answered_on, on);
+    json_object *o = json_object_new_object();
+    if (!o)
+        return PHR_ENOMEM;
+    json_object_object_add(o, "status", json_object_new_string(a->status));
+    if (a->reason)
+        json_object_object_add(o, "reason", json_object_new_string(a->reason));
+    json_object_object_add(o, "date", json_object_new_string_len(on, 10));
+    if (a->document)
+        json_object_object_add(o, "document", json_object_new_string(a->document));
+    json_object_object_add(o, "answered_by", json_object_new_string(a->answered_by));
+    json_object_object_add(s->by_item, a->item, o);
+    return PHR_OK;
+}
+
+static void add_str(json_object *o, const char *key, const char *v)
+{
+    json_object_object_add(o, key, json_object_new_string(v));
+}
+
+/* One item's entry in the sheet, and its reason if not implemented. */
+static void assess_item(struct context *c, json_object *it, struct answers *ans, json_object *out_items,
+                        json_object *reasons)
+{
+    const char *id = json_get_str(it, "id"), *check = json_get_str(it, "check");
+    json_object *e = json_object_new_object(), *q, *ev = json_object_new_object();
+    add_str(e, "id", id);
+    add_str(e, "clause", json_get_str(it, "clause"));
+    if (json_object_object_get_ex(it, "question", &q))
+        json_object_object_add(e, "question", json_object_get(q));
+    const char *reason = NULL;
+    struct result r = {.status = "not-implemented"};
+    json_object *a = NULL;
+    if (check) {
+        checks[find_check(check)].fn(c, &r);
+        json_object_object_add(ev, "computed", json_object_new_boolean(1));
+        add_str(ev, "check", check);
+        add_str(ev, "text", r.evidence);
+        reason = r.reason[0] ? r.reason : NULL;
+    } else if (json_object_object_get_ex(ans->by_item, id, &a)) {
+        r.status = json_get_str(a, "status");
+        json_object_object_add(ev, "computed", json_object_new_boolean(0));
+        add_str(ev, "date", json_get_str(a, "date"));
+        if (json_get_str(a, "document"))
+            add_str(ev, "document", json_get_str(a, "document"));
+        add_str(ev, "answered_by", json_get_str(a, "answered_by"));
+        reason = json_get_str(a, "reason");
+    } else {
+        json_object_object_add(ev, "computed", json_object_new_boolean(0));
+        reason = "Not yet answered by the security officer.";
+    }
+    add_str(e, "status", r.status);
+    json_object_object_add(e, "evidence", ev);
+    if (!strcmp(r.status, "not-implemented")) {
+        add_str(e, "reason", reason ? reason : "No reason given.");
+        json_object *x = json_object_new_object();
+        add_str(x, "id", id);
+        add_str(x, "reason", reason ? reason : "No reason given.");
+        json_object_array_add(reasons, x);
+    }
+    json_object_array_add(out_items, e);
+}
+
+struct insert_job {
+    struct job job;
+    const struct actor *a;
+    struct assessment_row row;
+    int64_t id;
+};
+
+static int insert_run(struct job *j, struct store *st)
+{
+    struct insert_job *x = (struct insert_job *)j;
+    int err = st->ops->assessment_insert(st, &x->row, &x->id);
+    return err ? err : gate_record(st, x->a, ACT_CHECKSHEET, NULL, NULL, "assess", GATE_ALLOW);
+}
+
+int checksheet_assess(struct service *svc, const struct actor *a, const char *items_json, size_t len,
+                      struct buf *out, struct issue *is)
+{
+    if (gate_decide(a, ACT_CHECKSHEET, NULL) == GATE_DENY)
+        return issue_set(is, 403, "forbidden", NULL, "the checksheet is assessed by the security officer");
+    json_object *root = json_parse_strict(items_json, len, is);
+    if (!root)
+        return -1;
+    int rc = -1;
+    json_object *items = items_check(root, is), *sheet = NULL;
+    struct answers ans = {json_object_new_object()};
+    struct context c = {.svc = svc, .now = clock_now_ms()};
+    if (!items)
+        goto out;
+    if (service_reader(svc, &c.rd) != PHR_OK) {
+        issue_set(is, 503, "transient", NULL, "the store is not available");
+        goto out;
+    }
+    int err = c.rd->ops->checksheet_facts(c.rd, c.now - svc->cfg.provision_keep_ms, &c.f);
+    if (!err)
+        err = c.rd->ops->checksheet_answers_latest(c.rd, got_answer, &ans);
+    sheet = json_object_new_object();
+    json_object *list = json_object_new_array(), *reasons = json_object_new_array(), *g;
+    char when[32], sha[65];
+    unsigned char digest[32];
+    clock_format_ms(c.now, when);
+    crypto_hash_sha256(digest, (const unsigned char *)items_json, len);
+    sodium_bin2hex(sha, sizeof sha, digest, sizeof digest);
+    add_str(sheet, "format", SHEET_FORMAT);
+    json_object_object_get_ex(root, "guideline", &g);
+    json_object_object_add(sheet, "guideline", json_object_get(g));
+    json_object_object_get_ex(root, "wording", &g);
+    json_object_object_add(sheet, "wording", json_object_get(g));
+    add_str(sheet, "assessed_at", when);
+    add_str(sheet, "items_sha256", sha);
+    size_t n = json_object_array_length(items);
+    for (size_t i = 0; !err && i < n; i++)
+        assess_item(&c, json_object_array_get_idx(items, i), &ans, list, reasons);
+    service_reader_done(svc, c.rd);
+    json_object_object_add(sheet, "items", list);
+    json_object_object_add(sheet, "not_implemented", reasons);
+    if (err) {
+        issue_set(is, 503, "transient", NULL, "the store could not be read; nothing was assessed");
+        goto out;
+    }
+    const char *body = json_object_to_json_string_ext(sheet, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    struct insert_job x = {.job = {.run = insert_run}, .a = a,
+                           .row = {.guideline_version = json_get_str(json_object_object_get(root, "guideline"),
+                                                                     "version"),
+                                   .items_sha256 = sha, .assessed_at = c.now, .body = body}};
+    if (writer_call(svc->writer, &x.job) != PHR_OK) {
+        issue_set(is, 503, "transient", NULL, "the assessment could not be stored");
+        goto out;
+    }
+    if (buf_printf(out, "{\"id\":%lld,\"approved\":false,\"not_implemented\":%zu,\"sheet\":%s}", (long long)x.id,
+                   json_object_array_length(reasons), body)) {
+        issue_set(is, 500, "exception", NULL, "out of memory");
+        goto out;
+    }
+    rc = 0;
+out:
+    json_object_put(sheet);
+    json_object_put(ans.by_item);
+    json_object_put(root);
+    return rc;
+}
+
+/* --- answers and approval --- */
+
+struct answer_job {
+    struct job job;
+    const struct actor *a;
+    struct checksheet_answer_row row;
+};
+
+static int answer_run(struct job *j, struct store *st)
+{
+    struct answer_job *x = (struct answer_job *)j;
+    int err = st->ops->checksheet_answer_insert(st, &x->row);
+    return err ? err : gate_record(st, x->a, ACT_CHECKSHEET, NULL, NULL, "answer", GATE_ALLOW);
+}
+
+int checksheet_answer(struct service *svc, const struct actor *a, const char *item, const char *status,
+                      int64_t answered_on, const char *document, const char *reason, const char *by,
+                      struct issue *is)
+{
+    if (gate_decide(a, ACT_CHECKSHEET, NULL) == GATE_DENY)
+        return issue_set(is, 403, "forbidden", NULL, "the checksheet is answered by the security officer");
+    if (!item || !*item || strlen(item) > 32)
+        return issue_set(is, 422, "required", "item", "name the item (--item, at most 32 characters)");
+    if (!status || !status_valid(status))
+        return issue_set(is, 422, "value", "status",
+                         "the status is implemented, equivalent, not-implemented or not-applicable");
+    if (answered_on <= 0)
+        return issue_set(is, 422, "required", "date", "give the date the answer was established (--date)");
+    if (!strcmp(status, "not-implemented") && (!reason || !*reason))
+        return issue_set(is, 422, "required", "reason", "an item not implemented needs its reason (--reason)");
+    if (strcmp(status, "not-implemented") && strcmp(status, "not-applicable") && (!document || !*document))
+        return issue_set(is, 422, "required", "document", "name the document that shows it (--document)");
+    if (!by || !*by)
+        return issue_set(is, 422, "required", "by", "say who answers (--approver)");
+    struct answer_job x = {.job = {.run = answer_run}, .a = a,
+                           .row = {.item = item, .status = status, .reason = reason, .document = document,
+                                   .answered_by = by, .answered_on = answered_on, .at = clock_now_ms()}};
+    if (writer_call(svc->writer, &x.job) != PHR_OK)
+        return issue_set(is, 503, "transient", NULL, "the answer could not be stored");
+    return 0;
+}
+
+struct approve_job {
+    struct job job;
+    const struct actor *a;
+    int64_t id;
+    const char *by;
+};
+
+static int approve_run(struct job *j, struct store *st)
+{
+    struct approve_job *x = (struct approve_job *)j;
+    int err = st->ops->assessment_approve(st, x->id, clock_now_ms(), x->by);
+    return err ? err : gate_record(st, x->a, ACT_CHECKSHEET, NULL, NULL, "approve", GATE_ALLOW);
+}
+
+int checksheet_approve(struct service *svc, const struct actor *a, int64_t id, const char *by, struct issue *is)
+{
+    if (gate_decide(a, ACT_CHECKSHEET, NULL) == GATE_DENY)
+        return issue_set(is, 403, "forbidden", NULL, "the checksheet is approved by the security officer");
+    if (!by || !*by)
+        return issue_set(is, 422, "required", "by", "say who approves (--approver)");
+    struct approve_job x = {.job = {.run = approve_run}, .a = a, .id = id, .by = by};
+    int err = writer_call(svc->writer, &x.job);
+    if (err == PHR_ECONFLICT)
+        return issue_set(is, 409, "conflict", NULL, "assessment %lld does not exist or is approved already",
+                         (long long)id);
+    if (err)
+        return issue_set(is, 503, "transient", NULL, "the approval could not be stored");
+    return 0;
+}
+
+/* --- publication --- */
+
+struct pick {
+    int64_t want;          /* 0: the newest approved */
+    json_object *sheet;    /* the chosen one, with its publication fields */
+    json_object *earlier;  /* every other approved one */
+    int err;
+};
+
+static int got_assessment(void *arg, const struct assessment_row *r)
+{
+    struct pick *p = arg;
+    char at[32], assessed[32];
+    clock_format_ms(r->approved_at, at);
+    clock_format_ms(r->assessed_at, assessed);
+    if (!p->sheet && (p->want == 0 || p->want == r->id)) {
+        struct issue is;
+        if (!(p->sheet = json_parse_strict(r->body, strlen(r->body), &is)))
+            return p->err = PHR_EIO;
+        json_object_object_add(p->sheet, "id", json_object_new_int64(r->id));
+        add_str(p->sheet, "approved_at", at);
+        add_str(p->sheet, "approved_by", r->approved_by ? r->approved_by : "");
+        return PHR_OK;
+    }
+    json_object *e = json_object_new_object();
+    char href[48];
+    snprintf(href, sizeof href, "/checksheet/%lld.json", (long long)r->id);
+    json_object_object_add(e, "id", json_object_new_int64(r->id));
+    add_str(e, "assessed_at", assessed);
+    add_str(e, "guideline_version", r->guideline_version);
+    add_str(e, "href", href);
+    json_object_array_add(p->earlier, e);
+    return PHR_OK;
+}
+
+int checksheet_published(struct service *svc, int64_t id, json_object **out)
+{
+    *out = NULL;
+    struct pick p = {.want = id, .earlier = json_object_new_array()};
+    struct store *rd;
+    int err = service_reader(svc, &rd);
+    if (!err) {
+        err = rd->ops->assessment_list(rd, 1, got_assessment, &p);
+        service_reader_done(svc, rd);
+    }
+    if (!err && !p.sheet)
+        err = PHR_ENOTFOUND;
+    if (err) {
+        json_object_put(p.sheet);
+        json_object_put(p.earlier);
+        return err;
+    }
+    json_object_object_add(p.sheet, "others", p.earlier);
+    *out = p.sheet;
+    return PHR_OK;
+}
+
+static int list_row(void *arg, const struct assessment_row *r)
+{
+    struct buf *b = arg;
+    char at[32], ap[32];
+    clock_format_ms(r->assessed_at, at);
+    clock_format_ms(r->approved_at, ap);
+    return (b->len > 1 && buf_puts(b, ",")) ||
+                   buf_printf(b, "{\"id\":%lld,\"assessed_at\":\"%s\",\"guideline_version\":", (long long)r->id, at) ||
+                   buf_json_str(b, r->guideline_version) ||
+                   (r->approved_at ? buf_printf(b, ",\"approved_at\":\"%s\",\"approved_by\":", ap) ||
+                                         buf_json_str(b, r->approved_by ? r->approved_by : "")
+                                   : buf_puts(b, ",\"approved_at\":null")) ||
+                   buf_puts(b, "}")
+               ? PHR_ENOMEM
+               : PHR_OK;
+}
+
+int checksheet_list(struct service *svc, struct buf *out)
+{
+    struct store *rd;
+    int err = service_reader(svc, &rd);
+    if (err)
+        return err;
+    err = buf_puts(out, "[") ? PHR_ENOMEM : rd->ops->assessment_list(rd, 0, list_row, out);
+    service_reader_done(svc, rd);
+    return err ? err : buf_puts(out, "]") ? PHR_ENOMEM : PHR_OK;
+}
