@@ -21,6 +21,10 @@ done
 if [[ "${1:-build}" != build ]] && ! command -v node >/dev/null 2>&1; then
   missing+=(nodejs)
 fi
+# npm fetches the API tests' few packages (tests/package.json).
+if [[ "${1:-build}" != build ]] && ! command -v npm >/dev/null 2>&1; then
+  missing+=(npm)
+fi
 
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}" >&2

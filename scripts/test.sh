@@ -5,6 +5,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 DEPS=test scripts/build.sh asan >/dev/null || { echo "build failed"; exit 1; }
+# The API tests' own packages (tests/package.json), from the npm registry once.
+if [[ ! -d tests/node_modules ]]; then
+  (cd tests && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed"; exit 1; }
+fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -312,7 +312,8 @@ static int got_answer(void *arg, const struct checksheet_answer_row *a)
 {
     struct answers *s = arg;
     char on[32];
-    clock_format_ms(a->answered_on, on);
+    /* A date given at the command line is the start of that day in Japan. */
+    clock_format_ms(a->answered_on + 9 * 3600 * 1000LL, on);
     json_object *o = json_object_new_object();
     if (!o)
         return PHR_ENOMEM;
