@@ -151,10 +151,14 @@ static void consent_before_data(struct context *c, struct result *r)
 
 static void consent_withdrawal(struct context *c, struct result *r)
 {
-    (void)c;
-    r->status = "implemented";
-    SAY(r, "Withdrawal and suspension are checked by the gate inside the transaction of every use and provision, so "
-           "that a use committed after them is refused (tests: the gate's decision table).");
+    const struct checksheet_facts *f = &c->f;
+    r->status = f->provisions_after_withdrawal == 0 ? "implemented" : "not-implemented";
+    SAY(r, "%lld withdrawal(s) recorded; %lld provision(s) made after a withdrawal of their purpose. The gate checks "
+           "withdrawal and suspension inside the transaction of every use and provision.",
+        (long long)f->withdrawals, (long long)f->provisions_after_withdrawal);
+    if (f->provisions_after_withdrawal)
+        WHY(r, "%lld provision(s) were made after the person withdrew consent to their purpose.",
+            (long long)f->provisions_after_withdrawal);
 }
 
 static void provision_records(struct context *c, struct result *r)

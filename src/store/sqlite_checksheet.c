@@ -49,7 +49,13 @@ static const char *const sql[N_STMTS] = {
         " (SELECT coalesce(max(export_days), 0) FROM documents d WHERE kind = 'terms'"
         "   AND version = (SELECT max(version) FROM documents e WHERE e.kind = 'terms')),"
         " (SELECT count(DISTINCT kind) FROM documents),"
-        " (SELECT count(*) FROM purpose_current WHERE retired = 0)",
+        " (SELECT count(*) FROM purpose_current WHERE retired = 0),"
+        /* provisions made after the person withdrew that purpose, with no grant since */
+        " (SELECT count(*) FROM provisions v WHERE EXISTS (SELECT 1 FROM consents w WHERE w.person_id = v.person_id"
+        "   AND w.purpose = v.purpose AND w.decision = 'withdraw' AND w.at < v.at"
+        "   AND NOT EXISTS (SELECT 1 FROM consents g WHERE g.person_id = w.person_id AND g.purpose = w.purpose"
+        "     AND g.decision = 'grant' AND g.seq > w.seq AND g.at <= v.at))),"
+        " (SELECT count(*) FROM consents WHERE decision = 'withdraw')",
     [S_ANSWER_INSERT] = "INSERT INTO checksheet_answers(item, status, reason, answered_on, document, answered_by, at)"
                         " VALUES(?,?,?,?,?,?,?)",
     [S_ANSWERS_LATEST] = "SELECT item, status, reason, answered_on, document, answered_by, at FROM checksheet_answers a"
@@ -83,7 +89,7 @@ int sqk_checksheet_facts(struct store *st, int64_t provisions_since, struct chec
                           &f->security_officers, &f->asset_managers, &f->auditors, &f->handlers,
                           &f->recipient_reads, &f->reads_without_provision_record, &f->last_retention_at,
                           &f->erasures_done, &f->erasures_unfinished, &f->terms_export_days, &f->document_kinds,
-                          &f->purposes};
+                          &f->purposes, &f->provisions_after_withdrawal, &f->withdrawals};
         for (int i = 0; i < (int)(sizeof out / sizeof out[0]); i++)
             *out[i] = sqlite3_column_int64(q, i);
     }

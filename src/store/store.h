@@ -271,6 +271,7 @@ struct checksheet_facts {
     int64_t erasures_done, erasures_unfinished;
     int64_t terms_export_days;   /* of the terms in force; 0: none */
     int64_t document_kinds, purposes;
+    int64_t provisions_after_withdrawal, withdrawals;
 };
 
 /* The security officer's answer to an organisational item. */

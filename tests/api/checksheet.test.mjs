@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide } from './helpers.mjs';
 
 const ITEMS = new URL('../../checksheet/items.json', import.meta.url).pathname;
 const SCHEMA = JSON.parse(readFileSync(new URL('../../checksheet/schema.json', import.meta.url), 'utf8'));
@@ -119,7 +119,7 @@ test('R5.2 breaking a computed condition turns its item to "not implemented", wi
   try {
     await staffed(srv);
     const before = assess(srv.data);
-    for (const id of ['2.1-1-E', '2.1-1-F', '3.1-2']) assert.equal(item(before, id).status, 'implemented', id);
+    for (const id of ['2.1-1-E', '2.1-1-F', '3.1-2', '3.3-1']) assert.equal(item(before, id).status, 'implemented', id);
 
     // A staff member's second factor removed behind the service's back.
     sql(srv.data, "UPDATE staff SET totp_sealed = x'' WHERE login = 'handler@provider.example.jp'");
@@ -129,6 +129,11 @@ test('R5.2 breaking a computed condition turns its item to "not implemented", wi
       recorded_by, channel, original_mac, alg, body, original, current)
       VALUES ('11111111-1111-4111-8111-111111111111', 1, '${stranger.personId}', 'Observation', '85354-9', 3,
       'self-measured', 1, 'store', 'sql', randomblob(32), 1, randomblob(80), randomblob(80), 1)`);
+    // A provision recorded after the person withdrew its purpose.
+    const walker = await signupAndLogin(srv);
+    assert.equal((await decide(srv, walker.token, [{ purpose: 'service', decision: 'withdraw' }])).status, 201);
+    sql(srv.data, `INSERT INTO provisions(at, recipient_id, person_id, purpose, purpose_version, consent_seq, items)
+      VALUES (${Date.now() + 1000}, 'r', '${walker.personId}', 'service', 1, 1, 'x')`);
     // One entry of the handling history rewritten.
     sql(srv.data, "DROP TRIGGER audit_no_update; UPDATE audit SET action = 'record.create' WHERE seq = 3");
 
@@ -139,8 +144,10 @@ test('R5.2 breaking a computed condition turns its item to "not implemented", wi
     assert.match(item(after, '3.1-2').reason, /1 person\(s\) hold records without a live consent/);
     assert.equal(item(after, '2.1-1-F').status, 'not-implemented');
     assert.match(item(after, '2.1-1-F').reason, /broken at entry 3/);
+    assert.equal(item(after, '3.3-1').status, 'not-implemented');
+    assert.match(item(after, '3.3-1').reason, /1 provision\(s\) were made after the person withdrew/);
     const gathered = after.sheet.not_implemented.map((x) => x.id);
-    for (const id of ['2.1-1-E', '2.1-1-F', '3.1-2']) assert.ok(gathered.includes(id), id);
+    for (const id of ['2.1-1-E', '2.1-1-F', '3.1-2', '3.3-1']) assert.ok(gathered.includes(id), id);
   } finally {
     await srv.stop();
   }
