@@ -30,6 +30,8 @@ void routes_fhir(struct request *r);
 void routes_consent(struct request *r);
 /* /api/v1/me/erasures: called by routes_consent once the person is known. */
 void routes_rights(struct request *r);
+/* /api/v1/imports and /api/v1/me/documents/{id}[/original]. */
+void routes_imports(struct request *r);
 /* /api/v1/staff/... and /api/v1/audit. */
 void routes_staff(struct request *r);
 /* GET / : a page saying the service is up (the portal is another module). */

@@ -125,6 +125,8 @@ void routes_api(struct request *r)
                 return req_problem_issue(r, &is);
             return req_submit(r, op, finish_logout);
         }
+    } else if (strcmp(p, "/api/v1/imports") == 0 || strncmp(p, "/api/v1/me/documents/", 21) == 0) {
+        return routes_imports(r);
     } else if (strncmp(p, "/api/v1/staff/", 14) == 0 || strcmp(p, "/api/v1/audit") == 0) {
         return routes_staff(r);
     } else if (strcmp(p, "/api/v1/policies") == 0 || strcmp(p, "/api/v1/token") == 0 ||

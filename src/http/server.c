@@ -34,6 +34,7 @@ void server_config_defaults(struct server_config *cfg)
     cfg->connection_timeout_s = 60;
     cfg->max_body_api = 16 * 1024;
     cfg->max_body_fhir = 256 * 1024;
+    cfg->max_body_import = 4 * 1024 * 1024;
 }
 
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -147,6 +148,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         if (strncmp(url, "/fhir", 5) == 0)
             r->body_limit = srv->cfg.max_body_fhir;
+        else if (strcmp(url, "/api/v1/imports") == 0)
+            r->body_limit = srv->cfg.max_body_import;
         *con_cls = r;
         return MHD_YES;
     }

@@ -18,6 +18,7 @@ struct server_config {
     const char *tls_cert_pem;      /* with tls_key_pem: serve HTTPS; NULL: plain HTTP */
     const char *tls_key_pem;
     size_t max_body_api, max_body_fhir;
+    size_t max_body_import;   /* POST /api/v1/imports: a whole document */
 };
 
 void server_config_defaults(struct server_config *cfg);

@@ -334,7 +334,7 @@ fail:
 struct sealed {
     char id[ID_LEN + 1];
     int version, alg;
-    unsigned char *body;
+    unsigned char *body;         /* the resource, or (original reads) the original */
     size_t len;
 };
 
@@ -348,6 +348,8 @@ struct read_op {
     int64_t total;                 /* -1: not counted */
     int more;                      /* search: a further page exists */
     size_t limit;                  /* search: rows to keep (the page) */
+    const char *type;              /* read and history: only records of this resource type */
+    int original;                  /* keep the original as submitted, not the resource */
     struct buf ids;                /* for the audit entry */
     char base_url[256], self_url[1024];
     int offset, count;
@@ -426,6 +428,8 @@ static int read_commit(struct op *o, struct store *st)
 static int keep_row(void *arg, const struct record_row *row)
 {
     struct read_op *r = arg;
+    if (r->type && strcmp(row->resource_type, r->type))
+        return PHR_OK; /* an id of another type reads as absent */
     if (r->limit && r->nrows == r->limit) {
         r->more = 1; /* the one row past the page: proof of a next page */
         return PHR_OK;
@@ -439,11 +443,13 @@ static int keep_row(void *arg, const struct record_row *row)
         r->cap = cap;
     }
     struct sealed *s = &r->rows[r->nrows];
-    s->body = malloc(row->body_len ? row->body_len : 1);
+    const unsigned char *blob = r->original ? row->original : row->body;
+    size_t blen = r->original ? row->original_len : row->body_len;
+    s->body = malloc(blen ? blen : 1);
     if (!s->body)
         return PHR_ENOMEM;
-    memcpy(s->body, row->body, row->body_len);
-    s->len = row->body_len;
+    memcpy(s->body, blob, blen);
+    s->len = blen;
     s->alg = row->alg;
     s->version = row->version;
     snprintf(s->id, sizeof s->id, "%s", row->id);
@@ -483,6 +489,21 @@ static int read_render(struct op *o, struct buf *out)
     int err = with_key(r, key);
     if (!err)
         err = open_row(r, key, 0, out);
+    sodium_memzero(key, sizeof key);
+    return err;
+}
+
+/* The original exactly as it was submitted (an imported document). */
+static int original_render(struct op *o, struct buf *out)
+{
+    struct read_op *r = (struct read_op *)o;
+    unsigned char key[DATA_KEY_BYTES];
+    char ad[96];
+    int err = with_key(r, key);
+    if (!err) {
+        record_ad(ad, r->rows[0].id, r->rows[0].version, "original");
+        err = seal_open(r->rows[0].alg, key, ad, r->rows[0].body, r->rows[0].len, out);
+    }
     sodium_memzero(key, sizeof key);
     return err;
 }
@@ -552,6 +573,7 @@ static void read_destroy(struct op *o)
 }
 
 static const struct op_ops read_ops = {read_commit, read_render, read_destroy};
+static const struct op_ops original_ops = {read_commit, original_render, read_destroy};
 static const struct op_ops bundle_ops = {read_commit, bundle_render, read_destroy};
 
 static struct read_op *read_op_new(struct service *svc, const struct actor *a, enum action act,
@@ -569,13 +591,16 @@ static struct read_op *read_op_new(struct service *svc, const struct actor *a, e
 /* Read and history: the rows are fetched first, because the record names
  * its person; the gate then decides on that person. */
 static int read_by_id(struct service *svc, const struct actor *a, enum action act, const struct op_ops *ops,
-                      const char *id, int version, const char *base_url, struct op **out, struct issue *is)
+                      const char *type, const char *id, int version, const char *base_url, struct op **out,
+                      struct issue *is)
 {
     *out = NULL;
     struct read_op *r = read_op_new(svc, a, act, ops);
     struct store *rd;
     if (!r)
         return issue_set(is, 500, "exception", NULL, "out of memory");
+    r->type = type;
+    r->original = ops == &original_ops;
     if (base_url)
         snprintf(r->base_url, sizeof r->base_url, "%s", base_url);
     if (service_reader(svc, &rd) != PHR_OK) {
@@ -601,22 +626,29 @@ static int read_by_id(struct service *svc, const struct actor *a, enum action ac
         buf_init(&r->ids);
         if (strlen(id) <= ID_LEN)
             buf_puts(&r->ids, id);
-        deny_not_found(&r->op, version ? "no such version of this Observation" : "no Observation with this id");
+        deny_not_found(&r->op, version ? "no such version of this record" : "no record of this type with this id");
     }
     *out = &r->op;
     return 0;
 }
 
+int records_document(struct service *svc, const struct actor *a, const char *id, int original, struct op **out,
+                     struct issue *is)
+{
+    return read_by_id(svc, a, ACT_RECORD_READ, original ? &original_ops : &read_ops, "DocumentReference", id, 0,
+                      NULL, out, is);
+}
+
 int records_read(struct service *svc, const struct actor *a, const char *id, int version, struct op **out,
                  struct issue *is)
 {
-    return read_by_id(svc, a, ACT_RECORD_READ, &read_ops, id, version, NULL, out, is);
+    return read_by_id(svc, a, ACT_RECORD_READ, &read_ops, "Observation", id, version, NULL, out, is);
 }
 
 int records_history(struct service *svc, const struct actor *a, const char *id, const char *base_url,
                     struct op **out, struct issue *is)
 {
-    return read_by_id(svc, a, ACT_RECORD_HISTORY, &bundle_ops, id, 0, base_url, out, is);
+    return read_by_id(svc, a, ACT_RECORD_HISTORY, &bundle_ops, "Observation", id, 0, base_url, out, is);
 }
 
 int records_search(struct service *svc, const struct actor *a, const struct search_params *p,

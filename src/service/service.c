@@ -8,6 +8,7 @@
 
 #include "crypto/password.h"
 #include "crypto/totp.h"
+#include "formats/cda_schema.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -81,6 +82,11 @@ int service_open(const struct service_config *cfg, struct service **out)
     }
     if ((err = password_init(cfg->hash_concurrency, 5000)) != PHR_OK || (err = totp_init()) != PHR_OK)
         goto fail;
+    if (cda_schema_load() != 0) {
+        log_event(LOG_ERROR, "service.open", "step", "CDA schema", NULL);
+        err = PHR_EIO;
+        goto fail;
+    }
     /* The writer opens first: it creates and migrates the schema. */
     if ((err = writer_start(cfg->db_path, cfg->max_batch, &svc->writer)) != PHR_OK) {
         log_event(LOG_ERROR, "service.open", "step", "store", "error", phr_strerror(err), NULL);

@@ -106,6 +106,10 @@ int records_create(struct service *svc, const struct actor *a, const char *subje
 int records_update(struct service *svc, const struct actor *a, const char *id, int if_match,
                    const char *body, size_t len, const char *channel, struct op **out, struct issue *is);
 /* version 0: the current version. */
+/* An imported document: its DocumentReference, or (original) the file
+ * exactly as it was imported. */
+int records_document(struct service *svc, const struct actor *a, const char *id, int original, struct op **out,
+                     struct issue *is);
 int records_read(struct service *svc, const struct actor *a, const char *id, int version, struct op **out,
                  struct issue *is);
 int records_history(struct service *svc, const struct actor *a, const char *id, const char *base_url,
@@ -260,6 +264,13 @@ int checksheet_answer(struct service *svc, const struct actor *a, const char *it
 int checksheet_approve(struct service *svc, const struct actor *a, int64_t id, const char *by, struct issue *is);
 int checksheet_published(struct service *svc, int64_t id, struct json_object **out);
 int checksheet_list(struct service *svc, struct buf *out);
+
+/* Imports a file for subject (R4.1, R4.2): today a 特定健診 CDA. All of it
+ * or nothing; a file imported before is reported (duplicate), not stored
+ * again. source: insurer (default), medical-institution or mynaportal.
+ * out: what was stored, JSON. Blocking. */
+int import_file(struct service *svc, const struct actor *a, const char *subject, const char *source,
+                const char *channel, const char *data, size_t len, struct buf *out, struct issue *is);
 
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"

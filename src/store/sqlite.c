@@ -798,6 +798,7 @@ static const struct store_ops sqlite_ops = {
     .erase_account = sqx_erase_account,
     .erase_data_key = sqx_erase_data_key,
     .erase_keys_of_erased = sqx_erase_keys_of_erased,
+    .record_by_original = sqx_record_by_original,
     .audit_insert = sqa_audit_insert,
     .audit_last = sqa_audit_last,
     .audit_scan = sqa_audit_scan,

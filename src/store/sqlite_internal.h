@@ -138,6 +138,8 @@ int sqx_erase_records(struct store *st, const char *person, const char *codes, i
 int sqx_erase_account(struct store *st, const char *person);
 int sqx_erase_data_key(struct store *st, const char *person);
 int sqx_erase_keys_of_erased(struct store *st, int64_t *n);
+int sqx_record_by_original(struct store *st, const char *person, const char *type, const unsigned char mac[32],
+                           char id[37]);
 
 /* sqlite_retention.c: retention and termination. */
 int sqt_persons_inactive(struct store *st, int64_t before, int (*cb)(void *, const char *), void *arg);

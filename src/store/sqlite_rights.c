@@ -1,5 +1,6 @@
 /* A person's rights in the SQLite backend: erasure requests and the
  * deletion they carry out (R3.10). */
+#include <stdio.h>
 #include <string.h>
 
 #include "store/sqlite_internal.h"
@@ -8,7 +9,7 @@
 enum {
     S_COUNT_RECORDS, S_COUNT_ACCOUNT, S_INSERT, S_GET, S_UNFINISHED, S_SET, S_ERASE_RECORDS,
     S_TOMBSTONE_LOGIN, S_TOMBSTONE, S_DEL_RECORDS, S_DEL_SESSIONS, S_DEL_CONSENTS, S_DEL_CONSENT_STATE,
-    S_DEL_SUSPENSIONS, S_DEL_SUSPENSION_STATE, S_DEL_NOTICES, S_DEL_KEY, S_DEL_KEYS_OF_ERASED,
+    S_DEL_SUSPENSIONS, S_DEL_SUSPENSION_STATE, S_DEL_NOTICES, S_DEL_KEY, S_DEL_KEYS_OF_ERASED, S_BY_ORIGINAL,
     N_STMTS
 };
 _Static_assert(N_STMTS <= SQ_RIGHTS_STMTS, "raise SQ_RIGHTS_STMTS");
@@ -47,6 +48,8 @@ static const char *const sql[N_STMTS] = {
     [S_DEL_SUSPENSION_STATE] = "DELETE FROM suspension_state WHERE person_id = ?1",
     [S_DEL_NOTICES] = "DELETE FROM notices WHERE person_id = ?1",
     [S_DEL_KEY] = "DELETE FROM ks.data_keys WHERE person_id = ?1",
+    [S_BY_ORIGINAL] = "SELECT id FROM records WHERE person_id = ? AND resource_type = ? AND current = 1"
+                      " AND original_mac = ? LIMIT 1",
     [S_DEL_KEYS_OF_ERASED] = "DELETE FROM ks.data_keys WHERE person_id IN"
                              " (SELECT person_id FROM main.erasures WHERE scope = 'account' AND status = 'done')",
 };
@@ -204,6 +207,23 @@ int sqx_erase_data_key(struct store *st, const char *person)
         return PHR_EIO;
     sq_bind_text(q, 1, person);
     return sq_exec(s, q, "erase_data_key");
+}
+
+int sqx_record_by_original(struct store *st, const char *person, const char *type, const unsigned char mac[32],
+                           char id[37])
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_BY_ORIGINAL);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, person);
+    sq_bind_text(q, 2, type);
+    sqlite3_bind_blob(q, 3, mac, 32, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        snprintf(id, 37, "%s", sq_text(q, 0));
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? PHR_OK : rc == SQLITE_DONE ? PHR_ENOTFOUND : sq_fail(s, rc, "record_by_original");
 }
 
 int sqx_erase_keys_of_erased(struct store *st, int64_t *n)

@@ -1,0 +1,257 @@
+#include "formats/cda.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlschemas.h>
+
+#include "formats/cda_schema.h"
+#include "formats/fhirtime.h"
+
+#define HL7_NS "urn:hl7-org:v3"
+#define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
+#define CDA_TYPE_ID "POCD_HD000040"
+
+static int named(const xmlNode *n, const char *name)
+{
+    return n->type == XML_ELEMENT_NODE && n->ns && !strcmp((const char *)n->ns->href, HL7_NS) &&
+           !strcmp((const char *)n->name, name);
+}
+
+static const xmlNode *child(const xmlNode *n, const char *name)
+{
+    for (const xmlNode *c = n ? n->children : NULL; c; c = c->next)
+        if (named(c, name))
+            return c;
+    return NULL;
+}
+
+/* The attribute's value, kept by the document (freed with it). */
+static const char *attr(const xmlNode *n, const char *name)
+{
+    for (const xmlAttr *a = n ? n->properties : NULL; a; a = a->next)
+        if (!a->ns && !strcmp((const char *)a->name, name) && a->children && a->children->type == XML_TEXT_NODE)
+            return (const char *)a->children->content;
+    return NULL;
+}
+
+static const char *xsi_type(const xmlNode *n)
+{
+    for (const xmlAttr *a = n->properties; a; a = a->next)
+        if (a->ns && !strcmp((const char *)a->ns->href, XSI_NS) && !strcmp((const char *)a->name, "type") &&
+            a->children)
+            return (const char *)a->children->content;
+    return NULL;
+}
+
+/* A decimal as FHIR allows it: -?digits(.digits)? */
+static int decimal_ok(const char *s)
+{
+    const char *p = s + (*s == '-');
+    size_t ip = strspn(p, "0123456789");
+    if (ip == 0 || ip > 12)
+        return 0;
+    p += ip;
+    if (*p == '.') {
+        size_t fp = strspn(p + 1, "0123456789");
+        if (fp == 0 || fp > 6)
+            return 0;
+        p += 1 + fp;
+    }
+    return *p == '\0';
+}
+
+static int put_value(struct buf *b, const xmlNode *value, const char *type, const struct tokutei_item *it,
+                     struct issue *is)
+{
+    if (!strcmp(type, "PQ")) {
+        const char *v = attr(value, "value"), *unit = attr(value, "unit");
+        if (!v || !decimal_ok(v))
+            return issue_set(is, 422, "value", NULL, "item %s (%s): the value '%s' is not a number", it->code,
+                             it->name, v ? v : "");
+        if (*it->unit && (!unit || strcmp(unit, it->unit)))
+            return issue_set(is, 422, "value", NULL, "item %s (%s): the unit must be '%s', not '%s'", it->code,
+                             it->name, it->unit, unit ? unit : "");
+        const char *u = *it->unit ? it->unit : unit;
+        if (buf_printf(b, "\"valueQuantity\":{\"value\":%s", v) ||
+            (u && *u && (buf_puts(b, ",\"unit\":") || buf_json_str(b, u) ||
+                         buf_puts(b, ",\"system\":\"http://unitsofmeasure.org\",\"code\":") || buf_json_str(b, u))) ||
+            buf_puts(b, "}"))
+            return issue_set(is, 500, "exception", NULL, "out of memory");
+        return 0;
+    }
+    if (!strcmp(type, "CD") || !strcmp(type, "CO")) {
+        const char *code = attr(value, "code"), *system = attr(value, "codeSystem"),
+                   *display = attr(value, "displayName");
+        if (!code || !system)
+            return issue_set(is, 422, "value", NULL, "item %s (%s): a coded value needs code and codeSystem", it->code,
+                             it->name);
+        if (buf_puts(b, "\"valueCodeableConcept\":{\"coding\":[{\"system\":\"urn:oid:") ||
+            buf_json_escape(b, system, strlen(system)) || buf_puts(b, "\",\"code\":") || buf_json_str(b, code) ||
+            (display && (buf_puts(b, ",\"display\":") || buf_json_str(b, display))) || buf_puts(b, "}]}"))
+            return issue_set(is, 500, "exception", NULL, "out of memory");
+        return 0;
+    }
+    xmlChar *text = xmlNodeGetContent(value);
+    int bad = !text || !*text;
+    int err = !bad && (buf_puts(b, "\"valueString\":") || buf_json_str(b, (const char *)text));
+    xmlFree(text);
+    if (bad)
+        return issue_set(is, 422, "value", NULL, "item %s (%s): the text value is empty", it->code, it->name);
+    return err ? issue_set(is, 500, "exception", NULL, "out of memory") : 0;
+}
+
+struct walk {
+    struct cda_checkup *c;
+    size_t cap;
+    struct issue *is;
+};
+
+static int add_result(struct walk *w, const xmlNode *obs)
+{
+    const xmlNode *code = child(obs, "code"), *value = child(obs, "value");
+    const char *system = attr(code, "codeSystem"), *item_code = attr(code, "code");
+    if (!system || strcmp(system, TOKUTEI_ITEM_OID) || !item_code)
+        return 0; /* not a checkup item (a method, a grouping) */
+    const struct tokutei_item *it = tokutei_item_find(item_code);
+    if (!it)
+        return issue_set(w->is, 422, "code-invalid", NULL, "item code %s is not in the 特定健診 item table", item_code);
+    if (!value || attr(value, "nullFlavor")) {
+        w->c->skipped++;
+        return 0;
+    }
+    const char *type = xsi_type(value);
+    if (!type || strcmp(type, it->type))
+        return issue_set(w->is, 422, "value", NULL, "item %s (%s): the value must be of type %s, not %s", it->code,
+                         it->name, it->type, type ? type : "(none)");
+    if (w->c->nresults == CDA_MAX_RESULTS)
+        return issue_set(w->is, 422, "too-costly", NULL, "more than %d results in one document", CDA_MAX_RESULTS);
+    if (w->c->nresults == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 64;
+        struct cda_result *r = realloc(w->c->results, cap * sizeof *r);
+        if (!r)
+            return issue_set(w->is, 500, "exception", NULL, "out of memory");
+        w->c->results = r;
+        w->cap = cap;
+    }
+    struct cda_result *r = &w->c->results[w->c->nresults];
+    *r = (struct cda_result){.item = it};
+    if (put_value(&r->value, value, type, it, w->is)) {
+        buf_free(&r->value);
+        return -1;
+    }
+    w->c->nresults++;
+    return 0;
+}
+
+/* Every observation in the body, at any depth (entries, organizers,
+ * entryRelationships). */
+static int walk(struct walk *w, const xmlNode *n)
+{
+    for (const xmlNode *c = n->children; c; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (named(c, "observation") && add_result(w, c))
+            return -1;
+        if (walk(w, c))
+            return -1;
+    }
+    return 0;
+}
+
+static void collect_error(void *arg, xmlErrorPtr e)
+{
+    struct issue *is = arg;
+    if (is->status)
+        return; /* the first error says where it starts */
+    char msg[200];
+    snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "invalid");
+    msg[strcspn(msg, "\n")] = '\0';
+    issue_set(is, 422, "structure", NULL, "the document does not conform to the 特定健診 schema (hc08), line %d: %s",
+              e ? e->line : 0, msg);
+}
+
+static int check_header(const xmlNode *root, struct cda_checkup *c, struct issue *is)
+{
+    if (!root || strcmp((const char *)root->name, "ClinicalDocument"))
+        return issue_set(is, 422, "structure", NULL, "not a 特定健診 CDA: the root element is '%s', not ClinicalDocument",
+                         root ? (const char *)root->name : "");
+    if (!root->ns || strcmp((const char *)root->ns->href, HL7_NS))
+        return issue_set(is, 422, "structure", NULL,
+                         "not a 特定健診 CDA: ClinicalDocument is in the namespace '%s', not " HL7_NS
+                         " (an old or foreign format?)",
+                         root->ns ? (const char *)root->ns->href : "(none)");
+    const char *type_id = attr(child(root, "typeId"), "extension");
+    if (!type_id || strcmp(type_id, CDA_TYPE_ID))
+        return issue_set(is, 422, "structure", NULL, "wrong CDA version: typeId is '%s', not " CDA_TYPE_ID " (CDA R2)",
+                         type_id ? type_id : "(none)");
+    const char *date = attr(child(child(child(root, "documentationOf"), "serviceEvent"), "effectiveTime"), "value");
+    if (!date || strlen(date) < 8 || strspn(date, "0123456789") < 8)
+        return issue_set(is, 422, "required", NULL, "the checkup date (serviceEvent/effectiveTime) is missing or not a date");
+    snprintf(c->date, sizeof c->date, "%.4s-%.2s-%.2s", date, date + 4, date + 6);
+    if (fhirtime_parse(c->date, FHIRTIME_DATETIME, 9 * 60, &c->date_lo, &c->date_hi))
+        return issue_set(is, 422, "value", NULL, "the checkup date '%s' is not a date", date);
+    return 0;
+}
+
+int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct issue *is)
+{
+    memset(out, 0, sizeof *out);
+    memset(is, 0, sizeof *is);
+    if (len > CDA_MAX_BYTES)
+        return issue_set(is, 413, "too-long", NULL, "the document is larger than %d bytes", CDA_MAX_BYTES);
+    if (!cda_schema())
+        return issue_set(is, 500, "exception", NULL, "the 特定健診 schema is not loaded");
+    xmlDocPtr doc = xmlReadMemory(xml, (int)len, "upload.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING);
+    if (!doc) {
+        const xmlError *e = xmlGetLastError();
+        char msg[160];
+        snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not XML");
+        msg[strcspn(msg, "\n")] = '\0';
+        return issue_set(is, 400, "structure", NULL, "the document is not well-formed XML: %s", msg);
+    }
+    int rc = -1;
+    if (doc->intSubset || doc->extSubset) {
+        issue_set(is, 422, "security", NULL, "a document type declaration (DTD) is not accepted");
+        goto out;
+    }
+    const xmlNode *root = xmlDocGetRootElement(doc);
+    if (check_header(root, out, is))
+        goto out;
+    xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt((xmlSchemaPtr)cda_schema());
+    if (!vc) {
+        issue_set(is, 500, "exception", NULL, "out of memory");
+        goto out;
+    }
+    xmlSchemaSetValidStructuredErrors(vc, collect_error, is);
+    int valid = xmlSchemaValidateDoc(vc, doc);
+    xmlSchemaFreeValidCtxt(vc);
+    if (valid != 0) {
+        if (!is->status)
+            issue_set(is, 422, "structure", NULL, "the document does not conform to the 特定健診 schema (hc08)");
+        goto out;
+    }
+    struct walk w = {.c = out, .is = is};
+    if (walk(&w, child(root, "component")))
+        goto out;
+    if (out->nresults == 0) {
+        issue_set(is, 422, "required", NULL, "the document holds no checkup result with a value");
+        goto out;
+    }
+    rc = 0;
+out:
+    xmlFreeDoc(doc);
+    if (rc)
+        cda_checkup_free(out);
+    return rc;
+}
+
+void cda_checkup_free(struct cda_checkup *c)
+{
+    for (size_t i = 0; i < c->nresults; i++)
+        buf_wipe(&c->results[i].value);
+    free(c->results);
+    c->results = NULL;
+    c->nresults = 0;
+}

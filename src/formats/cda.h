@@ -1,0 +1,37 @@
+/* 特定健診 HL7 CDA R2 documents (MHLW hc08): checked, validated against the
+ * built-in schema, and read into the checkup's results, each typed per the
+ * item table. No I/O; the document is parsed with network access, DTD
+ * loading and entity substitution off, and a document type declaration is
+ * refused outright. */
+#ifndef PHR_CDA_H
+#define PHR_CDA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/outcome.h"
+#include "formats/tokutei_items.h"
+#include "util/buf.h"
+
+#define CDA_MAX_BYTES (4 * 1024 * 1024)
+#define CDA_MAX_RESULTS 1000
+
+struct cda_result {
+    const struct tokutei_item *item;
+    struct buf value;            /* the FHIR value[x] member: "valueQuantity":{…} */
+};
+
+struct cda_checkup {
+    char date[11];               /* the checkup's date, YYYY-MM-DD (serviceEvent/effectiveTime) */
+    int64_t date_lo, date_hi;    /* that day in Japan, ms */
+    struct cda_result *results;
+    size_t nresults;
+    size_t skipped;              /* observations without a value (nullFlavor) */
+};
+
+/* 0, or -1 with is saying what is wrong (422 naming the item or the rule;
+ * 400 for XML that does not parse). */
+int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct issue *is);
+void cda_checkup_free(struct cda_checkup *c);
+
+#endif

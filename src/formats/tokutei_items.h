@@ -1,0 +1,19 @@
+/* The 特定健診 item table (MHLW, XML item codes, OID 1.2.392.200119.6.1005):
+ * each item's display name, its XML data type and, for quantities, its
+ * UCUM unit. Generated (tokutei_items.c) from MHLW's table. */
+#ifndef PHR_TOKUTEI_ITEMS_H
+#define PHR_TOKUTEI_ITEMS_H
+
+#define TOKUTEI_ITEM_OID "1.2.392.200119.6.1005"
+
+struct tokutei_item {
+    const char *code;   /* 17 characters */
+    const char *name;   /* as MHLW displays it */
+    const char *type;   /* PQ, CD, CO or ST */
+    const char *unit;   /* UCUM, PQ only; "" otherwise */
+};
+
+/* NULL if the code is not in the table. */
+const struct tokutei_item *tokutei_item_find(const char *code);
+
+#endif
