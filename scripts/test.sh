@@ -31,8 +31,13 @@ api_rc=${PIPESTATUS[0]}
 api_pass=$(sed -n 's/^ℹ pass \([0-9]*\)/\1/p' build-asan/api.log | tail -1)
 api_fail=$(sed -n 's/^ℹ fail \([0-9]*\)/\1/p' build-asan/api.log | tail -1)
 
+echo "== fuzzing (libFuzzer, ASan+UBSan, every parser of outside input from its seeds)"
+scripts/fuzz.sh "${PHR_FUZZ_SECONDS:-20}"
+fuzz_rc=$?
+fuzz_fail=$(( fuzz_rc != 0 ))
+
 passed=$(( ${unit_cases:-0} + ${api_pass:-0} ))
-failed=$(( ${unit_fail:-0} + ${api_fail:-0} ))
+failed=$(( ${unit_fail:-0} + ${api_fail:-0} + fuzz_fail ))
 if [[ $unit_rc -ne 0 || $api_rc -ne 0 ]] && [[ $failed -eq 0 ]]; then failed=1; fi
 echo
 echo "$passed passed, $failed failed"

@@ -188,7 +188,7 @@ static int check_bp(json_object *o, struct issue *is)
                          "a blood pressure panel needs systolic (8480-6) and diastolic (8462-4) components");
     double val[2] = {0, 0};
     int seen[2] = {0, 0};
-    static const struct unit mmhg[] = {{"mm[Hg]", 1, 0}};
+    static const struct unit mmhg[4] = {{"mm[Hg]", 1, 0}}; /* the rest: the list's end */
     size_t n = json_object_array_length(comps);
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(comps, i), *code, *q;

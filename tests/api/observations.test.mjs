@@ -59,6 +59,8 @@ test('R2.9 bad input gets a 4xx OperationOutcome and stores nothing', async () =
   const cases = [
     [JSON.stringify(bloodPressure(0, 80)), 422, /systolic/],
     [JSON.stringify(bloodPressure(900, 80)), 422, /plausible range/],
+    // Found by fuzz/fuzz_vitals.c: a component unit other than mm[Hg] read past the list of units.
+    [JSON.stringify(bloodPressure(120, 80)).replaceAll('"code":"mm[Hg]"', '"code":"kPa"'), 422, /unit 'kPa' is not accepted/],
     ['{"resourceType": "Observation", ', 400, /malformed JSON/],
     [JSON.stringify({ ...quantity('29463-7', '70', 'kg') }), 400, /JSON number/],
     [JSON.stringify(quantity('12345-6', 70, 'kg')), 422, /no supported vital-sign code/],

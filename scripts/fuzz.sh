@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets in fuzz/ with clang (ASan + UBSan) and runs
+# each for a while from its seeds (fuzz/seeds/<target>/), in a scratch copy
+# of the corpus. A crash, leak or sanitizer report fails the run and leaves
+# the input in build-fuzz/. Called by scripts/test.sh; alone:
+#   scripts/fuzz.sh [SECONDS_PER_TARGET]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-15}
+out=build-fuzz
+mkdir -p "$out"
+flags=(-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+       -Isrc -DPHR_SCHEMA_DIR="\"$PWD/schemas/mhlw-tokutei-v08\"")
+read -r -a deps <<<"$(pkg-config --cflags --libs libxml-2.0 json-c libsodium)"
+common=(src/util/buf.c src/util/clock.c src/util/log.c src/util/err.c src/formats/json.c src/formats/outcome.c
+        src/formats/fhirtime.c)
+declare -A sources=(
+  [cda]="src/formats/cda.c src/formats/cda_schema.c src/formats/tokutei_items.c"
+  [vitals]="src/formats/vitals.c"
+  [consent]="src/formats/policy.c"
+)
+for t in cda vitals consent; do
+  # shellcheck disable=SC2086
+  clang "${flags[@]}" "fuzz/fuzz_$t.c" "${common[@]}" ${sources[$t]} "${deps[@]}" -o "$out/fuzz_$t"
+  rm -rf "$out/corpus_$t" && cp -r "fuzz/seeds/$t" "$out/corpus_$t"
+  echo "== fuzz $t (${seconds}s)"
+  (cd "$out" && ./"fuzz_$t" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=0 "corpus_$t" 2>"fuzz_$t.log") || { tail -40 "$out/fuzz_$t.log"; exit 1; }
+  grep -E "^#[0-9]+ *DONE|Done [0-9]+ runs" "$out/fuzz_$t.log" | tail -1 || true
+done

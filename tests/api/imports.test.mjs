@@ -1,0 +1,110 @@
+// Import of 特定健診 CDA (R4.1, R4.2, R2.9): validated against MHLW's hc08
+// schema, results typed per the item table, the document kept
+// byte-identical, all of a file or nothing, duplicates reported; hostile or
+// wrong files refused with the reason and nothing stored.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { startServer, call, signupAndLogin, sql } from './helpers.mjs';
+
+const CDA = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
+const TEMPLATE = readFileSync(new URL('../fixtures/mhlw-CDAtemplate-hc18.xml', import.meta.url), 'utf8');
+const HEIGHT = '9N001000000000001';
+
+let srv, me;
+before(async () => {
+  srv = await startServer();
+  me = await signupAndLogin(srv);
+});
+after(async () => { await srv.stop(); });
+
+const upload = (who, text, type = 'application/xml', query = '') =>
+  call(srv, 'POST', `/api/v1/imports${query}`, { token: who.token, body: text, headers: { 'content-type': type } });
+const count = (who) => Number(sql(srv.data, `SELECT count(*) FROM records WHERE person_id = '${who.personId}'`));
+
+test('R4.2 R4.1 R1.1 a 特定健診 CDA becomes typed Observations and a byte-identical document; importing it again stores nothing', async () => {
+  const r = await upload(me, CDA, 'application/xml', '?source=medical-institution');
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.kind, 'tokutei-cda');
+  assert.equal(r.body.observations, 4);
+  assert.equal(r.body.without_value, 1, 'BMI was sent without a value (nullFlavor)');
+  assert.equal(r.body.checkup_date, '2026-10-15');
+  assert.equal(r.body.sha256, createHash('sha256').update(CDA).digest('hex'));
+
+  const h = await call(srv, 'GET', `/fhir/Observation?code=urn:oid:1.2.392.200119.6.1005|${HEIGHT}`, { token: me.token });
+  assert.equal(h.status, 200, h.text);
+  assert.equal(h.body.entry.length, 1);
+  const height = h.body.entry[0].resource;
+  assert.deepEqual(height.valueQuantity, { value: 158.2, unit: 'cm', system: 'http://unitsofmeasure.org', code: 'cm' });
+  assert.equal(height.code.coding[0].display, '身長');
+  assert.equal(height.effectiveDateTime, '2026-10-15');
+  assert.equal(height.derivedFrom[0].reference, `DocumentReference/${r.body.document}`);
+  assert.deepEqual(height.meta.tag.map((t) => t.code), ['1', 'medical-institution'], 'R1.1 category and source');
+  const labs = await call(srv, 'GET', '/fhir/Observation?category=laboratory&date=2026-10-15', { token: me.token });
+  assert.equal(labs.body.entry.length, 4);
+  const sugar = labs.body.entry.map((e) => e.resource).find((o) => o.code.coding[0].code === '1A020000000190111');
+  assert.deepEqual(sugar.valueCodeableConcept.coding[0], { system: 'urn:oid:1.2.392.200119.6.2101', code: '1', display: '－' });
+
+  const doc = await call(srv, 'GET', `/api/v1/me/documents/${r.body.document}`, { token: me.token });
+  assert.equal(doc.status, 200, doc.text);
+  assert.equal(doc.body.resourceType, 'DocumentReference');
+  assert.equal(doc.body.content[0].attachment.size, Buffer.byteLength(CDA));
+  const orig = await fetch(`${srv.url}/api/v1/me/documents/${r.body.document}/original`, { headers: { authorization: `Bearer ${me.token}` } });
+  assert.equal(orig.status, 200);
+  assert.match(orig.headers.get('content-type'), /application\/xml/);
+  const bytes = Buffer.from(await orig.arrayBuffer());
+  assert.ok(bytes.equals(Buffer.from(CDA)), 'the original comes back byte for byte');
+  assert.equal((await call(srv, 'GET', `/fhir/Observation/${r.body.document}`, { token: me.token })).status, 404,
+    'a document is not an Observation');
+
+  const n = count(me);
+  const again = await upload(me, CDA);
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.body.duplicate, true);
+  assert.equal(again.body.document, r.body.document);
+  assert.equal(count(me), n, 'nothing stored twice');
+  assert.match(sql(srv.data, `SELECT reason FROM audit WHERE subject = '${me.personId}' AND action = 'record.create' ORDER BY seq DESC LIMIT 1`),
+    /^import:tokutei-cda sha256:/);
+
+  const other = await signupAndLogin(srv);
+  assert.equal((await call(srv, 'GET', `/api/v1/me/documents/${r.body.document}/original`, { token: other.token })).status, 404);
+  const disclosure = await call(srv, 'GET', '/api/v1/me/disclosure', { token: me.token });
+  const kept = disclosure.body.records.find((x) => x.id === r.body.document);
+  assert.ok(Buffer.from(kept.original_base64, 'base64').equals(Buffer.from(CDA)), 'the disclosure carries the original');
+});
+
+const broken = [
+  ['not XML', 'this is not xml', 400, /not well-formed/],
+  ['a DTD with an external entity (XXE)',
+    CDA.replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE ClinicalDocument [<!ENTITY x SYSTEM "file:///etc/passwd">]>')
+      .replace('健診 花子（架空）', '&x;'), 422, /DTD/],
+  ['the 2023 MHLW namespace', CDA.replace('xmlns="urn:hl7-org:v3"', 'xmlns="https://www.mhlw.go.jp/stf/seisakunitsuite/bunya/0000161103.html"'), 422, /namespace/],
+  ['another CDA version', CDA.replace('extension="POCD_HD000040"', 'extension="POCD_HD000030"'), 422, /wrong CDA version/],
+  ['an element the schema does not allow', CDA.replace('<confidentialityCode code="N"/>', '<confidentialityCode code="N"/><note>x</note>'), 422, /does not conform.*line/],
+  ['an item code not in the table', CDA.replace('code="9N006000000000001"', 'code="9Z999000000000001"'), 422, /9Z999000000000001 is not in the 特定健診 item table/],
+  ['a unit other than the table\'s', CDA.replace('value="52.4" unit="kg"', 'value="52.4" unit="g"'), 422, /unit must be 'kg'/],
+  ['a value of another type', CDA.replace('<value xsi:type="PQ" value="158.2" unit="cm"/>', '<value xsi:type="ST">158.2</value>'), 422, /must be of type PQ/],
+  ['MHLW\'s own skeleton with placeholders', TEMPLATE, 422, /date|conform/],
+];
+for (const [what, text, status, why] of broken) {
+  test(`R2.9 R4.2 refused: ${what}; nothing is stored`, async () => {
+    const n = count(me);
+    const r = await upload(me, text);
+    assert.equal(r.status, status, r.text);
+    assert.match(r.body.detail, why);
+    assert.equal(count(me), n);
+  });
+}
+
+test('R2.9 R3.2 imports need the right media type, a size within bounds, and consent', async () => {
+  assert.equal((await upload(me, CDA, 'application/json')).status, 415);
+  const big = await upload(me, CDA + ' '.repeat(4 * 1024 * 1024));
+  assert.equal(big.status, 413);
+  const stranger = await signupAndLogin(srv, undefined, { consent: false });
+  const r = await upload(stranger, CDA);
+  assert.equal(r.status, 403, r.text);
+  assert.match(r.body.detail, /consent/);
+  assert.equal(count(stranger), 0);
+  assert.equal((await call(srv, 'POST', '/api/v1/imports', { body: CDA, headers: { 'content-type': 'application/xml' } })).status, 401);
+});
