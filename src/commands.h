@@ -41,6 +41,7 @@ int cmd_keys(int argc, char **argv);
 int cmd_retention(int argc, char **argv);
 int cmd_termination(int argc, char **argv);
 int cmd_checksheet(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 /* Reads a whole file of at most max bytes (NUL-terminated; free() it);
  * NULL after printing why. */

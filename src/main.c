@@ -415,6 +415,7 @@ static void usage(void)
            "  keys new|rotate       a new master key; re-wrap every data key under it\n"
            "  retention run         apply the retention rules once (--dry-run: show what would go)\n"
            "  termination announce  announce the end of the service: notices, export period, erasure\n"
+           "  import -- FILE...     import files (特定健診 CDA) for a person, with a progress bar\n"
            "  checksheet assess|answer|approve|list\n"
            "                the guideline checksheet: computed evidence, answers, approval publishes it\n"
            "  help          this text; 'phr <command> --help' for a command's options\n"
@@ -469,6 +470,8 @@ int main(int argc, char **argv)
         return cmd_termination(argc - 1, argv + 1);
     if (strcmp(cmd, "checksheet") == 0)
         return cmd_checksheet(argc - 1, argv + 1);
+    if (strcmp(cmd, "import") == 0)
+        return cmd_import(argc - 1, argv + 1);
     fprintf(stderr, "phr: unknown command '%s' (try 'phr help')\n", cmd);
     return 2;
 }

@@ -4,9 +4,10 @@
 // wrong files refused with the reason and nothing stored.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { startServer, call, signupAndLogin, sql } from './helpers.mjs';
+import { startServer, call, signupAndLogin, sql, phr } from './helpers.mjs';
 
 const CDA = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
 const TEMPLATE = readFileSync(new URL('../fixtures/mhlw-CDAtemplate-hc18.xml', import.meta.url), 'utf8');
@@ -107,4 +108,21 @@ test('R2.9 R3.2 imports need the right media type, a size within bounds, and con
   assert.match(r.body.detail, /consent/);
   assert.equal(count(stranger), 0);
   assert.equal((await call(srv, 'POST', '/api/v1/imports', { body: CDA, headers: { 'content-type': 'application/xml' } })).status, 401);
+});
+
+test('R4.2 phr import loads files for a person with a progress bar; each file whole or refused with its reason', async () => {
+  const person = await signupAndLogin(srv);
+  const dir = join(srv.data, '..');
+  const good = join(dir, 'checkup.xml'), bad = join(dir, 'broken.xml');
+  writeFileSync(good, CDA);
+  writeFileSync(bad, CDA.replace('code="9N006000000000001"', 'code="9Z999000000000001"'));
+  const r = phr(['import', '--data', srv.data, '--login', person.login, '--log-level', 'warn', '--', good, bad, good]);
+  assert.equal(r.status, 1, 'a refused file makes the run fail');
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines[0].result.observations, 4);
+  assert.match(lines[1].refused, /9Z999000000000001/);
+  assert.equal(lines[2].result.duplicate, true);
+  assert.match(r.stderr, /3\/3 files: 1 imported, 1 already there, 1 refused/);
+  assert.equal(count(person), 5);
+  assert.equal(phr(['import', '--data', srv.data, '--login', 'nobody@example.jp', '--', good]).status, 1);
 });
