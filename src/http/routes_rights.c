@@ -42,9 +42,9 @@ static void request_erasure(struct request *r)
             goto out;
         }
         size_t n = json_object_array_length(list);
-        const char *c[33];
-        if (n > 32) {
-            issue_set(&is, 422, "value", "codes", "at most 32 codes at once");
+        const char *c[ERASURE_CODES_MAX];
+        if (n > ERASURE_CODES_MAX) {
+            issue_set(&is, 422, "value", "codes", "at most %d codes at once", ERASURE_CODES_MAX);
             goto out;
         }
         for (size_t i = 0; i < n; i++) {

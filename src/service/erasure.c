@@ -30,7 +30,6 @@
 #include "util/log.h"
 
 #define REQUEST_TTL_MS (30LL * 60 * 1000)
-#define CODES_MAX 32
 #define CODE_LEN_MAX 64
 
 static const char warning_ja[] =
@@ -103,11 +102,11 @@ static int request_commit(struct erasure_job *e, struct store *st)
 }
 
 /* Checks and joins the requested codes: letters, digits and ".-_:", each
- * at most CODE_LEN_MAX, at most CODES_MAX of them. */
+ * at most CODE_LEN_MAX, at most ERASURE_CODES_MAX of them. */
 int erasure_codes_join(const char *const *codes, size_t n, struct buf *out, struct issue *is)
 {
-    if (n > CODES_MAX)
-        return issue_set(is, 422, "value", "codes", "at most %d codes at once", CODES_MAX);
+    if (n > ERASURE_CODES_MAX)
+        return issue_set(is, 422, "value", "codes", "at most %d codes at once", ERASURE_CODES_MAX);
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(codes[i]);
         if (len == 0 || len > CODE_LEN_MAX || strspn(codes[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -271,7 +270,7 @@ static int wrong_password(struct erasure_job *e, struct store *st)
 }
 
 struct pending {
-    char person[ID_LEN + 1], scope[16], status[16], codes[CODES_MAX * (CODE_LEN_MAX + 1)];
+    char person[ID_LEN + 1], scope[16], status[16], codes[ERASURE_CODES_MAX * (CODE_LEN_MAX + 1)];
     int64_t expires_at;
 };
 

@@ -237,7 +237,8 @@ int erasure_request(struct service *svc, const struct actor *a, const char *subj
                     struct buf *out, struct issue *is);
 int erasure_confirm(struct service *svc, const struct actor *a, const char *subject, const char *id,
                     const char *password, size_t pwlen, struct buf *out, struct issue *is);
-/* Joins and checks the codes a request names. */
+/* Joins and checks the codes a request names (at most ERASURE_CODES_MAX). */
+#define ERASURE_CODES_MAX 32
 int erasure_codes_join(const char *const *codes, size_t n, struct buf *out, struct issue *is);
 
 /* Retention (R3.11): applies the rules as of a moment (ms), or (dry) only
