@@ -12,6 +12,12 @@ static void checksheet(struct request *r, int64_t id, int json)
 {
     json_object *sheet;
     int err = checksheet_published(r->svc, id, &sheet);
+    if (err == PHR_ENOTFOUND && !json) {
+        buf_puts(&r->resp, "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>チェックシート</title>"
+                           "<p>承認・公開されたチェックシートはまだありません。</p>"
+                           "<p lang=\"en\">No checksheet has been approved and published yet.</p></html>\n");
+        return req_reply(r, 404, "text/html; charset=utf-8");
+    }
     if (err == PHR_ENOTFOUND)
         return req_problem(r, 404, "Not Found", "no checksheet has been approved and published with that number");
     if (err)
