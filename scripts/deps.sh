@@ -8,7 +8,7 @@ set -euo pipefail
 want=(gcc pkg-config meson ninja-build libmicrohttpd-dev libjson-c-dev libsqlite3-dev libsodium-dev liboath-dev libxml2-dev)
 case "${1:-build}" in
   build) ;;
-  test)  want+=(libcmocka-dev sqlite3 openssl clang libclang-rt-14-dev) ;;
+  test)  want+=(libcmocka-dev sqlite3 openssl clang libclang-rt-14-dev chromium fonts-ipafont-gothic) ;;
   bench) want+=(libcmocka-dev sqlite3 openssl clang libclang-rt-14-dev wrk) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac

@@ -6,8 +6,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 DEPS=test scripts/build.sh asan >/dev/null || { echo "build failed"; exit 1; }
 # The API tests' own packages (tests/package.json), from the npm registry once.
-if [[ ! -d tests/node_modules ]]; then
-  (cd tests && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed"; exit 1; }
+if ! cmp -s tests/package-lock.json tests/node_modules/.phr-lock; then
+  (cd tests && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.phr-lock) ||
+    { echo "npm ci failed"; exit 1; }
 fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
@@ -31,18 +32,24 @@ api_rc=${PIPESTATUS[0]}
 api_pass=$(sed -n 's/^ℹ pass \([0-9]*\)/\1/p' build-asan/api.log | tail -1)
 api_fail=$(sed -n 's/^ℹ fail \([0-9]*\)/\1/p' build-asan/api.log | tail -1)
 
+echo "== browser tests (playwright-core driving Debian's chromium)"
+node --test --test-reporter=spec tests/browser/ 2>&1 | tee build-asan/browser.log
+browser_rc=${PIPESTATUS[0]}
+browser_pass=$(sed -n 's/^ℹ pass \([0-9]*\)/\1/p' build-asan/browser.log | tail -1)
+browser_fail=$(sed -n 's/^ℹ fail \([0-9]*\)/\1/p' build-asan/browser.log | tail -1)
+
 echo "== fuzzing (libFuzzer, ASan+UBSan, every parser of outside input from its seeds)"
 scripts/fuzz.sh "${PHR_FUZZ_SECONDS:-20}"
 fuzz_rc=$?
 fuzz_fail=$(( fuzz_rc != 0 ))
 
-passed=$(( ${unit_cases:-0} + ${api_pass:-0} ))
-failed=$(( ${unit_fail:-0} + ${api_fail:-0} + fuzz_fail ))
-if [[ $unit_rc -ne 0 || $api_rc -ne 0 ]] && [[ $failed -eq 0 ]]; then failed=1; fi
+passed=$(( ${unit_cases:-0} + ${api_pass:-0} + ${browser_pass:-0} ))
+failed=$(( ${unit_fail:-0} + ${api_fail:-0} + ${browser_fail:-0} + fuzz_fail ))
+if [[ $unit_rc -ne 0 || $api_rc -ne 0 || $browser_rc -ne 0 ]] && [[ $failed -eq 0 ]]; then failed=1; fi
 echo
 echo "$passed passed, $failed failed"
 # A runner that found nothing to run is a failure, not a pass.
-if [[ ${unit_cases:-0} -eq 0 || ${api_pass:-0} -eq 0 ]]; then
+if [[ ${unit_cases:-0} -eq 0 || ${api_pass:-0} -eq 0 || ${browser_pass:-0} -eq 0 ]]; then
   echo "no tests were found" >&2
   exit 1
 fi

@@ -80,6 +80,7 @@ static const struct {
     [OPT_ID] = {"id", "PHR_CHECKSHEET_ID", "N", "the assessment's number"},
     [OPT_APPROVER] = {"approver", "PHR_CHECKSHEET_APPROVER", "NAME", "the security officer who answers or approves"},
     [OPT_SOURCE] = {"source", "PHR_IMPORT_SOURCE", "SOURCE", "where the file came from: insurer (default), medical-institution, mynaportal"},
+    [OPT_WEB] = {"web", "PHR_WEB", "DIR", "the portal's files (default: web/ of the source tree this binary was built from)"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 

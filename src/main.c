@@ -25,7 +25,8 @@
     (STORE_OPTS | BIT(OPT_LISTEN) | BIT(OPT_THREADS) | BIT(OPT_PUBLIC_URL) | BIT(OPT_DEMO) |                 \
      BIT(OPT_SESSION_IDLE) | BIT(OPT_SESSION_MAX) | BIT(OPT_LOCK_AFTER) | BIT(OPT_LOCK_SECONDS) |             \
      BIT(OPT_LOGIN_DELAY) | BIT(OPT_MAX_BODY) | BIT(OPT_CHECKPOINT) | BIT(OPT_TLS_CERT) | BIT(OPT_TLS_KEY) |      \
-     BIT(OPT_PER_IP) | BIT(OPT_CLIENT_LOCK) | BIT(OPT_RATE_ADDRESS) | BIT(OPT_RATE_ACCOUNT) | RETENTION_OPTS)
+     BIT(OPT_PER_IP) | BIT(OPT_CLIENT_LOCK) | BIT(OPT_RATE_ADDRESS) | BIT(OPT_RATE_ACCOUNT) | RETENTION_OPTS |     \
+     BIT(OPT_WEB))
 
 int paths_for(const struct cli *c, struct paths *p)
 {
@@ -314,6 +315,8 @@ static int cmd_serve(int argc, char **argv)
     if (c.val[OPT_LISTEN])
         scfg.listen = c.val[OPT_LISTEN];
     scfg.public_url = c.val[OPT_PUBLIC_URL];
+    if (c.val[OPT_WEB])
+        scfg.web_dir = c.val[OPT_WEB];
     long threads = cli_number(&c, OPT_THREADS, 2, 1, 256);
     long body = cli_number(&c, OPT_MAX_BODY, 262144, 1024, 64L * 1024 * 1024);
     if (threads < 0 || body < 0)
@@ -354,7 +357,7 @@ static int cmd_serve(int argc, char **argv)
     if (c.val[OPT_DEMO] && load_demo(svc) != PHR_OK)
         goto out;
     if (server_start(svc, &scfg, &srv) != PHR_OK) {
-        fprintf(stderr, "phr serve: cannot listen on %s\n", scfg.listen);
+        fprintf(stderr, "phr serve: cannot start serving on %s (the log line above says why)\n", scfg.listen);
         goto out;
     }
     log_event(LOG_INFO, "serve.ready", "listen", scfg.listen, "version", PHR_VERSION, NULL);

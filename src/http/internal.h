@@ -22,6 +22,7 @@ struct server {
     unsigned suspended;
     int stopping;
     struct ratelimit *by_address, *by_account;
+    struct web *web;                 /* the portal's files */
 };
 
 void routes_api(struct request *r);

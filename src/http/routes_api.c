@@ -7,6 +7,7 @@
 
 #include "formats/json.h"
 #include "http/internal.h"
+#include "http/web.h"
 #include "util/err.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
@@ -143,23 +144,21 @@ void routes_root(struct request *r)
 {
     if (routes_public(r))
         return;
-    if (strcmp(r->path, "/") != 0) {
-        r->route = "(not found)";
-        buf_puts(&r->resp, "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>404</title>"
-                           "<p>ページが見つかりません / Not found</p></html>\n");
-        return req_reply(r, 404, "text/html; charset=utf-8");
+    size_t len;
+    const char *ctype;
+    const char *body = web_file(r->srv->web, r->path, &len, &ctype);
+    if (body && strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+        r->route = "(portal)";
+        return req_problem(r, 405, "Method Not Allowed", "the portal's files are read with GET");
     }
-    r->route = "/";
-    buf_puts(&r->resp,
-             "<!doctype html>\n<html lang=\"ja\">\n<head><meta charset=\"utf-8\">"
-             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-             "<title>PHR サービス</title></head>\n<body>\n"
-             "<h1>PHR サービスは稼働中です</h1>\n"
-             "<p lang=\"en\">The PHR service is running.</p>\n"
-             "<ul><li>FHIR API: <a href=\"/fhir/metadata\">/fhir/metadata</a></li>"
-             "<li>Health: <a href=\"/api/v1/health\">/api/v1/health</a></li></ul>\n"
-             "<footer><a href=\"/api/v1/policies\">利用規約・プライバシーポリシー / Terms and privacy policy</a>"
-             " ・ <a href=\"/checksheet\">チェックシート / Checksheet</a></footer>\n"
-             "<p>version " PHR_VERSION "</p>\n</body>\n</html>\n");
-    req_reply(r, 200, "text/html; charset=utf-8");
+    if (body) {
+        r->route = "(portal)";
+        if (buf_append(&r->resp, body, len))
+            return req_problem(r, 500, "Internal Server Error", "out of memory");
+        return req_reply(r, 200, ctype);
+    }
+    r->route = "(not found)";
+    buf_puts(&r->resp, "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>404</title>"
+                       "<p>ページが見つかりません / Not found</p><p><a href=\"/\">PHR</a></p></html>\n");
+    req_reply(r, 404, "text/html; charset=utf-8");
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <stdarg.h>
 
+#include "http/web.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -35,6 +36,7 @@ void server_config_defaults(struct server_config *cfg)
     cfg->max_body_api = 16 * 1024;
     cfg->max_body_fhir = 256 * 1024;
     cfg->max_body_import = 4 * 1024 * 1024;
+    cfg->web_dir = PHR_WEB_DIR;
 }
 
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -280,9 +282,15 @@ int server_start(struct service *svc, const struct server_config *cfg, struct se
         while (n && srv->public_url[n - 1] == '/')
             srv->public_url[--n] = '\0';
     }
+    int err = web_load(cfg->web_dir, &srv->web);
+    if (err) {
+        free(srv);
+        return err;
+    }
     if (ratelimit_create(svc, "address", cfg->rate_per_address, &srv->by_address) != PHR_OK ||
         ratelimit_create(svc, "account", cfg->rate_per_account, &srv->by_account) != PHR_OK) {
         ratelimit_free(srv->by_address);
+        web_free(srv->web);
         free(srv);
         return PHR_ENOMEM;
     }
@@ -321,6 +329,7 @@ int server_start(struct service *svc, const struct server_config *cfg, struct se
         log_event(LOG_ERROR, "http.start", "error", "could not listen", "listen", cfg->listen, NULL);
         ratelimit_free(srv->by_address);
         ratelimit_free(srv->by_account);
+        web_free(srv->web);
         pthread_mutex_destroy(&srv->lock);
         pthread_cond_destroy(&srv->idle);
         free(srv);
@@ -361,6 +370,7 @@ void server_stop(struct server *srv)
         close(ls);
     ratelimit_free(srv->by_address);
     ratelimit_free(srv->by_account);
+    web_free(srv->web);
     pthread_mutex_destroy(&srv->lock);
     pthread_cond_destroy(&srv->idle);
     free(srv);

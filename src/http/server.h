@@ -19,6 +19,7 @@ struct server_config {
     const char *tls_key_pem;
     size_t max_body_api, max_body_fhir;
     size_t max_body_import;   /* POST /api/v1/imports: a whole document */
+    const char *web_dir;      /* the portal's files (web/) */
 };
 
 void server_config_defaults(struct server_config *cfg);

@@ -1,0 +1,93 @@
+#include "http/web.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define FILE_MAX (1024 * 1024)
+
+static const struct {
+    const char *path, *file, *ctype;
+} files[] = {
+    {"/", "index.html", "text/html; charset=utf-8"},
+    {"/app.css", "app.css", "text/css; charset=utf-8"},
+    {"/js/app.js", "js/app.js", "text/javascript; charset=utf-8"},
+    {"/js/dom.js", "js/dom.js", "text/javascript; charset=utf-8"},
+    {"/js/i18n.js", "js/i18n.js", "text/javascript; charset=utf-8"},
+    {"/js/api.js", "js/api.js", "text/javascript; charset=utf-8"},
+    {"/js/chart.js", "js/chart.js", "text/javascript; charset=utf-8"},
+    {"/js/public.js", "js/public.js", "text/javascript; charset=utf-8"},
+    {"/js/account.js", "js/account.js", "text/javascript; charset=utf-8"},
+    {"/js/records.js", "js/records.js", "text/javascript; charset=utf-8"},
+    {"/js/consents.js", "js/consents.js", "text/javascript; charset=utf-8"},
+    {"/js/mydata.js", "js/mydata.js", "text/javascript; charset=utf-8"},
+    {"/js/text.js", "js/text.js", "text/javascript; charset=utf-8"},
+};
+#define NFILES (sizeof files / sizeof files[0])
+
+struct web {
+    struct buf body[NFILES];
+};
+
+static int read_all(const char *path, struct buf *out)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return PHR_ENOTFOUND;
+    char chunk[8192];
+    size_t n;
+    int err = PHR_OK;
+    while (!err && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        if (out->len + n > FILE_MAX || buf_append(out, chunk, n))
+            err = PHR_EIO;
+    if (ferror(f))
+        err = PHR_EIO;
+    fclose(f);
+    return err;
+}
+
+int web_load(const char *dir, struct web **out)
+{
+    *out = NULL;
+    struct web *w = calloc(1, sizeof *w);
+    if (!w)
+        return PHR_ENOMEM;
+    for (size_t i = 0; i < NFILES; i++) {
+        struct buf path = {0};
+        int err = buf_printf(&path, "%s/%s", dir, files[i].file) ? PHR_ENOMEM : read_all(path.data, &w->body[i]);
+        if (err)
+            log_event(LOG_ERROR, "web.load", "file", path.len ? path.data : files[i].file, "error", phr_strerror(err),
+                      "hint", "give the portal's directory with --web", NULL);
+        buf_free(&path);
+        if (err) {
+            web_free(w);
+            return err;
+        }
+    }
+    *out = w;
+    return PHR_OK;
+}
+
+void web_free(struct web *w)
+{
+    if (!w)
+        return;
+    for (size_t i = 0; i < NFILES; i++)
+        buf_free(&w->body[i]);
+    free(w);
+}
+
+const char *web_file(const struct web *w, const char *path, size_t *len, const char **ctype)
+{
+    for (size_t i = 0; w && i < NFILES; i++)
+        if (!strcmp(path, files[i].path)) {
+            *len = w->body[i].len;
+            *ctype = files[i].ctype;
+            return w->body[i].data;
+        }
+    return NULL;
+}

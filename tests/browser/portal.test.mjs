@@ -1,0 +1,181 @@
+// The portal in a real browser (Debian's chromium driven by playwright-core):
+// sign-up with consent, a measurement seen in the chart and its table,
+// a withdrawn consent refusing a recipient, export, erasure in two steps.
+// Any Content-Security-Policy violation or JavaScript error fails the test.
+// Screenshots of the main pages at phone and desktop widths are written to
+// docs/screenshots/ for the README. (R3.1 R3.2 R3.6 R3.8 R3.10)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { startServer, call, sql, phr, PASSWORD, uniqueLogin } from '../api/helpers.mjs';
+
+const CHROMIUM = process.env.PHR_CHROMIUM || '/usr/bin/chromium';
+const SHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
+
+let srv, browser, clinic;
+before(async () => {
+  srv = await startServer();
+  const run = (...args) => {
+    const r = phr([...args, '--data', srv.data, '--log-level', 'warn']);
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout ? JSON.parse(r.stdout) : null;
+  };
+  run('recipient', 'group', '--group', 'demo-partners', '--name', 'Demo Health Partners');
+  clinic = run('recipient', 'add', '--name', 'Clinic A', '--address', '1-1 Chiyoda, Tokyo', '--country', 'JP', '--contact', 'desk@example.jp');
+  run('recipient', 'agreement', '--recipient', clinic.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-1');
+  run('recipient', 'join', '--group', 'demo-partners', '--recipient', clinic.id);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  mkdirSync(SHOTS, { recursive: true });
+});
+after(async () => {
+  await browser?.close();
+  await srv?.stop();
+});
+
+// A page that fails the test on any CSP violation or script error.
+async function open(viewport = { width: 1280, height: 800 }) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'ja-JP' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 40[134]/.test(m.text())) problems.push(`console: ${m.text()}`);
+    if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
+  });
+  return { page, context, problems };
+}
+
+async function shoot(page, name) {
+  for (const [w, hgt, suffix] of [[390, 844, 'phone'], [1280, 800, 'desktop']]) {
+    await page.setViewportSize({ width: w, height: hgt });
+    await page.screenshot({ path: `${SHOTS}${name}-${suffix}.png`, fullPage: true });
+  }
+}
+
+test('R3.1 R3.2 R3.6 R3.8 R3.10 a person signs up with consent, records, sees the chart, withdraws, exports and erases', async () => {
+  const { page, context, problems } = await open();
+  const login = uniqueLogin('portal');
+  await page.goto(srv.url + '/');
+  await page.waitForSelector('text=あなたの健康記録');
+  await shoot(page, 'landing');
+
+  // The summary and the purposes come before anything is stored.
+  await page.goto(srv.url + '/#/signup');
+  await page.waitForSelector('#signup-form');
+  assert.match(await page.textContent('main'), /利用規約の概要/);
+  assert.equal(sql(srv.data, 'SELECT count(*) FROM persons'), '0');
+  await shoot(page, 'signup');
+  await page.fill('#signup-login', login);
+  await page.fill('#signup-password', PASSWORD);
+  await page.click('#signup-submit');
+  await page.waitForSelector('#signup-message.error');
+  assert.match(await page.textContent('#signup-message'), /必須/);
+  assert.equal(sql(srv.data, 'SELECT count(*) FROM persons'), '0', 'refused before anything is stored');
+  await page.check('#purpose-service');
+  await page.check('#purpose-provision-partners');
+  await page.click('#signup-submit');
+  await page.waitForURL(/#\/home/);
+  const person = sql(srv.data, `SELECT id FROM persons WHERE login = '${login}'`);
+  assert.equal(sql(srv.data, `SELECT group_concat(purpose) FROM (SELECT purpose FROM consent_state WHERE person_id = '${person}' AND decision = 'grant' ORDER BY purpose)`),
+    'provision-partners,service');
+
+  // A measurement, checked in the page first, then seen in the chart and its table.
+  await page.goto(srv.url + '/#/record');
+  await page.fill('#record-sys', '350');
+  await page.fill('#record-dia', '85');
+  await page.click('#record-submit');
+  await page.waitForSelector('#record-message.error');
+  assert.equal(sql(srv.data, `SELECT count(*) FROM records WHERE person_id = '${person}'`), '0');
+  await page.fill('#record-sys', '132');
+  await page.click('#record-submit');
+  await page.waitForSelector('#record-message.ok');
+  await page.goto(srv.url + '/#/home');
+  await page.waitForSelector('#bp-table');
+  assert.match(await page.textContent('#bp-table'), /132/);
+  assert.ok(await page.locator('svg.chart circle').count() >= 2);
+  await shoot(page, 'home');
+
+  // A recipient reads under the consent; after withdrawal in the portal it is refused.
+  const token = (await call(srv, 'POST', '/api/v1/token', { body: { client_id: clinic.client_id, client_secret: clinic.client_secret } })).body.access_token;
+  assert.equal((await call(srv, 'GET', `/fhir/Observation?patient=${person}`, { token })).status, 200);
+  await page.goto(srv.url + '/#/consents');
+  await page.waitForSelector('#withdraw-provision-partners');
+  await shoot(page, 'consents');
+  await page.click('#withdraw-provision-partners');
+  await page.waitForSelector('#grant-provision-partners');
+  assert.match(await page.textContent('#consent-history'), /withdraw/);
+  assert.equal((await call(srv, 'GET', `/fhir/Observation?patient=${person}`, { token })).status, 404);
+
+  // Who saw my data: the recipient's provision is listed.
+  await page.goto(srv.url + '/#/access');
+  await page.waitForSelector('#provisions');
+  assert.match(await page.textContent('#provisions'), /Clinic A/);
+
+  // Export: the disclosure archive downloads whole.
+  await page.goto(srv.url + '/#/mydata');
+  await page.waitForSelector('#export-link');
+  await shoot(page, 'mydata');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
+  const archive = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.equal(archive.manifest.person, person);
+  assert.equal(archive.summary.complete, true);
+  assert.equal(archive.records.length, 1);
+
+  // Erasure: the preview warns; a wrong password erases nothing; the right one does.
+  await page.click('#erase-preview');
+  await page.waitForSelector('#erase-confirm');
+  assert.match(await page.textContent('#erase-area'), /元に戻せません/);
+  await page.fill('#erase-password', 'not my password at all');
+  await page.click('#erase-confirm');
+  await page.waitForSelector('#erase-message.error');
+  assert.equal(sql(srv.data, `SELECT status FROM persons WHERE id = '${person}'`), 'active');
+  await page.fill('#erase-password', PASSWORD);
+  await page.click('#erase-confirm');
+  await page.waitForSelector('#erased');
+  assert.equal(sql(srv.data, `SELECT status FROM persons WHERE id = '${person}'`), 'erased');
+  assert.equal((await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).status, 401);
+
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('R3.1 the public pages render the policies in force, in Japanese and in English, without script errors', async () => {
+  const { page, context, problems } = await open({ width: 390, height: 844 });
+  await page.goto(srv.url + '/#/policy/terms');
+  await page.waitForSelector('main div.text');
+  assert.match(await page.textContent('main h1'), /利用規約/);
+  assert.match(await page.textContent('main'), /施行日 2026-1/);
+  await shoot(page, 'terms');
+  await page.click('#lang');
+  await page.waitForSelector('text=Terms of service');
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.goto(srv.url + '/#/purposes');
+  await page.waitForSelector('.card');
+  assert.ok(await page.locator('.card').count() >= 5);
+  const footer = await page.textContent('footer');
+  assert.match(footer, /Privacy policy/);
+  assert.match(footer, /Checksheet/);
+  await page.goto(srv.url + '/#/home');
+  await page.waitForURL(/#\/login/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('R2.3 a person with records sees them; a bad login says so without leaking which part was wrong', async () => {
+  const { page, context, problems } = await open();
+  const login = uniqueLogin('seen');
+  assert.equal((await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } })).status, 201);
+  await page.goto(srv.url + '/#/login');
+  await page.fill('#login-login', login);
+  await page.fill('#login-password', 'wrong password here');
+  await page.click('#login-submit');
+  await page.waitForSelector('#login-message.error');
+  assert.match(await page.textContent('#login-message'), /login or the password is wrong/);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForURL(/#\/home/);
+  await page.waitForSelector('main h1');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

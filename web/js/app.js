@@ -1,0 +1,82 @@
+// The portal: one page, views chosen by the URL's fragment (#/home …), each
+// drawn from the APIs with the session cookie the sign-in set.
+import { h, show } from './dom.js';
+import { api } from './api.js';
+import { t, lang, toggle } from './i18n.js';
+import { landing, policy, purposes } from './public.js';
+import { signup, signin } from './account.js';
+import { home, record } from './records.js';
+import { consents, access } from './consents.js';
+import { mydata } from './mydata.js';
+
+let signedIn = false;
+
+async function checkSession() {
+  try {
+    await api('GET', '/api/v1/me/consents');
+    signedIn = true;
+  } catch {
+    signedIn = false;
+  }
+}
+
+function nav() {
+  const links = signedIn
+    ? [['#/home', 'home'], ['#/record', 'record'], ['#/consents', 'consents'], ['#/access', 'access'], ['#/mydata', 'mydata']]
+    : [['#/login', 'signin'], ['#/signup', 'signup']];
+  const items = links.map(([href, key]) => h('a', { href }, t(key)));
+  if (signedIn) {
+    items.push(h('a', {
+      href: '#/', id: 'signout',
+      onclick: async () => {
+        await api('POST', '/api/v1/logout').catch(() => {});
+        signedIn = false;
+      },
+    }, t('signout')));
+  }
+  document.getElementById('nav').replaceChildren(...items);
+  for (const a of document.querySelectorAll('[data-i18n]')) a.textContent = t(a.dataset.i18n);
+  document.getElementById('lang').textContent = lang === 'ja' ? 'English' : '日本語';
+}
+
+const privateViews = { '#/home': home, '#/record': record, '#/consents': consents, '#/access': access };
+
+async function route() {
+  const hash = location.hash || '#/';
+  nav();
+  try {
+    if (hash.startsWith('#/policy/')) return await policy(hash.slice(9));
+    if (hash === '#/purposes') return await purposes();
+    if (hash === '#/signup') {
+      return await signup(() => { signedIn = true; location.hash = '#/home'; });
+    }
+    if (hash === '#/login') {
+      return signin((notices) => {
+        signedIn = true;
+        location.hash = '#/home';
+        if (notices.length) sessionStorage.setItem('notices', JSON.stringify(notices));
+      });
+    }
+    if (hash === '#/mydata' && signedIn) {
+      return mydata(() => {
+        signedIn = false;
+        nav();
+        show(h('h1', {}, t('erase')), h('p', { class: 'ok', id: 'erased' }, t('erased')));
+      });
+    }
+    if (privateViews[hash]) {
+      if (!signedIn) { location.hash = '#/login'; return undefined; }
+      return await privateViews[hash]();
+    }
+    return landing(signedIn);
+  } catch (e) {
+    if (e.status === 401) { signedIn = false; location.hash = '#/login'; return undefined; }
+    show(h('p', { class: 'error', role: 'alert' }, e.message));
+  }
+  return undefined;
+}
+
+document.getElementById('lang').addEventListener('click', () => { toggle(); route(); });
+window.addEventListener('hashchange', route);
+document.documentElement.lang = lang;
+checkSession().then(route);

@@ -1,0 +1,61 @@
+// Consents (state per purpose, the dated history, grant and withdraw with
+// what changes said plainly) and who saw my data.
+import { h, show, message } from './dom.js';
+import { api } from './api.js';
+import { t, pick } from './i18n.js';
+import { loadPolicies } from './public.js';
+
+export async function consents() {
+  const [c, p] = await Promise.all([api('GET', '/api/v1/me/consents'), loadPolicies()]);
+  const out = h('p', { id: 'consent-message' });
+  const decide = (code, decision) => async () => {
+    try {
+      await api('POST', '/api/v1/me/consents', { decisions: [{ purpose: code, decision }], shown: p.documents.map((d) => d.sha256) });
+      await consents();
+      message(document.getElementById('consent-message'), t('saved'), true);
+    } catch (e) {
+      message(out, e.message);
+    }
+  };
+  show(
+    h('h1', {}, t('consents')),
+    h('p', { class: 'muted' }, t('withdraw_explain')),
+    out,
+    c.purposes.map((pp) => {
+      const granted = pp.decision === 'grant' && pp.covers_current;
+      return h('div', { class: 'card', id: `consent-${pp.code}` },
+        h('strong', {}, pick(pp.title), ` (${pp.required ? t('required') : t('optional')})`),
+        h('p', {}, pick(pp.description)),
+        h('p', {}, `${t('state')}: `, h('span', { class: granted ? 'ok' : 'muted' }, granted ? t('granted') : t('not_granted')),
+          pp.decided_at ? ` (${pp.decided_at.slice(0, 10)})` : ''),
+        granted ? h('button', { type: 'button', class: 'secondary', id: `withdraw-${pp.code}`, onclick: decide(pp.code, 'withdraw') }, t('withdraw'))
+          : h('button', { type: 'button', id: `grant-${pp.code}`, onclick: decide(pp.code, 'grant') }, t('grant')));
+    }),
+    h('h2', {}, t('history')),
+    h('table', { id: 'consent-history' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('purposes')), h('th', {}, t('state')))),
+      h('tbody', {}, c.history.slice().reverse().map((e) =>
+        h('tr', {}, h('td', {}, e.at.replace('T', ' ').slice(0, 16)), h('td', {}, e.purpose), h('td', {}, e.decision))))),
+  );
+}
+
+export async function access() {
+  const [events, prov] = await Promise.all([api('GET', '/fhir/AuditEvent'), api('GET', '/api/v1/me/provisions')]);
+  const rows = (events.entry || []).map((e) => e.resource);
+  show(
+    h('h1', {}, t('access')),
+    h('h2', {}, t('by_others')),
+    rows.length ? h('table', { id: 'access-events' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, 'who'), h('th', {}, 'what'))),
+      h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, (r.recorded || '').replace('T', ' ').slice(0, 16)),
+        h('td', {}, r.agent?.[0]?.role?.[0]?.text || r.agent?.[0]?.who?.display || ''),
+        h('td', {}, r.subtype?.[0]?.code || '')))))
+      : h('p', {}, t('none')),
+    h('h2', {}, t('provisions')),
+    prov.provisions.length ? h('table', { id: 'provisions' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, 'recipient'), h('th', {}, t('purposes')))),
+      h('tbody', {}, prov.provisions.map((x) => h('tr', {}, h('td', {}, x.at.slice(0, 16).replace('T', ' ')),
+        h('td', {}, `${x.recipient.name} (${x.recipient.country})`), h('td', {}, x.purpose)))))
+      : h('p', {}, t('none')),
+  );
+}

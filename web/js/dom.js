@@ -1,0 +1,30 @@
+// Building the page from data: elements and text nodes only, never HTML
+// strings, so that nothing from the server or the user becomes markup.
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === false || v === null || v === undefined) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+// Replaces the page's content and moves focus to it, for keyboard and
+// screen-reader users.
+export function show(...children) {
+  const main = document.getElementById('main');
+  main.replaceChildren(...children.flat());
+  main.focus();
+}
+
+export function message(el, text, ok = false) {
+  el.replaceChildren(text || '');
+  el.className = ok ? 'ok' : 'error';
+  el.setAttribute('role', ok ? 'status' : 'alert');
+}

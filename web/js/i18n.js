@@ -1,0 +1,64 @@
+// Japanese first, English on request; the choice is remembered.
+const texts = {
+  ja: {
+    terms: '利用規約', summary: '利用規約の概要', privacy: 'プライバシーポリシー', purposes: '利用目的',
+    checksheet: 'チェックシート', home: 'ホーム', record: '記録する', consents: '同意', access: '閲覧の記録',
+    mydata: 'データの出力・取込・消去', signin: 'サインイン', signup: '新規登録', signout: 'サインアウト',
+    welcome: 'あなたの健康記録を、あなたの管理のもとで。', required: '必須', optional: '任意',
+    login: 'ログインID（メールアドレス）', password: 'パスワード（12文字以上）', next: '次へ',
+    agree_intro: '登録の前に、利用規約の概要と利用目的をお読みください。必須の利用目的への同意がないと登録できません。任意の利用目的は、選ばなくてもサービスを使えます。',
+    create: '同意して登録する', latest: '最新の記録', bp: '血圧', weight: '体重', chart_bp: '血圧の推移（mmHg）',
+    checkups: '健診結果', none: 'まだ記録がありません。', date: '日時', value: '値', item: '項目',
+    systolic: '収縮期（上）', diastolic: '拡張期（下）', save: '保存する', saved: '保存しました。',
+    kind: '種類', unit: '単位', grant: '同意する', withdraw: '同意を撤回する', state: '現在の状態',
+    history: '同意の履歴', granted: '同意済み', not_granted: '同意していません',
+    withdraw_explain: '撤回すると、その時点からこの目的での利用・提供は止まります。撤回前の利用は取り消されません。',
+    by_others: 'あなた以外によるアクセス', provisions: '第三者への提供の記録', export: 'データの出力（開示）',
+    export_explain: '当サービスが保有するあなたの情報をすべて、1つのファイルで受け取れます。',
+    download: 'ダウンロード', import: '健診結果（特定健診 CDA）の取込', upload: '取り込む',
+    erase: 'アカウントの消去', erase_preview: '消去される内容を確認する',
+    erase_confirm: 'パスワードを入力して消去する', erased: '消去しました。ご利用ありがとうございました。',
+    will_erase: '消去されるもの', will_keep: '法令により残るもの', records: '記録', versions: '版',
+    audit_entries: '取扱いの記録', provision_records: '第三者提供の記録',
+    effective: '施行日', version: '版',
+  },
+  en: {
+    terms: 'Terms of service', summary: 'Summary of the terms', privacy: 'Privacy policy', purposes: 'Purposes of use',
+    checksheet: 'Checksheet', home: 'Home', record: 'Record', consents: 'Consents', access: 'Who saw my data',
+    mydata: 'Export, import, erase', signin: 'Sign in', signup: 'Sign up', signout: 'Sign out',
+    welcome: 'Your health records, under your control.', required: 'required', optional: 'optional',
+    login: 'Login (e-mail address)', password: 'Password (12 characters or more)', next: 'Next',
+    agree_intro: 'Before signing up, please read the summary of the terms and the purposes of use. Without consent to the required purposes you cannot sign up; the optional ones you may leave unchosen.',
+    create: 'Agree and sign up', latest: 'Latest records', bp: 'Blood pressure', weight: 'Body weight',
+    chart_bp: 'Blood pressure over time (mmHg)', checkups: 'Checkup results', none: 'No records yet.',
+    date: 'Date', value: 'Value', item: 'Item', systolic: 'Systolic', diastolic: 'Diastolic', save: 'Save',
+    saved: 'Saved.', kind: 'Kind', unit: 'Unit', grant: 'Consent', withdraw: 'Withdraw consent', state: 'Now',
+    history: 'History of consents', granted: 'consented', not_granted: 'not consented',
+    withdraw_explain: 'Withdrawing stops use and provision for this purpose from that moment; earlier use is not undone.',
+    by_others: 'Accesses by anyone other than you', provisions: 'Provision to third parties',
+    export: 'Export (disclosure)', export_explain: 'Everything this service holds about you, in one file.',
+    download: 'Download', import: 'Import checkup results (特定健診 CDA)', upload: 'Import',
+    erase: 'Erase my account', erase_preview: 'See what would be erased',
+    erase_confirm: 'Erase, with my password', erased: 'Erased. Thank you for using the service.',
+    will_erase: 'What is erased', will_keep: 'What the law makes us keep', records: 'records', versions: 'versions',
+    audit_entries: 'handling-history entries', provision_records: 'provision records',
+    effective: 'Effective', version: 'Version',
+  },
+};
+
+export let lang = localStorage.getItem('lang') === 'en' ? 'en' : 'ja';
+
+export function t(key) {
+  return texts[lang][key] ?? texts.ja[key] ?? key;
+}
+
+// The member of {ja, en} for the language shown, falling back to Japanese.
+export function pick(o) {
+  return (o && (o[lang] || o.ja)) || '';
+}
+
+export function toggle() {
+  lang = lang === 'ja' ? 'en' : 'ja';
+  localStorage.setItem('lang', lang);
+  document.documentElement.lang = lang;
+}

@@ -1,0 +1,63 @@
+// The person's data: the disclosure archive, importing a checkup file,
+// and erasure in two steps with the warning in plain words.
+import { h, show, message } from './dom.js';
+import { api } from './api.js';
+import { t, pick } from './i18n.js';
+
+export function mydata(onErased) {
+  const file = h('input', { id: 'import-file', type: 'file', accept: '.xml,application/xml' });
+  const importOut = h('p', { id: 'import-message' });
+  const eraseArea = h('div', { id: 'erase-area' });
+  const doImport = async () => {
+    if (!file.files.length) return;
+    try {
+      const r = await api('POST', '/api/v1/imports', await file.files[0].arrayBuffer(), { 'content-type': 'application/xml' });
+      message(importOut, r.duplicate ? 'already imported' : `${r.observations} ${t('records')} (${r.checkup_date})`, true);
+    } catch (e) {
+      message(importOut, e.message);
+    }
+  };
+  const preview = async () => {
+    try {
+      const p = await api('POST', '/api/v1/me/erasures', { scope: 'account' });
+      const pw = h('input', { id: 'erase-password', type: 'password', autocomplete: 'current-password' });
+      const out = h('p', { id: 'erase-message' });
+      eraseArea.replaceChildren(
+        h('div', { class: 'warning', role: 'alert' }, h('p', {}, pick(p.warning)),
+          h('p', {}, h('a', { href: p.export_first, download: 'phr-disclosure.json' }, t('export')))),
+        h('h3', {}, t('will_erase')),
+        h('ul', { id: 'will-erase' }, h('li', {}, `${t('records')}: ${p.will_erase.records} (${p.will_erase.versions} ${t('versions')})`),
+          h('li', {}, `${t('consents')}: ${p.will_erase.consents}`)),
+        h('h3', {}, t('will_keep')),
+        h('ul', {}, h('li', {}, `${t('audit_entries')}: ${p.will_keep.audit_entries}`),
+          h('li', {}, `${t('provision_records')}: ${p.will_keep.provision_records}`)),
+        h('label', { for: 'erase-password' }, t('password')), pw,
+        h('p', {}, h('button', {
+          type: 'button', class: 'danger', id: 'erase-confirm',
+          onclick: async () => {
+            try {
+              await api('POST', p.confirm.href, { password: pw.value });
+              onErased();
+            } catch (e) {
+              message(out, e.message);
+            }
+          },
+        }, t('erase_confirm'))),
+        out);
+    } catch (e) {
+      eraseArea.replaceChildren(h('p', { class: 'error', role: 'alert' }, e.message));
+    }
+  };
+  show(
+    h('h1', {}, t('mydata')),
+    h('h2', {}, t('export')),
+    h('p', {}, t('export_explain')),
+    h('p', {}, h('a', { href: '/api/v1/me/disclosure', download: 'phr-disclosure.json', id: 'export-link' }, t('download'))),
+    h('h2', {}, t('import')),
+    h('label', { for: 'import-file' }, 'CDA (.xml)'), file,
+    h('p', {}, h('button', { type: 'button', id: 'import-submit', onclick: doImport }, t('upload'))), importOut,
+    h('h2', {}, t('erase')),
+    h('p', {}, h('button', { type: 'button', class: 'danger', id: 'erase-preview', onclick: preview }, t('erase_preview'))),
+    eraseArea,
+  );
+}

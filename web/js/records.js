@@ -1,0 +1,127 @@
+// Home (latest vitals, the blood-pressure chart with its table, checkup
+// results) and recording a measurement, checked before it is sent.
+import { h, show, message } from './dom.js';
+import { api } from './api.js';
+import { t, lang } from './i18n.js';
+import { bpChart } from './chart.js';
+
+const LOINC = 'http://loinc.org';
+
+// Names of the vital-sign codes, for records sent without a display text.
+const NAMES = {
+  '85354-9': ['血圧', 'Blood pressure'], '29463-7': ['体重', 'Body weight'], '8302-2': ['身長', 'Body height'],
+  '39156-5': ['BMI', 'BMI'], '8310-5': ['体温', 'Body temperature'], '59408-5': ['SpO2', 'SpO2'],
+  '2708-6': ['SpO2（動脈血）', 'SpO2 (arterial)'], '8867-4': ['脈拍', 'Heart rate'], '2339-0': ['血糖', 'Glucose'],
+  '41653-7': ['血糖（自己測定）', 'Glucose (meter)'], '15074-8': ['血糖（mmol/L）', 'Glucose (mmol/L)'],
+  '55423-8': ['歩数', 'Steps'],
+};
+
+function name(o) {
+  const c = o.code.coding[0];
+  const n = NAMES[c.code];
+  return n ? (lang === 'en' ? n[1] : n[0]) : (c.display || c.code);
+}
+
+function valueText(o) {
+  if (o.valueQuantity) return `${o.valueQuantity.value} ${o.valueQuantity.unit || o.valueQuantity.code || ''}`;
+  if (o.component) return o.component.map((c) => c.valueQuantity?.value).join(' / ') + ' mmHg';
+  if (o.valueCodeableConcept) return o.valueCodeableConcept.coding?.[0]?.display || o.valueCodeableConcept.coding?.[0]?.code;
+  return o.valueString ?? '';
+}
+
+function when(o) {
+  return (o.effectiveDateTime || o.effectivePeriod?.start || '').replace('T', ' ').slice(0, 16);
+}
+
+export async function home() {
+  const vitals = await api('GET', '/fhir/Observation?category=vital-signs&_sort=-date&_count=100');
+  const labs = await api('GET', '/fhir/Observation?category=laboratory&_sort=-date&_count=100');
+  const obs = (vitals.entry || []).map((e) => e.resource);
+  const bp = obs.filter((o) => o.code.coding.some((c) => c.code === '85354-9'))
+    .map((o) => ({
+      t: Date.parse(o.effectiveDateTime), when: when(o),
+      sys: o.component.find((c) => c.code.coding[0].code === '8480-6').valueQuantity.value,
+      dia: o.component.find((c) => c.code.coding[0].code === '8462-4').valueQuantity.value,
+    })).reverse();
+  const checkups = (labs.entry || []).map((e) => e.resource);
+  show(
+    h('h1', {}, t('home')),
+    h('h2', {}, t('latest')),
+    obs.length ? h('table', { id: 'latest' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('item')), h('th', {}, t('value')))),
+      h('tbody', {}, obs.slice(0, 8).map((o) => h('tr', {}, h('td', {}, when(o)),
+        h('td', {}, name(o)), h('td', {}, valueText(o))))))
+      : h('p', {}, t('none')),
+    h('h2', {}, t('chart_bp')),
+    bp.length ? [bpChart(bp, t('chart_bp')),
+      h('table', { id: 'bp-table' },
+        h('caption', { class: 'visually-hidden' }, t('chart_bp')),
+        h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('systolic')), h('th', {}, t('diastolic')))),
+        h('tbody', {}, bp.map((p) => h('tr', {}, h('td', {}, p.when), h('td', {}, p.sys), h('td', {}, p.dia)))))]
+      : h('p', {}, t('none')),
+    h('h2', {}, t('checkups')),
+    checkups.length ? h('table', { id: 'checkups' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('item')), h('th', {}, t('value')))),
+      h('tbody', {}, checkups.map((o) => h('tr', {}, h('td', {}, o.effectiveDateTime),
+        h('td', {}, o.code.coding[0].display), h('td', {}, valueText(o))))))
+      : h('p', {}, t('none')),
+  );
+}
+
+// The limits the server also enforces, checked here first so that a typo
+// is caught before anything is sent.
+const KINDS = {
+  bp: { code: '85354-9' },
+  weight: { code: '29463-7', unit: 'kg', min: 0.2, max: 500 },
+};
+
+export function record() {
+  const kind = h('select', { id: 'record-kind' },
+    h('option', { value: 'bp' }, t('bp')), h('option', { value: 'weight' }, t('weight')));
+  const sys = h('input', { id: 'record-sys', type: 'number', inputmode: 'numeric', min: 40, max: 300 });
+  const dia = h('input', { id: 'record-dia', type: 'number', inputmode: 'numeric', min: 20, max: 200 });
+  const weight = h('input', { id: 'record-weight', type: 'number', inputmode: 'decimal', step: '0.1', min: 0.2, max: 500 });
+  const bpFields = h('div', {}, h('label', { for: 'record-sys' }, `${t('systolic')} (mmHg)`), sys,
+    h('label', { for: 'record-dia' }, `${t('diastolic')} (mmHg)`), dia);
+  const wFields = h('div', { hidden: true }, h('label', { for: 'record-weight' }, `${t('weight')} (kg)`), weight);
+  kind.addEventListener('change', () => {
+    bpFields.hidden = kind.value !== 'bp';
+    wFields.hidden = kind.value !== 'weight';
+  });
+  const out = h('p', { id: 'record-message' });
+  const now = new Date().toISOString();
+  const submit = async (ev) => {
+    ev.preventDefault();
+    let body;
+    if (kind.value === 'bp') {
+      const s = Number(sys.value), d = Number(dia.value);
+      if (!(s >= 40 && s <= 300 && d >= 20 && d <= 200 && s > d)) return message(out, `${t('bp')}: 40–300 / 20–200 mmHg`);
+      body = {
+        resourceType: 'Observation', status: 'final', effectiveDateTime: now,
+        code: { coding: [{ system: LOINC, code: KINDS.bp.code }] },
+        component: [[s, '8480-6'], [d, '8462-4']].map(([v, c]) => ({
+          code: { coding: [{ system: LOINC, code: c }] },
+          valueQuantity: { value: v, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' },
+        })),
+      };
+    } else {
+      const w = Number(weight.value), k = KINDS.weight;
+      if (!(w >= k.min && w <= k.max)) return message(out, `${t('weight')}: ${k.min}–${k.max} kg`);
+      body = {
+        resourceType: 'Observation', status: 'final', effectiveDateTime: now,
+        code: { coding: [{ system: LOINC, code: k.code }] },
+        valueQuantity: { value: w, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+      };
+    }
+    try {
+      await api('POST', '/fhir/Observation', body);
+      message(out, t('saved'), true);
+    } catch (e) {
+      message(out, e.message);
+    }
+  };
+  show(h('h1', {}, t('record')),
+    h('form', { id: 'record-form', onsubmit: submit, novalidate: true },
+      h('label', { for: 'record-kind' }, t('kind')), kind, bpFields, wFields,
+      h('p', {}, h('button', { type: 'submit', id: 'record-submit' }, t('save'))), out));
+}
