@@ -183,5 +183,10 @@ test('responses carry the security headers', async () => {
   }
   const home = await call(srv, 'GET', '/', { json: false });
   assert.equal(home.status, 200);
-  assert.match(home.text, /稼働中/);
+  assert.match(home.text, /<script type="module" src="\/js\/app.js"><\/script>/, 'the portal, its script a file');
+  assert.doesNotMatch(home.text, /<script>|style=/, 'no inline script or style');
+  const js = await call(srv, 'GET', '/js/app.js', { json: false });
+  assert.match(js.headers.get('content-type'), /text\/javascript/);
+  assert.equal((await call(srv, 'GET', '/js/../../etc/passwd', { json: false })).status, 404);
+  assert.equal((await call(srv, 'POST', '/js/app.js', { body: 'x', json: false })).status, 405);
 });
