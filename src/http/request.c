@@ -135,6 +135,26 @@ json_object *req_json_object(struct request *r)
     return o;
 }
 
+#define SESSION_COOKIE "phr_session"
+
+void req_finish_session(struct request *r, int64_t max_age_ms)
+{
+    const struct op_result *res = op_result(r->op);
+    if (res->err)
+        return req_answer_json(r, 200);
+    if (!max_age_ms) {
+        req_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        return req_answer_json(r, 204);
+    }
+    struct buf c;
+    buf_init(&c);
+    if (buf_printf(&c, SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", res->token,
+                   (long long)(max_age_ms / 1000), req_is_tls(r) ? "; Secure" : "") == 0)
+        req_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, c.data);
+    buf_wipe(&c);
+    req_answer_json(r, 200);
+}
+
 void req_finish_ok(struct request *r)
 {
     req_answer_json(r, 200);
@@ -244,7 +264,7 @@ void req_resumed(struct request *r)
 
 static const char *cookie_token(struct request *r)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, "phr_session");
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, SESSION_COOKIE);
 }
 
 /* A request signed in by cookie that changes something must come from

@@ -78,6 +78,9 @@ int req_is_json(struct request *r);
  * puts the object. */
 json_object *req_json_object(struct request *r);
 /* Finish steps of JSON API ops: the answer with 200, 201 or 204. */
+/* Answers a sign-in (setting the HttpOnly session cookie for the portal,
+ * for max_age_ms) or, with 0, a sign-out (clearing it). */
+void req_finish_session(struct request *r, int64_t max_age_ms);
 void req_finish_ok(struct request *r);
 void req_finish_created(struct request *r);
 void req_finish_no_content(struct request *r);

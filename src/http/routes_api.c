@@ -11,7 +11,6 @@
 #include "util/err.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
-#define SESSION_COOKIE "phr_session"
 
 /* Reads {"login": "...", "password": "..."}. */
 static json_object *credentials(struct request *r, const char **login, const char **pw, size_t *pwlen)
@@ -49,23 +48,12 @@ static void finish_signup(struct request *r)
 
 static void finish_login(struct request *r)
 {
-    const struct op_result *res = op_result(r->op);
-    if (!res->err) {
-        struct buf c;
-        buf_init(&c);
-        long max_age = (long)(service_config(r->svc)->session_max_ms / 1000);
-        if (buf_printf(&c, SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%ld%s", res->token,
-                       max_age, req_is_tls(r) ? "; Secure" : "") == 0)
-            req_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, c.data);
-        buf_wipe(&c);
-    }
-    req_answer_json(r, 200);
+    req_finish_session(r, service_config(r->svc)->session_max_ms);
 }
 
 static void finish_logout(struct request *r)
 {
-    req_add_header(r, MHD_HTTP_HEADER_SET_COOKIE, SESSION_COOKIE "=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    req_answer_json(r, 204);
+    req_finish_session(r, 0);
 }
 
 static void signup_or_login(struct request *r, int signup)

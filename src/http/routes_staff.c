@@ -14,6 +14,16 @@
 
 #define AUDIT_PAGE_MAX 1000
 
+static void finish_login(struct request *r)
+{
+    req_finish_session(r, service_config(r->svc)->staff_session_max_ms);
+}
+
+static void finish_logout(struct request *r)
+{
+    req_finish_session(r, 0);
+}
+
 static void login(struct request *r)
 {
     json_object *o = req_json_object(r);
@@ -39,7 +49,7 @@ static void login(struct request *r)
     json_object_put(o);
     if (rc != 0)
         return req_problem_issue(r, &is);
-    req_submit(r, op, req_finish_ok);
+    req_submit(r, op, finish_login);
 }
 
 static void reasons(struct request *r)
@@ -206,7 +216,7 @@ void routes_staff(struct request *r)
         struct issue is;
         if (staff_logout(r->svc, &r->actor, &op, &is) != 0)
             return req_problem_issue(r, &is);
-        return req_submit(r, op, req_finish_no_content);
+        return req_submit(r, op, finish_logout);
     }
     if (strcmp(p, "/api/v1/staff/accounts") == 0) {
         r->route = "/api/v1/staff/accounts";

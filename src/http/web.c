@@ -26,6 +26,7 @@ static const struct {
     {"/js/consents.js", "js/consents.js", "text/javascript; charset=utf-8"},
     {"/js/mydata.js", "js/mydata.js", "text/javascript; charset=utf-8"},
     {"/js/text.js", "js/text.js", "text/javascript; charset=utf-8"},
+    {"/js/staff.js", "js/staff.js", "text/javascript; charset=utf-8"},
 };
 #define NFILES (sizeof files / sizeof files[0])
 

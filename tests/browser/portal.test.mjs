@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
+import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { startServer, call, sql, phr, PASSWORD, uniqueLogin } from '../api/helpers.mjs';
 
@@ -178,4 +179,61 @@ test('R2.3 a person with records sees them; a bad login says so without leaking 
   await page.waitForSelector('main h1');
   assert.deepEqual(problems, []);
   await context.close();
+});
+
+function totp(uri) {
+  const b32 = new URL(uri).searchParams.get('secret').replace(/=+$/, '');
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of b32.toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const secret = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const mac = createHmac('sha1', secret).update(counter).digest();
+  const o = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+test('R2.1 R2.2 R2.4 staff sign in with a second factor; a handler without a reason is refused; the auditor sees the reason', async () => {
+  const staff = {};
+  for (const role of ['handler', 'auditor']) {
+    const r = phr(['staff', 'add', '--data', srv.data, '--login', `${role}-portal@provider.example.jp`, '--role', role, '--log-level', 'warn']);
+    assert.equal(r.status, 0, r.stderr);
+    staff[role] = JSON.parse(r.stdout.trim().split('\n').at(-1));
+  }
+  const login = uniqueLogin('patient');
+  assert.equal((await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } })).status, 201);
+  const person = sql(srv.data, `SELECT id FROM persons WHERE login = '${login}'`);
+
+  const signIn = async (page, who) => {
+    await page.goto(srv.url + '/#/staff/login');
+    await page.fill('#staff-login', staff[who].login);
+    await page.fill('#staff-password', staff[who].password);
+    await page.fill('#staff-otp', totp(staff[who].totp_uri));
+    await page.click('#staff-submit');
+    await page.waitForURL(/#\/staff$/);
+  };
+  const { page, context, problems } = await open();
+  await signIn(page, 'handler');
+  await page.fill('#handler-person', person);
+  await page.click('#handler-open');
+  await page.waitForSelector('#handler-message.error');
+  assert.match(await page.textContent('#handler-message'), /reason/);
+  await page.fill('#handler-reason', 'inquiry #4711 by phone');
+  await page.click('#handler-open');
+  await page.waitForSelector('#handler-message.ok');
+  await shoot(page, 'staff-handler');
+  await context.close();
+
+  const a = await open();
+  sql(srv.data, `UPDATE staff SET totp_last_step = 0`);
+  await signIn(a.page, 'auditor');
+  await a.page.fill('#audit-person', person);
+  await a.page.click('#audit-query');
+  await a.page.waitForSelector('#audit-entries table');
+  const text = await a.page.textContent('#audit-entries');
+  assert.match(text, /inquiry #4711 by phone/);
+  assert.match(text, /deny/);
+  assert.deepEqual([...problems, ...a.problems], []);
+  await a.context.close();
 });

@@ -8,6 +8,7 @@ import { signup, signin } from './account.js';
 import { home, record } from './records.js';
 import { consents, access } from './consents.js';
 import { mydata } from './mydata.js';
+import { staffLogin, staffHome } from './staff.js';
 
 let signedIn = false;
 
@@ -57,6 +58,8 @@ async function route() {
         if (notices.length) sessionStorage.setItem('notices', JSON.stringify(notices));
       });
     }
+    if (hash === '#/staff/login') return staffLogin(() => { location.hash = '#/staff'; });
+    if (hash === '#/staff') return await staffHome();
     if (hash === '#/mydata' && signedIn) {
       return mydata(() => {
         signedIn = false;
@@ -70,7 +73,11 @@ async function route() {
     }
     return landing(signedIn);
   } catch (e) {
-    if (e.status === 401) { signedIn = false; location.hash = '#/login'; return undefined; }
+    if (e.status === 401) {
+      signedIn = false;
+      location.hash = hash.startsWith('#/staff') ? '#/staff/login' : '#/login';
+      return undefined;
+    }
     show(h('p', { class: 'error', role: 'alert' }, e.message));
   }
   return undefined;

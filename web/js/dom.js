@@ -8,7 +8,7 @@ export function h(tag, attrs = {}, ...children) {
     else if (k === 'class') el.className = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -19,7 +19,7 @@ export function h(tag, attrs = {}, ...children) {
 // screen-reader users.
 export function show(...children) {
   const main = document.getElementById('main');
-  main.replaceChildren(...children.flat());
+  main.replaceChildren(...children.flat(Infinity));
   main.focus();
 }
 

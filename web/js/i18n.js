@@ -21,6 +21,10 @@ const texts = {
     will_erase: '消去されるもの', will_keep: '法令により残るもの', records: '記録', versions: '版',
     audit_entries: '取扱いの記録', provision_records: '第三者提供の記録',
     effective: '施行日', version: '版',
+    staff: '職員', otp: '確認コード（認証アプリの6桁）', open_person: '利用者の記録を開く',
+    reason_explain: '記録は、理由（問い合わせ番号など）を入力したときだけ開けます。理由は取扱いの記録に残ります。',
+    person_id: '利用者ID', reason: '理由（問い合わせ番号など）', open: '開く', history_audit: '取扱いの記録（監査）',
+    search: '検索', staff_accounts: '職員アカウント',
   },
   en: {
     terms: 'Terms of service', summary: 'Summary of the terms', privacy: 'Privacy policy', purposes: 'Purposes of use',
@@ -43,6 +47,10 @@ const texts = {
     will_erase: 'What is erased', will_keep: 'What the law makes us keep', records: 'records', versions: 'versions',
     audit_entries: 'handling-history entries', provision_records: 'provision records',
     effective: 'Effective', version: 'Version',
+    staff: 'Staff', otp: 'Code (6 digits from the authenticator app)', open_person: 'Open a person\'s records',
+    reason_explain: 'Records open only under a reason (an inquiry number, say); the reason goes into the handling history.',
+    person_id: 'Person id', reason: 'Reason (inquiry number…)', open: 'Open', history_audit: 'Handling history (audit)',
+    search: 'Search', staff_accounts: 'Staff accounts',
   },
 };
 
