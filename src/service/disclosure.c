@@ -18,6 +18,7 @@
 #include "crypto/seal.h"
 #include "formats/auditevent.h"
 #include "service/internal.h"
+#include "service/snapshot.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -28,15 +29,11 @@
 enum part { P_MANIFEST, P_RECORDS, P_CONSENTS, P_PROVISIONS, P_ACCESSES, P_SUMMARY, P_END };
 
 struct disclosure {
-    struct service *svc;
-    struct store *rd;
-    int in_read;
+    struct person_snapshot snap;
     enum part part;
     int64_t cursor, records, accesses;
-    unsigned char key[DATA_KEY_BYTES];
-    char person[ID_LEN + 1], login[LOGIN_MAX + 16], status[16];
-    int64_t created_at;
-    struct buf plain;
+    char login[LOGIN_MAX + 16], status[16];
+    int64_t created_at, closed_on;
 };
 
 static const char note_ja[] =
@@ -67,6 +64,15 @@ static void got_person(void *arg, const struct person_row *p)
     d->created_at = p->created_at;
 }
 
+/* Before the snapshot: whether export is still open, and the account (its
+ * row is read with the key store, which the snapshot must not touch). */
+static int prepare(void *arg, struct store *rd)
+{
+    struct disclosure *d = arg;
+    int err = export_still_open(rd, &d->closed_on);
+    return err ? err : rd->ops->person_by_id(rd, d->snap.person, got_person, d);
+}
+
 int disclosure_open(struct service *svc, const struct actor *a, const char *subject, struct disclosure **out,
                     struct issue *is)
 {
@@ -81,30 +87,15 @@ int disclosure_open(struct service *svc, const struct actor *a, const char *subj
     struct disclosure *d = calloc(1, sizeof *d);
     if (!d)
         return issue_set(is, 500, "exception", NULL, "out of memory");
-    d->svc = svc;
-    snprintf(d->person, sizeof d->person, "%s", subject);
-    buf_init(&d->plain);
-    if (service_reader(svc, &d->rd) != PHR_OK) {
-        free(d);
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
-    }
-    struct termination_row t;
-    int err = d->rd->ops->termination_get(d->rd, &t);
-    if (err == PHR_OK && t.export_until < clock_now_ms()) {
-        disclosure_close(d);
-        char until[32];
-        clock_format_ms(t.export_until, until);
-        return issue_set(is, 410, "expired", NULL, "the service is closing; the export period ended on %.10s", until);
-    }
-    if (err == PHR_ENOTFOUND || err == PHR_OK)
-        err = d->rd->ops->person_by_id(d->rd, subject, got_person, d);
+    snprintf(d->snap.person, sizeof d->snap.person, "%s", subject);
+    int err = snapshot_open(svc, subject, prepare, d, &d->snap);
     if (!err)
-        err = service_data_key(svc, d->rd, subject, d->key);
-    if (!err && (err = writer_call(svc->writer, &job.job)) == PHR_OK &&
-        (err = d->rd->ops->begin_read(d->rd)) == PHR_OK)
-        d->in_read = 1;
+        err = writer_call(svc->writer, &job.job);
     if (err) {
+        int64_t closed_on = d->closed_on;
         disclosure_close(d);
+        if (err == PHR_EPERM)
+            return export_closed_issue(closed_on, is);
         if (err == PHR_ENOTFOUND)
             return issue_set(is, 404, "not-found", NULL, "no such person");
         return issue_set(is, 503, "transient", NULL, "the disclosure could not be started");
@@ -122,12 +113,12 @@ static int put_time(struct buf *b, const char *name, int64_t ms)
 
 static int manifest(struct disclosure *d, struct buf *b)
 {
-    return buf_puts(b, "{\"manifest\":{\"format\":\"" FORMAT "\",\"person\":") || buf_json_str(b, d->person) ||
+    return buf_puts(b, "{\"manifest\":{\"format\":\"" FORMAT "\",\"person\":") || buf_json_str(b, d->snap.person) ||
            put_time(b, "generated_at", clock_now_ms()) ||
            buf_puts(b, ",\"parts\":[\"account\",\"records\",\"consents\",\"provisions\",\"accesses\",\"summary\"],"
                        "\"note\":{\"ja\":") ||
            buf_json_str(b, note_ja) || buf_puts(b, ",\"en\":") || buf_json_str(b, note_en) ||
-           buf_puts(b, "}},\"account\":{\"id\":") || buf_json_str(b, d->person) || buf_puts(b, ",\"login\":") ||
+           buf_puts(b, "}},\"account\":{\"id\":") || buf_json_str(b, d->snap.person) || buf_puts(b, ",\"login\":") ||
            buf_json_str(b, d->login) || buf_puts(b, ",\"status\":") || buf_json_str(b, d->status) ||
            put_time(b, "created_at", d->created_at) || buf_puts(b, "},\"records\":[");
 }
@@ -145,7 +136,6 @@ static int put_record(void *arg, const struct record_row *r)
     struct page *p = arg;
     struct disclosure *d = p->d;
     struct buf *b = p->b;
-    char ad[96];
     if (d->records++ && buf_puts(b, ","))
         return PHR_ENOMEM;
     if (buf_puts(b, "{\"id\":") || buf_json_str(b, r->id) ||
@@ -155,22 +145,19 @@ static int put_record(void *arg, const struct record_row *r)
         buf_puts(b, ",\"channel\":") || buf_json_str(b, r->channel) || put_time(b, "recorded_at", r->recorded_at) ||
         buf_printf(b, ",\"data_category\":%d},\"resource\":", r->data_category))
         return PHR_ENOMEM;
-    d->plain.len = 0;
-    record_ad(ad, r->id, r->version, "body");
-    int err = seal_open(r->alg, d->key, ad, r->body, r->body_len, &d->plain);
-    if (err || buf_append(b, d->plain.data, d->plain.len))
+    struct buf *plain = &d->snap.plain;
+    int err = snapshot_open_part(&d->snap, r, "body");
+    if (err || buf_append(b, plain->data, plain->len))
         return err ? err : PHR_ENOMEM;
-    buf_wipe(&d->plain);
-    record_ad(ad, r->id, r->version, "original");
-    if ((err = seal_open(r->alg, d->key, ad, r->original, r->original_len, &d->plain)) != PHR_OK)
+    if ((err = snapshot_open_part(&d->snap, r, "original")) != PHR_OK)
         return err;
-    size_t n = sodium_base64_encoded_len(d->plain.len, sodium_base64_VARIANT_ORIGINAL);
+    size_t n = sodium_base64_encoded_len(plain->len, sodium_base64_VARIANT_ORIGINAL);
     if (buf_puts(b, ",\"original_base64\":\"") || buf_reserve(b, n))
         return PHR_ENOMEM;
-    sodium_bin2base64(b->data + b->len, n, (const unsigned char *)d->plain.data, d->plain.len,
+    sodium_bin2base64(b->data + b->len, n, (const unsigned char *)plain->data, plain->len,
                       sodium_base64_VARIANT_ORIGINAL);
     b->len += n - 1;
-    buf_wipe(&d->plain);
+    buf_wipe(plain);
     return buf_puts(b, "\"}") ? PHR_ENOMEM : PHR_OK;
 }
 
@@ -185,7 +172,7 @@ static int put_access(void *arg, const struct audit_row *a)
 
 int disclosure_next(struct disclosure *d, struct buf *b)
 {
-    struct store *rd = d->rd;
+    struct store *rd = d->snap.rd;
     struct page p = {d, b, 0};
     int64_t before;
     int err = PHR_OK;
@@ -196,25 +183,25 @@ int disclosure_next(struct disclosure *d, struct buf *b)
         break;
     case P_RECORDS:
         before = d->records;
-        err = rd->ops->record_page(rd, d->person, d->cursor, PAGE, put_record, &p, &d->cursor);
+        err = rd->ops->record_page(rd, d->snap.person, d->cursor, PAGE, put_record, &p, &d->cursor);
         if (!err && d->records - before < PAGE) {
             d->part = P_CONSENTS;
             d->cursor = 0;
         }
         break;
     case P_CONSENTS:
-        err = buf_puts(b, "],\"consents\":") ? PHR_ENOMEM : consent_render_json(rd, d->person, b);
+        err = buf_puts(b, "],\"consents\":") ? PHR_ENOMEM : consent_render_json(rd, d->snap.person, b);
         d->part = P_PROVISIONS;
         break;
     case P_PROVISIONS:
-        err = buf_puts(b, ",\"provisions\":") ? PHR_ENOMEM : provisions_render_json(rd, d->person, b);
+        err = buf_puts(b, ",\"provisions\":") ? PHR_ENOMEM : provisions_render_json(rd, d->snap.person, b);
         if (!err && buf_puts(b, ",\"accesses\":["))
             err = PHR_ENOMEM;
         d->part = P_ACCESSES;
         break;
     case P_ACCESSES:
         before = d->accesses;
-        err = rd->ops->audit_about(rd, d->person, d->cursor, PAGE, put_access, &p);
+        err = rd->ops->audit_about(rd, d->snap.person, d->cursor, PAGE, put_access, &p);
         if (!err && d->accesses - before < PAGE)
             d->part = P_SUMMARY;
         break;
@@ -239,11 +226,6 @@ void disclosure_close(struct disclosure *d)
 {
     if (!d)
         return;
-    if (d->in_read)
-        d->rd->ops->commit(d->rd);
-    service_reader_done(d->svc, d->rd);
-    sodium_memzero(d->key, sizeof d->key);
-    buf_wipe(&d->plain);
-    buf_free(&d->plain);
+    snapshot_close(&d->snap);
     free(d);
 }

@@ -1,0 +1,74 @@
+/* A person's data read from one moment: a reader connection held in a read
+ * transaction, and the person's data key fetched just before it begins —
+ * so that the transaction never reads the key store and holds no lock on
+ * it while a long answer streams. Shared by the disclosure and the
+ * exports. */
+#include "service/snapshot.h"
+
+#include <string.h>
+#include <sodium.h>
+
+#include "crypto/seal.h"
+#include "util/clock.h"
+#include "util/err.h"
+
+int snapshot_open(struct service *svc, const char *person, int (*prepare)(void *, struct store *), void *arg,
+                  struct person_snapshot *s)
+{
+    memset(s, 0, sizeof *s);
+    s->svc = svc;
+    snprintf(s->person, sizeof s->person, "%s", person);
+    int err = service_reader(svc, &s->rd);
+    if (err) {
+        s->rd = NULL;
+        return err;
+    }
+    if ((err = service_data_key(svc, s->rd, person, s->key)) == PHR_OK && prepare)
+        err = prepare(arg, s->rd);
+    if (!err && (err = s->rd->ops->begin_read(s->rd)) == PHR_OK)
+        s->in_read = 1;
+    if (err)
+        snapshot_close(s);
+    return err;
+}
+
+int snapshot_open_part(struct person_snapshot *s, const struct record_row *r, const char *part)
+{
+    char ad[96];
+    buf_wipe(&s->plain);
+    record_ad(ad, r->id, r->version, part);
+    const unsigned char *blob = strcmp(part, "original") ? r->body : r->original;
+    size_t len = strcmp(part, "original") ? r->body_len : r->original_len;
+    return seal_open(r->alg, s->key, ad, blob, len, &s->plain);
+}
+
+int export_still_open(struct store *rd, int64_t *closed_on)
+{
+    struct termination_row t;
+    int err = rd->ops->termination_get(rd, &t);
+    if (err == PHR_ENOTFOUND)
+        return PHR_OK;
+    if (err)
+        return err;
+    *closed_on = t.export_until;
+    return t.export_until < clock_now_ms() ? PHR_EPERM : PHR_OK;
+}
+
+int export_closed_issue(int64_t closed_on, struct issue *is)
+{
+    char until[32];
+    clock_format_ms(closed_on, until);
+    return issue_set(is, 410, "expired", NULL, "the service is closing; the export period ended on %.10s", until);
+}
+
+void snapshot_close(struct person_snapshot *s)
+{
+    if (s->in_read)
+        s->rd->ops->commit(s->rd);
+    if (s->rd)
+        service_reader_done(s->svc, s->rd);
+    s->rd = NULL;
+    s->in_read = 0;
+    sodium_memzero(s->key, sizeof s->key);
+    buf_wipe(&s->plain);
+}

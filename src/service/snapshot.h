@@ -1,0 +1,33 @@
+/* A person's records read from one snapshot with their key in hand
+ * (service/ only). */
+#ifndef PHR_SNAPSHOT_H
+#define PHR_SNAPSHOT_H
+
+#include "service/internal.h"
+
+struct person_snapshot {
+    struct service *svc;
+    struct store *rd;              /* in a read transaction once opened */
+    int in_read;
+    unsigned char key[DATA_KEY_BYTES];
+    char person[ID_LEN + 1];
+    struct buf plain;              /* the part last opened */
+};
+
+/* Takes a reader and the person's key, runs prepare (reads that must not
+ * be in the transaction, NULL for none), then begins the read transaction.
+ * PHR_ENOTFOUND if there is no such person (or no key: erased). Closed on
+ * failure. */
+int snapshot_open(struct service *svc, const char *person, int (*prepare)(void *, struct store *), void *arg,
+                  struct person_snapshot *s);
+/* Opens a row's "body" or "original" into s->plain (replacing it). */
+int snapshot_open_part(struct person_snapshot *s, const struct record_row *r, const char *part);
+void snapshot_close(struct person_snapshot *s);
+
+/* After an announced termination's export deadline (R4.5), exports are
+ * closed: PHR_EPERM with the deadline in *closed_on; and the answer that
+ * says so (410). */
+int export_still_open(struct store *rd, int64_t *closed_on);
+int export_closed_issue(int64_t closed_on, struct issue *is);
+
+#endif
