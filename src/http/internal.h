@@ -31,6 +31,8 @@ void routes_fhir(struct request *r);
 void routes_consent(struct request *r);
 /* /api/v1/me/erasures: called by routes_consent once the person is known. */
 void routes_rights(struct request *r);
+/* A person's export (R4.3), streamed: FHIR Bundle (fhir) or CSV. */
+void routes_export(struct request *r, int fhir);
 /* /api/v1/imports and /api/v1/me/documents/{id}[/original]. */
 void routes_imports(struct request *r);
 /* /api/v1/staff/... and /api/v1/audit. */

@@ -99,7 +99,8 @@ void routes_consent(struct request *r)
         r->route = "/api/v1/me/(not a person)";
         return req_problem(r, 403, "Forbidden", "these endpoints are for the person whose data it is");
     }
-    if (strncmp(p, "/api/v1/me/erasures", 19) == 0 || strcmp(p, "/api/v1/me/disclosure") == 0)
+    if (strncmp(p, "/api/v1/me/erasures", 19) == 0 || strcmp(p, "/api/v1/me/disclosure") == 0 ||
+        strncmp(p, "/api/v1/me/export/", 18) == 0)
         return routes_rights(r);
     struct op *op;
     struct issue is;

@@ -62,7 +62,11 @@ static void capability(struct request *r)
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
                 "{\"type\":\"AuditEvent\",\"documentation\":\"Who else touched the person's data, newest first "
                 "(at most 500); actors are shown by role.\",\"interaction\":[{\"code\":\"search-type\"}],"
-                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]}]}]}");
+                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
+                "{\"type\":\"Patient\",\"documentation\":\"The signed-in person, by id; $everything gives every "
+                "current record of theirs as a Bundle (type collection).\",\"interaction\":[{\"code\":\"read\"}],"
+                "\"operation\":[{\"name\":\"everything\","
+                "\"definition\":\"http://hl7.org/fhir/OperationDefinition/Patient-everything\"}]}]}]}");
     req_reply(r, 200, FHIR_TYPE);
 }
 
@@ -341,6 +345,24 @@ static void audit_events(struct request *r)
     req_submit(r, op, finish_read);
 }
 
+/* The person as the service knows them (an id), and everything of theirs
+ * ($everything, R4.3). Only one's own: anyone else's id is 404. */
+static void patient(struct request *r, const char *rest)
+{
+    size_t n = strcspn(rest, "/");
+    int everything = strcmp(rest + n, "/$everything") == 0;
+    r->route = everything ? "/fhir/Patient/{id}/$everything" : "/fhir/Patient/{id}";
+    if (!r->auth.person_id[0] || n != strlen(r->auth.person_id) || strncmp(rest, r->auth.person_id, n) ||
+        (rest[n] && !everything))
+        return outcome(r, 404, "not-found", "no such patient");
+    if (everything)
+        return routes_export(r, 1);
+    if (strcmp(r->method, "GET"))
+        return outcome(r, 405, "not-supported", "a Patient is read with GET");
+    buf_printf(&r->resp, "{\"resourceType\":\"Patient\",\"id\":\"%s\"}", r->auth.person_id);
+    req_reply(r, 200, FHIR_TYPE);
+}
+
 void routes_fhir(struct request *r)
 {
     const char *p = r->path + 5; /* after "/fhir" */
@@ -363,6 +385,8 @@ void routes_fhir(struct request *r)
         return provenance(r);
     if (strcmp(p, "/AuditEvent") == 0)
         return audit_events(r);
+    if (strncmp(p, "/Patient/", 9) == 0)
+        return patient(r, p + 9);
     r->route = "/fhir/(unknown)";
     outcome(r, 404, "not-supported", "this resource type is not served (see /fhir/metadata)");
 }

@@ -93,6 +93,32 @@ static void disclosure_end(void *ctx)
     disclosure_close(ctx);
 }
 
+static int export_piece(void *ctx, struct buf *out)
+{
+    return export_next(ctx, out);
+}
+
+static void export_end(void *ctx)
+{
+    export_close(ctx);
+}
+
+void routes_export(struct request *r, int fhir)
+{
+    struct export *e;
+    struct issue is;
+    if (strcmp(r->method, "GET"))
+        return req_problem(r, 405, "Method Not Allowed", "exports are read with GET");
+    if (export_open(r->svc, &r->actor, r->auth.person_id, fhir ? EXPORT_FHIR : EXPORT_CSV, &e, &is) != 0)
+        return fhir ? req_outcome(r, &is) : req_problem_issue(r, &is);
+    if (!fhir && req_add_header(r, "Content-Disposition", "attachment; filename=\"phr-observations.csv\"") != 0) {
+        export_close(e);
+        return req_problem(r, 500, "Internal Server Error", "out of memory");
+    }
+    req_stream(r, 200, fhir ? "application/fhir+json; charset=utf-8" : "text/csv; charset=utf-8", export_piece,
+               export_end, e);
+}
+
 static void disclosure(struct request *r)
 {
     struct disclosure *d;
@@ -110,6 +136,16 @@ void routes_rights(struct request *r)
 {
     const char *p = r->path;
     int post = strcmp(r->method, "POST") == 0;
+    if (strcmp(p, "/api/v1/me/export/observations.csv") == 0) {
+        r->route = "/api/v1/me/export/observations.csv";
+        return routes_export(r, 0);
+    }
+    /* The portal's download link for Patient/$everything (a page cannot
+     * know the path with the person's id before asking). */
+    if (strcmp(p, "/api/v1/me/export/fhir") == 0) {
+        r->route = "/api/v1/me/export/fhir";
+        return routes_export(r, 1);
+    }
     if (strcmp(p, "/api/v1/me/disclosure") == 0) {
         r->route = "/api/v1/me/disclosure";
         return strcmp(r->method, "GET") == 0 ? disclosure(r)

@@ -229,6 +229,16 @@ int disclosure_open(struct service *svc, const struct actor *a, const char *subj
 int disclosure_next(struct disclosure *d, struct buf *out);
 void disclosure_close(struct disclosure *d);
 
+/* Exports to the person (R4.3), streamed like the disclosure: every
+ * current record as a FHIR R4 Bundle (type collection, the Patient first),
+ * or the Observations as CSV. */
+enum export_format { EXPORT_FHIR, EXPORT_CSV };
+struct export;
+int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
+                struct export **out, struct issue *is);
+int export_next(struct export *e, struct buf *out);
+void export_close(struct export *e);
+
 /* Erasure on request (R3.10): the request answers (in out, JSON) what would
  * be erased and kept; the confirmation, with the person's password,
  * carries it out. codes: comma-separated record codes, "" for all records;

@@ -53,6 +53,8 @@ export function mydata(onErased) {
     h('h2', {}, t('export')),
     h('p', {}, t('export_explain')),
     h('p', {}, h('a', { href: '/api/v1/me/disclosure', download: 'phr-disclosure.json', id: 'export-link' }, t('download'))),
+    h('p', {}, h('a', { href: '/api/v1/me/export/observations.csv', download: 'phr-observations.csv', id: 'export-csv' }, 'CSV'),
+      ' ・ ', h('a', { href: '/api/v1/me/export/fhir', id: 'export-fhir', download: 'phr-fhir-bundle.json' }, 'FHIR R4 Bundle')),
     h('h2', {}, t('import')),
     h('label', { for: 'import-file' }, 'CDA (.xml)'), file,
     h('p', {}, h('button', { type: 'button', id: 'import-submit', onclick: doImport }, t('upload'))), importOut,

@@ -1,0 +1,216 @@
+/* Exports to the person (R4.3): the current version of every record as a
+ * FHIR R4 Bundle (Patient/$everything) and the vital signs and checkup
+ * values as CSV. Like the disclosure they stream a page at a time from one
+ * snapshot, close with the export period after an announced termination,
+ * and each is an entry in the handling history. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "access/gate.h"
+#include "service/snapshot.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define PAGE 200
+
+struct export {
+    struct person_snapshot snap;
+    enum export_format format;
+    int started, done;
+    int64_t cursor, count;
+    int64_t closed_on;
+};
+
+struct audit_job {
+    struct job job;
+    const struct actor *a;
+    const char *subject, *what;
+    enum decision d;
+};
+
+static int audit_run(struct job *j, struct store *st)
+{
+    struct audit_job *x = (struct audit_job *)j;
+    return gate_record(st, x->a, ACT_DISCLOSURE, x->subject, NULL, x->what, x->d);
+}
+
+static int prepare(void *arg, struct store *rd)
+{
+    struct export *e = arg;
+    return export_still_open(rd, &e->closed_on);
+}
+
+int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
+                struct export **out, struct issue *is)
+{
+    *out = NULL;
+    enum decision dec = subject && strlen(subject) <= ID_LEN ? gate_decide(a, ACT_DISCLOSURE, subject) : GATE_DENY;
+    struct audit_job job = {.job = {.run = audit_run}, .a = a, .subject = subject, .d = dec,
+                            .what = format == EXPORT_FHIR ? "export:fhir" : "export:csv"};
+    if (dec == GATE_DENY) {
+        if (writer_call(svc->writer, &job.job) != PHR_OK)
+            return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return issue_set(is, 404, "not-found", NULL, "no such patient");
+    }
+    struct export *e = calloc(1, sizeof *e);
+    if (!e)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    e->format = format;
+    int err = snapshot_open(svc, subject, prepare, e, &e->snap);
+    if (!err)
+        err = writer_call(svc->writer, &job.job);
+    if (err) {
+        int64_t closed_on = e->closed_on;
+        export_close(e);
+        if (err == PHR_EPERM)
+            return export_closed_issue(closed_on, is);
+        if (err == PHR_ENOTFOUND)
+            return issue_set(is, 404, "not-found", NULL, "no such patient");
+        return issue_set(is, 503, "transient", NULL, "the export could not be started");
+    }
+    *out = e;
+    return 0;
+}
+
+/* One CSV field, quoted when it must be (RFC 4180). */
+static int csv_field(struct buf *b, const char *s, int last)
+{
+    s = s ? s : "";
+    int quote = strpbrk(s, ",\"\r\n") != NULL;
+    if (quote && buf_puts(b, "\""))
+        return -1;
+    for (const char *p = s; *p; p++)
+        if ((*p == '"' && buf_puts(b, "\"")) || buf_append(b, p, 1))
+            return -1;
+    return (quote && buf_puts(b, "\"")) || buf_puts(b, last ? "\r\n" : ",");
+}
+
+static const char *str_at(json_object *o, const char *k1, int i, const char *k2)
+{
+    json_object *a, *x, *v;
+    if (!json_object_object_get_ex(o, k1, &a) || !(x = json_object_array_get_idx(a, (size_t)i)) ||
+        !json_object_object_get_ex(x, k2, &v))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* effective, code system, code, name, value, unit, systolic, diastolic,
+ * category, source, recorded at */
+static int csv_row(struct buf *b, const struct record_row *r, json_object *o)
+{
+    json_object *code = NULL, *v = NULL, *q = NULL, *comps = NULL;
+    char recorded[32], sys[32] = "", dia[32] = "";
+    clock_format_ms(r->recorded_at, recorded);
+    json_object_object_get_ex(o, "code", &code);
+    const char *name = code ? str_at(code, "coding", 0, "display") : NULL;
+    const char *value = NULL, *unit = NULL;
+    if (json_object_object_get_ex(o, "valueQuantity", &q)) {
+        value = json_object_object_get_ex(q, "value", &v) ? json_object_get_string(v) : NULL;
+        unit = json_object_object_get_ex(q, "code", &v) ? json_object_get_string(v) : NULL;
+    } else if (json_object_object_get_ex(o, "valueCodeableConcept", &q)) {
+        value = str_at(q, "coding", 0, "code");
+        unit = str_at(q, "coding", 0, "display");
+    } else if (json_object_object_get_ex(o, "valueString", &v)) {
+        value = json_object_get_string(v);
+    } else if (json_object_object_get_ex(o, "component", &comps)) {
+        for (size_t i = 0; i < json_object_array_length(comps); i++) {
+            json_object *c = json_object_array_get_idx(comps, i), *cc, *cq, *cv;
+            const char *cd = json_object_object_get_ex(c, "code", &cc) ? str_at(cc, "coding", 0, "code") : NULL;
+            if (!cd || !json_object_object_get_ex(c, "valueQuantity", &cq) ||
+                !json_object_object_get_ex(cq, "value", &cv))
+                continue;
+            snprintf(!strcmp(cd, "8480-6") ? sys : dia, sizeof sys, "%s", json_object_get_string(cv));
+        }
+        unit = "mm[Hg]";
+    }
+    json_object *eff;
+    const char *when = json_object_object_get_ex(o, "effectiveDateTime", &eff) ? json_object_get_string(eff) : "";
+    return csv_field(b, when, 0) || csv_field(b, r->code_system, 0) || csv_field(b, r->code, 0) ||
+           csv_field(b, name, 0) || csv_field(b, value, 0) || csv_field(b, unit, 0) || csv_field(b, sys, 0) ||
+           csv_field(b, dia, 0) || csv_field(b, r->category, 0) || csv_field(b, r->source, 0) ||
+           csv_field(b, recorded, 1);
+}
+
+struct page {
+    struct export *e;
+    struct buf *b;
+};
+
+static int put_record(void *arg, const struct record_row *r)
+{
+    struct page *p = arg;
+    struct export *e = p->e;
+    if (!r->current)
+        return PHR_OK;
+    if (e->format == EXPORT_CSV && strcmp(r->resource_type, "Observation"))
+        return PHR_OK;
+    int err = snapshot_open_part(&e->snap, r, "body");
+    if (err)
+        return err;
+    struct buf *plain = &e->snap.plain;
+    if (e->format == EXPORT_FHIR) {
+        err = buf_puts(p->b, ",{\"fullUrl\":\"") || buf_puts(p->b, r->resource_type) || buf_puts(p->b, "/") ||
+                      buf_puts(p->b, r->id) || buf_puts(p->b, "\",\"resource\":") ||
+                      buf_append(p->b, plain->data, plain->len) || buf_puts(p->b, "}")
+                  ? PHR_ENOMEM
+                  : PHR_OK;
+    } else {
+        json_object *o = json_tokener_parse(buf_cstr(plain));
+        err = !o ? PHR_EIO : csv_row(p->b, r, o) ? PHR_ENOMEM : PHR_OK;
+        json_object_put(o);
+    }
+    buf_wipe(plain);
+    e->count += err == PHR_OK;
+    return err;
+}
+
+static int start(struct export *e, struct buf *b)
+{
+    char now[32];
+    clock_format_ms(clock_now_ms(), now);
+    if (e->format == EXPORT_CSV)
+        return buf_puts(b, "effective,code_system,code,name,value,unit,systolic,diastolic,category,source,"
+                           "recorded_at\r\n");
+    /* The Patient is the person as the service knows them: an id. */
+    return buf_printf(b,
+                      "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"timestamp\":\"%s\",\"entry\":["
+                      "{\"fullUrl\":\"Patient/%s\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"%s\"}}",
+                      now, e->snap.person, e->snap.person);
+}
+
+int export_next(struct export *e, struct buf *b)
+{
+    if (e->done)
+        return 0;
+    int err = PHR_OK;
+    if (!e->started) {
+        e->started = 1;
+        err = start(e, b) ? PHR_ENOMEM : PHR_OK;
+    } else {
+        int64_t before = e->cursor;
+        struct page p = {e, b};
+        struct store *rd = e->snap.rd;
+        err = rd->ops->record_page(rd, e->snap.person, e->cursor, PAGE, put_record, &p, &e->cursor);
+        if (!err && e->cursor == before) {
+            e->done = 1;
+            if (e->format == EXPORT_FHIR && buf_puts(b, "]}\n"))
+                err = PHR_ENOMEM;
+        }
+    }
+    if (err) {
+        log_event(LOG_ERROR, "export.failed", "error", phr_strerror(err), NULL);
+        return -1;
+    }
+    return 1;
+}
+
+void export_close(struct export *e)
+{
+    if (!e)
+        return;
+    snapshot_close(&e->snap);
+    free(e);
+}
