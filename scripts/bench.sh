@@ -48,6 +48,14 @@ read -r post_rps post_p50 post_p99 post_bad < <(wrk_run bench/post.lua "http://1
 read -r search_rps search_p50 search_p99 search_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port")
 read -r read_rps read_p50 read_p99 read_bad < <(wrk_run bench/read.lua "http://127.0.0.1:$port")
 rss_peak=$(awk '/VmHWM/ {print $2}' "/proc/$phr_pid/status")
+# Export: one person's whole history as a FHIR Bundle, streamed, beside
+# reading the same bytes back from a file (the limit: no work but moving
+# bytes). The first of the bench persons is the one exported.
+read -r ex_token _ < <(head -1 "$work/tokens")
+ex_stats=$(curl -s -o "$work/export.json" -w '%{size_download} %{time_total}'   -H "Authorization: Bearer $ex_token" "http://127.0.0.1:$port/api/v1/me/export/fhir")
+ex_bytes=${ex_stats% *}; ex_secs=${ex_stats#* }
+ex_entries=$(grep -o '"fullUrl"' "$work/export.json" | wc -l)
+rss_after_export=$(awk '/VmHWM/ {print $2}' "/proc/$phr_pid/status")
 read -r idle_rss idle_open < <(node bench/idle.mjs 127.0.0.1 "$port" 1000 "$phr_pid")
 records=$(sqlite3 "$work/data/phr.db" "SELECT count(*) FROM records")
 audits=$(sqlite3 "$work/data/phr.db" "SELECT count(*) FROM audit")
@@ -67,6 +75,19 @@ mkdir "$work/gate"
 gate_out=$(build/bench/gate "$work/gate" 2000 100000 2>/dev/null)
 facts_us=$(awk '/consent facts/ {print $(NF-1)}' <<<"$gate_out")
 basis_us=$(awk '/provision basis/ {print $(NF-5)}' <<<"$gate_out")
+# Interop: the CDA reader beside xmllint --schema over the same bytes.
+cda=tests/fixtures/tokutei-synthetic.xml
+read -r cda_mbs cda_docs < <(build/bench/interop "$cda" "$secs")
+copies=()
+for _ in $(seq 200); do copies+=("$cda"); done
+x0=$(date +%s.%N)
+xmllint --noout --schema schemas/mhlw-tokutei-v08/hc08_V08.xsd "${copies[@]}" 2>/dev/null
+x1=$(date +%s.%N)
+xml_mbs=$(awk -v n=200 -v s="$(stat -c %s "$cda")" -v a="$x0" -v b="$x1" 'BEGIN { printf "%.2f", n * s / (b - a) / 1e6 }')
+r0=$(date +%s.%N); for _ in 1 2 3 4 5 6 7 8 9 10; do cat "$work/export.json" > /dev/null; done; r1=$(date +%s.%N)
+cat_mbs=$(awk -v n=10 -v s="$ex_bytes" -v a="$r0" -v b="$r1" 'BEGIN { printf "%.1f", n * s / (b - a) / 1e6 }')
+ex_mbs=$(awk -v s="$ex_bytes" -v t="$ex_secs" 'BEGIN { printf "%.1f", s / t / 1e6 }')
+
 # A read request's cost: the two cores' time divided among the reads served.
 read_us=$(awk -v r="$read_rps" -v c="$(nproc)" 'BEGIN { printf "%.1f", c * 1e6 / r }')
 
@@ -91,3 +112,10 @@ echo "as a share of a read request's CPU time (${read_us} us = $(nproc) cores / 
 printf '  %-40s %8s us  %s\n' "consent facts (a person's acquisition)" "$facts_us" "$(ratio "$facts_us" "$read_us")"
 printf '  %-40s %8s us  %s\n' "provision basis (a recipient's read)" "$basis_us" "$(ratio "$basis_us" "$read_us")"
 printf '%s\n' "$gate_out" | sed 's/^/  /'
+echo
+echo "interop (bench/interop):"
+printf '  %-58s %8s MB/s  %s\n' "CDA import: parse, validate (hc08), map (${cda_docs} docs/s)" "$cda_mbs" \
+  "$(ratio "$cda_mbs" "$xml_mbs") of xmllint --schema (${xml_mbs} MB/s; target >= 0.5)"
+printf '  %-58s %8s MB/s  %s\n' "export: Patient/\$everything, ${ex_entries} entries, streamed" "$ex_mbs" \
+  "$(ratio "$ex_mbs" "$cat_mbs") of reading the same bytes from a file (${cat_mbs} MB/s)"
+echo "  server peak RSS after the export: $((rss_after_export / 1024)) MB (before it: $((rss_peak / 1024)) MB)"
