@@ -183,7 +183,7 @@ int disclosure_next(struct disclosure *d, struct buf *b)
         break;
     case P_RECORDS:
         before = d->records;
-        err = rd->ops->record_page(rd, d->snap.person, d->cursor, PAGE, put_record, &p, &d->cursor);
+        err = rd->ops->record_page(rd, d->snap.person, 0, d->cursor, PAGE, put_record, &p, &d->cursor);
         if (!err && d->records - before < PAGE) {
             d->part = P_CONSENTS;
             d->cursor = 0;

@@ -193,7 +193,7 @@ int export_next(struct export *e, struct buf *b)
         int64_t before = e->cursor;
         struct page p = {e, b};
         struct store *rd = e->snap.rd;
-        err = rd->ops->record_page(rd, e->snap.person, e->cursor, PAGE, put_record, &p, &e->cursor);
+        err = rd->ops->record_page(rd, e->snap.person, 1, e->cursor, PAGE, put_record, &p, &e->cursor);
         if (!err && e->cursor == before) {
             e->done = 1;
             if (e->format == EXPORT_FHIR && buf_puts(b, "]}\n"))

@@ -24,7 +24,7 @@ enum stmt_id {
     S_SESSION_INSERT, S_SESSION_GET, S_SESSION_TOUCH, S_SESSION_DELETE,
     S_THROTTLE_GET, S_THROTTLE_PUT, S_THROTTLE_CLEAR,
     S_RECORD_INSERT, S_RECORD_GET_CURRENT, S_RECORD_GET_VERSION, S_RECORD_SUPERSEDE,
-    S_RECORD_HISTORY, S_RECORD_PAGE,
+    S_RECORD_HISTORY, S_RECORD_PAGE, S_RECORD_PAGE_CURRENT,
     S_COUNT
 };
 _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
@@ -67,6 +67,11 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RECORD_HISTORY] = "SELECT " RECORD_COLS " FROM records WHERE id = ? ORDER BY version DESC",
     [S_RECORD_PAGE] = "SELECT " RECORD_COLS ", rowid FROM records WHERE person_id = ? AND rowid > ?"
                       " ORDER BY rowid LIMIT ?",
+    /* Current versions only: the search index reaches exactly the person's
+     * rows (the page is sorted in memory), where the scan above reads the
+     * table from the cursor on. */
+    [S_RECORD_PAGE_CURRENT] = "SELECT " RECORD_COLS ", rowid FROM records INDEXED BY records_search"
+                              " WHERE person_id = ? AND current = 1 AND rowid > ? ORDER BY rowid LIMIT ?",
 };
 
 /* WAL checkpoints copy committed pages into the database file and fsync
@@ -430,11 +435,11 @@ static int s_record_get(struct store *st, const char *id, int version, record_cb
 
 /* In rowid order, which is the order of writing: a scan of the table from
  * the cursor on, one pass for a whole disclosure however it is paged. */
-static int s_record_page(struct store *st, const char *person, int64_t after, int limit, record_cb cb, void *arg,
-                         int64_t *last)
+static int s_record_page(struct store *st, const char *person, int current_only, int64_t after, int limit,
+                         record_cb cb, void *arg, int64_t *last)
 {
     struct sqlite_store *s = S(st);
-    sqlite3_stmt *q = prep(s, S_RECORD_PAGE);
+    sqlite3_stmt *q = prep(s, current_only ? S_RECORD_PAGE_CURRENT : S_RECORD_PAGE);
     if (!q)
         return PHR_EIO;
     sq_bind_text(q, 1, person);

@@ -7,7 +7,7 @@
 
 #include "store/store.h"
 
-#define SQ_CORE_STMTS 24    /* sqlite.c's statements */
+#define SQ_CORE_STMTS 28    /* sqlite.c's statements */
 #define SQ_CONSENT_STMTS 24 /* sqlite_consent.c's statements */
 #define SQ_RECIPIENT_STMTS 16 /* sqlite_recipients.c's statements */
 #define SQ_STAFF_STMTS 16 /* sqlite_staff.c's statements */
