@@ -69,9 +69,14 @@ static int job_run(struct job *j, struct store *st)
     return e->run(e, st);
 }
 
+static int erase_key(struct erasure_job *e, struct store *st);
+static int forget_erased_keys(struct erasure_job *e, struct store *st);
+static int flush_keys(struct job *j, struct store *st);
+
 static int run_job(struct erasure_job *e, int (*run)(struct erasure_job *, struct store *))
 {
-    e->job = (struct job){.run = job_run};
+    int deletes_keys = run == erase_key || run == forget_erased_keys;
+    e->job = (struct job){.run = job_run, .after = deletes_keys ? flush_keys : NULL};
     e->run = run;
     return writer_call(e->svc->writer, &e->job);
 }
@@ -208,6 +213,17 @@ static int erase_rows(struct erasure_job *e, struct store *st)
 static int erase_key(struct erasure_job *e, struct store *st)
 {
     return st->ops->erase_data_key(st, e->person);
+}
+
+/* The log of the key store still holds the page as it was before the key
+ * was deleted, until it is checkpointed and truncated. Busy readers make it
+ * wait for the next erasure or start-up; that is logged, not fatal. */
+static int flush_keys(struct job *j, struct store *st)
+{
+    (void)j;
+    if (st->ops->keystore_checkpoint(st) != PHR_OK)
+        log_event(LOG_WARN, "erasure.keystore_checkpoint", "result", "deferred", NULL);
+    return PHR_OK;
 }
 
 static int mark_done(struct erasure_job *e, struct store *st)

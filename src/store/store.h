@@ -435,6 +435,10 @@ struct store_ops {
     int (*erase_records)(struct store *st, const char *person, const char *codes, int64_t *n);
     int (*erase_account)(struct store *st, const char *person);
     int (*erase_data_key)(struct store *st, const char *person);
+    /* Outside a transaction, after erase_data_key committed: copies the key
+     * store's log into its file and truncates it, so that no earlier image
+     * of the erased key stays in the log. PHR_EBUSY if readers held it. */
+    int (*keystore_checkpoint)(struct store *st);
     /* Deletes the key of every person whose account erasure is done: a key
      * store restored from a backup forgets them again. *n: keys deleted. */
     int (*erase_keys_of_erased)(struct store *st, int64_t *n);

@@ -57,6 +57,8 @@ static void run_batch(struct writer *w, struct job *batch)
 
     while (batch) {
         struct job *next = batch->next;
+        if (batch->after && batch->rc == PHR_OK)
+            batch->rc = batch->after(batch, st);
         batch->done(batch); /* may free batch */
         batch = next;
     }

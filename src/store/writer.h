@@ -23,6 +23,10 @@ struct job {
     int (*run)(struct job *j, struct store *st);
     /* Called once, after the commit; j->rc says how it went. Must not block. */
     void (*done)(struct job *j);
+    /* Optional: after a successful commit, before done, outside any
+     * transaction, on the writer's connection (housekeeping that a
+     * transaction forbids, such as a checkpoint). Its result goes to rc. */
+    int (*after)(struct job *j, struct store *st);
     int rc;
     /* Private to the writer. */
     struct job *next;

@@ -3,7 +3,7 @@
 // each step finishes on restart, never leaving a half-erased person.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
@@ -79,12 +79,17 @@ test('R3.10 erasure by data kind: the preview lists exactly what goes, a wrong p
   }
 });
 
-// A consistent copy of a live store, as an operator's backup would be.
+// A consistent copy of a live database file, as an operator's backup is made.
+function backupDb(from, to) {
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', from, `.backup '${to}'`]);
+  assert.equal(r.status, 0, String(r.stderr));
+}
+
+// The store, the key store and the keys, copied while the service runs.
 function backup(data, to) {
   mkdirSync(to, { recursive: true });
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(data, 'phr.db'), `.backup '${join(to, 'phr.db')}'`]);
-  assert.equal(r.status, 0, String(r.stderr));
-  for (const f of ['master.key', 'audit.key', 'keys.db']) copyFileSync(join(data, f), join(to, f));
+  for (const f of ['phr.db', 'keys.db']) backupDb(join(data, f), join(to, f));
+  for (const f of ['master.key', 'audit.key']) copyFileSync(join(data, f), join(to, f));
 }
 
 test('R3.10 account erasure: a copy of the store taken before, opened with the live keys, yields nothing of the person', async () => {
@@ -96,6 +101,8 @@ test('R3.10 account erasure: a copy of the store taken before, opened with the l
     const id = await create(srv, me, bloodPressure(141, 93));
     const theirs = await create(srv, keep, bloodPressure(118, 76));
     backup(srv.data, copy);
+    const wrapped = Buffer.from(sql(srv.data, `SELECT hex(wrapped) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), 'hex');
+    assert.equal(wrapped.length, 72);
 
     const p = await ask(srv, me, { scope: 'account' });
     assert.equal(p.status, 201, p.text);
@@ -110,6 +117,10 @@ test('R3.10 account erasure: a copy of the store taken before, opened with the l
     const login = await call(srv, 'POST', '/api/v1/login', { body: { login: me.login, password: PASSWORD } });
     assert.equal(login.status, 401);
     assert.equal(sql(srv.data, `SELECT count(*) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), '0');
+    for (const f of ['keys.db', 'keys.db-wal']) {
+      const bytes = existsSync(join(srv.data, f)) ? readFileSync(join(srv.data, f)) : Buffer.alloc(0);
+      assert.equal(bytes.indexOf(wrapped), -1, `no copy of the wrapped key is left in ${f}`);
+    }
     assert.equal(sql(srv.data, `SELECT login || '|' || pw_hash || '|' || status FROM persons WHERE id = '${me.personId}'`),
       `erased:${me.personId}||erased`);
     for (const t of ['records', 'consents', 'consent_state', 'sessions', 'suspensions']) {
@@ -121,7 +132,7 @@ test('R3.10 account erasure: a copy of the store taken before, opened with the l
 
     // The copy taken before, with the live key store: the person's rows
     // are there, sealed, and nothing opens them.
-    copyFileSync(join(srv.data, 'keys.db'), join(copy, 'keys.db'));
+    backupDb(join(srv.data, 'keys.db'), join(copy, 'keys.db'));
     assert.equal(sql(copy, `SELECT count(*) FROM records WHERE person_id = '${me.personId}'`), '1');
     const old = await startServer({ data: copy });
     try {
@@ -145,6 +156,7 @@ for (const step of ['erasure.rows', 'erasure.key']) {
     const srv = await startServer({ env: { PHR_TEST_CRASH_AFTER: step } });
     const me = await signupAndLogin(srv, uniqueLogin('crash'));
     await create(srv, me, bloodPressure(150, 95));
+    const wrapped = Buffer.from(sql(srv.data, `SELECT hex(wrapped) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), 'hex');
     const p = await ask(srv, me, { scope: 'account' });
     assert.equal(p.status, 201, p.text);
     const exited = new Promise((resolve) => srv.proc.on('exit', (code) => resolve(code)));
@@ -159,6 +171,10 @@ for (const step of ['erasure.rows', 'erasure.key']) {
       assert.ok(again.logs.some((l) => l.includes('"erasure.resume"')));
       assert.equal(sql(srv.data, `SELECT status FROM erasures WHERE id = '${p.body.id}'`), 'done');
       assert.equal(sql(srv.data, `SELECT count(*) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), '0');
+    for (const f of ['keys.db', 'keys.db-wal']) {
+      const bytes = existsSync(join(srv.data, f)) ? readFileSync(join(srv.data, f)) : Buffer.alloc(0);
+      assert.equal(bytes.indexOf(wrapped), -1, `no copy of the wrapped key is left in ${f}`);
+    }
       const login = await call(again, 'POST', '/api/v1/login', { body: { login: me.login, password: PASSWORD } });
       assert.equal(login.status, 401);
     } finally {
@@ -172,15 +188,22 @@ test('R3.10 a key store restored from a backup forgets erased persons again at s
   const srv = await startServer();
   const saved = join(srv.data, '..', 'keys-backup.db');
   const me = await signupAndLogin(srv);
-  copyFileSync(join(srv.data, 'keys.db'), saved);
+  const wrapped = Buffer.from(sql(srv.data, `SELECT hex(wrapped) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), 'hex');
+  backupDb(join(srv.data, 'keys.db'), saved);
   const p = await ask(srv, me, { scope: 'account' });
   assert.equal((await confirm(srv, me, p.body.id)).status, 200);
   await srv.stop({ keep: true });
+  rmSync(join(srv.data, 'keys.db-wal'), { force: true });
+  rmSync(join(srv.data, 'keys.db-shm'), { force: true });
   copyFileSync(saved, join(srv.data, 'keys.db'));
   assert.equal(sql(srv.data, `SELECT count(*) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), '1');
   const again = await startServer({ data: srv.data });
   try {
     assert.equal(sql(srv.data, `SELECT count(*) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), '0');
+    for (const f of ['keys.db', 'keys.db-wal']) {
+      const bytes = existsSync(join(srv.data, f)) ? readFileSync(join(srv.data, f)) : Buffer.alloc(0);
+      assert.equal(bytes.indexOf(wrapped), -1, `no copy of the wrapped key is left in ${f}`);
+    }
     assert.ok(again.logs.some((l) => l.includes('"erasure.keys_forgotten"')));
   } finally {
     await again.stop();
