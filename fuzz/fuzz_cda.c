@@ -1,5 +1,6 @@
-/* libFuzzer target: the 特定健診 CDA reader (XML parsing, schema validation,
- * mapping), seeded from MHLW's skeleton and the synthetic checkup. */
+/* libFuzzer target: the checkup readers — 特定健診 CDA (XML parsing, schema
+ * validation, mapping) and FHIR Bundles of checkup results — seeded from
+ * MHLW's skeleton, the synthetic checkup and the 健診結果報告書 sample. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct cda_checkup c;
     struct issue is;
     if (cda_read((const char *)data, size, &c, &is) == 0)
+        cda_checkup_free(&c);
+    if (checkup_bundle_read((const char *)data, size, &c, &is) == 0)
         cda_checkup_free(&c);
     return 0;
 }

@@ -35,8 +35,8 @@ int cmd_import(int argc, char **argv)
         return 2;
     if (c.help) {
         cli_usage("import -- FILE...",
-                  "Imports files for the person with --login, as POST /api/v1/imports does: today 特定健診\n"
-                  "HL7 CDA R2 documents. Each file is stored whole or not at all; a file imported before is\n"
+                  "Imports files for the person with --login, as POST /api/v1/imports does: 特定健診 HL7\n"
+                  "CDA R2 documents (.xml) and FHIR Bundles of checkup results (.json). Each file is stored whole or not at all; a file imported before is\n"
                   "reported, not stored again. The files follow '--'. --source: insurer (default),\n"
                   "medical-institution or mynaportal.",
                   IMPORT_OPTS);
@@ -69,7 +69,9 @@ int cmd_import(int argc, char **argv)
         struct buf out = {0}, line = {0};
         struct issue is = {.diagnostics = "the file cannot be read"};
         int bad = buf_puts(&line, "{\"file\":") || buf_json_str(&line, file);
-        if (!data || import_file(svc, &a, person, c.val[OPT_SOURCE], "cli", data, len, &out, &is) != 0) {
+        size_t n = strlen(file);
+        int fhir = n > 5 && !strcmp(file + n - 5, ".json");
+        if (!data || import_file(svc, &a, person, c.val[OPT_SOURCE], "cli", fhir, data, len, &out, &is) != 0) {
             refused++;
             bad = bad || buf_puts(&line, ",\"refused\":") || buf_json_str(&line, is.diagnostics);
         } else {

@@ -19,6 +19,8 @@
 struct cda_result {
     const struct tokutei_item *item;
     struct buf value;            /* the FHIR value[x] member: "valueQuantity":{…} */
+    char date[11];               /* when measured, YYYY-MM-DD (a CDA: the checkup's date) */
+    int64_t date_lo, date_hi;    /* that day in Japan, ms */
 };
 
 struct cda_checkup {
@@ -32,6 +34,10 @@ struct cda_checkup {
 /* 0, or -1 with is saying what is wrong (422 naming the item or the rule;
  * 400 for XML that does not parse). */
 int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct issue *is);
+/* The same from a FHIR R4 Bundle (document, collection or transaction),
+ * such as the 健診結果報告書: its Observations coded with the item table,
+ * each with its own date; other resources are counted in skipped. */
+int checkup_bundle_read(const char *json, size_t len, struct cda_checkup *out, struct issue *is);
 void cda_checkup_free(struct cda_checkup *c);
 
 #endif

@@ -31,12 +31,13 @@ static int common(struct buf *b, const char *id, const struct checkup_meta *m)
 int checkup_observation(struct buf *b, const char *id, const struct checkup_meta *m, const struct cda_checkup *c,
                         const struct cda_result *r)
 {
+    (void)c;
     return buf_puts(b, "{\"resourceType\":\"Observation\"") || common(b, id, m) ||
            buf_puts(b, ",\"status\":\"final\",\"category\":[{\"coding\":[{\"system\":\"" OBS_CATEGORY
                        "\",\"code\":\"laboratory\",\"display\":\"Laboratory\"}]}],\"code\":{\"coding\":[{\"system\":"
                        "\"urn:oid:" TOKUTEI_ITEM_OID "\",\"code\":") ||
            buf_json_str(b, r->item->code) || buf_puts(b, ",\"display\":") || buf_json_str(b, r->item->name) ||
-           buf_printf(b, "}]},\"effectiveDateTime\":\"%s\",", c->date) ||
+           buf_printf(b, "}]},\"effectiveDateTime\":\"%s\",", r->date) ||
            buf_append(b, r->value.data, r->value.len) || buf_puts(b, ",\"derivedFrom\":[{\"reference\":\"DocumentReference/") ||
            buf_json_escape(b, m->document_id, strlen(m->document_id)) || buf_puts(b, "\"}]}");
 }
@@ -48,10 +49,10 @@ int checkup_document(struct buf *b, const struct checkup_meta *m, const struct c
     return buf_puts(b, "{\"resourceType\":\"DocumentReference\"") || common(b, m->document_id, m) ||
            buf_printf(b,
                       ",\"status\":\"current\",\"type\":{\"coding\":[{\"system\":\"urn:oid:1.2.392.200119.6.1001\","
-                      "\"code\":\"10\",\"display\":\"特定健診\"}],\"text\":\"特定健診結果（HL7 CDA R2）\"},"
-                      "\"date\":\"%s\",\"content\":[{\"attachment\":{\"contentType\":\"application/xml\","
+                      "\"code\":\"10\",\"display\":\"特定健診\"}],\"text\":\"特定健診結果\"},"
+                      "\"date\":\"%s\",\"content\":[{\"attachment\":{\"contentType\":\"%s\","
                       "\"size\":%zu,\"title\":\"特定健診結果 %s\"},\"format\":{\"system\":"
-                      "\"urn:phr:format\",\"code\":\"mhlw-tokutei-hc08\"}}],"
+                      "\"urn:phr:format\",\"code\":\"%s\"}}],"
                       "\"context\":{\"period\":{\"start\":\"%s\",\"end\":\"%s\"}}}",
-                      when, bytes, c->date, c->date, c->date);
+                      when, m->content_type, bytes, c->date, m->format, c->date, c->date);
 }

@@ -17,10 +17,12 @@ struct checkup_meta {
     const char *source;          /* R1.1: insurer, medical-institution, mynaportal */
     const char *recorded_by, *channel;
     const char *sha256_hex;      /* of the document */
+    const char *content_type;    /* of the document: application/xml, application/fhir+json */
+    const char *format;          /* urn:phr:format code: mhlw-tokutei-hc08, fhir-bundle */
     int64_t recorded_at;
 };
 
-/* 0, or -1 out of memory. */
+/* 0, or -1 out of memory. The Observation is dated by its result. */
 int checkup_observation(struct buf *out, const char *id, const struct checkup_meta *m, const struct cda_checkup *c,
                         const struct cda_result *r);
 int checkup_document(struct buf *out, const struct checkup_meta *m, const struct cda_checkup *c, size_t bytes);

@@ -1,7 +1,8 @@
 /* Imports and imported documents (R4.1, R4.2):
  *   POST /api/v1/imports[?source=insurer|medical-institution|mynaportal]
- *        a 特定健診 CDA (application/xml): 201 with what was stored, 200 if
- *        the same file was imported before (nothing stored again)
+ *        a 特定健診 CDA (application/xml) or a FHIR Bundle of checkup results
+ *        (application/fhir+json): 201 with what was stored, 200 if the same
+ *        file was imported before (nothing stored again)
  *   GET  /api/v1/me/documents/{id}            the DocumentReference
  *   GET  /api/v1/me/documents/{id}/original   the file exactly as imported */
 #include <string.h>
@@ -10,26 +11,33 @@
 #include "http/internal.h"
 #include "util/err.h"
 
-static int xml_type(const char *ct)
+/* 1 for a CDA (XML), 2 for a FHIR Bundle (JSON), 0 for anything else. */
+static int kind_of(const char *ct)
 {
-    static const char *const ok[] = {"application/xml", "text/xml", "application/hl7-cda+xml"};
+    static const struct {
+        const char *type;
+        int kind;
+    } ok[] = {{"application/xml", 1}, {"text/xml", 1}, {"application/hl7-cda+xml", 1},
+              {"application/fhir+json", 2}, {"application/json", 2}};
     for (size_t i = 0; ct && i < sizeof ok / sizeof ok[0]; i++) {
-        size_t n = strlen(ok[i]);
-        if (!strncasecmp(ct, ok[i], n) && (ct[n] == '\0' || ct[n] == ';'))
-            return 1;
+        size_t n = strlen(ok[i].type);
+        if (!strncasecmp(ct, ok[i].type, n) && (ct[n] == '\0' || ct[n] == ';'))
+            return ok[i].kind;
     }
     return 0;
 }
 
 static void import(struct request *r)
 {
-    if (!xml_type(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
+    int kind = kind_of(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE));
+    if (!kind)
         return req_problem(r, 415, "Unsupported Media Type",
-                           "send a 特定健診 CDA document as application/xml (more formats are to come)");
+                           "send a 特定健診 CDA document as application/xml, or a FHIR Bundle of checkup results as "
+                           "application/fhir+json");
     struct issue is;
     const char *channel = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ? "api" : "portal";
-    if (import_file(r->svc, &r->actor, r->auth.person_id, req_arg(r, "source"), channel, r->body.data, r->body.len,
-                    &r->resp, &is) != 0) {
+    if (import_file(r->svc, &r->actor, r->auth.person_id, req_arg(r, "source"), channel, kind == 2, r->body.data,
+                    r->body.len, &r->resp, &is) != 0) {
         r->resp.len = 0;
         return req_problem_issue(r, &is);
     }

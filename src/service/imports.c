@@ -5,7 +5,8 @@
  * original, never by a plaintext hash) is reported, not stored twice.
  *
  * Today: 特定健診 HL7 CDA R2 (MHLW hc08), validated against the built-in
- * schema and mapped to Observations typed per the MHLW item table. */
+ * schema, and FHIR R4 Bundles of checkup results (the 健診結果報告書); both
+ * mapped to Observations typed per the MHLW item table. */
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -22,6 +23,7 @@
 struct sealed_row {
     char id[ID_LEN + 1];
     const char *code;             /* the item code (the item table's), or the document's format */
+    int64_t lo, hi;               /* the day of the result, or of the document */
     struct buf body, original;
 };
 
@@ -66,6 +68,8 @@ static int import_run(struct job *j, struct store *st)
         r.resource_type = i == 0 ? "DocumentReference" : "Observation";
         r.code_system = i == 0 ? "urn:phr:format" : "urn:oid:" TOKUTEI_ITEM_OID;
         r.code = x->rows[i].code;
+        r.effective_start = x->rows[i].lo;
+        r.effective_end = x->rows[i].hi;
         if ((err = st->ops->record_insert(st, &r)) != PHR_OK)
             return err;
     }
@@ -97,7 +101,7 @@ static void job_free(struct import_job *x)
 }
 
 int import_file(struct service *svc, const struct actor *a, const char *subject, const char *source,
-                const char *channel, const char *data, size_t len, struct buf *out, struct issue *is)
+                const char *channel, int fhir, const char *data, size_t len, struct buf *out, struct issue *is)
 {
     if (!subject || strlen(subject) > ID_LEN || gate_decide(a, ACT_RECORD_CREATE, subject) == GATE_DENY)
         return issue_set(is, 403, "forbidden", NULL, "you can import data only about yourself");
@@ -106,8 +110,9 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
     if (strcmp(source, "insurer") && strcmp(source, "medical-institution") && strcmp(source, "mynaportal"))
         return issue_set(is, 422, "value", "source", "source is insurer, medical-institution or mynaportal");
     struct cda_checkup c;
-    if (cda_read(data, len, &c, is))
+    if (fhir ? checkup_bundle_read(data, len, &c, is) : cda_read(data, len, &c, is))
         return -1;
+    const char *format = fhir ? "fhir-bundle" : "mhlw-tokutei-hc08", *kind = fhir ? "fhir-bundle" : "tokutei-cda";
     struct import_job x = {.job = {.run = import_run}, .actor = a};
     unsigned char key[DATA_KEY_BYTES], digest[32];
     struct store *rd = NULL;
@@ -138,11 +143,14 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
     }
     for (size_t i = 0; i < x.nrows; i++) {
         id_uuid7(x.rows[i].id);
-        x.rows[i].code = i == 0 ? "mhlw-tokutei-hc08" : c.results[i - 1].item->code;
+        x.rows[i].code = i == 0 ? format : c.results[i - 1].item->code;
+        x.rows[i].lo = i == 0 ? c.date_lo : c.results[i - 1].date_lo;
+        x.rows[i].hi = i == 0 ? c.date_hi : c.results[i - 1].date_hi;
     }
     x.meta = (struct checkup_meta){.person_id = x.subject, .document_id = x.rows[0].id, .source = x.source,
                                    .recorded_by = x.recorded_by, .channel = channel, .sha256_hex = x.sha256,
-                                   .recorded_at = clock_now_ms()};
+                                   .content_type = fhir ? "application/fhir+json" : "application/xml",
+                                   .format = format, .recorded_at = clock_now_ms()};
     struct buf plain = {0};
     int bad = checkup_document(&plain, &x.meta, &c, len) ||
               seal_into(key, x.rows[0].id, plain.data, plain.len, data, len, &x.rows[0]);
@@ -159,8 +167,7 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
         goto out;
     }
     *x.proto = (struct record_row){
-        .version = 1, .person_id = x.subject, .category = "laboratory", .effective_start = c.date_lo,
-        .effective_end = c.date_hi, .data_category = 1, .source = x.source, .recorded_at = x.meta.recorded_at,
+        .version = 1, .person_id = x.subject, .category = "laboratory", .data_category = 1, .source = x.source, .recorded_at = x.meta.recorded_at,
         .recorded_by = x.recorded_by, .channel = channel, .original_mac = x.mac, .alg = SEAL_XCHACHA20POLY1305,
         .current = 1,
     };
@@ -174,13 +181,13 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
         goto out;
     }
     if (x.duplicate_of[0])
-        bad = buf_printf(out, "{\"kind\":\"tokutei-cda\",\"duplicate\":true,\"document\":\"%s\",\"sha256\":\"%s\"}",
+        bad = buf_printf(out, "{\"kind\":\"%s\",\"duplicate\":true,\"document\":\"%s\",\"sha256\":\"%s\"}", kind,
                          x.duplicate_of, x.sha256);
     else
         bad = buf_printf(out,
-                         "{\"kind\":\"tokutei-cda\",\"duplicate\":false,\"document\":\"%s\",\"sha256\":\"%s\","
-                         "\"checkup_date\":\"%s\",\"observations\":%zu,\"without_value\":%zu}",
-                         x.rows[0].id, x.sha256, c.date, c.nresults, c.skipped);
+                         "{\"kind\":\"%s\",\"duplicate\":false,\"document\":\"%s\",\"sha256\":\"%s\","
+                         "\"checkup_date\":\"%s\",\"observations\":%zu,\"skipped\":%zu}",
+                         kind, x.rows[0].id, x.sha256, c.date, c.nresults, c.skipped);
     if (bad) {
         issue_set(is, 500, "exception", NULL, "out of memory");
         goto out;

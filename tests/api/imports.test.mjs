@@ -29,7 +29,7 @@ test('R4.2 R4.1 R1.1 a 特定健診 CDA becomes typed Observations and a byte-id
   assert.equal(r.status, 201, r.text);
   assert.equal(r.body.kind, 'tokutei-cda');
   assert.equal(r.body.observations, 4);
-  assert.equal(r.body.without_value, 1, 'BMI was sent without a value (nullFlavor)');
+  assert.equal(r.body.skipped, 1, 'BMI was sent without a value (nullFlavor)');
   assert.equal(r.body.checkup_date, '2026-10-15');
   assert.equal(r.body.sha256, createHash('sha256').update(CDA).digest('hex'));
 
@@ -99,7 +99,8 @@ for (const [what, text, status, why] of broken) {
 }
 
 test('R2.9 R3.2 imports need the right media type, a size within bounds, and consent', async () => {
-  assert.equal((await upload(me, CDA, 'application/json')).status, 415);
+  assert.equal((await upload(me, CDA, 'text/plain')).status, 415);
+  assert.equal((await upload(me, CDA, 'application/fhir+json')).status, 400, 'XML sent as JSON does not parse');
   const big = await upload(me, CDA + ' '.repeat(4 * 1024 * 1024));
   assert.equal(big.status, 413);
   const stranger = await signupAndLogin(srv, undefined, { consent: false });
@@ -125,4 +126,40 @@ test('R4.2 phr import loads files for a person with a progress bar; each file wh
   assert.match(r.stderr, /3\/3 files: 1 imported, 1 already there, 1 refused/);
   assert.equal(count(person), 5);
   assert.equal(phr(['import', '--data', srv.data, '--login', 'nobody@example.jp', '--', good]).status, 1);
+});
+
+const BUNDLE = readFileSync(new URL('../fixtures/eCheckupReport-Sample-01.json', import.meta.url), 'utf8');
+
+test('R4.2 the 健診結果報告書 FHIR document Bundle: its checkup Observations, typed per the item table, one transaction', async () => {
+  const person = await signupAndLogin(srv);
+  const r = await upload(person, BUNDLE, 'application/fhir+json');
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.kind, 'fhir-bundle');
+  const sample = JSON.parse(BUNDLE);
+  const obs = sample.entry.map((e) => e.resource).filter((o) => o.resourceType === 'Observation');
+  const withValue = obs.filter((o) => o.valueQuantity || o.valueCodeableConcept || o.valueString);
+  assert.equal(r.body.observations, withValue.length);
+  assert.equal(r.body.skipped, sample.entry.length - withValue.length, 'the Patient, Composition, organisations… and value-less entries');
+  const h = await call(srv, 'GET', `/fhir/Observation?code=urn:oid:1.2.392.200119.6.1005|${HEIGHT}`, { token: person.token });
+  assert.equal(h.body.entry[0].resource.valueQuantity.value, 162.3);
+  assert.equal(h.body.entry[0].resource.effectiveDateTime, '2020-04-04');
+  const doc = await call(srv, 'GET', `/api/v1/me/documents/${r.body.document}`, { token: person.token });
+  assert.equal(doc.body.content[0].attachment.contentType, 'application/fhir+json');
+  const orig = await fetch(`${srv.url}/api/v1/me/documents/${r.body.document}/original`, { headers: { authorization: `Bearer ${person.token}` } });
+  assert.ok(Buffer.from(await orig.arrayBuffer()).equals(Buffer.from(BUNDLE)), 'kept byte for byte');
+  assert.equal((await upload(person, BUNDLE, 'application/fhir+json')).body.duplicate, true);
+
+  const n = count(person);
+  const bad = [
+    [JSON.stringify({ resourceType: 'Patient' }), /Bundle/],
+    [JSON.stringify({ ...sample, type: 'searchset' }), /document, collection or transaction/],
+    [BUNDLE.replace('"9N006000000000001"', '"9Z999000000000001"'), /9Z999000000000001 is not in the 特定健診 item table/],
+    [BUNDLE.replace('"code": "kg"', '"code": "g"').replace('"code":"kg"', '"code":"g"'), /unit must be 'kg'/],
+  ];
+  for (const [text, why] of bad) {
+    const x = await upload(person, text, 'application/fhir+json');
+    assert.equal(x.status, 422, x.text);
+    assert.match(x.body.detail, why);
+  }
+  assert.equal(count(person), n, 'refused Bundles store nothing');
 });

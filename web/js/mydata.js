@@ -5,13 +5,15 @@ import { api } from './api.js';
 import { t, pick } from './i18n.js';
 
 export function mydata(onErased) {
-  const file = h('input', { id: 'import-file', type: 'file', accept: '.xml,application/xml' });
+  const file = h('input', { id: 'import-file', type: 'file', accept: '.xml,.json,application/xml,application/fhir+json' });
   const importOut = h('p', { id: 'import-message' });
   const eraseArea = h('div', { id: 'erase-area' });
   const doImport = async () => {
     if (!file.files.length) return;
     try {
-      const r = await api('POST', '/api/v1/imports', await file.files[0].arrayBuffer(), { 'content-type': 'application/xml' });
+      const f = file.files[0];
+      const type = f.name.endsWith('.json') ? 'application/fhir+json' : 'application/xml';
+      const r = await api('POST', '/api/v1/imports', await f.arrayBuffer(), { 'content-type': type });
       message(importOut, r.duplicate ? 'already imported' : `${r.observations} ${t('records')} (${r.checkup_date})`, true);
     } catch (e) {
       message(importOut, e.message);
