@@ -91,9 +91,14 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 a person signs up with consent, records, sees th
   await page.fill('#record-sys', '132');
   await page.click('#record-submit');
   await page.waitForSelector('#record-message.ok');
+  await page.selectOption('#record-kind', 'weight');
+  await page.fill('#record-weight', '61.2');
+  await page.click('#record-submit');
+  await page.waitForFunction(() => document.querySelector('#record-message')?.textContent.length > 0);
   await page.goto(srv.url + '/#/home');
   await page.waitForSelector('#bp-table');
   assert.match(await page.textContent('#bp-table'), /132/);
+  assert.match(await page.textContent('#weight-table'), /61.2/);
   assert.ok(await page.locator('svg.chart circle').count() >= 2);
   await shoot(page, 'home');
 
@@ -105,6 +110,13 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 a person signs up with consent, records, sees th
   await shoot(page, 'consents');
   await page.click('#withdraw-provision-partners');
   await page.waitForSelector('#grant-provision-partners');
+  // Suspension of all use (R3.9): a new record is refused until it is lifted.
+  await page.click('#suspend-all');
+  await page.waitForSelector('#lift-all');
+  const during = await call(srv, 'POST', '/fhir/Observation', { token: (await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).body.token, body: JSON.stringify({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, effectiveDateTime: '2026-11-01T07:00:00+09:00', valueQuantity: { value: 60, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } }) });
+  assert.equal(during.status, 403, during.text);
+  await page.click('#lift-all');
+  await page.waitForSelector('#suspend-all');
   assert.match(await page.textContent('#consent-history'), /withdraw/);
   assert.equal((await call(srv, 'GET', `/fhir/Observation?patient=${person}`, { token })).status, 404);
 
@@ -121,7 +133,7 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 a person signs up with consent, records, sees th
   const archive = JSON.parse(readFileSync(await download.path(), 'utf8'));
   assert.equal(archive.manifest.person, person);
   assert.equal(archive.summary.complete, true);
-  assert.equal(archive.records.length, 1);
+  assert.equal(archive.records.length, 2);
 
   // Erasure: the preview warns; a wrong password erases nothing; the right one does.
   await page.click('#erase-preview');

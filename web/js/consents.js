@@ -17,10 +17,26 @@ export async function consents() {
       message(out, e.message);
     }
   };
+  const suspend = (action) => async () => {
+    try {
+      await api('POST', '/api/v1/me/suspensions', { purpose: '*', action });
+      await consents();
+      message(document.getElementById('consent-message'), t('saved'), true);
+    } catch (e) {
+      message(out, e.message);
+    }
+  };
   show(
     h('h1', {}, t('consents')),
     h('p', { class: 'muted' }, t('withdraw_explain')),
     out,
+    h('div', { class: 'card', id: 'suspension' },
+      h('strong', {}, t('suspension')),
+      h('p', {}, t('suspension_explain')),
+      c.suspended_all
+        ? [h('p', { class: 'error' }, t('suspended')),
+          h('button', { type: 'button', id: 'lift-all', onclick: suspend('lift') }, t('lift'))]
+        : h('button', { type: 'button', class: 'secondary', id: 'suspend-all', onclick: suspend('suspend') }, t('suspend'))),
     c.purposes.map((pp) => {
       const granted = pp.decision === 'grant' && pp.covers_current;
       return h('div', { class: 'card', id: `consent-${pp.code}` },

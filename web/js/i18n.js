@@ -25,6 +25,9 @@ const texts = {
     reason_explain: '記録は、理由（問い合わせ番号など）を入力したときだけ開けます。理由は取扱いの記録に残ります。',
     person_id: '利用者ID', reason: '理由（問い合わせ番号など）', open: '開く', history_audit: '取扱いの記録（監査）',
     search: '検索', staff_accounts: '職員アカウント',
+    suspension: '利用停止', suspend: 'すべての利用を停止する', lift: '利用停止を解除する', suspended: '現在、すべての利用を停止しています。',
+    suspension_explain: '停止すると、データは保存したまま、記録の追加と第三者への提供を含むすべての利用が止まります。解除すればまた使えます。',
+    chart_weight: '体重の推移（kg）',
   },
   en: {
     terms: 'Terms of service', summary: 'Summary of the terms', privacy: 'Privacy policy', purposes: 'Purposes of use',
@@ -51,6 +54,9 @@ const texts = {
     reason_explain: 'Records open only under a reason (an inquiry number, say); the reason goes into the handling history.',
     person_id: 'Person id', reason: 'Reason (inquiry number…)', open: 'Open', history_audit: 'Handling history (audit)',
     search: 'Search', staff_accounts: 'Staff accounts',
+    suspension: 'Suspension of use', suspend: 'Suspend all use', lift: 'Lift the suspension', suspended: 'All use of your data is suspended.',
+    suspension_explain: 'While suspended, your data is kept but nothing uses it: no new records, no provision to third parties. Lift it to use the service again.',
+    chart_weight: 'Body weight over time (kg)',
   },
 };
 

@@ -3,7 +3,7 @@
 import { h, show, message } from './dom.js';
 import { api } from './api.js';
 import { t, lang } from './i18n.js';
-import { bpChart } from './chart.js';
+import { bpChart, lineChart } from './chart.js';
 
 const LOINC = 'http://loinc.org';
 
@@ -43,6 +43,8 @@ export async function home() {
       sys: o.component.find((c) => c.code.coding[0].code === '8480-6').valueQuantity.value,
       dia: o.component.find((c) => c.code.coding[0].code === '8462-4').valueQuantity.value,
     })).reverse();
+  const weights = obs.filter((o) => o.code.coding.some((c) => c.code === '29463-7') && o.valueQuantity?.code === 'kg')
+    .map((o) => ({ t: Date.parse(o.effectiveDateTime), when: when(o), w: o.valueQuantity.value })).reverse();
   const checkups = (labs.entry || []).map((e) => e.resource);
   show(
     h('h1', {}, t('home')),
@@ -58,6 +60,13 @@ export async function home() {
         h('caption', { class: 'visually-hidden' }, t('chart_bp')),
         h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('systolic')), h('th', {}, t('diastolic')))),
         h('tbody', {}, bp.map((p) => h('tr', {}, h('td', {}, p.when), h('td', {}, p.sys), h('td', {}, p.dia)))))]
+      : h('p', {}, t('none')),
+    h('h2', {}, t('chart_weight')),
+    weights.length ? [lineChart(weights, [['w', 'dia']], t('chart_weight'), weights[0].w - 2, weights[0].w + 2),
+      h('table', { id: 'weight-table' },
+        h('caption', { class: 'visually-hidden' }, t('chart_weight')),
+        h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, `${t('weight')} (kg)`))),
+        h('tbody', {}, weights.map((p) => h('tr', {}, h('td', {}, p.when), h('td', {}, p.w)))))]
       : h('p', {}, t('none')),
     h('h2', {}, t('checkups')),
     checkups.length ? h('table', { id: 'checkups' },
