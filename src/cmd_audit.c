@@ -331,8 +331,7 @@ static int read_history(const struct cli *c, const struct paths *p, const char *
     struct service *svc = NULL;
     if (open_service(c, p, &svc) != PHR_OK)
         return 1;
-    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
-    snprintf(a.id, sizeof a.id, "operator");
+    struct actor a = operator_actor("operator");
     struct trace *t = is_trace ? calloc(1, sizeof *t) : NULL;
     int err;
     if (is_trace && !t)

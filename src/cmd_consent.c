@@ -53,13 +53,6 @@ static int load_manifest(const char *path, struct policy_set *set)
     return 0;
 }
 
-static struct actor operator_actor(const char *name)
-{
-    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
-    snprintf(a.id, sizeof a.id, "%s", name);
-    return a;
-}
-
 #define PUBLISH_OPTS (STORE_OPTS | BIT(OPT_MANIFEST) | BIT(OPT_DRY_RUN))
 
 int cmd_policy(int argc, char **argv)

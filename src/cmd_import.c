@@ -59,8 +59,7 @@ int cmd_import(int argc, char **argv)
         fprintf(stderr, "phr import: no person with the login %s\n", c.val[OPT_LOGIN]);
         goto out;
     }
-    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
-    snprintf(a.id, sizeof a.id, "operator");
+    struct actor a = operator_actor("operator");
     size_t total = (size_t)(argc - sep - 1), stored = 0, dup = 0, refused = 0;
     for (size_t i = 0; i < total; i++) {
         const char *file = argv[sep + 1 + (int)i];

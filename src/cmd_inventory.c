@@ -111,8 +111,7 @@ int cmd_incident(int argc, char **argv)
         buf_free(&b);
         goto out;
     }
-    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
-    snprintf(a.id, sizeof a.id, "operator");
+    struct actor a = operator_actor("operator");
     struct op *op;
     struct issue is;
     if (incident_add(svc, &a, ref, found, c.val[OPT_WHAT], c.val[OPT_TOLD], &op, &is) != 0) {

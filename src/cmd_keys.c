@@ -69,8 +69,7 @@ int cmd_keys(int argc, char **argv)
         goto out;
     if (open_service(&c, &p, &svc) != PHR_OK)
         goto out;
-    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
-    snprintf(a.id, sizeof a.id, "operator");
+    struct actor a = operator_actor("operator");
     struct issue is;
     int64_t n = 0;
     if (keys_rotate(svc, &a, progress, &n, &is) != 0) {

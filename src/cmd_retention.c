@@ -12,13 +12,6 @@
 #define RUN_OPTS (STORE_OPTS | RETENTION_OPTS | BIT(OPT_DRY_RUN) | BIT(OPT_AS_OF))
 #define ANNOUNCE_OPTS (STORE_OPTS | RETENTION_OPTS | BIT(OPT_EXPORT_UNTIL) | BIT(OPT_ERASE_AFTER))
 
-static struct actor operator(void)
-{
-    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
-    snprintf(a.id, sizeof a.id, "operator");
-    return a;
-}
-
 /* Prints out on success, the refusal otherwise; 0 or 1. */
 static int finish(int made, struct buf *out, const struct issue *is, const char *what)
 {
@@ -62,7 +55,7 @@ int cmd_retention(int argc, char **argv)
         goto out;
     if (open_service(&c, &p, &svc) != PHR_OK)
         goto out;
-    struct actor a = operator();
+    struct actor a = operator_actor("operator");
     struct issue is;
     int made = retention_run(svc, &a, as_of ? as_of : clock_now_ms(), c.val[OPT_DRY_RUN] != NULL, &out, &is);
     rc = finish(made, &out, &is, "retention run");
@@ -107,7 +100,7 @@ int cmd_termination(int argc, char **argv)
         goto out;
     if (open_service(&c, &p, &svc) != PHR_OK)
         goto out;
-    struct actor a = operator();
+    struct actor a = operator_actor("operator");
     struct issue is;
     rc = finish(termination_announce(svc, &a, until, after, &out, &is), &out, &is, "termination announce");
 out:

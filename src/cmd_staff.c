@@ -48,8 +48,7 @@ int cmd_staff(int argc, char **argv)
         goto out;
     if (open_service(&c, &p, &svc) != PHR_OK)
         goto out;
-    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
-    snprintf(a.id, sizeof a.id, "operator");
+    struct actor a = operator_actor("operator");
     if (!strcmp(sub, "list")) {
         struct buf b;
         buf_init(&b);

@@ -26,6 +26,10 @@ void set_log_level(const struct cli *c);
 /* Opens the service on an existing store, printing why not. */
 int open_service(const struct cli *c, const struct paths *p, struct service **svc);
 
+/* The operator at the command line: the system actor the gate lets do
+ * what only the operator may, recorded as "system:<name>". */
+struct actor operator_actor(const char *name);
+
 /* Runs an op to completion, prints its answer (wiped after: it may hold
  * secrets shown once) or its refusal as "phr WHAT: …"; frees it. 0 or 1. */
 int run_op(struct service *svc, struct op *op, const char *what);

@@ -181,6 +181,13 @@ char *read_small_file(const char *path, size_t max, size_t *len)
     return data;
 }
 
+struct actor operator_actor(const char *name)
+{
+    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "cli"};
+    snprintf(a.id, sizeof a.id, "%s", name);
+    return a;
+}
+
 int64_t date_option(const struct cli *c, enum opt_id id)
 {
     int64_t lo, hi;

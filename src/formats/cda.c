@@ -109,6 +109,22 @@ struct walk {
     struct issue *is;
 };
 
+/* Room for one more result, within the bound. */
+static int room(struct walk *w)
+{
+    if (w->c->nresults == CDA_MAX_RESULTS)
+        return issue_set(w->is, 422, "too-costly", NULL, "more than %d results in one document", CDA_MAX_RESULTS);
+    if (w->c->nresults < w->cap)
+        return 0;
+    size_t cap = w->cap ? w->cap * 2 : 64;
+    struct cda_result *r = realloc(w->c->results, cap * sizeof *r);
+    if (!r)
+        return issue_set(w->is, 500, "exception", NULL, "out of memory");
+    w->c->results = r;
+    w->cap = cap;
+    return 0;
+}
+
 static int add_result(struct walk *w, const xmlNode *obs)
 {
     const xmlNode *code = child(obs, "code"), *value = child(obs, "value");
@@ -126,16 +142,8 @@ static int add_result(struct walk *w, const xmlNode *obs)
     if (!type || strcmp(type, it->type))
         return issue_set(w->is, 422, "value", NULL, "item %s (%s): the value must be of type %s, not %s", it->code,
                          it->name, it->type, type ? type : "(none)");
-    if (w->c->nresults == CDA_MAX_RESULTS)
-        return issue_set(w->is, 422, "too-costly", NULL, "more than %d results in one document", CDA_MAX_RESULTS);
-    if (w->c->nresults == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 64;
-        struct cda_result *r = realloc(w->c->results, cap * sizeof *r);
-        if (!r)
-            return issue_set(w->is, 500, "exception", NULL, "out of memory");
-        w->c->results = r;
-        w->cap = cap;
-    }
+    if (room(w))
+        return -1;
     struct cda_result *r = &w->c->results[w->c->nresults];
     *r = (struct cda_result){.item = it, .date_lo = w->c->date_lo, .date_hi = w->c->date_hi};
     memcpy(r->date, w->c->date, sizeof r->date);
@@ -332,16 +340,8 @@ static int bundle_entry(json_object *o, size_t i, struct walk *w)
     if (!eff || strlen(eff) < 10 || fhirtime_parse(eff, FHIRTIME_DATETIME, 9 * 60, &lo, &hi))
         return issue_set(is, 422, "required", NULL, "entry %zu (%s): effectiveDateTime is missing or not a date", i,
                          it->name);
-    if (w->c->nresults == CDA_MAX_RESULTS)
-        return issue_set(is, 422, "too-costly", NULL, "more than %d results in one Bundle", CDA_MAX_RESULTS);
-    if (w->c->nresults == w->cap) {
-        size_t cap = w->cap ? w->cap * 2 : 64;
-        struct cda_result *r = realloc(w->c->results, cap * sizeof *r);
-        if (!r)
-            return issue_set(is, 500, "exception", NULL, "out of memory");
-        w->c->results = r;
-        w->cap = cap;
-    }
+    if (room(w))
+        return -1;
     struct cda_result *r = &w->c->results[w->c->nresults];
     *r = (struct cda_result){.item = it, .date_lo = lo, .date_hi = hi};
     snprintf(r->date, sizeof r->date, "%.10s", eff);

@@ -3,13 +3,8 @@
 // is being erased.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, call, signupAndLogin, bloodPressure, quantity, sql, PASSWORD } from './helpers.mjs';
+import { startServer, call, create, signupAndLogin, bloodPressure, quantity, sql, PASSWORD } from './helpers.mjs';
 
-async function create(srv, me, resource) {
-  const r = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: resource });
-  assert.equal(r.status, 201, r.text);
-  return r.body.id;
-}
 
 test('R3.8 the disclosure archive holds the account, every record version with provenance and original, consents, provisions and accesses', async () => {
   const srv = await startServer();

@@ -7,14 +7,9 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  startServer, call, signupAndLogin, bloodPressure, quantity, sql, PASSWORD, uniqueLogin,
+  startServer, call, create, signupAndLogin, bloodPressure, quantity, sql, PASSWORD, uniqueLogin,
 } from './helpers.mjs';
 
-async function create(srv, me, resource) {
-  const r = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: resource });
-  assert.equal(r.status, 201, r.text);
-  return r.body.id;
-}
 
 const ask = (srv, me, body) => call(srv, 'POST', '/api/v1/me/erasures', { token: me.token, body });
 const confirm = (srv, me, id, password = PASSWORD) =>

@@ -128,6 +128,13 @@ export async function signupAndLogin(srv, login = uniqueLogin(), { consent = tru
   return me;
 }
 
+// Records an Observation for the person; returns its id.
+export async function create(srv, me, resource) {
+  const r = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: resource });
+  assert.equal(r.status, 201, r.text);
+  return r.body.id;
+}
+
 export function bloodPressure(sys, dia, when = '2026-11-01T07:30:00+09:00', extra = {}) {
   return {
     resourceType: 'Observation',
