@@ -79,7 +79,7 @@ static const struct {
     [OPT_REASON] = {"reason", "PHR_CHECKSHEET_REASON", "TEXT", "why it is not implemented (required then)"},
     [OPT_ID] = {"id", "PHR_CHECKSHEET_ID", "N", "the assessment's number"},
     [OPT_APPROVER] = {"approver", "PHR_CHECKSHEET_APPROVER", "NAME", "the security officer who answers or approves"},
-    [OPT_SOURCE] = {"source", "PHR_IMPORT_SOURCE", "SOURCE", "where the file came from: insurer (default), medical-institution, mynaportal"},
+    [OPT_SOURCE] = {"source", "PHR_IMPORT_SOURCE", "SOURCE", "where the file came from: insurer, medical-institution, mynaportal (default: insurer for checkups, medical-institution for お薬手帳)"},
     [OPT_WEB] = {"web", "PHR_WEB", "DIR", "the portal's files (default: web/ of the source tree this binary was built from)"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "formats/cda.h"
+#include "service/service.h"
 #include "util/err.h"
 
 #define IMPORT_OPTS (STORE_OPTS | BIT(OPT_LOGIN) | BIT(OPT_SOURCE))
@@ -36,9 +36,10 @@ int cmd_import(int argc, char **argv)
     if (c.help) {
         cli_usage("import -- FILE...",
                   "Imports files for the person with --login, as POST /api/v1/imports does: 特定健診 HL7\n"
-                  "CDA R2 documents (.xml) and FHIR Bundles of checkup results (.json). Each file is stored whole or not at all; a file imported before is\n"
-                  "reported, not stored again. The files follow '--'. --source: insurer (default),\n"
-                  "medical-institution or mynaportal.",
+                  "CDA R2 documents, FHIR Bundles of checkup results and JAHIS お薬手帳 texts (UTF-8 or\n"
+                  "Shift_JIS), told apart by their content. Each file is stored whole or not at all; a file\n"
+                  "imported before is reported, not stored again. The files follow '--'. --source: insurer\n"
+                  "(checkups' default), medical-institution (お薬手帳's default) or mynaportal.",
                   IMPORT_OPTS);
         return 0;
     }
@@ -64,13 +65,11 @@ int cmd_import(int argc, char **argv)
     for (size_t i = 0; i < total; i++) {
         const char *file = argv[sep + 1 + (int)i];
         size_t len;
-        char *data = read_small_file(file, CDA_MAX_BYTES, &len);
+        char *data = read_small_file(file, IMPORT_MAX_BYTES, &len);
         struct buf out = {0}, line = {0};
         struct issue is = {.diagnostics = "the file cannot be read"};
         int bad = buf_puts(&line, "{\"file\":") || buf_json_str(&line, file);
-        size_t n = strlen(file);
-        int fhir = n > 5 && !strcmp(file + n - 5, ".json");
-        if (!data || import_file(svc, &a, person, c.val[OPT_SOURCE], "cli", fhir, data, len, &out, &is) != 0) {
+        if (!data || import_file(svc, &a, person, c.val[OPT_SOURCE], "cli", data, len, &out, &is) != 0) {
             refused++;
             bad = bad || buf_puts(&line, ",\"refused\":") || buf_json_str(&line, is.diagnostics);
         } else {

@@ -1,8 +1,9 @@
 /* Imports and imported documents (R4.1, R4.2):
  *   POST /api/v1/imports[?source=insurer|medical-institution|mynaportal]
- *        a 特定健診 CDA (application/xml) or a FHIR Bundle of checkup results
- *        (application/fhir+json): 201 with what was stored, 200 if the same
- *        file was imported before (nothing stored again)
+ *        a 特定健診 CDA (application/xml), a FHIR Bundle of checkup results
+ *        (application/fhir+json) or a JAHIS お薬手帳 text (text/plain, UTF-8
+ *        or Shift_JIS): 201 with what was stored, 200 if the same file was
+ *        imported before (nothing stored again)
  *   GET  /api/v1/me/documents/{id}            the DocumentReference
  *   GET  /api/v1/me/documents/{id}/original   the file exactly as imported */
 #include <string.h>
@@ -11,32 +12,29 @@
 #include "http/internal.h"
 #include "util/err.h"
 
-/* 1 for a CDA (XML), 2 for a FHIR Bundle (JSON), 0 for anything else. */
-static int kind_of(const char *ct)
+/* The service tells the formats apart by their first bytes; the media
+ * type only has to be one of theirs. */
+static int accepted(const char *ct)
 {
-    static const struct {
-        const char *type;
-        int kind;
-    } ok[] = {{"application/xml", 1}, {"text/xml", 1}, {"application/hl7-cda+xml", 1},
-              {"application/fhir+json", 2}, {"application/json", 2}};
+    static const char *ok[] = {"application/xml", "text/xml", "application/hl7-cda+xml", "application/fhir+json",
+                               "application/json", "text/plain"};
     for (size_t i = 0; ct && i < sizeof ok / sizeof ok[0]; i++) {
-        size_t n = strlen(ok[i].type);
-        if (!strncasecmp(ct, ok[i].type, n) && (ct[n] == '\0' || ct[n] == ';'))
-            return ok[i].kind;
+        size_t n = strlen(ok[i]);
+        if (!strncasecmp(ct, ok[i], n) && (ct[n] == '\0' || ct[n] == ';'))
+            return 1;
     }
     return 0;
 }
 
 static void import(struct request *r)
 {
-    int kind = kind_of(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE));
-    if (!kind)
+    if (!accepted(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
         return req_problem(r, 415, "Unsupported Media Type",
-                           "send a 特定健診 CDA document as application/xml, or a FHIR Bundle of checkup results as "
-                           "application/fhir+json");
+                           "send a 特定健診 CDA document as application/xml, a FHIR Bundle of checkup results as "
+                           "application/fhir+json, or a JAHIS お薬手帳 text as text/plain");
     struct issue is;
     const char *channel = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ? "api" : "portal";
-    if (import_file(r->svc, &r->actor, r->auth.person_id, req_arg(r, "source"), channel, kind == 2, r->body.data,
+    if (import_file(r->svc, &r->actor, r->auth.person_id, req_arg(r, "source"), channel, r->body.data,
                     r->body.len, &r->resp, &is) != 0) {
         r->resp.len = 0;
         return req_problem_issue(r, &is);
@@ -52,13 +50,22 @@ static void finish_document(struct request *r)
         r->ctype = "application/fhir+json; charset=utf-8";
 }
 
+/* The file as imported, typed by what it is: the formats are told apart
+ * by their first bytes, as at import. An お薬手帳 text goes back in its own
+ * encoding (UTF-8 or Shift_JIS), so no charset is claimed for it. */
 static void finish_original(struct request *r)
 {
     req_answer_json(r, 200);
-    if (r->status == 200) {
-        r->ctype = "application/xml";
-        req_add_header(r, "Content-Disposition", "attachment; filename=\"tokutei-cda.xml\"");
-    }
+    if (r->status != 200)
+        return;
+    size_t i = 0;
+    while (i < r->resp.len && strchr(" \t\r\n\xEF\xBB\xBF", r->resp.data[i]))
+        i++;
+    int xml = i < r->resp.len && r->resp.data[i] == '<', json = i < r->resp.len && r->resp.data[i] == '{';
+    r->ctype = xml ? "application/xml" : json ? "application/fhir+json" : "text/plain";
+    req_add_header(r, "Content-Disposition", xml    ? "attachment; filename=\"tokutei-cda.xml\""
+                                             : json ? "attachment; filename=\"checkup-bundle.json\""
+                                                    : "attachment; filename=\"okusuri-techo.txt\"");
 }
 
 void routes_imports(struct request *r)

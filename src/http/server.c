@@ -35,7 +35,7 @@ void server_config_defaults(struct server_config *cfg)
     cfg->connection_timeout_s = 60;
     cfg->max_body_api = 16 * 1024;
     cfg->max_body_fhir = 256 * 1024;
-    cfg->max_body_import = 4 * 1024 * 1024;
+    cfg->max_body_import = IMPORT_MAX_BYTES;
     cfg->web_dir = PHR_WEB_DIR;
 }
 

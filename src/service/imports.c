@@ -4,9 +4,10 @@
  * A file imported before (the same bytes, found by the keyed digest of the
  * original, never by a plaintext hash) is reported, not stored twice.
  *
- * Today: 特定健診 HL7 CDA R2 (MHLW hc08), validated against the built-in
- * schema, and FHIR R4 Bundles of checkup results (the 健診結果報告書); both
- * mapped to Observations typed per the MHLW item table. */
+ * Formats: 特定健診 HL7 CDA R2 (MHLW hc08), validated against the built-in
+ * schema, and FHIR R4 Bundles of checkup results (the 健診結果報告書), both
+ * mapped to Observations typed per the MHLW item table; JAHIS お薬手帳 text,
+ * mapped to MedicationDispense and MedicationStatement. */
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -15,24 +16,47 @@
 #include "crypto/seal.h"
 #include "formats/cda.h"
 #include "formats/checkup_fhir.h"
+#include "formats/jahis.h"
+#include "formats/medication_fhir.h"
 #include "service/internal.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/ids.h"
 
+enum format { CDA, CHECKUP_BUNDLE, JAHIS };
+
+static const struct {
+    const char *kind, *format, *content_type, *category, *source;
+} formats[] = {
+    [CDA] = {"tokutei-cda", "mhlw-tokutei-hc08", "application/xml", "laboratory", "insurer"},
+    [CHECKUP_BUNDLE] = {"fhir-bundle", "fhir-bundle", "application/fhir+json", "laboratory", "insurer"},
+    [JAHIS] = {"jahis-tc", "jahis-tc", "text/plain; charset=utf-8", "medication", "medical-institution"},
+};
+
 struct sealed_row {
     char id[ID_LEN + 1];
-    const char *code;             /* the item code (the item table's), or the document's format */
-    int64_t lo, hi;               /* the day of the result, or of the document */
+    const char *type, *code_system, *code, *source;
+    int data_category;
+    int64_t lo, hi;               /* the day of the result or dispensing, or of the document */
     struct buf body, original;
+};
+
+/* What was read from the file, by format. */
+struct parsed {
+    enum format f;
+    struct cda_checkup c;
+    struct jahis_doc j;
+    char day[11];                 /* the document's day */
+    int64_t lo, hi;
 };
 
 struct import_job {
     struct job job;
     const struct actor *actor;
+    const char *kind;             /* the format's name in answers and the audit entry */
     char subject[ID_LEN + 1], recorded_by[64], source[24], sha256[65];
     unsigned char mac[32];
-    struct checkup_meta meta;
+    struct import_meta meta;
     struct sealed_row *rows;      /* rows[0]: the DocumentReference */
     size_t nrows;
     struct record_row *proto;     /* what the rows share */
@@ -45,7 +69,7 @@ struct import_job {
 static int import_run(struct job *j, struct store *st)
 {
     struct import_job *x = (struct import_job *)j;
-    int err = gate_check(st, x->actor, ACT_RECORD_CREATE, x->subject, "Observation", &x->g);
+    int err = gate_check(st, x->actor, ACT_RECORD_CREATE, x->subject, x->rows[1].type, &x->g);
     if (err)
         return err;
     if (x->g.d == GATE_DENY) {
@@ -59,22 +83,25 @@ static int import_run(struct job *j, struct store *st)
         return err;
     x->duplicate_of[0] = '\0';
     for (size_t i = 0; i < x->nrows; i++) {
+        struct sealed_row *s = &x->rows[i];
         struct record_row r = *x->proto;
-        r.id = x->rows[i].id;
-        r.body = (const unsigned char *)x->rows[i].body.data;
-        r.body_len = x->rows[i].body.len;
-        r.original = (const unsigned char *)x->rows[i].original.data;
-        r.original_len = x->rows[i].original.len;
-        r.resource_type = i == 0 ? "DocumentReference" : "Observation";
-        r.code_system = i == 0 ? "urn:phr:format" : "urn:oid:" TOKUTEI_ITEM_OID;
-        r.code = x->rows[i].code;
-        r.effective_start = x->rows[i].lo;
-        r.effective_end = x->rows[i].hi;
+        r.id = s->id;
+        r.body = (const unsigned char *)s->body.data;
+        r.body_len = s->body.len;
+        r.original = (const unsigned char *)s->original.data;
+        r.original_len = s->original.len;
+        r.resource_type = s->type;
+        r.code_system = s->code_system;
+        r.code = s->code;
+        r.source = s->source;
+        r.data_category = s->data_category;
+        r.effective_start = s->lo;
+        r.effective_end = s->hi;
         if ((err = st->ops->record_insert(st, &r)) != PHR_OK)
             return err;
     }
     char reason[96];
-    snprintf(reason, sizeof reason, "import:tokutei-cda sha256:%.16s", x->sha256);
+    snprintf(reason, sizeof reason, "import:%s sha256:%.16s", x->kind, x->sha256);
     return gate_record(st, x->actor, ACT_RECORD_CREATE, x->subject, x->ids.data, reason, GATE_ALLOW);
 }
 
@@ -100,25 +127,151 @@ static void job_free(struct import_job *x)
     buf_free(&x->ids);
 }
 
+static int sniff(const char *data, size_t len, enum format *f)
+{
+    size_t i = len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    while (i < len && strchr(" \t\r\n", data[i]))
+        i++;
+    if (i < len && data[i] == '<')
+        *f = CDA;
+    else if (i < len && data[i] == '{')
+        *f = CHECKUP_BUNDLE;
+    else if (jahis_sniff(data, len))
+        *f = JAHIS;
+    else
+        return -1;
+    return 0;
+}
+
+static int parse(const char *data, size_t len, struct parsed *p, struct issue *is)
+{
+    if (sniff(data, len, &p->f))
+        return issue_set(is, 415, "not-supported", NULL,
+                         "this is not a file the service imports: a 特定健診 CDA document (XML), a FHIR Bundle of "
+                         "checkup results (JSON) or a JAHIS お薬手帳 text");
+    if (p->f == JAHIS) {
+        if (jahis_read(data, len, &p->j, is))
+            return -1;
+        if (!p->j.ndispensings && !p->j.notc)
+            return issue_set(is, 422, "value", NULL, "the お薬手帳 text records no dispensing and no OTC medicine");
+        /* The document is dated by its newest dispensing (or OTC start). */
+        for (size_t i = 0; i < p->j.ndispensings; i++)
+            if (!p->day[0] || strcmp(p->j.dispensings[i].date, p->day) > 0) {
+                memcpy(p->day, p->j.dispensings[i].date, sizeof p->day);
+                p->lo = p->j.dispensings[i].date_lo;
+                p->hi = p->j.dispensings[i].date_hi;
+            }
+        for (size_t i = 0; !p->day[0] && i < p->j.notc; i++)
+            if (p->j.otc[i].start[0]) {
+                memcpy(p->day, p->j.otc[i].start, sizeof p->day);
+                p->lo = p->j.otc[i].date_lo;
+                p->hi = p->j.otc[i].date_hi;
+            }
+        return 0;
+    }
+    if (p->f == CDA ? cda_read(data, len, &p->c, is) : checkup_bundle_read(data, len, &p->c, is))
+        return -1;
+    memcpy(p->day, p->c.date, sizeof p->day);
+    p->lo = p->c.date_lo;
+    p->hi = p->c.date_hi;
+    return 0;
+}
+
+static void parsed_free(struct parsed *p)
+{
+    if (p->f == JAHIS)
+        jahis_doc_free(&p->j);
+    else
+        cda_checkup_free(&p->c);
+}
+
+/* Row 0 is the document; then one row per result, or per medicine. */
+static size_t rows_of(const struct parsed *p)
+{
+    size_t n = 1;
+    if (p->f != JAHIS)
+        return n + p->c.nresults;
+    for (size_t i = 0; i < p->j.ndispensings; i++)
+        n += p->j.dispensings[i].ndrugs;
+    return n + p->j.notc;
+}
+
+/* Describes row i (from 1) and writes its resource to plain. */
+static int render_row(struct import_job *x, const struct parsed *p, size_t i, struct buf *plain)
+{
+    struct sealed_row *s = &x->rows[i];
+    const struct import_meta *m = &x->meta;
+    if (p->f != JAHIS) {
+        const struct cda_result *r = &p->c.results[i - 1];
+        *s = (struct sealed_row){.type = "Observation", .code_system = "urn:oid:" TOKUTEI_ITEM_OID,
+                                 .code = r->item->code, .source = x->source, .data_category = 1,
+                                 .lo = r->date_lo, .hi = r->date_hi};
+        id_uuid7(s->id);
+        return checkup_observation(plain, s->id, m, &p->c, r);
+    }
+    size_t k = i - 1;
+    for (size_t d = 0; d < p->j.ndispensings; d++) {
+        const struct jahis_dispensing *b = &p->j.dispensings[d];
+        if (k >= b->ndrugs) {
+            k -= b->ndrugs;
+            continue;
+        }
+        const struct jahis_drug *g = &b->drugs[k];
+        *s = (struct sealed_row){.type = "MedicationDispense", .code_system = medication_code_system(g),
+                                 .code = *g->code ? g->code : g->name,
+                                 .source = medication_source(g->creator, x->source),
+                                 .data_category = medication_data_category(g->creator), .lo = b->date_lo,
+                                 .hi = b->date_hi};
+        id_uuid7(s->id);
+        return medication_dispense(plain, s->id, m, b, g);
+    }
+    const struct jahis_otc *o = &p->j.otc[k];
+    *s = (struct sealed_row){.type = "MedicationStatement", .code_system = *o->jan ? "https://www.gs1.org/gtin"
+                                                                                   : "urn:phr:drug-name",
+                             .code = *o->jan ? o->jan : o->name, .source = medication_source(o->creator, x->source),
+                             .data_category = medication_data_category(o->creator),
+                             .lo = o->date_lo ? o->date_lo : p->lo, .hi = o->date_hi ? o->date_hi : p->hi};
+    id_uuid7(s->id);
+    return medication_statement(plain, s->id, m, o);
+}
+
+static int summary(struct buf *out, const struct import_job *x, const struct parsed *p, size_t len)
+{
+    (void)len;
+    if (x->duplicate_of[0])
+        return buf_printf(out, "{\"kind\":\"%s\",\"duplicate\":true,\"document\":\"%s\",\"sha256\":\"%s\"}",
+                          formats[p->f].kind, x->duplicate_of, x->sha256);
+    if (buf_printf(out, "{\"kind\":\"%s\",\"duplicate\":false,\"document\":\"%s\",\"sha256\":\"%s\",",
+                   formats[p->f].kind, x->rows[0].id, x->sha256))
+        return -1;
+    if (p->f != JAHIS)
+        return buf_printf(out, "\"checkup_date\":\"%s\",\"observations\":%zu,\"skipped\":%zu}", p->c.date,
+                          p->c.nresults, p->c.skipped);
+    return buf_printf(out, "\"date\":\"%s\",\"dispensings\":%zu,\"medications\":%zu,\"otc\":%zu,\"parts\":%zu,"
+                           "\"unmapped_records\":%zu}",
+                      p->day, p->j.ndispensings, x->nrows - 1 - p->j.notc, p->j.notc, p->j.parts, p->j.unmapped);
+}
+
 int import_file(struct service *svc, const struct actor *a, const char *subject, const char *source,
-                const char *channel, int fhir, const char *data, size_t len, struct buf *out, struct issue *is)
+                const char *channel, const char *data, size_t len, struct buf *out, struct issue *is)
 {
     if (!subject || strlen(subject) > ID_LEN || gate_decide(a, ACT_RECORD_CREATE, subject) == GATE_DENY)
         return issue_set(is, 403, "forbidden", NULL, "you can import data only about yourself");
-    if (!source)
-        source = "insurer";
-    if (strcmp(source, "insurer") && strcmp(source, "medical-institution") && strcmp(source, "mynaportal"))
+    if (source && strcmp(source, "insurer") && strcmp(source, "medical-institution") && strcmp(source, "mynaportal"))
         return issue_set(is, 422, "value", "source", "source is insurer, medical-institution or mynaportal");
-    struct cda_checkup c;
-    if (fhir ? checkup_bundle_read(data, len, &c, is) : cda_read(data, len, &c, is))
+    if (len > IMPORT_MAX_BYTES)
+        return issue_set(is, 413, "too-costly", NULL, "a file is at most %d bytes", IMPORT_MAX_BYTES);
+    struct parsed p = {0};
+    if (parse(data, len, &p, is)) {
+        parsed_free(&p);
         return -1;
-    const char *format = fhir ? "fhir-bundle" : "mhlw-tokutei-hc08", *kind = fhir ? "fhir-bundle" : "tokutei-cda";
-    struct import_job x = {.job = {.run = import_run}, .actor = a};
+    }
+    struct import_job x = {.job = {.run = import_run}, .actor = a, .kind = formats[p.f].kind};
     unsigned char key[DATA_KEY_BYTES], digest[32];
     struct store *rd = NULL;
     int rc = -1;
     snprintf(x.subject, sizeof x.subject, "%s", subject);
-    snprintf(x.source, sizeof x.source, "%s", source);
+    snprintf(x.source, sizeof x.source, "%s", source ? source : formats[p.f].source);
     gate_actor_name(a, x.recorded_by);
     crypto_hash_sha256(digest, (const unsigned char *)data, len);
     sodium_bin2hex(x.sha256, sizeof x.sha256, digest, sizeof digest);
@@ -134,30 +287,28 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
         goto out;
     }
     seal_mac(key, data, len, x.mac);
-    x.nrows = c.nresults + 1;
+    x.nrows = rows_of(&p);
     x.rows = calloc(x.nrows, sizeof *x.rows);
     x.proto = calloc(1, sizeof *x.proto);
     if (!x.rows || !x.proto) {
         issue_set(is, 500, "exception", NULL, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < x.nrows; i++) {
-        id_uuid7(x.rows[i].id);
-        x.rows[i].code = i == 0 ? format : c.results[i - 1].item->code;
-        x.rows[i].lo = i == 0 ? c.date_lo : c.results[i - 1].date_lo;
-        x.rows[i].hi = i == 0 ? c.date_hi : c.results[i - 1].date_hi;
-    }
-    x.meta = (struct checkup_meta){.person_id = x.subject, .document_id = x.rows[0].id, .source = x.source,
-                                   .recorded_by = x.recorded_by, .channel = channel, .sha256_hex = x.sha256,
-                                   .content_type = fhir ? "application/fhir+json" : "application/xml",
-                                   .format = format, .recorded_at = clock_now_ms()};
+    x.rows[0] = (struct sealed_row){.type = "DocumentReference", .code_system = "urn:phr:format",
+                                    .code = formats[p.f].format, .source = x.source, .data_category = 1,
+                                    .lo = p.lo, .hi = p.hi};
+    id_uuid7(x.rows[0].id);
+    x.meta = (struct import_meta){.person_id = x.subject, .document_id = x.rows[0].id, .source = x.source,
+                                  .recorded_by = x.recorded_by, .channel = channel, .sha256_hex = x.sha256,
+                                  .content_type = formats[p.f].content_type, .format = formats[p.f].format,
+                                  .recorded_at = clock_now_ms()};
     struct buf plain = {0};
-    int bad = checkup_document(&plain, &x.meta, &c, len) ||
+    int bad = (p.f == JAHIS ? medication_document(&plain, &x.meta, &p.j, p.day, len)
+                            : checkup_document(&plain, &x.meta, &p.c, len)) ||
               seal_into(key, x.rows[0].id, plain.data, plain.len, data, len, &x.rows[0]);
     for (size_t i = 1; !bad && i < x.nrows; i++) {
         buf_wipe(&plain);
-        bad = checkup_observation(&plain, x.rows[i].id, &x.meta, &c, &c.results[i - 1]) ||
-              seal_into(key, x.rows[i].id, plain.data, plain.len, "", 0, &x.rows[i]);
+        bad = render_row(&x, &p, i, &plain) || seal_into(key, x.rows[i].id, plain.data, plain.len, "", 0, &x.rows[i]);
     }
     buf_wipe(&plain);
     for (size_t i = 0; !bad && i < x.nrows; i++)
@@ -167,7 +318,7 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
         goto out;
     }
     *x.proto = (struct record_row){
-        .version = 1, .person_id = x.subject, .category = "laboratory", .data_category = 1, .source = x.source, .recorded_at = x.meta.recorded_at,
+        .version = 1, .person_id = x.subject, .category = formats[p.f].category, .recorded_at = x.meta.recorded_at,
         .recorded_by = x.recorded_by, .channel = channel, .original_mac = x.mac, .alg = SEAL_XCHACHA20POLY1305,
         .current = 1,
     };
@@ -180,15 +331,7 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
                                               "consented to (%s)", x.g.reason);
         goto out;
     }
-    if (x.duplicate_of[0])
-        bad = buf_printf(out, "{\"kind\":\"%s\",\"duplicate\":true,\"document\":\"%s\",\"sha256\":\"%s\"}", kind,
-                         x.duplicate_of, x.sha256);
-    else
-        bad = buf_printf(out,
-                         "{\"kind\":\"%s\",\"duplicate\":false,\"document\":\"%s\",\"sha256\":\"%s\","
-                         "\"checkup_date\":\"%s\",\"observations\":%zu,\"skipped\":%zu}",
-                         kind, x.rows[0].id, x.sha256, c.date, c.nresults, c.skipped);
-    if (bad) {
+    if (summary(out, &x, &p, len)) {
         issue_set(is, 500, "exception", NULL, "out of memory");
         goto out;
     }
@@ -196,6 +339,6 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
 out:
     sodium_memzero(key, sizeof key);
     job_free(&x);
-    cda_checkup_free(&c);
+    parsed_free(&p);
     return rc;
 }

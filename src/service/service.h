@@ -276,13 +276,15 @@ int checksheet_approve(struct service *svc, const struct actor *a, int64_t id, c
 int checksheet_published(struct service *svc, int64_t id, struct json_object **out);
 int checksheet_list(struct service *svc, struct buf *out);
 
-/* Imports a file for subject (R4.1, R4.2): a 特定健診 CDA, or (fhir) a FHIR
- * Bundle of checkup results. All of it
- * or nothing; a file imported before is reported (duplicate), not stored
- * again. source: insurer (default), medical-institution or mynaportal.
- * out: what was stored, JSON. Blocking. */
+/* Imports a file for subject (R4.1, R4.2), its format told by its first
+ * bytes: a 特定健診 CDA (XML), a FHIR Bundle of checkup results (JSON) or a
+ * JAHIS お薬手帳 text. All of it or nothing; a file imported before is
+ * reported (duplicate), not stored again. source: insurer, medical-
+ * institution or mynaportal (NULL: insurer for checkups, medical-institution
+ * for お薬手帳). out: what was stored, JSON. Blocking. */
+#define IMPORT_MAX_BYTES (4 * 1024 * 1024)
 int import_file(struct service *svc, const struct actor *a, const char *subject, const char *source,
-                const char *channel, int fhir, const char *data, size_t len, struct buf *out, struct issue *is);
+                const char *channel, const char *data, size_t len, struct buf *out, struct issue *is);
 
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"

@@ -76,7 +76,8 @@ test('R4.2 R4.1 R1.1 a 特定健診 CDA becomes typed Observations and a byte-id
 });
 
 const broken = [
-  ['not XML', 'this is not xml', 400, /not well-formed/],
+  ['not a format the service imports', 'this is not xml', 415, /not a file the service imports/],
+  ['XML that is not well-formed', '<ClinicalDocument', 400, /not well-formed/],
   ['a DTD with an external entity (XXE)',
     CDA.replace('<?xml version="1.0" encoding="UTF-8"?>', '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE ClinicalDocument [<!ENTITY x SYSTEM "file:///etc/passwd">]>')
       .replace('健診 花子（架空）', '&x;'), 422, /DTD/],
@@ -99,8 +100,8 @@ for (const [what, text, status, why] of broken) {
 }
 
 test('R2.9 R3.2 imports need the right media type, a size within bounds, and consent', async () => {
-  assert.equal((await upload(me, CDA, 'text/plain')).status, 415);
-  assert.equal((await upload(me, CDA, 'application/fhir+json')).status, 400, 'XML sent as JSON does not parse');
+  assert.equal((await upload(me, CDA, 'image/png')).status, 415);
+  assert.equal((await upload(me, '{"resourceType":', 'application/fhir+json')).status, 400, 'broken JSON does not parse');
   const big = await upload(me, CDA + ' '.repeat(4 * 1024 * 1024));
   assert.equal(big.status, 413);
   const stranger = await signupAndLogin(srv, undefined, { consent: false });

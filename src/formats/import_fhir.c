@@ -1,0 +1,50 @@
+#include "formats/import_fhir.h"
+
+#include <string.h>
+
+#include "formats/vitals.h"
+#include "util/clock.h"
+
+static const char *category_display(int c)
+{
+    return c == 1 ? "obtainable through the Mynaportal API and the like"
+           : c == 2 ? "provided by a medical institution, entered by the person"
+                    : "measured or recorded by the person";
+}
+
+int import_common(struct buf *b, const char *id, const struct import_meta *m, int data_category, const char *source)
+{
+    char when[32];
+    clock_format_ms(m->recorded_at, when);
+    return buf_puts(b, ",\"id\":") || buf_json_str(b, id) ||
+           buf_printf(b, ",\"meta\":{\"versionId\":\"1\",\"lastUpdated\":\"%s\",\"source\":", when) ||
+           buf_json_str(b, m->channel) ||
+           buf_printf(b, ",\"tag\":[{\"system\":\"" PHR_SYS_DATA_CATEGORY "\",\"code\":\"%d\",\"display\":\"%s\"},"
+                         "{\"system\":\"" PHR_SYS_SOURCE "\",\"code\":",
+                      data_category, category_display(data_category)) ||
+           buf_json_str(b, source ? source : m->source) ||
+           buf_puts(b, "}]},\"subject\":{\"reference\":\"Patient/") ||
+           buf_json_escape(b, m->person_id, strlen(m->person_id)) ||
+           buf_puts(b, "\"},\"extension\":[{\"url\":\"" PHR_EXT_PROVENANCE "\",\"extension\":["
+                       "{\"url\":\"recordedBy\",\"valueString\":") ||
+           buf_json_str(b, m->recorded_by) ||
+           buf_printf(b, "},{\"url\":\"recorded\",\"valueInstant\":\"%s\"},{\"url\":\"channel\",\"valueString\":", when) ||
+           buf_json_str(b, m->channel) || buf_puts(b, "},{\"url\":\"originalSha256\",\"valueString\":") ||
+           buf_json_str(b, m->sha256_hex) || buf_puts(b, "}]}]");
+}
+
+int import_document(struct buf *b, const struct import_meta *m, const char *type_json, const char *title,
+                    const char *day, size_t bytes)
+{
+    char when[32];
+    clock_format_ms(m->recorded_at, when);
+    return buf_puts(b, "{\"resourceType\":\"DocumentReference\"") ||
+           import_common(b, m->document_id, m, 1, NULL) ||
+           buf_printf(b, ",\"status\":\"current\",\"type\":%s,\"date\":\"%s\",\"content\":[{\"attachment\":{"
+                         "\"contentType\":\"%s\",\"size\":%zu,\"title\":",
+                      type_json, when, m->content_type, bytes) ||
+           buf_json_str(b, title) ||
+           buf_printf(b, "},\"format\":{\"system\":\"urn:phr:format\",\"code\":\"%s\"}}],"
+                         "\"context\":{\"period\":{\"start\":\"%s\",\"end\":\"%s\"}}}",
+                      m->format, day, day);
+}

@@ -1,0 +1,91 @@
+/* JAHIS 電子版お薬手帳 text (JAHISTC01…JAHISTC12, 技術文書 24-104): read
+ * and checked into the dispensings and the OTC medicines it records. The
+ * text may be UTF-8 or Shift_JIS (CP932), with LF or CRLF line ends and an
+ * MS-DOS end-of-file mark; the parts of data split over several QR codes
+ * (record 911) are joined when all of them are given together.
+ *
+ * Records the service does not map (patient remarks 2, notebook memos 4,
+ * the pharmacist in charge 701) are counted; the original text keeps them.
+ * No I/O; every pointer in the result points into its own copy of the text. */
+#ifndef PHR_JAHIS_H
+#define PHR_JAHIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/outcome.h"
+
+#define JAHIS_MAX_BYTES (1024 * 1024)
+#define JAHIS_MAX_LINES 20000
+
+/* A text record: label says which (服用注意, 残薬確認, …), in Japanese. */
+struct jahis_note {
+    const char *label, *text;
+};
+
+/* 用法 (record 301) of one RP, with the notes that name the RP. */
+struct jahis_rp {
+    int rp;
+    const char *usage;            /* 用法名称, may be "" */
+    const char *amount, *unit;    /* 調剤数量 and its unit (日分, 回分, …) */
+    int form;                     /* 剤形コード 1–10 */
+    struct jahis_note *notes;     /* 281, 291, 311, 391 */
+    size_t nnotes;
+};
+
+/* 薬品 (record 201). */
+struct jahis_drug {
+    size_t rp;                    /* index into the dispensing's rps */
+    const char *name, *dose, *unit;
+    int code_type;                /* 1 none, 2 レセプト電算, 3 厚労省, 4 YJ, 6 HOT */
+    const char *code;             /* "" when code_type is 1 */
+    const char *generic_name, *generic_code;   /* "" when absent */
+    int creator;                  /* 1 medical staff, 2 the person, 8 other, 9 unknown */
+};
+
+/* 調剤 (record 5 and what follows it). */
+struct jahis_dispensing {
+    char date[11];                /* YYYY-MM-DD */
+    int64_t date_lo, date_hi;     /* that day in Japan, ms */
+    int creator;
+    const char *pharmacy, *pharmacist, *clinic, *doctor, *department;   /* "" when absent */
+    struct jahis_rp *rps;
+    size_t nrps;
+    struct jahis_drug *drugs;
+    size_t ndrugs;
+    struct jahis_note *notes;     /* 401, 411, 421, 501, 601 */
+    size_t nnotes;
+};
+
+/* 要指導医薬品・一般用医薬品 (record 3, its ingredients 31). */
+struct jahis_otc {
+    int seq;
+    const char *name, *jan;
+    char start[11], end[11];      /* "" when absent */
+    int64_t date_lo, date_hi;     /* the period taken, or the day of the text if none */
+    int creator;
+    const char **ingredients;
+    size_t ningredients;
+};
+
+struct jahis_doc {
+    int version;                  /* nn of JAHISTCnn */
+    int output_category;          /* 1 from a pharmacy or clinic, 2 from the person */
+    struct jahis_dispensing *dispensings;
+    size_t ndispensings;
+    struct jahis_otc *otc;
+    size_t notc;
+    size_t parts;                 /* QR parts joined (1 if not split) */
+    size_t unmapped;              /* records kept in the original only */
+    char *text;                   /* owned: the UTF-8 copy the pointers point into */
+};
+
+/* 0, or -1 with is saying what is wrong (422 naming the line, the record
+ * and the rule). */
+int jahis_read(const char *data, size_t len, struct jahis_doc *out, struct issue *is);
+void jahis_doc_free(struct jahis_doc *d);
+
+/* 1 if data starts like a JAHIS お薬手帳 text (in either encoding). */
+int jahis_sniff(const char *data, size_t len);
+
+#endif

@@ -1,0 +1,142 @@
+#include "formats/medication_fhir.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "formats/vitals.h"
+
+#define SYS_YJ "urn:oid:1.2.392.100495.20.1.73"
+#define SYS_GENERIC "urn:oid:1.2.392.100495.20.1.81"
+#define SYS_GTIN "https://www.gs1.org/gtin"
+
+const char *medication_code_system(const struct jahis_drug *g)
+{
+    size_t n = strlen(g->code);
+    switch (g->code_type) {
+    case 2: return "urn:phr:drug-code:receipt";     /* レセプト電算処理システム用コード */
+    case 3: return "urn:phr:drug-code:mhlw";        /* 厚労省コード (薬価基準収載医薬品コード) */
+    case 4: return SYS_YJ;
+    case 6:
+        return n == 9 ? "urn:oid:1.2.392.200119.4.403.1"
+               : n == 7 ? "urn:oid:1.2.392.200119.4.403.2"
+               : n == 13 ? "urn:oid:1.2.392.200119.4.402.1" : "urn:phr:drug-code:hot";
+    }
+    return "urn:phr:drug-name";
+}
+
+int medication_data_category(int creator)
+{
+    return creator == 2 ? 3 : 1;
+}
+
+const char *medication_source(int creator, const char *file_source)
+{
+    return creator == 2 ? "self-reported" : file_source;
+}
+
+/* A JAHIS number (digits, maybe a fraction) as a JSON number: leading
+ * zeros dropped, which JSON does not allow. */
+static int number(struct buf *b, const char *s)
+{
+    while (s[0] == '0' && s[1] >= '0' && s[1] <= '9')
+        s++;
+    return buf_puts(b, s);
+}
+
+static int note(struct buf *b, int *first, const char *label, const char *text)
+{
+    int e = buf_puts(b, *first ? ",\"note\":[" : ",") || buf_puts(b, "{\"text\":");
+    *first = 0;
+    if (e)
+        return -1;
+    if (!label)
+        return buf_json_str(b, text) || buf_puts(b, "}");
+    struct buf t = {0};
+    e = buf_printf(&t, "%s: %s", label, text) || buf_json_str(b, buf_cstr(&t)) || buf_puts(b, "}");
+    buf_free(&t);
+    return e;
+}
+
+int medication_dispense(struct buf *b, const char *id, const struct import_meta *m,
+                        const struct jahis_dispensing *d, const struct jahis_drug *g)
+{
+    const struct jahis_rp *rp = &d->rps[g->rp];
+    int e = buf_puts(b, "{\"resourceType\":\"MedicationDispense\"") ||
+            import_common(b, id, m, medication_data_category(g->creator), medication_source(g->creator, m->source)) ||
+            buf_puts(b, ",\"status\":\"completed\",\"medicationCodeableConcept\":{\"coding\":[{\"system\":") ||
+            buf_json_str(b, medication_code_system(g)) || buf_puts(b, ",\"code\":") ||
+            buf_json_str(b, *g->code ? g->code : g->name) || buf_puts(b, ",\"display\":") ||
+            buf_json_str(b, g->name) || buf_puts(b, "}");
+    if (!e && *g->generic_code)
+        e = buf_puts(b, ",{\"system\":\"" SYS_GENERIC "\",\"code\":") || buf_json_str(b, g->generic_code) ||
+            buf_puts(b, ",\"display\":") || buf_json_str(b, *g->generic_name ? g->generic_name : g->name) ||
+            buf_puts(b, "}");
+    e = e || buf_puts(b, "],\"text\":") || buf_json_str(b, g->name) || buf_puts(b, "}");
+    if (!e && *d->pharmacy)
+        e = buf_puts(b, ",\"performer\":[{\"actor\":{\"display\":") || buf_json_str(b, d->pharmacy) ||
+            buf_puts(b, "}}]");
+    if (!e && *rp->amount && !strcmp(rp->unit, "日分"))
+        e = buf_puts(b, ",\"daysSupply\":{\"value\":") || number(b, rp->amount) ||
+            buf_puts(b, ",\"unit\":\"日\",\"system\":\"" UCUM "\",\"code\":\"d\"}");
+    else if (!e && *rp->amount)
+        e = buf_puts(b, ",\"quantity\":{\"value\":") || number(b, rp->amount) || buf_puts(b, ",\"unit\":") ||
+            buf_json_str(b, rp->unit) || buf_puts(b, "}");
+    e = e || buf_printf(b, ",\"whenHandedOver\":\"%s\",\"dosageInstruction\":[{", d->date);
+    if (!e && *rp->usage)
+        e = buf_puts(b, "\"text\":") || buf_json_str(b, rp->usage) || buf_puts(b, ",");
+    e = e || buf_puts(b, "\"doseAndRate\":[{\"doseQuantity\":{\"value\":") || number(b, g->dose) ||
+        buf_puts(b, ",\"unit\":") || buf_json_str(b, g->unit) || buf_puts(b, "}}]}]");
+    int first = 1;
+    if (!e && (*d->clinic || *d->doctor)) {
+        struct buf t = {0};
+        e = buf_printf(&t, "%s%s%s%s%s%s", d->clinic, *d->clinic && *d->doctor ? " " : "", d->doctor,
+                       *d->department ? "（" : "", d->department, *d->department ? "）" : "") ||
+            note(b, &first, "処方", buf_cstr(&t));
+        buf_free(&t);
+    }
+    for (size_t i = 0; !e && i < rp->nnotes; i++)
+        e = note(b, &first, rp->notes[i].label, rp->notes[i].text);
+    for (size_t i = 0; !e && i < d->nnotes; i++)
+        e = note(b, &first, d->notes[i].label, d->notes[i].text);
+    if (!e && !first)
+        e = buf_puts(b, "]");
+    return e || buf_puts(b, ",\"supportingInformation\":[{\"reference\":\"DocumentReference/") ||
+           buf_json_escape(b, m->document_id, strlen(m->document_id)) || buf_puts(b, "\"}]}");
+}
+
+int medication_statement(struct buf *b, const char *id, const struct import_meta *m, const struct jahis_otc *o)
+{
+    int e = buf_puts(b, "{\"resourceType\":\"MedicationStatement\"") ||
+            import_common(b, id, m, medication_data_category(o->creator), medication_source(o->creator, m->source)) ||
+            buf_printf(b, ",\"status\":\"%s\",\"category\":{\"coding\":[{\"system\":"
+                          "\"http://terminology.hl7.org/CodeSystem/medication-statement-category\",\"code\":\"%s\"}]}",
+                       o->end[0] ? "completed" : "active", o->creator == 2 ? "patientspecified" : "community") ||
+            buf_puts(b, ",\"medicationCodeableConcept\":{");
+    if (!e && *o->jan)
+        e = buf_puts(b, "\"coding\":[{\"system\":\"" SYS_GTIN "\",\"code\":") || buf_json_str(b, o->jan) ||
+            buf_puts(b, ",\"display\":") || buf_json_str(b, o->name) || buf_puts(b, "}],");
+    e = e || buf_puts(b, "\"text\":") || buf_json_str(b, o->name) || buf_puts(b, "}");
+    if (!e && (o->start[0] || o->end[0])) {
+        e = buf_puts(b, ",\"effectivePeriod\":{");
+        if (!e && o->start[0])
+            e = buf_printf(b, "\"start\":\"%s\"%s", o->start, o->end[0] ? "," : "");
+        if (!e && o->end[0])
+            e = buf_printf(b, "\"end\":\"%s\"", o->end);
+        e = e || buf_puts(b, "}");
+    }
+    int first = 1;
+    for (size_t i = 0; !e && i < o->ningredients; i++)
+        e = note(b, &first, "成分", o->ingredients[i]);
+    if (!e && !first)
+        e = buf_puts(b, "]");
+    return e || buf_puts(b, ",\"derivedFrom\":[{\"reference\":\"DocumentReference/") ||
+           buf_json_escape(b, m->document_id, strlen(m->document_id)) || buf_puts(b, "\"}]}");
+}
+
+int medication_document(struct buf *b, const struct import_meta *m, const struct jahis_doc *doc, const char *day,
+                        size_t bytes)
+{
+    char title[96];
+    snprintf(title, sizeof title, "お薬手帳 %s（JAHISTC%02d）", day, doc->version % 100);
+    return import_document(b, m, "{\"text\":\"電子版お薬手帳\"}", title, day, bytes);
+}
