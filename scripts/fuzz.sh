@@ -18,8 +18,9 @@ declare -A sources=(
   [cda]="src/formats/cda.c src/formats/cda_schema.c src/formats/tokutei_items.c"
   [vitals]="src/formats/vitals.c"
   [consent]="src/formats/policy.c"
+  [jahis]="src/formats/jahis.c src/formats/medication_fhir.c src/formats/import_fhir.c"
 )
-for t in cda vitals consent; do
+for t in cda vitals consent jahis; do
   # shellcheck disable=SC2086
   clang "${flags[@]}" "fuzz/fuzz_$t.c" "${common[@]}" ${sources[$t]} "${deps[@]}" -o "$out/fuzz_$t"
   rm -rf "$out/corpus_$t" && cp -r "fuzz/seeds/$t" "$out/corpus_$t"

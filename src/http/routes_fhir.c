@@ -20,6 +20,10 @@ static void outcome(struct request *r, int status, const char *code, const char 
     req_outcome(r, &is);
 }
 
+#define MED_PAGING                                                                                       \
+    "{\"name\":\"_count\",\"type\":\"number\"},{\"name\":\"_sort\",\"type\":\"string\"},"                     \
+    "{\"name\":\"_offset\",\"type\":\"number\"},{\"name\":\"_total\",\"type\":\"token\"}"
+
 static void capability(struct request *r)
 {
     int n;
@@ -54,6 +58,17 @@ static void capability(struct request *r)
                 "{\"name\":\"_offset\",\"type\":\"number\",\"documentation\":\"paging, as in next links\"},"
                 "{\"name\":\"_total\",\"type\":\"token\",\"documentation\":\"accurate counts every match; "
                 "otherwise total is given on the last page\"}]},"
+                "{\"type\":\"MedicationDispense\",\"supportedProfile\":[\"http://jpfhir.jp/fhir/core/"
+                "StructureDefinition/JP_MedicationDispense\"],\"documentation\":\"Medicines dispensed, from "
+                "imported お薬手帳 texts (POST /api/v1/imports).\",\"interaction\":[{\"code\":\"read\"},"
+                "{\"code\":\"vread\"},{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],"
+                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"},{\"name\":\"code\",\"type\":"
+                "\"token\"},{\"name\":\"date\",\"type\":\"date\"}," MED_PAGING "]},"
+                "{\"type\":\"MedicationStatement\",\"documentation\":\"OTC medicines the person takes, from "
+                "imported お薬手帳 texts.\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},"
+                "{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],\"searchParam\":[{\"name\":"
+                "\"patient\",\"type\":\"reference\"},{\"name\":\"code\",\"type\":\"token\"},{\"name\":"
+                "\"date\",\"type\":\"date\"}," MED_PAGING "]},"
                 "{\"type\":\"Consent\",\"documentation\":\"The person's consent ledger, one Consent per decision; "
                 "decisions are made with POST /api/v1/me/consents.\",\"interaction\":[{\"code\":\"search-type\"}],"
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
@@ -69,6 +84,20 @@ static void capability(struct request *r)
                 "\"definition\":\"http://hl7.org/fhir/OperationDefinition/Patient-everything\"}]}]}]}");
     req_reply(r, 200, FHIR_TYPE);
 }
+
+/* The record types served by read, vread, history and search; only
+ * Observations (self-measured vitals) are written one by one, the rest
+ * come in imported files. */
+struct record_type {
+    const char *name, *route, *route_id, *route_history, *route_version;
+    int writable;
+};
+#define RECORD_TYPE(n, w) {n, "/fhir/" n, "/fhir/" n "/{id}", "/fhir/" n "/{id}/_history", "/fhir/" n "/{id}/_history/{vid}", w}
+static const struct record_type record_types[] = {
+    RECORD_TYPE("Observation", 1),
+    RECORD_TYPE("MedicationDispense", 0),
+    RECORD_TYPE("MedicationStatement", 0),
+};
 
 static void finish_error(struct request *r, const struct op_result *res)
 {
@@ -192,7 +221,7 @@ static int url_encode(struct buf *b, const char *s)
     return 0;
 }
 
-static void search(struct request *r)
+static void search(struct request *r, const struct record_type *t)
 {
     struct args g = {.n = 0};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, &g);
@@ -202,9 +231,10 @@ static void search(struct request *r)
     struct issue is;
     if (search_parse(g.a, g.n, service_config(r->svc)->tz_offset_min, &p, &is) != 0)
         return req_outcome(r, &is);
+    p.q.resource_type = t->name;
     struct buf self;
     buf_init(&self);
-    int err = buf_puts(&self, req_base_url(r)) || buf_puts(&self, "/Observation");
+    int err = buf_puts(&self, req_base_url(r)) || buf_puts(&self, "/") || buf_puts(&self, t->name);
     int first = 1;
     for (int i = 0; i < g.n && !err; i++) {
         if (strcmp(g.a[i].key, "_offset") == 0)
@@ -224,7 +254,7 @@ static void search(struct request *r)
     req_submit(r, op, finish_read);
 }
 
-static void observation(struct request *r, const char *rest)
+static void record_route(struct request *r, const struct record_type *t, const char *rest)
 {
     const char *m = r->method;
     struct op *op = NULL;
@@ -232,9 +262,12 @@ static void observation(struct request *r, const char *rest)
     char id[64];
 
     if (*rest == '\0') {
-        r->route = "/fhir/Observation";
+        r->route = t->route;
         if (strcmp(m, "GET") == 0)
-            return search(r);
+            return search(r, t);
+        if (!t->writable)
+            return outcome(r, 405, "not-supported", "these records come in imported files (POST /api/v1/imports); "
+                                                    "search them with GET");
         if (strcmp(m, "POST") != 0)
             return outcome(r, 405, "not-supported", "use GET to search or POST to create");
         if (!fhir_body_type(r))
@@ -248,19 +281,19 @@ static void observation(struct request *r, const char *rest)
     rest++;
     size_t idlen = strcspn(rest, "/");
     if (idlen == 0 || idlen >= sizeof id)
-        return outcome(r, 404, "not-found", "no Observation with this id");
+        return outcome(r, 404, "not-found", "no record of this type with this id");
     memcpy(id, rest, idlen);
     id[idlen] = '\0';
     rest += idlen;
 
     if (*rest == '\0') {
-        r->route = "/fhir/Observation/{id}";
+        r->route = t->route_id;
         if (strcmp(m, "GET") == 0) {
-            if (records_read(r->svc, &r->actor, id, 0, &op, &is) != 0)
+            if (records_read(r->svc, &r->actor, t->name, id, 0, &op, &is) != 0)
                 return req_outcome(r, &is);
             return req_submit(r, op, finish_read);
         }
-        if (strcmp(m, "PUT") == 0) {
+        if (strcmp(m, "PUT") == 0 && t->writable) {
             int v = if_match(r);
             if (v < 0)
                 return outcome(r, 400, "invalid", "If-Match must be a version ETag such as W/\"2\"");
@@ -270,25 +303,25 @@ static void observation(struct request *r, const char *rest)
                 return req_outcome(r, &is);
             return req_submit(r, op, finish_update);
         }
-        return outcome(r, 405, "not-supported", "use GET to read or PUT to correct");
+        return outcome(r, 405, "not-supported", t->writable ? "use GET to read or PUT to correct" : "use GET to read");
     }
     if (strcmp(rest, "/_history") == 0) {
-        r->route = "/fhir/Observation/{id}/_history";
+        r->route = t->route_history;
         if (strcmp(m, "GET") != 0)
             return outcome(r, 405, "not-supported", "history is read with GET");
-        if (records_history(r->svc, &r->actor, id, req_base_url(r), &op, &is) != 0)
+        if (records_history(r->svc, &r->actor, t->name, id, req_base_url(r), &op, &is) != 0)
             return req_outcome(r, &is);
         return req_submit(r, op, finish_read);
     }
     if (strncmp(rest, "/_history/", 10) == 0) {
-        r->route = "/fhir/Observation/{id}/_history/{vid}";
+        r->route = t->route_version;
         char *end;
         long v = strtol(rest + 10, &end, 10);
         if (strcmp(m, "GET") != 0)
             return outcome(r, 405, "not-supported", "a version is read with GET");
         if (*end || v < 1 || v > 1000000)
-            return outcome(r, 404, "not-found", "no such version of this Observation");
-        if (records_read(r->svc, &r->actor, id, (int)v, &op, &is) != 0)
+            return outcome(r, 404, "not-found", "no such version of this record");
+        if (records_read(r->svc, &r->actor, t->name, id, (int)v, &op, &is) != 0)
             return req_outcome(r, &is);
         return req_submit(r, op, finish_read);
     }
@@ -377,8 +410,11 @@ void routes_fhir(struct request *r)
         r->route = "/fhir/(unauthenticated)";
         return req_auth_refused(r, auth);
     }
-    if (strncmp(p, "/Observation", 12) == 0 && (p[12] == '\0' || p[12] == '/'))
-        return observation(r, p + 12);
+    for (size_t i = 0; i < sizeof record_types / sizeof record_types[0]; i++) {
+        size_t n = strlen(record_types[i].name);
+        if (p[0] == '/' && !strncmp(p + 1, record_types[i].name, n) && (p[n + 1] == '\0' || p[n + 1] == '/'))
+            return record_route(r, &record_types[i], p + 1 + n);
+    }
     if (strcmp(p, "/Consent") == 0)
         return consents(r);
     if (strcmp(p, "/Provenance") == 0)

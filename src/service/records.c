@@ -348,7 +348,7 @@ struct read_op {
     int64_t total;                 /* -1: not counted */
     int more;                      /* search: a further page exists */
     size_t limit;                  /* search: rows to keep (the page) */
-    const char *type;              /* read and history: only records of this resource type */
+    const char *type;              /* only records of this resource type (static) */
     int original;                  /* keep the original as submitted, not the resource */
     struct buf ids;                /* for the audit entry */
     char base_url[256], self_url[1024];
@@ -372,7 +372,7 @@ static int provide(struct read_op *r, struct store *st, const char *subject)
 {
     struct op *o = &r->op;
     struct gate_result g;
-    int err = gate_check(st, &o->actor, r->act, subject, "Observation", &g);
+    int err = gate_check(st, &o->actor, r->act, subject, r->type, &g);
     if (err)
         return err;
     r->d = g.d;
@@ -399,7 +399,7 @@ static int read_as_staff(struct read_op *r, struct store *st, const char *subjec
 {
     struct op *o = &r->op;
     struct gate_result g;
-    int err = gate_check(st, &o->actor, r->act, subject, "Observation", &g);
+    int err = gate_check(st, &o->actor, r->act, subject, r->type, &g);
     if (err)
         return err;
     r->d = g.d;
@@ -544,13 +544,13 @@ static int bundle_render(struct op *o, struct buf *out)
     for (size_t i = 0; i < r->nrows; i++) {
         if (buf_printf(out, "%s{\"fullUrl\":", i ? "," : "") || buf_puts(out, "\"") ||
             buf_json_escape(out, r->base_url, strlen(r->base_url)) ||
-            buf_printf(out, "/Observation/%s\",\"resource\":", r->rows[i].id))
+            buf_printf(out, "/%s/%s\",\"resource\":", r->type, r->rows[i].id))
             goto nomem;
         if ((err = open_row(r, key, i, out)) != PHR_OK)
             goto out;
         if (search ? buf_puts(out, ",\"search\":{\"mode\":\"match\"}}")
-                   : buf_printf(out, ",\"request\":{\"method\":\"%s\",\"url\":\"Observation/%s\"}}",
-                                r->rows[i].version == 1 ? "POST" : "PUT", r->rows[i].id))
+                   : buf_printf(out, ",\"request\":{\"method\":\"%s\",\"url\":\"%s/%s\"}}",
+                                r->rows[i].version == 1 ? "POST" : "PUT", r->type, r->rows[i].id))
             goto nomem;
     }
     if (buf_puts(out, "]}"))
@@ -639,16 +639,16 @@ int records_document(struct service *svc, const struct actor *a, const char *id,
                       NULL, out, is);
 }
 
-int records_read(struct service *svc, const struct actor *a, const char *id, int version, struct op **out,
-                 struct issue *is)
+int records_read(struct service *svc, const struct actor *a, const char *type, const char *id, int version,
+                 struct op **out, struct issue *is)
 {
-    return read_by_id(svc, a, ACT_RECORD_READ, &read_ops, "Observation", id, version, NULL, out, is);
+    return read_by_id(svc, a, ACT_RECORD_READ, &read_ops, type, id, version, NULL, out, is);
 }
 
-int records_history(struct service *svc, const struct actor *a, const char *id, const char *base_url,
-                    struct op **out, struct issue *is)
+int records_history(struct service *svc, const struct actor *a, const char *type, const char *id,
+                    const char *base_url, struct op **out, struct issue *is)
 {
-    return read_by_id(svc, a, ACT_RECORD_HISTORY, &bundle_ops, "Observation", id, 0, base_url, out, is);
+    return read_by_id(svc, a, ACT_RECORD_HISTORY, &bundle_ops, type, id, 0, base_url, out, is);
 }
 
 int records_search(struct service *svc, const struct actor *a, const struct search_params *p,
@@ -660,6 +660,7 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
         return issue_set(is, 500, "exception", NULL, "out of memory");
     snprintf(r->base_url, sizeof r->base_url, "%s", base_url);
     snprintf(r->self_url, sizeof r->self_url, "%s", self_url);
+    r->type = p->q.resource_type;
     if ((a->kind == ACTOR_RECIPIENT || a->kind == ACTOR_STAFF) && !p->patient) {
         op_free(&r->op);
         return issue_set(is, 400, "required", "patient", "searches by anyone but the person name one person: give patient");

@@ -105,15 +105,16 @@ int records_create(struct service *svc, const struct actor *a, const char *subje
                    size_t len, const char *channel, struct op **out, struct issue *is);
 int records_update(struct service *svc, const struct actor *a, const char *id, int if_match,
                    const char *body, size_t len, const char *channel, struct op **out, struct issue *is);
-/* version 0: the current version. */
 /* An imported document: its DocumentReference, or (original) the file
  * exactly as it was imported. */
 int records_document(struct service *svc, const struct actor *a, const char *id, int original, struct op **out,
                      struct issue *is);
-int records_read(struct service *svc, const struct actor *a, const char *id, int version, struct op **out,
-                 struct issue *is);
-int records_history(struct service *svc, const struct actor *a, const char *id, const char *base_url,
-                    struct op **out, struct issue *is);
+/* A record of this resource type ("Observation", "MedicationDispense", …);
+ * version 0: the current version. An id of another type reads as absent. */
+int records_read(struct service *svc, const struct actor *a, const char *type, const char *id, int version,
+                 struct op **out, struct issue *is);
+int records_history(struct service *svc, const struct actor *a, const char *type, const char *id,
+                    const char *base_url, struct op **out, struct issue *is);
 /* self_url: the request's URL without _offset, for the Bundle's links. */
 int records_search(struct service *svc, const struct actor *a, const struct search_params *p,
                    const char *base_url, const char *self_url, struct op **out, struct issue *is);

@@ -1,0 +1,178 @@
+// JAHIS 電子版お薬手帳 texts (R4.2, R1.2, R1.1): each medicine dispensed
+// becomes a MedicationDispense, each OTC medicine a MedicationStatement, the
+// text is kept byte-identical in whatever encoding it came; Shift_JIS and
+// CRLF are read as well as UTF-8; the parts of a split QR text are joined by
+// record 911; broken texts are refused with the line and the rule, and
+// nothing is stored.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startServer, call, signupAndLogin, sql, phr } from './helpers.mjs';
+
+const sample = (name) => readFileSync(new URL(`../fixtures/jahis/${name}`, import.meta.url), 'utf8');
+const shiftJis = (text) => execFileSync('iconv', ['-f', 'UTF-8', '-t', 'CP932'], { input: text.replace(/\n/g, '\r\n') });
+
+let srv;
+before(async () => { srv = await startServer(); });
+after(async () => { await srv.stop(); });
+
+const upload = (who, body) =>
+  call(srv, 'POST', '/api/v1/imports', { token: who.token, body, headers: { 'content-type': 'text/plain' } });
+const count = (who) => Number(sql(srv.data, `SELECT count(*) FROM records WHERE person_id = '${who.personId}'`));
+const search = async (who, type, query = '') => {
+  const r = await call(srv, 'GET', `/fhir/${type}${query}`, { token: who.token });
+  assert.equal(r.status, 200, r.text);
+  return (r.body.entry || []).map((e) => e.resource);
+};
+
+test('R4.2 R1.2 R1.1 an お薬手帳 text becomes MedicationDispense records and a byte-identical document; again, nothing is stored', async () => {
+  const me = await signupAndLogin(srv);
+  const text = sample('tc-minimal-valid.txt');
+  const r = await upload(me, text);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.kind, 'jahis-tc');
+  assert.deepEqual([r.body.dispensings, r.body.medications, r.body.otc, r.body.parts, r.body.unmapped_records], [1, 1, 0, 1, 1]);
+  assert.equal(r.body.date, '2026-03-10');
+
+  const [d] = await search(me, 'MedicationDispense');
+  assert.equal(d.status, 'completed');
+  assert.deepEqual(d.medicationCodeableConcept.coding[0],
+    { system: 'urn:phr:drug-code:receipt', code: '612170709', display: 'ノルバスク錠２．５ｍｇ' });
+  assert.equal(d.whenHandedOver, '2026-03-10');
+  assert.deepEqual(d.daysSupply, { value: 3, unit: '日', system: 'http://unitsofmeasure.org', code: 'd' });
+  assert.equal(d.dosageInstruction[0].text, '毎食後服用');
+  assert.deepEqual(d.dosageInstruction[0].doseAndRate[0].doseQuantity, { value: 1, unit: '錠' });
+  assert.equal(d.performer[0].actor.display, '株式会社 工業会薬局 駅前店');
+  const notes = d.note.map((n) => n.text);
+  assert.ok(notes.includes('処方: 医療法人 工業会病院 工業会 太郎（内科）'), notes.join('|'));
+  assert.ok(notes.includes('薬品補足: 朝1錠、夕2錠'));
+  assert.ok(notes.includes('患者等記入: 飲み始めてから昼に眠くなるようになった。'));
+  assert.deepEqual(d.meta.tag.map((t) => t.code), ['1', 'medical-institution'], 'R1.1: from a pharmacy');
+  assert.equal(d.supportingInformation[0].reference, `DocumentReference/${r.body.document}`);
+
+  const one = await call(srv, 'GET', `/fhir/MedicationDispense/${d.id}`, { token: me.token });
+  assert.equal(one.status, 200, one.text);
+  assert.equal((await call(srv, 'GET', `/fhir/Observation/${d.id}`, { token: me.token })).status, 404, 'not an Observation');
+  assert.equal((await call(srv, 'GET', `/fhir/MedicationDispense/${d.id}/_history`, { token: me.token })).body.entry[0].fullUrl.includes(`/MedicationDispense/${d.id}`), true);
+  assert.equal((await call(srv, 'POST', '/fhir/MedicationDispense', { token: me.token, body: d, headers: { 'content-type': 'application/fhir+json' } })).status, 405,
+    'medication comes in imported files');
+
+  const orig = await fetch(`${srv.url}/api/v1/me/documents/${r.body.document}/original`, { headers: { authorization: `Bearer ${me.token}` } });
+  assert.match(orig.headers.get('content-type'), /^text\/plain/);
+  assert.match(orig.headers.get('content-disposition'), /okusuri-techo\.txt/);
+  assert.ok(Buffer.from(await orig.arrayBuffer()).equals(Buffer.from(text)));
+
+  const n = count(me);
+  const again = await upload(me, text);
+  assert.equal(again.status, 200, again.text);
+  assert.equal(again.body.duplicate, true);
+  assert.equal(count(me), n);
+  const other = await signupAndLogin(srv);
+  assert.equal((await call(srv, 'GET', `/fhir/MedicationDispense/${d.id}`, { token: other.token })).status, 404, 'someone else\'s record reads as absent');
+  assert.equal((await search(other, 'MedicationDispense')).length, 0);
+});
+
+test('R4.2 Shift_JIS with CRLF, as QR codes carry it: read the same, kept byte for byte; dispensings searchable by date and code', async () => {
+  const me = await signupAndLogin(srv);
+  const bytes = shiftJis(sample('tc-multi-dispensing.txt'));
+  assert.ok(!bytes.equals(Buffer.from(sample('tc-multi-dispensing.txt'))), 'the bytes really are Shift_JIS');
+  const r = await upload(me, bytes);
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual([r.body.dispensings, r.body.medications], [2, 2]);
+  assert.equal(r.body.date, '2026-03-12', 'dated by the newest dispensing');
+  const feb = await search(me, 'MedicationDispense', '?date=2026-02-20');
+  assert.equal(feb.length, 1);
+  assert.equal(feb[0].medicationCodeableConcept.text, 'ロキソニン錠６０ｍｇ');
+  assert.deepEqual(feb[0].medicationCodeableConcept.coding[1],
+    { system: 'urn:oid:1.2.392.100495.20.1.81', code: '1149019F1ZZZ', display: '【般】ロキソプロフェンナトリウム錠６０ｍｇ' });
+  assert.ok(feb[0].note.some((x) => x.text === '服用注意: 疼痛時の服用状況を確認'));
+  const byCode = await search(me, 'MedicationDispense', '?code=urn:phr:drug-code:receipt|612170709');
+  assert.equal(byCode.length, 1);
+  assert.equal(byCode[0].whenHandedOver, '2026-03-12');
+  const orig = await fetch(`${srv.url}/api/v1/me/documents/${r.body.document}/original`, { headers: { authorization: `Bearer ${me.token}` } });
+  assert.ok(Buffer.from(await orig.arrayBuffer()).equals(bytes), 'the Shift_JIS original comes back as it came');
+});
+
+test('R4.2 R1.1 a text from the person (output category 2): OTC medicines as MedicationStatement, self-reported, era dates read', async () => {
+  const me = await signupAndLogin(srv);
+  const r = await upload(me, sample('tc-output-category-2-full.txt'));
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual([r.body.dispensings, r.body.medications, r.body.otc], [1, 1, 1]);
+  const [s] = await search(me, 'MedicationStatement');
+  assert.equal(s.medicationCodeableConcept.text, 'バファリン');
+  assert.deepEqual(s.effectivePeriod, { start: '2020-04-06', end: '2020-04-09' }, 'R020406–R020409');
+  assert.deepEqual(s.meta.tag.map((t) => t.code), ['3', 'self-reported'], 'R1.1: recorded by the person');
+  assert.equal(s.category.coding[0].code, 'patientspecified');
+  assert.deepEqual(s.note, [{ text: '成分: イブプロフェン' }]);
+  const [d] = await search(me, 'MedicationDispense');
+  assert.equal(d.whenHandedOver, '2020-04-10');
+  const both = await upload(me, sample('tc-with-otc-components-and-remaining-medicine.txt'));
+  assert.equal(both.status, 201, both.text);
+  const otc = (await search(me, 'MedicationStatement', '?code=https://www.gs1.org/gtin|4987107609229'))[0];
+  assert.deepEqual(otc.note.map((x) => x.text), ['成分: イブプロフェン', '成分: アセトアミノフェン']);
+});
+
+const PART2 = [
+  'JAHISTC08,1',
+  '1,山田 太郎,1,19800101,105-0004,東京都港区新橋1-2-3,03-1234-5678,090-9999-8888,A+,52.3,ヤマダ タロウ',
+  '5,20260224,1',
+  '11,株式会社 工業会薬局 駅前店,13,4,1234567,105-0004,東京都港区新橋1-1-1,03-3506-8010,1',
+  '201,1,ムコダイン錠２５０ｍｇ,1,錠,6,103835401,1',
+  '301,1,毎食後服用,7,日分,1,1,,1',
+  '911,12345678901234,2,2',
+].join('\n');
+
+test('R4.2 a text split over QR codes: the parts are joined by record 911, in part order; a missing part is refused', async () => {
+  const me = await signupAndLogin(srv);
+  const part1 = sample('tc-supported-records-full.txt');
+  const alone = await upload(me, part1);
+  assert.equal(alone.status, 422, alone.text);
+  assert.match(alone.body.detail, /12345678901234 has 2 parts but 1 is given \(missing: 2\)/);
+  assert.equal(count(me), 0);
+  const r = await upload(me, `${PART2}\n${part1}`);
+  assert.equal(r.status, 201, r.text);
+  assert.deepEqual([r.body.parts, r.body.dispensings, r.body.medications, r.body.otc], [2, 2, 2, 1]);
+  const hot = await search(me, 'MedicationDispense', '?code=urn:oid:1.2.392.200119.4.403.1|103835401');
+  assert.equal(hot.length, 1, 'a HOT9 code');
+  assert.equal(hot[0].whenHandedOver, '2026-02-24');
+  const twice = await upload(me, `${part1}\n${part1}`);
+  assert.equal(twice.status, 422);
+  assert.match(twice.body.detail, /part 1 is given twice/);
+});
+
+const broken = [
+  ['the drug code is missing (JAHIS sample)', sample('tc-invalid-missing-drug-code.txt'), /line 4, record 201: the drug code is missing although its code type is 2/],
+  ['an OTC ingredient without its medicine (JAHIS sample)', sample('tc-invalid-missing-otc-sequence-parent.txt'), /line 3, record 31: .*no record 3 with that sequence number/],
+  ['an impossible dispensing date', sample('tc-minimal-valid.txt').replace('5,20260310,1', '5,20260230,1'), /line 3, record 5: dispensing date '20260230'/],
+  ['a usage without its medicine', sample('tc-minimal-valid.txt').replace('301,1,', '301,2,'), /record 301: it names RP 2, but no medicine/],
+  ['a medicine without a usage', sample('tc-minimal-valid.txt').replace(/^301,.*\n/m, '').replace(/^311,.*\n/m, ''), /RP 1 has medicines \(record 201\) but no usage/],
+  ['a dispensing record before any dispensing', sample('tc-minimal-valid.txt').replace('5,20260310,1\n', ''), /line 3, record 11: .*no dispensing date \(record 5\)/],
+  ['an unknown output category', sample('tc-minimal-valid.txt').replace('JAHISTC01,1', 'JAHISTC01,3'), /line 1, record JAHISTC: the version record/],
+  ['bytes that are neither UTF-8 nor Shift_JIS', Buffer.concat([Buffer.from('JAHISTC08,1\n1,'), Buffer.from([0x85, 0x40, 0xff]), Buffer.from(',1,19800101\n')]), /neither UTF-8 nor Shift_JIS/],
+  ['a text without any medicine', 'JAHISTC08,1\n1,山田 太郎,1,19800101\n4,メモ,20260310,1\n', /records no dispensing and no OTC medicine/],
+];
+for (const [what, body, why] of broken) {
+  test(`R2.9 R4.2 refused: ${what}; nothing is stored`, async () => {
+    const me = await signupAndLogin(srv);
+    const r = await upload(me, body);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.body.detail, why);
+    assert.equal(count(me), 0);
+  });
+}
+
+test('R4.2 phr import reads お薬手帳 texts too, told apart by content', () => {
+  const dir = join(srv.data, '..');
+  const file = join(dir, 'okusuri.txt');
+  writeFileSync(file, shiftJis(sample('tc-multi-dispensing.txt')));
+  return signupAndLogin(srv).then((person) => {
+    const r = phr(['import', '--data', srv.data, '--login', person.login, '--log-level', 'warn', '--', file]);
+    assert.equal(r.status, 0, r.stderr);
+    const line = JSON.parse(r.stdout.trim());
+    assert.equal(line.result.kind, 'jahis-tc');
+    assert.equal(line.result.medications, 2);
+    assert.equal(count(person), 3);
+  });
+});
