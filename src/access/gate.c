@@ -38,6 +38,7 @@ static const char *const action_names[] = {
     [ACT_RETENTION_RUN] = "retention.run",
     [ACT_TERMINATION] = "termination.announce",
     [ACT_CHECKSHEET] = "checksheet.manage",
+    [ACT_BULK_EXPORT] = "bulk.export",
 };
 
 const char *gate_action_name(enum action act)
@@ -73,6 +74,8 @@ enum decision gate_decide(const struct actor *a, enum action act, const char *su
                    : GATE_DENY;
     if (act == ACT_STAFF_MANAGE)
         return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_ASSET_MANAGER) ? GATE_ALLOW : GATE_DENY;
+    if (act == ACT_BULK_EXPORT)
+        return a->kind == ACTOR_RECIPIENT ? GATE_ALLOW : GATE_DENY; /* each person's data: the use stage, per file */
     if (act == ACT_STAFF_LOGIN || act == ACT_STAFF_LOGOUT)
         return GATE_ALLOW; /* decided by the staff service: password, second factor, status */
     if (act == ACT_REASON_OPEN)

@@ -65,6 +65,7 @@ enum action {
     ACT_RETENTION_RUN,
     ACT_TERMINATION,
     ACT_CHECKSHEET,
+    ACT_BULK_EXPORT,
 };
 
 enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };

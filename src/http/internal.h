@@ -33,6 +33,9 @@ void routes_consent(struct request *r);
 void routes_rights(struct request *r);
 /* A person's export (R4.3), streamed: FHIR Bundle (fhir) or CSV. */
 void routes_export(struct request *r, int fhir);
+/* /fhir/$export, /fhir/Patient/$export, /fhir/$export-status/…,
+ * /fhir/$export-file/…: Bulk Data for recipients; rest is after "/fhir". */
+void routes_bulk(struct request *r, const char *rest);
 /* /api/v1/imports and /api/v1/me/documents/{id}[/original]. */
 void routes_imports(struct request *r);
 /* /api/v1/staff/... and /api/v1/audit. */

@@ -79,9 +79,13 @@ static void capability(struct request *r)
                 "(at most 500); actors are shown by role.\",\"interaction\":[{\"code\":\"search-type\"}],"
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
                 "{\"type\":\"Patient\",\"documentation\":\"The signed-in person, by id; $everything gives every "
-                "current record of theirs as a Bundle (type collection).\",\"interaction\":[{\"code\":\"read\"}],"
-                "\"operation\":[{\"name\":\"everything\","
-                "\"definition\":\"http://hl7.org/fhir/OperationDefinition/Patient-everything\"}]}]}]}");
+                "current record of theirs as a Bundle (type collection). A recipient's $export gives, as NDJSON, "
+                "the records of every person whose consent provides them to it.\",\"interaction\":[{\"code\":"
+                "\"read\"}],\"operation\":[{\"name\":\"everything\","
+                "\"definition\":\"http://hl7.org/fhir/OperationDefinition/Patient-everything\"},{\"name\":\"export\","
+                "\"definition\":\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export\"}]}],"
+                "\"operation\":[{\"name\":\"export\","
+                "\"definition\":\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export\"}]}]}");
     req_reply(r, 200, FHIR_TYPE);
 }
 
@@ -415,6 +419,8 @@ void routes_fhir(struct request *r)
         if (p[0] == '/' && !strncmp(p + 1, record_types[i].name, n) && (p[n + 1] == '\0' || p[n + 1] == '/'))
             return record_route(r, &record_types[i], p + 1 + n);
     }
+    if (!strncmp(p, "/$export", 8) || !strcmp(p, "/Patient/$export"))
+        return routes_bulk(r, p);
     if (strcmp(p, "/Consent") == 0)
         return consents(r);
     if (strcmp(p, "/Provenance") == 0)

@@ -87,6 +87,14 @@ int throttle_fail(struct store *st, const struct service_config *cfg, const char
 /* How long the client address is locked out after too many failures. */
 int64_t throttle_client_wait_ms(struct store *rd, const char *client, int64_t now);
 
+/* A recipient's read of subject's records of this kind, decided on st in
+ * the acting transaction (a withdrawal committed before is seen): on
+ * GATE_ALLOW the provision record (ids: the records provided, "" for none
+ * and then no provision record) and the audit entry; on GATE_DENY the
+ * audit entry of the refusal. g says which. */
+int provide_records(struct store *st, const struct actor *a, enum action act, const char *subject,
+                    const char *kind, const char *ids, struct gate_result *g);
+
 /* The person's consent state and ledger, and their provision records, as
  * the JSON of /api/v1/me/consents and /api/v1/me/provisions (read on rd;
  * also the disclosure's sections). */

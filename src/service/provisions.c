@@ -9,6 +9,26 @@
 #include "util/clock.h"
 #include "util/err.h"
 
+int provide_records(struct store *st, const struct actor *a, enum action act, const char *subject,
+                    const char *kind, const char *ids, struct gate_result *g)
+{
+    int err = gate_check(st, a, act, subject, kind, g);
+    if (err)
+        return err;
+    if (g->d == GATE_DENY)
+        return gate_record(st, a, act, subject, NULL, g->reason, GATE_DENY);
+    if (*ids) {
+        struct provision_row p = {
+            .at = clock_now_ms(), .recipient_id = a->id, .person_id = subject, .purpose = g->basis.purpose,
+            .purpose_version = g->basis.purpose_version, .consent_seq = g->basis.consent_seq, .items = ids,
+            .request_id = a->request_id,
+        };
+        if ((err = st->ops->provision_insert(st, &p)) != PHR_OK)
+            return err;
+    }
+    return gate_record(st, a, act, subject, *ids ? ids : NULL, g->reason, GATE_ALLOW);
+}
+
 struct list_op {
     struct op op;
     enum decision d;

@@ -372,25 +372,13 @@ static int provide(struct read_op *r, struct store *st, const char *subject)
 {
     struct op *o = &r->op;
     struct gate_result g;
-    int err = gate_check(st, &o->actor, r->act, subject, r->type, &g);
-    if (err)
-        return err;
+    int err = provide_records(st, &o->actor, r->act, subject, r->type, r->nrows ? buf_cstr(&r->ids) : "", &g);
     r->d = g.d;
-    if (g.d == GATE_DENY) {
+    if (!err && g.d == GATE_DENY) {
         drop_rows(r);
         deny_not_found(o, "no such patient, or no consent to provide their data to you");
-        return gate_record(st, &o->actor, r->act, subject, NULL, g.reason, GATE_DENY);
     }
-    if (r->nrows) {
-        struct provision_row p = {
-            .at = clock_now_ms(), .recipient_id = o->actor.id, .person_id = subject,
-            .purpose = g.basis.purpose, .purpose_version = g.basis.purpose_version,
-            .consent_seq = g.basis.consent_seq, .items = r->ids.data, .request_id = o->actor.request_id,
-        };
-        if ((err = st->ops->provision_insert(st, &p)) != PHR_OK)
-            return err;
-    }
-    return gate_record(st, &o->actor, r->act, subject, r->ids.len ? r->ids.data : NULL, g.reason, GATE_ALLOW);
+    return err;
 }
 
 /* A handler's read: only under a live reason of theirs naming the person,

@@ -277,6 +277,23 @@ int checksheet_approve(struct service *svc, const struct actor *a, int64_t id, c
 int checksheet_published(struct service *svc, int64_t id, struct json_object **out);
 int checksheet_list(struct service *svc, struct buf *out);
 
+/* FHIR Bulk Data export to another provider (R4.4), for recipients only:
+ * kick-off (types: comma-separated, NULL for all; since: a FHIR instant
+ * or NULL), status (the manifest; 404 for anyone else's, a cancelled or an
+ * expired export), cancel, and the NDJSON file of one type, made while it
+ * is fetched under the consent of each moment (bulk_file_next: 1 more,
+ * 0 end, -1 failure). */
+int bulk_kickoff(struct service *svc, const struct actor *a, const char *types, const char *since,
+                 char id[ID_LEN + 1], struct issue *is);
+int bulk_status(struct service *svc, const struct actor *a, const char *id, const char *base_url, struct buf *out,
+                int64_t *expires_at, struct issue *is);
+int bulk_cancel(struct service *svc, const struct actor *a, const char *id, struct issue *is);
+struct bulk_file;
+int bulk_file_open(struct service *svc, const struct actor *a, const char *id, const char *type,
+                   struct bulk_file **out, struct issue *is);
+int bulk_file_next(struct bulk_file *b, struct buf *out);
+void bulk_file_close(struct bulk_file *b);
+
 /* Imports a file for subject (R4.1, R4.2), its format told by its first
  * bytes: a 特定健診 CDA (XML), a FHIR Bundle of checkup results (JSON) or a
  * JAHIS お薬手帳 text. All of it or nothing; a file imported before is

@@ -436,7 +436,19 @@ static const char m12_checksheet[] =
     " OR NEW.guideline_version IS NOT OLD.guideline_version OR NEW.items_sha256 IS NOT OLD.items_sha256"
     " BEGIN SELECT RAISE(ABORT, 'an assessment is never changed, only approved once'); END;";
 
+/* Bulk Data exports (R4.4): what a recipient asked for and as of when; no
+ * health data (the files are made when fetched). */
+static const char m13_bulk[] =
+    "CREATE TABLE bulk_exports("
+    " id TEXT PRIMARY KEY,"
+    " recipient_id TEXT NOT NULL REFERENCES recipients(id),"
+    " types TEXT NOT NULL,"
+    " since INTEGER NOT NULL,"
+    " transaction_time INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " cancelled_at INTEGER);";
+
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
                                          m6_agreements, m7_organisations, m8_rates, m9_keystore, m10_erasure,
-                                         m11_retention, m12_checksheet};
+                                         m11_retention, m12_checksheet, m13_bulk};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -712,6 +712,8 @@ static void s_close(struct store *st)
         sqlite3_finalize(s->retention_stmt[i]);
     for (int i = 0; i < SQ_CHECKSHEET_STMTS; i++)
         sqlite3_finalize(s->checksheet_stmt[i]);
+    for (int i = 0; i < SQ_BULK_STMTS; i++)
+        sqlite3_finalize(s->bulk_stmt[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -799,6 +801,10 @@ static const struct store_ops sqlite_ops = {
     .termination_get = sqt_termination_get,
     .retention_run_insert = sqt_retention_run_insert,
     .retention_run_last = sqt_retention_run_last,
+    .bulk_export_insert = sqb_bulk_export_insert,
+    .bulk_export_get = sqb_bulk_export_get,
+    .bulk_export_cancel = sqb_bulk_export_cancel,
+    .person_page = sqb_person_page,
     .checksheet_facts = sqk_checksheet_facts,
     .checksheet_answer_insert = sqk_answer_insert,
     .checksheet_answers_latest = sqk_answers_latest,

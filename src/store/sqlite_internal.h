@@ -16,6 +16,7 @@
 #define SQ_RIGHTS_STMTS 20 /* sqlite_rights.c's statements */
 #define SQ_RETENTION_STMTS 24 /* sqlite_retention.c's statements */
 #define SQ_CHECKSHEET_STMTS 8 /* sqlite_checksheet.c's statements */
+#define SQ_BULK_STMTS 4 /* sqlite_bulk.c's statements */
 
 struct checkpointer;
 
@@ -31,6 +32,7 @@ struct sqlite_store {
     sqlite3_stmt *rights_stmt[SQ_RIGHTS_STMTS];
     sqlite3_stmt *retention_stmt[SQ_RETENTION_STMTS];
     sqlite3_stmt *checksheet_stmt[SQ_CHECKSHEET_STMTS];
+    sqlite3_stmt *bulk_stmt[SQ_BULK_STMTS];
     struct checkpointer *ckpt;
 };
 
@@ -156,6 +158,10 @@ int sqt_retention_run_insert(struct store *st, int64_t at, int64_t as_of, const 
 int sqt_retention_run_last(struct store *st, int64_t *at);
 
 /* sqlite_checksheet.c: the checksheet's facts, answers and assessments. */
+int sqb_bulk_export_insert(struct store *st, const struct bulk_export_row *b);
+int sqb_bulk_export_get(struct store *st, const char *id, int (*cb)(void *, const struct bulk_export_row *), void *arg);
+int sqb_bulk_export_cancel(struct store *st, const char *id, int64_t at);
+int sqb_person_page(struct store *st, const char *after, int limit, int (*cb)(void *, const char *), void *arg);
 int sqk_checksheet_facts(struct store *st, int64_t provisions_since, struct checksheet_facts *f);
 int sqk_answer_insert(struct store *st, const struct checksheet_answer_row *a);
 int sqk_answers_latest(struct store *st, int (*cb)(void *, const struct checksheet_answer_row *), void *arg);

@@ -261,6 +261,14 @@ struct prune_counts {
     int64_t provisions, sessions, staff_sessions, client_tokens, throttles, rates;
 };
 
+/* A Bulk Data export a recipient started (R4.4): the types it asked for
+ * (comma-separated), from when (since, 0: everything) and as of when; its
+ * files are made when they are fetched, under the consent of that moment. */
+struct bulk_export_row {
+    const char *id, *recipient_id, *types;
+    int64_t since, transaction_time, expires_at, cancelled_at;
+};
+
 /* The checksheet (R5.1-R5.3): what it computes from the store itself. */
 struct checksheet_facts {
     int64_t records, records_unsealed;
@@ -475,6 +483,16 @@ struct store_ops {
     int (*assessment_get)(struct store *st, int64_t id, int (*cb)(void *, const struct assessment_row *), void *arg);
     int (*assessment_list)(struct store *st, int approved_only, int (*cb)(void *, const struct assessment_row *),
                            void *arg);
+
+    /* Bulk Data exports (get: PHR_ENOTFOUND if none; cancel: PHR_ENOTFOUND
+     * if none or cancelled already); the active persons in id order after
+     * `after` ("" from the start), at most limit. */
+    int (*bulk_export_insert)(struct store *st, const struct bulk_export_row *b);
+    int (*bulk_export_get)(struct store *st, const char *id, int (*cb)(void *, const struct bulk_export_row *),
+                           void *arg);
+    int (*bulk_export_cancel)(struct store *st, const char *id, int64_t at);
+    int (*person_page)(struct store *st, const char *after, int limit, int (*cb)(void *, const char *person),
+                       void *arg);
 
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);

@@ -178,7 +178,8 @@ test('R1.2 the CapabilityStatement states what is served', async () => {
     assert.deepEqual(med.searchParam.map((s) => s.name).sort(), ['_count', '_offset', '_sort', '_total', 'code', 'date', 'patient']);
   }
   const patient = r.body.rest[0].resource.find((x) => x.type === 'Patient');
-  assert.deepEqual(patient.operation.map((o) => o.name), ['everything']);
+  assert.deepEqual(patient.operation.map((o) => o.name), ['everything', 'export']);
+  assert.deepEqual(r.body.rest[0].operation.map((o) => o.name), ['export'], 'Bulk Data for recipients');
 });
 
 test('responses carry the security headers', async () => {

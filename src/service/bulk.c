@@ -1,0 +1,385 @@
+/* FHIR Bulk Data export to another provider (R4.4): a recipient starts an
+ * export, polls its status, and fetches one NDJSON file per resource type.
+ *
+ * The files are not written anywhere: each is made while it is fetched,
+ * person by person and page by page from a read snapshot, and every page
+ * is provided only if the gate allows it at that moment (the person's live
+ * consent to a purpose that covers this recipient and this kind of data,
+ * no suspension), with its provision record and audit entry committed
+ * before a byte of it is sent. So a withdrawal stops the export from the
+ * next page on, and no plaintext health data ever rests on disk. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/fhirtime.h"
+#include "service/snapshot.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/ids.h"
+#include "util/log.h"
+
+#define PAGE 200
+#define PERSONS_PAGE 100
+#define KEEP_MS (24 * 3600 * 1000LL)
+
+static const char *const types[] = {"Observation", "MedicationDispense", "MedicationStatement", "DocumentReference"};
+#define NTYPES (sizeof types / sizeof types[0])
+
+struct bulk_job {
+    struct job job;
+    const struct actor *a;
+    struct bulk_export_row row;
+    char reason[160];
+};
+
+static int kickoff_run(struct job *j, struct store *st)
+{
+    struct bulk_job *x = (struct bulk_job *)j;
+    int err = st->ops->bulk_export_insert(st, &x->row);
+    return err ? err : gate_record(st, x->a, ACT_BULK_EXPORT, NULL, NULL, x->reason, GATE_ALLOW);
+}
+
+/* types: comma-separated, NULL or "" for every type; out gets them in the
+ * canonical order, each once. */
+static int parse_types(const char *list, char *out, size_t cap, struct issue *is)
+{
+    int want[NTYPES] = {0};
+    for (const char *p = list && *list ? list : NULL; p;) {
+        size_t n = strcspn(p, ",");
+        size_t i = 0;
+        while (i < NTYPES && (strlen(types[i]) != n || strncmp(types[i], p, n)))
+            i++;
+        if (i == NTYPES)
+            return issue_set(is, 400, "not-supported", "_type", "_type '%.*s' is not exported; types: Observation, "
+                             "MedicationDispense, MedicationStatement, DocumentReference", (int)(n > 40 ? 40 : n), p);
+        want[i] = 1;
+        p = p[n] ? p + n + 1 : NULL;
+    }
+    size_t len = 0;
+    for (size_t i = 0; i < NTYPES; i++)
+        if (want[i] || !list || !*list)
+            len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? "," : "", types[i]);
+    return 0;
+}
+
+int bulk_kickoff(struct service *svc, const struct actor *a, const char *type_list, const char *since,
+                 char id[ID_LEN + 1], struct issue *is)
+{
+    if (gate_decide(a, ACT_BULK_EXPORT, NULL) == GATE_DENY)
+        return issue_set(is, 403, "forbidden", NULL, "Bulk Data export is for another provider's client (a "
+                                                     "recipient); a person exports at /fhir/Patient/{id}/$everything");
+    struct bulk_job x = {.job = {.run = kickoff_run}, .a = a};
+    char list[128];
+    if (parse_types(type_list, list, sizeof list, is))
+        return -1;
+    int64_t lo = 0, hi;
+    if (since && fhirtime_parse(since, FHIRTIME_DATETIME, 0, &lo, &hi))
+        return issue_set(is, 400, "invalid", "_since", "_since must be a FHIR instant, such as 2026-01-01T00:00:00Z");
+    int64_t now = clock_now_ms();
+    if (lo > now)
+        return issue_set(is, 400, "invalid", "_since", "_since lies in the future");
+    id_uuid7(id);
+    x.row = (struct bulk_export_row){.id = id, .recipient_id = a->id, .types = list, .since = lo,
+                                     .transaction_time = now, .expires_at = now + KEEP_MS};
+    snprintf(x.reason, sizeof x.reason, "bulk:%s types:%s", id, list);
+    if (writer_call(svc->writer, &x.job) != PHR_OK)
+        return issue_set(is, 503, "transient", NULL, "the export could not be started");
+    return 0;
+}
+
+struct found {
+    const char *recipient;
+    struct bulk_export_row row;
+    char id[ID_LEN + 1], types[128];
+    int ok;
+};
+
+static int keep_export(void *arg, const struct bulk_export_row *b)
+{
+    struct found *f = arg;
+    f->ok = !strcmp(b->recipient_id, f->recipient) && !b->cancelled_at && b->expires_at > clock_now_ms();
+    f->row = *b;
+    snprintf(f->id, sizeof f->id, "%s", b->id);
+    snprintf(f->types, sizeof f->types, "%s", b->types);
+    f->row.id = f->id;
+    f->row.types = f->types;
+    f->row.recipient_id = f->recipient;
+    return PHR_OK;
+}
+
+/* The recipient's own live export, or 404 (someone else's reads as absent). */
+static int find(struct service *svc, const struct actor *a, const char *id, struct found *f, struct issue *is)
+{
+    memset(f, 0, sizeof *f);
+    f->recipient = a->id;
+    if (gate_decide(a, ACT_BULK_EXPORT, NULL) == GATE_DENY)
+        return issue_set(is, 403, "forbidden", NULL, "Bulk Data export is for another provider's client");
+    struct store *rd;
+    if (service_reader(svc, &rd) != PHR_OK)
+        return issue_set(is, 503, "transient", NULL, "the store is not available");
+    int err = id_is_uuid(id) ? rd->ops->bulk_export_get(rd, id, keep_export, f) : PHR_ENOTFOUND;
+    service_reader_done(svc, rd);
+    if (err && err != PHR_ENOTFOUND)
+        return issue_set(is, 503, "transient", NULL, "the store is not available");
+    if (err || !f->ok)
+        return issue_set(is, 404, "not-found", NULL, "no such export (or it was cancelled, or has expired)");
+    return 0;
+}
+
+int bulk_status(struct service *svc, const struct actor *a, const char *id, const char *base_url, struct buf *out,
+                int64_t *expires_at, struct issue *is)
+{
+    struct found f;
+    if (find(svc, a, id, &f, is))
+        return -1;
+    char when[32];
+    clock_format_ms(f.row.transaction_time, when);
+    int e = buf_printf(out, "{\"transactionTime\":\"%s\",\"request\":", when) || buf_puts(out, "\"") ||
+            buf_puts(out, base_url) || buf_printf(out, "/$export?_type=%s", f.types);
+    if (!e && f.row.since) {
+        char since[32];
+        clock_format_ms(f.row.since, since);
+        e = buf_printf(out, "&_since=%s", since);
+    }
+    e = e || buf_puts(out, "\",\"requiresAccessToken\":true,\"output\":[");
+    int n = 0;
+    for (const char *p = f.types; !e && *p;) {
+        size_t len = strcspn(p, ",");
+        e = buf_printf(out, "%s{\"type\":\"%.*s\",\"url\":\"%s/$export-file/%s/%.*s.ndjson\"}", n++ ? "," : "",
+                       (int)len, p, base_url, f.id, (int)len, p);
+        p += len + (p[len] == ',');
+    }
+    if (e || buf_puts(out, "],\"error\":[]}"))
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    *expires_at = f.row.expires_at;
+    return 0;
+}
+
+struct cancel_job {
+    struct job job;
+    const struct actor *a;
+    const char *id;
+};
+
+static int cancel_run(struct job *j, struct store *st)
+{
+    struct cancel_job *x = (struct cancel_job *)j;
+    int err = st->ops->bulk_export_cancel(st, x->id, clock_now_ms());
+    char reason[64];
+    snprintf(reason, sizeof reason, "bulk:%s cancelled", x->id);
+    return err ? err : gate_record(st, x->a, ACT_BULK_EXPORT, NULL, NULL, reason, GATE_ALLOW);
+}
+
+int bulk_cancel(struct service *svc, const struct actor *a, const char *id, struct issue *is)
+{
+    struct found f;
+    if (find(svc, a, id, &f, is))
+        return -1;
+    struct cancel_job x = {.job = {.run = cancel_run}, .a = a, .id = f.id};
+    int err = writer_call(svc->writer, &x.job);
+    if (err == PHR_ENOTFOUND)
+        return issue_set(is, 404, "not-found", NULL, "no such export (or it was cancelled, or has expired)");
+    return err ? issue_set(is, 503, "transient", NULL, "the store is not available") : 0;
+}
+
+/* --- the files --- */
+
+struct bulk_file {
+    struct service *svc;
+    struct actor actor;           /* a copy: the file outlives the request handler */
+    char client[64], request_id[64];
+    struct found f;
+    const char *type;
+    char persons[PERSONS_PAGE][ID_LEN + 1];
+    size_t npersons, next;        /* the page of persons, the next one to take */
+    int more_persons;
+    struct person_snapshot snap;
+    int open;                     /* snap holds the current person */
+    int64_t cursor;               /* within the current person's records */
+    struct buf lines, ids;        /* the page being made */
+    int exhausted;                /* every person has been taken */
+};
+
+struct provide_job {
+    struct job job;
+    struct bulk_file *b;
+    struct gate_result g;
+};
+
+static int provide_run(struct job *j, struct store *st)
+{
+    struct provide_job *x = (struct provide_job *)j;
+    return provide_records(st, &x->b->actor, ACT_RECORD_SEARCH, x->b->snap.person, x->b->type,
+                           buf_cstr(&x->b->ids), &x->g);
+}
+
+static int keep_person(void *arg, const char *person)
+{
+    struct bulk_file *b = arg;
+    snprintf(b->persons[b->npersons++], ID_LEN + 1, "%s", person);
+    return PHR_OK;
+}
+
+static int next_persons(struct bulk_file *b)
+{
+    char after[ID_LEN + 1] = "";
+    if (b->npersons)
+        memcpy(after, b->persons[b->npersons - 1], sizeof after);
+    b->npersons = b->next = 0;
+    struct store *rd;
+    int err = service_reader(b->svc, &rd);
+    if (err)
+        return err;
+    err = rd->ops->person_page(rd, after, PERSONS_PAGE, keep_person, b);
+    service_reader_done(b->svc, rd);
+    b->more_persons = b->npersons == PERSONS_PAGE;
+    return err;
+}
+
+/* Opens the next person who may have something for this recipient; 0 with
+ * b->open unset when there is nobody left. The reader-side check only
+ * saves opening data that could not be provided; the writer decides. */
+static int open_person(struct bulk_file *b)
+{
+    for (;;) {
+        if (b->next == b->npersons) {
+            if (!b->more_persons && b->npersons)
+                return PHR_OK; /* nobody left: b->open stays unset */
+            int err = next_persons(b);
+            if (err || !b->npersons)
+                return err;
+        }
+        const char *person = b->persons[b->next++];
+        struct store *rd;
+        struct provision_basis basis;
+        int err = service_reader(b->svc, &rd);
+        if (err)
+            return err;
+        err = rd->ops->provision_basis(rd, b->actor.id, person, b->type, clock_now_ms(), &basis);
+        service_reader_done(b->svc, rd);
+        if (err)
+            return err;
+        if (!basis.found)
+            continue;
+        err = snapshot_open(b->svc, person, NULL, NULL, &b->snap);
+        if (err == PHR_ENOTFOUND)
+            continue; /* erased meanwhile */
+        if (err)
+            return err;
+        b->open = 1;
+        b->cursor = 0;
+        return PHR_OK;
+    }
+}
+
+static int put_line(void *arg, const struct record_row *r)
+{
+    struct bulk_file *b = arg;
+    if (!r->current || strcmp(r->resource_type, b->type) || r->recorded_at <= b->f.row.since ||
+        r->recorded_at > b->f.row.transaction_time)
+        return PHR_OK;
+    int err = snapshot_open_part(&b->snap, r, "body");
+    if (err)
+        return err;
+    err = buf_append(&b->lines, b->snap.plain.data, b->snap.plain.len) || buf_puts(&b->lines, "\n") ||
+          buf_puts(&b->ids, b->ids.len ? "," : "") || buf_puts(&b->ids, r->id);
+    buf_wipe(&b->snap.plain);
+    return err ? PHR_ENOMEM : PHR_OK;
+}
+
+int bulk_file_open(struct service *svc, const struct actor *a, const char *id, const char *type,
+                   struct bulk_file **out, struct issue *is)
+{
+    *out = NULL;
+    struct bulk_file *b = calloc(1, sizeof *b);
+    if (!b)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    if (find(svc, a, id, &b->f, is)) {
+        free(b);
+        return -1;
+    }
+    for (const char *p = b->f.types; *p && !b->type;) {
+        size_t n = strcspn(p, ",");
+        for (size_t i = 0; i < NTYPES; i++)
+            if (strlen(types[i]) == n && !strncmp(types[i], p, n) && !strcmp(types[i], type))
+                b->type = types[i];
+        p += n + (p[n] == ',');
+    }
+    if (!b->type) {
+        free(b);
+        return issue_set(is, 404, "not-found", NULL, "this export has no file of that type");
+    }
+    b->svc = svc;
+    b->actor = *a;
+    snprintf(b->client, sizeof b->client, "%s", a->client ? a->client : "");
+    snprintf(b->request_id, sizeof b->request_id, "%s", a->request_id ? a->request_id : "");
+    b->actor.client = b->client;
+    b->actor.request_id = b->request_id;
+    b->f.recipient = b->actor.id;
+    b->f.row.recipient_id = b->actor.id;
+    *out = b;
+    return 0;
+}
+
+/* Appends the next page of one person's records that the gate allows
+ * now; *done when there is nobody left. */
+static int step(struct bulk_file *b, struct buf *out, int *done)
+{
+    for (;;) {
+        int err;
+        if (!b->open) {
+            if (b->exhausted || (err = open_person(b)) != PHR_OK)
+                return b->exhausted ? (*done = 1, PHR_OK) : err;
+            if (!b->open) {
+                b->exhausted = *done = 1;
+                return PHR_OK;
+            }
+        }
+        int64_t before = b->cursor;
+        buf_wipe(&b->lines);
+        b->ids.len = 0;
+        struct store *rd = b->snap.rd;
+        if ((err = rd->ops->record_page(rd, b->snap.person, 1, b->cursor, PAGE, put_line, b, &b->cursor)) != PHR_OK)
+            return err;
+        if (b->cursor == before) {
+            snapshot_close(&b->snap);
+            b->open = 0;
+            continue;
+        }
+        if (!b->ids.len)
+            continue;
+        struct provide_job x = {.job = {.run = provide_run}, .b = b};
+        if ((err = writer_call(b->svc->writer, &x.job)) != PHR_OK)
+            return err;
+        if (x.g.d == GATE_ALLOW)
+            return buf_append(out, b->lines.data, b->lines.len) ? PHR_ENOMEM : PHR_OK;
+        /* Withdrawn or suspended since the reader looked: nothing more of this person. */
+        snapshot_close(&b->snap);
+        b->open = 0;
+    }
+}
+
+/* 1 while there is more, 0 at the end, -1 on failure (logged; the file is
+ * cut short, which the recipient sees as a broken transfer). */
+int bulk_file_next(struct bulk_file *b, struct buf *out)
+{
+    int done = 0, err = step(b, out, &done);
+    if (err) {
+        log_event(LOG_ERROR, "bulk.file_failed", "error", phr_strerror(err), NULL);
+        return -1;
+    }
+    return !done;
+}
+
+void bulk_file_close(struct bulk_file *b)
+{
+    if (!b)
+        return;
+    if (b->open)
+        snapshot_close(&b->snap);
+    buf_wipe(&b->lines);
+    buf_free(&b->lines);
+    buf_free(&b->ids);
+    free(b);
+}

@@ -1,0 +1,139 @@
+// FHIR Bulk Data export to another provider (R4.4, R3.4, R3.7, R3.9): a
+// recipient's client starts an export, polls, fetches NDJSON per type; it
+// gets the records of exactly the persons whose live consent covers it and
+// the kind of data, each page recorded as a provision; a withdrawal stops
+// the next fetch; anyone else's export reads as absent.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide } from './helpers.mjs';
+
+let srv;
+const run = (...args) => {
+  const r = phr([...args, '--data', srv.data, '--log-level', 'warn']);
+  assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r.stdout ? JSON.parse(r.stdout) : null;
+};
+const recipient = (name) => {
+  const r = run('recipient', 'add', '--name', name, '--address', '1-1 Chiyoda, Tokyo', '--country', 'JP', '--contact', 'desk@example.jp');
+  run('recipient', 'agreement', '--recipient', r.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-2026-1',
+    '--certification', 'Pマーク', '--cert-expires', '2028-03-31');
+  return r;
+};
+const tokenFor = async (r) => {
+  const t = await call(srv, 'POST', '/api/v1/token', { body: { client_id: r.client_id, client_secret: r.client_secret } });
+  assert.equal(t.status, 200, t.text);
+  return t.body.access_token;
+};
+const ASYNC = { prefer: 'respond-async', accept: 'application/fhir+json' };
+const kickoff = (token, query = '', headers = ASYNC) => call(srv, 'GET', `/fhir/$export${query}`, { token, headers });
+const fetchFile = async (token, url) => {
+  const r = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  const text = await r.text();
+  return { status: r.status, type: r.headers.get('content-type'), lines: text ? text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [] };
+};
+const provisions = (p) => Number(sql(srv.data, `SELECT count(*) FROM provisions WHERE person_id = '${p.personId}'`));
+const measure = async (p, sys, when) => {
+  const r = await call(srv, 'POST', '/fhir/Observation', { token: p.token, body: bloodPressure(sys, 80, when) });
+  assert.equal(r.status, 201, r.text);
+  return r.body.id;
+};
+
+let clinic, clinicToken, other, otherToken, alice, bob, carol;
+before(async () => {
+  srv = await startServer();
+  run('recipient', 'group', '--group', 'demo-partners', '--name', 'Demo Health Partners');
+  clinic = recipient('Clinic A');
+  run('recipient', 'join', '--group', 'demo-partners', '--recipient', clinic.id);
+  clinicToken = await tokenFor(clinic);
+  other = recipient('Clinic B (no group)');
+  otherToken = await tokenFor(other);
+  [alice, bob, carol] = [await signupAndLogin(srv), await signupAndLogin(srv), await signupAndLogin(srv)];
+  for (const p of [alice, carol])
+    assert.equal((await decide(srv, p.token, [{ purpose: 'provision-partners', decision: 'grant' }])).status, 201);
+  for (let i = 0; i < 3; i++) await measure(alice, 120 + i, `2026-11-0${i + 1}T07:00:00+09:00`);
+  await measure(bob, 140, '2026-11-01T07:00:00+09:00');
+  await measure(carol, 130, '2026-11-01T07:00:00+09:00');
+  const okusuri = readFileSync(new URL('../fixtures/jahis/tc-minimal-valid.txt', import.meta.url));
+  const imp = await call(srv, 'POST', '/api/v1/imports', { token: alice.token, body: okusuri, headers: { 'content-type': 'text/plain' } });
+  assert.equal(imp.status, 201, imp.text);
+});
+after(async () => { await srv.stop(); });
+
+test('R4.4 kick-off, status, NDJSON: the records of the consenting persons only, each page a provision record', async () => {
+  const k = await kickoff(clinicToken, '?_type=Observation,MedicationDispense');
+  assert.equal(k.status, 202, k.text);
+  const status = k.headers.get('content-location');
+  assert.match(status, /\/fhir\/\$export-status\/[0-9a-f-]{36}$/);
+  const s = await fetch(status, { headers: { authorization: `Bearer ${clinicToken}` } });
+  assert.equal(s.status, 200);
+  assert.ok(s.headers.get('expires'), 'the manifest says until when');
+  const manifest = await s.json();
+  assert.equal(manifest.requiresAccessToken, true);
+  assert.deepEqual(manifest.output.map((o) => o.type), ['Observation', 'MedicationDispense']);
+  assert.deepEqual(manifest.error, []);
+  assert.match(manifest.transactionTime, /^\d{4}-\d\d-\d\dT/);
+
+  const before = [provisions(alice), provisions(bob), provisions(carol)];
+  const obs = await fetchFile(clinicToken, manifest.output[0].url);
+  assert.equal(obs.status, 200);
+  assert.match(obs.type, /application\/fhir\+ndjson/);
+  const subjects = obs.lines.map((o) => o.subject.reference.slice('Patient/'.length));
+  assert.equal(subjects.filter((x) => x === alice.personId).length, 3);
+  assert.equal(subjects.filter((x) => x === carol.personId).length, 1);
+  assert.ok(!subjects.includes(bob.personId), 'bob gave no consent');
+  assert.ok(obs.lines.every((o) => o.resourceType === 'Observation'));
+  assert.deepEqual([provisions(alice), provisions(bob), provisions(carol)], [before[0] + 1, before[1], before[2] + 1]);
+  const items = sql(srv.data, `SELECT items FROM provisions WHERE person_id = '${alice.personId}' ORDER BY rowid DESC LIMIT 1`);
+  assert.equal(items.split(',').length, 3, 'the provision names every record sent');
+
+  const meds = await fetchFile(clinicToken, manifest.output[1].url);
+  assert.equal(meds.status, 200);
+  assert.equal(meds.lines.length, 0, 'the purpose covers Observations only: medication is not provided');
+  const kicks = sql(srv.data, `SELECT count(*) FROM audit WHERE actor = 'recipient:${clinic.id}' AND action = 'bulk.export'`);
+  assert.equal(kicks, '1');
+});
+
+test('R3.9 R4.4 a withdrawal stops the export from that instant; a new record after _since alone comes with _since', async () => {
+  const k = await kickoff(clinicToken, '?_type=Observation');
+  const manifest = await (await fetch(k.headers.get('content-location'), { headers: { authorization: `Bearer ${clinicToken}` } })).json();
+  assert.equal((await decide(srv, carol.token, [{ purpose: 'provision-partners', decision: 'withdraw' }])).status, 201);
+  const n = provisions(carol);
+  const obs = await fetchFile(clinicToken, manifest.output[0].url);
+  assert.ok(!obs.lines.some((o) => o.subject.reference === `Patient/${carol.personId}`), 'withdrawn: nothing of carol');
+  assert.equal(provisions(carol), n);
+
+  await new Promise((res) => setTimeout(res, 1100));
+  const fresh = await measure(alice, 150, '2026-11-20T07:00:00+09:00');
+  const k2 = await kickoff(clinicToken, `?_type=Observation&_since=${encodeURIComponent(new Date(Date.now() - 500).toISOString())}`);
+  assert.equal(k2.status, 202, k2.text);
+  const m2 = await (await fetch(k2.headers.get('content-location'), { headers: { authorization: `Bearer ${clinicToken}` } })).json();
+  assert.match(m2.request, /_since=/);
+  const only = await fetchFile(clinicToken, m2.output[0].url);
+  assert.deepEqual(only.lines.map((o) => o.id), [fresh]);
+});
+
+test('R2.9 R4.4 refusals: not async, a person, a type not exported, a future _since, someone else\'s export, a cancelled one', async () => {
+  assert.equal((await kickoff(clinicToken, '', { accept: 'application/fhir+json' })).status, 400, 'Prefer: respond-async is required');
+  assert.equal((await kickoff(clinicToken, '?_outputFormat=text/csv')).status, 400);
+  assert.equal((await kickoff(clinicToken, '?_type=Patient')).status, 400);
+  assert.equal((await kickoff(clinicToken, '?_since=2999-01-01T00:00:00Z')).status, 400);
+  assert.equal((await kickoff(alice.token)).status, 403, 'a person uses $everything');
+  assert.equal((await kickoff(null)).status, 401);
+
+  const k = await kickoff(clinicToken, '?_type=Observation');
+  const status = k.headers.get('content-location');
+  const manifest = await (await fetch(status, { headers: { authorization: `Bearer ${clinicToken}` } })).json();
+  assert.equal((await fetch(status, { headers: { authorization: `Bearer ${otherToken}` } })).status, 404, 'another client\'s export reads as absent');
+  assert.equal((await fetchFile(otherToken, manifest.output[0].url)).status, 404);
+  assert.equal((await fetchFile(clinicToken, manifest.output[0].url.replace('Observation.ndjson', 'MedicationStatement.ndjson'))).status, 404,
+    'only the types asked for');
+  const ownOther = await kickoff(otherToken, '?_type=Observation');
+  const om = await (await fetch(ownOther.headers.get('content-location'), { headers: { authorization: `Bearer ${otherToken}` } })).json();
+  assert.equal((await fetchFile(otherToken, om.output[0].url)).lines.length, 0, 'no group, no consent covers it: nothing');
+
+  assert.equal((await fetch(status, { method: 'DELETE', headers: { authorization: `Bearer ${clinicToken}` } })).status, 202);
+  assert.equal((await fetch(status, { headers: { authorization: `Bearer ${clinicToken}` } })).status, 404);
+  assert.equal((await fetchFile(clinicToken, manifest.output[0].url)).status, 404, 'a cancelled export has no files');
+  assert.equal((await fetch(status, { method: 'DELETE', headers: { authorization: `Bearer ${clinicToken}` } })).status, 404);
+});
