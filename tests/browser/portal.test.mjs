@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
-import { startServer, call, sql, phr, PASSWORD, uniqueLogin } from '../api/helpers.mjs';
+import { startServer, call, sql, phr, decide, PASSWORD, uniqueLogin } from '../api/helpers.mjs';
 
 const CHROMIUM = process.env.PHR_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
@@ -41,7 +41,7 @@ async function open(viewport = { width: 1280, height: 800 }) {
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/status of 40[134]/.test(m.text())) problems.push(`console: ${m.text()}`);
+    if (m.type() === 'error' && !/status of (40[134]|422)/.test(m.text())) problems.push(`console: ${m.text()}`);
     if (/Content Security Policy/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
   });
   return { page, context, problems };
@@ -189,6 +189,43 @@ test('R2.3 a person with records sees them; a bad login says so without leaking 
   await page.click('#login-submit');
   await page.waitForURL(/#\/home/);
   await page.waitForSelector('main h1');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('R4.2 several files are imported one after the other with progress; the medication shows on the home page', async () => {
+  const { page, context, problems } = await open();
+  const login = uniqueLogin('import');
+  assert.equal((await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } })).status, 201);
+  const token = (await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).body.token;
+  assert.equal((await decide(srv, token, [{ purpose: 'service', decision: 'grant' }])).status, 201);
+  await page.goto(srv.url + '/#/login');
+  await page.fill('#login-login', login);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForURL(/#\/home/);
+  await page.goto(srv.url + '/#/mydata');
+  await page.waitForSelector('#import-file');
+  const fixture = (name) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
+  await page.setInputFiles('#import-file', [
+    { name: 'okusuri.txt', mimeType: 'text/plain', buffer: readFileSync(fixture('jahis/tc-multi-dispensing.txt')) },
+    { name: 'checkup.xml', mimeType: 'application/xml', buffer: readFileSync(fixture('tokutei-synthetic.xml')) },
+    { name: 'broken.txt', mimeType: 'text/plain', buffer: readFileSync(fixture('jahis/tc-invalid-missing-drug-code.txt')) },
+  ]);
+  await page.click('#import-submit');
+  await page.waitForFunction(() => document.querySelectorAll('#import-results li').length === 3);
+  assert.equal(await page.getAttribute('#import-progress', 'value'), '3');
+  const results = await page.locator('#import-results li').allTextContents();
+  assert.match(results[0], /okusuri\.txt: 取り込みました: 2 薬/);
+  assert.match(results[1], /checkup\.xml: 取り込みました: 4 記録/);
+  assert.match(results[2], /broken\.txt: 取り込めません — .*line 4, record 201/);
+  await shoot(page, 'import');
+  await page.goto(srv.url + '/#/home');
+  await page.waitForSelector('#medication');
+  const meds = await page.textContent('#medication');
+  assert.match(meds, /ロキソニン錠６０ｍｇ/);
+  assert.match(meds, /14日/);
+  assert.match(await page.textContent('#checkups'), /身長/);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -1,6 +1,6 @@
 // The portal: one page, views chosen by the URL's fragment (#/home …), each
 // drawn from the APIs with the session cookie the sign-in set.
-import { h, show } from './dom.js';
+import { h, show, startView } from './dom.js';
 import { api } from './api.js';
 import { t, lang, toggle } from './i18n.js';
 import { landing, policy, purposes } from './public.js';
@@ -44,6 +44,7 @@ const privateViews = { '#/home': home, '#/record': record, '#/consents': consent
 
 async function route() {
   const hash = location.hash || '#/';
+  startView();
   nav();
   try {
     if (hash.startsWith('#/policy/')) return await policy(hash.slice(9));

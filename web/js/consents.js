@@ -1,11 +1,12 @@
 // Consents (state per purpose, the dated history, grant and withdraw with
 // what changes said plainly) and who saw my data.
-import { h, show, message } from './dom.js';
+import { h, message, view } from './dom.js';
 import { api } from './api.js';
 import { t, pick } from './i18n.js';
 import { loadPolicies } from './public.js';
 
 export async function consents() {
+  const draw = view();
   const [c, p] = await Promise.all([api('GET', '/api/v1/me/consents'), loadPolicies()]);
   const out = h('p', { id: 'consent-message' });
   const decide = (code, decision) => async () => {
@@ -26,7 +27,7 @@ export async function consents() {
       message(out, e.message);
     }
   };
-  show(
+  draw(
     h('h1', {}, t('consents')),
     h('p', { class: 'muted' }, t('withdraw_explain')),
     out,
@@ -56,9 +57,10 @@ export async function consents() {
 }
 
 export async function access() {
+  const draw = view();
   const [events, prov] = await Promise.all([api('GET', '/fhir/AuditEvent'), api('GET', '/api/v1/me/provisions')]);
   const rows = (events.entry || []).map((e) => e.resource);
-  show(
+  draw(
     h('h1', {}, t('access')),
     h('h2', {}, t('by_others')),
     rows.length ? h('table', { id: 'access-events' },

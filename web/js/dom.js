@@ -23,6 +23,21 @@ export function show(...children) {
   main.focus();
 }
 
+// Views load asynchronously: one that finishes after the person has moved
+// on must not replace the page they moved to. route() starts each view; an
+// async view takes view() before its first await and draws with what it
+// returns, which does nothing once another view has started.
+let current = 0;
+export function startView() {
+  current += 1;
+}
+export function view() {
+  const mine = current;
+  return (...children) => {
+    if (mine === current) show(...children);
+  };
+}
+
 export function message(el, text, ok = false) {
   el.replaceChildren(text || '');
   el.className = ok ? 'ok' : 'error';

@@ -1,22 +1,42 @@
-// The person's data: the disclosure archive, importing a checkup file,
-// and erasure in two steps with the warning in plain words.
+// The person's data: the disclosure archive, importing files (one after
+// the other, with progress and each file's outcome), and erasure in two
+// steps with the warning in plain words.
 import { h, show, message } from './dom.js';
 import { api } from './api.js';
 import { t, pick } from './i18n.js';
 
 export function mydata(onErased) {
-  const file = h('input', { id: 'import-file', type: 'file', accept: '.xml,.json,application/xml,application/fhir+json' });
-  const importOut = h('p', { id: 'import-message' });
+  const file = h('input', {
+    id: 'import-file', type: 'file', multiple: true,
+    accept: '.xml,.json,.txt,application/xml,application/fhir+json,text/plain',
+  });
+  const progress = h('progress', { id: 'import-progress', max: 1, value: 0, hidden: true, 'aria-label': t('import_progress') });
+  const importOut = h('ul', { id: 'import-results', 'aria-live': 'polite' });
   const eraseArea = h('div', { id: 'erase-area' });
+  // The server tells the formats apart by content; the type only has to be one it takes.
+  const typeOf = (name) => (name.endsWith('.json') ? 'application/fhir+json' : name.endsWith('.txt') ? 'text/plain' : 'application/xml');
+  const outcome = (r) => {
+    if (r.duplicate) return t('already');
+    if (r.kind === 'jahis-tc') return `${t('imported')}: ${r.medications + r.otc} ${t('medicines')} (${r.date})`;
+    return `${t('imported')}: ${r.observations} ${t('records')} (${r.checkup_date})`;
+  };
   const doImport = async () => {
-    if (!file.files.length) return;
-    try {
-      const f = file.files[0];
-      const type = f.name.endsWith('.json') ? 'application/fhir+json' : 'application/xml';
-      const r = await api('POST', '/api/v1/imports', await f.arrayBuffer(), { 'content-type': type });
-      message(importOut, r.duplicate ? 'already imported' : `${r.observations} ${t('records')} (${r.checkup_date})`, true);
-    } catch (e) {
-      message(importOut, e.message);
+    const files = [...file.files];
+    if (!files.length) return;
+    progress.max = files.length;
+    progress.value = 0;
+    progress.hidden = false;
+    importOut.replaceChildren();
+    for (const f of files) {
+      let line;
+      try {
+        const r = await api('POST', '/api/v1/imports', await f.arrayBuffer(), { 'content-type': typeOf(f.name.toLowerCase()) });
+        line = h('li', { class: 'ok' }, `${f.name}: ${outcome(r)}`);
+      } catch (e) {
+        line = h('li', { class: 'error' }, `${f.name}: ${t('refused')} — ${e.message}`);
+      }
+      importOut.append(line);
+      progress.value += 1;
     }
   };
   const preview = async () => {
@@ -58,8 +78,9 @@ export function mydata(onErased) {
     h('p', {}, h('a', { href: '/api/v1/me/export/observations.csv', download: 'phr-observations.csv', id: 'export-csv' }, 'CSV'),
       ' ・ ', h('a', { href: '/api/v1/me/export/fhir', id: 'export-fhir', download: 'phr-fhir-bundle.json' }, 'FHIR R4 Bundle')),
     h('h2', {}, t('import')),
-    h('label', { for: 'import-file' }, 'CDA (.xml)'), file,
-    h('p', {}, h('button', { type: 'button', id: 'import-submit', onclick: doImport }, t('upload'))), importOut,
+    h('label', { for: 'import-file' }, t('import_files')), file,
+    h('p', {}, h('button', { type: 'button', id: 'import-submit', onclick: doImport }, t('upload'))),
+    progress, importOut,
     h('h2', {}, t('erase')),
     h('p', {}, h('button', { type: 'button', class: 'danger', id: 'erase-preview', onclick: preview }, t('erase_preview'))),
     eraseArea,

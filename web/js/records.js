@@ -1,6 +1,7 @@
 // Home (latest vitals, the blood-pressure chart with its table, checkup
-// results) and recording a measurement, checked before it is sent.
-import { h, show, message } from './dom.js';
+// results, medication) and recording a measurement, checked before it is
+// sent.
+import { h, show, message, view } from './dom.js';
 import { api } from './api.js';
 import { t, lang } from './i18n.js';
 import { bpChart, lineChart } from './chart.js';
@@ -34,6 +35,7 @@ function when(o) {
 }
 
 export async function home() {
+  const draw = view();
   const vitals = await api('GET', '/fhir/Observation?category=vital-signs&_sort=-date&_count=100');
   const labs = await api('GET', '/fhir/Observation?category=laboratory&_sort=-date&_count=100');
   const obs = (vitals.entry || []).map((e) => e.resource);
@@ -46,7 +48,10 @@ export async function home() {
   const weights = obs.filter((o) => o.code.coding.some((c) => c.code === '29463-7') && o.valueQuantity?.code === 'kg')
     .map((o) => ({ t: Date.parse(o.effectiveDateTime), when: when(o), w: o.valueQuantity.value })).reverse();
   const checkups = (labs.entry || []).map((e) => e.resource);
-  show(
+  const dispensed = ((await api('GET', '/fhir/MedicationDispense?_sort=-date&_count=100')).entry || []).map((e) => e.resource);
+  const otc = ((await api('GET', '/fhir/MedicationStatement?_sort=-date&_count=100')).entry || []).map((e) => e.resource);
+  const supply = (d) => (d.daysSupply ? `${d.daysSupply.value}${d.daysSupply.unit}` : d.quantity ? `${d.quantity.value}${d.quantity.unit || ''}` : '');
+  draw(
     h('h1', {}, t('home')),
     h('h2', {}, t('latest')),
     obs.length ? h('table', { id: 'latest' },
@@ -74,6 +79,16 @@ export async function home() {
       h('tbody', {}, checkups.map((o) => h('tr', {}, h('td', {}, o.effectiveDateTime),
         h('td', {}, o.code.coding[0].display), h('td', {}, valueText(o))))))
       : h('p', {}, t('none')),
+    h('h2', {}, t('medication')),
+    dispensed.length ? h('table', { id: 'medication' },
+      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('medicine')), h('th', {}, t('usage')),
+        h('th', {}, t('supply')), h('th', {}, t('pharmacy')))),
+      h('tbody', {}, dispensed.map((d) => h('tr', {}, h('td', {}, d.whenHandedOver), h('td', {}, d.medicationCodeableConcept.text),
+        h('td', {}, d.dosageInstruction?.[0]?.text || ''), h('td', {}, supply(d)), h('td', {}, d.performer?.[0]?.actor?.display || '')))))
+      : h('p', {}, t('none')),
+    otc.length ? [h('h3', {}, t('otc')), h('ul', { id: 'otc' }, otc.map((s) => h('li', {},
+      `${s.medicationCodeableConcept.text}${s.effectivePeriod ? ` (${s.effectivePeriod.start || ''}〜${s.effectivePeriod.end || ''})` : ''}`)))]
+      : [],
   );
 }
 

@@ -3,7 +3,7 @@
 // the page shows its refusal); the security officer and auditors read the
 // handling history with filters; the information-asset manager sees the
 // staff accounts.
-import { h, show, message } from './dom.js';
+import { h, show, message, view } from './dom.js';
 import { api } from './api.js';
 import { t } from './i18n.js';
 
@@ -93,9 +93,10 @@ async function manager() {
 }
 
 export async function staffHome() {
+  const draw = view();
   const role = sessionStorage.getItem('staffRole');
   const parts = role === 'handler' ? handler()
     : role === 'security-officer' || role === 'auditor' ? auditor()
       : role === 'asset-manager' ? await manager() : [];
-  show(h('h1', {}, `${t('staff')} (${role})`), parts);
+  draw(h('h1', {}, `${t('staff')} (${role})`), parts);
 }
