@@ -8,7 +8,6 @@
 
 #include "formats/cda_schema.h"
 #include "formats/fhirtime.h"
-#include "formats/json.h"
 
 #define HL7_NS "urn:hl7-org:v3"
 #define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
@@ -109,19 +108,18 @@ struct walk {
     struct issue *is;
 };
 
-/* Room for one more result, within the bound. */
-static int room(struct walk *w)
+int cda_result_room(struct cda_checkup *c, size_t *cap, struct issue *is)
 {
-    if (w->c->nresults == CDA_MAX_RESULTS)
-        return issue_set(w->is, 422, "too-costly", NULL, "more than %d results in one document", CDA_MAX_RESULTS);
-    if (w->c->nresults < w->cap)
+    if (c->nresults == CDA_MAX_RESULTS)
+        return issue_set(is, 422, "too-costly", NULL, "more than %d results in one document", CDA_MAX_RESULTS);
+    if (c->nresults < *cap)
         return 0;
-    size_t cap = w->cap ? w->cap * 2 : 64;
-    struct cda_result *r = realloc(w->c->results, cap * sizeof *r);
+    size_t n = *cap ? *cap * 2 : 64;
+    struct cda_result *r = realloc(c->results, n * sizeof *r);
     if (!r)
-        return issue_set(w->is, 500, "exception", NULL, "out of memory");
-    w->c->results = r;
-    w->cap = cap;
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    c->results = r;
+    *cap = n;
     return 0;
 }
 
@@ -142,7 +140,7 @@ static int add_result(struct walk *w, const xmlNode *obs)
     if (!type || strcmp(type, it->type))
         return issue_set(w->is, 422, "value", NULL, "item %s (%s): the value must be of type %s, not %s", it->code,
                          it->name, it->type, type ? type : "(none)");
-    if (room(w))
+    if (cda_result_room(w->c, &w->cap, w->is))
         return -1;
     struct cda_result *r = &w->c->results[w->c->nresults];
     *r = (struct cda_result){.item = it, .date_lo = w->c->date_lo, .date_hi = w->c->date_hi};
@@ -252,154 +250,6 @@ int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct issue 
     rc = 0;
 out:
     xmlFreeDoc(doc);
-    if (rc)
-        cda_checkup_free(out);
-    return rc;
-}
-
-/* --- FHIR Bundles --- */
-
-static json_object *member(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static json_object *first_coding(json_object *cc, const char *system)
-{
-    json_object *codings = member(cc, "coding");
-    for (size_t i = 0; codings && json_object_is_type(codings, json_type_array) && i < json_object_array_length(codings); i++) {
-        json_object *c = json_object_array_get_idx(codings, i);
-        const char *sys = json_get_str(c, "system");
-        if (!system || (sys && !strcmp(sys, system)))
-            return c;
-    }
-    return NULL;
-}
-
-static int bundle_value(json_object *o, const struct tokutei_item *it, size_t i, struct buf *b, struct issue *is)
-{
-    json_object *q = member(o, "valueQuantity"), *cc = member(o, "valueCodeableConcept"), *s = member(o, "valueString");
-    const char *want = it->type;
-    if (!strcmp(want, "PQ")) {
-        json_object *v = member(q, "value");
-        const char *unit = json_get_str(q, "code");
-        if (!v || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
-            return issue_set(is, 422, "value", NULL, "entry %zu, item %s (%s): valueQuantity.value must be a number", i,
-                             it->code, it->name);
-        if (*it->unit && (!unit || strcmp(unit, it->unit)))
-            return issue_set(is, 422, "value", NULL, "entry %zu, item %s (%s): the unit must be '%s', not '%s'", i,
-                             it->code, it->name, it->unit, unit ? unit : "");
-        const char *u = *it->unit ? it->unit : unit;
-        return buf_puts(b, "\"valueQuantity\":{\"value\":") ||
-                       buf_puts(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN)) ||
-                       (u && *u && (buf_puts(b, ",\"unit\":") || buf_json_str(b, u) ||
-                                    buf_puts(b, ",\"system\":\"http://unitsofmeasure.org\",\"code\":") || buf_json_str(b, u))) ||
-                       buf_puts(b, "}")
-                   ? issue_set(is, 500, "exception", NULL, "out of memory")
-                   : 0;
-    }
-    if (!strcmp(want, "CD") || !strcmp(want, "CO")) {
-        json_object *c = first_coding(cc, NULL);
-        const char *sys = json_get_str(c, "system"), *code = json_get_str(c, "code"), *display = json_get_str(c, "display");
-        if (!sys || !code)
-            return issue_set(is, 422, "value", NULL, "entry %zu, item %s (%s): a coded value needs system and code", i,
-                             it->code, it->name);
-        return buf_puts(b, "\"valueCodeableConcept\":{\"coding\":[{\"system\":") || buf_json_str(b, sys) ||
-                       buf_puts(b, ",\"code\":") || buf_json_str(b, code) ||
-                       (display && (buf_puts(b, ",\"display\":") || buf_json_str(b, display))) || buf_puts(b, "}]}")
-                   ? issue_set(is, 500, "exception", NULL, "out of memory")
-                   : 0;
-    }
-    const char *text = s && json_object_is_type(s, json_type_string) ? json_object_get_string(s) : NULL;
-    if (!text || !*text)
-        return issue_set(is, 422, "value", NULL, "entry %zu, item %s (%s): valueString is required", i, it->code,
-                         it->name);
-    return buf_puts(b, "\"valueString\":") || buf_json_str(b, text) ? issue_set(is, 500, "exception", NULL, "out of memory")
-                                                                    : 0;
-}
-
-static int bundle_entry(json_object *o, size_t i, struct walk *w)
-{
-    struct issue *is = w->is;
-    json_object *c = first_coding(member(o, "code"), "urn:oid:" TOKUTEI_ITEM_OID);
-    const char *code = json_get_str(c, "code");
-    if (!code)
-        return issue_set(is, 422, "code-invalid", NULL,
-                         "entry %zu: only Observations coded with the 特定健診 item table (urn:oid:" TOKUTEI_ITEM_OID
-                         ") are imported from a Bundle today", i);
-    const struct tokutei_item *it = tokutei_item_find(code);
-    if (!it)
-        return issue_set(is, 422, "code-invalid", NULL, "entry %zu: item code %s is not in the 特定健診 item table", i, code);
-    if (!member(o, "valueQuantity") && !member(o, "valueCodeableConcept") && !member(o, "valueString")) {
-        w->c->skipped++;
-        return 0;
-    }
-    const char *eff = json_get_str(o, "effectiveDateTime");
-    int64_t lo, hi;
-    if (!eff || strlen(eff) < 10 || fhirtime_parse(eff, FHIRTIME_DATETIME, 9 * 60, &lo, &hi))
-        return issue_set(is, 422, "required", NULL, "entry %zu (%s): effectiveDateTime is missing or not a date", i,
-                         it->name);
-    if (room(w))
-        return -1;
-    struct cda_result *r = &w->c->results[w->c->nresults];
-    *r = (struct cda_result){.item = it, .date_lo = lo, .date_hi = hi};
-    snprintf(r->date, sizeof r->date, "%.10s", eff);
-    if (bundle_value(o, it, i, &r->value, is)) {
-        buf_free(&r->value);
-        return -1;
-    }
-    if (!w->c->date[0] || strcmp(r->date, w->c->date) > 0) {
-        memcpy(w->c->date, r->date, sizeof w->c->date);
-        w->c->date_lo = lo;
-        w->c->date_hi = hi;
-    }
-    w->c->nresults++;
-    return 0;
-}
-
-int checkup_bundle_read(const char *text, size_t len, struct cda_checkup *out, struct issue *is)
-{
-    memset(out, 0, sizeof *out);
-    memset(is, 0, sizeof *is);
-    if (len > CDA_MAX_BYTES)
-        return issue_set(is, 413, "too-long", NULL, "the document is larger than %d bytes", CDA_MAX_BYTES);
-    json_object *root = json_parse_strict(text, len, is);
-    if (!root)
-        return -1;
-    int rc = -1;
-    const char *rt = json_get_str(root, "resourceType"), *type = json_get_str(root, "type");
-    json_object *entries = member(root, "entry");
-    struct walk w = {.c = out, .is = is};
-    if (!rt || strcmp(rt, "Bundle")) {
-        issue_set(is, 422, "structure", "resourceType", "a FHIR import is a Bundle (document, collection or transaction)");
-        goto out;
-    }
-    if (!type || (strcmp(type, "document") && strcmp(type, "collection") && strcmp(type, "transaction"))) {
-        issue_set(is, 422, "value", "Bundle.type", "the Bundle's type must be document, collection or transaction");
-        goto out;
-    }
-    if (!entries || !json_object_is_type(entries, json_type_array)) {
-        issue_set(is, 422, "required", "Bundle.entry", "the Bundle has no entries");
-        goto out;
-    }
-    for (size_t i = 0; i < json_object_array_length(entries); i++) {
-        json_object *res = member(json_object_array_get_idx(entries, i), "resource");
-        const char *t = json_get_str(res, "resourceType");
-        if (!t || strcmp(t, "Observation")) {
-            out->skipped++;
-            continue;
-        }
-        if (bundle_entry(res, i, &w))
-            goto out;
-    }
-    if (out->nresults == 0) {
-        issue_set(is, 422, "required", NULL, "the Bundle holds no checkup result with a value");
-        goto out;
-    }
-    rc = 0;
-out:
-    json_object_put(root);
     if (rc)
         cda_checkup_free(out);
     return rc;

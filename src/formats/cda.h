@@ -34,10 +34,10 @@ struct cda_checkup {
 /* 0, or -1 with is saying what is wrong (422 naming the item or the rule;
  * 400 for XML that does not parse). */
 int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct issue *is);
-/* The same from a FHIR R4 Bundle (document, collection or transaction),
- * such as the 健診結果報告書: its Observations coded with the item table,
- * each with its own date; other resources are counted in skipped. */
-int checkup_bundle_read(const char *json, size_t len, struct cda_checkup *out, struct issue *is);
 void cda_checkup_free(struct cda_checkup *c);
+/* Room for one more result in c (cap: the results' capacity), within
+ * CDA_MAX_RESULTS; 0, or -1 with is filled. For readers of other forms of
+ * checkup results (formats/fhir_import.c). */
+int cda_result_room(struct cda_checkup *c, size_t *cap, struct issue *is);
 
 #endif

@@ -413,12 +413,16 @@ static json_object *ext_str(const char *url, const char *kind, const char *v)
     return e;
 }
 
-int vitals_finalise(struct vital *v, const char *id, int version, const char *person_id,
-                    const struct provenance *prov, struct buf *out)
+void fhir_stamp(json_object *o, const char *id, int version, const char *person_id, const char *subject_member,
+                int data_category, const char *source, const struct provenance *prov)
 {
-    json_object *o = v->resource, *old_meta, *profile = NULL;
-    char ver[16], when[32], ref[64];
+    static const char *const displays[] = {"", "obtainable through the Mynaportal API and the like",
+                                           "provided by a medical institution, entered by the person",
+                                           "self-measured or self-recorded"};
+    json_object *old_meta, *profile = NULL;
+    char ver[16], when[32], ref[64], cat[4];
     snprintf(ver, sizeof ver, "%d", version);
+    snprintf(cat, sizeof cat, "%d", data_category);
     clock_format_ms(prov->recorded_at, when);
     snprintf(ref, sizeof ref, "Patient/%s", person_id);
 
@@ -431,20 +435,18 @@ int vitals_finalise(struct vital *v, const char *id, int version, const char *pe
     if (profile)
         json_object_object_add(meta, "profile", profile);
     json_object *tags = json_object_new_array();
-    /* R1.1 category 3: measured or recorded by the person. */
-    json_object_array_add(tags, coding(PHR_SYS_DATA_CATEGORY, "3", "self-measured or self-recorded"));
-    json_object_array_add(tags, coding(PHR_SYS_SOURCE, v->source, NULL));
+    json_object_array_add(tags, coding(PHR_SYS_DATA_CATEGORY, cat, displays[data_category >= 1 && data_category <= 3 ? data_category : 0]));
+    json_object_array_add(tags, coding(PHR_SYS_SOURCE, source, NULL));
     json_object_object_add(meta, "tag", tags);
     json_object_object_add(o, "meta", meta);
     json_object_object_add(o, "id", json_object_new_string(id));
 
     json_object *subj = json_object_new_object();
     json_object_object_add(subj, "reference", json_object_new_string(ref));
-    json_object_object_add(o, "subject", subj);
-    ensure_category(o);
+    json_object_object_add(o, subject_member, subj);
 
     json_object *exts, *pe = json_object_new_object(), *sub = json_object_new_array();
-    if (!json_object_object_get_ex(o, "extension", &exts)) {
+    if (!json_object_object_get_ex(o, "extension", &exts) || !json_object_is_type(exts, json_type_array)) {
         exts = json_object_new_array();
         json_object_object_add(o, "extension", exts);
     }
@@ -460,9 +462,16 @@ int vitals_finalise(struct vital *v, const char *id, int version, const char *pe
     json_object_object_add(pe, "url", json_object_new_string(PHR_EXT_PROVENANCE));
     json_object_object_add(pe, "extension", sub);
     json_object_array_add(exts, pe);
+}
 
+int vitals_finalise(struct vital *v, const char *id, int version, const char *person_id,
+                    const struct provenance *prov, struct buf *out)
+{
+    /* R1.1 category 3: measured or recorded by the person. */
+    fhir_stamp(v->resource, id, version, person_id, "subject", 3, v->source, prov);
+    ensure_category(v->resource);
     size_t n;
-    const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    const char *s = json_object_to_json_string_length(v->resource, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
     return s ? buf_append(out, s, n) : -1;
 }
 

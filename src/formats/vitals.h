@@ -45,6 +45,14 @@ struct provenance {
     int64_t recorded_at;
 };
 
+/* Makes o a stored resource: server-assigned id and meta (versionId,
+ * lastUpdated, source, the R1.1 category and source tags; a profile kept),
+ * subject_member ("subject", or "patient" for an Immunization) naming the
+ * person, and the provenance extension (any such extension from the client
+ * dropped, its other extensions kept). */
+void fhir_stamp(json_object *o, const char *id, int version, const char *person_id, const char *subject_member,
+                int data_category, const char *source, const struct provenance *prov);
+
 /* Turns the validated resource into the stored one: server-assigned id and
  * meta, subject set to the person, vital-signs category ensured, R1.1
  * category/source tags and provenance. Writes it to out. */

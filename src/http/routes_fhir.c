@@ -60,15 +60,20 @@ static void capability(struct request *r)
                 "otherwise total is given on the last page\"}]},"
                 "{\"type\":\"MedicationDispense\",\"supportedProfile\":[\"http://jpfhir.jp/fhir/core/"
                 "StructureDefinition/JP_MedicationDispense\"],\"documentation\":\"Medicines dispensed, from "
-                "imported お薬手帳 texts (POST /api/v1/imports).\",\"interaction\":[{\"code\":\"read\"},"
+                "imported お薬手帳 texts and FHIR files (POST /api/v1/imports).\",\"interaction\":[{\"code\":\"read\"},"
                 "{\"code\":\"vread\"},{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],"
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"},{\"name\":\"code\",\"type\":"
                 "\"token\"},{\"name\":\"date\",\"type\":\"date\"}," MED_PAGING "]},"
-                "{\"type\":\"MedicationStatement\",\"documentation\":\"OTC medicines the person takes, from "
-                "imported お薬手帳 texts.\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},"
+                "{\"type\":\"MedicationStatement\",\"documentation\":\"Medicines the person takes (OTC ones among "
+                "them), from imported お薬手帳 texts and FHIR files.\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},"
                 "{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],\"searchParam\":[{\"name\":"
                 "\"patient\",\"type\":\"reference\"},{\"name\":\"code\",\"type\":\"token\"},{\"name\":"
                 "\"date\",\"type\":\"date\"}," MED_PAGING "]},"
+                "{\"type\":\"Immunization\",\"supportedProfile\":[\"http://jpfhir.jp/fhir/core/StructureDefinition/"
+                "JP_Immunization\"],\"documentation\":\"Vaccinations, from imported FHIR files.\",\"interaction\":[{"
+                "\"code\":\"read\"},{\"code\":\"vread\"},{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],"
+                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"},{\"name\":\"code\",\"type\":\"token\"},"
+                "{\"name\":\"date\",\"type\":\"date\"}," MED_PAGING "]},"
                 "{\"type\":\"Consent\",\"documentation\":\"The person's consent ledger, one Consent per decision; "
                 "decisions are made with POST /api/v1/me/consents.\",\"interaction\":[{\"code\":\"search-type\"}],"
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
@@ -101,6 +106,7 @@ static const struct record_type record_types[] = {
     RECORD_TYPE("Observation", 1),
     RECORD_TYPE("MedicationDispense", 0),
     RECORD_TYPE("MedicationStatement", 0),
+    RECORD_TYPE("Immunization", 0),
 };
 
 static void finish_error(struct request *r, const struct op_result *res)

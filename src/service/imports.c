@@ -5,9 +5,10 @@
  * original, never by a plaintext hash) is reported, not stored twice.
  *
  * Formats: 特定健診 HL7 CDA R2 (MHLW hc08), validated against the built-in
- * schema, and FHIR R4 Bundles of checkup results (the 健診結果報告書), both
- * mapped to Observations typed per the MHLW item table; JAHIS お薬手帳 text,
- * mapped to MedicationDispense and MedicationStatement. */
+ * schema, mapped to Observations typed per the MHLW item table; FHIR R4
+ * JSON, a resource or a Bundle (the 健診結果報告書 among them): checkup
+ * results typed the same way, vital signs, medication and immunisation;
+ * JAHIS お薬手帳 text, mapped to MedicationDispense and MedicationStatement. */
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -16,6 +17,7 @@
 #include "crypto/seal.h"
 #include "formats/cda.h"
 #include "formats/checkup_fhir.h"
+#include "formats/fhir_import.h"
 #include "formats/jahis.h"
 #include "formats/medication_fhir.h"
 #include "service/internal.h"
@@ -23,19 +25,19 @@
 #include "util/err.h"
 #include "util/ids.h"
 
-enum format { CDA, CHECKUP_BUNDLE, JAHIS };
+enum format { CDA, FHIR, JAHIS };
 
 static const struct {
     const char *kind, *format, *content_type, *category, *source;
 } formats[] = {
     [CDA] = {"tokutei-cda", "mhlw-tokutei-hc08", "application/xml", "laboratory", "insurer"},
-    [CHECKUP_BUNDLE] = {"fhir-bundle", "fhir-bundle", "application/fhir+json", "laboratory", "insurer"},
+    [FHIR] = {"fhir", "fhir-r4", "application/fhir+json", "laboratory", "insurer"},
     [JAHIS] = {"jahis-tc", "jahis-tc", "text/plain; charset=utf-8", "medication", "medical-institution"},
 };
 
 struct sealed_row {
     char id[ID_LEN + 1];
-    const char *type, *code_system, *code, *source;
+    const char *type, *code_system, *code, *category, *source;
     int data_category;
     int64_t lo, hi;               /* the day of the result or dispensing, or of the document */
     struct buf body, original;
@@ -45,6 +47,7 @@ struct sealed_row {
 struct parsed {
     enum format f;
     struct cda_checkup c;
+    struct fhir_doc fd;
     struct jahis_doc j;
     char day[11];                 /* the document's day */
     int64_t lo, hi;
@@ -93,6 +96,7 @@ static int import_run(struct job *j, struct store *st)
         r.resource_type = s->type;
         r.code_system = s->code_system;
         r.code = s->code;
+        r.category = s->category;
         r.source = s->source;
         r.data_category = s->data_category;
         r.effective_start = s->lo;
@@ -135,7 +139,7 @@ static int sniff(const char *data, size_t len, enum format *f)
     if (i < len && data[i] == '<')
         *f = CDA;
     else if (i < len && data[i] == '{')
-        *f = CHECKUP_BUNDLE;
+        *f = FHIR;
     else if (jahis_sniff(data, len))
         *f = JAHIS;
     else
@@ -169,7 +173,15 @@ static int parse(const char *data, size_t len, struct parsed *p, struct issue *i
             }
         return 0;
     }
-    if (p->f == CDA ? cda_read(data, len, &p->c, is) : checkup_bundle_read(data, len, &p->c, is))
+    if (p->f == FHIR) {
+        if (fhir_import_read(data, len, clock_now_ms(), &p->fd, is))
+            return -1;
+        memcpy(p->day, p->fd.date, sizeof p->day);
+        p->lo = p->fd.lo;
+        p->hi = p->fd.hi;
+        return 0;
+    }
+    if (cda_read(data, len, &p->c, is))
         return -1;
     memcpy(p->day, p->c.date, sizeof p->day);
     p->lo = p->c.date_lo;
@@ -179,36 +191,66 @@ static int parse(const char *data, size_t len, struct parsed *p, struct issue *i
 
 static void parsed_free(struct parsed *p)
 {
-    if (p->f == JAHIS)
-        jahis_doc_free(&p->j);
-    else
-        cda_checkup_free(&p->c);
+    jahis_doc_free(&p->j);
+    fhir_doc_free(&p->fd);
+    cda_checkup_free(&p->c);
 }
 
 /* Row 0 is the document; then one row per result, or per medicine. */
 static size_t rows_of(const struct parsed *p)
 {
     size_t n = 1;
-    if (p->f != JAHIS)
+    if (p->f == CDA)
         return n + p->c.nresults;
+    if (p->f == FHIR)
+        return n + fhir_doc_records(&p->fd);
     for (size_t i = 0; i < p->j.ndispensings; i++)
         n += p->j.dispensings[i].ndrugs;
     return n + p->j.notc;
 }
 
 /* Describes row i (from 1) and writes its resource to plain. */
-static int render_row(struct import_job *x, const struct parsed *p, size_t i, struct buf *plain)
+static int checkup_row(struct import_job *x, const struct cda_checkup *c, size_t k, struct sealed_row *s,
+                       struct buf *plain)
+{
+    const struct cda_result *r = &c->results[k];
+    *s = (struct sealed_row){.type = "Observation", .code_system = "urn:oid:" TOKUTEI_ITEM_OID, .code = r->item->code,
+                             .category = "laboratory", .source = x->source, .data_category = 1, .lo = r->date_lo,
+                             .hi = r->date_hi};
+    id_uuid7(s->id);
+    return checkup_observation(plain, s->id, &x->meta, c, r);
+}
+
+/* A FHIR file's rows: its checkup results, then vital signs, then the rest. */
+static int fhir_row(struct import_job *x, struct parsed *p, size_t k, struct sealed_row *s, struct buf *plain)
+{
+    struct fhir_doc *d = &p->fd;
+    if (k < d->checkup.nresults)
+        return checkup_row(x, &d->checkup, k, s, plain);
+    k -= d->checkup.nresults;
+    if (k < d->nvitals) {
+        struct vital *v = &d->vitals[k];
+        *s = (struct sealed_row){.type = "Observation", .code_system = LOINC, .code = v->kind->code,
+                                 .category = "vital-signs", .source = v->source, .data_category = 3, .lo = v->eff_lo,
+                                 .hi = v->eff_hi};
+        id_uuid7(s->id);
+        return fhir_vital_render(plain, s->id, &x->meta, v);
+    }
+    struct fhir_other *o = &d->others[k - d->nvitals];
+    *s = (struct sealed_row){.type = o->type, .code_system = o->code_system, .code = o->code, .category = o->category,
+                             .source = x->source, .data_category = 1, .lo = o->lo, .hi = o->hi};
+    id_uuid7(s->id);
+    return fhir_other_render(plain, s->id, &x->meta, o);
+}
+
+static int render_row(struct import_job *x, struct parsed *p, size_t i, struct buf *plain)
 {
     struct sealed_row *s = &x->rows[i];
     const struct import_meta *m = &x->meta;
-    if (p->f != JAHIS) {
-        const struct cda_result *r = &p->c.results[i - 1];
-        *s = (struct sealed_row){.type = "Observation", .code_system = "urn:oid:" TOKUTEI_ITEM_OID,
-                                 .code = r->item->code, .source = x->source, .data_category = 1,
-                                 .lo = r->date_lo, .hi = r->date_hi};
-        id_uuid7(s->id);
-        return checkup_observation(plain, s->id, m, &p->c, r);
-    }
+    if (p->f == CDA)
+        return checkup_row(x, &p->c, i - 1, s, plain);
+    if (p->f == FHIR)
+        return fhir_row(x, p, i - 1, s, plain);
     size_t k = i - 1;
     for (size_t d = 0; d < p->j.ndispensings; d++) {
         const struct jahis_dispensing *b = &p->j.dispensings[d];
@@ -218,7 +260,7 @@ static int render_row(struct import_job *x, const struct parsed *p, size_t i, st
         }
         const struct jahis_drug *g = &b->drugs[k];
         *s = (struct sealed_row){.type = "MedicationDispense", .code_system = medication_code_system(g),
-                                 .code = *g->code ? g->code : g->name,
+                                 .code = *g->code ? g->code : g->name, .category = "medication",
                                  .source = medication_source(g->creator, x->source),
                                  .data_category = medication_data_category(g->creator), .lo = b->date_lo,
                                  .hi = b->date_hi};
@@ -228,28 +270,40 @@ static int render_row(struct import_job *x, const struct parsed *p, size_t i, st
     const struct jahis_otc *o = &p->j.otc[k];
     *s = (struct sealed_row){.type = "MedicationStatement", .code_system = *o->jan ? "https://www.gs1.org/gtin"
                                                                                    : "urn:phr:drug-name",
-                             .code = *o->jan ? o->jan : o->name, .source = medication_source(o->creator, x->source),
+                             .code = *o->jan ? o->jan : o->name, .category = "medication",
+                             .source = medication_source(o->creator, x->source),
                              .data_category = medication_data_category(o->creator),
                              .lo = o->date_lo ? o->date_lo : p->lo, .hi = o->date_hi ? o->date_hi : p->hi};
     id_uuid7(s->id);
     return medication_statement(plain, s->id, m, o);
 }
 
-static int summary(struct buf *out, const struct import_job *x, const struct parsed *p, size_t len)
+static int summary(struct buf *out, const struct import_job *x, const struct parsed *p)
 {
-    (void)len;
     if (x->duplicate_of[0])
         return buf_printf(out, "{\"kind\":\"%s\",\"duplicate\":true,\"document\":\"%s\",\"sha256\":\"%s\"}",
                           formats[p->f].kind, x->duplicate_of, x->sha256);
-    if (buf_printf(out, "{\"kind\":\"%s\",\"duplicate\":false,\"document\":\"%s\",\"sha256\":\"%s\",",
-                   formats[p->f].kind, x->rows[0].id, x->sha256))
+    if (buf_printf(out, "{\"kind\":\"%s\",\"duplicate\":false,\"document\":\"%s\",\"sha256\":\"%s\","
+                        "\"records\":%zu,\"date\":\"%s\",",
+                   formats[p->f].kind, x->rows[0].id, x->sha256, x->nrows - 1, p->day))
         return -1;
-    if (p->f != JAHIS)
+    if (p->f == CDA)
         return buf_printf(out, "\"checkup_date\":\"%s\",\"observations\":%zu,\"skipped\":%zu}", p->c.date,
                           p->c.nresults, p->c.skipped);
-    return buf_printf(out, "\"date\":\"%s\",\"dispensings\":%zu,\"medications\":%zu,\"otc\":%zu,\"parts\":%zu,"
+    if (p->f == FHIR) {
+        const struct fhir_doc *d = &p->fd;
+        size_t meds = 0;
+        for (size_t i = 0; i < d->nothers; i++)
+            meds += strcmp(d->others[i].type, "Immunization") != 0;
+        return (d->checkup.nresults && buf_printf(out, "\"checkup_date\":\"%s\",", d->checkup.date)) ||
+               buf_printf(out, "\"observations\":%zu,\"checkup_results\":%zu,\"vital_signs\":%zu,"
+                               "\"medications\":%zu,\"immunizations\":%zu,\"skipped\":%zu}",
+                          d->checkup.nresults + d->nvitals, d->checkup.nresults, d->nvitals, meds,
+                          d->nothers - meds, d->skipped + d->checkup.skipped);
+    }
+    return buf_printf(out, "\"dispensings\":%zu,\"medications\":%zu,\"otc\":%zu,\"parts\":%zu,"
                            "\"unmapped_records\":%zu}",
-                      p->day, p->j.ndispensings, x->nrows - 1 - p->j.notc, p->j.notc, p->j.parts, p->j.unmapped);
+                      p->j.ndispensings, x->nrows - 1 - p->j.notc, p->j.notc, p->j.parts, p->j.unmapped);
 }
 
 int import_file(struct service *svc, const struct actor *a, const char *subject, const char *source,
@@ -271,7 +325,9 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
     struct store *rd = NULL;
     int rc = -1;
     snprintf(x.subject, sizeof x.subject, "%s", subject);
-    snprintf(x.source, sizeof x.source, "%s", source ? source : formats[p.f].source);
+    /* A FHIR file of medication or vaccinations comes from a clinic or pharmacy more often than an insurer. */
+    snprintf(x.source, sizeof x.source, "%s",
+             source ? source : p.f == FHIR && !p.fd.checkup.nresults ? "medical-institution" : formats[p.f].source);
     gate_actor_name(a, x.recorded_by);
     crypto_hash_sha256(digest, (const unsigned char *)data, len);
     sodium_bin2hex(x.sha256, sizeof x.sha256, digest, sizeof digest);
@@ -295,7 +351,8 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
         goto out;
     }
     x.rows[0] = (struct sealed_row){.type = "DocumentReference", .code_system = "urn:phr:format",
-                                    .code = formats[p.f].format, .source = x.source, .data_category = 1,
+                                    .code = formats[p.f].format, .category = formats[p.f].category,
+                                    .source = x.source, .data_category = 1,
                                     .lo = p.lo, .hi = p.hi};
     id_uuid7(x.rows[0].id);
     x.meta = (struct import_meta){.person_id = x.subject, .document_id = x.rows[0].id, .source = x.source,
@@ -303,8 +360,9 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
                                   .content_type = formats[p.f].content_type, .format = formats[p.f].format,
                                   .recorded_at = clock_now_ms()};
     struct buf plain = {0};
-    int bad = (p.f == JAHIS ? medication_document(&plain, &x.meta, &p.j, p.day, len)
-                            : checkup_document(&plain, &x.meta, &p.c, len)) ||
+    int bad = (p.f == JAHIS  ? medication_document(&plain, &x.meta, &p.j, p.day, len)
+               : p.f == FHIR ? fhir_import_document(&plain, &x.meta, &p.fd, len)
+                             : checkup_document(&plain, &x.meta, &p.c, len)) ||
               seal_into(key, x.rows[0].id, plain.data, plain.len, data, len, &x.rows[0]);
     for (size_t i = 1; !bad && i < x.nrows; i++) {
         buf_wipe(&plain);
@@ -331,7 +389,7 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
                                               "consented to (%s)", x.g.reason);
         goto out;
     }
-    if (summary(out, &x, &p, len)) {
+    if (summary(out, &x, &p)) {
         issue_set(is, 500, "exception", NULL, "out of memory");
         goto out;
     }

@@ -135,7 +135,7 @@ test('R4.2 the 健診結果報告書 FHIR document Bundle: its checkup Observati
   const person = await signupAndLogin(srv);
   const r = await upload(person, BUNDLE, 'application/fhir+json');
   assert.equal(r.status, 201, r.text);
-  assert.equal(r.body.kind, 'fhir-bundle');
+  assert.equal(r.body.kind, 'fhir');
   const sample = JSON.parse(BUNDLE);
   const obs = sample.entry.map((e) => e.resource).filter((o) => o.resourceType === 'Observation');
   const withValue = obs.filter((o) => o.valueQuantity || o.valueCodeableConcept || o.valueString);

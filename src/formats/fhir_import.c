@@ -1,0 +1,387 @@
+#include "formats/fhir_import.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/checkup_fhir.h"
+#include "formats/fhirtime.h"
+#include "formats/json.h"
+#include "util/clock.h"
+
+#define JST_MIN (9 * 60)
+#define MAX_RECORDS 10000
+
+struct reader {
+    struct fhir_doc *d;
+    size_t cap_results, cap_vitals, cap_others;
+    int64_t now;
+    struct issue *is;
+};
+
+static json_object *member(json_object *o, const char *key)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static json_object *first_coding(json_object *cc, const char *system)
+{
+    json_object *codings = member(cc, "coding");
+    for (size_t i = 0; codings && json_object_is_type(codings, json_type_array) && i < json_object_array_length(codings); i++) {
+        json_object *c = json_object_array_get_idx(codings, i);
+        const char *sys = json_get_str(c, "system");
+        if (!system || (sys && !strcmp(sys, system)))
+            return c;
+    }
+    return NULL;
+}
+
+static int checkup_value(json_object *o, const struct tokutei_item *it, size_t i, struct buf *b, struct issue *is)
+{
+    json_object *q = member(o, "valueQuantity"), *cc = member(o, "valueCodeableConcept"), *s = member(o, "valueString");
+    const char *want = it->type;
+    if (!strcmp(want, "PQ")) {
+        json_object *v = member(q, "value");
+        const char *unit = json_get_str(q, "code");
+        if (!v || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+            return issue_set(is, 422, "value", NULL, "entry %zu, item %s (%s): valueQuantity.value must be a number", i,
+                             it->code, it->name);
+        if (*it->unit && (!unit || strcmp(unit, it->unit)))
+            return issue_set(is, 422, "value", NULL, "entry %zu, item %s (%s): the unit must be '%s', not '%s'", i,
+                             it->code, it->name, it->unit, unit ? unit : "");
+        const char *u = *it->unit ? it->unit : unit;
+        return buf_puts(b, "\"valueQuantity\":{\"value\":") ||
+                       buf_puts(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN)) ||
+                       (u && *u && (buf_puts(b, ",\"unit\":") || buf_json_str(b, u) ||
+                                    buf_puts(b, ",\"system\":\"http://unitsofmeasure.org\",\"code\":") || buf_json_str(b, u))) ||
+                       buf_puts(b, "}")
+                   ? issue_set(is, 500, "exception", NULL, "out of memory")
+                   : 0;
+    }
+    if (!strcmp(want, "CD") || !strcmp(want, "CO")) {
+        json_object *c = first_coding(cc, NULL);
+        const char *sys = json_get_str(c, "system"), *code = json_get_str(c, "code"), *display = json_get_str(c, "display");
+        if (!sys || !code)
+            return issue_set(is, 422, "value", NULL, "entry %zu, item %s (%s): a coded value needs system and code", i,
+                             it->code, it->name);
+        return buf_puts(b, "\"valueCodeableConcept\":{\"coding\":[{\"system\":") || buf_json_str(b, sys) ||
+                       buf_puts(b, ",\"code\":") || buf_json_str(b, code) ||
+                       (display && (buf_puts(b, ",\"display\":") || buf_json_str(b, display))) || buf_puts(b, "}]}")
+                   ? issue_set(is, 500, "exception", NULL, "out of memory")
+                   : 0;
+    }
+    const char *text = s && json_object_is_type(s, json_type_string) ? json_object_get_string(s) : NULL;
+    if (!text || !*text)
+        return issue_set(is, 422, "value", NULL, "entry %zu, item %s (%s): valueString is required", i, it->code,
+                         it->name);
+    return buf_puts(b, "\"valueString\":") || buf_json_str(b, text) ? issue_set(is, 500, "exception", NULL, "out of memory")
+                                                                    : 0;
+}
+
+static void note_time(struct fhir_doc *d, int64_t lo, int64_t hi)
+{
+    if (!d->date[0] || lo > d->lo) {
+        char when[32];
+        clock_format_ms(lo + JST_MIN * 60000LL, when);
+        snprintf(d->date, sizeof d->date, "%.10s", when);
+        d->lo = lo;
+        d->hi = hi;
+    }
+}
+
+/* An Observation coded with the item table: a checkup result. */
+static int checkup_entry(struct reader *rd, json_object *o, size_t i, const char *code)
+{
+    struct issue *is = rd->is;
+    struct cda_checkup *c = &rd->d->checkup;
+    const struct tokutei_item *it = tokutei_item_find(code);
+    if (!it)
+        return issue_set(is, 422, "code-invalid", NULL, "entry %zu: item code %s is not in the 特定健診 item table", i, code);
+    if (!member(o, "valueQuantity") && !member(o, "valueCodeableConcept") && !member(o, "valueString")) {
+        rd->d->skipped++;
+        return 0;
+    }
+    const char *eff = json_get_str(o, "effectiveDateTime");
+    int64_t lo, hi;
+    if (!eff || strlen(eff) < 10 || fhirtime_parse(eff, FHIRTIME_DATETIME, JST_MIN, &lo, &hi))
+        return issue_set(is, 422, "required", NULL, "entry %zu (%s): effectiveDateTime is missing or not a date", i,
+                         it->name);
+    if (cda_result_room(c, &rd->cap_results, is))
+        return -1;
+    struct cda_result *r = &c->results[c->nresults];
+    *r = (struct cda_result){.item = it, .date_lo = lo, .date_hi = hi};
+    snprintf(r->date, sizeof r->date, "%.10s", eff);
+    if (checkup_value(o, it, i, &r->value, is)) {
+        buf_free(&r->value);
+        return -1;
+    }
+    if (!c->date[0] || strcmp(r->date, c->date) > 0) {
+        memcpy(c->date, r->date, sizeof c->date);
+        c->date_lo = lo;
+        c->date_hi = hi;
+    }
+    c->nresults++;
+    note_time(rd->d, lo, hi);
+    return 0;
+}
+
+/* An Observation of a supported vital sign: checked as a submitted one. */
+static int vital_entry(struct reader *rd, json_object *o, size_t i)
+{
+    struct fhir_doc *d = rd->d;
+    if (d->nvitals == rd->cap_vitals) {
+        size_t cap = rd->cap_vitals ? rd->cap_vitals * 2 : 16;
+        struct vital *v = realloc(d->vitals, cap * sizeof *v);
+        if (!v)
+            return issue_set(rd->is, 500, "exception", NULL, "out of memory");
+        d->vitals = v;
+        rd->cap_vitals = cap;
+    }
+    /* The file's own patient and id are replaced when stored. */
+    json_object_object_del(o, "subject");
+    json_object_object_del(o, "id");
+    size_t n;
+    const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
+    struct issue why;
+    if (!text)
+        return issue_set(rd->is, 500, "exception", NULL, "out of memory");
+    if (vitals_parse(text, n, rd->now, JST_MIN, &d->vitals[d->nvitals], &why))
+        return issue_set(rd->is, why.status == 500 ? 500 : 422, why.code, why.expression, "entry %zu: %s", i,
+                         why.diagnostics);
+    struct vital *v = &d->vitals[d->nvitals++];
+    note_time(d, v->eff_lo, v->eff_hi);
+    return 0;
+}
+
+static const struct other_kind {
+    const char *type, *category, *subject_member, *from_member, *code_member, *name_system;
+    const char *when[3];              /* dateTime members, the first present counts */
+    const char *period;               /* or a Period member's start */
+} other_kinds[] = {
+    {"MedicationDispense", "medication", "subject", "supportingInformation", "medicationCodeableConcept", "urn:phr:drug-name",
+     {"whenHandedOver", "whenPrepared", NULL}, NULL},
+    {"MedicationStatement", "medication", "subject", "derivedFrom", "medicationCodeableConcept", "urn:phr:drug-name",
+     {"effectiveDateTime", "dateAsserted", NULL}, "effectivePeriod"},
+    {"Immunization", "immunization", "patient", NULL, "vaccineCode", "urn:phr:vaccine-name",
+     {"occurrenceDateTime", "recorded", NULL}, NULL},
+};
+
+/* Resources that only give context to the records: counted, not stored. */
+static const char *const context_types[] = {
+    "Patient", "Composition", "Organization", "Practitioner", "PractitionerRole", "Coverage", "Encounter",
+    "Location", "Medication", "Device", "RelatedPerson", "Provenance", "DocumentReference", "DocumentManifest",
+};
+
+/* A medicationReference to a contained Medication ("#med1"), as many
+ * systems send it, becomes the medicationCodeableConcept of that
+ * Medication's code: what the service indexes and shows. 0 if resolved. */
+static int contained_medication(json_object *o)
+{
+    const char *ref = json_get_str(member(o, "medicationReference"), "reference");
+    json_object *contained = member(o, "contained");
+    if (!ref || ref[0] != '#' || !contained || !json_object_is_type(contained, json_type_array))
+        return -1;
+    for (size_t i = 0; i < json_object_array_length(contained); i++) {
+        json_object *c = json_object_array_get_idx(contained, i), *code = member(c, "code");
+        const char *t = json_get_str(c, "resourceType"), *id = json_get_str(c, "id");
+        if (t && id && code && !strcmp(t, "Medication") && !strcmp(id, ref + 1)) {
+            json_object_object_add(o, "medicationCodeableConcept", json_object_get(code));
+            json_object_object_del(o, "medicationReference");
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int other_entry(struct reader *rd, json_object *o, size_t i, const struct other_kind *k)
+{
+    struct issue *is = rd->is;
+    const char *status = json_get_str(o, "status");
+    if (!status || !*status)
+        return issue_set(is, 422, "required", NULL, "entry %zu (%s): status is required", i, k->type);
+    if (member(o, "medicationReference") && contained_medication(o))
+        return issue_set(is, 422, "not-supported", NULL, "entry %zu (%s): medicationReference must name a "
+                         "Medication contained in the resource (#id); or give medicationCodeableConcept", i, k->type);
+    json_object *cc = member(o, k->code_member), *c = first_coding(cc, NULL);
+    const char *system = json_get_str(c, "system"), *code = json_get_str(c, "code"), *text = json_get_str(cc, "text");
+    if (!(system && code && *code) && !(text && *text))
+        return issue_set(is, 422, "required", NULL, "entry %zu (%s): %s needs a coding (system and code) or a text", i,
+                         k->type, k->code_member);
+    const char *when = NULL;
+    for (size_t w = 0; !when && w < 3 && k->when[w]; w++)
+        when = json_get_str(o, k->when[w]);
+    if (!when && k->period)
+        when = json_get_str(member(o, k->period), "start");
+    int64_t lo, hi;
+    if (!when || fhirtime_parse(when, FHIRTIME_DATETIME, JST_MIN, &lo, &hi))
+        return issue_set(is, 422, "required", NULL, "entry %zu (%s): when it happened is missing or not a FHIR "
+                         "dateTime (%s%s%s)", i, k->type, k->when[0], k->period ? ", " : "", k->period ? k->period : "");
+    if (lo > rd->now + 24 * 3600 * 1000LL)
+        return issue_set(is, 422, "value", NULL, "entry %zu (%s): %.32s lies in the future", i, k->type, when);
+    struct fhir_doc *d = rd->d;
+    if (d->nothers == rd->cap_others) {
+        size_t cap = rd->cap_others ? rd->cap_others * 2 : 16;
+        struct fhir_other *x = realloc(d->others, cap * sizeof *x);
+        if (!x)
+            return issue_set(is, 500, "exception", NULL, "out of memory");
+        d->others = x;
+        rd->cap_others = cap;
+    }
+    int coded = system && code && *code;
+    d->others[d->nothers++] = (struct fhir_other){
+        .res = json_object_get(o), .type = k->type, .category = k->category, .subject_member = k->subject_member,
+        .from_member = k->from_member,
+        .code_system = coded ? system : k->name_system, .code = coded ? code : text, .lo = lo, .hi = hi,
+    };
+    note_time(d, lo, hi);
+    return 0;
+}
+
+static int is_vital(json_object *o)
+{
+    int n;
+    const struct vital_kind *kinds = vitals_kinds(&n);
+    const char *code = json_get_str(first_coding(member(o, "code"), LOINC), "code");
+    for (int i = 0; code && i < n; i++)
+        if (!strcmp(kinds[i].code, code))
+            return 1;
+    return 0;
+}
+
+static int entry(struct reader *rd, json_object *res, size_t i)
+{
+    const char *t = json_get_str(res, "resourceType");
+    if (!t)
+        return issue_set(rd->is, 422, "required", NULL, "entry %zu: resourceType is missing", i);
+    if (fhir_doc_records(rd->d) >= MAX_RECORDS)
+        return issue_set(rd->is, 422, "too-costly", NULL, "more than %d records in one file", MAX_RECORDS);
+    if (!strcmp(t, "Observation")) {
+        const char *code = json_get_str(first_coding(member(res, "code"), "urn:oid:" TOKUTEI_ITEM_OID), "code");
+        if (code)
+            return checkup_entry(rd, res, i, code);
+        if (is_vital(res))
+            return vital_entry(rd, res, i);
+        return issue_set(rd->is, 422, "code-invalid", NULL,
+                         "entry %zu: an Observation is imported when coded with the 特定健診 item table (urn:oid:"
+                         TOKUTEI_ITEM_OID ") or as a supported vital sign (see /fhir/metadata)", i);
+    }
+    for (size_t k = 0; k < sizeof other_kinds / sizeof other_kinds[0]; k++)
+        if (!strcmp(t, other_kinds[k].type))
+            return other_entry(rd, res, i, &other_kinds[k]);
+    for (size_t k = 0; k < sizeof context_types / sizeof context_types[0]; k++)
+        if (!strcmp(t, context_types[k])) {
+            rd->d->skipped++;
+            return 0;
+        }
+    return issue_set(rd->is, 422, "not-supported", NULL, "entry %zu: %.40s is not imported (Observation, "
+                     "MedicationDispense, MedicationStatement and Immunization are)", i, t);
+}
+
+int fhir_import_read(const char *text, size_t len, int64_t now_ms, struct fhir_doc *out, struct issue *is)
+{
+    memset(out, 0, sizeof *out);
+    memset(is, 0, sizeof *is);
+    if (len > FHIR_IMPORT_MAX_BYTES)
+        return issue_set(is, 413, "too-long", NULL, "the file is larger than %d bytes", FHIR_IMPORT_MAX_BYTES);
+    json_object *root = json_parse_strict(text, len, is);
+    if (!root)
+        return -1;
+    int rc = -1;
+    struct reader rd = {.d = out, .now = now_ms, .is = is};
+    const char *rt = json_get_str(root, "resourceType"), *type = json_get_str(root, "type");
+    if (rt && !strcmp(rt, "Bundle")) {
+        json_object *entries = member(root, "entry");
+        if (!type || (strcmp(type, "document") && strcmp(type, "collection") && strcmp(type, "transaction"))) {
+            issue_set(is, 422, "value", "Bundle.type", "the Bundle's type must be document, collection or transaction");
+            goto out;
+        }
+        if (!entries || !json_object_is_type(entries, json_type_array)) {
+            issue_set(is, 422, "required", "Bundle.entry", "the Bundle has no entries");
+            goto out;
+        }
+        for (size_t i = 0; i < json_object_array_length(entries); i++) {
+            json_object *res = member(json_object_array_get_idx(entries, i), "resource");
+            if (!res || !json_object_is_type(res, json_type_object)) {
+                issue_set(is, 422, "required", NULL, "entry %zu has no resource", i);
+                goto out;
+            }
+            if (entry(&rd, res, i))
+                goto out;
+        }
+    } else if (entry(&rd, root, 0)) {
+        goto out;
+    }
+    if (!fhir_doc_records(out)) {
+        issue_set(is, 422, "required", NULL, "nothing to import: the file (%.40s) holds no record with a value — a "
+                  "Bundle or a resource the service imports", rt ? rt : "without a resourceType");
+        goto out;
+    }
+    rc = 0;
+out:
+    json_object_put(root);
+    if (rc)
+        fhir_doc_free(out);
+    return rc;
+}
+
+size_t fhir_doc_records(const struct fhir_doc *d)
+{
+    return d->checkup.nresults + d->nvitals + d->nothers;
+}
+
+void fhir_doc_free(struct fhir_doc *d)
+{
+    cda_checkup_free(&d->checkup);
+    for (size_t i = 0; i < d->nvitals; i++)
+        vital_free(&d->vitals[i]);
+    for (size_t i = 0; i < d->nothers; i++)
+        json_object_put(d->others[i].res);
+    free(d->vitals);
+    free(d->others);
+    memset(d, 0, sizeof *d);
+}
+
+int fhir_import_document(struct buf *b, const struct import_meta *m, const struct fhir_doc *d, size_t bytes)
+{
+    if (d->checkup.nresults)
+        return checkup_document(b, m, &d->checkup, bytes);
+    char title[48];
+    snprintf(title, sizeof title, "FHIR R4 %s", d->date);
+    return import_document(b, m, "{\"text\":\"FHIR R4 JSON\"}", title, d->date, bytes);
+}
+
+static struct provenance provenance_of(const struct import_meta *m)
+{
+    return (struct provenance){.recorded_by = m->recorded_by, .channel = m->channel,
+                               .original_sha256_hex = m->sha256_hex, .recorded_at = m->recorded_at};
+}
+
+static int serialise(struct buf *b, json_object *o)
+{
+    size_t n;
+    const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    return s ? buf_append(b, s, n) : -1;
+}
+
+int fhir_vital_render(struct buf *b, const char *id, const struct import_meta *m, struct vital *v)
+{
+    struct provenance p = provenance_of(m);
+    return vitals_finalise(v, id, 1, m->person_id, &p, b);
+}
+
+int fhir_other_render(struct buf *b, const char *id, const struct import_meta *m, struct fhir_other *o)
+{
+    struct provenance p = provenance_of(m);
+    if (o->from_member) {
+        /* Where the record came from: the file's DocumentReference. */
+        json_object *from = json_object_new_array(), *ref = json_object_new_object();
+        char r[64];
+        snprintf(r, sizeof r, "DocumentReference/%s", m->document_id);
+        json_object_object_add(ref, "reference", json_object_new_string(r));
+        json_object_array_add(from, ref);
+        json_object_object_add(o->res, o->from_member, from);
+    }
+    fhir_stamp(o->res, id, 1, m->person_id, o->subject_member, 1, m->source, &p);
+    return serialise(b, o->res);
+}

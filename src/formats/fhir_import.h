@@ -1,0 +1,61 @@
+/* FHIR R4 JSON handed in as a file (R4.2): one resource, or a Bundle of
+ * type document, collection or transaction (the 健診結果報告書 among them),
+ * read into what the service stores:
+ *   - Observations coded with the 特定健診 item table: checkup results,
+ *     typed per the table as from a CDA (formats/cda.h);
+ *   - Observations of the supported vital signs: checked as
+ *     POST /fhir/Observation checks them (formats/vitals.h);
+ *   - MedicationDispense, MedicationStatement, Immunization: checked for
+ *     status, what was given and when.
+ * Patient, Composition, Organization and other context resources are
+ * counted as skipped (the file's own patient is replaced by the person
+ * importing it); any other clinical resource is refused with its entry. */
+#ifndef PHR_FHIR_IMPORT_H
+#define PHR_FHIR_IMPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+#include "formats/cda.h"
+#include "formats/import_fhir.h"
+#include "formats/vitals.h"
+
+#define FHIR_IMPORT_MAX_BYTES (4 * 1024 * 1024)
+
+/* A medication or immunisation record, as given (rewritten when stored). */
+struct fhir_other {
+    json_object *res;                  /* owned */
+    const char *type;                  /* static: MedicationDispense, … */
+    const char *category;              /* the record's category: medication, immunization */
+    const char *subject_member;        /* "subject", or "patient" for an Immunization */
+    const char *from_member;           /* the reference to the file's document, NULL if the type has none */
+    const char *code_system, *code;    /* point into res (or a static system and the text) */
+    int64_t lo, hi;
+};
+
+struct fhir_doc {
+    struct cda_checkup checkup;        /* item-table Observations; checkup.date the newest */
+    struct vital *vitals;
+    size_t nvitals;
+    struct fhir_other *others;
+    size_t nothers;
+    size_t skipped;                    /* context resources and value-less checkup items */
+    char date[11];                     /* the newest day of anything read */
+    int64_t lo, hi;
+};
+
+/* 0, or -1 with is saying what is wrong (the entry's index and the rule). */
+int fhir_import_read(const char *json, size_t len, int64_t now_ms, struct fhir_doc *out, struct issue *is);
+size_t fhir_doc_records(const struct fhir_doc *d);
+void fhir_doc_free(struct fhir_doc *d);
+
+/* The stored forms (0, or -1 out of memory): the file's DocumentReference,
+ * a vital sign (R1.1 category 3, as submitted ones), a medication or
+ * immunisation record (category 1, the file's source). Checkup results are
+ * written by formats/checkup_fhir.h. The resource is changed in place. */
+int fhir_import_document(struct buf *b, const struct import_meta *m, const struct fhir_doc *d, size_t bytes);
+int fhir_vital_render(struct buf *b, const char *id, const struct import_meta *m, struct vital *v);
+int fhir_other_render(struct buf *b, const char *id, const struct import_meta *m, struct fhir_other *o);
+
+#endif
