@@ -1,6 +1,7 @@
 #include "formats/medication_fhir.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "formats/vitals.h"
@@ -8,6 +9,8 @@
 #define SYS_YJ "urn:oid:1.2.392.100495.20.1.73"
 #define SYS_GENERIC "urn:oid:1.2.392.100495.20.1.81"
 #define SYS_GTIN "https://www.gs1.org/gtin"
+#define SYS_RP_NUMBER "urn:oid:1.2.392.100495.20.3.81"
+#define SYS_RP_DRUG_NUMBER "urn:oid:1.2.392.100495.20.3.82"
 
 const char *medication_code_system(const struct jahis_drug *g)
 {
@@ -57,12 +60,30 @@ static int note(struct buf *b, int *first, const char *label, const char *text)
     return e;
 }
 
+/* The total handed over: the dose (a day's, or a time's for 頓服) times
+ * the days or times; "" when either is missing. */
+static void total_of(const char *dose, const char *amount, char out[32])
+{
+    out[0] = '\0';
+    if (*dose && *amount)
+        snprintf(out, 32, "%.10g", strtod(dose, NULL) * strtod(amount, NULL));
+}
+
 int medication_dispense(struct buf *b, const char *id, const struct import_meta *m,
                         const struct jahis_dispensing *d, const struct jahis_drug *g)
 {
     const struct jahis_rp *rp = &d->rps[g->rp];
+    /* JP Core identifies a dispensed medicine by its RP number and its
+     * number within the RP. */
+    size_t within = 1;
+    for (const struct jahis_drug *x = d->drugs; x < g; x++)
+        within += x->rp == g->rp;
+    char total[32];
+    total_of(g->dose, rp->amount, total);
     int e = buf_puts(b, "{\"resourceType\":\"MedicationDispense\"") ||
             import_common(b, id, m, medication_data_category(g->creator), medication_source(g->creator, m->source)) ||
+            buf_printf(b, ",\"identifier\":[{\"system\":\"" SYS_RP_NUMBER "\",\"value\":\"%d\"},{\"system\":\""
+                          SYS_RP_DRUG_NUMBER "\",\"value\":\"%zu\"}]", rp->rp, within) ||
             buf_puts(b, ",\"status\":\"completed\",\"medicationCodeableConcept\":{\"coding\":[{\"system\":") ||
             buf_json_str(b, medication_code_system(g)) || buf_puts(b, ",\"code\":") ||
             buf_json_str(b, *g->code ? g->code : g->name) || buf_puts(b, ",\"display\":") ||
@@ -75,12 +96,12 @@ int medication_dispense(struct buf *b, const char *id, const struct import_meta 
     if (!e && *d->pharmacy)
         e = buf_puts(b, ",\"performer\":[{\"actor\":{\"display\":") || buf_json_str(b, d->pharmacy) ||
             buf_puts(b, "}}]");
+    if (!e && *total)
+        e = buf_printf(b, ",\"quantity\":{\"value\":%s,\"unit\":", total) || buf_json_str(b, g->unit) || buf_puts(b, "}");
     if (!e && *rp->amount && !strcmp(rp->unit, "日分"))
         e = buf_puts(b, ",\"daysSupply\":{\"value\":") || number(b, rp->amount) ||
             buf_puts(b, ",\"unit\":\"日\",\"system\":\"" UCUM "\",\"code\":\"d\"}");
-    else if (!e && *rp->amount)
-        e = buf_puts(b, ",\"quantity\":{\"value\":") || number(b, rp->amount) || buf_puts(b, ",\"unit\":") ||
-            buf_json_str(b, rp->unit) || buf_puts(b, "}");
+
     e = e || buf_printf(b, ",\"whenHandedOver\":\"%s\",\"dosageInstruction\":[{", d->date);
     if (!e && *rp->usage)
         e = buf_puts(b, "\"text\":") || buf_json_str(b, rp->usage) || buf_puts(b, ",");

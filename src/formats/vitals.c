@@ -381,7 +381,12 @@ static json_object *coding(const char *system, const char *code, const char *dis
     return c;
 }
 
-static void ensure_category(json_object *o)
+/* A category coded (system, code), added if the resource lacks it: HL7's
+ * vital-signs profile wants observation-category's, JP Core's
+ * JP_Observation_VitalSigns its own simple category. */
+#define JP_OBS_CATEGORY "http://jpfhir.jp/fhir/core/CodeSystem/JP_SimpleObservationCategory_CS"
+
+static void ensure_category(json_object *o, const char *system, const char *code, const char *display)
 {
     json_object *cats;
     if (!json_object_object_get_ex(o, "category", &cats)) {
@@ -394,13 +399,13 @@ static void ensure_category(json_object *o)
             continue;
         for (size_t k = 0; k < json_object_array_length(cod); k++) {
             json_object *c = json_object_array_get_idx(cod, k);
-            const char *sys = json_get_str(c, "system"), *code = json_get_str(c, "code");
-            if (sys && code && strcmp(sys, OBS_CATEGORY) == 0 && strcmp(code, "vital-signs") == 0)
+            const char *sys = json_get_str(c, "system"), *cd = json_get_str(c, "code");
+            if (sys && cd && strcmp(sys, system) == 0 && strcmp(cd, code) == 0)
                 return;
         }
     }
     json_object *cc = json_object_new_object(), *arr = json_object_new_array();
-    json_object_array_add(arr, coding(OBS_CATEGORY, "vital-signs", "Vital Signs"));
+    json_object_array_add(arr, coding(system, code, display));
     json_object_object_add(cc, "coding", arr);
     json_object_array_add(cats, cc);
 }
@@ -469,7 +474,8 @@ int vitals_finalise(struct vital *v, const char *id, int version, const char *pe
 {
     /* R1.1 category 3: measured or recorded by the person. */
     fhir_stamp(v->resource, id, version, person_id, "subject", 3, v->source, prov);
-    ensure_category(v->resource);
+    ensure_category(v->resource, OBS_CATEGORY, "vital-signs", "Vital Signs");
+    ensure_category(v->resource, JP_OBS_CATEGORY, "vital-signs", "バイタルサイン");
     size_t n;
     const char *s = json_object_to_json_string_length(v->resource, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
     return s ? buf_append(out, s, n) : -1;

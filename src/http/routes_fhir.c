@@ -402,7 +402,8 @@ static void patient(struct request *r, const char *rest)
         return routes_export(r, 1);
     if (strcmp(r->method, "GET"))
         return outcome(r, 405, "not-supported", "a Patient is read with GET");
-    buf_printf(&r->resp, "{\"resourceType\":\"Patient\",\"id\":\"%s\"}", r->auth.person_id);
+    buf_printf(&r->resp, "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"identifier\":[{\"system\":"
+                         "\"urn:ietf:rfc:3986\",\"value\":\"urn:uuid:%s\"}]}", r->auth.person_id, r->auth.person_id);
     req_reply(r, 200, FHIR_TYPE);
 }
 

