@@ -1,8 +1,11 @@
-/* libFuzzer target: a submitted FHIR Observation (strict JSON, vital-sign
- * validation), seeded from the HL7 and JP Core vital-sign examples. */
+/* libFuzzer target: vital signs as they arrive — a submitted FHIR
+ * Observation (strict JSON, vital-sign validation) and a CSV of
+ * measurements (RFC 4180 fields, header mapping, each row validated) —
+ * seeded from the HL7 and JP Core vital-sign examples and device CSVs. */
 #include <stddef.h>
 #include <stdint.h>
 
+#include "formats/device_csv.h"
 #include "formats/vitals.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -13,5 +16,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct issue is;
     if (vitals_parse((const char *)data, size, 1800000000000LL, 540, &v, &is) == 0)
         vital_free(&v);
+    struct csv_vitals c;
+    if (csv_read((const char *)data, size, 1800000000000LL, &c, &is) == 0)
+        csv_vitals_free(&c);
     return 0;
 }

@@ -1,9 +1,9 @@
 /* Imports and imported documents (R4.1, R4.2):
  *   POST /api/v1/imports[?source=insurer|medical-institution|mynaportal]
  *        a 特定健診 CDA (application/xml), a FHIR Bundle of checkup results
- *        (application/fhir+json) or a JAHIS お薬手帳 text (text/plain, UTF-8
- *        or Shift_JIS): 201 with what was stored, 200 if the same file was
- *        imported before (nothing stored again)
+ *        (application/fhir+json), a JAHIS お薬手帳 text (text/plain, UTF-8
+ *        or Shift_JIS) or a CSV of measurements (text/csv): 201 with what
+ *        was stored, 200 if the same file was imported before
  *   GET  /api/v1/me/documents/{id}            the DocumentReference
  *   GET  /api/v1/me/documents/{id}/original   the file exactly as imported */
 #include <string.h>
@@ -17,7 +17,7 @@
 static int accepted(const char *ct)
 {
     static const char *ok[] = {"application/xml", "text/xml", "application/hl7-cda+xml", "application/fhir+json",
-                               "application/json", "text/plain"};
+                               "application/json", "text/plain", "text/csv"};
     for (size_t i = 0; ct && i < sizeof ok / sizeof ok[0]; i++) {
         size_t n = strlen(ok[i]);
         if (!strncasecmp(ct, ok[i], n) && (ct[n] == '\0' || ct[n] == ';'))
@@ -30,8 +30,8 @@ static void import(struct request *r)
 {
     if (!accepted(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
         return req_problem(r, 415, "Unsupported Media Type",
-                           "send a 特定健診 CDA document as application/xml, a FHIR Bundle of checkup results as "
-                           "application/fhir+json, or a JAHIS お薬手帳 text as text/plain");
+                           "send a 特定健診 CDA document as application/xml, FHIR R4 JSON as application/fhir+json, "
+                           "a JAHIS お薬手帳 text as text/plain, or a CSV of measurements as text/csv");
     struct issue is;
     const char *channel = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ? "api" : "portal";
     if (import_file(r->svc, &r->actor, r->auth.person_id, req_arg(r, "source"), channel, r->body.data,
@@ -62,10 +62,12 @@ static void finish_original(struct request *r)
     while (i < r->resp.len && strchr(" \t\r\n\xEF\xBB\xBF", r->resp.data[i]))
         i++;
     int xml = i < r->resp.len && r->resp.data[i] == '<', json = i < r->resp.len && r->resp.data[i] == '{';
-    r->ctype = xml ? "application/xml" : json ? "application/fhir+json" : "text/plain";
-    req_add_header(r, "Content-Disposition", xml    ? "attachment; filename=\"tokutei-cda.xml\""
-                                             : json ? "attachment; filename=\"checkup-bundle.json\""
-                                                    : "attachment; filename=\"okusuri-techo.txt\"");
+    int jahis = r->resp.len - i >= 7 && !memcmp(r->resp.data + i, "JAHISTC", 7);
+    r->ctype = xml ? "application/xml" : json ? "application/fhir+json" : jahis ? "text/plain" : "text/csv";
+    req_add_header(r, "Content-Disposition", xml     ? "attachment; filename=\"tokutei-cda.xml\""
+                                             : json  ? "attachment; filename=\"fhir.json\""
+                                             : jahis ? "attachment; filename=\"okusuri-techo.txt\""
+                                                     : "attachment; filename=\"measurements.csv\"");
 }
 
 void routes_imports(struct request *r)

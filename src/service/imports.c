@@ -8,7 +8,8 @@
  * schema, mapped to Observations typed per the MHLW item table; FHIR R4
  * JSON, a resource or a Bundle (the 健診結果報告書 among them): checkup
  * results typed the same way, vital signs, medication and immunisation;
- * JAHIS お薬手帳 text, mapped to MedicationDispense and MedicationStatement. */
+ * JAHIS お薬手帳 text, mapped to MedicationDispense and MedicationStatement;
+ * CSV of measurements from home devices, mapped to vital-sign Observations. */
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -17,6 +18,7 @@
 #include "crypto/seal.h"
 #include "formats/cda.h"
 #include "formats/checkup_fhir.h"
+#include "formats/device_csv.h"
 #include "formats/fhir_import.h"
 #include "formats/jahis.h"
 #include "formats/medication_fhir.h"
@@ -25,7 +27,7 @@
 #include "util/err.h"
 #include "util/ids.h"
 
-enum format { CDA, FHIR, JAHIS };
+enum format { CDA, FHIR, JAHIS, CSV };
 
 static const struct {
     const char *kind, *format, *content_type, *category, *source;
@@ -33,6 +35,7 @@ static const struct {
     [CDA] = {"tokutei-cda", "mhlw-tokutei-hc08", "application/xml", "laboratory", "insurer"},
     [FHIR] = {"fhir", "fhir-r4", "application/fhir+json", "laboratory", "insurer"},
     [JAHIS] = {"jahis-tc", "jahis-tc", "text/plain; charset=utf-8", "medication", "medical-institution"},
+    [CSV] = {"csv", "vitals-csv", "text/csv; charset=utf-8", "vital-signs", "device"},
 };
 
 struct sealed_row {
@@ -49,6 +52,7 @@ struct parsed {
     struct cda_checkup c;
     struct fhir_doc fd;
     struct jahis_doc j;
+    struct csv_vitals csv;
     char day[11];                 /* the document's day */
     int64_t lo, hi;
 };
@@ -142,6 +146,8 @@ static int sniff(const char *data, size_t len, enum format *f)
         *f = FHIR;
     else if (jahis_sniff(data, len))
         *f = JAHIS;
+    else if (csv_sniff(data, len))
+        *f = CSV;
     else
         return -1;
     return 0;
@@ -151,8 +157,9 @@ static int parse(const char *data, size_t len, struct parsed *p, struct issue *i
 {
     if (sniff(data, len, &p->f))
         return issue_set(is, 415, "not-supported", NULL,
-                         "this is not a file the service imports: a 特定健診 CDA document (XML), a FHIR Bundle of "
-                         "checkup results (JSON) or a JAHIS お薬手帳 text");
+                         "this is not a file the service imports: a 特定健診 CDA document (XML), FHIR R4 JSON, a "
+                         "JAHIS お薬手帳 text, or a CSV of measurements whose header names the date column "
+                         "(effective, 日時)");
     if (p->f == JAHIS) {
         if (jahis_read(data, len, &p->j, is))
             return -1;
@@ -171,6 +178,16 @@ static int parse(const char *data, size_t len, struct parsed *p, struct issue *i
                 p->lo = p->j.otc[i].date_lo;
                 p->hi = p->j.otc[i].date_hi;
             }
+        return 0;
+    }
+    if (p->f == CSV) {
+        if (csv_read(data, len, clock_now_ms(), &p->csv, is))
+            return -1;
+        char when[32];
+        clock_format_ms(p->csv.lo + 9 * 3600000LL, when);
+        snprintf(p->day, sizeof p->day, "%.10s", when);
+        p->lo = p->csv.lo;
+        p->hi = p->csv.hi;
         return 0;
     }
     if (p->f == FHIR) {
@@ -192,6 +209,7 @@ static int parse(const char *data, size_t len, struct parsed *p, struct issue *i
 static void parsed_free(struct parsed *p)
 {
     jahis_doc_free(&p->j);
+    csv_vitals_free(&p->csv);
     fhir_doc_free(&p->fd);
     cda_checkup_free(&p->c);
 }
@@ -204,6 +222,8 @@ static size_t rows_of(const struct parsed *p)
         return n + p->c.nresults;
     if (p->f == FHIR)
         return n + fhir_doc_records(&p->fd);
+    if (p->f == CSV)
+        return n + p->csv.n;
     for (size_t i = 0; i < p->j.ndispensings; i++)
         n += p->j.dispensings[i].ndrugs;
     return n + p->j.notc;
@@ -221,6 +241,15 @@ static int checkup_row(struct import_job *x, const struct cda_checkup *c, size_t
     return checkup_observation(plain, s->id, &x->meta, c, r);
 }
 
+static int vital_row(struct import_job *x, struct vital *v, struct sealed_row *s, struct buf *plain)
+{
+    *s = (struct sealed_row){.type = "Observation", .code_system = LOINC, .code = v->kind->code,
+                             .category = "vital-signs", .source = v->source, .data_category = 3, .lo = v->eff_lo,
+                             .hi = v->eff_hi};
+    id_uuid7(s->id);
+    return fhir_vital_render(plain, s->id, &x->meta, v);
+}
+
 /* A FHIR file's rows: its checkup results, then vital signs, then the rest. */
 static int fhir_row(struct import_job *x, struct parsed *p, size_t k, struct sealed_row *s, struct buf *plain)
 {
@@ -228,14 +257,8 @@ static int fhir_row(struct import_job *x, struct parsed *p, size_t k, struct sea
     if (k < d->checkup.nresults)
         return checkup_row(x, &d->checkup, k, s, plain);
     k -= d->checkup.nresults;
-    if (k < d->nvitals) {
-        struct vital *v = &d->vitals[k];
-        *s = (struct sealed_row){.type = "Observation", .code_system = LOINC, .code = v->kind->code,
-                                 .category = "vital-signs", .source = v->source, .data_category = 3, .lo = v->eff_lo,
-                                 .hi = v->eff_hi};
-        id_uuid7(s->id);
-        return fhir_vital_render(plain, s->id, &x->meta, v);
-    }
+    if (k < d->nvitals)
+        return vital_row(x, &d->vitals[k], s, plain);
     struct fhir_other *o = &d->others[k - d->nvitals];
     *s = (struct sealed_row){.type = o->type, .code_system = o->code_system, .code = o->code, .category = o->category,
                              .source = x->source, .data_category = 1, .lo = o->lo, .hi = o->hi};
@@ -251,6 +274,8 @@ static int render_row(struct import_job *x, struct parsed *p, size_t i, struct b
         return checkup_row(x, &p->c, i - 1, s, plain);
     if (p->f == FHIR)
         return fhir_row(x, p, i - 1, s, plain);
+    if (p->f == CSV)
+        return vital_row(x, &p->csv.v[i - 1], s, plain);
     size_t k = i - 1;
     for (size_t d = 0; d < p->j.ndispensings; d++) {
         const struct jahis_dispensing *b = &p->j.dispensings[d];
@@ -278,6 +303,13 @@ static int render_row(struct import_job *x, struct parsed *p, size_t i, struct b
     return medication_statement(plain, s->id, m, o);
 }
 
+static int csv_document(struct buf *b, const struct import_meta *m, const char *day, size_t bytes)
+{
+    char title[48];
+    snprintf(title, sizeof title, "測定値 CSV %s", day);
+    return import_document(b, m, "{\"text\":\"CSV of measurements\"}", title, day, bytes);
+}
+
 static int summary(struct buf *out, const struct import_job *x, const struct parsed *p)
 {
     if (x->duplicate_of[0])
@@ -301,6 +333,9 @@ static int summary(struct buf *out, const struct import_job *x, const struct par
                           d->checkup.nresults + d->nvitals, d->checkup.nresults, d->nvitals, meds,
                           d->nothers - meds, d->skipped + d->checkup.skipped);
     }
+    if (p->f == CSV)
+        return buf_printf(out, "\"rows\":%zu,\"vital_signs\":%zu,\"skipped\":%zu}", p->csv.rows, p->csv.n,
+                          p->csv.skipped);
     return buf_printf(out, "\"dispensings\":%zu,\"medications\":%zu,\"otc\":%zu,\"parts\":%zu,"
                            "\"unmapped_records\":%zu}",
                       p->j.ndispensings, x->nrows - 1 - p->j.notc, p->j.notc, p->j.parts, p->j.unmapped);
@@ -362,6 +397,7 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
     struct buf plain = {0};
     int bad = (p.f == JAHIS  ? medication_document(&plain, &x.meta, &p.j, p.day, len)
                : p.f == FHIR ? fhir_import_document(&plain, &x.meta, &p.fd, len)
+               : p.f == CSV  ? csv_document(&plain, &x.meta, p.day, len)
                              : checkup_document(&plain, &x.meta, &p.c, len)) ||
               seal_into(key, x.rows[0].id, plain.data, plain.len, data, len, &x.rows[0]);
     for (size_t i = 1; !bad && i < x.nrows; i++) {

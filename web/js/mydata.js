@@ -8,17 +8,18 @@ import { t, pick } from './i18n.js';
 export function mydata(onErased) {
   const file = h('input', {
     id: 'import-file', type: 'file', multiple: true,
-    accept: '.xml,.json,.txt,application/xml,application/fhir+json,text/plain',
+    accept: '.xml,.json,.txt,.csv,application/xml,application/fhir+json,text/plain,text/csv',
   });
   const progress = h('progress', { id: 'import-progress', max: 1, value: 0, hidden: true, 'aria-label': t('import_progress') });
   const importOut = h('ul', { id: 'import-results', 'aria-live': 'polite' });
   const eraseArea = h('div', { id: 'erase-area' });
   // The server tells the formats apart by content; the type only has to be one it takes.
-  const typeOf = (name) => (name.endsWith('.json') ? 'application/fhir+json' : name.endsWith('.txt') ? 'text/plain' : 'application/xml');
+  const typeOf = (name) => (name.endsWith('.json') ? 'application/fhir+json' : name.endsWith('.txt') ? 'text/plain'
+    : name.endsWith('.csv') ? 'text/csv' : 'application/xml');
   const outcome = (r) => {
     if (r.duplicate) return t('already');
     if (r.kind === 'jahis-tc') return `${t('imported')}: ${r.medications + r.otc} ${t('medicines')} (${r.date})`;
-    return `${t('imported')}: ${r.observations} ${t('records')} (${r.checkup_date})`;
+    return `${t('imported')}: ${r.records} ${t('records')} (${r.date})`;
   };
   const doImport = async () => {
     const files = [...file.files];

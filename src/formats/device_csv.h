@@ -1,0 +1,40 @@
+/* Vital signs as CSV (R4.2): what home devices and their apps export, and
+ * what GET /api/v1/me/export/observations.csv gives back. The header names
+ * the columns, in any order, in English or Japanese:
+ *
+ *   effective | 日時 | 測定日時 | date     when (FHIR dateTime, or
+ *                                        "YYYY/MM/DD HH:MM[:SS]", Japan time)
+ *   systolic | 最高血圧, diastolic | 最低血圧   blood pressure, mmHg
+ *   pulse | 脈拍 (/min), weight | 体重 (kg), temperature | 体温 (Cel),
+ *   spo2 | SpO2 (%), glucose | 血糖 (mg/dL), steps | 歩数
+ *   code_system, code, value, unit     one LOINC-coded value per row (the
+ *                                      export's own columns)
+ *
+ * Each measurement becomes an Observation checked exactly as a submitted
+ * one (formats/vitals.h), source "device". Empty cells are no measurement;
+ * rows coded with another system than LOINC (checkup results in an export)
+ * are counted as skipped. RFC 4180 quoting; UTF-8 (a BOM is dropped). */
+#ifndef PHR_DEVICE_CSV_H
+#define PHR_DEVICE_CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "formats/vitals.h"
+
+#define CSV_MAX_BYTES (4 * 1024 * 1024)
+#define CSV_MAX_MEASUREMENTS 10000
+
+struct csv_vitals {
+    struct vital *v;
+    size_t n, rows, skipped;
+    int64_t lo, hi;              /* the newest measurement */
+};
+
+/* 1 if the first line looks like such a header. */
+int csv_sniff(const char *data, size_t len);
+/* 0, or -1 with is naming the line, the column and the rule. */
+int csv_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *out, struct issue *is);
+void csv_vitals_free(struct csv_vitals *c);
+
+#endif
