@@ -31,8 +31,8 @@ void routes_fhir(struct request *r);
 void routes_consent(struct request *r);
 /* /api/v1/me/erasures: called by routes_consent once the person is known. */
 void routes_rights(struct request *r);
-/* A person's export (R4.3), streamed: FHIR Bundle (fhir) or CSV. */
-void routes_export(struct request *r, int fhir);
+/* A person's export (R4.3): FHIR Bundle or CSV streamed, or the SPHR package. */
+void routes_export(struct request *r, enum export_format f);
 /* /fhir/$export, /fhir/Patient/$export, /fhir/$export-status/…,
  * /fhir/$export-file/…: Bulk Data for recipients; rest is after "/fhir". */
 void routes_bulk(struct request *r, const char *rest);

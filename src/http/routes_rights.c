@@ -103,20 +103,23 @@ static void export_end(void *ctx)
     export_close(ctx);
 }
 
-void routes_export(struct request *r, int fhir)
+void routes_export(struct request *r, enum export_format f)
 {
+    static const char *const types[] = {[EXPORT_FHIR] = "application/fhir+json; charset=utf-8",
+                                        [EXPORT_CSV] = "text/csv; charset=utf-8", [EXPORT_SPHR] = "application/zip"};
+    static const char *const files[] = {[EXPORT_CSV] = "attachment; filename=\"phr-observations.csv\"",
+                                        [EXPORT_SPHR] = "attachment; filename=\"phr-package.sphr.zip\""};
     struct export *e;
     struct issue is;
     if (strcmp(r->method, "GET"))
         return req_problem(r, 405, "Method Not Allowed", "exports are read with GET");
-    if (export_open(r->svc, &r->actor, r->auth.person_id, fhir ? EXPORT_FHIR : EXPORT_CSV, &e, &is) != 0)
-        return fhir ? req_outcome(r, &is) : req_problem_issue(r, &is);
-    if (!fhir && req_add_header(r, "Content-Disposition", "attachment; filename=\"phr-observations.csv\"") != 0) {
+    if (export_open(r->svc, &r->actor, r->auth.person_id, f, &e, &is) != 0)
+        return f == EXPORT_FHIR ? req_outcome(r, &is) : req_problem_issue(r, &is);
+    if (files[f] && req_add_header(r, "Content-Disposition", files[f]) != 0) {
         export_close(e);
         return req_problem(r, 500, "Internal Server Error", "out of memory");
     }
-    req_stream(r, 200, fhir ? "application/fhir+json; charset=utf-8" : "text/csv; charset=utf-8", export_piece,
-               export_end, e);
+    req_stream(r, 200, types[f], export_piece, export_end, e);
 }
 
 static void disclosure(struct request *r)
@@ -138,13 +141,17 @@ void routes_rights(struct request *r)
     int post = strcmp(r->method, "POST") == 0;
     if (strcmp(p, "/api/v1/me/export/observations.csv") == 0) {
         r->route = "/api/v1/me/export/observations.csv";
-        return routes_export(r, 0);
+        return routes_export(r, EXPORT_CSV);
     }
     /* The portal's download link for Patient/$everything (a page cannot
      * know the path with the person's id before asking). */
     if (strcmp(p, "/api/v1/me/export/fhir") == 0) {
         r->route = "/api/v1/me/export/fhir";
-        return routes_export(r, 1);
+        return routes_export(r, EXPORT_FHIR);
+    }
+    if (strcmp(p, "/api/v1/me/export/sphr.zip") == 0) {
+        r->route = "/api/v1/me/export/sphr.zip";
+        return routes_export(r, EXPORT_SPHR);
     }
     if (strcmp(p, "/api/v1/me/disclosure") == 0) {
         r->route = "/api/v1/me/disclosure";

@@ -379,7 +379,6 @@ void bulk_file_close(struct bulk_file *b)
     if (b->open)
         snapshot_close(&b->snap);
     buf_wipe(&b->lines);
-    buf_free(&b->lines);
     buf_free(&b->ids);
     free(b);
 }

@@ -1,14 +1,17 @@
 /* Exports to the person (R4.3): the current version of every record as a
- * FHIR R4 Bundle (Patient/$everything) and the vital signs and checkup
- * values as CSV. Like the disclosure they stream a page at a time from one
- * snapshot, close with the export period after an announced termination,
- * and each is an entry in the handling history. */
+ * FHIR R4 Bundle (Patient/$everything), the vital signs and checkup values
+ * as CSV, and an SPHR package of both with every imported file as it came.
+ * Like the disclosure they read from one snapshot — the Bundle and the CSV
+ * stream a page at a time; the package, being a zip, is made whole in
+ * memory first (one person's data) — close with the export period after
+ * an announced termination, and each is an entry in the handling history. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
 
 #include "access/gate.h"
+#include "formats/sphr.h"
 #include "service/snapshot.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -49,7 +52,9 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
     *out = NULL;
     enum decision dec = subject && strlen(subject) <= ID_LEN ? gate_decide(a, ACT_DISCLOSURE, subject) : GATE_DENY;
     struct audit_job job = {.job = {.run = audit_run}, .a = a, .subject = subject, .d = dec,
-                            .what = format == EXPORT_FHIR ? "export:fhir" : "export:csv"};
+                            .what = format == EXPORT_FHIR  ? "export:fhir"
+                                    : format == EXPORT_CSV ? "export:csv"
+                                                           : "export:sphr"};
     if (dec == GATE_DENY) {
         if (writer_call(svc->writer, &job.job) != PHR_OK)
             return issue_set(is, 503, "transient", NULL, "the store is not available");
@@ -183,7 +188,7 @@ static int start(struct export *e, struct buf *b)
                       now, e->snap.person, e->snap.person, e->snap.person);
 }
 
-int export_next(struct export *e, struct buf *b)
+static int step(struct export *e, struct buf *b)
 {
     if (e->done)
         return 0;
@@ -207,6 +212,109 @@ int export_next(struct export *e, struct buf *b)
         return -1;
     }
     return 1;
+}
+
+/* The whole of one format, from the start of the snapshot. */
+static int whole(struct export *e, enum export_format f, struct buf *b)
+{
+    e->format = f;
+    e->started = e->done = 0;
+    e->cursor = 0;
+    int rc;
+    while ((rc = step(e, b)) == 1)
+        ;
+    return rc;
+}
+
+struct original {
+    struct buf data;
+    char path[64];
+    const char *type;
+};
+
+struct originals {
+    struct export *e;
+    struct original *o;
+    size_t n, cap;
+};
+
+/* Imported files, as they came: a DocumentReference's original. */
+static int keep_original(void *arg, const struct record_row *r)
+{
+    struct originals *x = arg;
+    if (!r->current || strcmp(r->resource_type, "DocumentReference"))
+        return PHR_OK;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 8;
+        struct original *o = realloc(x->o, cap * sizeof *o);
+        if (!o)
+            return PHR_ENOMEM;
+        x->o = o;
+        x->cap = cap;
+    }
+    int err = snapshot_open_part(&x->e->snap, r, "original");
+    if (err)
+        return err;
+    struct original *o = &x->o[x->n++];
+    memset(o, 0, sizeof *o);
+    struct buf *p = &x->e->snap.plain;
+    const char *d = p->len ? p->data : "";
+    int xml = d[0] == '<', json = d[0] == '{', jahis = p->len >= 7 && !memcmp(d, "JAHISTC", 7);
+    o->type = xml ? "application/xml" : json ? "application/fhir+json" : jahis ? "text/plain" : "text/csv";
+    snprintf(o->path, sizeof o->path, "originals/%s.%s", r->id, xml ? "xml" : json ? "json" : jahis ? "txt" : "csv");
+    err = buf_append(&o->data, p->data, p->len) ? PHR_ENOMEM : PHR_OK;
+    buf_wipe(p);
+    return err;
+}
+
+/* The package: the Bundle, the CSV and every imported file, with the
+ * index (formats/sphr.h). */
+static int package(struct export *e, struct buf *out)
+{
+    struct buf fhir = {0}, csv = {0};
+    struct originals x = {.e = e};
+    struct sphr_part *parts = NULL;
+    int rc = -1;
+    if (whole(e, EXPORT_FHIR, &fhir) < 0 || whole(e, EXPORT_CSV, &csv) < 0)
+        goto out;
+    int64_t cursor = 0, before;
+    do {
+        before = cursor;
+        struct store *rd = e->snap.rd;
+        if (rd->ops->record_page(rd, e->snap.person, 1, cursor, 200, keep_original, &x, &cursor) != PHR_OK)
+            goto out;
+    } while (cursor != before);
+    if (!(parts = calloc(x.n + 2, sizeof *parts)))
+        goto out;
+    parts[0] = (struct sphr_part){"fhir/everything.json", "application/fhir+json", "FHIR R4 Bundle (Patient/$everything)",
+                                  fhir.data, fhir.len};
+    parts[1] = (struct sphr_part){"csv/observations.csv", "text/csv", "Observations (CSV)", csv.data, csv.len};
+    for (size_t i = 0; i < x.n; i++)
+        parts[i + 2] = (struct sphr_part){x.o[i].path, x.o[i].type, "Imported file, as it came", x.o[i].data.data,
+                                          x.o[i].data.len};
+    rc = sphr_package(e->snap.person, clock_now_ms(), parts, x.n + 2, out);
+out:
+    if (rc)
+        log_event(LOG_ERROR, "export.failed", "what", "sphr", NULL);
+    free(parts);
+    for (size_t i = 0; i < x.n; i++)
+        buf_wipe(&x.o[i].data);
+    free(x.o);
+    buf_wipe(&fhir);
+    buf_wipe(&csv);
+    return rc;
+}
+
+int export_next(struct export *e, struct buf *b)
+{
+    if (e->format != EXPORT_SPHR)
+        return step(e, b);
+    if (e->done)
+        return 0;
+    int rc = package(e, b);
+    e->format = EXPORT_SPHR;
+    e->done = 1;
+    return rc ? -1 : 1;
 }
 
 void export_close(struct export *e)

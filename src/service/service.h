@@ -233,7 +233,7 @@ void disclosure_close(struct disclosure *d);
 /* Exports to the person (R4.3), streamed like the disclosure: every
  * current record as a FHIR R4 Bundle (type collection, the Patient first),
  * or the Observations as CSV. */
-enum export_format { EXPORT_FHIR, EXPORT_CSV };
+enum export_format { EXPORT_FHIR, EXPORT_CSV, EXPORT_SPHR };
 struct export;
 int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
                 struct export **out, struct issue *is);

@@ -1,14 +1,15 @@
-// Round trip and validity of exports (R4.3, R4.2): everything a person
+// Round trip and validity of exports (R4.3, R4.4, R4.2): everything a person
 // holds — typed-in vitals, a CDA checkup, an お薬手帳 text, a FHIR file of
 // medication, vaccination and vital signs — comes out of Patient/$everything
 // as FHIR R4 that @medplum/core validates resource by resource, offline:
 // against JP Core 1.1.2's profile where JP Core has one for it (Patient,
 // vital signs, MedicationDispense, Immunization, DocumentReference), against
 // the R4 definitions otherwise; and it goes into another account as the
-// same records.
+// same records. The SPHR package holds all of it with an index.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,4 +115,45 @@ test('R4.3 R4.2 every exported resource is valid FHIR R4, and importing the expo
   assert.ok(again.entry.filter((e) => e.resource.resourceType !== 'Patient')
     .every((e) => JSON.stringify(e.resource).includes(bob.personId) && !JSON.stringify(e.resource).includes(alice.personId)),
   'nothing of bob\'s names alice');
+});
+
+test('R4.3 R4.4 the SPHR package: an index of everything, the FHIR Bundle, the CSV and every imported file as it came', async () => {
+  const me = await signupAndLogin(srv);
+  assert.equal((await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: bloodPressure(121, 79, '2026-11-03T07:30:00+09:00') })).status, 201);
+  const cda = fixture('tokutei-synthetic.xml');
+  const okusuri = execFileSync('iconv', ['-f', 'UTF-8', '-t', 'CP932'], { input: fixture('jahis/tc-multi-dispensing.txt') });
+  await upload(me, cda, 'application/xml');
+  await upload(me, okusuri, 'text/plain');
+  const res = await fetch(`${srv.url}/api/v1/me/export/sphr.zip`, { headers: { authorization: `Bearer ${me.token}` } });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/zip');
+  assert.match(res.headers.get('content-disposition'), /phr-package\.sphr\.zip/);
+  const dir = mkdtempSync(join(tmpdir(), 'sphr-'));
+  const zip = join(dir, 'p.zip');
+  writeFileSync(zip, Buffer.from(await res.arrayBuffer()));
+  const files = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n');
+  assert.equal(files[0], 'index.phr');
+  assert.ok(files.includes('fhir/everything.json') && files.includes('csv/observations.csv'));
+  const index = execFileSync('unzip', ['-p', zip, 'index.phr'], { encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(index.slice(0, 2).map((r) => r.resourceType), ['Composition', 'DocumentManifest']);
+  const refs = index.slice(2);
+  assert.equal(refs.length, files.length - 1, 'a DocumentReference for every file but the index');
+  assert.equal(index[1].content.length, refs.length);
+  for (const r of [...index]) validateResource(r);
+  for (const r of refs) {
+    const a = r.content[0].attachment;
+    const bytes = execFileSync('unzip', ['-p', zip, a.url]);
+    assert.equal(bytes.length, a.size, a.url);
+    assert.equal(a.extension[0].valueString, createHash('sha256').update(bytes).digest('hex'), a.url);
+  }
+  const originals = refs.filter((r) => r.content[0].attachment.url.startsWith('originals/')).map((r) => execFileSync('unzip', ['-p', zip, r.content[0].attachment.url]));
+  assert.ok(originals.some((b) => b.equals(cda)), 'the CDA as it came');
+  assert.ok(originals.some((b) => b.equals(okusuri)), 'the お薬手帳 text as it came, Shift_JIS and all');
+  const bundle = JSON.parse(execFileSync('unzip', ['-p', zip, 'fhir/everything.json'], { encoding: 'utf8' }));
+  assert.equal(bundle.entry[0].resource.id, me.personId);
+  validateResource(bundle);
+  assert.match(execFileSync('unzip', ['-p', zip, 'csv/observations.csv'], { encoding: 'utf8' }), /85354-9,Blood pressure panel,,mm\[Hg\],121,79/);
+  const other = await signupAndLogin(srv);
+  assert.equal((await fetch(`${srv.url}/api/v1/me/export/sphr.zip`, { headers: { authorization: `Bearer ${other.token}` } })).status, 200,
+    'each person gets their own');
 });

@@ -193,7 +193,7 @@ test('R2.3 a person with records sees them; a bad login says so without leaking 
   await context.close();
 });
 
-test('R4.2 several files are imported one after the other with progress; the medication shows on the home page', async () => {
+test('R4.2 R4.3 several files are imported one after the other with progress; the package downloads; the medication shows on the home page', async () => {
   const { page, context, problems } = await open();
   const login = uniqueLogin('import');
   assert.equal((await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } })).status, 201);
@@ -219,6 +219,9 @@ test('R4.2 several files are imported one after the other with progress; the med
   assert.match(results[0], /okusuri\.txt: 取り込みました: 2 薬/);
   assert.match(results[1], /checkup\.xml: 取り込みました: 4 記録/);
   assert.match(results[2], /broken\.txt: 取り込めません — .*line 4, record 201/);
+  const [pkg] = await Promise.all([page.waitForEvent('download'), page.click('#export-sphr')]);
+  const zip = readFileSync(await pkg.path());
+  assert.equal(zip.subarray(0, 2).toString(), 'PK', 'the SPHR package downloads as a zip');
   await shoot(page, 'import');
   await page.goto(srv.url + '/#/home');
   await page.waitForSelector('#medication');
