@@ -11,7 +11,7 @@ out=build-fuzz
 mkdir -p "$out"
 flags=(-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -Isrc -DPHR_SCHEMA_DIR="\"$PWD/schemas/mhlw-tokutei-v08\"")
-read -r -a deps <<<"$(pkg-config --cflags --libs libxml-2.0 json-c libsodium)"
+read -r -a deps <<<"$(pkg-config --cflags --libs libxml-2.0 json-c libsodium libzip)"
 common=(src/util/buf.c src/util/clock.c src/util/log.c src/util/err.c src/formats/json.c src/formats/outcome.c
         src/formats/fhirtime.c)
 declare -A sources=(
@@ -19,8 +19,9 @@ declare -A sources=(
   [vitals]="src/formats/vitals.c src/formats/device_csv.c"
   [consent]="src/formats/policy.c"
   [jahis]="src/formats/jahis.c src/formats/medication_fhir.c src/formats/import_fhir.c"
+  [sphr]="src/formats/sphr.c src/util/ids.c"
 )
-for t in cda vitals consent jahis; do
+for t in cda vitals consent jahis sphr; do
   # shellcheck disable=SC2086
   clang "${flags[@]}" "fuzz/fuzz_$t.c" "${common[@]}" ${sources[$t]} "${deps[@]}" -o "$out/fuzz_$t"
   rm -rf "$out/corpus_$t" && cp -r "fuzz/seeds/$t" "$out/corpus_$t"

@@ -36,8 +36,9 @@ int cmd_import(int argc, char **argv)
     if (c.help) {
         cli_usage("import -- FILE...",
                   "Imports files for the person with --login, as POST /api/v1/imports does: 特定健診 HL7\n"
-                  "CDA R2 documents, FHIR Bundles of checkup results and JAHIS お薬手帳 texts (UTF-8 or\n"
-                  "Shift_JIS), told apart by their content. Each file is stored whole or not at all; a file\n"
+                  "CDA R2 documents, FHIR R4 JSON, JAHIS お薬手帳 texts (UTF-8 or Shift_JIS), CSVs of\n"
+                  "measurements and SPHR packages (zip), told apart by their content. Each file is stored\n"
+                  "whole or not at all; a file\n"
                   "imported before is reported, not stored again. The files follow '--'. --source: insurer\n"
                   "(checkups' default), medical-institution (お薬手帳's default) or mynaportal.",
                   IMPORT_OPTS);
@@ -69,11 +70,11 @@ int cmd_import(int argc, char **argv)
         struct buf out = {0}, line = {0};
         struct issue is = {.diagnostics = "the file cannot be read"};
         int bad = buf_puts(&line, "{\"file\":") || buf_json_str(&line, file);
-        if (!data || import_file(svc, &a, person, c.val[OPT_SOURCE], "cli", data, len, &out, &is) != 0) {
+        int is_dup = 0;
+        if (!data || import_file(svc, &a, person, c.val[OPT_SOURCE], "cli", data, len, &out, &is_dup, &is) != 0) {
             refused++;
             bad = bad || buf_puts(&line, ",\"refused\":") || buf_json_str(&line, is.diagnostics);
         } else {
-            int is_dup = strstr(buf_cstr(&out), "\"duplicate\":true") != NULL;
             dup += is_dup;
             stored += !is_dup;
             bad = bad || buf_puts(&line, ",\"result\":") || buf_append(&line, out.data, out.len);

@@ -12,15 +12,42 @@
 
 #include "util/buf.h"
 
+#include "formats/outcome.h"
+
+#define SPHR_MAX_ENTRIES 1000
+#define SPHR_MAX_ENTRY (4 * 1024 * 1024)
+#define SPHR_MAX_TOTAL (64 * 1024 * 1024)
+#define SPHR_MAX_RATIO 100
+
+/* A file of a package. An original is a file kept as it came whose records
+ * another file of the package already holds (our packages mark them in the
+ * index: type urn:phr:sphr-part "original"); the rest hold records. */
 struct sphr_part {
     const char *path;            /* in the zip: "fhir/everything.json", "originals/<id>.xml" */
     const char *content_type, *title;
     const char *data;
     size_t len;
+    int original;
 };
 
 /* 0, or -1 (out of memory, or libzip failed). */
 int sphr_package(const char *person_id, int64_t created_at, const struct sphr_part *parts, size_t n,
                  struct buf *zip);
+
+/* Reading one (R4.2): the zip checked before anything is read from it —
+ * at most SPHR_MAX_ENTRIES entries, none encrypted, names relative without
+ * "..", each at most SPHR_MAX_ENTRY bytes and SPHR_MAX_RATIO times its
+ * compressed size, all together at most SPHR_MAX_TOTAL — then index.phr,
+ * and every file a DocumentReference in it names (a name it does not find
+ * is refused). Files the index does not name are counted, not read. */
+struct sphr_pkg {
+    struct sphr_part *parts;     /* everything owned (free with sphr_pkg_free) */
+    size_t n, unindexed;
+};
+
+int sphr_sniff(const char *data, size_t len);
+/* 0, or -1 with is saying what is wrong (the entry, the rule). */
+int sphr_read(const char *data, size_t len, struct sphr_pkg *out, struct issue *is);
+void sphr_pkg_free(struct sphr_pkg *p);
 
 #endif

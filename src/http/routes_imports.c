@@ -2,8 +2,9 @@
  *   POST /api/v1/imports[?source=insurer|medical-institution|mynaportal]
  *        a 特定健診 CDA (application/xml), a FHIR Bundle of checkup results
  *        (application/fhir+json), a JAHIS お薬手帳 text (text/plain, UTF-8
- *        or Shift_JIS) or a CSV of measurements (text/csv): 201 with what
- *        was stored, 200 if the same file was imported before
+ *        or Shift_JIS), a CSV of measurements (text/csv) or an SPHR package
+ *        (application/zip): 201 with what was stored, 200 if the same file
+ *        was imported before
  *   GET  /api/v1/me/documents/{id}            the DocumentReference
  *   GET  /api/v1/me/documents/{id}/original   the file exactly as imported */
 #include <string.h>
@@ -17,7 +18,7 @@
 static int accepted(const char *ct)
 {
     static const char *ok[] = {"application/xml", "text/xml", "application/hl7-cda+xml", "application/fhir+json",
-                               "application/json", "text/plain", "text/csv"};
+                               "application/json", "text/plain", "text/csv", "application/zip"};
     for (size_t i = 0; ct && i < sizeof ok / sizeof ok[0]; i++) {
         size_t n = strlen(ok[i]);
         if (!strncasecmp(ct, ok[i], n) && (ct[n] == '\0' || ct[n] == ';'))
@@ -31,15 +32,16 @@ static void import(struct request *r)
     if (!accepted(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
         return req_problem(r, 415, "Unsupported Media Type",
                            "send a 特定健診 CDA document as application/xml, FHIR R4 JSON as application/fhir+json, "
-                           "a JAHIS お薬手帳 text as text/plain, or a CSV of measurements as text/csv");
+                           "a JAHIS お薬手帳 text as text/plain, a CSV of measurements as text/csv, or an SPHR "
+                           "package as application/zip");
     struct issue is;
     const char *channel = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ? "api" : "portal";
+    int duplicate;
     if (import_file(r->svc, &r->actor, r->auth.person_id, req_arg(r, "source"), channel, r->body.data,
-                    r->body.len, &r->resp, &is) != 0) {
+                    r->body.len, &r->resp, &duplicate, &is) != 0) {
         r->resp.len = 0;
         return req_problem_issue(r, &is);
     }
-    int duplicate = strstr(buf_cstr(&r->resp), "\"duplicate\":true") != NULL;
     req_reply(r, duplicate ? 200 : 201, "application/json; charset=utf-8");
 }
 
@@ -63,10 +65,12 @@ static void finish_original(struct request *r)
         i++;
     int xml = i < r->resp.len && r->resp.data[i] == '<', json = i < r->resp.len && r->resp.data[i] == '{';
     int jahis = r->resp.len - i >= 7 && !memcmp(r->resp.data + i, "JAHISTC", 7);
-    r->ctype = xml ? "application/xml" : json ? "application/fhir+json" : jahis ? "text/plain" : "text/csv";
+    int zip = r->resp.len >= 4 && !memcmp(r->resp.data, "PK\x03\x04", 4);
+    r->ctype = xml ? "application/xml" : json ? "application/fhir+json" : jahis ? "text/plain" : zip ? "application/zip" : "text/csv";
     req_add_header(r, "Content-Disposition", xml     ? "attachment; filename=\"tokutei-cda.xml\""
                                              : json  ? "attachment; filename=\"fhir.json\""
                                              : jahis ? "attachment; filename=\"okusuri-techo.txt\""
+                                             : zip   ? "attachment; filename=\"package.sphr.zip\""
                                                      : "attachment; filename=\"measurements.csv\"");
 }
 

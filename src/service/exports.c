@@ -286,12 +286,14 @@ static int package(struct export *e, struct buf *out)
     } while (cursor != before);
     if (!(parts = calloc(x.n + 2, sizeof *parts)))
         goto out;
+    /* The Bundle holds every record; the CSV and the originals are copies
+     * of some of them, marked as such so that an import reads records once. */
     parts[0] = (struct sphr_part){"fhir/everything.json", "application/fhir+json", "FHIR R4 Bundle (Patient/$everything)",
-                                  fhir.data, fhir.len};
-    parts[1] = (struct sphr_part){"csv/observations.csv", "text/csv", "Observations (CSV)", csv.data, csv.len};
+                                  fhir.data, fhir.len, 0};
+    parts[1] = (struct sphr_part){"csv/observations.csv", "text/csv", "Observations (CSV)", csv.data, csv.len, 1};
     for (size_t i = 0; i < x.n; i++)
         parts[i + 2] = (struct sphr_part){x.o[i].path, x.o[i].type, "Imported file, as it came", x.o[i].data.data,
-                                          x.o[i].data.len};
+                                          x.o[i].data.len, 1};
     rc = sphr_package(e->snap.person, clock_now_ms(), parts, x.n + 2, out);
 out:
     if (rc)

@@ -299,10 +299,12 @@ void bulk_file_close(struct bulk_file *b);
  * JAHIS お薬手帳 text. All of it or nothing; a file imported before is
  * reported (duplicate), not stored again. source: insurer, medical-
  * institution or mynaportal (NULL: insurer for checkups, medical-institution
- * for お薬手帳). out: what was stored, JSON. Blocking. */
+ * for お薬手帳). out: what was stored, JSON; *duplicate: 1 if all of it was
+ * imported before. Blocking. */
 #define IMPORT_MAX_BYTES (4 * 1024 * 1024)
 int import_file(struct service *svc, const struct actor *a, const char *subject, const char *source,
-                const char *channel, const char *data, size_t len, struct buf *out, struct issue *is);
+                const char *channel, const char *data, size_t len, struct buf *out, int *duplicate,
+                struct issue *is);
 
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"

@@ -8,14 +8,14 @@ import { t, pick } from './i18n.js';
 export function mydata(onErased) {
   const file = h('input', {
     id: 'import-file', type: 'file', multiple: true,
-    accept: '.xml,.json,.txt,.csv,application/xml,application/fhir+json,text/plain,text/csv',
+    accept: '.xml,.json,.txt,.csv,.zip,application/xml,application/fhir+json,text/plain,text/csv,application/zip',
   });
   const progress = h('progress', { id: 'import-progress', max: 1, value: 0, hidden: true, 'aria-label': t('import_progress') });
   const importOut = h('ul', { id: 'import-results', 'aria-live': 'polite' });
   const eraseArea = h('div', { id: 'erase-area' });
   // The server tells the formats apart by content; the type only has to be one it takes.
   const typeOf = (name) => (name.endsWith('.json') ? 'application/fhir+json' : name.endsWith('.txt') ? 'text/plain'
-    : name.endsWith('.csv') ? 'text/csv' : 'application/xml');
+    : name.endsWith('.csv') ? 'text/csv' : name.endsWith('.zip') ? 'application/zip' : 'application/xml');
   const outcome = (r) => {
     if (r.duplicate) return t('already');
     if (r.kind === 'jahis-tc') return `${t('imported')}: ${r.medications + r.otc} ${t('medicines')} (${r.date})`;

@@ -1,0 +1,265 @@
+#include "service/import_parse.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "formats/checkup_fhir.h"
+#include "formats/medication_fhir.h"
+#include "formats/vitals.h"
+#include "util/clock.h"
+
+static const struct format_info formats[] = {
+    [FORMAT_CDA] = {"tokutei-cda", "mhlw-tokutei-hc08", "application/xml", "laboratory", "insurer"},
+    [FORMAT_FHIR] = {"fhir", "fhir-r4", "application/fhir+json", "laboratory", "insurer"},
+    [FORMAT_JAHIS] = {"jahis-tc", "jahis-tc", "text/plain; charset=utf-8", "medication", "medical-institution"},
+    [FORMAT_CSV] = {"csv", "vitals-csv", "text/csv; charset=utf-8", "vital-signs", "device"},
+    [FORMAT_KEPT] = {"kept", "kept", "application/octet-stream", "document", "medical-institution"},
+};
+
+const struct format_info *import_format_info(enum import_format f)
+{
+    return &formats[f];
+}
+
+static int sniff(const char *data, size_t len, enum import_format *f)
+{
+    size_t i = len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    while (i < len && strchr(" \t\r\n", data[i]))
+        i++;
+    if (i < len && data[i] == '<')
+        *f = FORMAT_CDA;
+    else if (i < len && data[i] == '{')
+        *f = FORMAT_FHIR;
+    else if (jahis_sniff(data, len))
+        *f = FORMAT_JAHIS;
+    else if (csv_sniff(data, len))
+        *f = FORMAT_CSV;
+    else
+        return -1;
+    return 0;
+}
+
+int import_parse(const char *data, size_t len, struct parsed *p, struct issue *is)
+{
+    if (sniff(data, len, &p->f))
+        return issue_set(is, 415, "not-supported", NULL,
+                         "this is not a file the service imports: a 特定健診 CDA document (XML), FHIR R4 JSON, a "
+                         "JAHIS お薬手帳 text, a CSV of measurements whose header names the date column "
+                         "(effective, 日時), or an SPHR package (zip)");
+    if (p->f == FORMAT_JAHIS) {
+        if (jahis_read(data, len, &p->j, is))
+            return -1;
+        if (!p->j.ndispensings && !p->j.notc)
+            return issue_set(is, 422, "value", NULL, "the お薬手帳 text records no dispensing and no OTC medicine");
+        /* The document is dated by its newest dispensing (or OTC start). */
+        for (size_t i = 0; i < p->j.ndispensings; i++)
+            if (!p->day[0] || strcmp(p->j.dispensings[i].date, p->day) > 0) {
+                memcpy(p->day, p->j.dispensings[i].date, sizeof p->day);
+                p->lo = p->j.dispensings[i].date_lo;
+                p->hi = p->j.dispensings[i].date_hi;
+            }
+        for (size_t i = 0; !p->day[0] && i < p->j.notc; i++)
+            if (p->j.otc[i].start[0]) {
+                memcpy(p->day, p->j.otc[i].start, sizeof p->day);
+                p->lo = p->j.otc[i].date_lo;
+                p->hi = p->j.otc[i].date_hi;
+            }
+        return 0;
+    }
+    if (p->f == FORMAT_CSV) {
+        if (csv_read(data, len, clock_now_ms(), &p->csv, is))
+            return -1;
+        char when[32];
+        clock_format_ms(p->csv.lo + 9 * 3600000LL, when);
+        snprintf(p->day, sizeof p->day, "%.10s", when);
+        p->lo = p->csv.lo;
+        p->hi = p->csv.hi;
+        return 0;
+    }
+    if (p->f == FORMAT_FHIR) {
+        if (fhir_import_read(data, len, clock_now_ms(), &p->fd, is))
+            return -1;
+        memcpy(p->day, p->fd.date, sizeof p->day);
+        p->lo = p->fd.lo;
+        p->hi = p->fd.hi;
+        return 0;
+    }
+    if (cda_read(data, len, &p->c, is))
+        return -1;
+    memcpy(p->day, p->c.date, sizeof p->day);
+    p->lo = p->c.date_lo;
+    p->hi = p->c.date_hi;
+    return 0;
+}
+
+void import_parsed_free(struct parsed *p)
+{
+    jahis_doc_free(&p->j);
+    csv_vitals_free(&p->csv);
+    fhir_doc_free(&p->fd);
+    cda_checkup_free(&p->c);
+}
+
+size_t import_records(const struct parsed *p)
+{
+    switch (p->f) {
+    case FORMAT_CDA:
+        return p->c.nresults;
+    case FORMAT_FHIR:
+        return fhir_doc_records(&p->fd);
+    case FORMAT_CSV:
+        return p->csv.n;
+    case FORMAT_JAHIS: {
+        size_t n = p->j.notc;
+        for (size_t i = 0; i < p->j.ndispensings; i++)
+            n += p->j.dispensings[i].ndrugs;
+        return n;
+    }
+    case FORMAT_KEPT:
+        break;
+    }
+    return 0;
+}
+
+const char *import_default_source(const struct parsed *p)
+{
+    return p->f == FORMAT_FHIR && !p->fd.checkup.nresults ? "medical-institution" : formats[p->f].source;
+}
+
+static int csv_document(struct buf *b, const struct import_meta *m, const char *day, size_t bytes)
+{
+    char title[48];
+    snprintf(title, sizeof title, "測定値 CSV %s", day);
+    return import_document(b, m, "{\"text\":\"CSV of measurements\"}", title, day, bytes);
+}
+
+int import_render_document(const struct parsed *p, const struct import_meta *m, size_t bytes, struct buf *plain)
+{
+    switch (p->f) {
+    case FORMAT_JAHIS:
+        return medication_document(plain, m, &p->j, p->day, bytes);
+    case FORMAT_FHIR:
+        return fhir_import_document(plain, m, &p->fd, bytes);
+    case FORMAT_CSV:
+        return csv_document(plain, m, p->day, bytes);
+    case FORMAT_CDA:
+        return checkup_document(plain, m, &p->c, bytes);
+    case FORMAT_KEPT:
+        break;
+    }
+    return -1; /* a kept file's document names its path: imports.c writes it */
+}
+
+static int checkup_row(const struct cda_checkup *c, size_t k, const struct import_meta *m, struct import_row *s,
+                       struct buf *plain)
+{
+    const struct cda_result *r = &c->results[k];
+    *s = (struct import_row){.type = "Observation", .code_system = "urn:oid:" TOKUTEI_ITEM_OID, .code = r->item->code,
+                             .category = "laboratory", .source = m->source, .data_category = 1, .lo = r->date_lo,
+                             .hi = r->date_hi};
+    id_uuid7(s->id);
+    return checkup_observation(plain, s->id, m, c, r);
+}
+
+static int vital_row(struct vital *v, const struct import_meta *m, struct import_row *s, struct buf *plain)
+{
+    *s = (struct import_row){.type = "Observation", .code_system = LOINC, .code = v->kind->code,
+                             .category = "vital-signs", .source = v->source, .data_category = 3, .lo = v->eff_lo,
+                             .hi = v->eff_hi};
+    id_uuid7(s->id);
+    return fhir_vital_render(plain, s->id, m, v);
+}
+
+/* A FHIR file's records: its checkup results, then vital signs, then the rest. */
+static int fhir_row(struct fhir_doc *d, size_t k, const struct import_meta *m, struct import_row *s,
+                    struct buf *plain)
+{
+    if (k < d->checkup.nresults)
+        return checkup_row(&d->checkup, k, m, s, plain);
+    k -= d->checkup.nresults;
+    if (k < d->nvitals)
+        return vital_row(&d->vitals[k], m, s, plain);
+    struct fhir_other *o = &d->others[k - d->nvitals];
+    *s = (struct import_row){.type = o->type, .code_system = o->code_system, .code = o->code, .category = o->category,
+                             .source = m->source, .data_category = 1, .lo = o->lo, .hi = o->hi};
+    id_uuid7(s->id);
+    return fhir_other_render(plain, s->id, m, o);
+}
+
+/* An お薬手帳 text's records: each medicine of each dispensing, then the OTC medicines. */
+static int jahis_row(const struct parsed *p, size_t k, const struct import_meta *m, struct import_row *s,
+                     struct buf *plain)
+{
+    for (size_t d = 0; d < p->j.ndispensings; d++) {
+        const struct jahis_dispensing *b = &p->j.dispensings[d];
+        if (k >= b->ndrugs) {
+            k -= b->ndrugs;
+            continue;
+        }
+        const struct jahis_drug *g = &b->drugs[k];
+        *s = (struct import_row){.type = "MedicationDispense", .code_system = medication_code_system(g),
+                                 .code = *g->code ? g->code : g->name, .category = "medication",
+                                 .source = medication_source(g->creator, m->source),
+                                 .data_category = medication_data_category(g->creator), .lo = b->date_lo,
+                                 .hi = b->date_hi};
+        id_uuid7(s->id);
+        return medication_dispense(plain, s->id, m, b, g);
+    }
+    const struct jahis_otc *o = &p->j.otc[k];
+    *s = (struct import_row){.type = "MedicationStatement",
+                             .code_system = *o->jan ? "https://www.gs1.org/gtin" : "urn:phr:drug-name",
+                             .code = *o->jan ? o->jan : o->name, .category = "medication",
+                             .source = medication_source(o->creator, m->source),
+                             .data_category = medication_data_category(o->creator),
+                             .lo = o->date_lo ? o->date_lo : p->lo, .hi = o->date_hi ? o->date_hi : p->hi};
+    id_uuid7(s->id);
+    return medication_statement(plain, s->id, m, o);
+}
+
+int import_render_record(struct parsed *p, size_t k, const struct import_meta *m, struct import_row *r,
+                         struct buf *plain)
+{
+    switch (p->f) {
+    case FORMAT_CDA:
+        return checkup_row(&p->c, k, m, r, plain);
+    case FORMAT_FHIR:
+        return fhir_row(&p->fd, k, m, r, plain);
+    case FORMAT_CSV:
+        return vital_row(&p->csv.v[k], m, r, plain);
+    case FORMAT_JAHIS:
+        return jahis_row(p, k, m, r, plain);
+    case FORMAT_KEPT:
+        break;
+    }
+    return -1;
+}
+
+int import_summary(const struct parsed *p, struct buf *out)
+{
+    switch (p->f) {
+    case FORMAT_CDA:
+        return buf_printf(out, "\"checkup_date\":\"%s\",\"observations\":%zu,\"skipped\":%zu", p->c.date,
+                          p->c.nresults, p->c.skipped);
+    case FORMAT_FHIR: {
+        const struct fhir_doc *d = &p->fd;
+        size_t meds = 0;
+        for (size_t i = 0; i < d->nothers; i++)
+            meds += strcmp(d->others[i].type, "Immunization") != 0;
+        return (d->checkup.nresults && buf_printf(out, "\"checkup_date\":\"%s\",", d->checkup.date)) ||
+               buf_printf(out, "\"observations\":%zu,\"checkup_results\":%zu,\"vital_signs\":%zu,"
+                               "\"medications\":%zu,\"immunizations\":%zu,\"skipped\":%zu",
+                          d->checkup.nresults + d->nvitals, d->checkup.nresults, d->nvitals, meds,
+                          d->nothers - meds, d->skipped + d->checkup.skipped);
+    }
+    case FORMAT_CSV:
+        return buf_printf(out, "\"rows\":%zu,\"vital_signs\":%zu,\"skipped\":%zu", p->csv.rows, p->csv.n,
+                          p->csv.skipped);
+    case FORMAT_JAHIS:
+        return buf_printf(out, "\"dispensings\":%zu,\"medications\":%zu,\"otc\":%zu,\"parts\":%zu,"
+                               "\"unmapped_records\":%zu",
+                          p->j.ndispensings, import_records(p) - p->j.notc, p->j.notc, p->j.parts, p->j.unmapped);
+    case FORMAT_KEPT:
+        break;
+    }
+    return buf_puts(out, "\"kept\":true");
+}
