@@ -399,7 +399,7 @@ static void patient(struct request *r, const char *rest)
         (rest[n] && !everything))
         return outcome(r, 404, "not-found", "no such patient");
     if (everything)
-        return routes_export(r, EXPORT_FHIR);
+        return routes_export(r, EXPORT_FHIR, NULL);
     if (strcmp(r->method, "GET"))
         return outcome(r, 405, "not-supported", "a Patient is read with GET");
     buf_printf(&r->resp, "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"identifier\":[{\"system\":"

@@ -103,17 +103,19 @@ static void export_end(void *ctx)
     export_close(ctx);
 }
 
-void routes_export(struct request *r, enum export_format f)
+void routes_export(struct request *r, enum export_format f, const char *day)
 {
     static const char *const types[] = {[EXPORT_FHIR] = "application/fhir+json; charset=utf-8",
-                                        [EXPORT_CSV] = "text/csv; charset=utf-8", [EXPORT_SPHR] = "application/zip"};
-    static const char *const files[] = {[EXPORT_CSV] = "attachment; filename=\"phr-observations.csv\"",
-                                        [EXPORT_SPHR] = "attachment; filename=\"phr-package.sphr.zip\""};
+                                        [EXPORT_CSV] = "text/csv; charset=utf-8", [EXPORT_SPHR] = "application/zip",
+                                        [EXPORT_CHECKUP] = "application/fhir+json; charset=utf-8"};
+    static const char *const files[] = {[EXPORT_FHIR] = NULL, [EXPORT_CSV] = "attachment; filename=\"phr-observations.csv\"",
+                                        [EXPORT_SPHR] = "attachment; filename=\"phr-package.sphr.zip\"",
+                                        [EXPORT_CHECKUP] = NULL};
     struct export *e;
     struct issue is;
     if (strcmp(r->method, "GET"))
         return req_problem(r, 405, "Method Not Allowed", "exports are read with GET");
-    if (export_open(r->svc, &r->actor, r->auth.person_id, f, &e, &is) != 0)
+    if (export_open(r->svc, &r->actor, r->auth.person_id, f, day, &e, &is) != 0)
         return f == EXPORT_FHIR ? req_outcome(r, &is) : req_problem_issue(r, &is);
     if (files[f] && req_add_header(r, "Content-Disposition", files[f]) != 0) {
         export_close(e);
@@ -141,17 +143,28 @@ void routes_rights(struct request *r)
     int post = strcmp(r->method, "POST") == 0;
     if (strcmp(p, "/api/v1/me/export/observations.csv") == 0) {
         r->route = "/api/v1/me/export/observations.csv";
-        return routes_export(r, EXPORT_CSV);
+        return routes_export(r, EXPORT_CSV, NULL);
     }
     /* The portal's download link for Patient/$everything (a page cannot
      * know the path with the person's id before asking). */
     if (strcmp(p, "/api/v1/me/export/fhir") == 0) {
         r->route = "/api/v1/me/export/fhir";
-        return routes_export(r, EXPORT_FHIR);
+        return routes_export(r, EXPORT_FHIR, NULL);
     }
     if (strcmp(p, "/api/v1/me/export/sphr.zip") == 0) {
         r->route = "/api/v1/me/export/sphr.zip";
-        return routes_export(r, EXPORT_SPHR);
+        return routes_export(r, EXPORT_SPHR, NULL);
+    }
+    /* GET /api/v1/me/export/checkup/{YYYY-MM-DD}.json: that day's 健診結果報告書. */
+    if (!strncmp(p, "/api/v1/me/export/checkup/", 26)) {
+        r->route = "/api/v1/me/export/checkup/{day}.json";
+        const char *d = p + 26;
+        if (strlen(d) != 15 || strcmp(d + 10, ".json"))
+            return req_problem(r, 404, "Not Found", "the checkup is named by its day: checkup/YYYY-MM-DD.json");
+        char day[11];
+        memcpy(day, d, 10);
+        day[10] = '\0';
+        return routes_export(r, EXPORT_CHECKUP, day);
     }
     if (strcmp(p, "/api/v1/me/disclosure") == 0) {
         r->route = "/api/v1/me/disclosure";

@@ -1,6 +1,8 @@
 /* Exports to the person (R4.3): the current version of every record as a
  * FHIR R4 Bundle (Patient/$everything), the vital signs and checkup values
- * as CSV, and an SPHR package of both with every imported file as it came.
+ * as CSV, the checkup results of one day as a 健診結果報告書 document
+ * Bundle, and an SPHR package of the first two with every imported file as
+ * it came.
  * Like the disclosure they read from one snapshot — the Bundle and the CSV
  * stream a page at a time; the package, being a zip, is made whole in
  * memory first (one person's data) — close with the export period after
@@ -11,10 +13,13 @@
 #include <json-c/json.h>
 
 #include "access/gate.h"
+#include "formats/fhirtime.h"
 #include "formats/sphr.h"
+#include "formats/tokutei_items.h"
 #include "service/snapshot.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/ids.h"
 #include "util/log.h"
 
 #define PAGE 200
@@ -25,6 +30,9 @@ struct export {
     int started, done;
     int64_t cursor, count;
     int64_t closed_on;
+    char day[11];                  /* a checkup document: its day, its results' ids */
+    int64_t day_lo, day_hi;
+    struct buf ids;
 };
 
 struct audit_job {
@@ -46,15 +54,48 @@ static int prepare(void *arg, struct store *rd)
     return export_still_open(rd, &e->closed_on);
 }
 
+/* A checkup result of the day asked for: an Observation coded with the
+ * MHLW item table, dated that day. */
+static int of_checkup(const struct export *e, const struct record_row *r)
+{
+    return r->current && !strcmp(r->resource_type, "Observation") &&
+           !strcmp(r->code_system, "urn:oid:" TOKUTEI_ITEM_OID) && r->effective_start >= e->day_lo &&
+           r->effective_start <= e->day_hi;
+}
+
+static int collect_checkup(void *arg, const struct record_row *r)
+{
+    struct export *e = arg;
+    if (!of_checkup(e, r))
+        return PHR_OK;
+    return buf_puts(&e->ids, e->ids.len ? "," : "") || buf_puts(&e->ids, r->id) ? PHR_ENOMEM : PHR_OK;
+}
+
+/* The ids of the day's results, before anything is sent: the Composition,
+ * first in a document, lists them. */
+static int find_checkup(struct export *e)
+{
+    int64_t cursor = 0, before;
+    do {
+        before = cursor;
+        int err = e->snap.rd->ops->record_page(e->snap.rd, e->snap.person, 1, cursor, PAGE, collect_checkup, e, &cursor);
+        if (err)
+            return err;
+    } while (cursor != before);
+    return e->ids.len ? PHR_OK : PHR_ENOTFOUND;
+}
+
 int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
-                struct export **out, struct issue *is)
+                const char *day, struct export **out, struct issue *is)
 {
     *out = NULL;
+    static const char *const what[] = {[EXPORT_FHIR] = "export:fhir", [EXPORT_CSV] = "export:csv",
+                                       [EXPORT_SPHR] = "export:sphr", [EXPORT_CHECKUP] = "export:checkup"};
+    int64_t lo = 0, hi = 0;
+    if (format == EXPORT_CHECKUP && (!day || strlen(day) != 10 || fhirtime_parse(day, FHIRTIME_DATETIME, 9 * 60, &lo, &hi)))
+        return issue_set(is, 400, "invalid", NULL, "the checkup's day is a date: YYYY-MM-DD");
     enum decision dec = subject && strlen(subject) <= ID_LEN ? gate_decide(a, ACT_DISCLOSURE, subject) : GATE_DENY;
-    struct audit_job job = {.job = {.run = audit_run}, .a = a, .subject = subject, .d = dec,
-                            .what = format == EXPORT_FHIR  ? "export:fhir"
-                                    : format == EXPORT_CSV ? "export:csv"
-                                                           : "export:sphr"};
+    struct audit_job job = {.job = {.run = audit_run}, .a = a, .subject = subject, .d = dec, .what = what[format]};
     if (dec == GATE_DENY) {
         if (writer_call(svc->writer, &job.job) != PHR_OK)
             return issue_set(is, 503, "transient", NULL, "the store is not available");
@@ -64,7 +105,12 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
     if (!e)
         return issue_set(is, 500, "exception", NULL, "out of memory");
     e->format = format;
+    e->day_lo = lo;
+    e->day_hi = hi;
+    if (day)
+        snprintf(e->day, sizeof e->day, "%s", day);
     int err = snapshot_open(svc, subject, prepare, e, &e->snap);
+    int none = !err && format == EXPORT_CHECKUP && (err = find_checkup(e)) == PHR_ENOTFOUND;
     if (!err)
         err = writer_call(svc->writer, &job.job);
     if (err) {
@@ -72,6 +118,8 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
         export_close(e);
         if (err == PHR_EPERM)
             return export_closed_issue(closed_on, is);
+        if (none)
+            return issue_set(is, 404, "not-found", NULL, "no checkup results on %s", day);
         if (err == PHR_ENOTFOUND)
             return issue_set(is, 404, "not-found", NULL, "no such patient");
         return issue_set(is, 503, "transient", NULL, "the export could not be started");
@@ -144,6 +192,61 @@ struct page {
     struct buf *b;
 };
 
+/* A result in the document: its references resolved inside the Bundle
+ * (the person by the Patient entry's URN; the file it came from is not in
+ * the document). */
+static int checkup_entry(struct buf *b, const struct export *e, const struct record_row *r, struct buf *plain)
+{
+    json_object *o = json_tokener_parse(buf_cstr(plain));
+    if (!o)
+        return PHR_EIO;
+    char ref[64];
+    snprintf(ref, sizeof ref, "urn:uuid:%s", e->snap.person);
+    json_object *subj = json_object_new_object();
+    json_object_object_add(subj, "reference", json_object_new_string(ref));
+    json_object_object_add(o, "subject", subj);
+    json_object_object_del(o, "derivedFrom");
+    size_t n;
+    const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    int err = !s || buf_printf(b, ",{\"fullUrl\":\"urn:uuid:%s\",\"resource\":", r->id) || buf_append(b, s, n) ||
+                      buf_puts(b, "}")
+                  ? PHR_ENOMEM
+                  : PHR_OK;
+    json_object_put(o);
+    return err;
+}
+
+/* The 健診結果報告書 document's head: the Bundle, the Composition listing
+ * the day's results (as the eCheckupReport IG's sample does), the Patient. */
+static int checkup_head(struct export *e, struct buf *b, const char *now)
+{
+    char bundle[ID_LEN + 1], comp[ID_LEN + 1];
+    id_uuid7(bundle);
+    id_uuid7(comp);
+    int err = buf_printf(b,
+                         "{\"resourceType\":\"Bundle\",\"identifier\":{\"system\":\"urn:ietf:rfc:3986\",\"value\":"
+                         "\"urn:uuid:%s\"},\"type\":\"document\",\"timestamp\":\"%s\",\"entry\":[{\"fullUrl\":"
+                         "\"urn:uuid:%s\",\"resource\":{\"resourceType\":\"Composition\",\"id\":\"%s\",\"language\":"
+                         "\"ja\",\"status\":\"final\",\"type\":{\"coding\":[{\"system\":\"http://jpfhir.jp/fhir/Common/"
+                         "CodeSystem/doc-typecodes\",\"code\":\"53576-5\",\"display\":\"検診・健診報告書\"}]},\"category\":"
+                         "[{\"coding\":[{\"system\":\"urn:oid:1.2.392.200119.6.1001\",\"code\":\"10\",\"display\":"
+                         "\"特定健診\"}]}],\"subject\":{\"reference\":\"urn:uuid:%s\"},\"date\":\"%s\",\"author\":"
+                         "[{\"display\":\"PHR service (the person's export)\"}],\"title\":\"健康診断結果 %s\",\"event\":"
+                         "[{\"period\":{\"start\":\"%s\",\"end\":\"%s\"}}],\"section\":[{\"title\":\"健診セクション\","
+                         "\"code\":{\"coding\":[{\"system\":\"http://jpfhir.jp/fhir/eCheckup/CodeSystem/section-code\","
+                         "\"code\":\"01011\",\"display\":\"特定健診検査結果セクション\"}]},\"entry\":[",
+                         bundle, now, comp, comp, e->snap.person, now, e->day, e->day, e->day);
+    for (const char *p = buf_cstr(&e->ids); !err && *p;) {
+        size_t n = strcspn(p, ",");
+        err = buf_printf(b, "%s{\"reference\":\"urn:uuid:%.*s\"}", p == buf_cstr(&e->ids) ? "" : ",", (int)n, p);
+        p += n + (p[n] == ',');
+    }
+    return err || buf_printf(b, "]}]}},{\"fullUrl\":\"urn:uuid:%s\",\"resource\":{\"resourceType\":\"Patient\","
+                                "\"id\":\"%s\",\"identifier\":[{\"system\":\"urn:ietf:rfc:3986\",\"value\":"
+                                "\"urn:uuid:%s\"}]}}",
+                             e->snap.person, e->snap.person, e->snap.person);
+}
+
 static int put_record(void *arg, const struct record_row *r)
 {
     struct page *p = arg;
@@ -151,6 +254,8 @@ static int put_record(void *arg, const struct record_row *r)
     if (!r->current)
         return PHR_OK;
     if (e->format == EXPORT_CSV && strcmp(r->resource_type, "Observation"))
+        return PHR_OK;
+    if (e->format == EXPORT_CHECKUP && !of_checkup(e, r))
         return PHR_OK;
     int err = snapshot_open_part(&e->snap, r, "body");
     if (err)
@@ -162,6 +267,8 @@ static int put_record(void *arg, const struct record_row *r)
                       buf_append(p->b, plain->data, plain->len) || buf_puts(p->b, "}")
                   ? PHR_ENOMEM
                   : PHR_OK;
+    } else if (e->format == EXPORT_CHECKUP) {
+        err = checkup_entry(p->b, e, r, plain);
     } else {
         json_object *o = json_tokener_parse(buf_cstr(plain));
         err = !o ? PHR_EIO : csv_row(p->b, r, o) ? PHR_ENOMEM : PHR_OK;
@@ -179,6 +286,8 @@ static int start(struct export *e, struct buf *b)
     if (e->format == EXPORT_CSV)
         return buf_puts(b, "effective,code_system,code,name,value,unit,systolic,diastolic,category,source,"
                            "recorded_at\r\n");
+    if (e->format == EXPORT_CHECKUP)
+        return checkup_head(e, b, now);
     /* The Patient is the person as the service knows them: an id (JP Core's
      * JP_Patient wants an identifier: the same id as a URN). */
     return buf_printf(b,
@@ -203,7 +312,7 @@ static int step(struct export *e, struct buf *b)
         err = rd->ops->record_page(rd, e->snap.person, 1, e->cursor, PAGE, put_record, &p, &e->cursor);
         if (!err && e->cursor == before) {
             e->done = 1;
-            if (e->format == EXPORT_FHIR && buf_puts(b, "]}\n"))
+            if ((e->format == EXPORT_FHIR || e->format == EXPORT_CHECKUP) && buf_puts(b, "]}\n"))
                 err = PHR_ENOMEM;
         }
     }
@@ -324,5 +433,6 @@ void export_close(struct export *e)
     if (!e)
         return;
     snapshot_close(&e->snap);
+    buf_free(&e->ids);
     free(e);
 }

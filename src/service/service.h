@@ -233,10 +233,12 @@ void disclosure_close(struct disclosure *d);
 /* Exports to the person (R4.3), streamed like the disclosure: every
  * current record as a FHIR R4 Bundle (type collection, the Patient first),
  * or the Observations as CSV. */
-enum export_format { EXPORT_FHIR, EXPORT_CSV, EXPORT_SPHR };
+enum export_format { EXPORT_FHIR, EXPORT_CSV, EXPORT_SPHR, EXPORT_CHECKUP };
 struct export;
+/* day: the checkup's day (YYYY-MM-DD) for EXPORT_CHECKUP, else NULL; 404
+ * when there are no checkup results that day. */
 int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
-                struct export **out, struct issue *is);
+                const char *day, struct export **out, struct issue *is);
 int export_next(struct export *e, struct buf *out);
 void export_close(struct export *e);
 

@@ -157,3 +157,30 @@ test('R4.3 R4.4 the SPHR package: an index of everything, the FHIR Bundle, the C
   assert.equal((await fetch(`${srv.url}/api/v1/me/export/sphr.zip`, { headers: { authorization: `Bearer ${other.token}` } })).status, 200,
     'each person gets their own');
 });
+
+test('R4.3 a checkup as a 健診結果報告書 document Bundle: the Composition first, listing the results; valid; imported elsewhere as the same results', async () => {
+  const me = await signupAndLogin(srv);
+  await upload(me, fixture('tokutei-synthetic.xml'), 'application/xml');
+  const r = await call(srv, 'GET', '/api/v1/me/export/checkup/2026-10-15.json', { token: me.token });
+  assert.equal(r.status, 200, r.text);
+  const doc = r.body;
+  assert.equal(doc.type, 'document');
+  const [comp, patient, ...results] = doc.entry.map((e) => e.resource);
+  assert.equal(comp.resourceType, 'Composition');
+  assert.equal(comp.type.coding[0].code, '53576-5');
+  assert.equal(patient.resourceType, 'Patient');
+  assert.equal(results.length, 4);
+  assert.deepEqual(comp.section[0].entry.map((x) => x.reference).sort(), doc.entry.slice(2).map((e) => e.fullUrl).sort(),
+    'the Composition lists every result');
+  assert.ok(results.every((o) => o.subject.reference === doc.entry[1].fullUrl && !o.derivedFrom), 'references resolve inside the document');
+  for (const e of doc.entry) validateResource(e.resource);
+  validateResource(doc);
+  const other = await signupAndLogin(srv);
+  const back = await upload(other, JSON.stringify(doc), 'application/fhir+json');
+  assert.equal(back.checkup_results, 4);
+  assert.equal(back.checkup_date, '2026-10-15');
+  assert.equal((await call(srv, 'GET', '/api/v1/me/export/checkup/2026-10-16.json', { token: me.token })).status, 404, 'no checkup that day');
+  assert.equal((await call(srv, 'GET', '/api/v1/me/export/checkup/2026-13-01.json', { token: me.token })).status, 400);
+  assert.equal((await call(srv, 'GET', '/api/v1/me/export/checkup/2026-10-15.json', { token: other.token })).status, 200,
+    'the other person now has their own');
+});

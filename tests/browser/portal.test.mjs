@@ -229,6 +229,8 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   assert.match(meds, /ロキソニン錠６０ｍｇ/);
   assert.match(meds, /14日/);
   assert.match(await page.textContent('#checkups'), /身長/);
+  const [report] = await Promise.all([page.waitForEvent('download'), page.click('#checkup-reports a')]);
+  assert.equal(JSON.parse(readFileSync(await report.path(), 'utf8')).type, 'document', 'the 健診結果報告書 downloads');
   assert.deepEqual(problems, []);
   await context.close();
 });

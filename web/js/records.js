@@ -79,6 +79,9 @@ export async function home() {
       h('tbody', {}, checkups.map((o) => h('tr', {}, h('td', {}, o.effectiveDateTime),
         h('td', {}, o.code.coding[0].display), h('td', {}, valueText(o))))))
       : h('p', {}, t('none')),
+    checkups.length ? h('ul', { id: 'checkup-reports' }, [...new Set(checkups.map((o) => o.effectiveDateTime.slice(0, 10)))].map((day) =>
+      h('li', {}, h('a', { href: `/api/v1/me/export/checkup/${day}.json`, download: `checkup-${day}.json` }, `${t('checkup_report')} ${day}`))))
+      : [],
     h('h2', {}, t('medication')),
     dispensed.length ? h('table', { id: 'medication' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('medicine')), h('th', {}, t('usage')),
