@@ -645,6 +645,52 @@ out:
     return rc;
 }
 
+int jahis_to_shift_jis(const char *text, size_t len, struct buf *out)
+{
+    iconv_t cd = iconv_open("CP932//TRANSLIT", "UTF-8");
+    if (cd == (iconv_t)-1)
+        return -1;
+    char *in = (char *)text, chunk[4096];
+    size_t left = len;
+    int rc = 0;
+    while (left && !rc) {
+        char *o = chunk;
+        size_t room = sizeof chunk;
+        size_t r = iconv(cd, &in, &left, &o, &room);
+        rc = buf_append(out, chunk, sizeof chunk - room);
+        if (r == (size_t)-1 && errno == EILSEQ && !rc) {
+            /* Not even transliterable: one '?' for the character. */
+            rc = buf_append(out, "?", 1);
+            size_t skip = 1;
+            while (skip < left && ((unsigned char)in[skip] & 0xC0) == 0x80)
+                skip++;
+            in += skip;
+            left -= skip;
+        } else if (r == (size_t)-1 && errno != E2BIG) {
+            rc = -1;
+        }
+    }
+    iconv_close(cd);
+    return rc;
+}
+
+char *jahis_patient_line(const char *data, size_t len)
+{
+    struct issue is;
+    char *text = len <= JAHIS_MAX_BYTES ? to_utf8(data, len, &is) : NULL, *line = NULL;
+    for (char *s = text; s && *s;) {
+        size_t n = strcspn(s, "\r\n");
+        if (n > 2 && !strncmp(s, "1,", 2)) {
+            line = strndup(s, n);
+            break;
+        }
+        s += n;
+        s += strspn(s, "\r\n");
+    }
+    free(text);
+    return line;
+}
+
 void jahis_doc_free(struct jahis_doc *d)
 {
     for (size_t i = 0; i < d->ndispensings; i++) {

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "formats/outcome.h"
+#include "util/buf.h"
 
 #define JAHIS_MAX_BYTES (1024 * 1024)
 #define JAHIS_MAX_LINES 20000
@@ -84,6 +85,15 @@ struct jahis_doc {
  * and the rule). */
 int jahis_read(const char *data, size_t len, struct jahis_doc *out, struct issue *is);
 void jahis_doc_free(struct jahis_doc *d);
+
+/* The patient record (record 1) of a text, as a UTF-8 line without its
+ * line end (malloc'd), or NULL if it has none or does not read. */
+char *jahis_patient_line(const char *data, size_t len);
+
+/* UTF-8 text converted to Shift_JIS (CP932) and appended to out, for
+ * readers of お薬手帳 QR payloads; characters CP932 lacks are
+ * transliterated or become '?'. 0, or -1. */
+int jahis_to_shift_jis(const char *text, size_t len, struct buf *out);
 
 /* 1 if data starts like a JAHIS お薬手帳 text (in either encoding). */
 int jahis_sniff(const char *data, size_t len);

@@ -2,6 +2,7 @@
  * and erasure on request (R3.10) at /api/v1/me/erasures. Reached through routes_consent, which has
  * authenticated the person. */
 #include <string.h>
+#include <strings.h>
 #include <json-c/json.h>
 
 #include "formats/json.h"
@@ -103,25 +104,33 @@ static void export_end(void *ctx)
     export_close(ctx);
 }
 
-void routes_export(struct request *r, enum export_format f, const char *day)
+void routes_export(struct request *r, enum export_format f, const char *arg)
 {
     static const char *const types[] = {[EXPORT_FHIR] = "application/fhir+json; charset=utf-8",
                                         [EXPORT_CSV] = "text/csv; charset=utf-8", [EXPORT_SPHR] = "application/zip",
-                                        [EXPORT_CHECKUP] = "application/fhir+json; charset=utf-8"};
+                                        [EXPORT_CHECKUP] = "application/fhir+json; charset=utf-8",
+                                        [EXPORT_JAHIS] = "text/plain; charset=utf-8"};
     static const char *const files[] = {[EXPORT_FHIR] = NULL, [EXPORT_CSV] = "attachment; filename=\"phr-observations.csv\"",
                                         [EXPORT_SPHR] = "attachment; filename=\"phr-package.sphr.zip\"",
-                                        [EXPORT_CHECKUP] = NULL};
+                                        [EXPORT_CHECKUP] = NULL,
+                                        [EXPORT_JAHIS] = "attachment; filename=\"okusuri-techo.txt\""};
+    const char *charset = req_arg(r, "charset");
+    int sjis = f == EXPORT_JAHIS && charset && !strcasecmp(charset, "shift_jis");
+    if (f == EXPORT_JAHIS && charset && !sjis && strcasecmp(charset, "utf-8"))
+        return req_problem(r, 400, "Bad Request", "charset is utf-8 (the default) or shift_jis");
     struct export *e;
     struct issue is;
     if (strcmp(r->method, "GET"))
         return req_problem(r, 405, "Method Not Allowed", "exports are read with GET");
-    if (export_open(r->svc, &r->actor, r->auth.person_id, f, day, &e, &is) != 0)
+    if (export_open(r->svc, &r->actor, r->auth.person_id, f, arg, &e, &is) != 0)
         return f == EXPORT_FHIR ? req_outcome(r, &is) : req_problem_issue(r, &is);
+    if (sjis)
+        export_shift_jis(e);
     if (files[f] && req_add_header(r, "Content-Disposition", files[f]) != 0) {
         export_close(e);
         return req_problem(r, 500, "Internal Server Error", "out of memory");
     }
-    req_stream(r, 200, types[f], export_piece, export_end, e);
+    req_stream(r, 200, sjis ? "text/plain; charset=Shift_JIS" : types[f], export_piece, export_end, e);
 }
 
 static void disclosure(struct request *r)
@@ -135,6 +144,26 @@ static void disclosure(struct request *r)
         return req_problem(r, 500, "Internal Server Error", "out of memory");
     }
     req_stream(r, 200, "application/json; charset=utf-8", disclosure_piece, disclosure_end, d);
+}
+
+/* The patient record, when the person gives it (the service keeps no
+ * names): name, sex 1 or 2, birth YYYYMMDD. */
+static void okusuri(struct request *r)
+{
+    const char *name = req_arg(r, "name"), *sex = req_arg(r, "sex"), *birth = req_arg(r, "birth");
+    if (!name && !sex && !birth)
+        return routes_export(r, EXPORT_JAHIS, NULL);
+    if (!name || !*name || strlen(name) > 100 || strpbrk(name, ",\r\n") || !sex || (strcmp(sex, "1") && strcmp(sex, "2")) ||
+        !birth || strlen(birth) != 8 || strspn(birth, "0123456789") != 8)
+        return req_problem(r, 400, "Bad Request", "give name (without commas), sex (1 male, 2 female) and birth "
+                                                  "(YYYYMMDD) together");
+    struct buf line = {0};
+    if (buf_printf(&line, "1,%s,%s,%s", name, sex, birth)) {
+        buf_free(&line);
+        return req_problem(r, 500, "Internal Server Error", "out of memory");
+    }
+    routes_export(r, EXPORT_JAHIS, buf_cstr(&line));
+    buf_free(&line);
 }
 
 void routes_rights(struct request *r)
@@ -154,6 +183,11 @@ void routes_rights(struct request *r)
     if (strcmp(p, "/api/v1/me/export/sphr.zip") == 0) {
         r->route = "/api/v1/me/export/sphr.zip";
         return routes_export(r, EXPORT_SPHR, NULL);
+    }
+    /* GET /api/v1/me/export/okusuri.txt[?name=&sex=&birth=][&charset=shift_jis] */
+    if (strcmp(p, "/api/v1/me/export/okusuri.txt") == 0) {
+        r->route = "/api/v1/me/export/okusuri.txt";
+        return okusuri(r);
     }
     /* GET /api/v1/me/export/checkup/{YYYY-MM-DD}.json: that day's 健診結果報告書. */
     if (!strncmp(p, "/api/v1/me/export/checkup/", 26)) {

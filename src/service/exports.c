@@ -14,6 +14,8 @@
 
 #include "access/gate.h"
 #include "formats/fhirtime.h"
+#include "formats/jahis.h"
+#include "formats/jahis_write.h"
 #include "formats/sphr.h"
 #include "formats/tokutei_items.h"
 #include "service/snapshot.h"
@@ -33,7 +35,17 @@ struct export {
     char day[11];                  /* a checkup document: its day, its results' ids */
     int64_t day_lo, day_hi;
     struct buf ids;
+    char *patient;                 /* お薬手帳: the patient record */
+    json_object **meds;            /* お薬手帳: the medication, read when opened */
+    size_t nmeds;
+    int64_t patient_at;
+    int shift_jis;
 };
+
+void export_shift_jis(struct export *e)
+{
+    e->shift_jis = 1;
+}
 
 struct audit_job {
     struct job job;
@@ -85,12 +97,65 @@ static int find_checkup(struct export *e)
     return e->ids.len ? PHR_OK : PHR_ENOTFOUND;
 }
 
+/* The medication, and the patient record of the newest お薬手帳 text
+ * imported (the service keeps no names: that text has them). */
+static int collect_medication(void *arg, const struct record_row *r)
+{
+    struct export *e = arg;
+    int med = !strcmp(r->resource_type, "MedicationDispense") || !strcmp(r->resource_type, "MedicationStatement");
+    int text = !strcmp(r->resource_type, "DocumentReference") && !strcmp(r->code, "jahis-tc") &&
+               r->recorded_at >= e->patient_at;
+    if (!r->current || (!med && !text))
+        return PHR_OK;
+    int err = snapshot_open_part(&e->snap, r, med ? "body" : "original");
+    if (err)
+        return err;
+    struct buf *p = &e->snap.plain;
+    if (text) {
+        char *line = jahis_patient_line(p->data, p->len);
+        buf_wipe(p);
+        if (line) {
+            free(e->patient);
+            e->patient = line;
+            e->patient_at = r->recorded_at;
+        }
+        return PHR_OK;
+    }
+    json_object *o = json_tokener_parse(buf_cstr(p));
+    buf_wipe(p);
+    if (!o)
+        return PHR_EIO;
+    json_object **m = realloc(e->meds, (e->nmeds + 1) * sizeof *m);
+    if (!m) {
+        json_object_put(o);
+        return PHR_ENOMEM;
+    }
+    e->meds = m;
+    e->meds[e->nmeds++] = o;
+    return PHR_OK;
+}
+
+static int find_medication(struct export *e)
+{
+    int64_t cursor = 0, before;
+    do {
+        before = cursor;
+        int err = e->snap.rd->ops->record_page(e->snap.rd, e->snap.person, 1, cursor, PAGE, collect_medication, e,
+                                               &cursor);
+        if (err)
+            return err;
+    } while (cursor != before);
+    return e->nmeds ? PHR_OK : PHR_ENOTFOUND;
+}
+
 int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
-                const char *day, struct export **out, struct issue *is)
+                const char *arg, struct export **out, struct issue *is)
 {
     *out = NULL;
+    const char *day = format == EXPORT_CHECKUP ? arg : NULL;
     static const char *const what[] = {[EXPORT_FHIR] = "export:fhir", [EXPORT_CSV] = "export:csv",
-                                       [EXPORT_SPHR] = "export:sphr", [EXPORT_CHECKUP] = "export:checkup"};
+                                       [EXPORT_SPHR] = "export:sphr", [EXPORT_CHECKUP] = "export:checkup",
+                                       [EXPORT_JAHIS] = "export:jahis"};
     int64_t lo = 0, hi = 0;
     if (format == EXPORT_CHECKUP && (!day || strlen(day) != 10 || fhirtime_parse(day, FHIRTIME_DATETIME, 9 * 60, &lo, &hi)))
         return issue_set(is, 400, "invalid", NULL, "the checkup's day is a date: YYYY-MM-DD");
@@ -110,7 +175,19 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
     if (day)
         snprintf(e->day, sizeof e->day, "%s", day);
     int err = snapshot_open(svc, subject, prepare, e, &e->snap);
-    int none = !err && format == EXPORT_CHECKUP && (err = find_checkup(e)) == PHR_ENOTFOUND;
+    int none = !err && ((format == EXPORT_CHECKUP && (err = find_checkup(e)) == PHR_ENOTFOUND) ||
+                        (format == EXPORT_JAHIS && (err = find_medication(e)) == PHR_ENOTFOUND));
+    if (!err && format == EXPORT_JAHIS && arg) {
+        free(e->patient);
+        err = (e->patient = strdup(arg)) ? PHR_OK : PHR_ENOMEM;
+    }
+    int nameless = !err && format == EXPORT_JAHIS && !e->patient;
+    if (nameless) {
+        export_close(e);
+        return issue_set(is, 422, "required", NULL, "an お薬手帳 text starts with the patient's name, sex and birth "
+                         "date, which the service keeps only in imported お薬手帳 texts: give name, sex (1 male, "
+                         "2 female) and birth (YYYYMMDD)");
+    }
     if (!err)
         err = writer_call(svc->writer, &job.job);
     if (err) {
@@ -118,6 +195,8 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
         export_close(e);
         if (err == PHR_EPERM)
             return export_closed_issue(closed_on, is);
+        if (none && format == EXPORT_JAHIS)
+            return issue_set(is, 404, "not-found", NULL, "there is no medication to write as an お薬手帳 text");
         if (none)
             return issue_set(is, 404, "not-found", NULL, "no checkup results on %s", day);
         if (err == PHR_ENOTFOUND)
@@ -416,8 +495,27 @@ out:
     return rc;
 }
 
+/* The お薬手帳 text, UTF-8 or (shift_jis) converted for a QR code reader. */
+static int okusuri(struct export *e, struct buf *b)
+{
+    struct buf text = {0};
+    int rc = jahis_write(e->meds, e->nmeds, e->patient, &text);
+    if (!rc && e->shift_jis)
+        rc = jahis_to_shift_jis(text.data, text.len, b);
+    else if (!rc)
+        rc = buf_append(b, text.data, text.len);
+    buf_wipe(&text);
+    return rc;
+}
+
 int export_next(struct export *e, struct buf *b)
 {
+    if (e->format == EXPORT_JAHIS) {
+        if (e->done)
+            return 0;
+        e->done = 1;
+        return okusuri(e, b) ? -1 : 1;
+    }
     if (e->format != EXPORT_SPHR)
         return step(e, b);
     if (e->done)
@@ -434,5 +532,9 @@ void export_close(struct export *e)
         return;
     snapshot_close(&e->snap);
     buf_free(&e->ids);
+    for (size_t i = 0; i < e->nmeds; i++)
+        json_object_put(e->meds[i]);
+    free(e->meds);
+    free(e->patient);
     free(e);
 }

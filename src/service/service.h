@@ -233,12 +233,17 @@ void disclosure_close(struct disclosure *d);
 /* Exports to the person (R4.3), streamed like the disclosure: every
  * current record as a FHIR R4 Bundle (type collection, the Patient first),
  * or the Observations as CSV. */
-enum export_format { EXPORT_FHIR, EXPORT_CSV, EXPORT_SPHR, EXPORT_CHECKUP };
+enum export_format { EXPORT_FHIR, EXPORT_CSV, EXPORT_SPHR, EXPORT_CHECKUP, EXPORT_JAHIS };
 struct export;
-/* day: the checkup's day (YYYY-MM-DD) for EXPORT_CHECKUP, else NULL; 404
- * when there are no checkup results that day. */
+/* arg: EXPORT_CHECKUP: the checkup's day (YYYY-MM-DD), 404 when there are
+ * no checkup results that day; EXPORT_JAHIS: the patient record to write
+ * ("1,氏名,性別,生年月日"), or NULL for the one of the newest お薬手帳 text
+ * imported (422 if there is none), 404 when there is no medication; NULL
+ * otherwise. */
 int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
-                const char *day, struct export **out, struct issue *is);
+                const char *arg, struct export **out, struct issue *is);
+/* An お薬手帳 text in Shift_JIS rather than UTF-8. */
+void export_shift_jis(struct export *e);
 int export_next(struct export *e, struct buf *out);
 void export_close(struct export *e);
 

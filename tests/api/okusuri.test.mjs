@@ -176,3 +176,45 @@ test('R4.2 phr import reads お薬手帳 texts too, told apart by content', () =
     assert.equal(count(person), 3);
   });
 });
+
+test('R4.3 the medication as an お薬手帳 text: written from the records, read back elsewhere as the same medicines', async () => {
+  const alice = await signupAndLogin(srv);
+  assert.equal((await upload(alice, shiftJis(sample('tc-multi-dispensing.txt')))).status, 201);
+  assert.equal((await upload(alice, sample('tc-output-category-2-full.txt'))).status, 201);
+  const r = await fetch(`${srv.url}/api/v1/me/export/okusuri.txt`, { headers: { authorization: `Bearer ${alice.token}` } });
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-disposition'), /okusuri-techo\.txt/);
+  const text = await r.text();
+  assert.match(text, /^JAHISTC08,2\r\n1,鈴木 太郎,1,S330303/, 'the patient record of the newest text imported');
+  assert.match(text, /\r\n5,20260312,1\r\n/);
+  const essence = async (who) => (await search(who, 'MedicationDispense')).map((d) => [
+    d.medicationCodeableConcept.coding.map((c) => `${c.system}|${c.code}`).join(' '), d.whenHandedOver,
+    JSON.stringify(d.daysSupply), d.dosageInstruction[0].text, JSON.stringify(d.dosageInstruction[0].doseAndRate[0].doseQuantity),
+    d.performer?.[0]?.actor?.display].join('\t')).sort();
+  const bob = await signupAndLogin(srv);
+  const back = await upload(bob, text);
+  assert.equal(back.status, 201, back.text);
+  assert.deepEqual(await essence(bob), await essence(alice), 'the same medicines, days, usage, dose and pharmacy');
+  assert.deepEqual((await search(bob, 'MedicationStatement')).map((s) => s.medicationCodeableConcept.text), ['バファリン']);
+  const sj = await fetch(`${srv.url}/api/v1/me/export/okusuri.txt?charset=shift_jis`, { headers: { authorization: `Bearer ${alice.token}` } });
+  assert.match(sj.headers.get('content-type'), /Shift_JIS/);
+  const bytes = Buffer.from(await sj.arrayBuffer());
+  assert.ok(bytes.equals(shiftJis(text.replace(/\r\n/g, '\n'))), 'the same text in Shift_JIS');
+});
+
+test('R4.3 an お薬手帳 text needs the patient record: from an imported text, or given; refused otherwise', async () => {
+  const me = await signupAndLogin(srv);
+  assert.equal((await call(srv, 'GET', '/api/v1/me/export/okusuri.txt', { token: me.token })).status, 404, 'no medication');
+  const fhir = readFileSync(new URL('../fixtures/fhir/MedicationDispense-jp-medicationdispense-example-1.json', import.meta.url));
+  assert.equal((await call(srv, 'POST', '/api/v1/imports', { token: me.token, body: fhir, headers: { 'content-type': 'application/fhir+json' } })).status, 201);
+  const nameless = await call(srv, 'GET', '/api/v1/me/export/okusuri.txt', { token: me.token });
+  assert.equal(nameless.status, 422);
+  assert.match(nameless.body.detail, /name, sex .* and birth/);
+  assert.equal((await call(srv, 'GET', '/api/v1/me/export/okusuri.txt?name=架空 花子&sex=3&birth=19900101', { token: me.token })).status, 400);
+  const named = await call(srv, 'GET', `/api/v1/me/export/okusuri.txt?name=${encodeURIComponent('架空 花子')}&sex=2&birth=19900101`, { token: me.token, json: false });
+  assert.equal(named.status, 200);
+  assert.match(named.text, /^JAHISTC08,2\r\n1,架空 花子,2,19900101\r\n5,20211007,1\r\n/);
+  assert.match(named.text, /201,1,ムコダイン錠２５０ｍｇ,1,錠,6,103835401,1/, 'a HOT9 code as code type 6');
+  const other = await signupAndLogin(srv);
+  assert.equal((await upload(other, named.text)).status, 201, 'and it reads back');
+});

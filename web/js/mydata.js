@@ -78,6 +78,7 @@ export function mydata(onErased) {
     h('p', {}, h('a', { href: '/api/v1/me/disclosure', download: 'phr-disclosure.json', id: 'export-link' }, t('download'))),
     h('p', {}, h('a', { href: '/api/v1/me/export/observations.csv', download: 'phr-observations.csv', id: 'export-csv' }, 'CSV'),
       ' ・ ', h('a', { href: '/api/v1/me/export/fhir', id: 'export-fhir', download: 'phr-fhir-bundle.json' }, 'FHIR R4 Bundle'),
+      ' ・ ', h('a', { href: '/api/v1/me/export/okusuri.txt', id: 'export-okusuri', download: 'okusuri-techo.txt' }, t('okusuri')),
       ' ・ ', h('a', { href: '/api/v1/me/export/sphr.zip', id: 'export-sphr', download: 'phr-package.sphr.zip' }, t('sphr'))),
     h('h2', {}, t('import')),
     h('label', { for: 'import-file' }, t('import_files')), file,

@@ -1,0 +1,209 @@
+#include "formats/jahis_write.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/json.h"
+
+/* The code type of a coding's system, as formats/medication_fhir.c names them. */
+static int code_type(const char *system)
+{
+    if (!system)
+        return 1;
+    if (!strcmp(system, "urn:phr:drug-code:receipt"))
+        return 2;
+    if (!strcmp(system, "urn:phr:drug-code:mhlw"))
+        return 3;
+    if (!strcmp(system, "urn:oid:1.2.392.100495.20.1.73"))
+        return 4;
+    if (!strncmp(system, "urn:oid:1.2.392.200119.4.40", 27) || !strcmp(system, "urn:phr:drug-code:hot"))
+        return 6;
+    return 1;
+}
+
+static json_object *at(json_object *o, const char *key)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static json_object *idx(json_object *a, size_t i)
+{
+    return a && json_object_is_type(a, json_type_array) ? json_object_array_get_idx(a, i) : NULL;
+}
+
+/* A field as JAHIS carries it: no commas or line ends inside. */
+static int field(struct buf *b, const char *s)
+{
+    for (const char *p = s ? s : ""; *p; p++)
+        if (buf_append(b, *p == ',' ? "，" : *p == '\r' || *p == '\n' ? " " : p, *p == ',' ? 3 : 1))
+            return -1;
+    return 0;
+}
+
+static const char *num(json_object *q)
+{
+    json_object *v = at(q, "value");
+    return v ? json_object_get_string(v) : "";
+}
+
+/* YYYY-MM-DD… as YYYYMMDD. */
+static void date8(const char *s, char out[9])
+{
+    out[0] = '\0';
+    if (s && strlen(s) >= 10)
+        snprintf(out, 9, "%.4s%.2s%.2s", s, s + 5, s + 8);
+}
+
+static const struct {
+    const char *label;
+    int record, rp;            /* rp: the record names the RP */
+} notes[] = {
+    {"薬品補足", 281, 1}, {"薬品服用注意", 291, 1}, {"用法補足", 311, 1}, {"処方服用注意", 391, 1},
+    {"服用注意", 401, 0}, {"医療機関等提供情報", 411, 0}, {"残薬確認", 421, 0}, {"備考", 501, 0}, {"患者等記入", 601, 0},
+};
+
+struct dispense {
+    json_object *r;
+    char day[9];
+    const char *pharmacy;
+};
+
+static int by_day_desc(const void *a, const void *b)
+{
+    const struct dispense *x = a, *y = b;
+    int c = strcmp(y->day, x->day);
+    return c ? c : strcmp(x->pharmacy, y->pharmacy);
+}
+
+/* A note "label: text" of the resource, by label; NULL if none. */
+static const char *note_text(json_object *r, const char *label, size_t *from)
+{
+    json_object *ns = at(r, "note");
+    size_t n = strlen(label);
+    for (; ns && *from < json_object_array_length(ns); (*from)++) {
+        const char *t = json_get_str(idx(ns, *from), "text");
+        if (t && !strncmp(t, label, n) && !strncmp(t + n, ": ", 2)) {
+            (*from)++;
+            return t + n + 2;
+        }
+    }
+    return NULL;
+}
+
+/* The notes of medicine r whose records lie in [lo, hi]: the RP's (naming
+ * rp) or, for a dispensing's, written once from its first medicine, to
+ * which they were copied. */
+static int notes_of(struct buf *b, json_object *r, size_t rp, int lo, int hi)
+{
+    int e = 0;
+    for (size_t k = 0; !e && k < sizeof notes / sizeof notes[0]; k++) {
+        if (notes[k].record < lo || notes[k].record > hi)
+            continue;
+        size_t from = 0;
+        const char *t;
+        while (!e && (t = note_text(r, notes[k].label, &from))) {
+            e = buf_printf(b, "%d,", notes[k].record) || (notes[k].rp && buf_printf(b, "%zu,", rp)) || field(b, t);
+            e = e || buf_puts(b, notes[k].record == 601 ? ",\r\n" : notes[k].record == 411 ? ",99,1\r\n" : ",1\r\n");
+        }
+    }
+    return e;
+}
+
+static int dispensing(struct buf *b, struct dispense *d, size_t n)
+{
+    int e = buf_printf(b, "5,%s,1\r\n", d[0].day);
+    if (!e && *d[0].pharmacy)
+        e = buf_puts(b, "11,") || field(b, d[0].pharmacy) || buf_puts(b, ",,,,,,,1\r\n");
+    size_t from = 0;
+    const char *clinic = note_text(d[0].r, "処方", &from);
+    if (!e && clinic)
+        e = buf_puts(b, "51,") || field(b, clinic) || buf_puts(b, ",,,,1\r\n");
+    for (size_t i = 0; !e && i < n; i++) {
+        json_object *r = d[i].r, *mc = at(r, "medicationCodeableConcept"), *di = idx(at(r, "dosageInstruction"), 0);
+        json_object *c0 = idx(at(mc, "coding"), 0), *c1 = idx(at(mc, "coding"), 1);
+        json_object *dose = at(idx(at(di, "doseAndRate"), 0), "doseQuantity"), *days = at(r, "daysSupply");
+        const char *name = json_get_str(mc, "text") ? json_get_str(mc, "text") : json_get_str(c0, "display");
+        const char *generic = json_get_str(c1, "system");
+        int type = code_type(json_get_str(c0, "system"));
+        size_t rp = i + 1;
+        e = buf_printf(b, "201,%zu,", rp) || field(b, name) || buf_puts(b, ",") ||
+            buf_puts(b, *num(dose) ? num(dose) : "1") || buf_puts(b, ",") || field(b, json_get_str(dose, "unit")) ||
+            buf_printf(b, ",%d,", type) || field(b, type == 1 ? "" : json_get_str(c0, "code")) || buf_puts(b, ",1");
+        if (!e && generic && !strcmp(generic, "urn:oid:1.2.392.100495.20.1.81"))
+            e = buf_puts(b, ",") || field(b, json_get_str(c1, "display")) || buf_puts(b, ",2,") ||
+                field(b, json_get_str(c1, "code"));
+        e = e || buf_puts(b, "\r\n") || notes_of(b, r, rp, 281, 291);
+        /* The usage: days for 日分, else the total quantity handed over. */
+        e = e || buf_printf(b, "301,%zu,", rp) || field(b, json_get_str(di, "text")) || buf_puts(b, ",") ||
+            buf_puts(b, days ? num(days) : "") || buf_puts(b, days ? ",日分" : ",") || buf_puts(b, ",1,1,,1\r\n") ||
+            notes_of(b, r, rp, 311, 391);
+    }
+    return e || notes_of(b, d[0].r, 0, 401, 601);
+}
+
+/* Who made a record, as JAHIS says it: 2 the person (R1.1 category 3), 1 medical staff. */
+static int creator_of(json_object *r)
+{
+    json_object *tags = at(at(r, "meta"), "tag");
+    for (size_t i = 0; tags && i < json_object_array_length(tags); i++) {
+        const char *sys = json_get_str(idx(tags, i), "system"), *code = json_get_str(idx(tags, i), "code");
+        if (sys && code && !strcmp(sys, "urn:phr:data-category"))
+            return strcmp(code, "3") ? 1 : 2;
+    }
+    return 2;
+}
+
+static int otc(struct buf *b, json_object *r, int seq)
+{
+    json_object *mc = at(r, "medicationCodeableConcept"), *period = at(r, "effectivePeriod");
+    json_object *c0 = idx(at(mc, "coding"), 0);
+    char start[9], end[9];
+    date8(json_get_str(period, "start") ? json_get_str(period, "start") : json_get_str(r, "effectiveDateTime"), start);
+    date8(json_get_str(period, "end"), end);
+    const char *jan = json_get_str(c0, "system") && !strcmp(json_get_str(c0, "system"), "https://www.gs1.org/gtin")
+                          ? json_get_str(c0, "code") : "";
+    int who = creator_of(r);
+    int e = buf_puts(b, "3,") || field(b, json_get_str(mc, "text") ? json_get_str(mc, "text") : json_get_str(c0, "display")) ||
+            buf_printf(b, ",%s,%s,%d,%d,", start, end, who, seq) || field(b, jan) || buf_puts(b, "\r\n");
+    size_t f = 0;
+    const char *t;
+    while (!e && (t = note_text(r, "成分", &f)))
+        e = buf_printf(b, "31,%d,", seq) || field(b, t) || buf_printf(b, ",1,,%d\r\n", who);
+    return e;
+}
+
+int jahis_write(json_object *const *resources, size_t n, const char *patient_line, struct buf *out)
+{
+    struct dispense *d = calloc(n ? n : 1, sizeof *d);
+    if (!d)
+        return -1;
+    size_t nd = 0;
+    int e = buf_puts(out, "JAHISTC08,2\r\n") || buf_puts(out, patient_line) || buf_puts(out, "\r\n");
+    int seq = 0;
+    for (size_t i = 0; !e && i < n; i++) {
+        const char *t = json_get_str(resources[i], "resourceType");
+        if (t && !strcmp(t, "MedicationStatement"))
+            e = otc(out, resources[i], ++seq);
+        else if (t && !strcmp(t, "MedicationDispense")) {
+            d[nd].r = resources[i];
+            date8(json_get_str(resources[i], "whenHandedOver") ? json_get_str(resources[i], "whenHandedOver")
+                                                                : json_get_str(resources[i], "whenPrepared"),
+                  d[nd].day);
+            const char *ph = json_get_str(at(idx(at(resources[i], "performer"), 0), "actor"), "display");
+            d[nd].pharmacy = ph ? ph : "";
+            nd += d[nd].day[0] != '\0';
+        }
+    }
+    qsort(d, nd, sizeof *d, by_day_desc);
+    for (size_t i = 0; !e && i < nd;) {
+        size_t j = i + 1;
+        while (j < nd && !strcmp(d[j].day, d[i].day) && !strcmp(d[j].pharmacy, d[i].pharmacy))
+            j++;
+        e = dispensing(out, d + i, j - i);
+        i = j;
+    }
+    free(d);
+    return e;
+}

@@ -1,0 +1,21 @@
+/* JAHIS 電子版お薬手帳 text (JAHISTC08, output category 2: from the person
+ * to a pharmacy or clinic) written from the medication the service holds
+ * (R4.3): MedicationDispense records grouped into dispensings by day and
+ * pharmacy, newest first, each medicine with its usage and notes; OTC
+ * MedicationStatements as records 3 and 31. The patient record comes from
+ * the caller (the service keeps no names). CRLF line ends, UTF-8; the
+ * caller converts to Shift_JIS if asked. */
+#ifndef PHR_JAHIS_WRITE_H
+#define PHR_JAHIS_WRITE_H
+
+#include <stddef.h>
+#include <json-c/json.h>
+
+#include "util/buf.h"
+
+/* resources: MedicationDispense and MedicationStatement resources (others
+ * are ignored); patient_line: a record 1 ("1,氏名,性別,生年月日,…").
+ * 0, or -1 out of memory. */
+int jahis_write(json_object *const *resources, size_t n, const char *patient_line, struct buf *out);
+
+#endif
