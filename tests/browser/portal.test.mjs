@@ -6,7 +6,9 @@
 // docs/screenshots/ for the README. (R3.1 R3.2 R3.6 R3.8 R3.10)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, mkdtempSync, cpSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { startServer, call, sql, phr, decide, PASSWORD, uniqueLogin } from '../api/helpers.mjs';
@@ -290,4 +292,39 @@ test('R2.1 R2.2 R2.4 staff sign in with a second factor; a handler without a rea
   assert.match(text, /deny/);
   assert.deepEqual([...problems, ...a.problems], []);
   await a.context.close();
+});
+
+// Last in this file: it changes a purpose materially for every later sign-in.
+test('R3.5 after a material change the home page asks for consent again; consenting on the consents page clears it', async () => {
+  const { page, context, problems } = await open();
+  const login = uniqueLogin('reconsent');
+  assert.equal((await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } })).status, 201);
+  const token = (await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).body.token;
+  assert.equal((await decide(srv, token, [{ purpose: 'service', decision: 'grant' }])).status, 201);
+  const dir = mkdtempSync(join(tmpdir(), 'phr-policy-'));
+  cpSync(new URL('../../policies/', import.meta.url).pathname, dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8'));
+  const service = manifest.purposes.find((p) => p.code === 'service');
+  service.description.ja += '（新しい用途を加えました）';
+  service.change = 'material';
+  writeFileSync(join(dir, 'policy.json'), JSON.stringify(manifest));
+  const pub = phr(['policy', 'publish', '--data', srv.data, '--manifest', join(dir, 'policy.json')]);
+  assert.equal(pub.status, 0, pub.stderr);
+  await page.goto(srv.url + '/#/login');
+  await page.fill('#login-login', login);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForSelector('#reconsent');
+  assert.match(await page.textContent('#reconsent'), /改めて同意/);
+  await page.click('#reconsent a');
+  await page.waitForSelector('#changed-service');
+  assert.match(await page.textContent('#changed-service'), /大きく変更/);
+  await page.click('#grant-service');
+  await page.waitForSelector('#withdraw-service');
+  await page.goto(srv.url + '/#/home');
+  await page.waitForSelector('#medication, main p');
+  await page.waitForSelector('h1');
+  assert.equal(await page.locator('#reconsent').count(), 0, 'consented again: no prompt');
+  assert.deepEqual(problems, []);
+  await context.close();
 });

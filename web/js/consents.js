@@ -45,6 +45,9 @@ export async function consents() {
         h('p', {}, pick(pp.description)),
         h('p', {}, `${t('state')}: `, h('span', { class: granted ? 'ok' : 'muted' }, granted ? t('granted') : t('not_granted')),
           pp.decided_at ? ` (${pp.decided_at.slice(0, 10)})` : ''),
+        pp.notice === 'changed-material' && pp.decision === 'grant'
+          ? h('p', { class: 'error', id: `changed-${pp.code}` }, t('changed_material'))
+          : pp.notice === 'changed-minor' ? h('p', { class: 'muted', id: `changed-${pp.code}` }, t('changed_minor')) : [],
         granted ? h('button', { type: 'button', class: 'secondary', id: `withdraw-${pp.code}`, onclick: decide(pp.code, 'withdraw') }, t('withdraw'))
           : h('button', { type: 'button', id: `grant-${pp.code}`, onclick: decide(pp.code, 'grant') }, t('grant')));
     }),

@@ -32,6 +32,9 @@ const texts = {
     suspension: '利用停止', suspend: 'すべての利用を停止する', lift: '利用停止を解除する', suspended: '現在、すべての利用を停止しています。',
     suspension_explain: '停止すると、データは保存したまま、記録の追加と第三者への提供を含むすべての利用が止まります。解除すればまた使えます。',
     chart_weight: '体重の推移（kg）',
+    reconsent: '利用目的が大きく変わりました。改めて同意するまで、次の目的での利用は止まっています',
+    reconsent_go: '変更内容を確認して同意する', changed_material: 'この利用目的は大きく変更されました。以前の同意は引き継がれません。内容を確認し、続ける場合は改めて同意してください。',
+    changed_minor: 'この利用目的の説明が変更されました（軽微な変更のため、同意は引き継がれています）。',
   },
   en: {
     terms: 'Terms of service', summary: 'Summary of the terms', privacy: 'Privacy policy', purposes: 'Purposes of use',
@@ -65,6 +68,9 @@ const texts = {
     suspension: 'Suspension of use', suspend: 'Suspend all use', lift: 'Lift the suspension', suspended: 'All use of your data is suspended.',
     suspension_explain: 'While suspended, your data is kept but nothing uses it: no new records, no provision to third parties. Lift it to use the service again.',
     chart_weight: 'Body weight over time (kg)',
+    reconsent: 'A purpose of use has changed materially; nothing is used for it until you consent again',
+    reconsent_go: 'Review the change and consent', changed_material: 'This purpose has changed materially. Your earlier consent does not carry over: read it, and consent again to continue.',
+    changed_minor: 'The wording of this purpose changed (a minor change: your consent carries over).',
   },
 };
 

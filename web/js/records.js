@@ -3,7 +3,7 @@
 // sent.
 import { h, show, message, view } from './dom.js';
 import { api } from './api.js';
-import { t, lang } from './i18n.js';
+import { t, lang, pick } from './i18n.js';
 import { bpChart, lineChart } from './chart.js';
 
 const LOINC = 'http://loinc.org';
@@ -49,10 +49,17 @@ export async function home() {
     .map((o) => ({ t: Date.parse(o.effectiveDateTime), when: when(o), w: o.valueQuantity.value })).reverse();
   const checkups = (labs.entry || []).map((e) => e.resource);
   const dispensed = ((await api('GET', '/fhir/MedicationDispense?_sort=-date&_count=100')).entry || []).map((e) => e.resource);
+  const consent = await api('GET', '/api/v1/me/consents');
+  // A purpose changed materially since the person consented: nothing is used
+  // for it until they consent again, so say so where they land.
+  const changed = consent.purposes.filter((pp) => pp.notice === 'changed-material' && pp.decision === 'grant');
   const otc = ((await api('GET', '/fhir/MedicationStatement?_sort=-date&_count=100')).entry || []).map((e) => e.resource);
   const supply = (d) => (d.daysSupply ? `${d.daysSupply.value}${d.daysSupply.unit}` : d.quantity ? `${d.quantity.value}${d.quantity.unit || ''}` : '');
   draw(
     h('h1', {}, t('home')),
+    changed.length ? h('div', { class: 'warning', role: 'alert', id: 'reconsent' },
+      h('p', {}, `${t('reconsent')}: ${changed.map((pp) => pick(pp.title)).join('、')}`),
+      h('p', {}, h('a', { href: '#/consents' }, t('reconsent_go')))) : [],
     h('h2', {}, t('latest')),
     obs.length ? h('table', { id: 'latest' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('item')), h('th', {}, t('value')))),
