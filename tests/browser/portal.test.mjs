@@ -195,7 +195,7 @@ test('R2.3 a person with records sees them; a bad login says so without leaking 
   await context.close();
 });
 
-test('R4.2 R4.3 several files are imported one after the other with progress; the package downloads; the medication shows on the home page', async () => {
+test('R4.2 R4.3 several files are imported one after the other with progress; the package downloads; medication, glucose and steps show on the home page over the range chosen', async () => {
   const { page, context, problems } = await open();
   const login = uniqueLogin('import');
   assert.equal((await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } })).status, 201);
@@ -225,8 +225,18 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   const zip = readFileSync(await pkg.path());
   assert.equal(zip.subarray(0, 2).toString(), 'PK', 'the SPHR package downloads as a zip');
   await shoot(page, 'import');
+  // Glucose and steps from a device: two days ago and sixty days ago.
+  const iso = (daysAgo) => new Date(Date.now() - daysAgo * 86400000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const csv = `effective,glucose,steps\n${iso(2)},104,8123\n${iso(60)},131,4321\n`;
+  assert.equal((await call(srv, 'POST', '/api/v1/imports', { token, body: csv, headers: { 'content-type': 'text/csv' } })).status, 201);
   await page.goto(srv.url + '/#/home');
   await page.waitForSelector('#medication');
+  assert.match(await page.textContent('#glucose-table'), /104/);
+  assert.doesNotMatch(await page.textContent('#glucose-table'), /131/, 'the last 30 days by default');
+  assert.match(await page.textContent('#steps-table'), /8123/);
+  await page.selectOption('#range', '90');
+  await page.waitForFunction(() => /131/.test(document.querySelector('#glucose-table')?.textContent || ''));
+  assert.ok(await page.locator('svg.chart').count() >= 2);
   const meds = await page.textContent('#medication');
   assert.match(meds, /ロキソニン錠６０ｍｇ/);
   assert.match(meds, /14日/);

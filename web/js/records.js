@@ -34,9 +34,31 @@ function when(o) {
   return (o.effectiveDateTime || o.effectivePeriod?.start || '').replace('T', ' ').slice(0, 16);
 }
 
+// The ranges the charts can show, in days (0: everything held).
+const RANGES = [7, 30, 90, 365, 0];
+
+// One value per measurement of a kind, oldest first, for a chart and its table.
+function series(obs, code, unit) {
+  return obs.filter((o) => o.code.coding.some((c) => c.code === code) && o.valueQuantity && (!unit || o.valueQuantity.code === unit))
+    .map((o) => ({ t: Date.parse(o.effectiveDateTime), when: when(o), v: o.valueQuantity.value })).reverse();
+}
+
+// A chart with the same values as a table beside it.
+function valueChart(points, title, id, unit) {
+  if (!points.length) return [h('h2', {}, title), h('p', {}, t('none'))];
+  const values = points.map((p) => p.v), lo = Math.min(...values), hi = Math.max(...values), pad = Math.max(1, (hi - lo) * 0.1);
+  return [h('h2', {}, title), lineChart(points, [['v', 'dia']], title, lo - pad, hi + pad),
+    h('table', { id },
+      h('caption', { class: 'visually-hidden' }, title),
+      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, `${t('value')} (${unit})`))),
+      h('tbody', {}, points.map((p) => h('tr', {}, h('td', {}, p.when), h('td', {}, p.v)))))];
+}
+
 export async function home() {
   const draw = view();
-  const vitals = await api('GET', '/fhir/Observation?category=vital-signs&_sort=-date&_count=100');
+  const days = Number(sessionStorage.getItem('range') ?? 30);
+  const since = days ? `&date=ge${new Date(Date.now() - days * 86400000).toISOString().slice(0, 10)}` : '';
+  const vitals = await api('GET', `/fhir/Observation?category=vital-signs&_sort=-date&_count=500${since}`);
   const labs = await api('GET', '/fhir/Observation?category=laboratory&_sort=-date&_count=100');
   const obs = (vitals.entry || []).map((e) => e.resource);
   const bp = obs.filter((o) => o.code.coding.some((c) => c.code === '85354-9'))
@@ -45,8 +67,11 @@ export async function home() {
       sys: o.component.find((c) => c.code.coding[0].code === '8480-6').valueQuantity.value,
       dia: o.component.find((c) => c.code.coding[0].code === '8462-4').valueQuantity.value,
     })).reverse();
-  const weights = obs.filter((o) => o.code.coding.some((c) => c.code === '29463-7') && o.valueQuantity?.code === 'kg')
-    .map((o) => ({ t: Date.parse(o.effectiveDateTime), when: when(o), w: o.valueQuantity.value })).reverse();
+  const weights = series(obs, '29463-7', 'kg').map((p) => ({ ...p, w: p.v }));
+  const glucose = [...series(obs, '41653-7', 'mg/dL'), ...series(obs, '2339-0', 'mg/dL')].sort((a, b) => a.t - b.t);
+  const steps = series(obs, '55423-8');
+  const range = h('select', { id: 'range', onchange: (ev) => { sessionStorage.setItem('range', ev.target.value); home(); } },
+    RANGES.map((d) => h('option', { value: d, selected: d === days }, d ? `${t('last')} ${d} ${t('days')}` : t('all'))));
   const checkups = (labs.entry || []).map((e) => e.resource);
   const dispensed = ((await api('GET', '/fhir/MedicationDispense?_sort=-date&_count=100')).entry || []).map((e) => e.resource);
   const consent = await api('GET', '/api/v1/me/consents');
@@ -66,6 +91,7 @@ export async function home() {
       h('tbody', {}, obs.slice(0, 8).map((o) => h('tr', {}, h('td', {}, when(o)),
         h('td', {}, name(o)), h('td', {}, valueText(o))))))
       : h('p', {}, t('none')),
+    h('p', {}, h('label', { for: 'range' }, `${t('range')} `), range),
     h('h2', {}, t('chart_bp')),
     bp.length ? [bpChart(bp, t('chart_bp')),
       h('table', { id: 'bp-table' },
@@ -80,6 +106,8 @@ export async function home() {
         h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, `${t('weight')} (kg)`))),
         h('tbody', {}, weights.map((p) => h('tr', {}, h('td', {}, p.when), h('td', {}, p.w)))))]
       : h('p', {}, t('none')),
+    valueChart(glucose, t('chart_glucose'), 'glucose-table', 'mg/dL'),
+    valueChart(steps, t('chart_steps'), 'steps-table', t('steps_unit')),
     h('h2', {}, t('checkups')),
     checkups.length ? h('table', { id: 'checkups' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('item')), h('th', {}, t('value')))),
