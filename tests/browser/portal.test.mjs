@@ -56,7 +56,7 @@ async function shoot(page, name) {
   }
 }
 
-test('R3.1 R3.2 R3.6 R3.8 R3.10 a person signs up with consent, records, sees the chart, withdraws, exports and erases', async () => {
+test('R3.1 R3.2 R3.6 R3.8 R3.10 R2.9 a person signs up with consent, records, sees the chart, corrects a record, withdraws, exports and erases', async () => {
   const { page, context, problems } = await open();
   const login = uniqueLogin('portal');
   await page.goto(srv.url + '/');
@@ -103,6 +103,19 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 a person signs up with consent, records, sees th
   assert.match(await page.textContent('#weight-table'), /61.2/);
   assert.ok(await page.locator('svg.chart circle').count() >= 2);
   await shoot(page, 'home');
+  // Correcting a record: a new version, the earlier one kept in its history.
+  await page.locator('#latest tr', { hasText: '体重' }).locator('a.correct').click();
+  await page.waitForSelector('#record-weight');
+  assert.equal(await page.inputValue('#record-weight'), '61.2');
+  await page.fill('#record-weight', '61.4');
+  await page.click('#record-submit');
+  await page.waitForSelector('#record-message.ok');
+  const id = page.url().split('/').pop();
+  const hist = await call(srv, 'GET', `/fhir/Observation/${id}/_history`, { token: (await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).body.token });
+  assert.deepEqual(hist.body.entry.map((e) => e.resource.valueQuantity.value).sort(), [61.2, 61.4]);
+  await page.goto(srv.url + '/#/home');
+  await page.waitForSelector('#weight-table');
+  assert.match(await page.textContent('#weight-table'), /61.4/);
 
   // A recipient reads under the consent; after withdrawal in the portal it is refused.
   const token = (await call(srv, 'POST', '/api/v1/token', { body: { client_id: clinic.client_id, client_secret: clinic.client_secret } })).body.access_token;
@@ -135,7 +148,7 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 a person signs up with consent, records, sees th
   const archive = JSON.parse(readFileSync(await download.path(), 'utf8'));
   assert.equal(archive.manifest.person, person);
   assert.equal(archive.summary.complete, true);
-  assert.equal(archive.records.length, 2);
+  assert.equal(archive.records.length, 3, 'two records, one of them corrected: every version');
 
   // Erasure: the preview warns; a wrong password erases nothing; the right one does.
   await page.click('#erase-preview');

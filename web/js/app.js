@@ -40,7 +40,7 @@ function nav() {
   document.getElementById('lang').textContent = lang === 'ja' ? 'English' : '日本語';
 }
 
-const privateViews = { '#/home': home, '#/record': record, '#/consents': consents, '#/access': access };
+const privateViews = { '#/home': home, '#/record': () => record(), '#/consents': consents, '#/access': access };
 
 async function route() {
   const hash = location.hash || '#/';
@@ -67,6 +67,10 @@ async function route() {
         nav();
         show(h('h1', {}, t('erase')), h('p', { class: 'ok', id: 'erased' }, t('erased')));
       });
+    }
+    if (hash.startsWith('#/record/')) {
+      if (!signedIn) { location.hash = '#/login'; return undefined; }
+      return await record(decodeURIComponent(hash.slice(9)));
     }
     if (privateViews[hash]) {
       if (!signedIn) { location.hash = '#/login'; return undefined; }

@@ -1,7 +1,7 @@
 // Home (latest vitals, the blood-pressure chart with its table, checkup
 // results, medication) and recording a measurement, checked before it is
 // sent.
-import { h, show, message, view } from './dom.js';
+import { h, message, view } from './dom.js';
 import { api } from './api.js';
 import { t, lang, pick } from './i18n.js';
 import { bpChart, lineChart } from './chart.js';
@@ -87,9 +87,10 @@ export async function home() {
       h('p', {}, h('a', { href: '#/consents' }, t('reconsent_go')))) : [],
     h('h2', {}, t('latest')),
     obs.length ? h('table', { id: 'latest' },
-      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('item')), h('th', {}, t('value')))),
+      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('item')), h('th', {}, t('value')), h('th', {}, ''))),
       h('tbody', {}, obs.slice(0, 8).map((o) => h('tr', {}, h('td', {}, when(o)),
-        h('td', {}, name(o)), h('td', {}, valueText(o))))))
+        h('td', {}, name(o)), h('td', {}, valueText(o)),
+        h('td', {}, kindOf(o) ? h('a', { href: `#/record/${o.id}`, class: 'correct' }, t('correct')) : '')))))
       : h('p', {}, t('none')),
     h('p', {}, h('label', { for: 'range' }, `${t('range')} `), range),
     h('h2', {}, t('chart_bp')),
@@ -137,8 +138,18 @@ const KINDS = {
   weight: { code: '29463-7', unit: 'kg', min: 0.2, max: 500 },
 };
 
-export function record() {
-  const kind = h('select', { id: 'record-kind' },
+// The kind of form a record is corrected with, if the portal has one.
+function kindOf(o) {
+  const code = o.code?.coding?.[0]?.code;
+  return code === KINDS.bp.code ? 'bp' : code === KINDS.weight.code && o.valueQuantity?.code === 'kg' ? 'weight' : null;
+}
+
+// Recording a measurement, or (id) correcting one: the corrected version
+// replaces it and the earlier one stays in its history.
+export async function record(id) {
+  const draw = view();
+  const old = id ? await api('GET', `/fhir/Observation/${encodeURIComponent(id)}`) : null;
+  const kind = h('select', { id: 'record-kind', disabled: Boolean(old) },
     h('option', { value: 'bp' }, t('bp')), h('option', { value: 'weight' }, t('weight')));
   const sys = h('input', { id: 'record-sys', type: 'number', inputmode: 'numeric', min: 40, max: 300 });
   const dia = h('input', { id: 'record-dia', type: 'number', inputmode: 'numeric', min: 20, max: 200 });
@@ -146,12 +157,19 @@ export function record() {
   const bpFields = h('div', {}, h('label', { for: 'record-sys' }, `${t('systolic')} (mmHg)`), sys,
     h('label', { for: 'record-dia' }, `${t('diastolic')} (mmHg)`), dia);
   const wFields = h('div', { hidden: true }, h('label', { for: 'record-weight' }, `${t('weight')} (kg)`), weight);
-  kind.addEventListener('change', () => {
+  const showKind = () => {
     bpFields.hidden = kind.value !== 'bp';
     wFields.hidden = kind.value !== 'weight';
-  });
+  };
+  kind.addEventListener('change', showKind);
+  if (old) {
+    kind.value = kindOf(old);
+    if (old.component) [sys.value, dia.value] = ['8480-6', '8462-4'].map((c) => old.component.find((x) => x.code.coding[0].code === c).valueQuantity.value);
+    else weight.value = old.valueQuantity.value;
+    showKind();
+  }
   const out = h('p', { id: 'record-message' });
-  const now = new Date().toISOString();
+  const now = old ? old.effectiveDateTime : new Date().toISOString();
   const submit = async (ev) => {
     ev.preventDefault();
     let body;
@@ -176,13 +194,15 @@ export function record() {
       };
     }
     try {
-      await api('POST', '/fhir/Observation', body);
+      if (old) await api('PUT', `/fhir/Observation/${old.id}`, { ...body, id: old.id }, { 'if-match': `W/"${old.meta.versionId}"` });
+      else await api('POST', '/fhir/Observation', body);
       message(out, t('saved'), true);
     } catch (e) {
       message(out, e.message);
     }
   };
-  show(h('h1', {}, t('record')),
+  draw(h('h1', {}, old ? `${t('correct')}: ${name(old)} (${when(old)})` : t('record')),
+    old ? h('p', { class: 'muted' }, t('correct_explain')) : [],
     h('form', { id: 'record-form', onsubmit: submit, novalidate: true },
       h('label', { for: 'record-kind' }, t('kind')), kind, bpFields, wFields,
       h('p', {}, h('button', { type: 'submit', id: 'record-submit' }, t('save'))), out));
