@@ -204,6 +204,17 @@ void routes_staff(struct request *r)
         r->route = "/api/v1/audit";
         return get ? audit(r) : req_problem(r, 405, "Method Not Allowed", "the handling history is read with GET");
     }
+    if (strcmp(p, "/api/v1/audit/verify") == 0) {
+        r->route = "/api/v1/audit/verify";
+        if (!get)
+            return req_problem(r, 405, "Method Not Allowed", "verify with GET");
+        struct issue is;
+        if (audit_verify_report(r->svc, &r->actor, &r->resp, &is) != 0) {
+            r->resp.len = 0;
+            return req_problem_issue(r, &is);
+        }
+        return req_reply(r, 200, "application/json; charset=utf-8");
+    }
     if (r->actor.kind != ACTOR_STAFF) {
         r->route = "/api/v1/staff/(not staff)";
         return req_problem(r, 403, "Forbidden", "for staff only");

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
+#include "crypto/sign.h"
 #include "formats/auditevent.h"
 #include "service/internal.h"
 #include "util/clock.h"
@@ -92,6 +94,42 @@ int audit_read(struct service *svc, const struct actor *a, const char *kind, con
         err = op_result(op)->err;
     op_free(op);
     return err ? err : audit_read_rows(svc, f, cb, arg);
+}
+
+/* Whether the history is intact now (R2.8): the chain end to end and every
+ * signed checkpoint, under the service's audit key. */
+int audit_verify_report(struct service *svc, const struct actor *a, struct buf *out, struct issue *is)
+{
+    struct op *op;
+    struct audit_filter f = {.from = 0, .to = INT64_MAX};
+    if (audit_read_begin(svc, a, "verify", &f, &op) != PHR_OK)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    int err = op_wait(svc, op);
+    if (op_result(op)->err == PHR_EPERM) {
+        *is = op_result(op)->issue;
+        op_free(op);
+        return -1;
+    }
+    op_free(op);
+    struct store *rd;
+    if (err || service_reader(svc, &rd) != PHR_OK)
+        return issue_set(is, 503, "transient", NULL, "the store is not available");
+    unsigned char pk[1][SIGN_PUBLIC_BYTES];
+    struct audit_report rep;
+    sign_key_public(svc->audit_key, pk[0]);
+    double t0 = clock_mono_ms();
+    err = audit_verify(rd, (const unsigned char(*)[SIGN_PUBLIC_BYTES])pk, 1, &rep);
+    double ms = clock_mono_ms() - t0;
+    service_reader_done(svc, rd);
+    if (err && err != PHR_ECRYPTO)
+        return issue_set(is, 503, "transient", NULL, "the handling history could not be read");
+    if (buf_printf(out, "{\"intact\":%s,\"entries\":%lld,\"checkpoints\":%lld,\"signed_through\":%lld,"
+                        "\"first_bad_entry\":%lld,\"milliseconds\":%.0f,\"problem\":",
+                   err ? "false" : "true", (long long)rep.entries, (long long)rep.checkpoints,
+                   (long long)rep.signed_seq, (long long)rep.first_bad_seq, ms) ||
+        (err ? buf_json_str(out, rep.problem) : buf_puts(out, "null")) || buf_puts(out, "}"))
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    return 0;
 }
 
 /* --- a person's view: who else touched my data --- */

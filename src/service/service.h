@@ -174,6 +174,9 @@ int audit_read(struct service *svc, const struct actor *a, const char *kind, con
 int audit_read_begin(struct service *svc, const struct actor *a, const char *kind, const struct audit_filter *f,
                      struct op **out);
 int audit_read_rows(struct service *svc, const struct audit_filter *f, audit_cb cb, void *arg);
+/* The verification of the whole history now, as JSON (intact, entries,
+ * checkpoints, the first broken entry); recorded as a reading. Blocking. */
+int audit_verify_report(struct service *svc, const struct actor *a, struct buf *out, struct issue *is);
 /* A person's view of who else touched their data (R2.3): the newest 500
  * entries by anyone but them, as a Bundle of AuditEvent. */
 int access_log_read(struct service *svc, const struct actor *a, const char *subject, const char *base_url,

@@ -244,11 +244,12 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   assert.equal((await call(srv, 'POST', '/api/v1/imports', { token, body: csv, headers: { 'content-type': 'text/csv' } })).status, 201);
   await page.goto(srv.url + '/#/home');
   await page.waitForSelector('#medication');
-  assert.match(await page.textContent('#glucose-table'), /104/);
-  assert.doesNotMatch(await page.textContent('#glucose-table'), /131/, 'the last 30 days by default');
+  const glucoseValues = () => page.locator('#glucose-table tbody td:nth-child(2)').allTextContents();
+  assert.deepEqual(await glucoseValues(), ['104'], 'the last 30 days by default');
   assert.match(await page.textContent('#steps-table'), /8123/);
   await page.selectOption('#range', '90');
-  await page.waitForFunction(() => /131/.test(document.querySelector('#glucose-table')?.textContent || ''));
+  await page.waitForFunction(() => document.querySelectorAll('#glucose-table tbody tr').length === 2);
+  assert.deepEqual((await glucoseValues()).sort(), ['104', '131']);
   assert.ok(await page.locator('svg.chart').count() >= 2);
   const meds = await page.textContent('#medication');
   assert.match(meds, /ロキソニン錠６０ｍｇ/);
@@ -273,9 +274,9 @@ function totp(uri) {
   return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
-test('R2.1 R2.2 R2.4 staff sign in with a second factor; a handler without a reason is refused; the auditor sees the reason', async () => {
+test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without a reason is refused; the auditor sees the reason, saves and verifies; the manager administers staff', async () => {
   const staff = {};
-  for (const role of ['handler', 'auditor']) {
+  for (const role of ['handler', 'auditor', 'asset-manager']) {
     const r = phr(['staff', 'add', '--data', srv.data, '--login', `${role}-portal@provider.example.jp`, '--role', role, '--log-level', 'warn']);
     assert.equal(r.status, 0, r.stderr);
     staff[role] = JSON.parse(r.stdout.trim().split('\n').at(-1));
@@ -313,8 +314,34 @@ test('R2.1 R2.2 R2.4 staff sign in with a second factor; a handler without a rea
   const text = await a.page.textContent('#audit-entries');
   assert.match(text, /inquiry #4711 by phone/);
   assert.match(text, /deny/);
-  assert.deepEqual([...problems, ...a.problems], []);
+  // The auditor saves the range as a file and verifies the whole history.
+  const [file] = await Promise.all([a.page.waitForEvent('download'), a.page.click('#audit-export')]);
+  assert.ok(JSON.parse(readFileSync(await file.path(), 'utf8')).entries.some((e) => e.reason === 'inquiry #4711 by phone'));
+  await a.page.click('#audit-verify');
+  await a.page.waitForSelector('#audit-verified.ok');
+  assert.match(await a.page.textContent('#audit-verified'), /改ざんはありません/);
   await a.context.close();
+
+  // The information-asset manager adds a handler (shown once), changes a role, disables an account.
+  const m = await open();
+  sql(srv.data, `UPDATE staff SET totp_last_step = 0`);
+  await signIn(m.page, 'asset-manager');
+  await m.page.waitForSelector('#staff-accounts');
+  await m.page.fill('#new-staff-login', 'added-portal@provider.example.jp');
+  await m.page.selectOption('#new-staff-role', 'handler');
+  await m.page.click('#staff-add-submit');
+  await m.page.waitForSelector('#staff-new li');
+  assert.match(await m.page.textContent('#staff-new'), /otpauth:\/\//);
+  const row = m.page.locator('#staff-accounts tr', { hasText: 'added-portal@provider.example.jp' });
+  await row.locator('select.staff-role').selectOption('auditor');
+  await m.page.waitForFunction(() => [...document.querySelectorAll('#staff-accounts tr')].some((r) => /added-portal/.test(r.textContent) && r.querySelector('select').value === 'auditor'));
+  assert.equal(sql(srv.data, "SELECT role FROM staff WHERE login = 'added-portal@provider.example.jp'"), 'auditor');
+  await m.page.locator('#staff-accounts tr', { hasText: 'added-portal@provider.example.jp' }).locator('button.staff-disable').click();
+  await m.page.waitForSelector('#staff-accounts tr:has-text("added-portal") button.staff-enable');
+  assert.equal(sql(srv.data, "SELECT status FROM staff WHERE login = 'added-portal@provider.example.jp'"), 'disabled');
+  await shoot(m.page, 'staff-manager');
+  assert.deepEqual([...problems, ...a.problems, ...m.problems], []);
+  await m.context.close();
 });
 
 // Last in this file: it changes a purpose materially for every later sign-in.

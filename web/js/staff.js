@@ -64,6 +64,8 @@ function auditor() {
   const fields = ['actor', 'person', 'action', 'from', 'to'].map((k) => [k, h('input', { id: `audit-${k}`, name: k })]);
   const out = h('p', { id: 'audit-message' });
   const result = h('div', { id: 'audit-entries' });
+  const download = h('a', { id: 'audit-export', hidden: true, download: 'handling-history.json' }, t('audit_export'));
+  const verified = h('p', { id: 'audit-verified' });
   const query = async (ev) => {
     ev.preventDefault();
     const q = new URLSearchParams();
@@ -72,6 +74,10 @@ function auditor() {
     try {
       const r = await api('GET', `/api/v1/audit?${q}`);
       message(out, `${r.entries.length}`, true);
+      // The same range, whole, as a file (the server records that reading too).
+      q.set('limit', '1000');
+      download.href = `/api/v1/audit?${q}`;
+      download.hidden = false;
       result.replaceChildren(h('table', {},
         h('thead', {}, h('tr', {}, ['seq', 'at', 'actor', 'role', 'action', 'subject', 'result', 'reason'].map((c) => h('th', {}, c)))),
         h('tbody', {}, r.entries.map((e) => h('tr', {}, [e.seq, e.at, e.actor, e.role, e.action, e.subject, e.result, e.reason]
@@ -80,16 +86,69 @@ function auditor() {
       message(out, e.message);
     }
   };
+  const verify = async () => {
+    try {
+      const v = await api('GET', '/api/v1/audit/verify');
+      message(verified, v.intact ? `${t('audit_intact')}: ${v.entries} / ${v.checkpoints} ${t('checkpoints')}`
+        : `${t('audit_broken')} ${v.first_bad_entry}: ${v.problem}`, v.intact);
+    } catch (e) {
+      message(verified, e.message);
+    }
+  };
   return [h('h2', {}, t('history_audit')),
     h('form', { onsubmit: query }, fields.map(([k, el]) => [h('label', { for: el.id }, k), el]),
-      h('p', {}, h('button', { type: 'submit', id: 'audit-query' }, t('search')))), out, result];
+      h('p', {}, h('button', { type: 'submit', id: 'audit-query' }, t('search')))), out, h('p', {}, download), result,
+    h('h2', {}, t('audit_verify')), h('p', {}, h('button', { type: 'button', id: 'audit-verify', onclick: verify }, t('audit_verify'))),
+    verified];
 }
 
+const ROLES = ['handler', 'security-officer', 'auditor', 'asset-manager'];
+
 async function manager() {
-  const list = await api('GET', '/api/v1/staff/accounts');
-  return [h('h2', {}, t('staff_accounts')), h('table', { id: 'staff-accounts' },
-    h('thead', {}, h('tr', {}, ['login', 'role', 'status'].map((c) => h('th', {}, c)))),
-    h('tbody', {}, (list.staff || list).map((s) => h('tr', {}, h('td', {}, s.login), h('td', {}, s.role), h('td', {}, s.status)))))];
+  const out = h('p', { id: 'staff-message' });
+  const shown = h('div', { id: 'staff-new' });
+  const body = h('tbody', {});
+  const row = (s) => h('tr', {}, h('td', {}, s.login), h('td', {},
+    h('select', { 'aria-label': `${s.login} role`, class: 'staff-role', onchange: (ev) => change({ action: 'role', login: s.login, role: ev.target.value }) },
+      ROLES.map((r) => h('option', { value: r, selected: r === s.role }, r)))),
+  h('td', {}, s.status),
+  h('td', {}, s.status === 'active'
+    ? h('button', { type: 'button', class: 'secondary staff-disable', onclick: () => change({ action: 'disable', login: s.login }) }, t('disable'))
+    : h('button', { type: 'button', class: 'staff-enable', onclick: () => change({ action: 'enable', login: s.login }) }, t('enable'))));
+  const refresh = async () => {
+    const list = await api('GET', '/api/v1/staff/accounts');
+    body.replaceChildren(...(list.staff || list).map(row));
+  };
+  const change = async (req) => {
+    try {
+      await api('POST', '/api/v1/staff/accounts', req);
+      await refresh();
+    } catch (e) {
+      message(out, e.message);
+    }
+  };
+  const login = h('input', { id: 'new-staff-login', type: 'email', autocomplete: 'off' });
+  const role = h('select', { id: 'new-staff-role' }, ROLES.map((r) => h('option', { value: r }, r)));
+  const add = async (ev) => {
+    ev.preventDefault();
+    try {
+      const r = await api('POST', '/api/v1/staff/accounts', { action: 'add', login: login.value.trim(), role: role.value });
+      // Shown once: the first password, the authenticator's URI and the recovery codes.
+      shown.replaceChildren(h('div', { class: 'warning', role: 'status' }, h('p', {}, t('staff_once')),
+        h('ul', {}, h('li', {}, `login: ${r.login ?? login.value.trim()}`), h('li', {}, `password: ${r.password}`),
+          h('li', {}, `TOTP: ${r.totp_uri}`), h('li', {}, `recovery: ${(r.recovery_codes || []).join(' ')}`))));
+      await refresh();
+    } catch (e) {
+      message(out, e.message);
+    }
+  };
+  await refresh();
+  return [h('h2', {}, t('staff_accounts')), out, h('table', { id: 'staff-accounts' },
+    h('thead', {}, h('tr', {}, ['login', 'role', 'status', ''].map((c) => h('th', {}, c)))), body),
+  h('h3', {}, t('staff_add')),
+  h('form', { id: 'staff-add', onsubmit: add, novalidate: true },
+    h('label', { for: 'new-staff-login' }, 'login'), login, h('label', { for: 'new-staff-role' }, 'role'), role,
+    h('p', {}, h('button', { type: 'submit', id: 'staff-add-submit' }, t('staff_add')))), shown];
 }
 
 export async function staffHome() {
