@@ -118,7 +118,7 @@ void routes_api(struct request *r)
         return routes_imports(r);
     } else if (strncmp(p, "/api/v1/staff/", 14) == 0 || strcmp(p, "/api/v1/audit") == 0 || strcmp(p, "/api/v1/audit/verify") == 0) {
         return routes_staff(r);
-    } else if (strcmp(p, "/api/v1/policies") == 0 || strcmp(p, "/api/v1/token") == 0 ||
+    } else if (strcmp(p, "/api/v1/policies") == 0 || strncmp(p, "/api/v1/policies/", 17) == 0 || strcmp(p, "/api/v1/token") == 0 ||
                strncmp(p, "/api/v1/me/", 11) == 0) {
         return routes_consent(r);
     } else {

@@ -86,6 +86,25 @@ void routes_consent(struct request *r)
         r->route = "/api/v1/policies";
         return get ? policies(r) : req_problem(r, 405, "Method Not Allowed", "policies are read with GET");
     }
+    if (!strncmp(p, "/api/v1/policies/", 17)) {
+        /* /api/v1/policies/{kind}/versions: earlier versions stay readable. */
+        r->route = "/api/v1/policies/{kind}/versions";
+        char kind[16];
+        size_t n = strcspn(p + 17, "/");
+        if (!get)
+            return req_problem(r, 405, "Method Not Allowed", "policies are read with GET");
+        if (n >= sizeof kind || strcmp(p + 17 + n, "/versions"))
+            return req_problem(r, 404, "Not Found", "no such policy document");
+        memcpy(kind, p + 17, n);
+        kind[n] = '\0';
+        int err = policy_versions(r->svc, kind, &r->resp);
+        if (err) {
+            r->resp.len = 0;
+            return err == PHR_ENOTFOUND ? req_problem(r, 404, "Not Found", "the documents are terms, summary and privacy")
+                                        : req_problem(r, 503, "Service Unavailable", "the store is not available");
+        }
+        return req_reply(r, 200, "application/json; charset=utf-8");
+    }
     if (strcmp(p, "/api/v1/token") == 0) {
         r->route = "/api/v1/token";
         return post ? token(r) : req_problem(r, 405, "Method Not Allowed", "ask for a token with POST");

@@ -410,6 +410,25 @@ int policy_current(struct service *svc, struct buf *out)
     return err;
 }
 
+int policy_versions(struct service *svc, const char *kind, struct buf *out)
+{
+    if (strcmp(kind, "terms") && strcmp(kind, "summary") && strcmp(kind, "privacy"))
+        return PHR_ENOTFOUND;
+    struct store *rd;
+    int err = service_reader(svc, &rd);
+    if (err)
+        return err;
+    struct render_ctx r = {out, 0};
+    if (buf_puts(out, "{\"kind\":") || buf_json_str(out, kind) || buf_puts(out, ",\"versions\":["))
+        err = PHR_ENOMEM;
+    if (!err)
+        err = rd->ops->document_versions(rd, kind, render_doc, &r);
+    if (!err && buf_puts(out, "]}"))
+        err = PHR_ENOMEM;
+    service_reader_done(svc, rd);
+    return err;
+}
+
 struct hashes_ctx {
     char (*out)[65];
     size_t max, n;

@@ -746,6 +746,7 @@ static const struct store_ops sqlite_ops = {
     .record_count = s_record_count,
     .document_insert = sqc_document_insert,
     .document_current = sqc_document_current,
+    .document_versions = sqc_document_versions,
     .purpose_insert = sqc_purpose_insert,
     .purpose_current = sqc_purpose_current,
     .consent_append = sqc_consent_append,

@@ -11,7 +11,7 @@
 #include "util/err.h"
 
 enum {
-    C_DOC_INSERT, C_DOC_CURRENT,
+    C_DOC_INSERT, C_DOC_CURRENT, C_DOC_VERSIONS,
     C_PURPOSE_INSERT, C_PURPOSE_CURRENT_PUT, C_PURPOSE_CURRENT,
     C_CONSENT_INSERT, C_CONSENT_STATE_PUT, C_CONSENT_HISTORY, C_CONSENT_STATE, C_FACTS,
     C_SUSP_IS, C_SUSP_INSERT, C_SUSP_STATE_ADD, C_SUSP_STATE_DEL, C_SUSP_HISTORY,
@@ -28,6 +28,7 @@ static const char *const sql[C_COUNT] = {
     [C_DOC_INSERT] = "INSERT INTO documents(" DOC_COLS ") VALUES(?,?,?,?,?,?,?,?,?)",
     /* A version of a kind is the set of its translations: one dropped from
      * a new version is no longer in force. */
+    [C_DOC_VERSIONS] = "SELECT " DOC_COLS " FROM documents WHERE kind = ? ORDER BY version DESC, lang",
     [C_DOC_CURRENT] = "SELECT " DOC_COLS " FROM documents d WHERE version ="
                       " (SELECT max(version) FROM documents e WHERE e.kind = d.kind)"
                       " ORDER BY kind, lang",
@@ -137,6 +138,16 @@ int sqc_document_current(struct store *st, int (*cb)(void *, const struct docume
     struct sqlite_store *s = S(st);
     sqlite3_stmt *q = prep(s, C_DOC_CURRENT);
     return q ? each_row(s, q, "document_current", doc_row, &(struct doc_sink){cb, arg}) : PHR_EIO;
+}
+
+int sqc_document_versions(struct store *st, const char *kind, int (*cb)(void *, const struct document_row *), void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, C_DOC_VERSIONS);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, kind);
+    return each_row(s, q, "document_versions", doc_row, &(struct doc_sink){cb, arg});
 }
 
 int sqc_purpose_insert(struct store *st, const struct purpose_row *p)

@@ -57,6 +57,7 @@ const char *sq_text(sqlite3_stmt *q, int i);
 /* sqlite_consent.c: the consent operations of store_ops. */
 int sqc_document_insert(struct store *st, const struct document_row *d);
 int sqc_document_current(struct store *st, int (*cb)(void *, const struct document_row *), void *arg);
+int sqc_document_versions(struct store *st, const char *kind, int (*cb)(void *, const struct document_row *), void *arg);
 int sqc_purpose_insert(struct store *st, const struct purpose_row *p);
 int sqc_purpose_current(struct store *st, int (*cb)(void *, const struct purpose_row *), void *arg);
 int sqc_consent_append(struct store *st, const struct consent_row *c);

@@ -344,6 +344,9 @@ struct store_ops {
     int (*document_insert)(struct store *st, const struct document_row *d);
     /* The newest version of each kind and language. */
     int (*document_current)(struct store *st, int (*cb)(void *, const struct document_row *), void *arg);
+    /* Every version of a kind, newest first (each language). */
+    int (*document_versions)(struct store *st, const char *kind, int (*cb)(void *, const struct document_row *),
+                             void *arg);
     /* Inserts a version and moves the purpose's current row to it. */
     int (*purpose_insert)(struct store *st, const struct purpose_row *p);
     /* Current versions, retired ones included, by code. */

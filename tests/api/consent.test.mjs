@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
@@ -321,4 +321,25 @@ test('R3.2 a store with no published policies accepts no record at all', async (
   assert.equal(r.status, 403);
   assert.match(r.body.issue[0].diagnostics, /has not published its terms/);
   await bare.stop();
+});
+
+test('R3.1 every published version of a policy stays readable, newest first, each with its hash; the kinds are the three', async () => {
+  const own = await startServer(); // the purposes of this file's server were changed by the tests above
+  const m = manifestCopy();
+  for (const f of readdirSync(m.dir).filter((x) => x.startsWith('terms.'))) writeFileSync(join(m.dir, f), `${readFileSync(join(m.dir, f), 'utf8')}\n\n(改訂: 第2版)\n`);
+  const before = (await call(own, 'GET', '/api/v1/policies/terms/versions')).body.versions.length;
+  const pub = phr(['policy', 'publish', '--data', own.data, '--manifest', m.path]);
+  assert.equal(pub.status, 0, pub.stderr);
+  const r = await call(own, 'GET', '/api/v1/policies/terms/versions');
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.body.versions.length, before + 2, 'a new version in each language');
+  const [newest] = r.body.versions;
+  assert.ok(newest.version > r.body.versions.at(-1).version, 'newest first');
+  assert.match(newest.text, /第2版/);
+  for (const v of r.body.versions) assert.equal(v.sha256, createHash('sha256').update(v.text, 'utf8').digest('hex'));
+  assert.ok(r.body.versions.some((v) => !/第2版/.test(v.text)), 'the earlier text is still there');
+  assert.equal((await call(own, 'GET', '/api/v1/policies/secrets/versions')).status, 404);
+  assert.equal((await call(own, 'GET', '/api/v1/policies/terms')).status, 404);
+  rmSync(m.dir, { recursive: true, force: true });
+  await own.stop();
 });

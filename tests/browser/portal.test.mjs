@@ -345,7 +345,7 @@ test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without 
 });
 
 // Last in this file: it changes a purpose materially for every later sign-in.
-test('R3.5 after a material change the home page asks for consent again; consenting on the consents page clears it', async () => {
+test('R3.5 R3.1 after a material change the home page asks for consent again, consenting clears it; earlier terms stay readable', async () => {
   const { page, context, problems } = await open();
   const login = uniqueLogin('reconsent');
   assert.equal((await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } })).status, 201);
@@ -358,6 +358,7 @@ test('R3.5 after a material change the home page asks for consent again; consent
   service.description.ja += '（新しい用途を加えました）';
   service.change = 'material';
   writeFileSync(join(dir, 'policy.json'), JSON.stringify(manifest));
+  writeFileSync(join(dir, 'terms.ja.md'), `${readFileSync(join(dir, 'terms.ja.md'), 'utf8')}\n\n第2版で追記した条項。\n`);
   const pub = phr(['policy', 'publish', '--data', srv.data, '--manifest', join(dir, 'policy.json')]);
   assert.equal(pub.status, 0, pub.stderr);
   await page.goto(srv.url + '/#/login');
@@ -375,6 +376,13 @@ test('R3.5 after a material change the home page asks for consent again; consent
   await page.waitForSelector('#medication, main p');
   await page.waitForSelector('h1');
   assert.equal(await page.locator('#reconsent').count(), 0, 'consented again: no prompt');
+  // The terms in force, and the earlier version still readable, said to be earlier.
+  await page.goto(srv.url + '/#/policy/terms');
+  await page.waitForSelector('#policy-versions');
+  assert.match(await page.textContent('main'), /第2版で追記した条項/);
+  await page.locator('#policy-versions a').last().click();
+  await page.waitForSelector('#earlier-version');
+  assert.doesNotMatch(await page.textContent('main div.text'), /第2版で追記した条項/);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -1,6 +1,6 @@
 // Pages anyone may read: the landing page, the policy documents and the
 // purposes of use, all from the versions in force in the store.
-import { h, show } from './dom.js';
+import { h, show, view } from './dom.js';
 import { api } from './api.js';
 import { t, pick, lang } from './i18n.js';
 import { markdown } from './text.js';
@@ -30,15 +30,30 @@ export function landing(signedIn) {
   );
 }
 
-export async function policy(kind) {
-  const p = await loadPolicies();
-  const d = documentOf(p, kind);
-  if (!d) return show(h('p', { class: 'error' }, '—'));
-  show(
+// A policy document in force, or (#/policy/terms/v2) an earlier version,
+// with every version listed: what was agreed to stays readable.
+export async function policy(path) {
+  const draw = view();
+  const [kind, v] = path.split('/');
+  const version = v && /^v\d+$/.test(v) ? Number(v.slice(1)) : null;
+  const [p, all] = await Promise.all([loadPolicies(), api('GET', `/api/v1/policies/${encodeURIComponent(kind)}/versions`)]);
+  const inLang = (list) => list.find((d) => d.lang === lang) || list.find((d) => d.lang === 'ja');
+  const d = version ? inLang(all.versions.filter((x) => x.version === version)) : documentOf(p, kind);
+  if (!d) return draw(h('p', { class: 'error' }, '—'));
+  const current = documentOf(p, kind);
+  const versions = [...new Set(all.versions.map((x) => x.version))];
+  return draw(
     h('h1', {}, d.title),
     h('p', { class: 'muted' }, `${t('version')} ${d.version} ・ ${t('effective')} ${d.effective.slice(0, 10)}`,
       d.export_period_days ? ` ・ export ${d.export_period_days} days` : ''),
+    current && d.version !== current.version
+      ? h('p', { class: 'warning', id: 'earlier-version' }, t('earlier_version'), ' ', h('a', { href: `#/policy/${kind}` }, t('current_version')))
+      : [],
     markdown(d.text),
+    versions.length > 1 ? [h('h2', {}, t('policy_versions')), h('ul', { id: 'policy-versions' }, versions.map((n) => {
+      const x = inLang(all.versions.filter((y) => y.version === n));
+      return h('li', {}, h('a', { href: `#/policy/${kind}/v${n}` }, `${t('version')} ${n}`), ` ・ ${t('effective')} ${x.effective.slice(0, 10)}`);
+    }))] : [],
   );
 }
 
