@@ -307,7 +307,7 @@ static int rec_drug(struct reader *r, char **f, int nf)
 {
     static const char types[] = "12346";
     struct jahis_dispensing *b = r->cur;
-    int rp;
+    int rp = 0;
     if (rp_number(r, F(1), &rp))
         return -1;
     if (!*F(2))
@@ -347,7 +347,7 @@ static int rec_drug(struct reader *r, char **f, int nf)
 
 static int rec_usage(struct reader *r, char **f, int nf)
 {
-    int rp;
+    int rp = 0;
     if (rp_number(r, F(1), &rp))
         return -1;
     struct jahis_rp *p = rp_find(r->cur, rp);
@@ -373,7 +373,7 @@ static int rec_usage(struct reader *r, char **f, int nf)
 
 static int rec_rp_note(struct reader *r, char **f, int nf, const char *label)
 {
-    int rp;
+    int rp = 0;
     if (rp_number(r, F(1), &rp))
         return -1;
     struct jahis_rp *p = rp_find(r->cur, rp);
