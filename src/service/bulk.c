@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "formats/fhirtime.h"
 #include "service/snapshot.h"
@@ -19,6 +20,8 @@
 #include "util/ids.h"
 #include "util/log.h"
 
+/* Records per page, and so per gate decision and provision record. 1000
+ * measured no better than 200 (docs/benchmarks.md). */
 #define PAGE 200
 #define PERSONS_PAGE 100
 #define KEEP_MS (24 * 3600 * 1000LL)
@@ -337,7 +340,10 @@ static int step(struct bulk_file *b, struct buf *out, int *done)
             }
         }
         int64_t before = b->cursor;
-        buf_wipe(&b->lines);
+        /* The page's plaintext is wiped, its memory kept for the next page. */
+        if (b->lines.len)
+            sodium_memzero(b->lines.data, b->lines.len);
+        b->lines.len = 0;
         b->ids.len = 0;
         struct store *rd = b->snap.rd;
         if ((err = rd->ops->record_page(rd, b->snap.person, 1, b->cursor, PAGE, put_line, b, &b->cursor)) != PHR_OK)
