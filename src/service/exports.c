@@ -1,12 +1,11 @@
 /* Exports to the person (R4.3): the current version of every record as a
  * FHIR R4 Bundle (Patient/$everything), the vital signs and checkup values
  * as CSV, the checkup results of one day as a 健診結果報告書 document
- * Bundle, and an SPHR package of the first two with every imported file as
- * it came.
- * Like the disclosure they read from one snapshot — the Bundle and the CSV
- * stream a page at a time; the package, being a zip, is made whole in
- * memory first (one person's data) — close with the export period after
- * an announced termination, and each is an entry in the handling history. */
+ * Bundle; and (export_files.c) the SPHR package and the お薬手帳 text.
+ * Like the disclosure they read from one snapshot — these stream a page at
+ * a time; the package and the text are made whole in memory first (one
+ * person's data) — close with the export period after an announced
+ * termination, and each is an entry in the handling history. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,33 +13,12 @@
 
 #include "access/gate.h"
 #include "formats/fhirtime.h"
-#include "formats/jahis.h"
-#include "formats/jahis_write.h"
-#include "formats/sphr.h"
 #include "formats/tokutei_items.h"
-#include "service/snapshot.h"
+#include "service/export_internal.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/ids.h"
 #include "util/log.h"
-
-#define PAGE 200
-
-struct export {
-    struct person_snapshot snap;
-    enum export_format format;
-    int started, done;
-    int64_t cursor, count;
-    int64_t closed_on;
-    char day[11];                  /* a checkup document: its day, its results' ids */
-    int64_t day_lo, day_hi;
-    struct buf ids;
-    char *patient;                 /* お薬手帳: the patient record */
-    json_object **meds;            /* お薬手帳: the medication, read when opened */
-    size_t nmeds;
-    int64_t patient_at;
-    int shift_jis;
-};
 
 void export_shift_jis(struct export *e)
 {
@@ -97,57 +75,6 @@ static int find_checkup(struct export *e)
     return e->ids.len ? PHR_OK : PHR_ENOTFOUND;
 }
 
-/* The medication, and the patient record of the newest お薬手帳 text
- * imported (the service keeps no names: that text has them). */
-static int collect_medication(void *arg, const struct record_row *r)
-{
-    struct export *e = arg;
-    int med = !strcmp(r->resource_type, "MedicationDispense") || !strcmp(r->resource_type, "MedicationStatement");
-    int text = !strcmp(r->resource_type, "DocumentReference") && !strcmp(r->code, "jahis-tc") &&
-               r->recorded_at >= e->patient_at;
-    if (!r->current || (!med && !text))
-        return PHR_OK;
-    int err = snapshot_open_part(&e->snap, r, med ? "body" : "original");
-    if (err)
-        return err;
-    struct buf *p = &e->snap.plain;
-    if (text) {
-        char *line = jahis_patient_line(p->data, p->len);
-        buf_wipe(p);
-        if (line) {
-            free(e->patient);
-            e->patient = line;
-            e->patient_at = r->recorded_at;
-        }
-        return PHR_OK;
-    }
-    json_object *o = json_tokener_parse(buf_cstr(p));
-    buf_wipe(p);
-    if (!o)
-        return PHR_EIO;
-    json_object **m = realloc(e->meds, (e->nmeds + 1) * sizeof *m);
-    if (!m) {
-        json_object_put(o);
-        return PHR_ENOMEM;
-    }
-    e->meds = m;
-    e->meds[e->nmeds++] = o;
-    return PHR_OK;
-}
-
-static int find_medication(struct export *e)
-{
-    int64_t cursor = 0, before;
-    do {
-        before = cursor;
-        int err = e->snap.rd->ops->record_page(e->snap.rd, e->snap.person, 1, cursor, PAGE, collect_medication, e,
-                                               &cursor);
-        if (err)
-            return err;
-    } while (cursor != before);
-    return e->nmeds ? PHR_OK : PHR_ENOTFOUND;
-}
-
 int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
                 const char *arg, struct export **out, struct issue *is)
 {
@@ -176,7 +103,7 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
         snprintf(e->day, sizeof e->day, "%s", day);
     int err = snapshot_open(svc, subject, prepare, e, &e->snap);
     int none = !err && ((format == EXPORT_CHECKUP && (err = find_checkup(e)) == PHR_ENOTFOUND) ||
-                        (format == EXPORT_JAHIS && (err = find_medication(e)) == PHR_ENOTFOUND));
+                        (format == EXPORT_JAHIS && (err = export_find_medication(e)) == PHR_ENOTFOUND));
     if (!err && format == EXPORT_JAHIS && arg) {
         free(e->patient);
         err = (e->patient = strdup(arg)) ? PHR_OK : PHR_ENOMEM;
@@ -403,7 +330,7 @@ static int step(struct export *e, struct buf *b)
 }
 
 /* The whole of one format, from the start of the snapshot. */
-static int whole(struct export *e, enum export_format f, struct buf *b)
+int export_whole(struct export *e, enum export_format f, struct buf *b)
 {
     e->format = f;
     e->started = e->done = 0;
@@ -414,113 +341,19 @@ static int whole(struct export *e, enum export_format f, struct buf *b)
     return rc;
 }
 
-struct original {
-    struct buf data;
-    char path[64];
-    const char *type;
-};
-
-struct originals {
-    struct export *e;
-    struct original *o;
-    size_t n, cap;
-};
-
-/* Imported files, as they came: a DocumentReference's original. */
-static int keep_original(void *arg, const struct record_row *r)
-{
-    struct originals *x = arg;
-    if (!r->current || strcmp(r->resource_type, "DocumentReference"))
-        return PHR_OK;
-    if (x->n == x->cap) {
-        size_t cap = x->cap ? x->cap * 2 : 8;
-        struct original *o = realloc(x->o, cap * sizeof *o);
-        if (!o)
-            return PHR_ENOMEM;
-        x->o = o;
-        x->cap = cap;
-    }
-    int err = snapshot_open_part(&x->e->snap, r, "original");
-    if (err)
-        return err;
-    struct original *o = &x->o[x->n++];
-    memset(o, 0, sizeof *o);
-    struct buf *p = &x->e->snap.plain;
-    const char *d = p->len ? p->data : "";
-    int xml = d[0] == '<', json = d[0] == '{', jahis = p->len >= 7 && !memcmp(d, "JAHISTC", 7);
-    o->type = xml ? "application/xml" : json ? "application/fhir+json" : jahis ? "text/plain" : "text/csv";
-    snprintf(o->path, sizeof o->path, "originals/%s.%s", r->id, xml ? "xml" : json ? "json" : jahis ? "txt" : "csv");
-    err = buf_append(&o->data, p->data, p->len) ? PHR_ENOMEM : PHR_OK;
-    buf_wipe(p);
-    return err;
-}
-
-/* The package: the Bundle, the CSV and every imported file, with the
- * index (formats/sphr.h). */
-static int package(struct export *e, struct buf *out)
-{
-    struct buf fhir = {0}, csv = {0};
-    struct originals x = {.e = e};
-    struct sphr_part *parts = NULL;
-    int rc = -1;
-    if (whole(e, EXPORT_FHIR, &fhir) < 0 || whole(e, EXPORT_CSV, &csv) < 0)
-        goto out;
-    int64_t cursor = 0, before;
-    do {
-        before = cursor;
-        struct store *rd = e->snap.rd;
-        if (rd->ops->record_page(rd, e->snap.person, 1, cursor, 200, keep_original, &x, &cursor) != PHR_OK)
-            goto out;
-    } while (cursor != before);
-    if (!(parts = calloc(x.n + 2, sizeof *parts)))
-        goto out;
-    /* The Bundle holds every record; the CSV and the originals are copies
-     * of some of them, marked as such so that an import reads records once. */
-    parts[0] = (struct sphr_part){"fhir/everything.json", "application/fhir+json", "FHIR R4 Bundle (Patient/$everything)",
-                                  fhir.data, fhir.len, 0};
-    parts[1] = (struct sphr_part){"csv/observations.csv", "text/csv", "Observations (CSV)", csv.data, csv.len, 1};
-    for (size_t i = 0; i < x.n; i++)
-        parts[i + 2] = (struct sphr_part){x.o[i].path, x.o[i].type, "Imported file, as it came", x.o[i].data.data,
-                                          x.o[i].data.len, 1};
-    rc = sphr_package(e->snap.person, clock_now_ms(), parts, x.n + 2, out);
-out:
-    if (rc)
-        log_event(LOG_ERROR, "export.failed", "what", "sphr", NULL);
-    free(parts);
-    for (size_t i = 0; i < x.n; i++)
-        buf_wipe(&x.o[i].data);
-    free(x.o);
-    buf_wipe(&fhir);
-    buf_wipe(&csv);
-    return rc;
-}
-
-/* The お薬手帳 text, UTF-8 or (shift_jis) converted for a QR code reader. */
-static int okusuri(struct export *e, struct buf *b)
-{
-    struct buf text = {0};
-    int rc = jahis_write(e->meds, e->nmeds, e->patient, &text);
-    if (!rc && e->shift_jis)
-        rc = jahis_to_shift_jis(text.data, text.len, b);
-    else if (!rc)
-        rc = buf_append(b, text.data, text.len);
-    buf_wipe(&text);
-    return rc;
-}
-
 int export_next(struct export *e, struct buf *b)
 {
     if (e->format == EXPORT_JAHIS) {
         if (e->done)
             return 0;
         e->done = 1;
-        return okusuri(e, b) ? -1 : 1;
+        return export_okusuri(e, b) ? -1 : 1;
     }
     if (e->format != EXPORT_SPHR)
         return step(e, b);
     if (e->done)
         return 0;
-    int rc = package(e, b);
+    int rc = export_package(e, b);
     e->format = EXPORT_SPHR;
     e->done = 1;
     return rc ? -1 : 1;

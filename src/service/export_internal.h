@@ -1,0 +1,38 @@
+/* The state of an export, shared by the streamed exports (exports.c) and
+ * those made whole before they are sent (export_files.c); service/ only. */
+#ifndef PHR_EXPORT_INTERNAL_H
+#define PHR_EXPORT_INTERNAL_H
+
+#include <json-c/json.h>
+
+#include "service/snapshot.h"
+
+#define PAGE 200
+
+struct export {
+    struct person_snapshot snap;
+    enum export_format format;
+    int started, done;
+    int64_t cursor, count;
+    int64_t closed_on;
+    char day[11];                  /* a checkup document: its day, its results' ids */
+    int64_t day_lo, day_hi;
+    struct buf ids;
+    char *patient;                 /* お薬手帳: the patient record */
+    json_object **meds;            /* お薬手帳: the medication, read when opened */
+    size_t nmeds;
+    int64_t patient_at;
+    int shift_jis;
+};
+
+/* The whole of one streamed format (FHIR or CSV), from the start of the
+ * snapshot, into b: 0, or -1. */
+int export_whole(struct export *e, enum export_format f, struct buf *b);
+/* The person's medication and the patient record for an お薬手帳 text,
+ * read when the export opens; PHR_ENOTFOUND if there is no medication. */
+int export_find_medication(struct export *e);
+/* The SPHR package, and the お薬手帳 text: 0, or -1. */
+int export_package(struct export *e, struct buf *out);
+int export_okusuri(struct export *e, struct buf *b);
+
+#endif
