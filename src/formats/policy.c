@@ -73,8 +73,9 @@ static int parse_doc(json_object *o, size_t i, struct policy_doc *d, struct issu
     d->title = json_get_str(o, "title");
     d->file = json_get_str(o, "file");
     const char *eff = json_get_str(o, "effective");
-    if (!d->kind || (strcmp(d->kind, "terms") && strcmp(d->kind, "summary") && strcmp(d->kind, "privacy")))
-        return issue_set(is, 422, "value", NULL, "documents[%zu].kind must be terms, summary or privacy", i);
+    if (!d->kind || (strcmp(d->kind, "terms") && strcmp(d->kind, "summary") && strcmp(d->kind, "privacy") &&
+                     strcmp(d->kind, "anonymised")))
+        return issue_set(is, 422, "value", NULL, "documents[%zu].kind must be terms, summary, privacy or anonymised", i);
     if (!d->lang || (strcmp(d->lang, "ja") && strcmp(d->lang, "en")))
         return issue_set(is, 422, "value", NULL, "documents[%zu].lang must be ja or en", i);
     if (!d->title || !*d->title)

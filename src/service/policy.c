@@ -141,8 +141,10 @@ static int note_change(struct publish_op *p, const char *what, const char *id, i
 
 static int publish_docs(struct publish_op *p, struct store *st, const struct current *c, int64_t now)
 {
-    static const char *const kinds[] = {"terms", "summary", "privacy"};
-    for (size_t k = 0; k < 3; k++) {
+    /* anonymised: the public notice on anonymously processed information
+     * (APPI Art.43(3)); optional, and no part of what a consent names. */
+    static const char *const kinds[] = {"terms", "summary", "privacy", "anonymised"};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         int changed = 0, version = 0, in_store = 0, in_set = 0;
         for (size_t i = 0; i < c->ndocs; i++)
             if (!strcmp(c->docs[i].kind, kinds[k])) {
@@ -412,7 +414,7 @@ int policy_current(struct service *svc, struct buf *out)
 
 int policy_versions(struct service *svc, const char *kind, struct buf *out)
 {
-    if (strcmp(kind, "terms") && strcmp(kind, "summary") && strcmp(kind, "privacy"))
+    if (strcmp(kind, "terms") && strcmp(kind, "summary") && strcmp(kind, "privacy") && strcmp(kind, "anonymised"))
         return PHR_ENOTFOUND;
     struct store *rd;
     int err = service_reader(svc, &rd);

@@ -126,8 +126,9 @@ int policy_publish(struct service *svc, const struct actor *a, const struct poli
                    struct op **out, struct issue *is);
 /* The documents and purposes in force, as JSON: public, not audited. */
 int policy_current(struct service *svc, struct buf *out);
-/* Every published version of the terms, summary or privacy policy, newest
- * first, as JSON; PHR_ENOTFOUND for another kind. Public. */
+/* Every published version of the terms, summary, privacy policy or
+ * anonymised-data notice, newest first, as JSON; PHR_ENOTFOUND for another
+ * kind. Public. */
 int policy_versions(struct service *svc, const char *kind, struct buf *out);
 /* The SHA-256 of every document text in force (for a decision taken
  * outside the service, where the operator attests they were presented). */

@@ -448,7 +448,29 @@ static const char m13_bulk[] =
     " expires_at INTEGER NOT NULL,"
     " cancelled_at INTEGER);";
 
+/* The public notice on anonymised data (APPI Art.43(3)) is a policy
+ * document too. SQLite cannot change a CHECK in place: the table is made
+ * again with every published version in it, and its guard. */
+static const char m14_anonymised_notice[] =
+    "CREATE TABLE documents_v14("
+    " kind TEXT NOT NULL CHECK (kind IN ('terms', 'summary', 'privacy', 'anonymised')),"
+    " version INTEGER NOT NULL,"
+    " lang TEXT NOT NULL,"
+    " title TEXT NOT NULL,"
+    " body TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL,"
+    " effective_at INTEGER NOT NULL,"
+    " published_at INTEGER NOT NULL,"
+    " export_days INTEGER,"
+    " PRIMARY KEY (kind, version, lang));"
+    "INSERT INTO documents_v14(kind, version, lang, title, body, sha256, effective_at, published_at, export_days)"
+    " SELECT kind, version, lang, title, body, sha256, effective_at, published_at, export_days FROM documents;"
+    "DROP TABLE documents;"
+    "ALTER TABLE documents_v14 RENAME TO documents;"
+    "CREATE TRIGGER documents_no_update BEFORE UPDATE ON documents"
+    " BEGIN SELECT RAISE(ABORT, 'a published document is never changed'); END;";
+
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
                                          m6_agreements, m7_organisations, m8_rates, m9_keystore, m10_erasure,
-                                         m11_retention, m12_checksheet, m13_bulk};
+                                         m11_retention, m12_checksheet, m13_bulk, m14_anonymised_notice};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -48,7 +48,7 @@ static const char *const sql[N_STMTS] = {
         " (SELECT count(*) FROM erasures WHERE status = 'erasing'),"
         " (SELECT coalesce(max(export_days), 0) FROM documents d WHERE kind = 'terms'"
         "   AND version = (SELECT max(version) FROM documents e WHERE e.kind = 'terms')),"
-        " (SELECT count(DISTINCT kind) FROM documents),"
+        " (SELECT count(DISTINCT kind) FROM documents WHERE kind IN ('terms', 'summary', 'privacy')),"
         " (SELECT count(*) FROM purpose_current WHERE retired = 0),"
         /* provisions made after the person withdrew that purpose, with no grant since */
         " (SELECT count(*) FROM provisions v WHERE EXISTS (SELECT 1 FROM consents w WHERE w.person_id = v.person_id"

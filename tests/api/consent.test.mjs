@@ -34,7 +34,7 @@ test('R3.1 R3.2 the policies in force are public, in Japanese and English, each 
   const r = await call(srv, 'GET', '/api/v1/policies');
   assert.equal(r.status, 200);
   const kinds = r.body.documents.map((d) => `${d.kind}/${d.lang}`).sort();
-  assert.deepEqual(kinds, ['privacy/en', 'privacy/ja', 'summary/en', 'summary/ja', 'terms/en', 'terms/ja']);
+  assert.deepEqual(kinds, ['anonymised/en', 'anonymised/ja', 'privacy/en', 'privacy/ja', 'summary/en', 'summary/ja', 'terms/en', 'terms/ja']);
   for (const d of r.body.documents) {
     assert.equal(d.sha256, createHash('sha256').update(d.text, 'utf8').digest('hex'), `${d.kind}/${d.lang}`);
     assert.equal(d.version, 1);
@@ -241,7 +241,7 @@ test('R3.1 a changed text gets a new version of its kind only; a dropped transla
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout).changes.map((c) => `${c.document}:${c.version}`), ['terms:2', 'privacy:2']);
   const docs = (await call(srv, 'GET', '/api/v1/policies')).body.documents.map((d) => `${d.kind}/${d.lang}:${d.version}`).sort();
-  assert.deepEqual(docs, ['privacy/ja:2', 'summary/en:1', 'summary/ja:1', 'terms/en:2', 'terms/ja:2']);
+  assert.deepEqual(docs, ['anonymised/en:1', 'anonymised/ja:1', 'privacy/ja:2', 'summary/en:1', 'summary/ja:1', 'terms/en:2', 'terms/ja:2']);
   const stale = await decide(srv, me.token, [{ purpose: 'service', decision: 'grant' }], oldShown);
   assert.equal(stale.status, 422, 'a text no longer in force does not count as shown');
   assert.match(stale.body.detail, /terms, summary and privacy policy shown/);

@@ -178,6 +178,10 @@ test('R3.1 the public pages render the policies in force, in Japanese and in Eng
   await page.click('#lang');
   await page.waitForSelector('text=Terms of service');
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.goto(srv.url + '/#/policy/anonymised');
+  await page.waitForFunction(() => /anonymised/.test(document.querySelector('main h1')?.textContent || ''));
+  assert.match(await page.textContent('main'), /makes no anonymously/, 'the notice says none is made');
+  assert.match(await page.textContent('footer'), /Anonymised data/);
   await page.goto(srv.url + '/#/purposes');
   await page.waitForSelector('.card');
   assert.ok(await page.locator('.card').count() >= 5);

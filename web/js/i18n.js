@@ -2,7 +2,7 @@
 const texts = {
   ja: {
     terms: '利用規約', summary: '利用規約の概要', privacy: 'プライバシーポリシー', purposes: '利用目的',
-    checksheet: 'チェックシート', home: 'ホーム', record: '記録する', consents: '同意', access: '閲覧の記録',
+    checksheet: 'チェックシート', anonymised: '匿名加工情報', home: 'ホーム', record: '記録する', consents: '同意', access: '閲覧の記録',
     mydata: 'データの出力・取込・消去', signin: 'サインイン', signup: '新規登録', signout: 'サインアウト',
     welcome: 'あなたの健康記録を、あなたの管理のもとで。', required: '必須', optional: '任意',
     login: 'ログインID（メールアドレス）', password: 'パスワード（12文字以上）', next: '次へ',
@@ -42,7 +42,7 @@ const texts = {
   },
   en: {
     terms: 'Terms of service', summary: 'Summary of the terms', privacy: 'Privacy policy', purposes: 'Purposes of use',
-    checksheet: 'Checksheet', home: 'Home', record: 'Record', consents: 'Consents', access: 'Who saw my data',
+    checksheet: 'Checksheet', anonymised: 'Anonymised data', home: 'Home', record: 'Record', consents: 'Consents', access: 'Who saw my data',
     mydata: 'Export, import, erase', signin: 'Sign in', signup: 'Sign up', signout: 'Sign out',
     welcome: 'Your health records, under your control.', required: 'required', optional: 'optional',
     login: 'Login (e-mail address)', password: 'Password (12 characters or more)', next: 'Next',

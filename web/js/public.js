@@ -24,7 +24,7 @@ export function landing(signedIn) {
     signedIn ? h('p', {}, h('a', { href: '#/home' }, t('home')))
       : h('p', {}, h('a', { href: '#/signup' }, t('signup')), ' ・ ', h('a', { href: '#/login' }, t('signin'))),
     h('ul', {},
-      ['terms', 'summary', 'privacy'].map((k) => h('li', {}, h('a', { href: `#/policy/${k}` }, t(k)))),
+      ['terms', 'summary', 'privacy', 'anonymised'].map((k) => h('li', {}, h('a', { href: `#/policy/${k}` }, t(k)))),
       h('li', {}, h('a', { href: '#/purposes' }, t('purposes'))),
       h('li', {}, h('a', { href: '/checksheet' }, t('checksheet')))),
   );
