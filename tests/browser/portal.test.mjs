@@ -97,6 +97,16 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 R2.9 a person signs up with consent, records, se
   await page.fill('#record-weight', '61.2');
   await page.click('#record-submit');
   await page.waitForFunction(() => document.querySelector('#record-message')?.textContent.length > 0);
+  // Other kinds have their own field and limits: a glucose of 2000 is refused in the page.
+  await page.goto(srv.url + '/#/record');
+  await page.selectOption('#record-kind', 'glucose');
+  await page.fill('#record-glucose', '2000');
+  await page.click('#record-submit');
+  await page.waitForSelector('#record-message.error');
+  assert.match(await page.textContent('#record-message'), /10–1500 mg\/dL/);
+  await page.fill('#record-glucose', '98');
+  await page.click('#record-submit');
+  await page.waitForSelector('#record-message.ok');
   await page.goto(srv.url + '/#/home');
   await page.waitForSelector('#bp-table');
   assert.match(await page.textContent('#bp-table'), /132/);
@@ -148,7 +158,7 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 R2.9 a person signs up with consent, records, se
   const archive = JSON.parse(readFileSync(await download.path(), 'utf8'));
   assert.equal(archive.manifest.person, person);
   assert.equal(archive.summary.complete, true);
-  assert.equal(archive.records.length, 3, 'two records, one of them corrected: every version');
+  assert.equal(archive.records.length, 4, 'three records, one of them corrected: every version');
 
   // Erasure: the preview warns; a wrong password erases nothing; the right one does.
   await page.click('#erase-preview');

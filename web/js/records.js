@@ -135,13 +135,18 @@ export async function home() {
 // is caught before anything is sent.
 const KINDS = {
   bp: { code: '85354-9' },
-  weight: { code: '29463-7', unit: 'kg', min: 0.2, max: 500 },
+  weight: { code: '29463-7', unit: 'kg', label: 'kg', min: 0.2, max: 500, step: '0.1' },
+  temperature: { code: '8310-5', unit: 'Cel', label: '℃', min: 25, max: 45, step: '0.1' },
+  pulse: { code: '8867-4', unit: '/min', label: '/min', min: 20, max: 300, step: '1' },
+  glucose: { code: '41653-7', unit: 'mg/dL', label: 'mg/dL', min: 10, max: 1500, step: '1' },
+  spo2: { code: '59408-5', unit: '%', label: '%', min: 40, max: 100, step: '1' },
+  steps: { code: '55423-8', unit: '{steps}', label: '', min: 0, max: 300000, step: '1' },
 };
 
 // The kind of form a record is corrected with, if the portal has one.
 function kindOf(o) {
   const code = o.code?.coding?.[0]?.code;
-  return code === KINDS.bp.code ? 'bp' : code === KINDS.weight.code && o.valueQuantity?.code === 'kg' ? 'weight' : null;
+  return Object.keys(KINDS).find((k) => KINDS[k].code === code && (k === 'bp' || o.valueQuantity?.code === KINDS[k].unit)) || null;
 }
 
 // Recording a measurement, or (id) correcting one: the corrected version
@@ -150,22 +155,27 @@ export async function record(id) {
   const draw = view();
   const old = id ? await api('GET', `/fhir/Observation/${encodeURIComponent(id)}`) : null;
   const kind = h('select', { id: 'record-kind', disabled: Boolean(old) },
-    h('option', { value: 'bp' }, t('bp')), h('option', { value: 'weight' }, t('weight')));
+    Object.keys(KINDS).map((k) => h('option', { value: k }, t(k))));
   const sys = h('input', { id: 'record-sys', type: 'number', inputmode: 'numeric', min: 40, max: 300 });
   const dia = h('input', { id: 'record-dia', type: 'number', inputmode: 'numeric', min: 20, max: 200 });
-  const weight = h('input', { id: 'record-weight', type: 'number', inputmode: 'decimal', step: '0.1', min: 0.2, max: 500 });
   const bpFields = h('div', {}, h('label', { for: 'record-sys' }, `${t('systolic')} (mmHg)`), sys,
     h('label', { for: 'record-dia' }, `${t('diastolic')} (mmHg)`), dia);
-  const wFields = h('div', { hidden: true }, h('label', { for: 'record-weight' }, `${t('weight')} (kg)`), weight);
+  // One field per single-value kind, shown when that kind is chosen.
+  const inputs = {}, fields = {};
+  for (const [k, d] of Object.entries(KINDS)) {
+    if (k === 'bp') continue;
+    inputs[k] = h('input', { id: `record-${k}`, type: 'number', inputmode: 'decimal', step: d.step, min: d.min, max: d.max });
+    fields[k] = h('div', { hidden: true }, h('label', { for: `record-${k}` }, `${t(k)}${d.label ? ` (${d.label})` : ''}`), inputs[k]);
+  }
   const showKind = () => {
     bpFields.hidden = kind.value !== 'bp';
-    wFields.hidden = kind.value !== 'weight';
+    for (const k of Object.keys(fields)) fields[k].hidden = kind.value !== k;
   };
   kind.addEventListener('change', showKind);
   if (old) {
     kind.value = kindOf(old);
     if (old.component) [sys.value, dia.value] = ['8480-6', '8462-4'].map((c) => old.component.find((x) => x.code.coding[0].code === c).valueQuantity.value);
-    else weight.value = old.valueQuantity.value;
+    else inputs[kind.value].value = old.valueQuantity.value;
     showKind();
   }
   const out = h('p', { id: 'record-message' });
@@ -185,12 +195,12 @@ export async function record(id) {
         })),
       };
     } else {
-      const w = Number(weight.value), k = KINDS.weight;
-      if (!(w >= k.min && w <= k.max)) return message(out, `${t('weight')}: ${k.min}–${k.max} kg`);
+      const k = KINDS[kind.value], raw = inputs[kind.value].value, v = Number(raw);
+      if (raw === '' || !(v >= k.min && v <= k.max)) return message(out, `${t(kind.value)}: ${k.min}–${k.max} ${k.label}`);
       body = {
         resourceType: 'Observation', status: 'final', effectiveDateTime: now,
         code: { coding: [{ system: LOINC, code: k.code }] },
-        valueQuantity: { value: w, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' },
+        valueQuantity: { value: v, unit: k.unit, system: 'http://unitsofmeasure.org', code: k.unit },
       };
     }
     try {
@@ -204,6 +214,6 @@ export async function record(id) {
   draw(h('h1', {}, old ? `${t('correct')}: ${name(old)} (${when(old)})` : t('record')),
     old ? h('p', { class: 'muted' }, t('correct_explain')) : [],
     h('form', { id: 'record-form', onsubmit: submit, novalidate: true },
-      h('label', { for: 'record-kind' }, t('kind')), kind, bpFields, wFields,
+      h('label', { for: 'record-kind' }, t('kind')), kind, bpFields, Object.values(fields),
       h('p', {}, h('button', { type: 'submit', id: 'record-submit' }, t('save'))), out));
 }
