@@ -336,7 +336,7 @@ static void manifest_parsing(void **state)
     assert_int_equal(set.docs[0].export_days, 90);
     policy_free(&set);
     static const struct { const char *from, *to, *why; } bad[] = {
-        {"\"kind\":\"terms\"", "\"kind\":\"rules\"", "terms, summary or privacy"},
+        {"\"kind\":\"terms\"", "\"kind\":\"rules\"", "terms, summary, privacy or anonymised"},
         {"\"lang\":\"ja\",\"title\":\"規約\"", "\"lang\":\"fr\",\"title\":\"規約\"", "ja or en"},
         {"\"file\":\"t.md\"", "\"file\":\"../etc/passwd\"", "no '..'"},
         {"\"file\":\"t.md\"", "\"file\":\"/etc/passwd\"", "not absolute"},
