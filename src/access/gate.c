@@ -39,6 +39,7 @@ static const char *const action_names[] = {
     [ACT_TERMINATION] = "termination.announce",
     [ACT_CHECKSHEET] = "checksheet.manage",
     [ACT_BULK_EXPORT] = "bulk.export",
+    [ACT_RECIPIENT_READ] = "recipient.read",
 };
 
 const char *gate_action_name(enum action act)
@@ -74,6 +75,13 @@ enum decision gate_decide(const struct actor *a, enum action act, const char *su
                    : GATE_DENY;
     if (act == ACT_STAFF_MANAGE)
         return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_ASSET_MANAGER) ? GATE_ALLOW : GATE_DENY;
+    /* Who the outside organisations are and under which agreements: the
+     * staff who answer for the inventory and for oversight see it. */
+    if (act == ACT_RECIPIENT_READ)
+        return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_ASSET_MANAGER) || is_staff(a, ROLE_SECURITY_OFFICER) ||
+                       is_staff(a, ROLE_AUDITOR)
+                   ? GATE_ALLOW
+                   : GATE_DENY;
     if (act == ACT_BULK_EXPORT)
         return a->kind == ACTOR_RECIPIENT ? GATE_ALLOW : GATE_DENY; /* each person's data: the use stage, per file */
     if (act == ACT_STAFF_LOGIN || act == ACT_STAFF_LOGOUT)

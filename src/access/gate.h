@@ -66,6 +66,7 @@ enum action {
     ACT_TERMINATION,
     ACT_CHECKSHEET,
     ACT_BULK_EXPORT,
+    ACT_RECIPIENT_READ,
 };
 
 enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };

@@ -235,6 +235,20 @@ void routes_staff(struct request *r)
             return list_accounts(r);
         return post ? change_account(r) : req_problem(r, 405, "Method Not Allowed", "GET to list, POST to change");
     }
+    if (strcmp(p, "/api/v1/staff/recipients") == 0) {
+        r->route = "/api/v1/staff/recipients";
+        if (!get)
+            return req_problem(r, 405, "Method Not Allowed", "the outside organisations are read with GET "
+                                                             "(the operator's phr recipient changes them)");
+        int err = recipient_list(r->svc, &r->actor, &r->resp);
+        if (err) {
+            r->resp.len = 0;
+            return err == PHR_EPERM ? req_problem(r, 403, "Forbidden", "for the information-asset manager, the "
+                                                                     "security officer and auditors")
+                                    : req_problem(r, 503, "Service Unavailable", "the store is not available");
+        }
+        return req_reply(r, 200, "application/json; charset=utf-8");
+    }
     if (strcmp(p, "/api/v1/staff/reasons") == 0) {
         r->route = "/api/v1/staff/reasons";
         return post ? reasons(r) : req_problem(r, 405, "Method Not Allowed", "state a reason with POST");

@@ -356,7 +356,7 @@ static int list_one(void *arg, const struct recipient_row *r)
 
 int recipient_list(struct service *svc, const struct actor *a, struct buf *out)
 {
-    if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
+    if (gate_decide(a, ACT_RECIPIENT_READ, NULL) == GATE_DENY)
         return PHR_EPERM;
     struct store *rd;
     int err = service_reader(svc, &rd);

@@ -303,3 +303,21 @@ test('R2.3 R2.8 the security officer and auditors verify the whole history over 
   assert.equal(broken.body.intact, false);
   assert.equal(broken.body.first_bad_entry, 3);
 });
+
+test('R2.6 R4.6 the outside organisations and their agreements are listed for the staff who answer for them only', async () => {
+  const r = run('recipient', 'add', '--name', 'Clinic Z', '--address', '1-1 Chiyoda, Tokyo', '--country', 'JP', '--contact', 'z@example.jp');
+  run('recipient', 'agreement', '--recipient', r.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-Z', '--certification', 'ISMS', '--cert-expires', '2028-03-31');
+  const fresh = {};
+  for (const who of ['security-officer', 'auditor', 'handler']) fresh[who] = (await signIn(who)).body.token;
+  for (const who of ['security-officer', 'auditor']) {
+    const l = await call(srv, 'GET', '/api/v1/staff/recipients', { token: fresh[who] });
+    assert.equal(l.status, 200, l.text);
+    const z = l.body.find((o) => o.name === 'Clinic Z');
+    assert.deepEqual([z.agreement.version, z.agreement.certification, z.agreement.cert_expires], ['DPA-Z', 'ISMS', '2028-03-30T15:00:00.000Z'],
+      'an instant: the end of 2028-03-30 in UTC is the start of 2028-03-31 in Japan');
+    assert.equal(JSON.stringify(l.body).includes('secret'), false, 'no client secret, not even its hash');
+  }
+  assert.equal((await call(srv, 'GET', '/api/v1/staff/recipients', { token: fresh.handler })).status, 403);
+  assert.equal((await call(srv, 'GET', '/api/v1/staff/recipients', { token: (await signupAndLogin(srv)).token })).status, 403);
+  assert.equal((await call(srv, 'POST', '/api/v1/staff/recipients', { token: fresh.auditor, body: {} })).status, 405);
+});

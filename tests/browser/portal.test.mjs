@@ -353,6 +353,7 @@ test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without 
   await m.page.locator('#staff-accounts tr', { hasText: 'added-portal@provider.example.jp' }).locator('button.staff-disable').click();
   await m.page.waitForSelector('#staff-accounts tr:has-text("added-portal") button.staff-enable');
   assert.equal(sql(srv.data, "SELECT status FROM staff WHERE login = 'added-portal@provider.example.jp'"), 'disabled');
+  assert.match(await m.page.textContent('#organisations'), /Clinic A.*DPA-1 \(2026-11-01\)/s, 'the outside organisations with their agreements, days in Japan');
   await shoot(m.page, 'staff-manager');
   assert.deepEqual([...problems, ...a.problems, ...m.problems], []);
   await m.context.close();

@@ -151,11 +151,26 @@ async function manager() {
     h('p', {}, h('button', { type: 'submit', id: 'staff-add-submit' }, t('staff_add')))), shown];
 }
 
+// The outside organisations (recipients, processors, partners) and their
+// agreements, for the staff who answer for them; the operator's
+// `phr recipient` changes them.
+async function organisations() {
+  const list = await api('GET', '/api/v1/staff/recipients');
+  // The API gives instants; a day is a day in Japan.
+  const day = (iso) => new Date(Date.parse(iso) + 9 * 3600000).toISOString().slice(0, 10);
+  return [h('h2', {}, t('organisations')), h('p', { class: 'muted' }, t('organisations_explain')),
+    h('table', { id: 'organisations' },
+      h('thead', {}, h('tr', {}, ['name', 'kind', 'country', t('agreement'), t('certification')].map((c) => h('th', {}, c)))),
+      h('tbody', {}, list.map((o) => h('tr', {}, h('td', {}, o.name), h('td', {}, o.kind), h('td', {}, o.country),
+        h('td', {}, o.agreement ? `${o.agreement.version} (${day(o.agreement.signed_on)})${o.agreement.ended ? ` ${t('ended')}` : ''}` : t('none_yet')),
+        h('td', {}, o.agreement?.certification ? `${o.agreement.certification}${o.agreement.cert_expires ? ` 〜${day(o.agreement.cert_expires)}` : ''}` : '')))))];
+}
+
 export async function staffHome() {
   const draw = view();
   const role = sessionStorage.getItem('staffRole');
   const parts = role === 'handler' ? handler()
-    : role === 'security-officer' || role === 'auditor' ? auditor()
-      : role === 'asset-manager' ? await manager() : [];
+    : role === 'security-officer' || role === 'auditor' ? [auditor(), await organisations()]
+      : role === 'asset-manager' ? [await manager(), await organisations()] : [];
   draw(h('h1', {}, `${t('staff')} (${role})`), parts);
 }
