@@ -4,14 +4,14 @@
 // measurements; a bad row refuses the whole file.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, call, signupAndLogin, sql } from './helpers.mjs';
+import { startServer, call, signupAndLogin, importFile, recordCount } from './helpers.mjs';
 
 let srv;
 before(async () => { srv = await startServer(); });
 after(async () => { await srv.stop(); });
 
-const upload = (who, body) => call(srv, 'POST', '/api/v1/imports', { token: who.token, body, headers: { 'content-type': 'text/csv' } });
-const count = (who) => Number(sql(srv.data, `SELECT count(*) FROM records WHERE person_id = '${who.personId}'`));
+const upload = (who, body) => importFile(srv, who, body, 'text/csv');
+const count = (who) => recordCount(srv, who);
 const DEVICE = '\uFEFF測定日時,最高血圧(mmHg),最低血圧(mmHg),脈拍(bpm),体重(kg),メモ\r\n'
   + '2026/11/01 07:00,128,84,66,,"朝, 起床後"\r\n'
   + '2026/11/02 07:10,131,86,70,61.4,\r\n';

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, call, signupAndLogin, sql } from './helpers.mjs';
+import { startServer, signupAndLogin, importFile, recordCount, searchAs } from './helpers.mjs';
 
 const fixture = (name) => readFileSync(new URL(`../fixtures/fhir/${name}`, import.meta.url), 'utf8');
 const json = (name) => JSON.parse(fixture(name));
@@ -14,14 +14,9 @@ let srv;
 before(async () => { srv = await startServer(); });
 after(async () => { await srv.stop(); });
 
-const upload = (who, body) => call(srv, 'POST', '/api/v1/imports',
-  { token: who.token, body: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': 'application/fhir+json' } });
-const count = (who) => Number(sql(srv.data, `SELECT count(*) FROM records WHERE person_id = '${who.personId}'`));
-const search = async (who, type, query = '') => {
-  const r = await call(srv, 'GET', `/fhir/${type}${query}`, { token: who.token });
-  assert.equal(r.status, 200, r.text);
-  return (r.body.entry || []).map((e) => e.resource);
-};
+const upload = (who, body) => importFile(srv, who, typeof body === 'string' ? body : JSON.stringify(body), 'application/fhir+json');
+const count = (who) => recordCount(srv, who);
+const search = (who, type, query) => searchAs(srv, who, type, query);
 
 test('R4.2 R1.2 a JP Core MedicationDispense alone: stored for the person, its own patient and id replaced, the file kept', async () => {
   const me = await signupAndLogin(srv);

@@ -175,3 +175,21 @@ export function sql(data, statement, file = 'phr.db') {
 export function phr(args, opts = {}) {
   return spawnSync(BIN, args, { encoding: 'utf8', ...opts });
 }
+
+// A file handed to POST /api/v1/imports as the person (R4.2).
+export function importFile(srv, who, body, type, query = '') {
+  return call(srv, 'POST', `/api/v1/imports${query}`, { token: who.token, body, headers: { 'content-type': type } });
+}
+
+// How many record versions the store holds for the person (of one resource
+// type, if given): what a refusal must leave unchanged.
+export function recordCount(srv, who, type) {
+  return Number(sql(srv.data, `SELECT count(*) FROM records WHERE person_id = '${who.personId}'${type ? ` AND resource_type = '${type}'` : ''}`));
+}
+
+// The resources a FHIR search gives the person, asserting it answered.
+export async function searchAs(srv, who, type, query = '') {
+  const r = await call(srv, 'GET', `/fhir/${type}${query}`, { token: who.token });
+  assert.equal(r.status, 200, r.text);
+  return (r.body.entry || []).map((e) => e.resource);
+}

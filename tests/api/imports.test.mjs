@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { startServer, call, signupAndLogin, sql, phr } from './helpers.mjs';
+import { startServer, call, signupAndLogin, sql, phr, recordCount, importFile } from './helpers.mjs';
 
 const CDA = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
 const TEMPLATE = readFileSync(new URL('../fixtures/mhlw-CDAtemplate-hc18.xml', import.meta.url), 'utf8');
@@ -20,9 +20,8 @@ before(async () => {
 });
 after(async () => { await srv.stop(); });
 
-const upload = (who, text, type = 'application/xml', query = '') =>
-  call(srv, 'POST', `/api/v1/imports${query}`, { token: who.token, body: text, headers: { 'content-type': type } });
-const count = (who) => Number(sql(srv.data, `SELECT count(*) FROM records WHERE person_id = '${who.personId}'`));
+const upload = (who, text, type = 'application/xml', query = '') => importFile(srv, who, text, type, query);
+const count = (who) => recordCount(srv, who);
 
 test('R4.2 R4.1 R1.1 a 特定健診 CDA becomes typed Observations and a byte-identical document; importing it again stores nothing', async () => {
   const r = await upload(me, CDA, 'application/xml', '?source=medical-institution');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, sql, phr } from './helpers.mjs';
+import { startServer, call, signupAndLogin, phr, importFile, recordCount, searchAs } from './helpers.mjs';
 
 const sample = (name) => readFileSync(new URL(`../fixtures/jahis/${name}`, import.meta.url), 'utf8');
 const shiftJis = (text) => execFileSync('iconv', ['-f', 'UTF-8', '-t', 'CP932'], { input: text.replace(/\n/g, '\r\n') });
@@ -18,14 +18,9 @@ let srv;
 before(async () => { srv = await startServer(); });
 after(async () => { await srv.stop(); });
 
-const upload = (who, body) =>
-  call(srv, 'POST', '/api/v1/imports', { token: who.token, body, headers: { 'content-type': 'text/plain' } });
-const count = (who) => Number(sql(srv.data, `SELECT count(*) FROM records WHERE person_id = '${who.personId}'`));
-const search = async (who, type, query = '') => {
-  const r = await call(srv, 'GET', `/fhir/${type}${query}`, { token: who.token });
-  assert.equal(r.status, 200, r.text);
-  return (r.body.entry || []).map((e) => e.resource);
-};
+const upload = (who, body) => importFile(srv, who, body, 'text/plain');
+const count = (who) => recordCount(srv, who);
+const search = (who, type, query) => searchAs(srv, who, type, query);
 
 test('R4.2 R1.2 R1.1 an お薬手帳 text becomes MedicationDispense records and a byte-identical document; again, nothing is stored', async () => {
   const me = await signupAndLogin(srv);

@@ -8,16 +8,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
-import { startServer, call, signupAndLogin, bloodPressure, sql } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, recordCount, importFile } from './helpers.mjs';
 
 let srv;
 before(async () => { srv = await startServer(); });
 after(async () => { await srv.stop(); });
 
 const fixture = (name) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
-const upload = (who, body, type = 'application/zip') =>
-  call(srv, 'POST', '/api/v1/imports', { token: who.token, body, headers: { 'content-type': type } });
-const count = (who, type) => Number(sql(srv.data, `SELECT count(*) FROM records WHERE person_id = '${who.personId}'${type ? ` AND resource_type = '${type}'` : ''}`));
+const upload = (who, body, type = 'application/zip') => importFile(srv, who, body, type);
+const count = (who, type) => recordCount(srv, who, type);
 const download = async (who) => Buffer.from(await (await fetch(`${srv.url}/api/v1/me/export/sphr.zip`, { headers: { authorization: `Bearer ${who.token}` } })).arrayBuffer());
 
 // A zip made here, so that the tests can make broken and hostile ones too.
