@@ -1,5 +1,6 @@
-/* libFuzzer target: a consent request and a policy manifest, the two JSON
- * documents of the consent API and the operator's publish command. */
+/* libFuzzer target: a consent request and a policy manifest, the JSON
+ * documents of the consent API, the operator's publish command (texts in
+ * files) and a manager's publish over the API (texts inline). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,7 +14,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct policy_set set;
     struct issue is;
     consent_request_parse((const char *)data, size, &req, &is);
-    if (policy_parse((const char *)data, size, &set, &is) == 0)
+    if (policy_parse((const char *)data, size, POLICY_TEXTS_IN_FILES, &set, &is) == 0)
         policy_free(&set);
+    if (policy_parse((const char *)data, size, POLICY_TEXTS_INLINE, &set, &is) == 0) {
+        for (size_t i = 0; i < set.ndocs; i++)
+            policy_check_text(&set.docs[i], &is);
+        policy_free(&set);
+    }
     return 0;
 }

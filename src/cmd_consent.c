@@ -29,7 +29,7 @@ static int load_manifest(const char *path, struct policy_set *set)
     if (!json)
         return -1;
     struct issue is;
-    int rc = policy_parse(json, len, set, &is);
+    int rc = policy_parse(json, len, POLICY_TEXTS_IN_FILES, set, &is);
     free(json);
     if (rc) {
         fprintf(stderr, "phr policy publish: %s: %s\n", path, is.diagnostics);

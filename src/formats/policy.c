@@ -1,5 +1,6 @@
 #include "formats/policy.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,14 +65,29 @@ static const char *lang_str(json_object *o, const char *lang)
     return json_object_get_string(v);
 }
 
-static int parse_doc(json_object *o, size_t i, struct policy_doc *d, struct issue *is)
+/* The text itself, copied: the set owns every body, as it does the ones
+ * the operator's command reads from files. */
+static int inline_body(json_object *o, size_t i, struct policy_doc *d, struct issue *is)
+{
+    json_object *b;
+    if (json_object_object_get_ex(o, "file", &b))
+        return issue_set(is, 422, "value", NULL, "documents[%zu].file: send the text itself as \"body\"", i);
+    if (!json_object_object_get_ex(o, "body", &b) || !json_object_is_type(b, json_type_string))
+        return issue_set(is, 422, "required", NULL, "documents[%zu].body (the text, Markdown) is required", i);
+    d->body_len = (size_t)json_object_get_string_len(b);
+    if (!(d->body = malloc(d->body_len + 1)))
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    memcpy(d->body, json_object_get_string(b), d->body_len + 1);
+    return 0;
+}
+
+static int parse_doc(json_object *o, size_t i, enum policy_texts texts, struct policy_doc *d, struct issue *is)
 {
     if (!json_object_is_type(o, json_type_object))
         return issue_set(is, 400, "structure", NULL, "documents[%zu] must be an object", i);
     d->kind = json_get_str(o, "kind");
     d->lang = json_get_str(o, "lang");
     d->title = json_get_str(o, "title");
-    d->file = json_get_str(o, "file");
     const char *eff = json_get_str(o, "effective");
     if (!d->kind || (strcmp(d->kind, "terms") && strcmp(d->kind, "summary") && strcmp(d->kind, "privacy") &&
                      strcmp(d->kind, "anonymised")))
@@ -80,9 +96,15 @@ static int parse_doc(json_object *o, size_t i, struct policy_doc *d, struct issu
         return issue_set(is, 422, "value", NULL, "documents[%zu].lang must be ja or en", i);
     if (!d->title || !*d->title)
         return issue_set(is, 422, "required", NULL, "documents[%zu].title is required", i);
-    if (!d->file || !*d->file || strstr(d->file, "..") || d->file[0] == '/')
-        return issue_set(is, 422, "value", NULL,
-                         "documents[%zu].file must name a file beside the manifest (no '..', not absolute)", i);
+    if (texts == POLICY_TEXTS_INLINE) {
+        if (inline_body(o, i, d, is))
+            return -1;
+    } else {
+        d->file = json_get_str(o, "file");
+        if (!d->file || !*d->file || strstr(d->file, "..") || d->file[0] == '/')
+            return issue_set(is, 422, "value", NULL,
+                             "documents[%zu].file must name a file beside the manifest (no '..', not absolute)", i);
+    }
     /* The terms state from day one how long persons may export their data
      * when the service ends (Q4-2); the figure is kept beside the text so
      * that an announced termination can be held to it. */
@@ -181,7 +203,7 @@ static int parse_purpose(json_object *o, size_t i, struct policy_purpose *p, str
     return parse_provision(o, i, p, is);
 }
 
-int policy_parse(const char *json, size_t len, struct policy_set *out, struct issue *is)
+int policy_parse(const char *json, size_t len, enum policy_texts texts, struct policy_set *out, struct issue *is)
 {
     memset(out, 0, sizeof *out);
     out->root = json_parse_strict(json, len, is);
@@ -206,9 +228,10 @@ int policy_parse(const char *json, size_t len, struct policy_set *out, struct is
         issue_set(is, 500, "exception", NULL, "out of memory");
         goto fail;
     }
-    for (size_t i = 0; i < nd; i++, out->ndocs++) {
+    for (size_t i = 0; i < nd; i++) {
         struct policy_doc *d = &out->docs[i];
-        if (parse_doc(json_object_array_get_idx(docs, i), i, d, is))
+        out->ndocs++; /* counted first: a failed parse may hold a body */
+        if (parse_doc(json_object_array_get_idx(docs, i), i, texts, d, is))
             goto fail;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(out->docs[j].kind, d->kind) && !strcmp(out->docs[j].lang, d->lang)) {
@@ -252,12 +275,17 @@ fail:
 
 int policy_check_text(const struct policy_doc *d, struct issue *is)
 {
+    char name[64];
+    if (d->file)
+        snprintf(name, sizeof name, "%s", d->file);
+    else
+        snprintf(name, sizeof name, "%s (%s)", d->kind, d->lang);
     if (d->body_len == 0)
-        return issue_set(is, 422, "required", NULL, "%s: the file is empty", d->file);
+        return issue_set(is, 422, "required", NULL, "%s: the text is empty", name);
     if (d->body_len > POLICY_TEXT_MAX)
-        return issue_set(is, 422, "too-costly", NULL, "%s: larger than 1 MiB", d->file);
+        return issue_set(is, 422, "too-costly", NULL, "%s: larger than 1 MiB", name);
     if (!utf8_valid((const unsigned char *)d->body, d->body_len))
-        return issue_set(is, 422, "value", NULL, "%s: not UTF-8 text (or contains NUL)", d->file);
+        return issue_set(is, 422, "value", NULL, "%s: not UTF-8 text (or contains NUL)", name);
     return 0;
 }
 

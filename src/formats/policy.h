@@ -1,9 +1,11 @@
 /* Policy manifests and consent requests: parse and check, no I/O.
  *
  * A manifest (policy.json) lists the documents (terms, summary, privacy
- * policy; Japanese required, English optional) by file name and the
- * purposes of use; `phr policy publish` reads the files and hands the
- * texts in. A consent request is what a person (or staff for them) sends to
+ * policy; Japanese required, English optional) and the purposes of use.
+ * The operator's manifest names each text's file (`phr policy publish`
+ * reads the files and hands the texts in); the one a manager sends to
+ * POST /api/v1/staff/policies carries each text as "body", and naming a
+ * file there is refused: the web never reads the server's files. A consent request is what a person (or staff for them) sends to
  * POST /api/v1/me/consents. */
 #ifndef PHR_POLICY_H
 #define PHR_POLICY_H
@@ -21,7 +23,7 @@ struct policy_doc {
     const char *kind;            /* terms, summary, privacy */
     const char *lang;            /* ja, en */
     const char *title;
-    const char *file;            /* relative to the manifest */
+    const char *file;            /* relative to the manifest; NULL when the text came inline */
     int64_t effective_at;        /* ms, start of the effective day in Japan */
     int export_days;             /* terms only: the export period promised on termination (R4.5) */
     char *body;                  /* filled by the caller; owned by the set */
@@ -46,8 +48,10 @@ struct policy_set {
     size_t npurposes;
 };
 
+enum policy_texts { POLICY_TEXTS_IN_FILES, POLICY_TEXTS_INLINE };
+
 /* Returns 0, or -1 with is saying what is wrong (400 or 422). */
-int policy_parse(const char *json, size_t len, struct policy_set *out, struct issue *is);
+int policy_parse(const char *json, size_t len, enum policy_texts texts, struct policy_set *out, struct issue *is);
 /* Checks a text read for a document: size and UTF-8. */
 int policy_check_text(const struct policy_doc *d, struct issue *is);
 void policy_free(struct policy_set *set);

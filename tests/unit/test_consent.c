@@ -318,7 +318,7 @@ static int parse_with(const char *from, const char *to, struct issue *is)
     assert_non_null(at);
     snprintf(text, sizeof text, "%.*s%s%s", (int)(at - MANIFEST), MANIFEST, to, at + strlen(from));
     struct policy_set set;
-    int rc = policy_parse(text, strlen(text), &set, is);
+    int rc = policy_parse(text, strlen(text), POLICY_TEXTS_IN_FILES, &set, is);
     if (rc == 0)
         policy_free(&set);
     return rc;
@@ -329,7 +329,7 @@ static void manifest_parsing(void **state)
     (void)state;
     struct policy_set set;
     struct issue is;
-    assert_int_equal(policy_parse(MANIFEST, strlen(MANIFEST), &set, &is), 0);
+    assert_int_equal(policy_parse(MANIFEST, strlen(MANIFEST), POLICY_TEXTS_IN_FILES, &set, &is), 0);
     assert_int_equal(set.ndocs, 3);
     assert_int_equal(set.npurposes, 1);
     assert_int_equal(set.docs[0].effective_at, 1796050800000LL); /* 2026-12-01T00:00+09:00 */
@@ -359,6 +359,43 @@ static void manifest_parsing(void **state)
         if (!strstr(is.diagnostics, bad[i].why))
             fail_msg("case %zu: '%s' does not say '%s'", i, is.diagnostics, bad[i].why);
     }
+}
+
+/* A manager's manifest carries the texts; a file name there is refused
+ * (the web never reads the server's files) and so is a missing text. */
+static void inline_texts(void **state)
+{
+    (void)state;
+    char text[2048];
+    struct policy_set set;
+    struct issue is;
+    size_t n = 0;
+    for (const char *p = MANIFEST; *p; p++) {
+        if (!strncmp(p, "\"file\":\"", 8)) {
+            n += (size_t)snprintf(text + n, sizeof text - n, "\"body\":\"# 本文\\n\"");
+            p = strchr(p + 8, '"');
+            continue;
+        }
+        text[n++] = *p;
+    }
+    text[n] = '\0';
+    assert_int_equal(policy_parse(text, n, POLICY_TEXTS_INLINE, &set, &is), 0);
+    assert_int_equal(set.ndocs, 3);
+    assert_null(set.docs[0].file);
+    assert_string_equal(set.docs[0].body, "# 本文\n");
+    assert_int_equal(set.docs[0].body_len, strlen("# 本文\n"));
+    assert_int_equal(policy_check_text(&set.docs[0], &is), 0);
+    policy_free(&set);
+    assert_int_equal(policy_parse(MANIFEST, strlen(MANIFEST), POLICY_TEXTS_INLINE, &set, &is), -1);
+    assert_non_null(strstr(is.diagnostics, "send the text itself"));
+    char *nobody = strstr(text, "\"body\":\"# 本文\\n\",");
+    assert_non_null(nobody);
+    memcpy(nobody, "\"note\"", 6);
+    assert_int_equal(policy_parse(text, n, POLICY_TEXTS_INLINE, &set, &is), -1);
+    assert_non_null(strstr(is.diagnostics, "documents[0].body"));
+    struct policy_doc empty = {.kind = "terms", .lang = "ja", .body = "", .body_len = 0};
+    assert_int_equal(policy_check_text(&empty, &is), -1);
+    assert_non_null(strstr(is.diagnostics, "terms (ja): the text is empty"));
 }
 
 static void texts_are_checked(void **state)
@@ -419,6 +456,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(provision_basis_table, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(provision_needs_an_agreement, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test(manifest_parsing),
+        cmocka_unit_test(inline_texts),
         cmocka_unit_test(texts_are_checked),
         cmocka_unit_test(consent_requests),
     };
