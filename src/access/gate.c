@@ -64,9 +64,13 @@ static int is_consent_action(enum action act)
 
 enum decision gate_decide(const struct actor *a, enum action act, const char *subject)
 {
-    if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE || act == ACT_KEYS_ROTATE ||
-        act == ACT_RETENTION_RUN || act == ACT_TERMINATION)
+    if (act == ACT_KEYS_ROTATE || act == ACT_RETENTION_RUN || act == ACT_TERMINATION)
         return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY; /* the operator, at the command line */
+    /* The information-asset manager answers for what is promised to persons
+     * and to whom data may go (guideline 4.4): policy versions, purposes,
+     * outside organisations and their agreements. */
+    if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE)
+        return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_ASSET_MANAGER) ? GATE_ALLOW : GATE_DENY;
     if (act == ACT_INCIDENT_RECORD || act == ACT_CHECKSHEET)
         return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_SECURITY_OFFICER) ? GATE_ALLOW : GATE_DENY;
     if (act == ACT_AUDIT_READ)

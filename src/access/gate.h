@@ -21,7 +21,7 @@ enum actor_kind { ACTOR_ANONYMOUS, ACTOR_PERSON, ACTOR_SYSTEM, ACTOR_RECIPIENT, 
 
 /* Staff roles (R2.1): each grants a fixed set of actions, nothing else. */
 #define ROLE_SECURITY_OFFICER "security-officer" /* 責任者: the handling history, incidents */
-#define ROLE_ASSET_MANAGER "asset-manager"       /* 情報資産の管理者: staff accounts and roles */
+#define ROLE_ASSET_MANAGER "asset-manager"       /* 情報資産の管理者: staff, policies, purposes, outside organisations */
 #define ROLE_HANDLER "handler"                   /* 取扱者: a person's data, under a stated reason */
 #define ROLE_AUDITOR "auditor"                   /* 監査者: the handling history, never health data */
 

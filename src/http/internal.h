@@ -40,6 +40,9 @@ void routes_bulk(struct request *r, const char *rest);
 void routes_imports(struct request *r);
 /* /api/v1/staff/... and /api/v1/audit. */
 void routes_staff(struct request *r);
+/* The information-asset manager's accounts, recipients and policies
+ * (staff already authenticated); 0 if the path is none of them. */
+int routes_manage(struct request *r);
 /* GET / : a page saying the service is up (the portal is another module). */
 void routes_root(struct request *r);
 /* The public pages (the checksheet); 0 if the path is none of them. */

@@ -66,38 +66,6 @@ static void reasons(struct request *r)
     req_submit(r, op, req_finish_created);
 }
 
-/* An information-asset manager's work: list staff, add one (the answer
- * holds the first password, TOTP URI and recovery codes, once), disable,
- * enable, change a role. */
-static void list_accounts(struct request *r)
-{
-    int err = staff_list(r->svc, &r->actor, &r->resp);
-    if (err) {
-        r->resp.len = 0;
-        return err == PHR_EPERM ? req_problem(r, 403, "Forbidden", "staff accounts are managed by an information-asset manager")
-                                : req_problem(r, 503, "Service Unavailable", "the store is not available");
-    }
-    req_reply(r, 200, "application/json; charset=utf-8");
-}
-
-static void change_account(struct request *r)
-{
-    json_object *o = req_json_object(r);
-    if (!o)
-        return;
-    const char *action = json_get_str(o, "action");
-    struct op *op;
-    struct issue is;
-    int rc = action && !strcmp(action, "add")
-                 ? staff_add(r->svc, &r->actor, json_get_str(o, "login"), json_get_str(o, "role"), &op, &is)
-                 : staff_change(r->svc, &r->actor, json_get_str(o, "login"), action, json_get_str(o, "role"), &op, &is);
-    int add = action && !strcmp(action, "add");
-    json_object_put(o);
-    if (rc != 0)
-        return req_problem_issue(r, &is);
-    req_submit(r, op, add ? req_finish_created : req_finish_no_content);
-}
-
 /* The filter from the query string; -1 after answering 400. */
 static int audit_filter_from(struct request *r, struct audit_filter *f, long *limit)
 {
@@ -229,26 +197,8 @@ void routes_staff(struct request *r)
             return req_problem_issue(r, &is);
         return req_submit(r, op, finish_logout);
     }
-    if (strcmp(p, "/api/v1/staff/accounts") == 0) {
-        r->route = "/api/v1/staff/accounts";
-        if (get)
-            return list_accounts(r);
-        return post ? change_account(r) : req_problem(r, 405, "Method Not Allowed", "GET to list, POST to change");
-    }
-    if (strcmp(p, "/api/v1/staff/recipients") == 0) {
-        r->route = "/api/v1/staff/recipients";
-        if (!get)
-            return req_problem(r, 405, "Method Not Allowed", "the outside organisations are read with GET "
-                                                             "(the operator's phr recipient changes them)");
-        int err = recipient_list(r->svc, &r->actor, &r->resp);
-        if (err) {
-            r->resp.len = 0;
-            return err == PHR_EPERM ? req_problem(r, 403, "Forbidden", "for the information-asset manager, the "
-                                                                     "security officer and auditors")
-                                    : req_problem(r, 503, "Service Unavailable", "the store is not available");
-        }
-        return req_reply(r, 200, "application/json; charset=utf-8");
-    }
+    if (routes_manage(r))
+        return;
     if (strcmp(p, "/api/v1/staff/reasons") == 0) {
         r->route = "/api/v1/staff/reasons";
         return post ? reasons(r) : req_problem(r, 405, "Method Not Allowed", "state a reason with POST");

@@ -150,8 +150,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             return MHD_NO;
         if (strncmp(url, "/fhir", 5) == 0)
             r->body_limit = srv->cfg.max_body_fhir;
-        else if (strcmp(url, "/api/v1/imports") == 0)
-            r->body_limit = srv->cfg.max_body_import;
+        else if (strcmp(url, "/api/v1/imports") == 0 || strcmp(url, "/api/v1/staff/policies") == 0)
+            r->body_limit = srv->cfg.max_body_import; /* whole documents: a file, or every policy text */
         *con_cls = r;
         return MHD_YES;
     }

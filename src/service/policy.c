@@ -109,7 +109,7 @@ static int same_str(const char *a, const char *b)
 
 struct publish_op {
     struct op op;
-    const struct policy_set *set;
+    struct policy_set set;
     int dry_run;
     struct buf summary;          /* JSON array of changes, rendered */
     struct buf audit;            /* "terms:v2,service:v3" */
@@ -151,12 +151,12 @@ static int publish_docs(struct publish_op *p, struct store *st, const struct cur
                 version = c->docs[i].version;
                 in_store++;
             }
-        for (size_t i = 0; i < p->set->ndocs; i++)
-            in_set += !strcmp(p->set->docs[i].kind, kinds[k]);
+        for (size_t i = 0; i < p->set.ndocs; i++)
+            in_set += !strcmp(p->set.docs[i].kind, kinds[k]);
         if (in_set != in_store)
             changed = 1; /* a translation added or dropped */
-        for (size_t i = 0; i < p->set->ndocs; i++) {
-            const struct policy_doc *d = &p->set->docs[i];
+        for (size_t i = 0; i < p->set.ndocs; i++) {
+            const struct policy_doc *d = &p->set.docs[i];
             if (strcmp(d->kind, kinds[k]))
                 continue;
             char sha[65];
@@ -170,8 +170,8 @@ static int publish_docs(struct publish_op *p, struct store *st, const struct cur
         if (!changed)
             continue;
         version++;
-        for (size_t i = 0; i < p->set->ndocs && !p->dry_run; i++) {
-            const struct policy_doc *d = &p->set->docs[i];
+        for (size_t i = 0; i < p->set.ndocs && !p->dry_run; i++) {
+            const struct policy_doc *d = &p->set.docs[i];
             if (strcmp(d->kind, kinds[k]))
                 continue;
             char sha[65];
@@ -248,13 +248,13 @@ static int publish_commit(struct op *o, struct store *st)
 {
     struct publish_op *p = (struct publish_op *)o;
     struct current c;
-    const char **changes = calloc(p->set->npurposes ? p->set->npurposes : 1, sizeof *changes);
+    const char **changes = calloc(p->set.npurposes ? p->set.npurposes : 1, sizeof *changes);
     if (!changes)
         return PHR_ENOMEM;
     int err = current_load(st, &c);
     if (err)
         goto out;
-    if ((err = plan_purposes(o, p->set, &c, changes)) != PHR_OK || o->res.err)
+    if ((err = plan_purposes(o, &p->set, &c, changes)) != PHR_OK || o->res.err)
         goto out;
     int64_t now = clock_now_ms();
     if (buf_puts(&p->summary, "[")) {
@@ -263,10 +263,10 @@ static int publish_commit(struct op *o, struct store *st)
     }
     if ((err = publish_docs(p, st, &c, now)) != PHR_OK)
         goto out;
-    for (size_t i = 0; i < p->set->npurposes; i++) {
+    for (size_t i = 0; i < p->set.npurposes; i++) {
         if (!changes[i])
             continue;
-        const struct policy_purpose *s = &p->set->purposes[i];
+        const struct policy_purpose *s = &p->set.purposes[i];
         int version = 1;
         for (size_t j = 0; j < c.npurposes; j++)
             if (!strcmp(c.purposes[j].code, s->code))
@@ -309,29 +309,39 @@ static void publish_destroy(struct op *o)
     struct publish_op *p = (struct publish_op *)o;
     buf_free(&p->summary);
     buf_free(&p->audit);
+    policy_free(&p->set);
 }
 
 static const struct op_ops publish_ops = {publish_commit, publish_render, publish_destroy};
 
-int policy_publish(struct service *svc, const struct actor *a, const struct policy_set *set, int dry_run,
+int policy_publish(struct service *svc, const struct actor *a, struct policy_set *set, int dry_run,
                    struct op **out, struct issue *is)
 {
     *out = NULL;
-    if (gate_decide(a, ACT_POLICY_PUBLISH, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "only the operator publishes policies");
+    int rc = -1;
+    if (gate_decide(a, ACT_POLICY_PUBLISH, NULL) == GATE_DENY) {
+        rc = service_deny(svc, a, ACT_POLICY_PUBLISH, out, is);
+        goto out;
+    }
     for (size_t i = 0; i < set->ndocs; i++)
         if (policy_check_text(&set->docs[i], is))
-            return -1;
+            goto out;
     struct publish_op *p = calloc(1, sizeof *p);
-    if (!p)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+    if (!p) {
+        issue_set(is, 500, "exception", NULL, "out of memory");
+        goto out;
+    }
     op_init(&p->op, svc, &publish_ops, a);
-    p->set = set;
+    p->set = *set;
+    memset(set, 0, sizeof *set);
     p->dry_run = dry_run;
     buf_init(&p->summary);
     buf_init(&p->audit);
     *out = &p->op;
     return 0;
+out:
+    policy_free(set);
+    return rc;
 }
 
 /* --- what is in force, for everyone to read --- */

@@ -91,12 +91,10 @@ static void manage_destroy(struct op *o)
 
 static const struct op_ops manage_ops = {manage_commit, manage_render, manage_destroy};
 
+/* The gate decides before the input is read, so that a wrong person's
+ * attempt is recorded whatever it carried. */
 static struct manage_op *manage_new(struct service *svc, const struct actor *a, int op_kind, struct issue *is)
 {
-    if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY) {
-        issue_set(is, 403, "forbidden", NULL, "only the operator manages recipients");
-        return NULL;
-    }
     struct manage_op *m = calloc(1, sizeof *m);
     if (!m) {
         issue_set(is, 500, "exception", NULL, "out of memory");
@@ -116,6 +114,8 @@ int recipient_add(struct service *svc, const struct actor *a, const char *kind, 
                   const char *address, const char *country, const char *contact, struct op **out, struct issue *is)
 {
     *out = NULL;
+    if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
+        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, is);
     if (!kind)
         kind = "recipient";
     if (strcmp(kind, "recipient") && strcmp(kind, "processor") && strcmp(kind, "partner"))
@@ -151,6 +151,8 @@ int recipient_group_add(struct service *svc, const struct actor *a, const char *
                         struct op **out, struct issue *is)
 {
     *out = NULL;
+    if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
+        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, is);
     if (!code || !purpose_code_valid(code) || !text_ok(name, 200))
         return issue_set(is, 422, "value", NULL, "a group needs a code (lower-case letters, digits, '-') and a name");
     struct manage_op *m = manage_new(svc, a, 1, is);
@@ -169,6 +171,8 @@ int recipient_group_change(struct service *svc, const struct actor *a, const cha
                            int leave, struct op **out, struct issue *is)
 {
     *out = NULL;
+    if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
+        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, is);
     if (!group || !purpose_code_valid(group) || !recipient || !id_is_uuid(recipient))
         return issue_set(is, 422, "value", NULL, "a group code and a recipient id are required");
     struct manage_op *m = manage_new(svc, a, leave ? 3 : 2, is);
@@ -213,7 +217,7 @@ int recipient_agreement(struct service *svc, const struct actor *a, const char *
 {
     *out = NULL;
     if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "only the operator records agreements");
+        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, is);
     if (!recipient || !id_is_uuid(recipient))
         return issue_set(is, 422, "value", NULL, "a recipient id is required");
     if (!version || !*version || strlen(version) > 63 || signed_on <= 0)
@@ -327,6 +331,21 @@ struct list_ctx {
     int n;
 };
 
+/* ,"groups":[...] from the store's comma-separated codes (codes hold no
+ * comma and need no escaping: purpose_code_valid). */
+static int groups_json(struct buf *b, const char *groups)
+{
+    if (buf_puts(b, ",\"groups\":["))
+        return -1;
+    for (const char *p = groups; p && *p;) {
+        size_t n = strcspn(p, ",");
+        if (buf_printf(b, "%s\"%.*s\"", p == groups ? "" : ",", (int)n, p))
+            return -1;
+        p += n + (p[n] == ',');
+    }
+    return buf_puts(b, "]");
+}
+
 static int list_one(void *arg, const struct recipient_row *r)
 {
     struct list_ctx *c = arg;
@@ -340,7 +359,7 @@ static int list_one(void *arg, const struct recipient_row *r)
         buf_puts(b, ",\"kind\":") || buf_json_str(b, r->kind) || buf_puts(b, ",\"name\":") ||
         buf_json_str(b, r->name) || buf_puts(b, ",\"country\":") || buf_json_str(b, r->country) ||
         buf_puts(b, ",\"address\":") || buf_json_str(b, r->address) || buf_puts(b, ",\"contact\":") ||
-        buf_json_str(b, r->contact) || buf_puts(b, ",\"agreement\":"))
+        buf_json_str(b, r->contact) || groups_json(b, r->groups) || buf_puts(b, ",\"agreement\":"))
         return PHR_ENOMEM;
     if (!r->agreement_version)
         return buf_puts(b, "null}") ? PHR_ENOMEM : PHR_OK;

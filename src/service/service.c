@@ -271,6 +271,47 @@ int op_refuse(struct op *o, int status, const char *code, const char *fmt, ...)
     return PHR_OK;
 }
 
+/* A refusal by the gate that is itself handling to account for: the op
+ * writes only the audit entry of the denial and answers 403. */
+struct denied_op {
+    struct op op;
+    enum action act;
+};
+
+static const char *denied_message(enum action act)
+{
+    switch (act) {
+    case ACT_POLICY_PUBLISH:
+        return "only the information-asset manager publishes policies and purposes of use";
+    case ACT_RECIPIENT_MANAGE:
+        return "only the information-asset manager manages outside organisations and their agreements";
+    case ACT_STAFF_MANAGE:
+        return "only an information-asset manager manages staff accounts";
+    default:
+        return "not permitted";
+    }
+}
+
+static int denied_commit(struct op *o, struct store *st)
+{
+    struct denied_op *d = (struct denied_op *)o;
+    int err = gate_record(st, &o->actor, d->act, NULL, NULL, NULL, GATE_DENY);
+    return err ? err : op_refuse(o, 403, "forbidden", "%s", denied_message(d->act));
+}
+
+static const struct op_ops denied_ops = {denied_commit, NULL, NULL};
+
+int service_deny(struct service *svc, const struct actor *a, enum action act, struct op **out, struct issue *is)
+{
+    struct denied_op *d = calloc(1, sizeof *d);
+    if (!d)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    op_init(&d->op, svc, &denied_ops, a);
+    d->act = act;
+    *out = &d->op;
+    return 0;
+}
+
 const struct op_result *op_result(const struct op *op)
 {
     return &op->res;

@@ -119,10 +119,18 @@ int records_history(struct service *svc, const struct actor *a, const char *type
 int records_search(struct service *svc, const struct actor *a, const struct search_params *p,
                    const char *base_url, const char *self_url, struct op **out, struct issue *is);
 
+/* A write the gate refuses this actor: *out is an op that records the
+ * denial in the handling history and answers 403, so that a wrong
+ * person's attempt is on the record, not only refused. Routes use it to
+ * answer before reading a body; the service's writes use it themselves.
+ * 0, or -1 with is set. */
+int service_deny(struct service *svc, const struct actor *a, enum action act, struct op **out, struct issue *is);
+
 /* Policies and consent (R3.1-R3.6, R3.9). */
 /* Publishes what in set differs from the store (all of it or nothing);
- * dry_run only reports. The set must outlive the op. */
-int policy_publish(struct service *svc, const struct actor *a, const struct policy_set *set, int dry_run,
+ * dry_run only reports. Takes the set: the op frees it, or it is freed
+ * here on a refusal (*set is left empty either way). */
+int policy_publish(struct service *svc, const struct actor *a, struct policy_set *set, int dry_run,
                    struct op **out, struct issue *is);
 /* The documents and purposes in force, as JSON: public, not audited. */
 int policy_current(struct service *svc, struct buf *out);

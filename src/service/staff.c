@@ -104,7 +104,7 @@ int staff_add(struct service *svc, const struct actor *a, const char *login, con
 {
     *out = NULL;
     if (gate_decide(a, ACT_STAFF_MANAGE, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "only an information-asset manager adds staff");
+        return service_deny(svc, a, ACT_STAFF_MANAGE, out, is);
     if (!role_valid(role))
         return issue_set(is, 422, "value", "role", "role is security-officer, asset-manager, handler or auditor");
     struct add_op *s = calloc(1, sizeof *s);
@@ -201,7 +201,7 @@ int staff_change(struct service *svc, const struct actor *a, const char *login, 
 {
     *out = NULL;
     if (gate_decide(a, ACT_STAFF_MANAGE, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "only an information-asset manager changes staff");
+        return service_deny(svc, a, ACT_STAFF_MANAGE, out, is);
     if (!action || (strcmp(action, "disable") && strcmp(action, "enable") && strcmp(action, "role")))
         return issue_set(is, 422, "value", NULL, "disable, enable or role");
     if (!strcmp(action, "role") && !role_valid(role))

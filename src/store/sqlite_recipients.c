@@ -24,7 +24,9 @@ static const char *const sql[R_COUNT] = {
                  " VALUES(?,?,?,?,?,?,?,?)",
     [R_GET] = "SELECT id, name, address, country, contact, secret_hash, created_at, kind FROM recipients WHERE id = ?",
     [R_LIST] = "SELECT r.id, r.name, r.address, r.country, r.contact, r.created_at, r.kind, a.version, a.signed_on,"
-               " a.certification, a.cert_expires, a.ended FROM recipients r LEFT JOIN agreements a ON a.seq ="
+               " a.certification, a.cert_expires, a.ended, (SELECT group_concat(group_code, ',') FROM"
+               " (SELECT group_code FROM group_members WHERE recipient_id = r.id ORDER BY group_code))"
+               " FROM recipients r LEFT JOIN agreements a ON a.seq ="
                " (SELECT max(seq) FROM agreements WHERE recipient_id = r.id) ORDER BY r.kind, r.name",
     [G_INSERT] = "INSERT INTO recipient_groups(code, name, created_at) VALUES(?,?,?)",
     [G_IS] = "SELECT 1 FROM group_members WHERE group_code = ? AND recipient_id = ?",
@@ -119,7 +121,7 @@ int sqr_recipient_list(struct store *st, int (*cb)(void *, const struct recipien
             .contact = sq_text(q, 4), .created_at = sqlite3_column_int64(q, 5), .kind = sq_text(q, 6),
             .agreement_version = sq_text(q, 7), .signed_on = sqlite3_column_int64(q, 8),
             .certification = sq_text(q, 9), .cert_expires = sqlite3_column_int64(q, 10),
-            .agreement_ended = sqlite3_column_int(q, 11),
+            .agreement_ended = sqlite3_column_int(q, 11), .groups = sq_text(q, 12),
         };
         if ((err = cb(arg, &r)) != PHR_OK)
             break;

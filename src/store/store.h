@@ -152,6 +152,7 @@ struct recipient_row {
     const char *agreement_version, *certification;
     int64_t signed_on, cert_expires;
     int agreement_ended;
+    const char *groups;          /* on listing: the group codes it belongs to, comma-separated, or NULL */
 };
 
 struct agreement_row {

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import {
   startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, shownHashes, MANIFEST,
 } from './helpers.mjs';
+import { manifestFrom } from '../../web/js/manifest.js';
 
 let srv;
 before(async () => { srv = await startServer(); });
@@ -232,10 +233,7 @@ test('R3.1 a changed text gets a new version of its kind only; a dropped transla
   writeFileSync(join(m.dir, 'terms.ja.md'), readFileSync(join(m.dir, 'terms.ja.md'), 'utf8') + '\n第8条（準拠法）日本法に準拠します。\n');
   m.json.documents = m.json.documents.filter((d) => !(d.kind === 'privacy' && d.lang === 'en'));
   // The purposes exactly as in force now (earlier tests changed some).
-  m.json.purposes = (await call(srv, 'GET', '/api/v1/policies')).body.purposes.map((p) => ({
-    code: p.code, required: p.required, title: p.title, description: p.description,
-    ...(p.recipient_group ? { recipient_group: p.recipient_group, kinds: p.kinds.split(',') } : {}),
-  }));
+  m.json.purposes = manifestFrom((await call(srv, 'GET', '/api/v1/policies')).body).purposes;
   writeFileSync(m.path, JSON.stringify(m.json));
   const r = publish(m.path);
   assert.equal(r.status, 0, r.stderr);

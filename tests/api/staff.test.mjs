@@ -8,6 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide } from './helpers.mjs';
+import { manifestFrom } from '../../web/js/manifest.js';
 
 let srv;
 const run = (...args) => {
@@ -319,5 +320,117 @@ test('R2.6 R4.6 the outside organisations and their agreements are listed for th
   }
   assert.equal((await call(srv, 'GET', '/api/v1/staff/recipients', { token: fresh.handler })).status, 403);
   assert.equal((await call(srv, 'GET', '/api/v1/staff/recipients', { token: (await signupAndLogin(srv)).token })).status, 403);
-  assert.equal((await call(srv, 'POST', '/api/v1/staff/recipients', { token: fresh.auditor, body: {} })).status, 405);
+  assert.equal((await call(srv, 'PUT', '/api/v1/staff/recipients', { token: fresh.auditor, body: {} })).status, 405);
+});
+
+// The first manager was disabled for inactivity above: a second one.
+async function managerToken() {
+  staff.manager ??= run('staff', 'add', '--login', 'manager2@provider.example.jp', '--role', 'asset-manager');
+  const r = await signIn('manager');
+  assert.equal(r.status, 200, r.text);
+  return r.body.token;
+}
+
+// The manager's writes, refused to every other role with an audit entry
+// of the refusal, whatever the body carried.
+test('R2.1 R2.3 R2.7 R3.1 only the information-asset manager publishes policies and manages organisations and staff; each refusal is audited', async () => {
+  const writes = [
+    ['/api/v1/staff/policies', 'policy.publish', { documents: 'not even a manifest' }],
+    ['/api/v1/staff/recipients', 'recipient.manage', { action: 'group', group: 'sneaky', name: 'Sneaky' }],
+    ['/api/v1/staff/accounts', 'staff.manage', { action: 'add', login: 'sneaky@provider.example.jp', role: 'asset-manager' }],
+  ];
+  const fresh = {};
+  for (const who of ['handler', 'auditor', 'security-officer']) fresh[who] = (await signIn(who)).body.token;
+  for (const [path, action, body] of writes) {
+    for (const who of Object.keys(fresh)) {
+      const denials = () => Number(sql(srv.data, `SELECT count(*) FROM audit WHERE action = '${action}' AND result = 'deny' AND actor = 'staff:${staff[who].id}'`));
+      const before = denials();
+      const r = await call(srv, 'POST', path, { token: fresh[who], body });
+      assert.equal(r.status, 403, `${who} ${path}: ${r.text}`);
+      assert.match(r.body.detail, /information-asset manager/);
+      assert.equal(denials(), before + 1, `${who} ${path}: the refusal is in the handling history`);
+    }
+    assert.equal((await call(srv, 'POST', path, { token: alice.token, body })).status, 403, `a person ${path}`);
+  }
+  assert.equal(sql(srv.data, "SELECT count(*) FROM recipient_groups WHERE code = 'sneaky'"), '0');
+  assert.equal(sql(srv.data, "SELECT count(*) FROM staff WHERE login = 'sneaky@provider.example.jp'"), '0');
+});
+
+test('R2.7 the information-asset manager adds an organisation, a group, a membership and an agreement over the API; bad input changes nothing', async () => {
+  const token = await managerToken();
+  const post = (body) => call(srv, 'POST', '/api/v1/staff/recipients', { token, body });
+  const added = await post({ action: 'add', name: 'Clinic API', address: '2-2 Minato, Tokyo', country: 'JP', contact: 'api@example.jp' });
+  assert.equal(added.status, 201, added.text);
+  assert.match(added.body.client_secret, /^[0-9a-f]{64}$/, 'the client secret, shown this once');
+  const client = await call(srv, 'POST', '/api/v1/token', { body: { client_id: added.body.client_id, client_secret: added.body.client_secret } });
+  assert.equal(client.status, 200, 'the new organisation signs in as an API client');
+  assert.equal((await post({ action: 'group', group: 'api-partners', name: 'API partners' })).status, 201);
+  assert.equal((await post({ action: 'group', group: 'api-partners', name: 'again' })).status, 409);
+  assert.equal((await post({ action: 'join', group: 'api-partners', recipient: added.body.id })).status, 204);
+  assert.equal((await post({ action: 'join', group: 'api-partners', recipient: added.body.id })).status, 409);
+  assert.equal((await post({ action: 'join', group: 'no-such-group', recipient: added.body.id })).status, 404);
+  const agreement = { action: 'agreement', recipient: added.body.id, signed: '2026-12-01', version: 'DPA-API', certification: 'Pマーク', cert_expires: '2028-09-30' };
+  assert.equal((await post({ ...agreement, signed: '12/01/2026' })).status, 422);
+  assert.equal((await post({ ...agreement, cert_expires: 'soon' })).status, 422);
+  assert.equal((await post({ ...agreement, version: '' })).status, 422);
+  assert.equal((await post({ action: 'rename', name: 'x' })).status, 422);
+  assert.equal((await post({ action: 'add', name: 'No country', address: 'a', country: 'Japan', contact: 'c' })).status, 422);
+  assert.equal(sql(srv.data, `SELECT count(*) FROM agreements WHERE recipient_id = '${added.body.id}'`), '0', 'refused agreements wrote nothing');
+  assert.equal((await post(agreement)).status, 204);
+  const list = (await call(srv, 'GET', '/api/v1/staff/recipients', { token })).body;
+  const mine = list.find((o) => o.id === added.body.id);
+  assert.deepEqual(mine.groups, ['api-partners']);
+  assert.deepEqual([mine.agreement.version, mine.agreement.signed_on, mine.agreement.certification], ['DPA-API', '2026-11-30T15:00:00.000Z', 'Pマーク']);
+  assert.equal((await post({ action: 'leave', group: 'api-partners', recipient: added.body.id })).status, 204);
+  const after = (await call(srv, 'GET', '/api/v1/staff/recipients', { token })).body.find((o) => o.id === added.body.id);
+  assert.deepEqual(after.groups, []);
+  const managed = sql(srv.data, "SELECT group_concat(records, ' ') FROM audit WHERE action = 'recipient.manage' AND result = 'allow' AND actor LIKE 'staff:%'");
+  for (const what of ['recipient:', 'group:api-partners', 'join:api-partners:', 'agreement:', 'leave:api-partners:']) assert.ok(managed.includes(what), `${what} in ${managed}`);
+});
+
+test('R3.1 R3.5 the information-asset manager publishes texts and purposes over the API, each purpose change marked; a dry run and a refusal write nothing', async () => {
+  const token = await managerToken();
+  const publish = (body, query = '') => call(srv, 'POST', `/api/v1/staff/policies${query}`, { token, body });
+  const versions = () => sql(srv.data, "SELECT group_concat(code || ':' || version, ' ') FROM (SELECT code, version FROM purposes ORDER BY code, version)");
+  const me = await signupAndLogin(srv);
+  assert.equal((await decide(srv, me.token, [{ purpose: 'research', decision: 'grant' }])).status, 201);
+  const draft = manifestFrom((await call(srv, 'GET', '/api/v1/policies')).body);
+  const same = await publish(draft);
+  assert.equal(same.status, 200, same.text);
+  assert.deepEqual(same.body.changes, [], 'what is in force, sent back, changes nothing');
+
+  const before = versions();
+  const research = draft.purposes.find((p) => p.code === 'research');
+  research.description.ja += '（研究成果を学会で発表します）';
+  const unmarked = await publish(draft);
+  assert.equal(unmarked.status, 422);
+  assert.match(unmarked.body.detail, /purpose research changed: mark the change "material"/);
+  research.change = 'material';
+  const dry = await publish(draft, '?dry_run=true');
+  assert.equal(dry.status, 200, dry.text);
+  assert.deepEqual(dry.body, { dry_run: true, changes: [{ purpose: 'research', version: 2, change: 'material' }] });
+  assert.equal(versions(), before, 'the dry run and the refusal wrote nothing');
+  const withFile = structuredClone(draft);
+  withFile.documents[0].file = 'terms.ja.md';
+  const file = await publish(withFile);
+  assert.equal(file.status, 422);
+  assert.match(file.body.detail, /send the text itself as "body"/);
+  assert.equal((await publish(draft, '?dry_run=maybe')).status, 400);
+
+  const terms = draft.documents.find((d) => d.kind === 'terms' && d.lang === 'ja');
+  terms.body += '\n第9条（連絡先）お問い合わせ窓口は本サービス上で案内します。\n';
+  const done = await publish(draft);
+  assert.equal(done.status, 200, done.text);
+  assert.deepEqual(done.body.changes, [{ document: 'terms', version: 2, change: 'new-version' }, { purpose: 'research', version: 2, change: 'material' }]);
+  const now = (await call(srv, 'GET', '/api/v1/policies')).body;
+  assert.ok(now.documents.find((d) => d.kind === 'terms' && d.lang === 'ja').text.includes('第9条'));
+  const mine = (await call(srv, 'GET', '/api/v1/me/consents', { token: me.token })).body.purposes.find((p) => p.code === 'research');
+  assert.deepEqual([mine.notice, mine.covers_current], ['changed-material', false], 'a material change asks the person again');
+  assert.match(sql(srv.data, `SELECT records FROM audit WHERE action = 'policy.publish' AND actor = 'staff:${staff.manager.id}' AND result = 'allow'`), /research:v2/);
+
+  // A minor change carries the consent over.
+  const again = manifestFrom(now);
+  again.purposes.find((p) => p.code === 'followup').description.en += ' (by e-mail too)';
+  again.purposes.find((p) => p.code === 'followup').change = 'minor';
+  assert.deepEqual((await publish(again)).body.changes, [{ purpose: 'followup', version: 2, change: 'minor' }]);
 });

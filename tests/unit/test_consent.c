@@ -103,6 +103,18 @@ static void consent_actions(void **state)
     assert_int_equal(gate_decide(&person, ACT_POLICY_PUBLISH, NULL), GATE_DENY);
     assert_int_equal(gate_decide(&anon, ACT_POLICY_PUBLISH, NULL), GATE_DENY);
     assert_int_equal(gate_decide(&sys, ACT_POLICY_PUBLISH, NULL), GATE_ALLOW);
+    /* Only the information-asset manager among staff publishes and names
+     * outside organisations; keys stay with the operator. */
+    const char *roles[] = {ROLE_HANDLER, ROLE_AUDITOR, ROLE_SECURITY_OFFICER, ROLE_ASSET_MANAGER};
+    for (size_t i = 0; i < 4; i++) {
+        struct actor staff = {.kind = ACTOR_STAFF};
+        snprintf(staff.id, sizeof staff.id, "s1");
+        snprintf(staff.role, sizeof staff.role, "%s", roles[i]);
+        enum decision want = strcmp(roles[i], ROLE_ASSET_MANAGER) == 0 ? GATE_ALLOW : GATE_DENY;
+        assert_int_equal(gate_decide(&staff, ACT_POLICY_PUBLISH, NULL), want);
+        assert_int_equal(gate_decide(&staff, ACT_RECIPIENT_MANAGE, NULL), want);
+        assert_int_equal(gate_decide(&staff, ACT_KEYS_ROTATE, NULL), GATE_DENY);
+    }
 }
 
 /* --- the store: ledger, derived state, facts --- */

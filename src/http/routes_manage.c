@@ -1,0 +1,184 @@
+/* /api/v1/staff/accounts, /recipients and /policies: the information-asset
+ * manager's work — staff accounts, outside organisations with their groups
+ * and agreements (R2.7), and the policy documents and purposes of use with
+ * each change marked material or minor (R3.1, R3.5). Whoever else writes
+ * here is refused before the body is read, and the refusal is recorded. */
+#include <stdint.h>
+#include <string.h>
+#include <json-c/json.h>
+
+#include "formats/fhirtime.h"
+#include "formats/json.h"
+#include "formats/policy.h"
+#include "http/internal.h"
+#include "util/err.h"
+
+/* 1 after answering (and recording) the gate's refusal of act. */
+static int refused(struct request *r, enum action act)
+{
+    if (gate_decide(&r->actor, act, NULL) == GATE_ALLOW)
+        return 0;
+    struct op *op;
+    struct issue is;
+    if (service_deny(r->svc, &r->actor, act, &op, &is) != 0)
+        req_problem_issue(r, &is);
+    else
+        req_submit(r, op, req_finish_no_content);
+    return 1;
+}
+
+static void list_accounts(struct request *r)
+{
+    int err = staff_list(r->svc, &r->actor, &r->resp);
+    if (err) {
+        r->resp.len = 0;
+        return err == PHR_EPERM ? req_problem(r, 403, "Forbidden", "staff accounts are managed by an information-asset manager")
+                                : req_problem(r, 503, "Service Unavailable", "the store is not available");
+    }
+    req_reply(r, 200, "application/json; charset=utf-8");
+}
+
+/* Add (the answer holds the first password, TOTP URI and recovery codes,
+ * once), disable, enable, change a role. */
+static void change_account(struct request *r)
+{
+    if (refused(r, ACT_STAFF_MANAGE))
+        return;
+    json_object *o = req_json_object(r);
+    if (!o)
+        return;
+    const char *action = json_get_str(o, "action");
+    struct op *op;
+    struct issue is;
+    int add = action && !strcmp(action, "add");
+    int rc = add ? staff_add(r->svc, &r->actor, json_get_str(o, "login"), json_get_str(o, "role"), &op, &is)
+                 : staff_change(r->svc, &r->actor, json_get_str(o, "login"), action, json_get_str(o, "role"), &op, &is);
+    json_object_put(o);
+    if (rc != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, add ? req_finish_created : req_finish_no_content);
+}
+
+static void list_recipients(struct request *r)
+{
+    int err = recipient_list(r->svc, &r->actor, &r->resp);
+    if (err) {
+        r->resp.len = 0;
+        return err == PHR_EPERM ? req_problem(r, 403, "Forbidden", "for the information-asset manager, the "
+                                                                 "security officer and auditors")
+                                : req_problem(r, 503, "Service Unavailable", "the store is not available");
+    }
+    req_reply(r, 200, "application/json; charset=utf-8");
+}
+
+/* A day or time in Japan time (2026-11-24): its start in ms, 0 when
+ * absent, -1 after answering 422. */
+static int64_t day_field(struct request *r, json_object *o, const char *key)
+{
+    const char *s = json_get_str(o, key);
+    int64_t lo, hi;
+    if (!s)
+        return 0;
+    if (fhirtime_parse(s, FHIRTIME_SEARCH, 9 * 60, &lo, &hi) || lo <= 0) {
+        req_problem(r, 422, "Unprocessable Content", "a date such as 2026-11-24 is expected");
+        return -1;
+    }
+    return lo;
+}
+
+/* {"action": "add" | "group" | "join" | "leave" | "agreement", ...}: the
+ * same changes as the operator's `phr recipient`. */
+static void change_recipients(struct request *r)
+{
+    if (refused(r, ACT_RECIPIENT_MANAGE))
+        return;
+    json_object *o = req_json_object(r);
+    if (!o)
+        return;
+    const char *action = json_get_str(o, "action");
+    if (!action)
+        action = "";
+    struct op *op = NULL;
+    struct issue is;
+    int rc = -1, created = 0;
+    if (!strcmp(action, "add")) {
+        rc = recipient_add(r->svc, &r->actor, json_get_str(o, "kind"), json_get_str(o, "name"),
+                           json_get_str(o, "address"), json_get_str(o, "country"), json_get_str(o, "contact"), &op,
+                           &is);
+        created = 1;
+    } else if (!strcmp(action, "group")) {
+        rc = recipient_group_add(r->svc, &r->actor, json_get_str(o, "group"), json_get_str(o, "name"), &op, &is);
+        created = 1;
+    } else if (!strcmp(action, "join") || !strcmp(action, "leave")) {
+        rc = recipient_group_change(r->svc, &r->actor, json_get_str(o, "group"), json_get_str(o, "recipient"),
+                                    !strcmp(action, "leave"), &op, &is);
+    } else if (!strcmp(action, "agreement")) {
+        int64_t signed_on = day_field(r, o, "signed"), expires = signed_on < 0 ? 0 : day_field(r, o, "cert_expires");
+        json_object *ended;
+        if (signed_on < 0 || expires < 0) {
+            json_object_put(o);
+            return;
+        }
+        int is_ended = json_object_object_get_ex(o, "ended", &ended) && json_object_get_boolean(ended);
+        rc = recipient_agreement(r->svc, &r->actor, json_get_str(o, "recipient"), signed_on,
+                                 json_get_str(o, "version"), json_get_str(o, "certification"), expires, is_ended,
+                                 &op, &is);
+    } else {
+        issue_set(&is, 422, "value", "action", "action is add, group, join, leave or agreement");
+    }
+    json_object_put(o);
+    if (rc != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, created ? req_finish_created : req_finish_no_content);
+}
+
+/* The body is a manifest like policies/policy.json with each document's
+ * text inline as "body"; ?dry_run=true answers what would change and
+ * writes nothing. */
+static void publish_policies(struct request *r)
+{
+    const char *dry = req_arg(r, "dry_run");
+    if (dry && strcmp(dry, "true") && strcmp(dry, "false"))
+        return req_problem(r, 400, "Bad Request", "dry_run is true or false");
+    if (refused(r, ACT_POLICY_PUBLISH))
+        return;
+    if (!req_is_json(r))
+        return req_problem(r, 415, "Unsupported Media Type", "send application/json");
+    struct policy_set set;
+    struct issue is;
+    if (policy_parse(buf_cstr(&r->body), r->body.len, POLICY_TEXTS_INLINE, &set, &is) != 0)
+        return req_problem_issue(r, &is);
+    struct op *op;
+    if (policy_publish(r->svc, &r->actor, &set, dry && !strcmp(dry, "true"), &op, &is) != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, req_finish_ok);
+}
+
+int routes_manage(struct request *r)
+{
+    const char *p = r->path;
+    int get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
+    if (strcmp(p, "/api/v1/staff/accounts") == 0) {
+        r->route = "/api/v1/staff/accounts";
+        if (get)
+            list_accounts(r);
+        else
+            post ? change_account(r) : req_problem(r, 405, "Method Not Allowed", "GET to list, POST to change");
+        return 1;
+    }
+    if (strcmp(p, "/api/v1/staff/recipients") == 0) {
+        r->route = "/api/v1/staff/recipients";
+        if (get)
+            list_recipients(r);
+        else
+            post ? change_recipients(r) : req_problem(r, 405, "Method Not Allowed", "GET to list, POST to change");
+        return 1;
+    }
+    if (strcmp(p, "/api/v1/staff/policies") == 0) {
+        r->route = "/api/v1/staff/policies";
+        post ? publish_policies(r)
+             : req_problem(r, 405, "Method Not Allowed", "POST a manifest to publish; GET /api/v1/policies reads them");
+        return 1;
+    }
+    return 0;
+}
