@@ -27,6 +27,9 @@ static const struct {
     {"/js/mydata.js", "js/mydata.js", "text/javascript; charset=utf-8"},
     {"/js/text.js", "js/text.js", "text/javascript; charset=utf-8"},
     {"/js/staff.js", "js/staff.js", "text/javascript; charset=utf-8"},
+    {"/js/organisations.js", "js/organisations.js", "text/javascript; charset=utf-8"},
+    {"/js/manifest.js", "js/manifest.js", "text/javascript; charset=utf-8"},
+    {"/js/policy_admin.js", "js/policy_admin.js", "text/javascript; charset=utf-8"},
 };
 #define NFILES (sizeof files / sizeof files[0])
 

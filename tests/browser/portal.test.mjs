@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { startServer, call, sql, phr, decide, PASSWORD, uniqueLogin } from '../api/helpers.mjs';
+import { manifestFrom } from '../../web/js/manifest.js';
 
 const CHROMIUM = process.env.PHR_CHROMIUM || '/usr/bin/chromium';
 const SHOTS = new URL('../../docs/screenshots/', import.meta.url).pathname;
@@ -354,7 +355,47 @@ test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without 
   await m.page.waitForSelector('#staff-accounts tr:has-text("added-portal") button.staff-enable');
   assert.equal(sql(srv.data, "SELECT status FROM staff WHERE login = 'added-portal@provider.example.jp'"), 'disabled');
   assert.match(await m.page.textContent('#organisations'), /Clinic A.*DPA-1 \(2026-11-01\)/s, 'the outside organisations with their agreements, days in Japan');
+
+  // R2.7: an outside organisation (its API secret shown once), its agreement and its group.
+  await m.page.fill('#org-name', 'Clinic B');
+  await m.page.selectOption('#org-kind', 'recipient');
+  await m.page.fill('#org-address', '3-3 Kita, Osaka');
+  await m.page.fill('#org-contact', 'b@example.jp');
+  await m.page.click('#org-add-submit');
+  await m.page.waitForSelector('#org-secret li');
+  assert.match(await m.page.textContent('#org-secret'), /client_secret: [0-9a-f]{64}/);
+  await m.page.waitForSelector('#organisations tr:has-text("Clinic B")');
+  await m.page.selectOption('#agreement-org', { label: 'Clinic B' });
+  await m.page.fill('#agreement-signed', '2026-12-01');
+  await m.page.fill('#agreement-version', 'DPA-B');
+  await m.page.click('#org-agreement-submit');
+  await m.page.waitForSelector('#organisations tr:has-text("DPA-B (2026-12-01)")');
+  await m.page.selectOption('#member-org', { label: 'Clinic B' });
+  await m.page.fill('#member-group', 'demo-partners');
+  await m.page.click('#member-join');
+  await m.page.waitForSelector('#organisations tr:has-text("Clinic B"):has-text("demo-partners")');
   await shoot(m.page, 'staff-manager');
+
+  // R3.1 R3.5: a purpose's change, refused until it is marked, previewed, then published.
+  await m.page.click('#policy-admin-link');
+  await m.page.waitForSelector('#policy-purpose');
+  await m.page.selectOption('#policy-purpose', { label: 'research' });
+  const before = await m.page.inputValue('#policy-purpose-description-ja');
+  await m.page.fill('#policy-purpose-description-ja', `${before}（改善の内容は本サービス上で公表します）`);
+  await m.page.click('#policy-check');
+  await m.page.waitForSelector('#policy-message.error');
+  assert.match(await m.page.textContent('#policy-message'), /mark the change "material"/);
+  assert.equal(await m.page.isDisabled('#policy-publish'), true);
+  await m.page.check('#policy-change-minor');
+  await m.page.click('#policy-check');
+  await m.page.waitForSelector('#policy-changes li');
+  assert.match(await m.page.textContent('#policy-changes'), /research.*2.*軽微な変更/);
+  assert.equal(sql(srv.data, "SELECT max(version) FROM purposes WHERE code = 'research'"), '1', 'the preview wrote nothing');
+  await shoot(m.page, 'staff-policies');
+  await m.page.click('#policy-publish');
+  await m.page.waitForSelector('#policy-message.ok');
+  assert.equal(sql(srv.data, "SELECT change FROM purposes WHERE code = 'research' AND version = 2"), 'minor');
+  assert.match(sql(srv.data, "SELECT records FROM audit WHERE action = 'policy.publish' ORDER BY seq DESC LIMIT 1"), /research:v2/);
   assert.deepEqual([...problems, ...a.problems, ...m.problems], []);
   await m.context.close();
 });
@@ -369,6 +410,8 @@ test('R3.5 R3.1 after a material change the home page asks for consent again, co
   const dir = mkdtempSync(join(tmpdir(), 'phr-policy-'));
   cpSync(new URL('../../policies/', import.meta.url).pathname, dir, { recursive: true });
   const manifest = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8'));
+  // The purposes as in force now: the manager changed one above.
+  manifest.purposes = manifestFrom((await call(srv, 'GET', '/api/v1/policies')).body).purposes;
   const service = manifest.purposes.find((p) => p.code === 'service');
   service.description.ja += '（新しい用途を加えました）';
   service.change = 'material';

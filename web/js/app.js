@@ -9,6 +9,7 @@ import { home, record } from './records.js';
 import { consents, access } from './consents.js';
 import { mydata } from './mydata.js';
 import { staffLogin, staffHome } from './staff.js';
+import { policyAdmin } from './policy_admin.js';
 
 let signedIn = false;
 
@@ -61,6 +62,7 @@ async function route() {
     }
     if (hash === '#/staff/login') return staffLogin(() => { location.hash = '#/staff'; });
     if (hash === '#/staff') return await staffHome();
+    if (hash === '#/staff/policies') return await policyAdmin();
     if (hash === '#/mydata' && signedIn) {
       return mydata(() => {
         signedIn = false;

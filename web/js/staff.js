@@ -1,11 +1,12 @@
 // Staff pages: sign-in with the second factor; a handler opens a person's
 // records only under a stated reason (the server refuses otherwise, and
 // the page shows its refusal); the security officer and auditors read the
-// handling history with filters; the information-asset manager sees the
-// staff accounts.
+// handling history with filters; the information-asset manager manages the
+// staff accounts and outside organisations, and reaches the policy page.
 import { h, show, message, view } from './dom.js';
 import { api } from './api.js';
 import { t } from './i18n.js';
+import { organisations } from './organisations.js';
 
 export function staffLogin(done) {
   const login = h('input', { id: 'staff-login', type: 'email', autocomplete: 'username' });
@@ -151,26 +152,12 @@ async function manager() {
     h('p', {}, h('button', { type: 'submit', id: 'staff-add-submit' }, t('staff_add')))), shown];
 }
 
-// The outside organisations (recipients, processors, partners) and their
-// agreements, for the staff who answer for them; the operator's
-// `phr recipient` changes them.
-async function organisations() {
-  const list = await api('GET', '/api/v1/staff/recipients');
-  // The API gives instants; a day is a day in Japan.
-  const day = (iso) => new Date(Date.parse(iso) + 9 * 3600000).toISOString().slice(0, 10);
-  return [h('h2', {}, t('organisations')), h('p', { class: 'muted' }, t('organisations_explain')),
-    h('table', { id: 'organisations' },
-      h('thead', {}, h('tr', {}, ['name', 'kind', 'country', t('agreement'), t('certification')].map((c) => h('th', {}, c)))),
-      h('tbody', {}, list.map((o) => h('tr', {}, h('td', {}, o.name), h('td', {}, o.kind), h('td', {}, o.country),
-        h('td', {}, o.agreement ? `${o.agreement.version} (${day(o.agreement.signed_on)})${o.agreement.ended ? ` ${t('ended')}` : ''}` : t('none_yet')),
-        h('td', {}, o.agreement?.certification ? `${o.agreement.certification}${o.agreement.cert_expires ? ` 〜${day(o.agreement.cert_expires)}` : ''}` : '')))))];
-}
-
 export async function staffHome() {
   const draw = view();
   const role = sessionStorage.getItem('staffRole');
   const parts = role === 'handler' ? handler()
-    : role === 'security-officer' || role === 'auditor' ? [auditor(), await organisations()]
-      : role === 'asset-manager' ? [await manager(), await organisations()] : [];
+    : role === 'security-officer' || role === 'auditor' ? [auditor(), await organisations(false)]
+      : role === 'asset-manager' ? [h('p', {}, h('a', { href: '#/staff/policies', id: 'policy-admin-link' }, t('policy_admin_link'))),
+        await manager(), await organisations(true)] : [];
   draw(h('h1', {}, `${t('staff')} (${role})`), parts);
 }
