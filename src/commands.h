@@ -39,6 +39,7 @@ int cmd_consent(int argc, char **argv);
 int cmd_recipient(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_staff(int argc, char **argv);
+int cmd_account(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 int cmd_keys(int argc, char **argv);

@@ -418,6 +418,8 @@ static void usage(void)
            "                outside organisations (recipients, processors, partners), groups, agreements\n"
            "  staff add|list|disable|enable|role\n"
            "                staff accounts, their roles and second factor\n"
+           "  account second-factor-off\n"
+           "                a person's second factor removed (a lost phone)\n"
            "  audit verify|query|export|trace|pubkey|keygen\n"
            "                the handling history: checks, auditors' reading, incident tracing\n"
            "  incident add|note|list  incident records: what, when found, who was told\n"
@@ -468,6 +470,8 @@ int main(int argc, char **argv)
         return cmd_recipient(argc - 1, argv + 1);
     if (strcmp(cmd, "staff") == 0)
         return cmd_staff(argc - 1, argv + 1);
+    if (strcmp(cmd, "account") == 0)
+        return cmd_account(argc - 1, argv + 1);
     if (strcmp(cmd, "inventory") == 0)
         return cmd_inventory(argc - 1, argv + 1);
     if (strcmp(cmd, "incident") == 0)

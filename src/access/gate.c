@@ -40,6 +40,7 @@ static const char *const action_names[] = {
     [ACT_CHECKSHEET] = "checksheet.manage",
     [ACT_BULK_EXPORT] = "bulk.export",
     [ACT_RECIPIENT_READ] = "recipient.read",
+    [ACT_SECOND_FACTOR] = "account.second-factor",
 };
 
 const char *gate_action_name(enum action act)
@@ -95,7 +96,7 @@ enum decision gate_decide(const struct actor *a, enum action act, const char *su
     /* A person's rights are exercised by the person; the operator acts on
      * a request received by mail or at a counter, and retention erases. */
     if (act == ACT_PROVISION_READ || act == ACT_ACCESS_LOG_READ || act == ACT_ERASURE_REQUEST ||
-        act == ACT_ERASURE_EXECUTE || act == ACT_DISCLOSURE)
+        act == ACT_ERASURE_EXECUTE || act == ACT_DISCLOSURE || act == ACT_SECOND_FACTOR)
         return subject && (a->kind == ACTOR_SYSTEM || (a->kind == ACTOR_PERSON && strcmp(a->id, subject) == 0))
                    ? GATE_ALLOW
                    : GATE_DENY;

@@ -67,6 +67,7 @@ enum action {
     ACT_CHECKSHEET,
     ACT_BULK_EXPORT,
     ACT_RECIPIENT_READ,
+    ACT_SECOND_FACTOR,
 };
 
 enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };

@@ -38,6 +38,8 @@ void routes_export(struct request *r, enum export_format f, const char *day);
 void routes_bulk(struct request *r, const char *rest);
 /* /api/v1/imports and /api/v1/me/documents/{id}[/original]. */
 void routes_imports(struct request *r);
+/* /api/v1/me/second-factor, for the authenticated person. */
+void routes_second_factor(struct request *r);
 /* /api/v1/staff/... and /api/v1/audit. */
 void routes_staff(struct request *r);
 /* The information-asset manager's accounts, recipients and policies

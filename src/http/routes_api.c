@@ -66,7 +66,7 @@ static void signup_or_login(struct request *r, int signup)
     struct op *op;
     struct issue is;
     int rc = signup ? accounts_signup(r->svc, &r->actor, login, pw, pwlen, &op, &is)
-                    : accounts_login(r->svc, &r->actor, login, pw, pwlen, &op, &is);
+                    : accounts_login(r->svc, &r->actor, login, pw, pwlen, json_get_str(o, "otp"), &op, &is);
     /* json-c's string is the password in plaintext: wipe before release. */
     explicit_bzero((char *)pw, pwlen);
     json_object_put(o);
@@ -75,6 +75,44 @@ static void signup_or_login(struct request *r, int signup)
         return;
     }
     req_submit(r, op, signup ? finish_signup : finish_login);
+}
+
+/* /api/v1/me/second-factor, the person already authenticated: GET the
+ * state; POST {"action": "begin"} (the answer's totp_uri is shown once),
+ * {"action": "confirm", "otp"}, {"action": "off", "password", "otp"}. */
+void routes_second_factor(struct request *r)
+{
+    r->route = "/api/v1/me/second-factor";
+    if (!strcmp(r->method, "GET")) {
+        int err = second_factor_state(r->svc, &r->actor, r->auth.person_id, &r->resp);
+        if (err) {
+            r->resp.len = 0;
+            return req_problem(r, 503, "Service Unavailable", "the second factor could not be read");
+        }
+        return req_reply(r, 200, JSON_TYPE);
+    }
+    if (strcmp(r->method, "POST"))
+        return req_problem(r, 405, "Method Not Allowed", "GET the state, POST a change");
+    json_object *o = req_json_object(r);
+    if (!o)
+        return;
+    json_object *pv;
+    const char *pw = NULL;
+    size_t pwlen = 0;
+    if (json_object_object_get_ex(o, "password", &pv) && json_object_is_type(pv, json_type_string)) {
+        pw = json_object_get_string(pv);
+        pwlen = (size_t)json_object_get_string_len(pv);
+    }
+    struct op *op;
+    struct issue is;
+    int rc = second_factor_change(r->svc, &r->actor, r->auth.person_id, json_get_str(o, "action"),
+                                  json_get_str(o, "otp"), pw, pwlen, &op, &is);
+    if (pw)
+        explicit_bzero((char *)pw, pwlen);
+    json_object_put(o);
+    if (rc != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, req_finish_ok);
 }
 
 static void health(struct request *r)

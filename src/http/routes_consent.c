@@ -121,6 +121,8 @@ void routes_consent(struct request *r)
     if (strncmp(p, "/api/v1/me/erasures", 19) == 0 || strcmp(p, "/api/v1/me/disclosure") == 0 ||
         strncmp(p, "/api/v1/me/export/", 18) == 0)
         return routes_rights(r);
+    if (strcmp(p, "/api/v1/me/second-factor") == 0)
+        return routes_second_factor(r);
     struct op *op;
     struct issue is;
     if (strcmp(p, "/api/v1/me/provisions") == 0) {

@@ -133,6 +133,9 @@ struct login_op {
     char person_id[ID_LEN + 1];   /* "" if no account has this login */
     int verified;
     int throttled;
+    int factor_refused;           /* the password was right; the second factor's code was not */
+    int code_missing;             /* ... and was not even given */
+    uint64_t step;                /* the second factor's step to record as used, 0: none */
     unsigned char token_hash[32];
     int64_t now;
     struct buf notices;           /* the person's open notices, as a JSON array's members */
@@ -154,6 +157,15 @@ static int login_commit(struct op *o, struct store *st)
     const struct service_config *cfg = &o->svc->cfg;
     const char *subject = l->person_id[0] ? l->person_id : NULL;
     int err;
+    /* A code used since it was checked (a concurrent sign-in) is a replay. */
+    if (l->verified && l->step && (err = st->ops->second_factor_use(st, l->person_id, (int64_t)l->step)) != PHR_OK) {
+        if (err != PHR_ECONFLICT)
+            return err;
+        l->verified = 0;
+        l->factor_refused = 1;
+        o->res.err = PHR_EPERM;
+        issue_set(&o->res.issue, 401, "login", "otp", "the code from the authenticator app is wrong or was used already");
+    }
     if (l->verified) {
         struct session_row s = {
             .token_hash = l->token_hash,
@@ -174,9 +186,12 @@ static int login_commit(struct op *o, struct store *st)
         snprintf(who.id, sizeof who.id, "%s", l->person_id);
         return gate_record(st, &who, ACT_ACCOUNT_LOGIN, subject, NULL, NULL, GATE_ALLOW);
     }
-    if (!l->throttled && (err = throttle_fail(st, cfg, l->login, o->actor.client, l->now)) != PHR_OK)
+    /* Asking for the code is part of signing in, not a failure to count. */
+    if (!l->throttled && !l->code_missing &&
+        (err = throttle_fail(st, cfg, l->login, o->actor.client, l->now)) != PHR_OK)
         return err;
-    return gate_record(st, &o->actor, ACT_ACCOUNT_LOGIN, subject, NULL, NULL, GATE_DENY);
+    return gate_record(st, &o->actor, ACT_ACCOUNT_LOGIN, subject, NULL, l->factor_refused ? "second-factor" : NULL,
+                       GATE_DENY);
 }
 
 static int login_render(struct op *o, struct buf *out)
@@ -262,8 +277,31 @@ int64_t throttle_wait_ms(const struct service_config *cfg, const struct throttle
     return until > now ? until - now : 0;
 }
 
+/* After the password: the second factor, if the person has one on. 0 to
+ * go on signing in; -1 with the refusal set on the op, or with is set. */
+static int login_second_factor(struct service *svc, struct login_op *l, const char *otp, struct issue *is)
+{
+    struct store *rd;
+    enum factor_result res;
+    if (service_reader(svc, &rd) != PHR_OK)
+        return issue_set(is, 503, "transient", NULL, "the store is not available");
+    int err = second_factor_check(svc, rd, l->person_id, otp, l->now, &res, &l->step);
+    service_reader_done(svc, rd);
+    if (err)
+        return issue_set(is, 503, "transient", NULL, "the second factor could not be checked");
+    if (res == FACTOR_NONE || res == FACTOR_OK)
+        return 0;
+    l->factor_refused = 1;
+    l->code_missing = res == FACTOR_MISSING;
+    l->op.res.err = PHR_EPERM;
+    issue_set(&l->op.res.issue, 401, "login", "otp",
+              l->code_missing ? "enter the 6-digit code from your authenticator app: this account has a second factor"
+                              : "the code from the authenticator app is wrong or was used already");
+    return -1;
+}
+
 int accounts_login(struct service *svc, const struct actor *a, const char *login, const char *password,
-                   size_t pwlen, struct op **out, struct issue *is)
+                   size_t pwlen, const char *otp, struct op **out, struct issue *is)
 {
     *out = NULL;
     struct login_op *l = calloc(1, sizeof *l);
@@ -314,7 +352,10 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
             issue_set(is, 503, "transient", NULL, "too many sign-ins at once; try again in a few seconds");
             goto fail;
         }
-        if (ok == PHR_OK) {
+        int refused = 0;
+        if (ok == PHR_OK && (refused = login_second_factor(svc, l, otp, is)) != 0 && !l->op.res.err)
+            goto fail;
+        if (ok == PHR_OK && !refused) {
             unsigned char raw[32];
             randombytes_buf(raw, sizeof raw);
             sodium_bin2base64(l->op.res.token, sizeof l->op.res.token, raw, sizeof raw,
@@ -323,7 +364,7 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
             crypto_hash_sha256(l->token_hash, (const unsigned char *)l->op.res.token, strlen(l->op.res.token));
             snprintf(l->op.res.id, sizeof l->op.res.id, "%s", found.id);
             l->verified = 1;
-        } else {
+        } else if (!refused) {
             l->op.res.err = PHR_EPERM;
             issue_set(&l->op.res.issue, 401, "login", NULL, "the login or the password is wrong");
         }

@@ -87,6 +87,13 @@ int throttle_fail(struct store *st, const struct service_config *cfg, const char
 /* How long the client address is locked out after too many failures. */
 int64_t throttle_client_wait_ms(struct store *rd, const char *client, int64_t now);
 
+/* service/second_factor.c, for sign-in: whether the person has a second
+ * factor on and, if so, whether otp is a fresh code of it (*step: the step
+ * to record as used). The return is a store or key failure, not the answer. */
+enum factor_result { FACTOR_NONE, FACTOR_OK, FACTOR_MISSING, FACTOR_WRONG };
+int second_factor_check(struct service *svc, struct store *rd, const char *person, const char *otp, int64_t now_ms,
+                        enum factor_result *res, uint64_t *step);
+
 /* A recipient's read of subject's records of this kind, decided on st in
  * the acting transaction (a withdrawal committed before is seen): on
  * GATE_ALLOW the provision record (ids: the records provided, "" for none

@@ -470,7 +470,20 @@ static const char m14_anonymised_notice[] =
     "CREATE TRIGGER documents_no_update BEFORE UPDATE ON documents"
     " BEGIN SELECT RAISE(ABORT, 'a published document is never changed'); END;";
 
+/* A person's optional second factor: a TOTP key sealed with the person's
+ * data key (rotation re-wraps that key, erasure shreds it), awaiting its
+ * first code (enabled = 0) or in use; last_step refuses a replayed code. */
+static const char m15_second_factor[] =
+    "CREATE TABLE second_factors("
+    " person_id TEXT PRIMARY KEY REFERENCES persons(id),"
+    " sealed BLOB NOT NULL,"
+    " alg INTEGER NOT NULL,"
+    " enabled INTEGER NOT NULL,"
+    " last_step INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL);";
+
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
                                          m6_agreements, m7_organisations, m8_rates, m9_keystore, m10_erasure,
-                                         m11_retention, m12_checksheet, m13_bulk, m14_anonymised_notice};
+                                         m11_retention, m12_checksheet, m13_bulk, m14_anonymised_notice,
+                                         m15_second_factor};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

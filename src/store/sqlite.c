@@ -714,6 +714,8 @@ static void s_close(struct store *st)
         sqlite3_finalize(s->checksheet_stmt[i]);
     for (int i = 0; i < SQ_BULK_STMTS; i++)
         sqlite3_finalize(s->bulk_stmt[i]);
+    for (int i = 0; i < SQ_SECOND_FACTOR_STMTS; i++)
+        sqlite3_finalize(s->second_factor_stmt[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -806,6 +808,10 @@ static const struct store_ops sqlite_ops = {
     .bulk_export_get = sqb_bulk_export_get,
     .bulk_export_cancel = sqb_bulk_export_cancel,
     .person_page = sqb_person_page,
+    .second_factor_get = sqf_second_factor_get,
+    .second_factor_put = sqf_second_factor_put,
+    .second_factor_use = sqf_second_factor_use,
+    .second_factor_delete = sqf_second_factor_delete,
     .checksheet_facts = sqk_checksheet_facts,
     .checksheet_answer_insert = sqk_answer_insert,
     .checksheet_answers_latest = sqk_answers_latest,

@@ -17,6 +17,7 @@
 #define SQ_RETENTION_STMTS 24 /* sqlite_retention.c's statements */
 #define SQ_CHECKSHEET_STMTS 8 /* sqlite_checksheet.c's statements */
 #define SQ_BULK_STMTS 4 /* sqlite_bulk.c's statements */
+#define SQ_SECOND_FACTOR_STMTS 4 /* sqlite_second_factor.c's statements */
 
 struct checkpointer;
 
@@ -33,6 +34,7 @@ struct sqlite_store {
     sqlite3_stmt *retention_stmt[SQ_RETENTION_STMTS];
     sqlite3_stmt *checksheet_stmt[SQ_CHECKSHEET_STMTS];
     sqlite3_stmt *bulk_stmt[SQ_BULK_STMTS];
+    sqlite3_stmt *second_factor_stmt[SQ_SECOND_FACTOR_STMTS];
     struct checkpointer *ckpt;
 };
 
@@ -163,6 +165,12 @@ int sqb_bulk_export_insert(struct store *st, const struct bulk_export_row *b);
 int sqb_bulk_export_get(struct store *st, const char *id, int (*cb)(void *, const struct bulk_export_row *), void *arg);
 int sqb_bulk_export_cancel(struct store *st, const char *id, int64_t at);
 int sqb_person_page(struct store *st, const char *after, int limit, int (*cb)(void *, const char *), void *arg);
+
+int sqf_second_factor_get(struct store *st, const char *person, int (*cb)(void *, const struct second_factor_row *),
+                          void *arg);
+int sqf_second_factor_put(struct store *st, const struct second_factor_row *r);
+int sqf_second_factor_use(struct store *st, const char *person, int64_t step);
+int sqf_second_factor_delete(struct store *st, const char *person);
 int sqk_checksheet_facts(struct store *st, int64_t provisions_since, struct checksheet_facts *f);
 int sqk_answer_insert(struct store *st, const struct checksheet_answer_row *a);
 int sqk_answers_latest(struct store *st, int (*cb)(void *, const struct checksheet_answer_row *), void *arg);

@@ -262,6 +262,17 @@ struct prune_counts {
     int64_t provisions, sessions, staff_sessions, client_tokens, throttles, rates;
 };
 
+/* A person's optional TOTP key (service/second_factor.c), sealed with the
+ * person's data key. */
+struct second_factor_row {
+    const char *person_id;
+    const unsigned char *sealed;
+    size_t sealed_len;
+    int alg;                     /* enum seal_alg */
+    int enabled;                 /* 0: awaiting the first code */
+    int64_t last_step, created_at;
+};
+
 /* A Bulk Data export a recipient started (R4.4): the types it asked for
  * (comma-separated), from when (since, 0: everything) and as of when; its
  * files are made when they are fetched, under the consent of that moment. */
@@ -497,6 +508,17 @@ struct store_ops {
     int (*bulk_export_cancel)(struct store *st, const char *id, int64_t at);
     int (*person_page)(struct store *st, const char *after, int limit, int (*cb)(void *, const char *person),
                        void *arg);
+
+    /* PHR_ENOTFOUND if the person has none. */
+    int (*second_factor_get)(struct store *st, const char *person,
+                             int (*cb)(void *, const struct second_factor_row *), void *arg);
+    /* Replaces a key awaiting confirmation; PHR_ECONFLICT if one is enabled. */
+    int (*second_factor_put)(struct store *st, const struct second_factor_row *r);
+    /* Enables the key and records step as used; PHR_ECONFLICT if step is
+     * not after the last one used (a replayed code). */
+    int (*second_factor_use)(struct store *st, const char *person, int64_t step);
+    /* PHR_ENOTFOUND if there was none. */
+    int (*second_factor_delete)(struct store *st, const char *person);
 
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);

@@ -1,6 +1,7 @@
 // Starts the real phr binary on a temporary data directory and speaks HTTP
 // to it. The binary is the sanitizer build (PHR_BIN, set by scripts/test.sh).
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -192,4 +193,19 @@ export async function searchAs(srv, who, type, query = '') {
   const r = await call(srv, 'GET', `/fhir/${type}${query}`, { token: who.token });
   assert.equal(r.status, 200, r.text);
   return (r.body.entry || []).map((e) => e.resource);
+}
+
+// The code an authenticator app shows for an otpauth:// URI (RFC 6238:
+// HMAC-SHA1, 30-second steps, 6 digits), now or stepsLater steps on.
+export function totp(uri, stepsLater = 0) {
+  const b32 = new URL(uri).searchParams.get('secret').replace(/=+$/, '');
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of b32.toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  const secret = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + stepsLater));
+  const mac = createHmac('sha1', secret).update(counter).digest();
+  const o = mac[mac.length - 1] & 15;
+  return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }

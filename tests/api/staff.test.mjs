@@ -6,8 +6,7 @@
 // actor, each denial audited.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, totp } from './helpers.mjs';
 import { manifestFrom } from '../../web/js/manifest.js';
 
 let srv;
@@ -16,25 +15,6 @@ const run = (...args) => {
   assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
   return r.stdout ? JSON.parse(r.stdout) : null;
 };
-
-function base32(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of s) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
-  const bytes = [];
-  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
-  return Buffer.from(bytes);
-}
-
-// RFC 6238 as an authenticator app computes it.
-function totp(uri) {
-  const secret = base32(new URL(uri).searchParams.get('secret'));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
-  const h = createHmac('sha1', secret).update(counter).digest();
-  const o = h[h.length - 1] & 15;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
-}
 
 const staff = {};
 // Signs in with the current code. Each code is accepted once, so tests

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <cmocka.h>
@@ -13,6 +15,7 @@
 #include "crypto/totp.h"
 #include "crypto/password.h"
 #include "crypto/seal.h"
+#include "formats/qr.h"
 #include "helpers.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -193,6 +196,41 @@ static void totp_accepts_once(void **state)
     buf_wipe(&uri);
 }
 
+/* The QR code the portal draws for an authenticator app: a square of
+ * 21 + 4k modules with the three finder patterns in their corners. */
+static void qr_modules(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b);
+    assert_int_equal(qr_json("otpauth://totp/PHR:sato@example.jp?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=PHR", &b),
+                     PHR_OK);
+    int size = 0;
+    assert_int_equal(sscanf(b.data, "{\"size\":%d,", &size), 1);
+    assert_true(size >= 21 && (size - 21) % 4 == 0);
+    const char *rows = strstr(b.data, "\"rows\":[\"");
+    assert_non_null(rows);
+    rows += 9;
+    assert_memory_equal(rows, "1111111", 7);                       /* top left */
+    assert_memory_equal(rows + size - 7, "1111111", 7);            /* top right */
+    const char *last = b.data + b.len - 3 - size;                  /* ...,"<last row>"]} */
+    assert_memory_equal(last, "1111111", 7);                       /* bottom left */
+    size_t n = 0;
+    for (const char *p = rows; *p && *p != ']'; p++)
+        n += *p == '0' || *p == '1';
+    assert_int_equal(n, (size_t)size * (size_t)size);
+    buf_free(&b);
+
+    char *big = malloc(4001);
+    assert_non_null(big);
+    memset(big, 'a', 4000);
+    big[4000] = 0;
+    buf_init(&b);
+    assert_int_equal(qr_json(big, &b), PHR_EINVAL); /* beyond any QR code's capacity */
+    buf_free(&b);
+    free(big);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -207,6 +245,7 @@ int main(void)
         cmocka_unit_test(password_rules),
         cmocka_unit_test(totp_rfc6238_vectors),
         cmocka_unit_test(totp_accepts_once),
+        cmocka_unit_test(qr_modules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

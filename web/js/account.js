@@ -50,6 +50,7 @@ export async function signup(done) {
 export function signin(done) {
   const login = h('input', { id: 'login-login', type: 'email', autocomplete: 'username', required: true });
   const password = h('input', { id: 'login-password', type: 'password', autocomplete: 'current-password', required: true });
+  const otp = h('input', { id: 'login-otp', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6 });
   const out = h('p', { id: 'login-message' });
   const notices = h('div', { id: 'login-notices' });
   show(
@@ -58,7 +59,8 @@ export function signin(done) {
       onsubmit: async (ev) => {
         ev.preventDefault();
         try {
-          const r = await api('POST', '/api/v1/login', { login: login.value, password: password.value });
+          const code = otp.value.trim();
+          const r = await api('POST', '/api/v1/login', { login: login.value, password: password.value, ...(code ? { otp: code } : {}) });
           done(r.notices || []);
         } catch (e) {
           message(out, e.message);
@@ -67,6 +69,7 @@ export function signin(done) {
     },
     h('label', { for: 'login-login' }, t('login')), login,
     h('label', { for: 'login-password' }, t('password')), password,
+    h('label', { for: 'login-otp' }, t('otp_optional')), otp,
     h('p', {}, h('button', { type: 'submit', id: 'login-submit' }, t('signin'))),
     out, notices),
   );

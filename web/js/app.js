@@ -8,6 +8,7 @@ import { signup, signin } from './account.js';
 import { home, record } from './records.js';
 import { consents, access } from './consents.js';
 import { mydata } from './mydata.js';
+import { security } from './security.js';
 import { staffLogin, staffHome } from './staff.js';
 import { policyAdmin } from './policy_admin.js';
 
@@ -24,7 +25,7 @@ async function checkSession() {
 
 function nav() {
   const links = signedIn
-    ? [['#/home', 'home'], ['#/record', 'record'], ['#/consents', 'consents'], ['#/access', 'access'], ['#/mydata', 'mydata']]
+    ? [['#/home', 'home'], ['#/record', 'record'], ['#/consents', 'consents'], ['#/access', 'access'], ['#/mydata', 'mydata'], ['#/security', 'security']]
     : [['#/login', 'signin'], ['#/signup', 'signup']];
   const items = links.map(([href, key]) => h('a', { href }, t(key)));
   if (signedIn) {
@@ -41,7 +42,7 @@ function nav() {
   document.getElementById('lang').textContent = lang === 'ja' ? 'English' : '日本語';
 }
 
-const privateViews = { '#/home': home, '#/record': () => record(), '#/consents': consents, '#/access': access };
+const privateViews = { '#/home': home, '#/record': () => record(), '#/consents': consents, '#/access': access, '#/security': () => security() };
 
 async function route() {
   const hash = location.hash || '#/';

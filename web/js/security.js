@@ -1,0 +1,92 @@
+// Sign-in security for a person: the optional second factor, a 6-digit
+// code from an authenticator app at every sign-in. Turned on by scanning
+// the QR code (or typing the setup key) and entering a first code; turned
+// off with the password and a current code. A lost phone is the provider's
+// desk's to handle, after checking who asks (phr account second-factor-off).
+import { h, message, view } from './dom.js';
+import { api } from './api.js';
+import { t } from './i18n.js';
+
+const PATH = '/api/v1/me/second-factor';
+const SVG = 'http://www.w3.org/2000/svg';
+
+function svg(tag, attrs) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  return el;
+}
+
+// The QR code drawn from the modules the server computed: one path, with
+// the four-module quiet zone scanners expect.
+function qrImage(qr) {
+  const quiet = 4, n = qr.size + 2 * quiet;
+  let d = '';
+  qr.rows.forEach((row, y) => {
+    for (let x = 0; x < row.length; x++) if (row[x] === '1') d += `M${x + quiet} ${y + quiet}h1v1h-1z`;
+  });
+  const image = svg('svg', { viewBox: `0 0 ${n} ${n}`, class: 'qr', role: 'img', 'aria-label': t('factor_qr') });
+  image.append(svg('rect', { width: n, height: n, fill: '#fff' }), svg('path', { d, fill: '#000' }));
+  return image;
+}
+
+function codeInput(id) {
+  return h('input', { id, inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, pattern: '[0-9]{6}' });
+}
+
+function setup(out, done) {
+  const area = h('div', { id: 'factor-setup' });
+  const begin = async () => {
+    try {
+      const r = await api('POST', PATH, { action: 'begin' });
+      const key = new URL(r.totp_uri).searchParams.get('secret');
+      const code = codeInput('factor-otp');
+      area.replaceChildren(h('p', {}, t('factor_scan')), qrImage(r.qr),
+        h('p', {}, `${t('factor_key')}: `, h('code', { id: 'factor-key' }, key.replace(/(.{4})/g, '$1 ').trim())),
+        h('p', {}, h('a', { href: r.totp_uri }, t('factor_open_app'))),
+        h('form', {
+          onsubmit: async (ev) => {
+            ev.preventDefault();
+            try {
+              await api('POST', PATH, { action: 'confirm', otp: code.value.trim() });
+              done(t('factor_enabled_now'));
+            } catch (e) {
+              message(out, e.message);
+            }
+          },
+        }, h('label', { for: 'factor-otp' }, t('factor_code')), code,
+        h('p', {}, h('button', { type: 'submit', id: 'factor-confirm' }, t('factor_confirm')))));
+    } catch (e) {
+      message(out, e.message);
+    }
+  };
+  area.append(h('button', { type: 'button', id: 'factor-begin', onclick: begin }, t('factor_begin')));
+  return [h('p', {}, t('factor_explain')), area];
+}
+
+function turnOff(out, done) {
+  const password = h('input', { id: 'factor-password', type: 'password', autocomplete: 'current-password' });
+  const code = codeInput('factor-off-otp');
+  return [h('p', { class: 'ok' }, t('factor_is_on')), h('h2', {}, t('factor_off')), h('p', {}, t('factor_off_explain')),
+    h('form', {
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        try {
+          await api('POST', PATH, { action: 'off', password: password.value, otp: code.value.trim() });
+          done(t('factor_disabled_now'));
+        } catch (e) {
+          message(out, e.message);
+        }
+      },
+    }, h('label', { for: 'factor-password' }, t('password')), password,
+    h('label', { for: 'factor-off-otp' }, t('factor_code')), code,
+    h('p', {}, h('button', { type: 'submit', class: 'danger', id: 'factor-off' }, t('factor_off'))))];
+}
+
+export async function security(notice) {
+  const draw = view();
+  const state = await api('GET', PATH);
+  const out = h('p', { id: 'factor-message' });
+  if (notice) message(out, notice, true);
+  const done = (text) => security(text);
+  draw(h('h1', {}, t('security')), out, state.enabled ? turnOff(out, done) : setup(out, done));
+}
