@@ -195,14 +195,18 @@ export async function searchAs(srv, who, type, query = '') {
   return (r.body.entry || []).map((e) => e.resource);
 }
 
+// The bytes of a base32 (RFC 4648) string, such as a TOTP key.
+export function base32(s) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of s.replace(/=+$/, '').toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
+  return Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+}
+
 // The code an authenticator app shows for an otpauth:// URI (RFC 6238:
 // HMAC-SHA1, 30-second steps, 6 digits), now or stepsLater steps on.
 export function totp(uri, stepsLater = 0) {
-  const b32 = new URL(uri).searchParams.get('secret').replace(/=+$/, '');
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const ch of b32.toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, '0');
-  const secret = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const secret = base32(new URL(uri).searchParams.get('secret'));
   const counter = Buffer.alloc(8);
   counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + stepsLater));
   const mac = createHmac('sha1', secret).update(counter).digest();

@@ -5,7 +5,7 @@
 // history.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, call, signupAndLogin, sql, phr, totp, PASSWORD } from './helpers.mjs';
+import { startServer, call, signupAndLogin, sql, phr, totp, base32, PASSWORD } from './helpers.mjs';
 
 let srv;
 before(async () => { srv = await startServer(); });
@@ -45,7 +45,7 @@ test('R2.4 a person turns a second factor on with a first code; sign-in then nee
   assert.equal((await factor(me, { action: 'begin' })).status, 409, 'a key in use is not replaced');
 
   // The key is sealed with the person's data key: its secret is not in the store.
-  const secretHex = Buffer.from(new URL(uri).searchParams.get('secret'), 'utf8').toString('hex');
+  const secretHex = base32(new URL(uri).searchParams.get('secret')).toString('hex');
   const stored = sql(srv.data, `SELECT hex(sealed) || ' ' || length(sealed) FROM second_factors WHERE person_id = '${me.personId}'`);
   assert.equal(stored.split(' ')[1], String(20 + 40));
   assert.ok(!stored.toLowerCase().includes(secretHex));

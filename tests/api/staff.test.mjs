@@ -6,7 +6,7 @@
 // actor, each denial audited.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, totp } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, totp, base32 } from './helpers.mjs';
 import { manifestFrom } from '../../web/js/manifest.js';
 
 let srv;
