@@ -352,6 +352,8 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
             issue_set(is, 503, "transient", NULL, "too many sign-ins at once; try again in a few seconds");
             goto fail;
         }
+        /* refused: the op answers the refusal; a failure to check (is set,
+         * the op untouched) answers 503 instead. */
         int refused = 0;
         if (ok == PHR_OK && (refused = login_second_factor(svc, l, otp, is)) != 0 && !l->op.res.err)
             goto fail;

@@ -91,8 +91,6 @@ static void manage_destroy(struct op *o)
 
 static const struct op_ops manage_ops = {manage_commit, manage_render, manage_destroy};
 
-/* The gate decides before the input is read, so that a wrong person's
- * attempt is recorded whatever it carried. */
 static struct manage_op *manage_new(struct service *svc, const struct actor *a, int op_kind, struct issue *is)
 {
     struct manage_op *m = calloc(1, sizeof *m);
@@ -110,6 +108,8 @@ static int text_ok(const char *s, size_t max)
     return s && *s && strlen(s) <= max;
 }
 
+/* In each change the gate decides before the input is read, so that a
+ * wrong person's attempt is recorded whatever it carried. */
 int recipient_add(struct service *svc, const struct actor *a, const char *kind, const char *name,
                   const char *address, const char *country, const char *contact, struct op **out, struct issue *is)
 {

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  startServer, call, create, signupAndLogin, bloodPressure, quantity, sql, PASSWORD, uniqueLogin,
+  startServer, call, create, signupAndLogin, bloodPressure, quantity, sql, totp, PASSWORD, uniqueLogin,
 } from './helpers.mjs';
 
 
@@ -95,6 +95,9 @@ test('R3.10 account erasure: a copy of the store taken before, opened with the l
     const keep = await signupAndLogin(srv);
     const id = await create(srv, me, bloodPressure(141, 93));
     const theirs = await create(srv, keep, bloodPressure(118, 76));
+    const factor = (body) => call(srv, 'POST', '/api/v1/me/second-factor', { token: me.token, body });
+    const begun = await factor({ action: 'begin' });
+    assert.equal((await factor({ action: 'confirm', otp: totp(begun.body.totp_uri) })).status, 200, 'a second factor, erased too');
     backup(srv.data, copy);
     const wrapped = Buffer.from(sql(srv.data, `SELECT hex(wrapped) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), 'hex');
     assert.equal(wrapped.length, 72);
@@ -118,7 +121,7 @@ test('R3.10 account erasure: a copy of the store taken before, opened with the l
     }
     assert.equal(sql(srv.data, `SELECT login || '|' || pw_hash || '|' || status FROM persons WHERE id = '${me.personId}'`),
       `erased:${me.personId}||erased`);
-    for (const t of ['records', 'consents', 'consent_state', 'sessions', 'suspensions']) {
+    for (const t of ['records', 'consents', 'consent_state', 'sessions', 'suspensions', 'second_factors']) {
       assert.equal(sql(srv.data, `SELECT count(*) FROM ${t} WHERE person_id = '${me.personId}'`), '0', t);
     }
     assert.ok(Number(sql(srv.data, `SELECT count(*) FROM audit WHERE subject = '${me.personId}'`)) > 0, 'the handling history stays');
