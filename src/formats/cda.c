@@ -102,6 +102,34 @@ static int put_value(struct buf *b, const xmlNode *value, const char *type, cons
     return err ? issue_set(is, 500, "exception", NULL, "out of memory") : 0;
 }
 
+static int put_bound(struct buf *b, const char *name, const char *v, const char *unit)
+{
+    return buf_printf(b, "\"%s\":{\"value\":%s", name, v) ||
+           (*unit && (buf_puts(b, ",\"unit\":") || buf_json_str(b, unit) ||
+                      buf_puts(b, ",\"system\":\"http://unitsofmeasure.org\",\"code\":") || buf_json_str(b, unit))) ||
+           buf_puts(b, "}");
+}
+
+int cda_result_range(struct cda_result *r, const char *low, const char *high, const char *flag, struct issue *is)
+{
+    const struct tokutei_item *it = r->item;
+    if ((low && !decimal_ok(low)) || (high && !decimal_ok(high)))
+        return issue_set(is, 422, "value", NULL, "item %s (%s): the reference range must be numbers", it->code, it->name);
+    if (flag && (!*flag || strlen(flag) > 4 || strspn(flag, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(flag)))
+        return issue_set(is, 422, "value", NULL, "item %s (%s): the interpretation '%.8s' is not an ObservationInterpretation code",
+                         it->code, it->name, flag);
+    struct buf *b = &r->value;
+    int err = 0;
+    if (low || high)
+        err = buf_puts(b, ",\"referenceRange\":[{") || (low && put_bound(b, "low", low, it->unit)) ||
+              (low && high && buf_puts(b, ",")) || (high && put_bound(b, "high", high, it->unit)) || buf_puts(b, "}]");
+    if (!err && flag)
+        err = buf_puts(b, ",\"interpretation\":[{\"coding\":[{\"system\":"
+                          "\"http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation\",\"code\":") ||
+              buf_json_str(b, flag) || buf_puts(b, "}]}]");
+    return err ? issue_set(is, 500, "exception", NULL, "out of memory") : 0;
+}
+
 struct walk {
     struct cda_checkup *c;
     size_t cap;
@@ -145,7 +173,12 @@ static int add_result(struct walk *w, const xmlNode *obs)
     struct cda_result *r = &w->c->results[w->c->nresults];
     *r = (struct cda_result){.item = it, .date_lo = w->c->date_lo, .date_hi = w->c->date_hi};
     memcpy(r->date, w->c->date, sizeof r->date);
-    if (put_value(&r->value, value, type, it, w->is)) {
+    /* The institution's own range and flag, where the document has them
+     * (referenceRange/observationRange, interpretationCode). */
+    const xmlNode *range = child(child(child(obs, "referenceRange"), "observationRange"), "value");
+    const char *flag = attr(child(obs, "interpretationCode"), "code");
+    if (put_value(&r->value, value, type, it, w->is) ||
+        cda_result_range(r, attr(child(range, "low"), "value"), attr(child(range, "high"), "value"), flag, w->is)) {
         buf_free(&r->value);
         return -1;
     }

@@ -18,7 +18,8 @@
 
 struct cda_result {
     const struct tokutei_item *item;
-    struct buf value;            /* the FHIR value[x] member: "valueQuantity":{…} */
+    struct buf value;            /* the FHIR value[x] member, "valueQuantity":{…}, then the source's
+                                    "referenceRange" and "interpretation" if it gave them */
     char date[11];               /* when measured, YYYY-MM-DD (a CDA: the checkup's date) */
     int64_t date_lo, date_hi;    /* that day in Japan, ms */
 };
@@ -39,5 +40,11 @@ void cda_checkup_free(struct cda_checkup *c);
  * CDA_MAX_RESULTS; 0, or -1 with is filled. For readers of other forms of
  * checkup results (formats/fhir_import.c). */
 int cda_result_room(struct cda_checkup *c, size_t *cap, struct issue *is);
+/* Appends to r's value the examining institution's reference range and
+ * flag as the source document gave them: low and high (decimal text; one
+ * may be NULL, both NULL for none) in the item's unit, and a v3
+ * ObservationInterpretation code (H, L, N, A …; NULL for none). 0, or -1
+ * with is naming the item. */
+int cda_result_range(struct cda_result *r, const char *low, const char *high, const char *flag, struct issue *is);
 
 #endif

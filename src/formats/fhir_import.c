@@ -79,6 +79,30 @@ static int checkup_value(json_object *o, const struct tokutei_item *it, size_t i
                                                                     : 0;
 }
 
+/* A number's text as the document wrote it (kept by the number's own
+ * object), or NULL. */
+static const char *number_text(json_object *v)
+{
+    return v && (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))
+               ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN)
+               : NULL;
+}
+
+/* The institution's reference range (the first one given) and flag, kept
+ * in the item's unit as the report states them. */
+static int checkup_range(json_object *o, struct cda_result *r, struct issue *is)
+{
+    json_object *ranges = member(o, "referenceRange"), *range = NULL;
+    if (ranges && json_object_is_type(ranges, json_type_array) && json_object_array_length(ranges) > 0)
+        range = json_object_array_get_idx(ranges, 0);
+    json_object *interp = member(o, "interpretation"), *flag = NULL;
+    if (interp && json_object_is_type(interp, json_type_array) && json_object_array_length(interp) > 0)
+        flag = first_coding(json_object_array_get_idx(interp, 0),
+                            "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation");
+    return cda_result_range(r, number_text(member(member(range, "low"), "value")),
+                            number_text(member(member(range, "high"), "value")), json_get_str(flag, "code"), is);
+}
+
 static void note_time(struct fhir_doc *d, int64_t lo, int64_t hi)
 {
     if (!d->date[0] || lo > d->lo) {
@@ -112,7 +136,7 @@ static int checkup_entry(struct reader *rd, json_object *o, size_t i, const char
     struct cda_result *r = &c->results[c->nresults];
     *r = (struct cda_result){.item = it, .date_lo = lo, .date_hi = hi};
     snprintf(r->date, sizeof r->date, "%.10s", eff);
-    if (checkup_value(o, it, i, &r->value, is)) {
+    if (checkup_value(o, it, i, &r->value, is) || checkup_range(o, r, is)) {
         buf_free(&r->value);
         return -1;
     }

@@ -98,6 +98,32 @@ for (const [what, text, status, why] of broken) {
   });
 }
 
+// The examining institution's reference range and flag, where the document
+// states them: kept on the Observation (the portal shows them per year).
+const WITH_RANGE = CDA.replace('<value xsi:type="PQ" value="128" unit="mm[Hg]"/></observation>',
+  '<value xsi:type="PQ" value="148" unit="mm[Hg]"/><interpretationCode code="H" codeSystem="2.16.840.1.113883.5.83"/>' +
+  '<referenceRange><observationRange><value xsi:type="IVL_PQ"><low value="90" unit="mm[Hg]"/><high value="129" unit="mm[Hg]"/>' +
+  '</value></observationRange></referenceRange></observation>');
+
+test('R4.2 a CDA result\'s reference range and interpretation are kept on its Observation; a malformed range is refused', async () => {
+  assert.notEqual(WITH_RANGE, CDA, 'the fixture still has the systolic pressure this test changes');
+  const person = await signupAndLogin(srv);
+  const r = await upload(person, WITH_RANGE);
+  assert.equal(r.status, 201, r.text);
+  const bp = (await call(srv, 'GET', '/fhir/Observation?code=urn:oid:1.2.392.200119.6.1005|9A751000000000001', { token: person.token })).body.entry[0].resource;
+  const q = (value) => ({ value, unit: 'mm[Hg]', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' });
+  assert.deepEqual(bp.referenceRange, [{ low: q(90), high: q(129) }]);
+  assert.deepEqual(bp.interpretation, [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'H' }] }]);
+  const height = (await call(srv, 'GET', `/fhir/Observation?code=urn:oid:1.2.392.200119.6.1005|${HEIGHT}`, { token: person.token })).body.entry[0].resource;
+  assert.equal(height.referenceRange, undefined, 'none invented where the document gives none');
+
+  const other = await signupAndLogin(srv);
+  const bad = await upload(other, WITH_RANGE.replace('code="H" codeSystem="2.16.840.1.113883.5.83"', 'code="high!" codeSystem="2.16.840.1.113883.5.83"'));
+  assert.equal(bad.status, 422, bad.text);
+  assert.match(bad.body.detail, /9A751000000000001.*not an ObservationInterpretation code/);
+  assert.equal(count(other), 0);
+});
+
 test('R2.9 R3.2 imports need the right media type, a size within bounds, and consent', async () => {
   assert.equal((await upload(me, CDA, 'image/png')).status, 415);
   assert.equal((await upload(me, '{"resourceType":', 'application/fhir+json')).status, 400, 'broken JSON does not parse');
@@ -148,6 +174,11 @@ test('R4.2 the 健診結果報告書 FHIR document Bundle: its checkup Observati
   const orig = await fetch(`${srv.url}/api/v1/me/documents/${r.body.document}/original`, { headers: { authorization: `Bearer ${person.token}` } });
   assert.ok(Buffer.from(await orig.arrayBuffer()).equals(Buffer.from(BUNDLE)), 'kept byte for byte');
   assert.equal((await upload(person, BUNDLE, 'application/fhir+json')).body.duplicate, true);
+  // The report's reference ranges and flags stay with their results.
+  const sbp = (await call(srv, 'GET', '/fhir/Observation?code=urn:oid:1.2.392.200119.6.1005|9A751000000000001', { token: person.token })).body.entry[0].resource;
+  const given = obs.find((o) => o.code.coding[0].code === '9A751000000000001');
+  assert.deepEqual([sbp.referenceRange[0].low.value, sbp.referenceRange[0].high.value], [given.referenceRange[0].low.value, given.referenceRange[0].high.value]);
+  assert.equal(sbp.interpretation[0].coding[0].code, given.interpretation[0].coding[0].code);
 
   const n = count(person);
   const bad = [

@@ -318,6 +318,9 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   const iso = (daysAgo) => new Date(Date.now() - daysAgo * 86400000).toISOString().replace(/\.\d+Z$/, 'Z');
   const csv = `effective,glucose,steps\n${iso(2)},104,8123\n${iso(60)},131,4321\n`;
   assert.equal((await call(srv, 'POST', '/api/v1/imports', { token, body: csv, headers: { 'content-type': 'text/csv' } })).status, 201);
+  // An earlier year's 健診結果報告書, with the institution's reference ranges and flags.
+  const report2020 = readFileSync(fixture('eCheckupReport-Sample-01.json'));
+  assert.equal((await call(srv, 'POST', '/api/v1/imports', { token, body: report2020, headers: { 'content-type': 'application/fhir+json' } })).status, 201);
   await page.goto(srv.url + '/#/home');
   await page.waitForSelector('#medication');
   const glucoseValues = () => page.locator('#glucose-table tbody td:nth-child(2)').allTextContents();
@@ -331,6 +334,11 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   assert.match(meds, /ロキソニン錠６０ｍｇ/);
   assert.match(meds, /14日/);
   assert.match(await page.textContent('#checkups'), /身長/);
+  assert.deepEqual(await page.locator('#checkups h3').allTextContents(), ['2026年', '2020年'], 'per year, newest first');
+  const hba1c = page.locator('#checkups tr', { hasText: 'HbA1c' });
+  assert.deepEqual(await hba1c.locator('td').allTextContents(), ['2020-04-04', 'HbA1c(NGSP値)', '7 %', '4.3〜5.8 %', '高']);
+  assert.equal(await hba1c.locator('td.flag_high').count(), 1);
+  await shoot(page, 'home-checkups');
   const [report] = await Promise.all([page.waitForEvent('download'), page.click('#checkup-reports a')]);
   assert.equal(JSON.parse(readFileSync(await report.path(), 'utf8')).type, 'document', 'the 健診結果報告書 downloads');
   assert.deepEqual(problems, []);

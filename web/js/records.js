@@ -5,6 +5,7 @@ import { h, message, view } from './dom.js';
 import { api } from './api.js';
 import { t, lang, pick } from './i18n.js';
 import { bpChart, lineChart } from './chart.js';
+import { checkupsByYear } from './checkups.js';
 
 const LOINC = 'http://loinc.org';
 
@@ -110,14 +111,7 @@ export async function home() {
     valueChart(glucose, t('chart_glucose'), 'glucose-table', 'mg/dL'),
     valueChart(steps, t('chart_steps'), 'steps-table', t('steps_unit')),
     h('h2', {}, t('checkups')),
-    checkups.length ? h('table', { id: 'checkups' },
-      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('item')), h('th', {}, t('value')))),
-      h('tbody', {}, checkups.map((o) => h('tr', {}, h('td', {}, o.effectiveDateTime),
-        h('td', {}, o.code.coding[0].display), h('td', {}, valueText(o))))))
-      : h('p', {}, t('none')),
-    checkups.length ? h('ul', { id: 'checkup-reports' }, [...new Set(checkups.map((o) => o.effectiveDateTime.slice(0, 10)))].map((day) =>
-      h('li', {}, h('a', { href: `/api/v1/me/export/checkup/${day}.json`, download: `checkup-${day}.json` }, `${t('checkup_report')} ${day}`))))
-      : [],
+    checkupsByYear(checkups),
     h('h2', {}, t('medication')),
     dispensed.length ? h('table', { id: 'medication' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('medicine')), h('th', {}, t('usage')),
