@@ -74,6 +74,11 @@ static void capability(struct request *r)
                 "\"code\":\"read\"},{\"code\":\"vread\"},{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],"
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"},{\"name\":\"code\",\"type\":\"token\"},"
                 "{\"name\":\"date\",\"type\":\"date\"}," MED_PAGING "]},"
+                "{\"type\":\"DocumentReference\",\"documentation\":\"Each imported file (特定健診 CDA, FHIR file, "
+                "お薬手帳 text, CSV, SPHR package) as it came: GET /api/v1/me/documents/{id}/original gives its bytes "
+                "unchanged.\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},{\"code\":"
+                "\"history-instance\"},{\"code\":\"search-type\"}],\"searchParam\":[{\"name\":\"patient\",\"type\":"
+                "\"reference\"},{\"name\":\"date\",\"type\":\"date\"}," MED_PAGING "]},"
                 "{\"type\":\"Consent\",\"documentation\":\"The person's consent ledger, one Consent per decision; "
                 "decisions are made with POST /api/v1/me/consents.\",\"interaction\":[{\"code\":\"search-type\"}],"
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
@@ -107,6 +112,7 @@ static const struct record_type record_types[] = {
     RECORD_TYPE("MedicationDispense", 0),
     RECORD_TYPE("MedicationStatement", 0),
     RECORD_TYPE("Immunization", 0),
+    RECORD_TYPE("DocumentReference", 0),
 };
 
 static void finish_error(struct request *r, const struct op_result *res)

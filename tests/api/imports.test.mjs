@@ -57,6 +57,13 @@ test('R4.2 R4.1 R1.1 a 特定健診 CDA becomes typed Observations and a byte-id
   assert.ok(bytes.equals(Buffer.from(CDA)), 'the original comes back byte for byte');
   assert.equal((await call(srv, 'GET', `/fhir/Observation/${r.body.document}`, { token: me.token })).status, 404,
     'a document is not an Observation');
+  // The person's imported files, listed for download (the portal's data page).
+  const listed = await call(srv, 'GET', '/fhir/DocumentReference?_sort=-date', { token: me.token });
+  assert.equal(listed.status, 200, listed.text);
+  assert.deepEqual(listed.body.entry.map((e) => e.resource.id), [r.body.document]);
+  const stranger = await signupAndLogin(srv);
+  assert.equal((await call(srv, 'GET', `/fhir/DocumentReference?patient=${me.personId}`, { token: stranger.token })).status, 404);
+  assert.equal((await call(srv, 'GET', `/fhir/DocumentReference/${r.body.document}`, { token: stranger.token })).status, 404);
 
   const n = count(me);
   const again = await upload(me, CDA);

@@ -310,6 +310,11 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   assert.match(results[0], /okusuri\.txt: 取り込みました: 2 薬/);
   assert.match(results[1], /checkup\.xml: 取り込みました: 4 記録/);
   assert.match(results[2], /broken\.txt: 取り込めません — .*line 4, record 201/);
+  // The imported files listed, the CDA downloadable byte for byte.
+  const cdaRow = page.locator('#originals tr', { hasText: '特定健診結果' });
+  await cdaRow.waitFor();
+  const [original] = await Promise.all([page.waitForEvent('download'), cdaRow.locator('a.original').click()]);
+  assert.ok(readFileSync(await original.path()).equals(readFileSync(fixture('tokutei-synthetic.xml'))), 'the CDA comes back byte for byte');
   const [pkg] = await Promise.all([page.waitForEvent('download'), page.click('#export-sphr')]);
   const zip = readFileSync(await pkg.path());
   assert.equal(zip.subarray(0, 2).toString(), 'PK', 'the SPHR package downloads as a zip');

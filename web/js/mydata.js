@@ -13,6 +13,25 @@ export function mydata(onErased) {
   const progress = h('progress', { id: 'import-progress', max: 1, value: 0, hidden: true, 'aria-label': t('import_progress') });
   const importOut = h('ul', { id: 'import-results', 'aria-live': 'polite' });
   const eraseArea = h('div', { id: 'erase-area' });
+  const originals = h('div', { id: 'originals' });
+  // Every imported file, to download exactly as it came (a CDA byte for byte).
+  const EXT = { 'application/xml': 'xml', 'application/fhir+json': 'json', 'text/plain': 'txt', 'text/csv': 'csv', 'application/zip': 'zip' };
+  const listOriginals = async () => {
+    try {
+      const docs = ((await api('GET', '/fhir/DocumentReference?_sort=-date&_count=100')).entry || []).map((e) => e.resource);
+      originals.replaceChildren(docs.length ? h('table', {},
+        h('thead', {}, h('tr', {}, [t('document'), t('imported_on'), t('size'), ''].map((c) => h('th', {}, c)))),
+        h('tbody', {}, docs.map((d) => {
+          const a = d.content[0].attachment;
+          const ext = EXT[(a.contentType || '').split(';')[0]] || 'bin';
+          return h('tr', {}, h('td', {}, a.title || d.type?.text || ''), h('td', {}, (d.date || '').slice(0, 10)),
+            h('td', {}, `${Math.max(1, Math.round(a.size / 1024))} KB`),
+            h('td', {}, h('a', { href: `/api/v1/me/documents/${d.id}/original`, download: `${d.id}.${ext}`, class: 'original' }, t('original'))));
+        }))) : h('p', {}, t('none')));
+    } catch (e) {
+      originals.replaceChildren(h('p', { class: 'error', role: 'alert' }, e.message));
+    }
+  };
   // The server tells the formats apart by content; the type only has to be one it takes.
   const typeOf = (name) => (name.endsWith('.json') ? 'application/fhir+json' : name.endsWith('.txt') ? 'text/plain'
     : name.endsWith('.csv') ? 'text/csv' : name.endsWith('.zip') ? 'application/zip' : 'application/xml');
@@ -39,6 +58,7 @@ export function mydata(onErased) {
       importOut.append(line);
       progress.value += 1;
     }
+    await listOriginals();
   };
   const preview = async () => {
     try {
@@ -84,8 +104,10 @@ export function mydata(onErased) {
     h('label', { for: 'import-file' }, t('import_files')), file,
     h('p', {}, h('button', { type: 'button', id: 'import-submit', onclick: doImport }, t('upload'))),
     progress, importOut,
+    h('h3', {}, t('originals')), originals,
     h('h2', {}, t('erase')),
     h('p', {}, h('button', { type: 'button', class: 'danger', id: 'erase-preview', onclick: preview }, t('erase_preview'))),
     eraseArea,
   );
+  listOriginals();
 }
