@@ -59,10 +59,40 @@ async function unnamed(page) {
     .map((el) => `${el.tagName.toLowerCase()}#${el.id || '?'}`));
 }
 
+// Text whose contrast with what is behind it is under WCAG AA's 4.5:1
+// (disabled controls are exempt).
+async function lowContrast(page) {
+  return page.evaluate(() => {
+    const rgb = (s) => (s.match(/[\d.]+/g) || []).map(Number);
+    const lum = ([r, g, b]) => [r, g, b].map((v) => {
+      const c = v / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    }).reduce((a, c, i) => a + c * [0.2126, 0.7152, 0.0722][i], 0);
+    const behind = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgb(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] > 0)) return c.slice(0, 3);
+      }
+      return [255, 255, 255];
+    };
+    const bad = [];
+    for (const el of document.querySelectorAll('body *')) {
+      if (el.disabled || el.offsetParent === null || el.closest('svg')) continue;
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own) continue;
+      const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(behind(el))];
+      const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+      if (ratio < 4.5) bad.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} ${ratio.toFixed(2)}: ${el.textContent.trim().slice(0, 20)}`);
+    }
+    return bad;
+  });
+}
+
 // Screenshots of a main page at phone and desktop widths, after checking
-// that its controls are named.
+// that its controls are named and its text readable.
 async function shoot(page, name) {
   assert.deepEqual(await unnamed(page), [], `${name}: controls without a name`);
+  assert.deepEqual(await lowContrast(page), [], `${name}: text under 4.5:1 contrast`);
   for (const [w, hgt, suffix] of [[390, 844, 'phone'], [1280, 800, 'desktop']]) {
     await page.setViewportSize({ width: w, height: hgt });
     await page.screenshot({ path: `${SHOTS}${name}-${suffix}.png`, fullPage: true });
