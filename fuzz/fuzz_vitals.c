@@ -1,11 +1,13 @@
 /* libFuzzer target: vital signs as they arrive — a submitted FHIR
- * Observation (strict JSON, vital-sign validation) and a CSV of
- * measurements (RFC 4180 fields, header mapping, each row validated) —
- * seeded from the HL7 and JP Core vital-sign examples and device CSVs. */
+ * Observation (strict JSON, vital-sign validation), a CSV of measurements
+ * (RFC 4180 fields, header mapping, each row validated) and Open mHealth
+ * data points (each mapped and validated) — seeded from the HL7 and JP
+ * Core vital-sign examples, device CSVs and synthetic data points. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "formats/device_csv.h"
+#include "formats/omh.h"
 #include "formats/vitals.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         vital_free(&v);
     struct csv_vitals c;
     if (csv_read((const char *)data, size, 1800000000000LL, &c, &is) == 0)
+        csv_vitals_free(&c);
+    if (omh_read((const char *)data, size, 1800000000000LL, &c, &is) == 0)
         csv_vitals_free(&c);
     return 0;
 }

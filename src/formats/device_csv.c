@@ -159,29 +159,35 @@ struct reader {
     struct issue *is;
 };
 
-static int add(struct reader *rd, const char *json)
+int csv_vitals_add(struct csv_vitals *c, size_t *cap, const char *json, int64_t now_ms, const char *where,
+                   struct issue *is)
 {
-    struct csv_vitals *c = rd->c;
     if (c->n == CSV_MAX_MEASUREMENTS)
-        return issue_set(rd->is, 422, "too-costly", NULL, "more than %d measurements in one file", CSV_MAX_MEASUREMENTS);
-    if (c->n == rd->cap) {
-        size_t cap = rd->cap ? rd->cap * 2 : 64;
-        struct vital *v = realloc(c->v, cap * sizeof *v);
+        return issue_set(is, 422, "too-costly", NULL, "more than %d measurements in one file", CSV_MAX_MEASUREMENTS);
+    if (c->n == *cap) {
+        size_t n = *cap ? *cap * 2 : 64;
+        struct vital *v = realloc(c->v, n * sizeof *v);
         if (!v)
-            return issue_set(rd->is, 500, "exception", NULL, "out of memory");
+            return issue_set(is, 500, "exception", NULL, "out of memory");
         c->v = v;
-        rd->cap = cap;
+        *cap = n;
     }
     struct issue why;
-    if (vitals_parse(json, strlen(json), rd->now, JST_MIN, &c->v[c->n], &why))
-        return issue_set(rd->is, why.status == 500 ? 500 : 422, why.code, NULL, "line %zu: %s", rd->line,
-                         why.diagnostics);
+    if (vitals_parse(json, strlen(json), now_ms, JST_MIN, &c->v[c->n], &why))
+        return issue_set(is, why.status == 500 ? 500 : 422, why.code, NULL, "%s: %s", where, why.diagnostics);
     struct vital *v = &c->v[c->n++];
     if (!c->lo || v->eff_lo > c->lo) {
         c->lo = v->eff_lo;
         c->hi = v->eff_hi;
     }
     return 0;
+}
+
+static int add(struct reader *rd, const char *json)
+{
+    char where[32];
+    snprintf(where, sizeof where, "line %zu", rd->line);
+    return csv_vitals_add(rd->c, &rd->cap, json, rd->now, where, rd->is);
 }
 
 static int head(struct buf *b, struct reader *rd, const char *code)

@@ -36,5 +36,10 @@ int csv_sniff(const char *data, size_t len);
 /* 0, or -1 with is naming the line, the column and the rule. */
 int csv_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *out, struct issue *is);
 void csv_vitals_free(struct csv_vitals *c);
+/* One more measurement, a submitted Observation's JSON checked as such
+ * (formats/vitals.h); cap: c->v's capacity; where names it in a refusal
+ * ("line 4"). For the other readers of measurements (formats/omh.c). */
+int csv_vitals_add(struct csv_vitals *c, size_t *cap, const char *json, int64_t now_ms, const char *where,
+                   struct issue *is);
 
 #endif

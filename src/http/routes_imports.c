@@ -2,7 +2,8 @@
  *   POST /api/v1/imports[?source=insurer|medical-institution|mynaportal]
  *        a 特定健診 CDA (application/xml), a FHIR Bundle of checkup results
  *        (application/fhir+json), a JAHIS お薬手帳 text (text/plain, UTF-8
- *        or Shift_JIS), a CSV of measurements (text/csv) or an SPHR package
+ *        or Shift_JIS), a CSV of measurements (text/csv), Open mHealth data
+ *        points (application/json) or an SPHR package
  *        (application/zip): 201 with what was stored, 200 if the same file
  *        was imported before
  *   GET  /api/v1/me/documents/{id}            the DocumentReference
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "formats/omh.h"
 #include "http/internal.h"
 #include "util/err.h"
 
@@ -32,8 +34,8 @@ static void import(struct request *r)
     if (!accepted(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
         return req_problem(r, 415, "Unsupported Media Type",
                            "send a 特定健診 CDA document as application/xml, FHIR R4 JSON as application/fhir+json, "
-                           "a JAHIS お薬手帳 text as text/plain, a CSV of measurements as text/csv, or an SPHR "
-                           "package as application/zip");
+                           "a JAHIS お薬手帳 text as text/plain, a CSV of measurements as text/csv, Open mHealth data "
+                           "points as application/json, or an SPHR package as application/zip");
     struct issue is;
     const char *channel = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ? "api" : "portal";
     int duplicate;
@@ -63,11 +65,13 @@ static void finish_original(struct request *r)
     size_t i = 0;
     while (i < r->resp.len && strchr(" \t\r\n\xEF\xBB\xBF", r->resp.data[i]))
         i++;
-    int xml = i < r->resp.len && r->resp.data[i] == '<', json = i < r->resp.len && r->resp.data[i] == '{';
+    int xml = i < r->resp.len && r->resp.data[i] == '<', omh = omh_sniff(r->resp.data, r->resp.len),
+        json = omh || (i < r->resp.len && r->resp.data[i] == '{');
     int jahis = r->resp.len - i >= 7 && !memcmp(r->resp.data + i, "JAHISTC", 7);
     int zip = r->resp.len >= 4 && !memcmp(r->resp.data, "PK\x03\x04", 4);
-    r->ctype = xml ? "application/xml" : json ? "application/fhir+json" : jahis ? "text/plain" : zip ? "application/zip" : "text/csv";
+    r->ctype = xml ? "application/xml" : omh ? "application/json" : json ? "application/fhir+json" : jahis ? "text/plain" : zip ? "application/zip" : "text/csv";
     req_add_header(r, "Content-Disposition", xml     ? "attachment; filename=\"tokutei-cda.xml\""
+                                             : omh   ? "attachment; filename=\"open-mhealth.json\""
                                              : json  ? "attachment; filename=\"fhir.json\""
                                              : jahis ? "attachment; filename=\"okusuri-techo.txt\""
                                              : zip   ? "attachment; filename=\"package.sphr.zip\""

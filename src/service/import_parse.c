@@ -5,6 +5,7 @@
 
 #include "formats/checkup_fhir.h"
 #include "formats/medication_fhir.h"
+#include "formats/omh.h"
 #include "formats/vitals.h"
 #include "util/clock.h"
 
@@ -13,6 +14,7 @@ static const struct format_info formats[] = {
     [FORMAT_FHIR] = {"fhir", "fhir-r4", "application/fhir+json", "laboratory", "insurer"},
     [FORMAT_JAHIS] = {"jahis-tc", "jahis-tc", "text/plain; charset=utf-8", "medication", "medical-institution"},
     [FORMAT_CSV] = {"csv", "vitals-csv", "text/csv; charset=utf-8", "vital-signs", "device"},
+    [FORMAT_OMH] = {"omh", "open-mhealth", "application/json", "vital-signs", "device"},
     [FORMAT_KEPT] = {"kept", "kept", "application/octet-stream", "document", "medical-institution"},
 };
 
@@ -28,6 +30,8 @@ static int sniff(const char *data, size_t len, enum import_format *f)
         i++;
     if (i < len && data[i] == '<')
         *f = FORMAT_CDA;
+    else if (omh_sniff(data, len))
+        *f = FORMAT_OMH;
     else if (i < len && data[i] == '{')
         *f = FORMAT_FHIR;
     else if (jahis_sniff(data, len))
@@ -43,8 +47,8 @@ int import_parse(const char *data, size_t len, struct parsed *p, struct issue *i
 {
     if (sniff(data, len, &p->f))
         return issue_set(is, 415, "not-supported", NULL,
-                         "this is not a file the service imports: a 特定健診 CDA document (XML), FHIR R4 JSON, a "
-                         "JAHIS お薬手帳 text, a CSV of measurements whose header names the date column "
+                         "this is not a file the service imports: a 特定健診 CDA document (XML), FHIR R4 JSON, "
+                         "Open mHealth JSON, a JAHIS お薬手帳 text, a CSV of measurements whose header names the date column "
                          "(effective, 日時), or an SPHR package (zip)");
     if (p->f == FORMAT_JAHIS) {
         if (jahis_read(data, len, &p->j, is))
@@ -66,8 +70,9 @@ int import_parse(const char *data, size_t len, struct parsed *p, struct issue *i
             }
         return 0;
     }
-    if (p->f == FORMAT_CSV) {
-        if (csv_read(data, len, clock_now_ms(), &p->csv, is))
+    if (p->f == FORMAT_CSV || p->f == FORMAT_OMH) {
+        if (p->f == FORMAT_CSV ? csv_read(data, len, clock_now_ms(), &p->csv, is)
+                               : omh_read(data, len, clock_now_ms(), &p->csv, is))
             return -1;
         char when[32];
         clock_format_ms(p->csv.lo + 9 * 3600000LL, when);
@@ -108,6 +113,7 @@ size_t import_records(const struct parsed *p)
     case FORMAT_FHIR:
         return fhir_doc_records(&p->fd);
     case FORMAT_CSV:
+    case FORMAT_OMH:
         return p->csv.n;
     case FORMAT_JAHIS: {
         size_t n = p->j.notc;
@@ -126,11 +132,12 @@ const char *import_default_source(const struct parsed *p)
     return p->f == FORMAT_FHIR && !p->fd.checkup.nresults ? "medical-institution" : formats[p->f].source;
 }
 
-static int csv_document(struct buf *b, const struct import_meta *m, const char *day, size_t bytes)
+static int csv_document(struct buf *b, const struct import_meta *m, const char *day, size_t bytes, int omh)
 {
     char title[48];
-    snprintf(title, sizeof title, "測定値 CSV %s", day);
-    return import_document(b, m, "{\"text\":\"CSV of measurements\"}", title, day, bytes);
+    snprintf(title, sizeof title, "%s %s", omh ? "測定値 Open mHealth" : "測定値 CSV", day);
+    return import_document(b, m, omh ? "{\"text\":\"Open mHealth data points\"}" : "{\"text\":\"CSV of measurements\"}",
+                           title, day, bytes);
 }
 
 int import_render_document(const struct parsed *p, const struct import_meta *m, size_t bytes, struct buf *plain)
@@ -141,7 +148,8 @@ int import_render_document(const struct parsed *p, const struct import_meta *m, 
     case FORMAT_FHIR:
         return fhir_import_document(plain, m, &p->fd, bytes);
     case FORMAT_CSV:
-        return csv_document(plain, m, p->day, bytes);
+    case FORMAT_OMH:
+        return csv_document(plain, m, p->day, bytes, p->f == FORMAT_OMH);
     case FORMAT_CDA:
         return checkup_document(plain, m, &p->c, bytes);
     case FORMAT_KEPT:
@@ -225,6 +233,7 @@ int import_render_record(struct parsed *p, size_t k, const struct import_meta *m
     case FORMAT_FHIR:
         return fhir_row(&p->fd, k, m, r, plain);
     case FORMAT_CSV:
+    case FORMAT_OMH:
         return vital_row(&p->csv.v[k], m, r, plain);
     case FORMAT_JAHIS:
         return jahis_row(p, k, m, r, plain);
@@ -252,6 +261,7 @@ int import_summary(const struct parsed *p, struct buf *out)
                           d->nothers - meds, d->skipped + d->checkup.skipped);
     }
     case FORMAT_CSV:
+    case FORMAT_OMH:
         return buf_printf(out, "\"rows\":%zu,\"vital_signs\":%zu,\"skipped\":%zu", p->csv.rows, p->csv.n,
                           p->csv.skipped);
     case FORMAT_JAHIS:

@@ -15,7 +15,7 @@
 #include "util/buf.h"
 #include "util/ids.h"
 
-enum import_format { FORMAT_CDA, FORMAT_FHIR, FORMAT_JAHIS, FORMAT_CSV, FORMAT_KEPT };
+enum import_format { FORMAT_CDA, FORMAT_FHIR, FORMAT_JAHIS, FORMAT_CSV, FORMAT_OMH, FORMAT_KEPT };
 
 /* A file's format: its name in answers, its urn:phr:format code, its media
  * type, the category of its document, its default R1.1 source. */
@@ -30,7 +30,7 @@ struct parsed {
     struct cda_checkup c;
     struct fhir_doc fd;
     struct jahis_doc j;
-    struct csv_vitals csv;
+    struct csv_vitals csv;        /* a CSV's or Open mHealth file's measurements */
     char day[11];                 /* the document's day */
     int64_t lo, hi;
 };

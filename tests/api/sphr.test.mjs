@@ -91,6 +91,24 @@ test('R4.2 a package of files to read: each read; one imported before is left ou
   assert.equal(count(me), before + 1 + 2 + 2, 'the package, two documents and two records');
 });
 
+test('R4.2 an SPHR package\'s Open mHealth payload is read into vital signs beside its other files', async () => {
+  const me = await signupAndLogin(srv);
+  const omh = JSON.stringify([{ header: { schema_id: { namespace: 'omh', name: 'body-weight', version: '2.0' } },
+    body: { body_weight: { value: 60.8, unit: 'kg' }, effective_time_frame: { date_time: '2026-11-18T07:00:00+09:00' } } }]);
+  const pkg = zip([
+    index(ref('apps/weight.json', 'application/json'), ref('device.csv', 'text/csv')),
+    { name: 'apps/weight.json', data: omh, deflate: true },
+    { name: 'device.csv', data: 'effective,pulse\n2026/11/18 07:05,66\n' },
+  ]);
+  const r = await upload(me, pkg);
+  assert.equal(r.status, 201, r.text);
+  const byPath = Object.fromEntries(r.body.files.map((f) => [f.path, f]));
+  assert.equal(byPath['apps/weight.json'].kind, 'omh');
+  assert.equal(byPath['apps/weight.json'].vital_signs, 1);
+  assert.equal(r.body.records, 2);
+  assert.equal(count(me, 'Observation'), 2);
+});
+
 const hostile = [
   ['a path out of the package', zip([index(ref('../evil.txt')), { name: '../evil.txt', data: 'x' }]), /outside itself/],
   ['an absolute path', zip([index(ref('a.csv')), { name: 'a.csv', data: 'effective,weight\n2026/11/01 07:00,61\n' }, { name: '/etc/passwd', data: 'x' }]), /outside itself/],

@@ -15,7 +15,7 @@ export function mydata(onErased) {
   const eraseArea = h('div', { id: 'erase-area' });
   const originals = h('div', { id: 'originals' });
   // Every imported file, to download exactly as it came (a CDA byte for byte).
-  const EXT = { 'application/xml': 'xml', 'application/fhir+json': 'json', 'text/plain': 'txt', 'text/csv': 'csv', 'application/zip': 'zip' };
+  const EXT = { 'application/xml': 'xml', 'application/fhir+json': 'json', 'application/json': 'json', 'text/plain': 'txt', 'text/csv': 'csv', 'application/zip': 'zip' };
   const listOriginals = async () => {
     try {
       const docs = ((await api('GET', '/fhir/DocumentReference?_sort=-date&_count=100')).entry || []).map((e) => e.resource);
