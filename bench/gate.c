@@ -181,7 +181,7 @@ int main(int argc, char **argv)
         if (i % 256 == 0)
             check(store_begin(w), "begin");
         check(w->ops->provision_basis(w, f.recipients[(i * 7) % RECIPIENTS], f.persons[i % persons], "Observation",
-                                      clock_now_ms(), &pb),
+                                      NULL, clock_now_ms(), &pb),
               "basis");
         allowed += pb.found;
         if (i % 256 == 255 || i == iters - 1)

@@ -201,7 +201,8 @@ int gate_check(struct store *st, const struct actor *a, enum action act, const c
         return PHR_OK;
     struct gate_facts f;
     memset(&f, 0, sizeof f);
-    int err = a->kind == ACTOR_RECIPIENT ? st->ops->provision_basis(st, a->id, subject, kind, clock_now_ms(), &f.basis)
+    int err = a->kind == ACTOR_RECIPIENT ? st->ops->provision_basis(st, a->id, subject, kind, a->group, clock_now_ms(),
+                                                                    &f.basis)
               : a->kind == ACTOR_STAFF   ? check_reason(st, a, subject, &f)
                                          : st->ops->consent_facts(st, subject, &f.consent);
     if (err)

@@ -32,6 +32,7 @@ struct actor {
     const char *reason_id;        /* staff only: the access reason the request is made under */
     const char *client;           /* client address, "cli" for the command line */
     const char *request_id;
+    const char *group;            /* recipient only: the group a Group export acts under, or NULL for any */
 };
 
 enum action {

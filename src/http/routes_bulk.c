@@ -1,6 +1,7 @@
 /* FHIR Bulk Data export for another provider's client (R4.4), per the
  * Bulk Data Access IG:
- *   GET    /fhir/$export, /fhir/Patient/$export   (Prefer: respond-async;
+ *   GET    /fhir/$export, /fhir/Patient/$export, /fhir/Group/{group}/$export
+ *                                                (Prefer: respond-async;
  *          _type, _since, _outputFormat)          202, Content-Location
  *   GET    /fhir/$export-status/{id}             200 with the manifest
  *   DELETE /fhir/$export-status/{id}             202, the export cancelled
@@ -24,7 +25,8 @@ static void refuse(struct request *r, int status, const char *code, const char *
     req_outcome(r, &is);
 }
 
-static void kickoff(struct request *r)
+/* group: the code of /fhir/Group/{code}/$export, or NULL. */
+static void kickoff(struct request *r, const char *group)
 {
     if (strcmp(r->method, "GET"))
         return refuse(r, 405, "not-supported", "start an export with GET");
@@ -35,7 +37,7 @@ static void kickoff(struct request *r)
         return refuse(r, 400, "not-supported", "_outputFormat must be application/fhir+ndjson");
     char id[ID_LEN + 1], loc[512];
     struct issue is;
-    if (bulk_kickoff(r->svc, &r->actor, req_arg(r, "_type"), req_arg(r, "_since"), id, &is))
+    if (bulk_kickoff(r->svc, &r->actor, group, req_arg(r, "_type"), req_arg(r, "_since"), id, &is))
         return req_outcome(r, &is);
     snprintf(loc, sizeof loc, "%s/$export-status/%s", req_base_url(r), id);
     if (req_add_header(r, "Content-Location", loc))
@@ -100,7 +102,16 @@ void routes_bulk(struct request *r, const char *rest)
 {
     if (!strcmp(rest, "/$export") || !strcmp(rest, "/Patient/$export")) {
         r->route = !strcmp(rest, "/$export") ? "/fhir/$export" : "/fhir/Patient/$export";
-        return kickoff(r);
+        return kickoff(r, NULL);
+    }
+    /* A recipient group is a Group of the persons it may receive. */
+    size_t glen = !strncmp(rest, "/Group/", 7) ? strcspn(rest + 7, "/") : 0;
+    if (glen && glen <= 32 && !strcmp(rest + 7 + glen, "/$export")) {
+        char group[33];
+        memcpy(group, rest + 7, glen);
+        group[glen] = '\0';
+        r->route = "/fhir/Group/{id}/$export";
+        return kickoff(r, group);
     }
     char id[ID_LEN + 1];
     const char *tail = NULL;

@@ -88,6 +88,10 @@ static void capability(struct request *r)
                 "{\"type\":\"AuditEvent\",\"documentation\":\"Who else touched the person's data, newest first "
                 "(at most 500); actors are shown by role.\",\"interaction\":[{\"code\":\"search-type\"}],"
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
+                "{\"type\":\"Group\",\"documentation\":\"A recipient group (its code, e.g. demo-partners) is the "
+                "Group of the persons whose consent provides their data to its members: a member's $export on it "
+                "gives them alone.\",\"operation\":[{\"name\":\"export\",\"definition\":"
+                "\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export\"}]},"
                 "{\"type\":\"Patient\",\"documentation\":\"The signed-in person, by id; $everything gives every "
                 "current record of theirs as a Bundle (type collection). A recipient's $export gives, as NDJSON, "
                 "the records of every person whose consent provides them to it.\",\"interaction\":[{\"code\":"
@@ -432,7 +436,7 @@ void routes_fhir(struct request *r)
         if (p[0] == '/' && !strncmp(p + 1, record_types[i].name, n) && (p[n + 1] == '\0' || p[n + 1] == '/'))
             return record_route(r, &record_types[i], p + 1 + n);
     }
-    if (!strncmp(p, "/$export", 8) || !strcmp(p, "/Patient/$export"))
+    if (!strncmp(p, "/$export", 8) || !strcmp(p, "/Patient/$export") || !strncmp(p, "/Group/", 7))
         return routes_bulk(r, p);
     if (strcmp(p, "/Consent") == 0)
         return consents(r);

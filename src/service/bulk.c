@@ -33,13 +33,21 @@ struct bulk_job {
     struct job job;
     const struct actor *a;
     struct bulk_export_row row;
-    char reason[160];
+    char reason[200];
+    int absent;                   /* a Group the recipient is not in */
 };
 
 static int kickoff_run(struct job *j, struct store *st)
 {
     struct bulk_job *x = (struct bulk_job *)j;
-    int err = st->ops->bulk_export_insert(st, &x->row);
+    /* A Group the recipient is not in reads as absent, and is recorded. */
+    int err = x->row.group_code ? st->ops->group_member(st, x->row.group_code, x->a->id) : PHR_OK;
+    if (err == PHR_ENOTFOUND) {
+        x->absent = 1;
+        return gate_record(st, x->a, ACT_BULK_EXPORT, NULL, NULL, x->reason, GATE_DENY);
+    }
+    if (!err)
+        err = st->ops->bulk_export_insert(st, &x->row);
     return err ? err : gate_record(st, x->a, ACT_BULK_EXPORT, NULL, NULL, x->reason, GATE_ALLOW);
 }
 
@@ -66,8 +74,8 @@ static int parse_types(const char *list, char *out, size_t cap, struct issue *is
     return 0;
 }
 
-int bulk_kickoff(struct service *svc, const struct actor *a, const char *type_list, const char *since,
-                 char id[ID_LEN + 1], struct issue *is)
+int bulk_kickoff(struct service *svc, const struct actor *a, const char *group, const char *type_list,
+                 const char *since, char id[ID_LEN + 1], struct issue *is)
 {
     if (gate_decide(a, ACT_BULK_EXPORT, NULL) == GATE_DENY)
         return issue_set(is, 403, "forbidden", NULL, "Bulk Data export is for another provider's client (a "
@@ -83,10 +91,16 @@ int bulk_kickoff(struct service *svc, const struct actor *a, const char *type_li
     if (lo > now)
         return issue_set(is, 400, "invalid", "_since", "_since lies in the future");
     id_uuid7(id);
+    if (group && !purpose_code_valid(group))
+        return issue_set(is, 404, "not-found", NULL, "no such Group");
     x.row = (struct bulk_export_row){.id = id, .recipient_id = a->id, .types = list, .since = lo,
-                                     .transaction_time = now, .expires_at = now + KEEP_MS};
-    snprintf(x.reason, sizeof x.reason, "bulk:%s types:%s", id, list);
-    if (writer_call(svc->writer, &x.job) != PHR_OK)
+                                     .transaction_time = now, .expires_at = now + KEEP_MS, .group_code = group};
+    snprintf(x.reason, sizeof x.reason, "bulk:%s types:%s%s%s", id, list, group ? " group:" : "", group ? group : "");
+    int err = writer_call(svc->writer, &x.job);
+    if (!err && x.absent)
+        return issue_set(is, 404, "not-found", NULL, "no such Group: the client belongs to no recipient group %s",
+                         group);
+    if (err != PHR_OK)
         return issue_set(is, 503, "transient", NULL, "the export could not be started");
     return 0;
 }
@@ -94,7 +108,7 @@ int bulk_kickoff(struct service *svc, const struct actor *a, const char *type_li
 struct found {
     const char *recipient;
     struct bulk_export_row row;
-    char id[ID_LEN + 1], types[128];
+    char id[ID_LEN + 1], types[128], group[PURPOSE_CODE_MAX + 1];
     int ok;
 };
 
@@ -105,8 +119,10 @@ static int keep_export(void *arg, const struct bulk_export_row *b)
     f->row = *b;
     snprintf(f->id, sizeof f->id, "%s", b->id);
     snprintf(f->types, sizeof f->types, "%s", b->types);
+    snprintf(f->group, sizeof f->group, "%s", b->group_code ? b->group_code : "");
     f->row.id = f->id;
     f->row.types = f->types;
+    f->row.group_code = f->group[0] ? f->group : NULL;
     f->row.recipient_id = f->recipient;
     return PHR_OK;
 }
@@ -139,7 +155,8 @@ int bulk_status(struct service *svc, const struct actor *a, const char *id, cons
     char when[32];
     clock_format_ms(f.row.transaction_time, when);
     int e = buf_printf(out, "{\"transactionTime\":\"%s\",\"request\":", when) || buf_puts(out, "\"") ||
-            buf_puts(out, base_url) || buf_printf(out, "/$export?_type=%s", f.types);
+            buf_puts(out, base_url) || (f.group[0] && buf_printf(out, "/Group/%s", f.group)) ||
+            buf_printf(out, "/$export?_type=%s", f.types);
     if (!e && f.row.since) {
         char since[32];
         clock_format_ms(f.row.since, since);
@@ -259,7 +276,7 @@ static int open_person(struct bulk_file *b)
         int err = service_reader(b->svc, &rd);
         if (err)
             return err;
-        err = rd->ops->provision_basis(rd, b->actor.id, person, b->type, clock_now_ms(), &basis);
+        err = rd->ops->provision_basis(rd, b->actor.id, person, b->type, b->actor.group, clock_now_ms(), &basis);
         service_reader_done(b->svc, rd);
         if (err)
             return err;
@@ -319,6 +336,8 @@ int bulk_file_open(struct service *svc, const struct actor *a, const char *id, c
     snprintf(b->request_id, sizeof b->request_id, "%s", a->request_id ? a->request_id : "");
     b->actor.client = b->client;
     b->actor.request_id = b->request_id;
+    /* A Group export provides only through that group, page by page. */
+    b->actor.group = b->f.row.group_code;
     b->f.recipient = b->actor.id;
     b->f.row.recipient_id = b->actor.id;
     *out = b;

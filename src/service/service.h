@@ -316,7 +316,9 @@ int checksheet_list(struct service *svc, struct buf *out);
  * expired export), cancel, and the NDJSON file of one type, made while it
  * is fetched under the consent of each moment (bulk_file_next: 1 more,
  * 0 end, -1 failure). */
-int bulk_kickoff(struct service *svc, const struct actor *a, const char *types, const char *since,
+/* group: a Group export's recipient group (the recipient must belong to
+ * it; only persons whose consent provides through it), or NULL. */
+int bulk_kickoff(struct service *svc, const struct actor *a, const char *group, const char *types, const char *since,
                  char id[ID_LEN + 1], struct issue *is);
 int bulk_status(struct service *svc, const struct actor *a, const char *id, const char *base_url, struct buf *out,
                 int64_t *expires_at, struct issue *is);

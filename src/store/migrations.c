@@ -482,8 +482,11 @@ static const char m15_second_factor[] =
     " last_step INTEGER NOT NULL,"
     " created_at INTEGER NOT NULL);";
 
+/* A Bulk Data export may be a Group's (the recipient group it acts under). */
+static const char m16_group_export[] = "ALTER TABLE bulk_exports ADD COLUMN group_code TEXT;";
+
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
                                          m6_agreements, m7_organisations, m8_rates, m9_keystore, m10_erasure,
                                          m11_retention, m12_checksheet, m13_bulk, m14_anonymised_notice,
-                                         m15_second_factor};
+                                         m15_second_factor, m16_group_export};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

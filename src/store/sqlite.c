@@ -765,6 +765,7 @@ static const struct store_ops sqlite_ops = {
     .client_token_insert = sqr_client_token_insert,
     .client_token_get = sqr_client_token_get,
     .provision_basis = sqr_provision_basis,
+    .group_member = sqr_group_member,
     .agreement_insert = sqr_agreement_insert,
     .provision_insert = sqr_provision_insert,
     .provision_list = sqr_provision_list,

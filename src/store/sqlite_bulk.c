@@ -9,10 +9,10 @@ enum { B_INSERT, B_GET, B_CANCEL, B_PERSONS, N_STMTS };
 _Static_assert(N_STMTS <= SQ_BULK_STMTS, "raise SQ_BULK_STMTS");
 
 static const char *const sql[N_STMTS] = {
-    [B_INSERT] = "INSERT INTO bulk_exports(id, recipient_id, types, since, transaction_time, expires_at)"
-                 " VALUES(?,?,?,?,?,?)",
-    [B_GET] = "SELECT id, recipient_id, types, since, transaction_time, expires_at, coalesce(cancelled_at, 0)"
-              " FROM bulk_exports WHERE id = ?",
+    [B_INSERT] = "INSERT INTO bulk_exports(id, recipient_id, types, since, transaction_time, expires_at, group_code)"
+                 " VALUES(?,?,?,?,?,?,?)",
+    [B_GET] = "SELECT id, recipient_id, types, since, transaction_time, expires_at, coalesce(cancelled_at, 0),"
+              " group_code FROM bulk_exports WHERE id = ?",
     [B_CANCEL] = "UPDATE bulk_exports SET cancelled_at = ?2 WHERE id = ?1 AND cancelled_at IS NULL",
     [B_PERSONS] = "SELECT id FROM persons WHERE status = 'active' AND id > ?1 ORDER BY id LIMIT ?2",
 };
@@ -34,6 +34,7 @@ int sqb_bulk_export_insert(struct store *st, const struct bulk_export_row *b)
     sqlite3_bind_int64(q, 4, b->since);
     sqlite3_bind_int64(q, 5, b->transaction_time);
     sqlite3_bind_int64(q, 6, b->expires_at);
+    sq_bind_text(q, 7, b->group_code);
     return sq_exec(s, q, "bulk_export_insert");
 }
 
@@ -50,6 +51,7 @@ int sqb_bulk_export_get(struct store *st, const char *id, int (*cb)(void *, cons
             .id = sq_text(q, 0), .recipient_id = sq_text(q, 1), .types = sq_text(q, 2),
             .since = sqlite3_column_int64(q, 3), .transaction_time = sqlite3_column_int64(q, 4),
             .expires_at = sqlite3_column_int64(q, 5), .cancelled_at = sqlite3_column_int64(q, 6),
+            .group_code = sq_text(q, 7),
         };
         err = cb(arg, &b);
     } else {

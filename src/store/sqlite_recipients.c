@@ -47,7 +47,7 @@ static const char *const sql[R_COUNT] = {
                 "   AND s.purpose_version >= p.covered_from"
                 " CROSS JOIN consents c ON c.seq = s.seq"
                 " CROSS JOIN recipients r ON r.id = m.recipient_id AND r.kind = 'recipient'"
-                " WHERE m.recipient_id = ?1"
+                " WHERE m.recipient_id = ?1 AND (?5 IS NULL OR m.group_code = ?5)"
                 "   AND instr(',' || v.kinds || ',', ',' || ?3 || ',') > 0"
                 "   AND (r.country = 'JP' OR instr(',' || c.countries || ',', ',' || r.country || ',') > 0)"
                 "   AND NOT EXISTS (SELECT 1 FROM suspension_state x WHERE x.person_id = ?2"
@@ -196,6 +196,20 @@ int sqr_group_change(struct store *st, const char *group, const char *recipient,
     return sq_exec(s, q, "group_members");
 }
 
+int sqr_group_member(struct store *st, const char *group, const char *recipient)
+{
+    struct sqlite_store *s = S(st);
+    int member = 0, err;
+    sqlite3_stmt *q = prep(s, G_IS);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, group);
+    sq_bind_text(q, 2, recipient);
+    if ((err = one_int(s, q, "group_is", &member)) != PHR_OK)
+        return err;
+    return member ? PHR_OK : PHR_ENOTFOUND;
+}
+
 int sqr_client_token_insert(struct store *st, const unsigned char hash[SHA256_BYTES], const char *recipient,
                             int64_t created_at, int64_t expires_at)
 {
@@ -229,8 +243,8 @@ int sqr_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES
     return err;
 }
 
-int sqr_provision_basis(struct store *st, const char *recipient, const char *person, const char *kind, int64_t now,
-                        struct provision_basis *out)
+int sqr_provision_basis(struct store *st, const char *recipient, const char *person, const char *kind,
+                        const char *group, int64_t now, struct provision_basis *out)
 {
     struct sqlite_store *s = S(st);
     memset(out, 0, sizeof *out);
@@ -241,6 +255,7 @@ int sqr_provision_basis(struct store *st, const char *recipient, const char *per
     sq_bind_text(q, 2, person);
     sq_bind_text(q, 3, kind);
     sqlite3_bind_int64(q, 4, now);
+    sq_bind_text(q, 5, group);
     int rc = sqlite3_step(q), err = PHR_OK;
     if (rc == SQLITE_ROW) {
         out->found = 1;

@@ -278,6 +278,7 @@ struct second_factor_row {
  * files are made when they are fetched, under the consent of that moment. */
 struct bulk_export_row {
     const char *id, *recipient_id, *types;
+    const char *group_code;       /* a Group export's recipient group, or NULL for every person */
     int64_t since, transaction_time, expires_at, cancelled_at;
 };
 
@@ -390,7 +391,9 @@ struct store_ops {
     /* out holds 37 bytes. PHR_ENOTFOUND if unknown. */
     int (*client_token_get)(struct store *st, const unsigned char hash[SHA256_BYTES], char *recipient,
                             int64_t *expires_at);
-    int (*provision_basis)(struct store *st, const char *recipient, const char *person, const char *kind,
+    /* group: only a basis through that recipient group (a Group export), or
+     * NULL for any. */
+    int (*provision_basis)(struct store *st, const char *recipient, const char *person, const char *kind, const char *group,
                            int64_t now, struct provision_basis *out);
     /* PHR_ENOTFOUND if the recipient does not exist. */
     int (*agreement_insert)(struct store *st, const struct agreement_row *a);
@@ -519,6 +522,8 @@ struct store_ops {
     int (*second_factor_use)(struct store *st, const char *person, int64_t step);
     /* PHR_ENOTFOUND if there was none. */
     int (*second_factor_delete)(struct store *st, const char *person);
+    /* PHR_OK if recipient belongs to group, PHR_ENOTFOUND if not. */
+    int (*group_member)(struct store *st, const char *group, const char *recipient);
 
     int (*audit_insert)(struct store *st, const struct audit_row *a);
     int (*audit_last)(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES]);

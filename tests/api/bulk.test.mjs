@@ -5,8 +5,11 @@
 // the next fetch; anyone else's export reads as absent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide } from './helpers.mjs';
+import { manifestFrom } from '../../web/js/manifest.js';
 
 let srv;
 const run = (...args) => {
@@ -136,4 +139,48 @@ test('R2.9 R4.4 refusals: not async, a person, a type not exported, a future _si
   assert.equal((await fetch(status, { headers: { authorization: `Bearer ${clinicToken}` } })).status, 404);
   assert.equal((await fetchFile(clinicToken, manifest.output[0].url)).status, 404, 'a cancelled export has no files');
   assert.equal((await fetch(status, { method: 'DELETE', headers: { authorization: `Bearer ${clinicToken}` } })).status, 404);
+});
+
+// Last: it adds a second group and purpose. A recipient in two groups
+// exports each Group apart: only the persons whose consent provides through
+// that group, each provision naming that group's purpose.
+test('R4.4 R3.4 Bulk $export by Group: the persons the group\'s purpose covers only; a group the client is not in reads as absent, recorded', async () => {
+  run('recipient', 'group', '--group', 'research-partners', '--name', 'Research Partners');
+  run('recipient', 'join', '--group', 'research-partners', '--recipient', clinic.id);
+  const dir = mkdtempSync(join(tmpdir(), 'phr-bulk-policy-'));
+  cpSync(new URL('../../policies/', import.meta.url).pathname, dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8'));
+  manifest.purposes = manifestFrom((await call(srv, 'GET', '/api/v1/policies')).body).purposes;
+  manifest.purposes.push({ code: 'provision-research', required: false, title: { ja: '研究機関への提供' },
+    description: { ja: '研究協力団体に加盟する機関へ、研究のためにバイタル記録を提供します。' },
+    recipient_group: 'research-partners', kinds: ['Observation'] });
+  writeFileSync(join(dir, 'policy.json'), JSON.stringify(manifest));
+  run('policy', 'publish', '--manifest', join(dir, 'policy.json'));
+  rmSync(dir, { recursive: true, force: true });
+  const dave = await signupAndLogin(srv);
+  await measure(dave, 135, '2026-11-02T07:00:00+09:00');
+  assert.equal((await decide(srv, dave.token, [{ purpose: 'provision-research', decision: 'grant' }])).status, 201);
+
+  const groupFile = async (group) => {
+    const k = await call(srv, 'GET', `/fhir/Group/${group}/$export?_type=Observation`, { token: clinicToken, headers: ASYNC });
+    assert.equal(k.status, 202, k.text);
+    const m = await (await fetch(k.headers.get('content-location'), { headers: { authorization: `Bearer ${clinicToken}` } })).json();
+    assert.match(m.request, new RegExp(`/fhir/Group/${group}/\\$export\\?_type=Observation$`));
+    return new Set((await fetchFile(clinicToken, m.output[0].url)).lines.map((o) => o.subject.reference.slice('Patient/'.length)));
+  };
+  const research = await groupFile('research-partners');
+  assert.deepEqual([...research], [dave.personId], 'only the person who consented to the research purpose');
+  const partners = await groupFile('demo-partners');
+  assert.ok(!partners.has(dave.personId) && partners.has(alice.personId), 'the partners\' purpose does not cover dave');
+  assert.equal(sql(srv.data, `SELECT purpose FROM provisions WHERE person_id = '${dave.personId}'`), 'provision-research');
+
+  const denials = () => Number(sql(srv.data, `SELECT count(*) FROM audit WHERE actor = 'recipient:${other.id}' AND action = 'bulk.export' AND result = 'deny'`));
+  const before = denials();
+  const absent = await call(srv, 'GET', '/fhir/Group/research-partners/$export', { token: otherToken, headers: ASYNC });
+  assert.equal(absent.status, 404, absent.text);
+  assert.equal(denials(), before + 1, 'the attempt is in the handling history');
+  assert.equal((await call(srv, 'GET', '/fhir/Group/NOT_A_CODE/$export', { token: clinicToken, headers: ASYNC })).status, 404);
+  assert.equal((await call(srv, 'GET', '/fhir/Group/research-partners/$export', { token: dave.token, headers: ASYNC })).status, 403);
+  const cap = (await call(srv, 'GET', '/fhir/metadata')).body.rest[0].resource.find((x) => x.type === 'Group');
+  assert.deepEqual(cap.operation.map((o) => o.name), ['export']);
 });

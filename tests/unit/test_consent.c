@@ -255,7 +255,7 @@ static void provision_basis_table(void **state)
                             struct provision_basis b;
                             assert_int_equal(st->ops->provision_basis(st, recipients[member][abroad], person,
                                                                       other_kind ? "Immunization" : "Observation",
-                                                                      NOW, &b),
+                                                                      NULL, NOW, &b),
                                              PHR_OK);
                             if (b.found != want)
                                 fail_msg("decision %s names_us %d suspended %s member %d abroad %d kind %d: found %d",
@@ -294,20 +294,27 @@ static void provision_needs_an_agreement(void **state)
     assert_int_equal(st->ops->group_change(st, "partners", rid, "join", 1), PHR_OK);
     assert_int_equal(decide(st, ME, "share", 1, "grant"), PHR_OK);
     struct provision_basis b;
-    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NOW, &b), PHR_OK);
+    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NULL, NOW, &b), PHR_OK);
     assert_int_equal(b.found, 0); /* no agreement yet */
     struct agreement_row a = {.recipient_id = rid, .version = "v1", .signed_on = 1, .certification = "Pマーク",
                               .cert_expires = NOW + 1000, .recorded_at = 2};
     assert_int_equal(st->ops->agreement_insert(st, &a), PHR_OK);
-    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NOW, &b), PHR_OK);
+    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NULL, NOW, &b), PHR_OK);
     assert_int_equal(b.found, 1);
-    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NOW + 1000, &b), PHR_OK);
+    /* A Group export: through that group only. */
+    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", "partners", NOW, &b), PHR_OK);
+    assert_int_equal(b.found, 1);
+    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", "others", NOW, &b), PHR_OK);
+    assert_int_equal(b.found, 0);
+    assert_int_equal(st->ops->group_member(st, "partners", rid), PHR_OK);
+    assert_int_equal(st->ops->group_member(st, "others", rid), PHR_ENOTFOUND);
+    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NULL, NOW + 1000, &b), PHR_OK);
     assert_int_equal(b.found, 0); /* the certification has expired */
     a.cert_expires = 0;
     a.ended = 1;
     a.recorded_at = 3;
     assert_int_equal(st->ops->agreement_insert(st, &a), PHR_OK);
-    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NOW, &b), PHR_OK);
+    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NULL, NOW, &b), PHR_OK);
     assert_int_equal(b.found, 0); /* ended */
     a.recipient_id = "00000000-0000-4000-8000-0000000000ff";
     assert_int_equal(st->ops->agreement_insert(st, &a), PHR_ENOTFOUND);
