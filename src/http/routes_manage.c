@@ -4,6 +4,7 @@
  * each change marked material or minor (R3.1, R3.5). Whoever else writes
  * here is refused before the body is read, and the refusal is recorded. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <json-c/json.h>
 
@@ -80,7 +81,9 @@ static int64_t day_field(struct request *r, json_object *o, const char *key)
     if (!s)
         return 0;
     if (fhirtime_parse(s, FHIRTIME_SEARCH, 9 * 60, &lo, &hi) || lo <= 0) {
-        req_problem(r, 422, "Unprocessable Content", "a date such as 2026-11-24 is expected");
+        char why[96];
+        snprintf(why, sizeof why, "%s: a date such as 2026-11-24 is expected", key);
+        req_problem(r, 422, "Unprocessable Content", why);
         return -1;
     }
     return lo;

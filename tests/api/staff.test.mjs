@@ -350,7 +350,9 @@ test('R2.7 the information-asset manager adds an organisation, a group, a member
   assert.equal((await post({ action: 'join', group: 'api-partners', recipient: added.body.id })).status, 409);
   assert.equal((await post({ action: 'join', group: 'no-such-group', recipient: added.body.id })).status, 404);
   const agreement = { action: 'agreement', recipient: added.body.id, signed: '2026-12-01', version: 'DPA-API', certification: 'Pマーク', cert_expires: '2028-09-30' };
-  assert.equal((await post({ ...agreement, signed: '12/01/2026' })).status, 422);
+  const badDay = await post({ ...agreement, signed: '12/01/2026' });
+  assert.equal(badDay.status, 422);
+  assert.match(badDay.body.detail, /^signed: a date/);
   assert.equal((await post({ ...agreement, cert_expires: 'soon' })).status, 422);
   assert.equal((await post({ ...agreement, version: '' })).status, 422);
   assert.equal((await post({ action: 'rename', name: 'x' })).status, 422);
