@@ -50,7 +50,7 @@ int cmd_account(int argc, char **argv)
     struct actor a = operator_actor("operator");
     struct op *op;
     struct issue is;
-    if (second_factor_change(svc, &a, person, "off", NULL, NULL, 0, &op, &is) != 0) {
+    if (second_factor_change(svc, &a, person, "off", NULL, NULL, NULL, 0, &op, &is) != 0) {
         fprintf(stderr, "phr account %s: %s\n", sub, is.diagnostics);
         goto out;
     }

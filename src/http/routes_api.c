@@ -56,6 +56,13 @@ static void finish_logout(struct request *r)
     req_finish_session(r, 0);
 }
 
+static void wipe_member(json_object *o, const char *key)
+{
+    const char *s = json_get_str(o, key);
+    if (s)
+        explicit_bzero((char *)s, strlen(s));
+}
+
 static void signup_or_login(struct request *r, int signup)
 {
     const char *login, *pw;
@@ -66,9 +73,11 @@ static void signup_or_login(struct request *r, int signup)
     struct op *op;
     struct issue is;
     int rc = signup ? accounts_signup(r->svc, &r->actor, login, pw, pwlen, &op, &is)
-                    : accounts_login(r->svc, &r->actor, login, pw, pwlen, json_get_str(o, "otp"), &op, &is);
-    /* json-c's string is the password in plaintext: wipe before release. */
+                    : accounts_login(r->svc, &r->actor, login, pw, pwlen, json_get_str(o, "otp"),
+                                     json_get_str(o, "recovery_code"), &op, &is);
+    /* json-c's strings are the secrets in plaintext: wipe before release. */
     explicit_bzero((char *)pw, pwlen);
+    wipe_member(o, "recovery_code");
     json_object_put(o);
     if (rc != 0) {
         req_problem_issue(r, &is);
@@ -79,7 +88,8 @@ static void signup_or_login(struct request *r, int signup)
 
 /* /api/v1/me/second-factor, the person already authenticated: GET the
  * state; POST {"action": "begin"} (the answer's totp_uri is shown once),
- * {"action": "confirm", "otp"}, {"action": "off", "password", "otp"}. */
+ * {"action": "confirm", "otp"} (the recovery codes, once), {"action":
+ * "off", "password", "otp" or "recovery_code"}. */
 void routes_second_factor(struct request *r)
 {
     r->route = "/api/v1/me/second-factor";
@@ -106,9 +116,10 @@ void routes_second_factor(struct request *r)
     struct op *op;
     struct issue is;
     int rc = second_factor_change(r->svc, &r->actor, r->auth.person_id, json_get_str(o, "action"),
-                                  json_get_str(o, "otp"), pw, pwlen, &op, &is);
+                                  json_get_str(o, "otp"), json_get_str(o, "recovery_code"), pw, pwlen, &op, &is);
     if (pw)
         explicit_bzero((char *)pw, pwlen);
+    wipe_member(o, "recovery_code");
     json_object_put(o);
     if (rc != 0)
         return req_problem_issue(r, &is);

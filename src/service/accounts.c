@@ -136,6 +136,8 @@ struct login_op {
     int factor_refused;           /* the password was right; the second factor's code was not */
     int code_missing;             /* ... and was not even given */
     uint64_t step;                /* the second factor's step to record as used, 0: none */
+    int use_code;                 /* a recovery code instead (code_hash), used up in the commit */
+    unsigned char code_hash[32];
     unsigned char token_hash[32];
     int64_t now;
     struct buf notices;           /* the person's open notices, as a JSON array's members */
@@ -157,14 +159,19 @@ static int login_commit(struct op *o, struct store *st)
     const struct service_config *cfg = &o->svc->cfg;
     const char *subject = l->person_id[0] ? l->person_id : NULL;
     int err;
-    /* A code used since it was checked (a concurrent sign-in) is a replay. */
-    if (l->verified && l->step && (err = st->ops->second_factor_use(st, l->person_id, (int64_t)l->step)) != PHR_OK) {
-        if (err != PHR_ECONFLICT)
+    /* A code used since it was checked (a concurrent sign-in) is a replay;
+     * a recovery code must be one not used yet. */
+    if (l->verified && (l->step || l->use_code) &&
+        (err = l->use_code ? st->ops->second_factor_code_use(st, l->person_id, l->code_hash, l->now)
+                           : st->ops->second_factor_use(st, l->person_id, (int64_t)l->step)) != PHR_OK) {
+        if (err != PHR_ECONFLICT && err != PHR_ENOTFOUND)
             return err;
         l->verified = 0;
         l->factor_refused = 1;
         o->res.err = PHR_EPERM;
-        issue_set(&o->res.issue, 401, "login", "otp", "the code from the authenticator app is wrong or was used already");
+        issue_set(&o->res.issue, 401, "login", "otp",
+                  l->use_code ? "the recovery code is wrong or was used already"
+                              : "the code from the authenticator app is wrong or was used already");
     }
     if (l->verified) {
         struct session_row s = {
@@ -277,9 +284,11 @@ int64_t throttle_wait_ms(const struct service_config *cfg, const struct throttle
     return until > now ? until - now : 0;
 }
 
-/* After the password: the second factor, if the person has one on. 0 to
- * go on signing in; -1 with the refusal set on the op, or with is set. */
-static int login_second_factor(struct service *svc, struct login_op *l, const char *otp, struct issue *is)
+/* After the password: the second factor, if the person has one on (a
+ * current code, or one of the recovery codes). 0 to go on signing in; -1
+ * with the refusal set on the op, or with is set. */
+static int login_second_factor(struct service *svc, struct login_op *l, const char *otp, const char *recovery,
+                               struct issue *is)
 {
     struct store *rd;
     enum factor_result res;
@@ -291,6 +300,11 @@ static int login_second_factor(struct service *svc, struct login_op *l, const ch
         return issue_set(is, 503, "transient", NULL, "the second factor could not be checked");
     if (res == FACTOR_NONE || res == FACTOR_OK)
         return 0;
+    if (res == FACTOR_MISSING && recovery && *recovery && strlen(recovery) <= 64) {
+        second_factor_code_hash(recovery, l->code_hash);
+        l->use_code = 1;
+        return 0;
+    }
     l->factor_refused = 1;
     l->code_missing = res == FACTOR_MISSING;
     l->op.res.err = PHR_EPERM;
@@ -301,7 +315,7 @@ static int login_second_factor(struct service *svc, struct login_op *l, const ch
 }
 
 int accounts_login(struct service *svc, const struct actor *a, const char *login, const char *password,
-                   size_t pwlen, const char *otp, struct op **out, struct issue *is)
+                   size_t pwlen, const char *otp, const char *recovery, struct op **out, struct issue *is)
 {
     *out = NULL;
     struct login_op *l = calloc(1, sizeof *l);
@@ -355,7 +369,7 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
         /* refused: the op answers the refusal; a failure to check (is set,
          * the op untouched) answers 503 instead. */
         int refused = 0;
-        if (ok == PHR_OK && (refused = login_second_factor(svc, l, otp, is)) != 0 && !l->op.res.err)
+        if (ok == PHR_OK && (refused = login_second_factor(svc, l, otp, recovery, is)) != 0 && !l->op.res.err)
             goto fail;
         if (ok == PHR_OK && !refused) {
             unsigned char raw[32];

@@ -93,6 +93,8 @@ int64_t throttle_client_wait_ms(struct store *rd, const char *client, int64_t no
 enum factor_result { FACTOR_NONE, FACTOR_OK, FACTOR_MISSING, FACTOR_WRONG };
 int second_factor_check(struct service *svc, struct store *rd, const char *person, const char *otp, int64_t now_ms,
                         enum factor_result *res, uint64_t *step);
+/* The hash a recovery code is kept as. */
+void second_factor_code_hash(const char *code, unsigned char out[SHA256_BYTES]);
 
 /* A recipient's read of subject's records of this kind, decided on st in
  * the acting transaction (a withdrawal committed before is seen): on

@@ -20,6 +20,7 @@
 #include "util/err.h"
 
 #define SEALED_MAX (TOTP_SECRET_BYTES + SEAL_OVERHEAD)
+#define CODES 10                 /* recovery codes, each 16 hex digits (64 bits) */
 
 static void factor_ad(char out[64], const char *person)
 {
@@ -105,6 +106,10 @@ struct factor_op {
     enum factor_change change;
     char person[ID_LEN + 1];
     int refused;                 /* the password or code was wrong: record the denial */
+    int use_code;                /* off: with a recovery code (code_hash), checked in the commit */
+    unsigned char code_hash[SHA256_BYTES];
+    char codes[CODES][17];       /* confirm: the recovery codes, shown once */
+    unsigned char codes_hash[CODES][SHA256_BYTES];
     uint64_t step;
     unsigned char sealed[SEALED_MAX];
     size_t sealed_len;
@@ -115,6 +120,12 @@ static int factor_commit(struct op *o, struct store *st)
 {
     struct factor_op *f = (struct factor_op *)o;
     const char *what = change_names[f->change];
+    if (!f->refused && f->use_code) {
+        int err = st->ops->second_factor_code_use(st, f->person, f->code_hash, clock_now_ms());
+        if (err && err != PHR_ENOTFOUND)
+            return err;
+        f->refused = err == PHR_ENOTFOUND;
+    }
     if (f->refused) {
         int err = gate_record(st, &o->actor, ACT_SECOND_FACTOR, f->person, what, "wrong-password-or-code", GATE_DENY);
         return err ? err : op_refuse(o, 403, "security", "the password or the code is wrong; nothing was changed");
@@ -133,6 +144,9 @@ static int factor_commit(struct op *o, struct store *st)
         err = st->ops->second_factor_use(st, f->person, (int64_t)f->step);
         if (err == PHR_ECONFLICT)
             return op_refuse(o, 409, "conflict", "that code was used already; wait for the next one");
+        if (!err)
+            err = st->ops->second_factor_codes_put(st, f->person, (const unsigned char (*)[SHA256_BYTES])f->codes_hash,
+                                                   CODES);
         break;
     case CHANGE_OFF:
     case CHANGE_RESET:
@@ -153,8 +167,14 @@ static int factor_render(struct op *o, struct buf *out)
         int err = qr_json(buf_cstr(&f->uri), out);
         return err ? err : buf_puts(out, "}") ? PHR_ENOMEM : PHR_OK;
     }
-    return buf_printf(out, "{\"enabled\":%s}", f->change == CHANGE_CONFIRM ? "true" : "false") ? PHR_ENOMEM
-                                                                                              : PHR_OK;
+    if (f->change != CHANGE_CONFIRM)
+        return buf_puts(out, "{\"enabled\":false}") ? PHR_ENOMEM : PHR_OK;
+    if (buf_puts(out, "{\"enabled\":true,\"recovery_codes\":["))
+        return PHR_ENOMEM;
+    for (int i = 0; i < CODES; i++)
+        if ((i && buf_puts(out, ",")) || buf_json_str(out, f->codes[i]))
+            return PHR_ENOMEM;
+    return buf_puts(out, "]}") ? PHR_ENOMEM : PHR_OK;
 }
 
 static void factor_destroy(struct op *o)
@@ -162,6 +182,7 @@ static void factor_destroy(struct op *o)
     struct factor_op *f = (struct factor_op *)o;
     buf_wipe(&f->uri);
     sodium_memzero(f->sealed, sizeof f->sealed);
+    sodium_memzero(f->codes, sizeof f->codes);
 }
 
 static const struct op_ops factor_ops = {factor_commit, factor_render, factor_destroy};
@@ -229,9 +250,16 @@ static int begin(struct service *svc, struct store *rd, struct factor_op *f, str
     return err ? issue_set(is, 500, "exception", NULL, "the key could not be made") : 0;
 }
 
-/* The code (and for off, the password) checked against the stored key. */
-static int check(struct service *svc, struct store *rd, struct factor_op *f, const char *otp, const char *password,
-                 size_t pwlen, struct issue *is)
+void second_factor_code_hash(const char *code, unsigned char out[SHA256_BYTES])
+{
+    crypto_hash_sha256(out, (const unsigned char *)code, strlen(code));
+}
+
+/* The code (and for off, the password) checked against the stored key; to
+ * turn it off, a recovery code stands in for the code (checked, and used
+ * up, in the commit). */
+static int check(struct service *svc, struct store *rd, struct factor_op *f, const char *otp, const char *recovery,
+                 const char *password, size_t pwlen, struct issue *is)
 {
     struct factor cur;
     unsigned char secret[TOTP_SECRET_BYTES];
@@ -249,10 +277,22 @@ static int check(struct service *svc, struct store *rd, struct factor_op *f, con
     if (f->change == CHANGE_CONFIRM) {
         /* A wrong first code changes nothing and needs no record: the
          * factor is not in use yet. */
-        return ok ? 0
-                  : issue_set(is, 422, "value", "otp",
-                              "the code does not match: check that the phone's clock is right and type the "
-                              "current 6 digits");
+        if (!ok)
+            return issue_set(is, 422, "value", "otp",
+                             "the code does not match: check that the phone's clock is right and type the "
+                             "current 6 digits");
+        for (int i = 0; i < CODES; i++) {
+            unsigned char raw[8];
+            randombytes_buf(raw, sizeof raw);
+            sodium_bin2hex(f->codes[i], sizeof f->codes[i], raw, sizeof raw);
+            sodium_memzero(raw, sizeof raw);
+            second_factor_code_hash(f->codes[i], f->codes_hash[i]);
+        }
+        return 0;
+    }
+    if (!ok && (!otp || !*otp) && recovery && *recovery && strlen(recovery) <= 64) {
+        second_factor_code_hash(recovery, f->code_hash);
+        f->use_code = ok = 1;
     }
     struct login_name who = {"", ""};
     if (rd->ops->person_by_id(rd, f->person, got_login, &who) != PHR_OK)
@@ -266,7 +306,8 @@ static int check(struct service *svc, struct store *rd, struct factor_op *f, con
 }
 
 int second_factor_change(struct service *svc, const struct actor *a, const char *person, const char *action,
-                         const char *otp, const char *password, size_t pwlen, struct op **out, struct issue *is)
+                         const char *otp, const char *recovery, const char *password, size_t pwlen, struct op **out,
+                         struct issue *is)
 {
     *out = NULL;
     if (!person || strlen(person) > ID_LEN || gate_decide(a, ACT_SECOND_FACTOR, person) == GATE_DENY)
@@ -292,7 +333,7 @@ int second_factor_change(struct service *svc, const struct actor *a, const char 
     if (change == CHANGE_BEGIN)
         rc = begin(svc, rd, f, is);
     else if (change != CHANGE_RESET)
-        rc = check(svc, rd, f, otp, password, pwlen, is);
+        rc = check(svc, rd, f, otp, recovery, password, pwlen, is);
     service_reader_done(svc, rd);
     if (rc) {
         op_free(&f->op);

@@ -93,19 +93,21 @@ int service_authenticate(struct service *svc, const char *token, struct auth *ou
 /* Accounts (R2.4). Synchronous failures return -1 with is filled. */
 int accounts_signup(struct service *svc, const struct actor *a, const char *login, const char *password,
                     size_t pwlen, struct op **out, struct issue *is);
-/* otp: the current code when the person has a second factor on (else
- * ignored; NULL when none was given). */
+/* otp: the current code when the person has a second factor on, or
+ * recovery: one of its recovery codes (else ignored; NULL when not given). */
 int accounts_login(struct service *svc, const struct actor *a, const char *login, const char *password,
-                   size_t pwlen, const char *otp, struct op **out, struct issue *is);
+                   size_t pwlen, const char *otp, const char *recovery, struct op **out, struct issue *is);
 int accounts_logout(struct service *svc, const struct actor *a, const struct auth *auth, struct op **out,
                     struct issue *is);
 
 /* A person's optional second factor (TOTP): action "begin" (the answer's
- * totp_uri is shown once), "confirm" with the first code, "off" with the
- * password and a current code; the operator's "off" (system actor) resets
- * it for a person who lost the phone. */
+ * totp_uri is shown once), "confirm" with the first code (the answer's ten
+ * recovery codes are shown once), "off" with the password and a current
+ * code or an unused recovery code; the operator's "off" (system actor)
+ * resets it for a person who lost the phone and the codes. */
 int second_factor_change(struct service *svc, const struct actor *a, const char *person, const char *action,
-                         const char *otp, const char *password, size_t pwlen, struct op **out, struct issue *is);
+                         const char *otp, const char *recovery, const char *password, size_t pwlen, struct op **out,
+                         struct issue *is);
 /* {"enabled": bool, "pending": bool}; PHR_EPERM for anyone but the person. */
 int second_factor_state(struct service *svc, const struct actor *a, const char *person, struct buf *out);
 

@@ -485,8 +485,17 @@ static const char m15_second_factor[] =
 /* A Bulk Data export may be a Group's (the recipient group it acts under). */
 static const char m16_group_export[] = "ALTER TABLE bulk_exports ADD COLUMN group_code TEXT;";
 
+/* A person's recovery codes for the second factor: kept as hashes, each
+ * used once (the codes have full entropy: a fast hash is enough). */
+static const char m17_second_factor_codes[] =
+    "CREATE TABLE second_factor_codes("
+    " person_id TEXT NOT NULL REFERENCES persons(id),"
+    " code_hash BLOB NOT NULL,"
+    " used_at INTEGER,"
+    " PRIMARY KEY (person_id, code_hash));";
+
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
                                          m6_agreements, m7_organisations, m8_rates, m9_keystore, m10_erasure,
                                          m11_retention, m12_checksheet, m13_bulk, m14_anonymised_notice,
-                                         m15_second_factor, m16_group_export};
+                                         m15_second_factor, m16_group_export, m17_second_factor_codes};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

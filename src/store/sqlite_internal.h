@@ -13,11 +13,11 @@
 #define SQ_STAFF_STMTS 16 /* sqlite_staff.c's statements */
 #define SQ_AUDIT_STMTS 12 /* sqlite_audit.c's statements */
 #define SQ_UPKEEP_STMTS 10 /* sqlite_upkeep.c's statements */
-#define SQ_RIGHTS_STMTS 20 /* sqlite_rights.c's statements */
+#define SQ_RIGHTS_STMTS 24 /* sqlite_rights.c's statements */
 #define SQ_RETENTION_STMTS 24 /* sqlite_retention.c's statements */
 #define SQ_CHECKSHEET_STMTS 8 /* sqlite_checksheet.c's statements */
 #define SQ_BULK_STMTS 4 /* sqlite_bulk.c's statements */
-#define SQ_SECOND_FACTOR_STMTS 4 /* sqlite_second_factor.c's statements */
+#define SQ_SECOND_FACTOR_STMTS 8 /* sqlite_second_factor.c's statements */
 
 struct checkpointer;
 
@@ -172,6 +172,10 @@ int sqf_second_factor_get(struct store *st, const char *person, int (*cb)(void *
 int sqf_second_factor_put(struct store *st, const struct second_factor_row *r);
 int sqf_second_factor_use(struct store *st, const char *person, int64_t step);
 int sqf_second_factor_delete(struct store *st, const char *person);
+int sqf_second_factor_codes_put(struct store *st, const char *person, const unsigned char (*hashes)[SHA256_BYTES],
+                                size_t n);
+int sqf_second_factor_code_use(struct store *st, const char *person, const unsigned char hash[SHA256_BYTES],
+                               int64_t at);
 int sqk_checksheet_facts(struct store *st, int64_t provisions_since, struct checksheet_facts *f);
 int sqk_answer_insert(struct store *st, const struct checksheet_answer_row *a);
 int sqk_answers_latest(struct store *st, int (*cb)(void *, const struct checksheet_answer_row *), void *arg);

@@ -9,7 +9,7 @@
 enum {
     S_COUNT_RECORDS, S_COUNT_ACCOUNT, S_INSERT, S_GET, S_UNFINISHED, S_SET, S_ERASE_RECORDS,
     S_TOMBSTONE_LOGIN, S_TOMBSTONE, S_DEL_RECORDS, S_DEL_SESSIONS, S_DEL_CONSENTS, S_DEL_CONSENT_STATE,
-    S_DEL_SUSPENSIONS, S_DEL_SUSPENSION_STATE, S_DEL_NOTICES, S_DEL_SECOND_FACTOR, S_DEL_KEY, S_DEL_KEYS_OF_ERASED,
+    S_DEL_SUSPENSIONS, S_DEL_SUSPENSION_STATE, S_DEL_NOTICES, S_DEL_SECOND_FACTOR, S_DEL_SECOND_FACTOR_CODES, S_DEL_KEY, S_DEL_KEYS_OF_ERASED,
     S_BY_ORIGINAL,
     N_STMTS
 };
@@ -49,6 +49,7 @@ static const char *const sql[N_STMTS] = {
     [S_DEL_SUSPENSION_STATE] = "DELETE FROM suspension_state WHERE person_id = ?1",
     [S_DEL_NOTICES] = "DELETE FROM notices WHERE person_id = ?1",
     [S_DEL_SECOND_FACTOR] = "DELETE FROM second_factors WHERE person_id = ?1",
+    [S_DEL_SECOND_FACTOR_CODES] = "DELETE FROM second_factor_codes WHERE person_id = ?1",
     [S_DEL_KEY] = "DELETE FROM ks.data_keys WHERE person_id = ?1",
     [S_BY_ORIGINAL] = "SELECT id FROM records WHERE person_id = ? AND resource_type = ? AND current = 1"
                       " AND original_mac = ? LIMIT 1",
@@ -188,7 +189,7 @@ int sqx_erase_account(struct store *st, const char *person)
      * so it goes before the login does. */
     static const int steps[] = {S_TOMBSTONE_LOGIN, S_TOMBSTONE, S_DEL_RECORDS, S_DEL_SESSIONS, S_DEL_CONSENTS,
                                 S_DEL_CONSENT_STATE, S_DEL_SUSPENSIONS, S_DEL_SUSPENSION_STATE, S_DEL_NOTICES,
-                                S_DEL_SECOND_FACTOR};
+                                S_DEL_SECOND_FACTOR, S_DEL_SECOND_FACTOR_CODES};
     struct sqlite_store *s = S(st);
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         sqlite3_stmt *q = prep(s, steps[i]);

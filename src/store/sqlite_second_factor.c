@@ -1,12 +1,13 @@
 /* A person's optional second factor in the SQLite backend: one TOTP key
  * per person, sealed with the person's own data key (so that key rotation
- * carries it and erasure shreds it), awaiting confirmation or enabled. */
+ * carries it and erasure shreds it), awaiting confirmation or enabled; and
+ * its recovery codes, as hashes, each used once. */
 #include <string.h>
 
 #include "store/sqlite_internal.h"
 #include "util/err.h"
 
-enum { F_GET, F_PUT, F_USE, F_DELETE, N_STMTS };
+enum { F_GET, F_PUT, F_USE, F_DELETE, F_CODES_DELETE, F_CODE_INSERT, F_CODE_USE, N_STMTS };
 _Static_assert(N_STMTS <= SQ_SECOND_FACTOR_STMTS, "raise SQ_SECOND_FACTOR_STMTS");
 
 static const char *const sql[N_STMTS] = {
@@ -17,6 +18,9 @@ static const char *const sql[N_STMTS] = {
               " created_at = excluded.created_at WHERE second_factors.enabled = 0",
     [F_USE] = "UPDATE second_factors SET enabled = 1, last_step = ?2 WHERE person_id = ?1 AND last_step < ?2",
     [F_DELETE] = "DELETE FROM second_factors WHERE person_id = ?",
+    [F_CODES_DELETE] = "DELETE FROM second_factor_codes WHERE person_id = ?",
+    [F_CODE_INSERT] = "INSERT INTO second_factor_codes(person_id, code_hash) VALUES(?,?)",
+    [F_CODE_USE] = "UPDATE second_factor_codes SET used_at = ?3 WHERE person_id = ?1 AND code_hash = ?2 AND used_at IS NULL",
 };
 
 static sqlite3_stmt *prep(struct sqlite_store *s, int id)
@@ -74,6 +78,15 @@ int sqf_second_factor_use(struct store *st, const char *person, int64_t step)
     return err ? err : sqlite3_changes(s->db) == 1 ? PHR_OK : PHR_ECONFLICT;
 }
 
+static int delete_codes(struct sqlite_store *s, const char *person)
+{
+    sqlite3_stmt *q = prep(s, F_CODES_DELETE);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, person);
+    return sq_exec(s, q, "second_factor_codes_delete");
+}
+
 int sqf_second_factor_delete(struct store *st, const char *person)
 {
     struct sqlite_store *s = S(st);
@@ -82,5 +95,37 @@ int sqf_second_factor_delete(struct store *st, const char *person)
         return PHR_EIO;
     sq_bind_text(q, 1, person);
     int err = sq_exec(s, q, "second_factor_delete");
+    if (!err)
+        err = sqlite3_changes(s->db) == 1 ? delete_codes(s, person) : PHR_ENOTFOUND;
+    return err;
+}
+
+int sqf_second_factor_codes_put(struct store *st, const char *person, const unsigned char (*hashes)[SHA256_BYTES],
+                                size_t n)
+{
+    struct sqlite_store *s = S(st);
+    int err = delete_codes(s, person);
+    for (size_t i = 0; !err && i < n; i++) {
+        sqlite3_stmt *q = prep(s, F_CODE_INSERT);
+        if (!q)
+            return PHR_EIO;
+        sq_bind_text(q, 1, person);
+        sqlite3_bind_blob(q, 2, hashes[i], SHA256_BYTES, SQLITE_STATIC);
+        err = sq_exec(s, q, "second_factor_code_insert");
+    }
+    return err;
+}
+
+int sqf_second_factor_code_use(struct store *st, const char *person, const unsigned char hash[SHA256_BYTES],
+                               int64_t at)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, F_CODE_USE);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, person);
+    sqlite3_bind_blob(q, 2, hash, SHA256_BYTES, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, at);
+    int err = sq_exec(s, q, "second_factor_code_use");
     return err ? err : sqlite3_changes(s->db) == 1 ? PHR_OK : PHR_ENOTFOUND;
 }

@@ -520,8 +520,14 @@ struct store_ops {
     /* Enables the key and records step as used; PHR_ECONFLICT if step is
      * not after the last one used (a replayed code). */
     int (*second_factor_use)(struct store *st, const char *person, int64_t step);
-    /* PHR_ENOTFOUND if there was none. */
+    /* PHR_ENOTFOUND if there was none; its recovery codes go with it. */
     int (*second_factor_delete)(struct store *st, const char *person);
+    /* Replaces the person's recovery codes with n new ones (hashes). */
+    int (*second_factor_codes_put)(struct store *st, const char *person, const unsigned char (*hashes)[SHA256_BYTES],
+                                   size_t n);
+    /* Marks an unused code used; PHR_ENOTFOUND if there is no such unused code. */
+    int (*second_factor_code_use)(struct store *st, const char *person, const unsigned char hash[SHA256_BYTES],
+                                  int64_t at);
     /* PHR_OK if recipient belongs to group, PHR_ENOTFOUND if not. */
     int (*group_member)(struct store *st, const char *group, const char *recipient);
 

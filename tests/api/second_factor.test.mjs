@@ -1,8 +1,9 @@
 // A person's optional second factor (R2.4): turned on with a first code,
-// asked for at every sign-in after, a code accepted once, turned off only
-// with the password and a code (or by the operator for a lost phone), the
-// key sealed in the store, every change and refusal in the handling
-// history.
+// asked for at every sign-in after, a code accepted once, ten recovery
+// codes each good once instead, turned off only with the password and a
+// code (or by the operator for a lost phone), the key sealed and the
+// recovery codes hashed in the store, every change and refusal in the
+// handling history.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, call, signupAndLogin, sql, phr, totp, base32, PASSWORD } from './helpers.mjs';
@@ -12,7 +13,7 @@ before(async () => { srv = await startServer(); });
 after(async () => { await srv.stop(); });
 
 const factor = (who, body) => call(srv, body ? 'POST' : 'GET', '/api/v1/me/second-factor', { token: who.token, body });
-const signIn = (who, otp) => call(srv, 'POST', '/api/v1/login', { body: { login: who.login, password: PASSWORD, ...(otp ? { otp } : {}) } });
+const signIn = (who, otp, recovery) => call(srv, 'POST', '/api/v1/login', { body: { login: who.login, password: PASSWORD, ...(otp ? { otp } : {}), ...(recovery ? { recovery_code: recovery } : {}) } });
 // A code that is certainly not the current one.
 const wrong = (code) => code.slice(0, 5) + String((Number(code[5]) + 5) % 10);
 const audit = (who, action) => sql(srv.data, `SELECT group_concat(result || ':' || coalesce(records, '') || ':' || coalesce(reason, ''), ' ') FROM audit WHERE action = '${action}' AND subject = '${who.personId}'`);
@@ -22,6 +23,7 @@ async function turnOn(who) {
   assert.equal(begun.status, 200, begun.text);
   const confirmed = await factor(who, { action: 'confirm', otp: totp(begun.body.totp_uri) });
   assert.equal(confirmed.status, 200, confirmed.text);
+  who.recoveryCodes = confirmed.body.recovery_codes;
   return begun.body.totp_uri;
 }
 
@@ -99,6 +101,29 @@ test('R2.4 turning it off needs the password and a current code; a wrong one is 
   const unknown = phr(['account', 'second-factor-off', '--data', srv.data, '--login', 'nobody@example.jp', '--log-level', 'warn']);
   assert.equal(unknown.status, 1);
   assert.match(unknown.stderr, /no person has the login/);
+});
+
+test('R2.4 each recovery code signs in once in place of a code, and turns the factor off with the password; they are stored as hashes only', async () => {
+  const me = await signupAndLogin(srv);
+  await turnOn(me);
+  assert.equal(me.recoveryCodes.length, 10);
+  assert.ok(me.recoveryCodes.every((c) => /^[0-9a-f]{16}$/.test(c)) && new Set(me.recoveryCodes).size === 10);
+  const stored = sql(srv.data, `SELECT group_concat(hex(code_hash)) FROM second_factor_codes WHERE person_id = '${me.personId}'`).toLowerCase();
+  assert.ok(me.recoveryCodes.every((c) => !stored.includes(Buffer.from(c).toString('hex')) && !stored.includes(c)), 'hashes only');
+  const [first, second] = me.recoveryCodes;
+  assert.equal((await signIn(me, null, first)).status, 200, 'a recovery code stands in for the code');
+  const again = await signIn(me, null, first);
+  assert.equal(again.status, 401);
+  assert.match(again.body.detail, /recovery code is wrong or was used already/);
+  assert.equal((await signIn(me, null, 'not-a-code-at-all')).status, 401);
+  sql(srv.data, 'DELETE FROM login_throttle');
+  const offRefused = await factor(me, { action: 'off', password: PASSWORD, recovery_code: first });
+  assert.equal(offRefused.status, 403, 'a used code turns nothing off');
+  assert.deepEqual((await factor(me)).body, { enabled: true, pending: false });
+  const off = await factor(me, { action: 'off', password: PASSWORD, recovery_code: second });
+  assert.equal(off.status, 200, off.text);
+  assert.equal(sql(srv.data, `SELECT count(*) FROM second_factor_codes WHERE person_id = '${me.personId}'`), '0', 'the codes go with the factor');
+  assert.equal((await signIn(me)).status, 200);
 });
 
 test('R2.4 R2.9 nobody else reaches a person\'s second factor', async () => {

@@ -288,12 +288,18 @@ test('R2.4 a person turns on a second factor by scanning its QR code; sign-in th
   await page.click('#factor-confirm');
   await page.waitForSelector('#factor-off');
   assert.match(await page.textContent('#factor-message'), /有効にしました/);
+  const codes = await page.locator('#factor-codes li').allTextContents();
+  assert.equal(codes.length, 10, 'the recovery codes, shown once');
   assert.equal(sql(srv.data, `SELECT enabled FROM second_factors WHERE person_id = (SELECT id FROM persons WHERE login = '${login}')`), '1');
 
   await page.click('#signout');
   await signIn('');
   await page.waitForSelector('#login-message.error');
   assert.match(await page.textContent('#login-message'), /6-digit code/);
+  // A recovery code stands in for the code, once.
+  await signIn(codes[0]);
+  await page.waitForURL(/#\/home/);
+  await page.click('#signout');
   // Each code is accepted once: forget the step the set-up used rather than wait for the next one.
   const forget = () => sql(srv.data, `UPDATE second_factors SET last_step = 0 WHERE person_id = (SELECT id FROM persons WHERE login = '${login}')`);
   forget();

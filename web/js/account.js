@@ -4,6 +4,7 @@
 // each naming the texts that were shown (their SHA-256).
 import { h, show, message } from './dom.js';
 import { api } from './api.js';
+import { codeFields } from './security.js';
 import { t, pick } from './i18n.js';
 import { loadPolicies, documentOf } from './public.js';
 import { markdown } from './text.js';
@@ -50,7 +51,7 @@ export async function signup(done) {
 export function signin(done) {
   const login = h('input', { id: 'login-login', type: 'email', autocomplete: 'username', required: true });
   const password = h('input', { id: 'login-password', type: 'password', autocomplete: 'current-password', required: true });
-  const otp = h('input', { id: 'login-otp', inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6 });
+  const otp = h('input', { id: 'login-otp', autocomplete: 'one-time-code' });
   const out = h('p', { id: 'login-message' });
   const notices = h('div', { id: 'login-notices' });
   show(
@@ -59,8 +60,7 @@ export function signin(done) {
       onsubmit: async (ev) => {
         ev.preventDefault();
         try {
-          const code = otp.value.trim();
-          const r = await api('POST', '/api/v1/login', { login: login.value, password: password.value, ...(code ? { otp: code } : {}) });
+          const r = await api('POST', '/api/v1/login', { login: login.value, password: password.value, ...codeFields(otp.value) });
           done(r.notices || []);
         } catch (e) {
           message(out, e.message);
