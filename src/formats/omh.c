@@ -9,15 +9,16 @@
 
 #define OMH_MAX_POINTS CSV_MAX_MEASUREMENTS
 
-/* The single-value schemas: the body member holding the value, and the
- * LOINC code of the vital sign it is. */
+/* The single-value schemas: the body member holding the value, the LOINC
+ * code of the vital sign it is, and the schema version written. */
 static const struct {
-    const char *schema, *member, *loinc;
+    const char *schema, *member, *loinc, *version;
 } single[] = {
-    {"body-weight", "body_weight", "29463-7"},         {"body-height", "body_height", "8302-2"},
-    {"heart-rate", "heart_rate", "8867-4"},            {"body-temperature", "body_temperature", "8310-5"},
-    {"blood-glucose", "blood_glucose", "41653-7"},     {"oxygen-saturation", "oxygen_saturation", "59408-5"},
-    {"step-count", "step_count", "55423-8"},
+    {"body-weight", "body_weight", "29463-7", "2.0"},         {"body-height", "body_height", "8302-2", "1.0"},
+    {"heart-rate", "heart_rate", "8867-4", "2.0"},            {"body-temperature", "body_temperature", "8310-5", "3.0"},
+    {"blood-glucose", "blood_glucose", "41653-7", "3.0"},     {"oxygen-saturation", "oxygen_saturation", "59408-5", "2.0"},
+    {"step-count", "step_count", "55423-8", "2.0"},           {"blood-glucose", "blood_glucose", "15074-8", "3.0"},
+    {"blood-glucose", "blood_glucose", "2339-0", "3.0"},
 };
 
 /* Open mHealth's unit names in UCUM; any other is passed on, and the vital
@@ -193,4 +194,82 @@ out:
     if (rc)
         csv_vitals_free(out);
     return rc;
+}
+
+/* --- writing --- */
+
+static const char *omh_unit(const char *ucum)
+{
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcmp(units[i].ucum, ucum))
+            return units[i].omh;
+    return ucum;
+}
+
+static int put_value(struct buf *b, const char *key, json_object *q)
+{
+    json_object *v = member(q, "value");
+    const char *code = json_get_str(q, "code");
+    return !is_number(v) || buf_printf(b, "\"%s\":{\"value\":%.15g,\"unit\":", key, json_object_get_double(v)) ||
+                   buf_json_str(b, omh_unit(code ? code : "")) || buf_puts(b, "}")
+               ? -1
+               : 0;
+}
+
+int omh_write(json_object *obs, struct buf *out)
+{
+    json_object *coding = json_object_array_get_idx(member(member(obs, "code"), "coding"), 0);
+    const char *code = json_get_str(coding, "code"), *id = json_get_str(obs, "id");
+    const char *at = json_get_str(obs, "effectiveDateTime");
+    json_object *period = member(obs, "effectivePeriod");
+    if (!code || !id || (!at && !period))
+        return 0;
+    size_t mark = out->len;
+    const char *schema = NULL, *version = NULL;
+    size_t k = 0;
+    if (!strcmp(code, "85354-9")) {
+        schema = "blood-pressure";
+        version = "3.1";
+    } else {
+        while (k < sizeof single / sizeof single[0] && strcmp(single[k].loinc, code))
+            k++;
+        if (k == sizeof single / sizeof single[0] || !member(obs, "valueQuantity"))
+            return 0;
+        schema = single[k].schema;
+        version = single[k].version;
+    }
+    int e = buf_puts(out, "{\"header\":{\"id\":") || buf_json_str(out, id) ||
+            buf_printf(out, ",\"schema_id\":{\"namespace\":\"omh\",\"name\":\"%s\",\"version\":\"%s\"}},\"body\":{",
+                       schema, version);
+    if (!e && !strcmp(schema, "blood-pressure")) {
+        json_object *parts = member(obs, "component"), *sys = NULL, *dia = NULL;
+        for (size_t i = 0; parts && json_object_is_type(parts, json_type_array) && i < json_object_array_length(parts); i++) {
+            json_object *c = json_object_array_get_idx(parts, i);
+            const char *pc = json_get_str(json_object_array_get_idx(member(member(c, "code"), "coding"), 0), "code");
+            if (pc && !strcmp(pc, "8480-6"))
+                sys = member(c, "valueQuantity");
+            if (pc && !strcmp(pc, "8462-4"))
+                dia = member(c, "valueQuantity");
+        }
+        if (!sys || !dia) {
+            out->len = mark;
+            return 0;
+        }
+        e = put_value(out, "systolic_blood_pressure", sys) || buf_puts(out, ",") ||
+            put_value(out, "diastolic_blood_pressure", dia);
+    } else if (!e) {
+        e = put_value(out, single[k].member, member(obs, "valueQuantity"));
+    }
+    if (!e && at)
+        e = buf_puts(out, ",\"effective_time_frame\":{\"date_time\":") || buf_json_str(out, at) || buf_puts(out, "}");
+    else if (!e)
+        e = buf_puts(out, ",\"effective_time_frame\":{\"time_interval\":{\"start_date_time\":") ||
+            buf_json_str(out, json_get_str(period, "start") ? json_get_str(period, "start") : "") ||
+            buf_puts(out, ",\"end_date_time\":") ||
+            buf_json_str(out, json_get_str(period, "end") ? json_get_str(period, "end") : "") || buf_puts(out, "}}");
+    if (e || buf_puts(out, "}}")) {
+        out->len = mark;
+        return -1;
+    }
+    return 1;
 }

@@ -1,12 +1,14 @@
 /* The exports made whole before they are sent (R4.3, R4.4): the SPHR
- * package (a zip: the FHIR Bundle, the CSV and every imported file as it
- * came, with its index) and the お薬手帳 text written from the medication. */
+ * package (a zip: the FHIR Bundle, the CSV, the vital signs as Open
+ * mHealth data points and every imported file as it came, with its index)
+ * and the お薬手帳 text written from the medication. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "formats/jahis.h"
 #include "formats/jahis_write.h"
+#include "formats/omh.h"
 #include "formats/sphr.h"
 #include "service/export_internal.h"
 #include "util/clock.h"
@@ -74,12 +76,38 @@ struct originals {
     struct export *e;
     struct original *o;
     size_t n, cap;
+    struct buf omh;               /* the vital signs as Open mHealth data points: "[…" */
+    size_t npoints;
 };
 
-/* Imported files, as they came: a DocumentReference's original. */
+/* A vital sign, as an Open mHealth data point too. */
+static int add_point(struct originals *x, const struct record_row *r)
+{
+    int err = snapshot_open_part(&x->e->snap, r, "body");
+    if (err)
+        return err;
+    json_object *o = json_tokener_parse(buf_cstr(&x->e->snap.plain));
+    buf_wipe(&x->e->snap.plain);
+    if (!o)
+        return PHR_EIO;
+    size_t mark = x->omh.len;
+    int rc = buf_puts(&x->omh, x->npoints ? ",\n" : "[") ? -1 : omh_write(o, &x->omh);
+    json_object_put(o);
+    if (rc < 0)
+        return PHR_ENOMEM;
+    if (rc == 0)
+        x->omh.len = mark; /* not one of Open mHealth's schemas */
+    x->npoints += rc == 1;
+    return PHR_OK;
+}
+
+/* Imported files, as they came (a DocumentReference's original), and the
+ * vital signs for the Open mHealth file. */
 static int keep_original(void *arg, const struct record_row *r)
 {
     struct originals *x = arg;
+    if (r->current && !strcmp(r->resource_type, "Observation") && r->category && !strcmp(r->category, "vital-signs"))
+        return add_point(x, r);
     if (!r->current || strcmp(r->resource_type, "DocumentReference"))
         return PHR_OK;
     if (x->n == x->cap) {
@@ -97,8 +125,9 @@ static int keep_original(void *arg, const struct record_row *r)
     memset(o, 0, sizeof *o);
     struct buf *p = &x->e->snap.plain;
     const char *d = p->len ? p->data : "";
-    int xml = d[0] == '<', json = d[0] == '{', jahis = p->len >= 7 && !memcmp(d, "JAHISTC", 7);
-    o->type = xml ? "application/xml" : json ? "application/fhir+json" : jahis ? "text/plain" : "text/csv";
+    int xml = d[0] == '<', omh = omh_sniff(d, p->len), json = omh || d[0] == '{',
+        jahis = p->len >= 7 && !memcmp(d, "JAHISTC", 7);
+    o->type = xml ? "application/xml" : omh ? "application/json" : json ? "application/fhir+json" : jahis ? "text/plain" : "text/csv";
     snprintf(o->path, sizeof o->path, "originals/%s.%s", r->id, xml ? "xml" : json ? "json" : jahis ? "txt" : "csv");
     err = buf_append(&o->data, p->data, p->len) ? PHR_ENOMEM : PHR_OK;
     buf_wipe(p);
@@ -122,17 +151,22 @@ int export_package(struct export *e, struct buf *out)
         if (rd->ops->record_page(rd, e->snap.person, 1, cursor, 200, keep_original, &x, &cursor) != PHR_OK)
             goto out;
     } while (cursor != before);
-    if (!(parts = calloc(x.n + 2, sizeof *parts)))
+    if ((x.npoints && buf_puts(&x.omh, "]\n")) || !(parts = calloc(x.n + 3, sizeof *parts)))
         goto out;
-    /* The Bundle holds every record; the CSV and the originals are copies
-     * of some of them, marked as such so that an import reads records once. */
-    parts[0] = (struct sphr_part){"fhir/everything.json", "application/fhir+json", "FHIR R4 Bundle (Patient/$everything)",
-                                  fhir.data, fhir.len, 0};
-    parts[1] = (struct sphr_part){"csv/observations.csv", "text/csv", "Observations (CSV)", csv.data, csv.len, 1};
+    /* The Bundle holds every record; the CSV, the Open mHealth file and the
+     * originals are copies of some of them, marked as such so that an
+     * import reads records once. */
+    size_t n = 0;
+    parts[n++] = (struct sphr_part){"fhir/everything.json", "application/fhir+json",
+                                    "FHIR R4 Bundle (Patient/$everything)", fhir.data, fhir.len, 0};
+    parts[n++] = (struct sphr_part){"csv/observations.csv", "text/csv", "Observations (CSV)", csv.data, csv.len, 1};
+    if (x.npoints)
+        parts[n++] = (struct sphr_part){"omh/vital-signs.json", "application/json", "Vital signs (Open mHealth)",
+                                        x.omh.data, x.omh.len, 1};
     for (size_t i = 0; i < x.n; i++)
-        parts[i + 2] = (struct sphr_part){x.o[i].path, x.o[i].type, "Imported file, as it came", x.o[i].data.data,
-                                          x.o[i].data.len, 1};
-    rc = sphr_package(e->snap.person, clock_now_ms(), parts, x.n + 2, out);
+        parts[n++] = (struct sphr_part){x.o[i].path, x.o[i].type, "Imported file, as it came", x.o[i].data.data,
+                                        x.o[i].data.len, 1};
+    rc = sphr_package(e->snap.person, clock_now_ms(), parts, n, out);
 out:
     if (rc)
         log_event(LOG_ERROR, "export.failed", "what", "sphr", NULL);
@@ -140,6 +174,7 @@ out:
     for (size_t i = 0; i < x.n; i++)
         buf_wipe(&x.o[i].data);
     free(x.o);
+    buf_wipe(&x.omh);
     buf_wipe(&fhir);
     buf_wipe(&csv);
     return rc;

@@ -153,6 +153,17 @@ test('R4.3 R4.4 the SPHR package: an index of everything, the FHIR Bundle, the C
   assert.equal(bundle.entry[0].resource.id, me.personId);
   validateResource(bundle);
   assert.match(execFileSync('unzip', ['-p', zip, 'csv/observations.csv'], { encoding: 'utf8' }), /85354-9,Blood pressure panel,,mm\[Hg\],121,79/);
+  // The vital signs as Open mHealth data points, which read back as the same measurement.
+  const omh = execFileSync('unzip', ['-p', zip, 'omh/vital-signs.json'], { encoding: 'utf8' });
+  const points = JSON.parse(omh);
+  assert.deepEqual(points.map((p) => p.header.schema_id), [{ namespace: 'omh', name: 'blood-pressure', version: '3.1' }]);
+  assert.deepEqual(points[0].body.systolic_blood_pressure, { value: 121, unit: 'mmHg' });
+  const reader = await signupAndLogin(srv);
+  const back = await upload(reader, omh, 'application/json');
+  assert.equal(back.vital_signs, 1);
+  const bp = (await call(srv, 'GET', '/fhir/Observation?code=http://loinc.org|85354-9', { token: reader.token })).body.entry[0].resource;
+  assert.deepEqual(bp.component.map((c) => c.valueQuantity.value), [121, 79]);
+  assert.equal(bp.effectiveDateTime, '2026-11-03T07:30:00+09:00');
   const other = await signupAndLogin(srv);
   assert.equal((await fetch(`${srv.url}/api/v1/me/export/sphr.zip`, { headers: { authorization: `Bearer ${other.token}` } })).status, 200,
     'each person gets their own');
