@@ -10,7 +10,9 @@
 #define OMH_MAX_POINTS CSV_MAX_MEASUREMENTS
 
 /* The single-value schemas: the body member holding the value, the LOINC
- * code of the vital sign it is, and the schema version written. */
+ * code of the vital sign, and the schema version written. Reading takes a
+ * schema's first code (glucose in mmol/L: 15074-8); writing maps every
+ * code listed (a serum glucose too: Open mHealth has one glucose schema). */
 static const struct {
     const char *schema, *member, *loinc, *version;
 } single[] = {
