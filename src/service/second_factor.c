@@ -266,14 +266,14 @@ static int check(struct service *svc, struct store *rd, struct factor_op *f, con
     int err = factor_load(svc, rd, f->person, &cur, secret);
     if (err)
         return issue_set(is, 503, "transient", NULL, "the second factor could not be read");
+    int ok = cur.found && otp && totp_check(secret, clock_now_ms() / 1000, otp, (uint64_t)cur.last_step, &f->step) == 0;
+    sodium_memzero(secret, sizeof secret);
     if (!cur.found || (f->change == CHANGE_OFF && !cur.enabled))
         return issue_set(is, 404, "not-found", NULL,
                          f->change == CHANGE_OFF ? "there is no second factor to turn off"
                                                  : "nothing to confirm: add a second factor first");
     if (f->change == CHANGE_CONFIRM && cur.enabled)
         return issue_set(is, 409, "conflict", NULL, "the second factor is on already");
-    int ok = otp && totp_check(secret, clock_now_ms() / 1000, otp, (uint64_t)cur.last_step, &f->step) == 0;
-    sodium_memzero(secret, sizeof secret);
     if (f->change == CHANGE_CONFIRM) {
         /* A wrong first code changes nothing and needs no record: the
          * factor is not in use yet. */
