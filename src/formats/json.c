@@ -50,3 +50,22 @@ const char *json_get_str(json_object *o, const char *key)
         return NULL;
     return json_object_get_string(v);
 }
+
+const char *json_get_str_len(json_object *o, const char *key, size_t *len)
+{
+    json_object *v;
+    *len = 0;
+    if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, key, &v) ||
+        !json_object_is_type(v, json_type_string))
+        return NULL;
+    *len = (size_t)json_object_get_string_len(v);
+    return json_object_get_string(v);
+}
+
+void json_wipe_str(json_object *o, const char *key)
+{
+    size_t len;
+    const char *s = json_get_str_len(o, key, &len);
+    if (s)
+        explicit_bzero((char *)s, len);
+}

@@ -14,5 +14,10 @@
 json_object *json_parse_strict(const char *text, size_t len, struct issue *is);
 /* The string member `key` of o, or NULL if absent or not a string. */
 const char *json_get_str(json_object *o, const char *key);
+/* The same with its length (a secret may hold any byte); *len 0 when absent. */
+const char *json_get_str_len(json_object *o, const char *key, size_t *len);
+/* Overwrites a string member in place: a secret (password, recovery code)
+ * read from a request is wiped before the object is released. */
+void json_wipe_str(json_object *o, const char *key);
 
 #endif

@@ -25,14 +25,8 @@ static json_object *credentials(struct request *r, const char **login, const cha
         req_problem_issue(r, &is);
         return NULL;
     }
-    json_object *pv;
     *login = json_object_is_type(o, json_type_object) ? json_get_str(o, "login") : NULL;
-    *pw = NULL;
-    if (json_object_is_type(o, json_type_object) && json_object_object_get_ex(o, "password", &pv) &&
-        json_object_is_type(pv, json_type_string)) {
-        *pw = json_object_get_string(pv);
-        *pwlen = (size_t)json_object_get_string_len(pv);
-    }
+    *pw = json_get_str_len(o, "password", pwlen);
     if (!*login || !*pw) {
         json_object_put(o);
         req_problem(r, 400, "Bad Request", "login and password (strings) are required");
@@ -56,13 +50,6 @@ static void finish_logout(struct request *r)
     req_finish_session(r, 0);
 }
 
-static void wipe_member(json_object *o, const char *key)
-{
-    const char *s = json_get_str(o, key);
-    if (s)
-        explicit_bzero((char *)s, strlen(s));
-}
-
 static void signup_or_login(struct request *r, int signup)
 {
     const char *login, *pw;
@@ -76,8 +63,8 @@ static void signup_or_login(struct request *r, int signup)
                     : accounts_login(r->svc, &r->actor, login, pw, pwlen, json_get_str(o, "otp"),
                                      json_get_str(o, "recovery_code"), &op, &is);
     /* json-c's strings are the secrets in plaintext: wipe before release. */
-    explicit_bzero((char *)pw, pwlen);
-    wipe_member(o, "recovery_code");
+    json_wipe_str(o, "password");
+    json_wipe_str(o, "recovery_code");
     json_object_put(o);
     if (rc != 0) {
         req_problem_issue(r, &is);
@@ -106,20 +93,14 @@ void routes_second_factor(struct request *r)
     json_object *o = req_json_object(r);
     if (!o)
         return;
-    json_object *pv;
-    const char *pw = NULL;
-    size_t pwlen = 0;
-    if (json_object_object_get_ex(o, "password", &pv) && json_object_is_type(pv, json_type_string)) {
-        pw = json_object_get_string(pv);
-        pwlen = (size_t)json_object_get_string_len(pv);
-    }
+    size_t pwlen;
+    const char *pw = json_get_str_len(o, "password", &pwlen);
     struct op *op;
     struct issue is;
     int rc = second_factor_change(r->svc, &r->actor, r->auth.person_id, json_get_str(o, "action"),
                                   json_get_str(o, "otp"), json_get_str(o, "recovery_code"), pw, pwlen, &op, &is);
-    if (pw)
-        explicit_bzero((char *)pw, pwlen);
-    wipe_member(o, "recovery_code");
+    json_wipe_str(o, "password");
+    json_wipe_str(o, "recovery_code");
     json_object_put(o);
     if (rc != 0)
         return req_problem_issue(r, &is);

@@ -29,23 +29,15 @@ static void login(struct request *r)
     json_object *o = req_json_object(r);
     if (!o)
         return;
-    json_object *pv;
-    const char *pw = NULL;
-    size_t pwlen = 0;
-    if (json_object_object_get_ex(o, "password", &pv) && json_object_is_type(pv, json_type_string)) {
-        pw = json_object_get_string(pv);
-        pwlen = (size_t)json_object_get_string_len(pv);
-    }
+    size_t pwlen;
+    const char *pw = json_get_str_len(o, "password", &pwlen);
     struct op *op;
     struct issue is;
     int rc = staff_login(r->svc, &r->actor, json_get_str(o, "login"), pw, pwlen, json_get_str(o, "otp"),
                          json_get_str(o, "recovery_code"), &op, &is);
     /* json-c's strings are the secrets in plaintext: wipe before release. */
-    if (pw)
-        explicit_bzero((char *)pw, pwlen);
-    const char *rec = json_get_str(o, "recovery_code");
-    if (rec)
-        explicit_bzero((char *)rec, strlen(rec));
+    json_wipe_str(o, "password");
+    json_wipe_str(o, "recovery_code");
     json_object_put(o);
     if (rc != 0)
         return req_problem_issue(r, &is);

@@ -220,16 +220,12 @@ static void login_destroy(struct op *o)
 
 static const struct op_ops login_ops = {login_commit, login_render, login_destroy};
 
-struct login_lookup {
-    char id[ID_LEN + 1];
-    char hash[PASSWORD_HASH_MAX];
-};
-
-static void got_login(void *arg, const struct person_row *p)
+void person_login_copy(void *arg, const struct person_row *p)
 {
-    struct login_lookup *l = arg;
+    struct person_login *l = arg;
     snprintf(l->id, sizeof l->id, "%s", p->id);
-    snprintf(l->hash, sizeof l->hash, "%s", p->pw_hash);
+    snprintf(l->login, sizeof l->login, "%s", p->login);
+    snprintf(l->pw_hash, sizeof l->pw_hash, "%s", p->pw_hash);
 }
 
 static int count_failure(struct store *st, const char *key, int lock_after, int64_t lock_ms, int64_t now)
@@ -319,7 +315,7 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
 {
     *out = NULL;
     struct login_op *l = calloc(1, sizeof *l);
-    struct login_lookup found = {{0}, {0}};
+    struct person_login found = {"", "", ""};
     struct store *rd = NULL;
     if (!l)
         return issue_set(is, 500, "exception", NULL, "out of memory");
@@ -336,7 +332,7 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
     struct throttle_row t;
     l->now = clock_now_ms();
     int err = rd->ops->throttle_get(rd, l->login, &t);
-    int err2 = rd->ops->person_by_login(rd, l->login, got_login, &found);
+    int err2 = rd->ops->person_by_login(rd, l->login, person_login_copy, &found);
     int64_t client_wait = throttle_client_wait_ms(rd, a->client, l->now);
     service_reader_done(svc, rd);
     if ((err && err != PHR_ENOTFOUND) || (err2 && err2 != PHR_ENOTFOUND)) {
@@ -357,7 +353,7 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
     } else {
         int ok;
         if (found.id[0])
-            ok = password_verify(found.hash, password, pwlen);
+            ok = password_verify(found.pw_hash, password, pwlen);
         else {
             password_dummy_verify(password, pwlen);
             ok = PHR_EPERM;

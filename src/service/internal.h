@@ -3,6 +3,7 @@
 #define PHR_SERVICE_INTERNAL_H
 
 #include "crypto/keys.h"
+#include "crypto/password.h"
 #include "crypto/sign.h"
 #include "service/service.h"
 #include "store/store.h"
@@ -86,6 +87,14 @@ int throttle_fail(struct store *st, const struct service_config *cfg, const char
                   int64_t now);
 /* How long the client address is locked out after too many failures. */
 int64_t throttle_client_wait_ms(struct store *rd, const char *client, int64_t now);
+/* A person's id, login and password hash, copied from the store's row
+ * (person_by_login / person_by_id); the caller wipes it. */
+struct person_login {
+    char id[ID_LEN + 1];
+    char login[LOGIN_MAX + 1];
+    char pw_hash[PASSWORD_HASH_MAX];
+};
+void person_login_copy(void *arg, const struct person_row *p);
 
 /* service/second_factor.c, for sign-in: whether the person has a second
  * factor on and, if so, whether otp is a fresh code of it (*step: the step

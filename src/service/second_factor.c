@@ -202,31 +202,19 @@ static struct factor_op *factor_new(struct service *svc, const struct actor *a, 
     return f;
 }
 
-struct login_name {
-    char login[LOGIN_MAX + 1];
-    char pw_hash[PASSWORD_HASH_MAX];
-};
-
-static void got_login(void *arg, const struct person_row *p)
-{
-    struct login_name *l = arg;
-    snprintf(l->login, sizeof l->login, "%s", p->login);
-    snprintf(l->pw_hash, sizeof l->pw_hash, "%s", p->pw_hash);
-}
-
 /* A new key awaiting its first code; the answer's URI (shown once) goes
  * into the authenticator app. */
 static int begin(struct service *svc, struct store *rd, struct factor_op *f, struct issue *is)
 {
     struct factor cur;
-    struct login_name who = {"", ""};
+    struct person_login who = {"", "", ""};
     unsigned char key[DATA_KEY_BYTES], secret[TOTP_SECRET_BYTES];
     char ad[64];
     struct buf sealed;
     buf_init(&sealed);
     int err = factor_load(svc, rd, f->person, &cur, NULL);
     if (!err)
-        err = rd->ops->person_by_id(rd, f->person, got_login, &who);
+        err = rd->ops->person_by_id(rd, f->person, person_login_copy, &who);
     sodium_memzero(who.pw_hash, sizeof who.pw_hash);
     if (err)
         return issue_set(is, 503, "transient", NULL, "the store is not available");
@@ -294,8 +282,8 @@ static int check(struct service *svc, struct store *rd, struct factor_op *f, con
         second_factor_code_hash(recovery, f->code_hash);
         f->use_code = ok = 1;
     }
-    struct login_name who = {"", ""};
-    if (rd->ops->person_by_id(rd, f->person, got_login, &who) != PHR_OK)
+    struct person_login who = {"", "", ""};
+    if (rd->ops->person_by_id(rd, f->person, person_login_copy, &who) != PHR_OK)
         return issue_set(is, 503, "transient", NULL, "the store is not available");
     int pw = password && pwlen && pwlen <= PASSWORD_MAX_LEN ? password_verify(who.pw_hash, password, pwlen) : PHR_EPERM;
     sodium_memzero(&who, sizeof who);
