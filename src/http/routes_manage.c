@@ -140,11 +140,11 @@ static void change_recipients(struct request *r)
  * writes nothing. */
 static void publish_policies(struct request *r)
 {
+    if (refused(r, ACT_POLICY_PUBLISH))
+        return;
     const char *dry = req_arg(r, "dry_run");
     if (dry && strcmp(dry, "true") && strcmp(dry, "false"))
         return req_problem(r, 400, "Bad Request", "dry_run is true or false");
-    if (refused(r, ACT_POLICY_PUBLISH))
-        return;
     if (!req_is_json(r))
         return req_problem(r, 415, "Unsupported Media Type", "send application/json");
     struct policy_set set;
