@@ -65,9 +65,13 @@ recipient=$(bphr recipient add --name "Bench clinic" --address "1-1 Chiyoda, Tok
 rid=$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).id)' "$recipient")
 bphr recipient agreement --recipient "$rid" --signed 2026-11-01 --agreement-version DPA-1 >/dev/null
 bphr recipient join --group demo-partners --recipient "$rid" >/dev/null
-read -r bulk_bytes bulk_secs bulk_lines < <(node bench/bulk.mjs "http://127.0.0.1:$port" "$work/tokens" \
+read -r bulk_url bulk_token < <(node bench/bulk.mjs "http://127.0.0.1:$port" "$work/tokens" \
   "$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).client_id)' "$recipient")" \
-  "$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).client_secret)' "$recipient")" "$work/bulk.ndjson")
+  "$(node -e 'process.stdout.write(JSON.parse(process.argv[1]).client_secret)' "$recipient")")
+bulk_stats=$(curl -sf -o "$work/bulk.ndjson" -w '%{size_download} %{time_total}' \
+  -H "Authorization: Bearer $bulk_token" "$bulk_url")
+bulk_bytes=${bulk_stats% *}; bulk_secs=${bulk_stats#* }
+bulk_lines=$(wc -l < "$work/bulk.ndjson")
 rss_after_bulk=$(awk '/VmHWM/ {print $2}' "/proc/$phr_pid/status")
 read -r idle_rss idle_open < <(node bench/idle.mjs 127.0.0.1 "$port" 1000 "$phr_pid")
 records=$(sqlite3 "$work/data/phr.db" "SELECT count(*) FROM records")

@@ -20,9 +20,11 @@
 #include "util/ids.h"
 #include "util/log.h"
 
-/* Records per page, and so per gate decision and provision record. 1000
- * measured no better than 200 (docs/benchmarks.md). */
-#define PAGE 200
+/* Records per page, and so per gate decision and provision record: most
+ * persons' records of a type fit in one, so a person costs one commit.
+ * A page is one person's, so a withdrawal still stops that person's data
+ * at the next page whatever its size. */
+#define PAGE 1000
 #define PERSONS_PAGE 100
 #define KEEP_MS (24 * 3600 * 1000LL)
 
