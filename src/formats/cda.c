@@ -236,34 +236,38 @@ static int check_header(const xmlNode *root, struct cda_checkup *c, struct issue
     return 0;
 }
 
-int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct issue *is)
+/* The document parsed, its header checked and validated against the
+ * schema; NULL with is filled. */
+static xmlDocPtr load(const char *xml, size_t len, struct cda_checkup *c, struct issue *is)
 {
-    memset(out, 0, sizeof *out);
     memset(is, 0, sizeof *is);
-    if (len > CDA_MAX_BYTES)
-        return issue_set(is, 413, "too-long", NULL, "the document is larger than %d bytes", CDA_MAX_BYTES);
-    if (!cda_schema())
-        return issue_set(is, 500, "exception", NULL, "the 特定健診 schema is not loaded");
+    if (len > CDA_MAX_BYTES) {
+        issue_set(is, 413, "too-long", NULL, "the document is larger than %d bytes", CDA_MAX_BYTES);
+        return NULL;
+    }
+    if (!cda_schema()) {
+        issue_set(is, 500, "exception", NULL, "the 特定健診 schema is not loaded");
+        return NULL;
+    }
     xmlDocPtr doc = xmlReadMemory(xml, (int)len, "upload.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING);
     if (!doc) {
         const xmlError *e = xmlGetLastError();
         char msg[160];
         snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not XML");
         msg[strcspn(msg, "\n")] = '\0';
-        return issue_set(is, 400, "structure", NULL, "the document is not well-formed XML: %s", msg);
+        issue_set(is, 400, "structure", NULL, "the document is not well-formed XML: %s", msg);
+        return NULL;
     }
-    int rc = -1;
     if (doc->intSubset || doc->extSubset) {
         issue_set(is, 422, "security", NULL, "a document type declaration (DTD) is not accepted");
-        goto out;
+        goto fail;
     }
-    const xmlNode *root = xmlDocGetRootElement(doc);
-    if (check_header(root, out, is))
-        goto out;
+    if (check_header(xmlDocGetRootElement(doc), c, is))
+        goto fail;
     xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt((xmlSchemaPtr)cda_schema());
     if (!vc) {
         issue_set(is, 500, "exception", NULL, "out of memory");
-        goto out;
+        goto fail;
     }
     xmlSchemaSetValidStructuredErrors(vc, collect_error, is);
     int valid = xmlSchemaValidateDoc(vc, doc);
@@ -271,10 +275,31 @@ int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct issue 
     if (valid != 0) {
         if (!is->status)
             issue_set(is, 422, "structure", NULL, "the document does not conform to the 特定健診 schema (hc08)");
-        goto out;
+        goto fail;
     }
+    return doc;
+fail:
+    xmlFreeDoc(doc);
+    return NULL;
+}
+
+int cda_check(const char *xml, size_t len, struct issue *is)
+{
+    struct cda_checkup c = {0};
+    xmlDocPtr doc = load(xml, len, &c, is);
+    xmlFreeDoc(doc);
+    return doc ? 0 : -1;
+}
+
+int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct issue *is)
+{
+    memset(out, 0, sizeof *out);
+    xmlDocPtr doc = load(xml, len, out, is);
+    if (!doc)
+        return -1;
+    int rc = -1;
     struct walk w = {.c = out, .is = is};
-    if (walk(&w, child(root, "component")))
+    if (walk(&w, child(xmlDocGetRootElement(doc), "component")))
         goto out;
     if (out->nresults == 0) {
         issue_set(is, 422, "required", NULL, "the document holds no checkup result with a value");

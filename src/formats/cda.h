@@ -36,6 +36,10 @@ struct cda_checkup {
  * 400 for XML that does not parse). */
 int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct issue *is);
 void cda_checkup_free(struct cda_checkup *c);
+/* 0 if xml passes the same checks as cda_read up to the results (well
+ * formed, no DTD, the CDA R2 header, valid against the hc08 schema); -1
+ * with is saying where it fails. */
+int cda_check(const char *xml, size_t len, struct issue *is);
 /* Room for one more result in c (cap: the results' capacity), within
  * CDA_MAX_RESULTS; 0, or -1 with is filled. For readers of other forms of
  * checkup results (formats/fhir_import.c). */

@@ -4,16 +4,6 @@
 
 #include "formats/json.h"
 
-static int esc(struct buf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        const char *r = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;" : *s == '"' ? "&quot;" : NULL;
-        if (r ? buf_puts(b, r) : buf_append(b, s, 1))
-            return -1;
-    }
-    return 0;
-}
-
 static const char *sub(json_object *o, const char *key, const char *inner)
 {
     json_object *m;
@@ -40,14 +30,14 @@ static int item_row(struct buf *b, json_object *it)
     int computed = ev && json_object_get_boolean(json_object_object_get(ev, "computed"));
     const char *text = ev ? json_get_str(ev, "text") : NULL, *date = ev ? json_get_str(ev, "date") : NULL,
                *doc = ev ? json_get_str(ev, "document") : NULL, *reason = json_get_str(it, "reason");
-    return buf_puts(b, "<tr><td>") || esc(b, json_get_str(it, "id")) || buf_puts(b, "</td><td>") ||
-           esc(b, json_get_str(it, "clause")) || buf_puts(b, "</td><td>") || esc(b, sub(it, "question", "ja")) ||
-           buf_puts(b, "<br><span lang=\"en\">") || esc(b, sub(it, "question", "en")) ||
-           buf_puts(b, "</span></td><td>") || esc(b, status_ja(json_get_str(it, "status"))) ||
-           buf_puts(b, "<br><span lang=\"en\">") || esc(b, json_get_str(it, "status")) || buf_puts(b, "</span></td><td>") ||
-           buf_puts(b, computed ? "システムが確認（自動）: " : "責任者の回答: ") || esc(b, text) ||
-           (date && (buf_puts(b, " ") || esc(b, date))) || (doc && (buf_puts(b, " / ") || esc(b, doc))) ||
-           (reason && (buf_puts(b, "<br>理由 / reason: ") || esc(b, reason))) || buf_puts(b, "</td></tr>\n");
+    return buf_puts(b, "<tr><td>") || buf_markup_escape(b, json_get_str(it, "id")) || buf_puts(b, "</td><td>") ||
+           buf_markup_escape(b, json_get_str(it, "clause")) || buf_puts(b, "</td><td>") || buf_markup_escape(b, sub(it, "question", "ja")) ||
+           buf_puts(b, "<br><span lang=\"en\">") || buf_markup_escape(b, sub(it, "question", "en")) ||
+           buf_puts(b, "</span></td><td>") || buf_markup_escape(b, status_ja(json_get_str(it, "status"))) ||
+           buf_puts(b, "<br><span lang=\"en\">") || buf_markup_escape(b, json_get_str(it, "status")) || buf_puts(b, "</span></td><td>") ||
+           buf_puts(b, computed ? "システムが確認（自動）: " : "責任者の回答: ") || buf_markup_escape(b, text) ||
+           (date && (buf_puts(b, " ") || buf_markup_escape(b, date))) || (doc && (buf_puts(b, " / ") || buf_markup_escape(b, doc))) ||
+           (reason && (buf_puts(b, "<br>理由 / reason: ") || buf_markup_escape(b, reason))) || buf_puts(b, "</td></tr>\n");
 }
 
 int checksheet_html(json_object *sheet, struct buf *b)
@@ -59,12 +49,12 @@ int checksheet_html(json_object *sheet, struct buf *b)
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                     "<title>チェックシート（自己点検の結果） / Checksheet</title></head>\n<body>\n"
                     "<h1>PHRサービス提供者チェックシート <span lang=\"en\">/ Self-assessment checksheet</span></h1>\n<p>") ||
-        esc(b, sub(sheet, "guideline", "title")) || buf_puts(b, "（") || esc(b, sub(sheet, "guideline", "version")) ||
-        buf_puts(b, "）</p>\n<p>点検日 / assessed: ") || esc(b, json_get_str(sheet, "assessed_at")) ||
-        buf_puts(b, " ・ 承認 / approved: ") || esc(b, json_get_str(sheet, "approved_at")) || buf_puts(b, " (") ||
-        esc(b, json_get_str(sheet, "approved_by")) || buf_puts(b, ")</p>\n<p>") ||
-        esc(b, sub(sheet, "wording", "ja")) || buf_puts(b, "<br><span lang=\"en\">") ||
-        esc(b, sub(sheet, "wording", "en")) ||
+        buf_markup_escape(b, sub(sheet, "guideline", "title")) || buf_puts(b, "（") || buf_markup_escape(b, sub(sheet, "guideline", "version")) ||
+        buf_puts(b, "）</p>\n<p>点検日 / assessed: ") || buf_markup_escape(b, json_get_str(sheet, "assessed_at")) ||
+        buf_puts(b, " ・ 承認 / approved: ") || buf_markup_escape(b, json_get_str(sheet, "approved_at")) || buf_puts(b, " (") ||
+        buf_markup_escape(b, json_get_str(sheet, "approved_by")) || buf_puts(b, ")</p>\n<p>") ||
+        buf_markup_escape(b, sub(sheet, "wording", "ja")) || buf_puts(b, "<br><span lang=\"en\">") ||
+        buf_markup_escape(b, sub(sheet, "wording", "en")) ||
         buf_printf(b, "</span></p>\n<p><a href=\"/checksheet/%lld.json\">JSON</a></p>\n",
                    (long long)json_object_get_int64(json_object_object_get(sheet, "id"))) ||
         buf_puts(b, "<table>\n<thead><tr><th>項目</th><th>指針</th><th>確認事項 / question</th><th>状況 / status</th>"
@@ -77,8 +67,8 @@ int checksheet_html(json_object *sheet, struct buf *b)
         return -1;
     for (size_t i = 0; reasons && i < json_object_array_length(reasons); i++) {
         json_object *r = json_object_array_get_idx(reasons, i);
-        if (buf_puts(b, "<li>") || esc(b, json_get_str(r, "id")) || buf_puts(b, ": ") ||
-            esc(b, json_get_str(r, "reason")) || buf_puts(b, "</li>\n"))
+        if (buf_puts(b, "<li>") || buf_markup_escape(b, json_get_str(r, "id")) || buf_puts(b, ": ") ||
+            buf_markup_escape(b, json_get_str(r, "reason")) || buf_puts(b, "</li>\n"))
             return -1;
     }
     if (buf_puts(b, "</ul>\n<h2>これまでの点検結果 <span lang=\"en\">/ Earlier assessments</span></h2>\n<ul>\n"))
@@ -86,8 +76,8 @@ int checksheet_html(json_object *sheet, struct buf *b)
     for (size_t i = 0; others && i < json_object_array_length(others); i++) {
         json_object *o = json_object_array_get_idx(others, i);
         long long id = (long long)json_object_get_int64(json_object_object_get(o, "id"));
-        if (buf_printf(b, "<li><a href=\"/checksheet/%lld\">", id) || esc(b, json_get_str(o, "assessed_at")) ||
-            buf_puts(b, "</a> ") || esc(b, json_get_str(o, "guideline_version")) || buf_puts(b, "</li>\n"))
+        if (buf_printf(b, "<li><a href=\"/checksheet/%lld\">", id) || buf_markup_escape(b, json_get_str(o, "assessed_at")) ||
+            buf_puts(b, "</a> ") || buf_markup_escape(b, json_get_str(o, "guideline_version")) || buf_puts(b, "</li>\n"))
             return -1;
     }
     return buf_puts(b, "</ul>\n<footer><a href=\"/api/v1/policies\">利用規約・プライバシーポリシー / Terms and "

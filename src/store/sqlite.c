@@ -86,14 +86,22 @@ static const char *const stmt_sql[S_COUNT] = {
 #define CHECKPOINT_PAGES 1000
 /* Past this the writer itself finishes the checkpoint and restarts the log
  * (waiting briefly for readers), so that the WAL cannot grow without bound
- * while the background checkpoints chase a moving end. */
+ * while the background checkpoints chase a moving end. A reader that keeps
+ * one snapshot for long (a Bulk export, a disclosure) holds the restart
+ * off; it may itself be waiting for this very commit (a provision record),
+ * so the wait is short, and after a refusal the writer tries again only
+ * once the log has grown by CHECKPOINT_PAGES: with the connection's own
+ * busy timeout every commit stalled for it, 10 s each. */
 #define CHECKPOINT_RESTART_PAGES 16384
+#define CHECKPOINT_RESTART_WAIT_MS 20
+#define BUSY_TIMEOUT_MS 10000
 
 struct checkpointer {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
     int pending, stop;
+    int restart_refused_at;       /* the log's pages when readers last held a restart off; writer only */
     sqlite3 *db;
 };
 
@@ -614,8 +622,12 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
     (void)name;
     struct checkpointer *c = arg;
-    if (pages >= CHECKPOINT_RESTART_PAGES) {
+    int refused = c->restart_refused_at;
+    if (pages >= CHECKPOINT_RESTART_PAGES && (!refused || pages < refused || pages >= refused + CHECKPOINT_PAGES)) {
+        sqlite3_busy_timeout(db, CHECKPOINT_RESTART_WAIT_MS);
         int rc = sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+        sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+        c->restart_refused_at = rc == SQLITE_BUSY ? pages : 0;
         if (rc != SQLITE_OK && rc != SQLITE_BUSY)
             log_event(LOG_WARN, "store.checkpoint", "mode", "restart", "error", sqlite3_errmsg(db), NULL);
         return SQLITE_OK;
@@ -969,7 +981,7 @@ int sqlite_store_open(const char *path, int flags, struct store **out)
         goto fail;
     }
     sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     /* Sorts and IN-lists of the gate's queries use small temporary
      * b-trees; on disk each would create and remove a file (measured: 20x
      * slower decisions, bench/gate). They are small and bounded. */

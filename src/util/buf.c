@@ -123,6 +123,19 @@ int buf_json_str(struct buf *b, const char *s)
     return 0;
 }
 
+int buf_markup_escape(struct buf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        const char *r = c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : c == '"' ? "&quot;" : NULL;
+        if (!r && c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+            r = "\xEF\xBF\xBD";
+        if (r ? buf_puts(b, r) : buf_append(b, s, 1))
+            return -1;
+    }
+    return 0;
+}
+
 const char *buf_cstr(struct buf *b)
 {
     return b->data ? b->data : "";

@@ -26,6 +26,10 @@ int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf
 int buf_json_escape(struct buf *b, const char *s, size_t n);
 /* Appends "s" with quotes, JSON-escaped. */
 int buf_json_str(struct buf *b, const char *s);
+/* Appends s as HTML or XML text or attribute value: & < > " escaped, and
+ * the control characters XML 1.0 cannot hold (all but tab, LF, CR) written
+ * as U+FFFD. NULL appends nothing. */
+int buf_markup_escape(struct buf *b, const char *s);
 /* Returns a NUL-terminated view (an empty buffer gives ""). */
 const char *buf_cstr(struct buf *b);
 /* Hands the storage to the caller (free() it); the buffer is left empty. */

@@ -1,0 +1,200 @@
+#include "formats/cda_write.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "formats/json.h"
+#include "formats/tokutei_items.h"
+#include "util/clock.h"
+
+#define OID_PREFIX "urn:oid:"
+#define INTERPRETATION_OID "2.16.840.1.113883.5.83"
+
+/* o[key][0].coding[0], or o[key].coding[0] when key names an object. */
+static json_object *first_coding(json_object *o, const char *key)
+{
+    json_object *v, *codings;
+    if (!json_object_object_get_ex(o, key, &v))
+        return NULL;
+    if (json_object_is_type(v, json_type_array))
+        v = json_object_array_get_idx(v, 0);
+    if (!v || !json_object_object_get_ex(v, "coding", &codings))
+        return NULL;
+    return json_object_array_get_idx(codings, 0);
+}
+
+/* A member's text: numbers as the record wrote them (json-c keeps the
+ * digits it parsed), so 158.0 stays 158.0. */
+static const char *text_of(json_object *o, const char *key)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, key, &v) && !json_object_is_type(v, json_type_null) &&
+                   !json_object_is_type(v, json_type_object) && !json_object_is_type(v, json_type_array)
+               ? json_object_get_string(v)
+               : NULL;
+}
+
+static int attr(struct buf *b, const char *name, const char *value)
+{
+    return buf_printf(b, " %s=\"", name) || buf_markup_escape(b, value) || buf_puts(b, "\"");
+}
+
+/* One bound of a reference range, in the item's unit. */
+static int bound(struct buf *b, const char *name, json_object *range, const char *unit)
+{
+    json_object *q;
+    const char *v = json_object_object_get_ex(range, name, &q) ? text_of(q, "value") : NULL;
+    if (!v)
+        return 0;
+    return buf_printf(b, "<%s", name) || attr(b, "value", v) || (*unit && attr(b, "unit", unit)) || buf_puts(b, "/>");
+}
+
+struct result {
+    const struct tokutei_item *item;
+    json_object *o;
+    const char *value, *system, *display; /* PQ: value; CD/CO: code, its system, display; ST: text */
+};
+
+static int value_of(struct result *r, struct issue *is)
+{
+    const struct tokutei_item *it = r->item;
+    json_object *v, *coding;
+    if (!strcmp(it->type, "PQ")) {
+        r->value = json_object_object_get_ex(r->o, "valueQuantity", &v) ? text_of(v, "value") : NULL;
+    } else if (!strcmp(it->type, "CD") || !strcmp(it->type, "CO")) {
+        coding = first_coding(r->o, "valueCodeableConcept");
+        r->value = text_of(coding, "code");
+        r->system = text_of(coding, "system");
+        r->display = text_of(coding, "display");
+        if (r->system && !strncmp(r->system, OID_PREFIX, strlen(OID_PREFIX)))
+            r->system += strlen(OID_PREFIX);
+        else
+            r->system = NULL;
+    } else {
+        r->value = text_of(r->o, "valueString");
+    }
+    if (!r->value || (r->system == NULL && (!strcmp(it->type, "CD") || !strcmp(it->type, "CO"))))
+        return issue_set(is, 500, "exception", NULL, "item %s (%s): the record has no %s value to write", it->code,
+                         it->name, it->type);
+    return 0;
+}
+
+/* The narrative a reader of the document sees: the item, its value. */
+static int narrative(struct buf *b, const struct result *r, size_t n)
+{
+    int err = buf_puts(b, "<text><list>");
+    for (size_t i = 0; i < n && !err; i++) {
+        const char *shown = r[i].display ? r[i].display : r[i].value;
+        err = buf_puts(b, "<item>") || buf_markup_escape(b, r[i].item->name) || buf_puts(b, ": ") ||
+              buf_markup_escape(b, shown) ||
+              (*r[i].item->unit && (buf_puts(b, " ") || buf_markup_escape(b, r[i].item->unit))) ||
+              buf_puts(b, "</item>");
+    }
+    return err || buf_puts(b, "</list></text>");
+}
+
+/* The observation, its parts in the order CDA R2 fixes: code, value,
+ * interpretationCode, referenceRange. */
+static int entry(struct buf *b, const struct result *r)
+{
+    const struct tokutei_item *it = r->item;
+    int err = buf_puts(b, "<entry><observation classCode=\"OBS\" moodCode=\"EVN\"><code") || attr(b, "code", it->code) ||
+              attr(b, "codeSystem", TOKUTEI_ITEM_OID) || attr(b, "displayName", it->name) ||
+              buf_printf(b, "/><value xsi:type=\"%s\"", it->type);
+    if (!strcmp(it->type, "PQ"))
+        err = err || attr(b, "value", r->value) || (*it->unit && attr(b, "unit", it->unit)) || buf_puts(b, "/>");
+    else if (r->system)
+        err = err || attr(b, "code", r->value) || attr(b, "codeSystem", r->system) ||
+              (r->display && attr(b, "displayName", r->display)) || buf_puts(b, "/>");
+    else
+        err = err || buf_puts(b, ">") || buf_markup_escape(b, r->value) || buf_puts(b, "</value>");
+    const char *flag = text_of(first_coding(r->o, "interpretation"), "code");
+    if (flag)
+        err = err || buf_puts(b, "<interpretationCode") || attr(b, "code", flag) ||
+              attr(b, "codeSystem", INTERPRETATION_OID) || buf_puts(b, "/>");
+    json_object *ranges, *range;
+    if (json_object_object_get_ex(r->o, "referenceRange", &ranges) &&
+        (range = json_object_array_get_idx(ranges, 0)) != NULL &&
+        (json_object_object_get_ex(range, "low", NULL) || json_object_object_get_ex(range, "high", NULL)))
+        err = err || buf_puts(b, "<referenceRange><observationRange><value xsi:type=\"IVL_PQ\">") ||
+              bound(b, "low", range, it->unit) || bound(b, "high", range, it->unit) ||
+              buf_puts(b, "</value></observationRange></referenceRange>");
+    return err || buf_puts(b, "</observation></entry>");
+}
+
+/* A CDA TS in Japan time: YYYYMMDDHHMMSS+0900. */
+static void cda_time(int64_t ms, char out[24])
+{
+    char iso[32];
+    clock_format_ms(ms + 9 * 3600 * 1000LL, iso);
+    snprintf(out, 24, "%.4s%.2s%.2s%.2s%.2s%.2s+0900", iso, iso + 5, iso + 8, iso + 11, iso + 14, iso + 17);
+}
+
+static int header(struct buf *b, const struct cda_header *h)
+{
+    char now[24], day[9];
+    cda_time(h->now_ms, now);
+    snprintf(day, sizeof day, "%.4s%.2s%.2s", h->day, h->day + 5, h->day + 8);
+    return buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                       "<ClinicalDocument xmlns=\"urn:hl7-org:v3\" "
+                       "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">"
+                       "<typeId root=\"2.16.840.1.113883.1.3\" extension=\"POCD_HD000040\"/><id") ||
+           attr(b, "root", h->document_id) ||
+           buf_printf(b, "/><code code=\"10\" codeSystem=\"1.2.392.200119.6.1001\"/>"
+                         "<effectiveTime value=\"%s\"/>"
+                         "<confidentialityCode code=\"N\" codeSystem=\"2.16.840.1.113883.5.25\"/>"
+                         "<recordTarget><patientRole><id",
+                      now) ||
+           attr(b, "root", h->person_id) ||
+           buf_printf(b, "/></patientRole></recordTarget><author><time value=\"%s\"/><assignedAuthor>"
+                         "<id nullFlavor=\"NI\"/><representedOrganization><name>",
+                      now) ||
+           buf_markup_escape(b, h->author) ||
+           buf_printf(b, "</name></representedOrganization></assignedAuthor></author><custodian><assignedCustodian>"
+                         "<representedCustodianOrganization><id nullFlavor=\"NI\"/>"
+                         "</representedCustodianOrganization></assignedCustodian></custodian>"
+                         "<documentationOf><serviceEvent><effectiveTime value=\"%s\"/></serviceEvent>"
+                         "</documentationOf>",
+                      day);
+}
+
+int cda_write(const struct cda_header *h, json_object *const *results, size_t n, struct buf *out, struct issue *is)
+{
+    if (!h->day || strlen(h->day) != 10)
+        return issue_set(is, 500, "exception", NULL, "the checkup's day is not YYYY-MM-DD");
+    struct result *r = calloc(n ? n : 1, sizeof *r);
+    if (!r)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    int rc = -1;
+    for (size_t i = 0; i < n; i++) {
+        json_object *coding = first_coding(results[i], "code");
+        const char *system = text_of(coding, "system"), *code = text_of(coding, "code");
+        r[i].o = results[i];
+        r[i].item = system && !strcmp(system, OID_PREFIX TOKUTEI_ITEM_OID) && code ? tokutei_item_find(code) : NULL;
+        if (!r[i].item) {
+            issue_set(is, 500, "exception", NULL, "a result coded '%.40s' is not in the 特定健診 item table",
+                      code ? code : "");
+            goto out;
+        }
+        if (value_of(&r[i], is))
+            goto out;
+    }
+    if (header(out, h) ||
+        buf_puts(out, "<component><structuredBody><component><section>"
+                      "<code code=\"01010\" codeSystem=\"1.2.392.200119.6.1010\"/><title>検査・問診結果</title>") ||
+        narrative(out, r, n))
+        goto oom;
+    for (size_t i = 0; i < n; i++)
+        if (entry(out, &r[i]))
+            goto oom;
+    if (buf_puts(out, "</section></component></structuredBody></component></ClinicalDocument>\n"))
+        goto oom;
+    rc = 0;
+    goto out;
+oom:
+    issue_set(is, 500, "exception", NULL, "out of memory");
+out:
+    free(r);
+    return rc;
+}
