@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages phr needs, only those that are missing.
 #   scripts/deps.sh build   compiler, meson, libraries
-#   scripts/deps.sh test    the above plus cmocka, sqlite3 and Node.js
+#   scripts/deps.sh test    the above plus cmocka, sqlite3, Node.js, chromium, xmllint
 #   scripts/deps.sh bench   the above plus wrk
 set -euo pipefail
 
 want=(gcc pkg-config meson ninja-build libmicrohttpd-dev libjson-c-dev libsqlite3-dev libsodium-dev liboath-dev libxml2-dev libzip-dev libqrencode-dev)
 case "${1:-build}" in
   build) ;;
-  test)  want+=(libcmocka-dev sqlite3 openssl clang libclang-rt-14-dev chromium fonts-ipafont-gothic unzip) ;;
+  test)  want+=(libcmocka-dev sqlite3 openssl clang libclang-rt-14-dev chromium fonts-ipafont-gothic unzip libxml2-utils) ;;
   bench) want+=(libcmocka-dev sqlite3 openssl clang libclang-rt-14-dev wrk libxml2-utils) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac

@@ -109,11 +109,13 @@ void routes_export(struct request *r, enum export_format f, const char *arg)
     static const char *const types[] = {[EXPORT_FHIR] = "application/fhir+json; charset=utf-8",
                                         [EXPORT_CSV] = "text/csv; charset=utf-8", [EXPORT_SPHR] = "application/zip",
                                         [EXPORT_CHECKUP] = "application/fhir+json; charset=utf-8",
-                                        [EXPORT_JAHIS] = "text/plain; charset=utf-8"};
+                                        [EXPORT_JAHIS] = "text/plain; charset=utf-8",
+                                        [EXPORT_CDA] = "application/xml; charset=utf-8"};
     static const char *const files[] = {[EXPORT_FHIR] = NULL, [EXPORT_CSV] = "attachment; filename=\"phr-observations.csv\"",
                                         [EXPORT_SPHR] = "attachment; filename=\"phr-package.sphr.zip\"",
                                         [EXPORT_CHECKUP] = NULL,
-                                        [EXPORT_JAHIS] = "attachment; filename=\"okusuri-techo.txt\""};
+                                        [EXPORT_JAHIS] = "attachment; filename=\"okusuri-techo.txt\"",
+                                        [EXPORT_CDA] = NULL};
     const char *charset = req_arg(r, "charset");
     int sjis = f == EXPORT_JAHIS && charset && !strcasecmp(charset, "shift_jis");
     if (f == EXPORT_JAHIS && charset && !sjis && strcasecmp(charset, "utf-8"))
@@ -189,16 +191,19 @@ void routes_rights(struct request *r)
         r->route = "/api/v1/me/export/okusuri.txt";
         return okusuri(r);
     }
-    /* GET /api/v1/me/export/checkup/{YYYY-MM-DD}.json: that day's 健診結果報告書. */
+    /* GET /api/v1/me/export/checkup/{YYYY-MM-DD}.json: that day's
+     * 健診結果報告書; .xml: the same results as a 特定健診 CDA. */
     if (!strncmp(p, "/api/v1/me/export/checkup/", 26)) {
-        r->route = "/api/v1/me/export/checkup/{day}.json";
         const char *d = p + 26;
-        if (strlen(d) != 15 || strcmp(d + 10, ".json"))
-            return req_problem(r, 404, "Not Found", "the checkup is named by its day: checkup/YYYY-MM-DD.json");
+        int xml = strlen(d) == 14 && !strcmp(d + 10, ".xml");
+        r->route = xml ? "/api/v1/me/export/checkup/{day}.xml" : "/api/v1/me/export/checkup/{day}.json";
+        if (!xml && (strlen(d) != 15 || strcmp(d + 10, ".json")))
+            return req_problem(r, 404, "Not Found",
+                               "the checkup is named by its day: checkup/YYYY-MM-DD.json or checkup/YYYY-MM-DD.xml");
         char day[11];
         memcpy(day, d, 10);
         day[10] = '\0';
-        return routes_export(r, EXPORT_CHECKUP, day);
+        return routes_export(r, xml ? EXPORT_CDA : EXPORT_CHECKUP, day);
     }
     if (strcmp(p, "/api/v1/me/disclosure") == 0) {
         r->route = "/api/v1/me/disclosure";

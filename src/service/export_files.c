@@ -1,18 +1,23 @@
 /* The exports made whole before they are sent (R4.3, R4.4): the SPHR
  * package (a zip: the FHIR Bundle, the CSV, the vital signs as Open
- * mHealth data points and every imported file as it came, with its index)
- * and the お薬手帳 text written from the medication. */
+ * mHealth data points and every imported file as it came, with its index),
+ * the お薬手帳 text written from the medication and a day's checkup as a
+ * 特定健診 CDA. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/cda.h"
+#include "formats/cda_write.h"
 #include "formats/jahis.h"
 #include "formats/jahis_write.h"
 #include "formats/omh.h"
 #include "formats/sphr.h"
+#include "formats/tokutei_items.h"
 #include "service/export_internal.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/ids.h"
 #include "util/log.h"
 
 /* The medication, and the patient record of the newest お薬手帳 text
@@ -43,13 +48,18 @@ static int collect_medication(void *arg, const struct record_row *r)
     buf_wipe(p);
     if (!o)
         return PHR_EIO;
-    json_object **m = realloc(e->meds, (e->nmeds + 1) * sizeof *m);
+    return export_keep(e, o);
+}
+
+int export_keep(struct export *e, json_object *o)
+{
+    json_object **m = realloc(e->found, (e->nfound + 1) * sizeof *m);
     if (!m) {
         json_object_put(o);
         return PHR_ENOMEM;
     }
-    e->meds = m;
-    e->meds[e->nmeds++] = o;
+    e->found = m;
+    e->found[e->nfound++] = o;
     return PHR_OK;
 }
 
@@ -63,7 +73,7 @@ int export_find_medication(struct export *e)
         if (err)
             return err;
     } while (cursor != before);
-    return e->nmeds ? PHR_OK : PHR_ENOTFOUND;
+    return e->nfound ? PHR_OK : PHR_ENOTFOUND;
 }
 
 struct original {
@@ -72,13 +82,90 @@ struct original {
     const char *type;
 };
 
+struct checkup_result {
+    char day[11];                 /* in Japan */
+    size_t seq;                   /* the record's place: days keep their results' order */
+    json_object *o;
+};
+
 struct originals {
     struct export *e;
     struct original *o;
     size_t n, cap;
     struct buf omh;               /* the vital signs as Open mHealth data points: "[…" */
     size_t npoints;
+    struct checkup_result *results; /* for a 特定健診 CDA per checkup day */
+    size_t nresults, rcap;
 };
+
+/* A checkup result, kept for its day's CDA. */
+static int add_result(struct originals *x, const struct record_row *r)
+{
+    if (x->nresults == x->rcap) {
+        size_t cap = x->rcap ? x->rcap * 2 : 32;
+        struct checkup_result *m = realloc(x->results, cap * sizeof *m);
+        if (!m)
+            return PHR_ENOMEM;
+        x->results = m;
+        x->rcap = cap;
+    }
+    int err = snapshot_open_part(&x->e->snap, r, "body");
+    if (err)
+        return err;
+    json_object *o = json_tokener_parse(buf_cstr(&x->e->snap.plain));
+    buf_wipe(&x->e->snap.plain);
+    if (!o)
+        return PHR_EIO;
+    struct checkup_result *c = &x->results[x->nresults];
+    char when[32];
+    clock_format_ms(r->effective_start + 9 * 3600 * 1000LL, when);
+    snprintf(c->day, sizeof c->day, "%.10s", when);
+    c->seq = x->nresults++;
+    c->o = o;
+    return PHR_OK;
+}
+
+static int by_day(const void *a, const void *b)
+{
+    const struct checkup_result *x = a, *y = b;
+    int d = strcmp(x->day, y->day);
+    return d ? d : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* One CDA per checkup day into cdas (as many as there are days; the
+ * caller frees them), paths "cda/checkup-YYYY-MM-DD.xml" into paths. */
+static int write_cdas(struct export *e, struct originals *x, struct buf *cdas, char (*paths)[40], size_t *ndays)
+{
+    *ndays = 0;
+    if (!x->nresults)
+        return 0;
+    qsort(x->results, x->nresults, sizeof *x->results, by_day);
+    json_object **day = calloc(x->nresults, sizeof *day);
+    if (!day)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < x->nresults && !rc;) {
+        size_t n = 0;
+        const char *d = x->results[i].day;
+        while (i + n < x->nresults && !strcmp(x->results[i + n].day, d)) {
+            day[n] = x->results[i + n].o;
+            n++;
+        }
+        char doc[ID_LEN + 1];
+        id_uuid7(doc);
+        struct cda_header h = {.day = d, .document_id = doc, .person_id = e->snap.person,
+                               .author = "PHR service (the person's export)", .now_ms = clock_now_ms()};
+        struct issue is = {0};
+        rc = cda_write(&h, day, n, &cdas[*ndays], &is) || cda_check(cdas[*ndays].data, cdas[*ndays].len, &is);
+        if (rc)
+            log_event(LOG_ERROR, "export.failed", "what", "cda", "why", is.diagnostics, NULL);
+        snprintf(paths[*ndays], sizeof paths[*ndays], "cda/checkup-%s.xml", d);
+        (*ndays)++;
+        i += n;
+    }
+    free(day);
+    return rc;
+}
 
 /* A vital sign, as an Open mHealth data point too. */
 static int add_point(struct originals *x, const struct record_row *r)
@@ -108,6 +195,9 @@ static int keep_original(void *arg, const struct record_row *r)
     struct originals *x = arg;
     if (r->current && !strcmp(r->resource_type, "Observation") && r->category && !strcmp(r->category, "vital-signs"))
         return add_point(x, r);
+    if (r->current && !strcmp(r->resource_type, "Observation") && r->code_system &&
+        !strcmp(r->code_system, "urn:oid:" TOKUTEI_ITEM_OID))
+        return add_result(x, r);
     if (!r->current || strcmp(r->resource_type, "DocumentReference"))
         return PHR_OK;
     if (x->n == x->cap) {
@@ -134,11 +224,14 @@ static int keep_original(void *arg, const struct record_row *r)
     return err;
 }
 
-/* The package: the Bundle, the CSV and every imported file, with the
- * index (formats/sphr.h). */
+/* The package: the Bundle, the CSV, the vital signs as Open mHealth, each
+ * checkup day as a 特定健診 CDA and every imported file, with the index
+ * (formats/sphr.h). */
 int export_package(struct export *e, struct buf *out)
 {
-    struct buf fhir = {0}, csv = {0};
+    struct buf fhir = {0}, csv = {0}, *cdas = NULL;
+    char (*cda_paths)[40] = NULL;
+    size_t ndays = 0;
     struct originals x = {.e = e};
     struct sphr_part *parts = NULL;
     int rc = -1;
@@ -151,7 +244,9 @@ int export_package(struct export *e, struct buf *out)
         if (rd->ops->record_page(rd, e->snap.person, 1, cursor, 200, keep_original, &x, &cursor) != PHR_OK)
             goto out;
     } while (cursor != before);
-    if ((x.npoints && buf_puts(&x.omh, "]\n")) || !(parts = calloc(x.n + 3, sizeof *parts)))
+    if ((x.npoints && buf_puts(&x.omh, "]\n")) || !(cdas = calloc(x.nresults + 1, sizeof *cdas)) ||
+        !(cda_paths = calloc(x.nresults + 1, sizeof *cda_paths)) || write_cdas(e, &x, cdas, cda_paths, &ndays) ||
+        !(parts = calloc(x.n + ndays + 3, sizeof *parts)))
         goto out;
     /* The Bundle holds every record; the CSV, the Open mHealth file and the
      * originals are copies of some of them, marked as such so that an
@@ -163,6 +258,9 @@ int export_package(struct export *e, struct buf *out)
     if (x.npoints)
         parts[n++] = (struct sphr_part){"omh/vital-signs.json", "application/json", "Vital signs (Open mHealth)",
                                         x.omh.data, x.omh.len, 1};
+    for (size_t i = 0; i < ndays; i++)
+        parts[n++] = (struct sphr_part){cda_paths[i], "application/xml", "Checkup results (特定健診 CDA)",
+                                        cdas[i].data, cdas[i].len, 1};
     for (size_t i = 0; i < x.n; i++)
         parts[n++] = (struct sphr_part){x.o[i].path, x.o[i].type, "Imported file, as it came", x.o[i].data.data,
                                         x.o[i].data.len, 1};
@@ -171,6 +269,13 @@ out:
     if (rc)
         log_event(LOG_ERROR, "export.failed", "what", "sphr", NULL);
     free(parts);
+    for (size_t i = 0; cdas && i < ndays; i++)
+        buf_wipe(&cdas[i]);
+    free(cdas);
+    free(cda_paths);
+    for (size_t i = 0; i < x.nresults; i++)
+        json_object_put(x.results[i].o);
+    free(x.results);
     for (size_t i = 0; i < x.n; i++)
         buf_wipe(&x.o[i].data);
     free(x.o);
@@ -184,11 +289,30 @@ out:
 int export_okusuri(struct export *e, struct buf *b)
 {
     struct buf text = {0};
-    int rc = jahis_write(e->meds, e->nmeds, e->patient, &text);
+    int rc = jahis_write(e->found, e->nfound, e->patient, &text);
     if (!rc && e->shift_jis)
         rc = jahis_to_shift_jis(text.data, text.len, b);
     else if (!rc)
         rc = buf_append(b, text.data, text.len);
     buf_wipe(&text);
     return rc;
+}
+
+/* The day's results as a 特定健診 CDA (R4.3: results typed in from paper
+ * or imported as FHIR too), checked against the hc08 schema before a byte
+ * is sent: a document that would not validate is a fault, not an export. */
+int export_cda(struct export *e, struct buf *b)
+{
+    char doc[ID_LEN + 1];
+    id_uuid7(doc);
+    struct cda_header h = {.day = e->day, .document_id = doc, .person_id = e->snap.person,
+                           .author = "PHR service (the person's export)", .now_ms = clock_now_ms()};
+    struct buf xml = {0};
+    struct issue is = {0};
+    int rc = cda_write(&h, e->found, e->nfound, &xml, &is) || cda_check(xml.data, xml.len, &is) ||
+             buf_append(b, xml.data, xml.len);
+    if (rc)
+        log_event(LOG_ERROR, "export.failed", "what", "cda", "why", is.diagnostics, NULL);
+    buf_wipe(&xml);
+    return rc ? -1 : 0;
 }

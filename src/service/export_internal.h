@@ -19,8 +19,8 @@ struct export {
     int64_t day_lo, day_hi;
     struct buf ids;
     char *patient;                 /* お薬手帳: the patient record */
-    json_object **meds;            /* お薬手帳: the medication, read when opened */
-    size_t nmeds;
+    json_object **found;           /* read when opened: お薬手帳, the medication; a CDA, the day's results */
+    size_t nfound;
     int64_t patient_at;
     int shift_jis;
 };
@@ -31,8 +31,11 @@ int export_whole(struct export *e, enum export_format f, struct buf *b);
 /* The person's medication and the patient record for an お薬手帳 text,
  * read when the export opens; PHR_ENOTFOUND if there is no medication. */
 int export_find_medication(struct export *e);
-/* The SPHR package, and the お薬手帳 text: 0, or -1. */
+/* Keeps o (a record's body) in e->found; PHR_OK or PHR_ENOMEM (o put). */
+int export_keep(struct export *e, json_object *o);
+/* The SPHR package, the お薬手帳 text and the day's 特定健診 CDA: 0, or -1. */
 int export_package(struct export *e, struct buf *out);
 int export_okusuri(struct export *e, struct buf *b);
+int export_cda(struct export *e, struct buf *b);
 
 #endif

@@ -53,16 +53,26 @@ static int of_checkup(const struct export *e, const struct record_row *r)
            r->effective_start <= e->day_hi;
 }
 
+/* A CDA keeps the result itself (it is written whole); a 健診結果報告書
+ * its id. */
 static int collect_checkup(void *arg, const struct record_row *r)
 {
     struct export *e = arg;
     if (!of_checkup(e, r))
         return PHR_OK;
+    if (e->format == EXPORT_CDA) {
+        int err = snapshot_open_part(&e->snap, r, "body");
+        if (err)
+            return err;
+        json_object *o = json_tokener_parse(buf_cstr(&e->snap.plain));
+        buf_wipe(&e->snap.plain);
+        return o ? export_keep(e, o) : PHR_EIO;
+    }
     return buf_puts(&e->ids, e->ids.len ? "," : "") || buf_puts(&e->ids, r->id) ? PHR_ENOMEM : PHR_OK;
 }
 
-/* The ids of the day's results, before anything is sent: the Composition,
- * first in a document, lists them. */
+/* The day's results, before anything is sent: the Composition, first in a
+ * document, lists them. */
 static int find_checkup(struct export *e)
 {
     int64_t cursor = 0, before;
@@ -72,19 +82,20 @@ static int find_checkup(struct export *e)
         if (err)
             return err;
     } while (cursor != before);
-    return e->ids.len ? PHR_OK : PHR_ENOTFOUND;
+    return e->ids.len || e->nfound ? PHR_OK : PHR_ENOTFOUND;
 }
 
 int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
                 const char *arg, struct export **out, struct issue *is)
 {
     *out = NULL;
-    const char *day = format == EXPORT_CHECKUP ? arg : NULL;
+    const char *day = format == EXPORT_CHECKUP || format == EXPORT_CDA ? arg : NULL;
     static const char *const what[] = {[EXPORT_FHIR] = "export:fhir", [EXPORT_CSV] = "export:csv",
                                        [EXPORT_SPHR] = "export:sphr", [EXPORT_CHECKUP] = "export:checkup",
-                                       [EXPORT_JAHIS] = "export:jahis"};
+                                       [EXPORT_JAHIS] = "export:jahis", [EXPORT_CDA] = "export:cda"};
+    int by_day = format == EXPORT_CHECKUP || format == EXPORT_CDA;
     int64_t lo = 0, hi = 0;
-    if (format == EXPORT_CHECKUP && (!day || strlen(day) != 10 || fhirtime_parse(day, FHIRTIME_DATETIME, 9 * 60, &lo, &hi)))
+    if (by_day && (!day || strlen(day) != 10 || fhirtime_parse(day, FHIRTIME_DATETIME, 9 * 60, &lo, &hi)))
         return issue_set(is, 400, "invalid", NULL, "the checkup's day is a date: YYYY-MM-DD");
     enum decision dec = subject && strlen(subject) <= ID_LEN ? gate_decide(a, ACT_DISCLOSURE, subject) : GATE_DENY;
     struct audit_job job = {.job = {.run = audit_run}, .a = a, .subject = subject, .d = dec, .what = what[format]};
@@ -102,7 +113,7 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
     if (day)
         snprintf(e->day, sizeof e->day, "%s", day);
     int err = snapshot_open(svc, subject, prepare, e, &e->snap);
-    int none = !err && ((format == EXPORT_CHECKUP && (err = find_checkup(e)) == PHR_ENOTFOUND) ||
+    int none = !err && ((by_day && (err = find_checkup(e)) == PHR_ENOTFOUND) ||
                         (format == EXPORT_JAHIS && (err = export_find_medication(e)) == PHR_ENOTFOUND));
     if (!err && format == EXPORT_JAHIS && arg) {
         free(e->patient);
@@ -343,11 +354,11 @@ int export_whole(struct export *e, enum export_format f, struct buf *b)
 
 int export_next(struct export *e, struct buf *b)
 {
-    if (e->format == EXPORT_JAHIS) {
+    if (e->format == EXPORT_JAHIS || e->format == EXPORT_CDA) {
         if (e->done)
             return 0;
         e->done = 1;
-        return export_okusuri(e, b) ? -1 : 1;
+        return (e->format == EXPORT_JAHIS ? export_okusuri(e, b) : export_cda(e, b)) ? -1 : 1;
     }
     if (e->format != EXPORT_SPHR)
         return step(e, b);
@@ -365,9 +376,9 @@ void export_close(struct export *e)
         return;
     snapshot_close(&e->snap);
     buf_free(&e->ids);
-    for (size_t i = 0; i < e->nmeds; i++)
-        json_object_put(e->meds[i]);
-    free(e->meds);
+    for (size_t i = 0; i < e->nfound; i++)
+        json_object_put(e->found[i]);
+    free(e->found);
     free(e->patient);
     free(e);
 }

@@ -261,9 +261,10 @@ void disclosure_close(struct disclosure *d);
 /* Exports to the person (R4.3), streamed like the disclosure: every
  * current record as a FHIR R4 Bundle (type collection, the Patient first),
  * or the Observations as CSV. */
-enum export_format { EXPORT_FHIR, EXPORT_CSV, EXPORT_SPHR, EXPORT_CHECKUP, EXPORT_JAHIS };
+enum export_format { EXPORT_FHIR, EXPORT_CSV, EXPORT_SPHR, EXPORT_CHECKUP, EXPORT_JAHIS, EXPORT_CDA };
 struct export;
-/* arg: EXPORT_CHECKUP: the checkup's day (YYYY-MM-DD), 404 when there are
+/* arg: EXPORT_CHECKUP (a 健診結果報告書 Bundle) and EXPORT_CDA (a 特定健診
+ * CDA): the checkup's day (YYYY-MM-DD), 404 when there are
  * no checkup results that day; EXPORT_JAHIS: the patient record to write
  * ("1,氏名,性別,生年月日"), or NULL for the one of the newest お薬手帳 text
  * imported (422 if there is none), 404 when there is no medication; NULL

@@ -5,7 +5,8 @@
 // against JP Core 1.1.2's profile where JP Core has one for it (Patient,
 // vital signs, MedicationDispense, Immunization, DocumentReference), against
 // the R4 definitions otherwise; and it goes into another account as the
-// same records. The SPHR package holds all of it with an index.
+// same records. The SPHR package holds all of it with an index. Checkups
+// are also written as 特定健診 CDA, valid against MHLW's hc08 schema.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,9 @@ function profileOf(r) {
     DocumentReference: jp('JP_DocumentReference') }[r.resourceType];
 }
 
+// Every CDA the service writes is checked with libxml2's own xmllint
+// against MHLW's schema as shipped.
+const HC08 = new URL('../../schemas/mhlw-tokutei-v08/hc08_V08.xsd', import.meta.url).pathname;
 const fixture = (name) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 let srv;
 before(async () => { srv = await startServer(); });
@@ -148,6 +152,11 @@ test('R4.3 R4.4 the SPHR package: an index of everything, the FHIR Bundle, the C
   }
   const originals = refs.filter((r) => r.content[0].attachment.url.startsWith('originals/')).map((r) => execFileSync('unzip', ['-p', zip, r.content[0].attachment.url]));
   assert.ok(originals.some((b) => b.equals(cda)), 'the CDA as it came');
+  // Each checkup day also as a CDA written from the records, valid against hc08.
+  assert.ok(files.includes('cda/checkup-2026-10-15.xml'), files.join(' '));
+  const written = join(dir, 'written.xml');
+  writeFileSync(written, execFileSync('unzip', ['-p', zip, 'cda/checkup-2026-10-15.xml']));
+  execFileSync('xmllint', ['--noout', '--nonet', '--schema', HC08, written], { stdio: 'pipe' });
   assert.ok(originals.some((b) => b.equals(okusuri)), 'the お薬手帳 text as it came, Shift_JIS and all');
   const bundle = JSON.parse(execFileSync('unzip', ['-p', zip, 'fhir/everything.json'], { encoding: 'utf8' }));
   assert.equal(bundle.entry[0].resource.id, me.personId);
@@ -194,4 +203,40 @@ test('R4.3 a checkup as a 健診結果報告書 document Bundle: the Composition
   assert.equal((await call(srv, 'GET', '/api/v1/me/export/checkup/2026-13-01.json', { token: me.token })).status, 400);
   assert.equal((await call(srv, 'GET', '/api/v1/me/export/checkup/2026-10-15.json', { token: other.token })).status, 200,
     'the other person now has their own');
+});
+
+// The results of a day with the institution's ranges and flags, whoever holds them.
+const checkupOf = async (who) => (await everything(who)).entry.map((e) => e.resource)
+  .filter((o) => o.resourceType === 'Observation' && o.code.coding[0].system === 'urn:oid:1.2.392.200119.6.1005')
+  .map((o) => [...essence(o), JSON.stringify(o.referenceRange ?? null), o.interpretation?.[0]?.coding?.[0]?.code].join('\t')).sort();
+
+test('R4.3 a checkup that came as FHIR (no CDA) as a 特定健診 CDA: valid against hc08 (xmllint); imported elsewhere as the same results, ranges and flags', async () => {
+  const me = await signupAndLogin(srv);
+  await upload(me, fixture('eCheckupReport-Sample-01.json'), 'application/fhir+json');
+  const res = await fetch(`${srv.url}/api/v1/me/export/checkup/2020-04-04.xml`, { headers: { authorization: `Bearer ${me.token}` } });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^application\/xml/);
+  const xml = await res.text();
+  const file = join(mkdtempSync(join(tmpdir(), 'cda-')), 'checkup.xml');
+  writeFileSync(file, xml);
+  execFileSync('xmllint', ['--noout', '--nonet', '--schema', HC08, file], { stdio: 'pipe' });
+  assert.match(xml, /<effectiveTime value="20200404"\/>/, 'the checkup day, where a reader looks for it');
+  assert.ok(xml.includes(`<id root="${me.personId}"/>`), 'the person by the service\'s id (no insurer numbers are kept)');
+  const mine = await checkupOf(me);
+  assert.ok(mine.length > 10, 'the sample has many results');
+  assert.ok(mine.some((r) => /"high"/.test(r)), 'some with a reference range');
+  assert.ok(mine.some((r) => /\t[A-Z]+$/.test(r)), 'some with a flag');
+  const other = await signupAndLogin(srv);
+  const back = await upload(other, xml, 'application/xml');
+  assert.equal(back.kind, 'tokutei-cda');
+  assert.equal(back.observations, mine.length);
+  assert.equal(back.checkup_date, '2020-04-04');
+  assert.deepEqual(await checkupOf(other), mine, 'the same results, typed, with their ranges and flags');
+
+  assert.equal((await call(srv, 'GET', '/api/v1/me/export/checkup/2020-04-05.xml', { token: me.token })).status, 404, 'no checkup that day');
+  assert.equal((await call(srv, 'GET', '/api/v1/me/export/checkup/2020-02-30.xml', { token: me.token })).status, 400);
+  assert.equal((await call(srv, 'GET', '/api/v1/me/export/checkup/2020-04-04.xls', { token: me.token })).status, 404);
+  const stranger = await signupAndLogin(srv);
+  assert.equal((await call(srv, 'GET', '/api/v1/me/export/checkup/2020-04-04.xml', { token: stranger.token })).status, 404,
+    'another person has no checkup that day: the export is always one\'s own');
 });

@@ -380,8 +380,10 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   assert.deepEqual(await hba1c.locator('td').allTextContents(), ['2020-04-04', 'HbA1c(NGSP値)', '7 %', '4.3〜5.8 %', '高']);
   assert.equal(await hba1c.locator('td.flag_high').count(), 1);
   await shoot(page, 'home-checkups');
-  const [report] = await Promise.all([page.waitForEvent('download'), page.click('#checkup-reports a')]);
+  const [report] = await Promise.all([page.waitForEvent('download'), page.click('#checkup-reports a[href$=".json"]')]);
   assert.equal(JSON.parse(readFileSync(await report.path(), 'utf8')).type, 'document', 'the 健診結果報告書 downloads');
+  const [cda] = await Promise.all([page.waitForEvent('download'), page.click('#checkup-reports a[href$=".xml"]')]);
+  assert.match(readFileSync(await cda.path(), 'utf8'), /<ClinicalDocument xmlns="urn:hl7-org:v3"/, 'and the same day as a 特定健診 CDA');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -58,5 +58,8 @@ export function checkupsByYear(checkups) {
         h('td', {}, o.code.coding[0].display || o.code.coding[0].code), h('td', {}, valueText(o)),
         h('td', {}, rangeText(o)), flagCell(flagOf(o))))))])),
   h('ul', { id: 'checkup-reports' }, days.map((day) =>
-    h('li', {}, h('a', { href: `/api/v1/me/export/checkup/${day}.json`, download: `checkup-${day}.json` }, `${t('checkup_report')} ${day}`))))];
+    h('li', {}, [
+      h('a', { href: `/api/v1/me/export/checkup/${day}.json`, download: `checkup-${day}.json` }, `${t('checkup_report')} ${day}`),
+      ' · ',
+      h('a', { href: `/api/v1/me/export/checkup/${day}.xml`, download: `checkup-${day}.xml` }, `${t('checkup_cda')} ${day}`)])))];
 }
