@@ -301,12 +301,10 @@ static int put_line(void *arg, const struct record_row *r)
     if (!r->current || strcmp(r->resource_type, b->type) || r->recorded_at <= b->f.row.since ||
         r->recorded_at > b->f.row.transaction_time)
         return PHR_OK;
-    int err = snapshot_open_part(&b->snap, r, "body");
+    int err = snapshot_append_part(&b->snap, r, "body", &b->lines);
     if (err)
         return err;
-    err = buf_append(&b->lines, b->snap.plain.data, b->snap.plain.len) || buf_puts(&b->lines, "\n") ||
-          buf_puts(&b->ids, b->ids.len ? "," : "") || buf_puts(&b->ids, r->id);
-    buf_wipe(&b->snap.plain);
+    err = buf_puts(&b->lines, "\n") || buf_puts(&b->ids, b->ids.len ? "," : "") || buf_puts(&b->ids, r->id);
     return err ? PHR_ENOMEM : PHR_OK;
 }
 

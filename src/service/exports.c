@@ -274,17 +274,21 @@ static int put_record(void *arg, const struct record_row *r)
         return PHR_OK;
     if (e->format == EXPORT_CHECKUP && !of_checkup(e, r))
         return PHR_OK;
-    int err = snapshot_open_part(&e->snap, r, "body");
-    if (err)
+    int err;
+    if (e->format == EXPORT_FHIR) {
+        /* The body is opened straight into what is sent. */
+        err = buf_puts(p->b, ",{\"fullUrl\":\"") || buf_puts(p->b, r->resource_type) || buf_puts(p->b, "/") ||
+                      buf_puts(p->b, r->id) || buf_puts(p->b, "\",\"resource\":")
+                  ? PHR_ENOMEM
+                  : snapshot_append_part(&e->snap, r, "body", p->b);
+        err = err ? err : buf_puts(p->b, "}") ? PHR_ENOMEM : PHR_OK;
+        e->count += err == PHR_OK;
+        return err;
+    }
+    if ((err = snapshot_open_part(&e->snap, r, "body")) != PHR_OK)
         return err;
     struct buf *plain = &e->snap.plain;
-    if (e->format == EXPORT_FHIR) {
-        err = buf_puts(p->b, ",{\"fullUrl\":\"") || buf_puts(p->b, r->resource_type) || buf_puts(p->b, "/") ||
-                      buf_puts(p->b, r->id) || buf_puts(p->b, "\",\"resource\":") ||
-                      buf_append(p->b, plain->data, plain->len) || buf_puts(p->b, "}")
-                  ? PHR_ENOMEM
-                  : PHR_OK;
-    } else if (e->format == EXPORT_CHECKUP) {
+    if (e->format == EXPORT_CHECKUP) {
         err = checkup_entry(p->b, e, r, plain);
     } else {
         json_object *o = json_tokener_parse(buf_cstr(plain));

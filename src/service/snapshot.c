@@ -32,14 +32,19 @@ int snapshot_open(struct service *svc, const char *person, int (*prepare)(void *
     return err;
 }
 
-int snapshot_open_part(struct person_snapshot *s, const struct record_row *r, const char *part)
+int snapshot_append_part(struct person_snapshot *s, const struct record_row *r, const char *part, struct buf *out)
 {
     char ad[96];
-    buf_wipe(&s->plain);
     record_ad(ad, r->id, r->version, part);
     const unsigned char *blob = strcmp(part, "original") ? r->body : r->original;
     size_t len = strcmp(part, "original") ? r->body_len : r->original_len;
-    return seal_open(r->alg, s->key, ad, blob, len, &s->plain);
+    return seal_open(r->alg, s->key, ad, blob, len, out);
+}
+
+int snapshot_open_part(struct person_snapshot *s, const struct record_row *r, const char *part)
+{
+    buf_wipe(&s->plain);
+    return snapshot_append_part(s, r, part, &s->plain);
 }
 
 int export_still_open(struct store *rd, int64_t *closed_on)

@@ -22,6 +22,9 @@ int snapshot_open(struct service *svc, const char *person, int (*prepare)(void *
                   struct person_snapshot *s);
 /* Opens a row's "body" or "original" into s->plain (replacing it). */
 int snapshot_open_part(struct person_snapshot *s, const struct record_row *r, const char *part);
+/* The same, appended to out: for exports that copy the plaintext straight
+ * into what they send (out then holds plaintext: the caller wipes it). */
+int snapshot_append_part(struct person_snapshot *s, const struct record_row *r, const char *part, struct buf *out);
 void snapshot_close(struct person_snapshot *s);
 
 /* After an announced termination's export deadline (R4.5), exports are

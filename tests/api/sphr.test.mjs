@@ -56,7 +56,8 @@ test('R4.2 R4.4 the service\'s own SPHR package, imported elsewhere: the same re
   assert.equal(r.status, 201, r.text);
   assert.equal(r.body.kind, 'sphr');
   const kinds = r.body.files.map((f) => `${f.path.split('/')[0]}:${f.kind}`).sort();
-  assert.deepEqual(kinds, ['csv:kept', 'fhir:fhir', 'omh:kept', 'originals:kept', 'originals:kept']);
+  assert.deepEqual(kinds, ['cda:kept', 'csv:kept', 'fhir:fhir', 'omh:kept', 'originals:kept', 'originals:kept'],
+    'the Bundle is read; the copies (CSV, Open mHealth, the CDA written from the checkup, the originals) are kept');
   for (const type of ['Observation', 'MedicationDispense'])
     assert.equal(count(bob, type), count(alice, type), `${type}: the same number, read once`);
   assert.equal(count(bob, 'DocumentReference'), 1 + 5, 'the package and each of its files');
