@@ -60,7 +60,7 @@ test('R4.2 R4.4 the service\'s own SPHR package, imported elsewhere: the same re
     'the Bundle is read; the copies (CSV, Open mHealth, the CDA written from the checkup, the originals) are kept');
   for (const type of ['Observation', 'MedicationDispense'])
     assert.equal(count(bob, type), count(alice, type), `${type}: the same number, read once`);
-  assert.equal(count(bob, 'DocumentReference'), 1 + 5, 'the package and each of its files');
+  assert.equal(count(bob, 'DocumentReference'), 1 + 6, 'the package and each of its files');
   const theirs = (await call(srv, 'GET', '/fhir/MedicationDispense?_sort=date', { token: bob.token })).body.entry.map((e) => e.resource.medicationCodeableConcept.text);
   assert.deepEqual(theirs, ['ロキソニン錠６０ｍｇ', 'ノルバスク錠２．５ｍｇ']);
   const doc = r.body.files.find((f) => f.path.startsWith('originals/') && f.path.endsWith('.xml')).document;
