@@ -9,7 +9,7 @@ int checkup_observation(struct buf *b, const char *id, const struct import_meta 
                         const struct cda_result *r)
 {
     (void)c;
-    return buf_puts(b, "{\"resourceType\":\"Observation\"") || import_common(b, id, m, 1, NULL) ||
+    return buf_puts(b, "{\"resourceType\":\"Observation\"") || import_common(b, id, m, 1, NULL, CHECKUP_OBSERVATION_PROFILE) ||
            buf_puts(b, ",\"status\":\"final\",\"category\":[{\"coding\":[{\"system\":\"" OBS_CATEGORY
                        "\",\"code\":\"laboratory\",\"display\":\"Laboratory\"}]}],\"code\":{\"coding\":[{\"system\":"
                        "\"urn:oid:" TOKUTEI_ITEM_OID "\",\"code\":") ||

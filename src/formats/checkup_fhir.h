@@ -12,6 +12,10 @@
 #include "formats/import_fhir.h"
 #include "util/buf.h"
 
+/* The 健診結果報告書 IG's profile for a result, which the Observations
+ * written here declare (and the tests check them against). */
+#define CHECKUP_OBSERVATION_PROFILE "http://jpfhir.jp/fhir/eCheckup/StructureDefinition/JP_Observation_eCheckupGeneral"
+
 /* 0, or -1 out of memory. The Observation is dated by its result. */
 int checkup_observation(struct buf *out, const char *id, const struct import_meta *m, const struct cda_checkup *c,
                         const struct cda_result *r);

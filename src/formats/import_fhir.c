@@ -12,12 +12,15 @@ static const char *category_display(int c)
                     : "measured or recorded by the person";
 }
 
-int import_common(struct buf *b, const char *id, const struct import_meta *m, int data_category, const char *source)
+int import_common(struct buf *b, const char *id, const struct import_meta *m, int data_category, const char *source,
+                  const char *profile)
 {
     char when[32];
     clock_format_ms(m->recorded_at, when);
     return buf_puts(b, ",\"id\":") || buf_json_str(b, id) ||
-           buf_printf(b, ",\"meta\":{\"versionId\":\"1\",\"lastUpdated\":\"%s\",\"source\":", when) ||
+           buf_printf(b, ",\"meta\":{\"versionId\":\"1\",\"lastUpdated\":\"%s\",", when) ||
+           (profile && (buf_puts(b, "\"profile\":[") || buf_json_str(b, profile) || buf_puts(b, "],"))) ||
+           buf_puts(b, "\"source\":") ||
            buf_json_str(b, m->channel) ||
            buf_printf(b, ",\"tag\":[{\"system\":\"" PHR_SYS_DATA_CATEGORY "\",\"code\":\"%d\",\"display\":\"%s\"},"
                          "{\"system\":\"" PHR_SYS_SOURCE "\",\"code\":",
@@ -39,7 +42,7 @@ int import_document(struct buf *b, const struct import_meta *m, const char *type
     char when[32];
     clock_format_ms(m->recorded_at, when);
     return buf_puts(b, "{\"resourceType\":\"DocumentReference\"") ||
-           import_common(b, m->document_id, m, 1, NULL) ||
+           import_common(b, m->document_id, m, 1, NULL, NULL) ||
            buf_printf(b, ",\"status\":\"current\",\"type\":%s,\"date\":\"%s\",\"content\":[{\"attachment\":{"
                          "\"contentType\":\"%s\",\"size\":%zu,\"title\":",
                       type_json, when, m->content_type, bytes) ||

@@ -23,7 +23,10 @@ struct import_meta {
 /* Writes ,"id":…,"meta":…,"subject":…,"extension":[provenance] after the
  * caller's opening members. data_category is R1.1's 1, 2 or 3; source
  * overrides m->source when not NULL. 0, or -1 out of memory. */
-int import_common(struct buf *b, const char *id, const struct import_meta *m, int data_category, const char *source);
+/* profile: the canonical URL of a profile the resource conforms to, for
+ * meta.profile; NULL for none. */
+int import_common(struct buf *b, const char *id, const struct import_meta *m, int data_category, const char *source,
+                  const char *profile);
 
 /* The file's DocumentReference. type_json is the value of "type"; title
  * and the day (YYYY-MM-DD) describe it. */

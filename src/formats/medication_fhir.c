@@ -81,7 +81,7 @@ int medication_dispense(struct buf *b, const char *id, const struct import_meta 
     char total[32];
     total_of(g->dose, rp->amount, total);
     int e = buf_puts(b, "{\"resourceType\":\"MedicationDispense\"") ||
-            import_common(b, id, m, medication_data_category(g->creator), medication_source(g->creator, m->source)) ||
+            import_common(b, id, m, medication_data_category(g->creator), medication_source(g->creator, m->source), NULL) ||
             buf_printf(b, ",\"identifier\":[{\"system\":\"" SYS_RP_NUMBER "\",\"value\":\"%d\"},{\"system\":\""
                           SYS_RP_DRUG_NUMBER "\",\"value\":\"%zu\"}]", rp->rp, within) ||
             buf_puts(b, ",\"status\":\"completed\",\"medicationCodeableConcept\":{\"coding\":[{\"system\":") ||
@@ -128,7 +128,7 @@ int medication_dispense(struct buf *b, const char *id, const struct import_meta 
 int medication_statement(struct buf *b, const char *id, const struct import_meta *m, const struct jahis_otc *o)
 {
     int e = buf_puts(b, "{\"resourceType\":\"MedicationStatement\"") ||
-            import_common(b, id, m, medication_data_category(o->creator), medication_source(o->creator, m->source)) ||
+            import_common(b, id, m, medication_data_category(o->creator), medication_source(o->creator, m->source), NULL) ||
             buf_printf(b, ",\"status\":\"%s\",\"category\":{\"coding\":[{\"system\":"
                           "\"http://terminology.hl7.org/CodeSystem/medication-statement-category\",\"code\":\"%s\"}]}",
                        o->end[0] ? "completed" : "active", o->creator == 2 ? "patientspecified" : "community") ||

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "access/gate.h"
+#include "formats/checkup_fhir.h"
 #include "formats/fhirtime.h"
 #include "formats/tokutei_items.h"
 #include "service/export_internal.h"
@@ -223,6 +224,14 @@ static int checkup_entry(struct buf *b, const struct export *e, const struct rec
     json_object_object_add(subj, "reference", json_object_new_string(ref));
     json_object_object_add(o, "subject", subj);
     json_object_object_del(o, "derivedFrom");
+    /* Results stored before they declared the IG's profile declare it here. */
+    json_object *meta, *profile = json_object_new_array();
+    if (json_object_object_get_ex(o, "meta", &meta) && !json_object_object_get_ex(meta, "profile", NULL) && profile) {
+        json_object_array_add(profile, json_object_new_string(CHECKUP_OBSERVATION_PROFILE));
+        json_object_object_add(meta, "profile", profile);
+    } else {
+        json_object_put(profile);
+    }
     size_t n;
     const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
     int err = !s || buf_printf(b, ",{\"fullUrl\":\"urn:uuid:%s\",\"resource\":", r->id) || buf_append(b, s, n) ||
@@ -244,15 +253,19 @@ static int checkup_head(struct export *e, struct buf *b, const char *now)
                          "{\"resourceType\":\"Bundle\",\"identifier\":{\"system\":\"urn:ietf:rfc:3986\",\"value\":"
                          "\"urn:uuid:%s\"},\"type\":\"document\",\"timestamp\":\"%s\",\"entry\":[{\"fullUrl\":"
                          "\"urn:uuid:%s\",\"resource\":{\"resourceType\":\"Composition\",\"id\":\"%s\",\"language\":"
-                         "\"ja\",\"status\":\"final\",\"type\":{\"coding\":[{\"system\":\"http://jpfhir.jp/fhir/Common/"
+                         "\"ja\",\"extension\":[{\"url\":\"http://hl7.org/fhir/StructureDefinition/composition-"
+                         "clinicaldocument-versionNumber\",\"valueString\":\"1.0\"}],\"identifier\":{\"system\":"
+                         "\"http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier\",\"value\":\"%s\"},"
+                         "\"status\":\"final\",\"type\":{\"coding\":[{\"system\":\"http://jpfhir.jp/fhir/Common/"
                          "CodeSystem/doc-typecodes\",\"code\":\"53576-5\",\"display\":\"検診・健診報告書\"}]},\"category\":"
                          "[{\"coding\":[{\"system\":\"urn:oid:1.2.392.200119.6.1001\",\"code\":\"10\",\"display\":"
                          "\"特定健診\"}]}],\"subject\":{\"reference\":\"urn:uuid:%s\"},\"date\":\"%s\",\"author\":"
                          "[{\"display\":\"PHR service (the person's export)\"}],\"title\":\"健康診断結果 %s\",\"event\":"
-                         "[{\"period\":{\"start\":\"%s\",\"end\":\"%s\"}}],\"section\":[{\"title\":\"健診セクション\","
+                         "[{\"code\":[{\"coding\":[{\"system\":\"urn:oid:1.2.392.200119.6.1002\",\"code\":\"010\","
+                         "\"display\":\"特定健診\"}]}],\"period\":{\"start\":\"%s\",\"end\":\"%s\"}}],\"section\":[{\"title\":\"健診セクション\","
                          "\"code\":{\"coding\":[{\"system\":\"http://jpfhir.jp/fhir/eCheckup/CodeSystem/section-code\","
                          "\"code\":\"01011\",\"display\":\"特定健診検査結果セクション\"}]},\"entry\":[",
-                         bundle, now, comp, comp, e->snap.person, now, e->day, e->day, e->day);
+                         bundle, now, comp, comp, comp, e->snap.person, now, e->day, e->day, e->day);
     for (const char *p = buf_cstr(&e->ids); !err && *p;) {
         size_t n = strcspn(p, ",");
         err = buf_printf(b, "%s{\"reference\":\"urn:uuid:%.*s\"}", p == buf_cstr(&e->ids) ? "" : ",", (int)n, p);

@@ -2,9 +2,10 @@
 // holds — typed-in vitals, a CDA checkup, an お薬手帳 text, a FHIR file of
 // medication, vaccination and vital signs — comes out of Patient/$everything
 // as FHIR R4 that @medplum/core validates resource by resource, offline:
-// against JP Core 1.1.2's profile where JP Core has one for it (Patient,
-// vital signs, MedicationDispense, Immunization, DocumentReference), against
-// the R4 definitions otherwise; and it goes into another account as the
+// checkup results against the 健診結果報告書 IG's JP_Observation_eCheckupGeneral,
+// the rest against JP Core 1.1.2's profile where JP Core has one for it
+// (Patient, vital signs, MedicationDispense, Immunization, DocumentReference),
+// against the R4 definitions otherwise; and it goes into another account as the
 // same records. The SPHR package holds all of it with an index. Checkups
 // are also written as 特定健診 CDA, valid against MHLW's hc08 schema.
 import { test, before, after } from 'node:test';
@@ -27,11 +28,23 @@ const jpProfiles = readdirSync(join(jpDir, 'package')).filter((f) => f.startsWit
   .map((f) => JSON.parse(readFileSync(join(jpDir, 'package', f), 'utf8')));
 indexStructureDefinitionBundle({ resourceType: 'Bundle', type: 'collection', entry: jpProfiles.map((resource) => ({ resource })) });
 const jp = (name) => jpProfiles.find((p) => p.url === `http://jpfhir.jp/fhir/core/StructureDefinition/${name}`);
+// The 健診結果報告書 IG's profiles (eCheckupReport 1.0.0-temp). Its two
+// Bundle profiles slice entries by profile, which @medplum/core cannot
+// index ("Unsupported slicing discriminator type: profile"): the document
+// Bundle is validated as R4, its resources against their IG profiles.
+const igDir = mkdtempSync(join(tmpdir(), 'echeckup-'));
+execFileSync('tar', ['-xzf', new URL('../fixtures/jpfhir/jp-eChekupReport.r4.tgz', import.meta.url).pathname, '-C', igDir]);
+const igProfiles = readdirSync(join(igDir, 'package')).filter((f) => f.startsWith('StructureDefinition-') && !f.includes('Bundle'))
+  .map((f) => JSON.parse(readFileSync(join(igDir, 'package', f), 'utf8')));
+indexStructureDefinitionBundle({ resourceType: 'Bundle', type: 'collection', entry: igProfiles.map((resource) => ({ resource })) });
+const ig = (name) => igProfiles.find((p) => p.name === name);
 
-// The JP Core profile a resource of ours answers to, if JP Core has one.
-// Checkup results follow the 健診結果報告書 IG rather than JP Core's lab
-// results (no specimen), and JP Core has no MedicationStatement.
+// The profile a resource of ours answers to: checkup results the
+// 健診結果報告書 IG's, the rest JP Core's where JP Core has one (it has no
+// MedicationStatement).
 function profileOf(r) {
+  if (r.resourceType === 'Observation' && r.code.coding[0].system === 'urn:oid:1.2.392.200119.6.1005')
+    return ig('JP_Observation_eCheckupGeneral');
   if (r.resourceType === 'Observation')
     return r.category?.some((c) => c.coding?.some((x) => x.code === 'vital-signs')) ? jp('JP_Observation_VitalSigns') : undefined;
   return { Patient: jp('JP_Patient'), MedicationDispense: jp('JP_MedicationDispense'), Immunization: jp('JP_Immunization'),
@@ -195,6 +208,14 @@ test('R4.3 a checkup as a 健診結果報告書 document Bundle: the Composition
   assert.ok(results.every((o) => o.subject.reference === doc.entry[1].fullUrl && !o.derivedFrom), 'references resolve inside the document');
   for (const e of doc.entry) validateResource(e.resource);
   validateResource(doc);
+  // Against the IG itself: every result conforms to JP_Observation_eCheckupGeneral. The
+  // Composition lacks only its Encounter, whose serviceProvider (the examining institution) the
+  // service does not keep; the Patient stays JP Core's (JP_Patient_eCS wants the name, sex, birth
+  // date and address, which the service does not keep either).
+  for (const o of results) validateResource(o, { profile: ig('JP_Observation_eCheckupGeneral') });
+  assert.throws(() => validateResource(comp, { profile: ig('JP_Composition_eCheckupGeneral') }),
+    (err) => err.message === 'Missing required property (Composition.encounter)', 'the Encounter is all it lacks');
+  validateResource(patient, { profile: jp('JP_Patient') });
   const other = await signupAndLogin(srv);
   const back = await upload(other, JSON.stringify(doc), 'application/fhir+json');
   assert.equal(back.checkup_results, 4);
