@@ -166,21 +166,32 @@ int csv_vitals_add(struct csv_vitals *c, size_t *cap, const char *json, int64_t 
         return issue_set(is, 422, "too-costly", NULL, "more than %d measurements in one file", CSV_MAX_MEASUREMENTS);
     if (c->n == *cap) {
         size_t n = *cap ? *cap * 2 : 64;
-        struct vital *v = realloc(c->v, n * sizeof *v);
-        if (!v)
+        char **m = realloc(c->json, n * sizeof *m);
+        if (!m)
             return issue_set(is, 500, "exception", NULL, "out of memory");
-        c->v = v;
+        c->json = m;
         *cap = n;
     }
     struct issue why;
-    if (vitals_parse(json, strlen(json), now_ms, JST_MIN, &c->v[c->n], &why))
+    struct vital v;
+    if (vitals_parse(json, strlen(json), now_ms, JST_MIN, &v, &why))
         return issue_set(is, why.status == 500 ? 500 : 422, why.code, NULL, "%s: %s", where, why.diagnostics);
-    struct vital *v = &c->v[c->n++];
-    if (!c->lo || v->eff_lo > c->lo) {
-        c->lo = v->eff_lo;
-        c->hi = v->eff_hi;
+    int64_t lo = v.eff_lo, hi = v.eff_hi;
+    vital_free(&v);
+    if (!(c->json[c->n] = strdup(json)))
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    c->n++;
+    c->now_ms = now_ms;
+    if (!c->lo || lo > c->lo) {
+        c->lo = lo;
+        c->hi = hi;
     }
     return 0;
+}
+
+int csv_vital_open(const struct csv_vitals *c, size_t k, struct vital *out, struct issue *is)
+{
+    return vitals_parse(c->json[k], strlen(c->json[k]), c->now_ms, JST_MIN, out, is);
 }
 
 static int add(struct reader *rd, const char *json)
@@ -329,7 +340,7 @@ out:
 void csv_vitals_free(struct csv_vitals *c)
 {
     for (size_t i = 0; i < c->n; i++)
-        vital_free(&c->v[i]);
-    free(c->v);
+        free(c->json[i]);
+    free(c->json);
     memset(c, 0, sizeof *c);
 }

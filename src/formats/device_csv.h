@@ -25,10 +25,15 @@
 #define CSV_MAX_BYTES (4 * 1024 * 1024)
 #define CSV_MAX_MEASUREMENTS 10000
 
+/* The measurements are kept as the Observation texts that passed the
+ * checks, not as parsed trees: a tree costs ~20 KB in json-c, and a file of
+ * 10,000 held them all at once (246 MB of heap, measured with massif). Each
+ * is parsed again, with the same checks, when it is stored. */
 struct csv_vitals {
-    struct vital *v;
+    char **json;                 /* n texts, owned */
     size_t n, rows, skipped;
     int64_t lo, hi;              /* the newest measurement */
+    int64_t now_ms;              /* the checks' "now", for csv_vital_open */
 };
 
 /* 1 if the first line looks like such a header. */
@@ -37,9 +42,12 @@ int csv_sniff(const char *data, size_t len);
 int csv_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *out, struct issue *is);
 void csv_vitals_free(struct csv_vitals *c);
 /* One more measurement, a submitted Observation's JSON checked as such
- * (formats/vitals.h); cap: c->v's capacity; where names it in a refusal
+ * (formats/vitals.h); cap: c->json's capacity; where names it in a refusal
  * ("line 4"). For the other readers of measurements (formats/omh.c). */
 int csv_vitals_add(struct csv_vitals *c, size_t *cap, const char *json, int64_t now_ms, const char *where,
                    struct issue *is);
+/* Measurement k as a vital (free it with vital_free): 0, or -1 with is
+ * filled (only out of memory: it passed the checks once). */
+int csv_vital_open(const struct csv_vitals *c, size_t k, struct vital *out, struct issue *is);
 
 #endif

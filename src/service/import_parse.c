@@ -233,8 +233,15 @@ int import_render_record(struct parsed *p, size_t k, const struct import_meta *m
     case FORMAT_FHIR:
         return fhir_row(&p->fd, k, m, r, plain);
     case FORMAT_CSV:
-    case FORMAT_OMH:
-        return vital_row(&p->csv.v[k], m, r, plain);
+    case FORMAT_OMH: {
+        struct vital v;
+        struct issue is;
+        if (csv_vital_open(&p->csv, k, &v, &is))
+            return -1;
+        int rc = vital_row(&v, m, r, plain);
+        vital_free(&v);
+        return rc;
+    }
     case FORMAT_JAHIS:
         return jahis_row(p, k, m, r, plain);
     case FORMAT_KEPT:
