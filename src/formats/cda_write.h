@@ -1,9 +1,10 @@
 /* A 特定健診 HL7 CDA R2 document (MHLW hc08) written from checkup results
- * as the service keeps them (R4.3: results typed in from paper or imported
- * as FHIR are exported in the format of the マイナポータル too). Each result
- * is written with the item table's data type, unit and display name, and
- * with the institution's reference range and flag where the record has
- * them, so that cda_read gives the same results back. No I/O. */
+ * as the service keeps them (R4.3: results that did not come as a CDA —
+ * a FHIR report, results entered from paper — leave in the format of the
+ * マイナポータル too). Each result is written with the item table's data
+ * type, unit and display name, and with the institution's reference range
+ * and flag where the record has them, so that cda_read gives the same
+ * results back. No I/O. */
 #ifndef PHR_CDA_WRITE_H
 #define PHR_CDA_WRITE_H
 
