@@ -7,7 +7,10 @@
  * consent to a purpose that covers this recipient and this kind of data,
  * no suspension), with its provision record and audit entry committed
  * before a byte of it is sent. So a withdrawal stops the export from the
- * next page on, and no plaintext health data ever rests on disk. */
+ * first page decided after it (the page being sent and the one read ahead
+ * may have been decided just before), and no plaintext health data ever
+ * rests on disk. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,6 +210,21 @@ int bulk_cancel(struct service *svc, const struct actor *a, const char *id, stru
 
 /* --- the files --- */
 
+/* A page of one person's records, and the writer job that decides and
+ * records its provision. Two take turns: while one page's provision
+ * commits (an fsync), the next is read, so the disk's wait is hidden
+ * behind the reading. Each page is still sent only after its own
+ * commit, and only if its own decision allowed it. */
+struct page {
+    struct job job;
+    struct bulk_file *b;
+    char person[ID_LEN + 1];
+    struct buf lines, ids;
+    struct gate_result g;
+    int busy;                     /* submitted, not yet waited for */
+    int finished;                 /* the writer is done with it; under b->lock */
+};
+
 struct bulk_file {
     struct service *svc;
     struct actor actor;           /* a copy: the file outlives the request handler */
@@ -219,21 +237,38 @@ struct bulk_file {
     struct person_snapshot snap;
     int open;                     /* snap holds the current person */
     int64_t cursor;               /* within the current person's records */
-    struct buf lines, ids;        /* the page being made */
     int exhausted;                /* every person has been taken */
-};
-
-struct provide_job {
-    struct job job;
-    struct bulk_file *b;
-    struct gate_result g;
+    struct page pages[2];
+    int head;                     /* the page to send next */
+    pthread_mutex_t lock;
+    pthread_cond_t finished;
 };
 
 static int provide_run(struct job *j, struct store *st)
 {
-    struct provide_job *x = (struct provide_job *)j;
-    return provide_records(st, &x->b->actor, ACT_RECORD_SEARCH, x->b->snap.person, x->b->type,
-                           buf_cstr(&x->b->ids), &x->g);
+    struct page *pg = (struct page *)j;
+    return provide_records(st, &pg->b->actor, ACT_RECORD_SEARCH, pg->person, pg->b->type, buf_cstr(&pg->ids),
+                           &pg->g);
+}
+
+static void provide_done(struct job *j)
+{
+    struct page *pg = (struct page *)j;
+    pthread_mutex_lock(&pg->b->lock);
+    pg->finished = 1;
+    pthread_cond_broadcast(&pg->b->finished);
+    pthread_mutex_unlock(&pg->b->lock);
+}
+
+/* The page's decision, once its commit is done; its rc is the job's. */
+static int page_wait(struct bulk_file *b, struct page *pg)
+{
+    pthread_mutex_lock(&b->lock);
+    while (!pg->finished)
+        pthread_cond_wait(&b->finished, &b->lock);
+    pthread_mutex_unlock(&b->lock);
+    pg->busy = 0;
+    return pg->job.rc;
 }
 
 static int keep_person(void *arg, const char *person)
@@ -295,17 +330,76 @@ static int open_person(struct bulk_file *b)
     }
 }
 
+struct fill {
+    struct bulk_file *b;
+    struct page *pg;
+};
+
 static int put_line(void *arg, const struct record_row *r)
 {
-    struct bulk_file *b = arg;
+    struct fill *x = arg;
+    struct bulk_file *b = x->b;
+    struct page *pg = x->pg;
     if (!r->current || strcmp(r->resource_type, b->type) || r->recorded_at <= b->f.row.since ||
         r->recorded_at > b->f.row.transaction_time)
         return PHR_OK;
-    int err = snapshot_append_part(&b->snap, r, "body", &b->lines);
+    int err = snapshot_append_part(&b->snap, r, "body", &pg->lines);
     if (err)
         return err;
-    err = buf_puts(&b->lines, "\n") || buf_puts(&b->ids, b->ids.len ? "," : "") || buf_puts(&b->ids, r->id);
+    err = buf_puts(&pg->lines, "\n") || buf_puts(&pg->ids, pg->ids.len ? "," : "") || buf_puts(&pg->ids, r->id);
     return err ? PHR_ENOMEM : PHR_OK;
+}
+
+/* Reads the next page that has records of this type into pg, person after
+ * person; pg->ids stays empty when there is nobody left. */
+static int fill(struct bulk_file *b, struct page *pg)
+{
+    /* The last page's plaintext is wiped, its memory kept for this one. */
+    if (pg->lines.len)
+        sodium_memzero(pg->lines.data, pg->lines.len);
+    pg->lines.len = pg->ids.len = 0;
+    while (!b->exhausted) {
+        if (!b->open) {
+            int err = open_person(b);
+            if (err)
+                return err;
+            if (!b->open) {
+                b->exhausted = 1;
+                break;
+            }
+        }
+        int64_t before = b->cursor;
+        struct store *rd = b->snap.rd;
+        struct fill x = {b, pg};
+        int err = rd->ops->record_page(rd, b->snap.person, 1, b->cursor, PAGE, put_line, &x, &b->cursor);
+        if (err)
+            return err;
+        if (b->cursor == before) {
+            snapshot_close(&b->snap);
+            b->open = 0;
+            continue;
+        }
+        if (pg->ids.len) {
+            memcpy(pg->person, b->snap.person, sizeof pg->person);
+            break;
+        }
+    }
+    return PHR_OK;
+}
+
+/* Reads a page into pg and hands its provision to the writer; pg stays
+ * idle when there is nothing left. */
+static int fill_and_submit(struct bulk_file *b, struct page *pg)
+{
+    int err = fill(b, pg);
+    if (err || !pg->ids.len)
+        return err;
+    pg->job = (struct job){.run = provide_run, .done = provide_done};
+    pg->finished = 0;
+    if ((err = writer_submit(b->svc->writer, &pg->job)) != PHR_OK)
+        return err;
+    pg->busy = 1;
+    return PHR_OK;
 }
 
 int bulk_file_open(struct service *svc, const struct actor *a, const char *id, const char *type,
@@ -340,48 +434,43 @@ int bulk_file_open(struct service *svc, const struct actor *a, const char *id, c
     b->actor.group = b->f.row.group_code;
     b->f.recipient = b->actor.id;
     b->f.row.recipient_id = b->actor.id;
+    b->pages[0].b = b->pages[1].b = b;
+    pthread_mutex_init(&b->lock, NULL);
+    pthread_cond_init(&b->finished, NULL);
     *out = b;
     return 0;
 }
 
-/* Appends the next page of one person's records that the gate allows
- * now; *done when there is nobody left. */
+/* Appends the next page the gate allowed when it committed; *done when
+ * there is nothing left. */
 static int step(struct bulk_file *b, struct buf *out, int *done)
 {
     for (;;) {
+        struct page *head = &b->pages[b->head], *ahead = &b->pages[!b->head];
         int err;
-        if (!b->open) {
-            if (b->exhausted || (err = open_person(b)) != PHR_OK)
-                return b->exhausted ? (*done = 1, PHR_OK) : err;
-            if (!b->open) {
-                b->exhausted = *done = 1;
-                return PHR_OK;
-            }
-        }
-        int64_t before = b->cursor;
-        /* The page's plaintext is wiped, its memory kept for the next page. */
-        if (b->lines.len)
-            sodium_memzero(b->lines.data, b->lines.len);
-        b->lines.len = 0;
-        b->ids.len = 0;
-        struct store *rd = b->snap.rd;
-        if ((err = rd->ops->record_page(rd, b->snap.person, 1, b->cursor, PAGE, put_line, b, &b->cursor)) != PHR_OK)
+        if (!head->busy && (err = fill_and_submit(b, head)) != PHR_OK)
             return err;
-        if (b->cursor == before) {
+        if (!head->busy) {
+            *done = 1;
+            return PHR_OK;
+        }
+        /* The next page is read while this one's provision commits. */
+        if (!ahead->busy && (err = fill_and_submit(b, ahead)) != PHR_OK) {
+            page_wait(b, head);
+            return err;
+        }
+        if ((err = page_wait(b, head)) != PHR_OK)
+            return err;
+        b->head = !b->head;
+        if (head->g.d == GATE_ALLOW)
+            return buf_append(out, head->lines.data, head->lines.len) ? PHR_ENOMEM : PHR_OK;
+        /* Withdrawn or suspended since the reader looked: nothing more of
+         * this person (a page of theirs already read ahead is decided on
+         * its own, and refused the same way). */
+        if (b->open && !strcmp(b->snap.person, head->person)) {
             snapshot_close(&b->snap);
             b->open = 0;
-            continue;
         }
-        if (!b->ids.len)
-            continue;
-        struct provide_job x = {.job = {.run = provide_run}, .b = b};
-        if ((err = writer_call(b->svc->writer, &x.job)) != PHR_OK)
-            return err;
-        if (x.g.d == GATE_ALLOW)
-            return buf_append(out, b->lines.data, b->lines.len) ? PHR_ENOMEM : PHR_OK;
-        /* Withdrawn or suspended since the reader looked: nothing more of this person. */
-        snapshot_close(&b->snap);
-        b->open = 0;
     }
 }
 
@@ -401,9 +490,17 @@ void bulk_file_close(struct bulk_file *b)
 {
     if (!b)
         return;
+    /* A page still with the writer holds b: wait for it (a client that
+     * left mid-file). */
+    for (int i = 0; i < 2; i++) {
+        if (b->pages[i].busy)
+            page_wait(b, &b->pages[i]);
+        buf_wipe(&b->pages[i].lines);
+        buf_free(&b->pages[i].ids);
+    }
     if (b->open)
         snapshot_close(&b->snap);
-    buf_wipe(&b->lines);
-    buf_free(&b->ids);
+    pthread_mutex_destroy(&b->lock);
+    pthread_cond_destroy(&b->finished);
     free(b);
 }
