@@ -132,6 +132,22 @@ static int by_day(const void *a, const void *b)
     return d ? d : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
+/* A day's results as a 特定健診 CDA (R4.3: results that did not come as a
+ * CDA too), checked against the hc08 schema: a document that would not
+ * validate is a fault, not an export. 0, or -1 (logged). */
+static int cda_of_day(struct export *e, const char *day, json_object *const *results, size_t n, struct buf *out)
+{
+    char doc[ID_LEN + 1];
+    id_uuid7(doc);
+    struct cda_header h = {.day = day, .document_id = doc, .person_id = e->snap.person,
+                           .author = "PHR service (the person's export)", .now_ms = clock_now_ms()};
+    struct issue is = {0};
+    int rc = cda_write(&h, results, n, out, &is) || cda_check(out->data, out->len, &is);
+    if (rc)
+        log_event(LOG_ERROR, "export.failed", "what", "cda", "why", is.diagnostics, NULL);
+    return rc ? -1 : 0;
+}
+
 /* One CDA per checkup day into cdas (as many as there are days; the
  * caller frees them), paths "cda/checkup-YYYY-MM-DD.xml" into paths. */
 static int write_cdas(struct export *e, struct originals *x, struct buf *cdas, char (*paths)[40], size_t *ndays)
@@ -151,14 +167,7 @@ static int write_cdas(struct export *e, struct originals *x, struct buf *cdas, c
             day[n] = x->results[i + n].o;
             n++;
         }
-        char doc[ID_LEN + 1];
-        id_uuid7(doc);
-        struct cda_header h = {.day = d, .document_id = doc, .person_id = e->snap.person,
-                               .author = "PHR service (the person's export)", .now_ms = clock_now_ms()};
-        struct issue is = {0};
-        rc = cda_write(&h, day, n, &cdas[*ndays], &is) || cda_check(cdas[*ndays].data, cdas[*ndays].len, &is);
-        if (rc)
-            log_event(LOG_ERROR, "export.failed", "what", "cda", "why", is.diagnostics, NULL);
+        rc = cda_of_day(e, d, day, n, &cdas[*ndays]);
         snprintf(paths[*ndays], sizeof paths[*ndays], "cda/checkup-%s.xml", d);
         (*ndays)++;
         i += n;
@@ -298,21 +307,11 @@ int export_okusuri(struct export *e, struct buf *b)
     return rc;
 }
 
-/* The day's results as a 特定健診 CDA (R4.3: results typed in from paper
- * or imported as FHIR too), checked against the hc08 schema before a byte
- * is sent: a document that would not validate is a fault, not an export. */
+/* The day's results as a 特定健診 CDA, checked before a byte is sent. */
 int export_cda(struct export *e, struct buf *b)
 {
-    char doc[ID_LEN + 1];
-    id_uuid7(doc);
-    struct cda_header h = {.day = e->day, .document_id = doc, .person_id = e->snap.person,
-                           .author = "PHR service (the person's export)", .now_ms = clock_now_ms()};
     struct buf xml = {0};
-    struct issue is = {0};
-    int rc = cda_write(&h, e->found, e->nfound, &xml, &is) || cda_check(xml.data, xml.len, &is) ||
-             buf_append(b, xml.data, xml.len);
-    if (rc)
-        log_event(LOG_ERROR, "export.failed", "what", "cda", "why", is.diagnostics, NULL);
+    int rc = cda_of_day(e, e->day, e->found, e->nfound, &xml) || buf_append(b, xml.data, xml.len);
     buf_wipe(&xml);
     return rc ? -1 : 0;
 }
