@@ -1,10 +1,11 @@
 /* Exports to the person (R4.3): the current version of every record as a
  * FHIR R4 Bundle (Patient/$everything), the vital signs and checkup values
  * as CSV, the checkup results of one day as a 健診結果報告書 document
- * Bundle; and (export_files.c) the SPHR package and the お薬手帳 text.
- * Like the disclosure they read from one snapshot — these stream a page at
- * a time; the package and the text are made whole in memory first (one
- * person's data) — close with the export period after an announced
+ * Bundle; and (export_files.c) the SPHR package, the お薬手帳 text and a
+ * day's 特定健診 CDA. Like the disclosure they read from one snapshot —
+ * these stream a page at a time; the package, the text and the CDA are
+ * made whole in memory first (one person's data) — close with the export
+ * period after an announced
  * termination, and each is an entry in the handling history. */
 #include <stdio.h>
 #include <stdlib.h>
