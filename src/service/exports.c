@@ -5,8 +5,8 @@
  * day's 特定健診 CDA. Like the disclosure they read from one snapshot —
  * these stream a page at a time; the package, the text and the CDA are
  * made whole in memory first (one person's data) — close with the export
- * period after an announced
- * termination, and each is an entry in the handling history. */
+ * period after an announced termination, and each is an entry in the
+ * handling history. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
