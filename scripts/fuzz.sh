@@ -15,7 +15,7 @@ read -r -a deps <<<"$(pkg-config --cflags --libs libxml-2.0 json-c libsodium lib
 common=(src/util/buf.c src/util/clock.c src/util/log.c src/util/err.c src/formats/json.c src/formats/outcome.c
         src/formats/fhirtime.c)
 declare -A sources=(
-  [cda]="src/formats/cda.c src/formats/cda_schema.c src/formats/tokutei_items.c src/formats/fhir_import.c src/formats/vitals.c src/formats/checkup_fhir.c src/formats/import_fhir.c"
+  [cda]="src/formats/cda.c src/formats/cda_schema.c src/formats/tokutei_items.c src/formats/fhir_import.c src/formats/device_csv.c src/formats/vitals.c src/formats/checkup_fhir.c src/formats/import_fhir.c"
   [vitals]="src/formats/vitals.c src/formats/device_csv.c src/formats/omh.c"
   [consent]="src/formats/policy.c"
   [jahis]="src/formats/jahis.c src/formats/medication_fhir.c src/formats/import_fhir.c"

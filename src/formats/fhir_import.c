@@ -154,27 +154,17 @@ static int checkup_entry(struct reader *rd, json_object *o, size_t i, const char
 static int vital_entry(struct reader *rd, json_object *o, size_t i)
 {
     struct fhir_doc *d = rd->d;
-    if (d->nvitals == rd->cap_vitals) {
-        size_t cap = rd->cap_vitals ? rd->cap_vitals * 2 : 16;
-        struct vital *v = realloc(d->vitals, cap * sizeof *v);
-        if (!v)
-            return issue_set(rd->is, 500, "exception", NULL, "out of memory");
-        d->vitals = v;
-        rd->cap_vitals = cap;
-    }
     /* The file's own patient and id are replaced when stored. */
     json_object_object_del(o, "subject");
     json_object_object_del(o, "id");
-    size_t n;
-    const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
-    struct issue why;
+    const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     if (!text)
         return issue_set(rd->is, 500, "exception", NULL, "out of memory");
-    if (vitals_parse(text, n, rd->now, JST_MIN, &d->vitals[d->nvitals], &why))
-        return issue_set(rd->is, why.status == 500 ? 500 : 422, why.code, why.expression, "entry %zu: %s", i,
-                         why.diagnostics);
-    struct vital *v = &d->vitals[d->nvitals++];
-    note_time(d, v->eff_lo, v->eff_hi);
+    char where[32];
+    snprintf(where, sizeof where, "entry %zu", i);
+    if (csv_vitals_add(&d->vitals, &rd->cap_vitals, text, rd->now, where, rd->is))
+        return -1;
+    note_time(d, d->vitals.lo, d->vitals.hi);
     return 0;
 }
 
@@ -351,17 +341,15 @@ out:
 
 size_t fhir_doc_records(const struct fhir_doc *d)
 {
-    return d->checkup.nresults + d->nvitals + d->nothers;
+    return d->checkup.nresults + d->vitals.n + d->nothers;
 }
 
 void fhir_doc_free(struct fhir_doc *d)
 {
     cda_checkup_free(&d->checkup);
-    for (size_t i = 0; i < d->nvitals; i++)
-        vital_free(&d->vitals[i]);
+    csv_vitals_free(&d->vitals);
     for (size_t i = 0; i < d->nothers; i++)
         json_object_put(d->others[i].res);
-    free(d->vitals);
     free(d->others);
     memset(d, 0, sizeof *d);
 }

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 
 #include "formats/cda.h"
+#include "formats/device_csv.h"
 #include "formats/import_fhir.h"
 #include "formats/vitals.h"
 
@@ -36,8 +37,7 @@ struct fhir_other {
 
 struct fhir_doc {
     struct cda_checkup checkup;        /* item-table Observations; checkup.date the newest */
-    struct vital *vitals;
-    size_t nvitals;
+    struct csv_vitals vitals;          /* checked vital signs, kept as text (formats/device_csv.h) */
     struct fhir_other *others;
     size_t nothers;
     size_t skipped;                    /* context resources and value-less checkup items */

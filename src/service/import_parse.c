@@ -178,6 +178,20 @@ static int vital_row(struct vital *v, const struct import_meta *m, struct import
     return fhir_vital_render(plain, s->id, m, v);
 }
 
+/* Measurement k, parsed again from its checked text only for the time it
+ * takes to render it (device_csv.h says why). */
+static int measurement_row(const struct csv_vitals *c, size_t k, const struct import_meta *m, struct import_row *s,
+                           struct buf *plain)
+{
+    struct vital v;
+    struct issue is;
+    if (csv_vital_open(c, k, &v, &is))
+        return -1;
+    int rc = vital_row(&v, m, s, plain);
+    vital_free(&v);
+    return rc;
+}
+
 /* A FHIR file's records: its checkup results, then vital signs, then the rest. */
 static int fhir_row(struct fhir_doc *d, size_t k, const struct import_meta *m, struct import_row *s,
                     struct buf *plain)
@@ -185,9 +199,9 @@ static int fhir_row(struct fhir_doc *d, size_t k, const struct import_meta *m, s
     if (k < d->checkup.nresults)
         return checkup_row(&d->checkup, k, m, s, plain);
     k -= d->checkup.nresults;
-    if (k < d->nvitals)
-        return vital_row(&d->vitals[k], m, s, plain);
-    struct fhir_other *o = &d->others[k - d->nvitals];
+    if (k < d->vitals.n)
+        return measurement_row(&d->vitals, k, m, s, plain);
+    struct fhir_other *o = &d->others[k - d->vitals.n];
     *s = (struct import_row){.type = o->type, .code_system = o->code_system, .code = o->code, .category = o->category,
                              .source = m->source, .data_category = 1, .lo = o->lo, .hi = o->hi};
     id_uuid7(s->id);
@@ -233,15 +247,8 @@ int import_render_record(struct parsed *p, size_t k, const struct import_meta *m
     case FORMAT_FHIR:
         return fhir_row(&p->fd, k, m, r, plain);
     case FORMAT_CSV:
-    case FORMAT_OMH: {
-        struct vital v;
-        struct issue is;
-        if (csv_vital_open(&p->csv, k, &v, &is))
-            return -1;
-        int rc = vital_row(&v, m, r, plain);
-        vital_free(&v);
-        return rc;
-    }
+    case FORMAT_OMH:
+        return measurement_row(&p->csv, k, m, r, plain);
     case FORMAT_JAHIS:
         return jahis_row(p, k, m, r, plain);
     case FORMAT_KEPT:
@@ -264,7 +271,7 @@ int import_summary(const struct parsed *p, struct buf *out)
         return (d->checkup.nresults && buf_printf(out, "\"checkup_date\":\"%s\",", d->checkup.date)) ||
                buf_printf(out, "\"observations\":%zu,\"checkup_results\":%zu,\"vital_signs\":%zu,"
                                "\"medications\":%zu,\"immunizations\":%zu,\"skipped\":%zu",
-                          d->checkup.nresults + d->nvitals, d->checkup.nresults, d->nvitals, meds,
+                          d->checkup.nresults + d->vitals.n, d->checkup.nresults, d->vitals.n, meds,
                           d->nothers - meds, d->skipped + d->checkup.skipped);
     }
     case FORMAT_CSV:
