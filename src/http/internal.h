@@ -33,6 +33,7 @@ void routes_consent(struct request *r);
 void routes_rights(struct request *r);
 /* A person's export (R4.3): FHIR Bundle or CSV streamed, or the SPHR package. */
 void routes_export(struct request *r, enum export_format f, const char *day);
+void routes_export_provided(struct request *r, const char *person);
 /* /fhir/$export, /fhir/Patient/$export, /fhir/$export-status/…,
  * /fhir/$export-file/…: Bulk Data for recipients; rest is after "/fhir". */
 void routes_bulk(struct request *r, const char *rest);

@@ -94,10 +94,12 @@ static void capability(struct request *r)
                 "\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export\"}]},"
                 "{\"type\":\"Patient\",\"documentation\":\"The signed-in person, by id; $everything gives every "
                 "current record of theirs as a Bundle (type collection). A recipient's $export gives, as NDJSON, "
-                "the records of every person whose consent provides them to it.\",\"interaction\":[{\"code\":"
+                "the records of every person whose consent provides them to it; its $sphr on one of them, that "
+                "person's SPHR package (zip) with what their consent provides to it.\",\"interaction\":[{\"code\":"
                 "\"read\"}],\"operation\":[{\"name\":\"everything\","
                 "\"definition\":\"http://hl7.org/fhir/OperationDefinition/Patient-everything\"},{\"name\":\"export\","
-                "\"definition\":\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export\"}]}],"
+                "\"definition\":\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export\"},{\"name\":"
+                "\"sphr\",\"definition\":\"urn:phr:OperationDefinition/Patient-sphr\"}]}],"
                 "\"operation\":[{\"name\":\"export\","
                 "\"definition\":\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export\"}]}]}");
     req_reply(r, 200, FHIR_TYPE);
@@ -403,6 +405,15 @@ static void audit_events(struct request *r)
 static void patient(struct request *r, const char *rest)
 {
     size_t n = strcspn(rest, "/");
+    if (!strcmp(rest + n, "/$sphr")) {
+        r->route = "/fhir/Patient/{id}/$sphr";
+        char id[ID_LEN + 1];
+        if (n > ID_LEN)
+            return outcome(r, 404, "not-found", "no such patient");
+        memcpy(id, rest, n);
+        id[n] = '\0';
+        return routes_export_provided(r, id);
+    }
     int everything = strcmp(rest + n, "/$everything") == 0;
     r->route = everything ? "/fhir/Patient/{id}/$everything" : "/fhir/Patient/{id}";
     if (!r->auth.person_id[0] || n != strlen(r->auth.person_id) || strncmp(rest, r->auth.person_id, n) ||

@@ -135,6 +135,23 @@ void routes_export(struct request *r, enum export_format f, const char *arg)
     req_stream(r, 200, sjis ? "text/plain; charset=Shift_JIS" : types[f], export_piece, export_end, e);
 }
 
+/* GET /fhir/Patient/{id}/$sphr: a recipient's copy of one person's SPHR
+ * package (R4.4), only what the person's consent provides to it. */
+void routes_export_provided(struct request *r, const char *person)
+{
+    if (strcmp(r->method, "GET"))
+        return req_problem(r, 405, "Method Not Allowed", "the package is read with GET");
+    struct export *e;
+    struct issue is;
+    if (export_open_provided(r->svc, &r->actor, person, &e, &is) != 0)
+        return req_outcome(r, &is);
+    if (req_add_header(r, "Content-Disposition", "attachment; filename=\"phr-package.sphr.zip\"") != 0) {
+        export_close(e);
+        return req_problem(r, 500, "Internal Server Error", "out of memory");
+    }
+    req_stream(r, 200, "application/zip", export_piece, export_end, e);
+}
+
 static void disclosure(struct request *r)
 {
     struct disclosure *d;

@@ -202,12 +202,14 @@ static int add_point(struct originals *x, const struct record_row *r)
 static int keep_original(void *arg, const struct record_row *r)
 {
     struct originals *x = arg;
-    if (r->current && !strcmp(r->resource_type, "Observation") && r->category && !strcmp(r->category, "vital-signs"))
+    if (!r->current || !export_allows(x->e, r->resource_type))
+        return PHR_OK;
+    int obs = !strcmp(r->resource_type, "Observation");
+    if (obs && r->category && !strcmp(r->category, "vital-signs"))
         return add_point(x, r);
-    if (r->current && !strcmp(r->resource_type, "Observation") && r->code_system &&
-        !strcmp(r->code_system, "urn:oid:" TOKUTEI_ITEM_OID))
+    if (obs && r->code_system && !strcmp(r->code_system, "urn:oid:" TOKUTEI_ITEM_OID))
         return add_result(x, r);
-    if (!r->current || strcmp(r->resource_type, "DocumentReference"))
+    if (strcmp(r->resource_type, "DocumentReference"))
         return PHR_OK;
     if (x->n == x->cap) {
         size_t cap = x->cap ? x->cap * 2 : 8;
@@ -275,6 +277,9 @@ int export_package(struct export *e, struct buf *out)
                                         x.o[i].data.len, 1};
     rc = sphr_package(e->snap.person, clock_now_ms(), parts, n, out);
 out:
+    /* export_whole switched the format to each part's and ended it. */
+    e->format = EXPORT_SPHR;
+    e->done = 0;
     if (rc)
         log_event(LOG_ERROR, "export.failed", "what", "sphr", NULL);
     free(parts);

@@ -23,7 +23,20 @@ struct export {
     size_t nfound;
     int64_t patient_at;
     int shift_jis;
+    /* A recipient's package (export_provided.c): only the kinds the
+     * person's consent provides to it, the ids of what went in, per kind. */
+    int provided;
+    unsigned allowed;              /* bit i: provided_kinds[i] */
+    struct buf provided_ids[4];
+    struct buf package;            /* made whole when opened */
 };
+
+/* The kinds of data a recipient's package can hold (those of Bulk Data). */
+extern const char *const provided_kinds[4];
+/* 1 if records of this type go into e (always for the person's own). */
+int export_allows(const struct export *e, const char *type);
+/* Notes a record that went into a recipient's package. */
+int export_note_provided(struct export *e, const struct record_row *r);
 
 /* The whole of one streamed format (FHIR or CSV), from the start of the
  * snapshot, into b: 0, or -1. */

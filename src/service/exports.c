@@ -282,7 +282,7 @@ static int put_record(void *arg, const struct record_row *r)
 {
     struct page *p = arg;
     struct export *e = p->e;
-    if (!r->current)
+    if (!r->current || !export_allows(e, r->resource_type))
         return PHR_OK;
     if (e->format == EXPORT_CSV && strcmp(r->resource_type, "Observation"))
         return PHR_OK;
@@ -295,7 +295,7 @@ static int put_record(void *arg, const struct record_row *r)
                       buf_puts(p->b, r->id) || buf_puts(p->b, "\",\"resource\":")
                   ? PHR_ENOMEM
                   : snapshot_append_part(&e->snap, r, "body", p->b);
-        err = err ? err : buf_puts(p->b, "}") ? PHR_ENOMEM : PHR_OK;
+        err = err ? err : buf_puts(p->b, "}") ? PHR_ENOMEM : export_note_provided(e, r);
         e->count += err == PHR_OK;
         return err;
     }
@@ -382,8 +382,11 @@ int export_next(struct export *e, struct buf *b)
         return step(e, b);
     if (e->done)
         return 0;
+    if (e->provided) {
+        e->done = 1;
+        return buf_append(b, e->package.data, e->package.len) ? -1 : 1;
+    }
     int rc = export_package(e, b);
-    e->format = EXPORT_SPHR;
     e->done = 1;
     return rc ? -1 : 1;
 }
@@ -398,5 +401,8 @@ void export_close(struct export *e)
         json_object_put(e->found[i]);
     free(e->found);
     free(e->patient);
+    for (size_t i = 0; i < sizeof e->provided_ids / sizeof e->provided_ids[0]; i++)
+        buf_free(&e->provided_ids[i]);
+    buf_wipe(&e->package);
     free(e);
 }

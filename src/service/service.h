@@ -271,6 +271,12 @@ struct export;
  * otherwise. */
 int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
                 const char *arg, struct export **out, struct issue *is);
+/* A recipient's copy of one person's SPHR package (R4.4), with only the
+ * kinds of data the person's consent provides to it, each recorded as a
+ * provision before the answer; 404 (recorded) when nothing is provided,
+ * 403 for anyone but a recipient. Read with export_next. */
+int export_open_provided(struct service *svc, const struct actor *a, const char *person, struct export **out,
+                         struct issue *is);
 /* An お薬手帳 text in Shift_JIS rather than UTF-8. */
 void export_shift_jis(struct export *e);
 int export_next(struct export *e, struct buf *out);

@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide } from './helpers.mjs';
@@ -185,4 +186,50 @@ test('R4.4 R3.4 Bulk $export by Group: the persons the group\'s purpose covers o
   assert.equal((await call(srv, 'GET', '/fhir/Group/research-partners/$export', { token: dave.token, headers: ASYNC })).status, 403);
   const cap = (await call(srv, 'GET', '/fhir/metadata')).body.rest[0].resource.find((x) => x.type === 'Group');
   assert.deepEqual(cap.operation.map((o) => o.name), ['export']);
+});
+
+test('R4.4 R3.7 R3.9 a recipient fetches one person\'s SPHR package: only the kinds the consent provides, each a provision; without consent nothing, and the refusal is recorded', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'provided-'));
+  const get = (token, person) => fetch(`${srv.url}/fhir/Patient/${person}/$sphr`, { headers: { authorization: `Bearer ${token}` } });
+  const unzip = (zip, name) => execFileSync('unzip', ['-p', zip, name], { encoding: 'utf8' });
+  const dave = await signupAndLogin(srv);
+  assert.equal((await decide(srv, dave.token, [{ purpose: 'provision-partners', decision: 'grant' }])).status, 201);
+  await measure(dave, 118, '2026-11-05T07:00:00+09:00');
+  await measure(dave, 121, '2026-11-06T07:00:00+09:00');
+  const okusuri = readFileSync(new URL('../fixtures/jahis/tc-minimal-valid.txt', import.meta.url));
+  assert.equal((await call(srv, 'POST', '/api/v1/imports', { token: dave.token, body: okusuri, headers: { 'content-type': 'text/plain' } })).status, 201);
+
+  const before = provisions(dave);
+  const res = await get(clinicToken, dave.personId);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('content-type'), 'application/zip');
+  const zip = join(dir, 'dave.zip');
+  writeFileSync(zip, Buffer.from(await res.arrayBuffer()));
+  const files = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n');
+  assert.ok(files.includes('fhir/everything.json') && files.includes('csv/observations.csv'), files.join(' '));
+  assert.ok(!files.some((f) => f.startsWith('originals/')), 'the purpose covers Observations only: no imported file');
+  const bundle = JSON.parse(unzip(zip, 'fhir/everything.json'));
+  const types = bundle.entry.map((e) => e.resource.resourceType);
+  assert.deepEqual([...new Set(types)].sort(), ['Observation', 'Patient'], 'no medication, no documents');
+  assert.equal(types.filter((t) => t === 'Observation').length, 2);
+  for (const e of bundle.entry) validateProfiled(e.resource);
+  assert.equal(provisions(dave), before + 1, 'one provision: the Observations');
+  const items = sql(srv.data, `SELECT items FROM provisions WHERE person_id = '${dave.personId}' ORDER BY rowid DESC LIMIT 1`);
+  assert.deepEqual(items.split(',').sort(), bundle.entry.filter((e) => e.resource.resourceType === 'Observation').map((e) => e.resource.id).sort(),
+    'the provision names every record that went in');
+
+  // bob gave no consent; a group-less client is covered by no purpose; an id that is no one's.
+  for (const [token, person] of [[clinicToken, bob.personId], [otherToken, dave.personId], [clinicToken, '01a24250-0000-7000-8000-000000000000']]) {
+    const denies = Number(sql(srv.data, "SELECT count(*) FROM audit WHERE actor LIKE 'recipient:%' AND result = 'deny'"));
+    const r = await get(token, person);
+    assert.equal(r.status, 404, await r.text());
+    assert.equal(Number(sql(srv.data, "SELECT count(*) FROM audit WHERE actor LIKE 'recipient:%' AND result = 'deny'")), denies + 1, 'recorded');
+  }
+  assert.equal(provisions(bob), 0);
+  assert.equal((await get(dave.token, dave.personId)).status, 403, 'a person downloads their own package elsewhere');
+  // A withdrawal stops it from that instant.
+  assert.equal((await decide(srv, dave.token, [{ purpose: 'provision-partners', decision: 'withdraw' }])).status, 201);
+  const n = provisions(dave);
+  assert.equal((await get(clinicToken, dave.personId)).status, 404);
+  assert.equal(provisions(dave), n);
 });

@@ -1,0 +1,151 @@
+/* The SPHR package for another provider (R4.4): one person's package, for
+ * a recipient's client, holding only the kinds of data the person's live
+ * consent provides to that recipient (the kinds Bulk Data exports).
+ *
+ * It is made whole from one read snapshot before anything is answered,
+ * then the writer decides every kind in it again and, only if each is
+ * still allowed, records one provision per kind naming every record that
+ * went in, in the same transaction as the audit entries; otherwise nothing
+ * is provided and the refusal is recorded. So a withdrawal committed before
+ * that transaction is always seen, and no byte leaves unrecorded. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "service/export_internal.h"
+#include "util/clock.h"
+#include "util/err.h"
+#include "util/ids.h"
+
+const char *const provided_kinds[4] = {"Observation", "MedicationDispense", "MedicationStatement", "DocumentReference"};
+
+static int kind_index(const char *type)
+{
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(provided_kinds[i], type))
+            return i;
+    return -1;
+}
+
+int export_allows(const struct export *e, const char *type)
+{
+    if (!e->provided)
+        return 1;
+    int i = kind_index(type);
+    return i >= 0 && (e->allowed & (1u << i));
+}
+
+int export_note_provided(struct export *e, const struct record_row *r)
+{
+    int i = e->provided ? kind_index(r->resource_type) : -1;
+    if (i < 0)
+        return PHR_OK;
+    struct buf *ids = &e->provided_ids[i];
+    return buf_puts(ids, ids->len ? "," : "") || buf_puts(ids, r->id) ? PHR_ENOMEM : PHR_OK;
+}
+
+struct provide_job {
+    struct job job;
+    const struct actor *a;
+    struct export *e;
+    char reason[GATE_REASON_LEN];
+    int refused;
+};
+
+static int provide_run(struct job *j, struct store *st)
+{
+    struct provide_job *x = (struct provide_job *)j;
+    struct export *e = x->e;
+    const char *person = e->snap.person;
+    /* Every kind first, writing nothing: the package goes whole or not at all. */
+    for (int i = 0; i < 4; i++) {
+        struct gate_result g;
+        if (!(e->allowed & (1u << i)))
+            continue;
+        int err = gate_check(st, x->a, ACT_RECORD_SEARCH, person, provided_kinds[i], &g);
+        if (err)
+            return err;
+        if (g.d == GATE_DENY) {
+            x->refused = 1;
+            return gate_record(st, x->a, ACT_RECORD_SEARCH, person, NULL, g.reason, GATE_DENY);
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        struct gate_result g;
+        if (!(e->allowed & (1u << i)))
+            continue;
+        int err = provide_records(st, x->a, ACT_RECORD_SEARCH, person, provided_kinds[i],
+                                  buf_cstr(&e->provided_ids[i]), &g);
+        if (err)
+            return err;
+    }
+    return PHR_OK;
+}
+
+static int refuse_run(struct job *j, struct store *st)
+{
+    struct provide_job *x = (struct provide_job *)j;
+    return gate_record(st, x->a, ACT_RECORD_SEARCH, x->e->snap.person[0] ? x->e->snap.person : NULL, NULL,
+                       x->reason, GATE_DENY);
+}
+
+static int not_found(struct service *svc, const struct actor *a, struct export *e, const char *why, struct issue *is)
+{
+    struct provide_job x = {.job = {.run = refuse_run}, .a = a, .e = e};
+    snprintf(x.reason, sizeof x.reason, "%s", why);
+    int err = writer_call(svc->writer, &x.job);
+    export_close(e);
+    if (err)
+        return issue_set(is, 503, "transient", NULL, "the store is not available");
+    return issue_set(is, 404, "not-found", NULL, "no such patient, or no consent to provide their data to you");
+}
+
+int export_open_provided(struct service *svc, const struct actor *a, const char *person, struct export **out,
+                         struct issue *is)
+{
+    *out = NULL;
+    if (a->kind != ACTOR_RECIPIENT)
+        return issue_set(is, 403, "forbidden", NULL, "a Patient's $sphr is for another provider's client (a "
+                                                     "recipient); a person downloads theirs at /api/v1/me/export/sphr.zip");
+    struct export *e = calloc(1, sizeof *e);
+    if (!e)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    e->format = EXPORT_SPHR;
+    e->provided = 1;
+    if (!person || !id_is_uuid(person))
+        return not_found(svc, a, e, "no such person", is);
+    int err = snapshot_open(svc, person, NULL, NULL, &e->snap);
+    if (err == PHR_ENOTFOUND)
+        return not_found(svc, a, e, "no such person", is);
+    if (err) {
+        export_close(e);
+        return issue_set(is, 503, "transient", NULL, "the store is not available");
+    }
+    /* What the consent provides now, as the reader sees it; the writer
+     * decides again before anything is answered. */
+    for (int i = 0; i < 4; i++) {
+        struct provision_basis basis;
+        err = e->snap.rd->ops->provision_basis(e->snap.rd, a->id, person, provided_kinds[i], NULL, clock_now_ms(),
+                                               &basis);
+        if (err) {
+            export_close(e);
+            return issue_set(is, 503, "transient", NULL, "the store is not available");
+        }
+        e->allowed |= basis.found ? 1u << i : 0;
+    }
+    if (!e->allowed)
+        return not_found(svc, a, e, "no consent provides this person's data to the recipient", is);
+    if (export_package(e, &e->package)) {
+        export_close(e);
+        return issue_set(is, 500, "exception", NULL, "the package could not be made");
+    }
+    struct provide_job x = {.job = {.run = provide_run}, .a = a, .e = e};
+    err = writer_call(svc->writer, &x.job);
+    if (err || x.refused) {
+        export_close(e);
+        return err ? issue_set(is, 503, "transient", NULL, "the store is not available")
+                   : issue_set(is, 404, "not-found", NULL, "no such patient, or no consent to provide their data to you");
+    }
+    *out = e;
+    return 0;
+}
