@@ -48,6 +48,7 @@ struct provide_job {
     struct job job;
     const struct actor *a;
     struct export *e;
+    const char *subject;          /* a refusal's: the person asked for, if an id */
     char reason[GATE_REASON_LEN];
     int refused;
 };
@@ -85,13 +86,14 @@ static int provide_run(struct job *j, struct store *st)
 static int refuse_run(struct job *j, struct store *st)
 {
     struct provide_job *x = (struct provide_job *)j;
-    return gate_record(st, x->a, ACT_RECORD_SEARCH, x->e->snap.person[0] ? x->e->snap.person : NULL, NULL,
-                       x->reason, GATE_DENY);
+    return gate_record(st, x->a, ACT_RECORD_SEARCH, x->subject, NULL, x->reason, GATE_DENY);
 }
 
-static int not_found(struct service *svc, const struct actor *a, struct export *e, const char *why, struct issue *is)
+static int not_found(struct service *svc, const struct actor *a, const char *person, struct export *e,
+                     const char *why, struct issue *is)
 {
-    struct provide_job x = {.job = {.run = refuse_run}, .a = a, .e = e};
+    struct provide_job x = {.job = {.run = refuse_run}, .a = a, .e = e,
+                            .subject = person && id_is_uuid(person) ? person : NULL};
     snprintf(x.reason, sizeof x.reason, "%s", why);
     int err = writer_call(svc->writer, &x.job);
     export_close(e);
@@ -113,10 +115,10 @@ int export_open_provided(struct service *svc, const struct actor *a, const char 
     e->format = EXPORT_SPHR;
     e->provided = 1;
     if (!person || !id_is_uuid(person))
-        return not_found(svc, a, e, "no such person", is);
+        return not_found(svc, a, person, e, "no such person", is);
     int err = snapshot_open(svc, person, NULL, NULL, &e->snap);
     if (err == PHR_ENOTFOUND)
-        return not_found(svc, a, e, "no such person", is);
+        return not_found(svc, a, person, e, "no such person", is);
     if (err) {
         export_close(e);
         return issue_set(is, 503, "transient", NULL, "the store is not available");
@@ -134,7 +136,7 @@ int export_open_provided(struct service *svc, const struct actor *a, const char 
         e->allowed |= basis.found ? 1u << i : 0;
     }
     if (!e->allowed)
-        return not_found(svc, a, e, "no consent provides this person's data to the recipient", is);
+        return not_found(svc, a, person, e, "no consent provides this person's data to the recipient", is);
     if (export_package(e, &e->package)) {
         export_close(e);
         return issue_set(is, 500, "exception", NULL, "the package could not be made");

@@ -220,10 +220,11 @@ test('R4.4 R3.7 R3.9 a recipient fetches one person\'s SPHR package: only the ki
 
   // bob gave no consent; a group-less client is covered by no purpose; an id that is no one's.
   for (const [token, person] of [[clinicToken, bob.personId], [otherToken, dave.personId], [clinicToken, '01a24250-0000-7000-8000-000000000000']]) {
-    const denies = Number(sql(srv.data, "SELECT count(*) FROM audit WHERE actor LIKE 'recipient:%' AND result = 'deny'"));
+    const denied = () => Number(sql(srv.data, `SELECT count(*) FROM audit WHERE actor LIKE 'recipient:%' AND result = 'deny' AND subject = '${person}'`));
+    const denies = denied();
     const r = await get(token, person);
     assert.equal(r.status, 404, await r.text());
-    assert.equal(Number(sql(srv.data, "SELECT count(*) FROM audit WHERE actor LIKE 'recipient:%' AND result = 'deny'")), denies + 1, 'recorded');
+    assert.equal(denied(), denies + 1, 'recorded, naming the person asked for');
   }
   assert.equal(provisions(bob), 0);
   assert.equal((await get(dave.token, dave.personId)).status, 403, 'a person downloads their own package elsewhere');
