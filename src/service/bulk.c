@@ -25,8 +25,9 @@
 
 /* Records per page, and so per gate decision and provision record: most
  * persons' records of a type fit in one, so a person costs one commit.
- * A page is one person's, so a withdrawal still stops that person's data
- * at the next page whatever its size. */
+ * A page is one person's and decided on its own, so a withdrawal stops
+ * that person's data at the first page decided after it, whatever the
+ * page's size. */
 #define PAGE 1000
 #define PERSONS_PAGE 100
 #define KEEP_MS (24 * 3600 * 1000LL)
