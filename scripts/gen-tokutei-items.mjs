@@ -42,5 +42,10 @@ const struct tokutei_item *tokutei_item_find(const char *code)
 {
     return bsearch(code, items, sizeof items / sizeof items[0], sizeof items[0], by_code);
 }
+
+const struct tokutei_item *tokutei_item_at(size_t i)
+{
+    return i < sizeof items / sizeof items[0] ? &items[i] : NULL;
+}
 `);
 console.log(`${items.size} items`);

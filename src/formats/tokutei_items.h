@@ -4,6 +4,8 @@
 #ifndef PHR_TOKUTEI_ITEMS_H
 #define PHR_TOKUTEI_ITEMS_H
 
+#include <stddef.h>
+
 #define TOKUTEI_ITEM_OID "1.2.392.200119.6.1005"
 
 struct tokutei_item {
@@ -15,5 +17,7 @@ struct tokutei_item {
 
 /* NULL if the code is not in the table. */
 const struct tokutei_item *tokutei_item_find(const char *code);
+/* The table in code order: item i, NULL past the end. */
+const struct tokutei_item *tokutei_item_at(size_t i);
 
 #endif

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "formats/json.h"
+#include "formats/tokutei_items.h"
 #include "http/internal.h"
 #include "http/web.h"
 #include "util/err.h"
@@ -107,6 +108,22 @@ void routes_second_factor(struct request *r)
     req_submit(r, op, req_finish_ok);
 }
 
+/* MHLW's 特定健診 item table, public: what the portal offers for entering
+ * results from a paper report. */
+static void checkup_items(struct request *r)
+{
+    const struct tokutei_item *it;
+    int err = buf_puts(&r->resp, "[");
+    for (size_t i = 0; !err && (it = tokutei_item_at(i)) != NULL; i++)
+        err = buf_puts(&r->resp, i ? ",{\"code\":" : "{\"code\":") || buf_json_str(&r->resp, it->code) ||
+              buf_puts(&r->resp, ",\"name\":") || buf_json_str(&r->resp, it->name) ||
+              buf_puts(&r->resp, ",\"type\":") || buf_json_str(&r->resp, it->type) ||
+              buf_puts(&r->resp, ",\"unit\":") || buf_json_str(&r->resp, it->unit) || buf_puts(&r->resp, "}");
+    if (err || buf_puts(&r->resp, "]"))
+        return req_problem(r, 500, "Internal Server Error", "out of memory");
+    req_reply(r, 200, JSON_TYPE);
+}
+
 static void health(struct request *r)
 {
     buf_puts(&r->resp, "{\"status\":\"ok\",\"version\":\"" PHR_VERSION "\"}");
@@ -122,6 +139,10 @@ void routes_api(struct request *r)
         r->route = "/api/v1/health";
         if (get)
             return health(r);
+    } else if (strcmp(p, "/api/v1/checkup-items") == 0) {
+        r->route = "/api/v1/checkup-items";
+        if (get)
+            return checkup_items(r);
     } else if (strcmp(p, "/api/v1/signup") == 0) {
         r->route = "/api/v1/signup";
         if (post)

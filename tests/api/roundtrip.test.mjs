@@ -228,3 +228,30 @@ test('R4.3 a checkup that came as FHIR (no CDA) as a 特定健診 CDA: valid aga
   assert.equal((await call(srv, 'GET', '/api/v1/me/export/checkup/2020-04-04.xml', { token: stranger.token })).status, 404,
     'another person has no checkup that day: the export is always one\'s own');
 });
+
+test('R4.3 R4.2 a result entered from a paper report, as the portal sends it: the item table is public; the result is checked as any checkup result and leaves in the CDA and the 健診結果報告書', async () => {
+  const items = await call(srv, 'GET', '/api/v1/checkup-items');
+  assert.equal(items.status, 200);
+  assert.equal(items.body.length, 322, 'MHLW\'s whole table');
+  assert.deepEqual(items.body.find((i) => i.code === '9N001000000000001'), { code: '9N001000000000001', name: '身長', type: 'PQ', unit: 'cm' });
+  const me = await signupAndLogin(srv);
+  const paper = (value, unit = 'cm') => JSON.stringify({
+    resourceType: 'Observation', status: 'final', effectiveDateTime: '2025-06-01',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+    code: { coding: [{ system: 'urn:oid:1.2.392.200119.6.1005', code: '9N001000000000001', display: '身長' }] },
+    valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
+    referenceRange: [{ low: { value: 140, unit, system: 'http://unitsofmeasure.org', code: unit } }],
+  });
+  const bad = await call(srv, 'POST', '/api/v1/imports?source=medical-institution', { token: me.token, body: paper(165.4, 'm'), headers: { 'content-type': 'application/fhir+json' } });
+  assert.equal(bad.status, 422, 'the item table\'s unit, as for any checkup result');
+  assert.match(bad.body.detail, /unit must be 'cm'/);
+  const ok = await upload(me, paper(165.4), 'application/fhir+json');
+  assert.equal(ok.checkup_results, 1);
+  const xml = await (await fetch(`${srv.url}/api/v1/me/export/checkup/2025-06-01.xml`, { headers: { authorization: `Bearer ${me.token}` } })).text();
+  assert.match(xml, /<code code="9N001000000000001" codeSystem="1.2.392.200119.6.1005" displayName="身長"\/><value xsi:type="PQ" value="165.4" unit="cm"\/><referenceRange><observationRange><value xsi:type="IVL_PQ"><low value="140" unit="cm"\/>/);
+  const file = join(mkdtempSync(join(tmpdir(), 'paper-')), 'paper.xml');
+  writeFileSync(file, xml);
+  execFileSync('xmllint', ['--noout', '--nonet', '--schema', HC08, file], { stdio: 'pipe' });
+  const doc = (await call(srv, 'GET', '/api/v1/me/export/checkup/2025-06-01.json', { token: me.token })).body;
+  assert.equal(doc.entry.filter((e) => e.resource.resourceType === 'Observation').length, 1);
+});

@@ -388,6 +388,40 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   await context.close();
 });
 
+test('R4.3 a result from a paper report is entered on its own page, refused until it is whole, and shows among the checkups with its range', async () => {
+  const { page, context, problems } = await open();
+  const login = uniqueLogin('paper');
+  assert.equal((await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } })).status, 201);
+  const token = (await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).body.token;
+  assert.equal((await decide(srv, token, [{ purpose: 'service', decision: 'grant' }])).status, 201);
+  await page.goto(srv.url + '/#/login');
+  await page.fill('#login-login', login);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForURL(/#\/home/);
+  await page.click('#checkup-entry-link');
+  await page.waitForSelector('#checkup-form');
+  await page.click('#checkup-submit');
+  assert.match(await page.textContent('#checkup-message'), /受診日/, 'nothing is sent without the day');
+  await page.fill('#checkup-date', '2025-06-01');
+  await page.fill('#checkup-item', '身長');
+  await page.click('#checkup-submit');
+  assert.match(await page.textContent('#checkup-message'), /一覧から/, 'only an item of the table');
+  await page.fill('#checkup-item', '身長 (cm) — 9N001000000000001');
+  assert.equal(await page.textContent('#checkup-unit'), 'cm', 'the table\'s unit is shown');
+  await page.fill('#checkup-value', '165.4');
+  await page.fill('#checkup-low', '140');
+  await shoot(page, 'checkup-entry');
+  await page.click('#checkup-submit');
+  await page.waitForSelector('#checkup-message.ok');
+  await page.goto(srv.url + '/#/home');
+  await page.waitForSelector('#checkups');
+  const row = page.locator('#checkups tr', { hasText: '身長' });
+  assert.deepEqual(await row.locator('td').allTextContents(), ['2025-06-01', '身長', '165.4 cm', '140〜 cm', '基準内']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without a reason is refused; the auditor sees the reason, saves and verifies; the manager administers staff', async () => {
   const staff = {};
   for (const role of ['handler', 'auditor', 'asset-manager']) {

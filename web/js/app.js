@@ -6,6 +6,7 @@ import { t, lang, toggle } from './i18n.js';
 import { landing, policy, purposes } from './public.js';
 import { signup, signin } from './account.js';
 import { home, record } from './records.js';
+import { checkupEntry } from './checkup_entry.js';
 import { consents, access } from './consents.js';
 import { mydata } from './mydata.js';
 import { security } from './security.js';
@@ -42,7 +43,7 @@ function nav() {
   document.getElementById('lang').textContent = lang === 'ja' ? 'English' : '日本語';
 }
 
-const privateViews = { '#/home': home, '#/record': () => record(), '#/consents': consents, '#/access': access, '#/security': () => security() };
+const privateViews = { '#/home': home, '#/record': () => record(), '#/checkup-entry': checkupEntry, '#/consents': consents, '#/access': access, '#/security': () => security() };
 
 async function route() {
   const hash = location.hash || '#/';

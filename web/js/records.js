@@ -112,6 +112,7 @@ export async function home() {
     valueChart(steps, t('chart_steps'), 'steps-table', t('steps_unit')),
     h('h2', {}, t('checkups')),
     checkupsByYear(checkups),
+    h('p', {}, h('a', { href: '#/checkup-entry', id: 'checkup-entry-link' }, t('enter_checkup'))),
     h('h2', {}, t('medication')),
     dispensed.length ? h('table', { id: 'medication' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('medicine')), h('th', {}, t('usage')),
