@@ -90,6 +90,21 @@ async function lowContrast(page) {
 
 // Screenshots of a main page at phone and desktop widths, after checking
 // that its controls are named and its text readable.
+// A new person who consented to the service, signed in on page at #/home;
+// their API token.
+async function signedIn(page, tag) {
+  const login = uniqueLogin(tag);
+  assert.equal((await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } })).status, 201);
+  const token = (await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).body.token;
+  assert.equal((await decide(srv, token, [{ purpose: 'service', decision: 'grant' }])).status, 201);
+  await page.goto(srv.url + '/#/login');
+  await page.fill('#login-login', login);
+  await page.fill('#login-password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForURL(/#\/home/);
+  return token;
+}
+
 async function shoot(page, name) {
   assert.deepEqual(await unnamed(page), [], `${name}: controls without a name`);
   assert.deepEqual(await lowContrast(page), [], `${name}: text under 4.5:1 contrast`);
@@ -322,15 +337,7 @@ test('R2.4 a person turns on a second factor by scanning its QR code; sign-in th
 
 test('R4.2 R4.3 several files are imported one after the other with progress; the package downloads; medication, glucose and steps show on the home page over the range chosen', async () => {
   const { page, context, problems } = await open();
-  const login = uniqueLogin('import');
-  assert.equal((await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } })).status, 201);
-  const token = (await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).body.token;
-  assert.equal((await decide(srv, token, [{ purpose: 'service', decision: 'grant' }])).status, 201);
-  await page.goto(srv.url + '/#/login');
-  await page.fill('#login-login', login);
-  await page.fill('#login-password', PASSWORD);
-  await page.click('#login-submit');
-  await page.waitForURL(/#\/home/);
+  const token = await signedIn(page, 'import');
   await page.goto(srv.url + '/#/mydata');
   await page.waitForSelector('#import-file');
   const fixture = (name) => new URL(`../fixtures/${name}`, import.meta.url).pathname;
@@ -390,15 +397,7 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
 
 test('R4.3 a result from a paper report is entered on its own page, refused until it is whole, and shows among the checkups with its range', async () => {
   const { page, context, problems } = await open();
-  const login = uniqueLogin('paper');
-  assert.equal((await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } })).status, 201);
-  const token = (await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).body.token;
-  assert.equal((await decide(srv, token, [{ purpose: 'service', decision: 'grant' }])).status, 201);
-  await page.goto(srv.url + '/#/login');
-  await page.fill('#login-login', login);
-  await page.fill('#login-password', PASSWORD);
-  await page.click('#login-submit');
-  await page.waitForURL(/#\/home/);
+  await signedIn(page, 'paper');
   await page.click('#checkup-entry-link');
   await page.waitForSelector('#checkup-form');
   await page.click('#checkup-submit');
