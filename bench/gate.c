@@ -5,7 +5,8 @@
  * every purpose, with one sealed record each. Then:
  *   - the gate's reads as phr makes them: on the writer's connection,
  *     inside batch transactions of 256 jobs: consent facts (a person's own
- *     acquisition) and a provision basis (a recipient reading records);
+ *     acquisition) and a provision scope (a recipient reading records:
+ *     every basis and the kinds of data it covers);
  *   - a record read as phr makes it, on a read connection, without HTTP:
  *     the row, the person's data key unwrapped, the body opened.
  * Prints each gate decision's cost as a share of the record read's;
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "access/gate.h"
 #include "crypto/keys.h"
 #include "crypto/seal.h"
 #include "store/store.h"
@@ -54,7 +56,7 @@ static void populate(struct store *st, struct fixture *f, int persons)
         snprintf(group, sizeof group, "group-%02d", i % GROUPS);
         struct purpose_row p = {.code = code, .version = 1, .required = i == 0, .title_ja = "目的",
                                 .description_ja = "説明", .change = "initial", .published_at = 1,
-                                .recipient_group = i >= 15 ? group : NULL, .kinds = i >= 15 ? "Observation" : NULL};
+                                .recipient_group = i >= 15 ? group : NULL, .kinds = i >= 15 ? "vital-signs" : NULL};
         check(st->ops->purpose_insert(st, &p), "purpose");
     }
     for (int g = 0; g < GROUPS; g++) {
@@ -108,7 +110,8 @@ static void populate(struct store *st, struct fixture *f, int persons)
         sodium_memzero(key, sizeof key);
         struct record_row r = {.id = f->records[n], .version = 1, .person_id = f->persons[n],
                                .resource_type = "Observation", .code_system = "http://loinc.org", .code = "8867-4",
-                               .category = "vital-signs", .effective_start = 1, .effective_end = 1,
+                               .category = "vital-signs", .data_kind = "heart-rate", .effective_start = 1,
+                               .effective_end = 1,
                                .data_category = 3, .source = "self", .recorded_at = 1, .recorded_by = "p",
                                .channel = "api", .original_mac = mac, .alg = SEAL_XCHACHA20POLY1305,
                                .body = (unsigned char *)sealed.data, .body_len = sealed.len,
@@ -163,7 +166,7 @@ int main(int argc, char **argv)
     check(store_open(db, STORE_READONLY, &rd), "open reader");
 
     struct consent_facts cf;
-    struct provision_basis pb;
+    struct provision_scope scope;
     struct buf out;
     buf_init(&out);
     int allowed = 0;
@@ -180,10 +183,10 @@ int main(int argc, char **argv)
     for (int i = 0; i < iters; i++) {
         if (i % 256 == 0)
             check(store_begin(w), "begin");
-        check(w->ops->provision_basis(w, f.recipients[(i * 7) % RECIPIENTS], f.persons[i % persons], "Observation",
-                                      NULL, clock_now_ms(), &pb),
-              "basis");
-        allowed += pb.found;
+        struct actor a = {.kind = ACTOR_RECIPIENT};
+        snprintf(a.id, sizeof a.id, "%s", f.recipients[(i * 7) % RECIPIENTS]);
+        check(gate_provision_scope(w, &a, f.persons[i % persons], &scope), "scope");
+        allowed += (scope.kinds & DATA_KIND_BIT(DK_HEART_RATE)) != 0;
         if (i % 256 == 255 || i == iters - 1)
             check(store_commit(w), "commit");
     }
@@ -204,7 +207,7 @@ int main(int argc, char **argv)
            RECIPIENTS, GROUPS, persons);
     printf("%-46s %10s %s\n", "", "us/call", "share of a record read (target < 0.05)");
     printf("%-46s %10.2f %.3f\n", "gate: consent facts (acquisition)", facts_us, facts_us / read_us);
-    printf("%-46s %10.2f %.3f  (%d of %d allowed)\n", "gate: provision basis (recipient read)", basis_us,
+    printf("%-46s %10.2f %.3f  (%d of %d allowed)\n", "gate: provision scope (recipient read)", basis_us,
            basis_us / read_us, allowed, iters);
     printf("%-46s %10.2f 1\n", "limit: record read (row + key unwrap + open)", read_us);
     free(f.persons);

@@ -33,8 +33,9 @@ int main(int argc, char **argv)
         sqlite3_prepare_v2(db,
                            "INSERT INTO records(id, version, person_id, resource_type, code_system, code, category,"
                            " effective_start, effective_end, data_category, source, recorded_at, recorded_by, channel,"
-                           " original_mac, alg, body, original, current) VALUES(?,1,?,'Observation','http://loinc.org',"
-                           "'85354-9','vital-signs',?,?,3,'self-measured',?,?,'fhir-api',?,1,?,?,1)",
+                           " original_mac, alg, body, original, current, data_kind) VALUES(?,1,?,'Observation',"
+                           "'http://loinc.org','85354-9','vital-signs',?,?,3,'self-measured',?,?,'fhir-api',?,1,?,?,1,"
+                           "'blood-pressure')",
                            -1, &ins, NULL) != SQLITE_OK) {
         fprintf(stderr, "raw_sqlite: %s\n", sqlite3_errmsg(db));
         return 1;

@@ -17,7 +17,7 @@ common=(src/util/buf.c src/util/clock.c src/util/log.c src/util/err.c src/format
 declare -A sources=(
   [cda]="src/formats/cda.c src/formats/cda_schema.c src/formats/tokutei_items.c src/formats/fhir_import.c src/formats/device_csv.c src/formats/vitals.c src/formats/checkup_fhir.c src/formats/import_fhir.c"
   [vitals]="src/formats/vitals.c src/formats/device_csv.c src/formats/omh.c"
-  [consent]="src/formats/policy.c"
+  [consent]="src/formats/policy.c src/formats/data_kinds.c"
   [jahis]="src/formats/jahis.c src/formats/medication_fhir.c src/formats/import_fhir.c"
   [sphr]="src/formats/sphr.c src/util/ids.c"
 )

@@ -43,119 +43,149 @@ static const char *const action_names[] = {
     [ACT_SECOND_FACTOR] = "account.second-factor",
 };
 
+_Static_assert(sizeof action_names / sizeof action_names[0] == ACT_COUNT, "every action has a name");
+
 const char *gate_action_name(enum action act)
 {
-    return action_names[act];
+    return (unsigned)act < ACT_COUNT && action_names[act] ? action_names[act] : "unknown";
 }
 
-static int is_record_action(enum action act)
-{
-    return act <= ACT_RECORD_HISTORY;
-}
+/* How far an actor kind reaches for an action. NEVER is zero: an actor
+ * kind a rule does not name is denied. */
+enum reach {
+    NEVER = 0,
+    ALWAYS,   /* no person's data is concerned, or the service decides it (sign-in) */
+    NAMED,    /* a person must be named (an id that names someone) */
+    OWN,      /* the person named must be the actor */
+};
 
-static int is_staff(const struct actor *a, const char *role)
-{
-    return a->kind == ACTOR_STAFF && strcmp(a->role, role) == 0;
-}
+#define ROLE_SO 1u /* security officer */
+#define ROLE_AM 2u /* information-asset manager */
+#define ROLE_HA 4u /* handler */
+#define ROLE_AU 8u /* auditor */
+#define ROLES_ALL (ROLE_SO | ROLE_AM | ROLE_HA | ROLE_AU)
 
-static int is_consent_action(enum action act)
+#define ACTOR_KINDS 5
+_Static_assert(ACTOR_STAFF < ACTOR_KINDS && ACTOR_ANONYMOUS < ACTOR_KINDS, "rule.who covers every actor kind");
+
+struct rule {
+    enum reach who[ACTOR_KINDS];
+    unsigned roles;   /* staff: the roles `who[ACTOR_STAFF]` applies to */
+    int use;          /* the use stage decides too */
+};
+
+/* The rules, one per action. A person's rights are exercised by the
+ * person; the operator (system, at the command line) acts on a request
+ * received by mail or at a counter. The information-asset manager answers
+ * for what is promised to persons and to whom data may go (guideline 4.4);
+ * the security officer for incidents and the checksheet; auditors read
+ * the handling history, never health data; handlers read a person's
+ * records, never write them, under a stated reason. */
+static const struct rule rules[] = {
+    [ACT_RECORD_CREATE] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 1},
+    [ACT_RECORD_READ] = {{[ACTOR_PERSON] = OWN, [ACTOR_RECIPIENT] = NAMED, [ACTOR_STAFF] = NAMED}, ROLE_HA, 1},
+    [ACT_RECORD_SEARCH] = {{[ACTOR_PERSON] = OWN, [ACTOR_RECIPIENT] = NAMED, [ACTOR_STAFF] = NAMED}, ROLE_HA, 1},
+    [ACT_RECORD_UPDATE] = {{[ACTOR_PERSON] = OWN}, 0, 1},
+    [ACT_RECORD_HISTORY] = {{[ACTOR_PERSON] = OWN, [ACTOR_STAFF] = NAMED}, ROLE_HA, 1},
+    [ACT_ACCOUNT_SIGNUP] = {{[ACTOR_ANONYMOUS] = ALWAYS, [ACTOR_SYSTEM] = ALWAYS}, 0, 0},
+    [ACT_ACCOUNT_LOGIN] = {{[ACTOR_ANONYMOUS] = ALWAYS}, 0, 0},
+    [ACT_ACCOUNT_LOGOUT] = {{[ACTOR_PERSON] = OWN}, 0, 0},
+    [ACT_POLICY_PUBLISH] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_AM, 0},
+    [ACT_CONSENT_RECORD] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 0},
+    [ACT_CONSENT_READ] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 0},
+    [ACT_USE_SUSPEND] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 0},
+    [ACT_USE_LIFT] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 0},
+    [ACT_RECIPIENT_MANAGE] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_AM, 0},
+    /* A client is anonymous until its secret is checked by the service. */
+    [ACT_CLIENT_TOKEN] = {{[ACTOR_ANONYMOUS] = ALWAYS, [ACTOR_RECIPIENT] = ALWAYS}, 0, 0},
+    [ACT_PROVISION_READ] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 0},
+    [ACT_AUDIT_READ] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_SO | ROLE_AU, 0},
+    [ACT_ACCESS_LOG_READ] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 0},
+    [ACT_STAFF_MANAGE] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_AM, 0},
+    /* Password, second factor and status are the staff service's to check. */
+    [ACT_STAFF_LOGIN] = {{[ACTOR_ANONYMOUS] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLES_ALL, 0},
+    [ACT_STAFF_LOGOUT] = {{[ACTOR_STAFF] = ALWAYS}, ROLES_ALL, 0},
+    [ACT_REASON_OPEN] = {{[ACTOR_STAFF] = NAMED}, ROLE_HA, 0},
+    [ACT_INCIDENT_RECORD] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_SO, 0},
+    [ACT_KEYS_ROTATE] = {{[ACTOR_SYSTEM] = ALWAYS}, 0, 0},
+    [ACT_ERASURE_REQUEST] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 0},
+    [ACT_ERASURE_EXECUTE] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 0},
+    [ACT_DISCLOSURE] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 0},
+    [ACT_RETENTION_RUN] = {{[ACTOR_SYSTEM] = ALWAYS}, 0, 0},
+    [ACT_TERMINATION] = {{[ACTOR_SYSTEM] = ALWAYS}, 0, 0},
+    [ACT_CHECKSHEET] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_SO, 0},
+    /* Each person's data is the use stage's question, per page. */
+    [ACT_BULK_EXPORT] = {{[ACTOR_RECIPIENT] = ALWAYS}, 0, 0},
+    /* Who the outside organisations are: the staff who answer for the
+     * inventory and for oversight. */
+    [ACT_RECIPIENT_READ] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_AM | ROLE_SO | ROLE_AU, 0},
+    [ACT_SECOND_FACTOR] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 0},
+};
+_Static_assert(sizeof rules / sizeof rules[0] == ACT_COUNT, "every action has a rule");
+
+static unsigned role_bit(const char *role)
 {
-    return act == ACT_CONSENT_RECORD || act == ACT_CONSENT_READ || act == ACT_USE_SUSPEND || act == ACT_USE_LIFT;
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } roles[] = {{ROLE_SECURITY_OFFICER, ROLE_SO}, {ROLE_ASSET_MANAGER, ROLE_AM}, {ROLE_HANDLER, ROLE_HA},
+                 {ROLE_AUDITOR, ROLE_AU}};
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        if (!strcmp(roles[i].name, role))
+            return roles[i].bit;
+    return 0;
 }
 
 enum decision gate_decide(const struct actor *a, enum action act, const char *subject)
 {
-    if (act == ACT_KEYS_ROTATE || act == ACT_RETENTION_RUN || act == ACT_TERMINATION)
-        return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY; /* the operator, at the command line */
-    /* The information-asset manager answers for what is promised to persons
-     * and to whom data may go (guideline 4.4): policy versions, purposes,
-     * outside organisations and their agreements. */
-    if (act == ACT_POLICY_PUBLISH || act == ACT_RECIPIENT_MANAGE)
-        return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_ASSET_MANAGER) ? GATE_ALLOW : GATE_DENY;
-    if (act == ACT_INCIDENT_RECORD || act == ACT_CHECKSHEET)
-        return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_SECURITY_OFFICER) ? GATE_ALLOW : GATE_DENY;
-    if (act == ACT_AUDIT_READ)
-        return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_SECURITY_OFFICER) || is_staff(a, ROLE_AUDITOR)
-                   ? GATE_ALLOW
-                   : GATE_DENY;
-    if (act == ACT_STAFF_MANAGE)
-        return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_ASSET_MANAGER) ? GATE_ALLOW : GATE_DENY;
-    /* Who the outside organisations are and under which agreements: the
-     * staff who answer for the inventory and for oversight see it. */
-    if (act == ACT_RECIPIENT_READ)
-        return a->kind == ACTOR_SYSTEM || is_staff(a, ROLE_ASSET_MANAGER) || is_staff(a, ROLE_SECURITY_OFFICER) ||
-                       is_staff(a, ROLE_AUDITOR)
-                   ? GATE_ALLOW
-                   : GATE_DENY;
-    if (act == ACT_BULK_EXPORT)
-        return a->kind == ACTOR_RECIPIENT ? GATE_ALLOW : GATE_DENY; /* each person's data: the use stage, per file */
-    if (act == ACT_STAFF_LOGIN || act == ACT_STAFF_LOGOUT)
-        return GATE_ALLOW; /* decided by the staff service: password, second factor, status */
-    if (act == ACT_REASON_OPEN)
-        return subject && is_staff(a, ROLE_HANDLER) ? GATE_ALLOW : GATE_DENY;
-    /* A person's rights are exercised by the person; the operator acts on
-     * a request received by mail or at a counter, and retention erases. */
-    if (act == ACT_PROVISION_READ || act == ACT_ACCESS_LOG_READ || act == ACT_ERASURE_REQUEST ||
-        act == ACT_ERASURE_EXECUTE || act == ACT_DISCLOSURE || act == ACT_SECOND_FACTOR)
-        return subject && (a->kind == ACTOR_SYSTEM || (a->kind == ACTOR_PERSON && strcmp(a->id, subject) == 0))
-                   ? GATE_ALLOW
-                   : GATE_DENY;
-    if (is_consent_action(act)) {
-        /* A person decides for themselves; the operator's command line
-         * records a decision taken by phone or mail (channel and name kept). */
-        if (!subject)
-            return GATE_DENY;
-        if (a->kind == ACTOR_PERSON)
-            return strcmp(a->id, subject) == 0 ? GATE_ALLOW : GATE_DENY;
-        return a->kind == ACTOR_SYSTEM ? GATE_ALLOW : GATE_DENY;
-    }
-    if (!is_record_action(act))
-        return GATE_ALLOW; /* account actions are checked by the account service */
-    if (!subject)
+    if ((unsigned)act >= ACT_COUNT || (unsigned)a->kind >= ACTOR_KINDS)
         return GATE_DENY;
-    switch (a->kind) {
-    case ACTOR_PERSON:
-        /* A person reaches their own records and nobody else's. */
-        return strcmp(a->id, subject) == 0 ? GATE_ALLOW : GATE_DENY;
-    case ACTOR_SYSTEM:
-        /* Start-up and import jobs write records on a person's behalf; they
-         * never read them back. */
-        return act == ACT_RECORD_CREATE ? GATE_ALLOW : GATE_DENY;
-    case ACTOR_RECIPIENT:
-        /* Reading only; whether this person's data may be provided is the
-         * use stage's question. */
-        return act == ACT_RECORD_READ || act == ACT_RECORD_SEARCH ? GATE_ALLOW : GATE_DENY;
-    case ACTOR_STAFF:
-        /* Handlers read (never write) a person's records; whether they may
-         * now is the use stage's question (their reason). Other roles
-         * never see health data. */
-        return is_staff(a, ROLE_HANDLER) && act != ACT_RECORD_CREATE && act != ACT_RECORD_UPDATE ? GATE_ALLOW
-                                                                                                  : GATE_DENY;
-    case ACTOR_ANONYMOUS:
-        break;
+    const struct rule *r = &rules[act];
+    if (a->kind == ACTOR_STAFF && !(r->roles & role_bit(a->role)))
+        return GATE_DENY;
+    switch (r->who[a->kind]) {
+    case ALWAYS: return GATE_ALLOW;
+    case NAMED: return subject ? GATE_ALLOW : GATE_DENY;
+    case OWN: return subject && strcmp(a->id, subject) == 0 ? GATE_ALLOW : GATE_DENY;
+    case NEVER: break;
     }
     return GATE_DENY;
+}
+
+int gate_has_use_stage(enum action act)
+{
+    return (unsigned)act < ACT_COUNT && rules[act].use;
+}
+
+static int is_read(enum action act)
+{
+    return act == ACT_RECORD_READ || act == ACT_RECORD_SEARCH;
 }
 
 enum decision gate_decide_use(const struct actor *a, enum action act, const struct gate_facts *f,
                               enum use_refusal *why)
 {
     *why = USE_OK;
+    if (!gate_has_use_stage(act))
+        return GATE_DENY;
     if (a->kind == ACTOR_STAFF) {
         if (!f->reason_ok)
             *why = USE_NO_REASON;
         return f->reason_ok ? GATE_ALLOW : GATE_DENY;
     }
     if (a->kind == ACTOR_RECIPIENT) {
-        if (!f->basis.found)
+        /* Every kind concerned must be covered: a purpose that provides
+         * vital signs never carries checkup results with them. */
+        int covered = f->wanted && (f->wanted & ~f->scope.kinds) == 0;
+        if (!covered)
             *why = USE_NO_PROVISION;
-        return f->basis.found && (act == ACT_RECORD_READ || act == ACT_RECORD_SEARCH) ? GATE_ALLOW : GATE_DENY;
+        return covered && is_read(act) ? GATE_ALLOW : GATE_DENY;
     }
     if (act != ACT_RECORD_CREATE) {
         /* Reading, searching and correcting one's own records are the
          * person's rights (disclosure, correction): no consent gates them,
          * and gate_decide() has already limited them to the person. */
-        return is_record_action(act) && a->kind == ACTOR_PERSON ? GATE_ALLOW : GATE_DENY;
+        return a->kind == ACTOR_PERSON ? GATE_ALLOW : GATE_DENY;
     }
     if (f->consent.required_in_force == 0)
         *why = USE_NO_POLICY;
@@ -164,6 +194,40 @@ enum decision gate_decide_use(const struct actor *a, enum action act, const stru
     else if (f->consent.suspended_all)
         *why = USE_SUSPENDED;
     return *why == USE_OK ? GATE_ALLOW : GATE_DENY;
+}
+
+static int add_basis(void *arg, const struct provision_basis_row *r)
+{
+    struct provision_scope *s = arg;
+    data_kinds k;
+    /* A purpose whose kinds are not kinds of data (one published before
+     * kinds were, naming resource types) provides nothing until it is
+     * published again: it cannot say what the person was told. */
+    if (s->n == GATE_MAX_BASES || !r->kinds || data_kinds_parse(r->kinds, &k, NULL, 0))
+        return PHR_OK;
+    struct gate_basis *b = &s->b[s->n++];
+    snprintf(b->purpose, sizeof b->purpose, "%s", r->purpose);
+    b->purpose_version = r->purpose_version;
+    b->consent_seq = r->consent_seq;
+    b->kinds = k;
+    s->kinds |= k;
+    return PHR_OK;
+}
+
+int gate_provision_scope(struct store *st, const struct actor *a, const char *subject, struct provision_scope *out)
+{
+    memset(out, 0, sizeof *out);
+    if (a->kind != ACTOR_RECIPIENT || !subject)
+        return PHR_OK;
+    return st->ops->provision_bases(st, a->id, subject, a->group, clock_now_ms(), add_basis, out);
+}
+
+const struct gate_basis *gate_basis_for(const struct provision_scope *s, enum data_kind k)
+{
+    for (size_t i = 0; k != DK_OTHER && i < s->n; i++)
+        if (s->b[i].kinds & DATA_KIND_BIT(k))
+            return &s->b[i];
+    return NULL;
 }
 
 struct reason_lookup {
@@ -192,36 +256,64 @@ static int check_reason(struct store *st, const struct actor *a, const char *sub
     return err == PHR_ENOTFOUND ? PHR_OK : err;
 }
 
-int gate_check(struct store *st, const struct actor *a, enum action act, const char *subject, const char *kind,
+/* "purpose:a,b" for the purposes the kinds concerned go under, or
+ * "no-provision-basis:checkup,…" for the kinds not covered. */
+static void scope_reason(const struct gate_facts *f, enum use_refusal why, char out[GATE_REASON_LEN])
+{
+    size_t len = (size_t)snprintf(out, GATE_REASON_LEN, "%s", why == USE_OK ? "purpose:" : "no-provision-basis");
+    if (why != USE_OK && !f->scope.n)
+        return; /* no purpose provides anything of this person to this recipient */
+    const char *sep = why == USE_OK ? "" : ":";
+    unsigned named = 0; /* bit i: basis i is in the reason already */
+    for (int k = 1; k < DK_COUNT && len < GATE_REASON_LEN; k++) {
+        if (!(f->wanted & DATA_KIND_BIT(k)))
+            continue;
+        const struct gate_basis *b = gate_basis_for(&f->scope, (enum data_kind)k);
+        const char *name = NULL;
+        if (why == USE_OK && b && !(named & (1u << (b - f->scope.b)))) {
+            named |= 1u << (b - f->scope.b);
+            name = b->purpose;
+        } else if (why != USE_OK && !b) {
+            name = data_kind_name((enum data_kind)k);
+        }
+        if (!name)
+            continue;
+        int n = snprintf(out + len, GATE_REASON_LEN - len, "%s%s", sep, name);
+        len = n < 0 ? GATE_REASON_LEN : len + (size_t)n;
+        sep = ",";
+    }
+}
+
+int gate_check(struct store *st, const struct actor *a, enum action act, const char *subject, data_kinds kinds,
                struct gate_result *out)
 {
     memset(out, 0, sizeof *out);
     out->d = gate_decide(a, act, subject);
-    if (out->d == GATE_DENY || !is_record_action(act))
+    if (out->d == GATE_DENY || !gate_has_use_stage(act))
         return PHR_OK;
     struct gate_facts f;
     memset(&f, 0, sizeof f);
-    int err = a->kind == ACTOR_RECIPIENT ? st->ops->provision_basis(st, a->id, subject, kind, a->group, clock_now_ms(),
-                                                                    &f.basis)
+    f.wanted = kinds;
+    int err = a->kind == ACTOR_RECIPIENT ? gate_provision_scope(st, a, subject, &f.scope)
               : a->kind == ACTOR_STAFF   ? check_reason(st, a, subject, &f)
                                          : st->ops->consent_facts(st, subject, &f.consent);
     if (err)
         return err;
     out->d = gate_decide_use(a, act, &f, &out->why);
-    out->basis = f.basis;
+    out->scope = f.scope;
     switch (out->why) {
     case USE_OK:
-        if (f.basis.found)
-            snprintf(out->reason, GATE_REASON_LEN, "purpose:%s", f.basis.purpose);
+        if (a->kind == ACTOR_RECIPIENT)
+            scope_reason(&f, USE_OK, out->reason);
+        else if (a->kind == ACTOR_STAFF)
+            snprintf(out->reason, GATE_REASON_LEN, "reason:%s", f.reason_text);
         break;
     case USE_NO_POLICY: snprintf(out->reason, GATE_REASON_LEN, "no-policy"); break;
     case USE_NO_CONSENT: snprintf(out->reason, GATE_REASON_LEN, "no-consent:%s", f.consent.missing); break;
     case USE_SUSPENDED: snprintf(out->reason, GATE_REASON_LEN, "suspended"); break;
-    case USE_NO_PROVISION: snprintf(out->reason, GATE_REASON_LEN, "no-provision-basis"); break;
+    case USE_NO_PROVISION: scope_reason(&f, USE_NO_PROVISION, out->reason); break;
     case USE_NO_REASON: snprintf(out->reason, GATE_REASON_LEN, "no-reason"); break;
     }
-    if (out->why == USE_OK && a->kind == ACTOR_STAFF)
-        snprintf(out->reason, GATE_REASON_LEN, "reason:%s", f.reason_text);
     return PHR_OK;
 }
 
@@ -267,7 +359,7 @@ int gate_record(struct store *st, const struct actor *a, enum action act, const 
         .at = clock_now_ms(),
         .actor = actor,
         .role = role_of(a),
-        .action = action_names[act],
+        .action = gate_action_name(act),
         .subject = subject,
         .records = records,
         .reason = reason,

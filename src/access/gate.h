@@ -14,6 +14,7 @@
 #ifndef PHR_GATE_H
 #define PHR_GATE_H
 
+#include "formats/data_kinds.h"
 #include "store/store.h"
 #include "util/ids.h"
 
@@ -69,13 +70,20 @@ enum action {
     ACT_BULK_EXPORT,
     ACT_RECIPIENT_READ,
     ACT_SECOND_FACTOR,
+    ACT_COUNT
 };
 
 enum decision { GATE_DENY = 0, GATE_ALLOW = 1 };
 
-/* subject: the person whose records are concerned, NULL if unknown (an id
- * that names nothing). Pure: reads nothing, writes nothing. */
+/* The identity stage, from one table of rules (one per action): which
+ * actor kinds and staff roles may, and whether the subject must be named
+ * or be the actor. An action without a rule, an actor kind or role its
+ * rule does not name, is denied. subject: the person whose data is
+ * concerned, NULL if unknown (an id that names nothing). Pure. */
 enum decision gate_decide(const struct actor *a, enum action act, const char *subject);
+/* 1 if the action's decision has a use stage (consent, provision basis,
+ * a handler's reason): the record actions. */
+int gate_has_use_stage(enum action act);
 
 #define GATE_REASON_LEN 160
 
@@ -89,13 +97,38 @@ enum use_refusal {
     USE_NO_REASON,       /* staff: no live reason of theirs names this person */
 };
 
+/* A purpose that provides a person's data to a recipient now, and the
+ * kinds of data it provides. */
+#define GATE_MAX_BASES 8
+struct gate_basis {
+    char purpose[64];
+    int purpose_version;
+    int64_t consent_seq;
+    data_kinds kinds;
+};
+
+/* What may be provided of one person to one recipient now: every basis
+ * (a purpose in force naming a group the recipient belongs to, granted by
+ * the person, naming the recipient's country if abroad, not suspended,
+ * the recipient's agreement in force) and the kinds they cover together. */
+struct provision_scope {
+    struct gate_basis b[GATE_MAX_BASES];
+    size_t n;
+    data_kinds kinds;
+};
+
+/* Reads the scope on st (a reader to look ahead, the writer to decide). */
+int gate_provision_scope(struct store *st, const struct actor *a, const char *subject, struct provision_scope *out);
+/* The basis a record of kind k is provided under, or NULL: the first in
+ * purpose order that covers it. */
+const struct gate_basis *gate_basis_for(const struct provision_scope *s, enum data_kind k);
+
 /* What the use stage decides on, read from the store for the subject. */
 struct gate_facts {
     struct consent_facts consent;
-    /* Recipients only: the purpose in force that names a group the
-     * recipient belongs to and the kind asked for, granted by the person
-     * (naming the recipient's country if abroad), not suspended. */
-    struct provision_basis basis;
+    /* Recipients only: what may be provided, and the kinds concerned. */
+    struct provision_scope scope;
+    data_kinds wanted;
     /* Staff only: the reason the request names is theirs, names this
      * person, and has not expired. */
     int reason_ok;
@@ -105,7 +138,8 @@ struct gate_facts {
 /* The use stage, pure. Acquiring a record needs every required purpose
  * granted at a version its last material change allows, and no suspension;
  * a person's own reading and correcting needs neither (their rights); a
- * recipient reads only on a provision basis; a handler only under a live
+ * recipient reads only what its provision scope covers, every kind
+ * concerned (none concerned is a refusal too); a handler only under a live
  * reason of their own that names the person. */
 enum decision gate_decide_use(const struct actor *a, enum action act, const struct gate_facts *f,
                               enum use_refusal *why);
@@ -113,13 +147,16 @@ enum decision gate_decide_use(const struct actor *a, enum action act, const stru
 struct gate_result {
     enum decision d;
     enum use_refusal why;
-    char reason[GATE_REASON_LEN];  /* for the audit entry: "no-consent:service", "purpose:…", "reason:…" */
-    struct provision_basis basis;  /* recipients: the consent relied on */
+    /* for the audit entry: "no-consent:service", "purpose:…", "reason:…",
+     * "no-provision-basis:checkup" (the kinds not covered) */
+    char reason[GATE_REASON_LEN];
+    struct provision_scope scope;  /* recipients: the consents relied on */
 };
 
 /* Both stages on st, inside the acting transaction: may actor a do act on
- * subject's data of this kind ("Observation") now? */
-int gate_check(struct store *st, const struct actor *a, enum action act, const char *subject, const char *kind,
+ * subject's data of these kinds now? kinds: for a recipient, every kind of
+ * what would be provided; ignored for anyone else. */
+int gate_check(struct store *st, const struct actor *a, enum action act, const char *subject, data_kinds kinds,
                struct gate_result *out);
 
 /* Appends the handling-history entry for a decision. records: the record

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/data_kinds.h"
 #include "formats/fhirtime.h"
 #include "formats/json.h"
 
@@ -125,17 +126,6 @@ static int parse_doc(json_object *o, size_t i, enum policy_texts texts, struct p
     return 0;
 }
 
-static int resource_type_valid(const char *t)
-{
-    size_t n = strlen(t);
-    if (n < 2 || n > 64 || t[0] < 'A' || t[0] > 'Z')
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z')))
-            return 0;
-    return 1;
-}
-
 /* A provision purpose names a recipient group and the kinds of data it
  * provides; both or neither. */
 static int parse_provision(json_object *o, size_t i, struct policy_purpose *p, struct issue *is)
@@ -148,10 +138,12 @@ static int parse_provision(json_object *o, size_t i, struct policy_purpose *p, s
     if (!p->recipient_group || !purpose_code_valid(p->recipient_group))
         return issue_set(is, 422, "value", NULL, "purposes[%zu].recipient_group must be a group code", i);
     size_t n = has_kinds && json_object_is_type(kinds, json_type_array) ? json_object_array_length(kinds) : 0;
-    if (n == 0 || n > 16)
-        return issue_set(is, 422, "value", NULL,
-                         "purposes[%zu].kinds must list 1 to 16 FHIR resource types provided to the group", i);
-    /* Each type is at most 64 bytes, plus a comma or the final NUL. */
+    char names[DATA_KINDS_NAMES_MAX];
+    data_kinds_names(names, sizeof names);
+    if (n == 0 || n > DK_COUNT)
+        return issue_set(is, 422, "value", NULL, "purposes[%zu].kinds must list the kinds of data provided to the "
+                         "group, 1 to %d of: %s", i, (int)DK_COUNT, names);
+    /* Each name is at most 64 bytes, plus a comma or the final NUL. */
     p->kinds = calloc(n, 65);
     if (!p->kinds)
         return issue_set(is, 500, "exception", NULL, "out of memory");
@@ -159,14 +151,25 @@ static int parse_provision(json_object *o, size_t i, struct policy_purpose *p, s
     for (size_t k = 0; k < n; k++) {
         json_object *t = json_object_array_get_idx(kinds, k);
         const char *s = json_object_is_type(t, json_type_string) ? json_object_get_string(t) : NULL;
-        if (!s || !resource_type_valid(s))
-            return issue_set(is, 422, "value", NULL, "purposes[%zu].kinds[%zu] must be a FHIR resource type", i, k);
+        if (!s || !*s || strlen(s) > 64 || strchr(s, ','))
+            return issue_set(is, 422, "value", NULL, "purposes[%zu].kinds[%zu] must be a kind of data: %s", i, k,
+                             names);
         if (k)
             p->kinds[len++] = ',';
         memcpy(p->kinds + len, s, strlen(s));
         len += strlen(s);
     }
     p->kinds[len] = '\0';
+    data_kinds all;
+    char bad[72];
+    int rc = data_kinds_parse(p->kinds, &all, bad, sizeof bad);
+    if (rc == -1)
+        return issue_set(is, 422, "value", NULL, "purposes[%zu].kinds: '%s' is not a kind of data (%s); resource "
+                         "types are not kinds: an Observation may be a vital sign or a checkup result", i, bad, names);
+    if (rc)
+        return issue_set(is, 422, "value", NULL, "purposes[%zu].kinds: documents (imported files as they came) hold "
+                         "checkup results, medication and measurements, so a purpose provides them only with "
+                         "vital-signs, checkup, medication and immunization", i);
     return 0;
 }
 

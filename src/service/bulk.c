@@ -220,7 +220,8 @@ struct page {
     struct job job;
     struct bulk_file *b;
     char person[ID_LEN + 1];
-    struct buf lines, ids;
+    struct buf lines;
+    struct provision_list items;  /* what the page would provide */
     struct gate_result g;
     int busy;                     /* submitted, not yet waited for */
     int finished;                 /* the writer is done with it; under b->lock */
@@ -237,6 +238,7 @@ struct bulk_file {
     int more_persons;
     struct person_snapshot snap;
     int open;                     /* snap holds the current person */
+    data_kinds kinds;             /* of this type, what the current person's consent provides */
     int64_t cursor;               /* within the current person's records */
     int exhausted;                /* every person has been taken */
     struct page pages[2];
@@ -248,8 +250,8 @@ struct bulk_file {
 static int provide_run(struct job *j, struct store *st)
 {
     struct page *pg = (struct page *)j;
-    return provide_records(st, &pg->b->actor, ACT_RECORD_SEARCH, pg->person, pg->b->type, buf_cstr(&pg->ids),
-                           &pg->g);
+    /* A page is submitted only with records in it: their kinds are what is decided. */
+    return provide_records(st, &pg->b->actor, ACT_RECORD_SEARCH, pg->person, &pg->items, 0, &pg->g);
 }
 
 static void provide_done(struct job *j)
@@ -310,15 +312,16 @@ static int open_person(struct bulk_file *b)
         }
         const char *person = b->persons[b->next++];
         struct store *rd;
-        struct provision_basis basis;
+        struct provision_scope scope;
         int err = service_reader(b->svc, &rd);
         if (err)
             return err;
-        err = rd->ops->provision_basis(rd, b->actor.id, person, b->type, b->actor.group, clock_now_ms(), &basis);
+        err = gate_provision_scope(rd, &b->actor, person, &scope);
         service_reader_done(b->svc, rd);
         if (err)
             return err;
-        if (!basis.found)
+        b->kinds = scope.kinds & data_kinds_of_type(b->type);
+        if (!b->kinds)
             continue;
         err = snapshot_open(b->svc, person, NULL, NULL, &b->snap);
         if (err == PHR_ENOTFOUND)
@@ -342,23 +345,23 @@ static int put_line(void *arg, const struct record_row *r)
     struct bulk_file *b = x->b;
     struct page *pg = x->pg;
     if (!r->current || strcmp(r->resource_type, b->type) || r->recorded_at <= b->f.row.since ||
-        r->recorded_at > b->f.row.transaction_time)
+        r->recorded_at > b->f.row.transaction_time || !(b->kinds & DATA_KIND_BIT(data_kind_by_name(r->data_kind))))
         return PHR_OK;
     int err = snapshot_append_part(&b->snap, r, "body", &pg->lines);
     if (err)
         return err;
-    err = buf_puts(&pg->lines, "\n") || buf_puts(&pg->ids, pg->ids.len ? "," : "") || buf_puts(&pg->ids, r->id);
-    return err ? PHR_ENOMEM : PHR_OK;
+    return buf_puts(&pg->lines, "\n") ? PHR_ENOMEM : provision_list_add(&pg->items, r);
 }
 
 /* Reads the next page that has records of this type into pg, person after
- * person; pg->ids stays empty when there is nobody left. */
+ * person; pg->items stays empty when there is nobody left. */
 static int fill(struct bulk_file *b, struct page *pg)
 {
     /* The last page's plaintext is wiped, its memory kept for this one. */
     if (pg->lines.len)
         sodium_memzero(pg->lines.data, pg->lines.len);
-    pg->lines.len = pg->ids.len = 0;
+    pg->lines.len = 0;
+    provision_list_clear(&pg->items);
     while (!b->exhausted) {
         if (!b->open) {
             int err = open_person(b);
@@ -380,7 +383,7 @@ static int fill(struct bulk_file *b, struct page *pg)
             b->open = 0;
             continue;
         }
-        if (pg->ids.len) {
+        if (pg->items.n) {
             memcpy(pg->person, b->snap.person, sizeof pg->person);
             break;
         }
@@ -393,7 +396,7 @@ static int fill(struct bulk_file *b, struct page *pg)
 static int fill_and_submit(struct bulk_file *b, struct page *pg)
 {
     int err = fill(b, pg);
-    if (err || !pg->ids.len)
+    if (err || !pg->items.n)
         return err;
     pg->job = (struct job){.run = provide_run, .done = provide_done};
     pg->finished = 0;
@@ -497,7 +500,7 @@ void bulk_file_close(struct bulk_file *b)
         if (b->pages[i].busy)
             page_wait(b, &b->pages[i]);
         buf_wipe(&b->pages[i].lines);
-        buf_free(&b->pages[i].ids);
+        provision_list_free(&b->pages[i].items);
     }
     if (b->open)
         snapshot_close(&b->snap);

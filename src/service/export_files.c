@@ -202,7 +202,7 @@ static int add_point(struct originals *x, const struct record_row *r)
 static int keep_original(void *arg, const struct record_row *r)
 {
     struct originals *x = arg;
-    if (!r->current || !export_allows(x->e, r->resource_type))
+    if (!r->current || !export_allows(x->e, r))
         return PHR_OK;
     int obs = !strcmp(r->resource_type, "Observation");
     if (obs && r->category && !strcmp(r->category, "vital-signs"))

@@ -23,18 +23,16 @@ struct export {
     size_t nfound;
     int64_t patient_at;
     int shift_jis;
-    /* A recipient's package (export_provided.c): only the kinds the
-     * person's consent provides to it, the ids of what went in, per kind. */
+    /* A recipient's package (export_provided.c): only the kinds of data
+     * the person's consent provides to it, and what went in. */
     int provided;
-    unsigned allowed;              /* bit i: provided_kinds[i] */
-    struct buf provided_ids[4];
+    data_kinds allowed;
+    struct provision_list provided_items;
     struct buf package;            /* made whole when opened */
 };
 
-/* The kinds of data a recipient's package can hold (those of Bulk Data). */
-extern const char *const provided_kinds[4];
-/* 1 if records of this type go into e (always for the person's own). */
-int export_allows(const struct export *e, const char *type);
+/* 1 if the record goes into e (always for the person's own). */
+int export_allows(const struct export *e, const struct record_row *r);
 /* Notes a record that went into a recipient's package. */
 int export_note_provided(struct export *e, const struct record_row *r);
 

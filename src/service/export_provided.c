@@ -1,12 +1,13 @@
 /* The SPHR package for another provider (R4.4): one person's package, for
  * a recipient's client, holding only the kinds of data the person's live
- * consent provides to that recipient (the kinds Bulk Data exports).
+ * consent provides to that recipient (a consent to vital signs gives no
+ * checkup results, so no CDA either).
  *
  * It is made whole from one read snapshot before anything is answered,
  * then the writer decides every kind in it again and, only if each is
- * still allowed, records one provision per kind naming every record that
- * went in, in the same transaction as the audit entries; otherwise nothing
- * is provided and the refusal is recorded. So a withdrawal committed before
+ * still allowed, records one provision per purpose naming every record
+ * (and version) that went in, in the same transaction as the audit entry;
+ * otherwise nothing is provided and the refusal is recorded. So a withdrawal committed before
  * that transaction is always seen, and no byte leaves unrecorded. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,31 +18,14 @@
 #include "util/err.h"
 #include "util/ids.h"
 
-const char *const provided_kinds[4] = {"Observation", "MedicationDispense", "MedicationStatement", "DocumentReference"};
-
-static int kind_index(const char *type)
+int export_allows(const struct export *e, const struct record_row *r)
 {
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(provided_kinds[i], type))
-            return i;
-    return -1;
-}
-
-int export_allows(const struct export *e, const char *type)
-{
-    if (!e->provided)
-        return 1;
-    int i = kind_index(type);
-    return i >= 0 && (e->allowed & (1u << i));
+    return !e->provided || (e->allowed & DATA_KIND_BIT(data_kind_by_name(r->data_kind)));
 }
 
 int export_note_provided(struct export *e, const struct record_row *r)
 {
-    int i = e->provided ? kind_index(r->resource_type) : -1;
-    if (i < 0)
-        return PHR_OK;
-    struct buf *ids = &e->provided_ids[i];
-    return buf_puts(ids, ids->len ? "," : "") || buf_puts(ids, r->id) ? PHR_ENOMEM : PHR_OK;
+    return e->provided ? provision_list_add(&e->provided_items, r) : PHR_OK;
 }
 
 struct provide_job {
@@ -57,30 +41,11 @@ static int provide_run(struct job *j, struct store *st)
 {
     struct provide_job *x = (struct provide_job *)j;
     struct export *e = x->e;
-    const char *person = e->snap.person;
-    /* Every kind first, writing nothing: the package goes whole or not at all. */
-    for (int i = 0; i < 4; i++) {
-        struct gate_result g;
-        if (!(e->allowed & (1u << i)))
-            continue;
-        int err = gate_check(st, x->a, ACT_RECORD_SEARCH, person, provided_kinds[i], &g);
-        if (err)
-            return err;
-        if (g.d == GATE_DENY) {
-            x->refused = 1;
-            return gate_record(st, x->a, ACT_RECORD_SEARCH, person, NULL, g.reason, GATE_DENY);
-        }
-    }
-    for (int i = 0; i < 4; i++) {
-        struct gate_result g;
-        if (!(e->allowed & (1u << i)))
-            continue;
-        int err = provide_records(st, x->a, ACT_RECORD_SEARCH, person, provided_kinds[i],
-                                  buf_cstr(&e->provided_ids[i]), &g);
-        if (err)
-            return err;
-    }
-    return PHR_OK;
+    struct gate_result g;
+    /* One decision on every kind in the package: it goes whole or not at all. */
+    int err = provide_records(st, x->a, ACT_RECORD_SEARCH, e->snap.person, &e->provided_items, e->allowed, &g);
+    x->refused = !err && g.d == GATE_DENY;
+    return err;
 }
 
 static int refuse_run(struct job *j, struct store *st)
@@ -125,16 +90,12 @@ int export_open_provided(struct service *svc, const struct actor *a, const char 
     }
     /* What the consent provides now, as the reader sees it; the writer
      * decides again before anything is answered. */
-    for (int i = 0; i < 4; i++) {
-        struct provision_basis basis;
-        err = e->snap.rd->ops->provision_basis(e->snap.rd, a->id, person, provided_kinds[i], NULL, clock_now_ms(),
-                                               &basis);
-        if (err) {
-            export_close(e);
-            return issue_set(is, 503, "transient", NULL, "the store is not available");
-        }
-        e->allowed |= basis.found ? 1u << i : 0;
+    struct provision_scope scope;
+    if ((err = gate_provision_scope(e->snap.rd, a, person, &scope)) != PHR_OK) {
+        export_close(e);
+        return issue_set(is, 503, "transient", NULL, "the store is not available");
     }
+    e->allowed = scope.kinds;
     if (!e->allowed)
         return not_found(svc, a, person, e, "no consent provides this person's data to the recipient", is);
     if (export_package(e, &e->package)) {

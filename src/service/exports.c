@@ -282,7 +282,7 @@ static int put_record(void *arg, const struct record_row *r)
 {
     struct page *p = arg;
     struct export *e = p->e;
-    if (!r->current || !export_allows(e, r->resource_type))
+    if (!r->current || !export_allows(e, r))
         return PHR_OK;
     if (e->format == EXPORT_CSV && strcmp(r->resource_type, "Observation"))
         return PHR_OK;
@@ -401,8 +401,7 @@ void export_close(struct export *e)
         json_object_put(e->found[i]);
     free(e->found);
     free(e->patient);
-    for (size_t i = 0; i < sizeof e->provided_ids / sizeof e->provided_ids[0]; i++)
-        buf_free(&e->provided_ids[i]);
+    provision_list_free(&e->provided_items);
     buf_wipe(&e->package);
     free(e);
 }

@@ -69,6 +69,7 @@ static int insert_file(struct import_job *x, struct store *st, struct file *f)
         r.code_system = s->r.code_system;
         r.code = s->r.code;
         r.category = s->r.category;
+        r.data_kind = data_kind_name(data_kind_of(s->r.type, s->r.category, s->r.code_system, s->r.code));
         r.source = s->r.source;
         r.data_category = s->r.data_category;
         r.effective_start = s->r.lo;
@@ -85,7 +86,7 @@ static int insert_file(struct import_job *x, struct store *st, struct file *f)
 static int import_run(struct job *j, struct store *st)
 {
     struct import_job *x = (struct import_job *)j;
-    int err = gate_check(st, x->actor, ACT_RECORD_CREATE, x->subject, "DocumentReference", &x->g);
+    int err = gate_check(st, x->actor, ACT_RECORD_CREATE, x->subject, 0, &x->g);
     if (err)
         return err;
     if (x->g.d == GATE_DENY) {

@@ -105,13 +105,31 @@ int second_factor_check(struct service *svc, struct store *rd, const char *perso
 /* The hash a recovery code is kept as. */
 void second_factor_code_hash(const char *code, unsigned char out[SHA256_BYTES]);
 
-/* A recipient's read of subject's records of this kind, decided on st in
- * the acting transaction (a withdrawal committed before is seen): on
- * GATE_ALLOW the provision record (ids: the records provided, "" for none
- * and then no provision record) and the audit entry; on GATE_DENY the
- * audit entry of the refusal. g says which. */
+/* What a recipient is about to be provided of one person: each record's
+ * versioned reference ("Observation/{id}/_history/{v}") and kind. */
+struct provided_item {
+    char ref[96];
+    enum data_kind kind;
+};
+struct provision_list {
+    struct provided_item *items;
+    size_t n, cap;
+    data_kinds kinds;             /* of every item */
+};
+/* PHR_ENOMEM; PHR_EINVAL for a reference that does not fit. */
+int provision_list_add(struct provision_list *l, const struct record_row *r);
+void provision_list_clear(struct provision_list *l);
+void provision_list_free(struct provision_list *l);
+
+/* A recipient's read of subject's records, decided on st in the acting
+ * transaction (a withdrawal committed before is seen) on the kinds of
+ * every record in l (or, if l is empty, the kinds asked for): allowed only
+ * if the live consent covers each. On GATE_ALLOW one provision record per
+ * purpose relied on, naming the records it covered, and the audit entry;
+ * on GATE_DENY the audit entry of the refusal, naming the kinds not
+ * covered. g says which. */
 int provide_records(struct store *st, const struct actor *a, enum action act, const char *subject,
-                    const char *kind, const char *ids, struct gate_result *g);
+                    const struct provision_list *l, data_kinds asked, struct gate_result *g);
 
 /* The person's consent state and ledger, and their provision records, as
  * the JSON of /api/v1/me/consents and /api/v1/me/provisions (read on rd;
@@ -125,6 +143,10 @@ int erasure_resume(struct service *svc);
 /* Erases a whole account at once (retention, termination): why is kept as
  * who asked ("retention:inactive"). */
 int erasure_account_now(struct service *svc, const struct actor *a, const char *person, const char *why);
+
+/* service/classify.c: gives every record written before records had a
+ * kind of data its kind (formats/data_kinds.h), before anything is served. */
+int records_classify(struct service *svc);
 
 /* Appends a purpose as a JSON object left open, so that callers can add
  * members before closing it. */

@@ -375,6 +375,30 @@ static int render_doc(void *arg, const struct document_row *d)
     return PHR_OK;
 }
 
+/* The kinds a provision purpose provides, in the person's words, from the
+ * table the gate decides on: what the person is shown is what is enforced.
+ * A purpose whose kinds are not kinds of data shows none (and provides
+ * nothing). */
+static int render_data_kinds(struct buf *b, const char *list)
+{
+    data_kinds set = 0;
+    if (data_kinds_parse(list, &set, NULL, 0))
+        set = 0;
+    if (buf_puts(b, ",\"data_kinds\":["))
+        return PHR_ENOMEM;
+    int n = 0;
+    for (int k = 1; k < DK_COUNT; k++) {
+        if (!(set & DATA_KIND_BIT(k)))
+            continue;
+        if ((n++ && buf_puts(b, ",")) || buf_puts(b, "{\"code\":") ||
+            buf_json_str(b, data_kind_name((enum data_kind)k)) ||
+            lang_pair(b, "title", data_kind_label((enum data_kind)k, "ja"), data_kind_label((enum data_kind)k, "en")) ||
+            buf_puts(b, "}"))
+            return PHR_ENOMEM;
+    }
+    return buf_puts(b, "]") ? PHR_ENOMEM : PHR_OK;
+}
+
 int policy_render_purpose(struct buf *b, const struct purpose_row *p)
 {
     if (buf_puts(b, "{\"code\":") || buf_json_str(b, p->code) ||
@@ -384,7 +408,8 @@ int policy_render_purpose(struct buf *b, const struct purpose_row *p)
         lang_pair(b, "description", p->description_ja, p->description_en))
         return PHR_ENOMEM;
     if (p->recipient_group && (buf_puts(b, ",\"recipient_group\":") || buf_json_str(b, p->recipient_group) ||
-                               buf_puts(b, ",\"kinds\":") || buf_json_str(b, p->kinds ? p->kinds : "")))
+                               buf_puts(b, ",\"kinds\":") || buf_json_str(b, p->kinds ? p->kinds : "") ||
+                               render_data_kinds(b, p->kinds)))
         return PHR_ENOMEM;
     return PHR_OK;
 }

@@ -9,24 +9,79 @@
 #include "util/clock.h"
 #include "util/err.h"
 
-int provide_records(struct store *st, const struct actor *a, enum action act, const char *subject,
-                    const char *kind, const char *ids, struct gate_result *g)
+int provision_list_add(struct provision_list *l, const struct record_row *r)
 {
-    int err = gate_check(st, a, act, subject, kind, g);
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        struct provided_item *p = realloc(l->items, cap * sizeof *p);
+        if (!p)
+            return PHR_ENOMEM;
+        l->items = p;
+        l->cap = cap;
+    }
+    struct provided_item *it = &l->items[l->n];
+    int n = snprintf(it->ref, sizeof it->ref, "%s/%s/_history/%d", r->resource_type, r->id, r->version);
+    if (n < 0 || (size_t)n >= sizeof it->ref)
+        return PHR_EINVAL;
+    it->kind = data_kind_by_name(r->data_kind);
+    l->kinds |= DATA_KIND_BIT(it->kind);
+    l->n++;
+    return PHR_OK;
+}
+
+void provision_list_clear(struct provision_list *l)
+{
+    l->n = 0;
+    l->kinds = 0;
+}
+
+void provision_list_free(struct provision_list *l)
+{
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+/* The items of l that go under basis b, comma-separated, into out. */
+static int items_of(const struct provision_list *l, const struct provision_scope *s, const struct gate_basis *b,
+                    struct buf *out)
+{
+    out->len = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (gate_basis_for(s, l->items[i].kind) == b &&
+            (buf_puts(out, out->len ? "," : "") || buf_puts(out, l->items[i].ref)))
+            return PHR_ENOMEM;
+    return PHR_OK;
+}
+
+int provide_records(struct store *st, const struct actor *a, enum action act, const char *subject,
+                    const struct provision_list *l, data_kinds asked, struct gate_result *g)
+{
+    /* What is concerned is what would go out; a search that found nothing
+     * is decided on the kinds it asked for. */
+    int err = gate_check(st, a, act, subject, l->n ? l->kinds : asked, g);
     if (err)
         return err;
     if (g->d == GATE_DENY)
         return gate_record(st, a, act, subject, NULL, g->reason, GATE_DENY);
-    if (*ids) {
+    struct buf items = {0}, all = {0};
+    for (size_t i = 0; !err && i < g->scope.n; i++) {
+        const struct gate_basis *b = &g->scope.b[i];
+        if ((err = items_of(l, &g->scope, b, &items)) != PHR_OK || !items.len)
+            continue;
         struct provision_row p = {
-            .at = clock_now_ms(), .recipient_id = a->id, .person_id = subject, .purpose = g->basis.purpose,
-            .purpose_version = g->basis.purpose_version, .consent_seq = g->basis.consent_seq, .items = ids,
+            .at = clock_now_ms(), .recipient_id = a->id, .person_id = subject, .purpose = b->purpose,
+            .purpose_version = b->purpose_version, .consent_seq = b->consent_seq, .items = buf_cstr(&items),
             .request_id = a->request_id,
         };
-        if ((err = st->ops->provision_insert(st, &p)) != PHR_OK)
-            return err;
+        err = st->ops->provision_insert(st, &p);
+        if (!err && (buf_puts(&all, all.len ? "," : "") || buf_append(&all, items.data, items.len)))
+            err = PHR_ENOMEM;
     }
-    return gate_record(st, a, act, subject, *ids ? ids : NULL, g->reason, GATE_ALLOW);
+    if (!err)
+        err = gate_record(st, a, act, subject, all.len ? buf_cstr(&all) : NULL, g->reason, GATE_ALLOW);
+    buf_free(&items);
+    buf_free(&all);
+    return err;
 }
 
 struct list_op {

@@ -98,6 +98,11 @@ int service_open(const struct service_config *cfg, struct service **out)
         log_event(LOG_ERROR, "service.open", "step", "unfinished erasures", "error", phr_strerror(err), NULL);
         goto fail;
     }
+    if ((err = records_classify(svc)) != PHR_OK) {
+        log_event(LOG_ERROR, "service.open", "step", "kinds of data of older records", "error", phr_strerror(err),
+                  NULL);
+        goto fail;
+    }
     if ((err = checkpointing_start(svc, &svc->checkpointing)) != PHR_OK ||
         (err = retention_start(svc, &svc->retention)) != PHR_OK)
         goto fail;

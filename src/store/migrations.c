@@ -494,8 +494,22 @@ static const char m17_second_factor_codes[] =
     " used_at INTEGER,"
     " PRIMARY KEY (person_id, code_hash));";
 
+/* The kind of data a record is in the person's terms (formats/data_kinds.h),
+ * which the gate decides a provision on: a consent to vital signs must not
+ * reach checkup results, though both are Observations. Rows written before
+ * are NULL until the service classifies them at start-up, and NULL matches
+ * no purpose. The search index covers it, so that a recipient's search is
+ * filtered (and counted) by kind without reading a sealed row. */
+static const char m18_data_kind[] =
+    "ALTER TABLE records ADD COLUMN data_kind TEXT;"
+    "DROP INDEX records_search;"
+    "CREATE INDEX records_search ON records(person_id, resource_type, effective_start,"
+    " effective_end, code, code_system, category, data_kind, current) WHERE current = 1;"
+    "CREATE INDEX records_unclassified ON records(id, version) WHERE data_kind IS NULL;";
+
 const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
                                          m6_agreements, m7_organisations, m8_rates, m9_keystore, m10_erasure,
                                          m11_retention, m12_checksheet, m13_bulk, m14_anonymised_notice,
-                                         m15_second_factor, m16_group_export, m17_second_factor_codes};
+                                         m15_second_factor, m16_group_export, m17_second_factor_codes,
+                                         m18_data_kind};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -24,7 +24,7 @@ enum stmt_id {
     S_SESSION_INSERT, S_SESSION_GET, S_SESSION_TOUCH, S_SESSION_DELETE,
     S_THROTTLE_GET, S_THROTTLE_PUT, S_THROTTLE_CLEAR,
     S_RECORD_INSERT, S_RECORD_GET_CURRENT, S_RECORD_GET_VERSION, S_RECORD_SUPERSEDE,
-    S_RECORD_HISTORY, S_RECORD_PAGE, S_RECORD_PAGE_CURRENT,
+    S_RECORD_HISTORY, S_RECORD_PAGE, S_RECORD_PAGE_CURRENT, S_RECORD_UNCLASSIFIED, S_RECORD_CLASSIFY,
     S_COUNT
 };
 _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
@@ -33,7 +33,7 @@ _Static_assert(S_COUNT <= SQ_CORE_STMTS, "raise SQ_CORE_STMTS");
 #define RECORD_COLS                                                                            \
     "id, version, person_id, resource_type, code_system, code, category, effective_start,"   \
     " effective_end, data_category, source, recorded_at, recorded_by, channel, original_mac," \
-    " alg, body, original, current"
+    " alg, body, original, current, data_kind"
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -60,7 +60,7 @@ static const char *const stmt_sql[S_COUNT] = {
                        " VALUES(?,?,?,?) ON CONFLICT(login) DO UPDATE SET failures = excluded.failures,"
                        " last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
     [S_THROTTLE_CLEAR] = "DELETE FROM login_throttle WHERE login = ?",
-    [S_RECORD_INSERT] = "INSERT INTO records(" RECORD_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [S_RECORD_INSERT] = "INSERT INTO records(" RECORD_COLS ") VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [S_RECORD_GET_CURRENT] = "SELECT " RECORD_COLS " FROM records WHERE id = ? AND current = 1",
     [S_RECORD_GET_VERSION] = "SELECT " RECORD_COLS " FROM records WHERE id = ? AND version = ?",
     [S_RECORD_SUPERSEDE] = "UPDATE records SET current = 0 WHERE id = ? AND version = ? AND current = 1",
@@ -75,6 +75,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RECORD_PAGE_CURRENT] = "SELECT " RECORD_COLS ", rowid FROM records WHERE rowid IN"
                               " (SELECT rowid FROM records INDEXED BY records_search WHERE person_id = ?"
                               " AND current = 1 AND rowid > ? ORDER BY rowid LIMIT ?) ORDER BY rowid",
+    [S_RECORD_UNCLASSIFIED] = "SELECT " RECORD_COLS " FROM records INDEXED BY records_unclassified"
+                              " WHERE data_kind IS NULL LIMIT ?",
+    [S_RECORD_CLASSIFY] = "UPDATE records SET data_kind = ? WHERE id = ? AND version = ? AND data_kind IS NULL",
 };
 
 /* WAL checkpoints copy committed pages into the database file and fsync
@@ -383,6 +386,9 @@ static int s_record_insert(struct store *st, const struct record_row *r)
     sqlite3_bind_blob(q, 17, r->body, (int)r->body_len, SQLITE_STATIC);
     sqlite3_bind_blob(q, 18, r->original, (int)r->original_len, SQLITE_STATIC);
     sqlite3_bind_int(q, 19, r->current);
+    if (!r->data_kind)
+        return PHR_EINVAL; /* every record is written with its kind: the gate decides on it */
+    sq_bind_text(q, 20, r->data_kind);
     return sq_exec(s, q, "record_insert");
 }
 
@@ -409,6 +415,7 @@ static void row_to_record(sqlite3_stmt *q, struct record_row *r)
     r->original = sqlite3_column_blob(q, 17);
     r->original_len = (size_t)sqlite3_column_bytes(q, 17);
     r->current = sqlite3_column_int(q, 18);
+    r->data_kind = sq_text(q, 19);
 }
 
 /* Steps q to the end, handing each row to cb; a non-zero cb result stops
@@ -473,7 +480,7 @@ static int s_record_page(struct store *st, const char *person, int current_only,
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         struct record_row r;
         row_to_record(q, &r);
-        *last = sqlite3_column_int64(q, 19);
+        *last = sqlite3_column_int64(q, 20);
         if ((err = cb(arg, &r)) != 0)
             break;
     }
@@ -509,6 +516,29 @@ static int s_record_history(struct store *st, const char *id, record_cb cb, void
     return err ? err : found ? PHR_OK : PHR_ENOTFOUND;
 }
 
+static int s_record_unclassified(struct store *st, int limit, record_cb cb, void *arg)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_RECORD_UNCLASSIFIED);
+    if (!q)
+        return PHR_EIO;
+    sqlite3_bind_int(q, 1, limit);
+    int found;
+    return each_record(s, q, cb, arg, &found);
+}
+
+static int s_record_classify(struct store *st, const char *id, int version, const char *data_kind)
+{
+    struct sqlite_store *s = S(st);
+    sqlite3_stmt *q = prep(s, S_RECORD_CLASSIFY);
+    if (!q)
+        return PHR_EIO;
+    sq_bind_text(q, 1, data_kind);
+    sq_bind_text(q, 2, id);
+    sqlite3_bind_int(q, 3, version);
+    return sq_exec(s, q, "record_classify");
+}
+
 /* Builds the WHERE clause of a search; parameters are bound in the same
  * order by bind_query. The date predicates follow FHIR's range semantics
  * (the record's [start, end] against the parameter's [lo, hi]). */
@@ -521,6 +551,8 @@ static int where_clause(const struct record_query *q, struct buf *sql)
         err |= buf_puts(sql, " AND code_system = ?");
     if (q->category)
         err |= buf_puts(sql, " AND category = ?");
+    if (q->kinds)
+        err |= buf_puts(sql, " AND instr(?, ',' || data_kind || ',') > 0");
     for (int i = 0; i < q->ndates; i++) {
         static const char *const pred[] = {
             [DATE_EQ] = " AND effective_start >= ? AND effective_end <= ?",
@@ -546,6 +578,8 @@ static void bind_query(sqlite3_stmt *st, const struct record_query *q)
         sq_bind_text(st, i++, q->code_system);
     if (q->category)
         sq_bind_text(st, i++, q->category);
+    if (q->kinds)
+        sq_bind_text(st, i++, q->kinds);
     for (int d = 0; d < q->ndates; d++) {
         const struct date_cond *c = &q->dates[d];
         switch (c->op) {
@@ -779,7 +813,7 @@ static const struct store_ops sqlite_ops = {
     .group_change = sqr_group_change,
     .client_token_insert = sqr_client_token_insert,
     .client_token_get = sqr_client_token_get,
-    .provision_basis = sqr_provision_basis,
+    .provision_bases = sqr_provision_bases,
     .group_member = sqr_group_member,
     .agreement_insert = sqr_agreement_insert,
     .provision_insert = sqr_provision_insert,
@@ -808,6 +842,8 @@ static const struct store_ops sqlite_ops = {
     .data_key_update = squ_data_key_update,
     .staff_totp_update = squ_staff_totp_update,
     .record_page = s_record_page,
+    .record_unclassified = s_record_unclassified,
+    .record_classify = s_record_classify,
     .keystore_checkpoint = s_keystore_checkpoint,
     .persons_inactive = sqt_persons_inactive,
     .persons_active = sqt_persons_active,

@@ -82,8 +82,8 @@ int sqr_client_token_insert(struct store *st, const unsigned char hash[SHA256_BY
                             int64_t created_at, int64_t expires_at);
 int sqr_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES], char *recipient,
                          int64_t *expires_at);
-int sqr_provision_basis(struct store *st, const char *recipient, const char *person, const char *kind,
-                        const char *group, int64_t now, struct provision_basis *out);
+int sqr_provision_bases(struct store *st, const char *recipient, const char *person, const char *group, int64_t now,
+                        int (*cb)(void *, const struct provision_basis_row *), void *arg);
 int sqr_group_member(struct store *st, const char *group, const char *recipient);
 int sqr_agreement_insert(struct store *st, const struct agreement_row *a);
 int sqr_provision_insert(struct store *st, const struct provision_row *p);

@@ -40,21 +40,20 @@ static const char *const sql[R_COUNT] = {
     /* Driven from the recipient's memberships (one or two groups), so
      * that the cost does not grow with the person's decisions or the
      * number of purposes: measured in bench/gate. */
-    [P_BASIS] = "SELECT p.code, p.version, s.seq FROM group_members m"
+    [P_BASIS] = "SELECT p.code, p.version, s.seq, v.kinds FROM group_members m"
                 " CROSS JOIN purposes v ON v.recipient_group = m.group_code"
                 " CROSS JOIN purpose_current p ON p.code = v.code AND p.version = v.version AND p.retired = 0"
                 " CROSS JOIN consent_state s ON s.person_id = ?2 AND s.purpose = p.code AND s.decision = 'grant'"
                 "   AND s.purpose_version >= p.covered_from"
                 " CROSS JOIN consents c ON c.seq = s.seq"
                 " CROSS JOIN recipients r ON r.id = m.recipient_id AND r.kind = 'recipient'"
-                " WHERE m.recipient_id = ?1 AND (?5 IS NULL OR m.group_code = ?5)"
-                "   AND instr(',' || v.kinds || ',', ',' || ?3 || ',') > 0"
+                " WHERE m.recipient_id = ?1 AND (?4 IS NULL OR m.group_code = ?4)"
                 "   AND (r.country = 'JP' OR instr(',' || c.countries || ',', ',' || r.country || ',') > 0)"
                 "   AND NOT EXISTS (SELECT 1 FROM suspension_state x WHERE x.person_id = ?2"
                 "     AND x.purpose IN ('*', p.code))"
                 "   AND EXISTS (SELECT 1 FROM agreements g WHERE g.seq = (SELECT max(seq) FROM agreements"
-                "     WHERE recipient_id = ?1) AND g.ended = 0 AND (g.cert_expires IS NULL OR g.cert_expires > ?4))"
-                " LIMIT 1",
+                "     WHERE recipient_id = ?1) AND g.ended = 0 AND (g.cert_expires IS NULL OR g.cert_expires > ?3))"
+                " ORDER BY p.code",
     [A_INSERT] = "INSERT INTO agreements(recipient_id, signed_on, version, certification, cert_expires, ended,"
                  " recorded_at) VALUES(?,?,?,?,?,?,?)",
     [P_INSERT] = "INSERT INTO provisions(at, recipient_id, person_id, purpose, purpose_version, consent_seq, items,"
@@ -243,28 +242,26 @@ int sqr_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES
     return err;
 }
 
-int sqr_provision_basis(struct store *st, const char *recipient, const char *person, const char *kind,
-                        const char *group, int64_t now, struct provision_basis *out)
+int sqr_provision_bases(struct store *st, const char *recipient, const char *person, const char *group, int64_t now,
+                        int (*cb)(void *, const struct provision_basis_row *), void *arg)
 {
     struct sqlite_store *s = S(st);
-    memset(out, 0, sizeof *out);
     sqlite3_stmt *q = prep(s, P_BASIS);
     if (!q)
         return PHR_EIO;
     sq_bind_text(q, 1, recipient);
     sq_bind_text(q, 2, person);
-    sq_bind_text(q, 3, kind);
-    sqlite3_bind_int64(q, 4, now);
-    sq_bind_text(q, 5, group);
-    int rc = sqlite3_step(q), err = PHR_OK;
-    if (rc == SQLITE_ROW) {
-        out->found = 1;
-        snprintf(out->purpose, sizeof out->purpose, "%s", sq_text(q, 0));
-        out->purpose_version = sqlite3_column_int(q, 1);
-        out->consent_seq = sqlite3_column_int64(q, 2);
-    } else if (rc != SQLITE_DONE) {
-        err = sq_fail(s, rc, "provision_basis");
+    sqlite3_bind_int64(q, 3, now);
+    sq_bind_text(q, 4, group);
+    int rc, err = PHR_OK;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct provision_basis_row b = {.purpose = sq_text(q, 0), .purpose_version = sqlite3_column_int(q, 1),
+                                        .consent_seq = sqlite3_column_int64(q, 2), .kinds = sq_text(q, 3)};
+        if ((err = cb(arg, &b)) != PHR_OK)
+            break;
     }
+    if (err == PHR_OK && rc != SQLITE_DONE)
+        err = sq_fail(s, rc, "provision_bases");
     sqlite3_reset(q);
     return err;
 }

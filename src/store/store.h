@@ -49,6 +49,7 @@ struct record_row {
     const char *person_id;
     const char *resource_type;
     const char *code_system, *code, *category;
+    const char *data_kind;                    /* formats/data_kinds.h; NULL on reading: not yet classified */
     int64_t effective_start, effective_end;   /* ms, inclusive range */
     int data_category;                        /* R1.1: 1, 2 or 3 */
     const char *source;                       /* R1.1: self-measured, device, ... */
@@ -74,6 +75,7 @@ struct record_query {
     const char *resource_type;
     const char *code_system, *code;   /* NULL: any */
     const char *category;             /* NULL: any */
+    const char *kinds;                /* only these data kinds, ",a,b," (data_kinds_filter); NULL: any */
     struct date_cond dates[QUERY_MAX_DATES];
     int ndates;
     int sort_desc;
@@ -164,15 +166,15 @@ struct agreement_row {
     int64_t recorded_at;
 };
 
-/* The basis for providing one person's data of one kind to one recipient
- * now, if there is one: the purpose and the consent relied on. The
- * recipient's newest agreement must be in force (not ended, certification
- * not expired at now). */
-struct provision_basis {
-    int found;
-    char purpose[64];
+/* A basis for providing one person's data to one recipient now: a purpose
+ * in force for a group the recipient belongs to, the kinds of data it
+ * provides, and the person's grant relied on. The recipient's newest
+ * agreement must be in force (not ended, certification not expired). */
+struct provision_basis_row {
+    const char *purpose;
     int purpose_version;
     int64_t consent_seq;
+    const char *kinds;           /* as published: "vital-signs,checkup" */
 };
 
 struct provision_row {
@@ -353,6 +355,10 @@ struct store_ops {
                               char id[37]);
     int (*record_page)(struct store *st, const char *person, int current_only, int64_t after, int limit, record_cb cb,
                        void *arg, int64_t *last);
+    /* Versions written before records had a data kind (at most limit), and
+     * one such version's kind set. */
+    int (*record_unclassified)(struct store *st, int limit, record_cb cb, void *arg);
+    int (*record_classify)(struct store *st, const char *id, int version, const char *data_kind);
 
     int (*document_insert)(struct store *st, const struct document_row *d);
     /* The newest version of each kind and language. */
@@ -391,10 +397,10 @@ struct store_ops {
     /* out holds 37 bytes. PHR_ENOTFOUND if unknown. */
     int (*client_token_get)(struct store *st, const unsigned char hash[SHA256_BYTES], char *recipient,
                             int64_t *expires_at);
-    /* group: only a basis through that recipient group (a Group export), or
-     * NULL for any. */
-    int (*provision_basis)(struct store *st, const char *recipient, const char *person, const char *kind, const char *group,
-                           int64_t now, struct provision_basis *out);
+    /* Every basis there is now (none: no callback); group: only through
+     * that recipient group (a Group export), or NULL for any. */
+    int (*provision_bases)(struct store *st, const char *recipient, const char *person, const char *group, int64_t now,
+                           int (*cb)(void *, const struct provision_basis_row *), void *arg);
     /* PHR_ENOTFOUND if the recipient does not exist. */
     int (*agreement_insert)(struct store *st, const struct agreement_row *a);
     int (*provision_insert)(struct store *st, const struct provision_row *p);

@@ -156,7 +156,7 @@ test('R4.4 R3.4 Bulk $export by Group: the persons the group\'s purpose covers o
   manifest.purposes = manifestFrom((await call(srv, 'GET', '/api/v1/policies')).body).purposes;
   manifest.purposes.push({ code: 'provision-research', required: false, title: { ja: '研究機関への提供' },
     description: { ja: '研究協力団体に加盟する機関へ、研究のためにバイタル記録を提供します。' },
-    recipient_group: 'research-partners', kinds: ['Observation'] });
+    recipient_group: 'research-partners', kinds: ['vital-signs'] });
   writeFileSync(join(dir, 'policy.json'), JSON.stringify(manifest));
   run('policy', 'publish', '--manifest', join(dir, 'policy.json'));
   rmSync(dir, { recursive: true, force: true });
@@ -215,8 +215,9 @@ test('R4.4 R3.7 R3.9 a recipient fetches one person\'s SPHR package: only the ki
   for (const e of bundle.entry) validateProfiled(e.resource);
   assert.equal(provisions(dave), before + 1, 'one provision: the Observations');
   const items = sql(srv.data, `SELECT items FROM provisions WHERE person_id = '${dave.personId}' ORDER BY rowid DESC LIMIT 1`);
-  assert.deepEqual(items.split(',').sort(), bundle.entry.filter((e) => e.resource.resourceType === 'Observation').map((e) => e.resource.id).sort(),
-    'the provision names every record that went in');
+  assert.deepEqual(items.split(',').sort(), bundle.entry.filter((e) => e.resource.resourceType === 'Observation')
+    .map((e) => `Observation/${e.resource.id}/_history/${e.resource.meta.versionId}`).sort(),
+  'the provision names every record that went in, and its version');
 
   // bob gave no consent; a group-less client is covered by no purpose; an id that is no one's.
   for (const [token, person] of [[clinicToken, bob.personId], [otherToken, dave.personId], [clinicToken, '01a24250-0000-7000-8000-000000000000']]) {

@@ -82,6 +82,8 @@ test('R3.4 R3.7 a recipient reads a consenting person\'s records; the provision 
   assert.equal(prov.status, 200);
   assert.equal(prov.body.entry[0].resource.resourceType, 'Provenance');
   assert.equal(prov.body.entry[0].resource.target.length, 3);
+  assert.match(prov.body.entry[0].resource.target[0].reference, /^Observation\/[0-9a-f-]{36}\/_history\/1$/,
+    'the version that went out');
   assert.equal(prov.body.entry[0].resource.agent[0].who.display, 'Clinic A');
   // Nobody else sees them.
   assert.equal((await call(srv, 'GET', `/fhir/Provenance?patient=${alice.personId}`, { token: bob.token })).status, 404);

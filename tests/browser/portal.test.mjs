@@ -190,6 +190,10 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 R2.9 a person signs up with consent, records, se
   assert.equal((await call(srv, 'GET', `/fhir/Observation?patient=${person}`, { token })).status, 200);
   await page.goto(srv.url + '/#/consents');
   await page.waitForSelector('#withdraw-provision-partners');
+  // R3.4: the kinds it provides, named from the table the gate decides on.
+  const kinds = await page.textContent('#consent-provision-partners .kinds');
+  assert.match(kinds, /提供する記録: 血圧、体重/);
+  assert.doesNotMatch(kinds, /健診/);
   await shoot(page, 'consents');
   await page.click('#withdraw-provision-partners');
   await page.waitForSelector('#grant-provision-partners');

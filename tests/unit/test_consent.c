@@ -31,9 +31,11 @@ static enum decision expected(enum actor_kind k, enum action act, int own, const
     if (k == ACTOR_RECIPIENT) {
         if (act != ACT_RECORD_READ && act != ACT_RECORD_SEARCH)
             return GATE_DENY;
-        if (!f->basis.found)
+        /* Every kind concerned covered: vital signs never carry checkup results. */
+        int covered = (f->wanted & ~f->scope.kinds) == 0;
+        if (!covered)
             *why = USE_NO_PROVISION;
-        return f->basis.found ? GATE_ALLOW : GATE_DENY;
+        return covered ? GATE_ALLOW : GATE_DENY;
     }
     if (k == ACTOR_PERSON && !own)
         return GATE_DENY;
@@ -51,8 +53,9 @@ static enum decision expected(enum actor_kind k, enum action act, int own, const
 }
 
 /* Every actor kind, record action, own or someone else's data, policy in
- * force or not, required consent missing or not, suspended or not, and a
- * provision basis found or not. */
+ * force or not, required consent missing or not, suspended or not, a
+ * provision basis for vital signs found or not, and checkup results among
+ * what is asked for or not (R3.4, R3.6). */
 static void decision_table(void **state)
 {
     (void)state;
@@ -60,10 +63,10 @@ static void decision_table(void **state)
     enum action acts[] = {ACT_RECORD_CREATE, ACT_RECORD_READ, ACT_RECORD_SEARCH, ACT_RECORD_UPDATE,
                           ACT_RECORD_HISTORY};
     int cases = 0;
-    for (int bits = 0; bits < 4 * 5 * 32; bits++) {
-        size_t k = (size_t)bits / 160, a = (size_t)(bits / 32) % 5;
+    for (int bits = 0; bits < 4 * 5 * 64; bits++) {
+        size_t k = (size_t)bits / 320, a = (size_t)(bits / 64) % 5;
         int own = bits & 1, in_force = (bits >> 1) & 1, missing = (bits >> 2) & 1, suspended = (bits >> 3) & 1,
-            basis = (bits >> 4) & 1;
+            basis = (bits >> 4) & 1, checkup = (bits >> 5) & 1;
         struct actor actor = {.kind = kinds[k]};
         snprintf(actor.id, sizeof actor.id, "%s", kinds[k] == ACTOR_SYSTEM ? "loader" : ME);
         struct gate_facts f;
@@ -71,20 +74,21 @@ static void decision_table(void **state)
         f.consent.required_in_force = in_force;
         f.consent.suspended_all = suspended;
         snprintf(f.consent.missing, sizeof f.consent.missing, "%s", missing ? "service" : "");
-        f.basis.found = basis;
+        f.scope.kinds = basis ? DATA_KINDS_VITALS : 0;
+        f.wanted = DATA_KIND_BIT(DK_BLOOD_PRESSURE) | (checkup ? DATA_KIND_BIT(DK_CHECKUP) : 0);
         enum use_refusal want_why, why = USE_OK;
         enum decision want = expected(kinds[k], acts[a], own, &f, &want_why);
         enum decision got = gate_decide(&actor, acts[a], own ? ME : OTHER);
         if (got == GATE_ALLOW)
             got = gate_decide_use(&actor, acts[a], &f, &why);
         if (got != want || why != want_why)
-            fail_msg("kind %d act %d own %d in_force %d missing %d suspended %d basis %d: "
+            fail_msg("kind %d act %d own %d in_force %d missing %d suspended %d basis %d checkup %d: "
                      "got %d (why %d), want %d (why %d)",
-                     (int)kinds[k], (int)acts[a], own, in_force, missing, suspended, basis, got, (int)why, want,
-                     (int)want_why);
+                     (int)kinds[k], (int)acts[a], own, in_force, missing, suspended, basis, checkup, got, (int)why,
+                     want, (int)want_why);
         cases++;
     }
-    assert_int_equal(cases, 4 * 5 * 2 * 2 * 2 * 2 * 2);
+    assert_int_equal(cases, 4 * 5 * 2 * 2 * 2 * 2 * 2 * 2);
 }
 
 static void consent_actions(void **state)
@@ -193,6 +197,33 @@ static void unknown_purpose_version_is_refused(void **state)
     assert_int_equal(decide(st, ME, "nothing", 1, "grant"), PHR_ECONFLICT);
 }
 
+/* What the store finds as bases for providing person's data to rid. */
+struct bases {
+    int n;
+    char purpose[64];
+    int version;
+    data_kinds kinds;
+};
+
+static int got_basis(void *arg, const struct provision_basis_row *r)
+{
+    struct bases *b = arg;
+    data_kinds k = 0;
+    assert_int_equal(data_kinds_parse(r->kinds, &k, NULL, 0), 0);
+    b->n++;
+    b->kinds |= k;
+    snprintf(b->purpose, sizeof b->purpose, "%s", r->purpose);
+    b->version = r->purpose_version;
+    return PHR_OK;
+}
+
+static struct bases bases_of(struct store *st, const char *rid, const char *person, const char *group, int64_t now)
+{
+    struct bases b = {0};
+    assert_int_equal(st->ops->provision_bases(st, rid, person, group, now, got_basis, &b), PHR_OK);
+    return b;
+}
+
 /* The provision basis over every combination of: the recipient's
  * membership, its country, the person's latest decision (none, grant,
  * grant of a version a material change has passed, refuse, withdraw), the
@@ -204,7 +235,7 @@ static void provision_basis_table(void **state)
     purpose(st, "service", 1, 1, "initial");
     struct purpose_row pr = {.code = "share", .version = 1, .required = 0, .title_ja = "t", .description_ja = "d",
                              .change = "initial", .published_at = 1, .recipient_group = "partners",
-                             .kinds = "Observation"};
+                             .kinds = "vital-signs"};
     assert_int_equal(st->ops->purpose_insert(st, &pr), PHR_OK);
     pr.version = 2;
     pr.change = "material";
@@ -252,19 +283,17 @@ static void provision_basis_table(void **state)
                             int want = member && decisions[d] && !strcmp(decisions[d], "grant") &&
                                        (!abroad || names_us) && (!suspensions[sus] || !strcmp(suspensions[sus], "service")) &&
                                        !other_kind;
-                            struct provision_basis b;
-                            assert_int_equal(st->ops->provision_basis(st, recipients[member][abroad], person,
-                                                                      other_kind ? "Immunization" : "Observation",
-                                                                      NULL, NOW, &b),
-                                             PHR_OK);
-                            if (b.found != want)
+                            struct bases b = bases_of(st, recipients[member][abroad], person, NULL, NOW);
+                            data_kinds asked = DATA_KIND_BIT(other_kind ? DK_CHECKUP : DK_BLOOD_PRESSURE);
+                            int found = (b.kinds & asked) != 0;
+                            if (found != want)
                                 fail_msg("decision %s names_us %d suspended %s member %d abroad %d kind %d: found %d",
                                          decisions[d] ? decisions[d] : "none", names_us,
                                          suspensions[sus] ? suspensions[sus] : "none", member, abroad, other_kind,
-                                         b.found);
-                            if (b.found) {
+                                         found);
+                            if (found) {
                                 assert_string_equal(b.purpose, "share");
-                                assert_int_equal(b.purpose_version, 2);
+                                assert_int_equal(b.version, 2);
                                 allowed++;
                             }
                         }
@@ -283,7 +312,7 @@ static void provision_needs_an_agreement(void **state)
     struct store *st = ((struct store_fixture *)*state)->st;
     purpose(st, "service", 1, 1, "initial");
     struct purpose_row pr = {.code = "share", .version = 1, .title_ja = "t", .description_ja = "d", .change = "initial",
-                             .published_at = 1, .recipient_group = "partners", .kinds = "Observation"};
+                             .published_at = 1, .recipient_group = "partners", .kinds = "vital-signs,checkup"};
     assert_int_equal(st->ops->purpose_insert(st, &pr), PHR_OK);
     assert_int_equal(st->ops->group_insert(st, "partners", "Partners", 1), PHR_OK);
     static const unsigned char hash[32] = {0};
@@ -293,29 +322,24 @@ static void provision_needs_an_agreement(void **state)
     assert_int_equal(st->ops->recipient_insert(st, &r), PHR_OK);
     assert_int_equal(st->ops->group_change(st, "partners", rid, "join", 1), PHR_OK);
     assert_int_equal(decide(st, ME, "share", 1, "grant"), PHR_OK);
-    struct provision_basis b;
-    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NULL, NOW, &b), PHR_OK);
-    assert_int_equal(b.found, 0); /* no agreement yet */
+    assert_int_equal(bases_of(st, rid, ME, NULL, NOW).n, 0); /* no agreement yet */
     struct agreement_row a = {.recipient_id = rid, .version = "v1", .signed_on = 1, .certification = "Pマーク",
                               .cert_expires = NOW + 1000, .recorded_at = 2};
     assert_int_equal(st->ops->agreement_insert(st, &a), PHR_OK);
-    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NULL, NOW, &b), PHR_OK);
-    assert_int_equal(b.found, 1);
+    struct bases b = bases_of(st, rid, ME, NULL, NOW);
+    assert_int_equal(b.n, 1);
+    assert_true(b.kinds == (DATA_KINDS_VITALS | DATA_KIND_BIT(DK_CHECKUP)));
     /* A Group export: through that group only. */
-    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", "partners", NOW, &b), PHR_OK);
-    assert_int_equal(b.found, 1);
-    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", "others", NOW, &b), PHR_OK);
-    assert_int_equal(b.found, 0);
+    assert_int_equal(bases_of(st, rid, ME, "partners", NOW).n, 1);
+    assert_int_equal(bases_of(st, rid, ME, "others", NOW).n, 0);
     assert_int_equal(st->ops->group_member(st, "partners", rid), PHR_OK);
     assert_int_equal(st->ops->group_member(st, "others", rid), PHR_ENOTFOUND);
-    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NULL, NOW + 1000, &b), PHR_OK);
-    assert_int_equal(b.found, 0); /* the certification has expired */
+    assert_int_equal(bases_of(st, rid, ME, NULL, NOW + 1000).n, 0); /* the certification has expired */
     a.cert_expires = 0;
     a.ended = 1;
     a.recorded_at = 3;
     assert_int_equal(st->ops->agreement_insert(st, &a), PHR_OK);
-    assert_int_equal(st->ops->provision_basis(st, rid, ME, "Observation", NULL, NOW, &b), PHR_OK);
-    assert_int_equal(b.found, 0); /* ended */
+    assert_int_equal(bases_of(st, rid, ME, NULL, NOW).n, 0); /* ended */
     a.recipient_id = "00000000-0000-4000-8000-0000000000ff";
     assert_int_equal(st->ops->agreement_insert(st, &a), PHR_ENOTFOUND);
 }

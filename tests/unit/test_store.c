@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "helpers.h"
+#include "formats/data_kinds.h"
 #include "store/migrations.h"
 #include "store/store.h"
 #include "util/err.h"
@@ -30,6 +31,7 @@ static void add_record(struct store *st, const char *id, int version, const char
 {
     struct record_row r = {.id = id, .version = version, .person_id = person, .resource_type = "Observation",
                            .code_system = "http://loinc.org", .code = code, .category = "vital-signs",
+                           .data_kind = data_kind_name(data_kind_of("Observation", "vital-signs", "http://loinc.org", code)),
                            .effective_start = start, .effective_end = start + 999, .data_category = 3,
                            .source = "self-measured", .recorded_at = 5, .recorded_by = "person:x",
                            .channel = "test", .original_mac = MAC, .alg = 1,
@@ -173,6 +175,51 @@ static void search_by_person_code_and_dates(void **state)
     c.n = 0;
     assert_int_equal(st->ops->record_search(st, &q, collect, &c), PHR_OK);
     assert_int_equal(c.n, 1);
+    /* Only the kinds of data asked for (a recipient's consent), counted the same way. */
+    q.count = 10;
+    q.offset = 0;
+    q.kinds = ",body-weight,";
+    assert_int_equal(st->ops->record_count(st, &q, &n), PHR_OK);
+    assert_int_equal(n, 2);
+    c.n = 0;
+    assert_int_equal(st->ops->record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.ids[0], "a1");
+    q.kinds = ",";
+    assert_int_equal(st->ops->record_count(st, &q, &n), PHR_OK);
+    assert_int_equal(n, 0);
+}
+
+/* A record written before records had a kind matches no kind until it
+ * is classified; classifying is once. */
+static void unclassified_records(void **state)
+{
+    struct store_fixture *f = *state;
+    struct store *st = f->st;
+    add_person(st, "p1", "alice");
+    add_record(st, "a0", 1, "p1", "85354-9", 1000, 1);
+    add_record(st, "a1", 1, "p1", "29463-7", 2000, 1);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE records SET data_kind = NULL WHERE id = 'a1'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    struct record_query q = {.person_id = "p1", .resource_type = "Observation", .count = 10,
+                             .kinds = ",blood-pressure,body-weight,"};
+    int64_t n;
+    assert_int_equal(st->ops->record_count(st, &q, &n), PHR_OK);
+    assert_int_equal(n, 1);
+    struct collected c = {.n = 0};
+    assert_int_equal(st->ops->record_unclassified(st, 10, collect, &c), PHR_OK);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.ids[0], "a1");
+    assert_int_equal(st->ops->record_classify(st, "a1", 1, "body-weight"), PHR_OK);
+    assert_int_equal(st->ops->record_classify(st, "a0", 1, "steps"), PHR_OK); /* classified already: unchanged */
+    c.n = 0;
+    assert_int_equal(st->ops->record_unclassified(st, 10, collect, &c), PHR_OK);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(st->ops->record_count(st, &q, &n), PHR_OK);
+    assert_int_equal(n, 2);
 }
 
 static void newer_schema_refused(void **state)
@@ -283,7 +330,7 @@ static void pinned_reader_does_not_stall_commits(void **state)
             snprintf(id, sizeof id, "big-%d-%d", batch, i);
             struct record_row r = {.id = id, .version = 1, .person_id = "p1", .resource_type = "Observation",
                                    .code_system = "http://loinc.org", .code = "8867-4", .category = "vital-signs",
-                                   .effective_start = 1, .effective_end = 2, .data_category = 3,
+                                   .data_kind = "heart-rate", .effective_start = 1, .effective_end = 2, .data_category = 3,
                                    .source = "self-measured", .recorded_at = 5, .recorded_by = "person:x",
                                    .channel = "test", .original_mac = MAC, .alg = 1, .body = body,
                                    .body_len = sizeof body, .original = (const unsigned char *)"o",
@@ -307,6 +354,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(throttle, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(versions_and_history, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(search_by_person_code_and_dates, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(unclassified_records, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(newer_schema_refused, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(data_keys_move_to_the_key_store, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(audit_log_is_append_only, store_fixture_setup, store_fixture_teardown),

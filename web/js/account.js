@@ -6,7 +6,7 @@ import { h, show, message } from './dom.js';
 import { api } from './api.js';
 import { codeFields } from './security.js';
 import { t, pick } from './i18n.js';
-import { loadPolicies, documentOf } from './public.js';
+import { loadPolicies, documentOf, providedKinds } from './public.js';
 import { markdown } from './text.js';
 
 export async function signup(done) {
@@ -40,7 +40,7 @@ export async function signup(done) {
       h('h2', {}, t('purposes')),
       p.purposes.map((pp, i) => h('div', { class: 'card purpose' }, boxes[i],
         h('div', {}, h('label', { for: boxes[i].id }, pick(pp.title), ` (${pp.required ? t('required') : t('optional')})`),
-          h('p', {}, pick(pp.description))))),
+          h('p', {}, pick(pp.description)), providedKinds(pp)))),
       h('label', { for: 'signup-login' }, t('login')), login,
       h('label', { for: 'signup-password' }, t('password')), password,
       h('p', {}, h('button', { type: 'submit', id: 'signup-submit' }, t('create'))),

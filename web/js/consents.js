@@ -3,7 +3,7 @@
 import { h, message, view } from './dom.js';
 import { api } from './api.js';
 import { t, pick } from './i18n.js';
-import { loadPolicies } from './public.js';
+import { loadPolicies, providedKinds } from './public.js';
 
 export async function consents() {
   const draw = view();
@@ -43,6 +43,7 @@ export async function consents() {
       return h('div', { class: 'card', id: `consent-${pp.code}` },
         h('strong', {}, pick(pp.title), ` (${pp.required ? t('required') : t('optional')})`),
         h('p', {}, pick(pp.description)),
+        providedKinds(pp),
         h('p', {}, `${t('state')}: `, h('span', { class: granted ? 'ok' : 'muted' }, granted ? t('granted') : t('not_granted')),
           pp.decided_at ? ` (${pp.decided_at.slice(0, 10)})` : ''),
         pp.notice === 'changed-material' && pp.decision === 'grant'

@@ -61,7 +61,7 @@ function purposeEditor(draft, changed) {
     required.addEventListener('change', () => { p.required = required.checked; changed(); });
     const retired = h('input', { type: 'checkbox', checked: !!p.retired });
     retired.addEventListener('change', () => { if (retired.checked) p.retired = true; else delete p.retired; changed(); options(); pick.value = String(draft.purposes.indexOf(p)); });
-    const kinds = h('input', { placeholder: 'Observation' });
+    const kinds = h('input', { placeholder: 'vital-signs' });
     kinds.value = (p.kinds || []).join(',');
     kinds.addEventListener('input', () => {
       const list = kinds.value.split(',').map((s) => s.trim()).filter(Boolean);

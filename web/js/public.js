@@ -57,10 +57,18 @@ export async function policy(path) {
   );
 }
 
+// The kinds of data a provision purpose gives, named by the service from
+// the table its gate decides on (not from the purpose's own text).
+export function providedKinds(pp) {
+  if (!pp.recipient_group) return null;
+  const names = (pp.data_kinds || []).map((k) => pick(k.title));
+  return h('p', { class: 'kinds' }, `${t('provided_kinds')}: `, names.length ? names.join(t('list_sep')) : t('provided_nothing'));
+}
+
 export function purposeCard(pp, extra) {
   return h('div', { class: 'card purpose' }, extra || null,
     h('div', {}, h('strong', {}, pick(pp.title), ` (${pp.required ? t('required') : t('optional')})`),
-      h('p', {}, pick(pp.description))));
+      h('p', {}, pick(pp.description)), providedKinds(pp)));
 }
 
 export async function purposes() {
