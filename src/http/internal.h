@@ -25,30 +25,72 @@ struct server {
     struct web *web;                 /* the portal's files */
 };
 
-void routes_api(struct request *r);
-void routes_fhir(struct request *r);
-/* /api/v1/policies and /api/v1/me/...: policies, consents, suspensions. */
-void routes_consent(struct request *r);
-/* /api/v1/me/erasures: called by routes_consent once the person is known. */
-void routes_rights(struct request *r);
-/* A person's export (R4.3): FHIR Bundle or CSV streamed, or the SPHR package. */
-void routes_export(struct request *r, enum export_format f, const char *day);
+/* The handlers of the routes in router.c, each in the file of its part of
+ * the API. A handler runs once the router's checks have passed; r->param
+ * holds the path's parameters and r->rt->arg the route's own data. */
+
+/* routes_api.c: accounts, the portal's files, public tables. */
+void route_health(struct request *r);
+void route_checkup_items(struct request *r);
+void route_signup(struct request *r);
+void route_login(struct request *r);
+void route_logout(struct request *r);
+void route_second_factor_state(struct request *r);
+void route_second_factor_change(struct request *r);
+void route_portal(struct request *r);
+/* routes_public.c: the published checksheet (arg "json": as JSON). */
+void route_checksheet(struct request *r);
+/* routes_consent.c: policies, client tokens, the person's consents. */
+void route_policies(struct request *r);
+void route_policy_versions(struct request *r);
+void route_token(struct request *r);
+void route_consents_read(struct request *r);
+void route_consents_record(struct request *r);
+void route_suspensions(struct request *r);
+void route_provisions(struct request *r);
+/* routes_rights.c: disclosure, exports (arg: the format), erasure. */
+void route_disclosure(struct request *r);
+void route_export(struct request *r);
+void route_export_okusuri(struct request *r);
+void route_erasure_request(struct request *r);
+void route_erasure_confirm(struct request *r);
+/* A person's export (R4.3) of format f, streamed; and a recipient's SPHR
+ * package of one person (R4.4). */
+void routes_export(struct request *r, enum export_format f, const char *arg);
 void routes_export_provided(struct request *r, const char *person);
-/* /fhir/$export, /fhir/Patient/$export, /fhir/$export-status/…,
- * /fhir/$export-file/…: Bulk Data for recipients; rest is after "/fhir". */
-void routes_bulk(struct request *r, const char *rest);
-/* /api/v1/imports and /api/v1/me/documents/{id}[/original]. */
-void routes_imports(struct request *r);
-/* /api/v1/me/second-factor, for the authenticated person. */
-void routes_second_factor(struct request *r);
-/* /api/v1/staff/... and /api/v1/audit. */
-void routes_staff(struct request *r);
-/* The information-asset manager's accounts, recipients and policies
- * (staff already authenticated); 0 if the path is none of them. */
-int routes_manage(struct request *r);
-/* GET / : a page saying the service is up (the portal is another module). */
-void routes_root(struct request *r);
-/* The public pages (the checksheet); 0 if the path is none of them. */
-int routes_public(struct request *r);
+/* routes_imports.c: imports and the imported documents (arg "original"). */
+void route_import(struct request *r);
+void route_document(struct request *r);
+/* routes_staff.c and routes_manage.c: staff sign-in, reasons, the handling
+ * history, and the information-asset manager's work. */
+void route_staff_login(struct request *r);
+void route_staff_logout(struct request *r);
+void route_staff_reason(struct request *r);
+void route_audit(struct request *r);
+void route_audit_verify(struct request *r);
+void route_staff_accounts(struct request *r);
+void route_staff_account_change(struct request *r);
+void route_staff_recipients(struct request *r);
+void route_staff_recipient_change(struct request *r);
+void route_staff_policies(struct request *r);
+/* routes_fhir.c: FHIR REST (arg: the resource type). */
+void route_fhir_metadata(struct request *r);
+void route_fhir_search(struct request *r);
+void route_fhir_read(struct request *r);
+void route_fhir_vread(struct request *r);
+void route_fhir_history(struct request *r);
+void route_fhir_create(struct request *r);
+void route_fhir_update(struct request *r);
+void route_fhir_consents(struct request *r);
+void route_fhir_provenance(struct request *r);
+void route_fhir_audit_events(struct request *r);
+void route_fhir_patient(struct request *r);
+void route_fhir_everything(struct request *r);
+void route_fhir_sphr(struct request *r);
+/* routes_bulk.c: Bulk Data for recipients (arg "group": a Group's). */
+void route_bulk_kickoff(struct request *r);
+void route_bulk_status(struct request *r);
+void route_bulk_cancel(struct request *r);
+void route_bulk_file(struct request *r);
 
 #endif

@@ -291,19 +291,18 @@ int req_authenticate(struct request *r)
 {
     const char *token = NULL;
     const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    int cross_site = 0;
     if (h && strncasecmp(h, "Bearer ", 7) == 0)
         token = h + 7;
-    else if ((token = cookie_token(r)) != NULL && !same_site(r))
-        return PHR_EINVAL;
+    else if ((token = cookie_token(r)) != NULL)
+        cross_site = !same_site(r);
     if (!token)
         return PHR_ENOTFOUND;
     int err = service_authenticate(r->svc, token, &r->auth);
-    if (err)
+    if (err && err != PHR_EPERM)
         return err;
-    char key[128];
-    snprintf(key, sizeof key, "account:%s%s%s", r->auth.person_id, r->auth.staff_id, r->auth.recipient_id);
-    if ((r->retry_after_s = ratelimit_hit(r->srv->by_account, key, clock_now_ms())) != 0)
-        return PHR_EBUSY;
+    /* An expired session or a cross-site change still says whose it is,
+     * so that the refusal can be recorded; nothing else runs as them. */
     if (r->auth.person_id[0]) {
         r->actor.kind = ACTOR_PERSON;
         snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.person_id);
@@ -312,10 +311,16 @@ int req_authenticate(struct request *r)
         snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.staff_id);
         snprintf(r->actor.role, sizeof r->actor.role, "%s", r->auth.staff_role);
         r->actor.reason_id = req_header(r, "X-PHR-Reason");
-    } else {
+    } else if (r->auth.recipient_id[0]) {
         r->actor.kind = ACTOR_RECIPIENT;
         snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.recipient_id);
     }
+    if (err || cross_site)
+        return err ? err : PHR_EINVAL;
+    char key[128];
+    snprintf(key, sizeof key, "account:%s%s%s", r->auth.person_id, r->auth.staff_id, r->auth.recipient_id);
+    if ((r->retry_after_s = ratelimit_hit(r->srv->by_account, key, clock_now_ms())) != 0)
+        return PHR_EBUSY;
     return PHR_OK;
 }
 

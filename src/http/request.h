@@ -8,6 +8,7 @@
 #include <microhttpd.h>
 #include <json-c/json.h>
 
+#include "http/router.h"
 #include "service/service.h"
 #include "util/buf.h"
 
@@ -25,6 +26,10 @@ struct request {
     char base_url[320];            /* computed on first use */
     double t0;
     const char *route;             /* the route template, for logs */
+    const struct route *rt;        /* matched when the request arrives; NULL: none */
+    char param[ROUTE_PARAMS][ROUTE_PARAM_MAX + 1];
+    char allow[64];                /* no route for the method: the path's methods */
+    int auth_err;                  /* why authentication failed, for the answer */
     enum req_state state;
 
     struct buf body;
@@ -98,10 +103,12 @@ void req_resumed(struct request *r);
 /* Suspends the connection and submits op; finish(r) runs on resume. */
 void req_submit(struct request *r, struct op *op, void (*finish)(struct request *r));
 
-/* Authenticates from "Authorization: Bearer" or the session cookie.
- * PHR_OK; or, with nothing set, PHR_ENOTFOUND (none or unknown), PHR_EPERM
- * (expired, disabled), PHR_EINVAL (a cookie-signed change from another
- * site) or PHR_EBUSY (the account's request rate is exceeded). */
+/* Authenticates from "Authorization: Bearer" or the session cookie (the
+ * router calls it once per request). PHR_OK; PHR_ENOTFOUND (none or
+ * unknown); PHR_EPERM (expired, disabled) or PHR_EINVAL (a cookie-signed
+ * change from another site), both with the actor set to whose it was, for
+ * the record of the refusal; PHR_EBUSY (the account's request rate is
+ * exceeded). */
 int req_authenticate(struct request *r);
 /* Answers a failed req_authenticate: 401, 403 for a cross-site change,
  * 429 when the account's rate limit is reached. */

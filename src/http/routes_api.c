@@ -1,5 +1,6 @@
-/* /api/v1: what FHIR does not cover. Accounts here; more use cases join as
- * they are built. Errors are RFC 9457 problem+json. */
+/* /api/v1: what FHIR does not cover. Accounts, the second factor, the
+ * public tables; and the portal's files. Errors are RFC 9457
+ * problem+json. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -74,23 +75,22 @@ static void signup_or_login(struct request *r, int signup)
     req_submit(r, op, signup ? finish_signup : finish_login);
 }
 
-/* /api/v1/me/second-factor, the person already authenticated: GET the
- * state; POST {"action": "begin"} (the answer's totp_uri is shown once),
- * {"action": "confirm", "otp"} (the recovery codes, once), {"action":
- * "off", "password", "otp" or "recovery_code"}. */
-void routes_second_factor(struct request *r)
+/* /api/v1/me/second-factor: GET the state; POST {"action": "begin"} (the
+ * answer's totp_uri is shown once), {"action": "confirm", "otp"} (the
+ * recovery codes, once), {"action": "off", "password", "otp" or
+ * "recovery_code"}. */
+void route_second_factor_state(struct request *r)
 {
-    r->route = "/api/v1/me/second-factor";
-    if (!strcmp(r->method, "GET")) {
-        int err = second_factor_state(r->svc, &r->actor, r->auth.person_id, &r->resp);
-        if (err) {
-            r->resp.len = 0;
-            return req_problem(r, 503, "Service Unavailable", "the second factor could not be read");
-        }
-        return req_reply(r, 200, JSON_TYPE);
+    int err = second_factor_state(r->svc, &r->actor, r->auth.person_id, &r->resp);
+    if (err) {
+        r->resp.len = 0;
+        return req_problem(r, 503, "Service Unavailable", "the second factor could not be read");
     }
-    if (strcmp(r->method, "POST"))
-        return req_problem(r, 405, "Method Not Allowed", "GET the state, POST a change");
+    req_reply(r, 200, JSON_TYPE);
+}
+
+void route_second_factor_change(struct request *r)
+{
     json_object *o = req_json_object(r);
     if (!o)
         return;
@@ -110,7 +110,7 @@ void routes_second_factor(struct request *r)
 
 /* MHLW's 特定健診 item table, public: what the portal offers for entering
  * results from a paper report. */
-static void checkup_items(struct request *r)
+void route_checkup_items(struct request *r)
 {
     const struct tokutei_item *it;
     int err = buf_puts(&r->resp, "[");
@@ -124,65 +124,34 @@ static void checkup_items(struct request *r)
     req_reply(r, 200, JSON_TYPE);
 }
 
-static void health(struct request *r)
+void route_health(struct request *r)
 {
     buf_puts(&r->resp, "{\"status\":\"ok\",\"version\":\"" PHR_VERSION "\"}");
     req_reply(r, 200, JSON_TYPE);
 }
 
-void routes_api(struct request *r)
+void route_signup(struct request *r)
 {
-    const char *p = r->path, *m = r->method;
-    int get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
-
-    if (strcmp(p, "/api/v1/health") == 0) {
-        r->route = "/api/v1/health";
-        if (get)
-            return health(r);
-    } else if (strcmp(p, "/api/v1/checkup-items") == 0) {
-        r->route = "/api/v1/checkup-items";
-        if (get)
-            return checkup_items(r);
-    } else if (strcmp(p, "/api/v1/signup") == 0) {
-        r->route = "/api/v1/signup";
-        if (post)
-            return signup_or_login(r, 1);
-    } else if (strcmp(p, "/api/v1/login") == 0) {
-        r->route = "/api/v1/login";
-        if (post)
-            return signup_or_login(r, 0);
-    } else if (strcmp(p, "/api/v1/logout") == 0) {
-        r->route = "/api/v1/logout";
-        if (post) {
-            int auth = req_authenticate(r);
-            if (auth != PHR_OK)
-                return req_auth_refused(r, auth);
-            if (!r->auth.person_id[0])
-                return req_problem(r, 403, "Forbidden", "a client token is not a session; it expires by itself");
-            struct op *op;
-            struct issue is;
-            if (accounts_logout(r->svc, &r->actor, &r->auth, &op, &is) != 0)
-                return req_problem_issue(r, &is);
-            return req_submit(r, op, finish_logout);
-        }
-    } else if (strcmp(p, "/api/v1/imports") == 0 || strncmp(p, "/api/v1/me/documents/", 21) == 0) {
-        return routes_imports(r);
-    } else if (strncmp(p, "/api/v1/staff/", 14) == 0 || strcmp(p, "/api/v1/audit") == 0 || strcmp(p, "/api/v1/audit/verify") == 0) {
-        return routes_staff(r);
-    } else if (strcmp(p, "/api/v1/policies") == 0 || strncmp(p, "/api/v1/policies/", 17) == 0 || strcmp(p, "/api/v1/token") == 0 ||
-               strncmp(p, "/api/v1/me/", 11) == 0) {
-        return routes_consent(r);
-    } else {
-        r->route = "/api/(unknown)";
-        return req_problem(r, 404, "Not Found", "no such API endpoint");
-    }
-    req_problem(r, 405, "Method Not Allowed", "this endpoint does not accept that method");
+    signup_or_login(r, 1);
 }
 
-void routes_root(struct request *r)
+void route_login(struct request *r)
 {
-    if (routes_public(r))
-        return;
+    signup_or_login(r, 0);
+}
+
+void route_logout(struct request *r)
+{
+    struct op *op;
+    struct issue is;
+    if (accounts_logout(r->svc, &r->actor, &r->auth, &op, &is) != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, finish_logout);
+}
+
+/* Any other path: the portal's files, read with GET. */
+void route_portal(struct request *r)
+{
     size_t len;
     const char *ctype;
     const char *body = web_file(r->srv->web, r->path, &len, &ctype);

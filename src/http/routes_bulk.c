@@ -25,11 +25,12 @@ static void refuse(struct request *r, int status, const char *code, const char *
     req_outcome(r, &is);
 }
 
-/* group: the code of /fhir/Group/{code}/$export, or NULL. */
-static void kickoff(struct request *r, const char *group)
+/* /fhir/$export, /fhir/Patient/$export, or a recipient group's
+ * /fhir/Group/{code}/$export: a recipient group is a Group of the persons
+ * it may receive. */
+void route_bulk_kickoff(struct request *r)
 {
-    if (strcmp(r->method, "GET"))
-        return refuse(r, 405, "not-supported", "start an export with GET");
+    const char *group = r->rt->arg ? r->param[0] : NULL;
     const char *prefer = req_header(r, "Prefer"), *fmt = req_arg(r, "_outputFormat");
     if (!prefer || !strstr(prefer, "respond-async"))
         return refuse(r, 400, "required", "a Bulk Data export is asynchronous: send Prefer: respond-async");
@@ -47,16 +48,18 @@ static void kickoff(struct request *r, const char *group)
     req_reply(r, 202, FHIR_TYPE);
 }
 
-static void status(struct request *r, const char *id)
+void route_bulk_cancel(struct request *r)
 {
     struct issue is;
-    if (!strcmp(r->method, "DELETE")) {
-        if (bulk_cancel(r->svc, &r->actor, id, &is))
-            return req_outcome(r, &is);
-        return req_reply(r, 202, FHIR_TYPE);
-    }
-    if (strcmp(r->method, "GET"))
-        return refuse(r, 405, "not-supported", "poll with GET, cancel with DELETE");
+    if (bulk_cancel(r->svc, &r->actor, r->param[0], &is))
+        return req_outcome(r, &is);
+    req_reply(r, 202, FHIR_TYPE);
+}
+
+void route_bulk_status(struct request *r)
+{
+    const char *id = r->param[0];
+    struct issue is;
     int64_t expires;
     if (bulk_status(r->svc, &r->actor, id, req_base_url(r), &r->resp, &expires, &is)) {
         r->resp.len = 0;
@@ -81,55 +84,12 @@ static void file_end(void *ctx)
     bulk_file_close(ctx);
 }
 
-static void file(struct request *r, const char *id, const char *name)
+/* /fhir/$export-file/{id}/{Type}.ndjson */
+void route_bulk_file(struct request *r)
 {
-    if (strcmp(r->method, "GET"))
-        return refuse(r, 405, "not-supported", "fetch a file with GET");
-    size_t n = strlen(name);
-    char type[32];
-    if (n <= 7 || n - 7 >= sizeof type || strcmp(name + n - 7, ".ndjson"))
-        return refuse(r, 404, "not-found", "no such file");
-    memcpy(type, name, n - 7);
-    type[n - 7] = '\0';
     struct bulk_file *b;
     struct issue is;
-    if (bulk_file_open(r->svc, &r->actor, id, type, &b, &is))
+    if (bulk_file_open(r->svc, &r->actor, r->param[0], r->param[1], &b, &is))
         return req_outcome(r, &is);
     req_stream(r, 200, "application/fhir+ndjson", file_piece, file_end, b);
-}
-
-void routes_bulk(struct request *r, const char *rest)
-{
-    if (!strcmp(rest, "/$export") || !strcmp(rest, "/Patient/$export")) {
-        r->route = !strcmp(rest, "/$export") ? "/fhir/$export" : "/fhir/Patient/$export";
-        return kickoff(r, NULL);
-    }
-    /* A recipient group is a Group of the persons it may receive. */
-    size_t glen = !strncmp(rest, "/Group/", 7) ? strcspn(rest + 7, "/") : 0;
-    if (glen && glen <= 32 && !strcmp(rest + 7 + glen, "/$export")) {
-        char group[33];
-        memcpy(group, rest + 7, glen);
-        group[glen] = '\0';
-        r->route = "/fhir/Group/{id}/$export";
-        return kickoff(r, group);
-    }
-    char id[ID_LEN + 1];
-    const char *tail = NULL;
-    if (!strncmp(rest, "/$export-status/", 16)) {
-        r->route = "/fhir/$export-status/{id}";
-        tail = rest + 16;
-    } else if (!strncmp(rest, "/$export-file/", 14)) {
-        r->route = "/fhir/$export-file/{id}/{type}.ndjson";
-        tail = rest + 14;
-    }
-    size_t n = tail ? strcspn(tail, "/") : 0;
-    if (!tail || n != ID_LEN)
-        return refuse(r, 404, "not-found", "no such export");
-    memcpy(id, tail, n);
-    id[n] = '\0';
-    if (!strncmp(rest, "/$export-status/", 16))
-        return tail[n] ? refuse(r, 404, "not-found", "no such export") : status(r, id);
-    if (tail[n] != '/')
-        return refuse(r, 404, "not-found", "no such file");
-    file(r, id, tail + n + 1);
 }

@@ -15,7 +15,7 @@ static const char *channel(struct request *r)
     return req_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ? "api" : "portal";
 }
 
-static void policies(struct request *r)
+void route_policies(struct request *r)
 {
     if (policy_current(r->svc, &r->resp) != PHR_OK) {
         r->resp.len = 0;
@@ -24,7 +24,7 @@ static void policies(struct request *r)
     req_reply(r, 200, "application/json; charset=utf-8");
 }
 
-static void record_consents(struct request *r)
+void route_consents_record(struct request *r)
 {
     if (!req_is_json(r))
         return req_problem(r, 415, "Unsupported Media Type", "send application/json");
@@ -37,7 +37,7 @@ static void record_consents(struct request *r)
     req_submit(r, op, req_finish_created);
 }
 
-static void suspend(struct request *r)
+void route_suspensions(struct request *r)
 {
     json_object *o = req_json_object(r);
     if (!o)
@@ -60,7 +60,7 @@ static void suspend(struct request *r)
 }
 
 /* A recipient's client exchanges its credentials for a bearer token. */
-static void token(struct request *r)
+void route_token(struct request *r)
 {
     json_object *o = req_json_object(r);
     if (!o)
@@ -78,79 +78,32 @@ static void token(struct request *r)
     req_submit(r, op, req_finish_ok);
 }
 
-void routes_consent(struct request *r)
+/* /api/v1/policies/{kind}/versions: earlier versions stay readable. */
+void route_policy_versions(struct request *r)
 {
-    const char *p = r->path;
-    int get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
-    if (strcmp(p, "/api/v1/policies") == 0) {
-        r->route = "/api/v1/policies";
-        return get ? policies(r) : req_problem(r, 405, "Method Not Allowed", "policies are read with GET");
+    int err = policy_versions(r->svc, r->param[0], &r->resp);
+    if (err) {
+        r->resp.len = 0;
+        return err == PHR_ENOTFOUND ? req_problem(r, 404, "Not Found", "the documents are terms, summary and privacy")
+                                    : req_problem(r, 503, "Service Unavailable", "the store is not available");
     }
-    if (!strncmp(p, "/api/v1/policies/", 17)) {
-        /* /api/v1/policies/{kind}/versions: earlier versions stay readable. */
-        r->route = "/api/v1/policies/{kind}/versions";
-        char kind[16];
-        size_t n = strcspn(p + 17, "/");
-        if (!get)
-            return req_problem(r, 405, "Method Not Allowed", "policies are read with GET");
-        if (n >= sizeof kind || strcmp(p + 17 + n, "/versions"))
-            return req_problem(r, 404, "Not Found", "no such policy document");
-        memcpy(kind, p + 17, n);
-        kind[n] = '\0';
-        int err = policy_versions(r->svc, kind, &r->resp);
-        if (err) {
-            r->resp.len = 0;
-            return err == PHR_ENOTFOUND ? req_problem(r, 404, "Not Found", "the documents are terms, summary and privacy")
-                                        : req_problem(r, 503, "Service Unavailable", "the store is not available");
-        }
-        return req_reply(r, 200, "application/json; charset=utf-8");
-    }
-    if (strcmp(p, "/api/v1/token") == 0) {
-        r->route = "/api/v1/token";
-        return post ? token(r) : req_problem(r, 405, "Method Not Allowed", "ask for a token with POST");
-    }
-    int auth = req_authenticate(r);
-    if (auth != PHR_OK) {
-        r->route = "/api/v1/me/(unauthenticated)";
-        return req_auth_refused(r, auth);
-    }
-    if (!r->auth.person_id[0]) {
-        r->route = "/api/v1/me/(not a person)";
-        return req_problem(r, 403, "Forbidden", "these endpoints are for the person whose data it is");
-    }
-    if (strncmp(p, "/api/v1/me/erasures", 19) == 0 || strcmp(p, "/api/v1/me/disclosure") == 0 ||
-        strncmp(p, "/api/v1/me/export/", 18) == 0)
-        return routes_rights(r);
-    if (strcmp(p, "/api/v1/me/second-factor") == 0)
-        return routes_second_factor(r);
+    req_reply(r, 200, "application/json; charset=utf-8");
+}
+
+void route_provisions(struct request *r)
+{
     struct op *op;
     struct issue is;
-    if (strcmp(p, "/api/v1/me/provisions") == 0) {
-        r->route = "/api/v1/me/provisions";
-        if (!get)
-            return req_problem(r, 405, "Method Not Allowed", "provision records are read with GET");
-        if (provisions_read(r->svc, &r->actor, r->auth.person_id, 0, NULL, &op, &is) != 0)
-            return req_problem_issue(r, &is);
-        return req_submit(r, op, req_finish_ok);
-    }
-    if (strcmp(p, "/api/v1/me/consents") == 0) {
-        r->route = "/api/v1/me/consents";
-        if (get) {
-            if (consent_read(r->svc, &r->actor, r->auth.person_id, 0, NULL, &op, &is) != 0)
-                return req_problem_issue(r, &is);
-            return req_submit(r, op, req_finish_ok);
-        }
-        if (post)
-            return record_consents(r);
-        return req_problem(r, 405, "Method Not Allowed", "use GET to read or POST to decide");
-    }
-    if (strcmp(p, "/api/v1/me/suspensions") == 0) {
-        r->route = "/api/v1/me/suspensions";
-        if (post)
-            return suspend(r);
-        return req_problem(r, 405, "Method Not Allowed",
-                           "suspend or lift with POST; GET /api/v1/me/consents shows suspensions");
-    }
-    r->route = "/api/v1/me/(unknown)";
-    req_problem(r, 404, "Not Found", "no such API endpoint");
+    if (provisions_read(r->svc, &r->actor, r->auth.person_id, 0, NULL, &op, &is) != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, req_finish_ok);
+}
+
+void route_consents_read(struct request *r)
+{
+    struct op *op;
+    struct issue is;
+    if (consent_read(r->svc, &r->actor, r->auth.person_id, 0, NULL, &op, &is) != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, req_finish_ok);
 }

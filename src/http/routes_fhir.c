@@ -24,7 +24,7 @@ static void outcome(struct request *r, int status, const char *code, const char 
     "{\"name\":\"_count\",\"type\":\"number\"},{\"name\":\"_sort\",\"type\":\"string\"},"                     \
     "{\"name\":\"_offset\",\"type\":\"number\"},{\"name\":\"_total\",\"type\":\"token\"}"
 
-static void capability(struct request *r)
+void route_fhir_metadata(struct request *r)
 {
     int n;
     const struct vital_kind *k = vitals_kinds(&n);
@@ -104,22 +104,6 @@ static void capability(struct request *r)
                 "\"definition\":\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export\"}]}]}");
     req_reply(r, 200, FHIR_TYPE);
 }
-
-/* The record types served by read, vread, history and search; only
- * Observations (self-measured vitals) are written one by one, the rest
- * come in imported files. */
-struct record_type {
-    const char *name, *route, *route_id, *route_history, *route_version;
-    int writable;
-};
-#define RECORD_TYPE(n, w) {n, "/fhir/" n, "/fhir/" n "/{id}", "/fhir/" n "/{id}/_history", "/fhir/" n "/{id}/_history/{vid}", w}
-static const struct record_type record_types[] = {
-    RECORD_TYPE("Observation", 1),
-    RECORD_TYPE("MedicationDispense", 0),
-    RECORD_TYPE("MedicationStatement", 0),
-    RECORD_TYPE("Immunization", 0),
-    RECORD_TYPE("DocumentReference", 0),
-};
 
 static void finish_error(struct request *r, const struct op_result *res)
 {
@@ -243,8 +227,9 @@ static int url_encode(struct buf *b, const char *s)
     return 0;
 }
 
-static void search(struct request *r, const struct record_type *t)
+void route_fhir_search(struct request *r)
 {
+    const char *type = r->rt->arg;
     struct args g = {.n = 0};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, &g);
     if (g.overflow)
@@ -253,10 +238,10 @@ static void search(struct request *r, const struct record_type *t)
     struct issue is;
     if (search_parse(g.a, g.n, service_config(r->svc)->tz_offset_min, &p, &is) != 0)
         return req_outcome(r, &is);
-    p.q.resource_type = t->name;
+    p.q.resource_type = type;
     struct buf self;
     buf_init(&self);
-    int err = buf_puts(&self, req_base_url(r)) || buf_puts(&self, "/") || buf_puts(&self, t->name);
+    int err = buf_puts(&self, req_base_url(r)) || buf_puts(&self, "/") || buf_puts(&self, type);
     int first = 1;
     for (int i = 0; i < g.n && !err; i++) {
         if (strcmp(g.a[i].key, "_offset") == 0)
@@ -276,187 +261,141 @@ static void search(struct request *r, const struct record_type *t)
     req_submit(r, op, finish_read);
 }
 
-static void record_route(struct request *r, const struct record_type *t, const char *rest)
+void route_fhir_create(struct request *r)
 {
-    const char *m = r->method;
     struct op *op = NULL;
     struct issue is;
-    char id[64];
-
-    if (*rest == '\0') {
-        r->route = t->route;
-        if (strcmp(m, "GET") == 0)
-            return search(r, t);
-        if (!t->writable)
-            return outcome(r, 405, "not-supported", "these records come in imported files (POST /api/v1/imports); "
-                                                    "search them with GET");
-        if (strcmp(m, "POST") != 0)
-            return outcome(r, 405, "not-supported", "use GET to search or POST to create");
-        if (!fhir_body_type(r))
-            return;
-        if (records_create(r->svc, &r->actor, NULL, buf_cstr(&r->body), r->body.len, "fhir-api", &op, &is) != 0)
-            return req_outcome(r, &is);
-        return req_submit(r, op, finish_create);
-    }
-    if (*rest != '/')
-        return outcome(r, 404, "not-found", "no such resource path");
-    rest++;
-    size_t idlen = strcspn(rest, "/");
-    if (idlen == 0 || idlen >= sizeof id)
-        return outcome(r, 404, "not-found", "no record of this type with this id");
-    memcpy(id, rest, idlen);
-    id[idlen] = '\0';
-    rest += idlen;
-
-    if (*rest == '\0') {
-        r->route = t->route_id;
-        if (strcmp(m, "GET") == 0) {
-            if (records_read(r->svc, &r->actor, t->name, id, 0, &op, &is) != 0)
-                return req_outcome(r, &is);
-            return req_submit(r, op, finish_read);
-        }
-        if (strcmp(m, "PUT") == 0 && t->writable) {
-            int v = if_match(r);
-            if (v < 0)
-                return outcome(r, 400, "invalid", "If-Match must be a version ETag such as W/\"2\"");
-            if (!fhir_body_type(r))
-                return;
-            if (records_update(r->svc, &r->actor, id, v, buf_cstr(&r->body), r->body.len, "fhir-api", &op, &is) != 0)
-                return req_outcome(r, &is);
-            return req_submit(r, op, finish_update);
-        }
-        return outcome(r, 405, "not-supported", t->writable ? "use GET to read or PUT to correct" : "use GET to read");
-    }
-    if (strcmp(rest, "/_history") == 0) {
-        r->route = t->route_history;
-        if (strcmp(m, "GET") != 0)
-            return outcome(r, 405, "not-supported", "history is read with GET");
-        if (records_history(r->svc, &r->actor, t->name, id, req_base_url(r), &op, &is) != 0)
-            return req_outcome(r, &is);
-        return req_submit(r, op, finish_read);
-    }
-    if (strncmp(rest, "/_history/", 10) == 0) {
-        r->route = t->route_version;
-        char *end;
-        long v = strtol(rest + 10, &end, 10);
-        if (strcmp(m, "GET") != 0)
-            return outcome(r, 405, "not-supported", "a version is read with GET");
-        if (*end || v < 1 || v > 1000000)
-            return outcome(r, 404, "not-found", "no such version of this record");
-        if (records_read(r->svc, &r->actor, t->name, id, (int)v, &op, &is) != 0)
-            return req_outcome(r, &is);
-        return req_submit(r, op, finish_read);
-    }
-    outcome(r, 404, "not-found", "no such resource path");
+    if (!fhir_body_type(r))
+        return;
+    if (records_create(r->svc, &r->actor, NULL, buf_cstr(&r->body), r->body.len, "fhir-api", &op, &is) != 0)
+        return req_outcome(r, &is);
+    req_submit(r, op, finish_create);
 }
 
-/* The consent ledger as Consent resources; patient defaults to oneself and
- * names nobody else (404, as for records). */
-static void consents(struct request *r)
+static void read_version(struct request *r, int version)
 {
-    r->route = "/fhir/Consent";
-    if (strcmp(r->method, "GET") != 0)
-        return outcome(r, 405, "not-supported", "consents are read with GET; decide with POST /api/v1/me/consents");
+    struct op *op = NULL;
+    struct issue is;
+    if (records_read(r->svc, &r->actor, r->rt->arg, r->param[0], version, &op, &is) != 0)
+        return req_outcome(r, &is);
+    req_submit(r, op, finish_read);
+}
+
+void route_fhir_read(struct request *r)
+{
+    read_version(r, 0);
+}
+
+void route_fhir_vread(struct request *r)
+{
+    char *end;
+    long v = strtol(r->param[1], &end, 10);
+    if (*end || v < 1 || v > 1000000)
+        return outcome(r, 404, "not-found", "no such version of this record");
+    read_version(r, (int)v);
+}
+
+void route_fhir_update(struct request *r)
+{
+    struct op *op = NULL;
+    struct issue is;
+    int v = if_match(r);
+    if (v < 0)
+        return outcome(r, 400, "invalid", "If-Match must be a version ETag such as W/\"2\"");
+    if (!fhir_body_type(r))
+        return;
+    if (records_update(r->svc, &r->actor, r->param[0], v, buf_cstr(&r->body), r->body.len, "fhir-api", &op, &is) != 0)
+        return req_outcome(r, &is);
+    req_submit(r, op, finish_update);
+}
+
+void route_fhir_history(struct request *r)
+{
+    struct op *op = NULL;
+    struct issue is;
+    if (records_history(r->svc, &r->actor, r->rt->arg, r->param[0], req_base_url(r), &op, &is) != 0)
+        return req_outcome(r, &is);
+    req_submit(r, op, finish_read);
+}
+
+/* ?patient=[Patient/]id, defaulting to oneself. */
+static const char *patient_arg(struct request *r)
+{
     const char *patient = req_arg(r, "patient");
     if (patient && strncmp(patient, "Patient/", 8) == 0)
         patient += 8;
+    return patient ? patient : r->auth.person_id;
+}
+
+/* The consent ledger as Consent resources; a patient names nobody else
+ * (404, as for records). */
+void route_fhir_consents(struct request *r)
+{
     struct op *op;
     struct issue is;
-    if (consent_read(r->svc, &r->actor, patient ? patient : r->auth.person_id, 1, req_base_url(r), &op, &is) != 0)
+    if (consent_read(r->svc, &r->actor, patient_arg(r), 1, req_base_url(r), &op, &is) != 0)
         return req_outcome(r, &is);
     req_submit(r, op, finish_read);
 }
 
 /* Provision records as Provenance: to whom the person's records went. */
-static void provenance(struct request *r)
+void route_fhir_provenance(struct request *r)
 {
-    r->route = "/fhir/Provenance";
-    if (strcmp(r->method, "GET") != 0)
-        return outcome(r, 405, "not-supported", "provision records are read with GET");
-    const char *patient = req_arg(r, "patient");
-    if (patient && strncmp(patient, "Patient/", 8) == 0)
-        patient += 8;
     struct op *op;
     struct issue is;
-    if (provisions_read(r->svc, &r->actor, patient ? patient : r->auth.person_id, 1, req_base_url(r), &op, &is) != 0)
+    if (provisions_read(r->svc, &r->actor, patient_arg(r), 1, req_base_url(r), &op, &is) != 0)
         return req_outcome(r, &is);
     req_submit(r, op, finish_read);
 }
 
 /* Who else touched the person's data: staff, the operator, recipients,
  * other persons' refused attempts. */
-static void audit_events(struct request *r)
+void route_fhir_audit_events(struct request *r)
 {
-    r->route = "/fhir/AuditEvent";
-    if (strcmp(r->method, "GET") != 0)
-        return outcome(r, 405, "not-supported", "the handling history is read with GET");
-    const char *patient = req_arg(r, "patient");
-    if (patient && strncmp(patient, "Patient/", 8) == 0)
-        patient += 8;
     struct op *op;
     struct issue is;
-    if (access_log_read(r->svc, &r->actor, patient ? patient : r->auth.person_id, req_base_url(r), &op, &is) != 0)
+    if (access_log_read(r->svc, &r->actor, patient_arg(r), req_base_url(r), &op, &is) != 0)
         return req_outcome(r, &is);
     req_submit(r, op, finish_read);
 }
 
-/* The person as the service knows them (an id), and everything of theirs
- * ($everything, R4.3). Only one's own: anyone else's id is 404. */
-static void patient(struct request *r, const char *rest)
+static void finish_not_found(struct request *r)
 {
-    size_t n = strcspn(rest, "/");
-    if (!strcmp(rest + n, "/$sphr")) {
-        r->route = "/fhir/Patient/{id}/$sphr";
-        char id[ID_LEN + 1];
-        if (n > ID_LEN)
-            return outcome(r, 404, "not-found", "no such patient");
-        memcpy(id, rest, n);
-        id[n] = '\0';
-        return routes_export_provided(r, id);
-    }
-    int everything = strcmp(rest + n, "/$everything") == 0;
-    r->route = everything ? "/fhir/Patient/{id}/$everything" : "/fhir/Patient/{id}";
-    if (!r->auth.person_id[0] || n != strlen(r->auth.person_id) || strncmp(rest, r->auth.person_id, n) ||
-        (rest[n] && !everything))
-        return outcome(r, 404, "not-found", "no such patient");
-    if (everything)
-        return routes_export(r, EXPORT_FHIR, NULL);
-    if (strcmp(r->method, "GET"))
-        return outcome(r, 405, "not-supported", "a Patient is read with GET");
+    outcome(r, 404, "not-found", "no such patient");
+}
+
+/* The person as the service knows them (an id), and everything of theirs
+ * ($everything, R4.3): only one's own. Anyone else's id is 404, the same
+ * as an id that names no one, and the attempt is recorded. */
+static int own_patient(struct request *r, enum action act)
+{
+    if (!strcmp(r->param[0], r->auth.person_id))
+        return 1;
+    struct op *op;
+    struct issue is;
+    if (service_refusal(r->svc, &r->actor, act, r->param[0], "not-own", &op, &is) != 0)
+        req_outcome(r, &is);
+    else
+        req_submit(r, op, finish_not_found);
+    return 0;
+}
+
+void route_fhir_patient(struct request *r)
+{
+    if (!own_patient(r, ACT_RECORD_READ))
+        return;
     buf_printf(&r->resp, "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"identifier\":[{\"system\":"
                          "\"urn:ietf:rfc:3986\",\"value\":\"urn:uuid:%s\"}]}", r->auth.person_id, r->auth.person_id);
     req_reply(r, 200, FHIR_TYPE);
 }
 
-void routes_fhir(struct request *r)
+void route_fhir_everything(struct request *r)
 {
-    const char *p = r->path + 5; /* after "/fhir" */
-    if (strcmp(p, "/metadata") == 0) {
-        r->route = "/fhir/metadata";
-        if (strcmp(r->method, "GET") != 0)
-            return outcome(r, 405, "not-supported", "metadata is read with GET");
-        return capability(r);
-    }
-    int auth = req_authenticate(r);
-    if (auth != PHR_OK) {
-        r->route = "/fhir/(unauthenticated)";
-        return req_auth_refused(r, auth);
-    }
-    for (size_t i = 0; i < sizeof record_types / sizeof record_types[0]; i++) {
-        size_t n = strlen(record_types[i].name);
-        if (p[0] == '/' && !strncmp(p + 1, record_types[i].name, n) && (p[n + 1] == '\0' || p[n + 1] == '/'))
-            return record_route(r, &record_types[i], p + 1 + n);
-    }
-    if (!strncmp(p, "/$export", 8) || !strcmp(p, "/Patient/$export") || !strncmp(p, "/Group/", 7))
-        return routes_bulk(r, p);
-    if (strcmp(p, "/Consent") == 0)
-        return consents(r);
-    if (strcmp(p, "/Provenance") == 0)
-        return provenance(r);
-    if (strcmp(p, "/AuditEvent") == 0)
-        return audit_events(r);
-    if (strncmp(p, "/Patient/", 9) == 0)
-        return patient(r, p + 9);
-    r->route = "/fhir/(unknown)";
-    outcome(r, 404, "not-supported", "this resource type is not served (see /fhir/metadata)");
+    if (own_patient(r, ACT_DISCLOSURE))
+        routes_export(r, EXPORT_FHIR, NULL);
+}
+
+void route_fhir_sphr(struct request *r)
+{
+    routes_export_provided(r, r->param[0]);
 }

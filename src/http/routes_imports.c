@@ -29,7 +29,7 @@ static int accepted(const char *ct)
     return 0;
 }
 
-static void import(struct request *r)
+void route_import(struct request *r)
 {
     if (!accepted(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
         return req_problem(r, 415, "Unsupported Media Type",
@@ -78,38 +78,12 @@ static void finish_original(struct request *r)
                                                      : "attachment; filename=\"measurements.csv\"");
 }
 
-void routes_imports(struct request *r)
+void route_document(struct request *r)
 {
-    const char *p = r->path;
-    int auth = req_authenticate(r);
-    if (auth != PHR_OK) {
-        r->route = "/api/v1/imports (unauthenticated)";
-        return req_auth_refused(r, auth);
-    }
-    if (!r->auth.person_id[0]) {
-        r->route = "/api/v1/imports (not a person)";
-        return req_problem(r, 403, "Forbidden", "a person imports their own documents");
-    }
-    if (!strcmp(p, "/api/v1/imports")) {
-        r->route = "/api/v1/imports";
-        return strcmp(r->method, "POST") ? req_problem(r, 405, "Method Not Allowed", "import with POST") : import(r);
-    }
-    const char *tail = p + strlen("/api/v1/me/documents/");
-    size_t idlen = strcspn(tail, "/");
-    int original = !strcmp(tail + idlen, "/original");
-    if (idlen != 36 || (tail[idlen] && !original)) {
-        r->route = "/api/v1/me/documents/(unknown)";
-        return req_problem(r, 404, "Not Found", "no such API endpoint");
-    }
-    r->route = original ? "/api/v1/me/documents/{id}/original" : "/api/v1/me/documents/{id}";
-    if (strcmp(r->method, "GET"))
-        return req_problem(r, 405, "Method Not Allowed", "read documents with GET");
-    char id[37];
-    memcpy(id, tail, 36);
-    id[36] = '\0';
+    int original = r->rt->arg != NULL;
     struct op *op;
     struct issue is;
-    if (records_document(r->svc, &r->actor, id, original, &op, &is) != 0)
+    if (records_document(r->svc, &r->actor, r->param[0], original, &op, &is) != 0)
         return req_problem_issue(r, &is);
     req_submit(r, op, original ? finish_original : finish_document);
 }

@@ -1,8 +1,8 @@
 /* /api/v1/staff/accounts, /recipients and /policies: the information-asset
  * manager's work — staff accounts, outside organisations with their groups
  * and agreements (R2.7), and the policy documents and purposes of use with
- * each change marked material or minor (R3.1, R3.5). Whoever else writes
- * here is refused before the body is read, and the refusal is recorded. */
+ * each change marked material or minor (R3.1, R3.5). The router refuses
+ * (and records) anyone else before the body is read. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,21 +14,7 @@
 #include "http/internal.h"
 #include "util/err.h"
 
-/* 1 after answering (and recording) the gate's refusal of act. */
-static int refused(struct request *r, enum action act)
-{
-    if (gate_decide(&r->actor, act, NULL) == GATE_ALLOW)
-        return 0;
-    struct op *op;
-    struct issue is;
-    if (service_deny(r->svc, &r->actor, act, &op, &is) != 0)
-        req_problem_issue(r, &is);
-    else
-        req_submit(r, op, req_finish_no_content);
-    return 1;
-}
-
-static void list_accounts(struct request *r)
+void route_staff_accounts(struct request *r)
 {
     int err = staff_list(r->svc, &r->actor, &r->resp);
     if (err) {
@@ -41,10 +27,8 @@ static void list_accounts(struct request *r)
 
 /* Add (the answer holds the first password, TOTP URI and recovery codes,
  * once), disable, enable, change a role. */
-static void change_account(struct request *r)
+void route_staff_account_change(struct request *r)
 {
-    if (refused(r, ACT_STAFF_MANAGE))
-        return;
     json_object *o = req_json_object(r);
     if (!o)
         return;
@@ -60,7 +44,7 @@ static void change_account(struct request *r)
     req_submit(r, op, add ? req_finish_created : req_finish_no_content);
 }
 
-static void list_recipients(struct request *r)
+void route_staff_recipients(struct request *r)
 {
     int err = recipient_list(r->svc, &r->actor, &r->resp);
     if (err) {
@@ -91,10 +75,8 @@ static int64_t day_field(struct request *r, json_object *o, const char *key)
 
 /* {"action": "add" | "group" | "join" | "leave" | "agreement", ...}: the
  * same changes as the operator's `phr recipient`. */
-static void change_recipients(struct request *r)
+void route_staff_recipient_change(struct request *r)
 {
-    if (refused(r, ACT_RECIPIENT_MANAGE))
-        return;
     json_object *o = req_json_object(r);
     if (!o)
         return;
@@ -138,10 +120,8 @@ static void change_recipients(struct request *r)
 /* The body is a manifest like policies/policy.json with each document's
  * text inline as "body"; ?dry_run=true answers what would change and
  * writes nothing. */
-static void publish_policies(struct request *r)
+void route_staff_policies(struct request *r)
 {
-    if (refused(r, ACT_POLICY_PUBLISH))
-        return;
     const char *dry = req_arg(r, "dry_run");
     if (dry && strcmp(dry, "true") && strcmp(dry, "false"))
         return req_problem(r, 400, "Bad Request", "dry_run is true or false");
@@ -155,33 +135,4 @@ static void publish_policies(struct request *r)
     if (policy_publish(r->svc, &r->actor, &set, dry && !strcmp(dry, "true"), &op, &is) != 0)
         return req_problem_issue(r, &is);
     req_submit(r, op, req_finish_ok);
-}
-
-int routes_manage(struct request *r)
-{
-    const char *p = r->path;
-    int get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
-    if (strcmp(p, "/api/v1/staff/accounts") == 0) {
-        r->route = "/api/v1/staff/accounts";
-        if (get)
-            list_accounts(r);
-        else
-            post ? change_account(r) : req_problem(r, 405, "Method Not Allowed", "GET to list, POST to change");
-        return 1;
-    }
-    if (strcmp(p, "/api/v1/staff/recipients") == 0) {
-        r->route = "/api/v1/staff/recipients";
-        if (get)
-            list_recipients(r);
-        else
-            post ? change_recipients(r) : req_problem(r, 405, "Method Not Allowed", "GET to list, POST to change");
-        return 1;
-    }
-    if (strcmp(p, "/api/v1/staff/policies") == 0) {
-        r->route = "/api/v1/staff/policies";
-        post ? publish_policies(r)
-             : req_problem(r, 405, "Method Not Allowed", "POST a manifest to publish; GET /api/v1/policies reads them");
-        return 1;
-    }
-    return 0;
 }

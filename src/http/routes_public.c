@@ -32,27 +32,14 @@ static void checksheet(struct request *r, int64_t id, int json)
 }
 
 /* "/checksheet", "/checksheet.json", "/checksheet/7", "/checksheet/7.json" */
-int routes_public(struct request *r)
+void route_checksheet(struct request *r)
 {
-    const char *p = r->path;
-    if (strncmp(p, "/checksheet", 11) != 0)
-        return 0;
-    const char *rest = p + 11;
     int64_t id = 0;
-    if (*rest == '/') {
+    if (r->param[0][0]) {
         char *end;
-        id = strtoll(rest + 1, &end, 10);
-        if (id <= 0 || end == rest + 1)
-            return 0;
-        rest = end;
+        id = strtoll(r->param[0], &end, 10);
+        if (id <= 0 || *end)
+            return req_problem(r, 404, "Not Found", "a checksheet is named by its number");
     }
-    int json = strcmp(rest, ".json") == 0;
-    if (*rest && !json)
-        return 0;
-    r->route = id ? "/checksheet/{id}" : "/checksheet";
-    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))
-        req_problem(r, 405, "Method Not Allowed", "the checksheet is read with GET");
-    else
-        checksheet(r, id, json);
-    return 1;
+    checksheet(r, id, r->rt->arg != NULL);
 }

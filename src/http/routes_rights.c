@@ -1,6 +1,6 @@
-/* A signed-in person's rights: disclosure (R3.8) at /api/v1/me/disclosure
- * and erasure on request (R3.10) at /api/v1/me/erasures. Reached through routes_consent, which has
- * authenticated the person. */
+/* A signed-in person's rights: disclosure (R3.8) at /api/v1/me/disclosure,
+ * exports (R4.3) at /api/v1/me/export/..., and erasure on request (R3.10)
+ * at /api/v1/me/erasures. */
 #include <string.h>
 #include <strings.h>
 #include <json-c/json.h>
@@ -8,8 +8,6 @@
 #include "formats/json.h"
 #include "http/internal.h"
 #include "util/err.h"
-
-#define ERASURES "/api/v1/me/erasures"
 
 static void reply_json(struct request *r, int status, const struct issue *is, int rc)
 {
@@ -22,7 +20,7 @@ static void reply_json(struct request *r, int status, const struct issue *is, in
 
 /* {"scope": "account"} or {"scope": "records", "codes": ["85354-9", …]}
  * (no codes: every record). */
-static void request_erasure(struct request *r)
+void route_erasure_request(struct request *r)
 {
     json_object *o = req_json_object(r);
     if (!o)
@@ -66,8 +64,9 @@ out:
     reply_json(r, 201, &is, rc);
 }
 
-static void confirm_erasure(struct request *r, const char *id)
+void route_erasure_confirm(struct request *r)
 {
+    const char *id = r->param[0];
     json_object *o = req_json_object(r);
     if (!o)
         return;
@@ -122,8 +121,6 @@ void routes_export(struct request *r, enum export_format f, const char *arg)
         return req_problem(r, 400, "Bad Request", "charset is utf-8 (the default) or shift_jis");
     struct export *e;
     struct issue is;
-    if (strcmp(r->method, "GET"))
-        return req_problem(r, 405, "Method Not Allowed", "exports are read with GET");
     if (export_open(r->svc, &r->actor, r->auth.person_id, f, arg, &e, &is) != 0)
         return f == EXPORT_FHIR ? req_outcome(r, &is) : req_problem_issue(r, &is);
     if (sjis)
@@ -139,8 +136,6 @@ void routes_export(struct request *r, enum export_format f, const char *arg)
  * package (R4.4), only what the person's consent provides to it. */
 void routes_export_provided(struct request *r, const char *person)
 {
-    if (strcmp(r->method, "GET"))
-        return req_problem(r, 405, "Method Not Allowed", "the package is read with GET");
     struct export *e;
     struct issue is;
     if (export_open_provided(r->svc, &r->actor, person, &e, &is) != 0)
@@ -152,7 +147,7 @@ void routes_export_provided(struct request *r, const char *person)
     req_stream(r, 200, "application/zip", export_piece, export_end, e);
 }
 
-static void disclosure(struct request *r)
+void route_disclosure(struct request *r)
 {
     struct disclosure *d;
     struct issue is;
@@ -167,7 +162,7 @@ static void disclosure(struct request *r)
 
 /* The patient record, when the person gives it (the service keeps no
  * names): name, sex 1 or 2, birth YYYYMMDD. */
-static void okusuri(struct request *r)
+void route_export_okusuri(struct request *r)
 {
     const char *name = req_arg(r, "name"), *sex = req_arg(r, "sex"), *birth = req_arg(r, "birth");
     if (!name && !sex && !birth)
@@ -185,62 +180,26 @@ static void okusuri(struct request *r)
     buf_free(&line);
 }
 
-void routes_rights(struct request *r)
+/* arg names the format: csv, fhir (the portal's link for
+ * Patient/$everything: a page cannot know the path with the person's id
+ * before asking), sphr, and a checkup day's 健診結果報告書 (checkup) or
+ * 特定健診 CDA (cda), named by its day YYYY-MM-DD. */
+void route_export(struct request *r)
 {
-    const char *p = r->path;
-    int post = strcmp(r->method, "POST") == 0;
-    if (strcmp(p, "/api/v1/me/export/observations.csv") == 0) {
-        r->route = "/api/v1/me/export/observations.csv";
-        return routes_export(r, EXPORT_CSV, NULL);
-    }
-    /* The portal's download link for Patient/$everything (a page cannot
-     * know the path with the person's id before asking). */
-    if (strcmp(p, "/api/v1/me/export/fhir") == 0) {
-        r->route = "/api/v1/me/export/fhir";
-        return routes_export(r, EXPORT_FHIR, NULL);
-    }
-    if (strcmp(p, "/api/v1/me/export/sphr.zip") == 0) {
-        r->route = "/api/v1/me/export/sphr.zip";
-        return routes_export(r, EXPORT_SPHR, NULL);
-    }
-    /* GET /api/v1/me/export/okusuri.txt[?name=&sex=&birth=][&charset=shift_jis] */
-    if (strcmp(p, "/api/v1/me/export/okusuri.txt") == 0) {
-        r->route = "/api/v1/me/export/okusuri.txt";
-        return okusuri(r);
-    }
-    /* GET /api/v1/me/export/checkup/{YYYY-MM-DD}.json: that day's
-     * 健診結果報告書; .xml: the same results as a 特定健診 CDA. */
-    if (!strncmp(p, "/api/v1/me/export/checkup/", 26)) {
-        const char *d = p + 26;
-        int xml = strlen(d) == 14 && !strcmp(d + 10, ".xml");
-        r->route = xml ? "/api/v1/me/export/checkup/{day}.xml" : "/api/v1/me/export/checkup/{day}.json";
-        if (!xml && (strlen(d) != 15 || strcmp(d + 10, ".json")))
+    static const struct {
+        const char *name;
+        enum export_format f;
+    } formats[] = {{"csv", EXPORT_CSV}, {"fhir", EXPORT_FHIR}, {"sphr", EXPORT_SPHR}, {"checkup", EXPORT_CHECKUP},
+                   {"cda", EXPORT_CDA}};
+    const char *name = r->rt->arg;
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
+        if (strcmp(formats[i].name, name))
+            continue;
+        int by_day = formats[i].f == EXPORT_CHECKUP || formats[i].f == EXPORT_CDA;
+        if (by_day && strlen(r->param[0]) != 10)
             return req_problem(r, 404, "Not Found",
                                "the checkup is named by its day: checkup/YYYY-MM-DD.json or checkup/YYYY-MM-DD.xml");
-        char day[11];
-        memcpy(day, d, 10);
-        day[10] = '\0';
-        return routes_export(r, xml ? EXPORT_CDA : EXPORT_CHECKUP, day);
+        return routes_export(r, formats[i].f, by_day ? r->param[0] : NULL);
     }
-    if (strcmp(p, "/api/v1/me/disclosure") == 0) {
-        r->route = "/api/v1/me/disclosure";
-        return strcmp(r->method, "GET") == 0 ? disclosure(r)
-                                             : req_problem(r, 405, "Method Not Allowed", "read the disclosure with GET");
-    }
-    if (strcmp(p, ERASURES) == 0) {
-        r->route = ERASURES;
-        return post ? request_erasure(r) : req_problem(r, 405, "Method Not Allowed", "ask for an erasure with POST");
-    }
-    size_t n = strlen(ERASURES "/");
-    const char *tail = p + n;
-    size_t idlen = strcspn(tail, "/");
-    if (strncmp(p, ERASURES "/", n) == 0 && idlen == 36 && strcmp(tail + idlen, "/confirm") == 0) {
-        r->route = ERASURES "/{id}/confirm";
-        char id[37];
-        memcpy(id, tail, 36);
-        id[36] = '\0';
-        return post ? confirm_erasure(r, id) : req_problem(r, 405, "Method Not Allowed", "confirm with POST");
-    }
-    r->route = "/api/v1/me/(unknown)";
-    req_problem(r, 404, "Not Found", "no such API endpoint");
+    req_problem(r, 500, "Internal Server Error", "no such export format");
 }

@@ -24,7 +24,7 @@ static void finish_logout(struct request *r)
     req_finish_session(r, 0);
 }
 
-static void login(struct request *r)
+void route_staff_login(struct request *r)
 {
     json_object *o = req_json_object(r);
     if (!o)
@@ -44,7 +44,7 @@ static void login(struct request *r)
     req_submit(r, op, finish_login);
 }
 
-static void reasons(struct request *r)
+void route_staff_reason(struct request *r)
 {
     json_object *o = req_json_object(r);
     if (!o)
@@ -135,7 +135,7 @@ static void finish_audit(struct request *r)
     req_reply(r, 200, "application/json; charset=utf-8");
 }
 
-static void audit(struct request *r)
+void route_audit(struct request *r)
 {
     struct audit_filter f;
     long limit;
@@ -147,54 +147,21 @@ static void audit(struct request *r)
     req_submit(r, op, finish_audit);
 }
 
-void routes_staff(struct request *r)
+void route_audit_verify(struct request *r)
 {
-    const char *p = r->path;
-    int get = strcmp(r->method, "GET") == 0, post = strcmp(r->method, "POST") == 0;
-    if (strcmp(p, "/api/v1/staff/login") == 0) {
-        r->route = "/api/v1/staff/login";
-        return post ? login(r) : req_problem(r, 405, "Method Not Allowed", "sign in with POST");
+    struct issue is;
+    if (audit_verify_report(r->svc, &r->actor, &r->resp, &is) != 0) {
+        r->resp.len = 0;
+        return req_problem_issue(r, &is);
     }
-    int auth = req_authenticate(r);
-    if (auth != PHR_OK) {
-        r->route = "/api/v1/staff/(unauthenticated)";
-        return req_auth_refused(r, auth);
-    }
-    if (strcmp(p, "/api/v1/audit") == 0) {
-        r->route = "/api/v1/audit";
-        return get ? audit(r) : req_problem(r, 405, "Method Not Allowed", "the handling history is read with GET");
-    }
-    if (strcmp(p, "/api/v1/audit/verify") == 0) {
-        r->route = "/api/v1/audit/verify";
-        if (!get)
-            return req_problem(r, 405, "Method Not Allowed", "verify with GET");
-        struct issue is;
-        if (audit_verify_report(r->svc, &r->actor, &r->resp, &is) != 0) {
-            r->resp.len = 0;
-            return req_problem_issue(r, &is);
-        }
-        return req_reply(r, 200, "application/json; charset=utf-8");
-    }
-    if (r->actor.kind != ACTOR_STAFF) {
-        r->route = "/api/v1/staff/(not staff)";
-        return req_problem(r, 403, "Forbidden", "for staff only");
-    }
-    if (strcmp(p, "/api/v1/staff/logout") == 0) {
-        r->route = "/api/v1/staff/logout";
-        if (!post)
-            return req_problem(r, 405, "Method Not Allowed", "sign out with POST");
-        struct op *op;
-        struct issue is;
-        if (staff_logout(r->svc, &r->actor, &op, &is) != 0)
-            return req_problem_issue(r, &is);
-        return req_submit(r, op, finish_logout);
-    }
-    if (routes_manage(r))
-        return;
-    if (strcmp(p, "/api/v1/staff/reasons") == 0) {
-        r->route = "/api/v1/staff/reasons";
-        return post ? reasons(r) : req_problem(r, 405, "Method Not Allowed", "state a reason with POST");
-    }
-    r->route = "/api/v1/staff/(unknown)";
-    req_problem(r, 404, "Not Found", "no such API endpoint");
+    req_reply(r, 200, "application/json; charset=utf-8");
+}
+
+void route_staff_logout(struct request *r)
+{
+    struct op *op;
+    struct issue is;
+    if (staff_logout(r->svc, &r->actor, &op, &is) != 0)
+        return req_problem_issue(r, &is);
+    req_submit(r, op, finish_logout);
 }

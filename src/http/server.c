@@ -121,7 +121,6 @@ static void too_large(struct request *r)
 
 static void route(struct request *r)
 {
-    const char *p = r->path;
     char key[80];
     snprintf(key, sizeof key, "address:%s", r->client);
     int retry = ratelimit_hit(r->srv->by_address, key, clock_now_ms());
@@ -129,12 +128,7 @@ static void route(struct request *r)
         r->route = "(rate limited)";
         return req_too_many(r, retry);
     }
-    if (strncmp(p, "/fhir/", 6) == 0 || strcmp(p, "/fhir") == 0)
-        routes_fhir(r);
-    else if (strncmp(p, "/api/", 5) == 0)
-        routes_api(r);
-    else
-        routes_root(r);
+    router_dispatch(r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -148,9 +142,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r = req_new(srv, c, method, url);
         if (!r)
             return MHD_NO;
-        if (strncmp(url, "/fhir", 5) == 0)
+        /* The route is known before the body: its limit applies as it arrives. */
+        r->rt = router_match(method, url, r->param, r->allow, sizeof r->allow);
+        if (r->rt && r->rt->body == BODY_FHIR)
             r->body_limit = srv->cfg.max_body_fhir;
-        else if (strcmp(url, "/api/v1/imports") == 0 || strcmp(url, "/api/v1/staff/policies") == 0)
+        else if (r->rt && r->rt->body == BODY_DOCUMENT)
             r->body_limit = srv->cfg.max_body_import; /* whole documents: a file, or every policy text */
         *con_cls = r;
         return MHD_YES;

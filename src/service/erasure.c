@@ -285,6 +285,13 @@ static int wrong_password(struct erasure_job *e, struct store *st)
     return err ? err : gate_record(st, e->actor, ACT_ERASURE_EXECUTE, e->person, NULL, "wrong-password", GATE_DENY);
 }
 
+/* Someone else's erasure request, confirmed: recorded under the person
+ * whose request it is. */
+static int not_own(struct erasure_job *e, struct store *st)
+{
+    return gate_record(st, e->actor, ACT_ERASURE_EXECUTE, e->person, e->id, "not-own", GATE_DENY);
+}
+
 struct pending {
     char person[ID_LEN + 1], scope[16], status[16], codes[ERASURE_CODES_MAX * (CODE_LEN_MAX + 1)];
     int64_t expires_at;
@@ -330,6 +337,13 @@ int erasure_confirm(struct service *svc, const struct actor *a, const char *subj
     int err3 = err2 ? err2 : rd->ops->throttle_get(rd, s.login, &t);
     service_reader_done(svc, rd);
     int64_t now = clock_now_ms();
+    if (!err && strcmp(p.person, subject)) {
+        struct erasure_job other = {.svc = svc, .actor = a};
+        snprintf(other.id, sizeof other.id, "%s", id);
+        snprintf(other.person, sizeof other.person, "%s", p.person);
+        if (run_job(&other, not_own) != PHR_OK)
+            log_event(LOG_ERROR, "erasure.refusal_unrecorded", "erasure", id, NULL);
+    }
     if (err == PHR_ENOTFOUND || (!err && strcmp(p.person, subject))) {
         issue_set(is, 404, "not-found", NULL, "no such erasure request");
         goto out;

@@ -276,11 +276,14 @@ int op_refuse(struct op *o, int status, const char *code, const char *fmt, ...)
     return PHR_OK;
 }
 
-/* A refusal by the gate that is itself handling to account for: the op
- * writes only the audit entry of the denial and answers 403. */
+/* A refusal that is itself handling to account for: the op writes only
+ * the audit entry of the denial, and (service_deny) answers 403. */
 struct denied_op {
     struct op op;
     enum action act;
+    char subject[ID_LEN + 1];
+    char reason[64];
+    int answer;
 };
 
 static const char *denied_message(enum action act)
@@ -300,21 +303,43 @@ static const char *denied_message(enum action act)
 static int denied_commit(struct op *o, struct store *st)
 {
     struct denied_op *d = (struct denied_op *)o;
-    int err = gate_record(st, &o->actor, d->act, NULL, NULL, NULL, GATE_DENY);
-    return err ? err : op_refuse(o, 403, "forbidden", "%s", denied_message(d->act));
+    int err = gate_record(st, &o->actor, d->act, d->subject[0] ? d->subject : NULL, NULL,
+                          d->reason[0] ? d->reason : NULL, GATE_DENY);
+    if (err || !d->answer)
+        return err;
+    return op_refuse(o, 403, "forbidden", "%s", denied_message(d->act));
 }
 
 static const struct op_ops denied_ops = {denied_commit, NULL, NULL};
 
-int service_deny(struct service *svc, const struct actor *a, enum action act, struct op **out, struct issue *is)
+static int denied_new(struct service *svc, const struct actor *a, enum action act, const char *subject,
+                      const char *reason, int answer, struct op **out, struct issue *is)
 {
     struct denied_op *d = calloc(1, sizeof *d);
     if (!d)
         return issue_set(is, 500, "exception", NULL, "out of memory");
     op_init(&d->op, svc, &denied_ops, a);
     d->act = act;
+    d->answer = answer;
+    /* Only an id is recorded as the person asked about: anything else a
+     * caller typed is not a person. */
+    if (subject && id_is_uuid(subject))
+        snprintf(d->subject, sizeof d->subject, "%s", subject);
+    if (reason)
+        snprintf(d->reason, sizeof d->reason, "%s", reason);
     *out = &d->op;
     return 0;
+}
+
+int service_deny(struct service *svc, const struct actor *a, enum action act, struct op **out, struct issue *is)
+{
+    return denied_new(svc, a, act, NULL, NULL, 1, out, is);
+}
+
+int service_refusal(struct service *svc, const struct actor *a, enum action act, const char *subject,
+                    const char *reason, struct op **out, struct issue *is)
+{
+    return denied_new(svc, a, act, subject, reason, 0, out, is);
 }
 
 const struct op_result *op_result(const struct op *op)
@@ -409,11 +434,13 @@ static int other_token(struct service *svc, struct store *rd, struct auth *out)
     if (err == PHR_OK) {
         struct staff_status s = {"", 0};
         err = rd->ops->staff_get(rd, out->staff_id, 1, got_staff_status, &s);
-        if (err || !s.active || now >= expires_at || now - last_seen >= svc->cfg.staff_session_idle_ms) {
+        if (err && err != PHR_ENOTFOUND) {
             out->staff_id[0] = '\0';
-            return err && err != PHR_ENOTFOUND ? err : PHR_EPERM;
+            return err;
         }
         snprintf(out->staff_role, sizeof out->staff_role, "%s", s.role);
+        if (err || !s.active || now >= expires_at || now - last_seen >= svc->cfg.staff_session_idle_ms)
+            return PHR_EPERM;
         if (now - last_seen > 60000)
             touch_later(svc, out->token_hash, now, 1);
         return PHR_OK;
@@ -421,11 +448,7 @@ static int other_token(struct service *svc, struct store *rd, struct auth *out)
     if (err != PHR_ENOTFOUND)
         return err;
     err = rd->ops->client_token_get(rd, out->token_hash, out->recipient_id, &expires_at);
-    if (!err && now >= expires_at) {
-        out->recipient_id[0] = '\0';
-        return PHR_EPERM;
-    }
-    return err;
+    return !err && now >= expires_at ? PHR_EPERM : err;
 }
 
 int service_authenticate(struct service *svc, const char *token, struct auth *out)
@@ -450,10 +473,8 @@ int service_authenticate(struct service *svc, const char *token, struct auth *ou
     if (err)
         return err;
     int64_t now = clock_now_ms();
-    if (now >= l.expires_at || now - l.last_seen_at >= svc->cfg.session_idle_ms) {
-        out->person_id[0] = '\0';
+    if (now >= l.expires_at || now - l.last_seen_at >= svc->cfg.session_idle_ms)
         return PHR_EPERM;
-    }
     if (now - l.last_seen_at > 60000)
         touch_later(svc, out->token_hash, now, 0);
     return PHR_OK;

@@ -87,7 +87,9 @@ struct auth {
     char staff_role[20];
     unsigned char token_hash[32];
 };
-/* PHR_OK, PHR_ENOTFOUND (no such session) or PHR_EPERM (expired). */
+/* PHR_OK, PHR_ENOTFOUND (no such session) or PHR_EPERM (expired, or the
+ * staff account disabled; out still names whose it was, for the record
+ * of the refusal). */
 int service_authenticate(struct service *svc, const char *token, struct auth *out);
 
 /* Accounts (R2.4). Synchronous failures return -1 with is filled. */
@@ -138,6 +140,13 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
  * answer before reading a body; the service's writes use it themselves.
  * 0, or -1 with is set. */
 int service_deny(struct service *svc, const struct actor *a, enum action act, struct op **out, struct issue *is);
+/* A refusal decided before any use case runs (the router: a caller of the
+ * wrong kind, a cross-site change, an expired session; a route: an id that
+ * names someone else): *out records it in the handling history — the
+ * actor, the action, the person asked about (subject, recorded only if it
+ * is an id) and why — and leaves the answer to the caller. */
+int service_refusal(struct service *svc, const struct actor *a, enum action act, const char *subject,
+                    const char *reason, struct op **out, struct issue *is);
 
 /* Policies and consent (R3.1-R3.6, R3.9). */
 /* Publishes what in set differs from the store (all of it or nothing);

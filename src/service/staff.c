@@ -450,8 +450,13 @@ int staff_reason(struct service *svc, const struct actor *a, const char *person,
     *out = NULL;
     if (!person || !id_is_uuid(person))
         return issue_set(is, 422, "value", "person", "person must be a person id");
-    if (gate_decide(a, ACT_REASON_OPEN, person) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "only a handler opens a person's data under a reason");
+    if (gate_decide(a, ACT_REASON_OPEN, person) == GATE_DENY) {
+        /* Another role asking for a person's data is on the record. */
+        if (service_refusal(svc, a, ACT_REASON_OPEN, person, "role", out, is) != 0)
+            return -1;
+        op_refuse(*out, 403, "forbidden", "only a handler opens a person's data under a reason");
+        return 0;
+    }
     size_t n = reason ? strlen(reason) : 0;
     if (n < 3 || n > REASON_MAX)
         return issue_set(is, 422, "value", "reason",

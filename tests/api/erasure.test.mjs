@@ -51,6 +51,8 @@ test('R3.10 erasure by data kind: the preview lists exactly what goes, a wrong p
 
     const other = await signupAndLogin(srv);
     assert.equal((await confirm(srv, other, p.body.id)).status, 404, "another person's request is not theirs to confirm");
+    assert.equal(sql(srv.data, `SELECT reason FROM audit WHERE actor = 'person:${other.personId}' AND action = 'erasure.execute'`),
+      'not-own', 'and the attempt is on the record, under whose request it is');
 
     const ok = await confirm(srv, me, p.body.id);
     assert.equal(ok.status, 200, ok.text);
@@ -68,7 +70,7 @@ test('R3.10 erasure by data kind: the preview lists exactly what goes, a wrong p
     assert.equal((await call(srv, 'GET', `/fhir/Observation/${weight}`, { token: me.token })).status, 200);
     assert.equal(sql(srv.data, `SELECT action || ':' || result FROM audit WHERE subject = '${me.personId}'`
       + ` AND action LIKE 'erasure.%' ORDER BY seq`).split('\n').join(' '),
-    'erasure.request:allow erasure.execute:deny erasure.execute:allow erasure.request:allow');
+    'erasure.request:allow erasure.execute:deny erasure.execute:deny erasure.execute:allow erasure.request:allow');
   } finally {
     await srv.stop();
   }
