@@ -51,8 +51,10 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
         buf_wipe(&st->pending);
         st->off = 0;
         int more = st->next(st->ctx, &st->pending);
-        if (more < 0)
+        if (more < 0 || buf_failed(&st->pending)) {
+            log_event(LOG_ERROR, "http.stream_cut", "why", more < 0 ? "the next piece failed" : "out of memory", NULL);
             return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
         if (more == 0 && st->pending.len == 0)
             return MHD_CONTENT_READER_END_OF_STREAM;
     }
@@ -72,9 +74,28 @@ static void stream_free(void *cls)
     free(st);
 }
 
+/* An answer whose building failed somewhere (an append ran out of memory:
+ * the buffers' error is sticky) is never sent in part: 500, nothing of it. */
+static void whole_or_nothing(struct request *r)
+{
+    if (!buf_failed(&r->resp) && !buf_failed(&r->headers))
+        return;
+    log_event(LOG_ERROR, "http.answer_incomplete", "req", r->id, "route", r->route, NULL);
+    buf_wipe(&r->resp);
+    buf_free(&r->headers);
+    if (r->stream) {
+        stream_free(r->stream);
+        r->stream = NULL;
+    }
+    req_fail(r, 500, "exception", "Internal Server Error", "the answer could not be made whole; nothing of it was sent");
+    if (buf_failed(&r->resp))
+        buf_free(&r->resp); /* not even that: the status alone */
+}
+
 static enum MHD_Result queue(struct request *r)
 {
     struct MHD_Response *resp;
+    whole_or_nothing(r);
     if (r->stream) {
         resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read, r->stream, stream_free);
         if (!resp)

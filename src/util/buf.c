@@ -12,6 +12,21 @@ void buf_init(struct buf *b)
     b->data = NULL;
     b->len = 0;
     b->cap = 0;
+    b->failed = 0;
+}
+
+void buf_reset(struct buf *b)
+{
+    b->len = 0;
+    if (b->data)
+        b->data[0] = '\0';
+    b->failed = 0;
+}
+
+static int fail(struct buf *b)
+{
+    b->failed = 1;
+    return -1;
 }
 
 void buf_free(struct buf *b)
@@ -29,20 +44,20 @@ void buf_wipe(struct buf *b)
 
 int buf_reserve(struct buf *b, size_t extra)
 {
-    if (extra > SIZE_MAX - b->len - 1)
-        return -1;
+    if (b->failed || extra > SIZE_MAX - b->len - 1)
+        return fail(b);
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return 0;
     size_t cap = b->cap ? b->cap : 256;
     while (cap < need) {
         if (cap > SIZE_MAX / 2)
-            return -1;
+            return fail(b);
         cap *= 2;
     }
     char *p = realloc(b->data, cap);
     if (!p)
-        return -1;
+        return fail(b);
     b->data = p;
     b->cap = cap;
     return 0;
@@ -72,7 +87,7 @@ int buf_printf(struct buf *b, const char *fmt, ...)
     int n = vsnprintf(probe, sizeof probe, fmt, ap);
     va_end(ap);
     if (n < 0)
-        return -1;
+        return fail(b);
     if ((size_t)n < sizeof probe)
         return buf_append(b, probe, (size_t)n);
     if (buf_reserve(b, (size_t)n) != 0)
@@ -139,15 +154,4 @@ int buf_markup_escape(struct buf *b, const char *s)
 const char *buf_cstr(struct buf *b)
 {
     return b->data ? b->data : "";
-}
-
-char *buf_steal(struct buf *b, size_t *len)
-{
-    char *p = b->data;
-    if (len)
-        *len = b->len;
-    if (!p)
-        p = calloc(1, 1);
-    buf_init(b);
-    return p;
 }
