@@ -17,6 +17,9 @@ fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export PHR_BIN=$PWD/build-asan/phr
+# Every test server's log, for the sweep after the suites.
+export PHR_TEST_LOGS=$PWD/build-asan/test-logs
+rm -rf "$PHR_TEST_LOGS" && mkdir -p "$PHR_TEST_LOGS"
 
 echo "== unit tests (cmocka, ASan+UBSan)"
 meson test -C build-asan --print-errorlogs --num-processes 2 > build-asan/unit.log 2>&1
@@ -41,13 +44,17 @@ browser_rc=${PIPESTATUS[0]}
 browser_pass=$(sed -n 's/^ℹ pass \([0-9]*\)/\1/p' build-asan/browser.log | tail -1)
 browser_fail=$(sed -n 's/^ℹ fail \([0-9]*\)/\1/p' build-asan/browser.log | tail -1)
 
+echo "== logs (no health value, name, reason or secret in any server's log)"
+node tests/logs_clean.mjs "$PHR_TEST_LOGS"
+logs_rc=$?
+
 echo "== fuzzing (libFuzzer, ASan+UBSan, every parser of outside input from its seeds)"
 scripts/fuzz.sh "${PHR_FUZZ_SECONDS:-20}"
 fuzz_rc=$?
 fuzz_fail=$(( fuzz_rc != 0 ))
 
-passed=$(( ${unit_cases:-0} + ${api_pass:-0} + ${browser_pass:-0} ))
-failed=$(( ${unit_fail:-0} + ${api_fail:-0} + ${browser_fail:-0} + fuzz_fail ))
+passed=$(( ${unit_cases:-0} + ${api_pass:-0} + ${browser_pass:-0} + (logs_rc == 0) ))
+failed=$(( ${unit_fail:-0} + ${api_fail:-0} + ${browser_fail:-0} + fuzz_fail + (logs_rc != 0) ))
 if [[ $unit_rc -ne 0 || $api_rc -ne 0 || $browser_rc -ne 0 ]] && [[ $failed -eq 0 ]]; then failed=1; fi
 echo
 echo "$passed passed, $failed failed"

@@ -13,6 +13,7 @@ static const struct {
     [OPT_LISTEN] = {"listen", "PHR_LISTEN", "IP:PORT", "address to serve on (default 127.0.0.1:8080)"},
     [OPT_THREADS] = {"threads", "PHR_THREADS", "N", "HTTP worker threads (default 2)"},
     [OPT_PUBLIC_URL] = {"public-url", "PHR_PUBLIC_URL", "URL", "base URL clients use, for absolute links (default from Host)"},
+    [OPT_ALLOWED_HOSTS] = {"allowed-hosts", "PHR_ALLOWED_HOSTS", "H,...", "without --public-url: Host values answered besides the listen address"},
     [OPT_DEMO] = {"demo", "PHR_DEMO", NULL, "load the demo person and synthetic vitals if absent"},
     [OPT_LOG_LEVEL] = {"log-level", "PHR_LOG_LEVEL", "LEVEL", "debug, info, warn or error (default info)"},
     [OPT_SESSION_IDLE] = {"session-idle", "PHR_SESSION_IDLE_SECONDS", "SECONDS", "idle time after which a session ends (default 1800)"},

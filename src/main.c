@@ -22,7 +22,7 @@
 #include "util/log.h"
 
 #define SERVE_OPTS                                                                                            \
-    (STORE_OPTS | BIT(OPT_LISTEN) | BIT(OPT_THREADS) | BIT(OPT_PUBLIC_URL) | BIT(OPT_DEMO) |                 \
+    (STORE_OPTS | BIT(OPT_LISTEN) | BIT(OPT_THREADS) | BIT(OPT_PUBLIC_URL) | BIT(OPT_ALLOWED_HOSTS) | BIT(OPT_DEMO) |                 \
      BIT(OPT_SESSION_IDLE) | BIT(OPT_SESSION_MAX) | BIT(OPT_LOCK_AFTER) | BIT(OPT_LOCK_SECONDS) |             \
      BIT(OPT_LOGIN_DELAY) | BIT(OPT_MAX_BODY) | BIT(OPT_CHECKPOINT) | BIT(OPT_TLS_CERT) | BIT(OPT_TLS_KEY) |      \
      BIT(OPT_PER_IP) | BIT(OPT_CLIENT_LOCK) | BIT(OPT_RATE_ADDRESS) | BIT(OPT_RATE_ACCOUNT) | RETENTION_OPTS |     \
@@ -322,6 +322,7 @@ static int cmd_serve(int argc, char **argv)
     if (c.val[OPT_LISTEN])
         scfg.listen = c.val[OPT_LISTEN];
     scfg.public_url = c.val[OPT_PUBLIC_URL];
+    scfg.allowed_hosts = c.val[OPT_ALLOWED_HOSTS];
     if (c.val[OPT_WEB])
         scfg.web_dir = c.val[OPT_WEB];
     long threads = cli_number(&c, OPT_THREADS, 2, 1, 256);

@@ -201,6 +201,29 @@ static int walk(struct walk *w, const xmlNode *n)
     return 0;
 }
 
+/* libxml2 reports to stderr unless told otherwise, with the broken line of
+ * the document: an upload's line may hold a person's values, and stderr is
+ * the service log. So its errors come here instead, per parsing thread,
+ * and only their code and line are kept. */
+struct parse_errors {
+    int code, line, seen;
+};
+
+static void parse_error(void *arg, xmlErrorPtr e)
+{
+    struct parse_errors *pe = arg;
+    if (pe->seen++ || !e)
+        return; /* the first error says where it starts */
+    pe->code = e->code;
+    pe->line = e->line;
+}
+
+static void quiet(void *arg, xmlErrorPtr e)
+{
+    (void)arg;
+    (void)e;
+}
+
 static void collect_error(void *arg, xmlErrorPtr e)
 {
     struct issue *is = arg;
@@ -249,13 +272,13 @@ static xmlDocPtr load(const char *xml, size_t len, struct cda_checkup *c, struct
         issue_set(is, 500, "exception", NULL, "the 特定健診 schema is not loaded");
         return NULL;
     }
+    struct parse_errors pe = {0, 0, 0};
+    xmlSetStructuredErrorFunc(&pe, parse_error);
     xmlDocPtr doc = xmlReadMemory(xml, (int)len, "upload.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING);
+    xmlSetStructuredErrorFunc(NULL, quiet);
     if (!doc) {
-        const xmlError *e = xmlGetLastError();
-        char msg[160];
-        snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not XML");
-        msg[strcspn(msg, "\n")] = '\0';
-        issue_set(is, 400, "structure", NULL, "the document is not well-formed XML: %s", msg);
+        issue_set(is, 400, "structure", NULL, "the document is not well-formed XML: error %d at line %d", pe.code,
+                  pe.line);
         return NULL;
     }
     if (doc->intSubset || doc->extSubset) {
@@ -270,6 +293,7 @@ static xmlDocPtr load(const char *xml, size_t len, struct cda_checkup *c, struct
         goto fail;
     }
     xmlSchemaSetValidStructuredErrors(vc, collect_error, is);
+    xmlSetStructuredErrorFunc(NULL, quiet);
     int valid = xmlSchemaValidateDoc(vc, doc);
     xmlSchemaFreeValidCtxt(vc);
     if (valid != 0) {

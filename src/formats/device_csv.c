@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "util/buf.h"
+#include "util/utf8.h"
 
 #define MAX_COLUMNS 32
 #define JST_MIN (9 * 60)
@@ -290,6 +291,9 @@ int csv_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *ou
     data = skip_bom(data, &len);
     if (memchr(data, '\0', len))
         return issue_set(is, 422, "value", NULL, "the file holds a NUL byte: it is not a CSV text");
+    if (!utf8_valid(data, len))
+        return issue_set(is, 422, "value", NULL, "the file is not UTF-8 text: save the CSV as UTF-8 (a device's "
+                                                 "Shift_JIS export is not read)");
     struct row r = {0};
     enum col cols[MAX_COLUMNS] = {0};
     struct reader rd = {.c = out, .now = now_ms, .is = is};

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "formats/fhirtime.h"
+#include "util/utf8.h"
 
 #define MAX_FIELDS 24
 #define JST_MIN (9 * 60)
@@ -45,24 +46,6 @@ struct reader {
     int patient;
 };
 
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        size_t k = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-        if (!k || i + k > n || (k == 2 && c < 0xC2) || (k == 4 && c > 0xF4))
-            return 0;
-        for (size_t j = 1; j < k; j++)
-            if ((s[i + j] & 0xC0) != 0x80)
-                return 0;
-        if ((k == 3 && c == 0xE0 && s[i + 1] < 0xA0) || (k == 3 && c == 0xED && s[i + 1] >= 0xA0) ||
-            (k == 4 && c == 0xF0 && s[i + 1] < 0x90) || (k == 4 && c == 0xF4 && s[i + 1] >= 0x90))
-            return 0;
-        i += k;
-    }
-    return 1;
-}
-
 /* The text as NUL-terminated UTF-8: as given if it is UTF-8 already (a BOM
  * dropped), else converted from Shift_JIS (CP932, as お薬手帳 QR codes
  * carry it). */
@@ -76,7 +59,7 @@ static char *to_utf8(const char *data, size_t len, struct issue *is)
         issue_set(is, 422, "value", NULL, "the text holds a NUL byte: it is not a JAHIS お薬手帳 text");
         return NULL;
     }
-    if (utf8_valid((const unsigned char *)data, len)) {
+    if (utf8_valid(data, len)) {
         char *s = malloc(len + 1);
         if (!s) {
             issue_set(is, 500, "exception", NULL, "out of memory");

@@ -2,6 +2,47 @@
 
 #include <string.h>
 
+/* Keys in the text, counted once json-c has accepted its syntax; and
+ * whether a string escapes a NUL (\u0000), which would cut it short in
+ * every C string it becomes (a login "nul\u0000@example.jp" read as
+ * "nul"). */
+static int scan(const char *text, size_t len, size_t *keys)
+{
+    *keys = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != '"')
+            continue;
+        for (i++; i < len && text[i] != '"'; i++) {
+            if (text[i] != '\\')
+                continue;
+            i++;
+            if (i + 4 < len && text[i] == 'u' && !memcmp(text + i + 1, "0000", 4))
+                return -1;
+        }
+        size_t j = i + 1;
+        while (j < len && strchr(" \t\r\n", text[j]))
+            j++;
+        *keys += j < len && text[j] == ':';
+    }
+    return 0;
+}
+
+/* Keys json-c kept: a duplicate key replaces the first, so fewer. */
+static size_t kept_keys(json_object *o)
+{
+    size_t n = 0;
+    if (json_object_is_type(o, json_type_object)) {
+        json_object_object_foreach(o, k, v) {
+            (void)k;
+            n += 1 + kept_keys(v);
+        }
+    } else if (json_object_is_type(o, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(o); i++)
+            n += kept_keys(json_object_array_get_idx(o, i));
+    }
+    return n;
+}
+
 json_object *json_parse_strict(const char *text, size_t len, struct issue *is)
 {
     json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
@@ -37,6 +78,17 @@ json_object *json_parse_strict(const char *text, size_t len, struct issue *is)
         json_object_put(o);
         o = NULL;
         issue_set(is, 400, "structure", NULL, "malformed JSON: unexpected data after the document at byte %zu", end);
+        goto out;
+    }
+    size_t keys;
+    if (scan(text, len, &keys)) {
+        json_object_put(o);
+        o = NULL;
+        issue_set(is, 400, "structure", NULL, "a JSON string holds \\u0000 (NUL), which no text here may contain");
+    } else if (keys != kept_keys(o)) {
+        json_object_put(o);
+        o = NULL;
+        issue_set(is, 400, "structure", NULL, "an object names the same key twice; each key must be given once");
     }
 out:
     json_tokener_free(tok);

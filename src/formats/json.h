@@ -1,5 +1,6 @@
-/* Parsing untrusted JSON: strict RFC 8259, valid UTF-8, bounded depth, and
- * nothing after the value. */
+/* Parsing untrusted JSON: strict RFC 8259, valid UTF-8, bounded depth,
+ * nothing after the value, no key twice in one object (json-c would keep
+ * the last silently) and no NUL escaped in a string. */
 #ifndef PHR_JSON_H
 #define PHR_JSON_H
 

@@ -7,6 +7,7 @@
 #include "formats/data_kinds.h"
 #include "formats/fhirtime.h"
 #include "formats/json.h"
+#include "util/utf8.h"
 
 #define JST_OFFSET_MIN (9 * 60)
 
@@ -18,42 +19,6 @@ int purpose_code_valid(const char *c)
     for (size_t i = 0; i < n; i++)
         if (!((c[i] >= 'a' && c[i] <= 'z') || (c[i] >= '0' && c[i] <= '9') || c[i] == '-'))
             return 0;
-    return 1;
-}
-
-/* Well-formed UTF-8 without NUL: shown texts are stored and hashed as is. */
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        size_t k;
-        unsigned min, cp;
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            k = 1, min = 0x80, cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            k = 2, min = 0x800, cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            k = 3, min = 0x10000, cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (n - i <= k)
-            return 0; /* the sequence runs past the end */
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xc0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        i += k + 1;
-    }
     return 1;
 }
 
@@ -287,7 +252,7 @@ int policy_check_text(const struct policy_doc *d, struct issue *is)
         return issue_set(is, 422, "required", NULL, "%s: the text is empty", name);
     if (d->body_len > POLICY_TEXT_MAX)
         return issue_set(is, 422, "too-costly", NULL, "%s: larger than 1 MiB", name);
-    if (!utf8_valid((const unsigned char *)d->body, d->body_len))
+    if (!utf8_valid((const char *)d->body, d->body_len))
         return issue_set(is, 422, "value", NULL, "%s: not UTF-8 text (or contains NUL)", name);
     return 0;
 }

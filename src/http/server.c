@@ -6,6 +6,7 @@
  * call would make it close the connection), once per body chunk, once when
  * the body is complete (we route), and once more after a suspended
  * connection is resumed (we answer). */
+#include "http/arrival.h"
 #include "http/internal.h"
 
 #include <arpa/inet.h>
@@ -159,17 +160,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     struct server *srv = cls;
     struct request *r = *con_cls;
 
-    if (!r) {
+    if (!r || arrival_marked(r)) {
+        const void *mark = r;
         r = req_new(srv, c, method, url);
         if (!r)
             return MHD_NO;
+        *con_cls = r;
+        int status;
+        const char *refused = arrival_refusal(srv, c, mark, &status);
+        if (refused) {
+            /* Answered before the body: the library then closes the
+             * connection, and nothing of what follows is read as a request. */
+            r->route = "(refused on arrival)";
+            req_fail(r, status, status == 414 ? "too-costly" : "invalid", status == 414 ? "URI Too Long" : "Bad Request",
+                     refused);
+            return queue(r);
+        }
         /* The route is known before the body: its limit applies as it arrives. */
         r->rt = router_match(method, url, r->param, r->allow, sizeof r->allow);
         if (r->rt && r->rt->body == BODY_FHIR)
             r->body_limit = srv->cfg.max_body_fhir;
         else if (r->rt && r->rt->body == BODY_DOCUMENT)
             r->body_limit = srv->cfg.max_body_import; /* whole documents: a file, or every policy text */
-        *con_cls = r;
         return MHD_YES;
     }
     if (r->state == RQ_READING && *upload_size) {
@@ -213,7 +225,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     (void)c;
     (void)cls;
     struct request *r = *con_cls;
-    if (!r)
+    if (!r || arrival_marked(r))
         return;
     /* A client that left while its request waited on the writer is only
      * noticed on resume, and then the handler is not called again: the
@@ -339,6 +351,7 @@ int server_start(struct service *svc, const struct server_config *cfg, struct se
          * a request whose headers do not fit is refused by libmicrohttpd. */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_URI_LOG_CALLBACK, arrival_uri, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_ARRAY, tls,
         MHD_OPTION_END);

@@ -9,6 +9,7 @@
 struct server_config {
     const char *listen;            /* "127.0.0.1:8080", "[::1]:8080" */
     const char *public_url;        /* base for absolute links; NULL: from Host */
+    const char *allowed_hosts;     /* without public_url: Host values answered besides the listen address, "a,b" */
     unsigned threads;
     unsigned connection_limit;
     unsigned per_ip_limit;         /* connections from one address */

@@ -127,14 +127,20 @@ fail:
 
 /* --- login --- */
 
+/* The one answer to every wrong factor: which one was wrong (or missing)
+ * would tell a guesser that the password was right. */
+#define WRONG_CREDENTIALS                                                                                 \
+    "the login, the password or the code is wrong (an account with a second factor also needs the "     \
+    "6-digit code from the authenticator app, or a recovery code)"
+
 struct login_op {
     struct op op;
     char login[LOGIN_MAX + 1];
+    char key[THROTTLE_KEY_MAX];   /* the login from this client address */
     char person_id[ID_LEN + 1];   /* "" if no account has this login */
     int verified;
     int throttled;
-    int factor_refused;           /* the password was right; the second factor's code was not */
-    int code_missing;             /* ... and was not even given */
+    int factor_refused;           /* the password was right; the second factor's code was not (or none) */
     uint64_t step;                /* the second factor's step to record as used, 0: none */
     int use_code;                 /* a recovery code instead (code_hash), used up in the commit */
     unsigned char code_hash[32];
@@ -169,9 +175,7 @@ static int login_commit(struct op *o, struct store *st)
         l->verified = 0;
         l->factor_refused = 1;
         o->res.err = PHR_EPERM;
-        issue_set(&o->res.issue, 401, "login", "otp",
-                  l->use_code ? "the recovery code is wrong or was used already"
-                              : "the code from the authenticator app is wrong or was used already");
+        issue_set(&o->res.issue, 401, "login", NULL, WRONG_CREDENTIALS);
     }
     if (l->verified) {
         struct session_row s = {
@@ -181,7 +185,7 @@ static int login_commit(struct op *o, struct store *st)
             .last_seen_at = l->now,
             .expires_at = l->now + cfg->session_max_ms,
         };
-        if ((err = st->ops->session_insert(st, &s)) || (err = st->ops->throttle_clear(st, l->login)) ||
+        if ((err = st->ops->session_insert(st, &s)) || (err = st->ops->throttle_clear(st, l->key)) ||
             (err = st->ops->person_logged_in(st, l->person_id, l->now)) ||
             (err = st->ops->notices_open(st, l->person_id, NULL, add_notice, l)) ||
             (err = st->ops->notices_resolve(st, l->person_id, "inactivity", l->now)))
@@ -193,9 +197,9 @@ static int login_commit(struct op *o, struct store *st)
         snprintf(who.id, sizeof who.id, "%s", l->person_id);
         return gate_record(st, &who, ACT_ACCOUNT_LOGIN, subject, NULL, NULL, GATE_ALLOW);
     }
-    /* Asking for the code is part of signing in, not a failure to count. */
-    if (!l->throttled && !l->code_missing &&
-        (err = throttle_fail(st, cfg, l->login, o->actor.client, l->now)) != PHR_OK)
+    /* A missing code counts like a wrong one: were it not counted, the
+     * next attempt's delay would say that the password was right. */
+    if (!l->throttled && (err = throttle_fail(st, cfg, l->key, o->actor.client, l->now)) != PHR_OK)
         return err;
     return gate_record(st, &o->actor, ACT_ACCOUNT_LOGIN, subject, NULL, l->factor_refused ? "second-factor" : NULL,
                        GATE_DENY);
@@ -239,6 +243,11 @@ static int count_failure(struct store *st, const char *key, int lock_after, int6
     if (t.failures >= lock_after)
         t.locked_until = now + lock_ms;
     return st->ops->throttle_put(st, key, &t);
+}
+
+void throttle_key(const char *login, const char *client, char out[THROTTLE_KEY_MAX])
+{
+    snprintf(out, THROTTLE_KEY_MAX, "%s|%.64s", login, client && *client ? client : "unknown");
 }
 
 /* The key under which one client address's failures are counted. */
@@ -302,11 +311,8 @@ static int login_second_factor(struct service *svc, struct login_op *l, const ch
         return 0;
     }
     l->factor_refused = 1;
-    l->code_missing = res == FACTOR_MISSING;
     l->op.res.err = PHR_EPERM;
-    issue_set(&l->op.res.issue, 401, "login", "otp",
-              l->code_missing ? "enter the 6-digit code from your authenticator app: this account has a second factor"
-                              : "the code from the authenticator app is wrong or was used already");
+    issue_set(&l->op.res.issue, 401, "login", NULL, WRONG_CREDENTIALS);
     return -1;
 }
 
@@ -331,7 +337,8 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
     }
     struct throttle_row t;
     l->now = clock_now_ms();
-    int err = rd->ops->throttle_get(rd, l->login, &t);
+    throttle_key(l->login, a->client, l->key);
+    int err = rd->ops->throttle_get(rd, l->key, &t);
     int err2 = rd->ops->person_by_login(rd, l->login, person_login_copy, &found);
     int64_t client_wait = throttle_client_wait_ms(rd, a->client, l->now);
     service_reader_done(svc, rd);
@@ -378,7 +385,7 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
             l->verified = 1;
         } else if (!refused) {
             l->op.res.err = PHR_EPERM;
-            issue_set(&l->op.res.issue, 401, "login", NULL, "the login or the password is wrong");
+            issue_set(&l->op.res.issue, 401, "login", NULL, WRONG_CREDENTIALS);
         }
     }
     sodium_memzero(&found, sizeof found);

@@ -281,7 +281,9 @@ int erasure_account_now(struct service *svc, const struct actor *a, const char *
 
 static int wrong_password(struct erasure_job *e, struct store *st)
 {
-    int err = throttle_fail(st, &e->svc->cfg, e->login, e->actor->client, e->now);
+    char key[THROTTLE_KEY_MAX];
+    throttle_key(e->login, e->actor->client, key);
+    int err = throttle_fail(st, &e->svc->cfg, key, e->actor->client, e->now);
     return err ? err : gate_record(st, e->actor, ACT_ERASURE_EXECUTE, e->person, NULL, "wrong-password", GATE_DENY);
 }
 
@@ -334,7 +336,9 @@ int erasure_confirm(struct service *svc, const struct actor *a, const char *subj
         return issue_set(is, 503, "transient", NULL, "the store is not available");
     int err = rd->ops->erasure_get(rd, id, got_erasure, &p);
     int err2 = err ? err : rd->ops->person_by_id(rd, subject, got_secret, &s);
-    int err3 = err2 ? err2 : rd->ops->throttle_get(rd, s.login, &t);
+    char key[THROTTLE_KEY_MAX];
+    throttle_key(s.login, a->client, key);
+    int err3 = err2 ? err2 : rd->ops->throttle_get(rd, key, &t);
     service_reader_done(svc, rd);
     int64_t now = clock_now_ms();
     if (!err && strcmp(p.person, subject)) {

@@ -143,8 +143,10 @@ static int cda_of_day(struct export *e, const char *day, json_object *const *res
                            .author = "PHR service (the person's export)", .now_ms = clock_now_ms()};
     struct issue is = {0};
     int rc = cda_write(&h, results, n, out, &is) || cda_check(out->data, out->len, &is);
+    /* The schema's message may quote a value: the log gets the day only. */
     if (rc)
-        log_event(LOG_ERROR, "export.failed", "what", "cda", "why", is.diagnostics, NULL);
+        log_event(LOG_ERROR, "export.failed", "what", "cda", "day", day, "why", "the written CDA does not validate",
+                  NULL);
     return rc ? -1 : 0;
 }
 

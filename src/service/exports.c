@@ -147,12 +147,16 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
     return 0;
 }
 
-/* One CSV field, quoted when it must be (RFC 4180). */
+/* One CSV field, quoted when it must be (RFC 4180). A field a spreadsheet
+ * would run as a formula (= + - @, or a tab or CR first: OWASP's CSV
+ * injection) is written as text, behind a quote mark: a display or a note
+ * typed by anyone reaches the person's and recipients' spreadsheets. */
 static int csv_field(struct buf *b, const char *s, int last)
 {
     s = s ? s : "";
-    int quote = strpbrk(s, ",\"\r\n") != NULL;
-    if (quote && buf_puts(b, "\""))
+    int formula = s[0] && strchr("=+-@\t\r", s[0]);
+    int quote = formula || strpbrk(s, ",\"\r\n") != NULL;
+    if ((quote && buf_puts(b, "\"")) || (formula && buf_puts(b, "'")))
         return -1;
     for (const char *p = s; *p; p++)
         if ((*p == '"' && buf_puts(b, "\"")) || buf_append(b, p, 1))

@@ -82,6 +82,12 @@ int op_refuse(struct op *o, int status, const char *code, const char *fmt, ...)
  * client address, kept in the store so that every instance sees them. */
 #define LOGIN_MAX 128
 int normalise_login(const char *in, char out[LOGIN_MAX + 1], struct issue *is);
+/* The key failed sign-ins are counted (delayed, locked out) under: a login
+ * from one client address. A stranger failing elsewhere slows and locks
+ * only their own attempts, never the person's own sign-in; the client
+ * address's own count (any login) stops one address trying many. */
+#define THROTTLE_KEY_MAX (LOGIN_MAX + 8 + 72)
+void throttle_key(const char *login, const char *client, char out[THROTTLE_KEY_MAX]);
 int64_t throttle_wait_ms(const struct service_config *cfg, const struct throttle_row *t, int64_t now);
 int throttle_fail(struct store *st, const struct service_config *cfg, const char *key, const char *client,
                   int64_t now);

@@ -225,7 +225,7 @@ int staff_change(struct service *svc, const struct actor *a, const char *login, 
 
 struct login_op {
     struct op op;
-    char key[LOGIN_MAX + 8];     /* the throttle key: "staff:" + login */
+    char key[THROTTLE_KEY_MAX];  /* the throttle key: "staff:" + login, from this client address */
     struct found_staff f;
     int verified, throttled, inactive;
     uint64_t step;               /* the TOTP step used, 0 with a recovery code */
@@ -348,7 +348,9 @@ int staff_login(struct service *svc, const struct actor *a, const char *login, c
     struct login_op *l = calloc(1, sizeof *l);
     if (!l)
         return issue_set(is, 500, "exception", NULL, "out of memory");
-    snprintf(l->key, sizeof l->key, "staff:%s", norm);
+    char staff_login[LOGIN_MAX + 8];
+    snprintf(staff_login, sizeof staff_login, "staff:%s", norm);
+    throttle_key(staff_login, a->client, l->key);
     l->now = clock_now_ms();
     struct store *rd;
     struct throttle_row t;

@@ -2,7 +2,7 @@
 // to it. The binary is the sanitizer build (PHR_BIN, set by scripts/test.sh).
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,11 +41,15 @@ export async function startServer({ env = {}, data, args = [], publish = true } 
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const logs = [];
+  // Every server's log, kept for the sweep after the suites
+  // (tests/logs_clean.mjs): no health value, name, reason or secret in it.
+  const logFile = process.env.PHR_TEST_LOGS ? join(process.env.PHR_TEST_LOGS, `${process.pid}-${port}.log`) : null;
   let buffered = '';
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start:\n' + logs.join('\n'))), 60000);
     proc.stderr.on('data', (chunk) => {
+      if (logFile) appendFileSync(logFile, chunk);
       buffered += chunk;
       let i;
       while ((i = buffered.indexOf('\n')) >= 0) {

@@ -52,16 +52,21 @@ test('R2.4 a person turns a second factor on with a first code; sign-in then nee
   assert.equal(stored.split(' ')[1], String(20 + 40));
   assert.ok(!stored.toLowerCase().includes(secretHex));
 
+  // Every wrong factor gets the one answer: none of them says the password was right.
+  const wrongPassword = await call(srv, 'POST', '/api/v1/login', { body: { login: me.login, password: 'not the password at all' } });
   const missing = await signIn(me);
   assert.equal(missing.status, 401);
-  assert.match(missing.body.detail, /enter the 6-digit code/);
-  assert.equal(sql(srv.data, `SELECT count(*) FROM login_throttle WHERE login = '${me.login}'`), '0', 'being asked for the code is no failure');
+  assert.match(missing.body.detail, /6-digit code/);
+  assert.equal(missing.body.detail, wrongPassword.body.detail, 'a missing code is answered as a wrong password');
+  assert.equal(sql(srv.data, `SELECT failures FROM login_throttle WHERE login = '${me.login}|127.0.0.1'`), '2',
+    'and counted as one, or the next delay would tell');
+  sql(srv.data, `DELETE FROM login_throttle`);
   const replay = await signIn(me, code);
   assert.equal(replay.status, 401, 'the code used to turn it on is not accepted again');
-  assert.match(replay.body.detail, /wrong or was used already/);
+  assert.equal(replay.body.detail, wrongPassword.body.detail);
   const bad = await signIn(me, wrong(totp(uri, 1)));
   assert.equal(bad.status, 401);
-  assert.notEqual(sql(srv.data, `SELECT count(*) FROM login_throttle WHERE login = '${me.login}'`), '0', 'a wrong code counts as a failure');
+  assert.notEqual(sql(srv.data, `SELECT count(*) FROM login_throttle WHERE login = '${me.login}|127.0.0.1'`), '0', 'a wrong code counts as a failure');
   sql(srv.data, `DELETE FROM login_throttle`);
   const ok = await signIn(me, totp(uri, 1));
   assert.equal(ok.status, 200, ok.text);
@@ -70,7 +75,7 @@ test('R2.4 a person turns a second factor on with a first code; sign-in then nee
 
   assert.equal(audit(me, 'account.second-factor'), 'allow:begin: allow:confirm:');
   const logins = sql(srv.data, `SELECT group_concat(result || ':' || coalesce(reason, ''), ' ') FROM audit WHERE action = 'account.login' AND subject = '${me.personId}'`);
-  assert.match(logins, /deny:second-factor deny:second-factor deny:second-factor allow: deny:second-factor$/);
+  assert.match(logins, /deny: deny:second-factor deny:second-factor deny:second-factor allow: deny:second-factor$/);
 });
 
 test('R2.4 turning it off needs the password and a current code; a wrong one is refused, recorded and changes nothing; the operator resets it for a lost phone', async () => {
@@ -114,7 +119,7 @@ test('R2.4 each recovery code signs in once in place of a code, and turns the fa
   assert.equal((await signIn(me, null, first)).status, 200, 'a recovery code stands in for the code');
   const again = await signIn(me, null, first);
   assert.equal(again.status, 401);
-  assert.match(again.body.detail, /recovery code is wrong or was used already/);
+  assert.match(again.body.detail, /the login, the password or the code is wrong/);
   assert.equal((await signIn(me, null, 'not-a-code-at-all')).status, 401);
   sql(srv.data, 'DELETE FROM login_throttle');
   const offRefused = await factor(me, { action: 'off', password: PASSWORD, recovery_code: first });

@@ -275,7 +275,7 @@ test('R2.3 a person with records sees them; a bad login says so without leaking 
   await page.fill('#login-password', 'wrong password here');
   await page.click('#login-submit');
   await page.waitForSelector('#login-message.error');
-  assert.match(await page.textContent('#login-message'), /login or the password is wrong/);
+  assert.match(await page.textContent('#login-message'), /the login, the password or the code is wrong/);
   await page.fill('#login-password', PASSWORD);
   await page.click('#login-submit');
   await page.waitForURL(/#\/home/);
