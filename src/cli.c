@@ -82,6 +82,8 @@ static const struct {
     [OPT_APPROVER] = {"approver", "PHR_CHECKSHEET_APPROVER", "NAME", "the security officer who answers or approves"},
     [OPT_SOURCE] = {"source", "PHR_IMPORT_SOURCE", "SOURCE", "where the file came from: insurer, medical-institution, mynaportal (default: insurer for checkups, medical-institution for お薬手帳)"},
     [OPT_WEB] = {"web", "PHR_WEB", "DIR", "the portal's files (default: web/ of the source tree this binary was built from)"},
+    [OPT_WITNESS] = {"witness", "PHR_AUDIT_WITNESS", "FILE", "append-only file outside the database where every signed checkpoint is also written (verify: held against the store)"},
+    [OPT_RECORDS] = {"records", "PHR_VERIFY_RECORDS", NULL, "verify: also hold every record version against the digest its write's entry names"},
     [OPT_CHECKPOINT] = {"checkpoint-seconds", "PHR_CHECKPOINT_SECONDS", "SECONDS", "sign the audit chain head this often (default 60; 0: only at shutdown)"},
 };
 

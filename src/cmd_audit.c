@@ -1,5 +1,7 @@
 /* The handling history at the command line:
- *   phr audit verify [--audit-pub HEX,...]   the chain and every signed checkpoint
+ *   phr audit verify [--audit-pub HEX,...] [--witness FILE] [--records]
+ *                                            the chain, every signed checkpoint, what
+ *                                            a witness saw, and the records themselves
  *   phr audit pubkey                         the audit key's public half, for auditors
  *   phr audit keygen                         an audit key for a store made before it existed
  *   phr audit query  [filters] [--format jsonl]   entries matching the filters
@@ -20,7 +22,7 @@
 #include "util/err.h"
 
 #define MAX_TRUSTED 8
-#define VERIFY_OPTS (STORE_OPTS | BIT(OPT_AUDIT_PUB))
+#define VERIFY_OPTS (STORE_OPTS | BIT(OPT_AUDIT_PUB) | BIT(OPT_RECORDS) | BIT(OPT_CHECKPOINT))
 
 /* The public keys to trust: given in hex, or the key file's own. */
 static int trusted_keys(const struct cli *c, const struct paths *p, unsigned char (*pk)[SIGN_PUBLIC_BYTES],
@@ -56,42 +58,121 @@ static int trusted_keys(const struct cli *c, const struct paths *p, unsigned cha
     return 0;
 }
 
+/* The checkpoints a witness file (or a saved log) holds; -1 if it cannot
+ * be read. */
+static int read_witness(const char *path, struct witnessed **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "phr audit verify: cannot read the witness %s\n", path);
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0, room = 0;
+    int rc = 0;
+    while (getline(&line, &cap, f) > 0) {
+        struct witnessed w;
+        if (!audit_witness_read(line, &w))
+            continue;
+        if (*n == room) {
+            size_t r = room ? room * 2 : 64;
+            struct witnessed *p = realloc(*out, r * sizeof *p);
+            if (!p) {
+                rc = -1;
+                break;
+            }
+            *out = p;
+            room = r;
+        }
+        (*out)[(*n)++] = w;
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* Entries left unsigned past twice the interval: the service stopped
+ * without signing them (a crash: the next start signs them), or they were
+ * rewritten after the last checkpoint. */
+static int stale_tail(const struct cli *c, const struct audit_report *rep)
+{
+    long interval = cli_number(c, OPT_CHECKPOINT, 60, 0, 86400);
+    if (interval <= 0 || !rep->oldest_unsigned_at || rep->entries == rep->signed_seq)
+        return 0;
+    int64_t age_ms = clock_now_ms() - rep->oldest_unsigned_at;
+    if (age_ms <= 2000LL * interval)
+        return 0;
+    printf("audit chain NOT SIGNED: entries %lld to %lld are up to %.1f s old and no checkpoint signs them (the "
+           "interval is %ld s): the service stopped without signing (a crash?), or they were rewritten\n",
+           (long long)rep->signed_seq + 1, (long long)rep->entries, (double)age_ms / 1000, interval);
+    return 1;
+}
+
+static int verify_records(struct store *st)
+{
+    struct records_report rr;
+    int err = audit_verify_records(st, &rr);
+    if (err == PHR_OK) {
+        printf("records intact: %lld versions, %lld held against their writes' digests", (long long)rr.versions,
+               (long long)rr.bound);
+        if (rr.legacy)
+            printf(" (%lld written before writes named digests: not checked)", (long long)rr.legacy);
+        printf("\n");
+        return 0;
+    }
+    if (err == PHR_ECRYPTO)
+        printf("records TAMPERED: %s: %s\n", rr.record, rr.problem);
+    else
+        fprintf(stderr, "phr audit verify: cannot read the records: %s\n", phr_strerror(err));
+    return 1;
+}
+
 static int verify(const struct cli *c, const struct paths *p)
 {
     unsigned char trusted[MAX_TRUSTED][SIGN_PUBLIC_BYTES];
-    size_t ntrusted;
-    if (trusted_keys(c, p, trusted, &ntrusted))
+    size_t ntrusted, nwitnessed = 0;
+    struct witnessed *witnessed = NULL;
+    if (trusted_keys(c, p, trusted, &ntrusted) ||
+        (c->val[OPT_WITNESS] && read_witness(c->val[OPT_WITNESS], &witnessed, &nwitnessed)))
         return 1;
     struct store *st;
     int err = store_open(p->db.data, STORE_READONLY, &st);
     if (err) {
         fprintf(stderr, "phr audit verify: cannot open %s: %s\n", p->db.data, phr_strerror(err));
+        free(witnessed);
         return 1;
     }
     struct audit_report rep;
     double t0 = clock_mono_ms();
     err = audit_verify(st, trusted, ntrusted, &rep);
+    if (!err)
+        err = audit_verify_witness(st, witnessed, nwitnessed, &rep);
     double ms = clock_mono_ms() - t0;
-    store_close(st);
+    int rc = 1;
     if (err == PHR_OK) {
         printf("audit chain intact: %lld entries verified, %lld signed checkpoints", (long long)rep.entries,
                (long long)rep.checkpoints);
         if (rep.checkpoints)
             printf(" (the newest signs entry %lld; %lld entries after it not yet signed)", (long long)rep.signed_seq,
                    (long long)(rep.entries - rep.signed_seq));
+        if (c->val[OPT_WITNESS])
+            printf("; every one of the %zu checkpoints the witness saw is there", nwitnessed);
         printf("\nverified in %.0f ms (%.0f entries/s)\n", ms, ms > 0 ? rep.entries * 1000.0 / ms : 0.0);
-        return 0;
-    }
-    if (err == PHR_ECRYPTO) {
+        rc = stale_tail(c, &rep) || (c->val[OPT_RECORDS] && verify_records(st));
+    } else if (err == PHR_ECRYPTO) {
         if (rep.first_bad_seq)
             printf("audit chain BROKEN at entry %lld: %s (%lld entries before it verified)\n",
                    (long long)rep.first_bad_seq, rep.problem, (long long)rep.entries);
         else
             printf("audit chain BROKEN: %s\n", rep.problem);
-        return 1;
+    } else {
+        fprintf(stderr, "phr audit verify: cannot read the audit log: %s\n", phr_strerror(err));
     }
-    fprintf(stderr, "phr audit verify: cannot read the audit log: %s\n", phr_strerror(err));
-    return 1;
+    store_close(st);
+    free(witnessed);
+    return rc;
 }
 
 static int pubkey(const struct paths *p)

@@ -8,7 +8,8 @@
 #include "util/buf.h"
 
 #define BIT(o) ((opt_mask)1 << (o))
-#define STORE_OPTS (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_OLD_KEYS) | BIT(OPT_AUDIT_KEY) | BIT(OPT_LOG_LEVEL))
+#define STORE_OPTS \
+    (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_OLD_KEYS) | BIT(OPT_AUDIT_KEY) | BIT(OPT_WITNESS) | BIT(OPT_LOG_LEVEL))
 
 /* The retention rules, read by serve and by 'phr retention run'. */
 #define RETENTION_OPTS                                                                                       \

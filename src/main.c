@@ -208,6 +208,7 @@ int open_service(const struct cli *c, const struct paths *p, struct service **sv
     cfg.db_path = p->db.data;
     cfg.key_path = p->key.data;
     cfg.audit_key_path = p->audit_key.data;
+    cfg.witness_path = c->val[OPT_WITNESS];
     cfg.old_key_paths = c->val[OPT_OLD_KEYS];
     cfg.crash_after = getenv("PHR_TEST_CRASH_AFTER");
     long ckpt = cli_number(c, OPT_CHECKPOINT, 60, 0, 86400);

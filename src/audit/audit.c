@@ -119,6 +119,7 @@ struct verify_state {
     size_t nckpts, cap, next;        /* next: the first not yet met by the chain */
     const unsigned char (*trusted)[SIGN_PUBLIC_BYTES];
     size_t ntrusted;
+    int64_t signed_seq;              /* the newest checkpoint's entry */
 };
 
 static int bad(struct verify_state *v, int64_t seq, const char *what)
@@ -143,6 +144,8 @@ static int verify_one(void *arg, const struct audit_row *a)
     if (sodium_memcmp(h, a->hash, SHA256_BYTES) != 0)
         return bad(v, a->seq, "entry content does not match its hash (altered)");
     memcpy(v->prev, a->hash, SHA256_BYTES);
+    if (a->seq == v->signed_seq + 1)
+        v->rep->oldest_unsigned_at = a->at;
     /* Every checkpoint that signed this entry must have signed this hash. */
     for (; v->next < v->nckpts && v->ckpts[v->next].seq == a->seq; v->next++)
         if (sodium_memcmp(v->ckpts[v->next].hash, a->hash, SHA256_BYTES) != 0) {
@@ -201,6 +204,7 @@ int audit_verify(struct store *st, const unsigned char (*trusted)[SIGN_PUBLIC_BY
     memset(report, 0, sizeof *report);
     struct verify_state v = {.rep = report, .expect_seq = 1, .trusted = trusted, .ntrusted = ntrusted};
     int err = st->ops->checkpoint_scan(st, 0, load_checkpoint, &v);
+    v.signed_seq = v.nckpts ? v.ckpts[v.nckpts - 1].seq : 0;
     if (!err)
         err = st->ops->audit_scan(st, 1, verify_one, &v);
     if (!err && v.next < v.nckpts) {

@@ -29,12 +29,20 @@ static const char *who(const struct audit_row *a)
     return a->role;
 }
 
+int audit_item_reference(struct buf *out, const char *item, size_t n)
+{
+    const char *at = memchr(item, '@', n);
+    if (at)
+        n = (size_t)(at - item);
+    return (!memchr(item, '/', n) && buf_puts(out, "Observation/")) || buf_json_escape(out, item, n);
+}
+
 static int write_records(struct buf *out, const char *records)
 {
     const char *p = records;
     while (p && *p) {
         size_t n = strcspn(p, ",");
-        if (buf_puts(out, ",{\"what\":{\"reference\":\"Observation/") || buf_json_escape(out, p, n) ||
+        if (buf_puts(out, ",{\"what\":{\"reference\":\"") || audit_item_reference(out, p, n) ||
             buf_puts(out, "\"}}"))
             return -1;
         p += n + (p[n] == ',');

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "formats/auditevent.h"
 #include "util/clock.h"
 
 #define PURPOSE_SYSTEM "urn:phr:purpose"
@@ -58,11 +59,8 @@ int provision_fhir_write(struct buf *out, const struct provision_entry *e)
     while (p && *p) {
         const char *end = strchr(p, ',');
         size_t n = end ? (size_t)(end - p) : strlen(p);
-        /* An item is a versioned reference ("Observation/{id}/_history/2");
-         * one recorded before they were is a bare Observation id. */
-        int bare = !memchr(p, '/', n);
-        if (buf_puts(out, first ? "{\"reference\":\"" : ",{\"reference\":\"") ||
-            (bare && buf_puts(out, "Observation/")) || buf_json_escape(out, p, n) || buf_puts(out, "\"}"))
+        if (buf_puts(out, first ? "{\"reference\":\"" : ",{\"reference\":\"") || audit_item_reference(out, p, n) ||
+            buf_puts(out, "\"}"))
             return -1;
         first = 0;
         p = end ? end + 1 : NULL;

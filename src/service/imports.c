@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "access/gate.h"
+#include "audit/audit.h"
 #include "crypto/seal.h"
 #include "formats/sphr.h"
 #include "service/import_parse.h"
@@ -77,7 +78,9 @@ static int insert_file(struct import_job *x, struct store *st, struct file *f)
         int err = st->ops->record_insert(st, &r);
         if (err)
             return err;
-        if (buf_printf(&x->ids, "%s%s", x->ids.len ? "," : "", s->r.id))
+        char binding[AUDIT_BINDING_MAX];
+        audit_record_binding(&r, binding);
+        if (buf_printf(&x->ids, "%s%s", x->ids.len ? "," : "", binding))
             return PHR_ENOMEM;
     }
     return PHR_OK;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "audit/audit.h"
 #include "crypto/seal.h"
 #include "formats/vitals.h"
 #include "service/internal.h"
@@ -92,7 +93,9 @@ static int write_commit(struct op *o, struct store *st)
     }
     if ((err = st->ops->record_insert(st, &w->row)) != PHR_OK)
         return err;
-    return gate_record(st, &o->actor, w->act, subject, w->row.id, NULL, GATE_ALLOW);
+    char binding[AUDIT_BINDING_MAX];
+    audit_record_binding(&w->row, binding);
+    return gate_record(st, &o->actor, w->act, subject, binding, NULL, GATE_ALLOW);
 }
 
 static int write_render(struct op *o, struct buf *out)

@@ -103,6 +103,11 @@ int service_open(const struct service_config *cfg, struct service **out)
                   NULL);
         goto fail;
     }
+    /* What a crash left unsigned is signed before anything is added. */
+    if ((err = service_checkpoint_now(svc)) != PHR_OK) {
+        log_event(LOG_ERROR, "service.open", "step", "checkpoint", "error", phr_strerror(err), NULL);
+        goto fail;
+    }
     if ((err = checkpointing_start(svc, &svc->checkpointing)) != PHR_OK ||
         (err = retention_start(svc, &svc->retention)) != PHR_OK)
         goto fail;

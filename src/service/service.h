@@ -24,7 +24,8 @@ struct service_config {
     const char *key_path;
     const char *old_key_paths;    /* comma-separated: keys being rotated away from */
     const char *audit_key_path;   /* Ed25519 key that signs checkpoints */
-    int64_t checkpoint_interval_ms; /* 0: only when the service closes */
+    int64_t checkpoint_interval_ms; /* 0: only when the service opens and closes */
+    const char *witness_path;     /* each checkpoint also appended here; NULL: the log only */
     int64_t staff_session_idle_ms;  /* staff sessions end sooner than persons' */
     int64_t staff_session_max_ms;
     int64_t staff_inactive_ms;      /* a staff account unused this long is disabled */

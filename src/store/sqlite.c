@@ -65,8 +65,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RECORD_GET_VERSION] = "SELECT " RECORD_COLS " FROM records WHERE id = ? AND version = ?",
     [S_RECORD_SUPERSEDE] = "UPDATE records SET current = 0 WHERE id = ? AND version = ? AND current = 1",
     [S_RECORD_HISTORY] = "SELECT " RECORD_COLS " FROM records WHERE id = ? ORDER BY version DESC",
-    [S_RECORD_PAGE] = "SELECT " RECORD_COLS ", rowid FROM records WHERE person_id = ? AND rowid > ?"
-                      " ORDER BY rowid LIMIT ?",
+    [S_RECORD_PAGE] = "SELECT " RECORD_COLS ", rowid FROM records WHERE (?1 IS NULL OR person_id = ?1)"
+                      " AND rowid > ?2 ORDER BY rowid LIMIT ?3",
     /* Current versions only: the search index reaches exactly the person's
      * rows, where the scan above reads the table from the cursor on. The
      * page's rowids are sorted from the index alone, then only those rows

@@ -346,13 +346,15 @@ struct store_ops {
     int (*record_history)(struct store *st, const char *id, record_cb cb, void *arg);
     int (*record_search)(struct store *st, const struct record_query *q, record_cb cb, void *arg);
     int (*record_count)(struct store *st, const struct record_query *q, int64_t *n);
-    /* Every version (or only the current ones) of a person's records
-     * written after cursor `after` (0: from the start), at most limit;
-     * *last: the cursor to go on from. */
+
     /* The current record of this type whose original has this keyed
      * digest (a document imported before); id holds 37. PHR_ENOTFOUND. */
     int (*record_by_original)(struct store *st, const char *person, const char *type, const unsigned char mac[32],
                               char id[37]);
+    /* Every version (or only the current ones) of a person's records
+     * (person NULL, not current_only: everyone's) written after cursor
+     * `after` (0: from the start), at most limit; *last: the cursor to go
+     * on from. */
     int (*record_page)(struct store *st, const char *person, int current_only, int64_t after, int limit, record_cb cb,
                        void *arg, int64_t *last);
     /* Versions written before records had a data kind (at most limit), and
