@@ -45,6 +45,8 @@ static int sniff(const char *data, size_t len, enum import_format *f)
 
 int import_parse(const char *data, size_t len, struct parsed *p, struct issue *is)
 {
+    /* Whatever happens, import_parsed_free may be called on p. */
+    memset(p, 0, sizeof *p);
     if (sniff(data, len, &p->f))
         return issue_set(is, 415, "not-supported", NULL,
                          "this is not a file the service imports: a 特定健診 CDA document (XML), FHIR R4 JSON, "
