@@ -32,6 +32,7 @@ struct disclosure {
     struct person_snapshot snap;
     enum part part;
     int64_t cursor, records, accesses;
+    int64_t seen;                 /* record versions read, included or not */
     char login[LOGIN_MAX + 16], status[16];
     int64_t created_at, closed_on;
 };
@@ -136,6 +137,8 @@ static int put_record(void *arg, const struct record_row *r)
     struct page *p = arg;
     struct disclosure *d = p->d;
     struct buf *b = p->b;
+    size_t mark = b->len;
+    d->seen++;
     if (d->records++ && buf_puts(b, ","))
         return PHR_ENOMEM;
     if (buf_puts(b, "{\"id\":") || buf_json_str(b, r->id) ||
@@ -147,9 +150,18 @@ static int put_record(void *arg, const struct record_row *r)
         return PHR_ENOMEM;
     struct buf *plain = &d->snap.plain;
     int err = snapshot_open_part(&d->snap, r, "body");
-    if (err || buf_append(b, plain->data, plain->len))
-        return err ? err : PHR_ENOMEM;
-    if ((err = snapshot_open_part(&d->snap, r, "original")) != PHR_OK)
+    if (!err && buf_append(b, plain->data, plain->len))
+        err = PHR_ENOMEM;
+    if (!err)
+        err = snapshot_open_part(&d->snap, r, "original");
+    if (err == PHR_ECRYPTO) {
+        /* Logged; taken out again, and named in the summary. */
+        buf_wipe(plain);
+        b->len = mark;
+        d->records--;
+        return PHR_OK;
+    }
+    if (err)
         return err;
     size_t n = sodium_base64_encoded_len(plain->len, sodium_base64_VARIANT_ORIGINAL);
     if (buf_puts(b, ",\"original_base64\":\"") || buf_reserve(b, n))
@@ -159,6 +171,18 @@ static int put_record(void *arg, const struct record_row *r)
     b->len += n - 1;
     buf_wipe(plain);
     return buf_puts(b, "\"}") ? PHR_ENOMEM : PHR_OK;
+}
+
+/* The records that could not be opened, as a JSON array's members. */
+static int put_unreadable(struct buf *b, const char *list)
+{
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        if (buf_puts(b, p == list ? "\"" : ",\"") || buf_json_escape(b, p, n) || buf_puts(b, "\""))
+            return -1;
+        p += n + (p[n] == ',');
+    }
+    return 0;
 }
 
 static int put_access(void *arg, const struct audit_row *a)
@@ -182,9 +206,9 @@ int disclosure_next(struct disclosure *d, struct buf *b)
         d->part = P_RECORDS;
         break;
     case P_RECORDS:
-        before = d->records;
+        before = d->seen;
         err = rd->ops->record_page(rd, d->snap.person, 0, d->cursor, PAGE, put_record, &p, &d->cursor);
-        if (!err && d->records - before < PAGE) {
+        if (!err && d->seen - before < PAGE) {
             d->part = P_CONSENTS;
             d->cursor = 0;
         }
@@ -206,8 +230,10 @@ int disclosure_next(struct disclosure *d, struct buf *b)
             d->part = P_SUMMARY;
         break;
     case P_SUMMARY:
-        err = buf_printf(b, "],\"summary\":{\"records\":%lld,\"accesses\":%lld,\"complete\":true}}\n",
-                         (long long)d->records, (long long)d->accesses)
+        /* A disclosure that could not include a record says so. */
+        err = buf_printf(b, "],\"summary\":{\"records\":%lld,\"accesses\":%lld,\"complete\":%s,\"unreadable\":[",
+                         (long long)d->records, (long long)d->accesses, d->snap.nunreadable ? "false" : "true") ||
+                      put_unreadable(b, buf_cstr(&d->snap.unreadable)) || buf_puts(b, "]}}\n")
                   ? PHR_ENOMEM
                   : PHR_OK;
         d->part = P_END;

@@ -32,7 +32,7 @@ static int collect_medication(void *arg, const struct record_row *r)
         return PHR_OK;
     int err = snapshot_open_part(&e->snap, r, med ? "body" : "original");
     if (err)
-        return err;
+        return err == PHR_ECRYPTO ? PHR_OK : err; /* logged, and left out */
     struct buf *p = &e->snap.plain;
     if (text) {
         char *line = jahis_patient_line(p->data, p->len);
@@ -111,7 +111,7 @@ static int add_result(struct originals *x, const struct record_row *r)
     }
     int err = snapshot_open_part(&x->e->snap, r, "body");
     if (err)
-        return err;
+        return err == PHR_ECRYPTO ? PHR_OK : err; /* logged, and left out */
     json_object *o = json_tokener_parse(buf_cstr(&x->e->snap.plain));
     buf_wipe(&x->e->snap.plain);
     if (!o)
@@ -183,7 +183,7 @@ static int add_point(struct originals *x, const struct record_row *r)
 {
     int err = snapshot_open_part(&x->e->snap, r, "body");
     if (err)
-        return err;
+        return err == PHR_ECRYPTO ? PHR_OK : err; /* logged, and left out */
     json_object *o = json_tokener_parse(buf_cstr(&x->e->snap.plain));
     buf_wipe(&x->e->snap.plain);
     if (!o)
@@ -223,7 +223,7 @@ static int keep_original(void *arg, const struct record_row *r)
     }
     int err = snapshot_open_part(&x->e->snap, r, "original");
     if (err)
-        return err;
+        return err == PHR_ECRYPTO ? PHR_OK : err; /* logged, and left out */
     struct original *o = &x->o[x->n++];
     memset(o, 0, sizeof *o);
     struct buf *p = &x->e->snap.plain;

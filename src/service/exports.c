@@ -65,7 +65,7 @@ static int collect_checkup(void *arg, const struct record_row *r)
     if (e->format == EXPORT_CDA) {
         int err = snapshot_open_part(&e->snap, r, "body");
         if (err)
-            return err;
+            return err == PHR_ECRYPTO ? PHR_OK : err; /* logged, and left out */
         json_object *o = json_tokener_parse(buf_cstr(&e->snap.plain));
         buf_wipe(&e->snap.plain);
         return o ? export_keep(e, o) : PHR_EIO;
@@ -294,17 +294,23 @@ static int put_record(void *arg, const struct record_row *r)
         return PHR_OK;
     int err;
     if (e->format == EXPORT_FHIR) {
-        /* The body is opened straight into what is sent. */
+        /* The body is opened straight into what is sent; a record that does
+         * not open is taken out again, and named at the end. */
+        size_t mark = p->b->len;
         err = buf_puts(p->b, ",{\"fullUrl\":\"") || buf_puts(p->b, r->resource_type) || buf_puts(p->b, "/") ||
                       buf_puts(p->b, r->id) || buf_puts(p->b, "\",\"resource\":")
                   ? PHR_ENOMEM
                   : snapshot_append_part(&e->snap, r, "body", p->b);
+        if (err == PHR_ECRYPTO) {
+            p->b->len = mark;
+            return PHR_OK;
+        }
         err = err ? err : buf_puts(p->b, "}") ? PHR_ENOMEM : export_note_provided(e, r);
         e->count += err == PHR_OK;
         return err;
     }
     if ((err = snapshot_open_part(&e->snap, r, "body")) != PHR_OK)
-        return err;
+        return err == PHR_ECRYPTO ? PHR_OK : err; /* logged, and left out */
     struct buf *plain = &e->snap.plain;
     if (e->format == EXPORT_CHECKUP) {
         err = checkup_entry(p->b, e, r, plain);
@@ -351,7 +357,8 @@ static int step(struct export *e, struct buf *b)
         err = rd->ops->record_page(rd, e->snap.person, 1, e->cursor, PAGE, put_record, &p, &e->cursor);
         if (!err && e->cursor == before) {
             e->done = 1;
-            if ((e->format == EXPORT_FHIR || e->format == EXPORT_CHECKUP) && buf_puts(b, "]}\n"))
+            if ((e->format == EXPORT_FHIR || e->format == EXPORT_CHECKUP) &&
+                (snapshot_outcome(&e->snap, b, 0, 0) || buf_puts(b, "]}\n")))
                 err = PHR_ENOMEM;
         }
     }

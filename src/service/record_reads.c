@@ -10,6 +10,7 @@
 #include "crypto/seal.h"
 #include "service/internal.h"
 #include "util/err.h"
+#include "util/log.h"
 
 struct sealed {
     char id[ID_LEN + 1];
@@ -145,11 +146,22 @@ static int keep_row(void *arg, const struct record_row *row)
 }
 
 /* Opens row i into out. */
+/* Opens row i into out (nothing appended on failure). A row that does not
+ * open (its tag fails: altered or corrupted storage) is logged naming it:
+ * a search leaves it out and says so; a read of it is a 500. */
 static int open_row(struct read_op *r, const unsigned char key[DATA_KEY_BYTES], size_t i, struct buf *out)
 {
     char ad[96];
-    record_ad(ad, r->rows[i].id, r->rows[i].version, "body");
-    return seal_open(r->rows[i].alg, key, ad, r->rows[i].body, r->rows[i].len, out);
+    record_ad(ad, r->rows[i].id, r->rows[i].version, r->original ? "original" : "body");
+    int err = seal_open(r->rows[i].alg, key, ad, r->rows[i].body, r->rows[i].len, out);
+    if (err == PHR_ECRYPTO || err == PHR_EINVAL) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", r->rows[i].version);
+        log_event(LOG_ERROR, "record.unreadable", "person", r->subject, "record", r->rows[i].id, "version", v,
+                  "part", r->original ? "original" : "body", NULL);
+        err = PHR_ECRYPTO;
+    }
+    return err;
 }
 
 static int with_key(struct read_op *r, unsigned char key[DATA_KEY_BYTES])
@@ -163,6 +175,8 @@ static int with_key(struct read_op *r, unsigned char key[DATA_KEY_BYTES])
     return err;
 }
 
+/* The resource, or (original_ops) the original exactly as it was
+ * submitted (an imported document). */
 static int read_render(struct op *o, struct buf *out)
 {
     struct read_op *r = (struct read_op *)o;
@@ -170,21 +184,6 @@ static int read_render(struct op *o, struct buf *out)
     int err = with_key(r, key);
     if (!err)
         err = open_row(r, key, 0, out);
-    sodium_memzero(key, sizeof key);
-    return err;
-}
-
-/* The original exactly as it was submitted (an imported document). */
-static int original_render(struct op *o, struct buf *out)
-{
-    struct read_op *r = (struct read_op *)o;
-    unsigned char key[DATA_KEY_BYTES];
-    char ad[96];
-    int err = with_key(r, key);
-    if (!err) {
-        record_ad(ad, r->rows[0].id, r->rows[0].version, "original");
-        err = seal_open(r->rows[0].alg, key, ad, r->rows[0].body, r->rows[0].len, out);
-    }
     sodium_memzero(key, sizeof key);
     return err;
 }
@@ -222,18 +221,32 @@ static int bundle_render(struct op *o, struct buf *out)
     }
     if (buf_puts(out, "],\"entry\":["))
         goto nomem;
+    size_t sent = 0, unreadable = 0;
     for (size_t i = 0; i < r->nrows; i++) {
-        if (buf_printf(out, "%s{\"fullUrl\":", i ? "," : "") || buf_puts(out, "\"") ||
+        size_t mark = out->len;
+        if (buf_printf(out, "%s{\"fullUrl\":", sent ? "," : "") || buf_puts(out, "\"") ||
             buf_json_escape(out, r->base_url, strlen(r->base_url)) ||
             buf_printf(out, "/%s/%s\",\"resource\":", r->type, r->rows[i].id))
             goto nomem;
-        if ((err = open_row(r, key, i, out)) != PHR_OK)
+        if ((err = open_row(r, key, i, out)) == PHR_ECRYPTO) {
+            out->len = mark; /* left out; the rest of the answer stands */
+            unreadable++;
+            err = PHR_OK;
+            continue;
+        }
+        if (err)
             goto out;
+        sent++;
         if (search ? buf_puts(out, ",\"search\":{\"mode\":\"match\"}}")
                    : buf_printf(out, ",\"request\":{\"method\":\"%s\",\"url\":\"%s/%s\"}}",
                                 r->rows[i].version == 1 ? "POST" : "PUT", r->type, r->rows[i].id))
             goto nomem;
     }
+    if (unreadable && search &&
+        buf_printf(out, "%s{\"resource\":{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
+                        "\"code\":\"exception\",\"diagnostics\":\"%zu matching record(s) could not be opened and are "
+                        "not included\"}]},\"search\":{\"mode\":\"outcome\"}}", sent ? "," : "", unreadable))
+        goto nomem;
     if (buf_puts(out, "]}"))
         goto nomem;
     goto out;
@@ -255,7 +268,7 @@ static void read_destroy(struct op *o)
 }
 
 static const struct op_ops read_ops = {read_commit, read_render, read_destroy};
-static const struct op_ops original_ops = {read_commit, original_render, read_destroy};
+static const struct op_ops original_ops = {read_commit, read_render, read_destroy};
 static const struct op_ops bundle_ops = {read_commit, bundle_render, read_destroy};
 
 static struct read_op *read_op_new(struct service *svc, const struct actor *a, enum action act,

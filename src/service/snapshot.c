@@ -11,6 +11,7 @@
 #include "crypto/seal.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/log.h"
 
 int snapshot_open(struct service *svc, const char *person, int (*prepare)(void *, struct store *), void *arg,
                   struct person_snapshot *s)
@@ -38,7 +39,32 @@ int snapshot_append_part(struct person_snapshot *s, const struct record_row *r, 
     record_ad(ad, r->id, r->version, part);
     const unsigned char *blob = strcmp(part, "original") ? r->body : r->original;
     size_t len = strcmp(part, "original") ? r->body_len : r->original_len;
-    return seal_open(r->alg, s->key, ad, blob, len, out);
+    int err = seal_open(r->alg, s->key, ad, blob, len, out);
+    if (err != PHR_ECRYPTO && err != PHR_EINVAL)
+        return err;
+    char v[16];
+    snprintf(v, sizeof v, "%d", r->version);
+    log_event(LOG_ERROR, "record.unreadable", "person", s->person, "record", r->id, "version", v, "part", part,
+              "why", err == PHR_EINVAL ? "unknown sealing algorithm" : "its sealed part does not authenticate", NULL);
+    if (buf_printf(&s->unreadable, "%s%s/%s/_history/%d", s->nunreadable ? "," : "", r->resource_type, r->id,
+                   r->version))
+        return PHR_ENOMEM;
+    s->nunreadable++;
+    return PHR_ECRYPTO;
+}
+
+int snapshot_outcome(const struct person_snapshot *s, struct buf *out, int first, int searchset)
+{
+    if (!s->nunreadable)
+        return PHR_OK;
+    return buf_puts(out, first ? "" : ",") ||
+                   buf_printf(out, "{\"resource\":{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":"
+                                   "\"error\",\"code\":\"exception\",\"diagnostics\":\"%zu record(s) could not be "
+                                   "opened and are not included: ", s->nunreadable) ||
+                   buf_json_escape(out, s->unreadable.data, s->unreadable.len) ||
+                   buf_puts(out, searchset ? "\"}]},\"search\":{\"mode\":\"outcome\"}}" : "\"}]}}")
+               ? PHR_ENOMEM
+               : PHR_OK;
 }
 
 int snapshot_open_part(struct person_snapshot *s, const struct record_row *r, const char *part)
@@ -76,4 +102,6 @@ void snapshot_close(struct person_snapshot *s)
     s->in_read = 0;
     sodium_memzero(s->key, sizeof s->key);
     buf_wipe(&s->plain);
+    buf_free(&s->unreadable);
+    s->nunreadable = 0;
 }

@@ -5,12 +5,11 @@
 // the next fetch; anyone else's export reads as absent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide } from './helpers.mjs';
-import { manifestFrom } from '../../web/js/manifest.js';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, publishPurpose } from './helpers.mjs';
 import { validateProfiled } from './profiles.mjs';
 
 let srv;
@@ -150,16 +149,10 @@ test('R2.9 R4.4 refusals: not async, a person, a type not exported, a future _si
 test('R4.4 R3.4 Bulk $export by Group: the persons the group\'s purpose covers only; a group the client is not in reads as absent, recorded', async () => {
   run('recipient', 'group', '--group', 'research-partners', '--name', 'Research Partners');
   run('recipient', 'join', '--group', 'research-partners', '--recipient', clinic.id);
-  const dir = mkdtempSync(join(tmpdir(), 'phr-bulk-policy-'));
-  cpSync(new URL('../../policies/', import.meta.url).pathname, dir, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8'));
-  manifest.purposes = manifestFrom((await call(srv, 'GET', '/api/v1/policies')).body).purposes;
-  manifest.purposes.push({ code: 'provision-research', required: false, title: { ja: '研究機関への提供' },
+  const published = await publishPurpose(srv, { code: 'provision-research', required: false, title: { ja: '研究機関への提供' },
     description: { ja: '研究協力団体に加盟する機関へ、研究のためにバイタル記録を提供します。' },
     recipient_group: 'research-partners', kinds: ['vital-signs'] });
-  writeFileSync(join(dir, 'policy.json'), JSON.stringify(manifest));
-  run('policy', 'publish', '--manifest', join(dir, 'policy.json'));
-  rmSync(dir, { recursive: true, force: true });
+  assert.equal(published.status, 0, published.stderr);
   const dave = await signupAndLogin(srv);
   await measure(dave, 135, '2026-11-02T07:00:00+09:00');
   assert.equal((await decide(srv, dave.token, [{ purpose: 'provision-research', decision: 'grant' }])).status, 201);

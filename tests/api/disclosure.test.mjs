@@ -42,7 +42,7 @@ test('R3.8 the disclosure archive holds the account, every record version with p
     assert.deepEqual(d.provisions.provisions, []);
     assert.deepEqual(d.accesses.map((a) => a.subtype[0].code), ['account.signup'],
       'nobody but the person touched the data; the sign-up came before there was a session');
-    assert.deepEqual(d.summary, { records: 3, accesses: 1, complete: true });
+    assert.deepEqual(d.summary, { records: 3, accesses: 1, complete: true, unreadable: [] });
     assert.equal(sql(srv.data, `SELECT count(*) FROM audit WHERE action = 'disclosure.read' AND subject = '${me.personId}' AND result = 'allow'`), '1');
 
     assert.equal((await call(srv, 'GET', '/api/v1/me/disclosure')).status, 401);
@@ -80,7 +80,7 @@ test('R3.8 R3.10 a long history streams in pages, and an erasure during the down
     }
     const d = JSON.parse(Buffer.concat(chunks).toString('utf8'));
     assert.equal(d.records.length, n, 'the snapshot taken at the start, whole');
-    assert.deepEqual(d.summary, { records: n, accesses: 1, complete: true });
+    assert.deepEqual(d.summary, { records: n, accesses: 1, complete: true, unreadable: [] });
     assert.equal(sql(srv.data, `SELECT count(*) FROM records WHERE person_id = '${me.personId}'`), '0', 'and the erasure is done');
     const after = await call(srv, 'GET', '/api/v1/me/disclosure', { token: me.token });
     assert.equal(after.status, 401, 'the erased person has no session left');

@@ -2,7 +2,7 @@
 // to it. The binary is the sanitizer build (PHR_BIN, set by scripts/test.sh).
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,6 +175,22 @@ export function sql(data, statement, file = 'phr.db') {
   const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(data, file), statement], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
   return r.stdout.trim();
+}
+
+// `phr policy publish` of the policies in force with one more purpose, as
+// the operator would publish it; the command's result ({status, stdout,
+// stderr}) is returned, unasserted.
+export async function publishPurpose(srv, purpose) {
+  const { manifestFrom } = await import('../../web/js/manifest.js');
+  const dir = mkdtempSync(join(tmpdir(), 'phr-policy-'));
+  cpSync(new URL('../../policies/', import.meta.url).pathname, dir, { recursive: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8'));
+  manifest.purposes = manifestFrom((await call(srv, 'GET', '/api/v1/policies')).body).purposes;
+  manifest.purposes.push(purpose);
+  writeFileSync(join(dir, 'policy.json'), JSON.stringify(manifest));
+  const r = phr(['policy', 'publish', '--data', srv.data, '--manifest', join(dir, 'policy.json'), '--log-level', 'warn']);
+  rmSync(dir, { recursive: true, force: true });
+  return r;
 }
 
 export function phr(args, opts = {}) {

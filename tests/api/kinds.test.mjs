@@ -7,12 +7,11 @@
 // the record and the version that went out.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, quantity, sql, phr, decide, importFile } from './helpers.mjs';
-import { manifestFrom } from '../../web/js/manifest.js';
+import { startServer, call, signupAndLogin, bloodPressure, quantity, sql, phr, decide, importFile, publishPurpose } from './helpers.mjs';
 
 const CDA = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
 const OKUSURI = readFileSync(new URL('../fixtures/jahis/tc-minimal-valid.txt', import.meta.url));
@@ -164,22 +163,15 @@ test('R4.4 R3.4 $sphr: a package of vital signs, without the checkup CDA, the me
 });
 
 test('R3.5 a manifest naming resource types as kinds is refused, and nothing is published', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kinds-policy-'));
-  cpSync(new URL('../../policies/', import.meta.url).pathname, dir, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8'));
-  manifest.purposes = manifestFrom((await call(srv, 'GET', '/api/v1/policies')).body).purposes;
   const before = sql(srv.data, 'SELECT count(*) FROM purposes');
   for (const [kinds, message] of [[['Observation'], /'Observation' is not a kind of data/], [['documents'], /documents/],
     [['vital-signs', 'lab'], /'lab' is not a kind/]]) {
-    const m = structuredClone(manifest);
-    m.purposes.push({ code: 'provision-x', required: false, title: { ja: 'x' }, description: { ja: 'x' }, recipient_group: 'demo-partners', kinds });
-    writeFileSync(join(dir, 'policy.json'), JSON.stringify(m));
-    const r = phr(['policy', 'publish', '--data', srv.data, '--manifest', join(dir, 'policy.json')]);
+    const r = await publishPurpose(srv, { code: 'provision-x', required: false, title: { ja: 'x' }, description: { ja: 'x' },
+      recipient_group: 'demo-partners', kinds });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr + r.stdout, message);
   }
   assert.equal(sql(srv.data, 'SELECT count(*) FROM purposes'), before);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 test('R3.4 records kept before kinds were (a store from an older phr) are provided under no purpose until start-up classifies them', async () => {
@@ -199,16 +191,10 @@ test('R3.4 records kept before kinds were (a store from an older phr) are provid
 // Last: it publishes a second purpose. The same recipient, once the person
 // consents to checkup results for it too, gets them, under that purpose.
 test('R3.4 R3.7 a purpose that names checkup results provides them, each provision under the purpose that covers it', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kinds-policy-'));
-  cpSync(new URL('../../policies/', import.meta.url).pathname, dir, { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(dir, 'policy.json'), 'utf8'));
-  manifest.purposes = manifestFrom((await call(srv, 'GET', '/api/v1/policies')).body).purposes;
-  manifest.purposes.push({ code: 'provision-checkups', required: false, title: { ja: '健診結果の提供' },
+  const published = await publishPurpose(srv, { code: 'provision-checkups', required: false, title: { ja: '健診結果の提供' },
     description: { ja: '提携先団体に加盟する事業者へ、保健指導のために健診結果を提供します。' },
     recipient_group: 'demo-partners', kinds: ['checkup'] });
-  writeFileSync(join(dir, 'policy.json'), JSON.stringify(manifest));
-  run('policy', 'publish', '--manifest', join(dir, 'policy.json'));
-  rmSync(dir, { recursive: true, force: true });
+  assert.equal(published.status, 0, published.stderr);
   const lab = await get(`/fhir/Observation?patient=${carol.personId}&category=laboratory`);
   assert.equal((lab.body.entry || []).length, 0, 'not before the person consents');
   assert.equal((await decide(srv, carol.token, [{ purpose: 'provision-checkups', decision: 'grant' }])).status, 201);
