@@ -20,6 +20,7 @@ struct server {
     pthread_mutex_t lock;
     pthread_cond_t idle;
     unsigned suspended;
+    unsigned deferred;               /* req_defer threads running */
     int stopping;
     struct ratelimit *by_address, *by_account;
     struct web *web;                 /* the portal's files */

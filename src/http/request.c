@@ -253,6 +253,68 @@ void req_submit(struct request *r, struct op *op, void (*finish)(struct request 
     }
 }
 
+/* A deferred handler's thread. At most DEFER_MAX at once: more are 503. */
+#define DEFER_MAX 8
+
+struct deferred {
+    struct request *r;
+    void (*work)(struct request *r);
+};
+
+static void *deferred_run(void *arg)
+{
+    struct deferred *d = arg;
+    struct request *r = d->r;
+    d->work(r);
+    free(d);
+    /* The work answered as a handler does (req_reply and the like, which
+     * only fill in r); the connection's own thread sends it on resume. */
+    r->finish = NULL;
+    r->state = RQ_PENDING;
+    struct server *srv = r->srv;
+    pthread_mutex_lock(&srv->lock);
+    srv->deferred--;
+    pthread_mutex_unlock(&srv->lock);
+    MHD_resume_connection(r->conn);
+    return NULL;
+}
+
+void req_defer(struct request *r, void (*work)(struct request *r))
+{
+    struct server *srv = r->srv;
+    pthread_mutex_lock(&srv->lock);
+    int busy = srv->stopping || srv->deferred >= DEFER_MAX;
+    if (!busy) {
+        srv->suspended++;
+        srv->deferred++;
+    }
+    pthread_mutex_unlock(&srv->lock);
+    if (busy)
+        return req_fail(r, 503, "transient", "Service Unavailable", "busy with other such requests; try again shortly");
+    struct deferred *d = malloc(sizeof *d);
+    pthread_t t;
+    pthread_attr_t attr;
+    r->state = RQ_PENDING;
+    MHD_suspend_connection(r->conn);
+    if (d) {
+        *d = (struct deferred){r, work};
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int err = pthread_create(&t, &attr, deferred_run, d);
+        pthread_attr_destroy(&attr);
+        if (!err)
+            return;
+    }
+    free(d);
+    pthread_mutex_lock(&srv->lock);
+    srv->deferred--;
+    pthread_mutex_unlock(&srv->lock);
+    req_fail(r, 503, "transient", "Service Unavailable", "try again");
+    r->finish = NULL;
+    r->state = RQ_PENDING;
+    MHD_resume_connection(r->conn);
+}
+
 void req_resumed(struct request *r)
 {
     struct server *srv = r->srv;

@@ -97,6 +97,11 @@ void req_answer_json(struct request *r, int ok_status);
 /* Answers in the format of the request's API: an OperationOutcome under
  * /fhir (issue type `code`), problem+json elsewhere (`title`). */
 void req_fail(struct request *r, int status, const char *code, const char *title, const char *detail);
+/* Runs work(r) — a handler that itself waits for the writer (an erasure's
+ * commits, one after the other) — on a thread of its own while the
+ * connection waits suspended, so that no HTTP thread waits for a commit;
+ * work answers as any handler does. 503 when too many run at once. */
+void req_defer(struct request *r, void (*work)(struct request *r));
 /* Called by the handler when a suspended request is resumed. */
 void req_resumed(struct request *r);
 

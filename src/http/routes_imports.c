@@ -29,6 +29,11 @@ static int accepted(const char *ct)
     return 0;
 }
 
+static void finish_import(struct request *r)
+{
+    req_answer_json(r, import_duplicate(r->op) ? 200 : 201);
+}
+
 void route_import(struct request *r)
 {
     if (!accepted(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
@@ -37,14 +42,12 @@ void route_import(struct request *r)
                            "a JAHIS お薬手帳 text as text/plain, a CSV of measurements as text/csv, Open mHealth data "
                            "points as application/json, or an SPHR package as application/zip");
     struct issue is;
+    struct op *op;
     const char *channel = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ? "api" : "portal";
-    int duplicate;
-    if (import_file(r->svc, &r->actor, r->auth.person_id, req_arg(r, "source"), channel, r->body.data,
-                    r->body.len, &r->resp, &duplicate, &is) != 0) {
-        r->resp.len = 0;
+    if (import_submit(r->svc, &r->actor, r->auth.person_id, req_arg(r, "source"), channel, r->body.data, r->body.len,
+                      &op, &is) != 0)
         return req_problem_issue(r, &is);
-    }
-    req_reply(r, duplicate ? 200 : 201, "application/json; charset=utf-8");
+    req_submit(r, op, finish_import);
 }
 
 static void finish_document(struct request *r)

@@ -20,7 +20,7 @@ static void reply_json(struct request *r, int status, const struct issue *is, in
 
 /* {"scope": "account"} or {"scope": "records", "codes": ["85354-9", …]}
  * (no codes: every record). */
-void route_erasure_request(struct request *r)
+static void erasure_request_work(struct request *r)
 {
     json_object *o = req_json_object(r);
     if (!o)
@@ -64,7 +64,7 @@ out:
     reply_json(r, 201, &is, rc);
 }
 
-void route_erasure_confirm(struct request *r)
+static void erasure_confirm_work(struct request *r)
 {
     const char *id = r->param[0];
     json_object *o = req_json_object(r);
@@ -81,6 +81,18 @@ void route_erasure_confirm(struct request *r)
         explicit_bzero((char *)pw, strlen(pw));
     json_object_put(o);
     reply_json(r, 200, &is, rc);
+}
+
+/* An erasure waits for its commits one after the other: off the HTTP
+ * threads. */
+void route_erasure_request(struct request *r)
+{
+    req_defer(r, erasure_request_work);
+}
+
+void route_erasure_confirm(struct request *r)
+{
+    req_defer(r, erasure_confirm_work);
 }
 
 static int disclosure_piece(void *ctx, struct buf *out)

@@ -245,73 +245,84 @@ static int summary(struct buf *out, const struct import_job *x)
     return buf_puts(out, "]}");
 }
 
-int import_file(struct service *svc, const struct actor *a, const char *subject, const char *source,
-                const char *channel, const char *data, size_t len, struct buf *out, int *duplicate,
-                struct issue *is)
+/* Everything an import does before its commit, on the caller's thread: the
+ * file (or package) read and checked, its records sealed. 0, or -1 with is
+ * set; x and pkg are freed by the caller either way. */
+static int prepare(struct service *svc, const struct actor *a, const char *subject, const char *source,
+                   const char *channel, const char *data, size_t len, struct import_job *x, struct sphr_pkg *pkg,
+                   struct issue *is)
 {
-    *duplicate = 0;
     if (!subject || strlen(subject) > ID_LEN || gate_decide(a, ACT_RECORD_CREATE, subject) == GATE_DENY)
         return issue_set(is, 403, "forbidden", NULL, "you can import data only about yourself");
     if (source && strcmp(source, "insurer") && strcmp(source, "medical-institution") && strcmp(source, "mynaportal"))
         return issue_set(is, 422, "value", "source", "source is insurer, medical-institution or mynaportal");
     if (len > IMPORT_MAX_BYTES)
         return issue_set(is, 413, "too-costly", NULL, "a file is at most %d bytes", IMPORT_MAX_BYTES);
-    struct import_job x = {.job = {.run = import_run}, .actor = a};
-    struct sphr_pkg pkg = {0};
-    unsigned char key[DATA_KEY_BYTES];
-    int rc = -1;
+    x->job.run = import_run;
+    x->actor = a;
     if (sphr_sniff(data, len)) {
-        x.kind = "sphr";
-        if (read_package(&x, data, len, &pkg, is))
-            goto out;
+        x->kind = "sphr";
+        if (read_package(x, data, len, pkg, is))
+            return -1;
     } else {
-        if (!(x.files = calloc(1, sizeof *x.files))) {
-            issue_set(is, 500, "exception", NULL, "out of memory");
-            goto out;
-        }
-        x.nfiles = 1;
-        x.files[0] = (struct file){.data = data, .len = len};
-        if (import_parse(data, len, &x.files[0].p, is))
-            goto out;
-        x.kind = import_format_info(x.files[0].p.f)->kind;
+        if (!(x->files = calloc(1, sizeof *x->files)))
+            return issue_set(is, 500, "exception", NULL, "out of memory");
+        x->nfiles = 1;
+        x->files[0] = (struct file){.data = data, .len = len};
+        if (import_parse(data, len, &x->files[0].p, is))
+            return -1;
+        x->kind = import_format_info(x->files[0].p.f)->kind;
     }
-    snprintf(x.subject, sizeof x.subject, "%s", subject);
-    gate_actor_name(a, x.recorded_by);
+    snprintf(x->subject, sizeof x->subject, "%s", subject);
+    gate_actor_name(a, x->recorded_by);
+    unsigned char key[DATA_KEY_BYTES];
     struct store *rd;
-    if (service_reader(svc, &rd) != PHR_OK) {
-        issue_set(is, 503, "transient", NULL, "the store is not available");
-        goto out;
-    }
+    if (service_reader(svc, &rd) != PHR_OK)
+        return issue_set(is, 503, "transient", NULL, "the store is not available");
     int err = service_data_key(svc, rd, subject, key);
     service_reader_done(svc, rd);
-    if (err) {
-        issue_set(is, err == PHR_ENOTFOUND ? 404 : 500, err == PHR_ENOTFOUND ? "not-found" : "exception", NULL,
-                  err == PHR_ENOTFOUND ? "no such person" : "the person's data key could not be opened");
-        goto out;
-    }
-    for (size_t i = 0; i < x.nfiles; i++)
-        x.nrows += 1 + import_records(&x.files[i].p);
-    if (!(x.rows = calloc(x.nrows, sizeof *x.rows))) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
-        goto out;
-    }
+    if (err)
+        return issue_set(is, err == PHR_ENOTFOUND ? 404 : 500, err == PHR_ENOTFOUND ? "not-found" : "exception", NULL,
+                         err == PHR_ENOTFOUND ? "no such person" : "the person's data key could not be opened");
+    for (size_t i = 0; i < x->nfiles; i++)
+        x->nrows += 1 + import_records(&x->files[i].p);
+    int rc = 0;
+    if (!(x->rows = calloc(x->nrows, sizeof *x->rows)))
+        rc = issue_set(is, 500, "exception", NULL, "out of memory");
     int64_t now = clock_now_ms();
     size_t next = 0;
-    for (size_t i = 0; i < x.nfiles; i++)
-        if (seal_file(&x, &x.files[i], key, source, channel, now, &next)) {
-            issue_set(is, 500, "exception", NULL, "out of memory");
-            goto out;
-        }
-    x.proto = (struct record_row){.version = 1, .person_id = x.subject, .recorded_at = now,
-                                  .recorded_by = x.recorded_by, .channel = channel, .alg = SEAL_XCHACHA20POLY1305,
-                                  .current = 1};
+    for (size_t i = 0; !rc && i < x->nfiles; i++)
+        if (seal_file(x, &x->files[i], key, source, channel, now, &next))
+            rc = issue_set(is, 500, "exception", NULL, "out of memory");
+    sodium_memzero(key, sizeof key);
+    x->proto = (struct record_row){.version = 1, .person_id = x->subject, .recorded_at = now,
+                                   .recorded_by = x->recorded_by, .channel = channel, .alg = SEAL_XCHACHA20POLY1305,
+                                   .current = 1};
+    return rc;
+}
+
+static void refused_issue(const struct import_job *x, struct issue *is)
+{
+    issue_set(is, 403, "forbidden", NULL, "nothing may be recorded before the required purposes of use are "
+                                          "consented to (%s)", x->g.reason);
+}
+
+int import_file(struct service *svc, const struct actor *a, const char *subject, const char *source,
+                const char *channel, const char *data, size_t len, struct buf *out, int *duplicate,
+                struct issue *is)
+{
+    *duplicate = 0;
+    struct import_job x = {0};
+    struct sphr_pkg pkg = {0};
+    int rc = -1;
+    if (prepare(svc, a, subject, source, channel, data, len, &x, &pkg, is))
+        goto out;
     if (writer_call(svc->writer, &x.job) != PHR_OK) {
         issue_set(is, 503, "transient", NULL, "the import could not be stored; nothing was stored");
         goto out;
     }
     if (x.refused) {
-        issue_set(is, 403, "forbidden", NULL, "nothing may be recorded before the required purposes of use are "
-                                              "consented to (%s)", x.g.reason);
+        refused_issue(&x, is);
         goto out;
     }
     if (summary(out, &x)) {
@@ -321,8 +332,62 @@ int import_file(struct service *svc, const struct actor *a, const char *subject,
     *duplicate = x.files[0].duplicate_of[0] != '\0';
     rc = 0;
 out:
-    sodium_memzero(key, sizeof key);
     job_free(&x);
     sphr_pkg_free(&pkg);
     return rc;
+}
+
+/* The same as an op for the HTTP server: the import commits on the writer
+ * while the connection waits suspended, holding no thread. */
+struct import_op {
+    struct op op;
+    struct import_job x;
+    struct sphr_pkg pkg;
+};
+
+static int import_op_commit(struct op *o, struct store *st)
+{
+    struct import_op *io = (struct import_op *)o;
+    int err = import_run(&io->x.job, st);
+    if (!err && io->x.refused) {
+        o->res.err = PHR_EPERM;
+        refused_issue(&io->x, &o->res.issue);
+    }
+    return err;
+}
+
+static int import_op_render(struct op *o, struct buf *out)
+{
+    return summary(out, &((struct import_op *)o)->x) ? PHR_ENOMEM : PHR_OK;
+}
+
+static void import_op_destroy(struct op *o)
+{
+    struct import_op *io = (struct import_op *)o;
+    job_free(&io->x);
+    sphr_pkg_free(&io->pkg);
+}
+
+static const struct op_ops import_ops = {import_op_commit, import_op_render, import_op_destroy};
+
+int import_submit(struct service *svc, const struct actor *a, const char *subject, const char *source,
+                  const char *channel, const char *data, size_t len, struct op **out, struct issue *is)
+{
+    *out = NULL;
+    struct import_op *io = calloc(1, sizeof *io);
+    if (!io)
+        return issue_set(is, 500, "exception", NULL, "out of memory");
+    op_init(&io->op, svc, &import_ops, a);
+    if (prepare(svc, &io->op.actor, subject, source, channel, data, len, &io->x, &io->pkg, is)) {
+        op_free(&io->op);
+        return -1;
+    }
+    *out = &io->op;
+    return 0;
+}
+
+int import_duplicate(const struct op *op)
+{
+    const struct import_op *io = (const struct import_op *)op;
+    return io->x.files && io->x.files[0].duplicate_of[0] != '\0';
 }

@@ -359,6 +359,12 @@ void bulk_file_close(struct bulk_file *b);
 int import_file(struct service *svc, const struct actor *a, const char *subject, const char *source,
                 const char *channel, const char *data, size_t len, struct buf *out, int *duplicate,
                 struct issue *is);
+/* The same as an op (the server's way: nothing waits for the commit on
+ * its thread); data must outlive it. Rendered, it is the same answer;
+ * import_duplicate says whether the whole of it was imported before. */
+int import_submit(struct service *svc, const struct actor *a, const char *subject, const char *source,
+                  const char *channel, const char *data, size_t len, struct op **out, struct issue *is);
+int import_duplicate(const struct op *op);
 
 int demo_load(struct service *svc, int *created);
 #define DEMO_LOGIN "demo@example.jp"
