@@ -58,6 +58,20 @@ static int load_old_keys(struct service *svc, const char *paths)
     return PHR_OK;
 }
 
+/* What runs once the store is open and before anything is served, in this
+ * order: an erasure a crash interrupted is finished before anyone can
+ * reach the person; records kept by an older phr get their kind of data
+ * before any purpose is decided on it; and what a crash left unsigned in
+ * the handling history is signed before anything is added. */
+static const struct {
+    const char *step;
+    int (*run)(struct service *svc);
+} startup[] = {
+    {"unfinished erasures", erasure_resume},
+    {"kinds of data of older records", records_classify},
+    {"checkpoint", service_checkpoint_now},
+};
+
 int service_open(const struct service_config *cfg, struct service **out)
 {
     *out = NULL;
@@ -94,20 +108,11 @@ int service_open(const struct service_config *cfg, struct service **out)
     }
     if ((err = store_pool_create(cfg->db_path, cfg->read_connections, &svc->readers)) != PHR_OK)
         goto fail;
-    if ((err = erasure_resume(svc)) != PHR_OK) {
-        log_event(LOG_ERROR, "service.open", "step", "unfinished erasures", "error", phr_strerror(err), NULL);
-        goto fail;
-    }
-    if ((err = records_classify(svc)) != PHR_OK) {
-        log_event(LOG_ERROR, "service.open", "step", "kinds of data of older records", "error", phr_strerror(err),
-                  NULL);
-        goto fail;
-    }
-    /* What a crash left unsigned is signed before anything is added. */
-    if ((err = service_checkpoint_now(svc)) != PHR_OK) {
-        log_event(LOG_ERROR, "service.open", "step", "checkpoint", "error", phr_strerror(err), NULL);
-        goto fail;
-    }
+    for (size_t i = 0; i < sizeof startup / sizeof startup[0]; i++)
+        if ((err = startup[i].run(svc)) != PHR_OK) {
+            log_event(LOG_ERROR, "service.open", "step", startup[i].step, "error", phr_strerror(err), NULL);
+            goto fail;
+        }
     if ((err = checkpointing_start(svc, &svc->checkpointing)) != PHR_OK ||
         (err = retention_start(svc, &svc->retention)) != PHR_OK)
         goto fail;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "util/err.h"
 
 #define ITEMS_FILE_MAX (1024 * 1024)

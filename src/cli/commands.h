@@ -1,9 +1,10 @@
-/* Shared by the command files (main.c, cmd_*.c): finding the store
- * and the key from the options, and opening the service. */
+/* What the command files (cli/cmd_*.c) share, from cli/common.c: finding
+ * the store and the keys from the options, opening the service, running
+ * an op; and the commands main.c's table names. */
 #ifndef PHR_COMMANDS_H
 #define PHR_COMMANDS_H
 
-#include "cli.h"
+#include "cli/options.h"
 #include "service/service.h"
 #include "util/buf.h"
 
@@ -35,6 +36,12 @@ struct actor operator_actor(const char *name);
  * secrets shown once) or its refusal as "phr WHAT: …"; frees it. 0 or 1. */
 int run_op(struct service *svc, struct op *op, const char *what);
 
+/* Loads the demo person if absent (serve --demo, phr demo). */
+int load_demo(struct service *svc);
+
+int cmd_init(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_consent(int argc, char **argv);
 int cmd_recipient(int argc, char **argv);

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "util/err.h"
 
 #define ACCOUNT_OPTS (STORE_OPTS | BIT(OPT_LOGIN))

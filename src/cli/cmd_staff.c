@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "commands.h"
+#include "cli/commands.h"
 #include "util/err.h"
 
 #define STAFF_OPTS (STORE_OPTS | BIT(OPT_LOGIN) | BIT(OPT_ROLE))

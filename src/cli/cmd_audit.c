@@ -15,7 +15,7 @@
 #include <sodium.h>
 
 #include "audit/audit.h"
-#include "commands.h"
+#include "cli/commands.h"
 #include "formats/fhirtime.h"
 #include "crypto/sign.h"
 #include "util/clock.h"

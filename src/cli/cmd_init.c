@@ -1,0 +1,106 @@
+/* phr init (the data directory, the store, the keys, the first manager)
+ * and phr demo (the demo person). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "crypto/keys.h"
+#include "crypto/sign.h"
+#include "service/service.h"
+#include "store/store.h"
+#include "util/err.h"
+
+/* The first information-asset manager, made at init (R2.1). */
+static int first_manager(const struct cli *c, const struct paths *p)
+{
+    struct service *svc = NULL;
+    if (open_service(c, p, &svc) != PHR_OK)
+        return 1;
+    struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "init"};
+    snprintf(a.id, sizeof a.id, "operator");
+    struct op *op;
+    struct issue is;
+    int rc = 1;
+    if (staff_add(svc, &a, c->val[OPT_LOGIN], ROLE_ASSET_MANAGER, &op, &is) != 0)
+        fprintf(stderr, "phr init: the first staff account: %s\n", is.diagnostics);
+    else
+        rc = run_op(svc, op, "init");
+    service_close(svc);
+    return rc;
+}
+
+int cmd_init(int argc, char **argv)
+{
+    struct cli c;
+    struct paths p;
+    int rc = 1;
+    if (cli_parse(argc, argv, STORE_OPTS | BIT(OPT_LOGIN), &c))
+        return 2;
+    if (c.help) {
+        cli_usage("init", "Creates the data directory, the store, the master key and the audit signing\n"
+                          "key (both mode 0600). Refuses to overwrite an existing key or store.\n"
+                          "--login makes the first information-asset manager and prints their first\n"
+                          "password, TOTP provisioning URI and recovery codes, once.",
+                  STORE_OPTS | BIT(OPT_LOGIN));
+        return 0;
+    }
+    if (paths_for(&c, &p))
+        goto out;
+    if (mkdir(c.val[OPT_DATA], 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "phr init: cannot create %s: %s\n", c.val[OPT_DATA], strerror(errno));
+        goto out;
+    }
+    if (access(p.db.data, F_OK) == 0) {
+        fprintf(stderr, "phr init: %s exists already; refusing to initialise over it\n", p.db.data);
+        goto out;
+    }
+    int err = mkey_create(p.key.data);
+    if (err == PHR_EEXIST) {
+        fprintf(stderr, "phr init: refusing to overwrite the existing master key %s\n", p.key.data);
+        goto out;
+    }
+    if (err) {
+        fprintf(stderr, "phr init: cannot write the master key %s: %s\n", p.key.data, phr_strerror(err));
+        goto out;
+    }
+    err = sign_key_create(p.audit_key.data);
+    if (err) {
+        fprintf(stderr, "phr init: %s the audit key %s\n",
+                err == PHR_EEXIST ? "refusing to overwrite" : "cannot write", p.audit_key.data);
+        goto out;
+    }
+    struct store *st;
+    if ((err = store_open(p.db.data, STORE_CREATE, &st)) != PHR_OK) {
+        fprintf(stderr, "phr init: cannot create the store %s: %s\n", p.db.data, phr_strerror(err));
+        goto out;
+    }
+    store_close(st);
+    printf("initialised: store %s, master key %s, audit key %s\n", p.db.data, p.key.data, p.audit_key.data);
+    rc = c.val[OPT_LOGIN] ? first_manager(&c, &p) : 0;
+out:
+    paths_free(&p);
+    return rc;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    struct cli c;
+    struct paths p;
+    struct service *svc = NULL;
+    int rc = 1;
+    if (cli_parse(argc, argv, STORE_OPTS, &c))
+        return 2;
+    if (c.help) {
+        cli_usage("demo", "Loads the demo person and about three months of synthetic vitals, once.", STORE_OPTS);
+        return 0;
+    }
+    set_log_level(&c);
+    if (paths_for(&c, &p) == 0 && open_service(&c, &p, &svc) == PHR_OK && load_demo(svc) == PHR_OK)
+        rc = 0;
+    service_close(svc);
+    paths_free(&p);
+    return rc;
+}
