@@ -121,6 +121,34 @@ static void consent_actions(void **state)
     }
 }
 
+/* Every action has a name and a rule: one without a rule would be refused
+ * to everyone (the table is default deny), so each is allowed to someone. */
+static void every_action_has_a_name_and_a_rule(void **state)
+{
+    (void)state;
+    enum actor_kind kinds[] = {ACTOR_ANONYMOUS, ACTOR_PERSON, ACTOR_SYSTEM, ACTOR_RECIPIENT, ACTOR_STAFF};
+    const char *roles[] = {ROLE_HANDLER, ROLE_AUDITOR, ROLE_SECURITY_OFFICER, ROLE_ASSET_MANAGER};
+    for (int act = 0; act < ACT_COUNT; act++) {
+        assert_string_not_equal(gate_action_name((enum action)act), "unknown");
+        int allowed = 0;
+        for (size_t k = 0; k < 5; k++)
+            for (size_t r = 0; r < 4; r++) {
+                struct actor a = {.kind = kinds[k]};
+                snprintf(a.id, sizeof a.id, ME);
+                snprintf(a.role, sizeof a.role, "%s", roles[r]);
+                allowed |= gate_decide(&a, (enum action)act, ME) == GATE_ALLOW;
+            }
+        if (!allowed)
+            fail_msg("action %s is allowed to no one", gate_action_name((enum action)act));
+    }
+    struct actor a = {.kind = ACTOR_PERSON};
+    assert_string_equal(gate_action_name(ACT_COUNT), "unknown");
+    assert_int_equal(gate_decide(&a, ACT_COUNT, ME), GATE_DENY);
+    struct actor nobody = {.kind = ACTOR_STAFF};
+    snprintf(nobody.role, sizeof nobody.role, "janitor");
+    assert_int_equal(gate_decide(&nobody, ACT_AUDIT_READ, NULL), GATE_DENY);
+}
+
 /* --- the store: ledger, derived state, facts --- */
 
 static void purpose(struct store *st, const char *code, int version, int required, const char *change)
@@ -493,6 +521,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(decision_table),
         cmocka_unit_test(consent_actions),
+        cmocka_unit_test(every_action_has_a_name_and_a_rule),
         cmocka_unit_test_setup_teardown(facts_follow_the_ledger, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(suspensions_toggle, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(unknown_purpose_version_is_refused, store_fixture_setup, store_fixture_teardown),
