@@ -20,19 +20,15 @@ int cmd_account(int argc, char **argv)
         fprintf(stderr, "usage: phr account second-factor-off --data DIR --login L\n");
         return 2;
     }
-    if (cli_parse(argc - 1, argv + 1, ACCOUNT_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("account second-factor-off",
+    int started;
+    if (cli_start(argc - 1, argv + 1, "account second-factor-off",
                   "Removes a person's second factor, for a person who lost the phone with the\n"
                   "authenticator app: check who asks first (identity documents at a counter, or a\n"
                   "letter to the registered address). The person signs in with the password alone\n"
                   "afterwards and can add a new second factor in the portal. Recorded in the handling\n"
                   "history as the operator's.",
-                  ACCOUNT_OPTS);
-        return 0;
-    }
-    set_log_level(&c);
+                  ACCOUNT_OPTS, &c, &started))
+        return started;
     if (!c.val[OPT_LOGIN]) {
         fprintf(stderr, "phr account %s: --login is required\n", sub);
         return 2;

@@ -445,10 +445,8 @@ int cmd_audit(int argc, char **argv)
         return 2;
     }
     opt_mask opts = is_verify ? VERIFY_OPTS : is_read ? QUERY_OPTS : STORE_OPTS;
-    if (cli_parse(argc - 1, argv + 1, opts, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("audit verify|query|export|trace|pubkey|keygen",
+    int started;
+    if (cli_start(argc - 1, argv + 1, "audit verify|query|export|trace|pubkey|keygen",
                   "verify: checks the handling history's hash chain end to end and every signed\n"
                   "  checkpoint against it: an altered, removed, reordered or cut-off entry is found\n"
                   "  and named. Exit status 0: intact; 1: broken or unreadable.\n"
@@ -460,10 +458,8 @@ int cmd_audit(int argc, char **argv)
                   "  query, export and trace are themselves recorded in the history.\n"
                   "pubkey: prints the audit key's public half, which is all an auditor needs.\n"
                   "keygen: creates the audit key for a store initialised before it existed.",
-                  opts);
-        return 0;
-    }
-    set_log_level(&c);
+                  opts, &c, &started))
+        return started;
     int rc = 1;
     if (paths_for(&c, &p) == 0)
         rc = is_verify ? verify(&c, &p)

@@ -47,13 +47,9 @@ int cmd_checksheet(int argc, char **argv)
         fputs(usage, stderr);
         return 2;
     }
-    if (cli_parse(argc - 1, argv + 1, opts, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("checksheet assess|answer|approve|list", help, opts);
-        return 0;
-    }
-    set_log_level(&c);
+    int started;
+    if (cli_start(argc - 1, argv + 1, "checksheet assess|answer|approve|list", help, opts, &c, &started))
+        return started;
     int rc = 1;
     char *items = NULL;
     size_t len = 0;

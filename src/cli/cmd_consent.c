@@ -66,19 +66,15 @@ int cmd_policy(int argc, char **argv)
         fprintf(stderr, "usage: phr policy publish --data DIR --manifest FILE [--dry-run]\n");
         return 2;
     }
-    if (cli_parse(argc - 1, argv + 1, PUBLISH_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("policy publish",
+    int started;
+    if (cli_start(argc - 1, argv + 1, "policy publish",
                   "Publishes the terms of service, their summary, the privacy policy and the purposes\n"
                   "of use listed in a manifest (see policies/policy.json). Only what changed gets a new\n"
                   "version. A changed purpose must be marked \"change\": \"material\" (everyone must\n"
                   "consent again before further use) or \"minor\" (consent carries over; persons are\n"
                   "told). All of it is published, or nothing.",
-                  PUBLISH_OPTS);
-        return 0;
-    }
-    set_log_level(&c);
+                  PUBLISH_OPTS, &c, &started))
+        return started;
     if (!c.val[OPT_MANIFEST]) {
         fprintf(stderr, "phr policy publish: --manifest FILE is required\n");
         return 2;
@@ -174,19 +170,15 @@ int cmd_consent(int argc, char **argv)
         fprintf(stderr, "usage: phr consent show|record|suspend|lift --data DIR --login LOGIN [options]\n");
         return 2;
     }
-    if (cli_parse(argc - 1, argv + 1, CONSENT_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("consent show|record|suspend|lift",
+    int started;
+    if (cli_start(argc - 1, argv + 1, "consent show|record|suspend|lift",
                   "show: a person's purposes, decisions and suspensions, with dates, to answer an inquiry.\n"
                   "record: a decision the person made by phone, mail or at a counter (--purpose,\n"
                   "  --decision, --channel, --by); the texts in force are recorded as presented.\n"
                   "suspend / lift: stop or resume use of the person's data for --purpose ('*': all).\n"
                   "Every command is recorded in the handling history.",
-                  CONSENT_OPTS);
-        return 0;
-    }
-    set_log_level(&c);
+                  CONSENT_OPTS, &c, &started))
+        return started;
     if (!c.val[OPT_LOGIN]) {
         fprintf(stderr, "phr consent: --login is required\n");
         return 2;
@@ -229,10 +221,8 @@ int cmd_recipient(int argc, char **argv)
         fprintf(stderr, "usage: phr recipient add|list|group|join|leave|agreement --data DIR [options]\n");
         return 2;
     }
-    if (cli_parse(argc - 1, argv + 1, RECIPIENT_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("recipient add|list|group|join|leave|agreement",
+    int started;
+    if (cli_start(argc - 1, argv + 1, "recipient add|list|group|join|leave|agreement",
                   "add: an outside organisation (--name, --address, --country, --contact): a recipient\n"
                   "  of provision (prints its client id and secret, once: hand them over securely), a\n"
                   "  processor (委託先) or a partner (--kind).\n"
@@ -245,10 +235,8 @@ int cmd_recipient(int argc, char **argv)
                   "  optionally --certification and --cert-expires; --ended when terminated). Nothing\n"
                   "  is provided to a recipient without an agreement in force.\n"
                   "Every change is in the handling history.",
-                  RECIPIENT_OPTS);
-        return 0;
-    }
-    set_log_level(&c);
+                  RECIPIENT_OPTS, &c, &started))
+        return started;
     if (paths_for(&c, &p))
         goto out;
     if (open_service(&c, &p, &svc) != PHR_OK)

@@ -31,24 +31,20 @@ int cmd_import(int argc, char **argv)
             break;
         }
     struct cli c;
-    if (cli_parse(sep, argv, IMPORT_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("import -- FILE...",
+    int started;
+    if (cli_start(sep, argv, "import -- FILE...",
                   "Imports files for the person with --login, as POST /api/v1/imports does: 特定健診 HL7\n"
                   "CDA R2 documents, FHIR R4 JSON, JAHIS お薬手帳 texts (UTF-8 or Shift_JIS), CSVs of\n"
                   "measurements and SPHR packages (zip), told apart by their content. Each file is stored\n"
                   "whole or not at all; a file\n"
                   "imported before is reported, not stored again. The files follow '--'. --source: insurer\n"
                   "(checkups' default), medical-institution (お薬手帳's default) or mynaportal.",
-                  IMPORT_OPTS);
-        return 0;
-    }
+                  IMPORT_OPTS, &c, &started))
+        return started;
     if (!c.val[OPT_LOGIN] || sep >= argc - 1) {
         fprintf(stderr, "usage: phr import --data DIR --login L [--source S] -- FILE...\n");
         return 2;
     }
-    set_log_level(&c);
     struct paths p;
     struct service *svc = NULL;
     char person[ID_LEN + 1];

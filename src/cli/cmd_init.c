@@ -37,16 +37,14 @@ int cmd_init(int argc, char **argv)
     struct cli c;
     struct paths p;
     int rc = 1;
-    if (cli_parse(argc, argv, STORE_OPTS | BIT(OPT_LOGIN), &c))
-        return 2;
-    if (c.help) {
-        cli_usage("init", "Creates the data directory, the store, the master key and the audit signing\n"
+    int started;
+    if (cli_start(argc, argv, "init",
+                  "Creates the data directory, the store, the master key and the audit signing\n"
                           "key (both mode 0600). Refuses to overwrite an existing key or store.\n"
                           "--login makes the first information-asset manager and prints their first\n"
                           "password, TOTP provisioning URI and recovery codes, once.",
-                  STORE_OPTS | BIT(OPT_LOGIN));
-        return 0;
-    }
+                  STORE_OPTS | BIT(OPT_LOGIN), &c, &started))
+        return started;
     if (paths_for(&c, &p))
         goto out;
     if (mkdir(c.val[OPT_DATA], 0700) != 0 && errno != EEXIST) {
@@ -91,13 +89,11 @@ int cmd_demo(int argc, char **argv)
     struct paths p;
     struct service *svc = NULL;
     int rc = 1;
-    if (cli_parse(argc, argv, STORE_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("demo", "Loads the demo person and about three months of synthetic vitals, once.", STORE_OPTS);
-        return 0;
-    }
-    set_log_level(&c);
+    int started;
+    if (cli_start(argc, argv, "demo",
+                  "Loads the demo person and about three months of synthetic vitals, once.",
+                  STORE_OPTS, &c, &started))
+        return started;
     if (paths_for(&c, &p) == 0 && open_service(&c, &p, &svc) == PHR_OK && load_demo(svc) == PHR_OK)
         rc = 0;
     service_close(svc);

@@ -20,22 +20,18 @@ int cmd_inventory(int argc, char **argv)
     struct paths p;
     struct service *svc = NULL;
     int rc = 1;
-    if (cli_parse(argc, argv, INVENTORY_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("inventory",
+    int started;
+    if (cli_start(argc, argv, "inventory",
                   "Prints every data item the store holds, read from the live schema: where it is, how it\n"
                   "is protected (sealed, hashed, plain), which purposes cover it, who can reach it and how\n"
                   "long it is kept. Exit status 1 if a table is not described (unclassified).",
-                  INVENTORY_OPTS);
-        return 0;
-    }
+                  INVENTORY_OPTS, &c, &started))
+        return started;
     const char *fmt = c.val[OPT_FORMAT] ? c.val[OPT_FORMAT] : "markdown";
     if (strcmp(fmt, "markdown") && strcmp(fmt, "json")) {
         fprintf(stderr, "phr inventory: --format is markdown or json\n");
         return 2;
     }
-    set_log_level(&c);
     if (paths_for(&c, &p))
         goto out;
     if (open_service(&c, &p, &svc) != PHR_OK)
@@ -68,16 +64,13 @@ int cmd_incident(int argc, char **argv)
         fprintf(stderr, "usage: phr incident add|note|list --data DIR [options]\n");
         return 2;
     }
-    if (cli_parse(argc - 1, argv + 1, INCIDENT_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("incident add|note|list",
+    int started;
+    if (cli_start(argc - 1, argv + 1, "incident add|note|list",
                   "Keeps incident records: what happened, when it was found, who was told. A record is\n"
                   "never changed; 'note' adds what is learned later to an incident. Use 'phr audit trace'\n"
                   "to find which persons and records an incident touched.",
-                  INCIDENT_OPTS);
-        return 0;
-    }
+                  INCIDENT_OPTS, &c, &started))
+        return started;
     int64_t found = 0, hi, ref = 0;
     if (c.val[OPT_FOUND] && fhirtime_parse(c.val[OPT_FOUND], FHIRTIME_SEARCH, 9 * 60, &found, &hi)) {
         fprintf(stderr, "phr incident: --found must be a date or time, such as 2026-11-24T10:30+09:00\n");
@@ -95,7 +88,6 @@ int cmd_incident(int argc, char **argv)
         fprintf(stderr, "phr incident %s: --what is required\n", sub);
         return 2;
     }
-    set_log_level(&c);
     int rc = 1;
     if (paths_for(&c, &p))
         goto out;

@@ -32,20 +32,16 @@ int cmd_keys(int argc, char **argv)
         fprintf(stderr, "usage: phr keys new --out FILE | phr keys rotate --data DIR --key NEW --old-keys OLD\n");
         return 2;
     }
-    if (cli_parse(argc - 1, argv + 1, is_new ? NEW_OPTS : STORE_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("keys new|rotate",
+    int started;
+    if (cli_start(argc - 1, argv + 1, "keys new|rotate",
                   "new: writes a new master key file (mode 0600), never over an existing file.\n"
                   "rotate: with --key naming the new key and --old-keys the old one(s), re-wraps every\n"
                   "  person's data key and every staff TOTP key under the new key, in batches, while the\n"
                   "  service may keep running (started with the same --key and --old-keys). Records are\n"
                   "  not re-encrypted: their data keys do not change. Run again after an interruption.\n"
                   "  Afterwards no row needs the old key: remove it from --old-keys and destroy it.",
-                  is_new ? NEW_OPTS : STORE_OPTS);
-        return 0;
-    }
-    set_log_level(&c);
+                  is_new ? NEW_OPTS : STORE_OPTS, &c, &started))
+        return started;
     if (is_new) {
         if (!c.val[OPT_OUT]) {
             fprintf(stderr, "phr keys new: --out FILE is required\n");

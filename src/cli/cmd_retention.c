@@ -33,20 +33,16 @@ int cmd_retention(int argc, char **argv)
         fprintf(stderr, "usage: phr retention run --data DIR [--dry-run] [--as-of TIME]\n");
         return 2;
     }
-    if (cli_parse(argc - 1, argv + 1, RUN_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("retention run",
+    int started;
+    if (cli_start(argc - 1, argv + 1, "retention run",
                   "Applies the retention rules once: persons not signed in for --inactive-days are told\n"
                   "(at sign-in and through --notice-sink) and erased --notice-days later unless they sign\n"
                   "in; provision records older than --provision-days go; expired sessions and tokens,\n"
                   "stale sign-in throttles and request counts go; after an announced termination's\n"
                   "erase-after date every account goes. Prints the plan as JSON. --dry-run prints the same\n"
                   "plan and changes nothing. Running it twice does nothing the second time.",
-                  RUN_OPTS);
-        return 0;
-    }
-    set_log_level(&c);
+                  RUN_OPTS, &c, &started))
+        return started;
     int64_t as_of = date_option(&c, OPT_AS_OF);
     if (as_of < 0)
         return 2;
@@ -76,18 +72,14 @@ int cmd_termination(int argc, char **argv)
         fprintf(stderr, "usage: phr termination announce --data DIR --export-until DATE --erase-after DATE\n");
         return 2;
     }
-    if (cli_parse(argc - 1, argv + 1, ANNOUNCE_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("termination announce",
+    int started;
+    if (cli_start(argc - 1, argv + 1, "termination announce",
                   "Announces that the service ends (R4.5): every person is told at sign-in and through\n"
                   "--notice-sink; sign-up stops at once; persons may export their data until\n"
                   "--export-until; after --erase-after, retention erases every account. Recorded once,\n"
                   "in the handling history.",
-                  ANNOUNCE_OPTS);
-        return 0;
-    }
-    set_log_level(&c);
+                  ANNOUNCE_OPTS, &c, &started))
+        return started;
     int64_t until = date_option(&c, OPT_EXPORT_UNTIL), after = date_option(&c, OPT_ERASE_AFTER);
     if (until < 0 || after < 0)
         return 2;

@@ -58,14 +58,12 @@ int cmd_serve(int argc, char **argv)
     int rc = 1;
     buf_init(&tls_cert);
     buf_init(&tls_key);
-    if (cli_parse(argc, argv, SERVE_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("serve", "Serves the FHIR and JSON APIs until SIGTERM or SIGINT, then finishes the\n"
-                           "requests in flight and closes the store.", SERVE_OPTS);
-        return 0;
-    }
-    set_log_level(&c);
+    int started;
+    if (cli_start(argc, argv, "serve",
+                  "Serves the FHIR and JSON APIs until SIGTERM or SIGINT, then finishes the\n"
+                           "requests in flight and closes the store.",
+                  SERVE_OPTS, &c, &started))
+        return started;
     if (paths_for(&c, &p))
         goto out;
     struct server_config scfg;

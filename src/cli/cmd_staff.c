@@ -24,10 +24,8 @@ int cmd_staff(int argc, char **argv)
         fprintf(stderr, "usage: phr staff add|list|disable|enable|role --data DIR [--login L] [--role R]\n");
         return 2;
     }
-    if (cli_parse(argc - 1, argv + 1, STAFF_OPTS, &c))
-        return 2;
-    if (c.help) {
-        cli_usage("staff add|list|disable|enable|role",
+    int started;
+    if (cli_start(argc - 1, argv + 1, "staff add|list|disable|enable|role",
                   "Staff accounts, apart from persons'. Roles: security-officer (the handling history,\n"
                   "incidents), asset-manager (staff accounts), handler (a person's data, under a stated\n"
                   "reason), auditor (the handling history, never health data).\n"
@@ -35,10 +33,8 @@ int cmd_staff(int argc, char **argv)
                   "and ten recovery codes: once, never again. Staff sign in with POST /api/v1/staff/login.\n"
                   "Accounts unused for 90 days are disabled at their next attempt; enable re-opens them.\n"
                   "Every change is in the handling history.",
-                  STAFF_OPTS);
-        return 0;
-    }
-    set_log_level(&c);
+                  STAFF_OPTS, &c, &started))
+        return started;
     int rc = 1;
     if (strcmp(sub, "list") && !c.val[OPT_LOGIN]) {
         fprintf(stderr, "phr staff %s: --login is required\n", sub);

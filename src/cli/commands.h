@@ -21,6 +21,12 @@ struct paths {
     struct buf db, key, audit_key;
 };
 
+/* The start of every command: parses its options (allowed), prints its
+ * help for --help (name, text), sets the log level. 0 to go on; 1 when the
+ * command is to stop with *status (2: bad options; 0: the help shown). */
+int cli_start(int argc, char **argv, const char *name, const char *text, opt_mask allowed, struct cli *c,
+              int *status);
+
 /* DIR/phr.db and the key path; -1 after printing why. */
 int paths_for(const struct cli *c, struct paths *p);
 void paths_free(struct paths *p);

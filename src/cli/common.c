@@ -14,6 +14,21 @@
 #include "util/err.h"
 #include "util/log.h"
 
+int cli_start(int argc, char **argv, const char *name, const char *text, opt_mask allowed, struct cli *c,
+              int *status)
+{
+    *status = 2;
+    if (cli_parse(argc, argv, allowed, c))
+        return 1;
+    if (c->help) {
+        cli_usage(name, text, allowed);
+        *status = 0;
+        return 1;
+    }
+    set_log_level(c);
+    return 0;
+}
+
 int paths_for(const struct cli *c, struct paths *p)
 {
     buf_init(&p->db);
