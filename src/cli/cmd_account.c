@@ -34,9 +34,7 @@ int cmd_account(int argc, char **argv)
         return 2;
     }
     int rc = 1;
-    if (paths_for(&c, &p))
-        goto out;
-    if (open_service(&c, &p, &svc) != PHR_OK)
+    if (cli_service(&c, &p, &svc))
         goto out;
     char person[ID_LEN + 1];
     if (accounts_person_id(svc, c.val[OPT_LOGIN], person) != PHR_OK) {

@@ -63,9 +63,7 @@ int cmd_checksheet(int argc, char **argv)
         fprintf(stderr, "phr checksheet approve: --id N names the assessment (see 'phr checksheet list')\n");
         return 2;
     }
-    if (paths_for(&c, &p))
-        goto out;
-    if (open_service(&c, &p, &svc) != PHR_OK)
+    if (cli_service(&c, &p, &svc))
         goto out;
     struct actor a = operator_actor("operator");
     struct issue is;

@@ -185,9 +185,7 @@ int cmd_consent(int argc, char **argv)
     }
     if (strcmp(sub, "show") && check_request_opts(&c, !strcmp(sub, "record")))
         return 2;
-    if (paths_for(&c, &p))
-        goto out;
-    if (open_service(&c, &p, &svc) != PHR_OK)
+    if (cli_service(&c, &p, &svc))
         goto out;
     char person[ID_LEN + 1];
     int err = accounts_person_id(svc, c.val[OPT_LOGIN], person);
@@ -237,9 +235,7 @@ int cmd_recipient(int argc, char **argv)
                   "Every change is in the handling history.",
                   RECIPIENT_OPTS, &c, &started))
         return started;
-    if (paths_for(&c, &p))
-        goto out;
-    if (open_service(&c, &p, &svc) != PHR_OK)
+    if (cli_service(&c, &p, &svc))
         goto out;
     struct actor a = operator_actor("operator");
     struct op *op;

@@ -49,9 +49,7 @@ int cmd_import(int argc, char **argv)
     struct service *svc = NULL;
     char person[ID_LEN + 1];
     int rc = 1;
-    if (paths_for(&c, &p))
-        goto out;
-    if (open_service(&c, &p, &svc) != PHR_OK)
+    if (cli_service(&c, &p, &svc))
         goto out;
     if (accounts_person_id(svc, c.val[OPT_LOGIN], person) != PHR_OK) {
         fprintf(stderr, "phr import: no person with the login %s\n", c.val[OPT_LOGIN]);

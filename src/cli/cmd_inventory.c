@@ -32,9 +32,7 @@ int cmd_inventory(int argc, char **argv)
         fprintf(stderr, "phr inventory: --format is markdown or json\n");
         return 2;
     }
-    if (paths_for(&c, &p))
-        goto out;
-    if (open_service(&c, &p, &svc) != PHR_OK)
+    if (cli_service(&c, &p, &svc))
         goto out;
     struct buf b;
     buf_init(&b);
@@ -89,9 +87,7 @@ int cmd_incident(int argc, char **argv)
         return 2;
     }
     int rc = 1;
-    if (paths_for(&c, &p))
-        goto out;
-    if (open_service(&c, &p, &svc) != PHR_OK)
+    if (cli_service(&c, &p, &svc))
         goto out;
     if (!strcmp(sub, "list")) {
         struct buf b;

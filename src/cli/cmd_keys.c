@@ -61,9 +61,7 @@ int cmd_keys(int argc, char **argv)
         fprintf(stderr, "phr keys rotate: --key (the new key) and --old-keys (the old one) are required\n");
         return 2;
     }
-    if (paths_for(&c, &p))
-        goto out;
-    if (open_service(&c, &p, &svc) != PHR_OK)
+    if (cli_service(&c, &p, &svc))
         goto out;
     struct actor a = operator_actor("operator");
     struct issue is;

@@ -47,9 +47,7 @@ int cmd_retention(int argc, char **argv)
     if (as_of < 0)
         return 2;
     int rc = 1;
-    if (paths_for(&c, &p))
-        goto out;
-    if (open_service(&c, &p, &svc) != PHR_OK)
+    if (cli_service(&c, &p, &svc))
         goto out;
     struct actor a = operator_actor("operator");
     struct issue is;
@@ -88,9 +86,7 @@ int cmd_termination(int argc, char **argv)
         return 2;
     }
     int rc = 1;
-    if (paths_for(&c, &p))
-        goto out;
-    if (open_service(&c, &p, &svc) != PHR_OK)
+    if (cli_service(&c, &p, &svc))
         goto out;
     struct actor a = operator_actor("operator");
     struct issue is;

@@ -40,9 +40,7 @@ int cmd_staff(int argc, char **argv)
         fprintf(stderr, "phr staff %s: --login is required\n", sub);
         return 2;
     }
-    if (paths_for(&c, &p))
-        goto out;
-    if (open_service(&c, &p, &svc) != PHR_OK)
+    if (cli_service(&c, &p, &svc))
         goto out;
     struct actor a = operator_actor("operator");
     if (!strcmp(sub, "list")) {

@@ -31,6 +31,9 @@ int cli_start(int argc, char **argv, const char *name, const char *text, opt_mas
 int paths_for(const struct cli *c, struct paths *p);
 void paths_free(struct paths *p);
 void set_log_level(const struct cli *c);
+/* paths_for and open_service together: 0, or -1 after printing why (the
+ * caller frees p and closes *svc either way). */
+int cli_service(const struct cli *c, struct paths *p, struct service **svc);
 /* Opens the service on an existing store, printing why not. */
 int open_service(const struct cli *c, const struct paths *p, struct service **svc);
 

@@ -29,6 +29,11 @@ int cli_start(int argc, char **argv, const char *name, const char *text, opt_mas
     return 0;
 }
 
+int cli_service(const struct cli *c, struct paths *p, struct service **svc)
+{
+    return paths_for(c, p) || open_service(c, p, svc) != PHR_OK ? -1 : 0;
+}
+
 int paths_for(const struct cli *c, struct paths *p)
 {
     buf_init(&p->db);
