@@ -35,9 +35,9 @@ int main(int argc, char **argv)
     long n = 0;
     do {
         struct cda_checkup c;
-        struct issue is;
-        if (cda_read(data, len, &c, &is) != 0) {
-            fprintf(stderr, "interop: %s\n", is.diagnostics);
+        struct fault fault;
+        if (cda_read(data, len, &c, &fault) != 0) {
+            fprintf(stderr, "interop: %s\n", fault.detail);
             return 1;
         }
         cda_checkup_free(&c);

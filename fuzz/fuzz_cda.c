@@ -21,11 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         loaded = 1;
     }
     struct cda_checkup c;
-    struct issue is;
-    if (cda_read((const char *)data, size, &c, &is) == 0)
+    struct fault fault;
+    if (cda_read((const char *)data, size, &c, &fault) == 0)
         cda_checkup_free(&c);
     struct fhir_doc d;
-    if (fhir_import_read((const char *)data, size, 1800000000000LL, &d, &is) == 0)
+    if (fhir_import_read((const char *)data, size, 1800000000000LL, &d, &fault) == 0)
         fhir_doc_free(&d);
     return 0;
 }

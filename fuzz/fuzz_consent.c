@@ -12,13 +12,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct consent_request req;
     struct policy_set set;
-    struct issue is;
-    consent_request_parse((const char *)data, size, &req, &is);
-    if (policy_parse((const char *)data, size, POLICY_TEXTS_IN_FILES, &set, &is) == 0)
+    struct fault fault;
+    consent_request_parse((const char *)data, size, &req, &fault);
+    if (policy_parse((const char *)data, size, POLICY_TEXTS_IN_FILES, &set, &fault) == 0)
         policy_free(&set);
-    if (policy_parse((const char *)data, size, POLICY_TEXTS_INLINE, &set, &is) == 0) {
+    if (policy_parse((const char *)data, size, POLICY_TEXTS_INLINE, &set, &fault) == 0) {
         for (size_t i = 0; i < set.ndocs; i++)
-            policy_check_text(&set.docs[i], &is);
+            policy_check_text(&set.docs[i], &fault);
         policy_free(&set);
     }
     return 0;

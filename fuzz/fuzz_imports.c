@@ -17,8 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();
     loaded = 1;
     struct parsed p;
-    struct issue is;
-    if (import_parse((const char *)data, size, &p, &is) == 0)
+    struct fault fault;
+    if (import_parse((const char *)data, size, &p, &fault) == 0)
         (void)import_records(&p);
     import_parsed_free(&p);
     return 0;

@@ -13,8 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct jahis_doc d;
-    struct issue is;
-    if (jahis_read((const char *)data, size, &d, &is))
+    struct fault fault;
+    if (jahis_read((const char *)data, size, &d, &fault))
         return 0;
     struct import_meta m = {.person_id = "p", .document_id = "d", .source = "medical-institution",
                             .recorded_by = "person:p", .channel = "fuzz", .sha256_hex = "00",

@@ -30,8 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p = amp ? amp + 1 : NULL;
     }
     struct search_params sp;
-    struct issue is;
-    search_parse(args, n, 540, &sp, &is);
+    struct fault fault;
+    search_parse(args, n, 540, &sp, &fault);
     free(text);
     return 0;
 }

@@ -11,8 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct sphr_pkg p;
-    struct issue is;
-    if (sphr_read((const char *)data, size, &p, &is) == 0)
+    struct fault fault;
+    if (sphr_read((const char *)data, size, &p, &fault) == 0)
         sphr_pkg_free(&p);
     return 0;
 }

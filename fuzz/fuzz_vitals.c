@@ -18,8 +18,8 @@ static void reopen(struct csv_vitals *c)
 {
     for (size_t k = 0; k < c->n; k++) {
         struct vital v;
-        struct issue is;
-        if (csv_vital_open(c, k, &v, &is))
+        struct fault fault;
+        if (csv_vital_open(c, k, &v, &fault))
             __builtin_trap();
         vital_free(&v);
     }
@@ -29,13 +29,13 @@ static void reopen(struct csv_vitals *c)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct vital v;
-    struct issue is;
-    if (vitals_parse((const char *)data, size, 1800000000000LL, 540, &v, &is) == 0)
+    struct fault fault;
+    if (vitals_parse((const char *)data, size, 1800000000000LL, 540, &v, &fault) == 0)
         vital_free(&v);
     struct csv_vitals c;
-    if (csv_read((const char *)data, size, 1800000000000LL, &c, &is) == 0)
+    if (csv_read((const char *)data, size, 1800000000000LL, &c, &fault) == 0)
         reopen(&c);
-    if (omh_read((const char *)data, size, 1800000000000LL, &c, &is) == 0)
+    if (omh_read((const char *)data, size, 1800000000000LL, &c, &fault) == 0)
         reopen(&c);
     return 0;
 }

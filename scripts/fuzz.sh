@@ -12,7 +12,7 @@ mkdir -p "$out"
 flags=(-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -Isrc -DPHR_SCHEMA_DIR="\"$PWD/schemas/mhlw-tokutei-v08\"")
 read -r -a deps <<<"$(pkg-config --cflags --libs libxml-2.0 json-c libsodium libzip)"
-common=(src/util/buf.c src/util/utf8.c src/util/clock.c src/util/log.c src/util/err.c src/formats/json.c src/formats/outcome.c
+common=(src/util/buf.c src/util/utf8.c src/util/clock.c src/util/log.c src/util/err.c src/formats/json.c src/util/fault.c
         src/formats/fhirtime.c)
 declare -A sources=(
   [cda]="src/formats/cda.c src/formats/cda_schema.c src/formats/tokutei_items.c src/formats/fhir_import.c src/formats/device_csv.c src/formats/vitals.c src/formats/checkup_fhir.c src/formats/import_fhir.c"

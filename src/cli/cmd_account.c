@@ -43,9 +43,9 @@ int cmd_account(int argc, char **argv)
     }
     struct actor a = operator_actor("operator");
     struct op *op;
-    struct issue is;
-    if (second_factor_change(svc, &a, person, "off", NULL, NULL, NULL, 0, &op, &is) != 0) {
-        fprintf(stderr, "phr account %s: %s\n", sub, is.diagnostics);
+    struct fault fault;
+    if (second_factor_change(svc, &a, person, "off", NULL, NULL, NULL, 0, &op, &fault) != 0) {
+        cli_fault(&fault, "phr account %s", sub);
         goto out;
     }
     rc = run_op(svc, op, sub);

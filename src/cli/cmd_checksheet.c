@@ -66,19 +66,19 @@ int cmd_checksheet(int argc, char **argv)
     if (cli_service(&c, &p, &svc))
         goto out;
     struct actor a = operator_actor("operator");
-    struct issue is;
+    struct fault fault;
     int made;
     if (!strcmp(sub, "assess"))
-        made = checksheet_assess(svc, &a, items, len, &out, &is);
+        made = checksheet_assess(svc, &a, items, len, &out, &fault);
     else if (!strcmp(sub, "answer"))
         made = checksheet_answer(svc, &a, c.val[OPT_ITEM], c.val[OPT_STATUS], on, c.val[OPT_DOCUMENT],
-                                 c.val[OPT_REASON], c.val[OPT_APPROVER], &is);
+                                 c.val[OPT_REASON], c.val[OPT_APPROVER], &fault);
     else if (!strcmp(sub, "approve"))
-        made = checksheet_approve(svc, &a, id, c.val[OPT_APPROVER], &is);
+        made = checksheet_approve(svc, &a, id, c.val[OPT_APPROVER], &fault);
     else
-        made = checksheet_list(svc, &out) ? issue_set(&is, 503, "transient", NULL, "the store could not be read") : 0;
+        made = checksheet_list(svc, &out) ? fault_set(&fault, F_UNAVAILABLE, NULL, "the store could not be read") : 0;
     if (made != 0) {
-        fprintf(stderr, "phr checksheet %s: %s\n", sub, is.diagnostics);
+        cli_fault(&fault, "phr checksheet %s", sub);
         goto out;
     }
     if (out.len)

@@ -28,11 +28,11 @@ static int load_manifest(const char *path, struct policy_set *set)
     char *json = read_small_file(path, MANIFEST_MAX, &len);
     if (!json)
         return -1;
-    struct issue is;
-    int rc = policy_parse(json, len, POLICY_TEXTS_IN_FILES, set, &is);
+    struct fault fault;
+    int rc = policy_parse(json, len, POLICY_TEXTS_IN_FILES, set, &fault);
     free(json);
     if (rc) {
-        fprintf(stderr, "phr policy publish: %s: %s\n", path, is.diagnostics);
+        cli_fault(&fault, "phr policy publish: %s", path);
         return -1;
     }
     const char *slash = strrchr(path, '/');
@@ -85,9 +85,9 @@ int cmd_policy(int argc, char **argv)
         goto out;
     struct actor a = operator_actor("operator");
     struct op *op;
-    struct issue is;
-    if (policy_publish(svc, &a, &set, c.val[OPT_DRY_RUN] != NULL, &op, &is) != 0) {
-        fprintf(stderr, "phr policy publish: %s\n", is.diagnostics);
+    struct fault fault;
+    if (policy_publish(svc, &a, &set, c.val[OPT_DRY_RUN] != NULL, &op, &fault) != 0) {
+        cli_fault(&fault, "phr policy publish");
         goto out;
     }
     rc = run_op(svc, op, "policy publish");
@@ -122,12 +122,12 @@ static int check_request_opts(const struct cli *c, int needs_decision)
 static int consent_op(struct service *svc, const struct cli *c, const char *sub, const char *person, struct op **op)
 {
     struct actor a = operator_actor("operator");
-    struct issue is;
+    struct fault fault;
     char by[64];
     snprintf(by, sizeof by, "operator:%s", c->val[OPT_BY] ? c->val[OPT_BY] : "");
     int rc;
     if (!strcmp(sub, "show")) {
-        rc = consent_read(svc, &a, person, 0, NULL, op, &is);
+        rc = consent_read(svc, &a, person, 0, NULL, op, &fault);
     } else if (!strcmp(sub, "record")) {
         struct consent_request req = {0};
         size_t n = strlen(c->val[OPT_PURPOSE]), m = strlen(c->val[OPT_DECISION]);
@@ -150,12 +150,13 @@ static int consent_op(struct service *svc, const struct cli *c, const char *sub,
             fprintf(stderr, "phr consent: --purpose must be a purpose code and --decision grant, refuse or withdraw\n");
             return -1;
         }
-        rc = consent_record(svc, &a, person, &req, c->val[OPT_CHANNEL], by, op, &is);
+        rc = consent_record(svc, &a, person, &req, c->val[OPT_CHANNEL], by, op, &fault);
     } else {
-        rc = use_suspend(svc, &a, person, c->val[OPT_PURPOSE], !strcmp(sub, "lift"), c->val[OPT_CHANNEL], by, op, &is);
+        rc = use_suspend(svc, &a, person, c->val[OPT_PURPOSE], !strcmp(sub, "lift"), c->val[OPT_CHANNEL], by, op,
+                         &fault);
     }
     if (rc)
-        fprintf(stderr, "phr consent %s: %s\n", sub, is.diagnostics);
+        cli_fault(&fault, "phr consent %s", sub);
     return rc;
 }
 
@@ -239,14 +240,16 @@ int cmd_recipient(int argc, char **argv)
         goto out;
     struct actor a = operator_actor("operator");
     struct op *op;
-    struct issue is;
+    struct fault fault;
     int made;
     if (!strcmp(sub, "list")) {
         struct buf b;
         buf_init(&b);
-        if (recipient_list(svc, &a, &b) == PHR_OK) {
+        if (recipient_list(svc, &a, &b, &fault) == 0) {
             printf("%s\n", buf_cstr(&b));
             rc = 0;
+        } else {
+            cli_fault(&fault, "phr recipient list");
         }
         buf_free(&b);
         goto out;
@@ -256,17 +259,17 @@ int cmd_recipient(int argc, char **argv)
         goto out;
     if (!strcmp(sub, "agreement"))
         made = recipient_agreement(svc, &a, c.val[OPT_RECIPIENT], signed_on, c.val[OPT_VERSION], c.val[OPT_CERT],
-                                   expires, c.val[OPT_ENDED] != NULL, &op, &is);
+                                   expires, c.val[OPT_ENDED] != NULL, &op, &fault);
     else if (!strcmp(sub, "add"))
-        made = recipient_add(svc, &a, c.val[OPT_KIND], c.val[OPT_NAME], c.val[OPT_ADDRESS], c.val[OPT_COUNTRY], c.val[OPT_CONTACT],
-                             &op, &is);
+        made = recipient_add(svc, &a, c.val[OPT_KIND], c.val[OPT_NAME], c.val[OPT_ADDRESS], c.val[OPT_COUNTRY],
+                             c.val[OPT_CONTACT], &op, &fault);
     else if (!strcmp(sub, "group"))
-        made = recipient_group_add(svc, &a, c.val[OPT_GROUP], c.val[OPT_NAME], &op, &is);
+        made = recipient_group_add(svc, &a, c.val[OPT_GROUP], c.val[OPT_NAME], &op, &fault);
     else
-        made = recipient_group_change(svc, &a, c.val[OPT_GROUP], c.val[OPT_RECIPIENT], !strcmp(sub, "leave"), &op,
-                                      &is);
+        made =
+            recipient_group_change(svc, &a, c.val[OPT_GROUP], c.val[OPT_RECIPIENT], !strcmp(sub, "leave"), &op, &fault);
     if (made != 0) {
-        fprintf(stderr, "phr recipient %s: %s\n", sub, is.diagnostics);
+        cli_fault(&fault, "phr recipient %s", sub);
         goto out;
     }
     rc = run_op(svc, op, sub);

@@ -62,12 +62,12 @@ int cmd_import(int argc, char **argv)
         size_t len;
         char *data = read_small_file(file, IMPORT_MAX_BYTES, &len);
         struct buf out = {0}, line = {0};
-        struct issue is = {.diagnostics = "the file cannot be read"};
+        struct fault fault = {.detail = "the file cannot be read"};
         int bad = buf_puts(&line, "{\"file\":") || buf_json_str(&line, file);
         int is_dup = 0;
-        if (!data || import_file(svc, &a, person, c.val[OPT_SOURCE], "cli", data, len, &out, &is_dup, &is) != 0) {
+        if (!data || import_file(svc, &a, person, c.val[OPT_SOURCE], "cli", data, len, &out, &is_dup, &fault) != 0) {
             refused++;
-            bad = bad || buf_puts(&line, ",\"refused\":") || buf_json_str(&line, is.diagnostics);
+            bad = bad || buf_puts(&line, ",\"refused\":") || buf_json_str(&line, fault.detail);
         } else {
             dup += is_dup;
             stored += !is_dup;

@@ -22,10 +22,10 @@ static int first_manager(const struct cli *c, const struct paths *p)
     struct actor a = {.kind = ACTOR_SYSTEM, .client = "cli", .request_id = "init"};
     snprintf(a.id, sizeof a.id, "operator");
     struct op *op;
-    struct issue is;
+    struct fault fault;
     int rc = 1;
-    if (staff_add(svc, &a, c->val[OPT_LOGIN], ROLE_ASSET_MANAGER, &op, &is) != 0)
-        fprintf(stderr, "phr init: the first staff account: %s\n", is.diagnostics);
+    if (staff_add(svc, &a, c->val[OPT_LOGIN], ROLE_ASSET_MANAGER, &op, &fault) != 0)
+        cli_fault(&fault, "phr init: the first staff account");
     else
         rc = run_op(svc, op, "init");
     service_close(svc);

@@ -101,9 +101,9 @@ int cmd_incident(int argc, char **argv)
     }
     struct actor a = operator_actor("operator");
     struct op *op;
-    struct issue is;
-    if (incident_add(svc, &a, ref, found, c.val[OPT_WHAT], c.val[OPT_TOLD], &op, &is) != 0) {
-        fprintf(stderr, "phr incident %s: %s\n", sub, is.diagnostics);
+    struct fault fault;
+    if (incident_add(svc, &a, ref, found, c.val[OPT_WHAT], c.val[OPT_TOLD], &op, &fault) != 0) {
+        cli_fault(&fault, "phr incident %s", sub);
         goto out;
     }
     rc = run_op(svc, op, sub);

@@ -64,10 +64,10 @@ int cmd_keys(int argc, char **argv)
     if (cli_service(&c, &p, &svc))
         goto out;
     struct actor a = operator_actor("operator");
-    struct issue is;
+    struct fault fault;
     int64_t n = 0;
-    if (keys_rotate(svc, &a, progress, &n, &is) != 0) {
-        fprintf(stderr, "\nphr keys rotate: %s\n", is.diagnostics);
+    if (keys_rotate(svc, &a, progress, &n, &fault) != 0) {
+        cli_fault(&fault, "\nphr keys rotate");
         goto out;
     }
     printf("re-wrapped %lld data keys under the new master key\n", (long long)n);

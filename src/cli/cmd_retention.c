@@ -13,10 +13,10 @@
 #define ANNOUNCE_OPTS (STORE_OPTS | RETENTION_OPTS | BIT(OPT_EXPORT_UNTIL) | BIT(OPT_ERASE_AFTER))
 
 /* Prints out on success, the refusal otherwise; 0 or 1. */
-static int finish(int made, struct buf *out, const struct issue *is, const char *what)
+static int finish(int made, struct buf *out, const struct fault *fault, const char *what)
 {
     if (made != 0) {
-        fprintf(stderr, "phr %s: %s\n", what, is->diagnostics);
+        cli_fault(fault, "phr %s", what);
         return 1;
     }
     printf("%s\n", buf_cstr(out));
@@ -50,9 +50,9 @@ int cmd_retention(int argc, char **argv)
     if (cli_service(&c, &p, &svc))
         goto out;
     struct actor a = operator_actor("operator");
-    struct issue is;
-    int made = retention_run(svc, &a, as_of ? as_of : clock_now_ms(), c.val[OPT_DRY_RUN] != NULL, &out, &is);
-    rc = finish(made, &out, &is, "retention run");
+    struct fault fault;
+    int made = retention_run(svc, &a, as_of ? as_of : clock_now_ms(), c.val[OPT_DRY_RUN] != NULL, &out, &fault);
+    rc = finish(made, &out, &fault, "retention run");
 out:
     buf_free(&out);
     service_close(svc);
@@ -89,8 +89,8 @@ int cmd_termination(int argc, char **argv)
     if (cli_service(&c, &p, &svc))
         goto out;
     struct actor a = operator_actor("operator");
-    struct issue is;
-    rc = finish(termination_announce(svc, &a, until, after, &out, &is), &out, &is, "termination announce");
+    struct fault fault;
+    rc = finish(termination_announce(svc, &a, until, after, &out, &fault), &out, &fault, "termination announce");
 out:
     buf_free(&out);
     service_close(svc);

@@ -46,19 +46,22 @@ int cmd_staff(int argc, char **argv)
     if (!strcmp(sub, "list")) {
         struct buf b;
         buf_init(&b);
-        if (staff_list(svc, &a, &b) == PHR_OK) {
+        struct fault fault;
+        if (staff_list(svc, &a, &b, &fault) == 0) {
             printf("%s\n", buf_cstr(&b));
             rc = 0;
+        } else {
+            cli_fault(&fault, "phr staff list");
         }
         buf_free(&b);
         goto out;
     }
     struct op *op;
-    struct issue is;
-    int made = !strcmp(sub, "add") ? staff_add(svc, &a, c.val[OPT_LOGIN], c.val[OPT_ROLE], &op, &is)
-                                   : staff_change(svc, &a, c.val[OPT_LOGIN], sub, c.val[OPT_ROLE], &op, &is);
+    struct fault fault;
+    int made = !strcmp(sub, "add") ? staff_add(svc, &a, c.val[OPT_LOGIN], c.val[OPT_ROLE], &op, &fault)
+                                   : staff_change(svc, &a, c.val[OPT_LOGIN], sub, c.val[OPT_ROLE], &op, &fault);
     if (made != 0) {
-        fprintf(stderr, "phr staff %s: %s\n", sub, is.diagnostics);
+        cli_fault(&fault, "phr staff %s", sub);
         goto out;
     }
     rc = run_op(svc, op, sub);

@@ -41,6 +41,10 @@ int open_service(const struct cli *c, const struct paths *p, struct service **sv
  * what only the operator may, recorded as "system:<name>". */
 struct actor operator_actor(const char *name);
 
+/* Prints "<prefix>: <detail>" for a refusal, with the option to correct
+ * when the field at fault is one ("… (--item)"). */
+void cli_fault(const struct fault *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Runs an op to completion, prints its answer (wiped after: it may hold
  * secrets shown once) or its refusal as "phr WHAT: …"; frees it. 0 or 1. */
 int run_op(struct service *svc, struct op *op, const char *what);

@@ -2,6 +2,7 @@
  * the service with the options' settings, running an op to its answer,
  * reading the operator's files and dates. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,13 +72,25 @@ void set_log_level(const struct cli *c)
             log_set_level((enum log_level)i);
 }
 
+void cli_fault(const struct fault *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, ": %s", f->detail);
+    if (f->expression[0] && cli_flag_exists(f->expression))
+        fprintf(stderr, " (--%s)", f->expression);
+    fputc('\n', stderr);
+}
+
 int run_op(struct service *svc, struct op *op, const char *what)
 {
     int err = op_wait(svc, op);
     const struct op_result *res = op_result(op);
     int rc = 1;
-    if (res->err && res->issue.diagnostics[0]) {
-        fprintf(stderr, "phr %s: %s\n", what, res->issue.diagnostics);
+    if (res->err && res->fault.detail[0]) {
+        cli_fault(&res->fault, "phr %s", what);
     } else if (err || res->err) {
         fprintf(stderr, "phr %s: %s\n", what, phr_strerror(err ? err : res->err));
     } else {

@@ -157,3 +157,11 @@ const char *cli_flag_name(enum opt_id id)
 {
     return opts[id].flag;
 }
+
+int cli_flag_exists(const char *name)
+{
+    for (int i = 0; i < OPT_COUNT; i++)
+        if (!strcmp(opts[i].flag, name))
+            return 1;
+    return 0;
+}

@@ -34,8 +34,9 @@ struct cli {
  * Returns 0, or -1 after printing the problem. */
 int cli_parse(int argc, char **argv, opt_mask allowed, struct cli *out);
 void cli_usage(const char *command, const char *summary, opt_mask allowed);
-/* The option's flag, without the dashes. */
+/* The option's flag, without the dashes; whether a flag of that name exists. */
 const char *cli_flag_name(enum opt_id id);
+int cli_flag_exists(const char *name);
 /* A whole number within [min, max], or -1 after printing why. */
 long cli_number(const struct cli *c, enum opt_id id, long dflt, long min, long max);
 

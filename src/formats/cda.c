@@ -63,34 +63,34 @@ static int decimal_ok(const char *s)
 }
 
 static int put_value(struct buf *b, const xmlNode *value, const char *type, const struct tokutei_item *it,
-                     struct issue *is)
+                     struct fault *fault)
 {
     if (!strcmp(type, "PQ")) {
         const char *v = attr(value, "value"), *unit = attr(value, "unit");
         if (!v || !decimal_ok(v))
-            return issue_set(is, 422, "value", NULL, "item %s (%s): the value '%s' is not a number", it->code,
+            return fault_set(fault, F_INVALID_VALUE, NULL, "item %s (%s): the value '%s' is not a number", it->code,
                              it->name, v ? v : "");
         if (*it->unit && (!unit || strcmp(unit, it->unit)))
-            return issue_set(is, 422, "value", NULL, "item %s (%s): the unit must be '%s', not '%s'", it->code,
+            return fault_set(fault, F_INVALID_VALUE, NULL, "item %s (%s): the unit must be '%s', not '%s'", it->code,
                              it->name, it->unit, unit ? unit : "");
         const char *u = *it->unit ? it->unit : unit;
         if (buf_printf(b, "\"valueQuantity\":{\"value\":%s", v) ||
             (u && *u && (buf_puts(b, ",\"unit\":") || buf_json_str(b, u) ||
                          buf_puts(b, ",\"system\":\"http://unitsofmeasure.org\",\"code\":") || buf_json_str(b, u))) ||
             buf_puts(b, "}"))
-            return issue_set(is, 500, "exception", NULL, "out of memory");
+            return fault_set(fault, F_INTERNAL, NULL, "out of memory");
         return 0;
     }
     if (!strcmp(type, "CD") || !strcmp(type, "CO")) {
         const char *code = attr(value, "code"), *system = attr(value, "codeSystem"),
                    *display = attr(value, "displayName");
         if (!code || !system)
-            return issue_set(is, 422, "value", NULL, "item %s (%s): a coded value needs code and codeSystem", it->code,
-                             it->name);
+            return fault_set(fault, F_INVALID_VALUE, NULL, "item %s (%s): a coded value needs code and codeSystem",
+                             it->code, it->name);
         if (buf_puts(b, "\"valueCodeableConcept\":{\"coding\":[{\"system\":\"urn:oid:") ||
             buf_json_escape(b, system, strlen(system)) || buf_puts(b, "\",\"code\":") || buf_json_str(b, code) ||
             (display && (buf_puts(b, ",\"display\":") || buf_json_str(b, display))) || buf_puts(b, "}]}"))
-            return issue_set(is, 500, "exception", NULL, "out of memory");
+            return fault_set(fault, F_INTERNAL, NULL, "out of memory");
         return 0;
     }
     xmlChar *text = xmlNodeGetContent(value);
@@ -98,8 +98,8 @@ static int put_value(struct buf *b, const xmlNode *value, const char *type, cons
     int err = !bad && (buf_puts(b, "\"valueString\":") || buf_json_str(b, (const char *)text));
     xmlFree(text);
     if (bad)
-        return issue_set(is, 422, "value", NULL, "item %s (%s): the text value is empty", it->code, it->name);
-    return err ? issue_set(is, 500, "exception", NULL, "out of memory") : 0;
+        return fault_set(fault, F_INVALID_VALUE, NULL, "item %s (%s): the text value is empty", it->code, it->name);
+    return err ? fault_set(fault, F_INTERNAL, NULL, "out of memory") : 0;
 }
 
 static int put_bound(struct buf *b, const char *name, const char *v, const char *unit)
@@ -110,14 +110,16 @@ static int put_bound(struct buf *b, const char *name, const char *v, const char 
            buf_puts(b, "}");
 }
 
-int cda_result_range(struct cda_result *r, const char *low, const char *high, const char *flag, struct issue *is)
+int cda_result_range(struct cda_result *r, const char *low, const char *high, const char *flag, struct fault *fault)
 {
     const struct tokutei_item *it = r->item;
     if ((low && !decimal_ok(low)) || (high && !decimal_ok(high)))
-        return issue_set(is, 422, "value", NULL, "item %s (%s): the reference range must be numbers", it->code, it->name);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "item %s (%s): the reference range must be numbers", it->code,
+                         it->name);
     if (flag && (!*flag || strlen(flag) > 4 || strspn(flag, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != strlen(flag)))
-        return issue_set(is, 422, "value", NULL, "item %s (%s): the interpretation '%.8s' is not an ObservationInterpretation code",
-                         it->code, it->name, flag);
+        return fault_set(fault, F_INVALID_VALUE, NULL,
+                         "item %s (%s): the interpretation '%.8s' is not an ObservationInterpretation code", it->code,
+                         it->name, flag);
     struct buf *b = &r->value;
     int err = 0;
     if (low || high)
@@ -127,25 +129,25 @@ int cda_result_range(struct cda_result *r, const char *low, const char *high, co
         err = buf_puts(b, ",\"interpretation\":[{\"coding\":[{\"system\":"
                           "\"http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation\",\"code\":") ||
               buf_json_str(b, flag) || buf_puts(b, "}]}]");
-    return err ? issue_set(is, 500, "exception", NULL, "out of memory") : 0;
+    return err ? fault_set(fault, F_INTERNAL, NULL, "out of memory") : 0;
 }
 
 struct walk {
     struct cda_checkup *c;
     size_t cap;
-    struct issue *is;
+    struct fault *fault;
 };
 
-int cda_result_room(struct cda_checkup *c, size_t *cap, struct issue *is)
+int cda_result_room(struct cda_checkup *c, size_t *cap, struct fault *fault)
 {
     if (c->nresults == CDA_MAX_RESULTS)
-        return issue_set(is, 422, "too-costly", NULL, "more than %d results in one document", CDA_MAX_RESULTS);
+        return fault_set(fault, F_TOO_MANY, NULL, "more than %d results in one document", CDA_MAX_RESULTS);
     if (c->nresults < *cap)
         return 0;
     size_t n = *cap ? *cap * 2 : 64;
     struct cda_result *r = realloc(c->results, n * sizeof *r);
     if (!r)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     c->results = r;
     *cap = n;
     return 0;
@@ -159,16 +161,16 @@ static int add_result(struct walk *w, const xmlNode *obs)
         return 0; /* not a checkup item (a method, a grouping) */
     const struct tokutei_item *it = tokutei_item_find(item_code);
     if (!it)
-        return issue_set(w->is, 422, "code-invalid", NULL, "item code %s is not in the 特定健診 item table", item_code);
+        return fault_set(w->fault, F_UNKNOWN_CODE, NULL, "item code %s is not in the 特定健診 item table", item_code);
     if (!value || attr(value, "nullFlavor")) {
         w->c->skipped++;
         return 0;
     }
     const char *type = xsi_type(value);
     if (!type || strcmp(type, it->type))
-        return issue_set(w->is, 422, "value", NULL, "item %s (%s): the value must be of type %s, not %s", it->code,
-                         it->name, it->type, type ? type : "(none)");
-    if (cda_result_room(w->c, &w->cap, w->is))
+        return fault_set(w->fault, F_INVALID_VALUE, NULL, "item %s (%s): the value must be of type %s, not %s",
+                         it->code, it->name, it->type, type ? type : "(none)");
+    if (cda_result_room(w->c, &w->cap, w->fault))
         return -1;
     struct cda_result *r = &w->c->results[w->c->nresults];
     *r = (struct cda_result){.item = it, .date_lo = w->c->date_lo, .date_hi = w->c->date_hi};
@@ -177,8 +179,8 @@ static int add_result(struct walk *w, const xmlNode *obs)
      * (referenceRange/observationRange, interpretationCode). */
     const xmlNode *range = child(child(child(obs, "referenceRange"), "observationRange"), "value");
     const char *flag = attr(child(obs, "interpretationCode"), "code");
-    if (put_value(&r->value, value, type, it, w->is) ||
-        cda_result_range(r, attr(child(range, "low"), "value"), attr(child(range, "high"), "value"), flag, w->is)) {
+    if (put_value(&r->value, value, type, it, w->fault) ||
+        cda_result_range(r, attr(child(range, "low"), "value"), attr(child(range, "high"), "value"), flag, w->fault)) {
         buf_free(&r->value);
         return -1;
     }
@@ -226,50 +228,53 @@ static void quiet(void *arg, xmlErrorPtr e)
 
 static void collect_error(void *arg, xmlErrorPtr e)
 {
-    struct issue *is = arg;
-    if (is->status)
+    struct fault *fault = arg;
+    if (fault->code != F_NONE)
         return; /* the first error says where it starts */
     char msg[200];
     snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "invalid");
     msg[strcspn(msg, "\n")] = '\0';
-    issue_set(is, 422, "structure", NULL, "the document does not conform to the 特定健診 schema (hc08), line %d: %s",
-              e ? e->line : 0, msg);
+    fault_set(fault, F_INVALID_STRUCTURE, NULL,
+              "the document does not conform to the 特定健診 schema (hc08), line %d: %s", e ? e->line : 0, msg);
 }
 
-static int check_header(const xmlNode *root, struct cda_checkup *c, struct issue *is)
+static int check_header(const xmlNode *root, struct cda_checkup *c, struct fault *fault)
 {
     if (!root || strcmp((const char *)root->name, "ClinicalDocument"))
-        return issue_set(is, 422, "structure", NULL, "not a 特定健診 CDA: the root element is '%s', not ClinicalDocument",
+        return fault_set(fault, F_INVALID_STRUCTURE, NULL,
+                         "not a 特定健診 CDA: the root element is '%s', not ClinicalDocument",
                          root ? (const char *)root->name : "");
     if (!root->ns || strcmp((const char *)root->ns->href, HL7_NS))
-        return issue_set(is, 422, "structure", NULL,
+        return fault_set(fault, F_INVALID_STRUCTURE, NULL,
                          "not a 特定健診 CDA: ClinicalDocument is in the namespace '%s', not " HL7_NS
                          " (an old or foreign format?)",
                          root->ns ? (const char *)root->ns->href : "(none)");
     const char *type_id = attr(child(root, "typeId"), "extension");
     if (!type_id || strcmp(type_id, CDA_TYPE_ID))
-        return issue_set(is, 422, "structure", NULL, "wrong CDA version: typeId is '%s', not " CDA_TYPE_ID " (CDA R2)",
+        return fault_set(fault, F_INVALID_STRUCTURE, NULL,
+                         "wrong CDA version: typeId is '%s', not " CDA_TYPE_ID " (CDA R2)",
                          type_id ? type_id : "(none)");
     const char *date = attr(child(child(child(root, "documentationOf"), "serviceEvent"), "effectiveTime"), "value");
     if (!date || strlen(date) < 8 || strspn(date, "0123456789") < 8)
-        return issue_set(is, 422, "required", NULL, "the checkup date (serviceEvent/effectiveTime) is missing or not a date");
+        return fault_set(fault, F_MISSING, NULL,
+                         "the checkup date (serviceEvent/effectiveTime) is missing or not a date");
     snprintf(c->date, sizeof c->date, "%.4s-%.2s-%.2s", date, date + 4, date + 6);
     if (fhirtime_parse(c->date, FHIRTIME_DATETIME, 9 * 60, &c->date_lo, &c->date_hi))
-        return issue_set(is, 422, "value", NULL, "the checkup date '%s' is not a date", date);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "the checkup date '%s' is not a date", date);
     return 0;
 }
 
 /* The document parsed, its header checked and validated against the
- * schema; NULL with is filled. */
-static xmlDocPtr load(const char *xml, size_t len, struct cda_checkup *c, struct issue *is)
+ * schema; NULL with the fault filled. */
+static xmlDocPtr load(const char *xml, size_t len, struct cda_checkup *c, struct fault *fault)
 {
-    memset(is, 0, sizeof *is);
+    memset(fault, 0, sizeof *fault);
     if (len > CDA_MAX_BYTES) {
-        issue_set(is, 413, "too-long", NULL, "the document is larger than %d bytes", CDA_MAX_BYTES);
+        fault_set(fault, F_TOO_LARGE, NULL, "the document is larger than %d bytes", CDA_MAX_BYTES);
         return NULL;
     }
     if (!cda_schema()) {
-        issue_set(is, 500, "exception", NULL, "the 特定健診 schema is not loaded");
+        fault_set(fault, F_INTERNAL, NULL, "the 特定健診 schema is not loaded");
         return NULL;
     }
     struct parse_errors pe = {0, 0, 0};
@@ -277,28 +282,28 @@ static xmlDocPtr load(const char *xml, size_t len, struct cda_checkup *c, struct
     xmlDocPtr doc = xmlReadMemory(xml, (int)len, "upload.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOWARNING);
     xmlSetStructuredErrorFunc(NULL, quiet);
     if (!doc) {
-        issue_set(is, 400, "structure", NULL, "the document is not well-formed XML: error %d at line %d", pe.code,
+        fault_set(fault, F_MALFORMED, NULL, "the document is not well-formed XML: error %d at line %d", pe.code,
                   pe.line);
         return NULL;
     }
     if (doc->intSubset || doc->extSubset) {
-        issue_set(is, 422, "security", NULL, "a document type declaration (DTD) is not accepted");
+        fault_set(fault, F_UNSAFE_CONTENT, NULL, "a document type declaration (DTD) is not accepted");
         goto fail;
     }
-    if (check_header(xmlDocGetRootElement(doc), c, is))
+    if (check_header(xmlDocGetRootElement(doc), c, fault))
         goto fail;
     xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt((xmlSchemaPtr)cda_schema());
     if (!vc) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         goto fail;
     }
-    xmlSchemaSetValidStructuredErrors(vc, collect_error, is);
+    xmlSchemaSetValidStructuredErrors(vc, collect_error, fault);
     xmlSetStructuredErrorFunc(NULL, quiet);
     int valid = xmlSchemaValidateDoc(vc, doc);
     xmlSchemaFreeValidCtxt(vc);
     if (valid != 0) {
-        if (!is->status)
-            issue_set(is, 422, "structure", NULL, "the document does not conform to the 特定健診 schema (hc08)");
+        if (fault->code == F_NONE)
+            fault_set(fault, F_INVALID_STRUCTURE, NULL, "the document does not conform to the 特定健診 schema (hc08)");
         goto fail;
     }
     return doc;
@@ -307,26 +312,26 @@ fail:
     return NULL;
 }
 
-int cda_check(const char *xml, size_t len, struct issue *is)
+int cda_check(const char *xml, size_t len, struct fault *fault)
 {
     struct cda_checkup c = {0};
-    xmlDocPtr doc = load(xml, len, &c, is);
+    xmlDocPtr doc = load(xml, len, &c, fault);
     xmlFreeDoc(doc);
     return doc ? 0 : -1;
 }
 
-int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct issue *is)
+int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct fault *fault)
 {
     memset(out, 0, sizeof *out);
-    xmlDocPtr doc = load(xml, len, out, is);
+    xmlDocPtr doc = load(xml, len, out, fault);
     if (!doc)
         return -1;
     int rc = -1;
-    struct walk w = {.c = out, .is = is};
+    struct walk w = {.c = out, .fault = fault};
     if (walk(&w, child(xmlDocGetRootElement(doc), "component")))
         goto out;
     if (out->nresults == 0) {
-        issue_set(is, 422, "required", NULL, "the document holds no checkup result with a value");
+        fault_set(fault, F_MISSING, NULL, "the document holds no checkup result with a value");
         goto out;
     }
     rc = 0;

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "formats/outcome.h"
 #include "formats/tokutei_items.h"
 #include "util/buf.h"
+#include "util/fault.h"
 
 #define CDA_MAX_BYTES (4 * 1024 * 1024)
 #define CDA_MAX_RESULTS 1000
@@ -32,23 +32,23 @@ struct cda_checkup {
     size_t skipped;              /* observations without a value (nullFlavor) */
 };
 
-/* 0, or -1 with is saying what is wrong (422 naming the item or the rule;
- * 400 for XML that does not parse). */
-int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct issue *is);
+/* 0, or -1 with the fault saying what is wrong (naming the item or the rule;
+ * malformed for XML that does not parse). */
+int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct fault *fault);
 void cda_checkup_free(struct cda_checkup *c);
 /* 0 if xml passes the same checks as cda_read up to the results (well
  * formed, no DTD, the CDA R2 header, valid against the hc08 schema); -1
- * with is saying where it fails. */
-int cda_check(const char *xml, size_t len, struct issue *is);
+ * with the fault saying where it fails. */
+int cda_check(const char *xml, size_t len, struct fault *fault);
 /* Room for one more result in c (cap: the results' capacity), within
- * CDA_MAX_RESULTS; 0, or -1 with is filled. For readers of other forms of
+ * CDA_MAX_RESULTS; 0, or -1 with the fault filled. For readers of other forms of
  * checkup results (formats/fhir_import.c). */
-int cda_result_room(struct cda_checkup *c, size_t *cap, struct issue *is);
+int cda_result_room(struct cda_checkup *c, size_t *cap, struct fault *fault);
 /* Appends to r's value the examining institution's reference range and
  * flag as the source document gave them: low and high (decimal text; one
  * may be NULL, both NULL for none) in the item's unit, and a v3
  * ObservationInterpretation code (H, L, N, A …; NULL for none). 0, or -1
- * with is naming the item. */
-int cda_result_range(struct cda_result *r, const char *low, const char *high, const char *flag, struct issue *is);
+ * with the fault naming the item. */
+int cda_result_range(struct cda_result *r, const char *low, const char *high, const char *flag, struct fault *fault);
 
 #endif

@@ -56,7 +56,7 @@ struct result {
     const char *value, *system, *display; /* PQ: value; CD/CO: code, its system, display; ST: text */
 };
 
-static int value_of(struct result *r, struct issue *is)
+static int value_of(struct result *r, struct fault *fault)
 {
     const struct tokutei_item *it = r->item;
     json_object *v, *coding;
@@ -75,7 +75,7 @@ static int value_of(struct result *r, struct issue *is)
         r->value = text_of(r->o, "valueString");
     }
     if (!r->value || (r->system == NULL && (!strcmp(it->type, "CD") || !strcmp(it->type, "CO"))))
-        return issue_set(is, 500, "exception", NULL, "item %s (%s): the record has no %s value to write", it->code,
+        return fault_set(fault, F_INTERNAL, NULL, "item %s (%s): the record has no %s value to write", it->code,
                          it->name, it->type);
     return 0;
 }
@@ -159,13 +159,13 @@ static int header(struct buf *b, const struct cda_header *h)
                       day);
 }
 
-int cda_write(const struct cda_header *h, json_object *const *results, size_t n, struct buf *out, struct issue *is)
+int cda_write(const struct cda_header *h, json_object *const *results, size_t n, struct buf *out, struct fault *fault)
 {
     if (!h->day || strlen(h->day) != 10)
-        return issue_set(is, 500, "exception", NULL, "the checkup's day is not YYYY-MM-DD");
+        return fault_set(fault, F_INTERNAL, NULL, "the checkup's day is not YYYY-MM-DD");
     struct result *r = calloc(n ? n : 1, sizeof *r);
     if (!r)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     int rc = -1;
     for (size_t i = 0; i < n; i++) {
         json_object *coding = first_coding(results[i], "code");
@@ -173,11 +173,11 @@ int cda_write(const struct cda_header *h, json_object *const *results, size_t n,
         r[i].o = results[i];
         r[i].item = system && !strcmp(system, OID_PREFIX TOKUTEI_ITEM_OID) && code ? tokutei_item_find(code) : NULL;
         if (!r[i].item) {
-            issue_set(is, 500, "exception", NULL, "a result coded '%.40s' is not in the 特定健診 item table",
+            fault_set(fault, F_INTERNAL, NULL, "a result coded '%.40s' is not in the 特定健診 item table",
                       code ? code : "");
             goto out;
         }
-        if (value_of(&r[i], is))
+        if (value_of(&r[i], fault))
             goto out;
     }
     if (header(out, h) ||
@@ -193,7 +193,7 @@ int cda_write(const struct cda_header *h, json_object *const *results, size_t n,
     rc = 0;
     goto out;
 oom:
-    issue_set(is, 500, "exception", NULL, "out of memory");
+    fault_set(fault, F_INTERNAL, NULL, "out of memory");
 out:
     free(r);
     return rc;

@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "formats/outcome.h"
 #include "util/buf.h"
+#include "util/fault.h"
 
 struct cda_header {
     const char *day;             /* the checkup's day, YYYY-MM-DD */
@@ -24,9 +24,9 @@ struct cda_header {
 };
 
 /* Appends the document to out. results: Observations (FHIR R4 JSON) coded
- * with the item table (urn:oid:1.2.392.200119.6.1005). 0, or -1 with is
+ * with the item table (urn:oid:1.2.392.200119.6.1005). 0, or -1 with the fault
  * naming the result that cannot be written (500: the records were checked
  * when they were stored). */
-int cda_write(const struct cda_header *h, json_object *const *results, size_t n, struct buf *out, struct issue *is);
+int cda_write(const struct cda_header *h, json_object *const *results, size_t n, struct buf *out, struct fault *fault);
 
 #endif

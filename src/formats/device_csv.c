@@ -157,30 +157,30 @@ struct reader {
     size_t cap, line;
     int64_t now;
     const char *effective, *source;
-    struct issue *is;
+    struct fault *fault;
 };
 
 int csv_vitals_add(struct csv_vitals *c, size_t *cap, const char *json, int64_t now_ms, const char *where,
-                   struct issue *is)
+                   struct fault *fault)
 {
     if (c->n == CSV_MAX_MEASUREMENTS)
-        return issue_set(is, 422, "too-costly", NULL, "more than %d measurements in one file", CSV_MAX_MEASUREMENTS);
+        return fault_set(fault, F_TOO_MANY, NULL, "more than %d measurements in one file", CSV_MAX_MEASUREMENTS);
     if (c->n == *cap) {
         size_t n = *cap ? *cap * 2 : 64;
         char **m = realloc(c->json, n * sizeof *m);
         if (!m)
-            return issue_set(is, 500, "exception", NULL, "out of memory");
+            return fault_set(fault, F_INTERNAL, NULL, "out of memory");
         c->json = m;
         *cap = n;
     }
-    struct issue why;
+    struct fault why;
     struct vital v;
     if (vitals_parse(json, strlen(json), now_ms, JST_MIN, &v, &why))
-        return issue_set(is, why.status == 500 ? 500 : 422, why.code, NULL, "%s: %s", where, why.diagnostics);
+        return fault_set(fault, why.code, NULL, "%s: %s", where, why.detail);
     int64_t lo = v.eff_lo, hi = v.eff_hi;
     vital_free(&v);
     if (!(c->json[c->n] = strdup(json)))
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     c->n++;
     c->now_ms = now_ms;
     if (!c->lo || lo > c->lo) {
@@ -190,16 +190,16 @@ int csv_vitals_add(struct csv_vitals *c, size_t *cap, const char *json, int64_t 
     return 0;
 }
 
-int csv_vital_open(const struct csv_vitals *c, size_t k, struct vital *out, struct issue *is)
+int csv_vital_open(const struct csv_vitals *c, size_t k, struct vital *out, struct fault *fault)
 {
-    return vitals_parse(c->json[k], strlen(c->json[k]), c->now_ms, JST_MIN, out, is);
+    return vitals_parse(c->json[k], strlen(c->json[k]), c->now_ms, JST_MIN, out, fault);
 }
 
 static int add(struct reader *rd, const char *json)
 {
     char where[32];
     snprintf(where, sizeof where, "line %zu", rd->line);
-    return csv_vitals_add(rd->c, &rd->cap, json, rd->now, where, rd->is);
+    return csv_vitals_add(rd->c, &rd->cap, json, rd->now, where, rd->fault);
 }
 
 static int head(struct buf *b, struct reader *rd, const char *code)
@@ -217,7 +217,7 @@ static int quantity(struct reader *rd, const char *code, double v, const char *u
     int e = head(&b, rd, code) || buf_printf(&b, ",\"valueQuantity\":{\"value\":%.15g,\"unit\":", v) ||
             buf_json_str(&b, unit) || buf_puts(&b, ",\"system\":\"" UCUM "\",\"code\":") || buf_json_str(&b, unit) ||
             buf_puts(&b, "}}");
-    int rc = e ? issue_set(rd->is, 500, "exception", NULL, "out of memory") : add(rd, buf_cstr(&b));
+    int rc = e ? fault_set(rd->fault, F_INTERNAL, NULL, "out of memory") : add(rd, buf_cstr(&b));
     buf_free(&b);
     return rc;
 }
@@ -231,7 +231,7 @@ static int pressure(struct reader *rd, double sys, double dia)
                            "{\"value\":%.15g,\"unit\":\"mmHg\",\"system\":\"" UCUM "\",\"code\":\"mm[Hg]\"}}",
                        i ? "," : ",\"component\":[", i ? "8462-4" : "8480-6", i ? dia : sys);
     e = e || buf_puts(&b, "]}");
-    int rc = e ? issue_set(rd->is, 500, "exception", NULL, "out of memory") : add(rd, buf_cstr(&b));
+    int rc = e ? fault_set(rd->fault, F_INTERNAL, NULL, "out of memory") : add(rd, buf_cstr(&b));
     buf_free(&b);
     return rc;
 }
@@ -244,7 +244,7 @@ static int data_row(struct reader *rd, const enum col *cols, struct row *r)
             cell[cols[i]] = buf_cstr(&r->f[i]);
     char when[64];
     if (!cell[C_EFFECTIVE])
-        return issue_set(rd->is, 422, "required", NULL, "line %zu: the date and time (effective) is empty", rd->line);
+        return fault_set(rd->fault, F_MISSING, NULL, "line %zu: the date and time (effective) is empty", rd->line);
     effective_of(cell[C_EFFECTIVE], when, sizeof when);
     rd->effective = when;
     rd->source = cell[C_SOURCE] && !strcmp(cell[C_SOURCE], "self-measured") ? "self-measured" : "device";
@@ -252,8 +252,10 @@ static int data_row(struct reader *rd, const enum col *cols, struct row *r)
     double a, b;
     if (cell[C_SYS] || cell[C_DIA]) {
         if (!cell[C_SYS] || !cell[C_DIA] || number_of(cell[C_SYS], &a) || number_of(cell[C_DIA], &b))
-            return issue_set(rd->is, 422, "value", NULL, "line %zu: blood pressure needs a number in both systolic "
-                             "and diastolic", rd->line);
+            return fault_set(rd->fault, F_INVALID_VALUE, NULL,
+                             "line %zu: blood pressure needs a number in both systolic "
+                             "and diastolic",
+                             rd->line);
         if (pressure(rd, a, b))
             return -1;
     }
@@ -262,7 +264,7 @@ static int data_row(struct reader *rd, const enum col *cols, struct row *r)
         if (!s)
             continue;
         if (number_of(s, &a))
-            return issue_set(rd->is, 422, "value", NULL, "line %zu: '%.20s' is not a number", rd->line, s);
+            return fault_set(rd->fault, F_INVALID_VALUE, NULL, "line %zu: '%.20s' is not a number", rd->line, s);
         if (quantity(rd, simple[k].loinc, a, simple[k].unit))
             return -1;
     }
@@ -273,7 +275,7 @@ static int data_row(struct reader *rd, const enum col *cols, struct row *r)
             return 0;
         }
         if (!cell[C_VALUE] || number_of(cell[C_VALUE], &a) || !cell[C_UNIT])
-            return issue_set(rd->is, 422, "value", NULL, "line %zu: code %.20s needs a numeric value and a unit",
+            return fault_set(rd->fault, F_INVALID_VALUE, NULL, "line %zu: code %.20s needs a numeric value and a unit",
                              rd->line, code);
         if (quantity(rd, code, a, cell[C_UNIT]))
             return -1;
@@ -283,27 +285,30 @@ static int data_row(struct reader *rd, const enum col *cols, struct row *r)
     return 0;
 }
 
-int csv_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *out, struct issue *is)
+int csv_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *out, struct fault *fault)
 {
     memset(out, 0, sizeof *out);
     if (len > CSV_MAX_BYTES)
-        return issue_set(is, 413, "too-costly", NULL, "the file is larger than %d bytes", CSV_MAX_BYTES);
+        return fault_set(fault, F_TOO_LARGE, NULL, "the file is larger than %d bytes", CSV_MAX_BYTES);
     data = skip_bom(data, &len);
     if (memchr(data, '\0', len))
-        return issue_set(is, 422, "value", NULL, "the file holds a NUL byte: it is not a CSV text");
+        return fault_set(fault, F_INVALID_VALUE, NULL, "the file holds a NUL byte: it is not a CSV text");
     if (!utf8_valid(data, len))
-        return issue_set(is, 422, "value", NULL, "the file is not UTF-8 text: save the CSV as UTF-8 (a device's "
-                                                 "Shift_JIS export is not read)");
+        return fault_set(fault, F_INVALID_VALUE, NULL,
+                         "the file is not UTF-8 text: save the CSV as UTF-8 (a device's "
+                         "Shift_JIS export is not read)");
     struct row r = {0};
     enum col cols[MAX_COLUMNS] = {0};
-    struct reader rd = {.c = out, .now = now_ms, .is = is};
+    struct reader rd = {.c = out, .now = now_ms, .fault = fault};
     const char *p = data, *end = data + len;
     int rc = -1, have_effective = 0, ncols = 0, header = 0;
     for (rd.line = 1; p < end; rd.line++) {
         int e = next_row(&p, end, &r);
         if (e) {
-            issue_set(is, e == -3 ? 500 : 422, e == -3 ? "exception" : "structure", NULL, "line %zu: %s", rd.line,
-                      e == -1 ? "a quoted field is not closed" : e == -2 ? "more than 32 columns" : "out of memory");
+            fault_set(fault, e == -3 ? F_INTERNAL : F_INVALID_STRUCTURE, NULL, "line %zu: %s", rd.line,
+                      e == -1   ? "a quoted field is not closed"
+                      : e == -2 ? "more than 32 columns"
+                                : "out of memory");
             goto out;
         }
         if (r.n == 1 && !r.f[0].len)
@@ -314,14 +319,14 @@ int csv_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *ou
             for (size_t i = 0; i < r.n; i++)
                 have_effective |= (cols[i] = column_of(buf_cstr(&r.f[i]))) == C_EFFECTIVE;
             if (!have_effective) {
-                issue_set(is, 422, "required", NULL, "line %zu: the header has no date-and-time column (effective, 日時)",
+                fault_set(fault, F_MISSING, NULL, "line %zu: the header has no date-and-time column (effective, 日時)",
                           rd.line);
                 goto out;
             }
             continue;
         }
         if ((int)r.n > ncols) {
-            issue_set(is, 422, "structure", NULL, "line %zu: more fields than the header has columns", rd.line);
+            fault_set(fault, F_INVALID_STRUCTURE, NULL, "line %zu: more fields than the header has columns", rd.line);
             goto out;
         }
         out->rows++;
@@ -329,7 +334,7 @@ int csv_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *ou
             goto out;
     }
     if (!out->n) {
-        issue_set(is, 422, "required", NULL, "the file holds no measurement (%zu rows read)", out->rows);
+        fault_set(fault, F_MISSING, NULL, "the file holds no measurement (%zu rows read)", out->rows);
         goto out;
     }
     rc = 0;

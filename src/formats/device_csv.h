@@ -38,16 +38,16 @@ struct csv_vitals {
 
 /* 1 if the first line looks like such a header. */
 int csv_sniff(const char *data, size_t len);
-/* 0, or -1 with is naming the line, the column and the rule. */
-int csv_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *out, struct issue *is);
+/* 0, or -1 with the fault naming the line, the column and the rule. */
+int csv_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *out, struct fault *fault);
 void csv_vitals_free(struct csv_vitals *c);
 /* One more measurement, a submitted Observation's JSON checked as such
  * (formats/vitals.h); cap: c->json's capacity; where names it in a refusal
  * ("line 4"). For the other readers of measurements (formats/omh.c). */
 int csv_vitals_add(struct csv_vitals *c, size_t *cap, const char *json, int64_t now_ms, const char *where,
-                   struct issue *is);
-/* Measurement k as a vital (free it with vital_free): 0, or -1 with is
+                   struct fault *fault);
+/* Measurement k as a vital (free it with vital_free): 0, or -1 with the fault
  * filled (only out of memory: it passed the checks once). */
-int csv_vital_open(const struct csv_vitals *c, size_t k, struct vital *out, struct issue *is);
+int csv_vital_open(const struct csv_vitals *c, size_t k, struct vital *out, struct fault *fault);
 
 #endif

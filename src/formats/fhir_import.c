@@ -16,7 +16,7 @@ struct reader {
     struct fhir_doc *d;
     size_t cap_results, cap_vitals, cap_others;
     int64_t now;
-    struct issue *is;
+    struct fault *fault;
 };
 
 static json_object *member(json_object *o, const char *key)
@@ -37,7 +37,7 @@ static json_object *first_coding(json_object *cc, const char *system)
     return NULL;
 }
 
-static int checkup_value(json_object *o, const struct tokutei_item *it, size_t i, struct buf *b, struct issue *is)
+static int checkup_value(json_object *o, const struct tokutei_item *it, size_t i, struct buf *b, struct fault *fault)
 {
     json_object *q = member(o, "valueQuantity"), *cc = member(o, "valueCodeableConcept"), *s = member(o, "valueString");
     const char *want = it->type;
@@ -45,38 +45,40 @@ static int checkup_value(json_object *o, const struct tokutei_item *it, size_t i
         json_object *v = member(q, "value");
         const char *unit = json_get_str(q, "code");
         if (!v || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
-            return issue_set(is, 422, "value", NULL, "entry %zu, item %s (%s): valueQuantity.value must be a number", i,
-                             it->code, it->name);
+            return fault_set(fault, F_INVALID_VALUE, NULL,
+                             "entry %zu, item %s (%s): valueQuantity.value must be a number", i, it->code, it->name);
         if (*it->unit && (!unit || strcmp(unit, it->unit)))
-            return issue_set(is, 422, "value", NULL, "entry %zu, item %s (%s): the unit must be '%s', not '%s'", i,
-                             it->code, it->name, it->unit, unit ? unit : "");
+            return fault_set(fault, F_INVALID_VALUE, NULL, "entry %zu, item %s (%s): the unit must be '%s', not '%s'",
+                             i, it->code, it->name, it->unit, unit ? unit : "");
         const char *u = *it->unit ? it->unit : unit;
         return buf_puts(b, "\"valueQuantity\":{\"value\":") ||
                        buf_puts(b, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN)) ||
-                       (u && *u && (buf_puts(b, ",\"unit\":") || buf_json_str(b, u) ||
-                                    buf_puts(b, ",\"system\":\"http://unitsofmeasure.org\",\"code\":") || buf_json_str(b, u))) ||
+                       (u && *u &&
+                        (buf_puts(b, ",\"unit\":") || buf_json_str(b, u) ||
+                         buf_puts(b, ",\"system\":\"http://unitsofmeasure.org\",\"code\":") || buf_json_str(b, u))) ||
                        buf_puts(b, "}")
-                   ? issue_set(is, 500, "exception", NULL, "out of memory")
+                   ? fault_set(fault, F_INTERNAL, NULL, "out of memory")
                    : 0;
     }
     if (!strcmp(want, "CD") || !strcmp(want, "CO")) {
         json_object *c = first_coding(cc, NULL);
         const char *sys = json_get_str(c, "system"), *code = json_get_str(c, "code"), *display = json_get_str(c, "display");
         if (!sys || !code)
-            return issue_set(is, 422, "value", NULL, "entry %zu, item %s (%s): a coded value needs system and code", i,
-                             it->code, it->name);
+            return fault_set(fault, F_INVALID_VALUE, NULL,
+                             "entry %zu, item %s (%s): a coded value needs system and code", i, it->code, it->name);
         return buf_puts(b, "\"valueCodeableConcept\":{\"coding\":[{\"system\":") || buf_json_str(b, sys) ||
                        buf_puts(b, ",\"code\":") || buf_json_str(b, code) ||
                        (display && (buf_puts(b, ",\"display\":") || buf_json_str(b, display))) || buf_puts(b, "}]}")
-                   ? issue_set(is, 500, "exception", NULL, "out of memory")
+                   ? fault_set(fault, F_INTERNAL, NULL, "out of memory")
                    : 0;
     }
     const char *text = s && json_object_is_type(s, json_type_string) ? json_object_get_string(s) : NULL;
     if (!text || !*text)
-        return issue_set(is, 422, "value", NULL, "entry %zu, item %s (%s): valueString is required", i, it->code,
+        return fault_set(fault, F_INVALID_VALUE, NULL, "entry %zu, item %s (%s): valueString is required", i, it->code,
                          it->name);
-    return buf_puts(b, "\"valueString\":") || buf_json_str(b, text) ? issue_set(is, 500, "exception", NULL, "out of memory")
-                                                                    : 0;
+    return buf_puts(b, "\"valueString\":") || buf_json_str(b, text)
+               ? fault_set(fault, F_INTERNAL, NULL, "out of memory")
+               : 0;
 }
 
 /* A number's text as the document wrote it (kept by the number's own
@@ -90,7 +92,7 @@ static const char *number_text(json_object *v)
 
 /* The institution's reference range (the first one given) and flag, kept
  * in the item's unit as the report states them. */
-static int checkup_range(json_object *o, struct cda_result *r, struct issue *is)
+static int checkup_range(json_object *o, struct cda_result *r, struct fault *fault)
 {
     json_object *ranges = member(o, "referenceRange"), *range = NULL;
     if (ranges && json_object_is_type(ranges, json_type_array) && json_object_array_length(ranges) > 0)
@@ -100,7 +102,7 @@ static int checkup_range(json_object *o, struct cda_result *r, struct issue *is)
         flag = first_coding(json_object_array_get_idx(interp, 0),
                             "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation");
     return cda_result_range(r, number_text(member(member(range, "low"), "value")),
-                            number_text(member(member(range, "high"), "value")), json_get_str(flag, "code"), is);
+                            number_text(member(member(range, "high"), "value")), json_get_str(flag, "code"), fault);
 }
 
 static void note_time(struct fhir_doc *d, int64_t lo, int64_t hi)
@@ -117,11 +119,12 @@ static void note_time(struct fhir_doc *d, int64_t lo, int64_t hi)
 /* An Observation coded with the item table: a checkup result. */
 static int checkup_entry(struct reader *rd, json_object *o, size_t i, const char *code)
 {
-    struct issue *is = rd->is;
+    struct fault *fault = rd->fault;
     struct cda_checkup *c = &rd->d->checkup;
     const struct tokutei_item *it = tokutei_item_find(code);
     if (!it)
-        return issue_set(is, 422, "code-invalid", NULL, "entry %zu: item code %s is not in the 特定健診 item table", i, code);
+        return fault_set(fault, F_UNKNOWN_CODE, NULL, "entry %zu: item code %s is not in the 特定健診 item table", i,
+                         code);
     if (!member(o, "valueQuantity") && !member(o, "valueCodeableConcept") && !member(o, "valueString")) {
         rd->d->skipped++;
         return 0;
@@ -129,14 +132,14 @@ static int checkup_entry(struct reader *rd, json_object *o, size_t i, const char
     const char *eff = json_get_str(o, "effectiveDateTime");
     int64_t lo, hi;
     if (!eff || strlen(eff) < 10 || fhirtime_parse(eff, FHIRTIME_DATETIME, JST_MIN, &lo, &hi))
-        return issue_set(is, 422, "required", NULL, "entry %zu (%s): effectiveDateTime is missing or not a date", i,
+        return fault_set(fault, F_MISSING, NULL, "entry %zu (%s): effectiveDateTime is missing or not a date", i,
                          it->name);
-    if (cda_result_room(c, &rd->cap_results, is))
+    if (cda_result_room(c, &rd->cap_results, fault))
         return -1;
     struct cda_result *r = &c->results[c->nresults];
     *r = (struct cda_result){.item = it, .date_lo = lo, .date_hi = hi};
     snprintf(r->date, sizeof r->date, "%.10s", eff);
-    if (checkup_value(o, it, i, &r->value, is) || checkup_range(o, r, is)) {
+    if (checkup_value(o, it, i, &r->value, fault) || checkup_range(o, r, fault)) {
         buf_free(&r->value);
         return -1;
     }
@@ -159,10 +162,10 @@ static int vital_entry(struct reader *rd, json_object *o, size_t i)
     json_object_object_del(o, "id");
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     if (!text)
-        return issue_set(rd->is, 500, "exception", NULL, "out of memory");
+        return fault_set(rd->fault, F_INTERNAL, NULL, "out of memory");
     char where[32];
     snprintf(where, sizeof where, "entry %zu", i);
-    if (csv_vitals_add(&d->vitals, &rd->cap_vitals, text, rd->now, where, rd->is))
+    if (csv_vitals_add(&d->vitals, &rd->cap_vitals, text, rd->now, where, rd->fault))
         return -1;
     note_time(d, d->vitals.lo, d->vitals.hi);
     return 0;
@@ -210,17 +213,19 @@ static int contained_medication(json_object *o)
 
 static int other_entry(struct reader *rd, json_object *o, size_t i, const struct other_kind *k)
 {
-    struct issue *is = rd->is;
+    struct fault *fault = rd->fault;
     const char *status = json_get_str(o, "status");
     if (!status || !*status)
-        return issue_set(is, 422, "required", NULL, "entry %zu (%s): status is required", i, k->type);
+        return fault_set(fault, F_MISSING, NULL, "entry %zu (%s): status is required", i, k->type);
     if (member(o, "medicationReference") && contained_medication(o))
-        return issue_set(is, 422, "not-supported", NULL, "entry %zu (%s): medicationReference must name a "
-                         "Medication contained in the resource (#id); or give medicationCodeableConcept", i, k->type);
+        return fault_set(fault, F_NOT_SUPPORTED, NULL,
+                         "entry %zu (%s): medicationReference must name a "
+                         "Medication contained in the resource (#id); or give medicationCodeableConcept",
+                         i, k->type);
     json_object *cc = member(o, k->code_member), *c = first_coding(cc, NULL);
     const char *system = json_get_str(c, "system"), *code = json_get_str(c, "code"), *text = json_get_str(cc, "text");
     if (!(system && code && *code) && !(text && *text))
-        return issue_set(is, 422, "required", NULL, "entry %zu (%s): %s needs a coding (system and code) or a text", i,
+        return fault_set(fault, F_MISSING, NULL, "entry %zu (%s): %s needs a coding (system and code) or a text", i,
                          k->type, k->code_member);
     const char *when = NULL;
     for (size_t w = 0; !when && w < 3 && k->when[w]; w++)
@@ -229,16 +234,18 @@ static int other_entry(struct reader *rd, json_object *o, size_t i, const struct
         when = json_get_str(member(o, k->period), "start");
     int64_t lo, hi;
     if (!when || fhirtime_parse(when, FHIRTIME_DATETIME, JST_MIN, &lo, &hi))
-        return issue_set(is, 422, "required", NULL, "entry %zu (%s): when it happened is missing or not a FHIR "
-                         "dateTime (%s%s%s)", i, k->type, k->when[0], k->period ? ", " : "", k->period ? k->period : "");
+        return fault_set(fault, F_MISSING, NULL,
+                         "entry %zu (%s): when it happened is missing or not a FHIR "
+                         "dateTime (%s%s%s)",
+                         i, k->type, k->when[0], k->period ? ", " : "", k->period ? k->period : "");
     if (lo > rd->now + 24 * 3600 * 1000LL)
-        return issue_set(is, 422, "value", NULL, "entry %zu (%s): %.32s lies in the future", i, k->type, when);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "entry %zu (%s): %.32s lies in the future", i, k->type, when);
     struct fhir_doc *d = rd->d;
     if (d->nothers == rd->cap_others) {
         size_t cap = rd->cap_others ? rd->cap_others * 2 : 16;
         struct fhir_other *x = realloc(d->others, cap * sizeof *x);
         if (!x)
-            return issue_set(is, 500, "exception", NULL, "out of memory");
+            return fault_set(fault, F_INTERNAL, NULL, "out of memory");
         d->others = x;
         rd->cap_others = cap;
     }
@@ -267,18 +274,20 @@ static int entry(struct reader *rd, json_object *res, size_t i)
 {
     const char *t = json_get_str(res, "resourceType");
     if (!t)
-        return issue_set(rd->is, 422, "required", NULL, "entry %zu: resourceType is missing", i);
+        return fault_set(rd->fault, F_MISSING, NULL, "entry %zu: resourceType is missing", i);
     if (fhir_doc_records(rd->d) >= MAX_RECORDS)
-        return issue_set(rd->is, 422, "too-costly", NULL, "more than %d records in one file", MAX_RECORDS);
+        return fault_set(rd->fault, F_TOO_MANY, NULL, "more than %d records in one file", MAX_RECORDS);
     if (!strcmp(t, "Observation")) {
         const char *code = json_get_str(first_coding(member(res, "code"), "urn:oid:" TOKUTEI_ITEM_OID), "code");
         if (code)
             return checkup_entry(rd, res, i, code);
         if (is_vital(res))
             return vital_entry(rd, res, i);
-        return issue_set(rd->is, 422, "code-invalid", NULL,
-                         "entry %zu: an Observation is imported when coded with the 特定健診 item table (urn:oid:"
-                         TOKUTEI_ITEM_OID ") or as a supported vital sign (see /fhir/metadata)", i);
+        return fault_set(
+            rd->fault, F_UNKNOWN_CODE, NULL,
+            "entry %zu: an Observation is imported when coded with the 特定健診 item table (urn:oid:" TOKUTEI_ITEM_OID
+            ") or as a supported vital sign",
+            i);
     }
     for (size_t k = 0; k < sizeof other_kinds / sizeof other_kinds[0]; k++)
         if (!strcmp(t, other_kinds[k].type))
@@ -288,36 +297,39 @@ static int entry(struct reader *rd, json_object *res, size_t i)
             rd->d->skipped++;
             return 0;
         }
-    return issue_set(rd->is, 422, "not-supported", NULL, "entry %zu: %.40s is not imported (Observation, "
-                     "MedicationDispense, MedicationStatement and Immunization are)", i, t);
+    return fault_set(rd->fault, F_NOT_SUPPORTED, NULL,
+                     "entry %zu: %.40s is not imported (Observation, "
+                     "MedicationDispense, MedicationStatement and Immunization are)",
+                     i, t);
 }
 
-int fhir_import_read(const char *text, size_t len, int64_t now_ms, struct fhir_doc *out, struct issue *is)
+int fhir_import_read(const char *text, size_t len, int64_t now_ms, struct fhir_doc *out, struct fault *fault)
 {
     memset(out, 0, sizeof *out);
-    memset(is, 0, sizeof *is);
+    memset(fault, 0, sizeof *fault);
     if (len > FHIR_IMPORT_MAX_BYTES)
-        return issue_set(is, 413, "too-long", NULL, "the file is larger than %d bytes", FHIR_IMPORT_MAX_BYTES);
-    json_object *root = json_parse_strict(text, len, is);
+        return fault_set(fault, F_TOO_LARGE, NULL, "the file is larger than %d bytes", FHIR_IMPORT_MAX_BYTES);
+    json_object *root = json_parse_strict(text, len, fault);
     if (!root)
         return -1;
     int rc = -1;
-    struct reader rd = {.d = out, .now = now_ms, .is = is};
+    struct reader rd = {.d = out, .now = now_ms, .fault = fault};
     const char *rt = json_get_str(root, "resourceType"), *type = json_get_str(root, "type");
     if (rt && !strcmp(rt, "Bundle")) {
         json_object *entries = member(root, "entry");
         if (!type || (strcmp(type, "document") && strcmp(type, "collection") && strcmp(type, "transaction"))) {
-            issue_set(is, 422, "value", "Bundle.type", "the Bundle's type must be document, collection or transaction");
+            fault_set(fault, F_INVALID_VALUE, "Bundle.type",
+                      "the Bundle's type must be document, collection or transaction");
             goto out;
         }
         if (!entries || !json_object_is_type(entries, json_type_array)) {
-            issue_set(is, 422, "required", "Bundle.entry", "the Bundle has no entries");
+            fault_set(fault, F_MISSING, "Bundle.entry", "the Bundle has no entries");
             goto out;
         }
         for (size_t i = 0; i < json_object_array_length(entries); i++) {
             json_object *res = member(json_object_array_get_idx(entries, i), "resource");
             if (!res || !json_object_is_type(res, json_type_object)) {
-                issue_set(is, 422, "required", NULL, "entry %zu has no resource", i);
+                fault_set(fault, F_MISSING, NULL, "entry %zu has no resource", i);
                 goto out;
             }
             if (entry(&rd, res, i))
@@ -327,8 +339,10 @@ int fhir_import_read(const char *text, size_t len, int64_t now_ms, struct fhir_d
         goto out;
     }
     if (!fhir_doc_records(out)) {
-        issue_set(is, 422, "required", NULL, "nothing to import: the file (%.40s) holds no record with a value — a "
-                  "Bundle or a resource the service imports", rt ? rt : "without a resourceType");
+        fault_set(fault, F_MISSING, NULL,
+                  "nothing to import: the file (%.40s) holds no record with a value — a "
+                  "Bundle or a resource the service imports",
+                  rt ? rt : "without a resourceType");
         goto out;
     }
     rc = 0;

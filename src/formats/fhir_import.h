@@ -45,8 +45,8 @@ struct fhir_doc {
     int64_t lo, hi;
 };
 
-/* 0, or -1 with is saying what is wrong (the entry's index and the rule). */
-int fhir_import_read(const char *json, size_t len, int64_t now_ms, struct fhir_doc *out, struct issue *is);
+/* 0, or -1 with the fault saying what is wrong (the entry's index and the rule). */
+int fhir_import_read(const char *json, size_t len, int64_t now_ms, struct fhir_doc *out, struct fault *fault);
 size_t fhir_doc_records(const struct fhir_doc *d);
 void fhir_doc_free(struct fhir_doc *d);
 

@@ -39,7 +39,7 @@ struct part {
 
 struct reader {
     struct jahis_doc *d;
-    struct issue *is;
+    struct fault *fault;
     struct jahis_dispensing *cur;
     size_t no;                    /* the line being read */
     const char *rec;
@@ -49,20 +49,20 @@ struct reader {
 /* The text as NUL-terminated UTF-8: as given if it is UTF-8 already (a BOM
  * dropped), else converted from Shift_JIS (CP932, as お薬手帳 QR codes
  * carry it). */
-static char *to_utf8(const char *data, size_t len, struct issue *is)
+static char *to_utf8(const char *data, size_t len, struct fault *fault)
 {
     if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
         data += 3;
         len -= 3;
     }
     if (memchr(data, '\0', len)) {
-        issue_set(is, 422, "value", NULL, "the text holds a NUL byte: it is not a JAHIS お薬手帳 text");
+        fault_set(fault, F_INVALID_VALUE, NULL, "the text holds a NUL byte: it is not a JAHIS お薬手帳 text");
         return NULL;
     }
     if (utf8_valid(data, len)) {
         char *s = malloc(len + 1);
         if (!s) {
-            issue_set(is, 500, "exception", NULL, "out of memory");
+            fault_set(fault, F_INTERNAL, NULL, "out of memory");
             return NULL;
         }
         memcpy(s, data, len);
@@ -71,21 +71,21 @@ static char *to_utf8(const char *data, size_t len, struct issue *is)
     }
     iconv_t cd = iconv_open("UTF-8", "CP932");
     if (cd == (iconv_t)-1) {
-        issue_set(is, 500, "exception", NULL, "Shift_JIS conversion is not available on this system");
+        fault_set(fault, F_INTERNAL, NULL, "Shift_JIS conversion is not available on this system");
         return NULL;
     }
     size_t cap = len * 3 + 1, left = cap - 1, inleft = len;
     char *s = malloc(cap), *in = (char *)data, *o = s;
     if (!s) {
         iconv_close(cd);
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         return NULL;
     }
     size_t rc = iconv(cd, &in, &inleft, &o, &left);
     iconv_close(cd);
     if (rc == (size_t)-1) {
         free(s);
-        issue_set(is, 422, "value", NULL, "byte %zu is neither UTF-8 nor Shift_JIS: the text cannot be read",
+        fault_set(fault, F_INVALID_VALUE, NULL, "byte %zu is neither UTF-8 nor Shift_JIS: the text cannot be read",
                   len - inleft + 1);
         return NULL;
     }
@@ -166,12 +166,12 @@ static int bad(struct reader *r, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return issue_set(r->is, 422, "value", NULL, "line %zu, record %s: %s", r->no, r->rec, msg);
+    return fault_set(r->fault, F_INVALID_VALUE, NULL, "line %zu, record %s: %s", r->no, r->rec, msg);
 }
 
 static int nomem(struct reader *r)
 {
-    return issue_set(r->is, 500, "exception", NULL, "out of memory");
+    return fault_set(r->fault, F_INTERNAL, NULL, "out of memory");
 }
 
 /* Field k, "" when the record is shorter. */
@@ -371,7 +371,7 @@ static int block_done(struct reader *r)
     struct jahis_dispensing *b = r->cur;
     for (size_t i = 0; b && i < b->nrps; i++)
         if (!b->rps[i].form)
-            return issue_set(r->is, 422, "value", NULL,
+            return fault_set(r->fault, F_INVALID_VALUE, NULL,
                              "the dispensing of %s: RP %d has medicines (record 201) but no usage (record 301)",
                              b->date, b->rps[i].rp);
     return 0;
@@ -504,9 +504,10 @@ static int read_parts(struct reader *r, struct line *lines, size_t nlines)
             }
             p->first = i;
         } else if (!nparts) {
-            issue_set(r->is, 422, "value", NULL,
+            fault_set(r->fault, F_INVALID_VALUE, NULL,
                       "line %zu: not a JAHIS お薬手帳 text: the first line must be the version record JAHISTCnn,1 "
-                      "or JAHISTCnn,2", lines[i].no);
+                      "or JAHISTCnn,2",
+                      lines[i].no);
             goto out;
         }
         parts[nparts - 1].n++;
@@ -515,26 +516,27 @@ static int read_parts(struct reader *r, struct line *lines, size_t nlines)
             goto out;
     }
     if (!nparts) {
-        issue_set(r->is, 422, "value", NULL, "the text is empty");
+        fault_set(r->fault, F_INVALID_VALUE, NULL, "the text is empty");
         goto out;
     }
     long total = parts[0].total ? parts[0].total : 1;
     for (size_t i = 0; i < nparts; i++) {
         struct part *p = &parts[i];
         if (nparts > 1 && !p->total) {
-            issue_set(r->is, 422, "value", NULL,
+            fault_set(r->fault, F_INVALID_VALUE, NULL,
                       "line %zu: the text holds %zu version records, but this part has no split control record "
-                      "(911) saying which part it is", lines[p->first].no, nparts);
+                      "(911) saying which part it is",
+                      lines[p->first].no, nparts);
             goto out;
         }
         if (strcmp(p->data_id, parts[0].data_id) || (p->total ? p->total : 1) != total) {
-            issue_set(r->is, 422, "value", NULL, "line %zu: the parts belong to different split data (911)",
+            fault_set(r->fault, F_INVALID_VALUE, NULL, "line %zu: the parts belong to different split data (911)",
                       lines[p->first].no);
             goto out;
         }
         for (size_t j = 0; j < i; j++)
             if (parts[j].number == p->number) {
-                issue_set(r->is, 422, "value", NULL, "line %zu: part %ld is given twice", lines[p->first].no,
+                fault_set(r->fault, F_INVALID_VALUE, NULL, "line %zu: part %ld is given twice", lines[p->first].no,
                           p->number);
                 goto out;
             }
@@ -549,10 +551,10 @@ static int read_parts(struct reader *r, struct line *lines, size_t nlines)
             if (j == nparts && m < sizeof missing - 8)
                 m += (size_t)snprintf(missing + m, sizeof missing - m, "%s%ld", m ? ", " : "", k);
         }
-        issue_set(r->is, 422, "value", NULL,
+        fault_set(r->fault, F_INVALID_VALUE, NULL,
                   "split data %s has %ld parts but %zu %s given (missing: %s): give every part together, one "
-                  "after the other, in one file", parts[0].data_id, total, nparts, nparts == 1 ? "is" : "are",
-                  missing);
+                  "after the other, in one file",
+                  parts[0].data_id, total, nparts, nparts == 1 ? "is" : "are", missing);
         goto out;
     }
     for (long k = 1; k <= total; k++) {
@@ -590,12 +592,12 @@ out:
     return rc;
 }
 
-int jahis_read(const char *data, size_t len, struct jahis_doc *out, struct issue *is)
+int jahis_read(const char *data, size_t len, struct jahis_doc *out, struct fault *fault)
 {
     memset(out, 0, sizeof *out);
     if (len > JAHIS_MAX_BYTES)
-        return issue_set(is, 413, "too-costly", NULL, "the text is larger than %d bytes", JAHIS_MAX_BYTES);
-    if (!(out->text = to_utf8(data, len, is)))
+        return fault_set(fault, F_TOO_LARGE, NULL, "the text is larger than %d bytes", JAHIS_MAX_BYTES);
+    if (!(out->text = to_utf8(data, len, fault)))
         return -1;
     struct line *lines = NULL;
     size_t nlines = 0, no = 0;
@@ -612,14 +614,14 @@ int jahis_read(const char *data, size_t len, struct jahis_doc *out, struct issue
             struct line *l;
             PUSH(lines, nlines, l);
             if (!l) {
-                issue_set(is, 413, "too-costly", NULL, "the text has more than %d lines", JAHIS_MAX_LINES);
+                fault_set(fault, F_TOO_LARGE, NULL, "the text has more than %d lines", JAHIS_MAX_LINES);
                 goto out;
             }
             *l = (struct line){s, no};
         }
         s = nl ? nl + 1 : NULL;
     }
-    struct reader r = {.d = out, .is = is};
+    struct reader r = {.d = out, .fault = fault};
     rc = read_parts(&r, lines, nlines);
 out:
     free(lines);
@@ -659,8 +661,8 @@ int jahis_to_shift_jis(const char *text, size_t len, struct buf *out)
 
 char *jahis_patient_line(const char *data, size_t len)
 {
-    struct issue is;
-    char *text = len <= JAHIS_MAX_BYTES ? to_utf8(data, len, &is) : NULL, *line = NULL;
+    struct fault fault;
+    char *text = len <= JAHIS_MAX_BYTES ? to_utf8(data, len, &fault) : NULL, *line = NULL;
     for (char *s = text; s && *s;) {
         size_t n = strcspn(s, "\r\n");
         if (n > 2 && !strncmp(s, "1,", 2)) {

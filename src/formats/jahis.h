@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "formats/outcome.h"
 #include "util/buf.h"
+#include "util/fault.h"
 
 #define JAHIS_MAX_BYTES (1024 * 1024)
 #define JAHIS_MAX_LINES 20000
@@ -81,9 +81,9 @@ struct jahis_doc {
     char *text;                   /* owned: the UTF-8 copy the pointers point into */
 };
 
-/* 0, or -1 with is saying what is wrong (422 naming the line, the record
+/* 0, or -1 with the fault saying what is wrong (naming the line, the record
  * and the rule). */
-int jahis_read(const char *data, size_t len, struct jahis_doc *out, struct issue *is);
+int jahis_read(const char *data, size_t len, struct jahis_doc *out, struct fault *fault);
 void jahis_doc_free(struct jahis_doc *d);
 
 /* The patient record (record 1) of a text, as a UTF-8 line without its

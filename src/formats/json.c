@@ -43,32 +43,32 @@ static size_t kept_keys(json_object *o)
     return n;
 }
 
-json_object *json_parse_strict(const char *text, size_t len, struct issue *is)
+json_object *json_parse_strict(const char *text, size_t len, struct fault *fault)
 {
     json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
     if (!tok) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         return NULL;
     }
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     json_object *o = NULL;
     if (len == 0) {
-        issue_set(is, 400, "structure", NULL, "the request body is empty; a JSON document is required");
+        fault_set(fault, F_MALFORMED, NULL, "the request body is empty; a JSON document is required");
         goto out;
     }
     if (memchr(text, '\0', len)) {
-        issue_set(is, 400, "structure", NULL, "the body contains a NUL byte");
+        fault_set(fault, F_MALFORMED, NULL, "the body contains a NUL byte");
         goto out;
     }
     o = json_tokener_parse_ex(tok, text, (int)len);
     enum json_tokener_error e = json_tokener_get_error(tok);
     if (e == json_tokener_continue) {
-        issue_set(is, 400, "structure", NULL, "malformed JSON: the document ends early");
+        fault_set(fault, F_MALFORMED, NULL, "malformed JSON: the document ends early");
         goto out;
     }
     if (e != json_tokener_success) {
-        issue_set(is, 400, "structure", NULL, "malformed JSON at byte %zu: %s",
-                  json_tokener_get_parse_end(tok), json_tokener_error_desc(e));
+        fault_set(fault, F_MALFORMED, NULL, "malformed JSON at byte %zu: %s", json_tokener_get_parse_end(tok),
+                  json_tokener_error_desc(e));
         goto out;
     }
     size_t end = json_tokener_get_parse_end(tok);
@@ -77,18 +77,18 @@ json_object *json_parse_strict(const char *text, size_t len, struct issue *is)
     if (end != len) {
         json_object_put(o);
         o = NULL;
-        issue_set(is, 400, "structure", NULL, "malformed JSON: unexpected data after the document at byte %zu", end);
+        fault_set(fault, F_MALFORMED, NULL, "malformed JSON: unexpected data after the document at byte %zu", end);
         goto out;
     }
     size_t keys;
     if (scan(text, len, &keys)) {
         json_object_put(o);
         o = NULL;
-        issue_set(is, 400, "structure", NULL, "a JSON string holds \\u0000 (NUL), which no text here may contain");
+        fault_set(fault, F_MALFORMED, NULL, "a JSON string holds \\u0000 (NUL), which no text here may contain");
     } else if (keys != kept_keys(o)) {
         json_object_put(o);
         o = NULL;
-        issue_set(is, 400, "structure", NULL, "an object names the same key twice; each key must be given once");
+        fault_set(fault, F_MALFORMED, NULL, "an object names the same key twice; each key must be given once");
     }
 out:
     json_tokener_free(tok);

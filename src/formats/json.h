@@ -7,12 +7,12 @@
 #include <stddef.h>
 #include <json-c/json.h>
 
-#include "formats/outcome.h"
+#include "util/fault.h"
 
 #define JSON_MAX_DEPTH 32
 
-/* Returns a new object, or NULL with is filled (400, "structure"). */
-json_object *json_parse_strict(const char *text, size_t len, struct issue *is);
+/* Returns a new object, or NULL with the fault filled (malformed). */
+json_object *json_parse_strict(const char *text, size_t len, struct fault *fault);
 /* The string member `key` of o, or NULL if absent or not a string. */
 const char *json_get_str(json_object *o, const char *key);
 /* The same with its length (a secret may hold any byte); *len 0 when absent. */

@@ -69,27 +69,27 @@ int omh_sniff(const char *data, size_t len)
 
 /* A value as {"value": n, "unit": u}, or a bare number (older step-count):
  * ,"valueQuantity":{...} into b. */
-static int quantity(struct buf *b, json_object *v, const char *default_unit, const char *where, struct issue *is)
+static int quantity(struct buf *b, json_object *v, const char *default_unit, const char *where, struct fault *fault)
 {
     json_object *n = is_number(v) ? v : member(v, "value");
     const char *unit = is_number(v) ? default_unit : json_get_str(v, "unit");
     if (!is_number(n))
-        return issue_set(is, 422, "value", NULL, "%s: the value must be a number", where);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "%s: the value must be a number", where);
     if (!unit)
         unit = default_unit;
     if (!unit)
-        return issue_set(is, 422, "required", NULL, "%s: the unit is missing", where);
+        return fault_set(fault, F_MISSING, NULL, "%s: the unit is missing", where);
     const char *ucum = ucum_of(unit);
     return buf_printf(b, "\"valueQuantity\":{\"value\":%.15g,\"unit\":", json_object_get_double(n)) ||
                    buf_json_str(b, unit) || buf_puts(b, ",\"system\":\"" UCUM "\",\"code\":") ||
                    buf_json_str(b, ucum) || buf_puts(b, "}")
-               ? issue_set(is, 500, "exception", NULL, "out of memory")
+               ? fault_set(fault, F_INTERNAL, NULL, "out of memory")
                : 0;
 }
 
 /* effective_time_frame: a date_time, or a time_interval with its start and
  * end (a day's steps). */
-static int when(struct buf *b, json_object *frame, const char *where, struct issue *is)
+static int when(struct buf *b, json_object *frame, const char *where, struct fault *fault)
 {
     const char *at = json_get_str(frame, "date_time");
     json_object *iv = member(frame, "time_interval");
@@ -103,71 +103,72 @@ static int when(struct buf *b, json_object *frame, const char *where, struct iss
     else if (start)
         e = buf_puts(b, ",\"effectiveDateTime\":") || buf_json_str(b, start);
     else
-        return issue_set(is, 422, "required", NULL,
+        return fault_set(fault, F_MISSING, NULL,
                          "%s: effective_time_frame needs a date_time or a time_interval's start_date_time", where);
-    return e ? issue_set(is, 500, "exception", NULL, "out of memory") : 0;
+    return e ? fault_set(fault, F_INTERNAL, NULL, "out of memory") : 0;
 }
 
 /* One data point as a submitted Observation's JSON, into b. */
-static int point(json_object *p, const char *where, struct buf *b, struct issue *is)
+static int point(json_object *p, const char *where, struct buf *b, struct fault *fault)
 {
     json_object *id = member(member(p, "header"), "schema_id"), *body = member(p, "body");
     const char *ns = json_get_str(id, "namespace"), *name = json_get_str(id, "name");
     if (!ns || !name || !body)
-        return issue_set(is, 422, "structure", NULL, "%s: an Open mHealth data point has header.schema_id and body",
-                         where);
+        return fault_set(fault, F_INVALID_STRUCTURE, NULL,
+                         "%s: an Open mHealth data point has header.schema_id and body", where);
     if (buf_puts(b, "{\"resourceType\":\"Observation\",\"status\":\"final\",\"meta\":{\"tag\":[{\"system\":\"" PHR_SYS_SOURCE
                     "\",\"code\":\"device\"}]},\"code\":{\"coding\":[{\"system\":\"" LOINC "\",\"code\":"))
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     int rc = -1;
     if (!strcmp(ns, "omh") && !strcmp(name, "blood-pressure")) {
         if (buf_puts(b, "\"85354-9\"}]},\"component\":["))
-            return issue_set(is, 500, "exception", NULL, "out of memory");
+            return fault_set(fault, F_INTERNAL, NULL, "out of memory");
         const char *parts[2][2] = {{"systolic_blood_pressure", "8480-6"}, {"diastolic_blood_pressure", "8462-4"}};
         for (int i = 0; i < 2; i++) {
             if (buf_printf(b, "%s{\"code\":{\"coding\":[{\"system\":\"" LOINC "\",\"code\":\"%s\"}]},", i ? "," : "",
                            parts[i][1]))
-                return issue_set(is, 500, "exception", NULL, "out of memory");
+                return fault_set(fault, F_INTERNAL, NULL, "out of memory");
             if (!member(body, parts[i][0]))
-                return issue_set(is, 422, "required", NULL, "%s: %s is missing", where, parts[i][0]);
-            if (quantity(b, member(body, parts[i][0]), NULL, where, is) || buf_puts(b, "}"))
+                return fault_set(fault, F_MISSING, NULL, "%s: %s is missing", where, parts[i][0]);
+            if (quantity(b, member(body, parts[i][0]), NULL, where, fault) || buf_puts(b, "}"))
                 return -1;
         }
-        rc = buf_puts(b, "]") ? issue_set(is, 500, "exception", NULL, "out of memory") : 0;
+        rc = buf_puts(b, "]") ? fault_set(fault, F_INTERNAL, NULL, "out of memory") : 0;
     } else {
         size_t k = 0;
         while (k < sizeof single / sizeof single[0] && (strcmp(ns, "omh") || strcmp(name, single[k].schema)))
             k++;
         if (k == sizeof single / sizeof single[0])
-            return issue_set(is, 422, "not-supported", NULL,
+            return fault_set(fault, F_NOT_SUPPORTED, NULL,
                              "%s: schema %s:%s is not one the service records (blood-pressure, body-weight, "
                              "body-height, heart-rate, body-temperature, blood-glucose, oxygen-saturation, step-count)",
                              where, ns, name);
         json_object *v = member(body, single[k].member);
         if (!v)
-            return issue_set(is, 422, "required", NULL, "%s: %s is missing", where, single[k].member);
+            return fault_set(fault, F_MISSING, NULL, "%s: %s is missing", where, single[k].member);
         /* Glucose in mmol/L is another LOINC code than in mg/dL. */
         const char *unit = json_get_str(v, "unit"), *code = single[k].loinc;
         if (!strcmp(code, "41653-7") && unit && !strcmp(unit, "mmol/L"))
             code = "15074-8";
-        rc = buf_printf(b, "\"%s\"}]},", code) ? issue_set(is, 500, "exception", NULL, "out of memory")
-                                               : quantity(b, v, !strcmp(code, "55423-8") ? "steps" : NULL, where, is);
+        rc = buf_printf(b, "\"%s\"}]},", code)
+                 ? fault_set(fault, F_INTERNAL, NULL, "out of memory")
+                 : quantity(b, v, !strcmp(code, "55423-8") ? "steps" : NULL, where, fault);
     }
-    if (rc || when(b, member(body, "effective_time_frame"), where, is))
+    if (rc || when(b, member(body, "effective_time_frame"), where, fault))
         return -1;
-    return buf_puts(b, "}") ? issue_set(is, 500, "exception", NULL, "out of memory") : 0;
+    return buf_puts(b, "}") ? fault_set(fault, F_INTERNAL, NULL, "out of memory") : 0;
 }
 
-int omh_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *out, struct issue *is)
+int omh_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *out, struct fault *fault)
 {
     memset(out, 0, sizeof *out);
     if (len > CSV_MAX_BYTES)
-        return issue_set(is, 413, "too-costly", NULL, "the file is larger than %d bytes", CSV_MAX_BYTES);
+        return fault_set(fault, F_TOO_LARGE, NULL, "the file is larger than %d bytes", CSV_MAX_BYTES);
     if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
         data += 3;
         len -= 3;
     }
-    json_object *root = json_parse_strict(data, len, is);
+    json_object *root = json_parse_strict(data, len, fault);
     if (!root)
         return -1;
     int array = json_object_is_type(root, json_type_array);
@@ -176,7 +177,7 @@ int omh_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *ou
     struct buf b;
     buf_init(&b);
     if (n == 0 || n > OMH_MAX_POINTS) {
-        issue_set(is, 422, n ? "too-costly" : "required", NULL,
+        fault_set(fault, n ? F_TOO_MANY : F_MISSING, NULL,
                   n ? "more than %d data points in one file" : "the file holds no data point", OMH_MAX_POINTS);
         goto out;
     }
@@ -184,8 +185,8 @@ int omh_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *ou
         char where[32];
         snprintf(where, sizeof where, "data point %zu", i);
         b.len = 0;
-        if (point(array ? json_object_array_get_idx(root, i) : root, where, &b, is) ||
-            csv_vitals_add(out, &cap, buf_cstr(&b), now_ms, where, is))
+        if (point(array ? json_object_array_get_idx(root, i) : root, where, &b, fault) ||
+            csv_vitals_add(out, &cap, buf_cstr(&b), now_ms, where, fault))
             goto out;
         out->rows++;
     }

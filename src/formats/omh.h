@@ -23,8 +23,8 @@
 
 /* 1 if the text looks like Open mHealth JSON rather than FHIR. */
 int omh_sniff(const char *data, size_t len);
-/* 0, or -1 with is naming the data point and the rule. */
-int omh_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *out, struct issue *is);
+/* 0, or -1 with the fault naming the data point and the rule. */
+int omh_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *out, struct fault *fault);
 /* A stored vital-sign Observation as an Open mHealth data point into out
  * (what omh_read reads back as the same measurement): 1 written, 0 not
  * one of the schemas above (nothing written), -1 out of memory. */

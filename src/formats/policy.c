@@ -33,42 +33,43 @@ static const char *lang_str(json_object *o, const char *lang)
 
 /* The text itself, copied: the set owns every body, as it does the ones
  * the operator's command reads from files. */
-static int inline_body(json_object *o, size_t i, struct policy_doc *d, struct issue *is)
+static int inline_body(json_object *o, size_t i, struct policy_doc *d, struct fault *fault)
 {
     json_object *b;
     if (json_object_object_get_ex(o, "file", &b))
-        return issue_set(is, 422, "value", NULL, "documents[%zu].file: send the text itself as \"body\"", i);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "documents[%zu].file: send the text itself as \"body\"", i);
     if (!json_object_object_get_ex(o, "body", &b) || !json_object_is_type(b, json_type_string))
-        return issue_set(is, 422, "required", NULL, "documents[%zu].body (the text, Markdown) is required", i);
+        return fault_set(fault, F_MISSING, NULL, "documents[%zu].body (the text, Markdown) is required", i);
     d->body_len = (size_t)json_object_get_string_len(b);
     if (!(d->body = malloc(d->body_len + 1)))
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     memcpy(d->body, json_object_get_string(b), d->body_len + 1);
     return 0;
 }
 
-static int parse_doc(json_object *o, size_t i, enum policy_texts texts, struct policy_doc *d, struct issue *is)
+static int parse_doc(json_object *o, size_t i, enum policy_texts texts, struct policy_doc *d, struct fault *fault)
 {
     if (!json_object_is_type(o, json_type_object))
-        return issue_set(is, 400, "structure", NULL, "documents[%zu] must be an object", i);
+        return fault_set(fault, F_MALFORMED, NULL, "documents[%zu] must be an object", i);
     d->kind = json_get_str(o, "kind");
     d->lang = json_get_str(o, "lang");
     d->title = json_get_str(o, "title");
     const char *eff = json_get_str(o, "effective");
     if (!d->kind || (strcmp(d->kind, "terms") && strcmp(d->kind, "summary") && strcmp(d->kind, "privacy") &&
                      strcmp(d->kind, "anonymised")))
-        return issue_set(is, 422, "value", NULL, "documents[%zu].kind must be terms, summary, privacy or anonymised", i);
+        return fault_set(fault, F_INVALID_VALUE, NULL,
+                         "documents[%zu].kind must be terms, summary, privacy or anonymised", i);
     if (!d->lang || (strcmp(d->lang, "ja") && strcmp(d->lang, "en")))
-        return issue_set(is, 422, "value", NULL, "documents[%zu].lang must be ja or en", i);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "documents[%zu].lang must be ja or en", i);
     if (!d->title || !*d->title)
-        return issue_set(is, 422, "required", NULL, "documents[%zu].title is required", i);
+        return fault_set(fault, F_MISSING, NULL, "documents[%zu].title is required", i);
     if (texts == POLICY_TEXTS_INLINE) {
-        if (inline_body(o, i, d, is))
+        if (inline_body(o, i, d, fault))
             return -1;
     } else {
         d->file = json_get_str(o, "file");
         if (!d->file || !*d->file || strstr(d->file, "..") || d->file[0] == '/')
-            return issue_set(is, 422, "value", NULL,
+            return fault_set(fault, F_INVALID_VALUE, NULL,
                              "documents[%zu].file must name a file beside the manifest (no '..', not absolute)", i);
     }
     /* The terms state from day one how long persons may export their data
@@ -79,21 +80,22 @@ static int parse_doc(json_object *o, size_t i, enum policy_texts texts, struct p
     if (!strcmp(d->kind, "terms")) {
         if (!has_days || !json_object_is_type(days, json_type_int) || json_object_get_int64(days) < 30 ||
             json_object_get_int64(days) > 3650)
-            return issue_set(is, 422, "required", NULL,
+            return fault_set(fault, F_MISSING, NULL,
                              "documents[%zu].export_period_days is required for the terms: 30 to 3650 days", i);
         d->export_days = (int)json_object_get_int64(days);
     } else if (has_days) {
-        return issue_set(is, 422, "value", NULL, "documents[%zu].export_period_days belongs to the terms only", i);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "documents[%zu].export_period_days belongs to the terms only",
+                         i);
     }
     int64_t hi;
     if (!eff || strlen(eff) != 10 || fhirtime_parse(eff, FHIRTIME_DATETIME, JST_OFFSET_MIN, &d->effective_at, &hi))
-        return issue_set(is, 422, "value", NULL, "documents[%zu].effective must be a date, YYYY-MM-DD", i);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "documents[%zu].effective must be a date, YYYY-MM-DD", i);
     return 0;
 }
 
 /* A provision purpose names a recipient group and the kinds of data it
  * provides; both or neither. */
-static int parse_provision(json_object *o, size_t i, struct policy_purpose *p, struct issue *is)
+static int parse_provision(json_object *o, size_t i, struct policy_purpose *p, struct fault *fault)
 {
     json_object *kinds;
     int has_kinds = json_object_object_get_ex(o, "kinds", &kinds);
@@ -101,23 +103,25 @@ static int parse_provision(json_object *o, size_t i, struct policy_purpose *p, s
     if (!p->recipient_group && !has_kinds)
         return 0;
     if (!p->recipient_group || !purpose_code_valid(p->recipient_group))
-        return issue_set(is, 422, "value", NULL, "purposes[%zu].recipient_group must be a group code", i);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "purposes[%zu].recipient_group must be a group code", i);
     size_t n = has_kinds && json_object_is_type(kinds, json_type_array) ? json_object_array_length(kinds) : 0;
     char names[DATA_KINDS_NAMES_MAX];
     data_kinds_names(names, sizeof names);
     if (n == 0 || n > DK_COUNT)
-        return issue_set(is, 422, "value", NULL, "purposes[%zu].kinds must list the kinds of data provided to the "
-                         "group, 1 to %d of: %s", i, (int)DK_COUNT, names);
+        return fault_set(fault, F_INVALID_VALUE, NULL,
+                         "purposes[%zu].kinds must list the kinds of data provided to the "
+                         "group, 1 to %d of: %s",
+                         i, (int)DK_COUNT, names);
     /* Each name is at most 64 bytes, plus a comma or the final NUL. */
     p->kinds = calloc(n, 65);
     if (!p->kinds)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     size_t len = 0;
     for (size_t k = 0; k < n; k++) {
         json_object *t = json_object_array_get_idx(kinds, k);
         const char *s = json_object_is_type(t, json_type_string) ? json_object_get_string(t) : NULL;
         if (!s || !*s || strlen(s) > 64 || strchr(s, ','))
-            return issue_set(is, 422, "value", NULL, "purposes[%zu].kinds[%zu] must be a kind of data: %s", i, k,
+            return fault_set(fault, F_INVALID_VALUE, NULL, "purposes[%zu].kinds[%zu] must be a kind of data: %s", i, k,
                              names);
         if (k)
             p->kinds[len++] = ',';
@@ -129,26 +133,31 @@ static int parse_provision(json_object *o, size_t i, struct policy_purpose *p, s
     char bad[72];
     int rc = data_kinds_parse(p->kinds, &all, bad, sizeof bad);
     if (rc == -1)
-        return issue_set(is, 422, "value", NULL, "purposes[%zu].kinds: '%s' is not a kind of data (%s); resource "
-                         "types are not kinds: an Observation may be a vital sign or a checkup result", i, bad, names);
+        return fault_set(fault, F_INVALID_VALUE, NULL,
+                         "purposes[%zu].kinds: '%s' is not a kind of data (%s); resource "
+                         "types are not kinds: an Observation may be a vital sign or a checkup result",
+                         i, bad, names);
     if (rc)
-        return issue_set(is, 422, "value", NULL, "purposes[%zu].kinds: documents (imported files as they came) hold "
+        return fault_set(fault, F_INVALID_VALUE, NULL,
+                         "purposes[%zu].kinds: documents (imported files as they came) hold "
                          "checkup results, medication and measurements, so a purpose provides them only with "
-                         "vital-signs, checkup, medication and immunization", i);
+                         "vital-signs, checkup, medication and immunization",
+                         i);
     return 0;
 }
 
-static int parse_purpose(json_object *o, size_t i, struct policy_purpose *p, struct issue *is)
+static int parse_purpose(json_object *o, size_t i, struct policy_purpose *p, struct fault *fault)
 {
     if (!json_object_is_type(o, json_type_object))
-        return issue_set(is, 400, "structure", NULL, "purposes[%zu] must be an object", i);
+        return fault_set(fault, F_MALFORMED, NULL, "purposes[%zu] must be an object", i);
     json_object *v, *title = NULL, *desc = NULL;
     p->code = json_get_str(o, "code");
     if (!p->code || !purpose_code_valid(p->code))
-        return issue_set(is, 422, "value", NULL,
-                         "purposes[%zu].code must be 1-32 lower-case letters, digits or '-', starting with a letter", i);
+        return fault_set(fault, F_INVALID_VALUE, NULL,
+                         "purposes[%zu].code must be 1-32 lower-case letters, digits or '-', starting with a letter",
+                         i);
     if (!json_object_object_get_ex(o, "required", &v) || !json_object_is_type(v, json_type_boolean))
-        return issue_set(is, 422, "required", NULL, "purposes[%zu].required must be true or false", i);
+        return fault_set(fault, F_MISSING, NULL, "purposes[%zu].required must be true or false", i);
     p->required = json_object_get_boolean(v);
     json_object_object_get_ex(o, "title", &title);
     json_object_object_get_ex(o, "description", &desc);
@@ -157,24 +166,24 @@ static int parse_purpose(json_object *o, size_t i, struct policy_purpose *p, str
     p->description_ja = lang_str(desc, "ja");
     p->description_en = lang_str(desc, "en");
     if (!p->title_ja || !p->description_ja)
-        return issue_set(is, 422, "required", NULL,
+        return fault_set(fault, F_MISSING, NULL,
                          "purposes[%zu] (%s) needs title.ja and description.ja: purposes are stated in Japanese first",
                          i, p->code);
     p->change = json_get_str(o, "change");
     if (p->change && strcmp(p->change, "material") && strcmp(p->change, "minor"))
-        return issue_set(is, 422, "value", NULL, "purposes[%zu].change must be material or minor", i);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "purposes[%zu].change must be material or minor", i);
     if (json_object_object_get_ex(o, "retired", &v)) {
         if (!json_object_is_type(v, json_type_boolean))
-            return issue_set(is, 422, "value", NULL, "purposes[%zu].retired must be true or false", i);
+            return fault_set(fault, F_INVALID_VALUE, NULL, "purposes[%zu].retired must be true or false", i);
         p->retired = json_object_get_boolean(v);
     }
-    return parse_provision(o, i, p, is);
+    return parse_provision(o, i, p, fault);
 }
 
-int policy_parse(const char *json, size_t len, enum policy_texts texts, struct policy_set *out, struct issue *is)
+int policy_parse(const char *json, size_t len, enum policy_texts texts, struct policy_set *out, struct fault *fault)
 {
     memset(out, 0, sizeof *out);
-    out->root = json_parse_strict(json, len, is);
+    out->root = json_parse_strict(json, len, fault);
     if (!out->root)
         return -1;
     json_object *docs, *purposes;
@@ -182,28 +191,28 @@ int policy_parse(const char *json, size_t len, enum policy_texts texts, struct p
         !json_object_object_get_ex(out->root, "documents", &docs) || !json_object_is_type(docs, json_type_array) ||
         !json_object_object_get_ex(out->root, "purposes", &purposes) ||
         !json_object_is_type(purposes, json_type_array)) {
-        issue_set(is, 400, "structure", NULL, "a policy manifest is an object with arrays 'documents' and 'purposes'");
+        fault_set(fault, F_MALFORMED, NULL, "a policy manifest is an object with arrays 'documents' and 'purposes'");
         goto fail;
     }
     size_t nd = json_object_array_length(docs), np = json_object_array_length(purposes);
     if (nd > 16 || np > 64) {
-        issue_set(is, 422, "too-costly", NULL, "at most 16 documents and 64 purposes");
+        fault_set(fault, F_TOO_MANY, NULL, "at most 16 documents and 64 purposes");
         goto fail;
     }
     out->docs = calloc(nd ? nd : 1, sizeof *out->docs);
     out->purposes = calloc(np ? np : 1, sizeof *out->purposes);
     if (!out->docs || !out->purposes) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < nd; i++) {
         struct policy_doc *d = &out->docs[i];
         out->ndocs++; /* counted first: a failed parse may hold a body */
-        if (parse_doc(json_object_array_get_idx(docs, i), i, texts, d, is))
+        if (parse_doc(json_object_array_get_idx(docs, i), i, texts, d, fault))
             goto fail;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(out->docs[j].kind, d->kind) && !strcmp(out->docs[j].lang, d->lang)) {
-                issue_set(is, 422, "value", NULL, "documents: %s (%s) is listed twice", d->kind, d->lang);
+                fault_set(fault, F_INVALID_VALUE, NULL, "documents: %s (%s) is listed twice", d->kind, d->lang);
                 goto fail;
             }
     }
@@ -213,17 +222,17 @@ int policy_parse(const char *json, size_t len, enum policy_texts texts, struct p
         while (j < out->ndocs && (strcmp(out->docs[j].kind, kinds[k]) || strcmp(out->docs[j].lang, "ja")))
             j++;
         if (j == out->ndocs) {
-            issue_set(is, 422, "required", NULL, "documents: the Japanese %s is required", kinds[k]);
+            fault_set(fault, F_MISSING, NULL, "documents: the Japanese %s is required", kinds[k]);
             goto fail;
         }
     }
     for (size_t i = 0; i < np; i++) {
         out->npurposes++; /* counted first: a failed parse may hold an allocation */
-        if (parse_purpose(json_object_array_get_idx(purposes, i), i, &out->purposes[i], is))
+        if (parse_purpose(json_object_array_get_idx(purposes, i), i, &out->purposes[i], fault))
             goto fail;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(out->purposes[j].code, out->purposes[i].code)) {
-                issue_set(is, 422, "value", NULL, "purposes: %s is listed twice", out->purposes[i].code);
+                fault_set(fault, F_INVALID_VALUE, NULL, "purposes: %s is listed twice", out->purposes[i].code);
                 goto fail;
             }
     }
@@ -231,7 +240,7 @@ int policy_parse(const char *json, size_t len, enum policy_texts texts, struct p
     for (size_t i = 0; i < out->npurposes; i++)
         required += out->purposes[i].required && !out->purposes[i].retired;
     if (required == 0) {
-        issue_set(is, 422, "required", NULL,
+        fault_set(fault, F_MISSING, NULL,
                   "at least one purpose must be required (the service itself), or nothing could ever be recorded");
         goto fail;
     }
@@ -241,7 +250,7 @@ fail:
     return -1;
 }
 
-int policy_check_text(const struct policy_doc *d, struct issue *is)
+int policy_check_text(const struct policy_doc *d, struct fault *fault)
 {
     char name[64];
     if (d->file)
@@ -249,11 +258,11 @@ int policy_check_text(const struct policy_doc *d, struct issue *is)
     else
         snprintf(name, sizeof name, "%s (%s)", d->kind, d->lang);
     if (d->body_len == 0)
-        return issue_set(is, 422, "required", NULL, "%s: the text is empty", name);
+        return fault_set(fault, F_MISSING, NULL, "%s: the text is empty", name);
     if (d->body_len > POLICY_TEXT_MAX)
-        return issue_set(is, 422, "too-costly", NULL, "%s: larger than 1 MiB", name);
+        return fault_set(fault, F_TOO_MANY, NULL, "%s: larger than 1 MiB", name);
     if (!utf8_valid((const char *)d->body, d->body_len))
-        return issue_set(is, 422, "value", NULL, "%s: not UTF-8 text (or contains NUL)", name);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "%s: not UTF-8 text (or contains NUL)", name);
     return 0;
 }
 
@@ -280,18 +289,18 @@ static int is_sha256_hex(const char *s)
 }
 
 /* ISO 3166-1 alpha-2 codes of the foreign countries a consent names. */
-static int parse_countries(json_object *v, size_t i, struct consent_decision *c, struct issue *is)
+static int parse_countries(json_object *v, size_t i, struct consent_decision *c, struct fault *fault)
 {
     size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
     if (!json_object_is_type(v, json_type_array) || n > CONSENT_MAX_COUNTRIES)
-        return issue_set(is, 422, "value", NULL, "decisions[%zu].countries must be an array of at most %d codes", i,
-                         CONSENT_MAX_COUNTRIES);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "decisions[%zu].countries must be an array of at most %d codes",
+                         i, CONSENT_MAX_COUNTRIES);
     size_t len = 0;
     for (size_t k = 0; k < n; k++) {
         json_object *e = json_object_array_get_idx(v, k);
         const char *s = json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL;
         if (!s || strlen(s) != 2 || s[0] < 'A' || s[0] > 'Z' || s[1] < 'A' || s[1] > 'Z' || !strcmp(s, "JP"))
-            return issue_set(is, 422, "value", NULL,
+            return fault_set(fault, F_INVALID_VALUE, NULL,
                              "decisions[%zu].countries[%zu] must be a foreign country's ISO 3166 code, such as \"US\"",
                              i, k);
         if (k)
@@ -303,10 +312,10 @@ static int parse_countries(json_object *v, size_t i, struct consent_decision *c,
     return 0;
 }
 
-int consent_request_parse(const char *json, size_t len, struct consent_request *out, struct issue *is)
+int consent_request_parse(const char *json, size_t len, struct consent_request *out, struct fault *fault)
 {
     memset(out, 0, sizeof *out);
-    json_object *root = json_parse_strict(json, len, is);
+    json_object *root = json_parse_strict(json, len, fault);
     if (!root)
         return -1;
     int rc = -1;
@@ -314,12 +323,13 @@ int consent_request_parse(const char *json, size_t len, struct consent_request *
     if (!json_object_is_type(root, json_type_object) ||
         !json_object_object_get_ex(root, "decisions", &decisions) ||
         !json_object_is_type(decisions, json_type_array)) {
-        issue_set(is, 400, "structure", NULL, "send {\"decisions\": [{\"purpose\", \"decision\"}], \"shown\": [sha256, ...]}");
+        fault_set(fault, F_MALFORMED, NULL,
+                  "send {\"decisions\": [{\"purpose\", \"decision\"}], \"shown\": [sha256, ...]}");
         goto out;
     }
     size_t n = json_object_array_length(decisions);
     if (n == 0 || n > CONSENT_MAX_DECISIONS) {
-        issue_set(is, 422, "value", NULL, "decisions must hold 1 to %d entries", CONSENT_MAX_DECISIONS);
+        fault_set(fault, F_INVALID_VALUE, NULL, "decisions must hold 1 to %d entries", CONSENT_MAX_DECISIONS);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -328,26 +338,26 @@ int consent_request_parse(const char *json, size_t len, struct consent_request *
         const char *purpose = json_object_is_type(d, json_type_object) ? json_get_str(d, "purpose") : NULL;
         const char *decision = json_object_is_type(d, json_type_object) ? json_get_str(d, "decision") : NULL;
         if (!purpose || !purpose_code_valid(purpose)) {
-            issue_set(is, 422, "value", NULL, "decisions[%zu].purpose must be a purpose code", i);
+            fault_set(fault, F_INVALID_VALUE, NULL, "decisions[%zu].purpose must be a purpose code", i);
             goto out;
         }
         if (!decision || (strcmp(decision, "grant") && strcmp(decision, "refuse") && strcmp(decision, "withdraw"))) {
-            issue_set(is, 422, "value", NULL, "decisions[%zu].decision must be grant, refuse or withdraw", i);
+            fault_set(fault, F_INVALID_VALUE, NULL, "decisions[%zu].decision must be grant, refuse or withdraw", i);
             goto out;
         }
         if (json_object_object_get_ex(d, "version", &v)) {
             if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 ||
                 json_object_get_int64(v) > 1000000) {
-                issue_set(is, 422, "value", NULL, "decisions[%zu].version must be a positive integer", i);
+                fault_set(fault, F_INVALID_VALUE, NULL, "decisions[%zu].version must be a positive integer", i);
                 goto out;
             }
             c->version = (int)json_object_get_int64(v);
         }
-        if (json_object_object_get_ex(d, "countries", &v) && parse_countries(v, i, c, is))
+        if (json_object_object_get_ex(d, "countries", &v) && parse_countries(v, i, c, fault))
             goto out;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(out->decisions[j].purpose, purpose)) {
-                issue_set(is, 422, "value", NULL, "decisions: purpose %s appears twice", purpose);
+                fault_set(fault, F_INVALID_VALUE, NULL, "decisions: purpose %s appears twice", purpose);
                 goto out;
             }
         memcpy(c->purpose, purpose, strlen(purpose) + 1);
@@ -357,14 +367,15 @@ int consent_request_parse(const char *json, size_t len, struct consent_request *
     if (json_object_object_get_ex(root, "shown", &shown)) {
         size_t m = json_object_is_type(shown, json_type_array) ? json_object_array_length(shown) : 0;
         if (!json_object_is_type(shown, json_type_array) || m > CONSENT_MAX_SHOWN) {
-            issue_set(is, 422, "value", NULL, "shown must be an array of at most %d SHA-256 values", CONSENT_MAX_SHOWN);
+            fault_set(fault, F_INVALID_VALUE, NULL, "shown must be an array of at most %d SHA-256 values",
+                      CONSENT_MAX_SHOWN);
             goto out;
         }
         for (size_t i = 0; i < m; i++) {
             json_object *h = json_object_array_get_idx(shown, i);
             const char *s = json_object_is_type(h, json_type_string) ? json_object_get_string(h) : NULL;
             if (!s || !is_sha256_hex(s)) {
-                issue_set(is, 422, "value", NULL, "shown[%zu] must be a SHA-256 in lower-case hex", i);
+                fault_set(fault, F_INVALID_VALUE, NULL, "shown[%zu] must be a SHA-256 in lower-case hex", i);
                 goto out;
             }
             memcpy(out->shown[i], s, 65);

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "formats/outcome.h"
+#include "util/fault.h"
 
 #define PURPOSE_CODE_MAX 32
 #define POLICY_TEXT_MAX (1024 * 1024)
@@ -50,10 +50,10 @@ struct policy_set {
 
 enum policy_texts { POLICY_TEXTS_IN_FILES, POLICY_TEXTS_INLINE };
 
-/* Returns 0, or -1 with is saying what is wrong (400 or 422). */
-int policy_parse(const char *json, size_t len, enum policy_texts texts, struct policy_set *out, struct issue *is);
+/* Returns 0, or -1 with the fault saying what is wrong. */
+int policy_parse(const char *json, size_t len, enum policy_texts texts, struct policy_set *out, struct fault *fault);
 /* Checks a text read for a document: size and UTF-8. */
-int policy_check_text(const struct policy_doc *d, struct issue *is);
+int policy_check_text(const struct policy_doc *d, struct fault *fault);
 void policy_free(struct policy_set *set);
 
 #define CONSENT_MAX_DECISIONS 32
@@ -77,7 +77,7 @@ struct consent_request {
 
 /* {"decisions":[{"purpose","version"?,"decision","countries"?:["US"]}],
  *  "shown":["<sha256>",...]} */
-int consent_request_parse(const char *json, size_t len, struct consent_request *out, struct issue *is);
+int consent_request_parse(const char *json, size_t len, struct consent_request *out, struct fault *fault);
 /* A purpose code: 1-32 of [a-z0-9-], starting with a letter. */
 int purpose_code_valid(const char *code);
 

@@ -48,7 +48,7 @@ static int parse_token(const char *v, char *sys, size_t syscap, char *code, size
     return copy_bounded(code, codecap, v, strlen(v));
 }
 
-static int parse_date(const char *v, int tz, struct record_query *q, struct issue *is)
+static int parse_date(const char *v, int tz, struct record_query *q, struct fault *fault)
 {
     static const struct { const char *p; enum date_op op; } prefixes[] = {
         {"eq", DATE_EQ}, {"ne", DATE_NE}, {"ge", DATE_GE}, {"le", DATE_LE}, {"gt", DATE_GT}, {"lt", DATE_LT},
@@ -60,16 +60,16 @@ static int parse_date(const char *v, int tz, struct record_query *q, struct issu
             if (strncmp(v, prefixes[i].p, 2) == 0)
                 break;
         if (i == sizeof prefixes / sizeof prefixes[0])
-            return issue_set(is, 400, "invalid", "date",
+            return fault_set(fault, F_BAD_REQUEST, "date",
                              "date prefix must be one of eq, ne, ge, le, gt, lt (sa, eb, ap are not supported)");
         op = prefixes[i].op;
         v += 2;
     }
     if (q->ndates == QUERY_MAX_DATES)
-        return issue_set(is, 400, "invalid", "date", "at most %d date parameters", QUERY_MAX_DATES);
+        return fault_set(fault, F_BAD_REQUEST, "date", "at most %d date parameters", QUERY_MAX_DATES);
     int64_t lo, hi;
     if (fhirtime_parse(v, FHIRTIME_SEARCH, tz, &lo, &hi) != 0)
-        return issue_set(is, 400, "invalid", "date", "date '%.40s' is not a FHIR date or dateTime", v);
+        return fault_set(fault, F_BAD_REQUEST, "date", "date '%.40s' is not a FHIR date or dateTime", v);
     q->dates[q->ndates].op = op;
     q->dates[q->ndates].lo = lo;
     q->dates[q->ndates].hi = hi;
@@ -77,7 +77,7 @@ static int parse_date(const char *v, int tz, struct record_query *q, struct issu
     return 0;
 }
 
-int search_parse(const struct search_arg *args, int n, int tz, struct search_params *out, struct issue *is)
+int search_parse(const struct search_arg *args, int n, int tz, struct search_params *out, struct fault *fault)
 {
     memset(out, 0, sizeof *out);
     struct record_query *q = &out->q;
@@ -91,14 +91,14 @@ int search_parse(const struct search_arg *args, int n, int tz, struct search_par
         long num;
         if (strcmp(k, "patient") == 0 || strcmp(k, "subject") == 0) {
             if (seen_patient++)
-                return issue_set(is, 400, "invalid", k, "give the patient once");
+                return fault_set(fault, F_BAD_REQUEST, k, "give the patient once");
             out->patient = strncmp(v, "Patient/", 8) == 0 ? v + 8 : v;
             if (!*out->patient)
-                return issue_set(is, 400, "invalid", k, "patient must name a Patient id");
+                return fault_set(fault, F_BAD_REQUEST, k, "patient must name a Patient id");
         } else if (strcmp(k, "code") == 0) {
             const char *sys;
             if (seen_code++ || parse_token(v, out->system, sizeof out->system, out->code, sizeof out->code, &sys))
-                return issue_set(is, 400, "invalid", "code",
+                return fault_set(fault, F_BAD_REQUEST, "code",
                                  "code must be one token, [system|]code (e.g. http://loinc.org|85354-9)");
             q->code = out->code;
             q->code_system = sys;
@@ -107,19 +107,21 @@ int search_parse(const struct search_arg *args, int n, int tz, struct search_par
             char ignored[256];
             if (seen_cat++ || parse_token(v, ignored, sizeof ignored, out->category, sizeof out->category, &sys) ||
                 (sys && strcmp(sys, OBS_CATEGORY) != 0))
-                return issue_set(is, 400, "invalid", "category",
+                return fault_set(fault, F_BAD_REQUEST, "category",
                                  "category must be one observation-category code (e.g. vital-signs)");
             q->category = out->category;
         } else if (strcmp(k, "date") == 0) {
-            if (parse_date(v, tz, q, is))
+            if (parse_date(v, tz, q, fault))
                 return -1;
         } else if (strcmp(k, "_count") == 0) {
             if (parse_int(v, 0, SEARCH_MAX_COUNT, &num))
-                return issue_set(is, 400, "invalid", "_count", "_count must be a whole number from 0 to %d", SEARCH_MAX_COUNT);
+                return fault_set(fault, F_BAD_REQUEST, "_count", "_count must be a whole number from 0 to %d",
+                                 SEARCH_MAX_COUNT);
             q->count = (int)num;
         } else if (strcmp(k, "_offset") == 0) {
             if (parse_int(v, 0, SEARCH_MAX_OFFSET, &num))
-                return issue_set(is, 400, "invalid", "_offset", "_offset must be a whole number from 0 to %d", SEARCH_MAX_OFFSET);
+                return fault_set(fault, F_BAD_REQUEST, "_offset", "_offset must be a whole number from 0 to %d",
+                                 SEARCH_MAX_OFFSET);
             q->offset = (int)num;
         } else if (strcmp(k, "_sort") == 0) {
             if (strcmp(v, "date") == 0)
@@ -127,18 +129,20 @@ int search_parse(const struct search_arg *args, int n, int tz, struct search_par
             else if (strcmp(v, "-date") == 0)
                 q->sort_desc = 1;
             else
-                return issue_set(is, 400, "invalid", "_sort", "_sort must be date or -date");
+                return fault_set(fault, F_BAD_REQUEST, "_sort", "_sort must be date or -date");
         } else if (strcmp(k, "_total") == 0) {
             if (strcmp(v, "accurate") == 0)
                 out->total_accurate = 1;
             else if (strcmp(v, "none") != 0 && strcmp(v, "estimate") != 0)
-                return issue_set(is, 400, "invalid", "_total", "_total must be none, estimate or accurate");
+                return fault_set(fault, F_BAD_REQUEST, "_total", "_total must be none, estimate or accurate");
         } else if (strcmp(k, "_format") == 0) {
             if (strcmp(v, "json") != 0 && strcmp(v, "application/fhir+json") != 0)
-                return issue_set(is, 406, "not-supported", "_format", "only JSON is served");
+                return fault_set(fault, F_NOT_ACCEPTABLE, "_format", "only JSON is served");
         } else {
-            return issue_set(is, 400, "not-supported", k,
-                             "unknown search parameter '%.40s' (supported: patient, code, date, category, _count, _sort, _offset, _total)", k);
+            return fault_set(fault, F_UNSUPPORTED_PARAMETER, k,
+                             "unknown search parameter '%.40s' (supported: patient, code, date, category, _count, "
+                             "_sort, _offset, _total)",
+                             k);
         }
     }
     return 0;

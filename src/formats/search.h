@@ -4,8 +4,8 @@
 #ifndef PHR_SEARCH_H
 #define PHR_SEARCH_H
 
-#include "formats/outcome.h"
 #include "store/store.h"
+#include "util/fault.h"
 
 #define SEARCH_DEFAULT_COUNT 50
 #define SEARCH_MAX_COUNT 500
@@ -23,6 +23,6 @@ struct search_params {
 };
 
 int search_parse(const struct search_arg *args, int n, int tz_offset_min, struct search_params *out,
-                 struct issue *is);
+                 struct fault *fault);
 
 #endif

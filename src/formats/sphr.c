@@ -135,13 +135,13 @@ static int name_ok(const char *name)
 }
 
 /* The entry's bytes, read within its declared size (never trusting it). */
-static char *entry_bytes(zip_t *za, zip_uint64_t i, zip_uint64_t size, struct issue *is, const char *name)
+static char *entry_bytes(zip_t *za, zip_uint64_t i, zip_uint64_t size, struct fault *fault, const char *name)
 {
     char *d = malloc(size ? size : 1);
     zip_file_t *f = d ? zip_fopen_index(za, i, 0) : NULL;
     if (!f) {
         free(d);
-        issue_set(is, 422, "structure", NULL, "file %.80s cannot be read from the package", name);
+        fault_set(fault, F_INVALID_STRUCTURE, NULL, "file %.80s cannot be read from the package", name);
         return NULL;
     }
     zip_int64_t got = zip_fread(f, d, size), extra = 0;
@@ -151,28 +151,30 @@ static char *entry_bytes(zip_t *za, zip_uint64_t i, zip_uint64_t size, struct is
     zip_fclose(f);
     if (got != (zip_int64_t)size || extra != 0) {
         free(d);
-        issue_set(is, 422, "structure", NULL, "file %.80s is not the size the package says", name);
+        fault_set(fault, F_INVALID_STRUCTURE, NULL, "file %.80s is not the size the package says", name);
         return NULL;
     }
     return d;
 }
 
-static int add_part(struct sphr_pkg *p, zip_t *za, json_object *ref, struct issue *is)
+static int add_part(struct sphr_pkg *p, zip_t *za, json_object *ref, struct fault *fault)
 {
     json_object *content, *att, *type, *codings;
     if (!json_object_object_get_ex(ref, "content", &content) || !json_object_is_type(content, json_type_array) ||
         !(att = json_object_array_get_idx(content, 0)) || !json_object_object_get_ex(att, "attachment", &att))
-        return issue_set(is, 422, "required", NULL, "index.phr: a DocumentReference without content.attachment");
+        return fault_set(fault, F_MISSING, NULL, "index.phr: a DocumentReference without content.attachment");
     const char *url = json_get_str(att, "url"), *ct = json_get_str(att, "contentType"), *title = json_get_str(att, "title");
     if (!url || !name_ok(url))
-        return issue_set(is, 422, "value", NULL, "index.phr: attachment.url must name a file of the package by a "
-                         "relative path (%.80s)", url ? url : "missing");
+        return fault_set(fault, F_INVALID_VALUE, NULL,
+                         "index.phr: attachment.url must name a file of the package by a "
+                         "relative path (%.80s)",
+                         url ? url : "missing");
     zip_int64_t i = zip_name_locate(za, url, 0);
     if (i < 0)
-        return issue_set(is, 422, "not-found", NULL, "index.phr names %.80s, which the package does not hold", url);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "index.phr names %.80s, which the package does not hold", url);
     zip_stat_t st;
     if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) < 0)
-        return issue_set(is, 422, "structure", NULL, "file %.80s cannot be read from the package", url);
+        return fault_set(fault, F_INVALID_STRUCTURE, NULL, "file %.80s cannot be read from the package", url);
     int original = 0;
     if (json_object_object_get_ex(ref, "type", &type) && json_object_object_get_ex(type, "coding", &codings) &&
         json_object_is_type(codings, json_type_array))
@@ -183,7 +185,7 @@ static int add_part(struct sphr_pkg *p, zip_t *za, json_object *ref, struct issu
         }
     struct sphr_part *parts = realloc(p->parts, (p->n + 1) * sizeof *parts);
     if (!parts)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     p->parts = parts;
     struct sphr_part *x = &parts[p->n];
     memset(x, 0, sizeof *x);
@@ -193,43 +195,47 @@ static int add_part(struct sphr_pkg *p, zip_t *za, json_object *ref, struct issu
     x->original = original;
     p->n++;
     if (!x->path || !x->content_type || !x->title)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     x->len = (size_t)st.size;
-    x->data = entry_bytes(za, (zip_uint64_t)i, st.size, is, url);
+    x->data = entry_bytes(za, (zip_uint64_t)i, st.size, fault, url);
     return x->data ? 0 : -1;
 }
 
 /* Every entry checked before any is read: names, encryption, sizes. */
-static int check_entries(zip_t *za, struct issue *is)
+static int check_entries(zip_t *za, struct fault *fault)
 {
     zip_int64_t n = zip_get_num_entries(za, 0);
     if (n < 0 || n > SPHR_MAX_ENTRIES)
-        return issue_set(is, 413, "too-costly", NULL, "a package holds at most %d files", SPHR_MAX_ENTRIES);
+        return fault_set(fault, F_TOO_LARGE, NULL, "a package holds at most %d files", SPHR_MAX_ENTRIES);
     zip_uint64_t total = 0;
     for (zip_int64_t i = 0; i < n; i++) {
         zip_stat_t st;
         if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) < 0 || !(st.valid & ZIP_STAT_NAME) ||
             !(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_COMP_SIZE))
-            return issue_set(is, 422, "structure", NULL, "entry %lld of the package cannot be read", (long long)i);
+            return fault_set(fault, F_INVALID_STRUCTURE, NULL, "entry %lld of the package cannot be read",
+                             (long long)i);
         if (!name_ok(st.name))
-            return issue_set(is, 422, "security", NULL, "the package names a file outside itself or unreadably "
-                             "(%.80s): refused", st.name);
+            return fault_set(fault, F_UNSAFE_CONTENT, NULL,
+                             "the package names a file outside itself or unreadably "
+                             "(%.80s): refused",
+                             st.name);
         if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE)
-            return issue_set(is, 422, "not-supported", NULL, "file %.80s is encrypted", st.name);
+            return fault_set(fault, F_NOT_SUPPORTED, NULL, "file %.80s is encrypted", st.name);
         if (st.size > SPHR_MAX_ENTRY)
-            return issue_set(is, 413, "too-costly", NULL, "file %.80s is larger than %d bytes", st.name,
-                             SPHR_MAX_ENTRY);
+            return fault_set(fault, F_TOO_LARGE, NULL, "file %.80s is larger than %d bytes", st.name, SPHR_MAX_ENTRY);
         if (st.size > 1024 && st.size / (st.comp_size ? st.comp_size : 1) > SPHR_MAX_RATIO)
-            return issue_set(is, 422, "security", NULL, "file %.80s expands more than %d times: refused as a "
-                             "possible zip bomb", st.name, SPHR_MAX_RATIO);
+            return fault_set(fault, F_UNSAFE_CONTENT, NULL,
+                             "file %.80s expands more than %d times: refused as a "
+                             "possible zip bomb",
+                             st.name, SPHR_MAX_RATIO);
         if ((total += st.size) > SPHR_MAX_TOTAL)
-            return issue_set(is, 413, "too-costly", NULL, "the package's files come to more than %d bytes",
+            return fault_set(fault, F_TOO_LARGE, NULL, "the package's files come to more than %d bytes",
                              SPHR_MAX_TOTAL);
     }
     return 0;
 }
 
-int sphr_read(const char *data, size_t len, struct sphr_pkg *out, struct issue *is)
+int sphr_read(const char *data, size_t len, struct sphr_pkg *out, struct fault *fault)
 {
     memset(out, 0, sizeof *out);
     zip_error_t ze;
@@ -240,29 +246,29 @@ int sphr_read(const char *data, size_t len, struct sphr_pkg *out, struct issue *
     int rc = -1;
     if (!za) {
         zip_source_free(src);
-        issue_set(is, 422, "structure", NULL, "not a readable zip package: %s", zip_error_strerror(&ze));
+        fault_set(fault, F_INVALID_STRUCTURE, NULL, "not a readable zip package: %s", zip_error_strerror(&ze));
         goto out;
     }
-    if (check_entries(za, is))
+    if (check_entries(za, fault))
         goto out;
     zip_int64_t ix = zip_name_locate(za, "index.phr", 0);
     zip_stat_t st;
     if (ix < 0 || zip_stat_index(za, (zip_uint64_t)ix, 0, &st) < 0) {
-        issue_set(is, 422, "required", NULL, "the package has no index.phr");
+        fault_set(fault, F_MISSING, NULL, "the package has no index.phr");
         goto out;
     }
-    if (!(index = entry_bytes(za, (zip_uint64_t)ix, st.size, is, "index.phr")))
+    if (!(index = entry_bytes(za, (zip_uint64_t)ix, st.size, fault, "index.phr")))
         goto out;
     size_t used = 1; /* the index itself */
     for (char *line = index, *end = index + st.size; line < end;) {
         char *nl = memchr(line, '\n', (size_t)(end - line));
         size_t n = nl ? (size_t)(nl - line) : (size_t)(end - line);
         if (n && !(n == 1 && line[0] == '\r')) {
-            json_object *o = json_parse_strict(line, n && line[n - 1] == '\r' ? n - 1 : n, is);
+            json_object *o = json_parse_strict(line, n && line[n - 1] == '\r' ? n - 1 : n, fault);
             if (!o)
                 goto out;
             const char *t = json_get_str(o, "resourceType");
-            int bad = t && !strcmp(t, "DocumentReference") && add_part(out, za, o, is);
+            int bad = t && !strcmp(t, "DocumentReference") && add_part(out, za, o, fault);
             json_object_put(o);
             if (bad)
                 goto out;
@@ -271,7 +277,7 @@ int sphr_read(const char *data, size_t len, struct sphr_pkg *out, struct issue *
     }
     used += out->n;
     if (!out->n) {
-        issue_set(is, 422, "required", NULL, "index.phr names no file (no DocumentReference)");
+        fault_set(fault, F_MISSING, NULL, "index.phr names no file (no DocumentReference)");
         goto out;
     }
     zip_int64_t entries = zip_get_num_entries(za, 0);

@@ -12,7 +12,7 @@
 
 #include "util/buf.h"
 
-#include "formats/outcome.h"
+#include "util/fault.h"
 
 #define SPHR_MAX_ENTRIES 1000
 #define SPHR_MAX_ENTRY (4 * 1024 * 1024)
@@ -46,8 +46,8 @@ struct sphr_pkg {
 };
 
 int sphr_sniff(const char *data, size_t len);
-/* 0, or -1 with is saying what is wrong (the entry, the rule). */
-int sphr_read(const char *data, size_t len, struct sphr_pkg *out, struct issue *is);
+/* 0, or -1 with the fault saying what is wrong (the entry, the rule). */
+int sphr_read(const char *data, size_t len, struct sphr_pkg *out, struct fault *fault);
 void sphr_pkg_free(struct sphr_pkg *p);
 
 #endif

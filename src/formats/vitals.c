@@ -102,7 +102,7 @@ static const char *type_name(json_type t)
     }
 }
 
-static int check_elements(json_object *o, struct issue *is)
+static int check_elements(json_object *o, struct fault *fault)
 {
     json_object_object_foreach(o, key, val) {
         size_t i;
@@ -112,29 +112,30 @@ static int check_elements(json_object *o, struct issue *is)
         if (i == sizeof elements / sizeof elements[0]) {
             for (size_t v = 0; v < sizeof value_types / sizeof value_types[0]; v++)
                 if (strcmp(key, value_types[v]) == 0)
-                    return issue_set(is, 422, "not-supported", key,
-                                     "vital-sign observations carry valueQuantity, not %s", key);
-            return issue_set(is, 400, "structure", NULL, "unknown element '%.60s' in Observation", key);
+                    return fault_set(fault, F_NOT_SUPPORTED, key, "vital-sign observations carry valueQuantity, not %s",
+                                     key);
+            return fault_set(fault, F_MALFORMED, NULL, "unknown element '%.60s' in Observation", key);
         }
         if (elements[i].use == E_UNSUPPORTED)
-            return issue_set(is, 422, "not-supported", key, "element '%s' is not supported by this service", key);
+            return fault_set(fault, F_NOT_SUPPORTED, key, "element '%s' is not supported by this service", key);
         if (!json_object_is_type(val, elements[i].type))
-            return issue_set(is, 400, "structure", key, "'%s' must be %s", key, type_name(elements[i].type));
+            return fault_set(fault, F_MALFORMED, key, "'%s' must be %s", key, type_name(elements[i].type));
     }
     return 0;
 }
 
-static int find_kind(json_object *code, const struct kind_rule **out, struct issue *is)
+static int find_kind(json_object *code, const struct kind_rule **out, struct fault *fault)
 {
     json_object *coding;
     if (!json_object_object_get_ex(code, "coding", &coding) || !json_object_is_type(coding, json_type_array) ||
         json_object_array_length(coding) == 0)
-        return issue_set(is, 400, "required", "Observation.code.coding", "code.coding is required and must be a non-empty array");
+        return fault_set(fault, F_MISSING, "Observation.code.coding",
+                         "code.coding is required and must be a non-empty array");
     size_t n = json_object_array_length(coding);
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(coding, i);
         if (!json_object_is_type(c, json_type_object))
-            return issue_set(is, 400, "structure", "Observation.code.coding", "each coding must be an object");
+            return fault_set(fault, F_MALFORMED, "Observation.code.coding", "each coding must be an object");
         const char *sys = json_get_str(c, "system"), *cd = json_get_str(c, "code");
         if (!sys || !cd || strcmp(sys, LOINC) != 0)
             continue;
@@ -144,47 +145,48 @@ static int find_kind(json_object *code, const struct kind_rule **out, struct iss
                 return 0;
             }
     }
-    return issue_set(is, 422, "code-invalid", "Observation.code",
+    return fault_set(fault, F_UNKNOWN_CODE, "Observation.code",
                      "no supported vital-sign code: use a LOINC code for blood pressure (85354-9), body "
                      "weight (29463-7), height (8302-2), BMI (39156-5), temperature (8310-5), SpO2 (59408-5), "
                      "heart rate (8867-4), glucose (2339-0, 41653-7, 15074-8) or steps (55423-8)");
 }
 
-static int check_quantity(json_object *q, const struct unit *units, double min, double max,
-                          const char *what, const char *path, struct issue *is)
+static int check_quantity(json_object *q, const struct unit *units, double min, double max, const char *what,
+                          const char *path, struct fault *fault)
 {
     json_object *v;
     if (!json_object_object_get_ex(q, "value", &v))
-        return issue_set(is, 400, "required", path, "%s: valueQuantity.value is required", what);
+        return fault_set(fault, F_MISSING, path, "%s: valueQuantity.value is required", what);
     if (!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int))
-        return issue_set(is, 400, "structure", path, "%s: value must be a JSON number", what);
+        return fault_set(fault, F_MALFORMED, path, "%s: value must be a JSON number", what);
     double x = json_object_get_double(v);
     if (!isfinite(x))
-        return issue_set(is, 400, "value", path, "%s: value is not a finite number", what);
+        return fault_set(fault, F_INVALID_VALUE, path, "%s: value is not a finite number", what);
     const char *sys = json_get_str(q, "system"), *code = json_get_str(q, "code");
     if (!sys || strcmp(sys, UCUM) != 0 || !code)
-        return issue_set(is, 400, "required", path, "%s: the unit must be given as a UCUM code (system %s)", what, UCUM);
+        return fault_set(fault, F_MISSING, path, "%s: the unit must be given as a UCUM code (system %s)", what, UCUM);
     for (int i = 0; i < 4 && units[i].ucum; i++) {
         if (strcmp(code, units[i].ucum) != 0)
             continue;
         double c = (x + units[i].offset) * units[i].factor;
         if (c < min || c > max)
-            return issue_set(is, 422, "value", path, "%s: %g %s is outside the plausible range (%g to %g %s)",
+            return fault_set(fault, F_INVALID_VALUE, path, "%s: %g %s is outside the plausible range (%g to %g %s)",
                              what, x, code, (min / units[i].factor) - units[i].offset,
                              (max / units[i].factor) - units[i].offset, code);
         return 0;
     }
-    return issue_set(is, 422, "code-invalid", path, "%s: unit '%.32s' is not accepted (use %s)", what, code, units[0].ucum);
+    return fault_set(fault, F_UNKNOWN_CODE, path, "%s: unit '%.32s' is not accepted (use %s)", what, code,
+                     units[0].ucum);
 }
 
-static int check_bp(json_object *o, struct issue *is)
+static int check_bp(json_object *o, struct fault *fault)
 {
     json_object *comps, *vq;
     if (json_object_object_get_ex(o, "valueQuantity", &vq))
-        return issue_set(is, 400, "structure", "Observation.valueQuantity",
+        return fault_set(fault, F_MALFORMED, "Observation.valueQuantity",
                          "a blood pressure panel carries its values in component, not valueQuantity");
     if (!json_object_object_get_ex(o, "component", &comps))
-        return issue_set(is, 400, "required", "Observation.component",
+        return fault_set(fault, F_MISSING, "Observation.component",
                          "a blood pressure panel needs systolic (8480-6) and diastolic (8462-4) components");
     double val[2] = {0, 0};
     int seen[2] = {0, 0};
@@ -194,7 +196,7 @@ static int check_bp(json_object *o, struct issue *is)
         json_object *c = json_object_array_get_idx(comps, i), *code, *q;
         if (!json_object_is_type(c, json_type_object) || !json_object_object_get_ex(c, "code", &code) ||
             !json_object_is_type(code, json_type_object))
-            return issue_set(is, 400, "structure", "Observation.component", "each component needs a code object");
+            return fault_set(fault, F_MALFORMED, "Observation.component", "each component needs a code object");
         json_object *coding;
         int which = -1;
         if (json_object_object_get_ex(code, "coding", &coding) && json_object_is_type(coding, json_type_array))
@@ -207,15 +209,16 @@ static int check_bp(json_object *o, struct issue *is)
                         which = p;
             }
         if (which < 0)
-            return issue_set(is, 422, "code-invalid", "Observation.component.code",
+            return fault_set(fault, F_UNKNOWN_CODE, "Observation.component.code",
                              "blood pressure components must be systolic (8480-6) or diastolic (8462-4)");
         if (seen[which])
-            return issue_set(is, 400, "structure", "Observation.component", "%s pressure is given twice", bp_parts[which].name);
+            return fault_set(fault, F_MALFORMED, "Observation.component", "%s pressure is given twice",
+                             bp_parts[which].name);
         if (!json_object_object_get_ex(c, "valueQuantity", &q) || !json_object_is_type(q, json_type_object))
-            return issue_set(is, 400, "required", "Observation.component.valueQuantity",
+            return fault_set(fault, F_MISSING, "Observation.component.valueQuantity",
                              "%s pressure needs a valueQuantity", bp_parts[which].name);
         if (check_quantity(q, mmhg, bp_parts[which].min, bp_parts[which].max, bp_parts[which].name,
-                           "Observation.component.valueQuantity", is))
+                           "Observation.component.valueQuantity", fault))
             return -1;
         json_object *v;
         json_object_object_get_ex(q, "value", &v);
@@ -223,15 +226,15 @@ static int check_bp(json_object *o, struct issue *is)
         seen[which] = 1;
     }
     if (!seen[0] || !seen[1])
-        return issue_set(is, 400, "required", "Observation.component",
+        return fault_set(fault, F_MISSING, "Observation.component",
                          "a blood pressure panel needs both systolic (8480-6) and diastolic (8462-4)");
     if (val[0] <= val[1])
-        return issue_set(is, 422, "value", "Observation.component",
+        return fault_set(fault, F_INVALID_VALUE, "Observation.component",
                          "systolic pressure (%g) must be higher than diastolic (%g)", val[0], val[1]);
     return 0;
 }
 
-static int check_effective(json_object *o, int64_t now_ms, int tz, struct vital *out, struct issue *is)
+static int check_effective(json_object *o, int64_t now_ms, int tz, struct vital *out, struct fault *fault)
 {
     const char *dt = json_get_str(o, "effectiveDateTime");
     const char *inst = json_get_str(o, "effectiveInstant");
@@ -239,55 +242,59 @@ static int check_effective(json_object *o, int64_t now_ms, int tz, struct vital 
     json_object_object_get_ex(o, "effectivePeriod", &per);
     int given = (dt != NULL) + (inst != NULL) + (per != NULL);
     if (given == 0)
-        return issue_set(is, 400, "required", "Observation.effective[x]",
+        return fault_set(fault, F_MISSING, "Observation.effective[x]",
                          "effectiveDateTime (or effectivePeriod) is required: when was this measured?");
     if (given > 1)
-        return issue_set(is, 400, "structure", "Observation.effective[x]", "give only one effective[x]");
+        return fault_set(fault, F_MALFORMED, "Observation.effective[x]", "give only one effective[x]");
     int64_t lo, hi, lo2, hi2;
     if (dt || inst) {
         if (fhirtime_parse(dt ? dt : inst, FHIRTIME_DATETIME, tz, &lo, &hi) != 0)
-            return issue_set(is, 400, "value", dt ? "Observation.effectiveDateTime" : "Observation.effectiveInstant",
+            return fault_set(fault, F_INVALID_VALUE,
+                             dt ? "Observation.effectiveDateTime" : "Observation.effectiveInstant",
                              "not a valid FHIR dateTime (e.g. 2026-11-24T08:30:00+09:00)");
     } else {
         const char *s = json_get_str(per, "start"), *e = json_get_str(per, "end");
         if (!s || fhirtime_parse(s, FHIRTIME_DATETIME, tz, &lo, &hi) != 0)
-            return issue_set(is, 400, "value", "Observation.effectivePeriod.start", "effectivePeriod.start must be a valid dateTime");
+            return fault_set(fault, F_INVALID_VALUE, "Observation.effectivePeriod.start",
+                             "effectivePeriod.start must be a valid dateTime");
         if (e) {
             if (fhirtime_parse(e, FHIRTIME_DATETIME, tz, &lo2, &hi2) != 0)
-                return issue_set(is, 400, "value", "Observation.effectivePeriod.end", "effectivePeriod.end must be a valid dateTime");
+                return fault_set(fault, F_INVALID_VALUE, "Observation.effectivePeriod.end",
+                                 "effectivePeriod.end must be a valid dateTime");
             if (hi2 < lo)
-                return issue_set(is, 422, "value", "Observation.effectivePeriod", "the period ends before it starts");
+                return fault_set(fault, F_INVALID_VALUE, "Observation.effectivePeriod",
+                                 "the period ends before it starts");
             hi = hi2;
         }
     }
     /* A small allowance for clocks that run ahead. */
     if (lo > now_ms + 10 * 60 * 1000)
-        return issue_set(is, 422, "value", "Observation.effective[x]", "the measurement time lies in the future");
+        return fault_set(fault, F_INVALID_VALUE, "Observation.effective[x]", "the measurement time lies in the future");
     out->eff_lo = lo;
     out->eff_hi = hi;
     return 0;
 }
 
-static int check_subject(json_object *o, struct vital *out, struct issue *is)
+static int check_subject(json_object *o, struct vital *out, struct fault *fault)
 {
     json_object *subj;
     if (!json_object_object_get_ex(o, "subject", &subj))
         return 0;
     const char *ref = json_get_str(subj, "reference");
     if (!ref || strncmp(ref, "Patient/", 8) != 0 || ref[8] == '\0')
-        return issue_set(is, 400, "value", "Observation.subject", "subject must be a reference to Patient/<id>");
+        return fault_set(fault, F_INVALID_VALUE, "Observation.subject", "subject must be a reference to Patient/<id>");
     out->subject = ref + 8;
     return 0;
 }
 
-static int check_source(json_object *o, struct vital *out, struct issue *is)
+static int check_source(json_object *o, struct vital *out, struct fault *fault)
 {
     json_object *meta, *tags;
     out->source = "self-measured";
     if (!json_object_object_get_ex(o, "meta", &meta) || !json_object_object_get_ex(meta, "tag", &tags))
         return 0;
     if (!json_object_is_type(tags, json_type_array))
-        return issue_set(is, 400, "structure", "Observation.meta.tag", "meta.tag must be an array");
+        return fault_set(fault, F_MALFORMED, "Observation.meta.tag", "meta.tag must be an array");
     for (size_t i = 0; i < json_object_array_length(tags); i++) {
         json_object *t = json_object_array_get_idx(tags, i);
         const char *sys = json_object_is_type(t, json_type_object) ? json_get_str(t, "system") : NULL;
@@ -299,68 +306,68 @@ static int check_source(json_object *o, struct vital *out, struct issue *is)
         else if (code && strcmp(code, "device") == 0)
             out->source = "device";
         else
-            return issue_set(is, 422, "code-invalid", "Observation.meta.tag",
+            return fault_set(fault, F_UNKNOWN_CODE, "Observation.meta.tag",
                              "vital signs recorded through this API have source 'self-measured' or 'device'");
     }
     return 0;
 }
 
-static int check_status(json_object *o, struct issue *is)
+static int check_status(json_object *o, struct fault *fault)
 {
     static const char *const ok[] = {"registered", "preliminary", "final", "amended", "corrected"};
     const char *st = json_get_str(o, "status");
     if (!st)
-        return issue_set(is, 400, "required", "Observation.status", "status is required (e.g. \"final\")");
+        return fault_set(fault, F_MISSING, "Observation.status", "status is required (e.g. \"final\")");
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         if (strcmp(st, ok[i]) == 0)
             return 0;
-    return issue_set(is, 422, "code-invalid", "Observation.status",
+    return fault_set(fault, F_UNKNOWN_CODE, "Observation.status",
                      "status '%.32s' is not accepted for a new measurement", st);
 }
 
-int vitals_parse(const char *text, size_t len, int64_t now_ms, int tz_offset_min,
-                 struct vital *out, struct issue *is)
+int vitals_parse(const char *text, size_t len, int64_t now_ms, int tz_offset_min, struct vital *out,
+                 struct fault *fault)
 {
     memset(out, 0, sizeof *out);
-    json_object *o = json_parse_strict(text, len, is), *code;
+    json_object *o = json_parse_strict(text, len, fault), *code;
     if (!o)
         return -1;
     const struct kind_rule *rule = NULL;
     if (!json_object_is_type(o, json_type_object)) {
-        issue_set(is, 400, "structure", NULL, "the body must be a JSON object (a FHIR resource)");
+        fault_set(fault, F_MALFORMED, NULL, "the body must be a JSON object (a FHIR resource)");
         goto fail;
     }
     const char *rt = json_get_str(o, "resourceType");
     if (!rt || strcmp(rt, "Observation") != 0) {
-        issue_set(is, 400, "invalid", "resourceType", "resourceType must be \"Observation\"");
+        fault_set(fault, F_MALFORMED, "resourceType", "resourceType must be \"Observation\"");
         goto fail;
     }
-    if (check_elements(o, is) || check_status(o, is))
+    if (check_elements(o, fault) || check_status(o, fault))
         goto fail;
     if (!json_object_object_get_ex(o, "code", &code)) {
-        issue_set(is, 400, "required", "Observation.code", "code is required");
+        fault_set(fault, F_MISSING, "Observation.code", "code is required");
         goto fail;
     }
-    if (find_kind(code, &rule, is))
+    if (find_kind(code, &rule, fault))
         goto fail;
     if (rule->panel) {
-        if (check_bp(o, is))
+        if (check_bp(o, fault))
             goto fail;
     } else {
         json_object *q, *comps;
         if (json_object_object_get_ex(o, "component", &comps)) {
-            issue_set(is, 422, "not-supported", "Observation.component", "%s carries no components", rule->k.display);
+            fault_set(fault, F_NOT_SUPPORTED, "Observation.component", "%s carries no components", rule->k.display);
             goto fail;
         }
         if (!json_object_object_get_ex(o, "valueQuantity", &q)) {
-            issue_set(is, 400, "required", "Observation.valueQuantity", "%s needs a valueQuantity", rule->k.display);
+            fault_set(fault, F_MISSING, "Observation.valueQuantity", "%s needs a valueQuantity", rule->k.display);
             goto fail;
         }
-        if (check_quantity(q, rule->units, rule->min, rule->max, rule->k.display, "Observation.valueQuantity", is))
+        if (check_quantity(q, rule->units, rule->min, rule->max, rule->k.display, "Observation.valueQuantity", fault))
             goto fail;
     }
-    if (check_effective(o, now_ms, tz_offset_min, out, is) || check_subject(o, out, is) ||
-        check_source(o, out, is))
+    if (check_effective(o, now_ms, tz_offset_min, out, fault) || check_subject(o, out, fault) ||
+        check_source(o, out, fault))
         goto fail;
     out->resource = o;
     out->kind = &rule->k;

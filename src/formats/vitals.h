@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "formats/outcome.h"
 #include "util/buf.h"
+#include "util/fault.h"
 
 #define LOINC "http://loinc.org"
 #define UCUM "http://unitsofmeasure.org"
@@ -34,9 +34,9 @@ struct vital {
 };
 
 /* Validates a submitted Observation. now_ms bounds how far in the future an
- * effective time may lie. On failure returns -1 with is filled. */
-int vitals_parse(const char *text, size_t len, int64_t now_ms, int tz_offset_min,
-                 struct vital *out, struct issue *is);
+ * effective time may lie. On failure returns -1 with the fault filled. */
+int vitals_parse(const char *text, size_t len, int64_t now_ms, int tz_offset_min, struct vital *out,
+                 struct fault *fault);
 
 struct provenance {
     const char *recorded_by;   /* "person:<id>" or "system:<name>" */

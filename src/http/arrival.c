@@ -68,20 +68,21 @@ static int host_known(const struct server *srv, const char *host)
     return 0;
 }
 
-const char *arrival_refusal(const struct server *srv, struct MHD_Connection *c, const void *ctx, int *status)
+int arrival_refusal(const struct server *srv, struct MHD_Connection *c, const void *ctx, struct fault *why)
 {
-    *status = 400;
-    if (arrival_marked(ctx)) {
-        *status = 414;
-        return "more query parameters than any request takes (at most 64)";
-    }
+    if (arrival_marked(ctx))
+        return fault_set(why, F_URI_TOO_LONG, NULL, "more query parameters than any request takes (at most %d)",
+                         QUERY_PARAMS_MAX);
     struct framing f = {0, 0};
     MHD_get_connection_values(c, MHD_HEADER_KIND, count_framing, &f);
     if (f.lengths > 1)
-        return "Content-Length is given more than once";
+        return fault_set(why, F_BAD_REQUEST, NULL, "Content-Length is given more than once");
     if (f.lengths && f.chunked)
-        return "the body's length is given both by Content-Length and by Transfer-Encoding";
+        return fault_set(why, F_BAD_REQUEST, NULL,
+                         "the body's length is given both by Content-Length and by Transfer-Encoding");
     if (!host_known(srv, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
-        return "this Host is not one the service answers for (the operator sets --public-url or --allowed-hosts)";
-    return NULL;
+        return fault_set(why, F_UNKNOWN_HOST, NULL,
+                         "this Host is not one the service answers for (the operator "
+                         "sets --public-url or --allowed-hosts)");
+    return 0;
 }

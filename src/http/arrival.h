@@ -7,6 +7,7 @@
 
 #include <microhttpd.h>
 
+struct fault;
 struct server;
 
 #define QUERY_PARAMS_MAX 64
@@ -20,7 +21,7 @@ void *arrival_uri(void *cls, const char *uri, struct MHD_Connection *c);
 /* 1 if the context is arrival_uri's mark. */
 int arrival_marked(const void *ctx);
 
-/* NULL if the request may go on; else why not, with *status (400, 414). */
-const char *arrival_refusal(const struct server *srv, struct MHD_Connection *c, const void *ctx, int *status);
+/* 0 if the request may go on; else -1, with why filled in. */
+int arrival_refusal(const struct server *srv, struct MHD_Connection *c, const void *ctx, struct fault *why);
 
 #endif

@@ -39,6 +39,8 @@ void route_logout(struct request *r);
 void route_second_factor_state(struct request *r);
 void route_second_factor_change(struct request *r);
 void route_portal(struct request *r);
+/* fault_answer.c: every error code, its status and titles (public). */
+void route_errors(struct request *r);
 /* routes_public.c: the published checksheet (arg "json": as JSON). */
 void route_checksheet(struct request *r);
 /* routes_consent.c: policies, client tokens, the person's consents. */

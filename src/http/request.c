@@ -88,25 +88,11 @@ void req_stream(struct request *r, int status, const char *ctype, int (*next)(vo
     struct stream *st = calloc(1, sizeof *st);
     if (!st) {
         close(ctx);
-        return req_problem(r, 500, "Internal Server Error", "out of memory");
+        return req_refuse(r, F_INTERNAL, "out of memory");
     }
     *st = (struct stream){.next = next, .close = close, .ctx = ctx};
     r->stream = st;
     req_reply(r, status, ctype);
-}
-
-void req_outcome(struct request *r, const struct issue *is)
-{
-    r->resp.len = 0;
-    outcome_write(is, &r->resp);
-    req_reply(r, is->status ? is->status : 400, "application/fhir+json; charset=utf-8");
-}
-
-void req_problem(struct request *r, int status, const char *title, const char *detail)
-{
-    r->resp.len = 0;
-    problem_write(status, title, detail, &r->resp);
-    req_reply(r, status, "application/problem+json; charset=utf-8");
 }
 
 int req_is_json(struct request *r)
@@ -118,18 +104,18 @@ int req_is_json(struct request *r)
 json_object *req_json_object(struct request *r)
 {
     if (!req_is_json(r)) {
-        req_problem(r, 415, "Unsupported Media Type", "send application/json");
+        req_refuse(r, F_MEDIA_TYPE, "send application/json");
         return NULL;
     }
-    struct issue is;
-    json_object *o = json_parse_strict(buf_cstr(&r->body), r->body.len, &is);
+    struct fault fault;
+    json_object *o = json_parse_strict(buf_cstr(&r->body), r->body.len, &fault);
     if (!o) {
-        req_problem_issue(r, &is);
+        req_fault(r, &fault);
         return NULL;
     }
     if (!json_object_is_type(o, json_type_object)) {
         json_object_put(o);
-        req_problem(r, 400, "Bad Request", "send a JSON object");
+        req_refuse(r, F_MALFORMED, "send a JSON object");
         return NULL;
     }
     return o;
@@ -170,21 +156,6 @@ void req_finish_no_content(struct request *r)
     req_answer_json(r, 204);
 }
 
-void req_problem_issue(struct request *r, const struct issue *is)
-{
-    static const struct { int status; const char *title; } titles[] = {
-        {400, "Bad Request"}, {401, "Unauthorized"}, {403, "Forbidden"}, {404, "Not Found"},
-        {409, "Conflict"}, {410, "Gone"}, {413, "Content Too Large"}, {415, "Unsupported Media Type"},
-        {422, "Unprocessable Content"}, {429, "Too Many Requests"}, {500, "Internal Server Error"},
-        {503, "Service Unavailable"},
-    };
-    const char *title = "Error";
-    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
-        if (titles[i].status == is->status)
-            title = titles[i].title;
-    req_problem(r, is->status, title, is->diagnostics);
-}
-
 void req_answer_json(struct request *r, int ok_status)
 {
     const struct op_result *res = op_result(r->op);
@@ -194,11 +165,11 @@ void req_answer_json(struct request *r, int ok_status)
             snprintf(s, sizeof s, "%lld", (long long)res->retry_after_s);
             req_add_header(r, "Retry-After", s);
         }
-        req_problem_issue(r, &res->issue);
+        req_fault(r, &res->fault);
         return;
     }
     if (op_render(r->op, &r->resp) != PHR_OK) {
-        req_problem(r, 500, "Internal Server Error", "the answer could not be written");
+        req_refuse(r, F_INTERNAL, "the answer could not be written");
         return;
     }
     req_reply(r, ok_status, r->resp.len ? "application/json; charset=utf-8" : NULL);
@@ -213,17 +184,6 @@ static void op_finished(struct op *op, void *arg)
     MHD_resume_connection(r->conn);
 }
 
-void req_fail(struct request *r, int status, const char *code, const char *title, const char *detail)
-{
-    if (strncmp(r->path, "/fhir", 5) == 0) {
-        struct issue is;
-        issue_set(&is, status, code, NULL, "%s", detail);
-        req_outcome(r, &is);
-    } else {
-        req_problem(r, status, title, detail);
-    }
-}
-
 void req_submit(struct request *r, struct op *op, void (*finish)(struct request *r))
 {
     struct server *srv = r->srv;
@@ -231,7 +191,7 @@ void req_submit(struct request *r, struct op *op, void (*finish)(struct request 
     pthread_mutex_lock(&srv->lock);
     if (srv->stopping) {
         pthread_mutex_unlock(&srv->lock);
-        req_fail(r, 503, "transient", "Service Unavailable", "the service is stopping; nothing was done");
+        req_refuse(r, F_STOPPING, "the service is stopping; nothing was done");
         return;
     }
     srv->suspended++;
@@ -246,8 +206,7 @@ void req_submit(struct request *r, struct op *op, void (*finish)(struct request 
         /* Answered on resume, like any other pending request; finish is
          * NULL, so the handler sends this answer as it stands. */
         r->finish = NULL;
-        req_fail(r, 503, "transient", "Service Unavailable",
-                 err == PHR_ESHUTDOWN ? "the service is stopping; nothing was done" : "try again");
+        req_refuse(r, err == PHR_ESHUTDOWN ? F_STOPPING : F_UNAVAILABLE, "nothing was done (%s)", phr_strerror(err));
         r->state = RQ_PENDING;
         MHD_resume_connection(r->conn);
     }
@@ -290,7 +249,7 @@ void req_defer(struct request *r, void (*work)(struct request *r))
     }
     pthread_mutex_unlock(&srv->lock);
     if (busy)
-        return req_fail(r, 503, "transient", "Service Unavailable", "busy with other such requests; try again shortly");
+        return req_refuse(r, F_BUSY, "busy with other such requests; try again shortly");
     struct deferred *d = malloc(sizeof *d);
     pthread_t t;
     pthread_attr_t attr;
@@ -309,7 +268,7 @@ void req_defer(struct request *r, void (*work)(struct request *r))
     pthread_mutex_lock(&srv->lock);
     srv->deferred--;
     pthread_mutex_unlock(&srv->lock);
-    req_fail(r, 503, "transient", "Service Unavailable", "try again");
+    req_refuse(r, F_BUSY, "no thread could be started for the request; nothing was done");
     r->finish = NULL;
     r->state = RQ_PENDING;
     MHD_resume_connection(r->conn);
@@ -391,24 +350,19 @@ void req_too_many(struct request *r, int retry_after_s)
     char v[16];
     snprintf(v, sizeof v, "%d", retry_after_s);
     req_add_header(r, "Retry-After", v);
-    req_fail(r, 429, "throttled", "Too Many Requests", "too many requests; slow down and try again later");
+    req_refuse(r, F_RATE_LIMITED, "more than the allowed requests a minute; try again in %d s", retry_after_s);
 }
 
 void req_auth_refused(struct request *r, int err)
 {
     if (err == PHR_EBUSY)
         return req_too_many(r, r->retry_after_s);
-    if (err == PHR_EINVAL) {
-        req_fail(r, 403, "forbidden", "Forbidden",
-                 "a request signed in by cookie that changes something must come from this site's pages; "
-                 "API clients send Authorization: Bearer");
-        return;
-    }
-    if (strncmp(r->path, "/fhir", 5) == 0)
-        req_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-    req_fail(r, 401, "login", "Unauthorized",
-             err == PHR_EPERM ? "the session has expired (or the account is disabled); sign in again"
-                              : "sign in first (POST /api/v1/login)");
+    if (err == PHR_EINVAL)
+        return req_refuse(r, F_CROSS_SITE,
+                          "a request signed in by cookie that changes something must come from this site's pages");
+    if (err == PHR_EPERM)
+        return req_refuse(r, F_SESSION_EXPIRED, "the session has expired (or the account is disabled)");
+    req_refuse(r, F_SIGN_IN_REQUIRED, "no session or token was given, or it is not known");
 }
 
 int req_is_tls(struct request *r)

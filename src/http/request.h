@@ -8,6 +8,7 @@
 #include <microhttpd.h>
 #include <json-c/json.h>
 
+#include "http/fault_answer.h"
 #include "http/router.h"
 #include "service/service.h"
 #include "util/buf.h"
@@ -73,10 +74,12 @@ void req_reply(struct request *r, int status, const char *ctype);
 /* Answers with a streamed body; the stream takes ctx (closed on every path). */
 void req_stream(struct request *r, int status, const char *ctype, int (*next)(void *, struct buf *),
                 void (*close)(void *), void *ctx);
-/* Answers with a FHIR OperationOutcome for is. */
-void req_outcome(struct request *r, const struct issue *is);
-/* Answers with RFC 9457 problem+json. */
-void req_problem(struct request *r, int status, const char *title, const char *detail);
+/* Answers with the fault (http/fault_answer.c): the status of its kind, as
+ * an OperationOutcome under /fhir and problem+json elsewhere, titled in
+ * the caller's language. */
+void req_fault(struct request *r, const struct fault *f);
+/* The same for a fault decided by the http layer itself. */
+void req_refuse(struct request *r, enum fault_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The body is declared application/json. */
 int req_is_json(struct request *r);
 /* The body as a JSON object; NULL after answering 415 or 400. The caller
@@ -89,14 +92,9 @@ void req_finish_session(struct request *r, int64_t max_age_ms);
 void req_finish_ok(struct request *r);
 void req_finish_created(struct request *r);
 void req_finish_no_content(struct request *r);
-/* Answers with problem+json for is. */
-void req_problem_issue(struct request *r, const struct issue *is);
-/* The finish step of a JSON API op: its problem, or its rendered answer
+/* The finish step of a JSON API op: its fault, or its rendered answer
  * with ok_status. */
 void req_answer_json(struct request *r, int ok_status);
-/* Answers in the format of the request's API: an OperationOutcome under
- * /fhir (issue type `code`), problem+json elsewhere (`title`). */
-void req_fail(struct request *r, int status, const char *code, const char *title, const char *detail);
 /* Runs work(r) — a handler that itself waits for the writer (an erasure's
  * commits, one after the other) — on a thread of its own while the
  * connection waits suspended, so that no HTTP thread waits for a commit;

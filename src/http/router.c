@@ -24,6 +24,7 @@ static const struct route routes[] = {
     /* Public. */
     {"GET", "/api/v1/health", ANY, ACT_COUNT, BODY_API, route_health, NULL, 0},
     {"GET", "/api/v1/checkup-items", ANY, ACT_COUNT, BODY_API, route_checkup_items, NULL, 0},
+    {"GET", "/api/v1/errors", ANY, ACT_COUNT, BODY_API, route_errors, NULL, 0},
     {"GET", "/api/v1/policies", ANY, ACT_COUNT, BODY_API, route_policies, NULL, 0},
     {"GET", "/api/v1/policies/{kind}/versions", ANY, ACT_COUNT, BODY_API, route_policy_versions, NULL, 0},
     {"GET", "/checksheet", ANY, ACT_COUNT, BODY_API, route_checksheet, NULL, 0},
@@ -176,8 +177,8 @@ static unsigned caller_of(const struct request *r)
 static void finish_refused(struct request *r)
 {
     const struct op_result *res = op_result(r->op);
-    if (res->err && res->issue.status)
-        return req_fail(r, res->issue.status, "forbidden", "Forbidden", res->issue.diagnostics);
+    if (res->err)
+        return req_fault(r, &res->fault);
     if (r->auth_err)
         return req_auth_refused(r, r->auth_err);
     char why[160];
@@ -185,16 +186,16 @@ static void finish_refused(struct request *r)
     snprintf(why, sizeof why, "this is for %s%s%s%s%s", c & P ? "the person whose data it is" : "",
              (c & P) && (c & ~P & IN) ? " or " : "", c & S ? "staff" : "", (c & S) && (c & R) ? " or " : "",
              c & R ? "another provider's client (a recipient, POST /api/v1/token)" : "");
-    req_fail(r, 403, "forbidden", "Forbidden", why);
+    req_refuse(r, F_FORBIDDEN, "%s", why);
 }
 
 /* Records a refusal of an identified caller (reason: why), then answers it. */
 static void refuse(struct request *r, const char *reason)
 {
     struct op *op;
-    struct issue is;
-    if (service_refusal(r->svc, &r->actor, r->rt->act, NULL, reason, &op, &is) != 0)
-        return req_fail(r, is.status, "exception", "Internal Server Error", is.diagnostics);
+    struct fault fault;
+    if (service_refusal(r->svc, &r->actor, r->rt->act, NULL, reason, &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, finish_refused);
 }
 
@@ -205,14 +206,12 @@ static void not_routed(struct request *r)
         if (!fhir && strncmp(r->path, "/api/", 5))
             return route_portal(r);
         r->route = fhir ? "/fhir/(unknown)" : "/api/(unknown)";
-        return req_fail(r, 404, "not-supported", "Not Found",
-                        fhir ? "this resource type or path is not served (see /fhir/metadata)" : "no such API endpoint");
+        return req_refuse(r, F_NO_ROUTE, "%s",
+                          fhir ? "this resource type or path is not served" : "no such API endpoint");
     }
-    char why[128];
     r->route = "(method not allowed)";
-    snprintf(why, sizeof why, "this path accepts %s", r->allow);
     req_add_header(r, MHD_HTTP_HEADER_ALLOW, r->allow);
-    req_fail(r, 405, "not-supported", "Method Not Allowed", why);
+    req_refuse(r, F_METHOD_NOT_ALLOWED, "this path accepts %s", r->allow);
 }
 
 void router_dispatch(struct request *r)
@@ -236,9 +235,9 @@ void router_dispatch(struct request *r)
         return refuse(r, "route");
     if ((rt->flags & ROUTE_GATED) && gate_decide(&r->actor, rt->act, NULL) == GATE_DENY) {
         struct op *op;
-        struct issue is;
-        if (service_deny(r->svc, &r->actor, rt->act, &op, &is) != 0)
-            return req_fail(r, is.status, "exception", "Internal Server Error", is.diagnostics);
+        struct fault fault;
+        if (service_deny(r->svc, &r->actor, rt->act, &op, &fault) != 0)
+            return req_fault(r, &fault);
         return req_submit(r, op, finish_refused);
     }
     rt->handler(r);

@@ -17,21 +17,21 @@
 /* Reads {"login": "...", "password": "..."}. */
 static json_object *credentials(struct request *r, const char **login, const char **pw, size_t *pwlen)
 {
-    struct issue is;
+    struct fault fault;
     if (!req_is_json(r)) {
-        req_problem(r, 415, "Unsupported Media Type", "send application/json");
+        req_refuse(r, F_MEDIA_TYPE, "send application/json");
         return NULL;
     }
-    json_object *o = json_parse_strict(r->body.data ? r->body.data : "", r->body.len, &is);
+    json_object *o = json_parse_strict(r->body.data ? r->body.data : "", r->body.len, &fault);
     if (!o) {
-        req_problem_issue(r, &is);
+        req_fault(r, &fault);
         return NULL;
     }
     *login = json_object_is_type(o, json_type_object) ? json_get_str(o, "login") : NULL;
     *pw = json_get_str_len(o, "password", pwlen);
     if (!*login || !*pw) {
         json_object_put(o);
-        req_problem(r, 400, "Bad Request", "login and password (strings) are required");
+        req_refuse(r, F_BAD_REQUEST, "login and password (strings) are required");
         return NULL;
     }
     return o;
@@ -60,16 +60,16 @@ static void signup_or_login(struct request *r, int signup)
     if (!o)
         return;
     struct op *op;
-    struct issue is;
-    int rc = signup ? accounts_signup(r->svc, &r->actor, login, pw, pwlen, &op, &is)
+    struct fault fault;
+    int rc = signup ? accounts_signup(r->svc, &r->actor, login, pw, pwlen, &op, &fault)
                     : accounts_login(r->svc, &r->actor, login, pw, pwlen, json_get_str(o, "otp"),
-                                     json_get_str(o, "recovery_code"), &op, &is);
+                                     json_get_str(o, "recovery_code"), &op, &fault);
     /* json-c's strings are the secrets in plaintext: wipe before release. */
     json_wipe_str(o, "password");
     json_wipe_str(o, "recovery_code");
     json_object_put(o);
     if (rc != 0) {
-        req_problem_issue(r, &is);
+        req_fault(r, &fault);
         return;
     }
     req_submit(r, op, signup ? finish_signup : finish_login);
@@ -84,7 +84,7 @@ void route_second_factor_state(struct request *r)
     int err = second_factor_state(r->svc, &r->actor, r->auth.person_id, &r->resp);
     if (err) {
         r->resp.len = 0;
-        return req_problem(r, 503, "Service Unavailable", "the second factor could not be read");
+        return req_refuse(r, F_UNAVAILABLE, "the second factor could not be read");
     }
     req_reply(r, 200, JSON_TYPE);
 }
@@ -97,14 +97,14 @@ void route_second_factor_change(struct request *r)
     size_t pwlen;
     const char *pw = json_get_str_len(o, "password", &pwlen);
     struct op *op;
-    struct issue is;
+    struct fault fault;
     int rc = second_factor_change(r->svc, &r->actor, r->auth.person_id, json_get_str(o, "action"),
-                                  json_get_str(o, "otp"), json_get_str(o, "recovery_code"), pw, pwlen, &op, &is);
+                                  json_get_str(o, "otp"), json_get_str(o, "recovery_code"), pw, pwlen, &op, &fault);
     json_wipe_str(o, "password");
     json_wipe_str(o, "recovery_code");
     json_object_put(o);
     if (rc != 0)
-        return req_problem_issue(r, &is);
+        return req_fault(r, &fault);
     req_submit(r, op, req_finish_ok);
 }
 
@@ -120,7 +120,7 @@ void route_checkup_items(struct request *r)
               buf_puts(&r->resp, ",\"type\":") || buf_json_str(&r->resp, it->type) ||
               buf_puts(&r->resp, ",\"unit\":") || buf_json_str(&r->resp, it->unit) || buf_puts(&r->resp, "}");
     if (err || buf_puts(&r->resp, "]"))
-        return req_problem(r, 500, "Internal Server Error", "out of memory");
+        return req_refuse(r, F_INTERNAL, "out of memory");
     req_reply(r, 200, JSON_TYPE);
 }
 
@@ -143,9 +143,9 @@ void route_login(struct request *r)
 void route_logout(struct request *r)
 {
     struct op *op;
-    struct issue is;
-    if (accounts_logout(r->svc, &r->actor, &r->auth, &op, &is) != 0)
-        return req_problem_issue(r, &is);
+    struct fault fault;
+    if (accounts_logout(r->svc, &r->actor, &r->auth, &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, finish_logout);
 }
 
@@ -157,12 +157,12 @@ void route_portal(struct request *r)
     const char *body = web_file(r->srv->web, r->path, &len, &ctype);
     if (body && strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
         r->route = "(portal)";
-        return req_problem(r, 405, "Method Not Allowed", "the portal's files are read with GET");
+        return req_refuse(r, F_METHOD_NOT_ALLOWED, "the portal's files are read with GET");
     }
     if (body) {
         r->route = "(portal)";
         if (buf_append(&r->resp, body, len))
-            return req_problem(r, 500, "Internal Server Error", "out of memory");
+            return req_refuse(r, F_INTERNAL, "out of memory");
         return req_reply(r, 200, ctype);
     }
     r->route = "(not found)";

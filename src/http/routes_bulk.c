@@ -18,13 +18,6 @@
 
 #define FHIR_TYPE "application/fhir+json; charset=utf-8"
 
-static void refuse(struct request *r, int status, const char *code, const char *msg)
-{
-    struct issue is;
-    issue_set(&is, status, code, NULL, "%s", msg);
-    req_outcome(r, &is);
-}
-
 /* /fhir/$export, /fhir/Patient/$export, or a recipient group's
  * /fhir/Group/{code}/$export: a recipient group is a Group of the persons
  * it may receive. */
@@ -33,16 +26,16 @@ void route_bulk_kickoff(struct request *r)
     const char *group = r->rt->arg ? r->param[0] : NULL;
     const char *prefer = req_header(r, "Prefer"), *fmt = req_arg(r, "_outputFormat");
     if (!prefer || !strstr(prefer, "respond-async"))
-        return refuse(r, 400, "required", "a Bulk Data export is asynchronous: send Prefer: respond-async");
+        return req_refuse(r, F_BAD_REQUEST, "a Bulk Data export is asynchronous: send Prefer: respond-async");
     if (fmt && strcmp(fmt, "application/fhir+ndjson") && strcmp(fmt, "application/ndjson") && strcmp(fmt, "ndjson"))
-        return refuse(r, 400, "not-supported", "_outputFormat must be application/fhir+ndjson");
+        return req_refuse(r, F_UNSUPPORTED_PARAMETER, "_outputFormat must be application/fhir+ndjson");
     char id[ID_LEN + 1], loc[512];
-    struct issue is;
-    if (bulk_kickoff(r->svc, &r->actor, group, req_arg(r, "_type"), req_arg(r, "_since"), id, &is))
-        return req_outcome(r, &is);
+    struct fault fault;
+    if (bulk_kickoff(r->svc, &r->actor, group, req_arg(r, "_type"), req_arg(r, "_since"), id, &fault))
+        return req_fault(r, &fault);
     snprintf(loc, sizeof loc, "%s/$export-status/%s", req_base_url(r), id);
     if (req_add_header(r, "Content-Location", loc))
-        return refuse(r, 500, "exception", "out of memory");
+        return req_refuse(r, F_INTERNAL, "out of memory");
     buf_puts(&r->resp, "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"information\","
                        "\"code\":\"informational\",\"diagnostics\":\"the export is ready: poll Content-Location\"}]}");
     req_reply(r, 202, FHIR_TYPE);
@@ -50,27 +43,27 @@ void route_bulk_kickoff(struct request *r)
 
 void route_bulk_cancel(struct request *r)
 {
-    struct issue is;
-    if (bulk_cancel(r->svc, &r->actor, r->param[0], &is))
-        return req_outcome(r, &is);
+    struct fault fault;
+    if (bulk_cancel(r->svc, &r->actor, r->param[0], &fault))
+        return req_fault(r, &fault);
     req_reply(r, 202, FHIR_TYPE);
 }
 
 void route_bulk_status(struct request *r)
 {
     const char *id = r->param[0];
-    struct issue is;
+    struct fault fault;
     int64_t expires;
-    if (bulk_status(r->svc, &r->actor, id, req_base_url(r), &r->resp, &expires, &is)) {
+    if (bulk_status(r->svc, &r->actor, id, req_base_url(r), &r->resp, &expires, &fault)) {
         r->resp.len = 0;
-        return req_outcome(r, &is);
+        return req_fault(r, &fault);
     }
     char when[64];
     time_t t = (time_t)(expires / 1000);
     struct tm tm;
     strftime(when, sizeof when, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&t, &tm));
     if (req_add_header(r, "Expires", when))
-        return refuse(r, 500, "exception", "out of memory");
+        return req_refuse(r, F_INTERNAL, "out of memory");
     req_reply(r, 200, "application/json; charset=utf-8");
 }
 
@@ -88,8 +81,8 @@ static void file_end(void *ctx)
 void route_bulk_file(struct request *r)
 {
     struct bulk_file *b;
-    struct issue is;
-    if (bulk_file_open(r->svc, &r->actor, r->param[0], r->param[1], &b, &is))
-        return req_outcome(r, &is);
+    struct fault fault;
+    if (bulk_file_open(r->svc, &r->actor, r->param[0], r->param[1], &b, &fault))
+        return req_fault(r, &fault);
     req_stream(r, 200, "application/fhir+ndjson", file_piece, file_end, b);
 }

@@ -19,7 +19,7 @@ void route_policies(struct request *r)
 {
     if (policy_current(r->svc, &r->resp) != PHR_OK) {
         r->resp.len = 0;
-        return req_problem(r, 503, "Service Unavailable", "the policies could not be read");
+        return req_refuse(r, F_UNAVAILABLE, "the policies could not be read");
     }
     req_reply(r, 200, "application/json; charset=utf-8");
 }
@@ -27,13 +27,13 @@ void route_policies(struct request *r)
 void route_consents_record(struct request *r)
 {
     if (!req_is_json(r))
-        return req_problem(r, 415, "Unsupported Media Type", "send application/json");
+        return req_refuse(r, F_MEDIA_TYPE, "send application/json");
     struct consent_request req;
-    struct issue is;
+    struct fault fault;
     struct op *op;
-    if (consent_request_parse(buf_cstr(&r->body), r->body.len, &req, &is) != 0 ||
-        consent_record(r->svc, &r->actor, r->auth.person_id, &req, channel(r), NULL, &op, &is) != 0)
-        return req_problem_issue(r, &is);
+    if (consent_request_parse(buf_cstr(&r->body), r->body.len, &req, &fault) != 0 ||
+        consent_record(r->svc, &r->actor, r->auth.person_id, &req, channel(r), NULL, &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, req_finish_created);
 }
 
@@ -42,20 +42,20 @@ void route_suspensions(struct request *r)
     json_object *o = req_json_object(r);
     if (!o)
         return;
-    struct issue is;
+    struct fault fault;
     const char *purpose = json_get_str(o, "purpose");
     const char *action = json_get_str(o, "action");
     if (!purpose || !action || (strcmp(action, "suspend") && strcmp(action, "lift"))) {
         json_object_put(o);
-        return req_problem(r, 422, "Unprocessable Content",
-                           "send {\"purpose\": a purpose code or \"*\", \"action\": \"suspend\" or \"lift\"}");
+        return req_refuse(r, F_INVALID_VALUE,
+                          "send {\"purpose\": a purpose code or \"*\", \"action\": \"suspend\" or \"lift\"}");
     }
     struct op *op;
-    int rc = use_suspend(r->svc, &r->actor, r->auth.person_id, purpose, strcmp(action, "lift") == 0, channel(r),
-                         NULL, &op, &is);
+    int rc = use_suspend(r->svc, &r->actor, r->auth.person_id, purpose, strcmp(action, "lift") == 0, channel(r), NULL,
+                         &op, &fault);
     json_object_put(o);
     if (rc != 0)
-        return req_problem_issue(r, &is);
+        return req_fault(r, &fault);
     req_submit(r, op, req_finish_no_content);
 }
 
@@ -65,45 +65,42 @@ void route_token(struct request *r)
     json_object *o = req_json_object(r);
     if (!o)
         return;
-    struct issue is;
+    struct fault fault;
     const char *id = json_get_str(o, "client_id");
     const char *secret = json_get_str(o, "client_secret");
     struct op *op;
-    int rc = recipient_token(r->svc, &r->actor, id, secret, &op, &is);
+    int rc = recipient_token(r->svc, &r->actor, id, secret, &op, &fault);
     if (secret)
         explicit_bzero((char *)secret, strlen(secret));
     json_object_put(o);
     if (rc != 0)
-        return req_problem_issue(r, &is);
+        return req_fault(r, &fault);
     req_submit(r, op, req_finish_ok);
 }
 
 /* /api/v1/policies/{kind}/versions: earlier versions stay readable. */
 void route_policy_versions(struct request *r)
 {
-    int err = policy_versions(r->svc, r->param[0], &r->resp);
-    if (err) {
-        r->resp.len = 0;
-        return err == PHR_ENOTFOUND ? req_problem(r, 404, "Not Found", "the documents are terms, summary and privacy")
-                                    : req_problem(r, 503, "Service Unavailable", "the store is not available");
-    }
+    struct fault fault;
+    if (policy_versions(r->svc, r->param[0], &r->resp, &fault))
+        return req_fault(r, &fault);
     req_reply(r, 200, "application/json; charset=utf-8");
 }
 
 void route_provisions(struct request *r)
 {
     struct op *op;
-    struct issue is;
-    if (provisions_read(r->svc, &r->actor, r->auth.person_id, 0, NULL, &op, &is) != 0)
-        return req_problem_issue(r, &is);
+    struct fault fault;
+    if (provisions_read(r->svc, &r->actor, r->auth.person_id, 0, NULL, &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, req_finish_ok);
 }
 
 void route_consents_read(struct request *r)
 {
     struct op *op;
-    struct issue is;
-    if (consent_read(r->svc, &r->actor, r->auth.person_id, 0, NULL, &op, &is) != 0)
-        return req_problem_issue(r, &is);
+    struct fault fault;
+    if (consent_read(r->svc, &r->actor, r->auth.person_id, 0, NULL, &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, req_finish_ok);
 }

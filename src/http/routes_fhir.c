@@ -13,13 +13,6 @@
 #define FHIR_TYPE "application/fhir+json; charset=utf-8"
 #define MAX_SEARCH_ARGS 32
 
-static void outcome(struct request *r, int status, const char *code, const char *msg)
-{
-    struct issue is;
-    issue_set(&is, status, code, NULL, "%s", msg);
-    req_outcome(r, &is);
-}
-
 #define MED_PAGING                                                                                       \
     "{\"name\":\"_count\",\"type\":\"number\"},{\"name\":\"_sort\",\"type\":\"string\"},"                     \
     "{\"name\":\"_offset\",\"type\":\"number\"},{\"name\":\"_total\",\"type\":\"token\"}"
@@ -105,15 +98,6 @@ void route_fhir_metadata(struct request *r)
     req_reply(r, 200, FHIR_TYPE);
 }
 
-static void finish_error(struct request *r, const struct op_result *res)
-{
-    if (res->err == PHR_EPERM && res->issue.status == 0) {
-        outcome(r, 403, "forbidden", "not allowed");
-        return;
-    }
-    req_outcome(r, &res->issue);
-}
-
 static void set_version_headers(struct request *r, const char *id, int version, int location)
 {
     char etag[32], loc[400];
@@ -129,17 +113,17 @@ static void finish_body(struct request *r, int status)
 {
     const struct op_result *res = op_result(r->op);
     if (res->err)
-        return finish_error(r, res);
+        return req_fault(r, &res->fault);
     int err = op_render(r->op, &r->resp);
     if (err == PHR_ENOTFOUND) {
         /* The person was erased between the read and the opening: their
          * key is gone, and so, a moment later, are the rows. */
         r->resp.len = 0;
-        return outcome(r, 404, "not-found", "no such resource");
+        return req_refuse(r, F_NOT_FOUND, "no such resource");
     }
     if (err != PHR_OK) {
         r->resp.len = 0;
-        return outcome(r, 500, "exception", "the record could not be opened");
+        return req_refuse(r, F_INTERNAL, "the record could not be opened");
     }
     req_reply(r, status, FHIR_TYPE);
 }
@@ -170,7 +154,7 @@ static int fhir_body_type(struct request *r)
     const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (ct && (strncasecmp(ct, "application/fhir+json", 21) == 0 || strncasecmp(ct, "application/json", 16) == 0))
         return 1;
-    outcome(r, 415, "not-supported", "send application/fhir+json");
+    req_refuse(r, F_MEDIA_TYPE, "send application/fhir+json");
     return 0;
 }
 
@@ -233,11 +217,11 @@ void route_fhir_search(struct request *r)
     struct args g = {.n = 0};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, &g);
     if (g.overflow)
-        return outcome(r, 400, "too-costly", "too many search parameters");
+        return req_refuse(r, F_BAD_REQUEST, "too many search parameters");
     struct search_params p;
-    struct issue is;
-    if (search_parse(g.a, g.n, service_config(r->svc)->tz_offset_min, &p, &is) != 0)
-        return req_outcome(r, &is);
+    struct fault fault;
+    if (search_parse(g.a, g.n, service_config(r->svc)->tz_offset_min, &p, &fault) != 0)
+        return req_fault(r, &fault);
     p.q.resource_type = type;
     struct buf self;
     buf_init(&self);
@@ -251,11 +235,11 @@ void route_fhir_search(struct request *r)
         first = 0;
     }
     struct op *op = NULL;
-    if (err || records_search(r->svc, &r->actor, &p, req_base_url(r), buf_cstr(&self), &op, &is) != 0) {
+    if (err || records_search(r->svc, &r->actor, &p, req_base_url(r), buf_cstr(&self), &op, &fault) != 0) {
         buf_free(&self);
         if (err)
-            return outcome(r, 500, "exception", "out of memory");
-        return req_outcome(r, &is);
+            return req_refuse(r, F_INTERNAL, "out of memory");
+        return req_fault(r, &fault);
     }
     buf_free(&self);
     req_submit(r, op, finish_read);
@@ -264,20 +248,20 @@ void route_fhir_search(struct request *r)
 void route_fhir_create(struct request *r)
 {
     struct op *op = NULL;
-    struct issue is;
+    struct fault fault;
     if (!fhir_body_type(r))
         return;
-    if (records_create(r->svc, &r->actor, NULL, buf_cstr(&r->body), r->body.len, "fhir-api", &op, &is) != 0)
-        return req_outcome(r, &is);
+    if (records_create(r->svc, &r->actor, NULL, buf_cstr(&r->body), r->body.len, "fhir-api", &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, finish_create);
 }
 
 static void read_version(struct request *r, int version)
 {
     struct op *op = NULL;
-    struct issue is;
-    if (records_read(r->svc, &r->actor, r->rt->arg, r->param[0], version, &op, &is) != 0)
-        return req_outcome(r, &is);
+    struct fault fault;
+    if (records_read(r->svc, &r->actor, r->rt->arg, r->param[0], version, &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, finish_read);
 }
 
@@ -291,30 +275,31 @@ void route_fhir_vread(struct request *r)
     char *end;
     long v = strtol(r->param[1], &end, 10);
     if (*end || v < 1 || v > 1000000)
-        return outcome(r, 404, "not-found", "no such version of this record");
+        return req_refuse(r, F_NOT_FOUND, "no such version of this record");
     read_version(r, (int)v);
 }
 
 void route_fhir_update(struct request *r)
 {
     struct op *op = NULL;
-    struct issue is;
+    struct fault fault;
     int v = if_match(r);
     if (v < 0)
-        return outcome(r, 400, "invalid", "If-Match must be a version ETag such as W/\"2\"");
+        return req_refuse(r, F_BAD_REQUEST, "If-Match must be a version ETag such as W/\"2\"");
     if (!fhir_body_type(r))
         return;
-    if (records_update(r->svc, &r->actor, r->param[0], v, buf_cstr(&r->body), r->body.len, "fhir-api", &op, &is) != 0)
-        return req_outcome(r, &is);
+    if (records_update(r->svc, &r->actor, r->param[0], v, buf_cstr(&r->body), r->body.len, "fhir-api", &op, &fault) !=
+        0)
+        return req_fault(r, &fault);
     req_submit(r, op, finish_update);
 }
 
 void route_fhir_history(struct request *r)
 {
     struct op *op = NULL;
-    struct issue is;
-    if (records_history(r->svc, &r->actor, r->rt->arg, r->param[0], req_base_url(r), &op, &is) != 0)
-        return req_outcome(r, &is);
+    struct fault fault;
+    if (records_history(r->svc, &r->actor, r->rt->arg, r->param[0], req_base_url(r), &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, finish_read);
 }
 
@@ -332,9 +317,9 @@ static const char *patient_arg(struct request *r)
 void route_fhir_consents(struct request *r)
 {
     struct op *op;
-    struct issue is;
-    if (consent_read(r->svc, &r->actor, patient_arg(r), 1, req_base_url(r), &op, &is) != 0)
-        return req_outcome(r, &is);
+    struct fault fault;
+    if (consent_read(r->svc, &r->actor, patient_arg(r), 1, req_base_url(r), &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, finish_read);
 }
 
@@ -342,9 +327,9 @@ void route_fhir_consents(struct request *r)
 void route_fhir_provenance(struct request *r)
 {
     struct op *op;
-    struct issue is;
-    if (provisions_read(r->svc, &r->actor, patient_arg(r), 1, req_base_url(r), &op, &is) != 0)
-        return req_outcome(r, &is);
+    struct fault fault;
+    if (provisions_read(r->svc, &r->actor, patient_arg(r), 1, req_base_url(r), &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, finish_read);
 }
 
@@ -353,15 +338,15 @@ void route_fhir_provenance(struct request *r)
 void route_fhir_audit_events(struct request *r)
 {
     struct op *op;
-    struct issue is;
-    if (access_log_read(r->svc, &r->actor, patient_arg(r), req_base_url(r), &op, &is) != 0)
-        return req_outcome(r, &is);
+    struct fault fault;
+    if (access_log_read(r->svc, &r->actor, patient_arg(r), req_base_url(r), &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, finish_read);
 }
 
 static void finish_not_found(struct request *r)
 {
-    outcome(r, 404, "not-found", "no such patient");
+    req_refuse(r, F_NOT_FOUND, "no such patient");
 }
 
 /* The person as the service knows them (an id), and everything of theirs
@@ -372,9 +357,9 @@ static int own_patient(struct request *r, enum action act)
     if (!strcmp(r->param[0], r->auth.person_id))
         return 1;
     struct op *op;
-    struct issue is;
-    if (service_refusal(r->svc, &r->actor, act, r->param[0], "not-own", &op, &is) != 0)
-        req_outcome(r, &is);
+    struct fault fault;
+    if (service_refusal(r->svc, &r->actor, act, r->param[0], "not-own", &op, &fault) != 0)
+        req_fault(r, &fault);
     else
         req_submit(r, op, finish_not_found);
     return 0;

@@ -37,16 +37,16 @@ static void finish_import(struct request *r)
 void route_import(struct request *r)
 {
     if (!accepted(req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
-        return req_problem(r, 415, "Unsupported Media Type",
-                           "send a 特定健診 CDA document as application/xml, FHIR R4 JSON as application/fhir+json, "
-                           "a JAHIS お薬手帳 text as text/plain, a CSV of measurements as text/csv, Open mHealth data "
-                           "points as application/json, or an SPHR package as application/zip");
-    struct issue is;
+        return req_refuse(r, F_MEDIA_TYPE,
+                          "send a 特定健診 CDA document as application/xml, FHIR R4 JSON as application/fhir+json, "
+                          "a JAHIS お薬手帳 text as text/plain, a CSV of measurements as text/csv, Open mHealth data "
+                          "points as application/json, or an SPHR package as application/zip");
+    struct fault fault;
     struct op *op;
     const char *channel = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ? "api" : "portal";
     if (import_submit(r->svc, &r->actor, r->auth.person_id, req_arg(r, "source"), channel, r->body.data, r->body.len,
-                      &op, &is) != 0)
-        return req_problem_issue(r, &is);
+                      &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, finish_import);
 }
 
@@ -85,8 +85,8 @@ void route_document(struct request *r)
 {
     int original = r->rt->arg != NULL;
     struct op *op;
-    struct issue is;
-    if (records_document(r->svc, &r->actor, r->param[0], original, &op, &is) != 0)
-        return req_problem_issue(r, &is);
+    struct fault fault;
+    if (records_document(r->svc, &r->actor, r->param[0], original, &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, original ? finish_original : finish_document);
 }

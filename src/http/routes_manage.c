@@ -12,16 +12,12 @@
 #include "formats/json.h"
 #include "formats/policy.h"
 #include "http/internal.h"
-#include "util/err.h"
 
 void route_staff_accounts(struct request *r)
 {
-    int err = staff_list(r->svc, &r->actor, &r->resp);
-    if (err) {
-        r->resp.len = 0;
-        return err == PHR_EPERM ? req_problem(r, 403, "Forbidden", "staff accounts are managed by an information-asset manager")
-                                : req_problem(r, 503, "Service Unavailable", "the store is not available");
-    }
+    struct fault fault;
+    if (staff_list(r->svc, &r->actor, &r->resp, &fault))
+        return req_fault(r, &fault);
     req_reply(r, 200, "application/json; charset=utf-8");
 }
 
@@ -34,25 +30,22 @@ void route_staff_account_change(struct request *r)
         return;
     const char *action = json_get_str(o, "action");
     struct op *op;
-    struct issue is;
+    struct fault fault;
     int add = action && !strcmp(action, "add");
-    int rc = add ? staff_add(r->svc, &r->actor, json_get_str(o, "login"), json_get_str(o, "role"), &op, &is)
-                 : staff_change(r->svc, &r->actor, json_get_str(o, "login"), action, json_get_str(o, "role"), &op, &is);
+    int rc =
+        add ? staff_add(r->svc, &r->actor, json_get_str(o, "login"), json_get_str(o, "role"), &op, &fault)
+            : staff_change(r->svc, &r->actor, json_get_str(o, "login"), action, json_get_str(o, "role"), &op, &fault);
     json_object_put(o);
     if (rc != 0)
-        return req_problem_issue(r, &is);
+        return req_fault(r, &fault);
     req_submit(r, op, add ? req_finish_created : req_finish_no_content);
 }
 
 void route_staff_recipients(struct request *r)
 {
-    int err = recipient_list(r->svc, &r->actor, &r->resp);
-    if (err) {
-        r->resp.len = 0;
-        return err == PHR_EPERM ? req_problem(r, 403, "Forbidden", "for the information-asset manager, the "
-                                                                 "security officer and auditors")
-                                : req_problem(r, 503, "Service Unavailable", "the store is not available");
-    }
+    struct fault fault;
+    if (recipient_list(r->svc, &r->actor, &r->resp, &fault))
+        return req_fault(r, &fault);
     req_reply(r, 200, "application/json; charset=utf-8");
 }
 
@@ -65,9 +58,7 @@ static int64_t day_field(struct request *r, json_object *o, const char *key)
     if (!s)
         return 0;
     if (fhirtime_parse(s, FHIRTIME_SEARCH, 9 * 60, &lo, &hi) || lo <= 0) {
-        char why[96];
-        snprintf(why, sizeof why, "%s: a date such as 2026-11-24 is expected", key);
-        req_problem(r, 422, "Unprocessable Content", why);
+        req_refuse(r, F_INVALID_VALUE, "%s: a date such as 2026-11-24 is expected", key);
         return -1;
     }
     return lo;
@@ -84,19 +75,19 @@ void route_staff_recipient_change(struct request *r)
     if (!action)
         action = "";
     struct op *op = NULL;
-    struct issue is;
+    struct fault fault;
     int rc = -1, created = 0;
     if (!strcmp(action, "add")) {
         rc = recipient_add(r->svc, &r->actor, json_get_str(o, "kind"), json_get_str(o, "name"),
                            json_get_str(o, "address"), json_get_str(o, "country"), json_get_str(o, "contact"), &op,
-                           &is);
+                           &fault);
         created = 1;
     } else if (!strcmp(action, "group")) {
-        rc = recipient_group_add(r->svc, &r->actor, json_get_str(o, "group"), json_get_str(o, "name"), &op, &is);
+        rc = recipient_group_add(r->svc, &r->actor, json_get_str(o, "group"), json_get_str(o, "name"), &op, &fault);
         created = 1;
     } else if (!strcmp(action, "join") || !strcmp(action, "leave")) {
         rc = recipient_group_change(r->svc, &r->actor, json_get_str(o, "group"), json_get_str(o, "recipient"),
-                                    !strcmp(action, "leave"), &op, &is);
+                                    !strcmp(action, "leave"), &op, &fault);
     } else if (!strcmp(action, "agreement")) {
         int64_t signed_on = day_field(r, o, "signed"), expires = signed_on < 0 ? 0 : day_field(r, o, "cert_expires");
         json_object *ended;
@@ -105,15 +96,14 @@ void route_staff_recipient_change(struct request *r)
             return;
         }
         int is_ended = json_object_object_get_ex(o, "ended", &ended) && json_object_get_boolean(ended);
-        rc = recipient_agreement(r->svc, &r->actor, json_get_str(o, "recipient"), signed_on,
-                                 json_get_str(o, "version"), json_get_str(o, "certification"), expires, is_ended,
-                                 &op, &is);
+        rc = recipient_agreement(r->svc, &r->actor, json_get_str(o, "recipient"), signed_on, json_get_str(o, "version"),
+                                 json_get_str(o, "certification"), expires, is_ended, &op, &fault);
     } else {
-        issue_set(&is, 422, "value", "action", "action is add, group, join, leave or agreement");
+        fault_set(&fault, F_INVALID_VALUE, "action", "action is add, group, join, leave or agreement");
     }
     json_object_put(o);
     if (rc != 0)
-        return req_problem_issue(r, &is);
+        return req_fault(r, &fault);
     req_submit(r, op, created ? req_finish_created : req_finish_no_content);
 }
 
@@ -124,15 +114,15 @@ void route_staff_policies(struct request *r)
 {
     const char *dry = req_arg(r, "dry_run");
     if (dry && strcmp(dry, "true") && strcmp(dry, "false"))
-        return req_problem(r, 400, "Bad Request", "dry_run is true or false");
+        return req_refuse(r, F_BAD_REQUEST, "dry_run is true or false");
     if (!req_is_json(r))
-        return req_problem(r, 415, "Unsupported Media Type", "send application/json");
+        return req_refuse(r, F_MEDIA_TYPE, "send application/json");
     struct policy_set set;
-    struct issue is;
-    if (policy_parse(buf_cstr(&r->body), r->body.len, POLICY_TEXTS_INLINE, &set, &is) != 0)
-        return req_problem_issue(r, &is);
+    struct fault fault;
+    if (policy_parse(buf_cstr(&r->body), r->body.len, POLICY_TEXTS_INLINE, &set, &fault) != 0)
+        return req_fault(r, &fault);
     struct op *op;
-    if (policy_publish(r->svc, &r->actor, &set, dry && !strcmp(dry, "true"), &op, &is) != 0)
-        return req_problem_issue(r, &is);
+    if (policy_publish(r->svc, &r->actor, &set, dry && !strcmp(dry, "true"), &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, req_finish_ok);
 }

@@ -19,15 +19,15 @@ static void checksheet(struct request *r, int64_t id, int json)
         return req_reply(r, 404, "text/html; charset=utf-8");
     }
     if (err == PHR_ENOTFOUND)
-        return req_problem(r, 404, "Not Found", "no checksheet has been approved and published with that number");
+        return req_refuse(r, F_NOT_FOUND, "no checksheet has been approved and published with that number");
     if (err)
-        return req_problem(r, 503, "Service Unavailable", "the checksheet could not be read");
+        return req_refuse(r, F_UNAVAILABLE, "the checksheet could not be read");
     int bad = json ? buf_puts(&r->resp, json_object_to_json_string_ext(sheet, JSON_C_TO_STRING_PLAIN |
                                                                                  JSON_C_TO_STRING_NOSLASHESCAPE))
                    : checksheet_html(sheet, &r->resp);
     json_object_put(sheet);
     if (bad)
-        return req_problem(r, 500, "Internal Server Error", "out of memory");
+        return req_refuse(r, F_INTERNAL, "out of memory");
     req_reply(r, 200, json ? "application/json; charset=utf-8" : "text/html; charset=utf-8");
 }
 
@@ -39,7 +39,7 @@ void route_checksheet(struct request *r)
         char *end;
         id = strtoll(r->param[0], &end, 10);
         if (id <= 0 || *end)
-            return req_problem(r, 404, "Not Found", "a checksheet is named by its number");
+            return req_refuse(r, F_NOT_FOUND, "a checksheet is named by its number");
     }
     checksheet(r, id, r->rt->arg != NULL);
 }

@@ -9,11 +9,11 @@
 #include "http/internal.h"
 #include "util/err.h"
 
-static void reply_json(struct request *r, int status, const struct issue *is, int rc)
+static void reply_json(struct request *r, int status, const struct fault *fault, int rc)
 {
     if (rc != 0) {
         r->resp.len = 0;
-        return req_problem_issue(r, is);
+        return req_fault(r, fault);
     }
     req_reply(r, status, "application/json; charset=utf-8");
 }
@@ -25,43 +25,45 @@ static void erasure_request_work(struct request *r)
     json_object *o = req_json_object(r);
     if (!o)
         return;
-    struct issue is;
+    struct fault fault;
     struct buf codes = {0};
     const char *scope = json_get_str(o, "scope");
     json_object *list = NULL;
     int account = scope && strcmp(scope, "account") == 0;
     int rc = -1;
     if (!scope || (!account && strcmp(scope, "records"))) {
-        issue_set(&is, 422, "value", "scope", "send {\"scope\": \"account\"} or {\"scope\": \"records\", \"codes\": [...]}");
+        fault_set(&fault, F_INVALID_VALUE, "scope",
+                  "send {\"scope\": \"account\"} or {\"scope\": \"records\", \"codes\": [...]}");
         goto out;
     }
     if (json_object_object_get_ex(o, "codes", &list)) {
         if (account || !json_object_is_type(list, json_type_array) || json_object_array_length(list) == 0) {
-            issue_set(&is, 422, "value", "codes", "codes is a non-empty list of record codes, for scope \"records\"");
+            fault_set(&fault, F_INVALID_VALUE, "codes",
+                      "codes is a non-empty list of record codes, for scope \"records\"");
             goto out;
         }
         size_t n = json_object_array_length(list);
         const char *c[ERASURE_CODES_MAX];
         if (n > ERASURE_CODES_MAX) {
-            issue_set(&is, 422, "value", "codes", "at most %d codes at once", ERASURE_CODES_MAX);
+            fault_set(&fault, F_INVALID_VALUE, "codes", "at most %d codes at once", ERASURE_CODES_MAX);
             goto out;
         }
         for (size_t i = 0; i < n; i++) {
             json_object *e = json_object_array_get_idx(list, i);
             if (!json_object_is_type(e, json_type_string)) {
-                issue_set(&is, 422, "value", "codes", "each code is a string");
+                fault_set(&fault, F_INVALID_VALUE, "codes", "each code is a string");
                 goto out;
             }
             c[i] = json_object_get_string(e);
         }
-        if (erasure_codes_join(c, n, &codes, &is) != 0)
+        if (erasure_codes_join(c, n, &codes, &fault) != 0)
             goto out;
     }
-    rc = erasure_request(r->svc, &r->actor, r->auth.person_id, account, buf_cstr(&codes), &r->resp, &is);
+    rc = erasure_request(r->svc, &r->actor, r->auth.person_id, account, buf_cstr(&codes), &r->resp, &fault);
 out:
     json_object_put(o);
     buf_free(&codes);
-    reply_json(r, 201, &is, rc);
+    reply_json(r, 201, &fault, rc);
 }
 
 static void erasure_confirm_work(struct request *r)
@@ -70,17 +72,17 @@ static void erasure_confirm_work(struct request *r)
     json_object *o = req_json_object(r);
     if (!o)
         return;
-    struct issue is;
+    struct fault fault;
     const char *pw = json_get_str(o, "password");
     int rc;
     if (!pw)
-        rc = issue_set(&is, 422, "required", "password", "confirm with {\"password\": your password}");
+        rc = fault_set(&fault, F_MISSING, "password", "confirm with {\"password\": your password}");
     else
-        rc = erasure_confirm(r->svc, &r->actor, r->auth.person_id, id, pw, strlen(pw), &r->resp, &is);
+        rc = erasure_confirm(r->svc, &r->actor, r->auth.person_id, id, pw, strlen(pw), &r->resp, &fault);
     if (pw)
         explicit_bzero((char *)pw, strlen(pw));
     json_object_put(o);
-    reply_json(r, 200, &is, rc);
+    reply_json(r, 200, &fault, rc);
 }
 
 /* An erasure waits for its commits one after the other: off the HTTP
@@ -130,16 +132,16 @@ void routes_export(struct request *r, enum export_format f, const char *arg)
     const char *charset = req_arg(r, "charset");
     int sjis = f == EXPORT_JAHIS && charset && !strcasecmp(charset, "shift_jis");
     if (f == EXPORT_JAHIS && charset && !sjis && strcasecmp(charset, "utf-8"))
-        return req_problem(r, 400, "Bad Request", "charset is utf-8 (the default) or shift_jis");
+        return req_refuse(r, F_BAD_REQUEST, "charset is utf-8 (the default) or shift_jis");
     struct export *e;
-    struct issue is;
-    if (export_open(r->svc, &r->actor, r->auth.person_id, f, arg, &e, &is) != 0)
-        return f == EXPORT_FHIR ? req_outcome(r, &is) : req_problem_issue(r, &is);
+    struct fault fault;
+    if (export_open(r->svc, &r->actor, r->auth.person_id, f, arg, &e, &fault) != 0)
+        return req_fault(r, &fault);
     if (sjis)
         export_shift_jis(e);
     if (files[f] && req_add_header(r, "Content-Disposition", files[f]) != 0) {
         export_close(e);
-        return req_problem(r, 500, "Internal Server Error", "out of memory");
+        return req_refuse(r, F_INTERNAL, "out of memory");
     }
     req_stream(r, 200, sjis ? "text/plain; charset=Shift_JIS" : types[f], export_piece, export_end, e);
 }
@@ -149,12 +151,12 @@ void routes_export(struct request *r, enum export_format f, const char *arg)
 void routes_export_provided(struct request *r, const char *person)
 {
     struct export *e;
-    struct issue is;
-    if (export_open_provided(r->svc, &r->actor, person, &e, &is) != 0)
-        return req_outcome(r, &is);
+    struct fault fault;
+    if (export_open_provided(r->svc, &r->actor, person, &e, &fault) != 0)
+        return req_fault(r, &fault);
     if (req_add_header(r, "Content-Disposition", "attachment; filename=\"phr-package.sphr.zip\"") != 0) {
         export_close(e);
-        return req_problem(r, 500, "Internal Server Error", "out of memory");
+        return req_refuse(r, F_INTERNAL, "out of memory");
     }
     req_stream(r, 200, "application/zip", export_piece, export_end, e);
 }
@@ -162,12 +164,12 @@ void routes_export_provided(struct request *r, const char *person)
 void route_disclosure(struct request *r)
 {
     struct disclosure *d;
-    struct issue is;
-    if (disclosure_open(r->svc, &r->actor, r->auth.person_id, &d, &is) != 0)
-        return req_problem_issue(r, &is);
+    struct fault fault;
+    if (disclosure_open(r->svc, &r->actor, r->auth.person_id, &d, &fault) != 0)
+        return req_fault(r, &fault);
     if (req_add_header(r, "Content-Disposition", "attachment; filename=\"phr-disclosure.json\"") != 0) {
         disclosure_close(d);
-        return req_problem(r, 500, "Internal Server Error", "out of memory");
+        return req_refuse(r, F_INTERNAL, "out of memory");
     }
     req_stream(r, 200, "application/json; charset=utf-8", disclosure_piece, disclosure_end, d);
 }
@@ -181,12 +183,13 @@ void route_export_okusuri(struct request *r)
         return routes_export(r, EXPORT_JAHIS, NULL);
     if (!name || !*name || strlen(name) > 100 || strpbrk(name, ",\r\n") || !sex || (strcmp(sex, "1") && strcmp(sex, "2")) ||
         !birth || strlen(birth) != 8 || strspn(birth, "0123456789") != 8)
-        return req_problem(r, 400, "Bad Request", "give name (without commas), sex (1 male, 2 female) and birth "
-                                                  "(YYYYMMDD) together");
+        return req_refuse(r, F_BAD_REQUEST,
+                          "give name (without commas), sex (1 male, 2 female) and birth "
+                          "(YYYYMMDD) together");
     struct buf line = {0};
     if (buf_printf(&line, "1,%s,%s,%s", name, sex, birth)) {
         buf_free(&line);
-        return req_problem(r, 500, "Internal Server Error", "out of memory");
+        return req_refuse(r, F_INTERNAL, "out of memory");
     }
     routes_export(r, EXPORT_JAHIS, buf_cstr(&line));
     buf_free(&line);
@@ -209,9 +212,9 @@ void route_export(struct request *r)
             continue;
         int by_day = formats[i].f == EXPORT_CHECKUP || formats[i].f == EXPORT_CDA;
         if (by_day && strlen(r->param[0]) != 10)
-            return req_problem(r, 404, "Not Found",
-                               "the checkup is named by its day: checkup/YYYY-MM-DD.json or checkup/YYYY-MM-DD.xml");
+            return req_refuse(r, F_NOT_FOUND,
+                              "the checkup is named by its day: checkup/YYYY-MM-DD.json or checkup/YYYY-MM-DD.xml");
         return routes_export(r, formats[i].f, by_day ? r->param[0] : NULL);
     }
-    req_problem(r, 500, "Internal Server Error", "no such export format");
+    req_refuse(r, F_INTERNAL, "no such export format");
 }

@@ -32,15 +32,15 @@ void route_staff_login(struct request *r)
     size_t pwlen;
     const char *pw = json_get_str_len(o, "password", &pwlen);
     struct op *op;
-    struct issue is;
+    struct fault fault;
     int rc = staff_login(r->svc, &r->actor, json_get_str(o, "login"), pw, pwlen, json_get_str(o, "otp"),
-                         json_get_str(o, "recovery_code"), &op, &is);
+                         json_get_str(o, "recovery_code"), &op, &fault);
     /* json-c's strings are the secrets in plaintext: wipe before release. */
     json_wipe_str(o, "password");
     json_wipe_str(o, "recovery_code");
     json_object_put(o);
     if (rc != 0)
-        return req_problem_issue(r, &is);
+        return req_fault(r, &fault);
     req_submit(r, op, finish_login);
 }
 
@@ -50,11 +50,11 @@ void route_staff_reason(struct request *r)
     if (!o)
         return;
     struct op *op;
-    struct issue is;
-    int rc = staff_reason(r->svc, &r->actor, json_get_str(o, "person"), json_get_str(o, "reason"), &op, &is);
+    struct fault fault;
+    int rc = staff_reason(r->svc, &r->actor, json_get_str(o, "person"), json_get_str(o, "reason"), &op, &fault);
     json_object_put(o);
     if (rc != 0)
-        return req_problem_issue(r, &is);
+        return req_fault(r, &fault);
     req_submit(r, op, req_finish_created);
 }
 
@@ -66,17 +66,17 @@ static int audit_filter_from(struct request *r, struct audit_filter *f, long *li
     const char *from = req_arg(r, "from"), *to = req_arg(r, "to"), *lim = req_arg(r, "limit");
     int64_t lo, hi;
     if (from && fhirtime_parse(from, FHIRTIME_SEARCH, 9 * 60, &f->from, &hi)) {
-        req_problem(r, 400, "Bad Request", "from must be a date or time, such as 2026-11-24");
+        req_refuse(r, F_BAD_REQUEST, "from must be a date or time, such as 2026-11-24");
         return -1;
     }
     if (to && fhirtime_parse(to, FHIRTIME_SEARCH, 9 * 60, &lo, &f->to)) {
-        req_problem(r, 400, "Bad Request", "to must be a date or time, such as 2026-11-24");
+        req_refuse(r, F_BAD_REQUEST, "to must be a date or time, such as 2026-11-24");
         return -1;
     }
     char *end = NULL;
     *limit = lim ? strtol(lim, &end, 10) : 100;
     if ((lim && (*end || end == lim)) || *limit < 1 || *limit > AUDIT_PAGE_MAX) {
-        req_problem(r, 400, "Bad Request", "limit is 1 to 1000");
+        req_refuse(r, F_BAD_REQUEST, "limit is 1 to 1000");
         return -1;
     }
     f->actor = req_arg(r, "actor");
@@ -119,7 +119,7 @@ static void finish_audit(struct request *r)
 {
     const struct op_result *res = op_result(r->op);
     if (res->err)
-        return req_problem_issue(r, &res->issue);
+        return req_fault(r, &res->fault);
     struct audit_filter f;
     long limit;
     if (audit_filter_from(r, &f, &limit))
@@ -129,7 +129,7 @@ static void finish_audit(struct request *r)
     int err = audit_read_rows(r->svc, &f, audit_json, &p);
     if (err && err != 1) {
         r->resp.len = 0;
-        return req_problem(r, 503, "Service Unavailable", "the handling history could not be read");
+        return req_refuse(r, F_UNAVAILABLE, "the handling history could not be read");
     }
     buf_printf(&r->resp, "],\"more\":%s}", p.more ? "true" : "false");
     req_reply(r, 200, "application/json; charset=utf-8");
@@ -143,16 +143,16 @@ void route_audit(struct request *r)
         return;
     struct op *op;
     if (audit_read_begin(r->svc, &r->actor, "query", &f, &op) != PHR_OK)
-        return req_problem(r, 500, "Internal Server Error", "out of memory");
+        return req_refuse(r, F_INTERNAL, "out of memory");
     req_submit(r, op, finish_audit);
 }
 
 static void audit_verify_work(struct request *r)
 {
-    struct issue is;
-    if (audit_verify_report(r->svc, &r->actor, &r->resp, &is) != 0) {
+    struct fault fault;
+    if (audit_verify_report(r->svc, &r->actor, &r->resp, &fault) != 0) {
         r->resp.len = 0;
-        return req_problem_issue(r, &is);
+        return req_fault(r, &fault);
     }
     req_reply(r, 200, "application/json; charset=utf-8");
 }
@@ -167,8 +167,8 @@ void route_audit_verify(struct request *r)
 void route_staff_logout(struct request *r)
 {
     struct op *op;
-    struct issue is;
-    if (staff_logout(r->svc, &r->actor, &op, &is) != 0)
-        return req_problem_issue(r, &is);
+    struct fault fault;
+    if (staff_logout(r->svc, &r->actor, &op, &fault) != 0)
+        return req_fault(r, &fault);
     req_submit(r, op, finish_logout);
 }

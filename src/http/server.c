@@ -88,7 +88,7 @@ static void whole_or_nothing(struct request *r)
         stream_free(r->stream);
         r->stream = NULL;
     }
-    req_fail(r, 500, "exception", "Internal Server Error", "the answer could not be made whole; nothing of it was sent");
+    req_refuse(r, F_INTERNAL, "the answer could not be made whole; nothing of it was sent");
     if (buf_failed(&r->resp))
         buf_free(&r->resp); /* not even that: the status alone */
 }
@@ -135,10 +135,8 @@ static enum MHD_Result queue(struct request *r)
 
 static void too_large(struct request *r)
 {
-    char detail[96];
-    snprintf(detail, sizeof detail, "the body is larger than %zu bytes", r->body_limit);
     r->route = "(body too large)";
-    req_fail(r, 413, "too-long", "Content Too Large", detail);
+    req_refuse(r, F_TOO_LARGE, "the body is larger than %zu bytes", r->body_limit);
 }
 
 static void route(struct request *r)
@@ -166,14 +164,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!r)
             return MHD_NO;
         *con_cls = r;
-        int status;
-        const char *refused = arrival_refusal(srv, c, mark, &status);
-        if (refused) {
+        struct fault why;
+        if (arrival_refusal(srv, c, mark, &why)) {
             /* Answered before the body: the library then closes the
              * connection, and nothing of what follows is read as a request. */
             r->route = "(refused on arrival)";
-            req_fail(r, status, status == 414 ? "too-costly" : "invalid", status == 414 ? "URI Too Long" : "Bad Request",
-                     refused);
+            req_fault(r, &why);
             return queue(r);
         }
         /* The route is known before the body: its limit applies as it arrives. */

@@ -15,15 +15,15 @@
 
 /* Logins compare case-insensitively in ASCII; other bytes are kept as they
  * are. Control characters and spaces are refused. */
-int normalise_login(const char *in, char out[LOGIN_MAX + 1], struct issue *is)
+int normalise_login(const char *in, char out[LOGIN_MAX + 1], struct fault *fault)
 {
     size_t n = strlen(in);
     if (n < LOGIN_MIN || n > LOGIN_MAX)
-        return issue_set(is, 400, "invalid", "login", "login must be 3 to 128 bytes");
+        return fault_set(fault, F_INVALID_VALUE, "login", "login must be 3 to 128 bytes");
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)in[i];
         if (c <= 0x20 || c == 0x7f)
-            return issue_set(is, 400, "invalid", "login", "login must not contain spaces or control characters");
+            return fault_set(fault, F_INVALID_VALUE, "login", "login must not contain spaces or control characters");
         out[i] = (char)(c < 0x80 ? tolower(c) : c);
     }
     out[n] = '\0';
@@ -56,14 +56,14 @@ static int signup_commit(struct op *o, struct store *st)
     struct termination_row t;
     if ((err = st->ops->termination_get(st, &t)) == PHR_OK) {
         o->res.err = PHR_EPERM;
-        issue_set(&o->res.issue, 403, "forbidden", NULL, "the service is closing; new sign-ups have stopped");
+        fault_set(&o->res.fault, F_SIGNUP_CLOSED, NULL, "the service is closing; new sign-ups have stopped");
         return gate_record(st, &o->actor, ACT_ACCOUNT_SIGNUP, NULL, NULL, "termination", GATE_DENY);
     }
     if (err != PHR_ENOTFOUND)
         return err;
     if (exists) {
         o->res.err = PHR_ECONFLICT;
-        issue_set(&o->res.issue, 409, "duplicate", "login", "this login cannot be used; choose another");
+        fault_set(&o->res.fault, F_LOGIN_TAKEN, "login", "this login cannot be used; choose another");
         return gate_record(st, &o->actor, ACT_ACCOUNT_SIGNUP, NULL, NULL, NULL, GATE_DENY);
     }
     struct person_row p = {
@@ -94,23 +94,23 @@ static void signup_destroy(struct op *o)
 
 static const struct op_ops signup_ops = {signup_commit, signup_render, signup_destroy};
 
-int accounts_signup(struct service *svc, const struct actor *a, const char *login, const char *password,
-                    size_t pwlen, struct op **out, struct issue *is)
+int accounts_signup(struct service *svc, const struct actor *a, const char *login, const char *password, size_t pwlen,
+                    struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct signup_op *s = calloc(1, sizeof *s);
     if (!s)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
-    if (normalise_login(login, s->login, is))
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    if (normalise_login(login, s->login, fault))
         goto fail;
     const char *why = password_rules_check(password, pwlen, s->login);
     if (why) {
-        issue_set(is, 400, "invalid", "password", "%s", why);
+        fault_set(fault, F_PASSWORD_WEAK, "password", "%s", why);
         goto fail;
     }
     int err = password_hash(password, pwlen, s->pw_hash);
     if (err) {
-        issue_set(is, 503, "transient", NULL, "too many sign-ins at once; try again in a few seconds");
+        fault_set(fault, F_BUSY, NULL, "too many sign-ins at once; try again in a few seconds");
         goto fail;
     }
     op_init(&s->op, svc, &signup_ops, a);
@@ -175,7 +175,7 @@ static int login_commit(struct op *o, struct store *st)
         l->verified = 0;
         l->factor_refused = 1;
         o->res.err = PHR_EPERM;
-        issue_set(&o->res.issue, 401, "login", NULL, WRONG_CREDENTIALS);
+        fault_set(&o->res.fault, F_SIGN_IN_FAILED, NULL, WRONG_CREDENTIALS);
     }
     if (l->verified) {
         struct session_row s = {
@@ -291,18 +291,18 @@ int64_t throttle_wait_ms(const struct service_config *cfg, const struct throttle
 
 /* After the password: the second factor, if the person has one on (a
  * current code, or one of the recovery codes). 0 to go on signing in; -1
- * with the refusal set on the op, or with is set. */
+ * with the refusal set on the op, or with the fault set. */
 static int login_second_factor(struct service *svc, struct login_op *l, const char *otp, const char *recovery,
-                               struct issue *is)
+                               struct fault *fault)
 {
     struct store *rd;
     enum factor_result res;
     if (service_reader(svc, &rd) != PHR_OK)
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     int err = second_factor_check(svc, rd, l->person_id, otp, l->now, &res, &l->step);
     service_reader_done(svc, rd);
     if (err)
-        return issue_set(is, 503, "transient", NULL, "the second factor could not be checked");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the second factor could not be checked");
     if (res == FACTOR_NONE || res == FACTOR_OK)
         return 0;
     if (res == FACTOR_MISSING && recovery && *recovery && strlen(recovery) <= 64) {
@@ -312,27 +312,27 @@ static int login_second_factor(struct service *svc, struct login_op *l, const ch
     }
     l->factor_refused = 1;
     l->op.res.err = PHR_EPERM;
-    issue_set(&l->op.res.issue, 401, "login", NULL, WRONG_CREDENTIALS);
+    fault_set(&l->op.res.fault, F_SIGN_IN_FAILED, NULL, WRONG_CREDENTIALS);
     return -1;
 }
 
-int accounts_login(struct service *svc, const struct actor *a, const char *login, const char *password,
-                   size_t pwlen, const char *otp, const char *recovery, struct op **out, struct issue *is)
+int accounts_login(struct service *svc, const struct actor *a, const char *login, const char *password, size_t pwlen,
+                   const char *otp, const char *recovery, struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct login_op *l = calloc(1, sizeof *l);
     struct person_login found = {"", "", ""};
     struct store *rd = NULL;
     if (!l)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
-    if (normalise_login(login, l->login, is))
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    if (normalise_login(login, l->login, fault))
         goto fail;
     if (pwlen == 0 || pwlen > PASSWORD_MAX_LEN) {
-        issue_set(is, 400, "invalid", "password", "password is required");
+        fault_set(fault, F_MISSING, "password", "password is required");
         goto fail;
     }
     if (service_reader(svc, &rd) != PHR_OK) {
-        issue_set(is, 503, "transient", NULL, "the store is not available");
+        fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
         goto fail;
     }
     struct throttle_row t;
@@ -343,7 +343,7 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
     int64_t client_wait = throttle_client_wait_ms(rd, a->client, l->now);
     service_reader_done(svc, rd);
     if ((err && err != PHR_ENOTFOUND) || (err2 && err2 != PHR_ENOTFOUND)) {
-        issue_set(is, 503, "transient", NULL, "the store is not available");
+        fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
         goto fail;
     }
     op_init(&l->op, svc, &login_ops, a);
@@ -356,7 +356,7 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
         l->throttled = 1;
         l->op.res.err = PHR_EBUSY;
         l->op.res.retry_after_s = (wait + 999) / 1000;
-        issue_set(&l->op.res.issue, 429, "throttled", NULL, "too many failed attempts; try again later");
+        fault_set(&l->op.res.fault, F_LOCKED_OUT, NULL, "too many failed attempts; try again later");
     } else {
         int ok;
         if (found.id[0])
@@ -366,13 +366,13 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
             ok = PHR_EPERM;
         }
         if (ok == PHR_EBUSY) {
-            issue_set(is, 503, "transient", NULL, "too many sign-ins at once; try again in a few seconds");
+            fault_set(fault, F_BUSY, NULL, "too many sign-ins at once; try again in a few seconds");
             goto fail;
         }
-        /* refused: the op answers the refusal; a failure to check (is set,
+        /* refused: the op answers the refusal; a failure to check (the fault set,
          * the op untouched) answers 503 instead. */
         int refused = 0;
-        if (ok == PHR_OK && (refused = login_second_factor(svc, l, otp, recovery, is)) != 0 && !l->op.res.err)
+        if (ok == PHR_OK && (refused = login_second_factor(svc, l, otp, recovery, fault)) != 0 && !l->op.res.err)
             goto fail;
         if (ok == PHR_OK && !refused) {
             unsigned char raw[32];
@@ -385,7 +385,7 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
             l->verified = 1;
         } else if (!refused) {
             l->op.res.err = PHR_EPERM;
-            issue_set(&l->op.res.issue, 401, "login", NULL, WRONG_CREDENTIALS);
+            fault_set(&l->op.res.fault, F_SIGN_IN_FAILED, NULL, WRONG_CREDENTIALS);
         }
     }
     sodium_memzero(&found, sizeof found);
@@ -415,11 +415,11 @@ static int logout_commit(struct op *o, struct store *st)
 static const struct op_ops logout_ops = {logout_commit, NULL, NULL};
 
 int accounts_logout(struct service *svc, const struct actor *a, const struct auth *auth, struct op **out,
-                    struct issue *is)
+                    struct fault *fault)
 {
     struct logout_op *l = calloc(1, sizeof *l);
     if (!l)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&l->op, svc, &logout_ops, a);
     memcpy(l->token_hash, auth->token_hash, 32);
     snprintf(l->person_id, sizeof l->person_id, "%s", auth->person_id);
@@ -440,9 +440,9 @@ static void got_id(void *arg, const struct person_row *p)
 int accounts_person_id(struct service *svc, const char *login, char out[ID_LEN + 1])
 {
     char norm[LOGIN_MAX + 1];
-    struct issue is;
+    struct fault fault;
     struct found_id f = {""};
-    if (normalise_login(login, norm, &is))
+    if (normalise_login(login, norm, &fault))
         return PHR_EINVAL;
     struct store *rd;
     int err = service_reader(svc, &rd);

@@ -64,7 +64,7 @@ int audit_read_begin(struct service *svc, const struct actor *a, const char *kin
     }
     if (n->d == GATE_DENY) {
         n->op.res.err = PHR_EPERM;
-        issue_set(&n->op.res.issue, 403, "forbidden", NULL,
+        fault_set(&n->op.res.fault, F_FORBIDDEN, NULL,
                   "the handling history is read by the security officer and auditors only");
     }
     *out = &n->op;
@@ -98,22 +98,22 @@ int audit_read(struct service *svc, const struct actor *a, const char *kind, con
 
 /* Whether the history is intact now (R2.8): the chain end to end and every
  * signed checkpoint, under the service's audit key. */
-int audit_verify_report(struct service *svc, const struct actor *a, struct buf *out, struct issue *is)
+int audit_verify_report(struct service *svc, const struct actor *a, struct buf *out, struct fault *fault)
 {
     struct op *op;
     struct audit_filter f = {.from = 0, .to = INT64_MAX};
     if (audit_read_begin(svc, a, "verify", &f, &op) != PHR_OK)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     int err = op_wait(svc, op);
     if (op_result(op)->err == PHR_EPERM) {
-        *is = op_result(op)->issue;
+        *fault = op_result(op)->fault;
         op_free(op);
         return -1;
     }
     op_free(op);
     struct store *rd;
     if (err || service_reader(svc, &rd) != PHR_OK)
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     unsigned char pk[1][SIGN_PUBLIC_BYTES];
     struct audit_report rep;
     sign_key_public(svc->audit_key, pk[0]);
@@ -122,13 +122,13 @@ int audit_verify_report(struct service *svc, const struct actor *a, struct buf *
     double ms = clock_mono_ms() - t0;
     service_reader_done(svc, rd);
     if (err && err != PHR_ECRYPTO)
-        return issue_set(is, 503, "transient", NULL, "the handling history could not be read");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the handling history could not be read");
     if (buf_printf(out, "{\"intact\":%s,\"entries\":%lld,\"checkpoints\":%lld,\"signed_through\":%lld,"
                         "\"first_bad_entry\":%lld,\"milliseconds\":%.0f,\"problem\":",
                    err ? "false" : "true", (long long)rep.entries, (long long)rep.checkpoints,
                    (long long)rep.signed_seq, (long long)rep.first_bad_seq, ms) ||
         (err ? buf_json_str(out, rep.problem) : buf_puts(out, "null")) || buf_puts(out, "}"))
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     return 0;
 }
 
@@ -180,12 +180,12 @@ static int access_row(void *arg, const struct audit_row *a)
 }
 
 int access_log_read(struct service *svc, const struct actor *a, const char *subject, const char *base_url,
-                    struct op **out, struct issue *is)
+                    struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct access_op *x = calloc(1, sizeof *x);
     if (!x)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&x->op, svc, &access_ops, a);
     buf_init(&x->out);
     if (subject && strlen(subject) <= ID_LEN)
@@ -194,7 +194,7 @@ int access_log_read(struct service *svc, const struct actor *a, const char *subj
     *out = &x->op;
     if (x->d == GATE_DENY) {
         x->op.res.err = PHR_ENOTFOUND;
-        issue_set(&x->op.res.issue, 404, "not-found", NULL, "no such patient");
+        fault_set(&x->op.res.fault, F_NOT_FOUND, NULL, "no such patient");
         return 0;
     }
     struct access_ctx c = {&x->out, base_url, 0};
@@ -211,7 +211,7 @@ int access_log_read(struct service *svc, const struct actor *a, const char *subj
     if (err) {
         op_free(&x->op);
         *out = NULL;
-        return issue_set(is, 503, "transient", NULL, "the handling history could not be read");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the handling history could not be read");
     }
     return 0;
 }

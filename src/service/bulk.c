@@ -59,7 +59,7 @@ static int kickoff_run(struct job *j, struct store *st)
 
 /* types: comma-separated, NULL or "" for every type; out gets them in the
  * canonical order, each once. */
-static int parse_types(const char *list, char *out, size_t cap, struct issue *is)
+static int parse_types(const char *list, char *out, size_t cap, struct fault *fault)
 {
     int want[NTYPES] = {0};
     for (const char *p = list && *list ? list : NULL; p;) {
@@ -68,8 +68,10 @@ static int parse_types(const char *list, char *out, size_t cap, struct issue *is
         while (i < NTYPES && (strlen(types[i]) != n || strncmp(types[i], p, n)))
             i++;
         if (i == NTYPES)
-            return issue_set(is, 400, "not-supported", "_type", "_type '%.*s' is not exported; types: Observation, "
-                             "MedicationDispense, MedicationStatement, DocumentReference", (int)(n > 40 ? 40 : n), p);
+            return fault_set(fault, F_UNSUPPORTED_PARAMETER, "_type",
+                             "_type '%.*s' is not exported; types: Observation, "
+                             "MedicationDispense, MedicationStatement, DocumentReference",
+                             (int)(n > 40 ? 40 : n), p);
         want[i] = 1;
         p = p[n] ? p + n + 1 : NULL;
     }
@@ -81,33 +83,32 @@ static int parse_types(const char *list, char *out, size_t cap, struct issue *is
 }
 
 int bulk_kickoff(struct service *svc, const struct actor *a, const char *group, const char *type_list,
-                 const char *since, char id[ID_LEN + 1], struct issue *is)
+                 const char *since, char id[ID_LEN + 1], struct fault *fault)
 {
     if (gate_decide(a, ACT_BULK_EXPORT, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "Bulk Data export is for another provider's client (a "
-                                                     "recipient); a person exports at /fhir/Patient/{id}/$everything");
+        return fault_set(fault, F_FOR_RECIPIENTS, NULL,
+                         "Bulk Data export is for another provider's client (a recipient), not for persons or staff");
     struct bulk_job x = {.job = {.run = kickoff_run}, .a = a};
     char list[128];
-    if (parse_types(type_list, list, sizeof list, is))
+    if (parse_types(type_list, list, sizeof list, fault))
         return -1;
     int64_t lo = 0, hi;
     if (since && fhirtime_parse(since, FHIRTIME_DATETIME, 0, &lo, &hi))
-        return issue_set(is, 400, "invalid", "_since", "_since must be a FHIR instant, such as 2026-01-01T00:00:00Z");
+        return fault_set(fault, F_BAD_REQUEST, "_since", "_since must be a FHIR instant, such as 2026-01-01T00:00:00Z");
     int64_t now = clock_now_ms();
     if (lo > now)
-        return issue_set(is, 400, "invalid", "_since", "_since lies in the future");
+        return fault_set(fault, F_BAD_REQUEST, "_since", "_since lies in the future");
     id_uuid7(id);
     if (group && !purpose_code_valid(group))
-        return issue_set(is, 404, "not-found", NULL, "no such Group");
+        return fault_set(fault, F_NOT_FOUND, NULL, "no such Group");
     x.row = (struct bulk_export_row){.id = id, .recipient_id = a->id, .types = list, .since = lo,
                                      .transaction_time = now, .expires_at = now + KEEP_MS, .group_code = group};
     snprintf(x.reason, sizeof x.reason, "bulk:%s types:%s%s%s", id, list, group ? " group:" : "", group ? group : "");
     int err = writer_call(svc->writer, &x.job);
     if (!err && x.absent)
-        return issue_set(is, 404, "not-found", NULL, "no such Group: the client belongs to no recipient group %s",
-                         group);
+        return fault_set(fault, F_NOT_FOUND, NULL, "no such Group: the client belongs to no recipient group %s", group);
     if (err != PHR_OK)
-        return issue_set(is, 503, "transient", NULL, "the export could not be started");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the export could not be started");
     return 0;
 }
 
@@ -133,30 +134,30 @@ static int keep_export(void *arg, const struct bulk_export_row *b)
     return PHR_OK;
 }
 
-/* The recipient's own live export, or 404 (someone else's reads as absent). */
-static int find(struct service *svc, const struct actor *a, const char *id, struct found *f, struct issue *is)
+/* The recipient's own live export, or not-found (someone else's reads as absent). */
+static int find(struct service *svc, const struct actor *a, const char *id, struct found *f, struct fault *fault)
 {
     memset(f, 0, sizeof *f);
     f->recipient = a->id;
     if (gate_decide(a, ACT_BULK_EXPORT, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "Bulk Data export is for another provider's client");
+        return fault_set(fault, F_FOR_RECIPIENTS, NULL, "Bulk Data export is for another provider's client");
     struct store *rd;
     if (service_reader(svc, &rd) != PHR_OK)
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     int err = id_is_uuid(id) ? rd->ops->bulk_export_get(rd, id, keep_export, f) : PHR_ENOTFOUND;
     service_reader_done(svc, rd);
     if (err && err != PHR_ENOTFOUND)
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     if (err || !f->ok)
-        return issue_set(is, 404, "not-found", NULL, "no such export (or it was cancelled, or has expired)");
+        return fault_set(fault, F_NOT_FOUND, NULL, "no such export (or it was cancelled, or has expired)");
     return 0;
 }
 
 int bulk_status(struct service *svc, const struct actor *a, const char *id, const char *base_url, struct buf *out,
-                int64_t *expires_at, struct issue *is)
+                int64_t *expires_at, struct fault *fault)
 {
     struct found f;
-    if (find(svc, a, id, &f, is))
+    if (find(svc, a, id, &f, fault))
         return -1;
     char when[32];
     clock_format_ms(f.row.transaction_time, when);
@@ -177,7 +178,7 @@ int bulk_status(struct service *svc, const struct actor *a, const char *id, cons
         p += len + (p[len] == ',');
     }
     if (e || buf_puts(out, "],\"error\":[]}"))
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     *expires_at = f.row.expires_at;
     return 0;
 }
@@ -197,16 +198,16 @@ static int cancel_run(struct job *j, struct store *st)
     return err ? err : gate_record(st, x->a, ACT_BULK_EXPORT, NULL, NULL, reason, GATE_ALLOW);
 }
 
-int bulk_cancel(struct service *svc, const struct actor *a, const char *id, struct issue *is)
+int bulk_cancel(struct service *svc, const struct actor *a, const char *id, struct fault *fault)
 {
     struct found f;
-    if (find(svc, a, id, &f, is))
+    if (find(svc, a, id, &f, fault))
         return -1;
     struct cancel_job x = {.job = {.run = cancel_run}, .a = a, .id = f.id};
     int err = writer_call(svc->writer, &x.job);
     if (err == PHR_ENOTFOUND)
-        return issue_set(is, 404, "not-found", NULL, "no such export (or it was cancelled, or has expired)");
-    return err ? issue_set(is, 503, "transient", NULL, "the store is not available") : 0;
+        return fault_set(fault, F_NOT_FOUND, NULL, "no such export (or it was cancelled, or has expired)");
+    return err ? fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available") : 0;
 }
 
 /* --- the files --- */
@@ -406,14 +407,14 @@ static int fill_and_submit(struct bulk_file *b, struct page *pg)
     return PHR_OK;
 }
 
-int bulk_file_open(struct service *svc, const struct actor *a, const char *id, const char *type,
-                   struct bulk_file **out, struct issue *is)
+int bulk_file_open(struct service *svc, const struct actor *a, const char *id, const char *type, struct bulk_file **out,
+                   struct fault *fault)
 {
     *out = NULL;
     struct bulk_file *b = calloc(1, sizeof *b);
     if (!b)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
-    if (find(svc, a, id, &b->f, is)) {
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    if (find(svc, a, id, &b->f, fault)) {
         free(b);
         return -1;
     }
@@ -426,7 +427,7 @@ int bulk_file_open(struct service *svc, const struct actor *a, const char *id, c
     }
     if (!b->type) {
         free(b);
-        return issue_set(is, 404, "not-found", NULL, "this export has no file of that type");
+        return fault_set(fault, F_NOT_FOUND, NULL, "this export has no file of that type");
     }
     b->svc = svc;
     b->actor = *a;

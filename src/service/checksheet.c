@@ -264,25 +264,25 @@ static const char *lang_str(json_object *o, const char *key, const char *lang)
 }
 
 /* Checks the file; returns the items array (borrowed from root). */
-static json_object *items_check(json_object *root, struct issue *is)
+static json_object *items_check(json_object *root, struct fault *fault)
 {
     json_object *g, *items;
     const char *fmt = json_get_str(root, "format");
     if (!fmt || strcmp(fmt, ITEMS_FORMAT)) {
-        issue_set(is, 422, "value", "format", "the items file's format must be \"" ITEMS_FORMAT "\"");
+        fault_set(fault, F_INVALID_VALUE, "format", "the items file's format must be \"" ITEMS_FORMAT "\"");
         return NULL;
     }
     if (!json_object_object_get_ex(root, "guideline", &g) || !json_get_str(g, "title") || !json_get_str(g, "version")) {
-        issue_set(is, 422, "required", "guideline", "the items file must name the guideline: title and version");
+        fault_set(fault, F_MISSING, "guideline", "the items file must name the guideline: title and version");
         return NULL;
     }
     if (!lang_str(root, "wording", "ja")) {
-        issue_set(is, 422, "required", "wording", "the items file must say whose wording it is (wording.ja)");
+        fault_set(fault, F_MISSING, "wording", "the items file must say whose wording it is (wording.ja)");
         return NULL;
     }
     if (!json_object_object_get_ex(root, "items", &items) || !json_object_is_type(items, json_type_array) ||
         json_object_array_length(items) == 0 || json_object_array_length(items) > ITEMS_MAX) {
-        issue_set(is, 422, "required", "items", "items must be a list of 1 to %d items", ITEMS_MAX);
+        fault_set(fault, F_MISSING, "items", "items must be a list of 1 to %d items", ITEMS_MAX);
         return NULL;
     }
     size_t n = json_object_array_length(items);
@@ -290,16 +290,16 @@ static json_object *items_check(json_object *root, struct issue *is)
         json_object *it = json_object_array_get_idx(items, i);
         const char *id = json_get_str(it, "id"), *check = json_get_str(it, "check");
         if (!id || !*id || strlen(id) > 32 || !json_get_str(it, "clause") || !lang_str(it, "question", "ja")) {
-            issue_set(is, 422, "required", "items", "items[%zu] needs an id (at most 32), a clause and question.ja", i);
+            fault_set(fault, F_MISSING, "items", "items[%zu] needs an id (at most 32), a clause and question.ja", i);
             return NULL;
         }
         for (size_t j = 0; j < i; j++)
             if (!strcmp(id, json_get_str(json_object_array_get_idx(items, j), "id"))) {
-                issue_set(is, 422, "value", "items", "item %s is listed twice", id);
+                fault_set(fault, F_INVALID_VALUE, "items", "item %s is listed twice", id);
                 return NULL;
             }
         if (check && find_check(check) < 0) {
-            issue_set(is, 422, "value", "items", "item %s names an unknown check '%s'", id, check);
+            fault_set(fault, F_INVALID_VALUE, "items", "item %s names an unknown check '%s'", id, check);
             return NULL;
         }
     }
@@ -394,22 +394,22 @@ static int insert_run(struct job *j, struct store *st)
     return err ? err : gate_record(st, x->a, ACT_CHECKSHEET, NULL, NULL, "assess", GATE_ALLOW);
 }
 
-int checksheet_assess(struct service *svc, const struct actor *a, const char *items_json, size_t len,
-                      struct buf *out, struct issue *is)
+int checksheet_assess(struct service *svc, const struct actor *a, const char *items_json, size_t len, struct buf *out,
+                      struct fault *fault)
 {
     if (gate_decide(a, ACT_CHECKSHEET, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "the checksheet is assessed by the security officer");
-    json_object *root = json_parse_strict(items_json, len, is);
+        return fault_set(fault, F_FORBIDDEN, NULL, "the checksheet is assessed by the security officer");
+    json_object *root = json_parse_strict(items_json, len, fault);
     if (!root)
         return -1;
     int rc = -1;
-    json_object *items = items_check(root, is), *sheet = NULL;
+    json_object *items = items_check(root, fault), *sheet = NULL;
     struct answers ans = {json_object_new_object()};
     struct context c = {.svc = svc, .now = clock_now_ms()};
     if (!items)
         goto out;
     if (service_reader(svc, &c.rd) != PHR_OK) {
-        issue_set(is, 503, "transient", NULL, "the store is not available");
+        fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
         goto out;
     }
     int err = c.rd->ops->checksheet_facts(c.rd, c.now - svc->cfg.provision_keep_ms, &c.f);
@@ -436,7 +436,7 @@ int checksheet_assess(struct service *svc, const struct actor *a, const char *it
     json_object_object_add(sheet, "items", list);
     json_object_object_add(sheet, "not_implemented", reasons);
     if (err) {
-        issue_set(is, 503, "transient", NULL, "the store could not be read; nothing was assessed");
+        fault_set(fault, F_UNAVAILABLE, NULL, "the store could not be read; nothing was assessed");
         goto out;
     }
     const char *body = json_object_to_json_string_ext(sheet, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -445,12 +445,12 @@ int checksheet_assess(struct service *svc, const struct actor *a, const char *it
                                                                      "version"),
                                    .items_sha256 = sha, .assessed_at = c.now, .body = body}};
     if (writer_call(svc->writer, &x.job) != PHR_OK) {
-        issue_set(is, 503, "transient", NULL, "the assessment could not be stored");
+        fault_set(fault, F_UNAVAILABLE, NULL, "the assessment could not be stored");
         goto out;
     }
     if (buf_printf(out, "{\"id\":%lld,\"approved\":false,\"not_implemented\":%zu,\"sheet\":%s}", (long long)x.id,
                    json_object_array_length(reasons), body)) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         goto out;
     }
     rc = 0;
@@ -478,28 +478,28 @@ static int answer_run(struct job *j, struct store *st)
 
 int checksheet_answer(struct service *svc, const struct actor *a, const char *item, const char *status,
                       int64_t answered_on, const char *document, const char *reason, const char *by,
-                      struct issue *is)
+                      struct fault *fault)
 {
     if (gate_decide(a, ACT_CHECKSHEET, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "the checksheet is answered by the security officer");
+        return fault_set(fault, F_FORBIDDEN, NULL, "the checksheet is answered by the security officer");
     if (!item || !*item || strlen(item) > 32)
-        return issue_set(is, 422, "required", "item", "name the item (--item, at most 32 characters)");
+        return fault_set(fault, F_MISSING, "item", "name the item (at most 32 characters)");
     if (!status || !status_valid(status))
-        return issue_set(is, 422, "value", "status",
+        return fault_set(fault, F_INVALID_VALUE, "status",
                          "the status is implemented, equivalent, not-implemented or not-applicable");
     if (answered_on <= 0)
-        return issue_set(is, 422, "required", "date", "give the date the answer was established (--date)");
+        return fault_set(fault, F_MISSING, "date", "give the date the answer was established");
     if (!strcmp(status, "not-implemented") && (!reason || !*reason))
-        return issue_set(is, 422, "required", "reason", "an item not implemented needs its reason (--reason)");
+        return fault_set(fault, F_MISSING, "reason", "an item not implemented needs its reason");
     if (strcmp(status, "not-implemented") && strcmp(status, "not-applicable") && (!document || !*document))
-        return issue_set(is, 422, "required", "document", "name the document that shows it (--document)");
+        return fault_set(fault, F_MISSING, "document", "name the document that shows it");
     if (!by || !*by)
-        return issue_set(is, 422, "required", "by", "say who answers (--approver)");
+        return fault_set(fault, F_MISSING, "approver", "say who answers");
     struct answer_job x = {.job = {.run = answer_run}, .a = a,
                            .row = {.item = item, .status = status, .reason = reason, .document = document,
                                    .answered_by = by, .answered_on = answered_on, .at = clock_now_ms()}};
     if (writer_call(svc->writer, &x.job) != PHR_OK)
-        return issue_set(is, 503, "transient", NULL, "the answer could not be stored");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the answer could not be stored");
     return 0;
 }
 
@@ -517,19 +517,19 @@ static int approve_run(struct job *j, struct store *st)
     return err ? err : gate_record(st, x->a, ACT_CHECKSHEET, NULL, NULL, "approve", GATE_ALLOW);
 }
 
-int checksheet_approve(struct service *svc, const struct actor *a, int64_t id, const char *by, struct issue *is)
+int checksheet_approve(struct service *svc, const struct actor *a, int64_t id, const char *by, struct fault *fault)
 {
     if (gate_decide(a, ACT_CHECKSHEET, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "the checksheet is approved by the security officer");
+        return fault_set(fault, F_FORBIDDEN, NULL, "the checksheet is approved by the security officer");
     if (!by || !*by)
-        return issue_set(is, 422, "required", "by", "say who approves (--approver)");
+        return fault_set(fault, F_MISSING, "approver", "say who approves");
     struct approve_job x = {.job = {.run = approve_run}, .a = a, .id = id, .by = by};
     int err = writer_call(svc->writer, &x.job);
     if (err == PHR_ECONFLICT)
-        return issue_set(is, 409, "conflict", NULL, "assessment %lld does not exist or is approved already",
+        return fault_set(fault, F_CONFLICT, NULL, "assessment %lld does not exist or is approved already",
                          (long long)id);
     if (err)
-        return issue_set(is, 503, "transient", NULL, "the approval could not be stored");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the approval could not be stored");
     return 0;
 }
 
@@ -549,8 +549,8 @@ static int got_assessment(void *arg, const struct assessment_row *r)
     clock_format_ms(r->approved_at, at);
     clock_format_ms(r->assessed_at, assessed);
     if (!p->sheet && (p->want == 0 || p->want == r->id)) {
-        struct issue is;
-        if (!(p->sheet = json_parse_strict(r->body, strlen(r->body), &is)))
+        struct fault fault;
+        if (!(p->sheet = json_parse_strict(r->body, strlen(r->body), &fault)))
             return p->err = PHR_EIO;
         json_object_object_add(p->sheet, "id", json_object_new_int64(r->id));
         add_str(p->sheet, "approved_at", at);

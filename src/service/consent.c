@@ -157,25 +157,24 @@ static int record_commit(struct op *o, struct store *st)
         struct consent_decision *d = &r->req.decisions[i];
         int p = find_purpose(f, d->purpose);
         if (p < 0 || f->purposes[p].retired) {
-            err = op_refuse(o, 422, "value", "there is no purpose of use '%s' in force", d->purpose);
+            err = op_refuse(o, F_INVALID_VALUE, "there is no purpose of use '%s' in force", d->purpose);
             goto out;
         }
         if (d->version && d->version != f->purposes[p].version) {
-            err = op_refuse(o, 409, "conflict",
-                         "purpose '%s' is at version %d now: show the current text and decide again", d->purpose,
-                         f->purposes[p].version);
+            err = op_refuse(o, F_CONFLICT, "purpose '%s' is at version %d now: show the current text and decide again",
+                            d->purpose, f->purposes[p].version);
             goto out;
         }
         d->version = f->purposes[p].version;
         if (!strcmp(d->decision, "grant") && !all_kinds) {
-            err = op_refuse(o, 422, "business-rule",
-                         "a grant needs the current terms, summary and privacy policy shown: send their sha256 in "
-                         "'shown' (GET /api/v1/policies)");
+            err = op_refuse(o, F_BUSINESS_RULE,
+                            "a grant needs the current terms, summary and privacy policy shown: "
+                            "send their sha256 in 'shown'");
             goto out;
         }
         int k = find_state(s, d->purpose);
         if (!strcmp(d->decision, "withdraw") && (k < 0 || strcmp(s->s[k].decision, "grant"))) {
-            err = op_refuse(o, 409, "conflict", "nothing to withdraw: purpose '%s' is not granted", d->purpose);
+            err = op_refuse(o, F_CONFLICT, "nothing to withdraw: purpose '%s' is not granted", d->purpose);
             goto out;
         }
     }
@@ -230,16 +229,16 @@ static const struct op_ops record_ops = {record_commit, record_render, record_de
 static void not_found(struct op *o)
 {
     o->res.err = PHR_ENOTFOUND;
-    issue_set(&o->res.issue, 404, "not-found", NULL, "no such person");
+    fault_set(&o->res.fault, F_NOT_FOUND, NULL, "no such person");
 }
 
 int consent_record(struct service *svc, const struct actor *a, const char *subject, const struct consent_request *req,
-                   const char *channel, const char *recorded_by, struct op **out, struct issue *is)
+                   const char *channel, const char *recorded_by, struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct record_op *r = calloc(1, sizeof *r);
     if (!r)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&r->op, svc, &record_ops, a);
     buf_init(&r->documents);
     buf_init(&r->audit);
@@ -284,7 +283,7 @@ static int suspend_commit(struct op *o, struct store *st)
         if (err)
             return err;
         if (p < 0)
-            return op_refuse(o, 422, "value", "there is no purpose of use '%s'", s->purpose);
+            return op_refuse(o, F_INVALID_VALUE, "there is no purpose of use '%s'", s->purpose);
     }
     struct suspension_row row = {
         .person_id = s->subject, .purpose = s->purpose,
@@ -293,9 +292,10 @@ static int suspend_commit(struct op *o, struct store *st)
     };
     int err = st->ops->suspension_append(st, &row);
     if (err == PHR_ECONFLICT)
-        return op_refuse(o, 409, "conflict",
-                      s->act == ACT_USE_SUSPEND ? "use for '%s' is suspended already" : "use for '%s' is not suspended",
-                      s->purpose);
+        return op_refuse(o, F_CONFLICT,
+                         s->act == ACT_USE_SUSPEND ? "use for '%s' is suspended already"
+                                                   : "use for '%s' is not suspended",
+                         s->purpose);
     if (err)
         return err;
     return gate_record(st, &o->actor, s->act, subject, s->purpose, NULL, GATE_ALLOW);
@@ -304,14 +304,15 @@ static int suspend_commit(struct op *o, struct store *st)
 static const struct op_ops suspend_ops = {suspend_commit, NULL, NULL};
 
 int use_suspend(struct service *svc, const struct actor *a, const char *subject, const char *purpose, int lift,
-                const char *channel, const char *recorded_by, struct op **out, struct issue *is)
+                const char *channel, const char *recorded_by, struct op **out, struct fault *fault)
 {
     *out = NULL;
     if (strcmp(purpose, "*") && !purpose_code_valid(purpose))
-        return issue_set(is, 422, "value", "purpose", "purpose must be a purpose code, or \"*\" for every purpose");
+        return fault_set(fault, F_INVALID_VALUE, "purpose",
+                         "purpose must be a purpose code, or \"*\" for every purpose");
     struct suspend_op *s = calloc(1, sizeof *s);
     if (!s)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&s->op, svc, &suspend_ops, a);
     s->act = lift ? ACT_USE_LIFT : ACT_USE_SUSPEND;
     snprintf(s->purpose, sizeof s->purpose, "%s", purpose);

@@ -232,12 +232,12 @@ static int render_fhir(const struct ledger *l, const char *base_url, struct buf 
 }
 
 int consent_read(struct service *svc, const struct actor *a, const char *subject, int fhir, const char *base_url,
-                 struct op **out, struct issue *is)
+                 struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct read_op *r = calloc(1, sizeof *r);
     if (!r)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&r->op, svc, &read_ops, a);
     buf_init(&r->out);
     r->fhir = fhir;
@@ -247,7 +247,7 @@ int consent_read(struct service *svc, const struct actor *a, const char *subject
     *out = &r->op;
     if (r->d == GATE_DENY) {
         r->op.res.err = PHR_ENOTFOUND;
-        issue_set(&r->op.res.issue, 404, "not-found", NULL, "no such patient");
+        fault_set(&r->op.res.fault, F_NOT_FOUND, NULL, "no such patient");
         return 0;
     }
     struct store *rd;
@@ -256,7 +256,7 @@ int consent_read(struct service *svc, const struct actor *a, const char *subject
     if (err) {
         op_free(&r->op);
         *out = NULL;
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     }
     if (fhir) {
         err = rd->ops->consent_history(rd, r->subject, got_entry, &l);
@@ -270,7 +270,7 @@ int consent_read(struct service *svc, const struct actor *a, const char *subject
     if (err) {
         op_free(&r->op);
         *out = NULL;
-        return issue_set(is, 503, "transient", NULL, "the consent ledger could not be read");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the consent ledger could not be read");
     }
     return 0;
 }

@@ -33,9 +33,9 @@ static void fmt_time(int64_t ms, char out[40])
 static int add(struct service *svc, const struct actor *sys, const char *person, struct buf *json)
 {
     struct op *op;
-    struct issue is;
-    if (records_create(svc, sys, person, json->data, json->len, "demo-loader", &op, &is) != 0) {
-        log_event(LOG_ERROR, "demo.record", "error", is.diagnostics, NULL);
+    struct fault fault;
+    if (records_create(svc, sys, person, json->data, json->len, "demo-loader", &op, &fault) != 0) {
+        log_event(LOG_ERROR, "demo.record", "error", fault.detail, NULL);
         return PHR_EINVAL;
     }
     int err = op_wait(svc, op);
@@ -128,8 +128,8 @@ int demo_load(struct service *svc, int *created)
         return err;
     struct actor anon = {.kind = ACTOR_ANONYMOUS, .client = "cli", .request_id = "demo"};
     struct op *op;
-    struct issue is;
-    if (accounts_signup(svc, &anon, DEMO_LOGIN, DEMO_PASSWORD, strlen(DEMO_PASSWORD), &op, &is) != 0)
+    struct fault fault;
+    if (accounts_signup(svc, &anon, DEMO_LOGIN, DEMO_PASSWORD, strlen(DEMO_PASSWORD), &op, &fault) != 0)
         return PHR_EINVAL;
     err = op_wait(svc, op);
     char person[ID_LEN + 1];
@@ -140,7 +140,7 @@ int demo_load(struct service *svc, int *created)
 
     struct actor me = {.kind = ACTOR_PERSON, .client = "cli", .request_id = "demo"};
     snprintf(me.id, sizeof me.id, "%s", person);
-    if (consent_record(svc, &me, person, &dc.req, "demo", NULL, &op, &is) != 0)
+    if (consent_record(svc, &me, person, &dc.req, "demo", NULL, &op, &fault) != 0)
         return PHR_EINVAL;
     err = op_wait(svc, op);
     if (!err && op_result(op)->err)

@@ -75,19 +75,19 @@ static int prepare(void *arg, struct store *rd)
 }
 
 int disclosure_open(struct service *svc, const struct actor *a, const char *subject, struct disclosure **out,
-                    struct issue *is)
+                    struct fault *fault)
 {
     *out = NULL;
     enum decision dec = subject && strlen(subject) <= ID_LEN ? gate_decide(a, ACT_DISCLOSURE, subject) : GATE_DENY;
     struct audit_job job = {.job = {.run = audit_run}, .a = a, .subject = subject, .d = dec};
     if (dec == GATE_DENY) {
         if (writer_call(svc->writer, &job.job) != PHR_OK)
-            return issue_set(is, 503, "transient", NULL, "the store is not available");
-        return issue_set(is, 404, "not-found", NULL, "no such person");
+            return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
+        return fault_set(fault, F_NOT_FOUND, NULL, "no such person");
     }
     struct disclosure *d = calloc(1, sizeof *d);
     if (!d)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     snprintf(d->snap.person, sizeof d->snap.person, "%s", subject);
     int err = snapshot_open(svc, subject, prepare, d, &d->snap);
     if (!err)
@@ -96,10 +96,10 @@ int disclosure_open(struct service *svc, const struct actor *a, const char *subj
         int64_t closed_on = d->closed_on;
         disclosure_close(d);
         if (err == PHR_EPERM)
-            return export_closed_issue(closed_on, is);
+            return export_closed_fault(closed_on, fault);
         if (err == PHR_ENOTFOUND)
-            return issue_set(is, 404, "not-found", NULL, "no such person");
-        return issue_set(is, 503, "transient", NULL, "the disclosure could not be started");
+            return fault_set(fault, F_NOT_FOUND, NULL, "no such person");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the disclosure could not be started");
     }
     *out = d;
     return 0;

@@ -108,18 +108,18 @@ static int request_commit(struct erasure_job *e, struct store *st)
 
 /* Checks and joins the requested codes: letters, digits and ".-_:", each
  * at most CODE_LEN_MAX, at most ERASURE_CODES_MAX of them. */
-int erasure_codes_join(const char *const *codes, size_t n, struct buf *out, struct issue *is)
+int erasure_codes_join(const char *const *codes, size_t n, struct buf *out, struct fault *fault)
 {
     if (n > ERASURE_CODES_MAX)
-        return issue_set(is, 422, "value", "codes", "at most %d codes at once", ERASURE_CODES_MAX);
+        return fault_set(fault, F_INVALID_VALUE, "codes", "at most %d codes at once", ERASURE_CODES_MAX);
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(codes[i]);
         if (len == 0 || len > CODE_LEN_MAX || strspn(codes[i], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                                                 "0123456789.-_:") != len)
-            return issue_set(is, 422, "value", "codes", "a code is letters, digits and .-_: (at most %d)",
+            return fault_set(fault, F_INVALID_VALUE, "codes", "a code is letters, digits and .-_: (at most %d)",
                              CODE_LEN_MAX);
         if (buf_printf(out, "%s%s", i ? "," : "", codes[i]))
-            return issue_set(is, 500, "exception", NULL, "out of memory");
+            return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     }
     return 0;
 }
@@ -167,26 +167,26 @@ static void got_login(void *arg, const struct person_row *p)
 }
 
 int erasure_request(struct service *svc, const struct actor *a, const char *subject, int account, const char *codes,
-                    struct buf *out, struct issue *is)
+                    struct buf *out, struct fault *fault)
 {
     if (!subject || gate_decide(a, ACT_ERASURE_REQUEST, subject) == GATE_DENY)
-        return issue_set(is, 404, "not-found", NULL, "no such person");
+        return fault_set(fault, F_NOT_FOUND, NULL, "no such person");
     struct erasure_job e = {.svc = svc, .actor = a, .account = account, .codes = codes ? codes : "",
                             .now = clock_now_ms()};
     snprintf(e.person, sizeof e.person, "%s", subject);
     id_uuid(e.id);
     struct store *rd;
     if (service_reader(svc, &rd) != PHR_OK)
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     int err = rd->ops->person_by_id(rd, subject, got_login, &e);
     service_reader_done(svc, rd);
     if (err == PHR_ENOTFOUND)
-        return issue_set(is, 404, "not-found", NULL, "no such person");
+        return fault_set(fault, F_NOT_FOUND, NULL, "no such person");
     gate_actor_name(a, e.login);  /* requested_by: who asked, not the login */
     if (err || (err = run_job(&e, request_commit)) != PHR_OK)
-        return issue_set(is, 503, "transient", NULL, "the request could not be recorded; nothing was changed");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the request could not be recorded; nothing was changed");
     if (render_preview(&e, out))
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     return 0;
 }
 
@@ -322,10 +322,10 @@ static void got_secret(void *arg, const struct person_row *p)
 }
 
 int erasure_confirm(struct service *svc, const struct actor *a, const char *subject, const char *id,
-                    const char *password, size_t pwlen, struct buf *out, struct issue *is)
+                    const char *password, size_t pwlen, struct buf *out, struct fault *fault)
 {
     if (!subject || gate_decide(a, ACT_ERASURE_EXECUTE, subject) == GATE_DENY || !id_is_uuid(id))
-        return issue_set(is, 404, "not-found", NULL, "no such erasure request");
+        return fault_set(fault, F_NOT_FOUND, NULL, "no such erasure request");
     struct pending p;
     memset(&p, 0, sizeof p);
     struct secret s = {{0}, {0}};
@@ -333,7 +333,7 @@ int erasure_confirm(struct service *svc, const struct actor *a, const char *subj
     struct store *rd;
     int rc = -1;
     if (service_reader(svc, &rd) != PHR_OK)
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     int err = rd->ops->erasure_get(rd, id, got_erasure, &p);
     int err2 = err ? err : rd->ops->person_by_id(rd, subject, got_secret, &s);
     char key[THROTTLE_KEY_MAX];
@@ -349,23 +349,23 @@ int erasure_confirm(struct service *svc, const struct actor *a, const char *subj
             log_event(LOG_ERROR, "erasure.refusal_unrecorded", "erasure", id, NULL);
     }
     if (err == PHR_ENOTFOUND || (!err && strcmp(p.person, subject))) {
-        issue_set(is, 404, "not-found", NULL, "no such erasure request");
+        fault_set(fault, F_NOT_FOUND, NULL, "no such erasure request");
         goto out;
     }
     if ((err && err != PHR_ENOTFOUND) || err2 || (err3 && err3 != PHR_ENOTFOUND)) {
-        issue_set(is, 503, "transient", NULL, "the store is not available; nothing was erased");
+        fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available; nothing was erased");
         goto out;
     }
     if (strcmp(p.status, "requested")) {
-        issue_set(is, 409, "conflict", NULL, "this erasure was carried out already");
+        fault_set(fault, F_ERASURE_DONE, NULL, "this erasure was carried out already");
         goto out;
     }
     if (p.expires_at < now) {
-        issue_set(is, 410, "expired", NULL, "this erasure request has expired; nothing was erased: ask again");
+        fault_set(fault, F_ERASURE_EXPIRED, NULL, "this erasure request has expired; nothing was erased: ask again");
         goto out;
     }
     if (throttle_wait_ms(&svc->cfg, &t, now) > 0) {
-        issue_set(is, 429, "throttled", NULL, "too many failed attempts; try again later");
+        fault_set(fault, F_LOCKED_OUT, NULL, "too many failed attempts; try again later");
         goto out;
     }
     struct erasure_job e = {.svc = svc, .actor = a, .account = strcmp(p.scope, "account") == 0, .codes = p.codes,
@@ -375,17 +375,17 @@ int erasure_confirm(struct service *svc, const struct actor *a, const char *subj
     snprintf(e.login, sizeof e.login, "%s", s.login);
     int ok = pwlen && pwlen <= PASSWORD_MAX_LEN ? password_verify(s.hash, password, pwlen) : PHR_EPERM;
     if (ok == PHR_EBUSY) {
-        issue_set(is, 503, "transient", NULL, "too many sign-ins at once; try again in a few seconds");
+        fault_set(fault, F_BUSY, NULL, "too many sign-ins at once; try again in a few seconds");
         goto out;
     }
     if (ok != PHR_OK) {
         if (run_job(&e, wrong_password) != PHR_OK)
             log_event(LOG_ERROR, "erasure.refusal_unrecorded", "erasure", id, NULL);
-        issue_set(is, 403, "security", "password", "the password is wrong; nothing was erased");
+        fault_set(fault, F_PASSWORD_WRONG, "password", "the password is wrong; nothing was erased");
         goto out;
     }
     if (execute(&e) != PHR_OK) {
-        issue_set(is, 503, "transient", NULL,
+        fault_set(fault, F_UNAVAILABLE, NULL,
                   e.account ? "the erasure could not be completed now; it will be finished when the service restarts"
                             : "the erasure could not be carried out; nothing was erased");
         goto out;
@@ -394,7 +394,7 @@ int erasure_confirm(struct service *svc, const struct actor *a, const char *subj
     clock_format_ms(clock_now_ms(), done);
     if (buf_printf(out, "{\"id\":\"%s\",\"status\":\"done\",\"scope\":\"%s\",\"done_at\":\"%s\",\"erased\":%s}", id,
                    p.scope, done, e.erased)) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         goto out;
     }
     rc = 0;

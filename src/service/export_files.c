@@ -141,8 +141,8 @@ static int cda_of_day(struct export *e, const char *day, json_object *const *res
     id_uuid7(doc);
     struct cda_header h = {.day = day, .document_id = doc, .person_id = e->snap.person,
                            .author = "PHR service (the person's export)", .now_ms = clock_now_ms()};
-    struct issue is = {0};
-    int rc = cda_write(&h, results, n, out, &is) || cda_check(out->data, out->len, &is);
+    struct fault fault = {0};
+    int rc = cda_write(&h, results, n, out, &fault) || cda_check(out->data, out->len, &fault);
     /* The schema's message may quote a value: the log gets the day only. */
     if (rc)
         log_event(LOG_ERROR, "export.failed", "what", "cda", "day", day, "why", "the written CDA does not validate",

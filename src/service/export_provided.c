@@ -54,8 +54,8 @@ static int refuse_run(struct job *j, struct store *st)
     return gate_record(st, x->a, ACT_RECORD_SEARCH, x->subject, NULL, x->reason, GATE_DENY);
 }
 
-static int not_found(struct service *svc, const struct actor *a, const char *person, struct export *e,
-                     const char *why, struct issue *is)
+static int not_found(struct service *svc, const struct actor *a, const char *person, struct export *e, const char *why,
+                     struct fault *fault)
 {
     struct provide_job x = {.job = {.run = refuse_run}, .a = a, .e = e,
                             .subject = person && id_is_uuid(person) ? person : NULL};
@@ -63,51 +63,51 @@ static int not_found(struct service *svc, const struct actor *a, const char *per
     int err = writer_call(svc->writer, &x.job);
     export_close(e);
     if (err)
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
-    return issue_set(is, 404, "not-found", NULL, "no such patient, or no consent to provide their data to you");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
+    return fault_set(fault, F_NOT_FOUND, NULL, "no such patient, or no consent to provide their data to you");
 }
 
 int export_open_provided(struct service *svc, const struct actor *a, const char *person, struct export **out,
-                         struct issue *is)
+                         struct fault *fault)
 {
     *out = NULL;
     if (a->kind != ACTOR_RECIPIENT)
-        return issue_set(is, 403, "forbidden", NULL, "a Patient's $sphr is for another provider's client (a "
-                                                     "recipient); a person downloads theirs at /api/v1/me/export/sphr.zip");
+        return fault_set(fault, F_FOR_RECIPIENTS, NULL,
+                         "a Patient's $sphr is for another provider's client (a recipient), not for the person");
     struct export *e = calloc(1, sizeof *e);
     if (!e)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     e->format = EXPORT_SPHR;
     e->provided = 1;
     if (!person || !id_is_uuid(person))
-        return not_found(svc, a, person, e, "no such person", is);
+        return not_found(svc, a, person, e, "no such person", fault);
     int err = snapshot_open(svc, person, NULL, NULL, &e->snap);
     if (err == PHR_ENOTFOUND)
-        return not_found(svc, a, person, e, "no such person", is);
+        return not_found(svc, a, person, e, "no such person", fault);
     if (err) {
         export_close(e);
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     }
     /* What the consent provides now, as the reader sees it; the writer
      * decides again before anything is answered. */
     struct provision_scope scope;
     if ((err = gate_provision_scope(e->snap.rd, a, person, &scope)) != PHR_OK) {
         export_close(e);
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     }
     e->allowed = scope.kinds;
     if (!e->allowed)
-        return not_found(svc, a, person, e, "no consent provides this person's data to the recipient", is);
+        return not_found(svc, a, person, e, "no consent provides this person's data to the recipient", fault);
     if (export_package(e, &e->package)) {
         export_close(e);
-        return issue_set(is, 500, "exception", NULL, "the package could not be made");
+        return fault_set(fault, F_INTERNAL, NULL, "the package could not be made");
     }
     struct provide_job x = {.job = {.run = provide_run}, .a = a, .e = e};
     err = writer_call(svc->writer, &x.job);
     if (err || x.refused) {
         export_close(e);
-        return err ? issue_set(is, 503, "transient", NULL, "the store is not available")
-                   : issue_set(is, 404, "not-found", NULL, "no such patient, or no consent to provide their data to you");
+        return err ? fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available")
+                   : fault_set(fault, F_NOT_FOUND, NULL, "no such patient, or no consent to provide their data to you");
     }
     *out = e;
     return 0;

@@ -88,7 +88,7 @@ static int find_checkup(struct export *e)
 }
 
 int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
-                const char *arg, struct export **out, struct issue *is)
+                const char *arg, struct export **out, struct fault *fault)
 {
     *out = NULL;
     const char *day = format == EXPORT_CHECKUP || format == EXPORT_CDA ? arg : NULL;
@@ -98,17 +98,17 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
     int by_day = format == EXPORT_CHECKUP || format == EXPORT_CDA;
     int64_t lo = 0, hi = 0;
     if (by_day && (!day || strlen(day) != 10 || fhirtime_parse(day, FHIRTIME_DATETIME, 9 * 60, &lo, &hi)))
-        return issue_set(is, 400, "invalid", NULL, "the checkup's day is a date: YYYY-MM-DD");
+        return fault_set(fault, F_BAD_REQUEST, NULL, "the checkup's day is a date: YYYY-MM-DD");
     enum decision dec = subject && strlen(subject) <= ID_LEN ? gate_decide(a, ACT_DISCLOSURE, subject) : GATE_DENY;
     struct audit_job job = {.job = {.run = audit_run}, .a = a, .subject = subject, .d = dec, .what = what[format]};
     if (dec == GATE_DENY) {
         if (writer_call(svc->writer, &job.job) != PHR_OK)
-            return issue_set(is, 503, "transient", NULL, "the store is not available");
-        return issue_set(is, 404, "not-found", NULL, "no such patient");
+            return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
+        return fault_set(fault, F_NOT_FOUND, NULL, "no such patient");
     }
     struct export *e = calloc(1, sizeof *e);
     if (!e)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     e->format = format;
     e->day_lo = lo;
     e->day_hi = hi;
@@ -124,7 +124,8 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
     int nameless = !err && format == EXPORT_JAHIS && !e->patient;
     if (nameless) {
         export_close(e);
-        return issue_set(is, 422, "required", NULL, "an お薬手帳 text starts with the patient's name, sex and birth "
+        return fault_set(fault, F_MISSING, NULL,
+                         "an お薬手帳 text starts with the patient's name, sex and birth "
                          "date, which the service keeps only in imported お薬手帳 texts: give name, sex (1 male, "
                          "2 female) and birth (YYYYMMDD)");
     }
@@ -134,14 +135,14 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
         int64_t closed_on = e->closed_on;
         export_close(e);
         if (err == PHR_EPERM)
-            return export_closed_issue(closed_on, is);
+            return export_closed_fault(closed_on, fault);
         if (none && format == EXPORT_JAHIS)
-            return issue_set(is, 404, "not-found", NULL, "there is no medication to write as an お薬手帳 text");
+            return fault_set(fault, F_NOT_FOUND, NULL, "there is no medication to write as an お薬手帳 text");
         if (none)
-            return issue_set(is, 404, "not-found", NULL, "no checkup results on %s", day);
+            return fault_set(fault, F_NOT_FOUND, NULL, "no checkup results on %s", day);
         if (err == PHR_ENOTFOUND)
-            return issue_set(is, 404, "not-found", NULL, "no such patient");
-        return issue_set(is, 503, "transient", NULL, "the export could not be started");
+            return fault_set(fault, F_NOT_FOUND, NULL, "no such patient");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the export could not be started");
     }
     *out = e;
     return 0;

@@ -43,20 +43,22 @@ static int sniff(const char *data, size_t len, enum import_format *f)
     return 0;
 }
 
-int import_parse(const char *data, size_t len, struct parsed *p, struct issue *is)
+int import_parse(const char *data, size_t len, struct parsed *p, struct fault *fault)
 {
     /* Whatever happens, import_parsed_free may be called on p. */
     memset(p, 0, sizeof *p);
     if (sniff(data, len, &p->f))
-        return issue_set(is, 415, "not-supported", NULL,
-                         "this is not a file the service imports: a 特定健診 CDA document (XML), FHIR R4 JSON, "
-                         "Open mHealth JSON, a JAHIS お薬手帳 text, a CSV of measurements whose header names the date column "
-                         "(effective, 日時), or an SPHR package (zip)");
+        return fault_set(
+            fault, F_NOT_IMPORTABLE, NULL,
+            "this is not a file the service imports: a 特定健診 CDA document (XML), FHIR R4 JSON, "
+            "Open mHealth JSON, a JAHIS お薬手帳 text, a CSV of measurements whose header names the date column "
+            "(effective, 日時), or an SPHR package (zip)");
     if (p->f == FORMAT_JAHIS) {
-        if (jahis_read(data, len, &p->j, is))
+        if (jahis_read(data, len, &p->j, fault))
             return -1;
         if (!p->j.ndispensings && !p->j.notc)
-            return issue_set(is, 422, "value", NULL, "the お薬手帳 text records no dispensing and no OTC medicine");
+            return fault_set(fault, F_INVALID_VALUE, NULL,
+                             "the お薬手帳 text records no dispensing and no OTC medicine");
         /* The document is dated by its newest dispensing (or OTC start). */
         for (size_t i = 0; i < p->j.ndispensings; i++)
             if (!p->day[0] || strcmp(p->j.dispensings[i].date, p->day) > 0) {
@@ -73,8 +75,8 @@ int import_parse(const char *data, size_t len, struct parsed *p, struct issue *i
         return 0;
     }
     if (p->f == FORMAT_CSV || p->f == FORMAT_OMH) {
-        if (p->f == FORMAT_CSV ? csv_read(data, len, clock_now_ms(), &p->csv, is)
-                               : omh_read(data, len, clock_now_ms(), &p->csv, is))
+        if (p->f == FORMAT_CSV ? csv_read(data, len, clock_now_ms(), &p->csv, fault)
+                               : omh_read(data, len, clock_now_ms(), &p->csv, fault))
             return -1;
         char when[32];
         clock_format_ms(p->csv.lo + 9 * 3600000LL, when);
@@ -84,14 +86,14 @@ int import_parse(const char *data, size_t len, struct parsed *p, struct issue *i
         return 0;
     }
     if (p->f == FORMAT_FHIR) {
-        if (fhir_import_read(data, len, clock_now_ms(), &p->fd, is))
+        if (fhir_import_read(data, len, clock_now_ms(), &p->fd, fault))
             return -1;
         memcpy(p->day, p->fd.date, sizeof p->day);
         p->lo = p->fd.lo;
         p->hi = p->fd.hi;
         return 0;
     }
-    if (cda_read(data, len, &p->c, is))
+    if (cda_read(data, len, &p->c, fault))
         return -1;
     memcpy(p->day, p->c.date, sizeof p->day);
     p->lo = p->c.date_lo;
@@ -186,8 +188,8 @@ static int measurement_row(const struct csv_vitals *c, size_t k, const struct im
                            struct buf *plain)
 {
     struct vital v;
-    struct issue is;
-    if (csv_vital_open(c, k, &v, &is))
+    struct fault fault;
+    if (csv_vital_open(c, k, &v, &fault))
         return -1;
     int rc = vital_row(&v, m, s, plain);
     vital_free(&v);

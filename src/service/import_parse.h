@@ -43,9 +43,9 @@ struct import_row {
     int64_t lo, hi;
 };
 
-/* 0, or -1 with is filled (415 when the format is none of the service's);
+/* 0, or -1 with the fault filled (not-importable when the format is none of the service's);
  * either way p is to be freed with import_parsed_free. */
-int import_parse(const char *data, size_t len, struct parsed *p, struct issue *is);
+int import_parse(const char *data, size_t len, struct parsed *p, struct fault *fault);
 void import_parsed_free(struct parsed *p);
 /* The records the file holds (its document not counted). */
 size_t import_records(const struct parsed *p);

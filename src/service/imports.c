@@ -143,12 +143,12 @@ static void job_free(struct import_job *x)
  * names, read for records unless the index marks it an original whose
  * records another file holds. A file that cannot be read refuses the
  * package, naming it. */
-static int read_package(struct import_job *x, const char *data, size_t len, struct sphr_pkg *pkg, struct issue *is)
+static int read_package(struct import_job *x, const char *data, size_t len, struct sphr_pkg *pkg, struct fault *fault)
 {
-    if (sphr_read(data, len, pkg, is))
+    if (sphr_read(data, len, pkg, fault))
         return -1;
     if (!(x->files = calloc(pkg->n + 1, sizeof *x->files)))
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     x->nfiles = pkg->n + 1;
     x->files[0] = (struct file){.data = data, .len = len, .p = {.f = FORMAT_KEPT}};
     for (size_t i = 0; i < pkg->n; i++) {
@@ -158,13 +158,13 @@ static int read_package(struct import_job *x, const char *data, size_t len, stru
         if (pkg->parts[i].original)
             continue;
         if (sphr_sniff(f->data, f->len))
-            return issue_set(is, 422, "not-supported", NULL, "file %.80s: a package inside a package is not read",
+            return fault_set(fault, F_NOT_SUPPORTED, NULL, "file %.80s: a package inside a package is not read",
                              f->path);
-        struct issue why;
+        struct fault why;
         if (import_parse(f->data, f->len, &f->p, &why)) {
             import_parsed_free(&f->p);
             f->p.f = FORMAT_KEPT;
-            return issue_set(is, why.status, why.code, NULL, "file %.80s: %s", f->path, why.diagnostics);
+            return fault_set(fault, why.code, NULL, "file %.80s: %s", f->path, why.detail);
         }
     }
     return 0;
@@ -246,30 +246,30 @@ static int summary(struct buf *out, const struct import_job *x)
 }
 
 /* Everything an import does before its commit, on the caller's thread: the
- * file (or package) read and checked, its records sealed. 0, or -1 with is
+ * file (or package) read and checked, its records sealed. 0, or -1 with the fault
  * set; x and pkg are freed by the caller either way. */
 static int prepare(struct service *svc, const struct actor *a, const char *subject, const char *source,
                    const char *channel, const char *data, size_t len, struct import_job *x, struct sphr_pkg *pkg,
-                   struct issue *is)
+                   struct fault *fault)
 {
     if (!subject || strlen(subject) > ID_LEN || gate_decide(a, ACT_RECORD_CREATE, subject) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "you can import data only about yourself");
+        return fault_set(fault, F_FORBIDDEN, NULL, "you can import data only about yourself");
     if (source && strcmp(source, "insurer") && strcmp(source, "medical-institution") && strcmp(source, "mynaportal"))
-        return issue_set(is, 422, "value", "source", "source is insurer, medical-institution or mynaportal");
+        return fault_set(fault, F_INVALID_VALUE, "source", "source is insurer, medical-institution or mynaportal");
     if (len > IMPORT_MAX_BYTES)
-        return issue_set(is, 413, "too-costly", NULL, "a file is at most %d bytes", IMPORT_MAX_BYTES);
+        return fault_set(fault, F_TOO_LARGE, NULL, "a file is at most %d bytes", IMPORT_MAX_BYTES);
     x->job.run = import_run;
     x->actor = a;
     if (sphr_sniff(data, len)) {
         x->kind = "sphr";
-        if (read_package(x, data, len, pkg, is))
+        if (read_package(x, data, len, pkg, fault))
             return -1;
     } else {
         if (!(x->files = calloc(1, sizeof *x->files)))
-            return issue_set(is, 500, "exception", NULL, "out of memory");
+            return fault_set(fault, F_INTERNAL, NULL, "out of memory");
         x->nfiles = 1;
         x->files[0] = (struct file){.data = data, .len = len};
-        if (import_parse(data, len, &x->files[0].p, is))
+        if (import_parse(data, len, &x->files[0].p, fault))
             return -1;
         x->kind = import_format_info(x->files[0].p.f)->kind;
     }
@@ -278,22 +278,22 @@ static int prepare(struct service *svc, const struct actor *a, const char *subje
     unsigned char key[DATA_KEY_BYTES];
     struct store *rd;
     if (service_reader(svc, &rd) != PHR_OK)
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     int err = service_data_key(svc, rd, subject, key);
     service_reader_done(svc, rd);
     if (err)
-        return issue_set(is, err == PHR_ENOTFOUND ? 404 : 500, err == PHR_ENOTFOUND ? "not-found" : "exception", NULL,
+        return fault_set(fault, err == PHR_ENOTFOUND ? F_NOT_FOUND : F_INTERNAL, NULL,
                          err == PHR_ENOTFOUND ? "no such person" : "the person's data key could not be opened");
     for (size_t i = 0; i < x->nfiles; i++)
         x->nrows += 1 + import_records(&x->files[i].p);
     int rc = 0;
     if (!(x->rows = calloc(x->nrows, sizeof *x->rows)))
-        rc = issue_set(is, 500, "exception", NULL, "out of memory");
+        rc = fault_set(fault, F_INTERNAL, NULL, "out of memory");
     int64_t now = clock_now_ms();
     size_t next = 0;
     for (size_t i = 0; !rc && i < x->nfiles; i++)
         if (seal_file(x, &x->files[i], key, source, channel, now, &next))
-            rc = issue_set(is, 500, "exception", NULL, "out of memory");
+            rc = fault_set(fault, F_INTERNAL, NULL, "out of memory");
     sodium_memzero(key, sizeof key);
     x->proto = (struct record_row){.version = 1, .person_id = x->subject, .recorded_at = now,
                                    .recorded_by = x->recorded_by, .channel = channel, .alg = SEAL_XCHACHA20POLY1305,
@@ -301,32 +301,33 @@ static int prepare(struct service *svc, const struct actor *a, const char *subje
     return rc;
 }
 
-static void refused_issue(const struct import_job *x, struct issue *is)
+static void refused_fault(const struct import_job *x, struct fault *fault)
 {
-    issue_set(is, 403, "forbidden", NULL, "nothing may be recorded before the required purposes of use are "
-                                          "consented to (%s)", x->g.reason);
+    fault_set(fault, F_CONSENT_REQUIRED, NULL,
+              "nothing may be recorded before the required purposes of use are "
+              "consented to (%s)",
+              x->g.reason);
 }
 
 int import_file(struct service *svc, const struct actor *a, const char *subject, const char *source,
-                const char *channel, const char *data, size_t len, struct buf *out, int *duplicate,
-                struct issue *is)
+                const char *channel, const char *data, size_t len, struct buf *out, int *duplicate, struct fault *fault)
 {
     *duplicate = 0;
     struct import_job x = {0};
     struct sphr_pkg pkg = {0};
     int rc = -1;
-    if (prepare(svc, a, subject, source, channel, data, len, &x, &pkg, is))
+    if (prepare(svc, a, subject, source, channel, data, len, &x, &pkg, fault))
         goto out;
     if (writer_call(svc->writer, &x.job) != PHR_OK) {
-        issue_set(is, 503, "transient", NULL, "the import could not be stored; nothing was stored");
+        fault_set(fault, F_UNAVAILABLE, NULL, "the import could not be stored; nothing was stored");
         goto out;
     }
     if (x.refused) {
-        refused_issue(&x, is);
+        refused_fault(&x, fault);
         goto out;
     }
     if (summary(out, &x)) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         goto out;
     }
     *duplicate = x.files[0].duplicate_of[0] != '\0';
@@ -351,7 +352,7 @@ static int import_op_commit(struct op *o, struct store *st)
     int err = import_run(&io->x.job, st);
     if (!err && io->x.refused) {
         o->res.err = PHR_EPERM;
-        refused_issue(&io->x, &o->res.issue);
+        refused_fault(&io->x, &o->res.fault);
     }
     return err;
 }
@@ -371,14 +372,14 @@ static void import_op_destroy(struct op *o)
 static const struct op_ops import_ops = {import_op_commit, import_op_render, import_op_destroy};
 
 int import_submit(struct service *svc, const struct actor *a, const char *subject, const char *source,
-                  const char *channel, const char *data, size_t len, struct op **out, struct issue *is)
+                  const char *channel, const char *data, size_t len, struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct import_op *io = calloc(1, sizeof *io);
     if (!io)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&io->op, svc, &import_ops, a);
-    if (prepare(svc, &io->op.actor, subject, source, channel, data, len, &io->x, &io->pkg, is)) {
+    if (prepare(svc, &io->op.actor, subject, source, channel, data, len, &io->x, &io->pkg, fault)) {
         op_free(&io->op);
         return -1;
     }

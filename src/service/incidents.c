@@ -27,7 +27,7 @@ static int incident_commit(struct op *o, struct store *st)
                              .recorded_by = by, .what = x->what, .told = x->told};
     int err = st->ops->incident_insert(st, &r, &x->id);
     if (err == PHR_ENOTFOUND)
-        return op_refuse(o, 404, "not-found", "no incident %lld to add a note to", (long long)x->refers_to);
+        return op_refuse(o, F_NOT_FOUND, "no incident %lld to add a note to", (long long)x->refers_to);
     if (err)
         return err;
     char what[48];
@@ -51,17 +51,17 @@ static void incident_destroy(struct op *o)
 static const struct op_ops incident_ops = {incident_commit, incident_render, incident_destroy};
 
 int incident_add(struct service *svc, const struct actor *a, int64_t refers_to, int64_t found_at, const char *what,
-                 const char *told, struct op **out, struct issue *is)
+                 const char *told, struct op **out, struct fault *fault)
 {
     *out = NULL;
     if (gate_decide(a, ACT_INCIDENT_RECORD, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "incidents are recorded by the operator and the security officer");
+        return fault_set(fault, F_FORBIDDEN, NULL, "incidents are recorded by the operator and the security officer");
     if (!what || !*what || strlen(what) > TEXT_MAX || (told && strlen(told) > TEXT_MAX))
-        return issue_set(is, 422, "value", NULL, "what happened is required (at most %d bytes, as is who was told)",
-                         TEXT_MAX);
+        return fault_set(fault, F_INVALID_VALUE, NULL,
+                         "what happened is required (at most %d bytes, as is who was told)", TEXT_MAX);
     struct incident_op *x = calloc(1, sizeof *x);
     if (!x)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&x->op, svc, &incident_ops, a);
     x->refers_to = refers_to;
     x->found_at = found_at;
@@ -69,7 +69,7 @@ int incident_add(struct service *svc, const struct actor *a, int64_t refers_to, 
     x->told = told ? strdup(told) : NULL;
     if (!x->what || (told && !x->told)) {
         op_free(&x->op);
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     }
     *out = &x->op;
     return 0;

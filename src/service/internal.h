@@ -71,17 +71,16 @@ int retention_start(struct service *svc, struct ticker **out);
 int notice_render(struct buf *b, const struct notice_row *n, int resolved, int first);
 int service_checkpoint_now(struct service *svc);
 
-/* A refusal decided in an op's commit: the op answers it (status, FHIR
- * issue code, message) and nothing is written. Returns PHR_OK, for
+/* A refusal decided in an op's commit: the op answers it (the fault's
+ * code and detail) and nothing is written. Returns PHR_OK, for
  * `return op_refuse(...)` from a commit function. */
-int op_refuse(struct op *o, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+int op_refuse(struct op *o, enum fault_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* service/accounts.c, shared with staff sign-in: login names, and the
  * slow-down and lock-out of repeated failures, per login name and per
  * client address, kept in the store so that every instance sees them. */
 #define LOGIN_MAX 128
-int normalise_login(const char *in, char out[LOGIN_MAX + 1], struct issue *is);
+int normalise_login(const char *in, char out[LOGIN_MAX + 1], struct fault *fault);
 /* The key failed sign-ins are counted (delayed, locked out) under: a login
  * from one client address. A stranger failing elsewhere slows and locks
  * only their own attempts, never the person's own sign-in; the client

@@ -148,11 +148,11 @@ static int note_commit(struct op *o, struct store *st)
 static const struct op_ops note_ops = {note_commit, NULL, NULL};
 
 int keys_rotate(struct service *svc, const struct actor *a, void (*progress)(int64_t done, int64_t total),
-                int64_t *rewrapped, struct issue *is)
+                int64_t *rewrapped, struct fault *fault)
 {
     *rewrapped = 0;
     if (gate_decide(a, ACT_KEYS_ROTATE, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "only the operator rotates keys");
+        return fault_set(fault, F_FORBIDDEN, NULL, "only the operator rotates keys");
     struct store *rd;
     int64_t total = 0;
     int err = service_reader(svc, &rd);
@@ -161,17 +161,17 @@ int keys_rotate(struct service *svc, const struct actor *a, void (*progress)(int
         service_reader_done(svc, rd);
     }
     if (err)
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     struct rotate_job r = {.job = {.run = rotate_run}, .svc = svc};
     while (r.done < total) {
         int64_t before = r.done;
         err = writer_call(svc->writer, &r.job);
         if (err == PHR_ENOTFOUND)
-            return issue_set(is, 422, "value", NULL,
-                             "data keys are wrapped by master key %s, which is not loaded: give it with --old-keys",
+            return fault_set(fault, F_INVALID_VALUE, "old-keys",
+                             "data keys are wrapped by master key %s, which is not loaded: give that key too",
                              r.missing);
         if (err)
-            return issue_set(is, 503, "transient", NULL, "re-wrapping failed (%s); run the rotation again",
+            return fault_set(fault, F_UNAVAILABLE, NULL, "re-wrapping failed (%s); run the rotation again",
                              phr_strerror(err));
         if (progress)
             progress(r.done, total);
@@ -180,18 +180,19 @@ int keys_rotate(struct service *svc, const struct actor *a, void (*progress)(int
     }
     struct totp_job t = {.job = {.run = totp_run}, .svc = svc};
     if ((err = writer_call(svc->writer, &t.job)) != PHR_OK)
-        return issue_set(is, 422, "value", NULL, "a staff TOTP key opens under no loaded master key; give it with --old-keys");
+        return fault_set(fault, F_INVALID_VALUE, "old-keys",
+                         "a staff TOTP key opens under no loaded master key: give the key it was sealed with too");
     *rewrapped = r.done;
     struct note_op *n = calloc(1, sizeof *n);
     if (!n)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&n->op, svc, &note_ops, a);
     snprintf(n->what, sizeof n->what, "to:%s data-keys:%lld staff-totp:%lld", mkey_id(svc->mk), (long long)r.done,
              (long long)t.done);
     err = op_wait(svc, &n->op);
     op_free(&n->op);
     if (err)
-        return issue_set(is, 503, "transient", NULL, "the rotation could not be recorded");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the rotation could not be recorded");
     log_event(LOG_INFO, "keys.rotated", "to", mkey_id(svc->mk), NULL);
     return 0;
 }

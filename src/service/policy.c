@@ -213,7 +213,7 @@ static int plan_purposes(struct op *o, const struct policy_set *set, struct curr
         changes[i] = NULL;
         if (!cur) {
             if (s->retired)
-                return op_refuse(o, 422, "business-rule", "purpose %s cannot be retired: it was never published", s->code);
+                return op_refuse(o, F_BUSINESS_RULE, "purpose %s cannot be retired: it was never published", s->code);
             changes[i] = "initial";
             continue;
         }
@@ -229,18 +229,20 @@ static int plan_purposes(struct op *o, const struct policy_set *set, struct curr
         if (!purpose_changed(s, cur))
             continue;
         if (!s->change)
-            return op_refuse(o, 422, "business-rule",
+            return op_refuse(o, F_BUSINESS_RULE,
                              "purpose %s changed: mark the change \"material\" (everyone must consent again) "
-                          "or \"minor\" (consent carries over; persons are told)", s->code);
+                             "or \"minor\" (consent carries over; persons are told)",
+                             s->code);
         if (!strcmp(s->change, "minor") && s->required && !cur->required)
-            return op_refuse(o, 422, "business-rule", "purpose %s becomes required: that is a material change", s->code);
+            return op_refuse(o, F_BUSINESS_RULE, "purpose %s becomes required: that is a material change", s->code);
         changes[i] = s->change;
     }
     for (size_t j = 0; j < c->npurposes; j++)
         if (!c->purposes[j].seen && !c->purposes[j].retired)
-            return op_refuse(o, 422, "business-rule",
+            return op_refuse(o, F_BUSINESS_RULE,
                              "purpose %s is published but missing from the manifest: keep it, or list it with "
-                          "\"retired\": true", c->purposes[j].code);
+                             "\"retired\": true",
+                             c->purposes[j].code);
     return PHR_OK;
 }
 
@@ -314,21 +316,21 @@ static void publish_destroy(struct op *o)
 
 static const struct op_ops publish_ops = {publish_commit, publish_render, publish_destroy};
 
-int policy_publish(struct service *svc, const struct actor *a, struct policy_set *set, int dry_run,
-                   struct op **out, struct issue *is)
+int policy_publish(struct service *svc, const struct actor *a, struct policy_set *set, int dry_run, struct op **out,
+                   struct fault *fault)
 {
     *out = NULL;
     int rc = -1;
     if (gate_decide(a, ACT_POLICY_PUBLISH, NULL) == GATE_DENY) {
-        rc = service_deny(svc, a, ACT_POLICY_PUBLISH, out, is);
+        rc = service_deny(svc, a, ACT_POLICY_PUBLISH, out, fault);
         goto out;
     }
     for (size_t i = 0; i < set->ndocs; i++)
-        if (policy_check_text(&set->docs[i], is))
+        if (policy_check_text(&set->docs[i], fault))
             goto out;
     struct publish_op *p = calloc(1, sizeof *p);
     if (!p) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         goto out;
     }
     op_init(&p->op, svc, &publish_ops, a);
@@ -447,15 +449,15 @@ int policy_current(struct service *svc, struct buf *out)
     return err;
 }
 
-int policy_versions(struct service *svc, const char *kind, struct buf *out)
+int policy_versions(struct service *svc, const char *kind, struct buf *out, struct fault *fault)
 {
     if (strcmp(kind, "terms") && strcmp(kind, "summary") && strcmp(kind, "privacy") && strcmp(kind, "anonymised"))
-        return PHR_ENOTFOUND;
+        return fault_set(fault, F_NOT_FOUND, NULL, "the documents are terms, summary, privacy and anonymised");
     struct store *rd;
-    int err = service_reader(svc, &rd);
-    if (err)
-        return err;
+    if (service_reader(svc, &rd))
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     struct render_ctx r = {out, 0};
+    int err = 0;
     if (buf_puts(out, "{\"kind\":") || buf_json_str(out, kind) || buf_puts(out, ",\"versions\":["))
         err = PHR_ENOMEM;
     if (!err)
@@ -463,7 +465,10 @@ int policy_versions(struct service *svc, const char *kind, struct buf *out)
     if (!err && buf_puts(out, "]}"))
         err = PHR_ENOMEM;
     service_reader_done(svc, rd);
-    return err;
+    if (err)
+        return fault_set(fault, err == PHR_ENOMEM ? F_INTERNAL : F_UNAVAILABLE, NULL,
+                         "the versions could not be read (%s)", phr_strerror(err));
+    return 0;
 }
 
 struct hashes_ctx {

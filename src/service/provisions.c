@@ -165,12 +165,12 @@ int provisions_render_json(struct store *rd, const char *subject, struct buf *b)
 }
 
 int provisions_read(struct service *svc, const struct actor *a, const char *subject, int fhir, const char *base_url,
-                    struct op **out, struct issue *is)
+                    struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct list_op *l = calloc(1, sizeof *l);
     if (!l)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&l->op, svc, &list_ops, a);
     buf_init(&l->out);
     if (subject && strlen(subject) <= ID_LEN)
@@ -179,7 +179,7 @@ int provisions_read(struct service *svc, const struct actor *a, const char *subj
     *out = &l->op;
     if (l->d == GATE_DENY) {
         l->op.res.err = PHR_ENOTFOUND;
-        issue_set(&l->op.res.issue, 404, "not-found", NULL, "no such patient");
+        fault_set(&l->op.res.fault, F_NOT_FOUND, NULL, "no such patient");
         return 0;
     }
     struct store *rd;
@@ -192,7 +192,7 @@ int provisions_read(struct service *svc, const struct actor *a, const char *subj
     if (err) {
         op_free(&l->op);
         *out = NULL;
-        return issue_set(is, 503, "transient", NULL, "the provision records could not be read");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the provision records could not be read");
     }
     return 0;
 }

@@ -44,15 +44,15 @@ static int manage_commit(struct op *o, struct store *st)
     case 1:
         err = st->ops->group_insert(st, m->group, m->name, now);
         if (err == PHR_ECONFLICT)
-            return op_refuse(o, 409, "duplicate", "group %s exists already", m->group);
+            return op_refuse(o, F_CONFLICT, "group %s exists already", m->group);
         snprintf(what, sizeof what, "group:%s", m->group);
         break;
     default:
         err = st->ops->group_change(st, m->group, m->id, m->op_kind == 2 ? "join" : "leave", now);
         if (err == PHR_ENOTFOUND)
-            return op_refuse(o, 404, "not-found", "no group %s or no recipient %s", m->group, m->id);
+            return op_refuse(o, F_NOT_FOUND, "no group %s or no recipient %s", m->group, m->id);
         if (err == PHR_ECONFLICT)
-            return op_refuse(o, 409, "conflict", m->op_kind == 2 ? "%s is in group %s already" : "%s is not in group %s",
+            return op_refuse(o, F_CONFLICT, m->op_kind == 2 ? "%s is in group %s already" : "%s is not in group %s",
                              m->id, m->group);
         snprintf(what, sizeof what, "%s:%s:%s", m->op_kind == 2 ? "join" : "leave", m->group, m->id);
         break;
@@ -91,11 +91,11 @@ static void manage_destroy(struct op *o)
 
 static const struct op_ops manage_ops = {manage_commit, manage_render, manage_destroy};
 
-static struct manage_op *manage_new(struct service *svc, const struct actor *a, int op_kind, struct issue *is)
+static struct manage_op *manage_new(struct service *svc, const struct actor *a, int op_kind, struct fault *fault)
 {
     struct manage_op *m = calloc(1, sizeof *m);
     if (!m) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         return NULL;
     }
     op_init(&m->op, svc, &manage_ops, a);
@@ -110,22 +110,22 @@ static int text_ok(const char *s, size_t max)
 
 /* In each change the gate decides before the input is read, so that a
  * wrong person's attempt is recorded whatever it carried. */
-int recipient_add(struct service *svc, const struct actor *a, const char *kind, const char *name,
-                  const char *address, const char *country, const char *contact, struct op **out, struct issue *is)
+int recipient_add(struct service *svc, const struct actor *a, const char *kind, const char *name, const char *address,
+                  const char *country, const char *contact, struct op **out, struct fault *fault)
 {
     *out = NULL;
     if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
-        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, is);
+        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, fault);
     if (!kind)
         kind = "recipient";
     if (strcmp(kind, "recipient") && strcmp(kind, "processor") && strcmp(kind, "partner"))
-        return issue_set(is, 422, "value", NULL, "kind is recipient, processor or partner");
+        return fault_set(fault, F_INVALID_VALUE, NULL, "kind is recipient, processor or partner");
     if (!text_ok(name, 200) || !text_ok(address, 400) || !text_ok(contact, 200))
-        return issue_set(is, 422, "required", NULL, "name, address and contact are required (at most 200-400 bytes)");
+        return fault_set(fault, F_MISSING, NULL, "name, address and contact are required (at most 200-400 bytes)");
     if (!country || strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' || country[1] < 'A' ||
         country[1] > 'Z')
-        return issue_set(is, 422, "value", NULL, "country must be an ISO 3166 alpha-2 code such as JP or US");
-    struct manage_op *m = manage_new(svc, a, 0, is);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "country must be an ISO 3166 alpha-2 code such as JP or US");
+    struct manage_op *m = manage_new(svc, a, 0, fault);
     if (!m)
         return -1;
     id_uuid(m->id);
@@ -136,7 +136,7 @@ int recipient_add(struct service *svc, const struct actor *a, const char *kind, 
     m->contact = strdup(contact);
     if (!m->name || !m->address || !m->contact) {
         op_free(&m->op);
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     }
     unsigned char raw[32];
     randombytes_buf(raw, sizeof raw);
@@ -147,35 +147,36 @@ int recipient_add(struct service *svc, const struct actor *a, const char *kind, 
     return 0;
 }
 
-int recipient_group_add(struct service *svc, const struct actor *a, const char *code, const char *name,
-                        struct op **out, struct issue *is)
+int recipient_group_add(struct service *svc, const struct actor *a, const char *code, const char *name, struct op **out,
+                        struct fault *fault)
 {
     *out = NULL;
     if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
-        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, is);
+        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, fault);
     if (!code || !purpose_code_valid(code) || !text_ok(name, 200))
-        return issue_set(is, 422, "value", NULL, "a group needs a code (lower-case letters, digits, '-') and a name");
-    struct manage_op *m = manage_new(svc, a, 1, is);
+        return fault_set(fault, F_INVALID_VALUE, NULL,
+                         "a group needs a code (lower-case letters, digits, '-') and a name");
+    struct manage_op *m = manage_new(svc, a, 1, fault);
     if (!m)
         return -1;
     snprintf(m->group, sizeof m->group, "%s", code);
     if (!(m->name = strdup(name))) {
         op_free(&m->op);
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     }
     *out = &m->op;
     return 0;
 }
 
 int recipient_group_change(struct service *svc, const struct actor *a, const char *group, const char *recipient,
-                           int leave, struct op **out, struct issue *is)
+                           int leave, struct op **out, struct fault *fault)
 {
     *out = NULL;
     if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
-        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, is);
+        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, fault);
     if (!group || !purpose_code_valid(group) || !recipient || !id_is_uuid(recipient))
-        return issue_set(is, 422, "value", NULL, "a group code and a recipient id are required");
-    struct manage_op *m = manage_new(svc, a, leave ? 3 : 2, is);
+        return fault_set(fault, F_INVALID_VALUE, NULL, "a group code and a recipient id are required");
+    struct manage_op *m = manage_new(svc, a, leave ? 3 : 2, fault);
     if (!m)
         return -1;
     snprintf(m->group, sizeof m->group, "%s", group);
@@ -201,7 +202,7 @@ static int agreement_commit(struct op *o, struct store *st)
                               .cert_expires = g->cert_expires, .ended = g->ended, .recorded_at = clock_now_ms()};
     int err = st->ops->agreement_insert(st, &a);
     if (err == PHR_ENOTFOUND)
-        return op_refuse(o, 404, "not-found", "no recipient %s", g->recipient);
+        return op_refuse(o, F_NOT_FOUND, "no recipient %s", g->recipient);
     if (err)
         return err;
     char what[120];
@@ -213,20 +214,20 @@ static const struct op_ops agreement_ops = {agreement_commit, NULL, NULL};
 
 int recipient_agreement(struct service *svc, const struct actor *a, const char *recipient, int64_t signed_on,
                         const char *version, const char *certification, int64_t cert_expires, int ended,
-                        struct op **out, struct issue *is)
+                        struct op **out, struct fault *fault)
 {
     *out = NULL;
     if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
-        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, is);
+        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, fault);
     if (!recipient || !id_is_uuid(recipient))
-        return issue_set(is, 422, "value", NULL, "a recipient id is required");
+        return fault_set(fault, F_INVALID_VALUE, NULL, "a recipient id is required");
     if (!version || !*version || strlen(version) > 63 || signed_on <= 0)
-        return issue_set(is, 422, "value", NULL, "the agreement's signing date and version are required");
+        return fault_set(fault, F_INVALID_VALUE, NULL, "the agreement's signing date and version are required");
     if (certification && strlen(certification) > 63)
-        return issue_set(is, 422, "value", NULL, "certification is at most 63 bytes");
+        return fault_set(fault, F_INVALID_VALUE, NULL, "certification is at most 63 bytes");
     struct agreement_op *g = calloc(1, sizeof *g);
     if (!g)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&g->op, svc, &agreement_ops, a);
     snprintf(g->recipient, sizeof g->recipient, "%s", recipient);
     snprintf(g->version, sizeof g->version, "%s", version);
@@ -273,7 +274,7 @@ static int token_commit(struct op *o, struct store *st)
     int ok = sodium_memcmp(s.hash, t->presented, 32) == 0 && s.found;
     if (!ok) {
         o->res.err = PHR_EPERM;
-        issue_set(&o->res.issue, 401, "login", NULL, "invalid client credentials");
+        fault_set(&o->res.fault, F_CLIENT_INVALID, NULL, "invalid client credentials");
         return gate_record(st, &o->actor, ACT_CLIENT_TOKEN, NULL, s.found ? t->client : NULL, NULL, GATE_DENY);
     }
     int64_t now = clock_now_ms();
@@ -304,14 +305,14 @@ static void token_destroy(struct op *o)
 static const struct op_ops token_ops = {token_commit, token_render, token_destroy};
 
 int recipient_token(struct service *svc, const struct actor *a, const char *client_id, const char *secret,
-                    struct op **out, struct issue *is)
+                    struct op **out, struct fault *fault)
 {
     *out = NULL;
     if (!client_id || !secret || strlen(client_id) > ID_LEN || strlen(secret) > 128)
-        return issue_set(is, 400, "invalid", NULL, "send {\"client_id\": ..., \"client_secret\": ...}");
+        return fault_set(fault, F_BAD_REQUEST, NULL, "send {\"client_id\": ..., \"client_secret\": ...}");
     struct token_op *t = calloc(1, sizeof *t);
     if (!t)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&t->op, svc, &token_ops, a);
     snprintf(t->client, sizeof t->client, "%s", client_id);
     crypto_hash_sha256(t->presented, (const unsigned char *)secret, strlen(secret));
@@ -373,16 +374,19 @@ static int list_one(void *arg, const struct recipient_row *r)
                : PHR_OK;
 }
 
-int recipient_list(struct service *svc, const struct actor *a, struct buf *out)
+int recipient_list(struct service *svc, const struct actor *a, struct buf *out, struct fault *fault)
 {
     if (gate_decide(a, ACT_RECIPIENT_READ, NULL) == GATE_DENY)
-        return PHR_EPERM;
+        return fault_set(fault, F_FORBIDDEN, NULL,
+                         "for the information-asset manager, the security officer and auditors");
     struct store *rd;
-    int err = service_reader(svc, &rd);
-    if (err)
-        return err;
+    if (service_reader(svc, &rd))
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     struct list_ctx c = {out, 0};
-    err = buf_puts(out, "[") ? PHR_ENOMEM : rd->ops->recipient_list(rd, list_one, &c);
+    int err = buf_puts(out, "[") ? PHR_ENOMEM : rd->ops->recipient_list(rd, list_one, &c);
     service_reader_done(svc, rd);
-    return err ? err : buf_puts(out, "]") ? PHR_ENOMEM : PHR_OK;
+    if (err || buf_puts(out, "]"))
+        return fault_set(fault, err == PHR_ENOMEM || !err ? F_INTERNAL : F_UNAVAILABLE, NULL,
+                         "the registry could not be listed (%s)", phr_strerror(err ? err : PHR_ENOMEM));
+    return 0;
 }

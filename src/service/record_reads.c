@@ -63,7 +63,7 @@ static int provide(struct read_op *r, struct store *st, const char *subject)
     r->d = g.d;
     if (!err && g.d == GATE_DENY) {
         drop_rows(r);
-        op_refuse(o, 404, "not-found", "no such patient, or no consent to provide their data to you");
+        op_refuse(o, F_NOT_FOUND, "no such patient, or no consent to provide their data to you");
     }
     return err;
 }
@@ -81,9 +81,9 @@ static int read_as_staff(struct read_op *r, struct store *st, const char *subjec
     if (g.d == GATE_DENY) {
         drop_rows(r);
         o->res.err = PHR_EPERM;
-        issue_set(&o->res.issue, 403, "forbidden", NULL,
+        fault_set(&o->res.fault, F_REASON_REQUIRED, NULL,
                   "a handler opens a person's data only under a reason of theirs that names the person and has "
-                  "not expired: POST /api/v1/staff/reasons, then send its id in X-PHR-Reason");
+                  "not expired");
         return gate_record(st, &o->actor, r->act, subject, NULL, g.reason, GATE_DENY);
     }
     return gate_record(st, &o->actor, r->act, subject, r->ids.len ? r->ids.data : NULL, g.reason, GATE_ALLOW);
@@ -288,20 +288,20 @@ static struct read_op *read_op_new(struct service *svc, const struct actor *a, e
  * its person; the gate then decides on that person. */
 static int read_by_id(struct service *svc, const struct actor *a, enum action act, const struct op_ops *ops,
                       const char *type, const char *id, int version, const char *base_url, struct op **out,
-                      struct issue *is)
+                      struct fault *fault)
 {
     *out = NULL;
     struct read_op *r = read_op_new(svc, a, act, ops);
     struct store *rd;
     if (!r)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     r->type = type;
     r->original = ops == &original_ops;
     if (base_url)
         snprintf(r->base_url, sizeof r->base_url, "%s", base_url);
     if (service_reader(svc, &rd) != PHR_OK) {
         op_free(&r->op);
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     }
     int err = PHR_ENOTFOUND;
     if (id_is_uuid(id))
@@ -310,7 +310,7 @@ static int read_by_id(struct service *svc, const struct actor *a, enum action ac
     service_reader_done(svc, rd);
     if (err && err != PHR_ENOTFOUND) {
         op_free(&r->op);
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     }
     r->d = gate_decide(a, act, r->nrows ? r->subject : NULL);
     if (r->d == GATE_DENY) {
@@ -322,7 +322,7 @@ static int read_by_id(struct service *svc, const struct actor *a, enum action ac
         buf_init(&r->ids);
         if (strlen(id) <= ID_LEN)
             buf_puts(&r->ids, id);
-        op_refuse(&r->op, 404, "not-found", "%s",
+        op_refuse(&r->op, F_NOT_FOUND, "%s",
                   version ? "no such version of this record" : "no record of this type with this id");
     }
     *out = &r->op;
@@ -330,44 +330,45 @@ static int read_by_id(struct service *svc, const struct actor *a, enum action ac
 }
 
 int records_document(struct service *svc, const struct actor *a, const char *id, int original, struct op **out,
-                     struct issue *is)
+                     struct fault *fault)
 {
-    return read_by_id(svc, a, ACT_RECORD_READ, original ? &original_ops : &read_ops, "DocumentReference", id, 0,
-                      NULL, out, is);
+    return read_by_id(svc, a, ACT_RECORD_READ, original ? &original_ops : &read_ops, "DocumentReference", id, 0, NULL,
+                      out, fault);
 }
 
 int records_read(struct service *svc, const struct actor *a, const char *type, const char *id, int version,
-                 struct op **out, struct issue *is)
+                 struct op **out, struct fault *fault)
 {
-    return read_by_id(svc, a, ACT_RECORD_READ, &read_ops, type, id, version, NULL, out, is);
+    return read_by_id(svc, a, ACT_RECORD_READ, &read_ops, type, id, version, NULL, out, fault);
 }
 
-int records_history(struct service *svc, const struct actor *a, const char *type, const char *id,
-                    const char *base_url, struct op **out, struct issue *is)
+int records_history(struct service *svc, const struct actor *a, const char *type, const char *id, const char *base_url,
+                    struct op **out, struct fault *fault)
 {
-    return read_by_id(svc, a, ACT_RECORD_HISTORY, &bundle_ops, type, id, 0, base_url, out, is);
+    return read_by_id(svc, a, ACT_RECORD_HISTORY, &bundle_ops, type, id, 0, base_url, out, fault);
 }
 
-int records_search(struct service *svc, const struct actor *a, const struct search_params *p,
-                   const char *base_url, const char *self_url, struct op **out, struct issue *is)
+int records_search(struct service *svc, const struct actor *a, const struct search_params *p, const char *base_url,
+                   const char *self_url, struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct read_op *r = read_op_new(svc, a, ACT_RECORD_SEARCH, &bundle_ops);
     if (!r)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     snprintf(r->base_url, sizeof r->base_url, "%s", base_url);
     snprintf(r->self_url, sizeof r->self_url, "%s", self_url);
     r->type = p->q.resource_type;
     if ((a->kind == ACTOR_RECIPIENT || a->kind == ACTOR_STAFF) && !p->patient) {
         op_free(&r->op);
-        return issue_set(is, 400, "required", "patient", "searches by anyone but the person name one person: give patient");
+        return fault_set(fault, F_BAD_REQUEST, "patient",
+                         "searches by anyone but the person name one person: give patient");
     }
     const char *subject = p->patient ? p->patient : (a->kind == ACTOR_PERSON ? a->id : NULL);
     if (subject && strlen(subject) <= ID_LEN)
         snprintf(r->subject, sizeof r->subject, "%s", subject);
     r->d = gate_decide(a, ACT_RECORD_SEARCH, r->subject[0] ? r->subject : NULL);
     if (r->d == GATE_DENY) {
-        op_refuse(&r->op, 404, "not-found", "no such patient");
+        op_refuse(&r->op, F_NOT_FOUND, "no such patient");
         *out = &r->op;
         return 0;
     }
@@ -378,7 +379,7 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
     struct store *rd;
     if (service_reader(svc, &rd) != PHR_OK) {
         op_free(&r->op);
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     }
     /* A recipient searches only the kinds its consent provides: what
      * another kind holds is neither sent nor counted. The writer decides
@@ -389,7 +390,7 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
         if (gate_provision_scope(rd, a, r->subject, &scope) != PHR_OK) {
             service_reader_done(svc, rd);
             op_free(&r->op);
-            return issue_set(is, 503, "transient", NULL, "the store is not available");
+            return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
         }
         r->asked = scope.kinds & data_kinds_of_type(q.resource_type);
         if (!r->asked) {
@@ -420,7 +421,7 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
     service_reader_done(svc, rd);
     if (err) {
         op_free(&r->op);
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     }
     *out = &r->op;
     return 0;

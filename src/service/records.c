@@ -20,25 +20,25 @@ void record_ad(char out[96], const char *id, int version, const char *part)
     snprintf(out, 96, "phr-record:%s:%d:%s", id, version, part);
 }
 
-/* A refusal by the consent stage: 403, since the data is the person's own
- * (nothing leaks), with what they can do about it. */
+/* A refusal by the consent stage: forbidden, not "not found", since the
+ * data is the person's own (nothing leaks), with what they can do about it. */
 static void refuse_use(struct op *o, enum use_refusal why, const char *reason)
 {
     o->res.err = PHR_EPERM;
     o->res.id[0] = '\0';
     switch (why) {
     case USE_NO_POLICY:
-        issue_set(&o->res.issue, 403, "forbidden", NULL,
+        fault_set(&o->res.fault, F_TERMS_UNPUBLISHED, NULL,
                   "the service has not published its terms and purposes of use yet; nothing can be recorded");
         break;
     case USE_NO_CONSENT:
-        issue_set(&o->res.issue, 403, "forbidden", NULL,
+        fault_set(&o->res.fault, F_CONSENT_REQUIRED, NULL,
                   "consent to the required purpose of use '%s' (its current version) is needed before data "
-                  "can be recorded; see GET /api/v1/policies and POST /api/v1/me/consents",
+                  "can be recorded",
                   reason + strlen("no-consent:"));
         break;
     case USE_SUSPENDED:
-        issue_set(&o->res.issue, 403, "suspended", NULL,
+        fault_set(&o->res.fault, F_USE_SUSPENDED, NULL,
                   "use of this person's data is suspended; lift the suspension to record new data");
         break;
     case USE_OK:
@@ -84,7 +84,7 @@ static int write_commit(struct op *o, struct store *st)
         if (err == PHR_ECONFLICT) {
             /* Someone else corrected it first: nothing is written. */
             o->res.err = PHR_ECONFLICT;
-            issue_set(&o->res.issue, 409, "conflict", NULL,
+            fault_set(&o->res.fault, F_VERSION_CONFLICT, NULL,
                       "the record was changed meanwhile; read it again and resubmit");
             return PHR_OK;
         }
@@ -129,8 +129,8 @@ static struct write_op *write_op_new(struct service *svc, const struct actor *a,
 
 /* Seals the finalised resource and the original under the subject's key
  * and fills the row. */
-static int seal_record(struct service *svc, struct store *rd, struct write_op *w, struct vital *v,
-                       const char *body, size_t len, const char *channel, struct issue *is)
+static int seal_record(struct service *svc, struct store *rd, struct write_op *w, struct vital *v, const char *body,
+                       size_t len, const char *channel, struct fault *fault)
 {
     unsigned char key[DATA_KEY_BYTES], digest[32];
     char hex[65], ad[96];
@@ -138,8 +138,8 @@ static int seal_record(struct service *svc, struct store *rd, struct write_op *w
     int err = service_data_key(svc, rd, w->subject, key);
     if (err) {
         if (err == PHR_ENOTFOUND)
-            return issue_set(is, 404, "not-found", "subject", "no such person");
-        return issue_set(is, 500, "exception", NULL, "the person's data key could not be opened");
+            return fault_set(fault, F_NOT_FOUND, "subject", "no such person");
+        return fault_set(fault, F_INTERNAL, NULL, "the person's data key could not be opened");
     }
     crypto_hash_sha256(digest, (const unsigned char *)body, len);
     sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
@@ -151,17 +151,17 @@ static int seal_record(struct service *svc, struct store *rd, struct write_op *w
         .recorded_at = clock_now_ms(),
     };
     if (vitals_finalise(v, w->op.res.id, w->op.res.version, w->subject, &prov, &w->plain) != 0) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         goto out;
     }
     record_ad(ad, w->op.res.id, w->op.res.version, "body");
     if (seal(key, ad, w->plain.data, w->plain.len, &w->sealed_body) != PHR_OK) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         goto out;
     }
     record_ad(ad, w->op.res.id, w->op.res.version, "original");
     if (seal(key, ad, body, len, &w->sealed_orig) != PHR_OK) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         goto out;
     }
     seal_mac(key, body, len, w->mac);
@@ -195,18 +195,18 @@ out:
     return rc;
 }
 
-int records_create(struct service *svc, const struct actor *a, const char *subject, const char *body,
-                   size_t len, const char *channel, struct op **out, struct issue *is)
+int records_create(struct service *svc, const struct actor *a, const char *subject, const char *body, size_t len,
+                   const char *channel, struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct vital v;
-    if (vitals_parse(body, len, clock_now_ms(), svc->cfg.tz_offset_min, &v, is) != 0)
+    if (vitals_parse(body, len, clock_now_ms(), svc->cfg.tz_offset_min, &v, fault) != 0)
         return -1;
     struct write_op *w = write_op_new(svc, a, ACT_RECORD_CREATE);
     struct store *rd = NULL;
     if (!w) {
         vital_free(&v);
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     }
     if (!subject)
         subject = v.subject ? v.subject : (a->kind == ACTOR_PERSON ? a->id : NULL);
@@ -215,17 +215,16 @@ int records_create(struct service *svc, const struct actor *a, const char *subje
     w->d = gate_decide(a, ACT_RECORD_CREATE, subject);
     if (w->d == GATE_DENY) {
         w->op.res.err = PHR_EPERM;
-        issue_set(&w->op.res.issue, 403, "forbidden", "Observation.subject",
-                  "you can record data only about yourself");
+        fault_set(&w->op.res.fault, F_FORBIDDEN, "Observation.subject", "you can record data only about yourself");
         goto done;
     }
     id_uuid7(w->op.res.id);
     w->op.res.version = 1;
     if (service_reader(svc, &rd) != PHR_OK) {
-        issue_set(is, 503, "transient", NULL, "the store is not available");
+        fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
         goto fail;
     }
-    if (seal_record(svc, rd, w, &v, body, len, channel, is) != 0)
+    if (seal_record(svc, rd, w, &v, body, len, channel, fault) != 0)
         goto fail;
 done:
     if (rd)
@@ -256,12 +255,12 @@ static int got_current(void *arg, const struct record_row *r)
     return 0;
 }
 
-int records_update(struct service *svc, const struct actor *a, const char *id, int if_match,
-                   const char *body, size_t len, const char *channel, struct op **out, struct issue *is)
+int records_update(struct service *svc, const struct actor *a, const char *id, int if_match, const char *body,
+                   size_t len, const char *channel, struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct vital v;
-    if (vitals_parse(body, len, clock_now_ms(), svc->cfg.tz_offset_min, &v, is) != 0)
+    if (vitals_parse(body, len, clock_now_ms(), svc->cfg.tz_offset_min, &v, fault) != 0)
         return -1;
     const char *body_id = NULL;
     json_object *idv;
@@ -269,46 +268,46 @@ int records_update(struct service *svc, const struct actor *a, const char *id, i
         body_id = json_object_get_string(idv);
     if (!body_id || strcmp(body_id, id) != 0) {
         vital_free(&v);
-        return issue_set(is, 400, "invalid", "Observation.id", "the resource's id must match the id in the URL");
+        return fault_set(fault, F_BAD_REQUEST, "Observation.id", "the resource's id must match the id in the URL");
     }
     struct write_op *w = write_op_new(svc, a, ACT_RECORD_UPDATE);
     struct store *rd = NULL;
     struct current_row cur = {{0}, 0, 0};
     if (!w) {
         vital_free(&v);
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     }
     snprintf(w->op.res.id, sizeof w->op.res.id, "%s", id);
     if (service_reader(svc, &rd) != PHR_OK) {
-        issue_set(is, 503, "transient", NULL, "the store is not available");
+        fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
         goto fail;
     }
     int err = id_is_uuid(id) ? rd->ops->record_get(rd, id, 0, got_current, &cur) : PHR_ENOTFOUND;
     if (err && err != PHR_ENOTFOUND) {
-        issue_set(is, 503, "transient", NULL, "the store is not available");
+        fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
         goto fail;
     }
     if (cur.found)
         snprintf(w->subject, sizeof w->subject, "%s", cur.person_id);
     w->d = gate_decide(a, ACT_RECORD_UPDATE, cur.found ? cur.person_id : NULL);
     if (w->d == GATE_DENY) {
-        op_refuse(&w->op, 404, "not-found", "no Observation with this id");
+        op_refuse(&w->op, F_NOT_FOUND, "no Observation with this id");
         goto done;
     }
     if (v.subject && strcmp(v.subject, cur.person_id) != 0) {
-        issue_set(is, 422, "business-rule", "Observation.subject", "a correction cannot move a record to another person");
+        fault_set(fault, F_BUSINESS_RULE, "Observation.subject", "a correction cannot move a record to another person");
         goto fail;
     }
     if (if_match > 0 && if_match != cur.version) {
         w->d = GATE_DENY;
         w->op.res.err = PHR_ECONFLICT;
-        issue_set(&w->op.res.issue, 412, "conflict", NULL, "If-Match names version %d; the current version is %d",
+        fault_set(&w->op.res.fault, F_VERSION_MISMATCH, NULL, "If-Match names version %d; the current version is %d",
                   if_match, cur.version);
         goto fail_precondition;
     }
     w->supersede = cur.version;
     w->op.res.version = cur.version + 1;
-    if (seal_record(svc, rd, w, &v, body, len, channel, is) != 0)
+    if (seal_record(svc, rd, w, &v, body, len, channel, fault) != 0)
         goto fail;
 done:
     service_reader_done(svc, rd);
@@ -318,7 +317,7 @@ done:
 fail_precondition:
     /* Allowed to see the record, refused for staleness: nothing to audit
      * beyond an ordinary failed request, and nothing changes. */
-    *is = w->op.res.issue;
+    *fault = w->op.res.fault;
 fail:
     if (rd)
         service_reader_done(svc, rd);

@@ -249,35 +249,35 @@ static int erase_each(struct plan *p, struct buf *ids, const char *why)
 }
 
 int retention_run(struct service *svc, const struct actor *a, int64_t as_of, int dry, struct buf *out,
-                  struct issue *is)
+                  struct fault *fault)
 {
     if (gate_decide(a, ACT_RETENTION_RUN, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "retention is run by the operator");
+        return fault_set(fault, F_FORBIDDEN, NULL, "retention is run by the operator");
     struct plan p = {.svc = svc, .actor = a, .as_of = as_of};
     struct store *rd;
     int rc = -1;
     if (service_reader(svc, &rd) != PHR_OK)
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     int err = make_plan(&p, rd);
     service_reader_done(svc, rd);
     if (err) {
-        issue_set(is, 503, "transient", NULL, "the retention plan could not be made; nothing was changed");
+        fault_set(fault, F_UNAVAILABLE, NULL, "the retention plan could not be made; nothing was changed");
         goto out;
     }
     if (render_plan(&p, dry, out)) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         goto out;
     }
     if (!dry) {
         struct apply_job j = {.job = {.run = prune_and_notify}, .p = &p};
         if (writer_call(svc->writer, &j.job) != PHR_OK) {
-            issue_set(is, 503, "transient", NULL, "retention could not be applied; nothing was changed");
+            fault_set(fault, F_UNAVAILABLE, NULL, "retention could not be applied; nothing was changed");
             goto out;
         }
         struct notice_row proto = {.kind = "inactivity", .at = as_of, .erase_after = p.notice_erase_after};
         send_all(svc, &p.notify, &proto);
         if (erase_each(&p, &p.inactive, "retention:inactive") || erase_each(&p, &p.terminated, "termination")) {
-            issue_set(is, 503, "transient", NULL, "an erasure could not be completed; run retention again");
+            fault_set(fault, F_UNAVAILABLE, NULL, "an erasure could not be completed; run retention again");
             goto out;
         }
         log_event(LOG_INFO, "retention.run", "summary", p.summary, NULL);
@@ -343,31 +343,32 @@ static int announce_run(struct job *j, struct store *st)
 }
 
 int termination_announce(struct service *svc, const struct actor *a, int64_t export_until, int64_t erase_after,
-                         struct buf *out, struct issue *is)
+                         struct buf *out, struct fault *fault)
 {
     if (gate_decide(a, ACT_TERMINATION, NULL) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "termination is announced by the operator");
+        return fault_set(fault, F_FORBIDDEN, NULL, "termination is announced by the operator");
     int64_t now = clock_now_ms();
     if (export_until <= now || erase_after < export_until)
-        return issue_set(is, 422, "value", NULL, "the export deadline must be in the future, and erasure after it");
+        return fault_set(fault, F_INVALID_VALUE, NULL,
+                         "the export deadline must be in the future, and erasure after it");
     struct announce_job x = {.job = {.run = announce_run}, .a = a,
                              .t = {.announced_at = now, .export_until = export_until, .erase_after = erase_after,
                                    .announced_by = "operator"}};
     int err = writer_call(svc->writer, &x.job);
     int rc = -1;
     if (x.exists)
-        issue_set(is, 409, "conflict", NULL, "a termination has been announced already");
+        fault_set(fault, F_CONFLICT, NULL, "a termination has been announced already");
     else if (err == PHR_EINVAL)
-        issue_set(is, 422, "value", NULL,
-                  "the terms promise an export period of %d days: --export-until must be at least that far ahead",
+        fault_set(fault, F_INVALID_VALUE, "export-until",
+                  "the terms promise an export period of %d days: the export deadline must be at least that far ahead",
                   x.promised_days);
     else if (err)
-        issue_set(is, 503, "transient", NULL, "the announcement could not be recorded; nothing was changed");
+        fault_set(fault, F_UNAVAILABLE, NULL, "the announcement could not be recorded; nothing was changed");
     else {
         struct notice_row proto = {.kind = "termination", .at = now, .erase_after = erase_after};
         send_all(svc, &x.persons, &proto);
         rc = buf_printf(out, "{\"announced\":true,\"persons_notified\":%zu}", count_ids(&x.persons))
-                 ? issue_set(is, 500, "exception", NULL, "out of memory")
+                 ? fault_set(fault, F_INTERNAL, NULL, "out of memory")
                  : 0;
     }
     buf_free(&x.persons);
@@ -381,9 +382,9 @@ static void retention_tick(void *arg)
     struct service *svc = arg;
     struct actor a = {.kind = ACTOR_SYSTEM, .id = "retention", .client = "scheduler"};
     struct buf out = {0};
-    struct issue is;
-    if (retention_run(svc, &a, clock_now_ms(), 0, &out, &is) != 0)
-        log_event(LOG_ERROR, "retention.failed", "error", is.diagnostics, NULL);
+    struct fault fault;
+    if (retention_run(svc, &a, clock_now_ms(), 0, &out, &fault) != 0)
+        log_event(LOG_ERROR, "retention.failed", "error", fault.detail, NULL);
     buf_free(&out);
 }
 

@@ -128,7 +128,7 @@ static int factor_commit(struct op *o, struct store *st)
     }
     if (f->refused) {
         int err = gate_record(st, &o->actor, ACT_SECOND_FACTOR, f->person, what, "wrong-password-or-code", GATE_DENY);
-        return err ? err : op_refuse(o, 403, "security", "the password or the code is wrong; nothing was changed");
+        return err ? err : op_refuse(o, F_PASSWORD_WRONG, "the password or the code is wrong; nothing was changed");
     }
     int err = PHR_OK;
     switch (f->change) {
@@ -137,13 +137,13 @@ static int factor_commit(struct op *o, struct store *st)
                                       .alg = SEAL_XCHACHA20POLY1305, .created_at = clock_now_ms()};
         err = st->ops->second_factor_put(st, &r);
         if (err == PHR_ECONFLICT)
-            return op_refuse(o, 409, "conflict", "a second factor is on already; turn it off first");
+            return op_refuse(o, F_SECOND_FACTOR_ON, "a second factor is on already; turn it off first");
         break;
     }
     case CHANGE_CONFIRM:
         err = st->ops->second_factor_use(st, f->person, (int64_t)f->step);
         if (err == PHR_ECONFLICT)
-            return op_refuse(o, 409, "conflict", "that code was used already; wait for the next one");
+            return op_refuse(o, F_CONFLICT, "that code was used already; wait for the next one");
         if (!err)
             err = st->ops->second_factor_codes_put(st, f->person, (const unsigned char (*)[SHA256_BYTES])f->codes_hash,
                                                    CODES);
@@ -152,7 +152,7 @@ static int factor_commit(struct op *o, struct store *st)
     case CHANGE_RESET:
         err = st->ops->second_factor_delete(st, f->person);
         if (err == PHR_ENOTFOUND)
-            return op_refuse(o, 404, "not-found", "there is no second factor to turn off");
+            return op_refuse(o, F_NOT_FOUND, "there is no second factor to turn off");
         break;
     }
     return err ? err : gate_record(st, &o->actor, ACT_SECOND_FACTOR, f->person, what, NULL, GATE_ALLOW);
@@ -188,11 +188,11 @@ static void factor_destroy(struct op *o)
 static const struct op_ops factor_ops = {factor_commit, factor_render, factor_destroy};
 
 static struct factor_op *factor_new(struct service *svc, const struct actor *a, const char *person,
-                                    enum factor_change change, struct issue *is)
+                                    enum factor_change change, struct fault *fault)
 {
     struct factor_op *f = calloc(1, sizeof *f);
     if (!f) {
-        issue_set(is, 500, "exception", NULL, "out of memory");
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
         return NULL;
     }
     op_init(&f->op, svc, &factor_ops, a);
@@ -204,7 +204,7 @@ static struct factor_op *factor_new(struct service *svc, const struct actor *a, 
 
 /* A new key awaiting its first code; the answer's URI (shown once) goes
  * into the authenticator app. */
-static int begin(struct service *svc, struct store *rd, struct factor_op *f, struct issue *is)
+static int begin(struct service *svc, struct store *rd, struct factor_op *f, struct fault *fault)
 {
     struct factor cur;
     struct person_login who = {"", "", ""};
@@ -217,11 +217,11 @@ static int begin(struct service *svc, struct store *rd, struct factor_op *f, str
         err = rd->ops->person_by_id(rd, f->person, person_login_copy, &who);
     sodium_memzero(who.pw_hash, sizeof who.pw_hash);
     if (err)
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     if (cur.enabled)
-        return issue_set(is, 409, "conflict", NULL, "a second factor is on already; turn it off first");
+        return fault_set(fault, F_SECOND_FACTOR_ON, NULL, "a second factor is on already; turn it off first");
     if (service_data_key(svc, rd, f->person, key) != PHR_OK)
-        return issue_set(is, 503, "transient", NULL, "the account's key is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the account's key is not available");
     totp_new_secret(secret);
     factor_ad(ad, f->person);
     err = seal(key, ad, secret, sizeof secret, &sealed);
@@ -235,7 +235,7 @@ static int begin(struct service *svc, struct store *rd, struct factor_op *f, str
     sodium_memzero(key, sizeof key);
     sodium_memzero(secret, sizeof secret);
     buf_wipe(&sealed);
-    return err ? issue_set(is, 500, "exception", NULL, "the key could not be made") : 0;
+    return err ? fault_set(fault, F_INTERNAL, NULL, "the key could not be made") : 0;
 }
 
 void second_factor_code_hash(const char *code, unsigned char out[SHA256_BYTES])
@@ -247,26 +247,26 @@ void second_factor_code_hash(const char *code, unsigned char out[SHA256_BYTES])
  * turn it off, a recovery code stands in for the code (checked, and used
  * up, in the commit). */
 static int check(struct service *svc, struct store *rd, struct factor_op *f, const char *otp, const char *recovery,
-                 const char *password, size_t pwlen, struct issue *is)
+                 const char *password, size_t pwlen, struct fault *fault)
 {
     struct factor cur;
     unsigned char secret[TOTP_SECRET_BYTES];
     int err = factor_load(svc, rd, f->person, &cur, secret);
     if (err)
-        return issue_set(is, 503, "transient", NULL, "the second factor could not be read");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the second factor could not be read");
     int ok = cur.found && otp && totp_check(secret, clock_now_ms() / 1000, otp, (uint64_t)cur.last_step, &f->step) == 0;
     sodium_memzero(secret, sizeof secret);
     if (!cur.found || (f->change == CHANGE_OFF && !cur.enabled))
-        return issue_set(is, 404, "not-found", NULL,
+        return fault_set(fault, F_NOT_FOUND, NULL,
                          f->change == CHANGE_OFF ? "there is no second factor to turn off"
                                                  : "nothing to confirm: add a second factor first");
     if (f->change == CHANGE_CONFIRM && cur.enabled)
-        return issue_set(is, 409, "conflict", NULL, "the second factor is on already");
+        return fault_set(fault, F_SECOND_FACTOR_ON, NULL, "the second factor is on already");
     if (f->change == CHANGE_CONFIRM) {
         /* A wrong first code changes nothing and needs no record: the
          * factor is not in use yet. */
         if (!ok)
-            return issue_set(is, 422, "value", "otp",
+            return fault_set(fault, F_OTP_MISMATCH, "otp",
                              "the code does not match: check that the phone's clock is right and type the "
                              "current 6 digits");
         for (int i = 0; i < CODES; i++) {
@@ -284,22 +284,22 @@ static int check(struct service *svc, struct store *rd, struct factor_op *f, con
     }
     struct person_login who = {"", "", ""};
     if (rd->ops->person_by_id(rd, f->person, person_login_copy, &who) != PHR_OK)
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_BUSY, NULL, "the store is not available");
     int pw = password && pwlen && pwlen <= PASSWORD_MAX_LEN ? password_verify(who.pw_hash, password, pwlen) : PHR_EPERM;
     sodium_memzero(&who, sizeof who);
     if (pw == PHR_EBUSY)
-        return issue_set(is, 503, "transient", NULL, "too many sign-ins at once; try again in a few seconds");
+        return fault_set(fault, F_BUSY, NULL, "too many sign-ins at once; try again in a few seconds");
     f->refused = !ok || pw != PHR_OK;
     return 0;
 }
 
 int second_factor_change(struct service *svc, const struct actor *a, const char *person, const char *action,
                          const char *otp, const char *recovery, const char *password, size_t pwlen, struct op **out,
-                         struct issue *is)
+                         struct fault *fault)
 {
     *out = NULL;
     if (!person || strlen(person) > ID_LEN || gate_decide(a, ACT_SECOND_FACTOR, person) == GATE_DENY)
-        return issue_set(is, 403, "forbidden", NULL, "a person changes their own second factor");
+        return fault_set(fault, F_FORBIDDEN, NULL, "a person changes their own second factor");
     enum factor_change change;
     if (action && !strcmp(action, "begin"))
         change = CHANGE_BEGIN;
@@ -308,20 +308,20 @@ int second_factor_change(struct service *svc, const struct actor *a, const char 
     else if (action && !strcmp(action, "off"))
         change = a->kind == ACTOR_SYSTEM ? CHANGE_RESET : CHANGE_OFF;
     else
-        return issue_set(is, 422, "value", "action", "action is begin, confirm or off");
-    struct factor_op *f = factor_new(svc, a, person, change, is);
+        return fault_set(fault, F_INVALID_VALUE, "action", "action is begin, confirm or off");
+    struct factor_op *f = factor_new(svc, a, person, change, fault);
     if (!f)
         return -1;
     struct store *rd;
     if (service_reader(svc, &rd) != PHR_OK) {
         op_free(&f->op);
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     }
     int rc = 0;
     if (change == CHANGE_BEGIN)
-        rc = begin(svc, rd, f, is);
+        rc = begin(svc, rd, f, fault);
     else if (change != CHANGE_RESET)
-        rc = check(svc, rd, f, otp, recovery, password, pwlen, is);
+        rc = check(svc, rd, f, otp, recovery, password, pwlen, fault);
     service_reader_done(svc, rd);
     if (rc) {
         op_free(&f->op);

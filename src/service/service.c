@@ -230,14 +230,41 @@ static int op_run(struct job *j, struct store *st)
     return op->ops->commit(op, st);
 }
 
+/* An op that failed without saying why still answers with a fault: the
+ * one its error code stands for. */
+static void op_fault_fill(struct op *op)
+{
+    static const struct {
+        int err;
+        enum fault_code code;
+        const char *detail;
+    } by_err[] = {
+        {PHR_EPERM, F_FORBIDDEN, "not permitted"},
+        {PHR_ENOTFOUND, F_NOT_FOUND, "no such thing"},
+        {PHR_ECONFLICT, F_CONFLICT, "this conflicts with the current state"},
+        {PHR_EBUSY, F_BUSY, "busy; try again shortly"},
+        {PHR_ESHUTDOWN, F_STOPPING, "the service is stopping; nothing was done"},
+        {PHR_EIO, F_UNAVAILABLE, "the store could not commit; nothing was changed"},
+    };
+    if (op->res.err == PHR_OK || op->res.fault.code != F_NONE)
+        return;
+    for (size_t i = 0; i < sizeof by_err / sizeof by_err[0]; i++)
+        if (by_err[i].err == op->res.err) {
+            fault_set(&op->res.fault, by_err[i].code, NULL, "%s", by_err[i].detail);
+            return;
+        }
+    fault_set(&op->res.fault, F_INTERNAL, NULL, "%s", phr_strerror(op->res.err));
+}
+
 static void op_job_done(struct job *j)
 {
     struct op *op = (struct op *)j;
     /* A failed commit overrides whatever the op had decided. */
     if (j->rc != PHR_OK && op->res.err == PHR_OK) {
         op->res.err = j->rc;
-        issue_set(&op->res.issue, 503, "transient", NULL, "the store could not commit; nothing was changed");
+        fault_set(&op->res.fault, F_UNAVAILABLE, NULL, "the store could not commit; nothing was changed");
     }
+    op_fault_fill(op);
     op->done(op, op->done_arg);
 }
 
@@ -271,23 +298,24 @@ int op_wait(struct service *svc, struct op *op)
     int rc = writer_call(svc->writer, &op->job);
     if (rc != PHR_OK && op->res.err == PHR_OK)
         op->res.err = rc;
+    op_fault_fill(op);
     return op->res.err;
 }
 
-int op_refuse(struct op *o, int status, const char *code, const char *fmt, ...)
+int op_refuse(struct op *o, enum fault_code code, const char *fmt, ...)
 {
-    char msg[256];
+    char msg[sizeof o->res.fault.detail];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     o->res.err = PHR_EINVAL;
-    issue_set(&o->res.issue, status, code, NULL, "%s", msg);
+    fault_set(&o->res.fault, code, NULL, "%s", msg);
     return PHR_OK;
 }
 
 /* A refusal that is itself handling to account for: the op writes only
- * the audit entry of the denial, and (service_deny) answers 403. */
+ * the audit entry of the denial, and (service_deny) answers it: forbidden. */
 struct denied_op {
     struct op op;
     enum action act;
@@ -317,17 +345,17 @@ static int denied_commit(struct op *o, struct store *st)
                           d->reason[0] ? d->reason : NULL, GATE_DENY);
     if (err || !d->answer)
         return err;
-    return op_refuse(o, 403, "forbidden", "%s", denied_message(d->act));
+    return op_refuse(o, F_FORBIDDEN, "%s", denied_message(d->act));
 }
 
 static const struct op_ops denied_ops = {denied_commit, NULL, NULL};
 
 static int denied_new(struct service *svc, const struct actor *a, enum action act, const char *subject,
-                      const char *reason, int answer, struct op **out, struct issue *is)
+                      const char *reason, int answer, struct op **out, struct fault *fault)
 {
     struct denied_op *d = calloc(1, sizeof *d);
     if (!d)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&d->op, svc, &denied_ops, a);
     d->act = act;
     d->answer = answer;
@@ -341,15 +369,15 @@ static int denied_new(struct service *svc, const struct actor *a, enum action ac
     return 0;
 }
 
-int service_deny(struct service *svc, const struct actor *a, enum action act, struct op **out, struct issue *is)
+int service_deny(struct service *svc, const struct actor *a, enum action act, struct op **out, struct fault *fault)
 {
-    return denied_new(svc, a, act, NULL, NULL, 1, out, is);
+    return denied_new(svc, a, act, NULL, NULL, 1, out, fault);
 }
 
 int service_refusal(struct service *svc, const struct actor *a, enum action act, const char *subject,
-                    const char *reason, struct op **out, struct issue *is)
+                    const char *reason, struct op **out, struct fault *fault)
 {
-    return denied_new(svc, a, act, subject, reason, 0, out, is);
+    return denied_new(svc, a, act, subject, reason, 0, out, fault);
 }
 
 const struct op_result *op_result(const struct op *op)

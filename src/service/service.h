@@ -14,10 +14,10 @@
 #include <stdint.h>
 
 #include "access/gate.h"
-#include "formats/outcome.h"
 #include "formats/policy.h"
 #include "formats/search.h"
 #include "util/buf.h"
+#include "util/fault.h"
 
 struct service_config {
     const char *db_path;
@@ -58,7 +58,7 @@ const struct service_config *service_config(const struct service *svc);
 /* What an op produced, readable after `done`. */
 struct op_result {
     int err;                      /* PHR_OK or the PHR_* reason */
-    struct issue issue;           /* why, when err is not PHR_OK */
+    struct fault fault;           /* why, when err is not PHR_OK */
     char id[ID_LEN + 1];          /* created person or record id */
     int version;
     char token[64];               /* login: the session token (secret) */
@@ -93,15 +93,15 @@ struct auth {
  * of the refusal). */
 int service_authenticate(struct service *svc, const char *token, struct auth *out);
 
-/* Accounts (R2.4). Synchronous failures return -1 with is filled. */
-int accounts_signup(struct service *svc, const struct actor *a, const char *login, const char *password,
-                    size_t pwlen, struct op **out, struct issue *is);
+/* Accounts (R2.4). Synchronous failures return -1 with the fault filled. */
+int accounts_signup(struct service *svc, const struct actor *a, const char *login, const char *password, size_t pwlen,
+                    struct op **out, struct fault *fault);
 /* otp: the current code when the person has a second factor on, or
  * recovery: one of its recovery codes (else ignored; NULL when not given). */
-int accounts_login(struct service *svc, const struct actor *a, const char *login, const char *password,
-                   size_t pwlen, const char *otp, const char *recovery, struct op **out, struct issue *is);
+int accounts_login(struct service *svc, const struct actor *a, const char *login, const char *password, size_t pwlen,
+                   const char *otp, const char *recovery, struct op **out, struct fault *fault);
 int accounts_logout(struct service *svc, const struct actor *a, const struct auth *auth, struct op **out,
-                    struct issue *is);
+                    struct fault *fault);
 
 /* A person's optional second factor (TOTP): action "begin" (the answer's
  * totp_uri is shown once), "confirm" with the first code (the answer's ten
@@ -110,57 +110,57 @@ int accounts_logout(struct service *svc, const struct actor *a, const struct aut
  * resets it for a person who lost the phone and the codes. */
 int second_factor_change(struct service *svc, const struct actor *a, const char *person, const char *action,
                          const char *otp, const char *recovery, const char *password, size_t pwlen, struct op **out,
-                         struct issue *is);
+                         struct fault *fault);
 /* {"enabled": bool, "pending": bool}; PHR_EPERM for anyone but the person. */
 int second_factor_state(struct service *svc, const struct actor *a, const char *person, struct buf *out);
 
 /* The person id behind a login (operators' commands); PHR_ENOTFOUND. */
 int accounts_person_id(struct service *svc, const char *login, char out[ID_LEN + 1]);
 /* Records (R1.1, R1.2, R3.12, R4.1). Every one passes the gate. */
-int records_create(struct service *svc, const struct actor *a, const char *subject, const char *body,
-                   size_t len, const char *channel, struct op **out, struct issue *is);
-int records_update(struct service *svc, const struct actor *a, const char *id, int if_match,
-                   const char *body, size_t len, const char *channel, struct op **out, struct issue *is);
+int records_create(struct service *svc, const struct actor *a, const char *subject, const char *body, size_t len,
+                   const char *channel, struct op **out, struct fault *fault);
+int records_update(struct service *svc, const struct actor *a, const char *id, int if_match, const char *body,
+                   size_t len, const char *channel, struct op **out, struct fault *fault);
 /* An imported document: its DocumentReference, or (original) the file
  * exactly as it was imported. */
 int records_document(struct service *svc, const struct actor *a, const char *id, int original, struct op **out,
-                     struct issue *is);
+                     struct fault *fault);
 /* A record of this resource type ("Observation", "MedicationDispense", …);
  * version 0: the current version. An id of another type reads as absent. */
 int records_read(struct service *svc, const struct actor *a, const char *type, const char *id, int version,
-                 struct op **out, struct issue *is);
-int records_history(struct service *svc, const struct actor *a, const char *type, const char *id,
-                    const char *base_url, struct op **out, struct issue *is);
+                 struct op **out, struct fault *fault);
+int records_history(struct service *svc, const struct actor *a, const char *type, const char *id, const char *base_url,
+                    struct op **out, struct fault *fault);
 /* self_url: the request's URL without _offset, for the Bundle's links. */
-int records_search(struct service *svc, const struct actor *a, const struct search_params *p,
-                   const char *base_url, const char *self_url, struct op **out, struct issue *is);
+int records_search(struct service *svc, const struct actor *a, const struct search_params *p, const char *base_url,
+                   const char *self_url, struct op **out, struct fault *fault);
 
 /* A write the gate refuses this actor: *out is an op that records the
- * denial in the handling history and answers 403, so that a wrong
+ * denial in the handling history and answers it (forbidden), so that a wrong
  * person's attempt is on the record, not only refused. Routes use it to
  * answer before reading a body; the service's writes use it themselves.
- * 0, or -1 with is set. */
-int service_deny(struct service *svc, const struct actor *a, enum action act, struct op **out, struct issue *is);
+ * 0, or -1 with the fault set. */
+int service_deny(struct service *svc, const struct actor *a, enum action act, struct op **out, struct fault *fault);
 /* A refusal decided before any use case runs (the router: a caller of the
  * wrong kind, a cross-site change, an expired session; a route: an id that
  * names someone else): *out records it in the handling history — the
  * actor, the action, the person asked about (subject, recorded only if it
  * is an id) and why — and leaves the answer to the caller. */
 int service_refusal(struct service *svc, const struct actor *a, enum action act, const char *subject,
-                    const char *reason, struct op **out, struct issue *is);
+                    const char *reason, struct op **out, struct fault *fault);
 
 /* Policies and consent (R3.1-R3.6, R3.9). */
 /* Publishes what in set differs from the store (all of it or nothing);
  * dry_run only reports. Takes the set: the op frees it, or it is freed
  * here on a refusal (*set is left empty either way). */
-int policy_publish(struct service *svc, const struct actor *a, struct policy_set *set, int dry_run,
-                   struct op **out, struct issue *is);
+int policy_publish(struct service *svc, const struct actor *a, struct policy_set *set, int dry_run, struct op **out,
+                   struct fault *fault);
 /* The documents and purposes in force, as JSON: public, not audited. */
 int policy_current(struct service *svc, struct buf *out);
 /* Every published version of the terms, summary, privacy policy or
  * anonymised-data notice, newest first, as JSON; PHR_ENOTFOUND for another
  * kind. Public. */
-int policy_versions(struct service *svc, const char *kind, struct buf *out);
+int policy_versions(struct service *svc, const char *kind, struct buf *out, struct fault *fault);
 /* The SHA-256 of every document text in force (for a decision taken
  * outside the service, where the operator attests they were presented). */
 int policy_current_hashes(struct service *svc, char (*out)[65], size_t max, size_t *n);
@@ -168,37 +168,37 @@ int policy_current_hashes(struct service *svc, char (*out)[65], size_t max, size
  * mail, counter; recorded_by: who took a request made outside the service
  * (NULL: the actor). */
 int consent_record(struct service *svc, const struct actor *a, const char *subject, const struct consent_request *req,
-                   const char *channel, const char *recorded_by, struct op **out, struct issue *is);
+                   const char *channel, const char *recorded_by, struct op **out, struct fault *fault);
 /* The subject's purposes, decisions and suspensions as JSON, or (fhir) the
  * ledger as a searchset Bundle of Consent resources. */
 int consent_read(struct service *svc, const struct actor *a, const char *subject, int fhir, const char *base_url,
-                 struct op **out, struct issue *is);
+                 struct op **out, struct fault *fault);
 /* Suspends (or lifts) use of subject's data for purpose, "*" for all. */
 int use_suspend(struct service *svc, const struct actor *a, const char *subject, const char *purpose, int lift,
-                const char *channel, const char *recorded_by, struct op **out, struct issue *is);
+                const char *channel, const char *recorded_by, struct op **out, struct fault *fault);
 /* Outside organisations (R2.7) and provision (R3.4, R3.7); operator
  * commands except the token, which a recipient's client asks for. kind:
  * recipient (gets client credentials), processor or partner (NULL:
  * recipient). */
-int recipient_add(struct service *svc, const struct actor *a, const char *kind, const char *name,
-                  const char *address, const char *country, const char *contact, struct op **out, struct issue *is);
+int recipient_add(struct service *svc, const struct actor *a, const char *kind, const char *name, const char *address,
+                  const char *country, const char *contact, struct op **out, struct fault *fault);
 /* The registry as JSON, each with its newest agreement. */
-int recipient_list(struct service *svc, const struct actor *a, struct buf *out);
-int recipient_group_add(struct service *svc, const struct actor *a, const char *code, const char *name,
-                        struct op **out, struct issue *is);
+int recipient_list(struct service *svc, const struct actor *a, struct buf *out, struct fault *fault);
+int recipient_group_add(struct service *svc, const struct actor *a, const char *code, const char *name, struct op **out,
+                        struct fault *fault);
 int recipient_group_change(struct service *svc, const struct actor *a, const char *group, const char *recipient,
-                           int leave, struct op **out, struct issue *is);
+                           int leave, struct op **out, struct fault *fault);
 /* Records an agreement with a recipient (R2.7); the newest decides whether
  * anything may be provided to it. cert_expires 0: none stated. */
 int recipient_agreement(struct service *svc, const struct actor *a, const char *recipient, int64_t signed_on,
                         const char *version, const char *certification, int64_t cert_expires, int ended,
-                        struct op **out, struct issue *is);
-/* Client credentials: a bearer token for the recipient, or 401. */
+                        struct op **out, struct fault *fault);
+/* Client credentials: a bearer token for the recipient, or client-invalid. */
 int recipient_token(struct service *svc, const struct actor *a, const char *client_id, const char *secret,
-                    struct op **out, struct issue *is);
+                    struct op **out, struct fault *fault);
 /* subject's provision records, as JSON or (fhir) a Bundle of Provenance. */
 int provisions_read(struct service *svc, const struct actor *a, const char *subject, int fhir, const char *base_url,
-                    struct op **out, struct issue *is);
+                    struct op **out, struct fault *fault);
 /* The handling history for auditors (R2.3, R2.8): the read is recorded
  * first (kind: "query", "export", "trace" and the filter), then every
  * matching entry goes to cb in time order. PHR_EPERM if a may not. */
@@ -211,42 +211,42 @@ int audit_read_begin(struct service *svc, const struct actor *a, const char *kin
 int audit_read_rows(struct service *svc, const struct audit_filter *f, audit_cb cb, void *arg);
 /* The verification of the whole history now, as JSON (intact, entries,
  * checkpoints, the first broken entry); recorded as a reading. Blocking. */
-int audit_verify_report(struct service *svc, const struct actor *a, struct buf *out, struct issue *is);
+int audit_verify_report(struct service *svc, const struct actor *a, struct buf *out, struct fault *fault);
 /* A person's view of who else touched their data (R2.3): the newest 500
  * entries by anyone but them, as a Bundle of AuditEvent. */
 int access_log_read(struct service *svc, const struct actor *a, const char *subject, const char *base_url,
-                    struct op **out, struct issue *is);
+                    struct op **out, struct fault *fault);
 /* Staff (R2.1, R2.2, R2.4). staff_add's answer holds the first password,
  * the TOTP provisioning URI and the recovery codes: shown once. */
 int staff_add(struct service *svc, const struct actor *a, const char *login, const char *role, struct op **out,
-              struct issue *is);
+              struct fault *fault);
 /* action: disable, enable, or role (with role). */
 int staff_change(struct service *svc, const struct actor *a, const char *login, const char *action, const char *role,
-                 struct op **out, struct issue *is);
+                 struct op **out, struct fault *fault);
 /* otp: the current TOTP code; or recovery: an unused recovery code. */
 int staff_login(struct service *svc, const struct actor *a, const char *login, const char *password, size_t pwlen,
-                const char *otp, const char *recovery, struct op **out, struct issue *is);
+                const char *otp, const char *recovery, struct op **out, struct fault *fault);
 /* A handler states why they open person's data; the answer's reason_id is
  * sent with each request made under it (X-PHR-Reason), for 30 minutes. */
 int staff_reason(struct service *svc, const struct actor *a, const char *person, const char *reason, struct op **out,
-                 struct issue *is);
+                 struct fault *fault);
 /* Ends every session of the signed-in staff member. */
-int staff_logout(struct service *svc, const struct actor *a, struct op **out, struct issue *is);
+int staff_logout(struct service *svc, const struct actor *a, struct op **out, struct fault *fault);
 /* Lists staff as JSON; PHR_EPERM unless a manages staff. */
-int staff_list(struct service *svc, const struct actor *a, struct buf *out);
+int staff_list(struct service *svc, const struct actor *a, struct buf *out, struct fault *fault);
 /* The data inventory (R2.6) from the live schema, as JSON or Markdown.
  * *unclassified: tables nobody has described (the inventory is then wrong). */
 int inventory(struct service *svc, int markdown, struct buf *out, int *unclassified);
 /* Incident records (R2.8). refers_to: 0 for a new incident, or the id of
  * the incident a note adds to. found_at: ms, 0 if not given. */
 int incident_add(struct service *svc, const struct actor *a, int64_t refers_to, int64_t found_at, const char *what,
-                 const char *told, struct op **out, struct issue *is);
+                 const char *told, struct op **out, struct fault *fault);
 int incident_list(struct service *svc, struct buf *out);
 /* Master-key rotation (R2.5): re-wraps every data key and staff TOTP key
  * not under the current key, in batches, while the service may run.
  * progress(done, total) is called after each batch. */
 int keys_rotate(struct service *svc, const struct actor *a, void (*progress)(int64_t done, int64_t total),
-                int64_t *rewrapped, struct issue *is);
+                int64_t *rewrapped, struct fault *fault);
 /* Request counts shared between instances (R2.9): adds each delta to its
  * key's count for its minute and sets total to the count in the store;
  * forgets minutes before prune_before. Waits for the commit. */
@@ -264,7 +264,7 @@ int service_rate_get(struct service *svc, const char *key, int64_t window, int64
  * end, <0 on failure. */
 struct disclosure;
 int disclosure_open(struct service *svc, const struct actor *a, const char *subject, struct disclosure **out,
-                    struct issue *is);
+                    struct fault *fault);
 int disclosure_next(struct disclosure *d, struct buf *out);
 void disclosure_close(struct disclosure *d);
 
@@ -274,19 +274,20 @@ void disclosure_close(struct disclosure *d);
 enum export_format { EXPORT_FHIR, EXPORT_CSV, EXPORT_SPHR, EXPORT_CHECKUP, EXPORT_JAHIS, EXPORT_CDA };
 struct export;
 /* arg: EXPORT_CHECKUP (a 健診結果報告書 Bundle) and EXPORT_CDA (a 特定健診
- * CDA): the checkup's day (YYYY-MM-DD), 404 when there are
+ * CDA): the checkup's day (YYYY-MM-DD), not-found when there are
  * no checkup results that day; EXPORT_JAHIS: the patient record to write
  * ("1,氏名,性別,生年月日"), or NULL for the one of the newest お薬手帳 text
- * imported (422 if there is none), 404 when there is no medication; NULL
+ * imported (missing if there is none), not-found when there is no medication; NULL
  * otherwise. */
 int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
-                const char *arg, struct export **out, struct issue *is);
+                const char *arg, struct export **out, struct fault *fault);
 /* A recipient's copy of one person's SPHR package (R4.4), with only the
  * kinds of data the person's consent provides to it, each recorded as a
- * provision before the answer; 404 (recorded) when nothing is provided,
- * 403 for anyone but a recipient. Read with export_next. */
+ * provision before the answer; not-found (recorded) when nothing is
+ * provided, for-recipients for anyone but a recipient. Read with
+ * export_next. */
 int export_open_provided(struct service *svc, const struct actor *a, const char *person, struct export **out,
-                         struct issue *is);
+                         struct fault *fault);
 /* An お薬手帳 text in Shift_JIS rather than UTF-8. */
 void export_shift_jis(struct export *e);
 int export_next(struct export *e, struct buf *out);
@@ -297,22 +298,22 @@ void export_close(struct export *e);
  * carries it out. codes: comma-separated record codes, "" for all records;
  * ignored for the account. Blocking: each step commits before the next. */
 int erasure_request(struct service *svc, const struct actor *a, const char *subject, int account, const char *codes,
-                    struct buf *out, struct issue *is);
+                    struct buf *out, struct fault *fault);
 int erasure_confirm(struct service *svc, const struct actor *a, const char *subject, const char *id,
-                    const char *password, size_t pwlen, struct buf *out, struct issue *is);
+                    const char *password, size_t pwlen, struct buf *out, struct fault *fault);
 /* Joins and checks the codes a request names (at most ERASURE_CODES_MAX). */
 #define ERASURE_CODES_MAX 32
-int erasure_codes_join(const char *const *codes, size_t n, struct buf *out, struct issue *is);
+int erasure_codes_join(const char *const *codes, size_t n, struct buf *out, struct fault *fault);
 
 /* Retention (R3.11): applies the rules as of a moment (ms), or (dry) only
  * answers what they would do; out: the plan as JSON, the same either way. */
 int retention_run(struct service *svc, const struct actor *a, int64_t as_of, int dry, struct buf *out,
-                  struct issue *is);
+                  struct fault *fault);
 /* Service termination (R4.5): recorded once; every person is told; sign-up
  * stops; disclosure stays open until export_until; retention erases every
  * account after erase_after. */
 int termination_announce(struct service *svc, const struct actor *a, int64_t export_until, int64_t erase_after,
-                         struct buf *out, struct issue *is);
+                         struct buf *out, struct fault *fault);
 
 /* The checksheet (R5.1-R5.3). assess: from the items file's text, every
  * item answered (computed checks run now), stored as a draft; out: its id
@@ -320,31 +321,31 @@ int termination_announce(struct service *svc, const struct actor *a, int64_t exp
  * organisational item. approve: publishes a draft. published: the newest
  * approved sheet (id 0) or that one, with the others listed, as JSON
  * (caller puts it); PHR_ENOTFOUND if it is not approved. list: all, JSON. */
-int checksheet_assess(struct service *svc, const struct actor *a, const char *items_json, size_t len,
-                      struct buf *out, struct issue *is);
+int checksheet_assess(struct service *svc, const struct actor *a, const char *items_json, size_t len, struct buf *out,
+                      struct fault *fault);
 int checksheet_answer(struct service *svc, const struct actor *a, const char *item, const char *status,
                       int64_t answered_on, const char *document, const char *reason, const char *by,
-                      struct issue *is);
-int checksheet_approve(struct service *svc, const struct actor *a, int64_t id, const char *by, struct issue *is);
+                      struct fault *fault);
+int checksheet_approve(struct service *svc, const struct actor *a, int64_t id, const char *by, struct fault *fault);
 int checksheet_published(struct service *svc, int64_t id, struct json_object **out);
 int checksheet_list(struct service *svc, struct buf *out);
 
 /* FHIR Bulk Data export to another provider (R4.4), for recipients only:
  * kick-off (types: comma-separated, NULL for all; since: a FHIR instant
- * or NULL), status (the manifest; 404 for anyone else's, a cancelled or an
+ * or NULL), status (the manifest; not-found for anyone else's, a cancelled or an
  * expired export), cancel, and the NDJSON file of one type, made while it
  * is fetched under the consent of each moment (bulk_file_next: 1 more,
  * 0 end, -1 failure). */
 /* group: a Group export's recipient group (the recipient must belong to
  * it; only persons whose consent provides through it), or NULL. */
 int bulk_kickoff(struct service *svc, const struct actor *a, const char *group, const char *types, const char *since,
-                 char id[ID_LEN + 1], struct issue *is);
+                 char id[ID_LEN + 1], struct fault *fault);
 int bulk_status(struct service *svc, const struct actor *a, const char *id, const char *base_url, struct buf *out,
-                int64_t *expires_at, struct issue *is);
-int bulk_cancel(struct service *svc, const struct actor *a, const char *id, struct issue *is);
+                int64_t *expires_at, struct fault *fault);
+int bulk_cancel(struct service *svc, const struct actor *a, const char *id, struct fault *fault);
 struct bulk_file;
-int bulk_file_open(struct service *svc, const struct actor *a, const char *id, const char *type,
-                   struct bulk_file **out, struct issue *is);
+int bulk_file_open(struct service *svc, const struct actor *a, const char *id, const char *type, struct bulk_file **out,
+                   struct fault *fault);
 int bulk_file_next(struct bulk_file *b, struct buf *out);
 void bulk_file_close(struct bulk_file *b);
 
@@ -358,12 +359,12 @@ void bulk_file_close(struct bulk_file *b);
 #define IMPORT_MAX_BYTES (4 * 1024 * 1024)
 int import_file(struct service *svc, const struct actor *a, const char *subject, const char *source,
                 const char *channel, const char *data, size_t len, struct buf *out, int *duplicate,
-                struct issue *is);
+                struct fault *fault);
 /* The same as an op (the server's way: nothing waits for the commit on
  * its thread); data must outlive it. Rendered, it is the same answer;
  * import_duplicate says whether the whole of it was imported before. */
 int import_submit(struct service *svc, const struct actor *a, const char *subject, const char *source,
-                  const char *channel, const char *data, size_t len, struct op **out, struct issue *is);
+                  const char *channel, const char *data, size_t len, struct op **out, struct fault *fault);
 int import_duplicate(const struct op *op);
 
 int demo_load(struct service *svc, int *created);

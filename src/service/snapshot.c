@@ -85,11 +85,11 @@ int export_still_open(struct store *rd, int64_t *closed_on)
     return t.export_until < clock_now_ms() ? PHR_EPERM : PHR_OK;
 }
 
-int export_closed_issue(int64_t closed_on, struct issue *is)
+int export_closed_fault(int64_t closed_on, struct fault *fault)
 {
     char until[32];
     clock_format_ms(closed_on, until);
-    return issue_set(is, 410, "expired", NULL, "the service is closing; the export period ended on %.10s", until);
+    return fault_set(fault, F_SERVICE_CLOSED, NULL, "the service is closing; the export period ended on %.10s", until);
 }
 
 void snapshot_close(struct person_snapshot *s)

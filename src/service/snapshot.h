@@ -40,8 +40,8 @@ void snapshot_close(struct person_snapshot *s);
 
 /* After an announced termination's export deadline (R4.5), exports are
  * closed: PHR_EPERM with the deadline in *closed_on; and the answer that
- * says so (410). */
+ * says so (service-closed). */
 int export_still_open(struct store *rd, int64_t *closed_on);
-int export_closed_issue(int64_t closed_on, struct issue *is);
+int export_closed_fault(int64_t closed_on, struct fault *fault);
 
 #endif

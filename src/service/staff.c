@@ -65,7 +65,7 @@ static int add_commit(struct op *o, struct store *st)
                           .status = "active", .created_at = clock_now_ms()};
     int err = st->ops->staff_insert(st, &r);
     if (err == PHR_ECONFLICT)
-        return op_refuse(o, 409, "duplicate", "a staff member with the login %s exists already", s->login);
+        return op_refuse(o, F_CONFLICT, "a staff member with the login %s exists already", s->login);
     for (int i = 0; !err && i < RECOVERY_CODES; i++)
         err = st->ops->staff_recovery_insert(st, o->res.id, s->code_hash[i]);
     if (err)
@@ -100,18 +100,18 @@ static void add_destroy(struct op *o)
 static const struct op_ops add_ops = {add_commit, add_render, add_destroy};
 
 int staff_add(struct service *svc, const struct actor *a, const char *login, const char *role, struct op **out,
-              struct issue *is)
+              struct fault *fault)
 {
     *out = NULL;
     if (gate_decide(a, ACT_STAFF_MANAGE, NULL) == GATE_DENY)
-        return service_deny(svc, a, ACT_STAFF_MANAGE, out, is);
+        return service_deny(svc, a, ACT_STAFF_MANAGE, out, fault);
     if (!role_valid(role))
-        return issue_set(is, 422, "value", "role", "role is security-officer, asset-manager, handler or auditor");
+        return fault_set(fault, F_INVALID_VALUE, "role", "role is security-officer, asset-manager, handler or auditor");
     struct add_op *s = calloc(1, sizeof *s);
     if (!s)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     buf_init(&s->uri);
-    if (normalise_login(login ? login : "", s->login, is)) {
+    if (normalise_login(login ? login : "", s->login, fault)) {
         free(s);
         return -1;
     }
@@ -132,7 +132,7 @@ int staff_add(struct service *svc, const struct actor *a, const char *login, con
     }
     if (err || password_hash(s->password, strlen(s->password), s->pw_hash) != PHR_OK) {
         op_free(&s->op);
-        return issue_set(is, 503, "transient", NULL, "the account could not be prepared; try again");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the account could not be prepared; try again");
     }
     *out = &s->op;
     return 0;
@@ -176,7 +176,7 @@ static int change_commit(struct op *o, struct store *st)
     struct found_staff f = {0};
     int err = st->ops->staff_get(st, c->login, 0, got_staff, &f);
     if (err == PHR_ENOTFOUND)
-        return op_refuse(o, 404, "not-found", "no staff member has the login %s", c->login);
+        return op_refuse(o, F_NOT_FOUND, "no staff member has the login %s", c->login);
     if (err)
         return err;
     if (!strcmp(c->action, "role"))
@@ -197,19 +197,19 @@ static int change_commit(struct op *o, struct store *st)
 static const struct op_ops change_ops = {change_commit, NULL, NULL};
 
 int staff_change(struct service *svc, const struct actor *a, const char *login, const char *action, const char *role,
-                 struct op **out, struct issue *is)
+                 struct op **out, struct fault *fault)
 {
     *out = NULL;
     if (gate_decide(a, ACT_STAFF_MANAGE, NULL) == GATE_DENY)
-        return service_deny(svc, a, ACT_STAFF_MANAGE, out, is);
+        return service_deny(svc, a, ACT_STAFF_MANAGE, out, fault);
     if (!action || (strcmp(action, "disable") && strcmp(action, "enable") && strcmp(action, "role")))
-        return issue_set(is, 422, "value", NULL, "disable, enable or role");
+        return fault_set(fault, F_INVALID_VALUE, NULL, "disable, enable or role");
     if (!strcmp(action, "role") && !role_valid(role))
-        return issue_set(is, 422, "value", "role", "role is security-officer, asset-manager, handler or auditor");
+        return fault_set(fault, F_INVALID_VALUE, "role", "role is security-officer, asset-manager, handler or auditor");
     struct change_op *c = calloc(1, sizeof *c);
     if (!c)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
-    if (normalise_login(login ? login : "", c->login, is)) {
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    if (normalise_login(login ? login : "", c->login, fault)) {
         free(c);
         return -1;
     }
@@ -259,7 +259,7 @@ static int login_commit(struct op *o, struct store *st)
         if (err == PHR_ENOTFOUND) {
             l->verified = 0;
             o->res.err = PHR_EPERM;
-            issue_set(&o->res.issue, 401, "login", NULL, "the login, the password or the second factor is wrong");
+            fault_set(&o->res.fault, F_SIGN_IN_FAILED, NULL, "the login, the password or the second factor is wrong");
         } else if (err) {
             return err;
         }
@@ -272,7 +272,7 @@ static int login_commit(struct op *o, struct store *st)
         if ((uint64_t)now.totp_last_step >= l->step) {
             l->verified = 0;
             o->res.err = PHR_EPERM;
-            issue_set(&o->res.issue, 401, "login", NULL, "this code was used already; wait for the next one");
+            fault_set(&o->res.fault, F_OTP_REUSED, NULL, "this code was used already; wait for the next one");
         }
     }
     if (l->verified) {
@@ -337,17 +337,17 @@ static int second_factor(struct service *svc, struct login_op *l, const char *ot
 }
 
 int staff_login(struct service *svc, const struct actor *a, const char *login, const char *password, size_t pwlen,
-                const char *otp, const char *recovery, struct op **out, struct issue *is)
+                const char *otp, const char *recovery, struct op **out, struct fault *fault)
 {
     *out = NULL;
     char norm[LOGIN_MAX + 1];
-    if (normalise_login(login ? login : "", norm, is))
+    if (normalise_login(login ? login : "", norm, fault))
         return -1;
     if (!password || pwlen == 0 || pwlen > PASSWORD_MAX_LEN)
-        return issue_set(is, 400, "invalid", "password", "password is required");
+        return fault_set(fault, F_MISSING, "password", "password is required");
     struct login_op *l = calloc(1, sizeof *l);
     if (!l)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     char staff_login[LOGIN_MAX + 8];
     snprintf(staff_login, sizeof staff_login, "staff:%s", norm);
     throttle_key(staff_login, a->client, l->key);
@@ -356,7 +356,7 @@ int staff_login(struct service *svc, const struct actor *a, const char *login, c
     struct throttle_row t;
     if (service_reader(svc, &rd) != PHR_OK) {
         free(l);
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     }
     int err = rd->ops->throttle_get(rd, l->key, &t);
     int err2 = rd->ops->staff_get(rd, norm, 0, got_staff, &l->f);
@@ -364,7 +364,7 @@ int staff_login(struct service *svc, const struct actor *a, const char *login, c
     service_reader_done(svc, rd);
     if ((err && err != PHR_ENOTFOUND) || (err2 && err2 != PHR_ENOTFOUND)) {
         free(l);
-        return issue_set(is, 503, "transient", NULL, "the store is not available");
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     }
     op_init(&l->op, svc, &login_ops, a);
     int64_t wait = throttle_wait_ms(&svc->cfg, &t, l->now);
@@ -374,7 +374,7 @@ int staff_login(struct service *svc, const struct actor *a, const char *login, c
         l->throttled = 1;
         l->op.res.err = PHR_EBUSY;
         l->op.res.retry_after_s = (wait + 999) / 1000;
-        issue_set(&l->op.res.issue, 429, "throttled", NULL, "too many failed attempts; try again later");
+        fault_set(&l->op.res.fault, F_LOCKED_OUT, NULL, "too many failed attempts; try again later");
         *out = &l->op;
         return 0;
     }
@@ -387,17 +387,17 @@ int staff_login(struct service *svc, const struct actor *a, const char *login, c
     }
     if (ok == PHR_EBUSY) {
         op_free(&l->op);
-        return issue_set(is, 503, "transient", NULL, "too many sign-ins at once; try again in a few seconds");
+        return fault_set(fault, F_BUSY, NULL, "too many sign-ins at once; try again in a few seconds");
     }
     int64_t last_use = l->f.last_login_at ? l->f.last_login_at : l->f.created_at;
     if (ok == PHR_OK && strcmp(l->f.status, "active")) {
         l->op.res.err = PHR_EPERM;
-        issue_set(&l->op.res.issue, 403, "forbidden", NULL,
+        fault_set(&l->op.res.fault, F_ACCOUNT_DISABLED, NULL,
                   "this staff account is disabled; an information-asset manager can enable it");
     } else if (ok == PHR_OK && svc->cfg.staff_inactive_ms > 0 && l->now - last_use > svc->cfg.staff_inactive_ms) {
         l->inactive = 1;
         l->op.res.err = PHR_EPERM;
-        issue_set(&l->op.res.issue, 403, "forbidden", NULL,
+        fault_set(&l->op.res.fault, F_ACCOUNT_DISABLED, NULL,
                   "this staff account was unused too long and is now disabled; an information-asset manager can "
                   "enable it");
     } else if (ok == PHR_OK && second_factor(svc, l, otp, recovery) == 0) {
@@ -410,7 +410,7 @@ int staff_login(struct service *svc, const struct actor *a, const char *login, c
         l->verified = 1;
     } else {
         l->op.res.err = PHR_EPERM;
-        issue_set(&l->op.res.issue, 401, "login", NULL, "the login, the password or the second factor is wrong");
+        fault_set(&l->op.res.fault, F_SIGN_IN_FAILED, NULL, "the login, the password or the second factor is wrong");
     }
     *out = &l->op;
     return 0;
@@ -447,29 +447,29 @@ static int reason_render(struct op *o, struct buf *out)
 static const struct op_ops reason_ops = {reason_commit, reason_render, NULL};
 
 int staff_reason(struct service *svc, const struct actor *a, const char *person, const char *reason, struct op **out,
-                 struct issue *is)
+                 struct fault *fault)
 {
     *out = NULL;
     if (!person || !id_is_uuid(person))
-        return issue_set(is, 422, "value", "person", "person must be a person id");
+        return fault_set(fault, F_INVALID_VALUE, "person", "person must be a person id");
     if (gate_decide(a, ACT_REASON_OPEN, person) == GATE_DENY) {
         /* Another role asking for a person's data is on the record. */
-        if (service_refusal(svc, a, ACT_REASON_OPEN, person, "role", out, is) != 0)
+        if (service_refusal(svc, a, ACT_REASON_OPEN, person, "role", out, fault) != 0)
             return -1;
-        op_refuse(*out, 403, "forbidden", "only a handler opens a person's data under a reason");
+        op_refuse(*out, F_FORBIDDEN, "only a handler opens a person's data under a reason");
         return 0;
     }
     size_t n = reason ? strlen(reason) : 0;
     if (n < 3 || n > REASON_MAX)
-        return issue_set(is, 422, "value", "reason",
+        return fault_set(fault, F_INVALID_VALUE, "reason",
                          "reason is the inquiry or ticket (3 to %d bytes), recorded with every access under it",
                          REASON_MAX);
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)reason[i] < 0x20)
-            return issue_set(is, 422, "value", "reason", "reason must not contain control characters");
+            return fault_set(fault, F_INVALID_VALUE, "reason", "reason must not contain control characters");
     struct reason_op *r = calloc(1, sizeof *r);
     if (!r)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&r->op, svc, &reason_ops, a);
     id_uuid(r->op.res.id);
     memcpy(r->subject, person, strlen(person) + 1);
@@ -489,14 +489,14 @@ static int logout_commit(struct op *o, struct store *st)
 
 static const struct op_ops logout_ops = {logout_commit, NULL, NULL};
 
-int staff_logout(struct service *svc, const struct actor *a, struct op **out, struct issue *is)
+int staff_logout(struct service *svc, const struct actor *a, struct op **out, struct fault *fault)
 {
     *out = NULL;
     if (a->kind != ACTOR_STAFF)
-        return issue_set(is, 403, "forbidden", NULL, "for staff only");
+        return fault_set(fault, F_FORBIDDEN, NULL, "for staff only");
     struct op *o = calloc(1, sizeof *o);
     if (!o)
-        return issue_set(is, 500, "exception", NULL, "out of memory");
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(o, svc, &logout_ops, a);
     *out = o;
     return 0;
@@ -528,16 +528,18 @@ static int list_one(void *arg, const struct staff_row *r)
                : PHR_OK;
 }
 
-int staff_list(struct service *svc, const struct actor *a, struct buf *out)
+int staff_list(struct service *svc, const struct actor *a, struct buf *out, struct fault *fault)
 {
     if (gate_decide(a, ACT_STAFF_MANAGE, NULL) == GATE_DENY)
-        return PHR_EPERM;
+        return fault_set(fault, F_FORBIDDEN, NULL, "staff accounts are managed by an information-asset manager");
     struct store *rd;
-    int err = service_reader(svc, &rd);
-    if (err)
-        return err;
+    if (service_reader(svc, &rd))
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     struct list_ctx c = {out, 0};
-    err = buf_puts(out, "[") ? PHR_ENOMEM : rd->ops->staff_list(rd, list_one, &c);
+    int err = buf_puts(out, "[") ? PHR_ENOMEM : rd->ops->staff_list(rd, list_one, &c);
     service_reader_done(svc, rd);
-    return err ? err : buf_puts(out, "]") ? PHR_ENOMEM : PHR_OK;
+    if (err || buf_puts(out, "]"))
+        return fault_set(fault, err == PHR_ENOMEM || !err ? F_INTERNAL : F_UNAVAILABLE, NULL,
+                         "the staff accounts could not be listed (%s)", phr_strerror(err ? err : PHR_ENOMEM));
+    return 0;
 }

@@ -27,27 +27,30 @@ test('R2.4 password rules are enforced at sign-up with a clear reason', async ()
   ];
   for (const [password, why] of cases) {
     const r = await call(srv, 'POST', '/api/v1/signup', { body: { login: uniqueLogin(), password } });
-    assert.equal(r.status, 400);
+    assert.equal(r.status, 422);
+    assert.equal(r.body.code, 'password-weak');
     assert.match(r.body.detail, why);
   }
   const login = uniqueLogin('longname');
   const r = await call(srv, 'POST', '/api/v1/signup', { body: { login, password: `xx${login}xx` } });
-  assert.equal(r.status, 400);
+  assert.equal(r.status, 422);
+  assert.equal(r.body.code, 'password-weak');
   assert.match(r.body.detail, /login name/);
 });
 
 test('R2.9 malformed sign-up bodies are refused and change nothing', async () => {
   const before = sql(srv.data, 'SELECT count(*) FROM persons');
   const bad = [
-    [{ body: '{"login": "x"', headers: {} }, 400],
-    [{ body: '{"login": 5, "password": "a long passphrase"}', headers: {} }, 400],
-    [{ body: 'login=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415],
-    [{ body: JSON.stringify({ login: 'a b c', password: PASSWORD }), headers: {} }, 400],
-    [{ body: JSON.stringify({ login: 'x'.repeat(20000), password: PASSWORD }), headers: {} }, 413],
+    [{ body: '{"login": "x"', headers: {} }, 400, 'malformed'],
+    [{ body: '{"login": 5, "password": "a long passphrase"}', headers: {} }, 400, 'bad-request'],
+    [{ body: 'login=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'media-type'],
+    [{ body: JSON.stringify({ login: 'a b c', password: PASSWORD }), headers: {} }, 422, 'invalid-value'],
+    [{ body: JSON.stringify({ login: 'x'.repeat(20000), password: PASSWORD }), headers: {} }, 413, 'too-large'],
   ];
-  for (const [opts, status] of bad) {
+  for (const [opts, status, code] of bad) {
     const r = await call(srv, 'POST', '/api/v1/signup', opts);
     assert.equal(r.status, status, r.text);
+    assert.equal(r.body.code, code, r.text);
   }
   assert.equal(sql(srv.data, 'SELECT count(*) FROM persons'), before);
 });

@@ -75,7 +75,7 @@ test('R2.5 a rotation that meets a key it was not given names it and changes not
   const before = sql(data, 'SELECT master_key_id, hex(wrapped) FROM data_keys', 'keys.db');
   const r = phr(['keys', 'rotate', '--data', data, '--key', a, '--old-keys', a, '--log-level', 'warn']);
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /wrapped by master key [0-9a-f]{16}, which is not loaded: give it with --old-keys/);
+  assert.match(r.stderr, /wrapped by master key [0-9a-f]{16}, which is not loaded: give that key too \(--old-keys\)/);
   assert.equal(sql(data, 'SELECT master_key_id, hex(wrapped) FROM data_keys', 'keys.db'), before);
   assert.equal(phr(['keys', 'rotate', '--data', data, '--key', a]).status, 2);
   assert.ok(me.personId);

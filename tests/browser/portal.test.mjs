@@ -275,7 +275,11 @@ test('R2.3 a person with records sees them; a bad login says so without leaking 
   await page.fill('#login-password', 'wrong password here');
   await page.click('#login-submit');
   await page.waitForSelector('#login-message.error');
-  assert.match(await page.textContent('#login-message'), /the login, the password or the code is wrong/);
+  // The error's title in the portal's language first (issue 17 item 4: the code's
+  // title, not an English message), and no route or header for a person to read.
+  const said = await page.textContent('#login-message');
+  assert.match(said, /^ログインID、パスワードまたは確認コードが違います/);
+  assert.doesNotMatch(said, /\/api\/|POST|Authorization/);
   await page.fill('#login-password', PASSWORD);
   await page.click('#login-submit');
   await page.waitForURL(/#\/home/);
@@ -449,7 +453,9 @@ test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without 
   await page.fill('#handler-person', person);
   await page.click('#handler-open');
   await page.waitForSelector('#handler-message.error');
-  assert.match(await page.textContent('#handler-message'), /reason/);
+  const refused = await page.textContent('#handler-message');
+  assert.match(refused, /^閲覧の理由を登録してから開いてください/);
+  assert.doesNotMatch(refused, /X-PHR-Reason|\/api\//, 'the developer\'s hint is not shown');
   await page.fill('#handler-reason', 'inquiry #4711 by phone');
   await page.click('#handler-open');
   await page.waitForSelector('#handler-message.ok');

@@ -34,7 +34,7 @@ static void setup_schema(void)
     assert_int_equal(cda_schema_load(), 0);
 }
 
-static int write_doc(const char *const *texts, size_t n, struct buf *out, struct issue *is)
+static int write_doc(const char *const *texts, size_t n, struct buf *out, struct fault *fault)
 {
     json_object *o[8];
     for (size_t i = 0; i < n; i++)
@@ -42,7 +42,7 @@ static int write_doc(const char *const *texts, size_t n, struct buf *out, struct
     struct cda_header h = {.day = "2026-10-15", .document_id = "0193a0c4-1111-7000-8000-000000000001",
                            .person_id = "0193a0c4-2222-7000-8000-000000000002", .author = "PHR <service> & co",
                            .now_ms = 1792000000000LL};
-    int rc = cda_write(&h, o, n, out, is);
+    int rc = cda_write(&h, o, n, out, fault);
     for (size_t i = 0; i < n; i++)
         json_object_put(o[i]);
     return rc;
@@ -53,11 +53,11 @@ static void written_reads_back(void **state)
     (void)state;
     setup_schema();
     struct buf xml = {0};
-    struct issue is = {0};
-    assert_int_equal(write_doc(records, 3, &xml, &is), 0);
-    assert_int_equal(cda_check(xml.data, xml.len, &is), 0);
+    struct fault fault = {0};
+    assert_int_equal(write_doc(records, 3, &xml, &fault), 0);
+    assert_int_equal(cda_check(xml.data, xml.len, &fault), 0);
     struct cda_checkup c;
-    assert_int_equal(cda_read(xml.data, xml.len, &c, &is), 0);
+    assert_int_equal(cda_read(xml.data, xml.len, &c, &fault), 0);
     assert_string_equal(c.date, "2026-10-15");
     assert_int_equal(c.nresults, 3);
     assert_string_equal(c.results[0].item->code, "9A751000000000001");
@@ -86,38 +86,38 @@ static void refusals(void **state)
     (void)state;
     setup_schema();
     struct buf xml = {0};
-    struct issue is = {0};
+    struct fault fault = {0};
     const char *not_an_item[] = {"{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8302-2\"}]},"
                                  "\"valueQuantity\":{\"value\":170}}"};
-    assert_int_equal(write_doc(not_an_item, 1, &xml, &is), -1);
-    assert_int_equal(is.status, 500);
-    assert_non_null(strstr(is.diagnostics, "8302-2"));
+    assert_int_equal(write_doc(not_an_item, 1, &xml, &fault), -1);
+    assert_int_equal(fault.code, F_INTERNAL);
+    assert_non_null(strstr(fault.detail, "8302-2"));
     assert_int_equal(xml.len, 0);
     const char *no_system[] = {"{\"code\":{\"coding\":[{" ITEM ",\"code\":\"1A020000000190111\"}]},"
                                "\"valueCodeableConcept\":{\"coding\":[{\"code\":\"1\"}]}}"};
-    memset(&is, 0, sizeof is);
-    assert_int_equal(write_doc(no_system, 1, &xml, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "1A020000000190111"));
+    memset(&fault, 0, sizeof fault);
+    assert_int_equal(write_doc(no_system, 1, &xml, &fault), -1);
+    assert_non_null(strstr(fault.detail, "1A020000000190111"));
     const char *wrong_type[] = {"{\"code\":{\"coding\":[{" ITEM ",\"code\":\"9A751000000000001\"}]},"
                                 "\"valueString\":\"high\"}"};
-    memset(&is, 0, sizeof is);
-    assert_int_equal(write_doc(wrong_type, 1, &xml, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "PQ"));
+    memset(&fault, 0, sizeof fault);
+    assert_int_equal(write_doc(wrong_type, 1, &xml, &fault), -1);
+    assert_non_null(strstr(fault.detail, "PQ"));
     assert_int_equal(xml.len, 0);
     /* A control character XML cannot hold is replaced, not written. */
     const char *control[] = {"{\"code\":{\"coding\":[{" ITEM ",\"code\":\"1A105160800166249\"}]},"
                              "\"valueString\":\"a\\u0001b\"}"};
-    assert_int_equal(write_doc(control, 1, &xml, &is), 0);
-    assert_int_equal(cda_check(xml.data, xml.len, &is), 0);
+    assert_int_equal(write_doc(control, 1, &xml, &fault), 0);
+    assert_int_equal(cda_check(xml.data, xml.len, &fault), 0);
     assert_non_null(strstr(buf_cstr(&xml), "a\xEF\xBF\xBD" "b"));
     buf_free(&xml);
     /* cda_check refuses what is not a valid document. */
     const char *bad = "<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><typeId root=\"2.16.840.1.113883.1.3\" "
                       "extension=\"POCD_HD000040\"/><documentationOf><serviceEvent><effectiveTime value=\"20261015\"/>"
                       "</serviceEvent></documentationOf></ClinicalDocument>";
-    memset(&is, 0, sizeof is);
-    assert_int_equal(cda_check(bad, strlen(bad), &is), -1);
-    assert_int_equal(is.status, 422);
+    memset(&fault, 0, sizeof fault);
+    assert_int_equal(cda_check(bad, strlen(bad), &fault), -1);
+    assert_int_equal(fault.code, F_INVALID_STRUCTURE);
 }
 
 int main(void)

@@ -382,14 +382,14 @@ static const char MANIFEST[] =
     "{\"kind\":\"privacy\",\"lang\":\"ja\",\"title\":\"方針\",\"file\":\"p.md\",\"effective\":\"2026-12-01\"}],"
     "\"purposes\":[{\"code\":\"service\",\"required\":true,\"title\":{\"ja\":\"提供\"},\"description\":{\"ja\":\"説明\"}}]}";
 
-static int parse_with(const char *from, const char *to, struct issue *is)
+static int parse_with(const char *from, const char *to, struct fault *fault)
 {
     char text[2048];
     const char *at = strstr(MANIFEST, from);
     assert_non_null(at);
     snprintf(text, sizeof text, "%.*s%s%s", (int)(at - MANIFEST), MANIFEST, to, at + strlen(from));
     struct policy_set set;
-    int rc = policy_parse(text, strlen(text), POLICY_TEXTS_IN_FILES, &set, is);
+    int rc = policy_parse(text, strlen(text), POLICY_TEXTS_IN_FILES, &set, fault);
     if (rc == 0)
         policy_free(&set);
     return rc;
@@ -399,8 +399,8 @@ static void manifest_parsing(void **state)
 {
     (void)state;
     struct policy_set set;
-    struct issue is;
-    assert_int_equal(policy_parse(MANIFEST, strlen(MANIFEST), POLICY_TEXTS_IN_FILES, &set, &is), 0);
+    struct fault fault;
+    assert_int_equal(policy_parse(MANIFEST, strlen(MANIFEST), POLICY_TEXTS_IN_FILES, &set, &fault), 0);
     assert_int_equal(set.ndocs, 3);
     assert_int_equal(set.npurposes, 1);
     assert_int_equal(set.docs[0].effective_at, 1796050800000LL); /* 2026-12-01T00:00+09:00 */
@@ -424,11 +424,11 @@ static void manifest_parsing(void **state)
         {"\"purposes\":[", "\"purposes\":{", "malformed"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        memset(&is, 0, sizeof is);
-        if (parse_with(bad[i].from, bad[i].to, &is) != -1)
+        memset(&fault, 0, sizeof fault);
+        if (parse_with(bad[i].from, bad[i].to, &fault) != -1)
             fail_msg("case %zu accepted", i);
-        if (!strstr(is.diagnostics, bad[i].why))
-            fail_msg("case %zu: '%s' does not say '%s'", i, is.diagnostics, bad[i].why);
+        if (!strstr(fault.detail, bad[i].why))
+            fail_msg("case %zu: '%s' does not say '%s'", i, fault.detail, bad[i].why);
     }
 }
 
@@ -439,7 +439,7 @@ static void inline_texts(void **state)
     (void)state;
     char text[2048];
     struct policy_set set;
-    struct issue is;
+    struct fault fault;
     size_t n = 0;
     for (const char *p = MANIFEST; *p; p++) {
         if (!strncmp(p, "\"file\":\"", 8)) {
@@ -450,54 +450,54 @@ static void inline_texts(void **state)
         text[n++] = *p;
     }
     text[n] = '\0';
-    assert_int_equal(policy_parse(text, n, POLICY_TEXTS_INLINE, &set, &is), 0);
+    assert_int_equal(policy_parse(text, n, POLICY_TEXTS_INLINE, &set, &fault), 0);
     assert_int_equal(set.ndocs, 3);
     assert_null(set.docs[0].file);
     assert_string_equal(set.docs[0].body, "# 本文\n");
     assert_int_equal(set.docs[0].body_len, strlen("# 本文\n"));
-    assert_int_equal(policy_check_text(&set.docs[0], &is), 0);
+    assert_int_equal(policy_check_text(&set.docs[0], &fault), 0);
     policy_free(&set);
-    assert_int_equal(policy_parse(MANIFEST, strlen(MANIFEST), POLICY_TEXTS_INLINE, &set, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "send the text itself"));
+    assert_int_equal(policy_parse(MANIFEST, strlen(MANIFEST), POLICY_TEXTS_INLINE, &set, &fault), -1);
+    assert_non_null(strstr(fault.detail, "send the text itself"));
     char *nobody = strstr(text, "\"body\":\"# 本文\\n\",");
     assert_non_null(nobody);
     memcpy(nobody, "\"note\"", 6);
-    assert_int_equal(policy_parse(text, n, POLICY_TEXTS_INLINE, &set, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "documents[0].body"));
+    assert_int_equal(policy_parse(text, n, POLICY_TEXTS_INLINE, &set, &fault), -1);
+    assert_non_null(strstr(fault.detail, "documents[0].body"));
     struct policy_doc empty = {.kind = "terms", .lang = "ja", .body = "", .body_len = 0};
-    assert_int_equal(policy_check_text(&empty, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "terms (ja): the text is empty"));
+    assert_int_equal(policy_check_text(&empty, &fault), -1);
+    assert_non_null(strstr(fault.detail, "terms (ja): the text is empty"));
 }
 
 static void texts_are_checked(void **state)
 {
     (void)state;
-    struct issue is;
+    struct fault fault;
     struct policy_doc d = {.file = "t.md"};
     d.body = "規約";
     d.body_len = strlen(d.body);
-    assert_int_equal(policy_check_text(&d, &is), 0);
+    assert_int_equal(policy_check_text(&d, &fault), 0);
     static const char *const bad[] = {"\xff", "a\0b", "\xe3\x81", "\xc0\xaf", "\xed\xa0\x80"};
     static const size_t lens[] = {1, 3, 2, 2, 3};
     for (size_t i = 0; i < 5; i++) {
         d.body = (char *)bad[i];
         d.body_len = lens[i];
-        assert_int_equal(policy_check_text(&d, &is), -1);
-        assert_non_null(strstr(is.diagnostics, "UTF-8"));
+        assert_int_equal(policy_check_text(&d, &fault), -1);
+        assert_non_null(strstr(fault.detail, "UTF-8"));
     }
     d.body_len = 0;
-    assert_int_equal(policy_check_text(&d, &is), -1);
+    assert_int_equal(policy_check_text(&d, &fault), -1);
 }
 
 static void consent_requests(void **state)
 {
     (void)state;
     struct consent_request r;
-    struct issue is;
+    struct fault fault;
     const char *ok = "{\"decisions\":[{\"purpose\":\"service\",\"decision\":\"grant\",\"version\":2},"
                      "{\"purpose\":\"ai\",\"decision\":\"refuse\"}],\"shown\":[\"" /* 64 hex */
                      "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"]}";
-    assert_int_equal(consent_request_parse(ok, strlen(ok), &r, &is), 0);
+    assert_int_equal(consent_request_parse(ok, strlen(ok), &r, &fault), 0);
     assert_int_equal(r.ndecisions, 2);
     assert_int_equal(r.decisions[0].version, 2);
     assert_int_equal(r.decisions[1].version, 0);
@@ -512,7 +512,7 @@ static void consent_requests(void **state)
         "{\"decisions\":[{\"purpose\":\"x\",\"decision\":\"grant\"}],\"shown\":[\"ABC\"]}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (consent_request_parse(bad[i], strlen(bad[i]), &r, &is) != -1)
+        if (consent_request_parse(bad[i], strlen(bad[i]), &r, &fault) != -1)
             fail_msg("accepted: %s", bad[i]);
 }
 

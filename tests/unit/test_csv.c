@@ -16,13 +16,13 @@
 
 /* The text in a heap block of exactly its length, so that ASan sees any
  * read past the end. */
-static int read_exact(const char *text, struct csv_vitals *c, struct issue *is)
+static int read_exact(const char *text, struct csv_vitals *c, struct fault *fault)
 {
     size_t n = strlen(text);
     char *copy = malloc(n ? n : 1);
     assert_non_null(copy);
     memcpy(copy, text, n);
-    int rc = csv_read(copy, n, NOW, c, is);
+    int rc = csv_read(copy, n, NOW, c, fault);
     free(copy);
     return rc;
 }
@@ -31,8 +31,8 @@ static int read_exact(const char *text, struct csv_vitals *c, struct issue *is)
 static void expect(const struct csv_vitals *c, size_t k, const char *code, const char *source)
 {
     struct vital v;
-    struct issue is;
-    assert_int_equal(csv_vital_open(c, k, &v, &is), 0);
+    struct fault fault;
+    assert_int_equal(csv_vital_open(c, k, &v, &fault), 0);
     if (code)
         assert_string_equal(v.kind->code, code);
     if (source)
@@ -44,12 +44,12 @@ static void devices_in_japanese(void **state)
 {
     (void)state;
     struct csv_vitals c;
-    struct issue is;
+    struct fault fault;
     const char *t = "\xEF\xBB\xBF測定日時,最高血圧(mmHg),最低血圧(mmHg),脈拍(bpm),体重(kg),歩数,メモ\r\n"
                     "2026/11/01 07:00,128,84,66,61.2,8000,\"朝, 起床後 \"\"良好\"\"\"\r\n"
                     "\r\n"
                     "2026/11/02 07:00:30,,,,,9500,";
-    assert_int_equal(read_exact(t, &c, &is), 0);
+    assert_int_equal(read_exact(t, &c, &fault), 0);
     assert_int_equal(c.rows, 2);
     assert_int_equal(c.n, 5); /* BP, pulse, weight, steps; steps */
     expect(&c, 0, "85354-9", "device");
@@ -63,12 +63,12 @@ static void the_export_comes_back(void **state)
 {
     (void)state;
     struct csv_vitals c;
-    struct issue is;
+    struct fault fault;
     const char *t = "effective,code_system,code,name,value,unit,systolic,diastolic,category,source,recorded_at\r\n"
                     "2026-11-01T07:00:00+09:00,http://loinc.org,85354-9,,,mm[Hg],128,84,vital-signs,self-measured,x\r\n"
                     "2026-11-01T07:00:00+09:00,http://loinc.org,29463-7,体重,61.5,kg,,,vital-signs,device,x\r\n"
                     "2026-10-15,urn:oid:1.2.392.200119.6.1005,9N001000000000001,身長,158.2,cm,,,laboratory,insurer,x\r\n";
-    assert_int_equal(read_exact(t, &c, &is), 0);
+    assert_int_equal(read_exact(t, &c, &fault), 0);
     assert_int_equal(c.n, 2);
     assert_int_equal(c.skipped, 1); /* the checkup result: its CDA is the original */
     expect(&c, 0, NULL, "self-measured");
@@ -79,10 +79,10 @@ static void the_export_comes_back(void **state)
 static void refused(const char *text, const char *why)
 {
     struct csv_vitals c;
-    struct issue is;
-    assert_int_equal(read_exact(text, &c, &is), -1);
-    if (!strstr(is.diagnostics, why))
-        fail_msg("'%s' does not say '%s'", is.diagnostics, why);
+    struct fault fault;
+    assert_int_equal(read_exact(text, &c, &fault), -1);
+    if (!strstr(fault.detail, why))
+        fail_msg("'%s' does not say '%s'", fault.detail, why);
 }
 
 static void refusals(void **state)

@@ -1,213 +1,110 @@
-/* Allocation failures (issue 17 items 5 and 8, R2.9): every allocation a
- * parser of outside input or a writer of an answer makes is failed in
- * turn, and each failure must come back as an error — never a crash, a
- * leak (ASan checks at exit), a half-filled result reported as whole, or
- * a buffer holding text with a hole in it. */
+/* The error codes (issue 17 item 4, R2.9): every fault the service answers
+ * is declared once with a stable code, a kind that decides its status, and
+ * titles in Japanese and English that name no route; the bodies carry the
+ * code where clients and the portal find it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
-#include "fault.h"
-#include "formats/cda.h"
-#include "formats/cda_schema.h"
-#include "formats/device_csv.h"
-#include "formats/fhir_import.h"
-#include "formats/jahis.h"
-#include "formats/omh.h"
-#include "formats/outcome.h"
-#include "formats/policy.h"
+#include "http/fault_answer.h"
 #include "util/buf.h"
+#include "util/fault.h"
 
-#define NOW 1800000000000LL
-
-struct input {
-    char *data;
-    size_t len;
-};
-
-static struct input slurp(const char *rel)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", PHR_SOURCE_DIR, rel);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    struct input in = {0};
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        assert_int_equal(buf_append(&b, chunk, n), 0);
-    fclose(f);
-    in.len = b.len;
-    in.data = b.data;
-    return in;
-}
-
-/* Runs fn with its k-th allocation failing, for k = 1, 2, … until a run
- * needs no failure; every run that met a failure must report one. */
-static void each_allocation_fails(const char *what, int (*fn)(const struct input *), const struct input *in)
-{
-    long k;
-    for (k = 1;; k++) {
-        fault_alloc_after(k, 0);
-        int rc = fn(in);
-        long hit = fault_alloc_failed();
-        fault_alloc_after(0, 0);
-        if (!hit) {
-            if (rc != 0)
-                fail_msg("%s: fails with no allocation failing", what);
-            break;
-        }
-        if (rc == 0)
-            fail_msg("%s: allocation %ld failed, yet it reported success", what, k);
-    }
-    if (k == 1)
-        fail_msg("%s: allocates nothing of its own, so the countdown tried nothing", what);
-}
-
-static int jahis(const struct input *in)
-{
-    struct jahis_doc d;
-    struct issue is;
-    if (jahis_read(in->data, in->len, &d, &is))
-        return -1;
-    jahis_doc_free(&d);
-    return 0;
-}
-
-static int cda(const struct input *in)
-{
-    struct cda_checkup c;
-    struct issue is;
-    if (cda_read(in->data, in->len, &c, &is))
-        return -1;
-    cda_checkup_free(&c);
-    return 0;
-}
-
-static int fhir(const struct input *in)
-{
-    struct fhir_doc d;
-    struct issue is;
-    if (fhir_import_read(in->data, in->len, NOW, &d, &is))
-        return -1;
-    fhir_doc_free(&d);
-    return 0;
-}
-
-static int csv(const struct input *in)
-{
-    struct csv_vitals c;
-    struct issue is;
-    if (csv_read(in->data, in->len, NOW, &c, &is))
-        return -1;
-    csv_vitals_free(&c);
-    return 0;
-}
-
-static int omh(const struct input *in)
-{
-    struct csv_vitals c;
-    struct issue is;
-    if (omh_read(in->data, in->len, NOW, &c, &is))
-        return -1;
-    csv_vitals_free(&c);
-    return 0;
-}
-
-static int policy(const struct input *in)
-{
-    struct policy_set set;
-    struct issue is;
-    if (policy_parse(in->data, in->len, POLICY_TEXTS_IN_FILES, &set, &is))
-        return -1;
-    policy_free(&set);
-    return 0;
-}
-
-/* A writer checks its buffer once: a failed append anywhere shows. */
-static int outcome(const struct input *in)
-{
-    struct buf b = {0};
-    struct issue is;
-    issue_set(&is, 422, "value", "Observation.code", "%.*s", (int)(in->len > 200 ? 200 : in->len), in->data);
-    outcome_write(&is, &b);
-    int rc = buf_failed(&b) || !strstr(buf_cstr(&b), "OperationOutcome") ? -1 : 0;
-    buf_free(&b);
-    return rc;
-}
-
-static void parsers_and_writers(void **state)
+/* Codes are what clients match on: lower-case words joined by '-', each
+ * once. A code that went missing or doubled would change an API silently. */
+static void codes_are_stable_names_each_once(void **state)
 {
     (void)state;
-    assert_int_equal(cda_schema_load(), 0);
+    for (int c = F_NONE + 1; c < FAULT_CODES; c++) {
+        const char *name = fault_def((enum fault_code)c)->name;
+        if (!name[0] || strspn(name, "abcdefghijklmnopqrstuvwxyz-") != strlen(name) || name[0] == '-')
+            fail_msg("code %d: '%s' is not a stable name", c, name);
+        for (int d = c + 1; d < FAULT_CODES; d++)
+            if (!strcmp(name, fault_def((enum fault_code)d)->name))
+                fail_msg("'%s' is declared twice", name);
+    }
+}
+
+/* A title is what the person reads: present in both languages, Japanese
+ * really Japanese, and no route, header or status in either. */
+static void titles_speak_to_people(void **state)
+{
+    (void)state;
+    static const char *const technical[] = {"/api", "/fhir", "GET ", "POST ", "X-PHR", "Authorization", "HTTP"};
+    for (int c = F_NONE + 1; c < FAULT_CODES; c++) {
+        const struct fault_def *d = fault_def((enum fault_code)c);
+        if (!d->title_en[0] || !d->title_ja[0])
+            fail_msg("%s has no title in one language", d->name);
+        if (!((unsigned char)d->title_ja[0] >= 0xE3))
+            fail_msg("%s: the Japanese title '%s' does not start in Japanese", d->name, d->title_ja);
+        for (size_t i = 0; i < sizeof technical / sizeof technical[0]; i++)
+            if (strstr(d->title_en, technical[i]) || strstr(d->title_ja, technical[i]))
+                fail_msg("%s: a title names '%s'", d->name, technical[i]);
+    }
+}
+
+/* The kind, not the call site, decides the status. */
+static void kinds_decide_statuses(void **state)
+{
+    (void)state;
     static const struct {
-        const char *what, *file;
-        int (*fn)(const struct input *);
-    } cases[] = {
-        {"JAHIS お薬手帳", "tests/fixtures/jahis/tc-with-otc-components-and-remaining-medicine.txt", jahis},
-        {"特定健診 CDA", "tests/fixtures/tokutei-synthetic.xml", cda},
-        {"FHIR checkup document", "tests/fixtures/eCheckupReport-Sample-01.json", fhir},
-        {"device CSV", "fuzz/seeds/vitals/device-ja.csv", csv},
-        {"Open mHealth", "fuzz/seeds/vitals/open-mhealth.json", omh},
-        {"FHIR vital sign", "fuzz/seeds/vitals/Observation-blood-pressure.json", fhir},
-        {"policy manifest", "fuzz/seeds/consent/manifest.json", policy},
-        {"OperationOutcome", "fuzz/seeds/vitals/Observation-blood-pressure.json", outcome},
+        enum fault_code code;
+        int status;
+    } want[] = {
+        {F_MALFORMED, 400}, {F_BAD_REQUEST, 400}, {F_MISSING, 422}, {F_INVALID_VALUE, 422},
+        {F_SIGN_IN_REQUIRED, 401}, {F_SESSION_EXPIRED, 401}, {F_FORBIDDEN, 403}, {F_CONSENT_REQUIRED, 403},
+        {F_NOT_FOUND, 404}, {F_METHOD_NOT_ALLOWED, 405}, {F_NOT_ACCEPTABLE, 406}, {F_VERSION_CONFLICT, 409},
+        {F_ERASURE_EXPIRED, 410}, {F_VERSION_MISMATCH, 412}, {F_TOO_LARGE, 413}, {F_URI_TOO_LONG, 414},
+        {F_NOT_IMPORTABLE, 415}, {F_LOCKED_OUT, 429}, {F_INTERNAL, 500}, {F_BUSY, 503},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct input in = slurp(cases[i].file);
-        each_allocation_fails(cases[i].what, cases[i].fn, &in);
-        free(in.data);
-    }
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (fault_status(want[i].code) != want[i].status)
+            fail_msg("%s answers %d, not %d", fault_def(want[i].code)->name, fault_status(want[i].code),
+                     want[i].status);
+    /* A fault nobody set is an internal error, never a success or a 4xx. */
+    assert_int_equal(fault_status(F_NONE), 500);
+    assert_int_equal(fault_status(FAULT_CODES), 500);
 }
 
-/* After one failed append, every later append fails and adds nothing:
- * the text never has a hole, and one check at the end finds it. */
-static void buffer_errors_are_sticky(void **state)
+/* Both bodies carry the code, the title in the language asked for, the
+ * detail, and the hint; the detail is JSON-escaped. */
+static void bodies_carry_the_code(void **state)
 {
     (void)state;
-    struct buf b = {0};
-    assert_int_equal(buf_puts(&b, "{\"a\":"), 0);
-    size_t before = b.len;
-    fault_alloc_after(1, 0);
-    char big[1024];
-    memset(big, 'x', sizeof big - 1);
-    big[sizeof big - 1] = '\0';
-    assert_int_equal(buf_json_str(&b, big), -1);
-    fault_alloc_after(0, 0);
-    assert_true(buf_failed(&b));
-    assert_int_equal(buf_puts(&b, "1}"), -1); /* room enough, but the text would have a hole */
-    assert_int_equal(buf_printf(&b, "%d", 7), -1);
-    assert_true(b.len <= before + 1);
-    assert_null(strstr(buf_cstr(&b), "1}"));
+    struct fault f;
+    fault_set(&f, F_CONSENT_REQUIRED, "purpose", "purpose \"%s\" is not granted", "care");
+    struct buf b;
+    buf_init(&b);
+    assert_int_equal(fault_body(&f, 0, 0, &b), 0);
+    const char *p = buf_cstr(&b);
+    assert_non_null(strstr(p, "\"type\":\"urn:phr:error:consent-required\""));
+    assert_non_null(strstr(p, "\"code\":\"consent-required\""));
+    assert_non_null(strstr(p, "\"status\":403"));
+    assert_non_null(strstr(p, "\"title\":\"利用目的への同意が必要です\""));
+    assert_non_null(strstr(p, "\"detail\":\"purpose \\\"care\\\" is not granted\""));
+    assert_non_null(strstr(p, "\"field\":\"purpose\""));
+    assert_non_null(strstr(p, "\"hint\":\"the purposes of use are at GET /api/v1/policies"));
     buf_reset(&b);
-    assert_false(buf_failed(&b));
-    assert_int_equal(buf_puts(&b, "ok"), 0);
-    assert_string_equal(buf_cstr(&b), "ok");
+    assert_int_equal(fault_body(&f, 1, 1, &b), 0);
+    p = buf_cstr(&b);
+    assert_non_null(strstr(p, "\"resourceType\":\"OperationOutcome\""));
+    assert_non_null(strstr(p, "\"code\":\"forbidden\",\"details\":{\"coding\":[{\"system\":\"urn:phr:error\","
+                              "\"code\":\"consent-required\"}],\"text\":\"Consent to the purposes of use is needed"));
+    assert_non_null(strstr(p, "\"expression\":[\"purpose\"]"));
     buf_free(&b);
-    /* Persisting failures: every allocation from the first on. */
-    fault_alloc_after(1, 1);
-    struct buf c = {0};
-    assert_int_equal(buf_puts(&c, "x"), -1);
-    assert_int_equal(buf_puts(&c, "y"), -1);
-    assert_true(fault_alloc_failed() >= 1);
-    fault_alloc_after(0, 0);
-    assert_true(buf_failed(&c));
-    buf_free(&c);
-    assert_false(buf_failed(&c));
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(buffer_errors_are_sticky),
-        cmocka_unit_test(parsers_and_writers),
+        cmocka_unit_test(codes_are_stable_names_each_once),
+        cmocka_unit_test(titles_speak_to_people),
+        cmocka_unit_test(kinds_decide_statuses),
+        cmocka_unit_test(bodies_carry_the_code),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,9 +14,9 @@
 #define HEAD "JAHISTC08,1\n1,山田 太郎,1,19800101\n"
 #define DRUG "201,1,薬,1,錠,1,,1\n301,1,朝食後,7,日分,1,1,,1\n"
 
-static int read_text(const char *text, struct jahis_doc *d, struct issue *is)
+static int read_text(const char *text, struct jahis_doc *d, struct fault *fault)
 {
-    return jahis_read(text, strlen(text), d, is);
+    return jahis_read(text, strlen(text), d, fault);
 }
 
 static void dispensed_on(const char *date, const char *want)
@@ -24,13 +24,13 @@ static void dispensed_on(const char *date, const char *want)
     char text[256];
     snprintf(text, sizeof text, HEAD "5,%s,1\n" DRUG, date);
     struct jahis_doc d;
-    struct issue is;
+    struct fault fault;
     if (!want) {
-        assert_int_equal(read_text(text, &d, &is), -1);
-        assert_non_null(strstr(is.diagnostics, "dispensing date"));
+        assert_int_equal(read_text(text, &d, &fault), -1);
+        assert_non_null(strstr(fault.detail, "dispensing date"));
         return;
     }
-    assert_int_equal(read_text(text, &d, &is), 0);
+    assert_int_equal(read_text(text, &d, &fault), 0);
     assert_string_equal(d.dispensings[0].date, want);
     jahis_doc_free(&d);
 }
@@ -56,11 +56,11 @@ static void byte_forms(void **state)
 {
     (void)state;
     struct jahis_doc d;
-    struct issue is;
+    struct fault fault;
     /* BOM, CRLF, an MS-DOS end-of-file mark, blank lines: the same text. */
     const char *t = "\xEF\xBB\xBF" "JAHISTC08,1\r\n\r\n1,山田 太郎,1,19800101\r\n5,20260310,1\r\n"
                     "201,1,薬,1,錠,1,,1\r\n301,1,朝食後,7,日分,1,1,,1\r\n\x1A";
-    assert_int_equal(read_text(t, &d, &is), 0);
+    assert_int_equal(read_text(t, &d, &fault), 0);
     assert_int_equal(d.ndispensings, 1);
     assert_string_equal(d.dispensings[0].drugs[0].name, "薬");
     assert_string_equal(d.dispensings[0].rps[0].unit, "日分");
@@ -68,16 +68,16 @@ static void byte_forms(void **state)
     /* Shift_JIS: 薬 is 0x96 0xF2. */
     const char sj[] = "JAHISTC08,1\n1,\x8E\x52\x93\x63,1,19800101\n5,20260310,1\n201,1,\x96\xF2,1,\x8F\xF9,1,,1\n"
                       "301,1,x,7,d,1,1,,1\n";
-    assert_int_equal(jahis_read(sj, sizeof sj - 1, &d, &is), 0);
+    assert_int_equal(jahis_read(sj, sizeof sj - 1, &d, &fault), 0);
     assert_string_equal(d.dispensings[0].drugs[0].name, "薬");
     assert_string_equal(d.dispensings[0].drugs[0].unit, "錠");
     jahis_doc_free(&d);
-    assert_int_equal(jahis_read("JAHISTC08,1\n1,a\0b", 17, &d, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "NUL"));
-    assert_int_equal(read_text("", &d, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "empty"));
-    assert_int_equal(read_text("1,山田 太郎,1,19800101\n", &d, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "first line must be the version record"));
+    assert_int_equal(jahis_read("JAHISTC08,1\n1,a\0b", 17, &d, &fault), -1);
+    assert_non_null(strstr(fault.detail, "NUL"));
+    assert_int_equal(read_text("", &d, &fault), -1);
+    assert_non_null(strstr(fault.detail, "empty"));
+    assert_int_equal(read_text("1,山田 太郎,1,19800101\n", &d, &fault), -1);
+    assert_non_null(strstr(fault.detail, "first line must be the version record"));
     assert_true(jahis_sniff("\xEF\xBB\xBFJAHISTC08,1", 15));
     assert_false(jahis_sniff("JAHIS", 5));
 }
@@ -86,11 +86,11 @@ static void split_parts(void **state)
 {
     (void)state;
     struct jahis_doc d;
-    struct issue is;
+    struct fault fault;
     const char *three = HEAD "5,20260310,1\n" DRUG "911,12345678901234,3,3\n"
                         HEAD "5,20260301,1\n" DRUG "911,12345678901234,3,1\n"
                         HEAD "5,20260201,1\n" DRUG "911,12345678901234,3,2\n";
-    assert_int_equal(read_text(three, &d, &is), 0);
+    assert_int_equal(read_text(three, &d, &fault), 0);
     assert_int_equal(d.parts, 3);
     assert_int_equal(d.ndispensings, 3);
     assert_string_equal(d.dispensings[0].date, "2026-03-01"); /* part 1 first */
@@ -98,35 +98,36 @@ static void split_parts(void **state)
     jahis_doc_free(&d);
     const char *other = HEAD "5,20260310,1\n" DRUG "911,12345678901234,2,1\n"
                         "JAHISTC08,1\n1,鈴木 花子,2,19900101\n5,20260301,1\n" DRUG "911,12345678901234,2,2\n";
-    assert_int_equal(read_text(other, &d, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "another patient"));
+    assert_int_equal(read_text(other, &d, &fault), -1);
+    assert_non_null(strstr(fault.detail, "another patient"));
     const char *beyond = HEAD "5,20260310,1\n" DRUG "911,12345678901234,2,3\n";
-    assert_int_equal(read_text(beyond, &d, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "part number"));
+    assert_int_equal(read_text(beyond, &d, &fault), -1);
+    assert_non_null(strstr(fault.detail, "part number"));
     const char *unmarked = HEAD "5,20260310,1\n" DRUG HEAD "5,20260301,1\n" DRUG;
-    assert_int_equal(read_text(unmarked, &d, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "no split control record"));
+    assert_int_equal(read_text(unmarked, &d, &fault), -1);
+    assert_non_null(strstr(fault.detail, "no split control record"));
     const char *mixed = HEAD "5,20260310,1\n" DRUG "911,12345678901234,2,1\n"
                         HEAD "5,20260301,1\n" DRUG "911,99999999999999,2,2\n";
-    assert_int_equal(read_text(mixed, &d, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "different split data"));
+    assert_int_equal(read_text(mixed, &d, &fault), -1);
+    assert_non_null(strstr(fault.detail, "different split data"));
 }
 
 static void limits(void **state)
 {
     (void)state;
     struct jahis_doc d;
-    struct issue is;
+    struct fault fault;
     char wide[512];
     snprintf(wide, sizeof wide, HEAD "5,20260310,1\n501%s\n", ",x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x,x");
-    assert_int_equal(read_text(wide, &d, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "more than"));
-    assert_int_equal(jahis_read("JAHISTC08,1", JAHIS_MAX_BYTES + 1, &d, &is), -1);
-    assert_int_equal(is.status, 413);
+    assert_int_equal(read_text(wide, &d, &fault), -1);
+    assert_non_null(strstr(fault.detail, "more than"));
+    assert_int_equal(jahis_read("JAHISTC08,1", JAHIS_MAX_BYTES + 1, &d, &fault), -1);
+    assert_int_equal(fault.code, F_TOO_LARGE);
     /* Unknown records are refused; the mapped-out ones only counted. */
-    assert_int_equal(read_text(HEAD "5,20260310,1\n" DRUG "999,x\n", &d, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "record 999"));
-    assert_int_equal(read_text(HEAD "2,1,卵,1\n4,メモ,20260310,2\n5,20260310,1\n" DRUG "701,a,b,c,,,1\n", &d, &is), 0);
+    assert_int_equal(read_text(HEAD "5,20260310,1\n" DRUG "999,x\n", &d, &fault), -1);
+    assert_non_null(strstr(fault.detail, "record 999"));
+    assert_int_equal(read_text(HEAD "2,1,卵,1\n4,メモ,20260310,2\n5,20260310,1\n" DRUG "701,a,b,c,,,1\n", &d, &fault),
+                     0);
     assert_int_equal(d.unmapped, 3);
     jahis_doc_free(&d);
 }

@@ -16,8 +16,8 @@ static void defaults(void **state)
 {
     (void)state;
     struct search_params p;
-    struct issue is;
-    assert_int_equal(search_parse(NULL, 0, 540, &p, &is), 0);
+    struct fault fault;
+    assert_int_equal(search_parse(NULL, 0, 540, &p, &fault), 0);
     assert_int_equal(p.q.count, SEARCH_DEFAULT_COUNT);
     assert_int_equal(p.q.sort_desc, 1);
     assert_null(p.patient);
@@ -31,8 +31,8 @@ static void all_parameters(void **state)
                              {"date", "ge2024-01-01"}, {"date", "lt2024-02-01T00:00:00Z"},
                              {"category", "vital-signs"}, {"_count", "10"}, {"_sort", "date"}, {"_offset", "20"}};
     struct search_params p;
-    struct issue is;
-    assert_int_equal(search_parse(a, N(a), 540, &p, &is), 0);
+    struct fault fault;
+    assert_int_equal(search_parse(a, N(a), 540, &p, &fault), 0);
     assert_string_equal(p.patient, "abc");
     assert_string_equal(p.q.code, "85354-9");
     assert_string_equal(p.q.code_system, "http://loinc.org");
@@ -50,8 +50,8 @@ static void code_without_system(void **state)
     (void)state;
     struct search_arg a[] = {{"code", "29463-7"}};
     struct search_params p;
-    struct issue is;
-    assert_int_equal(search_parse(a, 1, 540, &p, &is), 0);
+    struct fault fault;
+    assert_int_equal(search_parse(a, 1, 540, &p, &fault), 0);
     assert_string_equal(p.q.code, "29463-7");
     assert_null(p.q.code_system);
 }
@@ -60,7 +60,7 @@ static void refusals(void **state)
 {
     (void)state;
     struct search_params p;
-    struct issue is;
+    struct fault fault;
     const struct search_arg bad[][1] = {
         {{"_count", "-1"}}, {{"_count", "501"}}, {{"_count", "ten"}}, {{"date", "xx2024"}},
         {{"date", "2024-13-01"}}, {{"_sort", "value"}}, {{"name", "x"}}, {{"code", "a,b"}},
@@ -68,15 +68,15 @@ static void refusals(void **state)
         {{"_offset", "99999999999"}},
     };
     for (int i = 0; i < N(bad); i++) {
-        memset(&is, 0, sizeof is);
-        assert_int_equal(search_parse(bad[i], 1, 540, &p, &is), -1);
-        assert_true(is.status >= 400);
-        assert_true(is.diagnostics[0] != '\0');
+        memset(&fault, 0, sizeof fault);
+        assert_int_equal(search_parse(bad[i], 1, 540, &p, &fault), -1);
+        assert_int_equal(fault_def(fault.code)->kind, FAULT_MALFORMED);
+        assert_true(fault.detail[0] != '\0');
     }
     struct search_arg many[] = {{"date", "ge2020"}, {"date", "ge2020"}, {"date", "ge2020"}, {"date", "ge2020"}, {"date", "ge2020"}};
-    assert_int_equal(search_parse(many, N(many), 540, &p, &is), -1);
+    assert_int_equal(search_parse(many, N(many), 540, &p, &fault), -1);
     struct search_arg twice[] = {{"code", "1"}, {"code", "2"}};
-    assert_int_equal(search_parse(twice, 2, 540, &p, &is), -1);
+    assert_int_equal(search_parse(twice, 2, 540, &p, &fault), -1);
 }
 
 int main(void)

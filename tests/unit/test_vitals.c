@@ -25,18 +25,18 @@
     "\"code\":\"" code "\"}]},\"effectiveDateTime\":\"2026-11-01T07:00:00+09:00\",\"valueQuantity\":{\"value\":"  \
     value ",\"system\":\"http://unitsofmeasure.org\",\"code\":\"" unit "\"}" extra "}"
 
-static int parse(const char *s, struct vital *v, struct issue *is)
+static int parse(const char *s, struct vital *v, struct fault *fault)
 {
-    memset(is, 0, sizeof *is);
-    return vitals_parse(s, strlen(s), NOW, 540, v, is);
+    memset(fault, 0, sizeof *fault);
+    return vitals_parse(s, strlen(s), NOW, 540, v, fault);
 }
 
 static void accepts_blood_pressure(void **state)
 {
     (void)state;
     struct vital v;
-    struct issue is;
-    assert_int_equal(parse(BP(128, 82), &v, &is), 0);
+    struct fault fault;
+    assert_int_equal(parse(BP(128, 82), &v, &fault), 0);
     assert_string_equal(v.kind->code, "85354-9");
     assert_string_equal(v.source, "self-measured");
     vital_free(&v);
@@ -46,21 +46,21 @@ static void refuses_impossible_pressures(void **state)
 {
     (void)state;
     struct vital v;
-    struct issue is;
-    assert_int_equal(parse(BP(0, 80), &v, &is), -1);
-    assert_int_equal(is.status, 422);
-    assert_non_null(strstr(is.diagnostics, "systolic"));
-    assert_int_equal(parse(BP(900, 80), &v, &is), -1);
-    assert_int_equal(is.status, 422);
-    assert_int_equal(parse(BP(80, 120), &v, &is), -1);
-    assert_non_null(strstr(is.diagnostics, "higher than diastolic"));
+    struct fault fault;
+    assert_int_equal(parse(BP(0, 80), &v, &fault), -1);
+    assert_int_equal(fault.code, F_INVALID_VALUE);
+    assert_non_null(strstr(fault.detail, "systolic"));
+    assert_int_equal(parse(BP(900, 80), &v, &fault), -1);
+    assert_int_equal(fault.code, F_INVALID_VALUE);
+    assert_int_equal(parse(BP(80, 120), &v, &fault), -1);
+    assert_non_null(strstr(fault.detail, "higher than diastolic"));
 }
 
 static void accepts_other_kinds_and_units(void **state)
 {
     (void)state;
     struct vital v;
-    struct issue is;
+    struct fault fault;
     const char *ok[] = {
         QTY("29463-7", "68.40", "kg", ""), QTY("29463-7", "150.8", "[lb_av]", ""),
         QTY("8302-2", "1.72", "m", ""), QTY("39156-5", "22.1", "kg/m2", ""),
@@ -69,8 +69,8 @@ static void accepts_other_kinds_and_units(void **state)
         QTY("15074-8", "5.6", "mmol/L", ""), QTY("55423-8", "8012", "{steps}", ""),
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-        if (parse(ok[i], &v, &is) != 0)
-            fail_msg("%s: %s", ok[i], is.diagnostics);
+        if (parse(ok[i], &v, &fault) != 0)
+            fail_msg("%s: %s", ok[i], fault.detail);
         vital_free(&v);
     }
 }
@@ -79,10 +79,10 @@ static void keeps_decimal_precision(void **state)
 {
     (void)state;
     struct vital v;
-    struct issue is;
+    struct fault fault;
     struct buf out;
     buf_init(&out);
-    assert_int_equal(parse(QTY("29463-7", "68.40", "kg", ""), &v, &is), 0);
+    assert_int_equal(parse(QTY("29463-7", "68.40", "kg", ""), &v, &fault), 0);
     struct provenance prov = {"person:p", "fhir-api", "00", NOW};
     assert_int_equal(vitals_finalise(&v, "id-1", 1, "p", &prov, &out), 0);
     assert_non_null(strstr(buf_cstr(&out), "\"value\":68.40"));
@@ -99,44 +99,59 @@ static void refusals_name_the_problem(void **state)
     (void)state;
     struct {
         const char *body;
-        int status;
+        const char *code; /* the fault's stable code */
         const char *says;
     } cases[] = {
-        {"", 400, "empty"},
-        {"{", 400, "malformed"},
-        {"{\"resourceType\":\"Observation\"} x", 400, "malformed JSON at byte 31"},
-        {"[1,2]", 400, "JSON object"},
-        {"{\"resourceType\":\"Patient\"}", 400, "Observation"},
-        {QTY("29463-7", "70", "kg", ",\"bogus\":1"), 400, "unknown element 'bogus'"},
-        {QTY("29463-7", "70", "kg", ",\"modifierExtension\":[]"), 422, "not supported"},
-        {QTY("29463-7", "70", "kg", ",\"valueString\":\"x\""), 422, "valueQuantity"},
-        {QTY("29463-7", "70", "kg", ",\"note\":\"x\""), 400, "must be an array"},
-        {QTY("1234-5", "70", "kg", ""), 422, "no supported vital-sign code"},
-        {QTY("29463-7", "70", "lb", ""), 422, "unit 'lb'"},
-        {QTY("29463-7", "\"70\"", "kg", ""), 400, "JSON number"},
-        {QTY("29463-7", "7000", "kg", ""), 422, "plausible range"},
-        {QTY("8310-5", "60", "Cel", ""), 422, "plausible range"},
-        {"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"29463-7\"}]}}", 400, "status"},
-        {"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"29463-7\"}]},"
-         "\"valueQuantity\":{\"value\":70,\"system\":\"http://unitsofmeasure.org\",\"code\":\"kg\"}}", 400, "effectiveDateTime"},
-        {"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"29463-7\"}]},"
-         "\"effectiveDateTime\":\"2099-01-01T00:00:00Z\",\"valueQuantity\":{\"value\":70,\"system\":\"http://unitsofmeasure.org\",\"code\":\"kg\"}}", 422, "future"},
-        {"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"29463-7\"}]},"
-         "\"effectiveDateTime\":\"2026-11-01T07:00:00\",\"valueQuantity\":{\"value\":70,\"system\":\"http://unitsofmeasure.org\",\"code\":\"kg\"}}", 400, "dateTime"},
-        {"{\"resourceType\":\"Observation\",\"status\":\"cancelled\"}", 422, "status"},
-        {"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"85354-9\"}]},"
-         "\"effectiveDateTime\":\"2026-11-01T07:00:00+09:00\",\"component\":[{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]},"
-         "\"valueQuantity\":{\"value\":120,\"system\":\"http://unitsofmeasure.org\",\"code\":\"mm[Hg]\"}}]}", 400, "both systolic"},
-        {QTY("29463-7", "70", "kg", ",\"subject\":{\"reference\":\"Group/1\"}"), 400, "Patient/"},
-        {QTY("29463-7", "70", "kg", ",\"meta\":{\"tag\":[{\"system\":\"urn:phr:source\",\"code\":\"mynaportal\"}]}"), 422, "source"},
+        {"", "malformed", "empty"},
+        {"{", "malformed", "malformed"},
+        {"{\"resourceType\":\"Observation\"} x", "malformed", "malformed JSON at byte 31"},
+        {"[1,2]", "malformed", "JSON object"},
+        {"{\"resourceType\":\"Patient\"}", "malformed", "Observation"},
+        {QTY("29463-7", "70", "kg", ",\"bogus\":1"), "malformed", "unknown element 'bogus'"},
+        {QTY("29463-7", "70", "kg", ",\"modifierExtension\":[]"), "not-supported", "not supported"},
+        {QTY("29463-7", "70", "kg", ",\"valueString\":\"x\""), "not-supported", "valueQuantity"},
+        {QTY("29463-7", "70", "kg", ",\"note\":\"x\""), "malformed", "must be an array"},
+        {QTY("1234-5", "70", "kg", ""), "unknown-code", "no supported vital-sign code"},
+        {QTY("29463-7", "70", "lb", ""), "unknown-code", "unit 'lb'"},
+        {QTY("29463-7", "\"70\"", "kg", ""), "malformed", "JSON number"},
+        {QTY("29463-7", "7000", "kg", ""), "invalid-value", "plausible range"},
+        {QTY("8310-5", "60", "Cel", ""), "invalid-value", "plausible range"},
+        {"{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"http://"
+         "loinc.org\",\"code\":\"29463-7\"}]}}",
+         "missing", "status"},
+        {"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://"
+         "loinc.org\",\"code\":\"29463-7\"}]},"
+         "\"valueQuantity\":{\"value\":70,\"system\":\"http://unitsofmeasure.org\",\"code\":\"kg\"}}",
+         "missing", "effectiveDateTime"},
+        {"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://"
+         "loinc.org\",\"code\":\"29463-7\"}]},"
+         "\"effectiveDateTime\":\"2099-01-01T00:00:00Z\",\"valueQuantity\":{\"value\":70,\"system\":\"http://"
+         "unitsofmeasure.org\",\"code\":\"kg\"}}",
+         "invalid-value", "future"},
+        {"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://"
+         "loinc.org\",\"code\":\"29463-7\"}]},"
+         "\"effectiveDateTime\":\"2026-11-01T07:00:00\",\"valueQuantity\":{\"value\":70,\"system\":\"http://"
+         "unitsofmeasure.org\",\"code\":\"kg\"}}",
+         "invalid-value", "dateTime"},
+        {"{\"resourceType\":\"Observation\",\"status\":\"cancelled\"}", "unknown-code", "status"},
+        {"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://"
+         "loinc.org\",\"code\":\"85354-9\"}]},"
+         "\"effectiveDateTime\":\"2026-11-01T07:00:00+09:00\",\"component\":[{\"code\":{\"coding\":[{\"system\":\"http:"
+         "//loinc.org\",\"code\":\"8480-6\"}]},"
+         "\"valueQuantity\":{\"value\":120,\"system\":\"http://unitsofmeasure.org\",\"code\":\"mm[Hg]\"}}]}",
+         "missing", "both systolic"},
+        {QTY("29463-7", "70", "kg", ",\"subject\":{\"reference\":\"Group/1\"}"), "invalid-value", "Patient/"},
+        {QTY("29463-7", "70", "kg", ",\"meta\":{\"tag\":[{\"system\":\"urn:phr:source\",\"code\":\"mynaportal\"}]}"),
+         "unknown-code", "source"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct vital v;
-        struct issue is;
-        if (parse(cases[i].body, &v, &is) != -1)
+        struct fault fault;
+        if (parse(cases[i].body, &v, &fault) != -1)
             fail_msg("accepted: %s", cases[i].body);
-        if (is.status != cases[i].status || !strstr(is.diagnostics, cases[i].says))
-            fail_msg("case %zu: got %d '%s', want %d '%s'", i, is.status, is.diagnostics, cases[i].status, cases[i].says);
+        const char *got = fault_def(fault.code)->name;
+        if (strcmp(got, cases[i].code) || !strstr(fault.detail, cases[i].says))
+            fail_msg("case %zu: got %s '%s', want %s '%s'", i, got, fault.detail, cases[i].code, cases[i].says);
     }
 }
 
@@ -150,19 +165,21 @@ static void refuses_deep_nesting(void **state)
         deep[n++] = '[';
     deep[n] = '\0';
     struct vital v;
-    struct issue is;
-    assert_int_equal(parse(deep, &v, &is), -1);
-    assert_int_equal(is.status, 400);
+    struct fault fault;
+    assert_int_equal(parse(deep, &v, &fault), -1);
+    assert_int_equal(fault.code, F_MALFORMED);
 }
 
 static void device_source_and_subject(void **state)
 {
     (void)state;
     struct vital v;
-    struct issue is;
-    assert_int_equal(parse(QTY("8867-4", "64", "/min", ",\"subject\":{\"reference\":\"Patient/abc\"},"
-                                                         "\"meta\":{\"tag\":[{\"system\":\"urn:phr:source\",\"code\":\"device\"}]}"),
-                           &v, &is), 0);
+    struct fault fault;
+    assert_int_equal(parse(QTY("8867-4", "64", "/min",
+                               ",\"subject\":{\"reference\":\"Patient/abc\"},"
+                               "\"meta\":{\"tag\":[{\"system\":\"urn:phr:source\",\"code\":\"device\"}]}"),
+                           &v, &fault),
+                     0);
     assert_string_equal(v.subject, "abc");
     assert_string_equal(v.source, "device");
     vital_free(&v);

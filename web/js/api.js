@@ -1,14 +1,31 @@
 // The JSON and FHIR APIs, with the session cookie the sign-in sets. Errors
-// become exceptions carrying the server's own explanation.
+// become exceptions carrying the server's stable error code (docs/errors.md),
+// its title in the portal's language and the detail of this occurrence.
+import { lang } from './i18n.js';
+
 export class ApiError extends Error {
-  constructor(status, detail) {
-    super(detail);
+  constructor(status, { code, title, detail }) {
+    super(title && detail ? `${title} — ${detail}` : title || detail);
     this.status = status;
+    this.code = code;
+    this.title = title;
+    this.detail = detail;
   }
 }
 
+// problem+json (/api) or an OperationOutcome (/fhir), read alike.
+function errorOf(res, data) {
+  const issue = data?.issue?.[0];
+  const code = data?.code || issue?.details?.coding?.find((c) => c.system === 'urn:phr:error')?.code;
+  const title = data?.title || issue?.details?.text || `${res.status} ${res.statusText}`;
+  // The OperationOutcome's diagnostics end with the developer's hint, which
+  // names routes: a person is not shown it.
+  const detail = data?.detail ?? issue?.diagnostics?.replace(/ \([^()]*(GET|POST|PUT|DELETE) \/[^()]*\)$/, '');
+  return { code, title, detail };
+}
+
 export async function api(method, path, body, headers = {}) {
-  const opts = { method, headers: { ...headers }, credentials: 'same-origin' };
+  const opts = { method, headers: { 'accept-language': lang, ...headers }, credentials: 'same-origin' };
   if (body !== undefined) {
     if (typeof body === 'string' || body instanceof Blob || body instanceof ArrayBuffer) opts.body = body;
     else {
@@ -20,9 +37,6 @@ export async function api(method, path, body, headers = {}) {
   const text = await res.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
-  if (!res.ok) {
-    const detail = data?.detail || data?.issue?.[0]?.diagnostics || `${res.status} ${res.statusText}`;
-    throw new ApiError(res.status, detail);
-  }
+  if (!res.ok) throw new ApiError(res.status, errorOf(res, data));
   return data;
 }

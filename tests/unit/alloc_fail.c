@@ -1,4 +1,4 @@
-#include "fault.h"
+#include "alloc_fail.h"
 
 #include <stddef.h>
 
@@ -13,14 +13,14 @@ void *__wrap_realloc(void *p, size_t n);
 static long countdown, failed;
 static int persist;
 
-void fault_alloc_after(long n, int keep_failing)
+void alloc_fail_after(long n, int keep_failing)
 {
     countdown = n;
     persist = keep_failing;
     failed = 0;
 }
 
-long fault_alloc_failed(void)
+long alloc_failed(void)
 {
     return failed;
 }
