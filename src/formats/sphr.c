@@ -60,26 +60,33 @@ int sphr_package(const char *person_id, int64_t created_at, const struct sphr_pa
                  struct buf *zip)
 {
     struct buf index = {0};
+    int rc = -1;
+    struct sphr_part *all = calloc(n + 1, sizeof *all);
+    if (all && !index_of(person_id, created_at, parts, n, &index)) {
+        all[0] = (struct sphr_part){.path = "index.phr", .data = index.data, .len = index.len};
+        memcpy(all + 1, parts, n * sizeof *parts);
+        rc = sphr_zip(all, n + 1, zip);
+    }
+    free(all);
+    buf_wipe(&index);
+    return rc;
+}
+
+int sphr_zip(const struct sphr_part *parts, size_t n, struct buf *zip)
+{
     zip_error_t ze;
     zip_error_init(&ze);
     zip_source_t *src = NULL;
     zip_t *za = NULL;
     int rc = -1;
-    if (index_of(person_id, created_at, parts, n, &index))
-        goto out;
     if (!(src = zip_source_buffer_create(NULL, 0, 0, &ze)))
         goto out;
     zip_source_keep(src);
     if (!(za = zip_open_from_source(src, ZIP_TRUNCATE, &ze)))
         goto out;
     /* The sources point at the parts, which outlive zip_close below. */
-    zip_source_t *s = zip_source_buffer(za, index.data, index.len, 0);
-    if (!s || zip_file_add(za, "index.phr", s, ZIP_FL_ENC_UTF_8) < 0) {
-        zip_source_free(s);
-        goto out;
-    }
     for (size_t i = 0; i < n; i++) {
-        s = zip_source_buffer(za, parts[i].data, parts[i].len, 0);
+        zip_source_t *s = zip_source_buffer(za, parts[i].data, parts[i].len, 0);
         if (!s || zip_file_add(za, parts[i].path, s, ZIP_FL_ENC_UTF_8) < 0) {
             zip_source_free(s);
             goto out;
@@ -106,7 +113,6 @@ out:
     if (src)
         zip_source_free(src);
     zip_error_fini(&ze);
-    buf_wipe(&index);
     return rc;
 }
 

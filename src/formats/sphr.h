@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #include "util/buf.h"
-
 #include "util/fault.h"
 
 #define SPHR_MAX_ENTRIES 1000
@@ -33,6 +32,9 @@ struct sphr_part {
 /* 0, or -1 (out of memory, or libzip failed). */
 int sphr_package(const char *person_id, int64_t created_at, const struct sphr_part *parts, size_t n,
                  struct buf *zip);
+/* The parts as a zip, each under its path and nothing added (no index):
+ * what sphr_package writes once it has made the index. 0, or -1. */
+int sphr_zip(const struct sphr_part *parts, size_t n, struct buf *zip);
 
 /* Reading one (R4.2): the zip checked before anything is read from it —
  * at most SPHR_MAX_ENTRIES entries, none encrypted, names relative without
