@@ -57,12 +57,12 @@ static void populate(struct store *st, struct fixture *f, int persons)
         struct purpose_row p = {.code = code, .version = 1, .required = i == 0, .title_ja = "目的",
                                 .description_ja = "説明", .change = "initial", .published_at = 1,
                                 .recipient_group = i >= 15 ? group : NULL, .kinds = i >= 15 ? "vital-signs" : NULL};
-        check(st->ops->purpose_insert(st, &p), "purpose");
+        check(store_purpose_insert(st, &p), "purpose");
     }
     for (int g = 0; g < GROUPS; g++) {
         char group[16];
         snprintf(group, sizeof group, "group-%02d", g);
-        check(st->ops->group_insert(st, group, "group", 1), "group");
+        check(store_group_insert(st, group, "group", 1), "group");
     }
     unsigned char hash[32] = {0};
     for (int r = 0; r < RECIPIENTS; r++) {
@@ -70,12 +70,12 @@ static void populate(struct store *st, struct fixture *f, int persons)
         struct recipient_row row = {.id = f->recipients[r], .name = "recipient", .address = "addr",
                                     .country = r % 10 ? "JP" : "US", .contact = "c", .secret_hash = hash,
                                     .created_at = 1};
-        check(st->ops->recipient_insert(st, &row), "recipient");
+        check(store_recipient_insert(st, &row), "recipient");
         struct agreement_row ag = {.recipient_id = f->recipients[r], .version = "v1", .signed_on = 1, .recorded_at = 1};
-        check(st->ops->agreement_insert(st, &ag), "agreement");
+        check(store_agreement_insert(st, &ag), "agreement");
         char group[16];
         snprintf(group, sizeof group, "group-%02d", r % GROUPS);
-        check(st->ops->group_change(st, group, f->recipients[r], "join", 1), "join");
+        check(store_group_change(st, group, f->recipients[r], "join", 1), "join");
     }
     struct buf body, sealed;
     buf_init(&body);
@@ -91,14 +91,14 @@ static void populate(struct store *st, struct fixture *f, int persons)
         struct person_row p = {.id = f->persons[n], .login = login, .pw_hash = "h", .status = "active",
                                .created_at = 1, .master_key_id = mkey_id(f->mk), .wrapped_key = f->wrapped[n],
                                .wrapped_key_len = WRAPPED_KEY_BYTES};
-        check(st->ops->person_insert(st, &p), "person");
+        check(store_person_insert(st, &p), "person");
         for (int i = 0; i < PURPOSES; i++) {
             char code[16];
             snprintf(code, sizeof code, "purpose-%02d", i);
             struct consent_row c = {.person_id = f->persons[n], .purpose = code, .purpose_version = 1,
                                     .decision = (i + n) % 3 ? "grant" : "refuse", .at = 1, .channel = "api",
                                     .recorded_by = "person", .documents = "", .countries = ""};
-            check(st->ops->consent_append(st, &c), "consent");
+            check(store_consent_append(st, &c), "consent");
         }
         unsigned char key[DATA_KEY_BYTES];
         check(mkey_unwrap(f->mk, f->persons[n], f->wrapped[n], key), "unwrap");
@@ -116,7 +116,7 @@ static void populate(struct store *st, struct fixture *f, int persons)
                                .channel = "api", .original_mac = mac, .alg = SEAL_XCHACHA20POLY1305,
                                .body = (unsigned char *)sealed.data, .body_len = sealed.len,
                                .original = (unsigned char *)sealed.data, .original_len = sealed.len, .current = 1};
-        check(st->ops->record_insert(st, &r), "record");
+        check(store_record_insert(st, &r), "record");
     }
     check(store_commit(st), "commit");
     buf_free(&body);
@@ -174,7 +174,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < iters; i++) {
         if (i % 256 == 0)
             check(store_begin(w), "begin");
-        check(w->ops->consent_facts(w, f.persons[i % persons], &cf), "facts");
+        check(store_consent_facts(w, f.persons[i % persons], &cf), "facts");
         if (i % 256 == 255 || i == iters - 1)
             check(store_commit(w), "commit");
     }
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
     t0 = clock_mono_ms();
     for (int i = 0; i < iters; i++) {
         struct read_ctx c = {&f, i % persons, &out};
-        check(rd->ops->record_get(rd, f.records[i % persons], 0, open_body, &c), "read");
+        check(store_record_get(rd, f.records[i % persons], 0, open_body, &c), "read");
     }
     double read_ms = clock_mono_ms() - t0;
     store_close(rd);

@@ -219,7 +219,7 @@ int gate_provision_scope(struct store *st, const struct actor *a, const char *su
     memset(out, 0, sizeof *out);
     if (a->kind != ACTOR_RECIPIENT || !subject)
         return PHR_OK;
-    return st->ops->provision_bases(st, a->id, subject, a->group, clock_now_ms(), add_basis, out);
+    return store_provision_bases(st, a->id, subject, a->group, clock_now_ms(), add_basis, out);
 }
 
 const struct gate_basis *gate_basis_for(const struct provision_scope *s, enum data_kind k)
@@ -252,7 +252,7 @@ static int check_reason(struct store *st, const struct actor *a, const char *sub
     if (!a->reason_id || !*a->reason_id || strlen(a->reason_id) > ID_LEN)
         return PHR_OK;
     struct reason_lookup l = {a, subject, f};
-    int err = st->ops->reason_get(st, a->reason_id, got_reason, &l);
+    int err = store_reason_get(st, a->reason_id, got_reason, &l);
     return err == PHR_ENOTFOUND ? PHR_OK : err;
 }
 
@@ -296,7 +296,7 @@ int gate_check(struct store *st, const struct actor *a, enum action act, const c
     f.wanted = kinds;
     int err = a->kind == ACTOR_RECIPIENT ? gate_provision_scope(st, a, subject, &f.scope)
               : a->kind == ACTOR_STAFF   ? check_reason(st, a, subject, &f)
-                                         : st->ops->consent_facts(st, subject, &f.consent);
+                                         : store_consent_facts(st, subject, &f.consent);
     if (err)
         return err;
     out->d = gate_decide_use(a, act, &f, &out->why);

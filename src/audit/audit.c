@@ -41,7 +41,7 @@ int audit_append(struct store *st, const struct audit_row *e)
 {
     unsigned char prev[SHA256_BYTES] = {0}, hash[SHA256_BYTES];
     int64_t seq = 0;
-    int err = st->ops->audit_last(st, &seq, prev);
+    int err = store_audit_last(st, &seq, prev);
     if (err == PHR_ENOTFOUND)
         err = PHR_OK;
     if (err)
@@ -51,7 +51,7 @@ int audit_append(struct store *st, const struct audit_row *e)
     audit_hash(prev, &row, hash);
     row.prev_hash = prev;
     row.hash = hash;
-    return st->ops->audit_insert(st, &row);
+    return store_audit_insert(st, &row);
 }
 
 /* What a checkpoint signs: a domain tag, the entry's seq, its hash and the
@@ -83,13 +83,13 @@ int audit_checkpoint(struct store *st, const struct sign_key *key, int64_t now, 
                      unsigned char hash[SHA256_BYTES])
 {
     *made = 0;
-    int err = st->ops->audit_last(st, seq, hash);
+    int err = store_audit_last(st, seq, hash);
     if (err == PHR_ENOTFOUND)
         return PHR_OK; /* nothing to sign yet */
     if (err)
         return err;
     struct last_ckpt last = {0};
-    if ((err = st->ops->checkpoint_scan(st, 1, got_last, &last)) != PHR_OK)
+    if ((err = store_checkpoint_scan(st, 1, got_last, &last)) != PHR_OK)
         return err;
     if (last.seq >= *seq)
         return PHR_OK;
@@ -100,7 +100,7 @@ int audit_checkpoint(struct store *st, const struct sign_key *key, int64_t now, 
     sign_key_public(key, pk);
     sign_key_id(pk, id);
     struct checkpoint_row c = {.at = now, .audit_seq = *seq, .head_hash = hash, .key_id = id, .signature = sig};
-    if ((err = st->ops->checkpoint_insert(st, &c)) != PHR_OK)
+    if ((err = store_checkpoint_insert(st, &c)) != PHR_OK)
         return err;
     *made = 1;
     return PHR_OK;
@@ -203,10 +203,10 @@ int audit_verify(struct store *st, const unsigned char (*trusted)[SIGN_PUBLIC_BY
 {
     memset(report, 0, sizeof *report);
     struct verify_state v = {.rep = report, .expect_seq = 1, .trusted = trusted, .ntrusted = ntrusted};
-    int err = st->ops->checkpoint_scan(st, 0, load_checkpoint, &v);
+    int err = store_checkpoint_scan(st, 0, load_checkpoint, &v);
     v.signed_seq = v.nckpts ? v.ckpts[v.nckpts - 1].seq : 0;
     if (!err)
-        err = st->ops->audit_scan(st, 1, verify_one, &v);
+        err = store_audit_scan(st, 1, verify_one, &v);
     if (!err && v.next < v.nckpts) {
         /* A checkpoint signed an entry the chain no longer reaches. */
         report->first_bad_seq = report->entries + 1;

@@ -234,13 +234,13 @@ int audit_verify_records(struct store *st, struct records_report *report)
 {
     memset(report, 0, sizeof *report);
     struct check c = {.rep = report};
-    int err = st->ops->audit_scan(st, 1, read_entry, &c);
+    int err = store_audit_scan(st, 1, read_entry, &c);
     if (!err) {
         qsort(c.b, c.nb, sizeof *c.b, by_id_version);
         int64_t cursor = 0, before;
         do {
             before = cursor;
-            err = st->ops->record_page(st, NULL, 0, cursor, 1000, check_row, &c, &cursor);
+            err = store_record_page(st, NULL, 0, cursor, 1000, check_row, &c, &cursor);
         } while (!err && cursor != before);
     }
     if (!err)

@@ -79,7 +79,7 @@ static int signed_as(const struct heads *x, const struct witnessed *w)
 int audit_verify_witness(struct store *st, const struct witnessed *w, size_t n, struct audit_report *report)
 {
     struct heads x = {0};
-    int err = st->ops->checkpoint_scan(st, 0, keep, &x);
+    int err = store_checkpoint_scan(st, 0, keep, &x);
     for (size_t i = 0; !err && i < n; i++) {
         int s = signed_as(&x, &w[i]);
         if (s == 1)

@@ -50,11 +50,11 @@ static int signup_commit(struct op *o, struct store *st)
 {
     struct signup_op *s = (struct signup_op *)o;
     int exists = 0;
-    int err = st->ops->person_by_login(st, s->login, found_login, &exists);
+    int err = store_person_by_login(st, s->login, found_login, &exists);
     if (err && err != PHR_ENOTFOUND)
         return err;
     struct termination_row t;
-    if ((err = st->ops->termination_get(st, &t)) == PHR_OK) {
+    if ((err = store_termination_get(st, &t)) == PHR_OK) {
         o->res.err = PHR_EPERM;
         fault_set(&o->res.fault, F_SIGNUP_CLOSED, NULL, "the service is closing; new sign-ups have stopped");
         return gate_record(st, &o->actor, ACT_ACCOUNT_SIGNUP, NULL, NULL, "termination", GATE_DENY);
@@ -76,7 +76,7 @@ static int signup_commit(struct op *o, struct store *st)
         .wrapped_key = s->wrapped,
         .wrapped_key_len = WRAPPED_KEY_BYTES,
     };
-    if ((err = st->ops->person_insert(st, &p)) != PHR_OK)
+    if ((err = store_person_insert(st, &p)) != PHR_OK)
         return err;
     return gate_record(st, &o->actor, ACT_ACCOUNT_SIGNUP, o->res.id, NULL, NULL, GATE_ALLOW);
 }
@@ -168,8 +168,8 @@ static int login_commit(struct op *o, struct store *st)
     /* A code used since it was checked (a concurrent sign-in) is a replay;
      * a recovery code must be one not used yet. */
     if (l->verified && (l->step || l->use_code) &&
-        (err = l->use_code ? st->ops->second_factor_code_use(st, l->person_id, l->code_hash, l->now)
-                           : st->ops->second_factor_use(st, l->person_id, (int64_t)l->step)) != PHR_OK) {
+        (err = l->use_code ? store_second_factor_code_use(st, l->person_id, l->code_hash, l->now)
+                           : store_second_factor_use(st, l->person_id, (int64_t)l->step)) != PHR_OK) {
         if (err != PHR_ECONFLICT && err != PHR_ENOTFOUND)
             return err;
         l->verified = 0;
@@ -185,10 +185,10 @@ static int login_commit(struct op *o, struct store *st)
             .last_seen_at = l->now,
             .expires_at = l->now + cfg->session_max_ms,
         };
-        if ((err = st->ops->session_insert(st, &s)) || (err = st->ops->throttle_clear(st, l->key)) ||
-            (err = st->ops->person_logged_in(st, l->person_id, l->now)) ||
-            (err = st->ops->notices_open(st, l->person_id, NULL, add_notice, l)) ||
-            (err = st->ops->notices_resolve(st, l->person_id, "inactivity", l->now)))
+        if ((err = store_session_insert(st, &s)) || (err = store_throttle_clear(st, l->key)) ||
+            (err = store_person_logged_in(st, l->person_id, l->now)) ||
+            (err = store_notices_open(st, l->person_id, NULL, add_notice, l)) ||
+            (err = store_notices_resolve(st, l->person_id, "inactivity", l->now)))
             return err;
         o->res.expires_at = s.expires_at;
         /* Signed in, the person is the actor of their own login. */
@@ -235,14 +235,14 @@ void person_login_copy(void *arg, const struct person_row *p)
 static int count_failure(struct store *st, const char *key, int lock_after, int64_t lock_ms, int64_t now)
 {
     struct throttle_row t;
-    int err = st->ops->throttle_get(st, key, &t);
+    int err = store_throttle_get(st, key, &t);
     if (err && err != PHR_ENOTFOUND)
         return err;
     t.failures++;
     t.last_failure_at = now;
     if (t.failures >= lock_after)
         t.locked_until = now + lock_ms;
-    return st->ops->throttle_put(st, key, &t);
+    return store_throttle_put(st, key, &t);
 }
 
 void throttle_key(const char *login, const char *client, char out[THROTTLE_KEY_MAX])
@@ -273,7 +273,7 @@ int64_t throttle_client_wait_ms(struct store *rd, const char *client, int64_t no
     char ck[80];
     struct throttle_row t;
     client_key(client, ck);
-    if (rd->ops->throttle_get(rd, ck, &t) != PHR_OK)
+    if (store_throttle_get(rd, ck, &t) != PHR_OK)
         return 0;
     return t.locked_until > now ? t.locked_until - now : 0;
 }
@@ -338,8 +338,8 @@ int accounts_login(struct service *svc, const struct actor *a, const char *login
     struct throttle_row t;
     l->now = clock_now_ms();
     throttle_key(l->login, a->client, l->key);
-    int err = rd->ops->throttle_get(rd, l->key, &t);
-    int err2 = rd->ops->person_by_login(rd, l->login, person_login_copy, &found);
+    int err = store_throttle_get(rd, l->key, &t);
+    int err2 = store_person_by_login(rd, l->login, person_login_copy, &found);
     int64_t client_wait = throttle_client_wait_ms(rd, a->client, l->now);
     service_reader_done(svc, rd);
     if ((err && err != PHR_ENOTFOUND) || (err2 && err2 != PHR_ENOTFOUND)) {
@@ -408,7 +408,7 @@ struct logout_op {
 static int logout_commit(struct op *o, struct store *st)
 {
     struct logout_op *l = (struct logout_op *)o;
-    int err = st->ops->session_delete(st, l->token_hash);
+    int err = store_session_delete(st, l->token_hash);
     return err ? err : gate_record(st, &o->actor, ACT_ACCOUNT_LOGOUT, l->person_id, NULL, NULL, GATE_ALLOW);
 }
 
@@ -448,7 +448,7 @@ int accounts_person_id(struct service *svc, const char *login, char out[ID_LEN +
     int err = service_reader(svc, &rd);
     if (err)
         return err;
-    err = rd->ops->person_by_login(rd, norm, got_id, &f);
+    err = store_person_by_login(rd, norm, got_id, &f);
     service_reader_done(svc, rd);
     if (!err)
         memcpy(out, f.id, sizeof f.id);

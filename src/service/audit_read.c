@@ -77,7 +77,7 @@ int audit_read_rows(struct service *svc, const struct audit_filter *f, audit_cb 
     int err = service_reader(svc, &rd);
     if (err)
         return err;
-    err = rd->ops->audit_query(rd, f, cb, arg);
+    err = store_audit_query(rd, f, cb, arg);
     service_reader_done(svc, rd);
     return err;
 }
@@ -203,7 +203,7 @@ int access_log_read(struct service *svc, const struct actor *a, const char *subj
     if (!err) {
         err = buf_puts(&x->out, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[")
                   ? PHR_ENOMEM
-                  : rd->ops->audit_by_others(rd, x->subject, ACCESS_LOG_MAX, access_row, &c);
+                  : store_audit_by_others(rd, x->subject, ACCESS_LOG_MAX, access_row, &c);
         service_reader_done(svc, rd);
     }
     if (!err && buf_printf(&x->out, "],\"total\":%zu}", c.n))

@@ -47,13 +47,13 @@ static int kickoff_run(struct job *j, struct store *st)
 {
     struct bulk_job *x = (struct bulk_job *)j;
     /* A Group the recipient is not in reads as absent, and is recorded. */
-    int err = x->row.group_code ? st->ops->group_member(st, x->row.group_code, x->a->id) : PHR_OK;
+    int err = x->row.group_code ? store_group_member(st, x->row.group_code, x->a->id) : PHR_OK;
     if (err == PHR_ENOTFOUND) {
         x->absent = 1;
         return gate_record(st, x->a, ACT_BULK_EXPORT, NULL, NULL, x->reason, GATE_DENY);
     }
     if (!err)
-        err = st->ops->bulk_export_insert(st, &x->row);
+        err = store_bulk_export_insert(st, &x->row);
     return err ? err : gate_record(st, x->a, ACT_BULK_EXPORT, NULL, NULL, x->reason, GATE_ALLOW);
 }
 
@@ -144,7 +144,7 @@ static int find(struct service *svc, const struct actor *a, const char *id, stru
     struct store *rd;
     if (service_reader(svc, &rd) != PHR_OK)
         return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
-    int err = id_is_uuid(id) ? rd->ops->bulk_export_get(rd, id, keep_export, f) : PHR_ENOTFOUND;
+    int err = id_is_uuid(id) ? store_bulk_export_get(rd, id, keep_export, f) : PHR_ENOTFOUND;
     service_reader_done(svc, rd);
     if (err && err != PHR_ENOTFOUND)
         return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
@@ -192,7 +192,7 @@ struct cancel_job {
 static int cancel_run(struct job *j, struct store *st)
 {
     struct cancel_job *x = (struct cancel_job *)j;
-    int err = st->ops->bulk_export_cancel(st, x->id, clock_now_ms());
+    int err = store_bulk_export_cancel(st, x->id, clock_now_ms());
     char reason[64];
     snprintf(reason, sizeof reason, "bulk:%s cancelled", x->id);
     return err ? err : gate_record(st, x->a, ACT_BULK_EXPORT, NULL, NULL, reason, GATE_ALLOW);
@@ -292,7 +292,7 @@ static int next_persons(struct bulk_file *b)
     int err = service_reader(b->svc, &rd);
     if (err)
         return err;
-    err = rd->ops->person_page(rd, after, PERSONS_PAGE, keep_person, b);
+    err = store_person_page(rd, after, PERSONS_PAGE, keep_person, b);
     service_reader_done(b->svc, rd);
     b->more_persons = b->npersons == PERSONS_PAGE;
     return err;
@@ -376,7 +376,7 @@ static int fill(struct bulk_file *b, struct page *pg)
         int64_t before = b->cursor;
         struct store *rd = b->snap.rd;
         struct fill x = {b, pg};
-        int err = rd->ops->record_page(rd, b->snap.person, 1, b->cursor, PAGE, put_line, &x, &b->cursor);
+        int err = store_record_page(rd, b->snap.person, 1, b->cursor, PAGE, put_line, &x, &b->cursor);
         if (err)
             return err;
         if (b->cursor == before) {

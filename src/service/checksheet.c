@@ -390,7 +390,7 @@ struct insert_job {
 static int insert_run(struct job *j, struct store *st)
 {
     struct insert_job *x = (struct insert_job *)j;
-    int err = st->ops->assessment_insert(st, &x->row, &x->id);
+    int err = store_assessment_insert(st, &x->row, &x->id);
     return err ? err : gate_record(st, x->a, ACT_CHECKSHEET, NULL, NULL, "assess", GATE_ALLOW);
 }
 
@@ -412,9 +412,9 @@ int checksheet_assess(struct service *svc, const struct actor *a, const char *it
         fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
         goto out;
     }
-    int err = c.rd->ops->checksheet_facts(c.rd, c.now - svc->cfg.provision_keep_ms, &c.f);
+    int err = store_checksheet_facts(c.rd, c.now - svc->cfg.provision_keep_ms, &c.f);
     if (!err)
-        err = c.rd->ops->checksheet_answers_latest(c.rd, got_answer, &ans);
+        err = store_checksheet_answers_latest(c.rd, got_answer, &ans);
     sheet = json_object_new_object();
     json_object *list = json_object_new_array(), *reasons = json_object_new_array(), *g;
     char when[32], sha[65];
@@ -472,7 +472,7 @@ struct answer_job {
 static int answer_run(struct job *j, struct store *st)
 {
     struct answer_job *x = (struct answer_job *)j;
-    int err = st->ops->checksheet_answer_insert(st, &x->row);
+    int err = store_checksheet_answer_insert(st, &x->row);
     return err ? err : gate_record(st, x->a, ACT_CHECKSHEET, NULL, NULL, "answer", GATE_ALLOW);
 }
 
@@ -513,7 +513,7 @@ struct approve_job {
 static int approve_run(struct job *j, struct store *st)
 {
     struct approve_job *x = (struct approve_job *)j;
-    int err = st->ops->assessment_approve(st, x->id, clock_now_ms(), x->by);
+    int err = store_assessment_approve(st, x->id, clock_now_ms(), x->by);
     return err ? err : gate_record(st, x->a, ACT_CHECKSHEET, NULL, NULL, "approve", GATE_ALLOW);
 }
 
@@ -575,7 +575,7 @@ int checksheet_published(struct service *svc, int64_t id, json_object **out)
     struct store *rd;
     int err = service_reader(svc, &rd);
     if (!err) {
-        err = rd->ops->assessment_list(rd, 1, got_assessment, &p);
+        err = store_assessment_list(rd, 1, got_assessment, &p);
         service_reader_done(svc, rd);
     }
     if (!err && !p.sheet)
@@ -613,7 +613,7 @@ int checksheet_list(struct service *svc, struct buf *out)
     int err = service_reader(svc, &rd);
     if (err)
         return err;
-    err = buf_puts(out, "[") ? PHR_ENOMEM : rd->ops->assessment_list(rd, 0, list_row, out);
+    err = buf_puts(out, "[") ? PHR_ENOMEM : store_assessment_list(rd, 0, list_row, out);
     service_reader_done(svc, rd);
     return err ? err : buf_puts(out, "]") ? PHR_ENOMEM : PHR_OK;
 }

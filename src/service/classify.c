@@ -38,9 +38,9 @@ static int classify_run(struct job *j, struct store *st)
 {
     struct classify_job *x = (struct classify_job *)j;
     x->n = 0;
-    int err = st->ops->record_unclassified(st, CLASSIFY_BATCH, keep, x);
+    int err = store_record_unclassified(st, CLASSIFY_BATCH, keep, x);
     for (size_t i = 0; !err && i < x->n; i++)
-        err = st->ops->record_classify(st, x->rows[i].id, x->rows[i].version, data_kind_name(x->rows[i].kind));
+        err = store_record_classify(st, x->rows[i].id, x->rows[i].version, data_kind_name(x->rows[i].kind));
     return err;
 }
 

@@ -59,8 +59,8 @@ static int got_doc(void *arg, const struct document_row *d)
 static int in_force_load(struct store *st, struct in_force *f)
 {
     memset(f, 0, sizeof *f);
-    int err = st->ops->purpose_current(st, got_purpose, f);
-    return err ? err : st->ops->document_current(st, got_doc, f);
+    int err = store_purpose_current(st, got_purpose, f);
+    return err ? err : store_document_current(st, got_doc, f);
 }
 
 static int find_purpose(const struct in_force *f, const char *code)
@@ -149,7 +149,7 @@ static int record_commit(struct op *o, struct store *st)
         goto out;
     s->n = 0;
     if ((err = in_force_load(st, f)) != PHR_OK ||
-        (err = st->ops->consent_state(st, r->subject, got_state, s)) != PHR_OK ||
+        (err = store_consent_state(st, r->subject, got_state, s)) != PHR_OK ||
         (err = shown_documents(r, f, &all_kinds)) != PHR_OK)
         goto out;
     /* Check every decision before writing any: all or nothing. */
@@ -186,7 +186,7 @@ static int record_commit(struct op *o, struct store *st)
             .decision = d->decision, .at = now, .channel = r->channel, .recorded_by = r->recorded_by,
             .documents = r->documents.len ? r->documents.data : "", .countries = d->countries,
         };
-        if ((err = st->ops->consent_append(st, &row)) != PHR_OK)
+        if ((err = store_consent_append(st, &row)) != PHR_OK)
             goto out;
         if ((r->audit.len && buf_puts(&r->audit, ",")) ||
             buf_printf(&r->audit, "%s:v%d:%s", d->purpose, d->version, d->decision) ||
@@ -290,7 +290,7 @@ static int suspend_commit(struct op *o, struct store *st)
         .action = s->act == ACT_USE_SUSPEND ? "suspend" : "lift", .at = clock_now_ms(),
         .channel = s->channel, .recorded_by = s->recorded_by,
     };
-    int err = st->ops->suspension_append(st, &row);
+    int err = store_suspension_append(st, &row);
     if (err == PHR_ECONFLICT)
         return op_refuse(o, F_CONFLICT,
                          s->act == ACT_USE_SUSPEND ? "use for '%s' is suspended already"

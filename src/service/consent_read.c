@@ -180,12 +180,12 @@ static int render_json(struct store *rd, const char *subject, const struct ledge
 {
     struct purposes_ctx pc = {b, l, 0, 1, 0};
     struct consent_facts f;
-    int err = rd->ops->consent_facts(rd, subject, &f);
+    int err = store_consent_facts(rd, subject, &f);
     if (err)
         return err;
     if (buf_puts(b, "{\"purposes\":["))
         return PHR_ENOMEM;
-    if ((err = rd->ops->purpose_current(rd, render_purpose, &pc)) != PHR_OK)
+    if ((err = store_purpose_current(rd, render_purpose, &pc)) != PHR_OK)
         return err;
     int ready = pc.ready && pc.required_in_force > 0 && !f.suspended_all;
     if (buf_printf(b, "],\"ready\":%s,\"history\":[", ready ? "true" : "false"))
@@ -196,7 +196,7 @@ static int render_json(struct store *rd, const char *subject, const struct ledge
     struct susp_ctx sc = {b, 0};
     if (buf_puts(b, "],\"suspensions\":["))
         return PHR_ENOMEM;
-    if ((err = rd->ops->suspension_history(rd, subject, render_suspension, &sc)) != PHR_OK)
+    if ((err = store_suspension_history(rd, subject, render_suspension, &sc)) != PHR_OK)
         return err;
     return buf_printf(b, "],\"suspended_all\":%s}", f.suspended_all ? "true" : "false") ? PHR_ENOMEM : PHR_OK;
 }
@@ -204,7 +204,7 @@ static int render_json(struct store *rd, const char *subject, const struct ledge
 int consent_render_json(struct store *rd, const char *subject, struct buf *b)
 {
     struct ledger l = {0};
-    int err = rd->ops->consent_history(rd, subject, got_entry, &l);
+    int err = store_consent_history(rd, subject, got_entry, &l);
     if (!err)
         err = render_json(rd, subject, &l, b);
     ledger_free(&l);
@@ -259,7 +259,7 @@ int consent_read(struct service *svc, const struct actor *a, const char *subject
         return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     }
     if (fhir) {
-        err = rd->ops->consent_history(rd, r->subject, got_entry, &l);
+        err = store_consent_history(rd, r->subject, got_entry, &l);
         if (!err)
             err = render_fhir(&l, base_url ? base_url : "", &r->out);
         ledger_free(&l);

@@ -98,7 +98,7 @@ static int demo_consents(struct service *svc, struct demo_consent *d)
     int err = service_reader(svc, &rd);
     if (err)
         return err;
-    err = rd->ops->purpose_current(rd, want_purpose, d);
+    err = store_purpose_current(rd, want_purpose, d);
     service_reader_done(svc, rd);
     if (!err)
         err = policy_current_hashes(svc, d->req.shown, CONSENT_MAX_SHOWN, &d->req.nshown);
@@ -116,7 +116,7 @@ int demo_load(struct service *svc, int *created)
     int exists = 0, err = service_reader(svc, &rd);
     if (err)
         return err;
-    err = rd->ops->person_by_login(rd, DEMO_LOGIN, exists_cb, &exists);
+    err = store_person_by_login(rd, DEMO_LOGIN, exists_cb, &exists);
     service_reader_done(svc, rd);
     if (err && err != PHR_ENOTFOUND)
         return err;

@@ -71,7 +71,7 @@ static int prepare(void *arg, struct store *rd)
 {
     struct disclosure *d = arg;
     int err = export_still_open(rd, &d->closed_on);
-    return err ? err : rd->ops->person_by_id(rd, d->snap.person, got_person, d);
+    return err ? err : store_person_by_id(rd, d->snap.person, got_person, d);
 }
 
 int disclosure_open(struct service *svc, const struct actor *a, const char *subject, struct disclosure **out,
@@ -207,7 +207,7 @@ int disclosure_next(struct disclosure *d, struct buf *b)
         break;
     case P_RECORDS:
         before = d->seen;
-        err = rd->ops->record_page(rd, d->snap.person, 0, d->cursor, PAGE, put_record, &p, &d->cursor);
+        err = store_record_page(rd, d->snap.person, 0, d->cursor, PAGE, put_record, &p, &d->cursor);
         if (!err && d->seen - before < PAGE) {
             d->part = P_CONSENTS;
             d->cursor = 0;
@@ -225,7 +225,7 @@ int disclosure_next(struct disclosure *d, struct buf *b)
         break;
     case P_ACCESSES:
         before = d->accesses;
-        err = rd->ops->audit_about(rd, d->snap.person, d->cursor, PAGE, put_access, &p);
+        err = store_audit_about(rd, d->snap.person, d->cursor, PAGE, put_access, &p);
         if (!err && d->accesses - before < PAGE)
             d->part = P_SUMMARY;
         break;

@@ -93,7 +93,7 @@ static void counts_json(struct erasure_job *e)
 
 static int request_commit(struct erasure_job *e, struct store *st)
 {
-    int err = st->ops->erasure_count(st, e->person, e->account, e->codes, &e->counts);
+    int err = store_erasure_count(st, e->person, e->account, e->codes, &e->counts);
     if (err)
         return err;
     struct erasure_row row = {
@@ -101,7 +101,7 @@ static int request_commit(struct erasure_job *e, struct store *st)
         .requested_by = e->login, .status = "requested", .requested_at = e->now,
         .expires_at = e->now + REQUEST_TTL_MS,
     };
-    if ((err = st->ops->erasure_insert(st, &row)) != PHR_OK)
+    if ((err = store_erasure_insert(st, &row)) != PHR_OK)
         return err;
     return gate_record(st, e->actor, ACT_ERASURE_REQUEST, e->person, NULL, row.scope, GATE_ALLOW);
 }
@@ -178,7 +178,7 @@ int erasure_request(struct service *svc, const struct actor *a, const char *subj
     struct store *rd;
     if (service_reader(svc, &rd) != PHR_OK)
         return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
-    int err = rd->ops->person_by_id(rd, subject, got_login, &e);
+    int err = store_person_by_id(rd, subject, got_login, &e);
     service_reader_done(svc, rd);
     if (err == PHR_ENOTFOUND)
         return fault_set(fault, F_NOT_FOUND, NULL, "no such person");
@@ -194,25 +194,25 @@ int erasure_request(struct service *svc, const struct actor *a, const char *subj
 
 static int erase_rows(struct erasure_job *e, struct store *st)
 {
-    int err = st->ops->erasure_count(st, e->person, e->account, e->codes, &e->counts);
+    int err = store_erasure_count(st, e->person, e->account, e->codes, &e->counts);
     if (err)
         return err;
     counts_json(e);
     if (!e->account) {
-        if ((err = st->ops->erase_records(st, e->person, e->codes, &e->records_erased)) != PHR_OK ||
-            (err = st->ops->erasure_set(st, e->id, "done", e->now, e->erased)) != PHR_OK)
+        if ((err = store_erase_records(st, e->person, e->codes, &e->records_erased)) != PHR_OK ||
+            (err = store_erasure_set(st, e->id, "done", e->now, e->erased)) != PHR_OK)
             return err;
         return gate_record(st, e->actor, ACT_ERASURE_EXECUTE, e->person, NULL, "records", GATE_ALLOW);
     }
-    if ((err = st->ops->erasure_set(st, e->id, "erasing", e->now, e->erased)) != PHR_OK ||
-        (err = st->ops->erase_account(st, e->person)) != PHR_OK)
+    if ((err = store_erasure_set(st, e->id, "erasing", e->now, e->erased)) != PHR_OK ||
+        (err = store_erase_account(st, e->person)) != PHR_OK)
         return err;
     return gate_record(st, e->actor, ACT_ERASURE_EXECUTE, e->person, NULL, "account", GATE_ALLOW);
 }
 
 static int erase_key(struct erasure_job *e, struct store *st)
 {
-    return st->ops->erase_data_key(st, e->person);
+    return store_erase_data_key(st, e->person);
 }
 
 /* The log of the key store still holds the page as it was before the key
@@ -221,14 +221,14 @@ static int erase_key(struct erasure_job *e, struct store *st)
 static int flush_keys(struct job *j, struct store *st)
 {
     (void)j;
-    if (st->ops->keystore_checkpoint(st) != PHR_OK)
+    if (store_keystore_checkpoint(st) != PHR_OK)
         log_event(LOG_WARN, "erasure.keystore_checkpoint", "result", "deferred", NULL);
     return PHR_OK;
 }
 
 static int mark_done(struct erasure_job *e, struct store *st)
 {
-    return st->ops->erasure_set(st, e->id, "done", clock_now_ms(), NULL);
+    return store_erasure_set(st, e->id, "done", clock_now_ms(), NULL);
 }
 
 /* Steps 2 and 3; also what a restart finishes. */
@@ -260,7 +260,7 @@ static int system_erasure(struct erasure_job *e, struct store *st)
         .id = e->id, .person_id = e->person, .scope = "account", .codes = "", .requested_by = e->login,
         .status = "requested", .requested_at = e->now, .expires_at = e->now,
     };
-    int err = st->ops->erasure_insert(st, &row);
+    int err = store_erasure_insert(st, &row);
     return err ? err : erase_rows(e, st);
 }
 
@@ -334,11 +334,11 @@ int erasure_confirm(struct service *svc, const struct actor *a, const char *subj
     int rc = -1;
     if (service_reader(svc, &rd) != PHR_OK)
         return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
-    int err = rd->ops->erasure_get(rd, id, got_erasure, &p);
-    int err2 = err ? err : rd->ops->person_by_id(rd, subject, got_secret, &s);
+    int err = store_erasure_get(rd, id, got_erasure, &p);
+    int err2 = err ? err : store_person_by_id(rd, subject, got_secret, &s);
     char key[THROTTLE_KEY_MAX];
     throttle_key(s.login, a->client, key);
-    int err3 = err2 ? err2 : rd->ops->throttle_get(rd, key, &t);
+    int err3 = err2 ? err2 : store_throttle_get(rd, key, &t);
     service_reader_done(svc, rd);
     int64_t now = clock_now_ms();
     if (!err && strcmp(p.person, subject)) {
@@ -411,7 +411,7 @@ static int collect_unfinished(void *arg, const struct erasure_row *r)
 
 static int forget_erased_keys(struct erasure_job *e, struct store *st)
 {
-    return st->ops->erase_keys_of_erased(st, &e->records_erased);
+    return store_erase_keys_of_erased(st, &e->records_erased);
 }
 
 int erasure_resume(struct service *svc)
@@ -421,7 +421,7 @@ int erasure_resume(struct service *svc)
     int err = service_reader(svc, &rd);
     if (err)
         return err;
-    err = rd->ops->erasure_unfinished(rd, collect_unfinished, &ids);
+    err = store_erasure_unfinished(rd, collect_unfinished, &ids);
     for (const char *p = buf_cstr(&ids); !err && *p;) {
         struct pending pend;
         memset(&pend, 0, sizeof pend);
@@ -429,7 +429,7 @@ int erasure_resume(struct service *svc)
         size_t n = strcspn(p, ",");
         snprintf(e.id, sizeof e.id, "%.*s", (int)n, p);
         p += n + (p[n] == ',');
-        if ((err = rd->ops->erasure_get(rd, e.id, got_erasure, &pend)) != PHR_OK)
+        if ((err = store_erasure_get(rd, e.id, got_erasure, &pend)) != PHR_OK)
             break;
         snprintf(e.person, sizeof e.person, "%s", pend.person);
         log_event(LOG_WARN, "erasure.resume", "erasure", e.id, NULL);

@@ -68,7 +68,7 @@ int export_find_medication(struct export *e)
     int64_t cursor = 0, before;
     do {
         before = cursor;
-        int err = e->snap.rd->ops->record_page(e->snap.rd, e->snap.person, 1, cursor, PAGE, collect_medication, e,
+        int err = store_record_page(e->snap.rd, e->snap.person, 1, cursor, PAGE, collect_medication, e,
                                                &cursor);
         if (err)
             return err;
@@ -254,7 +254,7 @@ int export_package(struct export *e, struct buf *out)
     do {
         before = cursor;
         struct store *rd = e->snap.rd;
-        if (rd->ops->record_page(rd, e->snap.person, 1, cursor, 200, keep_original, &x, &cursor) != PHR_OK)
+        if (store_record_page(rd, e->snap.person, 1, cursor, 200, keep_original, &x, &cursor) != PHR_OK)
             goto out;
     } while (cursor != before);
     if ((x.npoints && buf_puts(&x.omh, "]\n")) || !(cdas = calloc(x.nresults + 1, sizeof *cdas)) ||

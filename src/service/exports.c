@@ -80,7 +80,7 @@ static int find_checkup(struct export *e)
     int64_t cursor = 0, before;
     do {
         before = cursor;
-        int err = e->snap.rd->ops->record_page(e->snap.rd, e->snap.person, 1, cursor, PAGE, collect_checkup, e, &cursor);
+        int err = store_record_page(e->snap.rd, e->snap.person, 1, cursor, PAGE, collect_checkup, e, &cursor);
         if (err)
             return err;
     } while (cursor != before);
@@ -355,7 +355,7 @@ static int step(struct export *e, struct buf *b)
         int64_t before = e->cursor;
         struct page p = {e, b};
         struct store *rd = e->snap.rd;
-        err = rd->ops->record_page(rd, e->snap.person, 1, e->cursor, PAGE, put_record, &p, &e->cursor);
+        err = store_record_page(rd, e->snap.person, 1, e->cursor, PAGE, put_record, &p, &e->cursor);
         if (!err && e->cursor == before) {
             e->done = 1;
             if ((e->format == EXPORT_FHIR || e->format == EXPORT_CHECKUP) &&

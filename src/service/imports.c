@@ -75,7 +75,7 @@ static int insert_file(struct import_job *x, struct store *st, struct file *f)
         r.data_category = s->r.data_category;
         r.effective_start = s->r.lo;
         r.effective_end = s->r.hi;
-        int err = st->ops->record_insert(st, &r);
+        int err = store_record_insert(st, &r);
         if (err)
             return err;
         char binding[AUDIT_BINDING_MAX];
@@ -99,7 +99,7 @@ static int import_run(struct job *j, struct store *st)
     x->ids.len = 0;
     for (size_t i = 0; i < x->nfiles; i++) {
         struct file *f = &x->files[i];
-        err = st->ops->record_by_original(st, x->subject, "DocumentReference", f->mac, f->duplicate_of);
+        err = store_record_by_original(st, x->subject, "DocumentReference", f->mac, f->duplicate_of);
         if (err == PHR_OK && i == 0)
             return PHR_OK; /* the whole of it imported before: nothing is written */
         if (err == PHR_OK)

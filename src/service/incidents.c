@@ -25,7 +25,7 @@ static int incident_commit(struct op *o, struct store *st)
     gate_actor_name(&o->actor, by);
     struct incident_row r = {.refers_to = x->refers_to, .recorded_at = clock_now_ms(), .found_at = x->found_at,
                              .recorded_by = by, .what = x->what, .told = x->told};
-    int err = st->ops->incident_insert(st, &r, &x->id);
+    int err = store_incident_insert(st, &r, &x->id);
     if (err == PHR_ENOTFOUND)
         return op_refuse(o, F_NOT_FOUND, "no incident %lld to add a note to", (long long)x->refers_to);
     if (err)
@@ -105,7 +105,7 @@ int incident_list(struct service *svc, struct buf *out)
     if (err)
         return err;
     struct list_ctx c = {out, 0};
-    err = buf_puts(out, "[") ? PHR_ENOMEM : rd->ops->incident_list(rd, list_one, &c);
+    err = buf_puts(out, "[") ? PHR_ENOMEM : store_incident_list(rd, list_one, &c);
     service_reader_done(svc, rd);
     return err ? err : buf_puts(out, "]") ? PHR_ENOMEM : PHR_OK;
 }

@@ -231,9 +231,9 @@ int inventory(struct service *svc, int markdown, struct buf *out, int *unclassif
     int err = service_reader(svc, &rd);
     if (err)
         return err;
-    err = rd->ops->schema_columns(rd, got_column, &c);
+    err = store_schema_columns(rd, got_column, &c);
     if (!err)
-        err = rd->ops->purpose_current(rd, got_purpose, &pc);
+        err = store_purpose_current(rd, got_purpose, &pc);
     service_reader_done(svc, rd);
     *unclassified = c.unclassified;
     char now[32];

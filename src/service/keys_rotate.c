@@ -52,7 +52,7 @@ static int rotate_run(struct job *j, struct store *st)
     struct batch *b = calloc(1, sizeof *b);
     if (!b)
         return PHR_ENOMEM;
-    int err = st->ops->data_keys_other(st, mkey_id(svc->mk), BATCH, collect, b);
+    int err = store_data_keys_other(st, mkey_id(svc->mk), BATCH, collect, b);
     for (size_t i = 0; !err && i < b->n; i++) {
         const struct master_key *from = service_key_by_id(svc, b->p[i].key_id);
         if (!from) {
@@ -63,7 +63,7 @@ static int rotate_run(struct job *j, struct store *st)
         unsigned char out[WRAPPED_KEY_BYTES];
         err = mkey_rewrap(from, svc->mk, b->p[i].person, b->p[i].wrapped, out);
         if (!err)
-            err = st->ops->data_key_update(st, b->p[i].person, mkey_id(svc->mk), out, sizeof out);
+            err = store_data_key_update(st, b->p[i].person, mkey_id(svc->mk), out, sizeof out);
         r->done += !err;
     }
     sodium_memzero(b, sizeof *b);
@@ -114,7 +114,7 @@ static int totp_run(struct job *j, struct store *st)
 {
     struct totp_job *t = (struct totp_job *)j;
     struct totp_rows rows = {0};
-    int err = st->ops->staff_list(st, got_staff, &rows);
+    int err = store_staff_list(st, got_staff, &rows);
     for (size_t i = 0; !err && i < rows.n; i++) {
         struct totp_row *x = &rows.r[i];
         unsigned char plain[TOTP_SEALED_MAX], sealed[TOTP_SEALED_MAX];
@@ -126,7 +126,7 @@ static int totp_run(struct job *j, struct store *st)
             break;
         mkey_seal(t->svc->mk, ad, plain, x->len - MKEY_SEAL_OVERHEAD, sealed);
         sodium_memzero(plain, sizeof plain);
-        if ((err = st->ops->staff_totp_update(st, x->id, sealed, x->len)) == PHR_OK)
+        if ((err = store_staff_totp_update(st, x->id, sealed, x->len)) == PHR_OK)
             t->done++;
     }
     if (rows.r)
@@ -157,7 +157,7 @@ int keys_rotate(struct service *svc, const struct actor *a, void (*progress)(int
     int64_t total = 0;
     int err = service_reader(svc, &rd);
     if (!err) {
-        err = rd->ops->data_keys_count_other(rd, mkey_id(svc->mk), &total);
+        err = store_data_keys_count_other(rd, mkey_id(svc->mk), &total);
         service_reader_done(svc, rd);
     }
     if (err)

@@ -92,9 +92,9 @@ static void current_free(struct current *c)
 static int current_load(struct store *st, struct current *c)
 {
     memset(c, 0, sizeof *c);
-    int err = st->ops->document_current(st, got_doc, c);
+    int err = store_document_current(st, got_doc, c);
     if (!err)
-        err = st->ops->purpose_current(st, got_purpose, c);
+        err = store_purpose_current(st, got_purpose, c);
     if (err)
         current_free(c);
     return err;
@@ -181,7 +181,7 @@ static int publish_docs(struct publish_op *p, struct store *st, const struct cur
                 .body = d->body, .sha256 = sha, .effective_at = d->effective_at, .published_at = now,
                 .export_days = d->export_days,
             };
-            int err = st->ops->document_insert(st, &row);
+            int err = store_document_insert(st, &row);
             if (err)
                 return err;
         }
@@ -280,7 +280,7 @@ static int publish_commit(struct op *o, struct store *st)
             .change = changes[i], .published_at = now,
             .recipient_group = s->recipient_group, .kinds = s->kinds,
         };
-        if (!p->dry_run && (err = st->ops->purpose_insert(st, &row)) != PHR_OK)
+        if (!p->dry_run && (err = store_purpose_insert(st, &row)) != PHR_OK)
             goto out;
         if ((err = note_change(p, "purpose", s->code, version, changes[i])) != PHR_OK)
             goto out;
@@ -436,12 +436,12 @@ int policy_current(struct service *svc, struct buf *out)
     if (buf_puts(out, "{\"documents\":["))
         err = PHR_ENOMEM;
     if (!err)
-        err = rd->ops->document_current(rd, render_doc, &r);
+        err = store_document_current(rd, render_doc, &r);
     r.n = 0;
     if (!err && buf_puts(out, "],\"purposes\":["))
         err = PHR_ENOMEM;
     if (!err)
-        err = rd->ops->purpose_current(rd, render_purpose, &r);
+        err = store_purpose_current(rd, render_purpose, &r);
     /* The checksheet is published beside the terms and the privacy policy (Q5-2). */
     if (!err && buf_puts(out, "],\"checksheet\":{\"html\":\"/checksheet\",\"json\":\"/checksheet.json\"}}"))
         err = PHR_ENOMEM;
@@ -461,7 +461,7 @@ int policy_versions(struct service *svc, const char *kind, struct buf *out, stru
     if (buf_puts(out, "{\"kind\":") || buf_json_str(out, kind) || buf_puts(out, ",\"versions\":["))
         err = PHR_ENOMEM;
     if (!err)
-        err = rd->ops->document_versions(rd, kind, render_doc, &r);
+        err = store_document_versions(rd, kind, render_doc, &r);
     if (!err && buf_puts(out, "]}"))
         err = PHR_ENOMEM;
     service_reader_done(svc, rd);
@@ -492,7 +492,7 @@ int policy_current_hashes(struct service *svc, char (*out)[65], size_t max, size
     int err = service_reader(svc, &rd);
     if (err)
         return err;
-    err = rd->ops->document_current(rd, got_hash, &h);
+    err = store_document_current(rd, got_hash, &h);
     service_reader_done(svc, rd);
     *n = h.n;
     return err;

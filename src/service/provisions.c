@@ -73,7 +73,7 @@ int provide_records(struct store *st, const struct actor *a, enum action act, co
             .purpose_version = b->purpose_version, .consent_seq = b->consent_seq, .items = buf_cstr(&items),
             .request_id = a->request_id,
         };
-        err = st->ops->provision_insert(st, &p);
+        err = store_provision_insert(st, &p);
         if (!err && (buf_puts(&all, all.len ? "," : "") || buf_append(&all, items.data, items.len)))
             err = PHR_ENOMEM;
     }
@@ -153,7 +153,7 @@ static int render_list(struct store *rd, const char *subject, const char *base_u
     struct render_ctx c = {b, base_url, fhir, 0};
     if (buf_puts(b, fhir ? "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"entry\":[" : "{\"provisions\":["))
         return PHR_ENOMEM;
-    int err = rd->ops->provision_list(rd, subject, render_one, &c);
+    int err = store_provision_list(rd, subject, render_one, &c);
     if (!err && (fhir ? buf_printf(b, "],\"total\":%zu}", c.n) : buf_puts(b, "]}")))
         err = PHR_ENOMEM;
     return err;

@@ -16,8 +16,8 @@ static int rate_run(struct job *j, struct store *st)
     struct rate_job *r = (struct rate_job *)j;
     int err = PHR_OK;
     for (size_t i = 0; i < r->n && !err; i++)
-        err = st->ops->rate_add(st, r->d[i].key, r->d[i].window, r->d[i].delta, &r->d[i].total);
-    return err ? err : st->ops->rate_prune(st, r->prune_before);
+        err = store_rate_add(st, r->d[i].key, r->d[i].window, r->d[i].delta, &r->d[i].total);
+    return err ? err : store_rate_prune(st, r->prune_before);
 }
 
 int service_rate_flush(struct service *svc, struct rate_delta *d, size_t n, int64_t prune_before)
@@ -32,7 +32,7 @@ int service_rate_get(struct service *svc, const char *key, int64_t window, int64
     int err = service_reader(svc, &rd);
     if (err)
         return err;
-    err = rd->ops->rate_get(rd, key, window, count);
+    err = store_rate_get(rd, key, window, count);
     service_reader_done(svc, rd);
     return err;
 }

@@ -37,18 +37,18 @@ static int manage_commit(struct op *o, struct store *st)
         struct recipient_row r = {.id = m->id, .name = m->name, .address = m->address, .country = m->country,
                                   .contact = m->contact, .secret_hash = m->secret_hash, .created_at = now,
                                   .kind = m->kind};
-        err = st->ops->recipient_insert(st, &r);
+        err = store_recipient_insert(st, &r);
         snprintf(what, sizeof what, "%s:%s", m->kind, m->id);
         break;
     }
     case 1:
-        err = st->ops->group_insert(st, m->group, m->name, now);
+        err = store_group_insert(st, m->group, m->name, now);
         if (err == PHR_ECONFLICT)
             return op_refuse(o, F_CONFLICT, "group %s exists already", m->group);
         snprintf(what, sizeof what, "group:%s", m->group);
         break;
     default:
-        err = st->ops->group_change(st, m->group, m->id, m->op_kind == 2 ? "join" : "leave", now);
+        err = store_group_change(st, m->group, m->id, m->op_kind == 2 ? "join" : "leave", now);
         if (err == PHR_ENOTFOUND)
             return op_refuse(o, F_NOT_FOUND, "no group %s or no recipient %s", m->group, m->id);
         if (err == PHR_ECONFLICT)
@@ -200,7 +200,7 @@ static int agreement_commit(struct op *o, struct store *st)
     struct agreement_row a = {.recipient_id = g->recipient, .version = g->version, .signed_on = g->signed_on,
                               .certification = g->certification[0] ? g->certification : NULL,
                               .cert_expires = g->cert_expires, .ended = g->ended, .recorded_at = clock_now_ms()};
-    int err = st->ops->agreement_insert(st, &a);
+    int err = store_agreement_insert(st, &a);
     if (err == PHR_ENOTFOUND)
         return op_refuse(o, F_NOT_FOUND, "no recipient %s", g->recipient);
     if (err)
@@ -267,7 +267,7 @@ static int token_commit(struct op *o, struct store *st)
 {
     struct token_op *t = (struct token_op *)o;
     struct stored_secret s = {{0}, 0};
-    int err = id_is_uuid(t->client) ? st->ops->recipient_get(st, t->client, got_recipient, &s) : PHR_ENOTFOUND;
+    int err = id_is_uuid(t->client) ? store_recipient_get(st, t->client, got_recipient, &s) : PHR_ENOTFOUND;
     if (err && err != PHR_ENOTFOUND)
         return err;
     /* Compared even when the client is unknown, so that timing says nothing. */
@@ -278,7 +278,7 @@ static int token_commit(struct op *o, struct store *st)
         return gate_record(st, &o->actor, ACT_CLIENT_TOKEN, NULL, s.found ? t->client : NULL, NULL, GATE_DENY);
     }
     int64_t now = clock_now_ms();
-    if ((err = st->ops->client_token_insert(st, t->token_hash, t->client, now, now + CLIENT_TOKEN_MS)) != PHR_OK)
+    if ((err = store_client_token_insert(st, t->token_hash, t->client, now, now + CLIENT_TOKEN_MS)) != PHR_OK)
         return err;
     struct actor who = o->actor;
     who.kind = ACTOR_RECIPIENT;
@@ -383,7 +383,7 @@ int recipient_list(struct service *svc, const struct actor *a, struct buf *out, 
     if (service_reader(svc, &rd))
         return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     struct list_ctx c = {out, 0};
-    int err = buf_puts(out, "[") ? PHR_ENOMEM : rd->ops->recipient_list(rd, list_one, &c);
+    int err = buf_puts(out, "[") ? PHR_ENOMEM : store_recipient_list(rd, list_one, &c);
     service_reader_done(svc, rd);
     if (err || buf_puts(out, "]"))
         return fault_set(fault, err == PHR_ENOMEM || !err ? F_INTERNAL : F_UNAVAILABLE, NULL,

@@ -305,8 +305,8 @@ static int read_by_id(struct service *svc, const struct actor *a, enum action ac
     }
     int err = PHR_ENOTFOUND;
     if (id_is_uuid(id))
-        err = act == ACT_RECORD_HISTORY ? rd->ops->record_history(rd, id, keep_row, r)
-                                        : rd->ops->record_get(rd, id, version, keep_row, r);
+        err = act == ACT_RECORD_HISTORY ? store_record_history(rd, id, keep_row, r)
+                                        : store_record_get(rd, id, version, keep_row, r);
     service_reader_done(svc, rd);
     if (err && err != PHR_ENOTFOUND) {
         op_free(&r->op);
@@ -410,11 +410,11 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
     int err = PHR_OK;
     r->total = -1;
     if (p->total_accurate || q.count == 0)
-        err = rd->ops->record_count(rd, &q, &r->total);
+        err = store_record_count(rd, &q, &r->total);
     if (!err && q.count > 0) {
         r->limit = (size_t)q.count;
         q.count++;
-        err = rd->ops->record_search(rd, &q, keep_row, r);
+        err = store_record_search(rd, &q, keep_row, r);
         if (!err && !r->more && r->total < 0)
             r->total = (int64_t)q.offset + (int64_t)r->nrows;
     }

@@ -80,7 +80,7 @@ static int write_commit(struct op *o, struct store *st)
         return gate_record(st, &o->actor, w->act, subject, NULL, g.reason, GATE_DENY);
     }
     if (w->supersede) {
-        err = st->ops->record_supersede(st, w->row.id, w->supersede);
+        err = store_record_supersede(st, w->row.id, w->supersede);
         if (err == PHR_ECONFLICT) {
             /* Someone else corrected it first: nothing is written. */
             o->res.err = PHR_ECONFLICT;
@@ -91,7 +91,7 @@ static int write_commit(struct op *o, struct store *st)
         if (err)
             return err;
     }
-    if ((err = st->ops->record_insert(st, &w->row)) != PHR_OK)
+    if ((err = store_record_insert(st, &w->row)) != PHR_OK)
         return err;
     char binding[AUDIT_BINDING_MAX];
     audit_record_binding(&w->row, binding);
@@ -282,7 +282,7 @@ int records_update(struct service *svc, const struct actor *a, const char *id, i
         fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
         goto fail;
     }
-    int err = id_is_uuid(id) ? rd->ops->record_get(rd, id, 0, got_current, &cur) : PHR_ENOTFOUND;
+    int err = id_is_uuid(id) ? store_record_get(rd, id, 0, got_current, &cur) : PHR_ENOTFOUND;
     if (err && err != PHR_ENOTFOUND) {
         fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
         goto fail;

@@ -127,17 +127,17 @@ static int make_plan(struct plan *p, struct store *rd)
     };
     p->notice_erase_after = p->as_of + c->inactive_notice_ms;
     struct termination_row t;
-    int err = rd->ops->retention_prune(rd, &p->limits, 1, &p->prune);
+    int err = store_retention_prune(rd, &p->limits, 1, &p->prune);
     if (!err && c->inactive_after_ms > 0)
-        err = rd->ops->persons_inactive(rd, p->as_of - c->inactive_after_ms, add_id, &p->notify);
+        err = store_persons_inactive(rd, p->as_of - c->inactive_after_ms, add_id, &p->notify);
     if (!err)
-        err = rd->ops->notices_open(rd, NULL, "inactivity", due_notice, p);
+        err = store_notices_open(rd, NULL, "inactivity", due_notice, p);
     if (!err) {
-        err = rd->ops->termination_get(rd, &t);
+        err = store_termination_get(rd, &t);
         if (err == PHR_ENOTFOUND)
             err = PHR_OK;
         else if (!err && t.erase_after <= p->as_of)
-            err = rd->ops->persons_active(rd, add_id, &p->terminated);
+            err = store_persons_active(rd, add_id, &p->terminated);
     }
     return err;
 }
@@ -189,7 +189,7 @@ static int prune_and_notify(struct job *j, struct store *st)
 {
     struct plan *p = ((struct apply_job *)j)->p;
     struct prune_counts done;
-    int err = st->ops->retention_prune(st, &p->limits, 0, &done);
+    int err = store_retention_prune(st, &p->limits, 0, &done);
     for (const char *s = buf_cstr(&p->notify); !err && *s;) {
         char id[ID_LEN + 1];
         size_t n = strcspn(s, ",");
@@ -197,14 +197,14 @@ static int prune_and_notify(struct job *j, struct store *st)
         s += n + (s[n] == ',');
         struct notice_row row = {.person_id = id, .kind = "inactivity", .at = p->as_of,
                                  .erase_after = p->notice_erase_after};
-        err = st->ops->notice_insert(st, &row);
+        err = store_notice_insert(st, &row);
     }
     snprintf(p->summary, sizeof p->summary,
              "notified:%zu,erase:%zu,provisions:%lld,sessions:%lld,tokens:%lld", count_ids(&p->notify),
              count_ids(&p->inactive) + count_ids(&p->terminated), (long long)done.provisions,
              (long long)(done.sessions + done.staff_sessions), (long long)done.client_tokens);
     if (!err)
-        err = st->ops->retention_run_insert(st, clock_now_ms(), p->as_of, p->summary);
+        err = store_retention_run_insert(st, clock_now_ms(), p->as_of, p->summary);
     return err ? err : gate_record(st, p->actor, ACT_RETENTION_RUN, NULL, NULL, p->summary, GATE_ALLOW);
 }
 
@@ -228,7 +228,7 @@ static void send_all(struct service *svc, struct buf *ids, const struct notice_r
         snprintf(id, sizeof id, "%.*s", (int)n, s);
         s += n + (s[n] == ',');
         struct login_of l = {{0}};
-        if (rd->ops->person_by_id(rd, id, got_login, &l) == PHR_OK)
+        if (store_person_by_id(rd, id, got_login, &l) == PHR_OK)
             notice_send(svc, id, l.login, proto);
     }
     service_reader_done(svc, rd);
@@ -312,18 +312,18 @@ static int announce_run(struct job *j, struct store *st)
 {
     struct announce_job *x = (struct announce_job *)j;
     struct termination_row old;
-    int err = st->ops->termination_get(st, &old);
+    int err = store_termination_get(st, &old);
     if (err != PHR_ENOTFOUND) {
         x->exists = !err;
         return err ? err : PHR_ECONFLICT;
     }
     /* The terms promised an export period (Q4-2): the announcement keeps it. */
-    if ((err = st->ops->document_current(st, got_terms, x)) != PHR_OK)
+    if ((err = store_document_current(st, got_terms, x)) != PHR_OK)
         return err;
     if (x->t.export_until < x->t.announced_at + x->promised_days * 86400000LL)
         return PHR_EINVAL;
-    if ((err = st->ops->termination_insert(st, &x->t)) != PHR_OK ||
-        (err = st->ops->persons_active(st, add_id, &x->persons)) != PHR_OK)
+    if ((err = store_termination_insert(st, &x->t)) != PHR_OK ||
+        (err = store_persons_active(st, add_id, &x->persons)) != PHR_OK)
         return err;
     for (const char *s = buf_cstr(&x->persons); *s;) {
         char id[ID_LEN + 1];
@@ -332,7 +332,7 @@ static int announce_run(struct job *j, struct store *st)
         s += n + (s[n] == ',');
         struct notice_row row = {.person_id = id, .kind = "termination", .at = x->t.announced_at,
                                  .erase_after = x->t.erase_after};
-        if ((err = st->ops->notice_insert(st, &row)) != PHR_OK)
+        if ((err = store_notice_insert(st, &row)) != PHR_OK)
             return err;
     }
     char why[96], until[32], after[32];

@@ -55,7 +55,7 @@ static int factor_load(struct service *svc, struct store *rd, const char *person
                        unsigned char secret[TOTP_SECRET_BYTES])
 {
     memset(f, 0, sizeof *f);
-    int err = rd->ops->second_factor_get(rd, person, got_factor, f);
+    int err = store_second_factor_get(rd, person, got_factor, f);
     if (err == PHR_ENOTFOUND || (!err && !secret))
         return PHR_OK;
     if (err)
@@ -121,7 +121,7 @@ static int factor_commit(struct op *o, struct store *st)
     struct factor_op *f = (struct factor_op *)o;
     const char *what = change_names[f->change];
     if (!f->refused && f->use_code) {
-        int err = st->ops->second_factor_code_use(st, f->person, f->code_hash, clock_now_ms());
+        int err = store_second_factor_code_use(st, f->person, f->code_hash, clock_now_ms());
         if (err && err != PHR_ENOTFOUND)
             return err;
         f->refused = err == PHR_ENOTFOUND;
@@ -135,22 +135,22 @@ static int factor_commit(struct op *o, struct store *st)
     case CHANGE_BEGIN: {
         struct second_factor_row r = {.person_id = f->person, .sealed = f->sealed, .sealed_len = f->sealed_len,
                                       .alg = SEAL_XCHACHA20POLY1305, .created_at = clock_now_ms()};
-        err = st->ops->second_factor_put(st, &r);
+        err = store_second_factor_put(st, &r);
         if (err == PHR_ECONFLICT)
             return op_refuse(o, F_SECOND_FACTOR_ON, "a second factor is on already; turn it off first");
         break;
     }
     case CHANGE_CONFIRM:
-        err = st->ops->second_factor_use(st, f->person, (int64_t)f->step);
+        err = store_second_factor_use(st, f->person, (int64_t)f->step);
         if (err == PHR_ECONFLICT)
             return op_refuse(o, F_CONFLICT, "that code was used already; wait for the next one");
         if (!err)
-            err = st->ops->second_factor_codes_put(st, f->person, (const unsigned char (*)[SHA256_BYTES])f->codes_hash,
+            err = store_second_factor_codes_put(st, f->person, (const unsigned char (*)[SHA256_BYTES])f->codes_hash,
                                                    CODES);
         break;
     case CHANGE_OFF:
     case CHANGE_RESET:
-        err = st->ops->second_factor_delete(st, f->person);
+        err = store_second_factor_delete(st, f->person);
         if (err == PHR_ENOTFOUND)
             return op_refuse(o, F_NOT_FOUND, "there is no second factor to turn off");
         break;
@@ -214,7 +214,7 @@ static int begin(struct service *svc, struct store *rd, struct factor_op *f, str
     buf_init(&sealed);
     int err = factor_load(svc, rd, f->person, &cur, NULL);
     if (!err)
-        err = rd->ops->person_by_id(rd, f->person, person_login_copy, &who);
+        err = store_person_by_id(rd, f->person, person_login_copy, &who);
     sodium_memzero(who.pw_hash, sizeof who.pw_hash);
     if (err)
         return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
@@ -283,7 +283,7 @@ static int check(struct service *svc, struct store *rd, struct factor_op *f, con
         f->use_code = ok = 1;
     }
     struct person_login who = {"", "", ""};
-    if (rd->ops->person_by_id(rd, f->person, person_login_copy, &who) != PHR_OK)
+    if (store_person_by_id(rd, f->person, person_login_copy, &who) != PHR_OK)
         return fault_set(fault, F_BUSY, NULL, "the store is not available");
     int pw = password && pwlen && pwlen <= PASSWORD_MAX_LEN ? password_verify(who.pw_hash, password, pwlen) : PHR_EPERM;
     sodium_memzero(&who, sizeof who);

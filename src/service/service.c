@@ -188,7 +188,7 @@ int service_data_key(struct service *svc, struct store *rd, const char *person_i
                      unsigned char key[DATA_KEY_BYTES])
 {
     struct key_lookup k = {.ok = 0};
-    int err = rd->ops->person_by_id(rd, person_id, got_person, &k);
+    int err = store_person_by_id(rd, person_id, got_person, &k);
     if (err)
         return err;
     if (!k.ok)
@@ -426,7 +426,7 @@ struct touch_job {
 static int touch_run(struct job *j, struct store *st)
 {
     struct touch_job *t = (struct touch_job *)j;
-    return t->staff ? st->ops->staff_session_touch(st, t->hash, t->now) : st->ops->session_touch(st, t->hash, t->now);
+    return t->staff ? store_staff_session_touch(st, t->hash, t->now) : store_session_touch(st, t->hash, t->now);
 }
 
 static void touch_done(struct job *j)
@@ -468,10 +468,10 @@ static int got_staff_status(void *arg, const struct staff_row *r)
 static int other_token(struct service *svc, struct store *rd, struct auth *out)
 {
     int64_t now = clock_now_ms(), last_seen = 0, expires_at = 0;
-    int err = rd->ops->staff_session_get(rd, out->token_hash, out->staff_id, &last_seen, &expires_at);
+    int err = store_staff_session_get(rd, out->token_hash, out->staff_id, &last_seen, &expires_at);
     if (err == PHR_OK) {
         struct staff_status s = {"", 0};
-        err = rd->ops->staff_get(rd, out->staff_id, 1, got_staff_status, &s);
+        err = store_staff_get(rd, out->staff_id, 1, got_staff_status, &s);
         if (err && err != PHR_ENOTFOUND) {
             out->staff_id[0] = '\0';
             return err;
@@ -485,7 +485,7 @@ static int other_token(struct service *svc, struct store *rd, struct auth *out)
     }
     if (err != PHR_ENOTFOUND)
         return err;
-    err = rd->ops->client_token_get(rd, out->token_hash, out->recipient_id, &expires_at);
+    err = store_client_token_get(rd, out->token_hash, out->recipient_id, &expires_at);
     return !err && now >= expires_at ? PHR_EPERM : err;
 }
 
@@ -501,7 +501,7 @@ int service_authenticate(struct service *svc, const char *token, struct auth *ou
     if (err)
         return err;
     struct session_lookup l = {.out = out};
-    err = rd->ops->session_get(rd, out->token_hash, got_session, &l);
+    err = store_session_get(rd, out->token_hash, got_session, &l);
     if (err == PHR_ENOTFOUND) {
         err = other_token(svc, rd, out);
         service_reader_done(svc, rd);

@@ -26,7 +26,7 @@ int snapshot_open(struct service *svc, const char *person, int (*prepare)(void *
     }
     if ((err = service_data_key(svc, s->rd, person, s->key)) == PHR_OK && prepare)
         err = prepare(arg, s->rd);
-    if (!err && (err = s->rd->ops->begin_read(s->rd)) == PHR_OK)
+    if (!err && (err = store_begin_read(s->rd)) == PHR_OK)
         s->in_read = 1;
     if (err)
         snapshot_close(s);
@@ -76,7 +76,7 @@ int snapshot_open_part(struct person_snapshot *s, const struct record_row *r, co
 int export_still_open(struct store *rd, int64_t *closed_on)
 {
     struct termination_row t;
-    int err = rd->ops->termination_get(rd, &t);
+    int err = store_termination_get(rd, &t);
     if (err == PHR_ENOTFOUND)
         return PHR_OK;
     if (err)
@@ -95,7 +95,7 @@ int export_closed_fault(int64_t closed_on, struct fault *fault)
 void snapshot_close(struct person_snapshot *s)
 {
     if (s->in_read)
-        s->rd->ops->commit(s->rd);
+        store_commit(s->rd);
     if (s->rd)
         service_reader_done(s->svc, s->rd);
     s->rd = NULL;

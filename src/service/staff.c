@@ -63,11 +63,11 @@ static int add_commit(struct op *o, struct store *st)
     struct staff_row r = {.id = o->res.id, .login = s->login, .pw_hash = s->pw_hash, .role = s->role,
                           .totp_sealed = s->totp_sealed, .totp_sealed_len = sizeof s->totp_sealed,
                           .status = "active", .created_at = clock_now_ms()};
-    int err = st->ops->staff_insert(st, &r);
+    int err = store_staff_insert(st, &r);
     if (err == PHR_ECONFLICT)
         return op_refuse(o, F_CONFLICT, "a staff member with the login %s exists already", s->login);
     for (int i = 0; !err && i < RECOVERY_CODES; i++)
-        err = st->ops->staff_recovery_insert(st, o->res.id, s->code_hash[i]);
+        err = store_staff_recovery_insert(st, o->res.id, s->code_hash[i]);
     if (err)
         return err;
     char what[220];
@@ -174,19 +174,19 @@ static int change_commit(struct op *o, struct store *st)
 {
     struct change_op *c = (struct change_op *)o;
     struct found_staff f = {0};
-    int err = st->ops->staff_get(st, c->login, 0, got_staff, &f);
+    int err = store_staff_get(st, c->login, 0, got_staff, &f);
     if (err == PHR_ENOTFOUND)
         return op_refuse(o, F_NOT_FOUND, "no staff member has the login %s", c->login);
     if (err)
         return err;
     if (!strcmp(c->action, "role"))
-        err = st->ops->staff_update(st, f.id, NULL, NULL, c->role);
+        err = store_staff_update(st, f.id, NULL, NULL, c->role);
     else
-        err = st->ops->staff_update(st, f.id, strcmp(c->action, "disable") ? "active" : "disabled",
+        err = store_staff_update(st, f.id, strcmp(c->action, "disable") ? "active" : "disabled",
                                     strcmp(c->action, "disable") ? NULL : "disabled by an asset manager", NULL);
     /* A disabled account or a changed role ends the sessions at once. */
     if (!err && strcmp(c->action, "enable"))
-        err = st->ops->staff_sessions_end(st, f.id);
+        err = store_staff_sessions_end(st, f.id);
     if (err)
         return err;
     char what[200];
@@ -244,7 +244,7 @@ static int login_commit(struct op *o, struct store *st)
         /* Unused too long (R2.4): disabled now, and told so. */
         char why[80];
         snprintf(why, sizeof why, "unused for more than %lld days", (long long)(cfg->staff_inactive_ms / 86400000));
-        if ((err = st->ops->staff_update(st, l->f.id, "disabled", why, NULL)) != PHR_OK)
+        if ((err = store_staff_update(st, l->f.id, "disabled", why, NULL)) != PHR_OK)
             return err;
         struct actor sys = o->actor;
         sys.kind = ACTOR_SYSTEM;
@@ -255,7 +255,7 @@ static int login_commit(struct op *o, struct store *st)
             return err;
     }
     if (l->verified && l->use_recovery) {
-        err = st->ops->staff_recovery_use(st, l->f.id, l->recovery_hash, l->now);
+        err = store_staff_recovery_use(st, l->f.id, l->recovery_hash, l->now);
         if (err == PHR_ENOTFOUND) {
             l->verified = 0;
             o->res.err = PHR_EPERM;
@@ -267,7 +267,7 @@ static int login_commit(struct op *o, struct store *st)
     if (l->verified && !l->use_recovery) {
         /* Checked again here: two sign-ins with one code race to this point. */
         struct found_staff now = {0};
-        if ((err = st->ops->staff_get(st, l->f.id, 1, got_staff, &now)) != PHR_OK)
+        if ((err = store_staff_get(st, l->f.id, 1, got_staff, &now)) != PHR_OK)
             return err;
         if ((uint64_t)now.totp_last_step >= l->step) {
             l->verified = 0;
@@ -276,10 +276,10 @@ static int login_commit(struct op *o, struct store *st)
         }
     }
     if (l->verified) {
-        if ((err = st->ops->staff_logged_in(st, l->f.id, l->now, (int64_t)l->step)) != PHR_OK ||
-            (err = st->ops->staff_session_insert(st, l->token_hash, l->f.id, l->now, l->now + cfg->staff_session_max_ms)) !=
+        if ((err = store_staff_logged_in(st, l->f.id, l->now, (int64_t)l->step)) != PHR_OK ||
+            (err = store_staff_session_insert(st, l->token_hash, l->f.id, l->now, l->now + cfg->staff_session_max_ms)) !=
                 PHR_OK ||
-            (err = st->ops->throttle_clear(st, l->key)) != PHR_OK)
+            (err = store_throttle_clear(st, l->key)) != PHR_OK)
             return err;
         o->res.expires_at = l->now + cfg->staff_session_max_ms;
         struct actor who = o->actor;
@@ -358,8 +358,8 @@ int staff_login(struct service *svc, const struct actor *a, const char *login, c
         free(l);
         return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     }
-    int err = rd->ops->throttle_get(rd, l->key, &t);
-    int err2 = rd->ops->staff_get(rd, norm, 0, got_staff, &l->f);
+    int err = store_throttle_get(rd, l->key, &t);
+    int err2 = store_staff_get(rd, norm, 0, got_staff, &l->f);
     int64_t client_wait = throttle_client_wait_ms(rd, a->client, l->now);
     service_reader_done(svc, rd);
     if ((err && err != PHR_ENOTFOUND) || (err2 && err2 != PHR_ENOTFOUND)) {
@@ -429,7 +429,7 @@ static int reason_commit(struct op *o, struct store *st)
     struct reason_op *r = (struct reason_op *)o;
     struct reason_row row = {.id = o->res.id, .staff_id = o->actor.id, .person_id = r->subject, .reason = r->reason,
                              .created_at = clock_now_ms(), .expires_at = r->expires_at};
-    int err = st->ops->reason_insert(st, &row);
+    int err = store_reason_insert(st, &row);
     return err ? err : gate_record(st, &o->actor, ACT_REASON_OPEN, r->subject, o->res.id, r->reason, GATE_ALLOW);
 }
 
@@ -483,7 +483,7 @@ int staff_reason(struct service *svc, const struct actor *a, const char *person,
 
 static int logout_commit(struct op *o, struct store *st)
 {
-    int err = st->ops->staff_sessions_end(st, o->actor.id);
+    int err = store_staff_sessions_end(st, o->actor.id);
     return err ? err : gate_record(st, &o->actor, ACT_STAFF_LOGOUT, NULL, NULL, NULL, GATE_ALLOW);
 }
 
@@ -536,7 +536,7 @@ int staff_list(struct service *svc, const struct actor *a, struct buf *out, stru
     if (service_reader(svc, &rd))
         return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     struct list_ctx c = {out, 0};
-    int err = buf_puts(out, "[") ? PHR_ENOMEM : rd->ops->staff_list(rd, list_one, &c);
+    int err = buf_puts(out, "[") ? PHR_ENOMEM : store_staff_list(rd, list_one, &c);
     service_reader_done(svc, rd);
     if (err || buf_puts(out, "]"))
         return fault_set(fault, err == PHR_ENOMEM || !err ? F_INTERNAL : F_UNAVAILABLE, NULL,

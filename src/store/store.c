@@ -1,20 +1,119 @@
-/* Backend selection and the pool of read connections. */
+/* The engine chosen by the location, transactions, the pool of read
+ * connections, and the helpers the domain's operations are written with. */
 #include "store/store.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/sqlite.h"
+#include "db/engines.h"
+#include "store/internal.h"
 #include "util/err.h"
+
+_Static_assert((int)STORE_READONLY == (int)DB_OPEN_READONLY && (int)STORE_CREATE == (int)DB_OPEN_CREATE &&
+                   (int)STORE_WRITER == (int)DB_OPEN_WRITER,
+               "the store's open flags are the driver's");
+
+static const struct {
+    const char *prefix;
+    int (*open)(const char *location, int flags, struct store **out);
+    int strip;
+} engines[] = {
+    {"postgres://", db_pg_open, 0},
+    {"postgresql://", db_pg_open, 0},
+    {"sqlite:", db_sqlite_open, 1},
+};
 
 int store_open(const char *location, int flags, struct store **out)
 {
-    if (strncmp(location, "sqlite:", 7) == 0)
-        location += 7;
-    else if (strncmp(location, "postgresql:", 11) == 0 || strncmp(location, "postgres:", 9) == 0)
-        return PHR_EINVAL; /* not built yet: see docs/status.md */
-    return sqlite_store_open(location, flags, out);
+    *out = NULL;
+    for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
+        size_t n = strlen(engines[i].prefix);
+        if (!strncmp(location, engines[i].prefix, n))
+            return engines[i].open(engines[i].strip ? location + n : location, flags, out);
+    }
+    if (strstr(location, "://"))
+        return PHR_EINVAL;
+    return db_sqlite_open(location, flags, out);
+}
+
+void store_close(struct store *st)
+{
+    if (st)
+        st->drv->close(st);
+}
+
+const char *store_engine(const struct store *st)
+{
+    return st->drv->dialect == DB_POSTGRES ? "postgresql" : "sqlite";
+}
+
+int store_begin(struct store *st)
+{
+    int err = st->drv->tx(st, DB_BEGIN);
+    if (!err && (err = st->drv->lock(st, DB_LOCK_WRITER)) != PHR_OK)
+        st->drv->tx(st, DB_ROLLBACK);
+    return err;
+}
+
+int store_begin_read(struct store *st)
+{
+    return st->drv->tx(st, DB_BEGIN_READ);
+}
+
+int store_commit(struct store *st)
+{
+    return st->drv->tx(st, DB_COMMIT);
+}
+
+int store_rollback(struct store *st)
+{
+    return st->drv->tx(st, DB_ROLLBACK);
+}
+
+int store_savepoint(struct store *st)
+{
+    return st->drv->tx(st, DB_SAVEPOINT);
+}
+
+int store_release(struct store *st)
+{
+    return st->drv->tx(st, DB_RELEASE);
+}
+
+int store_rollback_to(struct store *st)
+{
+    return st->drv->tx(st, DB_ROLLBACK_TO);
+}
+
+int st_one_changed(struct store *st, struct db_stmt *q, const struct db_val *a, int n, int otherwise)
+{
+    int64_t changed = 0;
+    int err = db_run(st, q, a, n, NULL, NULL, &changed);
+    return err ? err : changed ? PHR_OK : otherwise;
+}
+
+int st_rows(struct store *st, struct db_stmt *q, const struct db_val *a, int n, db_row_fn fn, void *arg, int absent)
+{
+    int64_t rows = 0;
+    int err = db_run(st, q, a, n, fn, arg, &rows);
+    return err ? err : (absent && rows == 0) ? PHR_ENOTFOUND : PHR_OK;
+}
+
+static int first_int(void *arg, const struct db_row *r)
+{
+    *(int64_t *)arg = db_int(r, 0);
+    return 1; /* one row is enough */
+}
+
+int st_int(struct store *st, struct db_stmt *q, const struct db_val *a, int n, int64_t *out)
+{
+    *out = 0;
+    int64_t rows = 0;
+    int err = db_run(st, q, a, n, first_int, out, &rows);
+    if (err == 1)
+        return PHR_OK;
+    return err ? err : PHR_ENOTFOUND;
 }
 
 struct store_pool {

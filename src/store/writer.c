@@ -21,7 +21,6 @@ struct writer {
 static void run_batch(struct writer *w, struct job *batch)
 {
     struct store *st = w->st;
-    const struct store_ops *ops = st->ops;
     int err = store_begin(st);
     uint64_t n = 0;
 
@@ -31,12 +30,12 @@ static void run_batch(struct writer *w, struct job *batch)
             j->rc = err;
             continue;
         }
-        if ((j->rc = ops->savepoint(st)) != PHR_OK)
+        if ((j->rc = store_savepoint(st)) != PHR_OK)
             continue;
         j->rc = j->run(j, st);
-        if (j->rc != PHR_OK && ops->rollback_to(st) != PHR_OK)
+        if (j->rc != PHR_OK && store_rollback_to(st) != PHR_OK)
             err = PHR_EIO;
-        if (ops->release(st) != PHR_OK)
+        if (store_release(st) != PHR_OK)
             err = PHR_EIO;
     }
     if (!err)

@@ -155,20 +155,20 @@ static void purpose(struct store *st, const char *code, int version, int require
 {
     struct purpose_row p = {.code = code, .version = version, .required = required, .title_ja = "t",
                             .description_ja = "d", .change = change, .published_at = 1};
-    assert_int_equal(st->ops->purpose_insert(st, &p), PHR_OK);
+    assert_int_equal(store_purpose_insert(st, &p), PHR_OK);
 }
 
 static int decide(struct store *st, const char *person, const char *code, int version, const char *decision)
 {
     struct consent_row c = {.person_id = person, .purpose = code, .purpose_version = version, .decision = decision,
                             .at = 5, .channel = "api", .recorded_by = "person", .documents = ""};
-    return st->ops->consent_append(st, &c);
+    return store_consent_append(st, &c);
 }
 
 static struct consent_facts facts(struct store *st, const char *person)
 {
     struct consent_facts f;
-    assert_int_equal(st->ops->consent_facts(st, person, &f), PHR_OK);
+    assert_int_equal(store_consent_facts(st, person, &f), PHR_OK);
     return f;
 }
 
@@ -207,14 +207,14 @@ static void suspensions_toggle(void **state)
     struct store *st = ((struct store_fixture *)*state)->st;
     struct suspension_row s = {.person_id = ME, .purpose = "*", .action = "suspend", .at = 1, .channel = "api",
                                .recorded_by = "person"};
-    assert_int_equal(st->ops->suspension_append(st, &s), PHR_OK);
+    assert_int_equal(store_suspension_append(st, &s), PHR_OK);
     assert_int_equal(facts(st, ME).suspended_all, 1);
     assert_int_equal(facts(st, OTHER).suspended_all, 0);
-    assert_int_equal(st->ops->suspension_append(st, &s), PHR_ECONFLICT);
+    assert_int_equal(store_suspension_append(st, &s), PHR_ECONFLICT);
     s.action = "lift";
-    assert_int_equal(st->ops->suspension_append(st, &s), PHR_OK);
+    assert_int_equal(store_suspension_append(st, &s), PHR_OK);
     assert_int_equal(facts(st, ME).suspended_all, 0);
-    assert_int_equal(st->ops->suspension_append(st, &s), PHR_ECONFLICT);
+    assert_int_equal(store_suspension_append(st, &s), PHR_ECONFLICT);
 }
 
 static void unknown_purpose_version_is_refused(void **state)
@@ -248,7 +248,7 @@ static int got_basis(void *arg, const struct provision_basis_row *r)
 static struct bases bases_of(struct store *st, const char *rid, const char *person, const char *group, int64_t now)
 {
     struct bases b = {0};
-    assert_int_equal(st->ops->provision_bases(st, rid, person, group, now, got_basis, &b), PHR_OK);
+    assert_int_equal(store_provision_bases(st, rid, person, group, now, got_basis, &b), PHR_OK);
     return b;
 }
 
@@ -264,11 +264,11 @@ static void provision_basis_table(void **state)
     struct purpose_row pr = {.code = "share", .version = 1, .required = 0, .title_ja = "t", .description_ja = "d",
                              .change = "initial", .published_at = 1, .recipient_group = "partners",
                              .kinds = "vital-signs"};
-    assert_int_equal(st->ops->purpose_insert(st, &pr), PHR_OK);
+    assert_int_equal(store_purpose_insert(st, &pr), PHR_OK);
     pr.version = 2;
     pr.change = "material";
-    assert_int_equal(st->ops->purpose_insert(st, &pr), PHR_OK);
-    assert_int_equal(st->ops->group_insert(st, "partners", "Partners", 1), PHR_OK);
+    assert_int_equal(store_purpose_insert(st, &pr), PHR_OK);
+    assert_int_equal(store_group_insert(st, "partners", "Partners", 1), PHR_OK);
     static const unsigned char hash[32] = {0};
     const char *recipients[2][2] = {{"00000000-0000-4000-8000-0000000000a0", "00000000-0000-4000-8000-0000000000a1"},
                                     {"00000000-0000-4000-8000-0000000000b0", "00000000-0000-4000-8000-0000000000b1"}};
@@ -277,11 +277,11 @@ static void provision_basis_table(void **state)
             struct recipient_row r = {.id = recipients[member][abroad], .name = "r", .address = "a",
                                       .country = abroad ? "US" : "JP", .contact = "c", .secret_hash = hash,
                                       .created_at = 1};
-            assert_int_equal(st->ops->recipient_insert(st, &r), PHR_OK);
+            assert_int_equal(store_recipient_insert(st, &r), PHR_OK);
             struct agreement_row ag = {.recipient_id = r.id, .version = "v1", .signed_on = 1, .recorded_at = 1};
-            assert_int_equal(st->ops->agreement_insert(st, &ag), PHR_OK);
+            assert_int_equal(store_agreement_insert(st, &ag), PHR_OK);
             if (member)
-                assert_int_equal(st->ops->group_change(st, "partners", r.id, "join", 1), PHR_OK);
+                assert_int_equal(store_group_change(st, "partners", r.id, "join", 1), PHR_OK);
         }
     static const char *const decisions[] = {NULL, "grant", "grant-stale", "refuse", "withdraw"};
     static const char *const suspensions[] = {NULL, "*", "share", "service"};
@@ -298,12 +298,12 @@ static void provision_basis_table(void **state)
                     struct consent_row c = {.person_id = person, .purpose = "share", .purpose_version = stale ? 1 : 2,
                                             .decision = stale ? "grant" : decisions[d], .at = 5, .channel = "api",
                                             .recorded_by = "p", .documents = "", .countries = names_us ? "US" : ""};
-                    assert_int_equal(st->ops->consent_append(st, &c), PHR_OK);
+                    assert_int_equal(store_consent_append(st, &c), PHR_OK);
                 }
                 if (suspensions[sus]) {
                     struct suspension_row x = {.person_id = person, .purpose = suspensions[sus], .action = "suspend",
                                                .at = 6, .channel = "api", .recorded_by = "p"};
-                    assert_int_equal(st->ops->suspension_append(st, &x), PHR_OK);
+                    assert_int_equal(store_suspension_append(st, &x), PHR_OK);
                 }
                 for (int member = 0; member < 2; member++)
                     for (int abroad = 0; abroad < 2; abroad++)
@@ -341,35 +341,35 @@ static void provision_needs_an_agreement(void **state)
     purpose(st, "service", 1, 1, "initial");
     struct purpose_row pr = {.code = "share", .version = 1, .title_ja = "t", .description_ja = "d", .change = "initial",
                              .published_at = 1, .recipient_group = "partners", .kinds = "vital-signs,checkup"};
-    assert_int_equal(st->ops->purpose_insert(st, &pr), PHR_OK);
-    assert_int_equal(st->ops->group_insert(st, "partners", "Partners", 1), PHR_OK);
+    assert_int_equal(store_purpose_insert(st, &pr), PHR_OK);
+    assert_int_equal(store_group_insert(st, "partners", "Partners", 1), PHR_OK);
     static const unsigned char hash[32] = {0};
     const char *rid = "00000000-0000-4000-8000-0000000000c0";
     struct recipient_row r = {.id = rid, .name = "r", .address = "a", .country = "JP", .contact = "c",
                               .secret_hash = hash, .created_at = 1};
-    assert_int_equal(st->ops->recipient_insert(st, &r), PHR_OK);
-    assert_int_equal(st->ops->group_change(st, "partners", rid, "join", 1), PHR_OK);
+    assert_int_equal(store_recipient_insert(st, &r), PHR_OK);
+    assert_int_equal(store_group_change(st, "partners", rid, "join", 1), PHR_OK);
     assert_int_equal(decide(st, ME, "share", 1, "grant"), PHR_OK);
     assert_int_equal(bases_of(st, rid, ME, NULL, NOW).n, 0); /* no agreement yet */
     struct agreement_row a = {.recipient_id = rid, .version = "v1", .signed_on = 1, .certification = "Pマーク",
                               .cert_expires = NOW + 1000, .recorded_at = 2};
-    assert_int_equal(st->ops->agreement_insert(st, &a), PHR_OK);
+    assert_int_equal(store_agreement_insert(st, &a), PHR_OK);
     struct bases b = bases_of(st, rid, ME, NULL, NOW);
     assert_int_equal(b.n, 1);
     assert_true(b.kinds == (DATA_KINDS_VITALS | DATA_KIND_BIT(DK_CHECKUP)));
     /* A Group export: through that group only. */
     assert_int_equal(bases_of(st, rid, ME, "partners", NOW).n, 1);
     assert_int_equal(bases_of(st, rid, ME, "others", NOW).n, 0);
-    assert_int_equal(st->ops->group_member(st, "partners", rid), PHR_OK);
-    assert_int_equal(st->ops->group_member(st, "others", rid), PHR_ENOTFOUND);
+    assert_int_equal(store_group_member(st, "partners", rid), PHR_OK);
+    assert_int_equal(store_group_member(st, "others", rid), PHR_ENOTFOUND);
     assert_int_equal(bases_of(st, rid, ME, NULL, NOW + 1000).n, 0); /* the certification has expired */
     a.cert_expires = 0;
     a.ended = 1;
     a.recorded_at = 3;
-    assert_int_equal(st->ops->agreement_insert(st, &a), PHR_OK);
+    assert_int_equal(store_agreement_insert(st, &a), PHR_OK);
     assert_int_equal(bases_of(st, rid, ME, NULL, NOW).n, 0); /* ended */
     a.recipient_id = "00000000-0000-4000-8000-0000000000ff";
-    assert_int_equal(st->ops->agreement_insert(st, &a), PHR_ENOTFOUND);
+    assert_int_equal(store_agreement_insert(st, &a), PHR_ENOTFOUND);
 }
 
 /* --- parsing --- */

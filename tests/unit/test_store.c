@@ -12,7 +12,7 @@
 
 #include "helpers.h"
 #include "formats/data_kinds.h"
-#include "store/migrations.h"
+#include "db/migrate.h"
 #include "store/store.h"
 #include "util/err.h"
 
@@ -23,7 +23,7 @@ static void add_person(struct store *st, const char *id, const char *login)
 {
     struct person_row p = {.id = id, .login = login, .pw_hash = "h", .status = "active", .created_at = 1,
                            .master_key_id = "k", .wrapped_key = WRAPPED, .wrapped_key_len = sizeof WRAPPED};
-    assert_int_equal(st->ops->person_insert(st, &p), PHR_OK);
+    assert_int_equal(store_person_insert(st, &p), PHR_OK);
 }
 
 static void add_record(struct store *st, const char *id, int version, const char *person, const char *code,
@@ -37,7 +37,7 @@ static void add_record(struct store *st, const char *id, int version, const char
                            .channel = "test", .original_mac = MAC, .alg = 1,
                            .body = (const unsigned char *)"sealed", .body_len = 6,
                            .original = (const unsigned char *)"orig", .original_len = 4, .current = current};
-    assert_int_equal(st->ops->record_insert(st, &r), PHR_OK);
+    assert_int_equal(store_record_insert(st, &r), PHR_OK);
 }
 
 static void person_cb(void *arg, const struct person_row *p)
@@ -51,12 +51,12 @@ static void persons_unique_by_login(void **state)
     add_person(st, "p1", "alice");
     struct person_row dup = {.id = "p2", .login = "alice", .pw_hash = "h", .status = "active",
                              .master_key_id = "k", .wrapped_key = WRAPPED, .wrapped_key_len = 72};
-    assert_int_equal(st->ops->person_insert(st, &dup), PHR_ECONFLICT);
+    assert_int_equal(store_person_insert(st, &dup), PHR_ECONFLICT);
     char got[64] = "";
-    assert_int_equal(st->ops->person_by_login(st, "alice", person_cb, got), PHR_OK);
+    assert_int_equal(store_person_by_login(st, "alice", person_cb, got), PHR_OK);
     assert_string_equal(got, "p1");
-    assert_int_equal(st->ops->person_by_login(st, "bob", person_cb, got), PHR_ENOTFOUND);
-    assert_int_equal(st->ops->person_by_id(st, "p1", person_cb, got), PHR_OK);
+    assert_int_equal(store_person_by_login(st, "bob", person_cb, got), PHR_ENOTFOUND);
+    assert_int_equal(store_person_by_id(st, "p1", person_cb, got), PHR_OK);
 }
 
 static void session_cb(void *arg, const struct session_row *s)
@@ -70,29 +70,29 @@ static void sessions(void **state)
     add_person(st, "p1", "alice");
     unsigned char h[32] = {7};
     struct session_row s = {.token_hash = h, .person_id = "p1", .created_at = 1, .last_seen_at = 1, .expires_at = 99};
-    assert_int_equal(st->ops->session_insert(st, &s), PHR_OK);
+    assert_int_equal(store_session_insert(st, &s), PHR_OK);
     int64_t exp = 0;
-    assert_int_equal(st->ops->session_get(st, h, session_cb, &exp), PHR_OK);
+    assert_int_equal(store_session_get(st, h, session_cb, &exp), PHR_OK);
     assert_int_equal(exp, 99);
-    assert_int_equal(st->ops->session_touch(st, h, 50), PHR_OK);
-    assert_int_equal(st->ops->session_delete(st, h), PHR_OK);
-    assert_int_equal(st->ops->session_get(st, h, session_cb, &exp), PHR_ENOTFOUND);
+    assert_int_equal(store_session_touch(st, h, 50), PHR_OK);
+    assert_int_equal(store_session_delete(st, h), PHR_OK);
+    assert_int_equal(store_session_get(st, h, session_cb, &exp), PHR_ENOTFOUND);
 }
 
 static void throttle(void **state)
 {
     struct store *st = ((struct store_fixture *)*state)->st;
     struct throttle_row t;
-    assert_int_equal(st->ops->throttle_get(st, "x", &t), PHR_ENOTFOUND);
+    assert_int_equal(store_throttle_get(st, "x", &t), PHR_ENOTFOUND);
     t = (struct throttle_row){.failures = 3, .last_failure_at = 10, .locked_until = 20};
-    assert_int_equal(st->ops->throttle_put(st, "x", &t), PHR_OK);
+    assert_int_equal(store_throttle_put(st, "x", &t), PHR_OK);
     t.failures = 4;
-    assert_int_equal(st->ops->throttle_put(st, "x", &t), PHR_OK);
+    assert_int_equal(store_throttle_put(st, "x", &t), PHR_OK);
     memset(&t, 0, sizeof t);
-    assert_int_equal(st->ops->throttle_get(st, "x", &t), PHR_OK);
+    assert_int_equal(store_throttle_get(st, "x", &t), PHR_OK);
     assert_int_equal(t.failures, 4);
-    assert_int_equal(st->ops->throttle_clear(st, "x"), PHR_OK);
-    assert_int_equal(st->ops->throttle_get(st, "x", &t), PHR_ENOTFOUND);
+    assert_int_equal(store_throttle_clear(st, "x"), PHR_OK);
+    assert_int_equal(store_throttle_get(st, "x", &t), PHR_ENOTFOUND);
 }
 
 struct collected {
@@ -115,21 +115,21 @@ static void versions_and_history(void **state)
     struct store *st = ((struct store_fixture *)*state)->st;
     add_person(st, "p1", "alice");
     add_record(st, "r1", 1, "p1", "29463-7", 1000, 1);
-    assert_int_equal(st->ops->record_supersede(st, "r1", 1), PHR_OK);
+    assert_int_equal(store_record_supersede(st, "r1", 1), PHR_OK);
     /* Superseding a version that is no longer current is a conflict. */
-    assert_int_equal(st->ops->record_supersede(st, "r1", 1), PHR_ECONFLICT);
+    assert_int_equal(store_record_supersede(st, "r1", 1), PHR_ECONFLICT);
     add_record(st, "r1", 2, "p1", "29463-7", 1000, 1);
     struct collected c = {.n = 0};
-    assert_int_equal(st->ops->record_get(st, "r1", 0, collect, &c), PHR_OK);
+    assert_int_equal(store_record_get(st, "r1", 0, collect, &c), PHR_OK);
     assert_int_equal(c.versions[0], 2);
     c.n = 0;
-    assert_int_equal(st->ops->record_get(st, "r1", 1, collect, &c), PHR_OK);
+    assert_int_equal(store_record_get(st, "r1", 1, collect, &c), PHR_OK);
     assert_int_equal(c.versions[0], 1);
     c.n = 0;
-    assert_int_equal(st->ops->record_history(st, "r1", collect, &c), PHR_OK);
+    assert_int_equal(store_record_history(st, "r1", collect, &c), PHR_OK);
     assert_int_equal(c.n, 2);
     assert_int_equal(c.versions[0], 2);
-    assert_int_equal(st->ops->record_get(st, "nope", 0, collect, &c), PHR_ENOTFOUND);
+    assert_int_equal(store_record_get(st, "nope", 0, collect, &c), PHR_ENOTFOUND);
 }
 
 static void search_by_person_code_and_dates(void **state)
@@ -146,18 +146,18 @@ static void search_by_person_code_and_dates(void **state)
     struct record_query q = {.person_id = "p1", .resource_type = "Observation", .count = 10, .sort_desc = 0};
     struct collected c = {.n = 0};
     int64_t n;
-    assert_int_equal(st->ops->record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
     assert_int_equal(c.n, 5);
     assert_string_equal(c.ids[0], "a0");
     q.code = "85354-9";
-    assert_int_equal(st->ops->record_count(st, &q, &n), PHR_OK);
+    assert_int_equal(store_record_count(st, &q, &n), PHR_OK);
     assert_int_equal(n, 3);
     /* ge 2,000,000 and lt 4,000,000: a2 (3,000,000) only, of the BP ones. */
     q.dates[0] = (struct date_cond){DATE_GE, 2000000, 2000999};
     q.dates[1] = (struct date_cond){DATE_LT, 4000000, 4000999};
     q.ndates = 2;
     c.n = 0;
-    assert_int_equal(st->ops->record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.ids[0], "a2");
     /* eq: the record's range must lie within the parameter's. */
@@ -165,7 +165,7 @@ static void search_by_person_code_and_dates(void **state)
     q.dates[0] = (struct date_cond){DATE_EQ, 4999000, 5001000};
     q.code = NULL;
     c.n = 0;
-    assert_int_equal(st->ops->record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.ids[0], "a4");
     /* paging */
@@ -173,20 +173,20 @@ static void search_by_person_code_and_dates(void **state)
     q.count = 2;
     q.offset = 4;
     c.n = 0;
-    assert_int_equal(st->ops->record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
     assert_int_equal(c.n, 1);
     /* Only the kinds of data asked for (a recipient's consent), counted the same way. */
     q.count = 10;
     q.offset = 0;
     q.kinds = ",body-weight,";
-    assert_int_equal(st->ops->record_count(st, &q, &n), PHR_OK);
+    assert_int_equal(store_record_count(st, &q, &n), PHR_OK);
     assert_int_equal(n, 2);
     c.n = 0;
-    assert_int_equal(st->ops->record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
     assert_int_equal(c.n, 2);
     assert_string_equal(c.ids[0], "a1");
     q.kinds = ",";
-    assert_int_equal(st->ops->record_count(st, &q, &n), PHR_OK);
+    assert_int_equal(store_record_count(st, &q, &n), PHR_OK);
     assert_int_equal(n, 0);
 }
 
@@ -207,18 +207,18 @@ static void unclassified_records(void **state)
     struct record_query q = {.person_id = "p1", .resource_type = "Observation", .count = 10,
                              .kinds = ",blood-pressure,body-weight,"};
     int64_t n;
-    assert_int_equal(st->ops->record_count(st, &q, &n), PHR_OK);
+    assert_int_equal(store_record_count(st, &q, &n), PHR_OK);
     assert_int_equal(n, 1);
     struct collected c = {.n = 0};
-    assert_int_equal(st->ops->record_unclassified(st, 10, collect, &c), PHR_OK);
+    assert_int_equal(store_record_unclassified(st, 10, collect, &c), PHR_OK);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.ids[0], "a1");
-    assert_int_equal(st->ops->record_classify(st, "a1", 1, "body-weight"), PHR_OK);
-    assert_int_equal(st->ops->record_classify(st, "a0", 1, "steps"), PHR_OK); /* classified already: unchanged */
+    assert_int_equal(store_record_classify(st, "a1", 1, "body-weight"), PHR_OK);
+    assert_int_equal(store_record_classify(st, "a0", 1, "steps"), PHR_OK); /* classified already: unchanged */
     c.n = 0;
-    assert_int_equal(st->ops->record_unclassified(st, 10, collect, &c), PHR_OK);
+    assert_int_equal(store_record_unclassified(st, 10, collect, &c), PHR_OK);
     assert_int_equal(c.n, 0);
-    assert_int_equal(st->ops->record_count(st, &q, &n), PHR_OK);
+    assert_int_equal(store_record_count(st, &q, &n), PHR_OK);
     assert_int_equal(n, 2);
 }
 
@@ -254,7 +254,7 @@ static void data_keys_move_to_the_key_store(void **state)
     sqlite3 *db;
     assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
     for (int v = 0; v < 8; v++)
-        assert_int_equal(sqlite3_exec(db, sqlite_migrations[v], NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, sqlite_migrations[v].sql, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
                                   "PRAGMA user_version = 8;"
                                   "INSERT INTO persons VALUES('p1', 'a@example.jp', 'h', 'active', 1);"
@@ -271,7 +271,7 @@ static void data_keys_move_to_the_key_store(void **state)
     struct store *st = NULL;
     assert_int_equal(store_open(old, STORE_CREATE, &st), PHR_OK);
     unsigned char got[sizeof WRAPPED] = {0};
-    assert_int_equal(st->ops->person_by_id(st, "p1", got_wrapped, got), PHR_OK);
+    assert_int_equal(store_person_by_id(st, "p1", got_wrapped, got), PHR_OK);
     assert_memory_equal(got, WRAPPED, sizeof WRAPPED);
     store_close(st);
     assert_int_equal(sqlite3_open(old, &db), SQLITE_OK);
@@ -286,9 +286,9 @@ static void audit_log_is_append_only(void **state)
     unsigned char h[32] = {0};
     struct audit_row a = {.seq = 1, .at = 1, .actor = "a", .role = "r", .action = "x", .result = "allow",
                           .prev_hash = h, .hash = h};
-    assert_int_equal(st->ops->audit_insert(st, &a), PHR_OK);
+    assert_int_equal(store_audit_insert(st, &a), PHR_OK);
     int64_t seq;
-    assert_int_equal(st->ops->audit_last(st, &seq, h), PHR_OK);
+    assert_int_equal(store_audit_last(st, &seq, h), PHR_OK);
     assert_int_equal(seq, 1);
 }
 
@@ -316,15 +316,15 @@ static void pinned_reader_does_not_stall_commits(void **state)
     add_person(w, "p1", "a@example.jp");
     add_record(w, "r0", 1, "p1", "8867-4", 1000, 1);
     assert_int_equal(store_open(f->db, STORE_READONLY, &rd), PHR_OK);
-    assert_int_equal(rd->ops->begin_read(rd), PHR_OK);
+    assert_int_equal(store_begin_read(rd), PHR_OK);
     struct collected c = {0};
-    assert_int_equal(rd->ops->record_history(rd, "r0", collect, &c), PHR_OK);
+    assert_int_equal(store_record_history(rd, "r0", collect, &c), PHR_OK);
     static unsigned char body[64 * 1024];
     memset(body, 7, sizeof body);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (int batch = 0; batch < 22; batch++) {
-        assert_int_equal(w->ops->begin(w), PHR_OK);
+        assert_int_equal(store_begin(w), PHR_OK);
         for (int i = 0; i < 50; i++) {
             char id[32];
             snprintf(id, sizeof id, "big-%d-%d", batch, i);
@@ -335,14 +335,14 @@ static void pinned_reader_does_not_stall_commits(void **state)
                                    .channel = "test", .original_mac = MAC, .alg = 1, .body = body,
                                    .body_len = sizeof body, .original = (const unsigned char *)"o",
                                    .original_len = 1, .current = 1};
-            assert_int_equal(w->ops->record_insert(w, &r), PHR_OK);
+            assert_int_equal(store_record_insert(w, &r), PHR_OK);
         }
-        assert_int_equal(w->ops->commit(w), PHR_OK);
+        assert_int_equal(store_commit(w), PHR_OK);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     assert_true(secs < 9.0);
-    assert_int_equal(rd->ops->commit(rd), PHR_OK);
+    assert_int_equal(store_commit(rd), PHR_OK);
     store_close(rd);
 }
 

@@ -1,4 +1,7 @@
-#include "store/migrations.h"
+/* SQLite's schema: every migration since the first store. */
+#include "db/migrate.h"
+
+#include <stddef.h>
 
 /* What is plaintext here is decided by design.md invariant 3: ids, kinds,
  * codes, dates, categories, sources and provenance actors. Values, notes and
@@ -507,9 +510,17 @@ static const char m18_data_kind[] =
     " effective_end, code, code_system, category, data_kind, current) WHERE current = 1;"
     "CREATE INDEX records_unclassified ON records(id, version) WHERE data_kind IS NULL;";
 
-const char *const sqlite_migrations[] = {m1_initial, m2_consent, m3_checkpoints, m4_staff, m5_incidents,
-                                         m6_agreements, m7_organisations, m8_rates, m9_keystore, m10_erasure,
-                                         m11_retention, m12_checksheet, m13_bulk, m14_anonymised_notice,
-                                         m15_second_factor, m16_group_export, m17_second_factor_codes,
-                                         m18_data_kind};
+/* Run in a transaction of its own before migration 9 drops the old table:
+ * a transaction spanning two WAL files is atomic per file only, so the
+ * keys must be safe in keys.db before phr.db forgets them. */
+static const char m9_before[] = "INSERT OR IGNORE INTO ks.data_keys(person_id, master_key_id, wrapped)"
+                                " SELECT person_id, master_key_id, wrapped FROM main.data_keys;";
+
+const struct db_migration sqlite_migrations[] = {
+    {NULL, m1_initial},      {NULL, m2_consent},       {NULL, m3_checkpoints},   {NULL, m4_staff},
+    {NULL, m5_incidents},    {NULL, m6_agreements},    {NULL, m7_organisations}, {NULL, m8_rates},
+    {m9_before, m9_keystore}, {NULL, m10_erasure},     {NULL, m11_retention},    {NULL, m12_checksheet},
+    {NULL, m13_bulk},        {NULL, m14_anonymised_notice}, {NULL, m15_second_factor}, {NULL, m16_group_export},
+    {NULL, m17_second_factor_codes}, {NULL, m18_data_kind},
+};
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -1,0 +1,38 @@
+/* Records: every version of every record, sealed, with the plaintext
+ * index columns searches and the gate decide on. */
+#ifndef PHR_STORE_RECORDS_H
+#define PHR_STORE_RECORDS_H
+
+#include "model/rows.h"
+
+struct store;
+
+/* Every record is written with its data kind (the gate decides on it):
+ * PHR_EINVAL without one. */
+int store_record_insert(struct store *st, const struct record_row *r);
+/* version 0: the current version. PHR_ENOTFOUND. */
+int store_record_get(struct store *st, const char *id, int version, record_cb cb, void *arg);
+/* Marks the current version `version` of id as superseded; PHR_ECONFLICT
+ * if it is not the current one. */
+int store_record_supersede(struct store *st, const char *id, int version);
+/* Every version, newest first. PHR_ENOTFOUND. */
+int store_record_history(struct store *st, const char *id, record_cb cb, void *arg);
+/* Current versions matching q, by effective time then order of writing. */
+int store_record_search(struct store *st, const struct record_query *q, record_cb cb, void *arg);
+int store_record_count(struct store *st, const struct record_query *q, int64_t *n);
+/* The current record of this type whose original has this keyed digest (a
+ * document imported before); id holds 37. PHR_ENOTFOUND. */
+int store_record_by_original(struct store *st, const char *person, const char *type, const unsigned char mac[32],
+                             char id[37]);
+/* Every version (or only the current ones) of a person's records (person
+ * NULL, not current_only: everyone's) written after cursor `after` (0:
+ * from the start), at most limit, in the order of writing; *last: the
+ * cursor to go on from. */
+int store_record_page(struct store *st, const char *person, int current_only, int64_t after, int limit, record_cb cb,
+                      void *arg, int64_t *last);
+/* Versions written before records had a data kind (at most limit), and
+ * one such version's kind set. */
+int store_record_unclassified(struct store *st, int limit, record_cb cb, void *arg);
+int store_record_classify(struct store *st, const char *id, int version, const char *data_kind);
+
+#endif
