@@ -129,7 +129,7 @@ static int verify_records(struct store *st)
     return 1;
 }
 
-static int verify(const struct cli *c, const struct paths *p)
+static int verify(const struct cli *c, struct paths *p)
 {
     unsigned char trusted[MAX_TRUSTED][SIGN_PUBLIC_BYTES];
     size_t ntrusted, nwitnessed = 0;
@@ -140,7 +140,7 @@ static int verify(const struct cli *c, const struct paths *p)
     struct store *st;
     int err = store_open(p->db.data, STORE_READONLY, &st);
     if (err) {
-        fprintf(stderr, "phr audit verify: cannot open %s: %s\n", p->db.data, phr_strerror(err));
+        fprintf(stderr, "phr audit verify: cannot open %s: %s\n", store_shown(p), phr_strerror(err));
         free(witnessed);
         return 1;
     }
@@ -392,7 +392,7 @@ static int client_ok(const char *client)
     return 0;
 }
 
-static int read_history(const struct cli *c, const struct paths *p, const char *sub)
+static int read_history(const struct cli *c, struct paths *p, const char *sub)
 {
     struct audit_filter f;
     if (parse_filter(c, &f))

@@ -14,7 +14,7 @@
 #include "util/err.h"
 
 /* The first information-asset manager, made at init (R2.1). */
-static int first_manager(const struct cli *c, const struct paths *p)
+static int first_manager(const struct cli *c, struct paths *p)
 {
     struct service *svc = NULL;
     if (open_service(c, p, &svc) != PHR_OK)
@@ -51,11 +51,17 @@ int cmd_init(int argc, char **argv)
         fprintf(stderr, "phr init: cannot create %s: %s\n", c.val[OPT_DATA], strerror(errno));
         goto out;
     }
-    if (access(p.db.data, F_OK) == 0) {
-        fprintf(stderr, "phr init: %s exists already; refusing to initialise over it\n", p.db.data);
+    struct store *st = NULL;
+    int err = store_open(p.db.data, STORE_READONLY, &st);
+    store_close(st);
+    if (err != PHR_ENOTFOUND) {
+        if (err == PHR_OK || err == PHR_EVERSION)
+            fprintf(stderr, "phr init: %s exists already; refusing to initialise over it\n", store_shown(&p));
+        else
+            fprintf(stderr, "phr init: cannot reach the store %s: %s\n", store_shown(&p), phr_strerror(err));
         goto out;
     }
-    int err = mkey_create(p.key.data);
+    err = mkey_create(p.key.data);
     if (err == PHR_EEXIST) {
         fprintf(stderr, "phr init: refusing to overwrite the existing master key %s\n", p.key.data);
         goto out;
@@ -70,13 +76,12 @@ int cmd_init(int argc, char **argv)
                 err == PHR_EEXIST ? "refusing to overwrite" : "cannot write", p.audit_key.data);
         goto out;
     }
-    struct store *st;
-    if ((err = store_open(p.db.data, STORE_CREATE, &st)) != PHR_OK) {
-        fprintf(stderr, "phr init: cannot create the store %s: %s\n", p.db.data, phr_strerror(err));
+    if ((err = store_open(p.db.data, STORE_CREATE | STORE_NEW, &st)) != PHR_OK) {
+        fprintf(stderr, "phr init: cannot create the store %s: %s\n", store_shown(&p), phr_strerror(err));
         goto out;
     }
     store_close(st);
-    printf("initialised: store %s, master key %s, audit key %s\n", p.db.data, p.key.data, p.audit_key.data);
+    printf("initialised: store %s, master key %s, audit key %s\n", store_shown(&p), p.key.data, p.audit_key.data);
     rc = c.val[OPT_LOGIN] ? first_manager(&c, &p) : 0;
 out:
     paths_free(&p);

@@ -10,7 +10,8 @@
 
 #define BIT(o) ((opt_mask)1 << (o))
 #define STORE_OPTS \
-    (BIT(OPT_DATA) | BIT(OPT_KEY) | BIT(OPT_OLD_KEYS) | BIT(OPT_AUDIT_KEY) | BIT(OPT_WITNESS) | BIT(OPT_LOG_LEVEL))
+    (BIT(OPT_DATA) | BIT(OPT_STORE) | BIT(OPT_KEY) | BIT(OPT_OLD_KEYS) | BIT(OPT_AUDIT_KEY) | BIT(OPT_WITNESS) |    \
+     BIT(OPT_LOG_LEVEL))
 
 /* The retention rules, read by serve and by 'phr retention run'. */
 #define RETENTION_OPTS                                                                                       \
@@ -19,7 +20,11 @@
 
 struct paths {
     struct buf db, key, audit_key;
+    struct buf shown;   /* db as printed: a URL's password hidden */
 };
+
+/* The store's location as it may be printed. */
+const char *store_shown(struct paths *p);
 
 /* The start of every command: parses its options (allowed), prints its
  * help for --help (name, text), sets the log level. 0 to go on; 1 when the
@@ -35,7 +40,7 @@ void set_log_level(const struct cli *c);
  * caller frees p and closes *svc either way). */
 int cli_service(const struct cli *c, struct paths *p, struct service **svc);
 /* Opens the service on an existing store, printing why not. */
-int open_service(const struct cli *c, const struct paths *p, struct service **svc);
+int open_service(const struct cli *c, struct paths *p, struct service **svc);
 
 /* The operator at the command line: the system actor the gate lets do
  * what only the operator may, recorded as "system:<name>". */

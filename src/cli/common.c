@@ -40,11 +40,12 @@ int paths_for(const struct cli *c, struct paths *p)
     buf_init(&p->db);
     buf_init(&p->key);
     buf_init(&p->audit_key);
+    buf_init(&p->shown);
     if (!c->val[OPT_DATA]) {
         fprintf(stderr, "phr: --data DIR (or PHR_DATA) is required\n");
         return -1;
     }
-    if (buf_printf(&p->db, "%s/phr.db", c->val[OPT_DATA]))
+    if (c->val[OPT_STORE] ? buf_puts(&p->db, c->val[OPT_STORE]) : buf_printf(&p->db, "%s/phr.db", c->val[OPT_DATA]))
         return -1;
     if (c->val[OPT_KEY] ? buf_puts(&p->key, c->val[OPT_KEY]) : buf_printf(&p->key, "%s/master.key", c->val[OPT_DATA]))
         return -1;
@@ -56,9 +57,15 @@ int paths_for(const struct cli *c, struct paths *p)
 
 void paths_free(struct paths *p)
 {
-    buf_free(&p->db);
+    buf_wipe(&p->db); /* a URL may hold a password */
     buf_free(&p->key);
     buf_free(&p->audit_key);
+    buf_free(&p->shown);
+}
+
+const char *store_shown(struct paths *p)
+{
+    return store_location_shown(p->db.data, &p->shown) ? "(the store)" : buf_cstr(&p->shown);
 }
 
 void set_log_level(const struct cli *c)
@@ -148,7 +155,7 @@ int64_t date_option(const struct cli *c, enum opt_id id)
     return lo;
 }
 
-int open_service(const struct cli *c, const struct paths *p, struct service **svc)
+int open_service(const struct cli *c, struct paths *p, struct service **svc)
 {
     struct service_config cfg;
     service_config_defaults(&cfg);
@@ -186,11 +193,15 @@ int open_service(const struct cli *c, const struct paths *p, struct service **sv
     cfg.login_lock_after = (int)after;
     cfg.login_lock_ms = lock * 1000;
     cfg.login_delay_ms = delay;
-    if (access(p->db.data, F_OK) != 0) {
-        fprintf(stderr, "phr: no store at %s: run 'phr init --data %s' first\n", p->db.data, c->val[OPT_DATA]);
-        return PHR_ENOTFOUND;
+    struct store *probe;
+    int err = store_open(p->db.data, STORE_READONLY, &probe);
+    store_close(probe);
+    if (err == PHR_ENOTFOUND) {
+        fprintf(stderr, "phr: no store at %s: run 'phr init' first\n", store_shown(p));
+        return err;
     }
-    int err = service_open(&cfg, svc);
+    if (err == PHR_OK)
+        err = service_open(&cfg, svc);
     if (err == PHR_EPERM)
         fprintf(stderr, "phr: a key file (%s or %s) is readable by others: chmod 600 it\n", p->key.data,
                 p->audit_key.data);
@@ -198,7 +209,7 @@ int open_service(const struct cli *c, const struct paths *p, struct service **sv
         fprintf(stderr, "phr: a key file is missing (%s, %s); an audit key for an older store is made with "
                         "'phr audit keygen'\n", p->key.data, p->audit_key.data);
     else if (err == PHR_EVERSION)
-        fprintf(stderr, "phr: the store %s was written by a newer phr; refusing to open it\n", p->db.data);
+        fprintf(stderr, "phr: the store %s was written by a newer phr; refusing to open it\n", store_shown(p));
     else if (err)
         fprintf(stderr, "phr: cannot open the service: %s\n", phr_strerror(err));
     return err;

@@ -69,7 +69,7 @@ enum db_lock { DB_LOCK_WRITER, DB_LOCK_RETENTION };
 enum db_dialect { DB_SQLITE, DB_POSTGRES };
 
 /* How a connection is opened (store.h's STORE_* are the same bits). */
-enum { DB_OPEN_READONLY = 1, DB_OPEN_CREATE = 2, DB_OPEN_WRITER = 4 };
+enum { DB_OPEN_READONLY = 1, DB_OPEN_CREATE = 2, DB_OPEN_WRITER = 4, DB_OPEN_NEW = 8 };
 
 struct store;
 

@@ -10,14 +10,14 @@ int db_schema_check(struct store *st, const struct db_schema_ops *ops, int n)
 {
     int have = 0;
     int err = ops->version_get(st, &have);
-    return err ? err : have > n ? PHR_EVERSION : PHR_OK;
+    return err ? err : have > n ? PHR_EVERSION : have == 0 ? PHR_ENOTFOUND : PHR_OK;
 }
 
 /* One step: in its transaction, after the lock, the version read again (an
  * instance may have migrated meanwhile). *have: the version after it;
  * *did: whether this step moved it. */
 static int step(struct store *st, const struct db_schema_ops *ops, const struct db_migration *steps, int n,
-                int *have, int *before_done, int *did)
+                int flags, int *have, int *before_done, int *did)
 {
     *did = 0;
     int err = st->drv->tx(st, DB_BEGIN);
@@ -27,6 +27,10 @@ static int step(struct store *st, const struct db_schema_ops *ops, const struct 
         err = ops->version_get(st, have);
     if (!err && *have > n)
         err = PHR_EVERSION;
+    if (!err && *have == 0 && !(flags & DB_OPEN_CREATE))
+        err = PHR_ENOTFOUND;
+    if (!err && *have > 0 && (flags & DB_OPEN_NEW))
+        err = PHR_EEXIST;
     if (!err && *have < n) {
         const struct db_migration *m = &steps[*have];
         if (m->before && *before_done != *have) {
@@ -47,16 +51,17 @@ static int step(struct store *st, const struct db_schema_ops *ops, const struct 
     return PHR_OK;
 }
 
-int db_migrate(struct store *st, const struct db_schema_ops *ops, const struct db_migration *steps, int n)
+int db_migrate(struct store *st, const struct db_schema_ops *ops, const struct db_migration *steps, int n, int flags)
 {
     int before_done = -1;
     for (;;) {
         int have = 0, did = 0;
-        int err = step(st, ops, steps, n, &have, &before_done, &did);
+        int err = step(st, ops, steps, n, flags, &have, &before_done, &did);
+        flags &= ~DB_OPEN_NEW; /* the schema this run makes is new */
         char vs[16];
         snprintf(vs, sizeof vs, "%d", err ? have + 1 : have);
         if (err) {
-            if (err != PHR_EVERSION)
+            if (err != PHR_EVERSION && err != PHR_ENOTFOUND && err != PHR_EEXIST)
                 log_event(LOG_ERROR, "store.migrate", "engine", st->drv->name, "to_version", vs, NULL);
             return err;
         }

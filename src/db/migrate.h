@@ -26,10 +26,13 @@ struct db_schema_ops {
     int (*lock)(struct store *st);
 };
 
-/* Brings the schema up to n, each step in one transaction; PHR_EVERSION if
- * the database is newer than this binary. */
-int db_migrate(struct store *st, const struct db_schema_ops *ops, const struct db_migration *steps, int n);
-/* PHR_EVERSION if newer than n, without changing anything. */
+/* Brings the schema up to n, each step in one transaction. PHR_EVERSION if
+ * the database is newer than this binary; PHR_ENOTFOUND if it has no
+ * schema and flags lack DB_OPEN_CREATE; PHR_EEXIST if it has one and
+ * flags hold DB_OPEN_NEW. */
+int db_migrate(struct store *st, const struct db_schema_ops *ops, const struct db_migration *steps, int n,
+               int flags);
+/* The same answers, without changing anything. */
 int db_schema_check(struct store *st, const struct db_schema_ops *ops, int n);
 
 extern const struct db_migration sqlite_migrations[];

@@ -389,7 +389,7 @@ int db_pg_open(const char *url, int flags, struct store **out)
     if (flags & DB_OPEN_READONLY)
         err = db_schema_check(&c->base, &schema_ops, pg_migration_count);
     else
-        err = db_migrate(&c->base, &schema_ops, pg_migrations, pg_migration_count);
+        err = db_migrate(&c->base, &schema_ops, pg_migrations, pg_migration_count, flags);
     if (err)
         goto fail;
     *out = &c->base;

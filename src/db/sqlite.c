@@ -312,7 +312,7 @@ int db_sqlite_open(const char *path, int flags, struct store **out)
                             " PRAGMA foreign_keys = ON; PRAGMA main.secure_delete = FAST;"
                             " PRAGMA main.journal_size_limit = 67108864;",
                             NULL, NULL, NULL) == SQLITE_OK &&
-               (err = db_migrate(&c->base, &schema_ops, sqlite_migrations, sqlite_migration_count)) == PHR_OK &&
+               (err = db_migrate(&c->base, &schema_ops, sqlite_migrations, sqlite_migration_count, flags)) == PHR_OK &&
                (flags & DB_OPEN_WRITER)) {
         err = sqlite_checkpointer_start(c->db, path, &c->ckpt);
     }

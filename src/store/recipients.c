@@ -50,22 +50,23 @@ static struct db_stmt token_get = DB_STMT(
     "client_token_get", "SELECT recipient_id, expires_at FROM client_tokens WHERE token_hash = ?1");
 /* Driven from the recipient's memberships (one or two groups), so that the
  * cost does not grow with the person's decisions or the number of
- * purposes: measured in bench/gate. */
-static struct db_stmt bases = DB_STMT(
-    "provision_bases",
-    "SELECT p.code, p.version, s.seq, v.kinds FROM group_members m"
-    " CROSS JOIN purposes v ON v.recipient_group = m.group_code"
-    " CROSS JOIN purpose_current p ON p.code = v.code AND p.version = v.version AND p.retired = 0"
-    " CROSS JOIN consent_state s ON s.person_id = ?2 AND s.purpose = p.code AND s.decision = 'grant'"
-    "   AND s.purpose_version >= p.covered_from"
-    " CROSS JOIN consents c ON c.seq = s.seq"
-    " CROSS JOIN recipients r ON r.id = m.recipient_id AND r.kind = 'recipient'"
-    " WHERE m.recipient_id = ?1 AND (?4 IS NULL OR m.group_code = ?4)"
-    "   AND (r.country = 'JP' OR instr(',' || c.countries || ',', ',' || r.country || ',') > 0)"
-    "   AND NOT EXISTS (SELECT 1 FROM suspension_state x WHERE x.person_id = ?2 AND x.purpose IN ('*', p.code))"
-    "   AND EXISTS (SELECT 1 FROM agreements g WHERE g.seq = (SELECT max(seq) FROM agreements"
-    "     WHERE recipient_id = ?1) AND g.ended = 0 AND (g.cert_expires IS NULL OR g.cert_expires > ?3))"
-    " ORDER BY p.code");
+ * purposes: measured in bench/gate. SQLite keeps the order of CROSS JOINs
+ * as written; PostgreSQL plans the order itself. */
+#define BASES(join)                                                                                          \
+    "SELECT p.code, p.version, s.seq, v.kinds FROM group_members m"                                          \
+    " " join " purposes v ON v.recipient_group = m.group_code"                                               \
+    " " join " purpose_current p ON p.code = v.code AND p.version = v.version AND p.retired = 0"             \
+    " " join " consent_state s ON s.person_id = ?2 AND s.purpose = p.code AND s.decision = 'grant'"          \
+    "   AND s.purpose_version >= p.covered_from"                                                             \
+    " " join " consents c ON c.seq = s.seq"                                                                  \
+    " " join " recipients r ON r.id = m.recipient_id AND r.kind = 'recipient'"                               \
+    " WHERE m.recipient_id = ?1 AND (?4 IS NULL OR m.group_code = ?4)"                                       \
+    "   AND (r.country = 'JP' OR instr(',' || c.countries || ',', ',' || r.country || ',') > 0)"             \
+    "   AND NOT EXISTS (SELECT 1 FROM suspension_state x WHERE x.person_id = ?2 AND x.purpose IN ('*', p.code))" \
+    "   AND EXISTS (SELECT 1 FROM agreements g WHERE g.seq = (SELECT max(seq) FROM agreements"               \
+    "     WHERE recipient_id = ?1) AND g.ended = 0 AND (g.cert_expires IS NULL OR g.cert_expires > ?3))"     \
+    " ORDER BY p.code"
+static struct db_stmt bases = DB_STMT2("provision_bases", BASES("CROSS JOIN"), BASES("JOIN"));
 static struct db_stmt agreement_insert = DB_STMT(
     "agreement_insert", "INSERT INTO agreements(recipient_id, signed_on, version, certification, cert_expires, ended,"
                         " recorded_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");

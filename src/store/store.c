@@ -8,10 +8,11 @@
 
 #include "db/engines.h"
 #include "store/internal.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 _Static_assert((int)STORE_READONLY == (int)DB_OPEN_READONLY && (int)STORE_CREATE == (int)DB_OPEN_CREATE &&
-                   (int)STORE_WRITER == (int)DB_OPEN_WRITER,
+                   (int)STORE_WRITER == (int)DB_OPEN_WRITER && (int)STORE_NEW == (int)DB_OPEN_NEW,
                "the store's open flags are the driver's");
 
 static const struct {
@@ -46,6 +47,35 @@ void store_close(struct store *st)
 const char *store_engine(const struct store *st)
 {
     return st->drv->dialect == DB_POSTGRES ? "postgresql" : "sqlite";
+}
+
+int store_location_shown(const char *location, struct buf *out)
+{
+    const char *scheme = strstr(location, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *slash = scheme ? strchr(scheme + 3, '/') : NULL;
+    const char *colon = scheme && at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    buf_reset(out);
+    if (at && (!slash || at < slash) && colon) {
+        buf_append(out, location, (size_t)(colon - location));
+        buf_puts(out, ":***");
+        buf_puts(out, at);
+    } else {
+        buf_puts(out, location);
+    }
+    /* password=… in the query, up to the next & */
+    char *pw = out->data ? strstr(out->data, "password=") : NULL;
+    if (pw) {
+        size_t start = (size_t)(pw - out->data) + 9, end = start + strcspn(pw + 9, "&");
+        struct buf rest;
+        buf_init(&rest);
+        buf_puts(&rest, out->data + end);
+        out->len = start;
+        buf_puts(out, "***");
+        buf_puts(out, buf_cstr(&rest));
+        buf_free(&rest);
+    }
+    return buf_failed(out) ? -1 : 0;
 }
 
 int store_begin(struct store *st)

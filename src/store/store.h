@@ -25,15 +25,23 @@ enum {
     /* The writer's connection: the engine may move housekeeping (SQLite's
      * WAL checkpoints) off the commit path. */
     STORE_WRITER = 4,
+    /* With STORE_CREATE: PHR_EEXIST if the store has a schema already. */
+    STORE_NEW = 8,
 };
 
 /* Opens (with STORE_CREATE: creates) and migrates the schema up to the
- * version this binary knows. PHR_EVERSION if the store is newer;
- * PHR_EINVAL for a location no engine takes. */
+ * version this binary knows. PHR_ENOTFOUND for a store without a schema
+ * (not created); PHR_EVERSION if the store is newer; PHR_EINVAL for a
+ * location no engine takes. */
 int store_open(const char *location, int flags, struct store **out);
 void store_close(struct store *st);
 /* "sqlite" or "postgresql". */
 const char *store_engine(const struct store *st);
+/* The location as it may be printed or logged: a URL's password (in the
+ * authority or as password=) replaced by "***". 0, or -1 on allocation
+ * failure. */
+struct buf;
+int store_location_shown(const char *location, struct buf *out);
 
 /* Transactions: a write transaction (on the writer's connection, which
  * also takes the writer's lock, so that writers of several instances on

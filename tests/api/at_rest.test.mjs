@@ -1,10 +1,11 @@
 // Encryption at rest (R2.5, design invariant 3): the database files hold
-// no plaintext value of a stored record, and no password or token.
+// no plaintext value of a stored record, and no password or token — on
+// PostgreSQL the database's relation files and the cluster's WAL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, quantity, PASSWORD } from './helpers.mjs';
+import { startServer, call, signupAndLogin, quantity, storeFiles, PASSWORD } from './helpers.mjs';
 
 test('R2.5 no plaintext health value, note, password or token in the store files', async () => {
   const srv = await startServer();
@@ -16,8 +17,11 @@ test('R2.5 no plaintext health value, note, password or token in the store files
   const fix = { ...quantity('29463-7', 98.765, 'kg', undefined, { note: [{ text: marker }] }), id: r.body.id };
   assert.equal((await call(srv, 'PUT', `/fhir/Observation/${r.body.id}`, { token: me.token, body: fix })).status, 200);
   // Read while the server still runs (the WAL holds the newest pages)...
-  const files = ['phr.db', 'phr.db-wal'].map((f) => join(srv.data, f)).filter(existsSync);
-  const scan = () => Buffer.concat(files.filter(existsSync).map((f) => readFileSync(f)));
+  const scan = () => {
+    const files = storeFiles(srv.data);
+    assert.ok(files.length > 0, 'the store has files to scan');
+    return Buffer.concat(files.map((f) => readFileSync(f)));
+  };
   const check = (bytes) => {
     for (const needle of [marker, '123.456', '98.765', PASSWORD, me.token, 'valueQuantity', 'effectiveDateTime']) {
       assert.equal(bytes.indexOf(Buffer.from(needle)), -1, `found '${needle}' in the store files`);

@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr, newDataDir } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, newDataDir, copyStore } from './helpers.mjs';
 
 async function activity() {
   const srv = await startServer();
@@ -20,8 +20,8 @@ async function activity() {
 }
 
 function copyOf(data) {
-  const dir = mkdtempSync(join(tmpdir(), 'phr-audit-'));
-  cpSync(data, dir, { recursive: true });
+  const dir = join(mkdtempSync(join(tmpdir(), 'phr-audit-')), 'data');
+  copyStore(data, dir);
   return dir;
 }
 
@@ -49,7 +49,7 @@ test('R2.3 audit verify passes on an intact chain and fails on tampering, naming
     assert.equal(r.status, 1, `${name}: ${r.stdout}`);
     assert.match(r.stdout, new RegExp(`BROKEN at entry ${seq}:`), name);
     assert.match(r.stdout, why, name);
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(join(dir, '..'), { recursive: true, force: true });
   }
   rmSync(join(data, '..'), { recursive: true, force: true });
 });
@@ -84,7 +84,7 @@ test('R2.3 checkpoints signed at shutdown detect a cut-off tail; auditors verify
   const cut = phr(['audit', 'verify', '--data', dir]);
   assert.equal(cut.status, 1);
   assert.match(cut.stdout, new RegExp(`truncated: checkpoint \\d+ signed the chain up to entry ${n}, but it ends at entry ${n - 2}`));
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(join(dir, '..'), { recursive: true, force: true });
   assert.throws(() => sql(data, 'DELETE FROM audit_checkpoints'), /append-only/);
   rmSync(join(data, '..'), { recursive: true, force: true });
 });

@@ -89,7 +89,7 @@ test('R4.4 kick-off, status, NDJSON: the records of the consenting persons only,
   assert.ok(obs.lines.every((o) => o.resourceType === 'Observation'));
   for (const o of obs.lines) validateProfiled(o); // JP Core's vital-signs profile, offline
   assert.deepEqual([provisions(alice), provisions(bob), provisions(carol)], [before[0] + 1, before[1], before[2] + 1]);
-  const items = sql(srv.data, `SELECT items FROM provisions WHERE person_id = '${alice.personId}' ORDER BY rowid DESC LIMIT 1`);
+  const items = sql(srv.data, `SELECT items FROM provisions WHERE person_id = '${alice.personId}' ORDER BY seq DESC LIMIT 1`);
   assert.equal(items.split(',').length, 3, 'the provision names every record sent');
 
   const meds = await fetchFile(clinicToken, manifest.output[1].url);
@@ -207,7 +207,7 @@ test('R4.4 R3.7 R3.9 a recipient fetches one person\'s SPHR package: only the ki
   assert.equal(types.filter((t) => t === 'Observation').length, 2);
   for (const e of bundle.entry) validateProfiled(e.resource);
   assert.equal(provisions(dave), before + 1, 'one provision: the Observations');
-  const items = sql(srv.data, `SELECT items FROM provisions WHERE person_id = '${dave.personId}' ORDER BY rowid DESC LIMIT 1`);
+  const items = sql(srv.data, `SELECT items FROM provisions WHERE person_id = '${dave.personId}' ORDER BY seq DESC LIMIT 1`);
   assert.deepEqual(items.split(',').sort(), bundle.entry.filter((e) => e.resource.resourceType === 'Observation')
     .map((e) => `Observation/${e.resource.id}/_history/${e.resource.meta.versionId}`).sort(),
   'the provision names every record that went in, and its version');

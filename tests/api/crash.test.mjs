@@ -32,9 +32,9 @@ test('R2.3 a 2xx survives kill -9 under load; the chain verifies after each rest
     while (acknowledged.length < before + 150 && !failures.length) await new Promise((resolve) => setTimeout(resolve, 5));
     assert.deepEqual(failures, []);
     killed = true;
-    srv.proc.kill('SIGKILL');
+    const gone = srv.kill();
     await Promise.all(clients);
-    await new Promise((resolve) => (srv.proc.exitCode !== null || srv.proc.signalCode ? resolve() : srv.proc.on('exit', resolve)));
+    await gone;
     srv = await startServer({ data: srv.data });
     // Before anything new is written: the start-up checkpoint signed it all.
     const v = phr(['audit', 'verify', '--data', srv.data, '--records']);

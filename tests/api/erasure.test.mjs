@@ -3,11 +3,11 @@
 // each step finishes on restart, never leaving a half-erased person.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   startServer, call, create, signupAndLogin, bloodPressure, quantity, sql, totp, PASSWORD, uniqueLogin,
+  backupStore, copyKeyStore, storeFiles,
 } from './helpers.mjs';
 
 
@@ -76,17 +76,11 @@ test('R3.10 erasure by data kind: the preview lists exactly what goes, a wrong p
   }
 });
 
-// A consistent copy of a live database file, as an operator's backup is made.
-function backupDb(from, to) {
-  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', from, `.backup '${to}'`]);
-  assert.equal(r.status, 0, String(r.stderr));
-}
-
-// The store, the key store and the keys, copied while the service runs.
-function backup(data, to) {
-  mkdirSync(to, { recursive: true });
-  for (const f of ['phr.db', 'keys.db']) backupDb(join(data, f), join(to, f));
-  for (const f of ['master.key', 'audit.key']) copyFileSync(join(data, f), join(to, f));
+// No image of the wrapped key left where the key store keeps its data.
+function keyGone(data, wrapped) {
+  for (const f of storeFiles(data, { keys: true })) {
+    assert.equal(readFileSync(f).indexOf(wrapped), -1, `no copy of the wrapped key is left in ${f}`);
+  }
 }
 
 test('R3.10 account erasure: a copy of the store taken before, opened with the live keys, yields nothing of the person', async () => {
@@ -100,7 +94,7 @@ test('R3.10 account erasure: a copy of the store taken before, opened with the l
     const factor = (body) => call(srv, 'POST', '/api/v1/me/second-factor', { token: me.token, body });
     const begun = await factor({ action: 'begin' });
     assert.equal((await factor({ action: 'confirm', otp: totp(begun.body.totp_uri) })).status, 200, 'a second factor, erased too');
-    backup(srv.data, copy);
+    backupStore(srv.data, copy);
     const wrapped = Buffer.from(sql(srv.data, `SELECT hex(wrapped) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), 'hex');
     assert.equal(wrapped.length, 72);
 
@@ -117,10 +111,7 @@ test('R3.10 account erasure: a copy of the store taken before, opened with the l
     const login = await call(srv, 'POST', '/api/v1/login', { body: { login: me.login, password: PASSWORD } });
     assert.equal(login.status, 401);
     assert.equal(sql(srv.data, `SELECT count(*) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), '0');
-    for (const f of ['keys.db', 'keys.db-wal']) {
-      const bytes = existsSync(join(srv.data, f)) ? readFileSync(join(srv.data, f)) : Buffer.alloc(0);
-      assert.equal(bytes.indexOf(wrapped), -1, `no copy of the wrapped key is left in ${f}`);
-    }
+    keyGone(srv.data, wrapped);
     assert.equal(sql(srv.data, `SELECT login || '|' || pw_hash || '|' || status FROM persons WHERE id = '${me.personId}'`),
       `erased:${me.personId}||erased`);
     for (const t of ['records', 'consents', 'consent_state', 'sessions', 'suspensions', 'second_factors', 'second_factor_codes']) {
@@ -132,7 +123,7 @@ test('R3.10 account erasure: a copy of the store taken before, opened with the l
 
     // The copy taken before, with the live key store: the person's rows
     // are there, sealed, and nothing opens them.
-    backupDb(join(srv.data, 'keys.db'), join(copy, 'keys.db'));
+    copyKeyStore(srv.data, copy);
     assert.equal(sql(copy, `SELECT count(*) FROM records WHERE person_id = '${me.personId}'`), '1');
     const old = await startServer({ data: copy });
     try {
@@ -159,7 +150,7 @@ for (const step of ['erasure.rows', 'erasure.key']) {
     const wrapped = Buffer.from(sql(srv.data, `SELECT hex(wrapped) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), 'hex');
     const p = await ask(srv, me, { scope: 'account' });
     assert.equal(p.status, 201, p.text);
-    const exited = new Promise((resolve) => srv.proc.on('exit', (code) => resolve(code)));
+    const exited = srv.exit();
     await assert.rejects(confirm(srv, me, p.body.id), 'the process dies before it answers');
     assert.equal(await exited, 86);
     assert.equal(sql(srv.data, `SELECT status FROM erasures WHERE id = '${p.body.id}'`), 'erasing');
@@ -171,10 +162,7 @@ for (const step of ['erasure.rows', 'erasure.key']) {
       assert.ok(again.logs.some((l) => l.includes('"erasure.resume"')));
       assert.equal(sql(srv.data, `SELECT status FROM erasures WHERE id = '${p.body.id}'`), 'done');
       assert.equal(sql(srv.data, `SELECT count(*) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), '0');
-    for (const f of ['keys.db', 'keys.db-wal']) {
-      const bytes = existsSync(join(srv.data, f)) ? readFileSync(join(srv.data, f)) : Buffer.alloc(0);
-      assert.equal(bytes.indexOf(wrapped), -1, `no copy of the wrapped key is left in ${f}`);
-    }
+    keyGone(srv.data, wrapped);
       const login = await call(again, 'POST', '/api/v1/login', { body: { login: me.login, password: PASSWORD } });
       assert.equal(login.status, 401);
     } finally {
@@ -186,24 +174,20 @@ for (const step of ['erasure.rows', 'erasure.key']) {
 
 test('R3.10 a key store restored from a backup forgets erased persons again at start-up', async () => {
   const srv = await startServer();
-  const saved = join(srv.data, '..', 'keys-backup.db');
+  const saved = join(srv.data, '..', 'keys-backup');
   const me = await signupAndLogin(srv);
   const wrapped = Buffer.from(sql(srv.data, `SELECT hex(wrapped) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), 'hex');
-  backupDb(join(srv.data, 'keys.db'), saved);
+  backupStore(srv.data, saved);
+  copyKeyStore(srv.data, saved);
   const p = await ask(srv, me, { scope: 'account' });
   assert.equal((await confirm(srv, me, p.body.id)).status, 200);
   await srv.stop({ keep: true });
-  rmSync(join(srv.data, 'keys.db-wal'), { force: true });
-  rmSync(join(srv.data, 'keys.db-shm'), { force: true });
-  copyFileSync(saved, join(srv.data, 'keys.db'));
+  copyKeyStore(saved, srv.data);
   assert.equal(sql(srv.data, `SELECT count(*) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), '1');
   const again = await startServer({ data: srv.data });
   try {
     assert.equal(sql(srv.data, `SELECT count(*) FROM data_keys WHERE person_id = '${me.personId}'`, 'keys.db'), '0');
-    for (const f of ['keys.db', 'keys.db-wal']) {
-      const bytes = existsSync(join(srv.data, f)) ? readFileSync(join(srv.data, f)) : Buffer.alloc(0);
-      assert.equal(bytes.indexOf(wrapped), -1, `no copy of the wrapped key is left in ${f}`);
-    }
+    keyGone(srv.data, wrapped);
     assert.ok(again.logs.some((l) => l.includes('"erasure.keys_forgotten"')));
   } finally {
     await again.stop();

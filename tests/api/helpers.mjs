@@ -2,7 +2,7 @@
 // to it. The binary is the sanitizer build (PHR_BIN, set by scripts/test.sh).
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +12,62 @@ export const BIN = process.env.PHR_BIN || new URL('../../build-asan/phr', import
 
 export const MANIFEST = new URL('../../policies/policy.json', import.meta.url).pathname;
 
+// The engine the suites run on. With PHR_TEST_PG (a throwaway cluster that
+// scripts/pg.sh started) every data directory's store is a database of its
+// own in it, created directly and reached as phr would be deployed: at
+// PHR_TEST_PG_STORE (the cluster itself, or pgbouncer in front of it). The
+// data directory still holds the keys; without PHR_TEST_PG the store is
+// its phr.db (SQLite).
+const PG = process.env.PHR_TEST_PG;
+const PG_STORE = process.env.PHR_TEST_PG_STORE || PG;
+export const ENGINE = PG ? 'postgresql' : 'sqlite';
+const stores = new Map();
+let databases = 0;
+
+// The environment that points phr at a data directory's store.
+export function storeEnv(data) {
+  return stores.has(data) ? { PHR_STORE: `${PG_STORE}/${stores.get(data)}` } : {};
+}
+
+// SQLite's functions that the tests' own statements use, defined for
+// PostgreSQL in the test databases only (the service uses none of them).
+const PG_TEST_FUNCTIONS = `
+CREATE FUNCTION hex(bytea) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT upper(encode($1, 'hex')) $$;
+CREATE FUNCTION instr(bytea, text) RETURNS integer LANGUAGE sql IMMUTABLE
+  AS $$ SELECT position(convert_to($2, 'UTF8') IN $1) $$;
+CREATE FUNCTION randomblob(integer) RETURNS bytea LANGUAGE sql VOLATILE
+  AS $$ SELECT decode(string_agg(lpad(to_hex(floor(random() * 256)::int), 2, '0'), ''), 'hex')
+        FROM generate_series(1, $1) $$;
+CREATE FUNCTION group_concat_step(acc text, v text, sep text) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT CASE WHEN v IS NULL THEN acc WHEN acc IS NULL THEN v ELSE acc || sep || v END $$;
+CREATE FUNCTION group_concat_step(acc text, v text) RETURNS text LANGUAGE sql IMMUTABLE
+  AS $$ SELECT group_concat_step(acc, v, ',') $$;
+CREATE AGGREGATE group_concat(text, text) (SFUNC = group_concat_step, STYPE = text);
+CREATE AGGREGATE group_concat(text) (SFUNC = group_concat_step, STYPE = text);`;
+
+function newDatabase(data) {
+  const name = `t${process.pid}_${++databases}`;
+  execFileSync('psql', ['-q', `${PG}/postgres`, '-c', `CREATE DATABASE ${name}`], { stdio: 'pipe' });
+  execFileSync('psql', ['-q', `${PG}/${name}`, '-c', PG_TEST_FUNCTIONS], { stdio: 'pipe' });
+  stores.set(data, name);
+  return name;
+}
+
+// A data directory for `phr init`, with its own database on PostgreSQL.
+export function freshData(data) {
+  if (PG) newDatabase(data);
+  return data;
+}
+
 // A fresh store with the shipped demo policies published, unless
 // { publish: false }.
 export function newDataDir({ publish = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'phr-api-'));
-  execFileSync(BIN, ['init', '--data', join(dir, 'data')], { stdio: 'pipe' });
-  if (publish) execFileSync(BIN, ['policy', 'publish', '--data', join(dir, 'data'), '--manifest', MANIFEST], { stdio: 'pipe' });
-  return { root: dir, data: join(dir, 'data') };
+  const data = freshData(join(dir, 'data'));
+  const env = { ...process.env, ...storeEnv(data) };
+  execFileSync(BIN, ['init', '--data', data], { stdio: 'pipe', env });
+  if (publish) execFileSync(BIN, ['policy', 'publish', '--data', data, '--manifest', MANIFEST], { stdio: 'pipe', env });
+  return { root: dir, data };
 }
 
 function freePort() {
@@ -37,7 +86,7 @@ export async function startServer({ env = {}, data, args = [], publish = true } 
   const dirs = data ? { root: null, data } : newDataDir({ publish });
   const port = await freePort();
   const proc = spawn(BIN, ['serve', '--data', dirs.data, '--listen', `127.0.0.1:${port}`, ...args], {
-    env: { ...process.env, PHR_LOGIN_DELAY_MS: '0', ...env },
+    env: { ...process.env, PHR_LOGIN_DELAY_MS: '0', ...storeEnv(dirs.data), ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const logs = [];
@@ -64,6 +113,13 @@ export async function startServer({ env = {}, data, args = [], publish = true } 
     });
     exited.then(({ code }) => reject(new Error(`server exited (${code}) before ready:\n${logs.join('\n')}`)));
   });
+  // A test that fails before stopping its server must not leave it running
+  // (nor keep this file's process waiting for it): once ready, the server
+  // holds the event loop no longer, and is killed when the process exits.
+  proc.unref();
+  proc.stderr.unref();
+  const orphan = () => proc.kill('SIGKILL');
+  process.on('exit', orphan);
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
@@ -72,7 +128,25 @@ export async function startServer({ env = {}, data, args = [], publish = true } 
     proc,
     // Stops with SIGTERM and asserts a clean exit: under ASan a leak or an
     // error at shutdown makes the exit status non-zero.
+    // Waits for it to end on its own; its exit status.
+    async exit() {
+      process.off('exit', orphan);
+      proc.ref();
+      proc.stderr.ref();
+      return (await exited).code;
+    },
+    // Kills it as a crash would, and waits until it is gone.
+    async kill() {
+      process.off('exit', orphan);
+      proc.ref();
+      proc.stderr.ref();
+      proc.kill('SIGKILL');
+      await exited;
+    },
     async stop({ keep = false } = {}) {
+      process.off('exit', orphan);
+      proc.ref();
+      proc.stderr.ref();
       proc.kill('SIGTERM');
       const { code, signal } = await exited;
       assert.equal(signal, null, `server died by ${signal}:\n${logs.slice(-30).join('\n')}`);
@@ -169,8 +243,12 @@ export function quantity(code, value, unit, when = '2026-11-01T07:30:00+09:00', 
 }
 
 // Runs SQL against a data directory's store (or, with file 'keys.db', its
-// key store) with Debian's sqlite3 tool.
+// key store) with Debian's sqlite3 tool, or psql on PostgreSQL (where the
+// key store is the schema ks). Output as sqlite3 gives it: a row a line,
+// columns joined by '|'.
 export function sql(data, statement, file = 'phr.db') {
+  if (stores.has(data)) return psql(data, pgDialect(data, statement), file === 'keys.db');
+
   // The server may be committing: wait for its lock as the server would.
   const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(data, file), statement], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
@@ -193,8 +271,126 @@ export async function publishPurpose(srv, purpose) {
   return r;
 }
 
+function psql(data, statement, keys = false) {
+  const path = keys ? 'SET search_path TO ks, public; ' : '';
+  const r = spawnSync('psql', ['-qAt', '-v', 'ON_ERROR_STOP=1', `${PG}/${stores.get(data)}`, '-c', path + statement],
+    { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`psql failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+// The two spellings the tests' statements use that PostgreSQL spells
+// otherwise: a blob literal, and a trigger dropped without its table.
+function pgDialect(data, statement) {
+  return statement
+    .replace(/\bx'([0-9a-fA-F]*)'/g, "'\\x$1'::bytea")
+    .replace(/DROP TRIGGER (IF EXISTS )?(\w+)/g, (_, ifExists, name) => `DROP TRIGGER ${ifExists || ''}${name} ON ${psql(
+      data, `SELECT tgrelid::regclass FROM pg_trigger WHERE tgname = '${name}'`) || 'audit'}`);
+}
+
+// The files that hold a data directory's store (keys: its key store), for
+// scans of what is at rest: SQLite's database and log; on PostgreSQL the
+// relation files of that database (of ks.data_keys for the key store) once
+// a checkpoint has written every page, and, for the store, the cluster's
+// WAL. (The WAL also holds a deleted key until it is recycled: see
+// docs/postgresql.md; it is not scanned for keys.)
+export function storeFiles(data, { keys = false } = {}) {
+  if (!stores.has(data)) {
+    const base = keys ? 'keys.db' : 'phr.db';
+    return [base, `${base}-wal`].map((f) => join(data, f)).filter(existsSync);
+  }
+  const dir = join(process.env.PHR_TEST_PG_DIR, 'data');
+  psql(data, 'CHECKPOINT');
+  if (keys) return [join(dir, psql(data, "SELECT pg_relation_filepath('ks.data_keys')"))];
+  const db = join(dir, 'base', psql(data, 'SELECT oid FROM pg_database WHERE datname = current_database()'));
+  const wal = join(dir, 'pg_wal');
+  return [...readdirSync(db).map((f) => join(db, f)), ...readdirSync(wal).filter((f) => /^[0-9A-F]{24}$/.test(f))
+    .map((f) => join(wal, f))];
+}
+
+// A copy of a running store as an operator's backup of the records is
+// made, into the data directory `to` (with the key files): SQLite's files
+// by its online backup; on PostgreSQL a pg_dump without the key store's
+// schema, restored into a database of its own (docs/postgresql.md).
+export function backupStore(data, to) {
+  mkdirSync(to, { recursive: true });
+  for (const f of ['master.key', 'audit.key']) copyFileSync(join(data, f), join(to, f));
+  if (!stores.has(data)) {
+    for (const f of ['phr.db', 'keys.db']) sqliteBackup(join(data, f), join(to, f));
+    return;
+  }
+  const name = `t${process.pid}_${++databases}`;
+  execFileSync('psql', ['-q', `${PG}/postgres`, '-c', `CREATE DATABASE ${name}`], { stdio: 'pipe' });
+  const dump = execFileSync('pg_dump', ['--exclude-schema=ks', `${PG}/${stores.get(data)}`]);
+  execFileSync('psql', ['-q', `${PG}/${name}`], { input: dump, stdio: ['pipe', 'pipe', 'pipe'] });
+  execFileSync('psql', ['-q', `${PG}/${name}`, '-c', 'CREATE SCHEMA ks'], { stdio: 'pipe' });
+  stores.set(to, name);
+}
+
+// The key store of `from`, as it is now, put in place of `to`'s (a key store
+// restored from a backup, or the live one beside an old copy).
+export function copyKeyStore(from, to) {
+  if (!stores.has(from)) {
+    for (const f of ['keys.db-wal', 'keys.db-shm']) rmSync(join(to, f), { force: true });
+    return sqliteBackup(join(from, 'keys.db'), join(to, 'keys.db'));
+  }
+  psql(to, 'DROP SCHEMA IF EXISTS ks CASCADE');
+  const dump = execFileSync('pg_dump', ['--schema=ks', `${PG}/${stores.get(from)}`]);
+  execFileSync('psql', ['-q', `${PG}/${stores.get(to)}`], { input: dump, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+// A whole copy of a stopped server's store, key store and keys.
+export function copyStore(from, to) {
+  if (!stores.has(from)) return cpSync(from, to, { recursive: true });
+  backupStore(from, to);
+  copyKeyStore(from, to);
+}
+
+// The schema version a store says it has (a newer phr's, to be refused).
+export function setSchemaVersion(data, version) {
+  sql(data, stores.has(data) ? `UPDATE phr_schema SET version = ${version}` : `PRAGMA user_version = ${version}`);
+}
+
+// Every table of the live schema, the key store's included.
+export function tableNames(data) {
+  if (stores.has(data)) {
+    return psql(data, "SELECT table_name FROM information_schema.tables WHERE table_schema IN ('public', 'ks')"
+      + " AND table_name <> 'phr_schema'").split('\n').sort();
+  }
+  const names = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
+  return [...sql(data, names).split('\n'), ...sql(data, names, 'keys.db').split('\n')].sort();
+}
+
+// Another process takes the store's write lock (SQLite's, or the writers'
+// advisory lock on PostgreSQL) and holds it until release() is called.
+export async function holdWriter(data) {
+  const pg = stores.has(data);
+  const proc = pg
+    ? spawn('psql', ['-q', `${PG}/${stores.get(data)}`], { stdio: ['pipe', 'ignore', 'pipe'] })
+    : spawn('sqlite3', [join(data, 'phr.db')], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  // It says so on stderr (a pipe's stdout is buffered, its stderr is not).
+  proc.stdin.write(pg ? 'BEGIN;\nSELECT pg_advisory_xact_lock(123593891512321);\n\\warn locked\n'
+    : '.timeout 10000\nBEGIN IMMEDIATE;\nSELECT locked_now;\n');
+  await new Promise((resolve) => proc.stderr.once('data', resolve));
+  return {
+    async release() {
+      proc.stdin.end('COMMIT;\n');
+      await exited;
+    },
+  };
+}
+
+function sqliteBackup(from, to) {
+  const r = spawnSync('sqlite3', ['-cmd', '.timeout 10000', from, `.backup '${to}'`]);
+  if (r.status !== 0) throw new Error(`sqlite3 .backup failed: ${r.stderr}`);
+}
+
+// Runs the phr binary; a --data argument brings its store with it.
 export function phr(args, opts = {}) {
-  return spawnSync(BIN, args, { encoding: 'utf8', ...opts });
+  const i = args.indexOf('--data');
+  const env = { ...process.env, ...(i >= 0 ? storeEnv(args[i + 1]) : {}), ...(opts.env || {}) };
+  return spawnSync(BIN, args, { encoding: 'utf8', ...opts, env });
 }
 
 // A file handed to POST /api/v1/imports as the person (R4.2).

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { newDataDir, sql, phr } from './helpers.mjs';
+import { newDataDir, sql, phr, tableNames } from './helpers.mjs';
 
 test('R2.6 the inventory lists every table of the live schema, with protection, purposes, reach and retention', () => {
   const { root, data } = newDataDir();
@@ -11,9 +11,7 @@ test('R2.6 the inventory lists every table of the live schema, with protection, 
   assert.equal(r.status, 0, r.stderr);
   const inv = JSON.parse(r.stdout);
   assert.equal(inv.unclassified, 0);
-  const names = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'";
-  const tables = [...sql(data, names).split('\n'), ...sql(data, names, 'keys.db').split('\n')].sort();
-  assert.deepEqual(inv.items.map((i) => i.table), tables, 'every table, from the schema itself');
+  assert.deepEqual(inv.items.map((i) => i.table), tableNames(data), 'every table, from the schema itself');
   const byName = Object.fromEntries(inv.items.map((i) => [i.table, i]));
   const col = (t, c) => byName[t].columns.find((x) => x.name === c).protection;
   assert.equal(col('records', 'body'), 'sealed');

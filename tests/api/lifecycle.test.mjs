@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, newDataDir, sql, phr } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, newDataDir, freshData, setSchemaVersion, sql, phr } from './helpers.mjs';
 
 test('phr --version and help explain themselves', () => {
   assert.match(phr(['--version']).stdout, /^phr \d+\.\d+\.\d+/);
@@ -21,18 +21,18 @@ test('phr --version and help explain themselves', () => {
 
 test('R2.5 R2.1 init creates a 0600 key, refuses to overwrite one, and can make the first asset manager', () => {
   const root = mkdtempSync(join(tmpdir(), 'phr-init-'));
-  const data = join(root, 'data');
+  const data = freshData(join(root, 'data'));
   assert.equal(phr(['init', '--data', data]).status, 0);
   const again = phr(['init', '--data', data]);
   assert.equal(again.status, 1);
   assert.match(again.stderr, /refusing/);
-  const withManager = join(root, 'managed');
+  const withManager = freshData(join(root, 'managed'));
   const m = phr(['init', '--data', withManager, '--login', 'boss@provider.example.jp', '--log-level', 'warn']);
   assert.equal(m.status, 0, m.stderr);
   const first = JSON.parse(m.stdout.trim().split('\n').at(-1));
   assert.equal(first.role, 'asset-manager');
   assert.match(first.totp_uri, /^otpauth:/);
-  const keyOnly = join(root, 'other');
+  const keyOnly = freshData(join(root, 'other'));
   assert.equal(phr(['init', '--data', keyOnly, '--key', join(data, 'master.key')]).status, 1);
   rmSync(root, { recursive: true, force: true });
 });
@@ -51,7 +51,7 @@ test('R2.5 serve refuses a master key readable by others, and a missing store', 
 
 test('a store written by a newer phr is refused', () => {
   const { root, data } = newDataDir();
-  sql(data, 'PRAGMA user_version = 999');
+  setSchemaVersion(data, 999);
   const r = phr(['serve', '--data', data]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /newer phr/);
@@ -139,7 +139,7 @@ test('SIGTERM stops promptly after clients vanished while their requests waited 
   let timer;
   const hung = new Promise((_, reject) => {
     timer = setTimeout(() => {
-      srv.proc.kill('SIGKILL');
+      srv.kill();
       reject(new Error(`stop hung on vanished clients (${gone} left early)`));
     }, 25000);
   });

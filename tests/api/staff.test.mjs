@@ -373,7 +373,7 @@ test('R2.7 the information-asset manager adds an organisation, a group, a member
 test('R3.1 R3.5 the information-asset manager publishes texts and purposes over the API, each purpose change marked; a dry run and a refusal write nothing', async () => {
   const token = await managerToken();
   const publish = (body, query = '') => call(srv, 'POST', `/api/v1/staff/policies${query}`, { token, body });
-  const versions = () => sql(srv.data, "SELECT group_concat(code || ':' || version, ' ') FROM (SELECT code, version FROM purposes ORDER BY code, version)");
+  const versions = () => sql(srv.data, "SELECT group_concat(code || ':' || version, ' ') FROM (SELECT code, version FROM purposes ORDER BY code, version) AS v");
   const me = await signupAndLogin(srv);
   assert.equal((await decide(srv, me.token, [{ purpose: 'research', decision: 'grant' }])).status, 201);
   const draft = manifestFrom((await call(srv, 'GET', '/api/v1/policies')).body);

@@ -8,16 +8,16 @@
 // rolled back, naming the record.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, copyStore } from './helpers.mjs';
 
 let data, witness, alice, bp, weight;
 const verify = (dir, ...args) => phr(['audit', 'verify', '--data', dir, ...args]);
 const copy = () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'phr-tamper-')), 'data');
-  cpSync(data, dir, { recursive: true });
+  copyStore(data, dir);
   return dir;
 };
 const UNLOCK = 'DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete;';
@@ -72,8 +72,7 @@ test('R2.3 a crash leaves a tail unsigned; the next start signs it before anythi
   const dir = copy();
   const srv = await startServer({ data: dir, args: ['--checkpoint-seconds', '0'] });
   await call(srv, 'POST', '/api/v1/login', { body: { login: alice.login, password: 'wrong password here' } });
-  srv.proc.kill('SIGKILL');
-  await new Promise((resolve) => srv.proc.on('exit', resolve));
+  await srv.kill();
   await new Promise((resolve) => setTimeout(resolve, 2500));
   const crashed = verify(dir, '--checkpoint-seconds', '1');
   assert.equal(crashed.status, 1, crashed.stdout);

@@ -4,10 +4,8 @@
 // one thread still answers everyone else meanwhile.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { startServer, call, signupAndLogin } from './helpers.mjs';
+import { startServer, call, signupAndLogin, holdWriter } from './helpers.mjs';
 
 const CDA = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
 
@@ -15,12 +13,7 @@ test('with one HTTP thread and the writer held up, an import waits suspended whi
   const srv = await startServer({ args: ['--threads', '1'] });
   const me = await signupAndLogin(srv);
   // Another process takes the store's write lock and keeps it until told.
-  // (It says so with an error on stderr after BEGIN: a pipe's stdout is
-  // buffered, its stderr is not.)
-  const lock = spawn('sqlite3', [join(srv.data, 'phr.db')], { stdio: ['pipe', 'ignore', 'pipe'] });
-  const exited = new Promise((resolve) => lock.on('exit', resolve));
-  lock.stdin.write('.timeout 10000\nBEGIN IMMEDIATE;\nSELECT locked_now;\n');
-  await new Promise((resolve) => lock.stderr.once('data', resolve));
+  const lock = await holdWriter(srv.data);
   const order = [];
   const pending = [
     call(srv, 'POST', '/api/v1/imports', { token: me.token, body: CDA, headers: { 'content-type': 'application/xml' } })
@@ -31,9 +24,9 @@ test('with one HTTP thread and the writer held up, an import waits suspended whi
   await new Promise((resolve) => setTimeout(resolve, 300)); // both reach the writer and wait there
   const health = await call(srv, 'GET', '/api/v1/health');
   order.push(`health ${health.status}`);
-  lock.stdin.end('COMMIT;\n');
+  const released = lock.release();
   await Promise.all(pending);
-  await exited;
+  await released;
   assert.equal(order[0], 'health 200', `the one thread answered while the writer was held up: ${order.join(', ')}`);
   assert.deepEqual(order.slice(1).sort(), ['erasure 201', 'import 201']);
   await srv.stop();
