@@ -101,6 +101,11 @@ struct plan {
     struct prune_counts prune;
     struct prune_limits limits;
     int64_t notice_erase_after;
+    /* The newest run when the plan was made: if another instance applied
+     * one since (the writers take turns), this plan is stale and skipped,
+     * so that several instances on one store run retention once. */
+    int64_t last_run_seen;
+    int superseded;
     char summary[256];
 };
 
@@ -127,7 +132,11 @@ static int make_plan(struct plan *p, struct store *rd)
     };
     p->notice_erase_after = p->as_of + c->inactive_notice_ms;
     struct termination_row t;
-    int err = store_retention_prune(rd, &p->limits, 1, &p->prune);
+    int err = store_retention_run_last(rd, &p->last_run_seen);
+    if (err == PHR_ENOTFOUND)
+        err = PHR_OK;
+    if (!err)
+        err = store_retention_prune(rd, &p->limits, 1, &p->prune);
     if (!err && c->inactive_after_ms > 0)
         err = store_persons_inactive(rd, p->as_of - c->inactive_after_ms, add_id, &p->notify);
     if (!err)
@@ -189,7 +198,15 @@ static int prune_and_notify(struct job *j, struct store *st)
 {
     struct plan *p = ((struct apply_job *)j)->p;
     struct prune_counts done;
-    int err = store_retention_prune(st, &p->limits, 0, &done);
+    int64_t last = 0;
+    int err = store_retention_run_last(st, &last);
+    if (err && err != PHR_ENOTFOUND)
+        return err;
+    if (last != p->last_run_seen) {
+        p->superseded = 1;
+        return PHR_OK;
+    }
+    err = store_retention_prune(st, &p->limits, 0, &done);
     for (const char *s = buf_cstr(&p->notify); !err && *s;) {
         char id[ID_LEN + 1];
         size_t n = strcspn(s, ",");
@@ -272,6 +289,11 @@ int retention_run(struct service *svc, const struct actor *a, int64_t as_of, int
         struct apply_job j = {.job = {.run = prune_and_notify}, .p = &p};
         if (writer_call(svc->writer, &j.job) != PHR_OK) {
             fault_set(fault, F_UNAVAILABLE, NULL, "retention could not be applied; nothing was changed");
+            goto out;
+        }
+        if (p.superseded) {
+            log_event(LOG_INFO, "retention.skipped", "why", "another instance ran retention since this plan", NULL);
+            rc = 0;
             goto out;
         }
         struct notice_row proto = {.kind = "inactivity", .at = as_of, .erase_after = p.notice_erase_after};

@@ -15,27 +15,9 @@ _Static_assert((int)STORE_READONLY == (int)DB_OPEN_READONLY && (int)STORE_CREATE
                    (int)STORE_WRITER == (int)DB_OPEN_WRITER && (int)STORE_NEW == (int)DB_OPEN_NEW,
                "the store's open flags are the driver's");
 
-static const struct {
-    const char *prefix;
-    int (*open)(const char *location, int flags, struct store **out);
-    int strip;
-} engines[] = {
-    {"postgres://", db_pg_open, 0},
-    {"postgresql://", db_pg_open, 0},
-    {"sqlite:", db_sqlite_open, 1},
-};
-
 int store_open(const char *location, int flags, struct store **out)
 {
-    *out = NULL;
-    for (size_t i = 0; i < sizeof engines / sizeof engines[0]; i++) {
-        size_t n = strlen(engines[i].prefix);
-        if (!strncmp(location, engines[i].prefix, n))
-            return engines[i].open(engines[i].strip ? location + n : location, flags, out);
-    }
-    if (strstr(location, "://"))
-        return PHR_EINVAL;
-    return db_sqlite_open(location, flags, out);
+    return db_open(location, flags, out);
 }
 
 void store_close(struct store *st)

@@ -24,6 +24,11 @@ export const ENGINE = PG ? 'postgresql' : 'sqlite';
 const stores = new Map();
 let databases = 0;
 
+// Where a data directory's store is, as --store takes it.
+export function storeLocation(data) {
+  return stores.has(data) ? `${PG_STORE}/${stores.get(data)}` : join(data, 'phr.db');
+}
+
 // The environment that points phr at a data directory's store.
 export function storeEnv(data) {
   return stores.has(data) ? { PHR_STORE: `${PG_STORE}/${stores.get(data)}` } : {};
