@@ -362,7 +362,10 @@ void req_auth_refused(struct request *r, int err)
                           "a request signed in by cookie that changes something must come from this site's pages");
     if (err == PHR_EPERM)
         return req_refuse(r, F_SESSION_EXPIRED, "the session has expired (or the account is disabled)");
-    req_refuse(r, F_SIGN_IN_REQUIRED, "no session or token was given, or it is not known");
+    if (err == PHR_ENOTFOUND)
+        return req_refuse(r, F_SIGN_IN_REQUIRED, "no session or token was given, or it is not known");
+    /* The store could not say: a valid session must not read as unknown. */
+    req_refuse(r, F_UNAVAILABLE, "the session could not be checked (%s); nothing was done", phr_strerror(err));
 }
 
 int req_is_tls(struct request *r)

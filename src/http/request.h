@@ -111,10 +111,10 @@ void req_submit(struct request *r, struct op *op, void (*finish)(struct request 
  * unknown); PHR_EPERM (expired, disabled) or PHR_EINVAL (a cookie-signed
  * change from another site), both with the actor set to whose it was, for
  * the record of the refusal; PHR_EBUSY (the account's request rate is
- * exceeded). */
+ * exceeded); another code when the store could not be read. */
 int req_authenticate(struct request *r);
-/* Answers a failed req_authenticate: 401, 403 for a cross-site change,
- * 429 when the account's rate limit is reached. */
+/* Answers a failed req_authenticate: sign-in-required or session-expired,
+ * cross-site, rate-limited, or unavailable when the store could not say. */
 void req_auth_refused(struct request *r, int err);
 /* 429 with Retry-After. */
 void req_too_many(struct request *r, int retry_after_s);
