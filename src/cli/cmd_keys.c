@@ -14,11 +14,9 @@
 
 static void progress(int64_t done, int64_t total)
 {
-    int width = 40, filled = total ? (int)(done * width / total) : width;
-    fprintf(stderr, "\r[%.*s%*s] %lld / %lld data keys", filled, "########################################",
-            width - filled, "", (long long)done, (long long)total);
+    cli_progress(done, total, "data keys");
     if (done >= total)
-        fprintf(stderr, "\n");
+        fputc('\n', stderr);
 }
 
 int cmd_keys(int argc, char **argv)

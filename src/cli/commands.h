@@ -46,6 +46,9 @@ int open_service(const struct cli *c, struct paths *p, struct service **svc);
  * what only the operator may, recorded as "system:<name>". */
 struct actor operator_actor(const char *name);
 
+/* A progress bar on stderr: "[####    ] done / total what". */
+void cli_progress(int64_t done, int64_t total, const char *what);
+
 /* Prints "<prefix>: <detail>" for a refusal, with the option to correct
  * when the field at fault is one ("… (--item)"). */
 void cli_fault(const struct fault *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -72,6 +75,7 @@ int cmd_keys(int argc, char **argv);
 int cmd_retention(int argc, char **argv);
 int cmd_termination(int argc, char **argv);
 int cmd_checksheet(int argc, char **argv);
+int cmd_store(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 
 /* Reads a whole file of at most max bytes (NUL-terminated; free() it);

@@ -79,6 +79,14 @@ void set_log_level(const struct cli *c)
             log_set_level((enum log_level)i);
 }
 
+void cli_progress(int64_t done, int64_t total, const char *what)
+{
+    static const char bar[] = "########################################";
+    int width = (int)sizeof bar - 1, filled = total ? (int)(done * width / total) : width;
+    fprintf(stderr, "\r[%.*s%*s] %lld / %lld %s", filled, bar, width - filled, "", (long long)done, (long long)total,
+            what);
+}
+
 void cli_fault(const struct fault *f, const char *fmt, ...)
 {
     va_list ap;

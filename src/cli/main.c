@@ -32,6 +32,7 @@ static const struct command {
      cmd_import},
     {"checksheet", "assess|answer|approve|list", "the guideline checksheet: computed evidence, answers, approval "
                                                  "publishes it", cmd_checksheet},
+    {"store", "copy", "copy a whole store into an empty one (SQLite to PostgreSQL), with a progress bar", cmd_store},
 };
 
 static void usage(void)

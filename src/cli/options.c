@@ -10,6 +10,8 @@ static const struct {
 } opts[OPT_COUNT] = {
     [OPT_DATA] = {"data", "PHR_DATA", "DIR", "data directory: the keys and, unless --store says otherwise, the store (phr.db)"},
     [OPT_STORE] = {"store", "PHR_STORE", "URL", "the store: a postgres:// URL, or a SQLite file (default DIR/phr.db)"},
+    [OPT_COPY_FROM] = {"from", "PHR_COPY_FROM", "STORE", "the store to copy: a SQLite file or a postgres:// URL"},
+    [OPT_COPY_TO] = {"to", "PHR_COPY_TO", "STORE", "where to copy it: an empty store (a new SQLite file or database)"},
     [OPT_KEY] = {"key", "PHR_MASTER_KEY", "FILE", "master key file (default DIR/master.key); keep it apart from backups of the store"},
     [OPT_LISTEN] = {"listen", "PHR_LISTEN", "IP:PORT", "address to serve on (default 127.0.0.1:8080)"},
     [OPT_THREADS] = {"threads", "PHR_THREADS", "N", "HTTP worker threads (default 2)"},

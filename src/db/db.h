@@ -16,8 +16,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A parameter: an integer, a text or bytes, or SQL NULL of that type. */
-enum db_type { DB_INTEGER, DB_TEXT, DB_BYTES };
+/* A parameter: an integer, a text or bytes, or SQL NULL of that type (or,
+ * DB_NULL, of whatever type the statement needs there). */
+enum db_type { DB_INTEGER, DB_TEXT, DB_BYTES, DB_NULL };
 struct db_val {
     enum db_type type;
     int null;
@@ -31,6 +32,7 @@ struct db_val {
 /* Text (NUL-terminated) or bytes; a NULL pointer is SQL NULL. */
 #define DB_STR(x) ((struct db_val){.type = DB_TEXT, .p = (x), .null = (x) == NULL})
 #define DB_BLOB(x, len) ((struct db_val){.type = DB_BYTES, .p = (x), .n = (len), .null = (x) == NULL})
+#define DB_NULL_VAL ((struct db_val){.type = DB_NULL, .null = 1})
 /* The parameter list and its length, for db_run and the store's helpers. */
 #define DB_ARGS(...)                                                                                     \
     (const struct db_val[]){__VA_ARGS__}, (int)(sizeof((const struct db_val[]){__VA_ARGS__}) / sizeof(struct db_val))
@@ -91,6 +93,9 @@ struct db_driver {
     const char *(*text)(const struct db_row *r, int col);
     int64_t (*integer)(const struct db_row *r, int col);
     const void *(*bytes)(const struct db_row *r, int col, size_t *len);
+    /* What a column holds in this row: DB_INTEGER, DB_TEXT, DB_BYTES, or
+     * DB_NULL (for copying rows whose columns are not known in advance). */
+    enum db_type (*type)(const struct db_row *r, int col);
     int (*lock)(struct store *st, enum db_lock what);
     /* After a data key was deleted and committed, outside a transaction:
      * leaves no readable image of it in the key store's own files or log
@@ -115,6 +120,10 @@ static inline int64_t db_int(const struct db_row *r, int col)
 static inline const void *db_bytes(const struct db_row *r, int col, size_t *len)
 {
     return r->drv->bytes(r, col, len);
+}
+static inline enum db_type db_type_of(const struct db_row *r, int col)
+{
+    return r->drv->type(r, col);
 }
 
 static inline int db_run(struct store *st, struct db_stmt *q, const struct db_val *args, int nargs, db_row_fn fn,

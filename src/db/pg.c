@@ -171,6 +171,9 @@ static int p_run(struct store *st, struct db_stmt *stmt, const char *sql, const 
         } else if (a->type == DB_TEXT) {
             types[i] = OID_TEXT;
             values[i] = a->null ? NULL : a->p;
+        } else if (a->type == DB_NULL) {
+            types[i] = 0; /* the server infers it from where it goes */
+            values[i] = NULL;
         } else {
             types[i] = OID_BYTEA;
             values[i] = a->null ? NULL : a->p;
@@ -235,6 +238,20 @@ static const void *p_bytes(const struct db_row *r, int col, size_t *len)
         return NULL;
     *len = (size_t)PQgetlength(R(r), r->i, col);
     return PQgetvalue(R(r), r->i, col);
+}
+
+static enum db_type p_type(const struct db_row *r, int col)
+{
+    if (PQgetisnull(R(r), r->i, col))
+        return DB_NULL;
+    switch (PQftype(R(r), col)) {
+    case OID_INT8:
+    case OID_INT4:
+    case OID_INT2:
+    case OID_BOOL: return DB_INTEGER;
+    case OID_BYTEA: return DB_BYTES;
+    default: return DB_TEXT;
+    }
 }
 
 static struct db_stmt tx_stmts[] = {
@@ -366,6 +383,7 @@ static const struct db_driver pg_driver = {
     .text = p_text,
     .integer = p_integer,
     .bytes = p_bytes,
+    .type = p_type,
     .lock = p_lock,
     .keys_forget = p_keys_forget,
     .columns = p_columns,

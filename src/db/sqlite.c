@@ -161,6 +161,16 @@ static const void *s_bytes(const struct db_row *r, int col, size_t *len)
     return p;
 }
 
+static enum db_type s_type(const struct db_row *r, int col)
+{
+    switch (sqlite3_column_type((sqlite3_stmt *)r->h, col)) {
+    case SQLITE_INTEGER: return DB_INTEGER;
+    case SQLITE_TEXT: return DB_TEXT;
+    case SQLITE_BLOB: return DB_BYTES;
+    default: return DB_NULL;
+    }
+}
+
 static struct db_stmt tx_stmts[] = {
     [DB_BEGIN] = DB_STMT("begin", "BEGIN IMMEDIATE"),
     [DB_BEGIN_READ] = DB_STMT("begin_read", "BEGIN DEFERRED"),
@@ -257,6 +267,7 @@ static const struct db_driver sqlite_driver = {
     .text = s_text,
     .integer = s_integer,
     .bytes = s_bytes,
+    .type = s_type,
     .lock = s_lock,
     .keys_forget = sqlite_keys_forget,
     .columns = s_columns,

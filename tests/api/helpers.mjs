@@ -65,10 +65,10 @@ export function freshData(data) {
 }
 
 // A fresh store with the shipped demo policies published, unless
-// { publish: false }.
-export function newDataDir({ publish = true } = {}) {
+// { publish: false }; { sqlite: true }: on SQLite whatever the engine.
+export function newDataDir({ publish = true, sqlite = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'phr-api-'));
-  const data = freshData(join(dir, 'data'));
+  const data = sqlite ? join(dir, 'data') : freshData(join(dir, 'data'));
   const env = { ...process.env, ...storeEnv(data) };
   execFileSync(BIN, ['init', '--data', data], { stdio: 'pipe', env });
   if (publish) execFileSync(BIN, ['policy', 'publish', '--data', data, '--manifest', MANIFEST], { stdio: 'pipe', env });
