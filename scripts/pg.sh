@@ -9,6 +9,8 @@
 #                               PHR_TEST_PG_POOLED postgres://…  (through pgbouncer)
 #                               PHR_TEST_PG_DIR    DIR (the cluster's files are DIR/data)
 #   scripts/pg.sh stop DIR
+# DIR is best a folder of its own under /tmp (mktemp -d): as root, the
+# 'postgres' user must be able to reach it.
 set -euo pipefail
 
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)

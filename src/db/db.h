@@ -46,9 +46,17 @@ struct db_stmt {
     const char *sql;
     const char *pg;
     unsigned slot;
+    unsigned flags;
 };
-#define DB_STMT(name, sql) {name, sql, NULL, 0}
-#define DB_STMT2(name, sql, pg) {name, sql, pg, 0}
+/* A statement in a transaction whose answer nobody reads (fn and count
+ * NULL) may be sent with the next one that is waited for, saving a round
+ * trip; its failure is then that one's, or the job's at its RELEASE. Only
+ * for statements whose failure is an error, never an answer a caller acts
+ * on (a conflict a caller turns into "exists already" must not wait). */
+#define DB_DEFER 1
+#define DB_STMT(name, sql) {name, sql, NULL, 0, 0}
+#define DB_STMT_DEFER(name, sql) {name, sql, NULL, 0, DB_DEFER}
+#define DB_STMT2(name, sql, pg) {name, sql, pg, 0, 0}
 
 /* One row of a result, valid during the callback only. */
 struct db_row {
@@ -105,8 +113,10 @@ struct db_driver {
     int (*columns)(struct store *st, int (*cb)(void *arg, const char *table, const char *column), void *arg);
 };
 
+struct store_memo;
 struct store {
     const struct db_driver *drv;
+    struct store_memo *memo; /* store/'s (store/internal.h), never a driver's */
 };
 
 static inline const char *db_text(const struct db_row *r, int col)

@@ -1,11 +1,12 @@
-/* The PostgreSQL driver of db.h, through libpq.
+/* The PostgreSQL driver of db.h, through libpq: transactions, locks, rows
+ * and the schema; how a statement is sent is pg_pipeline.c's.
  *
- * Every statement is sent with PQexecParams — unnamed, parameters typed,
- * results in binary — so that nothing lives in the server session between
- * transactions: pgbouncer in transaction pooling hands each transaction to
- * any server connection. The statements' ?N become $N once per connection.
- * Durability is the server's: synchronous_commit stays on, so a COMMIT that
- * returned is on disk (and, with synchronous replicas, on theirs).
+ * Nothing but named statements lives in the server session between
+ * transactions, and those only where the URL allows (prepared=off turns
+ * them off), so that pgbouncer in transaction pooling may hand each
+ * transaction to any server connection. Durability is the server's:
+ * synchronous_commit stays on, so a COMMIT that returned is on disk (and,
+ * with synchronous replicas, on theirs).
  *
  * Several instances may share the database: the writer's lock is a
  * transaction-level advisory lock taken right after BEGIN, so that the
@@ -13,36 +14,23 @@
  * batch reads (the audit chain's head, a person's consent) is current. A
  * lost connection fails what was running with PHR_EIO (503, nothing
  * acknowledged) and is opened again at the next transaction. */
-#include <arpa/inet.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libpq-fe.h>
 
-#include "db/db.h"
 #include "db/engines.h"
 #include "db/migrate.h"
+#include "db/pg_conn.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/log.h"
 
-/* Type OIDs (pg_type.dat): the few this driver sends and reads. */
-enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23, OID_TEXT = 25 };
+/* Type OIDs (pg_type.dat) of the results this driver reads. */
+enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23 };
 
 /* Advisory lock keys: "phr" and what is held. */
 #define LOCK_WRITER 0x706872000001LL
 #define LOCK_RETENTION 0x706872000002LL
 #define LOCK_MIGRATION 0x706872000003LL
-
-#define ARGS_MAX 32
-
-struct pg_conn {
-    struct store base;
-    PGconn *pc;
-    int in_tx;
-    char **texts;      /* by statement slot: the SQL with $N parameters */
-    unsigned ntexts;
-};
 
 static struct pg_conn *C(struct store *st)
 {
@@ -55,151 +43,10 @@ static void quiet(void *arg, const char *message)
     (void)message; /* notices are the server's chatter, not the service's log */
 }
 
-/* ?N to $N, and a bare ? to the next number, outside quotes. */
-static char *dollars(const char *sql)
-{
-    struct buf b;
-    buf_init(&b);
-    int next = 1;
-    char quote = 0;
-    for (const char *p = sql; *p; p++) {
-        if (quote) {
-            if (*p == quote)
-                quote = 0;
-            buf_append(&b, p, 1);
-        } else if (*p == '\'' || *p == '"') {
-            quote = *p;
-            buf_append(&b, p, 1);
-        } else if (*p == '?') {
-            char *end;
-            long n = strtol(p + 1, &end, 10);
-            if (end > p + 1) {
-                buf_printf(&b, "$%ld", n);
-                p = end - 1;
-            } else {
-                buf_printf(&b, "$%d", next++);
-            }
-        } else {
-            buf_append(&b, p, 1);
-        }
-    }
-    if (buf_failed(&b) || !buf_cstr(&b)) {
-        buf_free(&b);
-        return NULL;
-    }
-    return b.data; /* owned by the caller */
-}
-
-static const char *text_for(struct pg_conn *c, struct db_stmt *q)
-{
-    unsigned slot = db_stmt_slot(q);
-    if (slot >= c->ntexts) {
-        unsigned n = slot + 64;
-        char **grown = realloc(c->texts, n * sizeof *grown);
-        if (!grown)
-            return NULL;
-        memset(grown + c->ntexts, 0, (n - c->ntexts) * sizeof *grown);
-        c->texts = grown;
-        c->ntexts = n;
-    }
-    if (!c->texts[slot])
-        c->texts[slot] = dollars(db_sql_for(q, DB_POSTGRES));
-    return c->texts[slot];
-}
-
-/* A failed result's error, as the service's: constraint and trigger
- * refusals are conflicts (as SQLite's are), serialisation failures and
- * deadlocks may be run again, a lost connection is I/O. */
-static int error_of(struct pg_conn *c, const PGresult *res, const char *what)
-{
-    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-    int err = PHR_EIO;
-    if (state && (!strncmp(state, "23", 2) || !strcmp(state, "P0001")))
-        return PHR_ECONFLICT;
-    if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03")))
-        err = PHR_EBUSY;
-    else if (state && !strcmp(state, "53200"))
-        err = PHR_ENOMEM;
-    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-    log_event(LOG_ERROR, "store.postgresql", "op", what, "sqlstate", state ? state : "-", "error",
-              msg ? msg : PQerrorMessage(c->pc), NULL);
-    return err;
-}
-
-/* Outside a transaction a broken connection is opened again: nothing can
- * be lost between transactions. */
-static int usable(struct pg_conn *c)
-{
-    if (PQstatus(c->pc) == CONNECTION_OK)
-        return 1;
-    if (c->in_tx)
-        return 0;
-    PQreset(c->pc);
-    if (PQstatus(c->pc) != CONNECTION_OK) {
-        log_event(LOG_ERROR, "store.postgresql", "op", "reconnect", "error", PQerrorMessage(c->pc), NULL);
-        return 0;
-    }
-    log_event(LOG_WARN, "store.postgresql", "op", "reconnected", NULL);
-    return 1;
-}
-
-static int p_run(struct store *st, struct db_stmt *stmt, const char *sql, const struct db_val *args, int nargs,
+static int p_run(struct store *st, struct db_stmt *q, const char *sql, const struct db_val *args, int nargs,
                  db_row_fn fn, void *arg, int64_t *count)
 {
-    struct pg_conn *c = C(st);
-    const char *what = stmt ? stmt->name : "query";
-    if (nargs > ARGS_MAX)
-        return PHR_EINVAL;
-    if (!usable(c))
-        return PHR_EIO;
-    char *own = NULL;
-    const char *text = stmt ? text_for(c, stmt) : (own = dollars(sql));
-    if (!text)
-        return PHR_ENOMEM;
-    const char *values[ARGS_MAX];
-    int lengths[ARGS_MAX], formats[ARGS_MAX];
-    Oid types[ARGS_MAX];
-    char ints[ARGS_MAX][24];
-    for (int i = 0; i < nargs; i++) {
-        const struct db_val *a = &args[i];
-        lengths[i] = 0;
-        formats[i] = 0;
-        if (a->type == DB_INTEGER) {
-            types[i] = OID_INT8;
-            snprintf(ints[i], sizeof ints[i], "%lld", (long long)a->i);
-            values[i] = a->null ? NULL : ints[i];
-        } else if (a->type == DB_TEXT) {
-            types[i] = OID_TEXT;
-            values[i] = a->null ? NULL : a->p;
-        } else if (a->type == DB_NULL) {
-            types[i] = 0; /* the server infers it from where it goes */
-            values[i] = NULL;
-        } else {
-            types[i] = OID_BYTEA;
-            values[i] = a->null ? NULL : a->p;
-            lengths[i] = (int)a->n;
-            formats[i] = 1;
-        }
-    }
-    PGresult *res = PQexecParams(c->pc, text, nargs, types, values, lengths, formats, 1);
-    free(own);
-    ExecStatusType s = PQresultStatus(res);
-    int err = PHR_OK;
-    if (s == PGRES_TUPLES_OK) {
-        int n = PQntuples(res);
-        struct db_row row = {.drv = st->drv, .h = res};
-        for (row.i = 0; fn && row.i < n && !err; row.i++)
-            err = fn(arg, &row);
-        if (count)
-            *count = n;
-    } else if (s == PGRES_COMMAND_OK) {
-        if (count)
-            *count = strtoll(PQcmdTuples(res), NULL, 10);
-    } else {
-        err = error_of(c, res, what);
-    }
-    PQclear(res);
-    return err;
+    return pg_run(C(st), q, sql, args, nargs, fn, arg, count);
 }
 
 static const PGresult *R(const struct db_row *r)
@@ -254,12 +101,14 @@ static enum db_type p_type(const struct db_row *r, int col)
     }
 }
 
+/* BEGIN and SAVEPOINT ride with the statement after them; the others are
+ * waited for: RELEASE answers for the job's deferred statements. */
 static struct db_stmt tx_stmts[] = {
-    [DB_BEGIN] = DB_STMT("begin", "BEGIN"),
-    [DB_BEGIN_READ] = DB_STMT("begin_read", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+    [DB_BEGIN] = DB_STMT_DEFER("begin", "BEGIN"),
+    [DB_BEGIN_READ] = DB_STMT_DEFER("begin_read", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
     [DB_COMMIT] = DB_STMT("commit", "COMMIT"),
     [DB_ROLLBACK] = DB_STMT("rollback", "ROLLBACK"),
-    [DB_SAVEPOINT] = DB_STMT("savepoint", "SAVEPOINT job"),
+    [DB_SAVEPOINT] = DB_STMT_DEFER("savepoint", "SAVEPOINT job"),
     [DB_RELEASE] = DB_STMT("release", "RELEASE SAVEPOINT job"),
     [DB_ROLLBACK_TO] = DB_STMT("rollback_to", "ROLLBACK TO SAVEPOINT job"),
 };
@@ -267,15 +116,25 @@ static struct db_stmt tx_stmts[] = {
 static int p_tx(struct store *st, enum db_tx op)
 {
     struct pg_conn *c = C(st);
-    int err = p_run(st, &tx_stmts[op], NULL, NULL, 0, NULL, NULL, NULL);
-    if (op == DB_BEGIN || op == DB_BEGIN_READ)
-        c->in_tx = err == PHR_OK;
+    int err;
+    if (op == DB_ROLLBACK || op == DB_ROLLBACK_TO) {
+        err = pg_rollback(c, tx_stmts[op].name, tx_stmts[op].sql);
+    } else {
+        if (op == DB_BEGIN || op == DB_BEGIN_READ) {
+            if (!pg_usable(c))
+                return PHR_EIO;
+            c->in_tx = 1;
+        }
+        err = p_run(st, &tx_stmts[op], NULL, NULL, 0, NULL, NULL, NULL);
+    }
+    if ((op == DB_BEGIN || op == DB_BEGIN_READ) && err)
+        c->in_tx = 0;
     else if (op == DB_COMMIT || op == DB_ROLLBACK)
         c->in_tx = 0;
     return err;
 }
 
-static struct db_stmt lock_writer = DB_STMT("lock_writer", "SELECT pg_advisory_xact_lock(?1)");
+static struct db_stmt lock_writer = DB_STMT_DEFER("lock_writer", "SELECT pg_advisory_xact_lock(?1)");
 static struct db_stmt lock_try = DB_STMT("lock_try", "SELECT CASE WHEN pg_try_advisory_xact_lock(?1) THEN 1 ELSE 0 END");
 
 static int got_int(void *arg, const struct db_row *r)
@@ -293,12 +152,32 @@ static int p_lock(struct store *st, enum db_lock what)
     return err ? err : got ? PHR_OK : PHR_EBUSY;
 }
 
+/* Several statements without parameters, in the simple protocol (outside
+ * the pipeline: VACUUM and the migrations' scripts need it). */
+static int script(struct store *st, const char *sql)
+{
+    struct pg_conn *c = C(st);
+    if (!pg_usable(c))
+        return PHR_EIO;
+    int piped = PQpipelineStatus(c->pc) == PQ_PIPELINE_ON;
+    if (piped && (c->pending || !PQexitPipelineMode(c->pc)))
+        return PHR_EIO;
+    PGresult *res = PQexec(c->pc, sql);
+    int err = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK
+                  ? PHR_OK
+                  : pg_error(c, res, "script");
+    PQclear(res);
+    if (piped && !PQenterPipelineMode(c->pc))
+        err = err ? err : PHR_EIO;
+    return err;
+}
+
 /* A deleted key's row is dead until vacuumed; this removes it from the
  * table's pages now. What PostgreSQL keeps beyond its table (the WAL, base
  * backups, a dump) is the operator's: docs/postgresql.md. */
 static int p_keys_forget(struct store *st)
 {
-    return p_run(st, NULL, "VACUUM ks.data_keys", NULL, 0, NULL, NULL, NULL);
+    return script(st, "VACUUM ks.data_keys");
 }
 
 struct columns {
@@ -329,22 +208,9 @@ static void p_close(struct store *st)
     struct pg_conn *c = C(st);
     if (!c)
         return;
-    for (unsigned i = 0; i < c->ntexts; i++)
-        free(c->texts[i]);
-    free(c->texts);
+    pg_texts_free(c);
     PQfinish(c->pc);
     free(c);
-}
-
-static int script(struct store *st, const char *sql)
-{
-    struct pg_conn *c = C(st);
-    PGresult *res = PQexec(c->pc, sql);
-    int err = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK
-                  ? PHR_OK
-                  : error_of(c, res, "script");
-    PQclear(res);
-    return err;
 }
 
 /* The version is a row of its own table (0 before the table exists). */
@@ -389,6 +255,42 @@ static const struct db_driver pg_driver = {
     .columns = p_columns,
 };
 
+/* The URL's query parameters that are phr's, not libpq's (which refuses
+ * one it does not know): prepared=on|off. The rest of the URL is libpq's. */
+static int own_options(const char *url, char **libpq_url, int *prepare)
+{
+    *prepare = 1;
+    struct buf b;
+    buf_init(&b);
+    const char *q = strchr(url, '?');
+    buf_append(&b, url, q ? (size_t)(q - url) : strlen(url));
+    char sep = '?';
+    for (const char *p = q; p && *p;) {
+        p++;
+        const char *end = strchr(p, '&');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == 12 && !strncmp(p, "prepared=off", n)) {
+            *prepare = 0;
+        } else if (n == 11 && !strncmp(p, "prepared=on", n)) {
+            *prepare = 1;
+        } else if (n >= 9 && !strncmp(p, "prepared=", 9)) {
+            buf_free(&b);
+            return PHR_EINVAL;
+        } else if (n) {
+            buf_append(&b, &sep, 1);
+            buf_append(&b, p, n);
+            sep = '&';
+        }
+        p = end;
+    }
+    if (buf_failed(&b) || !buf_cstr(&b)) {
+        buf_free(&b);
+        return PHR_ENOMEM;
+    }
+    *libpq_url = b.data;
+    return PHR_OK;
+}
+
 int db_pg_open(const char *url, int flags, struct store **out)
 {
     *out = NULL;
@@ -396,14 +298,24 @@ int db_pg_open(const char *url, int flags, struct store **out)
     if (!c)
         return PHR_ENOMEM;
     c->base.drv = &pg_driver;
-    c->pc = PQconnectdb(url);
-    int err = PHR_EIO;
+    char *libpq_url = NULL;
+    int err = own_options(url, &libpq_url, &c->prepare);
+    if (err) {
+        free(c);
+        return err;
+    }
+    c->pc = PQconnectdb(libpq_url);
+    free(libpq_url);
+    err = PHR_EIO;
     if (!c->pc || PQstatus(c->pc) != CONNECTION_OK) {
         log_event(LOG_ERROR, "store.postgresql", "op", "connect", "error",
                   c->pc ? PQerrorMessage(c->pc) : "out of memory", NULL);
         goto fail;
     }
     PQsetNoticeProcessor(c->pc, quiet, NULL);
+    /* Every statement goes through the pipeline (p_run). */
+    if (!PQenterPipelineMode(c->pc))
+        goto fail;
     if (flags & DB_OPEN_READONLY)
         err = db_schema_check(&c->base, &schema_ops, pg_migration_count);
     else

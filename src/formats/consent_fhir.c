@@ -22,9 +22,9 @@ static int write_documents(struct buf *out, const char *docs)
     return 0;
 }
 
-int consent_fhir_write(struct buf *out, const struct consent_entry *e)
+int consent_fhir_write(struct buf *out, const struct consent_row *e, int latest)
 {
-    const char *status = !e->latest ? "inactive" : strcmp(e->decision, "grant") == 0 ? "active" : "rejected";
+    const char *status = !latest ? "inactive" : strcmp(e->decision, "grant") == 0 ? "active" : "rejected";
     char at[32];
     clock_format_ms(e->at, at);
     if (buf_printf(out, "{\"resourceType\":\"Consent\",\"id\":\"c%lld\",\"status\":\"%s\",", (long long)e->seq,

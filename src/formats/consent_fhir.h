@@ -5,22 +5,13 @@
 
 #include <stdint.h>
 
+#include "model/rows.h"
 #include "util/buf.h"
 
-struct consent_entry {
-    int64_t seq;
-    const char *person_id, *purpose;
-    int purpose_version;
-    const char *decision;        /* grant, refuse, withdraw */
-    int64_t at;
-    const char *channel, *recorded_by;
-    const char *documents;       /* "kind:version:lang:sha256,…" */
-    int latest;                  /* the entry in force for its purpose */
-};
-
 /* Appends the resource. Status: the latest grant is active, the latest
- * refusal or withdrawal rejected, every earlier entry inactive. */
-int consent_fhir_write(struct buf *out, const struct consent_entry *e);
+ * refusal or withdrawal rejected, every earlier entry inactive (latest:
+ * the entry is the one in force for its purpose). */
+int consent_fhir_write(struct buf *out, const struct consent_row *e, int latest);
 
 struct provision_entry {
     int64_t seq, at;

@@ -140,8 +140,13 @@ void req_fault(struct request *r, const struct fault *f)
 {
     int fhir = !strncmp(r->path, "/fhir", 5);
     buf_reset(&r->resp);
-    if (fault_def(f->code)->kind == FAULT_UNAUTHENTICATED)
+    enum fault_kind kind = fault_def(f->code)->kind;
+    if (kind == FAULT_UNAUTHENTICATED)
         req_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    /* Nothing was done and the cause passes (a lost database connection,
+     * a busy store, a restart): a client may send the same request again. */
+    if (kind == FAULT_UNAVAILABLE)
+        req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     fault_body(f, fhir, prefers_english(r), &r->resp);
     req_reply(r, fault_status(f->code),
               fhir ? "application/fhir+json; charset=utf-8" : "application/problem+json; charset=utf-8");

@@ -217,15 +217,10 @@ static int render_fhir(const struct ledger *l, const char *base_url, struct buf 
         return PHR_ENOMEM;
     for (size_t i = 0; i < l->n; i++) {
         const struct consent_row *e = &l->rows[i];
-        struct consent_entry ce = {
-            .seq = e->seq, .person_id = e->person_id, .purpose = e->purpose,
-            .purpose_version = e->purpose_version, .decision = e->decision, .at = e->at,
-            .channel = e->channel, .recorded_by = e->recorded_by, .documents = e->documents,
-            .latest = latest(l, e->purpose) == (long)i,
-        };
         if ((i && buf_puts(b, ",")) || buf_printf(b, "{\"fullUrl\":\"%s/Consent/c%lld\",\"resource\":", base_url,
                                                   (long long)e->seq) ||
-            consent_fhir_write(b, &ce) || buf_puts(b, ",\"search\":{\"mode\":\"match\"}}"))
+            consent_fhir_write(b, e, latest(l, e->purpose) == (long)i) ||
+            buf_puts(b, ",\"search\":{\"mode\":\"match\"}}"))
             return PHR_ENOMEM;
     }
     return buf_puts(b, "]}") ? PHR_ENOMEM : PHR_OK;

@@ -10,7 +10,7 @@
     "seq, at, actor, role, action, subject, records, reason, client, result, request_id, prev_hash, hash"
 #define CHECKPOINT_COLS "id, at, audit_seq, head_hash, key_id, signature"
 
-static struct db_stmt insert = DB_STMT(
+static struct db_stmt insert = DB_STMT_DEFER(
     "audit_insert", "INSERT INTO audit(" AUDIT_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
 static struct db_stmt last = DB_STMT("audit_last", "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
 static struct db_stmt scan = DB_STMT("audit_scan", "SELECT " AUDIT_COLS " FROM audit WHERE seq >= ?1 ORDER BY seq");
@@ -40,11 +40,20 @@ static struct db_stmt checkpoint_last = DB_STMT(
 
 int store_audit_insert(struct store *st, const struct audit_row *a)
 {
-    return st_exec(st, &insert,
-                   DB_ARGS(DB_INT(a->seq), DB_INT(a->at), DB_STR(a->actor), DB_STR(a->role), DB_STR(a->action),
-                           DB_STR(a->subject), DB_STR(a->records), DB_STR(a->reason), DB_STR(a->client),
-                           DB_STR(a->result), DB_STR(a->request_id), DB_BLOB(a->prev_hash, SHA256_BYTES),
-                           DB_BLOB(a->hash, SHA256_BYTES)));
+    struct store_memo *m = st->memo;
+    int err = st_exec(st, &insert,
+                      DB_ARGS(DB_INT(a->seq), DB_INT(a->at), DB_STR(a->actor), DB_STR(a->role), DB_STR(a->action),
+                              DB_STR(a->subject), DB_STR(a->records), DB_STR(a->reason), DB_STR(a->client),
+                              DB_STR(a->result), DB_STR(a->request_id), DB_BLOB(a->prev_hash, SHA256_BYTES),
+                              DB_BLOB(a->hash, SHA256_BYTES)));
+    /* An insert the engine defers and that fails later fails its job,
+     * whose rollback forgets this. */
+    m->head_known = !err && m->writing;
+    if (m->head_known) {
+        m->head_seq = a->seq;
+        memcpy(m->head_hash, a->hash, SHA256_BYTES);
+    }
+    return err;
 }
 
 struct head {
@@ -66,8 +75,24 @@ static int head_of(void *arg, const struct db_row *r)
 
 int store_audit_last(struct store *st, int64_t *seq, unsigned char hash[SHA256_BYTES])
 {
+    struct store_memo *m = st->memo;
+    if (m->head_known) {
+        *seq = m->head_seq;
+        memcpy(hash, m->head_hash, SHA256_BYTES);
+        return m->head_seq ? PHR_OK : PHR_ENOTFOUND;
+    }
     struct head h = {seq, hash};
-    return st_rows(st, &last, DB_NO_ARGS, head_of, &h, 1);
+    *seq = 0;
+    int err = st_rows(st, &last, DB_NO_ARGS, head_of, &h, 1);
+    if ((err == PHR_OK || err == PHR_ENOTFOUND) && m->writing) {
+        m->head_known = 1;
+        m->head_seq = err ? 0 : *seq;
+        if (err)
+            memset(m->head_hash, 0, SHA256_BYTES);
+        else
+            memcpy(m->head_hash, hash, SHA256_BYTES);
+    }
+    return err;
 }
 
 /* A hash of the wrong length is handed on as NULL: verification reports

@@ -43,7 +43,7 @@ static struct db_stmt consent_insert = DB_STMT(
     "consent_insert", "INSERT INTO consents(person_id, purpose, purpose_version, decision, at, channel,"
                       " recorded_by, documents, countries) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
                       " RETURNING seq");
-static struct db_stmt consent_state_put = DB_STMT(
+static struct db_stmt consent_state_put = DB_STMT_DEFER(
     "consent_state_put", "INSERT INTO consent_state(person_id, purpose, purpose_version, decision, at, seq)"
                          " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(person_id, purpose) DO UPDATE SET"
                          " purpose_version = excluded.purpose_version, decision = excluded.decision,"

@@ -35,6 +35,12 @@ static struct db_stmt identities = DB_STMT2(
     " EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), coalesce((SELECT max(%I) FROM %I), 0) + 1,"
     " false)', c.table_name, c.column_name, c.column_name, c.table_name); END LOOP; END $$");
 
+/* PostgreSQL plans by the statistics its autovacuum gathers, a minute or
+ * more after a table grows: a store just filled would meanwhile be read
+ * with plans made for empty tables (seconds per read instead of
+ * microseconds). SQLite plans without them. */
+static struct db_stmt statistics = DB_STMT2("copy_statistics", "SELECT 1", "ANALYZE");
+
 struct schema {
     struct buf cols[NTABLES];   /* comma-separated */
     int ncols[NTABLES];
@@ -160,6 +166,8 @@ int store_copy(struct store *from, struct store *to, store_copy_progress progres
         store_rollback(to);
     if (reading)
         store_commit(from);
+    if (!err)
+        err = st_exec(to, &statistics, DB_NO_ARGS);
     for (size_t i = 0; i < NTABLES; i++)
         buf_free(&s.cols[i]);
     return err;

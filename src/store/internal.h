@@ -7,6 +7,17 @@
 #include "store/store.h"
 #include "util/err.h"
 
+/* What the store keeps on a connection for the length of one write
+ * transaction, read once and not again: the audit chain's head, which
+ * every entry needs and only this transaction can move (it holds the
+ * writer's lock). A rollback, to a savepoint or whole, forgets it. */
+struct store_memo {
+    int writing;    /* in a transaction begun by store_begin */
+    int head_known; /* head_seq and head_hash are the chain's head (seq 0: empty) */
+    int64_t head_seq;
+    unsigned char head_hash[SHA256_BYTES];
+};
+
 /* Runs a statement that returns no rows. */
 static inline int st_exec(struct store *st, struct db_stmt *q, const struct db_val *a, int n)
 {

@@ -70,7 +70,7 @@ static struct db_stmt bases = DB_STMT2("provision_bases", BASES("CROSS JOIN"), B
 static struct db_stmt agreement_insert = DB_STMT(
     "agreement_insert", "INSERT INTO agreements(recipient_id, signed_on, version, certification, cert_expires, ended,"
                         " recorded_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-static struct db_stmt provision_insert = DB_STMT(
+static struct db_stmt provision_insert = DB_STMT_DEFER(
     "provision_insert", "INSERT INTO provisions(at, recipient_id, person_id, purpose, purpose_version, consent_seq,"
                         " items, request_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
 static struct db_stmt provision_list = DB_STMT(

@@ -12,7 +12,7 @@
     " effective_end, data_category, source, recorded_at, recorded_by, channel, original_mac," \
     " alg, body, original, current, data_kind"
 
-static struct db_stmt insert = DB_STMT(
+static struct db_stmt insert = DB_STMT_DEFER(
     "record_insert", "INSERT INTO records(" RECORD_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
                      " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
 static struct db_stmt get_current = DB_STMT(

@@ -17,13 +17,23 @@ _Static_assert((int)STORE_READONLY == (int)DB_OPEN_READONLY && (int)STORE_CREATE
 
 int store_open(const char *location, int flags, struct store **out)
 {
-    return db_open(location, flags, out);
+    int err = db_open(location, flags, out);
+    if (err)
+        return err;
+    if (!((*out)->memo = calloc(1, sizeof *(*out)->memo))) {
+        (*out)->drv->close(*out);
+        *out = NULL;
+        return PHR_ENOMEM;
+    }
+    return PHR_OK;
 }
 
 void store_close(struct store *st)
 {
-    if (st)
-        st->drv->close(st);
+    if (!st)
+        return;
+    free(st->memo);
+    st->drv->close(st);
 }
 
 const char *store_engine(const struct store *st)
@@ -60,26 +70,38 @@ int store_location_shown(const char *location, struct buf *out)
     return buf_failed(out) ? -1 : 0;
 }
 
+/* The memo lives for one write transaction (store/internal.h). */
+static void forget(struct store *st, int writing)
+{
+    *st->memo = (struct store_memo){.writing = writing};
+}
+
 int store_begin(struct store *st)
 {
+    forget(st, 0);
     int err = st->drv->tx(st, DB_BEGIN);
     if (!err && (err = st->drv->lock(st, DB_LOCK_WRITER)) != PHR_OK)
         st->drv->tx(st, DB_ROLLBACK);
+    if (!err)
+        forget(st, 1);
     return err;
 }
 
 int store_begin_read(struct store *st)
 {
+    forget(st, 0);
     return st->drv->tx(st, DB_BEGIN_READ);
 }
 
 int store_commit(struct store *st)
 {
+    forget(st, 0);
     return st->drv->tx(st, DB_COMMIT);
 }
 
 int store_rollback(struct store *st)
 {
+    forget(st, 0);
     return st->drv->tx(st, DB_ROLLBACK);
 }
 
@@ -95,6 +117,7 @@ int store_release(struct store *st)
 
 int store_rollback_to(struct store *st)
 {
+    st->memo->head_known = 0;
     return st->drv->tx(st, DB_ROLLBACK_TO);
 }
 

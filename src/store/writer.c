@@ -33,9 +33,12 @@ static void run_batch(struct writer *w, struct job *batch)
         if ((j->rc = store_savepoint(st)) != PHR_OK)
             continue;
         j->rc = j->run(j, st);
-        if (j->rc != PHR_OK && store_rollback_to(st) != PHR_OK)
-            err = PHR_EIO;
-        if (store_release(st) != PHR_OK)
+        /* A statement the engine let ride with a later one (db.h's
+         * DB_DEFER) fails at the latest here: the job's failure, not the
+         * batch's. */
+        if (j->rc == PHR_OK)
+            j->rc = store_release(st);
+        if (j->rc != PHR_OK && (store_rollback_to(st) != PHR_OK || store_release(st) != PHR_OK))
             err = PHR_EIO;
     }
     if (!err)

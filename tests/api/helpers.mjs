@@ -1,7 +1,7 @@
 // Starts the real phr binary on a temporary data directory and speaks HTTP
 // to it. The binary is the sanitizer build (PHR_BIN, set by scripts/test.sh).
 import { spawn, execFileSync, spawnSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { appendFileSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,9 @@ let databases = 0;
 
 // Where a data directory's store is, as --store takes it.
 export function storeLocation(data) {
-  return stores.has(data) ? `${PG_STORE}/${stores.get(data)}` : join(data, 'phr.db');
+  if (!stores.has(data)) return join(data, 'phr.db');
+  const [base, query] = PG_STORE.split('?');
+  return `${base}/${stores.get(data)}${query ? `?${query}` : ''}`;
 }
 
 // The environment that points phr at a data directory's store.
@@ -50,9 +52,16 @@ CREATE FUNCTION group_concat_step(acc text, v text) RETURNS text LANGUAGE sql IM
 CREATE AGGREGATE group_concat(text, text) (SFUNC = group_concat_step, STYPE = text);
 CREATE AGGREGATE group_concat(text) (SFUNC = group_concat_step, STYPE = text);`;
 
-function newDatabase(data) {
-  const name = `t${process.pid}_${++databases}`;
+// An empty database of the cluster's. The name is the process's and a
+// random part: a cluster kept between runs may hold an earlier process's.
+function emptyDatabase() {
+  const name = `t${process.pid}_${randomBytes(4).toString('hex')}_${++databases}`;
   execFileSync('psql', ['-q', `${PG}/postgres`, '-c', `CREATE DATABASE ${name}`], { stdio: 'pipe' });
+  return name;
+}
+
+function newDatabase(data) {
+  const name = emptyDatabase();
   execFileSync('psql', ['-q', `${PG}/${name}`, '-c', PG_TEST_FUNCTIONS], { stdio: 'pipe' });
   stores.set(data, name);
   return name;
@@ -324,8 +333,7 @@ export function backupStore(data, to) {
     for (const f of ['phr.db', 'keys.db']) sqliteBackup(join(data, f), join(to, f));
     return;
   }
-  const name = `t${process.pid}_${++databases}`;
-  execFileSync('psql', ['-q', `${PG}/postgres`, '-c', `CREATE DATABASE ${name}`], { stdio: 'pipe' });
+  const name = emptyDatabase();
   const dump = execFileSync('pg_dump', ['--exclude-schema=ks', `${PG}/${stores.get(data)}`]);
   execFileSync('psql', ['-q', `${PG}/${name}`], { input: dump, stdio: ['pipe', 'pipe', 'pipe'] });
   execFileSync('psql', ['-q', `${PG}/${name}`, '-c', 'CREATE SCHEMA ks'], { stdio: 'pipe' });

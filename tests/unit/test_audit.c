@@ -122,6 +122,33 @@ static void intact_chain_verifies(void **state)
     assert_int_equal(rep.signed_seq, 10);
 }
 
+/* The writer's batch: an entry appended by a job that is then rolled back
+ * to its savepoint is not the head the next job chains to (the store keeps
+ * the head for the transaction and must forget it there). */
+static void a_rolled_back_entry_leaves_the_chain_whole(void **state)
+{
+    struct fixture *f = *state;
+    struct store *st;
+    assert_int_equal(store_open(f->db, STORE_WRITER, &st), PHR_OK);
+    assert_int_equal(store_begin(st), PHR_OK);
+    assert_int_equal(store_savepoint(st), PHR_OK);
+    append(st, 100);
+    assert_int_equal(store_release(st), PHR_OK);
+    assert_int_equal(store_savepoint(st), PHR_OK);
+    append(st, 101);
+    assert_int_equal(store_rollback_to(st), PHR_OK);
+    assert_int_equal(store_release(st), PHR_OK);
+    assert_int_equal(store_savepoint(st), PHR_OK);
+    append(st, 102);
+    assert_int_equal(store_release(st), PHR_OK);
+    assert_int_equal(store_commit(st), PHR_OK);
+    store_close(st);
+    struct audit_report rep;
+    assert_int_equal(verify(f, &rep), PHR_OK);
+    assert_int_equal(rep.entries, 14);
+    assert_int_equal(rep.first_bad_seq, 0);
+}
+
 static void cut_tail_is_detected(void **state)
 {
     struct audit_report rep;
@@ -285,6 +312,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(deleted_entry_is_named, setup, teardown),
         cmocka_unit_test_setup_teardown(reordered_entries_are_named, setup, teardown),
         cmocka_unit_test_setup_teardown(triggers_refuse_update_and_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_rolled_back_entry_leaves_the_chain_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(cut_tail_is_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(rewritten_tail_is_detected, setup, teardown),
         cmocka_unit_test_setup_teardown(forged_checkpoint_is_detected, setup, teardown),
