@@ -34,7 +34,7 @@ echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/c
 echo "load: ${conns} keep-alive connections, ${secs}s per phase, ${persons} persons, wrk -t2"
 echo
 
-build/phr init --data "$work/data" >/dev/null
+build/phr init --data "$work/data" --log-level warn >/dev/null
 build/phr policy publish --data "$work/data" --manifest policies/policy.json --log-level warn >/dev/null
 # Every load comes from one address and a few accounts: the rate limits and
 # the per-address connection cap, which guard against exactly that, are off.
@@ -103,7 +103,7 @@ kill -TERM "$bare_pid"
 mkdir "$work/gate"
 gate_out=$(build/bench/gate "$work/gate" 2000 100000 2>/dev/null)
 facts_us=$(awk '/consent facts/ {print $(NF-1)}' <<<"$gate_out")
-basis_us=$(awk '/provision basis/ {print $(NF-5)}' <<<"$gate_out")
+basis_us=$(awk '/provision scope/ {print $(NF-5)}' <<<"$gate_out")
 # Interop: the CDA reader beside xmllint --schema over the same bytes.
 cda=tests/fixtures/tokutei-synthetic.xml
 read -r cda_mbs cda_docs < <(build/bench/interop "$cda" "$secs")
@@ -142,7 +142,7 @@ echo
 echo "the gate (bench/gate: 20 purposes, 1,000 recipients, 2,000 persons), per decision,"
 echo "as a share of a read request's CPU time (${read_us} us = $(nproc) cores / reads per second; target < 0.05):"
 printf '  %-40s %8s us  %s\n' "consent facts (a person's acquisition)" "$facts_us" "$(ratio "$facts_us" "$read_us")"
-printf '  %-40s %8s us  %s\n' "provision basis (a recipient's read)" "$basis_us" "$(ratio "$basis_us" "$read_us")"
+printf '  %-40s %8s us  %s\n' "provision scope (a recipient's read)" "$basis_us" "$(ratio "$basis_us" "$read_us")"
 printf '%s\n' "$gate_out" | sed 's/^/  /'
 echo
 echo "interop (bench/interop):"
@@ -154,3 +154,7 @@ echo "  server peak RSS after the export: $((rss_after_export / 1024)) MB (befor
 printf '  %-58s %8s MB/s  %s\n' "Bulk \$export: Observation.ndjson, ${bulk_lines} records, ${persons} persons" "$bulk_mbs" \
   "$(ratio "$bulk_mbs" "$bcat_mbs") of reading the same bytes from a file (${bcat_mbs} MB/s; target 100 MB/s)"
 echo "  server RSS before the Bulk export $((rss_before_bulk / 1024)) MB, after it $((rss_after_bulk / 1024)) MB ${fill_note}"
+
+# The same creates, searches and reads on PostgreSQL (issue 18).
+echo
+scripts/bench-pg.sh

@@ -9,7 +9,7 @@ want=(gcc pkg-config meson ninja-build libmicrohttpd-dev libjson-c-dev libsqlite
 case "${1:-build}" in
   build) ;;
   test)  want+=(libcmocka-dev sqlite3 openssl clang libclang-rt-14-dev chromium fonts-ipafont-gothic unzip libxml2-utils postgresql-15 pgbouncer) ;;
-  bench) want+=(libcmocka-dev sqlite3 openssl clang libclang-rt-14-dev wrk libxml2-utils postgresql-15) ;;
+  bench) want+=(libcmocka-dev sqlite3 openssl clang libclang-rt-14-dev wrk libxml2-utils postgresql-15 pgbouncer) ;;
   *) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
