@@ -105,6 +105,17 @@ int pg_error(struct pg_conn *c, const PGresult *res, const char *what)
         return PHR_ECONFLICT;
     if (state && (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03")))
         err = PHR_EBUSY;
+    /* A named statement the session lost, or one it has under the same
+     * name already: a pooler handing transactions to other server sessions
+     * without carrying statements (pgbouncer before 1.21; prepared=off is
+     * the setting for it). From now on this connection sends them unnamed;
+     * what failed may be sent again. */
+    if (state && c->prepare && (!strcmp(state, "26000") || !strcmp(state, "42P05"))) {
+        c->prepare = 0;
+        err = PHR_EBUSY;
+        log_event(LOG_WARN, "store.postgresql", "op", "unnamed_from_now", "why",
+                  "named statements are not kept between transactions (a pooler? set prepared=off)", NULL);
+    }
     else if (state && !strcmp(state, "53200"))
         err = PHR_ENOMEM;
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;

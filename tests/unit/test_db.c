@@ -433,6 +433,31 @@ static void statements_are_prepared_unless_off(void **state)
     free(maybe);
 }
 
+/* A session that loses the statements named in it (a pooler moved the
+ * transaction to another server session): the transaction that finds out
+ * fails as busy (nothing done; it may be sent again) and the connection
+ * sends every statement unnamed from then on. */
+static void a_lost_named_statement_turns_the_connection_unnamed(void **state)
+{
+    struct engine *e = E(state);
+    assert_int_equal(put_row(e->st, "a", 1), PHR_OK);
+    assert_int_equal(e->st->drv->run(e->st, NULL, "DEALLOCATE ALL", NULL, 0, NULL, NULL, NULL), PHR_OK);
+    assert_int_equal(store_begin(e->st), PHR_OK);
+    int rc = put_row(e->st, "b", 2);
+    assert_int_equal(rc, e->unnamed ? PHR_OK : PHR_EBUSY);
+    assert_int_equal(store_rollback(e->st), PHR_OK);
+    assert_int_equal(put_row(e->st, "c", 3), PHR_OK);
+    assert_int_equal(put_row(e->st, "d", 4), PHR_OK);
+    int64_t n = -1;
+    assert_int_equal(e->st->drv->run(e->st, NULL,
+                                     "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE"
+                                     " 'INSERT INTO contract_t%'",
+                                     NULL, 0, int_cb, &n, NULL),
+                     PHR_OK);
+    assert_int_equal(n, 0);
+    assert_string_equal(keys(e->st), "a,c,d");
+}
+
 /* The fault driver fails the Nth call after its plan was written, as the
  * plan says, and marks the plan fired; "lost" fails every call until the
  * next transaction. The real store behind it is untouched by the failed
@@ -487,7 +512,8 @@ static void the_fault_driver_fails_the_nth_call(void **state)
 /* An embedded file has no connection to lose. */
 #define CONNECTED                                                                                                     \
     cmocka_unit_test_setup(a_lost_connection_is_opened_again, empty_table),                                           \
-        cmocka_unit_test_setup(statements_are_prepared_unless_off, empty_table)
+        cmocka_unit_test_setup(statements_are_prepared_unless_off, empty_table),                                      \
+        cmocka_unit_test_setup(a_lost_named_statement_turns_the_connection_unnamed, empty_table)
 #define FAULTY cmocka_unit_test_setup(the_fault_driver_fails_the_nth_call, empty_table)
 
 int main(void)
