@@ -4,7 +4,7 @@
 #ifndef PHR_AUDITEVENT_H
 #define PHR_AUDITEVENT_H
 
-#include "store/store.h"
+#include "model/rows.h"
 #include "util/buf.h"
 
 int auditevent_write(struct buf *out, const struct audit_row *a);

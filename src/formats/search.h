@@ -4,7 +4,7 @@
 #ifndef PHR_SEARCH_H
 #define PHR_SEARCH_H
 
-#include "store/store.h"
+#include "model/rows.h"
 #include "util/fault.h"
 
 #define SEARCH_DEFAULT_COUNT 50
