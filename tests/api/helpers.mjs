@@ -33,7 +33,7 @@ export function storeLocation(data) {
 
 // The environment that points phr at a data directory's store.
 export function storeEnv(data) {
-  return stores.has(data) ? { PHR_STORE: `${PG_STORE}/${stores.get(data)}` } : {};
+  return stores.has(data) ? { PHR_STORE: storeLocation(data) } : {};
 }
 
 // SQLite's functions that the tests' own statements use, defined for
