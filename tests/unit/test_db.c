@@ -150,6 +150,11 @@ static int put_row(struct store *st, const char *k, int64_t i)
     return db_run(st, &put, DB_ARGS(DB_STR(k), DB_INT(i), DB_BLOB(NULL, 0), DB_STR(NULL)), NULL, NULL, NULL);
 }
 
+static int put_row_later(struct store *st, const char *k, int64_t i)
+{
+    return db_run(st, &put_later, DB_ARGS(DB_STR(k), DB_INT(i), DB_BLOB(NULL, 0), DB_STR(NULL)), NULL, NULL, NULL);
+}
+
 /* The keys in the table, joined by commas. */
 static int key_cb(void *arg, const struct db_row *r)
 {
@@ -314,19 +319,14 @@ static void a_deferred_failure_fails_the_job(void **state)
     assert_int_equal(put_row(st, "dup", 0), PHR_OK);
     assert_int_equal(store_begin(st), PHR_OK);
     assert_int_equal(store_savepoint(st), PHR_OK);
-    int put_rc = db_run(st, &put_later, DB_ARGS(DB_STR("x"), DB_INT(1), DB_BLOB(NULL, 0), DB_STR(NULL)), NULL, NULL,
-                        NULL);
-    assert_int_equal(put_rc, PHR_OK);
-    put_rc = db_run(st, &put_later, DB_ARGS(DB_STR("dup"), DB_INT(1), DB_BLOB(NULL, 0), DB_STR(NULL)), NULL, NULL,
-                    NULL);
+    assert_int_equal(put_row_later(st, "x", 1), PHR_OK);
+    int put_rc = put_row_later(st, "dup", 1);
     int release_rc = put_rc == PHR_OK ? store_release(st) : put_rc;
     assert_int_equal(release_rc, PHR_ECONFLICT);
     assert_int_equal(store_rollback_to(st), PHR_OK);
     assert_int_equal(store_release(st), PHR_OK);
     assert_int_equal(store_savepoint(st), PHR_OK);
-    assert_int_equal(db_run(st, &put_later, DB_ARGS(DB_STR("y"), DB_INT(1), DB_BLOB(NULL, 0), DB_STR(NULL)), NULL,
-                            NULL, NULL),
-                     PHR_OK);
+    assert_int_equal(put_row_later(st, "y", 1), PHR_OK);
     assert_int_equal(store_release(st), PHR_OK);
     assert_int_equal(store_commit(st), PHR_OK);
     assert_string_equal(keys(st), "dup,y");
