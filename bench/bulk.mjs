@@ -18,7 +18,10 @@ for (const line of readFileSync(tokensFile, 'utf8').trim().split('\n')) {
   });
   if (r.status !== 201) throw new Error(`consent ${r.status} ${await r.text()}`);
 }
-const t = await (await fetch(`${url}/api/v1/token`, { method: 'POST', headers: json, body: JSON.stringify({ client_id: clientId, client_secret: secret }) })).json();
+const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope: 'system/Observation.rs' });
+const t = await (await fetch(`${url}/api/v1/token`, {
+  method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form.toString(),
+})).json();
 const auth = { authorization: `Bearer ${t.access_token}` };
 const k = await fetch(`${url}/fhir/$export?_type=Observation`, { headers: { ...auth, prefer: 'respond-async', accept: 'application/fhir+json' } });
 if (k.status !== 202) throw new Error(`kick-off ${k.status} ${await k.text()}`);

@@ -11,7 +11,7 @@ out=build-fuzz
 mkdir -p "$out"
 flags=(-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -Isrc -DPHR_SCHEMA_DIR="\"$PWD/schemas/mhlw-tokutei-v08\"")
-read -r -a deps <<<"$(pkg-config --cflags --libs libxml-2.0 json-c libsodium libzip)"
+read -r -a deps <<<"$(pkg-config --cflags --libs libxml-2.0 json-c libsodium libzip cjose)"
 common=(src/util/buf.c src/util/utf8.c src/util/clock.c src/util/log.c src/util/err.c src/formats/json.c src/util/fault.c
         src/formats/fhirtime.c)
 declare -A sources=(
@@ -22,11 +22,12 @@ declare -A sources=(
   [sphr]="src/formats/sphr.c src/util/ids.c"
   [sphr_entries]="src/formats/sphr.c src/util/ids.c"
   [search]="src/formats/search.c src/formats/vitals.c"
+  [oauth]="src/formats/form.c src/formats/scopes.c src/crypto/jws.c"
   [imports]="src/service/import_parse.c src/formats/cda.c src/formats/cda_schema.c src/formats/tokutei_items.c src/formats/fhir_import.c src/formats/device_csv.c src/formats/vitals.c src/formats/checkup_fhir.c src/formats/import_fhir.c src/formats/jahis.c src/formats/medication_fhir.c src/formats/omh.c src/util/ids.c"
 )
 # The sniffer's corpus is every reader's seeds: each format reached through it.
 declare -A corpus=([imports]="cda jahis vitals")
-for t in cda vitals consent jahis sphr sphr_entries search imports; do
+for t in cda vitals consent jahis sphr sphr_entries search imports oauth; do
   # shellcheck disable=SC2086
   clang "${flags[@]}" "fuzz/fuzz_$t.c" "${common[@]}" ${sources[$t]} "${deps[@]}" -o "$out/fuzz_$t"
   rm -rf "$out/corpus_$t" && mkdir -p "$out/corpus_$t"

@@ -94,6 +94,11 @@ else
   node_rc=1
 fi
 
+# SMART's Bulk Data Tester from ../shared/tools (copied and installed into
+# build-asan/bdt by the test), with SMART Backend Services authentication.
+echo "== SMART Bulk Data Tester (backend services)"
+run_node build-asan/bdt.log tests/bdt/
+
 echo "== browser tests (playwright-core driving Debian's chromium)"
 run_node build-asan/browser.log tests/browser/
 

@@ -34,6 +34,7 @@ struct actor {
     const char *client;           /* client address, "cli" for the command line */
     const char *request_id;
     const char *group;            /* recipient only: the group a Group export acts under, or NULL for any */
+    const char *scope;            /* recipient only: the token's granted scopes (formats/scopes.h) */
 };
 
 enum action {

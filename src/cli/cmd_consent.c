@@ -206,7 +206,7 @@ out:
 #define RECIPIENT_OPTS                                                                                       \
     (STORE_OPTS | BIT(OPT_NAME) | BIT(OPT_ADDRESS) | BIT(OPT_COUNTRY) | BIT(OPT_CONTACT) | BIT(OPT_GROUP) |   \
      BIT(OPT_RECIPIENT) | BIT(OPT_SIGNED) | BIT(OPT_VERSION) | BIT(OPT_CERT) | BIT(OPT_CERT_EXPIRES) |       \
-     BIT(OPT_ENDED) | BIT(OPT_KIND))
+     BIT(OPT_ENDED) | BIT(OPT_KIND) | BIT(OPT_JWKS))
 
 int cmd_recipient(int argc, char **argv)
 {
@@ -216,12 +216,12 @@ int cmd_recipient(int argc, char **argv)
     int rc = 1;
     const char *sub = argc >= 2 ? argv[1] : "";
     if (strcmp(sub, "add") && strcmp(sub, "group") && strcmp(sub, "join") && strcmp(sub, "leave") &&
-        strcmp(sub, "agreement") && strcmp(sub, "list")) {
-        fprintf(stderr, "usage: phr recipient add|list|group|join|leave|agreement --data DIR [options]\n");
+        strcmp(sub, "agreement") && strcmp(sub, "list") && strcmp(sub, "keys")) {
+        fprintf(stderr, "usage: phr recipient add|list|group|join|leave|agreement|keys --data DIR [options]\n");
         return 2;
     }
     int started;
-    if (cli_start(argc - 1, argv + 1, "recipient add|list|group|join|leave|agreement",
+    if (cli_start(argc - 1, argv + 1, "recipient add|list|group|join|leave|agreement|keys",
                   "add: an outside organisation (--name, --address, --country, --contact): a recipient\n"
                   "  of provision (prints its client id and secret, once: hand them over securely), a\n"
                   "  processor (委託先) or a partner (--kind).\n"
@@ -233,6 +233,8 @@ int cmd_recipient(int argc, char **argv)
                   "agreement: the agreement with a recipient (--recipient, --signed, --agreement-version,\n"
                   "  optionally --certification and --cert-expires; --ended when terminated). Nothing\n"
                   "  is provided to a recipient without an agreement in force.\n"
+                  "keys: the public keys (--jwks FILE, a JWKS) the recipient's system signs its token\n"
+                  "  requests with (SMART Backend Services); --jwks none removes them.\n"
                   "Every change is in the handling history.",
                   RECIPIENT_OPTS, &c, &started))
         return started;
@@ -257,7 +259,15 @@ int cmd_recipient(int argc, char **argv)
     int64_t signed_on = date_option(&c, OPT_SIGNED), expires = date_option(&c, OPT_CERT_EXPIRES);
     if (signed_on < 0 || expires < 0)
         goto out;
-    if (!strcmp(sub, "agreement"))
+    if (!strcmp(sub, "keys")) {
+        const char *file = c.val[OPT_JWKS];
+        size_t len;
+        char *jwks = file && strcmp(file, "none") ? read_small_file(file, 64 * 1024, &len) : NULL;
+        if (file && strcmp(file, "none") && !jwks)
+            goto out;
+        made = recipient_keys(svc, &a, c.val[OPT_RECIPIENT], file ? jwks : "", &op, &fault);
+        free(jwks);
+    } else if (!strcmp(sub, "agreement"))
         made = recipient_agreement(svc, &a, c.val[OPT_RECIPIENT], signed_on, c.val[OPT_VERSION], c.val[OPT_CERT],
                                    expires, c.val[OPT_ENDED] != NULL, &op, &fault);
     else if (!strcmp(sub, "add"))

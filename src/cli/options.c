@@ -65,6 +65,7 @@ static const struct {
     [OPT_PER_IP] = {"per-ip-connections", "PHR_PER_IP_CONNECTIONS", "N", "connections one client address may hold (default 256)"},
     [OPT_CLIENT_LOCK] = {"client-lock-after", "PHR_CLIENT_LOCK_AFTER", "N", "failed sign-ins from one client address, any login, that lock it out (default 30)"},
     [OPT_KIND] = {"kind", "PHR_ORG_KIND", "KIND", "recipient (default), processor (委託先) or partner"},
+    [OPT_JWKS] = {"jwks", "PHR_JWKS", "FILE", "a client's public keys as a JWKS file (RFC 7517), or none to remove them"},
     [OPT_RATE_ADDRESS] = {"rate-per-address", "PHR_RATE_PER_ADDRESS", "N", "requests a minute from one client address (default 6000; 0 no limit)"},
     [OPT_RATE_ACCOUNT] = {"rate-per-account", "PHR_RATE_PER_ACCOUNT", "N", "requests a minute by one signed-in account (default 1200; 0 no limit)"},
     [OPT_AS_OF] = {"as-of", "PHR_RETENTION_AS_OF", "TIME", "apply the rules as of this time instead of now (tests, planning)"},

@@ -93,7 +93,10 @@ struct db_driver {
      * returned, or those changed by an INSERT, UPDATE or DELETE without
      * RETURNING. PHR_ECONFLICT for a constraint violated; PHR_EBUSY for a
      * lock or serialization failure (the job may be run again); PHR_EIO for
-     * anything else, the connection included. */
+     * anything else, the connection included. After a failure PostgreSQL
+     * runs nothing more until the job's savepoint is rolled back: a job
+     * that answers a conflict and then writes (a refusal on the record)
+     * avoids the failure instead (ON CONFLICT DO NOTHING, and the count). */
     int (*run)(struct store *st, struct db_stmt *q, const char *sql, const struct db_val *args, int nargs,
                db_row_fn fn, void *arg, int64_t *count);
     /* A row's column: text (NULL for SQL NULL), integer (0 for NULL),

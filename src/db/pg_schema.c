@@ -176,7 +176,15 @@ static const char p1_schema[] =
     " OLD.guideline_version OR NEW.items_sha256 IS DISTINCT FROM OLD.items_sha256)"
     " EXECUTE FUNCTION phr_refuse('an assessment is never changed, only approved once');";
 
+/* SQLite's migration 19: clients' keys, tokens' scopes, assertions seen. */
+static const char p2_oauth_clients[] =
+    "ALTER TABLE recipients ADD COLUMN jwks TEXT;"
+    "ALTER TABLE client_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE client_assertions(client_id TEXT NOT NULL REFERENCES recipients(id), jti TEXT NOT NULL,"
+    " expires_at BIGINT NOT NULL, PRIMARY KEY (client_id, jti));";
+
 const struct db_migration pg_migrations[] = {
     {NULL, p1_schema},
+    {NULL, p2_oauth_clients},
 };
 const int pg_migration_count = (int)(sizeof pg_migrations / sizeof pg_migrations[0]);

@@ -510,6 +510,19 @@ static const char m18_data_kind[] =
     " effective_end, code, code_system, category, data_kind, current) WHERE current = 1;"
     "CREATE INDEX records_unclassified ON records(id, version) WHERE data_kind IS NULL;";
 
+/* Clients of the standard kind (SMART Backend Services, issue 19): the
+ * public keys a client signs its assertions with (a JWKS, NULL for a
+ * client that uses its secret), the scopes each token was granted, and
+ * the assertions seen until they expire, so that none is used twice. */
+static const char m19_oauth_clients[] =
+    "ALTER TABLE recipients ADD COLUMN jwks TEXT;"
+    "ALTER TABLE client_tokens ADD COLUMN scope TEXT NOT NULL DEFAULT '';"
+    "CREATE TABLE client_assertions("
+    " client_id TEXT NOT NULL REFERENCES recipients(id),"
+    " jti TEXT NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " PRIMARY KEY (client_id, jti));";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -521,6 +534,6 @@ const struct db_migration sqlite_migrations[] = {
     {NULL, m5_incidents},    {NULL, m6_agreements},    {NULL, m7_organisations}, {NULL, m8_rates},
     {m9_before, m9_keystore}, {NULL, m10_erasure},     {NULL, m11_retention},    {NULL, m12_checksheet},
     {NULL, m13_bulk},        {NULL, m14_anonymised_notice}, {NULL, m15_second_factor}, {NULL, m16_group_export},
-    {NULL, m17_second_factor_codes}, {NULL, m18_data_kind},
+    {NULL, m17_second_factor_codes}, {NULL, m18_data_kind}, {NULL, m19_oauth_clients},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

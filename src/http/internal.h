@@ -43,10 +43,12 @@ void route_portal(struct request *r);
 void route_errors(struct request *r);
 /* routes_public.c: the published checksheet (arg "json": as JSON). */
 void route_checksheet(struct request *r);
-/* routes_consent.c: policies, client tokens, the person's consents. */
+/* routes_oauth.c: the OAuth token endpoint, SMART's discovery document. */
+void route_token(struct request *r);
+void route_smart_configuration(struct request *r);
+/* routes_consent.c: policies, the person's consents. */
 void route_policies(struct request *r);
 void route_policy_versions(struct request *r);
-void route_token(struct request *r);
 void route_consents_read(struct request *r);
 void route_consents_record(struct request *r);
 void route_suspensions(struct request *r);

@@ -335,6 +335,7 @@ int req_authenticate(struct request *r)
     } else if (r->auth.recipient_id[0]) {
         r->actor.kind = ACTOR_RECIPIENT;
         snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.recipient_id);
+        r->actor.scope = r->auth.scope;
     }
     if (err || cross_site)
         return err ? err : PHR_EINVAL;
@@ -389,4 +390,10 @@ const char *req_base_url(struct request *r)
         host = r->srv->cfg.listen;
     snprintf(r->base_url, sizeof r->base_url, "%s://%s/fhir", req_is_tls(r) ? "https" : "http", host);
     return r->base_url;
+}
+
+void req_own_url(struct request *r, const char *path, char *out, size_t size)
+{
+    const char *base = req_base_url(r); /* always ends in /fhir */
+    snprintf(out, size, "%.*s%s", (int)(strlen(base) - 5), base, path);
 }

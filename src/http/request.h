@@ -121,6 +121,9 @@ void req_too_many(struct request *r, int retry_after_s);
 
 /* The public base URL ("http://host:port") for absolute links. */
 const char *req_base_url(struct request *r);
+/* The service's own URL for a path outside /fhir ("/api/v1/token"): the
+ * FHIR base's origin and the path, into out. */
+void req_own_url(struct request *r, const char *path, char *out, size_t size);
 int req_is_tls(struct request *r);
 
 #endif

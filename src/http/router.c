@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "formats/scopes.h"
 #include "http/internal.h"
 #include "util/err.h"
 
@@ -38,6 +39,8 @@ static const struct route routes[] = {
     {"POST", "/api/v1/login", ANY, ACT_ACCOUNT_LOGIN, BODY_API, route_login, NULL, 0},
     {"POST", "/api/v1/logout", P, ACT_ACCOUNT_LOGOUT, BODY_API, route_logout, NULL, 0},
     {"POST", "/api/v1/token", ANY, ACT_CLIENT_TOKEN, BODY_API, route_token, NULL, 0},
+    {"GET", "/.well-known/smart-configuration", ANY, ACT_COUNT, BODY_API, route_smart_configuration, NULL, 0},
+    {"GET", "/fhir/.well-known/smart-configuration", ANY, ACT_COUNT, BODY_API, route_smart_configuration, NULL, 0},
     {"POST", "/api/v1/staff/login", ANY, ACT_STAFF_LOGIN, BODY_API, route_staff_login, NULL, 0},
     {"POST", "/api/v1/staff/logout", S, ACT_STAFF_LOGOUT, BODY_API, route_staff_logout, NULL, 0},
 
@@ -199,6 +202,58 @@ static void refuse(struct request *r, const char *reason)
     req_submit(r, op, finish_refused);
 }
 
+/* What a client's token must allow for a route, by the route's action: the
+ * resource type is the path's (/fhir/Observation/...), or every type for
+ * an operation ($sphr) that gives several. Bulk exports check each type
+ * they export (service/bulk.c). Other actions need no scope. */
+static const struct {
+    enum action act;
+    char perm;
+} scope_needs[] = {{ACT_RECORD_READ, 'r'}, {ACT_RECORD_HISTORY, 'r'}, {ACT_RECORD_SEARCH, 's'}};
+
+static int scope_need(const struct route *rt, char type[64], char *perm)
+{
+    *perm = 0;
+    for (size_t i = 0; i < sizeof scope_needs / sizeof scope_needs[0]; i++)
+        if (scope_needs[i].act == rt->act)
+            *perm = scope_needs[i].perm;
+    const char *p = rt->path + (strncmp(rt->path, "/fhir/", 6) ? strlen(rt->path) : 6);
+    size_t n = strcspn(p, "/");
+    snprintf(type, 64, "%.*s", (int)(n < 63 ? n : 63), p);
+    if (strchr(rt->path, '$') || !fhir_resource_type(type))
+        snprintf(type, 64, "*");
+    return *perm != 0;
+}
+
+static void finish_scope_refused(struct request *r)
+{
+    const struct op_result *res = op_result(r->op);
+    if (res->err)
+        return req_fault(r, &res->fault);
+    char type[64], perm, challenge[160];
+    scope_need(r->rt, type, &perm);
+    snprintf(challenge, sizeof challenge, "Bearer error=\"insufficient_scope\", scope=\"system/%s.%c\"", type, perm);
+    req_add_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, challenge);
+    req_refuse(r, F_SCOPE_INSUFFICIENT, "the token's scopes (%s) do not allow %s on %s", r->auth.scope,
+               perm == 's' ? "search" : "read", type);
+}
+
+/* A client's token reaches only what its scopes name; the refusal is on
+ * the record like any other. */
+static int scope_refused(struct request *r)
+{
+    char type[64], perm;
+    if (r->actor.kind != ACTOR_RECIPIENT || !scope_need(r->rt, type, &perm) || scopes_allow(r->actor.scope, type, perm))
+        return 0;
+    struct op *op;
+    struct fault fault;
+    if (service_refusal(r->svc, &r->actor, r->rt->act, NULL, "scope", &op, &fault) != 0)
+        req_fault(r, &fault);
+    else
+        req_submit(r, op, finish_scope_refused);
+    return 1;
+}
+
 static void not_routed(struct request *r)
 {
     int fhir = !strncmp(r->path, "/fhir/", 6) || !strcmp(r->path, "/fhir");
@@ -233,6 +288,8 @@ void router_dispatch(struct request *r)
     }
     if (!(rt->callers & caller_of(r)))
         return refuse(r, "route");
+    if (scope_refused(r))
+        return;
     if ((rt->flags & ROUTE_GATED) && gate_decide(&r->actor, rt->act, NULL) == GATE_DENY) {
         struct op *op;
         struct fault fault;

@@ -59,25 +59,6 @@ void route_suspensions(struct request *r)
     req_submit(r, op, req_finish_no_content);
 }
 
-/* A recipient's client exchanges its credentials for a bearer token. */
-void route_token(struct request *r)
-{
-    json_object *o = req_json_object(r);
-    if (!o)
-        return;
-    struct fault fault;
-    const char *id = json_get_str(o, "client_id");
-    const char *secret = json_get_str(o, "client_secret");
-    struct op *op;
-    int rc = recipient_token(r->svc, &r->actor, id, secret, &op, &fault);
-    if (secret)
-        explicit_bzero((char *)secret, strlen(secret));
-    json_object_put(o);
-    if (rc != 0)
-        return req_fault(r, &fault);
-    req_submit(r, op, req_finish_ok);
-}
-
 /* /api/v1/policies/{kind}/versions: earlier versions stay readable. */
 void route_policy_versions(struct request *r)
 {

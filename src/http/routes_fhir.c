@@ -23,15 +23,24 @@ void route_fhir_metadata(struct request *r)
     const struct vital_kind *k = vitals_kinds(&n);
     struct buf *b = &r->resp;
     buf_puts(b, "{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\",\"date\":\"2026-11-24\","
-                "\"kind\":\"instance\",\"software\":{\"name\":\"phr\",\"version\":\"" PHR_VERSION "\"},"
+                "\"kind\":\"instance\",\"instantiates\":[\"http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/"
+                "bulk-data\"],\"software\":{\"name\":\"phr\",\"version\":\"" PHR_VERSION "\"},"
                 "\"implementation\":{\"description\":\"PHR service\",\"url\":");
     buf_json_str(b, req_base_url(r));
     buf_puts(b, "},\"fhirVersion\":\"4.0.1\",\"format\":[\"application/fhir+json\",\"json\"],"
-                "\"rest\":[{\"mode\":\"server\",\"security\":{\"cors\":false,\"service\":[{\"coding\":[{"
-                "\"system\":\"http://terminology.hl7.org/CodeSystem/restful-security-service\",\"code\":\"Basic\"}],"
-                "\"text\":\"Bearer session token from POST /api/v1/login\"}],"
-                "\"description\":\"A person reaches only their own records; a recipient (client credentials, "
-                "POST /api/v1/token) reads only what a live consent provides to it.\"},"
+                "\"rest\":[{\"mode\":\"server\",\"security\":{\"cors\":false,\"extension\":[{\"url\":"
+                "\"http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris\",\"extension\":[{"
+                "\"url\":\"token\",\"valueUri\":");
+    char token_url[300];
+    req_own_url(r, "/api/v1/token", token_url, sizeof token_url);
+    buf_json_str(b, token_url);
+    buf_puts(b, "}]}],\"service\":[{\"coding\":[{"
+                "\"system\":\"http://terminology.hl7.org/CodeSystem/restful-security-service\","
+                "\"code\":\"SMART-on-FHIR\"}],\"text\":\"SMART Backend Services (client_credentials with "
+                "private_key_jwt or a client secret) for other providers' systems; a person's bearer session "
+                "from POST /api/v1/login\"}],"
+                "\"description\":\"A person reaches only their own records; another provider's client reads "
+                "only what its token's scopes name and a live consent provides to it.\"},"
                 "\"resource\":[{\"type\":\"Observation\","
                 "\"supportedProfile\":[\"http://hl7.org/fhir/StructureDefinition/vitalsigns\","
                 "\"http://jpfhir.jp/fhir/core/StructureDefinition/JP_Observation_VitalSigns\"],"

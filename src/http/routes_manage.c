@@ -64,8 +64,9 @@ static int64_t day_field(struct request *r, json_object *o, const char *key)
     return lo;
 }
 
-/* {"action": "add" | "group" | "join" | "leave" | "agreement", ...}: the
- * same changes as the operator's `phr recipient`. */
+/* {"action": "add" | "group" | "join" | "leave" | "agreement" | "keys",
+ * ...}: the same changes as the operator's `phr recipient` ("keys": a
+ * "jwks" object, or null to remove the keys). */
 void route_staff_recipient_change(struct request *r)
 {
     json_object *o = req_json_object(r);
@@ -98,8 +99,14 @@ void route_staff_recipient_change(struct request *r)
         int is_ended = json_object_object_get_ex(o, "ended", &ended) && json_object_get_boolean(ended);
         rc = recipient_agreement(r->svc, &r->actor, json_get_str(o, "recipient"), signed_on, json_get_str(o, "version"),
                                  json_get_str(o, "certification"), expires, is_ended, &op, &fault);
+    } else if (!strcmp(action, "keys")) {
+        json_object *jwks = NULL;
+        int given = json_object_object_get_ex(o, "jwks", &jwks);
+        rc = recipient_keys(r->svc, &r->actor, json_get_str(o, "recipient"),
+                            !given ? "" : jwks ? json_object_to_json_string_ext(jwks, JSON_C_TO_STRING_PLAIN) : NULL,
+                            &op, &fault);
     } else {
-        fault_set(&fault, F_INVALID_VALUE, "action", "action is add, group, join, leave or agreement");
+        fault_set(&fault, F_INVALID_VALUE, "action", "action is add, group, join, leave, agreement or keys");
     }
     json_object_put(o);
     if (rc != 0)

@@ -254,7 +254,7 @@ struct prune_limits {
     int64_t now, provisions_before, throttle_before, rates_before;
 };
 struct prune_counts {
-    int64_t provisions, sessions, staff_sessions, client_tokens, throttles, rates;
+    int64_t provisions, sessions, staff_sessions, client_tokens, client_assertions, throttles, rates;
 };
 
 /* A person's optional TOTP key (service/second_factor.c), sealed with the

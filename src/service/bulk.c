@@ -57,9 +57,10 @@ static int kickoff_run(struct job *j, struct store *st)
     return err ? err : gate_record(st, x->a, ACT_BULK_EXPORT, NULL, NULL, x->reason, GATE_ALLOW);
 }
 
-/* types: comma-separated, NULL or "" for every type; out gets them in the
- * canonical order, each once. */
-static int parse_types(const char *list, char *out, size_t cap, struct fault *fault)
+/* types: comma-separated, NULL or "" for every type the client's scopes
+ * allow it to read; out gets them in the canonical order, each once. A
+ * type asked for that the scopes do not allow is refused. */
+static int parse_types(const char *list, const char *scope, char *out, size_t cap, struct fault *fault)
 {
     int want[NTYPES] = {0};
     for (const char *p = list && *list ? list : NULL; p;) {
@@ -72,13 +73,20 @@ static int parse_types(const char *list, char *out, size_t cap, struct fault *fa
                              "_type '%.*s' is not exported; types: Observation, "
                              "MedicationDispense, MedicationStatement, DocumentReference",
                              (int)(n > 40 ? 40 : n), p);
+        if (!scopes_allow(scope, types[i], 'r'))
+            return fault_set(fault, F_SCOPE_INSUFFICIENT, "_type", "the token's scopes (%s) do not allow reading %s",
+                             scope ? scope : "", types[i]);
         want[i] = 1;
         p = p[n] ? p + n + 1 : NULL;
     }
     size_t len = 0;
+    out[0] = '\0';
     for (size_t i = 0; i < NTYPES; i++)
-        if (want[i] || !list || !*list)
+        if (want[i] || ((!list || !*list) && scopes_allow(scope, types[i], 'r')))
             len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? "," : "", types[i]);
+    if (!len)
+        return fault_set(fault, F_SCOPE_INSUFFICIENT, NULL, "the token's scopes (%s) allow reading none of the types exported",
+                         scope ? scope : "");
     return 0;
 }
 
@@ -90,7 +98,7 @@ int bulk_kickoff(struct service *svc, const struct actor *a, const char *group, 
                          "Bulk Data export is for another provider's client (a recipient), not for persons or staff");
     struct bulk_job x = {.job = {.run = kickoff_run}, .a = a};
     char list[128];
-    if (parse_types(type_list, list, sizeof list, fault))
+    if (parse_types(type_list, a->scope, list, sizeof list, fault))
         return -1;
     int64_t lo = 0, hi;
     if (since && fhirtime_parse(since, FHIRTIME_DATETIME, 0, &lo, &hi))

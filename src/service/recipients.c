@@ -1,27 +1,28 @@
 /* Recipients of third-party provision (R3.4): outside organisations as data,
- * their groups with a membership history, and their API clients' tokens.
+ * their groups with a membership history (their clients' tokens:
+ * service/oauth.c).
  *
  * A recipient's client secret is 32 random bytes shown once to the
  * operator; only its SHA-256 is stored (a full-entropy secret needs no slow
- * hash). Tokens are random too and stored hashed, like persons' sessions. */
+ * hash). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
 
+#include "crypto/jws.h"
 #include "service/internal.h"
 #include "util/clock.h"
 #include "util/err.h"
 
-#define CLIENT_TOKEN_MS (60LL * 60 * 1000)
-
-/* --- operator changes: add a recipient, a group, a membership --- */
+/* --- operator changes: add a recipient, a group, a membership, keys --- */
 
 struct manage_op {
     struct op op;
-    int op_kind;                 /* 0 organisation, 1 group, 2 join, 3 leave */
+    int op_kind;                 /* 0 organisation, 1 group, 2 join, 3 leave, 4 keys */
     char id[ID_LEN + 1], group[PURPOSE_CODE_MAX + 1], country[3], kind[12];
     char *name, *address, *contact;
+    char *jwks;                  /* keys: the client's public keys, NULL to remove them */
     char secret[65];             /* shown once, hex */
     unsigned char secret_hash[32];
 };
@@ -46,6 +47,12 @@ static int manage_commit(struct op *o, struct store *st)
         if (err == PHR_ECONFLICT)
             return op_refuse(o, F_CONFLICT, "group %s exists already", m->group);
         snprintf(what, sizeof what, "group:%s", m->group);
+        break;
+    case 4:
+        err = store_client_keys_set(st, m->id, m->jwks);
+        if (err == PHR_ENOTFOUND)
+            return op_refuse(o, F_NOT_FOUND, "no recipient %s", m->id);
+        snprintf(what, sizeof what, "keys:%s:%s", m->id, m->jwks ? "set" : "removed");
         break;
     default:
         err = store_group_change(st, m->group, m->id, m->op_kind == 2 ? "join" : "leave", now);
@@ -87,6 +94,7 @@ static void manage_destroy(struct op *o)
     free(m->name);
     free(m->address);
     free(m->contact);
+    free(m->jwks);
 }
 
 static const struct op_ops manage_ops = {manage_commit, manage_render, manage_destroy};
@@ -185,6 +193,31 @@ int recipient_group_change(struct service *svc, const struct actor *a, const cha
     return 0;
 }
 
+int recipient_keys(struct service *svc, const struct actor *a, const char *recipient, const char *jwks,
+                   struct op **out, struct fault *fault)
+{
+    *out = NULL;
+    if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
+        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, fault);
+    if (!recipient || !id_is_uuid(recipient))
+        return fault_set(fault, F_INVALID_VALUE, "recipient", "the recipient's id is required");
+    const char *why;
+    if (jwks && strlen(jwks) > 64 * 1024)
+        return fault_set(fault, F_INVALID_VALUE, "jwks", "a JWKS of at most 64 KiB");
+    if (jwks && jwks_check(jwks, &why))
+        return fault_set(fault, F_INVALID_VALUE, "jwks", "%s", why);
+    struct manage_op *m = manage_new(svc, a, 4, fault);
+    if (!m)
+        return -1;
+    snprintf(m->id, sizeof m->id, "%s", recipient);
+    if (jwks && !(m->jwks = strdup(jwks))) {
+        op_free(&m->op);
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    }
+    *out = &m->op;
+    return 0;
+}
+
 /* --- agreements (R2.7) --- */
 
 struct agreement_op {
@@ -237,91 +270,6 @@ int recipient_agreement(struct service *svc, const struct actor *a, const char *
     g->cert_expires = cert_expires;
     g->ended = ended;
     *out = &g->op;
-    return 0;
-}
-
-/* --- client credentials --- */
-
-struct token_op {
-    struct op op;
-    char client[ID_LEN + 1];
-    unsigned char presented[32];
-    char token[65];
-    unsigned char token_hash[32];
-};
-
-struct stored_secret {
-    unsigned char hash[32];
-    int found;
-};
-
-static int got_recipient(void *arg, const struct recipient_row *r)
-{
-    struct stored_secret *s = arg;
-    memcpy(s->hash, r->secret_hash, 32);
-    s->found = !strcmp(r->kind, "recipient"); /* processors and partners never sign in */
-    return PHR_OK;
-}
-
-static int token_commit(struct op *o, struct store *st)
-{
-    struct token_op *t = (struct token_op *)o;
-    struct stored_secret s = {{0}, 0};
-    int err = id_is_uuid(t->client) ? store_recipient_get(st, t->client, got_recipient, &s) : PHR_ENOTFOUND;
-    if (err && err != PHR_ENOTFOUND)
-        return err;
-    /* Compared even when the client is unknown, so that timing says nothing. */
-    int ok = sodium_memcmp(s.hash, t->presented, 32) == 0 && s.found;
-    if (!ok) {
-        o->res.err = PHR_EPERM;
-        fault_set(&o->res.fault, F_CLIENT_INVALID, NULL, "invalid client credentials");
-        return gate_record(st, &o->actor, ACT_CLIENT_TOKEN, NULL, s.found ? t->client : NULL, NULL, GATE_DENY);
-    }
-    int64_t now = clock_now_ms();
-    if ((err = store_client_token_insert(st, t->token_hash, t->client, now, now + CLIENT_TOKEN_MS)) != PHR_OK)
-        return err;
-    struct actor who = o->actor;
-    who.kind = ACTOR_RECIPIENT;
-    snprintf(who.id, sizeof who.id, "%s", t->client);
-    return gate_record(st, &who, ACT_CLIENT_TOKEN, NULL, NULL, NULL, GATE_ALLOW);
-}
-
-static int token_render(struct op *o, struct buf *out)
-{
-    struct token_op *t = (struct token_op *)o;
-    return buf_puts(out, "{\"access_token\":\"") || buf_puts(out, t->token) ||
-                   buf_printf(out, "\",\"token_type\":\"Bearer\",\"expires_in\":%lld}", CLIENT_TOKEN_MS / 1000)
-               ? PHR_ENOMEM
-               : PHR_OK;
-}
-
-static void token_destroy(struct op *o)
-{
-    struct token_op *t = (struct token_op *)o;
-    sodium_memzero(t->token, sizeof t->token);
-    sodium_memzero(t->presented, sizeof t->presented);
-}
-
-static const struct op_ops token_ops = {token_commit, token_render, token_destroy};
-
-int recipient_token(struct service *svc, const struct actor *a, const char *client_id, const char *secret,
-                    struct op **out, struct fault *fault)
-{
-    *out = NULL;
-    if (!client_id || !secret || strlen(client_id) > ID_LEN || strlen(secret) > 128)
-        return fault_set(fault, F_BAD_REQUEST, NULL, "send {\"client_id\": ..., \"client_secret\": ...}");
-    struct token_op *t = calloc(1, sizeof *t);
-    if (!t)
-        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
-    op_init(&t->op, svc, &token_ops, a);
-    snprintf(t->client, sizeof t->client, "%s", client_id);
-    crypto_hash_sha256(t->presented, (const unsigned char *)secret, strlen(secret));
-    unsigned char raw[32];
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2hex(t->token, sizeof t->token, raw, sizeof raw);
-    sodium_memzero(raw, sizeof raw);
-    crypto_hash_sha256(t->token_hash, (const unsigned char *)t->token, 64);
-    *out = &t->op;
     return 0;
 }
 

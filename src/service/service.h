@@ -15,6 +15,7 @@
 
 #include "access/gate.h"
 #include "formats/policy.h"
+#include "formats/scopes.h"
 #include "formats/search.h"
 #include "util/buf.h"
 #include "util/fault.h"
@@ -86,6 +87,7 @@ struct auth {
     char recipient_id[ID_LEN + 1];
     char staff_id[ID_LEN + 1];
     char staff_role[20];
+    char scope[SCOPE_MAX];        /* a client's token: the scopes granted */
     unsigned char token_hash[32];
 };
 /* PHR_OK, PHR_ENOTFOUND (no such session) or PHR_EPERM (expired, or the
@@ -188,14 +190,33 @@ int recipient_group_add(struct service *svc, const struct actor *a, const char *
                         struct fault *fault);
 int recipient_group_change(struct service *svc, const struct actor *a, const char *group, const char *recipient,
                            int leave, struct op **out, struct fault *fault);
+/* The public keys (a JWKS) a recipient's client signs its assertions with
+ * (SMART Backend Services, private_key_jwt); NULL removes them, and the
+ * client signs in with its secret only. */
+int recipient_keys(struct service *svc, const struct actor *a, const char *recipient, const char *jwks,
+                   struct op **out, struct fault *fault);
 /* Records an agreement with a recipient (R2.7); the newest decides whether
  * anything may be provided to it. cert_expires 0: none stated. */
 int recipient_agreement(struct service *svc, const struct actor *a, const char *recipient, int64_t signed_on,
                         const char *version, const char *certification, int64_t cert_expires, int ended,
                         struct op **out, struct fault *fault);
-/* Client credentials: a bearer token for the recipient, or client-invalid. */
-int recipient_token(struct service *svc, const struct actor *a, const char *client_id, const char *secret,
-                    struct op **out, struct fault *fault);
+/* A token request at the OAuth token endpoint (RFC 6749 §4.4, SMART
+ * Backend Services): the form's fields (NULL when absent), the client's
+ * secret from HTTP Basic or the form, and this endpoint's URL, which a
+ * client assertion's aud must name. */
+struct token_request {
+    const char *grant_type, *scope;
+    const char *client_id, *client_secret;
+    const char *assertion_type, *assertion;
+    const char *token_url;
+};
+/* Always an op: a refusal is recorded too, and answered from the op's
+ * result (client-invalid, assertion-invalid, assertion-replayed,
+ * scope-invalid, grant-unsupported, missing, bad-request). */
+int oauth_token(struct service *svc, const struct actor *a, const struct token_request *tr, struct op **out,
+                struct fault *fault);
+/* The token's lifetime, in seconds. */
+#define OAUTH_TOKEN_SECONDS 300
 /* subject's provision records, as JSON or (fhir) a Bundle of Provenance. */
 int provisions_read(struct service *svc, const struct actor *a, const char *subject, int fhir, const char *base_url,
                     struct op **out, struct fault *fault);

@@ -16,7 +16,7 @@
 static const char *const tables[] = {
     "persons", "data_keys", "sessions", "login_throttle", "records", "audit", "audit_checkpoints", "documents",
     "purposes", "purpose_current", "consents", "consent_state", "suspensions", "suspension_state", "recipients",
-    "client_tokens", "recipient_groups", "group_changes", "group_members", "agreements", "provisions", "staff",
+    "client_tokens", "client_assertions", "recipient_groups", "group_changes", "group_members", "agreements", "provisions", "staff",
     "staff_recovery", "staff_sessions", "access_reasons", "incidents", "rate_counts", "erasures", "notices",
     "terminations", "retention_runs", "checksheet_answers", "checksheet_assessments", "bulk_exports",
     "second_factors", "second_factor_codes",

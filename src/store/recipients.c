@@ -43,11 +43,6 @@ static struct db_stmt group_join = DB_STMT(
     "group_join", "INSERT INTO group_members(group_code, recipient_id, since) VALUES(?1, ?2, ?3)");
 static struct db_stmt group_leave = DB_STMT(
     "group_leave", "DELETE FROM group_members WHERE group_code = ?1 AND recipient_id = ?2");
-static struct db_stmt token_insert = DB_STMT(
-    "client_token_insert", "INSERT INTO client_tokens(token_hash, recipient_id, created_at, expires_at)"
-                           " VALUES(?1, ?2, ?3, ?4)");
-static struct db_stmt token_get = DB_STMT(
-    "client_token_get", "SELECT recipient_id, expires_at FROM client_tokens WHERE token_hash = ?1");
 /* Driven from the recipient's memberships (one or two groups), so that the
  * cost does not grow with the person's decisions or the number of
  * purposes: measured in bench/gate. SQLite keeps the order of CROSS JOINs
@@ -151,33 +146,6 @@ int store_group_change(struct store *st, const char *group, const char *recipien
     if (join)
         return st_exec(st, &group_join, DB_ARGS(DB_STR(group), DB_STR(recipient), DB_INT(at)));
     return st_exec(st, &group_leave, DB_ARGS(DB_STR(group), DB_STR(recipient)));
-}
-
-int store_client_token_insert(struct store *st, const unsigned char hash[SHA256_BYTES], const char *recipient,
-                              int64_t created_at, int64_t expires_at)
-{
-    return st_exec(st, &token_insert,
-                   DB_ARGS(DB_BLOB(hash, SHA256_BYTES), DB_STR(recipient), DB_INT(created_at), DB_INT(expires_at)));
-}
-
-struct token {
-    char *recipient;
-    int64_t *expires_at;
-};
-
-static int token_of(void *arg, const struct db_row *r)
-{
-    struct token *t = arg;
-    snprintf(t->recipient, 37, "%s", db_text(r, 0));
-    *t->expires_at = db_int(r, 1);
-    return 0;
-}
-
-int store_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES], char *recipient,
-                           int64_t *expires_at)
-{
-    struct token t = {recipient, expires_at};
-    return st_rows(st, &token_get, DB_ARGS(DB_BLOB(hash, SHA256_BYTES)), token_of, &t, 1);
 }
 
 static int basis_of(void *arg, const struct db_row *r)

@@ -1,5 +1,5 @@
 /* Outside organisations (R2.7) — recipients of provision, processors,
- * partners — their groups, agreements and client tokens, and the provision
+ * partners — their groups and agreements, and the provision
  * records (R3.4, R3.7). */
 #ifndef PHR_STORE_RECIPIENTS_H
 #define PHR_STORE_RECIPIENTS_H
@@ -20,11 +20,6 @@ int store_group_insert(struct store *st, const char *code, const char *name, int
 int store_group_change(struct store *st, const char *group, const char *recipient, const char *action, int64_t at);
 /* PHR_OK if recipient belongs to group, PHR_ENOTFOUND if not. */
 int store_group_member(struct store *st, const char *group, const char *recipient);
-int store_client_token_insert(struct store *st, const unsigned char hash[SHA256_BYTES], const char *recipient,
-                              int64_t created_at, int64_t expires_at);
-/* recipient holds 37 bytes. PHR_ENOTFOUND if unknown. */
-int store_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES], char *recipient,
-                           int64_t *expires_at);
 /* Every basis there is now for providing person's data to recipient (none:
  * no callback); group: only through that recipient group (a Group export),
  * or NULL for any. */

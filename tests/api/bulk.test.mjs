@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, publishPurpose } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, publishPurpose, clientToken } from './helpers.mjs';
 import { validateProfiled } from './profiles.mjs';
 
 let srv;
@@ -25,7 +25,7 @@ const recipient = (name) => {
   return r;
 };
 const tokenFor = async (r) => {
-  const t = await call(srv, 'POST', '/api/v1/token', { body: { client_id: r.client_id, client_secret: r.client_secret } });
+  const t = await clientToken(srv, r.client_id, r.client_secret);
   assert.equal(t.status, 200, t.text);
   return t.body.access_token;
 };

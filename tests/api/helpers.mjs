@@ -185,6 +185,15 @@ export async function call(srv, method, path, { token, body, json = true, header
   return { status: res.status, headers: res.headers, text, body: data };
 }
 
+// A recipient's client asks the token endpoint for a token with its
+// secret (client_secret_post, RFC 6749 §4.4) and the scopes given.
+export function clientToken(srv, clientId, secret, scope = 'system/*.rs') {
+  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: secret, scope });
+  return call(srv, 'POST', '/api/v1/token', {
+    body: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+}
+
 let counter = 0;
 export function uniqueLogin(prefix = 'user') {
   counter += 1;

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ENGINE, startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, PASSWORD,
+  ENGINE, startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, PASSWORD, clientToken,
 } from './helpers.mjs';
 
 const skip = ENGINE !== 'postgresql' && 'one SQLite file has one writer: several instances are a PostgreSQL deployment';
@@ -55,7 +55,7 @@ test('R3.6 R3.4 a withdrawal on one instance stops provision on another from its
     '--contact', 'desk@example.jp');
   run('recipient', 'agreement', '--recipient', clinic.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-1');
   run('recipient', 'join', '--group', 'demo-partners', '--recipient', clinic.id);
-  const t = await call(instances[1], 'POST', '/api/v1/token', { body: { client_id: clinic.client_id, client_secret: clinic.client_secret } });
+  const t = await clientToken(instances[1], clinic.client_id, clinic.client_secret);
   assert.equal(t.status, 200, t.text);
   const person = await signupAndLogin(instances[0]);
   assert.equal((await decide(instances[0], person.token, [{ purpose: 'provision-partners', decision: 'grant' }])).status, 201);

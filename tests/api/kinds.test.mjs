@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, quantity, sql, phr, decide, importFile, publishPurpose } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, quantity, sql, phr, decide, importFile, publishPurpose, clientToken } from './helpers.mjs';
 
 const CDA = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
 const OKUSURI = readFileSync(new URL('../fixtures/jahis/tc-minimal-valid.txt', import.meta.url));
@@ -37,7 +37,7 @@ before(async () => {
   run('recipient', 'agreement', '--recipient', clinic.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-1',
     '--certification', 'Pマーク', '--cert-expires', '2028-03-31');
   run('recipient', 'join', '--group', 'demo-partners', '--recipient', clinic.id);
-  const t = await call(srv, 'POST', '/api/v1/token', { body: { client_id: clinic.client_id, client_secret: clinic.client_secret } });
+  const t = await clientToken(srv, clinic.client_id, clinic.client_secret);
   assert.equal(t.status, 200, t.text);
   token = t.body.access_token;
 

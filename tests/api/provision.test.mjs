@@ -4,7 +4,7 @@
 // the person, and withdrawal or suspension stopping provision between pages.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, clientToken } from './helpers.mjs';
 
 let srv;
 const run = (...args) => {
@@ -20,7 +20,7 @@ const recipient = (name, country) => {
   return r;
 };
 const tokenFor = async (r) => {
-  const t = await call(srv, 'POST', '/api/v1/token', { body: { client_id: r.client_id, client_secret: r.client_secret } });
+  const t = await clientToken(srv, r.client_id, r.client_secret);
   assert.equal(t.status, 200, t.text);
   assert.equal(t.body.token_type, 'Bearer');
   return t.body.access_token;
@@ -47,11 +47,12 @@ before(async () => {
 after(async () => { await srv.stop(); });
 
 test('R3.4 client credentials: a token for the right secret; a wrong one is refused and audited', async () => {
-  const bad = await call(srv, 'POST', '/api/v1/token', { body: { client_id: clinic.client_id, client_secret: 'x'.repeat(64) } });
+  const bad = await clientToken(srv, clinic.client_id, 'x'.repeat(64));
   assert.equal(bad.status, 401);
-  const unknown = await call(srv, 'POST', '/api/v1/token', { body: { client_id: '00000000-0000-4000-8000-000000000000', client_secret: clinic.client_secret } });
+  const unknown = await clientToken(srv, '00000000-0000-4000-8000-000000000000', clinic.client_secret);
   assert.equal(unknown.status, 401);
-  assert.equal(unknown.body.detail, bad.body.detail, 'the same answer whether or not the client exists');
+  assert.equal(bad.body.error, 'invalid_client', 'an RFC 6749 error');
+  assert.equal(unknown.body.error_description, bad.body.error_description, 'the same answer whether or not the client exists');
   const denied = sql(srv.data, "SELECT count(*) FROM audit WHERE action = 'client.token' AND result = 'deny'");
   assert.equal(denied, '2');
   const stored = sql(srv.data, `SELECT hex(secret_hash) FROM recipients WHERE id = '${clinic.id}'`);
@@ -220,7 +221,7 @@ test('R2.7 the registry of outside organisations: processors and partners with a
   assert.ok(list.find((o) => o.id === clinic.id && o.kind === 'recipient' && o.agreement));
   // Even in the group, a processor is never provided data and never signs in.
   run('recipient', 'join', '--group', 'demo-partners', '--recipient', proc.id);
-  const t = await call(srv, 'POST', '/api/v1/token', { body: { client_id: proc.id, client_secret: 'x'.repeat(64) } });
+  const t = await clientToken(srv, proc.id, 'x'.repeat(64));
   assert.equal(t.status, 401);
   run('recipient', 'leave', '--group', 'demo-partners', '--recipient', proc.id);
 });

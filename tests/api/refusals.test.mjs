@@ -6,7 +6,7 @@
 // each route's body limit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr, totp } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, totp, clientToken } from './helpers.mjs';
 
 let srv, alice, bob, clinic, clinicToken, auditor;
 const run = (...args) => {
@@ -24,7 +24,7 @@ before(async () => {
   bob = await signupAndLogin(srv);
   assert.equal((await call(srv, 'POST', '/fhir/Observation', { token: alice.token, body: bloodPressure(121, 79) })).status, 201);
   clinic = run('recipient', 'add', '--name', 'Clinic R', '--address', '1-1 Chiyoda, Tokyo', '--country', 'JP', '--contact', 'desk@example.jp');
-  const t = await call(srv, 'POST', '/api/v1/token', { body: { client_id: clinic.client_id, client_secret: clinic.client_secret } });
+  const t = await clientToken(srv, clinic.client_id, clinic.client_secret);
   clinicToken = t.body.access_token;
   auditor = run('staff', 'add', '--login', 'auditor@provider.example.jp', '--role', 'auditor');
   const s = await call(srv, 'POST', '/api/v1/staff/login', { body: { login: auditor.login, password: auditor.password, otp: totp(auditor.totp_uri) } });

@@ -6,7 +6,7 @@
 // actor, each denial audited.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, totp, base32 } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, totp, base32, clientToken } from './helpers.mjs';
 import { manifestFrom } from '../../web/js/manifest.js';
 
 let srv;
@@ -193,7 +193,7 @@ test('R2.1 R2.2 R2.3 authorization matrix: every route × every actor kind; ever
   const clinic = run('recipient', 'add', '--name', 'Clinic', '--address', 'Tokyo', '--country', 'JP', '--contact', 'c');
   run('recipient', 'agreement', '--recipient', clinic.id, '--signed', '2026-11-01', '--agreement-version', 'v1');
   run('recipient', 'join', '--group', 'demo-partners', '--recipient', clinic.id);
-  const ct = await call(srv, 'POST', '/api/v1/token', { body: { client_id: clinic.client_id, client_secret: clinic.client_secret } });
+  const ct = await clientToken(srv, clinic.client_id, clinic.client_secret);
   const carol = await signupAndLogin(srv); // consents to provision
   await decide(srv, carol.token, [{ purpose: 'provision-partners', decision: 'grant' }]);
   const carolRec = (await call(srv, 'POST', '/fhir/Observation', { token: carol.token, body: bloodPressure(118, 76) })).body;
@@ -342,7 +342,7 @@ test('R2.7 the information-asset manager adds an organisation, a group, a member
   const added = await post({ action: 'add', name: 'Clinic API', address: '2-2 Minato, Tokyo', country: 'JP', contact: 'api@example.jp' });
   assert.equal(added.status, 201, added.text);
   assert.match(added.body.client_secret, /^[0-9a-f]{64}$/, 'the client secret, shown this once');
-  const client = await call(srv, 'POST', '/api/v1/token', { body: { client_id: added.body.client_id, client_secret: added.body.client_secret } });
+  const client = await clientToken(srv, added.body.client_id, added.body.client_secret);
   assert.equal(client.status, 200, 'the new organisation signs in as an API client');
   assert.equal((await post({ action: 'group', group: 'api-partners', name: 'API partners' })).status, 201);
   assert.equal((await post({ action: 'group', group: 'api-partners', name: 'again' })).status, 409);

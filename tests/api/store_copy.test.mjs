@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ENGINE, newDataDir, freshData, startServer, call, signupAndLogin, bloodPressure, decide, sql, phr, storeLocation,
-  tableNames, totp, PASSWORD,
+  tableNames, totp, PASSWORD, clientToken,
 } from './helpers.mjs';
 
 const skip = ENGINE !== 'postgresql' && 'the copy goes to PostgreSQL: it runs with the suites on PostgreSQL';
@@ -38,7 +38,7 @@ test('R3.10 R2.3 phr store copy moves a SQLite store in use to PostgreSQL: every
   run('recipient', 'agreement', '--recipient', clinic.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-1');
   run('recipient', 'join', '--group', 'demo-partners', '--recipient', clinic.id);
   assert.equal((await decide(srv, alice.token, [{ purpose: 'provision-partners', decision: 'grant' }])).status, 201);
-  const t = await call(srv, 'POST', '/api/v1/token', { body: { client_id: clinic.client_id, client_secret: clinic.client_secret } });
+  const t = await clientToken(srv, clinic.client_id, clinic.client_secret);
   assert.equal((await call(srv, 'GET', `/fhir/Observation?patient=${alice.personId}`, { token: t.body.access_token })).status, 200);
   const officer = run('staff', 'add', '--login', 'officer@copy.example.jp', '--role', 'security-officer');
   const factor = await call(srv, 'POST', '/api/v1/me/second-factor', { token: bob.token, body: { action: 'begin' } });
@@ -75,7 +75,7 @@ test('R3.10 R2.3 phr store copy moves a SQLite store in use to PostgreSQL: every
     }
     assert.equal((await call(moved, 'GET', `/fhir/Observation/${ids[0]}`, { token: alice.token })).status, 200,
       'a session made before the move still holds');
-    const again = await call(moved, 'POST', '/api/v1/token', { body: { client_id: clinic.client_id, client_secret: clinic.client_secret } });
+    const again = await clientToken(moved, clinic.client_id, clinic.client_secret);
     assert.equal(again.status, 200, again.text);
     const s = await call(moved, 'POST', '/api/v1/staff/login', { body: { login: officer.login, password: officer.password,
       otp: totp(officer.totp_uri, 1) } });

@@ -1,0 +1,149 @@
+#include "formats/scopes.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* FHIR R4 (4.0.1), sorted, for bsearch. */
+static const char *const r4_types[] = {
+    "Account", "ActivityDefinition", "AdverseEvent", "AllergyIntolerance", "Appointment", "AppointmentResponse",
+    "AuditEvent", "Basic", "Binary", "BiologicallyDerivedProduct", "BodyStructure", "Bundle", "CapabilityStatement",
+    "CarePlan", "CareTeam", "CatalogEntry", "ChargeItem", "ChargeItemDefinition", "Claim", "ClaimResponse",
+    "ClinicalImpression", "CodeSystem", "Communication", "CommunicationRequest", "CompartmentDefinition",
+    "Composition", "ConceptMap", "Condition", "Consent", "Contract", "Coverage", "CoverageEligibilityRequest",
+    "CoverageEligibilityResponse", "DetectedIssue", "Device", "DeviceDefinition", "DeviceMetric", "DeviceRequest",
+    "DeviceUseStatement", "DiagnosticReport", "DocumentManifest", "DocumentReference", "EffectEvidenceSynthesis",
+    "Encounter", "Endpoint", "EnrollmentRequest", "EnrollmentResponse", "EpisodeOfCare", "EventDefinition",
+    "Evidence", "EvidenceVariable", "ExampleScenario", "ExplanationOfBenefit", "FamilyMemberHistory", "Flag", "Goal",
+    "GraphDefinition", "Group", "GuidanceResponse", "HealthcareService", "ImagingStudy", "Immunization",
+    "ImmunizationEvaluation", "ImmunizationRecommendation", "ImplementationGuide", "InsurancePlan", "Invoice",
+    "Library", "Linkage", "List", "Location", "Measure", "MeasureReport", "Media", "Medication",
+    "MedicationAdministration", "MedicationDispense", "MedicationKnowledge", "MedicationRequest",
+    "MedicationStatement", "MedicinalProduct", "MedicinalProductAuthorization", "MedicinalProductContraindication",
+    "MedicinalProductIndication", "MedicinalProductIngredient", "MedicinalProductInteraction",
+    "MedicinalProductManufactured", "MedicinalProductPackaged", "MedicinalProductPharmaceutical",
+    "MedicinalProductUndesirableEffect", "MessageDefinition", "MessageHeader", "MolecularSequence", "NamingSystem",
+    "NutritionOrder", "Observation", "ObservationDefinition", "OperationDefinition", "OperationOutcome",
+    "Organization", "OrganizationAffiliation", "Parameters", "Patient", "PaymentNotice", "PaymentReconciliation",
+    "Person", "PlanDefinition", "Practitioner", "PractitionerRole", "Procedure", "Provenance", "Questionnaire",
+    "QuestionnaireResponse", "RelatedPerson", "RequestGroup", "ResearchDefinition", "ResearchElementDefinition",
+    "ResearchStudy", "ResearchSubject", "RiskAssessment", "RiskEvidenceSynthesis", "Schedule", "SearchParameter",
+    "ServiceRequest", "Slot", "Specimen", "SpecimenDefinition", "StructureDefinition", "StructureMap", "Subscription",
+    "Substance", "SubstanceNucleicAcid", "SubstancePolymer", "SubstanceProtein", "SubstanceReferenceInformation",
+    "SubstanceSourceMaterial", "SubstanceSpecification", "SupplyDelivery", "SupplyRequest", "Task",
+    "TerminologyCapabilities", "TestReport", "TestScript", "ValueSet", "VerificationResult", "VisionPrescription",
+};
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int fhir_resource_type(const char *type)
+{
+    return bsearch(&type, r4_types, sizeof r4_types / sizeof r4_types[0], sizeof r4_types[0], by_name) != NULL;
+}
+
+/* The read permissions in a v2 action ("cruds" in that order, each at
+ * most once): "rs", "r", "s" or "" for none; NULL if it is no v2 action. */
+static const char *v2_reads(const char *action)
+{
+    static const char order[] = "cruds";
+    int have[5] = {0}, last = -1;
+    if (!*action)
+        return NULL;
+    for (const char *p = action; *p; p++) {
+        const char *at = strchr(order, *p);
+        if (!at || (int)(at - order) <= last)
+            return NULL;
+        last = (int)(at - order);
+        have[last] = 1;
+    }
+    return have[1] && have[4] ? "rs" : have[1] ? "r" : have[4] ? "s" : "";
+}
+
+/* One requested scope: its grant appended to granted (nothing for a write
+ * scope). -1 if it is not a scope this context knows. */
+static int grant_one(const char *s, size_t n, const char *context, struct buf *granted)
+{
+    size_t c = strlen(context);
+    if (n <= c + 1 || strncmp(s, context, c) || s[c] != '/' || memchr(s, '?', n))
+        return -1;
+    const char *type = s + c + 1, *dot = memchr(type, '.', n - c - 1);
+    if (!dot || dot == type)
+        return -1;
+    char t[64], action[16];
+    size_t tn = (size_t)(dot - type), an = n - (size_t)(dot + 1 - s);
+    if (tn >= sizeof t || an >= sizeof action || an == 0)
+        return -1;
+    memcpy(t, type, tn);
+    t[tn] = '\0';
+    memcpy(action, dot + 1, an);
+    action[an] = '\0';
+    if (strcmp(t, "*") && !fhir_resource_type(t))
+        return -1;
+    const char *grant;
+    if (!strcmp(action, "read") || !strcmp(action, "*"))
+        grant = "read";
+    else if (!strcmp(action, "write"))
+        grant = "";
+    else if (!(grant = v2_reads(action)))
+        return -1;
+    if (!*grant)
+        return 0;
+    char one[96];
+    snprintf(one, sizeof one, "%s/%s.%s", context, t, grant);
+    /* Once each, in the order asked. */
+    const char *g = buf_cstr(granted);
+    for (const char *p = g ? strstr(g, one) : NULL; p; p = strstr(p + 1, one))
+        if ((p == g || p[-1] == ' ') && (p[strlen(one)] == ' ' || !p[strlen(one)]))
+            return 0;
+    return buf_printf(granted, "%s%s", granted->len ? " " : "", one) ? -2 : 0;
+}
+
+int scopes_grant(const char *requested, const char *context, struct buf *granted, struct fault *fault)
+{
+    buf_reset(granted);
+    int asked = 0;
+    for (const char *p = requested ? requested : ""; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " ");
+        if (!n)
+            break;
+        asked++;
+        int rc = grant_one(p, n, context, granted);
+        if (rc == -2)
+            return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+        if (rc < 0)
+            return fault_set(fault, F_SCOPE_INVALID, "scope", "%.*s is not a %s scope this service grants", (int)n,
+                             p, context);
+        p += n;
+    }
+    if (!asked)
+        return fault_set(fault, F_SCOPE_INVALID, "scope", "no scope was asked for");
+    if (!granted->len)
+        return fault_set(fault, F_SCOPE_INVALID, "scope", "only read access is granted, and nothing readable was asked for");
+    if (granted->len >= SCOPE_MAX)
+        return fault_set(fault, F_SCOPE_INVALID, "scope", "more scopes than one token holds: ask for system/*.rs");
+    return 0;
+}
+
+int scopes_allow(const char *granted, const char *type, char perm)
+{
+    for (const char *p = granted ? granted : ""; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " ");
+        const char *slash = memchr(p, '/', n), *dot = slash ? memchr(slash, '.', n - (size_t)(slash - p)) : NULL;
+        if (slash && dot) {
+            size_t tn = (size_t)(dot - slash - 1), an = n - (size_t)(dot + 1 - p);
+            int type_ok = (tn == 1 && slash[1] == '*') || (tn == strlen(type) && !strncmp(slash + 1, type, tn));
+            int perm_ok = (an == 4 && !strncmp(dot + 1, "read", 4)) || memchr(dot + 1, perm, an);
+            if (type_ok && perm_ok)
+                return 1;
+        }
+        p += n;
+    }
+    return 0;
+}

@@ -1,0 +1,30 @@
+/* SMART scopes (App Launch 2.0 §Scopes, v1 forms mapped): what a client
+ * asks for, what it is granted, and whether a grant covers an access.
+ *
+ * Only read access is ever granted to a client: v2 "rs" (and "r", "s"),
+ * v1 "read" (and "*" granted as "read"); c, u, d and v1 "write" are
+ * dropped, and a request left with nothing is refused. A scope naming an
+ * unknown resource type or action, a context other than the one asked
+ * for, or a granular query (not supported yet) refuses the whole request:
+ * a client never mistakes a scope it did not get for one it has. */
+#ifndef PHR_SCOPES_H
+#define PHR_SCOPES_H
+
+#include "util/buf.h"
+#include "util/fault.h"
+
+/* The longest grant kept with a token; a longer request is refused. */
+#define SCOPE_MAX 512
+
+/* The grant for a space-separated request in context ("system" for SMART
+ * Backend Services): the granted scopes, space-separated, into granted.
+ * 0, or -1 with F_SCOPE_INVALID. */
+int scopes_grant(const char *requested, const char *context, struct buf *granted, struct fault *fault);
+
+/* Whether granted allows perm ('r' read, 's' search) on resource type. */
+int scopes_allow(const char *granted, const char *type, char perm);
+
+/* Whether type is an R4 resource type. */
+int fhir_resource_type(const char *type);
+
+#endif

@@ -1,0 +1,73 @@
+/* Clients' keys, tokens and used assertions; store/clients.h. */
+#include "store/clients.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "store/internal.h"
+
+static struct db_stmt keys_set = DB_STMT("client_keys_set", "UPDATE recipients SET jwks = ?2 WHERE id = ?1");
+static struct db_stmt keys_get = DB_STMT("client_keys_get", "SELECT jwks FROM recipients WHERE id = ?1");
+static struct db_stmt token_insert = DB_STMT(
+    "client_token_insert", "INSERT INTO client_tokens(token_hash, recipient_id, created_at, expires_at, scope)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5)");
+static struct db_stmt token_get = DB_STMT(
+    "client_token_get", "SELECT recipient_id, expires_at, scope FROM client_tokens WHERE token_hash = ?1");
+/* A replay is answered, and recorded, in the same transaction: the insert
+ * must not fail (on PostgreSQL a failed statement ends what the
+ * transaction may still do), so a jti seen before changes nothing. */
+static struct db_stmt assertion_insert = DB_STMT(
+    "client_assertion_insert", "INSERT INTO client_assertions(client_id, jti, expires_at) VALUES(?1, ?2, ?3)"
+                               " ON CONFLICT (client_id, jti) DO NOTHING");
+
+int store_client_keys_set(struct store *st, const char *client, const char *jwks)
+{
+    return st_one_changed(st, &keys_set, DB_ARGS(DB_STR(client), DB_STR(jwks)), PHR_ENOTFOUND);
+}
+
+static int keys_of(void *arg, const struct db_row *r)
+{
+    return ST_CALL((struct st_cb *)arg, int (*)(void *, const char *), db_text(r, 0));
+}
+
+int store_client_keys_get(struct store *st, const char *client, int (*cb)(void *, const char *jwks), void *arg)
+{
+    return st_rows(st, &keys_get, DB_ARGS(DB_STR(client)), keys_of, ST_CB(cb, arg), 1);
+}
+
+int store_client_token_insert(struct store *st, const unsigned char hash[SHA256_BYTES], const char *client,
+                              int64_t created_at, int64_t expires_at, const char *scope)
+{
+    return st_exec(st, &token_insert,
+                   DB_ARGS(DB_BLOB(hash, SHA256_BYTES), DB_STR(client), DB_INT(created_at), DB_INT(expires_at),
+                           DB_STR(scope)));
+}
+
+struct token {
+    char *client;
+    int64_t *expires_at;
+    char *scope;
+    size_t scope_size;
+};
+
+static int token_of(void *arg, const struct db_row *r)
+{
+    struct token *t = arg;
+    snprintf(t->client, 37, "%s", db_text(r, 0));
+    *t->expires_at = db_int(r, 1);
+    snprintf(t->scope, t->scope_size, "%s", db_text(r, 2) ? db_text(r, 2) : "");
+    return 0;
+}
+
+int store_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES], char *client,
+                           int64_t *expires_at, char *scope, size_t scope_size)
+{
+    struct token t = {client, expires_at, scope, scope_size};
+    return st_rows(st, &token_get, DB_ARGS(DB_BLOB(hash, SHA256_BYTES)), token_of, &t, 1);
+}
+
+int store_client_assertion_insert(struct store *st, const char *client, const char *jti, int64_t expires_at)
+{
+    return st_one_changed(st, &assertion_insert, DB_ARGS(DB_STR(client), DB_STR(jti), DB_INT(expires_at)),
+                          PHR_ECONFLICT);
+}

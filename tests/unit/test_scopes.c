@@ -1,0 +1,84 @@
+/* formats/scopes: SMART scopes granted read-only, the whole request refused
+ * on anything unknown (issue 19 items 3-4; BDT's authorization suite asks
+ * the same of the token endpoint). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "formats/scopes.h"
+
+static const char *granted(const char *requested)
+{
+    static struct buf b;
+    struct fault f;
+    buf_free(&b);
+    buf_init(&b);
+    return scopes_grant(requested, "system", &b, &f) == 0 ? buf_cstr(&b) : f.code == F_SCOPE_INVALID ? "REFUSED" : "?";
+}
+
+static void reads_are_granted_as_asked(void **state)
+{
+    (void)state;
+    assert_string_equal(granted("system/*.read"), "system/*.read");
+    assert_string_equal(granted("system/*.rs"), "system/*.rs");
+    assert_string_equal(granted("  system/Observation.r   system/Patient.s "), "system/Observation.r system/Patient.s");
+    assert_string_equal(granted("system/Patient.read system/Observation.rs"), "system/Patient.read system/Observation.rs");
+    assert_string_equal(granted("system/*.rs system/*.rs"), "system/*.rs");
+}
+
+/* Writes are never granted: dropped beside a read, refused alone. */
+static void writes_are_dropped(void **state)
+{
+    (void)state;
+    assert_string_equal(granted("system/*.*"), "system/*.read");
+    assert_string_equal(granted("system/*.cruds"), "system/*.rs");
+    assert_string_equal(granted("system/Patient.write system/Observation.read"), "system/Observation.read");
+    assert_string_equal(granted("system/Patient.write"), "REFUSED");
+    const char *mutations[] = {"system/Patient.c", "system/Patient.cu", "system/Patient.cd", "system/Patient.cud",
+                               "system/Patient.ud", "system/Patient.d", "system/Patient.u"};
+    for (size_t i = 0; i < sizeof mutations / sizeof mutations[0]; i++)
+        assert_string_equal(granted(mutations[i]), "REFUSED");
+}
+
+static void anything_unknown_refuses_the_request(void **state)
+{
+    (void)state;
+    const char *bad[] = {"", "   ", "launch fhirUser", "system/UnknownResource.read", "system/UnknownResource.r",
+                         "system/Patient.unknownAction", "system/Patient.xyz", "system/Patient.sr",
+                         "system/Patient.rr", "patient/Observation.rs", "system/Patient.rs?a=b", "system/.read",
+                         "system/Patient.", "system/*.rs launch", "System/*.rs"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_string_equal(granted(bad[i]), "REFUSED");
+}
+
+static void a_grant_allows_what_it_names(void **state)
+{
+    (void)state;
+    assert_true(scopes_allow("system/*.rs", "Observation", 'r'));
+    assert_true(scopes_allow("system/*.rs", "Patient", 's'));
+    assert_true(scopes_allow("system/Observation.read", "Observation", 's'));
+    assert_true(scopes_allow("system/Patient.r system/Observation.s", "Observation", 's'));
+    assert_false(scopes_allow("system/Patient.r system/Observation.s", "Observation", 'r'));
+    assert_false(scopes_allow("system/Patient.rs", "Observation", 'r'));
+    assert_false(scopes_allow("system/Observations.rs", "Observation", 'r'));
+    assert_false(scopes_allow("", "Observation", 'r'));
+    assert_false(scopes_allow(NULL, "Observation", 'r'));
+    assert_true(fhir_resource_type("Observation"));
+    assert_true(fhir_resource_type("VisionPrescription"));
+    assert_false(fhir_resource_type("Observations"));
+    assert_false(fhir_resource_type("Resource"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reads_are_granted_as_asked),
+        cmocka_unit_test(writes_are_dropped),
+        cmocka_unit_test(anything_unknown_refuses_the_request),
+        cmocka_unit_test(a_grant_allows_what_it_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
