@@ -25,8 +25,12 @@ void route_bulk_kickoff(struct request *r)
 {
     const char *group = r->rt->arg ? r->param[0] : NULL;
     const char *prefer = req_header(r, "Prefer"), *fmt = req_arg(r, "_outputFormat");
+    const char *accept = req_header(r, MHD_HTTP_HEADER_ACCEPT);
     if (!prefer || !strstr(prefer, "respond-async"))
         return req_refuse(r, F_BAD_REQUEST, "a Bulk Data export is asynchronous: send Prefer: respond-async");
+    /* The answers to a kick-off are FHIR JSON: a client says it takes them. */
+    if (!accept || (!strstr(accept, "application/fhir+json") && !strstr(accept, "*/*")))
+        return req_refuse(r, F_NOT_ACCEPTABLE, "a Bulk Data kick-off needs Accept: application/fhir+json");
     if (fmt && strcmp(fmt, "application/fhir+ndjson") && strcmp(fmt, "application/ndjson") && strcmp(fmt, "ndjson"))
         return req_refuse(r, F_UNSUPPORTED_PARAMETER, "_outputFormat must be application/fhir+ndjson");
     char id[ID_LEN + 1], loc[512];

@@ -437,6 +437,12 @@ int bulk_file_open(struct service *svc, const struct actor *a, const char *id, c
         free(b);
         return fault_set(fault, F_NOT_FOUND, NULL, "this export has no file of that type");
     }
+    /* The token fetching it may not be the one that started it. */
+    if (!scopes_allow(a->scope, b->type, 'r')) {
+        free(b);
+        return fault_set(fault, F_SCOPE_INSUFFICIENT, NULL, "the token's scopes (%s) do not allow reading %s",
+                         a->scope ? a->scope : "", type);
+    }
     b->svc = svc;
     b->actor = *a;
     snprintf(b->client, sizeof b->client, "%s", a->client ? a->client : "");

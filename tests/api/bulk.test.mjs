@@ -120,6 +120,7 @@ test('R3.9 R4.4 a withdrawal stops the export from that instant; a new record af
 
 test('R2.9 R4.4 refusals: not async, a person, a type not exported, a future _since, someone else\'s export, a cancelled one', async () => {
   assert.equal((await kickoff(clinicToken, '', { accept: 'application/fhir+json' })).status, 400, 'Prefer: respond-async is required');
+  assert.equal((await kickoff(clinicToken, '', { prefer: 'respond-async', accept: 'text/csv' })).status, 406, 'the answers are FHIR JSON');
   assert.equal((await kickoff(clinicToken, '?_outputFormat=text/csv')).status, 400);
   assert.equal((await kickoff(clinicToken, '?_type=Patient')).status, 400);
   assert.equal((await kickoff(clinicToken, '?_since=2999-01-01T00:00:00Z')).status, 400);

@@ -147,20 +147,28 @@ test('R3.4 R3.7 scopes bound every read: outside them 403 with the scope needed,
   assert.equal((await decide(srv, person.token, [{ purpose: 'provision-partners', decision: 'grant' }])).status, 201);
   assert.equal((await call(srv, 'POST', '/fhir/Observation', { token: person.token, body: bloodPressure(128, 82) })).status, 201);
   const patientOnly = (await backend(assertion(), 'system/Patient.rs')).body.access_token;
+  const read = (await backend(assertion(), 'system/Observation.rs')).body.access_token;
   const search = await call(srv, 'GET', `/fhir/Observation?patient=${person.personId}`, { token: patientOnly });
   assert.equal(search.status, 403);
   assert.equal(search.body.issue[0].details.coding[0].code, 'scope-insufficient');
   assert.match(search.headers.get('www-authenticate'), /insufficient_scope.*system\/Observation\.s/);
-  const bulk = await call(srv, 'GET', '/fhir/$export?_type=Observation', { token: patientOnly, headers: { prefer: 'respond-async' } });
+  const async = { prefer: 'respond-async', accept: 'application/fhir+json' };
+  const bulk = await call(srv, 'GET', '/fhir/$export?_type=Observation', { token: patientOnly, headers: async });
   assert.equal(bulk.status, 403);
   assert.equal(bulk.body.issue[0].details.coding[0].code, 'scope-insufficient');
+  // A file of an export is fetched with the token at hand: its scopes decide too.
+  const k = await call(srv, 'GET', '/fhir/$export?_type=Observation', { token: read, headers: async });
+  assert.equal(k.status, 202, k.text);
+  const manifest = (await call(srv, 'GET', new URL(k.headers.get('content-location')).pathname, { token: read })).body;
+  const file = new URL(manifest.output[0].url).pathname;
+  assert.equal((await call(srv, 'GET', file, { token: patientOnly, json: false })).status, 403);
+  assert.equal((await call(srv, 'GET', file, { token: read, json: false })).status, 200);
   assert.ok(Number(sql(srv.data, `SELECT count(*) FROM audit WHERE actor = 'recipient:${clinic.id}' AND result = 'deny' AND reason = 'scope'`)) >= 1);
   const searchOnly = (await backend(assertion(), 'system/Observation.s')).body.access_token;
   const found = await call(srv, 'GET', `/fhir/Observation?patient=${person.personId}`, { token: searchOnly });
   assert.equal(found.status, 200, found.text);
   const id = found.body.entry[0].resource.id;
   assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}`, { token: searchOnly })).status, 403, 's does not read by id');
-  const read = (await backend(assertion(), 'system/Observation.rs')).body.access_token;
   assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}`, { token: read })).status, 200);
 });
 

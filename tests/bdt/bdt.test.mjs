@@ -17,12 +17,15 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, call, signupAndLogin, bloodPressure, phr, decide } from '../api/helpers.mjs';
+import {
+  startServer, call, signupAndLogin, bloodPressure, phr, decide, importFile, publishPurpose,
+} from '../api/helpers.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SOURCE = join(ROOT, '..', 'shared', 'tools', 'bdt');
 const execAsync = promisify(execFile);
 const COPY = join(ROOT, 'build-asan', 'bdt');
+const OKUSURI = readFileSync(join(ROOT, 'tests', 'fixtures', 'jahis', 'tc-minimal-valid.txt'));
 
 // The suites (BDT's top-level groups) that must pass whole, but for the
 // tests where BDT asks for what the specifications forbid, each with why.
@@ -71,19 +74,28 @@ before(async () => {
   const jwks = join(work, 'jwks.json');
   writeFileSync(jwks, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES384' }] }));
   run('recipient', 'keys', '--recipient', clinic.id, '--jwks', jwks);
+  // The medication the partners get too, so that a second type has files:
+  // BDT re-authorizes for Observation alone and fetches its fastest type.
+  const published = await publishPurpose(srv, { code: 'provision-medication', required: false,
+    title: { ja: '提携先団体へのお薬の記録の提供' }, description: { ja: '提携先団体に加盟する事業者へ、服薬指導のためにお薬の記録を提供します。' },
+    recipient_group: 'demo-partners', kinds: ['medication'] });
+  assert.equal(published.status, 0, published.stderr);
   // Two persons whose consent covers the partners, with records to export.
   for (let i = 0; i < 2; i++) {
     const person = await signupAndLogin(srv);
-    assert.equal((await decide(srv, person.token, [{ purpose: 'provision-partners', decision: 'grant' }])).status, 201);
+    const granted = await decide(srv, person.token, [{ purpose: 'provision-partners', decision: 'grant' },
+      { purpose: 'provision-medication', decision: 'grant' }]);
+    assert.equal(granted.status, 201, granted.text);
     for (let j = 0; j < 3; j++) {
       const r = await call(srv, 'POST', '/fhir/Observation', { token: person.token, body: bloodPressure(120 + j, 80) });
       assert.equal(r.status, 201, r.text);
     }
+    assert.equal((await importFile(srv, person, OKUSURI, 'text/plain')).status, 201);
   }
   writeFileSync(join(work, 'config.js'), `module.exports = ${JSON.stringify({
     baseURL: `${srv.url}/fhir`,
     groupExportEndpoint: 'Group/demo-partners/$export',
-    fastestResource: 'Observation',
+    fastestResource: 'MedicationDispense',
     authentication: {
       type: 'backend-services',
       clientId: clinic.client_id,
