@@ -82,7 +82,7 @@ struct rule {
  * the handling history, never health data; handlers read a person's
  * records, never write them, under a stated reason. */
 static const struct rule rules[] = {
-    [ACT_RECORD_CREATE] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 1},
+    [ACT_RECORD_CREATE] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED, [ACTOR_RECIPIENT] = NAMED}, 0, 1},
     [ACT_RECORD_READ] = {{[ACTOR_PERSON] = OWN, [ACTOR_RECIPIENT] = NAMED, [ACTOR_STAFF] = NAMED}, ROLE_HA, 1},
     [ACT_RECORD_SEARCH] = {{[ACTOR_PERSON] = OWN, [ACTOR_RECIPIENT] = NAMED, [ACTOR_STAFF] = NAMED}, ROLE_HA, 1},
     [ACT_RECORD_UPDATE] = {{[ACTOR_PERSON] = OWN}, 0, 1},
@@ -143,6 +143,14 @@ enum decision gate_decide(const struct actor *a, enum action act, const char *su
     const struct rule *r = &rules[act];
     if (a->kind == ACTOR_STAFF && !(r->roles & role_bit(a->role)))
         return GATE_DENY;
+    /* An app the person approved acts for that person only, and only on
+     * records: never on anyone else's, never in bulk. Only such an app
+     * writes; another provider's system never does. */
+    int app = a->kind == ACTOR_RECIPIENT && a->patient && a->patient[0];
+    if (app && (!r->use || !subject || strcmp(subject, a->patient)))
+        return GATE_DENY;
+    if (a->kind == ACTOR_RECIPIENT && !app && act == ACT_RECORD_CREATE)
+        return GATE_DENY;
     switch (r->who[a->kind]) {
     case ALWAYS: return GATE_ALLOW;
     case NAMED: return subject ? GATE_ALLOW : GATE_DENY;
@@ -175,13 +183,17 @@ enum decision gate_decide_use(const struct actor *a, enum action act, const stru
     }
     if (a->kind == ACTOR_RECIPIENT) {
         /* Every kind concerned must be covered: a purpose that provides
-         * vital signs never carries checkup results with them. */
+         * vital signs never carries checkup results with them. An app
+         * writes only kinds the person approved it for, and only what
+         * the person's own acquisition consent allows. */
         int covered = f->wanted && (f->wanted & ~f->scope.kinds) == 0;
         if (!covered)
             *why = USE_NO_PROVISION;
-        return covered && is_read(act) ? GATE_ALLOW : GATE_DENY;
-    }
-    if (act != ACT_RECORD_CREATE) {
+        if (!covered || is_read(act))
+            return covered ? GATE_ALLOW : GATE_DENY;
+        if (act != ACT_RECORD_CREATE)
+            return GATE_DENY;
+    } else if (act != ACT_RECORD_CREATE) {
         /* Reading, searching and correcting one's own records are the
          * person's rights (disclosure, correction): no consent gates them,
          * and gate_decide() has already limited them to the person. */
@@ -297,6 +309,8 @@ int gate_check(struct store *st, const struct actor *a, enum action act, const c
     int err = a->kind == ACTOR_RECIPIENT ? gate_provision_scope(st, a, subject, &f.scope)
               : a->kind == ACTOR_STAFF   ? check_reason(st, a, subject, &f)
                                          : store_consent_facts(st, subject, &f.consent);
+    if (!err && a->kind == ACTOR_RECIPIENT && act == ACT_RECORD_CREATE)
+        err = store_consent_facts(st, subject, &f.consent);
     if (err)
         return err;
     out->d = gate_decide_use(a, act, &f, &out->why);

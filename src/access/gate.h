@@ -35,6 +35,7 @@ struct actor {
     const char *request_id;
     const char *group;            /* recipient only: the group a Group export acts under, or NULL for any */
     const char *scope;            /* recipient only: the token's granted scopes (formats/scopes.h) */
+    const char *patient;          /* recipient only: the person an app's token acts for, NULL for a system */
 };
 
 enum action {

@@ -206,7 +206,8 @@ out:
 #define RECIPIENT_OPTS                                                                                       \
     (STORE_OPTS | BIT(OPT_NAME) | BIT(OPT_ADDRESS) | BIT(OPT_COUNTRY) | BIT(OPT_CONTACT) | BIT(OPT_GROUP) |   \
      BIT(OPT_RECIPIENT) | BIT(OPT_SIGNED) | BIT(OPT_VERSION) | BIT(OPT_CERT) | BIT(OPT_CERT_EXPIRES) |       \
-     BIT(OPT_ENDED) | BIT(OPT_KIND) | BIT(OPT_JWKS))
+     BIT(OPT_ENDED) | BIT(OPT_KIND) | BIT(OPT_JWKS) | BIT(OPT_REDIRECT_URIS) | BIT(OPT_ORIGINS) |             \
+     BIT(OPT_PUBLIC_APP))
 
 int cmd_recipient(int argc, char **argv)
 {
@@ -216,12 +217,12 @@ int cmd_recipient(int argc, char **argv)
     int rc = 1;
     const char *sub = argc >= 2 ? argv[1] : "";
     if (strcmp(sub, "add") && strcmp(sub, "group") && strcmp(sub, "join") && strcmp(sub, "leave") &&
-        strcmp(sub, "agreement") && strcmp(sub, "list") && strcmp(sub, "keys")) {
-        fprintf(stderr, "usage: phr recipient add|list|group|join|leave|agreement|keys --data DIR [options]\n");
+        strcmp(sub, "agreement") && strcmp(sub, "list") && strcmp(sub, "keys") && strcmp(sub, "app")) {
+        fprintf(stderr, "usage: phr recipient add|list|group|join|leave|agreement|keys|app --data DIR [options]\n");
         return 2;
     }
     int started;
-    if (cli_start(argc - 1, argv + 1, "recipient add|list|group|join|leave|agreement|keys",
+    if (cli_start(argc - 1, argv + 1, "recipient add|list|group|join|leave|agreement|keys|app",
                   "add: an outside organisation (--name, --address, --country, --contact): a recipient\n"
                   "  of provision (prints its client id and secret, once: hand them over securely), a\n"
                   "  processor (委託先) or a partner (--kind).\n"
@@ -235,6 +236,10 @@ int cmd_recipient(int argc, char **argv)
                   "  is provided to a recipient without an agreement in force.\n"
                   "keys: the public keys (--jwks FILE, a JWKS) the recipient's system signs its token\n"
                   "  requests with (SMART Backend Services); --jwks none removes them.\n"
+                  "app: the recipient's app, which persons approve in the portal (SMART App Launch):\n"
+                  "  --redirect-uris, --origins (web origins allowed to call from a browser), --public\n"
+                  "  for an app with no secret (PKCE only). Data reaches it under the purposes naming a\n"
+                  "  group it belongs to: give each app a group and a purpose of its own.\n"
                   "Every change is in the handling history.",
                   RECIPIENT_OPTS, &c, &started))
         return started;
@@ -259,7 +264,10 @@ int cmd_recipient(int argc, char **argv)
     int64_t signed_on = date_option(&c, OPT_SIGNED), expires = date_option(&c, OPT_CERT_EXPIRES);
     if (signed_on < 0 || expires < 0)
         goto out;
-    if (!strcmp(sub, "keys")) {
+    if (!strcmp(sub, "app")) {
+        made = app_register(svc, &a, c.val[OPT_RECIPIENT], c.val[OPT_PUBLIC_APP] != NULL, c.val[OPT_REDIRECT_URIS],
+                            c.val[OPT_ORIGINS], &op, &fault);
+    } else if (!strcmp(sub, "keys")) {
         const char *file = c.val[OPT_JWKS];
         size_t len;
         char *jwks = file && strcmp(file, "none") ? read_small_file(file, 64 * 1024, &len) : NULL;

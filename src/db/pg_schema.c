@@ -183,8 +183,27 @@ static const char p2_oauth_clients[] =
     "CREATE TABLE client_assertions(client_id TEXT NOT NULL REFERENCES recipients(id), jti TEXT NOT NULL,"
     " expires_at BIGINT NOT NULL, PRIMARY KEY (client_id, jti));";
 
+/* SQLite's migration 20: apps, the person's approvals, codes, refresh tokens. */
+static const char p3_apps[] =
+    "CREATE TABLE app_clients(client_id TEXT PRIMARY KEY REFERENCES recipients(id),"
+    " public BIGINT NOT NULL CHECK (public IN (0, 1)), redirect_uris TEXT NOT NULL, origins TEXT NOT NULL,"
+    " updated_at BIGINT NOT NULL);"
+    "CREATE TABLE app_grants(id TEXT PRIMARY KEY, person_id TEXT NOT NULL,"
+    " client_id TEXT NOT NULL REFERENCES recipients(id), scope TEXT NOT NULL, purposes TEXT NOT NULL,"
+    " granted_at BIGINT NOT NULL, revoked_at BIGINT);"
+    "CREATE INDEX app_grants_by_person ON app_grants(person_id, granted_at);"
+    "CREATE TABLE oauth_codes(code_hash BYTEA PRIMARY KEY, grant_id TEXT NOT NULL REFERENCES app_grants(id),"
+    " redirect_uri TEXT NOT NULL, challenge TEXT NOT NULL, expires_at BIGINT NOT NULL,"
+    " used BIGINT NOT NULL DEFAULT 0);"
+    "CREATE TABLE refresh_tokens(token_hash BYTEA PRIMARY KEY, grant_id TEXT NOT NULL REFERENCES app_grants(id),"
+    " expires_at BIGINT NOT NULL, used BIGINT NOT NULL DEFAULT 0);"
+    "CREATE INDEX refresh_tokens_by_grant ON refresh_tokens(grant_id);"
+    "ALTER TABLE client_tokens ADD COLUMN grant_id TEXT;"
+    "CREATE INDEX client_tokens_by_grant ON client_tokens(grant_id) WHERE grant_id IS NOT NULL;";
+
 const struct db_migration pg_migrations[] = {
     {NULL, p1_schema},
     {NULL, p2_oauth_clients},
+    {NULL, p3_apps},
 };
 const int pg_migration_count = (int)(sizeof pg_migrations / sizeof pg_migrations[0]);

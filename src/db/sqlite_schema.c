@@ -523,6 +523,45 @@ static const char m19_oauth_clients[] =
     " expires_at INTEGER NOT NULL,"
     " PRIMARY KEY (client_id, jti));";
 
+/* Apps of the person's choosing (SMART App Launch, issue 19): how a
+ * recipient's app signs in (public with PKCE, or confidential), where it
+ * may be sent back to and which web origins may call from a browser; the
+ * person's approvals, each naming the app, what it may read and under
+ * which purposes (revoked_at: withdrawn, kept for the person's list);
+ * authorization codes (used once) and refresh tokens (rotated: each used
+ * once), stored hashed; and the grant an access token was issued under. */
+static const char m20_apps[] =
+    "CREATE TABLE app_clients("
+    " client_id TEXT PRIMARY KEY REFERENCES recipients(id),"
+    " public INTEGER NOT NULL CHECK (public IN (0, 1)),"
+    " redirect_uris TEXT NOT NULL,"
+    " origins TEXT NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE app_grants("
+    " id TEXT PRIMARY KEY,"
+    " person_id TEXT NOT NULL,"
+    " client_id TEXT NOT NULL REFERENCES recipients(id),"
+    " scope TEXT NOT NULL,"
+    " purposes TEXT NOT NULL,"
+    " granted_at INTEGER NOT NULL,"
+    " revoked_at INTEGER);"
+    "CREATE INDEX app_grants_by_person ON app_grants(person_id, granted_at);"
+    "CREATE TABLE oauth_codes("
+    " code_hash BLOB PRIMARY KEY,"
+    " grant_id TEXT NOT NULL REFERENCES app_grants(id),"
+    " redirect_uri TEXT NOT NULL,"
+    " challenge TEXT NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " used INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE refresh_tokens("
+    " token_hash BLOB PRIMARY KEY,"
+    " grant_id TEXT NOT NULL REFERENCES app_grants(id),"
+    " expires_at INTEGER NOT NULL,"
+    " used INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX refresh_tokens_by_grant ON refresh_tokens(grant_id);"
+    "ALTER TABLE client_tokens ADD COLUMN grant_id TEXT;"
+    "CREATE INDEX client_tokens_by_grant ON client_tokens(grant_id) WHERE grant_id IS NOT NULL;";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -535,5 +574,6 @@ const struct db_migration sqlite_migrations[] = {
     {m9_before, m9_keystore}, {NULL, m10_erasure},     {NULL, m11_retention},    {NULL, m12_checksheet},
     {NULL, m13_bulk},        {NULL, m14_anonymised_notice}, {NULL, m15_second_factor}, {NULL, m16_group_export},
     {NULL, m17_second_factor_codes}, {NULL, m18_data_kind}, {NULL, m19_oauth_clients},
+    {NULL, m20_apps},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -98,3 +98,16 @@ void form_free(struct form *f)
     }
     f->n = 0;
 }
+
+int form_encode(struct buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+                    *p == '-' || *p == '.' || *p == '_' || *p == '~';
+        char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+        if (plain ? buf_append(b, (const char *)p, 1) : buf_append(b, esc, 3))
+            return -1;
+    }
+    return 0;
+}

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "util/buf.h"
 #include "util/fault.h"
 
 #define FORM_MAX_FIELDS 16
@@ -28,5 +29,8 @@ char *form_decode(const char *s, size_t n);
 /* The value of name, or NULL. */
 const char *form_get(const struct form *f, const char *name);
 void form_free(struct form *f);
+/* s appended with every byte but A-Z a-z 0-9 - . _ ~ as %XX (a query
+ * parameter's value); 0, or -1 with the buffer's error. */
+int form_encode(struct buf *b, const char *s);
 
 #endif

@@ -44,9 +44,11 @@ int fhir_resource_type(const char *type)
     return bsearch(&type, r4_types, sizeof r4_types / sizeof r4_types[0], sizeof r4_types[0], by_name) != NULL;
 }
 
-/* The read permissions in a v2 action ("cruds" in that order, each at
- * most once): "rs", "r", "s" or "" for none; NULL if it is no v2 action. */
-static const char *v2_reads(const char *action)
+/* The permissions granted for a v2 action ("cruds" in that order, each at
+ * most once): r and s as asked, c only when creating is granted (a
+ * person's app writing Observations); u and d never. "" for none; NULL if
+ * it is no v2 action. */
+static const char *v2_grant(const char *action, int may_create, char out[4])
 {
     static const char order[] = "cruds";
     int have[5] = {0}, last = -1;
@@ -59,13 +61,35 @@ static const char *v2_reads(const char *action)
         last = (int)(at - order);
         have[last] = 1;
     }
-    return have[1] && have[4] ? "rs" : have[1] ? "r" : have[4] ? "s" : "";
+    snprintf(out, 4, "%s%s%s", have[0] && may_create ? "c" : "", have[1] ? "r" : "", have[4] ? "s" : "");
+    return out;
+}
+
+/* Once each, in the order asked. 0, or -2 out of memory. */
+static int append_once(struct buf *granted, const char *one)
+{
+    const char *g = buf_cstr(granted);
+    for (const char *p = g ? strstr(g, one) : NULL; p; p = strstr(p + 1, one))
+        if ((p == g || p[-1] == ' ') && (p[strlen(one)] == ' ' || !p[strlen(one)]))
+            return 0;
+    return buf_printf(granted, "%s%s", granted->len ? " " : "", one) ? -2 : 0;
 }
 
 /* One requested scope: its grant appended to granted (nothing for a write
  * scope). -1 if it is not a scope this context knows. */
 static int grant_one(const char *s, size_t n, const char *context, struct buf *granted)
 {
+    /* A person's app (context "patient"): its tokens always carry the
+     * person; a refresh token is given for offline_access. No id_token is
+     * issued, so openid and fhirUser grant nothing, and the answer's scope
+     * says so. */
+    static const struct {
+        const char *name;
+        int kept;
+    } launch[] = {{"launch/patient", 1}, {"offline_access", 1}, {"online_access", 0}, {"openid", 0}, {"fhirUser", 0}};
+    for (size_t i = 0; !strcmp(context, "patient") && i < sizeof launch / sizeof launch[0]; i++)
+        if (strlen(launch[i].name) == n && !strncmp(s, launch[i].name, n))
+            return launch[i].kept ? append_once(granted, launch[i].name) : 0;
     size_t c = strlen(context);
     if (n <= c + 1 || strncmp(s, context, c) || s[c] != '/' || memchr(s, '?', n))
         return -1;
@@ -82,23 +106,23 @@ static int grant_one(const char *s, size_t n, const char *context, struct buf *g
     action[an] = '\0';
     if (strcmp(t, "*") && !fhir_resource_type(t))
         return -1;
+    /* Of writes, only an app's new Observations (its readings) are taken. */
+    int may_create = !strcmp(context, "patient") && (!strcmp(t, "Observation") || !strcmp(t, "*"));
+    char letters[4];
     const char *grant;
-    if (!strcmp(action, "read") || !strcmp(action, "*"))
+    if (!strcmp(action, "read"))
         grant = "read";
+    else if (!strcmp(action, "*"))
+        grant = may_create ? "crs" : "read";
     else if (!strcmp(action, "write"))
-        grant = "";
-    else if (!(grant = v2_reads(action)))
+        grant = may_create ? "c" : "";
+    else if (!(grant = v2_grant(action, may_create, letters)))
         return -1;
     if (!*grant)
         return 0;
     char one[96];
     snprintf(one, sizeof one, "%s/%s.%s", context, t, grant);
-    /* Once each, in the order asked. */
-    const char *g = buf_cstr(granted);
-    for (const char *p = g ? strstr(g, one) : NULL; p; p = strstr(p + 1, one))
-        if ((p == g || p[-1] == ' ') && (p[strlen(one)] == ' ' || !p[strlen(one)]))
-            return 0;
-    return buf_printf(granted, "%s%s", granted->len ? " " : "", one) ? -2 : 0;
+    return append_once(granted, one);
 }
 
 int scopes_grant(const char *requested, const char *context, struct buf *granted, struct fault *fault)
@@ -122,8 +146,9 @@ int scopes_grant(const char *requested, const char *context, struct buf *granted
     }
     if (!asked)
         return fault_set(fault, F_SCOPE_INVALID, "scope", "no scope was asked for");
-    if (!granted->len)
-        return fault_set(fault, F_SCOPE_INVALID, "scope", "only read access is granted, and nothing readable was asked for");
+    if (!strchr(granted->len ? buf_cstr(granted) : "", '.'))
+        return fault_set(fault, F_SCOPE_INVALID, "scope",
+                         "only read access (and an app's new Observations) is granted, and none was asked for");
     if (granted->len >= SCOPE_MAX)
         return fault_set(fault, F_SCOPE_INVALID, "scope", "more scopes than one token holds: ask for system/*.rs");
     return 0;
@@ -139,7 +164,8 @@ int scopes_allow(const char *granted, const char *type, char perm)
         if (slash && dot) {
             size_t tn = (size_t)(dot - slash - 1), an = n - (size_t)(dot + 1 - p);
             int type_ok = (tn == 1 && slash[1] == '*') || (tn == strlen(type) && !strncmp(slash + 1, type, tn));
-            int perm_ok = (an == 4 && !strncmp(dot + 1, "read", 4)) || memchr(dot + 1, perm, an);
+            int v1_read = an == 4 && !strncmp(dot + 1, "read", 4);
+            int perm_ok = v1_read ? perm == 'r' || perm == 's' : memchr(dot + 1, perm, an) != NULL;
             if (type_ok && perm_ok)
                 return 1;
         }

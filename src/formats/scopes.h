@@ -1,9 +1,11 @@
 /* SMART scopes (App Launch 2.0 §Scopes, v1 forms mapped): what a client
  * asks for, what it is granted, and whether a grant covers an access.
  *
- * Only read access is ever granted to a client: v2 "rs" (and "r", "s"),
- * v1 "read" (and "*" granted as "read"); c, u, d and v1 "write" are
- * dropped, and a request left with nothing is refused. A scope naming an
+ * Read access is granted: v2 "rs" (and "r", "s"), v1 "read" (and "*" as
+ * "read"). Of writes, only a person's app may create Observations (its
+ * readings: v2 "c" on Observation or *, v1 "write" as "c", "*" as "crs");
+ * every other c, u, d and v1 "write" is dropped, and a request left with
+ * nothing is refused. A scope naming an
  * unknown resource type or action, a context other than the one asked
  * for, or a granular query (not supported yet) refuses the whole request:
  * a client never mistakes a scope it did not get for one it has. */
@@ -17,11 +19,13 @@
 #define SCOPE_MAX 512
 
 /* The grant for a space-separated request in context ("system" for SMART
- * Backend Services): the granted scopes, space-separated, into granted.
+ * Backend Services, "patient" for a person's app, which may also ask for
+ * launch/patient and offline_access, and openid, fhirUser, online_access,
+ * which grant nothing): the granted scopes, space-separated, into granted.
  * 0, or -1 with F_SCOPE_INVALID. */
 int scopes_grant(const char *requested, const char *context, struct buf *granted, struct fault *fault);
 
-/* Whether granted allows perm ('r' read, 's' search) on resource type. */
+/* Whether granted allows perm ('r' read, 's' search, 'c' create) on type. */
 int scopes_allow(const char *granted, const char *type, char perm);
 
 /* Whether type is an R4 resource type. */

@@ -46,6 +46,13 @@ void route_checksheet(struct request *r);
 /* routes_oauth.c: the OAuth token endpoint, SMART's discovery document. */
 void route_token(struct request *r);
 void route_smart_configuration(struct request *r);
+void route_introspect(struct request *r);
+void route_revoke(struct request *r);
+void route_authorize(struct request *r);
+void route_app_request(struct request *r);
+void route_app_decide(struct request *r);
+void route_apps(struct request *r);
+void route_app_revoke(struct request *r);
 /* routes_consent.c: policies, the person's consents. */
 void route_policies(struct request *r);
 void route_policy_versions(struct request *r);

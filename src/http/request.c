@@ -336,6 +336,7 @@ int req_authenticate(struct request *r)
         r->actor.kind = ACTOR_RECIPIENT;
         snprintf(r->actor.id, sizeof r->actor.id, "%s", r->auth.recipient_id);
         r->actor.scope = r->auth.scope;
+        r->actor.patient = r->auth.patient[0] ? r->auth.patient : NULL;
     }
     if (err || cross_site)
         return err ? err : PHR_EINVAL;

@@ -39,6 +39,9 @@ static const struct route routes[] = {
     {"POST", "/api/v1/login", ANY, ACT_ACCOUNT_LOGIN, BODY_API, route_login, NULL, 0},
     {"POST", "/api/v1/logout", P, ACT_ACCOUNT_LOGOUT, BODY_API, route_logout, NULL, 0},
     {"POST", "/api/v1/token", ANY, ACT_CLIENT_TOKEN, BODY_API, route_token, NULL, 0},
+    {"POST", "/api/v1/introspect", ANY, ACT_CLIENT_TOKEN, BODY_API, route_introspect, NULL, 0},
+    {"POST", "/api/v1/revoke", ANY, ACT_CLIENT_TOKEN, BODY_API, route_revoke, NULL, 0},
+    {"GET", "/api/v1/authorize", ANY, ACT_CLIENT_TOKEN, BODY_API, route_authorize, NULL, 0},
     {"GET", "/.well-known/smart-configuration", ANY, ACT_COUNT, BODY_API, route_smart_configuration, NULL, 0},
     {"GET", "/fhir/.well-known/smart-configuration", ANY, ACT_COUNT, BODY_API, route_smart_configuration, NULL, 0},
     {"POST", "/api/v1/staff/login", ANY, ACT_STAFF_LOGIN, BODY_API, route_staff_login, NULL, 0},
@@ -49,6 +52,10 @@ static const struct route routes[] = {
     {"POST", "/api/v1/me/consents", P, ACT_CONSENT_RECORD, BODY_API, route_consents_record, NULL, 0},
     {"POST", "/api/v1/me/suspensions", P, ACT_USE_SUSPEND, BODY_API, route_suspensions, NULL, 0},
     {"GET", "/api/v1/me/provisions", P, ACT_PROVISION_READ, BODY_API, route_provisions, NULL, 0},
+    {"GET", "/api/v1/me/app-request", P, ACT_CONSENT_RECORD, BODY_API, route_app_request, NULL, 0},
+    {"GET", "/api/v1/me/apps", P, ACT_CONSENT_READ, BODY_API, route_apps, NULL, 0},
+    {"POST", "/api/v1/me/apps", P, ACT_CONSENT_RECORD, BODY_API, route_app_decide, NULL, 0},
+    {"DELETE", "/api/v1/me/apps/{id}", P, ACT_CONSENT_RECORD, BODY_API, route_app_revoke, NULL, 0},
     {"GET", "/api/v1/me/second-factor", P, ACT_SECOND_FACTOR, BODY_API, route_second_factor_state, NULL, 0},
     {"POST", "/api/v1/me/second-factor", P, ACT_SECOND_FACTOR, BODY_API, route_second_factor_change, NULL, 0},
     {"GET", "/api/v1/me/disclosure", P, ACT_DISCLOSURE, BODY_API, route_disclosure, NULL, 0},
@@ -78,7 +85,7 @@ static const struct route routes[] = {
 
     /* FHIR. */
     RECORD_READS("Observation"),
-    {"POST", "/fhir/Observation", P, ACT_RECORD_CREATE, BODY_FHIR, route_fhir_create, "Observation", 0},
+    {"POST", "/fhir/Observation", P | R, ACT_RECORD_CREATE, BODY_FHIR, route_fhir_create, "Observation", 0},
     {"PUT", "/fhir/Observation/{id}", P, ACT_RECORD_UPDATE, BODY_FHIR, route_fhir_update, "Observation", 0},
     RECORD_READS("MedicationDispense"),
     RECORD_READS("MedicationStatement"),
@@ -209,7 +216,7 @@ static void refuse(struct request *r, const char *reason)
 static const struct {
     enum action act;
     char perm;
-} scope_needs[] = {{ACT_RECORD_READ, 'r'}, {ACT_RECORD_HISTORY, 'r'}, {ACT_RECORD_SEARCH, 's'}};
+} scope_needs[] = {{ACT_RECORD_READ, 'r'}, {ACT_RECORD_HISTORY, 'r'}, {ACT_RECORD_SEARCH, 's'}, {ACT_RECORD_CREATE, 'c'}};
 
 static int scope_need(const struct route *rt, char type[64], char *perm)
 {

@@ -7,6 +7,7 @@
 
 #include "formats/search.h"
 #include "formats/vitals.h"
+#include "formats/form.h"
 #include "http/internal.h"
 #include "util/err.h"
 
@@ -28,16 +29,24 @@ void route_fhir_metadata(struct request *r)
                 "\"implementation\":{\"description\":\"PHR service\",\"url\":");
     buf_json_str(b, req_base_url(r));
     buf_puts(b, "},\"fhirVersion\":\"4.0.1\",\"format\":[\"application/fhir+json\",\"json\"],"
-                "\"rest\":[{\"mode\":\"server\",\"security\":{\"cors\":false,\"extension\":[{\"url\":"
-                "\"http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris\",\"extension\":[{"
-                "\"url\":\"token\",\"valueUri\":");
-    char token_url[300];
-    req_own_url(r, "/api/v1/token", token_url, sizeof token_url);
-    buf_json_str(b, token_url);
-    buf_puts(b, "}]}],\"service\":[{\"coding\":[{"
+                "\"rest\":[{\"mode\":\"server\",\"security\":{\"cors\":true,\"extension\":[{\"url\":"
+                "\"http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris\",\"extension\":[");
+    static const struct {
+        const char *name, *path;
+    } uris[] = {{"authorize", "/api/v1/authorize"}, {"token", "/api/v1/token"}, {"revoke", "/api/v1/revoke"},
+                {"introspect", "/api/v1/introspect"}};
+    for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
+        char url[300];
+        req_own_url(r, uris[i].path, url, sizeof url);
+        buf_printf(b, "%s{\"url\":\"%s\",\"valueUri\":", i ? "," : "", uris[i].name);
+        buf_json_str(b, url);
+        buf_puts(b, "}");
+    }
+    buf_puts(b, "]}],\"service\":[{\"coding\":[{"
                 "\"system\":\"http://terminology.hl7.org/CodeSystem/restful-security-service\","
-                "\"code\":\"SMART-on-FHIR\"}],\"text\":\"SMART Backend Services (client_credentials with "
-                "private_key_jwt or a client secret) for other providers' systems; a person's bearer session "
+                "\"code\":\"SMART-on-FHIR\"}],\"text\":\"SMART App Launch (standalone patient launch, code with "
+                "PKCE S256) for apps a person approves in the portal; SMART Backend Services (client_credentials "
+                "with private_key_jwt or a client secret) for other providers' systems; a person's bearer session "
                 "from POST /api/v1/login\"}],"
                 "\"description\":\"A person reaches only their own records; another provider's client reads "
                 "only what its token's scopes name and a live consent provides to it.\"},"
@@ -203,23 +212,6 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
     return MHD_YES;
 }
 
-static int url_encode(struct buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c)) {
-            if (buf_append(b, s, 1))
-                return -1;
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            if (buf_append(b, e, 3))
-                return -1;
-        }
-    }
-    return 0;
-}
-
 void route_fhir_search(struct request *r)
 {
     const char *type = r->rt->arg;
@@ -232,6 +224,9 @@ void route_fhir_search(struct request *r)
     if (search_parse(g.a, g.n, service_config(r->svc)->tz_offset_min, &p, &fault) != 0)
         return req_fault(r, &fault);
     p.q.resource_type = type;
+    /* An app's token acts for one person: that person, unless named. */
+    if (!p.patient && r->actor.patient)
+        p.patient = r->actor.patient;
     struct buf self;
     buf_init(&self);
     int err = buf_puts(&self, req_base_url(r)) || buf_puts(&self, "/") || buf_puts(&self, type);
@@ -239,8 +234,8 @@ void route_fhir_search(struct request *r)
     for (int i = 0; i < g.n && !err; i++) {
         if (strcmp(g.a[i].key, "_offset") == 0)
             continue;
-        err = buf_puts(&self, first ? "?" : "&") || url_encode(&self, g.a[i].key) || buf_puts(&self, "=") ||
-              url_encode(&self, g.a[i].value ? g.a[i].value : "");
+        err = buf_puts(&self, first ? "?" : "&") || form_encode(&self, g.a[i].key) || buf_puts(&self, "=") ||
+              form_encode(&self, g.a[i].value ? g.a[i].value : "");
         first = 0;
     }
     struct op *op = NULL;
@@ -260,7 +255,9 @@ void route_fhir_create(struct request *r)
     struct fault fault;
     if (!fhir_body_type(r))
         return;
-    if (records_create(r->svc, &r->actor, NULL, buf_cstr(&r->body), r->body.len, "fhir-api", &op, &fault) != 0)
+    /* An app's reading is recorded as the app's (recorded_by), by channel. */
+    const char *channel = r->actor.kind == ACTOR_RECIPIENT ? "app" : "fhir-api";
+    if (records_create(r->svc, &r->actor, NULL, buf_cstr(&r->body), r->body.len, channel, &op, &fault) != 0)
         return req_fault(r, &fault);
     req_submit(r, op, finish_create);
 }

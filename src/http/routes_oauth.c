@@ -19,7 +19,7 @@ static const struct {
 } oauth_errors[] = {
     {F_CLIENT_INVALID, "invalid_client"},         {F_ASSERTION_INVALID, "invalid_client"},
     {F_ASSERTION_REPLAYED, "invalid_client"},     {F_GRANT_UNSUPPORTED, "unsupported_grant_type"},
-    {F_SCOPE_INVALID, "invalid_scope"},
+    {F_SCOPE_INVALID, "invalid_scope"},           {F_GRANT_INVALID, "invalid_grant"},
 };
 
 /* An OAuth error: 401 for a client not authenticated, 400 otherwise; a
@@ -98,8 +98,12 @@ static void secret_free(char *s)
     free(s);
 }
 
-/* POST /api/v1/token */
-void route_token(struct request *r)
+typedef int (*oauth_call)(struct service *, const struct actor *, const struct token_request *, struct op **,
+                          struct fault *);
+
+/* The token endpoint and its two siblings alike: a form, the client's
+ * proof by Basic, in the form or by an assertion, then the service. */
+static void oauth_endpoint(struct request *r, oauth_call call, void (*finish)(struct request *))
 {
     const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33))
@@ -127,16 +131,48 @@ void route_token(struct request *r)
         .client_secret = has_basic ? basic_secret : form_get(&body, "client_secret"),
         .assertion_type = form_get(&body, "client_assertion_type"),
         .assertion = form_get(&body, "client_assertion"),
+        .code = form_get(&body, "code"),
+        .redirect_uri = form_get(&body, "redirect_uri"),
+        .code_verifier = form_get(&body, "code_verifier"),
+        .refresh_token = form_get(&body, "refresh_token"),
+        .token = form_get(&body, "token"),
         .token_url = token_url,
     };
     struct op *op;
-    int rc = oauth_token(r->svc, &r->actor, &tr, &op, &fault);
+    int rc = call(r->svc, &r->actor, &tr, &op, &fault);
     form_free(&body);
     secret_free(basic_id);
     secret_free(basic_secret);
     if (rc)
         return oauth_fault(r, &fault);
-    req_submit(r, op, finish_token);
+    req_submit(r, op, finish);
+}
+
+/* POST /api/v1/token */
+void route_token(struct request *r)
+{
+    oauth_endpoint(r, oauth_token, finish_token);
+}
+
+/* POST /api/v1/introspect (RFC 7662) */
+void route_introspect(struct request *r)
+{
+    oauth_endpoint(r, oauth_introspect, finish_token);
+}
+
+static void finish_revoke(struct request *r)
+{
+    const struct op_result *res = op_result(r->op);
+    if (res->err)
+        return oauth_fault(r, &res->fault);
+    buf_reset(&r->resp);
+    req_reply(r, 200, "text/plain; charset=utf-8");
+}
+
+/* POST /api/v1/revoke (RFC 7009) */
+void route_revoke(struct request *r)
+{
+    oauth_endpoint(r, oauth_revoke, finish_revoke);
 }
 
 /* GET /.well-known/smart-configuration (and under /fhir): what a SMART
@@ -144,19 +180,37 @@ void route_token(struct request *r)
  * is built is claimed. */
 void route_smart_configuration(struct request *r)
 {
-    char token_url[300];
-    req_own_url(r, "/api/v1/token", token_url, sizeof token_url);
+    static const struct {
+        const char *member, *path;
+    } endpoints[] = {
+        {"authorization_endpoint", "/api/v1/authorize"},
+        {"token_endpoint", "/api/v1/token"},
+        {"revocation_endpoint", "/api/v1/revoke"},
+        {"introspection_endpoint", "/api/v1/introspect"},
+    };
     struct buf *b = &r->resp;
-    buf_puts(b, "{\"token_endpoint\":");
-    buf_json_str(b, token_url);
-    buf_puts(b, ",\"grant_types_supported\":[\"client_credentials\"],"
+    buf_puts(b, "{\"issuer\":");
+    buf_json_str(b, req_base_url(r));
+    for (size_t i = 0; i < sizeof endpoints / sizeof endpoints[0]; i++) {
+        char url[300];
+        req_own_url(r, endpoints[i].path, url, sizeof url);
+        buf_printf(b, ",\"%s\":", endpoints[i].member);
+        buf_json_str(b, url);
+    }
+    buf_puts(b, ",\"grant_types_supported\":[\"authorization_code\",\"refresh_token\",\"client_credentials\"],"
+                "\"response_types_supported\":[\"code\"],"
+                "\"code_challenge_methods_supported\":[\"S256\"],"
                 "\"token_endpoint_auth_methods_supported\":[\"private_key_jwt\",\"client_secret_basic\","
-                "\"client_secret_post\"],"
+                "\"client_secret_post\",\"none\"],"
                 "\"token_endpoint_auth_signing_alg_values_supported\":[\"RS384\",\"ES384\",\"RS256\",\"ES256\","
                 "\"RS512\",\"ES512\"],"
-                "\"scopes_supported\":[\"system/*.rs\",\"system/*.read\",\"system/Observation.rs\","
-                "\"system/Patient.rs\"],"
-                "\"capabilities\":[\"client-confidential-asymmetric\",\"client-confidential-symmetric\","
-                "\"permission-v1\",\"permission-v2\"]}");
+                "\"scopes_supported\":[\"launch/patient\",\"offline_access\",\"patient/*.rs\",\"patient/*.read\","
+                "\"patient/Observation.rs\",\"patient/MedicationDispense.rs\",\"system/*.rs\",\"system/*.read\","
+                "\"system/Observation.rs\",\"system/Patient.rs\"],"
+                "\"capabilities\":[\"launch-standalone\",\"client-public\",\"client-confidential-symmetric\","
+                "\"client-confidential-asymmetric\",\"context-standalone-patient\",\"permission-patient\","
+                "\"permission-offline\",\"permission-v1\",\"permission-v2\"]}");
+    if (buf_failed(b))
+        return req_refuse(r, F_INTERNAL, "out of memory");
     req_reply(r, 200, "application/json; charset=utf-8");
 }

@@ -7,6 +7,7 @@
  * the body is complete (we route), and once more after a suspended
  * connection is resumed (we answer). */
 #include "http/arrival.h"
+#include "http/cors.h"
 #include "http/internal.h"
 
 #include <arpa/inet.h>
@@ -148,7 +149,8 @@ static void route(struct request *r)
         r->route = "(rate limited)";
         return req_too_many(r, retry);
     }
-    router_dispatch(r);
+    if (!cors_handle(r))
+        router_dispatch(r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,

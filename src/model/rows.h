@@ -136,6 +136,31 @@ struct consent_facts {
 /* Third-party provision (R3.4, R3.7). */
 /* An outside organisation (R2.7): a recipient of provision, a processor
  * (委託先) or a partner. */
+/* A recipient's app as an OAuth client (SMART App Launch). */
+struct app_client_row {
+    const char *client_id, *name, *address, *country, *kind;
+    int public_client;          /* no secret: PKCE only */
+    const char *redirect_uris;  /* space-separated, each matched exactly */
+    const char *origins;        /* space-separated web origins allowed to call from a browser */
+};
+
+/* A person's approval of an app: what it may read, under which purposes. */
+struct app_grant_row {
+    const char *id, *person_id, *client_id, *scope;
+    const char *purposes;       /* "code:version,…" granted on approval */
+    int64_t granted_at, revoked_at; /* revoked_at 0: in force */
+    const char *client_name;    /* on listing */
+    int64_t last_used_at;       /* on listing: the newest provision to the app, 0 if none */
+};
+
+/* An authorization code or a refresh token, with the grant it stands for. */
+struct app_secret_row {
+    const char *grant_id, *client_id, *person_id, *scope, *purposes;
+    const char *redirect_uri, *challenge; /* codes only */
+    int64_t expires_at, grant_revoked_at;
+    int used;
+};
+
 struct recipient_row {
     const char *id, *name, *address;
     const char *country;         /* ISO 3166 alpha-2 */
@@ -254,7 +279,8 @@ struct prune_limits {
     int64_t now, provisions_before, throttle_before, rates_before;
 };
 struct prune_counts {
-    int64_t provisions, sessions, staff_sessions, client_tokens, client_assertions, throttles, rates;
+    int64_t provisions, sessions, staff_sessions, client_tokens, client_assertions, throttles, rates, oauth_codes,
+        refresh_tokens;
 };
 
 /* A person's optional TOTP key (service/second_factor.c), sealed with the

@@ -111,24 +111,25 @@ struct record_op {
     char subject[ID_LEN + 1];
     struct consent_request req;
     char channel[16], recorded_by[64];
-    struct buf documents, audit, answer;
+    struct buf audit, answer;
 };
 
 /* The documents shown, as "kind:version:lang:sha256,…"; every kind in force
  * must be among them for a grant to stand. */
-static int shown_documents(struct record_op *r, const struct in_force *f, int *all_kinds)
+static int shown_documents(const struct consent_request *req, const struct in_force *f, struct buf *documents,
+                           int *all_kinds)
 {
     int seen[3] = {0, 0, 0};
     static const char *const kinds[] = {"terms", "summary", "privacy"};
-    for (size_t i = 0; i < r->req.nshown; i++)
+    for (size_t i = 0; i < req->nshown; i++)
         for (size_t j = 0; j < f->ndocs; j++) {
-            if (strcmp(r->req.shown[i], f->docs[j].sha256))
+            if (strcmp(req->shown[i], f->docs[j].sha256))
                 continue;
             for (int k = 0; k < 3; k++)
                 if (!strcmp(f->docs[j].kind, kinds[k]))
                     seen[k] = 1;
-            if ((r->documents.len && buf_puts(&r->documents, ",")) ||
-                buf_printf(&r->documents, "%s:%d:%s:%s", f->docs[j].kind, f->docs[j].version, f->docs[j].lang,
+            if ((documents->len && buf_puts(documents, ",")) ||
+                buf_printf(documents, "%s:%d:%s:%s", f->docs[j].kind, f->docs[j].version, f->docs[j].lang,
                            f->docs[j].sha256))
                 return PHR_ENOMEM;
         }
@@ -136,25 +137,23 @@ static int shown_documents(struct record_op *r, const struct in_force *f, int *a
     return PHR_OK;
 }
 
-static int record_commit(struct op *o, struct store *st)
+int consent_append(struct op *o, struct store *st, const char *subject, struct consent_request *req,
+                   const char *channel, const char *recorded_by, struct buf *audit, struct buf *answer)
 {
-    struct record_op *r = (struct record_op *)o;
-    if (r->d == GATE_DENY)
-        return gate_record(st, &o->actor, ACT_CONSENT_RECORD, r->subject[0] ? r->subject : NULL, NULL, NULL,
-                           GATE_DENY);
     struct in_force *f = malloc(sizeof *f);
     struct states *s = malloc(sizeof *s);
+    struct buf documents;
+    buf_init(&documents);
     int err = PHR_ENOMEM, all_kinds = 0;
     if (!f || !s)
         goto out;
     s->n = 0;
-    if ((err = in_force_load(st, f)) != PHR_OK ||
-        (err = store_consent_state(st, r->subject, got_state, s)) != PHR_OK ||
-        (err = shown_documents(r, f, &all_kinds)) != PHR_OK)
+    if ((err = in_force_load(st, f)) != PHR_OK || (err = store_consent_state(st, subject, got_state, s)) != PHR_OK ||
+        (err = shown_documents(req, f, &documents, &all_kinds)) != PHR_OK)
         goto out;
     /* Check every decision before writing any: all or nothing. */
-    for (size_t i = 0; i < r->req.ndecisions; i++) {
-        struct consent_decision *d = &r->req.decisions[i];
+    for (size_t i = 0; i < req->ndecisions; i++) {
+        struct consent_decision *d = &req->decisions[i];
         int p = find_purpose(f, d->purpose);
         if (p < 0 || f->purposes[p].retired) {
             err = op_refuse(o, F_INVALID_VALUE, "there is no purpose of use '%s' in force", d->purpose);
@@ -179,33 +178,42 @@ static int record_commit(struct op *o, struct store *st)
         }
     }
     int64_t now = clock_now_ms();
-    for (size_t i = 0; i < r->req.ndecisions; i++) {
-        const struct consent_decision *d = &r->req.decisions[i];
+    for (size_t i = 0; i < req->ndecisions; i++) {
+        const struct consent_decision *d = &req->decisions[i];
         struct consent_row row = {
-            .person_id = r->subject, .purpose = d->purpose, .purpose_version = d->version,
-            .decision = d->decision, .at = now, .channel = r->channel, .recorded_by = r->recorded_by,
-            .documents = r->documents.len ? r->documents.data : "", .countries = d->countries,
+            .person_id = subject, .purpose = d->purpose, .purpose_version = d->version,
+            .decision = d->decision, .at = now, .channel = channel, .recorded_by = recorded_by,
+            .documents = documents.len ? documents.data : "", .countries = d->countries,
         };
         if ((err = store_consent_append(st, &row)) != PHR_OK)
             goto out;
-        if ((r->audit.len && buf_puts(&r->audit, ",")) ||
-            buf_printf(&r->audit, "%s:v%d:%s", d->purpose, d->version, d->decision) ||
-            buf_puts(&r->answer, i ? "," : "[") || buf_puts(&r->answer, "{\"purpose\":") ||
-            buf_json_str(&r->answer, d->purpose) ||
-            buf_printf(&r->answer, ",\"version\":%d,\"decision\":\"%s\"}", d->version, d->decision)) {
+        if ((audit->len && buf_puts(audit, ",")) ||
+            buf_printf(audit, "%s:v%d:%s", d->purpose, d->version, d->decision) ||
+            (answer && (buf_puts(answer, i ? "," : "[") || buf_puts(answer, "{\"purpose\":") ||
+                        buf_json_str(answer, d->purpose) ||
+                        buf_printf(answer, ",\"version\":%d,\"decision\":\"%s\"}", d->version, d->decision)))) {
             err = PHR_ENOMEM;
             goto out;
         }
     }
-    if (buf_puts(&r->answer, "]")) {
-        err = PHR_ENOMEM;
-        goto out;
-    }
-    err = gate_record(st, &o->actor, ACT_CONSENT_RECORD, r->subject, r->audit.data, NULL, GATE_ALLOW);
+    err = answer && buf_puts(answer, "]") ? PHR_ENOMEM : PHR_OK;
 out:
+    buf_free(&documents);
     free(f);
     free(s);
     return err;
+}
+
+static int record_commit(struct op *o, struct store *st)
+{
+    struct record_op *r = (struct record_op *)o;
+    if (r->d == GATE_DENY)
+        return gate_record(st, &o->actor, ACT_CONSENT_RECORD, r->subject[0] ? r->subject : NULL, NULL, NULL,
+                           GATE_DENY);
+    int err = consent_append(o, st, r->subject, &r->req, r->channel, r->recorded_by, &r->audit, &r->answer);
+    if (err || o->res.err)
+        return err;
+    return gate_record(st, &o->actor, ACT_CONSENT_RECORD, r->subject, r->audit.data, NULL, GATE_ALLOW);
 }
 
 static int record_render(struct op *o, struct buf *out)
@@ -219,7 +227,6 @@ static int record_render(struct op *o, struct buf *out)
 static void record_destroy(struct op *o)
 {
     struct record_op *r = (struct record_op *)o;
-    buf_free(&r->documents);
     buf_free(&r->audit);
     buf_free(&r->answer);
 }
@@ -240,7 +247,6 @@ int consent_record(struct service *svc, const struct actor *a, const char *subje
     if (!r)
         return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&r->op, svc, &record_ops, a);
-    buf_init(&r->documents);
     buf_init(&r->audit);
     buf_init(&r->answer);
     r->req = *req;

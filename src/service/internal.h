@@ -76,6 +76,13 @@ int service_checkpoint_now(struct service *svc);
  * `return op_refuse(...)` from a commit function. */
 int op_refuse(struct op *o, enum fault_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* service/consent.c, shared with apps' approvals: decisions appended to
+ * subject's ledger, checked against what is in force on st, all or none
+ * (a refusal by op_refuse: PHR_OK with o->res.err set). audit gets
+ * "purpose:vN:decision,…"; answer, unless NULL, the decisions as JSON. */
+int consent_append(struct op *o, struct store *st, const char *subject, struct consent_request *req,
+                   const char *channel, const char *recorded_by, struct buf *audit, struct buf *answer);
+
 /* service/accounts.c, shared with staff sign-in: login names, and the
  * slow-down and lock-out of repeated failures, per login name and per
  * client address, kept in the store so that every instance sees them. */

@@ -15,7 +15,7 @@
 
 #include "crypto/jws.h"
 #include "formats/json.h"
-#include "service/internal.h"
+#include "service/oauth_op.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -23,20 +23,6 @@
 #define ASSERTION_MAX 8192
 #define ASSERTION_MAX_SECONDS 300 /* SMART: exp at most five minutes ahead */
 #define CLOCK_SKEW_SECONDS 60
-#define JTI_MAX 128
-
-struct token_op {
-    struct op op;
-    char client[ID_LEN + 1];      /* the client named, "" if none could be */
-    int by_secret;                /* authenticated at commit against the stored hash */
-    unsigned char presented[32];
-    struct fault refused;         /* a refusal decided before commit (code F_NONE: none) */
-    char jti[JTI_MAX + 1];
-    int64_t jti_expires_at;
-    char scope[SCOPE_MAX];
-    char token[65];
-    unsigned char token_hash[32];
-};
 
 struct stored_secret {
     unsigned char hash[32];
@@ -51,8 +37,7 @@ static int got_recipient(void *arg, const struct recipient_row *r)
     return PHR_OK;
 }
 
-/* The refusal on the record, and as the answer. */
-static int refuse(struct token_op *t, struct store *st, const struct fault *why, int known)
+int oauth_refuse(struct token_op *t, struct store *st, const struct fault *why, int known)
 {
     struct op *o = &t->op;
     o->res.err = PHR_EPERM;
@@ -61,9 +46,18 @@ static int refuse(struct token_op *t, struct store *st, const struct fault *why,
                        fault_def(o->res.fault.code)->name, GATE_DENY);
 }
 
-static int token_commit(struct op *o, struct store *st)
+static int is_public(void *arg, const struct app_client_row *r)
 {
-    struct token_op *t = (struct token_op *)o;
+    *(int *)arg = r->public_client && !strcmp(r->kind, "recipient");
+    return PHR_OK;
+}
+
+/* The client's proof checked on the writer's connection: its secret, a
+ * public app's registration, its assertion's jti used once; *refused set
+ * when it is not (and recorded). */
+static int client_proven(struct token_op *t, struct store *st, int *refused)
+{
+    *refused = 1;
     struct fault why = {0};
     /* Who is asking comes first: a wrong secret is the answer even when
      * the rest of the request is wrong too. */
@@ -75,23 +69,50 @@ static int token_commit(struct op *o, struct store *st)
         /* Compared even when the client is unknown, so that timing says nothing. */
         if (sodium_memcmp(s.hash, t->presented, 32) != 0 || !s.found) {
             fault_set(&why, F_CLIENT_INVALID, NULL, "invalid client credentials");
-            return refuse(t, st, &why, s.found);
+            return oauth_refuse(t, st, &why, s.found);
+        }
+    }
+    if (t->public_only && t->refused.code == F_NONE) {
+        int public_client = 0;
+        int err = store_app_client_get(st, t->client, is_public, &public_client);
+        if (err && err != PHR_ENOTFOUND)
+            return err;
+        if (!public_client) {
+            fault_set(&why, F_CLIENT_INVALID, NULL,
+                      "only a public app is named by client_id alone: authenticate with the secret or an assertion");
+            return oauth_refuse(t, st, &why, err == PHR_OK);
         }
     }
     if (t->refused.code != F_NONE)
-        return refuse(t, st, &t->refused, t->client[0] != '\0');
+        return oauth_refuse(t, st, &t->refused, t->client[0] != '\0');
     if (t->jti[0]) {
         int err = store_client_assertion_insert(st, t->client, t->jti, t->jti_expires_at);
         if (err == PHR_ECONFLICT) {
             fault_set(&why, F_ASSERTION_REPLAYED, "client_assertion", "this assertion's jti was used already");
-            return refuse(t, st, &why, 1);
+            return oauth_refuse(t, st, &why, 1);
         }
         if (err)
             return err;
     }
+    *refused = 0;
+    return PHR_OK;
+}
+
+static int token_commit(struct op *o, struct store *st)
+{
+    struct token_op *t = (struct token_op *)o;
+    int refused, err = client_proven(t, st, &refused);
+    if (err || refused)
+        return err;
+    if (t->mode == MODE_INTROSPECT)
+        return introspect_commit(t, st);
+    if (t->mode == MODE_REVOKE)
+        return revoke_commit(t, st);
+    if (t->grant != GRANT_CLIENT_CREDENTIALS)
+        return app_token_commit(t, st);
     int64_t now = clock_now_ms();
-    int err = store_client_token_insert(st, t->token_hash, t->client, now, now + OAUTH_TOKEN_SECONDS * 1000LL,
-                                        t->scope);
+    err = store_client_token_insert(st, t->token_hash, t->client, now, now + OAUTH_TOKEN_SECONDS * 1000LL,
+                                    t->scope, NULL);
     if (err)
         return err;
     struct actor who = o->actor;
@@ -102,19 +123,16 @@ static int token_commit(struct op *o, struct store *st)
 
 static int token_render(struct op *o, struct buf *out)
 {
-    struct token_op *t = (struct token_op *)o;
-    return buf_puts(out, "{\"access_token\":\"") || buf_puts(out, t->token) ||
-                   buf_printf(out, "\",\"token_type\":\"Bearer\",\"expires_in\":%d,\"scope\":", OAUTH_TOKEN_SECONDS) ||
-                   buf_json_str(out, t->scope) || buf_puts(out, "}")
-               ? PHR_ENOMEM
-               : PHR_OK;
+    return app_token_render((struct token_op *)o, out);
 }
 
 static void token_destroy(struct op *o)
 {
     struct token_op *t = (struct token_op *)o;
     sodium_memzero(t->token, sizeof t->token);
+    sodium_memzero(t->refresh, sizeof t->refresh);
     sodium_memzero(t->presented, sizeof t->presented);
+    sodium_memzero(t->presented_secret, sizeof t->presented_secret);
 }
 
 static const struct op_ops token_ops = {token_commit, token_render, token_destroy};
@@ -247,32 +265,68 @@ out:
     return rc;
 }
 
+/* The grants, each with what it asks of the client and the request. */
+static const struct {
+    const char *name;
+    enum oauth_grant grant;
+    int public_ok;                /* a public app may name itself by client_id alone */
+} grants[] = {
+    {"client_credentials", GRANT_CLIENT_CREDENTIALS, 0},
+    {"authorization_code", GRANT_CODE, 1},
+    {"refresh_token", GRANT_REFRESH, 1},
+};
+
+/* Who the client is, before the store is asked: an assertion, a secret,
+ * or (public_ok) its client_id alone. 0, or -1 with t->refused. */
+static int authenticate(struct service *svc, struct token_op *t, const struct token_request *tr, int public_ok)
+{
+    struct fault *why = &t->refused;
+    if (tr->assertion_type || tr->assertion)
+        return assertion_holds(svc, t, tr, why);
+    if (tr->client_id && strlen(tr->client_id) <= ID_LEN && tr->client_secret && strlen(tr->client_secret) <= 128) {
+        snprintf(t->client, sizeof t->client, "%s", tr->client_id);
+        crypto_hash_sha256(t->presented, (const unsigned char *)tr->client_secret, strlen(tr->client_secret));
+        t->by_secret = 1;
+        return 0;
+    }
+    if (public_ok && tr->client_id && id_is_uuid(tr->client_id) && !tr->client_secret) {
+        snprintf(t->client, sizeof t->client, "%s", tr->client_id);
+        t->public_only = 1;
+        return 0;
+    }
+    return fault_set(why, F_CLIENT_INVALID, NULL,
+                     "authenticate with a client_assertion (private_key_jwt), or client_id and client_secret%s",
+                     public_ok ? " (a public app: client_id alone)" : "");
+}
+
 /* What can be refused before the store is asked, into t->refused. */
 static void decide(struct service *svc, struct token_op *t, const struct token_request *tr)
 {
     struct fault *why = &t->refused;
-    int assertion = tr->assertion_type || tr->assertion;
+    if (t->mode != MODE_TOKEN) {
+        if (authenticate(svc, t, tr, 1) == 0 && (!tr->token || !*tr->token))
+            fault_set(why, F_MISSING, "token", "send the token");
+        else if (tr->token)
+            crypto_hash_sha256(t->presented_secret, (const unsigned char *)tr->token, strlen(tr->token));
+        return;
+    }
     if (!tr->grant_type) {
-        fault_set(why, F_MISSING, "grant_type", "send grant_type=client_credentials");
+        fault_set(why, F_MISSING, "grant_type", "send grant_type: client_credentials, authorization_code or refresh_token");
         return;
     }
-    if (strcmp(tr->grant_type, "client_credentials")) {
-        fault_set(why, F_GRANT_UNSUPPORTED, "grant_type", "only grant_type=client_credentials is supported here");
+    size_t g = 0;
+    while (g < sizeof grants / sizeof grants[0] && strcmp(grants[g].name, tr->grant_type))
+        g++;
+    if (g == sizeof grants / sizeof grants[0]) {
+        fault_set(why, F_GRANT_UNSUPPORTED, "grant_type",
+                  "grant_type must be client_credentials, authorization_code or refresh_token");
         return;
     }
-    if (assertion) {
-        if (assertion_holds(svc, t, tr, why))
-            return;
-    } else if (tr->client_id && tr->client_secret && strlen(tr->client_id) <= ID_LEN &&
-               strlen(tr->client_secret) <= 128) {
-        snprintf(t->client, sizeof t->client, "%s", tr->client_id);
-        crypto_hash_sha256(t->presented, (const unsigned char *)tr->client_secret, strlen(tr->client_secret));
-        t->by_secret = 1;
-    } else {
-        fault_set(why, F_CLIENT_INVALID, NULL,
-                  "authenticate with a client_assertion (private_key_jwt), or client_id and client_secret");
+    t->grant = grants[g].grant;
+    if (authenticate(svc, t, tr, grants[g].public_ok))
         return;
-    }
+    if (t->grant != GRANT_CLIENT_CREDENTIALS)
+        return app_grant_decide(t, tr);
     if (!tr->scope) {
         fault_set(why, F_MISSING, "scope", "send the scopes asked for, e.g. scope=system/*.rs");
         return;
@@ -284,25 +338,46 @@ static void decide(struct service *svc, struct token_op *t, const struct token_r
     buf_free(&granted);
 }
 
-int oauth_token(struct service *svc, const struct actor *a, const struct token_request *tr, struct op **out,
-                struct fault *fault)
+static int token_op_new(struct service *svc, const struct actor *a, enum oauth_mode mode,
+                        const struct token_request *tr, struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct token_op *t = calloc(1, sizeof *t);
     if (!t)
         return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&t->op, svc, &token_ops, a);
+    t->mode = mode;
     decide(svc, t, tr);
     if (t->refused.code == F_INTERNAL || t->refused.code == F_UNAVAILABLE) {
         *fault = t->refused;
         op_free(&t->op);
         return -1;
     }
-    unsigned char raw[32];
+    unsigned char raw[64];
     randombytes_buf(raw, sizeof raw);
-    sodium_bin2hex(t->token, sizeof t->token, raw, sizeof raw);
+    sodium_bin2hex(t->token, sizeof t->token, raw, 32);
+    sodium_bin2hex(t->refresh, sizeof t->refresh, raw + 32, 32);
     sodium_memzero(raw, sizeof raw);
     crypto_hash_sha256(t->token_hash, (const unsigned char *)t->token, 64);
+    crypto_hash_sha256(t->refresh_hash, (const unsigned char *)t->refresh, 64);
     *out = &t->op;
     return 0;
+}
+
+int oauth_token(struct service *svc, const struct actor *a, const struct token_request *tr, struct op **out,
+                struct fault *fault)
+{
+    return token_op_new(svc, a, MODE_TOKEN, tr, out, fault);
+}
+
+int oauth_introspect(struct service *svc, const struct actor *a, const struct token_request *tr, struct op **out,
+                     struct fault *fault)
+{
+    return token_op_new(svc, a, MODE_INTROSPECT, tr, out, fault);
+}
+
+int oauth_revoke(struct service *svc, const struct actor *a, const struct token_request *tr, struct op **out,
+                 struct fault *fault)
+{
+    return token_op_new(svc, a, MODE_REVOKE, tr, out, fault);
 }

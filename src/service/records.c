@@ -209,7 +209,7 @@ int records_create(struct service *svc, const struct actor *a, const char *subje
         return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     }
     if (!subject)
-        subject = v.subject ? v.subject : (a->kind == ACTOR_PERSON ? a->id : NULL);
+        subject = v.subject ? v.subject : a->kind == ACTOR_PERSON ? a->id : a->patient;
     if (subject)
         snprintf(w->subject, sizeof w->subject, "%s", subject);
     w->d = gate_decide(a, ACT_RECORD_CREATE, subject);

@@ -174,10 +174,11 @@ static int render_plan(struct plan *p, int dry, struct buf *b)
            render_ids(b, "erase_terminated", &p->terminated) ||
            buf_printf(b,
                       ",\"prune\":{\"provisions\":%lld,\"sessions\":%lld,\"staff_sessions\":%lld,"
-                      "\"client_tokens\":%lld,\"client_assertions\":%lld,\"throttles\":%lld,\"rates\":%lld}}",
+                      "\"client_tokens\":%lld,\"client_assertions\":%lld,\"throttles\":%lld,\"rates\":%lld,"
+                      "\"oauth_codes\":%lld,\"refresh_tokens\":%lld}}",
                       (long long)c->provisions, (long long)c->sessions, (long long)c->staff_sessions,
                       (long long)c->client_tokens, (long long)c->client_assertions, (long long)c->throttles,
-                      (long long)c->rates);
+                      (long long)c->rates, (long long)c->oauth_codes, (long long)c->refresh_tokens);
 }
 
 static size_t count_ids(struct buf *b)

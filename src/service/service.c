@@ -485,7 +485,8 @@ static int other_token(struct service *svc, struct store *rd, struct auth *out)
     }
     if (err != PHR_ENOTFOUND)
         return err;
-    err = store_client_token_get(rd, out->token_hash, out->recipient_id, &expires_at, out->scope, sizeof out->scope);
+    err = store_client_token_get(rd, out->token_hash, out->recipient_id, out->patient, &expires_at, out->scope,
+                                 sizeof out->scope);
     return !err && now >= expires_at ? PHR_EPERM : err;
 }
 

@@ -88,6 +88,7 @@ struct auth {
     char staff_id[ID_LEN + 1];
     char staff_role[20];
     char scope[SCOPE_MAX];        /* a client's token: the scopes granted */
+    char patient[ID_LEN + 1];     /* an app's token: the person who approved it */
     unsigned char token_hash[32];
 };
 /* PHR_OK, PHR_ENOTFOUND (no such session) or PHR_EPERM (expired, or the
@@ -208,15 +209,60 @@ struct token_request {
     const char *grant_type, *scope;
     const char *client_id, *client_secret;
     const char *assertion_type, *assertion;
+    const char *code, *redirect_uri, *code_verifier; /* authorization_code */
+    const char *refresh_token;                       /* refresh_token */
+    const char *token;                               /* introspection and revocation */
     const char *token_url;
 };
 /* Always an op: a refusal is recorded too, and answered from the op's
  * result (client-invalid, assertion-invalid, assertion-replayed,
- * scope-invalid, grant-unsupported, missing, bad-request). */
+ * scope-invalid, grant-unsupported, grant-invalid, missing, bad-request).
+ * Grants: client_credentials (a system), authorization_code with PKCE and
+ * refresh_token (an app the person approved; the refresh token rotates). */
 int oauth_token(struct service *svc, const struct actor *a, const struct token_request *tr, struct op **out,
                 struct fault *fault);
-/* The token's lifetime, in seconds. */
+/* RFC 7662 (tr->token, the client authenticated as for a token): the op
+ * renders {"active":…} with scope, client_id, exp and patient; a token of
+ * another client is inactive. RFC 7009: the token ends (a refresh token
+ * ends its grant, every token under it); the op renders nothing. */
+int oauth_introspect(struct service *svc, const struct actor *a, const struct token_request *tr, struct op **out,
+                     struct fault *fault);
+int oauth_revoke(struct service *svc, const struct actor *a, const struct token_request *tr, struct op **out,
+                 struct fault *fault);
+/* The token's lifetime, in seconds; an app's refresh token's. */
 #define OAUTH_TOKEN_SECONDS 300
+#define OAUTH_REFRESH_SECONDS (90 * 24 * 3600)
+
+/* Apps of the person's choosing (SMART App Launch 2, standalone patient
+ * launch; service/apps.c). An authorization request as the app sent it. */
+struct app_request {
+    const char *response_type, *client_id, *redirect_uri, *scope, *state, *code_challenge, *code_challenge_method;
+    const char *aud;
+    const char *fhir_base;        /* this service's FHIR base URL, which aud must name */
+};
+/* 0 if the person may be asked; else -1 with the fault and *error, the
+ * OAuth error to send back to the app, or NULL when the client or its
+ * redirect_uri is wrong (redirect-invalid) and nobody may be sent there. */
+int app_request_check(struct service *svc, const struct app_request *q, const char **error, struct fault *fault);
+/* What the person is asked, as JSON: the app, who runs it, its country,
+ * the data in words (from the scopes), and the purposes it receives under. */
+int app_request_describe(struct service *svc, const struct actor *a, const struct app_request *q, struct buf *out,
+                         struct fault *fault);
+/* The person's answer, in the consent ledger (shown: the documents
+ * shown); the op renders {"redirect": the app's address with the code or
+ * error=access_denied, and the state}. */
+int app_decide(struct service *svc, const struct actor *a, const struct app_request *q, int approve,
+               const struct consent_request *shown, struct op **out, struct fault *fault);
+/* The person's approvals as JSON {"apps":[…]}, newest first. */
+int apps_list(struct service *svc, const struct actor *a, struct buf *out, struct fault *fault);
+/* Ends an approval at once: its purposes withdrawn, its tokens gone. */
+int app_revoke(struct service *svc, const struct actor *a, const char *grant, struct op **out, struct fault *fault);
+/* The operator registers a recipient's app (service/app_clients.c):
+ * redirect URIs and origins space-separated. */
+int app_register(struct service *svc, const struct actor *a, const char *client, int public_client,
+                 const char *redirect_uris, const char *origins, struct op **out, struct fault *fault);
+/* Whether a registered app may call from this web origin (CORS). */
+int app_origin_allowed(struct service *svc, const char *origin);
 /* subject's provision records, as JSON or (fhir) a Bundle of Provenance. */
 int provisions_read(struct service *svc, const struct actor *a, const char *subject, int fhir, const char *base_url,
                     struct op **out, struct fault *fault);

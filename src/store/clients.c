@@ -9,10 +9,13 @@
 static struct db_stmt keys_set = DB_STMT("client_keys_set", "UPDATE recipients SET jwks = ?2 WHERE id = ?1");
 static struct db_stmt keys_get = DB_STMT("client_keys_get", "SELECT jwks FROM recipients WHERE id = ?1");
 static struct db_stmt token_insert = DB_STMT(
-    "client_token_insert", "INSERT INTO client_tokens(token_hash, recipient_id, created_at, expires_at, scope)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5)");
+    "client_token_insert", "INSERT INTO client_tokens(token_hash, recipient_id, created_at, expires_at, scope,"
+                           " grant_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+/* A token issued under a person's approval lives only as long as it. */
 static struct db_stmt token_get = DB_STMT(
-    "client_token_get", "SELECT recipient_id, expires_at, scope FROM client_tokens WHERE token_hash = ?1");
+    "client_token_get", "SELECT t.recipient_id, t.expires_at, t.scope, g.person_id FROM client_tokens t"
+                        " LEFT JOIN app_grants g ON g.id = t.grant_id WHERE t.token_hash = ?1"
+                        " AND (t.grant_id IS NULL OR (g.id IS NOT NULL AND g.revoked_at IS NULL))");
 /* A replay is answered, and recorded, in the same transaction: the insert
  * must not fail (on PostgreSQL a failed statement ends what the
  * transaction may still do), so a jti seen before changes nothing. */
@@ -36,15 +39,15 @@ int store_client_keys_get(struct store *st, const char *client, int (*cb)(void *
 }
 
 int store_client_token_insert(struct store *st, const unsigned char hash[SHA256_BYTES], const char *client,
-                              int64_t created_at, int64_t expires_at, const char *scope)
+                              int64_t created_at, int64_t expires_at, const char *scope, const char *grant)
 {
     return st_exec(st, &token_insert,
                    DB_ARGS(DB_BLOB(hash, SHA256_BYTES), DB_STR(client), DB_INT(created_at), DB_INT(expires_at),
-                           DB_STR(scope)));
+                           DB_STR(scope), DB_STR(grant)));
 }
 
 struct token {
-    char *client;
+    char *client, *person;
     int64_t *expires_at;
     char *scope;
     size_t scope_size;
@@ -56,13 +59,14 @@ static int token_of(void *arg, const struct db_row *r)
     snprintf(t->client, 37, "%s", db_text(r, 0));
     *t->expires_at = db_int(r, 1);
     snprintf(t->scope, t->scope_size, "%s", db_text(r, 2) ? db_text(r, 2) : "");
+    snprintf(t->person, 37, "%s", db_text(r, 3) ? db_text(r, 3) : "");
     return 0;
 }
 
-int store_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES], char *client,
+int store_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES], char *client, char *person,
                            int64_t *expires_at, char *scope, size_t scope_size)
 {
-    struct token t = {client, expires_at, scope, scope_size};
+    struct token t = {client, person, expires_at, scope, scope_size};
     return st_rows(st, &token_get, DB_ARGS(DB_BLOB(hash, SHA256_BYTES)), token_of, &t, 1);
 }
 

@@ -16,11 +16,14 @@ int store_client_keys_set(struct store *st, const char *client, const char *jwks
 /* The JWKS to cb (NULL if none); PHR_ENOTFOUND if no such organisation. */
 int store_client_keys_get(struct store *st, const char *client, int (*cb)(void *, const char *jwks), void *arg);
 
+/* grant: the person's approval an app's token stands for, NULL for a
+ * system's token. */
 int store_client_token_insert(struct store *st, const unsigned char hash[SHA256_BYTES], const char *client,
-                              int64_t created_at, int64_t expires_at, const char *scope);
-/* The token's client (37 bytes), expiry and granted scopes (scope_size
- * bytes, cut if longer). PHR_ENOTFOUND if unknown. */
-int store_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES], char *client,
+                              int64_t created_at, int64_t expires_at, const char *scope, const char *grant);
+/* The token's client and, for an app's, the person it acts for (37 bytes
+ * each; "" for a system's), its expiry and granted scopes (scope_size
+ * bytes, cut if longer). PHR_ENOTFOUND if unknown or its grant revoked. */
+int store_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES], char *client, char *person,
                            int64_t *expires_at, char *scope, size_t scope_size);
 
 /* An assertion's jti, kept until it expires. PHR_ECONFLICT: the client

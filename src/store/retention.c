@@ -34,14 +34,17 @@ static struct db_stmt run_last = DB_STMT(
 #define W_STAFF_SESSIONS " FROM staff_sessions WHERE expires_at < ?1"
 #define W_TOKENS " FROM client_tokens WHERE expires_at < ?1"
 #define W_ASSERTIONS " FROM client_assertions WHERE expires_at < ?1"
+#define W_CODES " FROM oauth_codes WHERE expires_at < ?1"
+#define W_REFRESH " FROM refresh_tokens WHERE expires_at < ?1"
 #define W_THROTTLE " FROM login_throttle WHERE last_failure_at < ?3 AND locked_until < ?1"
 #define W_RATES " FROM rate_counts WHERE \"window\" < ?4"
 #define PRUNED(name, where) {DB_STMT("count_" name, "SELECT count(*)" where), DB_STMT("prune_" name, "DELETE" where)}
 
-static struct db_stmt pruned[7][2] = {
+static struct db_stmt pruned[9][2] = {
     PRUNED("provisions", W_PROVISIONS), PRUNED("sessions", W_SESSIONS), PRUNED("staff_sessions", W_STAFF_SESSIONS),
     PRUNED("client_tokens", W_TOKENS),  PRUNED("client_assertions", W_ASSERTIONS),
     PRUNED("throttles", W_THROTTLE),    PRUNED("rates", W_RATES),
+    PRUNED("oauth_codes", W_CODES),     PRUNED("refresh_tokens", W_REFRESH),
 };
 
 int store_notice_insert(struct store *st, const struct notice_row *n)
@@ -74,7 +77,8 @@ int store_notices_resolve(struct store *st, const char *person, const char *kind
 int store_retention_prune(struct store *st, const struct prune_limits *l, int dry, struct prune_counts *out)
 {
     int64_t *slot[] = {&out->provisions, &out->sessions, &out->staff_sessions, &out->client_tokens,
-                       &out->client_assertions, &out->throttles, &out->rates};
+                       &out->client_assertions, &out->throttles, &out->rates, &out->oauth_codes,
+                       &out->refresh_tokens};
     _Static_assert(sizeof slot / sizeof slot[0] == sizeof pruned / sizeof pruned[0], "a count for every prune");
     memset(out, 0, sizeof *out);
     struct db_val limits[] = {DB_INT(l->now), DB_INT(l->provisions_before), DB_INT(l->throttle_before),

@@ -66,6 +66,7 @@ void store_pool_destroy(struct store_pool *p);
 #include "store/bulk.h"
 #include "store/checksheet.h"
 #include "store/clients.h"
+#include "store/apps.h"
 #include "store/consent.h"
 #include "store/persons.h"
 #include "store/recipients.h"

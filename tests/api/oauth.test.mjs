@@ -119,8 +119,13 @@ test('R2.9 the request itself: a form, the grant type, the scope, one way of aut
   assert.equal(json.body.error, 'invalid_request');
   const noGrant = await token({ client_id: clinic.client_id, client_secret: clinic.client_secret, scope: 'system/*.rs' });
   assert.equal(noGrant.body.error, 'invalid_request');
-  const code = await token({ grant_type: 'authorization_code', client_id: clinic.client_id, client_secret: clinic.client_secret });
-  assert.equal(code.body.error, 'unsupported_grant_type');
+  const password = await token({ grant_type: 'password', client_id: clinic.client_id, client_secret: clinic.client_secret });
+  assert.equal(password.body.error, 'unsupported_grant_type');
+  const noCode = await token({ grant_type: 'authorization_code', client_id: clinic.client_id, client_secret: clinic.client_secret });
+  assert.equal(noCode.body.error, 'invalid_request', 'a code grant without its code');
+  const unknownCode = await token({ grant_type: 'authorization_code', code: 'nope', redirect_uri: 'https://x.example/cb',
+    code_verifier: 'v'.repeat(43), client_id: clinic.client_id, client_secret: clinic.client_secret });
+  assert.equal(unknownCode.body.error, 'invalid_grant');
   for (const scope of ['', 'launch fhirUser', 'system/Patient.write', 'system/UnknownResource.read', 'patient/Observation.rs']) {
     const r = await backend(assertion(), scope);
     assert.equal(r.status, 400, scope);

@@ -10,13 +10,18 @@
 
 #include "formats/scopes.h"
 
-static const char *granted(const char *requested)
+static const char *granted_in(const char *requested, const char *context)
 {
     static struct buf b;
     struct fault f;
     buf_free(&b);
     buf_init(&b);
-    return scopes_grant(requested, "system", &b, &f) == 0 ? buf_cstr(&b) : f.code == F_SCOPE_INVALID ? "REFUSED" : "?";
+    return scopes_grant(requested, context, &b, &f) == 0 ? buf_cstr(&b) : f.code == F_SCOPE_INVALID ? "REFUSED" : "?";
+}
+
+static const char *granted(const char *requested)
+{
+    return granted_in(requested, "system");
 }
 
 static void reads_are_granted_as_asked(void **state)
@@ -54,6 +59,32 @@ static void anything_unknown_refuses_the_request(void **state)
         assert_string_equal(granted(bad[i]), "REFUSED");
 }
 
+/* A person's app (SMART App Launch): patient scopes, the launch context and
+ * offline access kept, OpenID's asked-for nothing dropped; never a system
+ * scope, never only the launch with nothing to read. */
+static void an_app_gets_patient_scopes(void **state)
+{
+    (void)state;
+    assert_string_equal(granted_in("launch/patient openid fhirUser patient/Observation.rs offline_access", "patient"),
+                        "launch/patient patient/Observation.rs offline_access");
+    assert_string_equal(granted_in("patient/*.read online_access", "patient"), "patient/*.read");
+    assert_string_equal(granted_in("patient/*.cruds launch/patient launch/patient", "patient"),
+                        "patient/*.crs launch/patient");
+    /* Of writes, an app creates Observations only. */
+    assert_string_equal(granted_in("patient/Observation.c", "patient"), "patient/Observation.c");
+    assert_string_equal(granted_in("patient/Observation.write patient/Observation.read", "patient"),
+                        "patient/Observation.c patient/Observation.read");
+    assert_string_equal(granted_in("patient/Observation.* patient/Patient.*", "patient"),
+                        "patient/Observation.crs patient/Patient.read");
+    assert_string_equal(granted_in("patient/MedicationDispense.cruds", "patient"), "patient/MedicationDispense.rs");
+    assert_string_equal(granted_in("patient/Observation.ud", "patient"), "REFUSED");
+    const char *bad[] = {"launch/patient offline_access", "openid fhirUser", "system/*.rs", "patient/Patient.c",
+                         "launch", "launch/encounter patient/*.rs", "user/*.rs", "patient/Observation.rs?category=x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_string_equal(granted_in(bad[i], "patient"), "REFUSED");
+    assert_string_equal(granted("launch/patient system/*.rs"), "REFUSED");
+}
+
 static void a_grant_allows_what_it_names(void **state)
 {
     (void)state;
@@ -65,6 +96,10 @@ static void a_grant_allows_what_it_names(void **state)
     assert_false(scopes_allow("system/Patient.rs", "Observation", 'r'));
     assert_false(scopes_allow("system/Observations.rs", "Observation", 'r'));
     assert_false(scopes_allow("", "Observation", 'r'));
+    assert_false(scopes_allow("patient/Observation.read", "Observation", 'c'));
+    assert_false(scopes_allow("patient/Observation.rs", "Observation", 'c'));
+    assert_true(scopes_allow("patient/Observation.crs", "Observation", 'c'));
+    assert_true(scopes_allow("patient/*.c", "Observation", 'c'));
     assert_false(scopes_allow(NULL, "Observation", 'r'));
     assert_true(fhir_resource_type("Observation"));
     assert_true(fhir_resource_type("VisionPrescription"));
@@ -78,6 +113,7 @@ int main(void)
         cmocka_unit_test(reads_are_granted_as_asked),
         cmocka_unit_test(writes_are_dropped),
         cmocka_unit_test(anything_unknown_refuses_the_request),
+        cmocka_unit_test(an_app_gets_patient_scopes),
         cmocka_unit_test(a_grant_allows_what_it_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@ import { checkupEntry } from './checkup_entry.js';
 import { consents, access } from './consents.js';
 import { mydata } from './mydata.js';
 import { security } from './security.js';
+import { authorize, apps } from './apps.js';
 import { staffLogin, staffHome } from './staff.js';
 import { policyAdmin } from './policy_admin.js';
 
@@ -26,7 +27,7 @@ async function checkSession() {
 
 function nav() {
   const links = signedIn
-    ? [['#/home', 'home'], ['#/record', 'record'], ['#/consents', 'consents'], ['#/access', 'access'], ['#/mydata', 'mydata'], ['#/security', 'security']]
+    ? [['#/home', 'home'], ['#/record', 'record'], ['#/consents', 'consents'], ['#/access', 'access'], ['#/apps', 'apps'], ['#/mydata', 'mydata'], ['#/security', 'security']]
     : [['#/login', 'signin'], ['#/signup', 'signup']];
   const items = links.map(([href, key]) => h('a', { href }, t(key)));
   if (signedIn) {
@@ -43,7 +44,7 @@ function nav() {
   document.getElementById('lang').textContent = lang === 'ja' ? 'English' : '日本語';
 }
 
-const privateViews = { '#/home': home, '#/record': () => record(), '#/checkup-entry': checkupEntry, '#/consents': consents, '#/access': access, '#/security': () => security() };
+const privateViews = { '#/home': home, '#/record': () => record(), '#/checkup-entry': checkupEntry, '#/consents': consents, '#/access': access, '#/apps': apps, '#/security': () => security() };
 
 async function route() {
   const hash = location.hash || '#/';
@@ -55,10 +56,20 @@ async function route() {
     if (hash === '#/signup') {
       return await signup(() => { signedIn = true; location.hash = '#/home'; });
     }
+    if (hash.startsWith('#/authorize?')) {
+      // An app sent the person here: sign in first, then come back.
+      if (!signedIn) {
+        sessionStorage.setItem('after_signin', hash);
+        location.hash = '#/login';
+        return undefined;
+      }
+      return await authorize(hash.slice(12));
+    }
     if (hash === '#/login') {
       return signin((notices) => {
         signedIn = true;
-        location.hash = '#/home';
+        location.hash = sessionStorage.getItem('after_signin') || '#/home';
+        sessionStorage.removeItem('after_signin');
         if (notices.length) sessionStorage.setItem('notices', JSON.stringify(notices));
       });
     }
