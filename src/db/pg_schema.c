@@ -201,9 +201,15 @@ static const char p3_apps[] =
     "ALTER TABLE client_tokens ADD COLUMN grant_id TEXT;"
     "CREATE INDEX client_tokens_by_grant ON client_tokens(grant_id) WHERE grant_id IS NOT NULL;";
 
+/* SQLite's migration 21: a Bulk export's _elements and patient. */
+static const char p4_bulk_parameters[] =
+    "ALTER TABLE bulk_exports ADD COLUMN elements TEXT;"
+    "ALTER TABLE bulk_exports ADD COLUMN patients TEXT;";
+
 const struct db_migration pg_migrations[] = {
     {NULL, p1_schema},
     {NULL, p2_oauth_clients},
     {NULL, p3_apps},
+    {NULL, p4_bulk_parameters},
 };
 const int pg_migration_count = (int)(sizeof pg_migrations / sizeof pg_migrations[0]);

@@ -562,6 +562,12 @@ static const char m20_apps[] =
     "ALTER TABLE client_tokens ADD COLUMN grant_id TEXT;"
     "CREATE INDEX client_tokens_by_grant ON client_tokens(grant_id) WHERE grant_id IS NOT NULL;";
 
+/* Bulk Data 2.0 (issue 19): the elements a client asked for (_elements)
+ * and the persons it named (patient), kept with the export they shape. */
+static const char m21_bulk_parameters[] =
+    "ALTER TABLE bulk_exports ADD COLUMN elements TEXT;"
+    "ALTER TABLE bulk_exports ADD COLUMN patients TEXT;";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -574,6 +580,6 @@ const struct db_migration sqlite_migrations[] = {
     {m9_before, m9_keystore}, {NULL, m10_erasure},     {NULL, m11_retention},    {NULL, m12_checksheet},
     {NULL, m13_bulk},        {NULL, m14_anonymised_notice}, {NULL, m15_second_factor}, {NULL, m16_group_export},
     {NULL, m17_second_factor_codes}, {NULL, m18_data_kind}, {NULL, m19_oauth_clients},
-    {NULL, m20_apps},
+    {NULL, m20_apps}, {NULL, m21_bulk_parameters},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -301,6 +301,8 @@ struct bulk_export_row {
     const char *id, *recipient_id, *types;
     const char *group_code;       /* a Group export's recipient group, or NULL for every person */
     int64_t since, transaction_time, expires_at, cancelled_at;
+    const char *elements;         /* _elements as asked ("id,Observation.meta"), or NULL for whole resources */
+    const char *patients;         /* the persons the patient parameter named, comma-separated, or NULL */
 };
 
 /* The checksheet (R5.1-R5.3): what it computes from the store itself. */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "formats/elements.h"
 #include "formats/fhirtime.h"
 #include "service/snapshot.h"
 #include "util/clock.h"
@@ -32,7 +33,9 @@
 #define PERSONS_PAGE 100
 #define KEEP_MS (24 * 3600 * 1000LL)
 
-static const char *const types[] = {"Observation", "MedicationDispense", "MedicationStatement", "DocumentReference"};
+/* Patient first: a client resolves the other files' references with it. */
+static const char *const types[] = {"Patient", "Observation", "MedicationDispense", "MedicationStatement",
+                                    "DocumentReference"};
 #define NTYPES (sizeof types / sizeof types[0])
 
 struct bulk_job {
@@ -70,7 +73,7 @@ static int parse_types(const char *list, const char *scope, char *out, size_t ca
             i++;
         if (i == NTYPES)
             return fault_set(fault, F_UNSUPPORTED_PARAMETER, "_type",
-                             "_type '%.*s' is not exported; types: Observation, "
+                             "_type '%.*s' is not exported; types: Patient, Observation, "
                              "MedicationDispense, MedicationStatement, DocumentReference",
                              (int)(n > 40 ? 40 : n), p);
         if (!scopes_allow(scope, types[i], 'r'))
@@ -90,31 +93,64 @@ static int parse_types(const char *list, const char *scope, char *out, size_t ca
     return 0;
 }
 
-int bulk_kickoff(struct service *svc, const struct actor *a, const char *group, const char *type_list,
-                 const char *since, char id[ID_LEN + 1], struct fault *fault)
+/* The patient parameter's ids: each a person id (Patient/ already
+ * stripped), at most PERSONS_PAGE, into out. */
+static int patients_ok(const char *list, struct fault *fault)
+{
+    size_t n = 0;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len > ID_LEN)
+            return fault_set(fault, F_BAD_REQUEST, "patient", "patient must reference Patient/<id>");
+        if (++n > PERSONS_PAGE)
+            return fault_set(fault, F_BAD_REQUEST, "patient", "at most %d patients in one export", PERSONS_PAGE);
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
+int bulk_kickoff(struct service *svc, const struct actor *a, const struct bulk_request *q, char id[ID_LEN + 1],
+                 struct fault *fault)
 {
     if (gate_decide(a, ACT_BULK_EXPORT, NULL) == GATE_DENY)
         return fault_set(fault, F_FOR_RECIPIENTS, NULL,
                          "Bulk Data export is for another provider's client (a recipient), not for persons or staff");
     struct bulk_job x = {.job = {.run = kickoff_run}, .a = a};
     char list[128];
-    if (parse_types(type_list, a->scope, list, sizeof list, fault))
+    if (parse_types(q->types, a->scope, list, sizeof list, fault))
+        return -1;
+    /* A filter not applied would give more than was asked for. */
+    if (q->type_filter && !q->lenient)
+        return fault_set(fault, F_UNSUPPORTED_PARAMETER, "_typeFilter",
+                         "_typeFilter is not supported: leave it out, or send Prefer: handling=lenient to have it "
+                         "ignored");
+    if (q->patients && !q->patient_level)
+        return fault_set(fault, F_BAD_REQUEST, "patient",
+                         "the patient parameter is for Patient/$export and Group/{id}/$export, not a system export");
+    if (q->patients && patients_ok(q->patients, fault))
+        return -1;
+    struct elements elements;
+    if (q->elements && elements_parse(q->elements, &elements, fault))
         return -1;
     int64_t lo = 0, hi;
-    if (since && fhirtime_parse(since, FHIRTIME_DATETIME, 0, &lo, &hi))
+    if (q->since && fhirtime_parse(q->since, FHIRTIME_DATETIME, 0, &lo, &hi))
         return fault_set(fault, F_BAD_REQUEST, "_since", "_since must be a FHIR instant, such as 2026-01-01T00:00:00Z");
     int64_t now = clock_now_ms();
     if (lo > now)
         return fault_set(fault, F_BAD_REQUEST, "_since", "_since lies in the future");
     id_uuid7(id);
-    if (group && !purpose_code_valid(group))
+    if (q->group && !purpose_code_valid(q->group))
         return fault_set(fault, F_NOT_FOUND, NULL, "no such Group");
     x.row = (struct bulk_export_row){.id = id, .recipient_id = a->id, .types = list, .since = lo,
-                                     .transaction_time = now, .expires_at = now + KEEP_MS, .group_code = group};
-    snprintf(x.reason, sizeof x.reason, "bulk:%s types:%s%s%s", id, list, group ? " group:" : "", group ? group : "");
+                                     .transaction_time = now, .expires_at = now + KEEP_MS, .group_code = q->group,
+                                     .elements = q->elements && *q->elements ? q->elements : NULL,
+                                     .patients = q->patients && *q->patients ? q->patients : NULL};
+    snprintf(x.reason, sizeof x.reason, "bulk:%s types:%s%s%s%s", id, list, q->group ? " group:" : "",
+             q->group ? q->group : "", q->patients ? " patients" : "");
     int err = writer_call(svc->writer, &x.job);
     if (!err && x.absent)
-        return fault_set(fault, F_NOT_FOUND, NULL, "no such Group: the client belongs to no recipient group %s", group);
+        return fault_set(fault, F_NOT_FOUND, NULL, "no such Group: the client belongs to no recipient group %s",
+                         q->group);
     if (err != PHR_OK)
         return fault_set(fault, F_UNAVAILABLE, NULL, "the export could not be started");
     return 0;
@@ -124,6 +160,7 @@ struct found {
     const char *recipient;
     struct bulk_export_row row;
     char id[ID_LEN + 1], types[128], group[PURPOSE_CODE_MAX + 1];
+    char elements[ELEMENTS_LIST_MAX + 1], patients[PERSONS_PAGE * (ID_LEN + 1) + 1];
     int ok;
 };
 
@@ -135,6 +172,10 @@ static int keep_export(void *arg, const struct bulk_export_row *b)
     snprintf(f->id, sizeof f->id, "%s", b->id);
     snprintf(f->types, sizeof f->types, "%s", b->types);
     snprintf(f->group, sizeof f->group, "%s", b->group_code ? b->group_code : "");
+    snprintf(f->elements, sizeof f->elements, "%s", b->elements ? b->elements : "");
+    snprintf(f->patients, sizeof f->patients, "%s", b->patients ? b->patients : "");
+    f->row.elements = f->elements[0] ? f->elements : NULL;
+    f->row.patients = f->patients[0] ? f->patients : NULL;
     f->row.id = f->id;
     f->row.types = f->types;
     f->row.group_code = f->group[0] ? f->group : NULL;
@@ -177,6 +218,8 @@ int bulk_status(struct service *svc, const struct actor *a, const char *id, cons
         clock_format_ms(f.row.since, since);
         e = buf_printf(out, "&_since=%s", since);
     }
+    if (!e && f.row.elements)
+        e = buf_printf(out, "&_elements=%s", f.row.elements);
     e = e || buf_puts(out, "\",\"requiresAccessToken\":true,\"output\":[");
     int n = 0;
     for (const char *p = f.types; !e && *p;) {
@@ -231,6 +274,7 @@ struct page {
     char person[ID_LEN + 1];
     struct buf lines;
     struct provision_list items;  /* what the page would provide */
+    data_kinds asked;             /* a Patient page: the kinds the person's consent provides */
     struct gate_result g;
     int busy;                     /* submitted, not yet waited for */
     int finished;                 /* the writer is done with it; under b->lock */
@@ -242,6 +286,8 @@ struct bulk_file {
     char client[64], request_id[64];
     struct found f;
     const char *type;
+    int patient_file;             /* the Patient file: one line per person provided to */
+    struct elements elements;     /* _elements, if asked */
     char persons[PERSONS_PAGE][ID_LEN + 1];
     size_t npersons, next;        /* the page of persons, the next one to take */
     int more_persons;
@@ -259,8 +305,10 @@ struct bulk_file {
 static int provide_run(struct job *j, struct store *st)
 {
     struct page *pg = (struct page *)j;
-    /* A page is submitted only with records in it: their kinds are what is decided. */
-    return provide_records(st, &pg->b->actor, ACT_RECORD_SEARCH, pg->person, &pg->items, 0, &pg->g);
+    /* A page is submitted only with records in it, their kinds decided;
+     * or a Patient line, decided on the kinds the consent provides (the
+     * line holds the id alone, which each record of theirs names too). */
+    return provide_records(st, &pg->b->actor, ACT_RECORD_SEARCH, pg->person, &pg->items, pg->asked, &pg->g);
 }
 
 static void provide_done(struct job *j)
@@ -290,8 +338,24 @@ static int keep_person(void *arg, const char *person)
     return PHR_OK;
 }
 
+/* The persons the patient parameter named, all at once (at most a page). */
+static void named_persons(struct bulk_file *b)
+{
+    b->npersons = b->next = 0;
+    for (const char *p = b->f.patients; *p && b->npersons < PERSONS_PAGE;) {
+        size_t n = strcspn(p, ",");
+        snprintf(b->persons[b->npersons++], ID_LEN + 1, "%.*s", (int)n, p);
+        p += n + (p[n] == ',');
+    }
+    b->more_persons = 0;
+}
+
 static int next_persons(struct bulk_file *b)
 {
+    if (b->f.patients[0]) {
+        named_persons(b);
+        return PHR_OK;
+    }
     char after[ID_LEN + 1] = "";
     if (b->npersons)
         memcpy(after, b->persons[b->npersons - 1], sizeof after);
@@ -329,9 +393,14 @@ static int open_person(struct bulk_file *b)
         service_reader_done(b->svc, rd);
         if (err)
             return err;
-        b->kinds = scope.kinds & data_kinds_of_type(b->type);
+        b->kinds = b->patient_file ? scope.kinds : scope.kinds & data_kinds_of_type(b->type);
         if (!b->kinds)
             continue;
+        if (b->patient_file) {
+            snprintf(b->snap.person, sizeof b->snap.person, "%s", person);
+            b->open = 1;
+            return PHR_OK;
+        }
         err = snapshot_open(b->svc, person, NULL, NULL, &b->snap);
         if (err == PHR_ENOTFOUND)
             continue; /* erased meanwhile */
@@ -356,10 +425,35 @@ static int put_line(void *arg, const struct record_row *r)
     if (!r->current || strcmp(r->resource_type, b->type) || r->recorded_at <= b->f.row.since ||
         r->recorded_at > b->f.row.transaction_time || !(b->kinds & DATA_KIND_BIT(data_kind_by_name(r->data_kind))))
         return PHR_OK;
-    int err = snapshot_append_part(&b->snap, r, "body", &pg->lines);
+    int err;
+    if (b->elements.n) {
+        struct buf whole = {0};
+        if (!(err = snapshot_append_part(&b->snap, r, "body", &whole)))
+            err = elements_apply(&b->elements, whole.data, whole.len, &pg->lines);
+        buf_wipe(&whole);
+    } else {
+        err = snapshot_append_part(&b->snap, r, "body", &pg->lines);
+    }
     if (err)
         return err == PHR_ECRYPTO ? PHR_OK : err; /* logged, and neither sent nor recorded as provided */
     return buf_puts(&pg->lines, "\n") ? PHR_ENOMEM : provision_list_add(&pg->items, r);
+}
+
+/* The Patient line of the person open: the id, as /fhir/Patient/{id} gives it. */
+static int patient_line(struct bulk_file *b, struct page *pg)
+{
+    char line[200];
+    snprintf(line, sizeof line,
+             "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"identifier\":[{\"system\":\"urn:ietf:rfc:3986\","
+             "\"value\":\"urn:uuid:%s\"}]}",
+             b->snap.person, b->snap.person);
+    int err = b->elements.n ? elements_apply(&b->elements, line, strlen(line), &pg->lines) : buf_puts(&pg->lines, line);
+    if (err || buf_puts(&pg->lines, "\n"))
+        return PHR_ENOMEM;
+    memcpy(pg->person, b->snap.person, sizeof pg->person);
+    pg->asked = b->kinds;
+    b->open = 0;
+    return PHR_OK;
 }
 
 /* Reads the next page that has records of this type into pg, person after
@@ -370,6 +464,7 @@ static int fill(struct bulk_file *b, struct page *pg)
     if (pg->lines.len)
         sodium_memzero(pg->lines.data, pg->lines.len);
     pg->lines.len = 0;
+    pg->asked = 0;
     provision_list_clear(&pg->items);
     while (!b->exhausted) {
         if (!b->open) {
@@ -381,6 +476,8 @@ static int fill(struct bulk_file *b, struct page *pg)
                 break;
             }
         }
+        if (b->patient_file)
+            return patient_line(b, pg);
         int64_t before = b->cursor;
         struct store *rd = b->snap.rd;
         struct fill x = {b, pg};
@@ -405,7 +502,7 @@ static int fill(struct bulk_file *b, struct page *pg)
 static int fill_and_submit(struct bulk_file *b, struct page *pg)
 {
     int err = fill(b, pg);
-    if (err || !pg->items.n)
+    if (err || (!pg->items.n && !pg->asked))
         return err;
     pg->job = (struct job){.run = provide_run, .done = provide_done};
     pg->finished = 0;
@@ -443,6 +540,10 @@ int bulk_file_open(struct service *svc, const struct actor *a, const char *id, c
         return fault_set(fault, F_SCOPE_INSUFFICIENT, NULL, "the token's scopes (%s) do not allow reading %s",
                          a->scope ? a->scope : "", type);
     }
+    b->patient_file = !strcmp(b->type, "Patient");
+    struct fault unused;
+    if (b->f.row.elements && elements_parse(b->f.row.elements, &b->elements, &unused))
+        b->elements.n = 0; /* checked at kick-off; a whole resource rather than none */
     b->svc = svc;
     b->actor = *a;
     snprintf(b->client, sizeof b->client, "%s", a->client ? a->client : "");
@@ -486,7 +587,7 @@ static int step(struct bulk_file *b, struct buf *out, int *done)
         /* Withdrawn or suspended since the reader looked: nothing more of
          * this person (a page of theirs already read ahead is decided on
          * its own, and refused the same way). */
-        if (b->open && !strcmp(b->snap.person, head->person)) {
+        if (b->open && !b->patient_file && !strcmp(b->snap.person, head->person)) {
             snapshot_close(&b->snap);
             b->open = 0;
         }
@@ -517,7 +618,7 @@ void bulk_file_close(struct bulk_file *b)
         buf_wipe(&b->pages[i].lines);
         provision_list_free(&b->pages[i].items);
     }
-    if (b->open)
+    if (b->open && !b->patient_file)
         snapshot_close(&b->snap);
     pthread_mutex_destroy(&b->lock);
     pthread_cond_destroy(&b->finished);

@@ -121,8 +121,9 @@ static const struct item items[] = {
     {"checksheet_assessments", "チェックシートの点検結果（承認されたものは公開）",
      "Checksheet assessments (approved ones are public)", "audit", 0, "", "", "everyone, once approved",
      "kept (the published history)"},
-    {"bulk_exports", "他の事業者による一括出力の依頼（種類と時刻のみ、健康値なし）",
-     "Bulk exports started by other providers' clients (types and times only, no health values)", "provision", 0,
+    {"bulk_exports", "他の事業者による一括出力の依頼（種類・時刻・要素・指定された利用者ID、健康値なし）",
+     "Bulk exports started by other providers' clients (types, times, elements, the person ids a client named; no "
+     "health values)", "provision", 1,
      "", "", "the recipient that started it; the operator; auditors",
      "the files expire 24 hours after the request; the row is kept with the provision records' history"},
     {"incidents", "インシデントの記録（追記のみ）", "Incident records (append-only)", "security", 0, "", "",

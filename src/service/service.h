@@ -405,8 +405,18 @@ int checksheet_list(struct service *svc, struct buf *out);
  * 0 end, -1 failure). */
 /* group: a Group export's recipient group (the recipient must belong to
  * it; only persons whose consent provides through it), or NULL. */
-int bulk_kickoff(struct service *svc, const struct actor *a, const char *group, const char *types, const char *since,
-                 char id[ID_LEN + 1], struct fault *fault);
+struct bulk_request {
+    const char *group;            /* Group/{code}/$export, or NULL */
+    int patient_level;            /* Patient/$export (or a Group's): the patient parameter applies */
+    const char *types;            /* _type, comma-separated (several given joined), or NULL */
+    const char *since;            /* _since, or NULL */
+    const char *elements;         /* _elements, comma-separated, or NULL */
+    const char *patients;         /* the patient parameter's ids, comma-separated, or NULL */
+    int type_filter;              /* _typeFilter given (not supported) */
+    int lenient;                  /* Prefer: handling=lenient: what is not supported is ignored */
+};
+int bulk_kickoff(struct service *svc, const struct actor *a, const struct bulk_request *q, char id[ID_LEN + 1],
+                 struct fault *fault);
 int bulk_status(struct service *svc, const struct actor *a, const char *id, const char *base_url, struct buf *out,
                 int64_t *expires_at, struct fault *fault);
 int bulk_cancel(struct service *svc, const struct actor *a, const char *id, struct fault *fault);

@@ -5,10 +5,10 @@
 
 static struct db_stmt insert = DB_STMT(
     "bulk_export_insert", "INSERT INTO bulk_exports(id, recipient_id, types, since, transaction_time, expires_at,"
-                          " group_code) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+                          " group_code, elements, patients) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
 static struct db_stmt get = DB_STMT(
     "bulk_export_get", "SELECT id, recipient_id, types, since, transaction_time, expires_at,"
-                       " coalesce(cancelled_at, 0), group_code FROM bulk_exports WHERE id = ?1");
+                       " coalesce(cancelled_at, 0), group_code, elements, patients FROM bulk_exports WHERE id = ?1");
 static struct db_stmt cancel = DB_STMT(
     "bulk_export_cancel", "UPDATE bulk_exports SET cancelled_at = ?2 WHERE id = ?1 AND cancelled_at IS NULL");
 
@@ -16,7 +16,8 @@ int store_bulk_export_insert(struct store *st, const struct bulk_export_row *b)
 {
     return st_exec(st, &insert,
                    DB_ARGS(DB_STR(b->id), DB_STR(b->recipient_id), DB_STR(b->types), DB_INT(b->since),
-                           DB_INT(b->transaction_time), DB_INT(b->expires_at), DB_STR(b->group_code)));
+                           DB_INT(b->transaction_time), DB_INT(b->expires_at), DB_STR(b->group_code),
+                           DB_STR(b->elements), DB_STR(b->patients)));
 }
 
 static int export_of(void *arg, const struct db_row *q)
@@ -24,7 +25,7 @@ static int export_of(void *arg, const struct db_row *q)
     struct bulk_export_row b = {
         .id = db_text(q, 0), .recipient_id = db_text(q, 1), .types = db_text(q, 2), .since = db_int(q, 3),
         .transaction_time = db_int(q, 4), .expires_at = db_int(q, 5), .cancelled_at = db_int(q, 6),
-        .group_code = db_text(q, 7),
+        .group_code = db_text(q, 7), .elements = db_text(q, 8), .patients = db_text(q, 9),
     };
     return ST_CALL((struct st_cb *)arg, int (*)(void *, const struct bulk_export_row *), &b);
 }
