@@ -33,6 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *scope = form_get(&f, "scope");
         if (scope && scopes_grant(scope, "system", &granted, &fault) == 0)
             scopes_allow(buf_cstr(&granted), "Observation", 'r');
+        if (scope && scopes_grant(scope, "patient", &granted, &fault) == 0)
+            scopes_allow(buf_cstr(&granted), "Observation", 'c');
         buf_free(&granted);
         const char *assertion = form_get(&f, "client_assertion");
         char *payload = NULL;

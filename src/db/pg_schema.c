@@ -206,10 +206,18 @@ static const char p4_bulk_parameters[] =
     "ALTER TABLE bulk_exports ADD COLUMN elements TEXT;"
     "ALTER TABLE bulk_exports ADD COLUMN patients TEXT;";
 
+/* SQLite's migration 22: a Bulk export's preparation. */
+static const char p5_bulk_prepared[] =
+    "ALTER TABLE bulk_exports ADD COLUMN prepared_at BIGINT;"
+    "ALTER TABLE bulk_exports ADD COLUMN counts TEXT;"
+    "ALTER TABLE bulk_exports ADD COLUMN ignored TEXT;"
+    "CREATE INDEX bulk_exports_unprepared ON bulk_exports(transaction_time) WHERE prepared_at IS NULL;";
+
 const struct db_migration pg_migrations[] = {
     {NULL, p1_schema},
     {NULL, p2_oauth_clients},
     {NULL, p3_apps},
     {NULL, p4_bulk_parameters},
+    {NULL, p5_bulk_prepared},
 };
 const int pg_migration_count = (int)(sizeof pg_migrations / sizeof pg_migrations[0]);

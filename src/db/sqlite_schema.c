@@ -568,6 +568,16 @@ static const char m21_bulk_parameters[] =
     "ALTER TABLE bulk_exports ADD COLUMN elements TEXT;"
     "ALTER TABLE bulk_exports ADD COLUMN patients TEXT;";
 
+/* A Bulk export is prepared before its manifest is given (issue 19): when,
+ * and how many resources of each type the consents then covered
+ * ("Patient:2,Observation:9"; a type with none has no file); and the
+ * parameters ignored under Prefer: handling=lenient, told in its errors. */
+static const char m22_bulk_prepared[] =
+    "ALTER TABLE bulk_exports ADD COLUMN prepared_at INTEGER;"
+    "ALTER TABLE bulk_exports ADD COLUMN counts TEXT;"
+    "ALTER TABLE bulk_exports ADD COLUMN ignored TEXT;"
+    "CREATE INDEX bulk_exports_unprepared ON bulk_exports(transaction_time) WHERE prepared_at IS NULL;";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -581,5 +591,6 @@ const struct db_migration sqlite_migrations[] = {
     {NULL, m13_bulk},        {NULL, m14_anonymised_notice}, {NULL, m15_second_factor}, {NULL, m16_group_export},
     {NULL, m17_second_factor_codes}, {NULL, m18_data_kind}, {NULL, m19_oauth_clients},
     {NULL, m20_apps}, {NULL, m21_bulk_parameters},
+    {NULL, m22_bulk_prepared},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

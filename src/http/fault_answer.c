@@ -136,6 +136,18 @@ int fault_body(const struct fault *f, int fhir, int english, struct buf *out)
     return fhir ? write_outcome(out, d, f, title, hint) : write_problem(out, d, f, fault_status(f->code), title, hint);
 }
 
+/* FHIR's JSON as the client named it: application/json for a client that
+ * accepts that and not application/fhir+json (FHIR R4 §3.1.0.1.3 lets a
+ * server answer either; some clients read a body only as the type they asked
+ * for), application/fhir+json otherwise. */
+static const char *fhir_json_type(struct request *r)
+{
+    const char *accept = req_header(r, MHD_HTTP_HEADER_ACCEPT);
+    return accept && strstr(accept, "application/json") && !strstr(accept, "application/fhir+json")
+               ? "application/json; charset=utf-8"
+               : "application/fhir+json; charset=utf-8";
+}
+
 void req_fault(struct request *r, const struct fault *f)
 {
     int fhir = !strncmp(r->path, "/fhir", 5);
@@ -148,8 +160,7 @@ void req_fault(struct request *r, const struct fault *f)
     if (kind == FAULT_UNAVAILABLE)
         req_add_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     fault_body(f, fhir, prefers_english(r), &r->resp);
-    req_reply(r, fault_status(f->code),
-              fhir ? "application/fhir+json; charset=utf-8" : "application/problem+json; charset=utf-8");
+    req_reply(r, fault_status(f->code), fhir ? fhir_json_type(r) : "application/problem+json; charset=utf-8");
 }
 
 void req_refuse(struct request *r, enum fault_code code, const char *fmt, ...)

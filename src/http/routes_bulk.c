@@ -151,11 +151,15 @@ void route_bulk_kickoff(struct request *r)
         kickoff_free(&k);
         return req_refuse(r, F_UNSUPPORTED_PARAMETER, "_outputFormat must be application/fhir+ndjson");
     }
+    char ignored[80];
+    snprintf(ignored, sizeof ignored, "%s%s%s", k.type_filter ? "_typeFilter" : "",
+             k.type_filter && k.unknown ? "," : "", k.unknown ? k.unknown_name : "");
     struct bulk_request q = {
         .group = group, .patient_level = group || (r->rt->arg && !strcmp(r->rt->arg, "patient")),
         .types = k.types.len ? buf_cstr(&k.types) : NULL, .since = k.has_since ? buf_cstr(&k.since) : NULL,
         .elements = k.elements.len ? buf_cstr(&k.elements) : NULL,
         .patients = k.patients.len ? buf_cstr(&k.patients) : NULL, .type_filter = k.type_filter, .lenient = lenient,
+        .ignored = ignored,
     };
     char id[ID_LEN + 1], loc[512];
     int rc = bulk_kickoff(r->svc, &r->actor, &q, id, &fault);
@@ -178,14 +182,22 @@ void route_bulk_cancel(struct request *r)
     req_reply(r, 202, FHIR_TYPE);
 }
 
+/* 202 with X-Progress while the export is prepared, then the manifest. */
 void route_bulk_status(struct request *r)
 {
     const char *id = r->param[0];
     struct fault fault;
     int64_t expires;
-    if (bulk_status(r->svc, &r->actor, id, req_base_url(r), &r->resp, &expires, &fault)) {
+    int pending;
+    if (bulk_status(r->svc, &r->actor, id, req_base_url(r), &r->resp, &expires, &pending, &fault)) {
         r->resp.len = 0;
         return req_fault(r, &fault);
+    }
+    if (pending) {
+        if (req_add_header(r, "X-Progress", "counting what each person's consent covers") ||
+            req_add_header(r, "Retry-After", "1"))
+            return req_refuse(r, F_INTERNAL, "out of memory");
+        return req_reply(r, 202, NULL);
     }
     char when[64];
     time_t t = (time_t)(expires / 1000);

@@ -303,6 +303,9 @@ struct bulk_export_row {
     int64_t since, transaction_time, expires_at, cancelled_at;
     const char *elements;         /* _elements as asked ("id,Observation.meta"), or NULL for whole resources */
     const char *patients;         /* the persons the patient parameter named, comma-separated, or NULL */
+    int64_t prepared_at;          /* 0 while being prepared */
+    const char *counts;           /* once prepared: "Type:n,…", types with none left out */
+    const char *ignored;          /* parameters ignored under handling=lenient, comma-separated, or NULL */
 };
 
 /* The checksheet (R5.1-R5.3): what it computes from the store itself. */

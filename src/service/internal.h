@@ -21,6 +21,7 @@ struct service {
     struct sign_key *audit_key;
     struct ticker *checkpointing;   /* signed checkpoints, every interval */
     struct ticker *retention;       /* retention rules, every interval */
+    struct ticker *bulk_preparing;  /* new Bulk exports counted (service/bulk_prepare.c) */
     struct writer *writer;
     struct store_pool *readers;
 };

@@ -1,3 +1,4 @@
+#include "service/bulk_internal.h"
 #include "service/internal.h"
 
 #include <stdarg.h>
@@ -114,7 +115,8 @@ int service_open(const struct service_config *cfg, struct service **out)
             goto fail;
         }
     if ((err = checkpointing_start(svc, &svc->checkpointing)) != PHR_OK ||
-        (err = retention_start(svc, &svc->retention)) != PHR_OK)
+        (err = retention_start(svc, &svc->retention)) != PHR_OK ||
+        (err = bulk_preparing_start(svc, &svc->bulk_preparing)) != PHR_OK)
         goto fail;
     *out = svc;
     return PHR_OK;
@@ -127,6 +129,7 @@ void service_close(struct service *svc)
 {
     if (!svc)
         return;
+    ticker_stop(svc->bulk_preparing);
     ticker_stop(svc->retention);
     ticker_stop(svc->checkpointing);
     /* The last head is signed before the writer closes: a stopped service

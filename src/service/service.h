@@ -414,11 +414,13 @@ struct bulk_request {
     const char *patients;         /* the patient parameter's ids, comma-separated, or NULL */
     int type_filter;              /* _typeFilter given (not supported) */
     int lenient;                  /* Prefer: handling=lenient: what is not supported is ignored */
+    const char *ignored;          /* lenient: the parameters ignored, comma-separated, told in the errors */
 };
 int bulk_kickoff(struct service *svc, const struct actor *a, const struct bulk_request *q, char id[ID_LEN + 1],
                  struct fault *fault);
+/* *pending while the export is being prepared (nothing in out). */
 int bulk_status(struct service *svc, const struct actor *a, const char *id, const char *base_url, struct buf *out,
-                int64_t *expires_at, struct fault *fault);
+                int64_t *expires_at, int *pending, struct fault *fault);
 int bulk_cancel(struct service *svc, const struct actor *a, const char *id, struct fault *fault);
 struct bulk_file;
 int bulk_file_open(struct service *svc, const struct actor *a, const char *id, const char *type, struct bulk_file **out,

@@ -134,6 +134,22 @@ int store_record_by_original(struct store *st, const char *person, const char *t
     return st_rows(st, &by_original, DB_ARGS(DB_STR(person), DB_STR(type), DB_BLOB(mac, 32)), id_of, id, 1);
 }
 
+static struct db_stmt counts = DB_STMT(
+    "record_counts", "SELECT resource_type, data_kind, count(*) FROM records WHERE person_id = ?1 AND current = 1"
+                     " AND recorded_at > ?2 AND recorded_at <= ?3 GROUP BY resource_type, data_kind");
+
+static int counted_of(void *arg, const struct db_row *r)
+{
+    return ST_CALL((struct st_cb *)arg, int (*)(void *, const char *, const char *, int64_t), db_text(r, 0),
+                   db_text(r, 1), db_int(r, 2));
+}
+
+int store_record_counts(struct store *st, const char *person, int64_t after, int64_t until,
+                        int (*cb)(void *, const char *type, const char *data_kind, int64_t n), void *arg)
+{
+    return st_rows(st, &counts, DB_ARGS(DB_STR(person), DB_INT(after), DB_INT(until)), counted_of, ST_CB(cb, arg), 0);
+}
+
 int store_record_page(struct store *st, const char *person, int current_only, int64_t after, int limit, record_cb cb,
                       void *arg, int64_t *last)
 {

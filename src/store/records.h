@@ -28,6 +28,10 @@ int store_record_by_original(struct store *st, const char *person, const char *t
  * NULL, not current_only: everyone's) written after cursor `after` (0:
  * from the start), at most limit, in the order of writing; *last: the
  * cursor to go on from. */
+/* The person's current records recorded in (after, until], counted by
+ * resource type and kind of data (NULL for one not classified yet). */
+int store_record_counts(struct store *st, const char *person, int64_t after, int64_t until,
+                        int (*cb)(void *, const char *type, const char *data_kind, int64_t n), void *arg);
 int store_record_page(struct store *st, const char *person, int current_only, int64_t after, int limit, record_cb cb,
                       void *arg, int64_t *last);
 /* Versions written before records had a data kind (at most limit), and

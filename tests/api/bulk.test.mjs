@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, publishPurpose, clientToken } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, publishPurpose, clientToken, exportStatus } from './helpers.mjs';
 import { validateProfiled } from './profiles.mjs';
 
 let srv;
@@ -69,12 +69,13 @@ test('R4.4 kick-off, status, NDJSON: the records of the consenting persons only,
   assert.equal(k.status, 202, k.text);
   const status = k.headers.get('content-location');
   assert.match(status, /\/fhir\/\$export-status\/[0-9a-f-]{36}$/);
-  const s = await fetch(status, { headers: { authorization: `Bearer ${clinicToken}` } });
+  const s = await exportStatus(status, clinicToken);
   assert.equal(s.status, 200);
   assert.ok(s.headers.get('expires'), 'the manifest says until when');
-  const manifest = await s.json();
+  const manifest = s.body;
   assert.equal(manifest.requiresAccessToken, true);
-  assert.deepEqual(manifest.output.map((o) => o.type), ['Observation', 'MedicationDispense']);
+  assert.deepEqual(manifest.output.map((o) => [o.type, o.count]), [['Observation', 4]],
+    'each file with its count; medication, which the purpose does not provide, has no file');
   assert.deepEqual(manifest.error, []);
   assert.match(manifest.transactionTime, /^\d{4}-\d\d-\d\dT/);
 
@@ -92,8 +93,8 @@ test('R4.4 kick-off, status, NDJSON: the records of the consenting persons only,
   const items = sql(srv.data, `SELECT items FROM provisions WHERE person_id = '${alice.personId}' ORDER BY seq DESC LIMIT 1`);
   assert.equal(items.split(',').length, 3, 'the provision names every record sent');
 
-  const meds = await fetchFile(clinicToken, manifest.output[1].url);
-  assert.equal(meds.status, 200);
+  const meds = await fetchFile(clinicToken, manifest.output[0].url.replace('Observation.ndjson', 'MedicationDispense.ndjson'));
+  assert.equal(meds.status, 200, 'asked for, and empty');
   assert.equal(meds.lines.length, 0, 'the purpose covers Observations only: medication is not provided');
   const kicks = sql(srv.data, `SELECT count(*) FROM audit WHERE actor = 'recipient:${clinic.id}' AND action = 'bulk.export'`);
   assert.equal(kicks, '1');
@@ -101,7 +102,7 @@ test('R4.4 kick-off, status, NDJSON: the records of the consenting persons only,
 
 test('R3.9 R4.4 a withdrawal stops the export from that instant; a new record after _since alone comes with _since', async () => {
   const k = await kickoff(clinicToken, '?_type=Observation');
-  const manifest = await (await fetch(k.headers.get('content-location'), { headers: { authorization: `Bearer ${clinicToken}` } })).json();
+  const manifest = (await exportStatus(k.headers.get('content-location'), clinicToken)).body;
   assert.equal((await decide(srv, carol.token, [{ purpose: 'provision-partners', decision: 'withdraw' }])).status, 201);
   const n = provisions(carol);
   const obs = await fetchFile(clinicToken, manifest.output[0].url);
@@ -112,7 +113,7 @@ test('R3.9 R4.4 a withdrawal stops the export from that instant; a new record af
   const fresh = await measure(alice, 150, '2026-11-20T07:00:00+09:00');
   const k2 = await kickoff(clinicToken, `?_type=Observation&_since=${encodeURIComponent(new Date(Date.now() - 500).toISOString())}`);
   assert.equal(k2.status, 202, k2.text);
-  const m2 = await (await fetch(k2.headers.get('content-location'), { headers: { authorization: `Bearer ${clinicToken}` } })).json();
+  const m2 = (await exportStatus(k2.headers.get('content-location'), clinicToken)).body;
   assert.match(m2.request, /_since=/);
   const only = await fetchFile(clinicToken, m2.output[0].url);
   assert.deepEqual(only.lines.map((o) => o.id), [fresh]);
@@ -129,14 +130,16 @@ test('R2.9 R4.4 refusals: not async, a person, a type not exported, a future _si
 
   const k = await kickoff(clinicToken, '?_type=Observation');
   const status = k.headers.get('content-location');
-  const manifest = await (await fetch(status, { headers: { authorization: `Bearer ${clinicToken}` } })).json();
+  const manifest = (await exportStatus(status, clinicToken)).body;
   assert.equal((await fetch(status, { headers: { authorization: `Bearer ${otherToken}` } })).status, 404, 'another client\'s export reads as absent');
   assert.equal((await fetchFile(otherToken, manifest.output[0].url)).status, 404);
   assert.equal((await fetchFile(clinicToken, manifest.output[0].url.replace('Observation.ndjson', 'MedicationStatement.ndjson'))).status, 404,
     'only the types asked for');
   const ownOther = await kickoff(otherToken, '?_type=Observation');
-  const om = await (await fetch(ownOther.headers.get('content-location'), { headers: { authorization: `Bearer ${otherToken}` } })).json();
-  assert.equal((await fetchFile(otherToken, om.output[0].url)).lines.length, 0, 'no group, no consent covers it: nothing');
+  const om = (await exportStatus(ownOther.headers.get('content-location'), otherToken)).body;
+  assert.deepEqual(om.output, [], 'no group, no consent covers it: no file');
+  const empty = await fetchFile(otherToken, `${ownOther.headers.get('content-location').replace('$export-status', '$export-file')}/Observation.ndjson`);
+  assert.equal(empty.lines.length, 0, 'and fetched all the same, nothing');
 
   assert.equal((await fetch(status, { method: 'DELETE', headers: { authorization: `Bearer ${clinicToken}` } })).status, 202);
   assert.equal((await fetch(status, { headers: { authorization: `Bearer ${clinicToken}` } })).status, 404);
@@ -149,7 +152,7 @@ test('R4.4 R3.4 Bulk Data 2.0: POST with Parameters, Patient resources for the p
     body: { resourceType: 'Parameters', parameter } });
   const manifestOf = async (k) => {
     assert.equal(k.status, 202, k.text);
-    return (await fetch(k.headers.get('content-location'), { headers: { authorization: `Bearer ${clinicToken}` } })).json();
+    return (await exportStatus(k.headers.get('content-location'), clinicToken)).body;
   };
   const files = async (m) => Object.fromEntries(await Promise.all(m.output.map(async (o) => [o.type, (await fetchFile(clinicToken, o.url)).lines])));
 
@@ -189,8 +192,13 @@ test('R4.4 R3.4 Bulk Data 2.0: POST with Parameters, Patient resources for the p
 
   assert.equal((await kickoff(clinicToken, '?_typeFilter=Observation%3Fcode%3D8480-6')).status, 400,
     'a filter not applied would give more than was asked for');
-  assert.equal((await kickoff(clinicToken, '?_typeFilter=Observation%3Fcode%3D8480-6', { ...ASYNC, prefer: 'respond-async, handling=lenient' })).status,
-    202, 'unless the client says to ignore what is not supported');
+  const lenient = await kickoff(clinicToken, '?_typeFilter=Observation%3Fcode%3D8480-6', { ...ASYNC, prefer: 'respond-async, handling=lenient' });
+  const told = await manifestOf(lenient);
+  assert.equal(told.error.length, 1, 'unless the client says to ignore what is not supported: then the errors say so');
+  assert.equal(told.error[0].type, 'OperationOutcome');
+  const outcome = (await fetchFile(clinicToken, told.error[0].url)).lines;
+  assert.equal(outcome[0].resourceType, 'OperationOutcome');
+  assert.match(outcome[0].issue[0].diagnostics, /_typeFilter was ignored/);
   assert.equal((await kickoff(clinicToken, '?_unknown=1')).status, 400);
   assert.equal((await post('/fhir/$export', [])).status, 202, 'an empty Parameters starts an export');
   const since = await manifestOf(await post('/fhir/$export', [{ name: '_since', valueInstant: '2026-01-01T00:00:00Z' },
@@ -218,7 +226,7 @@ test('R4.4 R3.4 Bulk $export by Group: the persons the group\'s purpose covers o
   const groupFile = async (group) => {
     const k = await call(srv, 'GET', `/fhir/Group/${group}/$export?_type=Observation`, { token: clinicToken, headers: ASYNC });
     assert.equal(k.status, 202, k.text);
-    const m = await (await fetch(k.headers.get('content-location'), { headers: { authorization: `Bearer ${clinicToken}` } })).json();
+    const m = (await exportStatus(k.headers.get('content-location'), clinicToken)).body;
     assert.match(m.request, new RegExp(`/fhir/Group/${group}/\\$export\\?_type=Observation$`));
     return new Set((await fetchFile(clinicToken, m.output[0].url)).lines.map((o) => o.subject.reference.slice('Patient/'.length)));
   };

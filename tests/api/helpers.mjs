@@ -451,3 +451,21 @@ export function totp(uri, stepsLater = 0) {
   const o = mac[mac.length - 1] & 15;
   return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
+
+// A Bulk export's status, polled while it is being prepared (202 with
+// X-Progress): the first other answer, its body read as JSON if it is.
+export async function exportStatus(url, token) {
+  for (let i = 0; i < 200; i++) {
+    const r = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    if (r.status !== 202) {
+      const text = await r.text();
+      let body = null;
+      try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+      return { status: r.status, headers: r.headers, body, polled: i };
+    }
+    assert.ok(r.headers.get('x-progress'), 'a 202 says how far it is');
+    assert.ok(r.headers.get('retry-after'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the export at ${url} was not prepared in 10 s`);
+}

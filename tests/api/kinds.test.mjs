@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, quantity, sql, phr, decide, importFile, publishPurpose, clientToken } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, quantity, sql, phr, decide, importFile, publishPurpose, clientToken, exportStatus } from './helpers.mjs';
 
 const CDA = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
 const OKUSURI = readFileSync(new URL('../fixtures/jahis/tc-minimal-valid.txt', import.meta.url));
@@ -132,7 +132,7 @@ test('R3.4 medication and imported files are covered by no kind the person conse
 test('R4.4 R3.4 Bulk $export: the vital signs only, in the Observation file; medication and documents empty', async () => {
   const k = await call(srv, 'GET', '/fhir/$export', { token, headers: { prefer: 'respond-async', accept: 'application/fhir+json' } });
   assert.equal(k.status, 202, k.text);
-  const manifest = await (await fetch(k.headers.get('content-location'), { headers: { authorization: `Bearer ${token}` } })).json();
+  const manifest = (await exportStatus(k.headers.get('content-location'), token)).body;
   const lines = {};
   for (const o of manifest.output) {
     const text = await (await fetch(o.url, { headers: { authorization: `Bearer ${token}` } })).text();

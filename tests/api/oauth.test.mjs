@@ -9,7 +9,7 @@ import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, clientToken } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, clientToken, exportStatus } from './helpers.mjs';
 
 let srv;
 let clinic;
@@ -164,7 +164,7 @@ test('R3.4 R3.7 scopes bound every read: outside them 403 with the scope needed,
   // A file of an export is fetched with the token at hand: its scopes decide too.
   const k = await call(srv, 'GET', '/fhir/$export?_type=Observation', { token: read, headers: async });
   assert.equal(k.status, 202, k.text);
-  const manifest = (await call(srv, 'GET', new URL(k.headers.get('content-location')).pathname, { token: read })).body;
+  const manifest = (await exportStatus(k.headers.get('content-location'), read)).body;
   const file = new URL(manifest.output[0].url).pathname;
   assert.equal((await call(srv, 'GET', file, { token: patientOnly, json: false })).status, 403);
   assert.equal((await call(srv, 'GET', file, { token: read, json: false })).status, 200);

@@ -108,7 +108,11 @@ test('R3.3 R3.4 R3.6 fhirclient: launch, sign in and approve in the portal, read
   assert.match(shown, /測定値と健診の結果/, 'the data in words, not scope strings');
   assert.match(shown, /血圧アプリへの提供/, 'the purpose the person consents to');
   await page.click('#app-approve');
-  await page.waitForFunction(() => document.getElementById('out')?.textContent !== 'working', null, { timeout: 20000 });
+  // On the app's page (not still the portal's), once fhirclient has read.
+  await page.waitForFunction(() => {
+    const out = document.getElementById('out');
+    return out && out.textContent !== 'working';
+  }, null, { timeout: 20000 });
   const out = await page.textContent('#out');
   assert.ok(out.startsWith('{'), out);
   const result = JSON.parse(out);
