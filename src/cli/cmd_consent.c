@@ -207,7 +207,7 @@ out:
     (STORE_OPTS | BIT(OPT_NAME) | BIT(OPT_ADDRESS) | BIT(OPT_COUNTRY) | BIT(OPT_CONTACT) | BIT(OPT_GROUP) |   \
      BIT(OPT_RECIPIENT) | BIT(OPT_SIGNED) | BIT(OPT_VERSION) | BIT(OPT_CERT) | BIT(OPT_CERT_EXPIRES) |       \
      BIT(OPT_ENDED) | BIT(OPT_KIND) | BIT(OPT_JWKS) | BIT(OPT_REDIRECT_URIS) | BIT(OPT_ORIGINS) |             \
-     BIT(OPT_PUBLIC_APP))
+     BIT(OPT_PUBLIC_APP) | BIT(OPT_SCOPES))
 
 int cmd_recipient(int argc, char **argv)
 {
@@ -238,7 +238,8 @@ int cmd_recipient(int argc, char **argv)
                   "  requests with (SMART Backend Services); --jwks none removes them.\n"
                   "app: the recipient's app, which persons approve in the portal (SMART App Launch):\n"
                   "  --redirect-uris, --origins (web origins allowed to call from a browser), --public\n"
-                  "  for an app with no secret (PKCE only). Data reaches it under the purposes naming a\n"
+                  "  for an app with no secret (PKCE only), --scopes it may be granted (default: reading,\n"
+                  "  launch/patient offline_access patient/*.rs). Data reaches it under the purposes naming a\n"
                   "  group it belongs to: give each app a group and a purpose of its own.\n"
                   "Every change is in the handling history.",
                   RECIPIENT_OPTS, &c, &started))
@@ -266,7 +267,7 @@ int cmd_recipient(int argc, char **argv)
         goto out;
     if (!strcmp(sub, "app")) {
         made = app_register(svc, &a, c.val[OPT_RECIPIENT], c.val[OPT_PUBLIC_APP] != NULL, c.val[OPT_REDIRECT_URIS],
-                            c.val[OPT_ORIGINS], &op, &fault);
+                            c.val[OPT_ORIGINS], c.val[OPT_SCOPES], &op, &fault);
     } else if (!strcmp(sub, "keys")) {
         const char *file = c.val[OPT_JWKS];
         size_t len;

@@ -213,11 +213,15 @@ static const char p5_bulk_prepared[] =
     "ALTER TABLE bulk_exports ADD COLUMN ignored TEXT;"
     "CREATE INDEX bulk_exports_unprepared ON bulk_exports(transaction_time) WHERE prepared_at IS NULL;";
 
+/* SQLite's migration 23: the scopes each app may be granted. */
+static const char p6_app_scopes[] = "ALTER TABLE app_clients ADD COLUMN scopes TEXT;";
+
 const struct db_migration pg_migrations[] = {
     {NULL, p1_schema},
     {NULL, p2_oauth_clients},
     {NULL, p3_apps},
     {NULL, p4_bulk_parameters},
     {NULL, p5_bulk_prepared},
+    {NULL, p6_app_scopes},
 };
 const int pg_migration_count = (int)(sizeof pg_migrations / sizeof pg_migrations[0]);

@@ -578,6 +578,10 @@ static const char m22_bulk_prepared[] =
     "ALTER TABLE bulk_exports ADD COLUMN ignored TEXT;"
     "CREATE INDEX bulk_exports_unprepared ON bulk_exports(transaction_time) WHERE prepared_at IS NULL;";
 
+/* The scopes each app may be granted (issue 19 item 1); NULL: reading
+ * only (launch/patient, offline_access and reading every type). */
+static const char m23_app_scopes[] = "ALTER TABLE app_clients ADD COLUMN scopes TEXT;";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -591,6 +595,6 @@ const struct db_migration sqlite_migrations[] = {
     {NULL, m13_bulk},        {NULL, m14_anonymised_notice}, {NULL, m15_second_factor}, {NULL, m16_group_export},
     {NULL, m17_second_factor_codes}, {NULL, m18_data_kind}, {NULL, m19_oauth_clients},
     {NULL, m20_apps}, {NULL, m21_bulk_parameters},
-    {NULL, m22_bulk_prepared},
+    {NULL, m22_bulk_prepared}, {NULL, m23_app_scopes},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -173,3 +173,41 @@ int scopes_allow(const char *granted, const char *type, char perm)
     }
     return 0;
 }
+
+int scopes_beyond(const char *granted, const char *allowed, char *first, size_t size)
+{
+    for (const char *p = granted ? granted : ""; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " ");
+        if (!n)
+            break;
+        char one[96];
+        snprintf(one, sizeof one, "%.*s", (int)(n < sizeof one ? n : sizeof one - 1), p);
+        const char *slash = strchr(one, '/'), *dot = slash ? strchr(slash, '.') : NULL;
+        int within;
+        if (!dot) {
+            /* launch/patient, offline_access: registered by name. */
+            within = 0;
+            for (const char *a = allowed; !within && *a;) {
+                size_t m = strcspn(a, " ");
+                within = m == n && !strncmp(a, p, n);
+                a += m + (a[m] == ' ');
+            }
+        } else {
+            char type[64];
+            snprintf(type, sizeof type, "%.*s", (int)(dot - slash - 1), slash + 1);
+            const char *perms = !strcmp(dot + 1, "read") ? "rs" : dot + 1;
+            within = 1;
+            /* For "*", only an allowed "*" scope matches the type "*". */
+            for (const char *q = perms; within && *q; q++)
+                within = scopes_allow(allowed, type, *q);
+        }
+        if (!within) {
+            snprintf(first, size, "%s", one);
+            return 1;
+        }
+        p += n;
+    }
+    return 0;
+}

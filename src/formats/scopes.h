@@ -12,6 +12,8 @@
 #ifndef PHR_SCOPES_H
 #define PHR_SCOPES_H
 
+#include <stddef.h>
+
 #include "util/buf.h"
 #include "util/fault.h"
 
@@ -27,6 +29,12 @@ int scopes_grant(const char *requested, const char *context, struct buf *granted
 
 /* Whether granted allows perm ('r' read, 's' search, 'c' create) on type. */
 int scopes_allow(const char *granted, const char *type, char perm);
+
+/* Whether granted asks for more than allowed (a client's registration):
+ * 1 with the first scope beyond it in first, else 0. A resource scope is
+ * within if allowed gives each of its permissions on its type (on every
+ * type for *); launch/patient and offline_access only if named. */
+int scopes_beyond(const char *granted, const char *allowed, char *first, size_t size);
 
 /* Whether type is an R4 resource type. */
 int fhir_resource_type(const char *type);

@@ -66,8 +66,8 @@ static int64_t day_field(struct request *r, json_object *o, const char *key)
 
 /* {"action": "add" | "group" | "join" | "leave" | "agreement" | "keys" |
  * "app", ...}: the same changes as the operator's `phr recipient` ("keys":
- * a "jwks" object, or null to remove the keys; "app": "redirect_uris" and
- * "origins", space-separated, and "public"). */
+ * a "jwks" object, or null to remove the keys; "app": "redirect_uris",
+ * "origins" and "scopes", space-separated, and "public"). */
 void route_staff_recipient_change(struct request *r)
 {
     json_object *o = req_json_object(r);
@@ -110,7 +110,7 @@ void route_staff_recipient_change(struct request *r)
         json_object *pub = NULL;
         int is_public = json_object_object_get_ex(o, "public", &pub) && json_object_get_boolean(pub);
         rc = app_register(r->svc, &r->actor, json_get_str(o, "recipient"), is_public, json_get_str(o, "redirect_uris"),
-                          json_get_str(o, "origins"), &op, &fault);
+                          json_get_str(o, "origins"), json_get_str(o, "scopes"), &op, &fault);
     } else {
         fault_set(&fault, F_INVALID_VALUE, "action", "action is add, group, join, leave, agreement, keys or app");
     }

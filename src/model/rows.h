@@ -142,6 +142,7 @@ struct app_client_row {
     int public_client;          /* no secret: PKCE only */
     const char *redirect_uris;  /* space-separated, each matched exactly */
     const char *origins;        /* space-separated web origins allowed to call from a browser */
+    const char *scopes;         /* what it may be granted, space-separated; NULL: reading only */
 };
 
 /* A person's approval of an app: what it may read, under which purposes. */

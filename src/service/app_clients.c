@@ -62,14 +62,15 @@ static int list_ok(const char *list, int origin, int may_be_empty)
 
 struct register_op {
     struct op op;
-    char client[ID_LEN + 1], uris[LIST_MAX + 1], origins[LIST_MAX + 1];
+    char client[ID_LEN + 1], uris[LIST_MAX + 1], origins[LIST_MAX + 1], scopes[SCOPE_MAX];
     int public_client;
 };
 
 static int register_commit(struct op *o, struct store *st)
 {
     struct register_op *r = (struct register_op *)o;
-    int err = store_app_client_set(st, r->client, r->public_client, r->uris, r->origins, clock_now_ms());
+    int err = store_app_client_set(st, r->client, r->public_client, r->uris, r->origins,
+                                   r->scopes[0] ? r->scopes : NULL, clock_now_ms());
     if (err == PHR_ENOTFOUND)
         return op_refuse(o, F_NOT_FOUND, "no recipient %s", r->client);
     if (err)
@@ -82,7 +83,8 @@ static int register_commit(struct op *o, struct store *st)
 static const struct op_ops register_ops = {register_commit, NULL, NULL};
 
 int app_register(struct service *svc, const struct actor *a, const char *client, int public_client,
-                 const char *redirect_uris, const char *origins, struct op **out, struct fault *fault)
+                 const char *redirect_uris, const char *origins, const char *scopes, struct op **out,
+                 struct fault *fault)
 {
     *out = NULL;
     if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
@@ -96,10 +98,23 @@ int app_register(struct service *svc, const struct actor *a, const char *client,
     if (origins && !list_ok(origins, 1, 1))
         return fault_set(fault, F_INVALID_VALUE, "origins",
                          "at most %d origins, space-separated, each scheme://host[:port] with no path", LIST_ITEMS);
+    /* Kept as granted: what a request is measured against is what it could get. */
+    struct buf granted;
+    buf_init(&granted);
+    if (scopes && scopes_grant(scopes, "patient", &granted, fault)) {
+        buf_free(&granted);
+        if (fault->code == F_SCOPE_INVALID)
+            fault->code = F_INVALID_VALUE;
+        return -1;
+    }
     struct register_op *r = calloc(1, sizeof *r);
-    if (!r)
+    if (!r) {
+        buf_free(&granted);
         return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    }
     op_init(&r->op, svc, &register_ops, a);
+    snprintf(r->scopes, sizeof r->scopes, "%s", scopes ? buf_cstr(&granted) : "");
+    buf_free(&granted);
     snprintf(r->client, sizeof r->client, "%s", client);
     snprintf(r->uris, sizeof r->uris, "%s", redirect_uris);
     snprintf(r->origins, sizeof r->origins, "%s", origins ? origins : "");

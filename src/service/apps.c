@@ -26,9 +26,12 @@
 
 /* --- the app, as registered --- */
 
+/* What an app registered without --scopes may be granted: reading. */
+#define APP_SCOPES_DEFAULT "launch/patient offline_access patient/*.rs"
+
 struct app {
     char client[ID_LEN + 1], name[160], address[320], country[3];
-    char uris[URIS_MAX + 1], origins[URIS_MAX + 1];
+    char uris[URIS_MAX + 1], origins[URIS_MAX + 1], scopes[SCOPE_MAX];
     int public_client, found;
 };
 
@@ -41,6 +44,7 @@ static int got_app(void *arg, const struct app_client_row *r)
     snprintf(a->country, sizeof a->country, "%s", r->country);
     snprintf(a->uris, sizeof a->uris, "%s", r->redirect_uris);
     snprintf(a->origins, sizeof a->origins, "%s", r->origins);
+    snprintf(a->scopes, sizeof a->scopes, "%s", r->scopes ? r->scopes : APP_SCOPES_DEFAULT);
     a->public_client = r->public_client;
     a->found = !strcmp(r->kind, "recipient");
     return PHR_OK;
@@ -108,6 +112,12 @@ static int check(struct service *svc, const struct app_request *q, struct app *a
     if (scopes_grant(q->scope, "patient", granted, fault)) {
         *error = fault->code == F_INTERNAL ? NULL : "invalid_scope";
         return -1;
+    }
+    char beyond[96];
+    if (scopes_beyond(buf_cstr(granted), app->scopes, beyond, sizeof beyond)) {
+        *error = "invalid_scope";
+        return fault_set(fault, F_SCOPE_INVALID, "scope", "%s is beyond what this app is registered for (%s)", beyond,
+                         app->scopes);
     }
     *error = NULL;
     return 0;

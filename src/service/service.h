@@ -258,9 +258,11 @@ int apps_list(struct service *svc, const struct actor *a, struct buf *out, struc
 /* Ends an approval at once: its purposes withdrawn, its tokens gone. */
 int app_revoke(struct service *svc, const struct actor *a, const char *grant, struct op **out, struct fault *fault);
 /* The operator registers a recipient's app (service/app_clients.c):
- * redirect URIs and origins space-separated. */
+ * redirect URIs, origins and the scopes it may be granted space-separated
+ * (scopes NULL: reading only). */
 int app_register(struct service *svc, const struct actor *a, const char *client, int public_client,
-                 const char *redirect_uris, const char *origins, struct op **out, struct fault *fault);
+                 const char *redirect_uris, const char *origins, const char *scopes, struct op **out,
+                 struct fault *fault);
 /* Whether a registered app may call from this web origin (CORS). */
 int app_origin_allowed(struct service *svc, const char *origin);
 /* subject's provision records, as JSON or (fhir) a Bundle of Provenance. */

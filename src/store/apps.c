@@ -9,12 +9,13 @@
 
 static struct db_stmt client_exists = DB_STMT("app_client_exists", "SELECT count(*) FROM recipients WHERE id = ?1");
 static struct db_stmt client_set = DB_STMT(
-    "app_client_set", "INSERT INTO app_clients(client_id, public, redirect_uris, origins, updated_at)"
-                      " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT (client_id) DO UPDATE SET public = excluded.public,"
+    "app_client_set", "INSERT INTO app_clients(client_id, public, redirect_uris, origins, updated_at, scopes)"
+                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (client_id) DO UPDATE SET public = excluded.public,"
                       " redirect_uris = excluded.redirect_uris, origins = excluded.origins,"
-                      " updated_at = excluded.updated_at");
+                      " updated_at = excluded.updated_at, scopes = excluded.scopes");
 static struct db_stmt client_get = DB_STMT(
-    "app_client_get", "SELECT a.client_id, r.name, r.address, r.country, r.kind, a.public, a.redirect_uris, a.origins"
+    "app_client_get", "SELECT a.client_id, r.name, r.address, r.country, r.kind, a.public, a.redirect_uris, a.origins,"
+                      " a.scopes"
                       " FROM app_clients a JOIN recipients r ON r.id = a.client_id WHERE a.client_id = ?1");
 static struct db_stmt origin_known = DB_STMT(
     "app_origin_known", "SELECT count(*) FROM app_clients WHERE instr(' ' || origins || ' ', ' ' || ?1 || ' ') > 0");
@@ -65,14 +66,14 @@ static struct db_stmt token_grant = DB_STMT(
 static struct db_stmt token_delete = DB_STMT("app_token_delete", "DELETE FROM client_tokens WHERE token_hash = ?1");
 
 int store_app_client_set(struct store *st, const char *client, int public_client, const char *redirect_uris,
-                         const char *origins, int64_t at)
+                         const char *origins, const char *scopes, int64_t at)
 {
     int64_t n = 0;
     int err = st_int(st, &client_exists, DB_ARGS(DB_STR(client)), &n);
     if (err || n == 0)
         return err ? err : PHR_ENOTFOUND;
     return st_exec(st, &client_set, DB_ARGS(DB_STR(client), DB_INT(public_client), DB_STR(redirect_uris),
-                                             DB_STR(origins), DB_INT(at)));
+                                             DB_STR(origins), DB_INT(at), DB_STR(scopes)));
 }
 
 static int client_of(void *arg, const struct db_row *q)
@@ -80,7 +81,7 @@ static int client_of(void *arg, const struct db_row *q)
     struct app_client_row a = {
         .client_id = db_text(q, 0), .name = db_text(q, 1), .address = db_text(q, 2), .country = db_text(q, 3),
         .kind = db_text(q, 4), .public_client = (int)db_int(q, 5), .redirect_uris = db_text(q, 6),
-        .origins = db_text(q, 7),
+        .origins = db_text(q, 7), .scopes = db_text(q, 8),
     };
     return ST_CALL((struct st_cb *)arg, int (*)(void *, const struct app_client_row *), &a);
 }

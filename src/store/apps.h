@@ -12,7 +12,7 @@ struct store;
 
 /* Registers (or changes) a recipient's app. PHR_ENOTFOUND: no such recipient. */
 int store_app_client_set(struct store *st, const char *client, int public_client, const char *redirect_uris,
-                         const char *origins, int64_t at);
+                         const char *origins, const char *scopes, int64_t at);
 /* PHR_ENOTFOUND if the recipient has no app registered. */
 int store_app_client_get(struct store *st, const char *client, int (*cb)(void *, const struct app_client_row *),
                          void *arg);

@@ -80,7 +80,8 @@ before(async () => {
     '--contact', 'app@example.jp');
   run('recipient', 'agreement', '--recipient', app.id, '--signed', '2026-11-01', '--agreement-version', 'APP-1');
   run('recipient', 'join', '--group', 'bp-app-users', '--recipient', app.id);
-  run('recipient', 'app', '--recipient', app.id, '--public', '--redirect-uris', REDIRECT, '--origins', ORIGIN);
+  run('recipient', 'app', '--recipient', app.id, '--public', '--redirect-uris', REDIRECT, '--origins', ORIGIN,
+    '--scopes', 'launch/patient offline_access patient/*.rs patient/Observation.c');
   confidential = run('recipient', 'add', '--name', 'Clinic portal', '--address', '3-3 Chuo, Tokyo', '--country', 'JP',
     '--contact', 'it@example.jp');
   run('recipient', 'agreement', '--recipient', confidential.id, '--signed', '2026-11-01', '--agreement-version', 'APP-1');
@@ -267,6 +268,8 @@ test('R2.9 bad authorization requests: an unknown app or a redirect not register
     ['a token response', { response_type: 'token' }, 'unsupported_response_type'],
     ['a system scope', { scope: 'system/*.rs' }, 'invalid_scope'],
     ['granular (not built)', { scope: 'patient/Observation.rs?category=vital-signs' }, 'invalid_scope'],
+    ['beyond the registration', { client_id: confidential.client_id, scope: 'launch/patient patient/Observation.crs' },
+      'invalid_scope'],
   ];
   for (const [name, overrides, error] of cases) {
     const r = await authorizeAt(authorizeQuery(overrides));
@@ -276,7 +279,10 @@ test('R2.9 bad authorization requests: an unknown app or a redirect not register
     assert.equal(back.searchParams.get('error'), error, name);
     assert.equal(back.searchParams.get('state'), 'st-123', name);
   }
-  assert.ok(denials('bad-request') >= 4 && denials('scope-invalid') >= 2);
+  assert.ok(denials('bad-request') >= 4 && denials('scope-invalid') >= 3);
+  const bad = phr(['recipient', 'app', '--recipient', app.id, '--redirect-uris', REDIRECT, '--scopes', 'patient/Patient.c',
+    '--data', srv.data, '--log-level', 'warn']);
+  assert.notEqual(bad.status, 0, 'a registration names only scopes an app can be granted');
 });
 
 test('R2.9 a confidential app must prove itself at the token endpoint; a public one names itself', async () => {

@@ -85,6 +85,23 @@ static void an_app_gets_patient_scopes(void **state)
     assert_string_equal(granted("launch/patient system/*.rs"), "REFUSED");
 }
 
+/* What a registration allows an app to be granted. */
+static void a_registration_bounds_the_grant(void **state)
+{
+    (void)state;
+    char first[96];
+    const char *reading = "launch/patient offline_access patient/*.rs";
+    assert_int_equal(scopes_beyond("launch/patient patient/Observation.rs offline_access", reading, first, sizeof first), 0);
+    assert_int_equal(scopes_beyond("patient/*.read patient/Observation.r", reading, first, sizeof first), 0);
+    assert_int_equal(scopes_beyond("patient/Observation.crs", reading, first, sizeof first), 1);
+    assert_string_equal(first, "patient/Observation.crs");
+    assert_int_equal(scopes_beyond("launch/patient patient/Observation.rs", "patient/Observation.rs", first, sizeof first), 1);
+    assert_string_equal(first, "launch/patient");
+    assert_int_equal(scopes_beyond("patient/*.rs", "patient/Observation.rs launch/patient", first, sizeof first), 1);
+    assert_int_equal(scopes_beyond("patient/Observation.c", "patient/Observation.crs", first, sizeof first), 0);
+    assert_int_equal(scopes_beyond("", reading, first, sizeof first), 0);
+}
+
 static void a_grant_allows_what_it_names(void **state)
 {
     (void)state;
@@ -114,6 +131,7 @@ int main(void)
         cmocka_unit_test(writes_are_dropped),
         cmocka_unit_test(anything_unknown_refuses_the_request),
         cmocka_unit_test(an_app_gets_patient_scopes),
+        cmocka_unit_test(a_registration_bounds_the_grant),
         cmocka_unit_test(a_grant_allows_what_it_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
