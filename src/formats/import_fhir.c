@@ -1,9 +1,11 @@
 #include "formats/import_fhir.h"
 
 #include <string.h>
+#include <json-c/json.h>
 
 #include "formats/vitals.h"
 #include "util/clock.h"
+#include "util/err.h"
 
 static const char *category_display(int c)
 {
@@ -50,4 +52,29 @@ int import_document(struct buf *b, const struct import_meta *m, const char *type
            buf_printf(b, "},\"format\":{\"system\":\"urn:phr:format\",\"code\":\"%s\"}}],"
                          "\"context\":{\"period\":{\"start\":\"%s\",\"end\":\"%s\"}}}",
                       m->format, day, day);
+}
+
+int document_with_url(const char *json, size_t len, const char *url, struct buf *out)
+{
+    json_tokener *tok = json_tokener_new();
+    json_object *doc = tok ? json_tokener_parse_ex(tok, json, (int)len) : NULL, *content;
+    if (tok)
+        json_tokener_free(tok);
+    int err = PHR_OK;
+    if (doc && json_object_object_get_ex(doc, "content", &content) && json_object_is_type(content, json_type_array)) {
+        for (size_t i = 0; !err && i < json_object_array_length(content); i++) {
+            json_object *attachment;
+            if (json_object_object_get_ex(json_object_array_get_idx(content, i), "attachment", &attachment) &&
+                json_object_is_type(attachment, json_type_object) &&
+                json_object_object_add(attachment, "url", json_object_new_string(url)))
+                err = PHR_ENOMEM;
+        }
+        const char *s = err ? NULL : json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (!err)
+            err = !s || buf_puts(out, s) ? PHR_ENOMEM : PHR_OK;
+    } else {
+        err = buf_append(out, json, len) ? PHR_ENOMEM : PHR_OK;
+    }
+    json_object_put(doc);
+    return err;
 }

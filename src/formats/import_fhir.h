@@ -30,6 +30,11 @@ int import_common(struct buf *b, const char *id, const struct import_meta *m, in
 
 /* The file's DocumentReference. type_json is the value of "type"; title
  * and the day (YYYY-MM-DD) describe it. */
+/* A stored DocumentReference (json, len bytes) with each attachment's url
+ * set to url, where the file is fetched (a Bulk export's absolute
+ * /fhir/Binary/{id}), appended to out; a body that is not one is appended
+ * as it is. PHR_OK or PHR_ENOMEM. */
+int document_with_url(const char *json, size_t len, const char *url, struct buf *out);
 int import_document(struct buf *b, const struct import_meta *m, const char *type_json, const char *title,
                     const char *day, size_t bytes);
 

@@ -91,6 +91,8 @@ static const struct route routes[] = {
     RECORD_READS("MedicationStatement"),
     RECORD_READS("Immunization"),
     RECORD_READS("DocumentReference"),
+    /* A document's file, as a Bulk export's DocumentReference names it. */
+    {"GET", "/fhir/Binary/{id}", IN, ACT_RECORD_READ, BODY_FHIR, route_document, "original", 0},
     {"GET", "/fhir/Consent", IN, ACT_CONSENT_READ, BODY_FHIR, route_fhir_consents, NULL, 0},
     {"GET", "/fhir/Provenance", IN, ACT_PROVISION_READ, BODY_FHIR, route_fhir_provenance, NULL, 0},
     {"GET", "/fhir/AuditEvent", IN, ACT_ACCESS_LOG_READ, BODY_FHIR, route_fhir_audit_events, NULL, 0},

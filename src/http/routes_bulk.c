@@ -223,7 +223,7 @@ void route_bulk_file(struct request *r)
 {
     struct bulk_file *b;
     struct fault fault;
-    if (bulk_file_open(r->svc, &r->actor, r->param[0], r->param[1], &b, &fault))
+    if (bulk_file_open(r->svc, &r->actor, r->param[0], r->param[1], req_base_url(r), &b, &fault))
         return req_fault(r, &fault);
     req_stream(r, 200, "application/fhir+ndjson", file_piece, file_end, b);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "formats/import_fhir.h"
 #include "service/bulk_internal.h"
 #include "service/snapshot.h"
 #include "util/err.h"
@@ -43,6 +44,7 @@ struct bulk_file {
     char client[64], request_id[64];
     struct found f;
     const char *type;
+    char base_url[320];           /* where a document's file is fetched */
     int outcomes;                 /* the errors file: the parameters ignored; no person's data */
     int patient_file;             /* the Patient file: one line per person provided to */
     struct elements elements;     /* _elements, if asked */
@@ -184,11 +186,29 @@ static int put_line(void *arg, const struct record_row *r)
         r->recorded_at > b->f.row.transaction_time || !(b->kinds & DATA_KIND_BIT(data_kind_by_name(r->data_kind))))
         return PHR_OK;
     int err;
-    if (b->elements.n) {
-        struct buf whole = {0};
-        if (!(err = snapshot_append_part(&b->snap, r, "body", &whole)))
-            err = elements_apply(&b->elements, whole.data, whole.len, &pg->lines);
+    /* A document's file is fetched apart: its attachment names where. */
+    int document = !strcmp(b->type, "DocumentReference");
+    if (b->elements.n || document) {
+        struct buf whole = {0}, linked = {0};
+        const char *line = NULL;
+        size_t len = 0;
+        if (!(err = snapshot_append_part(&b->snap, r, "body", &whole))) {
+            line = whole.data;
+            len = whole.len;
+        }
+        if (!err && document) {
+            char url[400];
+            snprintf(url, sizeof url, "%s/Binary/%s", b->base_url, r->id);
+            if (!(err = document_with_url(line, len, url, &linked))) {
+                line = linked.data;
+                len = linked.len;
+            }
+        }
+        if (!err)
+            err = b->elements.n ? elements_apply(&b->elements, line, len, &pg->lines)
+                                : buf_append(&pg->lines, line, len) ? PHR_ENOMEM : PHR_OK;
         buf_wipe(&whole);
+        buf_wipe(&linked);
     } else {
         err = snapshot_append_part(&b->snap, r, "body", &pg->lines);
     }
@@ -270,8 +290,8 @@ static int fill_and_submit(struct bulk_file *b, struct page *pg)
     return PHR_OK;
 }
 
-int bulk_file_open(struct service *svc, const struct actor *a, const char *id, const char *type, struct bulk_file **out,
-                   struct fault *fault)
+int bulk_file_open(struct service *svc, const struct actor *a, const char *id, const char *type,
+                   const char *base_url, struct bulk_file **out, struct fault *fault)
 {
     *out = NULL;
     struct bulk_file *b = calloc(1, sizeof *b);
@@ -305,6 +325,7 @@ int bulk_file_open(struct service *svc, const struct actor *a, const char *id, c
                          a->scope ? a->scope : "", type);
     }
     b->patient_file = !strcmp(b->type, "Patient");
+    snprintf(b->base_url, sizeof b->base_url, "%s", base_url);
     struct fault unused;
     if (b->f.row.elements && elements_parse(b->f.row.elements, &b->elements, &unused))
         b->elements.n = 0; /* checked at kick-off; a whole resource rather than none */

@@ -425,8 +425,9 @@ int bulk_status(struct service *svc, const struct actor *a, const char *id, cons
                 int64_t *expires_at, int *pending, struct fault *fault);
 int bulk_cancel(struct service *svc, const struct actor *a, const char *id, struct fault *fault);
 struct bulk_file;
-int bulk_file_open(struct service *svc, const struct actor *a, const char *id, const char *type, struct bulk_file **out,
-                   struct fault *fault);
+/* base_url: the FHIR base a DocumentReference's attachment url is made under. */
+int bulk_file_open(struct service *svc, const struct actor *a, const char *id, const char *type,
+                   const char *base_url, struct bulk_file **out, struct fault *fault);
 int bulk_file_next(struct bulk_file *b, struct buf *out);
 void bulk_file_close(struct bulk_file *b);
 

@@ -294,3 +294,29 @@ test('R4.4 R3.7 R3.9 a recipient fetches one person\'s SPHR package: only the ki
   assert.equal((await get(clinicToken, dave.personId)).status, 404);
   assert.equal(provisions(dave), n);
 });
+
+test('R4.4 R3.4 R3.7 a document\'s file: the DocumentReference names it by an absolute url; fetched with a token under a consent to documents, never without', async () => {
+  const published = await publishPurpose(srv, { code: 'provision-documents', required: false,
+    title: { ja: '提携先団体への取り込んだ文書の提供' }, description: { ja: '提携先団体に加盟する事業者へ、取り込んだ文書を提供します。' },
+    recipient_group: 'demo-partners', kinds: ['vital-signs', 'checkup', 'medication', 'immunization', 'documents'] });
+  assert.equal(published.status, 0, published.stderr);
+  assert.equal((await decide(srv, alice.token, [{ purpose: 'provision-documents', decision: 'grant' }])).status, 201);
+  const k = await kickoff(clinicToken, '?_type=DocumentReference');
+  const m = (await exportStatus(k.headers.get('content-location'), clinicToken)).body;
+  assert.deepEqual(m.output.map((o) => [o.type, o.count]), [['DocumentReference', 1]]);
+  const docs = (await fetchFile(clinicToken, m.output[0].url)).lines;
+  assert.equal(docs[0].subject.reference, `Patient/${alice.personId}`);
+  const url = docs[0].content[0].attachment.url;
+  assert.match(url, new RegExp(`^${srv.url}/fhir/Binary/${docs[0].id}$`), 'absolute, where the file is');
+  assert.ok(docs[0].content[0].attachment.contentType);
+  assert.equal((await fetch(url)).status, 401, 'not without a token');
+  const before = provisions(alice);
+  const file = await fetch(url, { headers: { authorization: `Bearer ${clinicToken}` } });
+  assert.equal(file.status, 200);
+  assert.match(await file.text(), /^JAHISTC/, 'the file as it was imported');
+  assert.equal(provisions(alice), before + 1, 'its provision is recorded');
+  assert.equal((await fetch(url, { headers: { authorization: `Bearer ${otherToken}` } })).status, 404, 'another client\'s reads as absent');
+  assert.equal((await fetch(url, { headers: { authorization: `Bearer ${alice.token}` } })).status, 200, 'the person reads their own');
+  assert.equal((await decide(srv, alice.token, [{ purpose: 'provision-documents', decision: 'withdraw' }])).status, 201);
+  assert.notEqual((await fetch(url, { headers: { authorization: `Bearer ${clinicToken}` } })).status, 200, 'withdrawn: not any more');
+});

@@ -171,7 +171,7 @@ test('R1.2 the CapabilityStatement states what is served', async () => {
   assert.deepEqual(obs.interaction.map((i) => i.code).sort(), ['create', 'history-instance', 'read', 'search-type', 'update', 'vread']);
   assert.deepEqual(obs.searchParam.map((s) => s.name).sort(), ['_count', '_offset', '_sort', '_total', 'category', 'code', 'date', 'patient']);
   assert.deepEqual(r.body.rest[0].resource.map((x) => x.type),
-    ['Observation', 'MedicationDispense', 'MedicationStatement', 'Immunization', 'DocumentReference', 'Consent', 'Provenance', 'AuditEvent', 'Group', 'Patient']);
+    ['Observation', 'MedicationDispense', 'MedicationStatement', 'Immunization', 'DocumentReference', 'Binary', 'Consent', 'Provenance', 'AuditEvent', 'Group', 'Patient']);
   for (const type of ['MedicationDispense', 'MedicationStatement', 'Immunization']) {
     const med = r.body.rest[0].resource.find((x) => x.type === type);
     assert.deepEqual(med.interaction.map((i) => i.code).sort(), ['history-instance', 'read', 'search-type', 'vread'], 'imported, never written one by one');

@@ -77,11 +77,15 @@ before(async () => {
   const jwks = join(work, 'jwks.json');
   writeFileSync(jwks, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES384' }] }));
   run('recipient', 'keys', '--recipient', clinic.id, '--jwks', jwks);
-  // The medication the partners get too, so that a second type has files:
-  // BDT re-authorizes for Observation alone and fetches its fastest type.
+  // The medication and imported files the partners get too, so that more
+  // types have files (BDT re-authorizes for Observation alone and fetches
+  // its fastest type) and a DocumentReference has an attachment to fetch.
+  // Imported files hold every kind, so a purpose that provides them must
+  // name every kind.
   const published = await publishPurpose(srv, { code: 'provision-medication', required: false,
-    title: { ja: '提携先団体へのお薬の記録の提供' }, description: { ja: '提携先団体に加盟する事業者へ、服薬指導のためにお薬の記録を提供します。' },
-    recipient_group: 'demo-partners', kinds: ['medication'] });
+    title: { ja: '提携先団体へのお薬の記録と取り込んだ文書の提供' },
+    description: { ja: '提携先団体に加盟する事業者へ、服薬指導のためにお薬の記録と取り込んだ文書を提供します。' },
+    recipient_group: 'demo-partners', kinds: ['vital-signs', 'checkup', 'medication', 'immunization', 'documents'] });
   assert.equal(published.status, 0, published.stderr);
   // Two persons whose consent covers the partners, with records to export.
   for (let i = 0; i < 2; i++) {
