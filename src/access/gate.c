@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "formats/scopes.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -231,7 +232,13 @@ int gate_provision_scope(struct store *st, const struct actor *a, const char *su
     memset(out, 0, sizeof *out);
     if (a->kind != ACTOR_RECIPIENT || !subject)
         return PHR_OK;
-    return store_provision_bases(st, a->id, subject, a->group, clock_now_ms(), add_basis, out);
+    int err = store_provision_bases(st, a->id, subject, a->group, clock_now_ms(), add_basis, out);
+    /* A token's granular scopes narrow what its consent provides. */
+    data_kinds granted = scopes_kinds(a->scope);
+    out->kinds &= granted;
+    for (size_t i = 0; i < out->n; i++)
+        out->b[i].kinds &= granted;
+    return err;
 }
 
 const struct gate_basis *gate_basis_for(const struct provision_scope *s, enum data_kind k)

@@ -65,6 +65,43 @@ static const char *v2_grant(const char *action, int may_create, char out[4])
     return out;
 }
 
+/* Granular scopes (SMART v2): Observation's category, as FHIR's
+ * observation-category codes, and the kinds of data each one is here. */
+#define CATEGORY_SYSTEM "http://terminology.hl7.org/CodeSystem/observation-category"
+static const struct {
+    const char *code;
+    data_kinds kinds;
+} categories[] = {
+    {"vital-signs", DATA_KINDS_VITALS},
+    {"laboratory", DATA_KIND_BIT(DK_CHECKUP)},
+    {"exam", DATA_KIND_BIT(DK_CHECKUP)},
+};
+
+/* "category=[system|]code" (n bytes) into code; 0, or -1 if it is any
+ * other query, system or code. */
+static int granular_category(const char *q, size_t n, char code[64])
+{
+    static const char name[] = "category=";
+    if (n <= sizeof name - 1 || strncmp(q, name, sizeof name - 1))
+        return -1;
+    q += sizeof name - 1;
+    n -= sizeof name - 1;
+    const char *bar = memchr(q, '|', n);
+    if (bar) {
+        size_t sn = (size_t)(bar - q);
+        if (sn != strlen(CATEGORY_SYSTEM) || strncmp(q, CATEGORY_SYSTEM, sn))
+            return -1;
+        n -= sn + 1;
+        q = bar + 1;
+    }
+    for (size_t i = 0; i < sizeof categories / sizeof categories[0]; i++)
+        if (strlen(categories[i].code) == n && !strncmp(q, categories[i].code, n)) {
+            snprintf(code, 64, "%s", categories[i].code);
+            return 0;
+        }
+    return -1;
+}
+
 /* Once each, in the order asked. 0, or -2 out of memory. */
 static int append_once(struct buf *granted, const char *one)
 {
@@ -91,7 +128,14 @@ static int grant_one(const char *s, size_t n, const char *context, struct buf *g
         if (strlen(launch[i].name) == n && !strncmp(s, launch[i].name, n))
             return launch[i].kept ? append_once(granted, launch[i].name) : 0;
     size_t c = strlen(context);
-    if (n <= c + 1 || strncmp(s, context, c) || s[c] != '/' || memchr(s, '?', n))
+    const char *query = memchr(s, '?', n);
+    char category[64] = "";
+    if (query) {
+        if (granular_category(query + 1, n - (size_t)(query + 1 - s), category))
+            return -1;
+        n = (size_t)(query - s);
+    }
+    if (n <= c + 1 || strncmp(s, context, c) || s[c] != '/')
         return -1;
     const char *type = s + c + 1, *dot = memchr(type, '.', n - c - 1);
     if (!dot || dot == type)
@@ -106,6 +150,8 @@ static int grant_one(const char *s, size_t n, const char *context, struct buf *g
     action[an] = '\0';
     if (strcmp(t, "*") && !fhir_resource_type(t))
         return -1;
+    if (category[0] && strcmp(t, "Observation"))
+        return -1; /* categories are Observation's */
     /* Of writes, only an app's new Observations (its readings) are taken. */
     int may_create = !strcmp(context, "patient") && (!strcmp(t, "Observation") || !strcmp(t, "*"));
     char letters[4];
@@ -120,8 +166,9 @@ static int grant_one(const char *s, size_t n, const char *context, struct buf *g
         return -1;
     if (!*grant)
         return 0;
-    char one[96];
-    snprintf(one, sizeof one, "%s/%s.%s", context, t, grant);
+    char one[200];
+    snprintf(one, sizeof one, "%s/%s.%s%s%s", context, t, grant, category[0] ? "?category=" CATEGORY_SYSTEM "|" : "",
+             category);
     return append_once(granted, one);
 }
 
@@ -159,10 +206,10 @@ int scopes_allow(const char *granted, const char *type, char perm)
     for (const char *p = granted ? granted : ""; *p;) {
         while (*p == ' ')
             p++;
-        size_t n = strcspn(p, " ");
-        const char *slash = memchr(p, '/', n), *dot = slash ? memchr(slash, '.', n - (size_t)(slash - p)) : NULL;
+        size_t n = strcspn(p, " "), plain = strcspn(p, " ?"); /* a granular scope's query is the gate's */
+        const char *slash = memchr(p, '/', plain), *dot = slash ? memchr(slash, '.', plain - (size_t)(slash - p)) : NULL;
         if (slash && dot) {
-            size_t tn = (size_t)(dot - slash - 1), an = n - (size_t)(dot + 1 - p);
+            size_t tn = (size_t)(dot - slash - 1), an = plain - (size_t)(dot + 1 - p);
             int type_ok = (tn == 1 && slash[1] == '*') || (tn == strlen(type) && !strncmp(slash + 1, type, tn));
             int v1_read = an == 4 && !strncmp(dot + 1, "read", 4);
             int perm_ok = v1_read ? perm == 'r' || perm == 's' : memchr(dot + 1, perm, an) != NULL;
@@ -182,8 +229,12 @@ int scopes_beyond(const char *granted, const char *allowed, char *first, size_t 
         size_t n = strcspn(p, " ");
         if (!n)
             break;
-        char one[96];
+        char one[256];
         snprintf(one, sizeof one, "%.*s", (int)(n < sizeof one ? n : sizeof one - 1), p);
+        /* A granular scope is within what its type and permissions are. */
+        char *query = strchr(one, '?');
+        if (query)
+            *query = '\0';
         const char *slash = strchr(one, '/'), *dot = slash ? strchr(slash, '.') : NULL;
         int within;
         if (!dot) {
@@ -204,10 +255,39 @@ int scopes_beyond(const char *granted, const char *allowed, char *first, size_t 
                 within = scopes_allow(allowed, type, *q);
         }
         if (!within) {
-            snprintf(first, size, "%s", one);
+            snprintf(first, size, "%.*s", (int)n, p);
             return 1;
         }
         p += n;
     }
     return 0;
+}
+
+data_kinds scopes_kinds(const char *granted)
+{
+    if (!granted || !strchr(granted, '?'))
+        return ~(data_kinds)0;
+    data_kinds kinds = 0;
+    for (const char *p = granted; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " "), plain = strcspn(p, " ?");
+        const char *slash = memchr(p, '/', plain), *dot = slash ? memchr(slash, '.', plain - (size_t)(slash - p)) : NULL;
+        if (slash && dot) {
+            char type[64];
+            snprintf(type, sizeof type, "%.*s", (int)(dot - slash - 1), slash + 1);
+            const char *code = plain < n ? memchr(p + plain, '|', n - plain) : NULL;
+            if (!strcmp(type, "*"))
+                kinds = ~(data_kinds)0;
+            else if (!code)
+                kinds |= data_kinds_of_type(type);
+            else
+                for (size_t i = 0; i < sizeof categories / sizeof categories[0]; i++)
+                    if (strlen(categories[i].code) == n - (size_t)(code + 1 - p) &&
+                        !strncmp(code + 1, categories[i].code, strlen(categories[i].code)))
+                        kinds |= categories[i].kinds;
+        }
+        p += n;
+    }
+    return kinds;
 }

@@ -5,15 +5,17 @@
  * "read"). Of writes, only a person's app may create Observations (its
  * readings: v2 "c" on Observation or *, v1 "write" as "c", "*" as "crs");
  * every other c, u, d and v1 "write" is dropped, and a request left with
- * nothing is refused. A scope naming an
- * unknown resource type or action, a context other than the one asked
- * for, or a granular query (not supported yet) refuses the whole request:
- * a client never mistakes a scope it did not get for one it has. */
+ * nothing is refused. A granular scope narrows Observation to a category
+ * (vital-signs, laboratory or exam: kinds of data the gate then provides
+ * alone). A scope naming an unknown resource type or action, a context
+ * other than the one asked for, or any other query refuses the whole
+ * request: a client never mistakes a scope it did not get for one it has. */
 #ifndef PHR_SCOPES_H
 #define PHR_SCOPES_H
 
 #include <stddef.h>
 
+#include "formats/data_kinds.h"
 #include "util/buf.h"
 #include "util/fault.h"
 
@@ -35,6 +37,11 @@ int scopes_allow(const char *granted, const char *type, char perm);
  * within if allowed gives each of its permissions on its type (on every
  * type for *); launch/patient and offline_access only if named. */
 int scopes_beyond(const char *granted, const char *allowed, char *first, size_t size);
+
+/* The kinds of data (formats/data_kinds.h) granted: every kind unless a
+ * granular scope (Observation.rs?category=…|vital-signs, laboratory or
+ * exam) narrows them, then the union of what each scope reaches. */
+data_kinds scopes_kinds(const char *granted);
 
 /* Whether type is an R4 resource type. */
 int fhir_resource_type(const char *type);

@@ -113,7 +113,7 @@ static int check(struct service *svc, const struct app_request *q, struct app *a
         *error = fault->code == F_INTERNAL ? NULL : "invalid_scope";
         return -1;
     }
-    char beyond[96];
+    char beyond[256];
     if (scopes_beyond(buf_cstr(granted), app->scopes, beyond, sizeof beyond)) {
         *error = "invalid_scope";
         return fault_set(fault, F_SCOPE_INVALID, "scope", "%s is beyond what this app is registered for (%s)", beyond,
@@ -151,13 +151,13 @@ static const struct {
 
 static int describe_scope(struct buf *b, const char *scope, size_t n, int first)
 {
-    char one[96];
+    char one[256];
     if (n >= sizeof one)
         return PHR_OK;
     memcpy(one, scope, n);
     one[n] = '\0';
     const char *ja = NULL, *en = NULL;
-    char ja_buf[200], en_buf[200];
+    char ja_buf[320], en_buf[320];
     if (!strcmp(one, "launch/patient")) {
         ja = "あなたが誰であるか（あなたのデータを開くため）";
         en = "who you are (to open your data)";
@@ -165,6 +165,11 @@ static int describe_scope(struct buf *b, const char *scope, size_t n, int first)
         ja = "あなたがいない間も読み続ける（最長90日。いつでも取り消せます）";
         en = "keep reading while you are away (up to 90 days; you can revoke it at any time)";
     } else {
+        /* A granular scope names its category after '?': the words say it. */
+        char *query = strchr(one, '?');
+        const char *category = query ? strrchr(query, '|') : NULL;
+        if (query)
+            *query = '\0';
         const char *slash = strchr(one, '/'), *dot = slash ? strchr(slash, '.') : NULL;
         int writes = dot && strchr(dot + 1, 'c'), reads = !dot || strcmp(dot + 1, "c");
         const char *verb_ja = writes && reads ? "を読み、記録する" : writes ? "を記録する" : "を読む";
@@ -176,8 +181,17 @@ static int describe_scope(struct buf *b, const char *scope, size_t n, int first)
                 what_ja = type_words[i].ja;
                 what_en = type_words[i].en;
             }
+        if (category && !strcmp(category + 1, "vital-signs")) {
+            what_ja = "測定値（血圧・体重など）";
+            what_en = "measurements (blood pressure, weight…)";
+        } else if (category) {
+            what_ja = "健診の結果";
+            what_en = "checkup results";
+        }
         snprintf(ja_buf, sizeof ja_buf, "%s%s", what_ja, verb_ja);
         snprintf(en_buf, sizeof en_buf, "%s %s", verb_en, what_en);
+        if (query)
+            *query = '?'; /* the scope is answered whole */
         ja = ja_buf;
         en = en_buf;
     }

@@ -239,6 +239,21 @@ test('R3.6 the person revokes the app in the portal: its token stops at that ins
   assert.equal(foreign.status, 404, 'nobody else revokes (or learns of) a person\'s approval');
 });
 
+test('R3.4 a granular scope is shown in words and narrows what the app reads to that category', async () => {
+  const jun = await signupAndLogin(srv);
+  await create(srv, jun, bloodPressure(119, 77));
+  const a = await authorizeAt(authorizeQuery({ scope: 'launch/patient patient/Observation.rs?category=vital-signs' }));
+  assert.equal(a.status, 302, a.text);
+  const shown = await call(srv, 'GET', `/api/v1/me/app-request?${a.location.split('?')[1]}`, { token: jun.token });
+  assert.equal(shown.status, 200, shown.text);
+  assert.equal(shown.body.scopes[1].ja, '測定値（血圧・体重など）を読む');
+  const t = await launch(jun, { scope: 'launch/patient patient/Observation.rs?category=vital-signs' });
+  assert.match(t.scope, /patient\/Observation\.rs\?category=http:\/\/terminology\.hl7\.org\/CodeSystem\/observation-category\|vital-signs/);
+  const read = await call(srv, 'GET', '/fhir/Observation', { token: t.access_token });
+  assert.equal(read.status, 200, read.text);
+  assert.equal(read.body.total, 1);
+});
+
 test('R3.3 refusing: the app is sent back access_denied with its state, the ledger has the refusal, nothing is issued', async () => {
   const fay = await signupAndLogin(srv);
   const a = await authorizeAt(authorizeQuery());
@@ -267,7 +282,7 @@ test('R2.9 bad authorization requests: an unknown app or a redirect not register
     ['another server', { aud: 'https://other.example.jp/fhir' }, 'invalid_request'],
     ['a token response', { response_type: 'token' }, 'unsupported_response_type'],
     ['a system scope', { scope: 'system/*.rs' }, 'invalid_scope'],
-    ['granular (not built)', { scope: 'patient/Observation.rs?category=vital-signs' }, 'invalid_scope'],
+    ['a query other than a category', { scope: 'patient/Observation.rs?code=8480-6' }, 'invalid_scope'],
     ['beyond the registration', { client_id: confidential.client_id, scope: 'launch/patient patient/Observation.crs' },
       'invalid_scope'],
   ];

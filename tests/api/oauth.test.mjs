@@ -169,6 +169,18 @@ test('R3.4 R3.7 scopes bound every read: outside them 403 with the scope needed,
   assert.equal((await call(srv, 'GET', file, { token: patientOnly, json: false })).status, 403);
   assert.equal((await call(srv, 'GET', file, { token: read, json: false })).status, 200);
   assert.ok(Number(sql(srv.data, `SELECT count(*) FROM audit WHERE actor = 'recipient:${clinic.id}' AND result = 'deny' AND reason = 'scope'`)) >= 1);
+  // A granular scope narrows the kinds of data: laboratory is checkups, and the person's readings are vitals.
+  const CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
+  const lab = await backend(assertion(), `system/Observation.rs?category=${CATEGORY}|laboratory`);
+  assert.equal(lab.status, 200, lab.text);
+  assert.equal(lab.body.scope, `system/Observation.rs?category=${CATEGORY}|laboratory`);
+  const narrowed = await call(srv, 'GET', `/fhir/Observation?patient=${person.personId}`, { token: lab.body.access_token });
+  assert.ok(narrowed.status === 404 || (narrowed.status === 200 && !narrowed.body.entry?.length),
+    `a checkup-only token reads no vital sign (the person reads as absent to it): ${narrowed.status}`);
+  const vitals = (await backend(assertion(), `system/Observation.rs?category=${CATEGORY}|vital-signs`)).body.access_token;
+  const seen = await call(srv, 'GET', `/fhir/Observation?patient=${person.personId}`, { token: vitals });
+  assert.equal(seen.status, 200, seen.text);
+  assert.ok(seen.body.entry.length >= 1, 'a vital-signs token reads them');
   const searchOnly = (await backend(assertion(), 'system/Observation.s')).body.access_token;
   const found = await call(srv, 'GET', `/fhir/Observation?patient=${person.personId}`, { token: searchOnly });
   assert.equal(found.status, 200, found.text);

@@ -79,7 +79,9 @@ static void an_app_gets_patient_scopes(void **state)
     assert_string_equal(granted_in("patient/MedicationDispense.cruds", "patient"), "patient/MedicationDispense.rs");
     assert_string_equal(granted_in("patient/Observation.ud", "patient"), "REFUSED");
     const char *bad[] = {"launch/patient offline_access", "openid fhirUser", "system/*.rs", "patient/Patient.c",
-                         "launch", "launch/encounter patient/*.rs", "user/*.rs", "patient/Observation.rs?category=x"};
+                         "launch", "launch/encounter patient/*.rs", "user/*.rs", "patient/Observation.rs?category=x",
+                         "patient/Observation.rs?code=8480-6", "patient/Condition.rs?category=vital-signs",
+                         "patient/Observation.rs?category=http://example.org|vital-signs"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_string_equal(granted_in(bad[i], "patient"), "REFUSED");
     assert_string_equal(granted("launch/patient system/*.rs"), "REFUSED");
@@ -100,6 +102,30 @@ static void a_registration_bounds_the_grant(void **state)
     assert_int_equal(scopes_beyond("patient/*.rs", "patient/Observation.rs launch/patient", first, sizeof first), 1);
     assert_int_equal(scopes_beyond("patient/Observation.c", "patient/Observation.crs", first, sizeof first), 0);
     assert_int_equal(scopes_beyond("", reading, first, sizeof first), 0);
+    assert_int_equal(scopes_beyond("patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/"
+                                   "observation-category|vital-signs", reading, first, sizeof first),
+                     0);
+}
+
+/* Granular scopes (v2): Observation narrowed by category to kinds of data. */
+static void a_granular_scope_narrows_the_kinds(void **state)
+{
+    (void)state;
+    assert_string_equal(granted_in("patient/Observation.rs?category=vital-signs", "patient"),
+                        "patient/Observation.rs?category=http://terminology.hl7.org/CodeSystem/observation-category|"
+                        "vital-signs");
+    const char *lab = granted("system/Observation.rs?category=http://terminology.hl7.org/CodeSystem/"
+                              "observation-category|laboratory system/MedicationDispense.rs");
+    assert_string_equal(lab, "system/Observation.rs?category=http://terminology.hl7.org/CodeSystem/"
+                             "observation-category|laboratory system/MedicationDispense.rs");
+    assert_true(scopes_allow(lab, "Observation", 's'));
+    assert_int_equal(scopes_kinds(lab), DATA_KIND_BIT(DK_CHECKUP) | DATA_KIND_BIT(DK_MEDICATION));
+    assert_int_equal(scopes_kinds("system/*.rs"), ~(data_kinds)0);
+    assert_int_equal(scopes_kinds(granted_in("patient/Observation.rs?category=vital-signs", "patient")),
+                     DATA_KINDS_VITALS);
+    assert_int_equal(scopes_kinds("system/Observation.rs?category=http://terminology.hl7.org/CodeSystem/"
+                                  "observation-category|exam system/*.rs"),
+                     ~(data_kinds)0);
 }
 
 static void a_grant_allows_what_it_names(void **state)
@@ -132,6 +158,7 @@ int main(void)
         cmocka_unit_test(anything_unknown_refuses_the_request),
         cmocka_unit_test(an_app_gets_patient_scopes),
         cmocka_unit_test(a_registration_bounds_the_grant),
+        cmocka_unit_test(a_granular_scope_narrows_the_kinds),
         cmocka_unit_test(a_grant_allows_what_it_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
