@@ -202,6 +202,19 @@ static int describe_scope(struct buf *b, const char *scope, size_t n, int first)
                : PHR_OK;
 }
 
+/* The granted scopes as [{"scope","ja","en"},…]. */
+static int describe_scopes(struct buf *b, const char *granted)
+{
+    int first = 1, err = buf_puts(b, "[") ? PHR_ENOMEM : PHR_OK;
+    for (const char *p = granted; !err && *p;) {
+        size_t n = strcspn(p, " ");
+        err = describe_scope(b, p, n, first);
+        first = 0;
+        p += n + (p[n] == ' ');
+    }
+    return err || buf_puts(b, "]") ? PHR_ENOMEM : PHR_OK;
+}
+
 struct purposes_out {
     struct buf *b;
     int n;
@@ -240,23 +253,14 @@ int app_request_describe(struct service *svc, const struct actor *a, const struc
         goto out;
     if (buf_puts(out, "{\"client_id\":") || buf_json_str(out, app->client) || buf_puts(out, ",\"name\":") ||
         buf_json_str(out, app->name) || buf_puts(out, ",\"address\":") || buf_json_str(out, app->address) ||
-        buf_puts(out, ",\"country\":") || buf_json_str(out, app->country) || buf_puts(out, ",\"scopes\":[")) {
+        buf_puts(out, ",\"country\":") || buf_json_str(out, app->country) || buf_puts(out, ",\"scopes\":") ||
+        describe_scopes(out, buf_cstr(&granted))) {
         fault_set(fault, F_INTERNAL, NULL, "out of memory");
         goto out;
     }
-    int first = 1;
-    for (const char *p = buf_cstr(&granted); *p;) {
-        size_t n = strcspn(p, " ");
-        if (describe_scope(out, p, n, first)) {
-            fault_set(fault, F_INTERNAL, NULL, "out of memory");
-            goto out;
-        }
-        first = 0;
-        p += n + (p[n] == ' ');
-    }
     struct purposes_out po = {out, 0};
     struct store *rd;
-    if (buf_puts(out, "],\"purposes\":[") || service_reader(svc, &rd)) {
+    if (buf_puts(out, ",\"purposes\":[") || service_reader(svc, &rd)) {
         fault_set(fault, F_UNAVAILABLE, NULL, "the store cannot be read now");
         goto out;
     }
@@ -475,6 +479,7 @@ static int put_grant(void *arg, const struct app_grant_row *g)
     return (o->n++ && buf_puts(b, ",")) || buf_puts(b, "{\"id\":") || buf_json_str(b, g->id) ||
                    buf_puts(b, ",\"client_id\":") || buf_json_str(b, g->client_id) || buf_puts(b, ",\"name\":") ||
                    buf_json_str(b, g->client_name) || buf_puts(b, ",\"scope\":") || buf_json_str(b, g->scope) ||
+                   buf_puts(b, ",\"scopes\":") || describe_scopes(b, g->scope) ||
                    buf_puts(b, ",\"purposes\":") || buf_json_str(b, g->purposes) ||
                    buf_printf(b, ",\"approved_at\":\"%s\"", at) ||
                    (g->revoked_at && buf_printf(b, ",\"revoked_at\":\"%s\"", revoked)) ||

@@ -213,6 +213,7 @@ test('R3.6 the person revokes the app in the portal: its token stops at that ins
   const mine = list.body.apps.filter((x) => x.client_id === app.client_id);
   assert.ok(mine.length >= 1);
   assert.equal(mine[0].name, 'Kenko BP');
+  assert.ok(mine[0].scopes.some((x) => /血圧/.test(x.ja)), 'what it may read, in words');
   assert.match(mine[0].approved_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
   assert.ok(mine[0].last_read_at, 'when it last read is shown');
   const intro = await form('/api/v1/introspect', { token: t.access_token, client_id: app.client_id });

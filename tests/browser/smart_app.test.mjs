@@ -130,7 +130,9 @@ test('R3.3 R3.4 R3.6 fhirclient: launch, sign in and approve in the portal, read
   await portal.goto(`${srv.url}/#/apps`);
   const grant = sql(srv.data, `SELECT id FROM app_grants WHERE person_id = '${person.personId}' AND revoked_at IS NULL`);
   await portal.waitForSelector(`#revoke-${grant}`);
-  assert.match(await portal.textContent('main'), /けんこう血圧/);
+  const listed = await portal.textContent('main');
+  assert.match(listed, /けんこう血圧/);
+  assert.match(listed, /測定値と健診の結果.*を読む/, 'what it may read, in words');
   await portal.click(`#revoke-${grant}`);
   await portal.waitForSelector('#apps-message.ok');
   const after = await page.evaluate(() => window.readAgain());

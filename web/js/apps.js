@@ -68,7 +68,7 @@ export async function apps() {
     out,
     list.apps.length ? list.apps.map((a) => h('div', { class: 'card', id: `app-${a.id}` },
       h('strong', {}, a.name),
-      h('p', {}, `${t('app_scope')}: ${a.scope}`),
+      h('ul', { class: 'app-scopes' }, a.scopes.map((x) => h('li', {}, lang === 'en' ? x.en : x.ja))),
       h('p', {}, `${t('app_approved_at')}: ${when(a.approved_at)}`,
         a.last_read_at ? ` ・ ${t('app_last_read')}: ${when(a.last_read_at)}` : ` ・ ${t('app_never_read')}`),
       a.revoked_at ? h('p', { class: 'muted' }, `${t('app_revoked_at')}: ${when(a.revoked_at)}`)
