@@ -217,12 +217,12 @@ int cmd_recipient(int argc, char **argv)
     int rc = 1;
     const char *sub = argc >= 2 ? argv[1] : "";
     if (strcmp(sub, "add") && strcmp(sub, "group") && strcmp(sub, "join") && strcmp(sub, "leave") &&
-        strcmp(sub, "agreement") && strcmp(sub, "list") && strcmp(sub, "keys") && strcmp(sub, "app")) {
-        fprintf(stderr, "usage: phr recipient add|list|group|join|leave|agreement|keys|app --data DIR [options]\n");
+        strcmp(sub, "agreement") && strcmp(sub, "list") && strcmp(sub, "keys") && strcmp(sub, "app") && strcmp(sub, "scopes")) {
+        fprintf(stderr, "usage: phr recipient add|list|group|join|leave|agreement|keys|scopes|app --data DIR [options]\n");
         return 2;
     }
     int started;
-    if (cli_start(argc - 1, argv + 1, "recipient add|list|group|join|leave|agreement|keys|app",
+    if (cli_start(argc - 1, argv + 1, "recipient add|list|group|join|leave|agreement|keys|scopes|app",
                   "add: an outside organisation (--name, --address, --country, --contact): a recipient\n"
                   "  of provision (prints its client id and secret, once: hand them over securely), a\n"
                   "  processor (委託先) or a partner (--kind).\n"
@@ -236,6 +236,8 @@ int cmd_recipient(int argc, char **argv)
                   "  is provided to a recipient without an agreement in force.\n"
                   "keys: the public keys (--jwks FILE, a JWKS) the recipient's system signs its token\n"
                   "  requests with (SMART Backend Services); --jwks none removes them.\n"
+                  "scopes: the system scopes (--scopes) its system may be granted; --scopes none: reading\n"
+                  "  every type (system/*.rs), the default.\n"
                   "app: the recipient's app, which persons approve in the portal (SMART App Launch):\n"
                   "  --redirect-uris, --origins (web origins allowed to call from a browser), --public\n"
                   "  for an app with no secret (PKCE only), --scopes it may be granted (default: reading,\n"
@@ -265,7 +267,14 @@ int cmd_recipient(int argc, char **argv)
     int64_t signed_on = date_option(&c, OPT_SIGNED), expires = date_option(&c, OPT_CERT_EXPIRES);
     if (signed_on < 0 || expires < 0)
         goto out;
-    if (!strcmp(sub, "app")) {
+    if (!strcmp(sub, "scopes")) {
+        const char *scopes = c.val[OPT_SCOPES];
+        if (!scopes) {
+            fprintf(stderr, "phr recipient scopes: --scopes is required (or none)\n");
+            goto out;
+        }
+        made = recipient_scopes(svc, &a, c.val[OPT_RECIPIENT], strcmp(scopes, "none") ? scopes : NULL, &op, &fault);
+    } else if (!strcmp(sub, "app")) {
         made = app_register(svc, &a, c.val[OPT_RECIPIENT], c.val[OPT_PUBLIC_APP] != NULL, c.val[OPT_REDIRECT_URIS],
                             c.val[OPT_ORIGINS], c.val[OPT_SCOPES], &op, &fault);
     } else if (!strcmp(sub, "keys")) {

@@ -216,6 +216,9 @@ static const char p5_bulk_prepared[] =
 /* SQLite's migration 23: the scopes each app may be granted. */
 static const char p6_app_scopes[] = "ALTER TABLE app_clients ADD COLUMN scopes TEXT;";
 
+/* SQLite's migration 24: the scopes a system may be granted. */
+static const char p7_client_scopes[] = "ALTER TABLE recipients ADD COLUMN scopes TEXT;";
+
 const struct db_migration pg_migrations[] = {
     {NULL, p1_schema},
     {NULL, p2_oauth_clients},
@@ -223,5 +226,6 @@ const struct db_migration pg_migrations[] = {
     {NULL, p4_bulk_parameters},
     {NULL, p5_bulk_prepared},
     {NULL, p6_app_scopes},
+    {NULL, p7_client_scopes},
 };
 const int pg_migration_count = (int)(sizeof pg_migrations / sizeof pg_migrations[0]);

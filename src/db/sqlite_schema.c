@@ -582,6 +582,10 @@ static const char m22_bulk_prepared[] =
  * only (launch/patient, offline_access and reading every type). */
 static const char m23_app_scopes[] = "ALTER TABLE app_clients ADD COLUMN scopes TEXT;";
 
+/* The scopes another provider's system may be granted (issue 19 item 1);
+ * NULL: reading every type, as before. */
+static const char m24_client_scopes[] = "ALTER TABLE recipients ADD COLUMN scopes TEXT;";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -596,5 +600,6 @@ const struct db_migration sqlite_migrations[] = {
     {NULL, m17_second_factor_codes}, {NULL, m18_data_kind}, {NULL, m19_oauth_clients},
     {NULL, m20_apps}, {NULL, m21_bulk_parameters},
     {NULL, m22_bulk_prepared}, {NULL, m23_app_scopes},
+    {NULL, m24_client_scopes},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -65,8 +65,9 @@ static int64_t day_field(struct request *r, json_object *o, const char *key)
 }
 
 /* {"action": "add" | "group" | "join" | "leave" | "agreement" | "keys" |
- * "app", ...}: the same changes as the operator's `phr recipient` ("keys":
- * a "jwks" object, or null to remove the keys; "app": "redirect_uris",
+ * "scopes" | "app", ...}: the same changes as the operator's `phr recipient` ("keys":
+ * a "jwks" object, or null to remove the keys; "scopes": the system scopes,
+ * or null for the default; "app": "redirect_uris",
  * "origins" and "scopes", space-separated, and "public"). */
 void route_staff_recipient_change(struct request *r)
 {
@@ -106,13 +107,15 @@ void route_staff_recipient_change(struct request *r)
         rc = recipient_keys(r->svc, &r->actor, json_get_str(o, "recipient"),
                             !given ? "" : jwks ? json_object_to_json_string_ext(jwks, JSON_C_TO_STRING_PLAIN) : NULL,
                             &op, &fault);
+    } else if (!strcmp(action, "scopes")) {
+        rc = recipient_scopes(r->svc, &r->actor, json_get_str(o, "recipient"), json_get_str(o, "scopes"), &op, &fault);
     } else if (!strcmp(action, "app")) {
         json_object *pub = NULL;
         int is_public = json_object_object_get_ex(o, "public", &pub) && json_object_get_boolean(pub);
         rc = app_register(r->svc, &r->actor, json_get_str(o, "recipient"), is_public, json_get_str(o, "redirect_uris"),
                           json_get_str(o, "origins"), json_get_str(o, "scopes"), &op, &fault);
     } else {
-        fault_set(&fault, F_INVALID_VALUE, "action", "action is add, group, join, leave, agreement, keys or app");
+        fault_set(&fault, F_INVALID_VALUE, "action", "action is add, group, join, leave, agreement, keys, scopes or app");
     }
     json_object_put(o);
     if (rc != 0)

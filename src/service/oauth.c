@@ -98,6 +98,13 @@ static int client_proven(struct token_op *t, struct store *st, int *refused)
     return PHR_OK;
 }
 
+static int copy_text(void *arg, const char *text)
+{
+    char **out = arg;
+    *out = text ? strdup(text) : NULL;
+    return text && !*out ? PHR_ENOMEM : PHR_OK;
+}
+
 static int token_commit(struct op *o, struct store *st)
 {
     struct token_op *t = (struct token_op *)o;
@@ -110,6 +117,17 @@ static int token_commit(struct op *o, struct store *st)
         return revoke_commit(t, st);
     if (t->grant != GRANT_CLIENT_CREDENTIALS)
         return app_token_commit(t, st);
+    /* What the registration allows the system, if it says. */
+    char *allowed = NULL, beyond[256];
+    if ((err = store_client_scopes_get(st, t->client, copy_text, &allowed)) && err != PHR_ENOTFOUND)
+        return err;
+    int over = allowed && scopes_beyond(t->scope, allowed, beyond, sizeof beyond);
+    free(allowed);
+    if (over) {
+        struct fault why;
+        fault_set(&why, F_SCOPE_INVALID, "scope", "%s is beyond what this client is registered for", beyond);
+        return oauth_refuse(t, st, &why, 1);
+    }
     int64_t now = clock_now_ms();
     err = store_client_token_insert(st, t->token_hash, t->client, now, now + OAUTH_TOKEN_SECONDS * 1000LL,
                                     t->scope, NULL);
@@ -136,13 +154,6 @@ static void token_destroy(struct op *o)
 }
 
 static const struct op_ops token_ops = {token_commit, token_render, token_destroy};
-
-static int keys_of(void *arg, const char *jwks)
-{
-    char **out = arg;
-    *out = jwks ? strdup(jwks) : NULL;
-    return jwks && !*out ? PHR_ENOMEM : PHR_OK;
-}
 
 /* Whether aud (a string, or an array of them) names the token URL. */
 static int audience_is(json_object *claims, const char *url)
@@ -221,7 +232,7 @@ static int assertion_holds(struct service *svc, struct token_op *t, const struct
     struct store *rd;
     int err = t->client[0] && id_is_uuid(t->client) ? service_reader(svc, &rd) : PHR_ENOTFOUND;
     if (err == PHR_OK) {
-        err = store_client_keys_get(rd, t->client, keys_of, &jwks);
+        err = store_client_keys_get(rd, t->client, copy_text, &jwks);
         service_reader_done(svc, rd);
     }
     if (err && err != PHR_ENOTFOUND) {

@@ -19,10 +19,10 @@
 
 struct manage_op {
     struct op op;
-    int op_kind;                 /* 0 organisation, 1 group, 2 join, 3 leave, 4 keys */
+    int op_kind;                 /* 0 organisation, 1 group, 2 join, 3 leave, 4 keys, 5 scopes */
     char id[ID_LEN + 1], group[PURPOSE_CODE_MAX + 1], country[3], kind[12];
     char *name, *address, *contact;
-    char *jwks;                  /* keys: the client's public keys, NULL to remove them */
+    char *text;                  /* keys: the client's public keys; scopes: what it may be granted; NULL: none */
     char secret[65];             /* shown once, hex */
     unsigned char secret_hash[32];
 };
@@ -49,10 +49,11 @@ static int manage_commit(struct op *o, struct store *st)
         snprintf(what, sizeof what, "group:%s", m->group);
         break;
     case 4:
-        err = store_client_keys_set(st, m->id, m->jwks);
+    case 5:
+        err = m->op_kind == 4 ? store_client_keys_set(st, m->id, m->text) : store_client_scopes_set(st, m->id, m->text);
         if (err == PHR_ENOTFOUND)
             return op_refuse(o, F_NOT_FOUND, "no recipient %s", m->id);
-        snprintf(what, sizeof what, "keys:%s:%s", m->id, m->jwks ? "set" : "removed");
+        snprintf(what, sizeof what, "%s:%s:%s", m->op_kind == 4 ? "keys" : "scopes", m->id, m->text ? "set" : "removed");
         break;
     default:
         err = store_group_change(st, m->group, m->id, m->op_kind == 2 ? "join" : "leave", now);
@@ -94,7 +95,7 @@ static void manage_destroy(struct op *o)
     free(m->name);
     free(m->address);
     free(m->contact);
-    free(m->jwks);
+    free(m->text);
 }
 
 static const struct op_ops manage_ops = {manage_commit, manage_render, manage_destroy};
@@ -210,10 +211,43 @@ int recipient_keys(struct service *svc, const struct actor *a, const char *recip
     if (!m)
         return -1;
     snprintf(m->id, sizeof m->id, "%s", recipient);
-    if (jwks && !(m->jwks = strdup(jwks))) {
+    if (jwks && !(m->text = strdup(jwks))) {
         op_free(&m->op);
         return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     }
+    *out = &m->op;
+    return 0;
+}
+
+int recipient_scopes(struct service *svc, const struct actor *a, const char *recipient, const char *scopes,
+                     struct op **out, struct fault *fault)
+{
+    *out = NULL;
+    if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
+        return service_deny(svc, a, ACT_RECIPIENT_MANAGE, out, fault);
+    if (!recipient || !id_is_uuid(recipient))
+        return fault_set(fault, F_INVALID_VALUE, "recipient", "the recipient's id is required");
+    /* Kept as granted: a request is measured against what it could get. */
+    struct buf granted;
+    buf_init(&granted);
+    if (scopes && scopes_grant(scopes, "system", &granted, fault)) {
+        buf_free(&granted);
+        if (fault->code == F_SCOPE_INVALID)
+            fault->code = F_INVALID_VALUE;
+        return -1;
+    }
+    struct manage_op *m = manage_new(svc, a, 5, fault);
+    if (!m) {
+        buf_free(&granted);
+        return -1;
+    }
+    snprintf(m->id, sizeof m->id, "%s", recipient);
+    if (scopes && !(m->text = strdup(buf_cstr(&granted)))) {
+        buf_free(&granted);
+        op_free(&m->op);
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    }
+    buf_free(&granted);
     *out = &m->op;
     return 0;
 }

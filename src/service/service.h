@@ -196,6 +196,10 @@ int recipient_group_change(struct service *svc, const struct actor *a, const cha
  * client signs in with its secret only. */
 int recipient_keys(struct service *svc, const struct actor *a, const char *recipient, const char *jwks,
                    struct op **out, struct fault *fault);
+/* The scopes a recipient's system may be granted by client_credentials
+ * (space-separated system scopes); NULL: reading every type. */
+int recipient_scopes(struct service *svc, const struct actor *a, const char *recipient, const char *scopes,
+                     struct op **out, struct fault *fault);
 /* Records an agreement with a recipient (R2.7); the newest decides whether
  * anything may be provided to it. cert_expires 0: none stated. */
 int recipient_agreement(struct service *svc, const struct actor *a, const char *recipient, int64_t signed_on,

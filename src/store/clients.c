@@ -8,6 +8,8 @@
 
 static struct db_stmt keys_set = DB_STMT("client_keys_set", "UPDATE recipients SET jwks = ?2 WHERE id = ?1");
 static struct db_stmt keys_get = DB_STMT("client_keys_get", "SELECT jwks FROM recipients WHERE id = ?1");
+static struct db_stmt scopes_set = DB_STMT("client_scopes_set", "UPDATE recipients SET scopes = ?2 WHERE id = ?1");
+static struct db_stmt scopes_get = DB_STMT("client_scopes_get", "SELECT scopes FROM recipients WHERE id = ?1");
 static struct db_stmt token_insert = DB_STMT(
     "client_token_insert", "INSERT INTO client_tokens(token_hash, recipient_id, created_at, expires_at, scope,"
                            " grant_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
@@ -28,14 +30,24 @@ int store_client_keys_set(struct store *st, const char *client, const char *jwks
     return st_one_changed(st, &keys_set, DB_ARGS(DB_STR(client), DB_STR(jwks)), PHR_ENOTFOUND);
 }
 
-static int keys_of(void *arg, const struct db_row *r)
+static int text_of(void *arg, const struct db_row *r)
 {
     return ST_CALL((struct st_cb *)arg, int (*)(void *, const char *), db_text(r, 0));
 }
 
 int store_client_keys_get(struct store *st, const char *client, int (*cb)(void *, const char *jwks), void *arg)
 {
-    return st_rows(st, &keys_get, DB_ARGS(DB_STR(client)), keys_of, ST_CB(cb, arg), 1);
+    return st_rows(st, &keys_get, DB_ARGS(DB_STR(client)), text_of, ST_CB(cb, arg), 1);
+}
+
+int store_client_scopes_set(struct store *st, const char *client, const char *scopes)
+{
+    return st_one_changed(st, &scopes_set, DB_ARGS(DB_STR(client), DB_STR(scopes)), PHR_ENOTFOUND);
+}
+
+int store_client_scopes_get(struct store *st, const char *client, int (*cb)(void *, const char *scopes), void *arg)
+{
+    return st_rows(st, &scopes_get, DB_ARGS(DB_STR(client)), text_of, ST_CB(cb, arg), 1);
 }
 
 int store_client_token_insert(struct store *st, const unsigned char hash[SHA256_BYTES], const char *client,

@@ -16,6 +16,11 @@ int store_client_keys_set(struct store *st, const char *client, const char *jwks
 /* The JWKS to cb (NULL if none); PHR_ENOTFOUND if no such organisation. */
 int store_client_keys_get(struct store *st, const char *client, int (*cb)(void *, const char *jwks), void *arg);
 
+/* The scopes a system may be granted (NULL: reading every type).
+ * PHR_ENOTFOUND if there is no such organisation. */
+int store_client_scopes_set(struct store *st, const char *client, const char *scopes);
+int store_client_scopes_get(struct store *st, const char *client, int (*cb)(void *, const char *scopes), void *arg);
+
 /* grant: the person's approval an app's token stands for, NULL for a
  * system's token. */
 int store_client_token_insert(struct store *st, const unsigned char hash[SHA256_BYTES], const char *client,

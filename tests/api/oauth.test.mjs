@@ -220,3 +220,24 @@ test('R3.4 discovery: SMART configuration and the CapabilityStatement name the t
   assert.ok(patient.operation.some((o) => o.name === 'export'
     && o.definition === 'http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export'), 'named as the Bulk Data IG names it');
 });
+
+test('R2.7 R2.9 a system gets only the scopes its registration allows; beyond them invalid_scope, recorded', async () => {
+  run('recipient', 'scopes', '--recipient', clinic.id, '--scopes', 'system/Observation.rs system/Patient.read');
+  const before = denials('scope-invalid');
+  const wide = await backend(assertion(), 'system/*.rs');
+  assert.equal(wide.status, 400, wide.text);
+  assert.equal(wide.body.error, 'invalid_scope');
+  assert.match(wide.body.error_description, /system\/\*\.rs is beyond/);
+  assert.equal(denials('scope-invalid'), before + 1);
+  const narrow = await backend(assertion(), 'system/Observation.rs');
+  assert.equal(narrow.status, 200, narrow.text);
+  const secret = await call(srv, 'POST', '/api/v1/token', {
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'system/MedicationDispense.rs',
+      client_id: clinic.client_id, client_secret: clinic.client_secret }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(secret.status, 400, 'by secret as by assertion');
+  const bad = phr(['recipient', 'scopes', '--recipient', clinic.id, '--scopes', 'patient/*.rs', '--data', srv.data, '--log-level', 'warn']);
+  assert.notEqual(bad.status, 0, 'a registration names system scopes only');
+  run('recipient', 'scopes', '--recipient', clinic.id, '--scopes', 'none');
+  assert.equal((await backend(assertion(), 'system/*.rs')).status, 200, 'none: reading every type again');
+});
