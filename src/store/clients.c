@@ -13,11 +13,14 @@ static struct db_stmt scopes_get = DB_STMT("client_scopes_get", "SELECT scopes F
 static struct db_stmt token_insert = DB_STMT(
     "client_token_insert", "INSERT INTO client_tokens(token_hash, recipient_id, created_at, expires_at, scope,"
                            " grant_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
-/* A token issued under a person's approval lives only as long as it. */
+/* A token issued under a person's approval lives only as long as it; any
+ * client's, only until its organisation's agreement ends. */
 static struct db_stmt token_get = DB_STMT(
     "client_token_get", "SELECT t.recipient_id, t.expires_at, t.scope, g.person_id FROM client_tokens t"
                         " LEFT JOIN app_grants g ON g.id = t.grant_id WHERE t.token_hash = ?1"
-                        " AND (t.grant_id IS NULL OR (g.id IS NOT NULL AND g.revoked_at IS NULL))");
+                        " AND (t.grant_id IS NULL OR (g.id IS NOT NULL AND g.revoked_at IS NULL))"
+                        " AND NOT EXISTS (SELECT 1 FROM agreements a WHERE a.seq = (SELECT max(seq) FROM agreements"
+                        " WHERE recipient_id = t.recipient_id) AND a.ended = 1)");
 /* A replay is answered, and recorded, in the same transaction: the insert
  * must not fail (on PostgreSQL a failed statement ends what the
  * transaction may still do), so a jti seen before changes nothing. */

@@ -27,7 +27,8 @@ int store_client_token_insert(struct store *st, const unsigned char hash[SHA256_
                               int64_t created_at, int64_t expires_at, const char *scope, const char *grant);
 /* The token's client and, for an app's, the person it acts for (37 bytes
  * each; "" for a system's), its expiry and granted scopes (scope_size
- * bytes, cut if longer). PHR_ENOTFOUND if unknown or its grant revoked. */
+ * bytes, cut if longer). PHR_ENOTFOUND if unknown, its grant revoked or its
+ * organisation's agreement ended. */
 int store_client_token_get(struct store *st, const unsigned char hash[SHA256_BYTES], char *client, char *person,
                            int64_t *expires_at, char *scope, size_t scope_size);
 

@@ -241,3 +241,16 @@ test('R2.7 R2.9 a system gets only the scopes its registration allows; beyond th
   run('recipient', 'scopes', '--recipient', clinic.id, '--scopes', 'none');
   assert.equal((await backend(assertion(), 'system/*.rs')).status, 200, 'none: reading every type again');
 });
+
+// Last: it ends the clinic's agreement.
+test('R2.7 ending an organisation\'s agreement stops its tokens at once', async () => {
+  const t = (await backend(assertion(), 'system/*.rs')).body.access_token;
+  const person = await signupAndLogin(srv);
+  assert.equal((await call(srv, 'GET', `/fhir/Observation?patient=${person.personId}`, { token: t })).status !== 401, true);
+  run('recipient', 'agreement', '--recipient', clinic.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-1', '--ended');
+  assert.equal((await call(srv, 'GET', `/fhir/Observation?patient=${person.personId}`, { token: t })).status, 401);
+  const intro = await call(srv, 'POST', '/api/v1/introspect', {
+    body: new URLSearchParams({ token: t, client_id: clinic.client_id, client_secret: clinic.client_secret }).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  assert.equal(intro.body.active, false);
+});
