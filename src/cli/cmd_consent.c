@@ -207,7 +207,7 @@ out:
     (STORE_OPTS | BIT(OPT_NAME) | BIT(OPT_ADDRESS) | BIT(OPT_COUNTRY) | BIT(OPT_CONTACT) | BIT(OPT_GROUP) |   \
      BIT(OPT_RECIPIENT) | BIT(OPT_SIGNED) | BIT(OPT_VERSION) | BIT(OPT_CERT) | BIT(OPT_CERT_EXPIRES) |       \
      BIT(OPT_ENDED) | BIT(OPT_KIND) | BIT(OPT_JWKS) | BIT(OPT_REDIRECT_URIS) | BIT(OPT_ORIGINS) |             \
-     BIT(OPT_PUBLIC_APP) | BIT(OPT_SCOPES))
+     BIT(OPT_PUBLIC_APP) | BIT(OPT_SCOPES) | BIT(OPT_JWKS_URL))
 
 int cmd_recipient(int argc, char **argv)
 {
@@ -235,7 +235,8 @@ int cmd_recipient(int argc, char **argv)
                   "  optionally --certification and --cert-expires; --ended when terminated). Nothing\n"
                   "  is provided to a recipient without an agreement in force.\n"
                   "keys: the public keys (--jwks FILE, a JWKS) the recipient's system signs its token\n"
-                  "  requests with (SMART Backend Services); --jwks none removes them.\n"
+                  "  requests with (SMART Backend Services), or --jwks-url where it publishes them (fetched\n"
+                  "  at each token request); --jwks none removes them.\n"
                   "scopes: the system scopes (--scopes) its system may be granted; --scopes none: reading\n"
                   "  every type (system/*.rs), the default.\n"
                   "app: the recipient's app, which persons approve in the portal (SMART App Launch):\n"
@@ -278,12 +279,12 @@ int cmd_recipient(int argc, char **argv)
         made = app_register(svc, &a, c.val[OPT_RECIPIENT], c.val[OPT_PUBLIC_APP] != NULL, c.val[OPT_REDIRECT_URIS],
                             c.val[OPT_ORIGINS], c.val[OPT_SCOPES], &op, &fault);
     } else if (!strcmp(sub, "keys")) {
-        const char *file = c.val[OPT_JWKS];
+        const char *file = c.val[OPT_JWKS], *url = c.val[OPT_JWKS_URL];
         size_t len;
         char *jwks = file && strcmp(file, "none") ? read_small_file(file, 64 * 1024, &len) : NULL;
         if (file && strcmp(file, "none") && !jwks)
             goto out;
-        made = recipient_keys(svc, &a, c.val[OPT_RECIPIENT], file ? jwks : "", &op, &fault);
+        made = recipient_keys(svc, &a, c.val[OPT_RECIPIENT], file ? jwks : url ? NULL : "", url, &op, &fault);
         free(jwks);
     } else if (!strcmp(sub, "agreement"))
         made = recipient_agreement(svc, &a, c.val[OPT_RECIPIENT], signed_on, c.val[OPT_VERSION], c.val[OPT_CERT],

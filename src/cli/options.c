@@ -69,6 +69,7 @@ static const struct {
     [OPT_ORIGINS] = {"origins", "PHR_APP_ORIGINS", "ORIGINS", "web origins an app may call from (CORS), space-separated"},
     [OPT_PUBLIC_APP] = {"public", "PHR_APP_PUBLIC", NULL, "a public app (in a browser or on a phone): no secret, PKCE only"},
     [OPT_SCOPES] = {"scopes", "PHR_APP_SCOPES", "SCOPES", "the SMART scopes an app may be granted, space-separated (default: reading)"},
+    [OPT_JWKS_URL] = {"jwks-url", "PHR_JWKS_URL", "URL", "where a client publishes its public keys (a JWKS), instead of --jwks"},
     [OPT_JWKS] = {"jwks", "PHR_JWKS", "FILE", "a client's public keys as a JWKS file (RFC 7517), or none to remove them"},
     [OPT_RATE_ADDRESS] = {"rate-per-address", "PHR_RATE_PER_ADDRESS", "N", "requests a minute from one client address (default 6000; 0 no limit)"},
     [OPT_RATE_ACCOUNT] = {"rate-per-account", "PHR_RATE_PER_ACCOUNT", "N", "requests a minute by one signed-in account (default 1200; 0 no limit)"},

@@ -154,7 +154,10 @@ int jws_header_of(const char *compact, struct jws_header *out)
     if (rc == PHR_OK) {
         snprintf(out->alg, sizeof out->alg, "%s", alg);
         snprintf(out->kid, sizeof out->kid, "%s", kid ? kid : "");
-        out->has_jku = h && cjose_header_get(h, "jku", &err) != NULL;
+        const char *jku = h ? cjose_header_get(h, "jku", &err) : NULL;
+        out->has_jku = jku != NULL;
+        if (jku && strlen(jku) < sizeof out->jku)
+            snprintf(out->jku, sizeof out->jku, "%s", jku);
     }
     cjose_jws_release(jws);
     return rc;

@@ -18,7 +18,8 @@ int jwks_check(const char *jwks, const char **why);
 struct jws_header {
     char alg[8];
     char kid[128]; /* "" when absent */
-    int has_jku;   /* a jku header (a key URL): refused unless registered */
+    int has_jku;   /* a jku header (a key URL): refused unless it is the one registered */
+    char jku[513]; /* its value, "" if longer */
 };
 
 /* Reads the protected header of a compact JWS without verifying it.

@@ -219,6 +219,9 @@ static const char p6_app_scopes[] = "ALTER TABLE app_clients ADD COLUMN scopes T
 /* SQLite's migration 24: the scopes a system may be granted. */
 static const char p7_client_scopes[] = "ALTER TABLE recipients ADD COLUMN scopes TEXT;";
 
+/* SQLite's migration 25: a partner's JWKS URL. */
+static const char p8_jwks_uri[] = "ALTER TABLE recipients ADD COLUMN jwks_uri TEXT;";
+
 const struct db_migration pg_migrations[] = {
     {NULL, p1_schema},
     {NULL, p2_oauth_clients},
@@ -227,5 +230,6 @@ const struct db_migration pg_migrations[] = {
     {NULL, p5_bulk_prepared},
     {NULL, p6_app_scopes},
     {NULL, p7_client_scopes},
+    {NULL, p8_jwks_uri},
 };
 const int pg_migration_count = (int)(sizeof pg_migrations / sizeof pg_migrations[0]);

@@ -586,6 +586,10 @@ static const char m23_app_scopes[] = "ALTER TABLE app_clients ADD COLUMN scopes 
  * NULL: reading every type, as before. */
 static const char m24_client_scopes[] = "ALTER TABLE recipients ADD COLUMN scopes TEXT;";
 
+/* Where a partner publishes its public keys (SMART Backend Services: a
+ * JWKS by URL, fetched at each token request), instead of a JWKS kept here. */
+static const char m25_jwks_uri[] = "ALTER TABLE recipients ADD COLUMN jwks_uri TEXT;";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -600,6 +604,6 @@ const struct db_migration sqlite_migrations[] = {
     {NULL, m17_second_factor_codes}, {NULL, m18_data_kind}, {NULL, m19_oauth_clients},
     {NULL, m20_apps}, {NULL, m21_bulk_parameters},
     {NULL, m22_bulk_prepared}, {NULL, m23_app_scopes},
-    {NULL, m24_client_scopes},
+    {NULL, m24_client_scopes}, {NULL, m25_jwks_uri},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

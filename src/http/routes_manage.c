@@ -66,7 +66,7 @@ static int64_t day_field(struct request *r, json_object *o, const char *key)
 
 /* {"action": "add" | "group" | "join" | "leave" | "agreement" | "keys" |
  * "scopes" | "app", ...}: the same changes as the operator's `phr recipient` ("keys":
- * a "jwks" object, or null to remove the keys; "scopes": the system scopes,
+ * a "jwks" object, or null to remove the keys, or a "jwks_uri"; "scopes": the system scopes,
  * or null for the default; "app": "redirect_uris",
  * "origins" and "scopes", space-separated, and "public"). */
 void route_staff_recipient_change(struct request *r)
@@ -104,9 +104,11 @@ void route_staff_recipient_change(struct request *r)
     } else if (!strcmp(action, "keys")) {
         json_object *jwks = NULL;
         int given = json_object_object_get_ex(o, "jwks", &jwks);
+        const char *url = json_get_str(o, "jwks_uri");
         rc = recipient_keys(r->svc, &r->actor, json_get_str(o, "recipient"),
-                            !given ? "" : jwks ? json_object_to_json_string_ext(jwks, JSON_C_TO_STRING_PLAIN) : NULL,
-                            &op, &fault);
+                            given ? (jwks ? json_object_to_json_string_ext(jwks, JSON_C_TO_STRING_PLAIN) : NULL)
+                                  : url ? NULL : "",
+                            url, &op, &fault);
     } else if (!strcmp(action, "scopes")) {
         rc = recipient_scopes(r->svc, &r->actor, json_get_str(o, "recipient"), json_get_str(o, "scopes"), &op, &fault);
     } else if (!strcmp(action, "app")) {

@@ -10,40 +10,10 @@
 #include "service/internal.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/urls.h"
 
 #define LIST_MAX 2048
 #define LIST_ITEMS 10
-
-/* http is for an app on this machine only (RFC 8252 §7.3); anything else
- * must be https. */
-static int loopback(const char *rest)
-{
-    static const char *const hosts[] = {"127.0.0.1", "localhost", "[::1]"};
-    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
-        size_t n = strlen(hosts[i]);
-        if (!strncmp(rest, hosts[i], n) && (rest[n] == ':' || rest[n] == '/' || rest[n] == '\0'))
-            return 1;
-    }
-    return 0;
-}
-
-/* One redirect URI (origin: 0) or origin (1): absolute, no fragment, no
- * space; an origin has no path. */
-static int address_ok(const char *s, size_t n, int origin)
-{
-    char one[LIST_MAX + 1];
-    if (n == 0 || n > 512)
-        return 0;
-    memcpy(one, s, n);
-    one[n] = '\0';
-    const char *rest = !strncmp(one, "https://", 8) ? one + 8 : !strncmp(one, "http://", 7) ? one + 7 : NULL;
-    if (!rest || !*rest || *rest == '/' || strchr(one, '#') || (one[4] == ':' && !loopback(rest)))
-        return 0;
-    for (const char *p = one; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == 0x7f)
-            return 0;
-    return !origin || !strchr(rest, '/');
-}
 
 /* A space-separated list of at most LIST_ITEMS; empty allowed if may_be_empty. */
 static int list_ok(const char *list, int origin, int may_be_empty)
@@ -53,7 +23,7 @@ static int list_ok(const char *list, int origin, int may_be_empty)
         return 0;
     for (const char *p = list; *p;) {
         size_t n = strcspn(p, " ");
-        if (!address_ok(p, n, origin) || ++items > LIST_ITEMS)
+        if (!url_acceptable(p, n, origin) || ++items > LIST_ITEMS)
             return 0;
         p += n + (p[n] == ' ');
     }

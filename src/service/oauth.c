@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "crypto/jwks_fetch.h"
 #include "crypto/jws.h"
 #include "formats/json.h"
 #include "service/oauth_op.h"
@@ -96,6 +97,18 @@ static int client_proven(struct token_op *t, struct store *st, int *refused)
     }
     *refused = 0;
     return PHR_OK;
+}
+
+struct keys {
+    char *jwks, *url;
+};
+
+static int copy_keys(void *arg, const char *jwks, const char *url)
+{
+    struct keys *k = arg;
+    k->jwks = jwks ? strdup(jwks) : NULL;
+    k->url = url ? strdup(url) : NULL;
+    return (jwks && !k->jwks) || (url && !k->url) ? PHR_ENOMEM : PHR_OK;
 }
 
 static int copy_text(void *arg, const char *text)
@@ -216,6 +229,7 @@ static int assertion_holds(struct service *svc, struct token_op *t, const struct
                          ASSERTION_MAX);
     struct jws_header h;
     char *unverified = NULL, *payload = NULL, *jwks = NULL;
+    struct keys k = {NULL, NULL};
     json_object *claims = NULL;
     int rc = -1;
     if (jws_header_of(tr->assertion, &h) || jws_claims_unverified(tr->assertion, &unverified)) {
@@ -232,23 +246,35 @@ static int assertion_holds(struct service *svc, struct token_op *t, const struct
     struct store *rd;
     int err = t->client[0] && id_is_uuid(t->client) ? service_reader(svc, &rd) : PHR_ENOTFOUND;
     if (err == PHR_OK) {
-        err = store_client_keys_get(rd, t->client, copy_text, &jwks);
+        err = store_client_keys_get(rd, t->client, copy_keys, &k);
         service_reader_done(svc, rd);
     }
     if (err && err != PHR_ENOTFOUND) {
         fault_set(why, F_UNAVAILABLE, NULL, "the store cannot be read now");
         goto out;
     }
-    if (err || !jwks) {
+    if (err || (!k.jwks && !k.url)) {
         if (err)
             t->client[0] = '\0'; /* no such client: nobody to name in the record */
         fault_set(why, F_CLIENT_INVALID, "client_assertion", "no client with registered keys is named by iss%s",
                   tr->client_id ? " and client_id" : "");
         goto out;
     }
-    if (h.has_jku) {
+    /* A jku may only name the URL registered (SMART Backend Services). */
+    if (h.has_jku && (!k.url || strcmp(h.jku, k.url))) {
         fault_set(why, F_ASSERTION_INVALID, "client_assertion", "a jku header names keys this client did not register");
         goto out;
+    }
+    if (k.url) {
+        char reason[200];
+        const char *bad;
+        if (jwks_fetch(k.url, &jwks, reason, sizeof reason) || jwks_check(jwks, &bad)) {
+            fault_set(why, F_CLIENT_INVALID, "client_assertion", "%s", jwks ? bad : reason);
+            goto out;
+        }
+    } else {
+        jwks = k.jwks;
+        k.jwks = NULL;
     }
     err = jws_verify(tr->assertion, jwks, &payload);
     if (err == PHR_ENOMEM) {
@@ -273,6 +299,8 @@ out:
     free(unverified);
     free(payload);
     free(jwks);
+    free(k.jwks);
+    free(k.url);
     return rc;
 }
 

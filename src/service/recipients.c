@@ -14,6 +14,7 @@
 #include "service/internal.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/urls.h"
 
 /* --- operator changes: add a recipient, a group, a membership, keys --- */
 
@@ -23,6 +24,7 @@ struct manage_op {
     char id[ID_LEN + 1], group[PURPOSE_CODE_MAX + 1], country[3], kind[12];
     char *name, *address, *contact;
     char *text;                  /* keys: the client's public keys; scopes: what it may be granted; NULL: none */
+    char *url;                   /* keys: where the client publishes them instead, or NULL */
     char secret[65];             /* shown once, hex */
     unsigned char secret_hash[32];
 };
@@ -50,10 +52,12 @@ static int manage_commit(struct op *o, struct store *st)
         break;
     case 4:
     case 5:
-        err = m->op_kind == 4 ? store_client_keys_set(st, m->id, m->text) : store_client_scopes_set(st, m->id, m->text);
+        err = m->op_kind == 4 ? store_client_keys_set(st, m->id, m->text, m->url)
+                              : store_client_scopes_set(st, m->id, m->text);
         if (err == PHR_ENOTFOUND)
             return op_refuse(o, F_NOT_FOUND, "no recipient %s", m->id);
-        snprintf(what, sizeof what, "%s:%s:%s", m->op_kind == 4 ? "keys" : "scopes", m->id, m->text ? "set" : "removed");
+        snprintf(what, sizeof what, "%s:%s:%s", m->op_kind == 4 ? "keys" : "scopes", m->id,
+                 m->url ? "url" : m->text ? "set" : "removed");
         break;
     default:
         err = store_group_change(st, m->group, m->id, m->op_kind == 2 ? "join" : "leave", now);
@@ -96,6 +100,7 @@ static void manage_destroy(struct op *o)
     free(m->address);
     free(m->contact);
     free(m->text);
+    free(m->url);
 }
 
 static const struct op_ops manage_ops = {manage_commit, manage_render, manage_destroy};
@@ -195,7 +200,7 @@ int recipient_group_change(struct service *svc, const struct actor *a, const cha
 }
 
 int recipient_keys(struct service *svc, const struct actor *a, const char *recipient, const char *jwks,
-                   struct op **out, struct fault *fault)
+                   const char *jwks_uri, struct op **out, struct fault *fault)
 {
     *out = NULL;
     if (gate_decide(a, ACT_RECIPIENT_MANAGE, NULL) == GATE_DENY)
@@ -207,11 +212,16 @@ int recipient_keys(struct service *svc, const struct actor *a, const char *recip
         return fault_set(fault, F_INVALID_VALUE, "jwks", "a JWKS of at most 64 KiB");
     if (jwks && jwks_check(jwks, &why))
         return fault_set(fault, F_INVALID_VALUE, "jwks", "%s", why);
+    if (jwks && jwks_uri)
+        return fault_set(fault, F_INVALID_VALUE, "jwks_uri", "register the keys or their URL, not both");
+    if (jwks_uri && !url_acceptable(jwks_uri, strlen(jwks_uri), 0))
+        return fault_set(fault, F_INVALID_VALUE, "jwks_uri",
+                         "a JWKS URL is https (http only on this machine), at most %d bytes, with no fragment", URL_MAX);
     struct manage_op *m = manage_new(svc, a, 4, fault);
     if (!m)
         return -1;
     snprintf(m->id, sizeof m->id, "%s", recipient);
-    if (jwks && !(m->text = strdup(jwks))) {
+    if ((jwks && !(m->text = strdup(jwks))) || (jwks_uri && !(m->url = strdup(jwks_uri)))) {
         op_free(&m->op);
         return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     }

@@ -192,10 +192,11 @@ int recipient_group_add(struct service *svc, const struct actor *a, const char *
 int recipient_group_change(struct service *svc, const struct actor *a, const char *group, const char *recipient,
                            int leave, struct op **out, struct fault *fault);
 /* The public keys (a JWKS) a recipient's client signs its assertions with
- * (SMART Backend Services, private_key_jwt); NULL removes them, and the
- * client signs in with its secret only. */
+ * (SMART Backend Services, private_key_jwt), or the URL it publishes them
+ * at (jwks_uri; one or the other); both NULL remove them, and the client
+ * signs in with its secret only. */
 int recipient_keys(struct service *svc, const struct actor *a, const char *recipient, const char *jwks,
-                   struct op **out, struct fault *fault);
+                   const char *jwks_uri, struct op **out, struct fault *fault);
 /* The scopes a recipient's system may be granted by client_credentials
  * (space-separated system scopes); NULL: reading every type. */
 int recipient_scopes(struct service *svc, const struct actor *a, const char *recipient, const char *scopes,

@@ -6,8 +6,10 @@
 
 #include "store/internal.h"
 
-static struct db_stmt keys_set = DB_STMT("client_keys_set", "UPDATE recipients SET jwks = ?2 WHERE id = ?1");
-static struct db_stmt keys_get = DB_STMT("client_keys_get", "SELECT jwks FROM recipients WHERE id = ?1");
+/* Keys by value or by URL, one or the other. */
+static struct db_stmt keys_set = DB_STMT(
+    "client_keys_set", "UPDATE recipients SET jwks = ?2, jwks_uri = ?3 WHERE id = ?1");
+static struct db_stmt keys_get = DB_STMT("client_keys_get", "SELECT jwks, jwks_uri FROM recipients WHERE id = ?1");
 static struct db_stmt scopes_set = DB_STMT("client_scopes_set", "UPDATE recipients SET scopes = ?2 WHERE id = ?1");
 static struct db_stmt scopes_get = DB_STMT("client_scopes_get", "SELECT scopes FROM recipients WHERE id = ?1");
 static struct db_stmt token_insert = DB_STMT(
@@ -28,9 +30,14 @@ static struct db_stmt assertion_insert = DB_STMT(
     "client_assertion_insert", "INSERT INTO client_assertions(client_id, jti, expires_at) VALUES(?1, ?2, ?3)"
                                " ON CONFLICT (client_id, jti) DO NOTHING");
 
-int store_client_keys_set(struct store *st, const char *client, const char *jwks)
+int store_client_keys_set(struct store *st, const char *client, const char *jwks, const char *jwks_uri)
 {
-    return st_one_changed(st, &keys_set, DB_ARGS(DB_STR(client), DB_STR(jwks)), PHR_ENOTFOUND);
+    return st_one_changed(st, &keys_set, DB_ARGS(DB_STR(client), DB_STR(jwks), DB_STR(jwks_uri)), PHR_ENOTFOUND);
+}
+
+static int keys_of(void *arg, const struct db_row *r)
+{
+    return ST_CALL((struct st_cb *)arg, int (*)(void *, const char *, const char *), db_text(r, 0), db_text(r, 1));
 }
 
 static int text_of(void *arg, const struct db_row *r)
@@ -38,9 +45,10 @@ static int text_of(void *arg, const struct db_row *r)
     return ST_CALL((struct st_cb *)arg, int (*)(void *, const char *), db_text(r, 0));
 }
 
-int store_client_keys_get(struct store *st, const char *client, int (*cb)(void *, const char *jwks), void *arg)
+int store_client_keys_get(struct store *st, const char *client,
+                          int (*cb)(void *, const char *jwks, const char *jwks_uri), void *arg)
 {
-    return st_rows(st, &keys_get, DB_ARGS(DB_STR(client)), text_of, ST_CB(cb, arg), 1);
+    return st_rows(st, &keys_get, DB_ARGS(DB_STR(client)), keys_of, ST_CB(cb, arg), 1);
 }
 
 int store_client_scopes_set(struct store *st, const char *client, const char *scopes)

@@ -10,12 +10,14 @@
 
 struct store;
 
-/* A client's JWKS (NULL: none, the client signs in with its secret).
- * PHR_ENOTFOUND if there is no such organisation. */
-int store_client_keys_set(struct store *st, const char *client, const char *jwks);
-/* The JWKS to cb (NULL if none); PHR_ENOTFOUND if no such organisation. */
-int store_client_keys_get(struct store *st, const char *client, int (*cb)(void *, const char *jwks), void *arg);
-
+/* A client's keys: a JWKS, or the URL it publishes one at (NULL both:
+ * none, the client signs in with its secret). PHR_ENOTFOUND if there is
+ * no such organisation. */
+int store_client_keys_set(struct store *st, const char *client, const char *jwks, const char *jwks_uri);
+/* The JWKS and the URL to cb (each NULL if none); PHR_ENOTFOUND if no
+ * such organisation. */
+int store_client_keys_get(struct store *st, const char *client,
+                          int (*cb)(void *, const char *jwks, const char *jwks_uri), void *arg);
 /* The scopes a system may be granted (NULL: reading every type).
  * PHR_ENOTFOUND if there is no such organisation. */
 int store_client_scopes_set(struct store *st, const char *client, const char *scopes);

@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, clientToken, exportStatus } from './helpers.mjs';
@@ -240,6 +241,46 @@ test('R2.7 R2.9 a system gets only the scopes its registration allows; beyond th
   assert.notEqual(bad.status, 0, 'a registration names system scopes only');
   run('recipient', 'scopes', '--recipient', clinic.id, '--scopes', 'none');
   assert.equal((await backend(assertion(), 'system/*.rs')).status, 200, 'none: reading every type again');
+});
+
+test('R2.7 R2.9 keys by URL: the JWKS a partner publishes is fetched at each token request; a jku names only that URL; an unreachable or private one refuses', async () => {
+  const partner = run('recipient', 'add', '--name', 'Keys by URL clinic', '--address', '2-2 Chiyoda, Tokyo', '--country', 'JP',
+    '--contact', 'keys@example.jp');
+  run('recipient', 'agreement', '--recipient', partner.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-1');
+  const rotated = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  let served = { keys: [{ ...keys.publicKey.export({ format: 'jwk' }), kid, alg: 'ES384' }] };
+  const server = createServer((req, res) => {
+    res.writeHead(req.url === '/jwks.json' ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(req.url === '/jwks.json' ? JSON.stringify(served) : '');
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${server.address().port}/jwks.json`;
+  try {
+    const refused = phr(['recipient', 'keys', '--recipient', partner.id, '--jwks-url', 'http://example.org/jwks.json',
+      '--data', srv.data, '--log-level', 'warn']);
+    assert.notEqual(refused.status, 0, 'http only on this machine');
+    run('recipient', 'keys', '--recipient', partner.id, '--jwks-url', url);
+    const signed = (claims = {}, header = {}, key = keys.privateKey) => assertion({
+      claims: { iss: partner.client_id, sub: partner.client_id, ...claims }, header, key });
+    const ok = await backend(signed());
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal((await backend(signed({}, { jku: url }))).status, 200, 'a jku naming the registered URL');
+    const other = await backend(signed({}, { jku: 'https://attacker.example/jwks.json' }));
+    assert.equal(other.status, 401);
+    assert.equal(other.body.phr_code, 'assertion-invalid');
+    // The partner rotates: the new key counts at once, the old one no more.
+    served = { keys: [{ ...rotated.publicKey.export({ format: 'jwk' }), kid: 'k-2027', alg: 'ES384' }] };
+    assert.equal((await backend(signed({}, { kid: 'k-2027' }, rotated.privateKey))).status, 200);
+    assert.equal((await backend(signed())).status, 401, 'the withdrawn key no longer verifies');
+    served = { keys: [{ ...rotated.privateKey.export({ format: 'jwk' }), kid: 'k-2027', alg: 'ES384' }] };
+    const leaked = await backend(signed({}, { kid: 'k-2027' }, rotated.privateKey));
+    assert.equal(leaked.status, 401, 'a published private key is refused, not used');
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+  const down = await backend(assertion({ claims: { iss: partner.client_id, sub: partner.client_id } }));
+  assert.equal(down.status, 401);
+  assert.match(down.body.error_description, /could not be read/);
 });
 
 // Last: it ends the clinic's agreement.

@@ -197,7 +197,7 @@ test('R2.7 nothing is provided to a recipient without an agreement in force: non
   run('recipient', 'agreement', '--recipient', bare.id, '--signed', '2026-11-02', '--agreement-version', 'v2');
   assert.equal((await observations(token, alice)).status, 200);
   run('recipient', 'agreement', '--recipient', bare.id, '--signed', '2026-11-03', '--agreement-version', 'v2', '--ended');
-  assert.equal((await observations(token, alice)).status, 404, 'terminated');
+  assert.equal((await observations(token, alice)).status, 401, 'terminated: its tokens stop at once');
   const missing = phr(['recipient', 'agreement', '--recipient', '00000000-0000-4000-8000-000000000000', '--signed', '2026-11-01',
     '--agreement-version', 'v1', '--data', srv.data]);
   assert.equal(missing.status, 1);
