@@ -22,8 +22,8 @@ declare -A sources=(
   [sphr]="src/formats/sphr.c src/util/ids.c"
   [sphr_entries]="src/formats/sphr.c src/util/ids.c"
   [search]="src/formats/search.c src/formats/vitals.c"
-  [oauth]="src/formats/form.c src/formats/scopes.c src/crypto/jws.c"
-  [bulk]="src/formats/elements.c src/formats/scopes.c"
+  [oauth]="src/formats/form.c src/formats/scopes.c src/formats/data_kinds.c src/crypto/jws.c"
+  [bulk]="src/formats/elements.c src/formats/scopes.c src/formats/data_kinds.c"
   [imports]="src/service/import_parse.c src/formats/cda.c src/formats/cda_schema.c src/formats/tokutei_items.c src/formats/fhir_import.c src/formats/device_csv.c src/formats/vitals.c src/formats/checkup_fhir.c src/formats/import_fhir.c src/formats/jahis.c src/formats/medication_fhir.c src/formats/omh.c src/util/ids.c"
 )
 # The sniffer's corpus is every reader's seeds: each format reached through it.
