@@ -51,14 +51,19 @@ static struct db_stmt refresh_insert = DB_STMT(
     "refresh_insert", "INSERT INTO refresh_tokens(token_hash, grant_id, expires_at) VALUES(?1, ?2, ?3)");
 #define SECRET_GRANT                                                                                         \
     " g.client_id, g.person_id, g.scope, g.purposes, coalesce(g.revoked_at, 0) FROM app_grants g"
+/* A code or refresh token is counted used first, then read: two uses at
+ * once (two instances on one PostgreSQL) take the row's lock in turn, and
+ * the second reads itself as the second. */
+static struct db_stmt code_use = DB_STMT("oauth_code_use",
+                                         "UPDATE oauth_codes SET used = used + 1 WHERE code_hash = ?1");
 static struct db_stmt code_get = DB_STMT(
-    "oauth_code_get", "SELECT c.grant_id, c.redirect_uri, c.challenge, c.expires_at, c.used," SECRET_GRANT
+    "oauth_code_get", "SELECT c.grant_id, c.redirect_uri, c.challenge, c.expires_at, c.used - 1," SECRET_GRANT
                       " JOIN oauth_codes c ON c.grant_id = g.id WHERE c.code_hash = ?1");
-static struct db_stmt code_use = DB_STMT("oauth_code_use", "UPDATE oauth_codes SET used = 1 WHERE code_hash = ?1");
+static struct db_stmt refresh_use = DB_STMT("refresh_use",
+                                            "UPDATE refresh_tokens SET used = used + 1 WHERE token_hash = ?1");
 static struct db_stmt refresh_get = DB_STMT(
-    "refresh_get", "SELECT t.grant_id, NULL, NULL, t.expires_at, t.used," SECRET_GRANT
+    "refresh_get", "SELECT t.grant_id, NULL, NULL, t.expires_at, t.used - 1," SECRET_GRANT
                    " JOIN refresh_tokens t ON t.grant_id = g.id WHERE t.token_hash = ?1");
-static struct db_stmt refresh_use = DB_STMT("refresh_use", "UPDATE refresh_tokens SET used = 1 WHERE token_hash = ?1");
 static struct db_stmt token_grant = DB_STMT(
     "app_token_grant", "SELECT coalesce(grant_id, ''), 0 FROM client_tokens WHERE token_hash = ?1 AND recipient_id = ?2"
                        " UNION ALL SELECT t.grant_id, 1 FROM refresh_tokens t JOIN app_grants g ON g.id = t.grant_id"
@@ -182,8 +187,8 @@ static int secret_of(void *arg, const struct db_row *q)
 static int take(struct store *st, struct db_stmt *get, struct db_stmt *use, const unsigned char hash[SHA256_BYTES],
                 int (*cb)(void *, const struct app_secret_row *), void *arg)
 {
-    int err = st_rows(st, get, DB_ARGS(DB_BLOB(hash, SHA256_BYTES)), secret_of, ST_CB(cb, arg), 1);
-    return err ? err : st_exec(st, use, DB_ARGS(DB_BLOB(hash, SHA256_BYTES)));
+    int err = st_one_changed(st, use, DB_ARGS(DB_BLOB(hash, SHA256_BYTES)), PHR_ENOTFOUND);
+    return err ? err : st_rows(st, get, DB_ARGS(DB_BLOB(hash, SHA256_BYTES)), secret_of, ST_CB(cb, arg), 1);
 }
 
 int store_oauth_code_take(struct store *st, const unsigned char hash[SHA256_BYTES],

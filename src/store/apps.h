@@ -36,8 +36,9 @@ int store_oauth_code_insert(struct store *st, const unsigned char hash[SHA256_BY
                             const char *redirect_uri, const char *challenge, int64_t expires_at);
 int store_refresh_insert(struct store *st, const unsigned char hash[SHA256_BYTES], const char *grant,
                          int64_t expires_at);
-/* The code (refresh: the refresh token) and its grant as they were, and
- * marks it used; PHR_ENOTFOUND if unknown. cb sees used = 1 on a reuse. */
+/* Counts a use of the code (refresh: the refresh token), then gives it and
+ * its grant, used saying how many uses came before (0 the first time);
+ * PHR_ENOTFOUND if unknown. */
 int store_oauth_code_take(struct store *st, const unsigned char hash[SHA256_BYTES],
                           int (*cb)(void *, const struct app_secret_row *), void *arg);
 int store_refresh_take(struct store *st, const unsigned char hash[SHA256_BYTES],

@@ -203,6 +203,19 @@ test('R2.9 a refresh token rotates: the new pair works, the old one used again e
   assert.equal(other.status, 400, 'nor does another client get anything with it');
 });
 
+test('R2.9 the same refresh token sent twice at once: one answer at most, and the approval ends', async () => {
+  const kai = await signupAndLogin(srv);
+  const t = await launch(kai);
+  const both = await Promise.all([0, 1].map(() => form('/api/v1/token', { grant_type: 'refresh_token',
+    refresh_token: t.refresh_token, client_id: app.client_id })));
+  const ok = both.filter((r) => r.status === 200);
+  assert.ok(ok.length <= 1, `both got tokens: ${both.map((r) => r.status)}`);
+  assert.ok(both.some((r) => r.status === 400 && r.body.error === 'invalid_grant'));
+  for (const r of ok)
+    assert.equal((await call(srv, 'GET', '/fhir/Observation', { token: r.body.access_token })).status, 401,
+      'the second use ended the approval, and what the first got with it');
+});
+
 test('R3.6 the person revokes the app in the portal: its token stops at that instant, the purpose is withdrawn, the list says when', async () => {
   const erin = await signupAndLogin(srv);
   await create(srv, erin, bloodPressure(118, 76));
