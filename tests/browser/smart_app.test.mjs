@@ -1,8 +1,8 @@
 // SMART's own JavaScript client (fhirclient, unmodified) runs a standalone
 // patient launch in Chromium from a page on another origin (issue 19): it
 // discovers the endpoints, sends the person to the portal, where they sign
-// in and approve; it exchanges the code with PKCE and reads their
-// Observations across origins (CORS); it is refused outside its scopes,
+// in and approve; it exchanges the code with PKCE, records a reading and
+// reads their Observations across origins (CORS); it is refused outside its scopes,
 // and cut off at once when the person revokes it in the portal. Any CSP
 // violation or script error on the portal fails the test. (R3.3 R3.4 R3.6)
 import { test, before, after } from 'node:test';
@@ -19,11 +19,11 @@ let srv, browser, appServer, appOrigin, app;
 
 // The app: a launch page that starts the flow and a page that finishes it
 // and reads, each as fhirclient's documentation shows them.
-function appPages(iss, clientId) {
+function appPages(iss, clientId, reading) {
   const head = '<!doctype html><meta charset="utf-8"><script src="/fhir-client.js"></script>';
   return {
     '/launch.html': `${head}<script>FHIR.oauth2.authorize({ iss: ${JSON.stringify(iss)}, clientId: ${JSON.stringify(clientId)},
-      scope: 'launch/patient patient/Observation.rs offline_access', redirectUri: 'app.html' });</script>`,
+      scope: 'launch/patient patient/Observation.crs offline_access', redirectUri: 'app.html' });</script>`,
     '/app.html': `${head}<pre id="out">working</pre><script>
       window.readAgain = async () => {
         try { const b = await window.client.request('Observation'); return { ok: true, total: b.total }; }
@@ -31,12 +31,13 @@ function appPages(iss, clientId) {
       };
       FHIR.oauth2.ready().then(async (client) => {
         window.client = client;
+        const made = await client.create(${JSON.stringify(reading)});
         const bundle = await client.request('Observation');
         let meds;
         try { await client.request('MedicationDispense'); meds = 'allowed'; }
         catch (e) { meds = e.status || (e.response && e.response.status) || String(e.message); }
         document.getElementById('out').textContent = JSON.stringify({ patient: client.patient.id, total: bundle.total,
-          values: bundle.entry.map((e) => e.resource.component[0].valueQuantity.value), meds,
+          made: made.id, values: bundle.entry.map((e) => e.resource.component[0].valueQuantity.value).sort(), meds,
           refresh: !!client.state.tokenResponse.refresh_token });
       }).catch((e) => { document.getElementById('out').textContent = 'error: ' + e.message; });
     </script>`,
@@ -71,13 +72,14 @@ before(async () => {
   app = run('recipient', 'add', '--name', 'けんこう血圧', '--address', '東京都港区2-2', '--country', 'JP', '--contact', 'app@example.jp');
   run('recipient', 'agreement', '--recipient', app.id, '--signed', '2026-11-01', '--agreement-version', 'APP-1');
   run('recipient', 'join', '--group', 'bp-app-users', '--recipient', app.id);
-  run('recipient', 'app', '--recipient', app.id, '--public', '--redirect-uris', `${appOrigin}/app.html`, '--origins', appOrigin);
+  run('recipient', 'app', '--recipient', app.id, '--public', '--redirect-uris', `${appOrigin}/app.html`, '--origins', appOrigin,
+    '--scopes', 'launch/patient offline_access patient/*.rs patient/Observation.c');
   const published = await publishPurpose(srv, { code: 'provision-bp-app', required: false,
     title: { ja: '血圧アプリへの提供', en: 'Provision to the blood-pressure app' },
     description: { ja: 'あなたが連携した血圧アプリに、血圧などの測定値を提供します。', en: 'Your measurements go to the app you connect.' },
     recipient_group: 'bp-app-users', kinds: ['vital-signs'] });
   assert.equal(published.status, 0, published.stderr);
-  pages = appPages(`${srv.url}/fhir`, app.client_id);
+  pages = appPages(`${srv.url}/fhir`, app.client_id, bloodPressure(133, 86, '2026-11-05T07:00:00+09:00'));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 });
 after(async () => {
@@ -86,7 +88,7 @@ after(async () => {
   await new Promise((resolve) => (appServer ? appServer.close(resolve) : resolve()));
 });
 
-test('R3.3 R3.4 R3.6 fhirclient: launch, sign in and approve in the portal, read across origins, refused outside the scopes, cut off when revoked', async () => {
+test('R3.3 R3.4 R3.6 fhirclient: launch, sign in and approve in the portal, record and read across origins, refused outside the scopes, cut off when revoked', async () => {
   const person = await signupAndLogin(srv);
   await create(srv, person, bloodPressure(126, 81));
   const context = await browser.newContext({ locale: 'ja-JP' });
@@ -105,7 +107,7 @@ test('R3.3 R3.4 R3.6 fhirclient: launch, sign in and approve in the portal, read
   const shown = await page.textContent('main');
   assert.match(shown, /けんこう血圧/);
   assert.match(shown, /東京都港区2-2/);
-  assert.match(shown, /測定値と健診の結果/, 'the data in words, not scope strings');
+  assert.match(shown, /測定値と健診の結果（血圧・体重・検査値など）を読み、記録する/, 'the data in words, not scope strings');
   assert.match(shown, /血圧アプリへの提供/, 'the purpose the person consents to');
   await page.click('#app-approve');
   // On the app's page (not still the portal's), once fhirclient has read.
@@ -117,8 +119,10 @@ test('R3.3 R3.4 R3.6 fhirclient: launch, sign in and approve in the portal, read
   assert.ok(out.startsWith('{'), out);
   const result = JSON.parse(out);
   assert.equal(result.patient, person.personId);
-  assert.equal(result.total, 1);
-  assert.deepEqual(result.values, [126]);
+  assert.equal(result.total, 2, 'the reading it recorded, and the one before');
+  assert.deepEqual(result.values, [126, 133]);
+  assert.equal(sql(srv.data, `SELECT recorded_by || '|' || channel FROM records WHERE id = '${result.made}'`),
+    `recipient:${app.client_id}|app`, 'the app is its source');
   assert.equal(result.meds, 403, 'outside its scopes');
   assert.equal(result.refresh, true);
   assert.deepEqual(problems, []);
@@ -132,7 +136,7 @@ test('R3.3 R3.4 R3.6 fhirclient: launch, sign in and approve in the portal, read
   await portal.waitForSelector(`#revoke-${grant}`);
   const listed = await portal.textContent('main');
   assert.match(listed, /けんこう血圧/);
-  assert.match(listed, /測定値と健診の結果.*を読む/, 'what it may read, in words');
+  assert.match(listed, /測定値と健診の結果.*を読み、記録する/, 'what it may read and record, in words');
   await portal.click(`#revoke-${grant}`);
   await portal.waitForSelector('#apps-message.ok');
   const after = await page.evaluate(() => window.readAgain());
