@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "formats/search.h"
 #include "formats/vitals.h"
@@ -265,13 +266,63 @@ void route_fhir_create(struct request *r)
     req_submit(r, op, finish_create);
 }
 
+/* Whether a conditional read is answered 304 (RFC 9110 §13.1):
+ * If-None-Match naming this version's ETag (or *), or else If-Modified-Since
+ * no earlier than the version's time. */
+static int not_modified(struct request *r, const char *etag, int64_t modified_ms)
+{
+    const char *none_match = req_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if (none_match) {
+        /* Weak comparison: W/"3" and "3" name the same version. */
+        const char *bare = etag + 2;
+        for (const char *p = none_match; *p;) {
+            while (*p == ' ' || *p == ',')
+                p++;
+            size_t n = strcspn(p, ",");
+            while (n && p[n - 1] == ' ')
+                n--;
+            const char *tag = n > 2 && !strncmp(p, "W/", 2) ? p + 2 : p;
+            size_t tn = n - (size_t)(tag - p);
+            if ((n == 1 && *p == '*') || (tn == strlen(bare) && !strncmp(tag, bare, tn)))
+                return 1;
+            p += strcspn(p, ",");
+        }
+        return 0;
+    }
+    const char *since = req_header(r, MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+    struct tm tm = {0};
+    const char *end = since ? strptime(since, "%a, %d %b %Y %H:%M:%S GMT", &tm) : NULL;
+    return end && !*end && (int64_t)timegm(&tm) >= modified_ms / 1000;
+}
+
+/* A record: its version's ETag and Last-Modified, and 304 to a client that
+ * has it already. */
+static void finish_record(struct request *r)
+{
+    const struct op_result *res = op_result(r->op);
+    if (res->err || !res->version)
+        return finish_read(r);
+    char etag[32], when[64];
+    snprintf(etag, sizeof etag, "W/\"%d\"", res->version);
+    time_t t = (time_t)(res->modified_at / 1000);
+    struct tm tm;
+    strftime(when, sizeof when, "%a, %d %b %Y %H:%M:%S GMT", gmtime_r(&t, &tm));
+    if (req_add_header(r, MHD_HTTP_HEADER_ETAG, etag) || req_add_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, when))
+        return req_refuse(r, F_INTERNAL, "out of memory");
+    if (not_modified(r, etag, res->modified_at)) {
+        buf_reset(&r->resp);
+        return req_reply(r, 304, NULL);
+    }
+    finish_read(r);
+}
+
 static void read_version(struct request *r, int version)
 {
     struct op *op = NULL;
     struct fault fault;
     if (records_read(r->svc, &r->actor, r->rt->arg, r->param[0], version, &op, &fault) != 0)
         return req_fault(r, &fault);
-    req_submit(r, op, finish_read);
+    req_submit(r, op, finish_record);
 }
 
 void route_fhir_read(struct request *r)

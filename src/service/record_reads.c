@@ -124,6 +124,10 @@ static int keep_row(void *arg, const struct record_row *row)
         r->rows = p;
         r->cap = cap;
     }
+    /* A read's version and time, for the answer's ETag and Last-Modified
+     * (a search's last row leaves them too; nothing reads them there). */
+    r->op.res.version = row->version;
+    r->op.res.modified_at = row->recorded_at;
     struct sealed *s = &r->rows[r->nrows];
     const unsigned char *blob = r->original ? row->original : row->body;
     size_t blen = r->original ? row->original_len : row->body_len;

@@ -61,7 +61,8 @@ struct op_result {
     int err;                      /* PHR_OK or the PHR_* reason */
     struct fault fault;           /* why, when err is not PHR_OK */
     char id[ID_LEN + 1];          /* created person or record id */
-    int version;
+    int version;                  /* a record's, created or read */
+    int64_t modified_at;          /* a record read: when its version was recorded (ms) */
     char token[64];               /* login: the session token (secret) */
     int64_t expires_at;
     int64_t retry_after_s;        /* PHR_EBUSY: when to try again */

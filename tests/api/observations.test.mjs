@@ -108,6 +108,42 @@ test('R3.12 a correction keeps the earlier version; history and vread show both'
   assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}/_history/3`, { token: me.token })).status, 404);
 });
 
+test('R1.2 reads carry ETag and Last-Modified; a client that has the version gets 304; HEAD; 405 says what is allowed', async () => {
+  const c = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: quantity('29463-7', 61.5, 'kg') });
+  const id = c.body.id;
+  const read = await call(srv, 'GET', `/fhir/Observation/${id}`, { token: me.token });
+  assert.equal(read.headers.get('etag'), 'W/"1"');
+  const modified = read.headers.get('last-modified');
+  assert.match(modified, /^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/);
+  assert.equal(new Date(modified).getTime(), Math.floor(Date.parse(read.body.meta.lastUpdated) / 1000) * 1000);
+  const same = await call(srv, 'GET', `/fhir/Observation/${id}`, { token: me.token, headers: { 'if-none-match': 'W/"1"' } });
+  assert.equal(same.status, 304);
+  assert.equal(same.text, '');
+  assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}`, { token: me.token, headers: { 'if-none-match': '"1"' } })).status, 304);
+  assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}`, { token: me.token,
+    headers: { 'if-modified-since': new Date(Date.now() + 60000).toUTCString() } })).status, 304);
+  assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}`, { token: me.token,
+    headers: { 'if-modified-since': 'Thu, 01 Jan 2026 00:00:00 GMT' } })).status, 200);
+  const u = await call(srv, 'PUT', `/fhir/Observation/${id}`, { token: me.token,
+    body: { ...quantity('29463-7', 62.0, 'kg'), id, status: 'corrected' }, headers: { 'if-match': 'W/"1"' } });
+  assert.equal(u.status, 200, u.text);
+  const changed = await call(srv, 'GET', `/fhir/Observation/${id}`, { token: me.token, headers: { 'if-none-match': 'W/"1"' } });
+  assert.equal(changed.status, 200, 'a newer version is sent');
+  assert.equal(changed.headers.get('etag'), 'W/"2"');
+  const v1 = await call(srv, 'GET', `/fhir/Observation/${id}/_history/1`, { token: me.token });
+  assert.equal(v1.headers.get('etag'), 'W/"1"');
+  const other = await signupAndLogin(srv);
+  const theirs = await call(srv, 'GET', `/fhir/Observation/${id}`, { token: other.token, headers: { 'if-none-match': '*' } });
+  assert.equal(theirs.status, 404, 'a conditional read decides nothing the gate did not');
+  assert.equal(theirs.headers.get('etag'), null);
+  const head = await fetch(`${srv.url}/fhir/Observation/${id}`, { method: 'HEAD', headers: { authorization: `Bearer ${me.token}` } });
+  assert.equal(head.status, 200);
+  assert.equal(head.headers.get('etag'), 'W/"2"');
+  const del = await call(srv, 'PATCH', `/fhir/Observation/${id}`, { token: me.token });
+  assert.equal(del.status, 405);
+  assert.match(del.headers.get('allow'), /GET/);
+});
+
 test('R1.2 search by code, date range, category, with sorting and paging', async () => {
   const p = await signupAndLogin(srv);
   for (let d = 1; d <= 9; d++) {
