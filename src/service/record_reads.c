@@ -9,12 +9,14 @@
 
 #include "crypto/seal.h"
 #include "service/internal.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
 
 struct sealed {
     char id[ID_LEN + 1];
     int version, alg;
+    int64_t recorded_at;
     unsigned char *body;         /* the resource, or (original reads) the original */
     size_t len;
 };
@@ -138,6 +140,7 @@ static int keep_row(void *arg, const struct record_row *row)
     s->len = blen;
     s->alg = row->alg;
     s->version = row->version;
+    s->recorded_at = row->recorded_at;
     snprintf(s->id, sizeof s->id, "%s", row->id);
     if (!r->subject[0])
         snprintf(r->subject, sizeof r->subject, "%s", row->person_id);
@@ -241,9 +244,17 @@ static int bundle_render(struct op *o, struct buf *out)
         if (err)
             goto out;
         sent++;
+        /* A history entry says how the version came (bdl-3) and how it was
+         * answered (bdl-4): a create, or an update of the id. */
+        char at[32];
+        clock_format_ms(r->rows[i].recorded_at, at);
+        int created = r->rows[i].version == 1;
         if (search ? buf_puts(out, ",\"search\":{\"mode\":\"match\"}}")
-                   : buf_printf(out, ",\"request\":{\"method\":\"%s\",\"url\":\"%s/%s\"}}",
-                                r->rows[i].version == 1 ? "POST" : "PUT", r->type, r->rows[i].id))
+                   : buf_printf(out,
+                                ",\"request\":{\"method\":\"%s\",\"url\":\"%s%s%s\"},\"response\":{\"status\":"
+                                "\"%s\",\"etag\":\"W/\\\"%d\\\"\",\"lastModified\":\"%s\"}}",
+                                created ? "POST" : "PUT", r->type, created ? "" : "/", created ? "" : r->rows[i].id,
+                                created ? "201 Created" : "200 OK", r->rows[i].version, at))
             goto nomem;
     }
     if (unreadable && search &&

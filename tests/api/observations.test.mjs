@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { startServer, call, signupAndLogin, bloodPressure, quantity, sql } from './helpers.mjs';
+import { validateResource } from './profiles.mjs';
 
 let srv, me;
 before(async () => {
@@ -101,6 +102,11 @@ test('R3.12 a correction keeps the earlier version; history and vread show both'
   assert.equal(h.status, 200);
   assert.equal(h.body.type, 'history');
   assert.deepEqual(h.body.entry.map((e) => e.resource.meta.versionId), ['2', '1']);
+  // bdl-3 and bdl-4: each entry says how the version came and was answered.
+  assert.deepEqual(h.body.entry.map((e) => [e.request.method, e.request.url, e.response.status, e.response.etag]),
+    [['PUT', `Observation/${id}`, '200 OK', 'W/"2"'], ['POST', 'Observation', '201 Created', 'W/"1"']]);
+  assert.ok(h.body.entry.every((e) => Date.parse(e.response.lastModified) > 0));
+  validateResource(h.body);
   const v1 = await call(srv, 'GET', `/fhir/Observation/${id}/_history/1`, { token: me.token });
   assert.equal(v1.body.valueQuantity.value, 70.2);
   const cur = await call(srv, 'GET', `/fhir/Observation/${id}`, { token: me.token });
