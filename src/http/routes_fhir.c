@@ -150,20 +150,39 @@ static void finish_body(struct request *r, int status)
     req_reply(r, status, FHIR_TYPE);
 }
 
-static void finish_create(struct request *r)
+/* What a write answers with, as Prefer: return= asks (FHIR R4 §3.1.0.8):
+ * the resource (representation, the default), nothing (minimal), or an
+ * OperationOutcome saying what was done. */
+static void finish_written(struct request *r, int status)
 {
     const struct op_result *res = op_result(r->op);
-    if (!res->err)
-        set_version_headers(r, res->id, res->version, 1);
-    finish_body(r, 201);
+    if (res->err)
+        return finish_body(r, status);
+    set_version_headers(r, res->id, res->version, 1);
+    const char *prefer = req_header(r, "Prefer");
+    if (prefer && strstr(prefer, "return=minimal")) {
+        buf_reset(&r->resp);
+        return req_reply(r, status, NULL);
+    }
+    if (prefer && strstr(prefer, "return=OperationOutcome")) {
+        buf_reset(&r->resp);
+        buf_printf(&r->resp,
+                   "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"information\","
+                   "\"code\":\"informational\",\"diagnostics\":\"Observation/%s version %d %s\"}]}",
+                   res->id, res->version, status == 201 ? "created" : "recorded");
+        return buf_failed(&r->resp) ? req_refuse(r, F_INTERNAL, "out of memory") : req_reply(r, status, FHIR_TYPE);
+    }
+    finish_body(r, status);
+}
+
+static void finish_create(struct request *r)
+{
+    finish_written(r, 201);
 }
 
 static void finish_update(struct request *r)
 {
-    const struct op_result *res = op_result(r->op);
-    if (!res->err)
-        set_version_headers(r, res->id, res->version, 1);
-    finish_body(r, 200);
+    finish_written(r, 200);
 }
 
 static void finish_read(struct request *r)

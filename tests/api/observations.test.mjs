@@ -150,6 +150,27 @@ test('R1.2 reads carry ETag and Last-Modified; a client that has the version get
   assert.match(del.headers.get('allow'), /GET/);
 });
 
+test('R1.2 Prefer: return=minimal gives no body, return=OperationOutcome says what was done; the record is written either way', async () => {
+  const minimal = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: quantity('29463-7', 63.1, 'kg'),
+    headers: { prefer: 'return=minimal' } });
+  assert.equal(minimal.status, 201);
+  assert.equal(minimal.text, '');
+  const location = minimal.headers.get('location');
+  assert.match(location, /\/fhir\/Observation\/[0-9a-f-]{36}\/_history\/1$/);
+  assert.equal(minimal.headers.get('etag'), 'W/"1"');
+  const id = location.split('/').at(-3);
+  assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}`, { token: me.token })).body.valueQuantity.value, 63.1);
+  const outcome = await call(srv, 'PUT', `/fhir/Observation/${id}`, { token: me.token,
+    body: { ...quantity('29463-7', 63.4, 'kg'), id, status: 'corrected' },
+    headers: { 'if-match': 'W/"1"', prefer: 'return=OperationOutcome' } });
+  assert.equal(outcome.status, 200, outcome.text);
+  assert.equal(outcome.body.resourceType, 'OperationOutcome');
+  assert.match(outcome.body.issue[0].diagnostics, new RegExp(`Observation/${id} version 2`));
+  const whole = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: quantity('29463-7', 63.2, 'kg'),
+    headers: { prefer: 'return=representation' } });
+  assert.equal(whole.body.resourceType, 'Observation');
+});
+
 test('R1.2 search by code, date range, category, with sorting and paging', async () => {
   const p = await signupAndLogin(srv);
   for (let d = 1; d <= 9; d++) {
