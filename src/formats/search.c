@@ -136,8 +136,12 @@ int search_parse(const struct search_arg *args, int n, int tz, struct search_par
             else if (strcmp(v, "none") != 0 && strcmp(v, "estimate") != 0)
                 return fault_set(fault, F_BAD_REQUEST, "_total", "_total must be none, estimate or accurate");
         } else if (strcmp(k, "_format") == 0) {
-            if (strcmp(v, "json") != 0 && strcmp(v, "application/fhir+json") != 0)
+            if (!strstr(v, "json"))
                 return fault_set(fault, F_NOT_ACCEPTABLE, "_format", "only JSON is served");
+        } else if (strcmp(k, "_pretty") == 0) {
+            /* A hint about whitespace: the answer is the same JSON either way. */
+            if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+                return fault_set(fault, F_BAD_REQUEST, "_pretty", "_pretty must be true or false");
         } else {
             return fault_set(fault, F_UNSUPPORTED_PARAMETER, k,
                              "unknown search parameter '%.40s' (supported: patient, code, date, category, _count, "

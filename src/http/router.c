@@ -281,12 +281,29 @@ static void not_routed(struct request *r)
     req_refuse(r, F_METHOD_NOT_ALLOWED, "this path accepts %s", r->allow);
 }
 
+/* FHIR is served as JSON only (R4 §3.1.0.1.3): a _format or an Accept
+ * that asks for XML or Turtle and not JSON is answered 406, before anything
+ * else, so that a client learns it at its first request. */
+static int fhir_format_refused(struct request *r)
+{
+    const char *format = req_arg(r, "_format"), *accept = req_header(r, MHD_HTTP_HEADER_ACCEPT);
+    int bad_format = format && !strstr(format, "json");
+    int bad_accept = !format && accept && (strstr(accept, "xml") || strstr(accept, "turtle")) &&
+                     !strstr(accept, "json") && !strstr(accept, "*/*");
+    if (!bad_format && !bad_accept)
+        return 0;
+    req_refuse(r, F_NOT_ACCEPTABLE, "only JSON is served: _format=json, or Accept: application/fhir+json");
+    return 1;
+}
+
 void router_dispatch(struct request *r)
 {
     const struct route *rt = r->rt;
     if (!rt)
         return not_routed(r);
     r->route = rt->path;
+    if (rt->body == BODY_FHIR && fhir_format_refused(r))
+        return;
     if (rt->callers & CALLER_ANYONE)
         return rt->handler(r);
     int auth = req_authenticate(r);

@@ -171,6 +171,19 @@ test('R1.2 Prefer: return=minimal gives no body, return=OperationOutcome says wh
   assert.equal(whole.body.resourceType, 'Observation');
 });
 
+test('R1.2 JSON only: _format or an Accept for XML is 406 before anything else; _pretty is taken', async () => {
+  const c = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: quantity('29463-7', 64.0, 'kg') });
+  const id = c.body.id;
+  assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}?_format=xml`, { token: me.token })).status, 406);
+  assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}`, { token: me.token,
+    headers: { accept: 'application/fhir+xml' } })).status, 406);
+  assert.equal((await call(srv, 'GET', '/fhir/metadata', { headers: { accept: 'application/fhir+xml' } })).status, 406);
+  assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}?_format=json`, { token: me.token })).status, 200);
+  assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}`, { token: me.token,
+    headers: { accept: 'application/fhir+xml;q=0.5, application/fhir+json' } })).status, 200);
+  assert.equal((await call(srv, 'GET', '/fhir/Observation?_pretty=true&_format=application/fhir%2Bjson', { token: me.token })).status, 200);
+});
+
 test('R1.2 search by code, date range, category, with sorting and paging', async () => {
   const p = await signupAndLogin(srv);
   for (let d = 1; d <= 9; d++) {
