@@ -84,7 +84,7 @@ int search_parse(const struct search_arg *args, int n, int tz, struct search_par
     q->resource_type = "Observation";
     q->count = SEARCH_DEFAULT_COUNT;
     q->sort_desc = 1;
-    int seen_code = 0, seen_cat = 0, seen_patient = 0;
+    int seen_code = 0, seen_cat = 0, seen_patient = 0, summary_count = 0;
 
     for (int i = 0; i < n; i++) {
         const char *k = args[i].key, *v = args[i].value ? args[i].value : "";
@@ -138,6 +138,14 @@ int search_parse(const struct search_arg *args, int n, int tz, struct search_par
         } else if (strcmp(k, "_format") == 0) {
             if (!strstr(v, "json"))
                 return fault_set(fault, F_NOT_ACCEPTABLE, "_format", "only JSON is served");
+        } else if (strcmp(k, "_summary") == 0) {
+            /* count: the total alone; the other summaries are not served. */
+            if (strcmp(v, "count") != 0 && strcmp(v, "false") != 0)
+                return fault_set(fault, F_UNSUPPORTED_PARAMETER, "_summary", "_summary must be count or false");
+            if (!strcmp(v, "count")) {
+                q->count = 0;
+                summary_count = 1;
+            }
         } else if (strcmp(k, "_pretty") == 0) {
             /* A hint about whitespace: the answer is the same JSON either way. */
             if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
@@ -145,9 +153,11 @@ int search_parse(const struct search_arg *args, int n, int tz, struct search_par
         } else {
             return fault_set(fault, F_UNSUPPORTED_PARAMETER, k,
                              "unknown search parameter '%.40s' (supported: patient, code, date, category, _count, "
-                             "_sort, _offset, _total)",
+                             "_sort, _offset, _total, _summary=count, _format, _pretty)",
                              k);
         }
     }
+    if (summary_count)
+        q->count = 0; /* whatever _count said */
     return 0;
 }

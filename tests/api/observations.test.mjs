@@ -182,6 +182,12 @@ test('R1.2 JSON only: _format or an Accept for XML is 406 before anything else; 
   assert.equal((await call(srv, 'GET', `/fhir/Observation/${id}`, { token: me.token,
     headers: { accept: 'application/fhir+xml;q=0.5, application/fhir+json' } })).status, 200);
   assert.equal((await call(srv, 'GET', '/fhir/Observation?_pretty=true&_format=application/fhir%2Bjson', { token: me.token })).status, 200);
+  const all = await call(srv, 'GET', '/fhir/Observation?_total=accurate', { token: me.token });
+  const counted = await call(srv, 'GET', '/fhir/Observation?_summary=count&_count=5', { token: me.token });
+  assert.equal(counted.status, 200, counted.text);
+  assert.equal(counted.body.total, all.body.total, '_summary=count: the total alone');
+  assert.deepEqual(counted.body.entry ?? [], []);
+  assert.equal((await call(srv, 'GET', '/fhir/Observation?_summary=text', { token: me.token })).status, 400);
 });
 
 test('R1.2 search by code, date range, category, with sorting and paging', async () => {
