@@ -114,10 +114,10 @@ int search_parse(const struct search_arg *args, int n, int tz, struct search_par
             if (parse_date(v, tz, q, fault))
                 return -1;
         } else if (strcmp(k, "_count") == 0) {
-            if (parse_int(v, 0, SEARCH_MAX_COUNT, &num))
-                return fault_set(fault, F_BAD_REQUEST, "_count", "_count must be a whole number from 0 to %d",
-                                 SEARCH_MAX_COUNT);
-            q->count = (int)num;
+            /* More than a page holds is a wish, not an error (R4 §3.1.1.5.7): clamped. */
+            if (parse_int(v, 0, 1000000000L, &num))
+                return fault_set(fault, F_BAD_REQUEST, "_count", "_count must be a whole number from 0");
+            q->count = num > SEARCH_MAX_COUNT ? SEARCH_MAX_COUNT : (int)num;
         } else if (strcmp(k, "_offset") == 0) {
             if (parse_int(v, 0, SEARCH_MAX_OFFSET, &num))
                 return fault_set(fault, F_BAD_REQUEST, "_offset", "_offset must be a whole number from 0 to %d",

@@ -237,7 +237,9 @@ test('R1.2 search by code, date range, category, with sorting and paging', async
   }
   assert.equal(pages, 4);
   assert.equal(seen.size, 18);
-  for (const bad of ['?_count=9999', '?date=2026-13-01', '?foo=bar', '?_sort=value', '?code=a,b']) {
+  const clamped = await call(srv, 'GET', '/fhir/Observation?_count=9999', { token: me.token });
+  assert.equal(clamped.status, 200, 'a _count past the limit is clamped, not refused');
+  for (const bad of ['?_count=-1', '?date=2026-13-01', '?foo=bar', '?_sort=value', '?code=a,b']) {
     const r = await call(srv, 'GET', `/fhir/Observation${bad}`, { token: p.token });
     assert.equal(r.status, 400, bad);
     assert.equal(r.body.resourceType, 'OperationOutcome');
