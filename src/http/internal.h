@@ -20,6 +20,9 @@ struct server {
     pthread_mutex_t lock;
     pthread_cond_t idle;
     unsigned suspended;
+    /* Requests begun and not yet completed: a request still being read
+     * when stop began is answered too (for a while), not cut off. */
+    unsigned active;
     unsigned deferred;               /* req_defer threads running */
     int stopping;
     struct ratelimit *by_address, *by_account;

@@ -131,6 +131,9 @@ static enum MHD_Result queue(struct request *r)
     return ok;
 }
 
+/* How long a stop lets requests being read or streamed finish. */
+#define STOP_ACTIVE_MS 5000
+
 /* Bodies larger than this are cut off by closing the connection. */
 #define DISCARD_MAX (64u * 1024 * 1024)
 
@@ -166,6 +169,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!r)
             return MHD_NO;
         *con_cls = r;
+        pthread_mutex_lock(&srv->lock);
+        srv->active++;
+        pthread_mutex_unlock(&srv->lock);
         struct fault why;
         if (arrival_refusal(srv, c, mark, &why)) {
             /* Answered before the body: the library then closes the
@@ -221,7 +227,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
     (void)c;
-    (void)cls;
     struct request *r = *con_cls;
     if (!r || arrival_marked(r))
         return;
@@ -236,6 +241,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     log_request(r->id, r->method, r->route, status, clock_mono_ms() - r->t0, r->client);
     req_free(r);
     *con_cls = NULL;
+    struct server *srv = cls;
+    pthread_mutex_lock(&srv->lock);
+    if (--srv->active == 0)
+        pthread_cond_broadcast(&srv->idle);
+    pthread_mutex_unlock(&srv->lock);
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap)
@@ -382,11 +392,14 @@ void server_stop(struct server *srv)
      * the daemon under a suspended connection would abort the process. */
     pthread_mutex_lock(&srv->lock);
     srv->stopping = 1;
-    while (srv->suspended > 0) {
+    /* A request still being read or answered is let finish for a while
+     * (a client that keeps a connection busy cannot hold the stop). */
+    int64_t active_until = clock_mono_ms() + STOP_ACTIVE_MS;
+    while (srv->suspended > 0 || (srv->active > 0 && clock_mono_ms() < active_until)) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 10;
-        if (pthread_cond_timedwait(&srv->idle, &srv->lock, &until) == ETIMEDOUT) {
+        until.tv_sec += srv->suspended > 0 ? 10 : 1;
+        if (pthread_cond_timedwait(&srv->idle, &srv->lock, &until) == ETIMEDOUT && srv->suspended > 0) {
             char n[16];
             snprintf(n, sizeof n, "%u", srv->suspended);
             log_event(LOG_WARN, "http.stop", "waiting_for_requests", n, NULL);
