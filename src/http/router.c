@@ -96,7 +96,7 @@ static const struct route routes[] = {
     {"GET", "/fhir/Consent", IN, ACT_CONSENT_READ, BODY_FHIR, route_fhir_consents, NULL, 0},
     {"GET", "/fhir/Provenance", IN, ACT_PROVISION_READ, BODY_FHIR, route_fhir_provenance, NULL, 0},
     {"GET", "/fhir/AuditEvent", IN, ACT_ACCESS_LOG_READ, BODY_FHIR, route_fhir_audit_events, NULL, 0},
-    {"GET", "/fhir/Patient/{id}", P, ACT_RECORD_READ, BODY_FHIR, route_fhir_patient, NULL, 0},
+    {"GET", "/fhir/Patient/{id}", P | R, ACT_RECORD_READ, BODY_FHIR, route_fhir_patient, NULL, 0},
     {"GET", "/fhir/Patient/{id}/$everything", P, ACT_DISCLOSURE, BODY_FHIR, route_fhir_everything, NULL, 0},
     {"GET", "/fhir/Patient/{id}/$sphr", R, ACT_RECORD_SEARCH, BODY_FHIR, route_fhir_sphr, NULL, 0},
     {"GET", "/fhir/$export", R, ACT_BULK_EXPORT, BODY_FHIR, route_bulk_kickoff, NULL, 0},

@@ -446,11 +446,11 @@ static int own_patient(struct request *r, enum action act)
 
 void route_fhir_patient(struct request *r)
 {
-    if (!own_patient(r, ACT_RECORD_READ))
-        return;
-    buf_printf(&r->resp, "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"identifier\":[{\"system\":"
-                         "\"urn:ietf:rfc:3986\",\"value\":\"urn:uuid:%s\"}]}", r->auth.person_id, r->auth.person_id);
-    req_reply(r, 200, FHIR_TYPE);
+    struct op *op;
+    struct fault fault;
+    if (patient_read(r->svc, &r->actor, r->param[0], &op, &fault) != 0)
+        return req_fault(r, &fault);
+    req_submit(r, op, finish_read);
 }
 
 void route_fhir_everything(struct request *r)

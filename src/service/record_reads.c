@@ -441,3 +441,64 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
     *out = &r->op;
     return 0;
 }
+
+/* --- the Patient resource --- */
+
+struct patient_op {
+    struct op op;
+    char subject[ID_LEN + 1];
+};
+
+/* The person reads their own; an app or a partner only the person it may
+ * be provided something of now (the gate decides on the kinds the consent
+ * provides, as for a Bulk export's Patient line), and each read is on the
+ * record. The resource holds the id alone. */
+static int patient_commit(struct op *o, struct store *st)
+{
+    struct patient_op *p = (struct patient_op *)o;
+    enum decision d = gate_decide(&o->actor, ACT_RECORD_READ, p->subject);
+    int err = PHR_OK;
+    if (d == GATE_ALLOW && o->actor.kind == ACTOR_RECIPIENT) {
+        struct provision_scope scope;
+        struct provision_list none = {0};
+        struct gate_result g;
+        if ((err = gate_provision_scope(st, &o->actor, p->subject, &scope)) ||
+            (err = provide_records(st, &o->actor, ACT_RECORD_READ, p->subject, &none, scope.kinds, &g)))
+            return err;
+        d = g.d;
+    } else {
+        if (o->actor.kind != ACTOR_PERSON)
+            d = GATE_DENY; /* staff read records under a reason, not this */
+        err = gate_record(st, &o->actor, ACT_RECORD_READ, p->subject, "Patient", d == GATE_DENY ? "not-own" : NULL, d);
+    }
+    if (!err && d == GATE_DENY)
+        op_refuse(o, F_NOT_FOUND, "no such patient");
+    return err;
+}
+
+static int patient_render(struct op *o, struct buf *out)
+{
+    struct patient_op *p = (struct patient_op *)o;
+    return buf_printf(out,
+                      "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"identifier\":[{\"system\":\"urn:ietf:rfc:3986\","
+                      "\"value\":\"urn:uuid:%s\"}]}",
+                      p->subject, p->subject)
+               ? PHR_ENOMEM
+               : PHR_OK;
+}
+
+static const struct op_ops patient_ops = {patient_commit, patient_render, NULL};
+
+int patient_read(struct service *svc, const struct actor *a, const char *id, struct op **out, struct fault *fault)
+{
+    *out = NULL;
+    if (!id || !id_is_uuid(id))
+        return fault_set(fault, F_NOT_FOUND, NULL, "no such patient");
+    struct patient_op *p = calloc(1, sizeof *p);
+    if (!p)
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    op_init(&p->op, svc, &patient_ops, a);
+    snprintf(p->subject, sizeof p->subject, "%s", id);
+    *out = &p->op;
+    return 0;
+}

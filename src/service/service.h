@@ -135,6 +135,9 @@ int records_read(struct service *svc, const struct actor *a, const char *type, c
                  struct op **out, struct fault *fault);
 int records_history(struct service *svc, const struct actor *a, const char *type, const char *id, const char *base_url,
                     struct op **out, struct fault *fault);
+/* The Patient resource (its id alone): to the person, and to an app or a
+ * partner while something of the person is provided to it (recorded). */
+int patient_read(struct service *svc, const struct actor *a, const char *id, struct op **out, struct fault *fault);
 /* self_url: the request's URL without _offset, for the Bundle's links. */
 int records_search(struct service *svc, const struct actor *a, const struct search_params *p, const char *base_url,
                    const char *self_url, struct op **out, struct fault *fault);

@@ -141,6 +141,13 @@ test('R3.3 R3.4 a standalone patient launch: the person sees the app and the dat
   const meds = await call(srv, 'GET', '/fhir/MedicationDispense', { token: t.body.access_token });
   assert.equal(meds.status, 403, 'outside its scopes');
   assert.equal(meds.body.issue[0].details.coding[0].code, 'scope-insufficient');
+  const noScope = await call(srv, 'GET', `/fhir/Patient/${alice.personId}`, { token: t.body.access_token });
+  assert.equal(noScope.status, 403, 'the Patient resource needs its scope, as SMART says');
+  const withPatient = await launch(alice, { scope: 'launch/patient patient/Patient.rs patient/Observation.rs' });
+  const patient = await call(srv, 'GET', `/fhir/Patient/${alice.personId}`, { token: withPatient.access_token });
+  assert.equal(patient.status, 200, 'the app reads its patient, as SMART apps do after a launch');
+  assert.equal(patient.body.id, alice.personId);
+  assert.equal((await call(srv, 'GET', `/fhir/Patient/${bob.personId}`, { token: withPatient.access_token })).status, 404);
   const provided = Number(sql(srv.data, `SELECT count(*) FROM provisions WHERE recipient_id = '${app.client_id}'`
     + ` AND person_id = '${alice.personId}'`));
   assert.ok(provided >= 1, 'each read is a provision record (R3.7)');

@@ -23,7 +23,7 @@ function appPages(iss, clientId, reading) {
   const head = '<!doctype html><meta charset="utf-8"><script src="/fhir-client.js"></script>';
   return {
     '/launch.html': `${head}<script>FHIR.oauth2.authorize({ iss: ${JSON.stringify(iss)}, clientId: ${JSON.stringify(clientId)},
-      scope: 'launch/patient patient/Observation.crs offline_access', redirectUri: 'app.html' });</script>`,
+      scope: 'launch/patient patient/Patient.rs patient/Observation.crs offline_access', redirectUri: 'app.html' });</script>`,
     '/app.html': `${head}<pre id="out">working</pre><script>
       window.readAgain = async () => {
         try { const b = await window.client.request('Observation'); return { ok: true, total: b.total }; }
@@ -32,11 +32,12 @@ function appPages(iss, clientId, reading) {
       FHIR.oauth2.ready().then(async (client) => {
         window.client = client;
         const made = await client.create(${JSON.stringify(reading)});
+        const me = await client.patient.read();
         const bundle = await client.request('Observation');
         let meds;
         try { await client.request('MedicationDispense'); meds = 'allowed'; }
         catch (e) { meds = e.status || (e.response && e.response.status) || String(e.message); }
-        document.getElementById('out').textContent = JSON.stringify({ patient: client.patient.id, total: bundle.total,
+        document.getElementById('out').textContent = JSON.stringify({ patient: client.patient.id, read: me.id, total: bundle.total,
           made: made.id, values: bundle.entry.map((e) => e.resource.component[0].valueQuantity.value).sort(), meds,
           refresh: !!client.state.tokenResponse.refresh_token });
       }).catch((e) => { document.getElementById('out').textContent = 'error: ' + e.message; });
@@ -119,6 +120,7 @@ test('R3.3 R3.4 R3.6 fhirclient: launch, sign in and approve in the portal, reco
   assert.ok(out.startsWith('{'), out);
   const result = JSON.parse(out);
   assert.equal(result.patient, person.personId);
+  assert.equal(result.read, person.personId, 'client.patient.read() works');
   assert.equal(result.total, 2, 'the reading it recorded, and the one before');
   assert.deepEqual(result.values, [126, 133]);
   assert.equal(sql(srv.data, `SELECT recorded_by || '|' || channel FROM records WHERE id = '${result.made}'`),
