@@ -1,7 +1,8 @@
 /* SMART App Launch at the HTTP edge: the authorization endpoint (which
  * hands a good request to the portal's page and never redirects to an
  * address not registered), the page's calls (what to show, the person's
- * answer), the person's list of apps, and introspection and revocation. */
+ * answer) and the person's list of apps. The token, introspection and
+ * revocation endpoints are routes_oauth.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
