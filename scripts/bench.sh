@@ -19,9 +19,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-wrk_run() { # script-or-empty url -> prints "rps p50 p99 non2xx"
+wrk_run() { # script-or-empty url [script argument] -> prints "rps p50 p99 non2xx"
   local out
-  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency ${1:+-s "$1"} "$2" -- "$work/tokens" 2>&1)
+  out=$(wrk -t2 -c"$conns" -d"${secs}s" --latency ${1:+-s "$1"} "$2" -- "$work/tokens" "${@:3}" 2>&1)
   local rps p50 p99 bad
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
@@ -47,6 +47,8 @@ node bench/setup.mjs "http://127.0.0.1:$port" "$persons" > "$work/tokens"
 
 read -r post_rps post_p50 post_p99 post_bad < <(wrk_run bench/post.lua "http://127.0.0.1:$port")
 read -r search_rps search_p50 search_p99 search_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port")
+read -r pages_rps pages_p50 pages_p99 pages_bad < <(wrk_run bench/search_pages.lua "http://127.0.0.1:$port")
+read -r count_rps count_p50 count_p99 count_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port" "&_summary=count")
 read -r read_rps read_p50 read_p99 read_bad < <(wrk_run bench/read.lua "http://127.0.0.1:$port")
 rss_peak=$(awk '/VmHWM/ {print $2}' "/proc/$phr_pid/status")
 # What the create phase stored: the raw-SQLite limit inserts rows of its sizes.
@@ -129,12 +131,16 @@ printf '%-34s %12s %10s %10s %s\n' "create Observation (POST /fhir)" "$post_rps"
   "$(ratio "$post_rps" "$raw_rps") of raw SQLite inserts (${raw_rps} rows/s)"
 printf '%-34s %12s %10s %10s %s\n' "search Observations (10 per page)" "$search_rps" "$search_p50" "$search_p99" \
   "$(ratio "$search_rps" "$bare_rps") of a bare libmicrohttpd responder"
+printf '%-34s %12s %10s %10s %s\n' "  following next links" "$pages_rps" "$pages_p50" "$pages_p99" \
+  "$(ratio "$pages_rps" "$search_rps") of a first page"
+printf '%-34s %12s %10s %10s %s\n' "  _summary=count" "$count_rps" "$count_p50" "$count_p99" \
+  "$(ratio "$count_rps" "$search_rps") of a first page"
 printf '%-34s %12s %10s %10s %s\n' "read one Observation by id" "$read_rps" "$read_p50" "$read_p99" \
   "$(ratio "$read_rps" "$bare_rps") of a bare libmicrohttpd responder"
 printf '%-34s %12s %10s %10s\n' "limit: raw SQLite, 100 rows/commit" "$raw_rps" "-" "-"
 printf '%-34s %12s %10s %10s\n' "limit: bare libmicrohttpd" "$bare_rps" "$bare_p50" "$bare_p99"
 echo
-echo "non-2xx answers: create ${post_bad}, search ${search_bad}, read ${read_bad}"
+echo "non-2xx answers: create ${post_bad}, search ${search_bad} (pages ${pages_bad}, count ${count_bad}), read ${read_bad}"
 echo "stored: ${records} records, ${audits} audit entries; sealed row: body ${body_len} B, original ${orig_len} B"
 echo "server peak RSS under load: $((rss_peak / 1024)) MB"
 echo "server RSS with ${idle_open} idle connections open: $((idle_rss / 1024)) MB"

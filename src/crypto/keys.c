@@ -144,3 +144,12 @@ int mkey_rewrap(const struct master_key *from, const struct master_key *to, cons
     buf_free(&ad);
     return PHR_OK;
 }
+
+void mkey_tag(const struct master_key *mk, const char context[8], const unsigned char *data, size_t len,
+              unsigned char out[MKEY_TAG_BYTES])
+{
+    unsigned char sub[crypto_generichash_KEYBYTES];
+    crypto_kdf_derive_from_key(sub, sizeof sub, 1, context, mk->key);
+    crypto_generichash(out, MKEY_TAG_BYTES, data, len, sub, sizeof sub);
+    sodium_memzero(sub, sizeof sub);
+}

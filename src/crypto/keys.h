@@ -47,4 +47,12 @@ void mkey_seal(const struct master_key *mk, const char *ad, const unsigned char 
 int mkey_open(const struct master_key *mk, const char *ad, const unsigned char *sealed, size_t len,
               unsigned char *out);
 
+/* A tag over data under a key derived from the master key for one purpose
+ * (context: 8 characters, e.g. "pagelink"), so that what the service hands
+ * out and takes back (a page link) cannot be forged, by any instance that
+ * shares the key file. */
+#define MKEY_TAG_BYTES 16
+void mkey_tag(const struct master_key *mk, const char context[8], const unsigned char *data, size_t len,
+              unsigned char out[MKEY_TAG_BYTES]);
+
 #endif

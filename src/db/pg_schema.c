@@ -222,6 +222,11 @@ static const char p7_client_scopes[] = "ALTER TABLE recipients ADD COLUMN scopes
 /* SQLite's migration 25: a partner's JWKS URL. */
 static const char p8_jwks_uri[] = "ALTER TABLE recipients ADD COLUMN jwks_uri TEXT;";
 
+/* SQLite's migration 26: which version replaced a superseded one. */
+static const char p9_superseded_by[] =
+    "ALTER TABLE records ADD COLUMN superseded_by BIGINT;"
+    "CREATE INDEX records_superseded ON records(person_id, superseded_by) WHERE current = 0;";
+
 const struct db_migration pg_migrations[] = {
     {NULL, p1_schema},
     {NULL, p2_oauth_clients},
@@ -231,5 +236,6 @@ const struct db_migration pg_migrations[] = {
     {NULL, p6_app_scopes},
     {NULL, p7_client_scopes},
     {NULL, p8_jwks_uri},
+    {NULL, p9_superseded_by},
 };
 const int pg_migration_count = (int)(sizeof pg_migrations / sizeof pg_migrations[0]);

@@ -590,6 +590,13 @@ static const char m24_client_scopes[] = "ALTER TABLE recipients ADD COLUMN scope
  * JWKS by URL, fetched at each token request), instead of a JWKS kept here. */
 static const char m25_jwks_uri[] = "ALTER TABLE recipients ADD COLUMN jwks_uri TEXT;";
 
+/* Which version replaced a superseded one (its rowid), so that a search
+ * walked page by page keeps the records as they stood when it began (issue
+ * 20): versions replaced before this migration predate every walk. */
+static const char m26_superseded_by[] =
+    "ALTER TABLE records ADD COLUMN superseded_by INTEGER;"
+    "CREATE INDEX records_superseded ON records(person_id, superseded_by) WHERE current = 0;";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -604,6 +611,6 @@ const struct db_migration sqlite_migrations[] = {
     {NULL, m17_second_factor_codes}, {NULL, m18_data_kind}, {NULL, m19_oauth_clients},
     {NULL, m20_apps}, {NULL, m21_bulk_parameters},
     {NULL, m22_bulk_prepared}, {NULL, m23_app_scopes},
-    {NULL, m24_client_scopes}, {NULL, m25_jwks_uri},
+    {NULL, m24_client_scopes}, {NULL, m25_jwks_uri}, {NULL, m26_superseded_by},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

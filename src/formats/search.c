@@ -77,13 +77,40 @@ static int parse_date(const char *v, int tz, struct record_query *q, struct faul
     return 0;
 }
 
+/* _sort=-date,code: the keys in order, '-' for descending. */
+static int parse_sort(const char *v, struct record_query *q)
+{
+    static const struct {
+        const char *name;
+        enum sort_key key;
+    } keys[] = {{"date", SORT_DATE}, {"_lastUpdated", SORT_LAST_UPDATED}, {"code", SORT_CODE}, {"_id", SORT_ID}};
+    while (*v) {
+        int desc = *v == '-';
+        v += desc;
+        size_t n = strcspn(v, ",");
+        size_t i;
+        for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            if (strlen(keys[i].name) == n && !strncmp(v, keys[i].name, n))
+                break;
+        if (i == sizeof keys / sizeof keys[0] || q->nsort == QUERY_MAX_SORT)
+            return -1;
+        for (int j = 0; j < q->nsort; j++)
+            if (q->sort[j].key == keys[i].key)
+                return -1;
+        q->sort[q->nsort++] = (struct sort_term){keys[i].key, desc};
+        v += n;
+        if (*v == ',' && !*++v)
+            return -1;
+    }
+    return q->nsort ? 0 : -1;
+}
+
 int search_parse(const struct search_arg *args, int n, int tz, struct search_params *out, struct fault *fault)
 {
     memset(out, 0, sizeof *out);
     struct record_query *q = &out->q;
     q->resource_type = "Observation";
     q->count = SEARCH_DEFAULT_COUNT;
-    q->sort_desc = 1;
     int seen_code = 0, seen_cat = 0, seen_patient = 0, summary_count = 0;
 
     for (int i = 0; i < n; i++) {
@@ -118,18 +145,20 @@ int search_parse(const struct search_arg *args, int n, int tz, struct search_par
             if (parse_int(v, 0, 1000000000L, &num))
                 return fault_set(fault, F_BAD_REQUEST, "_count", "_count must be a whole number from 0");
             q->count = num > SEARCH_MAX_COUNT ? SEARCH_MAX_COUNT : (int)num;
-        } else if (strcmp(k, "_offset") == 0) {
-            if (parse_int(v, 0, SEARCH_MAX_OFFSET, &num))
-                return fault_set(fault, F_BAD_REQUEST, "_offset", "_offset must be a whole number from 0 to %d",
-                                 SEARCH_MAX_OFFSET);
-            q->offset = (int)num;
+        } else if (strcmp(k, "_page") == 0) {
+            if (out->page || !*v)
+                return fault_set(fault, F_BAD_REQUEST, "_page", "give one _page, as a Bundle's link gave it");
+            out->page = v;
+        } else if (strcmp(k, "_id") == 0) {
+            if (q->id || copy_bounded(out->id, sizeof out->id, v, strlen(v)) || !*v || strchr(v, ','))
+                return fault_set(fault, F_BAD_REQUEST, "_id", "_id must name one id");
+            q->id = out->id;
         } else if (strcmp(k, "_sort") == 0) {
-            if (strcmp(v, "date") == 0)
-                q->sort_desc = 0;
-            else if (strcmp(v, "-date") == 0)
-                q->sort_desc = 1;
-            else
-                return fault_set(fault, F_BAD_REQUEST, "_sort", "_sort must be date or -date");
+            if (q->nsort || parse_sort(v, q))
+                return fault_set(fault, F_BAD_REQUEST, "_sort",
+                                 "_sort must list up to %d of date, _lastUpdated, code, _id, each with - for "
+                                 "descending (e.g. -date,code)",
+                                 QUERY_MAX_SORT);
         } else if (strcmp(k, "_total") == 0) {
             if (strcmp(v, "accurate") == 0)
                 out->total_accurate = 1;
@@ -152,8 +181,9 @@ int search_parse(const struct search_arg *args, int n, int tz, struct search_par
                 return fault_set(fault, F_BAD_REQUEST, "_pretty", "_pretty must be true or false");
         } else {
             return fault_set(fault, F_UNSUPPORTED_PARAMETER, k,
-                             "unknown search parameter '%.40s' (supported: patient, code, date, category, _count, "
-                             "_sort, _offset, _total, _summary=count, _format, _pretty)",
+                             "unknown search parameter '%.40s' (supported: patient, code, date, category, _id, "
+                             "_count, _sort, _total, _summary=count, _format, _pretty, and _page in the Bundle's "
+                             "links)",
                              k);
         }
     }

@@ -15,9 +15,16 @@
 #define FHIR_TYPE "application/fhir+json; charset=utf-8"
 #define MAX_SEARCH_ARGS 32
 
-#define MED_PAGING                                                                                       \
-    "{\"name\":\"_count\",\"type\":\"number\"},{\"name\":\"_sort\",\"type\":\"string\"},"                     \
-    "{\"name\":\"_offset\",\"type\":\"number\"},{\"name\":\"_total\",\"type\":\"token\"}"
+/* What every record type's search takes besides its own parameters. */
+#define PAGING                                                                                                   \
+    "{\"name\":\"_id\",\"type\":\"token\"},"                                                                     \
+    "{\"name\":\"_count\",\"type\":\"number\",\"documentation\":\"at most 500 a page (more is clamped); the "      \
+    "Bundle's links page on: they hold while records are added or corrected (the records as they stood at the "   \
+    "first page), for a day, to the caller that got them\"},"                                                       \
+    "{\"name\":\"_sort\",\"type\":\"string\",\"documentation\":\"up to three of date, _lastUpdated, code, _id, "    \
+    "- for descending; -date by default\"},"                                                                        \
+    "{\"name\":\"_total\",\"type\":\"token\",\"documentation\":\"accurate counts every match; otherwise total is " \
+    "given when the first page is the last\"}"
 
 void route_fhir_metadata(struct request *r)
 {
@@ -65,32 +72,28 @@ void route_fhir_metadata(struct request *r)
                 "{\"name\":\"code\",\"type\":\"token\"},"
                 "{\"name\":\"date\",\"type\":\"date\",\"documentation\":\"prefixes eq ne ge le gt lt\"},"
                 "{\"name\":\"category\",\"type\":\"token\"},"
-                "{\"name\":\"_count\",\"type\":\"number\"},"
-                "{\"name\":\"_sort\",\"type\":\"string\",\"documentation\":\"date or -date\"},"
-                "{\"name\":\"_offset\",\"type\":\"number\",\"documentation\":\"paging, as in next links\"},"
-                "{\"name\":\"_total\",\"type\":\"token\",\"documentation\":\"accurate counts every match; "
-                "otherwise total is given on the last page\"}]},"
+                PAGING "]},"
                 "{\"type\":\"MedicationDispense\",\"conditionalRead\":\"full-support\",\"supportedProfile\":[\"http://jpfhir.jp/fhir/core/"
                 "StructureDefinition/JP_MedicationDispense\"],\"documentation\":\"Medicines dispensed, from "
                 "imported お薬手帳 texts and FHIR files (POST /api/v1/imports).\",\"interaction\":[{\"code\":\"read\"},"
                 "{\"code\":\"vread\"},{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],"
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"},{\"name\":\"code\",\"type\":"
-                "\"token\"},{\"name\":\"date\",\"type\":\"date\"}," MED_PAGING "]},"
+                "\"token\"},{\"name\":\"date\",\"type\":\"date\"}," PAGING "]},"
                 "{\"type\":\"MedicationStatement\",\"conditionalRead\":\"full-support\",\"documentation\":\"Medicines the person takes (OTC ones among "
                 "them), from imported お薬手帳 texts and FHIR files.\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},"
                 "{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],\"searchParam\":[{\"name\":"
                 "\"patient\",\"type\":\"reference\"},{\"name\":\"code\",\"type\":\"token\"},{\"name\":"
-                "\"date\",\"type\":\"date\"}," MED_PAGING "]},"
+                "\"date\",\"type\":\"date\"}," PAGING "]},"
                 "{\"type\":\"Immunization\",\"conditionalRead\":\"full-support\",\"supportedProfile\":[\"http://jpfhir.jp/fhir/core/StructureDefinition/"
                 "JP_Immunization\"],\"documentation\":\"Vaccinations, from imported FHIR files.\",\"interaction\":[{"
                 "\"code\":\"read\"},{\"code\":\"vread\"},{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],"
                 "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"},{\"name\":\"code\",\"type\":\"token\"},"
-                "{\"name\":\"date\",\"type\":\"date\"}," MED_PAGING "]},"
+                "{\"name\":\"date\",\"type\":\"date\"}," PAGING "]},"
                 "{\"type\":\"DocumentReference\",\"conditionalRead\":\"full-support\",\"documentation\":\"Each imported file (特定健診 CDA, FHIR file, "
                 "お薬手帳 text, CSV, SPHR package) as it came: GET /fhir/Binary/{id} (or /api/v1/me/documents/{id}/original) "
                 "gives its bytes unchanged.\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},{\"code\":"
                 "\"history-instance\"},{\"code\":\"search-type\"}],\"searchParam\":[{\"name\":\"patient\",\"type\":"
-                "\"reference\"},{\"name\":\"date\",\"type\":\"date\"}," MED_PAGING "]},"
+                "\"reference\"},{\"name\":\"date\",\"type\":\"date\"}," PAGING "]},"
                 "{\"type\":\"Binary\",\"documentation\":\"An imported file's bytes as it came, by its "
                 "DocumentReference's id: the url a Bulk export's DocumentReference gives; to the person, and to a "
                 "client whose consent covers documents.\",\"interaction\":[{\"code\":\"read\"}]},"
@@ -250,25 +253,26 @@ void route_fhir_search(struct request *r)
     /* An app's token acts for one person: that person, unless named. */
     if (!p.patient && r->actor.patient)
         p.patient = r->actor.patient;
-    struct buf self;
-    buf_init(&self);
-    int err = buf_puts(&self, req_base_url(r)) || buf_puts(&self, "/") || buf_puts(&self, type);
+    /* The query the links repeat: every parameter as given, but _page. */
+    struct buf query;
+    buf_init(&query);
+    int err = buf_puts(&query, type);
     int first = 1;
     for (int i = 0; i < g.n && !err; i++) {
-        if (strcmp(g.a[i].key, "_offset") == 0)
+        if (strcmp(g.a[i].key, "_page") == 0)
             continue;
-        err = buf_puts(&self, first ? "?" : "&") || form_encode(&self, g.a[i].key) || buf_puts(&self, "=") ||
-              form_encode(&self, g.a[i].value ? g.a[i].value : "");
+        err = buf_puts(&query, first ? "?" : "&") || form_encode(&query, g.a[i].key) || buf_puts(&query, "=") ||
+              form_encode(&query, g.a[i].value ? g.a[i].value : "");
         first = 0;
     }
     struct op *op = NULL;
-    if (err || records_search(r->svc, &r->actor, &p, req_base_url(r), buf_cstr(&self), &op, &fault) != 0) {
-        buf_free(&self);
+    if (err || records_search(r->svc, &r->actor, &p, req_base_url(r), buf_cstr(&query), &op, &fault) != 0) {
+        buf_free(&query);
         if (err)
             return req_refuse(r, F_INTERNAL, "out of memory");
         return req_fault(r, &fault);
     }
-    buf_free(&self);
+    buf_free(&query);
     req_submit(r, op, finish_read);
 }
 

@@ -53,6 +53,7 @@ struct record_row {
     const unsigned char *body, *original;     /* sealed */
     size_t body_len, original_len;
     int current;
+    int64_t rowid;                            /* on reading a search: its place in the order of writing */
 };
 
 enum date_op { DATE_EQ, DATE_NE, DATE_GE, DATE_LE, DATE_GT, DATE_LT };
@@ -63,16 +64,43 @@ struct date_cond {
     int64_t lo, hi;
 };
 
+/* What a search may be sorted by (FHIR _sort), each ascending or not; the
+ * order of writing breaks ties. */
+enum sort_key { SORT_DATE, SORT_LAST_UPDATED, SORT_CODE, SORT_ID };
+#define QUERY_MAX_SORT 3
+
+struct sort_term {
+    enum sort_key key;
+    int desc;
+};
+
+/* A row's place in a search's order: its values of the sort keys (int for
+ * date and _lastUpdated, text for code and _id) and its rowid. */
+struct record_position {
+    int64_t ints[QUERY_MAX_SORT];
+    const char *texts[QUERY_MAX_SORT];
+    int64_t rowid;
+};
+
 struct record_query {
     const char *person_id;
     const char *resource_type;
+    const char *id;                   /* NULL: any */
     const char *code_system, *code;   /* NULL: any */
     const char *category;             /* NULL: any */
     const char *kinds;                /* only these data kinds, ",a,b," (data_kinds_filter); NULL: any */
     struct date_cond dates[QUERY_MAX_DATES];
     int ndates;
-    int sort_desc;
-    int count, offset;
+    struct sort_term sort[QUERY_MAX_SORT];
+    int nsort;                        /* 0: by date, newest first */
+    /* The records as they stood when rowid `snapshot` was the last written
+     * (each in the version then current); 0: the current versions now. */
+    int64_t snapshot;
+    /* Only rows past this place in the order (before it, backwards: then
+     * the rows come nearest first); NULL: from the start. */
+    const struct record_position *after;
+    int backwards;
+    int count;
 };
 
 struct audit_row {

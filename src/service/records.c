@@ -93,6 +93,8 @@ static int write_commit(struct op *o, struct store *st)
     }
     if ((err = store_record_insert(st, &w->row)) != PHR_OK)
         return err;
+    if (w->supersede && (err = store_record_replaced(st, w->row.id, w->row.version)) != PHR_OK)
+        return err;
     char binding[AUDIT_BINDING_MAX];
     audit_record_binding(&w->row, binding);
     return gate_record(st, &o->actor, w->act, subject, binding, NULL, GATE_ALLOW);

@@ -138,9 +138,10 @@ int records_history(struct service *svc, const struct actor *a, const char *type
 /* The Patient resource (its id alone): to the person, and to an app or a
  * partner while something of the person is provided to it (recorded). */
 int patient_read(struct service *svc, const struct actor *a, const char *id, struct op **out, struct fault *fault);
-/* self_url: the request's URL without _offset, for the Bundle's links. */
+/* query: the type and the request's parameters but _page
+ * ("Observation?code=…"), for the Bundle's links (record_bundles.c). */
 int records_search(struct service *svc, const struct actor *a, const struct search_params *p, const char *base_url,
-                   const char *self_url, struct op **out, struct fault *fault);
+                   const char *query, struct op **out, struct fault *fault);
 
 /* A write the gate refuses this actor: *out is an op that records the
  * denial in the handling history and answers it (forbidden), so that a wrong

@@ -35,6 +35,12 @@ static struct db_stmt identities = DB_STMT2(
     " EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, %L), coalesce((SELECT max(%I) FROM %I), 0) + 1,"
     " false)', c.table_name, c.column_name, c.column_name, c.table_name); END LOOP; END $$");
 
+/* The rowids change in a copy (their order does not): a version replaced
+ * before it predates every walk of pages on the copy, as before migration
+ * 26. */
+static struct db_stmt replaced_before = DB_STMT(
+    "copy_replaced_before", "UPDATE records SET superseded_by = NULL WHERE superseded_by IS NOT NULL");
+
 /* PostgreSQL plans by the statistics its autovacuum gathers, a minute or
  * more after a table grows: a store just filled would meanwhile be read
  * with plans made for empty tables (seconds per read instead of
@@ -160,6 +166,8 @@ int store_copy(struct store *from, struct store *to, store_copy_progress progres
         err = s.ncols[t] ? copy_table(from, to, t, &s, progress, arg, rows) : PHR_EINVAL;
     if (!err)
         err = st_exec(to, &identities, DB_NO_ARGS);
+    if (!err)
+        err = st_exec(to, &replaced_before, DB_NO_ARGS);
     if (writing && !err)
         err = store_commit(to);
     else if (writing)

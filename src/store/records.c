@@ -21,6 +21,12 @@ static struct db_stmt get_version = DB_STMT(
     "record_get_version", "SELECT " RECORD_COLS " FROM records WHERE id = ?1 AND version = ?2");
 static struct db_stmt supersede = DB_STMT(
     "record_supersede", "UPDATE records SET current = 0 WHERE id = ?1 AND version = ?2 AND current = 1");
+/* The version that replaced it, named by its place in the order of
+ * writing, so that a search can still find the replaced one where it stood
+ * for a walk of pages begun before. */
+static struct db_stmt replaced_by = DB_STMT(
+    "record_replaced_by", "UPDATE records SET superseded_by = (SELECT rowid FROM records WHERE id = ?1 AND version = ?2)"
+                          " WHERE id = ?1 AND version = ?2 - 1");
 static struct db_stmt history = DB_STMT(
     "record_history", "SELECT " RECORD_COLS " FROM records WHERE id = ?1 ORDER BY version DESC");
 static struct db_stmt by_original = DB_STMT(
@@ -96,10 +102,10 @@ struct each {
 static int each_record(void *arg, const struct db_row *q)
 {
     struct each *e = arg;
-    struct record_row r;
+    struct record_row r = {0};
     record_of(q, &r);
     if (e->paged)
-        e->last = db_int(q, 20);
+        e->last = r.rowid = db_int(q, 20);
     return e->cb(e->arg, &r);
 }
 
@@ -114,6 +120,11 @@ int store_record_get(struct store *st, const char *id, int version, record_cb cb
 int store_record_supersede(struct store *st, const char *id, int version)
 {
     return st_one_changed(st, &supersede, DB_ARGS(DB_STR(id), DB_INT(version)), PHR_ECONFLICT);
+}
+
+int store_record_replaced(struct store *st, const char *id, int version)
+{
+    return st_one_changed(st, &replaced_by, DB_ARGS(DB_STR(id), DB_INT(version)), PHR_ENOTFOUND);
 }
 
 int store_record_history(struct store *st, const char *id, record_cb cb, void *arg)
@@ -175,17 +186,34 @@ int store_record_classify(struct store *st, const char *id, int version, const c
  * WHERE clause names only the conditions given, and its parameters follow
  * in the same order. The date predicates follow FHIR's range semantics
  * (the record's [start, end] against the parameter's [lo, hi]). */
-#define SEARCH_ARGS_MAX (6 + 2 * QUERY_MAX_DATES)
+#define WHERE_ARGS_MAX (7 + 2 * QUERY_MAX_DATES)
+#define PLACE_ARGS_MAX (1 + (QUERY_MAX_SORT + 1) * (QUERY_MAX_SORT + 2) / 2)
+#define SEARCH_ARGS_MAX (2 * (WHERE_ARGS_MAX + 2 + PLACE_ARGS_MAX))
 
-static int where_clause(const struct record_query *q, struct buf *sql, struct db_val *args, int *n)
+struct search_sql {
+    struct buf sql;
+    struct db_val args[SEARCH_ARGS_MAX];
+    int n;
+};
+
+static void arg(struct search_sql *s, struct db_val v)
 {
-    buf_puts(sql, " WHERE current = 1 AND person_id = ? AND resource_type = ?");
-    args[(*n)++] = DB_STR(q->person_id);
-    args[(*n)++] = DB_STR(q->resource_type);
+    if (s->n < SEARCH_ARGS_MAX)
+        s->args[s->n++] = v;
+    else
+        s->sql.failed = 1; /* the bounds above are wrong: refuse rather than run short */
+}
+
+static void where_filters(const struct record_query *q, struct search_sql *s)
+{
+    buf_puts(&s->sql, " WHERE person_id = ? AND resource_type = ?");
+    arg(s, DB_STR(q->person_id));
+    arg(s, DB_STR(q->resource_type));
     static const struct {
         size_t field;
         const char *pred;
     } fields[] = {
+        {offsetof(struct record_query, id), " AND id = ?"},
         {offsetof(struct record_query, code), " AND code = ?"},
         {offsetof(struct record_query, code_system), " AND code_system = ?"},
         {offsetof(struct record_query, category), " AND category = ?"},
@@ -194,8 +222,8 @@ static int where_clause(const struct record_query *q, struct buf *sql, struct db
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         const char *v = *(const char *const *)((const char *)q + fields[i].field);
         if (v) {
-            buf_puts(sql, fields[i].pred);
-            args[(*n)++] = DB_STR(v);
+            buf_puts(&s->sql, fields[i].pred);
+            arg(s, DB_STR(v));
         }
     }
     static const char *const pred[] = {
@@ -208,32 +236,123 @@ static int where_clause(const struct record_query *q, struct buf *sql, struct db
     };
     for (int d = 0; d < q->ndates; d++) {
         const struct date_cond *c = &q->dates[d];
-        buf_puts(sql, pred[c->op]);
+        buf_puts(&s->sql, pred[c->op]);
         if (c->op == DATE_EQ || c->op == DATE_NE) {
-            args[(*n)++] = DB_INT(c->lo);
-            args[(*n)++] = DB_INT(c->hi);
+            arg(s, DB_INT(c->lo));
+            arg(s, DB_INT(c->hi));
         } else {
-            args[(*n)++] = DB_INT(c->op == DATE_GE || c->op == DATE_LT ? c->lo : c->hi);
+            arg(s, DB_INT(c->op == DATE_GE || c->op == DATE_LT ? c->lo : c->hi));
         }
     }
-    return buf_failed(sql) ? PHR_ENOMEM : PHR_OK;
 }
 
-int store_record_search(struct store *st, const struct record_query *q, record_cb cb, void *arg)
+/* Each sort key: its expression in a WHERE clause, and its column in the
+ * search's select list (a compound SELECT orders by columns only). Codes
+ * may be NULL, which the two engines order differently: '' instead. */
+static const struct {
+    const char *expr;
+    int column, text;
+} sort_keys[] = {
+    [SORT_DATE] = {"effective_start", 8, 0},
+    [SORT_LAST_UPDATED] = {"recorded_at", 12, 0},
+    [SORT_CODE] = {"COALESCE(code, '')", 22, 1},
+    [SORT_ID] = {"id", 1, 1},
+};
+#define ROWID_COLUMN 21
+
+static const struct sort_term by_date = {SORT_DATE, 1};
+
+static int term_desc(const struct record_query *q, int i)
 {
-    struct buf sql;
-    buf_init(&sql);
-    struct db_val args[SEARCH_ARGS_MAX];
-    int n = 0;
-    buf_puts(&sql, "SELECT " RECORD_COLS " FROM records");
-    int err = where_clause(q, &sql, args, &n);
-    if (!err && buf_printf(&sql, " ORDER BY effective_start %s, rowid %s LIMIT %d OFFSET %d",
-                           q->sort_desc ? "DESC" : "ASC", q->sort_desc ? "DESC" : "ASC", q->count, q->offset))
+    const struct sort_term *t = q->nsort ? &q->sort[i] : &by_date;
+    return t->desc != q->backwards; /* backwards: every key the other way */
+}
+
+static void place_value(const struct record_query *q, struct search_sql *s, int i)
+{
+    if (i == (q->nsort ? q->nsort : 1))
+        arg(s, DB_INT(q->after->rowid));
+    else if (sort_keys[q->nsort ? q->sort[i].key : SORT_DATE].text)
+        arg(s, DB_STR(q->after->texts[i]));
+    else
+        arg(s, DB_INT(q->after->ints[i]));
+}
+
+static const char *place_expr(const struct record_query *q, int i)
+{
+    return i == (q->nsort ? q->nsort : 1) ? "rowid" : sort_keys[q->nsort ? q->sort[i].key : SORT_DATE].expr;
+}
+
+/* Rows past q->after: (k1 beyond v1) OR (k1 = v1 AND k2 beyond v2) ... with
+ * the rowid last (in the last key's direction), led by k1 not short of v1
+ * so that an index on k1 bounds the scan. */
+static void place_filter(const struct record_query *q, struct search_sql *s)
+{
+    int m = (q->nsort ? q->nsort : 1) + 1;
+    buf_printf(&s->sql, " AND %s %s= ? AND (", place_expr(q, 0), term_desc(q, 0) ? "<" : ">");
+    place_value(q, s, 0);
+    for (int i = 0; i < m; i++) {
+        buf_puts(&s->sql, i ? " OR (" : "(");
+        for (int j = 0; j < i; j++) {
+            buf_printf(&s->sql, "%s = ? AND ", place_expr(q, j));
+            place_value(q, s, j);
+        }
+        buf_printf(&s->sql, "%s %s ?)", place_expr(q, i), term_desc(q, i < m - 1 ? i : m - 2) ? "<" : ">");
+        place_value(q, s, i);
+    }
+    buf_puts(&s->sql, ")");
+}
+
+/* One branch of the search: the current versions written by the
+ * snapshot, or (superseded) the versions replaced after it. */
+static void branch(const struct record_query *q, struct search_sql *s, const char *what, int superseded)
+{
+    buf_printf(&s->sql, "SELECT %s FROM records", what);
+    where_filters(q, s);
+    if (!superseded) {
+        buf_puts(&s->sql, " AND current = 1");
+    } else {
+        buf_puts(&s->sql, " AND current = 0 AND superseded_by > ?");
+        arg(s, DB_INT(q->snapshot));
+    }
+    if (q->snapshot) {
+        buf_puts(&s->sql, " AND rowid <= ?");
+        arg(s, DB_INT(q->snapshot));
+    }
+    if (q->after)
+        place_filter(q, s);
+}
+
+/* The versions a snapshot holds are the current ones written by then and
+ * those replaced since: a record corrected during a walk of pages keeps the
+ * place it had when the walk began, once. */
+static int build(const struct record_query *q, struct search_sql *s, const char *head, const char *what)
+{
+    buf_init(&s->sql);
+    s->n = 0;
+    buf_puts(&s->sql, head);
+    branch(q, s, what, 0);
+    if (q->snapshot) {
+        buf_puts(&s->sql, " UNION ALL ");
+        branch(q, s, what, 1);
+    }
+    return buf_failed(&s->sql) ? PHR_ENOMEM : PHR_OK;
+}
+
+int store_record_search(struct store *st, const struct record_query *q, record_cb cb, void *arg_)
+{
+    struct search_sql s;
+    int err = build(q, &s, "", RECORD_COLS ", rowid, COALESCE(code, '')");
+    int m = q->nsort ? q->nsort : 1;
+    for (int i = 0; i < m; i++)
+        buf_printf(&s.sql, "%s%d %s", i ? ", " : " ORDER BY ", sort_keys[q->nsort ? q->sort[i].key : SORT_DATE].column,
+                   term_desc(q, i) ? "DESC" : "ASC");
+    if (buf_printf(&s.sql, ", %d %s LIMIT %d", ROWID_COLUMN, term_desc(q, m - 1) ? "DESC" : "ASC", q->count))
         err = PHR_ENOMEM;
-    struct each e = {cb, arg, 0, 0};
+    struct each e = {cb, arg_, 1, 0};
     if (!err)
-        err = st->drv->run(st, NULL, sql.data, args, n, each_record, &e, NULL);
-    buf_free(&sql);
+        err = st->drv->run(st, NULL, s.sql.data, s.args, s.n, each_record, &e, NULL);
+    buf_free(&s.sql);
     return err;
 }
 
@@ -245,15 +364,22 @@ static int count_of(void *arg, const struct db_row *r)
 
 int store_record_count(struct store *st, const struct record_query *q, int64_t *out)
 {
-    struct buf sql;
-    buf_init(&sql);
-    struct db_val args[SEARCH_ARGS_MAX];
-    int n = 0;
-    buf_puts(&sql, "SELECT count(*) FROM records");
-    int err = where_clause(q, &sql, args, &n);
+    struct record_query all = *q;
+    all.after = NULL;
+    struct search_sql s;
     *out = 0;
+    int err = build(&all, &s, "SELECT count(*) FROM (", "rowid");
+    if (buf_puts(&s.sql, ") AS matched"))
+        err = PHR_ENOMEM;
     if (!err)
-        err = st->drv->run(st, NULL, sql.data, args, n, count_of, out, NULL);
-    buf_free(&sql);
+        err = st->drv->run(st, NULL, s.sql.data, s.args, s.n, count_of, out, NULL);
+    buf_free(&s.sql);
     return err;
+}
+
+static struct db_stmt last_rowid = DB_STMT("record_last_rowid", "SELECT COALESCE(max(rowid), 0) FROM records");
+
+int store_record_snapshot(struct store *st, int64_t *out)
+{
+    return st_int(st, &last_rowid, DB_NO_ARGS, out);
 }

@@ -15,11 +15,17 @@ int store_record_get(struct store *st, const char *id, int version, record_cb cb
 /* Marks the current version `version` of id as superseded; PHR_ECONFLICT
  * if it is not the current one. */
 int store_record_supersede(struct store *st, const char *id, int version);
+/* After version `version` of id is written over a superseded one: links
+ * the one it replaced to it. */
+int store_record_replaced(struct store *st, const char *id, int version);
 /* Every version, newest first. PHR_ENOTFOUND. */
 int store_record_history(struct store *st, const char *id, record_cb cb, void *arg);
-/* Current versions matching q, by effective time then order of writing. */
+/* The versions matching q (rows carry their rowid), in q's order then the
+ * order of writing, and how many match (q->after aside). */
 int store_record_search(struct store *st, const struct record_query *q, record_cb cb, void *arg);
 int store_record_count(struct store *st, const struct record_query *q, int64_t *n);
+/* The rowid of the last record written: a search snapshot (0 if none). */
+int store_record_snapshot(struct store *st, int64_t *out);
 /* The current record of this type whose original has this keyed digest (a
  * document imported before); id holds 37. PHR_ENOTFOUND. */
 int store_record_by_original(struct store *st, const char *person, const char *type, const unsigned char mac[32],

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
-import { startServer, call, signupAndLogin, bloodPressure, sql, phr, create, publishPurpose, shownHashes } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, sql, phr, create, publishPurpose, shownHashes, nothingFound } from './helpers.mjs';
 
 let srv;
 let app;
@@ -134,7 +134,7 @@ test('R3.3 R3.4 a standalone patient launch: the person sees the app and the dat
   assert.equal(mine.body.total, 1, 'the app sees the person who approved it');
   assert.equal(mine.body.entry[0].resource.component[0].valueQuantity.value, 128);
   const theirs = await call(srv, 'GET', `/fhir/Observation?patient=${bob.personId}`, { token: t.body.access_token });
-  assert.equal(theirs.status, 404, 'never anyone else, even one who consented to nothing for it');
+  nothingFound(theirs, 'never anyone else, even one who consented to nothing for it');
   const bulk = await call(srv, 'GET', '/fhir/$export', { token: t.body.access_token,
     headers: { accept: 'application/fhir+json', prefer: 'respond-async' } });
   assert.ok([403, 404].includes(bulk.status), `an app's token gets no bulk export: ${bulk.status}`);

@@ -2,7 +2,7 @@
 // records; everything else is 404 (ids do not leak) and is audited.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, call, signupAndLogin, bloodPressure, quantity, sql } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, quantity, sql, nothingFound } from './helpers.mjs';
 
 let srv, alice, bob, aliceRecord;
 before(async () => {
@@ -32,14 +32,16 @@ test('R2.3 another person cannot read a record: 404 like a missing id, and audit
   assert.equal(row, `record.read|${alice.personId}|${aliceRecord.id}`);
 });
 
-test('R2.3 another person cannot search someone else: 404 and audited', async () => {
+test('R2.3 another person cannot search someone else: nothing found, as for an id no one has, and audited', async () => {
   const before = denials(bob);
   const r = await call(srv, 'GET', `/fhir/Observation?patient=${alice.personId}`, { token: bob.token });
-  assert.equal(r.status, 404);
-  assert.equal(r.body.resourceType, 'OperationOutcome');
+  nothingFound(r, 'someone else');
   const r2 = await call(srv, 'GET', `/fhir/Observation?subject=Patient/${alice.personId}&code=85354-9`, { token: bob.token });
-  assert.equal(r2.status, 404);
-  assert.equal(denials(bob), before + 2);
+  nothingFound(r2, 'someone else, by subject');
+  const r3 = await call(srv, 'GET', '/fhir/Observation?patient=00000000-0000-4000-8000-000000000000', { token: bob.token });
+  nothingFound(r3, 'no one');
+  assert.deepEqual(Object.keys(r3.body).sort(), Object.keys(r.body).sort(), 'the same answer either way');
+  assert.equal(denials(bob), before + 3);
   // Bob's own search holds nothing of Alice's.
   const own = await call(srv, 'GET', '/fhir/Observation', { token: bob.token });
   assert.equal(own.body.total, 0);

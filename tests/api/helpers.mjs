@@ -170,6 +170,17 @@ export async function startServer({ env = {}, data, args = [], publish = true } 
   };
 }
 
+// A search that found nothing: what the gate's refusal of a search looks
+// like (issue 20 item 3), the same as for a person with no records, so that
+// the answer tells neither whether the person exists nor what they decided.
+export function nothingFound(r, why = '') {
+  assert.equal(r.status, 200, `${why}: ${r.text}`);
+  assert.equal(r.body.resourceType, 'Bundle', why);
+  assert.equal(r.body.type, 'searchset', why);
+  assert.equal(r.body.total, 0, why);
+  assert.deepEqual(r.body.entry ?? [], [], why);
+}
+
 export async function call(srv, method, path, { token, body, json = true, headers = {} } = {}) {
   const h = { ...headers };
   if (token) h.authorization = `Bearer ${token}`;

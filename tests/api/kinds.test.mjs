@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, quantity, sql, phr, decide, importFile, publishPurpose, clientToken, exportStatus } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, quantity, sql, phr, decide, importFile, publishPurpose, clientToken, exportStatus, nothingFound } from './helpers.mjs';
 
 const CDA = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
 const OKUSURI = readFileSync(new URL('../fixtures/jahis/tc-minimal-valid.txt', import.meta.url));
@@ -121,7 +121,7 @@ test('R3.4 medication and imported files are covered by no kind the person conse
   for (const type of ['MedicationDispense', 'MedicationStatement', 'DocumentReference', 'Immunization']) {
     const before = denials();
     const r = await get(`/fhir/${type}?patient=${carol.personId}`);
-    assert.equal(r.status, 404, `${type}: ${r.text}`);
+    nothingFound(r, type);
     assert.equal(denials(), before + 1, `${type}: recorded`);
   }
   const docs = sql(srv.data, `SELECT id FROM records WHERE person_id = '${carol.personId}' AND resource_type = 'DocumentReference'`).split('\n');

@@ -90,7 +90,7 @@ test('R2.3 R3.12 a record row edited, deleted, inserted or rolled back is found,
     ['a body swapped', `UPDATE records SET body = (SELECT body FROM records WHERE id = '${weight}') WHERE id = '${bp}' AND version = 2`, new RegExp(`${bp}/_history/2: the row differs`)],
     ['a version deleted', `DELETE FROM records WHERE id = '${bp}' AND version = 2`, new RegExp(`${bp}/_history/2: a version its write recorded is gone`)],
     ['rolled back to the first value', `UPDATE records SET current = 1 WHERE id = '${bp}' AND version = 1; UPDATE records SET current = 0 WHERE id = '${bp}' AND version = 2`, new RegExp(`${bp}/_history/1: an older version is current`)],
-    ['a row inserted past the service', `INSERT INTO records SELECT '00000000-0000-7000-8000-00000000abcd', version, person_id, resource_type, code_system, code, category, effective_start, effective_end, data_category, source, recorded_at, recorded_by, channel, original_mac, alg, body, original, current, data_kind FROM records WHERE id = '${weight}'`, /00000000-0000-7000-8000-00000000abcd\/_history\/1: no write recorded/],
+    ['a row inserted past the service', `INSERT INTO records SELECT '00000000-0000-7000-8000-00000000abcd', version, person_id, resource_type, code_system, code, category, effective_start, effective_end, data_category, source, recorded_at, recorded_by, channel, original_mac, alg, body, original, current, data_kind, superseded_by FROM records WHERE id = '${weight}'`, /00000000-0000-7000-8000-00000000abcd\/_history\/1: no write recorded/],
   ];
   for (const [what, statement, message] of cases) {
     const dir = copy();

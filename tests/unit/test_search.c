@@ -19,8 +19,9 @@ static void defaults(void **state)
     struct fault fault;
     assert_int_equal(search_parse(NULL, 0, 540, &p, &fault), 0);
     assert_int_equal(p.q.count, SEARCH_DEFAULT_COUNT);
-    assert_int_equal(p.q.sort_desc, 1);
+    assert_int_equal(p.q.nsort, 0); /* the store's default: by date, newest first */
     assert_null(p.patient);
+    assert_null(p.page);
     assert_null(p.q.code);
 }
 
@@ -29,7 +30,8 @@ static void all_parameters(void **state)
     (void)state;
     struct search_arg a[] = {{"patient", "Patient/abc"}, {"code", "http://loinc.org|85354-9"},
                              {"date", "ge2024-01-01"}, {"date", "lt2024-02-01T00:00:00Z"},
-                             {"category", "vital-signs"}, {"_count", "10"}, {"_sort", "date"}, {"_offset", "20"}};
+                             {"category", "vital-signs"}, {"_count", "10"}, {"_sort", "date,-_lastUpdated,_id"}, {"_page", "AbC"},
+                             {"_id", "r1"}};
     struct search_params p;
     struct fault fault;
     assert_int_equal(search_parse(a, N(a), 540, &p, &fault), 0);
@@ -41,8 +43,14 @@ static void all_parameters(void **state)
     assert_int_equal(p.q.dates[0].op, DATE_GE);
     assert_int_equal(p.q.dates[1].op, DATE_LT);
     assert_int_equal(p.q.count, 10);
-    assert_int_equal(p.q.offset, 20);
-    assert_int_equal(p.q.sort_desc, 0);
+    assert_string_equal(p.page, "AbC");
+    assert_string_equal(p.q.id, "r1");
+    assert_int_equal(p.q.nsort, 3);
+    assert_int_equal(p.q.sort[0].key, SORT_DATE);
+    assert_int_equal(p.q.sort[0].desc, 0);
+    assert_int_equal(p.q.sort[1].key, SORT_LAST_UPDATED);
+    assert_int_equal(p.q.sort[1].desc, 1);
+    assert_int_equal(p.q.sort[2].key, SORT_ID);
     /* Past the limit: clamped. _summary=count: none, whatever _count says. */
     struct search_arg many[] = {{"_count", "9999"}}, summary[] = {{"_count", "7"}, {"_summary", "count"}};
     assert_int_equal(search_parse(many, N(many), 540, &p, &fault), 0);
@@ -71,7 +79,8 @@ static void refusals(void **state)
         {{"_count", "-1"}}, {{"_count", "ten"}}, {{"date", "xx2024"}},
         {{"date", "2024-13-01"}}, {{"_sort", "value"}}, {{"name", "x"}}, {{"code", "a,b"}},
         {{"code", "http://loinc.org|"}}, {{"patient", ""}}, {{"category", "http://other|vital-signs"}},
-        {{"_offset", "99999999999"}},
+        {{"_offset", "20"}}, {{"_sort", "date,date"}}, {{"_sort", "date,"}}, {{"_sort", "-"}},
+        {{"_sort", "date,code,_id,_lastUpdated"}}, {{"_page", ""}}, {{"_id", "a,b"}},
     };
     for (int i = 0; i < N(bad); i++) {
         memset(&fault, 0, sizeof fault);

@@ -143,7 +143,8 @@ static void search_by_person_code_and_dates(void **state)
         add_record(st, id, 1, "p1", i % 2 ? "29463-7" : "85354-9", 1000 * (i + 1) * 1000, 1);
     }
     add_record(st, "b0", 1, "p2", "85354-9", 3000000, 1);
-    struct record_query q = {.person_id = "p1", .resource_type = "Observation", .count = 10, .sort_desc = 0};
+    struct record_query q = {.person_id = "p1", .resource_type = "Observation", .count = 10,
+                              .sort = {{SORT_DATE, 0}}, .nsort = 1};
     struct collected c = {.n = 0};
     int64_t n;
     assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
@@ -168,16 +169,26 @@ static void search_by_person_code_and_dates(void **state)
     assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.ids[0], "a4");
-    /* paging */
+    /* Paging by place: after a3 (4,000,000, the fourth written), a4 alone;
+     * backwards from it, a2 then a1, nearest first. */
     q.ndates = 0;
     q.count = 2;
-    q.offset = 4;
+    struct record_position a3 = {.ints = {4000000}, .rowid = 4};
+    q.after = &a3;
     c.n = 0;
     assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
     assert_int_equal(c.n, 1);
+    assert_string_equal(c.ids[0], "a4");
+    q.backwards = 1;
+    c.n = 0;
+    assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.ids[0], "a2");
+    assert_string_equal(c.ids[1], "a1");
+    q.after = NULL;
+    q.backwards = 0;
     /* Only the kinds of data asked for (a recipient's consent), counted the same way. */
     q.count = 10;
-    q.offset = 0;
     q.kinds = ",body-weight,";
     assert_int_equal(store_record_count(st, &q, &n), PHR_OK);
     assert_int_equal(n, 2);
@@ -188,6 +199,40 @@ static void search_by_person_code_and_dates(void **state)
     q.kinds = ",";
     assert_int_equal(store_record_count(st, &q, &n), PHR_OK);
     assert_int_equal(n, 0);
+}
+
+/* A snapshot holds the records as they stood: one written after it is not
+ * there, and one corrected after it is there once, in the version it had. */
+static void search_snapshot(void **state)
+{
+    struct store *st = ((struct store_fixture *)*state)->st;
+    add_person(st, "p1", "alice");
+    add_record(st, "a0", 1, "p1", "85354-9", 1000000, 1);
+    add_record(st, "a1", 1, "p1", "85354-9", 2000000, 1);
+    int64_t snap;
+    assert_int_equal(store_record_snapshot(st, &snap), PHR_OK);
+    assert_int_equal(snap, 2);
+    assert_int_equal(store_record_supersede(st, "a0", 1), PHR_OK);
+    add_record(st, "a0", 2, "p1", "85354-9", 9000000, 1);
+    assert_int_equal(store_record_replaced(st, "a0", 2), PHR_OK);
+    add_record(st, "a2", 1, "p1", "85354-9", 3000000, 1);
+    struct record_query q = {.person_id = "p1", .resource_type = "Observation", .count = 10, .snapshot = snap};
+    struct collected c = {.n = 0};
+    assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.ids[0], "a1");
+    assert_string_equal(c.ids[1], "a0");
+    assert_int_equal(c.versions[1], 1);
+    int64_t n;
+    assert_int_equal(store_record_count(st, &q, &n), PHR_OK);
+    assert_int_equal(n, 2);
+    /* Now: the current versions, the corrected one where it now stands. */
+    q.snapshot = 0;
+    c.n = 0;
+    assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
+    assert_int_equal(c.n, 3);
+    assert_string_equal(c.ids[0], "a0");
+    assert_int_equal(c.versions[0], 2);
 }
 
 /* A record written before records had a kind matches no kind until it
@@ -354,6 +399,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(throttle, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(versions_and_history, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(search_by_person_code_and_dates, store_fixture_setup, store_fixture_teardown),
+        cmocka_unit_test_setup_teardown(search_snapshot, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(unclassified_records, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(newer_schema_refused, store_fixture_setup, store_fixture_teardown),
         cmocka_unit_test_setup_teardown(data_keys_move_to_the_key_store, store_fixture_setup, store_fixture_teardown),

@@ -1,0 +1,60 @@
+/* Shared by record_reads.c (a record, its versions) and record_bundles.c
+ * (a search's pages, a history): the read op and how rows are kept. */
+#ifndef PHR_READS_INTERNAL_H
+#define PHR_READS_INTERNAL_H
+
+#include "service/internal.h"
+#include "service/page_links.h"
+
+struct sealed {
+    char id[ID_LEN + 1];
+    int version, alg;
+    int64_t recorded_at;
+    unsigned char *body;         /* the resource, or (original reads) the original */
+    size_t len;
+    int replaced;                /* search: replaced since the snapshot; its current version is sent */
+};
+
+struct read_op {
+    struct op op;
+    enum action act;
+    enum decision d;
+    char subject[ID_LEN + 1];
+    struct sealed *rows;
+    size_t nrows, cap;
+    int64_t total;                 /* -1: not counted */
+    const char *type;              /* only records of this resource type (static) */
+    int original;                  /* keep the original as submitted, not the resource */
+    struct buf ids;                /* for the audit entry */
+    /* A recipient's: current versions only, what it would be provided, and
+     * the kinds it asked for (a search: those its consent covered when the
+     * page was read). */
+    int current_only;
+    struct provision_list provided;
+    data_kinds asked;
+    char base_url[256];
+    /* A search: the page (limit rows; more: one row past it was found), the
+     * order, the link it was reached by and the places of its first and
+     * last rows as they came, for the links to the pages beside it. */
+    int search, more;
+    size_t limit;
+    struct sort_term sort[QUERY_MAX_SORT];
+    int nsort;
+    struct page_link link, came_first, came_last;
+    int reached_by_link;
+    struct buf query, binding;     /* "Observation?code=…" (no _page); the caller and the query */
+};
+
+struct read_op *read_op_new(struct service *svc, const struct actor *a, enum action act, const struct op_ops *ops);
+/* A record_cb keeping the row into r (of r->type only). */
+int keep_row(void *arg, const struct record_row *row);
+/* The rows' person's data key (caller wipes it), and row i opened into out. */
+int read_key(struct read_op *r, unsigned char key[DATA_KEY_BYTES]);
+int open_row(struct read_op *r, const unsigned char key[DATA_KEY_BYTES], size_t i, struct buf *out);
+int read_commit(struct op *o, struct store *st);
+void read_destroy(struct op *o);
+
+/* A history's or a search's Bundle (record_bundles.c). */
+extern const struct op_ops bundle_ops;
+
+#endif
