@@ -94,8 +94,11 @@ struct record_query {
     struct sort_term sort[QUERY_MAX_SORT];
     int nsort;                        /* 0: by date, newest first */
     /* The records as they stood when rowid `snapshot` was the last written
-     * (each in the version then current); 0: the current versions now. */
+     * (each in the version then current); 0: the current versions now.
+     * replaced: also look among the versions replaced since (none were, the
+     * search is simpler: store_record_replaced_since). */
     int64_t snapshot;
+    int replaced;
     /* Only rows past this place in the order (before it, backwards: then
      * the rows come nearest first); NULL: from the start. */
     const struct record_position *after;

@@ -58,22 +58,20 @@ static int64_t get64(const unsigned char *p)
     return (int64_t)v;
 }
 
-static void tag(const struct master_key *mk, const char *binding, const unsigned char *payload, size_t len,
-                unsigned char out[MKEY_TAG_BYTES])
+/* The tag over the binding, its end, then the payload: no two (binding,
+ * payload) pairs give the same bytes. Neither is secret. */
+static int tag(const struct master_key *mk, const char *binding, const unsigned char *payload, size_t len,
+               unsigned char out[MKEY_TAG_BYTES])
 {
-    /* The binding, its end, then the payload: no two (binding, payload)
-     * pairs give the same bytes. */
-    size_t blen = strlen(binding);
-    unsigned char *all = sodium_malloc(blen + 1 + len);
-    if (!all) {
-        memset(out, 0, MKEY_TAG_BYTES); /* matches nothing a decode computes with memory */
-        return;
+    struct buf all;
+    buf_init(&all);
+    if (buf_append(&all, binding, strlen(binding) + 1) || buf_append(&all, payload, len)) {
+        buf_free(&all);
+        return PHR_ENOMEM;
     }
-    memcpy(all, binding, blen);
-    all[blen] = 0;
-    memcpy(all + blen + 1, payload, len);
-    mkey_tag(mk, TAG_CONTEXT, all, blen + 1 + len, out);
-    sodium_free(all);
+    mkey_tag(mk, TAG_CONTEXT, (const unsigned char *)all.data, all.len, out);
+    buf_free(&all);
+    return PHR_OK;
 }
 
 int page_link_encode(const struct master_key *mk, const char *binding, const struct sort_term *sort, int nsort,
@@ -104,7 +102,8 @@ int page_link_encode(const struct master_key *mk, const char *binding, const str
             }
         }
     }
-    tag(mk, binding, b, n, b + n);
+    if (tag(mk, binding, b, n, b + n))
+        return PHR_ENOMEM;
     n += MKEY_TAG_BYTES;
     char text[sodium_base64_ENCODED_LEN(LINK_MAX, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
     sodium_bin2base64(text, sizeof text, b, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -124,8 +123,7 @@ int page_link_decode(const struct master_key *mk, const char *binding, const str
         return PHR_EINVAL;
     size_t body = n - MKEY_TAG_BYTES;
     unsigned char want[MKEY_TAG_BYTES];
-    tag(mk, binding, b, body, want);
-    if (sodium_memcmp(want, b + body, MKEY_TAG_BYTES) != 0 || b[0] != LINK_VERSION || b[1] > PAGE_PREVIOUS)
+    if (tag(mk, binding, b, body, want) || sodium_memcmp(want, b + body, MKEY_TAG_BYTES) != 0 || b[0] != LINK_VERSION || b[1] > PAGE_PREVIOUS)
         return PHR_EINVAL;
     /* Tagged by us: the layout is ours, yet read within bounds all the same. */
     out->dir = (enum page_dir)b[1];

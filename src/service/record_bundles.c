@@ -187,6 +187,29 @@ static int freshen_replaced(struct read_op *r, struct store *rd, const struct re
     return PHR_OK;
 }
 
+/* The page as the snapshot holds it. Versions are seldom replaced during a
+ * walk: the current versions written by the snapshot are read first, and
+ * only if some version was replaced since (asked after, so that nothing
+ * replaced in between is missed) is the page read again with those. */
+static int search_snapshot(struct read_op *r, struct store *rd, struct record_query *q)
+{
+    q->replaced = 0;
+    int err = store_record_search(rd, q, keep_row, r);
+    int any = 0;
+    if (!err && q->snapshot)
+        err = store_record_replaced_since(rd, q->person_id, q->snapshot, &any);
+    if (err || !any)
+        return err;
+    for (size_t i = 0; i < r->nrows; i++)
+        free(r->rows[i].body);
+    r->nrows = 0;
+    r->more = 0;
+    buf_reset(&r->ids);
+    provision_list_free(&r->provided);
+    q->replaced = 1;
+    return store_record_search(rd, q, keep_row, r);
+}
+
 /* Rows read backwards came nearest first: put them in the search's order. */
 static void turn_round(struct read_op *r)
 {
@@ -299,12 +322,14 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
      * known anyway: a first page that is also the last. One row past the
      * page says whether there is a further one. */
     r->total = -1;
-    if (!err && (p->total_accurate || q.count == 0))
+    if (!err && (p->total_accurate || q.count == 0)) {
+        q.replaced = 1;
         err = store_record_count(rd, &q, &r->total);
+    }
     if (!err && q.count > 0) {
         r->limit = (size_t)q.count;
         q.count++;
-        err = store_record_search(rd, &q, keep_row, r);
+        err = search_snapshot(r, rd, &q);
         if (!err)
             err = freshen_replaced(r, rd, &q);
         if (!err && q.backwards)

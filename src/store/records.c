@@ -332,7 +332,7 @@ static int build(const struct record_query *q, struct search_sql *s, const char 
     s->n = 0;
     buf_puts(&s->sql, head);
     branch(q, s, what, 0);
-    if (q->snapshot) {
+    if (q->snapshot && q->replaced) {
         buf_puts(&s->sql, " UNION ALL ");
         branch(q, s, what, 1);
     }
@@ -378,8 +378,19 @@ int store_record_count(struct store *st, const struct record_query *q, int64_t *
 }
 
 static struct db_stmt last_rowid = DB_STMT("record_last_rowid", "SELECT COALESCE(max(rowid), 0) FROM records");
+static struct db_stmt replaced_since = DB_STMT(
+    "record_replaced_since", "SELECT count(*) FROM (SELECT 1 FROM records WHERE person_id = ?1 AND current = 0"
+                             " AND superseded_by > ?2 LIMIT 1) AS any_replaced");
 
 int store_record_snapshot(struct store *st, int64_t *out)
 {
     return st_int(st, &last_rowid, DB_NO_ARGS, out);
+}
+
+int store_record_replaced_since(struct store *st, const char *person, int64_t snapshot, int *any)
+{
+    int64_t n = 0;
+    int err = st_int(st, &replaced_since, DB_ARGS(DB_STR(person), DB_INT(snapshot)), &n);
+    *any = n > 0;
+    return err;
 }

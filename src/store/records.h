@@ -26,6 +26,10 @@ int store_record_search(struct store *st, const struct record_query *q, record_c
 int store_record_count(struct store *st, const struct record_query *q, int64_t *n);
 /* The rowid of the last record written: a search snapshot (0 if none). */
 int store_record_snapshot(struct store *st, int64_t *out);
+/* Whether a version of the person's was replaced after the snapshot. A
+ * replacement is one transaction: asked after a search without
+ * q->replaced, "no" proves that search saw the snapshot whole. */
+int store_record_replaced_since(struct store *st, const char *person, int64_t snapshot, int *any);
 /* The current record of this type whose original has this keyed digest (a
  * document imported before); id holds 37. PHR_ENOTFOUND. */
 int store_record_by_original(struct store *st, const char *person, const char *type, const unsigned char mac[32],

@@ -216,7 +216,8 @@ static void search_snapshot(void **state)
     add_record(st, "a0", 2, "p1", "85354-9", 9000000, 1);
     assert_int_equal(store_record_replaced(st, "a0", 2), PHR_OK);
     add_record(st, "a2", 1, "p1", "85354-9", 3000000, 1);
-    struct record_query q = {.person_id = "p1", .resource_type = "Observation", .count = 10, .snapshot = snap};
+    struct record_query q = {.person_id = "p1", .resource_type = "Observation", .count = 10, .snapshot = snap,
+                             .replaced = 1};
     struct collected c = {.n = 0};
     assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
     assert_int_equal(c.n, 2);
@@ -226,6 +227,11 @@ static void search_snapshot(void **state)
     int64_t n;
     assert_int_equal(store_record_count(st, &q, &n), PHR_OK);
     assert_int_equal(n, 2);
+    int any = 0;
+    assert_int_equal(store_record_replaced_since(st, "p1", snap, &any), PHR_OK);
+    assert_true(any);
+    assert_int_equal(store_record_replaced_since(st, "p1", snap + 1, &any), PHR_OK);
+    assert_false(any);
     /* Now: the current versions, the corrected one where it now stands. */
     q.snapshot = 0;
     c.n = 0;
