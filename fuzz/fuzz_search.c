@@ -1,6 +1,8 @@
 /* libFuzzer target: FHIR search parameters as a query string brings them
  * (key=value pairs split at '&', at most the router's 64), through the
- * parser every search runs: dates and their prefixes, codes, paging. */
+ * parser every search runs: dates and their prefixes, tokens with their
+ * commas, bars and escapes (cut in place), modifiers, sorting, _elements;
+ * the first byte picks strict or lenient handling. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,7 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct search_params sp;
     struct fault fault;
-    search_parse(args, n, 540, &sp, &fault);
+    struct search_context cx = {"Observation", 540, 1796601600000LL, size && (data[0] & 1)};
+    search_parse(args, n, &cx, &sp, &fault);
+    search_params_free(&sp);
     free(text);
     return 0;
 }

@@ -227,6 +227,13 @@ static const char p9_superseded_by[] =
     "ALTER TABLE records ADD COLUMN superseded_by BIGINT;"
     "CREATE INDEX records_superseded ON records(person_id, superseded_by) WHERE current = 0;";
 
+/* SQLite's migration 27: a record's first identifier. */
+static const char p10_identifier[] =
+    "ALTER TABLE records ADD COLUMN identifier_system TEXT;"
+    "ALTER TABLE records ADD COLUMN identifier_value TEXT;"
+    "CREATE INDEX records_by_identifier ON records(person_id, identifier_value) WHERE current = 1"
+    " AND identifier_value IS NOT NULL;";
+
 const struct db_migration pg_migrations[] = {
     {NULL, p1_schema},
     {NULL, p2_oauth_clients},
@@ -237,5 +244,6 @@ const struct db_migration pg_migrations[] = {
     {NULL, p7_client_scopes},
     {NULL, p8_jwks_uri},
     {NULL, p9_superseded_by},
+    {NULL, p10_identifier},
 };
 const int pg_migration_count = (int)(sizeof pg_migrations / sizeof pg_migrations[0]);

@@ -597,6 +597,14 @@ static const char m26_superseded_by[] =
     "ALTER TABLE records ADD COLUMN superseded_by INTEGER;"
     "CREATE INDEX records_superseded ON records(person_id, superseded_by) WHERE current = 0;";
 
+/* A record's first identifier (issue 20: If-None-Exist and conditional
+ * updates name a device's id of a reading): not a health value. */
+static const char m27_identifier[] =
+    "ALTER TABLE records ADD COLUMN identifier_system TEXT;"
+    "ALTER TABLE records ADD COLUMN identifier_value TEXT;"
+    "CREATE INDEX records_by_identifier ON records(person_id, identifier_value) WHERE current = 1"
+    " AND identifier_value IS NOT NULL;";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -612,5 +620,6 @@ const struct db_migration sqlite_migrations[] = {
     {NULL, m20_apps}, {NULL, m21_bulk_parameters},
     {NULL, m22_bulk_prepared}, {NULL, m23_app_scopes},
     {NULL, m24_client_scopes}, {NULL, m25_jwks_uri}, {NULL, m26_superseded_by},
+    {NULL, m27_identifier},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

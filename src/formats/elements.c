@@ -20,6 +20,21 @@ static const struct {
     {"Immunization", ",status,vaccineCode,patient,occurrenceDateTime,occurrenceString,"},
 };
 
+/* What R4 marks isSummary, by type (profiles-resources.json, root
+ * elements; a choice by its name without [x]): _summary=true. */
+static const struct {
+    const char *type, *names;
+} summaries[] = {
+    {"Observation", "implicitRules,identifier,basedOn,partOf,status,code,subject,focus,encounter,effective,issued,"
+                    "performer,value,hasMember,derivedFrom,component"},
+    {"MedicationDispense", "implicitRules,status,medication,subject,whenPrepared"},
+    {"MedicationStatement", "implicitRules,identifier,basedOn,partOf,status,category,medication,subject,context,"
+                            "effective,dateAsserted"},
+    {"Immunization", "implicitRules,status,vaccineCode,patient,occurrence,primarySource,performer,note,isSubpotent"},
+    {"DocumentReference", "implicitRules,masterIdentifier,identifier,status,docStatus,type,category,subject,date,"
+                          "author,relatesTo,description,securityLabel,content,context"},
+};
+
 static int name_ok(const char *s, size_t n)
 {
     if (n == 0 || n >= 64 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
@@ -78,9 +93,13 @@ static int kept(const struct elements *e, const char *type, const char *key)
     for (size_t i = 0; i < sizeof mandatory / sizeof mandatory[0]; i++)
         if (!strcmp(mandatory[i].type, type) && strstr(mandatory[i].names, wrapped))
             return 1;
-    for (size_t i = 0; i < e->n; i++)
-        if (!strcmp(e->e[i].name, key) && (!e->e[i].type[0] || !strcmp(e->e[i].type, type)))
+    for (size_t i = 0; i < e->n; i++) {
+        /* "value" names value[x]: valueQuantity, valueString, ... */
+        size_t n = strlen(e->e[i].name);
+        if (!strncmp(e->e[i].name, key, n) && (!key[n] || (key[n] >= 'A' && key[n] <= 'Z')) &&
+            (!e->e[i].type[0] || !strcmp(e->e[i].type, type)))
             return 1;
+    }
     return 0;
 }
 
@@ -109,6 +128,16 @@ static int tag_subsetted(json_object *resource)
         return PHR_ENOMEM;
     }
     return PHR_OK;
+}
+
+int elements_summary(const char *type, struct elements *out)
+{
+    for (size_t i = 0; i < sizeof summaries / sizeof summaries[0]; i++)
+        if (!strcmp(summaries[i].type, type)) {
+            struct fault ignored;
+            return elements_parse(summaries[i].names, out, &ignored);
+        }
+    return -1;
 }
 
 int elements_apply(const struct elements *e, const char *json, size_t len, struct buf *out)

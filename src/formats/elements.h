@@ -25,6 +25,9 @@ struct elements {
 /* A comma-separated list; 0, or -1 with the fault (a name that is no
  * element name, a type that is no R4 type, more than ELEMENTS_MAX). */
 int elements_parse(const char *list, struct elements *out, struct fault *fault);
+/* _summary=true for a record type: the elements R4 marks isSummary; -1 for
+ * a type not listed. */
+int elements_summary(const char *type, struct elements *out);
 /* One resource's JSON (len bytes) subset, appended to out; a body that is
  * not a JSON object is appended as it is. PHR_OK or PHR_ENOMEM. */
 int elements_apply(const struct elements *e, const char *json, size_t len, struct buf *out);

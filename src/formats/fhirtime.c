@@ -104,6 +104,8 @@ int fhirtime_parse(const char *s, int flags, int default_offset_min, int64_t *lo
         if (digits(p + 1, 2, &oh) || digits(p + 4, 2, &om) || oh > 14 || om > 59)
             return -1;
         offset = (oh * 60 + om) * (*p == '-' ? -1 : 1);
+    } else if (*p == '\0' && (flags & FHIRTIME_SEARCH)) {
+        offset = default_offset_min; /* a search value may leave it out: the server's zone (R4 3.1.1.5.7) */
     } else {
         return -1; /* a time without a zone is not a FHIR dateTime */
     }

@@ -11,7 +11,7 @@
 
 enum {
     FHIRTIME_DATETIME = 0,     /* resource values: seconds required with a time */
-    FHIRTIME_SEARCH = 1,       /* search values: seconds may be left out */
+    FHIRTIME_SEARCH = 1,       /* search values: seconds, and the zone of a time, may be left out */
 };
 
 /* 0 and [*lo, *hi] on success; -1 if s is not a valid value. */

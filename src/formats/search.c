@@ -6,6 +6,8 @@
 #include "formats/fhirtime.h"
 #include "formats/vitals.h"
 
+#define TOKEN_PART_MAX 256
+
 static int parse_int(const char *s, long min, long max, long *out)
 {
     char *end;
@@ -18,40 +20,81 @@ static int parse_int(const char *s, long min, long max, long *out)
     return 0;
 }
 
-static int copy_bounded(char *dst, size_t cap, const char *src, size_t n)
+/* Cuts text (owned, changed in place) at its unescaped commas and bars
+ * into values (R4 3.1.1.5.12: "\," "\|" "\\" stand for themselves). */
+static int cut_values(char *text, enum token_on on, struct token_value *v, int *n)
 {
-    if (n >= cap)
-        return -1;
-    memcpy(dst, src, n);
-    dst[n] = '\0';
+    *n = 0;
+    char *w = text, *part = text, *bar = NULL;
+    for (char *r = text;; r++) {
+        if (*r == '\\' && r[1]) {
+            *w++ = *++r;
+            continue;
+        }
+        if (*r == '|' && !bar) {
+            *w++ = '\0';
+            bar = w;
+            continue;
+        }
+        char end = *r;
+        if (end && end != ',') {
+            *w++ = end;
+            continue;
+        }
+        *w++ = '\0';
+        if (*n == SEARCH_MAX_VALUES)
+            return -1;
+        struct token_value *t = &v[(*n)++];
+        *t = (struct token_value){0};
+        const char *code = bar ? bar : part;
+        if (bar) {
+            t->system = *part ? part : NULL;
+            t->no_system = !*part;
+        }
+        t->code = *code ? code : NULL;
+        if ((!t->code && !t->system) || strlen(part) > TOKEN_PART_MAX || strlen(code) > TOKEN_PART_MAX ||
+            (on == TOKEN_ID && (bar || !t->code)) ||
+            (on == TOKEN_CATEGORY && (!t->code || (t->system && strcmp(t->system, OBS_CATEGORY)))))
+            return -1;
+        if (on == TOKEN_CATEGORY)
+            t->system = NULL; /* the column holds the observation-category code alone */
+        if (!end)
+            return 0;
+        part = w;
+        bar = NULL;
+    }
+}
+
+static int token_param(struct search_params *out, enum token_on on, int not, const char *key, const char *v,
+                       struct fault *fault)
+{
+    struct record_query *q = &out->q;
+    if (q->ntokens == QUERY_MAX_TOKENS)
+        return fault_set(fault, F_BAD_REQUEST, key, "at most %d token parameters", QUERY_MAX_TOKENS);
+    int i = q->ntokens;
+    out->texts[i] = strdup(v);
+    out->values[i] = calloc(SEARCH_MAX_VALUES, sizeof *out->values[i]);
+    if (!out->texts[i] || !out->values[i])
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    int n;
+    if (cut_values(out->texts[i], on, out->values[i], &n) != 0)
+        return fault_set(fault, F_BAD_REQUEST, key,
+                         on == TOKEN_ID ? "%s must list ids, comma-separated"
+                         : on == TOKEN_CATEGORY
+                             ? "%s must list observation-category codes, comma-separated (e.g. vital-signs)"
+                             : "%s must list tokens, [system|]code, comma-separated (e.g. http://loinc.org|85354-9; "
+                               "|code for one without a system)",
+                         key);
+    q->tokens[q->ntokens++] = (struct token_cond){on, not, out->values[i], n};
     return 0;
 }
 
-/* token: [system|]code */
-static int parse_token(const char *v, char *sys, size_t syscap, char *code, size_t codecap,
-                       const char **sys_out)
-{
-    if (strchr(v, ','))
-        return -1;
-    const char *bar = strchr(v, '|');
-    *sys_out = NULL;
-    if (bar) {
-        if (bar != v) {
-            if (copy_bounded(sys, syscap, v, (size_t)(bar - v)))
-                return -1;
-            *sys_out = sys;
-        }
-        v = bar + 1;
-    }
-    if (!*v)
-        return -1;
-    return copy_bounded(code, codecap, v, strlen(v));
-}
-
-static int parse_date(const char *v, int tz, struct record_query *q, struct fault *fault)
+static int date_param(const char *key, const char *v, const struct search_context *cx, struct record_query *q,
+                      struct fault *fault)
 {
     static const struct { const char *p; enum date_op op; } prefixes[] = {
-        {"eq", DATE_EQ}, {"ne", DATE_NE}, {"ge", DATE_GE}, {"le", DATE_LE}, {"gt", DATE_GT}, {"lt", DATE_LT},
+        {"eq", DATE_EQ}, {"ne", DATE_NE}, {"ge", DATE_GE}, {"le", DATE_LE}, {"gt", DATE_GT},
+        {"lt", DATE_LT}, {"sa", DATE_SA}, {"eb", DATE_EB}, {"ap", DATE_AP},
     };
     enum date_op op = DATE_EQ;
     if (v[0] >= 'a' && v[0] <= 'z') {
@@ -60,20 +103,24 @@ static int parse_date(const char *v, int tz, struct record_query *q, struct faul
             if (strncmp(v, prefixes[i].p, 2) == 0)
                 break;
         if (i == sizeof prefixes / sizeof prefixes[0])
-            return fault_set(fault, F_BAD_REQUEST, "date",
-                             "date prefix must be one of eq, ne, ge, le, gt, lt (sa, eb, ap are not supported)");
+            return fault_set(fault, F_BAD_REQUEST, key, "a date prefix is one of eq, ne, gt, lt, ge, le, sa, eb, ap");
         op = prefixes[i].op;
         v += 2;
     }
     if (q->ndates == QUERY_MAX_DATES)
-        return fault_set(fault, F_BAD_REQUEST, "date", "at most %d date parameters", QUERY_MAX_DATES);
+        return fault_set(fault, F_BAD_REQUEST, key, "at most %d date parameters", QUERY_MAX_DATES);
     int64_t lo, hi;
-    if (fhirtime_parse(v, FHIRTIME_SEARCH, tz, &lo, &hi) != 0)
-        return fault_set(fault, F_BAD_REQUEST, "date", "date '%.40s' is not a FHIR date or dateTime", v);
-    q->dates[q->ndates].op = op;
-    q->dates[q->ndates].lo = lo;
-    q->dates[q->ndates].hi = hi;
-    q->ndates++;
+    if (fhirtime_parse(v, FHIRTIME_SEARCH, cx->tz_offset_min, &lo, &hi) != 0)
+        return fault_set(fault, F_BAD_REQUEST, key, "'%.40s' is not a FHIR date or dateTime", v);
+    if (op == DATE_AP) {
+        /* A tenth of the way from now (R4 3.1.1.5.7), at least the value's own precision. */
+        int64_t gap = (cx->now_ms > hi ? cx->now_ms - hi : lo - cx->now_ms) / 10;
+        if (gap < 0)
+            gap = 0;
+        lo -= gap;
+        hi += gap;
+    }
+    q->dates[q->ndates++] = (struct date_cond){op, lo, hi, !strcmp(key, "_lastUpdated")};
     return 0;
 }
 
@@ -105,89 +152,212 @@ static int parse_sort(const char *v, struct record_query *q)
     return q->nsort ? 0 : -1;
 }
 
-int search_parse(const struct search_arg *args, int n, int tz, struct search_params *out, struct fault *fault)
+/* _include=Observation:patient (or :subject, or *): the person's Patient. */
+static int include_param(const char *v, const struct search_context *cx)
+{
+    if (!strcmp(v, "*"))
+        return 0;
+    size_t t = strlen(cx->type);
+    if (strncmp(v, cx->type, t) || v[t] != ':')
+        return -1;
+    return strcmp(v + t + 1, "patient") && strcmp(v + t + 1, "subject") ? -1 : 0;
+}
+
+enum param {
+    P_PATIENT, P_CODE, P_CATEGORY, P_ID, P_IDENTIFIER, P_DATE, P_COUNT, P_PAGE, P_SORT, P_TOTAL, P_SUMMARY, P_ELEMENTS,
+    P_INCLUDE, P_FORMAT, P_PRETTY,
+};
+
+/* Every parameter served: its name, the types it applies to (NULL: all
+ * record types), the modifiers it takes, and whether it may be repeated. */
+static const struct {
+    const char *name;
+    enum param p;
+    const char *types;           /* ",Observation," */
+    const char *modifiers;       /* ",not," */
+    int repeat;
+} params[] = {
+    {"patient", P_PATIENT, NULL, NULL, 0},
+    {"subject", P_PATIENT, NULL, NULL, 0},
+    {"code", P_CODE, ",Observation,MedicationDispense,MedicationStatement,Immunization,", ",not,", 1},
+    {"category", P_CATEGORY, ",Observation,", ",not,", 1},
+    {"_id", P_ID, NULL, ",not,", 1},
+    {"identifier", P_IDENTIFIER, ",Observation,", ",not,", 1},
+    {"date", P_DATE, NULL, NULL, 1},
+    {"_lastUpdated", P_DATE, NULL, NULL, 1},
+    {"_count", P_COUNT, NULL, NULL, 0},
+    {"_page", P_PAGE, NULL, NULL, 0},
+    {"_sort", P_SORT, NULL, NULL, 0},
+    {"_total", P_TOTAL, NULL, NULL, 0},
+    {"_summary", P_SUMMARY, NULL, NULL, 0},
+    {"_elements", P_ELEMENTS, NULL, NULL, 0},
+    {"_include", P_INCLUDE, NULL, NULL, 1},
+    {"_format", P_FORMAT, NULL, NULL, 0},
+    {"_pretty", P_PRETTY, NULL, NULL, 0},
+};
+#define NPARAMS (sizeof params / sizeof params[0])
+
+/* Whether word (n bytes, non-empty) is one of list's ",a,b," entries. */
+static int in_list(const char *list, const char *word, size_t n)
+{
+    if (!list || !n)
+        return 0;
+    for (const char *at = list; (at = strchr(at, ',')) && at[1]; at++)
+        if (!strncmp(at + 1, word, n) && at[1 + n] == ',')
+            return 1;
+    return 0;
+}
+
+static int param_of(const char *key, const struct search_context *cx, size_t *which, const char **modifier)
+{
+    const char *colon = strchr(key, ':');
+    size_t len = colon ? (size_t)(colon - key) : strlen(key);
+    *modifier = colon ? colon + 1 : NULL;
+    for (size_t i = 0; i < NPARAMS; i++) {
+        if (strlen(params[i].name) != len || strncmp(params[i].name, key, len))
+            continue;
+        if (params[i].types && !in_list(params[i].types, cx->type, strlen(cx->type)))
+            return -1;
+        *which = i;
+        return 0;
+    }
+    return -1;
+}
+
+static int modifier_ok(size_t which, const char *modifier)
+{
+    return !modifier || (!strchr(modifier, ',') && in_list(params[which].modifiers, modifier, strlen(modifier)));
+}
+
+static int one_param(struct search_params *out, size_t which, const char *k, const char *modifier, const char *v,
+                     const struct search_context *cx, struct fault *fault)
+{
+    struct record_query *q = &out->q;
+    long num;
+    switch (params[which].p) {
+    case P_PATIENT:
+        out->patient = strncmp(v, "Patient/", 8) == 0 ? v + 8 : v;
+        if (!*out->patient)
+            return fault_set(fault, F_BAD_REQUEST, k, "%s must name a Patient id", k);
+        return 0;
+    case P_CODE: return token_param(out, TOKEN_CODE, modifier != NULL, k, v, fault);
+    case P_CATEGORY: return token_param(out, TOKEN_CATEGORY, modifier != NULL, k, v, fault);
+    case P_ID: return token_param(out, TOKEN_ID, modifier != NULL, k, v, fault);
+    case P_IDENTIFIER: return token_param(out, TOKEN_IDENTIFIER, modifier != NULL, k, v, fault);
+    case P_DATE: return date_param(k, v, cx, q, fault);
+    case P_COUNT:
+        /* More than a page holds is a wish, not an error (R4 3.1.1.5.7): clamped. */
+        if (parse_int(v, 0, 1000000000L, &num))
+            return fault_set(fault, F_BAD_REQUEST, k, "_count must be a whole number from 0");
+        q->count = num > SEARCH_MAX_COUNT ? SEARCH_MAX_COUNT : (int)num;
+        return 0;
+    case P_PAGE:
+        if (!*v)
+            return fault_set(fault, F_BAD_REQUEST, k, "give _page as a Bundle's link gave it");
+        out->page = v;
+        return 0;
+    case P_SORT:
+        if (parse_sort(v, q))
+            return fault_set(fault, F_BAD_REQUEST, k,
+                             "_sort must list up to %d of date, _lastUpdated, code, _id, each with - for descending "
+                             "(e.g. -date,code)",
+                             QUERY_MAX_SORT);
+        return 0;
+    case P_TOTAL:
+        if (strcmp(v, "accurate") && strcmp(v, "none") && strcmp(v, "estimate"))
+            return fault_set(fault, F_BAD_REQUEST, k, "_total must be none, estimate or accurate");
+        out->total_accurate = !strcmp(v, "accurate");
+        return 0;
+    case P_SUMMARY: {
+        static const char *const names[] = {[SUMMARY_FALSE] = "false", [SUMMARY_COUNT] = "count",
+                                            [SUMMARY_TRUE] = "true", [SUMMARY_DATA] = "data",
+                                            [SUMMARY_TEXT] = "text"};
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+            if (!strcmp(v, names[i])) {
+                out->summary = (enum search_summary)i;
+                return 0;
+            }
+        return fault_set(fault, F_BAD_REQUEST, k, "_summary must be true, false, count, data or text");
+    }
+    case P_ELEMENTS:
+        out->has_elements = 1;
+        return elements_parse(v, &out->elements, fault);
+    case P_INCLUDE:
+        if (include_param(v, cx))
+            return fault_set(fault, F_BAD_REQUEST, k, "_include serves %s:patient (or :subject, or *) only", cx->type);
+        out->include_patient = 1;
+        return 0;
+    case P_FORMAT:
+        if (!strstr(v, "json"))
+            return fault_set(fault, F_NOT_ACCEPTABLE, k, "only JSON is served");
+        return 0;
+    case P_PRETTY:
+        /* A hint about whitespace: the answer is the same JSON either way. */
+        if (strcmp(v, "true") && strcmp(v, "false"))
+            return fault_set(fault, F_BAD_REQUEST, k, "_pretty must be true or false");
+        return 0;
+    }
+    return fault_set(fault, F_INTERNAL, k, "unhandled parameter");
+}
+
+int search_parse(const struct search_arg *args, int n, const struct search_context *cx, struct search_params *out,
+                 struct fault *fault)
 {
     memset(out, 0, sizeof *out);
-    struct record_query *q = &out->q;
-    q->resource_type = "Observation";
-    q->count = SEARCH_DEFAULT_COUNT;
-    int seen_code = 0, seen_cat = 0, seen_patient = 0, summary_count = 0;
-
+    out->q.resource_type = cx->type;
+    out->q.count = SEARCH_DEFAULT_COUNT;
+    unsigned seen = 0;
     for (int i = 0; i < n; i++) {
-        const char *k = args[i].key, *v = args[i].value ? args[i].value : "";
-        long num;
-        if (strcmp(k, "patient") == 0 || strcmp(k, "subject") == 0) {
-            if (seen_patient++)
-                return fault_set(fault, F_BAD_REQUEST, k, "give the patient once");
-            out->patient = strncmp(v, "Patient/", 8) == 0 ? v + 8 : v;
-            if (!*out->patient)
-                return fault_set(fault, F_BAD_REQUEST, k, "patient must name a Patient id");
-        } else if (strcmp(k, "code") == 0) {
-            const char *sys;
-            if (seen_code++ || parse_token(v, out->system, sizeof out->system, out->code, sizeof out->code, &sys))
-                return fault_set(fault, F_BAD_REQUEST, "code",
-                                 "code must be one token, [system|]code (e.g. http://loinc.org|85354-9)");
-            q->code = out->code;
-            q->code_system = sys;
-        } else if (strcmp(k, "category") == 0) {
-            const char *sys;
-            char ignored[256];
-            if (seen_cat++ || parse_token(v, ignored, sizeof ignored, out->category, sizeof out->category, &sys) ||
-                (sys && strcmp(sys, OBS_CATEGORY) != 0))
-                return fault_set(fault, F_BAD_REQUEST, "category",
-                                 "category must be one observation-category code (e.g. vital-signs)");
-            q->category = out->category;
-        } else if (strcmp(k, "date") == 0) {
-            if (parse_date(v, tz, q, fault))
-                return -1;
-        } else if (strcmp(k, "_count") == 0) {
-            /* More than a page holds is a wish, not an error (R4 §3.1.1.5.7): clamped. */
-            if (parse_int(v, 0, 1000000000L, &num))
-                return fault_set(fault, F_BAD_REQUEST, "_count", "_count must be a whole number from 0");
-            q->count = num > SEARCH_MAX_COUNT ? SEARCH_MAX_COUNT : (int)num;
-        } else if (strcmp(k, "_page") == 0) {
-            if (out->page || !*v)
-                return fault_set(fault, F_BAD_REQUEST, "_page", "give one _page, as a Bundle's link gave it");
-            out->page = v;
-        } else if (strcmp(k, "_id") == 0) {
-            if (q->id || copy_bounded(out->id, sizeof out->id, v, strlen(v)) || !*v || strchr(v, ','))
-                return fault_set(fault, F_BAD_REQUEST, "_id", "_id must name one id");
-            q->id = out->id;
-        } else if (strcmp(k, "_sort") == 0) {
-            if (q->nsort || parse_sort(v, q))
-                return fault_set(fault, F_BAD_REQUEST, "_sort",
-                                 "_sort must list up to %d of date, _lastUpdated, code, _id, each with - for "
-                                 "descending (e.g. -date,code)",
-                                 QUERY_MAX_SORT);
-        } else if (strcmp(k, "_total") == 0) {
-            if (strcmp(v, "accurate") == 0)
-                out->total_accurate = 1;
-            else if (strcmp(v, "none") != 0 && strcmp(v, "estimate") != 0)
-                return fault_set(fault, F_BAD_REQUEST, "_total", "_total must be none, estimate or accurate");
-        } else if (strcmp(k, "_format") == 0) {
-            if (!strstr(v, "json"))
-                return fault_set(fault, F_NOT_ACCEPTABLE, "_format", "only JSON is served");
-        } else if (strcmp(k, "_summary") == 0) {
-            /* count: the total alone; the other summaries are not served. */
-            if (strcmp(v, "count") != 0 && strcmp(v, "false") != 0)
-                return fault_set(fault, F_UNSUPPORTED_PARAMETER, "_summary", "_summary must be count or false");
-            if (!strcmp(v, "count")) {
-                q->count = 0;
-                summary_count = 1;
-            }
-        } else if (strcmp(k, "_pretty") == 0) {
-            /* A hint about whitespace: the answer is the same JSON either way. */
-            if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
-                return fault_set(fault, F_BAD_REQUEST, "_pretty", "_pretty must be true or false");
-        } else {
-            return fault_set(fault, F_UNSUPPORTED_PARAMETER, k,
-                             "unknown search parameter '%.40s' (supported: patient, code, date, category, _id, "
-                             "_count, _sort, _total, _summary=count, _format, _pretty, and _page in the Bundle's "
-                             "links)",
-                             k);
+        const char *k = args[i].key, *v = args[i].value ? args[i].value : "", *modifier;
+        size_t which;
+        if (param_of(k, cx, &which, &modifier) != 0) {
+            if (cx->strict)
+                return fault_set(fault, F_UNSUPPORTED_PARAMETER, k,
+                                 "unknown search parameter '%.40s' for %s (the CapabilityStatement lists them)", k,
+                                 cx->type);
+            if (out->nignored == SEARCH_MAX_IGNORED)
+                return fault_set(fault, F_BAD_REQUEST, k, "more than %d parameters not understood",
+                                 SEARCH_MAX_IGNORED);
+            out->ignored[out->nignored++] = k;
+            continue;
         }
+        if (!modifier_ok(which, modifier))
+            return fault_set(fault, F_UNSUPPORTED_PARAMETER, k, "the modifier '%.20s' is not served for %s", modifier,
+                             params[which].name);
+        if (!params[which].repeat && (seen & 1u << params[which].p))
+            return fault_set(fault, F_BAD_REQUEST, k, "give %s once", params[which].name);
+        seen |= 1u << params[which].p;
+        if (one_param(out, which, k, modifier, v, cx, fault))
+            return -1;
     }
-    if (summary_count)
-        q->count = 0; /* whatever _count said */
+    if (out->has_elements && out->summary != SUMMARY_FALSE)
+        return fault_set(fault, F_BAD_REQUEST, "_elements", "give _elements or _summary, not both");
+    if (out->summary == SUMMARY_COUNT)
+        out->q.count = 0; /* the total alone, whatever _count said */
     return 0;
+}
+
+int search_ignored(const struct search_params *p, const char *key)
+{
+    for (int i = 0; i < p->nignored; i++)
+        if (p->ignored[i] == key || !strcmp(p->ignored[i], key))
+            return 1;
+    return 0;
+}
+
+void search_params_drop(struct search_params *p)
+{
+    if (p)
+        search_params_free(p);
+    free(p);
+}
+
+void search_params_free(struct search_params *p)
+{
+    for (int i = 0; i < QUERY_MAX_TOKENS; i++) {
+        free(p->values[i]);
+        free(p->texts[i]);
+        p->values[i] = NULL;
+        p->texts[i] = NULL;
+    }
 }

@@ -287,6 +287,24 @@ static int check_subject(json_object *o, struct vital *out, struct fault *fault)
     return 0;
 }
 
+/* The first identifier is indexed (a device's id of the reading: what
+ * If-None-Exist and conditional updates name). */
+static int check_identifier(json_object *o, struct vital *out, struct fault *fault)
+{
+    json_object *ids;
+    if (!json_object_object_get_ex(o, "identifier", &ids) || json_object_array_length(ids) == 0)
+        return 0;
+    json_object *first = json_object_array_get_idx(ids, 0);
+    const char *value = json_object_is_type(first, json_type_object) ? json_get_str(first, "value") : NULL;
+    const char *system = value ? json_get_str(first, "system") : NULL;
+    if (!value || !*value || strlen(value) > 256 || (system && strlen(system) > 256))
+        return fault_set(fault, F_INVALID_VALUE, "Observation.identifier[0]",
+                         "an identifier has a value (and a system), each at most 256 characters");
+    out->identifier_system = system;
+    out->identifier_value = value;
+    return 0;
+}
+
 static int check_source(json_object *o, struct vital *out, struct fault *fault)
 {
     json_object *meta, *tags;
@@ -367,7 +385,7 @@ int vitals_parse(const char *text, size_t len, int64_t now_ms, int tz_offset_min
             goto fail;
     }
     if (check_effective(o, now_ms, tz_offset_min, out, fault) || check_subject(o, out, fault) ||
-        check_source(o, out, fault))
+        check_identifier(o, out, fault) || check_source(o, out, fault))
         goto fail;
     out->resource = o;
     out->kind = &rule->k;

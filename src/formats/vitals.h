@@ -30,6 +30,7 @@ struct vital {
     const struct vital_kind *kind;
     const char *subject;      /* id named by subject.reference, or NULL */
     const char *source;       /* R1.1 source: "self-measured" or "device" */
+    const char *identifier_system, *identifier_value;   /* the first identifier, or NULL */
     int64_t eff_lo, eff_hi;
 };
 

@@ -9,6 +9,8 @@
 #include "http/request.h"
 #include "http/server.h"
 
+#define FHIR_TYPE "application/fhir+json; charset=utf-8"
+
 struct server {
     struct MHD_Daemon *daemon;
     struct service *svc;
@@ -91,6 +93,7 @@ void route_staff_policies(struct request *r);
 /* routes_fhir.c: FHIR REST (arg: the resource type). */
 void route_fhir_metadata(struct request *r);
 void route_fhir_search(struct request *r);
+void route_fhir_conditional_update(struct request *r);
 void route_fhir_read(struct request *r);
 void route_fhir_vread(struct request *r);
 void route_fhir_history(struct request *r);

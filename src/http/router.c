@@ -17,6 +17,7 @@
  * written through the API (the others come in imported files). */
 #define RECORD_READS(T)                                                                                  \
     {"GET", "/fhir/" T, IN, ACT_RECORD_SEARCH, BODY_FHIR, route_fhir_search, T, 0},                     \
+    {"GET", "/fhir/Patient/{id}/" T, IN, ACT_RECORD_SEARCH, BODY_FHIR, route_fhir_search, T, 0},        \
     {"GET", "/fhir/" T "/{id}", IN, ACT_RECORD_READ, BODY_FHIR, route_fhir_read, T, 0},                 \
     {"GET", "/fhir/" T "/{id}/_history", IN, ACT_RECORD_HISTORY, BODY_FHIR, route_fhir_history, T, 0},  \
     {"GET", "/fhir/" T "/{id}/_history/{vid}", IN, ACT_RECORD_READ, BODY_FHIR, route_fhir_vread, T, 0}
@@ -87,6 +88,7 @@ static const struct route routes[] = {
     RECORD_READS("Observation"),
     {"POST", "/fhir/Observation", P | R, ACT_RECORD_CREATE, BODY_FHIR, route_fhir_create, "Observation", 0},
     {"PUT", "/fhir/Observation/{id}", P, ACT_RECORD_UPDATE, BODY_FHIR, route_fhir_update, "Observation", 0},
+    {"PUT", "/fhir/Observation", P, ACT_RECORD_UPDATE, BODY_FHIR, route_fhir_conditional_update, "Observation", 0},
     RECORD_READS("MedicationDispense"),
     RECORD_READS("MedicationStatement"),
     RECORD_READS("Immunization"),

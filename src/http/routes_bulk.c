@@ -19,7 +19,6 @@
 #include "http/internal.h"
 #include "util/err.h"
 
-#define FHIR_TYPE "application/fhir+json; charset=utf-8"
 
 /* A kick-off's parameters, from the query (GET) or a Parameters body
  * (POST); several _type, _elements or patient values are joined. */

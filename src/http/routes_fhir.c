@@ -7,121 +7,12 @@
 #include <time.h>
 
 #include "formats/search.h"
-#include "formats/vitals.h"
 #include "formats/form.h"
 #include "http/internal.h"
+#include "util/clock.h"
 #include "util/err.h"
 
-#define FHIR_TYPE "application/fhir+json; charset=utf-8"
 #define MAX_SEARCH_ARGS 32
-
-/* What every record type's search takes besides its own parameters. */
-#define PAGING                                                                                                   \
-    "{\"name\":\"_id\",\"type\":\"token\"},"                                                                     \
-    "{\"name\":\"_count\",\"type\":\"number\",\"documentation\":\"at most 500 a page (more is clamped); the "      \
-    "Bundle's links page on: they hold while records are added or corrected (the records as they stood at the "   \
-    "first page), for a day, to the caller that got them\"},"                                                       \
-    "{\"name\":\"_sort\",\"type\":\"string\",\"documentation\":\"up to three of date, _lastUpdated, code, _id, "    \
-    "- for descending; -date by default\"},"                                                                        \
-    "{\"name\":\"_total\",\"type\":\"token\",\"documentation\":\"accurate counts every match; otherwise total is " \
-    "given when the first page is the last\"}"
-
-void route_fhir_metadata(struct request *r)
-{
-    int n;
-    const struct vital_kind *k = vitals_kinds(&n);
-    struct buf *b = &r->resp;
-    buf_puts(b, "{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\",\"date\":\"2026-11-24\","
-                "\"kind\":\"instance\",\"instantiates\":[\"http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/"
-                "bulk-data\"],\"software\":{\"name\":\"phr\",\"version\":\"" PHR_VERSION "\"},"
-                "\"implementation\":{\"description\":\"PHR service\",\"url\":");
-    buf_json_str(b, req_base_url(r));
-    buf_puts(b, "},\"fhirVersion\":\"4.0.1\",\"format\":[\"application/fhir+json\",\"json\"],"
-                "\"rest\":[{\"mode\":\"server\",\"security\":{\"cors\":true,\"extension\":[{\"url\":"
-                "\"http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris\",\"extension\":[");
-    static const struct {
-        const char *name, *path;
-    } uris[] = {{"authorize", "/api/v1/authorize"}, {"token", "/api/v1/token"}, {"revoke", "/api/v1/revoke"},
-                {"introspect", "/api/v1/introspect"}};
-    for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
-        char url[300];
-        req_own_url(r, uris[i].path, url, sizeof url);
-        buf_printf(b, "%s{\"url\":\"%s\",\"valueUri\":", i ? "," : "", uris[i].name);
-        buf_json_str(b, url);
-        buf_puts(b, "}");
-    }
-    buf_puts(b, "]}],\"service\":[{\"coding\":[{"
-                "\"system\":\"http://terminology.hl7.org/CodeSystem/restful-security-service\","
-                "\"code\":\"SMART-on-FHIR\"}],\"text\":\"SMART App Launch (standalone patient launch, code with "
-                "PKCE S256) for apps a person approves in the portal; SMART Backend Services (client_credentials "
-                "with private_key_jwt or a client secret) for other providers' systems; a person's bearer session "
-                "from POST /api/v1/login\"}],"
-                "\"description\":\"A person reaches only their own records; another provider's client reads "
-                "only what its token's scopes name and a live consent provides to it.\"},"
-                "\"resource\":[{\"type\":\"Observation\",\"conditionalRead\":\"full-support\","
-                "\"supportedProfile\":[\"http://hl7.org/fhir/StructureDefinition/vitalsigns\","
-                "\"http://jpfhir.jp/fhir/core/StructureDefinition/JP_Observation_VitalSigns\"],"
-                "\"documentation\":\"Self-measured vital signs. Supported LOINC codes:");
-    for (int i = 0; i < n; i++)
-        buf_printf(b, "%s %s (%s)", i ? "," : "", k[i].code, k[i].display);
-    buf_puts(b, ".\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},{\"code\":\"update\"},"
-                "{\"code\":\"history-instance\"},{\"code\":\"create\"},{\"code\":\"search-type\"}],"
-                "\"versioning\":\"versioned-update\",\"readHistory\":true,\"updateCreate\":false,"
-                "\"searchParam\":["
-                "{\"name\":\"patient\",\"type\":\"reference\"},"
-                "{\"name\":\"code\",\"type\":\"token\"},"
-                "{\"name\":\"date\",\"type\":\"date\",\"documentation\":\"prefixes eq ne ge le gt lt\"},"
-                "{\"name\":\"category\",\"type\":\"token\"},"
-                PAGING "]},"
-                "{\"type\":\"MedicationDispense\",\"conditionalRead\":\"full-support\",\"supportedProfile\":[\"http://jpfhir.jp/fhir/core/"
-                "StructureDefinition/JP_MedicationDispense\"],\"documentation\":\"Medicines dispensed, from "
-                "imported お薬手帳 texts and FHIR files (POST /api/v1/imports).\",\"interaction\":[{\"code\":\"read\"},"
-                "{\"code\":\"vread\"},{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],"
-                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"},{\"name\":\"code\",\"type\":"
-                "\"token\"},{\"name\":\"date\",\"type\":\"date\"}," PAGING "]},"
-                "{\"type\":\"MedicationStatement\",\"conditionalRead\":\"full-support\",\"documentation\":\"Medicines the person takes (OTC ones among "
-                "them), from imported お薬手帳 texts and FHIR files.\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},"
-                "{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],\"searchParam\":[{\"name\":"
-                "\"patient\",\"type\":\"reference\"},{\"name\":\"code\",\"type\":\"token\"},{\"name\":"
-                "\"date\",\"type\":\"date\"}," PAGING "]},"
-                "{\"type\":\"Immunization\",\"conditionalRead\":\"full-support\",\"supportedProfile\":[\"http://jpfhir.jp/fhir/core/StructureDefinition/"
-                "JP_Immunization\"],\"documentation\":\"Vaccinations, from imported FHIR files.\",\"interaction\":[{"
-                "\"code\":\"read\"},{\"code\":\"vread\"},{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],"
-                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"},{\"name\":\"code\",\"type\":\"token\"},"
-                "{\"name\":\"date\",\"type\":\"date\"}," PAGING "]},"
-                "{\"type\":\"DocumentReference\",\"conditionalRead\":\"full-support\",\"documentation\":\"Each imported file (特定健診 CDA, FHIR file, "
-                "お薬手帳 text, CSV, SPHR package) as it came: GET /fhir/Binary/{id} (or /api/v1/me/documents/{id}/original) "
-                "gives its bytes unchanged.\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},{\"code\":"
-                "\"history-instance\"},{\"code\":\"search-type\"}],\"searchParam\":[{\"name\":\"patient\",\"type\":"
-                "\"reference\"},{\"name\":\"date\",\"type\":\"date\"}," PAGING "]},"
-                "{\"type\":\"Binary\",\"documentation\":\"An imported file's bytes as it came, by its "
-                "DocumentReference's id: the url a Bulk export's DocumentReference gives; to the person, and to a "
-                "client whose consent covers documents.\",\"interaction\":[{\"code\":\"read\"}]},"
-                "{\"type\":\"Consent\",\"documentation\":\"The person's consent ledger, one Consent per decision; "
-                "decisions are made with POST /api/v1/me/consents.\",\"interaction\":[{\"code\":\"search-type\"}],"
-                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
-                "{\"type\":\"Provenance\",\"documentation\":\"Provision records: which records went to which "
-                "recipient, when, under which purpose and consent.\",\"interaction\":[{\"code\":\"search-type\"}],"
-                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
-                "{\"type\":\"AuditEvent\",\"documentation\":\"Who else touched the person's data, newest first "
-                "(at most 500); actors are shown by role.\",\"interaction\":[{\"code\":\"search-type\"}],"
-                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
-                "{\"type\":\"Group\",\"documentation\":\"A recipient group (its code, e.g. demo-partners) is the "
-                "Group of the persons whose consent provides their data to its members: a member's $export on it "
-                "gives them alone.\",\"operation\":[{\"name\":\"export\",\"definition\":"
-                "\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export\"}]},"
-                "{\"type\":\"Patient\",\"documentation\":\"The signed-in person, by id; $everything gives every "
-                "current record of theirs as a Bundle (type collection). A recipient's $export gives, as NDJSON, "
-                "the records of every person whose consent provides them to it; its $sphr on one of them, that "
-                "person's SPHR package (zip) with what their consent provides to it.\",\"interaction\":[{\"code\":"
-                "\"read\"}],\"operation\":[{\"name\":\"everything\","
-                "\"definition\":\"http://hl7.org/fhir/OperationDefinition/Patient-everything\"},{\"name\":\"export\","
-                "\"definition\":\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export\"},{\"name\":"
-                "\"sphr\",\"definition\":\"urn:phr:OperationDefinition/Patient-sphr\"}]}],"
-                "\"operation\":[{\"name\":\"export\","
-                "\"definition\":\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export\"}]}]}");
-    req_reply(r, 200, FHIR_TYPE);
-}
 
 static void set_version_headers(struct request *r, const char *id, int version, int location)
 {
@@ -180,7 +71,7 @@ static void finish_written(struct request *r, int status)
 
 static void finish_create(struct request *r)
 {
-    finish_written(r, 201);
+    finish_written(r, op_result(r->op)->existing ? 200 : 201);
 }
 
 static void finish_update(struct request *r)
@@ -238,28 +129,41 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
     return MHD_YES;
 }
 
+/* GET /fhir/{type}, or GET /fhir/Patient/{id}/{type}: the same search in
+ * the patient's compartment (R4 3.1.1.2.1). */
 void route_fhir_search(struct request *r)
 {
     const char *type = r->rt->arg;
+    const char *compartment = strncmp(r->rt->path, "/fhir/Patient/", 14) ? NULL : r->param[0];
     struct args g = {.n = 0};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, &g);
     if (g.overflow)
         return req_refuse(r, F_BAD_REQUEST, "too many search parameters");
+    const char *prefer = req_header(r, "Prefer");
+    struct search_context cx = {.type = type, .tz_offset_min = service_config(r->svc)->tz_offset_min,
+                                .now_ms = clock_now_ms(), .strict = prefer && strstr(prefer, "handling=strict")};
     struct search_params p;
     struct fault fault;
-    if (search_parse(g.a, g.n, service_config(r->svc)->tz_offset_min, &p, &fault) != 0)
+    if (search_parse(g.a, g.n, &cx, &p, &fault) != 0) {
+        search_params_free(&p);
         return req_fault(r, &fault);
-    p.q.resource_type = type;
+    }
+    if (compartment && p.patient && strcmp(p.patient, compartment)) {
+        search_params_free(&p);
+        return req_refuse(r, F_BAD_REQUEST, "the compartment names the patient already");
+    }
+    if (compartment)
+        p.patient = compartment;
     /* An app's token acts for one person: that person, unless named. */
     if (!p.patient && r->actor.patient)
         p.patient = r->actor.patient;
-    /* The query the links repeat: every parameter as given, but _page. */
+    /* The query the links repeat: the parameters applied, but _page. */
     struct buf query;
     buf_init(&query);
-    int err = buf_puts(&query, type);
+    int err = compartment ? buf_printf(&query, "Patient/%s/%s", compartment, type) : buf_puts(&query, type);
     int first = 1;
     for (int i = 0; i < g.n && !err; i++) {
-        if (strcmp(g.a[i].key, "_page") == 0)
+        if (strcmp(g.a[i].key, "_page") == 0 || search_ignored(&p, g.a[i].key))
             continue;
         err = buf_puts(&query, first ? "?" : "&") || form_encode(&query, g.a[i].key) || buf_puts(&query, "=") ||
               form_encode(&query, g.a[i].value ? g.a[i].value : "");
@@ -268,23 +172,72 @@ void route_fhir_search(struct request *r)
     struct op *op = NULL;
     if (err || records_search(r->svc, &r->actor, &p, req_base_url(r), buf_cstr(&query), &op, &fault) != 0) {
         buf_free(&query);
+        search_params_free(&p);
         if (err)
             return req_refuse(r, F_INTERNAL, "out of memory");
         return req_fault(r, &fault);
     }
     buf_free(&query);
+    search_params_free(&p);
     req_submit(r, op, finish_read);
+}
+
+/* A condition (If-None-Exist, a conditional update's query): search
+ * parameters, every one understood (strict), filters only; NULL and the
+ * fault if not. Its strings are its own. */
+static struct search_params *condition_of(struct request *r, const struct search_arg *args, int n,
+                                          const char *expression, struct fault *fault)
+{
+    struct search_context cx = {.type = "Observation", .tz_offset_min = service_config(r->svc)->tz_offset_min,
+                                .now_ms = clock_now_ms(), .strict = 1};
+    struct search_params *p = malloc(sizeof *p);
+    int bad = !p || search_parse(args, n, &cx, p, fault) != 0;
+    if (!bad && (p->page || p->q.nsort || p->summary || p->has_elements || p->include_patient || !n ||
+                 p->q.count != SEARCH_DEFAULT_COUNT || p->total_accurate || p->nignored ||
+                 (p->patient && strcmp(p->patient, r->actor.kind == ACTOR_PERSON ? r->actor.id
+                                                     : r->actor.patient ? r->actor.patient : ""))))
+        bad = fault_set(fault, F_BAD_REQUEST, expression,
+                        "%s names records of yours by their search parameters (e.g. identifier=system|value)",
+                        expression) != 0;
+    if (!bad) {
+        p->patient = NULL; /* it pointed into the arguments */
+        return p;
+    }
+    if (!fault->code)
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    search_params_drop(p);
+    return NULL;
+}
+
+static struct search_params *condition_parse(struct request *r, const char *query, const char *expression,
+                                             struct fault *fault)
+{
+    struct form f;
+    if (form_parse(query, strlen(query), &f, fault) != 0) {
+        fault_set(fault, F_BAD_REQUEST, expression, "%s must be search parameters, form-encoded", expression);
+        return NULL;
+    }
+    struct search_arg args[FORM_MAX_FIELDS];
+    for (int i = 0; i < f.n; i++)
+        args[i] = (struct search_arg){f.f[i].name, f.f[i].value};
+    struct search_params *p = condition_of(r, args, f.n, expression, fault);
+    form_free(&f);
+    return p;
 }
 
 void route_fhir_create(struct request *r)
 {
     struct op *op = NULL;
-    struct fault fault;
+    struct fault fault = {0};
     if (!fhir_body_type(r))
         return;
+    const char *ine = req_header(r, "If-None-Exist");
+    struct search_params *cond = NULL;
+    if (ine && !(cond = condition_parse(r, ine, "If-None-Exist", &fault)))
+        return req_fault(r, &fault);
     /* An app's reading is recorded as the app's (recorded_by), by channel. */
     const char *channel = r->actor.kind == ACTOR_RECIPIENT ? "app" : "fhir-api";
-    if (records_create(r->svc, &r->actor, NULL, buf_cstr(&r->body), r->body.len, channel, &op, &fault) != 0)
+    if (records_create(r->svc, &r->actor, NULL, buf_cstr(&r->body), r->body.len, channel, cond, &op, &fault) != 0)
         return req_fault(r, &fault);
     req_submit(r, op, finish_create);
 }
@@ -371,8 +324,48 @@ void route_fhir_update(struct request *r)
         return req_refuse(r, F_BAD_REQUEST, "If-Match must be a version ETag such as W/\"2\"");
     if (!fhir_body_type(r))
         return;
-    if (records_update(r->svc, &r->actor, r->param[0], v, buf_cstr(&r->body), r->body.len, "fhir-api", &op, &fault) !=
-        0)
+    if (records_update(r->svc, &r->actor, r->param[0], 0, v, buf_cstr(&r->body), r->body.len, "fhir-api", &op,
+                       &fault) != 0)
+        return req_fault(r, &fault);
+    req_submit(r, op, finish_update);
+}
+
+/* PUT /fhir/Observation?identifier=…: the one record of the person's the
+ * query names is corrected; none: created (with the query as its
+ * If-None-Exist, so that two at once create one); several: 412. */
+void route_fhir_conditional_update(struct request *r)
+{
+    struct op *op = NULL;
+    struct fault fault = {0};
+    int v = if_match(r);
+    if (v < 0)
+        return req_refuse(r, F_BAD_REQUEST, "If-Match must be a version ETag such as W/\"2\"");
+    if (!fhir_body_type(r))
+        return;
+    struct args g = {.n = 0};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, &g);
+    if (g.overflow)
+        return req_refuse(r, F_BAD_REQUEST, "too many search parameters");
+    struct search_params *cond = condition_of(r, g.a, g.n, "Observation?", &fault);
+    if (!cond)
+        return req_fault(r, &fault);
+    char id[ID_LEN + 1];
+    int n = 0;
+    if (records_match(r->svc, r->actor.id, cond, id, &n) != 0) {
+        search_params_drop(cond);
+        return req_refuse(r, F_UNAVAILABLE, "the store is not available");
+    }
+    if (n > 1) {
+        search_params_drop(cond);
+        return req_refuse(r, F_CONDITION_AMBIGUOUS, "more than one record matches the query: nothing was changed");
+    }
+    if (n == 0) {
+        if (records_create(r->svc, &r->actor, NULL, buf_cstr(&r->body), r->body.len, "fhir-api", cond, &op, &fault))
+            return req_fault(r, &fault);
+        return req_submit(r, op, finish_create);
+    }
+    search_params_drop(cond);
+    if (records_update(r->svc, &r->actor, id, 1, v, buf_cstr(&r->body), r->body.len, "fhir-api", &op, &fault) != 0)
         return req_fault(r, &fault);
     req_submit(r, op, finish_update);
 }

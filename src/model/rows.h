@@ -53,15 +53,37 @@ struct record_row {
     const unsigned char *body, *original;     /* sealed */
     size_t body_len, original_len;
     int current;
+    const char *identifier_system, *identifier_value;   /* the first identifier (written, not read back) */
     int64_t rowid;                            /* on reading a search: its place in the order of writing */
 };
 
-enum date_op { DATE_EQ, DATE_NE, DATE_GE, DATE_LE, DATE_GT, DATE_LT };
+/* FHIR date prefixes (R4 3.1.1.5.7). */
+enum date_op { DATE_EQ, DATE_NE, DATE_GE, DATE_LE, DATE_GT, DATE_LT, DATE_SA, DATE_EB, DATE_AP };
 #define QUERY_MAX_DATES 4
 
+/* A date parameter's range against the record's effective range, or (when)
+ * against the instant its version was written (_lastUpdated). */
 struct date_cond {
     enum date_op op;
     int64_t lo, hi;
+    int when;
+};
+
+/* A token parameter: one of its values ([system|]code; "|code": no system;
+ * "system|": any code of it) must match, or (not) none may. */
+enum token_on { TOKEN_CODE, TOKEN_CATEGORY, TOKEN_ID, TOKEN_IDENTIFIER };
+#define QUERY_MAX_TOKENS 8
+
+struct token_value {
+    const char *system, *code;   /* NULL: any */
+    int no_system;
+};
+
+struct token_cond {
+    enum token_on on;
+    int not;
+    const struct token_value *v;
+    int n;
 };
 
 /* What a search may be sorted by (FHIR _sort), each ascending or not; the
@@ -86,8 +108,8 @@ struct record_query {
     const char *person_id;
     const char *resource_type;
     const char *id;                   /* NULL: any */
-    const char *code_system, *code;   /* NULL: any */
-    const char *category;             /* NULL: any */
+    struct token_cond tokens[QUERY_MAX_TOKENS];
+    int ntokens;
     const char *kinds;                /* only these data kinds, ",a,b," (data_kinds_filter); NULL: any */
     struct date_cond dates[QUERY_MAX_DATES];
     int ndates;

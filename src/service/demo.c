@@ -34,7 +34,7 @@ static int add(struct service *svc, const struct actor *sys, const char *person,
 {
     struct op *op;
     struct fault fault;
-    if (records_create(svc, sys, person, json->data, json->len, "demo-loader", &op, &fault) != 0) {
+    if (records_create(svc, sys, person, json->data, json->len, "demo-loader", NULL, &op, &fault) != 0) {
         log_event(LOG_ERROR, "demo.record", "error", fault.detail, NULL);
         return PHR_EINVAL;
     }

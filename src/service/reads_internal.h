@@ -3,6 +3,7 @@
 #ifndef PHR_READS_INTERNAL_H
 #define PHR_READS_INTERNAL_H
 
+#include "formats/elements.h"
 #include "service/internal.h"
 #include "service/page_links.h"
 
@@ -43,6 +44,9 @@ struct read_op {
     struct page_link link, came_first, came_last;
     int reached_by_link;
     struct buf query, binding;     /* "Observation?code=…" (no _page); the caller and the query */
+    struct elements *subset;       /* _elements or _summary: what of each resource is sent; NULL: all */
+    int include_patient;           /* _include: the person's Patient beside the page */
+    struct buf ignored;            /* lenient: the parameters left out, "a, b" */
 };
 
 struct read_op *read_op_new(struct service *svc, const struct actor *a, enum action act, const struct op_ops *ops);
@@ -53,6 +57,9 @@ int read_key(struct read_op *r, unsigned char key[DATA_KEY_BYTES]);
 int open_row(struct read_op *r, const unsigned char key[DATA_KEY_BYTES], size_t i, struct buf *out);
 int read_commit(struct op *o, struct store *st);
 void read_destroy(struct op *o);
+
+/* The person's Patient resource (the id alone: no demographics are kept). */
+int patient_json(struct buf *out, const char *id);
 
 /* A history's or a search's Bundle (record_bundles.c). */
 extern const struct op_ops bundle_ops;

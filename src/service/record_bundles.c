@@ -66,6 +66,55 @@ static int search_links(struct read_op *r, struct buf *out)
     return err;
 }
 
+/* Row i's resource, whole or (_elements, _summary) the part asked for. */
+static int open_entry(struct read_op *r, const unsigned char key[DATA_KEY_BYTES], size_t i, struct buf *out)
+{
+    if (!r->subset)
+        return open_row(r, key, i, out);
+    struct buf plain;
+    buf_init(&plain);
+    int err = open_row(r, key, i, &plain);
+    if (!err)
+        err = elements_apply(r->subset, plain.data, plain.len, out);
+    buf_wipe(&plain);
+    return err;
+}
+
+/* "a" "b" "c" as one JSON string. */
+static int json_str3(struct buf *out, const char *a, const char *b, const char *c)
+{
+    return buf_puts(out, "\"") || buf_json_escape(out, a, strlen(a)) || buf_json_escape(out, b, strlen(b)) ||
+           buf_json_escape(out, c, strlen(c)) || buf_puts(out, "\"");
+}
+
+/* After a search's matches: the Patient they name (_include), and what the
+ * client should know: parameters left out, records that did not open. */
+static int search_extras(struct read_op *r, struct buf *out, size_t sent, size_t unreadable)
+{
+    size_t n = sent;
+    if (r->include_patient && sent &&
+        (buf_printf(out, ",{\"fullUrl\":") || json_str3(out, r->base_url, "/Patient/", r->subject) ||
+         buf_puts(out, ",\"resource\":") || patient_json(out, r->subject) ||
+         buf_puts(out, ",\"search\":{\"mode\":\"include\"}}")))
+        return PHR_ENOMEM;
+    if (r->include_patient && sent)
+        n++;
+    if (r->ignored.len) {
+        if (buf_printf(out, "%s{\"resource\":{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":"
+                            "\"warning\",\"code\":\"not-supported\",\"diagnostics\":",
+                       n++ ? "," : "") ||
+            json_str3(out, "search parameters not understood, so not applied: ", buf_cstr(&r->ignored), "") ||
+            buf_puts(out, "}]},\"search\":{\"mode\":\"outcome\"}}"))
+            return PHR_ENOMEM;
+    }
+    if (unreadable &&
+        buf_printf(out, "%s{\"resource\":{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
+                        "\"code\":\"exception\",\"diagnostics\":\"%zu matching record(s) could not be opened and are "
+                        "not included\"}]},\"search\":{\"mode\":\"outcome\"}}", n ? "," : "", unreadable))
+        return PHR_ENOMEM;
+    return PHR_OK;
+}
+
 static int bundle_render(struct op *o, struct buf *out)
 {
     struct read_op *r = (struct read_op *)o;
@@ -92,7 +141,7 @@ static int bundle_render(struct op *o, struct buf *out)
             buf_json_escape(out, r->base_url, strlen(r->base_url)) ||
             buf_printf(out, "/%s/%s\",\"resource\":", r->type, r->rows[i].id))
             goto nomem;
-        if ((err = open_row(r, key, i, out)) == PHR_ECRYPTO) {
+        if ((err = open_entry(r, key, i, out)) == PHR_ECRYPTO) {
             out->len = mark; /* left out; the rest of the answer stands */
             unreadable++;
             err = PHR_OK;
@@ -114,11 +163,8 @@ static int bundle_render(struct op *o, struct buf *out)
                                 created ? "201 Created" : "200 OK", r->rows[i].version, at))
             goto nomem;
     }
-    if (unreadable && search &&
-        buf_printf(out, "%s{\"resource\":{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
-                        "\"code\":\"exception\",\"diagnostics\":\"%zu matching record(s) could not be opened and are "
-                        "not included\"}]},\"search\":{\"mode\":\"outcome\"}}", sent ? "," : "", unreadable))
-        goto nomem;
+    if (search && (err = search_extras(r, out, sent, unreadable)) != PHR_OK)
+        goto out;
     if (buf_puts(out, "]}"))
         goto nomem;
     goto out;
@@ -233,6 +279,27 @@ static int bind(struct read_op *r, const struct actor *a, const char *query)
                : PHR_OK;
 }
 
+/* What of each resource is sent (_elements, _summary), and the parameters
+ * left out, for the outcome entry. */
+static int asked_for(struct read_op *r, const struct search_params *p)
+{
+    for (int i = 0; i < p->nignored; i++)
+        if ((i && buf_puts(&r->ignored, ", ")) || buf_puts(&r->ignored, p->ignored[i]))
+            return PHR_ENOMEM;
+    if (!p->has_elements && p->summary != SUMMARY_TRUE && p->summary != SUMMARY_TEXT)
+        return PHR_OK;
+    if (!(r->subset = calloc(1, sizeof *r->subset)))
+        return PHR_ENOMEM;
+    struct fault ignored;
+    if (p->has_elements)
+        *r->subset = p->elements;
+    else if (p->summary == SUMMARY_TEXT)
+        elements_parse("text", r->subset, &ignored);
+    else if (elements_summary(r->type, r->subset) != 0)
+        r->subset->n = 0; /* a type without a list: its mandatory elements */
+    return PHR_OK;
+}
+
 static int search_fail(struct read_op *r, struct store *rd, struct fault *fault, enum fault_code code,
                        const char *param, const char *why)
 {
@@ -254,7 +321,8 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
     r->search = 1;
     memcpy(r->sort, p->q.sort, sizeof r->sort);
     r->nsort = p->q.nsort;
-    if (bind(r, a, query))
+    r->include_patient = p->include_patient;
+    if (bind(r, a, query) || asked_for(r, p))
         return search_fail(r, NULL, fault, F_INTERNAL, NULL, "out of memory");
     if ((a->kind == ACTOR_RECIPIENT || a->kind == ACTOR_STAFF) && !p->patient)
         return search_fail(r, NULL, fault, F_BAD_REQUEST, "patient",

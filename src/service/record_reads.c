@@ -180,6 +180,8 @@ void read_destroy(struct op *o)
     buf_free(&r->ids);
     buf_free(&r->query);
     buf_free(&r->binding);
+    buf_free(&r->ignored);
+    free(r->subset);
     provision_list_free(&r->provided);
 }
 
@@ -197,6 +199,7 @@ struct read_op *read_op_new(struct service *svc, const struct actor *a, enum act
     buf_init(&r->ids);
     buf_init(&r->query);
     buf_init(&r->binding);
+    buf_init(&r->ignored);
     return r;
 }
 
@@ -299,15 +302,19 @@ static int patient_commit(struct op *o, struct store *st)
     return err;
 }
 
-static int patient_render(struct op *o, struct buf *out)
+int patient_json(struct buf *out, const char *id)
 {
-    struct patient_op *p = (struct patient_op *)o;
     return buf_printf(out,
                       "{\"resourceType\":\"Patient\",\"id\":\"%s\",\"identifier\":[{\"system\":\"urn:ietf:rfc:3986\","
                       "\"value\":\"urn:uuid:%s\"}]}",
-                      p->subject, p->subject)
+                      id, id)
                ? PHR_ENOMEM
                : PHR_OK;
+}
+
+static int patient_render(struct op *o, struct buf *out)
+{
+    return patient_json(out, ((struct patient_op *)o)->subject);
 }
 
 static const struct op_ops patient_ops = {patient_commit, patient_render, NULL};

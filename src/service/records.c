@@ -60,7 +60,58 @@ struct write_op {
     struct record_row row;
     struct buf plain, sealed_body, sealed_orig;
     unsigned char mac[32];
+    char *identifier_system, *identifier_value;
+    struct search_params *if_none_exist;   /* create: its condition, or NULL */
+    struct buf existing;                   /* create: the sealed record that met it */
+    int existing_alg;
 };
+
+struct matches {
+    struct write_op *w;
+    int n;
+};
+
+static int matched(void *arg, const struct record_row *row)
+{
+    struct matches *m = arg;
+    if (m->n++)
+        return PHR_OK;
+    struct op_result *res = &m->w->op.res;
+    snprintf(res->id, sizeof res->id, "%s", row->id);
+    res->version = row->version;
+    m->w->existing_alg = row->alg;
+    buf_reset(&m->w->existing);
+    return buf_append(&m->w->existing, row->body, row->body_len) ? PHR_ENOMEM : PHR_OK;
+}
+
+/* If-None-Exist, on the writer's connection: two requests with the same
+ * condition cannot both create. One match is the answer (nothing written;
+ * the attempt recorded); several refuse it. */
+static int condition_met(struct write_op *w, struct store *st, int *met)
+{
+    struct record_query q = w->if_none_exist->q;
+    q.person_id = w->subject;
+    q.resource_type = "Observation";
+    q.count = 2;
+    struct matches m = {w, 0};
+    char created[ID_LEN + 1];
+    snprintf(created, sizeof created, "%s", w->op.res.id);
+    int err = store_record_search(st, &q, matched, &m);
+    if (err || !m.n) {
+        snprintf(w->op.res.id, sizeof w->op.res.id, "%s", created);
+        w->op.res.version = 1;
+        return err;
+    }
+    *met = 1;
+    if (m.n > 1) {
+        w->op.res.err = PHR_ECONFLICT;
+        fault_set(&w->op.res.fault, F_CONDITION_AMBIGUOUS, "If-None-Exist",
+                  "more than one record matches If-None-Exist: nothing was created");
+    } else {
+        w->op.res.existing = 1;
+    }
+    return gate_record(st, &w->op.actor, w->act, w->subject, NULL, NULL, GATE_ALLOW);
+}
 
 static int write_commit(struct op *o, struct store *st)
 {
@@ -78,6 +129,11 @@ static int write_commit(struct op *o, struct store *st)
     if (w->d == GATE_DENY) {
         refuse_use(o, g.why, g.reason);
         return gate_record(st, &o->actor, w->act, subject, NULL, g.reason, GATE_DENY);
+    }
+    if (w->if_none_exist) {
+        int met = 0;
+        if ((err = condition_met(w, st, &met)) != PHR_OK || met)
+            return err;
     }
     if (w->supersede) {
         err = store_record_supersede(st, w->row.id, w->supersede);
@@ -100,10 +156,34 @@ static int write_commit(struct op *o, struct store *st)
     return gate_record(st, &o->actor, w->act, subject, binding, NULL, GATE_ALLOW);
 }
 
+/* The record written, or the one that met If-None-Exist: the person sees
+ * it; anyone else (an app that may write, not read) is told which it is. */
 static int write_render(struct op *o, struct buf *out)
 {
     struct write_op *w = (struct write_op *)o;
-    return buf_append(out, w->plain.data, w->plain.len) ? PHR_ENOMEM : PHR_OK;
+    if (!o->res.existing)
+        return buf_append(out, w->plain.data, w->plain.len) ? PHR_ENOMEM : PHR_OK;
+    if (o->actor.kind != ACTOR_PERSON)
+        return buf_printf(out,
+                          "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"information\","
+                          "\"code\":\"informational\",\"diagnostics\":\"Observation/%s matches If-None-Exist: "
+                          "nothing was created\"}]}",
+                          o->res.id)
+                   ? PHR_ENOMEM
+                   : PHR_OK;
+    unsigned char key[DATA_KEY_BYTES];
+    char ad[96];
+    struct store *rd;
+    int err = service_reader(o->svc, &rd);
+    if (err)
+        return err;
+    err = service_data_key(o->svc, rd, w->subject, key);
+    service_reader_done(o->svc, rd);
+    record_ad(ad, o->res.id, o->res.version, "body");
+    if (!err)
+        err = seal_open(w->existing_alg, key, ad, (const unsigned char *)w->existing.data, w->existing.len, out);
+    sodium_memzero(key, sizeof key);
+    return err;
 }
 
 static void write_destroy(struct op *o)
@@ -112,6 +192,10 @@ static void write_destroy(struct op *o)
     buf_wipe(&w->plain);
     buf_free(&w->sealed_body);
     buf_free(&w->sealed_orig);
+    free(w->identifier_system);
+    free(w->identifier_value);
+    buf_free(&w->existing);
+    search_params_drop(w->if_none_exist);
 }
 
 static const struct op_ops write_ops = {write_commit, write_render, write_destroy};
@@ -126,6 +210,7 @@ static struct write_op *write_op_new(struct service *svc, const struct actor *a,
     buf_init(&w->plain);
     buf_init(&w->sealed_body);
     buf_init(&w->sealed_orig);
+    buf_init(&w->existing);
     return w;
 }
 
@@ -167,6 +252,11 @@ static int seal_record(struct service *svc, struct store *rd, struct write_op *w
         goto out;
     }
     seal_mac(key, body, len, w->mac);
+    if ((v->identifier_system && !(w->identifier_system = strdup(v->identifier_system))) ||
+        (v->identifier_value && !(w->identifier_value = strdup(v->identifier_value)))) {
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
+        goto out;
+    }
     w->row = (struct record_row){
         .id = w->op.res.id,
         .version = w->op.res.version,
@@ -190,6 +280,8 @@ static int seal_record(struct service *svc, struct store *rd, struct write_op *w
         .original = (const unsigned char *)w->sealed_orig.data,
         .original_len = w->sealed_orig.len,
         .current = 1,
+        .identifier_system = w->identifier_system,
+        .identifier_value = w->identifier_value,
     };
     rc = 0;
 out:
@@ -198,18 +290,22 @@ out:
 }
 
 int records_create(struct service *svc, const struct actor *a, const char *subject, const char *body, size_t len,
-                   const char *channel, struct op **out, struct fault *fault)
+                   const char *channel, struct search_params *if_none_exist, struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct vital v;
-    if (vitals_parse(body, len, clock_now_ms(), svc->cfg.tz_offset_min, &v, fault) != 0)
+    if (vitals_parse(body, len, clock_now_ms(), svc->cfg.tz_offset_min, &v, fault) != 0) {
+        search_params_drop(if_none_exist);
         return -1;
+    }
     struct write_op *w = write_op_new(svc, a, ACT_RECORD_CREATE);
     struct store *rd = NULL;
     if (!w) {
         vital_free(&v);
+        search_params_drop(if_none_exist);
         return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     }
+    w->if_none_exist = if_none_exist;
     if (!subject)
         subject = v.subject ? v.subject : a->kind == ACTOR_PERSON ? a->id : a->patient;
     if (subject)
@@ -242,6 +338,37 @@ fail:
     return -1;
 }
 
+struct first_match {
+    char *id;
+    int n;
+};
+
+static int first_match(void *arg, const struct record_row *row)
+{
+    struct first_match *m = arg;
+    if (!m->n++)
+        snprintf(m->id, ID_LEN + 1, "%s", row->id);
+    return PHR_OK;
+}
+
+int records_match(struct service *svc, const char *person, const struct search_params *cond, char id[ID_LEN + 1],
+                  int *n)
+{
+    struct record_query q = cond->q;
+    q.person_id = person;
+    q.resource_type = "Observation";
+    q.count = 2;
+    struct first_match m = {id, 0};
+    struct store *rd;
+    int err = service_reader(svc, &rd);
+    if (err)
+        return err;
+    err = store_record_search(rd, &q, first_match, &m);
+    service_reader_done(svc, rd);
+    *n = m.n;
+    return err;
+}
+
 struct current_row {
     char person_id[ID_LEN + 1];
     int version;
@@ -257,8 +384,8 @@ static int got_current(void *arg, const struct record_row *r)
     return 0;
 }
 
-int records_update(struct service *svc, const struct actor *a, const char *id, int if_match, const char *body,
-                   size_t len, const char *channel, struct op **out, struct fault *fault)
+int records_update(struct service *svc, const struct actor *a, const char *id, int found_by_query, int if_match,
+                   const char *body, size_t len, const char *channel, struct op **out, struct fault *fault)
 {
     *out = NULL;
     struct vital v;
@@ -268,7 +395,7 @@ int records_update(struct service *svc, const struct actor *a, const char *id, i
     json_object *idv;
     if (json_object_object_get_ex(v.resource, "id", &idv))
         body_id = json_object_get_string(idv);
-    if (!body_id || strcmp(body_id, id) != 0) {
+    if (body_id ? strcmp(body_id, id) != 0 : !found_by_query) {
         vital_free(&v);
         return fault_set(fault, F_BAD_REQUEST, "Observation.id", "the resource's id must match the id in the URL");
     }

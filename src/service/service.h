@@ -63,6 +63,7 @@ struct op_result {
     char id[ID_LEN + 1];          /* created person or record id */
     int version;                  /* a record's, created or read */
     int64_t modified_at;          /* a record read: when its version was recorded (ms) */
+    int existing;                 /* a conditional create: id and version name the record that matched */
     char token[64];               /* login: the session token (secret) */
     int64_t expires_at;
     int64_t retry_after_s;        /* PHR_EBUSY: when to try again */
@@ -121,10 +122,18 @@ int second_factor_state(struct service *svc, const struct actor *a, const char *
 /* The person id behind a login (operators' commands); PHR_ENOTFOUND. */
 int accounts_person_id(struct service *svc, const char *login, char out[ID_LEN + 1]);
 /* Records (R1.1, R1.2, R3.12, R4.1). Every one passes the gate. */
+/* if_none_exist (taken; NULL: none): created only if no current record of
+ * the person matches, decided on the writer with the write; one match
+ * answers it (res.existing), several refuse (condition-ambiguous). */
 int records_create(struct service *svc, const struct actor *a, const char *subject, const char *body, size_t len,
-                   const char *channel, struct op **out, struct fault *fault);
-int records_update(struct service *svc, const struct actor *a, const char *id, int if_match, const char *body,
-                   size_t len, const char *channel, struct op **out, struct fault *fault);
+                   const char *channel, struct search_params *if_none_exist, struct op **out, struct fault *fault);
+/* found_by_query: a conditional update, whose body may leave out the id. */
+int records_update(struct service *svc, const struct actor *a, const char *id, int found_by_query, int if_match,
+                   const char *body, size_t len, const char *channel, struct op **out, struct fault *fault);
+/* How many of the person's current Observations cond matches (0, 1, or 2
+ * for several) and the first's id. */
+int records_match(struct service *svc, const char *person, const struct search_params *cond, char id[ID_LEN + 1],
+                  int *n);
 /* An imported document: its DocumentReference, or (original) the file
  * exactly as it was imported. */
 int records_document(struct service *svc, const struct actor *a, const char *id, int original, struct op **out,

@@ -3,6 +3,7 @@
 #include "store/records.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "store/internal.h"
 #include "util/buf.h"
@@ -13,8 +14,8 @@
     " alg, body, original, current, data_kind"
 
 static struct db_stmt insert = DB_STMT_DEFER(
-    "record_insert", "INSERT INTO records(" RECORD_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-                     " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)");
+    "record_insert", "INSERT INTO records(" RECORD_COLS ", identifier_system, identifier_value) VALUES(?1, ?2, ?3,"
+                     " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)");
 static struct db_stmt get_current = DB_STMT(
     "record_get", "SELECT " RECORD_COLS " FROM records WHERE id = ?1 AND current = 1");
 static struct db_stmt get_version = DB_STMT(
@@ -64,7 +65,8 @@ int store_record_insert(struct store *st, const struct record_row *r)
                            DB_INT(r->effective_end), DB_INT(r->data_category), DB_STR(r->source),
                            DB_INT(r->recorded_at), DB_STR(r->recorded_by), DB_STR(r->channel),
                            DB_BLOB(r->original_mac, SHA256_BYTES), DB_INT(r->alg), DB_BLOB(r->body, r->body_len),
-                           DB_BLOB(r->original, r->original_len), DB_INT(r->current), DB_STR(r->data_kind)));
+                           DB_BLOB(r->original, r->original_len), DB_INT(r->current), DB_STR(r->data_kind),
+                           DB_STR(r->identifier_system), DB_STR(r->identifier_value)));
 }
 
 static void record_of(const struct db_row *q, struct record_row *r)
@@ -186,22 +188,86 @@ int store_record_classify(struct store *st, const char *id, int version, const c
  * WHERE clause names only the conditions given, and its parameters follow
  * in the same order. The date predicates follow FHIR's range semantics
  * (the record's [start, end] against the parameter's [lo, hi]). */
-#define WHERE_ARGS_MAX (7 + 2 * QUERY_MAX_DATES)
-#define PLACE_ARGS_MAX (1 + (QUERY_MAX_SORT + 1) * (QUERY_MAX_SORT + 2) / 2)
-#define SEARCH_ARGS_MAX (2 * (WHERE_ARGS_MAX + 2 + PLACE_ARGS_MAX))
-
 struct search_sql {
     struct buf sql;
-    struct db_val args[SEARCH_ARGS_MAX];
-    int n;
+    struct db_val *args;
+    int n, cap;
 };
 
 static void arg(struct search_sql *s, struct db_val v)
 {
-    if (s->n < SEARCH_ARGS_MAX)
-        s->args[s->n++] = v;
-    else
-        s->sql.failed = 1; /* the bounds above are wrong: refuse rather than run short */
+    if (s->n == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 32;
+        struct db_val *p = realloc(s->args, (size_t)cap * sizeof *p);
+        if (!p) {
+            s->sql.failed = 1; /* checked once, with the text */
+            return;
+        }
+        s->args = p;
+        s->cap = cap;
+    }
+    s->args[s->n++] = v;
+}
+
+static void sql_free(struct search_sql *s)
+{
+    buf_free(&s->sql);
+    free(s->args);
+}
+
+/* One token parameter: any of its values, or (not) none. A value names a
+ * code, a system, or both ("|code": no system). Under NOT, a record with
+ * no code at all is one of "none" (COALESCE: NULL compares as ''). */
+static void token_filter(const struct token_cond *t, struct search_sql *s)
+{
+    static const char *const column[] = {[TOKEN_CODE] = "code", [TOKEN_CATEGORY] = "category", [TOKEN_ID] = "id",
+                                         [TOKEN_IDENTIFIER] = "identifier_value"};
+    static const char *const system[] = {[TOKEN_CODE] = "code_system", [TOKEN_IDENTIFIER] = "identifier_system"};
+    buf_puts(&s->sql, t->not ? " AND NOT COALESCE((" : " AND (");
+    for (int i = 0; i < t->n; i++) {
+        const struct token_value *v = &t->v[i];
+        const char *and = "";
+        buf_puts(&s->sql, i ? " OR (" : "(");
+        if (v->code) {
+            buf_printf(&s->sql, t->not ? "COALESCE(%s, '') = ?" : "%s = ?", column[t->on]);
+            arg(s, DB_STR(v->code));
+            and = " AND ";
+        }
+        if (system[t->on] && v->no_system) {
+            buf_printf(&s->sql, "%s%s IS NULL", and, system[t->on]);
+        } else if (system[t->on] && v->system) {
+            buf_printf(&s->sql, "%s%s = ?", and, system[t->on]);
+            arg(s, DB_STR(v->system));
+        }
+        buf_puts(&s->sql, ")");
+    }
+    buf_puts(&s->sql, t->not ? "), FALSE)" : ")");
+}
+
+/* FHIR's range comparisons; ap is eq widened by the client's bounds. */
+static void date_filter(const struct date_cond *c, struct search_sql *s)
+{
+    const char *start = c->when ? "recorded_at" : "effective_start";
+    const char *end = c->when ? "recorded_at" : "effective_end";
+    switch (c->op) {
+    case DATE_EQ:
+    case DATE_NE:
+        buf_printf(&s->sql, " AND %s(%s >= ? AND %s <= ?)", c->op == DATE_NE ? "NOT " : "", start, end);
+        arg(s, DB_INT(c->lo));
+        arg(s, DB_INT(c->hi));
+        return;
+    case DATE_AP:
+        buf_printf(&s->sql, " AND %s <= ? AND %s >= ?", start, end);
+        arg(s, DB_INT(c->hi));
+        arg(s, DB_INT(c->lo));
+        return;
+    case DATE_GE: buf_printf(&s->sql, " AND %s >= ?", end); arg(s, DB_INT(c->lo)); return;
+    case DATE_GT: buf_printf(&s->sql, " AND %s > ?", end); arg(s, DB_INT(c->hi)); return;
+    case DATE_LE: buf_printf(&s->sql, " AND %s <= ?", start); arg(s, DB_INT(c->hi)); return;
+    case DATE_LT: buf_printf(&s->sql, " AND %s < ?", start); arg(s, DB_INT(c->lo)); return;
+    case DATE_SA: buf_printf(&s->sql, " AND %s > ?", start); arg(s, DB_INT(c->hi)); return;
+    case DATE_EB: buf_printf(&s->sql, " AND %s < ?", end); arg(s, DB_INT(c->lo)); return;
+    }
 }
 
 static void where_filters(const struct record_query *q, struct search_sql *s)
@@ -209,41 +275,18 @@ static void where_filters(const struct record_query *q, struct search_sql *s)
     buf_puts(&s->sql, " WHERE person_id = ? AND resource_type = ?");
     arg(s, DB_STR(q->person_id));
     arg(s, DB_STR(q->resource_type));
-    static const struct {
-        size_t field;
-        const char *pred;
-    } fields[] = {
-        {offsetof(struct record_query, id), " AND id = ?"},
-        {offsetof(struct record_query, code), " AND code = ?"},
-        {offsetof(struct record_query, code_system), " AND code_system = ?"},
-        {offsetof(struct record_query, category), " AND category = ?"},
-        {offsetof(struct record_query, kinds), " AND instr(?, ',' || data_kind || ',') > 0"},
-    };
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        const char *v = *(const char *const *)((const char *)q + fields[i].field);
-        if (v) {
-            buf_puts(&s->sql, fields[i].pred);
-            arg(s, DB_STR(v));
-        }
+    if (q->id) {
+        buf_puts(&s->sql, " AND id = ?");
+        arg(s, DB_STR(q->id));
     }
-    static const char *const pred[] = {
-        [DATE_EQ] = " AND effective_start >= ? AND effective_end <= ?",
-        [DATE_NE] = " AND NOT (effective_start >= ? AND effective_end <= ?)",
-        [DATE_GE] = " AND effective_end >= ?",
-        [DATE_LE] = " AND effective_start <= ?",
-        [DATE_GT] = " AND effective_end > ?",
-        [DATE_LT] = " AND effective_start < ?",
-    };
-    for (int d = 0; d < q->ndates; d++) {
-        const struct date_cond *c = &q->dates[d];
-        buf_puts(&s->sql, pred[c->op]);
-        if (c->op == DATE_EQ || c->op == DATE_NE) {
-            arg(s, DB_INT(c->lo));
-            arg(s, DB_INT(c->hi));
-        } else {
-            arg(s, DB_INT(c->op == DATE_GE || c->op == DATE_LT ? c->lo : c->hi));
-        }
+    if (q->kinds) {
+        buf_puts(&s->sql, " AND instr(?, ',' || data_kind || ',') > 0");
+        arg(s, DB_STR(q->kinds));
     }
+    for (int i = 0; i < q->ntokens; i++)
+        token_filter(&q->tokens[i], s);
+    for (int d = 0; d < q->ndates; d++)
+        date_filter(&q->dates[d], s);
 }
 
 /* Each sort key: its expression in a WHERE clause, and its column in the
@@ -328,8 +371,8 @@ static void branch(const struct record_query *q, struct search_sql *s, const cha
  * place it had when the walk began, once. */
 static int build(const struct record_query *q, struct search_sql *s, const char *head, const char *what)
 {
+    *s = (struct search_sql){0};
     buf_init(&s->sql);
-    s->n = 0;
     buf_puts(&s->sql, head);
     branch(q, s, what, 0);
     if (q->snapshot && q->replaced) {
@@ -347,12 +390,13 @@ int store_record_search(struct store *st, const struct record_query *q, record_c
     for (int i = 0; i < m; i++)
         buf_printf(&s.sql, "%s%d %s", i ? ", " : " ORDER BY ", sort_keys[q->nsort ? q->sort[i].key : SORT_DATE].column,
                    term_desc(q, i) ? "DESC" : "ASC");
-    if (buf_printf(&s.sql, ", %d %s LIMIT %d", ROWID_COLUMN, term_desc(q, m - 1) ? "DESC" : "ASC", q->count))
+    if (buf_printf(&s.sql, ", %d %s LIMIT %d", ROWID_COLUMN, term_desc(q, m - 1) ? "DESC" : "ASC", q->count) ||
+        buf_failed(&s.sql))
         err = PHR_ENOMEM;
     struct each e = {cb, arg_, 1, 0};
     if (!err)
         err = st->drv->run(st, NULL, s.sql.data, s.args, s.n, each_record, &e, NULL);
-    buf_free(&s.sql);
+    sql_free(&s);
     return err;
 }
 
@@ -369,11 +413,11 @@ int store_record_count(struct store *st, const struct record_query *q, int64_t *
     struct search_sql s;
     *out = 0;
     int err = build(&all, &s, "SELECT count(*) FROM (", "rowid");
-    if (buf_puts(&s.sql, ") AS matched"))
+    if (buf_puts(&s.sql, ") AS matched") || buf_failed(&s.sql))
         err = PHR_ENOMEM;
     if (!err)
         err = st->drv->run(st, NULL, s.sql.data, s.args, s.n, count_of, out, NULL);
-    buf_free(&s.sql);
+    sql_free(&s);
     return err;
 }
 

@@ -187,7 +187,7 @@ test('R1.2 JSON only: _format or an Accept for XML is 406 before anything else; 
   assert.equal(counted.status, 200, counted.text);
   assert.equal(counted.body.total, all.body.total, '_summary=count: the total alone');
   assert.deepEqual(counted.body.entry ?? [], []);
-  assert.equal((await call(srv, 'GET', '/fhir/Observation?_summary=text', { token: me.token })).status, 400);
+  assert.equal((await call(srv, 'GET', '/fhir/Observation?_summary=sometimes', { token: me.token })).status, 400);
 });
 
 test('R1.2 search by code, date range, category, with sorting and paging', async () => {
@@ -239,8 +239,8 @@ test('R1.2 search by code, date range, category, with sorting and paging', async
   assert.equal(seen.size, 18);
   const clamped = await call(srv, 'GET', '/fhir/Observation?_count=9999', { token: me.token });
   assert.equal(clamped.status, 200, 'a _count past the limit is clamped, not refused');
-  for (const bad of ['?_count=-1', '?date=2026-13-01', '?foo=bar', '?_sort=value', '?code=a,b', '?_offset=5']) {
-    const r = await call(srv, 'GET', `/fhir/Observation${bad}`, { token: p.token });
+  for (const bad of ['?_count=-1', '?date=2026-13-01', '?foo=bar', '?_sort=value', '?code=,', '?_offset=5']) {
+    const r = await call(srv, 'GET', `/fhir/Observation${bad}`, { token: p.token, headers: { prefer: 'handling=strict' } });
     assert.equal(r.status, 400, bad);
     assert.equal(r.body.resourceType, 'OperationOutcome');
   }
@@ -253,16 +253,16 @@ test('R1.2 the CapabilityStatement states what is served', async () => {
   assert.equal(r.body.fhirVersion, '4.0.1');
   const obs = r.body.rest[0].resource.find((x) => x.type === 'Observation');
   assert.deepEqual(obs.interaction.map((i) => i.code).sort(), ['create', 'history-instance', 'read', 'search-type', 'update', 'vread']);
-  assert.deepEqual(obs.searchParam.map((s) => s.name).sort(), ['_count', '_id', '_sort', '_total', 'category', 'code', 'date', 'patient']);
+  assert.deepEqual(obs.searchParam.map((s) => s.name).sort(), ['_count', '_elements', '_id', '_lastUpdated', '_sort', '_summary', '_total', 'category', 'code', 'date', 'identifier', 'patient']);
   assert.deepEqual(r.body.rest[0].resource.map((x) => x.type),
     ['Observation', 'MedicationDispense', 'MedicationStatement', 'Immunization', 'DocumentReference', 'Binary', 'Consent', 'Provenance', 'AuditEvent', 'Group', 'Patient']);
   for (const type of ['MedicationDispense', 'MedicationStatement', 'Immunization']) {
     const med = r.body.rest[0].resource.find((x) => x.type === type);
     assert.deepEqual(med.interaction.map((i) => i.code).sort(), ['history-instance', 'read', 'search-type', 'vread'], 'imported, never written one by one');
-    assert.deepEqual(med.searchParam.map((s) => s.name).sort(), ['_count', '_id', '_sort', '_total', 'code', 'date', 'patient']);
+    assert.deepEqual(med.searchParam.map((s) => s.name).sort(), ['_count', '_elements', '_id', '_lastUpdated', '_sort', '_summary', '_total', 'code', 'date', 'patient']);
   }
   const docs = r.body.rest[0].resource.find((x) => x.type === 'DocumentReference');
-  assert.deepEqual(docs.searchParam.map((s) => s.name).sort(), ['_count', '_id', '_sort', '_total', 'date', 'patient']);
+  assert.deepEqual(docs.searchParam.map((s) => s.name).sort(), ['_count', '_elements', '_id', '_lastUpdated', '_sort', '_summary', '_total', 'date', 'patient']);
   const patient = r.body.rest[0].resource.find((x) => x.type === 'Patient');
   assert.deepEqual(patient.operation.map((o) => o.name), ['everything', 'export', 'sphr']);
   assert.deepEqual(r.body.rest[0].operation.map((o) => o.name), ['export'], 'Bulk Data for recipients');

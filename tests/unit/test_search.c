@@ -1,4 +1,5 @@
-/* formats/search: FHIR search parameters (R1.2 search of vitals). */
+/* formats/search: FHIR search parameters (R1.2 search of records; issue 20
+ * item 2: the parameters client libraries send). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,20 +10,23 @@
 
 #include "formats/search.h"
 
-#define ARGS(...) ((struct search_arg[]){__VA_ARGS__})
 #define N(a) (int)(sizeof(a) / sizeof((a)[0]))
+
+static const struct search_context OBS = {"Observation", 540, 1796601600000LL /* 2026-12-07 */, 0};
+static const struct search_context STRICT = {"Observation", 540, 1796601600000LL, 1};
 
 static void defaults(void **state)
 {
     (void)state;
     struct search_params p;
     struct fault fault;
-    assert_int_equal(search_parse(NULL, 0, 540, &p, &fault), 0);
+    assert_int_equal(search_parse(NULL, 0, &OBS, &p, &fault), 0);
     assert_int_equal(p.q.count, SEARCH_DEFAULT_COUNT);
     assert_int_equal(p.q.nsort, 0); /* the store's default: by date, newest first */
     assert_null(p.patient);
     assert_null(p.page);
-    assert_null(p.q.code);
+    assert_int_equal(p.q.ntokens, 0);
+    search_params_free(&p);
 }
 
 static void all_parameters(void **state)
@@ -30,44 +34,97 @@ static void all_parameters(void **state)
     (void)state;
     struct search_arg a[] = {{"patient", "Patient/abc"}, {"code", "http://loinc.org|85354-9"},
                              {"date", "ge2024-01-01"}, {"date", "lt2024-02-01T00:00:00Z"},
-                             {"category", "vital-signs"}, {"_count", "10"}, {"_sort", "date,-_lastUpdated,_id"}, {"_page", "AbC"},
-                             {"_id", "r1"}};
+                             {"category", "vital-signs"}, {"_count", "10"}, {"_sort", "date,-_lastUpdated,_id"},
+                             {"_page", "AbC"}, {"_id", "r1"}, {"_lastUpdated", "sa2024-01-01T08:00"},
+                             {"_include", "Observation:patient"}, {"_summary", "true"}};
     struct search_params p;
     struct fault fault;
-    assert_int_equal(search_parse(a, N(a), 540, &p, &fault), 0);
+    assert_int_equal(search_parse(a, N(a), &OBS, &p, &fault), 0);
     assert_string_equal(p.patient, "abc");
-    assert_string_equal(p.q.code, "85354-9");
-    assert_string_equal(p.q.code_system, "http://loinc.org");
-    assert_string_equal(p.q.category, "vital-signs");
-    assert_int_equal(p.q.ndates, 2);
+    assert_int_equal(p.q.ntokens, 3);
+    assert_int_equal(p.q.tokens[0].on, TOKEN_CODE);
+    assert_string_equal(p.q.tokens[0].v[0].code, "85354-9");
+    assert_string_equal(p.q.tokens[0].v[0].system, "http://loinc.org");
+    assert_int_equal(p.q.tokens[1].on, TOKEN_CATEGORY);
+    assert_string_equal(p.q.tokens[1].v[0].code, "vital-signs");
+    assert_int_equal(p.q.tokens[2].on, TOKEN_ID);
+    assert_int_equal(p.q.ndates, 3);
     assert_int_equal(p.q.dates[0].op, DATE_GE);
     assert_int_equal(p.q.dates[1].op, DATE_LT);
+    assert_int_equal(p.q.dates[2].op, DATE_SA);
+    assert_true(p.q.dates[2].when);
     assert_int_equal(p.q.count, 10);
     assert_string_equal(p.page, "AbC");
-    assert_string_equal(p.q.id, "r1");
     assert_int_equal(p.q.nsort, 3);
     assert_int_equal(p.q.sort[0].key, SORT_DATE);
     assert_int_equal(p.q.sort[0].desc, 0);
     assert_int_equal(p.q.sort[1].key, SORT_LAST_UPDATED);
     assert_int_equal(p.q.sort[1].desc, 1);
     assert_int_equal(p.q.sort[2].key, SORT_ID);
+    assert_true(p.include_patient);
+    assert_int_equal(p.summary, SUMMARY_TRUE);
+    search_params_free(&p);
     /* Past the limit: clamped. _summary=count: none, whatever _count says. */
     struct search_arg many[] = {{"_count", "9999"}}, summary[] = {{"_count", "7"}, {"_summary", "count"}};
-    assert_int_equal(search_parse(many, N(many), 540, &p, &fault), 0);
+    assert_int_equal(search_parse(many, N(many), &OBS, &p, &fault), 0);
     assert_int_equal(p.q.count, SEARCH_MAX_COUNT);
-    assert_int_equal(search_parse(summary, N(summary), 540, &p, &fault), 0);
+    search_params_free(&p);
+    assert_int_equal(search_parse(summary, N(summary), &OBS, &p, &fault), 0);
     assert_int_equal(p.q.count, 0);
+    search_params_free(&p);
 }
 
-static void code_without_system(void **state)
+/* Comma: any of; repeated: all of; :not; "|code" without a system;
+ * "system|" any code of it; escaped commas and bars stand for themselves. */
+static void tokens(void **state)
 {
     (void)state;
-    struct search_arg a[] = {{"code", "29463-7"}};
+    struct search_arg a[] = {{"code", "29463-7,http://loinc.org|85354-9,|x\\,y"}, {"code:not", "http://loinc.org|"},
+                             {"code", "a\\|b"}};
     struct search_params p;
     struct fault fault;
-    assert_int_equal(search_parse(a, 1, 540, &p, &fault), 0);
-    assert_string_equal(p.q.code, "29463-7");
-    assert_null(p.q.code_system);
+    assert_int_equal(search_parse(a, N(a), &OBS, &p, &fault), 0);
+    assert_int_equal(p.q.ntokens, 3);
+    const struct token_cond *t = &p.q.tokens[0];
+    assert_int_equal(t->n, 3);
+    assert_false(t->not);
+    assert_string_equal(t->v[0].code, "29463-7");
+    assert_null(t->v[0].system);
+    assert_false(t->v[0].no_system);
+    assert_string_equal(t->v[1].system, "http://loinc.org");
+    assert_string_equal(t->v[2].code, "x,y");
+    assert_true(t->v[2].no_system);
+    t = &p.q.tokens[1];
+    assert_true(t->not);
+    assert_string_equal(t->v[0].system, "http://loinc.org");
+    assert_null(t->v[0].code);
+    assert_string_equal(p.q.tokens[2].v[0].code, "a|b");
+    search_params_free(&p);
+}
+
+/* Lenient (the default): an unknown parameter is left out and named;
+ * strict: refused. A modifier or a value not understood: always refused. */
+static void handling(void **state)
+{
+    (void)state;
+    struct search_arg a[] = {{"foo", "1"}, {"code", "85354-9"}, {"value-string", "x"}};
+    struct search_params p;
+    struct fault fault;
+    assert_int_equal(search_parse(a, N(a), &OBS, &p, &fault), 0);
+    assert_int_equal(p.nignored, 2);
+    assert_true(search_ignored(&p, "foo"));
+    assert_true(search_ignored(&p, "value-string"));
+    assert_false(search_ignored(&p, "code"));
+    search_params_free(&p);
+    memset(&fault, 0, sizeof fault);
+    assert_int_equal(search_parse(a, N(a), &STRICT, &p, &fault), -1);
+    assert_string_equal(fault.expression, "foo");
+    search_params_free(&p);
+    /* category is Observation's only. */
+    struct search_arg cat[] = {{"category", "vital-signs"}};
+    struct search_context med = {"MedicationDispense", 540, 0, 1};
+    assert_int_equal(search_parse(cat, 1, &med, &p, &fault), -1);
+    search_params_free(&p);
 }
 
 static void refusals(void **state)
@@ -76,22 +133,30 @@ static void refusals(void **state)
     struct search_params p;
     struct fault fault;
     const struct search_arg bad[][1] = {
-        {{"_count", "-1"}}, {{"_count", "ten"}}, {{"date", "xx2024"}},
-        {{"date", "2024-13-01"}}, {{"_sort", "value"}}, {{"name", "x"}}, {{"code", "a,b"}},
-        {{"code", "http://loinc.org|"}}, {{"patient", ""}}, {{"category", "http://other|vital-signs"}},
-        {{"_offset", "20"}}, {{"_sort", "date,date"}}, {{"_sort", "date,"}}, {{"_sort", "-"}},
-        {{"_sort", "date,code,_id,_lastUpdated"}}, {{"_page", ""}}, {{"_id", "a,b"}},
+        {{"_count", "-1"}}, {{"_count", "ten"}}, {{"date", "xx2024"}}, {{"date", "2024-13-01"}},
+        {{"_sort", "value"}}, {{"code", ","}}, {{"code", "|"}}, {{"patient", ""}},
+        {{"category", "http://other|vital-signs"}}, {{"_sort", "date,date"}}, {{"_sort", "date,"}},
+        {{"_sort", "-"}}, {{"_sort", "date,code,_id,_lastUpdated"}}, {{"_page", ""}}, {{"_id", "a|b"}},
+        {{"code:text", "blood"}}, {{"code:exact", "x"}}, {{"code:", "x"}}, {{"code:,not", "x"}}, {{"code:no", "x"}}, {{"_include", "Observation:performer"}},
+        {{"_summary", "maybe"}}, {{"_elements", "no such"}},
     };
     for (int i = 0; i < N(bad); i++) {
         memset(&fault, 0, sizeof fault);
-        assert_int_equal(search_parse(bad[i], 1, 540, &p, &fault), -1);
+        assert_int_equal(search_parse(bad[i], 1, &OBS, &p, &fault), -1);
         assert_int_equal(fault_def(fault.code)->kind, FAULT_MALFORMED);
         assert_true(fault.detail[0] != '\0');
+        assert_string_equal(fault.expression, bad[i][0].key);
+        search_params_free(&p);
     }
     struct search_arg many[] = {{"date", "ge2020"}, {"date", "ge2020"}, {"date", "ge2020"}, {"date", "ge2020"}, {"date", "ge2020"}};
-    assert_int_equal(search_parse(many, N(many), 540, &p, &fault), -1);
-    struct search_arg twice[] = {{"code", "1"}, {"code", "2"}};
-    assert_int_equal(search_parse(twice, 2, 540, &p, &fault), -1);
+    assert_int_equal(search_parse(many, N(many), &OBS, &p, &fault), -1);
+    search_params_free(&p);
+    struct search_arg twice[] = {{"_count", "1"}, {"_count", "2"}};
+    assert_int_equal(search_parse(twice, 2, &OBS, &p, &fault), -1);
+    search_params_free(&p);
+    struct search_arg both[] = {{"_summary", "true"}, {"_elements", "code"}};
+    assert_int_equal(search_parse(both, 2, &OBS, &p, &fault), -1);
+    search_params_free(&p);
 }
 
 int main(void)
@@ -99,7 +164,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults),
         cmocka_unit_test(all_parameters),
-        cmocka_unit_test(code_without_system),
+        cmocka_unit_test(tokens),
+        cmocka_unit_test(handling),
         cmocka_unit_test(refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,12 +150,14 @@ static void search_by_person_code_and_dates(void **state)
     assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
     assert_int_equal(c.n, 5);
     assert_string_equal(c.ids[0], "a0");
-    q.code = "85354-9";
+    const struct token_value bp = {.code = "85354-9"};
+    q.tokens[0] = (struct token_cond){TOKEN_CODE, 0, &bp, 1};
+    q.ntokens = 1;
     assert_int_equal(store_record_count(st, &q, &n), PHR_OK);
     assert_int_equal(n, 3);
     /* ge 2,000,000 and lt 4,000,000: a2 (3,000,000) only, of the BP ones. */
-    q.dates[0] = (struct date_cond){DATE_GE, 2000000, 2000999};
-    q.dates[1] = (struct date_cond){DATE_LT, 4000000, 4000999};
+    q.dates[0] = (struct date_cond){DATE_GE, 2000000, 2000999, 0};
+    q.dates[1] = (struct date_cond){DATE_LT, 4000000, 4000999, 0};
     q.ndates = 2;
     c.n = 0;
     assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
@@ -163,8 +165,8 @@ static void search_by_person_code_and_dates(void **state)
     assert_string_equal(c.ids[0], "a2");
     /* eq: the record's range must lie within the parameter's. */
     q.ndates = 1;
-    q.dates[0] = (struct date_cond){DATE_EQ, 4999000, 5001000};
-    q.code = NULL;
+    q.dates[0] = (struct date_cond){DATE_EQ, 4999000, 5001000, 0};
+    q.ntokens = 0;
     c.n = 0;
     assert_int_equal(store_record_search(st, &q, collect, &c), PHR_OK);
     assert_int_equal(c.n, 1);

@@ -1,0 +1,129 @@
+/* GET /fhir/metadata: the CapabilityStatement, every type, interaction,
+ * search parameter and operation served, said once here. */
+#include <stdio.h>
+#include <string.h>
+
+#include "formats/vitals.h"
+#include "http/internal.h"
+
+/* What every record type's search takes besides its own parameters
+ * (formats/search.c, docs/fhir.md). */
+#define PAGING                                                                                                   \
+    "{\"name\":\"_id\",\"type\":\"token\",\"documentation\":\"ids, comma-separated; :not\"},"                      \
+    "{\"name\":\"_lastUpdated\",\"type\":\"date\",\"documentation\":\"when the version was written; prefixes eq ne "  \
+    "gt lt ge le sa eb ap\"},"                                                                                     \
+    "{\"name\":\"_count\",\"type\":\"number\",\"documentation\":\"at most 500 a page (more is clamped); the "      \
+    "Bundle's links page on: they hold while records are added or corrected (the records as they stood at the "   \
+    "first page), for a day, to the caller that got them\"},"                                                       \
+    "{\"name\":\"_sort\",\"type\":\"string\",\"documentation\":\"up to three of date, _lastUpdated, code, _id, "    \
+    "- for descending; -date by default\"},"                                                                        \
+    "{\"name\":\"_total\",\"type\":\"token\",\"documentation\":\"accurate counts every match; otherwise total is " \
+    "given when the first page is the last\"},"                                                                     \
+    "{\"name\":\"_summary\",\"type\":\"token\",\"documentation\":\"count, true (R4's summary elements, tagged "     \
+    "SUBSETTED), data, text, false\"},"                                                                             \
+    "{\"name\":\"_elements\",\"type\":\"string\",\"documentation\":\"root elements, comma-separated; tagged "       \
+    "SUBSETTED\"}"
+#define DATE_PARAM                                                                                               \
+    "{\"name\":\"date\",\"type\":\"date\",\"documentation\":\"prefixes eq ne gt lt ge le sa eb ap; any precision; "  \
+    "a time without a zone is read in the service's zone\"}"
+#define PATIENT_PARAM "{\"name\":\"patient\",\"type\":\"reference\"}"
+#define CODE_PARAM                                                                                               \
+    "{\"name\":\"code\",\"type\":\"token\",\"documentation\":\"[system|]code, comma-separated (any of), repeated "  \
+    "(all of); |code: no system; system|: any code of it; :not\"}"
+
+void route_fhir_metadata(struct request *r)
+{
+    int n;
+    const struct vital_kind *k = vitals_kinds(&n);
+    struct buf *b = &r->resp;
+    buf_puts(b, "{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\",\"date\":\"2026-11-24\","
+                "\"kind\":\"instance\",\"instantiates\":[\"http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/"
+                "bulk-data\"],\"software\":{\"name\":\"phr\",\"version\":\"" PHR_VERSION "\"},"
+                "\"implementation\":{\"description\":\"PHR service\",\"url\":");
+    buf_json_str(b, req_base_url(r));
+    buf_puts(b, "},\"fhirVersion\":\"4.0.1\",\"format\":[\"application/fhir+json\",\"json\"],"
+                "\"rest\":[{\"mode\":\"server\",\"security\":{\"cors\":true,\"extension\":[{\"url\":"
+                "\"http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris\",\"extension\":[");
+    static const struct {
+        const char *name, *path;
+    } uris[] = {{"authorize", "/api/v1/authorize"}, {"token", "/api/v1/token"}, {"revoke", "/api/v1/revoke"},
+                {"introspect", "/api/v1/introspect"}};
+    for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
+        char url[300];
+        req_own_url(r, uris[i].path, url, sizeof url);
+        buf_printf(b, "%s{\"url\":\"%s\",\"valueUri\":", i ? "," : "", uris[i].name);
+        buf_json_str(b, url);
+        buf_puts(b, "}");
+    }
+    buf_puts(b, "]}],\"service\":[{\"coding\":[{"
+                "\"system\":\"http://terminology.hl7.org/CodeSystem/restful-security-service\","
+                "\"code\":\"SMART-on-FHIR\"}],\"text\":\"SMART App Launch (standalone patient launch, code with "
+                "PKCE S256) for apps a person approves in the portal; SMART Backend Services (client_credentials "
+                "with private_key_jwt or a client secret) for other providers' systems; a person's bearer session "
+                "from POST /api/v1/login\"}],"
+                "\"description\":\"A person reaches only their own records; another provider's client reads "
+                "only what its token's scopes name and a live consent provides to it.\"},"
+                "\"resource\":[{\"type\":\"Observation\",\"conditionalRead\":\"full-support\","
+                "\"supportedProfile\":[\"http://hl7.org/fhir/StructureDefinition/vitalsigns\","
+                "\"http://jpfhir.jp/fhir/core/StructureDefinition/JP_Observation_VitalSigns\"],"
+                "\"documentation\":\"Self-measured vital signs. Supported LOINC codes:");
+    for (int i = 0; i < n; i++)
+        buf_printf(b, "%s %s (%s)", i ? "," : "", k[i].code, k[i].display);
+    buf_puts(b, ".\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},{\"code\":\"update\"},"
+                "{\"code\":\"history-instance\"},{\"code\":\"create\"},{\"code\":\"search-type\"}],"
+                "\"versioning\":\"versioned-update\",\"readHistory\":true,\"updateCreate\":false,"
+                "\"conditionalCreate\":true,\"conditionalUpdate\":true,"
+                "\"searchInclude\":[\"Observation:patient\",\"Observation:subject\"],"
+                "\"searchParam\":[" PATIENT_PARAM "," CODE_PARAM "," DATE_PARAM ","
+                "{\"name\":\"category\",\"type\":\"token\",\"documentation\":\"observation-category codes, "
+                "comma-separated; :not\"},{\"name\":\"identifier\",\"type\":\"token\",\"documentation\":\"the "
+                "first identifier, system|value; what If-None-Exist and PUT Observation?identifier=… name\"},"
+                PAGING "]},"
+                "{\"type\":\"MedicationDispense\",\"conditionalRead\":\"full-support\",\"supportedProfile\":[\"http://jpfhir.jp/fhir/core/"
+                "StructureDefinition/JP_MedicationDispense\"],\"documentation\":\"Medicines dispensed, from "
+                "imported お薬手帳 texts and FHIR files (POST /api/v1/imports).\",\"interaction\":[{\"code\":\"read\"},"
+                "{\"code\":\"vread\"},{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],"
+                "\"searchInclude\":[\"MedicationDispense:patient\"],\"searchParam\":[" PATIENT_PARAM "," CODE_PARAM ","
+                DATE_PARAM "," PAGING "]},"
+                "{\"type\":\"MedicationStatement\",\"conditionalRead\":\"full-support\",\"documentation\":\"Medicines the person takes (OTC ones among "
+                "them), from imported お薬手帳 texts and FHIR files.\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},"
+                "{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],\"searchInclude\":[\"MedicationStatement:patient\"],"
+                "\"searchParam\":[" PATIENT_PARAM "," CODE_PARAM "," DATE_PARAM "," PAGING "]},"
+                "{\"type\":\"Immunization\",\"conditionalRead\":\"full-support\",\"supportedProfile\":[\"http://jpfhir.jp/fhir/core/StructureDefinition/"
+                "JP_Immunization\"],\"documentation\":\"Vaccinations, from imported FHIR files.\",\"interaction\":[{"
+                "\"code\":\"read\"},{\"code\":\"vread\"},{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],"
+                "\"searchInclude\":[\"Immunization:patient\"],\"searchParam\":[" PATIENT_PARAM "," CODE_PARAM "," DATE_PARAM
+                "," PAGING "]},"
+                "{\"type\":\"DocumentReference\",\"conditionalRead\":\"full-support\",\"documentation\":\"Each imported file (特定健診 CDA, FHIR file, "
+                "お薬手帳 text, CSV, SPHR package) as it came: GET /fhir/Binary/{id} (or /api/v1/me/documents/{id}/original) "
+                "gives its bytes unchanged.\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},{\"code\":"
+                "\"history-instance\"},{\"code\":\"search-type\"}],\"searchInclude\":[\"DocumentReference:patient\"],"
+                "\"searchParam\":[" PATIENT_PARAM "," DATE_PARAM "," PAGING "]},"
+                "{\"type\":\"Binary\",\"documentation\":\"An imported file's bytes as it came, by its "
+                "DocumentReference's id: the url a Bulk export's DocumentReference gives; to the person, and to a "
+                "client whose consent covers documents.\",\"interaction\":[{\"code\":\"read\"}]},"
+                "{\"type\":\"Consent\",\"documentation\":\"The person's consent ledger, one Consent per decision; "
+                "decisions are made with POST /api/v1/me/consents.\",\"interaction\":[{\"code\":\"search-type\"}],"
+                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
+                "{\"type\":\"Provenance\",\"documentation\":\"Provision records: which records went to which "
+                "recipient, when, under which purpose and consent.\",\"interaction\":[{\"code\":\"search-type\"}],"
+                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
+                "{\"type\":\"AuditEvent\",\"documentation\":\"Who else touched the person's data, newest first "
+                "(at most 500); actors are shown by role.\",\"interaction\":[{\"code\":\"search-type\"}],"
+                "\"searchParam\":[{\"name\":\"patient\",\"type\":\"reference\"}]},"
+                "{\"type\":\"Group\",\"documentation\":\"A recipient group (its code, e.g. demo-partners) is the "
+                "Group of the persons whose consent provides their data to its members: a member's $export on it "
+                "gives them alone.\",\"operation\":[{\"name\":\"export\",\"definition\":"
+                "\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export\"}]},"
+                "{\"type\":\"Patient\",\"documentation\":\"The signed-in person, by id; $everything gives every "
+                "current record of theirs as a Bundle (type collection). A recipient's $export gives, as NDJSON, "
+                "the records of every person whose consent provides them to it; its $sphr on one of them, that "
+                "person's SPHR package (zip) with what their consent provides to it.\",\"interaction\":[{\"code\":"
+                "\"read\"}],\"operation\":[{\"name\":\"everything\","
+                "\"definition\":\"http://hl7.org/fhir/OperationDefinition/Patient-everything\"},{\"name\":\"export\","
+                "\"definition\":\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export\"},{\"name\":"
+                "\"sphr\",\"definition\":\"urn:phr:OperationDefinition/Patient-sphr\"}]}],"
+                "\"operation\":[{\"name\":\"export\","
+                "\"definition\":\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export\"}]}]}");
+    req_reply(r, 200, FHIR_TYPE);
+}

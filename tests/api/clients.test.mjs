@@ -1,0 +1,79 @@
+// Two FHIR client libraries from npm, unmodified, against the server
+// (issue 20): fhir-kit-client walks pages forward and back while records
+// are written, creates conditionally and updates by query; @medplum/core's
+// MedplumClient searches with the parameters it builds and creates with
+// If-None-Exist. What they get is what the spec promises (R1.2).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'fhir-kit-client';
+import { startServer, call, signupAndLogin, quantity } from './helpers.mjs';
+
+globalThis.WebSocket ??= class {}; // @medplum/core expects Node 22's global; subscriptions are not used
+const { MedplumClient } = await import('@medplum/core');
+
+let srv, root, p;
+before(async () => {
+  srv = await startServer();
+  root = join(srv.data, '..');
+  p = await signupAndLogin(srv);
+  for (let d = 1; d <= 25; d++) {
+    const r = await call(srv, 'POST', '/fhir/Observation', { token: p.token, body: quantity('29463-7', 60 + d / 10, 'kg', `2026-10-${String(d).padStart(2, '0')}T07:00:00+09:00`) });
+    assert.equal(r.status, 201, r.text);
+  }
+});
+after(async () => {
+  await srv.stop();
+  rmSync(root, { recursive: true, force: true });
+});
+
+const reading = (id, value) => quantity('29463-7', value, 'kg', '2026-11-30T07:00:00+09:00', { identifier: [{ system: 'urn:example:scale', value: id }] });
+
+test('R1.2 fhir-kit-client: nextPage walks every record once while others are written; prevPage comes back', async () => {
+  const client = new Client({ baseUrl: `${srv.url}/fhir`, bearerToken: p.token });
+  let bundle = await client.search({ resourceType: 'Observation', searchParams: { code: 'http://loinc.org|29463-7', _count: '4', _sort: '-date' } });
+  const seen = [];
+  const pages = [];
+  while (bundle) {
+    pages.push(bundle);
+    seen.push(...(bundle.entry ?? []).map((e) => e.resource.id));
+    // Written during the walk: not in it, and nothing repeats.
+    await call(srv, 'POST', '/fhir/Observation', { token: p.token, body: quantity('29463-7', 99, 'kg', '2026-10-15T12:00:00+09:00') });
+    bundle = (await client.nextPage({ bundle })) ?? null;
+  }
+  assert.equal(seen.length, 25);
+  assert.equal(new Set(seen).size, 25);
+  const back = await client.prevPage({ bundle: pages[3] });
+  assert.deepEqual(back.entry.map((e) => e.resource.id), pages[2].entry.map((e) => e.resource.id));
+});
+
+test('R1.2 fhir-kit-client: conditional create and update by identifier', async () => {
+  const client = new Client({ baseUrl: `${srv.url}/fhir`, bearerToken: p.token });
+  const made = await client.create({ resourceType: 'Observation', body: reading('k-1', 70), options: { headers: { 'If-None-Exist': 'identifier=urn:example:scale|k-1' } } });
+  const again = await client.create({ resourceType: 'Observation', body: reading('k-1', 70), options: { headers: { 'If-None-Exist': 'identifier=urn:example:scale|k-1' } } });
+  assert.equal(again.id, made.id);
+  const updated = await client.update({ resourceType: 'Observation', searchParams: { identifier: 'urn:example:scale|k-1' }, body: reading('k-1', 71) });
+  assert.equal(updated.id, made.id);
+  assert.equal(updated.meta.versionId, '2');
+  const found = await client.search({ resourceType: 'Observation', searchParams: { identifier: 'urn:example:scale|k-1' } });
+  assert.equal(found.entry.length, 1);
+  assert.equal(found.entry[0].resource.valueQuantity.value, 71);
+});
+
+test('R1.2 MedplumClient: searches as it builds them, and createResourceIfNoneExist stores a reading once', async () => {
+  const medplum = new MedplumClient({ baseUrl: `${srv.url}/`, fhirUrlPath: 'fhir', fetch: globalThis.fetch });
+  medplum.setAccessToken(p.token);
+  const bundle = await medplum.search('Observation', { code: '29463-7,8302-2', date: 'ge2026-10-20', _sort: '-date', _count: '3' });
+  assert.equal(bundle.resourceType, 'Bundle');
+  assert.equal(bundle.entry.length, 3);
+  assert.ok(bundle.link.some((l) => l.relation === 'next'));
+  const all = await medplum.searchResources('Observation', 'code=29463-7&_lastUpdated=ge2020-01-01&_summary=true&_count=100');
+  assert.ok(all.length >= 25);
+  assert.ok(all.every((o) => o.meta.tag.some((t) => t.code === 'SUBSETTED')));
+  const first = await medplum.createResourceIfNoneExist(reading('m-1', 80), 'identifier=urn:example:scale|m-1');
+  const second = await medplum.createResourceIfNoneExist(reading('m-1', 80), 'identifier=urn:example:scale|m-1');
+  assert.equal(second.id, first.id);
+  const count = await medplum.search('Observation', 'identifier=urn:example:scale|m-1&_summary=count');
+  assert.equal(count.total, 1);
+});
