@@ -21,14 +21,15 @@ declare -A sources=(
   [jahis]="src/formats/jahis.c src/formats/medication_fhir.c src/formats/import_fhir.c"
   [sphr]="src/formats/sphr.c src/util/ids.c"
   [sphr_entries]="src/formats/sphr.c src/util/ids.c"
-  [search]="src/formats/search.c src/formats/vitals.c src/formats/elements.c src/formats/scopes.c src/formats/data_kinds.c"
+  [search]="src/formats/search.c src/formats/vitals.c src/formats/elements.c src/formats/scopes.c src/formats/data_kinds.c src/formats/form.c"
   [oauth]="src/formats/form.c src/formats/scopes.c src/formats/data_kinds.c src/crypto/jws.c"
   [bulk]="src/formats/elements.c src/formats/scopes.c src/formats/data_kinds.c"
+  [tx_bundle]="src/formats/tx_bundle.c"
   [imports]="src/service/import_parse.c src/formats/cda.c src/formats/cda_schema.c src/formats/tokutei_items.c src/formats/fhir_import.c src/formats/device_csv.c src/formats/vitals.c src/formats/checkup_fhir.c src/formats/import_fhir.c src/formats/jahis.c src/formats/medication_fhir.c src/formats/omh.c src/util/ids.c"
 )
 # The sniffer's corpus is every reader's seeds: each format reached through it.
 declare -A corpus=([imports]="cda jahis vitals")
-for t in cda vitals consent jahis sphr sphr_entries search imports oauth bulk; do
+for t in cda vitals consent jahis sphr sphr_entries search imports oauth bulk tx_bundle; do
   # shellcheck disable=SC2086
   clang "${flags[@]}" "fuzz/fuzz_$t.c" "${common[@]}" ${sources[$t]} "${deps[@]}" -o "$out/fuzz_$t"
   rm -rf "$out/corpus_$t" && mkdir -p "$out/corpus_$t"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "formats/fhirtime.h"
+#include "formats/form.h"
 #include "formats/vitals.h"
 
 #define TOKEN_PART_MAX 256
@@ -343,6 +344,45 @@ int search_ignored(const struct search_params *p, const char *key)
         if (p->ignored[i] == key || !strcmp(p->ignored[i], key))
             return 1;
     return 0;
+}
+
+struct search_params *search_condition_args(const struct search_arg *args, int n, const struct search_context *cx,
+                                            const char *expression, struct fault *fault)
+{
+    struct search_params *p = malloc(sizeof *p);
+    if (!p) {
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
+        return NULL;
+    }
+    if (search_parse(args, n, cx, p, fault) != 0) {
+        search_params_drop(p);
+        return NULL;
+    }
+    if (!n || p->patient || p->page || p->q.nsort || p->summary || p->has_elements || p->include_patient ||
+        p->q.count != SEARCH_DEFAULT_COUNT || p->total_accurate || p->nignored) {
+        fault_set(fault, F_BAD_REQUEST, expression,
+                  "%s names records of yours by search parameters that filter (e.g. identifier=system|value)",
+                  expression);
+        search_params_drop(p);
+        return NULL;
+    }
+    return p;
+}
+
+struct search_params *search_condition(const char *query, const struct search_context *cx, const char *expression,
+                                       struct fault *fault)
+{
+    struct form f;
+    if (form_parse(query, strlen(query), &f, fault) != 0) {
+        fault_set(fault, F_BAD_REQUEST, expression, "%s must be search parameters, form-encoded", expression);
+        return NULL;
+    }
+    struct search_arg args[FORM_MAX_FIELDS];
+    for (int i = 0; i < f.n; i++)
+        args[i] = (struct search_arg){f.f[i].name, f.f[i].value};
+    struct search_params *p = search_condition_args(args, f.n, cx, expression, fault);
+    form_free(&f);
+    return p;
 }
 
 void search_params_drop(struct search_params *p)

@@ -52,6 +52,16 @@ int search_parse(const struct search_arg *args, int n, const struct search_conte
 void search_params_free(struct search_params *p);
 /* A malloc'd one (a condition carried by a write), freed whole; NULL is fine. */
 void search_params_drop(struct search_params *p);
+
+/* A condition (If-None-Exist, a conditional update's query): search
+ * parameters that filter, every one understood (strict; patient left out:
+ * a condition names the writer's own records); malloc'd, its strings its
+ * own. NULL and the fault (naming expression) if not. query is
+ * form-encoded; args are decoded already. */
+struct search_params *search_condition(const char *query, const struct search_context *cx, const char *expression,
+                                       struct fault *fault);
+struct search_params *search_condition_args(const struct search_arg *args, int n, const struct search_context *cx,
+                                            const char *expression, struct fault *fault);
 /* Whether args[i] was left out (lenient), so that links do not repeat it. */
 int search_ignored(const struct search_params *p, const char *key);
 

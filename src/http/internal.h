@@ -94,6 +94,8 @@ void route_staff_policies(struct request *r);
 void route_fhir_metadata(struct request *r);
 void route_fhir_search(struct request *r);
 void route_fhir_conditional_update(struct request *r);
+void route_fhir_bundle(struct request *r);
+void route_fhir_patient_search(struct request *r);
 void route_fhir_read(struct request *r);
 void route_fhir_vread(struct request *r);
 void route_fhir_history(struct request *r);

@@ -87,6 +87,8 @@ static const struct route routes[] = {
     /* FHIR. */
     RECORD_READS("Observation"),
     {"POST", "/fhir/Observation", P | R, ACT_RECORD_CREATE, BODY_FHIR, route_fhir_create, "Observation", 0},
+    {"POST", "/fhir", P | R, ACT_RECORD_CREATE, BODY_FHIR, route_fhir_bundle, "Observation", 0},
+    {"POST", "/fhir/", P | R, ACT_RECORD_CREATE, BODY_FHIR, route_fhir_bundle, "Observation", 0},
     {"PUT", "/fhir/Observation/{id}", P, ACT_RECORD_UPDATE, BODY_FHIR, route_fhir_update, "Observation", 0},
     {"PUT", "/fhir/Observation", P, ACT_RECORD_UPDATE, BODY_FHIR, route_fhir_conditional_update, "Observation", 0},
     RECORD_READS("MedicationDispense"),
@@ -99,6 +101,7 @@ static const struct route routes[] = {
     {"GET", "/fhir/Provenance", IN, ACT_PROVISION_READ, BODY_FHIR, route_fhir_provenance, NULL, 0},
     {"GET", "/fhir/AuditEvent", IN, ACT_ACCESS_LOG_READ, BODY_FHIR, route_fhir_audit_events, NULL, 0},
     {"GET", "/fhir/Patient/{id}", P | R, ACT_RECORD_READ, BODY_FHIR, route_fhir_patient, NULL, 0},
+    {"GET", "/fhir/Patient", P | R, ACT_RECORD_READ, BODY_FHIR, route_fhir_patient_search, NULL, 0},
     {"GET", "/fhir/Patient/{id}/$everything", P, ACT_DISCLOSURE, BODY_FHIR, route_fhir_everything, NULL, 0},
     {"GET", "/fhir/Patient/{id}/$sphr", R, ACT_RECORD_SEARCH, BODY_FHIR, route_fhir_sphr, NULL, 0},
     {"GET", "/fhir/$export", R, ACT_BULK_EXPORT, BODY_FHIR, route_bulk_kickoff, NULL, 0},
@@ -280,6 +283,12 @@ static void not_routed(struct request *r)
     }
     r->route = "(method not allowed)";
     req_add_header(r, MHD_HTTP_HEADER_ALLOW, r->allow);
+    /* Deleting a record is refused by design (docs/fhir.md): said so. */
+    if (fhir && !strcmp(r->method, "DELETE"))
+        return req_refuse(r, F_METHOD_NOT_ALLOWED,
+                          "this path accepts %s: a record is corrected (PUT), never deleted, and every version is "
+                          "kept (R3.12); to remove your data, ask for its erasure (POST /api/v1/me/erasures)",
+                          r->allow);
     req_refuse(r, F_METHOD_NOT_ALLOWED, "this path accepts %s", r->allow);
 }
 

@@ -182,47 +182,11 @@ void route_fhir_search(struct request *r)
     req_submit(r, op, finish_read);
 }
 
-/* A condition (If-None-Exist, a conditional update's query): search
- * parameters, every one understood (strict), filters only; NULL and the
- * fault if not. Its strings are its own. */
-static struct search_params *condition_of(struct request *r, const struct search_arg *args, int n,
-                                          const char *expression, struct fault *fault)
+/* The context a condition is read in: an Observation of the caller's. */
+static struct search_context condition_context(struct request *r)
 {
-    struct search_context cx = {.type = "Observation", .tz_offset_min = service_config(r->svc)->tz_offset_min,
-                                .now_ms = clock_now_ms(), .strict = 1};
-    struct search_params *p = malloc(sizeof *p);
-    int bad = !p || search_parse(args, n, &cx, p, fault) != 0;
-    if (!bad && (p->page || p->q.nsort || p->summary || p->has_elements || p->include_patient || !n ||
-                 p->q.count != SEARCH_DEFAULT_COUNT || p->total_accurate || p->nignored ||
-                 (p->patient && strcmp(p->patient, r->actor.kind == ACTOR_PERSON ? r->actor.id
-                                                     : r->actor.patient ? r->actor.patient : ""))))
-        bad = fault_set(fault, F_BAD_REQUEST, expression,
-                        "%s names records of yours by their search parameters (e.g. identifier=system|value)",
-                        expression) != 0;
-    if (!bad) {
-        p->patient = NULL; /* it pointed into the arguments */
-        return p;
-    }
-    if (!fault->code)
-        fault_set(fault, F_INTERNAL, NULL, "out of memory");
-    search_params_drop(p);
-    return NULL;
-}
-
-static struct search_params *condition_parse(struct request *r, const char *query, const char *expression,
-                                             struct fault *fault)
-{
-    struct form f;
-    if (form_parse(query, strlen(query), &f, fault) != 0) {
-        fault_set(fault, F_BAD_REQUEST, expression, "%s must be search parameters, form-encoded", expression);
-        return NULL;
-    }
-    struct search_arg args[FORM_MAX_FIELDS];
-    for (int i = 0; i < f.n; i++)
-        args[i] = (struct search_arg){f.f[i].name, f.f[i].value};
-    struct search_params *p = condition_of(r, args, f.n, expression, fault);
-    form_free(&f);
-    return p;
+    return (struct search_context){.type = "Observation", .tz_offset_min = service_config(r->svc)->tz_offset_min,
+                                   .now_ms = clock_now_ms(), .strict = 1};
 }
 
 void route_fhir_create(struct request *r)
@@ -233,13 +197,64 @@ void route_fhir_create(struct request *r)
         return;
     const char *ine = req_header(r, "If-None-Exist");
     struct search_params *cond = NULL;
-    if (ine && !(cond = condition_parse(r, ine, "If-None-Exist", &fault)))
+    struct search_context cx = condition_context(r);
+    if (ine && !(cond = search_condition(ine, &cx, "If-None-Exist", &fault)))
         return req_fault(r, &fault);
     /* An app's reading is recorded as the app's (recorded_by), by channel. */
     const char *channel = r->actor.kind == ACTOR_RECIPIENT ? "app" : "fhir-api";
     if (records_create(r->svc, &r->actor, NULL, buf_cstr(&r->body), r->body.len, channel, cond, &op, &fault) != 0)
         return req_fault(r, &fault);
     req_submit(r, op, finish_create);
+}
+
+/* A transaction-response or batch-response: each entry's resource and
+ * response, or (a batch's entry that failed) its status and outcome. */
+static void finish_bundle(struct request *r)
+{
+    const struct op_result *res = op_result(r->op);
+    if (res->err)
+        return req_fault(r, &res->fault);
+    int transaction, n = records_bundle_size(r->op, &transaction);
+    struct buf *b = &r->resp;
+    int err = buf_printf(b, "{\"resourceType\":\"Bundle\",\"type\":\"%s-response\",\"entry\":[",
+                         transaction ? "transaction" : "batch");
+    for (int i = 0; i < n && !err; i++) {
+        struct op *sub;
+        int created;
+        const struct fault *f = records_bundle_part(r->op, i, &sub, &created);
+        if (f->code) {
+            err = buf_printf(b, "%s{\"response\":{\"status\":\"%d\",\"outcome\":", i ? "," : "",
+                             fault_status(f->code)) ||
+                  fault_body(f, 1, 0, b) || buf_puts(b, "}}");
+            continue;
+        }
+        const struct op_result *s = op_result(sub);
+        err = buf_printf(b, "%s{\"fullUrl\":", i ? "," : "") || buf_puts(b, "\"") ||
+              buf_json_escape(b, req_base_url(r), strlen(req_base_url(r))) ||
+              buf_printf(b, "/Observation/%s\",\"resource\":", s->id) || op_render(sub, b) ||
+              buf_printf(b,
+                         ",\"response\":{\"status\":\"%s\",\"location\":\"Observation/%s/_history/%d\","
+                         "\"etag\":\"W/\\\"%d\\\"\"}}",
+                         created ? "201 Created" : "200 OK", s->id, s->version, s->version);
+    }
+    if (err || buf_puts(b, "]}")) {
+        r->resp.len = 0;
+        return req_refuse(r, F_INTERNAL, "the answer could not be written");
+    }
+    req_reply(r, 200, FHIR_TYPE);
+}
+
+/* POST /fhir: a transaction (all or nothing) or a batch of Observation
+ * writes (service/transactions.c). */
+void route_fhir_bundle(struct request *r)
+{
+    struct op *op = NULL;
+    struct fault fault = {0};
+    if (!fhir_body_type(r))
+        return;
+    if (records_bundle(r->svc, &r->actor, buf_cstr(&r->body), r->body.len, &op, &fault) != 0)
+        return req_fault(r, &fault);
+    req_submit(r, op, finish_bundle);
 }
 
 /* Whether a conditional read is answered 304 (RFC 9110 §13.1):
@@ -346,7 +361,8 @@ void route_fhir_conditional_update(struct request *r)
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, &g);
     if (g.overflow)
         return req_refuse(r, F_BAD_REQUEST, "too many search parameters");
-    struct search_params *cond = condition_of(r, g.a, g.n, "Observation?", &fault);
+    struct search_context cx = condition_context(r);
+    struct search_params *cond = search_condition_args(g.a, g.n, &cx, "Observation?", &fault);
     if (!cond)
         return req_fault(r, &fault);
     char id[ID_LEN + 1];
@@ -446,6 +462,30 @@ void route_fhir_patient(struct request *r)
     struct op *op;
     struct fault fault;
     if (patient_read(r->svc, &r->actor, r->param[0], &op, &fault) != 0)
+        return req_fault(r, &fault);
+    req_submit(r, op, finish_read);
+}
+
+/* GET /fhir/Patient?_id=…: the caller's Patient (or the one named). */
+void route_fhir_patient_search(struct request *r)
+{
+    struct args g = {.n = 0};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, &g);
+    const char *id = NULL;
+    for (int i = 0; i < g.n; i++) {
+        if (!strcmp(g.a[i].key, "_id") && !id && g.a[i].value && *g.a[i].value)
+            id = g.a[i].value;
+        else if (strcmp(g.a[i].key, "_count") && strcmp(g.a[i].key, "_format") && strcmp(g.a[i].key, "_pretty"))
+            return req_refuse(r, F_UNSUPPORTED_PARAMETER, "a Patient search takes _id (once) only");
+    }
+    if (id && !id_is_uuid(id)) {
+        /* No one has such an id: nothing found, and no one to record it of. */
+        buf_puts(&r->resp, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":0,\"entry\":[]}");
+        return req_reply(r, 200, FHIR_TYPE);
+    }
+    struct op *op;
+    struct fault fault;
+    if (patient_search(r->svc, &r->actor, id, req_base_url(r), &op, &fault) != 0)
         return req_fault(r, &fault);
     req_submit(r, op, finish_read);
 }

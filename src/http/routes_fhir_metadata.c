@@ -119,10 +119,15 @@ void route_fhir_metadata(struct request *r)
                 "current record of theirs as a Bundle (type collection). A recipient's $export gives, as NDJSON, "
                 "the records of every person whose consent provides them to it; its $sphr on one of them, that "
                 "person's SPHR package (zip) with what their consent provides to it.\",\"interaction\":[{\"code\":"
-                "\"read\"}],\"operation\":[{\"name\":\"everything\","
+                "\"read\"},{\"code\":\"search-type\",\"documentation\":\"the caller's own (an app's person), or "
+                "the one _id names; nothing found for anyone else\"}],\"searchParam\":[{\"name\":\"_id\","
+                "\"type\":\"token\"}],\"operation\":[{\"name\":\"everything\","
                 "\"definition\":\"http://hl7.org/fhir/OperationDefinition/Patient-everything\"},{\"name\":\"export\","
                 "\"definition\":\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export\"},{\"name\":"
                 "\"sphr\",\"definition\":\"urn:phr:OperationDefinition/Patient-sphr\"}]}],"
+                "\"interaction\":[{\"code\":\"transaction\",\"documentation\":\"POST /fhir: Observation writes "
+                "(POST, PUT by id or by search), all or nothing; urn:uuid references resolved; at most 100 entries\"},"
+                "{\"code\":\"batch\",\"documentation\":\"the same writes, each answered on its own\"}],"
                 "\"operation\":[{\"name\":\"export\","
                 "\"definition\":\"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export\"}]}]}");
     req_reply(r, 200, FHIR_TYPE);

@@ -51,6 +51,11 @@ void op_init(struct op *op, struct service *svc, const struct op_ops *ops, const
 /* A read connection for the duration of a prepare step. */
 int service_reader(struct service *svc, struct store **out);
 void service_reader_done(struct service *svc, struct store *st);
+/* records_create with the id given (a transaction's entry, whose id other
+ * entries name before it is written). */
+int records_create_as(struct service *svc, const struct actor *a, const char *id, const char *body, size_t len,
+                      const char *channel, struct search_params *if_none_exist, const char *subject, struct op **out,
+                      struct fault *fault);
 /* The loaded master key with this id (current or old), or NULL. */
 const struct master_key *service_key_by_id(const struct service *svc, const char *id);
 /* Opens a secret sealed under any loaded master key (a staff TOTP key). */

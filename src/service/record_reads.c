@@ -273,6 +273,8 @@ int records_history(struct service *svc, const struct actor *a, const char *type
 struct patient_op {
     struct op op;
     char subject[ID_LEN + 1];
+    char base_url[256];
+    int search, found;            /* GET /fhir/Patient: a searchset, empty when refused */
 };
 
 /* The person reads their own; an app or a partner only the person it may
@@ -297,7 +299,8 @@ static int patient_commit(struct op *o, struct store *st)
             d = GATE_DENY; /* staff read records under a reason, not this */
         err = gate_record(st, &o->actor, ACT_RECORD_READ, p->subject, "Patient", d == GATE_DENY ? "not-own" : NULL, d);
     }
-    if (!err && d == GATE_DENY)
+    p->found = d == GATE_ALLOW;
+    if (!err && d == GATE_DENY && !p->search)
         op_refuse(o, F_NOT_FOUND, "no such patient");
     return err;
 }
@@ -314,7 +317,17 @@ int patient_json(struct buf *out, const char *id)
 
 static int patient_render(struct op *o, struct buf *out)
 {
-    return patient_json(out, ((struct patient_op *)o)->subject);
+    struct patient_op *p = (struct patient_op *)o;
+    if (!p->search)
+        return patient_json(out, p->subject);
+    if (buf_printf(out, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":%d,\"entry\":[",
+                   p->found))
+        return PHR_ENOMEM;
+    if (p->found && (buf_puts(out, "{\"fullUrl\":\"") || buf_json_escape(out, p->base_url, strlen(p->base_url)) ||
+                     buf_printf(out, "/Patient/%s\",\"resource\":", p->subject) || patient_json(out, p->subject) ||
+                     buf_puts(out, ",\"search\":{\"mode\":\"match\"}}")))
+        return PHR_ENOMEM;
+    return buf_puts(out, "]}") ? PHR_ENOMEM : PHR_OK;
 }
 
 static const struct op_ops patient_ops = {patient_commit, patient_render, NULL};
@@ -330,5 +343,21 @@ int patient_read(struct service *svc, const struct actor *a, const char *id, str
     op_init(&p->op, svc, &patient_ops, a);
     snprintf(p->subject, sizeof p->subject, "%s", id);
     *out = &p->op;
+    return 0;
+}
+
+int patient_search(struct service *svc, const struct actor *a, const char *id, const char *base_url, struct op **out,
+                   struct fault *fault)
+{
+    /* Who the caller is about: the person, an app's person, or (a
+     * partner's system) the one it names. */
+    const char *own = a->kind == ACTOR_PERSON ? a->id : a->patient;
+    if (!id && !own)
+        return fault_set(fault, F_BAD_REQUEST, "_id", "a system names the patient: give _id");
+    if (patient_read(svc, a, id ? id : own, out, fault) != 0)
+        return -1;
+    struct patient_op *p = (struct patient_op *)*out;
+    p->search = 1;
+    snprintf(p->base_url, sizeof p->base_url, "%s", base_url);
     return 0;
 }

@@ -292,6 +292,13 @@ out:
 int records_create(struct service *svc, const struct actor *a, const char *subject, const char *body, size_t len,
                    const char *channel, struct search_params *if_none_exist, struct op **out, struct fault *fault)
 {
+    return records_create_as(svc, a, NULL, body, len, channel, if_none_exist, subject, out, fault);
+}
+
+int records_create_as(struct service *svc, const struct actor *a, const char *id, const char *body, size_t len,
+                      const char *channel, struct search_params *if_none_exist, const char *subject, struct op **out,
+                      struct fault *fault)
+{
     *out = NULL;
     struct vital v;
     if (vitals_parse(body, len, clock_now_ms(), svc->cfg.tz_offset_min, &v, fault) != 0) {
@@ -316,7 +323,10 @@ int records_create(struct service *svc, const struct actor *a, const char *subje
         fault_set(&w->op.res.fault, F_FORBIDDEN, "Observation.subject", "you can record data only about yourself");
         goto done;
     }
-    id_uuid7(w->op.res.id);
+    if (id)
+        snprintf(w->op.res.id, sizeof w->op.res.id, "%s", id);
+    else
+        id_uuid7(w->op.res.id);
     w->op.res.version = 1;
     if (service_reader(svc, &rd) != PHR_OK) {
         fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");

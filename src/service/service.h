@@ -130,6 +130,15 @@ int records_create(struct service *svc, const struct actor *a, const char *subje
 /* found_by_query: a conditional update, whose body may leave out the id. */
 int records_update(struct service *svc, const struct actor *a, const char *id, int found_by_query, int if_match,
                    const char *body, size_t len, const char *channel, struct op **out, struct fault *fault);
+/* POST /fhir: a transaction or batch Bundle of Observation writes
+ * (transactions.c). A transaction that fails is the op's fault (its
+ * entry named in the expression); otherwise each part answers for itself:
+ * its fault (F_NONE: done), the write's op (id, version; its resource
+ * rendered by op_render) and whether it created. */
+int records_bundle(struct service *svc, const struct actor *a, const char *body, size_t len, struct op **out,
+                   struct fault *fault);
+int records_bundle_size(const struct op *op, int *transaction);
+const struct fault *records_bundle_part(const struct op *op, int i, struct op **sub, int *created);
 /* How many of the person's current Observations cond matches (0, 1, or 2
  * for several) and the first's id. */
 int records_match(struct service *svc, const char *person, const struct search_params *cond, char id[ID_LEN + 1],
@@ -147,6 +156,10 @@ int records_history(struct service *svc, const struct actor *a, const char *type
 /* The Patient resource (its id alone): to the person, and to an app or a
  * partner while something of the person is provided to it (recorded). */
 int patient_read(struct service *svc, const struct actor *a, const char *id, struct op **out, struct fault *fault);
+/* GET /fhir/Patient[?_id=]: a searchset of that Patient, empty (and the
+ * refusal recorded) when the caller may not read it. */
+int patient_search(struct service *svc, const struct actor *a, const char *id, const char *base_url, struct op **out,
+                   struct fault *fault);
 /* query: the type and the request's parameters but _page
  * ("Observation?code=…"), for the Bundle's links (record_bundles.c). */
 int records_search(struct service *svc, const struct actor *a, const struct search_params *p, const char *base_url,

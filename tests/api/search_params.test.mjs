@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, bloodPressure, quantity } from './helpers.mjs';
+import { startServer, call, signupAndLogin, bloodPressure, quantity, sql } from './helpers.mjs';
 import { validateResource } from './profiles.mjs';
 
 let srv, root, p, other;
@@ -153,4 +153,29 @@ test('R1.2 handling: lenient (the default) leaves out what it does not understan
     assert.equal(r.status, 400, q);
     assert.ok(r.body.issue[0].expression?.length, `${q}: the expression names the parameter`);
   }
+});
+
+test('R1.2 GET /fhir/Patient finds the caller\'s own; someone else\'s finds nothing (recorded); other parameters are refused', async () => {
+  const own = await call(srv, 'GET', '/fhir/Patient', { token: p.token });
+  assert.equal(own.status, 200, own.text);
+  assert.deepEqual(await validateResource(own.body), []);
+  assert.equal(own.body.total, 1);
+  assert.equal(own.body.entry[0].resource.id, p.personId);
+  assert.equal((await call(srv, 'GET', `/fhir/Patient?_id=${p.personId}`, { token: p.token })).body.total, 1);
+  const denied = () => Number(sql(srv.data, `SELECT count(*) FROM audit WHERE actor = 'person:${p.personId}' AND result = 'deny' AND subject = '${other.personId}'`));
+  const before_ = denied();
+  const theirs = await call(srv, 'GET', `/fhir/Patient?_id=${other.personId}`, { token: p.token });
+  assert.equal(theirs.status, 200);
+  assert.equal(theirs.body.total, 0);
+  assert.equal(denied(), before_ + 1, 'the attempt is recorded');
+  assert.equal((await call(srv, 'GET', '/fhir/Patient?_id=nobody', { token: p.token })).body.total, 0);
+  assert.equal((await call(srv, 'GET', '/fhir/Patient?name=x', { token: p.token })).status, 400);
+});
+
+test('R3.12 DELETE is refused with the reason: records are corrected, never deleted; erasure is the way', async () => {
+  const r = await call(srv, 'DELETE', `/fhir/Observation/${made.w1.id}`, { token: p.token });
+  assert.equal(r.status, 405);
+  assert.match(r.headers.get('allow'), /GET/);
+  assert.match(r.body.issue[0].diagnostics, /never deleted.*erasure/);
+  assert.equal((await call(srv, 'GET', `/fhir/Observation/${made.w1.id}`, { token: p.token })).status, 200);
 });
