@@ -121,6 +121,10 @@ struct record_query {
      * search is simpler: store_record_replaced_since). */
     int64_t snapshot;
     int replaced;
+    /* Without a snapshot: set to the last rowid written as the statement
+     * saw it, the snapshot of a walk that begins with this page (no row
+     * it did not see was written by then, nor any version it saw replaced). */
+    int64_t *taken;
     /* Only rows past this place in the order (before it, backwards: then
      * the rows come nearest first); NULL: from the start. */
     const struct record_position *after;

@@ -216,6 +216,7 @@ static int freshen_replaced(struct read_op *r, struct store *rd, const struct re
         struct record_query now = *q;
         now.id = r->rows[i].id;
         now.snapshot = 0;
+        now.taken = NULL;
         now.after = NULL;
         now.count = 1;
         struct freshen f = {r, i, 0};
@@ -381,8 +382,11 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
         data_kinds_filter(r->asked, kinds);
         q.kinds = kinds;
     }
-    int err = r->reached_by_link ? PHR_OK : store_record_snapshot(rd, &r->link.snapshot);
+    /* A first page takes its snapshot in its own statement (q.taken): it
+     * saw every row written by then and none replaced since. */
+    int err = PHR_OK;
     q.snapshot = r->link.snapshot;
+    q.taken = r->reached_by_link ? NULL : &r->link.snapshot;
     q.after = r->link.dir == PAGE_FIRST ? NULL : &r->link.at;
     q.backwards = r->link.dir == PAGE_PREVIOUS;
     /* Counting every match costs a scan of the person's whole index range,

@@ -99,6 +99,7 @@ struct each {
     void *arg;
     int paged;      /* the statement selects the rowid after the record's columns */
     int64_t last;   /* then: the cursor after the last row */
+    int64_t *taken; /* a search: where the last rowid written goes (column 23) */
 };
 
 static int each_record(void *arg, const struct db_row *q)
@@ -108,12 +109,14 @@ static int each_record(void *arg, const struct db_row *q)
     record_of(q, &r);
     if (e->paged)
         e->last = r.rowid = db_int(q, 20);
+    if (e->taken)
+        *e->taken = db_int(q, 22);
     return e->cb(e->arg, &r);
 }
 
 int store_record_get(struct store *st, const char *id, int version, record_cb cb, void *arg)
 {
-    struct each e = {cb, arg, 0, 0};
+    struct each e = {cb, arg, 0, 0, NULL};
     if (version)
         return st_rows(st, &get_version, DB_ARGS(DB_STR(id), DB_INT(version)), each_record, &e, 1);
     return st_rows(st, &get_current, DB_ARGS(DB_STR(id)), each_record, &e, 1);
@@ -131,7 +134,7 @@ int store_record_replaced(struct store *st, const char *id, int version)
 
 int store_record_history(struct store *st, const char *id, record_cb cb, void *arg)
 {
-    struct each e = {cb, arg, 0, 0};
+    struct each e = {cb, arg, 0, 0, NULL};
     return st_rows(st, &history, DB_ARGS(DB_STR(id)), each_record, &e, 1);
 }
 
@@ -166,7 +169,7 @@ int store_record_counts(struct store *st, const char *person, int64_t after, int
 int store_record_page(struct store *st, const char *person, int current_only, int64_t after, int limit, record_cb cb,
                       void *arg, int64_t *last)
 {
-    struct each e = {cb, arg, 1, after};
+    struct each e = {cb, arg, 1, after, NULL};
     int err = st_rows(st, current_only ? &page_current : &page,
                       DB_ARGS(DB_STR(person), DB_INT(after), DB_INT(limit)), each_record, &e, 0);
     *last = e.last;
@@ -175,7 +178,7 @@ int store_record_page(struct store *st, const char *person, int current_only, in
 
 int store_record_unclassified(struct store *st, int limit, record_cb cb, void *arg)
 {
-    struct each e = {cb, arg, 0, 0};
+    struct each e = {cb, arg, 0, 0, NULL};
     return st_rows(st, &unclassified, DB_ARGS(DB_INT(limit)), each_record, &e, 0);
 }
 
@@ -385,7 +388,9 @@ static int build(const struct record_query *q, struct search_sql *s, const char 
 int store_record_search(struct store *st, const struct record_query *q, record_cb cb, void *arg_)
 {
     struct search_sql s;
-    int err = build(q, &s, "", RECORD_COLS ", rowid, COALESCE(code, '')");
+    int err = build(q, &s, "",
+                    q->taken && !q->snapshot ? RECORD_COLS ", rowid, COALESCE(code, ''), (SELECT max(rowid) FROM records)"
+                                             : RECORD_COLS ", rowid, COALESCE(code, '')");
     int m = q->nsort ? q->nsort : 1;
     for (int i = 0; i < m; i++)
         buf_printf(&s.sql, "%s%d %s", i ? ", " : " ORDER BY ", sort_keys[q->nsort ? q->sort[i].key : SORT_DATE].column,
@@ -393,7 +398,7 @@ int store_record_search(struct store *st, const struct record_query *q, record_c
     if (buf_printf(&s.sql, ", %d %s LIMIT %d", ROWID_COLUMN, term_desc(q, m - 1) ? "DESC" : "ASC", q->count) ||
         buf_failed(&s.sql))
         err = PHR_ENOMEM;
-    struct each e = {cb, arg_, 1, 0};
+    struct each e = {cb, arg_, 1, 0, q->taken && !q->snapshot ? q->taken : NULL};
     if (!err)
         err = st->drv->run(st, NULL, s.sql.data, s.args, s.n, each_record, &e, NULL);
     sql_free(&s);
@@ -421,15 +426,9 @@ int store_record_count(struct store *st, const struct record_query *q, int64_t *
     return err;
 }
 
-static struct db_stmt last_rowid = DB_STMT("record_last_rowid", "SELECT COALESCE(max(rowid), 0) FROM records");
 static struct db_stmt replaced_since = DB_STMT(
     "record_replaced_since", "SELECT count(*) FROM (SELECT 1 FROM records WHERE person_id = ?1 AND current = 0"
                              " AND superseded_by > ?2 LIMIT 1) AS any_replaced");
-
-int store_record_snapshot(struct store *st, int64_t *out)
-{
-    return st_int(st, &last_rowid, DB_NO_ARGS, out);
-}
 
 int store_record_replaced_since(struct store *st, const char *person, int64_t snapshot, int *any)
 {

@@ -24,8 +24,6 @@ int store_record_history(struct store *st, const char *id, record_cb cb, void *a
  * order of writing, and how many match (q->after aside). */
 int store_record_search(struct store *st, const struct record_query *q, record_cb cb, void *arg);
 int store_record_count(struct store *st, const struct record_query *q, int64_t *n);
-/* The rowid of the last record written: a search snapshot (0 if none). */
-int store_record_snapshot(struct store *st, int64_t *out);
 /* Whether a version of the person's was replaced after the snapshot. A
  * replacement is one transaction: asked after a search without
  * q->replaced, "no" proves that search saw the snapshot whole. */
