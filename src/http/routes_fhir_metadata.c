@@ -31,12 +31,14 @@
     "{\"name\":\"code\",\"type\":\"token\",\"documentation\":\"[system|]code, comma-separated (any of), repeated "  \
     "(all of); |code: no system; system|: any code of it; :not\"}"
 
+/* date: when what is served last changed (issue 20's search, conditional
+ * requests and transactions). */
 void route_fhir_metadata(struct request *r)
 {
     int n;
     const struct vital_kind *k = vitals_kinds(&n);
     struct buf *b = &r->resp;
-    buf_puts(b, "{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\",\"date\":\"2026-11-24\","
+    buf_puts(b, "{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\",\"date\":\"2026-12-07\","
                 "\"kind\":\"instance\",\"instantiates\":[\"http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/"
                 "bulk-data\"],\"software\":{\"name\":\"phr\",\"version\":\"" PHR_VERSION "\"},"
                 "\"implementation\":{\"description\":\"PHR service\",\"url\":");
