@@ -383,10 +383,11 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
         q.kinds = kinds;
     }
     /* A first page takes its snapshot in its own statement (q.taken): it
-     * saw every row written by then and none replaced since. */
+     * saw every row written by then and none replaced since. An empty first
+     * page took none; its links begin the walk afresh. */
     int err = PHR_OK;
     q.snapshot = r->link.snapshot;
-    q.taken = r->reached_by_link ? NULL : &r->link.snapshot;
+    q.taken = q.snapshot ? NULL : &r->link.snapshot;
     q.after = r->link.dir == PAGE_FIRST ? NULL : &r->link.at;
     q.backwards = r->link.dir == PAGE_PREVIOUS;
     /* Counting every match costs a scan of the person's whole index range,

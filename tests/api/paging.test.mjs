@@ -179,3 +179,22 @@ test('R3.6 a recipient walks pages of what it is provided only: full pages, and 
   const after_ = Number(sql(srv.data, `SELECT count(*) FROM audit WHERE actor = 'recipient:${clinic.id}' AND result = 'deny' AND subject = '${dana.personId}'`));
   assert.equal(after_, before + 1);
 });
+
+test('R1.2 the links of an empty first page begin a walk of their own when followed later', async () => {
+  const p = await signupAndLogin(srv);
+  const empty = await call(srv, 'GET', '/fhir/Observation?_count=3', { token: p.token });
+  assert.equal(empty.body.total, 0);
+  await weighings(p, 7);
+  const first = await call(srv, 'GET', pathOf(link(empty.body, 'first')), { token: p.token });
+  assert.equal(first.body.entry.length, 3);
+  await weighings(p, 5); // written during this walk: not in it
+  const seen = first.body.entry.map((e) => e.resource.id);
+  let next = link(first.body, 'next');
+  while (next) {
+    const page = await call(srv, 'GET', pathOf(next), { token: p.token });
+    seen.push(...page.body.entry.map((e) => e.resource.id));
+    next = link(page.body, 'next');
+  }
+  assert.equal(seen.length, 7, 'the seven there when the walk began, once each');
+  assert.equal(new Set(seen).size, 7);
+});
