@@ -154,7 +154,7 @@ echo
 echo "interop (bench/interop):"
 printf '  %-58s %8s MB/s  %s\n' "CDA import: parse, validate (hc08), map (${cda_docs} docs/s)" "$cda_mbs" \
   "$(ratio "$cda_mbs" "$xml_mbs") of xmllint --schema (${xml_mbs} MB/s; target >= 0.5)"
-printf '  %-58s %8s MB/s  %s\n' "export: Patient/\$everything, ${ex_entries} entries, streamed" "$ex_mbs" \
+printf '  %-58s %8s MB/s  %s\n' "export: GET /api/v1/me/export/fhir, ${ex_entries} entries, streamed" "$ex_mbs" \
   "$(ratio "$ex_mbs" "$cat_mbs") of reading the same bytes from a file (${cat_mbs} MB/s)"
 echo "  server peak RSS after the export: $((rss_after_export / 1024)) MB (before it: $((rss_peak / 1024)) MB)"
 printf '  %-58s %8s MB/s  %s\n' "Bulk \$export: Observation.ndjson, ${bulk_lines} records, ${persons} persons" "$bulk_mbs" \

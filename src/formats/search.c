@@ -121,8 +121,23 @@ static int date_param(const char *key, const char *v, const struct search_contex
         lo -= gap;
         hi += gap;
     }
-    q->dates[q->ndates++] = (struct date_cond){op, lo, hi, !strcmp(key, "_lastUpdated")};
+    q->dates[q->ndates++] = (struct date_cond){op, lo, hi, !strcmp(key, "_lastUpdated") || !strcmp(key, "_since")};
     return 0;
+}
+
+/* $everything's _since (written at or after), start and end (of care):
+ * a date the prefix is implied for. */
+static int date_prefixed(const char *key, const char *prefix, const char *v, const struct search_context *cx,
+                         struct record_query *q, struct fault *fault)
+{
+    if (v[0] >= 'a' && v[0] <= 'z')
+        return fault_set(fault, F_BAD_REQUEST, key, "%s takes a date or dateTime, without a prefix", key);
+    char with[48];
+    if (strlen(v) + 3 > sizeof with)
+        return fault_set(fault, F_BAD_REQUEST, key, "'%.40s' is not a FHIR date or dateTime", v);
+    memcpy(with, prefix, 2);
+    memcpy(with + 2, v, strlen(v) + 1);
+    return date_param(key, with, cx, q, fault);
 }
 
 /* _sort=-date,code: the keys in order, '-' for descending. */
@@ -153,51 +168,6 @@ static int parse_sort(const char *v, struct record_query *q)
     return q->nsort ? 0 : -1;
 }
 
-/* _include=Observation:patient (or :subject, or *): the person's Patient. */
-static int include_param(const char *v, const struct search_context *cx)
-{
-    if (!strcmp(v, "*"))
-        return 0;
-    size_t t = strlen(cx->type);
-    if (strncmp(v, cx->type, t) || v[t] != ':')
-        return -1;
-    return strcmp(v + t + 1, "patient") && strcmp(v + t + 1, "subject") ? -1 : 0;
-}
-
-enum param {
-    P_PATIENT, P_CODE, P_CATEGORY, P_ID, P_IDENTIFIER, P_DATE, P_COUNT, P_PAGE, P_SORT, P_TOTAL, P_SUMMARY, P_ELEMENTS,
-    P_INCLUDE, P_FORMAT, P_PRETTY,
-};
-
-/* Every parameter served: its name, the types it applies to (NULL: all
- * record types), the modifiers it takes, and whether it may be repeated. */
-static const struct {
-    const char *name;
-    enum param p;
-    const char *types;           /* ",Observation," */
-    const char *modifiers;       /* ",not," */
-    int repeat;
-} params[] = {
-    {"patient", P_PATIENT, NULL, NULL, 0},
-    {"subject", P_PATIENT, NULL, NULL, 0},
-    {"code", P_CODE, ",Observation,MedicationDispense,MedicationStatement,Immunization,", ",not,", 1},
-    {"category", P_CATEGORY, ",Observation,", ",not,", 1},
-    {"_id", P_ID, NULL, ",not,", 1},
-    {"identifier", P_IDENTIFIER, ",Observation,", ",not,", 1},
-    {"date", P_DATE, NULL, NULL, 1},
-    {"_lastUpdated", P_DATE, NULL, NULL, 1},
-    {"_count", P_COUNT, NULL, NULL, 0},
-    {"_page", P_PAGE, NULL, NULL, 0},
-    {"_sort", P_SORT, NULL, NULL, 0},
-    {"_total", P_TOTAL, NULL, NULL, 0},
-    {"_summary", P_SUMMARY, NULL, NULL, 0},
-    {"_elements", P_ELEMENTS, NULL, NULL, 0},
-    {"_include", P_INCLUDE, NULL, NULL, 1},
-    {"_format", P_FORMAT, NULL, NULL, 0},
-    {"_pretty", P_PRETTY, NULL, NULL, 0},
-};
-#define NPARAMS (sizeof params / sizeof params[0])
-
 /* Whether word (n bytes, non-empty) is one of list's ",a,b," entries. */
 static int in_list(const char *list, const char *word, size_t n)
 {
@@ -209,6 +179,92 @@ static int in_list(const char *list, const char *word, size_t n)
     return 0;
 }
 
+/* _include=Observation:patient (or :subject, or *): the person's Patient;
+ * across types, any record type's. */
+static int include_param(const char *v, const struct search_context *cx)
+{
+    if (!strcmp(v, "*"))
+        return 0;
+    const char *colon = strchr(v, ':');
+    if (!colon || (cx->type ? strlen(cx->type) != (size_t)(colon - v) || strncmp(v, cx->type, strlen(cx->type))
+                            : !in_list(SEARCH_RECORD_TYPES, v, (size_t)(colon - v))))
+        return -1;
+    return strcmp(colon + 1, "patient") && strcmp(colon + 1, "subject") ? -1 : 0;
+}
+
+/* _type=Observation,MedicationDispense: the record types (and, for
+ * $everything, Patient) asked for; every one must be served. */
+static int type_param(const char *v, const struct search_context *cx, struct search_params *out)
+{
+    size_t len = 1;
+    out->types[0] = ',';
+    out->with_patient = 0;
+    for (const char *at = v;; at++) {
+        size_t n = strcspn(at, ",");
+        if (cx->everything && n == 7 && !strncmp(at, "Patient", 7)) {
+            out->with_patient = 1;
+        } else if (!in_list(SEARCH_RECORD_TYPES, at, n)) {
+            return -1;
+        } else if (!in_list(out->types, at, n)) {
+            if (len + n + 2 > sizeof out->types)
+                return -1;
+            memcpy(out->types + len, at, n);
+            len += n;
+            out->types[len++] = ',';
+            out->types[len] = '\0';
+        }
+        at += n;
+        if (!*at)
+            break;
+    }
+    /* Patient alone: no records (a type no record has). */
+    out->q.types = len > 1 ? out->types : ",Patient,";
+    return 0;
+}
+
+enum param {
+    P_PATIENT, P_CODE, P_CATEGORY, P_ID, P_IDENTIFIER, P_DATE, P_COUNT, P_PAGE, P_SORT, P_TOTAL, P_SUMMARY, P_ELEMENTS,
+    P_INCLUDE, P_FORMAT, P_PRETTY, P_TYPE, P_SINCE, P_START, P_END,
+};
+
+/* Where a parameter applies: any search, a search across types (/fhir,
+ * $everything) or $everything alone. */
+enum reach { ANY, ACROSS, EVERYTHING };
+
+/* Every parameter served: its name, the types it applies to (NULL: all
+ * record types), the modifiers it takes, and whether it may be repeated. */
+static const struct {
+    const char *name;
+    enum param p;
+    const char *types;           /* ",Observation,"; a search of one type only */
+    const char *modifiers;       /* ",not," */
+    int repeat;
+    enum reach reach;
+} params[] = {
+    {"patient", P_PATIENT, NULL, NULL, 0, ANY},
+    {"subject", P_PATIENT, NULL, NULL, 0, ANY},
+    {"code", P_CODE, ",Observation,MedicationDispense,MedicationStatement,Immunization,", ",not,", 1, ANY},
+    {"category", P_CATEGORY, ",Observation,", ",not,", 1, ANY},
+    {"_id", P_ID, NULL, ",not,", 1, ANY},
+    {"identifier", P_IDENTIFIER, ",Observation,", ",not,", 1, ANY},
+    {"date", P_DATE, NULL, NULL, 1, ANY},
+    {"_lastUpdated", P_DATE, NULL, NULL, 1, ANY},
+    {"_count", P_COUNT, NULL, NULL, 0, ANY},
+    {"_page", P_PAGE, NULL, NULL, 0, ANY},
+    {"_sort", P_SORT, NULL, NULL, 0, ANY},
+    {"_total", P_TOTAL, NULL, NULL, 0, ANY},
+    {"_summary", P_SUMMARY, NULL, NULL, 0, ANY},
+    {"_elements", P_ELEMENTS, NULL, NULL, 0, ANY},
+    {"_include", P_INCLUDE, NULL, NULL, 1, ANY},
+    {"_format", P_FORMAT, NULL, NULL, 0, ANY},
+    {"_pretty", P_PRETTY, NULL, NULL, 0, ANY},
+    {"_type", P_TYPE, NULL, NULL, 0, ACROSS},
+    {"_since", P_SINCE, NULL, NULL, 0, EVERYTHING},
+    {"start", P_START, NULL, NULL, 0, EVERYTHING},
+    {"end", P_END, NULL, NULL, 0, EVERYTHING},
+};
+#define NPARAMS (sizeof params / sizeof params[0])
+
 static int param_of(const char *key, const struct search_context *cx, size_t *which, const char **modifier)
 {
     const char *colon = strchr(key, ':');
@@ -217,7 +273,8 @@ static int param_of(const char *key, const struct search_context *cx, size_t *wh
     for (size_t i = 0; i < NPARAMS; i++) {
         if (strlen(params[i].name) != len || strncmp(params[i].name, key, len))
             continue;
-        if (params[i].types && !in_list(params[i].types, cx->type, strlen(cx->type)))
+        if ((params[i].types && (!cx->type || !in_list(params[i].types, cx->type, strlen(cx->type)))) ||
+            (params[i].reach == ACROSS && cx->type) || (params[i].reach == EVERYTHING && !cx->everything))
             return -1;
         *which = i;
         return 0;
@@ -246,6 +303,15 @@ static int one_param(struct search_params *out, size_t which, const char *k, con
     case P_ID: return token_param(out, TOKEN_ID, modifier != NULL, k, v, fault);
     case P_IDENTIFIER: return token_param(out, TOKEN_IDENTIFIER, modifier != NULL, k, v, fault);
     case P_DATE: return date_param(k, v, cx, q, fault);
+    case P_SINCE: return date_prefixed(k, "ge", v, cx, q, fault);
+    case P_START: return date_prefixed(k, "ge", v, cx, q, fault);
+    case P_END: return date_prefixed(k, "le", v, cx, q, fault);
+    case P_TYPE:
+        if (type_param(v, cx, out))
+            return fault_set(fault, F_BAD_REQUEST, k, "_type must list types served here, comma-separated: %s%s",
+                             cx->everything ? "Patient, " : "",
+                             "Observation, MedicationDispense, MedicationStatement, Immunization, DocumentReference");
+        return 0;
     case P_COUNT:
         /* More than a page holds is a wish, not an error (R4 3.1.1.5.7): clamped. */
         if (parse_int(v, 0, 1000000000L, &num))
@@ -285,7 +351,8 @@ static int one_param(struct search_params *out, size_t which, const char *k, con
         return elements_parse(v, &out->elements, fault);
     case P_INCLUDE:
         if (include_param(v, cx))
-            return fault_set(fault, F_BAD_REQUEST, k, "_include serves %s:patient (or :subject, or *) only", cx->type);
+            return fault_set(fault, F_BAD_REQUEST, k, "_include serves %s:patient (or :subject, or *) only",
+                             cx->type ? cx->type : "<type>");
         out->include_patient = 1;
         return 0;
     case P_FORMAT:
@@ -306,6 +373,8 @@ int search_parse(const struct search_arg *args, int n, const struct search_conte
 {
     memset(out, 0, sizeof *out);
     out->q.resource_type = cx->type;
+    out->everything = cx->everything;
+    out->with_patient = cx->everything;
     out->q.count = SEARCH_DEFAULT_COUNT;
     unsigned seen = 0;
     for (int i = 0; i < n; i++) {
@@ -315,7 +384,7 @@ int search_parse(const struct search_arg *args, int n, const struct search_conte
             if (cx->strict)
                 return fault_set(fault, F_UNSUPPORTED_PARAMETER, k,
                                  "unknown search parameter '%.40s' for %s (the CapabilityStatement lists them)", k,
-                                 cx->type);
+                                 cx->everything ? "$everything" : cx->type ? cx->type : "a search across types");
             if (out->nignored == SEARCH_MAX_IGNORED)
                 return fault_set(fault, F_BAD_REQUEST, k, "more than %d parameters not understood",
                                  SEARCH_MAX_IGNORED);

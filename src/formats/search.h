@@ -19,11 +19,15 @@ struct search_arg {
     const char *key, *value;
 };
 
+/* The record types a search may name (_type), ",A,B,". */
+#define SEARCH_RECORD_TYPES ",Observation,MedicationDispense,MedicationStatement,Immunization,DocumentReference,"
+
 struct search_context {
-    const char *type;            /* the resource type searched */
+    const char *type;            /* the resource type searched; NULL: every record type (_type narrows) */
     int tz_offset_min;           /* a date without a zone is read in it */
     int64_t now_ms;              /* ap: "approximately" is a tenth of the way from now */
     int strict;                  /* Prefer: handling=strict */
+    int everything;              /* Patient/$everything: also _since, start, end, and Patient in _type */
 };
 
 enum search_summary { SUMMARY_FALSE, SUMMARY_COUNT, SUMMARY_TRUE, SUMMARY_DATA, SUMMARY_TEXT };
@@ -34,6 +38,9 @@ struct search_params {
     const char *page;             /* _page: a link of a walk of pages (service/page_links.h) */
     int total_accurate;           /* _total=accurate: count every match */
     int include_patient;          /* _include=<type>:patient (or :subject, or *) */
+    int everything;               /* Patient/$everything (an export: closes with the export period) */
+    int with_patient;             /* $everything: the Patient itself is asked for (no _type, or in it) */
+    char types[sizeof SEARCH_RECORD_TYPES]; /* _type: q.types points here */
     enum search_summary summary;
     int has_elements;
     struct elements elements;     /* _elements */

@@ -106,6 +106,7 @@ void route_fhir_provenance(struct request *r);
 void route_fhir_audit_events(struct request *r);
 void route_fhir_patient(struct request *r);
 void route_fhir_everything(struct request *r);
+void route_fhir_search_all(struct request *r);
 void route_fhir_sphr(struct request *r);
 /* routes_bulk.c: Bulk Data for recipients (arg "group": a Group's). */
 void route_bulk_kickoff(struct request *r);

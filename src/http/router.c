@@ -87,6 +87,8 @@ static const struct route routes[] = {
     /* FHIR. */
     RECORD_READS("Observation"),
     {"POST", "/fhir/Observation", P | R, ACT_RECORD_CREATE, BODY_FHIR, route_fhir_create, "Observation", 0},
+    {"GET", "/fhir", IN, ACT_RECORD_SEARCH, BODY_FHIR, route_fhir_search_all, NULL, 0},
+    {"GET", "/fhir/", IN, ACT_RECORD_SEARCH, BODY_FHIR, route_fhir_search_all, NULL, 0},
     {"POST", "/fhir", P | R, ACT_RECORD_CREATE, BODY_FHIR, route_fhir_bundle, "Observation", 0},
     {"POST", "/fhir/", P | R, ACT_RECORD_CREATE, BODY_FHIR, route_fhir_bundle, "Observation", 0},
     {"PUT", "/fhir/Observation/{id}", P, ACT_RECORD_UPDATE, BODY_FHIR, route_fhir_update, "Observation", 0},
@@ -102,7 +104,7 @@ static const struct route routes[] = {
     {"GET", "/fhir/AuditEvent", IN, ACT_ACCESS_LOG_READ, BODY_FHIR, route_fhir_audit_events, NULL, 0},
     {"GET", "/fhir/Patient/{id}", P | R, ACT_RECORD_READ, BODY_FHIR, route_fhir_patient, NULL, 0},
     {"GET", "/fhir/Patient", P | R, ACT_RECORD_READ, BODY_FHIR, route_fhir_patient_search, NULL, 0},
-    {"GET", "/fhir/Patient/{id}/$everything", P, ACT_DISCLOSURE, BODY_FHIR, route_fhir_everything, NULL, 0},
+    {"GET", "/fhir/Patient/{id}/$everything", P, ACT_RECORD_SEARCH, BODY_FHIR, route_fhir_everything, NULL, 0},
     {"GET", "/fhir/Patient/{id}/$sphr", R, ACT_RECORD_SEARCH, BODY_FHIR, route_fhir_sphr, NULL, 0},
     {"GET", "/fhir/$export", R, ACT_BULK_EXPORT, BODY_FHIR, route_bulk_kickoff, NULL, 0},
     {"POST", "/fhir/$export", R, ACT_BULK_EXPORT, BODY_FHIR, route_bulk_kickoff, NULL, 0},

@@ -129,19 +129,18 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
     return MHD_YES;
 }
 
-/* GET /fhir/{type}, or GET /fhir/Patient/{id}/{type}: the same search in
- * the patient's compartment (R4 3.1.1.2.1). */
-void route_fhir_search(struct request *r)
+/* A search of type (NULL: across types) whose links begin with path;
+ * compartment: the patient the path names (R4 3.1.1.2.1). */
+static void search(struct request *r, const char *type, const char *path, const char *compartment, int everything)
 {
-    const char *type = r->rt->arg;
-    const char *compartment = strncmp(r->rt->path, "/fhir/Patient/", 14) ? NULL : r->param[0];
     struct args g = {.n = 0};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, &g);
     if (g.overflow)
         return req_refuse(r, F_BAD_REQUEST, "too many search parameters");
     const char *prefer = req_header(r, "Prefer");
     struct search_context cx = {.type = type, .tz_offset_min = service_config(r->svc)->tz_offset_min,
-                                .now_ms = clock_now_ms(), .strict = prefer && strstr(prefer, "handling=strict")};
+                                .now_ms = clock_now_ms(), .strict = prefer && strstr(prefer, "handling=strict"),
+                                .everything = everything};
     struct search_params p;
     struct fault fault;
     if (search_parse(g.a, g.n, &cx, &p, &fault) != 0) {
@@ -160,7 +159,7 @@ void route_fhir_search(struct request *r)
     /* The query the links repeat: the parameters applied, but _page. */
     struct buf query;
     buf_init(&query);
-    int err = compartment ? buf_printf(&query, "Patient/%s/%s", compartment, type) : buf_puts(&query, type);
+    int err = buf_puts(&query, path);
     int first = 1;
     for (int i = 0; i < g.n && !err; i++) {
         if (strcmp(g.a[i].key, "_page") == 0 || search_ignored(&p, g.a[i].key))
@@ -180,6 +179,28 @@ void route_fhir_search(struct request *r)
     buf_free(&query);
     search_params_free(&p);
     req_submit(r, op, finish_read);
+}
+
+/* GET /fhir/{type}, or GET /fhir/Patient/{id}/{type}: the same search in
+ * the patient's compartment. */
+void route_fhir_search(struct request *r)
+{
+    const char *type = r->rt->arg;
+    if (strncmp(r->rt->path, "/fhir/Patient/", 14))
+        return search(r, type, type, NULL, 0);
+    struct buf path;
+    buf_init(&path);
+    if (buf_printf(&path, "Patient/%s/%s", r->param[0], type))
+        req_refuse(r, F_INTERNAL, "out of memory");
+    else
+        search(r, type, buf_cstr(&path), r->param[0], 0);
+    buf_free(&path);
+}
+
+/* GET /fhir?_type=…: every record type (or those named) at once. */
+void route_fhir_search_all(struct request *r)
+{
+    search(r, NULL, "", NULL, 0);
 }
 
 /* The context a condition is read in: an Observation of the caller's. */
@@ -490,10 +511,19 @@ void route_fhir_patient_search(struct request *r)
     req_submit(r, op, finish_read);
 }
 
+/* Everything of the person's (R4.3): the Patient and every record, a
+ * searchset paged as any search (_count, _since, _type, start, end). */
 void route_fhir_everything(struct request *r)
 {
-    if (own_patient(r, ACT_DISCLOSURE))
-        routes_export(r, EXPORT_FHIR, NULL);
+    if (!own_patient(r, ACT_RECORD_SEARCH))
+        return;
+    struct buf path;
+    buf_init(&path);
+    if (buf_printf(&path, "Patient/%s/$everything", r->param[0]))
+        req_refuse(r, F_INTERNAL, "out of memory");
+    else
+        search(r, NULL, buf_cstr(&path), r->param[0], 1);
+    buf_free(&path);
 }
 
 void route_fhir_sphr(struct request *r)

@@ -106,7 +106,8 @@ struct record_position {
 
 struct record_query {
     const char *person_id;
-    const char *resource_type;
+    const char *resource_type;        /* NULL: those of types */
+    const char *types;                /* then only these, ",A,B,"; NULL: every record type */
     const char *id;                   /* NULL: any */
     struct token_cond tokens[QUERY_MAX_TOKENS];
     int ntokens;

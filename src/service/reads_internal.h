@@ -9,6 +9,7 @@
 
 struct sealed {
     char id[ID_LEN + 1];
+    char type[32];               /* its resource type (a search across types names it per row) */
     int version, alg;
     int64_t recorded_at;
     unsigned char *body;         /* the resource, or (original reads) the original */
@@ -24,7 +25,7 @@ struct read_op {
     struct sealed *rows;
     size_t nrows, cap;
     int64_t total;                 /* -1: not counted */
-    const char *type;              /* only records of this resource type (static) */
+    const char *type;              /* only records of this resource type (static); NULL: a search across types */
     int original;                  /* keep the original as submitted, not the resource */
     struct buf ids;                /* for the audit entry */
     /* A recipient's: current versions only, what it would be provided, and
@@ -45,7 +46,9 @@ struct read_op {
     int reached_by_link;
     struct buf query, binding;     /* "Observation?code=…" (no _page); the caller and the query */
     struct elements *subset;       /* _elements or _summary: what of each resource is sent; NULL: all */
+    int summary_by_type;           /* _summary=true across types: each row's type's list */
     int include_patient;           /* _include: the person's Patient beside the page */
+    int patient_entry;             /* $everything's first page: the Patient, a match */
     struct buf ignored;            /* lenient: the parameters left out, "a, b" */
 };
 

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "formats/search.h"
 #include "service/reads_internal.h"
+#include "service/snapshot.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -21,7 +23,7 @@ static int put_link(struct buf *out, struct read_op *r, const char *relation, co
     const char *q = buf_cstr(&r->query);
     struct buf url;
     buf_init(&url);
-    buf_printf(&url, "%s/%s%s_page=", r->base_url, q, strchr(q, '?') ? "&" : "?");
+    buf_printf(&url, "%s%s%s%s_page=", r->base_url, *q && *q != '?' ? "/" : "", q, strchr(q, '?') ? "&" : "?");
     int err = page_link_encode(r->op.svc->mk, buf_cstr(&r->binding), r->sort, r->nsort, l, &url);
     if (!err && (buf_printf(out, "%s{\"relation\":\"%s\",\"url\":", (*n)++ ? "," : "", relation) || buf_json_str(out, buf_cstr(&url)) ||
                  buf_puts(out, "}")))
@@ -69,13 +71,20 @@ static int search_links(struct read_op *r, struct buf *out)
 /* Row i's resource, whole or (_elements, _summary) the part asked for. */
 static int open_entry(struct read_op *r, const unsigned char key[DATA_KEY_BYTES], size_t i, struct buf *out)
 {
-    if (!r->subset)
+    if (!r->subset && !r->summary_by_type)
         return open_row(r, key, i, out);
+    struct elements by_type;
+    const struct elements *subset = r->subset;
+    if (r->summary_by_type) {
+        if (elements_summary(r->rows[i].type, &by_type) != 0)
+            by_type.n = 0; /* a type without a list: its mandatory elements */
+        subset = &by_type;
+    }
     struct buf plain;
     buf_init(&plain);
     int err = open_row(r, key, i, &plain);
     if (!err)
-        err = elements_apply(r->subset, plain.data, plain.len, out);
+        err = elements_apply(subset, plain.data, plain.len, out);
     buf_wipe(&plain);
     return err;
 }
@@ -89,7 +98,7 @@ static int json_str3(struct buf *out, const char *a, const char *b, const char *
 
 /* After a search's matches: the Patient they name (_include), and what the
  * client should know: parameters left out, records that did not open. */
-static int search_extras(struct read_op *r, struct buf *out, size_t sent, size_t unreadable)
+static int search_extras(struct read_op *r, struct buf *out, size_t sent, struct buf *unreadable)
 {
     size_t n = sent;
     if (r->include_patient && sent &&
@@ -107,10 +116,12 @@ static int search_extras(struct read_op *r, struct buf *out, size_t sent, size_t
             buf_puts(out, "}]},\"search\":{\"mode\":\"outcome\"}}"))
             return PHR_ENOMEM;
     }
-    if (unreadable &&
-        buf_printf(out, "%s{\"resource\":{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
-                        "\"code\":\"exception\",\"diagnostics\":\"%zu matching record(s) could not be opened and are "
-                        "not included\"}]},\"search\":{\"mode\":\"outcome\"}}", n ? "," : "", unreadable))
+    if (unreadable->len &&
+        (buf_printf(out, "%s{\"resource\":{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\","
+                         "\"code\":\"exception\",\"diagnostics\":",
+                    n ? "," : "") ||
+         json_str3(out, "matching records could not be opened and are not included: ", buf_cstr(unreadable), "") ||
+         buf_puts(out, "}]},\"search\":{\"mode\":\"outcome\"}}")))
         return PHR_ENOMEM;
     return PHR_OK;
 }
@@ -121,6 +132,8 @@ static int bundle_render(struct op *o, struct buf *out)
     unsigned char key[DATA_KEY_BYTES];
     int search = r->search;
     int err = PHR_OK;
+    struct buf unreadable; /* "Observation/…/_history/1, …": named, so the person can ask about them */
+    buf_init(&unreadable);
     if (r->nrows && (err = read_key(r, key)) != PHR_OK)
         return err;
     int64_t total = search ? r->total : (int64_t)r->nrows;
@@ -134,16 +147,25 @@ static int bundle_render(struct op *o, struct buf *out)
         goto out;
     if (buf_puts(out, "],\"entry\":["))
         goto nomem;
-    size_t sent = 0, unreadable = 0;
+    size_t sent = 0;
+    if (r->patient_entry) {
+        if (buf_puts(out, "{\"fullUrl\":") || json_str3(out, r->base_url, "/Patient/", r->subject) ||
+            buf_puts(out, ",\"resource\":") || patient_json(out, r->subject) ||
+            buf_puts(out, ",\"search\":{\"mode\":\"match\"}}"))
+            goto nomem;
+        sent++;
+    }
     for (size_t i = 0; i < r->nrows; i++) {
         size_t mark = out->len;
         if (buf_printf(out, "%s{\"fullUrl\":", sent ? "," : "") || buf_puts(out, "\"") ||
             buf_json_escape(out, r->base_url, strlen(r->base_url)) ||
-            buf_printf(out, "/%s/%s\",\"resource\":", r->type, r->rows[i].id))
+            buf_printf(out, "/%s/%s\",\"resource\":", r->rows[i].type, r->rows[i].id))
             goto nomem;
         if ((err = open_entry(r, key, i, out)) == PHR_ECRYPTO) {
             out->len = mark; /* left out; the rest of the answer stands */
-            unreadable++;
+            if (buf_printf(&unreadable, "%s%s/%s/_history/%d", unreadable.len ? ", " : "", r->rows[i].type,
+                           r->rows[i].id, r->rows[i].version))
+                goto nomem;
             err = PHR_OK;
             continue;
         }
@@ -159,11 +181,12 @@ static int bundle_render(struct op *o, struct buf *out)
                    : buf_printf(out,
                                 ",\"request\":{\"method\":\"%s\",\"url\":\"%s%s%s\"},\"response\":{\"status\":"
                                 "\"%s\",\"etag\":\"W/\\\"%d\\\"\",\"lastModified\":\"%s\"}}",
-                                created ? "POST" : "PUT", r->type, created ? "" : "/", created ? "" : r->rows[i].id,
+                                created ? "POST" : "PUT", r->rows[i].type, created ? "" : "/",
+                                created ? "" : r->rows[i].id,
                                 created ? "201 Created" : "200 OK", r->rows[i].version, at))
             goto nomem;
     }
-    if (search && (err = search_extras(r, out, sent, unreadable)) != PHR_OK)
+    if (search && (err = search_extras(r, out, sent, &unreadable)) != PHR_OK)
         goto out;
     if (buf_puts(out, "]}"))
         goto nomem;
@@ -171,6 +194,7 @@ static int bundle_render(struct op *o, struct buf *out)
 nomem:
     err = PHR_ENOMEM;
 out:
+    buf_free(&unreadable);
     sodium_memzero(key, sizeof key);
     return err;
 }
@@ -270,6 +294,29 @@ static void turn_round(struct read_op *r)
     r->came_last = t;
 }
 
+/* The kinds of data a search reaches: those of its type, or of every type
+ * it names. */
+static data_kinds kinds_of(const struct record_query *q)
+{
+    if (q->resource_type)
+        return data_kinds_of_type(q->resource_type);
+    const char *types = q->types ? q->types : SEARCH_RECORD_TYPES;
+    data_kinds k = 0;
+    char type[32];
+    for (const char *at = types; *at; at++) {
+        size_t n = strcspn(at, ",");
+        if (n && n < sizeof type) {
+            memcpy(type, at, n);
+            type[n] = '\0';
+            k |= data_kinds_of_type(type);
+        }
+        at += n;
+        if (!*at)
+            break;
+    }
+    return k;
+}
+
 /* The caller, the person an app acts for, and the search: a link made for
  * one of them is refused to any other. */
 static int bind(struct read_op *r, const struct actor *a, const char *query)
@@ -289,6 +336,10 @@ static int asked_for(struct read_op *r, const struct search_params *p)
             return PHR_ENOMEM;
     if (!p->has_elements && p->summary != SUMMARY_TRUE && p->summary != SUMMARY_TEXT)
         return PHR_OK;
+    if (!r->type && p->summary == SUMMARY_TRUE) {
+        r->summary_by_type = 1;
+        return PHR_OK;
+    }
     if (!(r->subset = calloc(1, sizeof *r->subset)))
         return PHR_ENOMEM;
     struct fault ignored;
@@ -322,7 +373,7 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
     r->search = 1;
     memcpy(r->sort, p->q.sort, sizeof r->sort);
     r->nsort = p->q.nsort;
-    r->include_patient = p->include_patient;
+    r->include_patient = p->include_patient && !p->with_patient;
     if (bind(r, a, query) || asked_for(r, p))
         return search_fail(r, NULL, fault, F_INTERNAL, NULL, "out of memory");
     if ((a->kind == ACTOR_RECIPIENT || a->kind == ACTOR_STAFF) && !p->patient)
@@ -363,6 +414,17 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
     struct store *rd;
     if (service_reader(svc, &rd) != PHR_OK)
         return search_fail(r, NULL, fault, F_UNAVAILABLE, NULL, "the store is not available");
+    /* $everything is an export (R4.3): it closes with the export period of
+     * an announced termination, as the others do. */
+    int64_t closed_on = 0;
+    int shut = p->everything ? export_still_open(rd, &closed_on) : PHR_OK;
+    if (shut == PHR_EPERM) {
+        service_reader_done(svc, rd);
+        op_free(&r->op);
+        return export_closed_fault(closed_on, fault);
+    }
+    if (shut)
+        return search_fail(r, rd, fault, F_UNAVAILABLE, NULL, "the store is not available");
     /* A recipient searches only the kinds its consent provides now: what
      * another kind holds is neither sent nor counted, nor does it shorten a
      * page. The writer decides again on what was found. */
@@ -371,10 +433,10 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
         struct provision_scope scope;
         if (gate_provision_scope(rd, a, r->subject, &scope) != PHR_OK)
             return search_fail(r, rd, fault, F_UNAVAILABLE, NULL, "the store is not available");
-        r->asked = scope.kinds & data_kinds_of_type(q.resource_type);
+        r->asked = scope.kinds & kinds_of(&q);
         if (!r->asked) {
             /* Nothing of this type is provided: the commit records the refusal. */
-            r->asked = data_kinds_of_type(q.resource_type);
+            r->asked = kinds_of(&q);
             service_reader_done(svc, rd);
             *out = &r->op;
             return 0;
@@ -410,6 +472,11 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
         if (!err && !r->more && !q.after && r->total < 0)
             r->total = (int64_t)r->nrows;
     }
+    /* The Patient is one of $everything's matches, on its first page
+     * (however that page was reached). */
+    if (r->total >= 0 && p->with_patient)
+        r->total++;
+    r->patient_entry = p->with_patient && q.count > 0 && (!q.after || (q.backwards && !r->more));
     if (err)
         return search_fail(r, rd, fault, F_UNAVAILABLE, NULL, "the store is not available");
     service_reader_done(svc, rd);

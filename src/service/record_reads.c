@@ -117,6 +117,7 @@ int keep_row(void *arg, const struct record_row *row)
     s->recorded_at = row->recorded_at;
     s->replaced = r->search && !row->current;
     snprintf(s->id, sizeof s->id, "%s", row->id);
+    snprintf(s->type, sizeof s->type, "%s", row->resource_type);
     if (!r->subject[0])
         snprintf(r->subject, sizeof r->subject, "%s", row->person_id);
     else if (strcmp(r->subject, row->person_id) != 0)

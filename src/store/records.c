@@ -275,9 +275,15 @@ static void date_filter(const struct date_cond *c, struct search_sql *s)
 
 static void where_filters(const struct record_query *q, struct search_sql *s)
 {
-    buf_puts(&s->sql, " WHERE person_id = ? AND resource_type = ?");
+    buf_puts(&s->sql, " WHERE person_id = ?");
     arg(s, DB_STR(q->person_id));
-    arg(s, DB_STR(q->resource_type));
+    if (q->resource_type) {
+        buf_puts(&s->sql, " AND resource_type = ?");
+        arg(s, DB_STR(q->resource_type));
+    } else if (q->types) {
+        buf_puts(&s->sql, " AND instr(?, ',' || resource_type || ',') > 0");
+        arg(s, DB_STR(q->types));
+    }
     if (q->id) {
         buf_puts(&s->sql, " AND id = ?");
         arg(s, DB_STR(q->id));

@@ -25,7 +25,8 @@ test('R4.3 Patient/$everything is a Bundle of every current record; the CSV has 
 
     const p = await call(srv, 'GET', `/fhir/Patient/${me.personId}`, { token: me.token });
     assert.deepEqual(p.body, { resourceType: 'Patient', id: me.personId, identifier: [{ system: 'urn:ietf:rfc:3986', value: `urn:uuid:${me.personId}` }] });
-    const all = await call(srv, 'GET', `/fhir/Patient/${me.personId}/$everything`, { token: me.token });
+    // The file to keep: one collection Bundle, as the portal offers it.
+    const all = await call(srv, 'GET', '/api/v1/me/export/fhir', { token: me.token });
     assert.equal(all.status, 200, all.text);
     assert.match(all.headers.get('content-type'), /application\/fhir\+json/);
     assert.equal(all.body.resourceType, 'Bundle');
@@ -38,6 +39,17 @@ test('R4.3 Patient/$everything is a Bundle of every current record; the CSV has 
     assert.equal(bpNow.meta.versionId, '2', 'the current version only');
     assert.ok(all.body.entry.every((e) => e.fullUrl === `${e.resource.resourceType}/${e.resource.id}`));
     assert.ok(!all.text.includes('80.2'), 'nobody else’s data');
+
+    // Patient/$everything: the same, as a searchset with absolute fullUrls.
+    const every = await call(srv, 'GET', `/fhir/Patient/${me.personId}/$everything`, { token: me.token });
+    assert.equal(every.status, 200, every.text);
+    assert.equal(every.body.type, 'searchset');
+    assert.equal(every.body.total, 1 + 6 + 1, 'the Patient, six observations, one document');
+    assert.equal(every.body.entry[0].resource.resourceType, 'Patient');
+    assert.deepEqual(every.body.entry.map((e) => e.resource.id).sort(), all.body.entry.map((e) => e.resource.id).sort());
+    assert.ok(every.body.entry.every((e) => e.fullUrl === `${srv.url}/fhir/${e.resource.resourceType}/${e.resource.id}`
+      && e.search.mode === 'match'));
+    assert.ok(!every.text.includes('80.2'), 'nobody else’s data');
 
     const csv = await call(srv, 'GET', '/api/v1/me/export/observations.csv', { token: me.token, json: false });
     assert.equal(csv.status, 200);

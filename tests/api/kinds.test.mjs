@@ -91,6 +91,20 @@ test('R3.4 R3.6 a search gives the vital signs only: checkup results are neither
   assert.match(provided(), new RegExp(`Observation/${bp.id}/_history/2`), 'the provision names the version sent');
 });
 
+test('R3.4 R3.6 a search across types (GET /fhir) gives the vital signs only; a type not provided is nothing found, recorded', async () => {
+  const all = await get(`/fhir?patient=${carol.personId}&_total=accurate`);
+  assert.equal(all.status, 200, all.text);
+  const got = all.body.entry.map((e) => `${e.resource.resourceType}/${e.resource.id}`).sort();
+  assert.deepEqual(got, [`Observation/${bp.id}`, `Observation/${weight}`].sort(), 'no checkup, medication or document');
+  assert.equal(all.body.total, 2, 'nor counted');
+  assert.ok(all.body.entry.every((e) => e.fullUrl === `${srv.url}/fhir/${e.resource.resourceType}/${e.resource.id}`));
+  const before = denials();
+  const med = await get(`/fhir?patient=${carol.personId}&_type=MedicationDispense,DocumentReference`);
+  nothingFound(med, 'medication and documents are provided under no purpose carol agreed to');
+  assert.equal(denials(), before + 1, 'the refusal is recorded');
+  assert.ok(!provided().includes(checkupId));
+});
+
 test('R3.4 R2.3 reading a checkup result by id is refused as absent and recorded with the kind not covered', async () => {
   const before = denials();
   const r = await get(`/fhir/Observation/${checkupId}`);

@@ -41,7 +41,7 @@ test('R2.3 another person\'s Patient and $everything: 404 as for no one, and rec
   const e = await call(srv, 'GET', `/fhir/Patient/${alice.personId}/$everything`, { token: bob.token });
   assert.equal(e.status, 404, e.text);
   assert.doesNotMatch(e.text, /121/);
-  assert.equal(last(bobActor), `disclosure.read|${alice.personId}|not-own`);
+  assert.equal(last(bobActor), `record.search|${alice.personId}|not-own`);
   const nobody = await call(srv, 'GET', '/fhir/Patient/00000000-0000-4000-8000-000000000009', { token: bob.token });
   assert.equal(nobody.status, 404);
   assert.equal(nobody.body.issue[0].diagnostics, r.body.issue[0].diagnostics, 'the same answer as for someone\'s id');

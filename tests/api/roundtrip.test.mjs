@@ -31,8 +31,9 @@ const upload = async (who, body, type) => {
   assert.equal(r.status, 201, r.text);
   return r.body;
 };
+// The export as one file (a collection Bundle, what the portal offers).
 const everything = async (who) => {
-  const r = await call(srv, 'GET', `/fhir/Patient/${who.personId}/$everything`, { token: who.token });
+  const r = await call(srv, 'GET', '/api/v1/me/export/fhir', { token: who.token });
   assert.equal(r.status, 200, r.text);
   return r.body;
 };
@@ -85,6 +86,16 @@ test('R4.3 R4.2 every exported resource is valid FHIR R4, and importing the expo
   assert.deepEqual(invalid, [], 'every exported resource validates');
   assert.ok(profiled >= 8, `most resources are checked against a JP Core profile (${profiled})`);
   validateResource(out);
+  // Patient/$everything holds the same, page by page, each page a valid searchset.
+  const paged = [];
+  for (let url = `/fhir/Patient/${alice.personId}/$everything?_count=4`; url;) {
+    const page = await call(srv, 'GET', url.replace(srv.url, ''), { token: alice.token });
+    assert.equal(page.status, 200, page.text);
+    validateResource(page.body);
+    paged.push(...page.body.entry.map((e) => `${e.resource.resourceType}/${e.resource.id}`));
+    url = page.body.link.find((l) => l.relation === 'next')?.url;
+  }
+  assert.deepEqual(paged.sort(), out.entry.map((e) => `${e.resource.resourceType}/${e.resource.id}`).sort());
   // The validator itself refuses what is wrong.
   const dispense = out.entry.find((e) => e.resource.resourceType === 'MedicationDispense').resource;
   assert.throws(() => validateResource({ ...dispense, identifier: undefined }, { profile: jp('JP_MedicationDispense') }), /identifier/);

@@ -12,8 +12,8 @@
 
 #define N(a) (int)(sizeof(a) / sizeof((a)[0]))
 
-static const struct search_context OBS = {"Observation", 540, 1796601600000LL /* 2026-12-07 */, 0};
-static const struct search_context STRICT = {"Observation", 540, 1796601600000LL, 1};
+static const struct search_context OBS = {"Observation", 540, 1796601600000LL /* 2026-12-07 */, 0, 0};
+static const struct search_context STRICT = {"Observation", 540, 1796601600000LL, 1, 0};
 
 static void defaults(void **state)
 {
@@ -122,8 +122,56 @@ static void handling(void **state)
     search_params_free(&p);
     /* category is Observation's only. */
     struct search_arg cat[] = {{"category", "vital-signs"}};
-    struct search_context med = {"MedicationDispense", 540, 0, 1};
+    struct search_context med = {"MedicationDispense", 540, 0, 1, 0};
     assert_int_equal(search_parse(cat, 1, &med, &p, &fault), -1);
+    search_params_free(&p);
+}
+
+/* Across types (GET /fhir) and $everything: _type narrows to served
+ * types, Patient only for $everything; _since, start and end are
+ * $everything's; a parameter of one type is not one across types. */
+static void across_types(void **state)
+{
+    (void)state;
+    struct search_params p;
+    struct fault fault;
+    const struct search_context all = {NULL, 540, 0, 1, 0}, every = {NULL, 540, 0, 1, 1};
+    struct search_arg two[] = {{"_type", "Observation,MedicationDispense,Observation"}};
+    assert_int_equal(search_parse(two, 1, &all, &p, &fault), 0);
+    assert_null(p.q.resource_type);
+    assert_string_equal(p.q.types, ",Observation,MedicationDispense,");
+    assert_int_equal(p.with_patient, 0);
+    search_params_free(&p);
+    struct search_arg patient[] = {{"_type", "Patient"}};
+    assert_int_equal(search_parse(patient, 1, &all, &p, &fault), -1);
+    assert_string_equal(fault.expression, "_type");
+    search_params_free(&p);
+    assert_int_equal(search_parse(patient, 1, &every, &p, &fault), 0);
+    assert_int_equal(p.with_patient, 1);
+    assert_string_equal(p.q.types, ",Patient,"); /* no record is one */
+    search_params_free(&p);
+    assert_int_equal(search_parse(two, 0, &every, &p, &fault), 0);
+    assert_int_equal(p.with_patient, 1);
+    assert_null(p.q.types);
+    search_params_free(&p);
+    const struct search_arg bad[][1] = {{{"_type", "Condition"}}, {{"_type", "Observation,"}}, {{"_since", "2026"}},
+                                        {{"code", "85354-9"}}, {{"category", "vital-signs"}}};
+    for (int i = 0; i < N(bad); i++) {
+        memset(&fault, 0, sizeof fault);
+        assert_int_equal(search_parse(bad[i], 1, &all, &p, &fault), -1);
+        assert_string_equal(fault.expression, bad[i][0].key);
+        search_params_free(&p);
+    }
+    struct search_arg since[] = {{"_since", "2026-12-01T00:00:00Z"}, {"start", "2026-10-01"}, {"end", "2026-10-31"}};
+    assert_int_equal(search_parse(since, N(since), &every, &p, &fault), 0);
+    assert_int_equal(p.q.ndates, 3);
+    assert_int_equal(p.q.dates[0].op, DATE_GE);
+    assert_int_equal(p.q.dates[0].when, 1);
+    assert_int_equal(p.q.dates[1].when, 0);
+    assert_int_equal(p.q.dates[2].op, DATE_LE);
+    search_params_free(&p);
+    struct search_arg prefixed[] = {{"_since", "gt2026-12-01"}};
+    assert_int_equal(search_parse(prefixed, 1, &every, &p, &fault), -1);
     search_params_free(&p);
 }
 
@@ -167,6 +215,7 @@ int main(void)
         cmocka_unit_test(tokens),
         cmocka_unit_test(handling),
         cmocka_unit_test(refusals),
+        cmocka_unit_test(across_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
