@@ -2,7 +2,8 @@
  * (key=value pairs split at '&', at most the router's 64), through the
  * parser every search runs: dates and their prefixes, tokens with their
  * commas, bars and escapes (cut in place), modifiers, sorting, _elements;
- * the first byte picks strict or lenient handling. */
+ * the first byte picks strict or lenient handling, and a search of one
+ * type, across types or $everything. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     struct search_params sp;
     struct fault fault;
-    struct search_context cx = {"Observation", 540, 1796601600000LL, size && (data[0] & 1)};
+    int pick = size ? data[0] : 0;
+    struct search_context cx = {(pick & 6) ? NULL : "Observation", 540, 1796601600000LL, pick & 1, (pick & 6) == 6};
     search_parse(args, n, &cx, &sp, &fault);
     search_params_free(&sp);
     free(text);

@@ -66,6 +66,14 @@ const char *data_kind_label(enum data_kind k, const char *lang)
     return lang && !strcmp(lang, "ja") ? d->ja : d->en;
 }
 
+const char *data_kind_code(enum data_kind k, int i, const char **system)
+{
+    if ((unsigned)k >= DK_COUNT || i < 0 || i >= MAX_CODES)
+        return NULL;
+    *system = kinds[k].code_system;
+    return kinds[k].codes[i];
+}
+
 enum data_kind data_kind_by_name(const char *name)
 {
     for (int k = 1; name && k < DK_COUNT; k++)

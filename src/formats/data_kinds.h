@@ -47,6 +47,9 @@ _Static_assert(DK_COUNT <= 32, "data_kinds is 32 bits");
 const char *data_kind_name(enum data_kind k);
 /* The name shown to a person, "ja" or (anything else) English. */
 const char *data_kind_label(enum data_kind k, const char *lang);
+/* A kind's code system and its i-th code (a vital sign's LOINC codes);
+ * NULL past the last or for a kind not told by its codes. */
+const char *data_kind_code(enum data_kind k, int i, const char **system);
 /* DK_OTHER for a name that is not a kind (or is "other"). */
 enum data_kind data_kind_by_name(const char *name);
 

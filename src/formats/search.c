@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/code_text.h"
 #include "formats/fhirtime.h"
 #include "formats/form.h"
 #include "formats/vitals.h"
@@ -87,6 +88,39 @@ static int token_param(struct search_params *out, enum token_on on, int not, con
                                "|code for one without a system)",
                          key);
     q->tokens[q->ntokens++] = (struct token_cond){on, not, out->values[i], n};
+    return 0;
+}
+
+/* code:text=血圧: the codes whose names contain the text (any of them,
+ * comma-separated); none is a condition nothing meets. */
+static int text_param(struct search_params *out, const char *key, const char *v, const struct search_context *cx,
+                      struct fault *fault)
+{
+    struct record_query *q = &out->q;
+    if (strcmp(cx->type, "Observation"))
+        return fault_set(fault, F_UNSUPPORTED_PARAMETER, key,
+                         "code:text is served for Observation (the names of the vital-sign and checkup codes)");
+    if (q->ntokens == QUERY_MAX_TOKENS)
+        return fault_set(fault, F_BAD_REQUEST, key, "at most %d token parameters", QUERY_MAX_TOKENS);
+    int i = q->ntokens;
+    out->texts[i] = strdup(v);
+    out->values[i] = calloc(CODE_TEXT_MAX, sizeof *out->values[i]);
+    if (!out->texts[i] || !out->values[i])
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    int n = 0;
+    for (char *part = out->texts[i], *next; part; part = next) {
+        next = strchr(part, ',');
+        if (next)
+            *next++ = '\0';
+        if (strlen(part) < 1 || strlen(part) > TOKEN_PART_MAX)
+            return fault_set(fault, F_BAD_REQUEST, key, "%s takes words of a code's name, comma-separated", key);
+        if (code_text_find(part, out->values[i], CODE_TEXT_MAX, &n) != 0)
+            return fault_set(fault, F_BAD_REQUEST, key, "'%.40s' names more than %d codes: give more of the name",
+                             part, CODE_TEXT_MAX);
+    }
+    if (!n) /* a code no record has: nothing found */
+        out->values[i][n++] = (struct token_value){.system = "urn:phr:none", .code = ""};
+    q->tokens[q->ntokens++] = (struct token_cond){TOKEN_CODE, 0, out->values[i], n};
     return 0;
 }
 
@@ -243,7 +277,7 @@ static const struct {
 } params[] = {
     {"patient", P_PATIENT, NULL, NULL, 0, ANY},
     {"subject", P_PATIENT, NULL, NULL, 0, ANY},
-    {"code", P_CODE, ",Observation,MedicationDispense,MedicationStatement,Immunization,", ",not,", 1, ANY},
+    {"code", P_CODE, ",Observation,MedicationDispense,MedicationStatement,Immunization,", ",not,text,", 1, ANY},
     {"category", P_CATEGORY, ",Observation,", ",not,", 1, ANY},
     {"_id", P_ID, NULL, ",not,", 1, ANY},
     {"identifier", P_IDENTIFIER, ",Observation,", ",not,", 1, ANY},
@@ -298,7 +332,10 @@ static int one_param(struct search_params *out, size_t which, const char *k, con
         if (!*out->patient)
             return fault_set(fault, F_BAD_REQUEST, k, "%s must name a Patient id", k);
         return 0;
-    case P_CODE: return token_param(out, TOKEN_CODE, modifier != NULL, k, v, fault);
+    case P_CODE:
+        if (modifier && !strcmp(modifier, "text"))
+            return text_param(out, k, v, cx, fault);
+        return token_param(out, TOKEN_CODE, modifier != NULL, k, v, fault);
     case P_CATEGORY: return token_param(out, TOKEN_CATEGORY, modifier != NULL, k, v, fault);
     case P_ID: return token_param(out, TOKEN_ID, modifier != NULL, k, v, fault);
     case P_IDENTIFIER: return token_param(out, TOKEN_IDENTIFIER, modifier != NULL, k, v, fault);

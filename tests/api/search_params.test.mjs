@@ -60,6 +60,17 @@ test('R1.2 tokens: comma is any of, a repeated parameter all of, :not none of; |
   assert.deepEqual(ids(await search(`?_id:not=${made.w1.id}&code=29463-7`)), of('w2'));
 });
 
+test('R1.2 code:text: the names of the codes (Japanese or English, any case), not the records\' sealed text', async () => {
+  assert.deepEqual(ids(await search('?code:text=血圧')), of('bp1', 'bp2'));
+  assert.deepEqual(ids(await search('?code:text=WEIGHT')), of('w1', 'w2'));
+  assert.deepEqual(ids(await search('?code:text=体重,身長')), of('w1', 'w2', 'h1'), 'comma: any of');
+  assert.deepEqual(ids(await search('?code:text=体重&date=ge2026-10-02')), of('w2'));
+  assert.deepEqual(ids(await search('?code:text=no-such-name')), []);
+  const med = await call(srv, 'GET', '/fhir/MedicationDispense?code:text=x', { token: p.token });
+  assert.equal(med.status, 400, 'no names are kept for medicines');
+  assert.deepEqual(med.body.issue[0].expression, ['code:text']);
+});
+
 test('R1.2 dates: every prefix, at the precision given; a time without a zone is read in Japan time', async () => {
   const q = async (date) => ids(await search(`?code=29463-7&date=${encodeURIComponent(date)}`));
   assert.deepEqual(await q('2026-10'), of('w1', 'w2'));
@@ -148,7 +159,7 @@ test('R1.2 handling: lenient (the default) leaves out what it does not understan
   const strict = await call(srv, 'GET', '/fhir/Observation?code=29463-7&foo=bar', { token: p.token, headers: { prefer: 'handling=strict' } });
   assert.equal(strict.status, 400);
   assert.deepEqual(strict.body.issue[0].expression, ['foo']);
-  for (const q of ['?code:text=weight', '?code:exact=1', '?_sort=value', '?code=,']) {
+  for (const q of ['?code:exact=1', '?code:text=', '?_sort=value', '?code=,']) {
     const r = await call(srv, 'GET', `/fhir/Observation${q}`, { token: p.token });
     assert.equal(r.status, 400, q);
     assert.ok(r.body.issue[0].expression?.length, `${q}: the expression names the parameter`);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "formats/code_text.h"
 #include "formats/search.h"
 
 #define N(a) (int)(sizeof(a) / sizeof((a)[0]))
@@ -175,6 +176,31 @@ static void across_types(void **state)
     search_params_free(&p);
 }
 
+/* code:text: the vital kind's LOINC codes and the checkup items named so. */
+static void code_text(void **state)
+{
+    (void)state;
+    struct token_value v[CODE_TEXT_MAX];
+    int n = 0;
+    assert_int_equal(code_text_find("身長", v, CODE_TEXT_MAX, &n), 0);
+    int loinc = 0, item = 0;
+    for (int i = 0; i < n; i++) {
+        loinc += !strcmp(v[i].system, "http://loinc.org") && !strcmp(v[i].code, "8302-2");
+        item += !strcmp(v[i].code, "9N001000000000001");
+    }
+    assert_int_equal(loinc, 1);
+    assert_int_equal(item, 1);
+    int before = n;
+    assert_int_equal(code_text_find("身長", v, CODE_TEXT_MAX, &n), 0);
+    assert_int_equal(n, before); /* no repeats */
+    n = 0;
+    assert_int_equal(code_text_find("Body WEIGHT", v, CODE_TEXT_MAX, &n), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].code, "29463-7");
+    n = 0;
+    assert_int_equal(code_text_find("血圧", v, 1, &n), -1); /* more than the room given */
+}
+
 static void refusals(void **state)
 {
     (void)state;
@@ -185,7 +211,7 @@ static void refusals(void **state)
         {{"_sort", "value"}}, {{"code", ","}}, {{"code", "|"}}, {{"patient", ""}},
         {{"category", "http://other|vital-signs"}}, {{"_sort", "date,date"}}, {{"_sort", "date,"}},
         {{"_sort", "-"}}, {{"_sort", "date,code,_id,_lastUpdated"}}, {{"_page", ""}}, {{"_id", "a|b"}},
-        {{"code:text", "blood"}}, {{"code:exact", "x"}}, {{"code:", "x"}}, {{"code:,not", "x"}}, {{"code:no", "x"}}, {{"_include", "Observation:performer"}},
+        {{"code:text", ""}}, {{"code:exact", "x"}}, {{"code:", "x"}}, {{"code:,not", "x"}}, {{"code:no", "x"}}, {{"_include", "Observation:performer"}},
         {{"_summary", "maybe"}}, {{"_elements", "no such"}},
     };
     for (int i = 0; i < N(bad); i++) {
@@ -216,6 +242,7 @@ int main(void)
         cmocka_unit_test(handling),
         cmocka_unit_test(refusals),
         cmocka_unit_test(across_types),
+        cmocka_unit_test(code_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
