@@ -124,6 +124,29 @@ static int text_param(struct search_params *out, const char *key, const char *v,
     return 0;
 }
 
+/* value-quantity=gt140|http://unitsofmeasure.org|mm[Hg], and the others
+ * of formats/value_search.h. */
+static int value_param(struct search_params *out, enum value_on on, const char *key, const char *v,
+                       struct fault *fault)
+{
+    struct value_conds *c = &out->value_conds;
+    if (c->n == VALUE_MAX_CONDS)
+        return fault_set(fault, F_BAD_REQUEST, key, "at most %d value parameters", VALUE_MAX_CONDS);
+    if (!(out->value_texts[c->n] = strdup(v)))
+        return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    if (value_cond_parse(on, out->value_texts[c->n], &c->c[c->n]) != 0)
+        return fault_set(fault, F_BAD_REQUEST, key,
+                         on == CODE_OF_COMPONENT ? "%s must list tokens, [system|]code, comma-separated"
+                         : on == VALUE_OF_OBSERVATION
+                             ? "%s must be [prefix]number[|system|unit], comma-separated (e.g. gt140 or "
+                               "5.4|http://unitsofmeasure.org|mg)"
+                             : "%s must be [system|]code$[prefix]number[|system|unit], comma-separated (e.g. "
+                               "http://loinc.org|8480-6$gt140)",
+                         key);
+    c->n++;
+    return 0;
+}
+
 static int date_param(const char *key, const char *v, const struct search_context *cx, struct record_query *q,
                       struct fault *fault)
 {
@@ -258,7 +281,8 @@ static int type_param(const char *v, const struct search_context *cx, struct sea
 
 enum param {
     P_PATIENT, P_CODE, P_CATEGORY, P_ID, P_IDENTIFIER, P_DATE, P_COUNT, P_PAGE, P_SORT, P_TOTAL, P_SUMMARY, P_ELEMENTS,
-    P_INCLUDE, P_FORMAT, P_PRETTY, P_TYPE, P_SINCE, P_START, P_END,
+    P_INCLUDE, P_FORMAT, P_PRETTY, P_TYPE, P_SINCE, P_START, P_END, P_VALUE, P_COMPONENT_VALUE, P_COMBO_VALUE,
+    P_COMPONENT_CODE,
 };
 
 /* Where a parameter applies: any search, a search across types (/fhir,
@@ -281,6 +305,11 @@ static const struct {
     {"category", P_CATEGORY, ",Observation,", ",not,", 1, ANY},
     {"_id", P_ID, NULL, ",not,", 1, ANY},
     {"identifier", P_IDENTIFIER, ",Observation,", ",not,", 1, ANY},
+    {"value-quantity", P_VALUE, ",Observation,", NULL, 1, ANY},
+    {"component-value-quantity", P_COMPONENT_VALUE, ",Observation,", NULL, 1, ANY},
+    {"component-code-value-quantity", P_COMPONENT_VALUE, ",Observation,", NULL, 1, ANY},
+    {"combo-code-value-quantity", P_COMBO_VALUE, ",Observation,", NULL, 1, ANY},
+    {"component-code", P_COMPONENT_CODE, ",Observation,", NULL, 1, ANY},
     {"date", P_DATE, NULL, NULL, 1, ANY},
     {"_lastUpdated", P_DATE, NULL, NULL, 1, ANY},
     {"_count", P_COUNT, NULL, NULL, 0, ANY},
@@ -340,6 +369,10 @@ static int one_param(struct search_params *out, size_t which, const char *k, con
     case P_ID: return token_param(out, TOKEN_ID, modifier != NULL, k, v, fault);
     case P_IDENTIFIER: return token_param(out, TOKEN_IDENTIFIER, modifier != NULL, k, v, fault);
     case P_DATE: return date_param(k, v, cx, q, fault);
+    case P_VALUE: return value_param(out, VALUE_OF_OBSERVATION, k, v, fault);
+    case P_COMPONENT_VALUE: return value_param(out, VALUE_OF_COMPONENT, k, v, fault);
+    case P_COMBO_VALUE: return value_param(out, VALUE_OF_EITHER, k, v, fault);
+    case P_COMPONENT_CODE: return value_param(out, CODE_OF_COMPONENT, k, v, fault);
     case P_SINCE: return date_prefixed(k, "ge", v, cx, q, fault);
     case P_START: return date_prefixed(k, "ge", v, cx, q, fault);
     case P_END: return date_prefixed(k, "le", v, cx, q, fault);
@@ -465,6 +498,7 @@ struct search_params *search_condition_args(const struct search_arg *args, int n
         return NULL;
     }
     if (!n || p->patient || p->page || p->q.nsort || p->summary || p->has_elements || p->include_patient ||
+        p->value_conds.n ||
         p->q.count != SEARCH_DEFAULT_COUNT || p->total_accurate || p->nignored) {
         fault_set(fault, F_BAD_REQUEST, expression,
                   "%s names records of yours by search parameters that filter (e.g. identifier=system|value)",
@@ -500,6 +534,10 @@ void search_params_drop(struct search_params *p)
 
 void search_params_free(struct search_params *p)
 {
+    for (int i = 0; i < VALUE_MAX_CONDS; i++) {
+        free(p->value_texts[i]);
+        p->value_texts[i] = NULL;
+    }
     for (int i = 0; i < QUERY_MAX_TOKENS; i++) {
         free(p->values[i]);
         free(p->texts[i]);

@@ -7,6 +7,7 @@
 #define PHR_SEARCH_H
 
 #include "formats/elements.h"
+#include "formats/value_search.h"
 #include "model/rows.h"
 #include "util/fault.h"
 
@@ -47,6 +48,10 @@ struct search_params {
     /* Lenient handling: the parameters left out, by name. */
     const char *ignored[SEARCH_MAX_IGNORED];
     int nignored;
+    /* Observation's value parameters: tested on each record opened (the
+     * values are sealed); their texts, cut. */
+    struct value_conds value_conds;
+    char *value_texts[VALUE_MAX_CONDS];
     /* The token values (q.tokens point into them) and the text they cut. */
     struct token_value *values[QUERY_MAX_TOKENS];
     char *texts[QUERY_MAX_TOKENS];

@@ -29,7 +29,8 @@
 #define PATIENT_PARAM "{\"name\":\"patient\",\"type\":\"reference\"}"
 #define CODE_PARAM                                                                                               \
     "{\"name\":\"code\",\"type\":\"token\",\"documentation\":\"[system|]code, comma-separated (any of), repeated "  \
-    "(all of); |code: no system; system|: any code of it; :not\"}"
+    "(all of); |code: no system; system|: any code of it; :not; :text (Observation): words of the code's name "  \
+    "(the vital kinds in Japanese and English, the MHLW checkup items)\"}"
 
 /* date: when what is served last changed (issue 20's search, conditional
  * requests and transactions). */
@@ -80,6 +81,18 @@ void route_fhir_metadata(struct request *r)
                 "{\"name\":\"category\",\"type\":\"token\",\"documentation\":\"observation-category codes, "
                 "comma-separated; :not\"},{\"name\":\"identifier\",\"type\":\"token\",\"documentation\":\"the "
                 "first identifier, system|value; what If-None-Exist and PUT Observation?identifier=… name\"},"
+                "{\"name\":\"value-quantity\",\"definition\":\"http://hl7.org/fhir/SearchParameter/"
+                "Observation-value-quantity\",\"type\":\"quantity\",\"documentation\":\"[prefix]number[|system|"
+                "unit]; values are sealed at rest, so each record the other parameters find is opened and "
+                "tested: narrow by code or date\"},"
+                "{\"name\":\"component-code\",\"definition\":\"http://hl7.org/fhir/SearchParameter/"
+                "Observation-component-code\",\"type\":\"token\"},"
+                "{\"name\":\"component-value-quantity\",\"definition\":\"http://hl7.org/fhir/SearchParameter/"
+                "Observation-component-value-quantity\",\"type\":\"quantity\"},"
+                "{\"name\":\"component-code-value-quantity\",\"definition\":\"http://hl7.org/fhir/"
+                "SearchParameter/Observation-component-code-value-quantity\",\"type\":\"composite\"},"
+                "{\"name\":\"combo-code-value-quantity\",\"definition\":\"http://hl7.org/fhir/SearchParameter/"
+                "Observation-combo-code-value-quantity\",\"type\":\"composite\"},"
                 PAGING "]},"
                 "{\"type\":\"MedicationDispense\",\"conditionalRead\":\"full-support\",\"supportedProfile\":[\"http://jpfhir.jp/fhir/core/"
                 "StructureDefinition/JP_MedicationDispense\"],\"documentation\":\"Medicines dispensed, from "

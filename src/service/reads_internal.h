@@ -50,6 +50,14 @@ struct read_op {
     int include_patient;           /* _include: the person's Patient beside the page */
     int patient_entry;             /* $everything's first page: the Patient, a match */
     struct buf ignored;            /* lenient: the parameters left out, "a, b" */
+    /* Value conditions (sealed values: record_values.c): each row found is
+     * opened under value_key and kept only if it meets them; examined
+     * counts the rows found, examined_at is the last one's place. Set for
+     * the search only. */
+    const struct value_conds *values;
+    const unsigned char *value_key;
+    size_t examined;
+    struct page_link examined_at;
 };
 
 struct read_op *read_op_new(struct service *svc, const struct actor *a, enum action act, const struct op_ops *ops);
@@ -60,6 +68,13 @@ int read_key(struct read_op *r, unsigned char key[DATA_KEY_BYTES]);
 int open_row(struct read_op *r, const unsigned char key[DATA_KEY_BYTES], size_t i, struct buf *out);
 int read_commit(struct op *o, struct store *st);
 void read_destroy(struct op *o);
+
+/* record_values.c: whether the row meets r->values (1, 0, or an error);
+ * a page of the rows that do, read in batches until it is full or nothing
+ * is left; and how many rows do in all. */
+int row_meets(struct read_op *r, const struct record_row *row);
+int values_page(struct read_op *r, struct store *rd, struct record_query *q);
+int values_count(struct read_op *r, struct store *rd, const struct record_query *q, int64_t *total);
 
 /* The person's Patient resource (the id alone: no demographics are kept). */
 int patient_json(struct buf *out, const char *id);

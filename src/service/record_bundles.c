@@ -212,6 +212,9 @@ static int fresh_row(void *arg, const struct record_row *row)
 {
     struct freshen *f = arg;
     struct sealed *s = &f->r->rows[f->i];
+    int met = f->r->values ? row_meets(f->r, row) : 1;
+    if (met <= 0)
+        return met; /* the version now no longer meets the values: left out */
     unsigned char *body = malloc(row->body_len ? row->body_len : 1);
     if (!body)
         return PHR_ENOMEM;
@@ -457,14 +460,26 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
      * known anyway: a first page that is also the last. One row past the
      * page says whether there is a further one. */
     r->total = -1;
-    if (!err && (p->total_accurate || q.count == 0)) {
+    unsigned char key[DATA_KEY_BYTES];
+    if (p->value_conds.n) {
+        err = service_data_key(svc, rd, r->subject, key);
+        if (err == PHR_ENOTFOUND) {
+            /* No such person: nothing of theirs to open, nothing found. */
+            q.count = 0;
+            r->total = 0;
+            err = PHR_OK;
+        }
+        r->values = &p->value_conds;
+        r->value_key = key;
+    }
+    if (!err && (p->total_accurate || q.count == 0) && r->total < 0) {
         q.replaced = 1;
-        err = store_record_count(rd, &q, &r->total);
+        err = r->values ? values_count(r, rd, &q, &r->total) : store_record_count(rd, &q, &r->total);
     }
     if (!err && q.count > 0) {
         r->limit = (size_t)q.count;
         q.count++;
-        err = search_snapshot(r, rd, &q);
+        err = r->values ? values_page(r, rd, &q) : search_snapshot(r, rd, &q);
         if (!err)
             err = freshen_replaced(r, rd, &q);
         if (!err && q.backwards)
@@ -472,6 +487,9 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
         if (!err && !r->more && !q.after && r->total < 0)
             r->total = (int64_t)r->nrows;
     }
+    sodium_memzero(key, sizeof key);
+    r->values = NULL; /* the conditions and the key are the request's: gone with it */
+    r->value_key = NULL;
     /* The Patient is one of $everything's matches, on its first page
      * (however that page was reached). */
     if (r->total >= 0 && p->with_patient)

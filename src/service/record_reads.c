@@ -85,6 +85,12 @@ int keep_row(void *arg, const struct record_row *row)
             snprintf(r->subject, sizeof r->subject, "%s", row->person_id);
         return PHR_OK;
     }
+    if (r->values) {
+        r->examined++;
+        int met = page_link_place(&r->examined_at, r->sort, r->nsort, row) ? PHR_EINVAL : row_meets(r, row);
+        if (met <= 0)
+            return met; /* PHR_OK: not one of the matches */
+    }
     if (r->limit && r->nrows == r->limit) {
         r->more = 1; /* the one row past the page: proof of a next page */
         return PHR_OK;

@@ -253,7 +253,8 @@ test('R1.2 the CapabilityStatement states what is served', async () => {
   assert.equal(r.body.fhirVersion, '4.0.1');
   const obs = r.body.rest[0].resource.find((x) => x.type === 'Observation');
   assert.deepEqual(obs.interaction.map((i) => i.code).sort(), ['create', 'history-instance', 'read', 'search-type', 'update', 'vread']);
-  assert.deepEqual(obs.searchParam.map((s) => s.name).sort(), ['_count', '_elements', '_id', '_lastUpdated', '_sort', '_summary', '_total', 'category', 'code', 'date', 'identifier', 'patient']);
+  assert.deepEqual(obs.searchParam.map((s) => s.name).sort(), ['_count', '_elements', '_id', '_lastUpdated', '_sort', '_summary', '_total', 'category', 'code', 'combo-code-value-quantity', 'component-code',
+    'component-code-value-quantity', 'component-value-quantity', 'date', 'identifier', 'patient', 'value-quantity']);
   assert.deepEqual(r.body.rest[0].resource.map((x) => x.type),
     ['Observation', 'MedicationDispense', 'MedicationStatement', 'Immunization', 'DocumentReference', 'Binary', 'Consent', 'Provenance', 'AuditEvent', 'Group', 'Patient']);
   for (const type of ['MedicationDispense', 'MedicationStatement', 'Immunization']) {

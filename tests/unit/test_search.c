@@ -201,6 +201,47 @@ static void code_text(void **state)
     assert_int_equal(code_text_find("血圧", v, 1, &n), -1); /* more than the room given */
 }
 
+/* Values: FHIR's precision for eq, the prefixes, units, components. */
+static void values(void **state)
+{
+    (void)state;
+    static const char bp[] = "{\"resourceType\":\"Observation\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\","
+                             "\"code\":\"85354-9\"}]},\"component\":[{\"code\":{\"coding\":[{\"system\":"
+                             "\"http://loinc.org\",\"code\":\"8480-6\"}]},\"valueQuantity\":{\"value\":141,\"code\":"
+                             "\"mm[Hg]\",\"system\":\"http://unitsofmeasure.org\"}}]}";
+    static const char kg[] = "{\"resourceType\":\"Observation\",\"valueQuantity\":{\"value\":61.25,\"unit\":\"kg\"}}";
+    const struct {
+        enum value_on on;
+        const char *text, *json;
+        int met;
+    } cases[] = {
+        {VALUE_OF_OBSERVATION, "61.3", kg, 1},  {VALUE_OF_OBSERVATION, "61.2", kg, 0},
+        {VALUE_OF_OBSERVATION, "61", kg, 1},    {VALUE_OF_OBSERVATION, "gt61.25", kg, 0},
+        {VALUE_OF_OBSERVATION, "ge61.25||kg", kg, 1}, {VALUE_OF_OBSERVATION, "ge61.25||g", kg, 0},
+        {VALUE_OF_OBSERVATION, "ap60", kg, 1},  {VALUE_OF_OBSERVATION, "ne61", kg, 0},
+        {VALUE_OF_OBSERVATION, "eb62,sa70", kg, 1}, {VALUE_OF_OBSERVATION, "gt100", bp, 0},
+        {VALUE_OF_COMPONENT, "gt140", bp, 1},   {VALUE_OF_COMPONENT, "http://loinc.org|8480-6$gt140", bp, 1},
+        {VALUE_OF_COMPONENT, "8462-4$gt140", bp, 0}, {VALUE_OF_EITHER, "|8480-6$gt140", bp, 0},
+        {VALUE_OF_EITHER, "85354-9$gt140", bp, 0}, {CODE_OF_COMPONENT, "8480-6", bp, 1},
+        {CODE_OF_COMPONENT, "http://snomed.info/sct|8480-6", bp, 0}, {VALUE_OF_OBSERVATION, "61", "[]", 0},
+    };
+    for (int i = 0; i < N(cases); i++) {
+        char text[64];
+        snprintf(text, sizeof text, "%s", cases[i].text);
+        struct value_conds c = {.n = 1};
+        assert_int_equal(value_cond_parse(cases[i].on, text, &c.c[0]), 0);
+        if (value_conds_match(&c, cases[i].json, strlen(cases[i].json)) != cases[i].met)
+            fail_msg("%s on case %d", cases[i].text, i);
+    }
+    const char *bad[] = {"", "x", "5|kg", "5|a|b|c", "zz5", "1e400", "5$6"};
+    for (int i = 0; i < N(bad); i++) {
+        char text[32];
+        struct value_cond c;
+        snprintf(text, sizeof text, "%s", bad[i]);
+        assert_int_equal(value_cond_parse(VALUE_OF_OBSERVATION, text, &c), -1);
+    }
+}
+
 static void refusals(void **state)
 {
     (void)state;
@@ -243,6 +284,7 @@ int main(void)
         cmocka_unit_test(refusals),
         cmocka_unit_test(across_types),
         cmocka_unit_test(code_text),
+        cmocka_unit_test(values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
