@@ -193,6 +193,8 @@ int access_log_read(struct service *svc, const struct actor *a, const char *subj
     x->d = gate_decide(a, ACT_ACCESS_LOG_READ, x->subject[0] ? x->subject : NULL);
     *out = &x->op;
     if (x->d == GATE_DENY) {
+        if (op_nothing_found(&x->op, &x->out) == PHR_OK)
+            return 0;
         x->op.res.err = PHR_ENOTFOUND;
         fault_set(&x->op.res.fault, F_NOT_FOUND, NULL, "no such patient");
         return 0;

@@ -241,6 +241,8 @@ int consent_read(struct service *svc, const struct actor *a, const char *subject
     r->d = gate_decide(a, ACT_CONSENT_READ, r->subject[0] ? r->subject : NULL);
     *out = &r->op;
     if (r->d == GATE_DENY) {
+        if (fhir && op_nothing_found(&r->op, &r->out) == PHR_OK)
+            return 0;
         r->op.res.err = PHR_ENOTFOUND;
         fault_set(&r->op.res.fault, F_NOT_FOUND, NULL, "no such patient");
         return 0;

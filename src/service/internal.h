@@ -81,6 +81,11 @@ int service_checkpoint_now(struct service *svc);
  * code and detail) and nothing is written. Returns PHR_OK, for
  * `return op_refuse(...)` from a commit function. */
 int op_refuse(struct op *o, enum fault_code code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A FHIR search the gate refused: to anyone but staff, nothing found (an
+ * empty searchset into out, the same answer as for an id no one has, so
+ * that it tells neither whether the person exists nor what they decided);
+ * staff are told (404). The op's commit records the refusal either way. */
+int op_nothing_found(struct op *o, struct buf *out);
 
 /* service/consent.c, shared with apps' approvals: decisions appended to
  * subject's ledger, checked against what is in force on st, all or none

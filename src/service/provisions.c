@@ -178,6 +178,8 @@ int provisions_read(struct service *svc, const struct actor *a, const char *subj
     l->d = gate_decide(a, ACT_PROVISION_READ, l->subject[0] ? l->subject : NULL);
     *out = &l->op;
     if (l->d == GATE_DENY) {
+        if (fhir && op_nothing_found(&l->op, &l->out) == PHR_OK)
+            return 0;
         l->op.res.err = PHR_ENOTFOUND;
         fault_set(&l->op.res.fault, F_NOT_FOUND, NULL, "no such patient");
         return 0;

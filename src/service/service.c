@@ -305,6 +305,15 @@ int op_wait(struct service *svc, struct op *op)
     return op->res.err;
 }
 
+int op_nothing_found(struct op *o, struct buf *out)
+{
+    if (o->actor.kind == ACTOR_STAFF)
+        return op_refuse(o, F_NOT_FOUND, "no such patient");
+    return buf_puts(out, "{\"resourceType\":\"Bundle\",\"type\":\"searchset\",\"total\":0,\"entry\":[]}")
+               ? PHR_ENOMEM
+               : PHR_OK;
+}
+
 int op_refuse(struct op *o, enum fault_code code, const char *fmt, ...)
 {
     char msg[sizeof o->res.fault.detail];

@@ -8,7 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import {
-  startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, shownHashes, MANIFEST,
+  startServer, call, signupAndLogin, bloodPressure, sql, phr, decide, shownHashes, MANIFEST, nothingFound,
 } from './helpers.mjs';
 import { manifestFrom } from '../../web/js/manifest.js';
 
@@ -170,7 +170,7 @@ test('R3.3 the person sees their full history with dates, as JSON and as FHIR Co
 
   const other = await signupAndLogin(srv);
   const peek = await call(srv, 'GET', `/fhir/Consent?patient=${me.personId}`, { token: other.token });
-  assert.equal(peek.status, 404);
+  nothingFound(peek, 'someone else\'s consents: nothing found, as for an id no one has');
   assert.deepEqual(audit(other, 'consent.read'), ['deny']);
 });
 

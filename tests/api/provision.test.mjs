@@ -87,7 +87,8 @@ test('R3.4 R3.7 a recipient reads a consenting person\'s records; the provision 
     'the version that went out');
   assert.equal(prov.body.entry[0].resource.agent[0].who.display, 'Clinic A');
   // Nobody else sees them.
-  assert.equal((await call(srv, 'GET', `/fhir/Provenance?patient=${alice.personId}`, { token: bob.token })).status, 404);
+  nothingFound(await call(srv, 'GET', `/fhir/Provenance?patient=${alice.personId}`, { token: bob.token }), 'another person');
+  assert.equal(sql(srv.data, `SELECT result FROM audit WHERE actor = 'person:${bob.personId}' AND action = 'provision.read' ORDER BY seq DESC LIMIT 1`), 'deny');
 });
 
 test('R3.4 without consent, or for anything but reading, a recipient gets nothing and the attempt is audited', async () => {
@@ -102,7 +103,7 @@ test('R3.4 without consent, or for anything but reading, a recipient gets nothin
   assert.equal(Number(sql(srv.data, 'SELECT count(*) FROM records')), before);
   assert.equal((await call(srv, 'GET', '/api/v1/me/consents', { token: clinicToken })).status, 403);
   assert.equal((await call(srv, 'POST', '/api/v1/logout', { token: clinicToken })).status, 403);
-  assert.equal((await call(srv, 'GET', `/fhir/Consent?patient=${alice.personId}`, { token: clinicToken })).status, 404);
+  nothingFound(await call(srv, 'GET', `/fhir/Consent?patient=${alice.personId}`, { token: clinicToken }), 'a recipient reads no consents');
 });
 
 test('R3.4 Q3-3 a member added to the consented group is covered; one outside it, or gone from it, is not', async () => {
@@ -179,8 +180,9 @@ test('R2.3 the person sees who else touched their data, by role, and nobody else
   assert.ok(!JSON.stringify(events).includes(clinic.id), 'recipients are shown by role');
   const times = events.map((e) => e.recorded);
   assert.deepEqual(times, [...times].sort().reverse(), 'newest first');
-  assert.equal((await call(srv, 'GET', `/fhir/AuditEvent?patient=${alice.personId}`, { token: bob.token })).status, 404);
-  assert.equal((await call(srv, 'GET', `/fhir/AuditEvent?patient=${alice.personId}`, { token: clinicToken })).status, 404);
+  nothingFound(await call(srv, 'GET', `/fhir/AuditEvent?patient=${alice.personId}`, { token: bob.token }), 'another person');
+  nothingFound(await call(srv, 'GET', `/fhir/AuditEvent?patient=${alice.personId}`, { token: clinicToken }), 'a recipient');
+  assert.equal(sql(srv.data, `SELECT result FROM audit WHERE actor = 'recipient:${clinic.id}' AND action = 'access-log.read' ORDER BY seq DESC LIMIT 1`), 'deny');
 });
 
 test('R2.7 nothing is provided to a recipient without an agreement in force: none, ended, or an expired certification', async () => {
