@@ -236,17 +236,28 @@ static int in_list(const char *list, const char *word, size_t n)
     return 0;
 }
 
-/* _include=Observation:patient (or :subject, or *): the person's Patient;
- * across types, any record type's. */
-static int include_param(const char *v, const struct search_context *cx)
+/* _include=Observation:patient (or :subject): the person's Patient
+ * (across types, any record type's); Observation:derived-from: the
+ * documents the matches were imported from; *: both. */
+static int include_param(const char *v, const struct search_context *cx, struct search_params *out)
 {
-    if (!strcmp(v, "*"))
+    if (!strcmp(v, "*")) {
+        out->include_patient = 1;
+        out->include_documents = 1;
         return 0;
+    }
     const char *colon = strchr(v, ':');
     if (!colon || (cx->type ? strlen(cx->type) != (size_t)(colon - v) || strncmp(v, cx->type, strlen(cx->type))
                             : !in_list(SEARCH_RECORD_TYPES, v, (size_t)(colon - v))))
         return -1;
-    return strcmp(colon + 1, "patient") && strcmp(colon + 1, "subject") ? -1 : 0;
+    if (!strcmp(colon + 1, "derived-from") && !strncmp(v, "Observation:", 12)) {
+        out->include_documents = 1;
+        return 0;
+    }
+    if (strcmp(colon + 1, "patient") && strcmp(colon + 1, "subject"))
+        return -1;
+    out->include_patient = 1;
+    return 0;
 }
 
 /* _type=Observation,MedicationDispense: the record types (and, for
@@ -281,9 +292,10 @@ static int type_param(const char *v, const struct search_context *cx, struct sea
 
 enum param {
     P_PATIENT, P_CODE, P_CATEGORY, P_ID, P_IDENTIFIER, P_DATE, P_COUNT, P_PAGE, P_SORT, P_TOTAL, P_SUMMARY, P_ELEMENTS,
-    P_INCLUDE, P_FORMAT, P_PRETTY, P_TYPE, P_SINCE, P_START, P_END, P_VALUE, P_COMPONENT_VALUE, P_COMBO_VALUE,
-    P_COMPONENT_CODE,
+    P_INCLUDE, P_REVINCLUDE, P_FORMAT, P_PRETTY, P_TYPE, P_SINCE, P_START, P_END, P_VALUE, P_COMPONENT_VALUE, P_COMBO_VALUE,
+    P_COMPONENT_CODE, P_NPARAMS
 };
+_Static_assert(P_NPARAMS <= 32, "search_parse keeps the parameters seen as bits of an unsigned");
 
 /* Where a parameter applies: any search, a search across types (/fhir,
  * $everything) or $everything alone. */
@@ -319,6 +331,7 @@ static const struct {
     {"_summary", P_SUMMARY, NULL, NULL, 0, ANY},
     {"_elements", P_ELEMENTS, NULL, NULL, 0, ANY},
     {"_include", P_INCLUDE, NULL, NULL, 1, ANY},
+    {"_revinclude", P_REVINCLUDE, NULL, NULL, 1, ANY},
     {"_format", P_FORMAT, NULL, NULL, 0, ANY},
     {"_pretty", P_PRETTY, NULL, NULL, 0, ANY},
     {"_type", P_TYPE, NULL, NULL, 0, ACROSS},
@@ -420,10 +433,17 @@ static int one_param(struct search_params *out, size_t which, const char *k, con
         out->has_elements = 1;
         return elements_parse(v, &out->elements, fault);
     case P_INCLUDE:
-        if (include_param(v, cx))
-            return fault_set(fault, F_BAD_REQUEST, k, "_include serves %s:patient (or :subject, or *) only",
+        if (include_param(v, cx, out))
+            return fault_set(fault, F_BAD_REQUEST, k,
+                             "_include serves %s:patient (or :subject), Observation:derived-from and * (medicines "
+                             "are coded in the dispense itself: there is no Medication to include)",
                              cx->type ? cx->type : "<type>");
-        out->include_patient = 1;
+        return 0;
+    case P_REVINCLUDE:
+        if (strcmp(v, "Provenance:target") && strcmp(v, "*"))
+            return fault_set(fault, F_BAD_REQUEST, k, "_revinclude serves Provenance:target (the provisions that "
+                                                      "sent the matches to a partner)");
+        out->revinclude_provenance = 1;
         return 0;
     case P_FORMAT:
         if (!strstr(v, "json"))
@@ -434,6 +454,8 @@ static int one_param(struct search_params *out, size_t which, const char *k, con
         if (strcmp(v, "true") && strcmp(v, "false"))
             return fault_set(fault, F_BAD_REQUEST, k, "_pretty must be true or false");
         return 0;
+    case P_NPARAMS:
+        break;
     }
     return fault_set(fault, F_INTERNAL, k, "unhandled parameter");
 }
@@ -498,7 +520,7 @@ struct search_params *search_condition_args(const struct search_arg *args, int n
         return NULL;
     }
     if (!n || p->patient || p->page || p->q.nsort || p->summary || p->has_elements || p->include_patient ||
-        p->value_conds.n ||
+        p->include_documents || p->revinclude_provenance || p->value_conds.n ||
         p->q.count != SEARCH_DEFAULT_COUNT || p->total_accurate || p->nignored) {
         fault_set(fault, F_BAD_REQUEST, expression,
                   "%s names records of yours by search parameters that filter (e.g. identifier=system|value)",

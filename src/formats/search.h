@@ -39,6 +39,8 @@ struct search_params {
     const char *page;             /* _page: a link of a walk of pages (service/page_links.h) */
     int total_accurate;           /* _total=accurate: count every match */
     int include_patient;          /* _include=<type>:patient (or :subject, or *) */
+    int include_documents;        /* _include=Observation:derived-from (or *): the documents imported from */
+    int revinclude_provenance;    /* _revinclude=Provenance:target: the provisions that sent the matches */
     int everything;               /* Patient/$everything (an export: closes with the export period) */
     int with_patient;             /* $everything: the Patient itself is asked for (no _type, or in it) */
     char types[sizeof SEARCH_RECORD_TYPES]; /* _type: q.types points here */

@@ -15,6 +15,9 @@ struct sealed {
     unsigned char *body;         /* the resource, or (original reads) the original */
     size_t len;
     int replaced;                /* search: replaced since the snapshot; its current version is sent */
+    int included;                /* search: not a match, sent beside them (_include) */
+    int has_mac;                 /* imported: mac is its original's keyed digest, the same as its document's */
+    unsigned char mac[32];
 };
 
 struct read_op {
@@ -48,6 +51,7 @@ struct read_op {
     struct elements *subset;       /* _elements or _summary: what of each resource is sent; NULL: all */
     int summary_by_type;           /* _summary=true across types: each row's type's list */
     int include_patient;           /* _include: the person's Patient beside the page */
+    struct buf revincluded;        /* _revinclude=Provenance:target: those entries, rendered */
     int patient_entry;             /* $everything's first page: the Patient, a match */
     struct buf ignored;            /* lenient: the parameters left out, "a, b" */
     /* Value conditions (sealed values: record_values.c): each row found is
@@ -61,8 +65,10 @@ struct read_op {
 };
 
 struct read_op *read_op_new(struct service *svc, const struct actor *a, enum action act, const struct op_ops *ops);
-/* A record_cb keeping the row into r (of r->type only). */
+/* A record_cb keeping the row into r (of r->type only), and (append_row)
+ * keeping it whatever it is. */
 int keep_row(void *arg, const struct record_row *row);
+int append_row(struct read_op *r, const struct record_row *row);
 /* The rows' person's data key (caller wipes it), and row i opened into out. */
 int read_key(struct read_op *r, unsigned char key[DATA_KEY_BYTES]);
 int open_row(struct read_op *r, const unsigned char key[DATA_KEY_BYTES], size_t i, struct buf *out);
@@ -75,6 +81,12 @@ void read_destroy(struct op *o);
 int row_meets(struct read_op *r, const struct record_row *row);
 int values_page(struct read_op *r, struct store *rd, struct record_query *q);
 int values_count(struct read_op *r, struct store *rd, const struct record_query *q, int64_t *total);
+
+/* search_includes.c: beside a page, the documents its records came from
+ * (_include=…:derived-from) and the provisions that sent them
+ * (_revinclude=Provenance:target), each only where the caller may read it. */
+int include_documents(struct read_op *r, struct store *rd, data_kinds provided);
+int revinclude_provenance(struct read_op *r, struct store *rd);
 
 /* The person's Patient resource (the id alone: no demographics are kept). */
 int patient_json(struct buf *out, const char *id);

@@ -177,7 +177,7 @@ static int bundle_render(struct op *o, struct buf *out)
         char at[32];
         clock_format_ms(r->rows[i].recorded_at, at);
         int created = r->rows[i].version == 1;
-        if (search ? buf_puts(out, ",\"search\":{\"mode\":\"match\"}}")
+        if (search ? buf_printf(out, ",\"search\":{\"mode\":\"%s\"}}", r->rows[i].included ? "include" : "match")
                    : buf_printf(out,
                                 ",\"request\":{\"method\":\"%s\",\"url\":\"%s%s%s\"},\"response\":{\"status\":"
                                 "\"%s\",\"etag\":\"W/\\\"%d\\\"\",\"lastModified\":\"%s\"}}",
@@ -186,6 +186,9 @@ static int bundle_render(struct op *o, struct buf *out)
                                 created ? "201 Created" : "200 OK", r->rows[i].version, at))
             goto nomem;
     }
+    if (r->revincluded.len && (buf_puts(out, sent ? "," : "") || buf_append(out, r->revincluded.data, r->revincluded.len)))
+        goto nomem;
+    sent += r->revincluded.len ? 1 : 0;
     if (search && (err = search_extras(r, out, sent, &unreadable)) != PHR_OK)
         goto out;
     if (buf_puts(out, "]}"))
@@ -432,10 +435,12 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
      * another kind holds is neither sent nor counted, nor does it shorten a
      * page. The writer decides again on what was found. */
     char kinds[DATA_KINDS_FILTER_MAX];
+    data_kinds provided = ~(data_kinds)0;
     if (a->kind == ACTOR_RECIPIENT) {
         struct provision_scope scope;
         if (gate_provision_scope(rd, a, r->subject, &scope) != PHR_OK)
             return search_fail(r, rd, fault, F_UNAVAILABLE, NULL, "the store is not available");
+        provided = scope.kinds;
         r->asked = scope.kinds & kinds_of(&q);
         if (!r->asked) {
             /* Nothing of this type is provided: the commit records the refusal. */
@@ -486,6 +491,10 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
             turn_round(r);
         if (!err && !r->more && !q.after && r->total < 0)
             r->total = (int64_t)r->nrows;
+        if (!err && p->include_documents)
+            err = include_documents(r, rd, provided);
+        if (!err && p->revinclude_provenance)
+            err = revinclude_provenance(r, rd);
     }
     sodium_memzero(key, sizeof key);
     r->values = NULL; /* the conditions and the key are the request's: gone with it */

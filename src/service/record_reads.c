@@ -20,6 +20,7 @@ static void drop_rows(struct read_op *r)
     r->nrows = 0;
     r->more = 0;
     r->total = 0;
+    buf_reset(&r->revincluded);
 }
 
 /* A recipient's read is a provision: decided here, on the writer's
@@ -98,6 +99,11 @@ int keep_row(void *arg, const struct record_row *row)
     if (r->search && ((!r->nrows && page_link_place(&r->came_first, r->sort, r->nsort, row)) ||
                       page_link_place(&r->came_last, r->sort, r->nsort, row)))
         return PHR_EINVAL;
+    return append_row(r, row);
+}
+
+int append_row(struct read_op *r, const struct record_row *row)
+{
     if (r->nrows == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 8;
         struct sealed *p = realloc(r->rows, cap * sizeof *p);
@@ -124,6 +130,10 @@ int keep_row(void *arg, const struct record_row *row)
     s->replaced = r->search && !row->current;
     snprintf(s->id, sizeof s->id, "%s", row->id);
     snprintf(s->type, sizeof s->type, "%s", row->resource_type);
+    s->included = 0;
+    s->has_mac = row->original_mac != NULL;
+    if (s->has_mac)
+        memcpy(s->mac, row->original_mac, sizeof s->mac);
     if (!r->subject[0])
         snprintf(r->subject, sizeof r->subject, "%s", row->person_id);
     else if (strcmp(r->subject, row->person_id) != 0)
@@ -188,6 +198,7 @@ void read_destroy(struct op *o)
     buf_free(&r->query);
     buf_free(&r->binding);
     buf_free(&r->ignored);
+    buf_free(&r->revincluded);
     free(r->subset);
     provision_list_free(&r->provided);
 }
@@ -207,6 +218,7 @@ struct read_op *read_op_new(struct service *svc, const struct actor *a, enum act
     buf_init(&r->query);
     buf_init(&r->binding);
     buf_init(&r->ignored);
+    buf_init(&r->revincluded);
     return r;
 }
 

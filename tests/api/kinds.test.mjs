@@ -222,4 +222,24 @@ test('R3.4 R3.7 a purpose that names checkup results provides them, each provisi
   assert.ok(vitals.includes(weight) && !vitals.includes(checkupId), vitals);
   const reason = sql(srv.data, `SELECT reason FROM audit WHERE actor = 'recipient:${clinic.id}' AND action = 'record.search' ORDER BY seq DESC LIMIT 1`);
   assert.equal(reason, 'purpose:provision-partners,provision-checkups');
+  // The CDA the results came from is a document, which no purpose carol agreed to provides: not included.
+  const withDocs = await get(`/fhir/Observation?patient=${carol.personId}&category=laboratory&_include=*&_revinclude=Provenance:target`);
+  assert.equal(withDocs.status, 200, withDocs.text);
+  assert.ok(withDocs.body.entry.some((e) => e.search.mode === 'match'));
+  assert.deepEqual(withDocs.body.entry.filter((e) => e.search.mode === 'include').map((e) => e.resource.resourceType), ['Patient'],
+    'no document, and no provision records (they are carol\'s to read)');
+  assert.ok(!sql(srv.data, `SELECT items FROM provisions WHERE person_id = '${carol.personId}' ORDER BY seq DESC LIMIT 1`).includes('DocumentReference'));
+  // The person herself gets the document once, and the provisions that sent what the page holds.
+  const own = await call(srv, 'GET', '/fhir/Observation?category=laboratory&_include=Observation:derived-from&_revinclude=Provenance:target&_count=100',
+    { token: carol.token });
+  const included = own.body.entry.filter((e) => e.search.mode === 'include').map((e) => e.resource);
+  const docs = included.filter((r) => r.resourceType === 'DocumentReference');
+  assert.equal(docs.length, 1, 'the CDA, once, for all its results');
+  const matches = own.body.entry.filter((e) => e.search.mode === 'match').map((e) => e.resource);
+  assert.ok(matches.every((o) => o.derivedFrom?.[0]?.reference === `DocumentReference/${docs[0].id}`));
+  const provs = included.filter((r) => r.resourceType === 'Provenance');
+  assert.ok(provs.length >= 1 && provs.every((p) => p.target.some((t) => matches.some((o) => t.reference.startsWith(`Observation/${o.id}/`)))),
+    JSON.stringify(provs.map((p) => p.target)));
+  const sent = sql(srv.data, `SELECT count(*) FROM provisions WHERE person_id = '${carol.personId}' AND items LIKE '%${checkupId}%'`);
+  assert.equal(provs.length, Number(sent), 'every provision that sent one of them');
 });
