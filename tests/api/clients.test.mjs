@@ -77,3 +77,33 @@ test('R1.2 MedplumClient: searches as it builds them, and createResourceIfNoneEx
   const count = await medplum.search('Observation', 'identifier=urn:example:scale|m-1&_summary=count');
   assert.equal(count.total, 1);
 });
+
+test('R1.2 R4.3 fhir-kit-client: $everything and a search by value, walked with nextPage', async () => {
+  const client = new Client({ baseUrl: `${srv.url}/fhir`, bearerToken: p.token });
+  let bundle = await client.operation({ name: '$everything', resourceType: 'Patient', id: p.personId, method: 'get', input: { _count: '7' } });
+  const seen = [];
+  while (bundle) {
+    assert.equal(bundle.type, 'searchset');
+    seen.push(...bundle.entry.map((e) => `${e.resource.resourceType}/${e.resource.id}`));
+    bundle = (await client.nextPage({ bundle })) ?? null;
+  }
+  assert.equal(seen[0], `Patient/${p.personId}`);
+  assert.equal(new Set(seen).size, seen.length, 'nothing twice');
+  const everything = await call(srv, 'GET', `/fhir/Patient/${p.personId}/$everything?_summary=count`, { token: p.token });
+  assert.equal(seen.length, everything.body.total);
+  const heavy = await client.search({ resourceType: 'Observation', searchParams: { 'value-quantity': 'ge62.3||kg', _count: '1' } });
+  const values = [];
+  for (let b = heavy; b; b = (await client.nextPage({ bundle: b })) ?? null) values.push(...b.entry.map((e) => e.resource.valueQuantity.value));
+  assert.ok(values.length >= 3 && values.every((v) => v >= 62.3), values.join(' '));
+});
+
+test('R1.2 MedplumClient: readPatientEverything and a search across types', async () => {
+  const medplum = new MedplumClient({ baseUrl: `${srv.url}/`, fhirUrlPath: 'fhir', fetch: globalThis.fetch });
+  medplum.setAccessToken(p.token);
+  const all = await medplum.readPatientEverything(p.personId);
+  assert.equal(all.type, 'searchset');
+  assert.equal(all.entry[0].resource.resourceType, 'Patient');
+  assert.ok(all.entry.every((e) => e.fullUrl.startsWith(`${srv.url}/fhir/`)));
+  const across = await medplum.get(medplum.fhirUrl().toString() + '?_type=Observation&_count=2&_total=accurate');
+  assert.equal(across.total, all.total - 1, 'the records, without the Patient');
+});
