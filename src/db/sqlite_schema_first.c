@@ -1,0 +1,227 @@
+/* SQLite's first schema (migrations 1 and 2, sqlite_schema.c runs them
+ * with the rest): the records, persons and the handling history, then the
+ * consent ledger. Written once; a later change is a later migration. */
+#include "db/sqlite_schema.h"
+
+/* What is plaintext here is decided by design.md invariant 3: ids, kinds,
+ * codes, dates, categories, sources and provenance actors. Values, notes and
+ * the submitted originals are only in the sealed blobs. */
+const char sqlite_m1_initial[] =
+    "CREATE TABLE persons("
+    " id TEXT PRIMARY KEY,"
+    " login TEXT NOT NULL UNIQUE,"
+    " pw_hash TEXT NOT NULL,"
+    " status TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL);"
+    /* Wrapped data keys live apart from persons so that erasure can destroy
+     * exactly the key (crypto-shredding) and key rotation touches one table. */
+    "CREATE TABLE data_keys("
+    " person_id TEXT PRIMARY KEY REFERENCES persons(id),"
+    " master_key_id TEXT NOT NULL,"
+    " wrapped BLOB NOT NULL);"
+    "CREATE TABLE sessions("
+    " token_hash BLOB PRIMARY KEY,"
+    " person_id TEXT NOT NULL REFERENCES persons(id),"
+    " created_at INTEGER NOT NULL,"
+    " last_seen_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL);"
+    "CREATE INDEX sessions_by_person ON sessions(person_id);"
+    /* Keyed by the login as typed (normalised), whether or not an account
+     * has it, so that lock-out says nothing about existence. */
+    "CREATE TABLE login_throttle("
+    " login TEXT PRIMARY KEY,"
+    " failures INTEGER NOT NULL,"
+    " last_failure_at INTEGER NOT NULL,"
+    " locked_until INTEGER NOT NULL);"
+    "CREATE TABLE records("
+    " id TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " person_id TEXT NOT NULL REFERENCES persons(id),"
+    " resource_type TEXT NOT NULL,"
+    " code_system TEXT,"
+    " code TEXT,"
+    " category TEXT,"
+    " effective_start INTEGER,"
+    " effective_end INTEGER,"
+    " data_category INTEGER NOT NULL CHECK (data_category IN (1, 2, 3)),"
+    " source TEXT NOT NULL,"
+    " recorded_at INTEGER NOT NULL,"
+    " recorded_by TEXT NOT NULL,"
+    " channel TEXT NOT NULL,"
+    " original_mac BLOB NOT NULL,"
+    " alg INTEGER NOT NULL,"
+    " body BLOB NOT NULL,"
+    " original BLOB NOT NULL,"
+    " current INTEGER NOT NULL,"
+    " PRIMARY KEY (id, version));"
+    /* One search index, in date order per person, covering every search
+     * filter, so that filtering and counting never read a sealed row
+     * (`current` is listed so that SQLite sees it as covering). A second
+     * index keyed by code would make code searches seek instead of scan,
+     * but every insert would dirty one more random page: measured, it cost
+     * more at ingest than it saved at search (docs/benchmarks.md). */
+    "CREATE INDEX records_search ON records(person_id, resource_type, effective_start,"
+    " effective_end, code, code_system, category, current) WHERE current = 1;"
+    "CREATE TABLE audit("
+    " seq INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " actor TEXT NOT NULL,"
+    " role TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " subject TEXT,"
+    " records TEXT,"
+    " reason TEXT,"
+    " client TEXT,"
+    " result TEXT NOT NULL,"
+    " request_id TEXT,"
+    " prev_hash BLOB NOT NULL,"
+    " hash BLOB NOT NULL);"
+    /* The hash chain detects tampering; these triggers stop our own code
+     * (or a careless operator's SQL) from trying. */
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;";
+
+/* Consent by construction (R3.1-R3.7, R3.9): policies, the consent ledger,
+ * suspensions, recipients and provision records. Ledgers are append-only and
+ * are the truth; the *_state and *_members tables are their indexed
+ * projection, written in the same transaction as the ledger row, so that the
+ * gate reads one row instead of replaying history on every request. */
+const char sqlite_m2_consent[] =
+    /* Policy texts exactly as shown, one row per kind, version and language. */
+    "CREATE TABLE documents("
+    " kind TEXT NOT NULL CHECK (kind IN ('terms', 'summary', 'privacy')),"
+    " version INTEGER NOT NULL,"
+    " lang TEXT NOT NULL,"
+    " title TEXT NOT NULL,"
+    " body TEXT NOT NULL,"
+    " sha256 TEXT NOT NULL,"
+    " effective_at INTEGER NOT NULL,"
+    " published_at INTEGER NOT NULL,"
+    " PRIMARY KEY (kind, version, lang));"
+    /* Every version of every purpose of use. `change` says how this version
+     * differs from the one before: a material change (Q3-4) needs consent
+     * again, a minor one carries consent over. */
+    "CREATE TABLE purposes("
+    " code TEXT NOT NULL,"
+    " version INTEGER NOT NULL,"
+    " required INTEGER NOT NULL CHECK (required IN (0, 1)),"
+    " title_ja TEXT NOT NULL, title_en TEXT,"
+    " description_ja TEXT NOT NULL, description_en TEXT,"
+    " change TEXT NOT NULL CHECK (change IN ('initial', 'material', 'minor', 'retired')),"
+    " published_at INTEGER NOT NULL,"
+    /* Third-party provision (R3.4): the recipient group the purpose names,
+     * and the kinds of data ("Observation,…") it provides; NULL otherwise. */
+    " recipient_group TEXT,"
+    " kinds TEXT,"
+    " PRIMARY KEY (code, version));"
+    /* The current version of each purpose and the oldest version a consent
+     * may name and still cover it (the last material change). */
+    "CREATE TABLE purpose_current("
+    " code TEXT PRIMARY KEY,"
+    " version INTEGER NOT NULL,"
+    " covered_from INTEGER NOT NULL,"
+    " required INTEGER NOT NULL,"
+    " retired INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE consents("
+    " seq INTEGER PRIMARY KEY,"
+    " person_id TEXT NOT NULL,"
+    " purpose TEXT NOT NULL,"
+    " purpose_version INTEGER NOT NULL,"
+    " decision TEXT NOT NULL CHECK (decision IN ('grant', 'refuse', 'withdraw')),"
+    " at INTEGER NOT NULL,"
+    " channel TEXT NOT NULL,"
+    " recorded_by TEXT NOT NULL,"
+    " documents TEXT NOT NULL,"
+    /* Foreign countries (ISO 3166 alpha-2, "US,SG") named when consenting
+     * to provision abroad (Q3-5). */
+    " countries TEXT NOT NULL DEFAULT '',"
+    " FOREIGN KEY (purpose, purpose_version) REFERENCES purposes(code, version));"
+    "CREATE INDEX consents_by_person ON consents(person_id, seq);"
+    "CREATE TABLE consent_state("
+    " person_id TEXT NOT NULL,"
+    " purpose TEXT NOT NULL,"
+    " purpose_version INTEGER NOT NULL,"
+    " decision TEXT NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " seq INTEGER NOT NULL,"
+    " PRIMARY KEY (person_id, purpose)) WITHOUT ROWID;"
+    /* Suspension of use (R3.9): purpose '*' is every purpose. */
+    "CREATE TABLE suspensions("
+    " seq INTEGER PRIMARY KEY,"
+    " person_id TEXT NOT NULL,"
+    " purpose TEXT NOT NULL,"
+    " action TEXT NOT NULL CHECK (action IN ('suspend', 'lift')),"
+    " at INTEGER NOT NULL,"
+    " channel TEXT NOT NULL,"
+    " recorded_by TEXT NOT NULL);"
+    "CREATE INDEX suspensions_by_person ON suspensions(person_id, seq);"
+    "CREATE TABLE suspension_state("
+    " person_id TEXT NOT NULL,"
+    " purpose TEXT NOT NULL,"
+    " since INTEGER NOT NULL,"
+    " PRIMARY KEY (person_id, purpose)) WITHOUT ROWID;"
+    /* Recipients of third-party provision, who sign in as API clients. */
+    "CREATE TABLE recipients("
+    " id TEXT PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " address TEXT NOT NULL,"
+    " country TEXT NOT NULL,"
+    " contact TEXT NOT NULL,"
+    " secret_hash BLOB NOT NULL,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE client_tokens("
+    " token_hash BLOB PRIMARY KEY,"
+    " recipient_id TEXT NOT NULL REFERENCES recipients(id),"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL);"
+    "CREATE TABLE recipient_groups("
+    " code TEXT PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL);"
+    /* Membership history (Q3-3) and its current state. */
+    "CREATE TABLE group_changes("
+    " seq INTEGER PRIMARY KEY,"
+    " group_code TEXT NOT NULL REFERENCES recipient_groups(code),"
+    " recipient_id TEXT NOT NULL REFERENCES recipients(id),"
+    " action TEXT NOT NULL CHECK (action IN ('join', 'leave')),"
+    " at INTEGER NOT NULL);"
+    "CREATE TABLE group_members("
+    " group_code TEXT NOT NULL,"
+    " recipient_id TEXT NOT NULL,"
+    " since INTEGER NOT NULL,"
+    " PRIMARY KEY (group_code, recipient_id)) WITHOUT ROWID;"
+    "CREATE INDEX group_members_by_recipient ON group_members(recipient_id);"
+    "CREATE INDEX purposes_by_group ON purposes(recipient_group) WHERE recipient_group IS NOT NULL;"
+    /* Provision records (R3.7, APPI Art.29): kept for the retention period,
+     * then erased by retention; never changed. */
+    "CREATE TABLE provisions("
+    " seq INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " recipient_id TEXT NOT NULL,"
+    " person_id TEXT NOT NULL,"
+    " purpose TEXT NOT NULL,"
+    " purpose_version INTEGER NOT NULL,"
+    " consent_seq INTEGER NOT NULL,"
+    " items TEXT NOT NULL,"
+    " request_id TEXT);"
+    "CREATE INDEX provisions_by_person ON provisions(person_id, seq);"
+    "CREATE TRIGGER provisions_no_update BEFORE UPDATE ON provisions"
+    " BEGIN SELECT RAISE(ABORT, 'a provision record is never changed'); END;"
+    "CREATE TRIGGER group_changes_no_update BEFORE UPDATE ON group_changes"
+    " BEGIN SELECT RAISE(ABORT, 'the membership history is append-only'); END;"
+    "CREATE TRIGGER group_changes_no_delete BEFORE DELETE ON group_changes"
+    " BEGIN SELECT RAISE(ABORT, 'the membership history is append-only'); END;"
+    "CREATE TRIGGER consents_no_update BEFORE UPDATE ON consents"
+    " BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;"
+    "CREATE TRIGGER consents_no_delete BEFORE DELETE ON consents"
+    " BEGIN SELECT RAISE(ABORT, 'the consent ledger is append-only'); END;"
+    "CREATE TRIGGER suspensions_no_update BEFORE UPDATE ON suspensions"
+    " BEGIN SELECT RAISE(ABORT, 'the suspension ledger is append-only'); END;"
+    "CREATE TRIGGER suspensions_no_delete BEFORE DELETE ON suspensions"
+    " BEGIN SELECT RAISE(ABORT, 'the suspension ledger is append-only'); END;"
+    "CREATE TRIGGER documents_no_update BEFORE UPDATE ON documents"
+    " BEGIN SELECT RAISE(ABORT, 'a published document is never changed'); END;"
+    "CREATE TRIGGER purposes_no_update BEFORE UPDATE ON purposes"
+    " BEGIN SELECT RAISE(ABORT, 'a published purpose is never changed'); END;";
