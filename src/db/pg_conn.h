@@ -12,6 +12,10 @@
 /* Results a connection may owe at once: a deferred statement that would
  * pass this is waited for instead. */
 #define PG_PENDING_MAX 32
+/* Texts made for the request (a search's WHERE names the conditions
+ * given) a connection prepares, the first so many it sees; others are
+ * sent unnamed. */
+#define PG_SHAPED_MAX 64
 
 /* A statement as this connection sends it: its text with $N parameters
  * and, once prepared, its name and the parameter types it was prepared
@@ -32,9 +36,11 @@ struct pg_conn {
      * any server session without carrying them (pgbouncer before 1.21). */
     int prepare;
     int pending;                  /* results sent for and not yet read */
-    unsigned owed[PG_PENDING_MAX]; /* each one's kind: 0 a statement, slot+1 a Parse */
+    unsigned owed[PG_PENDING_MAX]; /* each one's kind: 0 a statement, slot+1 a Parse (PG_SHAPED: of shaped) */
     struct pg_text *texts;        /* by statement slot */
     unsigned ntexts;
+    struct pg_text shaped[PG_SHAPED_MAX];
+    unsigned nshaped;
 };
 
 /* Runs q (or the text sql), as db.h's run: waits for its result and the

@@ -6,9 +6,11 @@
  * prepared on its first use by a connection, in the same round trip as its
  * first execution, so that the server parses and plans it once per session
  * (the planning of the consent and session reads cost more than their
- * execution); with prepared=off every statement is sent unnamed, as a
- * pooler that moves transactions between server sessions needs. The
- * statements' ?N become $N once per connection. */
+ * execution), and so is a text made for the request (a search: its WHERE
+ * names the conditions given), the first PG_SHAPED_MAX a connection sees;
+ * with prepared=off every statement is sent unnamed, as a pooler that
+ * moves transactions between server sessions needs. The statements' ?N
+ * become $N once per connection. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,17 +82,41 @@ void pg_texts_free(struct pg_conn *c)
     free(c->texts);
     c->texts = NULL;
     c->ntexts = 0;
+    for (unsigned i = 0; i < c->nshaped; i++)
+        free(c->shaped[i].sql);
+    c->nshaped = 0;
+}
+
+/* A Parse owed for shaped text i, told apart from a statement slot's. */
+#define PG_SHAPED 0x80000000u
+
+/* Text made for the request ($N already): the connection's own copy once
+ * seen (*sql then taken), while there is room; NULL: send it unnamed. */
+static struct pg_text *shaped_for(struct pg_conn *c, char **sql, unsigned *slot)
+{
+    for (unsigned i = 0; i < c->nshaped; i++)
+        if (!strcmp(c->shaped[i].sql, *sql)) {
+            *slot = i;
+            return &c->shaped[i];
+        }
+    if (c->nshaped == PG_SHAPED_MAX)
+        return NULL;
+    *slot = c->nshaped;
+    struct pg_text *t = &c->shaped[c->nshaped++];
+    *t = (struct pg_text){.sql = *sql};
+    *sql = NULL;
+    return t;
 }
 
 /* A name of its own per slot that also says what it is: the same name is
  * the same text with the same parameter types, whatever process or
  * version prepared it. */
-static void name_for(struct pg_text *t, unsigned slot, const char *sig)
+static void name_for(struct pg_text *t, char kind, unsigned slot, const char *sig)
 {
     uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
     for (const char *p = t->sql; *p; p++)
         h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
-    snprintf(t->name, sizeof t->name, "p%u_%016llx_%s", slot, (unsigned long long)h, sig);
+    snprintf(t->name, sizeof t->name, "%c%u_%016llx_%s", kind, slot, (unsigned long long)h, sig);
     snprintf(t->sig, sizeof t->sig, "%s", sig);
 }
 
@@ -143,6 +169,8 @@ int pg_usable(struct pg_conn *c)
     c->pending = 0;
     for (unsigned i = 0; i < c->ntexts; i++)
         c->texts[i].prepared = 0; /* a new session has none */
+    for (unsigned i = 0; i < c->nshaped; i++)
+        c->shaped[i].prepared = 0;
     if (PQstatus(c->pc) != CONNECTION_OK || !PQenterPipelineMode(c->pc)) {
         log_event(LOG_ERROR, "store.postgresql", "op", "reconnect", "error", PQerrorMessage(c->pc), NULL);
         return 0;
@@ -189,7 +217,8 @@ static int collect(struct pg_conn *c, const char *what, db_row_fn fn, void *arg,
         unsigned parse = c->owed[i];
         ExecStatusType s = PQresultStatus(res);
         if (parse)
-            c->texts[parse - 1].prepared = s == PGRES_COMMAND_OK ? 2 : 0;
+            (parse & PG_SHAPED ? &c->shaped[(parse & ~PG_SHAPED) - 1] : &c->texts[parse - 1])->prepared =
+                s == PGRES_COMMAND_OK ? 2 : 0;
         if (s == PGRES_PIPELINE_ABORTED) {
             if (!err && !(own && failed_before))
                 err = PHR_EIO;
@@ -272,14 +301,19 @@ int pg_run(struct pg_conn *c, struct db_stmt *q, const char *sql, const struct d
     char *own = q ? NULL : dollars(sql);
     if (!t && !own)
         return PHR_ENOMEM;
+    unsigned tag = slot + 1;
+    if (own && c->prepare && (t = shaped_for(c, &own, &slot)) != NULL)
+        tag = PG_SHAPED | (slot + 1);
     struct params p;
     params_of(&p, args, nargs);
     int named = t && c->prepare && (!t->prepared || !strcmp(t->sig, p.sig));
     if (named && !t->prepared) {
-        name_for(t, slot, p.sig);
-        if (!PQsendPrepare(c->pc, t->name, t->sql, nargs, p.types))
+        name_for(t, tag & PG_SHAPED ? 's' : 'p', slot, p.sig);
+        if (!PQsendPrepare(c->pc, t->name, t->sql, nargs, p.types)) {
+            free(own);
             return pg_error(c, NULL, what);
-        c->owed[c->pending++] = slot + 1;
+        }
+        c->owed[c->pending++] = tag;
         t->prepared = 1;
     }
     int sent = named ? PQsendQueryPrepared(c->pc, t->name, nargs, p.values, p.lengths, p.formats, 1)

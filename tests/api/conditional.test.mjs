@@ -60,7 +60,7 @@ test('R1.2 several matches refuse the create (412); a condition not understood i
   assert.equal(many.status, 412, many.text);
   assert.equal(many.body.issue[0].code, 'multiple-matches');
   assert.deepEqual(many.body.issue[0].expression, ['If-None-Exist']);
-  for (const bad of ['foo=bar', '_count=1', 'identifier=', 'code:text=x', '%zz']) {
+  for (const bad of ['foo=bar', '_count=1', 'identifier=', 'code:exact=x', 'value-quantity=gt1', '%zz']) {
     const r = await create(reading(5), bad);
     assert.equal(r.status, 400, `${bad}: ${r.text}`);
   }
