@@ -49,6 +49,9 @@ read -r post_rps post_p50 post_p99 post_bad < <(wrk_run bench/post.lua "http://1
 read -r search_rps search_p50 search_p99 search_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port")
 read -r pages_rps pages_p50 pages_p99 pages_bad < <(wrk_run bench/search_pages.lua "http://127.0.0.1:$port")
 read -r count_rps count_p50 count_p99 count_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port" "&_summary=count")
+read -r incl_rps incl_p50 incl_p99 incl_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port" "&_include=Observation:patient")
+# The values are sealed: a search by value opens every record the code and date find.
+read -r value_rps value_p50 value_p99 value_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port" "&component-value-quantity=gt120")
 read -r read_rps read_p50 read_p99 read_bad < <(wrk_run bench/read.lua "http://127.0.0.1:$port")
 rss_peak=$(awk '/VmHWM/ {print $2}' "/proc/$phr_pid/status")
 # What the create phase stored: the raw-SQLite limit inserts rows of its sizes.
@@ -135,12 +138,16 @@ printf '%-34s %12s %10s %10s %s\n' "  following next links" "$pages_rps" "$pages
   "$(ratio "$pages_rps" "$search_rps") of a first page"
 printf '%-34s %12s %10s %10s %s\n' "  _summary=count" "$count_rps" "$count_p50" "$count_p99" \
   "$(ratio "$count_rps" "$search_rps") of a first page"
+printf '%-34s %12s %10s %10s %s\n' "  _include=Observation:patient" "$incl_rps" "$incl_p50" "$incl_p99" \
+  "$(ratio "$incl_rps" "$search_rps") of a first page"
+printf '%-34s %12s %10s %10s %s\n' "  component-value-quantity=gt120" "$value_rps" "$value_p50" "$value_p99" \
+  "$(ratio "$value_rps" "$search_rps") of a first page"
 printf '%-34s %12s %10s %10s %s\n' "read one Observation by id" "$read_rps" "$read_p50" "$read_p99" \
   "$(ratio "$read_rps" "$bare_rps") of a bare libmicrohttpd responder"
 printf '%-34s %12s %10s %10s\n' "limit: raw SQLite, 100 rows/commit" "$raw_rps" "-" "-"
 printf '%-34s %12s %10s %10s\n' "limit: bare libmicrohttpd" "$bare_rps" "$bare_p50" "$bare_p99"
 echo
-echo "non-2xx answers: create ${post_bad}, search ${search_bad} (pages ${pages_bad}, count ${count_bad}), read ${read_bad}"
+echo "non-2xx answers: create ${post_bad}, search ${search_bad} (pages ${pages_bad}, count ${count_bad}, include ${incl_bad}, value ${value_bad}), read ${read_bad}"
 echo "stored: ${records} records, ${audits} audit entries; sealed row: body ${body_len} B, original ${orig_len} B"
 echo "server peak RSS under load: $((rss_peak / 1024)) MB"
 echo "server RSS with ${idle_open} idle connections open: $((idle_rss / 1024)) MB"

@@ -87,6 +87,8 @@ int keep_row(void *arg, const struct record_row *row)
         return PHR_OK;
     }
     if (r->values) {
+        if (r->more)
+            return PHR_OK; /* the page and the row past it are found: open no more */
         r->examined++;
         int met = page_link_place(&r->examined_at, r->sort, r->nsort, row) ? PHR_EINVAL : row_meets(r, row);
         if (met <= 0)

@@ -10,8 +10,10 @@
 #include "service/reads_internal.h"
 #include "util/err.h"
 
-/* Rows read at once: a page's worth at least. */
-#define VALUES_BATCH 200
+/* Rows read at once: twice a page at first (about half the rows meet a
+ * typical value), twice as many each time the page is not yet full, up to
+ * this. Counting reads this many at once. */
+#define VALUES_BATCH 512
 
 int row_meets(struct read_op *r, const struct record_row *row)
 {
@@ -40,7 +42,7 @@ static void place_copy(struct page_link *to, const struct page_link *from)
 
 int values_page(struct read_op *r, struct store *rd, struct record_query *q)
 {
-    int batch = q->count < VALUES_BATCH ? VALUES_BATCH : q->count;
+    int batch = q->count * 2 < 32 ? 32 : q->count * 2;
     const struct record_position *after = q->after;
     struct page_link from;
     q->replaced = q->snapshot != 0;
@@ -56,6 +58,8 @@ int values_page(struct read_op *r, struct store *rd, struct record_query *q)
          * from the last, in the walk's snapshot (taken by the first batch). */
         place_copy(&from, &r->examined_at);
         q->after = &from.at;
+        if (batch < VALUES_BATCH)
+            batch *= 2;
         if (q->taken) {
             q->snapshot = *q->taken;
             q->taken = NULL;

@@ -2,13 +2,16 @@
 // (issue 20): fhir-kit-client walks pages forward and back while records
 // are written, creates conditionally and updates by query; @medplum/core's
 // MedplumClient searches with the parameters it builds and creates with
-// If-None-Exist. What they get is what the spec promises (R1.2).
+// If-None-Exist. What they get is what the spec promises (R1.2); a
+// partner's client, walking pages while the person withdraws, gets what
+// the consent provides and nothing after (R3.4, R3.9).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'fhir-kit-client';
-import { startServer, call, signupAndLogin, quantity } from './helpers.mjs';
+import { readFileSync } from 'node:fs';
+import { startServer, call, signupAndLogin, quantity, phr, decide, clientToken, importFile } from './helpers.mjs';
 
 globalThis.WebSocket ??= class {}; // @medplum/core expects Node 22's global; subscriptions are not used
 const { MedplumClient } = await import('@medplum/core');
@@ -106,4 +109,45 @@ test('R1.2 MedplumClient: readPatientEverything and a search across types', asyn
   assert.ok(all.entry.every((e) => e.fullUrl.startsWith(`${srv.url}/fhir/`)));
   const across = await medplum.get(medplum.fhirUrl().toString() + '?_type=Observation&_count=2&_total=accurate');
   assert.equal(across.total, all.total - 1, 'the records, without the Patient');
+});
+
+test('R3.4 R3.9 fhir-kit-client as a partner: the vital signs only, never the checkup results, and nothing once consent is withdrawn mid-walk', async () => {
+  const run = (...args) => {
+    const r = phr([...args, '--data', srv.data, '--log-level', 'warn']);
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r.stdout ? JSON.parse(r.stdout) : null;
+  };
+  run('recipient', 'group', '--group', 'demo-partners', '--name', 'Demo Health Partners');
+  const clinic = run('recipient', 'add', '--name', 'Clinic C', '--address', '1-1 Chiyoda, Tokyo', '--country', 'JP', '--contact', 'c@example.jp');
+  run('recipient', 'agreement', '--recipient', clinic.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-1',
+    '--certification', 'ISMS', '--cert-expires', '2028-03-31');
+  run('recipient', 'join', '--group', 'demo-partners', '--recipient', clinic.id);
+  const token = (await clientToken(srv, clinic.client_id, clinic.client_secret)).body.access_token;
+  const dana = await signupAndLogin(srv);
+  assert.equal((await decide(srv, dana.token, [{ purpose: 'provision-partners', decision: 'grant' }])).status, 201);
+  for (let d = 1; d <= 6; d++)
+    assert.equal((await call(srv, 'POST', '/fhir/Observation', { token: dana.token, body: quantity('29463-7', 50 + d, 'kg', `2026-10-0${d}T07:00:00+09:00`) })).status, 201);
+  const cda = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
+  assert.equal((await importFile(srv, dana, cda, 'application/xml')).status, 201);
+
+  const client = new Client({ baseUrl: `${srv.url}/fhir`, bearerToken: token });
+  const all = [];
+  for (let b = await client.search({ resourceType: 'Observation', searchParams: { patient: dana.personId, _count: '4', _total: 'accurate', _include: '*' } });
+    b; b = (await client.nextPage({ bundle: b })) ?? null) {
+    if (b.total !== undefined) assert.equal(b.total, 6, 'the total counts the vital signs alone');
+    all.push(...b.entry);
+  }
+  const types = all.map((e) => `${e.search.mode} ${e.resource.resourceType}`);
+  assert.equal(types.filter((t) => t === 'match Observation').length, 6);
+  assert.ok(!types.includes('include DocumentReference'), 'no document: the consent provides none');
+  assert.ok(all.every((e) => e.resource.resourceType !== 'Observation' || e.resource.category?.[0]?.coding?.[0]?.code === 'vital-signs'));
+  const value = await client.search({ resourceType: 'Observation', searchParams: { patient: dana.personId, 'value-quantity': 'gt0' } });
+  assert.equal(value.entry.length, 6, 'a value search reaches no checkup result either');
+
+  const first = await client.search({ resourceType: 'Observation', searchParams: { patient: dana.personId, _count: '2' } });
+  assert.equal(first.entry.length, 2);
+  assert.equal((await decide(srv, dana.token, [{ purpose: 'provision-partners', decision: 'withdraw' }])).status, 201);
+  const next = await client.nextPage({ bundle: first });
+  assert.equal(next.total, 0, 'withdrawn: the next page finds nothing');
+  assert.deepEqual(next.entry ?? [], []);
 });
