@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'fhir-kit-client';
 import { readFileSync } from 'node:fs';
-import { startServer, call, signupAndLogin, quantity, phr, decide, clientToken, importFile } from './helpers.mjs';
+import { startServer, call, signupAndLogin, quantity, decide, importFile, partner } from './helpers.mjs';
 
 globalThis.WebSocket ??= class {}; // @medplum/core expects Node 22's global; subscriptions are not used
 const { MedplumClient } = await import('@medplum/core');
@@ -112,17 +112,7 @@ test('R1.2 MedplumClient: readPatientEverything and a search across types', asyn
 });
 
 test('R3.4 R3.9 fhir-kit-client as a partner: the vital signs only, never the checkup results, and nothing once consent is withdrawn mid-walk', async () => {
-  const run = (...args) => {
-    const r = phr([...args, '--data', srv.data, '--log-level', 'warn']);
-    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-    return r.stdout ? JSON.parse(r.stdout) : null;
-  };
-  run('recipient', 'group', '--group', 'demo-partners', '--name', 'Demo Health Partners');
-  const clinic = run('recipient', 'add', '--name', 'Clinic C', '--address', '1-1 Chiyoda, Tokyo', '--country', 'JP', '--contact', 'c@example.jp');
-  run('recipient', 'agreement', '--recipient', clinic.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-1',
-    '--certification', 'ISMS', '--cert-expires', '2028-03-31');
-  run('recipient', 'join', '--group', 'demo-partners', '--recipient', clinic.id);
-  const token = (await clientToken(srv, clinic.client_id, clinic.client_secret)).body.access_token;
+  const { token } = await partner(srv, 'Clinic C');
   const dana = await signupAndLogin(srv);
   assert.equal((await decide(srv, dana.token, [{ purpose: 'provision-partners', decision: 'grant' }])).status, 201);
   for (let d = 1; d <= 6; d++)

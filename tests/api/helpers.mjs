@@ -426,6 +426,24 @@ export function phr(args, opts = {}) {
   return spawnSync(BIN, args, { encoding: 'utf8', ...opts, env });
 }
 
+// A partner as the operator sets one up (R2.7): added, with an agreement
+// on record, in the group demo-partners (made unless there); its token.
+export async function partner(srv, name) {
+  const run = (...args) => {
+    const r = phr([...args, '--data', srv.data, '--log-level', 'warn']);
+    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r.stdout ? JSON.parse(r.stdout) : null;
+  };
+  phr(['recipient', 'group', '--group', 'demo-partners', '--name', 'Demo Health Partners', '--data', srv.data, '--log-level', 'error']);
+  const r = run('recipient', 'add', '--name', name, '--address', '1-1 Chiyoda, Tokyo', '--country', 'JP', '--contact', 'desk@example.jp');
+  run('recipient', 'agreement', '--recipient', r.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-1',
+    '--certification', 'Pマーク', '--cert-expires', '2028-03-31');
+  run('recipient', 'join', '--group', 'demo-partners', '--recipient', r.id);
+  const t = await clientToken(srv, r.client_id, r.client_secret);
+  assert.equal(t.status, 200, t.text);
+  return { ...r, token: t.body.access_token };
+}
+
 // A file handed to POST /api/v1/imports as the person (R4.2).
 export function importFile(srv, who, body, type, query = '') {
   return call(srv, 'POST', `/api/v1/imports${query}`, { token: who.token, body, headers: { 'content-type': type } });

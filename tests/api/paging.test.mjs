@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, quantity, sql, phr, decide, clientToken, importFile, nothingFound } from './helpers.mjs';
+import { startServer, call, signupAndLogin, quantity, sql, decide, importFile, nothingFound, partner } from './helpers.mjs';
 
 const CDA = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
 
@@ -143,18 +143,7 @@ test('R1.2 a page link is refused to another caller, for another search, altered
 });
 
 test('R3.6 a recipient walks pages of what it is provided only: full pages, and a withdrawal stops the next page', async () => {
-  const run = (...args) => {
-    const r = phr([...args, '--data', srv.data, '--log-level', 'warn']);
-    assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
-    return r.stdout ? JSON.parse(r.stdout) : null;
-  };
-  run('recipient', 'group', '--group', 'demo-partners', '--name', 'Demo Health Partners');
-  const clinic = run('recipient', 'add', '--name', 'Clinic P', '--address', '1-1 Chiyoda, Tokyo', '--country', 'JP', '--contact', 'desk@example.jp');
-  run('recipient', 'agreement', '--recipient', clinic.id, '--signed', '2026-11-01', '--agreement-version', 'DPA-1',
-    '--certification', 'Pマーク', '--cert-expires', '2028-03-31');
-  run('recipient', 'join', '--group', 'demo-partners', '--recipient', clinic.id);
-  const t = await clientToken(srv, clinic.client_id, clinic.client_secret);
-  assert.equal(t.status, 200, t.text);
+  const clinic = await partner(srv, 'Clinic P');
   const dana = await signupAndLogin(srv);
   assert.equal((await decide(srv, dana.token, [{ purpose: 'provision-partners', decision: 'grant' }])).status, 201);
   // Vital signs and a checkup's results the consent does not provide: a
@@ -165,7 +154,7 @@ test('R3.6 a recipient walks pages of what it is provided only: full pages, and 
   assert.equal((await importFile(srv, dana, CDA, 'application/xml')).status, 201);
   const own = await call(srv, 'GET', '/fhir/Observation?_count=0', { token: dana.token });
   assert.ok(own.body.total > 9, `the checkup's results are Observations too (${own.body.total})`);
-  const get = (path) => call(srv, 'GET', path, { token: t.body.access_token });
+  const get = (path) => call(srv, 'GET', path, { token: clinic.token });
   const p1 = await get(`/fhir/Observation?patient=${dana.personId}&_count=4`);
   assert.equal(p1.status, 200, p1.text);
   assert.equal(p1.body.entry.length, 4);
