@@ -34,6 +34,7 @@ static const struct {
     {"/js/security.js", "js/security.js", "text/javascript; charset=utf-8"},
     {"/js/checkups.js", "js/checkups.js", "text/javascript; charset=utf-8"},
     {"/js/checkup_entry.js", "js/checkup_entry.js", "text/javascript; charset=utf-8"},
+    {"/js/time.js", "js/time.js", "text/javascript; charset=utf-8"},
 };
 #define NFILES (sizeof files / sizeof files[0])
 

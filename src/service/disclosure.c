@@ -96,7 +96,7 @@ int disclosure_open(struct service *svc, const struct actor *a, const char *subj
         int64_t closed_on = d->closed_on;
         disclosure_close(d);
         if (err == PHR_EPERM)
-            return export_closed_fault(closed_on, fault);
+            return export_closed_fault(svc, closed_on, fault);
         if (err == PHR_ENOTFOUND)
             return fault_set(fault, F_NOT_FOUND, NULL, "no such person");
         return fault_set(fault, F_UNAVAILABLE, NULL, "the disclosure could not be started");

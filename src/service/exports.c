@@ -135,7 +135,7 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
         int64_t closed_on = e->closed_on;
         export_close(e);
         if (err == PHR_EPERM)
-            return export_closed_fault(closed_on, fault);
+            return export_closed_fault(svc, closed_on, fault);
         if (none && format == EXPORT_JAHIS)
             return fault_set(fault, F_NOT_FOUND, NULL, "there is no medication to write as an お薬手帳 text");
         if (none)

@@ -427,7 +427,7 @@ int records_search(struct service *svc, const struct actor *a, const struct sear
     if (shut == PHR_EPERM) {
         service_reader_done(svc, rd);
         op_free(&r->op);
-        return export_closed_fault(closed_on, fault);
+        return export_closed_fault(svc, closed_on, fault);
     }
     if (shut)
         return search_fail(r, rd, fault, F_UNAVAILABLE, NULL, "the store is not available");

@@ -85,11 +85,11 @@ int export_still_open(struct store *rd, int64_t *closed_on)
     return t.export_until < clock_now_ms() ? PHR_EPERM : PHR_OK;
 }
 
-int export_closed_fault(int64_t closed_on, struct fault *fault)
+int export_closed_fault(const struct service *svc, int64_t closed_on, struct fault *fault)
 {
     char until[32];
-    clock_format_ms(closed_on, until);
-    return fault_set(fault, F_SERVICE_CLOSED, NULL, "the service is closing; the export period ended on %.10s", until);
+    clock_format_local(closed_on, service_config(svc)->tz_offset_min, until);
+    return fault_set(fault, F_SERVICE_CLOSED, NULL, "the service is closing; the export period ended at %s", until);
 }
 
 void snapshot_close(struct person_snapshot *s)

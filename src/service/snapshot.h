@@ -42,6 +42,6 @@ void snapshot_close(struct person_snapshot *s);
  * closed: PHR_EPERM with the deadline in *closed_on; and the answer that
  * says so (service-closed). */
 int export_still_open(struct store *rd, int64_t *closed_on);
-int export_closed_fault(int64_t closed_on, struct fault *fault);
+int export_closed_fault(const struct service *svc, int64_t closed_on, struct fault *fault);
 
 #endif

@@ -33,3 +33,18 @@ void clock_format_ms(int64_t ms, char out[32])
     snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
              tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100, frac % 1000);
 }
+
+void clock_format_local(int64_t ms, int offset_min, char out[32])
+{
+    int64_t shifted = ms + (int64_t)offset_min * 60000;
+    time_t t = (time_t)(shifted / 1000 - (shifted % 1000 < 0));
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    int year = tm.tm_year + 1900;
+    year = year < 0 ? 0 : year > 9999 ? 9999 : year;
+    int off = offset_min < 0 ? -offset_min : offset_min;
+    off %= 24 * 60;
+    /* Each field bounded (as gmtime_r gives them), so that the length is. */
+    snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", year, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
+             tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100, offset_min < 0 ? '-' : '+', (off / 60) % 100, off % 60);
+}

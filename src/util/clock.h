@@ -10,5 +10,9 @@ int64_t clock_now_ms(void);
 double clock_mono_ms(void);
 /* Writes "2026-11-24T03:00:00.123Z" (24 chars + NUL); out must hold 32. */
 void clock_format_ms(int64_t ms, char out[32]);
+/* The same instant as the clock of a zone offset_min east of UTC shows it,
+ * with the offset: "2026-11-24T12:00:00+09:00"; out must hold 32. What a
+ * person is told, so that nobody reads a UTC day as theirs. */
+void clock_format_local(int64_t ms, int offset_min, char out[32]);
 
 #endif

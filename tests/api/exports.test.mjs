@@ -74,11 +74,13 @@ test('R4.5 after the export deadline of an announced termination, exports and th
   const srv = await startServer();
   try {
     const me = await signupAndLogin(srv);
-    sql(srv.data, `INSERT INTO terminations(announced_at, announced_by, export_until, erase_after) VALUES (1, 'test', ${Date.now() - 1000}, ${Date.now() + 86400000})`);
+    // Ended at 23:30 UTC: 08:30 the next morning in Japan, the day a person there is told.
+    const until = Date.parse('2026-12-06T23:30:00Z');
+    sql(srv.data, `INSERT INTO terminations(announced_at, announced_by, export_until, erase_after) VALUES (1, 'test', ${until}, ${Date.now() + 86400000})`);
     for (const path of [`/fhir/Patient/${me.personId}/$everything`, '/api/v1/me/export/observations.csv', '/api/v1/me/disclosure']) {
       const r = await call(srv, 'GET', path, { token: me.token });
       assert.equal(r.status, 410, `${path}: ${r.text}`);
-      assert.match(r.text, /export period ended/);
+      assert.match(r.text, /export period ended at 2026-12-07T08:30:00\+09:00/);
     }
   } finally {
     await srv.stop();

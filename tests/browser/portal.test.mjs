@@ -245,7 +245,7 @@ test('R3.1 the public pages render the policies in force, in Japanese and in Eng
   await page.goto(srv.url + '/#/policy/terms');
   await page.waitForSelector('main div.text');
   assert.match(await page.textContent('main h1'), /利用規約/);
-  assert.match(await page.textContent('main'), /施行日 2026-1/);
+  assert.match(await page.textContent('main'), /施行日 2026年1\d?月\d+日/);
   await shoot(page, 'terms');
   await page.click('#lang');
   await page.waitForSelector('text=Terms of service');
@@ -392,7 +392,7 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   assert.match(await page.textContent('#checkups'), /身長/);
   assert.deepEqual(await page.locator('#checkups h3').allTextContents(), ['2026年', '2020年'], 'per year, newest first');
   const hba1c = page.locator('#checkups tr', { hasText: 'HbA1c' });
-  assert.deepEqual(await hba1c.locator('td').allTextContents(), ['2020-04-04', 'HbA1c(NGSP値)', '7 %', '4.3〜5.8 %', '高']);
+  assert.deepEqual(await hba1c.locator('td').allTextContents(), ['2020年4月4日', 'HbA1c(NGSP値)', '7 %', '4.3〜5.8 %', '高']);
   assert.equal(await hba1c.locator('td.flag_high').count(), 1);
   await shoot(page, 'home-checkups');
   const [report] = await Promise.all([page.waitForEvent('download'), page.click('#checkup-reports a[href$=".json"]')]);
@@ -424,7 +424,7 @@ test('R4.3 a result from a paper report is entered on its own page, refused unti
   await page.goto(srv.url + '/#/home');
   await page.waitForSelector('#checkups');
   const row = page.locator('#checkups tr', { hasText: '身長' });
-  assert.deepEqual(await row.locator('td').allTextContents(), ['2025-06-01', '身長', '165.4 cm', '140〜 cm', '基準内']);
+  assert.deepEqual(await row.locator('td').allTextContents(), ['2025年6月1日', '身長', '165.4 cm', '140〜 cm', '基準内']);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -496,7 +496,7 @@ test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without 
   await m.page.locator('#staff-accounts tr', { hasText: 'added-portal@provider.example.jp' }).locator('button.staff-disable').click();
   await m.page.waitForSelector('#staff-accounts tr:has-text("added-portal") button.staff-enable');
   assert.equal(sql(srv.data, "SELECT status FROM staff WHERE login = 'added-portal@provider.example.jp'"), 'disabled');
-  assert.match(await m.page.textContent('#organisations'), /Clinic A.*DPA-1 \(2026-11-01\)/s, 'the outside organisations with their agreements, days in Japan');
+  assert.match(await m.page.textContent('#organisations'), /Clinic A.*DPA-1 \(2026年11月1日\)/s, 'the outside organisations with their agreements, days in Japan');
 
   // R2.7: an outside organisation (its API secret shown once), its agreement and its group.
   await m.page.fill('#org-name', 'Clinic B');
@@ -511,7 +511,7 @@ test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without 
   await m.page.fill('#agreement-signed', '2026-12-01');
   await m.page.fill('#agreement-version', 'DPA-B');
   await m.page.click('#org-agreement-submit');
-  await m.page.waitForSelector('#organisations tr:has-text("DPA-B (2026-12-01)")');
+  await m.page.waitForSelector('#organisations tr:has-text("DPA-B (2026年12月1日)")');
   await m.page.selectOption('#member-org', { label: 'Clinic B' });
   await m.page.fill('#member-group', 'demo-partners');
   await m.page.click('#member-join');
@@ -583,6 +583,80 @@ test('R3.5 R3.1 after a material change the home page asks for consent again, co
   await page.locator('#policy-versions a').last().click();
   await page.waitForSelector('#earlier-version');
   assert.doesNotMatch(await page.textContent('main div.text'), /第2版で追記した条項/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('R1.1 times: a value is measured when the person says (or when they save), shown in Japan time whatever the browser\'s zone; the whole history is charted', async () => {
+  // A browser in New York: what the person sees is Japan time all the same.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'ja-JP', timezoneId: 'America/New_York' });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  const token = await signedIn(page, 'times');
+  const person = (await call(srv, 'GET', '/fhir/Patient', { token })).body.entry[0].resource.id;
+
+  // Measured at 05:22 on 5 December in Japan, entered later.
+  await page.goto(srv.url + '/#/record');
+  await page.waitForSelector('#record-when');
+  await page.fill('#record-sys', '121');
+  await page.fill('#record-dia', '81');
+  await page.fill('#record-when', '2026-12-05T05:22');
+  await page.click('#record-submit');
+  await page.waitForSelector('#record-message.ok');
+  const stored = await call(srv, 'GET', '/fhir/Observation?code=85354-9', { token });
+  assert.equal(stored.body.entry[0].resource.effectiveDateTime, '2026-12-05T05:22:00+09:00');
+
+  // Left as shown, the time is when the person saves, not when the form was drawn.
+  await page.goto('about:blank');
+  await page.clock.install({ time: new Date('2026-12-06T08:00:00+09:00') });
+  await page.goto(srv.url + '/#/record');
+  await page.waitForSelector('#record-when');
+  assert.equal(await page.inputValue('#record-when'), '2026-12-06T08:00', 'shown in Japan time, not New York\'s');
+  await page.clock.fastForward('12:00');
+  await page.selectOption('#record-kind', 'weight');
+  await page.fill('#record-weight', '61.5');
+  await page.click('#record-submit');
+  await page.waitForSelector('#record-message.ok');
+  const weight = (await call(srv, 'GET', '/fhir/Observation?code=29463-7', { token })).body.entry[0].resource;
+  assert.match(weight.effectiveDateTime, /^2026-12-06T08:12:\d\d\+09:00$/, 'when saved, in Japan time with its offset');
+  await page.fill('#record-when', '2026-12-07T09:00');
+  await page.click('#record-submit');
+  await page.waitForSelector('#record-message.error');
+  assert.match(await page.textContent('#record-message'), /先の時刻/);
+
+  await page.goto(srv.url + '/#/home');
+  await page.waitForSelector('#latest');
+  const latest = await page.textContent('#latest');
+  assert.match(latest, /2026年12月5日 05:22/);
+  assert.match(latest, /2026年12月6日 08:12/);
+  assert.doesNotMatch(latest, /2026-12-04|20:22|T\d\d:/, 'no UTC and no ISO string');
+
+  // A year and more of twice-daily readings: "everything" is everything.
+  const entries = [];
+  for (let i = 0; i < 800; i++) {
+    const at = new Date(Date.parse('2025-08-01T07:00:00+09:00') + i * 12 * 3600000);
+    entries.push({ request: { method: 'POST', url: 'Observation' }, resource: { resourceType: 'Observation', status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, effectiveDateTime: at.toISOString(),
+      valueQuantity: { value: 60 + (i % 10) / 10, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } } });
+  }
+  for (let i = 0; i < entries.length; i += 100) {
+    const r = await call(srv, 'POST', '/fhir', { token, body: { resourceType: 'Bundle', type: 'transaction', entry: entries.slice(i, i + 100) } });
+    assert.equal(r.status, 200, r.text);
+  }
+  await page.selectOption('#range', '0');
+  await page.waitForFunction(() => /802/.test(document.querySelector('#shown')?.textContent || ''));
+  assert.match(await page.textContent('#shown'), /802件（2025年8月1日〜2026年12月6日）/);
+  assert.equal(await page.locator('#weight-table tbody tr').count(), 801);
+  assert.equal(sql(srv.data, `SELECT count(*) FROM records WHERE person_id = '${person}'`), '802');
+
+  // A policy's effective day is its day in Japan.
+  const policies = (await call(srv, 'GET', '/api/v1/policies')).body;
+  const terms = policies.documents.find((d) => d.kind === 'terms' && d.lang === 'ja');
+  const jst = new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(terms.effective));
+  await page.goto(srv.url + '/#/policy/terms');
+  await page.waitForSelector('main h1');
+  assert.match(await page.textContent('main'), new RegExp(jst));
   assert.deepEqual(problems, []);
   await context.close();
 });

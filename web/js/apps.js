@@ -5,12 +5,9 @@ import { h, message, view } from './dom.js';
 import { api } from './api.js';
 import { t, pick, lang } from './i18n.js';
 import { loadPolicies, documentOf } from './public.js';
+import { dateTime } from './time.js';
 
-// An instant in the person's zone (the service's: Asia/Tokyo).
-function when(instant) {
-  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'ja-JP',
-    { timeZone: 'Asia/Tokyo', dateStyle: 'medium', timeStyle: 'short' }).format(new Date(instant));
-}
+const when = dateTime;
 
 export async function authorize(query) {
   const draw = view();

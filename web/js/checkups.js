@@ -4,6 +4,7 @@
 // 健診結果報告書 to download.
 import { h } from './dom.js';
 import { t } from './i18n.js';
+import { day as dayText, dayKey, yearOf } from './time.js';
 
 const FLAGS = { H: 'flag_high', HH: 'flag_high', L: 'flag_low', LL: 'flag_low', A: 'flag_abnormal', AA: 'flag_abnormal', N: 'flag_normal' };
 
@@ -45,16 +46,16 @@ export function checkupsByYear(checkups) {
   if (!checkups.length) return h('p', { id: 'checkups' }, t('none'));
   const years = new Map();
   for (const o of checkups) {
-    const y = (o.effectiveDateTime || '').slice(0, 4);
+    const y = yearOf(o.effectiveDateTime);
     if (!years.has(y)) years.set(y, []);
     years.get(y).push(o);
   }
-  const days = [...new Set(checkups.map((o) => o.effectiveDateTime.slice(0, 10)))];
+  const days = [...new Set(checkups.map((o) => dayKey(o.effectiveDateTime)))];
   return [h('div', { id: 'checkups' }, [...years.keys()].sort().reverse().map((y) => [
     h('h3', {}, `${y}${t('year_suffix')}`),
     h('table', { class: 'checkup-year' },
       h('thead', {}, h('tr', {}, [t('date'), t('item'), t('value'), t('reference_range'), t('flag')].map((c) => h('th', {}, c)))),
-      h('tbody', {}, years.get(y).map((o) => h('tr', {}, h('td', {}, o.effectiveDateTime.slice(0, 10)),
+      h('tbody', {}, years.get(y).map((o) => h('tr', {}, h('td', {}, dayText(o.effectiveDateTime)),
         h('td', {}, o.code.coding[0].display || o.code.coding[0].code), h('td', {}, valueText(o)),
         h('td', {}, rangeText(o)), flagCell(flagOf(o))))))])),
   h('ul', { id: 'checkup-reports' }, days.map((day) =>

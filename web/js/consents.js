@@ -4,6 +4,7 @@ import { h, message, view } from './dom.js';
 import { api } from './api.js';
 import { t, pick } from './i18n.js';
 import { loadPolicies, providedKinds } from './public.js';
+import { dateTime, day } from './time.js';
 
 export async function consents() {
   const draw = view();
@@ -45,7 +46,7 @@ export async function consents() {
         h('p', {}, pick(pp.description)),
         providedKinds(pp),
         h('p', {}, `${t('state')}: `, h('span', { class: granted ? 'ok' : 'muted' }, granted ? t('granted') : t('not_granted')),
-          pp.decided_at ? ` (${pp.decided_at.slice(0, 10)})` : ''),
+          pp.decided_at ? ` (${day(pp.decided_at)})` : ''),
         pp.notice === 'changed-material' && pp.decision === 'grant'
           ? h('p', { class: 'error', id: `changed-${pp.code}` }, t('changed_material'))
           : pp.notice === 'changed-minor' ? h('p', { class: 'muted', id: `changed-${pp.code}` }, t('changed_minor')) : [],
@@ -56,7 +57,7 @@ export async function consents() {
     h('table', { id: 'consent-history' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('purposes')), h('th', {}, t('state')))),
       h('tbody', {}, c.history.slice().reverse().map((e) =>
-        h('tr', {}, h('td', {}, e.at.replace('T', ' ').slice(0, 16)), h('td', {}, e.purpose), h('td', {}, e.decision))))),
+        h('tr', {}, h('td', {}, dateTime(e.at)), h('td', {}, e.purpose), h('td', {}, e.decision))))),
   );
 }
 
@@ -69,14 +70,14 @@ export async function access() {
     h('h2', {}, t('by_others')),
     rows.length ? h('table', { id: 'access-events' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, 'who'), h('th', {}, 'what'))),
-      h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, (r.recorded || '').replace('T', ' ').slice(0, 16)),
+      h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, dateTime(r.recorded)),
         h('td', {}, r.agent?.[0]?.role?.[0]?.text || r.agent?.[0]?.who?.display || ''),
         h('td', {}, r.subtype?.[0]?.code || '')))))
       : h('p', {}, t('none')),
     h('h2', {}, t('provisions')),
     prov.provisions.length ? h('table', { id: 'provisions' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, 'recipient'), h('th', {}, t('purposes')))),
-      h('tbody', {}, prov.provisions.map((x) => h('tr', {}, h('td', {}, x.at.slice(0, 16).replace('T', ' ')),
+      h('tbody', {}, prov.provisions.map((x) => h('tr', {}, h('td', {}, dateTime(x.at)),
         h('td', {}, `${x.recipient.name} (${x.recipient.country})`), h('td', {}, x.purpose)))))
       : h('p', {}, t('none')),
   );

@@ -3,10 +3,7 @@
 // force: the draft a manager edits and publishes. No DOM here: the API
 // tests build their manifests with it too.
 
-// The API gives instants; an effective date is a day in Japan.
-export function jstDay(instant) {
-  return new Date(Date.parse(instant) + 9 * 3600000).toISOString().slice(0, 10);
-}
+import { dayKey } from './time.js';
 
 function langs(pair) {
   return Object.fromEntries(Object.entries(pair || {}).filter(([, v]) => typeof v === 'string' && v !== ''));
@@ -15,7 +12,7 @@ function langs(pair) {
 export function manifestFrom(policies) {
   return {
     documents: policies.documents.map((d) => ({
-      kind: d.kind, lang: d.lang, title: d.title, effective: jstDay(d.effective), body: d.text,
+      kind: d.kind, lang: d.lang, title: d.title, effective: dayKey(d.effective), body: d.text,
       ...(d.export_period_days ? { export_period_days: d.export_period_days } : {}),
     })),
     purposes: policies.purposes.map((p) => ({

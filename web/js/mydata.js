@@ -4,6 +4,7 @@
 import { h, show, message } from './dom.js';
 import { api } from './api.js';
 import { t, pick } from './i18n.js';
+import { day } from './time.js';
 
 export function mydata(onErased) {
   const file = h('input', {
@@ -24,7 +25,7 @@ export function mydata(onErased) {
         h('tbody', {}, docs.map((d) => {
           const a = d.content[0].attachment;
           const ext = EXT[(a.contentType || '').split(';')[0]] || 'bin';
-          return h('tr', {}, h('td', {}, a.title || d.type?.text || ''), h('td', {}, (d.date || '').slice(0, 10)),
+          return h('tr', {}, h('td', {}, a.title || d.type?.text || ''), h('td', {}, day(d.date)),
             h('td', {}, `${Math.max(1, Math.round(a.size / 1024))} KB`),
             h('td', {}, h('a', { href: `/api/v1/me/documents/${d.id}/original`, download: `${d.id}.${ext}`, class: 'original' }, t('original'))));
         }))) : h('p', {}, t('none')));

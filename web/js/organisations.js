@@ -4,7 +4,7 @@
 import { h, message } from './dom.js';
 import { api } from './api.js';
 import { t } from './i18n.js';
-import { jstDay } from './manifest.js';
+import { day } from './time.js';
 
 const PATH = '/api/v1/staff/recipients';
 
@@ -19,8 +19,8 @@ function table(list) {
       .map((c) => h('th', {}, c)))),
     h('tbody', {}, list.map((o) => h('tr', {}, h('td', {}, o.name), h('td', {}, t(`org_kind_${o.kind}`)), h('td', {}, o.country),
       h('td', {}, (o.groups || []).join(', ')),
-      h('td', {}, o.agreement ? `${o.agreement.version} (${jstDay(o.agreement.signed_on)})${o.agreement.ended ? ` ${t('ended')}` : ''}` : t('none_yet')),
-      h('td', {}, o.agreement?.certification ? `${o.agreement.certification}${o.agreement.cert_expires ? ` 〜${jstDay(o.agreement.cert_expires)}` : ''}` : '')))));
+      h('td', {}, o.agreement ? `${o.agreement.version} (${day(o.agreement.signed_on)})${o.agreement.ended ? ` ${t('ended')}` : ''}` : t('none_yet')),
+      h('td', {}, o.agreement?.certification ? `${o.agreement.certification}${o.agreement.cert_expires ? ` 〜${day(o.agreement.cert_expires)}` : ''}` : '')))));
 }
 
 // The forms that change them; refresh() redraws the table after each.

@@ -4,6 +4,7 @@ import { h, show, view } from './dom.js';
 import { api } from './api.js';
 import { t, pick, lang } from './i18n.js';
 import { markdown } from './text.js';
+import { day } from './time.js';
 
 let policies = null;
 export async function loadPolicies() {
@@ -44,15 +45,15 @@ export async function policy(path) {
   const versions = [...new Set(all.versions.map((x) => x.version))];
   return draw(
     h('h1', {}, d.title),
-    h('p', { class: 'muted' }, `${t('version')} ${d.version} ・ ${t('effective')} ${d.effective.slice(0, 10)}`,
-      d.export_period_days ? ` ・ export ${d.export_period_days} days` : ''),
+    h('p', { class: 'muted' }, `${t('version')} ${d.version} ・ ${t('effective')} ${day(d.effective)}`,
+      d.export_period_days ? ` ・ ${t('export_period')} ${d.export_period_days}${t('days_unit')}` : ''),
     current && d.version !== current.version
       ? h('p', { class: 'warning', id: 'earlier-version' }, t('earlier_version'), ' ', h('a', { href: `#/policy/${kind}` }, t('current_version')))
       : [],
     markdown(d.text),
     versions.length > 1 ? [h('h2', {}, t('policy_versions')), h('ul', { id: 'policy-versions' }, versions.map((n) => {
       const x = inLang(all.versions.filter((y) => y.version === n));
-      return h('li', {}, h('a', { href: `#/policy/${kind}/v${n}` }, `${t('version')} ${n}`), ` ・ ${t('effective')} ${x.effective.slice(0, 10)}`);
+      return h('li', {}, h('a', { href: `#/policy/${kind}/v${n}` }, `${t('version')} ${n}`), ` ・ ${t('effective')} ${day(x.effective)}`);
     }))] : [],
   );
 }

@@ -6,6 +6,7 @@ import { api } from './api.js';
 import { t, lang, pick } from './i18n.js';
 import { bpChart, lineChart } from './chart.js';
 import { checkupsByYear } from './checkups.js';
+import { dateTime, day, dayKey, inputValue, fromInput, inZone } from './time.js';
 
 const LOINC = 'http://loinc.org';
 
@@ -32,7 +33,20 @@ function valueText(o) {
 }
 
 function when(o) {
-  return (o.effectiveDateTime || o.effectivePeriod?.start || '').replace('T', ' ').slice(0, 16);
+  return dateTime(o.effectiveDateTime || o.effectivePeriod?.start || '');
+}
+
+// Every page of a search, following its next links: a chart of a year is
+// a year, however many readings it holds.
+async function everyPage(path) {
+  const all = [];
+  for (let url = path; url;) {
+    const b = await api('GET', url);
+    all.push(...(b.entry || []).filter((e) => e.search?.mode !== 'outcome').map((e) => e.resource));
+    const next = b.link?.find((l) => l.relation === 'next')?.url;
+    url = next ? new URL(next).pathname + new URL(next).search : null;
+  }
+  return all;
 }
 
 // The ranges the charts can show, in days (0: everything held).
@@ -58,10 +72,15 @@ function valueChart(points, title, id, unit) {
 export async function home() {
   const draw = view();
   const days = Number(sessionStorage.getItem('range') ?? 30);
-  const since = days ? `&date=ge${new Date(Date.now() - days * 86400000).toISOString().slice(0, 10)}` : '';
-  const vitals = await api('GET', `/fhir/Observation?category=vital-signs&_sort=-date&_count=500${since}`);
-  const labs = await api('GET', '/fhir/Observation?category=laboratory&_sort=-date&_count=100');
-  const obs = (vitals.entry || []).map((e) => e.resource);
+  const from = days ? dayKey(Date.now() - days * 86400000) : null;
+  const since = from ? `&date=ge${from}` : '';
+  // What a chart needs of each reading, every reading of the period.
+  const vitalsAsked = everyPage(`/fhir/Observation?category=vital-signs&_sort=-date&_count=500${since}` +
+    '&_elements=code,effective,value,component');
+  const [obs, labs, dispensedB, consent, otcB] = await Promise.all([vitalsAsked,
+    api('GET', '/fhir/Observation?category=laboratory&_sort=-date&_count=100'),
+    api('GET', '/fhir/MedicationDispense?_sort=-date&_count=100'), api('GET', '/api/v1/me/consents'),
+    api('GET', '/fhir/MedicationStatement?_sort=-date&_count=100')]);
   const bp = obs.filter((o) => o.code.coding.some((c) => c.code === '85354-9'))
     .map((o) => ({
       t: Date.parse(o.effectiveDateTime), when: when(o),
@@ -74,12 +93,11 @@ export async function home() {
   const range = h('select', { id: 'range', onchange: (ev) => { sessionStorage.setItem('range', ev.target.value); home(); } },
     RANGES.map((d) => h('option', { value: d, selected: d === days }, d ? `${t('last')} ${d} ${t('days')}` : t('all'))));
   const checkups = (labs.entry || []).map((e) => e.resource);
-  const dispensed = ((await api('GET', '/fhir/MedicationDispense?_sort=-date&_count=100')).entry || []).map((e) => e.resource);
-  const consent = await api('GET', '/api/v1/me/consents');
+  const dispensed = (dispensedB.entry || []).map((e) => e.resource);
   // A purpose changed materially since the person consented: nothing is used
   // for it until they consent again, so say so where they land.
   const changed = consent.purposes.filter((pp) => pp.notice === 'changed-material' && pp.decision === 'grant');
-  const otc = ((await api('GET', '/fhir/MedicationStatement?_sort=-date&_count=100')).entry || []).map((e) => e.resource);
+  const otc = (otcB.entry || []).map((e) => e.resource);
   const supply = (d) => (d.daysSupply ? `${d.daysSupply.value}${d.daysSupply.unit}` : d.quantity ? `${d.quantity.value}${d.quantity.unit || ''}` : '');
   draw(
     h('h1', {}, t('home')),
@@ -94,6 +112,10 @@ export async function home() {
         h('td', {}, kindOf(o) ? h('a', { href: `#/record/${o.id}`, class: 'correct' }, t('correct')) : '')))))
       : h('p', {}, t('none')),
     h('p', {}, h('label', { for: 'range' }, `${t('range')} `), range),
+    h('p', { id: 'shown', class: 'muted' }, obs.length
+      ? (lang === 'en' ? `${t('shown')}: ${obs.length} (${day(obs[obs.length - 1].effectiveDateTime)} – ${day(obs[0].effectiveDateTime)})`
+        : `${t('shown')}: ${obs.length}件（${day(obs[obs.length - 1].effectiveDateTime)}〜${day(obs[0].effectiveDateTime)}）`)
+      : t('none')),
     h('h2', {}, t('chart_bp')),
     bp.length ? [bpChart(bp, t('chart_bp')),
       h('table', { id: 'bp-table' },
@@ -117,11 +139,11 @@ export async function home() {
     dispensed.length ? h('table', { id: 'medication' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('medicine')), h('th', {}, t('usage')),
         h('th', {}, t('supply')), h('th', {}, t('pharmacy')))),
-      h('tbody', {}, dispensed.map((d) => h('tr', {}, h('td', {}, d.whenHandedOver), h('td', {}, d.medicationCodeableConcept.text),
+      h('tbody', {}, dispensed.map((d) => h('tr', {}, h('td', {}, day(d.whenHandedOver)), h('td', {}, d.medicationCodeableConcept.text),
         h('td', {}, d.dosageInstruction?.[0]?.text || ''), h('td', {}, supply(d)), h('td', {}, d.performer?.[0]?.actor?.display || '')))))
       : h('p', {}, t('none')),
     otc.length ? [h('h3', {}, t('otc')), h('ul', { id: 'otc' }, otc.map((s) => h('li', {},
-      `${s.medicationCodeableConcept.text}${s.effectivePeriod ? ` (${s.effectivePeriod.start || ''}〜${s.effectivePeriod.end || ''})` : ''}`)))]
+      `${s.medicationCodeableConcept.text}${s.effectivePeriod ? ` (${day(s.effectivePeriod.start)}〜${day(s.effectivePeriod.end)})` : ''}`)))]
       : [],
   );
 }
@@ -174,9 +196,18 @@ export async function record(id) {
     showKind();
   }
   const out = h('p', { id: 'record-message' });
-  const now = old ? old.effectiveDateTime : new Date().toISOString();
+  // When it was measured: as shown, in the person's zone. Left as it was
+  // first shown, it means the moment the person saves (a visit may record
+  // several values, each at its own time).
+  const shownAt = old ? inputValue(old.effectiveDateTime) : inputValue(Date.now());
+  const at = h('input', { id: 'record-when', type: 'datetime-local', value: shownAt, max: inputValue(Date.now() + 86400000),
+    'aria-describedby': 'record-when-hint' });
   const submit = async (ev) => {
     ev.preventDefault();
+    const measured = old || at.value !== shownAt ? fromInput(at.value) : inZone();
+    if (!measured) return message(out, t('when_needed'));
+    if (Date.parse(measured) > Date.now() + 5 * 60000) return message(out, t('when_future'));
+    const now = old && at.value === shownAt ? old.effectiveDateTime : measured;
     let body;
     if (kind.value === 'bp') {
       const s = Number(sys.value), d = Number(dia.value);
@@ -210,5 +241,7 @@ export async function record(id) {
     old ? h('p', { class: 'muted' }, t('correct_explain')) : [],
     h('form', { id: 'record-form', onsubmit: submit, novalidate: true },
       h('label', { for: 'record-kind' }, t('kind')), kind, bpFields, Object.values(fields),
+      h('label', { for: 'record-when' }, t('measured_at')), at,
+      h('p', { id: 'record-when-hint', class: 'muted' }, old ? t('measured_at_old') : t('measured_at_hint')),
       h('p', {}, h('button', { type: 'submit', id: 'record-submit' }, t('save'))), out));
 }

@@ -7,6 +7,7 @@ import { h, show, message, view } from './dom.js';
 import { api } from './api.js';
 import { t } from './i18n.js';
 import { organisations } from './organisations.js';
+import { dateTime } from './time.js';
 
 export function staffLogin(done) {
   const login = h('input', { id: 'staff-login', type: 'email', autocomplete: 'username' });
@@ -49,7 +50,7 @@ function handler() {
       const b = await api('GET', `/fhir/Observation?patient=${encodeURIComponent(person.value.trim())}&_sort=-date`, undefined, headers);
       message(out, `${b.total ?? (b.entry || []).length} ${t('records')}`, true);
       result.append(h('table', {}, h('tbody', {}, (b.entry || []).map((e) => h('tr', {},
-        h('td', {}, e.resource.effectiveDateTime), h('td', {}, e.resource.code.coding[0].code))))));
+        h('td', {}, dateTime(e.resource.effectiveDateTime)), h('td', {}, e.resource.code.coding[0].code))))));
     } catch (e) {
       message(out, e.message);
     }
@@ -81,7 +82,7 @@ function auditor() {
       download.hidden = false;
       result.replaceChildren(h('table', {},
         h('thead', {}, h('tr', {}, ['seq', 'at', 'actor', 'role', 'action', 'subject', 'result', 'reason'].map((c) => h('th', {}, c)))),
-        h('tbody', {}, r.entries.map((e) => h('tr', {}, [e.seq, e.at, e.actor, e.role, e.action, e.subject, e.result, e.reason]
+        h('tbody', {}, r.entries.map((e) => h('tr', {}, [e.seq, dateTime(e.at), e.actor, e.role, e.action, e.subject, e.result, e.reason]
           .map((v) => h('td', {}, v ?? '')))))));
     } catch (e) {
       message(out, e.message);
