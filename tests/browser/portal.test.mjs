@@ -202,6 +202,17 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 R2.9 a person signs up with consent, records, se
   await page.waitForSelector('#lift-all');
   const during = await call(srv, 'POST', '/fhir/Observation', { token: (await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).body.token, body: JSON.stringify({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, effectiveDateTime: '2026-11-01T07:00:00+09:00', valueQuantity: { value: 60, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } }) });
   assert.equal(during.status, 403, during.text);
+  // The portal says so in Japanese, with the way back, and names no route (issue 21 item 3).
+  await page.goto(srv.url + '/#/record');
+  await page.fill('#record-sys', '120');
+  await page.fill('#record-dia', '80');
+  await page.click('#record-submit');
+  await page.waitForSelector('#record-message.error');
+  const refused = await page.textContent('#record-message');
+  assert.match(refused, /データの利用を停止しています。「同意」の画面で利用停止を解除すると、また記録できます。/);
+  assert.doesNotMatch(refused, /[a-z]{3,}|\/api\//, 'no English detail, no route');
+  await page.goto(srv.url + '/#/consents');
+  await page.waitForSelector('#lift-all');
   await page.click('#lift-all');
   await page.waitForSelector('#suspend-all');
   assert.match(await page.textContent('#consent-history'), /withdraw/);
@@ -318,7 +329,7 @@ test('R2.4 a person turns on a second factor by scanning its QR code; sign-in th
   await page.click('#signout');
   await signIn('');
   await page.waitForSelector('#login-message.error');
-  assert.match(await page.textContent('#login-message'), /6-digit code/);
+  assert.match(await page.textContent('#login-message'), /認証アプリの6桁のコード/);
   // A recovery code stands in for the code, once.
   await signIn(codes[0]);
   await page.waitForURL(/#\/home/);
@@ -334,7 +345,7 @@ test('R2.4 a person turns on a second factor by scanning its QR code; sign-in th
   await page.fill('#factor-off-otp', totp(uri));
   await page.click('#factor-off');
   await page.waitForSelector('#factor-message.error');
-  assert.match(await page.textContent('#factor-message'), /nothing was changed/);
+  assert.match(await page.textContent('#factor-message'), /何も変更していません/);
   await page.fill('#factor-password', PASSWORD);
   await page.click('#factor-off');
   await page.waitForSelector('#factor-begin');

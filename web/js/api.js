@@ -1,11 +1,14 @@
 // The JSON and FHIR APIs, with the session cookie the sign-in sets. Errors
-// become exceptions carrying the server's stable error code (docs/errors.md),
-// its title in the portal's language and the detail of this occurrence.
+// become exceptions carrying the server's stable error code (docs/errors.md)
+// and, as their message, its title in the portal's language with what to do
+// next (errors.js); the detail of this occurrence is the developers', kept
+// apart (in English, naming what the API names).
 import { lang } from './i18n.js';
+import { messageOf } from './errors.js';
 
 export class ApiError extends Error {
   constructor(status, { code, title, detail }) {
-    super(title && detail ? `${title} — ${detail}` : title || detail);
+    super(messageOf(code, title || detail, lang));
     this.status = status;
     this.code = code;
     this.title = title;

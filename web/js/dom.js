@@ -43,3 +43,10 @@ export function message(el, text, ok = false) {
   el.className = ok ? 'ok' : 'error';
   el.setAttribute('role', ok ? 'status' : 'alert');
 }
+
+// A refusal on a staff page: its message, and the rule's detail beside it
+// (in English, marked so), which staff need to put the change right.
+export function refusal(el, e) {
+  message(el, e.message);
+  if (e.detail && e.detail !== e.message) el.append(' ', h('span', { lang: 'en', class: 'detail' }, `(${e.detail})`));
+}

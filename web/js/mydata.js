@@ -54,7 +54,10 @@ export function mydata(onErased) {
         const r = await api('POST', '/api/v1/imports', await f.arrayBuffer(), { 'content-type': typeOf(f.name.toLowerCase()) });
         line = h('li', { class: 'ok' }, `${f.name}: ${outcome(r)}`);
       } catch (e) {
-        line = h('li', { class: 'error' }, `${f.name}: ${t('refused')} — ${e.message}`);
+        // Where a file breaks the format, the detail names the line or rule
+        // (in English, as the format's specification does).
+        line = h('li', { class: 'error' }, `${f.name}: ${t('refused')} — ${e.message}`,
+          e.detail && e.status === 422 ? [' ', h('span', { lang: 'en', class: 'detail' }, `(${e.detail})`)] : []);
       }
       importOut.append(line);
       progress.value += 1;

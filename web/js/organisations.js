@@ -1,7 +1,7 @@
 // The outside organisations (recipients, processors, partners), their
 // groups and agreements: read by the staff who answer for them, changed by
 // the information-asset manager (each change in the handling history).
-import { h, message } from './dom.js';
+import { h, message, refusal } from './dom.js';
 import { api } from './api.js';
 import { t } from './i18n.js';
 import { day } from './time.js';
@@ -32,7 +32,7 @@ function forms(list, refresh, out) {
       await refresh();
       if (done) done(r);
     } catch (e) {
-      message(out, e.message);
+      refusal(out, e);
     }
   };
   const choose = (id) => input(id, t('org_organisation'), { tag: 'select' });

@@ -5,7 +5,7 @@
 // (everyone decides again; nothing is used for it until then) or minor
 // (consent carries over; persons are told); the server refuses an
 // unmarked change and this page shows its reason.
-import { h, message, view } from './dom.js';
+import { h, message, view, refusal } from './dom.js';
 import { api } from './api.js';
 import { t } from './i18n.js';
 import { manifestFrom } from './manifest.js';
@@ -147,7 +147,7 @@ export async function policyAdmin() {
         out.replaceChildren();
         out.className = '';
       } catch (e) {
-        message(out, e.message);
+        refusal(out, e);
       }
     },
   }, t('policy_check'));
@@ -158,7 +158,7 @@ export async function policyAdmin() {
       const shown = document.getElementById('policy-message');
       if (shown) message(shown, `${t('policy_published')} (${r.changes.length})`, true);
     } catch (e) {
-      message(out, e.message);
+      refusal(out, e);
     }
   });
   draw(h('h1', {}, t('policy_admin')), h('p', {}, h('a', { href: '#/staff' }, t('staff'))),
