@@ -170,6 +170,41 @@ static int got_staff(void *arg, const struct staff_row *r)
     return PHR_OK;
 }
 
+static int count_managers(void *arg, const struct staff_row *r)
+{
+    *(int *)arg += !strcmp(r->role, ROLE_ASSET_MANAGER) && !strcmp(r->status, "active");
+    return PHR_OK;
+}
+
+/* A manager cannot shut themselves out, nor leave the staff with no one to
+ * manage it: their own account is not disabled or given another role, nor
+ * is the last active manager's, over the API (the operator's command line,
+ * on the machine, stays the way back). Decided on the writer, so that two
+ * managers demoting each other at once cannot both succeed. */
+static int locks_out(struct op *o, struct store *st, const struct change_op *c, const struct found_staff *f,
+                     int *refused)
+{
+    *refused = 0;
+    int away = !strcmp(c->action, "disable") || (!strcmp(c->action, "role") && strcmp(c->role, f->role));
+    if (!away || o->actor.kind != ACTOR_STAFF)
+        return PHR_OK;
+    if (!strcmp(f->id, o->actor.id)) {
+        *refused = 1;
+        return op_refuse(o, F_BUSINESS_RULE, "you cannot %s your own account: another information-asset manager can",
+                         strcmp(c->action, "disable") ? "change the role of" : "disable");
+    }
+    if (strcmp(f->role, ROLE_ASSET_MANAGER) || strcmp(f->status, "active"))
+        return PHR_OK;
+    int managers = 0;
+    int err = store_staff_list(st, count_managers, &managers);
+    if (!err && managers <= 1) {
+        *refused = 1;
+        return op_refuse(o, F_BUSINESS_RULE,
+                         "%s is the last active information-asset manager: add or enable another one first", c->login);
+    }
+    return err;
+}
+
 static int change_commit(struct op *o, struct store *st)
 {
     struct change_op *c = (struct change_op *)o;
@@ -177,7 +212,10 @@ static int change_commit(struct op *o, struct store *st)
     int err = store_staff_get(st, c->login, 0, got_staff, &f);
     if (err == PHR_ENOTFOUND)
         return op_refuse(o, F_NOT_FOUND, "no staff member has the login %s", c->login);
-    if (err)
+    int refused = 0;
+    if (!err)
+        err = locks_out(o, st, c, &f, &refused);
+    if (err || refused)
         return err;
     if (!strcmp(c->action, "role"))
         err = store_staff_update(st, f.id, NULL, NULL, c->role);

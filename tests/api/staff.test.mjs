@@ -101,6 +101,37 @@ test('R2.1 an information-asset manager manages staff over the API; nobody else 
   assert.match(sql(srv.data, `SELECT group_concat(records) FROM audit WHERE action = 'staff.manage' AND actor = 'staff:${m.id}'`), /add:.*disable:/);
 });
 
+test('R2.1 a manager cannot disable or demote themselves (so never the last manager); another manager can; nothing changes when refused', async () => {
+  const m = staff['asset-manager'];
+  const change = (body, token = m.token) => call(srv, 'POST', '/api/v1/staff/accounts', { token, body });
+  const state = (login) => sql(srv.data, `SELECT role || ' ' || status FROM staff WHERE login = '${login}'`);
+  const self = await change({ action: 'disable', login: m.login });
+  assert.equal(self.status, 422, self.text);
+  assert.equal(self.body.code, 'business-rule');
+  assert.match(self.body.detail, /your own account/);
+  const demote = await change({ action: 'role', login: m.login, role: 'auditor' });
+  assert.equal(demote.status, 422, demote.text);
+  assert.equal(state(m.login), 'asset-manager active', 'nothing changed');
+  // A second manager, who may change the first.
+  const add = await change({ action: 'add', login: 'm2@provider.example.jp', role: 'asset-manager' });
+  assert.equal(add.status, 201, add.text);
+  sql(srv.data, "UPDATE staff SET totp_last_step = 0 WHERE login = 'm2@provider.example.jp'");
+  const m2 = await call(srv, 'POST', '/api/v1/staff/login', { body: { login: 'm2@provider.example.jp', password: add.body.password, otp: totp(add.body.totp_uri) } });
+  assert.equal(m2.status, 200, m2.text);
+  assert.equal((await change({ action: 'role', login: m.login, role: 'handler' }, m2.body.token)).status, 204);
+  assert.equal(state(m.login), 'handler active');
+  // Now the last manager: they cannot go either.
+  const alone = await change({ action: 'disable', login: 'm2@provider.example.jp' }, m2.body.token);
+  assert.equal(alone.status, 422, alone.text);
+  assert.equal(state('m2@provider.example.jp'), 'asset-manager active');
+  // The operator's command line, on the machine, stays the way back.
+  run('staff', 'role', '--login', m.login, '--role', 'asset-manager');
+  const back = await signIn('asset-manager');
+  assert.equal(back.status, 200, back.text);
+  staff['asset-manager'].token = back.body.token;
+  assert.equal((await change({ action: 'disable', login: 'm2@provider.example.jp' })).status, 204, 'one of two may go');
+});
+
 test('R2.2 a handler opens a person\'s data only under a reason of theirs that names the person; each access records it', async () => {
   const h = staff.handler;
   const read = (reason, person = alice) => call(srv, 'GET', `/fhir/Observation?patient=${person.personId}`, {

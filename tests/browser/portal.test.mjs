@@ -195,11 +195,29 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 R2.9 a person signs up with consent, records, se
   assert.match(kinds, /提供する記録: 血圧、体重/);
   assert.doesNotMatch(kinds, /健診/);
   await shoot(page, 'consents');
+  // A withdrawal is asked about first, its consequences spelled out (issue 21 item 4).
   await page.click('#withdraw-provision-partners');
+  await page.waitForSelector('dialog#confirm[open]');
+  assert.match(await page.textContent('dialog#confirm'), /提供先の団体への提供が、この時点から止まります。/);
+  await shoot(page, 'confirm-withdraw');
+  await page.click('#confirm-act');
   await page.waitForSelector('#grant-provision-partners');
-  // Suspension of all use (R3.9): a new record is refused until it is lifted.
+  // Suspension of all use (R3.9): asked about (Escape changes nothing), then a new record is refused until it is lifted.
   await page.click('#suspend-all');
+  await page.waitForSelector('dialog#confirm[open]');
+  assert.match(await page.textContent('dialog#confirm'), /データの利用がすべて止まります/);
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('dialog#confirm', { state: 'detached' });
+  assert.equal(await page.locator('#lift-all').count(), 0, 'not suspended');
+  assert.equal(sql(srv.data, `SELECT count(*) FROM suspensions WHERE person_id = '${person}'`), '0');
+  await page.click('#suspend-all');
+  await page.click('#confirm-act');
   await page.waitForSelector('#lift-all');
+  // Home says so, with the way back.
+  await page.goto(srv.url + '/#/home');
+  await page.waitForSelector('#use-stopped');
+  assert.match(await page.textContent('#use-stopped'), /データの利用を停止しています/);
+  assert.equal(await page.getAttribute('#use-stopped a', 'href'), '#/consents');
   const during = await call(srv, 'POST', '/fhir/Observation', { token: (await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).body.token, body: JSON.stringify({ resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '29463-7' }] }, effectiveDateTime: '2026-11-01T07:00:00+09:00', valueQuantity: { value: 60, unit: 'kg', system: 'http://unitsofmeasure.org', code: 'kg' } }) });
   assert.equal(during.status, 403, during.text);
   // The portal says so in Japanese, with the way back, and names no route (issue 21 item 3).
@@ -502,9 +520,15 @@ test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without 
   assert.match(await m.page.textContent('#staff-new'), /otpauth:\/\//);
   const row = m.page.locator('#staff-accounts tr', { hasText: 'added-portal@provider.example.jp' });
   await row.locator('select.staff-role').selectOption('auditor');
+  await m.page.waitForSelector('dialog#confirm[open]');
+  assert.match(await m.page.textContent('dialog#confirm'), /handler → auditor/);
+  await m.page.click('#confirm-act');
   await m.page.waitForFunction(() => [...document.querySelectorAll('#staff-accounts tr')].some((r) => /added-portal/.test(r.textContent) && r.querySelector('select').value === 'auditor'));
   assert.equal(sql(srv.data, "SELECT role FROM staff WHERE login = 'added-portal@provider.example.jp'"), 'auditor');
   await m.page.locator('#staff-accounts tr', { hasText: 'added-portal@provider.example.jp' }).locator('button.staff-disable').click();
+  await m.page.waitForSelector('dialog#confirm[open]');
+  assert.match(await m.page.textContent('dialog#confirm'), /すぐにログアウトされ/);
+  await m.page.click('#confirm-act');
   await m.page.waitForSelector('#staff-accounts tr:has-text("added-portal") button.staff-enable');
   assert.equal(sql(srv.data, "SELECT status FROM staff WHERE login = 'added-portal@provider.example.jp'"), 'disabled');
   assert.match(await m.page.textContent('#organisations'), /Clinic A.*DPA-1 \(2026年11月1日\)/s, 'the outside organisations with their agreements, days in Japan');

@@ -140,6 +140,9 @@ test('R3.3 R3.4 R3.6 fhirclient: launch, sign in and approve in the portal, reco
   assert.match(listed, /けんこう血圧/);
   assert.match(listed, /測定値と健診の結果.*を読み、記録する/, 'what it may read and record, in words');
   await portal.click(`#revoke-${grant}`);
+  await portal.waitForSelector('dialog#confirm[open]');
+  assert.match(await portal.textContent('dialog#confirm'), /データを読めなくなります/);
+  await portal.click('#confirm-act');
   await portal.waitForSelector('#apps-message.ok');
   const after = await page.evaluate(() => window.readAgain());
   assert.equal(after.ok, false, 'the next read is refused at once');

@@ -1,7 +1,7 @@
 // Apps the person connects (SMART App Launch): the page an app sends them
 // to, where they see who asks for what and decide; and the list of the
 // apps they approved, each revoked with one button.
-import { h, message, view } from './dom.js';
+import { h, message, view, confirmAct } from './dom.js';
 import { api } from './api.js';
 import { t, pick, lang } from './i18n.js';
 import { loadPolicies, documentOf } from './public.js';
@@ -51,6 +51,8 @@ export async function apps() {
   const list = await api('GET', '/api/v1/me/apps');
   const out = h('p', { id: 'apps-message', role: 'status' });
   const revoke = (id) => async () => {
+    if (!(await confirmAct({ title: t('confirm_revoke_title'), consequences: [t('revoke_1'), t('revoke_2'), t('revoke_3')],
+      act: t('app_revoke'), cancel: t('confirm_cancel') }))) return;
     try {
       await api('DELETE', `/api/v1/me/apps/${encodeURIComponent(id)}`);
       await apps();

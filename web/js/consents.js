@@ -1,6 +1,6 @@
 // Consents (state per purpose, the dated history, grant and withdraw with
 // what changes said plainly) and who saw my data.
-import { h, message, view } from './dom.js';
+import { h, message, view, confirmAct } from './dom.js';
 import { api } from './api.js';
 import { t, pick } from './i18n.js';
 import { loadPolicies, providedKinds } from './public.js';
@@ -10,7 +10,14 @@ export async function consents() {
   const draw = view();
   const [c, p] = await Promise.all([api('GET', '/api/v1/me/consents'), loadPolicies()]);
   const out = h('p', { id: 'consent-message' });
+  // What a withdrawal does, said before it is done.
+  const consequences = (pp) => (pp.required ? [t('withdraw_required_1'), t('withdraw_required_2')]
+    : pp.recipient_group ? [t('withdraw_provision_1'), t('withdraw_provision_2')] : [t('withdraw_other_1')])
+    .concat(t('withdraw_again'));
   const decide = (code, decision) => async () => {
+    const pp = c.purposes.find((x) => x.code === code);
+    if (decision === 'withdraw' && !(await confirmAct({ title: `${t('confirm_withdraw_title')}: ${pick(pp.title)}`,
+      consequences: consequences(pp), act: t('withdraw'), cancel: t('confirm_cancel') }))) return;
     try {
       await api('POST', '/api/v1/me/consents', { decisions: [{ purpose: code, decision }], shown: p.documents.map((d) => d.sha256) });
       await consents();
@@ -20,6 +27,8 @@ export async function consents() {
     }
   };
   const suspend = (action) => async () => {
+    if (action === 'suspend' && !(await confirmAct({ title: t('confirm_suspend_title'),
+      consequences: [t('suspend_1'), t('suspend_2')], act: t('suspend'), cancel: t('confirm_cancel') }))) return;
     try {
       await api('POST', '/api/v1/me/suspensions', { purpose: '*', action });
       await consents();

@@ -50,3 +50,28 @@ export function refusal(el, e) {
   message(el, e.message);
   if (e.detail && e.detail !== e.message) el.append(' ', h('span', { lang: 'en', class: 'detail' }, `(${e.detail})`));
 }
+
+// Asks before an act with consequences: a modal dialog naming them, with
+// the act and a way out (Escape too). Resolves true only if the person
+// chose the act. The dialog is gone afterwards, focus back where it was.
+export function confirmAct({ title, consequences, act, cancel, id = 'confirm' }) {
+  return new Promise((resolve) => {
+    const back = document.activeElement;
+    const heading = `${id}-title`;
+    const dialog = h('dialog', { id, 'aria-labelledby': heading },
+      h('h2', { id: heading }, title),
+      h('ul', {}, consequences.map((c) => h('li', {}, c))));
+    const done = (yes) => {
+      dialog.close();
+      dialog.remove();
+      back?.focus?.();
+      resolve(yes);
+    };
+    const no = h('button', { type: 'button', class: 'secondary', id: `${id}-cancel`, onclick: () => done(false) }, cancel);
+    dialog.append(h('p', { class: 'actions' }, no, h('button', { type: 'button', class: 'danger', id: `${id}-act`, onclick: () => done(true) }, act)));
+    dialog.addEventListener('cancel', (ev) => { ev.preventDefault(); done(false); });
+    document.body.append(dialog);
+    dialog.showModal();
+    no.focus();
+  });
+}

@@ -97,10 +97,16 @@ export async function home() {
   // A purpose changed materially since the person consented: nothing is used
   // for it until they consent again, so say so where they land.
   const changed = consent.purposes.filter((pp) => pp.notice === 'changed-material' && pp.decision === 'grant');
+  // Use stopped by the person: said where they land, with the way back.
+  const withdrawn = consent.purposes.some((pp) => pp.required && pp.decision !== 'grant');
+  const stopped = consent.suspended_all || withdrawn;
   const otc = (otcB.entry || []).map((e) => e.resource);
   const supply = (d) => (d.daysSupply ? `${d.daysSupply.value}${d.daysSupply.unit}` : d.quantity ? `${d.quantity.value}${d.quantity.unit || ''}` : '');
   draw(
     h('h1', {}, t('home')),
+    stopped ? h('div', { class: 'warning', role: 'alert', id: 'use-stopped' },
+      h('p', {}, consent.suspended_all ? t('banner_suspended') : t('banner_withdrawn')),
+      h('p', {}, h('a', { href: '#/consents' }, t('banner_way_back')))) : [],
     changed.length ? h('div', { class: 'warning', role: 'alert', id: 'reconsent' },
       h('p', {}, `${t('reconsent')}: ${changed.map((pp) => pick(pp.title)).join('、')}`),
       h('p', {}, h('a', { href: '#/consents' }, t('reconsent_go')))) : [],

@@ -3,7 +3,7 @@
 // the page shows its refusal); the security officer and auditors read the
 // handling history with filters; the information-asset manager manages the
 // staff accounts and outside organisations, and reaches the policy page.
-import { h, show, message, view } from './dom.js';
+import { h, show, message, view, confirmAct } from './dom.js';
 import { api } from './api.js';
 import { t } from './i18n.js';
 import { organisations } from './organisations.js';
@@ -111,11 +111,19 @@ async function manager() {
   const shown = h('div', { id: 'staff-new' });
   const body = h('tbody', {});
   const row = (s) => h('tr', {}, h('td', {}, s.login), h('td', {},
-    h('select', { 'aria-label': `${s.login} role`, class: 'staff-role', onchange: (ev) => change({ action: 'role', login: s.login, role: ev.target.value }) },
+    h('select', { 'aria-label': `${s.login} role`, class: 'staff-role', onchange: async (ev) => {
+      const to = ev.target.value;
+      if (await confirmAct({ title: `${t('confirm_role_title')} ${s.login}: ${s.role} → ${to}`, consequences: [t('role_1')],
+        act: t('save'), cancel: t('confirm_cancel') })) change({ action: 'role', login: s.login, role: to });
+      else ev.target.value = s.role;
+    } },
       ROLES.map((r) => h('option', { value: r, selected: r === s.role }, r)))),
   h('td', {}, s.status),
   h('td', {}, s.status === 'active'
-    ? h('button', { type: 'button', class: 'secondary staff-disable', onclick: () => change({ action: 'disable', login: s.login }) }, t('disable'))
+    ? h('button', { type: 'button', class: 'secondary staff-disable', onclick: async () => {
+      if (await confirmAct({ title: `${t('confirm_disable_title')} ${s.login}`, consequences: [t('disable_1'), t('disable_2')],
+        act: t('disable'), cancel: t('confirm_cancel') })) change({ action: 'disable', login: s.login });
+    } }, t('disable'))
     : h('button', { type: 'button', class: 'staff-enable', onclick: () => change({ action: 'enable', login: s.login }) }, t('enable'))));
   const refresh = async () => {
     const list = await api('GET', '/api/v1/staff/accounts');
