@@ -83,6 +83,7 @@ void route_document(struct request *r);
 void route_staff_login(struct request *r);
 void route_staff_logout(struct request *r);
 void route_staff_reason(struct request *r);
+void route_staff_me(struct request *r);
 void route_audit(struct request *r);
 void route_audit_verify(struct request *r);
 void route_staff_accounts(struct request *r);

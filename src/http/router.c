@@ -47,6 +47,7 @@ static const struct route routes[] = {
     {"GET", "/fhir/.well-known/smart-configuration", ANY, ACT_COUNT, BODY_API, route_smart_configuration, NULL, 0},
     {"POST", "/api/v1/staff/login", ANY, ACT_STAFF_LOGIN, BODY_API, route_staff_login, NULL, 0},
     {"POST", "/api/v1/staff/logout", S, ACT_STAFF_LOGOUT, BODY_API, route_staff_logout, NULL, 0},
+    {"GET", "/api/v1/staff/me", S, ACT_COUNT, BODY_API, route_staff_me, NULL, 0},
 
     /* The person's own: consents, rights, imports, second factor. */
     {"GET", "/api/v1/me/consents", P, ACT_CONSENT_READ, BODY_API, route_consents_read, NULL, 0},

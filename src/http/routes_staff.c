@@ -51,7 +51,8 @@ void route_staff_reason(struct request *r)
         return;
     struct op *op;
     struct fault fault;
-    int rc = staff_reason(r->svc, &r->actor, json_get_str(o, "person"), json_get_str(o, "reason"), &op, &fault);
+    int rc = staff_reason(r->svc, &r->actor, json_get_str(o, "person"), json_get_str(o, "login"), json_get_str(o, "reason"),
+                          &op, &fault);
     json_object_put(o);
     if (rc != 0)
         return req_fault(r, &fault);
@@ -162,6 +163,16 @@ static void audit_verify_work(struct request *r)
 void route_audit_verify(struct request *r)
 {
     req_defer(r, audit_verify_work);
+}
+
+/* The signed-in staff member as the session says: every tab's header
+ * shows who is signed in and in which role. */
+void route_staff_me(struct request *r)
+{
+    if (buf_puts(&r->resp, "{\"id\":") || buf_json_str(&r->resp, r->actor.id) || buf_puts(&r->resp, ",\"role\":") ||
+        buf_json_str(&r->resp, r->actor.role) || buf_puts(&r->resp, "}"))
+        return req_refuse(r, F_INTERNAL, "out of memory");
+    req_reply(r, 200, "application/json; charset=utf-8");
 }
 
 void route_staff_logout(struct request *r)

@@ -329,8 +329,8 @@ int staff_login(struct service *svc, const struct actor *a, const char *login, c
                 const char *otp, const char *recovery, struct op **out, struct fault *fault);
 /* A handler states why they open person's data; the answer's reason_id is
  * sent with each request made under it (X-PHR-Reason), for 30 minutes. */
-int staff_reason(struct service *svc, const struct actor *a, const char *person, const char *reason, struct op **out,
-                 struct fault *fault);
+int staff_reason(struct service *svc, const struct actor *a, const char *person, const char *login, const char *reason,
+                 struct op **out, struct fault *fault);
 /* Ends every session of the signed-in staff member. */
 int staff_logout(struct service *svc, const struct actor *a, struct op **out, struct fault *fault);
 /* Lists staff as JSON; PHR_EPERM unless a manages staff. */

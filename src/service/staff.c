@@ -476,20 +476,36 @@ static int reason_render(struct op *o, struct buf *out)
     struct reason_op *r = (struct reason_op *)o;
     char exp[32];
     clock_format_ms(r->expires_at, exp);
-    return buf_puts(out, "{\"reason_id\":") || buf_json_str(out, o->res.id) ||
-                   buf_printf(out, ",\"expires_at\":\"%s\"}", exp)
+    return buf_puts(out, "{\"reason_id\":") || buf_json_str(out, o->res.id) || buf_puts(out, ",\"person\":") ||
+                   buf_json_str(out, r->subject) || buf_printf(out, ",\"expires_at\":\"%s\"}", exp)
                ? PHR_ENOMEM
                : PHR_OK;
 }
 
 static const struct op_ops reason_ops = {reason_commit, reason_render, NULL};
 
-int staff_reason(struct service *svc, const struct actor *a, const char *person, const char *reason, struct op **out,
-                 struct fault *fault)
+int staff_reason(struct service *svc, const struct actor *a, const char *person, const char *login, const char *reason,
+                 struct op **out, struct fault *fault)
 {
     *out = NULL;
+    /* A person calling about themselves gives their login, which they
+     * know; the id is the service's. Only a role that may open a named
+     * person's data looks a login up (the gate asked as for one named). */
+    char by_login[ID_LEN + 1] = "";
+    if (!person && login && gate_decide(a, ACT_REASON_OPEN, login) != GATE_DENY) {
+        int err = accounts_person_id(svc, login, by_login);
+        if (err == PHR_ENOTFOUND || err == PHR_EINVAL || (!err && !by_login[0])) {
+            if (service_refusal(svc, a, ACT_REASON_OPEN, NULL, "no-such-login", out, fault) != 0)
+                return -1;
+            op_refuse(*out, F_NOT_FOUND, "no person has this login");
+            return 0;
+        }
+        if (err)
+            return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
+        person = by_login;
+    }
     if (!person || !id_is_uuid(person))
-        return fault_set(fault, F_INVALID_VALUE, "person", "person must be a person id");
+        return fault_set(fault, F_INVALID_VALUE, "person", "give the person's login (login) or id (person)");
     if (gate_decide(a, ACT_REASON_OPEN, person) == GATE_DENY) {
         /* Another role asking for a person's data is on the record. */
         if (service_refusal(svc, a, ACT_REASON_OPEN, person, "role", out, fault) != 0)

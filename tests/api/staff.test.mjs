@@ -160,6 +160,24 @@ test('R2.2 a handler opens a person\'s data only under a reason of theirs that n
   assert.equal((await call(srv, 'POST', '/api/v1/staff/reasons', { token: staff.auditor.token, body: { person: alice.personId, reason: 'curious' } })).status, 403);
 });
 
+test('R2.2 a handler names the person by the login they give on the phone; an unknown login is 404 and recorded; other roles look nothing up', async () => {
+  const h = staff.handler;
+  const byLogin = await call(srv, 'POST', '/api/v1/staff/reasons', { token: h.token, body: { login: bob.login.toUpperCase(), reason: 'inquiry 5150' } });
+  assert.equal(byLogin.status, 201, byLogin.text);
+  assert.equal(byLogin.body.person, bob.personId, 'the login, as the person typed it at sign-up or not, names them');
+  const read = await call(srv, 'GET', `/fhir/Observation?patient=${byLogin.body.person}`, { token: h.token, headers: { 'x-phr-reason': byLogin.body.reason_id } });
+  assert.equal(read.status, 200, read.text);
+  const before = Number(sql(srv.data, `SELECT count(*) FROM audit WHERE actor = 'staff:${h.id}' AND result = 'deny'`));
+  const nobody = await call(srv, 'POST', '/api/v1/staff/reasons', { token: h.token, body: { login: 'nobody@example.jp', reason: 'inquiry 5151' } });
+  assert.equal(nobody.status, 404, nobody.text);
+  assert.equal(Number(sql(srv.data, `SELECT count(*) FROM audit WHERE actor = 'staff:${h.id}' AND result = 'deny'`)), before + 1);
+  for (const who of ['auditor', 'security-officer']) {
+    const r = await call(srv, 'POST', '/api/v1/staff/reasons', { token: staff[who].token, body: { login: bob.login, reason: 'curious' } });
+    assert.equal(r.status, 422, `${who}: no lookup, so no person: ${r.text}`);
+    assert.ok(!r.text.includes(bob.personId));
+  }
+});
+
 test('R2.3 auditors and the security officer read the handling history; nobody else does', async () => {
   for (const role of ['auditor', 'security-officer']) {
     const r = await call(srv, 'GET', `/api/v1/audit?person=${alice.personId}&limit=5`, { token: staff[role].token });

@@ -468,6 +468,12 @@ test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without 
   const login = uniqueLogin('patient');
   assert.equal((await call(srv, 'POST', '/api/v1/signup', { body: { login, password: PASSWORD } })).status, 201);
   const person = sql(srv.data, `SELECT id FROM persons WHERE login = '${login}'`);
+  const patientToken = (await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).body.token;
+  assert.equal((await decide(srv, patientToken, [{ purpose: 'service', decision: 'grant' }])).status, 201);
+  assert.equal((await call(srv, 'POST', '/fhir/Observation', { token: patientToken, body: { resourceType: 'Observation', status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] }, effectiveDateTime: '2026-12-05T05:22:00+09:00',
+    component: [[128, '8480-6'], [84, '8462-4']].map(([v, c]) => ({ code: { coding: [{ system: 'http://loinc.org', code: c }] },
+      valueQuantity: { value: v, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } })) } })).status, 201);
 
   const signIn = async (page, who) => {
     await page.goto(srv.url + '/#/staff/login');
@@ -485,10 +491,29 @@ test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without 
   const refused = await page.textContent('#handler-message');
   assert.match(refused, /^閲覧の理由を登録してから開いてください/);
   assert.doesNotMatch(refused, /X-PHR-Reason|\/api\//, 'the developer\'s hint is not shown');
+  // The person calling gives their login: the handler finds them by it, and reads names, values and Japan time.
+  await page.fill('#handler-person', login);
   await page.fill('#handler-reason', 'inquiry #4711 by phone');
   await page.click('#handler-open');
   await page.waitForSelector('#handler-message.ok');
+  const seen = await page.textContent('#handler-records');
+  assert.match(seen, /2026年12月5日 05:22/);
+  assert.match(seen, /血圧.*128 \/ 84 mmHg/);
+  assert.doesNotMatch(seen, /85354-9|T\d\d:|Z\b/, 'no codes, no ISO times');
+  assert.match(sql(srv.data, `SELECT reason FROM access_reasons WHERE person_id = '${person}'`), /4711/);
   await shoot(page, 'staff-handler');
+  // The header says who is signed in, in every tab, and signs out (issue 21 item 7).
+  assert.match(await page.textContent('#staff-session'), /職員: 取扱者/);
+  assert.equal(await page.locator('#nav a[href="#/record"]').count(), 0, 'not the person\'s menu');
+  const tab = await context.newPage();
+  await tab.goto(srv.url + '/#/staff');
+  await tab.waitForSelector('#staff-session');
+  assert.match(await tab.textContent('main h1'), /職員（取扱者）/);
+  await tab.click('#staff-signout');
+  await tab.waitForSelector('#staff-login');
+  await page.goto(srv.url + '/#/');
+  await page.goto(srv.url + '/#/staff');
+  await page.waitForSelector('#staff-login');
   await context.close();
 
   const a = await open();

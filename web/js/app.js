@@ -11,7 +11,7 @@ import { consents, access } from './consents.js';
 import { mydata } from './mydata.js';
 import { security } from './security.js';
 import { authorize, apps } from './apps.js';
-import { staffLogin, staffHome } from './staff.js';
+import { staffLogin, staffHome, staffNav } from './staff.js';
 import { policyAdmin } from './policy_admin.js';
 
 let signedIn = false;
@@ -75,7 +75,10 @@ async function route() {
     }
     if (hash === '#/staff/login') return staffLogin(() => { location.hash = '#/staff'; });
     if (hash === '#/staff') return await staffHome();
-    if (hash === '#/staff/policies') return await policyAdmin();
+    if (hash === '#/staff/policies') {
+      await staffNav();
+      return await policyAdmin();
+    }
     if (hash === '#/mydata' && signedIn) {
       return mydata(() => {
         signedIn = false;

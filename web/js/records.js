@@ -7,30 +7,9 @@ import { t, lang, pick } from './i18n.js';
 import { bpChart, lineChart } from './chart.js';
 import { checkupsByYear } from './checkups.js';
 import { dateTime, day, dayKey, inputValue, fromInput, inZone } from './time.js';
+import { name, valueText } from './observation.js';
 
 const LOINC = 'http://loinc.org';
-
-// Names of the vital-sign codes, for records sent without a display text.
-const NAMES = {
-  '85354-9': ['血圧', 'Blood pressure'], '29463-7': ['体重', 'Body weight'], '8302-2': ['身長', 'Body height'],
-  '39156-5': ['BMI', 'BMI'], '8310-5': ['体温', 'Body temperature'], '59408-5': ['SpO2', 'SpO2'],
-  '2708-6': ['SpO2（動脈血）', 'SpO2 (arterial)'], '8867-4': ['脈拍', 'Heart rate'], '2339-0': ['血糖', 'Glucose'],
-  '41653-7': ['血糖（自己測定）', 'Glucose (meter)'], '15074-8': ['血糖（mmol/L）', 'Glucose (mmol/L)'],
-  '55423-8': ['歩数', 'Steps'],
-};
-
-function name(o) {
-  const c = o.code.coding[0];
-  const n = NAMES[c.code];
-  return n ? (lang === 'en' ? n[1] : n[0]) : (c.display || c.code);
-}
-
-function valueText(o) {
-  if (o.valueQuantity) return `${o.valueQuantity.value} ${o.valueQuantity.unit || o.valueQuantity.code || ''}`;
-  if (o.component) return o.component.map((c) => c.valueQuantity?.value).join(' / ') + ' mmHg';
-  if (o.valueCodeableConcept) return o.valueCodeableConcept.coding?.[0]?.display || o.valueCodeableConcept.coding?.[0]?.code;
-  return o.valueString ?? '';
-}
 
 function when(o) {
   return dateTime(o.effectiveDateTime || o.effectivePeriod?.start || '');

@@ -5,9 +5,12 @@
 // staff accounts and outside organisations, and reaches the policy page.
 import { h, show, message, view, confirmAct } from './dom.js';
 import { api } from './api.js';
-import { t } from './i18n.js';
+import { t, lang } from './i18n.js';
 import { organisations } from './organisations.js';
 import { dateTime } from './time.js';
+import { name, valueText } from './observation.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function staffLogin(done) {
   const login = h('input', { id: 'staff-login', type: 'email', autocomplete: 'username' });
@@ -19,8 +22,7 @@ export function staffLogin(done) {
       onsubmit: async (ev) => {
         ev.preventDefault();
         try {
-          const r = await api('POST', '/api/v1/staff/login', { login: login.value, password: password.value, otp: otp.value });
-          sessionStorage.setItem('staffRole', r.role);
+          await api('POST', '/api/v1/staff/login', { login: login.value, password: password.value, otp: otp.value });
           done();
         } catch (e) {
           message(out, e.message);
@@ -43,14 +45,21 @@ function handler() {
     result.replaceChildren();
     try {
       const headers = {};
+      // The person's login (which they can tell over the phone), or their id.
+      const who = person.value.trim();
+      const asked = UUID.test(who) ? { person: who } : { login: who };
+      let id = who;
       if (reason.value.trim()) {
-        const r = await api('POST', '/api/v1/staff/reasons', { person: person.value.trim(), reason: reason.value.trim() });
+        const r = await api('POST', '/api/v1/staff/reasons', { ...asked, reason: reason.value.trim() });
         headers['X-PHR-Reason'] = r.reason_id;
+        id = r.person;
       }
-      const b = await api('GET', `/fhir/Observation?patient=${encodeURIComponent(person.value.trim())}&_sort=-date`, undefined, headers);
+      const b = await api('GET', `/fhir/Observation?patient=${encodeURIComponent(id)}&_sort=-date&_total=accurate`, undefined, headers);
       message(out, `${b.total ?? (b.entry || []).length} ${t('records')}`, true);
-      result.append(h('table', {}, h('tbody', {}, (b.entry || []).map((e) => h('tr', {},
-        h('td', {}, dateTime(e.resource.effectiveDateTime)), h('td', {}, e.resource.code.coding[0].code))))));
+      result.append(h('table', {},
+        h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('item')), h('th', {}, t('value')))),
+        h('tbody', {}, (b.entry || []).map((e) => h('tr', {},
+          h('td', {}, dateTime(e.resource.effectiveDateTime)), h('td', {}, name(e.resource)), h('td', {}, valueText(e.resource)))))));
     } catch (e) {
       message(out, e.message);
     }
@@ -161,12 +170,32 @@ async function manager() {
     h('p', {}, h('button', { type: 'submit', id: 'staff-add-submit' }, t('staff_add')))), shown];
 }
 
+const ROLE_NAMES = {
+  handler: ['取扱者', 'Handler'], 'security-officer': ['責任者', 'Security officer'], auditor: ['監査者', 'Auditor'],
+  'asset-manager': ['情報資産の管理者', 'Information-asset manager'],
+};
+const roleName = (r) => ROLE_NAMES[r]?.[lang === 'en' ? 1 : 0] ?? r;
+
+// The header on staff pages: who is signed in, as the session says (the
+// same in every tab), and signing out; not the person's menu.
+export async function staffNav() {
+  const me = await api('GET', '/api/v1/staff/me');
+  document.getElementById('nav').replaceChildren(
+    h('span', { id: 'staff-session' }, `${t('staff')}: ${roleName(me.role)}`),
+    h('a', { href: '#/staff', id: 'staff-home-link' }, t('home')),
+    h('a', {
+      href: '#/staff/login', id: 'staff-signout',
+      onclick: async () => { await api('POST', '/api/v1/staff/logout').catch(() => {}); },
+    }, t('signout')));
+  return me;
+}
+
 export async function staffHome() {
   const draw = view();
-  const role = sessionStorage.getItem('staffRole');
+  const { role } = await staffNav();
   const parts = role === 'handler' ? handler()
     : role === 'security-officer' || role === 'auditor' ? [auditor(), await organisations(false)]
       : role === 'asset-manager' ? [h('p', {}, h('a', { href: '#/staff/policies', id: 'policy-admin-link' }, t('policy_admin_link'))),
         await manager(), await organisations(true)] : [];
-  draw(h('h1', {}, `${t('staff')} (${role})`), parts);
+  draw(h('h1', {}, `${t('staff')}（${roleName(role)}）`), parts);
 }
