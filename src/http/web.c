@@ -37,6 +37,7 @@ static const struct {
     {"/js/time.js", "js/time.js", "text/javascript; charset=utf-8"},
     {"/js/errors.js", "js/errors.js", "text/javascript; charset=utf-8"},
     {"/js/observation.js", "js/observation.js", "text/javascript; charset=utf-8"},
+    {"/js/checksheet.js", "js/checksheet.js", "text/javascript; charset=utf-8"},
 };
 #define NFILES (sizeof files / sizeof files[0])
 

@@ -289,6 +289,23 @@ test('R3.1 the public pages render the policies in force, in Japanese and in Eng
   const footer = await page.textContent('footer');
   assert.match(footer, /Privacy policy/);
   assert.match(footer, /Checksheet/);
+  // The checksheet, inside the portal's layout (R5.3): none yet, then the approved one.
+  await page.click('#lang');
+  await page.click('footer a[href="#/checksheet"]');
+  await page.waitForSelector('#checksheet-none');
+  assert.match(await page.textContent('#checksheet-none'), /まだありません/);
+  const cli = (...args) => phr(['checksheet', ...args, '--data', srv.data, '--log-level', 'warn']);
+  const assessed = cli('assess', '--items', new URL('../../checksheet/items.json', import.meta.url).pathname);
+  assert.equal(assessed.status, 0, assessed.stderr);
+  assert.equal(cli('approve', '--id', String(JSON.parse(assessed.stdout).id), '--approver', 'Sato (security officer)').status, 0);
+  await page.goto(srv.url + '/#/');
+  await page.goto(srv.url + '/#/checksheet');
+  await page.waitForSelector('#checksheet-items');
+  assert.match(await page.textContent('main h1'), /チェックシート/);
+  assert.ok(await page.locator('#checksheet-items tbody tr').count() > 10);
+  assert.match(await page.textContent('main'), /承認 \d{4}年\d{1,2}月\d{1,2}日（Sato/);
+  assert.ok(await page.locator('header').count(), 'inside the layout');
+  await shoot(page, 'checksheet');
   await page.goto(srv.url + '/#/home');
   await page.waitForURL(/#\/login/);
   assert.deepEqual(problems, []);

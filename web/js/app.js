@@ -13,6 +13,7 @@ import { security } from './security.js';
 import { authorize, apps } from './apps.js';
 import { staffLogin, staffHome, staffNav } from './staff.js';
 import { policyAdmin } from './policy_admin.js';
+import { checksheet } from './checksheet.js';
 
 let signedIn = false;
 
@@ -53,6 +54,7 @@ async function route() {
   try {
     if (hash.startsWith('#/policy/')) return await policy(hash.slice(9));
     if (hash === '#/purposes') return await purposes();
+    if (hash === '#/checksheet' || hash.startsWith('#/checksheet/')) return await checksheet(hash.slice(13));
     if (hash === '#/signup') {
       return await signup(() => { signedIn = true; location.hash = '#/home'; });
     }

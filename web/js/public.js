@@ -27,7 +27,7 @@ export function landing(signedIn) {
     h('ul', {},
       ['terms', 'summary', 'privacy', 'anonymised'].map((k) => h('li', {}, h('a', { href: `#/policy/${k}` }, t(k)))),
       h('li', {}, h('a', { href: '#/purposes' }, t('purposes'))),
-      h('li', {}, h('a', { href: '/checksheet' }, t('checksheet')))),
+      h('li', {}, h('a', { href: '#/checksheet' }, t('checksheet')))),
   );
 }
 
