@@ -5,7 +5,7 @@
 #   scripts/deps.sh bench   the above plus wrk
 set -euo pipefail
 
-want=(gcc pkg-config meson ninja-build libmicrohttpd-dev libjson-c-dev libsqlite3-dev libpq-dev libsodium-dev liboath-dev libxml2-dev libzip-dev libqrencode-dev libcjose-dev libjansson-dev libcurl4-openssl-dev)
+want=(gcc pkg-config meson ninja-build libmicrohttpd-dev libjson-c-dev libsqlite3-dev libpq-dev libsodium-dev liboath-dev libxml2-dev libzip-dev zlib1g-dev libqrencode-dev libcjose-dev libjansson-dev libcurl4-openssl-dev)
 case "${1:-build}" in
   build) ;;
   test)  want+=(libcmocka-dev sqlite3 openssl clang libclang-rt-14-dev chromium fonts-ipafont-gothic unzip libxml2-utils postgresql-15 pgbouncer) ;;

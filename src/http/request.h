@@ -47,6 +47,7 @@ struct request {
 
     int status;
     const char *ctype;
+    int cacheable;                 /* a public file a client may keep and revalidate; else no-store */
     struct buf resp;
     struct buf headers;            /* "Name\0Value\0" pairs added to the answer */
     struct stream *stream;         /* a body produced piece by piece, or NULL */

@@ -2,6 +2,7 @@
  * public tables; and the portal's files. Errors are RFC 9457
  * problem+json. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <json-c/json.h>
@@ -149,21 +150,40 @@ void route_logout(struct request *r)
     req_submit(r, op, finish_logout);
 }
 
-/* Any other path: the portal's files, read with GET. */
+/* Whether the client takes gzip (and did not refuse it with q=0). */
+static int takes_gzip(const char *accept)
+{
+    const char *g = accept ? strstr(accept, "gzip") : NULL;
+    if (!g)
+        return 0;
+    const char *q = strstr(g, "q=");
+    return !(q && q < g + strcspn(g, ",") && strtod(q + 2, NULL) == 0);
+}
+
+/* Any other path: the portal's files, read with GET: revalidated by their
+ * ETag (a 304 costs no body), gzipped for a client that takes it. */
 void route_portal(struct request *r)
 {
-    size_t len;
-    const char *ctype;
-    const char *body = web_file(r->srv->web, r->path, &len, &ctype);
-    if (body && strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+    struct web_file f;
+    int found = web_find(r->srv->web, r->path, &f) == 0;
+    if (found && strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
         r->route = "(portal)";
         return req_refuse(r, F_METHOD_NOT_ALLOWED, "the portal's files are read with GET");
     }
-    if (body) {
+    if (found) {
         r->route = "(portal)";
-        if (buf_append(&r->resp, body, len))
+        r->cacheable = 1;
+        req_add_header(r, "ETag", f.etag);
+        req_add_header(r, "Vary", "Accept-Encoding");
+        const char *known = req_header(r, "If-None-Match");
+        if (known && strstr(known, f.etag))
+            return req_reply(r, 304, NULL);
+        int gz = f.gz && takes_gzip(req_header(r, "Accept-Encoding"));
+        if (gz)
+            req_add_header(r, "Content-Encoding", "gzip");
+        if (buf_append(&r->resp, gz ? f.gz : f.body, gz ? f.gz_len : f.len))
             return req_refuse(r, F_INTERNAL, "out of memory");
-        return req_reply(r, 200, ctype);
+        return req_reply(r, 200, f.ctype);
     }
     r->route = "(not found)";
     buf_puts(&r->resp, "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>404</title>"

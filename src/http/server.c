@@ -114,7 +114,7 @@ static enum MHD_Result queue(struct request *r)
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control", r->cacheable ? "no-cache" : "no-store");
     MHD_add_response_header(resp, "X-Request-Id", r->id);
     if (r->srv->cfg.tls_cert_pem)
         MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");

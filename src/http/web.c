@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
+#include <zlib.h>
 
 #include "util/buf.h"
 #include "util/err.h"
@@ -42,8 +44,40 @@ static const struct {
 #define NFILES (sizeof files / sizeof files[0])
 
 struct web {
-    struct buf body[NFILES];
+    struct buf body[NFILES], gz[NFILES];
+    char etag[NFILES][36];
 };
+
+/* The file gzipped (RFC 1952), at the best level: made once, sent often. */
+static int gzip_of(const struct buf *in, struct buf *out)
+{
+    z_stream z = {0};
+    if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        return PHR_ENOMEM;
+    uLong bound = deflateBound(&z, (uLong)in->len);
+    int err = buf_reserve(out, (size_t)bound) ? PHR_ENOMEM : PHR_OK;
+    if (!err) {
+        z.next_in = (Bytef *)(in->data ? in->data : "");
+        z.avail_in = (uInt)in->len;
+        z.next_out = (Bytef *)out->data;
+        z.avail_out = (uInt)bound;
+        err = deflate(&z, Z_FINISH) == Z_STREAM_END ? PHR_OK : PHR_EIO;
+        out->len = bound - z.avail_out;
+    }
+    deflateEnd(&z);
+    return err;
+}
+
+/* "<first 16 bytes of the SHA-256, hex>", quoted as an ETag is. */
+static void etag_of(const struct buf *in, char out[36])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)(in->data ? in->data : ""), in->len);
+    out[0] = '"';
+    sodium_bin2hex(out + 1, 33, h, 16);
+    out[33] = '"';
+    out[34] = '\0';
+}
 
 static int read_all(const char *path, struct buf *out)
 {
@@ -71,6 +105,10 @@ int web_load(const char *dir, struct web **out)
     for (size_t i = 0; i < NFILES; i++) {
         struct buf path = {0};
         int err = buf_printf(&path, "%s/%s", dir, files[i].file) ? PHR_ENOMEM : read_all(path.data, &w->body[i]);
+        if (!err)
+            err = gzip_of(&w->body[i], &w->gz[i]);
+        if (!err)
+            etag_of(&w->body[i], w->etag[i]);
         if (err)
             log_event(LOG_ERROR, "web.load", "file", path.len ? path.data : files[i].file, "error", phr_strerror(err),
                       "hint", "give the portal's directory with --web", NULL);
@@ -88,18 +126,21 @@ void web_free(struct web *w)
 {
     if (!w)
         return;
-    for (size_t i = 0; i < NFILES; i++)
+    for (size_t i = 0; i < NFILES; i++) {
         buf_free(&w->body[i]);
+        buf_free(&w->gz[i]);
+    }
     free(w);
 }
 
-const char *web_file(const struct web *w, const char *path, size_t *len, const char **ctype)
+int web_find(const struct web *w, const char *path, struct web_file *out)
 {
     for (size_t i = 0; w && i < NFILES; i++)
         if (!strcmp(path, files[i].path)) {
-            *len = w->body[i].len;
-            *ctype = files[i].ctype;
-            return w->body[i].data;
+            *out = (struct web_file){.body = w->body[i].data ? w->body[i].data : "", .len = w->body[i].len,
+                                     .gz = w->gz[i].data, .gz_len = w->gz[i].len, .ctype = files[i].ctype,
+                                     .etag = w->etag[i]};
+            return 0;
         }
-    return NULL;
+    return -1;
 }

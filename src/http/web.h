@@ -12,7 +12,15 @@ struct web;
  * if one is missing. */
 int web_load(const char *dir, struct web **out);
 void web_free(struct web *w);
-/* The file for a request path ("/" is index.html), or NULL. */
-const char *web_file(const struct web *w, const char *path, size_t *len, const char **ctype);
+/* A file as it is served: its bytes, the same gzipped (sent to a client
+ * that takes gzip), its type and its ETag (a digest of its bytes: a client
+ * revalidates, and a file changed by an upgrade is a new one). */
+struct web_file {
+    const char *body, *gz, *ctype, *etag;
+    size_t len, gz_len;
+};
+
+/* The file for a request path ("/" is index.html): 0, or -1 if none. */
+int web_find(const struct web *w, const char *path, struct web_file *out);
 
 #endif

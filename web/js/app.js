@@ -1,19 +1,26 @@
 // The portal: one page, views chosen by the URL's fragment (#/home …), each
 // drawn from the APIs with the session cookie the sign-in set.
-import { h, show, startView } from './dom.js';
+import { h, show, startView, viewToken } from './dom.js';
 import { api } from './api.js';
 import { t, lang, toggle } from './i18n.js';
 import { landing, policy, purposes } from './public.js';
 import { signup, signin } from './account.js';
-import { home, record } from './records.js';
-import { checkupEntry } from './checkup_entry.js';
-import { consents, access } from './consents.js';
-import { mydata } from './mydata.js';
-import { security } from './security.js';
-import { authorize, apps } from './apps.js';
-import { staffLogin, staffHome, staffNav } from './staff.js';
-import { policyAdmin } from './policy_admin.js';
-import { checksheet } from './checksheet.js';
+
+// A view's module is fetched when the view is first opened: the landing
+// page and sign-in load what they need, not the charts or the staff pages.
+const lazy = (file, name) => async (...args) => {
+  const mine = viewToken();
+  const mod = await import(`./${file}`);
+  return mine === viewToken() ? mod[name](...args) : undefined;
+};
+const home = lazy('records.js', 'home'), record = lazy('records.js', 'record');
+const checkupEntry = lazy('checkup_entry.js', 'checkupEntry');
+const consents = lazy('consents.js', 'consents'), access = lazy('consents.js', 'access');
+const mydata = lazy('mydata.js', 'mydata'), security = lazy('security.js', 'security');
+const authorize = lazy('apps.js', 'authorize'), apps = lazy('apps.js', 'apps');
+const staffLogin = lazy('staff.js', 'staffLogin'), staffHome = lazy('staff.js', 'staffHome');
+const staffNav = lazy('staff.js', 'staffNav'), policyAdmin = lazy('policy_admin.js', 'policyAdmin');
+const checksheet = lazy('checksheet.js', 'checksheet');
 
 let signedIn = false;
 
@@ -75,14 +82,14 @@ async function route() {
         if (notices.length) sessionStorage.setItem('notices', JSON.stringify(notices));
       });
     }
-    if (hash === '#/staff/login') return staffLogin(() => { location.hash = '#/staff'; });
+    if (hash === '#/staff/login') return await staffLogin(() => { location.hash = '#/staff'; });
     if (hash === '#/staff') return await staffHome();
     if (hash === '#/staff/policies') {
       await staffNav();
       return await policyAdmin();
     }
     if (hash === '#/mydata' && signedIn) {
-      return mydata(() => {
+      return await mydata(() => {
         signedIn = false;
         nav();
         show(h('h1', {}, t('erase')), h('p', { class: 'ok', id: 'erased' }, t('erased')));

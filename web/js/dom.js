@@ -31,6 +31,11 @@ let current = 0;
 export function startView() {
   current += 1;
 }
+// Which view is current: a view whose module is still loading checks it
+// before it starts (app.js), as a drawn view checks it before it draws.
+export function viewToken() {
+  return current;
+}
 export function view() {
   const mine = current;
   return (...children) => {
