@@ -737,3 +737,47 @@ test('R1.1 times: a value is measured when the person says (or when they save), 
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('R2.9 phone first: nothing wider than 320 px, the header in view, 44 px targets, a title per view, a focus ring of 3:1', async () => {
+  const { page, context, problems } = await open({ width: 320, height: 640 });
+  const token = await signedIn(page, 'phone');
+  for (let d = 1; d <= 9; d++) {
+    await call(srv, 'POST', '/fhir/Observation', { token, body: { resourceType: 'Observation', status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '55423-8' }] }, effectiveDateTime: `2026-12-0${d}T21:00:00+09:00`,
+      valueQuantity: { value: 8000 + d * 100, unit: 'steps', system: 'http://unitsofmeasure.org', code: '{steps}' } } });
+  }
+  const views = { '#/home': /ホーム/, '#/record': /記録/, '#/consents': /同意/, '#/access': /記録/, '#/mydata': /データ/, '#/security': /./ };
+  for (const [hash, title] of Object.entries(views)) {
+    await page.goto(srv.url + '/' + hash);
+    await page.waitForSelector('main h1');
+    await page.waitForTimeout(100);
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(wide <= 320, `${hash}: ${wide} px wide`);
+    assert.match(await page.title(), title);
+    assert.match(await page.title(), / \| PHR$/);
+    const small = await page.evaluate(() => [...document.querySelectorAll('#nav a, main button, main select')]
+      .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().height < 44).map((el) => el.id || el.textContent));
+    assert.deepEqual(small, [], `${hash}: targets under 44 px`);
+  }
+  // Scrolled down, the header is still there.
+  await page.goto(srv.url + '/#/home');
+  await page.waitForSelector('main h1');
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  assert.equal(await page.evaluate(() => Math.round(document.querySelector('header.top').getBoundingClientRect().top)), 0);
+  // Japanese words are not split inside.
+  assert.equal(await page.evaluate(() => getComputedStyle(document.body).wordBreak), 'keep-all');
+  // The focus ring against the page.
+  await page.keyboard.press('Tab');
+  const ring = await page.evaluate(() => {
+    const el = document.activeElement;
+    const c = getComputedStyle(el).outlineColor.match(/\d+/g).map(Number);
+    const lum = c.slice(0, 3).map((v) => { const x = v / 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; })
+      .reduce((a, x, i) => a + x * [0.2126, 0.7152, 0.0722][i], 0);
+    return { style: getComputedStyle(el).outlineStyle, ratio: 1.05 / (lum + 0.05) };
+  });
+  assert.equal(ring.style, 'solid');
+  assert.ok(ring.ratio >= 3, `focus ring ${ring.ratio.toFixed(2)}:1`);
+  await shoot(page, 'home-phone-320');
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -20,7 +20,12 @@ export function h(tag, attrs = {}, ...children) {
 export function show(...children) {
   const main = document.getElementById('main');
   main.replaceChildren(...children.flat(Infinity));
-  main.focus();
+  // The tab's title names the view; focus goes to it without scrolling the
+  // header away.
+  const heading = main.querySelector('h1')?.textContent;
+  document.title = heading ? `${heading} | PHR` : 'PHR';
+  main.focus({ preventScroll: true });
+  window.scrollTo(0, 0);
 }
 
 // Views load asynchronously: one that finishes after the person has moved
