@@ -40,6 +40,7 @@ static const struct {
     {"/js/errors.js", "js/errors.js", "text/javascript; charset=utf-8"},
     {"/js/observation.js", "js/observation.js", "text/javascript; charset=utf-8"},
     {"/js/checksheet.js", "js/checksheet.js", "text/javascript; charset=utf-8"},
+    {"/js/dashboard.js", "js/dashboard.js", "text/javascript; charset=utf-8"},
 };
 #define NFILES (sizeof files / sizeof files[0])
 

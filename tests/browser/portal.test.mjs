@@ -141,6 +141,10 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 R2.9 a person signs up with consent, records, se
   assert.equal(sql(srv.data, `SELECT group_concat(purpose) FROM (SELECT purpose FROM consent_state WHERE person_id = '${person}' AND decision = 'grant' ORDER BY purpose)`),
     'provision-partners,service');
 
+  // A new person's home: the ways to begin, not a page of empty sections.
+  await page.waitForSelector('#onboarding');
+  assert.equal(await page.locator('#onboarding a').count(), 3);
+  assert.doesNotMatch(await page.textContent('main'), /まだ記録がありません/);
   // A measurement, checked in the page first, then seen in the chart and its table.
   await page.goto(srv.url + '/#/record');
   await page.fill('#record-sys', '350');
@@ -166,8 +170,16 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 R2.9 a person signs up with consent, records, se
   await page.click('#record-submit');
   await page.waitForSelector('#record-message.ok');
   await page.goto(srv.url + '/#/home');
-  await page.waitForSelector('#bp-table');
+  await page.waitForSelector('#bp-table', { state: 'attached' });
   assert.match(await page.textContent('#bp-table'), /132/);
+  // The dashboard (issue 21 item 5): the latest pressure with its class under JSH's home thresholds
+  // (132 is 高値, 85 is I度: the higher), the line at 135/85, the table folded under its chart.
+  assert.match(await page.textContent('#card-bp'), /132 \/ 85 mmHg.*I度高血圧/s);
+  assert.equal(await page.locator('svg.chart line.ref').count(), 2);
+  assert.equal(await page.locator('#bp-table').isVisible(), false);
+  await page.locator('details.as-table summary').first().click();
+  assert.equal(await page.locator('#bp-table').isVisible(), true);
+  assert.equal(await page.locator('#onboarding').count(), 0);
   assert.match(await page.textContent('#weight-table'), /61.2/);
   assert.ok(await page.locator('svg.chart circle').count() >= 2);
   await shoot(page, 'home');
@@ -182,7 +194,7 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 R2.9 a person signs up with consent, records, se
   const hist = await call(srv, 'GET', `/fhir/Observation/${id}/_history`, { token: (await call(srv, 'POST', '/api/v1/login', { body: { login, password: PASSWORD } })).body.token });
   assert.deepEqual(hist.body.entry.map((e) => e.resource.valueQuantity.value).sort(), [61.2, 61.4]);
   await page.goto(srv.url + '/#/home');
-  await page.waitForSelector('#weight-table');
+  await page.waitForSelector('#weight-table', { state: 'attached' });
   assert.match(await page.textContent('#weight-table'), /61.4/);
 
   // A recipient reads under the consent; after withdrawal in the portal it finds nothing.

@@ -8,6 +8,7 @@ import { bpChart, lineChart } from './chart.js';
 import { checkupsByYear } from './checkups.js';
 import { dateTime, day, dayKey, inputValue, fromInput, inZone } from './time.js';
 import { name, valueText } from './observation.js';
+import { summaryCards, onboarding } from './dashboard.js';
 
 const LOINC = 'http://loinc.org';
 
@@ -37,15 +38,20 @@ function series(obs, code, unit) {
     .map((o) => ({ t: Date.parse(o.effectiveDateTime), when: when(o), v: o.valueQuantity.value })).reverse();
 }
 
-// A chart with the same values as a table beside it.
+// The same values as a table, folded under the chart it belongs to.
+function asTable(table) {
+  return h('details', { class: 'as-table' }, h('summary', {}, t('as_table')), table);
+}
+
+// A chart with the same values as a table beside it; nothing if there are none.
 function valueChart(points, title, id, unit) {
-  if (!points.length) return [h('h2', {}, title), h('p', {}, t('none'))];
+  if (!points.length) return [];
   const values = points.map((p) => p.v), lo = Math.min(...values), hi = Math.max(...values), pad = Math.max(1, (hi - lo) * 0.1);
   return [h('h2', {}, title), lineChart(points, [['v', 'dia']], title, lo - pad, hi + pad),
-    h('table', { id },
+    asTable(h('table', { id },
       h('caption', { class: 'visually-hidden' }, title),
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, `${t('value')} (${unit})`))),
-      h('tbody', {}, points.map((p) => h('tr', {}, h('td', {}, p.when), h('td', {}, p.v)))))];
+      h('tbody', {}, points.map((p) => h('tr', {}, h('td', {}, p.when), h('td', {}, p.v))))))];
 }
 
 export async function home() {
@@ -80,6 +86,9 @@ export async function home() {
   const withdrawn = consent.purposes.some((pp) => pp.required && pp.decision !== 'grant');
   const stopped = consent.suspended_all || withdrawn;
   const otc = (otcB.entry || []).map((e) => e.resource);
+  // Nothing kept at all (not just nothing in the period): the ways to begin.
+  const nothingYet = !obs.length && !checkups.length && !dispensed.length && !otc.length &&
+    (!since || (await api('GET', '/fhir/Observation?_summary=count')).total === 0);
   const supply = (d) => (d.daysSupply ? `${d.daysSupply.value}${d.daysSupply.unit}` : d.quantity ? `${d.quantity.value}${d.quantity.unit || ''}` : '');
   draw(
     h('h1', {}, t('home')),
@@ -89,44 +98,39 @@ export async function home() {
     changed.length ? h('div', { class: 'warning', role: 'alert', id: 'reconsent' },
       h('p', {}, `${t('reconsent')}: ${changed.map((pp) => pick(pp.title)).join('、')}`),
       h('p', {}, h('a', { href: '#/consents' }, t('reconsent_go')))) : [],
-    h('h2', {}, t('latest')),
-    obs.length ? h('table', { id: 'latest' },
+    nothingYet ? onboarding() : summaryCards({ bp, weights, steps, checkups }),
+    obs.length ? [h('h2', {}, t('latest')), h('table', { id: 'latest' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('item')), h('th', {}, t('value')), h('th', {}, ''))),
       h('tbody', {}, obs.slice(0, 8).map((o) => h('tr', {}, h('td', {}, when(o)),
         h('td', {}, name(o)), h('td', {}, valueText(o)),
-        h('td', {}, kindOf(o) ? h('a', { href: `#/record/${o.id}`, class: 'correct' }, t('correct')) : '')))))
-      : h('p', {}, t('none')),
-    h('p', {}, h('label', { for: 'range' }, `${t('range')} `), range),
-    h('p', { id: 'shown', class: 'muted' }, obs.length
-      ? (lang === 'en' ? `${t('shown')}: ${obs.length} (${day(obs[obs.length - 1].effectiveDateTime)} – ${day(obs[0].effectiveDateTime)})`
-        : `${t('shown')}: ${obs.length}件（${day(obs[obs.length - 1].effectiveDateTime)}〜${day(obs[0].effectiveDateTime)}）`)
-      : t('none')),
-    h('h2', {}, t('chart_bp')),
-    bp.length ? [bpChart(bp, t('chart_bp')),
-      h('table', { id: 'bp-table' },
+        h('td', {}, kindOf(o) ? h('a', { href: `#/record/${o.id}`, class: 'correct' }, t('correct')) : '')))))] : [],
+    nothingYet ? [] : [h('p', {}, h('label', { for: 'range' }, `${t('range')} `), range),
+      h('p', { id: 'shown', class: 'muted' }, obs.length
+        ? (lang === 'en' ? `${t('shown')}: ${obs.length} (${day(obs[obs.length - 1].effectiveDateTime)} – ${day(obs[0].effectiveDateTime)})`
+          : `${t('shown')}: ${obs.length}件（${day(obs[obs.length - 1].effectiveDateTime)}〜${day(obs[0].effectiveDateTime)}）`)
+        : t('none_in_range'))],
+    bp.length ? [h('h2', {}, t('chart_bp')), bpChart(bp, t('chart_bp')),
+      asTable(h('table', { id: 'bp-table' },
         h('caption', { class: 'visually-hidden' }, t('chart_bp')),
         h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('systolic')), h('th', {}, t('diastolic')))),
-        h('tbody', {}, bp.map((p) => h('tr', {}, h('td', {}, p.when), h('td', {}, p.sys), h('td', {}, p.dia)))))]
-      : h('p', {}, t('none')),
-    h('h2', {}, t('chart_weight')),
-    weights.length ? [lineChart(weights, [['w', 'dia']], t('chart_weight'), weights[0].w - 2, weights[0].w + 2),
-      h('table', { id: 'weight-table' },
+        h('tbody', {}, bp.map((p) => h('tr', {}, h('td', {}, p.when), h('td', {}, p.sys), h('td', {}, p.dia))))))] : [],
+    weights.length ? [h('h2', {}, t('chart_weight')), lineChart(weights, [['w', 'dia']], t('chart_weight'), weights[0].w - 2, weights[0].w + 2),
+      asTable(h('table', { id: 'weight-table' },
         h('caption', { class: 'visually-hidden' }, t('chart_weight')),
         h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, `${t('weight')} (kg)`))),
-        h('tbody', {}, weights.map((p) => h('tr', {}, h('td', {}, p.when), h('td', {}, p.w)))))]
-      : h('p', {}, t('none')),
+        h('tbody', {}, weights.map((p) => h('tr', {}, h('td', {}, p.when), h('td', {}, p.w))))))] : [],
     valueChart(glucose, t('chart_glucose'), 'glucose-table', 'mg/dL'),
     valueChart(steps, t('chart_steps'), 'steps-table', t('steps_unit')),
     h('h2', {}, t('checkups')),
-    checkupsByYear(checkups),
+    checkups.length ? checkupsByYear(checkups) : [],
     h('p', {}, h('a', { href: '#/checkup-entry', id: 'checkup-entry-link' }, t('enter_checkup'))),
-    h('h2', {}, t('medication')),
+    dispensed.length || otc.length ? h('h2', {}, t('medication')) : [],
     dispensed.length ? h('table', { id: 'medication' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('medicine')), h('th', {}, t('usage')),
         h('th', {}, t('supply')), h('th', {}, t('pharmacy')))),
       h('tbody', {}, dispensed.map((d) => h('tr', {}, h('td', {}, day(d.whenHandedOver)), h('td', {}, d.medicationCodeableConcept.text),
         h('td', {}, d.dosageInstruction?.[0]?.text || ''), h('td', {}, supply(d)), h('td', {}, d.performer?.[0]?.actor?.display || '')))))
-      : h('p', {}, t('none')),
+      : [],
     otc.length ? [h('h3', {}, t('otc')), h('ul', { id: 'otc' }, otc.map((s) => h('li', {},
       `${s.medicationCodeableConcept.text}${s.effectivePeriod ? ` (${day(s.effectivePeriod.start)}〜${day(s.effectivePeriod.end)})` : ''}`)))]
       : [],
