@@ -447,6 +447,10 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   const meds = await page.textContent('#medication');
   assert.match(meds, /ロキソニン錠６０ｍｇ/);
   assert.match(meds, /14日/);
+  // Grouped by dispensing, the day and the pharmacy heading each (as an お薬手帳 shows them).
+  const headings = await page.locator('#medication .dispensing h3').allTextContents();
+  assert.ok(headings.length >= 1 && headings.every((x) => /^\d{4}年\d{1,2}月\d{1,2}日/.test(x)), headings.join(' | '));
+  assert.equal(new Set(headings).size, headings.length, 'one heading per dispensing');
   assert.match(await page.textContent('#checkups'), /身長/);
   assert.deepEqual(await page.locator('#checkups h3').allTextContents(), ['2026年', '2020年'], 'per year, newest first');
   const hba1c = page.locator('#checkups tr', { hasText: 'HbA1c' });

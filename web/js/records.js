@@ -125,16 +125,28 @@ export async function home() {
     checkups.length ? checkupsByYear(checkups) : [],
     h('p', {}, h('a', { href: '#/checkup-entry', id: 'checkup-entry-link' }, t('enter_checkup'))),
     dispensed.length || otc.length ? h('h2', {}, t('medication')) : [],
-    dispensed.length ? h('table', { id: 'medication' },
-      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('medicine')), h('th', {}, t('usage')),
-        h('th', {}, t('supply')), h('th', {}, t('pharmacy')))),
-      h('tbody', {}, dispensed.map((d) => h('tr', {}, h('td', {}, day(d.whenHandedOver)), h('td', {}, d.medicationCodeableConcept.text),
-        h('td', {}, d.dosageInstruction?.[0]?.text || ''), h('td', {}, supply(d)), h('td', {}, d.performer?.[0]?.actor?.display || '')))))
-      : [],
+    dispensed.length ? h('div', { id: 'medication' }, dispensings(dispensed).map((g) => h('div', { class: 'card dispensing' },
+      h('h3', {}, `${day(g.when)}${g.pharmacy ? ` ・ ${g.pharmacy}` : ''}`),
+      h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, t('medicine')), h('th', {}, t('usage')), h('th', {}, t('supply')))),
+        h('tbody', {}, g.items.map((d) => h('tr', {}, h('td', {}, d.medicationCodeableConcept.text),
+          h('td', {}, d.dosageInstruction?.[0]?.text || ''), h('td', {}, supply(d))))))))) : [],
     otc.length ? [h('h3', {}, t('otc')), h('ul', { id: 'otc' }, otc.map((s) => h('li', {},
       `${s.medicationCodeableConcept.text}${s.effectivePeriod ? ` (${day(s.effectivePeriod.start)}〜${day(s.effectivePeriod.end)})` : ''}`)))]
       : [],
   );
+}
+
+// Medicines as they were handed over: one group per day and pharmacy, as
+// an お薬手帳 shows a dispensing; newest first.
+function dispensings(dispensed) {
+  const groups = new Map();
+  for (const d of dispensed) {
+    const pharmacy = d.performer?.[0]?.actor?.display || '';
+    const key = `${d.whenHandedOver}|${pharmacy}`;
+    if (!groups.has(key)) groups.set(key, { when: d.whenHandedOver, pharmacy, items: [] });
+    groups.get(key).items.push(d);
+  }
+  return [...groups.values()];
 }
 
 // The limits the server also enforces, checked here first so that a typo
