@@ -105,11 +105,23 @@ async function signedIn(page, tag) {
   return token;
 }
 
+// axe-core (Deque) over the page as it stands: every violation, serious
+// or not, named with the elements it found. Run through the debugger, so
+// that the page's own strict CSP still holds for everything else.
+const AXE = readFileSync(new URL('../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+async function axeViolations(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
+}
+
 async function shoot(page, name) {
+  assert.deepEqual(await axeViolations(page), [], `${name}: axe-core`);
   assert.deepEqual(await unnamed(page), [], `${name}: controls without a name`);
   assert.deepEqual(await lowContrast(page), [], `${name}: text under 4.5:1 contrast`);
   for (const [w, hgt, suffix] of [[390, 844, 'phone'], [1280, 800, 'desktop']]) {
     await page.setViewportSize({ width: w, height: hgt });
+    await page.evaluate(() => window.scrollTo(0, 0)); // the sticky header where it belongs in a whole-page picture
     await page.screenshot({ path: `${SHOTS}${name}-${suffix}.png`, fullPage: true });
   }
 }

@@ -26,7 +26,7 @@ export function summaryCards({ bp, weights, steps, checkups }) {
   const last = bp[bp.length - 1];
   if (last) {
     const k = bpClass(last.sys, last.dia);
-    cards.push(card('card-bp', t('chart_bp'), h('p', { class: 'big' }, `${last.sys} / ${last.dia} mmHg`),
+    cards.push(card('card-bp', t('bp'), h('p', { class: 'big' }, `${last.sys} / ${last.dia} mmHg`),
       h('p', { class: k >= 3 ? 'error' : '' }, BP_CLASSES[k][lang === 'en' ? 1 : 0]),
       h('p', { class: 'muted' }, `${last.when} ・ ${t('bp_class_note')}`)));
   }
@@ -34,13 +34,13 @@ export function summaryCards({ bp, weights, steps, checkups }) {
   if (w) {
     const weekAgo = [...weights].reverse().find((p) => p.t <= w.t - 6.5 * 86400000);
     const delta = weekAgo ? Math.round((w.w - weekAgo.w) * 10) / 10 : null;
-    cards.push(card('card-weight', t('chart_weight'), h('p', { class: 'big' }, `${w.w} kg`),
+    cards.push(card('card-weight', t('weight'), h('p', { class: 'big' }, `${w.w} kg`),
       h('p', { class: 'muted' }, delta === null ? w.when : `${t('week_change')} ${delta > 0 ? '+' : ''}${delta} kg`)));
   }
   const today = dayKey(Date.now());
   const todaySteps = steps.filter((p) => dayKey(p.t) === today).reduce((a, p) => a + p.v, 0);
   if (steps.length) {
-    cards.push(card('card-steps', t('chart_steps'), h('p', { class: 'big' }, `${todaySteps.toLocaleString()} ${t('steps_unit')}`),
+    cards.push(card('card-steps', t('steps'), h('p', { class: 'big' }, `${todaySteps.toLocaleString()} ${t('steps_unit')}`),
       h('progress', { max: STEPS_GOAL, value: Math.min(todaySteps, STEPS_GOAL), 'aria-label': t('steps_goal') }),
       h('p', { class: 'muted' }, `${t('steps_goal')} ${STEPS_GOAL.toLocaleString()} ${t('steps_unit')}`)));
   }
@@ -50,7 +50,7 @@ export function summaryCards({ bp, weights, steps, checkups }) {
     cards.push(card('card-checkup', t('next_checkup'), h('p', { class: 'big' }, day(due.getTime())),
       h('p', { class: 'muted' }, `${t('last_checkup')} ${day(lastCheckup)}`)));
   }
-  return cards.length ? h('div', { class: 'cards', id: 'summary' }, cards) : [];
+  return cards.length ? [h('h2', {}, t('at_a_glance')), h('div', { class: 'cards', id: 'summary' }, cards)] : [];
 }
 
 export function onboarding() {

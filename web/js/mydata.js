@@ -21,7 +21,8 @@ export function mydata(onErased) {
     try {
       const docs = ((await api('GET', '/fhir/DocumentReference?_sort=-date&_count=100')).entry || []).map((e) => e.resource);
       originals.replaceChildren(docs.length ? h('table', {},
-        h('thead', {}, h('tr', {}, [t('document'), t('imported_on'), t('size'), ''].map((c) => h('th', {}, c)))),
+        h('thead', {}, h('tr', {}, [t('document'), t('imported_on'), t('size')].map((c) => h('th', {}, c)),
+          h('th', {}, h('span', { class: 'visually-hidden' }, t('download'))))),
         h('tbody', {}, docs.map((d) => {
           const a = d.content[0].attachment;
           const ext = EXT[(a.contentType || '').split(';')[0]] || 'bin';

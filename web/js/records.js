@@ -100,7 +100,7 @@ export async function home() {
       h('p', {}, h('a', { href: '#/consents' }, t('reconsent_go')))) : [],
     nothingYet ? onboarding() : summaryCards({ bp, weights, steps, checkups }),
     obs.length ? [h('h2', {}, t('latest')), h('table', { id: 'latest' },
-      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('item')), h('th', {}, t('value')), h('th', {}, ''))),
+      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('item')), h('th', {}, t('value')), h('th', {}, h('span', { class: 'visually-hidden' }, t('correct'))))),
       h('tbody', {}, obs.slice(0, 8).map((o) => h('tr', {}, h('td', {}, when(o)),
         h('td', {}, name(o)), h('td', {}, valueText(o)),
         h('td', {}, kindOf(o) ? h('a', { href: `#/record/${o.id}`, class: 'correct' }, t('correct')) : '')))))] : [],

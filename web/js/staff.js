@@ -90,7 +90,8 @@ function auditor() {
       download.href = `/api/v1/audit?${q}`;
       download.hidden = false;
       result.replaceChildren(h('table', {},
-        h('thead', {}, h('tr', {}, ['seq', 'at', 'actor', 'role', 'action', 'subject', 'result', 'reason'].map((c) => h('th', {}, c)))),
+        h('thead', {}, h('tr', {}, ['audit_seq', 'date', 'audit_actor', 'staff_role', 'audit_action', 'audit_subject', 'audit_result',
+          'reason'].map((c) => h('th', {}, t(c))))),
         h('tbody', {}, r.entries.map((e) => h('tr', {}, [e.seq, dateTime(e.at), e.actor, e.role, e.action, e.subject, e.result, e.reason]
           .map((v) => h('td', {}, v ?? '')))))));
     } catch (e) {
@@ -163,7 +164,8 @@ async function manager() {
   };
   await refresh();
   return [h('h2', {}, t('staff_accounts')), out, h('table', { id: 'staff-accounts' },
-    h('thead', {}, h('tr', {}, ['login', 'role', 'status', ''].map((c) => h('th', {}, c)))), body),
+    h('thead', {}, h('tr', {}, [t('login'), t('staff_role'), t('state')].map((c) => h('th', {}, c)),
+      h('th', {}, h('span', { class: 'visually-hidden' }, t('staff_actions'))))), body),
   h('h3', {}, t('staff_add')),
   h('form', { id: 'staff-add', onsubmit: add, novalidate: true },
     h('label', { for: 'new-staff-login' }, 'login'), login, h('label', { for: 'new-staff-role' }, 'role'), role,
