@@ -41,6 +41,7 @@ static const struct {
     {"/js/observation.js", "js/observation.js", "text/javascript; charset=utf-8"},
     {"/js/checksheet.js", "js/checksheet.js", "text/javascript; charset=utf-8"},
     {"/js/dashboard.js", "js/dashboard.js", "text/javascript; charset=utf-8"},
+    {"/js/qr.js", "js/qr.js", "text/javascript; charset=utf-8"},
 };
 #define NFILES (sizeof files / sizeof files[0])
 

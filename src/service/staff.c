@@ -15,6 +15,7 @@
 
 #include "crypto/password.h"
 #include "crypto/totp.h"
+#include "formats/qr.h"
 #include "service/internal.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -81,7 +82,14 @@ static int add_render(struct op *o, struct buf *out)
     if (buf_puts(out, "{\"id\":") || buf_json_str(out, o->res.id) || buf_puts(out, ",\"login\":") ||
         buf_json_str(out, s->login) || buf_puts(out, ",\"role\":") || buf_json_str(out, s->role) ||
         buf_puts(out, ",\"password\":") || buf_json_str(out, s->password) || buf_puts(out, ",\"totp_uri\":") ||
-        buf_json_str(out, buf_cstr(&s->uri)) || buf_puts(out, ",\"recovery_codes\":["))
+        buf_json_str(out, buf_cstr(&s->uri)) || buf_puts(out, ",\"qr\":"))
+        return PHR_ENOMEM;
+    /* The authenticator's URI as a QR code, to scan from the manager's
+     * screen with the new staff member beside it. */
+    int err = qr_json(buf_cstr(&s->uri), out);
+    if (err)
+        return err;
+    if (buf_puts(out, ",\"recovery_codes\":["))
         return PHR_ENOMEM;
     for (int i = 0; i < RECOVERY_CODES; i++)
         if ((i && buf_puts(out, ",")) || buf_json_str(out, s->codes[i]))

@@ -86,6 +86,7 @@ test('R2.1 an information-asset manager manages staff over the API; nobody else 
   assert.equal(add.status, 201, add.text);
   assert.match(add.body.totp_uri, /^otpauth:\/\/totp\//);
   assert.equal(add.body.recovery_codes.length, 10);
+  assert.ok(add.body.qr.size >= 21 && add.body.qr.rows.length === add.body.qr.size, 'the URI as a QR code');
   const list = await call(srv, 'GET', '/api/v1/staff/accounts', { token: m.token });
   assert.equal(list.status, 200);
   assert.ok(list.body.some((x) => x.login === 'new@provider.example.jp' && x.status === 'active'));

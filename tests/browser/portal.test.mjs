@@ -588,6 +588,7 @@ test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without 
   await m.page.click('#staff-add-submit');
   await m.page.waitForSelector('#staff-new li');
   assert.match(await m.page.textContent('#staff-new'), /otpauth:\/\//);
+  assert.equal(await m.page.locator('#staff-new svg.qr path').count(), 1, 'the authenticator\'s QR code, to scan from this screen');
   const row = m.page.locator('#staff-accounts tr', { hasText: 'added-portal@provider.example.jp' });
   await row.locator('select.staff-role').selectOption('auditor');
   await m.page.waitForSelector('dialog#confirm[open]');

@@ -8,28 +8,9 @@
 import { h, message, view } from './dom.js';
 import { api } from './api.js';
 import { t } from './i18n.js';
+import { qrImage } from './qr.js';
 
 const PATH = '/api/v1/me/second-factor';
-const SVG = 'http://www.w3.org/2000/svg';
-
-function svg(tag, attrs) {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  return el;
-}
-
-// The QR code drawn from the modules the server computed: one path, with
-// the four-module quiet zone scanners expect.
-function qrImage(qr) {
-  const quiet = 4, n = qr.size + 2 * quiet;
-  let d = '';
-  qr.rows.forEach((row, y) => {
-    for (let x = 0; x < row.length; x++) if (row[x] === '1') d += `M${x + quiet} ${y + quiet}h1v1h-1z`;
-  });
-  const image = svg('svg', { viewBox: `0 0 ${n} ${n}`, class: 'qr', role: 'img', 'aria-label': t('factor_qr') });
-  image.append(svg('rect', { width: n, height: n, fill: '#fff' }), svg('path', { d, fill: '#000' }));
-  return image;
-}
 
 function codeInput(id) {
   return h('input', { id, inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: 6, pattern: '[0-9]{6}' });
@@ -42,7 +23,7 @@ function setup(out, done) {
       const r = await api('POST', PATH, { action: 'begin' });
       const key = new URL(r.totp_uri).searchParams.get('secret');
       const code = codeInput('factor-otp');
-      area.replaceChildren(h('p', {}, t('factor_scan')), qrImage(r.qr),
+      area.replaceChildren(h('p', {}, t('factor_scan')), qrImage(r.qr, t('factor_qr')),
         h('p', {}, `${t('factor_key')}: `, h('code', { id: 'factor-key' }, key.replace(/(.{4})/g, '$1 ').trim())),
         h('p', {}, h('a', { href: r.totp_uri }, t('factor_open_app'))),
         h('form', {

@@ -9,6 +9,7 @@ import { t, lang } from './i18n.js';
 import { organisations } from './organisations.js';
 import { dateTime } from './time.js';
 import { name, valueText } from './observation.js';
+import { qrImage } from './qr.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -155,8 +156,10 @@ async function manager() {
       const r = await api('POST', '/api/v1/staff/accounts', { action: 'add', login: login.value.trim(), role: role.value });
       // Shown once: the first password, the authenticator's URI and the recovery codes.
       shown.replaceChildren(h('div', { class: 'warning', role: 'status' }, h('p', {}, t('staff_once')),
-        h('ul', {}, h('li', {}, `login: ${r.login ?? login.value.trim()}`), h('li', {}, `password: ${r.password}`),
-          h('li', {}, `TOTP: ${r.totp_uri}`), h('li', {}, `recovery: ${(r.recovery_codes || []).join(' ')}`))));
+        h('ul', {}, h('li', {}, `${t('login')}: ${r.login ?? login.value.trim()}`), h('li', {}, `${t('password')}: ${r.password}`),
+          h('li', {}, `${t('staff_totp')}: `, h('span', { lang: 'en' }, r.totp_uri)),
+          h('li', {}, `${t('staff_recovery')}: ${(r.recovery_codes || []).join(' ')}`)),
+        r.qr ? [h('p', {}, t('staff_scan')), qrImage(r.qr, t('factor_qr'))] : []));
       await refresh();
     } catch (e) {
       message(out, e.message);
