@@ -2,6 +2,7 @@
  * a handler's access reasons, and the handling history for the security
  * officer and auditors (R2.1-R2.3, R2.8). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <json-c/json.h>
@@ -80,6 +81,19 @@ static int audit_filter_from(struct request *r, struct audit_filter *f, long *li
         req_refuse(r, F_BAD_REQUEST, "limit is 1 to 1000");
         return -1;
     }
+    /* after: the place the last page ended, as its "next" gave it. */
+    const char *after = req_arg(r, "after");
+    if (after) {
+        long long at, seq;
+        char tail;
+        if (sscanf(after, "%lld:%lld%c", &at, &seq, &tail) != 2 || at < 0 || seq < 0) {
+            req_refuse(r, F_BAD_REQUEST, "after is the next of the page before, as it was given");
+            return -1;
+        }
+        f->has_after = 1;
+        f->after_at = at;
+        f->after_seq = seq;
+    }
     f->actor = req_arg(r, "actor");
     f->subject = req_arg(r, "person");
     f->action = req_arg(r, "action");
@@ -92,6 +106,7 @@ struct page {
     struct buf *b;
     long limit, n;
     int more;
+    int64_t last_at, last_seq; /* where the page ended: the next begins after it */
 };
 
 static int audit_json(void *arg, const struct audit_row *a)
@@ -103,6 +118,8 @@ static int audit_json(void *arg, const struct audit_row *a)
     }
     char at[32];
     clock_format_ms(a->at, at);
+    p->last_at = a->at;
+    p->last_seq = a->seq;
     struct buf *b = p->b;
     const char *keys[] = {"actor", "role", "action", "subject", "records", "reason", "client", "result",
                           "request_id"};
@@ -125,14 +142,17 @@ static void finish_audit(struct request *r)
     long limit;
     if (audit_filter_from(r, &f, &limit))
         return;
-    struct page p = {&r->resp, limit, 0, 0};
+    struct page p = {&r->resp, limit, 0, 0, 0, 0};
     buf_puts(&r->resp, "{\"entries\":[");
     int err = audit_read_rows(r->svc, &f, audit_json, &p);
     if (err && err != 1) {
         r->resp.len = 0;
         return req_refuse(r, F_UNAVAILABLE, "the handling history could not be read");
     }
-    buf_printf(&r->resp, "],\"more\":%s}", p.more ? "true" : "false");
+    buf_printf(&r->resp, "],\"more\":%s", p.more ? "true" : "false");
+    if (p.more)
+        buf_printf(&r->resp, ",\"next\":\"%lld:%lld\"", (long long)p.last_at, (long long)p.last_seq);
+    buf_puts(&r->resp, "}");
     req_reply(r, 200, "application/json; charset=utf-8");
 }
 

@@ -299,6 +299,9 @@ struct incident_row {
 struct audit_filter {
     const char *actor, *subject, *action, *result, *client;
     int64_t from, to;
+    /* A page after the entry at after_at with seq after_seq (has_after). */
+    int has_after;
+    int64_t after_at, after_seq;
 };
 
 typedef int (*record_cb)(void *arg, const struct record_row *r);

@@ -18,7 +18,8 @@ static struct db_stmt query = DB_STMT(
     "audit_query", "SELECT " AUDIT_COLS " FROM audit WHERE at >= ?1 AND at <= ?2"
                    " AND (?3 IS NULL OR actor = ?3) AND (?4 IS NULL OR subject = ?4)"
                    " AND (?5 IS NULL OR action = ?5) AND (?6 IS NULL OR result = ?6)"
-                   " AND (?7 IS NULL OR client = ?7) ORDER BY at, seq");
+                   " AND (?7 IS NULL OR client = ?7) AND (?8 = 0 OR at > ?9 OR (at = ?9 AND seq > ?10))"
+                   " ORDER BY at, seq");
 static struct db_stmt by_others = DB_STMT(
     "audit_by_others", "SELECT " AUDIT_COLS " FROM audit WHERE subject = ?1 AND actor <> 'person:' || subject"
                        " ORDER BY seq DESC LIMIT ?2");
@@ -133,7 +134,8 @@ int store_audit_query(struct store *st, const struct audit_filter *f, audit_cb c
 {
     return st_rows(st, &query,
                    DB_ARGS(DB_INT(f->from), DB_INT(f->to), DB_STR(f->actor), DB_STR(f->subject), DB_STR(f->action),
-                           DB_STR(f->result), DB_STR(f->client)),
+                           DB_STR(f->result), DB_STR(f->client), DB_INT(f->has_after), DB_INT(f->after_at),
+                           DB_INT(f->after_seq)),
                    audit_of, ST_CB(cb, arg), 0);
 }
 

@@ -565,6 +565,9 @@ test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without 
   sql(srv.data, `UPDATE staff SET totp_last_step = 0`);
   await signIn(a.page, 'auditor');
   await a.page.fill('#audit-person', person);
+  assert.equal(await a.page.getAttribute('#audit-from', 'type'), 'date', 'days are picked, not typed');
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(new Date());
+  await a.page.fill('#audit-from', today);
   await a.page.click('#audit-query');
   await a.page.waitForSelector('#audit-entries table');
   const text = await a.page.textContent('#audit-entries');

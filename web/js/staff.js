@@ -73,19 +73,27 @@ function handler() {
 }
 
 function auditor() {
-  const fields = ['actor', 'person', 'action', 'from', 'to'].map((k) => [k, h('input', { id: `audit-${k}`, name: k })]);
+  // Who, whose, what, and the days (date pickers, read as days in Japan).
+  const fields = [['actor', 'audit_actor', 'text'], ['person', 'audit_subject', 'text'], ['action', 'audit_action', 'text'],
+    ['from', 'audit_from', 'date'], ['to', 'audit_to', 'date']]
+    .map(([k, label, type]) => [t(label), h('input', { id: `audit-${k}`, name: k, type })]);
+  const more = h('button', { type: 'button', id: 'audit-next', class: 'secondary', hidden: true }, t('audit_next'));
+  let after = null;
   const out = h('p', { id: 'audit-message' });
   const result = h('div', { id: 'audit-entries' });
   const download = h('a', { id: 'audit-export', hidden: true, download: 'handling-history.json' }, t('audit_export'));
   const verified = h('p', { id: 'audit-verified' });
   const query = async (ev) => {
-    ev.preventDefault();
+    ev?.preventDefault?.();
+    if (ev) after = null; // a new search starts at the beginning
     const q = new URLSearchParams();
-    for (const [k, el] of fields) if (el.value.trim()) q.set(k, el.value.trim());
+    for (const [, el] of fields) if (el.value.trim()) q.set(el.name, el.value.trim());
     q.set('limit', '200');
     try {
-      const r = await api('GET', `/api/v1/audit?${q}`);
-      message(out, `${r.entries.length}`, true);
+      const r = await api('GET', `/api/v1/audit?${q}${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+      message(out, `${r.entries.length}${r.more ? '+' : ''}`, true);
+      after = r.next || null;
+      more.hidden = !r.more;
       // The same range, whole, as a file (the server records that reading too).
       q.set('limit', '1000');
       download.href = `/api/v1/audit?${q}`;
@@ -99,6 +107,7 @@ function auditor() {
       message(out, e.message);
     }
   };
+  more.addEventListener('click', () => query(null));
   const verify = async () => {
     try {
       const v = await api('GET', '/api/v1/audit/verify');
@@ -111,6 +120,7 @@ function auditor() {
   return [h('h2', {}, t('history_audit')),
     h('form', { onsubmit: query }, fields.map(([k, el]) => [h('label', { for: el.id }, k), el]),
       h('p', {}, h('button', { type: 'submit', id: 'audit-query' }, t('search')))), out, h('p', {}, download), result,
+      h('p', {}, more),
     h('h2', {}, t('audit_verify')), h('p', {}, h('button', { type: 'button', id: 'audit-verify', onclick: verify }, t('audit_verify'))),
     verified];
 }
