@@ -257,7 +257,9 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 R2.9 a person signs up with consent, records, se
   await page.waitForSelector('#lift-all');
   await page.click('#lift-all');
   await page.waitForSelector('#suspend-all');
-  assert.match(await page.textContent('#consent-history'), /withdraw/);
+  const history = await page.textContent('#consent-history');
+  assert.match(history, /提携先団体への第三者提供撤回/, 'the purpose by its title, the decision in words');
+  assert.doesNotMatch(history, /provision-partners|withdraw|grant/, 'no codes');
   nothingFound(await call(srv, 'GET', `/fhir/Observation?patient=${person}`, { token }), 'after the withdrawal');
 
   // Who saw my data: the recipient's provision is listed.

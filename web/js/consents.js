@@ -2,13 +2,14 @@
 // what changes said plainly) and who saw my data.
 import { h, message, view, confirmAct } from './dom.js';
 import { api } from './api.js';
-import { t, pick } from './i18n.js';
+import { t, pick, lang } from './i18n.js';
 import { loadPolicies, providedKinds } from './public.js';
 import { dateTime, day } from './time.js';
 
 export async function consents() {
   const draw = view();
   const [c, p] = await Promise.all([api('GET', '/api/v1/me/consents'), loadPolicies()]);
+  learnTitles(p);
   const out = h('p', { id: 'consent-message' });
   // What a withdrawal does, said before it is done.
   const consequences = (pp) => (pp.required ? [t('withdraw_required_1'), t('withdraw_required_2')]
@@ -66,28 +67,49 @@ export async function consents() {
     h('table', { id: 'consent-history' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('purposes')), h('th', {}, t('state')))),
       h('tbody', {}, c.history.slice().reverse().map((e) =>
-        h('tr', {}, h('td', {}, dateTime(e.at)), h('td', {}, e.purpose), h('td', {}, e.decision))))),
+        h('tr', {}, h('td', {}, dateTime(e.at)), h('td', {}, titleOf(e.purpose)), h('td', {}, said(DECISION, e.decision)))))),
   );
 }
 
+// What the handling history's codes mean to the person.
+const WHO = {
+  'another person': ['ほかの利用者', 'Another person'], 'a recipient of provision': ['提供先', 'A recipient'],
+  'the service operator': ['サービスの運営者', 'The service operator'], handler: ['職員（取扱者）', 'Staff (handler)'],
+  'security-officer': ['職員（責任者）', 'Staff (security officer)'], auditor: ['職員（監査者）', 'Staff (auditor)'],
+  'asset-manager': ['職員（情報資産の管理者）', 'Staff (asset manager)'], unknown: ['不明', 'Unknown'],
+};
+const WHAT = {
+  'record.read': ['記録を見た', 'Read a record'], 'record.search': ['記録を検索した', 'Searched records'],
+  'record.history': ['記録の履歴を見た', 'Read a record\'s history'], 'bulk.export': ['一括で受け取った', 'Bulk export'],
+  'patient.read': ['利用者情報を見た', 'Read the patient record'], 'disclosure.read': ['出力・開示', 'Export or disclosure'],
+  'staff.reason': ['閲覧の理由を登録した', 'Stated a reason to open your data'],
+};
+const said = (table, code) => table[code]?.[lang === 'en' ? 1 : 0] ?? code;
+// A purpose by its title (as published) rather than its code.
+let titles = {};
+const learnTitles = (p) => { titles = Object.fromEntries((p.purposes || []).map((x) => [x.code, x.title])); };
+const titleOf = (code) => pick(titles[code]) || code;
+const DECISION = { grant: ['同意', 'Granted'], withdraw: ['撤回', 'Withdrawn'] };
+
 export async function access() {
   const draw = view();
-  const [events, prov] = await Promise.all([api('GET', '/fhir/AuditEvent'), api('GET', '/api/v1/me/provisions')]);
+  const [events, prov, p] = await Promise.all([api('GET', '/fhir/AuditEvent'), api('GET', '/api/v1/me/provisions'), loadPolicies()]);
+  learnTitles(p);
   const rows = (events.entry || []).map((e) => e.resource);
   draw(
     h('h1', {}, t('access')),
     h('h2', {}, t('by_others')),
     rows.length ? h('table', { id: 'access-events' },
-      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, 'who'), h('th', {}, 'what'))),
+      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('audit_actor')), h('th', {}, t('audit_action')))),
       h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, dateTime(r.recorded)),
-        h('td', {}, r.agent?.[0]?.role?.[0]?.text || r.agent?.[0]?.who?.display || ''),
-        h('td', {}, r.subtype?.[0]?.code || '')))))
+        h('td', {}, said(WHO, r.agent?.[0]?.type?.text || r.agent?.[0]?.role?.[0]?.text || 'unknown')),
+        h('td', {}, said(WHAT, r.subtype?.[0]?.code || ''))))))
       : h('p', {}, t('none')),
     h('h2', {}, t('provisions')),
     prov.provisions.length ? h('table', { id: 'provisions' },
-      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, 'recipient'), h('th', {}, t('purposes')))),
+      h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('recipient')), h('th', {}, t('purposes')))),
       h('tbody', {}, prov.provisions.map((x) => h('tr', {}, h('td', {}, dateTime(x.at)),
-        h('td', {}, `${x.recipient.name} (${x.recipient.country})`), h('td', {}, x.purpose)))))
+        h('td', {}, `${x.recipient.name} (${x.recipient.country})`), h('td', {}, titleOf(x.purpose))))))
       : h('p', {}, t('none')),
   );
 }
