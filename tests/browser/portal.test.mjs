@@ -188,6 +188,7 @@ test('R3.1 R3.2 R3.6 R3.8 R3.10 R2.9 a person signs up with consent, records, se
   // (132 is 高値, 85 is I度: the higher), the line at 135/85, the table folded under its chart.
   assert.match(await page.textContent('#card-bp'), /132 \/ 85 mmHg.*I度高血圧/s);
   assert.equal(await page.locator('svg.chart line.ref').count(), 2);
+  assert.match(await page.textContent('#bp-weekly'), /132 \/ 85（1）/, 'the week\'s mean, mornings and evenings apart');
   assert.equal(await page.locator('#bp-table').isVisible(), false);
   await page.locator('details.as-table summary').first().click();
   assert.equal(await page.locator('#bp-table').isVisible(), true);

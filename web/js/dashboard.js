@@ -59,3 +59,25 @@ export function onboarding() {
     card('begin-checkup', t('begin_checkup'), h('p', {}, t('begin_checkup_text')), h('p', {}, h('a', { href: '#/mydata' }, t('mydata')))),
     card('begin-okusuri', t('begin_okusuri'), h('p', {}, t('begin_okusuri_text')), h('p', {}, h('a', { href: '#/mydata' }, t('mydata'))))));
 }
+
+// Home blood pressure by week, mornings and evenings apart (JSH measures
+// both: within an hour of waking, and before bed): the mean of each, the
+// week named by its Monday, in Japan.
+export function weeklyBp(bp) {
+  const weeks = new Map();
+  for (const p of bp) {
+    const key = dayKey(p.t), [y, m, d] = key.split('-').map(Number);
+    const date = new Date(Date.UTC(y, m - 1, d));
+    const monday = new Date(date.getTime() - ((date.getUTCDay() + 6) % 7) * 86400000).toISOString().slice(0, 10);
+    const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', hourCycle: 'h23' }).format(p.t));
+    const w = weeks.get(monday) ?? { am: [], pm: [] };
+    (hour < 12 ? w.am : w.pm).push(p);
+    weeks.set(monday, w);
+  }
+  const mean = (xs) => (xs.length ? `${Math.round(xs.reduce((a, p) => a + p.sys, 0) / xs.length)} / ${
+    Math.round(xs.reduce((a, p) => a + p.dia, 0) / xs.length)}${lang === 'en' ? ` (${xs.length})` : `（${xs.length}）`}` : '—');
+  const rows = [...weeks.entries()].sort((a, b) => (a[0] < b[0] ? 1 : -1));
+  return h('table', { id: 'bp-weekly' }, h('caption', {}, t('bp_weekly')),
+    h('thead', {}, h('tr', {}, h('th', {}, t('week_of')), h('th', {}, t('morning')), h('th', {}, t('evening')))),
+    h('tbody', {}, rows.map(([monday, w]) => h('tr', {}, h('td', {}, day(monday)), h('td', {}, mean(w.am)), h('td', {}, mean(w.pm))))));
+}

@@ -8,7 +8,7 @@ import { bpChart, lineChart } from './chart.js';
 import { checkupsByYear } from './checkups.js';
 import { dateTime, day, dayKey, inputValue, fromInput, inZone } from './time.js';
 import { name, valueText } from './observation.js';
-import { summaryCards, onboarding } from './dashboard.js';
+import { summaryCards, onboarding, weeklyBp } from './dashboard.js';
 
 const LOINC = 'http://loinc.org';
 
@@ -109,7 +109,7 @@ export async function home() {
         ? (lang === 'en' ? `${t('shown')}: ${obs.length} (${day(obs[obs.length - 1].effectiveDateTime)} – ${day(obs[0].effectiveDateTime)})`
           : `${t('shown')}: ${obs.length}件（${day(obs[obs.length - 1].effectiveDateTime)}〜${day(obs[0].effectiveDateTime)}）`)
         : t('none_in_range'))],
-    bp.length ? [h('h2', {}, t('chart_bp')), bpChart(bp, t('chart_bp')),
+    bp.length ? [h('h2', {}, t('chart_bp')), bpChart(bp, t('chart_bp')), weeklyBp(bp),
       asTable(h('table', { id: 'bp-table' },
         h('caption', { class: 'visually-hidden' }, t('chart_bp')),
         h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('systolic')), h('th', {}, t('diastolic')))),
