@@ -168,6 +168,14 @@ printf '  %-58s %8s MB/s  %s\n' "Bulk \$export: Observation.ndjson, ${bulk_lines
   "$(ratio "$bulk_mbs" "$bcat_mbs") of reading the same bytes from a file (${bcat_mbs} MB/s; target 100 MB/s)"
 echo "  server RSS before the Bulk export $((rss_before_bulk / 1024)) MB, after it $((rss_after_bulk / 1024)) MB ${fill_note}"
 
+# The portal as Lighthouse sees it (issue 21), its package installed once.
+echo
+echo "portal (bench/lighthouse, Lighthouse with Debian's chromium):"
+if [ ! -x bench/lighthouse/node_modules/.bin/lighthouse ]; then
+  (cd bench/lighthouse && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci for Lighthouse failed"; exit 1; }
+fi
+PHR_BIN=build/phr node bench/lighthouse/run.mjs | sed 's/^/  /'
+
 # The same creates, searches and reads on PostgreSQL (issue 18).
 echo
 scripts/bench-pg.sh
