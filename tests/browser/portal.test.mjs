@@ -816,3 +816,32 @@ test('R2.9 phone first: nothing wider than 320 px, the header in view, 44 px tar
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test('R2.9 in English: every view a person has, named and in English, with axe-core finding nothing', async () => {
+  const { page, context, problems } = await open();
+  const token = await signedIn(page, 'english');
+  assert.equal((await call(srv, 'POST', '/fhir/Observation', { token, body: { resourceType: 'Observation', status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] }, effectiveDateTime: '2026-12-05T07:10:00+09:00',
+    component: [[141, '8480-6'], [88, '8462-4']].map(([v, c]) => ({ code: { coding: [{ system: 'http://loinc.org', code: c }] },
+      valueQuantity: { value: v, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' } })) } })).status, 201);
+  await page.click('#lang');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  // Names of Japanese records and documents stay as they are; nothing else is Japanese.
+  const japanese = (text) => text.replace(/特定健診|お薬手帳|健診結果報告書|日本語/g, '').match(/[\u3040-\u309f\u4e00-\u9fff]+/g) ?? [];
+  for (const [hash, title] of [['#/home', /^Home \| PHR$/], ['#/record', /^Record/], ['#/consents', /Consent/], ['#/access', /saw/i],
+    ['#/mydata', /Export/], ['#/security', /./], ['#/apps', /apps/]]) {
+    await page.goto(srv.url + '/' + hash);
+    await page.waitForSelector('main h1');
+    await page.waitForTimeout(150);
+    assert.match(await page.title(), title, hash);
+    assert.deepEqual(japanese(await page.evaluate(() => document.body.innerText)), [], `${hash}: Japanese left in the English page`);
+    assert.deepEqual(await axeViolations(page), [], `${hash}: axe-core`);
+  }
+  await page.goto(srv.url + '/#/home');
+  await page.waitForSelector('#card-bp');
+  assert.match(await page.textContent('#card-bp'), /141 \/ 88 mmHg.*Grade I hypertension/s);
+  assert.match(await page.textContent('#latest'), /5 December 2026 at 07:10/);
+  await shoot(page, 'home-en');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
