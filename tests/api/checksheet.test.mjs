@@ -94,7 +94,7 @@ test('R5.1 R5.2 R5.3 R1.3 an assessment computes what it can, takes the officer\
     const policies = await call(srv, 'GET', '/api/v1/policies');
     assert.deepEqual(policies.body.checksheet, { html: '/checksheet', json: '/checksheet.json' }, 'beside the terms (Q5-2)');
     const root = await call(srv, 'GET', '/', { json: false });
-    assert.match(root.text, /href="\/checksheet"/);
+    assert.match(root.text, /href="#\/checksheet"/, 'every page links the checksheet, shown inside the portal');
 
     // A revised guideline opens a new assessment; the earlier one stays reachable (Q6-1).
     const revised = join(srv.data, '..', 'items-next.json');

@@ -598,7 +598,7 @@ test('R2.1 R2.2 R2.4 R2.8 staff sign in with a second factor; a handler without 
   const row = m.page.locator('#staff-accounts tr', { hasText: 'added-portal@provider.example.jp' });
   await row.locator('select.staff-role').selectOption('auditor');
   await m.page.waitForSelector('dialog#confirm[open]');
-  assert.match(await m.page.textContent('dialog#confirm'), /handler → auditor/);
+  assert.match(await m.page.textContent('dialog#confirm'), /取扱者 → 監査者/);
   await m.page.click('#confirm-act');
   await m.page.waitForFunction(() => [...document.querySelectorAll('#staff-accounts tr')].some((r) => /added-portal/.test(r.textContent) && r.querySelector('select').value === 'auditor'));
   assert.equal(sql(srv.data, "SELECT role FROM staff WHERE login = 'added-portal@provider.example.jp'"), 'auditor');

@@ -134,12 +134,12 @@ async function manager() {
   const row = (s) => h('tr', {}, h('td', {}, s.login), h('td', {},
     h('select', { 'aria-label': `${s.login} role`, class: 'staff-role', onchange: async (ev) => {
       const to = ev.target.value;
-      if (await confirmAct({ title: `${t('confirm_role_title')} ${s.login}: ${s.role} → ${to}`, consequences: [t('role_1')],
+      if (await confirmAct({ title: `${t('confirm_role_title')} ${s.login}: ${roleName(s.role)} → ${roleName(to)}`, consequences: [t('role_1')],
         act: t('save'), cancel: t('confirm_cancel') })) change({ action: 'role', login: s.login, role: to });
       else ev.target.value = s.role;
     } },
-      ROLES.map((r) => h('option', { value: r, selected: r === s.role }, r)))),
-  h('td', {}, s.status),
+      ROLES.map((r) => h('option', { value: r, selected: r === s.role }, roleName(r))))),
+  h('td', {}, s.status === 'active' ? t('staff_active') : t('staff_disabled')),
   h('td', {}, s.status === 'active'
     ? h('button', { type: 'button', class: 'secondary staff-disable', onclick: async () => {
       if (await confirmAct({ title: `${t('confirm_disable_title')} ${s.login}`, consequences: [t('disable_1'), t('disable_2')],
@@ -159,7 +159,7 @@ async function manager() {
     }
   };
   const login = h('input', { id: 'new-staff-login', type: 'email', autocomplete: 'off' });
-  const role = h('select', { id: 'new-staff-role' }, ROLES.map((r) => h('option', { value: r }, r)));
+  const role = h('select', { id: 'new-staff-role' }, ROLES.map((r) => h('option', { value: r }, roleName(r))));
   const add = async (ev) => {
     ev.preventDefault();
     try {
