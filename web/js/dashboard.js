@@ -5,7 +5,7 @@
 // nothing recorded yet, the three ways to begin.
 import { h } from './dom.js';
 import { t, lang } from './i18n.js';
-import { day, dayKey } from './time.js';
+import { day, dayKey, hourOf } from './time.js';
 
 // JSH 2019, home measurements: the higher of the two readings' classes.
 const BP_CLASSES = [['正常血圧', 'Normal'], ['正常高値血圧', 'High normal'], ['高値血圧', 'Elevated'],
@@ -69,7 +69,7 @@ export function weeklyBp(bp) {
     const key = dayKey(p.t), [y, m, d] = key.split('-').map(Number);
     const date = new Date(Date.UTC(y, m - 1, d));
     const monday = new Date(date.getTime() - ((date.getUTCDay() + 6) % 7) * 86400000).toISOString().slice(0, 10);
-    const hour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', hourCycle: 'h23' }).format(p.t));
+    const hour = hourOf(p.t);
     const w = weeks.get(monday) ?? { am: [], pm: [] };
     (hour < 12 ? w.am : w.pm).push(p);
     weeks.set(monday, w);
