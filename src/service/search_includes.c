@@ -24,12 +24,21 @@ static int include_row(void *arg, const struct record_row *row)
     return err;
 }
 
-/* Whether row i's document is sent already, by an earlier row or as a match. */
-static int sent_already(const struct read_op *r, size_t i, const char *doc)
+/* Whether an earlier match came from the same file (its document is looked
+ * up, or known absent, already): one query per document, not per row. */
+static int same_file_before(const struct read_op *r, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (r->rows[j].has_mac && !memcmp(r->rows[j].mac, r->rows[i].mac, sizeof r->rows[i].mac))
+            return 1;
+    return 0;
+}
+
+/* Whether the document is on the page already, as a match or included. */
+static int on_page(const struct read_op *r, const char *doc)
 {
     for (size_t j = 0; j < r->nrows; j++)
-        if ((j < i && r->rows[j].has_mac && !memcmp(r->rows[j].mac, r->rows[i].mac, sizeof r->rows[i].mac)) ||
-            !strcmp(r->rows[j].id, doc))
+        if (!strcmp(r->rows[j].id, doc))
             return 1;
     return 0;
 }
@@ -40,13 +49,13 @@ int include_documents(struct read_op *r, struct store *rd, data_kinds provided)
         return PHR_OK; /* a partner whose consent provides no documents: none */
     size_t matches = r->nrows;
     for (size_t i = 0; i < matches; i++) {
-        if (!r->rows[i].has_mac || !strcmp(r->rows[i].type, "DocumentReference"))
+        if (!r->rows[i].has_mac || !strcmp(r->rows[i].type, "DocumentReference") || same_file_before(r, i))
             continue;
         char doc[37];
         int err = store_record_by_original(rd, r->subject, "DocumentReference", r->rows[i].mac, doc);
         if (err == PHR_ENOTFOUND)
             continue; /* the document was replaced, or the record was not imported from one */
-        if (!err && !sent_already(r, i, doc))
+        if (!err && !on_page(r, doc))
             err = store_record_get(rd, doc, 0, include_row, r);
         if (err)
             return err;
