@@ -1,6 +1,7 @@
-/* The published checksheet as an HTML page: plain markup, no script, no
- * inline style (the strict Content-Security-Policy allows neither),
- * Japanese first with the English beside it. */
+/* The published checksheet as an HTML page in the portal's layout (its
+ * stylesheet, header and footer) for links from outside: plain markup, no
+ * script, no inline style (the strict Content-Security-Policy allows
+ * neither), Japanese first with the English beside it, days in Japan's. */
 #ifndef PHR_CHECKSHEET_HTML_H
 #define PHR_CHECKSHEET_HTML_H
 

@@ -26,6 +26,7 @@ static const struct {
     {"/js/account.js", "js/account.js", "text/javascript; charset=utf-8"},
     {"/js/records.js", "js/records.js", "text/javascript; charset=utf-8"},
     {"/js/consents.js", "js/consents.js", "text/javascript; charset=utf-8"},
+    {"/js/audit_words.js", "js/audit_words.js", "text/javascript; charset=utf-8"},
     {"/js/apps.js", "js/apps.js", "text/javascript; charset=utf-8"},
     {"/js/mydata.js", "js/mydata.js", "text/javascript; charset=utf-8"},
     {"/js/text.js", "js/text.js", "text/javascript; charset=utf-8"},

@@ -187,7 +187,7 @@ static void retention_ran(struct context *c, struct result *r)
     const struct checksheet_facts *f = &c->f;
     int64_t period = c->svc->cfg.retention_interval_ms > 0 ? c->svc->cfg.retention_interval_ms : 86400000LL;
     char last[32];
-    clock_format_ms(f->last_retention_at, last);
+    clock_format_local(f->last_retention_at, c->svc->cfg.tz_offset_min, last);
     int ok = f->last_retention_at && f->last_retention_at >= c->now - 2 * period;
     r->status = ok ? "implemented" : "not-implemented";
     if (f->last_retention_at)

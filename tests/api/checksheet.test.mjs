@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { startServer, call, signupAndLogin, bloodPressure, sql, phr, decide } from './helpers.mjs';
+import { day } from '../../web/js/time.js';
 
 const ITEMS = new URL('../../checksheet/items.json', import.meta.url).pathname;
 const SCHEMA = JSON.parse(readFileSync(new URL('../../checksheet/schema.json', import.meta.url), 'utf8'));
@@ -91,6 +92,9 @@ test('R5.1 R5.2 R5.3 R1.3 an assessment computes what it can, takes the officer\
     assert.doesNotMatch(html.text, /<script|style=/);
     assert.match(html.text, /ISMS certification is planned for 2027/);
     assert.match(html.text, /実施していない項目とその理由/);
+    assert.match(html.text, /<link rel="stylesheet" href="\/app.css">[^]*<header class="top">[^]*<footer class="bottom">/, 'in the portal\'s layout (R5.3)');
+    assert.ok(html.text.includes(`点検日 / assessed: ${day(pub.body.assessed_at)}`), 'the day in Japan, in 年月日 form');
+    assert.doesNotMatch(html.text, /\d{4}-\d{2}-\d{2}T[\d:.]+Z/, 'no UTC instant shown: instants carry Japan\'s offset');
     const policies = await call(srv, 'GET', '/api/v1/policies');
     assert.deepEqual(policies.body.checksheet, { html: '/checksheet', json: '/checksheet.json' }, 'beside the terms (Q5-2)');
     const root = await call(srv, 'GET', '/', { json: false });

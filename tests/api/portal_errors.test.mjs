@@ -7,6 +7,7 @@
 // and the detail apart.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startServer, call, signupAndLogin, bloodPressure } from './helpers.mjs';
 import { NEXT_STEP, messageOf } from '../../web/js/errors.js';
 
@@ -68,5 +69,17 @@ test('R2.9 the refusals a person meets in the portal answer with their code and 
       }
       assert.doesNotMatch(shown, TECHNICAL, `${code} (${language}): ${shown}`);
     }
+  }
+});
+
+test('R2.8 R3.8 every action the gate records has words in both languages, for the person\'s access log and the auditor\'s table', async () => {
+  const { ACTIONS, RESULTS } = await import('../../web/js/audit_words.js');
+  const gate = readFileSync(new URL('../../src/access/gate.c', import.meta.url), 'utf8');
+  const named = [...gate.matchAll(/\[ACT_\w+\] = "([a-z.-]+)"/g)].map((m) => m[1]);
+  assert.ok(named.length >= 30, `${named.length} actions read from gate.c`);
+  assert.deepEqual(named.filter((a) => !ACTIONS[a]), [], 'actions without words');
+  for (const [code, [ja, en]] of Object.entries({ ...ACTIONS, ...RESULTS })) {
+    assert.match(ja, JAPANESE, code);
+    assert.match(en, /^[A-Z]/, code);
   }
 });

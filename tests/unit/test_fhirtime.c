@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "formats/fhirtime.h"
+#include "util/clock.h"
 
 #define JST (9 * 60)
 /* 2024-05-01T00:00:00Z */
@@ -59,12 +60,28 @@ static void search_allows_minutes(void **state)
     assert_int_equal(hi, T0 + 59999);
 }
 
+/* R1.1: a UTC evening is the next morning in Japan, and its day is Japan's. */
+static void japan_day_is_the_day_in_japan(void **state)
+{
+    (void)state;
+    int64_t lo, hi;
+    char text[32];
+    assert_int_equal(fhirtime_parse("2026-11-30T15:00:00Z", FHIRTIME_DATETIME, JST, &lo, &hi), 0);
+    clock_format_ja_day(lo, JST, text);
+    assert_string_equal(text, "2026年12月1日");
+    clock_format_ja_day(lo - 1000, JST, text);
+    assert_string_equal(text, "2026年11月30日");
+    clock_format_local(lo, JST, text);
+    assert_string_equal(text, "2026-12-01T00:00:00+09:00");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ranges_follow_precision),
         cmocka_unit_test(invalid_values_refused),
         cmocka_unit_test(search_allows_minutes),
+        cmocka_unit_test(japan_day_is_the_day_in_japan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,9 +2,10 @@
 // what changes said plainly) and who saw my data.
 import { h, message, view, confirmAct } from './dom.js';
 import { api } from './api.js';
-import { t, pick, lang } from './i18n.js';
+import { t, pick } from './i18n.js';
 import { loadPolicies, providedKinds } from './public.js';
 import { dateTime, day } from './time.js';
+import { ACTIONS, ACTORS, said } from './audit_words.js';
 
 export async function consents() {
   const draw = view();
@@ -72,19 +73,6 @@ export async function consents() {
 }
 
 // What the handling history's codes mean to the person.
-const WHO = {
-  'another person': ['ほかの利用者', 'Another person'], 'a recipient of provision': ['提供先', 'A recipient'],
-  'the service operator': ['サービスの運営者', 'The service operator'], handler: ['職員（取扱者）', 'Staff (handler)'],
-  'security-officer': ['職員（責任者）', 'Staff (security officer)'], auditor: ['職員（監査者）', 'Staff (auditor)'],
-  'asset-manager': ['職員（情報資産の管理者）', 'Staff (asset manager)'], unknown: ['不明', 'Unknown'],
-};
-const WHAT = {
-  'record.read': ['記録を見た', 'Read a record'], 'record.search': ['記録を検索した', 'Searched records'],
-  'record.history': ['記録の履歴を見た', 'Read a record\'s history'], 'bulk.export': ['一括で受け取った', 'Bulk export'],
-  'patient.read': ['利用者情報を見た', 'Read the patient record'], 'disclosure.read': ['出力・開示', 'Export or disclosure'],
-  'staff.reason': ['閲覧の理由を登録した', 'Stated a reason to open your data'],
-};
-const said = (table, code) => table[code]?.[lang === 'en' ? 1 : 0] ?? code;
 // A purpose by its title (as published) rather than its code.
 let titles = {};
 const learnTitles = (p) => { titles = Object.fromEntries((p.purposes || []).map((x) => [x.code, x.title])); };
@@ -102,8 +90,8 @@ export async function access() {
     rows.length ? h('table', { id: 'access-events' },
       h('thead', {}, h('tr', {}, h('th', {}, t('date')), h('th', {}, t('audit_actor')), h('th', {}, t('audit_action')))),
       h('tbody', {}, rows.map((r) => h('tr', {}, h('td', {}, dateTime(r.recorded)),
-        h('td', {}, said(WHO, r.agent?.[0]?.type?.text || r.agent?.[0]?.role?.[0]?.text || 'unknown')),
-        h('td', {}, said(WHAT, r.subtype?.[0]?.code || ''))))))
+        h('td', {}, said(ACTORS, r.agent?.[0]?.type?.text || r.agent?.[0]?.role?.[0]?.text || 'unknown')),
+        h('td', {}, said(ACTIONS, r.subtype?.[0]?.code || ''))))))
       : h('p', {}, t('none')),
     h('h2', {}, t('provisions')),
     prov.provisions.length ? h('table', { id: 'provisions' },

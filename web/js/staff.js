@@ -10,6 +10,7 @@ import { organisations } from './organisations.js';
 import { dateTime } from './time.js';
 import { name, valueText } from './observation.js';
 import { qrImage } from './qr.js';
+import { ACTIONS, RESULTS, said } from './audit_words.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -101,8 +102,8 @@ function auditor() {
       result.replaceChildren(h('table', {},
         h('thead', {}, h('tr', {}, ['audit_seq', 'date', 'audit_actor', 'staff_role', 'audit_action', 'audit_subject', 'audit_result',
           'reason'].map((c) => h('th', {}, t(c))))),
-        h('tbody', {}, r.entries.map((e) => h('tr', {}, [e.seq, dateTime(e.at), e.actor, e.role, e.action, e.subject, e.result, e.reason]
-          .map((v) => h('td', {}, v ?? '')))))));
+        h('tbody', {}, r.entries.map((e) => h('tr', {}, [e.seq, dateTime(e.at), e.actor, roleName(e.role), codeAndWords(ACTIONS, e.action),
+          e.subject, said(RESULTS, e.result), e.reason].map((v) => h('td', {}, v ?? '')))))));
     } catch (e) {
       message(out, e.message);
     }
@@ -181,7 +182,7 @@ async function manager() {
       h('th', {}, h('span', { class: 'visually-hidden' }, t('staff_actions'))))), body),
   h('h3', {}, t('staff_add')),
   h('form', { id: 'staff-add', onsubmit: add, novalidate: true },
-    h('label', { for: 'new-staff-login' }, 'login'), login, h('label', { for: 'new-staff-role' }, 'role'), role,
+    h('label', { for: 'new-staff-login' }, t('login')), login, h('label', { for: 'new-staff-role' }, t('staff_role')), role,
     h('p', {}, h('button', { type: 'submit', id: 'staff-add-submit' }, t('staff_add')))), shown];
 }
 
@@ -190,6 +191,8 @@ const ROLE_NAMES = {
   'asset-manager': ['情報資産の管理者', 'Information-asset manager'],
 };
 const roleName = (r) => ROLE_NAMES[r]?.[lang === 'en' ? 1 : 0] ?? r;
+// Words first, and the code the filter above takes beside them.
+const codeAndWords = (table, code) => (code ? [said(table, code), ' ', h('code', { lang: 'en' }, code)] : '');
 
 // The header on staff pages: who is signed in, as the session says (the
 // same in every tab), and signing out; not the person's menu.
