@@ -168,6 +168,13 @@ printf '  %-58s %8s MB/s  %s\n' "Bulk \$export: Observation.ndjson, ${bulk_lines
   "$(ratio "$bulk_mbs" "$bcat_mbs") of reading the same bytes from a file (${bcat_mbs} MB/s; target 100 MB/s)"
 echo "  server RSS before the Bulk export $((rss_before_bulk / 1024)) MB, after it $((rss_after_bulk / 1024)) MB ${fill_note}"
 
+# Anonymisation (issue 22): ARX's Adult beside ARX's published Flash time,
+# and a million synthetic rows.
+echo
+echo "anonymisation (bench/anonymise):"
+build/bench/anonymise adult tests/fixtures/arx-adult | sed 's/^/  /'
+build/bench/anonymise synthetic 1000000 | sed 's/^/  /'
+
 # The portal as Lighthouse sees it (issue 21), its package installed once.
 echo
 echo "portal (bench/lighthouse, Lighthouse with Debian's chromium):"

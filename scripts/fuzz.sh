@@ -12,6 +12,7 @@ mkdir -p "$out"
 flags=(-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -Isrc -DPHR_SCHEMA_DIR="\"$PWD/schemas/mhlw-tokutei-v08\"")
 read -r -a deps <<<"$(pkg-config --cflags --libs libxml-2.0 json-c libsodium libzip cjose)"
+deps+=(-lm)
 common=(src/util/buf.c src/util/utf8.c src/util/clock.c src/util/log.c src/util/err.c src/formats/json.c src/util/fault.c
         src/formats/fhirtime.c)
 declare -A sources=(
@@ -25,11 +26,12 @@ declare -A sources=(
   [oauth]="src/formats/form.c src/formats/scopes.c src/formats/data_kinds.c src/crypto/jws.c"
   [bulk]="src/formats/elements.c src/formats/scopes.c src/formats/data_kinds.c"
   [tx_bundle]="src/formats/tx_bundle.c"
+  [anon]="src/anon/table.c src/anon/grouper.c src/anon/groups.c src/anon/lattice.c src/anon/anonymise.c"
   [imports]="src/service/import_parse.c src/formats/cda.c src/formats/cda_schema.c src/formats/tokutei_items.c src/formats/fhir_import.c src/formats/device_csv.c src/formats/vitals.c src/formats/checkup_fhir.c src/formats/import_fhir.c src/formats/jahis.c src/formats/medication_fhir.c src/formats/omh.c src/util/ids.c"
 )
 # The sniffer's corpus is every reader's seeds: each format reached through it.
 declare -A corpus=([imports]="cda jahis vitals")
-for t in cda vitals consent jahis sphr sphr_entries search imports oauth bulk tx_bundle; do
+for t in cda vitals consent jahis sphr sphr_entries search imports oauth bulk tx_bundle anon; do
   # shellcheck disable=SC2086
   clang "${flags[@]}" "fuzz/fuzz_$t.c" "${common[@]}" ${sources[$t]} "${deps[@]}" -o "$out/fuzz_$t"
   rm -rf "$out/corpus_$t" && mkdir -p "$out/corpus_$t"

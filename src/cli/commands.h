@@ -77,6 +77,7 @@ int cmd_termination(int argc, char **argv);
 int cmd_checksheet(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_anonymise(int argc, char **argv);
 
 /* Reads a whole file of at most max bytes (NUL-terminated; free() it);
  * NULL after printing why. */

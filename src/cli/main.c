@@ -33,6 +33,8 @@ static const struct command {
     {"checksheet", "assess|answer|approve|list", "the guideline checksheet: computed evidence, answers, approval "
                                                  "publishes it", cmd_checksheet},
     {"store", "copy", "copy a whole store into an empty one (SQLite to PostgreSQL), with a progress bar", cmd_store},
+    {"anonymise", "csv", "anonymised data (匿名加工情報): k-anonymity and l-diversity, optimal as ARX finds it",
+     cmd_anonymise},
 };
 
 static void usage(void)

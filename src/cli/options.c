@@ -7,6 +7,7 @@
 
 static const struct {
     const char *flag, *env, *arg, *help;
+    int many;   /* may be given many times (cli.many), never read from the environment */
 } opts[OPT_COUNT] = {
     [OPT_DATA] = {"data", "PHR_DATA", "DIR", "data directory: the keys and, unless --store says otherwise, the store (phr.db)"},
     [OPT_STORE] = {"store", "PHR_STORE", "URL", "the store: a postgres:// URL, or a SQLite file (default DIR/phr.db)"},
@@ -70,6 +71,16 @@ static const struct {
     [OPT_PUBLIC_APP] = {"public", "PHR_APP_PUBLIC", NULL, "a public app (in a browser or on a phone): no secret, PKCE only"},
     [OPT_SCOPES] = {"scopes", "PHR_APP_SCOPES", "SCOPES", "the SMART scopes an app may be granted, space-separated (default: reading)"},
     [OPT_JWKS_URL] = {"jwks-url", "PHR_JWKS_URL", "URL", "where a client publishes its public keys (a JWKS), instead of --jwks"},
+    [OPT_INPUT] = {"input", "PHR_ANON_INPUT", "FILE", "the table to anonymise: ';'-separated, a header row first (ARX's format)"},
+    [OPT_HIERARCHY] = {"hierarchy", NULL, "ATTR=FILE", "a quasi-identifier and its hierarchy file (ARX's format); once per quasi-identifier", 1},
+    [OPT_SENSITIVE] = {"sensitive", "PHR_ANON_SENSITIVE", "ATTR", "the sensitive column, for l-diversity"},
+    [OPT_K] = {"k", "PHR_ANON_K", "K", "k-anonymity: every group at least K rows (default 2)"},
+    [OPT_L] = {"l", "PHR_ANON_L", "L", "l-diversity of the sensitive column: at least L distinct values per group"},
+    [OPT_C] = {"c", "PHR_ANON_C", "C", "with --l: recursive (c,l)-diversity instead of distinct"},
+    [OPT_SUPPRESSION] = {"suppression", "PHR_ANON_SUPPRESSION", "SHARE", "the share of rows that may be suppressed, 0 to under 1 (default 0)"},
+    [OPT_METRIC] = {"metric", "PHR_ANON_METRIC", "M", "information loss: entropy (non-uniform, default) or discernibility"},
+    [OPT_GS_FACTOR] = {"gs-factor", "PHR_ANON_GS_FACTOR", "F", "ARX's generalisation/suppression factor, 0 to 1 (default 0.5)"},
+    [OPT_SEPARATOR] = {"separator", "PHR_ANON_SEPARATOR", "CHAR", "the files' field separator (default ;)"},
     [OPT_JWKS] = {"jwks", "PHR_JWKS", "FILE", "a client's public keys as a JWKS file (RFC 7517), or none to remove them"},
     [OPT_RATE_ADDRESS] = {"rate-per-address", "PHR_RATE_PER_ADDRESS", "N", "requests a minute from one client address (default 6000; 0 no limit)"},
     [OPT_RATE_ACCOUNT] = {"rate-per-account", "PHR_RATE_PER_ACCOUNT", "N", "requests a minute by one signed-in account (default 1200; 0 no limit)"},
@@ -109,7 +120,7 @@ int cli_parse(int argc, char **argv, opt_mask allowed, struct cli *out)
         lo[n].flag = NULL;
         lo[n].val = 1000 + i;
         n++;
-        const char *e = getenv(opts[i].env);
+        const char *e = opts[i].env ? getenv(opts[i].env) : NULL;
         if (e && *e)
             out->val[i] = e;
     }
@@ -121,6 +132,12 @@ int cli_parse(int argc, char **argv, opt_mask allowed, struct cli *out)
     while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
         if (c == 'h') {
             out->help = 1;
+        } else if (c >= 1000 && c < 1000 + OPT_COUNT && opts[c - 1000].many) {
+            if (out->n_many == CLI_MANY_MAX) {
+                fprintf(stderr, "phr: --%s given more than %d times\n", opts[c - 1000].flag, CLI_MANY_MAX);
+                return -1;
+            }
+            out->val[c - 1000] = out->many[out->n_many++] = optarg;
         } else if (c >= 1000 && c < 1000 + OPT_COUNT) {
             out->val[c - 1000] = opts[c - 1000].arg ? optarg : "1";
         } else {
@@ -143,7 +160,7 @@ void cli_usage(const char *command, const char *summary, opt_mask allowed)
             continue;
         char left[64];
         snprintf(left, sizeof left, "--%s%s%s", opts[i].flag, opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
-        printf("  %-28s %s\n  %-28s [%s]\n", left, opts[i].help, "", opts[i].env);
+        printf("  %-28s %s\n  %-28s [%s]\n", left, opts[i].help, "", opts[i].env ? opts[i].env : "may be given many times");
     }
 }
 

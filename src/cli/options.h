@@ -19,6 +19,8 @@ enum opt_id {
     OPT_NOTICE_SINK, OPT_EXPORT_UNTIL, OPT_ERASE_AFTER, OPT_ITEMS, OPT_ITEM, OPT_STATUS, OPT_DATE, OPT_DOCUMENT,
     OPT_REASON, OPT_ID, OPT_APPROVER, OPT_SOURCE, OPT_WEB, OPT_WITNESS, OPT_RECORDS, OPT_STORE, OPT_COPY_FROM, OPT_COPY_TO, OPT_JWKS,
     OPT_REDIRECT_URIS, OPT_ORIGINS, OPT_PUBLIC_APP, OPT_SCOPES, OPT_JWKS_URL,
+    OPT_INPUT, OPT_HIERARCHY, OPT_SENSITIVE, OPT_K, OPT_L, OPT_C, OPT_SUPPRESSION, OPT_METRIC, OPT_GS_FACTOR,
+    OPT_SEPARATOR,
     OPT_COUNT
 };
 /* A command's options, as a set of bits (BIT(OPT_…) | …). GCC's and
@@ -26,8 +28,13 @@ enum opt_id {
 typedef unsigned __int128 opt_mask;
 _Static_assert(OPT_COUNT <= 128, "the option mask is full: widen it");
 
+/* The one option a command may give many times (--hierarchy): each value. */
+#define CLI_MANY_MAX 64
+
 struct cli {
     const char *val[OPT_COUNT];
+    const char *many[CLI_MANY_MAX];
+    int n_many;
     int help;
 };
 
