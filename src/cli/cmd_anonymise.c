@@ -140,6 +140,10 @@ static int configure(const struct cli *c, const struct anon_table *t, struct ano
         fprintf(stderr, "phr anonymise: --c goes with --l (recursive (c,l)-diversity)\n");
         return -1;
     }
+    if (!c->val[OPT_SENSITIVE] != !l) {
+        fprintf(stderr, "phr anonymise: --sensitive and --l go together (l-diversity of that column)\n");
+        return -1;
+    }
     if (c->val[OPT_SENSITIVE] && (cfg->sensitive = anon_table_column(t, c->val[OPT_SENSITIVE])) < 0) {
         fprintf(stderr, "phr anonymise: --sensitive: the table has no column named '%s'\n", c->val[OPT_SENSITIVE]);
         return -1;

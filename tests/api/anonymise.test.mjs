@@ -192,6 +192,7 @@ test('R3.13 bad input: a clear error naming the line or the value, and nothing w
   bad(['--input', small, '--hierarchy', `age=${ageH}`, '--k', '4'], /k \(4\) is larger than the table's 3 rows/, 'k larger than the rows');
   bad(['--input', small, '--hierarchy', `weight=${ageH}`, '--k', '2'], /no column named 'weight'/, 'an unknown attribute');
   bad(['--input', small, '--hierarchy', `age=${ageH}`, '--sensitive', 'blood', '--l', '2'], /no column named 'blood'/, 'an unknown sensitive attribute');
+  bad(['--input', small, '--hierarchy', `age=${ageH}`, '--sensitive', 'sex'], /--sensitive and --l go together/, 'a sensitive column without l');
   writeFileSync(small, 'age;sex\n31;M\n32;M;extra\n45;F\n');
   bad(['--input', small, '--hierarchy', `age=${ageH}`], /line 3: 3 field\(s\), but the header names 2 columns/, 'a malformed line');
   writeFileSync(small, 'age;sex\n31;"M\n');
