@@ -35,7 +35,7 @@ uint64_t grouper_mix(uint64_t h, uint32_t v)
     return h * 0xff51afd7ed558ccdull;
 }
 
-static size_t pow2_above(size_t n)
+size_t grouper_slots(size_t n)
 {
     size_t s = 16;
     while (s < 2 * n)
@@ -66,7 +66,7 @@ struct grouper *grouper_new(const uint32_t *qi, size_t q, size_t n_records, cons
     g->q = q;
     g->n = n_records;
     g->h = h;
-    g->slots = pow2_above(n);
+    g->slots = grouper_slots(n);
     g->slot = malloc(g->slots * sizeof *g->slot);
     g->map = malloc((q ? q : 1) * sizeof *g->map);
     g->mult = malloc((q ? q : 1) * sizeof *g->mult);
@@ -216,7 +216,7 @@ size_t grouper_run(struct grouper *g, const uint32_t *levels, const uint32_t *re
                    uint32_t *group, uint32_t *first, uint64_t *size)
 {
     prepare(g, levels);
-    struct side a = {.g = g, .rep = rep, .count = count, .n = n, .slots = pow2_above(n), .sides = 1, .table = g->slot,
+    struct side a = {.g = g, .rep = rep, .count = count, .n = n, .slots = grouper_slots(n), .sides = 1, .table = g->slot,
                      .group = group, .first = first, .size = size}, b;
     if (a.slots > g->slots)
         return SIZE_MAX;

@@ -22,7 +22,10 @@ void grouper_free(struct grouper *g);
 size_t grouper_run(struct grouper *g, const uint32_t *levels, const uint32_t *rep, const uint32_t *count, size_t n,
                    uint32_t *group, uint32_t *first, uint64_t *size);
 
-/* Mixes a value into a hash (also the records' fold uses it). */
+/* Mixes a value into a hash, and the size of an open-addressing table
+ * for n entries (a power of two, at most half full): the records' fold
+ * uses both too. */
 uint64_t grouper_mix(uint64_t h, uint32_t v);
+size_t grouper_slots(size_t n);
 
 #endif

@@ -1,17 +1,9 @@
 #include "anon/groups.h"
 
-#include "anon/grouper.h"
-
 #include <stdlib.h>
 #include <string.h>
 
-static size_t pow2_above(size_t n)
-{
-    size_t s = 16;
-    while (s < 2 * n)
-        s *= 2;
-    return s;
-}
+#include "anon/grouper.h"
 
 void records_free(struct anon_records *r)
 {
@@ -42,7 +34,7 @@ int records_fold(const struct anon_table *t, const struct anon_config *cfg, stru
     memset(r, 0, sizeof *r);
     r->q = cfg->n_qi;
     r->rows = t->rows;
-    size_t slots = pow2_above(t->rows);
+    size_t slots = grouper_slots(t->rows);
     uint32_t *slot = calloc(slots, sizeof *slot);
     r->qi = malloc(t->rows * r->q * sizeof *r->qi);
     r->count = malloc(t->rows * sizeof *r->count);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anon/table.h"
+
 int lattice_init(struct lattice *lt, size_t q, const uint32_t *height, size_t max)
 {
     memset(lt, 0, sizeof *lt);
@@ -51,20 +53,6 @@ uint32_t lattice_sum(const struct lattice *lt, size_t node)
     return sum;
 }
 
-static int push(struct lattice *lt, size_t *n, size_t node)
-{
-    if (*n == lt->stack_cap) {
-        size_t cap = lt->stack_cap ? lt->stack_cap * 2 : 256;
-        size_t *s = realloc(lt->stack, cap * sizeof *s);
-        if (!s)
-            return -1;
-        lt->stack = s;
-        lt->stack_cap = cap;
-    }
-    lt->stack[(*n)++] = node;
-    return 0;
-}
-
 /* Gives node's state to every node above it (up) or below it (!up) that
  * has not that state yet: both sets are closed, so a node that has it
  * already has it for everything beyond. Pruning reaches unsettled nodes
@@ -72,7 +60,7 @@ static int push(struct lattice *lt, size_t *n, size_t node)
 static int tag(struct lattice *lt, size_t node, int up, unsigned char state)
 {
     size_t n = 0;
-    if (push(lt, &n, node))
+    if (anon_push(&lt->stack, &n, &lt->stack_cap, node))
         return -1;
     while (n) {
         size_t x = lt->stack[--n];
@@ -84,7 +72,7 @@ static int tag(struct lattice *lt, size_t node, int up, unsigned char state)
             if ((lt->state[y] & 3) == state || (state == NODE_PRUNED && (lt->state[y] & 3)))
                 continue;
             lt->state[y] = (lt->state[y] & NODE_CHECKED) | state;
-            if (push(lt, &n, y))
+            if (anon_push(&lt->stack, &n, &lt->stack_cap, y))
                 return -1;
         }
     }

@@ -108,18 +108,23 @@ struct reader {
     size_t *at, n, cap;       /* where each field starts in text */
 };
 
+int anon_push(size_t **v, size_t *n, size_t *cap, size_t x)
+{
+    if (*n == *cap) {
+        size_t more = *cap ? *cap * 2 : 64;
+        size_t *grown = realloc(*v, more * sizeof *grown);
+        if (!grown)
+            return -1;
+        *v = grown;
+        *cap = more;
+    }
+    (*v)[(*n)++] = x;
+    return 0;
+}
+
 static int add_field(struct reader *r, const char *s, size_t n)
 {
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 16;
-        size_t *at = realloc(r->at, cap * sizeof *at);
-        if (!at)
-            return -1;
-        r->at = at;
-        r->cap = cap;
-    }
-    r->at[r->n++] = r->text.len;
-    return buf_append(&r->text, s, n) || buf_append(&r->text, "", 1);
+    return anon_push(&r->at, &r->n, &r->cap, r->text.len) || buf_append(&r->text, s, n) || buf_append(&r->text, "", 1);
 }
 
 static const char *field(const struct reader *r, size_t i)

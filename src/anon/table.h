@@ -59,6 +59,9 @@ int anon_hierarchy_read(const char *text, size_t len, char sep, const struct ano
                         struct anon_hierarchy *h, struct anon_error *e);
 void anon_hierarchy_free(struct anon_hierarchy *h);
 
+/* Appends x to a growing array (*v, *n of *cap); 0, or -1 out of memory. */
+int anon_push(size_t **v, size_t *n, size_t *cap, size_t x);
+
 /* Dictionaries, shared with the engine's writer. */
 uint32_t anon_dict_find(const struct anon_dict *d, const char *s, size_t n);   /* id, or UINT32_MAX */
 void anon_dict_free(struct anon_dict *d);
