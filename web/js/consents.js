@@ -72,7 +72,6 @@ export async function consents() {
   );
 }
 
-// What the handling history's codes mean to the person.
 // A purpose by its title (as published) rather than its code.
 let titles = {};
 const learnTitles = (p) => { titles = Object.fromEntries((p.purposes || []).map((x) => [x.code, x.title])); };
