@@ -26,7 +26,6 @@
 #include <string.h>
 
 #include "anon/anonymise.h"
-#include "anon/grouper.h"
 
 static const char TABLE[] = "\xEF\xBB\xBF" "age;sex;disease\r\n31;M;flu\r\n32;M;cold\r\n37;F;flu\r\n38;F;\"can;\"\"cer\"\"\"\r\n"
                             "45;M;flu\r\n46;M;cold\r\n\r\n";
@@ -226,76 +225,6 @@ static void refuses_bad_files(void **state)
     assert_non_null(strstr(e.msg, "line 2: \"31\" has a row already"));
 }
 
-static int by_size(const void *x, const void *y)
-{
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
-}
-
-/* Large item sets are grouped by two threads, each taking one side of the
- * hash: the same groups as one thread makes. 200,000 records of two
- * quasi-identifiers with 1,000 and 400 values, grouped at level 0 (nearly
- * all apart) and at level 1 (tens and tens). */
-static void two_threads_group_as_one(void **state)
-{
-    (void)state;
-    enum { N = 200000 };
-    struct buf text = {0}, h0 = {0}, h1 = {0};
-    unsigned long long seed = 12345;
-    buf_puts(&text, "a;b\n");
-    for (int i = 0; i < N; i++) {
-        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-        buf_printf(&text, "%u;%u\n", (unsigned)(seed >> 33) % 1000, (unsigned)(seed >> 13) % 400);
-    }
-    for (int v = 0; v < 1000; v++)
-        buf_printf(&h0, "%d;%d;*\n", v, v / 10);
-    for (int v = 0; v < 400; v++)
-        buf_printf(&h1, "%d;%d;*\n", v, v / 10);
-    struct anon_table t;
-    struct anon_hierarchy h[2];
-    struct anon_error e;
-    assert_int_equal(anon_table_read(text.data, text.len, ';', &t, &e), 0);
-    assert_int_equal(anon_hierarchy_read(h0.data, h0.len, ';', &t, 0, &h[0], &e), 0);
-    assert_int_equal(anon_hierarchy_read(h1.data, h1.len, ';', &t, 1, &h[1], &e), 0);
-    uint32_t *rep = malloc(N * sizeof *rep), *count = malloc(N * sizeof *count), *group = malloc(N * sizeof *group),
-             *first = malloc(N * sizeof *first);
-    uint64_t *one = malloc(N * sizeof *one), *two = malloc(N * sizeof *two);
-    assert_true(rep && count && group && first && one && two);
-    for (uint32_t i = 0; i < N; i++) {
-        rep[i] = i;
-        count[i] = 1;
-    }
-    struct grouper *g = grouper_new(t.cells, 2, N, h);
-    assert_non_null(g);
-    for (uint32_t level = 0; level < 2; level++) {
-        uint32_t levels[2] = {level, level};
-        size_t with_groups = grouper_run(g, levels, rep, count, N, group, first, one);
-        size_t threaded = grouper_run(g, levels, rep, count, N, NULL, first, two);
-        assert_int_equal(threaded, with_groups);
-        qsort(one, with_groups, sizeof *one, by_size);
-        qsort(two, threaded, sizeof *two, by_size);
-        assert_memory_equal(one, two, threaded * sizeof *one);
-        uint64_t rows = 0;
-        for (size_t x = 0; x < threaded; x++)
-            rows += two[x];
-        assert_int_equal(rows, N);
-    }
-    assert_int_equal(grouper_run(g, (uint32_t[]){1, 1}, rep, count, N, NULL, first, two), 100 * 40);
-    grouper_free(g);
-    free(rep);
-    free(count);
-    free(group);
-    free(first);
-    free(one);
-    free(two);
-    anon_hierarchy_free(&h[0]);
-    anon_hierarchy_free(&h[1]);
-    anon_table_free(&t);
-    buf_free(&text);
-    buf_free(&h0);
-    buf_free(&h1);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -306,7 +235,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(writes_the_table, setup, teardown),
         cmocka_unit_test_setup_teardown(refuses_bad_configurations, setup, teardown),
         cmocka_unit_test_setup_teardown(refuses_bad_files, setup, teardown),
-        cmocka_unit_test(two_threads_group_as_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
