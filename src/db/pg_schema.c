@@ -234,6 +234,11 @@ static const char p10_identifier[] =
     "CREATE INDEX records_by_identifier ON records(person_id, identifier_value) WHERE current = 1"
     " AND identifier_value IS NOT NULL;";
 
+/* SQLite's migration 28: a person's demographics, sealed. */
+static const char p11_demographics[] =
+    "CREATE TABLE demographics(person_id TEXT PRIMARY KEY REFERENCES persons(id), sealed BYTEA NOT NULL,"
+    " as_of TEXT NOT NULL, updated_at BIGINT NOT NULL);";
+
 const struct db_migration pg_migrations[] = {
     {NULL, p1_schema},
     {NULL, p2_oauth_clients},
@@ -245,5 +250,6 @@ const struct db_migration pg_migrations[] = {
     {NULL, p8_jwks_uri},
     {NULL, p9_superseded_by},
     {NULL, p10_identifier},
+    {NULL, p11_demographics},
 };
 const int pg_migration_count = (int)(sizeof pg_migrations / sizeof pg_migrations[0]);

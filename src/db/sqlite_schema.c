@@ -383,6 +383,17 @@ static const char m27_identifier[] =
     "CREATE INDEX records_by_identifier ON records(person_id, identifier_value) WHERE current = 1"
     " AND identifier_value IS NOT NULL;";
 
+/* A person's sex, date of birth and postal code as their newest imported
+ * checkup gave them (issue 22: anonymised data sets; issue 23: the
+ * documents written), sealed with their data key; as_of is that checkup's
+ * day, so that an older file imported later does not replace them. */
+static const char m28_demographics[] =
+    "CREATE TABLE demographics("
+    " person_id TEXT PRIMARY KEY REFERENCES persons(id),"
+    " sealed BLOB NOT NULL,"
+    " as_of TEXT NOT NULL,"
+    " updated_at INTEGER NOT NULL);";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -398,6 +409,6 @@ const struct db_migration sqlite_migrations[] = {
     {NULL, m20_apps}, {NULL, m21_bulk_parameters},
     {NULL, m22_bulk_prepared}, {NULL, m23_app_scopes},
     {NULL, m24_client_scopes}, {NULL, m25_jwks_uri}, {NULL, m26_superseded_by},
-    {NULL, m27_identifier},
+    {NULL, m27_identifier}, {NULL, m28_demographics},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -320,6 +320,22 @@ int cda_check(const char *xml, size_t len, struct fault *fault)
     return doc ? 0 : -1;
 }
 
+/* The person examined (recordTarget/patientRole): sex by the MHLW code
+ * system, date of birth, postal code; what is malformed is left out, as
+ * these are kept beside the results, not needed for them. */
+static void read_person(const xmlNode *root, struct demographics *d)
+{
+    const xmlNode *role = child(child(root, "recordTarget"), "patientRole"), *patient = child(role, "patient");
+    const xmlNode *gender = child(patient, "administrativeGenderCode"), *postal = child(child(role, "addr"), "postalCode");
+    const char *system = attr(gender, "codeSystem");
+    if (system && !strcmp(system, "1.2.392.200119.6.1104"))
+        demographics_sex(d, attr(gender, "code"));
+    demographics_birth(d, attr(child(patient, "birthTime"), "value"));
+    xmlChar *text = postal ? xmlNodeGetContent(postal) : NULL;
+    demographics_postal(d, (const char *)text);
+    xmlFree(text);
+}
+
 int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct fault *fault)
 {
     memset(out, 0, sizeof *out);
@@ -328,6 +344,7 @@ int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct fault 
         return -1;
     int rc = -1;
     struct walk w = {.c = out, .fault = fault};
+    read_person(xmlDocGetRootElement(doc), &out->person);
     if (walk(&w, child(xmlDocGetRootElement(doc), "component")))
         goto out;
     if (out->nresults == 0) {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "formats/demographics.h"
 #include "formats/tokutei_items.h"
 #include "util/buf.h"
 #include "util/fault.h"
@@ -30,6 +31,7 @@ struct cda_checkup {
     struct cda_result *results;
     size_t nresults;
     size_t skipped;              /* observations without a value (nullFlavor) */
+    struct demographics person;  /* what the file says of the person examined */
 };
 
 /* 0, or -1 with the fault saying what is wrong (naming the item or the rule;

@@ -270,6 +270,18 @@ static int is_vital(json_object *o)
     return 0;
 }
 
+/* The person examined, from a Patient (a 健診結果報告書 has one): kept
+ * beside the results, what is malformed left out. */
+static void patient_entry(struct reader *rd, json_object *res)
+{
+    struct demographics *d = &rd->d->checkup.person;
+    json_object *address = member(res, "address");
+    demographics_sex(d, json_get_str(res, "gender"));
+    demographics_birth(d, json_get_str(res, "birthDate"));
+    if (address && json_object_is_type(address, json_type_array) && json_object_array_length(address))
+        demographics_postal(d, json_get_str(json_object_array_get_idx(address, 0), "postalCode"));
+}
+
 static int entry(struct reader *rd, json_object *res, size_t i)
 {
     const char *t = json_get_str(res, "resourceType");
@@ -294,6 +306,8 @@ static int entry(struct reader *rd, json_object *res, size_t i)
             return other_entry(rd, res, i, &other_kinds[k]);
     for (size_t k = 0; k < sizeof context_types / sizeof context_types[0]; k++)
         if (!strcmp(t, context_types[k])) {
+            if (!strcmp(t, "Patient"))
+                patient_entry(rd, res);
             rd->d->skipped++;
             return 0;
         }

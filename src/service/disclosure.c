@@ -19,6 +19,7 @@
 #include "formats/auditevent.h"
 #include "service/internal.h"
 #include "service/snapshot.h"
+#include "store/demographics.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -116,7 +117,7 @@ static int manifest(struct disclosure *d, struct buf *b)
 {
     return buf_puts(b, "{\"manifest\":{\"format\":\"" FORMAT "\",\"person\":") || buf_json_str(b, d->snap.person) ||
            put_time(b, "generated_at", clock_now_ms()) ||
-           buf_puts(b, ",\"parts\":[\"account\",\"records\",\"consents\",\"provisions\",\"accesses\",\"summary\"],"
+           buf_puts(b, ",\"parts\":[\"account\",\"records\",\"demographics\",\"consents\",\"provisions\",\"accesses\",\"summary\"],"
                        "\"note\":{\"ja\":") ||
            buf_json_str(b, note_ja) || buf_puts(b, ",\"en\":") || buf_json_str(b, note_en) ||
            buf_puts(b, "}},\"account\":{\"id\":") || buf_json_str(b, d->snap.person) || buf_puts(b, ",\"login\":") ||
@@ -132,6 +133,29 @@ struct page {
 
 /* One record version: what the store knows of it in the clear, the
  * resource, and the original as it was submitted (base64: byte-exact). */
+/* The person's sex, date of birth and postal code as kept, opened with
+ * their key; a part that does not open is named among the unreadable. */
+static int put_demographics(void *arg, const unsigned char *sealed, size_t len, const char *as_of)
+{
+    struct page *p = arg;
+    struct person_snapshot *s = &p->d->snap;
+    char ad[96];
+    (void)as_of;
+    snprintf(ad, sizeof ad, "demographics:%s", s->person);
+    s->plain.len = 0;
+    int err = seal_open(SEAL_XCHACHA20POLY1305, s->key, ad, sealed, len, &s->plain);
+    if (err == PHR_ECRYPTO) {
+        log_event(LOG_ERROR, "disclosure.unreadable", "part", "demographics", NULL);
+        s->nunreadable++;
+        return buf_printf(&s->unreadable, "%sdemographics", s->unreadable.len ? "," : "") || buf_puts(p->b, "null")
+                   ? PHR_ENOMEM
+                   : PHR_OK;
+    }
+    err = err ? err : buf_append(p->b, s->plain.data, s->plain.len) ? PHR_ENOMEM : PHR_OK;
+    buf_wipe(&s->plain);
+    return err;
+}
+
 static int put_record(void *arg, const struct record_row *r)
 {
     struct page *p = arg;
@@ -214,7 +238,11 @@ int disclosure_next(struct disclosure *d, struct buf *b)
         }
         break;
     case P_CONSENTS:
-        err = buf_puts(b, "],\"consents\":") ? PHR_ENOMEM : consent_render_json(rd, d->snap.person, b);
+        err = buf_puts(b, "],\"demographics\":") ? PHR_ENOMEM : store_demographics_get(rd, d->snap.person, put_demographics, &p);
+        if (err == PHR_ENOTFOUND)
+            err = buf_puts(b, "null") ? PHR_ENOMEM : PHR_OK;
+        if (!err)
+            err = buf_puts(b, ",\"consents\":") ? PHR_ENOMEM : consent_render_json(rd, d->snap.person, b);
         d->part = P_PROVISIONS;
         break;
     case P_PROVISIONS:

@@ -19,6 +19,7 @@
 #include "formats/sphr.h"
 #include "service/import_parse.h"
 #include "service/internal.h"
+#include "store/demographics.h"
 #include "util/clock.h"
 #include "util/err.h"
 
@@ -53,6 +54,8 @@ struct import_job {
     struct buf ids;
     struct gate_result g;
     int refused;
+    struct buf demographics;      /* the newest checkup's, sealed; empty: none */
+    char demographics_as_of[11];
 };
 
 static int insert_file(struct import_job *x, struct store *st, struct file *f)
@@ -110,6 +113,10 @@ static int import_run(struct job *j, struct store *st)
         if ((err = insert_file(x, st, f)) != PHR_OK)
             return err;
     }
+    if (x->demographics.len &&
+        (err = store_demographics_put(st, x->subject, (const unsigned char *)x->demographics.data, x->demographics.len,
+                                      x->demographics_as_of, x->proto.recorded_at)) != PHR_OK)
+        return err;
     char reason[96];
     snprintf(reason, sizeof reason, "import:%s sha256:%.16s", x->kind, x->files[0].sha256);
     return gate_record(st, x->actor, ACT_RECORD_CREATE, x->subject, x->ids.data, reason, GATE_ALLOW);
@@ -126,6 +133,32 @@ static int seal_into(const unsigned char key[DATA_KEY_BYTES], const char *id, co
     return seal(key, ad, orig, olen, &r->original) != PHR_OK ? -1 : 0;
 }
 
+/* The person's sex, date of birth and postal code from the newest
+ * checkup among the files, sealed with their key; nothing when no file
+ * says. 0, or -1 out of memory. */
+static int seal_demographics(struct import_job *x, const unsigned char key[DATA_KEY_BYTES])
+{
+    const struct cda_checkup *newest = NULL;
+    for (size_t i = 0; i < x->nfiles; i++) {
+        const struct parsed *p = &x->files[i].p;
+        const struct cda_checkup *c = p->f == FORMAT_CDA ? &p->c : p->f == FORMAT_FHIR ? &p->fd.checkup : NULL;
+        if (c && demographics_any(&c->person) && (!newest || strcmp(c->date, newest->date) > 0))
+            newest = c;
+    }
+    if (!newest)
+        return 0;
+    struct buf plain = {0};
+    char ad[96];
+    snprintf(ad, sizeof ad, "demographics:%s", x->subject);
+    int rc = demographics_json(&newest->person, newest->date, &plain) || seal(key, ad, plain.data, plain.len,
+                                                                               &x->demographics) != PHR_OK
+                 ? -1
+                 : 0;
+    snprintf(x->demographics_as_of, sizeof x->demographics_as_of, "%s", newest->date);
+    buf_wipe(&plain);
+    return rc;
+}
+
 static void job_free(struct import_job *x)
 {
     for (size_t i = 0; i < x->nrows; i++) {
@@ -137,6 +170,7 @@ static void job_free(struct import_job *x)
     free(x->rows);
     free(x->files);
     buf_free(&x->ids);
+    buf_free(&x->demographics);
 }
 
 /* The files of a package: the zip itself (kept), then each file its index
@@ -294,6 +328,8 @@ static int prepare(struct service *svc, const struct actor *a, const char *subje
     for (size_t i = 0; !rc && i < x->nfiles; i++)
         if (seal_file(x, &x->files[i], key, source, channel, now, &next))
             rc = fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    if (!rc && seal_demographics(x, key))
+        rc = fault_set(fault, F_INTERNAL, NULL, "out of memory");
     sodium_memzero(key, sizeof key);
     x->proto = (struct record_row){.version = 1, .person_id = x->subject, .recorded_at = now,
                                    .recorded_by = x->recorded_by, .channel = channel, .alg = SEAL_XCHACHA20POLY1305,

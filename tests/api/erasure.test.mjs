@@ -114,7 +114,7 @@ test('R3.10 account erasure: a copy of the store taken before, opened with the l
     keyGone(srv.data, wrapped);
     assert.equal(sql(srv.data, `SELECT login || '|' || pw_hash || '|' || status FROM persons WHERE id = '${me.personId}'`),
       `erased:${me.personId}||erased`);
-    for (const t of ['records', 'consents', 'consent_state', 'sessions', 'suspensions', 'second_factors', 'second_factor_codes']) {
+    for (const t of ['records', 'consents', 'consent_state', 'sessions', 'suspensions', 'second_factors', 'second_factor_codes', 'demographics']) {
       assert.equal(sql(srv.data, `SELECT count(*) FROM ${t} WHERE person_id = '${me.personId}'`), '0', t);
     }
     assert.ok(Number(sql(srv.data, `SELECT count(*) FROM audit WHERE subject = '${me.personId}'`)) > 0, 'the handling history stays');
