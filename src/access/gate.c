@@ -42,6 +42,7 @@ static const char *const action_names[] = {
     [ACT_BULK_EXPORT] = "bulk.export",
     [ACT_RECIPIENT_READ] = "recipient.read",
     [ACT_SECOND_FACTOR] = "account.second-factor",
+    [ACT_ANONYMISE] = "anonymised.make",
 };
 
 _Static_assert(sizeof action_names / sizeof action_names[0] == ACT_COUNT, "every action has a name");
@@ -121,6 +122,10 @@ static const struct rule rules[] = {
      * inventory and for oversight. */
     [ACT_RECIPIENT_READ] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_AM | ROLE_SO | ROLE_AU, 0},
     [ACT_SECOND_FACTOR] = {{[ACTOR_PERSON] = OWN, [ACTOR_SYSTEM] = NAMED}, 0, 0},
+    /* Anonymised data sets: the information-asset manager answers for what
+     * leaves the service; each person's inclusion is the data set's own
+     * question (consent, suspension), as with Bulk export. */
+    [ACT_ANONYMISE] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_AM, 0},
 };
 _Static_assert(sizeof rules / sizeof rules[0] == ACT_COUNT, "every action has a rule");
 

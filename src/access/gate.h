@@ -72,6 +72,7 @@ enum action {
     ACT_BULK_EXPORT,
     ACT_RECIPIENT_READ,
     ACT_SECOND_FACTOR,
+    ACT_ANONYMISE,
     ACT_COUNT
 };
 

@@ -80,6 +80,7 @@ static const struct {
     [OPT_SUPPRESSION] = {"suppression", "PHR_ANON_SUPPRESSION", "SHARE", "the share of rows that may be suppressed, 0 to under 1 (default 0)"},
     [OPT_METRIC] = {"metric", "PHR_ANON_METRIC", "M", "information loss: entropy (non-uniform, default) or discernibility"},
     [OPT_GS_FACTOR] = {"gs-factor", "PHR_ANON_GS_FACTOR", "F", "ARX's generalisation/suppression factor, 0 to 1 (default 0.5)"},
+    [OPT_SPEC] = {"spec", "PHR_ANON_SPEC", "FILE", "what an anonymised data set holds (JSON; docs/anonymisation.md)"},
     [OPT_SEPARATOR] = {"separator", "PHR_ANON_SEPARATOR", "CHAR", "the files' field separator (default ;)"},
     [OPT_JWKS] = {"jwks", "PHR_JWKS", "FILE", "a client's public keys as a JWKS file (RFC 7517), or none to remove them"},
     [OPT_RATE_ADDRESS] = {"rate-per-address", "PHR_RATE_PER_ADDRESS", "N", "requests a minute from one client address (default 6000; 0 no limit)"},

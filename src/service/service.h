@@ -422,6 +422,14 @@ int termination_announce(struct service *svc, const struct actor *a, int64_t exp
  * organisational item. approve: publishes a draft. published: the newest
  * approved sheet (id 0) or that one, with the others listed, as JSON
  * (caller puts it); PHR_ENOTFOUND if it is not approved. list: all, JSON. */
+/* An anonymised data set (R3.13; formats/anon_spec.h for the spec) made
+ * from the service's checkups: the table (';'-separated, ARX's form) and
+ * its manifest (items, quasi-identifiers and levels reached, k, rows,
+ * persons left out and why, the table's SHA-256, the statement that it is
+ * 匿名加工情報). Recorded in the handling history. 0, or -1 with the fault. */
+int anonymised_make(struct service *svc, const struct actor *a, const char *spec_json, size_t len, struct buf *table,
+                    struct buf *manifest, struct fault *fault);
+
 int checksheet_assess(struct service *svc, const struct actor *a, const char *items_json, size_t len, struct buf *out,
                       struct fault *fault);
 int checksheet_answer(struct service *svc, const struct actor *a, const char *item, const char *status,

@@ -63,6 +63,15 @@ static struct db_stmt facts = DB_STMT(
     "   OR c.purpose_version < p.covered_from) ORDER BY p.rowid LIMIT 1),"
     " CASE WHEN EXISTS (SELECT 1 FROM suspension_state x WHERE x.person_id = ?1 AND (x.purpose = '*'"
     "   OR x.purpose IN (SELECT code FROM purpose_current WHERE required = 1 AND retired = 0))) THEN 1 ELSE 0 END");
+/* A live grant to the purpose (its version covering the current one, the
+ * purpose not retired) and no suspension of it or of all use. */
+static struct db_stmt in_use = DB_STMT(
+    "purpose_in_use",
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM consent_state c JOIN purpose_current p ON p.code = c.purpose"
+    "   WHERE c.person_id = ?1 AND c.purpose = ?2 AND c.decision = 'grant' AND c.purpose_version >= p.covered_from"
+    "   AND p.retired = 0)"
+    " AND NOT EXISTS (SELECT 1 FROM suspension_state x WHERE x.person_id = ?1 AND (x.purpose = '*' OR x.purpose = ?2))"
+    " THEN 1 ELSE 0 END");
 static struct db_stmt susp_is = DB_STMT(
     "suspension_is", "SELECT 1 FROM suspension_state WHERE person_id = ?1 AND purpose = ?2");
 static struct db_stmt susp_insert = DB_STMT(
@@ -203,6 +212,14 @@ int store_consent_facts(struct store *st, const char *person_id, struct consent_
 {
     memset(out, 0, sizeof *out);
     return st_rows(st, &facts, DB_ARGS(DB_STR(person_id)), facts_of, out, 1);
+}
+
+int store_purpose_in_use(struct store *st, const char *person_id, const char *purpose, int *yes)
+{
+    int64_t v = 0;
+    int err = st_int(st, &in_use, DB_ARGS(DB_STR(person_id), DB_STR(purpose)), &v);
+    *yes = !err && v == 1;
+    return err;
 }
 
 int store_suspension_append(struct store *st, const struct suspension_row *r)

@@ -26,6 +26,9 @@ int store_consent_history(struct store *st, const char *person_id, int (*cb)(voi
 int store_consent_state(struct store *st, const char *person_id, int (*cb)(void *, const struct consent_row *),
                         void *arg);
 int store_consent_facts(struct store *st, const char *person_id, struct consent_facts *out);
+/* *yes: the person has a live grant to the purpose and has not suspended
+ * its use (nor all use). */
+int store_purpose_in_use(struct store *st, const char *person_id, const char *purpose, int *yes);
 /* PHR_ECONFLICT: suspending what is suspended, lifting what is not. */
 int store_suspension_append(struct store *st, const struct suspension_row *r);
 int store_suspension_history(struct store *st, const char *person_id,

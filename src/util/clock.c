@@ -45,6 +45,14 @@ static int zone_tm(int64_t ms, int offset_min, struct tm *tm)
     return year < 0 ? 0 : year > 9999 ? 9999 : year;
 }
 
+void clock_format_day(int64_t ms, int offset_min, char out[11])
+{
+    struct tm tm;
+    int year = zone_tm(ms, offset_min, &tm);
+    snprintf(out, 11, "%04u-%02u-%02u", (unsigned)year % 10000, (unsigned)(tm.tm_mon + 1) % 100,
+             (unsigned)tm.tm_mday % 100);
+}
+
 void clock_format_ja_day(int64_t ms, int offset_min, char out[32])
 {
     struct tm tm;

@@ -14,6 +14,8 @@ void clock_format_ms(int64_t ms, char out[32]);
  * with the offset: "2026-11-24T12:00:00+09:00"; out must hold 32. What a
  * person is told, so that nobody reads a UTC day as theirs. */
 void clock_format_local(int64_t ms, int offset_min, char out[32]);
+/* The day of that zone as a key: "2026-12-07". */
+void clock_format_day(int64_t ms, int offset_min, char out[11]);
 /* The day of that zone in Japanese: "2026年12月7日"; out must hold 32. */
 void clock_format_ja_day(int64_t ms, int offset_min, char out[32]);
 

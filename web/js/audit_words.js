@@ -23,6 +23,7 @@ export const ACTIONS = {
   'disclosure.read': ['出力・開示', 'Export or disclosure'], 'retention.run': ['保存期間の処理', 'Ran retention rules'],
   'termination.announce': ['サービス終了の告知', 'Announced the end of the service'], 'checksheet.manage': ['チェックシートの点検', 'Checksheet assessment'],
   'bulk.export': ['一括で受け取った', 'Bulk export'], 'patient.read': ['利用者情報を見た', 'Read the patient record'],
+  'anonymised.make': ['匿名加工情報の作成', 'Made an anonymised data set'],
 };
 
 export const ACTORS = {

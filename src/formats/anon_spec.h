@@ -1,0 +1,56 @@
+/* What an anonymised data set is to hold, as the information-asset manager
+ * writes it (docs/anonymisation.md, "How to write a spec"):
+ *
+ *   {"name": "checkups-2026",              letters, digits, - and _
+ *    "purpose": "research",                optional: only persons with a live grant to it
+ *    "period": {"from": "2026-04-01", "to": "2027-03-31"},   checkup days, both included
+ *    "items": [{"code": "9N001000000000001", "bottom": 130, "top": 200}, …],
+ *    "quasi_identifiers": ["age", "sex", "postal_area", "checkup_year"],
+ *    "k": 5, "suppression": 0.05, "metric": "entropy"}
+ *
+ * Items are 特定健診 results by their MHLW code (quantities only); a value
+ * beyond bottom or top is written as that bound ("≥200", "≤130"): the
+ * peculiar descriptions (特異な記述) of PPC rule 第34条 item 4. The
+ * quasi-identifiers come with built-in hierarchies: age in years at the
+ * checkup (5, 10, 20-year bands), sex, postal area (the first three digits
+ * of the postal code, then two, then one), checkup year (2-year spans). */
+#ifndef PHR_ANON_SPEC_H
+#define PHR_ANON_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/fault.h"
+
+#define ANON_SPEC_MAX_ITEMS 64
+
+enum anon_qi { QI_AGE, QI_SEX, QI_POSTAL_AREA, QI_CHECKUP_YEAR, QI_COUNT };
+
+struct anon_item {
+    char code[18];
+    const char *name;                    /* the item table's display name */
+    int has_bottom, has_top;
+    double bottom, top;
+};
+
+struct anon_spec {
+    char name[64], purpose[64];
+    char from[11], to[11];               /* YYYY-MM-DD */
+    int64_t lo, hi;                      /* those days in Japan, ms */
+    struct anon_item items[ANON_SPEC_MAX_ITEMS];
+    size_t nitems;
+    int qi[QI_COUNT];                    /* which quasi-identifiers, in the spec's order */
+    enum anon_qi order[QI_COUNT];
+    size_t nqi;
+    uint32_t k;
+    double suppression;
+    int discernibility;                  /* else entropy */
+};
+
+/* The quasi-identifier's name in a spec and in the data set's header. */
+const char *anon_qi_name(enum anon_qi q);
+
+/* 0, or -1 with the fault naming the member at fault. */
+int anon_spec_parse(const char *json, size_t len, struct anon_spec *out, struct fault *fault);
+
+#endif

@@ -1,0 +1,114 @@
+// Anonymised data sets from the service's own checkups (R3.13, issue 22
+// item 3): persons whose use is suspended, or who have not granted the
+// spec's purpose, are left out; no name, login, id, record id, birth date
+// or full postal code reaches the table; extreme values are coded to the
+// spec's bounds; k holds when recounted; the making is in the handling
+// history; a bad spec is refused naming what is wrong, and nothing is written.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer, call, signupAndLogin, importFile, decide, sql, phr } from './helpers.mjs';
+
+const CDA = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
+const HEIGHT = '9N001000000000001', WEIGHT = '9N006000000000001', SYSTOLIC = '9A751000000000001';
+
+// A checkup of someone born in `year`, of `sex` (MHLW code 1 or 2), living at `postal`.
+const checkup = ({ year, sex, postal, weight, systolic }) => CDA
+  .replace('<birthTime value="19800401"/>', `<birthTime value="${year}0401"/>`)
+  .replace('<administrativeGenderCode code="2"', `<administrativeGenderCode code="${sex}"`)
+  .replace('<postalCode>100-0001</postalCode>', `<postalCode>${postal}</postalCode>`)
+  .replace('value="52.4" unit="kg"', `value="${weight}" unit="kg"`)
+  .replace('value="128" unit="mm[Hg]"', `value="${systolic}" unit="mm[Hg]"`);
+
+let srv;
+const people = [];
+const dir = mkdtempSync(join(tmpdir(), 'phr-anon-sets-'));
+
+before(async () => {
+  srv = await startServer();
+  for (let i = 0; i < 16; i++) {
+    const me = await signupAndLogin(srv);
+    const grant = i !== 14; // one declines the statistics purpose
+    if (grant) assert.ok((await decide(srv, me.token, [{ purpose: 'statistics', decision: 'grant' }])).status < 300);
+    const person = { year: 1950 + (i % 4) * 10 + (i % 3), sex: i % 2 ? 1 : 2, postal: ['100-0001', '100-0005', '150-0001'][i % 3],
+      weight: 50 + i, systolic: i === 3 ? 195 : 120 + i };
+    assert.equal((await importFile(srv, me, checkup(person), 'application/xml')).status, 201);
+    people.push({ ...me, ...person });
+  }
+  // One suspends all use; one never imports anything.
+  const s = await call(srv, 'POST', '/api/v1/me/suspensions', { token: people[15].token, body: { purpose: '*', action: 'suspend' } });
+  assert.ok(s.status < 300, s.text);
+  const idle = await signupAndLogin(srv);
+  await decide(srv, idle.token, [{ purpose: 'statistics', decision: 'grant' }]);
+});
+after(async () => { await srv.stop(); });
+
+const spec = (over = {}) => ({
+  name: 'checkups-2026', purpose: 'statistics', period: { from: '2026-04-01', to: '2027-03-31' },
+  items: [{ code: HEIGHT }, { code: WEIGHT }, { code: SYSTOLIC, top: 180 }],
+  quasi_identifiers: ['age', 'sex', 'postal_area'], k: 3, suppression: 0.2, ...over,
+});
+
+function make(body) {
+  const file = join(dir, `spec-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify(body));
+  return phr(['anonymise', 'run', '--data', srv.data, '--spec', file, '--out', dir, '--log-level', 'warn']);
+}
+
+test('R3.13 R3.9 a data set from the checkups: who is left out and why, nothing that identifies, k recounted, recorded', () => {
+  const r = make(spec());
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(r.stdout);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'checkups-2026.json'), 'utf8')), m, 'the manifest written is the one printed');
+  assert.deepEqual(m.left_out, { suspended: 1, not_for_purpose: 1, no_demographics: 1, no_checkup: 0 },
+    'the person who never imported a checkup has no demographics either');
+  assert.equal(m.persons, 14);
+  assert.equal(m.rows, 14);
+  assert.deepEqual(m.items.map((i) => i.code), [HEIGHT, WEIGHT, SYSTOLIC]);
+  assert.equal(m.items[0].name, '身長');
+  assert.match(m.statement.ja, /匿名加工情報/);
+  assert.deepEqual(Object.keys(m.quasi_identifiers), ['age', 'sex', 'postal_area']);
+
+  const text = readFileSync(join(dir, 'checkups-2026.csv'), 'utf8');
+  assert.equal(createHash('sha256').update(text).digest('hex'), m.sha256);
+  for (const p of people) {
+    assert.ok(!text.includes(p.personId), 'no person id');
+    assert.ok(!text.includes(p.login), 'no login');
+  }
+  assert.doesNotMatch(text, /花子|健診 |[0-9a-f]{8}-[0-9a-f]{4}-/, 'no name, no record or person ids');
+  assert.doesNotMatch(text, /\d{4}-\d{2}-\d{2}|\d{3}-\d{4}/, 'no birth date, no full postal code');
+  const rows = text.trim().split('\n').map((l) => l.split(';'));
+  assert.deepEqual(rows[0], ['row', 'age', 'sex', 'postal_area', HEIGHT, WEIGHT, SYSTOLIC]);
+  const body = rows.slice(1);
+  assert.equal(body.length, 14);
+  assert.equal(new Set(body.map((r) => r[0])).size, 14, 'fresh row ids, each once');
+  assert.ok(body.every((r) => /^[0-9a-f]{16}$/.test(r[0])));
+  assert.ok(body.some((r) => r[6] === '≥180'), 'the extreme systolic coded to the bound');
+  assert.ok(!body.some((r) => r[6] === '195'));
+  // Recounted apart from the engine: every group kept has k rows.
+  const kept = body.filter((r) => !(r[1] === '*' && r[2] === '*' && r[3] === '*'));
+  assert.equal(body.length - kept.length <= Math.floor(0.2 * 14) || kept.length === body.length, true);
+  const groups = kept.reduce((g, r) => g.set(r.slice(1, 4).join(';'), (g.get(r.slice(1, 4).join(';')) || 0) + 1), new Map());
+  for (const [key, n] of groups) assert.ok(n >= 3, `${key}: ${n} rows`);
+  assert.equal(sql(srv.data, "SELECT count(*) FROM audit WHERE action = 'anonymised.make' AND actor = 'system:operator'" +
+    " AND reason LIKE 'anonymised:checkups-2026%'"), '1');
+});
+
+test('R3.13 a bad spec is refused naming what is wrong, and nothing is written', () => {
+  const refused = (body, pattern, what) => {
+    const r = make(body);
+    assert.notEqual(r.status, 0, what);
+    assert.match(r.stderr, pattern, what);
+    assert.equal(existsSync(join(dir, `${body.name}.csv`)), false, `${what}: nothing written`);
+  };
+  refused(spec({ name: 'bad-code', items: [{ code: '0000000000000000X' }] }), /items\[0\]: code is not in the 特定健診 item table/, 'an unknown item');
+  refused(spec({ name: 'bad-type', items: [{ code: '1A020000000190111' }] }), /not a quantity/, 'a coded item');
+  refused(spec({ name: 'bad-qi', quasi_identifiers: ['age', 'income'] }), /quasi_identifiers\[1\]/, 'an unknown quasi-identifier');
+  refused(spec({ name: 'bad-period', period: { from: '2027-01-01', to: '2026-01-01' } }), /period.to is before period.from/, 'a backward period');
+  refused(spec({ name: 'empty', period: { from: '2020-01-01', to: '2020-12-31' } }), /no checkup of a person who may be included/, 'an empty period');
+  refused(spec({ name: 'bad/name' }), /name is up to 63 letters/, 'a name that is a path');
+  refused(spec({ name: 'too-strict', k: 20, suppression: 0 }), /k \(20\) is larger than the table's 14 rows/, 'k out of reach');
+});
