@@ -43,6 +43,7 @@ static const char *const action_names[] = {
     [ACT_RECIPIENT_READ] = "recipient.read",
     [ACT_SECOND_FACTOR] = "account.second-factor",
     [ACT_ANONYMISE] = "anonymised.make",
+    [ACT_ANONYMISE_METHOD] = "anonymised.method",
 };
 
 _Static_assert(sizeof action_names / sizeof action_names[0] == ACT_COUNT, "every action has a name");
@@ -126,6 +127,9 @@ static const struct rule rules[] = {
      * leaves the service; each person's inclusion is the data set's own
      * question (consent, suspension), as with Bulk export. */
     [ACT_ANONYMISE] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_AM, 0},
+    /* A data set's processing method (加工方法等情報, Art.43(2)): kept from
+     * everyone but those who answer for it and for security. */
+    [ACT_ANONYMISE_METHOD] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_AM | ROLE_SO, 0},
 };
 _Static_assert(sizeof rules / sizeof rules[0] == ACT_COUNT, "every action has a rule");
 

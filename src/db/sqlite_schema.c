@@ -394,6 +394,20 @@ static const char m28_demographics[] =
     " as_of TEXT NOT NULL,"
     " updated_at INTEGER NOT NULL);";
 
+/* Anonymised data sets made (issue 22, APPI Art.43): what is published
+ * of each (its items, when it was made: public), and its processing method
+ * (the spec and the levels reached, 加工方法等情報: the asset manager's and
+ * the security officer's only), with the table's hash. */
+static const char m29_anonymised_sets[] =
+    "CREATE TABLE anonymised_sets("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " made_at INTEGER NOT NULL,"
+    " made_by TEXT NOT NULL,"
+    " published TEXT NOT NULL,"
+    " method TEXT NOT NULL,"
+    " table_sha256 TEXT NOT NULL);";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -409,6 +423,6 @@ const struct db_migration sqlite_migrations[] = {
     {NULL, m20_apps}, {NULL, m21_bulk_parameters},
     {NULL, m22_bulk_prepared}, {NULL, m23_app_scopes},
     {NULL, m24_client_scopes}, {NULL, m25_jwks_uri}, {NULL, m26_superseded_by},
-    {NULL, m27_identifier}, {NULL, m28_demographics},
+    {NULL, m27_identifier}, {NULL, m28_demographics}, {NULL, m29_anonymised_sets},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -48,6 +48,7 @@ void route_portal(struct request *r);
 void route_errors(struct request *r);
 /* routes_public.c: the published checksheet (arg "json": as JSON). */
 void route_checksheet(struct request *r);
+void route_anonymised(struct request *r);
 /* routes_oauth.c: the OAuth token endpoint, SMART's discovery document. */
 void route_token(struct request *r);
 void route_smart_configuration(struct request *r);
@@ -89,6 +90,7 @@ void route_audit_verify(struct request *r);
 void route_staff_accounts(struct request *r);
 void route_staff_account_change(struct request *r);
 void route_staff_recipients(struct request *r);
+void route_staff_anonymised_method(struct request *r);
 void route_staff_recipient_change(struct request *r);
 void route_staff_policies(struct request *r);
 /* routes_fhir.c: FHIR REST (arg: the resource type). */

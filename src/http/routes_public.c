@@ -43,3 +43,11 @@ void route_checksheet(struct request *r)
     }
     checksheet(r, id, r->rt->arg != NULL);
 }
+
+/* What is published of every anonymised data set made (APPI Art.43(3)). */
+void route_anonymised(struct request *r)
+{
+    if (buf_puts(&r->resp, "{\"data_sets\":") || anonymised_published(r->svc, &r->resp) || buf_puts(&r->resp, "}"))
+        return req_refuse(r, F_UNAVAILABLE, "the data sets could not be read");
+    req_reply(r, 200, "application/json; charset=utf-8");
+}

@@ -381,6 +381,7 @@ struct checksheet_facts {
     int64_t terms_export_days;   /* of the terms in force; 0: none */
     int64_t document_kinds, purposes;
     int64_t provisions_after_withdrawal, withdrawals;
+    int64_t anonymised_sets;     /* data sets made (each published as it was made) */
 };
 
 /* The security officer's answer to an organisational item. */

@@ -22,6 +22,7 @@
 #include "formats/json.h"
 #include "service/internal.h"
 #include "service/snapshot.h"
+#include "store/anonymised.h"
 #include "store/demographics.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -318,16 +319,44 @@ static int hierarchy_text(enum anon_qi q, const struct anon_dict *values, struct
     return buf_failed(b) ? -1 : 0;
 }
 
+/* The data set's row and its handling-history entry, in one transaction. */
 struct record_job {
     struct job job;
     const struct actor *a;
+    struct anonymised_row row;
     char reason[160];
 };
 
 static int record_run(struct job *j, struct store *st)
 {
     struct record_job *x = (struct record_job *)j;
-    return gate_record(st, x->a, ACT_ANONYMISE, NULL, NULL, x->reason, GATE_ALLOW);
+    int64_t id;
+    int err = store_anonymised_insert(st, &x->row, &id);
+    return err ? err : gate_record(st, x->a, ACT_ANONYMISE, NULL, NULL, x->reason, GATE_ALLOW);
+}
+
+/* What Art.43(3) has published of a data set: its name, when it was made,
+ * the items it holds (its columns), how many rows, and k. */
+static int published_part(json_object *manifest, struct buf *out)
+{
+    json_object *items = json_object_object_get(manifest, "items"), *qis = json_object_object_get(manifest,
+                                                                                                  "quasi_identifiers");
+    json_object *p = json_object_new_object(), *names = json_object_new_array();
+    if (!p || !names)
+        return -1;
+    json_object_object_foreach(qis, key, level)
+    {
+        (void)level;
+        json_object_array_add(names, json_object_new_string(key));
+    }
+    static const char *const copied[] = {"name", "made_at", "statement", "purpose", "period", "rows", "k"};
+    for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++)
+        json_object_object_add(p, copied[i], json_object_get(json_object_object_get(manifest, copied[i])));
+    json_object_object_add(p, "items", json_object_get(items));
+    json_object_object_add(p, "quasi_identifiers", names);
+    int rc = buf_puts(out, json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(p);
+    return rc;
 }
 
 static int manifest(const struct made *m, const struct anon_table *t, const struct anon_config *cfg,
@@ -438,12 +467,31 @@ int anonymised_make(struct service *svc, const struct actor *a, const char *spec
     if (anonymise(&m, table, manifest_out, fault))
         goto out;
     struct record_job x = {.job = {.run = record_run}, .a = a};
+    char by[64];
+    json_object *parsed = json_tokener_parse(buf_cstr(manifest_out));
+    struct buf published = {0}, method = {0};
+    gate_actor_name(a, by);
     snprintf(x.reason, sizeof x.reason, "anonymised:%s rows:%zu", spec.name, m.rows);
-    if (writer_call(svc->writer, &x.job) != PHR_OK) {
-        fault_set(fault, F_UNAVAILABLE, NULL, "the handling history could not be written");
-        goto out;
+    x.row = (struct anonymised_row){.name = spec.name, .made_at = clock_now_ms(), .made_by = by,
+                                    .table_sha256 = json_get_str(parsed, "sha256")};
+    /* The method (加工方法等情報): the spec as written and the manifest with the levels reached. */
+    if (!parsed || published_part(parsed, &published) || buf_puts(&method, "{\"spec\":") ||
+        buf_append(&method, spec_json, len) || buf_puts(&method, ",\"manifest\":") ||
+        buf_puts(&method, buf_cstr(manifest_out)) || buf_puts(&method, "}")) {
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
+    } else {
+        x.row.published = buf_cstr(&published);
+        x.row.method = buf_cstr(&method);
+        err = writer_call(svc->writer, &x.job);
+        if (err == PHR_ECONFLICT)
+            fault_set(fault, F_CONFLICT, "name", "a data set named %s was made before: choose another name", spec.name);
+        else if (err)
+            fault_set(fault, F_UNAVAILABLE, NULL, "the data set could not be recorded");
+        rc = err ? -1 : 0;
     }
-    rc = 0;
+    json_object_put(parsed);
+    buf_free(&published);
+    buf_free(&method);
 out:
     buf_wipe(&m.text);
     if (rc) {
@@ -451,4 +499,65 @@ out:
         buf_free(manifest_out);
     }
     return rc;
+}
+
+struct listing {
+    struct buf *out;
+    size_t n;
+};
+
+static int list_row(void *arg, const struct anonymised_row *r)
+{
+    struct listing *l = arg;
+    return ((l->n++ && buf_puts(l->out, ",")) || buf_puts(l->out, r->published)) ? PHR_ENOMEM : PHR_OK;
+}
+
+int anonymised_published(struct service *svc, struct buf *out)
+{
+    struct store *rd;
+    struct listing l = {out, 0};
+    if (service_reader(svc, &rd) != PHR_OK)
+        return -1;
+    size_t start = out->len;
+    buf_puts(out, "[");
+    int err = store_anonymised_list(rd, list_row, &l);
+    service_reader_done(svc, rd);
+    if (err || buf_puts(out, "]")) {
+        out->len = start;
+        return -1;
+    }
+    return 0;
+}
+
+struct method_read {
+    struct job job;
+    const struct actor *a;
+    const char *name;
+    struct buf *out;
+};
+
+static int method_row(void *arg, const struct anonymised_row *r)
+{
+    return buf_puts(arg, r->method) ? PHR_ENOMEM : PHR_OK;
+}
+
+/* Read and recorded in one transaction: whoever saw a method is on record. */
+static int method_run(struct job *j, struct store *st)
+{
+    struct method_read *x = (struct method_read *)j;
+    int err = store_anonymised_get(st, x->name, method_row, x->out);
+    return err ? err : gate_record(st, x->a, ACT_ANONYMISE_METHOD, NULL, NULL, x->name, GATE_ALLOW);
+}
+
+int anonymised_method(struct service *svc, const struct actor *a, const char *name, struct buf *out,
+                      struct fault *fault)
+{
+    if (gate_decide(a, ACT_ANONYMISE_METHOD, NULL) == GATE_DENY)
+        return fault_set(fault, F_FORBIDDEN, NULL,
+                         "a data set's processing method is for the information-asset manager and the security officer");
+    struct method_read x = {.job = {.run = method_run}, .a = a, .name = name, .out = out};
+    int err = writer_call(svc->writer, &x.job);
+    if (err == PHR_ENOTFOUND)
+        return fault_set(fault, F_NOT_FOUND, NULL, "no data set of that name");
+    return err ? fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available") : 0;
 }

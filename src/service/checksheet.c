@@ -20,6 +20,7 @@
 #include "access/gate.h"
 #include "audit/audit.h"
 #include "formats/json.h"
+#include "service/checksheet_checks.h"
 #include "service/internal.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -29,222 +30,6 @@
 #define ITEMS_MAX 400
 
 static const char *const statuses[] = {"implemented", "equivalent", "not-implemented", "not-applicable"};
-
-struct result {
-    const char *status;
-    char evidence[400];
-    char reason[300];
-};
-
-struct context {
-    struct service *svc;
-    struct store *rd;
-    struct checksheet_facts f;
-    int64_t now;
-};
-
-#define SAY(r, ...) snprintf((r)->evidence, sizeof (r)->evidence, __VA_ARGS__)
-#define WHY(r, ...) snprintf((r)->reason, sizeof (r)->reason, __VA_ARGS__)
-
-static void medical_cooperation(struct context *c, struct result *r)
-{
-    (void)c;
-    r->status = "not-applicable";
-    SAY(r, "This deployment offers no medical-institution cooperation functions (this build has none): category (3) "
-           "information is out of scope (R1.3).");
-}
-
-static void staff_roles(struct context *c, struct result *r)
-{
-    const struct checksheet_facts *f = &c->f;
-    SAY(r, "Active staff by role: security officer %lld, information-asset manager %lld, handler %lld, auditor %lld.",
-        (long long)f->security_officers, (long long)f->asset_managers, (long long)f->handlers, (long long)f->auditors);
-    r->status = f->security_officers && f->asset_managers && f->auditors ? "implemented" : "not-implemented";
-    if (*r->status == 'n')
-        WHY(r, "A role is not staffed:%s%s%s", f->security_officers ? "" : " security officer",
-            f->asset_managers ? "" : " information-asset manager", f->auditors ? "" : " auditor");
-}
-
-static void inventory_complete(struct context *c, struct result *r)
-{
-    struct buf out = {0};
-    int unclassified = -1;
-    int err = inventory(c->svc, 0, &out, &unclassified);
-    buf_free(&out);
-    if (err) {
-        r->status = "not-implemented";
-        WHY(r, "The inventory could not be generated: %s.", phr_strerror(err));
-        return;
-    }
-    r->status = unclassified == 0 ? "implemented" : "not-implemented";
-    SAY(r, "The inventory is generated from the live schema (phr inventory); %d table(s) undescribed.", unclassified);
-    if (unclassified)
-        WHY(r, "%d table(s) of the store are not described in the inventory.", unclassified);
-}
-
-static void second_factor(struct context *c, struct result *r)
-{
-    const struct checksheet_facts *f = &c->f;
-    r->status = f->staff_without_mfa == 0 ? "implemented" : "not-implemented";
-    SAY(r, "%lld active staff account(s), %lld without a second factor; staff sign in with TOTP or a recovery code, "
-           "roles grant fixed actions (default deny).",
-        (long long)f->staff_active, (long long)f->staff_without_mfa);
-    if (f->staff_without_mfa)
-        WHY(r, "%lld active staff account(s) have no second factor.", (long long)f->staff_without_mfa);
-}
-
-static void audit_chain(struct context *c, struct result *r)
-{
-    unsigned char pk[1][SIGN_PUBLIC_BYTES];
-    struct audit_report rep;
-    sign_key_public(c->svc->audit_key, pk[0]);
-    int err = audit_verify(c->rd, (const unsigned char(*)[SIGN_PUBLIC_BYTES])pk, 1, &rep);
-    if (err == PHR_OK) {
-        r->status = "implemented";
-        SAY(r, "The handling history verifies: %lld entries, %lld signed checkpoints (the newest signs entry %lld).",
-            (long long)rep.entries, (long long)rep.checkpoints, (long long)rep.signed_seq);
-        return;
-    }
-    r->status = "not-implemented";
-    SAY(r, "The handling history does not verify.");
-    if (rep.first_bad_seq)
-        WHY(r, "The handling history is broken at entry %lld: %s.", (long long)rep.first_bad_seq, rep.problem);
-    else
-        WHY(r, "The handling history does not verify: %s.", err == PHR_ECRYPTO ? rep.problem : phr_strerror(err));
-}
-
-static void at_rest(struct context *c, struct result *r)
-{
-    const struct checksheet_facts *f = &c->f;
-    int ok = f->records_unsealed == 0 && f->persons_without_key == 0;
-    r->status = ok ? "implemented" : "not-implemented";
-    SAY(r, "%lld record version(s) sealed (XChaCha20-Poly1305) under per-person data keys; data keys in keys.db, "
-           "wrapped by a master key kept in a file outside the database.",
-        (long long)f->records);
-    if (!ok)
-        WHY(r, "%lld record version(s) not sealed; %lld person(s) without a data key.", (long long)f->records_unsealed,
-            (long long)f->persons_without_key);
-}
-
-static void policies_published(struct context *c, struct result *r)
-{
-    const struct checksheet_facts *f = &c->f;
-    int ok = f->document_kinds == 3 && f->purposes > 0;
-    r->status = ok ? "implemented" : "not-implemented";
-    SAY(r, "Published and versioned: %lld of 3 documents (terms, summary, privacy policy), %lld purpose(s) of use.",
-        (long long)f->document_kinds, (long long)f->purposes);
-    if (!ok)
-        WHY(r, "The terms, their summary, the privacy policy or the purposes of use are not all published.");
-}
-
-static void consent_before_data(struct context *c, struct result *r)
-{
-    const struct checksheet_facts *f = &c->f;
-    r->status = f->persons_without_consent == 0 ? "implemented" : "not-implemented";
-    SAY(r, "%lld active person(s); records are accepted only under a grant of every required purpose; %lld person(s) "
-           "hold records without one.",
-        (long long)f->persons, (long long)f->persons_without_consent);
-    if (f->persons_without_consent)
-        WHY(r, "%lld person(s) hold records without a live consent to every required purpose.",
-            (long long)f->persons_without_consent);
-}
-
-static void consent_withdrawal(struct context *c, struct result *r)
-{
-    const struct checksheet_facts *f = &c->f;
-    r->status = f->provisions_after_withdrawal == 0 ? "implemented" : "not-implemented";
-    SAY(r, "%lld withdrawal(s) recorded; %lld provision(s) made after a withdrawal of their purpose. The gate checks "
-           "withdrawal and suspension inside the transaction of every use and provision.",
-        (long long)f->withdrawals, (long long)f->provisions_after_withdrawal);
-    if (f->provisions_after_withdrawal)
-        WHY(r, "%lld provision(s) were made after the person withdrew consent to their purpose.",
-            (long long)f->provisions_after_withdrawal);
-}
-
-static void provision_records(struct context *c, struct result *r)
-{
-    const struct checksheet_facts *f = &c->f;
-    r->status = f->reads_without_provision_record == 0 ? "implemented" : "not-implemented";
-    SAY(r, "%lld read(s) by recipients within the provision records' retention, %lld without a provision record.",
-        (long long)f->recipient_reads, (long long)f->reads_without_provision_record);
-    if (f->reads_without_provision_record)
-        WHY(r, "%lld provision(s) to recipients have no provision record.", (long long)f->reads_without_provision_record);
-}
-
-static void erasure_available(struct context *c, struct result *r)
-{
-    const struct checksheet_facts *f = &c->f;
-    r->status = f->erasures_unfinished == 0 ? "implemented" : "not-implemented";
-    SAY(r, "Erasure on request in two steps, by data kind or the whole account; an account's data key is destroyed "
-           "(crypto-shredding). %lld erasure(s) done, %lld unfinished.",
-        (long long)f->erasures_done, (long long)f->erasures_unfinished);
-    if (f->erasures_unfinished)
-        WHY(r, "%lld erasure(s) are not finished.", (long long)f->erasures_unfinished);
-}
-
-static void retention_ran(struct context *c, struct result *r)
-{
-    const struct checksheet_facts *f = &c->f;
-    int64_t period = c->svc->cfg.retention_interval_ms > 0 ? c->svc->cfg.retention_interval_ms : 86400000LL;
-    char last[32];
-    clock_format_local(f->last_retention_at, c->svc->cfg.tz_offset_min, last);
-    int ok = f->last_retention_at && f->last_retention_at >= c->now - 2 * period;
-    r->status = ok ? "implemented" : "not-implemented";
-    if (f->last_retention_at)
-        SAY(r, "Retention rules (inactivity, provision records after 3 years, expired sessions) last ran at %s.", last);
-    else
-        SAY(r, "Retention rules are configured; they have never run.");
-    if (!ok)
-        WHY(r, "Retention has not run within twice its period (%lld hours).", (long long)(period / 3600000));
-}
-
-static void export_formats(struct context *c, struct result *r)
-{
-    (void)c;
-    r->status = "not-implemented";
-    SAY(r, "Available: the disclosure archive (JSON: every record with its original, consents, provisions) and FHIR R4 "
-           "JSON (Observation, Consent, Provenance, AuditEvent).");
-    WHY(r, "Export as HL7 CDA, JAHIS text and SPHR packages is not built yet.");
-}
-
-static void export_period(struct context *c, struct result *r)
-{
-    const struct checksheet_facts *f = &c->f;
-    r->status = f->terms_export_days > 0 ? "implemented" : "not-implemented";
-    SAY(r, "The terms in force state an export period of %lld day(s); an announced termination is held to it and "
-           "persons are told at sign-in and through the notice hook.",
-        (long long)f->terms_export_days);
-    if (!f->terms_export_days)
-        WHY(r, "The terms in force do not state the export period.");
-}
-
-static const struct {
-    const char *name;
-    void (*fn)(struct context *, struct result *);
-} checks[] = {
-    {"deployment.medical_cooperation", medical_cooperation},
-    {"staff.roles", staff_roles},
-    {"inventory.complete", inventory_complete},
-    {"staff.second_factor", second_factor},
-    {"audit.chain", audit_chain},
-    {"crypto.at_rest", at_rest},
-    {"policies.published", policies_published},
-    {"consent.before_data", consent_before_data},
-    {"consent.withdrawal", consent_withdrawal},
-    {"provision.records", provision_records},
-    {"erasure.available", erasure_available},
-    {"retention.ran", retention_ran},
-    {"export.formats", export_formats},
-    {"termination.export_period", export_period},
-};
-
-static int find_check(const char *name)
-{
-    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++)
-        if (!strcmp(checks[i].name, name))
-            return (int)i;
-    return -1;
-}
 
 static int status_valid(const char *s)
 {
@@ -298,7 +83,7 @@ static json_object *items_check(json_object *root, struct fault *fault)
                 fault_set(fault, F_INVALID_VALUE, "items", "item %s is listed twice", id);
                 return NULL;
             }
-        if (check && find_check(check) < 0) {
+        if (check && checksheet_check_find(check) < 0) {
             fault_set(fault, F_INVALID_VALUE, "items", "item %s names an unknown check '%s'", id, check);
             return NULL;
         }
@@ -338,7 +123,7 @@ static void add_str(json_object *o, const char *key, const char *v)
 }
 
 /* One item's entry in the sheet, and its reason if not implemented. */
-static void assess_item(struct context *c, json_object *it, struct answers *ans, json_object *out_items,
+static void assess_item(struct check_context *c, json_object *it, struct answers *ans, json_object *out_items,
                         json_object *reasons)
 {
     const char *id = json_get_str(it, "id"), *check = json_get_str(it, "check");
@@ -348,10 +133,10 @@ static void assess_item(struct context *c, json_object *it, struct answers *ans,
     if (json_object_object_get_ex(it, "question", &q))
         json_object_object_add(e, "question", json_object_get(q));
     const char *reason = NULL;
-    struct result r = {.status = "not-implemented"};
+    struct check_result r = {.status = "not-implemented"};
     json_object *a = NULL;
     if (check) {
-        checks[find_check(check)].fn(c, &r);
+        checksheet_check_run(checksheet_check_find(check), c, &r);
         json_object_object_add(ev, "computed", json_object_new_boolean(1));
         add_str(ev, "check", check);
         add_str(ev, "text", r.evidence);
@@ -405,7 +190,7 @@ int checksheet_assess(struct service *svc, const struct actor *a, const char *it
     int rc = -1;
     json_object *items = items_check(root, fault), *sheet = NULL;
     struct answers ans = {json_object_new_object()};
-    struct context c = {.svc = svc, .now = clock_now_ms()};
+    struct check_context c = {.svc = svc, .now = clock_now_ms()};
     if (!items)
         goto out;
     if (service_reader(svc, &c.rd) != PHR_OK) {

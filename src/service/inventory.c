@@ -48,6 +48,11 @@ static const struct item items[] = {
      "Persons' sex, date of birth and postal code, from their newest imported checkup, sealed with the person's data key",
      "health", 1, "sealed", "", "the person (in the disclosure); the service for anonymised data sets",
      "replaced by a later checkup's; destroyed with the account on erasure"},
+    {"anonymised_sets", "作成した匿名加工情報：公表する項目と、加工の方法（責任者と情報資産の管理者のみ）",
+     "Anonymised data sets made: what is published of each, and its processing method (the asset manager's and the "
+     "security officer's only)",
+     "policy", 0, "", "", "everyone (what is published); the asset manager and the security officer (the method)",
+     "kept: what was published stays published"},
     {"login_throttle", "ログイン失敗の回数", "Failed sign-in counts", "security", 0, "", "",
      "the service", "until a successful sign-in; pruned by retention after a day"},
     {"documents", "利用規約・概要・プライバシーポリシーの全版", "Every version of the terms, summary and privacy policy",

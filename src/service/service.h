@@ -429,6 +429,13 @@ int termination_announce(struct service *svc, const struct actor *a, int64_t exp
  * 匿名加工情報). Recorded in the handling history. 0, or -1 with the fault. */
 int anonymised_make(struct service *svc, const struct actor *a, const char *spec_json, size_t len, struct buf *table,
                     struct buf *manifest, struct fault *fault);
+/* What is published of every data set made (Art.43(3)): a JSON array, for
+ * everyone. 0, or -1 (the store unavailable). */
+int anonymised_published(struct service *svc, struct buf *out);
+/* One data set's processing method (the spec and the levels reached), for
+ * the asset manager and the security officer; the reading is recorded. */
+int anonymised_method(struct service *svc, const struct actor *a, const char *name, struct buf *out,
+                      struct fault *fault);
 
 int checksheet_assess(struct service *svc, const struct actor *a, const char *items_json, size_t len, struct buf *out,
                       struct fault *fault);

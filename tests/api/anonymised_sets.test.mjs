@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, importFile, decide, sql, phr } from './helpers.mjs';
+import { startServer, call, signupAndLogin, importFile, decide, sql, phr, totp } from './helpers.mjs';
 
 const CDA = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
 const HEIGHT = '9N001000000000001', WEIGHT = '9N006000000000001', SYSTOLIC = '9A751000000000001';
@@ -51,6 +51,16 @@ const spec = (over = {}) => ({
   items: [{ code: HEIGHT }, { code: WEIGHT }, { code: SYSTOLIC, top: 180 }],
   quasi_identifiers: ['age', 'sex', 'postal_area'], k: 3, suppression: 0.2, ...over,
 });
+
+// A member of staff with that role, signed in with a second factor.
+async function staffSession(srv, role) {
+  const added = phr(['staff', 'add', '--data', srv.data, '--login', `${role}@provider.example.jp`, '--role', role, '--log-level', 'warn']);
+  assert.equal(added.status, 0, added.stderr);
+  const s = JSON.parse(added.stdout);
+  const r = await call(srv, 'POST', '/api/v1/staff/login', { body: { login: s.login, password: s.password, otp: totp(s.totp_uri) } });
+  assert.equal(r.status, 200, r.text);
+  return r.body;
+}
 
 function make(body) {
   const file = join(dir, `spec-${Math.random().toString(36).slice(2)}.json`);
@@ -95,6 +105,47 @@ test('R3.13 R3.9 a data set from the checkups: who is left out and why, nothing 
   for (const [key, n] of groups) assert.ok(n >= 3, `${key}: ${n} rows`);
   assert.equal(sql(srv.data, "SELECT count(*) FROM audit WHERE action = 'anonymised.make' AND actor = 'system:operator'" +
     " AND reason LIKE 'anonymised:checkups-2026%'"), '1');
+});
+
+test('R3.13 R5.1 what each data set holds is published for everyone (Art.43(3)); its method only to those who answer for it, each reading recorded', async () => {
+  const pub = await call(srv, 'GET', '/api/v1/anonymised');
+  assert.equal(pub.status, 200, pub.text);
+  assert.equal(pub.body.data_sets.length, 1);
+  const d = pub.body.data_sets[0];
+  assert.equal(d.name, 'checkups-2026');
+  assert.deepEqual(d.items.map((i) => i.name), ['身長', '体重', '収縮期血圧(1回目)']);
+  assert.deepEqual(d.quasi_identifiers, ['age', 'sex', 'postal_area']);
+  assert.match(d.statement.ja, /匿名加工情報/);
+  assert.equal(d.rows, 14);
+  for (const secret of ['spec', 'manifest', 'levels', 'sha256']) assert.ok(!(secret in d), `${secret} is not published`);
+  assert.doesNotMatch(pub.text, /"age":\d|"k":3,"suppression/, 'no levels, no spec');
+
+  // The same name twice is refused, and nothing more is written or published.
+  const again = make(spec());
+  assert.notEqual(again.status, 0);
+  assert.match(again.stderr, /a data set named checkups-2026 was made before/);
+  assert.equal((await call(srv, 'GET', '/api/v1/anonymised')).body.data_sets.length, 1);
+
+  const manager = await staffSession(srv, 'asset-manager');
+  const m = await call(srv, 'GET', '/api/v1/staff/anonymised/checkups-2026', { token: manager.token });
+  assert.equal(m.status, 200, m.text);
+  assert.equal(m.body.spec.k, 3);
+  assert.deepEqual(Object.keys(m.body.manifest.quasi_identifiers), ['age', 'sex', 'postal_area']);
+  assert.equal(sql(srv.data, "SELECT count(*) FROM audit WHERE action = 'anonymised.method' AND result = 'allow'"), '1');
+  const handler = await staffSession(srv, 'handler');
+  const refused = await call(srv, 'GET', '/api/v1/staff/anonymised/checkups-2026', { token: handler.token });
+  assert.equal(refused.status, 403);
+  assert.equal(sql(srv.data, "SELECT count(*) FROM audit WHERE action = 'anonymised.method' AND result = 'deny'"), '1');
+  assert.equal((await call(srv, 'GET', '/api/v1/staff/anonymised/checkups-2026')).status, 401);
+  assert.equal((await call(srv, 'GET', '/api/v1/staff/anonymised/none', { token: manager.token })).status, 404);
+
+  // The checksheet computes its item from the store.
+  const items = new URL('../../checksheet/items.json', import.meta.url).pathname;
+  const a = phr(['checksheet', 'assess', '--items', items, '--data', srv.data, '--log-level', 'warn']);
+  assert.equal(a.status, 0, a.stderr);
+  const item = JSON.parse(a.stdout).sheet.items.find((i) => i.id === '3.4-1');
+  assert.equal(item.status, 'implemented');
+  assert.match(item.evidence.text, /1 anonymised data set\(s\) made/);
 });
 
 test('R3.13 a bad spec is refused naming what is wrong, and nothing is written', () => {

@@ -323,6 +323,7 @@ test('R3.1 the public pages render the policies in force, in Japanese and in Eng
   await page.goto(srv.url + '/#/policy/anonymised');
   await page.waitForFunction(() => /anonymised/.test(document.querySelector('main h1')?.textContent || ''));
   assert.match(await page.textContent('main'), /makes no anonymously/, 'the notice says none is made');
+  assert.match(await page.textContent('#anonymised-sets'), /No anonymised data set has been made/, 'and the list under it, from the store');
   assert.match(await page.textContent('footer'), /Anonymised data/);
   await page.goto(srv.url + '/#/purposes');
   await page.waitForSelector('.card');

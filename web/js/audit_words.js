@@ -24,6 +24,7 @@ export const ACTIONS = {
   'termination.announce': ['サービス終了の告知', 'Announced the end of the service'], 'checksheet.manage': ['チェックシートの点検', 'Checksheet assessment'],
   'bulk.export': ['一括で受け取った', 'Bulk export'], 'patient.read': ['利用者情報を見た', 'Read the patient record'],
   'anonymised.make': ['匿名加工情報の作成', 'Made an anonymised data set'],
+  'anonymised.method': ['匿名加工の方法を見た', 'Read an anonymised data set\'s processing method'],
 };
 
 export const ACTORS = {

@@ -31,13 +31,27 @@ export function landing(signedIn) {
   );
 }
 
+// What each anonymised data set made holds (APPI Art.43(3)), under the
+// notice: published by the service in the step that recorded the data set.
+async function anonymisedSets() {
+  const { data_sets: sets } = await api('GET', '/api/v1/anonymised');
+  return [h('h2', {}, t('anon_sets')), sets.length
+    ? h('ul', { id: 'anonymised-sets' }, sets.map((d) => h('li', {},
+      h('strong', {}, d.name), ` ・ ${t('anon_made')} ${day(d.made_at)} ・ ${t('anon_rows')} ${d.rows}`,
+      h('p', {}, `${t('anon_items')}: ${d.items.map((i) => i.name).join(t('list_sep'))}`),
+      h('p', {}, `${t('anon_qis')}: ${d.quasi_identifiers.map((q) => t(`qi_${q}`)).join(t('list_sep'))}`),
+      h('p', { class: 'muted' }, pick(d.statement)))))
+    : h('p', { id: 'anonymised-sets' }, t('anon_none'))];
+}
+
 // A policy document in force, or (#/policy/terms/v2) an earlier version,
 // with every version listed: what was agreed to stays readable.
 export async function policy(path) {
   const draw = view();
   const [kind, v] = path.split('/');
   const version = v && /^v\d+$/.test(v) ? Number(v.slice(1)) : null;
-  const [p, all] = await Promise.all([loadPolicies(), api('GET', `/api/v1/policies/${encodeURIComponent(kind)}/versions`)]);
+  const [p, all, sets] = await Promise.all([loadPolicies(), api('GET', `/api/v1/policies/${encodeURIComponent(kind)}/versions`),
+    kind === 'anonymised' && !version ? anonymisedSets() : []]);
   const inLang = (list) => list.find((d) => d.lang === lang) || list.find((d) => d.lang === 'ja');
   const d = version ? inLang(all.versions.filter((x) => x.version === version)) : documentOf(p, kind);
   if (!d) return draw(h('p', { class: 'error' }, '—'));
@@ -51,6 +65,7 @@ export async function policy(path) {
       ? h('p', { class: 'warning', id: 'earlier-version' }, t('earlier_version'), ' ', h('a', { href: `#/policy/${kind}` }, t('current_version')))
       : [],
     markdown(d.text),
+    sets,
     versions.length > 1 ? [h('h2', {}, t('policy_versions')), h('ul', { id: 'policy-versions' }, versions.map((n) => {
       const x = inLang(all.versions.filter((y) => y.version === n));
       return h('li', {}, h('a', { href: `#/policy/${kind}/v${n}` }, `${t('version')} ${n}`), ` ・ ${t('effective')} ${day(x.effective)}`);

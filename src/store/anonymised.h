@@ -1,0 +1,24 @@
+/* Anonymised data sets made (service/anonymised.c): each one's published
+ * part (JSON: name, when, items, quasi-identifiers, rows, k) and its
+ * processing method (JSON: the spec and the levels reached). */
+#ifndef PHR_STORE_ANONYMISED_H
+#define PHR_STORE_ANONYMISED_H
+
+#include <stdint.h>
+
+struct store;
+
+struct anonymised_row {
+    int64_t id, made_at;
+    const char *name, *made_by, *published, *method, *table_sha256;
+};
+
+/* PHR_ECONFLICT if a data set of that name was made before. */
+int store_anonymised_insert(struct store *st, const struct anonymised_row *r, int64_t *id);
+/* Every data set made, oldest first. */
+int store_anonymised_list(struct store *st, int (*cb)(void *, const struct anonymised_row *), void *arg);
+/* PHR_ENOTFOUND if there is none of that name. */
+int store_anonymised_get(struct store *st, const char *name, int (*cb)(void *, const struct anonymised_row *),
+                         void *arg);
+
+#endif
