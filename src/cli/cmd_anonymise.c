@@ -5,9 +5,12 @@
  * over ARX's files, so that a result can be set beside ARX's on the same
  * data; and
  *   phr anonymise run --data DIR --spec FILE --out DIR
- * a data set from the service's checkups. Each prints one JSON object and
- * writes its files only when all went well. */
+ * a data set from the service's checkups; and
+ *   phr anonymise provide --data DIR --set NAME --recipient ID --table FILE --method TEXT
+ * its provision recorded. Each prints one JSON object and writes its files
+ * only when all went well. */
 #include <json-c/json.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -302,13 +305,63 @@ out:
     return rc;
 }
 
+static int provide(int argc, char **argv)
+{
+    struct cli c;
+    struct paths p;
+    struct service *svc = NULL;
+    int started, rc = 1;
+    if (cli_start(argc, argv, "anonymise provide",
+                  "Records the provision of an anonymised data set to a recipient with an agreement in\n"
+                  "force (APPI Art.43(4)): --table must be the table run wrote for --set (its SHA-256 is\n"
+                  "checked). The method and the date are published with the data set from then on. Prints\n"
+                  "the delivery note to hand over with the table: it states that the data is 匿名加工情報\n"
+                  "and that identifying anyone from it is forbidden (Art.43(5)).",
+                  STORE_OPTS | BIT(OPT_SET) | BIT(OPT_RECIPIENT) | BIT(OPT_TABLE) | BIT(OPT_METHOD), &c, &started))
+        return started;
+    if (!c.val[OPT_SET] || !c.val[OPT_RECIPIENT] || !c.val[OPT_TABLE] || !c.val[OPT_METHOD]) {
+        fprintf(stderr, "phr anonymise provide: --set, --recipient, --table and --method are needed (see --help)\n");
+        return 2;
+    }
+    size_t len;
+    char *table = read_small_file(c.val[OPT_TABLE], TABLE_MAX, &len);
+    unsigned char digest[32];
+    char hex[65];
+    struct buf note = {0};
+    struct fault fault;
+    if (!table)
+        return 1;
+    crypto_hash_sha256(digest, (const unsigned char *)table, len);
+    free(table);
+    for (size_t i = 0; i < sizeof digest; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    if (cli_service(&c, &p, &svc))
+        goto out;
+    struct actor a = operator_actor("operator");
+    if (anonymised_provide(svc, &a, c.val[OPT_SET], c.val[OPT_RECIPIENT], c.val[OPT_METHOD], hex, &note, &fault)) {
+        cli_fault(&fault, "phr anonymise provide");
+        goto out;
+    }
+    printf("%s\n", buf_cstr(&note));
+    rc = 0;
+out:
+    buf_free(&note);
+    service_close(svc);
+    paths_free(&p);
+    return rc;
+}
+
 int cmd_anonymise(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "provide"))
+        return provide(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "csv"))
         return csv(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "run"))
         return run(argc - 1, argv + 1);
     fprintf(stderr, "usage: phr anonymise csv --input FILE --hierarchy ATTR=FILE ... --k K\n"
-                    "       phr anonymise run --data DIR --spec FILE --out DIR (see --help)\n");
+                    "       phr anonymise run --data DIR --spec FILE --out DIR\n"
+                    "       phr anonymise provide --data DIR --set NAME --recipient ID --table FILE --method TEXT\n"
+                    "       (see --help of each)\n");
     return 2;
 }

@@ -33,7 +33,7 @@ static const struct command {
     {"checksheet", "assess|answer|approve|list", "the guideline checksheet: computed evidence, answers, approval "
                                                  "publishes it", cmd_checksheet},
     {"store", "copy", "copy a whole store into an empty one (SQLite to PostgreSQL), with a progress bar", cmd_store},
-    {"anonymise", "csv|run", "anonymised data (匿名加工情報): from ARX's files, or a data set from the checkups",
+    {"anonymise", "csv|run|provide", "anonymised data (匿名加工情報): from ARX's files; data sets from the checkups",
      cmd_anonymise},
 };
 

@@ -406,7 +406,17 @@ static const char m29_anonymised_sets[] =
     " made_by TEXT NOT NULL,"
     " published TEXT NOT NULL,"
     " method TEXT NOT NULL,"
-    " table_sha256 TEXT NOT NULL);";
+    " table_sha256 TEXT NOT NULL);"
+    /* Each provision of a data set to a recipient (Art.43(4)): how, when,
+     * by whom; published with the data set from the moment it is recorded. */
+    "CREATE TABLE anonymised_provisions("
+    " id INTEGER PRIMARY KEY,"
+    " set_id INTEGER NOT NULL REFERENCES anonymised_sets(id),"
+    " recipient_id TEXT NOT NULL REFERENCES recipients(id),"
+    " method TEXT NOT NULL,"
+    " provided_at INTEGER NOT NULL,"
+    " provided_by TEXT NOT NULL);"
+    "CREATE INDEX anonymised_provisions_by_set ON anonymised_provisions(set_id, id);";
 
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the

@@ -382,6 +382,7 @@ struct checksheet_facts {
     int64_t document_kinds, purposes;
     int64_t provisions_after_withdrawal, withdrawals;
     int64_t anonymised_sets;     /* data sets made (each published as it was made) */
+    int64_t anonymised_provisions;
 };
 
 /* The security officer's answer to an organisational item. */

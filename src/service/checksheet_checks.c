@@ -185,10 +185,10 @@ static void export_period(struct check_context *c, struct check_result *r)
         WHY(r, "The terms in force do not state the export period.");
 }
 
-/* Art.43(3): what each data set holds is published as it is made (the
- * service lists it at GET /api/v1/anonymised in the same step that records
- * it); its method stays with those who answer for it. None made: nothing
- * to publish. Provision to third parties is not built, so none was made. */
+/* Art.43(3)(4): what each data set holds is published as it is made, and
+ * each provision's method as it is recorded (the service lists both at GET
+ * /api/v1/anonymised in the step that records them); its method stays with
+ * those who answer for it. None made: nothing to publish. */
 static void anonymised_notice(struct check_context *c, struct check_result *r)
 {
     int64_t n = c->f.anonymised_sets;
@@ -196,9 +196,9 @@ static void anonymised_notice(struct check_context *c, struct check_result *r)
     if (n)
         SAY(r, "%lld anonymised data set(s) made, each one's items published at GET /api/v1/anonymised in the step "
                "that recorded it; each met its k; the processing method is readable by the information-asset "
-               "manager and the security officer only, and each reading is recorded. None was provided to a "
-               "third party (provision is not built).",
-            (long long)n);
+               "manager and the security officer only, each reading recorded. %lld provision(s) to third parties, "
+               "each to a recipient with an agreement in force, its method published as it was recorded.",
+            (long long)n, (long long)c->f.anonymised_provisions);
     else
         SAY(r, "The service has made no anonymised data set and provided none (GET /api/v1/anonymised lists none).");
 }

@@ -12,6 +12,21 @@ static struct db_stmt insert = DB_STMT(
 static struct db_stmt list = DB_STMT("anonymised_list", "SELECT " COLS " FROM anonymised_sets ORDER BY id");
 static struct db_stmt get = DB_STMT("anonymised_get", "SELECT " COLS " FROM anonymised_sets WHERE name = ?1");
 
+/* Its newest agreement not ended and its certification, if stated, not
+ * expired: as for the provision of persons' data (store/recipients.c). */
+static struct db_stmt agreement = DB_STMT(
+    "anonymised_agreement",
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM agreements g WHERE g.seq = (SELECT max(seq) FROM agreements"
+    " WHERE recipient_id = ?1) AND g.ended = 0 AND (g.cert_expires IS NULL OR g.cert_expires > ?2)) THEN 1 ELSE 0 END"
+    " FROM recipients WHERE id = ?1");
+static struct db_stmt provide = DB_STMT(
+    "anonymised_provide", "INSERT INTO anonymised_provisions(set_id, recipient_id, method, provided_at, provided_by)"
+                          " VALUES(?1, ?2, ?3, ?4, ?5)");
+static struct db_stmt provisions = DB_STMT(
+    "anonymised_provisions", "SELECT p.set_id, p.provided_at, p.recipient_id, r.country, p.method, p.provided_by"
+                             " FROM anonymised_provisions p JOIN recipients r ON r.id = p.recipient_id"
+                             " WHERE p.set_id = ?1 ORDER BY p.id");
+
 static int row_of(void *arg, const struct db_row *q)
 {
     struct anonymised_row r = {.id = db_int(q, 0), .name = db_text(q, 1), .made_at = db_int(q, 2),
@@ -43,4 +58,31 @@ int store_anonymised_get(struct store *st, const char *name, int (*cb)(void *, c
                          void *arg)
 {
     return st_rows(st, &get, DB_ARGS(DB_STR(name)), row_of, ST_CB(cb, arg), 1);
+}
+
+int store_anonymised_provide(struct store *st, const struct anonymised_provision_row *p)
+{
+    int64_t in_force;
+    int err = st_int(st, &agreement, DB_ARGS(DB_STR(p->recipient_id), DB_INT(p->provided_at)), &in_force);
+    if (err)
+        return err;
+    if (!in_force)
+        return PHR_EPERM;
+    return st_exec(st, &provide,
+                   DB_ARGS(DB_INT(p->set_id), DB_STR(p->recipient_id), DB_STR(p->method), DB_INT(p->provided_at),
+                           DB_STR(p->provided_by)));
+}
+
+static int provision_of(void *arg, const struct db_row *q)
+{
+    struct anonymised_provision_row r = {.set_id = db_int(q, 0), .provided_at = db_int(q, 1),
+                                         .recipient_id = db_text(q, 2), .recipient_country = db_text(q, 3),
+                                         .method = db_text(q, 4), .provided_by = db_text(q, 5)};
+    return ST_CALL((struct st_cb *)arg, int (*)(void *, const struct anonymised_provision_row *), &r);
+}
+
+int store_anonymised_provisions(struct store *st, int64_t set_id,
+                                int (*cb)(void *, const struct anonymised_provision_row *), void *arg)
+{
+    return st_rows(st, &provisions, DB_ARGS(DB_INT(set_id)), provision_of, ST_CB(cb, arg), 0);
 }

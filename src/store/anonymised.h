@@ -21,4 +21,16 @@ int store_anonymised_list(struct store *st, int (*cb)(void *, const struct anony
 int store_anonymised_get(struct store *st, const char *name, int (*cb)(void *, const struct anonymised_row *),
                          void *arg);
 
+struct anonymised_provision_row {
+    int64_t set_id, provided_at;
+    const char *recipient_id, *recipient_country, *method, *provided_by;
+};
+
+/* A provision of data set set_id; PHR_ENOTFOUND if the recipient is none
+ * the service knows, PHR_EPERM if it has no agreement in force at `at`. */
+int store_anonymised_provide(struct store *st, const struct anonymised_provision_row *p);
+/* A data set's provisions, oldest first, with each recipient's country. */
+int store_anonymised_provisions(struct store *st, int64_t set_id,
+                                int (*cb)(void *, const struct anonymised_provision_row *), void *arg);
+
 #endif

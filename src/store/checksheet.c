@@ -49,7 +49,8 @@ static struct db_stmt facts = DB_STMT(
     "   AND NOT EXISTS (SELECT 1 FROM consents g WHERE g.person_id = w.person_id AND g.purpose = w.purpose"
     "     AND g.decision = 'grant' AND g.seq > w.seq AND g.at <= v.at))),"
     " (SELECT count(*) FROM consents WHERE decision = 'withdraw'),"
-    " (SELECT count(*) FROM anonymised_sets)");
+    " (SELECT count(*) FROM anonymised_sets),"
+    " (SELECT count(*) FROM anonymised_provisions)");
 static struct db_stmt answer_insert = DB_STMT(
     "checksheet_answer_insert", "INSERT INTO checksheet_answers(item, status, reason, answered_on, document,"
                                 " answered_by, at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
@@ -79,7 +80,8 @@ static int facts_of(void *arg, const struct db_row *r)
                       &f->security_officers, &f->asset_managers, &f->auditors, &f->handlers,
                       &f->recipient_reads, &f->reads_without_provision_record, &f->last_retention_at,
                       &f->erasures_done, &f->erasures_unfinished, &f->terms_export_days, &f->document_kinds,
-                      &f->purposes, &f->provisions_after_withdrawal, &f->withdrawals, &f->anonymised_sets};
+                      &f->purposes, &f->provisions_after_withdrawal, &f->withdrawals, &f->anonymised_sets,
+                      &f->anonymised_provisions};
     for (int i = 0; i < (int)(sizeof out / sizeof out[0]); i++)
         *out[i] = db_int(r, i);
     return 0;

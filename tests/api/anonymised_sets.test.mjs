@@ -148,6 +148,45 @@ test('R3.13 R5.1 what each data set holds is published for everyone (Art.43(3));
   assert.match(item.evidence.text, /1 anonymised data set\(s\) made/);
 });
 
+test('R3.13 R2.7 provision (Art.43(4)(5)): only to a recipient with an agreement in force, only the table recorded; the method published, a delivery note with the statement', async () => {
+  const run = (...args) => phr([...args, '--data', srv.data, '--log-level', 'warn']);
+  const added = run('recipient', 'add', '--name', 'Univ of Research', '--address', '1-1 Bunkyo, Tokyo', '--country', 'JP',
+    '--contact', 'data@univ.example.jp');
+  assert.equal(added.status, 0, added.stderr);
+  const recipient = JSON.parse(added.stdout).id;
+  const table = join(dir, 'checkups-2026.csv');
+  const provide = (who, file = table) => run('anonymise', 'provide', '--set', 'checkups-2026', '--recipient', who,
+    '--table', file, '--method', 'encrypted file through the recipient\'s portal');
+  const provisions = () => sql(srv.data, 'SELECT count(*) FROM anonymised_provisions');
+
+  let r = provide(recipient);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /no agreement in force/);
+  r = provide('00000000-0000-7000-8000-000000000000');
+  assert.match(r.stderr, /no such recipient/);
+  assert.equal(run('recipient', 'agreement', '--recipient', recipient, '--signed', '2026-11-01', '--agreement-version', 'DPA-1').status, 0);
+  const altered = join(dir, 'altered.csv');
+  writeFileSync(altered, readFileSync(table, 'utf8').replace('158.2', '158.3'));
+  r = provide(recipient, altered);
+  assert.match(r.stderr, /the file is not the data set recorded as checkups-2026/);
+  assert.equal(provisions(), '0', 'nothing recorded by a refusal');
+  assert.deepEqual((await call(srv, 'GET', '/api/v1/anonymised')).body.data_sets[0].provided, []);
+
+  r = provide(recipient);
+  assert.equal(r.status, 0, r.stderr);
+  const note = JSON.parse(r.stdout);
+  assert.equal(note.sha256, createHash('sha256').update(readFileSync(table)).digest('hex'));
+  assert.equal(note.recipient, recipient);
+  assert.match(note.statement.ja, /匿名加工情報/);
+  assert.equal(provisions(), '1');
+  const listed = (await call(srv, 'GET', '/api/v1/anonymised')).body.data_sets[0].provided;
+  assert.equal(listed.length, 1);
+  assert.equal(listed[0].method, 'encrypted file through the recipient\'s portal');
+  assert.equal(listed[0].recipient_country, 'JP');
+  assert.match(listed[0].at, /\+09:00$/);
+  assert.equal(sql(srv.data, `SELECT count(*) FROM audit WHERE action = 'anonymised.make' AND reason = 'provided:checkups-2026 to:${recipient}'`), '1');
+});
+
 test('R3.13 a bad spec is refused naming what is wrong, and nothing is written', () => {
   const refused = (body, pattern, what) => {
     const r = make(body);
