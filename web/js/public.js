@@ -40,6 +40,8 @@ async function anonymisedSets() {
       h('strong', {}, d.name), ` ・ ${t('anon_made')} ${day(d.made_at)} ・ ${t('anon_rows')} ${d.rows}`,
       h('p', {}, `${t('anon_items')}: ${d.items.map((i) => i.name).join(t('list_sep'))}`),
       h('p', {}, `${t('anon_qis')}: ${d.quasi_identifiers.map((q) => t(`qi_${q}`)).join(t('list_sep'))}`),
+      d.provided.length ? h('p', {}, `${t('anon_provided')}: `,
+        d.provided.map((x) => `${day(x.at)} ${x.method}`).join(t('list_sep'))) : [],
       h('p', { class: 'muted' }, pick(d.statement)))))
     : h('p', { id: 'anonymised-sets' }, t('anon_none'))];
 }
