@@ -10,7 +10,7 @@ import { readFileSync, mkdirSync, mkdtempSync, cpSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer, call, sql, phr, decide, totp, PASSWORD, uniqueLogin, clientToken, nothingFound } from '../api/helpers.mjs';
+import { startServer, call, sql, phr, decide, totp, PASSWORD, uniqueLogin, clientToken, nothingFound, signupAndLogin, importFile } from '../api/helpers.mjs';
 import { manifestFrom } from '../../web/js/manifest.js';
 
 const CHROMIUM = process.env.PHR_CHROMIUM || '/usr/bin/chromium';
@@ -355,6 +355,29 @@ test('R3.1 the public pages render the policies in force, in Japanese and in Eng
   assert.match(await page.textContent('main'), /承認 \/ approved: \d{4}年\d{1,2}月\d{1,2}日 \(Sato/);
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('header.top')).position), 'sticky', 'styled by app.css');
   await shoot(page, 'checksheet-page');
+  // An anonymised data set made and provided: what it holds and how it went are listed under the notice
+  // (APPI Art.43(3)(4)), from the store.
+  const cda = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
+  for (let i = 0; i < 3; i++) {
+    const who = await signupAndLogin(srv);
+    assert.equal((await importFile(srv, who, cda, 'application/xml')).status, 201);
+  }
+  const out = mkdtempSync(join(tmpdir(), 'phr-anon-'));
+  writeFileSync(join(out, 'spec.json'), JSON.stringify({ name: 'heights-2026', period: { from: '2026-04-01', to: '2027-03-31' },
+    items: [{ code: '9N001000000000001' }], quasi_identifiers: ['sex', 'age'], k: 2 }));
+  const made = phr(['anonymise', 'run', '--data', srv.data, '--spec', join(out, 'spec.json'), '--out', out, '--log-level', 'warn']);
+  assert.equal(made.status, 0, made.stderr);
+  const provided = phr(['anonymise', 'provide', '--data', srv.data, '--set', 'heights-2026', '--recipient', clinic.id,
+    '--table', join(out, 'heights-2026.csv'), '--method', '暗号化したファイルを手渡し', '--log-level', 'warn']);
+  assert.equal(provided.status, 0, provided.stderr);
+  await page.goto(srv.url + '/#/');
+  await page.goto(srv.url + '/#/policy/anonymised');
+  await page.waitForSelector('#anonymised-sets li');
+  const listed = await page.textContent('#anonymised-sets');
+  assert.match(listed, /heights-2026/);
+  assert.match(listed, /含まれる項目: 身長/);
+  assert.match(listed, /第三者への提供: \d{4}年\d{1,2}月\d{1,2}日 暗号化したファイルを手渡し/);
+  await shoot(page, 'anonymised-notice');
   await page.goto(srv.url + '/#/home');
   await page.waitForURL(/#\/login/);
   assert.deepEqual(problems, []);
