@@ -381,11 +381,12 @@ void server_stop(struct server *srv)
 {
     if (!srv)
         return;
-    /* Quiescing stops accepting; the worker threads take the listening
-     * socket out of their epoll sets on their own time, so it is closed
-     * only once the daemon has stopped (closing it now made a worker's
-     * epoll_ctl fail, which libmicrohttpd treats as fatal). */
-    MHD_socket ls = MHD_quiesce_daemon(srv->daemon);
+    /* Not quiesced: in libmicrohttpd 0.9.75's epoll thread pool,
+     * MHD_quiesce_daemon takes the listening socket out of each worker's
+     * epoll set from this thread while the worker may be doing the same,
+     * and whichever comes second panics (SIGABRT at SIGTERM, seen under
+     * load in CI). Connections that arrive meanwhile are answered 503 by
+     * the stopping flag; MHD_stop_daemon closes the socket. */
     /* Requests waiting on the writer finish; later ones are refused. The
      * writer answers every job it holds within its busy timeout, so the
      * wait ends; a slow disk is reported, not cut short, because stopping
@@ -407,8 +408,6 @@ void server_stop(struct server *srv)
     }
     pthread_mutex_unlock(&srv->lock);
     MHD_stop_daemon(srv->daemon);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     ratelimit_free(srv->by_address);
     ratelimit_free(srv->by_account);
     web_free(srv->web);
