@@ -44,6 +44,7 @@ static const char *const action_names[] = {
     [ACT_SECOND_FACTOR] = "account.second-factor",
     [ACT_ANONYMISE] = "anonymised.make",
     [ACT_ANONYMISE_METHOD] = "anonymised.method",
+    [ACT_ANONYMISE_TABLE] = "anonymised.table",
 };
 
 _Static_assert(sizeof action_names / sizeof action_names[0] == ACT_COUNT, "every action has a name");
@@ -130,6 +131,8 @@ static const struct rule rules[] = {
     /* A data set's processing method (加工方法等情報, Art.43(2)): kept from
      * everyone but those who answer for it and for security. */
     [ACT_ANONYMISE_METHOD] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_AM | ROLE_SO, 0},
+    /* The table itself, to hand over: the one who provides it. */
+    [ACT_ANONYMISE_TABLE] = {{[ACTOR_SYSTEM] = ALWAYS, [ACTOR_STAFF] = ALWAYS}, ROLE_AM, 0},
 };
 _Static_assert(sizeof rules / sizeof rules[0] == ACT_COUNT, "every action has a rule");
 

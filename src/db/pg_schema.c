@@ -249,6 +249,11 @@ static const char p12_anonymised_sets[] =
     " method TEXT NOT NULL, provided_at BIGINT NOT NULL, provided_by TEXT NOT NULL);"
     "CREATE INDEX anonymised_provisions_by_set ON anonymised_provisions(set_id, id);";
 
+/* SQLite's migration 30: a data set's table, sealed, with its key. */
+static const char p13_anonymised_tables[] =
+    "ALTER TABLE anonymised_sets ADD COLUMN table_key BYTEA;"
+    "ALTER TABLE anonymised_sets ADD COLUMN table_sealed BYTEA;";
+
 const struct db_migration pg_migrations[] = {
     {NULL, p1_schema},
     {NULL, p2_oauth_clients},
@@ -262,5 +267,6 @@ const struct db_migration pg_migrations[] = {
     {NULL, p10_identifier},
     {NULL, p11_demographics},
     {NULL, p12_anonymised_sets},
+    {NULL, p13_anonymised_tables},
 };
 const int pg_migration_count = (int)(sizeof pg_migrations / sizeof pg_migrations[0]);

@@ -418,6 +418,13 @@ static const char m29_anonymised_sets[] =
     " provided_by TEXT NOT NULL);"
     "CREATE INDEX anonymised_provisions_by_set ON anonymised_provisions(set_id, id);";
 
+/* A data set's table kept with its record, sealed (R3.13, Art.43(2)):
+ * under a key of its own, that key sealed under the master key, so that
+ * a key rotation re-seals a few bytes per data set, not the tables. */
+static const char m30_anonymised_tables[] =
+    "ALTER TABLE anonymised_sets ADD COLUMN table_key BLOB;"
+    "ALTER TABLE anonymised_sets ADD COLUMN table_sealed BLOB;";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -434,5 +441,6 @@ const struct db_migration sqlite_migrations[] = {
     {NULL, m22_bulk_prepared}, {NULL, m23_app_scopes},
     {NULL, m24_client_scopes}, {NULL, m25_jwks_uri}, {NULL, m26_superseded_by},
     {NULL, m27_identifier}, {NULL, m28_demographics}, {NULL, m29_anonymised_sets},
+    {NULL, m30_anonymised_tables},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

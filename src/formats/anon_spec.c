@@ -96,6 +96,34 @@ static int scalars(json_object *root, struct anon_spec *s, struct fault *fault)
     return 0;
 }
 
+/* The sensitive item and its l (and c): l-diversity, if asked. */
+static int diversity(json_object *root, struct anon_spec *s, struct fault *fault)
+{
+    json_object *v;
+    const char *code = json_get_str(root, "sensitive");
+    int has_l = json_object_object_get_ex(root, "l", &v), has_c = 0;
+    s->sensitive = -1;
+    if (!code) {
+        if (has_l || json_object_object_get_ex(root, "c", NULL))
+            return fault_set(fault, F_MISSING, "sensitive", "l and c need a sensitive item: name one of the items");
+        return 0;
+    }
+    for (size_t i = 0; i < s->nitems; i++)
+        if (!strcmp(s->items[i].code, code))
+            s->sensitive = (int)i;
+    if (s->sensitive < 0)
+        return fault_set(fault, F_INVALID_VALUE, "sensitive", "sensitive (%s) is not one of the items", code);
+    s->l = 2;
+    if (has_l) {
+        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 2 || json_object_get_int64(v) > 1000)
+            return fault_set(fault, F_INVALID_VALUE, "l", "l is a whole number from 2");
+        s->l = (uint32_t)json_object_get_int64(v);
+    }
+    if (number(root, "c", &has_c, &s->c) || (has_c && s->c <= 0))
+        return fault_set(fault, F_INVALID_VALUE, "c", "c is a number above 0");
+    return 0;
+}
+
 int anon_spec_parse(const char *text, size_t len, struct anon_spec *s, struct fault *fault)
 {
     memset(s, 0, sizeof *s);
@@ -134,7 +162,7 @@ int anon_spec_parse(const char *text, size_t len, struct anon_spec *s, struct fa
             goto out;
     json_object *q = NULL;
     json_object_object_get_ex(root, "quasi_identifiers", &q);
-    if (qis(q, s, fault) || scalars(root, s, fault))
+    if (qis(q, s, fault) || scalars(root, s, fault) || diversity(root, s, fault))
         goto out;
     rc = 0;
 out:

@@ -6,7 +6,13 @@
  *    "period": {"from": "2026-04-01", "to": "2027-03-31"},   checkup days, both included
  *    "items": [{"code": "9N001000000000001", "bottom": 130, "top": 200}, …],
  *    "quasi_identifiers": ["age", "sex", "postal_area", "checkup_year"],
- *    "k": 5, "suppression": 0.05, "metric": "entropy"}
+ *    "k": 5, "suppression": 0.05, "metric": "entropy",
+ *    "sensitive": "9N006000000000001", "l": 2, "c": 3}      optional: l-diversity
+ *
+ * sensitive names one of the items: every group of rows alike in the
+ * quasi-identifiers holds at least l distinct values of it (distinct
+ * l-diversity) or, with c, meets recursive (c,l)-diversity; a checkup
+ * without that item is not a row.
  *
  * Items are 特定健診 results by their MHLW code (quantities only); a value
  * beyond bottom or top is written as that bound ("≥200", "≤130"): the
@@ -43,6 +49,9 @@ struct anon_spec {
     enum anon_qi order[QI_COUNT];
     size_t nqi;
     uint32_t k;
+    int sensitive;                       /* index into items, or -1 */
+    uint32_t l;                          /* >= 2 with a sensitive item */
+    double c;                            /* > 0: recursive (c,l); 0: distinct */
     double suppression;
     int discernibility;                  /* else entropy */
 };

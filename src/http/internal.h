@@ -90,7 +90,11 @@ void route_audit_verify(struct request *r);
 void route_staff_accounts(struct request *r);
 void route_staff_account_change(struct request *r);
 void route_staff_recipients(struct request *r);
+/* routes_anonymised.c */
+void route_staff_anonymised_make(struct request *r);
 void route_staff_anonymised_method(struct request *r);
+void route_staff_anonymised_table(struct request *r);
+void route_staff_anonymised_provide(struct request *r);
 void route_staff_recipient_change(struct request *r);
 void route_staff_policies(struct request *r);
 /* routes_fhir.c: FHIR REST (arg: the resource type). */

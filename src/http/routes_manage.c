@@ -144,13 +144,3 @@ void route_staff_policies(struct request *r)
         return req_fault(r, &fault);
     req_submit(r, op, req_finish_ok);
 }
-
-/* A data set's processing method (Art.43(2)): the asset manager and the
- * security officer only. */
-void route_staff_anonymised_method(struct request *r)
-{
-    struct fault fault;
-    if (anonymised_method(r->svc, &r->actor, r->param[0], &r->resp, &fault))
-        return req_fault(r, &fault);
-    req_reply(r, 200, "application/json; charset=utf-8");
-}

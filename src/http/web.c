@@ -34,6 +34,7 @@ static const struct {
     {"/js/organisations.js", "js/organisations.js", "text/javascript; charset=utf-8"},
     {"/js/manifest.js", "js/manifest.js", "text/javascript; charset=utf-8"},
     {"/js/policy_admin.js", "js/policy_admin.js", "text/javascript; charset=utf-8"},
+    {"/js/anonymised_admin.js", "js/anonymised_admin.js", "text/javascript; charset=utf-8"},
     {"/js/security.js", "js/security.js", "text/javascript; charset=utf-8"},
     {"/js/checkups.js", "js/checkups.js", "text/javascript; charset=utf-8"},
     {"/js/checkup_entry.js", "js/checkup_entry.js", "text/javascript; charset=utf-8"},

@@ -20,6 +20,7 @@
 #include "formats/anon_spec.h"
 #include "formats/demographics.h"
 #include "formats/json.h"
+#include "service/anonymised_table.h"
 #include "service/internal.h"
 #include "service/snapshot.h"
 #include "store/anonymised.h"
@@ -221,13 +222,19 @@ static int collect_person(struct made *m, const char *person)
     } while (!err && after != last);
     if (err)
         goto out;
-    if (!p.n)
+    /* With a sensitive item, a checkup without it is no row: its blank
+     * would count as one more distinct value. */
+    size_t rows = 0;
+    for (size_t i = 0; i < p.n; i++)
+        if (m->spec->sensitive < 0 || p.rows[i].values[m->spec->sensitive][0]) {
+            write_row(m, &p.rows[i], &d);
+            rows++;
+        }
+    if (!rows)
         m->no_checkup++;
     else
         m->persons++;
-    for (size_t i = 0; i < p.n; i++)
-        write_row(m, &p.rows[i], &d);
-    m->rows += p.n;
+    m->rows += rows;
 out:
     for (size_t i = 0; i < p.n; i++)
         sodium_memzero(p.rows[i].values, sizeof p.rows[i].values);
@@ -324,6 +331,7 @@ struct record_job {
     struct job job;
     const struct actor *a;
     struct anonymised_row row;
+    struct anonymised_sealed sealed;
     char reason[160];
 };
 
@@ -331,7 +339,7 @@ static int record_run(struct job *j, struct store *st)
 {
     struct record_job *x = (struct record_job *)j;
     int64_t id;
-    int err = store_anonymised_insert(st, &x->row, &id);
+    int err = store_anonymised_insert(st, &x->row, &x->sealed, &id);
     return err ? err : gate_record(st, x->a, ACT_ANONYMISE, NULL, NULL, x->reason, GATE_ALLOW);
 }
 
@@ -380,7 +388,10 @@ static int manifest(const struct made *m, const struct anon_table *t, const stru
     buf_puts(out, "],\"quasi_identifiers\":{");
     for (size_t q = 0; q < cfg->n_qi; q++)
         buf_printf(out, "%s\"%s\":%u", q ? "," : "", t->names[cfg->qi[q]], r->levels[q]);
-    buf_printf(out, "},\"k\":%u,\"suppression_limit\":%.6g,\"metric\":\"%s\",\"information_loss\":%.17g,"
+    buf_puts(out, "}");
+    if (s->sensitive >= 0)
+        buf_printf(out, ",\"sensitive\":\"%s\",\"l\":%u,\"c\":%.6g", s->items[s->sensitive].code, s->l, s->c);
+    buf_printf(out, ",\"k\":%u,\"suppression_limit\":%.6g,\"metric\":\"%s\",\"information_loss\":%.17g,"
                     "\"rows\":%zu,\"suppressed\":%zu,\"persons\":%zu,\"left_out\":{\"suspended\":%zu,"
                     "\"not_for_purpose\":%zu,\"no_demographics\":%zu,\"no_checkup\":%zu},\"sha256\":\"",
                cfg->k, cfg->suppression, cfg->metric == ANON_ENTROPY ? "entropy" : "discernibility", r->loss, t->rows,
@@ -414,7 +425,9 @@ static int anonymise(struct made *m, struct buf *table, struct buf *manifest_out
             goto out;
         }
     }
-    struct anon_config cfg = {.n_qi = s->nqi, .qi = cols, .h = h, .sensitive = -1, .k = s->k,
+    struct anon_config cfg = {.n_qi = s->nqi, .qi = cols, .h = h, .k = s->k, .l = s->l, .c = s->c,
+                              .sensitive = s->sensitive < 0 ? -1 : (long)(1 + s->nqi + (size_t)s->sensitive),
+                              .diversity = s->sensitive < 0 ? ANON_NO_DIVERSITY : s->c > 0 ? ANON_RECURSIVE : ANON_DISTINCT,
                               .suppression = s->suppression, .metric = s->discernibility ? ANON_DISCERNIBILITY : ANON_ENTROPY,
                               .gs_factor = 0.5};
     if (anon_run(&t, &cfg, &r, &e)) {
@@ -422,8 +435,12 @@ static int anonymise(struct made *m, struct buf *table, struct buf *manifest_out
         goto out;
     }
     if (!r.found) {
-        fault_set(fault, F_CONFLICT, "k", "no generalisation meets k = %u within the suppression limit: raise the limit, "
-                                          "lower k, or widen the period", s->k);
+        if (s->sensitive >= 0)
+            fault_set(fault, F_CONFLICT, "l", "no generalisation meets k = %u and l = %u within the suppression limit: "
+                                              "raise the limit, lower k or l, or widen the period", s->k, s->l);
+        else
+            fault_set(fault, F_CONFLICT, "k", "no generalisation meets k = %u within the suppression limit: raise the "
+                                              "limit, lower k, or widen the period", s->k);
         goto out;
     }
     if (anon_write(&t, &cfg, &r, ';', table) || manifest(m, &t, &cfg, &r, table, manifest_out)) {
@@ -470,18 +487,23 @@ int anonymised_make(struct service *svc, const struct actor *a, const char *spec
     char by[64];
     json_object *parsed = json_tokener_parse(buf_cstr(manifest_out));
     struct buf published = {0}, method = {0};
+    struct anonymised_kept kept = {0};
     gate_actor_name(a, by);
     snprintf(x.reason, sizeof x.reason, "anonymised:%s rows:%zu", spec.name, m.rows);
     x.row = (struct anonymised_row){.name = spec.name, .made_at = clock_now_ms(), .made_by = by,
                                     .table_sha256 = json_get_str(parsed, "sha256")};
     /* The method (加工方法等情報): the spec as written and the manifest with the levels reached. */
-    if (!parsed || published_part(parsed, &published) || buf_puts(&method, "{\"spec\":") ||
+    if (!parsed || anonymised_seal(svc, spec.name, table, &kept) || published_part(parsed, &published) ||
+        buf_puts(&method, "{\"spec\":") ||
         buf_append(&method, spec_json, len) || buf_puts(&method, ",\"manifest\":") ||
         buf_puts(&method, buf_cstr(manifest_out)) || buf_puts(&method, "}")) {
         fault_set(fault, F_INTERNAL, NULL, "out of memory");
     } else {
         x.row.published = buf_cstr(&published);
         x.row.method = buf_cstr(&method);
+        x.sealed = (struct anonymised_sealed){.key = kept.key, .key_len = sizeof kept.key,
+                                              .table = (const unsigned char *)kept.table.data,
+                                              .table_len = kept.table.len};
         err = writer_call(svc->writer, &x.job);
         if (err == PHR_ECONFLICT)
             fault_set(fault, F_CONFLICT, "name", "a data set named %s was made before: choose another name", spec.name);
@@ -490,6 +512,7 @@ int anonymised_make(struct service *svc, const struct actor *a, const char *spec
         rc = err ? -1 : 0;
     }
     json_object_put(parsed);
+    anonymised_kept_free(&kept);
     buf_free(&published);
     buf_free(&method);
 out:

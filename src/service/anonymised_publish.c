@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "access/gate.h"
+#include "service/anonymised_table.h"
 #include "service/internal.h"
 #include "store/anonymised.h"
 #include "util/clock.h"
@@ -157,7 +158,12 @@ int anonymised_provide(struct service *svc, const struct actor *a, const char *n
         return fault_set(fault, F_FORBIDDEN, NULL, "anonymised data sets are provided by the information-asset manager");
     if (!method || !*method || strlen(method) > 200)
         return fault_set(fault, F_MISSING, "method", "say how the data set is provided (up to 200 characters)");
-    char by[64];
+    char by[64], kept[65];
+    if (!sha256) {
+        if (anonymised_kept_sha256(svc, name, kept, fault))
+            return -1;
+        sha256 = kept;
+    }
     gate_actor_name(a, by);
     struct provide_job x = {.job = {.run = provide_run}, .a = a, .name = name, .sha256 = sha256, .note = note,
                             .row = {.recipient_id = recipient, .method = method, .provided_at = clock_now_ms(),

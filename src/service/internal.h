@@ -61,6 +61,11 @@ const struct master_key *service_key_by_id(const struct service *svc, const char
 /* Opens a secret sealed under any loaded master key (a staff TOTP key). */
 int service_open_sealed(const struct service *svc, const char *ad, const unsigned char *sealed, size_t len,
                         unsigned char *out);
+/* A secret sealed under a master key (len bytes, at most 256), re-sealed
+ * into out under the current one: 1 if it moved, 0 if the current key
+ * opens it already (out untouched), PHR_ECRYPTO if no loaded key does. */
+int service_reseal(const struct service *svc, const char *ad, const unsigned char *sealed, size_t len,
+                   unsigned char *out);
 /* The person's unwrapped data key (caller wipes it). */
 int service_data_key(struct service *svc, struct store *rd, const char *person_id,
                      unsigned char key[DATA_KEY_BYTES]);

@@ -48,10 +48,11 @@ static const struct item items[] = {
      "Persons' sex, date of birth and postal code, from their newest imported checkup, sealed with the person's data key",
      "health", 1, "sealed", "", "the person (in the disclosure); the service for anonymised data sets",
      "replaced by a later checkup's; destroyed with the account on erasure"},
-    {"anonymised_sets", "作成した匿名加工情報：公表する項目と、加工の方法（責任者と情報資産の管理者のみ）",
-     "Anonymised data sets made: what is published of each, and its processing method (the asset manager's and the "
-     "security officer's only)",
-     "policy", 0, "", "", "everyone (what is published); the asset manager and the security officer (the method)",
+    {"anonymised_sets", "作成した匿名加工情報：公表する項目、加工の方法（責任者と情報資産の管理者のみ）、表（暗号化）",
+     "Anonymised data sets made: what is published of each, its processing method (the asset manager's and the "
+     "security officer's only), and its table, sealed under a key of its own",
+     "policy", 0, "table_sealed,table_key", "", "everyone (what is published); the asset manager and the security officer (the method); "
+     "the asset manager (the table, to provide)",
      "kept: what was published stays published"},
     {"anonymised_provisions", "匿名加工情報の第三者提供の記録（提供先・方法・日時・担当）",
      "Provisions of anonymised data sets to third parties: recipient, method, when, by whom", "policy", 0, "", "",

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "service/anonymised_table.h"
 #include "service/internal.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -117,16 +118,13 @@ static int totp_run(struct job *j, struct store *st)
     int err = store_staff_list(st, got_staff, &rows);
     for (size_t i = 0; !err && i < rows.n; i++) {
         struct totp_row *x = &rows.r[i];
-        unsigned char plain[TOTP_SEALED_MAX], sealed[TOTP_SEALED_MAX];
+        unsigned char sealed[TOTP_SEALED_MAX];
         char ad[64];
         snprintf(ad, sizeof ad, "phr-staff-totp:%s", x->id);
-        if (x->len < MKEY_SEAL_OVERHEAD || mkey_open(t->svc->mk, ad, x->sealed, x->len, plain) == PHR_OK)
+        if (x->len < MKEY_SEAL_OVERHEAD)
             continue;
-        if ((err = service_open_sealed(t->svc, ad, x->sealed, x->len, plain)) != PHR_OK)
-            break;
-        mkey_seal(t->svc->mk, ad, plain, x->len - MKEY_SEAL_OVERHEAD, sealed);
-        sodium_memzero(plain, sizeof plain);
-        if ((err = store_staff_totp_update(st, x->id, sealed, x->len)) == PHR_OK)
+        if ((err = service_reseal(t->svc, ad, x->sealed, x->len, sealed)) == 1 &&
+            (err = store_staff_totp_update(st, x->id, sealed, x->len)) == PHR_OK)
             t->done++;
     }
     if (rows.r)
@@ -182,13 +180,18 @@ int keys_rotate(struct service *svc, const struct actor *a, void (*progress)(int
     if ((err = writer_call(svc->writer, &t.job)) != PHR_OK)
         return fault_set(fault, F_INVALID_VALUE, "old-keys",
                          "a staff TOTP key opens under no loaded master key: give the key it was sealed with too");
+    int64_t sets = 0;
+    if ((err = anonymised_reseal_keys(svc, &sets)) != PHR_OK)
+        return fault_set(fault, F_INVALID_VALUE, "old-keys",
+                         "an anonymised data set's key opens under no loaded master key: give the key it was sealed "
+                         "with too");
     *rewrapped = r.done;
     struct note_op *n = calloc(1, sizeof *n);
     if (!n)
         return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     op_init(&n->op, svc, &note_ops, a);
-    snprintf(n->what, sizeof n->what, "to:%s data-keys:%lld staff-totp:%lld", mkey_id(svc->mk), (long long)r.done,
-             (long long)t.done);
+    snprintf(n->what, sizeof n->what, "to:%s data-keys:%lld staff-totp:%lld anonymised:%lld", mkey_id(svc->mk),
+             (long long)r.done, (long long)t.done, (long long)sets);
     err = op_wait(svc, &n->op);
     op_free(&n->op);
     if (err)

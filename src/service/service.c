@@ -225,6 +225,23 @@ int service_open_sealed(const struct service *svc, const char *ad, const unsigne
     return PHR_ECRYPTO;
 }
 
+int service_reseal(const struct service *svc, const char *ad, const unsigned char *sealed, size_t len,
+                   unsigned char *out)
+{
+    unsigned char plain[256];
+    if (len < MKEY_SEAL_OVERHEAD || len - MKEY_SEAL_OVERHEAD > sizeof plain)
+        return PHR_ECRYPTO;
+    if (mkey_open(svc->mk, ad, sealed, len, plain) == PHR_OK) {
+        sodium_memzero(plain, sizeof plain);
+        return 0;
+    }
+    int err = service_open_sealed(svc, ad, sealed, len, plain);
+    if (!err)
+        mkey_seal(svc->mk, ad, plain, len - MKEY_SEAL_OVERHEAD, out);
+    sodium_memzero(plain, sizeof plain);
+    return err ? err : 1;
+}
+
 /* --- ops --- */
 
 static int op_run(struct job *j, struct store *st)

@@ -436,9 +436,14 @@ int anonymised_published(struct service *svc, struct buf *out);
  * the asset manager and the security officer; the reading is recorded. */
 int anonymised_method(struct service *svc, const struct actor *a, const char *name, struct buf *out,
                       struct fault *fault);
+/* One data set's table as kept (';'-separated, ARX's form), for the asset
+ * manager to hand over; the taking out is recorded before it is given. */
+int anonymised_table(struct service *svc, const struct actor *a, const char *name, struct buf *out,
+                     struct fault *fault);
 /* Records a data set's provision to a recipient with an agreement in force
  * (Art.43(4)): sha256 (hex) must be the recorded table's, so that what is
- * handed over is what was recorded. The method and date are published with
+ * handed over is what was recorded; NULL: the table kept in the store is
+ * what is handed over (it is opened and checked). The method and date are published with
  * the data set from then on; note gets the delivery note (Art.43(5): the
  * statement that it is 匿名加工情報). 0, or -1 with the fault. */
 int anonymised_provide(struct service *svc, const struct actor *a, const char *name, const char *recipient,

@@ -7,10 +7,16 @@
 
 static struct db_stmt exists = DB_STMT("anonymised_exists", "SELECT id FROM anonymised_sets WHERE name = ?1");
 static struct db_stmt insert = DB_STMT(
-    "anonymised_insert", "INSERT INTO anonymised_sets(name, made_at, made_by, published, method, table_sha256)"
-                         " VALUES(?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
+    "anonymised_insert", "INSERT INTO anonymised_sets(name, made_at, made_by, published, method, table_sha256,"
+                         " table_key, table_sealed) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id");
 static struct db_stmt list = DB_STMT("anonymised_list", "SELECT " COLS " FROM anonymised_sets ORDER BY id");
 static struct db_stmt get = DB_STMT("anonymised_get", "SELECT " COLS " FROM anonymised_sets WHERE name = ?1");
+static struct db_stmt sealed = DB_STMT("anonymised_sealed", "SELECT name, table_sha256, table_key, table_sealed"
+                                                            " FROM anonymised_sets WHERE name = ?1");
+static struct db_stmt keys = DB_STMT("anonymised_keys", "SELECT name, table_sha256, table_key, NULL"
+                                                        " FROM anonymised_sets WHERE table_key IS NOT NULL ORDER BY id");
+static struct db_stmt key_update = DB_STMT("anonymised_key_update",
+                                           "UPDATE anonymised_sets SET table_key = ?2 WHERE name = ?1");
 
 /* Its newest agreement not ended and its certification, if stated, not
  * expired: as for the provision of persons' data (store/recipients.c). */
@@ -37,7 +43,8 @@ static int row_of(void *arg, const struct db_row *q)
 
 /* Looked for first rather than left to the unique index: a failed
  * statement would end the writer's whole batch on PostgreSQL. */
-int store_anonymised_insert(struct store *st, const struct anonymised_row *r, int64_t *id)
+int store_anonymised_insert(struct store *st, const struct anonymised_row *r, const struct anonymised_sealed *sl,
+                            int64_t *id)
 {
     int64_t there;
     int err = st_int(st, &exists, DB_ARGS(DB_STR(r->name)), &there);
@@ -45,8 +52,33 @@ int store_anonymised_insert(struct store *st, const struct anonymised_row *r, in
         return err ? err : PHR_ECONFLICT;
     return st_int(st, &insert,
                   DB_ARGS(DB_STR(r->name), DB_INT(r->made_at), DB_STR(r->made_by), DB_STR(r->published),
-                          DB_STR(r->method), DB_STR(r->table_sha256)),
+                          DB_STR(r->method), DB_STR(r->table_sha256), DB_BLOB(sl ? sl->key : NULL, sl ? sl->key_len : 0),
+                          DB_BLOB(sl ? sl->table : NULL, sl ? sl->table_len : 0)),
                   id);
+}
+
+static int sealed_of(void *arg, const struct db_row *q)
+{
+    struct anonymised_sealed r = {.name = db_text(q, 0), .table_sha256 = db_text(q, 1)};
+    r.key = db_bytes(q, 2, &r.key_len);
+    r.table = db_bytes(q, 3, &r.table_len);
+    return ST_CALL((struct st_cb *)arg, int (*)(void *, const struct anonymised_sealed *), &r);
+}
+
+int store_anonymised_sealed(struct store *st, const char *name,
+                            int (*cb)(void *, const struct anonymised_sealed *), void *arg)
+{
+    return st_rows(st, &sealed, DB_ARGS(DB_STR(name)), sealed_of, ST_CB(cb, arg), 1);
+}
+
+int store_anonymised_keys(struct store *st, int (*cb)(void *, const struct anonymised_sealed *), void *arg)
+{
+    return st_rows(st, &keys, DB_NO_ARGS, sealed_of, ST_CB(cb, arg), 0);
+}
+
+int store_anonymised_key_update(struct store *st, const char *name, const unsigned char *key, size_t len)
+{
+    return st_exec(st, &key_update, DB_ARGS(DB_STR(name), DB_BLOB(key, len)));
 }
 
 int store_anonymised_list(struct store *st, int (*cb)(void *, const struct anonymised_row *), void *arg)

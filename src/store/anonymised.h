@@ -4,6 +4,7 @@
 #ifndef PHR_STORE_ANONYMISED_H
 #define PHR_STORE_ANONYMISED_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct store;
@@ -13,8 +14,27 @@ struct anonymised_row {
     const char *name, *made_by, *published, *method, *table_sha256;
 };
 
-/* PHR_ECONFLICT if a data set of that name was made before. */
-int store_anonymised_insert(struct store *st, const struct anonymised_row *r, int64_t *id);
+/* The table as kept: sealed under a key of its own, that key sealed under
+ * the master key (service/anonymised_table.c). Lists and gets leave them
+ * out; NULL for a data set made before tables were kept. */
+struct anonymised_sealed {
+    const char *name, *table_sha256;
+    const unsigned char *key, *table;
+    size_t key_len, table_len;
+};
+
+/* PHR_ECONFLICT if a data set of that name was made before. sealed: the
+ * table as kept, or NULL. */
+int store_anonymised_insert(struct store *st, const struct anonymised_row *r, const struct anonymised_sealed *sealed,
+                            int64_t *id);
+/* One data set's table as kept; PHR_ENOTFOUND if there is no data set of
+ * that name (a set without a kept table comes with NULLs). */
+int store_anonymised_sealed(struct store *st, const char *name,
+                            int (*cb)(void *, const struct anonymised_sealed *), void *arg);
+/* Every kept table's key, for the key rotation (table left out), and the
+ * re-sealed key written back. */
+int store_anonymised_keys(struct store *st, int (*cb)(void *, const struct anonymised_sealed *), void *arg);
+int store_anonymised_key_update(struct store *st, const char *name, const unsigned char *key, size_t len);
 /* Every data set made, oldest first. */
 int store_anonymised_list(struct store *st, int (*cb)(void *, const struct anonymised_row *), void *arg);
 /* PHR_ENOTFOUND if there is none of that name. */

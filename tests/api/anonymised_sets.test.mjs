@@ -53,8 +53,8 @@ const spec = (over = {}) => ({
 });
 
 // A member of staff with that role, signed in with a second factor.
-async function staffSession(srv, role) {
-  const added = phr(['staff', 'add', '--data', srv.data, '--login', `${role}@provider.example.jp`, '--role', role, '--log-level', 'warn']);
+async function staffSession(srv, role, who = role, args = []) {
+  const added = phr(['staff', 'add', '--data', srv.data, '--login', `${who}@provider.example.jp`, '--role', role, '--log-level', 'warn', ...args]);
   assert.equal(added.status, 0, added.stderr);
   const s = JSON.parse(added.stdout);
   const r = await call(srv, 'POST', '/api/v1/staff/login', { body: { login: s.login, password: s.password, otp: totp(s.totp_uri) } });
@@ -201,4 +201,115 @@ test('R3.13 a bad spec is refused naming what is wrong, and nothing is written',
   refused(spec({ name: 'empty', period: { from: '2020-01-01', to: '2020-12-31' } }), /no checkup of a person who may be included/, 'an empty period');
   refused(spec({ name: 'bad/name' }), /name is up to 63 letters/, 'a name that is a path');
   refused(spec({ name: 'too-strict', k: 20, suppression: 0 }), /k \(20\) is larger than the table's 14 rows/, 'k out of reach');
+});
+
+test('R3.13 l-diversity in a spec: every group kept holds at least l distinct values of the sensitive item, recounted; an l out of reach or a sensitive item not held is refused', () => {
+  // Coded from 125 up, most systolic values are alike ('≥125'): without the model most groups would hold one value.
+  const items = [{ code: HEIGHT }, { code: WEIGHT }, { code: SYSTOLIC, top: 125 }];
+  const r = make(spec({ name: 'diverse-2026', items, sensitive: SYSTOLIC, l: 3, k: 3, suppression: 0.3 }));
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(r.stdout);
+  assert.deepEqual([m.sensitive, m.l], [SYSTOLIC, 3]);
+  const rows = readFileSync(join(dir, 'diverse-2026.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(';'));
+  const kept = rows.filter((x) => !(x[1] === '*' && x[2] === '*' && x[3] === '*'));
+  assert.ok(kept.length > 0);
+  const groups = new Map();
+  for (const x of kept) groups.set(x.slice(1, 4).join(';'), [...(groups.get(x.slice(1, 4).join(';')) || []), x[6]]);
+  for (const [key, values] of groups) {
+    assert.ok(values.length >= 3, `${key}: k`);
+    assert.ok(new Set(values).size >= 3, `${key}: ${values.join(',')} has fewer than 3 distinct values`);
+  }
+  const refused = (body, pattern, what) => {
+    const x = make(body);
+    assert.notEqual(x.status, 0, what);
+    assert.match(x.stderr, pattern, what);
+    assert.equal(existsSync(join(dir, `${body.name}.csv`)), false, `${what}: nothing written`);
+  };
+  refused(spec({ name: 'l-far', sensitive: SYSTOLIC, l: 15, suppression: 0 }), /no generalisation meets k = 3 and l = 15/, 'l out of reach');
+  refused(spec({ name: 'l-alone', l: 2 }), /l and c need a sensitive item/, 'l without a sensitive item');
+  refused(spec({ name: 'l-other', sensitive: '9N016000000000001' }), /sensitive \(9N016000000000001\) is not one of the items/, 'a sensitive item not held');
+  refused(spec({ name: 'l-bad', sensitive: SYSTOLIC, l: 1 }), /l is a whole number from 2/, 'l below 2');
+});
+
+test('R3.13 R2.5 over the API: the manager makes a data set, takes its table out and provides it, each recorded; the table is sealed at rest and survives a key rotation', async () => {
+  const manager = await staffSession(srv, 'asset-manager', 'manager-api');
+  const officer = await staffSession(srv, 'security-officer', 'officer-api');
+  const sets = () => sql(srv.data, 'SELECT count(*) FROM anonymised_sets');
+  const before = sets();
+
+  // Only the asset manager makes one; a bad spec is refused over the API too, nothing recorded.
+  let r = await call(srv, 'POST', '/api/v1/staff/anonymised', { token: officer.token, body: spec({ name: 'api-2026' }) });
+  assert.equal(r.status, 403);
+  r = await call(srv, 'POST', '/api/v1/staff/anonymised', { token: manager.token, body: spec({ name: 'api-bad', k: 20, suppression: 0 }) });
+  assert.equal(r.status, 422, r.text);
+  assert.match(r.body.detail, /k \(20\) is larger than the table's 14 rows/);
+  r = await call(srv, 'POST', '/api/v1/staff/anonymised', { token: manager.token, body: spec({ name: 'api-bad', quasi_identifiers: ['income'] }) });
+  assert.equal(r.status, 422, r.text);
+  assert.equal(r.body.field, 'quasi_identifiers');
+  assert.match(r.body.detail, /quasi_identifiers\[0\]/);
+  assert.equal(sets(), before, 'a refusal records nothing');
+
+  r = await call(srv, 'POST', '/api/v1/staff/anonymised', { token: manager.token, body: spec({ name: 'api-2026' }) });
+  assert.equal(r.status, 201, r.text);
+  const m = r.body;
+  assert.equal(m.name, 'api-2026');
+  assert.equal(m.rows, 14);
+
+  // Sealed at rest: the stored bytes are not the table, the key not the table's key in the clear.
+  assert.equal(sql(srv.data, "SELECT count(*) FROM anonymised_sets WHERE name = 'api-2026' AND table_sealed IS NOT NULL AND length(table_key) = 72"), '1');
+  assert.doesNotMatch(sql(srv.data, "SELECT CAST(table_sealed AS TEXT) FROM anonymised_sets WHERE name = 'api-2026'"), /postal_area|9N001/);
+
+  // Taken out by the manager only, the taking out recorded; the officer is refused, recorded.
+  const taken = () => sql(srv.data, "SELECT count(*) FROM audit WHERE action = 'anonymised.table' AND result = 'allow' AND reason = 'api-2026'");
+  r = await call(srv, 'GET', '/api/v1/staff/anonymised/api-2026/table', { token: officer.token });
+  assert.equal(r.status, 403);
+  assert.equal(sql(srv.data, "SELECT count(*) FROM audit WHERE action = 'anonymised.table' AND result = 'deny'"), '1');
+  r = await call(srv, 'GET', '/api/v1/staff/anonymised/api-2026/table', { token: manager.token });
+  assert.equal(r.status, 200, r.text);
+  assert.match(r.headers.get('content-type'), /^text\/csv/);
+  assert.match(r.headers.get('content-disposition'), /filename="api-2026.csv"/);
+  assert.equal(createHash('sha256').update(r.text).digest('hex'), m.sha256, 'the table taken out is the one recorded');
+  assert.equal(r.text.split('\n')[0], `row;age;sex;postal_area;${HEIGHT};${WEIGHT};${SYSTOLIC}`);
+  assert.equal(taken(), '1');
+  assert.equal((await call(srv, 'GET', '/api/v1/staff/anonymised/none/table', { token: manager.token })).status, 404);
+  const table = r.text;
+
+  // Provided over the API: the kept table is what is handed over; a recipient without an agreement is refused.
+  const recipient = sql(srv.data, "SELECT id FROM recipients WHERE name = 'Univ of Research'");
+  const provide = (body, token = manager.token) => call(srv, 'POST', '/api/v1/staff/anonymised/api-2026/provisions', { token, body });
+  const provisions = () => sql(srv.data, 'SELECT count(*) FROM anonymised_provisions');
+  const n = provisions();
+  assert.equal((await provide({ recipient, method: 'sftp' }, officer.token)).status, 403);
+  r = await provide({ recipient });
+  assert.equal(r.status, 422);
+  assert.deepEqual([r.body.code, r.body.field], ['missing', 'method']);
+  r = await provide({ method: 'sftp' });
+  assert.deepEqual([r.status, r.body.field], [422, 'recipient']);
+  r = await provide({ recipient: '00000000-0000-7000-8000-000000000000', method: 'sftp' });
+  assert.equal(r.status, 404);
+  assert.equal(provisions(), n, 'refusals record nothing');
+  r = await provide({ recipient, method: 'SFTP to the university, key sent apart' });
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.sha256, m.sha256);
+  assert.match(r.body.statement.ja, /匿名加工情報/);
+  assert.equal(provisions(), String(Number(n) + 1));
+  const listed = (await call(srv, 'GET', '/api/v1/anonymised')).body.data_sets.find((d) => d.name === 'api-2026');
+  assert.equal(listed.provided[0].method, 'SFTP to the university, key sent apart');
+
+  // A new master key: the rotation re-seals the data set's key; the old key is then not needed.
+  await srv.stop({ keep: true });
+  const oldKey = join(srv.data, 'master.key'), newKey = join(srv.data, 'master.key.anon');
+  assert.equal(phr(['keys', 'new', '--out', newKey]).status, 0);
+  const rot = phr(['keys', 'rotate', '--data', srv.data, '--key', newKey, '--old-keys', oldKey, '--log-level', 'warn']);
+  assert.equal(rot.status, 0, rot.stderr);
+  assert.match(sql(srv.data, "SELECT records FROM audit WHERE action = 'keys.rotate' ORDER BY seq DESC LIMIT 1"), /anonymised:3$/, "every data set's key");
+  srv = await startServer({ data: srv.data, args: ['--key', newKey] });
+  const again = await staffSession(srv, 'asset-manager', 'manager-after', ['--key', newKey]);
+  r = await call(srv, 'GET', '/api/v1/staff/anonymised/api-2026/table', { token: again.token });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.text, table);
+  // The command line's data set is kept too, the same as the file it wrote.
+  r = await call(srv, 'GET', '/api/v1/staff/anonymised/checkups-2026/table', { token: again.token });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.text, readFileSync(join(dir, 'checkups-2026.csv'), 'utf8'));
 });

@@ -21,6 +21,7 @@ const authorize = lazy('apps.js', 'authorize'), apps = lazy('apps.js', 'apps');
 const staffLogin = lazy('staff.js', 'staffLogin'), staffHome = lazy('staff.js', 'staffHome');
 const staffNav = lazy('staff.js', 'staffNav'), policyAdmin = lazy('policy_admin.js', 'policyAdmin');
 const checksheet = lazy('checksheet.js', 'checksheet');
+const anonymisedAdmin = lazy('anonymised_admin.js', 'anonymisedAdmin');
 
 let signedIn = false;
 
@@ -87,6 +88,10 @@ async function route() {
     if (hash === '#/staff/policies') {
       await staffNav();
       return await policyAdmin();
+    }
+    if (hash === '#/staff/anonymised') {
+      const me = await staffNav();
+      return me ? await anonymisedAdmin(me.role) : undefined;
     }
     if (hash === '#/mydata' && signedIn) {
       return await mydata(() => {

@@ -25,6 +25,7 @@ export const ACTIONS = {
   'bulk.export': ['一括で受け取った', 'Bulk export'], 'patient.read': ['利用者情報を見た', 'Read the patient record'],
   'anonymised.make': ['匿名加工情報の作成', 'Made an anonymised data set'],
   'anonymised.method': ['匿名加工の方法を見た', 'Read an anonymised data set\'s processing method'],
+  'anonymised.table': ['匿名加工情報を取り出した', 'Took out an anonymised data set\'s table'],
 };
 
 export const ACTORS = {

@@ -208,12 +208,15 @@ export async function staffNav() {
   return me;
 }
 
+const anonymisedLink = () => h('p', {}, h('a', { href: '#/staff/anonymised', id: 'anonymised-admin-link' }, t('anon_link')));
+
 export async function staffHome() {
   const draw = view();
   const { role } = await staffNav();
   const parts = role === 'handler' ? handler()
-    : role === 'security-officer' || role === 'auditor' ? [auditor(), await organisations(false)]
+    : role === 'security-officer' || role === 'auditor' ? [role === 'security-officer' ? anonymisedLink() : [], auditor(),
+      await organisations(false)]
       : role === 'asset-manager' ? [h('p', {}, h('a', { href: '#/staff/policies', id: 'policy-admin-link' }, t('policy_admin_link'))),
-        await manager(), await organisations(true)] : [];
+        anonymisedLink(), await manager(), await organisations(true)] : [];
   draw(h('h1', {}, `${t('staff')}（${roleName(role)}）`), parts);
 }
