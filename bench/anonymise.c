@@ -5,7 +5,7 @@
  *                           after one warm-up, the median printed beside
  *                           ARX's published 28.4 ms for Flash (anonbench).
  *   anonymise synthetic N   N synthetic rows × 8 quasi-identifiers (the
- *                           kinds a checkup data set has), k=5, 1%
+ *                           kinds a checkup data set has), k=5, no
  *                           suppression: reading, the search, writing, and
  *                           the peak memory.
  * Prints "name value unit" lines. */

@@ -12,7 +12,7 @@ mkdir -p "$out"
 flags=(-g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
        -Isrc -DPHR_SCHEMA_DIR="\"$PWD/schemas/mhlw-tokutei-v08\"")
 read -r -a deps <<<"$(pkg-config --cflags --libs libxml-2.0 json-c libsodium libzip cjose)"
-deps+=(-lm)
+deps+=(-lm -pthread)
 common=(src/util/buf.c src/util/utf8.c src/util/clock.c src/util/log.c src/util/err.c src/formats/json.c src/util/fault.c
         src/formats/fhirtime.c)
 declare -A sources=(

@@ -107,6 +107,7 @@ struct checker {
     uint32_t *freq;        /* one group's sensitive frequencies */
     struct items base, kept[KEPT];
     uint64_t clock;
+    size_t max_groups;     /* more groups than this and the model cannot hold */
 };
 
 static void items_free(struct items *it)
@@ -158,6 +159,12 @@ struct checker *checker_new(const struct anon_records *r, const struct anon_conf
         checker_free(c);
         return NULL;
     }
+    /* Groups meeting k hold k rows each, so there are at most rows / k of
+     * them; each failing group holds a suppressed row, so at most the
+     * limit of them: past the sum, a grouping fails whatever comes next.
+     * Near-unique data fails so after a fraction of its records. */
+    double limit = cfg->suppression * (double)r->rows;
+    c->max_groups = r->rows / (cfg->k ? cfg->k : 1) + (size_t)limit + 1;
     c->base.n = r->n;
     c->base.sens = r->sens;
     c->base.count = r->count;
@@ -296,6 +303,15 @@ static void keep(struct checker *c, const uint32_t *levels, size_t groups, size_
     }
 }
 
+/* A grouping is kept when it is much smaller than the records and than
+ * what it was made from (ARX's history keeps a snapshot at most 0.2 of
+ * the data and 0.8 of its source): a near-unique grouping would save
+ * little and push out the small ones that save much. */
+static int worth_keeping(const struct checker *c, size_t groups, size_t from)
+{
+    return groups * 5 <= c->base.n && groups * 5 <= from * 4;
+}
+
 int checker_group(struct checker *c, const uint32_t *levels, struct grouping *g, unsigned char *gone)
 {
     const struct anon_records *r = c->r;
@@ -303,14 +319,19 @@ int checker_group(struct checker *c, const uint32_t *levels, struct grouping *g,
     /* Which group each item went to matters to diversity and to the rows
      * suppressed in the end; not to k alone. */
     uint32_t *each = r->sens || gone ? c->group : NULL;
-    size_t groups = grouper_run(c->grouper, levels, src->rep, src->count, src->n, each, c->first, c->size);
+    size_t groups = grouper_run(c->grouper, levels, src->rep, src->count, src->n, gone ? SIZE_MAX : c->max_groups, each,
+                                c->first, c->size);
     if (groups == SIZE_MAX)
         return -1;
+    memset(g, 0, sizeof *g);
+    if (groups == GROUPER_TOO_MANY) {
+        g->suppressed = r->rows; /* more than any limit: it fails */
+        return 0;
+    }
     for (size_t x = 0; x < groups; x++)
         c->fails[x] = c->size[x] < c->cfg->k;
     if (r->sens)
         apply_diversity(c, src);
-    memset(g, 0, sizeof *g);
     g->groups = groups;
     for (size_t x = 0; x < groups; x++) {
         g->dm += (double)c->size[x] * (double)c->size[x];
@@ -320,7 +341,7 @@ int checker_group(struct checker *c, const uint32_t *levels, struct grouping *g,
     if (gone)
         for (size_t i = 0; i < r->n; i++)
             gone[i] = c->fails[c->group[i]];
-    else if (groups < src->n)
+    else if (worth_keeping(c, groups, src->n))
         keep(c, levels, groups, src->n);
     return 0;
 }

@@ -17,10 +17,20 @@ test('R2.5 no plaintext health value, note, password or token in the store files
   const fix = { ...quantity('29463-7', 98.765, 'kg', undefined, { note: [{ text: marker }] }), id: r.body.id };
   assert.equal((await call(srv, 'PUT', `/fhir/Observation/${r.body.id}`, { token: me.token, body: fix })).status, 200);
   // Read while the server still runs (the WAL holds the newest pages)...
+  // A file PostgreSQL removes between the listing and the reading (its
+  // relation cache, pg_internal.init, comes and goes) holds nothing to find.
+  const readIfThere = (f) => {
+    try {
+      return readFileSync(f);
+    } catch (e) {
+      if (e.code === 'ENOENT') return Buffer.alloc(0);
+      throw e;
+    }
+  };
   const scan = () => {
     const files = storeFiles(srv.data);
     assert.ok(files.length > 0, 'the store has files to scan');
-    return Buffer.concat(files.map((f) => readFileSync(f)));
+    return Buffer.concat(files.map(readIfThere));
   };
   const check = (bytes) => {
     for (const needle of [marker, '123.456', '98.765', PASSWORD, me.token, 'valueQuantity', 'effectiveDateTime']) {
