@@ -10,7 +10,8 @@
 #include "formats/tokutei_items.h"
 
 static const char *const QI_NAMES[QI_COUNT] = {
-    [QI_AGE] = "age", [QI_SEX] = "sex", [QI_POSTAL_AREA] = "postal_area", [QI_CHECKUP_YEAR] = "checkup_year"};
+    [QI_AGE] = "age", [QI_SEX] = "sex", [QI_POSTAL_AREA] = "postal_area", [QI_CHECKUP_YEAR] = "checkup_year",
+    [QI_PREFECTURE] = "prefecture"};
 
 const char *anon_qi_name(enum anon_qi q)
 {
@@ -61,7 +62,7 @@ static int qis(json_object *list, struct anon_spec *s, struct fault *fault)
 {
     if (!list || !json_object_is_type(list, json_type_array) || !json_object_array_length(list))
         return fault_set(fault, F_MISSING, "quasi_identifiers", "quasi_identifiers names at least one of age, sex, "
-                                                               "postal_area, checkup_year");
+                                                               "postal_area, prefecture, checkup_year");
     for (size_t i = 0; i < json_object_array_length(list); i++) {
         const char *n = json_object_get_string(json_object_array_get_idx(list, i));
         int q = -1;
@@ -70,7 +71,8 @@ static int qis(json_object *list, struct anon_spec *s, struct fault *fault)
                 q = k;
         if (q < 0 || s->qi[q])
             return fault_set(fault, F_INVALID_VALUE, "quasi_identifiers",
-                             "quasi_identifiers[%zu]: one of age, sex, postal_area, checkup_year, each once", i);
+                             "quasi_identifiers[%zu]: one of age, sex, postal_area, prefecture, checkup_year, "
+                             "each once", i);
         s->qi[q] = 1;
         s->order[s->nqi++] = (enum anon_qi)q;
     }

@@ -5,7 +5,7 @@
  *    "purpose": "research",                optional: only persons with a live grant to it
  *    "period": {"from": "2026-04-01", "to": "2027-03-31"},   checkup days, both included
  *    "items": [{"code": "9N001000000000001", "bottom": 130, "top": 200}, …],
- *    "quasi_identifiers": ["age", "sex", "postal_area", "checkup_year"],
+ *    "quasi_identifiers": ["age", "sex", "prefecture", "checkup_year"],
  *    "k": 5, "suppression": 0.05, "metric": "entropy",
  *    "sensitive": "9N006000000000001", "l": 2, "c": 3}      optional: l-diversity
  *
@@ -19,7 +19,8 @@
  * peculiar descriptions (特異な記述) of PPC rule 第34条 item 4. The
  * quasi-identifiers come with built-in hierarchies: age in years at the
  * checkup (5, 10, 20-year bands), sex, postal area (the first three digits
- * of the postal code, then two, then one), checkup year (2-year spans). */
+ * of the postal code, then two, then one), prefecture (from the address,
+ * then its region), checkup year (2-year spans). */
 #ifndef PHR_ANON_SPEC_H
 #define PHR_ANON_SPEC_H
 
@@ -30,7 +31,7 @@
 
 #define ANON_SPEC_MAX_ITEMS 64
 
-enum anon_qi { QI_AGE, QI_SEX, QI_POSTAL_AREA, QI_CHECKUP_YEAR, QI_COUNT };
+enum anon_qi { QI_AGE, QI_SEX, QI_POSTAL_AREA, QI_CHECKUP_YEAR, QI_PREFECTURE, QI_COUNT };
 
 struct anon_item {
     char code[18];

@@ -320,13 +320,23 @@ int cda_check(const char *xml, size_t len, struct fault *fault)
     return doc ? 0 : -1;
 }
 
+/* The address's own text (beside its postalCode element), of which only
+ * the prefecture it begins with is kept. */
+static void read_prefecture(const xmlNode *addr, struct demographics *d)
+{
+    for (const xmlNode *n = addr ? addr->children : NULL; n; n = n->next)
+        if (n->type == XML_TEXT_NODE && n->content && !demographics_prefecture(d, (const char *)n->content))
+            return;
+}
+
 /* The person examined (recordTarget/patientRole): sex by the MHLW code
- * system, date of birth, postal code; what is malformed is left out, as
- * these are kept beside the results, not needed for them. */
+ * system, date of birth, postal code, prefecture; what is malformed is
+ * left out, as these are kept beside the results, not needed for them. */
 static void read_person(const xmlNode *root, struct demographics *d)
 {
     const xmlNode *role = child(child(root, "recordTarget"), "patientRole"), *patient = child(role, "patient");
-    const xmlNode *gender = child(patient, "administrativeGenderCode"), *postal = child(child(role, "addr"), "postalCode");
+    const xmlNode *addr = child(role, "addr");
+    const xmlNode *gender = child(patient, "administrativeGenderCode"), *postal = child(addr, "postalCode");
     const char *system = attr(gender, "codeSystem");
     if (system && !strcmp(system, "1.2.392.200119.6.1104"))
         demographics_sex(d, attr(gender, "code"));
@@ -334,6 +344,7 @@ static void read_person(const xmlNode *root, struct demographics *d)
     xmlChar *text = postal ? xmlNodeGetContent(postal) : NULL;
     demographics_postal(d, (const char *)text);
     xmlFree(text);
+    read_prefecture(addr, d);
 }
 
 int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct fault *fault)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "formats/fhirtime.h"
+#include "formats/prefectures.h"
 
 int demographics_sex(struct demographics *d, const char *code)
 {
@@ -54,16 +55,26 @@ int demographics_postal(struct demographics *d, const char *text)
     return 0;
 }
 
+int demographics_prefecture(struct demographics *d, const char *text)
+{
+    const char *code = prefecture_of(text);
+    if (!code)
+        return -1;
+    memcpy(d->prefecture, code, sizeof d->prefecture);
+    return 0;
+}
+
 int demographics_any(const struct demographics *d)
 {
-    return d->sex[0] || d->birth_date[0] || d->postal_code[0];
+    return d->sex[0] || d->birth_date[0] || d->postal_code[0] || d->prefecture[0];
 }
 
 int demographics_json(const struct demographics *d, const char *as_of, struct buf *out)
 {
-    const char *names[] = {"sex", "birth_date", "postal_code"}, *values[] = {d->sex, d->birth_date, d->postal_code};
+    const char *names[] = {"sex", "birth_date", "postal_code", "prefecture"},
+               *values[] = {d->sex, d->birth_date, d->postal_code, d->prefecture};
     buf_puts(out, "{");
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (values[i][0])
             buf_printf(out, "\"%s\":", names[i]), buf_json_str(out, values[i]), buf_puts(out, ",");
     buf_puts(out, "\"as_of\":");

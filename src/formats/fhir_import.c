@@ -278,8 +278,14 @@ static void patient_entry(struct reader *rd, json_object *res)
     json_object *address = member(res, "address");
     demographics_sex(d, json_get_str(res, "gender"));
     demographics_birth(d, json_get_str(res, "birthDate"));
-    if (address && json_object_is_type(address, json_type_array) && json_object_array_length(address))
-        demographics_postal(d, json_get_str(json_object_array_get_idx(address, 0), "postalCode"));
+    if (address && json_object_is_type(address, json_type_array) && json_object_array_length(address)) {
+        json_object *a = json_object_array_get_idx(address, 0), *line = member(a, "line");
+        demographics_postal(d, json_get_str(a, "postalCode"));
+        /* JP Core puts the prefecture in state; else the text or the first line begins with it. */
+        if (demographics_prefecture(d, json_get_str(a, "state")) && demographics_prefecture(d, json_get_str(a, "text")) &&
+            line && json_object_is_type(line, json_type_array))
+            demographics_prefecture(d, json_object_get_string(json_object_array_get_idx(line, 0)));
+    }
 }
 
 static int entry(struct reader *rd, json_object *res, size_t i)

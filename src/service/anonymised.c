@@ -20,6 +20,7 @@
 #include "formats/anon_spec.h"
 #include "formats/demographics.h"
 #include "formats/json.h"
+#include "formats/prefectures.h"
 #include "service/anonymised_table.h"
 #include "service/internal.h"
 #include "service/snapshot.h"
@@ -154,6 +155,9 @@ static void write_row(struct made *m, const struct row *r, const struct demograp
         case QI_POSTAL_AREA:
             buf_printf(&m->text, "%.3s", d->postal_code);
             break;
+        case QI_PREFECTURE:
+            buf_puts(&m->text, prefecture_name(d->prefecture));
+            break;
         default:
             buf_printf(&m->text, "%.4s", r->day);
             break;
@@ -187,7 +191,7 @@ static int usable(struct made *m, struct store *rd, const char *person)
 static int known(const struct anon_spec *s, const struct demographics *d)
 {
     return (!s->qi[QI_AGE] || d->birth_date[0]) && (!s->qi[QI_SEX] || d->sex[0]) &&
-           (!s->qi[QI_POSTAL_AREA] || d->postal_code[0]);
+           (!s->qi[QI_POSTAL_AREA] || d->postal_code[0]) && (!s->qi[QI_PREFECTURE] || d->prefecture[0]);
 }
 
 /* Reads one person's demographics and checkups in one snapshot and
@@ -205,6 +209,7 @@ static int collect_person(struct made *m, const char *person)
         demographics_sex(&d, json_get_str(o, "sex"));
         demographics_birth(&d, json_get_str(o, "birth_date"));
         demographics_postal(&d, json_get_str(o, "postal_code"));
+        demographics_prefecture(&d, json_get_str(o, "prefecture"));
         json_object_put(o);
         buf_wipe(&snap.plain);
     }
@@ -317,6 +322,9 @@ static int hierarchy_text(enum anon_qi q, const struct anon_dict *values, struct
             break;
         case QI_CHECKUP_YEAR:
             buf_printf(b, "%s;%d-%d;*\n", v, n / 2 * 2, n / 2 * 2 + 1);
+            break;
+        case QI_PREFECTURE:
+            buf_printf(b, "%s;%s;*\n", v, prefecture_region(prefecture_of(v)));
             break;
         default:
             buf_printf(b, "%s;*\n", v);

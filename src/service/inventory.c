@@ -44,8 +44,9 @@ static const struct item items[] = {
      "Persons' second-factor recovery codes (hashes only, each used once)", "account", 1, "", "code_hash",
      "the service (to check a code); shown to the person once",
      "until new codes replace them, the second factor is turned off, or the account is erased"},
-    {"demographics", "利用者の性別・生年月日・郵便番号（最新の健診ファイルから、本人のデータ鍵で暗号化）",
-     "Persons' sex, date of birth and postal code, from their newest imported checkup, sealed with the person's data key",
+    {"demographics", "利用者の性別・生年月日・郵便番号・都道府県（最新の健診ファイルから、本人のデータ鍵で暗号化）",
+     "Persons' sex, date of birth, postal code and prefecture, from their newest imported checkup, sealed with the "
+     "person's data key",
      "health", 1, "sealed", "", "the person (in the disclosure); the service for anonymised data sets",
      "replaced by a later checkup's; destroyed with the account on erasure"},
     {"anonymised_sets", "作成した匿名加工情報：公表する項目、加工の方法（責任者と情報資産の管理者のみ）、表（暗号化）",

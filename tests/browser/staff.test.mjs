@@ -202,7 +202,8 @@ test('R3.13 R2.1 the information-asset manager makes an anonymised data set in t
   }
   await page.fill('#anon-chosen tbody tr:nth-child(2) input[aria-label$="上限"]', '90');
   assert.equal(await page.locator('#anon-chosen tbody tr').count(), 2);
-  await page.uncheck('#anon-qi-postal_area');
+  assert.deepEqual(await Promise.all(['age', 'sex', 'prefecture', 'postal_area'].map((q) => page.isChecked(`#anon-qi-${q}`))),
+    [true, true, true, false], 'age, sex and prefecture to begin with');
   // k out of reach: refused with the reason, nothing made.
   await page.fill('#anon-k', '100');
   await page.click('#anon-make-submit');
@@ -229,6 +230,7 @@ test('R3.13 R2.1 the information-asset manager makes an anonymised data set in t
   assert.equal(sets(), String(Number(before) + 1));
   const result = await page.textContent('#anon-result');
   assert.match(result, /年齢 段階 \d/);
+  assert.match(result, /都道府県 段階 \d/);
   assert.match(result, /SHA-256[0-9a-f]{64}/);
   await page.waitForSelector('#anon-sets li[data-set="portal-2026"]');
   assert.match(await page.textContent('#anon-sets li[data-set="portal-2026"]'), /含まれる項目: 身長、体重/);

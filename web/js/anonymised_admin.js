@@ -13,7 +13,7 @@ import { loadPolicies } from './public.js';
 import { day, dateTime } from './time.js';
 
 const BASE = '/api/v1/staff/anonymised';
-const QIS = ['age', 'sex', 'postal_area', 'checkup_year'];
+const QIS = ['age', 'sex', 'prefecture', 'postal_area', 'checkup_year'];
 const setPath = (name) => `${BASE}/${encodeURIComponent(name)}`;
 
 function field(id, label, input, hint) {
@@ -72,7 +72,7 @@ function makeForm(items, purposes, made) {
   const purpose = h('select', {}, h('option', { value: '' }, t('anon_any_purpose')),
     purposes.map((p) => h('option', { value: p.code }, `${pick(p.title)} (${p.code})`)));
   const from = h('input', { type: 'date' }), to = h('input', { type: 'date' });
-  const qis = QIS.map((q) => h('input', { type: 'checkbox', id: `anon-qi-${q}`, value: q, checked: q !== 'checkup_year' }));
+  const qis = QIS.map((q) => h('input', { type: 'checkbox', id: `anon-qi-${q}`, value: q, checked: q === 'age' || q === 'sex' || q === 'prefecture' }));
   const k = h('input', { type: 'number', min: 2, step: 1, value: 5, inputmode: 'numeric' });
   const suppression = h('input', { type: 'number', min: 0, max: 100, step: 'any', value: 5, inputmode: 'decimal' });
   const metric = h('select', {}, ['entropy', 'discernibility'].map((m) => h('option', { value: m }, t(`anon_metric_${m}`))));
