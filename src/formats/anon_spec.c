@@ -39,19 +39,79 @@ static int number(json_object *o, const char *key, int *has, double *out)
     return isfinite(*out) ? 0 : -1;
 }
 
-static int item(json_object *o, size_t i, struct anon_item *it, struct fault *fault)
+/* The vital signs an item may name: a data kind, or a part of one. */
+static const struct {
+    const char *name, *data_kind, *component, *label;
+} VITALS[] = {
+    {"body-weight", "body-weight", NULL, "体重"},
+    {"body-height", "body-height", NULL, "身長"},
+    {"bmi", "bmi", NULL, "BMI"},
+    {"body-temperature", "body-temperature", NULL, "体温"},
+    {"oxygen-saturation", "oxygen-saturation", NULL, "血中酸素飽和度"},
+    {"heart-rate", "heart-rate", NULL, "心拍数・脈拍"},
+    {"blood-glucose", "blood-glucose", NULL, "血糖値"},
+    {"steps", "steps", NULL, "歩数"},
+    {"systolic", "blood-pressure", "8480-6", "収縮期血圧"},
+    {"diastolic", "blood-pressure", "8462-4", "拡張期血圧"},
+};
+
+static int checkup_item(const char *code, size_t i, struct anon_item *it, struct fault *fault)
 {
-    const char *code = json_get_str(o, "code");
-    const struct tokutei_item *t = code ? tokutei_item_find(code) : NULL;
+    const struct tokutei_item *t = tokutei_item_find(code);
     if (!t)
         return fault_set(fault, F_UNKNOWN_CODE, "items", "items[%zu]: code is not in the 特定健診 item table", i);
     if (strcmp(t->type, "PQ"))
         return fault_set(fault, F_INVALID_VALUE, "items", "items[%zu]: %s (%s) is not a quantity", i, t->code, t->name);
-    for (const struct anon_item *seen = it - i; seen < it; seen++)
-        if (!strcmp(seen->code, t->code))
-            return fault_set(fault, F_INVALID_VALUE, "items", "items[%zu]: %s is listed twice", i, t->code);
+    it->kind = ITEM_CHECKUP;
     snprintf(it->code, sizeof it->code, "%s", t->code);
-    it->name = t->name;
+    snprintf(it->name, sizeof it->name, "%s", t->name);
+    return 0;
+}
+
+static int vital_item(const char *vital, size_t i, struct anon_item *it, struct fault *fault)
+{
+    for (size_t v = 0; v < sizeof VITALS / sizeof VITALS[0]; v++)
+        if (!strcmp(vital, VITALS[v].name)) {
+            it->kind = ITEM_VITAL;
+            it->data_kind = VITALS[v].data_kind;
+            it->component = VITALS[v].component;
+            snprintf(it->code, sizeof it->code, "vital:%s", vital);
+            snprintf(it->name, sizeof it->name, "%s（測定値の平均）", VITALS[v].label);
+            return 0;
+        }
+    return fault_set(fault, F_INVALID_VALUE, "items",
+                     "items[%zu]: vital is body-weight, body-height, bmi, body-temperature, oxygen-saturation, "
+                     "heart-rate, blood-glucose, steps, systolic or diastolic",
+                     i);
+}
+
+static int medication_item(const char *cls, size_t i, struct anon_item *it, struct fault *fault)
+{
+    size_t n = strlen(cls);
+    if ((n != 3 && n != 4) || strspn(cls, "0123456789") != n)
+        return fault_set(fault, F_INVALID_VALUE, "items",
+                         "items[%zu]: medication is a 薬効分類 of 3 or 4 digits (e.g. 214, 2149)", i);
+    it->kind = ITEM_MEDICATION;
+    memcpy(it->drug_class, cls, n + 1);
+    snprintf(it->code, sizeof it->code, "medication:%s", cls);
+    snprintf(it->name, sizeof it->name, "薬効分類 %s の薬の調剤（有無）", cls);
+    return 0;
+}
+
+static int item(json_object *o, size_t i, struct anon_item *it, struct fault *fault)
+{
+    const char *code = json_get_str(o, "code"), *vital = json_get_str(o, "vital"), *cls = json_get_str(o, "medication");
+    if (!!code + !!vital + !!cls != 1)
+        return fault_set(fault, F_INVALID_VALUE, "items", "items[%zu]: one of code, vital or medication", i);
+    if (code ? checkup_item(code, i, it, fault) : vital ? vital_item(vital, i, it, fault)
+                                                        : medication_item(cls, i, it, fault))
+        return -1;
+    for (const struct anon_item *seen = it - i; seen < it; seen++)
+        if (!strcmp(seen->code, it->code))
+            return fault_set(fault, F_INVALID_VALUE, "items", "items[%zu]: %s is listed twice", i, it->code);
+    if (it->kind == ITEM_MEDICATION && (json_object_object_get_ex(o, "bottom", NULL) ||
+                                        json_object_object_get_ex(o, "top", NULL)))
+        return fault_set(fault, F_INVALID_VALUE, "items", "items[%zu]: a medication item is 1 or 0: no bounds", i);
     if (number(o, "bottom", &it->has_bottom, &it->bottom) || number(o, "top", &it->has_top, &it->top) ||
         (it->has_bottom && it->has_top && it->bottom >= it->top))
         return fault_set(fault, F_INVALID_VALUE, "items", "items[%zu]: bottom and top are numbers, bottom below top", i);
@@ -82,6 +142,12 @@ static int qis(json_object *list, struct anon_spec *s, struct fault *fault)
 static int scalars(json_object *root, struct anon_spec *s, struct fault *fault)
 {
     json_object *v;
+    s->window_days = 90;
+    if (json_object_object_get_ex(root, "window_days", &v)) {
+        if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1 || json_object_get_int64(v) > 3660)
+            return fault_set(fault, F_INVALID_VALUE, "window_days", "window_days is a whole number of days from 1 to 3660");
+        s->window_days = (uint32_t)json_object_get_int64(v);
+    }
     s->k = 5;
     if (json_object_object_get_ex(root, "k", &v)) {
         if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 2 || json_object_get_int64(v) > 1000000)

@@ -14,9 +14,16 @@
  * l-diversity) or, with c, meets recursive (c,l)-diversity; a checkup
  * without that item is not a row.
  *
- * Items are 特定健診 results by their MHLW code (quantities only); a value
- * beyond bottom or top is written as that bound ("≥200", "≤130"): the
- * peculiar descriptions (特異な記述) of PPC rule 第34条 item 4. The
+ * Items are 特定健診 results by their MHLW code (quantities only), or
+ *   {"vital": "body-weight"}   the mean of the person's measurements of that
+ *                              kind (or "systolic", "diastolic") in the
+ *                              window_days (default 90) up to the checkup day
+ *   {"medication": "214"}      1 if a medicine of that 薬効分類 (3 or 4
+ *                              digits) was dispensed in that window, 0 if
+ *                              none was, blank if a dispensing's class is not
+ *                              known (a code that does not carry it)
+ * A value beyond bottom or top is written as that bound ("≥200", "≤130"):
+ * the peculiar descriptions (特異な記述) of PPC rule 第34条 item 4. The
  * quasi-identifiers come with built-in hierarchies: age in years at the
  * checkup (5, 10, 20-year bands), sex, postal area (the first three digits
  * of the postal code, then two, then one), prefecture (from the address,
@@ -33,9 +40,15 @@
 
 enum anon_qi { QI_AGE, QI_SEX, QI_POSTAL_AREA, QI_CHECKUP_YEAR, QI_PREFECTURE, QI_COUNT };
 
+enum anon_item_kind { ITEM_CHECKUP, ITEM_VITAL, ITEM_MEDICATION };
+
 struct anon_item {
-    char code[18];
-    const char *name;                    /* the item table's display name */
+    enum anon_item_kind kind;
+    char code[32];                       /* the column: the MHLW code, vital:KIND or medication:CLASS */
+    char name[96];                       /* what is published of it */
+    const char *data_kind;               /* a vital's data kind (formats/data_kinds.h) */
+    const char *component;               /* a blood pressure's part: its LOINC code; else NULL */
+    char drug_class[5];                  /* a medication item's 薬効分類: 3 or 4 digits */
     int has_bottom, has_top;
     double bottom, top;
 };
@@ -49,6 +62,7 @@ struct anon_spec {
     int qi[QI_COUNT];                    /* which quasi-identifiers, in the spec's order */
     enum anon_qi order[QI_COUNT];
     size_t nqi;
+    uint32_t window_days;                /* vitals and medication: the days up to each checkup */
     uint32_t k;
     int sensitive;                       /* index into items, or -1 */
     uint32_t l;                          /* >= 2 with a sensitive item */

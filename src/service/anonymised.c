@@ -1,14 +1,9 @@
 /* Anonymised data sets from the service's own records (R3.13, APPI Art.43,
- * PPC rule 第34条; docs/anonymisation.md): one row per checkup of a person
- * in the period, the spec's items as columns, the quasi-identifiers from
- * the person's sealed demographics and the checkup's day; persons whose use
- * is suspended, and (when the spec names a purpose) those without a live
- * grant to it, are left out. No name, login, id or record id reaches the
- * table: rows come in random order with fresh random ids. Extreme values
- * are coded to the spec's bounds; then the engine (src/anon) generalises
- * and suppresses until k holds. */
+ * PPC rule 第34条; docs/anonymisation.md): the rows (anonymised_rows.c)
+ * generalised and suppressed by the engine (src/anon) until k (and l)
+ * hold; the table and its manifest recorded, the table kept sealed
+ * (anonymised_table.c), what it holds published. */
 #include <json-c/json.h>
-#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,295 +11,17 @@
 
 #include "access/gate.h"
 #include "anon/anonymise.h"
-#include "crypto/seal.h"
 #include "formats/anon_spec.h"
-#include "formats/demographics.h"
 #include "formats/json.h"
 #include "formats/prefectures.h"
+#include "service/anonymised_rows.h"
 #include "service/anonymised_table.h"
 #include "service/internal.h"
-#include "service/snapshot.h"
 #include "store/anonymised.h"
-#include "store/demographics.h"
 #include "util/clock.h"
 #include "util/err.h"
 
 #define JST_MIN (9 * 60)
-#define PAGE 500
-
-/* One checkup of one person: its day and the spec's items' values. */
-struct row {
-    char day[11];
-    char values[ANON_SPEC_MAX_ITEMS][32];   /* "" when the checkup lacks the item */
-};
-
-struct person_rows {
-    const struct anon_spec *spec;
-    struct person_snapshot *snap;
-    struct row *rows;
-    size_t n, cap;
-    int failed;
-};
-
-struct made {
-    const struct anon_spec *spec;
-    struct buf text;                         /* the table before anonymisation, ARX's form */
-    size_t rows, persons, suspended, no_consent, no_demographics, no_checkup;
-    struct service *svc;
-    int failed;
-};
-
-static struct row *row_of(struct person_rows *p, const char *day)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (!strcmp(p->rows[i].day, day))
-            return &p->rows[i];
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 4;
-        struct row *rows = realloc(p->rows, cap * sizeof *rows);
-        if (!rows)
-            return NULL;
-        p->rows = rows;
-        p->cap = cap;
-    }
-    struct row *r = &p->rows[p->n++];
-    memset(r, 0, sizeof *r);
-    snprintf(r->day, sizeof r->day, "%s", day);
-    return r;
-}
-
-/* A value coded to the spec's bounds (特異な記述): beyond one, the bound. */
-static void coded(const struct anon_item *it, double v, char out[32])
-{
-    if (it->has_top && v > it->top)
-        snprintf(out, 32, "≥%.10g", it->top);
-    else if (it->has_bottom && v < it->bottom)
-        snprintf(out, 32, "≤%.10g", it->bottom);
-    else
-        snprintf(out, 32, "%.10g", v);
-}
-
-static int checkup_record(void *arg, const struct record_row *r)
-{
-    struct person_rows *p = arg;
-    const struct anon_spec *s = p->spec;
-    if (!r->data_kind || strcmp(r->data_kind, "checkup") || r->effective_start < s->lo || r->effective_start > s->hi)
-        return PHR_OK;
-    size_t k = 0;
-    while (k < s->nitems && (!r->code || strcmp(r->code, s->items[k].code)))
-        k++;
-    if (k == s->nitems)
-        return PHR_OK;
-    int err = snapshot_open_part(p->snap, r, "body");
-    if (err == PHR_ECRYPTO)
-        return PHR_OK; /* logged by the snapshot; that value is left out */
-    if (err)
-        return err;
-    json_object *o = json_tokener_parse(buf_cstr(&p->snap->plain)), *q = NULL, *v = NULL;
-    buf_wipe(&p->snap->plain);
-    if (o && json_object_object_get_ex(o, "valueQuantity", &q) && json_object_object_get_ex(q, "value", &v)) {
-        char day[11];
-        clock_format_day(r->effective_start, JST_MIN, day);
-        struct row *row = row_of(p, day);
-        if (!row)
-            err = PHR_ENOMEM;
-        else
-            coded(&s->items[k], json_object_get_double(v), row->values[k]);
-    }
-    json_object_put(o);
-    return err;
-}
-
-/* The person's demographics, opened with their key. */
-static int person_demographics(void *arg, const unsigned char *sealed, size_t len, const char *as_of)
-{
-    struct person_rows *p = arg;
-    char ad[96];
-    (void)as_of;
-    snprintf(ad, sizeof ad, "demographics:%s", p->snap->person);
-    p->snap->plain.len = 0;
-    return seal_open(SEAL_XCHACHA20POLY1305, p->snap->key, ad, sealed, len, &p->snap->plain);
-}
-
-/* Whole years from birth to the day (both YYYY-MM-DD). */
-static int age_on(const char *birth, const char *day)
-{
-    int by, bm, bd, y, m, d;
-    if (sscanf(birth, "%4d-%2d-%2d", &by, &bm, &bd) != 3 || sscanf(day, "%4d-%2d-%2d", &y, &m, &d) != 3)
-        return -1;
-    return y - by - (m < bm || (m == bm && d < bd));
-}
-
-/* A row of the table: a fresh random id, the quasi-identifiers, the items. */
-static void write_row(struct made *m, const struct row *r, const struct demographics *d)
-{
-    const struct anon_spec *s = m->spec;
-    unsigned char id[8];
-    randombytes_buf(id, sizeof id);
-    for (size_t i = 0; i < sizeof id; i++)
-        buf_printf(&m->text, "%02x", id[i]);
-    for (size_t q = 0; q < s->nqi; q++) {
-        buf_puts(&m->text, ";");
-        switch (s->order[q]) {
-        case QI_AGE:
-            buf_printf(&m->text, "%d", age_on(d->birth_date, r->day));
-            break;
-        case QI_SEX:
-            buf_puts(&m->text, d->sex);
-            break;
-        case QI_POSTAL_AREA:
-            buf_printf(&m->text, "%.3s", d->postal_code);
-            break;
-        case QI_PREFECTURE:
-            buf_puts(&m->text, prefecture_name(d->prefecture));
-            break;
-        default:
-            buf_printf(&m->text, "%.4s", r->day);
-            break;
-        }
-    }
-    for (size_t k = 0; k < s->nitems; k++)
-        buf_printf(&m->text, ";%s", r->values[k]);
-    buf_puts(&m->text, "\n");
-}
-
-/* Whether the person's data may be used for this data set. */
-static int usable(struct made *m, struct store *rd, const char *person)
-{
-    struct consent_facts f;
-    int in_use = 1;
-    if (store_consent_facts(rd, person, &f) != PHR_OK)
-        return 0;
-    if (f.suspended_all) {
-        m->suspended++;
-        return 0;
-    }
-    if (f.missing[0] || (m->spec->purpose[0] && (store_purpose_in_use(rd, person, m->spec->purpose, &in_use) ||
-                                                 !in_use))) {
-        m->no_consent++;
-        return 0;
-    }
-    return 1;
-}
-
-/* Whether the person's demographics hold what the quasi-identifiers need. */
-static int known(const struct anon_spec *s, const struct demographics *d)
-{
-    return (!s->qi[QI_AGE] || d->birth_date[0]) && (!s->qi[QI_SEX] || d->sex[0]) &&
-           (!s->qi[QI_POSTAL_AREA] || d->postal_code[0]) && (!s->qi[QI_PREFECTURE] || d->prefecture[0]);
-}
-
-/* Reads one person's demographics and checkups in one snapshot and
- * writes their rows. */
-static int collect_person(struct made *m, const char *person)
-{
-    struct person_snapshot snap;
-    struct person_rows p = {.spec = m->spec, .snap = &snap};
-    struct demographics d = {0};
-    if (snapshot_open(m->svc, person, NULL, NULL, &snap) != PHR_OK)
-        return PHR_OK; /* erased meanwhile */
-    int err = store_demographics_get(snap.rd, person, person_demographics, &p);
-    if (err == PHR_OK) {
-        json_object *o = json_tokener_parse(buf_cstr(&snap.plain));
-        demographics_sex(&d, json_get_str(o, "sex"));
-        demographics_birth(&d, json_get_str(o, "birth_date"));
-        demographics_postal(&d, json_get_str(o, "postal_code"));
-        demographics_prefecture(&d, json_get_str(o, "prefecture"));
-        json_object_put(o);
-        buf_wipe(&snap.plain);
-    }
-    if (err && err != PHR_ENOTFOUND && err != PHR_ECRYPTO)
-        goto out;
-    err = PHR_OK;
-    if (!known(m->spec, &d)) {
-        m->no_demographics++;
-        goto out;
-    }
-    int64_t after = 0, last = 0;
-    do {
-        last = after;
-        err = store_record_page(snap.rd, person, 1, after, PAGE, checkup_record, &p, &after);
-    } while (!err && after != last);
-    if (err)
-        goto out;
-    /* With a sensitive item, a checkup without it is no row: its blank
-     * would count as one more distinct value. */
-    size_t rows = 0;
-    for (size_t i = 0; i < p.n; i++)
-        if (m->spec->sensitive < 0 || p.rows[i].values[m->spec->sensitive][0]) {
-            write_row(m, &p.rows[i], &d);
-            rows++;
-        }
-    if (!rows)
-        m->no_checkup++;
-    else
-        m->persons++;
-    m->rows += rows;
-out:
-    for (size_t i = 0; i < p.n; i++)
-        sodium_memzero(p.rows[i].values, sizeof p.rows[i].values);
-    free(p.rows);
-    snapshot_close(&snap);
-    return err;
-}
-
-/* The active persons' ids, NUL-separated, taken first so that no reader
- * is held while each person's snapshot is open. */
-static int person_id(void *arg, const char *person)
-{
-    struct buf *ids = arg;
-    return buf_append(ids, person, strlen(person) + 1) ? PHR_ENOMEM : PHR_OK;
-}
-
-static int collect(struct made *m)
-{
-    struct buf ids = {0};
-    struct store *rd;
-    if (service_reader(m->svc, &rd) != PHR_OK)
-        return PHR_EIO;
-    int err = store_persons_active(rd, person_id, &ids);
-    service_reader_done(m->svc, rd);
-    for (size_t at = 0; !err && at < ids.len; at += strlen(ids.data + at) + 1) {
-        const char *person = ids.data + at;
-        if ((err = service_reader(m->svc, &rd)) != PHR_OK)
-            break;
-        int ok = usable(m, rd, person);
-        service_reader_done(m->svc, rd);
-        if (ok)
-            err = collect_person(m, person);
-    }
-    buf_free(&ids);
-    return err;
-}
-
-/* The rows in random order: their order says nothing of the persons'. */
-static int shuffle(struct buf *text)
-{
-    size_t n = 0, cap = 0, *at = NULL;
-    const char *first = memchr(text->data, '\n', text->len);
-    for (const char *p = first ? first + 1 : NULL; p && p < text->data + text->len; p = strchr(p, '\n') + 1)
-        if (anon_push(&at, &n, &cap, (size_t)(p - text->data)))
-            return -1;
-    for (size_t i = n; i > 1; i--) {
-        size_t j = randombytes_uniform((uint32_t)i), t = at[i - 1];
-        at[i - 1] = at[j];
-        at[j] = t;
-    }
-    struct buf out = {0};
-    buf_append(&out, text->data, first ? (size_t)(first - text->data) + 1 : text->len);
-    for (size_t i = 0; i < n; i++) {
-        const char *line = text->data + at[i];
-        buf_append(&out, line, (size_t)(strchr(line, '\n') - line) + 1);
-    }
-    free(at);
-    if (buf_failed(&out)) {
-        buf_free(&out);
-        return -1;
-    }
-    buf_wipe(text);
-    *text = out;
-    return 0;
-}
 
 /* The built-in hierarchy of a quasi-identifier, for the values the table holds. */
 static int hierarchy_text(enum anon_qi q, const struct anon_dict *values, struct buf *b)
@@ -375,7 +92,7 @@ static int published_part(json_object *manifest, struct buf *out)
     return rc;
 }
 
-static int manifest(const struct made *m, const struct anon_table *t, const struct anon_config *cfg,
+static int manifest(const struct anonymised_rows *m, const struct anon_table *t, const struct anon_config *cfg,
                     const struct anon_result *r, const struct buf *table, struct buf *out)
 {
     const struct anon_spec *s = m->spec;
@@ -389,7 +106,13 @@ static int manifest(const struct made *m, const struct anon_table *t, const stru
                   "other information, to identify a person is forbidden by the Act on the Protection of Personal "
                   "Information.\"}");
     buf_puts(out, ",\"purpose\":"), s->purpose[0] ? buf_json_str(out, s->purpose) : buf_puts(out, "null");
-    buf_printf(out, ",\"period\":{\"from\":\"%s\",\"to\":\"%s\"},\"items\":[", s->from, s->to);
+    buf_printf(out, ",\"period\":{\"from\":\"%s\",\"to\":\"%s\"},", s->from, s->to);
+    for (size_t k = 0; k < s->nitems; k++)
+        if (s->items[k].kind != ITEM_CHECKUP) {
+            buf_printf(out, "\"window_days\":%u,", s->window_days);
+            break;
+        }
+    buf_puts(out, "\"items\":[");
     for (size_t k = 0; k < s->nitems; k++)
         buf_printf(out, "%s{\"code\":\"%s\",\"name\":", k ? "," : "", s->items[k].code), buf_json_str(out, s->items[k].name),
             buf_puts(out, "}");
@@ -411,7 +134,7 @@ static int manifest(const struct made *m, const struct anon_table *t, const stru
 }
 
 /* The table (m->text) anonymised into table, described in manifest. */
-static int anonymise(struct made *m, struct buf *table, struct buf *manifest_out, struct fault *fault)
+static int anonymise(struct anonymised_rows *m, struct buf *table, struct buf *manifest_out, struct fault *fault)
 {
     const struct anon_spec *s = m->spec;
     struct anon_table t;
@@ -472,16 +195,10 @@ int anonymised_make(struct service *svc, const struct actor *a, const char *spec
         return fault_set(fault, F_FORBIDDEN, NULL, "anonymised data sets are made by the information-asset manager");
     if (anon_spec_parse(spec_json, len, &spec, fault))
         return -1;
-    struct made m = {.spec = &spec, .svc = svc};
-    buf_puts(&m.text, "row");
-    for (size_t q = 0; q < spec.nqi; q++)
-        buf_printf(&m.text, ";%s", anon_qi_name(spec.order[q]));
-    for (size_t k = 0; k < spec.nitems; k++)
-        buf_printf(&m.text, ";%s", spec.items[k].code);
-    buf_puts(&m.text, "\n");
+    struct anonymised_rows m = {.spec = &spec, .svc = svc};
     int rc = -1;
-    int err = collect(&m);
-    if (err || buf_failed(&m.text) || shuffle(&m.text)) {
+    int err = anonymised_rows_collect(&m);
+    if (err) {
         fault_set(fault, F_UNAVAILABLE, NULL, "the records could not be read");
         goto out;
     }

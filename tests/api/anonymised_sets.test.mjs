@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, call, signupAndLogin, importFile, decide, sql, phr, totp } from './helpers.mjs';
+import { startServer, call, signupAndLogin, importFile, decide, sql, phr, totp, quantity, bloodPressure } from './helpers.mjs';
 
 const CDA = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
 const HEIGHT = '9N001000000000001', WEIGHT = '9N006000000000001', SYSTOLIC = '9A751000000000001';
@@ -39,6 +39,20 @@ before(async () => {
       weight: 50 + i, systolic: i === 3 ? 195 : 120 + i };
     assert.equal((await importFile(srv, me, checkup(person), 'application/xml')).status, 201);
     people.push({ ...me, ...person });
+  }
+  // Home measurements and dispensings around the checkup (2026-10-15): in the 90 days before it, and long before.
+  const okusuri = (code, type) => ['JAHISTC01,1', '1,架空 次郎,1,19700101', '5,20261001,1',
+    `201,1,架空の薬,1,錠,${type},${code},1`, '301,1,毎食後,14,日分,1,1,,1', ''].join('\r\n');
+  for (let i = 0; i < 8; i++) {
+    const me = people[i];
+    const post = (body) => call(srv, 'POST', '/fhir/Observation', { token: me.token, body });
+    assert.equal((await post(quantity('29463-7', 60 + i, 'kg', '2026-10-01T07:00:00+09:00'))).status, 201);
+    assert.equal((await post(quantity('29463-7', 62 + i, 'kg', '2026-10-15T06:00:00+09:00'))).status, 201);
+    assert.equal((await post(quantity('29463-7', 150, 'kg', '2026-05-01T07:00:00+09:00'))).status, 201, 'outside the window');
+    assert.equal((await post(bloodPressure(130 + i, 80, '2026-09-20T07:00:00+09:00'))).status, 201);
+    // YJ code 2171… (a 血管拡張剤), a レセプト電算 code (no class known), or none dispensed.
+    const file = i % 4 === 0 ? okusuri('2171022F1022', 4) : i % 4 === 1 ? okusuri('620000000', 2) : null;
+    if (file) assert.equal((await importFile(srv, me, file, 'text/plain')).status, 201);
   }
   // One suspends all use; one never imports anything.
   const s = await call(srv, 'POST', '/api/v1/me/suspensions', { token: people[15].token, body: { purpose: '*', action: 'suspend' } });
@@ -217,6 +231,40 @@ test('R3.13 the prefecture from the address as a quasi-identifier: the prefectur
   assert.ok(rows.every((x) => allowed.includes(x[2])), `prefecture level ${level}: ${[...new Set(rows.map((x) => x[2]))]}`);
   const groups = rows.reduce((g, x) => g.set(`${x[1]};${x[2]}`, (g.get(`${x[1]};${x[2]}`) || 0) + 1), new Map());
   for (const [key, n] of groups) assert.ok(n >= 3, `${key}: ${n} rows`);
+});
+
+test('R3.13 vital signs and medication classes as items: the mean in the window before each checkup, and whether a medicine of the class was dispensed', () => {
+  const items = [{ vital: 'body-weight' }, { vital: 'systolic', top: 135 }, { medication: '217' }];
+  const r = make(spec({ name: 'vitals-2026', items, quasi_identifiers: ['sex'], k: 2, suppression: 0.5 }));
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(r.stdout);
+  assert.deepEqual(m.items.map((i) => i.code), ['vital:body-weight', 'vital:systolic', 'medication:217']);
+  assert.match(m.items[2].name, /薬効分類 217/);
+  assert.equal(m.window_days, 90);
+  const rows = readFileSync(join(dir, 'vitals-2026.csv'), 'utf8').trim().split('\n').map((l) => l.split(';'));
+  assert.deepEqual(rows[0], ['row', 'sex', 'vital:body-weight', 'vital:systolic', 'medication:217']);
+  const body = rows.slice(1);
+  assert.equal(body.length, 14, 'a row per checkup, as before');
+  // Persons 0-7 measured (61+i: the mean of 60+i and 62+i; not the 150 of May); the others did not.
+  const weights = body.map((x) => x[2]).filter(Boolean).map(Number).sort((a, b) => a - b);
+  assert.deepEqual(weights, [61, 62, 63, 64, 65, 66, 67, 68]);
+  assert.equal(body.filter((x) => x[2] === '').length, 6);
+  const systolic = body.map((x) => x[3]).filter(Boolean).sort();
+  assert.deepEqual(systolic, ['130', '131', '132', '133', '134', '135', '≥135', '≥135'], 'coded to the top');
+  const med = body.map((x) => x[4]);
+  assert.equal(med.filter((v) => v === '1').length, 2, 'persons 0 and 4: a YJ code 2171…');
+  assert.equal(med.filter((v) => v === '').length, 2, 'persons 1 and 5: a code that carries no class');
+  assert.equal(med.filter((v) => v === '0').length, 10);
+
+  const refused = (items2, pattern) => {
+    const x = make(spec({ name: 'vitals-bad', items: items2 }));
+    assert.notEqual(x.status, 0);
+    assert.match(x.stderr, pattern);
+  };
+  refused([{ vital: 'mood' }], /items\[0\]: vital is body-weight/);
+  refused([{ medication: '21' }], /items\[0\]: medication is a 薬効分類 of 3 or 4 digits/);
+  refused([{ medication: '217', top: 1 }], /a medication item is 1 or 0: no bounds/);
+  refused([{ code: HEIGHT, vital: 'bmi' }], /items\[0\]: one of code, vital or medication/);
 });
 
 test('R3.13 l-diversity in a spec: every group kept holds at least l distinct values of the sensitive item, recounted; an l out of reach or a sensitive item not held is refused', () => {

@@ -201,7 +201,15 @@ test('R3.13 R2.1 the information-asset manager makes an anonymised data set in t
     await page.click('#anon-item-add');
   }
   await page.fill('#anon-chosen tbody tr:nth-child(2) input[aria-label$="上限"]', '90');
-  assert.equal(await page.locator('#anon-chosen tbody tr').count(), 2);
+  // A home measurement and a medicine class too.
+  await page.fill('#anon-item', '体重 （測定値の平均） — vital:body-weight');
+  await page.click('#anon-item-add');
+  await page.fill('#anon-medication', '21');
+  await page.click('#anon-medication-add');
+  assert.match(await page.textContent('#anon-item-message'), /3桁か4桁/);
+  await page.fill('#anon-medication', '214');
+  await page.click('#anon-medication-add');
+  assert.equal(await page.locator('#anon-chosen tbody tr').count(), 4);
   assert.deepEqual(await Promise.all(['age', 'sex', 'prefecture', 'postal_area'].map((q) => page.isChecked(`#anon-qi-${q}`))),
     [true, true, true, false], 'age, sex and prefecture to begin with');
   // k out of reach: refused with the reason, nothing made.
@@ -233,7 +241,7 @@ test('R3.13 R2.1 the information-asset manager makes an anonymised data set in t
   assert.match(result, /都道府県 段階 \d/);
   assert.match(result, /SHA-256[0-9a-f]{64}/);
   await page.waitForSelector('#anon-sets li[data-set="portal-2026"]');
-  assert.match(await page.textContent('#anon-sets li[data-set="portal-2026"]'), /含まれる項目: 身長、体重/);
+  assert.match(await page.textContent('#anon-sets li[data-set="portal-2026"]'), /含まれる項目: 身長、体重、体重（測定値の平均）、薬効分類 214 の薬の調剤（有無）/);
 
   // The method, the table (its taking out recorded), then the provision with its delivery note.
   await page.click('#anon-method-portal-2026-open');
@@ -242,6 +250,7 @@ test('R3.13 R2.1 the information-asset manager makes an anonymised data set in t
   const [file] = await Promise.all([page.waitForEvent('download'), page.click('#anon-table-portal-2026')]);
   const table = readFileSync(await file.path(), 'utf8');
   assert.equal(createHash('sha256').update(table).digest('hex'), sql(srv.data, "SELECT table_sha256 FROM anonymised_sets WHERE name = 'portal-2026'"));
+  assert.equal(table.split('\n')[0], 'row;age;sex;prefecture;9N001000000000001;9N006000000000001;vital:body-weight;medication:214');
   assert.equal(sql(srv.data, "SELECT count(*) FROM audit WHERE action = 'anonymised.table' AND reason = 'portal-2026'"), '1');
   await page.selectOption('#anon-provide-portal-2026-recipient', { label: 'Clinic A' });
   await page.click('#anon-provide-portal-2026-submit');

@@ -8,7 +8,7 @@
 // with their reason.
 import { h, message, view, refusal, confirmAct } from './dom.js';
 import { api } from './api.js';
-import { t, pick } from './i18n.js';
+import { t, pick, lang } from './i18n.js';
 import { loadPolicies } from './public.js';
 import { day, dateTime } from './time.js';
 
@@ -21,10 +21,21 @@ function field(id, label, input, hint) {
   return [h('label', { for: id }, label), input, hint ? h('p', { class: 'muted', id: `${id}-hint` }, hint) : []];
 }
 
-// The items to hold: a quantity of the 特定健診 table picked by name or
-// code, each with optional bounds beyond which a value becomes the bound.
-// changed(): after an item is added or removed.
-function itemPicker(all, changed) {
+// The vital signs a data set can hold: the mean of the person's
+// measurements in the window before each checkup.
+const VITALS = [['body-weight', '体重', 'Body weight'], ['body-height', '身長', 'Body height'], ['bmi', 'BMI', 'BMI'],
+  ['body-temperature', '体温', 'Body temperature'], ['oxygen-saturation', '血中酸素飽和度', 'Oxygen saturation'],
+  ['heart-rate', '心拍数・脈拍', 'Heart rate'], ['blood-glucose', '血糖値', 'Blood glucose'], ['steps', '歩数', 'Steps'],
+  ['systolic', '収縮期血圧', 'Systolic blood pressure'], ['diastolic', '拡張期血圧', 'Diastolic blood pressure']];
+
+// The items to hold: a quantity of the 特定健診 table or a vital sign
+// picked by name or code, each with optional bounds beyond which a value
+// becomes the bound; a medication class (薬効分類) typed in. Each knows
+// the spec's member it becomes. changed(): after an item is added or removed.
+function itemPicker(checkupItems, changed) {
+  const all = [...checkupItems.map((i) => ({ code: i.code, name: i.name, unit: i.unit, spec: { code: i.code } })),
+    ...VITALS.map(([kind, ja, en]) => ({ code: `vital:${kind}`, name: `${lang === 'en' ? en : ja} ${t('anon_vital_mean')}`,
+      spec: { vital: kind } }))];
   const label = (i) => `${i.name}${i.unit ? ` (${i.unit})` : ''} — ${i.code}`;
   const byLabel = new Map(all.map((i) => [label(i), i]));
   const chosen = [];
@@ -38,7 +49,8 @@ function itemPicker(all, changed) {
       el.addEventListener('input', () => { c[key] = el.value; });
       return el;
     };
-    return h('tr', {}, h('td', {}, `${c.item.name} `, h('code', {}, c.item.code)), h('td', {}, bound('bottom')), h('td', {}, bound('top')),
+    return h('tr', {}, h('td', {}, `${c.item.name} `, h('code', {}, c.item.code)),
+      h('td', {}, c.item.flag ? '—' : bound('bottom')), h('td', {}, c.item.flag ? '—' : bound('top')),
       h('td', {}, h('button', { type: 'button', class: 'secondary', onclick: () => { chosen.splice(n, 1); draw(); } },
         `${t('anon_remove')}: ${c.item.name}`)));
   };
@@ -46,22 +58,34 @@ function itemPicker(all, changed) {
     body.replaceChildren(...chosen.map(row));
     changed();
   }
-  const add = () => {
-    const item = byLabel.get(input.value);
-    if (!item) return message(out, t('anon_pick_item'));
+  const choose = (item) => {
     if (!chosen.some((c) => c.item.code === item.code)) chosen.push({ item });
-    input.value = '';
     out.replaceChildren();
     out.removeAttribute('class');
     draw();
-    return undefined;
+  };
+  const add = () => {
+    const item = byLabel.get(input.value);
+    if (!item) return message(out, t('anon_pick_item'));
+    input.value = '';
+    return choose(item);
+  };
+  const drug = h('input', { id: 'anon-medication', inputmode: 'numeric', pattern: '[0-9]{3,4}', maxlength: 4, class: 'narrow' });
+  const addDrug = () => {
+    const cls = drug.value.trim();
+    if (!/^[0-9]{3,4}$/.test(cls)) return message(out, t('anon_pick_class'));
+    drug.value = '';
+    return choose({ code: `medication:${cls}`, name: `${t('anon_drug_class')} ${cls}`, spec: { medication: cls }, flag: true });
   };
   const nodes = [h('h3', {}, t('anon_items')), h('p', { class: 'muted' }, t('anon_items_explain')),
     h('label', { for: 'anon-item' }, t('item')), input, h('datalist', { id: 'anon-items' }, all.map((i) => h('option', { value: label(i) }))),
-    h('p', {}, h('button', { type: 'button', id: 'anon-item-add', class: 'secondary', onclick: add }, t('anon_add_item'))), out,
+    h('p', {}, h('button', { type: 'button', id: 'anon-item-add', class: 'secondary', onclick: add }, t('anon_add_item'))),
+    h('label', { for: 'anon-medication' }, t('anon_drug_class_label')), drug,
+    h('p', { class: 'muted' }, t('anon_drug_class_hint')),
+    h('p', {}, h('button', { type: 'button', id: 'anon-medication-add', class: 'secondary', onclick: addDrug }, t('anon_add_class'))), out,
     h('table', { id: 'anon-chosen' }, h('thead', {}, h('tr', {}, [t('item'), t('anon_bottom'), t('anon_top')].map((c) => h('th', {}, c)),
       h('th', {}, h('span', { class: 'visually-hidden' }, t('staff_actions'))))), body)];
-  const items = () => chosen.map((c) => ({ code: c.item.code,
+  const items = () => chosen.map((c) => ({ ...c.item.spec,
     ...(c.bottom !== undefined && c.bottom !== '' ? { bottom: Number(c.bottom) } : {}),
     ...(c.top !== undefined && c.top !== '' ? { top: Number(c.top) } : {}) }));
   return { nodes, items, chosen: () => chosen.map((c) => c.item) };
@@ -74,6 +98,7 @@ function makeForm(items, purposes, made) {
   const from = h('input', { type: 'date' }), to = h('input', { type: 'date' });
   const qis = QIS.map((q) => h('input', { type: 'checkbox', id: `anon-qi-${q}`, value: q, checked: q === 'age' || q === 'sex' || q === 'prefecture' }));
   const k = h('input', { type: 'number', min: 2, step: 1, value: 5, inputmode: 'numeric' });
+  const windowDays = h('input', { type: 'number', min: 1, max: 3660, step: 1, value: 90, inputmode: 'numeric' });
   const suppression = h('input', { type: 'number', min: 0, max: 100, step: 'any', value: 5, inputmode: 'decimal' });
   const metric = h('select', {}, ['entropy', 'discernibility'].map((m) => h('option', { value: m }, t(`anon_metric_${m}`))));
   // l-diversity: one of the items chosen as the sensitive one, and l.
@@ -93,6 +118,7 @@ function makeForm(items, purposes, made) {
       period: { from: from.value, to: to.value }, items: picker.items(),
       quasi_identifiers: qis.filter((q) => q.checked).map((q) => q.value),
       k: Number(k.value), suppression: Number(suppression.value) / 100, metric: metric.value,
+      ...(picker.items().some((i) => !i.code) ? { window_days: Number(windowDays.value) } : {}),
       ...(sensitive.value ? { sensitive: sensitive.value, l: Number(l.value) } : {}) };
     if (!await confirmAct({ title: `${t('anon_confirm_title')}: ${spec.name}`, act: t('anon_make'), cancel: t('confirm_cancel'),
       consequences: [t('anon_confirm_1'), t('anon_confirm_2'), t('anon_confirm_3')] })) return;
@@ -111,6 +137,7 @@ function makeForm(items, purposes, made) {
       field('anon-purpose', t('anon_purpose'), purpose, t('anon_purpose_hint')),
       field('anon-from', t('anon_from'), from), field('anon-to', t('anon_to'), to),
       picker.nodes,
+      field('anon-window', t('anon_window'), windowDays, t('anon_window_hint')),
       h('fieldset', {}, h('legend', {}, t('anon_qis')),
         qis.map((q) => h('div', { class: 'purpose' }, q, h('label', { for: q.id }, t(`qi_${q.value}`))))),
       field('anon-k', t('anon_k'), k, t('anon_k_hint')),
