@@ -73,17 +73,10 @@ static int open_row(void *arg, const struct anonymised_sealed *s)
     return err;
 }
 
-/* The kept table of name into out, checked against the hash recorded
- * when it was made. */
-static int kept(struct service *svc, const char *name, struct buf *out, struct fault *fault)
+int anonymised_kept_open(struct service *svc, struct store *rd, const char *name, struct buf *out, struct fault *fault)
 {
-    struct store *rd;
     struct opened o = {.svc = svc, .out = out};
-    int err = service_reader(svc, &rd);
-    if (!err) {
-        err = store_anonymised_sealed(rd, name, open_row, &o);
-        service_reader_done(svc, rd);
-    }
+    int err = store_anonymised_sealed(rd, name, open_row, &o);
     if (err == PHR_ENOTFOUND)
         return fault_set(fault, F_NOT_FOUND, NULL, "no data set of that name");
     if (err == PHR_ECRYPTO)
@@ -104,6 +97,18 @@ static int kept(struct service *svc, const char *name, struct buf *out, struct f
         return fault_set(fault, F_INTERNAL, NULL, "the kept table is not the one recorded: its SHA-256 differs");
     }
     return 0;
+}
+
+/* The kept table of name into out, checked against the hash recorded
+ * when it was made. */
+static int kept(struct service *svc, const char *name, struct buf *out, struct fault *fault)
+{
+    struct store *rd;
+    if (service_reader(svc, &rd))
+        return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
+    int rc = anonymised_kept_open(svc, rd, name, out, fault);
+    service_reader_done(svc, rd);
+    return rc;
 }
 
 struct table_note {

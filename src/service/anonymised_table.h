@@ -12,6 +12,7 @@
 #include "util/fault.h"
 
 struct service;
+struct store;
 
 struct anonymised_kept {
     unsigned char key[DATA_KEY_BYTES + MKEY_SEAL_OVERHEAD];   /* its key, sealed under the master key */
@@ -21,6 +22,9 @@ struct anonymised_kept {
 /* PHR_ENOMEM, or 0 with out filled (free with anonymised_kept_free). */
 int anonymised_seal(const struct service *svc, const char *name, const struct buf *table, struct anonymised_kept *out);
 void anonymised_kept_free(struct anonymised_kept *k);
+/* The table kept for name into out, with rd (a reader the caller holds),
+ * checked against the hash recorded. 0, or -1 with the fault. */
+int anonymised_kept_open(struct service *svc, struct store *rd, const char *name, struct buf *out, struct fault *fault);
 /* The SHA-256 (hex) of the table kept for name, opened and checked against
  * the one recorded. 0, or -1 with the fault. */
 int anonymised_kept_sha256(struct service *svc, const char *name, char hex[65], struct fault *fault);

@@ -1,5 +1,6 @@
 /* The checksheet's computed items: what the store and the configuration
  * show, with the evidence in words, never typed by anyone. */
+#include "service/anonymised_check.h"
 #include "service/checksheet_checks.h"
 
 #include <stdio.h>
@@ -191,16 +192,26 @@ static void export_period(struct check_context *c, struct check_result *r)
  * those who answer for it. None made: nothing to publish. */
 static void anonymised_notice(struct check_context *c, struct check_result *r)
 {
-    int64_t n = c->f.anonymised_sets;
-    r->status = n ? "implemented" : "not-applicable";
-    if (n)
-        SAY(r, "%lld anonymised data set(s) made, each one's items published at GET /api/v1/anonymised in the step "
-               "that recorded it; each met its k; the processing method is readable by the information-asset "
-               "manager and the security officer only, each reading recorded. %lld provision(s) to third parties, "
-               "each to a recipient with an agreement in force, its method published as it was recorded.",
-            (long long)n, (long long)c->f.anonymised_provisions);
-    else
+    struct anonymised_recount n;
+    int err = anonymised_recount(c->svc, c->rd, &n);
+    if (err) {
+        r->status = "not-implemented";
+        WHY(r, "The anonymised data sets could not be read: %s.", phr_strerror(err));
+        return;
+    }
+    if (!n.sets) {
+        r->status = "not-applicable";
         SAY(r, "The service has made no anonymised data set and provided none (GET /api/v1/anonymised lists none).");
+        return;
+    }
+    r->status = n.verified == n.sets ? "implemented" : "not-implemented";
+    SAY(r, "%lld anonymised data set(s) made, items published at GET /api/v1/anonymised as recorded; %lld recounted "
+           "now from the kept tables meet k (and l) in every group. The method: asset manager and security officer "
+           "only, each reading recorded. %lld provision(s), each under an agreement in force, method published.",
+        (long long)n.sets, (long long)n.verified, (long long)c->f.anonymised_provisions);
+    if (n.verified != n.sets)
+        WHY(r, "%lld data set(s) have no kept table that opens; %s fails its k or l, or publishes no items.",
+            (long long)n.not_kept, n.first_bad[0] ? n.first_bad : "none");
 }
 
 static const struct {

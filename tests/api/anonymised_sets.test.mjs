@@ -161,7 +161,15 @@ test('R3.13 R5.1 what each data set holds is published for everyone (Art.43(3));
   assert.equal(a.status, 0, a.stderr);
   const item = JSON.parse(a.stdout).sheet.items.find((i) => i.id === '3.4-1');
   assert.equal(item.status, 'implemented');
-  assert.match(item.evidence.text, /1 anonymised data set\(s\) made/);
+  assert.match(item.evidence.text, /1 anonymised data set\(s\) made.*1 recounted now from the kept tables meet k/);
+  // The recount is the checksheet's own: a method that claims more than the table holds is found.
+  const method = sql(srv.data, "SELECT method FROM anonymised_sets WHERE name = 'checkups-2026'");
+  sql(srv.data, "UPDATE anonymised_sets SET method = replace(method, '\"k\":3', '\"k\":30') WHERE name = 'checkups-2026'");
+  const b = phr(['checksheet', 'assess', '--items', items, '--data', srv.data, '--log-level', 'warn']);
+  const claimed = JSON.parse(b.stdout).sheet.items.find((i) => i.id === '3.4-1');
+  assert.equal(claimed.status, 'not-implemented');
+  assert.match(claimed.reason, /checkups-2026 fails its k or l/);
+  sql(srv.data, `UPDATE anonymised_sets SET method = '${method.replaceAll("'", "''")}' WHERE name = 'checkups-2026'`);
 });
 
 test('R3.13 R2.7 provision (Art.43(4)(5)): only to a recipient with an agreement in force, only the table recorded; the method published, a delivery note with the statement', async () => {
