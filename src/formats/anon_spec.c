@@ -60,9 +60,11 @@ static int checkup_item(const char *code, size_t i, struct anon_item *it, struct
     const struct tokutei_item *t = tokutei_item_find(code);
     if (!t)
         return fault_set(fault, F_UNKNOWN_CODE, "items", "items[%zu]: code is not in the 特定健診 item table", i);
-    if (strcmp(t->type, "PQ"))
-        return fault_set(fault, F_INVALID_VALUE, "items", "items[%zu]: %s (%s) is not a quantity", i, t->code, t->name);
+    if (strcmp(t->type, "PQ") && strcmp(t->type, "CD") && strcmp(t->type, "CO"))
+        return fault_set(fault, F_INVALID_VALUE, "items", "items[%zu]: %s (%s) is free text, not a quantity or a code",
+                         i, t->code, t->name);
     it->kind = ITEM_CHECKUP;
+    it->coded = strcmp(t->type, "PQ") != 0;
     snprintf(it->code, sizeof it->code, "%s", t->code);
     snprintf(it->name, sizeof it->name, "%s", t->name);
     return 0;
@@ -109,9 +111,10 @@ static int item(json_object *o, size_t i, struct anon_item *it, struct fault *fa
     for (const struct anon_item *seen = it - i; seen < it; seen++)
         if (!strcmp(seen->code, it->code))
             return fault_set(fault, F_INVALID_VALUE, "items", "items[%zu]: %s is listed twice", i, it->code);
-    if (it->kind == ITEM_MEDICATION && (json_object_object_get_ex(o, "bottom", NULL) ||
-                                        json_object_object_get_ex(o, "top", NULL)))
-        return fault_set(fault, F_INVALID_VALUE, "items", "items[%zu]: a medication item is 1 or 0: no bounds", i);
+    if ((it->kind == ITEM_MEDICATION || it->coded) &&
+        (json_object_object_get_ex(o, "bottom", NULL) || json_object_object_get_ex(o, "top", NULL)))
+        return fault_set(fault, F_INVALID_VALUE, "items", "items[%zu]: %s is a code, not a number: no bounds", i,
+                         it->code);
     if (number(o, "bottom", &it->has_bottom, &it->bottom) || number(o, "top", &it->has_top, &it->top) ||
         (it->has_bottom && it->has_top && it->bottom >= it->top))
         return fault_set(fault, F_INVALID_VALUE, "items", "items[%zu]: bottom and top are numbers, bottom below top", i);

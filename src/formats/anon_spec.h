@@ -14,7 +14,8 @@
  * l-diversity) or, with c, meets recursive (c,l)-diversity; a checkup
  * without that item is not a row.
  *
- * Items are 特定健診 results by their MHLW code (quantities only), or
+ * Items are 特定健診 results by their MHLW code (quantities, or the code of
+ * a result from a code list: 尿糖 "1" for －), or
  *   {"vital": "body-weight"}   the mean of the person's measurements of that
  *                              kind (or "systolic", "diastolic") in the
  *                              window_days (default 90) up to the checkup day
@@ -49,6 +50,7 @@ struct anon_item {
     const char *data_kind;               /* a vital's data kind (formats/data_kinds.h) */
     const char *component;               /* a blood pressure's part: its LOINC code; else NULL */
     char drug_class[5];                  /* a medication item's 薬効分類: 3 or 4 digits */
+    int coded;                           /* a checkup result of a code list (CD, CO): its code is the value */
     int has_bottom, has_top;
     double bottom, top;
 };

@@ -175,13 +175,19 @@ static int checkup_record(struct person_rows *p, const struct record_row *r)
         k++;
     if (k == s->nitems)
         return PHR_OK;
-    json_object *o;
+    json_object *o, *concept = NULL, *codings = NULL;
     double v;
     int err = open_body(p, r, &o);
-    if (!err && o && quantity(o, NULL, &v)) {
+    const char *code = NULL;
+    if (!err && o && s->items[k].coded && json_object_object_get_ex(o, "valueCodeableConcept", &concept) &&
+        json_object_object_get_ex(concept, "coding", &codings) && json_object_is_type(codings, json_type_array))
+        code = json_get_str(json_object_array_get_idx(codings, 0), "code");
+    if (!err && o && (code ? strlen(code) < 32 : !s->items[k].coded && quantity(o, NULL, &v))) {
         struct row *row = row_of(p, day);
         if (!row)
             err = PHR_ENOMEM;
+        else if (code)
+            snprintf(row->values[k], sizeof row->values[k], "%s", code);
         else
             coded(&s->items[k], v, row->values[k]);
     }

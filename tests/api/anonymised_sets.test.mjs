@@ -219,7 +219,8 @@ test('R3.13 a bad spec is refused naming what is wrong, and nothing is written',
     assert.equal(existsSync(join(dir, `${body.name}.csv`)), false, `${what}: nothing written`);
   };
   refused(spec({ name: 'bad-code', items: [{ code: '0000000000000000X' }] }), /items\[0\]: code is not in the 特定健診 item table/, 'an unknown item');
-  refused(spec({ name: 'bad-type', items: [{ code: '1A020000000190111' }] }), /not a quantity/, 'a coded item');
+  refused(spec({ name: 'bad-type', items: [{ code: '1A105160800166249' }] }), /is free text, not a quantity or a code/, 'a free-text item');
+  refused(spec({ name: 'bad-bound', items: [{ code: '1A020000000190111', top: 2 }] }), /1A020000000190111 is a code, not a number: no bounds/, 'bounds on a code');
   refused(spec({ name: 'bad-qi', quasi_identifiers: ['age', 'income'] }), /quasi_identifiers\[1\]/, 'an unknown quasi-identifier');
   refused(spec({ name: 'bad-period', period: { from: '2027-01-01', to: '2026-01-01' } }), /period.to is before period.from/, 'a backward period');
   refused(spec({ name: 'empty', period: { from: '2020-01-01', to: '2020-12-31' } }), /no checkup of a person who may be included/, 'an empty period');
@@ -271,8 +272,17 @@ test('R3.13 vital signs and medication classes as items: the mean in the window 
   };
   refused([{ vital: 'mood' }], /items\[0\]: vital is body-weight/);
   refused([{ medication: '21' }], /items\[0\]: medication is a 薬効分類 of 3 or 4 digits/);
-  refused([{ medication: '217', top: 1 }], /a medication item is 1 or 0: no bounds/);
+  refused([{ medication: '217', top: 1 }], /medication:217 is a code, not a number: no bounds/);
   refused([{ code: HEIGHT, vital: 'bmi' }], /items\[0\]: one of code, vital or medication/);
+});
+
+test('R3.13 a checkup result from a code list as an item: its code (尿糖 "1" for －), no bounds', () => {
+  const r = make(spec({ name: 'coded-2026', items: [{ code: '1A020000000190111' }, { code: WEIGHT }], quasi_identifiers: ['sex'], k: 2 }));
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).items[0].name, '尿糖');
+  const rows = readFileSync(join(dir, 'coded-2026.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(';'));
+  assert.equal(rows.length, 14);
+  assert.ok(rows.every((x) => x[2] === '1'), 'the synthetic checkup\'s 尿糖 is code 1 (－)');
 });
 
 test('R3.13 l-diversity in a spec: every group kept holds at least l distinct values of the sensitive item, recounted; an l out of reach or a sensitive item not held is refused', () => {

@@ -33,7 +33,8 @@ const VITALS = [['body-weight', '体重', 'Body weight'], ['body-height', '身�
 // becomes the bound; a medication class (薬効分類) typed in. Each knows
 // the spec's member it becomes. changed(): after an item is added or removed.
 function itemPicker(checkupItems, changed) {
-  const all = [...checkupItems.map((i) => ({ code: i.code, name: i.name, unit: i.unit, spec: { code: i.code } })),
+  // A result from a code list is its code: no bounds (flag).
+  const all = [...checkupItems.map((i) => ({ code: i.code, name: i.name, unit: i.unit, spec: { code: i.code }, flag: i.type !== 'PQ' })),
     ...VITALS.map(([kind, ja, en]) => ({ code: `vital:${kind}`, name: `${lang === 'en' ? en : ja} ${t('anon_vital_mean')}`,
       spec: { vital: kind } }))];
   const label = (i) => `${i.name}${i.unit ? ` (${i.unit})` : ''} — ${i.code}`;
@@ -250,5 +251,5 @@ export async function anonymisedAdmin(role) {
   draw(h('h1', {}, t('anon_admin')), h('p', { class: 'muted' }, t('anon_admin_explain')),
     h('p', {}, h('a', { href: '#/policy/anonymised' }, t('anon_public_link'))),
     h('h2', {}, t('anon_sets')), note, list,
-    manage ? makeForm(items.filter((i) => i.type === 'PQ'), policies.purposes.filter((p) => !p.retired), refresh) : []);
+    manage ? makeForm(items.filter((i) => ['PQ', 'CD', 'CO'].includes(i.type)), policies.purposes.filter((p) => !p.retired), refresh) : []);
 }
