@@ -40,9 +40,12 @@ static int hierarchy_text(enum anon_qi q, const struct anon_dict *values, struct
         case QI_CHECKUP_YEAR:
             buf_printf(b, "%s;%d-%d;*\n", v, n / 2 * 2, n / 2 * 2 + 1);
             break;
-        case QI_PREFECTURE:
-            buf_printf(b, "%s;%s;*\n", v, prefecture_region(prefecture_of(v)));
+        case QI_PREFECTURE: {
+            /* Every value is a name from prefectures.c (write_row's); none other could have a region. */
+            const char *region = prefecture_region(prefecture_of(v));
+            buf_printf(b, "%s;%s;*\n", v, region ? region : "*");
             break;
+        }
         default:
             buf_printf(b, "%s;*\n", v);
             break;

@@ -61,18 +61,17 @@ struct person_rows {
 
 #define DAY_MS (24 * 60 * 60 * 1000LL)
 
-/* Room for one more of *n elements of size in *v. */
-static void *one_more(void **v, size_t *n, size_t *cap, size_t size)
+/* The array at base (n elements of size), with room for one more: base
+ * itself, or moved and *cap grown; NULL out of memory (base untouched). */
+static void *room(void *base, size_t n, size_t *cap, size_t size)
 {
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 16;
-        void *p = realloc(*v, c * size);
-        if (!p)
-            return NULL;
-        *v = p;
+    if (n < *cap)
+        return base;
+    size_t c = *cap ? *cap * 2 : 16;
+    void *p = realloc(base, c * size);
+    if (p)
         *cap = c;
-    }
-    return (char *)*v + (*n)++ * size;
+    return p;
 }
 
 static int has_kind(const struct anon_spec *s, enum anon_item_kind kind)
@@ -210,11 +209,13 @@ static int vital_record(struct person_rows *p, const struct record_row *r)
             break;
         if (!quantity(o, it->component, &v))
             continue;
-        struct sample *x = one_more((void **)&p->samples, &p->nsamples, &p->samples_cap, sizeof *x);
-        if (!x)
+        struct sample *more = room(p->samples, p->nsamples, &p->samples_cap, sizeof *more);
+        if (!more) {
             err = PHR_ENOMEM;
-        else
-            *x = (struct sample){k, r->effective_start, v};
+            break;
+        }
+        p->samples = more;
+        p->samples[p->nsamples++] = (struct sample){k, r->effective_start, v};
     }
     json_object_put(o);
     return err;
@@ -243,11 +244,13 @@ static int medication_record(struct person_rows *p, const struct record_row *r)
     int err = open_body(p, r, &o);
     if (err)
         return err;
-    struct dispensing *d = one_more((void **)&p->dispensed, &p->ndispensed, &p->dispensed_cap, sizeof *d);
-    if (!d) {
+    struct dispensing *more = room(p->dispensed, p->ndispensed, &p->dispensed_cap, sizeof *more);
+    if (!more) {
         json_object_put(o);
         return PHR_ENOMEM;
     }
+    p->dispensed = more;
+    struct dispensing *d = &p->dispensed[p->ndispensed++];
     *d = (struct dispensing){.at = r->effective_start};
     add_class(d, r->code_system, r->code);
     json_object_object_get_ex(o, "medicationCodeableConcept", &med);
@@ -354,7 +357,7 @@ static void write_row(struct anonymised_rows *m, const struct row *r, const stru
             buf_printf(&m->text, "%.3s", d->postal_code);
             break;
         case QI_PREFECTURE:
-            buf_puts(&m->text, prefecture_name(d->prefecture));
+            buf_puts(&m->text, prefecture_name(d->prefecture)); /* known(): a code prefectures.c gave */
             break;
         default:
             buf_printf(&m->text, "%.4s", r->day);
