@@ -13,7 +13,7 @@
 #define JST_MIN (9 * 60)
 
 enum col {
-    C_IGNORED, C_EFFECTIVE, C_SYS, C_DIA, C_PULSE, C_WEIGHT, C_TEMP, C_SPO2, C_GLUCOSE, C_STEPS,
+    C_IGNORED, C_EFFECTIVE, C_EFFECTIVE_END, C_SYS, C_DIA, C_PULSE, C_WEIGHT, C_TEMP, C_SPO2, C_GLUCOSE, C_STEPS,
     C_CODE_SYSTEM, C_CODE, C_VALUE, C_UNIT, C_SOURCE,
 };
 
@@ -22,6 +22,7 @@ static const struct {
     enum col c;
 } headers[] = {
     {"effective", C_EFFECTIVE}, {"日時", C_EFFECTIVE}, {"測定日時", C_EFFECTIVE}, {"date", C_EFFECTIVE},
+    {"effective_end", C_EFFECTIVE_END},
     {"systolic", C_SYS}, {"最高血圧", C_SYS}, {"diastolic", C_DIA}, {"最低血圧", C_DIA},
     {"pulse", C_PULSE}, {"脈拍", C_PULSE}, {"weight", C_WEIGHT}, {"体重", C_WEIGHT},
     {"temperature", C_TEMP}, {"体温", C_TEMP}, {"spo2", C_SPO2}, {"glucose", C_GLUCOSE}, {"血糖", C_GLUCOSE},
@@ -156,7 +157,7 @@ struct reader {
     struct csv_vitals *c;
     size_t cap, line;
     int64_t now;
-    const char *effective, *source;
+    const char *effective, *effective_end, *source;   /* effective_end: a period's, or NULL */
     struct fault *fault;
 };
 
@@ -208,7 +209,11 @@ static int head(struct buf *b, struct reader *rd, const char *code)
                          PHR_SYS_SOURCE "\",\"code\":\"%s\"}]},\"code\":{\"coding\":[{\"system\":\"" LOINC
                          "\",\"code\":",
                       rd->source) ||
-           buf_json_str(b, code) || buf_puts(b, "}]},\"effectiveDateTime\":") || buf_json_str(b, rd->effective);
+           buf_json_str(b, code) ||
+           (rd->effective_end
+                ? buf_puts(b, "}]},\"effectivePeriod\":{\"start\":") || buf_json_str(b, rd->effective) ||
+                      buf_puts(b, ",\"end\":") || buf_json_str(b, rd->effective_end) || buf_puts(b, "}")
+                : buf_puts(b, "}]},\"effectiveDateTime\":") || buf_json_str(b, rd->effective));
 }
 
 static int quantity(struct reader *rd, const char *code, double v, const char *unit)
@@ -242,11 +247,16 @@ static int data_row(struct reader *rd, const enum col *cols, struct row *r)
     for (size_t i = 0; i < r->n; i++)
         if (cols[i] != C_IGNORED && r->f[i].len)
             cell[cols[i]] = buf_cstr(&r->f[i]);
-    char when[64];
+    char when[64], until[64];
     if (!cell[C_EFFECTIVE])
         return fault_set(rd->fault, F_MISSING, NULL, "line %zu: the date and time (effective) is empty", rd->line);
     effective_of(cell[C_EFFECTIVE], when, sizeof when);
     rd->effective = when;
+    rd->effective_end = NULL;
+    if (cell[C_EFFECTIVE_END]) {
+        effective_of(cell[C_EFFECTIVE_END], until, sizeof until);
+        rd->effective_end = until;
+    }
     rd->source = cell[C_SOURCE] && !strcmp(cell[C_SOURCE], "self-measured") ? "self-measured" : "device";
     size_t before = rd->c->n;
     double a, b;

@@ -174,7 +174,8 @@ static const char *str_at(json_object *o, const char *k1, int i, const char *k2)
     return json_object_get_string(v);
 }
 
-/* effective, code system, code, name, value, unit, systolic, diastolic,
+/* effective (or the start of the period), its end (a period's, else
+ * empty), code system, code, name, value, unit, systolic, diastolic,
  * category, source, recorded at */
 static int csv_row(struct buf *b, const struct record_row *r, json_object *o)
 {
@@ -203,9 +204,14 @@ static int csv_row(struct buf *b, const struct record_row *r, json_object *o)
         }
         unit = "mm[Hg]";
     }
-    json_object *eff;
-    const char *when = json_object_object_get_ex(o, "effectiveDateTime", &eff) ? json_object_get_string(eff) : "";
-    return csv_field(b, when, 0) || csv_field(b, r->code_system, 0) || csv_field(b, r->code, 0) ||
+    json_object *eff, *period = NULL, *end;
+    const char *when = json_object_object_get_ex(o, "effectiveDateTime", &eff) ? json_object_get_string(eff) : NULL;
+    const char *until = NULL;
+    if (!when && json_object_object_get_ex(o, "effectivePeriod", &period)) {
+        when = json_object_object_get_ex(period, "start", &eff) ? json_object_get_string(eff) : NULL;
+        until = json_object_object_get_ex(period, "end", &end) ? json_object_get_string(end) : NULL;
+    }
+    return csv_field(b, when, 0) || csv_field(b, until, 0) || csv_field(b, r->code_system, 0) || csv_field(b, r->code, 0) ||
            csv_field(b, name, 0) || csv_field(b, value, 0) || csv_field(b, unit, 0) || csv_field(b, sys, 0) ||
            csv_field(b, dia, 0) || csv_field(b, r->category, 0) || csv_field(b, r->source, 0) ||
            csv_field(b, recorded, 1);
@@ -330,8 +336,8 @@ static int start(struct export *e, struct buf *b)
     char now[32];
     clock_format_ms(clock_now_ms(), now);
     if (e->format == EXPORT_CSV)
-        return buf_puts(b, "effective,code_system,code,name,value,unit,systolic,diastolic,category,source,"
-                           "recorded_at\r\n");
+        return buf_puts(b, "effective,effective_end,code_system,code,name,value,unit,systolic,diastolic,category,"
+                           "source,recorded_at\r\n");
     if (e->format == EXPORT_CHECKUP)
         return checkup_head(e, b, now);
     /* The Patient is the person as the service knows them: an id (JP Core's

@@ -4,7 +4,7 @@
 // measurements; a bad row refuses the whole file.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, call, signupAndLogin, importFile, recordCount } from './helpers.mjs';
+import { startServer, call, signupAndLogin, importFile, recordCount, quantity } from './helpers.mjs';
 
 let srv;
 before(async () => { srv = await startServer(); });
@@ -42,6 +42,26 @@ test('R4.3 R4.2 the CSV export imported into another account gives the same meas
   const rows = async (who) => (await call(srv, 'GET', '/api/v1/me/export/observations.csv', { token: who.token, json: false })).text
     .trim().split('\r\n').slice(1).map((l) => l.split(',').slice(0, 9).join(',')).sort();
   assert.deepEqual(await rows(other), await rows(me));
+});
+
+test('R4.3 R1.1 issue 23: a measurement over a period (a day\'s steps) leaves the CSV with its start and end and comes back the same', async () => {
+  const me = await signupAndLogin(srv);
+  const { effectiveDateTime, ...steps } = quantity('55423-8', 8412, '{steps}');
+  assert.ok(effectiveDateTime);
+  const period = { start: '2026-11-03T00:00:00+09:00', end: '2026-11-03T23:59:59+09:00' };
+  const r = await call(srv, 'POST', '/fhir/Observation', { token: me.token, body: { ...steps, effectivePeriod: period } });
+  assert.equal(r.status, 201, r.text);
+  const csv = (await call(srv, 'GET', '/api/v1/me/export/observations.csv', { token: me.token, json: false })).text;
+  const line = csv.trim().split('\r\n')[1];
+  assert.match(line, /^2026-11-03T00:00:00\+09:00,2026-11-03T23:59:59\+09:00,http:\/\/loinc.org,55423-8,/);
+  const other = await signupAndLogin(srv);
+  const back = await upload(other, csv);
+  assert.equal(back.status, 201, back.text);
+  const found = await call(srv, 'GET', '/fhir/Observation?code=55423-8', { token: other.token });
+  const o = found.body.entry[0].resource;
+  assert.deepEqual(o.effectivePeriod, period);
+  assert.equal(o.effectiveDateTime, undefined);
+  assert.equal(o.valueQuantity.value, 8412);
 });
 
 const broken = [

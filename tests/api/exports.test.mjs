@@ -55,11 +55,11 @@ test('R4.3 Patient/$everything is a Bundle of every current record; the CSV has 
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get('content-type'), /text\/csv/);
     const lines = csv.text.trim().split('\r\n');
-    assert.equal(lines[0], 'effective,code_system,code,name,value,unit,systolic,diastolic,category,source,recorded_at');
+    assert.equal(lines[0], 'effective,effective_end,code_system,code,name,value,unit,systolic,diastolic,category,source,recorded_at');
     assert.equal(lines.length, 1 + 6);
     assert.ok(lines.some((l) => /,85354-9,.*,126,80,vital-signs,/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /,29463-7,.*,61.5,kg,/.test(l)));
-    assert.ok(lines.some((l) => /^2026-10-15,urn:oid:1.2.392.200119.6.1005,9N001000000000001,身長,158.2,cm,/.test(l)));
+    assert.ok(lines.some((l) => /^2026-10-15,,urn:oid:1.2.392.200119.6.1005,9N001000000000001,身長,158.2,cm,/.test(l)));
     assert.equal(sql(srv.data, `SELECT group_concat(reason) FROM audit WHERE subject = '${me.personId}' AND action = 'disclosure.read'`),
       'export:fhir,export:csv');
 
