@@ -267,7 +267,8 @@ static int run(int argc, char **argv)
                   "from the persons' sealed demographics, generalised and suppressed until k holds. Persons\n"
                   "whose use is suspended, or (with a purpose) without a live grant to it, are left out.\n"
                   "Writes DIR/NAME.csv and DIR/NAME.json (the manifest, with the table's SHA-256) and\n"
-                  "prints the manifest; recorded in the handling history.",
+                  "prints the manifest; recorded in the handling history. The table is kept sealed in the\n"
+                  "store too, for the manager to take out (GET /api/v1/staff/anonymised/NAME/table).",
                   STORE_OPTS | BIT(OPT_SPEC) | BIT(OPT_OUT), &c, &started))
         return started;
     if (!c.val[OPT_SPEC] || !c.val[OPT_OUT]) {
