@@ -7,6 +7,8 @@
 #include "formats/checkup_fhir.h"
 #include "formats/fhirtime.h"
 #include "formats/json.h"
+#include "formats/medicine.h"
+#include "formats/vital_codes.h"
 #include "util/clock.h"
 
 #define JST_MIN (9 * 60)
@@ -43,7 +45,10 @@ static int checkup_value(json_object *o, const struct tokutei_item *it, size_t i
     const char *want = it->type;
     if (!strcmp(want, "PQ")) {
         json_object *v = member(q, "value");
-        const char *unit = json_get_str(q, "code");
+        /* A unit text without a system counts when it is the item's UCUM code ("mg/dL"). */
+        const char *unit = vital_codes_ucum(q);
+        if (!unit && !json_get_str(q, "system"))
+            unit = json_get_str(q, "code") ? json_get_str(q, "code") : json_get_str(q, "unit");
         if (!v || !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
             return fault_set(fault, F_INVALID_VALUE, NULL,
                              "entry %zu, item %s (%s): valueQuantity.value must be a number", i, it->code, it->name);
@@ -188,28 +193,8 @@ static const struct other_kind {
 static const char *const context_types[] = {
     "Patient", "Composition", "Organization", "Practitioner", "PractitionerRole", "Coverage", "Encounter",
     "Location", "Medication", "Device", "RelatedPerson", "Provenance", "DocumentReference", "DocumentManifest",
+    "OperationOutcome",
 };
-
-/* A medicationReference to a contained Medication ("#med1"), as many
- * systems send it, becomes the medicationCodeableConcept of that
- * Medication's code: what the service indexes and shows. 0 if resolved. */
-static int contained_medication(json_object *o)
-{
-    const char *ref = json_get_str(member(o, "medicationReference"), "reference");
-    json_object *contained = member(o, "contained");
-    if (!ref || ref[0] != '#' || !contained || !json_object_is_type(contained, json_type_array))
-        return -1;
-    for (size_t i = 0; i < json_object_array_length(contained); i++) {
-        json_object *c = json_object_array_get_idx(contained, i), *code = member(c, "code");
-        const char *t = json_get_str(c, "resourceType"), *id = json_get_str(c, "id");
-        if (t && id && code && !strcmp(t, "Medication") && !strcmp(id, ref + 1)) {
-            json_object_object_add(o, "medicationCodeableConcept", json_object_get(code));
-            json_object_object_del(o, "medicationReference");
-            return 0;
-        }
-    }
-    return -1;
-}
 
 static int other_entry(struct reader *rd, json_object *o, size_t i, const struct other_kind *k)
 {
@@ -217,16 +202,22 @@ static int other_entry(struct reader *rd, json_object *o, size_t i, const struct
     const char *status = json_get_str(o, "status");
     if (!status || !*status)
         return fault_set(fault, F_MISSING, NULL, "entry %zu (%s): status is required", i, k->type);
-    if (member(o, "medicationReference") && contained_medication(o))
+    /* A medicine named by a Medication the resource contains stays so (a
+     * compound names its ingredients, not one code); it is indexed by what
+     * names it. */
+    int medicine = !strcmp(k->category, "medication");
+    if (medicine && member(o, "medicationReference") && !medicine_contained(o))
         return fault_set(fault, F_NOT_SUPPORTED, NULL,
                          "entry %zu (%s): medicationReference must name a "
                          "Medication contained in the resource (#id); or give medicationCodeableConcept",
                          i, k->type);
-    json_object *cc = member(o, k->code_member), *c = first_coding(cc, NULL);
-    const char *system = json_get_str(c, "system"), *code = json_get_str(c, "code"), *text = json_get_str(cc, "text");
+    json_object *cc = medicine ? medicine_concept(o) : member(o, k->code_member), *c = first_coding(cc, NULL);
+    const char *system = json_get_str(c, "system"), *code = json_get_str(c, "code");
+    const char *text = medicine ? medicine_name(o) : json_get_str(cc, "text");
     if (!(system && code && *code) && !(text && *text))
-        return fault_set(fault, F_MISSING, NULL, "entry %zu (%s): %s needs a coding (system and code) or a text", i,
-                         k->type, k->code_member);
+        return fault_set(fault, F_MISSING, NULL,
+                         "entry %zu (%s): %s needs a coding (system and code) or a text%s", i, k->type,
+                         k->code_member, medicine ? ", or a contained Medication with a code or ingredients" : "");
     const char *when = NULL;
     for (size_t w = 0; !when && w < 3 && k->when[w]; w++)
         when = json_get_str(o, k->when[w]);
@@ -259,15 +250,29 @@ static int other_entry(struct reader *rd, json_object *o, size_t i, const struct
     return 0;
 }
 
+/* The item table's codes are JLAC10's 17 characters: a result coded with
+ * JLAC10 under JP Core's names for it (1.1's OID and CodeSystem, 1.2's
+ * MEDIS URL) is a checkup item when the table has its code. */
+static const char *const jlac10_systems[] = {
+    "urn:oid:1.2.392.200119.4.504",
+    "http://jpfhir.jp/fhir/core/CodeSystem/JP_ObservationLabResultCode_CS",
+    "http://medis.or.jp/CodeSystem/master-JLAC10-17digits",
+};
+
+static const char *item_code(json_object *cc)
+{
+    const char *code = json_get_str(first_coding(cc, "urn:oid:" TOKUTEI_ITEM_OID), "code");
+    for (size_t s = 0; !code && s < sizeof jlac10_systems / sizeof jlac10_systems[0]; s++) {
+        const char *c = json_get_str(first_coding(cc, jlac10_systems[s]), "code");
+        if (c && tokutei_item_find(c))
+            code = c;
+    }
+    return code;
+}
+
 static int is_vital(json_object *o)
 {
-    int n;
-    const struct vital_kind *kinds = vitals_kinds(&n);
-    const char *code = json_get_str(first_coding(member(o, "code"), LOINC), "code");
-    for (int i = 0; code && i < n; i++)
-        if (!strcmp(kinds[i].code, code))
-            return 1;
-    return 0;
+    return vital_codes_rule(member(o, "code")) != NULL;
 }
 
 /* The person examined, from a Patient (a 健診結果報告書 has one): kept
@@ -296,16 +301,22 @@ static int entry(struct reader *rd, json_object *res, size_t i)
     if (fhir_doc_records(rd->d) >= MAX_RECORDS)
         return fault_set(rd->fault, F_TOO_MANY, NULL, "more than %d records in one file", MAX_RECORDS);
     if (!strcmp(t, "Observation")) {
-        const char *code = json_get_str(first_coding(member(res, "code"), "urn:oid:" TOKUTEI_ITEM_OID), "code");
+        const char *code = item_code(member(res, "code"));
         if (code)
             return checkup_entry(rd, res, i, code);
         if (is_vital(res))
             return vital_entry(rd, res, i);
-        return fault_set(
-            rd->fault, F_UNKNOWN_CODE, NULL,
-            "entry %zu: an Observation is imported when coded with the 特定健診 item table (urn:oid:" TOKUTEI_ITEM_OID
-            ") or as a supported vital sign",
-            i);
+        json_object *c = first_coding(member(res, "code"), NULL);
+        const char *sys = json_get_str(c, "system"), *cd = json_get_str(c, "code"), *name = json_get_str(c, "display");
+        char what[240] = "without a coding";
+        if (cd)
+            snprintf(what, sizeof what, "%.80s|%.40s%s%.60s%s", sys ? sys : "", cd, name ? " (" : "", name ? name : "",
+                     name ? ")" : "");
+        return fault_set(rd->fault, F_UNKNOWN_CODE, NULL,
+                         "entry %zu: the Observation %s is neither a 特定健診 item (urn:oid:" TOKUTEI_ITEM_OID
+                         ", or JLAC10 with one of its codes) nor a vital sign this service keeps (LOINC, JP Core's "
+                         "MEDIS codes)",
+                         i, what);
     }
     for (size_t k = 0; k < sizeof other_kinds / sizeof other_kinds[0]; k++)
         if (!strcmp(t, other_kinds[k].type))
@@ -337,9 +348,14 @@ int fhir_import_read(const char *text, size_t len, int64_t now_ms, struct fhir_d
     const char *rt = json_get_str(root, "resourceType"), *type = json_get_str(root, "type");
     if (rt && !strcmp(rt, "Bundle")) {
         json_object *entries = member(root, "entry");
-        if (!type || (strcmp(type, "document") && strcmp(type, "collection") && strcmp(type, "transaction"))) {
+        /* A searchset is what an app exports (a search's matches, what
+         * they include and an OperationOutcome); a batch or a response
+         * holds requests and answers, not records. */
+        if (!type || (strcmp(type, "document") && strcmp(type, "collection") && strcmp(type, "transaction") &&
+                      strcmp(type, "searchset"))) {
             fault_set(fault, F_INVALID_VALUE, "Bundle.type",
-                      "the Bundle's type must be document, collection or transaction");
+                      "the Bundle's type must be document, collection, searchset or transaction, not %.32s",
+                      type ? type : "missing");
             goto out;
         }
         if (!entries || !json_object_is_type(entries, json_type_array)) {
@@ -410,10 +426,11 @@ static int serialise(struct buf *b, json_object *o)
     return s ? buf_append(b, s, n) : -1;
 }
 
-int fhir_vital_render(struct buf *b, const char *id, const struct import_meta *m, struct vital *v)
+int fhir_vital_render(struct buf *b, const char *id, const struct import_meta *m, struct vital *v, int data_category,
+                      const char *source, const char *category)
 {
     struct provenance p = provenance_of(m);
-    return vitals_finalise(v, id, 1, m->person_id, &p, b);
+    return vitals_finalise_as(v, id, 1, m->person_id, data_category, source, category, &p, b);
 }
 
 int fhir_other_render(struct buf *b, const char *id, const struct import_meta *m, struct fhir_other *o)

@@ -51,11 +51,13 @@ size_t fhir_doc_records(const struct fhir_doc *d);
 void fhir_doc_free(struct fhir_doc *d);
 
 /* The stored forms (0, or -1 out of memory): the file's DocumentReference,
- * a vital sign (R1.1 category 3, as submitted ones), a medication or
- * immunisation record (category 1, the file's source). Checkup results are
+ * a vital sign (with the R1.1 category, source and observation category
+ * the caller decided), a medication or immunisation record (category 1,
+ * the file's source). Checkup results are
  * written by formats/checkup_fhir.h. The resource is changed in place. */
 int fhir_import_document(struct buf *b, const struct import_meta *m, const struct fhir_doc *d, size_t bytes);
-int fhir_vital_render(struct buf *b, const char *id, const struct import_meta *m, struct vital *v);
+int fhir_vital_render(struct buf *b, const char *id, const struct import_meta *m, struct vital *v, int data_category,
+                      const char *source, const char *category);
 int fhir_other_render(struct buf *b, const char *id, const struct import_meta *m, struct fhir_other *o);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "formats/json.h"
+#include "formats/medicine.h"
 
 /* The code type of a coding's system, as formats/medication_fhir.c names them. */
 static int code_type(const char *system)
@@ -121,10 +122,10 @@ static int dispensing(struct buf *b, struct dispense *d, size_t n)
     if (!e && clinic)
         e = buf_puts(b, "51,") || field(b, clinic) || buf_puts(b, ",,,,1\r\n");
     for (size_t i = 0; !e && i < n; i++) {
-        json_object *r = d[i].r, *mc = at(r, "medicationCodeableConcept"), *di = idx(at(r, "dosageInstruction"), 0);
+        json_object *r = d[i].r, *mc = medicine_concept(r), *di = idx(at(r, "dosageInstruction"), 0);
         json_object *c0 = idx(at(mc, "coding"), 0), *c1 = idx(at(mc, "coding"), 1);
         json_object *dose = at(idx(at(di, "doseAndRate"), 0), "doseQuantity"), *days = at(r, "daysSupply");
-        const char *name = json_get_str(mc, "text") ? json_get_str(mc, "text") : json_get_str(c0, "display");
+        const char *name = medicine_name(r);
         const char *generic = json_get_str(c1, "system");
         int type = code_type(json_get_str(c0, "system"));
         size_t rp = i + 1;
@@ -157,7 +158,7 @@ static int creator_of(json_object *r)
 
 static int otc(struct buf *b, json_object *r, int seq)
 {
-    json_object *mc = at(r, "medicationCodeableConcept"), *period = at(r, "effectivePeriod");
+    json_object *mc = medicine_concept(r), *period = at(r, "effectivePeriod");
     json_object *c0 = idx(at(mc, "coding"), 0);
     char start[9], end[9];
     date8(json_get_str(period, "start") ? json_get_str(period, "start") : json_get_str(r, "effectiveDateTime"), start);
@@ -165,7 +166,7 @@ static int otc(struct buf *b, json_object *r, int seq)
     const char *jan = json_get_str(c0, "system") && !strcmp(json_get_str(c0, "system"), "https://www.gs1.org/gtin")
                           ? json_get_str(c0, "code") : "";
     int who = creator_of(r);
-    int e = buf_puts(b, "3,") || field(b, json_get_str(mc, "text") ? json_get_str(mc, "text") : json_get_str(c0, "display")) ||
+    int e = buf_puts(b, "3,") || field(b, medicine_name(r)) ||
             buf_printf(b, ",%s,%s,%d,%d,", start, end, who, seq) || field(b, jan) || buf_puts(b, "\r\n");
     size_t f = 0;
     const char *t;

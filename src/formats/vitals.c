@@ -6,57 +6,8 @@
 
 #include "formats/fhirtime.h"
 #include "formats/json.h"
+#include "formats/vital_codes.h"
 #include "util/clock.h"
-
-/* A UCUM unit accepted for a kind, and how to bring a value in it to the
- * kind's canonical unit: canonical = (value + offset) * factor. */
-struct unit {
-    const char *ucum;
-    double factor, offset;
-};
-
-struct kind_rule {
-    struct vital_kind k;
-    struct unit units[4];
-    double min, max;          /* plausible range in the canonical (first) unit */
-    int panel;                /* blood pressure: values in components */
-};
-
-#define BP_SYSTOLIC "8480-6"
-#define BP_DIASTOLIC "8462-4"
-
-/* Plausibility ranges: outside them a value is a typing or device error,
- * not a measurement of a living person (e.g. systolic 0 or 900 mmHg). */
-static const struct kind_rule rules[] = {
-    {{"85354-9", "Blood pressure panel"}, {{"mm[Hg]", 1, 0}}, 0, 0, 1},
-    {{"29463-7", "Body weight"}, {{"kg", 1, 0}, {"g", 0.001, 0}, {"[lb_av]", 0.45359237, 0}}, 0.2, 500, 0},
-    {{"8302-2", "Body height"}, {{"cm", 1, 0}, {"m", 100, 0}, {"[in_i]", 2.54, 0}}, 20, 300, 0},
-    {{"39156-5", "Body mass index (BMI)"}, {{"kg/m2", 1, 0}}, 5, 150, 0},
-    {{"8310-5", "Body temperature"}, {{"Cel", 1, 0}, {"[degF]", 5.0 / 9.0, -32}}, 25, 45, 0},
-    {{"59408-5", "Oxygen saturation by pulse oximetry"}, {{"%", 1, 0}}, 40, 100, 0},
-    {{"2708-6", "Oxygen saturation in arterial blood"}, {{"%", 1, 0}}, 40, 100, 0},
-    {{"8867-4", "Heart rate"}, {{"/min", 1, 0}}, 20, 300, 0},
-    {{"2339-0", "Glucose [Mass/volume] in Blood"}, {{"mg/dL", 1, 0}}, 10, 1500, 0},
-    {{"41653-7", "Glucose [Mass/volume] in Capillary blood by Glucometer"}, {{"mg/dL", 1, 0}}, 10, 1500, 0},
-    {{"15074-8", "Glucose [Moles/volume] in Blood"}, {{"mmol/L", 1, 0}}, 0.5, 85, 0},
-    {{"55423-8", "Number of steps in unspecified time Pedometer"}, {{"{steps}", 1, 0}, {"/d", 1, 0}}, 0, 300000, 0},
-};
-#define NRULES (int)(sizeof rules / sizeof rules[0])
-
-static const struct { const char *code; double min, max; const char *name; } bp_parts[] = {
-    {BP_SYSTOLIC, 40, 300, "systolic"},
-    {BP_DIASTOLIC, 20, 200, "diastolic"},
-};
-
-static struct vital_kind kinds[NRULES];
-
-const struct vital_kind *vitals_kinds(int *n)
-{
-    for (int i = 0; i < NRULES; i++)
-        kinds[i] = rules[i].k;
-    *n = NRULES;
-    return kinds;
-}
 
 /* The Observation elements of FHIR R4, and what this service does with each. */
 enum elem_use { E_OK, E_UNSUPPORTED };
@@ -124,34 +75,26 @@ static int check_elements(json_object *o, struct fault *fault)
     return 0;
 }
 
-static int find_kind(json_object *code, const struct kind_rule **out, struct fault *fault)
+static int find_kind(json_object *code, const struct vital_rule **out, struct fault *fault)
 {
     json_object *coding;
     if (!json_object_object_get_ex(code, "coding", &coding) || !json_object_is_type(coding, json_type_array) ||
         json_object_array_length(coding) == 0)
         return fault_set(fault, F_MISSING, "Observation.code.coding",
                          "code.coding is required and must be a non-empty array");
-    size_t n = json_object_array_length(coding);
-    for (size_t i = 0; i < n; i++) {
-        json_object *c = json_object_array_get_idx(coding, i);
-        if (!json_object_is_type(c, json_type_object))
+    for (size_t i = 0; i < json_object_array_length(coding); i++)
+        if (!json_object_is_type(json_object_array_get_idx(coding, i), json_type_object))
             return fault_set(fault, F_MALFORMED, "Observation.code.coding", "each coding must be an object");
-        const char *sys = json_get_str(c, "system"), *cd = json_get_str(c, "code");
-        if (!sys || !cd || strcmp(sys, LOINC) != 0)
-            continue;
-        for (int r = 0; r < NRULES; r++)
-            if (strcmp(cd, rules[r].k.code) == 0) {
-                *out = &rules[r];
-                return 0;
-            }
-    }
+    if ((*out = vital_codes_rule(code)))
+        return 0;
     return fault_set(fault, F_UNKNOWN_CODE, "Observation.code",
                      "no supported vital-sign code: use a LOINC code for blood pressure (85354-9), body "
                      "weight (29463-7), height (8302-2), BMI (39156-5), temperature (8310-5), SpO2 (59408-5), "
-                     "heart rate (8867-4), glucose (2339-0, 41653-7, 15074-8) or steps (55423-8)");
+                     "heart rate (8867-4), glucose (2339-0, 41653-7, 15074-8) or steps (55423-8), or JP Core's "
+                     "MEDIS code for one of them");
 }
 
-static int check_quantity(json_object *q, const struct unit *units, double min, double max, const char *what,
+static int check_quantity(json_object *q, const struct vital_unit *units, double min, double max, const char *what,
                           const char *path, struct fault *fault)
 {
     json_object *v;
@@ -162,10 +105,19 @@ static int check_quantity(json_object *q, const struct unit *units, double min, 
     double x = json_object_get_double(v);
     if (!isfinite(x))
         return fault_set(fault, F_INVALID_VALUE, path, "%s: value is not a finite number", what);
-    const char *sys = json_get_str(q, "system"), *code = json_get_str(q, "code");
-    if (!sys || strcmp(sys, UCUM) != 0 || !code)
-        return fault_set(fault, F_MISSING, path, "%s: the unit must be given as a UCUM code (system %s)", what, UCUM);
-    for (int i = 0; i < 4 && units[i].ucum; i++) {
+    const char *code = vital_codes_ucum(q);
+    if (!code) {
+        const char *given = json_get_str(q, "code") ? json_get_str(q, "code") : json_get_str(q, "unit");
+        if (vital_codes_foreign_unit(q) || !given)
+            return fault_set(fault, F_MISSING, path,
+                             "%s: the unit must be given as a UCUM code (system %s) or as a unit text such as '%s'",
+                             what, UCUM, units[0].ucum);
+        return fault_set(fault, F_UNKNOWN_CODE, path,
+                         "%s: unit '%.32s' is not accepted: it is not a UCUM code nor a text naming one unit "
+                         "(use %s)",
+                         what, given, units[0].ucum);
+    }
+    for (int i = 0; i < VITAL_MAX_UNITS && units[i].ucum; i++) {
         if (strcmp(code, units[i].ucum) != 0)
             continue;
         double c = (x + units[i].offset) * units[i].factor;
@@ -179,6 +131,14 @@ static int check_quantity(json_object *q, const struct unit *units, double min, 
                      units[0].ucum);
 }
 
+static const struct {
+    double min, max;
+    const char *name;
+} bp_parts[] = {
+    [VITAL_SYSTOLIC] = {40, 300, "systolic"},
+    [VITAL_DIASTOLIC] = {20, 200, "diastolic"},
+};
+
 static int check_bp(json_object *o, struct fault *fault)
 {
     json_object *comps, *vq;
@@ -190,24 +150,14 @@ static int check_bp(json_object *o, struct fault *fault)
                          "a blood pressure panel needs systolic (8480-6) and diastolic (8462-4) components");
     double val[2] = {0, 0};
     int seen[2] = {0, 0};
-    static const struct unit mmhg[4] = {{"mm[Hg]", 1, 0}}; /* the rest: the list's end */
+    static const struct vital_unit mmhg[VITAL_MAX_UNITS] = {{"mm[Hg]", 1, 0}}; /* the rest: the list's end */
     size_t n = json_object_array_length(comps);
     for (size_t i = 0; i < n; i++) {
         json_object *c = json_object_array_get_idx(comps, i), *code, *q;
         if (!json_object_is_type(c, json_type_object) || !json_object_object_get_ex(c, "code", &code) ||
             !json_object_is_type(code, json_type_object))
             return fault_set(fault, F_MALFORMED, "Observation.component", "each component needs a code object");
-        json_object *coding;
-        int which = -1;
-        if (json_object_object_get_ex(code, "coding", &coding) && json_object_is_type(coding, json_type_array))
-            for (size_t k = 0; k < json_object_array_length(coding) && which < 0; k++) {
-                json_object *cd = json_object_array_get_idx(coding, k);
-                const char *sys = json_object_is_type(cd, json_type_object) ? json_get_str(cd, "system") : NULL;
-                const char *c2 = sys ? json_get_str(cd, "code") : NULL;
-                for (int p = 0; c2 && p < 2; p++)
-                    if (strcmp(sys, LOINC) == 0 && strcmp(c2, bp_parts[p].code) == 0)
-                        which = p;
-            }
+        int which = vital_codes_bp_part(code);
         if (which < 0)
             return fault_set(fault, F_UNKNOWN_CODE, "Observation.component.code",
                              "blood pressure components must be systolic (8480-6) or diastolic (8462-4)");
@@ -232,6 +182,28 @@ static int check_bp(json_object *o, struct fault *fault)
         return fault_set(fault, F_INVALID_VALUE, "Observation.component",
                          "systolic pressure (%g) must be higher than diastolic (%g)", val[0], val[1]);
     return 0;
+}
+
+/* A resource coded otherwise (JP Core's codes, a unit text) gets LOINC's
+ * code and UCUM's unit beside what it was sent with: searches by LOINC
+ * and the readers of the kind's values find it. */
+static void add_standard_codes(json_object *o, const struct vital_rule *rule)
+{
+    json_object *code, *q, *comps;
+    if (json_object_object_get_ex(o, "code", &code))
+        vital_codes_add_loinc(code, rule->k.code, rule->k.display);
+    if (json_object_object_get_ex(o, "valueQuantity", &q))
+        vital_codes_add_ucum(q);
+    if (!rule->panel || !json_object_object_get_ex(o, "component", &comps))
+        return;
+    for (size_t i = 0; i < json_object_array_length(comps); i++) {
+        json_object *c = json_object_array_get_idx(comps, i);
+        int which = json_object_object_get_ex(c, "code", &code) ? vital_codes_bp_part(code) : -1;
+        if (which >= 0)
+            vital_codes_add_loinc(code, vital_codes_bp_loinc(which), NULL);
+        if (json_object_object_get_ex(c, "valueQuantity", &q))
+            vital_codes_add_ucum(q);
+    }
 }
 
 static int check_effective(json_object *o, int64_t now_ms, int tz, struct vital *out, struct fault *fault)
@@ -343,6 +315,44 @@ static int check_status(json_object *o, struct fault *fault)
                      "status '%.32s' is not accepted for a new measurement", st);
 }
 
+static int has_category(json_object *o, const char *code)
+{
+    json_object *cats;
+    if (!json_object_object_get_ex(o, "category", &cats) || !json_object_is_type(cats, json_type_array))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(cats); i++) {
+        json_object *cod;
+        if (!json_object_object_get_ex(json_object_array_get_idx(cats, i), "coding", &cod) ||
+            !json_object_is_type(cod, json_type_array))
+            continue;
+        for (size_t k = 0; k < json_object_array_length(cod); k++) {
+            const char *cd = json_get_str(json_object_array_get_idx(cod, k), "code");
+            if (cd && !strcmp(cd, code))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Measured by a medical institution, as the resource says: a performer
+ * who is a clinician or an organisation, or the laboratory category. */
+static int clinical(json_object *o)
+{
+    static const char *const who[] = {"Practitioner/", "PractitionerRole/", "Organization/"};
+    json_object *perf;
+    if (has_category(o, "laboratory"))
+        return 1;
+    if (!json_object_object_get_ex(o, "performer", &perf))
+        return 0;
+    for (size_t i = 0; i < json_object_array_length(perf); i++) {
+        const char *ref = json_get_str(json_object_array_get_idx(perf, i), "reference");
+        for (size_t w = 0; ref && w < sizeof who / sizeof who[0]; w++)
+            if (!strncmp(ref, who[w], strlen(who[w])))
+                return 1;
+    }
+    return 0;
+}
+
 int vitals_parse(const char *text, size_t len, int64_t now_ms, int tz_offset_min, struct vital *out,
                  struct fault *fault)
 {
@@ -350,7 +360,7 @@ int vitals_parse(const char *text, size_t len, int64_t now_ms, int tz_offset_min
     json_object *o = json_parse_strict(text, len, fault), *code;
     if (!o)
         return -1;
-    const struct kind_rule *rule = NULL;
+    const struct vital_rule *rule = NULL;
     if (!json_object_is_type(o, json_type_object)) {
         fault_set(fault, F_MALFORMED, NULL, "the body must be a JSON object (a FHIR resource)");
         goto fail;
@@ -387,6 +397,8 @@ int vitals_parse(const char *text, size_t len, int64_t now_ms, int tz_offset_min
     if (check_effective(o, now_ms, tz_offset_min, out, fault) || check_subject(o, out, fault) ||
         check_identifier(o, out, fault) || check_source(o, out, fault))
         goto fail;
+    add_standard_codes(o, rule);
+    out->clinical = clinical(o);
     out->resource = o;
     out->kind = &rule->k;
     return 0;
@@ -408,10 +420,12 @@ static json_object *coding(const char *system, const char *code, const char *dis
 
 /* A category coded (system, code), added if the resource lacks it: HL7's
  * vital-signs profile wants observation-category's, JP Core's
- * JP_Observation_VitalSigns its own simple category. */
+ * JP_Observation_VitalSigns its own simple category. With any_code, a
+ * category of that system the sender chose stands (JP Core's
+ * body-measurement is kept as JP Core's category, not joined by a second). */
 #define JP_OBS_CATEGORY "http://jpfhir.jp/fhir/core/CodeSystem/JP_SimpleObservationCategory_CS"
 
-static void ensure_category(json_object *o, const char *system, const char *code, const char *display)
+static void ensure_category(json_object *o, const char *system, const char *code, const char *display, int any_code)
 {
     json_object *cats;
     if (!json_object_object_get_ex(o, "category", &cats)) {
@@ -425,7 +439,7 @@ static void ensure_category(json_object *o, const char *system, const char *code
         for (size_t k = 0; k < json_object_array_length(cod); k++) {
             json_object *c = json_object_array_get_idx(cod, k);
             const char *sys = json_get_str(c, "system"), *cd = json_get_str(c, "code");
-            if (sys && cd && strcmp(sys, system) == 0 && strcmp(cd, code) == 0)
+            if (sys && cd && strcmp(sys, system) == 0 && (any_code || strcmp(cd, code) == 0))
                 return;
         }
     }
@@ -494,16 +508,38 @@ void fhir_stamp(json_object *o, const char *id, int version, const char *person_
     json_object_array_add(exts, pe);
 }
 
+const char *vitals_category(const struct vital *v)
+{
+    /* A glucose a hospital measured is a laboratory result, not the
+     * person's own reading; a weight or a pressure stays a vital sign. */
+    int glucose = v->kind && (!strcmp(v->kind->code, "2339-0") || !strcmp(v->kind->code, "15074-8") ||
+                              !strcmp(v->kind->code, "41653-7"));
+    if (v->clinical && (has_category(v->resource, "laboratory") || (glucose && !has_category(v->resource, "vital-signs"))))
+        return "laboratory";
+    return "vital-signs";
+}
+
+int vitals_finalise_as(struct vital *v, const char *id, int version, const char *person_id, int data_category,
+                       const char *source, const char *category, const struct provenance *prov, struct buf *out)
+{
+    fhir_stamp(v->resource, id, version, person_id, "subject", data_category, source, prov);
+    if (!strcmp(category, "laboratory")) {
+        ensure_category(v->resource, OBS_CATEGORY, "laboratory", "Laboratory", 0);
+        ensure_category(v->resource, JP_OBS_CATEGORY, "laboratory", "検体検査", 1);
+    } else {
+        ensure_category(v->resource, OBS_CATEGORY, "vital-signs", "Vital Signs", 0);
+        ensure_category(v->resource, JP_OBS_CATEGORY, "vital-signs", "バイタルサイン", 1);
+    }
+    size_t n;
+    const char *s = json_object_to_json_string_length(v->resource, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    return s ? buf_append(out, s, n) : -1;
+}
+
 int vitals_finalise(struct vital *v, const char *id, int version, const char *person_id,
                     const struct provenance *prov, struct buf *out)
 {
     /* R1.1 category 3: measured or recorded by the person. */
-    fhir_stamp(v->resource, id, version, person_id, "subject", 3, v->source, prov);
-    ensure_category(v->resource, OBS_CATEGORY, "vital-signs", "Vital Signs");
-    ensure_category(v->resource, JP_OBS_CATEGORY, "vital-signs", "バイタルサイン");
-    size_t n;
-    const char *s = json_object_to_json_string_length(v->resource, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-    return s ? buf_append(out, s, n) : -1;
+    return vitals_finalise_as(v, id, version, person_id, 3, v->source, "vital-signs", prov, out);
 }
 
 void vital_free(struct vital *v)

@@ -32,6 +32,7 @@ struct vital {
     const char *source;       /* R1.1 source: "self-measured" or "device" */
     const char *identifier_system, *identifier_value;   /* the first identifier, or NULL */
     int64_t eff_lo, eff_hi;
+    int clinical;             /* a clinician, an organisation or a laboratory measured it */
 };
 
 /* Validates a submitted Observation. now_ms bounds how far in the future an
@@ -59,9 +60,15 @@ void fhir_stamp(json_object *o, const char *id, int version, const char *person_
  * category/source tags and provenance. Writes it to out. */
 int vitals_finalise(struct vital *v, const char *id, int version, const char *person_id,
                     const struct provenance *prov, struct buf *out);
+/* The same with the R1.1 category, source and observation category given:
+ * a record from a file a medical institution or an insurer gave. */
+int vitals_finalise_as(struct vital *v, const char *id, int version, const char *person_id, int data_category,
+                       const char *source, const char *category, const struct provenance *prov, struct buf *out);
+/* The observation category of a clinical measurement (see clinical):
+ * "laboratory" for a glucose result a hospital measured, "vital-signs"
+ * otherwise. Stored resource and index must agree on it: the kind of data
+ * a consent names follows from it (R3.4). */
+const char *vitals_category(const struct vital *v);
 void vital_free(struct vital *v);
-
-/* The list of supported kinds, for the CapabilityStatement and errors. */
-const struct vital_kind *vitals_kinds(int *n);
 
 #endif

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "formats/vitals.h"
+#include "formats/vital_codes.h"
 #include "http/internal.h"
 
 /* What every record type's search takes besides its own parameters
@@ -37,7 +37,7 @@
 void route_fhir_metadata(struct request *r)
 {
     int n;
-    const struct vital_kind *k = vitals_kinds(&n);
+    const struct vital_rule *k = vital_codes_rules(&n);
     struct buf *b = &r->resp;
     buf_puts(b, "{\"resourceType\":\"CapabilityStatement\",\"status\":\"active\",\"date\":\"2026-12-07\","
                 "\"kind\":\"instance\",\"instantiates\":[\"http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/"
@@ -71,7 +71,7 @@ void route_fhir_metadata(struct request *r)
                 "\"http://jpfhir.jp/fhir/core/StructureDefinition/JP_Observation_VitalSigns\"],"
                 "\"documentation\":\"Self-measured vital signs. Supported LOINC codes:");
     for (int i = 0; i < n; i++)
-        buf_printf(b, "%s %s (%s)", i ? "," : "", k[i].code, k[i].display);
+        buf_printf(b, "%s %s (%s)", i ? "," : "", k[i].k.code, k[i].k.display);
     buf_puts(b, ".\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},{\"code\":\"update\"},"
                 "{\"code\":\"history-instance\"},{\"code\":\"create\"},{\"code\":\"search-type\"}],"
                 "\"versioning\":\"versioned-update\",\"readHistory\":true,\"updateCreate\":false,"

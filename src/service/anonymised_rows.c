@@ -17,6 +17,7 @@
 #include "formats/demographics.h"
 #include "formats/fhirtime.h"
 #include "formats/json.h"
+#include "formats/medicine.h"
 #include "formats/prefectures.h"
 #include "service/anonymised_rows.h"
 #include "service/internal.h"
@@ -236,11 +237,22 @@ static void add_class(struct dispensing *d, const char *system, const char *code
         snprintf(d->classes[d->n++], sizeof d->classes[0], "%.4s", code);
 }
 
+static void add_classes(struct dispensing *d, json_object *concept)
+{
+    json_object *codings;
+    if (!json_object_object_get_ex(concept, "coding", &codings) || !json_object_is_type(codings, json_type_array))
+        return;
+    for (size_t j = 0; j < json_object_array_length(codings); j++) {
+        json_object *c = json_object_array_get_idx(codings, j);
+        add_class(d, json_get_str(c, "system"), json_get_str(c, "code"));
+    }
+}
+
 /* A dispensing, with the classes its record's code and its medicine's
  * codings carry. */
 static int medication_record(struct person_rows *p, const struct record_row *r)
 {
-    json_object *o, *med = NULL, *codings = NULL;
+    json_object *o;
     int err = open_body(p, r, &o);
     if (err)
         return err;
@@ -253,12 +265,12 @@ static int medication_record(struct person_rows *p, const struct record_row *r)
     struct dispensing *d = &p->dispensed[p->ndispensed++];
     *d = (struct dispensing){.at = r->effective_start};
     add_class(d, r->code_system, r->code);
-    json_object_object_get_ex(o, "medicationCodeableConcept", &med);
-    json_object_object_get_ex(med, "coding", &codings);
-    for (size_t j = 0; json_object_is_type(codings, json_type_array) && j < json_object_array_length(codings); j++) {
-        json_object *c = json_object_array_get_idx(codings, j);
-        add_class(d, json_get_str(c, "system"), json_get_str(c, "code"));
-    }
+    /* The medicine's codings; a compound's are its ingredients'. */
+    add_classes(d, medicine_concept(o));
+    json_object *ingredients = medicine_ingredients(o), *item;
+    for (size_t k = 0; ingredients && k < json_object_array_length(ingredients); k++)
+        if (json_object_object_get_ex(json_object_array_get_idx(ingredients, k), "itemCodeableConcept", &item))
+            add_classes(d, item);
     json_object_put(o);
     return PHR_OK;
 }

@@ -175,11 +175,15 @@ static int checkup_row(const struct cda_checkup *c, size_t k, const struct impor
 
 static int vital_row(struct vital *v, const struct import_meta *m, struct import_row *s, struct buf *plain)
 {
+    /* R1.1: what the person measured is category 3; what a medical
+     * institution measured (the resource says so) comes with the file's
+     * source, category 1. */
     *s = (struct import_row){.type = "Observation", .code_system = LOINC, .code = v->kind->code,
-                             .category = "vital-signs", .source = v->source, .data_category = 3, .lo = v->eff_lo,
-                             .hi = v->eff_hi};
+                             .category = v->clinical ? vitals_category(v) : "vital-signs",
+                             .source = v->clinical ? m->source : v->source, .data_category = v->clinical ? 1 : 3,
+                             .lo = v->eff_lo, .hi = v->eff_hi};
     id_uuid7(s->id);
-    return fhir_vital_render(plain, s->id, m, v);
+    return fhir_vital_render(plain, s->id, m, v, s->data_category, s->source, s->category);
 }
 
 /* Measurement k, parsed again from its checked text only for the time it

@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "util/utf8.h"
+
 static const struct fault_def defs[FAULT_CODES] = {
     [F_NONE] = {"internal", FAULT_INTERNAL, "exception", "", ""},
 #define FAULT(id, name, kind, fhir, en, ja) [id] = {name, kind, fhir, en, ja},
@@ -18,6 +20,8 @@ int fault_set(struct fault *f, enum fault_code code, const char *expression, con
     va_start(ap, fmt);
     vsnprintf(f->detail, sizeof f->detail, fmt, ap);
     va_end(ap);
+    /* A name from a file, cut to fit, must not make the answer invalid UTF-8. */
+    utf8_scrub(f->detail);
     return -1;
 }
 

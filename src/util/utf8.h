@@ -7,5 +7,8 @@
 #include <stddef.h>
 
 int utf8_valid(const char *s, size_t n);
+/* Drops in place what is not well-formed: a text cut to fit a buffer (a
+ * sequence split at its end or in the middle by "%.60s") stays valid. */
+void utf8_scrub(char *s);
 
 #endif

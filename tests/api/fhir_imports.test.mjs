@@ -67,8 +67,10 @@ test('R4.2 R1.1 a Bundle of vital signs, medication and a vaccination: all store
   assert.ok(imm.extension.some((e) => e.url.endsWith('JP_Immunization_DueDateOfNextDose')), 'the resource\'s own extensions are kept');
   assert.ok(imm.extension.some((e) => e.url === 'urn:phr:provenance'));
   const disp = await search(me, 'MedicationDispense');
-  assert.equal(disp[0].medicationCodeableConcept.coding[0].code, '0069-2587-10', 'a contained Medication\'s code becomes the coding');
-  assert.equal(disp[0].medicationReference, undefined);
+  assert.equal(disp[0].medicationReference.reference, '#med0301', 'a medicine named by a contained Medication stays so');
+  assert.equal(disp[0].contained[0].code.coding[0].code, '0069-2587-10');
+  assert.equal((await search(me, 'MedicationDispense', '?code=http://hl7.org/fhir/sid/ndc|0069-2587-10')).length, 1,
+    'and is found by that Medication\'s code');
   const stmts = await search(me, 'MedicationStatement');
   assert.equal(stmts[0].derivedFrom.at(-1).reference, `DocumentReference/${r.body.document}`);
   assert.equal(count(me), 6, 'five records and the document');
@@ -79,7 +81,7 @@ const broken = [
   ['an Observation neither a checkup item nor a vital sign', { resourceType: 'Bundle', type: 'collection', entry: [
     { resource: json('Observation-heart-rate.json') },
     { resource: { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2093-3' }] }, effectiveDateTime: '2026-01-01', valueQuantity: { value: 1 } } },
-  ] }, /entry 1: an Observation is imported when coded with the 特定健診 item table/],
+  ] }, /entry 1: the Observation http:\/\/loinc.org\|2093-3 is neither a 特定健診 item/],
   ['a vaccination without a date', { ...json('Immunization-jp-immunization-example-1.json'), occurrenceDateTime: undefined, recorded: undefined }, /when it happened is missing/],
   ['a vaccination in the future', { ...json('Immunization-jp-immunization-example-1.json'), occurrenceDateTime: '2999-01-01' }, /lies in the future/],
   ['a dispense without status', { ...json('MedicationDispense-jp-medicationdispense-example-1.json'), status: undefined }, /status is required/],

@@ -190,7 +190,7 @@ test('R4.2 the 健診結果報告書 FHIR document Bundle: its checkup Observati
   const n = count(person);
   const bad = [
     [JSON.stringify({ resourceType: 'Patient' }), /Bundle/],
-    [JSON.stringify({ ...sample, type: 'searchset' }), /document, collection or transaction/],
+    [JSON.stringify({ ...sample, type: 'batch' }), /document, collection, searchset or transaction, not batch/],
     [BUNDLE.replace('"9N006000000000001"', '"9Z999000000000001"'), /9Z999000000000001 is not in the 特定健診 item table/],
     [BUNDLE.replace('"code": "kg"', '"code": "g"').replace('"code":"kg"', '"code":"g"'), /unit must be 'kg'/],
   ];

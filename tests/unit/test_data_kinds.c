@@ -10,7 +10,7 @@
 
 #include "formats/data_kinds.h"
 #include "formats/tokutei_items.h"
-#include "formats/vitals.h"
+#include "formats/vital_codes.h"
 
 #define ITEMS "urn:oid:" TOKUTEI_ITEM_OID
 
@@ -20,12 +20,12 @@ static void every_vital_has_a_kind(void **state)
 {
     (void)state;
     int n = 0;
-    const struct vital_kind *v = vitals_kinds(&n);
+    const struct vital_rule *v = vital_codes_rules(&n);
     assert_true(n > 0);
     for (int i = 0; i < n; i++) {
-        enum data_kind k = data_kind_of("Observation", "vital-signs", LOINC, v[i].code);
+        enum data_kind k = data_kind_of("Observation", "vital-signs", LOINC, v[i].k.code);
         if (k == DK_OTHER || !(DATA_KINDS_VITALS & DATA_KIND_BIT(k)))
-            fail_msg("vital sign %s (%s) has no vital-sign kind", v[i].code, v[i].display);
+            fail_msg("vital sign %s (%s) has no vital-sign kind", v[i].k.code, v[i].k.display);
     }
 }
 

@@ -13,6 +13,7 @@
 #include "http/fault_answer.h"
 #include "util/buf.h"
 #include "util/fault.h"
+#include "util/utf8.h"
 
 /* Codes are what clients match on: lower-case words joined by '-', each
  * once. A code that went missing or doubled would change an API silently. */
@@ -98,6 +99,24 @@ static void bodies_carry_the_code(void **state)
     buf_free(&b);
 }
 
+/* A name from a file cut to fit ("%.7s" of 体重計, the buffer's end) leaves
+ * no half a character behind: the answer stays valid UTF-8 (R2.9). */
+static void details_stay_utf8_when_cut(void **state)
+{
+    (void)state;
+    struct fault f;
+    fault_set(&f, F_UNKNOWN_CODE, NULL, "code %.7s here", "体重計");
+    assert_string_equal(f.detail, "code 体重 here");
+    char long_name[600];
+    size_t n = 0;
+    for (int i = 0; i < 150; i++, n += 3)
+        memcpy(long_name + n, "体", 3);
+    long_name[n] = '\0';
+    fault_set(&f, F_UNKNOWN_CODE, NULL, "x%s", long_name);
+    assert_true(utf8_valid(f.detail, strlen(f.detail)));
+    assert_true(strlen(f.detail) >= sizeof f.detail - 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -105,6 +124,7 @@ int main(void)
         cmocka_unit_test(titles_speak_to_people),
         cmocka_unit_test(kinds_decide_statuses),
         cmocka_unit_test(bodies_carry_the_code),
+        cmocka_unit_test(details_stay_utf8_when_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

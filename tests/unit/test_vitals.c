@@ -185,6 +185,91 @@ static void device_source_and_subject(void **state)
     vital_free(&v);
 }
 
+/* JP Core's codings (R4.2): the body-measurement and MEDIS codes under
+ * 1.1's and 1.2's system names, units as a text without a system. What was
+ * sent stays; LOINC and UCUM are added beside it. */
+#define JP(system, code, quantity, extra)                                                                        \
+    "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://" \
+    "abc-hospital.local/fhir/Observation/localcode\",\"code\":\"abc-local-456\"},{\"system\":\"" system       \
+    "\",\"code\":\"" code "\"}]},\"effectiveDateTime\":\"2021-10-19T10:00:00+09:00\",\"valueQuantity\":"     \
+    quantity extra "}"
+#define MEDIS_11 "urn:oid:1.2.392.200119.4.804"
+#define MEDIS_12 "http://medis.or.jp/CodeSystem/master-nursingObservationKeyCode"
+#define BODY_CS "http://jpfhir.jp/fhir/core/CodeSystem/JP_ObservationBodyMeasurementCode_CS"
+
+static void understands_jp_core_codes(void **state)
+{
+    (void)state;
+    struct {
+        const char *body, *loinc, *ucum;
+    } ok[] = {
+        {JP(BODY_CS, "31000296", "{\"unit\":\"kg\",\"value\":63.5}", ""), "29463-7", "kg"},
+        {JP(BODY_CS, "31000297", "{\"unit\":\"g\",\"value\":3200}", ""), "29463-7", "g"},
+        {JP(MEDIS_11, "31001368", "{\"unit\":\"℃\",\"value\":36.4}", ""), "8310-5", "Cel"},
+        {JP(MEDIS_12, "31001390", "{\"unit\":\"回/分\",\"value\":72}", ""), "8867-4", "/min"},
+        {JP(MEDIS_12, "31000298", "{\"value\":170.2,\"code\":\"cm\"}", ""), "8302-2", "cm"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        struct vital v;
+        struct fault fault;
+        struct buf out;
+        buf_init(&out);
+        if (parse(ok[i].body, &v, &fault) != 0)
+            fail_msg("%s: %s", ok[i].body, fault.detail);
+        assert_string_equal(v.kind->code, ok[i].loinc);
+        struct provenance prov = {"person:p", "fhir-api", "00", NOW};
+        assert_int_equal(vitals_finalise(&v, "id-1", 1, "p", &prov, &out), 0);
+        char want[160];
+        snprintf(want, sizeof want, "{\"system\":\"http://loinc.org\",\"code\":\"%s\"", ok[i].loinc);
+        if (!strstr(buf_cstr(&out), want) || !strstr(buf_cstr(&out), "abc-local-456"))
+            fail_msg("LOINC not added beside the codes sent: %s", buf_cstr(&out));
+        snprintf(want, sizeof want, "\"code\":\"%s\",\"system\":\"http://unitsofmeasure.org\"", ok[i].ucum);
+        if (!strstr(buf_cstr(&out), want))
+            fail_msg("UCUM not added: %s", buf_cstr(&out));
+        buf_free(&out);
+        vital_free(&v);
+    }
+    struct vital v;
+    struct fault fault;
+    /* 呼吸数 is a MEDIS code of a kind not kept; "回" alone names no unit; a unit of another system cannot be read. */
+    assert_int_equal(parse(JP(MEDIS_11, "31001369", "{\"unit\":\"回\",\"value\":16}", ""), &v, &fault), -1);
+    assert_string_equal(fault_def(fault.code)->name, "unknown-code");
+    assert_int_equal(parse(JP(MEDIS_11, "31001390", "{\"unit\":\"回\",\"value\":72}", ""), &v, &fault), -1);
+    assert_non_null(strstr(fault.detail, "unit '回' is not accepted"));
+    assert_int_equal(
+        parse(JP(BODY_CS, "31000296", "{\"value\":63.5,\"system\":\"urn:local\",\"code\":\"kg\"}", ""), &v, &fault), -1);
+    assert_non_null(strstr(fault.detail, "UCUM code"));
+    /* A code system not known is passed over, not trusted: the local code alone names no kind. */
+    assert_int_equal(parse(JP("urn:local", "31000296", "{\"unit\":\"kg\",\"value\":63.5}", ""), &v, &fault), -1);
+}
+
+/* R1.1: a measurement a clinician or a laboratory made is told apart from
+ * the person's own; a hospital's glucose is a laboratory result. */
+static void tells_clinical_measurements_apart(void **state)
+{
+    (void)state;
+    struct vital v;
+    struct fault fault;
+    assert_int_equal(parse(QTY("8867-4", "64", "/min", ""), &v, &fault), 0);
+    assert_int_equal(v.clinical, 0);
+    vital_free(&v);
+    assert_int_equal(parse(QTY("15074-8", "6.3", "mmol/L", ",\"performer\":[{\"reference\":\"Practitioner/f005\"}]"),
+                           &v, &fault),
+                     0);
+    assert_int_equal(v.clinical, 1);
+    assert_string_equal(vitals_category(&v), "laboratory");
+    vital_free(&v);
+    assert_int_equal(parse(QTY("29463-7", "60", "kg", ",\"performer\":[{\"reference\":\"Organization/x\"}]"), &v,
+                           &fault),
+                     0);
+    assert_int_equal(v.clinical, 1);
+    assert_string_equal(vitals_category(&v), "vital-signs");
+    vital_free(&v);
+    assert_int_equal(parse(QTY("29463-7", "60", "kg", ",\"performer\":[{\"reference\":\"Patient/me\"}]"), &v, &fault), 0);
+    assert_int_equal(v.clinical, 0);
+    vital_free(&v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +280,8 @@ int main(void)
         cmocka_unit_test(refusals_name_the_problem),
         cmocka_unit_test(refuses_deep_nesting),
         cmocka_unit_test(device_source_and_subject),
+        cmocka_unit_test(understands_jp_core_codes),
+        cmocka_unit_test(tells_clinical_measurements_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

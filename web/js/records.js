@@ -128,10 +128,10 @@ export async function home() {
     dispensed.length ? h('div', { id: 'medication' }, dispensings(dispensed).map((g) => h('div', { class: 'card dispensing' },
       h('h3', {}, `${day(g.when)}${g.pharmacy ? ` ・ ${g.pharmacy}` : ''}`),
       h('table', {}, h('thead', {}, h('tr', {}, h('th', {}, t('medicine')), h('th', {}, t('usage')), h('th', {}, t('supply')))),
-        h('tbody', {}, g.items.map((d) => h('tr', {}, h('td', {}, d.medicationCodeableConcept.text),
+        h('tbody', {}, g.items.map((d) => h('tr', {}, h('td', {}, medicineName(d)),
           h('td', {}, d.dosageInstruction?.[0]?.text || ''), h('td', {}, supply(d))))))))) : [],
     otc.length ? [h('h3', {}, t('otc')), h('ul', { id: 'otc' }, otc.map((s) => h('li', {},
-      `${s.medicationCodeableConcept.text}${s.effectivePeriod ? ` (${day(s.effectivePeriod.start)}〜${day(s.effectivePeriod.end)})` : ''}`)))]
+      `${medicineName(s)}${s.effectivePeriod ? ` (${day(s.effectivePeriod.start)}〜${day(s.effectivePeriod.end)})` : ''}`)))]
       : [],
   );
 }
@@ -147,6 +147,16 @@ function dispensings(dispensed) {
     groups.get(key).items.push(d);
   }
   return [...groups.values()];
+}
+
+// The medicine a record names, however it names it: a coded concept, or a
+// Medication it contains (a compound or an injection names its ingredients).
+function medicineName(r) {
+  const contained = r.medicationReference?.reference?.startsWith('#')
+    ? r.contained?.find((c) => c.resourceType === 'Medication' && c.id === r.medicationReference.reference.slice(1)) : null;
+  const concept = r.medicationCodeableConcept || contained?.code;
+  const ingredients = (contained?.ingredient || []).map((i) => i.itemCodeableConcept?.text || i.itemCodeableConcept?.coding?.[0]?.display);
+  return concept?.text || concept?.coding?.[0]?.display || r.medicationReference?.display || ingredients.filter(Boolean).join('・') || '';
 }
 
 // The limits the server also enforces, checked here first so that a typo
