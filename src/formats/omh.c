@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "formats/json.h"
+#include "formats/vital_codes.h"
 
 #define OMH_MAX_POINTS CSV_MAX_MEASUREMENTS
 
@@ -248,10 +249,10 @@ int omh_write(json_object *obs, struct buf *out)
         json_object *parts = member(obs, "component"), *sys = NULL, *dia = NULL;
         for (size_t i = 0; parts && json_object_is_type(parts, json_type_array) && i < json_object_array_length(parts); i++) {
             json_object *c = json_object_array_get_idx(parts, i);
-            const char *pc = json_get_str(json_object_array_get_idx(member(member(c, "code"), "coding"), 0), "code");
-            if (pc && !strcmp(pc, "8480-6"))
+            int part = vital_codes_bp_part(member(c, "code"));
+            if (part == VITAL_SYSTOLIC)
                 sys = member(c, "valueQuantity");
-            if (pc && !strcmp(pc, "8462-4"))
+            if (part == VITAL_DIASTOLIC)
                 dia = member(c, "valueQuantity");
         }
         if (!sys || !dia) {

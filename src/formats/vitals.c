@@ -149,7 +149,7 @@ static int check_bp(json_object *o, struct fault *fault)
         return fault_set(fault, F_MISSING, "Observation.component",
                          "a blood pressure panel needs systolic (8480-6) and diastolic (8462-4) components");
     double val[2] = {0, 0};
-    int seen[2] = {0, 0};
+    int seen[2] = {0, 0}; /* 1: a value; 2: a reason why there is none */
     static const struct vital_unit mmhg[VITAL_MAX_UNITS] = {{"mm[Hg]", 1, 0}}; /* the rest: the list's end */
     size_t n = json_object_array_length(comps);
     for (size_t i = 0; i < n; i++) {
@@ -164,9 +164,23 @@ static int check_bp(json_object *o, struct fault *fault)
         if (seen[which])
             return fault_set(fault, F_MALFORMED, "Observation.component", "%s pressure is given twice",
                              bp_parts[which].name);
-        if (!json_object_object_get_ex(c, "valueQuantity", &q) || !json_object_is_type(q, json_type_object))
-            return fault_set(fault, F_MISSING, "Observation.component.valueQuantity",
-                             "%s pressure needs a valueQuantity", bp_parts[which].name);
+        json_object *absent = NULL;
+        json_object_object_get_ex(c, "dataAbsentReason", &absent);
+        if (!json_object_object_get_ex(c, "valueQuantity", &q)) {
+            /* HL7's blood-pressure profile lets one part be missing with its reason (cuff failed, not measured). */
+            if (!absent || !json_object_is_type(absent, json_type_object))
+                return fault_set(fault, F_MISSING, "Observation.component.valueQuantity",
+                                 "%s pressure needs a valueQuantity, or a dataAbsentReason saying why it is missing",
+                                 bp_parts[which].name);
+            seen[which] = 2;
+            continue;
+        }
+        if (absent)
+            return fault_set(fault, F_MALFORMED, "Observation.component.dataAbsentReason",
+                             "%s pressure has a value and a dataAbsentReason: give one of them", bp_parts[which].name);
+        if (!json_object_is_type(q, json_type_object))
+            return fault_set(fault, F_MALFORMED, "Observation.component.valueQuantity",
+                             "%s pressure: valueQuantity must be an object", bp_parts[which].name);
         if (check_quantity(q, mmhg, bp_parts[which].min, bp_parts[which].max, bp_parts[which].name,
                            "Observation.component.valueQuantity", fault))
             return -1;
@@ -178,7 +192,10 @@ static int check_bp(json_object *o, struct fault *fault)
     if (!seen[0] || !seen[1])
         return fault_set(fault, F_MISSING, "Observation.component",
                          "a blood pressure panel needs both systolic (8480-6) and diastolic (8462-4)");
-    if (val[0] <= val[1])
+    if (seen[0] == 2 && seen[1] == 2)
+        return fault_set(fault, F_MISSING, "Observation.component",
+                         "neither pressure has a value: there is no measurement to keep");
+    if (seen[0] == 1 && seen[1] == 1 && val[0] <= val[1])
         return fault_set(fault, F_INVALID_VALUE, "Observation.component",
                          "systolic pressure (%g) must be higher than diastolic (%g)", val[0], val[1]);
     return 0;

@@ -16,6 +16,7 @@
 #include "formats/checkup_fhir.h"
 #include "formats/fhirtime.h"
 #include "formats/tokutei_items.h"
+#include "formats/vital_codes.h"
 #include "service/export_internal.h"
 #include "util/clock.h"
 #include "util/err.h"
@@ -196,11 +197,11 @@ static int csv_row(struct buf *b, const struct record_row *r, json_object *o)
     } else if (json_object_object_get_ex(o, "component", &comps)) {
         for (size_t i = 0; i < json_object_array_length(comps); i++) {
             json_object *c = json_object_array_get_idx(comps, i), *cc, *cq, *cv;
-            const char *cd = json_object_object_get_ex(c, "code", &cc) ? str_at(cc, "coding", 0, "code") : NULL;
-            if (!cd || !json_object_object_get_ex(c, "valueQuantity", &cq) ||
+            int part = json_object_object_get_ex(c, "code", &cc) ? vital_codes_bp_part(cc) : -1;
+            if (part < 0 || !json_object_object_get_ex(c, "valueQuantity", &cq) ||
                 !json_object_object_get_ex(cq, "value", &cv))
-                continue;
-            snprintf(!strcmp(cd, "8480-6") ? sys : dia, sizeof sys, "%s", json_object_get_string(cv));
+                continue; /* a part not measured (dataAbsentReason) stays blank */
+            snprintf(part == VITAL_SYSTOLIC ? sys : dia, sizeof sys, "%s", json_object_get_string(cv));
         }
         unit = "mm[Hg]";
     }

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { startServer, signupAndLogin, importFile, recordCount, searchAs } from './helpers.mjs';
+import { startServer, call, signupAndLogin, importFile, recordCount, searchAs } from './helpers.mjs';
 
 const folders = ['jpfhir/jp-core-1.1.2-examples', 'hl7-r4-examples'];
 const samples = folders.flatMap((f) => readdirSync(new URL(`../fixtures/${f}`, import.meta.url))
@@ -37,8 +37,8 @@ const outcomes = [
   [/^Observation-(blood-pressure|bmi|bmi-using-related|body-height|body-length|body-temperature|example|f001|heart-rate|satO2)\.json$/, vital],
   [/^Observation-blood-pressure-cancel\.json$/, /status 'cancelled' is not accepted/],
   [/^Observation-f202\.json$/, /status 'entered-in-error' is not accepted/],
-  // A pressure not measured (dataAbsentReason) is not kept yet: issue 23 item 5.
-  [/^Observation-blood-pressure-dar\.json$/, /diastolic pressure needs a valueQuantity/],
+  // A pressure with one part not measured is kept with its reason; a reading without any value is not.
+  [/^Observation-blood-pressure-dar\.json$/, vital],
   [/^Observation-unsat\.json$/, /element 'dataAbsentReason' is not supported/],
   [/^Observation-/, NOT_KEPT],
   // Resources that give context only: alone they hold no record.
@@ -151,4 +151,28 @@ test('R4.2 a searchset Bundle (an app\'s export) is imported: its matches, the c
   const r = await upload(me, JSON.stringify(bundle));
   assert.equal(r.status, 201, r.text);
   assert.deepEqual([r.body.records, r.body.vital_signs, r.body.skipped], [2, 2, 2]);
+});
+
+test('R4.2 R4.3 blood pressure coded with MEDIS codes and a part not measured: kept as sent, each value in its own column of the CSV export', async () => {
+  const me = await signupAndLogin(srv);
+  const medis = (code) => ({ coding: [{ system: 'urn:oid:1.2.392.200119.4.804', code }] });
+  const jp = {
+    resourceType: 'Observation', status: 'final', code: medis('31002365'), effectiveDateTime: '2026-11-02T08:00:00+09:00',
+    component: [{ code: medis('31001848'), valueQuantity: { value: 131, unit: 'mmHg' } },
+      { code: medis('31001849'), valueQuantity: { value: 84, unit: 'mmHg' } }],
+  };
+  const dar = JSON.parse(read('hl7-r4-examples', 'Observation-blood-pressure-dar.json'));
+  const r = await upload(me, JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: jp }, { resource: dar }] }));
+  assert.equal(r.status, 201, r.text);
+  const found = await searchAs(srv, me, 'Observation', '?code=http://loinc.org|85354-9&_sort=date');
+  assert.deepEqual(found[0].component[1].dataAbsentReason, dar.component[1].dataAbsentReason, 'the reason kept');
+  assert.deepEqual(found[1].component[0].code.coding[0], jp.component[0].code.coding[0], 'MEDIS\'s code first, as sent');
+  const csv = (await call(srv, 'GET', '/api/v1/me/export/observations.csv', { token: me.token, json: false })).text;
+  const lines = csv.trim().split('\r\n');
+  const [head] = lines;
+  const col = (line, name) => line.split(',')[head.split(',').indexOf(name)];
+  const jpLine = lines.find((l) => l.startsWith('2026-11-02'));
+  assert.deepEqual([col(jpLine, 'systolic'), col(jpLine, 'diastolic')], ['131', '84'], 'each part by its LOINC coding, wherever it stands');
+  const darLine = lines.find((l) => l.startsWith('2012-09-17'));
+  assert.deepEqual([col(darLine, 'systolic'), col(darLine, 'diastolic')], ['107', ''], 'the part not measured left blank');
 });

@@ -270,6 +270,33 @@ static void tells_clinical_measurements_apart(void **state)
     vital_free(&v);
 }
 
+/* HL7's blood-pressure profile: one part may be missing with its reason;
+ * not both, and not a value and a reason at once. */
+#define DAR "\"dataAbsentReason\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/data-absent-reason\",\"code\":\"not-performed\"}]}"
+#define BP_PARTS(sys, dia)                                                                                       \
+    "{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"coding\":[{\"system\":\"http://loinc.org\"," \
+    "\"code\":\"85354-9\"}]},\"effectiveDateTime\":\"2026-11-01T07:00:00+09:00\",\"component\":["               \
+    "{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8480-6\"}]}," sys "},"                    \
+    "{\"code\":{\"coding\":[{\"system\":\"http://loinc.org\",\"code\":\"8462-4\"}]}," dia "}]}"
+#define MMHG(v) "\"valueQuantity\":{\"value\":" #v ",\"system\":\"http://unitsofmeasure.org\",\"code\":\"mm[Hg]\"}"
+
+static void a_part_not_measured_says_why(void **state)
+{
+    (void)state;
+    struct vital v;
+    struct fault fault;
+    assert_int_equal(parse(BP_PARTS(MMHG(107), DAR), &v, &fault), 0);
+    vital_free(&v);
+    assert_int_equal(parse(BP_PARTS(DAR, MMHG(60)), &v, &fault), 0);
+    vital_free(&v);
+    assert_int_equal(parse(BP_PARTS(DAR, DAR), &v, &fault), -1);
+    assert_non_null(strstr(fault.detail, "neither pressure has a value"));
+    assert_int_equal(parse(BP_PARTS(MMHG(107), MMHG(60) "," DAR), &v, &fault), -1);
+    assert_non_null(strstr(fault.detail, "give one of them"));
+    assert_int_equal(parse(BP_PARTS(MMHG(107), "\"text\":\"x\""), &v, &fault), -1);
+    assert_non_null(strstr(fault.detail, "dataAbsentReason saying why"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +309,7 @@ int main(void)
         cmocka_unit_test(device_source_and_subject),
         cmocka_unit_test(understands_jp_core_codes),
         cmocka_unit_test(tells_clinical_measurements_apart),
+        cmocka_unit_test(a_part_not_measured_says_why),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

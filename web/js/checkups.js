@@ -42,20 +42,23 @@ function flagCell(code) {
   return h('td', { class: key && key !== 'flag_normal' ? `flag ${key}` : '' }, key ? t(key) : code);
 }
 
+// When a result was taken: a hospital's may give a period.
+const takenAt = (o) => o.effectiveDateTime || o.effectivePeriod?.start;
+
 export function checkupsByYear(checkups) {
   if (!checkups.length) return h('p', { id: 'checkups' }, t('none'));
   const years = new Map();
   for (const o of checkups) {
-    const y = yearOf(o.effectiveDateTime);
+    const y = yearOf(takenAt(o));
     if (!years.has(y)) years.set(y, []);
     years.get(y).push(o);
   }
-  const days = [...new Set(checkups.map((o) => dayKey(o.effectiveDateTime)))];
+  const days = [...new Set(checkups.map((o) => dayKey(takenAt(o))))];
   return [h('div', { id: 'checkups' }, [...years.keys()].sort().reverse().map((y) => [
     h('h3', {}, `${y}${t('year_suffix')}`),
     h('table', { class: 'checkup-year' },
       h('thead', {}, h('tr', {}, [t('date'), t('item'), t('value'), t('reference_range'), t('flag')].map((c) => h('th', {}, c)))),
-      h('tbody', {}, years.get(y).map((o) => h('tr', {}, h('td', {}, dayText(o.effectiveDateTime)),
+      h('tbody', {}, years.get(y).map((o) => h('tr', {}, h('td', {}, dayText(takenAt(o))),
         h('td', {}, o.code.coding[0].display || o.code.coding[0].code), h('td', {}, valueText(o)),
         h('td', {}, rangeText(o)), flagCell(flagOf(o))))))])),
   h('ul', { id: 'checkup-reports' }, days.map((day) =>

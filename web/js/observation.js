@@ -23,14 +23,15 @@ export function unitText(q) {
 }
 
 export function name(o) {
-  const c = o.code.coding[0];
+  // The coding the portal has a name for (LOINC's, beside JP Core's or a hospital's own), else the first.
+  const c = o.code.coding.find((x) => NAMES[x.code]) || o.code.coding[0];
   const n = NAMES[c.code];
   return n ? (lang === 'en' ? n[1] : n[0]) : (c.display || o.code.text || c.code);
 }
 
 export function valueText(o) {
   if (o.valueQuantity) return `${o.valueQuantity.value} ${unitText(o.valueQuantity)}`.trim();
-  if (o.component) return `${o.component.map((c) => c.valueQuantity?.value).join(' / ')} mmHg`;
+  if (o.component) return `${o.component.map((c) => c.valueQuantity?.value ?? '—').join(' / ')} mmHg`;
   if (o.valueCodeableConcept) return o.valueCodeableConcept.coding?.[0]?.display || o.valueCodeableConcept.coding?.[0]?.code;
   return o.valueString ?? '';
 }

@@ -66,12 +66,10 @@ export async function home() {
     api('GET', '/fhir/Observation?category=laboratory&_sort=-date&_count=100'),
     api('GET', '/fhir/MedicationDispense?_sort=-date&_count=100'), api('GET', '/api/v1/me/consents'),
     api('GET', '/fhir/MedicationStatement?_sort=-date&_count=100')]);
+  // A reading with one part not measured (dataAbsentReason) is listed, not charted.
   const bp = obs.filter((o) => o.code.coding.some((c) => c.code === '85354-9'))
-    .map((o) => ({
-      t: Date.parse(o.effectiveDateTime), when: when(o),
-      sys: o.component.find((c) => c.code.coding[0].code === '8480-6').valueQuantity.value,
-      dia: o.component.find((c) => c.code.coding[0].code === '8462-4').valueQuantity.value,
-    })).reverse();
+    .map((o) => ({ t: Date.parse(o.effectiveDateTime), when: when(o), sys: part(o, '8480-6'), dia: part(o, '8462-4') }))
+    .filter((p) => p.sys !== undefined && p.dia !== undefined).reverse();
   const weights = series(obs, '29463-7', 'kg').map((p) => ({ ...p, w: p.v }));
   const glucose = [...series(obs, '41653-7', 'mg/dL'), ...series(obs, '2339-0', 'mg/dL')].sort((a, b) => a.t - b.t);
   const steps = series(obs, '55423-8');
@@ -149,6 +147,12 @@ function dispensings(dispensed) {
   return [...groups.values()];
 }
 
+// A blood pressure part's value, whichever of its codings is LOINC's;
+// undefined when it was not measured.
+function part(o, code) {
+  return o.component?.find((c) => c.code.coding.some((x) => x.code === code))?.valueQuantity?.value;
+}
+
 // The medicine a record names, however it names it: a coded concept, or a
 // Medication it contains (a compound or an injection names its ingredients).
 function medicineName(r) {
@@ -202,7 +206,7 @@ export async function record(id) {
   kind.addEventListener('change', showKind);
   if (old) {
     kind.value = kindOf(old);
-    if (old.component) [sys.value, dia.value] = ['8480-6', '8462-4'].map((c) => old.component.find((x) => x.code.coding[0].code === c).valueQuantity.value);
+    if (old.component) [sys.value, dia.value] = ['8480-6', '8462-4'].map((c) => part(old, c) ?? '');
     else inputs[kind.value].value = old.valueQuantity.value;
     showKind();
   }
