@@ -40,8 +40,9 @@ static const struct kind {
                       "DocumentReference", NULL, NULL, {NULL}},
 };
 
-/* A medication record is also a MedicationStatement (an OTC medicine). */
-static const char *const medication_types[] = {"MedicationDispense", "MedicationStatement"};
+/* A medication record is also a MedicationStatement (an OTC medicine) or
+ * a MedicationRequest (a prescription). */
+static const char *const medication_types[] = {"MedicationDispense", "MedicationStatement", "MedicationRequest"};
 
 /* A document holds whatever its format holds: only a purpose that provides
  * all of that may provide the file as it came. */
@@ -86,8 +87,12 @@ static int is_type_of(const struct kind *d, enum data_kind k, const char *type)
 {
     if (!type)
         return 0;
-    if (k == DK_MEDICATION)
-        return !strcmp(type, medication_types[0]) || !strcmp(type, medication_types[1]);
+    if (k == DK_MEDICATION) {
+        for (size_t i = 0; i < sizeof medication_types / sizeof medication_types[0]; i++)
+            if (!strcmp(type, medication_types[i]))
+                return 1;
+        return 0;
+    }
     return !strcmp(d->type, type);
 }
 

@@ -183,6 +183,8 @@ static const struct other_kind {
 } other_kinds[] = {
     {"MedicationDispense", "medication", "subject", "supportingInformation", "medicationCodeableConcept", "urn:phr:drug-name",
      {"whenHandedOver", "whenPrepared", NULL}, NULL},
+    {"MedicationRequest", "medication", "subject", "supportingInformation", "medicationCodeableConcept",
+     "urn:phr:drug-name", {"authoredOn", NULL, NULL}, NULL},
     {"MedicationStatement", "medication", "subject", "derivedFrom", "medicationCodeableConcept", "urn:phr:drug-name",
      {"effectiveDateTime", "dateAsserted", NULL}, "effectivePeriod"},
     {"Immunization", "immunization", "patient", NULL, "vaccineCode", "urn:phr:vaccine-name",
@@ -329,7 +331,7 @@ static int entry(struct reader *rd, json_object *res, size_t i)
             return 0;
         }
     return fault_set(rd->fault, F_NOT_SUPPORTED, NULL,
-                     "entry %zu: %.40s is not imported (Observation, "
+                     "entry %zu: %.40s is not imported (Observation, MedicationRequest, "
                      "MedicationDispense, MedicationStatement and Immunization are)",
                      i, t);
 }

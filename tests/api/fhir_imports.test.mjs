@@ -77,7 +77,8 @@ test('R4.2 R1.1 a Bundle of vital signs, medication and a vaccination: all store
 });
 
 const broken = [
-  ['a resource type not imported', { resourceType: 'MedicationRequest', status: 'active' }, /entry 0: MedicationRequest is not imported/],
+  ['a resource type not imported', { resourceType: 'Condition', clinicalStatus: { text: 'active' } }, /entry 0: Condition is not imported/],
+  ['a prescription naming no medicine', { resourceType: 'MedicationRequest', status: 'active', intent: 'order', authoredOn: '2026-01-01' }, /entry 0 \(MedicationRequest\): medicationCodeableConcept needs a coding/],
   ['an Observation neither a checkup item nor a vital sign', { resourceType: 'Bundle', type: 'collection', entry: [
     { resource: json('Observation-heart-rate.json') },
     { resource: { resourceType: 'Observation', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2093-3' }] }, effectiveDateTime: '2026-01-01', valueQuantity: { value: 1 } } },

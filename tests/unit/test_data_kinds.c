@@ -42,6 +42,7 @@ static void records_are_told_apart(void **state)
     assert_int_equal(data_kind_of("Observation", NULL, NULL, NULL), DK_OTHER);
     assert_int_equal(data_kind_of("MedicationDispense", "medication", "urn:phr:drug-name", "x"), DK_MEDICATION);
     assert_int_equal(data_kind_of("MedicationStatement", "medication", NULL, NULL), DK_MEDICATION);
+    assert_int_equal(data_kind_of("MedicationRequest", "medication", NULL, NULL), DK_MEDICATION); /* a prescription */
     assert_int_equal(data_kind_of("Immunization", "immunization", NULL, NULL), DK_IMMUNIZATION);
     assert_int_equal(data_kind_of("DocumentReference", "laboratory", "urn:phr:format", "tokutei-cda"), DK_DOCUMENTS);
     assert_int_equal(data_kind_of("Patient", NULL, NULL, NULL), DK_OTHER);
@@ -52,6 +53,7 @@ static void records_are_told_apart(void **state)
     assert_int_equal(data_kind_by_name(NULL), DK_OTHER);
     assert_true(data_kinds_of_type("Observation") == (DATA_KINDS_VITALS | DATA_KIND_BIT(DK_CHECKUP)));
     assert_true(data_kinds_of_type("MedicationStatement") == DATA_KIND_BIT(DK_MEDICATION));
+    assert_true(data_kinds_of_type("MedicationRequest") == DATA_KIND_BIT(DK_MEDICATION));
     assert_true(data_kinds_of_type("Patient") == 0);
 }
 
