@@ -16,6 +16,7 @@
 
 struct reader {
     struct fhir_doc *d;
+    json_object *entries;     /* a Bundle's, or NULL */
     size_t cap_results, cap_vitals, cap_others;
     int64_t now;
     struct fault *fault;
@@ -191,12 +192,50 @@ static const struct other_kind {
      {"occurrenceDateTime", "recorded", NULL}, NULL},
 };
 
-/* Resources that only give context to the records: counted, not stored. */
+/* Resources that only give context to the records: counted, not stored. A
+ * DiagnosticReport is a lab's cover for its results: the results (the
+ * Bundle's Observations) are imported as their codes allow, and the report
+ * stays in the file kept as the document. */
 static const char *const context_types[] = {
     "Patient", "Composition", "Organization", "Practitioner", "PractitionerRole", "Coverage", "Encounter",
     "Location", "Medication", "Device", "RelatedPerson", "Provenance", "DocumentReference", "DocumentManifest",
-    "OperationOutcome",
+    "OperationOutcome", "DiagnosticReport", "ServiceRequest", "Specimen",
 };
+
+/* A Medication named by reference ("Medication/x", or an entry's fullUrl)
+ * that the Bundle carries becomes contained in the resource: stored, the
+ * record names its medicine by itself (the Bundle's context is not kept).
+ * 0 if done. */
+static int contain_medication(struct reader *rd, json_object *o)
+{
+    json_object *ref_obj = member(o, "medicationReference");
+    const char *ref = json_get_str(ref_obj, "reference");
+    size_t n = rd->entries ? json_object_array_length(rd->entries) : 0;
+    for (size_t i = 0; ref && i < n; i++) {
+        json_object *e = json_object_array_get_idx(rd->entries, i), *res = member(e, "resource");
+        const char *t = json_get_str(res, "resourceType"), *id = json_get_str(res, "id"), *url = json_get_str(e, "fullUrl");
+        size_t ul = url ? strlen(url) : 0, rl = strlen(ref);
+        int named = (url && !strcmp(url, ref)) ||
+                    (id && !strncmp(ref, "Medication/", 11) && !strcmp(ref + 11, id)) ||
+                    (url && ul > rl && url[ul - rl - 1] == '/' && !strcmp(url + ul - rl, ref));
+        if (!t || strcmp(t, "Medication") || !named)
+            continue;
+        json_object *copy = NULL, *contained = member(o, "contained");
+        char local[80];
+        snprintf(local, sizeof local, "#%.70s", id && strlen(id) <= 64 ? id : "medication");
+        if (json_object_deep_copy(res, &copy, NULL) || !copy)
+            return fault_set(rd->fault, F_INTERNAL, NULL, "out of memory");
+        json_object_object_add(copy, "id", json_object_new_string(local + 1));
+        if (!contained) {
+            contained = json_object_new_array();
+            json_object_object_add(o, "contained", contained);
+        }
+        json_object_array_add(contained, copy);
+        json_object_object_add(ref_obj, "reference", json_object_new_string(local));
+        return 0;
+    }
+    return -1;
+}
 
 static int other_entry(struct reader *rd, json_object *o, size_t i, const struct other_kind *k)
 {
@@ -208,11 +247,12 @@ static int other_entry(struct reader *rd, json_object *o, size_t i, const struct
      * compound names its ingredients, not one code); it is indexed by what
      * names it. */
     int medicine = !strcmp(k->category, "medication");
-    if (medicine && member(o, "medicationReference") && !medicine_contained(o))
-        return fault_set(fault, F_NOT_SUPPORTED, NULL,
-                         "entry %zu (%s): medicationReference must name a "
-                         "Medication contained in the resource (#id); or give medicationCodeableConcept",
-                         i, k->type);
+    if (medicine && member(o, "medicationReference") && !medicine_contained(o) && contain_medication(rd, o))
+        return fault->code ? -1
+                           : fault_set(fault, F_NOT_SUPPORTED, NULL,
+                                       "entry %zu (%s): medicationReference must name a Medication contained in the "
+                                       "resource (#id) or carried in the same Bundle; or give medicationCodeableConcept",
+                                       i, k->type);
     json_object *cc = medicine ? medicine_concept(o) : member(o, k->code_member), *c = first_coding(cc, NULL);
     const char *system = json_get_str(c, "system"), *code = json_get_str(c, "code");
     const char *text = medicine ? medicine_name(o) : json_get_str(cc, "text");
@@ -364,6 +404,7 @@ int fhir_import_read(const char *text, size_t len, int64_t now_ms, struct fhir_d
             fault_set(fault, F_MISSING, "Bundle.entry", "the Bundle has no entries");
             goto out;
         }
+        rd.entries = entries;
         for (size_t i = 0; i < json_object_array_length(entries); i++) {
             json_object *res = member(json_object_array_get_idx(entries, i), "resource");
             if (!res || !json_object_is_type(res, json_type_object)) {

@@ -33,7 +33,7 @@ const outcomes = [
   [/^MedicationDispense-/, medication],
   [/^MedicationStatement-example007\.json$/, /when it happened is missing or not a FHIR dateTime/],
   // A prescription's medicine named by a Medication elsewhere (not contained) cannot be read from the file alone.
-  [/^MedicationRequest-medrx002\.json$/, /medicationReference must name a Medication contained in the resource/],
+  [/^MedicationRequest-medrx002\.json$/, /medicationReference must name a Medication contained in the resource \(#id\) or carried in the same Bundle/],
   [/^MedicationRequest-/, medication],
   [/^MedicationStatement-/, medication],
   // HL7's vital signs, and a hospital's glucose result (stored as a laboratory result, below).
@@ -45,15 +45,19 @@ const outcomes = [
   [/^Observation-unsat\.json$/, /element 'dataAbsentReason' is not supported/],
   [/^Observation-/, NOT_KEPT],
   // Resources that give context only: alone they hold no record.
-  [/^(Patient|Practitioner|PractitionerRole|Organization|Location|Encounter|Coverage|Medication|OperationOutcome)-/, NOT_A_RECORD],
-  [/^(AllergyIntolerance|Condition|DiagnosticReport|Endpoint|FamilyMemberHistory|ImagingStudy|Media|MedicationAdministration|Procedure|Specimen|CapabilityStatement|TestScript)-/, NOT_IMPORTED],
+  // A lab's DiagnosticReport, its order and specimen are context too: a report's results are imported as their codes allow.
+  [/^(Patient|Practitioner|PractitionerRole|Organization|Location|Encounter|Coverage|Medication|OperationOutcome|DiagnosticReport|Specimen)-/, NOT_A_RECORD],
+  [/^(AllergyIntolerance|Condition|Endpoint|FamilyMemberHistory|ImagingStudy|Media|MedicationAdministration|Procedure|CapabilityStatement|TestScript)-/, NOT_IMPORTED],
   // Bundles: a searchset is imported like a collection; batches and responses hold requests, not records.
   [/^Bundle-bundle-(request|response)/, /the Bundle's type must be document, collection, searchset or transaction, not (batch|batch-response|transaction-response)/],
   [/^Bundle-bundle-search-warning\.json$/, NOT_A_RECORD],
-  [/^Bundle-bundle-example\.json$/, /entry 0 \(MedicationRequest\): medicationReference must name a Medication contained/],
+  // Its MedicationRequest names an included Medication that has neither code nor ingredients.
+  [/^Bundle-bundle-example\.json$/, /entry 0 \(MedicationRequest\): medicationCodeableConcept needs a coding .* or a contained Medication with a code or ingredients/],
   [/^Bundle-bundle-references\.json$/, /entry 2: Glucose \[Moles\/volume\] in Blood needs a valueQuantity/],
   [/^Bundle-bundle-transaction\.json$/, /entry 5 has no resource/],
-  [/^Bundle-(f001|lipids)\.json$/, /entry 0: DiagnosticReport is not imported/],
+  // f001's report holds its results inside (contained), lipids' are LOINC-coded lab tests not kept.
+  [/^Bundle-f001\.json$/, NOT_A_RECORD],
+  [/^Bundle-lipids\.json$/, /entry 1: the Observation http:\/\/loinc.org\|35200-5 .* is neither a 特定健診 item/],
   [/^Bundle-Bundle-eCheckupReport-|^eCheckupReport-Sample-01\.json$/, { records: 44, checkup_results: 44 }],
 ];
 
@@ -200,4 +204,27 @@ test('R4.2 R3.4 prescriptions (JP Core MedicationRequest): served under /fhir, f
   assert.equal(read1.status, 200);
   const meta = await call(srv, 'GET', '/fhir/metadata', {});
   assert.ok(meta.body.rest[0].resource.some((x) => x.type === 'MedicationRequest'));
+});
+
+test('R4.2 a prescription naming a Medication the Bundle carries (by fullUrl or Medication/id): that Medication is contained in the stored record', async () => {
+  const me = await signupAndLogin(srv);
+  const rx = JSON.parse(read('hl7-r4-examples', 'MedicationRequest-medrx002.json'));
+  const med = JSON.parse(read('hl7-r4-examples', 'Medication-med0316.json'));
+  const byUuid = 'urn:uuid:4b9a1f0e-0000-4000-8000-000000000001';
+  const bundle = { resourceType: 'Bundle', type: 'transaction', entry: [
+    { fullUrl: 'urn:uuid:4b9a1f0e-0000-4000-8000-000000000002', resource: { ...rx, medicationReference: { reference: byUuid } } },
+    { fullUrl: 'http://example.org/fhir/MedicationRequest/medrx002', resource: rx }, // names Medication/med0316
+    { fullUrl: byUuid, resource: med },
+    { fullUrl: 'http://example.org/fhir/Medication/med0316', resource: med },
+  ] };
+  const r = await upload(me, JSON.stringify(bundle));
+  assert.equal(r.status, 201, r.text);
+  const found = await searchAs(srv, me, 'MedicationRequest', '');
+  assert.equal(found.length, 2);
+  for (const m of found) {
+    assert.match(m.medicationReference.reference, /^#/);
+    const c = m.contained.find((x) => `#${x.id}` === m.medicationReference.reference);
+    assert.deepEqual(c.code, med.code, 'the Medication whole, inside');
+  }
+  assert.equal((await upload(me, read('hl7-r4-examples', 'MedicationRequest-medrx002.json'))).status, 422, 'alone, the file does not say what medicine');
 });
