@@ -24,6 +24,24 @@ static json_object *first_coding(json_object *o, const char *key)
     return json_object_array_get_idx(codings, 0);
 }
 
+/* The item table's code among the result's codings: a result kept as a
+ * FHIR file sent it may carry the hospital's code and JLAC10's first. */
+static const char *item_code(json_object *o)
+{
+    json_object *code, *codings;
+    if (!json_object_object_get_ex(o, "code", &code) || !json_object_object_get_ex(code, "coding", &codings) ||
+        !json_object_is_type(codings, json_type_array))
+        return NULL;
+    for (size_t i = 0; i < json_object_array_length(codings); i++) {
+        json_object *c = json_object_array_get_idx(codings, i), *v;
+        if (json_object_object_get_ex(c, "system", &v) && json_object_is_type(v, json_type_string) &&
+            !strcmp(json_object_get_string(v), OID_PREFIX TOKUTEI_ITEM_OID) &&
+            json_object_object_get_ex(c, "code", &v) && json_object_is_type(v, json_type_string))
+            return json_object_get_string(v);
+    }
+    return NULL;
+}
+
 /* A member's text: numbers as the record wrote them (json-c keeps the
  * digits it parsed), so 158.0 stays 158.0. */
 static const char *text_of(json_object *o, const char *key)
@@ -168,10 +186,9 @@ int cda_write(const struct cda_header *h, json_object *const *results, size_t n,
         return fault_set(fault, F_INTERNAL, NULL, "out of memory");
     int rc = -1;
     for (size_t i = 0; i < n; i++) {
-        json_object *coding = first_coding(results[i], "code");
-        const char *system = text_of(coding, "system"), *code = text_of(coding, "code");
+        const char *code = item_code(results[i]);
         r[i].o = results[i];
-        r[i].item = system && !strcmp(system, OID_PREFIX TOKUTEI_ITEM_OID) && code ? tokutei_item_find(code) : NULL;
+        r[i].item = code ? tokutei_item_find(code) : NULL;
         if (!r[i].item) {
             fault_set(fault, F_INTERNAL, NULL, "a result coded '%.40s' is not in the 特定健診 item table",
                       code ? code : "");

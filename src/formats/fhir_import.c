@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "formats/checkup_fhir.h"
+#include "formats/fhir_contained.h"
 #include "formats/fhirtime.h"
 #include "formats/json.h"
 #include "formats/medicine.h"
@@ -17,7 +18,7 @@
 struct reader {
     struct fhir_doc *d;
     json_object *entries;     /* a Bundle's, or NULL */
-    size_t cap_results, cap_vitals, cap_others;
+    size_t cap_results, cap_sent, cap_vitals, cap_others;
     int64_t now;
     struct fault *fault;
 };
@@ -145,10 +146,18 @@ static int checkup_entry(struct reader *rd, json_object *o, size_t i, const char
     struct cda_result *r = &c->results[c->nresults];
     *r = (struct cda_result){.item = it, .date_lo = lo, .date_hi = hi};
     snprintf(r->date, sizeof r->date, "%.10s", eff);
-    if (checkup_value(o, it, i, &r->value, fault) || checkup_range(o, r, fault)) {
+    if (rd->cap_sent < rd->cap_results) {
+        json_object **sent = realloc(rd->d->sent, rd->cap_results * sizeof *sent);
+        if (!sent)
+            return fault_set(fault, F_INTERNAL, NULL, "out of memory");
+        rd->d->sent = sent;
+        rd->cap_sent = rd->cap_results;
+    }
+    if (checkup_value(o, it, i, &r->value, fault) || checkup_range(o, r, fault) || fhir_contain_performers(rd->entries, o, rd->fault)) {
         buf_free(&r->value);
         return -1;
     }
+    rd->d->sent[c->nresults] = json_object_get(o);
     if (!c->date[0] || strcmp(r->date, c->date) > 0) {
         memcpy(c->date, r->date, sizeof c->date);
         c->date_lo = lo;
@@ -166,6 +175,8 @@ static int vital_entry(struct reader *rd, json_object *o, size_t i)
     /* The file's own patient and id are replaced when stored. */
     json_object_object_del(o, "subject");
     json_object_object_del(o, "id");
+    if (fhir_contain_performers(rd->entries, o, rd->fault))
+        return -1;
     const char *text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     if (!text)
         return fault_set(rd->fault, F_INTERNAL, NULL, "out of memory");
@@ -202,41 +213,6 @@ static const char *const context_types[] = {
     "OperationOutcome", "DiagnosticReport", "ServiceRequest", "Specimen",
 };
 
-/* A Medication named by reference ("Medication/x", or an entry's fullUrl)
- * that the Bundle carries becomes contained in the resource: stored, the
- * record names its medicine by itself (the Bundle's context is not kept).
- * 0 if done. */
-static int contain_medication(struct reader *rd, json_object *o)
-{
-    json_object *ref_obj = member(o, "medicationReference");
-    const char *ref = json_get_str(ref_obj, "reference");
-    size_t n = rd->entries ? json_object_array_length(rd->entries) : 0;
-    for (size_t i = 0; ref && i < n; i++) {
-        json_object *e = json_object_array_get_idx(rd->entries, i), *res = member(e, "resource");
-        const char *t = json_get_str(res, "resourceType"), *id = json_get_str(res, "id"), *url = json_get_str(e, "fullUrl");
-        size_t ul = url ? strlen(url) : 0, rl = strlen(ref);
-        int named = (url && !strcmp(url, ref)) ||
-                    (id && !strncmp(ref, "Medication/", 11) && !strcmp(ref + 11, id)) ||
-                    (url && ul > rl && url[ul - rl - 1] == '/' && !strcmp(url + ul - rl, ref));
-        if (!t || strcmp(t, "Medication") || !named)
-            continue;
-        json_object *copy = NULL, *contained = member(o, "contained");
-        char local[80];
-        snprintf(local, sizeof local, "#%.70s", id && strlen(id) <= 64 ? id : "medication");
-        if (json_object_deep_copy(res, &copy, NULL) || !copy)
-            return fault_set(rd->fault, F_INTERNAL, NULL, "out of memory");
-        json_object_object_add(copy, "id", json_object_new_string(local + 1));
-        if (!contained) {
-            contained = json_object_new_array();
-            json_object_object_add(o, "contained", contained);
-        }
-        json_object_array_add(contained, copy);
-        json_object_object_add(ref_obj, "reference", json_object_new_string(local));
-        return 0;
-    }
-    return -1;
-}
-
 static int other_entry(struct reader *rd, json_object *o, size_t i, const struct other_kind *k)
 {
     struct fault *fault = rd->fault;
@@ -247,7 +223,8 @@ static int other_entry(struct reader *rd, json_object *o, size_t i, const struct
      * compound names its ingredients, not one code); it is indexed by what
      * names it. */
     int medicine = !strcmp(k->category, "medication");
-    if (medicine && member(o, "medicationReference") && !medicine_contained(o) && contain_medication(rd, o))
+    if (medicine && member(o, "medicationReference") && !medicine_contained(o) &&
+        fhir_contain_entry(rd->entries, o, member(o, "medicationReference"), "Medication", fault))
         return fault->code ? -1
                            : fault_set(fault, F_NOT_SUPPORTED, NULL,
                                        "entry %zu (%s): medicationReference must name a Medication contained in the "
@@ -439,6 +416,9 @@ size_t fhir_doc_records(const struct fhir_doc *d)
 
 void fhir_doc_free(struct fhir_doc *d)
 {
+    for (size_t i = 0; d->sent && i < d->checkup.nresults; i++)
+        json_object_put(d->sent[i]);
+    free(d->sent);
     cda_checkup_free(&d->checkup);
     csv_vitals_free(&d->vitals);
     for (size_t i = 0; i < d->nothers; i++)
@@ -490,4 +470,49 @@ int fhir_other_render(struct buf *b, const char *id, const struct import_meta *m
     }
     fhir_stamp(o->res, id, 1, m->person_id, o->subject_member, 1, m->source, &p);
     return serialise(b, o->res);
+}
+
+static json_object *coding_of(const char *system, const char *code, const char *display)
+{
+    json_object *c = json_object_new_object();
+    json_object_object_add(c, "system", json_object_new_string(system));
+    json_object_object_add(c, "code", json_object_new_string(code));
+    if (display)
+        json_object_object_add(c, "display", json_object_new_string(display));
+    return c;
+}
+
+int fhir_checkup_render(struct buf *b, const char *id, const struct import_meta *m, json_object *o,
+                        const struct cda_result *r)
+{
+    struct provenance p = provenance_of(m);
+    json_object *codings = member(member(o, "code"), "coding"), *q = member(o, "valueQuantity");
+    json_object_object_del(o, "subject");
+    json_object_object_del(o, "id");
+    /* Found and written (CDA, the 健診結果報告書) by the item table's code, whatever else it is coded with. */
+    if (!first_coding(member(o, "code"), "urn:oid:" TOKUTEI_ITEM_OID) && json_object_is_type(codings, json_type_array))
+        json_object_array_add(codings, coding_of("urn:oid:" TOKUTEI_ITEM_OID, r->item->code, r->item->name));
+    if (json_object_is_type(q, json_type_object) && !json_get_str(q, "system") && *r->item->unit) {
+        json_object_object_add(q, "system", json_object_new_string(UCUM));
+        json_object_object_add(q, "code", json_object_new_string(r->item->unit));
+    }
+    if (!member(o, "category")) {
+        json_object *cats = json_object_new_array(), *cc = json_object_new_object(), *list = json_object_new_array();
+        json_object_array_add(list, coding_of(OBS_CATEGORY, "laboratory", "Laboratory"));
+        json_object_object_add(cc, "coding", list);
+        json_object_array_add(cats, cc);
+        json_object_object_add(o, "category", cats);
+    }
+    /* Where it came from: the file's DocumentReference, beside what the file itself says. */
+    json_object *from = member(o, "derivedFrom"), *ref = json_object_new_object();
+    char doc[64];
+    snprintf(doc, sizeof doc, "DocumentReference/%s", m->document_id);
+    json_object_object_add(ref, "reference", json_object_new_string(doc));
+    if (!from || !json_object_is_type(from, json_type_array)) {
+        from = json_object_new_array();
+        json_object_object_add(o, "derivedFrom", from);
+    }
+    json_object_array_add(from, ref);
+    fhir_stamp(o, id, 1, m->person_id, "subject", 1, m->source, &p);
+    return serialise(b, o);
 }

@@ -37,6 +37,7 @@ struct fhir_other {
 
 struct fhir_doc {
     struct cda_checkup checkup;        /* item-table Observations; checkup.date the newest */
+    json_object **sent;                /* each of them as sent (owned), in the same order */
     struct csv_vitals vitals;          /* checked vital signs, kept as text (formats/device_csv.h) */
     struct fhir_other *others;
     size_t nothers;
@@ -58,6 +59,13 @@ void fhir_doc_free(struct fhir_doc *d);
 int fhir_import_document(struct buf *b, const struct import_meta *m, const struct fhir_doc *d, size_t bytes);
 int fhir_vital_render(struct buf *b, const char *id, const struct import_meta *m, struct vital *v, int data_category,
                       const char *source, const char *category);
+/* A checkup result kept whole as the file sent it (components, method,
+ * specimen, performer, its codes and categories), checked as the item
+ * table says by fhir_import_read: the item table's coding and UCUM's unit
+ * added where the file gave them otherwise; R1.1 category 1, the file's
+ * source. */
+int fhir_checkup_render(struct buf *b, const char *id, const struct import_meta *m, json_object *sent,
+                        const struct cda_result *r);
 int fhir_other_render(struct buf *b, const char *id, const struct import_meta *m, struct fhir_other *o);
 
 #endif

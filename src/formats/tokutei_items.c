@@ -344,3 +344,8 @@ const struct tokutei_item *tokutei_item_at(size_t i)
 {
     return i < sizeof items / sizeof items[0] ? &items[i] : NULL;
 }
+
+int tokutei_item_is_question(const char *code)
+{
+    return code && (!strncmp(code, "9N7", 3) || !strncmp(code, "9N8", 3));
+}

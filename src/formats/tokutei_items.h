@@ -17,6 +17,10 @@ struct tokutei_item {
 
 /* NULL if the code is not in the table. */
 const struct tokutei_item *tokutei_item_find(const char *code);
+/* Whether the item is an answer of the 標準的な質問票 (問診: codes 9N701…
+ * to 9N896…, taking medicine, smoking, eating, …), which the 健診結果報告書
+ * files in its own section. */
+int tokutei_item_is_question(const char *code);
 /* The table in code order: item i, NULL past the end. */
 const struct tokutei_item *tokutei_item_at(size_t i);
 

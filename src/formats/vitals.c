@@ -351,20 +351,42 @@ static int has_category(json_object *o, const char *code)
     return 0;
 }
 
+/* The type a reference names: "Type/id", or "#id" of a resource contained. */
+static const char *referenced_type(json_object *o, const char *ref, char *type, size_t cap)
+{
+    json_object *contained;
+    if (ref[0] == '#' && json_object_object_get_ex(o, "contained", &contained) &&
+        json_object_is_type(contained, json_type_array))
+        for (size_t i = 0; i < json_object_array_length(contained); i++) {
+            json_object *c = json_object_array_get_idx(contained, i);
+            const char *id = json_get_str(c, "id");
+            if (id && !strcmp(id, ref + 1))
+                return json_get_str(c, "resourceType");
+        }
+    size_t n = strcspn(ref, "/");
+    if (ref[n] != '/' || n >= cap)
+        return NULL;
+    memcpy(type, ref, n);
+    type[n] = '\0';
+    return type;
+}
+
 /* Measured by a medical institution, as the resource says: a performer
  * who is a clinician or an organisation, or the laboratory category. */
 static int clinical(json_object *o)
 {
-    static const char *const who[] = {"Practitioner/", "PractitionerRole/", "Organization/"};
+    static const char *const who[] = {"Practitioner", "PractitionerRole", "Organization"};
     json_object *perf;
     if (has_category(o, "laboratory"))
         return 1;
     if (!json_object_object_get_ex(o, "performer", &perf))
         return 0;
     for (size_t i = 0; i < json_object_array_length(perf); i++) {
+        char buf[24];
         const char *ref = json_get_str(json_object_array_get_idx(perf, i), "reference");
-        for (size_t w = 0; ref && w < sizeof who / sizeof who[0]; w++)
-            if (!strncmp(ref, who[w], strlen(who[w])))
+        const char *type = ref ? referenced_type(o, ref, buf, sizeof buf) : NULL;
+        for (size_t w = 0; type && w < sizeof who / sizeof who[0]; w++)
+            if (!strcmp(type, who[w]))
                 return 1;
     }
     return 0;

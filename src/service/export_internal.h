@@ -17,7 +17,7 @@ struct export {
     int64_t closed_on;
     char day[11];                  /* a checkup document: its day, its results' ids */
     int64_t day_lo, day_hi;
-    struct buf ids;
+    struct buf ids, questions;     /* the 問診 answers apart: the document has a section for them */
     char *patient;                 /* お薬手帳: the patient record */
     json_object **found;           /* read when opened: お薬手帳, the medication; a CDA, the day's results */
     size_t nfound;

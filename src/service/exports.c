@@ -71,7 +71,8 @@ static int collect_checkup(void *arg, const struct record_row *r)
         buf_wipe(&e->snap.plain);
         return o ? export_keep(e, o) : PHR_EIO;
     }
-    return buf_puts(&e->ids, e->ids.len ? "," : "") || buf_puts(&e->ids, r->id) ? PHR_ENOMEM : PHR_OK;
+    struct buf *to = tokutei_item_is_question(r->code) ? &e->questions : &e->ids;
+    return buf_puts(to, to->len ? "," : "") || buf_puts(to, r->id) ? PHR_ENOMEM : PHR_OK;
 }
 
 /* The day's results, before anything is sent: the Composition, first in a
@@ -85,7 +86,7 @@ static int find_checkup(struct export *e)
         if (err)
             return err;
     } while (cursor != before);
-    return e->ids.len || e->nfound ? PHR_OK : PHR_ENOTFOUND;
+    return e->ids.len || e->questions.len || e->nfound ? PHR_OK : PHR_ENOTFOUND;
 }
 
 int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
@@ -255,6 +256,25 @@ static int checkup_entry(struct buf *b, const struct export *e, const struct rec
     return err;
 }
 
+/* A section of the document listing the results whose ids are in ids
+ * (nothing when there are none). */
+static int section(struct buf *b, const char *title, const char *code, const char *display, struct buf *ids,
+                   int comma)
+{
+    if (!ids->len)
+        return 0;
+    int err = buf_printf(b,
+                         "%s{\"title\":\"%s\",\"code\":{\"coding\":[{\"system\":\"http://jpfhir.jp/fhir/eCheckup/"
+                         "CodeSystem/section-code\",\"code\":\"%s\",\"display\":\"%s\"}]},\"entry\":[",
+                         comma ? "," : "", title, code, display);
+    for (const char *p = buf_cstr(ids); !err && *p;) {
+        size_t n = strcspn(p, ",");
+        err = buf_printf(b, "%s{\"reference\":\"urn:uuid:%.*s\"}", p == buf_cstr(ids) ? "" : ",", (int)n, p);
+        p += n + (p[n] == ',');
+    }
+    return err || buf_puts(b, "]}");
+}
+
 /* The 健診結果報告書 document's head: the Bundle, the Composition listing
  * the day's results (as the eCheckupReport IG's sample does), the Patient. */
 static int checkup_head(struct export *e, struct buf *b, const char *now)
@@ -275,16 +295,12 @@ static int checkup_head(struct export *e, struct buf *b, const char *now)
                          "\"特定健診\"}]}],\"subject\":{\"reference\":\"urn:uuid:%s\"},\"date\":\"%s\",\"author\":"
                          "[{\"display\":\"PHR service (the person's export)\"}],\"title\":\"健康診断結果 %s\",\"event\":"
                          "[{\"code\":[{\"coding\":[{\"system\":\"urn:oid:1.2.392.200119.6.1002\",\"code\":\"010\","
-                         "\"display\":\"特定健診\"}]}],\"period\":{\"start\":\"%s\",\"end\":\"%s\"}}],\"section\":[{\"title\":\"健診セクション\","
-                         "\"code\":{\"coding\":[{\"system\":\"http://jpfhir.jp/fhir/eCheckup/CodeSystem/section-code\","
-                         "\"code\":\"01011\",\"display\":\"特定健診検査結果セクション\"}]},\"entry\":[",
+                         "\"display\":\"特定健診\"}]}],\"period\":{\"start\":\"%s\",\"end\":\"%s\"}}],\"section\":[",
                          bundle, now, comp, comp, comp, e->snap.person, now, e->day, e->day, e->day);
-    for (const char *p = buf_cstr(&e->ids); !err && *p;) {
-        size_t n = strcspn(p, ",");
-        err = buf_printf(b, "%s{\"reference\":\"urn:uuid:%.*s\"}", p == buf_cstr(&e->ids) ? "" : ",", (int)n, p);
-        p += n + (p[n] == ',');
-    }
-    return err || buf_printf(b, "]}]}},{\"fullUrl\":\"urn:uuid:%s\",\"resource\":{\"resourceType\":\"Patient\","
+    /* As the IG's sample files them: the 問診 answers in their own section. */
+    err = err || section(b, "健診セクション", "01011", "特定健診検査結果セクション", &e->ids, 0);
+    err = err || section(b, "問診結果セクション", "01012", "特定健診問診結果セクション", &e->questions, e->ids.len > 0);
+    return err || buf_printf(b, "]}},{\"fullUrl\":\"urn:uuid:%s\",\"resource\":{\"resourceType\":\"Patient\","
                                 "\"id\":\"%s\",\"identifier\":[{\"system\":\"urn:ietf:rfc:3986\",\"value\":"
                                 "\"urn:uuid:%s\"}]}}",
                              e->snap.person, e->snap.person, e->snap.person);
@@ -416,6 +432,7 @@ void export_close(struct export *e)
         return;
     snapshot_close(&e->snap);
     buf_free(&e->ids);
+    buf_free(&e->questions);
     for (size_t i = 0; i < e->nfound; i++)
         json_object_put(e->found[i]);
     free(e->found);

@@ -162,15 +162,20 @@ int import_render_document(const struct parsed *p, const struct import_meta *m, 
     return -1; /* a kept file's document names its path: imports.c writes it */
 }
 
-static int checkup_row(const struct cda_checkup *c, size_t k, const struct import_meta *m, struct import_row *s,
-                       struct buf *plain)
+/* A checkup result's row, whatever file it came in: R1.1 category 1, the file's source. */
+static void checkup_index(const struct cda_result *r, const struct import_meta *m, struct import_row *s)
 {
-    const struct cda_result *r = &c->results[k];
     *s = (struct import_row){.type = "Observation", .code_system = "urn:oid:" TOKUTEI_ITEM_OID, .code = r->item->code,
                              .category = "laboratory", .source = m->source, .data_category = 1, .lo = r->date_lo,
                              .hi = r->date_hi};
     id_uuid7(s->id);
-    return checkup_observation(plain, s->id, m, c, r);
+}
+
+static int checkup_row(const struct cda_checkup *c, size_t k, const struct import_meta *m, struct import_row *s,
+                       struct buf *plain)
+{
+    checkup_index(&c->results[k], m, s);
+    return checkup_observation(plain, s->id, m, c, &c->results[k]);
 }
 
 static int vital_row(struct vital *v, const struct import_meta *m, struct import_row *s, struct buf *plain)
@@ -200,12 +205,15 @@ static int measurement_row(const struct csv_vitals *c, size_t k, const struct im
     return rc;
 }
 
-/* A FHIR file's records: its checkup results, then vital signs, then the rest. */
+/* A FHIR file's records: its checkup results (kept as sent), then vital
+ * signs, then the rest. */
 static int fhir_row(struct fhir_doc *d, size_t k, const struct import_meta *m, struct import_row *s,
                     struct buf *plain)
 {
-    if (k < d->checkup.nresults)
-        return checkup_row(&d->checkup, k, m, s, plain);
+    if (k < d->checkup.nresults) {
+        checkup_index(&d->checkup.results[k], m, s);
+        return fhir_checkup_render(plain, s->id, m, d->sent[k], &d->checkup.results[k]);
+    }
     k -= d->checkup.nresults;
     if (k < d->vitals.n)
         return measurement_row(&d->vitals, k, m, s, plain);

@@ -204,9 +204,49 @@ test('R4.3 a checkup as a 健診結果報告書 document Bundle: the Composition
     'the other person now has their own');
 });
 
+test('R4.2 R4.3 the 健診結果報告書 sample imported and exported again: every result whole as sent, the 問診 answers in their own section', async () => {
+  const me = await signupAndLogin(srv);
+  const sent = JSON.parse(fixture('eCheckupReport-Sample-01.json'));
+  await upload(me, JSON.stringify(sent), 'application/fhir+json');
+  const r = await call(srv, 'GET', '/api/v1/me/export/checkup/2020-04-04.json', { token: me.token });
+  assert.equal(r.status, 200, r.text);
+  const doc = r.body;
+  const item = (o) => o.code.coding.find((c) => c.system === 'urn:oid:1.2.392.200119.6.1005').code;
+  const byUrl = new Map(sent.entry.map((e) => [e.fullUrl, e.resource]));
+  const given = sent.entry.map((e) => e.resource).filter((o) => o.resourceType === 'Observation');
+  const got = new Map(doc.entry.map((e) => e.resource).filter((o) => o.resourceType === 'Observation').map((o) => [item(o), o]));
+  assert.equal(got.size, given.length);
+  // What the service says of a record (id, meta, its person, where it came from) is its own; the rest is the file's.
+  const clinical = ({ id, meta, subject, extension, derivedFrom, performer, contained, ...rest }) => rest;
+  for (const o of given) {
+    const back = got.get(item(o));
+    assert.deepEqual(clinical(back), clinical(o), `${item(o)} ${o.code.coding[0].display}`);
+    assert.deepEqual(back.meta.profile, o.meta.profile);
+    if (o.performer) {
+      const who = back.contained.find((c) => `#${c.id}` === back.performer[0].reference);
+      const { id, meta, ...person } = who;
+      const { id: sentId, meta: sentMeta, ...sentPerson } = byUrl.get(o.performer[0].reference);
+      assert.deepEqual(person, sentPerson, 'who performed it, contained whole (its own version left out: dom-4)');
+      assert.deepEqual(meta?.profile, sentMeta.profile);
+    }
+  }
+  assert.equal(got.get('9N056000000000011').component[0].valueString, 'ヘルニア、膀胱炎', '具体的な既往歴, free text');
+  assert.equal(got.get('9N061000000000011').component[0].valueString, '胃痛', '自覚症状所見');
+  const sections = doc.entry[0].resource.section.map((x) => [x.code.coding[0].code, x.entry.length]);
+  assert.deepEqual(sections, [['01011', 22], ['01012', 22]], 'as the IG\'s sample: 22 results, 22 問診 answers');
+  const sentSections = sent.entry[0].resource.section.map((x) => [x.code.coding[0].code, x.entry.length]);
+  assert.deepEqual(sections.map(([c]) => c), sentSections.map(([c]) => c));
+  for (const e of doc.entry) validateResource(e.resource);
+  for (const o of got.values()) validateResource(o, { profile: ig('JP_Observation_eCheckupGeneral') });
+});
+
 // The results of a day with the institution's ranges and flags, whoever holds them.
+// A CDA carries a quantity's value and UCUM code, not the unit text a FHIR
+// file showed beside it ("mg/dl"): results are compared by what both carry.
+const ucum = (q) => q && { value: q.value, system: q.system, code: q.code };
 const checkupOf = async (who) => (await everything(who)).entry.map((e) => e.resource)
-  .filter((o) => o.resourceType === 'Observation' && o.code.coding[0].system === 'urn:oid:1.2.392.200119.6.1005')
+  .filter((o) => o.resourceType === 'Observation' && o.code.coding.some((c) => c.system === 'urn:oid:1.2.392.200119.6.1005'))
+  .map((o) => ({ ...o, valueQuantity: ucum(o.valueQuantity), referenceRange: o.referenceRange?.map((r) => ({ low: ucum(r.low), high: ucum(r.high) })) }))
   .map((o) => [...essence(o), JSON.stringify(o.referenceRange ?? null), o.interpretation?.[0]?.coding?.[0]?.code].join('\t')).sort();
 
 test('R4.3 a checkup that came as FHIR (no CDA) as a 特定健診 CDA: valid against hc08 (xmllint); imported elsewhere as the same results, ranges and flags', async () => {
