@@ -190,8 +190,9 @@ int cda_write(const struct cda_header *h, json_object *const *results, size_t n,
         r[i].o = results[i];
         r[i].item = code ? tokutei_item_find(code) : NULL;
         if (!r[i].item) {
+            const char *named = code ? code : text_of(first_coding(results[i], "code"), "code");
             fault_set(fault, F_INTERNAL, NULL, "a result coded '%.40s' is not in the 特定健診 item table",
-                      code ? code : "");
+                      named ? named : "");
             goto out;
         }
         if (value_of(&r[i], fault))
