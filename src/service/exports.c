@@ -176,23 +176,41 @@ static const char *str_at(json_object *o, const char *k1, int i, const char *k2)
     return json_object_get_string(v);
 }
 
+/* The name of the coding the record is indexed by (a result kept as a file
+ * sent it may carry a hospital's code first), else of the first. */
+static const char *indexed_display(json_object *code, const struct record_row *r)
+{
+    json_object *codings;
+    if (!code || !json_object_object_get_ex(code, "coding", &codings) || !json_object_is_type(codings, json_type_array))
+        return NULL;
+    for (size_t i = 0; i < json_object_array_length(codings); i++) {
+        json_object *c = json_object_array_get_idx(codings, i), *s, *v, *d;
+        if (json_object_object_get_ex(c, "system", &s) && json_object_object_get_ex(c, "code", &v) &&
+            json_object_object_get_ex(c, "display", &d) && !strcmp(json_object_get_string(s), r->code_system) &&
+            !strcmp(json_object_get_string(v), r->code))
+            return json_object_get_string(d);
+    }
+    return str_at(code, "coding", 0, "display");
+}
+
 /* effective (or the start of the period), its end (a period's, else
- * empty), code system, code, name, value, unit, systolic, diastolic,
- * category, source, recorded at */
+ * empty), code system, code, name, value, unit (a quantity's), value
+ * system and value display (a coded value's: its code is the value),
+ * systolic, diastolic, category, source, recorded at */
 static int csv_row(struct buf *b, const struct record_row *r, json_object *o)
 {
     json_object *code = NULL, *v = NULL, *q = NULL, *comps = NULL;
     char recorded[32], sys[32] = "", dia[32] = "";
     clock_format_ms(r->recorded_at, recorded);
     json_object_object_get_ex(o, "code", &code);
-    const char *name = code ? str_at(code, "coding", 0, "display") : NULL;
-    const char *value = NULL, *unit = NULL;
+    const char *name = indexed_display(code, r), *value = NULL, *unit = NULL, *value_system = NULL, *value_display = NULL;
     if (json_object_object_get_ex(o, "valueQuantity", &q)) {
         value = json_object_object_get_ex(q, "value", &v) ? json_object_get_string(v) : NULL;
         unit = json_object_object_get_ex(q, "code", &v) ? json_object_get_string(v) : NULL;
     } else if (json_object_object_get_ex(o, "valueCodeableConcept", &q)) {
         value = str_at(q, "coding", 0, "code");
-        unit = str_at(q, "coding", 0, "display");
+        value_system = str_at(q, "coding", 0, "system");
+        value_display = str_at(q, "coding", 0, "display");
     } else if (json_object_object_get_ex(o, "valueString", &v)) {
         value = json_object_get_string(v);
     } else if (json_object_object_get_ex(o, "component", &comps)) {
@@ -214,7 +232,8 @@ static int csv_row(struct buf *b, const struct record_row *r, json_object *o)
         until = json_object_object_get_ex(period, "end", &end) ? json_object_get_string(end) : NULL;
     }
     return csv_field(b, when, 0) || csv_field(b, until, 0) || csv_field(b, r->code_system, 0) || csv_field(b, r->code, 0) ||
-           csv_field(b, name, 0) || csv_field(b, value, 0) || csv_field(b, unit, 0) || csv_field(b, sys, 0) ||
+           csv_field(b, name, 0) || csv_field(b, value, 0) || csv_field(b, unit, 0) || csv_field(b, value_system, 0) ||
+           csv_field(b, value_display, 0) || csv_field(b, sys, 0) ||
            csv_field(b, dia, 0) || csv_field(b, r->category, 0) || csv_field(b, r->source, 0) ||
            csv_field(b, recorded, 1);
 }
@@ -353,8 +372,8 @@ static int start(struct export *e, struct buf *b)
     char now[32];
     clock_format_ms(clock_now_ms(), now);
     if (e->format == EXPORT_CSV)
-        return buf_puts(b, "effective,effective_end,code_system,code,name,value,unit,systolic,diastolic,category,"
-                           "source,recorded_at\r\n");
+        return buf_puts(b, "effective,effective_end,code_system,code,name,value,unit,value_system,value_display,"
+                           "systolic,diastolic,category,source,recorded_at\r\n");
     if (e->format == EXPORT_CHECKUP)
         return checkup_head(e, b, now);
     /* The Patient is the person as the service knows them: an id (JP Core's

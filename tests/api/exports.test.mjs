@@ -55,11 +55,14 @@ test('R4.3 Patient/$everything is a Bundle of every current record; the CSV has 
     assert.equal(csv.status, 200);
     assert.match(csv.headers.get('content-type'), /text\/csv/);
     const lines = csv.text.trim().split('\r\n');
-    assert.equal(lines[0], 'effective,effective_end,code_system,code,name,value,unit,systolic,diastolic,category,source,recorded_at');
+    assert.equal(lines[0], 'effective,effective_end,code_system,code,name,value,unit,value_system,value_display,systolic,diastolic,category,source,recorded_at');
     assert.equal(lines.length, 1 + 6);
-    assert.ok(lines.some((l) => /,85354-9,.*,126,80,vital-signs,/.test(l)), lines.join('\n'));
+    assert.ok(lines.some((l) => /,85354-9,.*,mm\[Hg\],,,126,80,vital-signs,/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => /,29463-7,.*,61.5,kg,/.test(l)));
-    assert.ok(lines.some((l) => /^2026-10-15,,urn:oid:1.2.392.200119.6.1005,9N001000000000001,身長,158.2,cm,/.test(l)));
+    assert.ok(lines.some((l) => /^2026-10-15,,urn:oid:1.2.392.200119.6.1005,9N001000000000001,身長,158.2,cm,,,/.test(l)));
+    // A coded value: its code is the value, its system and display in their own columns (R4.3).
+    const sugar = lines.find((l) => l.includes(',1A020000000190111,'));
+    assert.match(sugar, /,1A020000000190111,[^,]*,[^,]+,,urn:oid:1\.2\.392\.200119\.6\.2\d+,[^,]*,,,laboratory,/, sugar);
     assert.equal(sql(srv.data, `SELECT group_concat(reason) FROM audit WHERE subject = '${me.personId}' AND action = 'disclosure.read'`),
       'export:fhir,export:csv');
 
