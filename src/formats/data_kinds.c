@@ -32,7 +32,8 @@ static const struct kind {
     [DK_STEPS] = {"steps", "歩数", "Steps", "Observation", "vital-signs", LOINC, {"55423-8"}},
     [DK_CHECKUP] = {"checkup", "健診結果（特定健診等）", "Checkup results", "Observation", NULL,
                     "urn:oid:" TOKUTEI_ITEM_OID, {NULL}},
-    [DK_MEDICATION] = {"medication", "服薬の記録（お薬手帳）", "Medication records", "MedicationDispense", NULL, NULL,
+    [DK_MEDICATION] = {"medication", "服薬の記録（お薬手帳。処方、アレルギー・副作用歴を含みます）",
+                       "Medication records (prescriptions, allergies and side effects included)", "MedicationDispense", NULL, NULL,
                        {NULL}},
     [DK_IMMUNIZATION] = {"immunization", "予防接種の記録", "Immunisation records", "Immunization", NULL, NULL, {NULL}},
     [DK_DOCUMENTS] = {"documents", "取り込んだファイルの原本（健診結果・お薬手帳・測定値をそのまま含みます）",
@@ -40,9 +41,11 @@ static const struct kind {
                       "DocumentReference", NULL, NULL, {NULL}},
 };
 
-/* A medication record is also a MedicationStatement (an OTC medicine) or
- * a MedicationRequest (a prescription). */
-static const char *const medication_types[] = {"MedicationDispense", "MedicationStatement", "MedicationRequest"};
+/* A medication record is also a MedicationStatement (an OTC medicine), a
+ * MedicationRequest (a prescription) or an AllergyIntolerance (the
+ * allergies and side effects an お薬手帳 carries for the pharmacist). */
+static const char *const medication_types[] = {"MedicationDispense", "MedicationStatement", "MedicationRequest",
+                                               "AllergyIntolerance"};
 
 /* A document holds whatever its format holds: only a purpose that provides
  * all of that may provide the file as it came. */

@@ -14,6 +14,7 @@ static const struct {
     const char *type, *names;
 } mandatory[] = {
     {"Observation", ",status,code,"},
+    {"AllergyIntolerance", ",patient,"},
     {"MedicationRequest", ",status,intent,medicationCodeableConcept,medicationReference,subject,"},
     {"MedicationDispense", ",status,medicationCodeableConcept,medicationReference,"},
     {"MedicationStatement", ",status,medicationCodeableConcept,medicationReference,subject,"},
@@ -28,6 +29,8 @@ static const struct {
 } summaries[] = {
     {"Observation", "implicitRules,identifier,basedOn,partOf,status,code,subject,focus,encounter,effective,issued,"
                     "performer,value,hasMember,derivedFrom,component"},
+    {"AllergyIntolerance", "implicitRules,identifier,clinicalStatus,verificationStatus,type,category,criticality,code,"
+                           "patient,asserter"},
     {"MedicationRequest", "implicitRules,status,intent,priority,doNotPerform,reported,medication,subject,authoredOn,"
                           "requester,performerType,instantiatesCanonical,instantiatesUri,basedOn,groupIdentifier"},
     {"MedicationDispense", "implicitRules,status,medication,subject,whenPrepared"},

@@ -192,15 +192,18 @@ static const struct other_kind {
     const char *type, *category, *subject_member, *from_member, *code_member, *name_system;
     const char *when[3];              /* dateTime members, the first present counts */
     const char *period;               /* or a Period member's start */
+    int stateless;                    /* no status element (an allergy's status is clinical, and optional) */
 } other_kinds[] = {
+    {"AllergyIntolerance", "allergy", "patient", NULL, "code", "urn:phr:allergy-text",
+     {"recordedDate", "onsetDateTime", NULL}, "onsetPeriod", 1},
     {"MedicationDispense", "medication", "subject", "supportingInformation", "medicationCodeableConcept", "urn:phr:drug-name",
-     {"whenHandedOver", "whenPrepared", NULL}, NULL},
+     {"whenHandedOver", "whenPrepared", NULL}, NULL, 0},
     {"MedicationRequest", "medication", "subject", "supportingInformation", "medicationCodeableConcept",
-     "urn:phr:drug-name", {"authoredOn", NULL, NULL}, NULL},
+     "urn:phr:drug-name", {"authoredOn", NULL, NULL}, NULL, 0},
     {"MedicationStatement", "medication", "subject", "derivedFrom", "medicationCodeableConcept", "urn:phr:drug-name",
-     {"effectiveDateTime", "dateAsserted", NULL}, "effectivePeriod"},
+     {"effectiveDateTime", "dateAsserted", NULL}, "effectivePeriod", 0},
     {"Immunization", "immunization", "patient", NULL, "vaccineCode", "urn:phr:vaccine-name",
-     {"occurrenceDateTime", "recorded", NULL}, NULL},
+     {"occurrenceDateTime", "recorded", NULL}, NULL, 0},
 };
 
 /* Resources that only give context to the records: counted, not stored. A
@@ -217,7 +220,7 @@ static int other_entry(struct reader *rd, json_object *o, size_t i, const struct
 {
     struct fault *fault = rd->fault;
     const char *status = json_get_str(o, "status");
-    if (!status || !*status)
+    if (!k->stateless && (!status || !*status))
         return fault_set(fault, F_MISSING, NULL, "entry %zu (%s): status is required", i, k->type);
     /* A medicine named by a Medication the resource contains stays so (a
      * compound names its ingredients, not one code); it is indexed by what
@@ -348,7 +351,7 @@ static int entry(struct reader *rd, json_object *res, size_t i)
             return 0;
         }
     return fault_set(rd->fault, F_NOT_SUPPORTED, NULL,
-                     "entry %zu: %.40s is not imported (Observation, MedicationRequest, "
+                     "entry %zu: %.40s is not imported (Observation, AllergyIntolerance, MedicationRequest, "
                      "MedicationDispense, MedicationStatement and Immunization are)",
                      i, t);
 }

@@ -17,6 +17,12 @@ static const char *category_display(int c)
 int import_common(struct buf *b, const char *id, const struct import_meta *m, int data_category, const char *source,
                   const char *profile)
 {
+    return import_common_as(b, id, m, data_category, source, profile, "subject");
+}
+
+int import_common_as(struct buf *b, const char *id, const struct import_meta *m, int data_category,
+                     const char *source, const char *profile, const char *subject_member)
+{
     char when[32];
     clock_format_ms(m->recorded_at, when);
     return buf_puts(b, ",\"id\":") || buf_json_str(b, id) ||
@@ -28,7 +34,7 @@ int import_common(struct buf *b, const char *id, const struct import_meta *m, in
                          "{\"system\":\"" PHR_SYS_SOURCE "\",\"code\":",
                       data_category, category_display(data_category)) ||
            buf_json_str(b, source ? source : m->source) ||
-           buf_puts(b, "}]},\"subject\":{\"reference\":\"Patient/") ||
+           buf_printf(b, "}]},\"%s\":{\"reference\":\"Patient/", subject_member) ||
            buf_json_escape(b, m->person_id, strlen(m->person_id)) ||
            buf_puts(b, "\"},\"extension\":[{\"url\":\"" PHR_EXT_PROVENANCE "\",\"extension\":["
                        "{\"url\":\"recordedBy\",\"valueString\":") ||

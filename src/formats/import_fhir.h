@@ -27,6 +27,10 @@ struct import_meta {
  * meta.profile; NULL for none. */
 int import_common(struct buf *b, const char *id, const struct import_meta *m, int data_category, const char *source,
                   const char *profile);
+/* The same naming the person in subject_member ("patient" for an
+ * AllergyIntolerance or an Immunization). */
+int import_common_as(struct buf *b, const char *id, const struct import_meta *m, int data_category,
+                     const char *source, const char *profile, const char *subject_member);
 
 /* The file's DocumentReference. type_json is the value of "type"; title
  * and the day (YYYY-MM-DD) describe it. */

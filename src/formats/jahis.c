@@ -1,17 +1,13 @@
 #include "formats/jahis.h"
 
-#include <errno.h>
-#include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "formats/fhirtime.h"
-#include "util/utf8.h"
+#include "formats/jahis_text.h"
 
 #define MAX_FIELDS 24
-#define JST_MIN (9 * 60)
 
 /* Appends one zeroed element to a growing array; NULL when out of memory
  * or past the line limit (nothing in a text has more elements than lines). */
@@ -46,62 +42,6 @@ struct reader {
     int patient;
 };
 
-/* The text as NUL-terminated UTF-8: as given if it is UTF-8 already (a BOM
- * dropped), else converted from Shift_JIS (CP932, as お薬手帳 QR codes
- * carry it). */
-static char *to_utf8(const char *data, size_t len, struct fault *fault)
-{
-    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
-        data += 3;
-        len -= 3;
-    }
-    if (memchr(data, '\0', len)) {
-        fault_set(fault, F_INVALID_VALUE, NULL, "the text holds a NUL byte: it is not a JAHIS お薬手帳 text");
-        return NULL;
-    }
-    if (utf8_valid(data, len)) {
-        char *s = malloc(len + 1);
-        if (!s) {
-            fault_set(fault, F_INTERNAL, NULL, "out of memory");
-            return NULL;
-        }
-        memcpy(s, data, len);
-        s[len] = '\0';
-        return s;
-    }
-    iconv_t cd = iconv_open("UTF-8", "CP932");
-    if (cd == (iconv_t)-1) {
-        fault_set(fault, F_INTERNAL, NULL, "Shift_JIS conversion is not available on this system");
-        return NULL;
-    }
-    size_t cap = len * 3 + 1, left = cap - 1, inleft = len;
-    char *s = malloc(cap), *in = (char *)data, *o = s;
-    if (!s) {
-        iconv_close(cd);
-        fault_set(fault, F_INTERNAL, NULL, "out of memory");
-        return NULL;
-    }
-    size_t rc = iconv(cd, &in, &inleft, &o, &left);
-    iconv_close(cd);
-    if (rc == (size_t)-1) {
-        free(s);
-        fault_set(fault, F_INVALID_VALUE, NULL, "byte %zu is neither UTF-8 nor Shift_JIS: the text cannot be read",
-                  len - inleft + 1);
-        return NULL;
-    }
-    *o = '\0';
-    return s;
-}
-
-int jahis_sniff(const char *data, size_t len)
-{
-    if (len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3)) {
-        data += 3;
-        len -= 3;
-    }
-    return len >= 7 && !memcmp(data, "JAHISTC", 7);
-}
-
 static int split(char *s, char **f, int max)
 {
     int n = 0;
@@ -115,47 +55,6 @@ static int split(char *s, char **f, int max)
         *c = '\0';
         s = c + 1;
     }
-}
-
-static int digits(const char *s, size_t n)
-{
-    return strlen(s) == n && strspn(s, "0123456789") == n;
-}
-
-/* YYYYMMDD, or a Japanese era date GYYMMDD (M, T, S, H, R). */
-static int date_of(const char *s, char out[11], int64_t *lo, int64_t *hi)
-{
-    static const char eras[] = "MTSHR";
-    static const int base[] = {1867, 1911, 1925, 1988, 2018};
-    int y, m, d;
-    if (digits(s, 8)) {
-        y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-        s += 4;
-    } else if (*s && strchr(eras, *s) && digits(s + 1, 6)) {
-        int yy = (s[1] - '0') * 10 + (s[2] - '0');
-        if (yy < 1)
-            return -1;
-        y = base[strchr(eras, *s) - eras] + yy;
-        s += 3;
-    } else {
-        return -1;
-    }
-    m = (s[0] - '0') * 10 + (s[1] - '0');
-    d = (s[2] - '0') * 10 + (s[3] - '0');
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (y < 1868 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
-        return -1;
-    snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);
-    return fhirtime_parse(out, FHIRTIME_DATETIME, JST_MIN, lo, hi);
-}
-
-static int decimal(const char *s)
-{
-    size_t n = strlen(s), ip = strspn(s, "0123456789");
-    if (ip == 0 || n > 10)
-        return 0;
-    return s[ip] == '\0' || (s[ip] == '.' && s[ip + 1] && strspn(s + ip + 1, "0123456789") == n - ip - 1);
 }
 
 static int bad(struct reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -222,6 +121,23 @@ static int note_push(struct reader *r, struct jahis_note **notes, size_t *n, con
     return 0;
 }
 
+/* 患者特記: 1 アレルギー歴, 2 副作用歴, 3 既往歴, 9 その他. */
+static int rec_remark(struct reader *r, char **f, int nf)
+{
+    struct jahis_remark *m;
+    PUSH(r->d->remarks, r->d->nremarks, m);
+    if (!m)
+        return nomem(r);
+    if (strlen(F(1)) != 1 || !strchr("1239", *F(1)))
+        return bad(r, "remark kind '%.8s' is not 1 (allergy), 2 (side effect), 3 (past illness) or 9", F(1));
+    m->kind = *F(1) - '0';
+    m->text = F(2);
+    r->d->unmapped += m->kind == JAHIS_PAST_ILLNESS || m->kind == JAHIS_OTHER_REMARK; /* kept in the original */
+    if (!*m->text)
+        return bad(r, "the remark's text is missing");
+    return creator_of(r, F(3), &m->creator);
+}
+
 static int rec_otc(struct reader *r, char **f, int nf)
 {
     struct jahis_otc *o;
@@ -233,9 +149,9 @@ static int rec_otc(struct reader *r, char **f, int nf)
     if (!*o->name)
         return bad(r, "the medicine's name is missing");
     int64_t slo = 0, shi = 0, elo = 0, ehi = 0;
-    if (*F(2) && date_of(F(2), o->start, &slo, &shi))
+    if (*F(2) && jahis_date(F(2), o->start, &slo, &shi))
         return bad(r, "start date '%.10s' is not YYYYMMDD or an era date such as R020406", F(2));
-    if (*F(3) && date_of(F(3), o->end, &elo, &ehi))
+    if (*F(3) && jahis_date(F(3), o->end, &elo, &ehi))
         return bad(r, "end date '%.10s' is not YYYYMMDD or an era date such as R020406", F(3));
     if (o->start[0] && o->end[0] && ehi < slo)
         return bad(r, "the end date comes before the start date");
@@ -281,7 +197,7 @@ static int rec_dispensing(struct reader *r, char **f, int nf)
         return nomem(r);
     r->cur = b;
     b->pharmacy = b->pharmacist = b->clinic = b->doctor = b->department = "";
-    if (date_of(F(1), b->date, &b->date_lo, &b->date_hi))
+    if (jahis_date(F(1), b->date, &b->date_lo, &b->date_hi))
         return bad(r, "dispensing date '%.10s' is not YYYYMMDD or an era date such as R020410", F(1));
     return creator_of(r, F(2), &b->creator);
 }
@@ -295,7 +211,7 @@ static int rec_drug(struct reader *r, char **f, int nf)
         return -1;
     if (!*F(2))
         return bad(r, "the medicine's name is missing");
-    if (!decimal(F(3)))
+    if (!jahis_decimal(F(3)))
         return bad(r, "dose '%.12s' is not a number", F(3));
     if (strlen(F(5)) != 1 || !strchr(types, *F(5)))
         return bad(r, "drug code type '%.8s' is not 1 (none), 2 (レセプト電算), 3 (厚労省), 4 (YJ) or 6 (HOT)", F(5));
@@ -343,7 +259,7 @@ static int rec_usage(struct reader *r, char **f, int nf)
         return bad(r, "dosage form code '%.8s' is not one of 1–7, 9, 10", F(5));
     if (r->d->output_category == 1 && form != 9 && form != 10 && !*F(2))
         return bad(r, "the usage (用法名称) is missing");
-    if (*F(3) && !decimal(F(3)))
+    if (*F(3) && !jahis_decimal(F(3)))
         return bad(r, "amount '%.12s' is not a number", F(3));
     if (*F(6) && strcmp(F(6), "1") && !*F(7))
         return bad(r, "the usage code is missing although its code type is %.4s", F(6));
@@ -401,7 +317,7 @@ static int record(struct reader *r, char *s)
             return bad(r, "sex '%.8s' is not 1 or 2", F(2));
         char day[11];
         int64_t lo, hi;
-        if (date_of(F(3), day, &lo, &hi))
+        if (jahis_date(F(3), day, &lo, &hi))
             return bad(r, "birth date '%.10s' is not YYYYMMDD or an era date such as S330303", F(3));
         return 0;
     case 3:
@@ -410,7 +326,9 @@ static int record(struct reader *r, char *s)
         return rec_otc_ingredient(r, f, nf);
     case 5:
         return block_done(r) || rec_dispensing(r, f, nf);
-    case 2: case 4: case 701:
+    case 2:
+        return r->cur ? bad(r, "the patient's remarks come before the dispensings") : rec_remark(r, f, nf);
+    case 4: case 701:
         r->d->unmapped++;
         return 0;
     }
@@ -462,7 +380,7 @@ static int control(struct reader *r, char *s, struct part *p)
     r->rec = "911";
     if (p->total)
         return bad(r, "a second split control record in one part");
-    if (nf < 4 || !digits(f[1], 14))
+    if (nf < 4 || !jahis_digits(f[1], 14))
         return bad(r, "the data id is not 14 digits");
     char *e1, *e2;
     p->total = strtol(f[2], &e1, 10);
@@ -597,7 +515,7 @@ int jahis_read(const char *data, size_t len, struct jahis_doc *out, struct fault
     memset(out, 0, sizeof *out);
     if (len > JAHIS_MAX_BYTES)
         return fault_set(fault, F_TOO_LARGE, NULL, "the text is larger than %d bytes", JAHIS_MAX_BYTES);
-    if (!(out->text = to_utf8(data, len, fault)))
+    if (!(out->text = jahis_utf8(data, len, fault)))
         return -1;
     struct line *lines = NULL;
     size_t nlines = 0, no = 0;
@@ -630,52 +548,6 @@ out:
     return rc;
 }
 
-int jahis_to_shift_jis(const char *text, size_t len, struct buf *out)
-{
-    iconv_t cd = iconv_open("CP932//TRANSLIT", "UTF-8");
-    if (cd == (iconv_t)-1)
-        return -1;
-    char *in = (char *)text, chunk[4096];
-    size_t left = len;
-    int rc = 0;
-    while (left && !rc) {
-        char *o = chunk;
-        size_t room = sizeof chunk;
-        size_t r = iconv(cd, &in, &left, &o, &room);
-        rc = buf_append(out, chunk, sizeof chunk - room);
-        if (r == (size_t)-1 && errno == EILSEQ && !rc) {
-            /* Not even transliterable: one '?' for the character. */
-            rc = buf_append(out, "?", 1);
-            size_t skip = 1;
-            while (skip < left && ((unsigned char)in[skip] & 0xC0) == 0x80)
-                skip++;
-            in += skip;
-            left -= skip;
-        } else if (r == (size_t)-1 && errno != E2BIG) {
-            rc = -1;
-        }
-    }
-    iconv_close(cd);
-    return rc;
-}
-
-char *jahis_patient_line(const char *data, size_t len)
-{
-    struct fault fault;
-    char *text = len <= JAHIS_MAX_BYTES ? to_utf8(data, len, &fault) : NULL, *line = NULL;
-    for (char *s = text; s && *s;) {
-        size_t n = strcspn(s, "\r\n");
-        if (n > 2 && !strncmp(s, "1,", 2)) {
-            line = strndup(s, n);
-            break;
-        }
-        s += n;
-        s += strspn(s, "\r\n");
-    }
-    free(text);
-    return line;
-}
-
 void jahis_doc_free(struct jahis_doc *d)
 {
     for (size_t i = 0; i < d->ndispensings; i++) {
@@ -688,6 +560,7 @@ void jahis_doc_free(struct jahis_doc *d)
     }
     for (size_t i = 0; i < d->notc; i++)
         free(d->otc[i].ingredients);
+    free(d->remarks);
     free(d->dispensings);
     free(d->otc);
     free(d->text);

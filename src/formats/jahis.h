@@ -4,8 +4,8 @@
  * MS-DOS end-of-file mark; the parts of data split over several QR codes
  * (record 911) are joined when all of them are given together.
  *
- * Records the service does not map (patient remarks 2, notebook memos 4,
- * the pharmacist in charge 701) are counted; the original text keeps them.
+ * Records the service does not map (notebook memos 4, the pharmacist in
+ * charge 701) are counted; the original text keeps them.
  * No I/O; every pointer in the result points into its own copy of the text. */
 #ifndef PHR_JAHIS_H
 #define PHR_JAHIS_H
@@ -58,6 +58,14 @@ struct jahis_dispensing {
     size_t nnotes;
 };
 
+/* 患者特記 (record 2): what the person's pharmacist must know. */
+enum { JAHIS_ALLERGY = 1, JAHIS_SIDE_EFFECT = 2, JAHIS_PAST_ILLNESS = 3, JAHIS_OTHER_REMARK = 9 };
+struct jahis_remark {
+    int kind;                     /* JAHIS_ALLERGY … */
+    const char *text;
+    int creator;
+};
+
 /* 要指導医薬品・一般用医薬品 (record 3, its ingredients 31). */
 struct jahis_otc {
     int seq;
@@ -76,6 +84,8 @@ struct jahis_doc {
     size_t ndispensings;
     struct jahis_otc *otc;
     size_t notc;
+    struct jahis_remark *remarks;
+    size_t nremarks;
     size_t parts;                 /* QR parts joined (1 if not split) */
     size_t unmapped;              /* records kept in the original only */
     char *text;                   /* owned: the UTF-8 copy the pointers point into */

@@ -175,6 +175,22 @@ static int otc(struct buf *b, json_object *r, int seq)
     return e;
 }
 
+/* 患者特記 (record 2) of an AllergyIntolerance: 1 アレルギー歴, 2 副作用歴
+ * (an intolerance); the text is what the allergy is called. */
+static int remark(struct buf *b, json_object *r)
+{
+    const char *t = json_get_str(r, "resourceType"), *type = json_get_str(r, "type");
+    if (!t || strcmp(t, "AllergyIntolerance"))
+        return 0;
+    json_object *code = at(r, "code");
+    const char *text = json_get_str(code, "text") ? json_get_str(code, "text")
+                                                  : json_get_str(idx(at(code, "coding"), 0), "display");
+    if (!text || !*text)
+        return 0; /* a coded allergy without a name: the notebook has no code for it */
+    return buf_printf(b, "2,%d,", type && !strcmp(type, "intolerance") ? 2 : 1) || field(b, text) ||
+           buf_printf(b, ",%d\r\n", creator_of(r));
+}
+
 int jahis_write(json_object *const *resources, size_t n, const char *patient_line, struct buf *out)
 {
     struct dispense *d = calloc(n ? n : 1, sizeof *d);
@@ -182,6 +198,10 @@ int jahis_write(json_object *const *resources, size_t n, const char *patient_lin
         return -1;
     size_t nd = 0;
     int e = buf_puts(out, "JAHISTC08,2\r\n") || buf_puts(out, patient_line) || buf_puts(out, "\r\n");
+    /* The allergies and side effects first (record 2), as the notebook
+     * shows them to the pharmacist before any medicine. */
+    for (size_t i = 0; !e && i < n; i++)
+        e = remark(out, resources[i]);
     int seq = 0;
     for (size_t i = 0; !e && i < n; i++) {
         const char *t = json_get_str(resources[i], "resourceType");

@@ -2,7 +2,8 @@
  * to a pharmacy or clinic) written from the medication the service holds
  * (R4.3): MedicationDispense records grouped into dispensings by day and
  * pharmacy, newest first, each medicine with its usage and notes; OTC
- * MedicationStatements as records 3 and 31. The patient record comes from
+ * MedicationStatements as records 3 and 31; AllergyIntolerances as the
+ * patient's remarks (record 2: allergy, or side effect for an intolerance). The patient record comes from
  * the caller (the service keeps no names). CRLF line ends, UTF-8; the
  * caller converts to Shift_JIS if asked. */
 #ifndef PHR_JAHIS_WRITE_H
@@ -13,8 +14,8 @@
 
 #include "util/buf.h"
 
-/* resources: MedicationDispense and MedicationStatement resources (others
- * are ignored); patient_line: a record 1 ("1,氏名,性別,生年月日,…").
+/* resources: MedicationDispense, MedicationStatement and AllergyIntolerance
+ * resources (others are ignored); patient_line: a record 1 ("1,氏名,性別,生年月日,…").
  * 0, or -1 out of memory. */
 int jahis_write(json_object *const *resources, size_t n, const char *patient_line, struct buf *out);
 

@@ -154,6 +154,28 @@ int medication_statement(struct buf *b, const char *id, const struct import_meta
            buf_json_escape(b, m->document_id, strlen(m->document_id)) || buf_puts(b, "\"}]}");
 }
 
+int medication_remark_kept(const struct jahis_remark *r)
+{
+    return r->kind == JAHIS_ALLERGY || r->kind == JAHIS_SIDE_EFFECT;
+}
+
+int medication_remark(struct buf *b, const char *id, const struct import_meta *m, const struct jahis_remark *r,
+                      const char *day)
+{
+    /* JAHIS does not say whether it still holds: a remark the notebook
+     * carries is taken as current (FHIR's ait-1 wants a clinical status). */
+    return buf_puts(b, "{\"resourceType\":\"AllergyIntolerance\"") ||
+           import_common_as(b, id, m, medication_data_category(r->creator), medication_source(r->creator, m->source),
+                            "http://jpfhir.jp/fhir/core/StructureDefinition/JP_AllergyIntolerance", "patient") ||
+           buf_printf(b, ",\"clinicalStatus\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/"
+                         "allergyintolerance-clinical\",\"code\":\"active\"}]},\"type\":\"%s\",\"code\":{\"text\":",
+                      r->kind == JAHIS_ALLERGY ? "allergy" : "intolerance") ||
+           buf_json_str(b, r->text) || buf_printf(b, "},\"recordedDate\":\"%s\",\"note\":[{\"text\":\"%s\"}]", day,
+                                                 r->kind == JAHIS_ALLERGY ? "アレルギー歴（お薬手帳）"
+                                                                          : "副作用歴（お薬手帳）") ||
+           buf_puts(b, "}");
+}
+
 int medication_document(struct buf *b, const struct import_meta *m, const struct jahis_doc *doc, const char *day,
                         size_t bytes)
 {

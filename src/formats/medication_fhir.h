@@ -20,6 +20,14 @@ const char *medication_source(int creator, const char *file_source);
 int medication_dispense(struct buf *b, const char *id, const struct import_meta *m,
                         const struct jahis_dispensing *d, const struct jahis_drug *g);
 int medication_statement(struct buf *b, const char *id, const struct import_meta *m, const struct jahis_otc *o);
+/* A 患者特記 of kind allergy or side effect (record 2), as a JP Core
+ * AllergyIntolerance (type allergy or intolerance; the text as its code's
+ * text, as the notebook gives no code). */
+/* 1 for the remarks kept as records; a past illness or another remark
+ * stays in the original text only. */
+int medication_remark_kept(const struct jahis_remark *r);
+int medication_remark(struct buf *b, const char *id, const struct import_meta *m, const struct jahis_remark *r,
+                      const char *day);
 int medication_document(struct buf *b, const struct import_meta *m, const struct jahis_doc *doc, const char *day,
                         size_t bytes);
 

@@ -313,8 +313,8 @@ static const struct {
 } params[] = {
     {"patient", P_PATIENT, NULL, NULL, 0, ANY},
     {"subject", P_PATIENT, NULL, NULL, 0, ANY},
-    {"code", P_CODE, ",Observation,MedicationRequest,MedicationDispense,MedicationStatement,Immunization,", ",not,text,", 1,
-     ANY},
+    {"code", P_CODE, ",Observation,AllergyIntolerance,MedicationRequest,MedicationDispense,MedicationStatement,Immunization,",
+     ",not,text,", 1, ANY},
     {"category", P_CATEGORY, ",Observation,", ",not,", 1, ANY},
     {"_id", P_ID, NULL, ",not,", 1, ANY},
     {"identifier", P_IDENTIFIER, ",Observation,", ",not,", 1, ANY},
@@ -394,8 +394,8 @@ static int one_param(struct search_params *out, size_t which, const char *k, con
         if (type_param(v, cx, out))
             return fault_set(fault, F_BAD_REQUEST, k, "_type must list types served here, comma-separated: %s%s",
                              cx->everything ? "Patient, " : "",
-                             "Observation, MedicationRequest, MedicationDispense, MedicationStatement, Immunization, "
-                             "DocumentReference");
+                             "Observation, AllergyIntolerance, MedicationRequest, MedicationDispense, "
+                             "MedicationStatement, Immunization, DocumentReference");
         return 0;
     case P_COUNT:
         /* More than a page holds is a wish, not an error (R4 3.1.1.5.7): clamped. */

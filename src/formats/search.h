@@ -22,7 +22,8 @@ struct search_arg {
 
 /* The record types a search may name (_type), ",A,B,". */
 #define SEARCH_RECORD_TYPES \
-    ",Observation,MedicationRequest,MedicationDispense,MedicationStatement,Immunization,DocumentReference,"
+    ",Observation,AllergyIntolerance,MedicationRequest,MedicationDispense,MedicationStatement,Immunization," \
+    "DocumentReference,"
 
 struct search_context {
     const char *type;            /* the resource type searched; NULL: every record type (_type narrows) */

@@ -102,6 +102,7 @@ static const struct route routes[] = {
     {"POST", "/fhir/", P | R, ACT_RECORD_CREATE, BODY_FHIR, route_fhir_bundle, "Observation", 0},
     {"PUT", "/fhir/Observation/{id}", P, ACT_RECORD_UPDATE, BODY_FHIR, route_fhir_update, "Observation", 0},
     {"PUT", "/fhir/Observation", P, ACT_RECORD_UPDATE, BODY_FHIR, route_fhir_conditional_update, "Observation", 0},
+    RECORD_READS("AllergyIntolerance"),
     RECORD_READS("MedicationRequest"),
     RECORD_READS("MedicationDispense"),
     RECORD_READS("MedicationStatement"),

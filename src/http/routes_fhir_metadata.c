@@ -95,6 +95,12 @@ void route_fhir_metadata(struct request *r)
                 "{\"name\":\"combo-code-value-quantity\",\"definition\":\"http://hl7.org/fhir/SearchParameter/"
                 "Observation-combo-code-value-quantity\",\"type\":\"composite\"},"
                 PAGING "]},"
+                "{\"type\":\"AllergyIntolerance\",\"conditionalRead\":\"full-support\",\"supportedProfile\":[\"http://jpfhir.jp/"
+                "fhir/core/StructureDefinition/JP_AllergyIntolerance\"],\"documentation\":\"Allergies and side effects, from "
+                "imported お薬手帳 texts (患者特記) and FHIR files.\",\"interaction\":[{\"code\":\"read\"},{\"code\":\"vread\"},"
+                "{\"code\":\"history-instance\"},{\"code\":\"search-type\"}],\"searchInclude\":[\"AllergyIntolerance:patient\"],"
+                "\"searchRevInclude\":[\"Provenance:target\"],\"searchParam\":[" PATIENT_PARAM "," CODE_PARAM "," DATE_PARAM
+                "," PAGING "]},"
                 "{\"type\":\"MedicationRequest\",\"conditionalRead\":\"full-support\",\"supportedProfile\":[\"http://jpfhir.jp/fhir/core/"
                 "StructureDefinition/JP_MedicationRequest\"],\"documentation\":\"Prescriptions, from imported FHIR files "
                 "(JP Core, the ePrescription IG; POST /api/v1/imports).\",\"interaction\":[{\"code\":\"read\"},"

@@ -142,6 +142,7 @@ static const struct {
 } type_words[] = {
     {"*", "あなたのすべての記録", "all your records"},
     {"Observation", "測定値と健診の結果（血圧・体重・検査値など）", "measurements and checkup results (blood pressure, weight, tests)"},
+    {"AllergyIntolerance", "アレルギー・副作用歴", "your allergies and side effects"},
     {"MedicationRequest", "処方の記録", "medicines prescribed to you"},
     {"MedicationDispense", "調剤された薬の記録", "medicines dispensed to you"},
     {"MedicationStatement", "服薬の記録", "medicines you take"},

@@ -25,9 +25,9 @@
 
 #define KEEP_MS (24 * 3600 * 1000LL)
 
-const char *const bulk_types[BULK_NTYPES] = {"Patient",           "Observation",         "MedicationRequest",
-                                             "MedicationDispense", "MedicationStatement", "Immunization",
-                                             "DocumentReference"};
+const char *const bulk_types[BULK_NTYPES] = {"Patient",           "Observation",         "AllergyIntolerance",
+                                             "MedicationRequest",  "MedicationDispense",  "MedicationStatement",
+                                             "Immunization",       "DocumentReference"};
 struct bulk_job {
     struct job job;
     const struct actor *a;
@@ -63,8 +63,9 @@ static int parse_types(const char *list, const char *scope, char *out, size_t ca
             i++;
         if (i == BULK_NTYPES)
             return fault_set(fault, F_UNSUPPORTED_PARAMETER, "_type",
-                             "_type '%.*s' is not exported; types: Patient, Observation, MedicationRequest, "
-                             "MedicationDispense, MedicationStatement, Immunization, DocumentReference",
+                             "_type '%.*s' is not exported; types: Patient, Observation, AllergyIntolerance, "
+                             "MedicationRequest, MedicationDispense, MedicationStatement, Immunization, "
+                             "DocumentReference",
                              (int)(n > 40 ? 40 : n), p);
         if (!scopes_allow(scope, bulk_types[i], 'r'))
             return fault_set(fault, F_SCOPE_INSUFFICIENT, "_type", "the token's scopes (%s) do not allow reading %s",

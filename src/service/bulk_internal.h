@@ -10,7 +10,7 @@
 #define PERSONS_PAGE 100
 /* What is exported, Patient first: a client resolves the other files'
  * references with it. */
-#define BULK_NTYPES 7
+#define BULK_NTYPES 8
 extern const char *const bulk_types[BULK_NTYPES];
 
 struct found {

@@ -26,7 +26,7 @@ static int collect_medication(void *arg, const struct record_row *r)
 {
     struct export *e = arg;
     int med = !strcmp(r->resource_type, "MedicationDispense") || !strcmp(r->resource_type, "MedicationStatement") ||
-              !strcmp(r->resource_type, "MedicationRequest");
+              !strcmp(r->resource_type, "MedicationRequest") || !strcmp(r->resource_type, "AllergyIntolerance");
     int text = !strcmp(r->resource_type, "DocumentReference") && !strcmp(r->code, "jahis-tc") &&
                r->recorded_at >= e->patient_at;
     if (!r->current || (!med && !text))

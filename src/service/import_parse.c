@@ -123,6 +123,8 @@ size_t import_records(const struct parsed *p)
         size_t n = p->j.notc;
         for (size_t i = 0; i < p->j.ndispensings; i++)
             n += p->j.dispensings[i].ndrugs;
+        for (size_t i = 0; i < p->j.nremarks; i++)
+            n += medication_remark_kept(&p->j.remarks[i]);
         return n;
     }
     case FORMAT_KEPT:
@@ -224,7 +226,8 @@ static int fhir_row(struct fhir_doc *d, size_t k, const struct import_meta *m, s
     return fhir_other_render(plain, s->id, m, o);
 }
 
-/* An お薬手帳 text's records: each medicine of each dispensing, then the OTC medicines. */
+/* An お薬手帳 text's records: each medicine of each dispensing, the OTC
+ * medicines, then the allergies and side effects (患者特記). */
 static int jahis_row(const struct parsed *p, size_t k, const struct import_meta *m, struct import_row *s,
                      struct buf *plain)
 {
@@ -242,6 +245,21 @@ static int jahis_row(const struct parsed *p, size_t k, const struct import_meta 
                                  .hi = b->date_hi};
         id_uuid7(s->id);
         return medication_dispense(plain, s->id, m, b, g);
+    }
+    if (k >= p->j.notc) {
+        k -= p->j.notc;
+        for (size_t i = 0; i < p->j.nremarks; i++)
+            if (medication_remark_kept(&p->j.remarks[i]) && !k--) {
+                const struct jahis_remark *r = &p->j.remarks[i];
+                *s = (struct import_row){.type = "AllergyIntolerance", .code_system = "urn:phr:allergy-text",
+                                         .code = r->text, .category = "allergy",
+                                         .source = medication_source(r->creator, m->source),
+                                         .data_category = medication_data_category(r->creator), .lo = p->lo,
+                                         .hi = p->hi};
+                id_uuid7(s->id);
+                return medication_remark(plain, s->id, m, r, p->day);
+            }
+        return -1;
     }
     const struct jahis_otc *o = &p->j.otc[k];
     *s = (struct import_row){.type = "MedicationStatement",
@@ -281,23 +299,30 @@ int import_summary(const struct parsed *p, struct buf *out)
                           p->c.nresults, p->c.skipped);
     case FORMAT_FHIR: {
         const struct fhir_doc *d = &p->fd;
-        size_t meds = 0;
-        for (size_t i = 0; i < d->nothers; i++)
-            meds += strcmp(d->others[i].type, "Immunization") != 0;
+        size_t meds = 0, allergies = 0;
+        for (size_t i = 0; i < d->nothers; i++) {
+            meds += !strcmp(d->others[i].category, "medication");
+            allergies += !strcmp(d->others[i].category, "allergy");
+        }
         return (d->checkup.nresults && buf_printf(out, "\"checkup_date\":\"%s\",", d->checkup.date)) ||
                buf_printf(out, "\"observations\":%zu,\"checkup_results\":%zu,\"vital_signs\":%zu,"
-                               "\"medications\":%zu,\"immunizations\":%zu,\"skipped\":%zu",
-                          d->checkup.nresults + d->vitals.n, d->checkup.nresults, d->vitals.n, meds,
-                          d->nothers - meds, d->skipped + d->checkup.skipped);
+                               "\"medications\":%zu,\"allergies\":%zu,\"immunizations\":%zu,\"skipped\":%zu",
+                          d->checkup.nresults + d->vitals.n, d->checkup.nresults, d->vitals.n, meds, allergies,
+                          d->nothers - meds - allergies, d->skipped + d->checkup.skipped);
     }
     case FORMAT_CSV:
     case FORMAT_OMH:
         return buf_printf(out, "\"rows\":%zu,\"vital_signs\":%zu,\"skipped\":%zu", p->csv.rows, p->csv.n,
                           p->csv.skipped);
-    case FORMAT_JAHIS:
-        return buf_printf(out, "\"dispensings\":%zu,\"medications\":%zu,\"otc\":%zu,\"parts\":%zu,"
-                               "\"unmapped_records\":%zu",
-                          p->j.ndispensings, import_records(p) - p->j.notc, p->j.notc, p->j.parts, p->j.unmapped);
+    case FORMAT_JAHIS: {
+        size_t allergies = 0;
+        for (size_t i = 0; i < p->j.nremarks; i++)
+            allergies += medication_remark_kept(&p->j.remarks[i]);
+        return buf_printf(out, "\"dispensings\":%zu,\"medications\":%zu,\"otc\":%zu,\"allergies\":%zu,"
+                               "\"parts\":%zu,\"unmapped_records\":%zu",
+                          p->j.ndispensings, import_records(p) - p->j.notc - allergies, p->j.notc, allergies,
+                          p->j.parts, p->j.unmapped);
+    }
     case FORMAT_KEPT:
         break;
     }

@@ -87,7 +87,7 @@ test('R4.3 $everything refuses what it cannot apply, with the parameter named; o
   const bad = await get(`/fhir/Patient/${me.personId}/$everything?_type=Condition`);
   assert.equal(bad.status, 400, bad.text);
   assert.deepEqual(bad.body.issue[0].expression, ['_type']);
-  assert.match(bad.body.issue[0].diagnostics, /Observation, MedicationRequest, MedicationDispense/);
+  assert.match(bad.body.issue[0].diagnostics, /Observation, AllergyIntolerance, MedicationRequest, MedicationDispense/);
   const strict = await get(`/fhir/Patient/${me.personId}/$everything?code=x`, me, { prefer: 'handling=strict' });
   assert.equal(strict.status, 400, strict.text);
   assert.deepEqual(strict.body.issue[0].expression, ['code']);

@@ -256,8 +256,8 @@ test('R1.2 the CapabilityStatement states what is served', async () => {
   assert.deepEqual(obs.searchParam.map((s) => s.name).sort(), ['_count', '_elements', '_id', '_lastUpdated', '_sort', '_summary', '_total', 'category', 'code', 'combo-code-value-quantity', 'component-code',
     'component-code-value-quantity', 'component-value-quantity', 'date', 'identifier', 'patient', 'value-quantity']);
   assert.deepEqual(r.body.rest[0].resource.map((x) => x.type),
-    ['Observation', 'MedicationRequest', 'MedicationDispense', 'MedicationStatement', 'Immunization', 'DocumentReference', 'Binary', 'Consent', 'Provenance', 'AuditEvent', 'Group', 'Patient']);
-  for (const type of ['MedicationRequest', 'MedicationDispense', 'MedicationStatement', 'Immunization']) {
+    ['Observation', 'AllergyIntolerance', 'MedicationRequest', 'MedicationDispense', 'MedicationStatement', 'Immunization', 'DocumentReference', 'Binary', 'Consent', 'Provenance', 'AuditEvent', 'Group', 'Patient']);
+  for (const type of ['AllergyIntolerance', 'MedicationRequest', 'MedicationDispense', 'MedicationStatement', 'Immunization']) {
     const med = r.body.rest[0].resource.find((x) => x.type === type);
     assert.deepEqual(med.interaction.map((i) => i.code).sort(), ['history-instance', 'read', 'search-type', 'vread'], 'imported, never written one by one');
     assert.deepEqual(med.searchParam.map((s) => s.name).sort(), ['_count', '_elements', '_id', '_lastUpdated', '_sort', '_summary', '_total', 'code', 'date', 'patient']);

@@ -109,6 +109,30 @@ test('R4.2 R1.1 a text from the person (output category 2): OTC medicines as Med
   assert.deepEqual(otc.note.map((x) => x.text), ['成分: イブプロフェン', '成分: アセトアミノフェン']);
 });
 
+test('R4.2 R4.3 the patient\'s allergies and side effects (患者特記, record 2) become AllergyIntolerance records and leave again in the text', async () => {
+  const me = await signupAndLogin(srv);
+  const text = sample('tc-output-category-2-full.txt');
+  assert.match(text, /^2,1,乳製品,1$/m);
+  const r = await upload(me, text);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.allergies, 2);
+  const found = await search(me, 'AllergyIntolerance');
+  assert.deepEqual(found.map((a) => [a.type, a.code.text]).sort(), [['allergy', '乳製品'], ['intolerance', 'セフェム系（発熱）']]);
+  for (const a of found) {
+    assert.equal(a.patient.reference, `Patient/${me.personId}`);
+    assert.equal(a.subject, undefined, 'an AllergyIntolerance names its patient as patient');
+    assert.deepEqual(a.meta.profile, ['http://jpfhir.jp/fhir/core/StructureDefinition/JP_AllergyIntolerance']);
+    assert.equal(a.clinicalStatus.coding[0].code, 'active');
+    assert.equal(a.meta.tag[0].code, '1', 'R1.1: recorded by a pharmacist (creator 1), handed over by the person');
+  }
+  assert.equal((await search(me, 'AllergyIntolerance', '?code=乳製品')).length, 1, 'found by what it is');
+  const out = await fetch(`${srv.url}/api/v1/me/export/okusuri.txt`, { headers: { authorization: `Bearer ${me.token}` } });
+  const written = await out.text();
+  assert.match(written, /^JAHISTC08,2\r\n1,[^\r]*\r\n2,1,乳製品,1\r\n2,2,セフェム系（発熱）,1\r\n/, 'right after the patient, as the notebook shows them');
+  const other = await signupAndLogin(srv);
+  assert.equal((await upload(other, written)).body.allergies, 2, 'read back elsewhere: the same allergies');
+});
+
 const PART2 = [
   'JAHISTC08,1',
   '1,山田 太郎,1,19800101,105-0004,東京都港区新橋1-2-3,03-1234-5678,090-9999-8888,A+,52.3,ヤマダ タロウ',

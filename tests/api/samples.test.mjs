@@ -14,7 +14,7 @@ const samples = folders.flatMap((f) => readdirSync(new URL(`../fixtures/${f}`, i
   .concat([{ name: 'eCheckupReport-Sample-01.json', path: new URL('../fixtures/eCheckupReport-Sample-01.json', import.meta.url) }]);
 
 const NOT_A_RECORD = /nothing to import: the file \(\w+\) holds no record/;
-const NOT_IMPORTED = /entry \d+: \w+ is not imported \(Observation, MedicationRequest, MedicationDispense, MedicationStatement and Immunization are\)/;
+const NOT_IMPORTED = /entry \d+: \w+ is not imported \(Observation, AllergyIntolerance, MedicationRequest, MedicationDispense, MedicationStatement and Immunization are\)/;
 const NOT_KEPT = /entry 0: the Observation .* is neither a 特定健診 item .* nor a vital sign this service keeps/;
 const vital = { records: 1, vital_signs: 1 };
 const medication = { records: 1, medications: 1 };
@@ -28,6 +28,7 @@ const outcomes = [
   // 呼吸数 (MEDIS 31001369), a physical finding and a smoking index: kinds the service does not keep.
   [/^Observation-jp-observation-(vitalsigns|physicalexam|socialhistory)-/, NOT_KEPT],
   [/^Immunization-/, { records: 1, immunizations: 1 }],
+  [/^AllergyIntolerance-/, { records: 1, allergies: 1 }],
   // A dispense whose medicine is a contained Medication without a code (an injection, a compound) is kept as such.
   [/^MedicationDispense-meddisp008\.json$/, /when it happened is missing or not a FHIR dateTime \(whenHandedOver/],
   [/^MedicationDispense-/, medication],
@@ -47,7 +48,7 @@ const outcomes = [
   // Resources that give context only: alone they hold no record.
   // A lab's DiagnosticReport, its order and specimen are context too: a report's results are imported as their codes allow.
   [/^(Patient|Practitioner|PractitionerRole|Organization|Location|Encounter|Coverage|Medication|OperationOutcome|DiagnosticReport|Specimen)-/, NOT_A_RECORD],
-  [/^(AllergyIntolerance|Condition|Endpoint|FamilyMemberHistory|ImagingStudy|Media|MedicationAdministration|Procedure|CapabilityStatement|TestScript)-/, NOT_IMPORTED],
+  [/^(Condition|Endpoint|FamilyMemberHistory|ImagingStudy|Media|MedicationAdministration|Procedure|CapabilityStatement|TestScript)-/, NOT_IMPORTED],
   // Bundles: a searchset is imported like a collection; batches and responses hold requests, not records.
   [/^Bundle-bundle-(request|response)/, /the Bundle's type must be document, collection, searchset or transaction, not (batch|batch-response|transaction-response)/],
   [/^Bundle-bundle-search-warning\.json$/, NOT_A_RECORD],

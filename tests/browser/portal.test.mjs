@@ -386,6 +386,9 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   // An earlier year's 健診結果報告書, with the institution's reference ranges and flags.
   const report2020 = readFileSync(fixture('eCheckupReport-Sample-01.json'));
   assert.equal((await call(srv, 'POST', '/api/v1/imports', { token, body: report2020, headers: { 'content-type': 'application/fhir+json' } })).status, 201);
+  // A notebook the person keeps, with their allergies and a side effect (患者特記).
+  const mine = readFileSync(fixture('jahis/tc-output-category-2-full.txt'));
+  assert.equal((await call(srv, 'POST', '/api/v1/imports', { token, body: mine, headers: { 'content-type': 'text/plain' } })).status, 201);
   await page.goto(srv.url + '/#/home');
   await page.waitForSelector('#medication');
   const glucoseValues = () => page.locator('#glucose-table tbody td:nth-child(2)').allTextContents();
@@ -395,6 +398,8 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   await page.waitForFunction(() => document.querySelectorAll('#glucose-table tbody tr').length === 2);
   assert.deepEqual((await glucoseValues()).sort(), ['104', '131']);
   assert.ok(await page.locator('svg.chart').count() >= 2);
+  assert.deepEqual((await page.locator('#allergies li').allTextContents()).sort(), ['セフェム系（発熱） ・ 副作用', '乳製品 ・ アレルギー'],
+    'allergies and side effects first, as a notebook shows them to the pharmacist');
   const meds = await page.textContent('#medication');
   assert.match(meds, /ロキソニン錠６０ｍｇ/);
   assert.match(meds, /14日/);

@@ -123,13 +123,25 @@ static void limits(void **state)
     assert_non_null(strstr(fault.detail, "more than"));
     assert_int_equal(jahis_read("JAHISTC08,1", JAHIS_MAX_BYTES + 1, &d, &fault), -1);
     assert_int_equal(fault.code, F_TOO_LARGE);
-    /* Unknown records are refused; the mapped-out ones only counted. */
+    /* Unknown records are refused; the mapped-out ones only counted (a
+     * remark only when it is neither an allergy nor a side effect). */
     assert_int_equal(read_text(HEAD "5,20260310,1\n" DRUG "999,x\n", &d, &fault), -1);
     assert_non_null(strstr(fault.detail, "record 999"));
-    assert_int_equal(read_text(HEAD "2,1,卵,1\n4,メモ,20260310,2\n5,20260310,1\n" DRUG "701,a,b,c,,,1\n", &d, &fault),
+    assert_int_equal(read_text(HEAD "2,1,卵,1\n2,3,虫垂炎,1\n4,メモ,20260310,2\n5,20260310,1\n" DRUG "701,a,b,c,,,1\n", &d,
+                               &fault),
                      0);
     assert_int_equal(d.unmapped, 3);
+    assert_int_equal(d.nremarks, 2);
+    assert_int_equal(d.remarks[0].kind, JAHIS_ALLERGY);
+    assert_string_equal(d.remarks[0].text, "卵");
     jahis_doc_free(&d);
+    /* A remark of a kind JAHIS does not define, or without its text, is refused. */
+    assert_int_equal(read_text(HEAD "2,5,卵,1\n", &d, &fault), -1);
+    assert_non_null(strstr(fault.detail, "remark kind '5'"));
+    assert_int_equal(read_text(HEAD "2,1,,1\n", &d, &fault), -1);
+    assert_non_null(strstr(fault.detail, "text is missing"));
+    assert_int_equal(read_text(HEAD "5,20260310,1\n" DRUG "2,1,卵,1\n", &d, &fault), -1);
+    assert_non_null(strstr(fault.detail, "before the dispensings"));
 }
 
 int main(void)

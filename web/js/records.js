@@ -62,10 +62,11 @@ export async function home() {
   // What a chart needs of each reading, every reading of the period.
   const vitalsAsked = everyPage(`/fhir/Observation?category=vital-signs&_sort=-date&_count=500${since}` +
     '&_elements=code,effective,value,component');
-  const [obs, labs, dispensedB, consent, otcB, prescribedB] = await Promise.all([vitalsAsked,
+  const [obs, labs, dispensedB, consent, otcB, prescribedB, allergyB] = await Promise.all([vitalsAsked,
     api('GET', '/fhir/Observation?category=laboratory&_sort=-date&_count=100'),
     api('GET', '/fhir/MedicationDispense?_sort=-date&_count=100'), api('GET', '/api/v1/me/consents'),
-    api('GET', '/fhir/MedicationStatement?_sort=-date&_count=100'), api('GET', '/fhir/MedicationRequest?_sort=-date&_count=100')]);
+    api('GET', '/fhir/MedicationStatement?_sort=-date&_count=100'), api('GET', '/fhir/MedicationRequest?_sort=-date&_count=100'),
+    api('GET', '/fhir/AllergyIntolerance?_sort=-date&_count=100')]);
   // A reading with one part not measured (dataAbsentReason) is listed, not charted.
   const bp = obs.filter((o) => o.code.coding.some((c) => c.code === '85354-9'))
     .map((o) => ({ t: Date.parse(o.effectiveDateTime), when: when(o), sys: part(o, '8480-6'), dia: part(o, '8462-4') }))
@@ -85,8 +86,10 @@ export async function home() {
   const stopped = consent.suspended_all || withdrawn;
   const otc = (otcB.entry || []).map((e) => e.resource);
   const prescribed = (prescribedB.entry || []).map((e) => e.resource);
+  const allergies = (allergyB.entry || []).map((e) => e.resource);
   // Nothing kept at all (not just nothing in the period): the ways to begin.
   const nothingYet = !obs.length && !checkups.length && !dispensed.length && !otc.length && !prescribed.length &&
+    !allergies.length &&
     (!since || (await api('GET', '/fhir/Observation?_summary=count')).total === 0);
   const supply = (d) => (d.daysSupply ? `${d.daysSupply.value}${d.daysSupply.unit}` : d.quantity ? `${d.quantity.value}${d.quantity.unit || ''}` : '');
   draw(
@@ -123,7 +126,11 @@ export async function home() {
     h('h2', {}, t('checkups')),
     checkups.length ? checkupsByYear(checkups) : [],
     h('p', {}, h('a', { href: '#/checkup-entry', id: 'checkup-entry-link' }, t('enter_checkup'))),
-    dispensed.length || otc.length || prescribed.length ? h('h2', {}, t('medication')) : [],
+    dispensed.length || otc.length || prescribed.length || allergies.length ? h('h2', {}, t('medication')) : [],
+    // What a pharmacist must know before anything else, as an お薬手帳 shows it first.
+    allergies.length ? [h('h3', {}, t('allergies')), h('ul', { id: 'allergies' }, allergies.map((a) => h('li', {},
+      `${a.code?.text || a.code?.coding?.[0]?.display || ''} ・ ${t(a.type === 'intolerance' ? 'side_effect' : 'allergy')}`)))]
+      : [],
     prescribed.length ? [h('h3', {}, t('prescribed')), h('ul', { id: 'prescribed' }, prescribed.map((m) => h('li', {},
       `${m.authoredOn ? `${day(m.authoredOn)} ` : ''}${medicineName(m)}${m.dosageInstruction?.[0]?.text ? ` ・ ${m.dosageInstruction[0].text}` : ''}`)))]
       : [],
