@@ -153,7 +153,8 @@ static int checkup_entry(struct reader *rd, json_object *o, size_t i, const char
         rd->d->sent = sent;
         rd->cap_sent = rd->cap_results;
     }
-    if (checkup_value(o, it, i, &r->value, fault) || checkup_range(o, r, fault) || fhir_contain_performers(rd->entries, o, rd->fault)) {
+    if (checkup_value(o, it, i, &r->value, fault) || checkup_range(o, r, fault) ||
+        fhir_contain_performers(rd->entries, o, fault)) {
         buf_free(&r->value);
         return -1;
     }

@@ -271,7 +271,7 @@ test('R3.9 suspension of use stops acquisition while the person keeps reading; i
   assert.equal((await suspend('*', 'lift')).status, 204);
   assert.equal((await post(me)).status, 201);
   assert.equal((await suspend('*', 'lift')).status, 409);
-  const actions = sql(srv.data, `SELECT action || ' ' || records FROM audit WHERE actor = 'person:${me.personId}' AND action LIKE 'use.%' AND result = 'allow'`);
+  const actions = sql(srv.data, `SELECT action || ' ' || records FROM audit WHERE actor = 'person:${me.personId}' AND action LIKE 'use.%' AND result = 'allow' ORDER BY seq`);
   assert.deepEqual(actions.split('\n'), ['use.suspend *', 'use.lift *']);
   const hist = await call(srv, 'GET', '/api/v1/me/consents', { token: me.token });
   assert.deepEqual(hist.body.suspensions.map((s) => s.action), ['suspend', 'lift']);

@@ -152,7 +152,7 @@ test('R4.3 R4.4 the SPHR package: an index of everything, the FHIR Bundle, the C
   const bundle = JSON.parse(execFileSync('unzip', ['-p', zip, 'fhir/everything.json'], { encoding: 'utf8' }));
   assert.equal(bundle.entry[0].resource.id, me.personId);
   validateResource(bundle);
-  assert.match(execFileSync('unzip', ['-p', zip, 'csv/observations.csv'], { encoding: 'utf8' }), /85354-9,Blood pressure panel,,mm\[Hg\],121,79/);
+  assert.match(execFileSync('unzip', ['-p', zip, 'csv/observations.csv'], { encoding: 'utf8' }), /85354-9,Blood pressure panel,,mm\[Hg\],,,121,79/);
   // The vital signs as Open mHealth data points, which read back as the same measurement.
   const omh = execFileSync('unzip', ['-p', zip, 'omh/vital-signs.json'], { encoding: 'utf8' });
   const points = JSON.parse(omh);
