@@ -460,30 +460,28 @@ int fhir_vital_render(struct buf *b, const char *id, const struct import_meta *m
     return vitals_finalise_as(v, id, 1, m->person_id, data_category, source, category, &p, b);
 }
 
+/* Where a record came from: the file's DocumentReference, appended to
+ * member beside what the file itself says there. */
+static void add_document(json_object *o, const char *member_name, const char *document_id)
+{
+    json_object *from = member(o, member_name), *ref = json_object_new_object();
+    char doc[64];
+    snprintf(doc, sizeof doc, "DocumentReference/%s", document_id);
+    json_object_object_add(ref, "reference", json_object_new_string(doc));
+    if (!from || !json_object_is_type(from, json_type_array)) {
+        from = json_object_new_array();
+        json_object_object_add(o, member_name, from);
+    }
+    json_object_array_add(from, ref);
+}
+
 int fhir_other_render(struct buf *b, const char *id, const struct import_meta *m, struct fhir_other *o)
 {
     struct provenance p = provenance_of(m);
-    if (o->from_member) {
-        /* Where the record came from: the file's DocumentReference. */
-        json_object *from = json_object_new_array(), *ref = json_object_new_object();
-        char r[64];
-        snprintf(r, sizeof r, "DocumentReference/%s", m->document_id);
-        json_object_object_add(ref, "reference", json_object_new_string(r));
-        json_object_array_add(from, ref);
-        json_object_object_add(o->res, o->from_member, from);
-    }
+    if (o->from_member)
+        add_document(o->res, o->from_member, m->document_id);
     fhir_stamp(o->res, id, 1, m->person_id, o->subject_member, 1, m->source, &p);
     return serialise(b, o->res);
-}
-
-static json_object *coding_of(const char *system, const char *code, const char *display)
-{
-    json_object *c = json_object_new_object();
-    json_object_object_add(c, "system", json_object_new_string(system));
-    json_object_object_add(c, "code", json_object_new_string(code));
-    if (display)
-        json_object_object_add(c, "display", json_object_new_string(display));
-    return c;
 }
 
 int fhir_checkup_render(struct buf *b, const char *id, const struct import_meta *m, json_object *o,
@@ -495,28 +493,19 @@ int fhir_checkup_render(struct buf *b, const char *id, const struct import_meta 
     json_object_object_del(o, "id");
     /* Found and written (CDA, the 健診結果報告書) by the item table's code, whatever else it is coded with. */
     if (!first_coding(member(o, "code"), "urn:oid:" TOKUTEI_ITEM_OID) && json_object_is_type(codings, json_type_array))
-        json_object_array_add(codings, coding_of("urn:oid:" TOKUTEI_ITEM_OID, r->item->code, r->item->name));
+        json_object_array_add(codings, fhir_coding("urn:oid:" TOKUTEI_ITEM_OID, r->item->code, r->item->name));
     if (json_object_is_type(q, json_type_object) && !json_get_str(q, "system") && *r->item->unit) {
         json_object_object_add(q, "system", json_object_new_string(UCUM));
         json_object_object_add(q, "code", json_object_new_string(r->item->unit));
     }
     if (!member(o, "category")) {
         json_object *cats = json_object_new_array(), *cc = json_object_new_object(), *list = json_object_new_array();
-        json_object_array_add(list, coding_of(OBS_CATEGORY, "laboratory", "Laboratory"));
+        json_object_array_add(list, fhir_coding(OBS_CATEGORY, "laboratory", "Laboratory"));
         json_object_object_add(cc, "coding", list);
         json_object_array_add(cats, cc);
         json_object_object_add(o, "category", cats);
     }
-    /* Where it came from: the file's DocumentReference, beside what the file itself says. */
-    json_object *from = member(o, "derivedFrom"), *ref = json_object_new_object();
-    char doc[64];
-    snprintf(doc, sizeof doc, "DocumentReference/%s", m->document_id);
-    json_object_object_add(ref, "reference", json_object_new_string(doc));
-    if (!from || !json_object_is_type(from, json_type_array)) {
-        from = json_object_new_array();
-        json_object_object_add(o, "derivedFrom", from);
-    }
-    json_object_array_add(from, ref);
+    add_document(o, "derivedFrom", m->document_id);
     fhir_stamp(o, id, 1, m->person_id, "subject", 1, m->source, &p);
     return serialise(b, o);
 }

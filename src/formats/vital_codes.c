@@ -179,14 +179,9 @@ void vital_codes_add_loinc(json_object *code, const char *loinc, const char *dis
         if (sys && cd && !strcmp(sys, LOINC) && !strcmp(cd, loinc))
             return;
     }
-    json_object *c = cs ? json_object_new_object() : NULL;
-    if (!c)
-        return;
-    json_object_object_add(c, "system", json_object_new_string(LOINC));
-    json_object_object_add(c, "code", json_object_new_string(loinc));
-    if (display)
-        json_object_object_add(c, "display", json_object_new_string(display));
-    json_object_array_add(cs, c);
+    json_object *c = cs ? fhir_coding(LOINC, loinc, display) : NULL;
+    if (c)
+        json_object_array_add(cs, c);
 }
 
 void vital_codes_add_ucum(json_object *q)

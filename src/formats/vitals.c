@@ -447,7 +447,7 @@ fail:
     return -1;
 }
 
-static json_object *coding(const char *system, const char *code, const char *display)
+json_object *fhir_coding(const char *system, const char *code, const char *display)
 {
     json_object *c = json_object_new_object();
     json_object_object_add(c, "system", json_object_new_string(system));
@@ -483,7 +483,7 @@ static void ensure_category(json_object *o, const char *system, const char *code
         }
     }
     json_object *cc = json_object_new_object(), *arr = json_object_new_array();
-    json_object_array_add(arr, coding(system, code, display));
+    json_object_array_add(arr, fhir_coding(system, code, display));
     json_object_object_add(cc, "coding", arr);
     json_object_array_add(cats, cc);
 }
@@ -518,8 +518,8 @@ void fhir_stamp(json_object *o, const char *id, int version, const char *person_
     if (profile)
         json_object_object_add(meta, "profile", profile);
     json_object *tags = json_object_new_array();
-    json_object_array_add(tags, coding(PHR_SYS_DATA_CATEGORY, cat, displays[data_category >= 1 && data_category <= 3 ? data_category : 0]));
-    json_object_array_add(tags, coding(PHR_SYS_SOURCE, source, NULL));
+    json_object_array_add(tags, fhir_coding(PHR_SYS_DATA_CATEGORY, cat, displays[data_category >= 1 && data_category <= 3 ? data_category : 0]));
+    json_object_array_add(tags, fhir_coding(PHR_SYS_SOURCE, source, NULL));
     json_object_object_add(meta, "tag", tags);
     json_object_object_add(o, "meta", meta);
     json_object_object_add(o, "id", json_object_new_string(id));

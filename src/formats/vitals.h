@@ -47,6 +47,9 @@ struct provenance {
     int64_t recorded_at;
 };
 
+/* A new Coding {system, code, display (when not NULL)}. */
+json_object *fhir_coding(const char *system, const char *code, const char *display);
+
 /* Makes o a stored resource: server-assigned id and meta (versionId,
  * lastUpdated, source, the R1.1 category and source tags; a profile kept),
  * subject_member ("subject", or "patient" for an Immunization) naming the

@@ -229,3 +229,13 @@ test('R4.2 a prescription naming a Medication the Bundle carries (by fullUrl or 
   }
   assert.equal((await upload(me, read('hl7-r4-examples', 'MedicationRequest-medrx002.json'))).status, 422, 'alone, the file does not say what medicine');
 });
+
+test('R4.2 what a record says of its own sources is kept: the file\'s DocumentReference is added beside it', async () => {
+  const me = await signupAndLogin(srv);
+  const rx = JSON.parse(read('jpfhir/jp-core-1.1.2-examples', 'MedicationRequest-jp-medicationrequest-example-1.json'));
+  const given = { reference: 'Observation/renal-function', display: '腎機能検査' };
+  const r = await upload(me, JSON.stringify({ ...rx, supportingInformation: [given] }));
+  assert.equal(r.status, 201, r.text);
+  const [m] = await searchAs(srv, me, 'MedicationRequest', '');
+  assert.deepEqual(m.supportingInformation, [given, { reference: `DocumentReference/${r.body.document}` }]);
+});
