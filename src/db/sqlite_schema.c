@@ -425,6 +425,18 @@ static const char m30_anonymised_tables[] =
     "ALTER TABLE anonymised_sets ADD COLUMN table_key BLOB;"
     "ALTER TABLE anonymised_sets ADD COLUMN table_sealed BLOB;";
 
+/* What a person's demographics said before a newer file or the person's
+ * correction replaced them (R3.12: what was corrected is kept), sealed as
+ * they were, until the account is erased. */
+static const char m31_demographics_history[] =
+    "CREATE TABLE demographics_history("
+    " id INTEGER PRIMARY KEY,"
+    " person_id TEXT NOT NULL REFERENCES persons(id),"
+    " sealed BLOB NOT NULL,"
+    " as_of TEXT NOT NULL,"
+    " replaced_at INTEGER NOT NULL);"
+    "CREATE INDEX demographics_history_by_person ON demographics_history(person_id, id);";
+
 /* Run in a transaction of its own before migration 9 drops the old table:
  * a transaction spanning two WAL files is atomic per file only, so the
  * keys must be safe in keys.db before phr.db forgets them. */
@@ -441,6 +453,6 @@ const struct db_migration sqlite_migrations[] = {
     {NULL, m22_bulk_prepared}, {NULL, m23_app_scopes},
     {NULL, m24_client_scopes}, {NULL, m25_jwks_uri}, {NULL, m26_superseded_by},
     {NULL, m27_identifier}, {NULL, m28_demographics}, {NULL, m29_anonymised_sets},
-    {NULL, m30_anonymised_tables},
+    {NULL, m30_anonymised_tables}, {NULL, m31_demographics_history},
 };
 const int sqlite_migration_count = (int)(sizeof sqlite_migrations / sizeof sqlite_migrations[0]);

@@ -320,31 +320,58 @@ int cda_check(const char *xml, size_t len, struct fault *fault)
     return doc ? 0 : -1;
 }
 
-/* The address's own text (beside its postalCode element), of which only
- * the prefecture it begins with is kept. */
-static void read_prefecture(const xmlNode *addr, struct demographics *d)
+/* The address's own text, beside its postalCode element: kept whole,
+ * the prefecture it begins with read from it. */
+static void read_address(const xmlNode *addr, struct demographics *d)
 {
     for (const xmlNode *n = addr ? addr->children : NULL; n; n = n->next)
-        if (n->type == XML_TEXT_NODE && n->content && !demographics_prefecture(d, (const char *)n->content))
+        if (n->type == XML_TEXT_NODE && n->content && !demographics_set(d, DEMO_ADDRESS, (const char *)n->content,
+                                                                        (size_t)-1))
             return;
 }
 
-/* The person examined (recordTarget/patientRole): sex by the MHLW code
- * system, date of birth, postal code, prefecture; what is malformed is
- * left out, as these are kept beside the results, not needed for them. */
+/* The insurance card's numbers, each an id of the patientRole under its
+ * MHLW root. */
+static void read_card(const xmlNode *role, struct demographics *d)
+{
+    static const struct {
+        const char *root;
+        enum demographics_text f;
+    } ids[] = {{"1.2.392.200119.6.101", DEMO_INSURER},
+               {"1.2.392.200119.6.204", DEMO_SYMBOL},
+               {"1.2.392.200119.6.205", DEMO_NUMBER},
+               {"1.2.392.200119.6.211", DEMO_BRANCH}};
+    for (const xmlNode *n = role ? role->children : NULL; n; n = n->next)
+        if (n->type == XML_ELEMENT_NODE && !xmlStrcmp(n->name, BAD_CAST "id"))
+            for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+                if (attr(n, "root") && !strcmp(attr(n, "root"), ids[i].root))
+                    demographics_set(d, ids[i].f, attr(n, "extension"), (size_t)-1);
+}
+
+/* The person examined (recordTarget/patientRole): the card's numbers,
+ * name, sex by the MHLW code system, date of birth, address and phone;
+ * what is malformed is left out, as these are kept beside the results,
+ * not needed for them. */
 static void read_person(const xmlNode *root, struct demographics *d)
 {
     const xmlNode *role = child(child(root, "recordTarget"), "patientRole"), *patient = child(role, "patient");
     const xmlNode *addr = child(role, "addr");
     const xmlNode *gender = child(patient, "administrativeGenderCode"), *postal = child(addr, "postalCode");
-    const char *system = attr(gender, "codeSystem");
+    const char *system = attr(gender, "codeSystem"), *tel = attr(child(role, "telecom"), "value");
+    d->from = "cda";
     if (system && !strcmp(system, "1.2.392.200119.6.1104"))
         demographics_sex(d, attr(gender, "code"));
     demographics_birth(d, attr(child(patient, "birthTime"), "value"));
     xmlChar *text = postal ? xmlNodeGetContent(postal) : NULL;
     demographics_postal(d, (const char *)text);
     xmlFree(text);
-    read_prefecture(addr, d);
+    text = child(patient, "name") ? xmlNodeGetContent(child(patient, "name")) : NULL;
+    demographics_set(d, DEMO_NAME, (const char *)text, (size_t)-1);
+    xmlFree(text);
+    if (tel && !strncmp(tel, "tel:", 4))
+        demographics_set(d, DEMO_PHONE, tel + 4, (size_t)-1);
+    read_address(addr, d);
+    read_card(role, d);
 }
 
 int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct fault *fault)
@@ -374,6 +401,7 @@ void cda_checkup_free(struct cda_checkup *c)
 {
     for (size_t i = 0; i < c->nresults; i++)
         buf_wipe(&c->results[i].value);
+    demographics_free(&c->person);
     free(c->results);
     c->results = NULL;
     c->nresults = 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "formats/json.h"
+#include "formats/patient_write.h"
 #include "formats/tokutei_items.h"
 #include "util/clock.h"
 
@@ -161,11 +162,10 @@ static int header(struct buf *b, const struct cda_header *h)
            attr(b, "root", h->document_id) ||
            buf_printf(b, "/><code code=\"10\" codeSystem=\"1.2.392.200119.6.1001\"/>"
                          "<effectiveTime value=\"%s\"/>"
-                         "<confidentialityCode code=\"N\" codeSystem=\"2.16.840.1.113883.5.25\"/>"
-                         "<recordTarget><patientRole><id",
+                         "<confidentialityCode code=\"N\" codeSystem=\"2.16.840.1.113883.5.25\"/>",
                       now) ||
-           attr(b, "root", h->person_id) ||
-           buf_printf(b, "/></patientRole></recordTarget><author><time value=\"%s\"/><assignedAuthor>"
+           patient_cda(h->person, h->person_id, b) ||
+           buf_printf(b, "<author><time value=\"%s\"/><assignedAuthor>"
                          "<id nullFlavor=\"NI\"/><representedOrganization><name>",
                       now) ||
            buf_markup_escape(b, h->author) ||

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "formats/demographics.h"
 #include "util/buf.h"
 #include "util/fault.h"
 
@@ -19,6 +20,7 @@ struct cda_header {
     const char *day;             /* the checkup's day, YYYY-MM-DD */
     const char *document_id;     /* a UUID */
     const char *person_id;       /* the person's id in the service, a UUID */
+    const struct demographics *person; /* what else is known of them, or NULL */
     const char *author;          /* who made the document: the service */
     int64_t now_ms;
 };

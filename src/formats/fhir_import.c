@@ -6,6 +6,7 @@
 
 #include "formats/checkup_fhir.h"
 #include "formats/fhir_contained.h"
+#include "formats/fhir_person.h"
 #include "formats/fhirtime.h"
 #include "formats/json.h"
 #include "formats/medicine.h"
@@ -298,24 +299,6 @@ static int is_vital(json_object *o)
     return vital_codes_rule(member(o, "code")) != NULL;
 }
 
-/* The person examined, from a Patient (a 健診結果報告書 has one): kept
- * beside the results, what is malformed left out. */
-static void patient_entry(struct reader *rd, json_object *res)
-{
-    struct demographics *d = &rd->d->checkup.person;
-    json_object *address = member(res, "address");
-    demographics_sex(d, json_get_str(res, "gender"));
-    demographics_birth(d, json_get_str(res, "birthDate"));
-    if (address && json_object_is_type(address, json_type_array) && json_object_array_length(address)) {
-        json_object *a = json_object_array_get_idx(address, 0), *line = member(a, "line");
-        demographics_postal(d, json_get_str(a, "postalCode"));
-        /* JP Core puts the prefecture in state; else the text or the first line begins with it. */
-        if (demographics_prefecture(d, json_get_str(a, "state")) && demographics_prefecture(d, json_get_str(a, "text")) &&
-            line && json_object_is_type(line, json_type_array))
-            demographics_prefecture(d, json_object_get_string(json_object_array_get_idx(line, 0)));
-    }
-}
-
 static int entry(struct reader *rd, json_object *res, size_t i)
 {
     const char *t = json_get_str(res, "resourceType");
@@ -346,8 +329,7 @@ static int entry(struct reader *rd, json_object *res, size_t i)
             return other_entry(rd, res, i, &other_kinds[k]);
     for (size_t k = 0; k < sizeof context_types / sizeof context_types[0]; k++)
         if (!strcmp(t, context_types[k])) {
-            if (!strcmp(t, "Patient"))
-                patient_entry(rd, res);
+            fhir_person_read(&rd->d->checkup.person, res);
             rd->d->skipped++;
             return 0;
         }

@@ -76,6 +76,24 @@ static int nomem(struct reader *r)
 /* Field k, "" when the record is shorter. */
 #define F(k) ((k) < nf ? f[k] : "")
 
+/* Record 1 as demographics: 氏名, 性別, 生年月日 (day, read already), 郵便番号,
+ * 住所, 電話番号, then 緊急連絡先, 血液型, 体重 (kept in the text only) and
+ * 氏名カナ. What is malformed is left out: the text itself is kept. */
+static int person(struct demographics *d, char **f, int nf, const char *day)
+{
+    static const struct {
+        int field;
+        enum demographics_text f;
+    } texts[] = {{1, DEMO_NAME}, {5, DEMO_ADDRESS}, {6, DEMO_PHONE}, {10, DEMO_NAME_KANA}};
+    d->from = "jahis";
+    demographics_sex(d, F(2));
+    demographics_birth(d, day);
+    demographics_postal(d, F(4));
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        demographics_set(d, texts[i].f, F(texts[i].field), (size_t)-1);
+    return 0;
+}
+
 static int creator_of(struct reader *r, const char *s, int *out)
 {
     if (!*s) {
@@ -319,7 +337,7 @@ static int record(struct reader *r, char *s)
         int64_t lo, hi;
         if (jahis_date(F(3), day, &lo, &hi))
             return bad(r, "birth date '%.10s' is not YYYYMMDD or an era date such as S330303", F(3));
-        return 0;
+        return person(&r->d->person, f, nf, day);
     case 3:
         return r->cur ? bad(r, "OTC medicines come before the dispensings") : rec_otc(r, f, nf);
     case 31:
@@ -550,6 +568,7 @@ out:
 
 void jahis_doc_free(struct jahis_doc *d)
 {
+    demographics_free(&d->person);
     for (size_t i = 0; i < d->ndispensings; i++) {
         struct jahis_dispensing *b = &d->dispensings[i];
         for (size_t k = 0; k < b->nrps; k++)

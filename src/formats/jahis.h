@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "formats/demographics.h"
 #include "util/buf.h"
 #include "util/fault.h"
 
@@ -89,6 +90,7 @@ struct jahis_doc {
     size_t parts;                 /* QR parts joined (1 if not split) */
     size_t unmapped;              /* records kept in the original only */
     char *text;                   /* owned: the UTF-8 copy the pointers point into */
+    struct demographics person;   /* what record 1 says of the patient */
 };
 
 /* 0, or -1 with the fault saying what is wrong (naming the line, the record

@@ -4,7 +4,7 @@
  * pharmacy, newest first, each medicine with its usage and notes; OTC
  * MedicationStatements as records 3 and 31; AllergyIntolerances as the
  * patient's remarks (record 2: allergy, or side effect for an intolerance). The patient record comes from
- * the caller (the service keeps no names). CRLF line ends, UTF-8; the
+ * the caller (formats/patient_write.h). CRLF line ends, UTF-8; the
  * caller converts to Shift_JIS if asked. */
 #ifndef PHR_JAHIS_WRITE_H
 #define PHR_JAHIS_WRITE_H

@@ -66,8 +66,11 @@ void route_consents_read(struct request *r);
 void route_consents_record(struct request *r);
 void route_suspensions(struct request *r);
 void route_provisions(struct request *r);
-/* routes_rights.c: disclosure, exports (arg: the format), erasure. */
+/* routes_rights.c: disclosure, demographics, exports (arg: the format),
+ * erasure. */
 void route_disclosure(struct request *r);
+void route_demographics(struct request *r);
+void route_demographics_correct(struct request *r);
 void route_export(struct request *r);
 void route_export_okusuri(struct request *r);
 void route_erasure_request(struct request *r);

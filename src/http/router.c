@@ -62,6 +62,8 @@ static const struct route routes[] = {
     {"GET", "/api/v1/me/second-factor", P, ACT_SECOND_FACTOR, BODY_API, route_second_factor_state, NULL, 0},
     {"POST", "/api/v1/me/second-factor", P, ACT_SECOND_FACTOR, BODY_API, route_second_factor_change, NULL, 0},
     {"GET", "/api/v1/me/disclosure", P, ACT_DISCLOSURE, BODY_API, route_disclosure, NULL, 0},
+    {"GET", "/api/v1/me/demographics", P, ACT_RECORD_READ, BODY_API, route_demographics, NULL, 0},
+    {"PUT", "/api/v1/me/demographics", P, ACT_RECORD_UPDATE, BODY_API, route_demographics_correct, NULL, 0},
     {"GET", "/api/v1/me/export/observations.csv", P, ACT_DISCLOSURE, BODY_API, route_export, "csv", 0},
     {"GET", "/api/v1/me/export/fhir", P, ACT_DISCLOSURE, BODY_API, route_export, "fhir", 0},
     {"GET", "/api/v1/me/export/sphr.zip", P, ACT_DISCLOSURE, BODY_API, route_export, "sphr", 0},

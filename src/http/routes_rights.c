@@ -1,4 +1,5 @@
 /* A signed-in person's rights: disclosure (R3.8) at /api/v1/me/disclosure,
+ * their demographics seen and corrected (R3.12) at /api/v1/me/demographics,
  * exports (R4.3) at /api/v1/me/export/..., and erasure on request (R3.10)
  * at /api/v1/me/erasures. */
 #include <string.h>
@@ -16,6 +17,31 @@ static void reply_json(struct request *r, int status, const struct fault *fault,
         return req_fault(r, fault);
     }
     req_reply(r, status, "application/json; charset=utf-8");
+}
+
+/* GET: what is kept, and what it replaced; PUT: a correction, the whole
+ * of them as a JSON object (a member left out is removed). */
+void route_demographics(struct request *r)
+{
+    struct op *op;
+    struct fault fault;
+    if (person_demographics_read(r->svc, &r->actor, r->auth.person_id, &op, &fault) != 0)
+        return req_fault(r, &fault);
+    req_submit(r, op, req_finish_ok);
+}
+
+void route_demographics_correct(struct request *r)
+{
+    struct op *op;
+    struct fault fault;
+    json_object *o = req_json_object(r); /* answers 415 or 400 itself */
+    if (!o)
+        return;
+    json_object_put(o);
+    if (person_demographics_correct(r->svc, &r->actor, r->auth.person_id, buf_cstr(&r->body), r->body.len, &op,
+                                    &fault) != 0)
+        return req_fault(r, &fault);
+    req_submit(r, op, req_finish_ok);
 }
 
 /* {"scope": "account"} or {"scope": "records", "codes": ["85354-9", …]}

@@ -36,6 +36,7 @@ static const struct {
     {"/js/policy_admin.js", "js/policy_admin.js", "text/javascript; charset=utf-8"},
     {"/js/anonymised_admin.js", "js/anonymised_admin.js", "text/javascript; charset=utf-8"},
     {"/js/security.js", "js/security.js", "text/javascript; charset=utf-8"},
+    {"/js/details.js", "js/details.js", "text/javascript; charset=utf-8"},
     {"/js/checkups.js", "js/checkups.js", "text/javascript; charset=utf-8"},
     {"/js/checkup_entry.js", "js/checkup_entry.js", "text/javascript; charset=utf-8"},
     {"/js/time.js", "js/time.js", "text/javascript; charset=utf-8"},

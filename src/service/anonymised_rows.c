@@ -328,17 +328,6 @@ static void fill_windows(struct person_rows *p)
     }
 }
 
-/* The person's demographics, opened with their key. */
-static int person_demographics(void *arg, const unsigned char *sealed, size_t len, const char *as_of)
-{
-    struct person_rows *p = arg;
-    char ad[96];
-    (void)as_of;
-    snprintf(ad, sizeof ad, "demographics:%s", p->snap->person);
-    p->snap->plain.len = 0;
-    return seal_open(SEAL_XCHACHA20POLY1305, p->snap->key, ad, sealed, len, &p->snap->plain);
-}
-
 /* Whole years from birth to the day (both YYYY-MM-DD). */
 static int age_on(const char *birth, const char *day)
 {
@@ -416,17 +405,9 @@ static int collect_person(struct anonymised_rows *m, const char *person)
     struct demographics d = {0};
     if (snapshot_open(m->svc, person, NULL, NULL, &snap) != PHR_OK)
         return PHR_OK; /* erased meanwhile */
-    int err = store_demographics_get(snap.rd, person, person_demographics, &p);
-    if (err == PHR_OK) {
-        json_object *o = json_tokener_parse(buf_cstr(&snap.plain));
-        demographics_sex(&d, json_get_str(o, "sex"));
-        demographics_birth(&d, json_get_str(o, "birth_date"));
-        demographics_postal(&d, json_get_str(o, "postal_code"));
-        demographics_prefecture(&d, json_get_str(o, "prefecture"));
-        json_object_put(o);
-        buf_wipe(&snap.plain);
-    }
-    if (err && err != PHR_ENOTFOUND && err != PHR_ECRYPTO)
+    /* Only the quasi-identifiers are read of them (write_row). */
+    int err = person_demographics_load(snap.rd, person, snap.key, &d, NULL);
+    if (err && err != PHR_ENOTFOUND && err != PHR_ECRYPTO && err != PHR_EIO)
         goto out;
     err = PHR_OK;
     if (!known(m->spec, &d)) {
@@ -462,6 +443,7 @@ out:
         sodium_memzero(p.samples, p.samples_cap * sizeof *p.samples);
     free(p.samples);
     free(p.dispensed);
+    demographics_free(&d);
     snapshot_close(&snap);
     return err;
 }

@@ -117,7 +117,7 @@ static int manifest(struct disclosure *d, struct buf *b)
 {
     return buf_puts(b, "{\"manifest\":{\"format\":\"" FORMAT "\",\"person\":") || buf_json_str(b, d->snap.person) ||
            put_time(b, "generated_at", clock_now_ms()) ||
-           buf_puts(b, ",\"parts\":[\"account\",\"records\",\"demographics\",\"consents\",\"provisions\",\"accesses\",\"summary\"],"
+           buf_puts(b, ",\"parts\":[\"account\",\"records\",\"demographics\",\"demographics_earlier\",\"consents\",\"provisions\",\"accesses\",\"summary\"],"
                        "\"note\":{\"ja\":") ||
            buf_json_str(b, note_ja) || buf_puts(b, ",\"en\":") || buf_json_str(b, note_en) ||
            buf_puts(b, "}},\"account\":{\"id\":") || buf_json_str(b, d->snap.person) || buf_puts(b, ",\"login\":") ||
@@ -241,6 +241,10 @@ int disclosure_next(struct disclosure *d, struct buf *b)
         err = buf_puts(b, "],\"demographics\":") ? PHR_ENOMEM : store_demographics_get(rd, d->snap.person, put_demographics, &p);
         if (err == PHR_ENOTFOUND)
             err = buf_puts(b, "null") ? PHR_ENOMEM : PHR_OK;
+        if (!err)
+            err = buf_puts(b, ",\"demographics_earlier\":")
+                      ? PHR_ENOMEM
+                      : person_demographics_earlier(rd, d->snap.person, d->snap.key, b);
         if (!err)
             err = buf_puts(b, ",\"consents\":") ? PHR_ENOMEM : consent_render_json(rd, d->snap.person, b);
         d->part = P_PROVISIONS;

@@ -21,7 +21,8 @@
 #include "util/log.h"
 
 /* The medication, and the patient record of the newest お薬手帳 text
- * imported (the service keeps no names: that text has them). */
+ * imported (written out as it was, unless the person corrected their
+ * details since: exports.c). */
 static int collect_medication(void *arg, const struct record_row *r)
 {
     struct export *e = arg;
@@ -141,6 +142,7 @@ static int cda_of_day(struct export *e, const char *day, json_object *const *res
     char doc[ID_LEN + 1];
     id_uuid7(doc);
     struct cda_header h = {.day = day, .document_id = doc, .person_id = e->snap.person,
+                           .person = e->has_person ? &e->person : NULL,
                            .author = "PHR service (the person's export)", .now_ms = clock_now_ms()};
     struct fault fault = {0};
     int rc = cda_write(&h, results, n, out, &fault) || cda_check(out->data, out->len, &fault);

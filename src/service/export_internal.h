@@ -22,6 +22,8 @@ struct export {
     json_object **found;           /* read when opened: お薬手帳, the medication; a CDA, the day's results */
     size_t nfound;
     int64_t patient_at;
+    struct demographics person;    /* the person's own export: who they are, for the documents */
+    int has_person;
     int shift_jis;
     /* A recipient's package (export_provided.c): only the kinds of data
      * the person's consent provides to it, and what went in. */

@@ -15,6 +15,7 @@
 #include "access/gate.h"
 #include "formats/checkup_fhir.h"
 #include "formats/fhirtime.h"
+#include "formats/patient_write.h"
 #include "formats/tokutei_items.h"
 #include "formats/vital_codes.h"
 #include "service/export_internal.h"
@@ -89,6 +90,38 @@ static int find_checkup(struct export *e)
     return e->ids.len || e->questions.len || e->nfound ? PHR_OK : PHR_ENOTFOUND;
 }
 
+/* Who the person is, for the documents of their own export; none known
+ * (or none that opens: logged) is no obstacle. */
+static int open_person(struct export *e)
+{
+    int err = person_demographics_load(e->snap.rd, e->snap.person, e->snap.key, &e->person, NULL);
+    e->has_person = err == PHR_OK;
+    if (err == PHR_ECRYPTO || err == PHR_EIO)
+        log_event(LOG_ERROR, "export.demographics_unreadable", NULL);
+    return err == PHR_ENOTFOUND || err == PHR_ECRYPTO || err == PHR_EIO ? PHR_OK : err;
+}
+
+/* The お薬手帳's patient record: the newest imported text's, as it was,
+ * unless the person has corrected their details since (or no text had
+ * one): then written from what they say now. */
+static int okusuri_patient(struct export *e)
+{
+    if (!e->has_person || (e->patient && e->person.from && strcmp(e->person.from, "person")))
+        return PHR_OK;
+    struct buf line = {0};
+    if (patient_jahis(&e->person, e->patient, &line)) {
+        buf_wipe(&line);
+        return PHR_OK; /* the name, sex or birth date is not known */
+    }
+    char *s = strndup(line.data, line.len);
+    buf_wipe(&line);
+    if (!s)
+        return PHR_ENOMEM;
+    free(e->patient);
+    e->patient = s;
+    return PHR_OK;
+}
+
 int export_open(struct service *svc, const struct actor *a, const char *subject, enum export_format format,
                 const char *arg, struct export **out, struct fault *fault)
 {
@@ -117,19 +150,23 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
     if (day)
         snprintf(e->day, sizeof e->day, "%s", day);
     int err = snapshot_open(svc, subject, prepare, e, &e->snap);
+    if (!err)
+        err = open_person(e);
     int none = !err && ((by_day && (err = find_checkup(e)) == PHR_ENOTFOUND) ||
                         (format == EXPORT_JAHIS && (err = export_find_medication(e)) == PHR_ENOTFOUND));
     if (!err && format == EXPORT_JAHIS && arg) {
         free(e->patient);
         err = (e->patient = strdup(arg)) ? PHR_OK : PHR_ENOMEM;
     }
+    if (!err && format == EXPORT_JAHIS && !arg)
+        err = okusuri_patient(e);
     int nameless = !err && format == EXPORT_JAHIS && !e->patient;
     if (nameless) {
         export_close(e);
         return fault_set(fault, F_MISSING, NULL,
-                         "an お薬手帳 text starts with the patient's name, sex and birth "
-                         "date, which the service keeps only in imported お薬手帳 texts: give name, sex (1 male, "
-                         "2 female) and birth (YYYYMMDD)");
+                         "an お薬手帳 text starts with the patient's name, sex and birth date, which the service "
+                         "does not know of you yet: enter them under your details (基本情報), "
+                         "or give name, sex (1 male, 2 female) and birth (YYYYMMDD)");
     }
     if (!err)
         err = writer_call(svc->writer, &job.job);
@@ -319,10 +356,8 @@ static int checkup_head(struct export *e, struct buf *b, const char *now)
     /* As the IG's sample files them: the 問診 answers in their own section. */
     err = err || section(b, "健診セクション", "01011", "特定健診検査結果セクション", &e->ids, 0);
     err = err || section(b, "問診結果セクション", "01012", "特定健診問診結果セクション", &e->questions, e->ids.len > 0);
-    return err || buf_printf(b, "]}},{\"fullUrl\":\"urn:uuid:%s\",\"resource\":{\"resourceType\":\"Patient\","
-                                "\"id\":\"%s\",\"identifier\":[{\"system\":\"urn:ietf:rfc:3986\",\"value\":"
-                                "\"urn:uuid:%s\"}]}}",
-                             e->snap.person, e->snap.person, e->snap.person);
+    return err || buf_printf(b, "]}},{\"fullUrl\":\"urn:uuid:%s\",\"resource\":", e->snap.person) ||
+           patient_fhir(e->has_person ? &e->person : NULL, e->snap.person, clock_now_ms(), b) || buf_puts(b, "}");
 }
 
 static int put_record(void *arg, const struct record_row *r)
@@ -377,12 +412,13 @@ static int start(struct export *e, struct buf *b)
     if (e->format == EXPORT_CHECKUP)
         return checkup_head(e, b, now);
     /* The Patient is the person as the service knows them: an id (JP Core's
-     * JP_Patient wants an identifier: the same id as a URN). */
+     * JP_Patient wants an identifier: the same id as a URN), and their
+     * demographics. */
     return buf_printf(b,
                       "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"timestamp\":\"%s\",\"entry\":["
-                      "{\"fullUrl\":\"Patient/%s\",\"resource\":{\"resourceType\":\"Patient\",\"id\":\"%s\","
-                      "\"identifier\":[{\"system\":\"urn:ietf:rfc:3986\",\"value\":\"urn:uuid:%s\"}]}}",
-                      now, e->snap.person, e->snap.person, e->snap.person);
+                      "{\"fullUrl\":\"Patient/%s\",\"resource\":",
+                      now, e->snap.person) ||
+           patient_fhir(e->has_person ? &e->person : NULL, e->snap.person, clock_now_ms(), b) || buf_puts(b, "}");
 }
 
 static int step(struct export *e, struct buf *b)
@@ -456,6 +492,7 @@ void export_close(struct export *e)
         json_object_put(e->found[i]);
     free(e->found);
     free(e->patient);
+    demographics_free(&e->person);
     provision_list_free(&e->provided_items);
     buf_wipe(&e->package);
     free(e);

@@ -133,28 +133,37 @@ static int seal_into(const unsigned char key[DATA_KEY_BYTES], const char *id, co
     return seal(key, ad, orig, olen, &r->original) != PHR_OK ? -1 : 0;
 }
 
-/* The person's sex, date of birth and postal code from the newest
- * checkup among the files, sealed with their key; nothing when no file
- * says. 0, or -1 out of memory. */
-static int seal_demographics(struct import_job *x, const unsigned char key[DATA_KEY_BYTES])
+/* What the newest checkup or お薬手帳 among the files says of the person,
+ * over what is kept (a file that does not name the phone leaves the one
+ * known), sealed with their key; nothing when no file says. 0, or -1 out
+ * of memory or unreadable. */
+static int seal_demographics(struct import_job *x, struct store *rd, const unsigned char key[DATA_KEY_BYTES])
 {
-    const struct cda_checkup *newest = NULL;
+    const struct demographics *newest = NULL;
+    const char *day = NULL;
     for (size_t i = 0; i < x->nfiles; i++) {
         const struct parsed *p = &x->files[i].p;
         const struct cda_checkup *c = p->f == FORMAT_CDA ? &p->c : p->f == FORMAT_FHIR ? &p->fd.checkup : NULL;
-        if (c && demographics_any(&c->person) && (!newest || strcmp(c->date, newest->date) > 0))
-            newest = c;
+        const struct demographics *d = c ? &c->person : p->f == FORMAT_JAHIS ? &p->j.person : NULL;
+        const char *on = c ? c->date : p->day;
+        if (d && demographics_any(d) && *on && (!newest || strcmp(on, day) > 0))
+            newest = d, day = on;
     }
     if (!newest)
         return 0;
+    struct demographics d;
+    int err = person_demographics_load(rd, x->subject, key, &d, NULL);
+    if (err && err != PHR_ENOTFOUND)
+        return -1;
     struct buf plain = {0};
     char ad[96];
     snprintf(ad, sizeof ad, "demographics:%s", x->subject);
-    int rc = demographics_json(&newest->person, newest->date, &plain) || seal(key, ad, plain.data, plain.len,
-                                                                               &x->demographics) != PHR_OK
+    int rc = demographics_merge(&d, newest) || demographics_json(&d, day, &plain) ||
+                     seal(key, ad, plain.data, plain.len, &x->demographics) != PHR_OK
                  ? -1
                  : 0;
-    snprintf(x->demographics_as_of, sizeof x->demographics_as_of, "%s", newest->date);
+    snprintf(x->demographics_as_of, sizeof x->demographics_as_of, "%s", day);
+    demographics_free(&d);
     buf_wipe(&plain);
     return rc;
 }
@@ -314,10 +323,16 @@ static int prepare(struct service *svc, const struct actor *a, const char *subje
     if (service_reader(svc, &rd) != PHR_OK)
         return fault_set(fault, F_UNAVAILABLE, NULL, "the store is not available");
     int err = service_data_key(svc, rd, subject, key);
+    if (!err && seal_demographics(x, rd, key))
+        err = PHR_EIO;
     service_reader_done(svc, rd);
-    if (err)
+    if (err) {
+        sodium_memzero(key, sizeof key);
         return fault_set(fault, err == PHR_ENOTFOUND ? F_NOT_FOUND : F_INTERNAL, NULL,
-                         err == PHR_ENOTFOUND ? "no such person" : "the person's data key could not be opened");
+                         err == PHR_ENOTFOUND ? "no such person"
+                         : err == PHR_EIO     ? "the person's demographics could not be read"
+                                              : "the person's data key could not be opened");
+    }
     for (size_t i = 0; i < x->nfiles; i++)
         x->nrows += 1 + import_records(&x->files[i].p);
     int rc = 0;
@@ -328,8 +343,6 @@ static int prepare(struct service *svc, const struct actor *a, const char *subje
     for (size_t i = 0; !rc && i < x->nfiles; i++)
         if (seal_file(x, &x->files[i], key, source, channel, now, &next))
             rc = fault_set(fault, F_INTERNAL, NULL, "out of memory");
-    if (!rc && seal_demographics(x, key))
-        rc = fault_set(fault, F_INTERNAL, NULL, "out of memory");
     sodium_memzero(key, sizeof key);
     x->proto = (struct record_row){.version = 1, .person_id = x->subject, .recorded_at = now,
                                    .recorded_by = x->recorded_by, .channel = channel, .alg = SEAL_XCHACHA20POLY1305,

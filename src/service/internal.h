@@ -5,6 +5,7 @@
 #include "crypto/keys.h"
 #include "crypto/password.h"
 #include "crypto/sign.h"
+#include "formats/demographics.h"
 #include "service/service.h"
 #include "store/store.h"
 #include "store/writer.h"
@@ -69,6 +70,17 @@ int service_reseal(const struct service *svc, const char *ad, const unsigned cha
 /* The person's unwrapped data key (caller wipes it). */
 int service_data_key(struct service *svc, struct store *rd, const char *person_id,
                      unsigned char key[DATA_KEY_BYTES]);
+
+/* service/demographics.c: the person's demographics opened with their
+ * key into d (demographics_free it) and the day they are of;
+ * PHR_ENOTFOUND when none are kept. */
+int person_demographics_load(struct store *rd, const char *person, const unsigned char key[DATA_KEY_BYTES],
+                             struct demographics *d, char as_of[11]);
+/* What they said before each replacement, newest first, as a JSON array
+ * (each with its replaced_at) appended to b; what does not open is left
+ * out. */
+int person_demographics_earlier(struct store *st, const char *person, const unsigned char key[DATA_KEY_BYTES],
+                                struct buf *b);
 
 /* The associated data a record's part ("body", "original") is sealed with. */
 void record_ad(char out[96], const char *id, int version, const char *part);

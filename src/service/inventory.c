@@ -44,11 +44,18 @@ static const struct item items[] = {
      "Persons' second-factor recovery codes (hashes only, each used once)", "account", 1, "", "code_hash",
      "the service (to check a code); shown to the person once",
      "until new codes replace them, the second factor is turned off, or the account is erased"},
-    {"demographics", "利用者の性別・生年月日・郵便番号・都道府県（最新の健診ファイルから、本人のデータ鍵で暗号化）",
-     "Persons' sex, date of birth, postal code and prefecture, from their newest imported checkup, sealed with the "
+    {"demographics", "利用者の氏名・カナ・性別・生年月日・住所・電話・保険証の番号（最新の健診・お薬手帳ファイルまたは本人の訂正から、本人のデータ鍵で暗号化）",
+     "Persons' name (and in kana), sex, date of birth, address, phone and insurance card numbers, from their newest "
+     "imported checkup or お薬手帳 file or their own correction, sealed with the person's data key",
+     "health", 1, "sealed", "",
+     "the person (to see and correct; in the disclosure); the documents exported for them; the service for "
+     "anonymised data sets (sex, birth date, postal code and prefecture only)",
+     "replaced by a later file's or the person's correction; destroyed with the account on erasure"},
+    {"demographics_history", "利用者の基本情報の訂正・更新前の内容（本人のデータ鍵で暗号化）",
+     "What a person's demographics said before a later file or their correction replaced them, sealed with the "
      "person's data key",
-     "health", 1, "sealed", "", "the person (in the disclosure); the service for anonymised data sets",
-     "replaced by a later checkup's; destroyed with the account on erasure"},
+     "health", 1, "sealed", "", "the person (to see; in the disclosure)",
+     "kept with the account (R3.12: what was corrected is kept); destroyed with the account on erasure"},
     {"anonymised_sets", "作成した匿名加工情報：公表する項目、加工の方法（責任者と情報資産の管理者のみ）、表（暗号化）",
      "Anonymised data sets made: what is published of each, its processing method (the asset manager's and the "
      "security officer's only), and its table, sealed under a key of its own",

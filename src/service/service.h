@@ -119,6 +119,16 @@ int second_factor_change(struct service *svc, const struct actor *a, const char 
 /* {"enabled": bool, "pending": bool}; PHR_EPERM for anyone but the person. */
 int second_factor_state(struct service *svc, const struct actor *a, const char *person, struct buf *out);
 
+/* The person's demographics (R3.8, R3.12), to the person only, each look
+ * and change audited: {"demographics":{…}|null,"earlier":[{…,
+ * "replaced_at":…}]}. A correction replaces them with body (a JSON object
+ * of formats/demographics.h's members; one left out is removed); what they
+ * said before is kept in earlier. */
+int person_demographics_read(struct service *svc, const struct actor *a, const char *person, struct op **out,
+                             struct fault *fault);
+int person_demographics_correct(struct service *svc, const struct actor *a, const char *person, const char *body,
+                                size_t len, struct op **out, struct fault *fault);
+
 /* The person id behind a login (operators' commands); PHR_ENOTFOUND. */
 int accounts_person_id(struct service *svc, const char *login, char out[ID_LEN + 1]);
 /* Records (R1.1, R1.2, R3.12, R4.1). Every one passes the gate. */

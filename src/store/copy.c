@@ -19,7 +19,7 @@ static const char *const tables[] = {
     "client_tokens", "client_assertions", "recipient_groups", "group_changes", "group_members", "agreements", "provisions", "staff",
     "staff_recovery", "staff_sessions", "access_reasons", "incidents", "rate_counts", "erasures", "notices",
     "terminations", "retention_runs", "checksheet_answers", "checksheet_assessments", "bulk_exports",
-    "second_factors", "second_factor_codes", "demographics", "anonymised_sets", "anonymised_provisions", "app_clients", "app_grants", "oauth_codes", "refresh_tokens",
+    "second_factors", "second_factor_codes", "demographics", "demographics_history", "anonymised_sets", "anonymised_provisions", "app_clients", "app_grants", "oauth_codes", "refresh_tokens",
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 

@@ -56,6 +56,7 @@ static struct db_stmt account_steps[] = {
     DB_STMT("erase_notices", "DELETE FROM notices WHERE person_id = ?1"),
     DB_STMT("erase_second_factor", "DELETE FROM second_factors WHERE person_id = ?1"),
     DB_STMT("erase_demographics", "DELETE FROM demographics WHERE person_id = ?1"),
+    DB_STMT("erase_demographics_history", "DELETE FROM demographics_history WHERE person_id = ?1"),
     DB_STMT("erase_second_factor_codes", "DELETE FROM second_factor_codes WHERE person_id = ?1"),
     DB_STMT("erase_app_codes", "DELETE FROM oauth_codes WHERE grant_id IN (SELECT id FROM app_grants WHERE person_id = ?1)"),
     DB_STMT("erase_app_refresh",

@@ -26,7 +26,7 @@ test('R3.8 the disclosure archive holds the account, every record version with p
     const d = r.body;
     assert.equal(d.manifest.format, 'phr-disclosure/1');
     assert.equal(d.manifest.person, me.personId);
-    assert.deepEqual(d.manifest.parts, ['account', 'records', 'demographics', 'consents', 'provisions', 'accesses', 'summary']);
+    assert.deepEqual(d.manifest.parts, ['account', 'records', 'demographics', 'demographics_earlier', 'consents', 'provisions', 'accesses', 'summary']);
     assert.match(d.manifest.note.ja, /保有するすべての情報/);
     assert.equal(d.account.login, me.login);
     assert.equal(d.records.length, 3, 'both versions of the blood pressure and the weight; nobody else’s');

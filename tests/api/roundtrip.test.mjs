@@ -186,13 +186,14 @@ test('R4.3 a checkup as a 健診結果報告書 document Bundle: the Composition
   assert.ok(results.every((o) => o.subject.reference === doc.entry[1].fullUrl && !o.derivedFrom), 'references resolve inside the document');
   for (const e of doc.entry) validateResource(e.resource);
   validateResource(doc);
-  // Against the IG itself: every result conforms to JP_Observation_eCheckupGeneral. The
-  // Composition lacks only its Encounter, whose serviceProvider (the examining institution) the
-  // service does not keep; the Patient stays JP Core's (JP_Patient_eCS wants the name, sex, birth
-  // date and address, which the service does not keep either).
+  // Against the IG itself: every result conforms to JP_Observation_eCheckupGeneral, the Patient
+  // (the name, sex, birth date and address the CDA gave) to JP_Patient_eCS. The Composition lacks
+  // only its Encounter, whose serviceProvider (the examining institution) the service does not keep.
   for (const o of results) validateResource(o, { profile: ig('JP_Observation_eCheckupGeneral') });
   assert.throws(() => validateResource(comp, { profile: ig('JP_Composition_eCheckupGeneral') }),
     (err) => err.message === 'Missing required property (Composition.encounter)', 'the Encounter is all it lacks');
+  assert.deepEqual(patient.meta.profile, ['http://jpfhir.jp/fhir/eCS/StructureDefinition/JP_Patient_eCS']);
+  validateResource(patient, { profile: ig('JP_Patient_eCS') });
   validateResource(patient, { profile: jp('JP_Patient') });
   const other = await signupAndLogin(srv);
   const back = await upload(other, JSON.stringify(doc), 'application/fhir+json');

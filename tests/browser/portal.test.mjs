@@ -352,6 +352,37 @@ test('R2.4 a person turns on a second factor by scanning its QR code; sign-in th
   await context.close();
 });
 
+test('R3.12 R3.8 the person sees the details their checkup gave, corrects them, and sees what was corrected; a bad value is named, nothing changed', async () => {
+  const { page, context, problems } = await open();
+  const token = await signedIn(page, 'details');
+  const cda = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
+  assert.equal((await importFile(srv, { token }, cda, 'application/xml')).status, 201);
+  await page.goto(srv.url + '/#/details');
+  await page.waitForSelector('#details-form');
+  assert.equal(await page.inputValue('#details-name'), '健診 花子（架空）');
+  assert.equal(await page.inputValue('#details-sex'), 'female');
+  assert.equal(await page.inputValue('#details-birth_date'), '1980-04-01');
+  assert.equal(await page.textContent('#details-origin'), '出どころ: 特定健診 CDA (2026年10月15日)');
+  await shoot(page, 'details');
+  await page.fill('#details-insurer_number', '1234');
+  await page.click('#details-save');
+  await page.waitForSelector('#details-message.error');
+  await clean(page, '#details-message.error');
+  assert.match(await page.textContent('#details-message'), /保険者番号/);
+  assert.equal(await page.getAttribute('#details-insurer_number', 'aria-invalid'), 'true');
+  assert.equal((await call(srv, 'GET', '/api/v1/me/demographics', { token })).body.earlier.length, 0, 'nothing changed');
+  await page.fill('#details-insurer_number', '12345678');
+  await page.fill('#details-address', '東京都港区新橋1-2-3');
+  await page.click('#details-save');
+  await page.waitForSelector('#details-message.ok');
+  assert.equal(await page.inputValue('#details-address'), '東京都港区新橋1-2-3');
+  assert.match(await page.textContent('#details-origin'), /あなたの入力/);
+  assert.match(await page.textContent('#details-earlier'), /東京都千代田区千代田1-1/);
+  await clean(page, 'details saved');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('R4.2 R4.3 several files are imported one after the other with progress; the package downloads; medication, glucose and steps show on the home page over the range chosen', async () => {
   const { page, context, problems } = await open();
   const token = await signedIn(page, 'import');
@@ -576,7 +607,7 @@ test('R2.9 phone first: nothing wider than 320 px, the header in view, 44 px tar
       code: { coding: [{ system: 'http://loinc.org', code: '55423-8' }] }, effectiveDateTime: `2026-12-0${d}T21:00:00+09:00`,
       valueQuantity: { value: 8000 + d * 100, unit: 'steps', system: 'http://unitsofmeasure.org', code: '{steps}' } } });
   }
-  const views = { '#/home': /ホーム/, '#/record': /記録/, '#/consents': /同意/, '#/access': /記録/, '#/mydata': /データ/, '#/security': /./ };
+  const views = { '#/home': /ホーム/, '#/record': /記録/, '#/consents': /同意/, '#/access': /記録/, '#/details': /基本情報/, '#/mydata': /データ/, '#/security': /./ };
   for (const [hash, title] of Object.entries(views)) {
     await page.goto(srv.url + '/' + hash);
     await page.waitForSelector('main h1');
@@ -624,7 +655,7 @@ test('R2.9 in English: every view a person has, named and in English, with axe-c
   // Names of Japanese records and documents stay as they are; nothing else is Japanese.
   const japanese = (text) => text.replace(/特定健診|お薬手帳|健診結果報告書|日本語/g, '').match(/[\u3040-\u309f\u4e00-\u9fff]+/g) ?? [];
   for (const [hash, title] of [['#/home', /^Home \| PHR$/], ['#/record', /^Record/], ['#/consents', /Consent/], ['#/access', /saw/i],
-    ['#/mydata', /Export/], ['#/security', /./], ['#/apps', /apps/]]) {
+    ['#/details', /details/], ['#/mydata', /Export/], ['#/security', /./], ['#/apps', /apps/]]) {
     await page.goto(srv.url + '/' + hash);
     await page.waitForSelector('main h1');
     await page.waitForTimeout(150);

@@ -7,12 +7,13 @@ import { lang } from './i18n.js';
 import { messageOf } from './errors.js';
 
 export class ApiError extends Error {
-  constructor(status, { code, title, detail }) {
+  constructor(status, { code, title, detail, field }) {
     super(messageOf(code, title || detail, lang));
     this.status = status;
     this.code = code;
     this.title = title;
     this.detail = detail;
+    this.field = field;
   }
 }
 
@@ -24,7 +25,7 @@ function errorOf(res, data) {
   // The OperationOutcome's diagnostics end with the developer's hint, which
   // names routes: a person is not shown it.
   const detail = data?.detail ?? issue?.diagnostics?.replace(/ \([^()]*(GET|POST|PUT|DELETE) \/[^()]*\)$/, '');
-  return { code, title, detail };
+  return { code, title, detail, field: data?.field };
 }
 
 export async function api(method, path, body, headers = {}) {

@@ -17,6 +17,7 @@ const home = lazy('records.js', 'home'), record = lazy('records.js', 'record');
 const checkupEntry = lazy('checkup_entry.js', 'checkupEntry');
 const consents = lazy('consents.js', 'consents'), access = lazy('consents.js', 'access');
 const mydata = lazy('mydata.js', 'mydata'), security = lazy('security.js', 'security');
+const details = lazy('details.js', 'details');
 const authorize = lazy('apps.js', 'authorize'), apps = lazy('apps.js', 'apps');
 const staffLogin = lazy('staff.js', 'staffLogin'), staffHome = lazy('staff.js', 'staffHome');
 const staffNav = lazy('staff.js', 'staffNav'), policyAdmin = lazy('policy_admin.js', 'policyAdmin');
@@ -36,7 +37,7 @@ async function checkSession() {
 
 function nav() {
   const links = signedIn
-    ? [['#/home', 'home'], ['#/record', 'record'], ['#/consents', 'consents'], ['#/access', 'access'], ['#/apps', 'apps'], ['#/mydata', 'mydata'], ['#/security', 'security']]
+    ? [['#/home', 'home'], ['#/record', 'record'], ['#/consents', 'consents'], ['#/access', 'access'], ['#/apps', 'apps'], ['#/details', 'details'], ['#/mydata', 'mydata'], ['#/security', 'security']]
     : [['#/login', 'signin'], ['#/signup', 'signup']];
   const items = links.map(([href, key]) => h('a', { href }, t(key)));
   if (signedIn) {
@@ -53,7 +54,7 @@ function nav() {
   document.getElementById('lang').textContent = lang === 'ja' ? 'English' : '日本語';
 }
 
-const privateViews = { '#/home': home, '#/record': () => record(), '#/checkup-entry': checkupEntry, '#/consents': consents, '#/access': access, '#/apps': apps, '#/security': () => security() };
+const privateViews = { '#/home': home, '#/record': () => record(), '#/checkup-entry': checkupEntry, '#/consents': consents, '#/access': access, '#/apps': apps, '#/security': () => security(), '#/details': () => details() };
 
 async function route() {
   const hash = location.hash || '#/';
