@@ -5,9 +5,11 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlschemas.h>
+#include <json-c/json.h>
 
 #include "formats/cda_schema.h"
 #include "formats/fhirtime.h"
+#include "util/utf8.h"
 
 #define HL7_NS "urn:hl7-org:v3"
 #define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
@@ -374,6 +376,79 @@ static void read_person(const xmlNode *root, struct demographics *d)
     read_card(role, d);
 }
 
+static json_object *text_of(const xmlNode *n)
+{
+    xmlChar *s = n ? xmlNodeGetContent(n) : NULL;
+    size_t len = s ? strlen((const char *)s) : 0, a = 0;
+    while (a < len && strchr(" \t\r\n", s[a]))
+        a++;
+    while (len > a && strchr(" \t\r\n", s[len - 1]))
+        len--;
+    json_object *o = len > a && utf8_valid((const char *)s + a, len - a)
+                         ? json_object_new_string_len((const char *)s + a, (int)(len - a))
+                         : NULL;
+    xmlFree(s);
+    return o;
+}
+
+static void add_one(json_object *o, const char *key, json_object *item)
+{
+    json_object *list = json_object_new_array();
+    json_object_array_add(list, item);
+    json_object_object_add(o, key, list);
+}
+
+/* The examining institution (documentationOf/serviceEvent/performer's
+ * representedOrganization: 実施機関番号, name, phone, address) as a FHIR
+ * Organization, for the document's Encounter. */
+static void read_institution(const xmlNode *root, struct buf *out)
+{
+    const xmlNode *org = child(child(child(child(child(root, "documentationOf"), "serviceEvent"), "performer"),
+                                     "assignedEntity"),
+                               "representedOrganization");
+    json_object *name = text_of(child(org, "name"));
+    if (!name)
+        return;
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "resourceType", json_object_new_string("Organization"));
+    const xmlNode *id = child(org, "id"), *addr = child(org, "addr");
+    const char *code = attr(id, "extension"), *root_oid = attr(id, "root");
+    if (code && root_oid && !strcmp(root_oid, "1.2.392.200119.6.102") && utf8_valid(code, strlen(code))) {
+        json_object *ident = json_object_new_object();
+        json_object_object_add(ident, "system", json_object_new_string("urn:oid:1.2.392.200119.6.102"));
+        json_object_object_add(ident, "value", json_object_new_string(code));
+        add_one(o, "identifier", ident);
+    }
+    json_object_object_add(o, "name", name);
+    const char *tel = attr(child(org, "telecom"), "value");
+    if (tel && utf8_valid(tel, strlen(tel))) {
+        json_object *t = json_object_new_object();
+        json_object_object_add(t, "system", json_object_new_string("phone"));
+        json_object_object_add(t, "value", json_object_new_string(strncmp(tel, "tel:", 4) ? tel : tel + 4));
+        add_one(o, "telecom", t);
+    }
+    struct demographics where = {0};
+    read_address(addr, &where);
+    xmlChar *postal = child(addr, "postalCode") ? xmlNodeGetContent(child(addr, "postalCode")) : NULL;
+    demographics_postal(&where, (const char *)postal);
+    xmlFree(postal);
+    if (where.text[DEMO_ADDRESS] || where.postal_code[0]) {
+        json_object *a = json_object_new_object();
+        if (where.text[DEMO_ADDRESS])
+            json_object_object_add(a, "text", json_object_new_string(where.text[DEMO_ADDRESS]));
+        if (where.postal_code[0])
+            json_object_object_add(a, "postalCode", json_object_new_string(where.postal_code));
+        json_object_object_add(a, "country", json_object_new_string("JP"));
+        add_one(o, "address", a);
+    }
+    demographics_free(&where);
+    size_t n;
+    const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    if (!s || buf_append(out, s, n))
+        out->len = 0;
+    json_object_put(o);
+}
+
 int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct fault *fault)
 {
     memset(out, 0, sizeof *out);
@@ -383,6 +458,7 @@ int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct fault 
     int rc = -1;
     struct walk w = {.c = out, .fault = fault};
     read_person(xmlDocGetRootElement(doc), &out->person);
+    read_institution(xmlDocGetRootElement(doc), &out->institution);
     if (walk(&w, child(xmlDocGetRootElement(doc), "component")))
         goto out;
     if (out->nresults == 0) {
@@ -402,6 +478,7 @@ void cda_checkup_free(struct cda_checkup *c)
     for (size_t i = 0; i < c->nresults; i++)
         buf_wipe(&c->results[i].value);
     demographics_free(&c->person);
+    buf_free(&c->institution);
     free(c->results);
     c->results = NULL;
     c->nresults = 0;

@@ -32,6 +32,7 @@ struct cda_checkup {
     size_t nresults;
     size_t skipped;              /* observations without a value (nullFlavor) */
     struct demographics person;  /* what the file says of the person examined */
+    struct buf institution;      /* the examining institution as a FHIR Organization (no id), or empty */
 };
 
 /* 0, or -1 with the fault saying what is wrong (naming the item or the rule;

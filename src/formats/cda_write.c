@@ -150,6 +150,55 @@ static void cda_time(int64_t ms, char out[24])
     snprintf(out, 24, "%.4s%.2s%.2s%.2s%.2s%.2s+0900", iso, iso + 5, iso + 8, iso + 11, iso + 14, iso + 17);
 }
 
+/* The first of o[key] (an array), or NULL. */
+static json_object *first_of(json_object *o, const char *key)
+{
+    json_object *a;
+    return json_object_object_get_ex(o, key, &a) && json_object_is_type(a, json_type_array)
+               ? json_object_array_get_idx(a, 0)
+               : NULL;
+}
+
+/* The examining institution as the serviceEvent's performer: its 医療機関
+ * コード (under MHLW's root, from either system FHIR names it by), name,
+ * phone and address. */
+static int institution(struct buf *b, json_object *org)
+{
+    const char *name = json_get_str(org, "name");
+    if (!name)
+        return 0;
+    int err = buf_puts(b, "<performer typeCode=\"PRF\"><assignedEntity><id nullFlavor=\"NI\"/><representedOrganization>");
+    json_object *ids;
+    for (size_t i = 0; json_object_object_get_ex(org, "identifier", &ids) && json_object_is_type(ids, json_type_array) &&
+                       i < json_object_array_length(ids);
+         i++) {
+        const char *sys = json_get_str(json_object_array_get_idx(ids, i), "system"),
+                   *value = json_get_str(json_object_array_get_idx(ids, i), "value");
+        if (sys && value &&
+            (!strcmp(sys, "urn:oid:1.2.392.200119.6.102") ||
+             !strcmp(sys, "http://jpfhir.jp/fhir/core/IdSystem/insurance-medical-institution-no"))) {
+            err = err || buf_puts(b, "<id") || attr(b, "extension", value) ||
+                  buf_puts(b, " root=\"1.2.392.200119.6.102\"/>");
+            break;
+        }
+    }
+    err = err || buf_puts(b, "<name>") || buf_markup_escape(b, name) || buf_puts(b, "</name>");
+    const char *phone = json_get_str(first_of(org, "telecom"), "value");
+    if (phone)
+        err = err || buf_puts(b, "<telecom value=\"tel:") || buf_markup_escape(b, phone) || buf_puts(b, "\"/>");
+    json_object *a = first_of(org, "address");
+    const char *postal = json_get_str(a, "postalCode"), *text = json_get_str(a, "text");
+    if (postal || text) {
+        err = err || buf_puts(b, "<addr>");
+        if (postal)
+            err = err || buf_puts(b, "<postalCode>") || buf_markup_escape(b, postal) || buf_puts(b, "</postalCode>");
+        if (text)
+            err = err || buf_markup_escape(b, text);
+        err = err || buf_puts(b, "</addr>");
+    }
+    return err || buf_puts(b, "</representedOrganization></assignedEntity></performer>");
+}
+
 static int header(struct buf *b, const struct cda_header *h)
 {
     char now[24], day[9];
@@ -172,9 +221,10 @@ static int header(struct buf *b, const struct cda_header *h)
            buf_printf(b, "</name></representedOrganization></assignedAuthor></author><custodian><assignedCustodian>"
                          "<representedCustodianOrganization><id nullFlavor=\"NI\"/>"
                          "</representedCustodianOrganization></assignedCustodian></custodian>"
-                         "<documentationOf><serviceEvent><effectiveTime value=\"%s\"/></serviceEvent>"
-                         "</documentationOf>",
-                      day);
+                         "<documentationOf><serviceEvent><effectiveTime value=\"%s\"/>",
+                      day) ||
+           (h->institution && institution(b, h->institution)) ||
+           buf_puts(b, "</serviceEvent></documentationOf>");
 }
 
 int cda_write(const struct cda_header *h, json_object *const *results, size_t n, struct buf *out, struct fault *fault)

@@ -21,6 +21,7 @@ struct cda_header {
     const char *document_id;     /* a UUID */
     const char *person_id;       /* the person's id in the service, a UUID */
     const struct demographics *person; /* what else is known of them, or NULL */
+    json_object *institution;    /* the examining institution, a FHIR Organization, or NULL */
     const char *author;          /* who made the document: the service */
     int64_t now_ms;
 };

@@ -23,8 +23,8 @@ int checkup_document(struct buf *b, const struct import_meta *m, const struct cd
 {
     char title[64];
     snprintf(title, sizeof title, "特定健診結果 %s", c->date);
-    return import_document(b, m,
-                           "{\"coding\":[{\"system\":\"urn:oid:1.2.392.200119.6.1001\",\"code\":\"10\","
-                           "\"display\":\"特定健診\"}],\"text\":\"特定健診結果\"}",
-                           title, c->date, bytes);
+    return import_document_by(b, m,
+                              "{\"coding\":[{\"system\":\"urn:oid:1.2.392.200119.6.1001\",\"code\":\"10\","
+                              "\"display\":\"特定健診\"}],\"text\":\"特定健診結果\"}",
+                              title, c->date, bytes, &c->institution);
 }

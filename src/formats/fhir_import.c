@@ -299,6 +299,32 @@ static int is_vital(json_object *o)
     return vital_codes_rule(member(o, "code")) != NULL;
 }
 
+/* The examining institution: the Organization an Encounter's
+ * serviceProvider names, as the Bundle carries it (without its id), for
+ * the document's Encounter when the checkup is exported. -1 only out of
+ * memory. */
+static int institution(struct reader *rd, json_object *encounter)
+{
+    json_object *ref = member(encounter, "serviceProvider"), *tmp, *copy = NULL, *org;
+    struct buf *out = &rd->d->checkup.institution;
+    if (out->len || !ref || !rd->entries || json_object_deep_copy(ref, &copy, NULL) || !(tmp = json_object_new_object())) {
+        json_object_put(copy);
+        return 0;
+    }
+    int rc = 0;
+    json_object_object_add(tmp, "serviceProvider", copy);
+    if (!fhir_contain_entry(rd->entries, tmp, copy, "Organization", rd->fault) &&
+        (org = json_object_array_get_idx(member(tmp, "contained"), 0)) != NULL) {
+        json_object_object_del(org, "id");
+        size_t n;
+        const char *s =
+            json_object_to_json_string_length(org, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+        rc = !s || buf_append(out, s, n) ? -1 : 0;
+    }
+    json_object_put(tmp);
+    return rc;
+}
+
 static int entry(struct reader *rd, json_object *res, size_t i)
 {
     const char *t = json_get_str(res, "resourceType");
@@ -330,6 +356,8 @@ static int entry(struct reader *rd, json_object *res, size_t i)
     for (size_t k = 0; k < sizeof context_types / sizeof context_types[0]; k++)
         if (!strcmp(t, context_types[k])) {
             fhir_person_read(&rd->d->checkup.person, res);
+            if (!strcmp(t, "Encounter") && institution(rd, res))
+                return fault_set(rd->fault, F_INTERNAL, NULL, "out of memory");
             rd->d->skipped++;
             return 0;
         }

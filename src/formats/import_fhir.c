@@ -47,6 +47,12 @@ int import_common_as(struct buf *b, const char *id, const struct import_meta *m,
 int import_document(struct buf *b, const struct import_meta *m, const char *type_json, const char *title,
                     const char *day, size_t bytes)
 {
+    return import_document_by(b, m, type_json, title, day, bytes, NULL);
+}
+
+int import_document_by(struct buf *b, const struct import_meta *m, const char *type_json, const char *title,
+                       const char *day, size_t bytes, const struct buf *org)
+{
     char when[32];
     clock_format_ms(m->recorded_at, when);
     return buf_puts(b, "{\"resourceType\":\"DocumentReference\"") ||
@@ -56,8 +62,12 @@ int import_document(struct buf *b, const struct import_meta *m, const char *type
                       type_json, when, m->content_type, bytes) ||
            buf_json_str(b, title) ||
            buf_printf(b, "},\"format\":{\"system\":\"urn:phr:format\",\"code\":\"%s\"}}],"
-                         "\"context\":{\"period\":{\"start\":\"%s\",\"end\":\"%s\"}}}",
-                      m->format, day, day);
+                         "\"context\":{\"period\":{\"start\":\"%s\",\"end\":\"%s\"}}",
+                      m->format, day, day) ||
+           (org && org->len > 2 && org->data[0] == '{' &&
+            (buf_puts(b, ",\"contained\":[{\"id\":\"author\",") || buf_append(b, org->data + 1, org->len - 1) ||
+             buf_puts(b, "],\"author\":[{\"reference\":\"#author\"}]"))) ||
+           buf_puts(b, "}");
 }
 
 int document_with_url(const char *json, size_t len, const char *url, struct buf *out)

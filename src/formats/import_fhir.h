@@ -32,14 +32,18 @@ int import_common(struct buf *b, const char *id, const struct import_meta *m, in
 int import_common_as(struct buf *b, const char *id, const struct import_meta *m, int data_category,
                      const char *source, const char *profile, const char *subject_member);
 
-/* The file's DocumentReference. type_json is the value of "type"; title
- * and the day (YYYY-MM-DD) describe it. */
 /* A stored DocumentReference (json, len bytes) with each attachment's url
  * set to url, where the file is fetched (a Bulk export's absolute
  * /fhir/Binary/{id}), appended to out; a body that is not one is appended
  * as it is. PHR_OK or PHR_ENOMEM. */
 int document_with_url(const char *json, size_t len, const char *url, struct buf *out);
+/* The file's DocumentReference. type_json is the value of "type"; title
+ * and the day (YYYY-MM-DD) describe it. */
 int import_document(struct buf *b, const struct import_meta *m, const char *type_json, const char *title,
                     const char *day, size_t bytes);
+/* The same with its author contained: org, a FHIR Organization without an
+ * id (a checkup's examining institution); empty: none. */
+int import_document_by(struct buf *b, const struct import_meta *m, const char *type_json, const char *title,
+                       const char *day, size_t bytes, const struct buf *org);
 
 #endif

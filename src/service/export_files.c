@@ -142,7 +142,7 @@ static int cda_of_day(struct export *e, const char *day, json_object *const *res
     char doc[ID_LEN + 1];
     id_uuid7(doc);
     struct cda_header h = {.day = day, .document_id = doc, .person_id = e->snap.person,
-                           .person = e->has_person ? &e->person : NULL,
+                           .person = e->has_person ? &e->person : NULL, .institution = e->institution,
                            .author = "PHR service (the person's export)", .now_ms = clock_now_ms()};
     struct fault fault = {0};
     int rc = cda_write(&h, results, n, out, &fault) || cda_check(out->data, out->len, &fault);

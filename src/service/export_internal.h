@@ -23,6 +23,7 @@ struct export {
     size_t nfound;
     int64_t patient_at;
     struct demographics person;    /* the person's own export: who they are, for the documents */
+    json_object *institution;      /* a 健診結果報告書: the examining institution (an Organization), or NULL */
     int has_person;
     int shift_jis;
     /* A recipient's package (export_provided.c): only the kinds of data
@@ -41,6 +42,14 @@ int export_note_provided(struct export *e, const struct record_row *r);
 /* The whole of one streamed format (FHIR or CSV), from the start of the
  * snapshot, into b: 0, or -1. */
 int export_whole(struct export *e, enum export_format f, struct buf *b);
+/* service/export_checkup.c: whether r is a checkup result of e's day; the
+ * day's results found (PHR_ENOTFOUND: none); a result as an entry of the
+ * 健診結果報告書 (plain: its body); the document's head. */
+int export_of_checkup(const struct export *e, const struct record_row *r);
+int export_find_checkup(struct export *e);
+int export_checkup_entry(struct buf *b, const struct export *e, const struct record_row *r, struct buf *plain);
+int export_checkup_head(struct export *e, struct buf *b, const char *now);
+
 /* The person's medication and the patient record for an お薬手帳 text,
  * read when the export opens; PHR_ENOTFOUND if there is no medication. */
 int export_find_medication(struct export *e);

@@ -1,7 +1,7 @@
 /* Exports to the person (R4.3): the current version of every record as a
  * FHIR R4 Bundle (Patient/$everything), the vital signs and checkup values
  * as CSV, the checkup results of one day as a 健診結果報告書 document
- * Bundle; and (export_files.c) the SPHR package, the お薬手帳 text and a
+ * Bundle (its parts: export_checkup.c); and (export_files.c) the SPHR package, the お薬手帳 text and a
  * day's 特定健診 CDA. Like the disclosure they read from one snapshot —
  * these stream a page at a time; the package, the text and the CDA are
  * made whole in memory first (one person's data) — close with the export
@@ -13,10 +13,8 @@
 #include <json-c/json.h>
 
 #include "access/gate.h"
-#include "formats/checkup_fhir.h"
 #include "formats/fhirtime.h"
 #include "formats/patient_write.h"
-#include "formats/tokutei_items.h"
 #include "formats/vital_codes.h"
 #include "service/export_internal.h"
 #include "util/clock.h"
@@ -46,48 +44,6 @@ static int prepare(void *arg, struct store *rd)
 {
     struct export *e = arg;
     return export_still_open(rd, &e->closed_on);
-}
-
-/* A checkup result of the day asked for: an Observation coded with the
- * MHLW item table, dated that day. */
-static int of_checkup(const struct export *e, const struct record_row *r)
-{
-    return r->current && !strcmp(r->resource_type, "Observation") &&
-           !strcmp(r->code_system, "urn:oid:" TOKUTEI_ITEM_OID) && r->effective_start >= e->day_lo &&
-           r->effective_start <= e->day_hi;
-}
-
-/* A CDA keeps the result itself (it is written whole); a 健診結果報告書
- * its id. */
-static int collect_checkup(void *arg, const struct record_row *r)
-{
-    struct export *e = arg;
-    if (!of_checkup(e, r))
-        return PHR_OK;
-    if (e->format == EXPORT_CDA) {
-        int err = snapshot_open_part(&e->snap, r, "body");
-        if (err)
-            return err == PHR_ECRYPTO ? PHR_OK : err; /* logged, and left out */
-        json_object *o = json_tokener_parse(buf_cstr(&e->snap.plain));
-        buf_wipe(&e->snap.plain);
-        return o ? export_keep(e, o) : PHR_EIO;
-    }
-    struct buf *to = tokutei_item_is_question(r->code) ? &e->questions : &e->ids;
-    return buf_puts(to, to->len ? "," : "") || buf_puts(to, r->id) ? PHR_ENOMEM : PHR_OK;
-}
-
-/* The day's results, before anything is sent: the Composition, first in a
- * document, lists them. */
-static int find_checkup(struct export *e)
-{
-    int64_t cursor = 0, before;
-    do {
-        before = cursor;
-        int err = store_record_page(e->snap.rd, e->snap.person, 1, cursor, PAGE, collect_checkup, e, &cursor);
-        if (err)
-            return err;
-    } while (cursor != before);
-    return e->ids.len || e->questions.len || e->nfound ? PHR_OK : PHR_ENOTFOUND;
 }
 
 /* Who the person is, for the documents of their own export; none known
@@ -152,7 +108,7 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
     int err = snapshot_open(svc, subject, prepare, e, &e->snap);
     if (!err)
         err = open_person(e);
-    int none = !err && ((by_day && (err = find_checkup(e)) == PHR_ENOTFOUND) ||
+    int none = !err && ((by_day && (err = export_find_checkup(e)) == PHR_ENOTFOUND) ||
                         (format == EXPORT_JAHIS && (err = export_find_medication(e)) == PHR_ENOTFOUND));
     if (!err && format == EXPORT_JAHIS && arg) {
         free(e->patient);
@@ -280,86 +236,6 @@ struct page {
     struct buf *b;
 };
 
-/* A result in the document: its references resolved inside the Bundle
- * (the person by the Patient entry's URN; the file it came from is not in
- * the document). */
-static int checkup_entry(struct buf *b, const struct export *e, const struct record_row *r, struct buf *plain)
-{
-    json_object *o = json_tokener_parse(buf_cstr(plain));
-    if (!o)
-        return PHR_EIO;
-    char ref[64];
-    snprintf(ref, sizeof ref, "urn:uuid:%s", e->snap.person);
-    json_object *subj = json_object_new_object();
-    json_object_object_add(subj, "reference", json_object_new_string(ref));
-    json_object_object_add(o, "subject", subj);
-    json_object_object_del(o, "derivedFrom");
-    /* Results stored before they declared the IG's profile declare it here. */
-    json_object *meta, *profile = json_object_new_array();
-    if (json_object_object_get_ex(o, "meta", &meta) && !json_object_object_get_ex(meta, "profile", NULL) && profile) {
-        json_object_array_add(profile, json_object_new_string(CHECKUP_OBSERVATION_PROFILE));
-        json_object_object_add(meta, "profile", profile);
-    } else {
-        json_object_put(profile);
-    }
-    size_t n;
-    const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-    int err = !s || buf_printf(b, ",{\"fullUrl\":\"urn:uuid:%s\",\"resource\":", r->id) || buf_append(b, s, n) ||
-                      buf_puts(b, "}")
-                  ? PHR_ENOMEM
-                  : PHR_OK;
-    json_object_put(o);
-    return err;
-}
-
-/* A section of the document listing the results whose ids are in ids
- * (nothing when there are none). */
-static int section(struct buf *b, const char *title, const char *code, const char *display, struct buf *ids,
-                   int comma)
-{
-    if (!ids->len)
-        return 0;
-    int err = buf_printf(b,
-                         "%s{\"title\":\"%s\",\"code\":{\"coding\":[{\"system\":\"http://jpfhir.jp/fhir/eCheckup/"
-                         "CodeSystem/section-code\",\"code\":\"%s\",\"display\":\"%s\"}]},\"entry\":[",
-                         comma ? "," : "", title, code, display);
-    for (const char *p = buf_cstr(ids); !err && *p;) {
-        size_t n = strcspn(p, ",");
-        err = buf_printf(b, "%s{\"reference\":\"urn:uuid:%.*s\"}", p == buf_cstr(ids) ? "" : ",", (int)n, p);
-        p += n + (p[n] == ',');
-    }
-    return err || buf_puts(b, "]}");
-}
-
-/* The 健診結果報告書 document's head: the Bundle, the Composition listing
- * the day's results (as the eCheckupReport IG's sample does), the Patient. */
-static int checkup_head(struct export *e, struct buf *b, const char *now)
-{
-    char bundle[ID_LEN + 1], comp[ID_LEN + 1];
-    id_uuid7(bundle);
-    id_uuid7(comp);
-    int err = buf_printf(b,
-                         "{\"resourceType\":\"Bundle\",\"identifier\":{\"system\":\"urn:ietf:rfc:3986\",\"value\":"
-                         "\"urn:uuid:%s\"},\"type\":\"document\",\"timestamp\":\"%s\",\"entry\":[{\"fullUrl\":"
-                         "\"urn:uuid:%s\",\"resource\":{\"resourceType\":\"Composition\",\"id\":\"%s\",\"language\":"
-                         "\"ja\",\"extension\":[{\"url\":\"http://hl7.org/fhir/StructureDefinition/composition-"
-                         "clinicaldocument-versionNumber\",\"valueString\":\"1.0\"}],\"identifier\":{\"system\":"
-                         "\"http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier\",\"value\":\"%s\"},"
-                         "\"status\":\"final\",\"type\":{\"coding\":[{\"system\":\"http://jpfhir.jp/fhir/Common/"
-                         "CodeSystem/doc-typecodes\",\"code\":\"53576-5\",\"display\":\"検診・健診報告書\"}]},\"category\":"
-                         "[{\"coding\":[{\"system\":\"urn:oid:1.2.392.200119.6.1001\",\"code\":\"10\",\"display\":"
-                         "\"特定健診\"}]}],\"subject\":{\"reference\":\"urn:uuid:%s\"},\"date\":\"%s\",\"author\":"
-                         "[{\"display\":\"PHR service (the person's export)\"}],\"title\":\"健康診断結果 %s\",\"event\":"
-                         "[{\"code\":[{\"coding\":[{\"system\":\"urn:oid:1.2.392.200119.6.1002\",\"code\":\"010\","
-                         "\"display\":\"特定健診\"}]}],\"period\":{\"start\":\"%s\",\"end\":\"%s\"}}],\"section\":[",
-                         bundle, now, comp, comp, comp, e->snap.person, now, e->day, e->day, e->day);
-    /* As the IG's sample files them: the 問診 answers in their own section. */
-    err = err || section(b, "健診セクション", "01011", "特定健診検査結果セクション", &e->ids, 0);
-    err = err || section(b, "問診結果セクション", "01012", "特定健診問診結果セクション", &e->questions, e->ids.len > 0);
-    return err || buf_printf(b, "]}},{\"fullUrl\":\"urn:uuid:%s\",\"resource\":", e->snap.person) ||
-           patient_fhir(e->has_person ? &e->person : NULL, e->snap.person, clock_now_ms(), b) || buf_puts(b, "}");
-}
-
 static int put_record(void *arg, const struct record_row *r)
 {
     struct page *p = arg;
@@ -368,7 +244,7 @@ static int put_record(void *arg, const struct record_row *r)
         return PHR_OK;
     if (e->format == EXPORT_CSV && strcmp(r->resource_type, "Observation"))
         return PHR_OK;
-    if (e->format == EXPORT_CHECKUP && !of_checkup(e, r))
+    if (e->format == EXPORT_CHECKUP && !export_of_checkup(e, r))
         return PHR_OK;
     int err;
     if (e->format == EXPORT_FHIR) {
@@ -391,7 +267,7 @@ static int put_record(void *arg, const struct record_row *r)
         return err == PHR_ECRYPTO ? PHR_OK : err; /* logged, and left out */
     struct buf *plain = &e->snap.plain;
     if (e->format == EXPORT_CHECKUP) {
-        err = checkup_entry(p->b, e, r, plain);
+        err = export_checkup_entry(p->b, e, r, plain);
     } else {
         json_object *o = json_tokener_parse(buf_cstr(plain));
         err = !o ? PHR_EIO : csv_row(p->b, r, o) ? PHR_ENOMEM : PHR_OK;
@@ -410,7 +286,7 @@ static int start(struct export *e, struct buf *b)
         return buf_puts(b, "effective,effective_end,code_system,code,name,value,unit,value_system,value_display,"
                            "systolic,diastolic,category,source,recorded_at\r\n");
     if (e->format == EXPORT_CHECKUP)
-        return checkup_head(e, b, now);
+        return export_checkup_head(e, b, now);
     /* The Patient is the person as the service knows them: an id (JP Core's
      * JP_Patient wants an identifier: the same id as a URN), and their
      * demographics. */
@@ -493,6 +369,7 @@ void export_close(struct export *e)
     free(e->found);
     free(e->patient);
     demographics_free(&e->person);
+    json_object_put(e->institution);
     provision_list_free(&e->provided_items);
     buf_wipe(&e->package);
     free(e);

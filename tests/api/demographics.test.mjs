@@ -96,7 +96,7 @@ test('R4.2 R4.3 the 健診結果報告書\'s Patient and Coverage give them; the
   validateResource(back, { profile: ig('JP_Patient_eCS') });
   assert.deepEqual(back.meta.profile, ['http://jpfhir.jp/fhir/eCS/StructureDefinition/JP_Patient_eCS']);
   for (const k of ['name', 'telecom', 'gender', 'birthDate', 'address']) assert.deepEqual(back[k], patient[k], k);
-  assert.ok(doc.entry.slice(2).every((e) => e.resource.subject.reference === doc.entry[1].fullUrl));
+  assert.ok(doc.entry.slice(2).every((e) => (e.resource.subject ?? e.resource.beneficiary)?.reference === doc.entry[1].fullUrl || e.resource.resourceType === 'Organization'));
 
   const ask = await call(srv, 'POST', '/api/v1/me/erasures', { token: me.token, body: { scope: 'account' } });
   assert.equal(ask.status, 201, ask.text);
@@ -124,6 +124,14 @@ test('R4.3 R4.2 the CDA written names the person as the imported one did: valid 
   const other = await signupAndLogin(srv);
   assert.equal((await importFile(srv, other, xml, 'application/xml')).status, 201);
   assert.deepEqual(await disclosed(other), await disclosed(me));
+  // The examining institution goes along: the document's Encounter names the same one.
+  const institutionOf = async (who) => {
+    const doc = (await call(srv, 'GET', '/api/v1/me/export/checkup/2026-10-15.json', { token: who.token })).body;
+    const { id, ...org } = doc.entry.find((e) => e.resource.resourceType === 'Organization').resource;
+    return org;
+  };
+  assert.deepEqual(await institutionOf(other), await institutionOf(me));
+  assert.ok((await institutionOf(me)).name);
   // Without demographics the document names the person by the service's id alone, and stays valid.
   const bare = await signupAndLogin(srv);
   const fhir = JSON.parse((await call(srv, 'GET', '/api/v1/me/export/checkup/2026-10-15.json', { token: me.token })).text);

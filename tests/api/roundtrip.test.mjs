@@ -176,22 +176,32 @@ test('R4.3 a checkup as a 健診結果報告書 document Bundle: the Composition
   assert.equal(r.status, 200, r.text);
   const doc = r.body;
   assert.equal(doc.type, 'document');
-  const [comp, patient, ...results] = doc.entry.map((e) => e.resource);
+  const [comp, patient] = doc.entry.map((e) => e.resource);
+  const results = doc.entry.map((e) => e.resource).filter((x) => x.resourceType === 'Observation');
   assert.equal(comp.resourceType, 'Composition');
   assert.equal(comp.type.coding[0].code, '53576-5');
   assert.equal(patient.resourceType, 'Patient');
   assert.equal(results.length, 4);
-  assert.deepEqual(comp.section[0].entry.map((x) => x.reference).sort(), doc.entry.slice(2).map((e) => e.fullUrl).sort(),
+  const urlOf = new Map(doc.entry.map((e) => [e.resource, e.fullUrl]));
+  assert.deepEqual(comp.section[0].entry.map((x) => x.reference).sort(), results.map((o) => urlOf.get(o)).sort(),
     'the Composition lists every result');
   assert.ok(results.every((o) => o.subject.reference === doc.entry[1].fullUrl && !o.derivedFrom), 'references resolve inside the document');
   for (const e of doc.entry) validateResource(e.resource);
   validateResource(doc);
   // Against the IG itself: every result conforms to JP_Observation_eCheckupGeneral, the Patient
-  // (the name, sex, birth date and address the CDA gave) to JP_Patient_eCS. The Composition lacks
-  // only its Encounter, whose serviceProvider (the examining institution) the service does not keep.
+  // (the name, sex, birth date and address the CDA gave) to JP_Patient_eCS, the Composition to
+  // JP_Composition_eCheckupGeneral: its Encounter is the checkup at the examining institution the
+  // CDA named (documentationOf/serviceEvent/performer), an entry of the document.
   for (const o of results) validateResource(o, { profile: ig('JP_Observation_eCheckupGeneral') });
-  assert.throws(() => validateResource(comp, { profile: ig('JP_Composition_eCheckupGeneral') }),
-    (err) => err.message === 'Missing required property (Composition.encounter)', 'the Encounter is all it lacks');
+  validateResource(comp, { profile: ig('JP_Composition_eCheckupGeneral') });
+  const byUrl = new Map(doc.entry.map((e) => [e.fullUrl, e.resource]));
+  const encounter = byUrl.get(comp.encounter.reference);
+  validateResource(encounter, { profile: ig('JP_Encounter_eCheckupGeneral') });
+  assert.deepEqual(encounter.period, { start: '2026-10-15', end: '2026-10-15' });
+  assert.deepEqual(comp.event[0].detail, [comp.encounter]);
+  const institution = byUrl.get(encounter.serviceProvider.reference);
+  assert.equal(institution.resourceType, 'Organization');
+  assert.ok(institution.name, 'the institution by its name');
   assert.deepEqual(patient.meta.profile, ['http://jpfhir.jp/fhir/eCS/StructureDefinition/JP_Patient_eCS']);
   validateResource(patient, { profile: ig('JP_Patient_eCS') });
   validateResource(patient, { profile: jp('JP_Patient') });
@@ -239,6 +249,19 @@ test('R4.2 R4.3 the 健診結果報告書 sample imported and exported again: ev
   assert.deepEqual(sections.map(([c]) => c), sentSections.map(([c]) => c));
   for (const e of doc.entry) validateResource(e.resource);
   for (const o of got.values()) validateResource(o, { profile: ig('JP_Observation_eCheckupGeneral') });
+  // The Encounter at the institution the sample's Encounter names, that Organization whole.
+  const comp = doc.entry[0].resource;
+  validateResource(comp, { profile: ig('JP_Composition_eCheckupGeneral') });
+  const inDoc = new Map(doc.entry.map((e) => [e.fullUrl, e.resource]));
+  const encounter = inDoc.get(comp.encounter.reference);
+  const { id, meta, ...institution } = inDoc.get(encounter.serviceProvider.reference);
+  const sentEncounter = sent.entry.map((e) => e.resource).find((x) => x.resourceType === 'Encounter');
+  const { id: sentId, meta: sentMeta, ...sentInstitution } = byUrl.get(sentEncounter.serviceProvider.reference);
+  assert.deepEqual(institution, sentInstitution, 'the examining institution as the file gave it');
+  assert.deepEqual(meta.profile, sentMeta.profile);
+  assert.equal(meta.lastUpdated, doc.timestamp, 'its version: the document\'s making');
+  validateResource(encounter, { profile: ig('JP_Encounter_eCheckupGeneral') });
+  validateResource(inDoc.get(encounter.serviceProvider.reference), { profile: ig('JP_Organization_eCheckupGeneral') });
 });
 
 // The results of a day with the institution's ranges and flags, whoever holds them.
@@ -260,6 +283,10 @@ test('R4.3 a checkup that came as FHIR (no CDA) as a 特定健診 CDA: valid aga
   const file = join(mkdtempSync(join(tmpdir(), 'cda-')), 'checkup.xml');
   writeFileSync(file, xml);
   execFileSync('xmllint', ['--noout', '--nonet', '--schema', HC08, file], { stdio: 'pipe' });
+  // The examining institution the report's Encounter named, as the serviceEvent's performer.
+  assert.ok(xml.includes('<performer typeCode="PRF"><assignedEntity><id nullFlavor="NI"/><representedOrganization>' +
+    '<id extension="1311234567" root="1.2.392.200119.6.102"/><name>厚生労働省第一病院</name><telecom value="tel:0123-456-7890"/>' +
+    '<addr><postalCode>100-0001</postalCode>東京都千代田区千代田９－９－９</addr></representedOrganization></assignedEntity></performer>'), 'the institution');
   assert.match(xml, /<effectiveTime value="20200404"\/>/, 'the checkup day, where a reader looks for it');
   assert.ok(xml.includes(`<id root="${me.personId}"/>`), 'the person by the service\'s id (no insurer numbers are kept)');
   const mine = await checkupOf(me);
