@@ -14,7 +14,7 @@
 
 enum col {
     C_IGNORED, C_EFFECTIVE, C_EFFECTIVE_END, C_SYS, C_DIA, C_PULSE, C_WEIGHT, C_TEMP, C_SPO2, C_GLUCOSE, C_STEPS,
-    C_CODE_SYSTEM, C_CODE, C_VALUE, C_UNIT, C_SOURCE,
+    C_CODE_SYSTEM, C_CODE, C_NAME, C_VALUE, C_UNIT, C_VALUE_SYSTEM, C_VALUE_DISPLAY, C_SOURCE, C_COUNT
 };
 
 static const struct {
@@ -27,7 +27,8 @@ static const struct {
     {"pulse", C_PULSE}, {"脈拍", C_PULSE}, {"weight", C_WEIGHT}, {"体重", C_WEIGHT},
     {"temperature", C_TEMP}, {"体温", C_TEMP}, {"spo2", C_SPO2}, {"glucose", C_GLUCOSE}, {"血糖", C_GLUCOSE},
     {"steps", C_STEPS}, {"歩数", C_STEPS}, {"code_system", C_CODE_SYSTEM}, {"code", C_CODE},
-    {"value", C_VALUE}, {"unit", C_UNIT}, {"source", C_SOURCE},
+    {"name", C_NAME}, {"value", C_VALUE}, {"unit", C_UNIT}, {"value_system", C_VALUE_SYSTEM},
+    {"value_display", C_VALUE_DISPLAY}, {"source", C_SOURCE},
 };
 
 /* The single-value columns and what they measure. */
@@ -241,9 +242,51 @@ static int pressure(struct reader *rd, double sys, double dia)
     return rc;
 }
 
+/* A checkup result, as the export writes one: the item table's code and
+ * name; a coded value's code with its system and display, a quantity with
+ * its UCUM unit, or a text. Kept as an Observation for the FHIR reader,
+ * which checks it against the item table as any other (service/
+ * import_parse.c). */
+static int checkup_row(struct reader *rd, const char **cell)
+{
+    struct csv_vitals *c = rd->c;
+    struct buf *b = &c->checkups;
+    double v;
+    if (!cell[C_VALUE])
+        return fault_set(rd->fault, F_MISSING, NULL, "line %zu: the checkup result %.20s has no value", rd->line,
+                         cell[C_CODE]);
+    if (c->ncheckups >= CSV_MAX_MEASUREMENTS)
+        return fault_set(rd->fault, F_TOO_MANY, NULL, "more than %d checkup results in one file", CSV_MAX_MEASUREMENTS);
+    size_t *lines = realloc(c->checkup_lines, (c->ncheckups + 1) * sizeof *lines);
+    if (!lines)
+        return fault_set(rd->fault, F_INTERNAL, NULL, "out of memory");
+    c->checkup_lines = lines;
+    int e = buf_puts(b, c->ncheckups ? ",{\"resource\":" : "{\"resource\":") ||
+            buf_puts(b, "{\"resourceType\":\"Observation\",\"status\":\"final\",\"category\":[{\"coding\":[{"
+                        "\"system\":\"http://terminology.hl7.org/CodeSystem/observation-category\",\"code\":"
+                        "\"laboratory\"}]}],\"code\":{\"coding\":[{\"system\":\"" CHECKUP_ITEM_SYSTEM "\",\"code\":") ||
+            buf_json_str(b, cell[C_CODE]) ||
+            (cell[C_NAME] && (buf_puts(b, ",\"display\":") || buf_json_str(b, cell[C_NAME]))) ||
+            buf_puts(b, "}]},\"effectiveDateTime\":") || buf_json_str(b, rd->effective);
+    if (cell[C_VALUE_SYSTEM])
+        e = e || buf_puts(b, ",\"valueCodeableConcept\":{\"coding\":[{\"system\":") ||
+            buf_json_str(b, cell[C_VALUE_SYSTEM]) || buf_puts(b, ",\"code\":") || buf_json_str(b, cell[C_VALUE]) ||
+            (cell[C_VALUE_DISPLAY] && (buf_puts(b, ",\"display\":") || buf_json_str(b, cell[C_VALUE_DISPLAY]))) ||
+            buf_puts(b, "}]}");
+    else if (cell[C_UNIT] && !number_of(cell[C_VALUE], &v))
+        e = e || buf_printf(b, ",\"valueQuantity\":{\"value\":%.15g,\"unit\":", v) || buf_json_str(b, cell[C_UNIT]) ||
+            buf_puts(b, ",\"system\":\"" UCUM "\",\"code\":") || buf_json_str(b, cell[C_UNIT]) || buf_puts(b, "}");
+    else
+        e = e || buf_puts(b, ",\"valueString\":") || buf_json_str(b, cell[C_VALUE]);
+    if (e || buf_puts(b, "}}"))
+        return fault_set(rd->fault, F_INTERNAL, NULL, "out of memory");
+    c->checkup_lines[c->ncheckups++] = rd->line;
+    return 0;
+}
+
 static int data_row(struct reader *rd, const enum col *cols, struct row *r)
 {
-    const char *cell[C_SOURCE + 1] = {0};
+    const char *cell[C_COUNT] = {0};
     for (size_t i = 0; i < r->n; i++)
         if (cols[i] != C_IGNORED && r->f[i].len)
             cell[cols[i]] = buf_cstr(&r->f[i]);
@@ -280,6 +323,8 @@ static int data_row(struct reader *rd, const enum col *cols, struct row *r)
     }
     const char *code = cell[C_CODE];
     if (code && strcmp(code, "85354-9")) {
+        if (cell[C_CODE_SYSTEM] && !strcmp(cell[C_CODE_SYSTEM], CHECKUP_ITEM_SYSTEM))
+            return checkup_row(rd, cell);
         if (cell[C_CODE_SYSTEM] && strcmp(cell[C_CODE_SYSTEM], LOINC)) {
             rd->c->skipped++;
             return 0;
@@ -343,7 +388,7 @@ int csv_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *ou
         if (data_row(&rd, cols, &r))
             goto out;
     }
-    if (!out->n) {
+    if (!out->n && !out->ncheckups) {
         fault_set(fault, F_MISSING, NULL, "the file holds no measurement (%zu rows read)", out->rows);
         goto out;
     }
@@ -361,5 +406,7 @@ void csv_vitals_free(struct csv_vitals *c)
     for (size_t i = 0; i < c->n; i++)
         free(c->json[i]);
     free(c->json);
+    buf_wipe(&c->checkups);
+    free(c->checkup_lines);
     memset(c, 0, sizeof *c);
 }

@@ -9,11 +9,13 @@
  *   spo2 | SpO2 (%), glucose | 血糖 (mg/dL), steps | 歩数
  *   code_system, code, value, unit     one LOINC-coded value per row (the
  *                                      export's own columns)
+ *   name, value_system, value_display  with code_system the 特定健診 item
+ *                                      table's: a checkup result
  *
  * Each measurement becomes an Observation checked exactly as a submitted
  * one (formats/vitals.h), source "device". Empty cells are no measurement;
- * rows coded with another system than LOINC (checkup results in an export)
- * are counted as skipped. RFC 4180 quoting; UTF-8 (a BOM is dropped). */
+ * rows coded with another system than LOINC or the item table are counted
+ * as skipped. RFC 4180 quoting; UTF-8 (a BOM is dropped). */
 #ifndef PHR_DEVICE_CSV_H
 #define PHR_DEVICE_CSV_H
 
@@ -29,9 +31,13 @@
  * checks, not as parsed trees: a tree costs ~20 KB in json-c, and a file of
  * 10,000 held them all at once (246 MB of heap, measured with massif). Each
  * is parsed again, with the same checks, when it is stored. */
+#define CHECKUP_ITEM_SYSTEM "urn:oid:1.2.392.200119.6.1005"
+
 struct csv_vitals {
     char **json;                 /* n texts, owned */
     size_t n, rows, skipped;
+    struct buf checkups;         /* checkup results: Bundle entries ({"resource":…}, comma-separated) */
+    size_t ncheckups, *checkup_lines;  /* and the line of each */
     int64_t lo, hi;              /* the newest measurement */
     int64_t now_ms;              /* the checks' "now", for csv_vital_open */
 };

@@ -8,6 +8,7 @@
 #include "formats/omh.h"
 #include "formats/vitals.h"
 #include "util/clock.h"
+#include "util/utf8.h"
 
 static const struct format_info formats[] = {
     [FORMAT_CDA] = {"tokutei-cda", "mhlw-tokutei-hc08", "application/xml", "laboratory", "insurer"},
@@ -41,6 +42,27 @@ static int sniff(const char *data, size_t len, enum import_format *f)
     else
         return -1;
     return 0;
+}
+
+/* A CSV's checkup results, read as a FHIR file holding them is (checked
+ * against the item table alike), a refusal naming the CSV's line. */
+static int csv_checkups(struct parsed *p, struct fault *fault)
+{
+    struct buf bundle = {0};
+    int rc = buf_puts(&bundle, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[") ||
+                     buf_append(&bundle, p->csv.checkups.data, p->csv.checkups.len) || buf_puts(&bundle, "]}")
+                 ? fault_set(fault, F_INTERNAL, NULL, "out of memory")
+                 : fhir_import_read(bundle.data, bundle.len, clock_now_ms(), &p->fd, fault);
+    buf_wipe(&bundle);
+    size_t entry;
+    int at;
+    if (rc && sscanf(fault->detail, "entry %zu%n", &entry, &at) == 1 && entry < p->csv.ncheckups) {
+        char rest[sizeof fault->detail];
+        snprintf(rest, sizeof rest, "%s", fault->detail + at);
+        snprintf(fault->detail, sizeof fault->detail, "line %zu%.200s", p->csv.checkup_lines[entry], rest);
+        utf8_scrub(fault->detail);
+    }
+    return rc;
 }
 
 int import_parse(const char *data, size_t len, struct parsed *p, struct fault *fault)
@@ -78,11 +100,18 @@ int import_parse(const char *data, size_t len, struct parsed *p, struct fault *f
         if (p->f == FORMAT_CSV ? csv_read(data, len, clock_now_ms(), &p->csv, fault)
                                : omh_read(data, len, clock_now_ms(), &p->csv, fault))
             return -1;
+        if (p->csv.ncheckups && csv_checkups(p, fault))
+            return -1;
         char when[32];
         clock_format_ms(p->csv.lo + 9 * 3600000LL, when);
         snprintf(p->day, sizeof p->day, "%.10s", when);
         p->lo = p->csv.lo;
         p->hi = p->csv.hi;
+        if (p->fd.checkup.nresults && (!p->csv.n || p->fd.hi > p->hi)) {
+            memcpy(p->day, p->fd.date, sizeof p->day);
+            p->lo = p->fd.lo;
+            p->hi = p->fd.hi;
+        }
         return 0;
     }
     if (p->f == FORMAT_FHIR) {
@@ -118,7 +147,7 @@ size_t import_records(const struct parsed *p)
         return fhir_doc_records(&p->fd);
     case FORMAT_CSV:
     case FORMAT_OMH:
-        return p->csv.n;
+        return p->fd.checkup.nresults + p->csv.n;
     case FORMAT_JAHIS: {
         size_t n = p->j.notc;
         for (size_t i = 0; i < p->j.ndispensings; i++)
@@ -135,6 +164,8 @@ size_t import_records(const struct parsed *p)
 
 const char *import_default_source(const struct parsed *p)
 {
+    if (p->f == FORMAT_CSV && p->fd.checkup.nresults)
+        return "insurer"; /* checkup results, as a CDA's */
     return p->f == FORMAT_FHIR && !p->fd.checkup.nresults ? "medical-institution" : formats[p->f].source;
 }
 
@@ -282,7 +313,9 @@ int import_render_record(struct parsed *p, size_t k, const struct import_meta *m
         return fhir_row(&p->fd, k, m, r, plain);
     case FORMAT_CSV:
     case FORMAT_OMH:
-        return measurement_row(&p->csv, k, m, r, plain);
+        /* A CSV's checkup results first, as a FHIR file's. */
+        return k < p->fd.checkup.nresults ? fhir_row(&p->fd, k, m, r, plain)
+                                          : measurement_row(&p->csv, k - p->fd.checkup.nresults, m, r, plain);
     case FORMAT_JAHIS:
         return jahis_row(p, k, m, r, plain);
     case FORMAT_KEPT:
@@ -312,8 +345,8 @@ int import_summary(const struct parsed *p, struct buf *out)
     }
     case FORMAT_CSV:
     case FORMAT_OMH:
-        return buf_printf(out, "\"rows\":%zu,\"vital_signs\":%zu,\"skipped\":%zu", p->csv.rows, p->csv.n,
-                          p->csv.skipped);
+        return buf_printf(out, "\"rows\":%zu,\"vital_signs\":%zu,\"checkup_results\":%zu,\"skipped\":%zu",
+                          p->csv.rows, p->csv.n, p->fd.checkup.nresults, p->csv.skipped);
     case FORMAT_JAHIS: {
         size_t allergies = 0;
         for (size_t i = 0; i < p->j.nremarks; i++)

@@ -4,6 +4,7 @@
 // measurements; a bad row refuses the whole file.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startServer, call, signupAndLogin, importFile, recordCount, quantity } from './helpers.mjs';
 
 let srv;
@@ -62,6 +63,40 @@ test('R4.3 R1.1 issue 23: a measurement over a period (a day\'s steps) leaves th
   assert.deepEqual(o.effectivePeriod, period);
   assert.equal(o.effectiveDateTime, undefined);
   assert.equal(o.valueQuantity.value, 8412);
+});
+
+test('R4.3 R4.2 issue 23 item 8: a checkup in the CSV export comes back whole: every item, coded values with their system and display, texts, ranges of units', async () => {
+  const me = await signupAndLogin(srv);
+  const cda = readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url), 'utf8');
+  const bundle = readFileSync(new URL('../fixtures/eCheckupReport-Sample-01.json', import.meta.url), 'utf8');
+  assert.equal((await importFile(srv, me, cda, 'application/xml')).status, 201);
+  assert.equal((await importFile(srv, me, bundle, 'application/fhir+json')).status, 201);
+  assert.equal((await upload(me, DEVICE)).status, 201);
+  const csv = (await call(srv, 'GET', '/api/v1/me/export/observations.csv', { token: me.token, json: false })).text;
+  const other = await signupAndLogin(srv);
+  const r = await upload(other, csv);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(r.body.checkup_results, 48, 'the CDA\'s 4 and the report\'s 44');
+  assert.equal(r.body.vital_signs, 5);
+  assert.equal(r.body.skipped, 0);
+  // Every column but when it was recorded (and its source: the file's) is the same.
+  const rows = async (who) => (await call(srv, 'GET', '/api/v1/me/export/observations.csv', { token: who.token, json: false })).text
+    .trim().split('\r\n').slice(1).map((l) => l.replace(/,[^,]*,[^,]*$/, '')).sort();
+  assert.deepEqual(await rows(other), await rows(me));
+  // And the results are checkup results: in the 健診結果報告書 of their day, valid per the item table.
+  const doc = await call(srv, 'GET', '/api/v1/me/export/checkup/2020-04-04.json', { token: other.token });
+  assert.equal(doc.status, 200, doc.text);
+  assert.equal(doc.body.entry.filter((e) => e.resource.resourceType === 'Observation').length, 44);
+  // A checkup row that breaks the item table is refused naming its line; nothing is stored.
+  const lines = csv.trim().split('\r\n');
+  const at = lines.findIndex((l) => l.includes(',mm[Hg],') && l.includes('urn:oid:1.2.392.200119.6.1005'));
+  assert.ok(at > 0);
+  lines[at] = lines[at].replace(',mm[Hg],', ',kg,');
+  const third = await signupAndLogin(srv);
+  const bad = await upload(third, lines.join('\r\n'));
+  assert.equal(bad.status, 422, bad.text);
+  assert.match(bad.body.detail, new RegExp(`^line ${at + 1}, item `));
+  assert.equal(count(third), 0);
 });
 
 const broken = [
