@@ -400,15 +400,15 @@ static void add_one(json_object *o, const char *key, json_object *item)
 
 /* The examining institution (documentationOf/serviceEvent/performer's
  * representedOrganization: 実施機関番号, name, phone, address) as a FHIR
- * Organization, for the document's Encounter. */
-static void read_institution(const xmlNode *root, struct buf *out)
+ * Organization, for the document's Encounter. -1 out of memory. */
+static int read_institution(const xmlNode *root, struct buf *out)
 {
     const xmlNode *org = child(child(child(child(child(root, "documentationOf"), "serviceEvent"), "performer"),
                                      "assignedEntity"),
                                "representedOrganization");
     json_object *name = text_of(child(org, "name"));
     if (!name)
-        return;
+        return 0;
     json_object *o = json_object_new_object();
     json_object_object_add(o, "resourceType", json_object_new_string("Organization"));
     const xmlNode *id = child(org, "id"), *addr = child(org, "addr");
@@ -441,12 +441,14 @@ static void read_institution(const xmlNode *root, struct buf *out)
         json_object_object_add(a, "country", json_object_new_string("JP"));
         add_one(o, "address", a);
     }
+    int rc = where.failed ? -1 : 0;
     demographics_free(&where);
     size_t n;
     const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
     if (!s || buf_append(out, s, n))
-        out->len = 0;
+        rc = -1;
     json_object_put(o);
+    return rc;
 }
 
 int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct fault *fault)
@@ -458,7 +460,10 @@ int cda_read(const char *xml, size_t len, struct cda_checkup *out, struct fault 
     int rc = -1;
     struct walk w = {.c = out, .fault = fault};
     read_person(xmlDocGetRootElement(doc), &out->person);
-    read_institution(xmlDocGetRootElement(doc), &out->institution);
+    if (read_institution(xmlDocGetRootElement(doc), &out->institution) || out->person.failed) {
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
+        goto out;
+    }
     if (walk(&w, child(xmlDocGetRootElement(doc), "component")))
         goto out;
     if (out->nresults == 0) {

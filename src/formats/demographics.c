@@ -131,8 +131,10 @@ int demographics_set(struct demographics *d, enum demographics_text f, const cha
     if (!n || n > fields[f].max || !well_formed(fields[f].check, s, n))
         return -1;
     char *copy = strndup(s, n);
-    if (!copy)
+    if (!copy) {
+        d->failed = 1;
         return -1;
+    }
     free(d->text[f]);
     d->text[f] = copy;
     if (f == DEMO_ADDRESS)
@@ -273,6 +275,8 @@ int demographics_parse(struct demographics *d, json_object *o, struct fault *fau
                       "%.60s is not a demographic the service keeps (name, name_kana, sex, birth_date, postal_code, "
                       "prefecture, address, phone, insurer_number, insured_symbol, insured_number, insured_branch)",
                       key);
+        if (d->failed)
+            fault_set(fault, F_INTERNAL, NULL, "out of memory");
         if (bad || !known) {
             demographics_free(d);
             return -1;

@@ -34,6 +34,7 @@ struct demographics {
     char prefecture[3];      /* JIS X 0401 "01" … "47", or "" */
     char *text[DEMO_NTEXT];  /* owned; NULL: not known */
     const char *from;        /* where they came from: "cda", "fhir", "jahis", "person" (static) */
+    int failed;              /* an allocation failed: sticky, for the reader to check once at its end */
 };
 
 /* Each setter keeps the value only when it is well formed, and says so:
@@ -50,7 +51,9 @@ int demographics_prefecture(struct demographics *d, const char *text);
 /* A text field: well-formed UTF-8 without control characters, within
  * its limit, blanks around it dropped (a phone: digits, '-', '+', '(', ')'
  * and spaces; an insurer number: 6 or 8 digits). n is strlen when given
- * as (size_t)-1. An address also sets the prefecture it begins with. */
+ * as (size_t)-1. An address also sets the prefecture it begins with. Out
+ * of memory, -1 and d->failed set: a reader that passes over what is
+ * malformed still fails on that. */
 int demographics_set(struct demographics *d, enum demographics_text f, const char *s, size_t n);
 /* 1 if anything is known. */
 int demographics_any(const struct demographics *d);

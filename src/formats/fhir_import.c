@@ -408,6 +408,10 @@ int fhir_import_read(const char *text, size_t len, int64_t now_ms, struct fhir_d
     } else if (entry(&rd, root, 0)) {
         goto out;
     }
+    if (out->checkup.person.failed) {
+        fault_set(fault, F_INTERNAL, NULL, "out of memory");
+        goto out;
+    }
     if (!fhir_doc_records(out)) {
         fault_set(fault, F_MISSING, NULL,
                   "nothing to import: the file (%.40s) holds no record with a value — a "

@@ -41,7 +41,9 @@ static void put_name(struct demographics *d, enum demographics_text f, json_obje
     for (size_t i = 0; i < count(given); i++)
         if (json_object_is_type(item(given, i), json_type_string))
             buf_printf(&b, "%s%s", b.len ? " " : "", json_object_get_string(item(given, i)));
-    if (!buf_failed(&b) && b.len)
+    if (buf_failed(&b))
+        d->failed = 1;
+    else if (b.len)
         demographics_set(d, f, b.data, b.len);
     buf_free(&b);
 }
@@ -80,7 +82,9 @@ static void address(struct demographics *d, json_object *a)
     for (size_t i = 0; i < count(line); i++)
         if (json_object_is_type(item(line, i), json_type_string))
             buf_puts(&b, json_object_get_string(item(line, i)));
-    if (!buf_failed(&b) && b.len)
+    if (buf_failed(&b))
+        d->failed = 1;
+    else if (b.len)
         demographics_set(d, DEMO_ADDRESS, b.data, b.len);
     demographics_prefecture(d, json_get_str(a, "state"));
     buf_free(&b);

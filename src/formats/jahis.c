@@ -91,7 +91,7 @@ static int person(struct demographics *d, char **f, int nf, const char *day)
     demographics_postal(d, F(4));
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
         demographics_set(d, texts[i].f, F(texts[i].field), (size_t)-1);
-    return 0;
+    return d->failed ? -1 : 0;
 }
 
 static int creator_of(struct reader *r, const char *s, int *out)
@@ -337,7 +337,7 @@ static int record(struct reader *r, char *s)
         int64_t lo, hi;
         if (jahis_date(F(3), day, &lo, &hi))
             return bad(r, "birth date '%.10s' is not YYYYMMDD or an era date such as S330303", F(3));
-        return person(&r->d->person, f, nf, day);
+        return person(&r->d->person, f, nf, day) ? nomem(r) : 0;
     case 3:
         return r->cur ? bad(r, "OTC medicines come before the dispensings") : rec_otc(r, f, nf);
     case 31:

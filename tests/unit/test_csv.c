@@ -70,7 +70,13 @@ static void the_export_comes_back(void **state)
                     "2026-10-15,urn:oid:1.2.392.200119.6.1005,9N001000000000001,身長,158.2,cm,,,laboratory,insurer,x\r\n";
     assert_int_equal(read_exact(t, &c, &fault), 0);
     assert_int_equal(c.n, 2);
-    assert_int_equal(c.skipped, 1); /* the checkup result: its CDA is the original */
+    assert_int_equal(c.skipped, 0);
+    /* The checkup result, for the FHIR reader to check against the item table. */
+    assert_int_equal(c.ncheckups, 1);
+    assert_int_equal(c.checkup_lines[0], 4);
+    assert_non_null(strstr(buf_cstr(&c.checkups), "\"code\":\"9N001000000000001\",\"display\":\"身長\"}]},"
+                                                 "\"effectiveDateTime\":\"2026-10-15\",\"valueQuantity\":{\"value\":158.2,"
+                                                 "\"unit\":\"cm\""));
     expect(&c, 0, NULL, "self-measured");
     expect(&c, 1, NULL, "device");
     csv_vitals_free(&c);
