@@ -19,7 +19,7 @@ declare -A sources=(
   [cda]="src/formats/cda.c src/formats/demographics.c src/formats/prefectures.c src/formats/cda_schema.c src/formats/tokutei_items.c src/formats/fhir_import.c src/formats/fhir_contained.c src/formats/fhir_person.c src/formats/medicine.c src/formats/device_csv.c src/formats/vitals.c src/formats/vital_codes.c src/formats/checkup_fhir.c src/formats/import_fhir.c"
   [vitals]="src/formats/vitals.c src/formats/vital_codes.c src/formats/device_csv.c src/formats/omh.c"
   [consent]="src/formats/policy.c src/formats/data_kinds.c"
-  [jahis]="src/formats/jahis.c src/formats/jahis_text.c src/formats/demographics.c src/formats/prefectures.c src/formats/medication_fhir.c src/formats/import_fhir.c"
+  [jahis]="src/formats/jahis.c src/formats/jahis_text.c src/formats/demographics.c src/formats/prefectures.c src/formats/medication_fhir.c src/formats/dispense_parties.c src/formats/import_fhir.c"
   [sphr]="src/formats/sphr.c src/util/ids.c"
   [sphr_entries]="src/formats/sphr.c src/util/ids.c"
   [search]="src/formats/search.c src/formats/vitals.c src/formats/vital_codes.c src/formats/elements.c src/formats/scopes.c src/formats/data_kinds.c src/formats/form.c src/formats/code_text.c src/formats/tokutei_items.c src/formats/value_search.c"
@@ -27,7 +27,7 @@ declare -A sources=(
   [bulk]="src/formats/elements.c src/formats/scopes.c src/formats/data_kinds.c"
   [tx_bundle]="src/formats/tx_bundle.c"
   [anon]="src/anon/table.c src/anon/grouper.c src/anon/groups.c src/anon/lattice.c src/anon/anonymise.c"
-  [imports]="src/service/import_parse.c src/formats/cda.c src/formats/demographics.c src/formats/prefectures.c src/formats/cda_schema.c src/formats/tokutei_items.c src/formats/fhir_import.c src/formats/fhir_contained.c src/formats/fhir_person.c src/formats/medicine.c src/formats/device_csv.c src/formats/vitals.c src/formats/vital_codes.c src/formats/checkup_fhir.c src/formats/import_fhir.c src/formats/jahis.c src/formats/jahis_text.c src/formats/medication_fhir.c src/formats/omh.c src/util/ids.c"
+  [imports]="src/service/import_parse.c src/formats/cda.c src/formats/demographics.c src/formats/prefectures.c src/formats/cda_schema.c src/formats/tokutei_items.c src/formats/fhir_import.c src/formats/fhir_contained.c src/formats/fhir_person.c src/formats/medicine.c src/formats/device_csv.c src/formats/vitals.c src/formats/vital_codes.c src/formats/checkup_fhir.c src/formats/import_fhir.c src/formats/jahis.c src/formats/jahis_text.c src/formats/medication_fhir.c src/formats/dispense_parties.c src/formats/omh.c src/util/ids.c"
 )
 # The sniffer's corpus is every reader's seeds: each format reached through it.
 declare -A corpus=([imports]="cda jahis vitals")

@@ -62,3 +62,24 @@ int fhir_contain_performers(json_object *entries, json_object *o, struct fault *
     return fault->code ? -1 : 0;
 }
 
+void fhir_contained_patient(json_object *o, const char *person_id)
+{
+    static const char *const members[] = {"subject", "patient", "beneficiary"};
+    json_object *list, *ref;
+    char patient[64];
+    snprintf(patient, sizeof patient, "Patient/%s", person_id);
+    if (!json_object_object_get_ex(o, "contained", &list) || !json_object_is_type(list, json_type_array))
+        return;
+    for (size_t i = 0; i < json_object_array_length(list); i++)
+        for (size_t k = 0; k < sizeof members / sizeof members[0]; k++) {
+            json_object *c = json_object_array_get_idx(list, i);
+            const char *to = json_object_is_type(c, json_type_object) &&
+                                     json_object_object_get_ex(c, members[k], &ref) &&
+                                     json_object_is_type(ref, json_type_object)
+                                 ? json_get_str(ref, "reference")
+                                 : NULL;
+            /* A reference to the container ("#") or to another contained one stays. */
+            if (to && *to != '#')
+                json_object_object_add(ref, "reference", json_object_new_string(patient));
+        }
+}

@@ -20,4 +20,9 @@ int fhir_contain_entry(json_object *entries, json_object *o, json_object *ref_ob
  * Organization; -1 only out of memory. */
 int fhir_contain_performers(json_object *entries, json_object *o, struct fault *fault);
 
+/* What o contains about the patient (a prescription's subject, an
+ * immunization's patient) names person_id's Patient instead: a record
+ * kept is the importing person's whole. */
+void fhir_contained_patient(json_object *o, const char *person_id);
+
 #endif

@@ -495,6 +495,7 @@ int fhir_other_render(struct buf *b, const char *id, const struct import_meta *m
     if (o->from_member)
         add_document(o->res, o->from_member, m->document_id);
     fhir_stamp(o->res, id, 1, m->person_id, o->subject_member, 1, m->source, &p);
+    fhir_contained_patient(o->res, m->person_id);
     return serialise(b, o->res);
 }
 

@@ -76,24 +76,6 @@ static int nomem(struct reader *r)
 /* Field k, "" when the record is shorter. */
 #define F(k) ((k) < nf ? f[k] : "")
 
-/* Record 1 as demographics: 氏名, 性別, 生年月日 (day, read already), 郵便番号,
- * 住所, 電話番号, then 緊急連絡先, 血液型, 体重 (kept in the text only) and
- * 氏名カナ. What is malformed is left out: the text itself is kept. */
-static int person(struct demographics *d, char **f, int nf, const char *day)
-{
-    static const struct {
-        int field;
-        enum demographics_text f;
-    } texts[] = {{1, DEMO_NAME}, {5, DEMO_ADDRESS}, {6, DEMO_PHONE}, {10, DEMO_NAME_KANA}};
-    d->from = "jahis";
-    demographics_sex(d, F(2));
-    demographics_birth(d, day);
-    demographics_postal(d, F(4));
-    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        demographics_set(d, texts[i].f, F(texts[i].field), (size_t)-1);
-    return d->failed ? -1 : 0;
-}
-
 static int creator_of(struct reader *r, const char *s, int *out)
 {
     if (!*s) {
@@ -135,7 +117,14 @@ static int note_push(struct reader *r, struct jahis_note **notes, size_t *n, con
     PUSH(*notes, *n, e);
     if (!e)
         return nomem(r);
-    *e = (struct jahis_note){label, text};
+    *e = (struct jahis_note){label, text, NULL};
+    return 0;
+}
+
+/* What the dispensing's last note record says beside its text. */
+static int note_extra(struct jahis_dispensing *b, const char *extra)
+{
+    b->notes[b->nnotes - 1].extra = extra;
     return 0;
 }
 
@@ -214,7 +203,7 @@ static int rec_dispensing(struct reader *r, char **f, int nf)
     if (!b)
         return nomem(r);
     r->cur = b;
-    b->pharmacy = b->pharmacist = b->clinic = b->doctor = b->department = "";
+    b->pharmacy = b->pharmacist = b->clinic = b->doctor = (struct jahis_party){"", "", "", "", "", "", "", ""};
     if (jahis_date(F(1), b->date, &b->date_lo, &b->date_hi))
         return bad(r, "dispensing date '%.10s' is not YYYYMMDD or an era date such as R020410", F(1));
     return creator_of(r, F(2), &b->creator);
@@ -337,7 +326,7 @@ static int record(struct reader *r, char *s)
         int64_t lo, hi;
         if (jahis_date(F(3), day, &lo, &hi))
             return bad(r, "birth date '%.10s' is not YYYYMMDD or an era date such as S330303", F(3));
-        return person(&r->d->person, f, nf, day) ? nomem(r) : 0;
+        return jahis_person(&r->d->person, f, nf, day) ? nomem(r) : 0;
     case 3:
         return r->cur ? bad(r, "OTC medicines come before the dispensings") : rec_otc(r, f, nf);
     case 31:
@@ -354,10 +343,14 @@ static int record(struct reader *r, char *s)
         return -1;
     struct jahis_dispensing *b = r->cur;
     switch (no) {
-    case 11: b->pharmacy = F(1); return *F(1) ? 0 : bad(r, "the pharmacy's name is missing");
-    case 15: b->pharmacist = F(1); return 0;
-    case 51: b->clinic = F(1); return *F(1) ? 0 : bad(r, "the prescribing institution's name is missing");
-    case 55: b->doctor = F(1); b->department = F(2); return 0;
+    case 11:
+        b->pharmacy = (struct jahis_party){F(1), F(2), F(3), F(4), F(5), F(6), F(7), ""};
+        return *F(1) ? 0 : bad(r, "the pharmacy's name is missing");
+    case 15: b->pharmacist = (struct jahis_party){F(1), "", "", "", "", "", F(2), ""}; return 0;
+    case 51:
+        b->clinic = (struct jahis_party){F(1), F(2), F(3), F(4), "", "", "", ""};
+        return *F(1) ? 0 : bad(r, "the prescribing institution's name is missing");
+    case 55: b->doctor = (struct jahis_party){F(1), "", "", "", "", "", "", F(2)}; return 0;
     case 201: return rec_drug(r, f, nf);
     case 301: return rec_usage(r, f, nf);
     case 281: return rec_rp_note(r, f, nf, "薬品補足");
@@ -365,10 +358,10 @@ static int record(struct reader *r, char *s)
     case 311: return rec_rp_note(r, f, nf, "用法補足");
     case 391: return rec_rp_note(r, f, nf, "処方服用注意");
     case 401: return note_push(r, &b->notes, &b->nnotes, "服用注意", F(1));
-    case 411: return note_push(r, &b->notes, &b->nnotes, "医療機関等提供情報", F(1));
+    case 411: return note_push(r, &b->notes, &b->nnotes, "医療機関等提供情報", F(1)) || note_extra(b, F(2));
     case 421: return note_push(r, &b->notes, &b->nnotes, "残薬確認", F(1));
     case 501: return note_push(r, &b->notes, &b->nnotes, "備考", F(1));
-    case 601: return note_push(r, &b->notes, &b->nnotes, "患者等記入", F(1));
+    case 601: return note_push(r, &b->notes, &b->nnotes, "患者等記入", F(1)) || note_extra(b, F(2));
     }
     return bad(r, "not a record of JAHIS 電子版お薬手帳 Ver.2.6");
 }

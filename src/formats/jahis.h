@@ -19,10 +19,13 @@
 
 #define JAHIS_MAX_BYTES (1024 * 1024)
 #define JAHIS_MAX_LINES 20000
+/* Record 411's 提供情報種別 kept beside its note (an Annotation's extension). */
+#define JAHIS_PROVISION_TYPE "urn:phr:jahis:provision-type"
 
 /* A text record: label says which (服用注意, 残薬確認, …), in Japanese. */
 struct jahis_note {
     const char *label, *text;
+    const char *extra;            /* 411 its 提供情報種別, 601 its 入力日, as given; NULL else */
 };
 
 /* 用法 (record 301) of one RP, with the notes that name the RP. */
@@ -45,12 +48,20 @@ struct jahis_drug {
     int creator;                  /* 1 medical staff, 2 the person, 8 other, 9 unknown */
 };
 
+/* Who dispensed and who prescribed, each field as its record gives it
+ * ("" when absent): 11 調剤－医療機関等 (name, 都道府県, 点数表, コード,
+ * 郵便番号, 住所, 電話番号), 15 調剤担当者 (name, 連絡先), 51 処方－医療機関
+ * (name, 都道府県, 点数表, コード), 55 処方医 (name, 診療科). */
+struct jahis_party {
+    const char *name, *prefecture, *table, *code, *postal, *address, *phone, *department;
+};
+
 /* 調剤 (record 5 and what follows it). */
 struct jahis_dispensing {
     char date[11];                /* YYYY-MM-DD */
     int64_t date_lo, date_hi;     /* that day in Japan, ms */
     int creator;
-    const char *pharmacy, *pharmacist, *clinic, *doctor, *department;   /* "" when absent */
+    struct jahis_party pharmacy, pharmacist, clinic, doctor;
     struct jahis_rp *rps;
     size_t nrps;
     struct jahis_drug *drugs;

@@ -155,3 +155,22 @@ char *jahis_patient_line(const char *data, size_t len)
     return line;
 }
 
+#define F(k) ((k) < nf ? f[k] : "")
+
+/* Record 1 as demographics: 氏名, 性別, 生年月日 (day, read already), 郵便番号,
+ * 住所, 電話番号, then 緊急連絡先, 血液型, 体重 (kept in the text only) and
+ * 氏名カナ. What is malformed is left out: the text itself is kept. */
+int jahis_person(struct demographics *d, char **f, int nf, const char *day)
+{
+    static const struct {
+        int field;
+        enum demographics_text f;
+    } texts[] = {{1, DEMO_NAME}, {5, DEMO_ADDRESS}, {6, DEMO_PHONE}, {10, DEMO_NAME_KANA}};
+    d->from = "jahis";
+    demographics_sex(d, F(2));
+    demographics_birth(d, day);
+    demographics_postal(d, F(4));
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        demographics_set(d, texts[i].f, F(texts[i].field), (size_t)-1);
+    return d->failed ? -1 : 0;
+}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "formats/demographics.h"
 #include "util/fault.h"
 
 /* The text as NUL-terminated UTF-8 (malloc'd): as given if it is UTF-8
@@ -21,5 +22,8 @@ int jahis_digits(const char *s, size_t n);
 int jahis_date(const char *s, char out[11], int64_t *lo, int64_t *hi);
 /* 1 if s is a decimal number as JAHIS writes one (digits, a point, digits). */
 int jahis_decimal(const char *s);
+/* Record 1's fields (f, nf of them; its birth date read already as day)
+ * into d: 0, or -1 out of memory. */
+int jahis_person(struct demographics *d, char **f, int nf, const char *day);
 
 #endif

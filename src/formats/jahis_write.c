@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/dispense_parties.h"
 #include "formats/json.h"
 #include "formats/medicine.h"
 
@@ -93,6 +94,23 @@ static const char *note_text(json_object *r, const char *label, size_t *from)
     return NULL;
 }
 
+/* What ends a note record after its text: 601's 入力日 (the annotation's
+ * time), 411's 提供情報種別 (99, その他, when not kept), the creator. */
+static int note_end(struct buf *b, int record, json_object *note)
+{
+    if (record == 601) {
+        char day[9];
+        date8(json_get_str(note, "time"), day);
+        return buf_printf(b, ",%s\r\n", day);
+    }
+    if (record != 411)
+        return buf_puts(b, ",1\r\n");
+    json_object *ext = idx(at(note, "extension"), 0);
+    const char *url = json_get_str(ext, "url"), *type = json_get_str(ext, "valueCode");
+    int kept = url && type && !strcmp(url, JAHIS_PROVISION_TYPE) && strspn(type, "0123456789") == strlen(type);
+    return buf_printf(b, ",%s,1\r\n", kept ? type : "99");
+}
+
 /* The notes of medicine r whose records lie in [lo, hi]: the RP's (naming
  * rp) or, for a dispensing's, written once from its first medicine, to
  * which they were copied. */
@@ -105,40 +123,78 @@ static int notes_of(struct buf *b, json_object *r, size_t rp, int lo, int hi)
         size_t from = 0;
         const char *t;
         while (!e && (t = note_text(r, notes[k].label, &from))) {
-            e = buf_printf(b, "%d,", notes[k].record) || (notes[k].rp && buf_printf(b, "%zu,", rp)) || field(b, t);
-            e = e || buf_puts(b, notes[k].record == 601 ? ",\r\n" : notes[k].record == 411 ? ",99,1\r\n" : ",1\r\n");
+            e = buf_printf(b, "%d,", notes[k].record) || (notes[k].rp && buf_printf(b, "%zu,", rp)) || field(b, t) ||
+                note_end(b, notes[k].record, idx(at(r, "note"), from - 1));
         }
     }
     return e;
 }
 
+/* Records 201's 用量 and 301's 調剤数量 and unit, from how the dispense
+ * states its dose (JAHIS follows the prescription's convention): a rate per
+ * 1 day (JP Core's 内服, or an お薬手帳's 日分) is a day's dose for so many
+ * 日分; a time's dose with a quantity handed over and no days is 頓服, so
+ * many 回分; a dose with days (written so before rates were kept) stays a
+ * day's; else the quantity is the whole amount. */
+struct jahis_dose {
+    char dose[32], amount[32];
+    const char *unit, *amount_unit;
+};
+
+static void dose_of(json_object *r, json_object *di, struct jahis_dose *out)
+{
+    json_object *dr = idx(at(di, "doseAndRate"), 0), *per = at(at(dr, "rateRatio"), "numerator"),
+                *den = at(at(dr, "rateRatio"), "denominator"), *dq = at(dr, "doseQuantity"), *qty = at(r, "quantity"),
+                *days = at(r, "daysSupply");
+    const char *den_code = json_get_str(den, "code");
+    int daily = per && *num(per) && den_code && !strcmp(den_code, "d") && !strcmp(num(den), "1");
+    json_object *dose = daily ? per : dq && *num(dq) ? dq : qty;
+    snprintf(out->dose, sizeof out->dose, "%s", *num(dose) ? num(dose) : "1");
+    out->unit = json_get_str(dose, "unit");
+    out->amount[0] = '\0';
+    out->amount_unit = "";
+    if ((daily || dose == dq) && days && *num(days)) {
+        snprintf(out->amount, sizeof out->amount, "%s", num(days));
+        out->amount_unit = "日分";
+    } else if (dose == dq && qty && strtod(num(dq), NULL) > 0) {
+        snprintf(out->amount, sizeof out->amount, "%.6g", strtod(num(qty), NULL) / strtod(num(dq), NULL));
+        out->amount_unit = "回分";
+    }
+}
+
 static int dispensing(struct buf *b, struct dispense *d, size_t n)
 {
-    int e = buf_printf(b, "5,%s,1\r\n", d[0].day);
-    if (!e && *d[0].pharmacy)
+    int parties = 0;
+    int e = buf_printf(b, "5,%s,1\r\n", d[0].day) || dispense_parties_jahis(d[0].r, b, &parties);
+    /* A dispense stored before its parties were kept: what it says of them. */
+    if (!e && !parties && *d[0].pharmacy)
         e = buf_puts(b, "11,") || field(b, d[0].pharmacy) || buf_puts(b, ",,,,,,,1\r\n");
     size_t from = 0;
-    const char *clinic = note_text(d[0].r, "処方", &from);
+    const char *clinic = parties ? NULL : note_text(d[0].r, "処方", &from);
     if (!e && clinic)
         e = buf_puts(b, "51,") || field(b, clinic) || buf_puts(b, ",,,,1\r\n");
     for (size_t i = 0; !e && i < n; i++) {
         json_object *r = d[i].r, *mc = medicine_concept(r), *di = idx(at(r, "dosageInstruction"), 0);
         json_object *c0 = idx(at(mc, "coding"), 0), *c1 = idx(at(mc, "coding"), 1);
-        json_object *dose = at(idx(at(di, "doseAndRate"), 0), "doseQuantity"), *days = at(r, "daysSupply");
+        struct jahis_dose dose;
+        dose_of(r, di, &dose);
         const char *name = medicine_name(r);
         const char *generic = json_get_str(c1, "system");
         int type = code_type(json_get_str(c0, "system"));
         size_t rp = i + 1;
         e = buf_printf(b, "201,%zu,", rp) || field(b, name) || buf_puts(b, ",") ||
-            buf_puts(b, *num(dose) ? num(dose) : "1") || buf_puts(b, ",") || field(b, json_get_str(dose, "unit")) ||
+            buf_puts(b, dose.dose) || buf_puts(b, ",") || field(b, dose.unit) ||
             buf_printf(b, ",%d,", type) || field(b, type == 1 ? "" : json_get_str(c0, "code")) || buf_puts(b, ",1");
         if (!e && generic && !strcmp(generic, "urn:oid:1.2.392.100495.20.1.81"))
             e = buf_puts(b, ",") || field(b, json_get_str(c1, "display")) || buf_puts(b, ",2,") ||
                 field(b, json_get_str(c1, "code"));
         e = e || buf_puts(b, "\r\n") || notes_of(b, r, rp, 281, 291);
-        /* The usage: days for 日分, else the total quantity handed over. */
-        e = e || buf_printf(b, "301,%zu,", rp) || field(b, json_get_str(di, "text")) || buf_puts(b, ",") ||
-            buf_puts(b, days ? num(days) : "") || buf_puts(b, days ? ",日分" : ",") || buf_puts(b, ",1,1,,1\r\n") ||
+        /* The usage, with the days (日分) or times (回分) the dose is for;
+         * 剤形 1 (内服) for a day's dose, 3 (頓服) for a time's, 5 (外用) for
+         * a whole amount. */
+        e = e || buf_printf(b, "301,%zu,", rp) || field(b, json_get_str(di, "text")) ||
+            buf_printf(b, ",%s,%s,%d,1,,1\r\n", dose.amount, dose.amount_unit,
+                       !strcmp(dose.amount_unit, "日分") ? 1 : !strcmp(dose.amount_unit, "回分") ? 3 : 5) ||
             notes_of(b, r, rp, 311, 391);
     }
     return e || notes_of(b, d[0].r, 0, 401, 601);

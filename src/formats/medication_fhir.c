@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "formats/dispense_parties.h"
+#include "formats/jahis_text.h"
 #include "formats/vitals.h"
 
 #define SYS_YJ "urn:oid:1.2.392.100495.20.1.73"
@@ -60,13 +62,59 @@ static int note(struct buf *b, int *first, const char *label, const char *text)
     return e;
 }
 
-/* The total handed over: the dose (a day's, or a time's for 頓服) times
- * the days or times; "" when either is missing. */
-static void total_of(const char *dose, const char *amount, char out[32])
+/* A note record with what it says beside its text: 601's 入力日 as the
+ * annotation's time, 411's 提供情報種別 (30, 31, 99) in an extension, FHIR
+ * having no element for it. */
+static int note_record(struct buf *b, int *first, const struct jahis_note *n)
+{
+    char day[11];
+    int64_t lo, hi;
+    int dated = n->extra && !strcmp(n->label, "患者等記入") && !jahis_date(n->extra, day, &lo, &hi);
+    int typed = n->extra && *n->extra && !strcmp(n->label, "医療機関等提供情報");
+    int e = note(b, first, n->label, n->text);
+    if (e || (!dated && !typed))
+        return e;
+    b->len--; /* the annotation's closing brace: more follows */
+    if (dated)
+        e = buf_printf(b, ",\"time\":\"%s\"", day);
+    else
+        e = buf_puts(b, ",\"extension\":[{\"url\":\"" JAHIS_PROVISION_TYPE "\",\"valueCode\":") ||
+            buf_json_str(b, n->extra) || buf_puts(b, "}]");
+    return e || buf_puts(b, "}");
+}
+
+/* What record 201's 用量 is, by record 301's 調剤単位 (JAHIS follows the
+ * prescription's convention): with 日分 a day's dose (内服: JP Core's
+ * rateRatio, per 1 day), with 回分 a time's (頓服: doseQuantity), else the
+ * whole amount handed over (外用, 注射). */
+enum dose_kind { DOSE_DAILY, DOSE_TIME, DOSE_TOTAL };
+
+static enum dose_kind dose_kind_of(const struct jahis_rp *rp)
+{
+    return !strcmp(rp->unit, "日分") ? DOSE_DAILY : !strcmp(rp->unit, "回分") ? DOSE_TIME : DOSE_TOTAL;
+}
+
+/* The total handed over: a day's or a time's dose times the days or
+ * times, or the whole amount itself; "" when it is not said. */
+static void total_of(enum dose_kind k, const char *dose, const char *amount, char out[32])
 {
     out[0] = '\0';
-    if (*dose && *amount)
+    if (*dose && k == DOSE_TOTAL)
+        snprintf(out, 32, "%.10g", strtod(dose, NULL));
+    else if (*dose && *amount)
         snprintf(out, 32, "%.10g", strtod(dose, NULL) * strtod(amount, NULL));
+}
+
+/* The dose as JP Core writes it: a day's as a rate per 1 day, a time's as
+ * the dose; the whole amount is the quantity alone. */
+static int dose_and_rate(struct buf *b, enum dose_kind k, const struct jahis_drug *g)
+{
+    if (k == DOSE_DAILY)
+        return buf_puts(b, "\"doseAndRate\":[{\"rateRatio\":{\"numerator\":{\"value\":") || number(b, g->dose) ||
+               buf_puts(b, ",\"unit\":") || buf_json_str(b, g->unit) ||
+               buf_puts(b, "},\"denominator\":{\"value\":1,\"unit\":\"日\",\"system\":\"" UCUM "\",\"code\":\"d\"}}}]");
+    return buf_puts(b, "\"doseAndRate\":[{\"doseQuantity\":{\"value\":") || number(b, g->dose) ||
+           buf_puts(b, ",\"unit\":") || buf_json_str(b, g->unit) || buf_puts(b, "}}]");
 }
 
 int medication_dispense(struct buf *b, const char *id, const struct import_meta *m,
@@ -79,46 +127,52 @@ int medication_dispense(struct buf *b, const char *id, const struct import_meta 
     for (const struct jahis_drug *x = d->drugs; x < g; x++)
         within += x->rp == g->rp;
     char total[32];
-    total_of(g->dose, rp->amount, total);
-    int e = buf_puts(b, "{\"resourceType\":\"MedicationDispense\"") ||
-            import_common(b, id, m, medication_data_category(g->creator), medication_source(g->creator, m->source), NULL) ||
-            buf_printf(b, ",\"identifier\":[{\"system\":\"" SYS_RP_NUMBER "\",\"value\":\"%d\"},{\"system\":\""
-                          SYS_RP_DRUG_NUMBER "\",\"value\":\"%zu\"}]", rp->rp, within) ||
-            buf_puts(b, ",\"status\":\"completed\",\"medicationCodeableConcept\":{\"coding\":[{\"system\":") ||
-            buf_json_str(b, medication_code_system(g)) || buf_puts(b, ",\"code\":") ||
-            buf_json_str(b, *g->code ? g->code : g->name) || buf_puts(b, ",\"display\":") ||
-            buf_json_str(b, g->name) || buf_puts(b, "}");
+    enum dose_kind kind = dose_kind_of(rp);
+    total_of(kind, g->dose, rp->amount, total);
+    /* The medicine, written once: the prescription contained names it too. */
+    struct buf concept = {0};
+    int e = buf_puts(&concept, "{\"coding\":[{\"system\":") || buf_json_str(&concept, medication_code_system(g)) ||
+            buf_puts(&concept, ",\"code\":") || buf_json_str(&concept, *g->code ? g->code : g->name) ||
+            buf_puts(&concept, ",\"display\":") || buf_json_str(&concept, g->name) || buf_puts(&concept, "}");
     if (!e && *g->generic_code)
-        e = buf_puts(b, ",{\"system\":\"" SYS_GENERIC "\",\"code\":") || buf_json_str(b, g->generic_code) ||
-            buf_puts(b, ",\"display\":") || buf_json_str(b, *g->generic_name ? g->generic_name : g->name) ||
-            buf_puts(b, "}");
-    e = e || buf_puts(b, "],\"text\":") || buf_json_str(b, g->name) || buf_puts(b, "}");
-    if (!e && *d->pharmacy)
-        e = buf_puts(b, ",\"performer\":[{\"actor\":{\"display\":") || buf_json_str(b, d->pharmacy) ||
-            buf_puts(b, "}}]");
+        e = buf_puts(&concept, ",{\"system\":\"" SYS_GENERIC "\",\"code\":") ||
+            buf_json_str(&concept, g->generic_code) || buf_puts(&concept, ",\"display\":") ||
+            buf_json_str(&concept, *g->generic_name ? g->generic_name : g->name) || buf_puts(&concept, "}");
+    e = e || buf_puts(&concept, "],\"text\":") || buf_json_str(&concept, g->name) || buf_puts(&concept, "}");
+    e = e || buf_puts(b, "{\"resourceType\":\"MedicationDispense\"") ||
+        import_common(b, id, m, medication_data_category(g->creator), medication_source(g->creator, m->source), NULL) ||
+        buf_printf(b, ",\"identifier\":[{\"system\":\"" SYS_RP_NUMBER "\",\"value\":\"%d\"},{\"system\":\""
+                      SYS_RP_DRUG_NUMBER "\",\"value\":\"%zu\"}]", rp->rp, within) ||
+        buf_puts(b, ",\"status\":\"completed\",\"medicationCodeableConcept\":") || buf_puts(b, buf_cstr(&concept)) ||
+        dispense_parties_fhir(b, d, m->person_id, buf_cstr(&concept));
+    buf_free(&concept);
     if (!e && *total)
         e = buf_printf(b, ",\"quantity\":{\"value\":%s,\"unit\":", total) || buf_json_str(b, g->unit) || buf_puts(b, "}");
     if (!e && *rp->amount && !strcmp(rp->unit, "日分"))
         e = buf_puts(b, ",\"daysSupply\":{\"value\":") || number(b, rp->amount) ||
             buf_puts(b, ",\"unit\":\"日\",\"system\":\"" UCUM "\",\"code\":\"d\"}");
 
-    e = e || buf_printf(b, ",\"whenHandedOver\":\"%s\",\"dosageInstruction\":[{", d->date);
-    if (!e && *rp->usage)
-        e = buf_puts(b, "\"text\":") || buf_json_str(b, rp->usage) || buf_puts(b, ",");
-    e = e || buf_puts(b, "\"doseAndRate\":[{\"doseQuantity\":{\"value\":") || number(b, g->dose) ||
-        buf_puts(b, ",\"unit\":") || buf_json_str(b, g->unit) || buf_puts(b, "}}]}]");
+    e = e || buf_printf(b, ",\"whenHandedOver\":\"%s\"", d->date);
+    int dosed = kind != DOSE_TOTAL && *g->dose;
+    if (!e && (*rp->usage || dosed)) {
+        e = buf_puts(b, ",\"dosageInstruction\":[{");
+        if (!e && *rp->usage)
+            e = buf_puts(b, "\"text\":") || buf_json_str(b, rp->usage) || buf_puts(b, dosed ? "," : "");
+        e = e || (dosed && dose_and_rate(b, kind, g)) || buf_puts(b, "}]");
+    }
     int first = 1;
-    if (!e && (*d->clinic || *d->doctor)) {
+    if (!e && (*d->clinic.name || *d->doctor.name)) {
         struct buf t = {0};
-        e = buf_printf(&t, "%s%s%s%s%s%s", d->clinic, *d->clinic && *d->doctor ? " " : "", d->doctor,
-                       *d->department ? "（" : "", d->department, *d->department ? "）" : "") ||
+        e = buf_printf(&t, "%s%s%s%s%s%s", d->clinic.name, *d->clinic.name && *d->doctor.name ? " " : "",
+                       d->doctor.name, *d->doctor.department ? "（" : "", d->doctor.department,
+                       *d->doctor.department ? "）" : "") ||
             note(b, &first, "処方", buf_cstr(&t));
         buf_free(&t);
     }
     for (size_t i = 0; !e && i < rp->nnotes; i++)
-        e = note(b, &first, rp->notes[i].label, rp->notes[i].text);
+        e = note_record(b, &first, &rp->notes[i]);
     for (size_t i = 0; !e && i < d->nnotes; i++)
-        e = note(b, &first, d->notes[i].label, d->notes[i].text);
+        e = note_record(b, &first, &d->notes[i]);
     if (!e && !first)
         e = buf_puts(b, "]");
     return e || buf_puts(b, ",\"supportingInformation\":[{\"reference\":\"DocumentReference/") ||

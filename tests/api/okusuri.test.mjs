@@ -38,7 +38,10 @@ test('R4.2 R1.2 R1.1 an お薬手帳 text becomes MedicationDispense records and
   assert.equal(d.whenHandedOver, '2026-03-10');
   assert.deepEqual(d.daysSupply, { value: 3, unit: '日', system: 'http://unitsofmeasure.org', code: 'd' });
   assert.equal(d.dosageInstruction[0].text, '毎食後服用');
-  assert.deepEqual(d.dosageInstruction[0].doseAndRate[0].doseQuantity, { value: 1, unit: '錠' });
+  // JAHIS's 用量 for 日分 is a day's dose: JP Core's rate per 1 day; handed over, 1 × 3 days.
+  assert.deepEqual(d.dosageInstruction[0].doseAndRate, [{ rateRatio: { numerator: { value: 1, unit: '錠' },
+    denominator: { value: 1, unit: '日', system: 'http://unitsofmeasure.org', code: 'd' } } }]);
+  assert.deepEqual(d.quantity, { value: 3, unit: '錠' });
   assert.equal(d.performer[0].actor.display, '株式会社 工業会薬局 駅前店');
   const notes = d.note.map((n) => n.text);
   assert.ok(notes.includes('処方: 医療法人 工業会病院 工業会 太郎（内科）'), notes.join('|'));
@@ -208,7 +211,7 @@ test('R4.3 the medication as an お薬手帳 text: written from the records, rea
   assert.match(text, /\r\n5,20260312,1\r\n/);
   const essence = async (who) => (await search(who, 'MedicationDispense')).map((d) => [
     d.medicationCodeableConcept.coding.map((c) => `${c.system}|${c.code}`).join(' '), d.whenHandedOver,
-    JSON.stringify(d.daysSupply), d.dosageInstruction[0].text, JSON.stringify(d.dosageInstruction[0].doseAndRate[0].doseQuantity),
+    JSON.stringify(d.daysSupply), JSON.stringify(d.quantity), d.dosageInstruction[0].text, JSON.stringify(d.dosageInstruction[0].doseAndRate),
     d.performer?.[0]?.actor?.display].join('\t')).sort();
   const bob = await signupAndLogin(srv);
   const back = await upload(bob, text);
@@ -219,6 +222,69 @@ test('R4.3 the medication as an お薬手帳 text: written from the records, rea
   assert.match(sj.headers.get('content-type'), /Shift_JIS/);
   const bytes = Buffer.from(await sj.arrayBuffer());
   assert.ok(bytes.equals(shiftJis(text.replace(/\r\n/g, '\n'))), 'the same text in Shift_JIS');
+});
+
+test('R4.2 R4.3 issue 23 item 4: the pharmacy, the pharmacist, the prescribing institution and doctor as JP Core elements, and back as records 11, 15, 51, 55 as they came; 411 and 601 whole', async () => {
+  const me = await signupAndLogin(srv);
+  const text = sample('tc-minimal-valid.txt');
+  assert.equal((await upload(me, text)).status, 201);
+  const [d] = await search(me, 'MedicationDispense');
+  const byId = Object.fromEntries(d.contained.map((c) => [c.id, c]));
+  assert.deepEqual(byId.pharmacy, { resourceType: 'Organization', id: 'pharmacy', name: '株式会社 工業会薬局 駅前店',
+    identifier: [{ system: 'http://jpfhir.jp/fhir/core/IdSystem/insurance-medical-institution-no', value: '1341234567' }],
+    telecom: [{ system: 'phone', value: '03-3506-8010' }] }, '都道府県 13, 点数表 4, コード 1234567');
+  assert.deepEqual(d.performer.map((p) => p.actor.reference), ['#pharmacy', '#pharmacist']);
+  assert.equal(byId.pharmacist.name[0].text, '工業会 次郎');
+  assert.equal(byId['prescriber-org'].identifier[0].value, '1311234567');
+  assert.equal(byId.prescriber.name[0].text, '工業会 太郎');
+  assert.deepEqual(byId['prescriber-role'].specialty, [{ text: '内科' }]);
+  assert.deepEqual(d.authorizingPrescription, [{ reference: '#prescription' }]);
+  assert.equal(byId.prescription.requester.reference, '#prescriber-role');
+  assert.deepEqual(byId.prescription.medicationCodeableConcept, d.medicationCodeableConcept);
+  const out = (await call(srv, 'GET', '/api/v1/me/export/okusuri.txt', { token: me.token, json: false })).text;
+  const parties = (t) => t.split(/\r?\n/).filter((l) => /^(11|15|51|55|411|601),/.test(l));
+  assert.deepEqual(parties(out), parties(text), 'and 411 with its 提供情報種別 (31), 601 with its 入力日');
+  assert.equal(parties(text).length, 6);
+  const notes = Object.fromEntries(d.note.map((n) => [n.text.split(': ')[0], n]));
+  assert.equal(notes['患者等記入'].time, '2026-03-10');
+  assert.deepEqual(notes['医療機関等提供情報'].extension, [{ url: 'urn:phr:jahis:provision-type', valueCode: '31' }]);
+});
+
+// A day's dose (内服, 日分), a time's (頓服, 回分) and a whole amount (外用): JAHIS's record 201
+// 用量 means each by the 剤形 and the unit of record 301.
+const DOSES = ['JAHISTC08,2', '1,山田 太郎,1,19800101', '5,20261101,1',
+  '201,1,アムロジピン錠５ｍｇ,2,錠,2,620000001,1', '301,1,１日２回朝夕食後,7,日分,1,1,,1',
+  '201,2,ロキソプロフェン錠６０ｍｇ,1,錠,2,620000002,1', '301,2,疼痛時,5,回分,3,1,,1',
+  '201,3,ケトプロフェンテープ２０ｍｇ,28,枚,2,620000003,1', '301,3,１日１回貼付,,,5,1,,1', ''].join('\r\n');
+
+test('R4.2 R4.3 issue 23 item 4: doses by JAHIS\'s meaning — a day\'s as a rate per day, a time\'s as the dose, a whole amount as the quantity — and back the same, byte for byte', async () => {
+  const me = await signupAndLogin(srv);
+  assert.equal((await upload(me, DOSES)).status, 201);
+  const by = Object.fromEntries((await search(me, 'MedicationDispense')).map((d) => [d.medicationCodeableConcept.coding[0].code, d]));
+  const day = { value: 1, unit: '日', system: 'http://unitsofmeasure.org', code: 'd' };
+  assert.deepEqual(by['620000001'].dosageInstruction[0].doseAndRate, [{ rateRatio: { numerator: { value: 2, unit: '錠' }, denominator: day } }]);
+  assert.deepEqual([by['620000001'].quantity, by['620000001'].daysSupply.value], [{ value: 14, unit: '錠' }, 7], '2 a day for 7 days');
+  assert.deepEqual(by['620000002'].dosageInstruction[0].doseAndRate, [{ doseQuantity: { value: 1, unit: '錠' } }]);
+  assert.deepEqual([by['620000002'].quantity, by['620000002'].daysSupply], [{ value: 5, unit: '錠' }, undefined], '1 a time, 5 times');
+  assert.deepEqual([by['620000003'].quantity, by['620000003'].dosageInstruction[0]], [{ value: 28, unit: '枚' }, { text: '１日１回貼付' }], 'the whole amount');
+  const text = (await call(srv, 'GET', '/api/v1/me/export/okusuri.txt', { token: me.token, json: false })).text;
+  const meds = (t) => t.split('\r\n').filter((l) => /^(201|301),/.test(l));
+  assert.deepEqual(meds(text), meds(DOSES), 'records 201 and 301 as they came');
+
+  // JP Core's dispense: 1 錠 a time, 3 a day, for 7 days, handed over 9 (its own example). JAHIS
+  // carries the day's dose and the days: it leaves as 3 錠 for 7 日分 and comes back 21 —
+  // a time's dose and a quantity other than day × days have no place in the text.
+  const other = await signupAndLogin(srv);
+  const jp = JSON.parse(readFileSync(new URL('../fixtures/jpfhir/jp-core-1.1.2-examples/MedicationDispense-jp-medicationdispense-example-1.json', import.meta.url), 'utf8'));
+  assert.equal((await importFile(srv, other, JSON.stringify(jp), 'application/fhir+json')).status, 201);
+  const written = (await call(srv, 'GET', '/api/v1/me/export/okusuri.txt?name=%E5%B1%B1%E7%94%B0&sex=1&birth=19800101', { token: other.token, json: false })).text;
+  assert.match(written, /\r\n201,1,[^,]+,3,錠,/);
+  assert.match(written, /\r\n301,1,[^,]*,7,日分,1,/);
+  const third = await signupAndLogin(srv);
+  assert.equal((await upload(third, written)).status, 201);
+  const [back] = await search(third, 'MedicationDispense');
+  assert.deepEqual(back.dosageInstruction[0].doseAndRate[0].rateRatio.numerator, { value: 3, unit: '錠' });
+  assert.deepEqual([back.daysSupply.value, back.quantity.value], [7, 21]);
 });
 
 test('R4.3 an お薬手帳 text needs the patient record: from an imported text, or given; refused otherwise', async () => {
@@ -233,7 +299,7 @@ test('R4.3 an お薬手帳 text needs the patient record: from an imported text,
   const named = await call(srv, 'GET', `/api/v1/me/export/okusuri.txt?name=${encodeURIComponent('架空 花子')}&sex=2&birth=19900101`, { token: me.token, json: false });
   assert.equal(named.status, 200);
   assert.match(named.text, /^JAHISTC08,2\r\n1,架空 花子,2,19900101\r\n5,20211007,1\r\n/);
-  assert.match(named.text, /201,1,ムコダイン錠２５０ｍｇ,1,錠,6,103835401,1/, 'a HOT9 code as code type 6');
+  assert.match(named.text, /201,1,ムコダイン錠２５０ｍｇ,3,錠,6,103835401,1/, 'a HOT9 code as code type 6; a day\'s dose, 3 錠 (1 a time, 3 times)');
   const other = await signupAndLogin(srv);
   assert.equal((await upload(other, named.text)).status, 201, 'and it reads back');
 });
