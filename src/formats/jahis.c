@@ -188,11 +188,11 @@ static int rec_otc_ingredient(struct reader *r, char **f, int nf)
         return bad(r, "the ingredient's name is missing");
     if (*F(3) && strcmp(F(3), "1") && !*F(4))
         return bad(r, "the ingredient code is missing although its code type is %.4s", F(3));
-    const char **e;
+    struct jahis_ingredient *e;
     PUSH(o->ingredients, o->ningredients, e);
     if (!e)
         return nomem(r);
-    *e = F(2);
+    *e = (struct jahis_ingredient){F(2), F(3), F(4)};
     return 0;
 }
 

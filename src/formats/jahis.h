@@ -21,6 +21,9 @@
 #define JAHIS_MAX_LINES 20000
 /* Record 411's 提供情報種別 kept beside its note (an Annotation's extension). */
 #define JAHIS_PROVISION_TYPE "urn:phr:jahis:provision-type"
+/* Record 31's ingredient code beside its note: a Coding under this prefix
+ * and the code type ("…:2"). */
+#define JAHIS_INGREDIENT_CODE "urn:phr:jahis:ingredient-code"
 
 /* A text record: label says which (服用注意, 残薬確認, …), in Japanese. */
 struct jahis_note {
@@ -78,6 +81,12 @@ struct jahis_remark {
     int creator;
 };
 
+/* An ingredient of an OTC medicine (record 31): its name, code type (1
+ * none) and code ("" when absent). */
+struct jahis_ingredient {
+    const char *name, *code_type, *code;
+};
+
 /* 要指導医薬品・一般用医薬品 (record 3, its ingredients 31). */
 struct jahis_otc {
     int seq;
@@ -85,7 +94,7 @@ struct jahis_otc {
     char start[11], end[11];      /* "" when absent */
     int64_t date_lo, date_hi;     /* the period taken, or the day of the text if none */
     int creator;
-    const char **ingredients;
+    struct jahis_ingredient *ingredients;
     size_t ningredients;
 };
 

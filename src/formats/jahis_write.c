@@ -226,8 +226,14 @@ static int otc(struct buf *b, json_object *r, int seq)
             buf_printf(b, ",%s,%s,%d,%d,", start, end, who, seq) || field(b, jan) || buf_puts(b, "\r\n");
     size_t f = 0;
     const char *t;
-    while (!e && (t = note_text(r, "成分", &f)))
-        e = buf_printf(b, "31,%d,", seq) || field(b, t) || buf_printf(b, ",1,,%d\r\n", who);
+    while (!e && (t = note_text(r, "成分", &f))) {
+        json_object *ext = idx(at(idx(at(r, "note"), f - 1), "extension"), 0), *code = at(ext, "valueCoding");
+        const char *url = json_get_str(ext, "url"), *sys = json_get_str(code, "system"), *value = json_get_str(code, "code");
+        size_t n = strlen(JAHIS_INGREDIENT_CODE);
+        int coded = url && sys && value && !strcmp(url, JAHIS_INGREDIENT_CODE) && !strncmp(sys, url, n) && sys[n] == ':';
+        e = buf_printf(b, "31,%d,", seq) || field(b, t) || buf_puts(b, ",") || field(b, coded ? sys + n + 1 : "1") ||
+            buf_puts(b, ",") || field(b, coded ? value : "") || buf_printf(b, ",%d\r\n", who);
+    }
     return e;
 }
 

@@ -200,8 +200,18 @@ int medication_statement(struct buf *b, const char *id, const struct import_meta
         e = e || buf_puts(b, "}");
     }
     int first = 1;
-    for (size_t i = 0; !e && i < o->ningredients; i++)
-        e = note(b, &first, "成分", o->ingredients[i]);
+    for (size_t i = 0; !e && i < o->ningredients; i++) {
+        const struct jahis_ingredient *g = &o->ingredients[i];
+        e = note(b, &first, "成分", g->name);
+        /* Its code, FHIR having no ingredient on a statement: beside the note. */
+        if (!e && *g->code) {
+            b->len--; /* the note's closing brace: its code follows */
+            e = buf_puts(b, ",\"extension\":[{\"url\":\"" JAHIS_INGREDIENT_CODE "\",\"valueCoding\":{\"system\":\""
+                            JAHIS_INGREDIENT_CODE ":") ||
+                buf_json_escape(b, g->code_type, strlen(g->code_type)) || buf_puts(b, "\",\"code\":") ||
+                buf_json_str(b, g->code) || buf_puts(b, "}}]}");
+        }
+    }
     if (!e && !first)
         e = buf_puts(b, "]");
     return e || buf_puts(b, ",\"derivedFrom\":[{\"reference\":\"DocumentReference/") ||

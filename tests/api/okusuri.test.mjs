@@ -103,7 +103,9 @@ test('R4.2 R1.1 a text from the person (output category 2): OTC medicines as Med
   assert.deepEqual(s.effectivePeriod, { start: '2020-04-06', end: '2020-04-09' }, 'R020406–R020409');
   assert.deepEqual(s.meta.tag.map((t) => t.code), ['3', 'self-reported'], 'R1.1: recorded by the person');
   assert.equal(s.category.coding[0].code, 'patientspecified');
-  assert.deepEqual(s.note, [{ text: '成分: イブプロフェン' }]);
+  assert.deepEqual(s.note, [{ text: '成分: イブプロフェン',
+    extension: [{ url: 'urn:phr:jahis:ingredient-code', valueCoding: { system: 'urn:phr:jahis:ingredient-code:2', code: '1149001' } }] }],
+  'its code (type 2) beside it');
   const [d] = await search(me, 'MedicationDispense');
   assert.equal(d.whenHandedOver, '2020-04-10');
   const both = await upload(me, sample('tc-with-otc-components-and-remaining-medicine.txt'));
@@ -162,6 +164,38 @@ test('R4.2 a text split over QR codes: the parts are joined by record 911, in pa
   const twice = await upload(me, `${part1}\n${part1}`);
   assert.equal(twice.status, 422);
   assert.match(twice.body.detail, /part 1 is given twice/);
+});
+
+// Each valid JAHIS sample imported and written back: record for record as it came, but for what
+// the format lets the writer say otherwise or the service does not keep — stated here, each one.
+const ERA = { M: 1867, T: 1911, S: 1925, H: 1988, R: 2018 };
+const western = (line) => line.replace(/(^|,)([MTSHR])(\d{2})(\d{4})(?=,|$)/g,
+  (m, lead, era, yy, mmdd) => `${lead}${ERA[era] + Number(yy)}${mmdd}`);
+const CANNOT = [
+  // The text written is the person's own (output category 2), in the version the writer implements.
+  [/^JAHISTC\d\d,[12]$/, 'JAHISTC08,2'],
+  // Notebook memos (4) and the pharmacist in charge (701) stay in the original only.
+  [/^(4|701),/, null],
+];
+// Dates are written in the Western calendar (an era date is read, not kept as such), but the patient
+// record's, which is written back as it came.
+test('R4.2 R4.3 issue 23 item 4: every valid JAHIS sample comes back record for record, but for what this test names', async () => {
+  const samples = [['tc-minimal-valid.txt'], ['tc-multi-dispensing.txt'], ['tc-output-category-2-full.txt'],
+    ['tc-with-otc-components-and-remaining-medicine.txt'], ['tc-supported-records-full.txt', PART2]];
+  for (const names of samples) {
+    const text = names.map((n) => (n.endsWith('.txt') ? sample(n) : n)).join('\n');
+    const me = await signupAndLogin(srv);
+    assert.equal((await upload(me, text)).status, 201, names[0]);
+    const out = (await call(srv, 'GET', '/api/v1/me/export/okusuri.txt', { token: me.token, json: false })).text;
+    // A split text's parts come back as one text: their part records (911), and the repeats of each part's
+    // version and patient records, are the split's, not the data's.
+    const seen = new Set();
+    const once = (l) => !/^(JAHISTC|1,)/.test(l) || (!seen.has(l) && seen.add(l));
+    const expected = text.split(/\r?\n/).filter((l) => l && !l.startsWith('911,') && once(l))
+      .map((l) => CANNOT.reduce((x, [re, to]) => (x !== null && re.test(x) ? to : x), l)).filter((l) => l !== null)
+      .map((l) => (l.startsWith('1,') ? l : western(l))).sort();
+    assert.deepEqual(out.split('\r\n').filter(Boolean).sort(), expected, names[0]);
+  }
 });
 
 const broken = [
