@@ -27,11 +27,6 @@ static const struct {
     [DEMO_BRANCH] = {"insured_branch", 16, PLAIN},
 };
 
-const char *demographics_key(enum demographics_text f)
-{
-    return fields[f].key;
-}
-
 int demographics_sex(struct demographics *d, const char *code)
 {
     static const struct {
@@ -106,15 +101,17 @@ static size_t blank_before(const char *s, size_t n)
     return n >= 3 && !memcmp(s + n - 3, "\xe3\x80\x80", 3) ? 3 : 0;
 }
 
+/* The n bytes at s (not NUL-terminated: a trimmed field) obey rule c. */
 static int well_formed(enum check c, const char *s, size_t n)
 {
+    const char *allowed = c == PHONE ? "0123456789-+() " : "0123456789";
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f || (c != PLAIN && !strchr(allowed, s[i])))
             return 0;
     if (c == PHONE)
-        return n >= 4 && strspn(s, "0123456789-+() ") >= n;
+        return n >= 4;
     if (c == INSURER)
-        return (n == 6 || n == 8) && strspn(s, "0123456789") >= n;
+        return n == 6 || n == 8;
     return utf8_valid(s, n);
 }
 

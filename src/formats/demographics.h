@@ -70,7 +70,5 @@ int demographics_json(const struct demographics *d, const char *as_of, struct bu
  * into d (empty first). A member that is not one of them, not a string, or
  * not well formed is refused naming it: 0, or -1 with the fault set. */
 int demographics_parse(struct demographics *d, json_object *o, struct fault *fault);
-/* The JSON member name of each text field, and its limit in bytes. */
-const char *demographics_key(enum demographics_text f);
 
 #endif

@@ -136,7 +136,7 @@ static int seal_into(const unsigned char key[DATA_KEY_BYTES], const char *id, co
 /* What the newest checkup or お薬手帳 among the files says of the person,
  * over what is kept (a file that does not name the phone leaves the one
  * known), sealed with their key; nothing when no file says. 0, or -1 out
- * of memory or unreadable. */
+ * of memory or the store failing. */
 static int seal_demographics(struct import_job *x, struct store *rd, const unsigned char key[DATA_KEY_BYTES])
 {
     const struct demographics *newest = NULL;
@@ -151,9 +151,11 @@ static int seal_demographics(struct import_job *x, struct store *rd, const unsig
     }
     if (!newest)
         return 0;
+    /* What is kept but does not open (altered storage) is replaced, not
+     * an obstacle to the import. */
     struct demographics d;
     int err = person_demographics_load(rd, x->subject, key, &d, NULL);
-    if (err && err != PHR_ENOTFOUND)
+    if (err && err != PHR_ENOTFOUND && err != PHR_ECRYPTO && err != PHR_EIO)
         return -1;
     struct buf plain = {0};
     char ad[96];
@@ -330,7 +332,7 @@ static int prepare(struct service *svc, const struct actor *a, const char *subje
         sodium_memzero(key, sizeof key);
         return fault_set(fault, err == PHR_ENOTFOUND ? F_NOT_FOUND : F_INTERNAL, NULL,
                          err == PHR_ENOTFOUND ? "no such person"
-                         : err == PHR_EIO     ? "the person's demographics could not be read"
+                         : err == PHR_EIO     ? "the person's details could not be read"
                                               : "the person's data key could not be opened");
     }
     for (size_t i = 0; i < x->nfiles; i++)
