@@ -121,6 +121,11 @@ void jahis_doc_free(struct jahis_doc *d);
 /* The patient record (record 1) of a text, as a UTF-8 line without its
  * line end (malloc'd), or NULL if it has none or does not read. */
 char *jahis_patient_line(const char *data, size_t len);
+/* The records of a text that begin with one of prefixes (NULL-ended), each
+ * with a CRLF, in their order (malloc'd; "" when none), or NULL if the text
+ * does not read or out of memory: what the service keeps in the original
+ * only, for the text written back. */
+char *jahis_kept_lines(const char *data, size_t len, const char *const *prefixes);
 
 /* UTF-8 text converted to Shift_JIS (CP932) and appended to out, for
  * readers of お薬手帳 QR payloads; characters CP932 lacks are

@@ -138,21 +138,61 @@ int jahis_to_shift_jis(const char *text, size_t len, struct buf *out)
     return rc;
 }
 
-char *jahis_patient_line(const char *data, size_t len)
+/* Calls fn for each line of the text (UTF-8, without its line end) until
+ * it returns nonzero; -1 if the text does not read. */
+static int each_line(const char *data, size_t len, int (*fn)(void *, const char *, size_t), void *arg)
 {
     struct fault fault;
-    char *text = len <= JAHIS_MAX_BYTES ? jahis_utf8(data, len, &fault) : NULL, *line = NULL;
-    for (char *s = text; s && *s;) {
+    char *text = len <= JAHIS_MAX_BYTES ? jahis_utf8(data, len, &fault) : NULL;
+    if (!text)
+        return -1;
+    int rc = 0;
+    for (char *s = text; !rc && *s;) {
         size_t n = strcspn(s, "\r\n");
-        if (n > 2 && !strncmp(s, "1,", 2)) {
-            line = strndup(s, n);
-            break;
-        }
+        if (n)
+            rc = fn(arg, s, n);
         s += n;
         s += strspn(s, "\r\n");
     }
     free(text);
-    return line;
+    return rc < 0 ? -1 : 0;
+}
+
+static int patient(void *arg, const char *s, size_t n)
+{
+    if (n <= 2 || strncmp(s, "1,", 2))
+        return 0;
+    return (*(char **)arg = strndup(s, n)) ? 1 : -1;
+}
+
+char *jahis_patient_line(const char *data, size_t len)
+{
+    char *line = NULL;
+    return each_line(data, len, patient, &line) ? NULL : line;
+}
+
+struct kept {
+    const char *const *prefixes;
+    struct buf out;
+};
+
+static int kept(void *arg, const char *s, size_t n)
+{
+    struct kept *k = arg;
+    for (const char *const *p = k->prefixes; *p; p++)
+        if (n > strlen(*p) && !strncmp(s, *p, strlen(*p)))
+            return buf_append(&k->out, s, n) || buf_puts(&k->out, "\r\n") ? -1 : 0;
+    return 0;
+}
+
+char *jahis_kept_lines(const char *data, size_t len, const char *const *prefixes)
+{
+    struct kept k = {prefixes, {0}};
+    if (each_line(data, len, kept, &k)) {
+        buf_free(&k.out);
+        return NULL;
+    }
+    return k.out.data ? k.out.data : strdup(""); /* owned by the caller now */
 }
 
 #define F(k) ((k) < nf ? f[k] : "")

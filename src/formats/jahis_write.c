@@ -253,17 +253,18 @@ static int remark(struct buf *b, json_object *r)
            buf_printf(b, ",%d\r\n", creator_of(r));
 }
 
-int jahis_write(json_object *const *resources, size_t n, const char *patient_line, struct buf *out)
+int jahis_write(json_object *const *resources, size_t n, const struct jahis_kept *kept, struct buf *out)
 {
     struct dispense *d = calloc(n ? n : 1, sizeof *d);
     if (!d)
         return -1;
     size_t nd = 0;
-    int e = buf_puts(out, "JAHISTC08,2\r\n") || buf_puts(out, patient_line) || buf_puts(out, "\r\n");
+    int e = buf_puts(out, "JAHISTC08,2\r\n") || buf_puts(out, kept->patient) || buf_puts(out, "\r\n");
     /* The allergies and side effects first (record 2), as the notebook
      * shows them to the pharmacist before any medicine. */
     for (size_t i = 0; !e && i < n; i++)
         e = remark(out, resources[i]);
+    e = e || (kept->remarks && buf_puts(out, kept->remarks));
     int seq = 0;
     for (size_t i = 0; !e && i < n; i++) {
         const char *t = json_get_str(resources[i], "resourceType");
@@ -279,6 +280,7 @@ int jahis_write(json_object *const *resources, size_t n, const char *patient_lin
             nd += d[nd].day[0] != '\0';
         }
     }
+    e = e || (kept->memos && buf_puts(out, kept->memos));
     qsort(d, nd, sizeof *d, by_day_desc);
     for (size_t i = 0; !e && i < nd;) {
         size_t j = i + 1;
@@ -288,5 +290,5 @@ int jahis_write(json_object *const *resources, size_t n, const char *patient_lin
         i = j;
     }
     free(d);
-    return e;
+    return e || (kept->pharmacist && buf_puts(out, kept->pharmacist));
 }

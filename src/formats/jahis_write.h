@@ -14,9 +14,17 @@
 
 #include "util/buf.h"
 
+/* What the text carries that no record of the service holds, from the
+ * newest text imported, written where JAHIS puts it: the patient record
+ * (1, "1,氏名,性別,生年月日,…", required); remarks of the kinds not kept
+ * as records (2: 既往歴, その他), notebook memos (4) and the pharmacist in
+ * charge (701), each line with its CRLF (NULL: none). */
+struct jahis_kept {
+    const char *patient, *remarks, *memos, *pharmacist;
+};
+
 /* resources: MedicationDispense, MedicationStatement and AllergyIntolerance
- * resources (others are ignored); patient_line: a record 1 ("1,氏名,性別,生年月日,…").
- * 0, or -1 out of memory. */
-int jahis_write(json_object *const *resources, size_t n, const char *patient_line, struct buf *out);
+ * resources (others are ignored). 0, or -1 out of memory. */
+int jahis_write(json_object *const *resources, size_t n, const struct jahis_kept *kept, struct buf *out);
 
 #endif

@@ -37,13 +37,18 @@ static int collect_medication(void *arg, const struct record_row *r)
         return err == PHR_ECRYPTO ? PHR_OK : err; /* logged, and left out */
     struct buf *p = &e->snap.plain;
     if (text) {
+        static const char *const prefixes[3][3] = {{"2,3,", "2,9,", NULL}, {"4,", NULL}, {"701,", NULL}};
         char *line = jahis_patient_line(p->data, p->len);
-        buf_wipe(p);
         if (line) {
             free(e->patient);
             e->patient = line;
             e->patient_at = r->recorded_at;
+            for (int k = 0; k < 3; k++) {
+                free(e->kept[k]);
+                e->kept[k] = jahis_kept_lines(p->data, p->len, prefixes[k]);
+            }
         }
+        buf_wipe(p);
         return PHR_OK;
     }
     json_object *o = json_tokener_parse(buf_cstr(p));
@@ -308,7 +313,8 @@ out:
 int export_okusuri(struct export *e, struct buf *b)
 {
     struct buf text = {0};
-    int rc = jahis_write(e->found, e->nfound, e->patient, &text);
+    struct jahis_kept kept = {e->patient, e->kept[0], e->kept[1], e->kept[2]};
+    int rc = jahis_write(e->found, e->nfound, &kept, &text);
     if (!rc && e->shift_jis)
         rc = jahis_to_shift_jis(text.data, text.len, b);
     else if (!rc)

@@ -19,6 +19,7 @@ struct export {
     int64_t day_lo, day_hi;
     struct buf ids, questions;     /* the 問診 answers apart: the document has a section for them */
     char *patient;                 /* お薬手帳: the patient record */
+    char *kept[3];                 /* and the records kept in its original only: remarks, memos, pharmacist */
     json_object **found;           /* read when opened: お薬手帳, the medication; a CDA, the day's results */
     size_t nfound;
     int64_t patient_at;

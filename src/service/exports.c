@@ -368,6 +368,8 @@ void export_close(struct export *e)
         json_object_put(e->found[i]);
     free(e->found);
     free(e->patient);
+    for (int k = 0; k < 3; k++)
+        free(e->kept[k]);
     demographics_free(&e->person);
     json_object_put(e->institution);
     provision_list_free(&e->provided_items);
