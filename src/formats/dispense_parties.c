@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "formats/jahis_text.h"
 #include "formats/json.h"
 
 #define SYS_INSTITUTION "http://jpfhir.jp/fhir/core/IdSystem/insurance-medical-institution-no"
@@ -113,14 +114,6 @@ static json_object *first(json_object *o, const char *key)
                : NULL;
 }
 
-/* A field as JAHIS carries it: no commas or line ends inside. */
-static int field(struct buf *b, const char *s)
-{
-    for (const char *p = s ? s : ""; *p; p++)
-        if (buf_append(b, *p == ',' ? "\xef\xbc\x8c" : *p == '\r' || *p == '\n' ? " " : p, *p == ',' ? 3 : 1))
-            return -1;
-    return 0;
-}
 
 /* The 都道府県, 点数表 and コード of an institution's identifier. */
 static int code_fields(struct buf *b, json_object *org)
@@ -147,18 +140,18 @@ int dispense_parties_jahis(json_object *r, struct buf *b, int *written)
     int e = 0;
     if (pharmacy) {
         json_object *a = first(pharmacy, "address");
-        e = buf_puts(b, "11,") || field(b, name_of(pharmacy)) || code_fields(b, pharmacy) ||
-            field(b, json_get_str(a, "postalCode")) || buf_puts(b, ",") || field(b, json_get_str(a, "text")) ||
-            buf_puts(b, ",") || field(b, json_get_str(first(pharmacy, "telecom"), "value")) || buf_puts(b, ",1\r\n");
+        e = buf_puts(b, "11,") || jahis_field(b, name_of(pharmacy)) || code_fields(b, pharmacy) ||
+            jahis_field(b, json_get_str(a, "postalCode")) || buf_puts(b, ",") || jahis_field(b, json_get_str(a, "text")) ||
+            buf_puts(b, ",") || jahis_field(b, json_get_str(first(pharmacy, "telecom"), "value")) || buf_puts(b, ",1\r\n");
     }
     if (pharmacist)
-        e = e || buf_puts(b, "15,") || field(b, name_of(pharmacist)) || buf_puts(b, ",") ||
-            field(b, json_get_str(first(pharmacist, "telecom"), "value")) || buf_puts(b, ",1\r\n");
+        e = e || buf_puts(b, "15,") || jahis_field(b, name_of(pharmacist)) || buf_puts(b, ",") ||
+            jahis_field(b, json_get_str(first(pharmacist, "telecom"), "value")) || buf_puts(b, ",1\r\n");
     if (clinic) {
-        e = e || buf_puts(b, "51,") || field(b, name_of(clinic)) || code_fields(b, clinic) || buf_puts(b, "1\r\n");
+        e = e || buf_puts(b, "51,") || jahis_field(b, name_of(clinic)) || code_fields(b, clinic) || buf_puts(b, "1\r\n");
     }
     if (doctor)
-        e = e || buf_puts(b, "55,") || field(b, name_of(doctor)) || buf_puts(b, ",") ||
-            field(b, json_get_str(first(role, "specialty"), "text")) || buf_puts(b, ",1\r\n");
+        e = e || buf_puts(b, "55,") || jahis_field(b, name_of(doctor)) || buf_puts(b, ",") ||
+            jahis_field(b, json_get_str(first(role, "specialty"), "text")) || buf_puts(b, ",1\r\n");
     return e ? -1 : 0;
 }

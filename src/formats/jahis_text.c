@@ -101,6 +101,14 @@ int jahis_date(const char *s, char out[11], int64_t *lo, int64_t *hi)
     return fhirtime_parse(out, FHIRTIME_DATETIME, JST_MIN, lo, hi);
 }
 
+int jahis_field(struct buf *b, const char *s)
+{
+    for (const char *p = s ? s : ""; *p; p++)
+        if (buf_append(b, *p == ',' ? "\xef\xbc\x8c" : *p == '\r' || *p == '\n' ? " " : p, *p == ',' ? 3 : 1))
+            return -1;
+    return 0;
+}
+
 int jahis_decimal(const char *s)
 {
     size_t n = strlen(s), ip = strspn(s, "0123456789");

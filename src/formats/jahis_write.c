@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "formats/dispense_parties.h"
+#include "formats/jahis_text.h"
 #include "formats/json.h"
 #include "formats/medicine.h"
 
@@ -35,14 +36,6 @@ static json_object *idx(json_object *a, size_t i)
     return a && json_object_is_type(a, json_type_array) ? json_object_array_get_idx(a, i) : NULL;
 }
 
-/* A field as JAHIS carries it: no commas or line ends inside. */
-static int field(struct buf *b, const char *s)
-{
-    for (const char *p = s ? s : ""; *p; p++)
-        if (buf_append(b, *p == ',' ? "，" : *p == '\r' || *p == '\n' ? " " : p, *p == ',' ? 3 : 1))
-            return -1;
-    return 0;
-}
 
 static const char *num(json_object *q)
 {
@@ -123,7 +116,7 @@ static int notes_of(struct buf *b, json_object *r, size_t rp, int lo, int hi)
         size_t from = 0;
         const char *t;
         while (!e && (t = note_text(r, notes[k].label, &from))) {
-            e = buf_printf(b, "%d,", notes[k].record) || (notes[k].rp && buf_printf(b, "%zu,", rp)) || field(b, t) ||
+            e = buf_printf(b, "%d,", notes[k].record) || (notes[k].rp && buf_printf(b, "%zu,", rp)) || jahis_field(b, t) ||
                 note_end(b, notes[k].record, idx(at(r, "note"), from - 1));
         }
     }
@@ -168,11 +161,11 @@ static int dispensing(struct buf *b, struct dispense *d, size_t n)
     int e = buf_printf(b, "5,%s,1\r\n", d[0].day) || dispense_parties_jahis(d[0].r, b, &parties);
     /* A dispense stored before its parties were kept: what it says of them. */
     if (!e && !parties && *d[0].pharmacy)
-        e = buf_puts(b, "11,") || field(b, d[0].pharmacy) || buf_puts(b, ",,,,,,,1\r\n");
+        e = buf_puts(b, "11,") || jahis_field(b, d[0].pharmacy) || buf_puts(b, ",,,,,,,1\r\n");
     size_t from = 0;
     const char *clinic = parties ? NULL : note_text(d[0].r, "処方", &from);
     if (!e && clinic)
-        e = buf_puts(b, "51,") || field(b, clinic) || buf_puts(b, ",,,,1\r\n");
+        e = buf_puts(b, "51,") || jahis_field(b, clinic) || buf_puts(b, ",,,,1\r\n");
     for (size_t i = 0; !e && i < n; i++) {
         json_object *r = d[i].r, *mc = medicine_concept(r), *di = idx(at(r, "dosageInstruction"), 0);
         json_object *c0 = idx(at(mc, "coding"), 0), *c1 = idx(at(mc, "coding"), 1);
@@ -182,17 +175,17 @@ static int dispensing(struct buf *b, struct dispense *d, size_t n)
         const char *generic = json_get_str(c1, "system");
         int type = code_type(json_get_str(c0, "system"));
         size_t rp = i + 1;
-        e = buf_printf(b, "201,%zu,", rp) || field(b, name) || buf_puts(b, ",") ||
-            buf_puts(b, dose.dose) || buf_puts(b, ",") || field(b, dose.unit) ||
-            buf_printf(b, ",%d,", type) || field(b, type == 1 ? "" : json_get_str(c0, "code")) || buf_puts(b, ",1");
+        e = buf_printf(b, "201,%zu,", rp) || jahis_field(b, name) || buf_puts(b, ",") ||
+            buf_puts(b, dose.dose) || buf_puts(b, ",") || jahis_field(b, dose.unit) ||
+            buf_printf(b, ",%d,", type) || jahis_field(b, type == 1 ? "" : json_get_str(c0, "code")) || buf_puts(b, ",1");
         if (!e && generic && !strcmp(generic, "urn:oid:1.2.392.100495.20.1.81"))
-            e = buf_puts(b, ",") || field(b, json_get_str(c1, "display")) || buf_puts(b, ",2,") ||
-                field(b, json_get_str(c1, "code"));
+            e = buf_puts(b, ",") || jahis_field(b, json_get_str(c1, "display")) || buf_puts(b, ",2,") ||
+                jahis_field(b, json_get_str(c1, "code"));
         e = e || buf_puts(b, "\r\n") || notes_of(b, r, rp, 281, 291);
         /* The usage, with the days (日分) or times (回分) the dose is for;
          * 剤形 1 (内服) for a day's dose, 3 (頓服) for a time's, 5 (外用) for
          * a whole amount. */
-        e = e || buf_printf(b, "301,%zu,", rp) || field(b, json_get_str(di, "text")) ||
+        e = e || buf_printf(b, "301,%zu,", rp) || jahis_field(b, json_get_str(di, "text")) ||
             buf_printf(b, ",%s,%s,%d,1,,1\r\n", dose.amount, dose.amount_unit,
                        !strcmp(dose.amount_unit, "日分") ? 1 : !strcmp(dose.amount_unit, "回分") ? 3 : 5) ||
             notes_of(b, r, rp, 311, 391);
@@ -222,8 +215,8 @@ static int otc(struct buf *b, json_object *r, int seq)
     const char *jan = json_get_str(c0, "system") && !strcmp(json_get_str(c0, "system"), "https://www.gs1.org/gtin")
                           ? json_get_str(c0, "code") : "";
     int who = creator_of(r);
-    int e = buf_puts(b, "3,") || field(b, medicine_name(r)) ||
-            buf_printf(b, ",%s,%s,%d,%d,", start, end, who, seq) || field(b, jan) || buf_puts(b, "\r\n");
+    int e = buf_puts(b, "3,") || jahis_field(b, medicine_name(r)) ||
+            buf_printf(b, ",%s,%s,%d,%d,", start, end, who, seq) || jahis_field(b, jan) || buf_puts(b, "\r\n");
     size_t f = 0;
     const char *t;
     while (!e && (t = note_text(r, "成分", &f))) {
@@ -231,8 +224,8 @@ static int otc(struct buf *b, json_object *r, int seq)
         const char *url = json_get_str(ext, "url"), *sys = json_get_str(code, "system"), *value = json_get_str(code, "code");
         size_t n = strlen(JAHIS_INGREDIENT_CODE);
         int coded = url && sys && value && !strcmp(url, JAHIS_INGREDIENT_CODE) && !strncmp(sys, url, n) && sys[n] == ':';
-        e = buf_printf(b, "31,%d,", seq) || field(b, t) || buf_puts(b, ",") || field(b, coded ? sys + n + 1 : "1") ||
-            buf_puts(b, ",") || field(b, coded ? value : "") || buf_printf(b, ",%d\r\n", who);
+        e = buf_printf(b, "31,%d,", seq) || jahis_field(b, t) || buf_puts(b, ",") || jahis_field(b, coded ? sys + n + 1 : "1") ||
+            buf_puts(b, ",") || jahis_field(b, coded ? value : "") || buf_printf(b, ",%d\r\n", who);
     }
     return e;
 }
@@ -249,7 +242,7 @@ static int remark(struct buf *b, json_object *r)
                                                   : json_get_str(idx(at(code, "coding"), 0), "display");
     if (!text || !*text)
         return 0; /* a coded allergy without a name: the notebook has no code for it */
-    return buf_printf(b, "2,%d,", type && !strcmp(type, "intolerance") ? 2 : 1) || field(b, text) ||
+    return buf_printf(b, "2,%d,", type && !strcmp(type, "intolerance") ? 2 : 1) || jahis_field(b, text) ||
            buf_printf(b, ",%d\r\n", creator_of(r));
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <json-c/json.h>
 
+#include "formats/jahis_text.h"
 #include "util/clock.h"
 
 static void add_str(json_object *o, const char *key, const char *s)
@@ -146,15 +147,6 @@ int patient_cda(const struct demographics *d, const char *id, struct buf *out)
     return err || buf_puts(out, "</patientRole></recordTarget>") ? -1 : 0;
 }
 
-/* A field of a JAHIS record: its commas, which would split it, written
- * full-width. */
-static int jahis_field(struct buf *b, const char *s)
-{
-    for (; s && *s; s++)
-        if (*s == ',' ? buf_puts(b, "\xef\xbc\x8c") : buf_append(b, s, 1))
-            return -1;
-    return 0;
-}
 
 /* Field k (from 0) of a record, as a pointer into it and its length. */
 static size_t kept_field(const char *line, int k, const char **at)
