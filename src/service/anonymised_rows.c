@@ -22,7 +22,6 @@
 #include "service/anonymised_rows.h"
 #include "service/internal.h"
 #include "service/snapshot.h"
-#include "store/demographics.h"
 #include "util/clock.h"
 #include "util/err.h"
 

@@ -21,6 +21,23 @@ static void ad_of(char out[96], const char *person)
     snprintf(out, 96, "demographics:%s", person);
 }
 
+int person_demographics_seal(const unsigned char key[DATA_KEY_BYTES], const char *person, const struct buf *plain,
+                             struct buf *sealed)
+{
+    char ad[96];
+    ad_of(ad, person);
+    return seal(key, ad, plain->data, plain->len, sealed);
+}
+
+int person_demographics_open(const unsigned char key[DATA_KEY_BYTES], const char *person, const unsigned char *sealed,
+                             size_t len, struct buf *plain)
+{
+    char ad[96];
+    ad_of(ad, person);
+    plain->len = 0;
+    return seal_open(SEAL_XCHACHA20POLY1305, key, ad, sealed, len, plain);
+}
+
 struct opened {
     const unsigned char *key;
     const char *person;
@@ -31,11 +48,8 @@ struct opened {
 static int open_current(void *arg, const unsigned char *sealed, size_t len, const char *as_of)
 {
     struct opened *o = arg;
-    char ad[96];
-    ad_of(ad, o->person);
     snprintf(o->as_of, sizeof o->as_of, "%s", as_of ? as_of : "");
-    o->plain->len = 0;
-    return seal_open(SEAL_XCHACHA20POLY1305, o->key, ad, sealed, len, o->plain);
+    return person_demographics_open(o->key, o->person, sealed, len, o->plain);
 }
 
 int person_demographics_load(struct store *rd, const char *person, const unsigned char key[DATA_KEY_BYTES],
@@ -77,11 +91,9 @@ struct answer {
 static int put_earlier(void *arg, const unsigned char *sealed, size_t len, const char *as_of, int64_t at)
 {
     struct answer *a = arg;
-    char ad[96], when[32];
+    char when[32];
     (void)as_of;
-    ad_of(ad, a->person);
-    a->plain.len = 0;
-    int err = seal_open(SEAL_XCHACHA20POLY1305, a->key, ad, sealed, len, &a->plain);
+    int err = person_demographics_open(a->key, a->person, sealed, len, &a->plain);
     if (err == PHR_ECRYPTO)
         return PHR_OK; /* what does not open is left out of what is shown */
     if (err || a->plain.len < 2)
@@ -97,11 +109,8 @@ static int put_earlier(void *arg, const unsigned char *sealed, size_t len, const
 static int put_current(void *arg, const unsigned char *sealed, size_t len, const char *as_of)
 {
     struct answer *a = arg;
-    char ad[96];
     (void)as_of;
-    ad_of(ad, a->person);
-    a->plain.len = 0;
-    int err = seal_open(SEAL_XCHACHA20POLY1305, a->key, ad, sealed, len, &a->plain);
+    int err = person_demographics_open(a->key, a->person, sealed, len, &a->plain);
     return err ? err : buf_append(a->b, a->plain.data, a->plain.len) ? PHR_ENOMEM : PHR_OK;
 }
 
@@ -138,9 +147,7 @@ static int demo_commit(struct op *o, struct store *st)
     int correct = m->given.len > 0;
     if (!err && correct) {
         struct buf sealed = {0};
-        char ad[96];
-        ad_of(ad, m->person);
-        err = seal(key, ad, m->given.data, m->given.len, &sealed);
+        err = person_demographics_seal(key, m->person, &m->given, &sealed);
         if (!err)
             err = store_demographics_put(st, m->person, (const unsigned char *)sealed.data, sealed.len, m->as_of,
                                          clock_now_ms());

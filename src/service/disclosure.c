@@ -131,19 +131,14 @@ struct page {
     int err;
 };
 
-/* One record version: what the store knows of it in the clear, the
- * resource, and the original as it was submitted (base64: byte-exact). */
-/* The person's sex, date of birth and postal code as kept, opened with
- * their key; a part that does not open is named among the unreadable. */
+/* The person's details as kept, opened with their key; a part that does
+ * not open is named among the unreadable. */
 static int put_demographics(void *arg, const unsigned char *sealed, size_t len, const char *as_of)
 {
     struct page *p = arg;
     struct person_snapshot *s = &p->d->snap;
-    char ad[96];
     (void)as_of;
-    snprintf(ad, sizeof ad, "demographics:%s", s->person);
-    s->plain.len = 0;
-    int err = seal_open(SEAL_XCHACHA20POLY1305, s->key, ad, sealed, len, &s->plain);
+    int err = person_demographics_open(s->key, s->person, sealed, len, &s->plain);
     if (err == PHR_ECRYPTO) {
         log_event(LOG_ERROR, "disclosure.unreadable", "part", "demographics", NULL);
         s->nunreadable++;
@@ -156,6 +151,8 @@ static int put_demographics(void *arg, const unsigned char *sealed, size_t len, 
     return err;
 }
 
+/* One record version: what the store knows of it in the clear, the
+ * resource, and the original as it was submitted (base64: byte-exact). */
 static int put_record(void *arg, const struct record_row *r)
 {
     struct page *p = arg;

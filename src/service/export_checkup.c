@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "formats/checkup_fhir.h"
+#include "formats/json.h"
 #include "formats/patient_write.h"
 #include "formats/tokutei_items.h"
 #include "service/export_internal.h"
@@ -36,9 +37,11 @@ static int institution_of(struct export *e, const struct record_row *r)
         return err == PHR_ECRYPTO ? PHR_OK : err; /* logged, and left out */
     json_object *doc = json_tokener_parse(buf_cstr(&e->snap.plain)), *contained, *org;
     buf_wipe(&e->snap.plain);
+    const char *type;
     if (doc && json_object_object_get_ex(doc, "contained", &contained) &&
         json_object_is_type(contained, json_type_array) && (org = json_object_array_get_idx(contained, 0)) &&
-        json_object_is_type(org, json_type_object)) {
+        json_object_is_type(org, json_type_object) && (type = json_get_str(org, "resourceType")) &&
+        !strcmp(type, "Organization")) {
         e->institution = json_object_get(org);
         json_object_object_del(e->institution, "id");
     }

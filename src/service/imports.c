@@ -158,10 +158,8 @@ static int seal_demographics(struct import_job *x, struct store *rd, const unsig
     if (err && err != PHR_ENOTFOUND && err != PHR_ECRYPTO && err != PHR_EIO)
         return -1;
     struct buf plain = {0};
-    char ad[96];
-    snprintf(ad, sizeof ad, "demographics:%s", x->subject);
     int rc = demographics_merge(&d, newest) || demographics_json(&d, day, &plain) ||
-                     seal(key, ad, plain.data, plain.len, &x->demographics) != PHR_OK
+                     person_demographics_seal(key, x->subject, &plain, &x->demographics) != PHR_OK
                  ? -1
                  : 0;
     snprintf(x->demographics_as_of, sizeof x->demographics_as_of, "%s", day);

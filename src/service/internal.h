@@ -76,6 +76,13 @@ int service_data_key(struct service *svc, struct store *rd, const char *person_i
  * PHR_ENOTFOUND when none are kept. */
 int person_demographics_load(struct store *rd, const char *person, const unsigned char key[DATA_KEY_BYTES],
                              struct demographics *d, char as_of[11]);
+/* Their JSON (formats/demographics.h) sealed with the person's key, bound
+ * to the person; and opened again into plain (replaced). PHR_ECRYPTO when
+ * it does not open. */
+int person_demographics_seal(const unsigned char key[DATA_KEY_BYTES], const char *person, const struct buf *plain,
+                             struct buf *sealed);
+int person_demographics_open(const unsigned char key[DATA_KEY_BYTES], const char *person, const unsigned char *sealed,
+                             size_t len, struct buf *plain);
 /* What they said before each replacement, newest first, as a JSON array
  * (each with its replaced_at) appended to b; what does not open is left
  * out. */
