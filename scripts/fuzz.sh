@@ -20,8 +20,8 @@ declare -A sources=(
   [vitals]="src/formats/vitals.c src/formats/vital_codes.c src/formats/device_csv.c src/formats/omh.c"
   [consent]="src/formats/policy.c src/formats/data_kinds.c"
   [jahis]="src/formats/jahis.c src/formats/jahis_text.c src/formats/demographics.c src/formats/prefectures.c src/formats/medication_fhir.c src/formats/dispense_parties.c src/formats/import_fhir.c"
-  [sphr]="src/formats/sphr.c src/util/ids.c"
-  [sphr_entries]="src/formats/sphr.c src/util/ids.c"
+  [sphr]="src/formats/sphr.c src/crypto/detached_jws.c src/util/ids.c"
+  [sphr_entries]="src/formats/sphr.c src/crypto/detached_jws.c src/util/ids.c"
   [search]="src/formats/search.c src/formats/vitals.c src/formats/vital_codes.c src/formats/elements.c src/formats/scopes.c src/formats/data_kinds.c src/formats/form.c src/formats/code_text.c src/formats/tokutei_items.c src/formats/value_search.c"
   [oauth]="src/formats/form.c src/formats/scopes.c src/formats/data_kinds.c src/crypto/jws.c"
   [bulk]="src/formats/elements.c src/formats/scopes.c src/formats/data_kinds.c"
@@ -30,7 +30,7 @@ declare -A sources=(
   [imports]="src/service/import_parse.c src/formats/cda.c src/formats/demographics.c src/formats/prefectures.c src/formats/cda_schema.c src/formats/tokutei_items.c src/formats/fhir_import.c src/formats/fhir_contained.c src/formats/fhir_person.c src/formats/medicine.c src/formats/device_csv.c src/formats/vitals.c src/formats/vital_codes.c src/formats/checkup_fhir.c src/formats/import_fhir.c src/formats/jahis.c src/formats/jahis_text.c src/formats/medication_fhir.c src/formats/dispense_parties.c src/formats/omh.c src/util/ids.c"
 )
 # The sniffer's corpus is every reader's seeds: each format reached through it.
-declare -A corpus=([imports]="cda jahis vitals")
+declare -A corpus=([imports]="cda jahis vitals phr")
 for t in cda vitals consent jahis sphr sphr_entries search imports oauth bulk tx_bundle anon; do
   # shellcheck disable=SC2086
   clang "${flags[@]}" "fuzz/fuzz_$t.c" "${common[@]}" ${sources[$t]} "${deps[@]}" -o "$out/fuzz_$t"

@@ -18,7 +18,7 @@
      BIT(OPT_SESSION_IDLE) | BIT(OPT_SESSION_MAX) | BIT(OPT_LOCK_AFTER) | BIT(OPT_LOCK_SECONDS) |             \
      BIT(OPT_LOGIN_DELAY) | BIT(OPT_MAX_BODY) | BIT(OPT_CHECKPOINT) | BIT(OPT_TLS_CERT) | BIT(OPT_TLS_KEY) |      \
      BIT(OPT_PER_IP) | BIT(OPT_CLIENT_LOCK) | BIT(OPT_RATE_ADDRESS) | BIT(OPT_RATE_ACCOUNT) | RETENTION_OPTS |     \
-     BIT(OPT_WEB))
+     BIT(OPT_WEB) | PROVIDER_OPTS)
 
 /* Reads a PEM file for TLS; a private key must not be readable by others. */
 static int read_pem(const char *path, int secret, struct buf *out)

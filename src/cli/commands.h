@@ -18,6 +18,9 @@
     (BIT(OPT_INACTIVE_DAYS) | BIT(OPT_NOTICE_DAYS) | BIT(OPT_PROVISION_DAYS) | BIT(OPT_RETENTION_HOURS) |      \
      BIT(OPT_NOTICE_SINK))
 
+/* Who the provider is, for the packages it makes (serve). */
+#define PROVIDER_OPTS (BIT(OPT_PROVIDER_ID) | BIT(OPT_PROVIDER_NAME))
+
 struct paths {
     struct buf db, key, audit_key;
     struct buf shown;   /* db as printed: a URL's password hidden */

@@ -195,6 +195,10 @@ int open_service(const struct cli *c, struct paths *p, struct service **svc)
     cfg.provision_keep_ms = provision * 86400000LL;
     cfg.retention_interval_ms = hours * 3600000LL;
     cfg.notice_sink = c->val[OPT_NOTICE_SINK];
+    if (c->val[OPT_PROVIDER_ID])
+        cfg.provider_id = c->val[OPT_PROVIDER_ID];
+    if (c->val[OPT_PROVIDER_NAME])
+        cfg.provider_name = c->val[OPT_PROVIDER_NAME];
     cfg.client_lock_after = (int)client_after;
     cfg.session_idle_ms = idle * 1000;
     cfg.session_max_ms = max * 1000;

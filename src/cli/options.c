@@ -83,6 +83,8 @@ static const struct {
     [OPT_SPEC] = {"spec", "PHR_ANON_SPEC", "FILE", "what an anonymised data set holds (JSON; docs/anonymisation.md)"},
     [OPT_SET] = {"set", "PHR_ANON_SET", "NAME", "an anonymised data set, by its name"},
     [OPT_TABLE] = {"table", "PHR_ANON_TABLE", "FILE", "the data set's table as run wrote it (checked to be the one recorded)"},
+    [OPT_PROVIDER_ID] = {"provider-id", "PHR_PROVIDER_ID", "ID", "the provider's short id, naming the folder of its SPHR packages (default phr)"},
+    [OPT_PROVIDER_NAME] = {"provider-name", "PHR_PROVIDER_NAME", "NAME", "the provider's name, the author of its SPHR packages (default \"PHR service\")"},
     [OPT_METHOD] = {"method", "PHR_ANON_METHOD", "TEXT", "how the data set is provided (published with it)"},
     [OPT_SEPARATOR] = {"separator", "PHR_ANON_SEPARATOR", "CHAR", "the files' field separator (default ;)"},
     [OPT_JWKS] = {"jwks", "PHR_JWKS", "FILE", "a client's public keys as a JWKS file (RFC 7517), or none to remove them"},

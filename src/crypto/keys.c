@@ -153,3 +153,28 @@ void mkey_tag(const struct master_key *mk, const char context[8], const unsigned
     crypto_generichash(out, MKEY_TAG_BYTES, data, len, sub, sizeof sub);
     sodium_memzero(sub, sizeof sub);
 }
+
+/* The signing pair, derived anew for each use and wiped after it. */
+static void signing_pair(const struct master_key *mk, unsigned char pk[MKEY_SIGN_PUBLIC_BYTES],
+                         unsigned char sk[crypto_sign_SECRETKEYBYTES])
+{
+    unsigned char seed[crypto_sign_SEEDBYTES];
+    crypto_kdf_derive_from_key(seed, sizeof seed, 2, "sphrsign", mk->key);
+    crypto_sign_seed_keypair(pk, sk, seed);
+    sodium_memzero(seed, sizeof seed);
+}
+
+void mkey_sign(const struct master_key *mk, const unsigned char *msg, size_t len, unsigned char sig[MKEY_SIGN_BYTES])
+{
+    unsigned char pk[MKEY_SIGN_PUBLIC_BYTES], sk[crypto_sign_SECRETKEYBYTES];
+    signing_pair(mk, pk, sk);
+    crypto_sign_detached(sig, NULL, msg, len, sk);
+    sodium_memzero(sk, sizeof sk);
+}
+
+void mkey_sign_public(const struct master_key *mk, unsigned char pk[MKEY_SIGN_PUBLIC_BYTES])
+{
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
+    signing_pair(mk, pk, sk);
+    sodium_memzero(sk, sizeof sk);
+}

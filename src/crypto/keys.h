@@ -55,4 +55,15 @@ int mkey_open(const struct master_key *mk, const char *ad, const unsigned char *
 void mkey_tag(const struct master_key *mk, const char context[8], const unsigned char *data, size_t len,
               unsigned char out[MKEY_TAG_BYTES]);
 
+/* The service's signature on what it hands out to be kept elsewhere (an
+ * SPHR package's index): Ed25519 under a key derived from the master key
+ * for that purpose alone, so that it needs no file of its own, is the
+ * same for every instance sharing the key file, and is never stored. Its
+ * public half is published (and a rotated-away key's too, while it is
+ * loaded) for anyone to verify with. */
+#define MKEY_SIGN_BYTES 64
+#define MKEY_SIGN_PUBLIC_BYTES 32
+void mkey_sign(const struct master_key *mk, const unsigned char *msg, size_t len, unsigned char sig[MKEY_SIGN_BYTES]);
+void mkey_sign_public(const struct master_key *mk, unsigned char pk[MKEY_SIGN_PUBLIC_BYTES]);
+
 #endif

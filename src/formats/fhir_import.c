@@ -18,6 +18,7 @@
 
 struct reader {
     struct fhir_doc *d;
+    int whole;                /* a whole record (a .phr file): kinds not kept are passed over */
     json_object *entries;     /* a Bundle's, or NULL */
     size_t cap_results, cap_sent, cap_vitals, cap_others;
     int64_t now;
@@ -325,6 +326,18 @@ static int institution(struct reader *rd, json_object *encounter)
     return rc;
 }
 
+/* A resource of a kind the service does not keep (the fault says which):
+ * refused, or in a whole record passed over, counted, the first named. */
+static int not_kept(struct reader *rd)
+{
+    if (!rd->whole)
+        return -1;
+    if (!rd->d->passed_over++)
+        snprintf(rd->d->passed_first, sizeof rd->d->passed_first, "%s", rd->fault->detail);
+    memset(rd->fault, 0, sizeof *rd->fault);
+    return 0;
+}
+
 static int entry(struct reader *rd, json_object *res, size_t i)
 {
     const char *t = json_get_str(res, "resourceType");
@@ -344,11 +357,12 @@ static int entry(struct reader *rd, json_object *res, size_t i)
         if (cd)
             snprintf(what, sizeof what, "%.80s|%.40s%s%.60s%s", sys ? sys : "", cd, name ? " (" : "", name ? name : "",
                      name ? ")" : "");
-        return fault_set(rd->fault, F_UNKNOWN_CODE, NULL,
-                         "entry %zu: the Observation %s is neither a 特定健診 item (urn:oid:" TOKUTEI_ITEM_OID
-                         ", or JLAC10 with one of its codes) nor a vital sign this service keeps (LOINC, JP Core's "
-                         "MEDIS codes)",
-                         i, what);
+        fault_set(rd->fault, F_UNKNOWN_CODE, NULL,
+                  "entry %zu: the Observation %s is neither a 特定健診 item (urn:oid:" TOKUTEI_ITEM_OID
+                  ", or JLAC10 with one of its codes) nor a vital sign this service keeps (LOINC, JP Core's "
+                  "MEDIS codes)",
+                  i, what);
+        return not_kept(rd);
     }
     for (size_t k = 0; k < sizeof other_kinds / sizeof other_kinds[0]; k++)
         if (!strcmp(t, other_kinds[k].type))
@@ -361,23 +375,26 @@ static int entry(struct reader *rd, json_object *res, size_t i)
             rd->d->skipped++;
             return 0;
         }
-    return fault_set(rd->fault, F_NOT_SUPPORTED, NULL,
-                     "entry %zu: %.40s is not imported (Observation, AllergyIntolerance, MedicationRequest, "
-                     "MedicationDispense, MedicationStatement and Immunization are)",
-                     i, t);
+    fault_set(rd->fault, F_NOT_SUPPORTED, NULL,
+              "entry %zu: %.40s is not imported (Observation, AllergyIntolerance, MedicationRequest, "
+              "MedicationDispense, MedicationStatement and Immunization are)",
+              i, t);
+    return not_kept(rd);
 }
 
-int fhir_import_read(const char *text, size_t len, int64_t now_ms, struct fhir_doc *out, struct fault *fault)
+static int read_doc(const char *text, size_t len, int64_t now_ms, int whole, struct fhir_doc *out,
+                    struct fault *fault)
 {
     memset(out, 0, sizeof *out);
     memset(fault, 0, sizeof *fault);
-    if (len > FHIR_IMPORT_MAX_BYTES)
+    /* A whole record's Bundle is made from a file its reader measured. */
+    if (!whole && len > FHIR_IMPORT_MAX_BYTES)
         return fault_set(fault, F_TOO_LARGE, NULL, "the file is larger than %d bytes", FHIR_IMPORT_MAX_BYTES);
     json_object *root = json_parse_strict(text, len, fault);
     if (!root)
         return -1;
     int rc = -1;
-    struct reader rd = {.d = out, .now = now_ms, .fault = fault};
+    struct reader rd = {.d = out, .whole = whole, .now = now_ms, .fault = fault};
     const char *rt = json_get_str(root, "resourceType"), *type = json_get_str(root, "type");
     if (rt && !strcmp(rt, "Bundle")) {
         json_object *entries = member(root, "entry");
@@ -413,10 +430,16 @@ int fhir_import_read(const char *text, size_t len, int64_t now_ms, struct fhir_d
         goto out;
     }
     if (!fhir_doc_records(out)) {
-        fault_set(fault, F_MISSING, NULL,
-                  "nothing to import: the file (%.40s) holds no record with a value — a "
-                  "Bundle or a resource the service imports",
-                  rt ? rt : "without a resourceType");
+        if (out->passed_over)
+            fault_set(fault, F_NOT_SUPPORTED, NULL,
+                      "nothing to import: none of the file's records is of a kind the service keeps (%zu passed "
+                      "over; the first, %.300s)",
+                      out->passed_over, out->passed_first);
+        else
+            fault_set(fault, F_MISSING, NULL,
+                      "nothing to import: the file (%.40s) holds no record with a value — a "
+                      "Bundle or a resource the service imports",
+                      rt ? rt : "without a resourceType");
         goto out;
     }
     rc = 0;
@@ -425,6 +448,38 @@ out:
     if (rc)
         fhir_doc_free(out);
     return rc;
+}
+
+int fhir_import_read(const char *text, size_t len, int64_t now_ms, struct fhir_doc *out, struct fault *fault)
+{
+    return read_doc(text, len, now_ms, 0, out, fault);
+}
+
+int fhir_import_read_whole(const char *text, size_t len, int64_t now_ms, struct fhir_doc *out, struct fault *fault)
+{
+    return read_doc(text, len, now_ms, 1, out, fault);
+}
+
+int fhir_ndjson_sniff(const char *data, size_t len)
+{
+    size_t i = len >= 3 && !memcmp(data, "\xEF\xBB\xBF", 3) ? 3 : 0;
+    while (i < len && strchr(" \t\r\n", data[i]))
+        i++;
+    const char *nl = i < len && data[i] == '{' ? memchr(data + i, '\n', len - i) : NULL;
+    if (!nl)
+        return 0;
+    size_t first = (size_t)(nl - data) - i, j = (size_t)(nl - data) + 1;
+    while (j < len && strchr(" \t\r\n", data[j]))
+        j++;
+    if (j == len || first > INT32_MAX)
+        return 0;
+    json_tokener *tok = json_tokener_new();
+    json_object *o = tok ? json_tokener_parse_ex(tok, data + i, (int)first) : NULL;
+    int whole = o && json_object_is_type(o, json_type_object) && json_tokener_get_error(tok) == json_tokener_success;
+    json_object_put(o);
+    if (tok)
+        json_tokener_free(tok);
+    return whole;
 }
 
 size_t fhir_doc_records(const struct fhir_doc *d)

@@ -42,12 +42,23 @@ struct fhir_doc {
     struct fhir_other *others;
     size_t nothers;
     size_t skipped;                    /* context resources and value-less checkup items */
+    size_t passed_over;                /* a whole record: resources of kinds not kept */
+    char passed_first[400];            /* the first of them, and why */
     char date[11];                     /* the newest day of anything read */
     int64_t lo, hi;
 };
 
 /* 0, or -1 with the fault saying what is wrong (the entry's index and the rule). */
 int fhir_import_read(const char *json, size_t len, int64_t now_ms, struct fhir_doc *out, struct fault *fault);
+/* A person's whole record from another PHR service (a .phr file's lines
+ * as a Bundle): what the service keeps is read and checked as above, and a
+ * resource of a kind it does not keep (a CarePlan, an Observation of a
+ * code it does not know) is passed over and counted, not refused: the
+ * file is kept whole as it came. */
+int fhir_import_read_whole(const char *json, size_t len, int64_t now_ms, struct fhir_doc *out, struct fault *fault);
+/* 1 if the text is NDJSON (a .phr file) rather than one JSON text: its
+ * first line a whole object, and more lines after it. */
+int fhir_ndjson_sniff(const char *data, size_t len);
 size_t fhir_doc_records(const struct fhir_doc *d);
 void fhir_doc_free(struct fhir_doc *d);
 

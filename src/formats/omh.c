@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "formats/json.h"
+#include "formats/sphr.h"
 #include "formats/vital_codes.h"
 
 #define OMH_MAX_POINTS CSV_MAX_MEASUREMENTS
@@ -109,12 +110,26 @@ static int when(struct buf *b, json_object *frame, const char *where, struct fau
     return e ? fault_set(fault, F_INTERNAL, NULL, "out of memory") : 0;
 }
 
-/* One data point as a submitted Observation's JSON, into b. */
-static int point(json_object *p, const char *where, struct buf *b, struct fault *fault)
+/* IEEE 1752's physical activity, as the PHRC module writes a day's steps:
+ * the count is its base_movement_quantity. */
+static int steps_of(struct buf *b, json_object *body, const char *where, struct fault *fault)
 {
-    json_object *id = member(member(p, "header"), "schema_id"), *body = member(p, "body");
+    json_object *v = member(body, "base_movement_quantity");
+    if (!v)
+        return fault_set(fault, F_NOT_SUPPORTED, NULL,
+                         "%s: a physical activity without base_movement_quantity (its steps) is not one the "
+                         "service records",
+                         where);
+    return buf_puts(b, "\"55423-8\"}]},") ? fault_set(fault, F_INTERNAL, NULL, "out of memory")
+                                           : quantity(b, v, "steps", where, fault);
+}
+
+/* One data point's body, of the schema id names, as a submitted
+ * Observation's JSON, into b. */
+static int point(json_object *id, json_object *body, const char *where, struct buf *b, struct fault *fault)
+{
     const char *ns = json_get_str(id, "namespace"), *name = json_get_str(id, "name");
-    if (!ns || !name || !body)
+    if (!ns || !name || !body || !json_object_is_type(body, json_type_object))
         return fault_set(fault, F_INVALID_STRUCTURE, NULL,
                          "%s: an Open mHealth data point has header.schema_id and body", where);
     if (buf_puts(b, "{\"resourceType\":\"Observation\",\"status\":\"final\",\"meta\":{\"tag\":[{\"system\":\"" PHR_SYS_SOURCE
@@ -135,6 +150,8 @@ static int point(json_object *p, const char *where, struct buf *b, struct fault 
                 return -1;
         }
         rc = buf_puts(b, "]") ? fault_set(fault, F_INTERNAL, NULL, "out of memory") : 0;
+    } else if (!strcmp(ns, "ieee") && !strcmp(name, "physical-activity")) {
+        rc = steps_of(b, body, where, fault);
     } else {
         size_t k = 0;
         while (k < sizeof single / sizeof single[0] && (strcmp(ns, "omh") || strcmp(name, single[k].schema)))
@@ -142,7 +159,8 @@ static int point(json_object *p, const char *where, struct buf *b, struct fault 
         if (k == sizeof single / sizeof single[0])
             return fault_set(fault, F_NOT_SUPPORTED, NULL,
                              "%s: schema %s:%s is not one the service records (blood-pressure, body-weight, "
-                             "body-height, heart-rate, body-temperature, blood-glucose, oxygen-saturation, step-count)",
+                             "body-height, heart-rate, body-temperature, blood-glucose, oxygen-saturation, step-count; "
+                             "IEEE physical-activity's steps)",
                              where, ns, name);
         json_object *v = member(body, single[k].member);
         if (!v)
@@ -177,19 +195,33 @@ int omh_read(const char *data, size_t len, int64_t now_ms, struct csv_vitals *ou
     int rc = -1;
     struct buf b;
     buf_init(&b);
-    if (n == 0 || n > OMH_MAX_POINTS) {
-        fault_set(fault, n ? F_TOO_MANY : F_MISSING, NULL,
-                  n ? "more than %d data points in one file" : "the file holds no data point", OMH_MAX_POINTS);
-        goto out;
-    }
+    /* A data point's body may be a list of bodies under one header: the
+     * PHRC module's files (one per schema and modality). */
     for (size_t i = 0; i < n; i++) {
-        char where[32];
-        snprintf(where, sizeof where, "data point %zu", i);
-        b.len = 0;
-        if (point(array ? json_object_array_get_idx(root, i) : root, where, &b, fault) ||
-            csv_vitals_add(out, &cap, buf_cstr(&b), now_ms, where, fault))
-            goto out;
-        out->rows++;
+        json_object *p = array ? json_object_array_get_idx(root, i) : root, *body = member(p, "body");
+        json_object *id = member(member(p, "header"), "schema_id");
+        int list = body && json_object_is_type(body, json_type_array);
+        size_t m = list ? json_object_array_length(body) : 1;
+        for (size_t k = 0; k < m; k++) {
+            char where[64];
+            if (list)
+                snprintf(where, sizeof where, "data point %zu, body %zu", i, k);
+            else
+                snprintf(where, sizeof where, "data point %zu", i);
+            if (out->rows == OMH_MAX_POINTS) {
+                fault_set(fault, F_TOO_MANY, NULL, "more than %d data points in one file", OMH_MAX_POINTS);
+                goto out;
+            }
+            b.len = 0;
+            if (point(id, list ? json_object_array_get_idx(body, k) : body, where, &b, fault) ||
+                csv_vitals_add(out, &cap, buf_cstr(&b), now_ms, where, fault))
+                goto out;
+            out->rows++;
+        }
+    }
+    if (!out->rows) {
+        fault_set(fault, F_MISSING, NULL, "the file holds no data point");
+        goto out;
     }
     rc = 0;
 out:
@@ -220,32 +252,35 @@ static int put_value(struct buf *b, const char *key, json_object *q)
                : 0;
 }
 
-int omh_write(json_object *obs, struct buf *out)
+/* effective_time_frame of obs, after a body's members. */
+static int time_frame(json_object *obs, struct buf *out)
 {
-    json_object *coding = json_object_array_get_idx(member(member(obs, "code"), "coding"), 0);
-    const char *code = json_get_str(coding, "code"), *id = json_get_str(obs, "id");
     const char *at = json_get_str(obs, "effectiveDateTime");
     json_object *period = member(obs, "effectivePeriod");
-    if (!code || !id || (!at && !period))
+    if (at)
+        return buf_puts(out, ",\"effective_time_frame\":{\"date_time\":") || buf_json_str(out, at) ||
+               buf_puts(out, "}");
+    const char *start = json_get_str(period, "start"), *end = json_get_str(period, "end");
+    return buf_puts(out, ",\"effective_time_frame\":{\"time_interval\":{\"start_date_time\":") ||
+           buf_json_str(out, start ? start : "") || buf_puts(out, ",\"end_date_time\":") ||
+           buf_json_str(out, end ? end : "") || buf_puts(out, "}}");
+}
+
+/* The data point's body of a stored vital sign into out, "{…}", and its
+ * schema: 1 written, 0 not one of the schemas (nothing written), -1 out
+ * of memory. ieee: a step count as IEEE 1752's physical activity (what
+ * the PHRC module writes) rather than Open mHealth's step-count. */
+static int body_of(json_object *obs, int ieee, const char **schema, const char **version, struct buf *out)
+{
+    json_object *coding = json_object_array_get_idx(member(member(obs, "code"), "coding"), 0);
+    const char *code = json_get_str(coding, "code");
+    if (!code || (!json_get_str(obs, "effectiveDateTime") && !member(obs, "effectivePeriod")))
         return 0;
-    size_t mark = out->len;
-    const char *schema = NULL, *version = NULL;
-    size_t k = 0;
+    size_t mark = out->len, k = 0;
+    int e;
     if (!strcmp(code, "85354-9")) {
-        schema = "blood-pressure";
-        version = "3.1";
-    } else {
-        while (k < sizeof single / sizeof single[0] && strcmp(single[k].loinc, code))
-            k++;
-        if (k == sizeof single / sizeof single[0] || !member(obs, "valueQuantity"))
-            return 0;
-        schema = single[k].schema;
-        version = single[k].version;
-    }
-    int e = buf_puts(out, "{\"header\":{\"id\":") || buf_json_str(out, id) ||
-            buf_printf(out, ",\"schema_id\":{\"namespace\":\"omh\",\"name\":\"%s\",\"version\":\"%s\"}},\"body\":{",
-                       schema, version);
-    if (!e && !strcmp(schema, "blood-pressure")) {
+        *schema = "blood-pressure";
+        *version = "3.1";
         json_object *parts = member(obs, "component"), *sys = NULL, *dia = NULL;
         for (size_t i = 0; parts && json_object_is_type(parts, json_type_array) && i < json_object_array_length(parts); i++) {
             json_object *c = json_object_array_get_idx(parts, i);
@@ -255,25 +290,104 @@ int omh_write(json_object *obs, struct buf *out)
             if (part == VITAL_DIASTOLIC)
                 dia = member(c, "valueQuantity");
         }
-        if (!sys || !dia) {
-            out->len = mark;
+        if (!sys || !dia)
             return 0;
-        }
-        e = put_value(out, "systolic_blood_pressure", sys) || buf_puts(out, ",") ||
+        e = buf_puts(out, "{") || put_value(out, "systolic_blood_pressure", sys) || buf_puts(out, ",") ||
             put_value(out, "diastolic_blood_pressure", dia);
-    } else if (!e) {
-        e = put_value(out, single[k].member, member(obs, "valueQuantity"));
+    } else {
+        while (k < sizeof single / sizeof single[0] && strcmp(single[k].loinc, code))
+            k++;
+        if (k == sizeof single / sizeof single[0] || !member(obs, "valueQuantity"))
+            return 0;
+        *schema = single[k].schema;
+        *version = single[k].version;
+        if (ieee && !strcmp(code, "55423-8"))
+            e = buf_puts(out, "{\"activity_name\":\"walking\",") ||
+                put_value(out, "base_movement_quantity", member(obs, "valueQuantity"));
+        else
+            e = buf_puts(out, "{") || put_value(out, single[k].member, member(obs, "valueQuantity"));
     }
-    if (!e && at)
-        e = buf_puts(out, ",\"effective_time_frame\":{\"date_time\":") || buf_json_str(out, at) || buf_puts(out, "}");
-    else if (!e)
-        e = buf_puts(out, ",\"effective_time_frame\":{\"time_interval\":{\"start_date_time\":") ||
-            buf_json_str(out, json_get_str(period, "start") ? json_get_str(period, "start") : "") ||
-            buf_puts(out, ",\"end_date_time\":") ||
-            buf_json_str(out, json_get_str(period, "end") ? json_get_str(period, "end") : "") || buf_puts(out, "}}");
-    if (e || buf_puts(out, "}}")) {
+    if (e || time_frame(obs, out) || buf_puts(out, "}")) {
+        /* A value that is not a number is not written; a failed append is. */
+        int failed = buf_failed(out);
         out->len = mark;
-        return -1;
+        if (out->data)
+            out->data[mark] = '\0';
+        return failed ? -1 : 0;
     }
     return 1;
+}
+
+int omh_write(json_object *obs, struct buf *out)
+{
+    const char *id = json_get_str(obs, "id"), *schema = NULL, *version = NULL;
+    if (!id)
+        return 0;
+    struct buf body = {0};
+    int rc = body_of(obs, 0, &schema, &version, &body);
+    if (rc == 1 && (buf_puts(out, "{\"header\":{\"id\":") || buf_json_str(out, id) ||
+                    buf_printf(out, ",\"schema_id\":{\"namespace\":\"omh\",\"name\":\"%s\",\"version\":\"%s\"}},"
+                                    "\"body\":",
+                               schema, version) ||
+                    buf_append(out, body.data, body.len) || buf_puts(out, "}")))
+        rc = -1;
+    buf_wipe(&body);
+    return rc;
+}
+
+/* --- the PHRC module's files --- */
+
+
+/* The schemas the PHRC module reads, with its document-type codes
+ * (its SphrConst) and the versions it writes. */
+static const struct {
+    const char *ns, *name, *version, *stem;
+    struct sphr_doctype type;
+} phrc[OMH_PHRC_KINDS] = {
+    [OMH_PHRC_BP] = {"omh", "blood-pressure", "4.0", "blood-pressure", {SPHR_DOCTYPE_SYSTEM, "omh-blood-pressure-4.0", "OMH血圧記録"}},
+    [OMH_PHRC_WEIGHT] = {"omh", "body-weight", "2.0", "body-weight", {SPHR_DOCTYPE_SYSTEM, "omh-body-weight-2.0", "OMH体重記録"}},
+    [OMH_PHRC_TEMPERATURE] = {"omh", "body-temperature", "3.0", "body-temperature",
+                              {SPHR_DOCTYPE_SYSTEM, "omh-body-temperature-3.0", "OMH体温記録"}},
+    [OMH_PHRC_SPO2] = {"omh", "oxygen-saturation", "2.0", "oxygen-saturation",
+                       {SPHR_DOCTYPE_SYSTEM, "omh-oxygen-saturation-2.0", "OMH酸素飽和度記録"}},
+    [OMH_PHRC_STEPS] = {"ieee", "physical-activity", "1.0", "physical-activity",
+                        {SPHR_DOCTYPE_SYSTEM, "ieee-physical-activity-1.0", "IEEE歩数記録"}},
+};
+
+int omh_phrc_add(json_object *obs, struct buf bodies[OMH_PHRC_KINDS])
+{
+    const char *schema = NULL, *version = NULL;
+    struct buf body = {0};
+    int rc = body_of(obs, 1, &schema, &version, &body), kind = -2;
+    for (int k = 0; rc == 1 && k < OMH_PHRC_KINDS; k++)
+        if (!strcmp(schema, k == OMH_PHRC_STEPS ? "step-count" : phrc[k].name))
+            kind = k;
+    if (rc == 1 && kind >= 0 &&
+        ((bodies[kind].len && buf_puts(&bodies[kind], ",")) || buf_append(&bodies[kind], body.data, body.len)))
+        kind = -1;
+    buf_wipe(&body);
+    return rc < 0 ? -1 : rc == 0 ? -2 : kind;
+}
+
+int omh_phrc_file(enum omh_phrc kind, const char *uuid, const char *created, const char *modality,
+                  const struct buf *bodies, struct buf *out)
+{
+    return buf_puts(out, "{\"header\":{\"uuid\":") || buf_json_str(out, uuid) ||
+           buf_puts(out, ",\"source_creation_date_time\":") || buf_json_str(out, created) ||
+           buf_printf(out, ",\"schema_id\":{\"namespace\":\"%s\",\"name\":\"%s\",\"version\":\"%s\"},\"modality\":",
+                      phrc[kind].ns, phrc[kind].name, phrc[kind].version) ||
+           buf_json_str(out, modality) || buf_puts(out, "},\"body\":[") ||
+           buf_append(out, bodies->data, bodies->len) || buf_puts(out, "]}")
+               ? -1
+               : 0;
+}
+
+const struct sphr_doctype *omh_phrc_type(enum omh_phrc kind)
+{
+    return &phrc[kind].type;
+}
+
+const char *omh_phrc_stem(enum omh_phrc kind)
+{
+    return phrc[kind].stem;
 }

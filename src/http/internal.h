@@ -118,6 +118,8 @@ void route_fhir_patient(struct request *r);
 void route_fhir_everything(struct request *r);
 void route_fhir_search_all(struct request *r);
 void route_fhir_sphr(struct request *r);
+void route_fhir_phr_export(struct request *r);
+void route_package_keys(struct request *r);
 /* routes_bulk.c: Bulk Data for recipients (arg "group": a Group's). */
 void route_bulk_kickoff(struct request *r);
 void route_bulk_status(struct request *r);

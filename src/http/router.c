@@ -35,6 +35,7 @@ static const struct route routes[] = {
     {"GET", "/checksheet/{id}", ANY, ACT_COUNT, BODY_API, route_checksheet, NULL, 0},
     {"GET", "/checksheet/{id}.json", ANY, ACT_COUNT, BODY_API, route_checksheet, "json", 0},
     {"GET", "/fhir/metadata", ANY, ACT_COUNT, BODY_FHIR, route_fhir_metadata, NULL, 0},
+    {"GET", "/.well-known/phr-package-keys", ANY, ACT_COUNT, BODY_API, route_package_keys, NULL, 0},
 
     /* Signing in and out. */
     {"POST", "/api/v1/signup", ANY, ACT_ACCOUNT_SIGNUP, BODY_API, route_signup, NULL, 0},
@@ -67,6 +68,7 @@ static const struct route routes[] = {
     {"GET", "/api/v1/me/export/observations.csv", P, ACT_DISCLOSURE, BODY_API, route_export, "csv", 0},
     {"GET", "/api/v1/me/export/fhir", P, ACT_DISCLOSURE, BODY_API, route_export, "fhir", 0},
     {"GET", "/api/v1/me/export/sphr.zip", P, ACT_DISCLOSURE, BODY_API, route_export, "sphr", 0},
+    {"GET", "/api/v1/me/export/record.phr", P, ACT_DISCLOSURE, BODY_API, route_export, "phr", 0},
     {"GET", "/api/v1/me/export/okusuri.txt", P, ACT_DISCLOSURE, BODY_API, route_export_okusuri, NULL, 0},
     {"GET", "/api/v1/me/export/checkup/{day}.json", P, ACT_DISCLOSURE, BODY_API, route_export, "checkup", 0},
     {"GET", "/api/v1/me/export/checkup/{day}.xml", P, ACT_DISCLOSURE, BODY_API, route_export, "cda", 0},
@@ -119,6 +121,7 @@ static const struct route routes[] = {
     {"GET", "/fhir/Patient", P | R, ACT_RECORD_READ, BODY_FHIR, route_fhir_patient_search, NULL, 0},
     {"GET", "/fhir/Patient/{id}/$everything", P, ACT_RECORD_SEARCH, BODY_FHIR, route_fhir_everything, NULL, 0},
     {"GET", "/fhir/Patient/{id}/$sphr", R, ACT_RECORD_SEARCH, BODY_FHIR, route_fhir_sphr, NULL, 0},
+    {"GET", "/fhir/Patient/{id}/$phr-export", P | R, ACT_RECORD_SEARCH, BODY_FHIR, route_fhir_phr_export, NULL, 0},
     {"GET", "/fhir/$export", R, ACT_BULK_EXPORT, BODY_FHIR, route_bulk_kickoff, NULL, 0},
     {"POST", "/fhir/$export", R, ACT_BULK_EXPORT, BODY_FHIR, route_bulk_kickoff, NULL, 0},
     {"GET", "/fhir/Patient/$export", R, ACT_BULK_EXPORT, BODY_FHIR, route_bulk_kickoff, "patient", 0},

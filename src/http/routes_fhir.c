@@ -530,3 +530,41 @@ void route_fhir_sphr(struct request *r)
 {
     routes_export_provided(r, r->param[0]);
 }
+
+/* Patient/$phr-export (HL7's PHR IG): the person's whole record as
+ * outputFormat asks — bundle (the default: $everything, its parameters
+ * with it), ndjson or phr (a .phr file: NDJSON with its cover page), sphr
+ * (the package). A recipient is given the package only: what the person's
+ * consent provides to it, as $sphr. */
+void route_fhir_phr_export(struct request *r)
+{
+    static const struct {
+        const char *name;
+        int format; /* an export_format, or -1: the Bundle */
+    } outputs[] = {{"bundle", -1}, {"ndjson", EXPORT_PHR}, {"phr", EXPORT_PHR}, {"sphr", EXPORT_SPHR}};
+    const char *asked = req_arg(r, "outputFormat");
+    int format = -2;
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++)
+        if (!asked || !strcmp(asked, outputs[i].name)) {
+            format = outputs[i].format;
+            break;
+        }
+    if (format == -2)
+        return req_refuse(r, F_UNSUPPORTED_PARAMETER, "outputFormat is bundle (the default), ndjson, phr or sphr");
+    if (r->auth.recipient_id[0])
+        return format == EXPORT_SPHR ? routes_export_provided(r, r->param[0])
+                                     : req_refuse(r, F_UNSUPPORTED_PARAMETER,
+                                                  "another provider's client is given outputFormat=sphr only: the "
+                                                  "package of what the person's consent provides to it");
+    if (format == -1)
+        return route_fhir_everything(r);
+    struct args g = {.n = 0};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, &g);
+    for (int i = 0; i < g.n; i++)
+        if (strcmp(g.a[i].key, "outputFormat") && strcmp(g.a[i].key, "_format"))
+            return req_refuse(r, F_UNSUPPORTED_PARAMETER,
+                              "a .phr file or a package holds the whole record: only outputFormat=bundle takes "
+                              "$everything's parameters (_since, _type, start, end)");
+    if (own_patient(r, ACT_RECORD_SEARCH))
+        routes_export(r, (enum export_format)format, NULL);
+}

@@ -3,7 +3,8 @@
  *        a 特定健診 CDA (application/xml), a FHIR Bundle of checkup results
  *        (application/fhir+json), a JAHIS お薬手帳 text (text/plain, UTF-8
  *        or Shift_JIS), a CSV of measurements (text/csv), Open mHealth data
- *        points (application/json) or an SPHR package
+ *        points (application/json), a whole record as a .phr file
+ *        (application/x-ndjson) or an SPHR package
  *        (application/zip): 201 with what was stored, 200 if the same file
  *        was imported before
  *   GET  /api/v1/me/documents/{id}            the DocumentReference
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "formats/fhir_import.h"
 #include "formats/omh.h"
 #include "http/internal.h"
 #include "util/err.h"
@@ -20,7 +22,8 @@
 static int accepted(const char *ct)
 {
     static const char *ok[] = {"application/xml", "text/xml", "application/hl7-cda+xml", "application/fhir+json",
-                               "application/json", "text/plain", "text/csv", "application/zip"};
+                               "application/json", "text/plain", "text/csv", "application/zip",
+                               "application/x-ndjson", "application/fhir+ndjson", "application/ndjson"};
     for (size_t i = 0; ct && i < sizeof ok / sizeof ok[0]; i++) {
         size_t n = strlen(ok[i]);
         if (!strncasecmp(ct, ok[i], n) && (ct[n] == '\0' || ct[n] == ';'))
@@ -40,7 +43,8 @@ void route_import(struct request *r)
         return req_refuse(r, F_MEDIA_TYPE,
                           "send a 特定健診 CDA document as application/xml, FHIR R4 JSON as application/fhir+json, "
                           "a JAHIS お薬手帳 text as text/plain, a CSV of measurements as text/csv, Open mHealth data "
-                          "points as application/json, or an SPHR package as application/zip");
+                          "points as application/json, a whole record as a .phr file (application/x-ndjson), or "
+                          "an SPHR package as application/zip");
     struct fault fault;
     struct op *op;
     const char *channel = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION) ? "api" : "portal";
@@ -69,11 +73,12 @@ static void finish_original(struct request *r)
     while (i < r->resp.len && strchr(" \t\r\n\xEF\xBB\xBF", r->resp.data[i]))
         i++;
     int xml = i < r->resp.len && r->resp.data[i] == '<', omh = omh_sniff(r->resp.data, r->resp.len),
-        json = omh || (i < r->resp.len && r->resp.data[i] == '{');
+        phr = fhir_ndjson_sniff(r->resp.data, r->resp.len), json = omh || (i < r->resp.len && r->resp.data[i] == '{');
     int jahis = r->resp.len - i >= 7 && !memcmp(r->resp.data + i, "JAHISTC", 7);
     int zip = r->resp.len >= 4 && !memcmp(r->resp.data, "PK\x03\x04", 4);
-    r->ctype = xml ? "application/xml" : omh ? "application/json" : json ? "application/fhir+json" : jahis ? "text/plain" : zip ? "application/zip" : "text/csv";
+    r->ctype = xml ? "application/xml" : phr ? "application/x-ndjson" : omh ? "application/json" : json ? "application/fhir+json" : jahis ? "text/plain" : zip ? "application/zip" : "text/csv";
     req_add_header(r, "Content-Disposition", xml     ? "attachment; filename=\"tokutei-cda.xml\""
+                                             : phr   ? "attachment; filename=\"record.phr\""
                                              : omh   ? "attachment; filename=\"open-mhealth.json\""
                                              : json  ? "attachment; filename=\"fhir.json\""
                                              : jahis ? "attachment; filename=\"okusuri-techo.txt\""

@@ -1,6 +1,8 @@
 /* Public pages: the published checksheet (R5.3, Q5-2) at /checksheet (the
  * newest approved one) and /checksheet/{id}, as HTML or, with ".json", as
- * JSON for machines. A draft is never public: it answers 404. */
+ * JSON for machines (a draft is never public: it answers 404); what is
+ * published of the anonymised data sets; the keys that sign the SPHR
+ * packages. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,4 +52,13 @@ void route_anonymised(struct request *r)
     if (buf_puts(&r->resp, "{\"data_sets\":") || anonymised_published(r->svc, &r->resp) || buf_puts(&r->resp, "}"))
         return req_refuse(r, F_UNAVAILABLE, "the data sets could not be read");
     req_reply(r, 200, "application/json; charset=utf-8");
+}
+
+/* GET /.well-known/phr-package-keys: the public keys (a JWKS) that verify
+ * the detached JWS on the service's SPHR packages' indexes. */
+void route_package_keys(struct request *r)
+{
+    if (package_keys_jwks(r->svc, &r->resp))
+        return req_refuse(r, F_INTERNAL, "out of memory");
+    req_reply(r, 200, "application/jwk-set+json");
 }

@@ -149,12 +149,14 @@ void routes_export(struct request *r, enum export_format f, const char *arg)
                                         [EXPORT_CSV] = "text/csv; charset=utf-8", [EXPORT_SPHR] = "application/zip",
                                         [EXPORT_CHECKUP] = "application/fhir+json; charset=utf-8",
                                         [EXPORT_JAHIS] = "text/plain; charset=utf-8",
-                                        [EXPORT_CDA] = "application/xml; charset=utf-8"};
+                                        [EXPORT_CDA] = "application/xml; charset=utf-8",
+                                        [EXPORT_PHR] = "application/x-ndjson; charset=utf-8"};
     static const char *const files[] = {[EXPORT_FHIR] = NULL, [EXPORT_CSV] = "attachment; filename=\"phr-observations.csv\"",
                                         [EXPORT_SPHR] = "attachment; filename=\"phr-package.sphr.zip\"",
                                         [EXPORT_CHECKUP] = NULL,
                                         [EXPORT_JAHIS] = "attachment; filename=\"okusuri-techo.txt\"",
-                                        [EXPORT_CDA] = NULL};
+                                        [EXPORT_CDA] = NULL,
+                                        [EXPORT_PHR] = "attachment; filename=\"phr-record.phr\""};
     const char *charset = req_arg(r, "charset");
     int sjis = f == EXPORT_JAHIS && charset && !strcasecmp(charset, "shift_jis");
     if (f == EXPORT_JAHIS && charset && !sjis && strcasecmp(charset, "utf-8"))
@@ -223,7 +225,7 @@ void route_export_okusuri(struct request *r)
 
 /* arg names the format: csv, fhir (the portal's link for
  * Patient/$everything: a page cannot know the path with the person's id
- * before asking), sphr, and a checkup day's 健診結果報告書 (checkup) or
+ * before asking), sphr, phr (HL7's .phr: NDJSON), and a checkup day's 健診結果報告書 (checkup) or
  * 特定健診 CDA (cda), named by its day YYYY-MM-DD. */
 void route_export(struct request *r)
 {
@@ -231,7 +233,7 @@ void route_export(struct request *r)
         const char *name;
         enum export_format f;
     } formats[] = {{"csv", EXPORT_CSV}, {"fhir", EXPORT_FHIR}, {"sphr", EXPORT_SPHR}, {"checkup", EXPORT_CHECKUP},
-                   {"cda", EXPORT_CDA}};
+                   {"cda", EXPORT_CDA}, {"phr", EXPORT_PHR}};
     const char *name = r->rt->arg;
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
         if (strcmp(formats[i].name, name))

@@ -1,6 +1,7 @@
 /* The exports made whole before they are sent (R4.3, R4.4): the SPHR
  * package (a zip: the FHIR Bundle, the CSV, the vital signs as Open
- * mHealth data points and every imported file as it came, with its index),
+ * mHealth data points and as the PHRC module's files, every imported file
+ * as it came, with its index),
  * the お薬手帳 text written from the medication and a day's checkup as a
  * 特定健診 CDA. */
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "formats/sphr.h"
 #include "formats/tokutei_items.h"
 #include "service/export_internal.h"
+#include "service/internal.h"
 #include "util/clock.h"
 #include "util/err.h"
 #include "util/ids.h"
@@ -87,6 +89,7 @@ struct original {
     struct buf data;
     char path[64];
     const char *type;
+    const struct sphr_doctype *doctype; /* a CDA's or an お薬手帳's, or NULL */
 };
 
 struct checkup_result {
@@ -101,6 +104,7 @@ struct originals {
     size_t n, cap;
     struct buf omh;               /* the vital signs as Open mHealth data points: "[…" */
     size_t npoints;
+    struct buf phrc[2][OMH_PHRC_KINDS]; /* and as the PHRC module's bodies: sensed, self-reported */
     struct checkup_result *results; /* for a 特定健診 CDA per checkup day */
     size_t nresults, rcap;
 };
@@ -198,8 +202,10 @@ static int add_point(struct originals *x, const struct record_row *r)
         return PHR_EIO;
     size_t mark = x->omh.len;
     int rc = buf_puts(&x->omh, x->npoints ? ",\n" : "[") ? -1 : omh_write(o, &x->omh);
+    int self = !r->source || strcmp(r->source, "device");
+    int phrc = rc < 0 ? -1 : omh_phrc_add(o, x->phrc[self]);
     json_object_put(o);
-    if (rc < 0)
+    if (rc < 0 || phrc == -1)
         return PHR_ENOMEM;
     if (rc == 0)
         x->omh.len = mark; /* not one of Open mHealth's schemas */
@@ -237,17 +243,66 @@ static int keep_original(void *arg, const struct record_row *r)
     struct buf *p = &x->e->snap.plain;
     const char *d = p->len ? p->data : "";
     int xml = d[0] == '<', omh = omh_sniff(d, p->len), json = omh || d[0] == '{',
-        jahis = p->len >= 7 && !memcmp(d, "JAHISTC", 7);
-    o->type = xml ? "application/xml" : omh ? "application/json" : json ? "application/fhir+json" : jahis ? "text/plain" : "text/csv";
-    snprintf(o->path, sizeof o->path, "originals/%s.%s", r->id, xml ? "xml" : json ? "json" : jahis ? "txt" : "csv");
+        jahis = p->len >= 7 && !memcmp(d, "JAHISTC", 7), phr = r->code && !strcmp(r->code, "hl7-phr");
+    o->type = xml ? "application/xml" : phr ? "application/x-ndjson" : omh ? "application/json" : json ? "application/fhir+json" : jahis ? "text/plain" : "text/csv";
+    o->doctype = xml ? &sphr_type_checkup_cda : jahis ? &sphr_type_jahis : NULL;
+    snprintf(o->path, sizeof o->path, "originals/%s.%s", r->id,
+             xml ? "xml" : phr ? "phr" : json ? "json" : jahis ? "txt" : "csv");
     err = buf_append(&o->data, p->data, p->len) ? PHR_ENOMEM : PHR_OK;
     buf_wipe(p);
     return err;
 }
 
-/* The package: the Bundle, the CSV, the vital signs as Open mHealth, each
- * checkup day as a 特定健診 CDA and every imported file, with the index
- * (formats/sphr.h). */
+/* The vital signs as the PHRC module's files: one per schema it reads and
+ * modality, "phrc/<schema>_<uuid>.json" (as many as *n; the caller frees
+ * them). 0, or -1. */
+struct phrc_file {
+    struct buf data;
+    char path[80];
+    enum omh_phrc kind;
+};
+
+static int phrc_files(struct originals *x, int64_t now, int tz, struct phrc_file *files, size_t *n)
+{
+    static const char *const modality[2] = {"sensed", "self_reported"};
+    char when[32];
+    clock_format_local(now, tz, when);
+    *n = 0;
+    for (int m = 0; m < 2; m++)
+        for (int k = 0; k < OMH_PHRC_KINDS; k++) {
+            if (!x->phrc[m][k].len)
+                continue;
+            struct phrc_file *f = &files[(*n)++];
+            char uuid[ID_LEN + 1];
+            id_uuid7(uuid);
+            f->kind = (enum omh_phrc)k;
+            snprintf(f->path, sizeof f->path, "phrc/%s_%s.json", omh_phrc_stem(f->kind), uuid);
+            if (omh_phrc_file(f->kind, uuid, when, modality[m], &x->phrc[m][k], &f->data))
+                return -1;
+        }
+    return 0;
+}
+
+void export_cover(struct export *e, struct sphr_cover *c, struct buf *name)
+{
+    const struct service_config *cfg = service_config(e->snap.svc);
+    *c = (struct sphr_cover){.person_id = e->snap.person, .provider_id = cfg->provider_id,
+                             .provider_name = cfg->provider_name, .created_at = clock_now_ms(),
+                             .tz_offset_min = cfg->tz_offset_min};
+    char *family = NULL, *given = NULL;
+    if (!e->has_person)
+        return;
+    if (!demographics_name_parts(&e->person, DEMO_NAME, &family, &given) && given &&
+        !buf_printf(name, "%s %s", family, given))
+        c->name = name->data;
+    c->gender = e->person.sex[0] ? e->person.sex : NULL;
+    free(family);
+    free(given);
+}
+
+/* The package: the Bundle, the CSV, the vital signs as Open mHealth and as
+ * the PHRC module's files, each checkup day as a 特定健診 CDA and every
+ * imported file, with the index (formats/sphr.h). */
 int export_package(struct export *e, struct buf *out)
 {
     struct buf fhir = {0}, csv = {0}, *cdas = NULL;
@@ -255,6 +310,14 @@ int export_package(struct export *e, struct buf *out)
     size_t ndays = 0;
     struct originals x = {.e = e};
     struct sphr_part *parts = NULL;
+    struct phrc_file phrc[2 * OMH_PHRC_KINDS] = {0};
+    size_t nphrc = 0;
+    struct sphr_cover cover;
+    struct buf name = {0};
+    struct jws_signer signer;
+    export_cover(e, &cover, &name);
+    package_signer(e->snap.svc, &signer);
+    cover.signer = &signer;
     int rc = -1;
     if (export_whole(e, EXPORT_FHIR, &fhir) < 0 || export_whole(e, EXPORT_CSV, &csv) < 0)
         goto out;
@@ -267,25 +330,29 @@ int export_package(struct export *e, struct buf *out)
     } while (cursor != before);
     if ((x.npoints && buf_puts(&x.omh, "]\n")) || !(cdas = calloc(x.nresults + 1, sizeof *cdas)) ||
         !(cda_paths = calloc(x.nresults + 1, sizeof *cda_paths)) || write_cdas(e, &x, cdas, cda_paths, &ndays) ||
-        !(parts = calloc(x.n + ndays + 3, sizeof *parts)))
+        phrc_files(&x, cover.created_at, cover.tz_offset_min, phrc, &nphrc) ||
+        !(parts = calloc(x.n + ndays + nphrc + 3, sizeof *parts)))
         goto out;
     /* The Bundle holds every record; the CSV, the Open mHealth file and the
      * originals are copies of some of them, marked as such so that an
      * import reads records once. */
     size_t n = 0;
     parts[n++] = (struct sphr_part){"fhir/everything.json", "application/fhir+json",
-                                    "FHIR R4 Bundle (Patient/$everything)", fhir.data, fhir.len, 0};
-    parts[n++] = (struct sphr_part){"csv/observations.csv", "text/csv", "Observations (CSV)", csv.data, csv.len, 1};
+                                    "FHIR R4 Bundle (Patient/$everything)", fhir.data, fhir.len, 0, NULL};
+    parts[n++] = (struct sphr_part){"csv/observations.csv", "text/csv", "Observations (CSV)", csv.data, csv.len, 1, NULL};
     if (x.npoints)
         parts[n++] = (struct sphr_part){"omh/vital-signs.json", "application/json", "Vital signs (Open mHealth)",
-                                        x.omh.data, x.omh.len, 1};
+                                        x.omh.data, x.omh.len, 1, NULL};
+    for (size_t i = 0; i < nphrc; i++)
+        parts[n++] = (struct sphr_part){phrc[i].path, "application/json", omh_phrc_type(phrc[i].kind)->display,
+                                        phrc[i].data.data, phrc[i].data.len, 1, omh_phrc_type(phrc[i].kind)};
     for (size_t i = 0; i < ndays; i++)
         parts[n++] = (struct sphr_part){cda_paths[i], "application/xml", "Checkup results (特定健診 CDA)",
-                                        cdas[i].data, cdas[i].len, 1};
+                                        cdas[i].data, cdas[i].len, 1, &sphr_type_checkup_cda};
     for (size_t i = 0; i < x.n; i++)
         parts[n++] = (struct sphr_part){x.o[i].path, x.o[i].type, "Imported file, as it came", x.o[i].data.data,
-                                        x.o[i].data.len, 1};
-    rc = sphr_package(e->snap.person, clock_now_ms(), parts, n, out);
+                                        x.o[i].data.len, 1, x.o[i].doctype};
+    rc = sphr_package(&cover, parts, n, out);
 out:
     /* export_whole switched the format to each part's and ended it. */
     e->format = EXPORT_SPHR;
@@ -304,6 +371,12 @@ out:
         buf_wipe(&x.o[i].data);
     free(x.o);
     buf_wipe(&x.omh);
+    for (int m = 0; m < 2; m++)
+        for (int k = 0; k < OMH_PHRC_KINDS; k++)
+            buf_wipe(&x.phrc[m][k]);
+    for (size_t i = 0; i < nphrc; i++)
+        buf_wipe(&phrc[i].data);
+    buf_wipe(&name);
     buf_wipe(&fhir);
     buf_wipe(&csv);
     return rc;

@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 
+#include "formats/sphr.h"
 #include "service/snapshot.h"
 
 #define PAGE 200
@@ -33,6 +34,7 @@ struct export {
     data_kinds allowed;
     struct provision_list provided_items;
     struct buf package;            /* made whole when opened */
+    char cover_id[ID_LEN + 1];     /* a .phr file: its cover Composition, which its Provenance names */
 };
 
 /* 1 if the record goes into e (always for the person's own). */
@@ -56,6 +58,10 @@ int export_checkup_head(struct export *e, struct buf *b, const char *now);
 int export_find_medication(struct export *e);
 /* Keeps o (a record's body) in e->found; PHR_OK or PHR_ENOMEM (o put). */
 int export_keep(struct export *e, json_object *o);
+/* The cover page of what e exports (formats/sphr.h): the provider, the
+ * moment and, in the person's own, their name (into name, the caller's)
+ * and sex. */
+void export_cover(struct export *e, struct sphr_cover *c, struct buf *name);
 /* The SPHR package, the お薬手帳 text and the day's 特定健診 CDA: 0, or -1. */
 int export_package(struct export *e, struct buf *out);
 int export_okusuri(struct export *e, struct buf *b);

@@ -85,7 +85,8 @@ int export_open(struct service *svc, const struct actor *a, const char *subject,
     const char *day = format == EXPORT_CHECKUP || format == EXPORT_CDA ? arg : NULL;
     static const char *const what[] = {[EXPORT_FHIR] = "export:fhir", [EXPORT_CSV] = "export:csv",
                                        [EXPORT_SPHR] = "export:sphr", [EXPORT_CHECKUP] = "export:checkup",
-                                       [EXPORT_JAHIS] = "export:jahis", [EXPORT_CDA] = "export:cda"};
+                                       [EXPORT_JAHIS] = "export:jahis", [EXPORT_CDA] = "export:cda",
+                                       [EXPORT_PHR] = "export:phr"};
     int by_day = format == EXPORT_CHECKUP || format == EXPORT_CDA;
     int64_t lo = 0, hi = 0;
     if (by_day && (!day || strlen(day) != 10 || fhirtime_parse(day, FHIRTIME_DATETIME, 9 * 60, &lo, &hi)))
@@ -247,19 +248,21 @@ static int put_record(void *arg, const struct record_row *r)
     if (e->format == EXPORT_CHECKUP && !export_of_checkup(e, r))
         return PHR_OK;
     int err;
-    if (e->format == EXPORT_FHIR) {
-        /* The body is opened straight into what is sent; a record that does
-         * not open is taken out again, and named at the end. */
+    if (e->format == EXPORT_FHIR || e->format == EXPORT_PHR) {
+        /* The body is opened straight into what is sent (a Bundle's entry,
+         * or a .phr file's line); a record that does not open is taken out
+         * again, and named at the end. */
         size_t mark = p->b->len;
-        err = buf_puts(p->b, ",{\"fullUrl\":\"") || buf_puts(p->b, r->resource_type) || buf_puts(p->b, "/") ||
-                      buf_puts(p->b, r->id) || buf_puts(p->b, "\",\"resource\":")
+        int line = e->format == EXPORT_PHR;
+        err = !line && (buf_puts(p->b, ",{\"fullUrl\":\"") || buf_puts(p->b, r->resource_type) ||
+                        buf_puts(p->b, "/") || buf_puts(p->b, r->id) || buf_puts(p->b, "\",\"resource\":"))
                   ? PHR_ENOMEM
                   : snapshot_append_part(&e->snap, r, "body", p->b);
         if (err == PHR_ECRYPTO) {
             p->b->len = mark;
             return PHR_OK;
         }
-        err = err ? err : buf_puts(p->b, "}") ? PHR_ENOMEM : export_note_provided(e, r);
+        err = err ? err : buf_puts(p->b, line ? "\n" : "}") ? PHR_ENOMEM : export_note_provided(e, r);
         e->count += err == PHR_OK;
         return err;
     }
@@ -287,6 +290,19 @@ static int start(struct export *e, struct buf *b)
                            "systolic,diastolic,category,source,recorded_at\r\n");
     if (e->format == EXPORT_CHECKUP)
         return export_checkup_head(e, b, now);
+    if (e->format == EXPORT_PHR) {
+        /* A .phr file (HL7's PHR IG): its cover Composition, the Patient,
+         * then the records, a line each. */
+        struct sphr_cover cover;
+        struct buf name = {0};
+        export_cover(e, &cover, &name);
+        id_uuid7(e->cover_id);
+        int rc = sphr_cover_write(&cover, e->cover_id, b) ||
+                 patient_fhir(e->has_person ? &e->person : NULL, e->snap.person, clock_now_ms(), b) ||
+                 buf_puts(b, "\n");
+        buf_wipe(&name);
+        return rc;
+    }
     /* The Patient is the person as the service knows them: an id (JP Core's
      * JP_Patient wants an identifier: the same id as a URN), and their
      * demographics. */
@@ -295,6 +311,18 @@ static int start(struct export *e, struct buf *b)
                       "{\"fullUrl\":\"Patient/%s\",\"resource\":",
                       now, e->snap.person) ||
            patient_fhir(e->has_person ? &e->person : NULL, e->snap.person, clock_now_ms(), b) || buf_puts(b, "}");
+}
+
+/* A .phr file's last lines: what could not be opened, as the IG has it
+ * (an OperationOutcome in the stream), and the Provenance of the file. */
+static int phr_end(struct export *e, struct buf *b)
+{
+    struct sphr_cover cover;
+    struct buf name = {0};
+    export_cover(e, &cover, &name);
+    buf_wipe(&name);
+    return (e->snap.nunreadable && (snapshot_outcome_resource(&e->snap, b) || buf_puts(b, "\n"))) ||
+           sphr_provenance_write(&cover, e->cover_id, b);
 }
 
 static int step(struct export *e, struct buf *b)
@@ -314,6 +342,8 @@ static int step(struct export *e, struct buf *b)
             e->done = 1;
             if ((e->format == EXPORT_FHIR || e->format == EXPORT_CHECKUP) &&
                 (snapshot_outcome(&e->snap, b, 0, 0) || buf_puts(b, "]}\n")))
+                err = PHR_ENOMEM;
+            if (e->format == EXPORT_PHR && phr_end(e, b))
                 err = PHR_ENOMEM;
         }
     }

@@ -1,9 +1,12 @@
 #include "service/import_parse.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <json-c/json.h>
 
 #include "formats/checkup_fhir.h"
+#include "formats/json.h"
 #include "formats/medication_fhir.h"
 #include "formats/omh.h"
 #include "formats/vitals.h"
@@ -17,11 +20,85 @@ static const struct format_info formats[] = {
     [FORMAT_CSV] = {"csv", "vitals-csv", "text/csv; charset=utf-8", "vital-signs", "device"},
     [FORMAT_OMH] = {"omh", "open-mhealth", "application/json", "vital-signs", "device"},
     [FORMAT_KEPT] = {"kept", "kept", "application/octet-stream", "document", "medical-institution"},
+    [FORMAT_PHR] = {"phr", "hl7-phr", "application/x-ndjson", "document", "medical-institution"},
 };
 
 const struct format_info *import_format_info(enum import_format f)
 {
     return &formats[f];
+}
+
+/* The first "entry N" in a fault about the Bundle made of a file's lines,
+ * said as the file's line. */
+static void entry_to_line(char *detail, size_t size, const size_t *lines, size_t n)
+{
+    char *at = strstr(detail, "entry ");
+    size_t entry;
+    int end;
+    if (at && sscanf(at, "entry %zu%n", &entry, &end) == 1 && entry < n) {
+        char rest[512];
+        snprintf(rest, sizeof rest, "%s", at + end);
+        snprintf(at, size - (size_t)(at - detail), "line %zu%.300s", lines[entry], rest);
+        utf8_scrub(detail);
+    }
+}
+
+/* A .phr file: each line (a FHIR resource) checked as JSON, then read as
+ * the entries of a collection Bundle — its cover page, the Patient and the
+ * Provenance as context, what the service keeps read as a FHIR file's
+ * records, the rest passed over. */
+static int phr_read(const char *data, size_t len, struct parsed *p, struct fault *fault)
+{
+    struct buf bundle = {0};
+    size_t *lines = NULL, n = 0, cap = 0, lineno = 0;
+    int rc = -1;
+    if (len > FHIR_IMPORT_MAX_BYTES)
+        return fault_set(fault, F_TOO_LARGE, NULL, "the file is larger than %d bytes", FHIR_IMPORT_MAX_BYTES);
+    if (buf_puts(&bundle, "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["))
+        goto oom;
+    for (const char *line = data, *end = data + len; line < end;) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        size_t k = nl ? (size_t)(nl - line) : (size_t)(end - line);
+        lineno++;
+        while (k && strchr(" \t\r", line[k - 1]))
+            k--;
+        if (k) {
+            json_object *o = json_parse_strict(line, k, fault);
+            int object = o && json_object_is_type(o, json_type_object);
+            json_object_put(o);
+            if (!object) {
+                char why[sizeof fault->detail];
+                snprintf(why, sizeof why, "%s", o ? "not a JSON object" : fault->detail);
+                fault_set(fault, F_INVALID_STRUCTURE, NULL, "line %zu: %.300s", lineno, why);
+                goto out;
+            }
+            if (n == cap) {
+                size_t *m = realloc(lines, (cap = cap ? cap * 2 : 64) * sizeof *m);
+                if (!m)
+                    goto oom;
+                lines = m;
+            }
+            lines[n] = lineno;
+            if (buf_puts(&bundle, n++ ? ",{\"resource\":" : "{\"resource\":") || buf_append(&bundle, line, k) ||
+                buf_puts(&bundle, "}"))
+                goto oom;
+        }
+        line += (nl ? (size_t)(nl - line) : (size_t)(end - line)) + 1;
+    }
+    if (buf_puts(&bundle, "]}"))
+        goto oom;
+    rc = fhir_import_read_whole(bundle.data, bundle.len, clock_now_ms(), &p->fd, fault);
+    if (rc)
+        entry_to_line(fault->detail, sizeof fault->detail, lines, n);
+    else if (p->fd.passed_over)
+        entry_to_line(p->fd.passed_first, sizeof p->fd.passed_first, lines, n);
+    goto out;
+oom:
+    fault_set(fault, F_INTERNAL, NULL, "out of memory");
+out:
+    buf_wipe(&bundle);
+    free(lines);
+    return rc;
 }
 
 static int sniff(const char *data, size_t len, enum import_format *f)
@@ -34,7 +111,7 @@ static int sniff(const char *data, size_t len, enum import_format *f)
     else if (omh_sniff(data, len))
         *f = FORMAT_OMH;
     else if (i < len && data[i] == '{')
-        *f = FORMAT_FHIR;
+        *f = fhir_ndjson_sniff(data, len) ? FORMAT_PHR : FORMAT_FHIR;
     else if (jahis_sniff(data, len))
         *f = FORMAT_JAHIS;
     else if (csv_sniff(data, len))
@@ -54,14 +131,8 @@ static int csv_checkups(struct parsed *p, struct fault *fault)
                  ? fault_set(fault, F_INTERNAL, NULL, "out of memory")
                  : fhir_import_read(bundle.data, bundle.len, clock_now_ms(), &p->fd, fault);
     buf_wipe(&bundle);
-    size_t entry;
-    int at;
-    if (rc && sscanf(fault->detail, "entry %zu%n", &entry, &at) == 1 && entry < p->csv.ncheckups) {
-        char rest[sizeof fault->detail];
-        snprintf(rest, sizeof rest, "%s", fault->detail + at);
-        snprintf(fault->detail, sizeof fault->detail, "line %zu%.200s", p->csv.checkup_lines[entry], rest);
-        utf8_scrub(fault->detail);
-    }
+    if (rc)
+        entry_to_line(fault->detail, sizeof fault->detail, p->csv.checkup_lines, p->csv.ncheckups);
     return rc;
 }
 
@@ -114,8 +185,9 @@ int import_parse(const char *data, size_t len, struct parsed *p, struct fault *f
         }
         return 0;
     }
-    if (p->f == FORMAT_FHIR) {
-        if (fhir_import_read(data, len, clock_now_ms(), &p->fd, fault))
+    if (p->f == FORMAT_FHIR || p->f == FORMAT_PHR) {
+        if (p->f == FORMAT_FHIR ? fhir_import_read(data, len, clock_now_ms(), &p->fd, fault)
+                                : phr_read(data, len, p, fault))
             return -1;
         memcpy(p->day, p->fd.date, sizeof p->day);
         p->lo = p->fd.lo;
@@ -144,6 +216,7 @@ size_t import_records(const struct parsed *p)
     case FORMAT_CDA:
         return p->c.nresults;
     case FORMAT_FHIR:
+    case FORMAT_PHR:
         return fhir_doc_records(&p->fd);
     case FORMAT_CSV:
     case FORMAT_OMH:
@@ -166,7 +239,8 @@ const char *import_default_source(const struct parsed *p)
 {
     if (p->f == FORMAT_CSV && p->fd.checkup.nresults)
         return "insurer"; /* checkup results, as a CDA's */
-    return p->f == FORMAT_FHIR && !p->fd.checkup.nresults ? "medical-institution" : formats[p->f].source;
+    return (p->f == FORMAT_FHIR || p->f == FORMAT_PHR) && !p->fd.checkup.nresults ? "medical-institution"
+                                                                                   : formats[p->f].source;
 }
 
 static int csv_document(struct buf *b, const struct import_meta *m, const char *day, size_t bytes, int omh)
@@ -183,6 +257,7 @@ int import_render_document(const struct parsed *p, const struct import_meta *m, 
     case FORMAT_JAHIS:
         return medication_document(plain, m, &p->j, p->day, bytes);
     case FORMAT_FHIR:
+    case FORMAT_PHR:
         return fhir_import_document(plain, m, &p->fd, bytes);
     case FORMAT_CSV:
     case FORMAT_OMH:
@@ -310,6 +385,7 @@ int import_render_record(struct parsed *p, size_t k, const struct import_meta *m
     case FORMAT_CDA:
         return checkup_row(&p->c, k, m, r, plain);
     case FORMAT_FHIR:
+    case FORMAT_PHR:
         return fhir_row(&p->fd, k, m, r, plain);
     case FORMAT_CSV:
     case FORMAT_OMH:
@@ -330,7 +406,8 @@ int import_summary(const struct parsed *p, struct buf *out)
     case FORMAT_CDA:
         return buf_printf(out, "\"checkup_date\":\"%s\",\"observations\":%zu,\"skipped\":%zu", p->c.date,
                           p->c.nresults, p->c.skipped);
-    case FORMAT_FHIR: {
+    case FORMAT_FHIR:
+    case FORMAT_PHR: {
         const struct fhir_doc *d = &p->fd;
         size_t meds = 0, allergies = 0;
         for (size_t i = 0; i < d->nothers; i++) {
@@ -341,7 +418,9 @@ int import_summary(const struct parsed *p, struct buf *out)
                buf_printf(out, "\"observations\":%zu,\"checkup_results\":%zu,\"vital_signs\":%zu,"
                                "\"medications\":%zu,\"allergies\":%zu,\"immunizations\":%zu,\"skipped\":%zu",
                           d->checkup.nresults + d->vitals.n, d->checkup.nresults, d->vitals.n, meds, allergies,
-                          d->nothers - meds - allergies, d->skipped + d->checkup.skipped);
+                          d->nothers - meds - allergies, d->skipped + d->checkup.skipped) ||
+               (d->passed_over && (buf_printf(out, ",\"passed_over\":%zu,\"passed_over_first\":", d->passed_over) ||
+                                   buf_json_str(out, d->passed_first)));
     }
     case FORMAT_CSV:
     case FORMAT_OMH:

@@ -15,7 +15,9 @@
 #include "util/buf.h"
 #include "util/ids.h"
 
-enum import_format { FORMAT_CDA, FORMAT_FHIR, FORMAT_JAHIS, FORMAT_CSV, FORMAT_OMH, FORMAT_KEPT };
+/* FORMAT_PHR: HL7's .phr, a person's whole record as NDJSON (read as a
+ * FHIR Bundle of its lines, kinds not kept passed over). */
+enum import_format { FORMAT_CDA, FORMAT_FHIR, FORMAT_JAHIS, FORMAT_CSV, FORMAT_OMH, FORMAT_KEPT, FORMAT_PHR };
 
 /* A file's format: its name in answers, its urn:phr:format code, its media
  * type, the category of its document, its default R1.1 source. */

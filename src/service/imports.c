@@ -55,6 +55,7 @@ struct import_job {
     struct gate_result g;
     int refused;
     struct buf demographics;      /* the newest checkup's, sealed; empty: none */
+    struct buf signatures;        /* a package's: each index's signature, verified (JSON list) */
     char demographics_as_of[11];
 };
 
@@ -180,15 +181,17 @@ static void job_free(struct import_job *x)
     free(x->files);
     buf_free(&x->ids);
     buf_free(&x->demographics);
+    buf_free(&x->signatures);
 }
 
 /* The files of a package: the zip itself (kept), then each file its index
  * names, read for records unless the index marks it an original whose
  * records another file holds. A file that cannot be read refuses the
  * package, naming it. */
-static int read_package(struct import_job *x, const char *data, size_t len, struct sphr_pkg *pkg, struct fault *fault)
+static int read_package(struct service *svc, struct import_job *x, const char *data, size_t len,
+                        struct sphr_pkg *pkg, struct fault *fault)
 {
-    if (sphr_read(data, len, pkg, fault))
+    if (sphr_read(data, len, pkg, fault) || package_verify(svc, pkg, &x->signatures, fault))
         return -1;
     if (!(x->files = calloc(pkg->n + 1, sizeof *x->files)))
         return fault_set(fault, F_INTERNAL, NULL, "out of memory");
@@ -285,7 +288,11 @@ static int summary(struct buf *out, const struct import_job *x)
         if (e)
             return -1;
     }
-    return buf_puts(out, "]}");
+    return buf_puts(out, "]") ||
+           (x->signatures.len &&
+            (buf_puts(out, ",\"signatures\":[") || buf_append(out, x->signatures.data, x->signatures.len) ||
+             buf_puts(out, "]"))) ||
+           buf_puts(out, "}");
 }
 
 /* Everything an import does before its commit, on the caller's thread: the
@@ -305,7 +312,7 @@ static int prepare(struct service *svc, const struct actor *a, const char *subje
     x->actor = a;
     if (sphr_sniff(data, len)) {
         x->kind = "sphr";
-        if (read_package(x, data, len, pkg, fault))
+        if (read_package(svc, x, data, len, pkg, fault))
             return -1;
     } else {
         if (!(x->files = calloc(1, sizeof *x->files)))

@@ -57,6 +57,15 @@ void service_reader_done(struct service *svc, struct store *st);
 int records_create_as(struct service *svc, const struct actor *a, const char *id, const char *body, size_t len,
                       const char *channel, struct search_params *if_none_exist, const char *subject, struct op **out,
                       struct fault *fault);
+/* The SPHR packages' signature (service/package_signing.c): the signer
+ * for the index of a package made now; the signatures of a package handed
+ * in, verified (a JSON list of {index, signature, kid} into report; -1
+ * with the fault when one of this service's keys signed something else). */
+struct jws_signer;
+struct sphr_pkg;
+void package_signer(struct service *svc, struct jws_signer *out);
+int package_verify(struct service *svc, const struct sphr_pkg *pkg, struct buf *report, struct fault *fault);
+
 /* The loaded master key with this id (current or old), or NULL. */
 const struct master_key *service_key_by_id(const struct service *svc, const char *id);
 /* Opens a secret sealed under any loaded master key (a staff TOTP key). */

@@ -12,6 +12,7 @@
 #include "formats/cda_schema.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "formats/sphr.h"
 #include "util/log.h"
 #include "util/ticker.h"
 
@@ -35,6 +36,8 @@ void service_config_defaults(struct service_config *cfg)
     cfg->inactive_after_ms = 5LL * 365 * 86400 * 1000;
     cfg->inactive_notice_ms = 90LL * 86400 * 1000;
     cfg->provision_keep_ms = 3LL * 365 * 86400 * 1000;
+    cfg->provider_id = "phr";
+    cfg->provider_name = "PHR service";
 }
 
 /* Loads the comma-separated old keys. */
@@ -82,7 +85,13 @@ int service_open(const struct service_config *cfg, struct service **out)
     if (!svc)
         return PHR_ENOMEM;
     svc->cfg = *cfg;
-    int err = mkey_load(cfg->key_path, &svc->mk);
+    int err = PHR_EINVAL;
+    if (!sphr_provider_ok(cfg->provider_id, cfg->provider_name)) {
+        log_event(LOG_ERROR, "service.open", "step", "provider", "error",
+                  "the provider id is 1 to 32 letters, digits, '-' or '.'; the name 1 to 200 characters", NULL);
+        goto fail;
+    }
+    err = mkey_load(cfg->key_path, &svc->mk);
     if (err) {
         log_event(LOG_ERROR, "service.open", "step", "master key", "path", cfg->key_path, "error",
                   phr_strerror(err), NULL);

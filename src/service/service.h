@@ -47,6 +47,8 @@ struct service_config {
     int64_t provision_keep_ms;    /* provision records are kept this long */
     int64_t retention_interval_ms; /* serve applies the rules this often; 0: only `phr retention run` */
     const char *notice_sink;      /* "log" (default) or "file:PATH" */
+    const char *provider_id;      /* who makes the SPHR packages: a short id (names their folder) */
+    const char *provider_name;    /* and the provider's name (their cover page's author) */
 };
 
 void service_config_defaults(struct service_config *cfg);
@@ -55,6 +57,8 @@ struct service;
 int service_open(const struct service_config *cfg, struct service **out);
 void service_close(struct service *svc);
 const struct service_config *service_config(const struct service *svc);
+/* The public keys that sign the service's SPHR packages, as a JWKS. */
+int package_keys_jwks(struct service *svc, struct buf *out);
 
 /* What an op produced, readable after `done`. */
 struct op_result {
@@ -382,7 +386,7 @@ void disclosure_close(struct disclosure *d);
 /* Exports to the person (R4.3), streamed like the disclosure: every
  * current record as a FHIR R4 Bundle (type collection, the Patient first),
  * or the Observations as CSV. */
-enum export_format { EXPORT_FHIR, EXPORT_CSV, EXPORT_SPHR, EXPORT_CHECKUP, EXPORT_JAHIS, EXPORT_CDA };
+enum export_format { EXPORT_FHIR, EXPORT_CSV, EXPORT_SPHR, EXPORT_CHECKUP, EXPORT_JAHIS, EXPORT_CDA, EXPORT_PHR };
 struct export;
 /* arg: EXPORT_CHECKUP (a 健診結果報告書 Bundle) and EXPORT_CDA (a 特定健診
  * CDA): the checkup's day (YYYY-MM-DD), not-found when there are

@@ -53,16 +53,24 @@ int snapshot_append_part(struct person_snapshot *s, const struct record_row *r, 
     return PHR_ECRYPTO;
 }
 
+int snapshot_outcome_resource(const struct person_snapshot *s, struct buf *out)
+{
+    if (!s->nunreadable)
+        return PHR_OK;
+    return buf_printf(out, "{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":\"error\",\"code\":"
+                           "\"exception\",\"diagnostics\":\"%zu record(s) could not be opened and are not included: ",
+                      s->nunreadable) ||
+                   buf_json_escape(out, s->unreadable.data, s->unreadable.len) || buf_puts(out, "\"}]}")
+               ? PHR_ENOMEM
+               : PHR_OK;
+}
+
 int snapshot_outcome(const struct person_snapshot *s, struct buf *out, int first, int searchset)
 {
     if (!s->nunreadable)
         return PHR_OK;
-    return buf_puts(out, first ? "" : ",") ||
-                   buf_printf(out, "{\"resource\":{\"resourceType\":\"OperationOutcome\",\"issue\":[{\"severity\":"
-                                   "\"error\",\"code\":\"exception\",\"diagnostics\":\"%zu record(s) could not be "
-                                   "opened and are not included: ", s->nunreadable) ||
-                   buf_json_escape(out, s->unreadable.data, s->unreadable.len) ||
-                   buf_puts(out, searchset ? "\"}]},\"search\":{\"mode\":\"outcome\"}}" : "\"}]}}")
+    return buf_puts(out, first ? "{\"resource\":" : ",{\"resource\":") || snapshot_outcome_resource(s, out) ||
+                   buf_puts(out, searchset ? ",\"search\":{\"mode\":\"outcome\"}}" : "}")
                ? PHR_ENOMEM
                : PHR_OK;
 }

@@ -36,6 +36,8 @@ int snapshot_append_part(struct person_snapshot *s, const struct record_row *r, 
  * (first: no leading comma; searchset: marked as the search's outcome);
  * nothing if none was. */
 int snapshot_outcome(const struct person_snapshot *s, struct buf *out, int first, int searchset);
+/* The same OperationOutcome alone (a .phr file's line). */
+int snapshot_outcome_resource(const struct person_snapshot *s, struct buf *out);
 void snapshot_close(struct person_snapshot *s);
 
 /* After an announced termination's export deadline (R4.5), exports are

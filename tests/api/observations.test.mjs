@@ -265,7 +265,7 @@ test('R1.2 the CapabilityStatement states what is served', async () => {
   const docs = r.body.rest[0].resource.find((x) => x.type === 'DocumentReference');
   assert.deepEqual(docs.searchParam.map((s) => s.name).sort(), ['_count', '_elements', '_id', '_lastUpdated', '_sort', '_summary', '_total', 'date', 'patient']);
   const patient = r.body.rest[0].resource.find((x) => x.type === 'Patient');
-  assert.deepEqual(patient.operation.map((o) => o.name), ['everything', 'export', 'sphr']);
+  assert.deepEqual(patient.operation.map((o) => o.name), ['everything', 'export', 'sphr', 'phr-export']);
   assert.deepEqual(r.body.rest[0].operation.map((o) => o.name), ['export'], 'Bulk Data for recipients');
 });
 

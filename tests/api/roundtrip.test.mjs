@@ -126,35 +126,41 @@ test('R4.3 R4.4 the SPHR package: an index of everything, the FHIR Bundle, the C
   const dir = mkdtempSync(join(tmpdir(), 'sphr-'));
   const zip = join(dir, 'p.zip');
   writeFileSync(zip, Buffer.from(await res.arrayBuffer()));
-  const files = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n');
+  // One folder, "<provider>_<moment>", as the PHRC module lays a package out.
+  const entries = execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8' }).trim().split('\n');
+  const folder = entries[0].split('/')[0];
+  assert.ok(entries.every((f) => f.startsWith(`${folder}/`)));
+  const files = entries.map((f) => f.slice(folder.length + 1));
+  const unzip = (name, encoding) => execFileSync('unzip', ['-p', zip, `${folder}/${name}`], encoding ? { encoding } : {});
   assert.equal(files[0], 'index.phr');
   assert.ok(files.includes('fhir/everything.json') && files.includes('csv/observations.csv'));
-  const index = execFileSync('unzip', ['-p', zip, 'index.phr'], { encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
+  const index = unzip('index.phr', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(index.slice(0, 2).map((r) => r.resourceType), ['Composition', 'DocumentManifest']);
   const refs = index.slice(2);
-  assert.equal(refs.length, files.length - 1, 'a DocumentReference for every file but the index');
+  assert.ok(files.includes('index.phr.jws'), 'the index signed');
+  assert.equal(refs.length, files.length - 2, 'a DocumentReference for every file but the index and its signature');
   assert.equal(index[1].content.length, refs.length);
   for (const r of [...index]) validateResource(r);
   for (const r of refs) {
     const a = r.content[0].attachment;
-    const bytes = execFileSync('unzip', ['-p', zip, a.url]);
+    const bytes = unzip(a.url);
     assert.equal(bytes.length, a.size, a.url);
     assert.equal(a.extension[0].valueString, createHash('sha256').update(bytes).digest('hex'), a.url);
   }
-  const originals = refs.filter((r) => r.content[0].attachment.url.startsWith('originals/')).map((r) => execFileSync('unzip', ['-p', zip, r.content[0].attachment.url]));
+  const originals = refs.filter((r) => r.content[0].attachment.url.startsWith('originals/')).map((r) => unzip(r.content[0].attachment.url));
   assert.ok(originals.some((b) => b.equals(cda)), 'the CDA as it came');
   // Each checkup day also as a CDA written from the records, valid against hc08.
   assert.ok(files.includes('cda/checkup-2026-10-15.xml'), files.join(' '));
   const written = join(dir, 'written.xml');
-  writeFileSync(written, execFileSync('unzip', ['-p', zip, 'cda/checkup-2026-10-15.xml']));
+  writeFileSync(written, unzip('cda/checkup-2026-10-15.xml'));
   execFileSync('xmllint', ['--noout', '--nonet', '--schema', HC08, written], { stdio: 'pipe' });
   assert.ok(originals.some((b) => b.equals(okusuri)), 'the お薬手帳 text as it came, Shift_JIS and all');
-  const bundle = JSON.parse(execFileSync('unzip', ['-p', zip, 'fhir/everything.json'], { encoding: 'utf8' }));
+  const bundle = JSON.parse(unzip('fhir/everything.json', 'utf8'));
   assert.equal(bundle.entry[0].resource.id, me.personId);
   validateResource(bundle);
-  assert.match(execFileSync('unzip', ['-p', zip, 'csv/observations.csv'], { encoding: 'utf8' }), /85354-9,Blood pressure panel,,mm\[Hg\],,,121,79/);
+  assert.match(unzip('csv/observations.csv', 'utf8'), /85354-9,Blood pressure panel,,mm\[Hg\],,,121,79/);
   // The vital signs as Open mHealth data points, which read back as the same measurement.
-  const omh = execFileSync('unzip', ['-p', zip, 'omh/vital-signs.json'], { encoding: 'utf8' });
+  const omh = unzip('omh/vital-signs.json', 'utf8');
   const points = JSON.parse(omh);
   assert.deepEqual(points.map((p) => p.header.schema_id), [{ namespace: 'omh', name: 'blood-pressure', version: '3.1' }]);
   assert.deepEqual(points[0].body.systolic_blood_pressure, { value: 121, unit: 'mmHg' });

@@ -409,6 +409,8 @@ test('R4.2 R4.3 several files are imported one after the other with progress; th
   const [pkg] = await Promise.all([page.waitForEvent('download'), page.click('#export-sphr')]);
   const zip = readFileSync(await pkg.path());
   assert.equal(zip.subarray(0, 2).toString(), 'PK', 'the SPHR package downloads as a zip');
+  const [record] = await Promise.all([page.waitForEvent('download'), page.click('#export-phr')]);
+  assert.equal(JSON.parse(readFileSync(await record.path(), 'utf8').split('\n')[0]).resourceType, 'Composition', 'the .phr file begins with its cover page');
   await shoot(page, 'import');
   // Glucose and steps from a device: two days ago and sixty days ago.
   const iso = (daysAgo) => new Date(Date.now() - daysAgo * 86400000).toISOString().replace(/\.\d+Z$/, 'Z');

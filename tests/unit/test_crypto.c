@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "crypto/detached_jws.h"
 #include "crypto/keys.h"
 #include "crypto/totp.h"
 #include "crypto/password.h"
@@ -231,6 +232,68 @@ static void qr_modules(void **state)
     free(big);
 }
 
+/* RFC 8037 appendix A.3: the thumbprint of its Ed25519 example key. */
+static void jws_kid_rfc8037_vector(void **state)
+{
+    (void)state;
+    unsigned char pk[JWS_ED25519_PUBLIC];
+    size_t got = 0;
+    assert_int_equal(sodium_base642bin(pk, sizeof pk, "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", 43, NULL, &got,
+                                       NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                     0);
+    assert_int_equal(got, sizeof pk);
+    char kid[JWS_KID_LEN + 1];
+    jws_ed25519_kid(pk, kid);
+    assert_string_equal(kid, "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
+}
+
+static void sign_with(const void *key, const unsigned char *msg, size_t len, unsigned char sig[JWS_ED25519_SIG])
+{
+    mkey_sign(key, msg, len, sig);
+}
+
+/* The master key's package signature: a detached JWS its public half
+ * verifies, over that content only; another master key's does not. */
+static void package_signature_under_master_key(void **state)
+{
+    (void)state;
+    char *d = tmpdir_new(), *k1 = path_in(d, "a.key"), *k2 = path_in(d, "b.key");
+    struct master_key *a, *b;
+    assert_int_equal(mkey_create(k1), PHR_OK);
+    assert_int_equal(mkey_create(k2), PHR_OK);
+    assert_int_equal(mkey_load(k1, &a), PHR_OK);
+    assert_int_equal(mkey_load(k2, &b), PHR_OK);
+    unsigned char pa[MKEY_SIGN_PUBLIC_BYTES], pa2[MKEY_SIGN_PUBLIC_BYTES], pb[MKEY_SIGN_PUBLIC_BYTES];
+    mkey_sign_public(a, pa);
+    mkey_sign_public(a, pa2);
+    mkey_sign_public(b, pb);
+    assert_memory_equal(pa, pa2, sizeof pa); /* derived, the same each time */
+    assert_memory_not_equal(pa, pb, sizeof pa);
+    struct jws_signer s = {.sign = sign_with, .key = a};
+    jws_ed25519_kid(pa, s.kid);
+    const char *index = "{\"resourceType\":\"Composition\"}\n";
+    struct buf jws = {0};
+    assert_int_equal(jws_detached_sign(&s, index, strlen(index), &jws), 0);
+    struct jws_detached r, other;
+    struct fault f;
+    assert_int_equal(jws_detached_read(jws.data, jws.len, index, strlen(index), &r, &f), 0);
+    assert_string_equal(r.alg, "EdDSA");
+    assert_string_equal(r.kid, s.kid);
+    assert_int_equal(jws_detached_verify(&r, pa), 0);
+    assert_int_not_equal(jws_detached_verify(&r, pb), 0);
+    assert_int_equal(jws_detached_read(jws.data, jws.len, "{}\n", 3, &other, &f), 0);
+    assert_int_not_equal(jws_detached_verify(&other, pa), 0);
+    jws_detached_free(&other);
+    jws_detached_free(&r);
+    assert_int_not_equal(jws_detached_read("abc", 3, index, strlen(index), &r, &f), 0);
+    buf_free(&jws);
+    mkey_free(a);
+    mkey_free(b);
+    free(k1);
+    free(k2);
+    tmpdir_remove(d);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -246,6 +309,8 @@ int main(void)
         cmocka_unit_test(totp_rfc6238_vectors),
         cmocka_unit_test(totp_accepts_once),
         cmocka_unit_test(qr_modules),
+        cmocka_unit_test(jws_kid_rfc8037_vector),
+        cmocka_unit_test(package_signature_under_master_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

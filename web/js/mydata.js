@@ -9,7 +9,7 @@ import { day } from './time.js';
 export function mydata(onErased) {
   const file = h('input', {
     id: 'import-file', type: 'file', multiple: true,
-    accept: '.xml,.json,.txt,.csv,.zip,application/xml,application/fhir+json,text/plain,text/csv,application/zip',
+    accept: '.xml,.json,.txt,.csv,.zip,.sphr,.phr,.ndjson,application/xml,application/fhir+json,text/plain,text/csv,application/zip,application/x-ndjson',
   });
   const progress = h('progress', { id: 'import-progress', max: 1, value: 0, hidden: true, 'aria-label': t('import_progress') });
   const importOut = h('ul', { id: 'import-results', 'aria-live': 'polite' });
@@ -36,7 +36,8 @@ export function mydata(onErased) {
   };
   // The server tells the formats apart by content; the type only has to be one it takes.
   const typeOf = (name) => (name.endsWith('.json') ? 'application/fhir+json' : name.endsWith('.txt') ? 'text/plain'
-    : name.endsWith('.csv') ? 'text/csv' : name.endsWith('.zip') ? 'application/zip' : 'application/xml');
+    : name.endsWith('.csv') ? 'text/csv' : name.endsWith('.zip') || name.endsWith('.sphr') ? 'application/zip'
+    : name.endsWith('.phr') || name.endsWith('.ndjson') ? 'application/x-ndjson' : 'application/xml');
   const outcome = (r) => {
     if (r.duplicate) return t('already');
     if (r.kind === 'jahis-tc') return `${t('imported')}: ${r.medications + r.otc} ${t('medicines')} (${r.date})`;
@@ -104,7 +105,8 @@ export function mydata(onErased) {
     h('p', {}, h('a', { href: '/api/v1/me/export/observations.csv', download: 'phr-observations.csv', id: 'export-csv' }, 'CSV'),
       ' ・ ', h('a', { href: '/api/v1/me/export/fhir', id: 'export-fhir', download: 'phr-fhir-bundle.json' }, 'FHIR R4 Bundle'),
       ' ・ ', h('a', { href: '/api/v1/me/export/okusuri.txt', id: 'export-okusuri', download: 'okusuri-techo.txt' }, t('okusuri')),
-      ' ・ ', h('a', { href: '/api/v1/me/export/sphr.zip', id: 'export-sphr', download: 'phr-package.sphr.zip' }, t('sphr'))),
+      ' ・ ', h('a', { href: '/api/v1/me/export/sphr.zip', id: 'export-sphr', download: 'phr-package.sphr.zip' }, t('sphr')),
+      ' ・ ', h('a', { href: '/api/v1/me/export/record.phr', id: 'export-phr', download: 'phr-record.phr' }, t('phr_file'))),
     h('h2', {}, t('import')),
     h('label', { for: 'import-file' }, t('import_files')), file,
     h('p', {}, h('button', { type: 'button', id: 'import-submit', onclick: doImport }, t('upload'))),
