@@ -9,10 +9,13 @@ int checkup_observation(struct buf *b, const char *id, const struct import_meta 
                         const struct cda_result *r)
 {
     (void)c;
+    /* The item's JP category (the table's group), the one category the
+     * 健診結果報告書's results have. */
     return buf_puts(b, "{\"resourceType\":\"Observation\"") || import_common(b, id, m, 1, NULL, CHECKUP_OBSERVATION_PROFILE) ||
-           buf_puts(b, ",\"status\":\"final\",\"category\":[{\"coding\":[{\"system\":\"" OBS_CATEGORY
-                       "\",\"code\":\"laboratory\",\"display\":\"Laboratory\"}]}],\"code\":{\"coding\":[{\"system\":"
-                       "\"urn:oid:" TOKUTEI_ITEM_OID "\",\"code\":") ||
+           buf_puts(b, ",\"status\":\"final\",\"category\":[{\"coding\":[{\"system\":\"" JP_OBS_CATEGORY
+                       "\",\"code\":") ||
+           buf_json_str(b, r->item->category) ||
+           buf_puts(b, "}]}],\"code\":{\"coding\":[{\"system\":\"urn:oid:" TOKUTEI_ITEM_OID "\",\"code\":") ||
            buf_json_str(b, r->item->code) || buf_puts(b, ",\"display\":") || buf_json_str(b, r->item->name) ||
            buf_printf(b, "}]},\"effectiveDateTime\":\"%s\",", r->date) ||
            buf_append(b, r->value.data, r->value.len) || buf_puts(b, ",\"derivedFrom\":[{\"reference\":\"DocumentReference/") ||

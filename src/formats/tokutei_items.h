@@ -13,6 +13,7 @@ struct tokutei_item {
     const char *name;   /* as MHLW displays it */
     const char *type;   /* PQ, CD, CO or ST */
     const char *unit;   /* UCUM, PQ only; "" otherwise */
+    const char *category; /* JP Core's JP_SimpleObservationCategory_CS: laboratory, exam, … */
 };
 
 /* NULL if the code is not in the table. */

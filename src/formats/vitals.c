@@ -462,7 +462,6 @@ json_object *fhir_coding(const char *system, const char *code, const char *displ
  * JP_Observation_VitalSigns its own simple category. With any_code, a
  * category of that system the sender chose stands (JP Core's
  * body-measurement is kept as JP Core's category, not joined by a second). */
-#define JP_OBS_CATEGORY "http://jpfhir.jp/fhir/core/CodeSystem/JP_SimpleObservationCategory_CS"
 
 static void ensure_category(json_object *o, const char *system, const char *code, const char *display, int any_code)
 {

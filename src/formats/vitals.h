@@ -15,6 +15,7 @@
 #define LOINC "http://loinc.org"
 #define UCUM "http://unitsofmeasure.org"
 #define OBS_CATEGORY "http://terminology.hl7.org/CodeSystem/observation-category"
+#define JP_OBS_CATEGORY "http://jpfhir.jp/fhir/core/CodeSystem/JP_SimpleObservationCategory_CS"
 /* Project-local code systems for R1.1's category and source. */
 #define PHR_SYS_DATA_CATEGORY "urn:phr:data-category"
 #define PHR_SYS_SOURCE "urn:phr:source"

@@ -119,7 +119,8 @@ void route_checkup_items(struct request *r)
         err = buf_puts(&r->resp, i ? ",{\"code\":" : "{\"code\":") || buf_json_str(&r->resp, it->code) ||
               buf_puts(&r->resp, ",\"name\":") || buf_json_str(&r->resp, it->name) ||
               buf_puts(&r->resp, ",\"type\":") || buf_json_str(&r->resp, it->type) ||
-              buf_puts(&r->resp, ",\"unit\":") || buf_json_str(&r->resp, it->unit) || buf_puts(&r->resp, "}");
+              buf_puts(&r->resp, ",\"unit\":") || buf_json_str(&r->resp, it->unit) ||
+              buf_puts(&r->resp, ",\"category\":") || buf_json_str(&r->resp, it->category) || buf_puts(&r->resp, "}");
     if (err || buf_puts(&r->resp, "]"))
         return req_refuse(r, F_INTERNAL, "out of memory");
     req_reply(r, 200, JSON_TYPE);

@@ -318,11 +318,11 @@ test('R4.3 R4.2 a result entered from a paper report, as the portal sends it: th
   const items = await call(srv, 'GET', '/api/v1/checkup-items');
   assert.equal(items.status, 200);
   assert.equal(items.body.length, 322, 'MHLW\'s whole table');
-  assert.deepEqual(items.body.find((i) => i.code === '9N001000000000001'), { code: '9N001000000000001', name: '身長', type: 'PQ', unit: 'cm' });
+  assert.deepEqual(items.body.find((i) => i.code === '9N001000000000001'), { code: '9N001000000000001', name: '身長', type: 'PQ', unit: 'cm', category: 'body-measurement' });
   const me = await signupAndLogin(srv);
   const paper = (value, unit = 'cm') => JSON.stringify({
     resourceType: 'Observation', status: 'final', effectiveDateTime: '2025-06-01',
-    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+    category: [{ coding: [{ system: 'http://jpfhir.jp/fhir/core/CodeSystem/JP_SimpleObservationCategory_CS', code: 'body-measurement' }] }],
     code: { coding: [{ system: 'urn:oid:1.2.392.200119.6.1005', code: '9N001000000000001', display: '身長' }] },
     valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
     referenceRange: [{ low: { value: 140, unit, system: 'http://unitsofmeasure.org', code: unit } }],
@@ -339,4 +339,24 @@ test('R4.3 R4.2 a result entered from a paper report, as the portal sends it: th
   execFileSync('xmllint', ['--noout', '--nonet', '--schema', HC08, file], { stdio: 'pipe' });
   const doc = (await call(srv, 'GET', '/api/v1/me/export/checkup/2025-06-01.json', { token: me.token })).body;
   assert.equal(doc.entry.filter((e) => e.resource.resourceType === 'Observation').length, 1);
+});
+
+// The 健診結果報告書 IG files each result under a JP Core category; a CDA
+// has none, so each result read from one takes its item's (the item
+// table's group, as the IG's sample files them).
+test('R4.2 R4.3 results read from a 特定健診 CDA carry their item\'s JP category, and leave with it in the 健診結果報告書', async () => {
+  const me = await signupAndLogin(srv);
+  assert.equal((await upload(me, readFileSync(new URL('../fixtures/tokutei-synthetic.xml', import.meta.url)), 'application/xml')).kind, 'tokutei-cda');
+  const results = (await call(srv, 'GET', '/fhir/Observation?code=urn:oid:1.2.392.200119.6.1005|&_count=50', { token: me.token })).body.entry.map((e) => e.resource);
+  const jpCategory = (o) => o.category.flatMap((c) => c.coding).find((c) => c.system === 'http://jpfhir.jp/fhir/core/CodeSystem/JP_SimpleObservationCategory_CS')?.code;
+  const byCode = Object.fromEntries(results.map((o) => [o.code.coding[0].code, jpCategory(o)]));
+  assert.deepEqual(byCode, { '1A020000000190111': 'laboratory', '9A751000000000001': 'vital-signs', '9N001000000000001': 'body-measurement',
+    '9N006000000000001': 'body-measurement' });
+  const doc = (await call(srv, 'GET', '/api/v1/me/export/checkup/2026-10-15.json', { token: me.token })).body;
+  const inDoc = doc.entry.map((e) => e.resource).filter((r) => r.resourceType === 'Observation');
+  assert.equal(inDoc.length, 4);
+  for (const o of inDoc) {
+    assert.ok(jpCategory(o), `${o.code.coding[0].code}: a JP category in the document`);
+    validateResource(o, { profile: ig('JP_Observation_eCheckupGeneral') });
+  }
 });

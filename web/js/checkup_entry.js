@@ -46,7 +46,7 @@ export async function checkupEntry() {
     if (value.value.trim() === '') return message(out, t('checkup_need_value'));
     const body = {
       resourceType: 'Observation', status: 'final', effectiveDateTime: date.value,
-      category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+      category: [{ coding: [{ system: 'http://jpfhir.jp/fhir/core/CodeSystem/JP_SimpleObservationCategory_CS', code: i.category }] }],
       code: { coding: [{ system: ITEMS, code: i.code, display: i.name }] },
     };
     if (i.type === 'PQ') {
