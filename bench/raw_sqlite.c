@@ -1,7 +1,9 @@
 /* The storage limit for bench/ingest: raw SQLite inserts of sealed record
  * rows shaped like phr's, with phr's durability (WAL, synchronous=FULL)
  * and batching (ROWS_PER_COMMIT per transaction), and no HTTP, no audit,
- * no validation. phr's ingest rate is reported as a ratio to this.
+ * no validation. phr's ingest rate is reported as a ratio to this, and
+ * the bytes phr writes per create as a ratio to those written per row here.
+ * Prints "rows/s bytes/row".
  *
  * usage: raw_sqlite DB ROWS BODY_BYTES ORIGINAL_BYTES ROWS_PER_COMMIT */
 #include <stdio.h>
@@ -12,6 +14,20 @@
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/ids.h"
+
+/* Bytes this process has had written to storage (/proc/self/io). */
+static long long written(void)
+{
+    FILE *f = fopen("/proc/self/io", "r");
+    char line[128];
+    long long n = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "write_bytes: %lld", &n) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return n;
+}
 
 int main(int argc, char **argv)
 {
@@ -46,6 +62,7 @@ int main(int argc, char **argv)
     char person[ID_LEN + 1], id[ID_LEN + 1], by[64];
     id_uuid(person);
     snprintf(by, sizeof by, "person:%s", person);
+    long long w0 = written();
     double t0 = clock_mono_ms();
     for (long i = 0; i < rows; i++) {
         if (i % batch == 0 && sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
@@ -72,7 +89,7 @@ int main(int argc, char **argv)
                 return 1;
     }
     double ms = clock_mono_ms() - t0;
-    printf("%.0f\n", (double)rows * 1000.0 / ms);
+    printf("%.0f %.0f\n", (double)rows * 1000.0 / ms, (double)(written() - w0) / (double)rows);
     sqlite3_finalize(ins);
     sqlite3_close(db);
     free(body);

@@ -27,7 +27,28 @@ wrk_run() { # script-or-empty url [script argument] -> prints "rps p50 p99 non2x
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   bad=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  echo "$(awk '/requests in/ {print $1}' <<<"$out")" > "$work/last_requests"
   echo "$rps $p50 $p99 ${bad:-0}"
+}
+
+# What a request costs the server in a phase (issue 24): bytes it wrote
+# to storage (the WAL, the database: a read's audit entry is a durable
+# write), system calls (perf's raw_syscalls tracepoint) and CPU time, each
+# divided by the requests wrk completed. Prints "bytes syscalls cpu_us".
+per_request() { # pid script url [script argument]
+  local pid=$1 wb0 cpu0 wb1 cpu1 n sc
+  wb0=$(awk '/^write_bytes/ {print $2}' "/proc/$pid/io")
+  cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  perf stat -x, -e raw_syscalls:sys_enter -p "$pid" -o "$work/perf.txt" &
+  local perf_pid=$!
+  wrk_run "${@:2}" > "$work/last_phase"
+  kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+  wb1=$(awk '/^write_bytes/ {print $2}' "/proc/$pid/io")
+  cpu1=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+  n=$(cat "$work/last_requests")
+  sc=$(awk -F, '/raw_syscalls/ {print $1}' "$work/perf.txt")
+  awk -v n="$n" -v wb=$((wb1 - wb0)) -v cpu=$((cpu1 - cpu0)) -v t="$(getconf CLK_TCK)" -v sc="${sc:-0}" \
+    'BEGIN { printf "%.0f %.1f %.0f\n", wb / n, sc / n, cpu * 1e6 / t / n }'
 }
 
 echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB, kernel $(uname -r)"
@@ -45,14 +66,17 @@ phr_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.1; done
 node bench/setup.mjs "http://127.0.0.1:$port" "$persons" > "$work/tokens"
 
-read -r post_rps post_p50 post_p99 post_bad < <(wrk_run bench/post.lua "http://127.0.0.1:$port")
-read -r search_rps search_p50 search_p99 search_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port")
+read -r post_bytes post_calls post_cpu < <(per_request "$phr_pid" bench/post.lua "http://127.0.0.1:$port")
+read -r post_rps post_p50 post_p99 post_bad < "$work/last_phase"
+read -r search_bytes search_calls search_cpu < <(per_request "$phr_pid" bench/search.lua "http://127.0.0.1:$port")
+read -r search_rps search_p50 search_p99 search_bad < "$work/last_phase"
 read -r pages_rps pages_p50 pages_p99 pages_bad < <(wrk_run bench/search_pages.lua "http://127.0.0.1:$port")
 read -r count_rps count_p50 count_p99 count_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port" "&_summary=count")
 read -r incl_rps incl_p50 incl_p99 incl_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port" "&_include=Observation:patient")
 # The values are sealed: a search by value opens every record the code and date find.
 read -r value_rps value_p50 value_p99 value_bad < <(wrk_run bench/search.lua "http://127.0.0.1:$port" "&component-value-quantity=gt120")
-read -r read_rps read_p50 read_p99 read_bad < <(wrk_run bench/read.lua "http://127.0.0.1:$port")
+read -r read_bytes read_calls read_cpu < <(per_request "$phr_pid" bench/read.lua "http://127.0.0.1:$port")
+read -r read_rps read_p50 read_p99 read_bad < "$work/last_phase"
 rss_peak=$(awk '/VmHWM/ {print $2}' "/proc/$phr_pid/status")
 # What the create phase stored: the raw-SQLite limit inserts rows of its sizes.
 records=$(sqlite3 "$work/data/phr.db" "SELECT count(*) FROM records")
@@ -98,7 +122,7 @@ read -r idle_rss idle_open < <(node bench/idle.mjs 127.0.0.1 "$port" 1000 "$phr_
 kill -TERM "$phr_pid"; wait "$phr_pid" || true
 
 # The limits, measured now on the same machine.
-raw_rps=$(build/bench/raw_sqlite "$work/raw.db" 20000 "$body_len" "$orig_len" 100)
+read -r raw_rps raw_bytes < <(build/bench/raw_sqlite "$work/raw.db" 20000 "$body_len" "$orig_len" 100 2>/dev/null)
 build/bench/bare_http "$bare_port" "$threads" > "$work/bare.out" &
 pids+=($!)
 bare_pid=$!
@@ -146,6 +170,12 @@ printf '%-34s %12s %10s %10s %s\n' "read one Observation by id" "$read_rps" "$re
   "$(ratio "$read_rps" "$bare_rps") of a bare libmicrohttpd responder"
 printf '%-34s %12s %10s %10s\n' "limit: raw SQLite, 100 rows/commit" "$raw_rps" "-" "-"
 printf '%-34s %12s %10s %10s\n' "limit: bare libmicrohttpd" "$bare_rps" "$bare_p50" "$bare_p99"
+echo
+echo "per request (bytes written to storage, system calls, server CPU time; perf and /proc):"
+printf '  %-32s %8s B %8s calls %8s us   %s\n' "create" "$post_bytes" "$post_calls" "$post_cpu" \
+  "bytes: $(ratio "$post_bytes" "$raw_bytes") of raw SQLite's per row (${raw_bytes} B)"
+printf '  %-32s %8s B %8s calls %8s us\n' "search, first page" "$search_bytes" "$search_calls" "$search_cpu"
+printf '  %-32s %8s B %8s calls %8s us\n' "read by id" "$read_bytes" "$read_calls" "$read_cpu"
 echo
 echo "non-2xx answers: create ${post_bad}, search ${search_bad} (pages ${pages_bad}, count ${count_bad}, include ${incl_bad}, value ${value_bad}), read ${read_bad}"
 echo "stored: ${records} records, ${audits} audit entries; sealed row: body ${body_len} B, original ${orig_len} B"

@@ -355,9 +355,11 @@ int server_start(struct service *svc, const struct server_config *cfg, struct se
         /* One address cannot take every connection (R2.9). */
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_limit,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s,
-        /* Room for large headers (cookies, long search URLs) per connection;
-         * a request whose headers do not fit is refused by libmicrohttpd. */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        /* Room for a request's headers (cookies, long search URLs: half of
+         * it is the read buffer) per connection; a request whose headers do
+         * not fit is refused by libmicrohttpd. Not more: libmicrohttpd
+         * clears the whole of it for each request on a connection. */
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_URI_LOG_CALLBACK, arrival_uri, NULL,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
