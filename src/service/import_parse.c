@@ -64,11 +64,11 @@ static int phr_read(const char *data, size_t len, struct parsed *p, struct fault
             k--;
         if (k) {
             json_object *o = json_parse_strict(line, k, fault);
-            int object = o && json_object_is_type(o, json_type_object);
+            int json = o != NULL, object = json && json_object_is_type(o, json_type_object);
             json_object_put(o);
             if (!object) {
                 char why[sizeof fault->detail];
-                snprintf(why, sizeof why, "%s", o ? "not a JSON object" : fault->detail);
+                snprintf(why, sizeof why, "%s", json ? "not a JSON object" : fault->detail);
                 fault_set(fault, F_INVALID_STRUCTURE, NULL, "line %zu: %.300s", lineno, why);
                 goto out;
             }
