@@ -130,13 +130,18 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 }
 
 /* A search of type (NULL: across types) whose links begin with path;
- * compartment: the patient the path names (R4 3.1.1.2.1). */
-static void search(struct request *r, const char *type, const char *path, const char *compartment, int everything)
+ * compartment: the patient the path names (R4 3.1.1.2.1); taken: a
+ * parameter the operation answered itself, not the search's (NULL: none). */
+static void search(struct request *r, const char *type, const char *path, const char *compartment, int everything,
+                   const char *taken)
 {
     struct args g = {.n = 0};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, &g);
     if (g.overflow)
         return req_refuse(r, F_BAD_REQUEST, "too many search parameters");
+    for (int i = 0; taken && i < g.n; i++)
+        if (!strcmp(g.a[i].key, taken))
+            g.a[i--] = g.a[--g.n];
     const char *prefer = req_header(r, "Prefer");
     struct search_context cx = {.type = type, .tz_offset_min = service_config(r->svc)->tz_offset_min,
                                 .now_ms = clock_now_ms(), .strict = prefer && strstr(prefer, "handling=strict"),
@@ -187,20 +192,20 @@ void route_fhir_search(struct request *r)
 {
     const char *type = r->rt->arg;
     if (strncmp(r->rt->path, "/fhir/Patient/", 14))
-        return search(r, type, type, NULL, 0);
+        return search(r, type, type, NULL, 0, NULL);
     struct buf path;
     buf_init(&path);
     if (buf_printf(&path, "Patient/%s/%s", r->param[0], type))
         req_refuse(r, F_INTERNAL, "out of memory");
     else
-        search(r, type, buf_cstr(&path), r->param[0], 0);
+        search(r, type, buf_cstr(&path), r->param[0], 0, NULL);
     buf_free(&path);
 }
 
 /* GET /fhir?_type=…: every record type (or those named) at once. */
 void route_fhir_search_all(struct request *r)
 {
-    search(r, NULL, "", NULL, 0);
+    search(r, NULL, "", NULL, 0, NULL);
 }
 
 /* The context a condition is read in: an Observation of the caller's. */
@@ -513,7 +518,7 @@ void route_fhir_patient_search(struct request *r)
 
 /* Everything of the person's (R4.3): the Patient and every record, a
  * searchset paged as any search (_count, _since, _type, start, end). */
-void route_fhir_everything(struct request *r)
+static void everything(struct request *r, const char *taken)
 {
     if (!own_patient(r, ACT_RECORD_SEARCH))
         return;
@@ -522,8 +527,13 @@ void route_fhir_everything(struct request *r)
     if (buf_printf(&path, "Patient/%s/$everything", r->param[0]))
         req_refuse(r, F_INTERNAL, "out of memory");
     else
-        search(r, NULL, buf_cstr(&path), r->param[0], 1);
+        search(r, NULL, buf_cstr(&path), r->param[0], 1, taken);
     buf_free(&path);
+}
+
+void route_fhir_everything(struct request *r)
+{
+    everything(r, NULL);
 }
 
 void route_fhir_sphr(struct request *r)
@@ -557,7 +567,7 @@ void route_fhir_phr_export(struct request *r)
                                                   "another provider's client is given outputFormat=sphr only: the "
                                                   "package of what the person's consent provides to it");
     if (format == -1)
-        return route_fhir_everything(r);
+        return everything(r, "outputFormat");
     struct args g = {.n = 0};
     MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, collect, &g);
     for (int i = 0; i < g.n; i++)

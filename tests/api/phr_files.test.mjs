@@ -16,7 +16,7 @@ before(async () => { srv = await startServer(); });
 after(async () => { await srv.stop(); });
 
 const fixture = (name) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
-const get = (who, path) => fetch(`${srv.url}${path}`, { headers: { authorization: `Bearer ${who.token}` } });
+const get = (who, path, headers = {}) => fetch(`${srv.url}${path}`, { headers: { authorization: `Bearer ${who.token}`, ...headers } });
 const lines = (text) => text.trim().split('\n').map((l) => JSON.parse(l));
 
 async function someone() {
@@ -126,6 +126,9 @@ test('R4.3 R4.4 $phr-export: bundle (the default), ndjson and phr (a .phr file),
   assert.equal(bundle.type, 'searchset', '$everything');
   const asBundle = await (await op('?outputFormat=bundle')).json();
   assert.equal(asBundle.total, bundle.total);
+  const strict = await get(me, `/fhir/Patient/${me.personId}/$phr-export?outputFormat=bundle&_count=5`, { prefer: 'handling=strict' });
+  assert.equal(strict.status, 200, 'outputFormat is the operation\'s, not an unknown search parameter');
+  assert.ok(!(await strict.json()).link.some((l) => l.url.includes('outputFormat')), 'nor repeated in the links');
   for (const f of ['ndjson', 'phr']) {
     const res = await op(`?outputFormat=${f}`);
     assert.equal(res.status, 200);
