@@ -10,13 +10,13 @@
  * its provision recorded. Each prints one JSON object and writes its files
  * only when all went well. */
 #include <json-c/json.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "anon/anonymise.h"
 #include "cli/commands.h"
+#include "crypto/digest.h"
 #include "util/clock.h"
 
 #define CSV_OPTS                                                                                              \
@@ -326,16 +326,13 @@ static int provide(int argc, char **argv)
     }
     size_t len;
     char *table = read_small_file(c.val[OPT_TABLE], TABLE_MAX, &len);
-    unsigned char digest[32];
-    char hex[65];
+    char hex[DIGEST_SHA256_HEX + 1];
     struct buf note = {0};
     struct fault fault;
     if (!table)
         return 1;
-    crypto_hash_sha256(digest, (const unsigned char *)table, len);
+    digest_sha256_hex(table, len, hex);
     free(table);
-    for (size_t i = 0; i < sizeof digest; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
     if (cli_service(&c, &p, &svc))
         goto out;
     struct actor a = operator_actor("operator");

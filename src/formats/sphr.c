@@ -7,10 +7,11 @@
 #include <sodium.h>
 #include <zip.h>
 
+#include "crypto/digest.h"
 #include "formats/json.h"
 #include "util/clock.h"
-#include "util/utf8.h"
 #include "util/ids.h"
+#include "util/utf8.h"
 
 #define SPHR_PART "urn:phr:sphr-part"
 /* PhrPatient's identifier: the person's id within the PHR service. */
@@ -103,10 +104,8 @@ int sphr_provenance_write(const struct sphr_cover *c, const char *composition_id
 static int reference_of(const struct sphr_part *p, const char *id, const char *person, const char *when,
                         struct buf *b)
 {
-    unsigned char digest[32];
-    char hex[65];
-    crypto_hash_sha256(digest, (const unsigned char *)p->data, p->len);
-    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    char hex[DIGEST_SHA256_HEX + 1];
+    digest_sha256_hex(p->data, p->len, hex);
     int e = buf_printf(b, "{\"resourceType\":\"DocumentReference\",\"id\":\"%s\",\"status\":\"current\","
                           "\"type\":{\"coding\":[",
                        id);
@@ -297,10 +296,8 @@ static int as_indexed(json_object *att, const struct sphr_part *x, struct fault 
         const char *url = json_get_str(e, "url"), *want = json_get_str(e, "valueString");
         if (!url || strcmp(url, "urn:phr:sha256") || !want)
             continue;
-        unsigned char digest[32];
-        char hex[65];
-        crypto_hash_sha256(digest, (const unsigned char *)x->data, x->len);
-        sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+        char hex[DIGEST_SHA256_HEX + 1];
+        digest_sha256_hex(x->data, x->len, hex);
         if (strcasecmp(hex, want))
             return fault_set(fault, F_INVALID_VALUE, NULL,
                              "file %.80s does not match the SHA-256 its index gives: it was changed after the "

@@ -4,13 +4,13 @@
  * hold; the table and its manifest recorded, the table kept sealed
  * (anonymised_table.c), what it holds published. */
 #include <json-c/json.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "access/gate.h"
 #include "anon/anonymise.h"
+#include "crypto/digest.h"
 #include "formats/anon_spec.h"
 #include "formats/json.h"
 #include "formats/prefectures.h"
@@ -99,9 +99,8 @@ static int manifest(const struct anonymised_rows *m, const struct anon_table *t,
                     const struct anon_result *r, const struct buf *table, struct buf *out)
 {
     const struct anon_spec *s = m->spec;
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    char made_at[32];
-    crypto_hash_sha256(digest, (const unsigned char *)table->data, table->len);
+    char made_at[32], hex[DIGEST_SHA256_HEX + 1];
+    digest_sha256_hex(table->data, table->len, hex);
     clock_format_local(clock_now_ms(), JST_MIN, made_at);
     buf_puts(out, "{\"name\":"), buf_json_str(out, s->name), buf_puts(out, ",\"made_at\":"), buf_json_str(out, made_at);
     buf_puts(out, ",\"statement\":{\"ja\":\"匿名加工情報です。本人を識別するために加工の方法を取得すること、他の情報と照合することは、個人情報保護法により禁じられています。\","
@@ -127,12 +126,9 @@ static int manifest(const struct anonymised_rows *m, const struct anon_table *t,
         buf_printf(out, ",\"sensitive\":\"%s\",\"l\":%u,\"c\":%.6g", s->items[s->sensitive].code, s->l, s->c);
     buf_printf(out, ",\"k\":%u,\"suppression_limit\":%.6g,\"metric\":\"%s\",\"information_loss\":%.17g,"
                     "\"rows\":%zu,\"suppressed\":%zu,\"persons\":%zu,\"left_out\":{\"suspended\":%zu,"
-                    "\"not_for_purpose\":%zu,\"no_demographics\":%zu,\"no_checkup\":%zu},\"sha256\":\"",
+                    "\"not_for_purpose\":%zu,\"no_demographics\":%zu,\"no_checkup\":%zu},\"sha256\":\"%s\"}",
                cfg->k, cfg->suppression, cfg->metric == ANON_ENTROPY ? "entropy" : "discernibility", r->loss, t->rows,
-               r->suppressed, m->persons, m->suspended, m->no_consent, m->no_demographics, m->no_checkup);
-    for (size_t i = 0; i < sizeof digest; i++)
-        buf_printf(out, "%02x", digest[i]);
-    buf_puts(out, "\"}");
+               r->suppressed, m->persons, m->suspended, m->no_consent, m->no_demographics, m->no_checkup, hex);
     return buf_failed(out) ? -1 : 0;
 }
 

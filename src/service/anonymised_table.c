@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "access/gate.h"
+#include "crypto/digest.h"
 #include "crypto/seal.h"
 #include "service/anonymised_table.h"
 #include "service/internal.h"
@@ -88,10 +89,8 @@ int anonymised_kept_open(struct service *svc, struct store *rd, const char *name
     if (o.none)
         return fault_set(fault, F_NOT_FOUND, NULL,
                          "this data set's table was not kept (made before tables were kept): make it again");
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    char hex[sizeof digest * 2 + 1];
-    crypto_hash_sha256(digest, (const unsigned char *)(out->data ? out->data : ""), out->len);
-    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    char hex[DIGEST_SHA256_HEX + 1];
+    digest_sha256_hex(out->data, out->len, hex);
     if (strcmp(hex, o.sha256)) {
         buf_wipe(out);
         return fault_set(fault, F_INTERNAL, NULL, "the kept table is not the one recorded: its SHA-256 differs");
@@ -144,9 +143,7 @@ int anonymised_kept_sha256(struct service *svc, const char *name, char hex[65], 
     struct buf table = {0};
     if (kept(svc, name, &table, fault))
         return -1;
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, (const unsigned char *)(table.data ? table.data : ""), table.len);
-    sodium_bin2hex(hex, 65, digest, sizeof digest);
+    digest_sha256_hex(table.data, table.len, hex);
     buf_wipe(&table);
     return 0;
 }

@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
 #include <json-c/json.h>
 
 #include "access/gate.h"
 #include "audit/audit.h"
+#include "crypto/digest.h"
 #include "formats/json.h"
 #include "service/checksheet_checks.h"
 #include "service/internal.h"
@@ -203,10 +203,8 @@ int checksheet_assess(struct service *svc, const struct actor *a, const char *it
     sheet = json_object_new_object();
     json_object *list = json_object_new_array(), *reasons = json_object_new_array(), *g;
     char when[32], sha[65];
-    unsigned char digest[32];
     clock_format_ms(c.now, when);
-    crypto_hash_sha256(digest, (const unsigned char *)items_json, len);
-    sodium_bin2hex(sha, sizeof sha, digest, sizeof digest);
+    digest_sha256_hex(items_json, len, sha);
     add_str(sheet, "format", SHEET_FORMAT);
     json_object_object_get_ex(root, "guideline", &g);
     json_object_object_add(sheet, "guideline", json_object_get(g));

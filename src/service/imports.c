@@ -15,6 +15,7 @@
 
 #include "access/gate.h"
 #include "audit/audit.h"
+#include "crypto/digest.h"
 #include "crypto/seal.h"
 #include "formats/sphr.h"
 #include "service/import_parse.h"
@@ -221,9 +222,7 @@ static int seal_file(struct import_job *x, struct file *f, const unsigned char k
                      const char *source, const char *channel, int64_t now, size_t *next)
 {
     const struct format_info *fi = import_format_info(f->p.f);
-    unsigned char digest[32];
-    crypto_hash_sha256(digest, (const unsigned char *)f->data, f->len);
-    sodium_bin2hex(f->sha256, sizeof f->sha256, digest, sizeof digest);
+    digest_sha256_hex(f->data, f->len, f->sha256);
     seal_mac(key, f->data, f->len, f->mac);
     snprintf(f->source, sizeof f->source, "%s", source ? source : import_default_source(&f->p));
     if (!f->p.day[0]) {

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "audit/audit.h"
+#include "crypto/digest.h"
 #include "crypto/seal.h"
 #include "formats/vitals.h"
 #include "service/internal.h"
@@ -219,8 +220,8 @@ static struct write_op *write_op_new(struct service *svc, const struct actor *a,
 static int seal_record(struct service *svc, struct store *rd, struct write_op *w, struct vital *v, const char *body,
                        size_t len, const char *channel, struct fault *fault)
 {
-    unsigned char key[DATA_KEY_BYTES], digest[32];
-    char hex[65], ad[96];
+    unsigned char key[DATA_KEY_BYTES];
+    char hex[DIGEST_SHA256_HEX + 1], ad[96];
     int rc = -1;
     int err = service_data_key(svc, rd, w->subject, key);
     if (err) {
@@ -228,8 +229,7 @@ static int seal_record(struct service *svc, struct store *rd, struct write_op *w
             return fault_set(fault, F_NOT_FOUND, "subject", "no such person");
         return fault_set(fault, F_INTERNAL, NULL, "the person's data key could not be opened");
     }
-    crypto_hash_sha256(digest, (const unsigned char *)body, len);
-    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    digest_sha256_hex(body, len, hex);
     gate_actor_name(&w->op.actor, w->recorded_by);
     struct provenance prov = {
         .recorded_by = w->recorded_by,
